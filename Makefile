@@ -1,0 +1,121 @@
+# parley — top-level build.  `make` builds everything into build/ (or $(B)).
+# `make demo` and `make check` install missing Debian packages first.
+#
+# Variables: CC (gcc or clang), SAN=1 (ASan+UBSan build in build-san/),
+# PREFIX, DESTDIR.
+
+CC      ?= cc
+SAN     ?=
+B       ?= $(if $(SAN),build-san,build)
+
+PKGS    := libevent libevent_openssl openssl libprotobuf-c sqlite3 libsystemd inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+HARDEN  := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=3
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+HARDEN  := -fPIE
+else
+OPT     := -O2 -g
+LDSAN   :=
+endif
+
+CFLAGS  ?= $(OPT)
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wno-missing-field-initializers $(HARDEN) -I. -Iproto $(PKG_CFLAGS) -MMD -MP
+LDFLAGS ?=
+override LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
+
+PROTO_SRC  := $(wildcard proto/*.c)
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+CLIENT_SRC := $(wildcard clients/cl_*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+LIBPROTO  := $(B)/libparley.a
+LIBDAEMON := $(B)/libparleyd.a
+LIBCLIENT := $(B)/libparleyclient.a
+BINS      := $(B)/parleyd $(B)/parley $(B)/parleyctl
+UNITS     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+PREFIX  ?= /usr/local
+
+.PHONY: all deps proto check unit integration demo clean install uninstall \
+	check-includes check-san
+
+all: $(BINS) $(UNITS)
+
+deps:
+	@scripts/deps.sh
+
+# Regenerate the protobuf-c code (committed; see proto/README.md).
+proto:
+	protoc-c --proto_path=proto --c_out=proto proto/parley.proto
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBPROTO): $(call obj,$(PROTO_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(LIBDAEMON): $(call obj,$(DAEMON_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(LIBCLIENT): $(call obj,$(CLIENT_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/parleyd: $(call obj,daemon/main.c) $(LIBDAEMON) $(LIBPROTO)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/parley: $(call obj,clients/parley.c) $(LIBCLIENT) $(LIBPROTO)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/parleyctl: $(call obj,clients/parleyctl.c) $(LIBCLIENT) $(LIBPROTO)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: $(call obj,tests/unit/%.c) $(LIBDAEMON) $(LIBCLIENT) $(LIBPROTO)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+# proto/ is shared by both ends and must not reach into daemon/ or clients/.
+check-includes:
+	@! grep -nE '#include "(daemon|clients)/' proto/*.c proto/*.h || \
+		{ echo "proto/ includes daemon/ or clients/"; exit 1; }
+	@! grep -nE '#include "daemon/' clients/*.c clients/*.h || \
+		{ echo "clients/ includes daemon/"; exit 1; }
+
+unit: $(UNITS)
+	@tests/run-unit.sh $(B)
+
+integration: $(BINS)
+	@tests/run-integration.sh $(B)
+
+check-san:
+	@$(MAKE) --no-print-directory SAN=1 all
+	@tests/run-unit.sh build-san
+	@tests/run-integration.sh build-san
+
+check: deps
+	@$(MAKE) --no-print-directory all check-includes
+	@tests/run-all.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BINS)
+	@scripts/demo.sh $(B)
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(B)/parleyd $(DESTDIR)$(PREFIX)/sbin/parleyd
+	install -m 0755 $(B)/parleyctl $(DESTDIR)$(PREFIX)/sbin/parleyctl
+	install -m 0755 $(B)/parley $(DESTDIR)$(PREFIX)/bin/parley
+	install -d $(DESTDIR)/etc/parley
+	install -m 0644 conf/parleyd.conf $(DESTDIR)/etc/parley/parleyd.conf.example
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/parleyd $(DESTDIR)$(PREFIX)/sbin/parleyctl \
+		$(DESTDIR)$(PREFIX)/bin/parley $(DESTDIR)/etc/parley/parleyd.conf.example
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
