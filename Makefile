@@ -22,9 +22,13 @@ OPT     := -O2 -g
 LDSAN   :=
 endif
 
+# snprintf truncation is how bounded buffers are meant to behave here.
+NOTRUNC := $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/null 2>&1 \
+	&& echo -Wno-format-truncation)
+
 CFLAGS  ?= $(OPT)
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	-Wno-missing-field-initializers $(HARDEN) -I. -Iproto $(PKG_CFLAGS) -MMD -MP
+	-Wno-missing-field-initializers $(NOTRUNC) $(HARDEN) -I. -Iproto $(PKG_CFLAGS) -MMD -MP
 LDFLAGS ?=
 override LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
@@ -57,7 +61,8 @@ proto:
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIBPROTO): $(call obj,$(PROTO_SRC))
 	@rm -f $@; ar rcs $@ $^
@@ -67,15 +72,19 @@ $(LIBCLIENT): $(call obj,$(CLIENT_SRC))
 	@rm -f $@; ar rcs $@ $^
 
 $(B)/parleyd: $(call obj,daemon/main.c) $(LIBDAEMON) $(LIBPROTO)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/parley: $(call obj,clients/parley.c) $(LIBCLIENT) $(LIBPROTO)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/parleyctl: $(call obj,clients/parleyctl.c) $(LIBCLIENT) $(LIBPROTO)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tests/%: $(call obj,tests/unit/%.c) $(LIBDAEMON) $(LIBCLIENT) $(LIBPROTO)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
 # proto/ is shared by both ends and must not reach into daemon/ or clients/.
 check-includes:

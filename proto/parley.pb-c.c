@@ -3002,7 +3002,7 @@ const ProtobufCMessageDescriptor parley__admin_request__descriptor =
   (ProtobufCMessageInit) parley__admin_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__admin_reply__field_descriptors[3] =
+static const ProtobufCFieldDescriptor parley__admin_reply__field_descriptors[4] =
 {
   {
     "status",
@@ -3040,8 +3040,21 @@ static const ProtobufCFieldDescriptor parley__admin_reply__field_descriptors[3] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "bundle",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AdminReply, bundle),
+    &parley__bundle__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__admin_reply__field_indices_by_name[] = {
+  3,   /* field[3] = bundle */
   2,   /* field[2] = json */
   0,   /* field[0] = status */
   1,   /* field[1] = text */
@@ -3049,7 +3062,7 @@ static const unsigned parley__admin_reply__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__admin_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
 {
@@ -3059,7 +3072,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   "Parley__AdminReply",
   "parley",
   sizeof(Parley__AdminReply),
-  3,
+  4,
   parley__admin_reply__field_descriptors,
   parley__admin_reply__field_indices_by_name,
   1,  parley__admin_reply__number_ranges,

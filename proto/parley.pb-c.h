@@ -491,10 +491,14 @@ struct  Parley__AdminReply
   uint32_t status;
   char *text;
   char *json;
+  /*
+   * agreement export
+   */
+  Parley__Bundle *bundle;
 };
 #define PARLEY__ADMIN_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__admin_reply__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
 
 
 typedef enum {

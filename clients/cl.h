@@ -1,0 +1,73 @@
+/* The client library shared by parley and parleyctl: a blocking framed
+ * connection (TLS to parleyd with both certificates pinned, or the admin
+ * Unix socket), client.conf, files, and exit codes. */
+#ifndef PARLEY_CL_H
+#define PARLEY_CL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "parley.pb-c.h"
+
+/* Exit codes of both CLIs (DESIGN.md "Command lines"). */
+enum {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNREACHABLE = 3,
+};
+
+struct cl;
+
+/* Connect to host:port over TLS 1.3 with cert/key as the client
+ * certificate; the server's certificate must have pin server_pin (hex).
+ * Then exchange Hello/Welcome.  NULL with err (the connection failed, the
+ * pin did not match, or the server refused this endpoint). */
+struct cl *cl_connect_tls(const char *hostport, const char *cert, const char *key,
+    const char *server_pin, char *err, size_t errlen);
+/* Connect to the admin socket and exchange Hello/Welcome. */
+struct cl *cl_connect_unix(const char *path, char *err, size_t errlen);
+void cl_close(struct cl *c);
+
+/* What the server said in Welcome (party code, "" on the admin socket). */
+const char *cl_party(const struct cl *c);
+uint64_t cl_endpoint(const struct cl *c);
+
+/* Send a request (its id is assigned here and returned). -1 on failure. */
+int64_t cl_send(struct cl *c, Parley__Frame *f, char *err, size_t errlen);
+
+/* Receive one frame, waiting up to timeout_ms (-1: forever).  0 with *out,
+ * 1 on timeout, -1 on error/EOF with err.  Free *out with cl_free(). */
+int cl_recv(struct cl *c, int timeout_ms, Parley__Frame **out, char *err, size_t errlen);
+void cl_free(struct cl *c, Parley__Frame *f);
+
+/* Send f and wait for the frame answering it.  Deliveries pushed meanwhile
+ * go to on_push (if set) and are freed after it returns.  Returns 0 with
+ * *reply, -1 with err. */
+int cl_call(struct cl *c, Parley__Frame *f, Parley__Frame **reply,
+    void (*on_push)(void *arg, const Parley__Frame *push), void *arg, char *err, size_t errlen);
+
+/* The file descriptor, for poll() in watch. */
+int cl_fd(const struct cl *c);
+/* 1 if decrypted bytes are already buffered (poll would not see them). */
+int cl_pending(const struct cl *c);
+
+/* Read a whole file (at most max bytes) into a malloc'd NUL-terminated
+ * buffer; NULL with err. */
+char *cl_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+
+/* client.conf: all paths resolved relative to the file's directory. */
+struct cl_conf {
+	char server[300];
+	char server_pin[65];
+	char cert[4096];
+	char key[4096];
+	char signer_key[4096];
+	char mediator_key[4096];
+	char dir[4096];
+};
+
+int cl_conf_load(const char *path, struct cl_conf *c, char *err, size_t errlen);
+
+#endif

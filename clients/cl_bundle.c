@@ -1,0 +1,273 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cert.h"
+#include "cl.h"
+#include "cl_bundle.h"
+#include "crypto.h"
+#include "ptime.h"
+#include "sign.h"
+
+#define BUNDLE_FILE_MAX (8 * 1024 * 1024)
+
+static int
+write_file(const char *dir, const char *name, const void *data, size_t len, char *err,
+    size_t errlen)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "wb")) == NULL ||
+	    (len > 0 && fwrite(data, 1, len, f) != len) || fclose(f) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+append_manifest(FILE *m, const char *name, const void *data, size_t len)
+{
+	uint8_t h[32];
+	char hex[65];
+
+	if (crypto_sha256(data, len, h) != 0)
+		return -1;
+	hex_encode(h, 32, hex);
+	fprintf(m, "sha256: %s %s\n", hex, name);
+	return 0;
+}
+
+int
+bundle_write(const char *dir, const Parley__Bundle *b, char *err, size_t errlen)
+{
+	const Parley__AgreementText *t = b->text;
+	char name[128], hex[129], when[PTIME_BUFLEN], *terms = NULL, *copy = NULL, *man = NULL;
+	size_t tlen = 0, clen = 0, mlen = 0, i;
+	FILE *f = NULL, *m = NULL;
+	int rc = -1;
+
+	if (t == NULL || b->certificate_sig.len != 64) {
+		snprintf(err, errlen, "the bundle is incomplete");
+		return -1;
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if ((m = open_memstream(&man, &mlen)) == NULL)
+		goto oom;
+	fprintf(m, "parley release bundle v1\nagreement: %llu\ntitle: %s\nrevision: %u\n",
+	    (unsigned long long)t->agreement, t->title, t->revision);
+	if (write_file(dir, "text.txt", t->text, strlen(t->text), err, errlen) != 0)
+		goto done;
+	append_manifest(m, "text.txt", t->text, strlen(t->text));
+	if ((f = open_memstream(&terms, &tlen)) == NULL)
+		goto oom;
+	fprintf(f, "effective: %s\nvalidity: %s\n", t->effective, t->validity);
+	if (fclose(f) != 0)
+		goto oom;
+	f = NULL;
+	if (write_file(dir, "terms.txt", terms, tlen, err, errlen) != 0)
+		goto done;
+	append_manifest(m, "terms.txt", terms, tlen);
+	if (write_file(dir, "calendar.txt", t->calendar, strlen(t->calendar), err, errlen) != 0)
+		goto done;
+	append_manifest(m, "calendar.txt", t->calendar, strlen(t->calendar));
+	for (i = 0; i < b->n_copies; i++) {
+		const Parley__SignedCopy *c = b->copies[i];
+		if (c->signer_key.len != 32 || c->signature.len != 64 || c->content_hash.len != 32) {
+			snprintf(err, errlen, "the bundle has a malformed copy");
+			goto done;
+		}
+		if ((f = open_memstream(&copy, &clen)) == NULL)
+			goto oom;
+		fprintf(f, "party: %s\nrole: %s\nrevision: %u\n", c->party, c->role, c->revision);
+		hex_encode(c->content_hash.data, 32, hex);
+		fprintf(f, "content-sha256: %s\n", hex);
+		hex_encode(c->signer_key.data, 32, hex);
+		fprintf(f, "signer-key: %s\n", hex);
+		hex_encode(c->signature.data, 64, hex);
+		ptime_format_utc(c->signed_at, when);
+		fprintf(f, "signature: %s\nsigned-at: %s\n", hex, when);
+		if (fclose(f) != 0)
+			goto oom;
+		f = NULL;
+		snprintf(name, sizeof(name), "copy-%s%s%s.txt", c->party, *c->role ? "-" : "",
+		    c->role);
+		if (write_file(dir, name, copy, clen, err, errlen) != 0)
+			goto done;
+		append_manifest(m, name, copy, clen);
+		free(copy);
+		copy = NULL;
+	}
+	if (write_file(dir, "certificate.txt", b->certificate.data, b->certificate.len, err,
+	    errlen) != 0)
+		goto done;
+	append_manifest(m, "certificate.txt", b->certificate.data, b->certificate.len);
+	hex_encode(b->certificate_sig.data, 64, hex);
+	strcat(hex, "\n");
+	if (write_file(dir, "certificate.sig", hex, strlen(hex), err, errlen) != 0)
+		goto done;
+	if (fclose(m) != 0) {
+		m = NULL;
+		goto oom;
+	}
+	m = NULL;
+	rc = write_file(dir, "manifest.txt", man, mlen, err, errlen);
+	goto done;
+oom:
+	snprintf(err, errlen, "out of memory");
+done:
+	if (f != NULL)
+		fclose(f);
+	if (m != NULL)
+		fclose(m);
+	free(terms);
+	free(copy);
+	free(man);
+	return rc;
+}
+
+static char *
+read_in(const char *dir, const char *name, size_t *len, char *err, size_t errlen)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return cl_read_file(path, BUNDLE_FILE_MAX, len, err, errlen);
+}
+
+/* "key: value\n" lines of a small file: the value of key into out. */
+static int
+get_field(const char *text, const char *key, char *out, size_t outlen)
+{
+	size_t n = strlen(key);
+	const char *p = text, *nl;
+
+	while (p && *p) {
+		nl = strchr(p, '\n');
+		if (strncmp(p, key, n) == 0 && p[n] == ':' && p[n + 1] == ' ') {
+			size_t len = nl ? (size_t)(nl - p - n - 2) : strlen(p + n + 2);
+			if (len >= outlen)
+				return -1;
+			memcpy(out, p + n + 2, len);
+			out[len] = '\0';
+			return 0;
+		}
+		if (strncmp(p, key, n) == 0 && p[n] == ':' && (p[n + 1] == '\n' || !p[n + 1])) {
+			out[0] = '\0';
+			return 0;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return -1;
+}
+
+int
+bundle_verify(const char *dir, const uint8_t mediator[32], char *summary, size_t sumlen,
+    char *err, size_t errlen)
+{
+	char *cert_txt = NULL, *sig_txt = NULL, *text = NULL, *terms = NULL, *cal = NULL;
+	char *copy = NULL, name[128], effective[PTIME_BUFLEN + 16], validity[128], buf[200], hex[129];
+	size_t clen, slen, tlen, i;
+	uint8_t sig[64], hash[32], *payload = NULL;
+	size_t plen;
+	struct cert *c = NULL;
+	int rc = -1;
+
+	if ((c = malloc(sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((cert_txt = read_in(dir, "certificate.txt", &clen, err, errlen)) == NULL ||
+	    (sig_txt = read_in(dir, "certificate.sig", &slen, err, errlen)) == NULL)
+		goto done;
+	if (slen < 128 || hex_decode((sig_txt[128] = '\0', sig_txt), sig, 64) != 0) {
+		snprintf(err, errlen, "certificate.sig is not a 64-byte signature in hex");
+		goto done;
+	}
+	if (crypto_verify(mediator, (const uint8_t *)cert_txt, clen, sig) != 0) {
+		snprintf(err, errlen, "certificate.txt is not signed by this mediator key "
+		    "(the certificate or its signature was altered, or the key is another)");
+		goto done;
+	}
+	if (cert_parse(cert_txt, clen, c, err, errlen) != 0)
+		goto done;
+	if ((text = read_in(dir, "text.txt", &tlen, err, errlen)) == NULL ||
+	    (terms = read_in(dir, "terms.txt", NULL, err, errlen)) == NULL ||
+	    (cal = read_in(dir, "calendar.txt", NULL, err, errlen)) == NULL)
+		goto done;
+	if (strlen(text) != tlen) {
+		snprintf(err, errlen, "text.txt contains a NUL byte");
+		goto done;
+	}
+	if (get_field(terms, "effective", effective, sizeof(effective)) != 0 ||
+	    get_field(terms, "validity", validity, sizeof(validity)) != 0) {
+		snprintf(err, errlen, "terms.txt lacks its effective or validity line");
+		goto done;
+	}
+	if (sign_content_hash(text, effective, validity, cal, hash) != 0 ||
+	    memcmp(hash, c->content_hash, 32) != 0) {
+		snprintf(err, errlen, "text.txt, terms.txt or calendar.txt differs from what was "
+		    "signed: its SHA-256 content hash does not match the certificate's");
+		goto done;
+	}
+	for (i = 0; i < c->ncopies; i++) {
+		const struct cert_copy *k = &c->copies[i];
+		if (sign_payload(c->agreement, c->revision, c->content_hash, k->party, k->role,
+		    &payload, &plen) != 0) {
+			snprintf(err, errlen, "out of memory");
+			goto done;
+		}
+		if (crypto_verify(k->key, payload, plen, k->sig) != 0) {
+			snprintf(err, errlen, "the signature of %s does not verify over agreement "
+			    "%llu revision %u", k->party, (unsigned long long)c->agreement,
+			    c->revision);
+			goto done;
+		}
+		free(payload);
+		payload = NULL;
+		snprintf(name, sizeof(name), "copy-%s%s%s.txt", k->party, *k->role ? "-" : "",
+		    k->role);
+		if ((copy = read_in(dir, name, NULL, err, errlen)) == NULL)
+			goto done;
+		hex_encode(k->sig, 64, hex);
+		if (get_field(copy, "signature", buf, sizeof(buf)) != 0 || strcmp(buf, hex) != 0) {
+			snprintf(err, errlen, "%s: its signature differs from the certificate's",
+			    name);
+			goto done;
+		}
+		hex_encode(k->key, 32, hex);
+		if (get_field(copy, "signer-key", buf, sizeof(buf)) != 0 || strcmp(buf, hex) != 0) {
+			snprintf(err, errlen, "%s: its signer key differs from the certificate's",
+			    name);
+			goto done;
+		}
+		free(copy);
+		copy = NULL;
+	}
+	{
+		char when[PTIME_BUFLEN], eff[PTIME_BUFLEN];
+		ptime_format(c->released_at, when);
+		ptime_format(c->effective_at, eff);
+		snprintf(summary, sumlen, "agreement %llu \"%s\" revision %u: %zu identical "
+		    "signed copies, released %s, effective %s; certificate signed by the mediator",
+		    (unsigned long long)c->agreement, c->title, c->revision, c->ncopies, when, eff);
+	}
+	rc = 0;
+done:
+	free(c);
+	free(cert_txt);
+	free(sig_txt);
+	free(text);
+	free(terms);
+	free(cal);
+	free(copy);
+	free(payload);
+	return rc;
+}

@@ -1,0 +1,687 @@
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "admin.h"
+#include "crypto.h"
+#include "errors.h"
+#include "frame.h"
+#include "log.h"
+#include "ptime.h"
+#include "session.h"
+#include "text.h"
+
+struct admin_conn {
+	struct server *srv;
+	struct conn *conn;
+	int ready;
+};
+
+/* The request's arguments, NUL-terminated copies. */
+struct args {
+	size_t n;
+	const char *key[32];
+	char *val[32];
+	size_t len[32];
+};
+
+static const char *
+arg(const struct args *a, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->key[i], key) == 0)
+			return a->val[i];
+	return NULL;
+}
+
+static const char *
+arg_n(const struct args *a, const char *key, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->key[i], key) == 0) {
+			*len = a->len[i];
+			return a->val[i];
+		}
+	return NULL;
+}
+
+/* A required argument; refuses with the usage when it is missing. */
+static const char *
+need(const struct args *a, const char *key, const char *what, struct out *o)
+{
+	const char *v = arg(a, key);
+
+	if (v == NULL || *v == '\0')
+		out_usage(o, "missing %s", what);
+	return v && *v ? v : NULL;
+}
+
+static int
+need_id(const struct args *a, const char *key, const char *what, int64_t *id, struct out *o)
+{
+	const char *v = need(a, key, what, o);
+	char *end;
+	long long n;
+
+	if (v == NULL)
+		return -1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n <= 0)
+		return out_usage(o, "%s must be a positive number, not \"%s\"", what, v);
+	*id = n;
+	return 0;
+}
+
+static int
+need_hex32(const struct args *a, const char *key, const char *what, uint8_t out[32],
+    struct out *o)
+{
+	const char *v = need(a, key, what, o);
+
+	if (v == NULL)
+		return -1;
+	if (hex_decode(v, out, 32) != 0)
+		return out_usage(o, "%s must be 64 hex digits", what);
+	return 0;
+}
+
+struct verb {
+	const char *name;
+	int (*fn)(struct server *, const struct args *, struct out *, Parley__AdminReply *);
+};
+
+static int
+v_init(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	char path[4096], err[512];
+	FILE *f;
+	char pem[1024];
+	size_t n;
+	int created;
+
+	(void)a;
+	(void)r;
+	if (tls_init_state(srv->cfg.state_dir, &created, err, sizeof(err)) != 0)
+		return out_refuse(o, "%s", err);
+	snprintf(path, sizeof(path), "%s/mediator.pub", srv->cfg.state_dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return out_refuse(o, "cannot read %s: %s", path, strerror(errno));
+	n = fread(pem, 1, sizeof(pem) - 1, f);
+	pem[n] = '\0';
+	fclose(f);
+	jw_str(o->json, "state_dir", srv->cfg.state_dir);
+	jw_str(o->json, "server_pin", tls_server_pin(srv->tls));
+	jw_str(o->json, "mediator_key_file", path);
+	jw_str(o->json, "mediator_key", pem);
+	out_text(o, "state directory: %s%s\nserver certificate pin: %s\n"
+	    "mediator public key (%s):\n%s", srv->cfg.state_dir,
+	    created ? " (missing files created)" : "", tls_server_pin(srv->tls), path, pem);
+	return 0;
+}
+
+static int
+v_party_add(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *code = need(a, "1", "party CODE", o), *name;
+
+	(void)r;
+	if (code == NULL)
+		return -1;
+	if ((name = need(a, "name", "--name NAME", o)) == NULL)
+		return -1;
+	return registry_party_add(srv->st, clock_now(srv->clk), code, name,
+	    arg(a, "observer") != NULL, o);
+}
+
+static int
+v_party_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	(void)a;
+	(void)r;
+	return registry_party_list(srv->st, o);
+}
+
+static int
+v_endpoint_add(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *code = need(a, "1", "PARTY", o);
+	uint8_t pin[32];
+
+	(void)r;
+	if (code == NULL || need_hex32(a, "pin", "the certificate pin", pin, o) != 0)
+		return -1;
+	return registry_endpoint_add(srv->st, clock_now(srv->clk), code, pin, o);
+}
+
+static int
+v_endpoint_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	(void)r;
+	return registry_endpoint_list(srv->st, arg(a, "1"), o);
+}
+
+static int
+v_endpoint_remove(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "endpoint ID", &id, o) != 0)
+		return -1;
+	if (registry_endpoint_remove(srv->st, clock_now(srv->clk), id, o) != 0)
+		return -1;
+	session_kick_endpoint(srv, id);
+	return 0;
+}
+
+static int
+v_signer_add(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *code = need(a, "1", "PARTY", o);
+	uint8_t pub[32];
+
+	(void)r;
+	if (code == NULL || need_hex32(a, "key", "the Ed25519 public key", pub, o) != 0)
+		return -1;
+	return registry_signer_add(srv->st, clock_now(srv->clk), code, pub, o);
+}
+
+static int
+v_signer_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	(void)r;
+	return registry_signer_list(srv->st, arg(a, "1"), o);
+}
+
+static int
+v_notice_send(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *to = need(a, "1", "PARTY or all", o), *text;
+
+	(void)r;
+	if (to == NULL || (text = need(a, "text", "--text TEXT", o)) == NULL)
+		return -1;
+	return engine_notice(srv->eng, to, text, o);
+}
+
+static int
+v_notice_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	(void)a;
+	(void)r;
+	return engine_message_list(srv->eng, "notice", o);
+}
+
+static int
+v_delivery_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	(void)a;
+	(void)r;
+	return engine_message_list(srv->eng, NULL, o);
+}
+
+static int
+v_agreement_create(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	struct agreement_terms t;
+
+	(void)r;
+	memset(&t, 0, sizeof(t));
+	if ((t.title = need(a, "title", "--title TITLE", o)) == NULL ||
+	    (t.text = arg_n(a, "text", &t.text_len)) == NULL ||
+	    (t.parties = need(a, "parties", "--parties A,B,...", o)) == NULL)
+		return o->status ? -1 : out_usage(o, "missing --text FILE");
+	t.observers = arg(a, "observers");
+	t.effective = arg(a, "effective");
+	t.disclose_progress = arg(a, "disclose-progress") != NULL;
+	return engine_create(srv->eng, &t, o);
+}
+
+#define ID_VERB(fname, call)                                                  \
+	static int                                                            \
+	fname(struct server *srv, const struct args *a, struct out *o,        \
+	    Parley__AdminReply *r)                                            \
+	{                                                                     \
+		int64_t id;                                                   \
+		(void)r;                                                      \
+		if (need_id(a, "1", "ID", &id, o) != 0)                       \
+			return -1;                                            \
+		return call;                                                  \
+	}
+
+ID_VERB(v_agreement_circulate, engine_circulate(srv->eng, id, o))
+ID_VERB(v_agreement_show, engine_agreement_show(srv->eng, id, o))
+ID_VERB(v_agreement_withdraw, engine_withdraw_agreement(srv->eng, id, o))
+ID_VERB(v_amendment_list, engine_amendment_list(srv->eng, id, o))
+ID_VERB(v_amendment_forward, engine_amendment_forward(srv->eng, id, o))
+ID_VERB(v_amendment_reject, engine_amendment_reject(srv->eng, id, arg(a, "reason"), o))
+
+static int
+v_agreement_list(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	(void)a;
+	(void)r;
+	return engine_agreement_list(srv->eng, o);
+}
+
+static int
+v_agreement_diff(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	const char *party;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "ID", &id, o) != 0 || (party = need(a, "2", "PARTY", o)) == NULL)
+		return -1;
+	return engine_diff(srv->eng, id, party, o);
+}
+
+static int
+v_agreement_export(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	int64_t id;
+
+	if (need_id(a, "1", "ID", &id, o) != 0)
+		return -1;
+	return engine_export(srv->eng, id, &r->bundle, o);
+}
+
+static int
+v_amendment_adopt(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	const char *text;
+	size_t len = 0;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "amendment ID", &id, o) != 0)
+		return -1;
+	text = arg_n(a, "text", &len);
+	return engine_amendment_adopt(srv->eng, id, text, len, o);
+}
+
+struct online {
+	struct server *srv;
+	struct out *o;
+};
+
+static void
+count_online(void *arg, const struct ident *who)
+{
+	struct online *on = arg;
+
+	jw_obj_begin(on->o->json, NULL);
+	jw_str(on->o->json, "party", who->party.code);
+	jw_int(on->o->json, "endpoint", who->endpoint_id);
+	jw_obj_end(on->o->json);
+	out_text(on->o, "  %-14s endpoint %lld\n", who->party.code, (long long)who->endpoint_id);
+}
+
+static int
+v_status(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	struct online on = { srv, o };
+	char now[PTIME_BUFLEN], up[64];
+
+	(void)a;
+	(void)r;
+	ptime_format(clock_now(srv->clk), now);
+	ptime_format_duration(clock_now(srv->clk) - srv->started_at, up, sizeof(up));
+	jw_str(o->json, "time", now);
+	jw_bool(o->json, "virtual_clock", clock_is_virtual(srv->clk));
+	jw_int(o->json, "connections", (int64_t)srv->nconns);
+	out_text(o, "parleyd: %s%s, %zu connection(s)\nendpoints online:\n", now,
+	    clock_is_virtual(srv->clk) ? " (virtual clock)" : "", srv->nconns);
+	jw_arr_begin(o->json, "online");
+	session_foreach(srv, count_online, &on);
+	jw_arr_end(o->json);
+	(void)up;
+	return engine_counts(srv->eng, o);
+}
+
+static int
+clock_moved(struct server *srv, int64_t t, struct out *o)
+{
+	char buf[PTIME_BUFLEN], v[32];
+
+	if (clock_set(srv->clk, t) != 0)
+		return out_refuse(o, "the clock cannot run backwards");
+	snprintf(v, sizeof(v), "%lld", (long long)t);
+	if (store_meta_set(srv->st, "virtual_now", v) != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(srv->st));
+	ptime_format(t, buf);
+	jw_str(o->json, "time", buf);
+	out_text(o, "virtual clock: %s\n", buf);
+	return 0;
+}
+
+static int
+v_clock_set(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *v = need(a, "1", "TIME", o);
+	int64_t t;
+
+	(void)r;
+	if (v == NULL)
+		return -1;
+	if (!clock_is_virtual(srv->clk))
+		return out_refuse(o, "the clock is real; set [testing] virtual_clock = yes");
+	if (ptime_parse(v, &t) != 0)
+		return out_usage(o, "TIME must be ISO 8601 with an offset, e.g. "
+		    "1994-05-09T12:00:00+04:00");
+	return clock_moved(srv, t, o);
+}
+
+static int
+v_clock_advance(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	const char *v = need(a, "1", "DURATION", o);
+	int64_t d;
+
+	(void)r;
+	if (v == NULL)
+		return -1;
+	if (!clock_is_virtual(srv->clk))
+		return out_refuse(o, "the clock is real; set [testing] virtual_clock = yes");
+	if (ptime_parse_duration(v, &d) != 0)
+		return out_usage(o, "DURATION must look like 90m, 6h, 10d or 1d12h");
+	return clock_moved(srv, clock_now(srv->clk) + d, o);
+}
+
+static const struct verb verbs[] = {
+	{ "init", v_init },
+	{ "party add", v_party_add },
+	{ "party list", v_party_list },
+	{ "endpoint add", v_endpoint_add },
+	{ "endpoint list", v_endpoint_list },
+	{ "endpoint remove", v_endpoint_remove },
+	{ "signer add", v_signer_add },
+	{ "signer list", v_signer_list },
+	{ "notice send", v_notice_send },
+	{ "notice list", v_notice_list },
+	{ "delivery list", v_delivery_list },
+	{ "agreement create", v_agreement_create },
+	{ "agreement circulate", v_agreement_circulate },
+	{ "agreement show", v_agreement_show },
+	{ "agreement list", v_agreement_list },
+	{ "agreement withdraw", v_agreement_withdraw },
+	{ "agreement diff", v_agreement_diff },
+	{ "agreement export", v_agreement_export },
+	{ "amendment list", v_amendment_list },
+	{ "amendment forward", v_amendment_forward },
+	{ "amendment adopt", v_amendment_adopt },
+	{ "amendment reject", v_amendment_reject },
+	{ "clock set", v_clock_set },
+	{ "clock advance", v_clock_advance },
+	{ "status", v_status },
+};
+
+static void
+args_free(struct args *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->val[i]);
+	a->n = 0;
+}
+
+static int
+args_load(const Parley__AdminRequest *m, struct args *a, struct out *o)
+{
+	size_t i;
+
+	a->n = 0;
+	if (m->n_args > sizeof(a->key) / sizeof(a->key[0]))
+		return out_usage(o, "too many arguments");
+	for (i = 0; i < m->n_args; i++) {
+		const ProtobufCBinaryData *v = &m->args[i]->value;
+		if ((a->val[i] = malloc(v->len + 1)) == NULL) {
+			args_free(a);
+			return out_refuse(o, "out of memory");
+		}
+		memcpy(a->val[i], v->data, v->len);
+		a->val[i][v->len] = '\0';
+		a->len[i] = v->len;
+		a->key[i] = m->args[i]->key;
+		a->n++;
+	}
+	return 0;
+}
+
+static void
+admin_request(struct admin_conn *ac, const Parley__Frame *f)
+{
+	struct server *srv = ac->srv;
+	Parley__Frame rf = PARLEY__FRAME__INIT;
+	Parley__AdminReply rep = PARLEY__ADMIN_REPLY__INIT;
+	const Parley__AdminRequest *m = f->admin;
+	const struct verb *v = NULL;
+	struct jw *ej = NULL;
+	struct args a = { 0 };
+	struct out o;
+	size_t i, len;
+	char *text = NULL;
+	int keep = 0;
+
+	if (out_init(&o) != 0) {
+		conn_error(ac->conn, f->id, PARLEY_EREFUSED, "out of memory");
+		return;
+	}
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verbs[i].name, m->verb) == 0)
+			v = &verbs[i];
+	if (v == NULL) {
+		out_usage(&o, "unknown verb \"%s\"", m->verb);
+	} else if (args_load(m, &a, &o) == 0) {
+		if (turn_request_begin(srv->turn) != 0) {
+			out_refuse(&o, "store unavailable: %s", store_errmsg(srv->st));
+		} else {
+			keep = v->fn(srv, &a, &o, &rep) == 0 && o.status == 0;
+			turn_request_end(srv->turn, keep);
+		}
+	}
+	args_free(&a);
+	jw_obj_end(o.json);
+	rep.status = (uint32_t)o.status;
+	if (o.status != 0) {
+		ej = jw_new();
+		jw_obj_begin(ej, NULL);
+		jw_str(ej, "error", o.error);
+		jw_obj_end(ej);
+		rep.json = (char *)jw_text(ej);
+		rep.text = o.error;
+		log_info("admin: %s: refused: %s", m->verb, o.error);
+	} else {
+		len = evbuffer_get_length(o.text);
+		if ((text = malloc(len + 1)) != NULL) {
+			evbuffer_copyout(o.text, text, len);
+			text[len] = '\0';
+		}
+		rep.text = text ? text : "";
+		rep.json = (char *)jw_text(o.json);
+		if (v != NULL && strstr(v->name, "list") == NULL && strcmp(v->name, "status") &&
+		    strstr(v->name, "show") == NULL)
+			log_info("admin: %s done", m->verb);
+	}
+	rf.id = f->id;
+	rf.body_case = PARLEY__FRAME__BODY_ADMIN_REPLY;
+	rf.admin_reply = &rep;
+	turn_reply(srv->turn, ac->conn, &rf);
+	engine_bundle_free(rep.bundle);
+	free(text);
+	jw_free(ej);
+	out_release(&o);
+}
+
+static void
+admin_frame(void *ctx, const Parley__Frame *f)
+{
+	struct admin_conn *ac = ctx;
+	Parley__Frame r = PARLEY__FRAME__INIT;
+	Parley__Welcome w = PARLEY__WELCOME__INIT;
+
+	if (!ac->ready) {
+		if (f->body_case != PARLEY__FRAME__BODY_HELLO ||
+		    f->hello->version != PARLEY_PROTOCOL_VERSION) {
+			conn_error(ac->conn, f->id, PARLEY_EVERSION,
+			    "expected hello with protocol version %d", PARLEY_PROTOCOL_VERSION);
+			conn_close(ac->conn, 1);
+			return;
+		}
+		ac->ready = 1;
+		w.version = PARLEY_PROTOCOL_VERSION;
+		r.id = f->id;
+		r.body_case = PARLEY__FRAME__BODY_WELCOME;
+		r.welcome = &w;
+		turn_reply(ac->srv->turn, ac->conn, &r);
+		return;
+	}
+	if (f->body_case != PARLEY__FRAME__BODY_ADMIN) {
+		conn_error(ac->conn, f->id, PARLEY_EPROTO, "unexpected %s frame on the admin socket",
+		    frame_body_name(f));
+		conn_close(ac->conn, 1);
+		return;
+	}
+	admin_request(ac, f);
+}
+
+static void
+admin_closed(void *ctx)
+{
+	free(ctx);
+}
+
+static void
+admin_noop(void *ctx)
+{
+	(void)ctx;
+}
+
+static const struct conn_ops admin_ops = {
+	.ready = admin_noop,
+	.frame = admin_frame,
+	.drained = NULL,
+	.closed = admin_closed,
+};
+
+static int
+peer_allowed(struct server *srv, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct group *g;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return 0;
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return 1;
+	if (srv->cfg.admin_group != NULL && *srv->cfg.admin_group != '\0' &&
+	    (g = getgrnam(srv->cfg.admin_group)) != NULL && g->gr_gid == cred.gid)
+		return 1;
+	log_warnx("admin: refused peer uid %u gid %u", (unsigned)cred.uid, (unsigned)cred.gid);
+	return 0;
+}
+
+static void
+admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+    void *arg)
+{
+	struct server *srv = arg;
+	struct conn_limits lim;
+	struct bufferevent *bev;
+	struct admin_conn *ac;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	if (!peer_allowed(srv, fd) || (ac = calloc(1, sizeof(*ac))) == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	if ((bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(ac);
+		evutil_closesocket(fd);
+		return;
+	}
+	lim.max_frame = (size_t)srv->cfg.max_frame;
+	lim.decode_budget = (size_t)srv->cfg.decode_budget;
+	lim.max_output = (size_t)srv->cfg.max_queued_output + (size_t)srv->cfg.max_frame;
+	lim.handshake_timeout = 0;
+	lim.frame_timeout = (int)srv->cfg.frame_timeout;
+	lim.idle_timeout = (int)srv->cfg.idle_timeout;
+	ac->srv = srv;
+	if ((ac->conn = conn_new(bev, 0, &lim, &admin_ops, ac, "admin")) == NULL) {
+		bufferevent_free(bev);
+		free(ac);
+	}
+}
+
+int
+admin_listen(struct server *srv, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	const char *p = srv->cfg.admin_socket;
+	struct group *g = NULL;
+	mode_t old;
+	int grouped = srv->cfg.admin_group && *srv->cfg.admin_group;
+
+	if (strlen(p) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "admin_socket path is too long: %s", p);
+		return -1;
+	}
+	if (grouped && (g = getgrnam(srv->cfg.admin_group)) == NULL) {
+		snprintf(err, errlen, "admin_group %s does not exist", srv->cfg.admin_group);
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, p, strlen(p));
+	unlink(p);	/* a stale socket from an earlier run */
+	old = umask(grouped ? 0117 : 0177);
+	srv->admin_listener = evconnlistener_new_bind(srv->base, admin_accept, srv,
+	    LEV_OPT_CLOSE_ON_FREE, 16, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (srv->admin_listener == NULL) {
+		snprintf(err, errlen, "cannot bind admin socket %s: %s", p, strerror(errno));
+		return -1;
+	}
+	if (grouped && (chown(p, (uid_t)-1, g->gr_gid) != 0 || chmod(p, 0660) != 0)) {
+		snprintf(err, errlen, "cannot give %s to group %s: %s", p, srv->cfg.admin_group,
+		    strerror(errno));
+		return -1;
+	}
+	log_info("admin socket %s (mode %s)", p, grouped ? "0660" : "0600");
+	return 0;
+}
+
+void
+admin_close(struct server *srv)
+{
+	if (srv->admin_listener != NULL) {
+		evconnlistener_free(srv->admin_listener);
+		srv->admin_listener = NULL;
+		unlink(srv->cfg.admin_socket);
+	}
+}

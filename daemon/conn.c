@@ -1,0 +1,393 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+
+#include "conn.h"
+#include "errors.h"
+#include "frame.h"
+#include "log.h"
+
+enum conn_state {
+	CONN_HANDSHAKE,		/* TLS handshake in progress */
+	CONN_OPEN,		/* frames flow */
+	CONN_FLUSHING,		/* closing once output is written */
+	CONN_CLOSED,		/* I/O gone; struct lives on while referenced */
+};
+
+struct conn {
+	enum conn_state state;
+	int refs;
+	int closed_reported;
+	struct bufferevent *bev;
+	struct event *handshake_ev, *frame_ev, *idle_ev, *reap_ev;
+	struct conn_limits lim;
+	const struct conn_ops *ops;
+	void *ctx;
+	char peer[96];
+	int fd;
+	int in_frame;		/* frame deadline armed */
+};
+
+static void conn_teardown(struct conn *c);
+
+static void
+reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	conn_teardown(c);
+}
+
+static void
+schedule_reap(struct conn *c)
+{
+	event_active(c->reap_ev, EV_TIMEOUT, 0);
+}
+
+static void
+arm(struct event *ev, int secs)
+{
+	struct timeval tv = { secs, 0 };
+
+	if (secs > 0)
+		event_add(ev, &tv);
+}
+
+static void
+timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	const char *which;
+
+	(void)fd;
+	(void)what;
+	if (c->state == CONN_HANDSHAKE)
+		which = "handshake";
+	else if (c->in_frame)
+		which = "frame";
+	else
+		which = "idle";
+	log_info("%s: %s timeout, closing", c->peer, which);
+	if (c->state == CONN_OPEN) {
+		conn_error(c, 0, PARLEY_EPROTO, "%s timeout", which);
+		conn_close(c, 1);
+	} else {
+		conn_close(c, 0);
+	}
+}
+
+static void
+handle_input(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	uint8_t hdr[FRAME_HDR_LEN], *body;
+	struct frame_budget budget;
+	Parley__Frame *f;
+	uint32_t len;
+	char err[200];
+
+	while (c->state == CONN_OPEN) {
+		size_t avail = evbuffer_get_length(in);
+
+		if (avail == 0)
+			return;
+		if (avail < FRAME_HDR_LEN) {
+			if (!c->in_frame) {
+				c->in_frame = 1;
+				arm(c->frame_ev, c->lim.frame_timeout);
+			}
+			return;
+		}
+		evbuffer_copyout(in, hdr, FRAME_HDR_LEN);
+		if (frame_check_len(hdr, c->lim.max_frame, &len) != 0) {
+			log_warnx("%s: frame length %u refused (maximum %zu)", c->peer,
+			    ((unsigned)hdr[0] << 24) | ((unsigned)hdr[1] << 16) |
+			    ((unsigned)hdr[2] << 8) | hdr[3], c->lim.max_frame);
+			conn_error(c, 0, PARLEY_EPROTO, "frame length must be 1..%zu bytes",
+			    c->lim.max_frame);
+			conn_close(c, 1);
+			return;
+		}
+		if (avail < FRAME_HDR_LEN + (size_t)len) {
+			if (!c->in_frame) {
+				c->in_frame = 1;
+				arm(c->frame_ev, c->lim.frame_timeout);
+			}
+			return;
+		}
+		c->in_frame = 0;
+		event_del(c->frame_ev);
+		arm(c->idle_ev, c->lim.idle_timeout);
+		evbuffer_drain(in, FRAME_HDR_LEN);
+		body = evbuffer_pullup(in, len);
+		frame_budget_init(&budget, c->lim.decode_budget);
+		f = frame_unpack(body, len, &budget, err, sizeof(err));
+		evbuffer_drain(in, len);
+		if (f == NULL) {
+			log_warnx("%s: bad frame: %s", c->peer, err);
+			conn_error(c, 0, PARLEY_EPROTO, "bad frame: %s", err);
+			conn_close(c, 1);
+			return;
+		}
+		conn_ref(c);
+		c->ops->frame(c->ctx, f);
+		frame_free(f, &budget);
+		conn_unref(c);
+	}
+}
+
+static void
+read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	handle_input(arg);
+}
+
+static void
+write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->state == CONN_FLUSHING &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		c->state = CONN_CLOSED;
+		schedule_reap(c);
+		return;
+	}
+	if (c->state == CONN_OPEN && c->ops->drained != NULL)
+		c->ops->drained(c->ctx);
+}
+
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+	unsigned long e;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		if (c->state != CONN_HANDSHAKE)
+			return;
+		event_del(c->handshake_ev);
+		c->state = CONN_OPEN;
+		arm(c->idle_ev, c->lim.idle_timeout);
+		conn_ref(c);
+		c->ops->ready(c->ctx);
+		if (c->state == CONN_OPEN)
+			handle_input(c);
+		conn_unref(c);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		e = bufferevent_get_openssl_error(bev);
+		if (e != 0) {
+			char buf[256];
+			ERR_error_string_n(e, buf, sizeof(buf));
+			log_info("%s: TLS error: %s", c->peer, buf);
+		} else if (EVUTIL_SOCKET_ERROR() != 0) {
+			log_debug("%s: connection error: %s", c->peer,
+			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		}
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		log_debug("%s: connection closed by peer", c->peer);
+		conn_close(c, 0);
+	}
+}
+
+struct conn *
+conn_new(struct bufferevent *bev, int is_tls, const struct conn_limits *lim,
+    const struct conn_ops *ops, void *ctx, const char *peer)
+{
+	struct event_base *base = bufferevent_get_base(bev);
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->refs = 1;
+	c->bev = bev;
+	c->lim = *lim;
+	c->ops = ops;
+	c->ctx = ctx;
+	c->fd = bufferevent_getfd(bev);
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->handshake_ev = evtimer_new(base, timeout_cb, c);
+	c->frame_ev = evtimer_new(base, timeout_cb, c);
+	c->idle_ev = evtimer_new(base, timeout_cb, c);
+	c->reap_ev = event_new(base, -1, 0, reap_cb, c);
+	if (!c->handshake_ev || !c->frame_ev || !c->idle_ev || !c->reap_ev) {
+		if (c->handshake_ev) event_free(c->handshake_ev);
+		if (c->frame_ev) event_free(c->frame_ev);
+		if (c->idle_ev) event_free(c->idle_ev);
+		if (c->reap_ev) event_free(c->reap_ev);
+		free(c);
+		return NULL;
+	}
+	bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+	/* Never buffer more than one maximal frame of input. */
+	bufferevent_setwatermark(bev, EV_READ, 0, lim->max_frame + FRAME_HDR_LEN);
+	bufferevent_setwatermark(bev, EV_WRITE, lim->max_output / 2, 0);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	if (is_tls) {
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+		c->state = CONN_HANDSHAKE;
+		arm(c->handshake_ev, lim->handshake_timeout);
+	} else {
+		c->state = CONN_OPEN;
+		arm(c->idle_ev, lim->idle_timeout);
+	}
+	return c;
+}
+
+void
+conn_ref(struct conn *c)
+{
+	c->refs++;
+}
+
+void
+conn_unref(struct conn *c)
+{
+	if (--c->refs > 0)
+		return;
+	event_free(c->handshake_ev);
+	event_free(c->frame_ev);
+	event_free(c->idle_ev);
+	event_free(c->reap_ev);
+	free(c);
+}
+
+/* Runs from the reap event, never inside the conn's own callbacks. */
+static void
+conn_teardown(struct conn *c)
+{
+	if (c->bev == NULL)
+		return;
+	event_del(c->handshake_ev);
+	event_del(c->frame_ev);
+	event_del(c->idle_ev);
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	c->state = CONN_CLOSED;
+	if (!c->closed_reported) {
+		c->closed_reported = 1;
+		c->ops->closed(c->ctx);
+	}
+	conn_unref(c);		/* the I/O's own reference */
+}
+
+void
+conn_close(struct conn *c, int flush)
+{
+	if (c->state == CONN_CLOSED || c->bev == NULL)
+		return;
+	bufferevent_disable(c->bev, EV_READ);
+	if (flush && c->state == CONN_OPEN &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		c->state = CONN_FLUSHING;
+		/* Bound the flush by the frame deadline. */
+		arm(c->frame_ev, c->lim.frame_timeout ? c->lim.frame_timeout : 5);
+		return;
+	}
+	c->state = CONN_CLOSED;
+	schedule_reap(c);
+}
+
+int
+conn_send_packed(struct conn *c, const uint8_t *buf, size_t len)
+{
+	struct evbuffer *out;
+
+	if (c->state != CONN_OPEN)
+		return -1;
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_get_length(out) + len > c->lim.max_output) {
+		log_warnx("%s: peer is not reading (%zu bytes queued), dropping it",
+		    c->peer, evbuffer_get_length(out));
+		conn_close(c, 0);
+		return -1;
+	}
+	return bufferevent_write(c->bev, buf, len);
+}
+
+int
+conn_send(struct conn *c, const Parley__Frame *f)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (c->state != CONN_OPEN)
+		return -1;
+	if (frame_pack(f, c->lim.max_frame, &buf, &len) != 0) {
+		log_warnx("%s: cannot pack a %s frame", c->peer, frame_body_name(f));
+		return -1;
+	}
+	rc = conn_send_packed(c, buf, len);
+	free(buf);
+	return rc;
+}
+
+void
+conn_error(struct conn *c, uint64_t id, int code, const char *fmt, ...)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Error e = PARLEY__ERROR__INIT;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e.code = (uint32_t)code;
+	e.message = msg;
+	f.id = id;
+	f.body_case = PARLEY__FRAME__BODY_ERROR;
+	f.error = &e;
+	conn_send(c, &f);
+}
+
+int
+conn_is_open(const struct conn *c)
+{
+	return c->state == CONN_OPEN;
+}
+
+size_t
+conn_output_len(const struct conn *c)
+{
+	if (c->bev == NULL)
+		return 0;
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+size_t
+conn_max_output(const struct conn *c)
+{
+	return c->lim.max_output;
+}
+
+SSL *
+conn_ssl(const struct conn *c)
+{
+	return c->bev ? bufferevent_openssl_get_ssl(c->bev) : NULL;
+}
+
+const char *
+conn_peer(const struct conn *c)
+{
+	return c->peer;
+}
+
+int
+conn_fd(const struct conn *c)
+{
+	return c->fd;
+}

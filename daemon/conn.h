@@ -1,0 +1,67 @@
+/* A framed connection over a bufferevent (TLS for party endpoints, plain for
+ * the admin socket): reads length-prefixed frames within the limits, writes
+ * frames with a cap on queued output, and enforces three deadlines on
+ * libevent timers that no byte can reset: the handshake deadline, a per-frame
+ * deadline armed by a frame's first byte, and an idle timeout reset only by a
+ * complete frame.
+ *
+ * Lifetime: a conn is reference counted.  Its own I/O holds one reference;
+ * conn_close() tears the I/O down after the current callback chain returns
+ * and then calls ops->closed, after which the owner must not use it except to
+ * drop references it took with conn_ref(). */
+#ifndef PARLEY_CONN_H
+#define PARLEY_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <event2/bufferevent.h>
+#include <openssl/ssl.h>
+
+#include "parley.pb-c.h"
+
+struct conn;
+
+struct conn_limits {
+	size_t max_frame;
+	size_t decode_budget;
+	size_t max_output;
+	int handshake_timeout;	/* seconds; 0: none (plain sockets) */
+	int frame_timeout;
+	int idle_timeout;
+};
+
+struct conn_ops {
+	void (*ready)(void *ctx);	/* handshake done: the peer can be checked */
+	void (*frame)(void *ctx, const Parley__Frame *f);	/* freed after return */
+	void (*drained)(void *ctx);	/* queued output fell below half the cap */
+	void (*closed)(void *ctx);	/* gone: drop every pointer to it */
+};
+
+/* Take ownership of bev (freed with the conn).  is_tls: bev is an OpenSSL
+ * bufferevent still accepting.  peer names the connection in logs. */
+struct conn *conn_new(struct bufferevent *bev, int is_tls, const struct conn_limits *lim,
+    const struct conn_ops *ops, void *ctx, const char *peer);
+
+void conn_ref(struct conn *c);
+void conn_unref(struct conn *c);
+
+/* Queue a frame.  -1 if the conn is closed, the frame cannot be packed, or
+ * the output cap is exceeded (the peer is not reading: it is dropped). */
+int conn_send(struct conn *c, const Parley__Frame *f);
+/* Queue an already packed frame (length prefix included). */
+int conn_send_packed(struct conn *c, const uint8_t *buf, size_t len);
+/* Send an Error frame answering request id. */
+void conn_error(struct conn *c, uint64_t id, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Close now, or once queued output is written when flush is set. */
+void conn_close(struct conn *c, int flush);
+
+int conn_is_open(const struct conn *c);
+size_t conn_output_len(const struct conn *c);
+size_t conn_max_output(const struct conn *c);
+SSL *conn_ssl(const struct conn *c);
+const char *conn_peer(const struct conn *c);
+int conn_fd(const struct conn *c);
+
+#endif

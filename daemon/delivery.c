@@ -1,0 +1,207 @@
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "delivery.h"
+#include "log.h"
+
+struct delivery {
+	struct store *st;
+	struct clock *clk;
+	struct sink *sinks;
+};
+
+struct delivery *
+delivery_new(struct store *st, struct clock *clk)
+{
+	struct delivery *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->st = st;
+	d->clk = clk;
+	return d;
+}
+
+void
+delivery_free(struct delivery *d)
+{
+	free(d);
+}
+
+int
+delivery_enqueue(struct delivery *d, int64_t party_id, const char *kind,
+    int64_t agreement_id, const char *summary, const Parley__Payload *p,
+    int64_t *message_id)
+{
+	static const char ins_msg[] =
+	    "INSERT INTO message(kind, party_id, agreement_id, summary, payload, created_at) "
+	    "VALUES(?, ?, ?, ?, ?, ?)";
+	static const char ins_del[] =
+	    "INSERT INTO delivery(message_id, endpoint_id) "
+	    "SELECT ?, id FROM endpoint WHERE party_id = ? AND removed_at IS NULL "
+	    "RETURNING endpoint_id";
+	sqlite3_stmt *st;
+	struct sink *s;
+	uint8_t *buf;
+	size_t len;
+	int64_t mid;
+	int rc;
+
+	len = parley__payload__get_packed_size(p);
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		return -1;
+	parley__payload__pack(p, buf);
+	if ((st = store_stmt(d->st, ins_msg)) == NULL) {
+		free(buf);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, party_id);
+	if (agreement_id > 0)
+		sqlite3_bind_int64(st, 3, agreement_id);
+	sqlite3_bind_text(st, 4, summary, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, buf, (int)len, free);
+	sqlite3_bind_int64(st, 6, clock_now(d->clk));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("delivery: cannot store message: %s", store_errmsg(d->st));
+		return -1;
+	}
+	mid = sqlite3_last_insert_rowid(store_db(d->st));
+	if ((st = store_stmt(d->st, ins_del)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, mid);
+	sqlite3_bind_int64(st, 2, party_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t ep = sqlite3_column_int64(st, 0);
+		for (s = d->sinks; s != NULL; s = s->next)
+			if (s->endpoint_id == ep)
+				s->want = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("delivery: cannot queue deliveries: %s", store_errmsg(d->st));
+		return -1;
+	}
+	if (message_id != NULL)
+		*message_id = mid;
+	return 0;
+}
+
+void
+delivery_attach(struct delivery *d, struct sink *s)
+{
+	s->prev = NULL;
+	s->next = d->sinks;
+	if (d->sinks != NULL)
+		d->sinks->prev = s;
+	d->sinks = s;
+	s->want = 1;
+}
+
+void
+delivery_detach(struct delivery *d, struct sink *s)
+{
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else if (d->sinks == s)
+		d->sinks = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+}
+
+#define PUSH_BATCH 64
+
+int
+delivery_push(struct delivery *d, struct sink *s)
+{
+	static const char sql[] =
+	    "SELECT d.id, m.created_at, m.payload FROM delivery d "
+	    "JOIN message m ON m.id = d.message_id "
+	    "WHERE d.endpoint_id = ? AND d.acked_at IS NULL AND d.id > ? "
+	    "ORDER BY d.id LIMIT " "64";
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Delivery dv = PARLEY__DELIVERY__INIT;
+	sqlite3_stmt *st;
+	int pushed = 0, got, stop = 0;
+
+	s->want = 0;
+	do {
+		if ((st = store_stmt(d->st, sql)) == NULL)
+			return pushed;
+		sqlite3_bind_int64(st, 1, s->endpoint_id);
+		sqlite3_bind_int64(st, 2, (int64_t)s->last_pushed);
+		got = 0;
+		while (!stop && sqlite3_step(st) == SQLITE_ROW) {
+			got++;
+			dv.delivery_id = (uint64_t)sqlite3_column_int64(st, 0);
+			dv.created_at = sqlite3_column_int64(st, 1);
+			dv.payload.data = (uint8_t *)sqlite3_column_blob(st, 2);
+			dv.payload.len = (size_t)sqlite3_column_bytes(st, 2);
+			f.body_case = PARLEY__FRAME__BODY_DELIVERY;
+			f.delivery = &dv;
+			if (s->push(s->ctx, &f) != 0) {
+				stop = 1;	/* resumes on the drained callback */
+				break;
+			}
+			s->last_pushed = dv.delivery_id;
+			pushed++;
+		}
+		sqlite3_reset(st);
+	} while (!stop && got == PUSH_BATCH);
+	return pushed;
+}
+
+void
+delivery_flush(struct delivery *d)
+{
+	struct sink *s, *next;
+
+	for (s = d->sinks; s != NULL; s = next) {
+		next = s->next;
+		if (s->want)
+			delivery_push(d, s);
+	}
+}
+
+int
+delivery_ack(struct delivery *d, int64_t endpoint_id, uint64_t delivery_id, char *err,
+    size_t errlen)
+{
+	static const char upd[] =
+	    "UPDATE delivery SET acked_at = ? "
+	    "WHERE id = ? AND endpoint_id = ? AND acked_at IS NULL";
+	static const char chk[] =
+	    "SELECT 1 FROM delivery WHERE id = ? AND endpoint_id = ?";
+	sqlite3_stmt *st;
+	int rc, changed;
+
+	if ((st = store_stmt(d->st, upd)) == NULL)
+		goto storefail;
+	sqlite3_bind_int64(st, 1, clock_now(d->clk));
+	sqlite3_bind_int64(st, 2, (int64_t)delivery_id);
+	sqlite3_bind_int64(st, 3, endpoint_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto storefail;
+	changed = sqlite3_changes(store_db(d->st));
+	if (changed > 0)
+		return 0;
+	if ((st = store_stmt(d->st, chk)) == NULL)
+		goto storefail;
+	sqlite3_bind_int64(st, 1, (int64_t)delivery_id);
+	sqlite3_bind_int64(st, 2, endpoint_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;	/* a repeated ack is harmless */
+	snprintf(err, errlen, "delivery %llu was never sent to this endpoint",
+	    (unsigned long long)delivery_id);
+	return -1;
+storefail:
+	snprintf(err, errlen, "store failure: %s", store_errmsg(d->st));
+	return -1;
+}

@@ -1,0 +1,54 @@
+/* Durable store-and-forward delivery.  A message for a party is stored once
+ * (message table) with one delivery row per registered endpoint of that
+ * party, in the caller's transaction.  Connected endpoints that asked for
+ * their deliveries (sinks) get them pushed after the commit, in order;
+ * the others get them when they next connect.  A delivery stays pending
+ * until its endpoint acks it; the ack time is the proof of receipt. */
+#ifndef PARLEY_DELIVERY_H
+#define PARLEY_DELIVERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "parley.pb-c.h"
+#include "store.h"
+
+struct delivery;
+
+/* One connected endpoint that takes pushes.  Owned by its session. */
+struct sink {
+	int64_t endpoint_id;
+	uint64_t last_pushed;	/* highest delivery id pushed on this connection */
+	int want;		/* new deliveries or room since the last push */
+	/* Send one frame: 0 sent, -1 stop for now (no room, or closed). */
+	int (*push)(void *ctx, const Parley__Frame *f);
+	void *ctx;
+	struct sink *next, *prev;
+};
+
+struct delivery *delivery_new(struct store *st, struct clock *clk);
+void delivery_free(struct delivery *d);
+
+/* Store p for every current endpoint of party_id (inside a transaction).
+ * kind and summary are what the mediator's listing shows. */
+int delivery_enqueue(struct delivery *d, int64_t party_id, const char *kind,
+    int64_t agreement_id, const char *summary, const Parley__Payload *p,
+    int64_t *message_id);
+
+void delivery_attach(struct delivery *d, struct sink *s);
+void delivery_detach(struct delivery *d, struct sink *s);
+
+/* Push committed, unacked deliveries not yet pushed on this connection.
+ * Returns how many were pushed. */
+int delivery_push(struct delivery *d, struct sink *s);
+
+/* After a commit: push to every sink that wants. */
+void delivery_flush(struct delivery *d);
+
+/* Record an ack (inside a transaction).  0 when recorded or already acked;
+ * -1 with a reason when the delivery was never sent to this endpoint. */
+int delivery_ack(struct delivery *d, int64_t endpoint_id, uint64_t delivery_id,
+    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,2031 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cert.h"
+#include "crypto.h"
+#include "engine.h"
+#include "errors.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "ptime.h"
+#include "sign.h"
+#include "text.h"
+
+#define TITLE_MAX 200
+#define TEXT_MAX (512 * 1024)
+#define NOTE_MAX 4096
+
+struct engine {
+	struct store *st;
+	struct clock *clk;
+	struct delivery *dlv;
+	EVP_PKEY *mkey;
+};
+
+/* One agreement row. */
+struct ag {
+	int64_t id;
+	char title[TITLE_MAX + 1];
+	enum ag_state state;
+	uint32_t revision;
+	char effective[PTIME_BUFLEN];	/* term: "on-release" or UTC ISO time */
+	char validity[64];
+	int disclose;
+	int64_t created_at, circulated_at, released_at, effective_at, expires_at, ended_at;
+};
+
+struct engine *
+engine_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return NULL;
+	e->st = st;
+	e->clk = clk;
+	e->dlv = dlv;
+	e->mkey = mkey;
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	free(e);
+}
+
+static int64_t
+col_time(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, i);
+}
+
+static const char *
+col_str(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	return v ? v : "";
+}
+
+/* 0 found, 1 unknown, -1 store failure. */
+static int
+load_ag(struct engine *e, int64_t id, struct ag *a)
+{
+	static const char sql[] =
+	    "SELECT id, title, state, revision, effective, validity, disclose_progress,"
+	    " created_at, circulated_at, released_at, effective_at, expires_at, ended_at "
+	    "FROM agreement WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		a->id = sqlite3_column_int64(s, 0);
+		snprintf(a->title, sizeof(a->title), "%s", col_str(s, 1));
+		if (lifecycle_state_parse(col_str(s, 2), &a->state) != 0)
+			rc = SQLITE_ERROR;
+		a->revision = (uint32_t)sqlite3_column_int64(s, 3);
+		snprintf(a->effective, sizeof(a->effective), "%s", col_str(s, 4));
+		snprintf(a->validity, sizeof(a->validity), "%s", col_str(s, 5));
+		a->disclose = sqlite3_column_int(s, 6);
+		a->created_at = col_time(s, 7);
+		a->circulated_at = col_time(s, 8);
+		a->released_at = col_time(s, 9);
+		a->effective_at = col_time(s, 10);
+		a->expires_at = col_time(s, 11);
+		a->ended_at = col_time(s, 12);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+/* Is party a member of agreement: 0 no, 1 signing party, 2 observer. */
+static int
+membership(struct engine *e, int64_t agreement, int64_t party)
+{
+	static const char sql[] =
+	    "SELECT observer FROM agreement_party WHERE agreement_id = ? AND party_id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc = 0;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rc = sqlite3_column_int(s, 0) ? 2 : 1;
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* A revision's text, calendar and hash.  *text is malloc'd for the caller. */
+static int
+load_revision(struct engine *e, int64_t agreement, uint32_t rev, char **text, char **calendar,
+    uint8_t hash[32])
+{
+	static const char sql[] =
+	    "SELECT text, calendar, content_hash FROM revision "
+	    "WHERE agreement_id = ? AND number = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, rev);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 2) == 32) {
+		*text = strdup(col_str(s, 0));
+		if (calendar != NULL)
+			*calendar = strdup(col_str(s, 1));
+		memcpy(hash, sqlite3_column_blob(s, 2), 32);
+		rc = (*text == NULL || (calendar != NULL && *calendar == NULL)) ? -1 : 0;
+		if (rc != 0) {
+			free(*text);
+			*text = NULL;
+			if (calendar != NULL) {
+				free(*calendar);
+				*calendar = NULL;
+			}
+		}
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Members' party ids and codes, signing parties or observers. */
+struct members {
+	size_t n;
+	int64_t id[64];
+	char code[64][PARTY_CODE_MAX + 1];
+};
+
+static int
+load_members(struct engine *e, int64_t agreement, int observers, struct members *m)
+{
+	static const char sql[] =
+	    "SELECT p.id, p.code FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
+	    "WHERE ap.agreement_id = ? AND ap.observer = ? ORDER BY ap.rowid";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	m->n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int(s, 2, observers);
+	while (sqlite3_step(s) == SQLITE_ROW && m->n < 64) {
+		m->id[m->n] = sqlite3_column_int64(s, 0);
+		snprintf(m->code[m->n], sizeof(m->code[0]), "%s", col_str(s, 1));
+		m->n++;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* The AgreementText of a revision; release with text_release(). */
+struct agtext {
+	Parley__AgreementText msg;
+	char *text, *calendar;
+	uint8_t hash[32];
+	struct members parties, observers;
+	char *pp[64], *op[64];
+};
+
+static int
+text_load(struct engine *e, const struct ag *a, struct agtext *t)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	parley__agreement_text__init(&t->msg);
+	if (load_revision(e, a->id, a->revision, &t->text, &t->calendar, t->hash) != 0)
+		return -1;
+	if (load_members(e, a->id, 0, &t->parties) != 0 ||
+	    load_members(e, a->id, 1, &t->observers) != 0) {
+		free(t->text);
+		free(t->calendar);
+		return -1;
+	}
+	for (i = 0; i < t->parties.n; i++)
+		t->pp[i] = t->parties.code[i];
+	for (i = 0; i < t->observers.n; i++)
+		t->op[i] = t->observers.code[i];
+	t->msg.agreement = (uint64_t)a->id;
+	t->msg.revision = a->revision;
+	t->msg.title = (char *)a->title;
+	t->msg.text = t->text;
+	t->msg.effective = (char *)a->effective;
+	t->msg.validity = (char *)a->validity;
+	t->msg.calendar = t->calendar;
+	t->msg.content_hash.data = t->hash;
+	t->msg.content_hash.len = 32;
+	t->msg.n_parties = t->parties.n;
+	t->msg.parties = t->pp;
+	t->msg.n_observers = t->observers.n;
+	t->msg.observers = t->op;
+	t->msg.state = (char *)lifecycle_state_name(a->state);
+	return 0;
+}
+
+static void
+text_release(struct agtext *t)
+{
+	free(t->text);
+	free(t->calendar);
+	t->text = t->calendar = NULL;
+}
+
+static void
+reply_frame(const struct req *r, Parley__Frame *f)
+{
+	f->id = r->id;
+	turn_reply(r->turn, r->conn, f);
+}
+
+static void
+reply_ok(const struct req *r, uint64_t id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+reply_ok(const struct req *r, uint64_t id, const char *fmt, ...)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Ok ok = PARLEY__OK__INIT;
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ok.id = id;
+	ok.message = msg;
+	f.body_case = PARLEY__FRAME__BODY_OK;
+	f.ok = &ok;
+	reply_frame(r, &f);
+}
+
+/* Answer a party request with an error; returns 0 ("roll back"). */
+static int
+refuse(const struct req *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+refuse(const struct req *r, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	turn_error(r->turn, r->conn, r->id, code, "%s", msg);
+	return 0;
+}
+
+/* Load the agreement a party request names, checking membership. */
+static int
+party_ag(struct engine *e, const struct req *r, uint64_t id, struct ag *a, int *member)
+{
+	int rc = load_ag(e, (int64_t)id, a);
+
+	if (rc < 0)
+		return refuse(r, PARLEY_ESTORE, "store failure"), -1;
+	if (rc == 1 || (*member = membership(e, a->id, r->who->party.id)) == 0 ||
+	    a->state == AG_DRAFT) {
+		/* Do not tell a non-member whether an agreement exists. */
+		return refuse(r, PARLEY_ENOTFOUND, "no agreement %llu for party %s",
+		    (unsigned long long)id, r->who->party.code), -1;
+	}
+	return 0;
+}
+
+static int
+enqueue_payload(struct engine *e, int64_t party, const char *kind, int64_t agreement,
+    const char *summary, const Parley__Payload *p)
+{
+	return delivery_enqueue(e->dlv, party, kind, agreement, summary, p, NULL);
+}
+
+static int
+send_update(struct engine *e, int64_t party, int64_t agreement, uint64_t amendment,
+    const char *event, const char *text)
+{
+	Parley__Payload p = PARLEY__PAYLOAD__INIT;
+	Parley__Update u = PARLEY__UPDATE__INIT;
+	char summary[160];
+
+	u.agreement = (uint64_t)agreement;
+	u.event = (char *)event;
+	u.text = (char *)text;
+	u.amendment = amendment;
+	p.body_case = PARLEY__PAYLOAD__BODY_UPDATE;
+	p.update = &u;
+	snprintf(summary, sizeof(summary), "agreement %lld: %s", (long long)agreement, event);
+	return enqueue_payload(e, party, "update", agreement, summary, &p);
+}
+
+/* Circulate the current revision to every signing party. */
+static int
+circulate_text(struct engine *e, const struct ag *a)
+{
+	Parley__Payload p = PARLEY__PAYLOAD__INIT;
+	struct agtext t;
+	char summary[300];
+	size_t i;
+	int rc = 0;
+
+	if (text_load(e, a, &t) != 0)
+		return -1;
+	p.body_case = PARLEY__PAYLOAD__BODY_CIRCULATED;
+	p.circulated = &t.msg;
+	snprintf(summary, sizeof(summary), "agreement %lld revision %u: %s", (long long)a->id,
+	    a->revision, a->title);
+	for (i = 0; i < t.parties.n && rc == 0; i++)
+		rc = enqueue_payload(e, t.parties.id[i], "circulation", a->id, summary, &p);
+	text_release(&t);
+	return rc;
+}
+
+/* ---- party requests ---- */
+
+int
+engine_show(struct engine *e, const struct req *r, uint64_t id)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	struct agtext t;
+	struct ag a;
+	int member;
+
+	if (party_ag(e, r, id, &a, &member) != 0)
+		return 0;
+	if (member == 2 && a.state != AG_IN_FORCE && a.state != AG_EXPIRED)
+		return refuse(r, PARLEY_EREFUSED,
+		    "observers receive agreement %lld only once it is released", (long long)a.id);
+	if (text_load(e, &a, &t) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	f.body_case = PARLEY__FRAME__BODY_AGREEMENT;
+	f.agreement = &t.msg;
+	reply_frame(r, &f);
+	text_release(&t);
+	return 0;
+}
+
+/* Has party a valid copy of revision rev: signed_at, or 0. */
+static int64_t
+valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev)
+{
+	static const char sql[] =
+	    "SELECT signed_at FROM copy WHERE agreement_id = ? AND party_id = ? "
+	    "AND revision = ? AND status = 'valid'";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int64_t t = 0;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_int64(s, 3, rev);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		t = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return t;
+}
+
+int
+engine_status(struct engine *e, const struct req *r, uint64_t id)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__StatusReply sr = PARLEY__STATUS_REPLY__INIT;
+	Parley__PartyStatus ps[64], *pp[64];
+	struct members m;
+	struct ag a;
+	size_t i;
+	int member, all;
+
+	if (party_ag(e, r, id, &a, &member) != 0)
+		return 0;
+	if (load_members(e, a.id, 0, &m) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	/* Embargo: before release a party learns only its own status, unless
+	 * the mediator chose to disclose who has signed (never signatures). */
+	all = a.disclose || a.state == AG_IN_FORCE || a.state == AG_EXPIRED;
+	sr.agreement = (uint64_t)a.id;
+	sr.revision = a.revision;
+	sr.state = (char *)lifecycle_state_name(a.state);
+	for (i = 0; i < m.n; i++) {
+		if (!all && m.id[i] != r->who->party.id)
+			continue;
+		parley__party_status__init(&ps[sr.n_parties]);
+		ps[sr.n_parties].party = m.code[i];
+		ps[sr.n_parties].signed_ = valid_copy(e, a.id, m.id[i], a.revision) != 0 ||
+		    a.state == AG_IN_FORCE || a.state == AG_EXPIRED;
+		pp[sr.n_parties] = &ps[sr.n_parties];
+		sr.n_parties++;
+	}
+	sr.parties = pp;
+	f.body_case = PARLEY__FRAME__BODY_STATUS_REPLY;
+	f.status_reply = &sr;
+	reply_frame(r, &f);
+	return 0;
+}
+
+static int release(struct engine *e, struct ag *a);
+
+static int
+insert_copy(struct engine *e, const struct req *r, const struct ag *a, int64_t signer,
+    const Parley__SignRequest *m, const char *text, const char *status, const char *reason,
+    int64_t *id)
+{
+	static const char sql[] =
+	    "INSERT INTO copy(agreement_id, revision, party_id, endpoint_id, signer_id, role,"
+	    " content_hash, signature, text, status, reason, signed_at) "
+	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, a->id);
+	sqlite3_bind_int64(s, 2, m->revision);
+	sqlite3_bind_int64(s, 3, r->who->party.id);
+	sqlite3_bind_int64(s, 4, r->who->endpoint_id);
+	sqlite3_bind_int64(s, 5, signer);
+	sqlite3_bind_text(s, 6, m->role, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 7, m->content_hash.data, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 8, m->signature.data, 64, SQLITE_STATIC);
+	if (text != NULL)
+		sqlite3_bind_text(s, 9, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, status, -1, SQLITE_STATIC);
+	if (reason != NULL)
+		sqlite3_bind_text(s, 11, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 12, clock_now(e->clk));
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(e->st));
+	return 0;
+}
+
+/* A copy whose content differs from the revision: kept as evidence, never
+ * counted, refused to the party with the first difference. */
+static int
+non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t signer,
+    const Parley__SignRequest *m)
+{
+	char *rev_text = NULL, *norm = NULL, diff[512], reason[700];
+	uint8_t rev_hash[32], hash[32];
+	size_t nlen;
+	int64_t cid;
+
+	if (load_revision(e, a->id, a->revision, &rev_text, NULL, rev_hash) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (m->text != NULL && *m->text != '\0') {
+		norm = text_normalize(m->text, strlen(m->text), &nlen);
+		if (norm == NULL || sign_content_hash(norm, a->effective, a->validity, "",
+		    hash) != 0 || memcmp(hash, m->content_hash.data, 32) != 0) {
+			free(rev_text);
+			free(norm);
+			return refuse(r, PARLEY_EUSAGE, "the text sent with the copy does not "
+			    "match the content hash it was signed over");
+		}
+		if (text_first_difference(rev_text, norm, diff, sizeof(diff)) == 0)
+			snprintf(diff, sizeof(diff), "the terms differ from revision %u's",
+			    a->revision);
+	} else {
+		snprintf(diff, sizeof(diff), "its content hash differs from revision %u's and "
+		    "no text came with it", a->revision);
+	}
+	snprintf(reason, sizeof(reason), "not identical to revision %u: %s", a->revision, diff);
+	if (insert_copy(e, r, a, signer, m, norm, "non-identical", reason, &cid) != 0) {
+		free(rev_text);
+		free(norm);
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	}
+	log_warnx("agreement %lld: non-identical copy %lld from %s stored and not counted: %s",
+	    (long long)a->id, (long long)cid, r->who->party.code, diff);
+	free(rev_text);
+	free(norm);
+	turn_error(r->turn, r->conn, r->id, PARLEY_EREFUSED,
+	    "copy refused: %s; it is recorded, not counted, and the mediator is told "
+	    "(agreement %lld)", reason, (long long)a->id);
+	return 1;	/* keep the evidence */
+}
+
+/* Does every signing party have a valid copy of the current revision? */
+static int
+all_signed(struct engine *e, const struct ag *a)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM agreement_party ap WHERE ap.agreement_id = ?1 "
+	    "AND ap.observer = 0 AND NOT EXISTS (SELECT 1 FROM copy c "
+	    " WHERE c.agreement_id = ?1 AND c.party_id = ap.party_id AND c.revision = ?2 "
+	    " AND c.status = 'valid')";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int64_t missing = -1;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, a->id);
+	sqlite3_bind_int64(s, 2, a->revision);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		missing = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return missing == 0;
+}
+
+int
+engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
+{
+	enum ag_state next;
+	const char *why;
+	uint8_t *payload = NULL;
+	uint8_t rev_hash[32];
+	char *rev_text = NULL, hex[65];
+	size_t plen;
+	int64_t signer, signer_party, cid;
+	struct ag a;
+	int member, rc;
+
+	if (party_ag(e, r, m->agreement, &a, &member) != 0)
+		return 0;
+	if (member == 2)
+		return refuse(r, PARLEY_EREFUSED, "%s is an observer of agreement %lld: "
+		    "observers never sign", r->who->party.code, (long long)a.id);
+	if (lifecycle_next(a.state, EV_SIGN, &next, &why) != 0)
+		return refuse(r, PARLEY_EREFUSED, "copy refused: %s", why);
+	if (strcmp(m->party, r->who->party.code) != 0) {
+		log_warnx("agreement %lld: endpoint %lld of %s sent a copy naming party \"%s\"",
+		    (long long)a.id, (long long)r->who->endpoint_id, r->who->party.code, m->party);
+		return refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot sign "
+		    "as \"%s\"", r->who->party.code, m->party);
+	}
+	if (*m->role != '\0' && !ident_valid(m->role))
+		return refuse(r, PARLEY_EUSAGE, "role \"%s\" is not a valid name", m->role);
+	if (m->content_hash.len != 32 || m->signature.len != 64 || m->signer_key.len != 32)
+		return refuse(r, PARLEY_EUSAGE, "a copy needs a 32-byte content hash, a 32-byte "
+		    "signer key and a 64-byte signature");
+	hex_encode(m->signer_key.data, 32, hex);
+	rc = registry_signer_by_key(e->st, m->signer_key.data, &signer, &signer_party);
+	if (rc < 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (rc == 1 || signer_party != r->who->party.id)
+		return refuse(r, PARLEY_EAUTH, "signer key %s is not registered for %s", hex,
+		    r->who->party.code);
+	if (m->revision < a.revision)
+		return refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
+		    a.revision);
+	if (m->revision > a.revision)
+		return refuse(r, PARLEY_EUSAGE, "agreement %lld has no revision %u (current: %u)",
+		    (long long)a.id, m->revision, a.revision);
+	if (sign_payload((uint64_t)a.id, m->revision, m->content_hash.data, m->party, m->role,
+	    &payload, &plen) != 0)
+		return refuse(r, PARLEY_ESTORE, "out of memory");
+	rc = crypto_verify(m->signer_key.data, payload, plen, m->signature.data);
+	free(payload);
+	if (rc != 0) {
+		log_warnx("agreement %lld: bad signature from %s (key %s)", (long long)a.id,
+		    r->who->party.code, hex);
+		return refuse(r, PARLEY_EREFUSED, "the signature does not verify with key %s "
+		    "over this agreement, revision, content and party", hex);
+	}
+	if (load_revision(e, a.id, a.revision, &rev_text, NULL, rev_hash) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	free(rev_text);
+	if (memcmp(rev_hash, m->content_hash.data, 32) != 0)
+		return non_identical(e, r, &a, signer, m);
+	if (valid_copy(e, a.id, r->who->party.id, a.revision) != 0) {
+		reply_ok(r, 0, "%s has already signed revision %u of agreement %lld",
+		    r->who->party.code, a.revision, (long long)a.id);
+		return 0;
+	}
+	if (insert_copy(e, r, &a, signer, m, NULL, "valid", NULL, &cid) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	log_info("agreement %lld: %s signed revision %u (copy %lld)", (long long)a.id,
+	    r->who->party.code, a.revision, (long long)cid);
+	if (all_signed(e, &a)) {
+		if (release(e, &a) != 0)
+			return refuse(r, PARLEY_ESTORE, "release failed; the copy was not saved");
+		reply_ok(r, (uint64_t)cid, "signed copy of revision %u accepted; every party has "
+		    "signed: agreement %lld is released", a.revision, (long long)a.id);
+		return 1;
+	}
+	reply_ok(r, (uint64_t)cid, "signed copy of revision %u accepted; the agreement is "
+	    "released when every party has signed", a.revision);
+	return 1;
+}
+
+int
+engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
+{
+	static const char sql[] =
+	    "UPDATE copy SET status = 'withdrawn', ended_at = ? WHERE agreement_id = ? "
+	    "AND party_id = ? AND revision = ? AND status = 'valid'";
+	enum ag_state next;
+	const char *why;
+	sqlite3_stmt *s;
+	struct ag a;
+	int member, rc;
+
+	if (party_ag(e, r, id, &a, &member) != 0)
+		return 0;
+	if (member == 2)
+		return refuse(r, PARLEY_EREFUSED, "observers never sign");
+	if (lifecycle_next(a.state, EV_WITHDRAW_SIGNATURE, &next, &why) != 0)
+		return refuse(r, PARLEY_EREFUSED, "a signature cannot be withdrawn: %s", why);
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	sqlite3_bind_int64(s, 1, clock_now(e->clk));
+	sqlite3_bind_int64(s, 2, a.id);
+	sqlite3_bind_int64(s, 3, r->who->party.id);
+	sqlite3_bind_int64(s, 4, a.revision);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (sqlite3_changes(store_db(e->st)) == 0)
+		return refuse(r, PARLEY_EREFUSED, "%s has no signature on revision %u to withdraw",
+		    r->who->party.code, a.revision);
+	log_info("agreement %lld: %s withdrew its signature", (long long)a.id,
+	    r->who->party.code);
+	reply_ok(r, 0, "signature on revision %u of agreement %lld withdrawn (recorded)",
+	    a.revision, (long long)a.id);
+	return 1;
+}
+
+/* Validate and normalise a text: non-empty UTF-8, LF line endings. */
+static char *
+check_text(const char *text, size_t len, char *why, size_t whylen)
+{
+	char *norm;
+	size_t n, i;
+
+	if (text == NULL || len == 0) {
+		snprintf(why, whylen, "the text is empty");
+		return NULL;
+	}
+	if (len > TEXT_MAX) {
+		snprintf(why, whylen, "the text is longer than %d bytes", TEXT_MAX);
+		return NULL;
+	}
+	if (!text_utf8_valid(text, len)) {
+		snprintf(why, whylen, "the text is not valid UTF-8");
+		return NULL;
+	}
+	if ((norm = text_normalize(text, len, &n)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n && (norm[i] == '\n' || norm[i] == ' ' || norm[i] == '\t'); i++)
+		;
+	if (i == n) {
+		free(norm);
+		snprintf(why, whylen, "the text is blank");
+		return NULL;
+	}
+	return norm;
+}
+
+int
+engine_amend(struct engine *e, const struct req *r, const Parley__AmendRequest *m)
+{
+	static const char sql[] =
+	    "INSERT INTO amendment(agreement_id, revision, proposer_id, text, note, state,"
+	    " created_at) VALUES(?, ?, ?, ?, ?, 'proposed', ?)";
+	enum ag_state next;
+	const char *why;
+	char *norm, *cur = NULL, whybuf[128];
+	uint8_t hash[32];
+	sqlite3_stmt *s;
+	struct ag a;
+	int member, rc, same;
+	int64_t id;
+
+	if (party_ag(e, r, m->agreement, &a, &member) != 0)
+		return 0;
+	if (member == 2)
+		return refuse(r, PARLEY_EREFUSED, "observers cannot propose amendments");
+	if (lifecycle_next(a.state, EV_AMEND, &next, &why) != 0)
+		return refuse(r, PARLEY_EREFUSED, "amendment refused: %s", why);
+	if (m->revision != a.revision)
+		return refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
+		    a.revision);
+	if (strlen(m->note) > NOTE_MAX)
+		return refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
+	if ((norm = check_text(m->text, strlen(m->text), whybuf, sizeof(whybuf))) == NULL)
+		return refuse(r, PARLEY_EUSAGE, "amendment refused: %s", whybuf);
+	if (load_revision(e, a.id, a.revision, &cur, NULL, hash) != 0) {
+		free(norm);
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	}
+	same = strcmp(cur, norm) == 0;
+	free(cur);
+	if (same) {
+		free(norm);
+		return refuse(r, PARLEY_EREFUSED, "the proposed text is identical to revision %u",
+		    a.revision);
+	}
+	if ((s = store_stmt(e->st, sql)) == NULL) {
+		free(norm);
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	}
+	sqlite3_bind_int64(s, 1, a.id);
+	sqlite3_bind_int64(s, 2, a.revision);
+	sqlite3_bind_int64(s, 3, r->who->party.id);
+	sqlite3_bind_text(s, 4, norm, -1, free);
+	sqlite3_bind_text(s, 5, m->note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, clock_now(e->clk));
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	id = sqlite3_last_insert_rowid(store_db(e->st));
+	log_info("agreement %lld: %s proposed amendment %lld to revision %u", (long long)a.id,
+	    r->who->party.code, (long long)id, a.revision);
+	reply_ok(r, (uint64_t)id, "amendment %lld to revision %u proposed; the mediator decides "
+	    "whether to forward, adopt or reject it", (long long)id, a.revision);
+	return 1;
+}
+
+/* One amendment row. */
+struct amend {
+	int64_t id, agreement, proposer;
+	uint32_t revision;
+	char state[16];
+};
+
+static int
+load_amend(struct engine *e, int64_t id, struct amend *am)
+{
+	static const char sql[] =
+	    "SELECT id, agreement_id, proposer_id, revision, state FROM amendment WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		am->id = sqlite3_column_int64(s, 0);
+		am->agreement = sqlite3_column_int64(s, 1);
+		am->proposer = sqlite3_column_int64(s, 2);
+		am->revision = (uint32_t)sqlite3_column_int64(s, 3);
+		snprintf(am->state, sizeof(am->state), "%s", col_str(s, 4));
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+engine_amendment_response(struct engine *e, const struct req *r,
+    const Parley__AmendmentResponse *m)
+{
+	static const char sql[] =
+	    "INSERT INTO amendment_response(amendment_id, party_id, accept, note, created_at) "
+	    "VALUES(?, ?, ?, ?, ?) ON CONFLICT(amendment_id, party_id) DO UPDATE SET "
+	    "accept = excluded.accept, note = excluded.note, created_at = excluded.created_at";
+	struct amend am;
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = load_amend(e, (int64_t)m->amendment, &am);
+	if (rc < 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (rc == 1 || membership(e, am.agreement, r->who->party.id) != 1 ||
+	    (strcmp(am.state, "forwarded") != 0 && am.proposer != r->who->party.id))
+		return refuse(r, PARLEY_ENOTFOUND, "no amendment %llu was forwarded to %s",
+		    (unsigned long long)m->amendment, r->who->party.code);
+	if (am.proposer == r->who->party.id)
+		return refuse(r, PARLEY_EREFUSED, "%s proposed amendment %lld; only the other "
+		    "parties answer it", r->who->party.code, (long long)am.id);
+	if (strcmp(am.state, "forwarded") != 0)
+		return refuse(r, PARLEY_EREFUSED, "amendment %lld is %s", (long long)am.id,
+		    am.state);
+	if (strlen(m->note) > NOTE_MAX)
+		return refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	sqlite3_bind_int64(s, 1, am.id);
+	sqlite3_bind_int64(s, 2, r->who->party.id);
+	sqlite3_bind_int(s, 3, m->accept ? 1 : 0);
+	sqlite3_bind_text(s, 4, m->note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, clock_now(e->clk));
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	log_info("amendment %lld: %s %s it", (long long)am.id, r->who->party.code,
+	    m->accept ? "accepts" : "rejects");
+	reply_ok(r, (uint64_t)am.id, "your answer to amendment %lld (%s) is recorded",
+	    (long long)am.id, m->accept ? "accept" : "reject");
+	return 1;
+}
+
+/* ---- bundles ---- */
+
+struct copyrow {
+	char party[PARTY_CODE_MAX + 1];
+	char role[PARTY_CODE_MAX + 1];
+	uint8_t key[32], sig[64], hash[32];
+	uint32_t revision;
+	int64_t signed_at;
+};
+
+/* The counted copies of the current revision, in signing-party order. */
+static int
+load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t max, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT p.code, c.role, g.pubkey, c.signature, c.content_hash, c.revision,"
+	    " c.signed_at FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
+	    "JOIN copy c ON c.agreement_id = ap.agreement_id AND c.party_id = ap.party_id "
+	    "JOIN signer g ON g.id = c.signer_id "
+	    "WHERE ap.agreement_id = ? AND ap.observer = 0 AND c.revision = ? "
+	    "AND c.status = 'valid' ORDER BY ap.rowid, c.id";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, a->id);
+	sqlite3_bind_int64(s, 2, a->revision);
+	while (sqlite3_step(s) == SQLITE_ROW && *n < max) {
+		struct copyrow *c = &rows[*n];
+		if (sqlite3_column_bytes(s, 2) != 32 || sqlite3_column_bytes(s, 3) != 64 ||
+		    sqlite3_column_bytes(s, 4) != 32)
+			continue;
+		snprintf(c->party, sizeof(c->party), "%s", col_str(s, 0));
+		snprintf(c->role, sizeof(c->role), "%s", col_str(s, 1));
+		memcpy(c->key, sqlite3_column_blob(s, 2), 32);
+		memcpy(c->sig, sqlite3_column_blob(s, 3), 64);
+		memcpy(c->hash, sqlite3_column_blob(s, 4), 32);
+		c->revision = (uint32_t)sqlite3_column_int64(s, 5);
+		c->signed_at = sqlite3_column_int64(s, 6);
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* The release certificate for the copies being counted; caller frees. */
+static char *
+certificate_text(const struct ag *a, const struct agtext *t, const struct copyrow *rows,
+    size_t n)
+{
+	struct cert *c = calloc(1, sizeof(*c));
+	char *text;
+	size_t i;
+
+	if (c == NULL)
+		return NULL;
+	c->agreement = (uint64_t)a->id;
+	snprintf(c->title, sizeof(c->title), "%s", a->title);
+	c->revision = a->revision;
+	memcpy(c->content_hash, t->hash, 32);
+	for (i = 0; i < t->parties.n && i < CERT_MAX_PARTIES; i++)
+		snprintf(c->parties[c->nparties++], CERT_CODE_MAX + 1, "%s", t->parties.code[i]);
+	for (i = 0; i < t->observers.n && i < CERT_MAX_PARTIES; i++)
+		snprintf(c->observers[c->nobservers++], CERT_CODE_MAX + 1, "%s",
+		    t->observers.code[i]);
+	c->released_at = a->released_at;
+	c->effective_at = a->effective_at;
+	for (i = 0; i < n && i < CERT_MAX_PARTIES; i++) {
+		struct cert_copy *k = &c->copies[c->ncopies++];
+		_Static_assert(sizeof(k->party) == sizeof(rows[i].party), "party code size");
+		memcpy(k->party, rows[i].party, sizeof(k->party));
+		memcpy(k->role, rows[i].role, sizeof(k->role));
+		memcpy(k->key, rows[i].key, 32);
+		memcpy(k->sig, rows[i].sig, 64);
+		k->signed_at = rows[i].signed_at;
+	}
+	text = cert_format(c);
+	free(c);
+	return text;
+}
+
+/* A Bundle built for sending; every part is owned by struct bundle. */
+struct bundle {
+	Parley__Bundle msg;
+	struct agtext t;
+	struct copyrow rows[64];
+	Parley__SignedCopy copies[64], *cp[64];
+	uint8_t *cert, *certsig;
+	size_t certlen;
+};
+
+static int
+bundle_load(struct engine *e, const struct ag *a, struct bundle *b)
+{
+	static const char sql[] =
+	    "SELECT certificate, certificate_sig FROM agreement WHERE id = ?";
+	sqlite3_stmt *s;
+	size_t n, i;
+	int ok = 0;
+
+	memset(b, 0, sizeof(*b));
+	parley__bundle__init(&b->msg);
+	if (text_load(e, a, &b->t) != 0)
+		return -1;
+	if (load_copies(e, a, b->rows, 64, &n) != 0 || (s = store_stmt(e->st, sql)) == NULL) {
+		text_release(&b->t);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, a->id);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 64) {
+		b->certlen = (size_t)sqlite3_column_bytes(s, 0);
+		b->cert = malloc(b->certlen + 1);
+		b->certsig = malloc(64);
+		if (b->cert != NULL && b->certsig != NULL) {
+			memcpy(b->cert, sqlite3_column_blob(s, 0), b->certlen);
+			memcpy(b->certsig, sqlite3_column_blob(s, 1), 64);
+			ok = 1;
+		}
+	}
+	sqlite3_reset(s);
+	if (!ok) {
+		free(b->cert);
+		free(b->certsig);
+		text_release(&b->t);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		Parley__SignedCopy *c = &b->copies[i];
+		parley__signed_copy__init(c);
+		c->party = b->rows[i].party;
+		c->role = b->rows[i].role;
+		c->revision = b->rows[i].revision;
+		c->content_hash.data = b->rows[i].hash;
+		c->content_hash.len = 32;
+		c->signer_key.data = b->rows[i].key;
+		c->signer_key.len = 32;
+		c->signature.data = b->rows[i].sig;
+		c->signature.len = 64;
+		c->signed_at = b->rows[i].signed_at;
+		b->cp[i] = c;
+	}
+	b->msg.text = &b->t.msg;
+	b->msg.n_copies = n;
+	b->msg.copies = b->cp;
+	b->msg.certificate.data = b->cert;
+	b->msg.certificate.len = b->certlen;
+	b->msg.certificate_sig.data = b->certsig;
+	b->msg.certificate_sig.len = 64;
+	return 0;
+}
+
+static void
+bundle_release(struct bundle *b)
+{
+	text_release(&b->t);
+	free(b->cert);
+	free(b->certsig);
+	b->cert = b->certsig = NULL;
+}
+
+/* In the caller's transaction: mark in force, write the certificate, and
+ * queue the bundle to every endpoint of every party and observer. */
+static int
+release(struct engine *e, struct ag *a)
+{
+	static const char upd[] =
+	    "UPDATE agreement SET state = 'in_force', released_at = ?, effective_at = ?,"
+	    " certificate = ?, certificate_sig = ? WHERE id = ? AND state = 'circulating'";
+	Parley__Payload p = PARLEY__PAYLOAD__INIT;
+	struct copyrow rows[64];
+	struct bundle *b = NULL;
+	enum ag_state next;
+	const char *why;
+	struct agtext t;
+	uint8_t sig[64];
+	char *cert, summary[300];
+	int64_t eff;
+	size_t n, i;
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	if (lifecycle_next(a->state, EV_RELEASE, &next, &why) != 0)
+		return -1;
+	a->released_at = clock_now(e->clk);
+	a->effective_at = a->released_at;
+	if (strcmp(a->effective, "on-release") != 0 && ptime_parse(a->effective, &eff) == 0 &&
+	    eff > a->released_at)
+		a->effective_at = eff;
+	if (text_load(e, a, &t) != 0)
+		return -1;
+	if (load_copies(e, a, rows, 64, &n) != 0 ||
+	    (cert = certificate_text(a, &t, rows, n)) == NULL) {
+		text_release(&t);
+		return -1;
+	}
+	text_release(&t);
+	if (crypto_sign(e->mkey, (const uint8_t *)cert, strlen(cert), sig) != 0 ||
+	    (s = store_stmt(e->st, upd)) == NULL) {
+		free(cert);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, a->released_at);
+	sqlite3_bind_int64(s, 2, a->effective_at);
+	sqlite3_bind_blob(s, 3, cert, (int)strlen(cert), free);
+	sqlite3_bind_blob(s, 4, sig, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, a->id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	/* Exactly once: the state guard makes a second release change nothing. */
+	if (rc != SQLITE_DONE || sqlite3_changes(store_db(e->st)) != 1)
+		return -1;
+	a->state = AG_IN_FORCE;
+	if ((b = malloc(sizeof(*b))) == NULL || bundle_load(e, a, b) != 0) {
+		free(b);
+		return -1;
+	}
+	p.body_case = PARLEY__PAYLOAD__BODY_RELEASED;
+	p.released = &b->msg;
+	snprintf(summary, sizeof(summary), "agreement %lld released: %s", (long long)a->id,
+	    a->title);
+	rc = 0;
+	for (i = 0; i < b->t.parties.n && rc == 0; i++)
+		rc = enqueue_payload(e, b->t.parties.id[i], "release", a->id, summary, &p);
+	for (i = 0; i < b->t.observers.n && rc == 0; i++)
+		rc = enqueue_payload(e, b->t.observers.id[i], "release", a->id, summary, &p);
+	bundle_release(b);
+	free(b);
+	if (rc == 0)
+		log_info("agreement %lld released: revision %u, %zu copies", (long long)a->id,
+		    a->revision, n);
+	return rc;
+}
+
+int
+engine_bundle(struct engine *e, const struct req *r, uint64_t id)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	struct bundle *b;
+	struct ag a;
+	int member;
+
+	if (party_ag(e, r, id, &a, &member) != 0)
+		return 0;
+	if (a.released_at == 0)
+		return refuse(r, PARLEY_EREFUSED, "agreement %lld is not released: signed copies "
+		    "are sealed until every party has signed", (long long)a.id);
+	if ((b = malloc(sizeof(*b))) == NULL || bundle_load(e, &a, b) != 0) {
+		free(b);
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	}
+	f.body_case = PARLEY__FRAME__BODY_BUNDLE;
+	f.bundle = &b->msg;
+	reply_frame(r, &f);
+	bundle_release(b);
+	free(b);
+	return 0;
+}
+
+/* ---- mediator verbs ---- */
+
+static int
+parse_list(const char *list, char codes[][PARTY_CODE_MAX + 1], size_t max, size_t *n,
+    struct out *o, const char *what)
+{
+	const char *p = list, *q;
+	size_t len, i;
+
+	*n = 0;
+	while (p != NULL && *p != '\0') {
+		q = strchr(p, ',');
+		len = q ? (size_t)(q - p) : strlen(p);
+		if (len == 0 || len > PARTY_CODE_MAX)
+			return out_usage(o, "%s: \"%s\" is not a list of party codes", what, list);
+		if (*n == max)
+			return out_usage(o, "%s: at most %zu parties", what, max);
+		memcpy(codes[*n], p, len);
+		codes[*n][len] = '\0';
+		if (!ident_valid(codes[*n]))
+			return out_usage(o, "%s: \"%s\" is not a valid party code", what, codes[*n]);
+		for (i = 0; i < *n; i++)
+			if (strcmp(codes[i], codes[*n]) == 0)
+				return out_usage(o, "%s: %s is named twice", what, codes[*n]);
+		(*n)++;
+		p = q ? q + 1 : NULL;
+	}
+	return 0;
+}
+
+static int
+title_ok(const char *t)
+{
+	size_t i, n = strlen(t);
+
+	if (n == 0 || n > TITLE_MAX || !text_utf8_valid(t, n))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
+{
+	static const char ins_ag[] =
+	    "INSERT INTO agreement(title, state, revision, effective, validity,"
+	    " disclose_progress, created_at) VALUES(?, 'draft', 1, ?, '', ?, ?)";
+	static const char ins_ap[] =
+	    "INSERT INTO agreement_party(agreement_id, party_id, observer) VALUES(?, ?, ?)";
+	static const char ins_rev[] =
+	    "INSERT INTO revision(agreement_id, number, text, calendar, content_hash, created_at)"
+	    " VALUES(?, 1, ?, '', ?, ?)";
+	char parties[64][PARTY_CODE_MAX + 1], observers[16][PARTY_CODE_MAX + 1];
+	char effective[PTIME_BUFLEN], why[128], hex[65], *norm;
+	struct party pr[64], ob[16];
+	size_t np, no, i, j;
+	uint8_t hash[32];
+	int64_t eff, id;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!title_ok(t->title))
+		return out_usage(o, "the title must be one line of 1-%d bytes of UTF-8", TITLE_MAX);
+	if (parse_list(t->parties, parties, 64, &np, o, "--parties") != 0 ||
+	    parse_list(t->observers, observers, 16, &no, o, "--observers") != 0)
+		return -1;
+	if (np == 0)
+		return out_usage(o, "--parties names no party");
+	if (t->effective == NULL || strcmp(t->effective, "on-release") == 0) {
+		snprintf(effective, sizeof(effective), "on-release");
+	} else if (ptime_parse(t->effective, &eff) == 0) {
+		ptime_format_utc(eff, effective);
+	} else {
+		return out_usage(o, "--effective takes on-release or an ISO 8601 time with an "
+		    "offset, e.g. 1994-05-12T00:01:00+04:00");
+	}
+	for (i = 0; i < np; i++) {
+		if ((rc = registry_party_by_code(e->st, parties[i], &pr[i])) != 0)
+			return rc < 0 ? out_refuse(o, "store failure") :
+			    out_refuse(o, "unknown party \"%s\"", parties[i]);
+		if (pr[i].observer)
+			return out_refuse(o, "\"%s\" is an observer; name it with --observers",
+			    parties[i]);
+	}
+	for (i = 0; i < no; i++) {
+		if ((rc = registry_party_by_code(e->st, observers[i], &ob[i])) != 0)
+			return rc < 0 ? out_refuse(o, "store failure") :
+			    out_refuse(o, "unknown observer \"%s\"", observers[i]);
+		if (!ob[i].observer)
+			return out_refuse(o, "\"%s\" is a party, not an observer", observers[i]);
+		for (j = 0; j < np; j++)
+			if (ob[i].id == pr[j].id)
+				return out_refuse(o, "%s is both party and observer", observers[i]);
+	}
+	if ((norm = check_text(t->text, t->text_len, why, sizeof(why))) == NULL)
+		return out_usage(o, "%s", why);
+	if (sign_content_hash(norm, effective, "", "", hash) != 0) {
+		free(norm);
+		return out_refuse(o, "out of memory");
+	}
+	if ((s = store_stmt(e->st, ins_ag)) == NULL)
+		goto storefail;
+	sqlite3_bind_text(s, 1, t->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, effective, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, t->disclose_progress ? 1 : 0);
+	sqlite3_bind_int64(s, 4, clock_now(e->clk));
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto storefail;
+	id = sqlite3_last_insert_rowid(store_db(e->st));
+	for (i = 0; i < np + no; i++) {
+		if ((s = store_stmt(e->st, ins_ap)) == NULL)
+			goto storefail;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, i < np ? pr[i].id : ob[i - np].id);
+		sqlite3_bind_int(s, 3, i >= np);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			goto storefail;
+	}
+	if ((s = store_stmt(e->st, ins_rev)) == NULL)
+		goto storefail;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, norm, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, clock_now(e->clk));
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto storefail;
+	free(norm);
+	hex_encode(hash, 32, hex);
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "state", "draft");
+	jw_int(o->json, "revision", 1);
+	jw_str(o->json, "content_sha256", hex);
+	out_text(o, "agreement %lld created (draft, revision 1, content SHA-256 %s)\n",
+	    (long long)id, hex);
+	log_info("agreement %lld created: %s", (long long)id, t->title);
+	return 0;
+storefail:
+	free(norm);
+	return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+}
+
+static int
+mediator_ag(struct engine *e, int64_t id, struct ag *a, struct out *o)
+{
+	int rc = load_ag(e, id, a);
+
+	if (rc < 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	if (rc == 1)
+		return out_refuse(o, "no agreement %lld (see: parleyctl agreement list)",
+		    (long long)id);
+	return 0;
+}
+
+int
+engine_circulate(struct engine *e, int64_t id, struct out *o)
+{
+	static const char sql[] =
+	    "UPDATE agreement SET state = 'circulating', circulated_at = ? WHERE id = ?";
+	enum ag_state next;
+	const char *why;
+	sqlite3_stmt *s;
+	struct ag a;
+	int rc;
+
+	if (mediator_ag(e, id, &a, o) != 0)
+		return -1;
+	if (lifecycle_next(a.state, EV_CIRCULATE, &next, &why) != 0)
+		return out_refuse(o, "cannot circulate agreement %lld: %s", (long long)id, why);
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, clock_now(e->clk));
+	sqlite3_bind_int64(s, 2, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	a.state = next;
+	if (rc != SQLITE_DONE || circulate_text(e, &a) != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "state", "circulating");
+	jw_int(o->json, "revision", a.revision);
+	out_text(o, "agreement %lld revision %u circulated to every endpoint of every party\n",
+	    (long long)id, a.revision);
+	log_info("agreement %lld circulated (revision %u)", (long long)id, a.revision);
+	return 0;
+}
+
+int
+engine_withdraw_agreement(struct engine *e, int64_t id, struct out *o)
+{
+	static const char sql[] =
+	    "UPDATE agreement SET state = 'withdrawn', ended_at = ? WHERE id = ?";
+	struct members m;
+	enum ag_state next;
+	const char *why;
+	sqlite3_stmt *s;
+	struct ag a;
+	size_t i;
+	int rc;
+
+	if (mediator_ag(e, id, &a, o) != 0)
+		return -1;
+	if (lifecycle_next(a.state, EV_WITHDRAW, &next, &why) != 0)
+		return out_refuse(o, "cannot withdraw agreement %lld: %s", (long long)id, why);
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, clock_now(e->clk));
+	sqlite3_bind_int64(s, 2, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE || load_members(e, id, 0, &m) != 0)
+		return out_refuse(o, "store failure");
+	if (a.state == AG_CIRCULATING)	/* a draft was never seen by anyone */
+		for (i = 0; i < m.n; i++)
+			if (send_update(e, m.id[i], id, 0, "withdrawn",
+			    "the mediator has withdrawn this agreement; it will not be released") != 0)
+				return out_refuse(o, "store failure");
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "state", "withdrawn");
+	out_text(o, "agreement %lld withdrawn%s\n", (long long)id,
+	    a.state == AG_CIRCULATING ? "; the parties are told" : "");
+	return 0;
+}
+
+/* When party acked the release bundle, first endpoint; 0 if not yet. */
+static void
+receipts(struct engine *e, const struct ag *a, int64_t party, struct out *o, int64_t *first)
+{
+	static const char sql[] =
+	    "SELECT d.endpoint_id, d.acked_at FROM message m JOIN delivery d "
+	    "ON d.message_id = m.id WHERE m.agreement_id = ? AND m.party_id = ? "
+	    "AND m.kind = 'release' ORDER BY d.endpoint_id";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	char when[PTIME_BUFLEN];
+
+	*first = 0;
+	jw_arr_begin(o->json, "endpoints");
+	if (s != NULL) {
+		sqlite3_bind_int64(s, 1, a->id);
+		sqlite3_bind_int64(s, 2, party);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			int64_t t = col_time(s, 1);
+			jw_obj_begin(o->json, NULL);
+			jw_int(o->json, "endpoint", sqlite3_column_int64(s, 0));
+			if (t) {
+				ptime_format(t, when);
+				jw_str(o->json, "acked_at", when);
+				if (*first == 0 || t < *first)
+					*first = t;
+			} else {
+				jw_null(o->json, "acked_at");
+			}
+			jw_obj_end(o->json);
+			if (a->released_at)
+				out_text(o, "      endpoint %lld: %s\n",
+				    (long long)sqlite3_column_int64(s, 0), t ? when : "not yet acked");
+		}
+		sqlite3_reset(s);
+	}
+	jw_arr_end(o->json);
+}
+
+static void
+opt_time(struct out *o, const char *key, int64_t t)
+{
+	char buf[PTIME_BUFLEN];
+
+	if (t == 0) {
+		jw_null(o->json, key);
+		return;
+	}
+	ptime_format(t, buf);
+	jw_str(o->json, key, buf);
+}
+
+int
+engine_agreement_show(struct engine *e, int64_t id, struct out *o)
+{
+	static const char noncopies[] =
+	    "SELECT p.code, c.revision, c.signed_at, c.reason, c.text IS NOT NULL FROM copy c "
+	    "JOIN party p ON p.id = c.party_id WHERE c.agreement_id = ? "
+	    "AND c.status = 'non-identical' ORDER BY c.id";
+	struct members m, ob;
+	char hex[65], when[PTIME_BUFLEN];
+	sqlite3_stmt *s;
+	struct agtext t;
+	struct ag a;
+	size_t i;
+	int64_t signed_at, first;
+
+	if (mediator_ag(e, id, &a, o) != 0)
+		return -1;
+	if (text_load(e, &a, &t) != 0)
+		return out_refuse(o, "store failure");
+	hex_encode(t.hash, 32, hex);
+	text_release(&t);
+	if (load_members(e, id, 0, &m) != 0 || load_members(e, id, 1, &ob) != 0)
+		return out_refuse(o, "store failure");
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "title", a.title);
+	jw_str(o->json, "state", lifecycle_state_name(a.state));
+	jw_int(o->json, "revision", a.revision);
+	jw_str(o->json, "content_sha256", hex);
+	jw_str(o->json, "effective", a.effective);
+	opt_time(o, "effective_at", a.effective_at);
+	opt_time(o, "expires_at", a.expires_at);
+	opt_time(o, "released_at", a.released_at);
+	opt_time(o, "circulated_at", a.circulated_at);
+	jw_bool(o->json, "disclose_progress", a.disclose);
+	out_text(o, "agreement %lld: %s\n  state: %s, revision %u, content SHA-256 %s\n",
+	    (long long)id, a.title, lifecycle_state_name(a.state), a.revision, hex);
+	out_text(o, "  effective: %s", a.effective);
+	if (a.effective_at) {
+		ptime_format(a.effective_at, when);
+		out_text(o, " (in effect from %s)", when);
+	}
+	if (a.released_at) {
+		ptime_format(a.released_at, when);
+		out_text(o, "\n  released: %s", when);
+	}
+	out_text(o, "\n  expires: %s\n  parties:\n", a.expires_at ? "set" : "never (open-ended)");
+	jw_arr_begin(o->json, "parties");
+	for (i = 0; i < m.n; i++) {
+		signed_at = valid_copy(e, id, m.id[i], a.revision);
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "party", m.code[i]);
+		jw_bool(o->json, "signed", signed_at != 0);
+		opt_time(o, "signed_at", signed_at);
+		if (signed_at)
+			ptime_format(signed_at, when);
+		out_text(o, "    %-14s %s\n", m.code[i], signed_at ? when : "not signed");
+		receipts(e, &a, m.id[i], o, &first);
+		opt_time(o, "receipt", first);
+		jw_obj_end(o->json);
+	}
+	jw_arr_end(o->json);
+	jw_arr_begin(o->json, "observers");
+	if (ob.n)
+		out_text(o, "  observers:\n");
+	for (i = 0; i < ob.n; i++) {
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "party", ob.code[i]);
+		out_text(o, "    %s\n", ob.code[i]);
+		receipts(e, &a, ob.id[i], o, &first);
+		opt_time(o, "receipt", first);
+		jw_obj_end(o->json);
+	}
+	jw_arr_end(o->json);
+	jw_arr_begin(o->json, "non_identical");
+	if ((s = store_stmt(e->st, noncopies)) != NULL) {
+		sqlite3_bind_int64(s, 1, id);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			ptime_format(col_time(s, 2), when);
+			jw_obj_begin(o->json, NULL);
+			jw_str(o->json, "party", col_str(s, 0));
+			jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
+			jw_str(o->json, "signed_at", when);
+			jw_str(o->json, "reason", col_str(s, 3));
+			jw_bool(o->json, "has_text", sqlite3_column_int(s, 4));
+			jw_obj_end(o->json);
+			out_text(o, "  NON-IDENTICAL copy from %s at %s: %s%s\n", col_str(s, 0), when,
+			    col_str(s, 3), sqlite3_column_int(s, 4) ?
+			    " (see: parleyctl agreement diff)" : "");
+		}
+		sqlite3_reset(s);
+	}
+	jw_arr_end(o->json);
+	return 0;
+}
+
+int
+engine_agreement_list(struct engine *e, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT id, state, revision, title, created_at FROM agreement ORDER BY id";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	char when[PTIME_BUFLEN];
+
+	if (s == NULL)
+		return out_refuse(o, "store failure");
+	jw_arr_begin(o->json, "agreements");
+	out_text(o, "%-5s %-12s %-4s %s\n", "ID", "STATE", "REV", "TITLE");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		ptime_format(col_time(s, 4), when);
+		jw_obj_begin(o->json, NULL);
+		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
+		jw_str(o->json, "state", col_str(s, 1));
+		jw_int(o->json, "revision", sqlite3_column_int64(s, 2));
+		jw_str(o->json, "title", col_str(s, 3));
+		jw_str(o->json, "created_at", when);
+		jw_obj_end(o->json);
+		out_text(o, "%-5lld %-12s %-4lld %s\n", (long long)sqlite3_column_int64(s, 0),
+		    col_str(s, 1), (long long)sqlite3_column_int64(s, 2), col_str(s, 3));
+	}
+	sqlite3_reset(s);
+	jw_arr_end(o->json);
+	return 0;
+}
+
+int
+engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT c.revision, c.text FROM copy c WHERE c.agreement_id = ? AND c.party_id = ? "
+	    "AND c.status = 'non-identical' AND c.text IS NOT NULL ORDER BY c.id DESC LIMIT 1";
+	char *copy = NULL, *rev = NULL, *diff, la[64], lb[96];
+	uint8_t hash[32];
+	struct party p;
+	sqlite3_stmt *s;
+	uint32_t revno = 0;
+	struct ag a;
+
+	if (mediator_ag(e, id, &a, o) != 0)
+		return -1;
+	if (registry_party_by_code(e->st, party, &p) != 0 || membership(e, id, p.id) == 0)
+		return out_refuse(o, "\"%s\" is not a party of agreement %lld", party, (long long)id);
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, p.id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		revno = (uint32_t)sqlite3_column_int64(s, 0);
+		copy = strdup(col_str(s, 1));
+	}
+	sqlite3_reset(s);
+	if (copy == NULL)
+		return out_refuse(o, "%s has sent no non-identical copy with a text for "
+		    "agreement %lld", party, (long long)id);
+	if (load_revision(e, id, revno, &rev, NULL, hash) != 0) {
+		free(copy);
+		return out_refuse(o, "store failure");
+	}
+	snprintf(la, sizeof(la), "revision %u", revno);
+	snprintf(lb, sizeof(lb), "copy from %s", party);
+	diff = text_diff(rev, copy, la, lb);
+	free(rev);
+	free(copy);
+	if (diff == NULL)
+		return out_refuse(o, "out of memory");
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "party", party);
+	jw_int(o->json, "revision", revno);
+	jw_str(o->json, "diff", diff);
+	out_text(o, "%s", diff);
+	free(diff);
+	return 0;
+}
+
+/* Deep copy for the admin reply, which outlives the statement buffers. */
+int
+engine_export(struct engine *e, int64_t id, Parley__Bundle **out_bundle, struct out *o)
+{
+	struct bundle *b;
+	struct ag a;
+	uint8_t *buf;
+	size_t len;
+
+	if (mediator_ag(e, id, &a, o) != 0)
+		return -1;
+	if (a.released_at == 0)
+		return out_refuse(o, "agreement %lld is not released; there is no bundle yet",
+		    (long long)id);
+	if ((b = malloc(sizeof(*b))) == NULL || bundle_load(e, &a, b) != 0) {
+		free(b);
+		return out_refuse(o, "store failure");
+	}
+	len = parley__bundle__get_packed_size(&b->msg);
+	if ((buf = malloc(len)) == NULL) {
+		bundle_release(b);
+		free(b);
+		return out_refuse(o, "out of memory");
+	}
+	parley__bundle__pack(&b->msg, buf);
+	bundle_release(b);
+	free(b);
+	*out_bundle = parley__bundle__unpack(NULL, len, buf);
+	free(buf);
+	if (*out_bundle == NULL)
+		return out_refuse(o, "out of memory");
+	jw_int(o->json, "id", id);
+	out_text(o, "bundle of agreement %lld\n", (long long)id);
+	return 0;
+}
+
+void
+engine_bundle_free(Parley__Bundle *b)
+{
+	if (b != NULL)
+		parley__bundle__free_unpacked(b, NULL);
+}
+
+int
+engine_amendment_list(struct engine *e, int64_t id, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT a.id, a.revision, p.code, a.state, a.note, a.reason, a.created_at, a.text,"
+	    " (SELECT group_concat(q.code || '=' || (CASE r.accept WHEN 1 THEN 'accept' "
+	    "  ELSE 'reject' END), ' ') FROM amendment_response r JOIN party q "
+	    "  ON q.id = r.party_id WHERE r.amendment_id = a.id) "
+	    "FROM amendment a JOIN party p ON p.id = a.proposer_id WHERE a.agreement_id = ? "
+	    "ORDER BY a.id";
+	char when[PTIME_BUFLEN];
+	sqlite3_stmt *s;
+	struct ag a;
+
+	if (mediator_ag(e, id, &a, o) != 0)
+		return -1;
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, id);
+	jw_arr_begin(o->json, "amendments");
+	out_text(o, "%-5s %-4s %-14s %-10s %s\n", "ID", "REV", "PROPOSER", "STATE", "NOTE");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		ptime_format(col_time(s, 6), when);
+		jw_obj_begin(o->json, NULL);
+		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
+		jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
+		jw_str(o->json, "proposer", col_str(s, 2));
+		jw_str(o->json, "state", col_str(s, 3));
+		jw_str(o->json, "note", col_str(s, 4));
+		jw_str(o->json, "reason", sqlite3_column_type(s, 5) == SQLITE_NULL ? NULL :
+		    col_str(s, 5));
+		jw_str(o->json, "created_at", when);
+		jw_str(o->json, "text", col_str(s, 7));
+		jw_str(o->json, "responses", col_str(s, 8));
+		jw_obj_end(o->json);
+		out_text(o, "%-5lld %-4lld %-14s %-10s %s%s%s\n",
+		    (long long)sqlite3_column_int64(s, 0), (long long)sqlite3_column_int64(s, 1),
+		    col_str(s, 2), col_str(s, 3), col_str(s, 4), *col_str(s, 8) ? "  answers: " : "",
+		    col_str(s, 8));
+	}
+	sqlite3_reset(s);
+	jw_arr_end(o->json);
+	return 0;
+}
+
+static int
+set_amend_state(struct engine *e, int64_t id, const char *state, const char *reason)
+{
+	static const char sql[] =
+	    "UPDATE amendment SET state = ?, reason = ?, decided_at = ? WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	if (reason != NULL)
+		sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, clock_now(e->clk));
+	sqlite3_bind_int64(s, 4, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* An open amendment against the current revision of a circulating agreement. */
+static int
+open_amend(struct engine *e, int64_t id, struct amend *am, struct ag *a, struct out *o)
+{
+	enum ag_state next;
+	const char *why;
+	int rc = load_amend(e, id, am);
+
+	if (rc < 0)
+		return out_refuse(o, "store failure");
+	if (rc == 1)
+		return out_refuse(o, "no amendment %lld", (long long)id);
+	if (mediator_ag(e, am->agreement, a, o) != 0)
+		return -1;
+	if (strcmp(am->state, "proposed") != 0 && strcmp(am->state, "forwarded") != 0)
+		return out_refuse(o, "amendment %lld is already %s", (long long)id, am->state);
+	if (lifecycle_next(a->state, EV_ADOPT, &next, &why) != 0)
+		return out_refuse(o, "amendment %lld: %s", (long long)id, why);
+	if (am->revision != a->revision)
+		return out_refuse(o, "amendment %lld amends revision %u, superseded by %u",
+		    (long long)id, am->revision, a->revision);
+	return 0;
+}
+
+int
+engine_amendment_forward(struct engine *e, int64_t id, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT a.text, a.note, p.code FROM amendment a JOIN party p "
+	    "ON p.id = a.proposer_id WHERE a.id = ?";
+	Parley__Payload p = PARLEY__PAYLOAD__INIT;
+	Parley__Amendment am_msg = PARLEY__AMENDMENT__INIT;
+	char *text = NULL, *note = NULL, proposer[PARTY_CODE_MAX + 1] = "";
+	char summary[160];
+	struct members m;
+	struct amend am;
+	sqlite3_stmt *s;
+	struct ag a;
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (open_amend(e, id, &am, &a, o) != 0)
+		return -1;
+	if (strcmp(am.state, "forwarded") == 0)
+		return out_refuse(o, "amendment %lld was already forwarded", (long long)id);
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		text = strdup(col_str(s, 0));
+		note = strdup(col_str(s, 1));
+		snprintf(proposer, sizeof(proposer), "%s", col_str(s, 2));
+	}
+	sqlite3_reset(s);
+	if (text == NULL || note == NULL || load_members(e, a.id, 0, &m) != 0 ||
+	    set_amend_state(e, id, "forwarded", NULL) != 0) {
+		free(text);
+		free(note);
+		return out_refuse(o, "store failure");
+	}
+	am_msg.id = (uint64_t)id;
+	am_msg.agreement = (uint64_t)a.id;
+	am_msg.revision = am.revision;
+	am_msg.proposer = proposer;
+	am_msg.text = text;
+	am_msg.note = note;
+	am_msg.state = "forwarded";
+	p.body_case = PARLEY__PAYLOAD__BODY_AMENDMENT;
+	p.amendment = &am_msg;
+	snprintf(summary, sizeof(summary), "amendment %lld by %s to agreement %lld",
+	    (long long)id, proposer, (long long)a.id);
+	for (i = 0; i < m.n && rc == 0; i++) {
+		if (m.id[i] == am.proposer)
+			continue;
+		rc = enqueue_payload(e, m.id[i], "amendment", a.id, summary, &p);
+		n++;
+	}
+	free(text);
+	free(note);
+	if (rc != 0)
+		return out_refuse(o, "store failure");
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "state", "forwarded");
+	out_text(o, "amendment %lld forwarded to %zu part%s\n", (long long)id, n,
+	    n == 1 ? "y" : "ies");
+	return 0;
+}
+
+int
+engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t len,
+    struct out *o)
+{
+	static const char get[] = "SELECT text FROM amendment WHERE id = ?";
+	static const char ins_rev[] =
+	    "INSERT INTO revision(agreement_id, number, text, calendar, content_hash,"
+	    " amendment_id, created_at) VALUES(?, ?, ?, '', ?, ?, ?)";
+	static const char signers[] =
+	    "SELECT DISTINCT party_id FROM copy WHERE agreement_id = ? AND status = 'valid'";
+	static const char supersede[] =
+	    "UPDATE copy SET status = 'superseded', ended_at = ? WHERE agreement_id = ? "
+	    "AND status = 'valid'";
+	static const char bump[] = "UPDATE agreement SET revision = ? WHERE id = ?";
+	static const char others[] =
+	    "UPDATE amendment SET state = 'superseded', decided_at = ? WHERE agreement_id = ? "
+	    "AND id != ? AND state IN ('proposed', 'forwarded')";
+	int64_t had[64];
+	size_t nhad = 0, i;
+	char *norm = NULL, why[128], hex[65], msg[200];
+	uint8_t hash[32];
+	struct amend am;
+	sqlite3_stmt *s;
+	struct ag a;
+	int rc;
+
+	if (open_amend(e, id, &am, &a, o) != 0)
+		return -1;
+	if (edited != NULL) {
+		if ((norm = check_text(edited, len, why, sizeof(why))) == NULL)
+			return out_usage(o, "--text: %s", why);
+	} else {
+		if ((s = store_stmt(e->st, get)) == NULL)
+			return out_refuse(o, "store failure");
+		sqlite3_bind_int64(s, 1, id);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			norm = strdup(col_str(s, 0));
+		sqlite3_reset(s);
+		if (norm == NULL)
+			return out_refuse(o, "store failure");
+	}
+	if (sign_content_hash(norm, a.effective, a.validity, "", hash) != 0)
+		goto fail;
+	a.revision++;
+	if ((s = store_stmt(e->st, ins_rev)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, a.id);
+	sqlite3_bind_int64(s, 2, a.revision);
+	sqlite3_bind_text(s, 3, norm, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, id);
+	sqlite3_bind_int64(s, 6, clock_now(e->clk));
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	/* Who must sign again: every party holding a valid earlier signature. */
+	if ((s = store_stmt(e->st, signers)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, a.id);
+	while (sqlite3_step(s) == SQLITE_ROW && nhad < 64)
+		had[nhad++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if ((s = store_stmt(e->st, supersede)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, clock_now(e->clk));
+	sqlite3_bind_int64(s, 2, a.id);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		goto fail;
+	}
+	sqlite3_reset(s);
+	if ((s = store_stmt(e->st, bump)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, a.revision);
+	sqlite3_bind_int64(s, 2, a.id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE || set_amend_state(e, id, "adopted", NULL) != 0)
+		goto fail;
+	if ((s = store_stmt(e->st, others)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, clock_now(e->clk));
+	sqlite3_bind_int64(s, 2, a.id);
+	sqlite3_bind_int64(s, 3, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE || circulate_text(e, &a) != 0)
+		goto fail;
+	snprintf(msg, sizeof(msg), "amendment %lld was adopted as revision %u; your signature "
+	    "on revision %u is superseded: sign revision %u", (long long)id, a.revision,
+	    a.revision - 1, a.revision);
+	for (i = 0; i < nhad; i++)
+		if (send_update(e, had[i], a.id, (uint64_t)id, "sign-again", msg) != 0)
+			goto fail;
+	free(norm);
+	hex_encode(hash, 32, hex);
+	jw_int(o->json, "id", a.id);
+	jw_int(o->json, "amendment", id);
+	jw_int(o->json, "revision", a.revision);
+	jw_str(o->json, "content_sha256", hex);
+	jw_int(o->json, "superseded_signatures", (int64_t)nhad);
+	out_text(o, "amendment %lld adopted: agreement %lld revision %u circulated; "
+	    "%zu earlier signature%s superseded\n", (long long)id, (long long)a.id, a.revision,
+	    nhad, nhad == 1 ? "" : "s");
+	log_info("agreement %lld: amendment %lld adopted as revision %u", (long long)a.id,
+	    (long long)id, a.revision);
+	return 0;
+fail:
+	free(norm);
+	return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+}
+
+int
+engine_amendment_reject(struct engine *e, int64_t id, const char *reason, struct out *o)
+{
+	char msg[NOTE_MAX + 100];
+	struct amend am;
+	struct ag a;
+
+	if (open_amend(e, id, &am, &a, o) != 0)
+		return -1;
+	if (reason == NULL || *reason == '\0')
+		reason = "no reason given";
+	if (strlen(reason) > NOTE_MAX)
+		return out_usage(o, "the reason is longer than %d bytes", NOTE_MAX);
+	snprintf(msg, sizeof(msg), "amendment %lld was rejected by the mediator: %s",
+	    (long long)id, reason);
+	if (set_amend_state(e, id, "rejected", reason) != 0 ||
+	    send_update(e, am.proposer, a.id, (uint64_t)id, "amendment-rejected", msg) != 0)
+		return out_refuse(o, "store failure");
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "state", "rejected");
+	out_text(o, "amendment %lld rejected; the proposer is told why\n", (long long)id);
+	return 0;
+}
+
+int
+engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
+{
+	static const char all[] = "SELECT id, code FROM party ORDER BY id";
+	Parley__Payload p = PARLEY__PAYLOAD__INIT;
+	Parley__Notice n = PARLEY__NOTICE__INIT;
+	struct party target;
+	char summary[100];
+	sqlite3_stmt *s;
+	int64_t ids[256], mid;
+	size_t cnt = 0, i, len = strlen(text);
+	int rc;
+
+	if (len == 0 || len > TEXT_MAX || !text_utf8_valid(text, len))
+		return out_usage(o, "--text must be 1-%d bytes of UTF-8", TEXT_MAX);
+	n.text = (char *)text;
+	p.body_case = PARLEY__PAYLOAD__BODY_NOTICE;
+	p.notice = &n;
+	snprintf(summary, sizeof(summary), "%.60s%s", text, len > 60 ? "..." : "");
+	for (i = 0; summary[i]; i++)
+		if (summary[i] == '\n')
+			summary[i] = ' ';
+	if (strcmp(to, "all") == 0) {
+		if ((s = store_stmt(e->st, all)) == NULL)
+			return out_refuse(o, "store failure");
+		while (sqlite3_step(s) == SQLITE_ROW && cnt < 256)
+			ids[cnt++] = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		if (cnt == 0)
+			return out_refuse(o, "no party is registered");
+	} else {
+		rc = registry_party_by_code(e->st, to, &target);
+		if (rc != 0)
+			return out_refuse(o, rc < 0 ? "store failure" : "unknown party \"%s\"", to);
+		ids[cnt++] = target.id;
+	}
+	jw_arr_begin(o->json, "messages");
+	for (i = 0; i < cnt; i++) {
+		if (delivery_enqueue(e->dlv, ids[i], "notice", 0, summary, &p, &mid) != 0)
+			return out_refuse(o, "store failure");
+		jw_int(o->json, NULL, mid);
+		if (i == 0) {
+			jw_arr_end(o->json);
+			jw_int(o->json, "id", mid);
+			jw_arr_begin(o->json, "more");
+		}
+	}
+	jw_arr_end(o->json);
+	out_text(o, "notice queued for %zu part%s\n", cnt, cnt == 1 ? "y" : "ies");
+	return 0;
+}
+
+int
+engine_message_list(struct engine *e, const char *kind, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT m.id, m.kind, p.code, m.summary, m.created_at, d.id, d.endpoint_id,"
+	    " d.acked_at FROM message m JOIN party p ON p.id = m.party_id "
+	    "LEFT JOIN delivery d ON d.message_id = m.id "
+	    "WHERE (?1 IS NULL OR m.kind = ?1) ORDER BY m.id, d.endpoint_id";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	char when[PTIME_BUFLEN];
+	int64_t cur = -1;
+
+	if (s == NULL)
+		return out_refuse(o, "store failure");
+	if (kind != NULL)
+		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	jw_arr_begin(o->json, "messages");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t mid = sqlite3_column_int64(s, 0);
+		if (mid != cur) {
+			if (cur != -1) {
+				jw_arr_end(o->json);
+				jw_obj_end(o->json);
+			}
+			cur = mid;
+			ptime_format(col_time(s, 4), when);
+			jw_obj_begin(o->json, NULL);
+			jw_int(o->json, "id", mid);
+			jw_str(o->json, "kind", col_str(s, 1));
+			jw_str(o->json, "party", col_str(s, 2));
+			jw_str(o->json, "summary", col_str(s, 3));
+			jw_str(o->json, "created_at", when);
+			jw_arr_begin(o->json, "deliveries");
+			out_text(o, "message %lld (%s) to %s at %s: %s\n", (long long)mid,
+			    col_str(s, 1), col_str(s, 2), when, col_str(s, 3));
+		}
+		if (sqlite3_column_type(s, 5) == SQLITE_NULL) {
+			out_text(o, "    (no endpoint registered)\n");
+			continue;
+		}
+		jw_obj_begin(o->json, NULL);
+		jw_int(o->json, "delivery", sqlite3_column_int64(s, 5));
+		jw_int(o->json, "endpoint", sqlite3_column_int64(s, 6));
+		if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
+			ptime_format(col_time(s, 7), when);
+			jw_str(o->json, "acked_at", when);
+			out_text(o, "    endpoint %lld: acked %s\n",
+			    (long long)sqlite3_column_int64(s, 6), when);
+		} else {
+			jw_null(o->json, "acked_at");
+			out_text(o, "    endpoint %lld: pending\n",
+			    (long long)sqlite3_column_int64(s, 6));
+		}
+		jw_obj_end(o->json);
+	}
+	sqlite3_reset(s);
+	if (cur != -1) {
+		jw_arr_end(o->json);
+		jw_obj_end(o->json);
+	}
+	jw_arr_end(o->json);
+	return 0;
+}
+
+int
+engine_counts(struct engine *e, struct out *o)
+{
+	static const char by_state[] =
+	    "SELECT state, count(*) FROM agreement GROUP BY state ORDER BY state";
+	static const char pending[] =
+	    "SELECT count(*), min(m.created_at) FROM delivery d JOIN message m "
+	    "ON m.id = d.message_id WHERE d.acked_at IS NULL";
+	sqlite3_stmt *s;
+	char when[PTIME_BUFLEN];
+
+	if ((s = store_stmt(e->st, by_state)) == NULL)
+		return out_refuse(o, "store failure");
+	out_text(o, "agreements:");
+	jw_obj_begin(o->json, "agreements");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		jw_int(o->json, col_str(s, 0), sqlite3_column_int64(s, 1));
+		out_text(o, " %s %lld", col_str(s, 0), (long long)sqlite3_column_int64(s, 1));
+	}
+	sqlite3_reset(s);
+	jw_obj_end(o->json);
+	out_text(o, "\n");
+	if ((s = store_stmt(e->st, pending)) == NULL)
+		return out_refuse(o, "store failure");
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		jw_int(o->json, "deliveries_pending", sqlite3_column_int64(s, 0));
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
+			ptime_format(sqlite3_column_int64(s, 1), when);
+			jw_str(o->json, "oldest_pending", when);
+			out_text(o, "deliveries pending: %lld (oldest from %s)\n",
+			    (long long)sqlite3_column_int64(s, 0), when);
+		} else {
+			jw_null(o->json, "oldest_pending");
+			out_text(o, "deliveries pending: 0\n");
+		}
+	}
+	sqlite3_reset(s);
+	return 0;
+}

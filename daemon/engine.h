@@ -1,0 +1,78 @@
+/* The agreement engine: the rules of the lifecycle (DESIGN.md "Agreement
+ * lifecycle").  Every function here runs inside the caller's store
+ * transaction (a turn request); party requests answer through struct req,
+ * whose replies go out only after the commit.  The engine never writes to a
+ * socket and keeps no state outside the store. */
+#ifndef PARLEY_ENGINE_H
+#define PARLEY_ENGINE_H
+
+#include <stdint.h>
+#include <openssl/evp.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "delivery.h"
+#include "out.h"
+#include "parley.pb-c.h"
+#include "registry.h"
+#include "store.h"
+#include "turn.h"
+
+struct engine;
+
+/* A party request being answered. */
+struct req {
+	struct turn *turn;
+	struct conn *conn;
+	uint64_t id;
+	const struct ident *who;
+};
+
+/* mediator_key is borrowed and must outlive the engine. */
+struct engine *engine_new(struct store *st, struct clock *clk, struct delivery *dlv,
+    EVP_PKEY *mediator_key);
+void engine_free(struct engine *e);
+
+/* Party requests.  Each returns 1 to keep its changes, 0 to roll them back;
+ * each has answered the request by then. */
+int engine_show(struct engine *e, const struct req *r, uint64_t agreement);
+int engine_status(struct engine *e, const struct req *r, uint64_t agreement);
+int engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m);
+int engine_amend(struct engine *e, const struct req *r, const Parley__AmendRequest *m);
+int engine_amendment_response(struct engine *e, const struct req *r,
+    const Parley__AmendmentResponse *m);
+int engine_withdraw(struct engine *e, const struct req *r, uint64_t agreement);
+int engine_bundle(struct engine *e, const struct req *r, uint64_t agreement);
+
+/* Mediator verbs (admin socket): 0 done, -1 refused (reason in o). */
+struct agreement_terms {
+	const char *title;
+	const char *text;
+	size_t text_len;
+	const char *parties;	/* comma list */
+	const char *observers;	/* comma list or NULL */
+	const char *effective;	/* "on-release" (NULL) or ISO 8601 */
+	int disclose_progress;
+};
+int engine_create(struct engine *e, const struct agreement_terms *t, struct out *o);
+int engine_circulate(struct engine *e, int64_t id, struct out *o);
+int engine_withdraw_agreement(struct engine *e, int64_t id, struct out *o);
+int engine_agreement_show(struct engine *e, int64_t id, struct out *o);
+int engine_agreement_list(struct engine *e, struct out *o);
+int engine_diff(struct engine *e, int64_t id, const char *party, struct out *o);
+/* The release bundle for export; *bundle is allocated for the caller, who
+ * frees it with engine_bundle_free. */
+int engine_export(struct engine *e, int64_t id, Parley__Bundle **bundle, struct out *o);
+void engine_bundle_free(Parley__Bundle *b);
+int engine_amendment_list(struct engine *e, int64_t agreement, struct out *o);
+int engine_amendment_forward(struct engine *e, int64_t am, struct out *o);
+int engine_amendment_adopt(struct engine *e, int64_t am, const char *text, size_t len,
+    struct out *o);
+int engine_amendment_reject(struct engine *e, int64_t am, const char *reason, struct out *o);
+/* A mediator's circular to one party or to all ("all"). */
+int engine_notice(struct engine *e, const char *to, const char *text, struct out *o);
+int engine_message_list(struct engine *e, const char *kind, struct out *o);
+/* One screen: parties online (online[] per party id is the caller's), agreements by state. */
+int engine_counts(struct engine *e, struct out *o);
+
+#endif

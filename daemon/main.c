@@ -1,0 +1,248 @@
+/* parleyd: start-up, signals and wiring. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "admin.h"
+#include "config.h"
+#include "log.h"
+#include "ptime.h"
+#include "server.h"
+#include "session.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: parleyd [-c FILE] [-n] [-v] [--print-config]\n"
+	    "\n"
+	    "The parley agreement broker.  Runs in the foreground, logs to stderr.\n"
+	    "\n"
+	    "  -c FILE           configuration (default /etc/parley/parleyd.conf)\n"
+	    "  -n                check the configuration, print \"configuration OK\" or\n"
+	    "                    the first error with its line, and exit\n"
+	    "  -v                log debug messages too\n"
+	    "  --print-config    print an annotated example configuration and exit\n"
+	    "  -h, --help        this help\n"
+	    "\n"
+	    "Signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads the configuration\n"
+	    "and the TLS certificate.  See parleyd(8).\n");
+}
+
+static void
+on_term(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)what;
+	log_info("signal %d: stopping", (int)sig);
+	sd_notify(0, "STOPPING=1");
+	event_base_loopexit(srv->base, NULL);
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct config nc;
+	char err[512];
+
+	(void)sig;
+	(void)what;
+	sd_notify(0, "RELOADING=1");
+	config_defaults(&nc);
+	if (config_load(srv->config_path, &nc, err, sizeof(err)) != 0) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		goto done;
+	}
+	if (config_reload_changes(&srv->cfg, &nc, err, sizeof(err)) != 0) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		config_free(&nc);
+		goto done;
+	}
+	if (tls_reload(srv->tls, err, sizeof(err)) != 0) {
+		log_warnx("reload: %s; keeping the running TLS certificate", err);
+		config_free(&nc);
+		goto done;
+	}
+	config_free(&srv->cfg);
+	srv->cfg = nc;
+	if (*srv->cfg.display_tz) {
+		setenv("TZ", srv->cfg.display_tz, 1);
+		tzset();
+	}
+	log_info("reloaded %s; server certificate pin %s", srv->config_path,
+	    tls_server_pin(srv->tls));
+done:
+	sd_notify(0, "READY=1");
+}
+
+static void
+after_commit(void *arg)
+{
+	struct server *srv = arg;
+
+	delivery_flush(srv->dlv);
+}
+
+static int
+make_state_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode)) {
+			snprintf(err, errlen, "state_dir %s is not a directory", dir);
+			return -1;
+		}
+		return 0;
+	}
+	if (mkdir(dir, 0700) != 0) {
+		snprintf(err, errlen, "cannot create state_dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t
+initial_time(struct server *srv)
+{
+	char buf[32];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* A virtual clock continues from where the last run left it. */
+	if (srv->cfg.virtual_clock && store_meta_get(srv->st, "virtual_now", buf,
+	    sizeof(buf)) == 0)
+		return strtoll(buf, NULL, 10);
+	return (int64_t)ts.tv_sec;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "print-config", no_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server srv;
+	struct event *ev_term, *ev_int, *ev_hup;
+	char err[1024], dbpath[4096], now[PTIME_BUFLEN];
+	int ch, check = 0, verbose = 0, created;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.config_path = "/etc/parley/parleyd.conf";
+	while ((ch = getopt_long(argc, argv, "c:nvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			srv.config_path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'P':
+			config_print_doc(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init(verbose);
+	config_defaults(&srv.cfg);
+	if (config_load(srv.config_path, &srv.cfg, err, sizeof(err)) != 0) {
+		if (check) {
+			printf("%s\n", err);
+			return 1;
+		}
+		fatalx("%s", err);
+	}
+	if (check) {
+		printf("configuration OK\n");
+		config_free(&srv.cfg);
+		return 0;
+	}
+	if (*srv.cfg.display_tz) {
+		setenv("TZ", srv.cfg.display_tz, 1);
+	}
+	tzset();
+	signal(SIGPIPE, SIG_IGN);
+	if (make_state_dir(srv.cfg.state_dir, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (tls_init_state(srv.cfg.state_dir, &created, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (created)
+		log_info("created %d key/certificate file(s) in %s", created, srv.cfg.state_dir);
+	snprintf(dbpath, sizeof(dbpath), "%s/parley.db", srv.cfg.state_dir);
+	if (store_open(dbpath, &srv.st, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if ((srv.tls = tls_new(srv.cfg.state_dir, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if ((srv.mediator_key = tls_mediator_key(srv.cfg.state_dir, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if ((srv.base = event_base_new()) == NULL || event_base_priority_init(srv.base, 3) != 0)
+		fatalx("cannot create the event loop");
+	srv.clk = clock_new(srv.cfg.virtual_clock, initial_time(&srv));
+	srv.dlv = delivery_new(srv.st, srv.clk);
+	srv.turn = turn_new(srv.base, srv.st, after_commit, &srv);
+	srv.eng = engine_new(srv.st, srv.clk, srv.dlv, srv.mediator_key);
+	if (!srv.clk || !srv.dlv || !srv.turn || !srv.eng)
+		fatalx("out of memory");
+	srv.started_at = clock_now(srv.clk);
+	if (session_listen(&srv, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (admin_listen(&srv, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	ev_term = evsignal_new(srv.base, SIGTERM, on_term, &srv);
+	ev_int = evsignal_new(srv.base, SIGINT, on_term, &srv);
+	ev_hup = evsignal_new(srv.base, SIGHUP, on_hup, &srv);
+	if (!ev_term || !ev_int || !ev_hup || event_add(ev_term, NULL) || event_add(ev_int, NULL) ||
+	    event_add(ev_hup, NULL))
+		fatalx("cannot install signal handlers");
+	ptime_format(clock_now(srv.clk), now);
+	log_info("parleyd ready: store %s (schema %d), server pin %s, clock %s%s", dbpath,
+	    store_user_version(srv.st), tls_server_pin(srv.tls), now,
+	    srv.cfg.virtual_clock ? " (virtual)" : "");
+	sd_notify(0, "READY=1");
+	event_base_dispatch(srv.base);
+
+	session_close_all(&srv);
+	admin_close(&srv);
+	turn_flush(srv.turn);
+	event_base_loop(srv.base, EVLOOP_NONBLOCK);	/* let closing conns tear down */
+	if (srv.listener)
+		evconnlistener_free(srv.listener);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	engine_free(srv.eng);
+	turn_free(srv.turn);
+	delivery_free(srv.dlv);
+	clock_free(srv.clk);
+	store_close(srv.st);
+	tls_free(srv.tls);
+	EVP_PKEY_free(srv.mediator_key);
+	event_base_free(srv.base);
+	config_free(&srv.cfg);
+	log_info("parleyd stopped");
+	return 0;
+}

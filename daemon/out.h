@@ -1,0 +1,26 @@
+/* What an admin verb answers: a text for a person and one JSON object for
+ * scripts, or a refusal with a readable reason. */
+#ifndef PARLEY_OUT_H
+#define PARLEY_OUT_H
+
+#include <event2/buffer.h>
+
+#include "json.h"
+
+struct out {
+	struct evbuffer *text;
+	struct jw *json;	/* the verb writes one object's members */
+	int status;		/* 0 ok, 1 refused, 2 bad usage */
+	char error[1024];
+};
+
+/* 0 or -1 on allocation failure; the JSON object is already opened. */
+int out_init(struct out *o);
+void out_release(struct out *o);
+
+void out_text(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Refuse with a reason (status 1); returns -1 for "return out_refuse(...)". */
+int out_refuse(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int out_usage(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

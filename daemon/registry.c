@@ -1,0 +1,368 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "ptime.h"
+#include "registry.h"
+#include "text.h"
+
+static void
+fmt_time(int64_t t, char *buf)
+{
+	ptime_format(t, buf);
+}
+
+int
+registry_endpoint_by_pin(struct store *st, const uint8_t pin[32], struct ident *out)
+{
+	static const char sql[] =
+	    "SELECT e.id, p.id, p.code, p.observer FROM endpoint e "
+	    "JOIN party p ON p.id = e.party_id WHERE e.pin = ? AND e.removed_at IS NULL";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, pin, 32, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->endpoint_id = sqlite3_column_int64(s, 0);
+		out->party.id = sqlite3_column_int64(s, 1);
+		snprintf(out->party.code, sizeof(out->party.code), "%s",
+		    (const char *)sqlite3_column_text(s, 2));
+		out->party.observer = sqlite3_column_int(s, 3);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+registry_party_by_code(struct store *st, const char *code, struct party *out)
+{
+	static const char sql[] = "SELECT id, code, observer FROM party WHERE code = ?";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		snprintf(out->code, sizeof(out->code), "%s",
+		    (const char *)sqlite3_column_text(s, 1));
+		out->observer = sqlite3_column_int(s, 2);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+registry_party_code(struct store *st, int64_t id, char *code)
+{
+	static const char sql[] = "SELECT code FROM party WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(code, PARTY_CODE_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+registry_signer_by_key(struct store *st, const uint8_t pub[32], int64_t *signer_id,
+    int64_t *party_id)
+{
+	static const char sql[] = "SELECT id, party_id FROM signer WHERE pubkey = ?";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, pub, 32, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*signer_id = sqlite3_column_int64(s, 0);
+		*party_id = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+static int
+lookup_party(struct store *st, const char *code, struct party *p, struct out *o)
+{
+	int rc = registry_party_by_code(st, code, p);
+
+	if (rc == 1)
+		return out_refuse(o, "unknown party \"%s\" (see: parleyctl party list)", code);
+	if (rc != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	return 0;
+}
+
+int
+registry_party_add(struct store *st, int64_t now, const char *code, const char *name,
+    int observer, struct out *o)
+{
+	static const char sql[] =
+	    "INSERT INTO party(code, name, observer, created_at) VALUES(?, ?, ?, ?)";
+	struct party p;
+	sqlite3_stmt *s;
+	int64_t id;
+	int rc;
+
+	if (!ident_valid(code))
+		return out_usage(o, "party code \"%s\" is not valid: use 1-32 characters "
+		    "a-z, 0-9, '-' or '_', starting with a letter or digit", code);
+	if (name == NULL || *name == '\0')
+		return out_usage(o, "party add needs --name NAME");
+	if (!text_utf8_valid(name, strlen(name)) || strlen(name) > 200)
+		return out_usage(o, "the name must be valid UTF-8 of at most 200 bytes");
+	if ((rc = registry_party_by_code(st, code, &p)) == 0)
+		return out_refuse(o, "party \"%s\" already exists", code);
+	if (rc < 0 || (s = store_stmt(st, sql)) == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, observer ? 1 : 0);
+	sqlite3_bind_int64(s, 4, now);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	id = sqlite3_last_insert_rowid(store_db(st));
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "party", code);
+	jw_bool(o->json, "observer", observer);
+	out_text(o, "%s \"%s\" (%s) registered\n", observer ? "observer" : "party", code, name);
+	log_info("registry: %s %s added", observer ? "observer" : "party", code);
+	return 0;
+}
+
+int
+registry_party_list(struct store *st, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT p.id, p.code, p.name, p.observer, p.created_at,"
+	    " (SELECT count(*) FROM endpoint e WHERE e.party_id = p.id AND e.removed_at IS NULL),"
+	    " (SELECT count(*) FROM signer g WHERE g.party_id = p.id) "
+	    "FROM party p ORDER BY p.id";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	char when[PTIME_BUFLEN];
+
+	if (s == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	jw_arr_begin(o->json, "parties");
+	out_text(o, "%-14s %-9s %9s %7s  %s\n", "PARTY", "KIND", "ENDPOINTS", "SIGNERS", "NAME");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *code = (const char *)sqlite3_column_text(s, 1);
+		const char *name = (const char *)sqlite3_column_text(s, 2);
+		int obs = sqlite3_column_int(s, 3);
+		fmt_time(sqlite3_column_int64(s, 4), when);
+		jw_obj_begin(o->json, NULL);
+		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
+		jw_str(o->json, "party", code);
+		jw_str(o->json, "name", name);
+		jw_bool(o->json, "observer", obs);
+		jw_int(o->json, "endpoints", sqlite3_column_int64(s, 5));
+		jw_int(o->json, "signers", sqlite3_column_int64(s, 6));
+		jw_str(o->json, "created_at", when);
+		jw_obj_end(o->json);
+		out_text(o, "%-14s %-9s %9lld %7lld  %s\n", code, obs ? "observer" : "party",
+		    (long long)sqlite3_column_int64(s, 5), (long long)sqlite3_column_int64(s, 6),
+		    name);
+	}
+	sqlite3_reset(s);
+	jw_arr_end(o->json);
+	return 0;
+}
+
+int
+registry_endpoint_add(struct store *st, int64_t now, const char *code, const uint8_t pin[32],
+    struct out *o)
+{
+	static const char ins[] =
+	    "INSERT INTO endpoint(party_id, pin, created_at) VALUES(?, ?, ?)";
+	struct party p;
+	struct ident who;
+	sqlite3_stmt *s;
+	char hex[65];
+	int64_t id;
+	int rc;
+
+	if (lookup_party(st, code, &p, o) != 0)
+		return -1;
+	hex_encode(pin, 32, hex);
+	if ((rc = registry_endpoint_by_pin(st, pin, &who)) == 0)
+		return out_refuse(o, "pin %s is already endpoint %lld of party \"%s\"", hex,
+		    (long long)who.endpoint_id, who.party.code);
+	if (rc < 0 || (s = store_stmt(st, ins)) == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	sqlite3_bind_int64(s, 1, p.id);
+	sqlite3_bind_blob(s, 2, pin, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	id = sqlite3_last_insert_rowid(store_db(st));
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "party", code);
+	jw_str(o->json, "pin", hex);
+	out_text(o, "endpoint %lld of \"%s\" pinned to %s\n", (long long)id, code, hex);
+	log_info("registry: endpoint %lld of %s added (pin %s)", (long long)id, code, hex);
+	return 0;
+}
+
+int
+registry_endpoint_list(struct store *st, const char *code, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT e.id, p.code, e.pin, e.created_at, e.removed_at FROM endpoint e "
+	    "JOIN party p ON p.id = e.party_id WHERE (?1 IS NULL OR p.code = ?1) "
+	    "ORDER BY e.id";
+	sqlite3_stmt *s;
+	char hex[65], when[PTIME_BUFLEN], gone[PTIME_BUFLEN];
+	struct party p;
+
+	if (code != NULL && lookup_party(st, code, &p, o) != 0)
+		return -1;
+	if ((s = store_stmt(st, sql)) == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	if (code != NULL)
+		sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+	jw_arr_begin(o->json, "endpoints");
+	out_text(o, "%-5s %-14s %-64s %s\n", "ID", "PARTY", "PIN", "STATUS");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int removed = sqlite3_column_type(s, 4) != SQLITE_NULL;
+		if (sqlite3_column_bytes(s, 2) != 32)
+			continue;
+		hex_encode(sqlite3_column_blob(s, 2), 32, hex);
+		fmt_time(sqlite3_column_int64(s, 3), when);
+		if (removed)
+			fmt_time(sqlite3_column_int64(s, 4), gone);
+		jw_obj_begin(o->json, NULL);
+		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
+		jw_str(o->json, "party", (const char *)sqlite3_column_text(s, 1));
+		jw_str(o->json, "pin", hex);
+		jw_str(o->json, "added_at", when);
+		jw_str(o->json, "removed_at", removed ? gone : NULL);
+		jw_obj_end(o->json);
+		out_text(o, "%-5lld %-14s %s %s%s\n", (long long)sqlite3_column_int64(s, 0),
+		    (const char *)sqlite3_column_text(s, 1), hex,
+		    removed ? "removed " : "active", removed ? gone : "");
+	}
+	sqlite3_reset(s);
+	jw_arr_end(o->json);
+	return 0;
+}
+
+int
+registry_endpoint_remove(struct store *st, int64_t now, int64_t id, struct out *o)
+{
+	static const char sql[] =
+	    "UPDATE endpoint SET removed_at = ? WHERE id = ? AND removed_at IS NULL";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	if (sqlite3_changes(store_db(st)) == 0)
+		return out_refuse(o, "no active endpoint %lld (see: parleyctl endpoint list)",
+		    (long long)id);
+	jw_int(o->json, "id", id);
+	out_text(o, "endpoint %lld removed; its certificate is refused from now on\n",
+	    (long long)id);
+	log_info("registry: endpoint %lld removed", (long long)id);
+	return 0;
+}
+
+int
+registry_signer_add(struct store *st, int64_t now, const char *code, const uint8_t pub[32],
+    struct out *o)
+{
+	static const char ins[] =
+	    "INSERT INTO signer(party_id, pubkey, created_at) VALUES(?, ?, ?)";
+	struct party p;
+	sqlite3_stmt *s;
+	int64_t sid, pid;
+	char hex[65], other[PARTY_CODE_MAX + 1];
+	int rc;
+
+	if (lookup_party(st, code, &p, o) != 0)
+		return -1;
+	if (p.observer)
+		return out_refuse(o, "\"%s\" is an observer: observers never sign", code);
+	hex_encode(pub, 32, hex);
+	if ((rc = registry_signer_by_key(st, pub, &sid, &pid)) == 0) {
+		if (registry_party_code(st, pid, other) != 0)
+			snprintf(other, sizeof(other), "?");
+		return out_refuse(o, "signer key %s is already registered for \"%s\"", hex, other);
+	}
+	if (rc < 0 || (s = store_stmt(st, ins)) == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	sqlite3_bind_int64(s, 1, p.id);
+	sqlite3_bind_blob(s, 2, pub, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	sid = sqlite3_last_insert_rowid(store_db(st));
+	jw_int(o->json, "id", sid);
+	jw_str(o->json, "party", code);
+	jw_str(o->json, "key", hex);
+	out_text(o, "signer %lld of \"%s\" registered (Ed25519 %s)\n", (long long)sid, code, hex);
+	log_info("registry: signer %lld of %s added", (long long)sid, code);
+	return 0;
+}
+
+int
+registry_signer_list(struct store *st, const char *code, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT g.id, p.code, g.pubkey, g.created_at FROM signer g "
+	    "JOIN party p ON p.id = g.party_id WHERE (?1 IS NULL OR p.code = ?1) ORDER BY g.id";
+	sqlite3_stmt *s;
+	char hex[65], when[PTIME_BUFLEN];
+	struct party p;
+
+	if (code != NULL && lookup_party(st, code, &p, o) != 0)
+		return -1;
+	if ((s = store_stmt(st, sql)) == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	if (code != NULL)
+		sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+	jw_arr_begin(o->json, "signers");
+	out_text(o, "%-5s %-14s %s\n", "ID", "PARTY", "ED25519 KEY");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(s, 2) != 32)
+			continue;
+		hex_encode(sqlite3_column_blob(s, 2), 32, hex);
+		fmt_time(sqlite3_column_int64(s, 3), when);
+		jw_obj_begin(o->json, NULL);
+		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
+		jw_str(o->json, "party", (const char *)sqlite3_column_text(s, 1));
+		jw_str(o->json, "key", hex);
+		jw_str(o->json, "added_at", when);
+		jw_obj_end(o->json);
+		out_text(o, "%-5lld %-14s %s\n", (long long)sqlite3_column_int64(s, 0),
+		    (const char *)sqlite3_column_text(s, 1), hex);
+	}
+	sqlite3_reset(s);
+	jw_arr_end(o->json);
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* The registry: parties (and observers), their endpoints (certificate pins)
+ * and their signer keys.  Rows are never deleted: a removed endpoint keeps
+ * its row with removed_at, so the record of who could speak stays whole. */
+#ifndef PARLEY_REGISTRY_H
+#define PARLEY_REGISTRY_H
+
+#include <stdint.h>
+
+#include "out.h"
+#include "store.h"
+
+#define PARTY_CODE_MAX 32
+
+struct party {
+	int64_t id;
+	char code[PARTY_CODE_MAX + 1];
+	int observer;
+};
+
+/* Who an authenticated endpoint speaks for. */
+struct ident {
+	int64_t endpoint_id;
+	struct party party;
+};
+
+/* Find an active endpoint by its pin: 0 found, 1 unknown, -1 store error. */
+int registry_endpoint_by_pin(struct store *st, const uint8_t pin[32], struct ident *out);
+/* Find a party by code: 0 found, 1 unknown, -1 store error. */
+int registry_party_by_code(struct store *st, const char *code, struct party *out);
+/* Party code for an id (into a buffer of PARTY_CODE_MAX+1): 0 or -1. */
+int registry_party_code(struct store *st, int64_t id, char *code);
+/* Find a signer key: 0 found (its id and party), 1 unknown, -1 store error. */
+int registry_signer_by_key(struct store *st, const uint8_t pub[32], int64_t *signer_id,
+    int64_t *party_id);
+
+/* Admin verbs (inside a transaction); they answer into o. */
+int registry_party_add(struct store *st, int64_t now, const char *code, const char *name,
+    int observer, struct out *o);
+int registry_party_list(struct store *st, struct out *o);
+/* The admin client reads the certificate or key file and sends the pin or
+ * the raw public key: the daemon never parses PEM from a socket. */
+int registry_endpoint_add(struct store *st, int64_t now, const char *code,
+    const uint8_t pin[32], struct out *o);
+int registry_endpoint_list(struct store *st, const char *code, struct out *o);
+int registry_endpoint_remove(struct store *st, int64_t now, int64_t id, struct out *o);
+int registry_signer_add(struct store *st, int64_t now, const char *code,
+    const uint8_t pub[32], struct out *o);
+int registry_signer_list(struct store *st, const char *code, struct out *o);
+
+#endif

@@ -1,0 +1,40 @@
+/* The daemon's wiring: one struct that main() fills and hands to the
+ * session, admin and listener code.  Only main.c creates or frees it. */
+#ifndef PARLEY_SERVER_H
+#define PARLEY_SERVER_H
+
+#include <stddef.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/evp.h>
+
+#include "clock.h"
+#include "config.h"
+#include "delivery.h"
+#include "engine.h"
+#include "store.h"
+#include "tls.h"
+#include "turn.h"
+
+struct session;
+
+struct server {
+	struct config cfg;
+	const char *config_path;
+	struct event_base *base;
+	struct clock *clk;
+	struct store *st;
+	struct turn *turn;
+	struct delivery *dlv;
+	struct engine *eng;
+	struct tls *tls;
+	EVP_PKEY *mediator_key;
+	struct evconnlistener *listener;
+	struct evconnlistener *admin_listener;
+	struct session *sessions;	/* party connections, linked */
+	size_t nconns;			/* party connections incl. handshaking */
+	int accept_paused;
+	int64_t started_at;
+};
+
+#endif

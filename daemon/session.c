@@ -1,0 +1,457 @@
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/listener.h>
+
+#include "crypto.h"
+#include "errors.h"
+#include "frame.h"
+#include "log.h"
+#include "ptime.h"
+#include "registry.h"
+#include "session.h"
+
+enum session_state {
+	S_HANDSHAKE,	/* TLS in progress */
+	S_HELLO,	/* pinned; waiting for Hello */
+	S_READY,	/* requests flow */
+	S_GONE,		/* refused or closing */
+};
+
+struct session {
+	enum session_state state;
+	struct server *srv;
+	struct conn *conn;
+	struct ident who;
+	struct sink sink;
+	int attached;
+	struct session *next, *prev;
+};
+
+static void
+unlink_session(struct session *s)
+{
+	struct server *srv = s->srv;
+
+	if (s->prev)
+		s->prev->next = s->next;
+	else if (srv->sessions == s)
+		srv->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+}
+
+static int
+sink_push(void *ctx, const Parley__Frame *f)
+{
+	struct session *s = ctx;
+
+	if (!conn_is_open(s->conn) ||
+	    conn_output_len(s->conn) > conn_max_output(s->conn) / 2)
+		return -1;
+	return conn_send(s->conn, f);
+}
+
+static void
+fetch_done(struct conn *c, void *arg, uint64_t id)
+{
+	struct session *s = arg;
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__FetchDone fd = PARLEY__FETCH_DONE__INIT;
+
+	(void)c;
+	fd.count = (uint32_t)delivery_push(s->srv->dlv, &s->sink);
+	f.id = id;
+	f.body_case = PARLEY__FRAME__BODY_FETCH_DONE;
+	f.fetch_done = &fd;
+	conn_send(s->conn, &f);
+}
+
+static int
+count_endpoint(struct server *srv, int64_t endpoint_id)
+{
+	struct session *s;
+	int n = 0;
+
+	for (s = srv->sessions; s != NULL; s = s->next)
+		if (s->state == S_READY || s->state == S_HELLO)
+			n += s->who.endpoint_id == endpoint_id;
+	return n;
+}
+
+static void
+session_ready(void *ctx)
+{
+	struct session *s = ctx;
+	struct server *srv = s->srv;
+	uint8_t pin[32];
+	char hex[65];
+	int rc;
+
+	if (tls_peer_pin(conn_ssl(s->conn), pin) != 0) {
+		/* SSL_VERIFY_FAIL_IF_NO_PEER_CERT makes this unreachable. */
+		log_warnx("%s: no client certificate", conn_peer(s->conn));
+		conn_error(s->conn, 0, PARLEY_EAUTH, "a client certificate is required");
+		conn_close(s->conn, 1);
+		s->state = S_GONE;
+		return;
+	}
+	hex_encode(pin, 32, hex);
+	rc = registry_endpoint_by_pin(srv->st, pin, &s->who);
+	if (rc != 0) {
+		log_warnx("%s: refused certificate with unregistered pin %s", conn_peer(s->conn),
+		    hex);
+		conn_error(s->conn, 0, PARLEY_EAUTH, rc < 0 ? "store failure" :
+		    "certificate pin %s is not registered to any endpoint "
+		    "(the mediator adds it with: parleyctl endpoint add PARTY --cert FILE)", hex);
+		conn_close(s->conn, 1);
+		s->state = S_GONE;
+		return;
+	}
+	if (count_endpoint(srv, s->who.endpoint_id) >= srv->cfg.max_per_endpoint) {
+		log_warnx("%s: endpoint %lld of %s already has %lld connections", conn_peer(s->conn),
+		    (long long)s->who.endpoint_id, s->who.party.code,
+		    (long long)srv->cfg.max_per_endpoint);
+		conn_error(s->conn, 0, PARLEY_EREFUSED, "too many connections for this endpoint");
+		conn_close(s->conn, 1);
+		s->state = S_GONE;
+		return;
+	}
+	s->sink.endpoint_id = s->who.endpoint_id;
+	s->state = S_HELLO;
+	log_info("%s: endpoint %lld of %s connected", conn_peer(s->conn),
+	    (long long)s->who.endpoint_id, s->who.party.code);
+}
+
+static void
+welcome(struct session *s, const Parley__Frame *f)
+{
+	Parley__Frame r = PARLEY__FRAME__INIT;
+	Parley__Welcome w = PARLEY__WELCOME__INIT;
+	char now[PTIME_BUFLEN];
+
+	if (f->body_case != PARLEY__FRAME__BODY_HELLO) {
+		log_warnx("%s: first frame must be hello, got %s", conn_peer(s->conn),
+		    frame_body_name(f));
+		conn_error(s->conn, f->id, PARLEY_EPROTO, "the first frame must be hello");
+		conn_close(s->conn, 1);
+		s->state = S_GONE;
+		return;
+	}
+	if (f->hello->version != PARLEY_PROTOCOL_VERSION) {
+		log_warnx("%s: protocol version %u refused", conn_peer(s->conn), f->hello->version);
+		conn_error(s->conn, f->id, PARLEY_EVERSION,
+		    "protocol version %u is not supported; this parleyd speaks version %d",
+		    f->hello->version, PARLEY_PROTOCOL_VERSION);
+		conn_close(s->conn, 1);
+		s->state = S_GONE;
+		return;
+	}
+	ptime_format(clock_now(s->srv->clk), now);
+	w.version = PARLEY_PROTOCOL_VERSION;
+	w.party = s->who.party.code;
+	w.endpoint = (uint64_t)s->who.endpoint_id;
+	w.observer = s->who.party.observer;
+	w.server_time = now;
+	r.id = f->id;
+	r.body_case = PARLEY__FRAME__BODY_WELCOME;
+	r.welcome = &w;
+	turn_reply(s->srv->turn, s->conn, &r);
+	s->state = S_READY;
+}
+
+static void
+ack(struct session *s, const Parley__Frame *f)
+{
+	struct server *srv = s->srv;
+	Parley__Frame r = PARLEY__FRAME__INIT;
+	Parley__Ok ok = PARLEY__OK__INIT;
+	char err[256];
+
+	if (turn_request_begin(srv->turn) != 0) {
+		turn_error(srv->turn, s->conn, f->id, PARLEY_ESTORE, "store unavailable");
+		return;
+	}
+	if (delivery_ack(srv->dlv, s->who.endpoint_id, f->ack->delivery_id, err,
+	    sizeof(err)) != 0) {
+		turn_request_end(srv->turn, 0);
+		log_warnx("%s: %s: refused ack: %s", conn_peer(s->conn), s->who.party.code, err);
+		turn_error(srv->turn, s->conn, f->id, PARLEY_EREFUSED, "%s", err);
+		return;
+	}
+	turn_request_end(srv->turn, 1);
+	ok.id = f->ack->delivery_id;
+	r.id = f->id;
+	r.body_case = PARLEY__FRAME__BODY_OK;
+	r.ok = &ok;
+	turn_reply(srv->turn, s->conn, &r);
+}
+
+/* Run one engine request under its own savepoint. */
+#define ENGINE_REQ(call)                                                     \
+	do {                                                                 \
+		struct req rq = { srv->turn, s->conn, f->id, &s->who };      \
+		if (turn_request_begin(srv->turn) != 0) {                    \
+			turn_error(srv->turn, s->conn, f->id, PARLEY_ESTORE, \
+			    "store unavailable");                            \
+			return;                                              \
+		}                                                            \
+		turn_request_end(srv->turn, (call));                         \
+		(void)rq;                                                    \
+	} while (0)
+
+static void
+dispatch(struct session *s, const Parley__Frame *f)
+{
+	struct server *srv = s->srv;
+	struct engine *e = srv->eng;
+
+	switch (f->body_case) {
+	case PARLEY__FRAME__BODY_FETCH:
+		if (!s->attached) {
+			s->attached = 1;
+			delivery_attach(srv->dlv, &s->sink);
+		}
+		turn_call(srv->turn, s->conn, f->id, fetch_done, s);
+		break;
+	case PARLEY__FRAME__BODY_ACK:
+		ack(s, f);
+		break;
+	case PARLEY__FRAME__BODY_SHOW:
+		ENGINE_REQ(engine_show(e, &rq, f->show->agreement));
+		break;
+	case PARLEY__FRAME__BODY_STATUS:
+		ENGINE_REQ(engine_status(e, &rq, f->status->agreement));
+		break;
+	case PARLEY__FRAME__BODY_SIGN:
+		ENGINE_REQ(engine_sign(e, &rq, f->sign));
+		break;
+	case PARLEY__FRAME__BODY_AMEND:
+		ENGINE_REQ(engine_amend(e, &rq, f->amend));
+		break;
+	case PARLEY__FRAME__BODY_AMENDMENT_RESPONSE:
+		ENGINE_REQ(engine_amendment_response(e, &rq, f->amendment_response));
+		break;
+	case PARLEY__FRAME__BODY_WITHDRAW:
+		ENGINE_REQ(engine_withdraw(e, &rq, f->withdraw->agreement));
+		break;
+	case PARLEY__FRAME__BODY_BUNDLE_REQUEST:
+		ENGINE_REQ(engine_bundle(e, &rq, f->bundle_request->agreement));
+		break;
+	default:
+		log_warnx("%s: %s sent an unexpected %s frame", conn_peer(s->conn),
+		    s->who.party.code, frame_body_name(f));
+		conn_error(s->conn, f->id, PARLEY_EPROTO, "unexpected %s frame",
+		    frame_body_name(f));
+		conn_close(s->conn, 1);
+		s->state = S_GONE;
+	}
+}
+
+static void
+session_frame(void *ctx, const Parley__Frame *f)
+{
+	struct session *s = ctx;
+
+	switch (s->state) {
+	case S_HELLO:
+		welcome(s, f);
+		break;
+	case S_READY:
+		dispatch(s, f);
+		break;
+	case S_HANDSHAKE:
+	case S_GONE:
+		break;
+	}
+}
+
+static void
+session_drained(void *ctx)
+{
+	struct session *s = ctx;
+
+	if (s->attached && s->state == S_READY)
+		delivery_push(s->srv->dlv, &s->sink);
+}
+
+static void
+resume_accept(struct server *srv)
+{
+	if (srv->accept_paused && srv->nconns < (size_t)srv->cfg.max_connections) {
+		srv->accept_paused = 0;
+		evconnlistener_enable(srv->listener);
+		log_info("accepting connections again");
+	}
+}
+
+static void
+session_closed(void *ctx)
+{
+	struct session *s = ctx;
+	struct server *srv = s->srv;
+
+	if (s->state == S_READY || s->state == S_HELLO)
+		log_info("%s: endpoint %lld of %s disconnected", conn_peer(s->conn),
+		    (long long)s->who.endpoint_id, s->who.party.code);
+	if (s->attached)
+		delivery_detach(srv->dlv, &s->sink);
+	unlink_session(s);
+	srv->nconns--;
+	free(s);
+	resume_accept(srv);
+}
+
+static const struct conn_ops session_ops = {
+	.ready = session_ready,
+	.frame = session_frame,
+	.drained = session_drained,
+	.closed = session_closed,
+};
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+    void *arg)
+{
+	struct server *srv = arg;
+	struct conn_limits lim;
+	struct bufferevent *bev;
+	struct session *s;
+	char host[INET6_ADDRSTRLEN], peer[96];
+	int one = 1;
+	SSL *ssl;
+
+	(void)l;
+	(void)salen;
+	if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof(host));
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, host, sizeof(host));
+	snprintf(peer, sizeof(peer), "%s:%u", host, ntohs(sa->sa_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)sa)->sin6_port : ((struct sockaddr_in *)sa)->sin_port));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if ((s = calloc(1, sizeof(*s))) == NULL || (ssl = tls_ssl_new(srv->tls)) == NULL) {
+		log_warnx("%s: out of memory, connection dropped", peer);
+		free(s);
+		evutil_closesocket(fd);
+		return;
+	}
+	bev = bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		free(s);
+		evutil_closesocket(fd);
+		return;
+	}
+	lim.max_frame = (size_t)srv->cfg.max_frame;
+	lim.decode_budget = (size_t)srv->cfg.decode_budget;
+	lim.max_output = (size_t)srv->cfg.max_queued_output;
+	lim.handshake_timeout = (int)srv->cfg.handshake_timeout;
+	lim.frame_timeout = (int)srv->cfg.frame_timeout;
+	lim.idle_timeout = (int)srv->cfg.idle_timeout;
+	s->srv = srv;
+	s->state = S_HANDSHAKE;
+	s->sink.push = sink_push;
+	s->sink.ctx = s;
+	if ((s->conn = conn_new(bev, 1, &lim, &session_ops, s, peer)) == NULL) {
+		bufferevent_free(bev);
+		free(s);
+		return;
+	}
+	s->next = srv->sessions;
+	if (srv->sessions)
+		srv->sessions->prev = s;
+	srv->sessions = s;
+	srv->nconns++;
+	if (srv->nconns >= (size_t)srv->cfg.max_connections && !srv->accept_paused) {
+		/* Back-pressure: leave new connections in the kernel's backlog. */
+		srv->accept_paused = 1;
+		evconnlistener_disable(srv->listener);
+		log_warnx("%zu connections: not accepting more until one closes", srv->nconns);
+	}
+}
+
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)l;
+	log_warn("accept");
+	/* Out of descriptors or memory: pause instead of spinning. */
+	if (!srv->accept_paused) {
+		srv->accept_paused = 1;
+		evconnlistener_disable(srv->listener);
+	}
+}
+
+int
+session_listen(struct server *srv, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss);
+	char addr[300];
+
+	if (strchr(srv->cfg.listen_host, ':') != NULL)
+		snprintf(addr, sizeof(addr), "[%s]:%u", srv->cfg.listen_host, srv->cfg.listen_port);
+	else
+		snprintf(addr, sizeof(addr), "%s:%u", srv->cfg.listen_host, srv->cfg.listen_port);
+	memset(&ss, 0, sizeof(ss));
+	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen) != 0) {
+		snprintf(err, errlen, "listen = %s: not a numeric address", addr);
+		return -1;
+	}
+	srv->listener = evconnlistener_new_bind(srv->base, accept_cb, srv,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 512, (struct sockaddr *)&ss, sslen);
+	if (srv->listener == NULL) {
+		snprintf(err, errlen, "cannot listen on %s: %s", addr,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		return -1;
+	}
+	evconnlistener_set_error_cb(srv->listener, accept_error_cb);
+	log_info("listening on %s (TLS 1.3, pinned client certificates)", addr);
+	return 0;
+}
+
+void
+session_kick_endpoint(struct server *srv, int64_t endpoint_id)
+{
+	struct session *s;
+
+	for (s = srv->sessions; s != NULL; s = s->next) {
+		if ((s->state == S_READY || s->state == S_HELLO) &&
+		    s->who.endpoint_id == endpoint_id) {
+			conn_error(s->conn, 0, PARLEY_EAUTH, "this endpoint was removed");
+			conn_close(s->conn, 1);
+			s->state = S_GONE;
+		}
+	}
+}
+
+void
+session_foreach(struct server *srv, void (*fn)(void *arg, const struct ident *who), void *arg)
+{
+	struct session *s;
+
+	for (s = srv->sessions; s != NULL; s = s->next)
+		if (s->state == S_READY)
+			fn(arg, &s->who);
+}
+
+void
+session_close_all(struct server *srv)
+{
+	struct session *s;
+
+	for (s = srv->sessions; s != NULL; s = s->next) {
+		conn_close(s->conn, 0);
+		s->state = S_GONE;
+	}
+}

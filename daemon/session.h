@@ -1,0 +1,24 @@
+/* Party endpoint connections: the TCP listener, the TLS handshake, the pin
+ * check that binds a connection to one endpoint of one party, and the
+ * dispatch of that party's requests. */
+#ifndef PARLEY_SESSION_H
+#define PARLEY_SESSION_H
+
+#include <stdint.h>
+
+#include "server.h"
+
+/* Bind and listen on cfg.listen_host:listen_port.  -1 with err. */
+int session_listen(struct server *srv, char *err, size_t errlen);
+
+/* Close every connection of endpoint id (it was removed). */
+void session_kick_endpoint(struct server *srv, int64_t endpoint_id);
+
+/* Connections online per party: calls fn for each ready session. */
+void session_foreach(struct server *srv, void (*fn)(void *arg, const struct ident *who),
+    void *arg);
+
+/* Close all connections (shutdown). */
+void session_close_all(struct server *srv);
+
+#endif

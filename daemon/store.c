@@ -1,0 +1,386 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "store.h"
+
+struct cached_stmt {
+	const char *sql;
+	sqlite3_stmt *stmt;
+};
+
+struct store {
+	sqlite3 *db;
+	int in_batch;
+	int savepoint_depth;
+	int64_t last_commit_us;
+	struct cached_stmt *cache;
+	size_t ncache, capcache;
+};
+
+/* Migration i takes user_version i to i+1.  Never edit a shipped one. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE party("
+	"  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+	"  observer INTEGER NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE TABLE endpoint("
+	"  id INTEGER PRIMARY KEY, party_id INTEGER NOT NULL REFERENCES party(id),"
+	"  pin BLOB NOT NULL, created_at INTEGER NOT NULL, removed_at INTEGER);"
+	"CREATE UNIQUE INDEX endpoint_pin ON endpoint(pin) WHERE removed_at IS NULL;"
+	"CREATE TABLE signer("
+	"  id INTEGER PRIMARY KEY, party_id INTEGER NOT NULL REFERENCES party(id),"
+	"  pubkey BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL);"
+	"CREATE TABLE message("
+	"  id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+	"  party_id INTEGER NOT NULL REFERENCES party(id),"
+	"  agreement_id INTEGER, summary TEXT NOT NULL, payload BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE delivery("
+	"  id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES message(id),"
+	"  endpoint_id INTEGER NOT NULL REFERENCES endpoint(id), acked_at INTEGER);"
+	"CREATE INDEX delivery_pending ON delivery(endpoint_id, id) WHERE acked_at IS NULL;"
+	"CREATE INDEX delivery_message ON delivery(message_id);"
+	"CREATE TABLE agreement("
+	"  id INTEGER PRIMARY KEY, title TEXT NOT NULL, state TEXT NOT NULL,"
+	"  revision INTEGER NOT NULL, effective TEXT NOT NULL, validity TEXT NOT NULL,"
+	"  disclose_progress INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+	"  circulated_at INTEGER, released_at INTEGER, effective_at INTEGER,"
+	"  expires_at INTEGER, ended_at INTEGER,"
+	"  certificate BLOB, certificate_sig BLOB);"
+	"CREATE TABLE agreement_party("
+	"  agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), observer INTEGER NOT NULL,"
+	"  PRIMARY KEY(agreement_id, party_id));"
+	"CREATE TABLE revision("
+	"  agreement_id INTEGER NOT NULL REFERENCES agreement(id), number INTEGER NOT NULL,"
+	"  text TEXT NOT NULL, calendar TEXT NOT NULL, content_hash BLOB NOT NULL,"
+	"  amendment_id INTEGER, created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(agreement_id, number));"
+	"CREATE TABLE copy("
+	"  id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+	"  revision INTEGER NOT NULL, party_id INTEGER NOT NULL REFERENCES party(id),"
+	"  endpoint_id INTEGER NOT NULL, signer_id INTEGER NOT NULL REFERENCES signer(id),"
+	"  role TEXT NOT NULL, content_hash BLOB NOT NULL, signature BLOB NOT NULL,"
+	"  text TEXT, status TEXT NOT NULL, reason TEXT,"
+	"  signed_at INTEGER NOT NULL, ended_at INTEGER);"
+	"CREATE INDEX copy_agreement ON copy(agreement_id, party_id);"
+	"CREATE TABLE amendment("
+	"  id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+	"  revision INTEGER NOT NULL, proposer_id INTEGER NOT NULL REFERENCES party(id),"
+	"  text TEXT NOT NULL, note TEXT NOT NULL, state TEXT NOT NULL, reason TEXT,"
+	"  created_at INTEGER NOT NULL, decided_at INTEGER);"
+	"CREATE TABLE amendment_response("
+	"  amendment_id INTEGER NOT NULL REFERENCES amendment(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), accept INTEGER NOT NULL,"
+	"  note TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(amendment_id, party_id));",
+};
+
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+static int
+pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+pragma_text(sqlite3 *db, const char *sql, char *out, size_t outlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+migrate(struct store *s, char *err, size_t errlen)
+{
+	int version;
+	char *msg = NULL;
+	char sql[64];
+
+	if (pragma_int(s->db, "PRAGMA user_version", &version) != 0) {
+		snprintf(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (version > (int)NMIGRATIONS) {
+		snprintf(err, errlen, "store schema version %d is newer than this parleyd "
+		    "(%zu); refusing to touch it", version, NMIGRATIONS);
+		return -1;
+	}
+	for (; version < (int)NMIGRATIONS; version++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(s->db, migrations[version], NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "migration to schema version %d failed: %s",
+			    version + 1, msg ? msg : sqlite3_errmsg(s->db));
+			sqlite3_free(msg);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		log_info("store migrated to schema version %d", version + 1);
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	struct store *s;
+	char mode[32];
+	int sync = -1;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open store %s: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+	/* Durability is the product: refuse to run without it. */
+	if (pragma_text(s->db, "PRAGMA journal_mode", mode, sizeof(mode)) != 0 ||
+	    strcmp(mode, "wal") != 0 ||
+	    pragma_int(s->db, "PRAGMA synchronous", &sync) != 0 || sync != 2) {
+		snprintf(err, errlen, "store %s is not in WAL mode with synchronous=FULL "
+		    "(journal_mode=%s, synchronous=%d): %s", path, mode, sync,
+		    sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (migrate(s, err, errlen) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->ncache; i++)
+		sqlite3_finalize(s->cache[i].stmt);
+	free(s->cache);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, const char *sql)
+{
+	struct cached_stmt *c;
+	sqlite3_stmt *st;
+	size_t i;
+
+	for (i = 0; i < s->ncache; i++) {
+		if (s->cache[i].sql == sql) {
+			st = s->cache[i].stmt;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL) != SQLITE_OK) {
+		log_warnx("store: cannot prepare \"%s\": %s", sql, sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	if (s->ncache == s->capcache) {
+		size_t ncap = s->capcache ? s->capcache * 2 : 64;
+		if ((c = realloc(s->cache, ncap * sizeof(*c))) == NULL) {
+			sqlite3_finalize(st);
+			return NULL;
+		}
+		s->cache = c;
+		s->capcache = ncap;
+	}
+	s->cache[s->ncache].sql = sql;
+	s->cache[s->ncache].stmt = st;
+	s->ncache++;
+	return st;
+}
+
+int
+store_exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_warnx("store: %s: %s", sql, msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_batch_begin(struct store *s)
+{
+	if (s->in_batch)
+		return 0;
+	if (store_exec(s, "BEGIN IMMEDIATE") != 0)
+		return -1;
+	s->in_batch = 1;
+	return 0;
+}
+
+int
+store_batch_commit(struct store *s)
+{
+	struct timespec a, b;
+	int rc;
+
+	if (!s->in_batch)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	rc = store_exec(s, "COMMIT");
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	s->last_commit_us = (b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000;
+	if (rc != 0) {
+		store_batch_rollback(s);
+		return -1;
+	}
+	s->in_batch = 0;
+	return 0;
+}
+
+void
+store_batch_rollback(struct store *s)
+{
+	if (!s->in_batch)
+		return;
+	if (sqlite3_get_autocommit(s->db) == 0)
+		store_exec(s, "ROLLBACK");
+	s->in_batch = 0;
+	s->savepoint_depth = 0;
+}
+
+int
+store_in_batch(const struct store *s)
+{
+	return s->in_batch;
+}
+
+int
+store_savepoint(struct store *s)
+{
+	if (store_exec(s, "SAVEPOINT req") != 0)
+		return -1;
+	s->savepoint_depth++;
+	return 0;
+}
+
+void
+store_savepoint_release(struct store *s)
+{
+	if (s->savepoint_depth == 0)
+		return;
+	store_exec(s, "RELEASE req");
+	s->savepoint_depth--;
+}
+
+void
+store_savepoint_rollback(struct store *s)
+{
+	if (s->savepoint_depth == 0)
+		return;
+	store_exec(s, "ROLLBACK TO req");
+	store_exec(s, "RELEASE req");
+	s->savepoint_depth--;
+}
+
+int64_t
+store_last_commit_us(const struct store *s)
+{
+	return s->last_commit_us;
+}
+
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+int
+store_user_version(struct store *s)
+{
+	int v = -1;
+
+	pragma_int(s->db, "PRAGMA user_version", &v);
+	return v;
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+int
+store_meta_get(struct store *s, const char *key, char *out, size_t outlen)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key = ?";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc = -1;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+store_meta_set(struct store *s, const char *key, const char *value)
+{
+	static const char sql[] =
+	    "INSERT INTO meta(key, value) VALUES(?, ?) "
+	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -1,0 +1,51 @@
+/* The store: one SQLite file in WAL mode with synchronous=FULL, its schema
+ * versioned by PRAGMA user_version and migrated forward at open.
+ *
+ * Writes happen inside a batch (one transaction per event-loop turn, see
+ * turn.h); each request inside the batch runs under its own savepoint so a
+ * refused request changes nothing while its neighbours commit. */
+#ifndef PARLEY_STORE_H
+#define PARLEY_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+struct store;
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Open (creating if needed) and migrate the database at path.  Refuses a
+ * database that cannot be put in WAL mode with synchronous=FULL.  -1 with a
+ * reason in err. */
+int store_open(const char *path, struct store **out, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* A prepared statement for sql, cached by the address of the sql string (pass
+ * string literals), reset and unbound.  NULL if it cannot be prepared (logged). */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+
+/* Run SQL without results; 0 or -1 (logged). */
+int store_exec(struct store *s, const char *sql);
+
+/* Batches and savepoints.  store_batch_begin is a no-op inside a batch. */
+int store_batch_begin(struct store *s);
+int store_batch_commit(struct store *s);
+void store_batch_rollback(struct store *s);
+int store_in_batch(const struct store *s);
+int store_savepoint(struct store *s);
+void store_savepoint_release(struct store *s);
+void store_savepoint_rollback(struct store *s);
+
+/* Microseconds the last COMMIT took. */
+int64_t store_last_commit_us(const struct store *s);
+
+sqlite3 *store_db(struct store *s);
+int store_user_version(struct store *s);
+const char *store_errmsg(struct store *s);
+
+/* Small key/value settings kept in the store (meta table). */
+int store_meta_get(struct store *s, const char *key, char *out, size_t outlen);
+int store_meta_set(struct store *s, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,216 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "errors.h"
+#include "frame.h"
+#include "log.h"
+#include "turn.h"
+
+struct reply {
+	struct conn *conn;	/* referenced */
+	uint64_t id;
+	uint8_t *buf;
+	size_t len;
+	void (*fn)(struct conn *, void *, uint64_t);
+	void *arg;
+};
+
+struct turn {
+	struct store *st;
+	struct event *flush_ev;
+	void (*after_commit)(void *);
+	void *arg;
+	struct reply *q;
+	size_t n, cap;
+	uint64_t commits;
+	int scheduled;
+};
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	turn_flush(arg);
+}
+
+struct turn *
+turn_new(struct event_base *base, struct store *st, void (*after_commit)(void *), void *arg)
+{
+	struct turn *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->st = st;
+	t->after_commit = after_commit;
+	t->arg = arg;
+	if ((t->flush_ev = event_new(base, -1, 0, flush_cb, t)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	/* Lowest priority: runs once no I/O of this turn is left to handle. */
+	event_priority_set(t->flush_ev, 2);
+	return t;
+}
+
+void
+turn_free(struct turn *t)
+{
+	if (t == NULL)
+		return;
+	turn_flush(t);
+	event_free(t->flush_ev);
+	free(t->q);
+	free(t);
+}
+
+static void
+schedule(struct turn *t)
+{
+	if (!t->scheduled) {
+		t->scheduled = 1;
+		event_active(t->flush_ev, EV_TIMEOUT, 0);
+	}
+}
+
+int
+turn_request_begin(struct turn *t)
+{
+	schedule(t);
+	if (store_batch_begin(t->st) != 0)
+		return -1;
+	if (store_savepoint(t->st) != 0)
+		return -1;
+	return 0;
+}
+
+void
+turn_request_end(struct turn *t, int keep)
+{
+	if (keep)
+		store_savepoint_release(t->st);
+	else
+		store_savepoint_rollback(t->st);
+}
+
+static struct reply *
+push(struct turn *t, struct conn *c)
+{
+	struct reply *r;
+
+	schedule(t);
+	if (t->n == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 32;
+		if ((r = realloc(t->q, ncap * sizeof(*r))) == NULL) {
+			log_warnx("turn: out of memory queueing a reply");
+			conn_close(c, 0);
+			return NULL;
+		}
+		t->q = r;
+		t->cap = ncap;
+	}
+	r = &t->q[t->n];
+	r->buf = NULL;
+	r->fn = NULL;
+	r->conn = c;
+	return r;
+}
+
+static void
+commit_entry(struct turn *t, struct conn *c)
+{
+	conn_ref(c);
+	t->n++;
+}
+
+void
+turn_call(struct turn *t, struct conn *c, uint64_t id,
+    void (*fn)(struct conn *, void *, uint64_t), void *arg)
+{
+	struct reply *r = push(t, c);
+
+	if (r == NULL)
+		return;
+	r->fn = fn;
+	r->arg = arg;
+	r->id = id;
+	commit_entry(t, c);
+}
+
+void
+turn_reply(struct turn *t, struct conn *c, const Parley__Frame *f)
+{
+	struct reply *r = push(t, c);
+
+	if (r == NULL)
+		return;
+	if (frame_pack(f, SIZE_MAX, &r->buf, &r->len) != 0) {
+		log_warnx("turn: cannot pack a %s reply", frame_body_name(f));
+		conn_close(c, 0);
+		return;
+	}
+	r->id = f->id;
+	commit_entry(t, c);
+}
+
+void
+turn_error(struct turn *t, struct conn *c, uint64_t id, int code, const char *fmt, ...)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Error e = PARLEY__ERROR__INIT;
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e.code = (uint32_t)code;
+	e.message = msg;
+	f.id = id;
+	f.body_case = PARLEY__FRAME__BODY_ERROR;
+	f.error = &e;
+	turn_reply(t, c, &f);
+}
+
+void
+turn_flush(struct turn *t)
+{
+	int failed = 0;
+	size_t i, n;
+
+	t->scheduled = 0;
+	if (store_in_batch(t->st)) {
+		if (store_batch_commit(t->st) != 0) {
+			log_warnx("store commit failed: %s; %zu replies turned into errors",
+			    store_errmsg(t->st), t->n);
+			failed = 1;
+		} else {
+			t->commits++;
+		}
+	}
+	n = t->n;
+	for (i = 0; i < n; i++) {
+		struct reply *r = &t->q[i];
+		if (r->fn != NULL) {
+			if (!failed && conn_is_open(r->conn))
+				r->fn(r->conn, r->arg, r->id);
+		} else if (failed) {
+			conn_error(r->conn, r->id, PARLEY_ESTORE,
+			    "the store could not commit; nothing was saved, try again");
+		} else {
+			conn_send_packed(r->conn, r->buf, r->len);
+		}
+		free(r->buf);
+		conn_unref(r->conn);
+	}
+	t->n = 0;
+	if (!failed && t->after_commit != NULL)
+		t->after_commit(t->arg);
+}
+
+uint64_t
+turn_commits(const struct turn *t)
+{
+	return t->commits;
+}

@@ -1,0 +1,46 @@
+/* Group commit.  Every request that arrives in one event-loop turn runs in
+ * one store transaction, each under its own savepoint; the replies wait in a
+ * queue and are written only after COMMIT returns, so nothing is acked before
+ * it is durable and one fsync serves the whole turn.  If COMMIT fails, every
+ * queued reply is replaced by an error: nothing of that turn was saved. */
+#ifndef PARLEY_TURN_H
+#define PARLEY_TURN_H
+
+#include <stdint.h>
+#include <event2/event.h>
+
+#include "conn.h"
+#include "parley.pb-c.h"
+#include "store.h"
+
+struct turn;
+
+/* after_commit runs after each successful commit (delivery pushes). */
+struct turn *turn_new(struct event_base *base, struct store *st,
+    void (*after_commit)(void *), void *arg);
+void turn_free(struct turn *t);
+
+/* Open the turn's transaction if needed and a savepoint for one request.
+ * -1 if the store cannot start a transaction. */
+int turn_request_begin(struct turn *t);
+/* keep: release the savepoint; otherwise roll the request back. */
+void turn_request_end(struct turn *t, int keep);
+
+/* Queue a reply to c (packed now, sent after the commit). */
+void turn_reply(struct turn *t, struct conn *c, const Parley__Frame *f);
+/* Queue an Error reply. */
+void turn_error(struct turn *t, struct conn *c, uint64_t id, int code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Queue a call to fn(c, arg, id) after the commit, in order with the
+ * replies (used to push committed deliveries before answering Fetch id). */
+void turn_call(struct turn *t, struct conn *c, uint64_t id,
+    void (*fn)(struct conn *, void *, uint64_t), void *arg);
+
+/* Commit and flush now (used at shutdown and by timers). */
+void turn_flush(struct turn *t);
+
+/* Number of commits and commit-failures so far. */
+uint64_t turn_commits(const struct turn *t);
+
+#endif

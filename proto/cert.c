@@ -1,0 +1,205 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cert.h"
+#include "crypto.h"
+#include "ptime.h"
+#include "text.h"
+
+char *
+cert_format(const struct cert *c)
+{
+	char *buf = NULL, hex[129], when[PTIME_BUFLEN];
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "parley release certificate v1\n");
+	fprintf(f, "agreement: %llu\n", (unsigned long long)c->agreement);
+	fprintf(f, "title: %s\n", c->title);
+	fprintf(f, "revision: %u\n", c->revision);
+	hex_encode(c->content_hash, 32, hex);
+	fprintf(f, "content-sha256: %s\n", hex);
+	fprintf(f, "parties:");
+	for (i = 0; i < c->nparties; i++)
+		fprintf(f, " %s", c->parties[i]);
+	fprintf(f, "\nobservers:");
+	for (i = 0; i < c->nobservers; i++)
+		fprintf(f, " %s", c->observers[i]);
+	ptime_format_utc(c->released_at, when);
+	fprintf(f, "\nreleased-at: %s\n", when);
+	ptime_format_utc(c->effective_at, when);
+	fprintf(f, "effective-at: %s\n", when);
+	for (i = 0; i < c->ncopies; i++) {
+		const struct cert_copy *k = &c->copies[i];
+		fprintf(f, "copy: %s %s", k->party, *k->role ? k->role : "-");
+		hex_encode(k->key, 32, hex);
+		fprintf(f, " %s", hex);
+		hex_encode(k->sig, 64, hex);
+		ptime_format_utc(k->signed_at, when);
+		fprintf(f, " %s %s\n", hex, when);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+struct lines {
+	const char *p, *end;
+	int no;
+	char line[1024];
+};
+
+/* Next line without its LF; -1 at the end or for a line that is too long,
+ * lacks its LF, or holds a NUL. */
+static int
+next_line(struct lines *l)
+{
+	const char *nl;
+	size_t n;
+
+	if (l->p >= l->end)
+		return -1;
+	nl = memchr(l->p, '\n', (size_t)(l->end - l->p));
+	if (nl == NULL)
+		return -1;
+	n = (size_t)(nl - l->p);
+	if (n >= sizeof(l->line) || memchr(l->p, '\0', n) != NULL)
+		return -1;
+	memcpy(l->line, l->p, n);
+	l->line[n] = '\0';
+	l->p = nl + 1;
+	l->no++;
+	return 0;
+}
+
+static const char *
+field(struct lines *l, const char *name, char *err, size_t errlen)
+{
+	size_t n = strlen(name);
+
+	if (next_line(l) != 0) {
+		snprintf(err, errlen, "certificate ends before \"%s\"", name);
+		return NULL;
+	}
+	if (strncmp(l->line, name, n) != 0 || l->line[n] != ':' ||
+	    (l->line[n + 1] != ' ' && l->line[n + 1] != '\0')) {
+		snprintf(err, errlen, "certificate line %d: expected \"%s:\"", l->no, name);
+		return NULL;
+	}
+	return l->line[n + 1] ? l->line + n + 2 : l->line + n + 1;
+}
+
+static int
+parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_codes(char *s, char out[][CERT_CODE_MAX + 1], size_t *n)
+{
+	char *tok, *save = NULL;
+
+	*n = 0;
+	for (tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (*n == CERT_MAX_PARTIES || !ident_valid(tok))
+			return -1;
+		snprintf(out[(*n)++], CERT_CODE_MAX + 1, "%s", tok);
+	}
+	return 0;
+}
+
+int
+cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen)
+{
+	struct lines l = { buf, buf + len, 0, "" };
+	const char *v;
+	char tmp[1024], *tok[6], *save = NULL;
+	uint64_t u;
+	size_t i, k;
+
+	memset(c, 0, sizeof(*c));
+#define FIELD(name) if ((v = field(&l, name, err, errlen)) == NULL) return -1
+#define BAD(what) do { snprintf(err, errlen, "certificate line %d: bad %s", l.no, what); \
+		return -1; } while (0)
+	if (next_line(&l) != 0 || strcmp(l.line, "parley release certificate v1") != 0) {
+		snprintf(err, errlen, "not a parley release certificate (v1)");
+		return -1;
+	}
+	FIELD("agreement");
+	if (parse_uint(v, UINT64_MAX, &c->agreement) != 0 || c->agreement == 0)
+		BAD("agreement id");
+	FIELD("title");
+	if (strlen(v) == 0 || strlen(v) > CERT_TITLE_MAX || !text_utf8_valid(v, strlen(v)))
+		BAD("title");
+	snprintf(c->title, sizeof(c->title), "%s", v);
+	FIELD("revision");
+	if (parse_uint(v, UINT32_MAX, &u) != 0 || u == 0)
+		BAD("revision");
+	c->revision = (uint32_t)u;
+	FIELD("content-sha256");
+	if (hex_decode(v, c->content_hash, 32) != 0)
+		BAD("content hash");
+	FIELD("parties");
+	snprintf(tmp, sizeof(tmp), "%s", v);
+	if (parse_codes(tmp, c->parties, &c->nparties) != 0 || c->nparties == 0)
+		BAD("parties");
+	FIELD("observers");
+	snprintf(tmp, sizeof(tmp), "%s", v);
+	if (parse_codes(tmp, c->observers, &c->nobservers) != 0)
+		BAD("observers");
+	FIELD("released-at");
+	if (ptime_parse(v, &c->released_at) != 0)
+		BAD("release time");
+	FIELD("effective-at");
+	if (ptime_parse(v, &c->effective_at) != 0)
+		BAD("effective time");
+	for (i = 0; i < c->nparties; i++) {
+		struct cert_copy *cp = &c->copies[i];
+		FIELD("copy");
+		snprintf(tmp, sizeof(tmp), "%s", v);
+		save = NULL;
+		for (k = 0; k < 6; k++)
+			tok[k] = strtok_r(k ? NULL : tmp, " ", &save);
+		if (tok[4] == NULL || tok[5] != NULL)
+			BAD("copy line");
+		if (strcmp(tok[0], c->parties[i]) != 0)
+			BAD("copy line: parties out of order");
+		snprintf(cp->party, sizeof(cp->party), "%s", tok[0]);
+		if (strcmp(tok[1], "-") != 0) {
+			if (!ident_valid(tok[1]))
+				BAD("role");
+			snprintf(cp->role, sizeof(cp->role), "%s", tok[1]);
+		}
+		if (hex_decode(tok[2], cp->key, 32) != 0)
+			BAD("signer key");
+		if (hex_decode(tok[3], cp->sig, 64) != 0)
+			BAD("signature");
+		if (ptime_parse(tok[4], &cp->signed_at) != 0)
+			BAD("signing time");
+		c->ncopies++;
+	}
+	if (l.p != l.end) {
+		snprintf(err, errlen, "certificate has extra bytes after line %d", l.no);
+		return -1;
+	}
+#undef FIELD
+#undef BAD
+	return 0;
+}

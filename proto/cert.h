@@ -1,0 +1,58 @@
+/* The release certificate: the mediator's signed statement that an
+ * agreement was released, in a canonical line-oriented text form:
+ *
+ *   parley release certificate v1
+ *   agreement: 12
+ *   title: Ceasefire agreement
+ *   revision: 2
+ *   content-sha256: <64 hex>
+ *   parties: baku yerevan stepanakert
+ *   observers: minsk
+ *   released-at: 1994-05-11T14:00:00Z
+ *   effective-at: 1994-05-11T20:01:00Z
+ *   copy: <party> <role or -> <signer key, 64 hex> <signature, 128 hex> <signed-at>
+ *   ...
+ *
+ * Every line ends with LF; the fields come in this order; one copy line
+ * per signing party, in the order of the parties line.  The mediator key
+ * signs exactly these bytes.  cert_format and cert_parse are inverses. */
+#ifndef PARLEY_CERT_H
+#define PARLEY_CERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CERT_MAX_PARTIES 64
+#define CERT_CODE_MAX 32
+#define CERT_TITLE_MAX 200
+#define CERT_TIME_MAX 32
+
+struct cert_copy {
+	char party[CERT_CODE_MAX + 1];
+	char role[CERT_CODE_MAX + 1];	/* "" when none */
+	uint8_t key[32];
+	uint8_t sig[64];
+	int64_t signed_at;
+};
+
+struct cert {
+	uint64_t agreement;
+	char title[CERT_TITLE_MAX + 1];
+	uint32_t revision;
+	uint8_t content_hash[32];
+	size_t nparties, nobservers, ncopies;
+	char parties[CERT_MAX_PARTIES][CERT_CODE_MAX + 1];
+	char observers[CERT_MAX_PARTIES][CERT_CODE_MAX + 1];
+	int64_t released_at, effective_at;
+	struct cert_copy copies[CERT_MAX_PARTIES];
+};
+
+/* The canonical text of c into a malloc'd NUL-terminated buffer the caller
+ * frees; NULL on allocation failure. */
+char *cert_format(const struct cert *c);
+
+/* Parse a certificate's bytes (strict: the exact form cert_format writes).
+ * 0, or -1 with a reason naming the line. */
+int cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,36 @@
+/* Text utilities shared by both ends: UTF-8 checks, line-ending
+ * normalisation, identifiers, and line diffs of agreement texts.
+ * Functions returning memory return NULL when an allocation fails. */
+#ifndef PARLEY_TEXT_H
+#define PARLEY_TEXT_H
+
+#include <stddef.h>
+
+/* 1 if s[0..n) is well-formed UTF-8 (no overlong form, surrogate, code point
+ * above U+10FFFF or truncated sequence) and contains no NUL byte; else 0. */
+int text_utf8_valid(const char *s, size_t n);
+
+/* Length (1..4) of the well-formed UTF-8 sequence that starts s[0..n), or 0
+ * if there is none (n == 0, malformed, truncated).  A NUL byte counts as 1. */
+size_t text_utf8_len(const char *s, size_t n);
+
+/* A NUL-terminated copy of s[0..n) with CRLF and lone CR turned into LF; its
+ * length goes to *outlen unless outlen is NULL.  Caller frees. */
+char *text_normalize(const char *s, size_t n, size_t *outlen);
+
+/* 1 if s is a valid party code or role: 1..32 characters of [a-z0-9], with
+ * '-' and '_' also allowed after the first; 0 otherwise (NULL included). */
+int ident_valid(const char *s);
+
+/* The unified diff of text a against text b, as `diff -u --label label_a
+ * --label label_b` prints it (3 lines of context); "" if they are equal.
+ * Memory is linear in the texts' size.  Caller frees. */
+char *text_diff(const char *a, const char *b, const char *label_a,
+    const char *label_b);
+
+/* Writes to out (cut to outlen) one line saying where the copy b first departs
+ * from the expected text a, e.g. `line 3 differs: expected "To ensure..." but
+ * the copy has "To extend..."`.  0 (out = "") if equal, 1 if they differ. */
+int text_first_difference(const char *a, const char *b, char *out, size_t outlen);
+
+#endif
