@@ -28,7 +28,7 @@ NOTRUNC := $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/
 
 CFLAGS  ?= $(OPT)
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	-Wno-missing-field-initializers $(NOTRUNC) $(HARDEN) -I. -Iproto $(PKG_CFLAGS) -MMD -MP
+	-Wno-missing-field-initializers $(NOTRUNC) $(HARDEN) -I. -Iproto -Iclients $(PKG_CFLAGS) -MMD -MP
 LDFLAGS ?=
 override LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
@@ -44,13 +44,14 @@ LIBDAEMON := $(B)/libparleyd.a
 LIBCLIENT := $(B)/libparleyclient.a
 BINS      := $(B)/parleyd $(B)/parley $(B)/parleyctl
 UNITS     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+TOOLS     := $(B)/ptool
 
 PREFIX  ?= /usr/local
 
 .PHONY: all deps proto check unit integration demo clean install uninstall \
 	check-includes check-san
 
-all: $(BINS) $(UNITS)
+all: $(BINS) $(UNITS) $(TOOLS)
 
 deps:
 	@scripts/deps.sh
@@ -81,6 +82,10 @@ $(B)/parleyctl: $(call obj,clients/parleyctl.c) $(LIBCLIENT) $(LIBPROTO)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/ptool: $(call obj,tests/tools/ptool.c) $(LIBCLIENT) $(LIBPROTO)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/tests/%: $(call obj,tests/unit/%.c) $(LIBDAEMON) $(LIBCLIENT) $(LIBPROTO)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -96,7 +101,7 @@ check-includes:
 unit: $(UNITS)
 	@tests/run-unit.sh $(B)
 
-integration: $(BINS)
+integration: $(BINS) $(TOOLS)
 	@tests/run-integration.sh $(B)
 
 check-san:

@@ -37,6 +37,9 @@ uint64_t cl_endpoint(const struct cl *c);
 /* Send a request (its id is assigned here and returned). -1 on failure. */
 int64_t cl_send(struct cl *c, Parley__Frame *f, char *err, size_t errlen);
 
+/* Write bytes as they are (tests: malformed frames). */
+int cl_write_raw(struct cl *c, const void *buf, size_t len, char *err, size_t errlen);
+
 /* Receive one frame, waiting up to timeout_ms (-1: forever).  0 with *out,
  * 1 on timeout, -1 on error/EOF with err.  Free *out with cl_free(). */
 int cl_recv(struct cl *c, int timeout_ms, Parley__Frame **out, char *err, size_t errlen);

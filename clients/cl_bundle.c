@@ -46,7 +46,7 @@ int
 bundle_write(const char *dir, const Parley__Bundle *b, char *err, size_t errlen)
 {
 	const Parley__AgreementText *t = b->text;
-	char name[128], hex[129], when[PTIME_BUFLEN], *terms = NULL, *copy = NULL, *man = NULL;
+	char name[128], hex[130], when[PTIME_BUFLEN], *terms = NULL, *copy = NULL, *man = NULL;
 	size_t tlen = 0, clen = 0, mlen = 0, i;
 	FILE *f = NULL, *m = NULL;
 	int rc = -1;

@@ -124,6 +124,12 @@ io_full(struct cl *c, void *buf, size_t n, int writing, int timeout_ms, char *er
 	return 0;
 }
 
+int
+cl_write_raw(struct cl *c, const void *buf, size_t len, char *err, size_t errlen)
+{
+	return io_full(c, (void *)buf, len, 1, CL_TIMEOUT_MS, err, errlen) == 0 ? 0 : -1;
+}
+
 int64_t
 cl_send(struct cl *c, Parley__Frame *f, char *err, size_t errlen)
 {

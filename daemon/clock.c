@@ -51,3 +51,12 @@ clock_set(struct clock *c, int64_t t)
 	c->now = t;
 	return 0;
 }
+
+int
+clock_reset(struct clock *c, int64_t t)
+{
+	if (!c->is_virtual)
+		return -1;
+	c->now = t;
+	return 0;
+}

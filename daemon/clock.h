@@ -22,4 +22,8 @@ int clock_is_virtual(const struct clock *c);
  * (time never runs backwards: timers already fired stay fired). */
 int clock_set(struct clock *c, int64_t t);
 
+/* Put a virtual clock at t, even backwards: only for a store in which
+ * nothing time-bound exists yet (the caller checks).  -1 if real. */
+int clock_reset(struct clock *c, int64_t t);
+
 #endif

@@ -1,0 +1,148 @@
+# Shared helpers for the integration tests: each test starts the real
+# parleyd on loopback with a fresh state directory (new PKI, new SQLite file,
+# virtual clock) and drives it with the real parley and parleyctl.
+#
+# A test sources this file, calls setup, and uses:
+#   ctl ARGS...                    parleyctl on the test's admin socket
+#   as PARTY ARGS...               parley with PARTY's client.conf
+#   enrol PARTY [--observer]       party + endpoint + signer registered
+#   expect_rc N CMD...             run CMD, fail unless it exits N
+#   expect_out PATTERN CMD...      run CMD, fail unless its output matches
+#   jget JSON FILTER               jq -r on a JSON text
+#   restart / kill9 / start_daemon / stop_daemon
+# Everything stays below $T and is removed at exit.
+
+set -u
+BIN=${BIN:?BIN must name the build directory}
+BIN=$(cd "$BIN" && pwd)
+T=$(mktemp -d /tmp/parley-test.XXXXXX)
+PARLEYD_PID=
+FAILED=0
+
+cleanup() {
+	if [ -n "$PARLEYD_PID" ]; then kill -TERM "$PARLEYD_PID" 2>/dev/null; wait "$PARLEYD_PID" 2>/dev/null; fi
+	if [ "$FAILED" = 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$T"; else echo "  (kept $T)"; fi
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	FAILED=1
+	if [ -f "$T/parleyd.log" ]; then echo "--- parleyd.log (last 30 lines)" >&2; tail -n 30 "$T/parleyd.log" >&2; fi
+	exit 1
+}
+
+write_conf() {
+	cat > "$T/parleyd.conf" <<CONF
+[server]
+listen = 127.0.0.1:$PORT
+state_dir = $T/state
+admin_socket = $T/admin.sock
+status_socket = $T/status.sock
+[limits]
+handshake_timeout = ${HANDSHAKE_TIMEOUT:-10s}
+frame_timeout = ${FRAME_TIMEOUT:-30s}
+[testing]
+virtual_clock = yes
+CONF
+}
+
+# Wait (bounded) until the admin socket answers; readiness, not timing.
+wait_ready() {
+	i=0
+	while ! "$BIN/parleyctl" -s "$T/admin.sock" status >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && fail "parleyd did not become ready"
+		kill -0 "$PARLEYD_PID" 2>/dev/null || fail "parleyd exited at start"
+		sleep 0.05
+	done
+}
+
+start_daemon() {
+	"$BIN/parleyd" -c "$T/parleyd.conf" >>"$T/parleyd.log" 2>&1 &
+	PARLEYD_PID=$!
+	wait_ready
+}
+
+# A clean stop must exit 0 (under the sanitizers: no leak, no error).
+stop_daemon() {
+	[ -n "$PARLEYD_PID" ] || return 0
+	kill -TERM "$PARLEYD_PID"
+	wait "$PARLEYD_PID"
+	rc=$?
+	PARLEYD_PID=
+	[ $rc = 0 ] || fail "parleyd exited $rc on SIGTERM"
+}
+
+kill9() {
+	kill -9 "$PARLEYD_PID"
+	wait "$PARLEYD_PID" 2>/dev/null
+	PARLEYD_PID=
+	return 0
+}
+
+restart() {
+	stop_daemon
+	start_daemon
+}
+
+setup() {
+	tries=0
+	while :; do
+		PORT=$(( (RANDOM % 20000) + 30000 ))
+		write_conf
+		"$BIN/parleyd" -c "$T/parleyd.conf" >>"$T/parleyd.log" 2>&1 &
+		PARLEYD_PID=$!
+		i=0
+		while ! "$BIN/parleyctl" -s "$T/admin.sock" status >/dev/null 2>&1; do
+			kill -0 "$PARLEYD_PID" 2>/dev/null || break
+			i=$((i + 1)); [ $i -gt 200 ] && fail "parleyd did not become ready"
+			sleep 0.05
+		done
+		kill -0 "$PARLEYD_PID" 2>/dev/null && break
+		tries=$((tries + 1))
+		[ $tries -gt 5 ] && fail "parleyd would not start (see $T/parleyd.log)"
+	done
+	SERVER_PIN=$(ctl --json init | jq -r .server_pin)
+	[ ${#SERVER_PIN} = 64 ] || fail "no server pin from parleyctl init"
+	MEDIATOR_PUB=$T/state/mediator.pub
+}
+
+ctl() { "$BIN/parleyctl" -s "$T/admin.sock" "$@"; }
+as() { p=$1; shift; "$BIN/parley" -c "$T/$p/client.conf" "$@"; }
+
+# A new endpoint directory for PARTY (DIR defaults to the party's code).
+new_endpoint() {
+	"$BIN/parley" init --dir "$T/$1" --server "127.0.0.1:$PORT" --server-pin "$SERVER_PIN" \
+		--mediator-key "$MEDIATOR_PUB" >/dev/null || fail "parley init $1"
+}
+
+enrol() {
+	p=$1; shift
+	ctl party add "$p" --name "The $p side" "$@" >/dev/null || fail "party add $p"
+	new_endpoint "$p"
+	ctl endpoint add "$p" --cert "$T/$p/endpoint.crt" >/dev/null || fail "endpoint add $p"
+	case " $* " in *" --observer "*) ;; *)
+		ctl signer add "$p" --key "$T/$p/signer.pub" >/dev/null || fail "signer add $p";;
+	esac
+}
+
+expect_rc() {
+	want=$1; shift
+	"$@" >"$T/last.out" 2>&1
+	rc=$?
+	[ "$rc" = "$want" ] || { cat "$T/last.out" >&2; fail "'$*' exited $rc, expected $want"; }
+}
+
+expect_out() {
+	pat=$1; shift
+	"$@" >"$T/last.out" 2>&1
+	grep -qE -- "$pat" "$T/last.out" || { cat "$T/last.out" >&2; fail "'$*' output lacks /$pat/"; }
+}
+
+jget() { printf '%s' "$1" | jq -r "$2"; }
+
+# A snapshot of the store for "changes nothing" checks.
+snapshot() { sqlite3 "$T/state/parley.db" .dump | grep -v '^INSERT INTO meta' | md5sum; }
+
+pass() { stop_daemon; echo "ok"; exit 0; }

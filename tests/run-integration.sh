@@ -1,0 +1,19 @@
+#!/bin/sh
+# Run every tests/integration/t_*.sh against the binaries in $1 (build/).
+# Prints one line per test and a closing "N passed, N failed" line.
+B=${1:-build}
+cd "$(dirname "$0")/.." || exit 2
+pass=0; fail=0; failed=""
+for t in tests/integration/t_*.sh; do
+	name=$(basename "$t" .sh)
+	start=$(date +%s)
+	if BIN=$B timeout 300 bash "$t" >"/tmp/parley-$name.out" 2>&1; then
+		pass=$((pass + 1)); echo "PASS $name ($(( $(date +%s) - start ))s)"
+	else
+		fail=$((fail + 1)); failed="$failed $name"; echo "FAIL $name"
+		sed 's/^/    /' "/tmp/parley-$name.out" | tail -n 60
+	fi
+	rm -f "/tmp/parley-$name.out"
+done
+echo "integration: $pass passed, $fail failed"
+[ $fail = 0 ]

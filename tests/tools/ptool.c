@@ -1,0 +1,266 @@
+/* ptool: a test client that speaks the real protocol with the real client
+ * library but crafts requests the parley CLI never sends (stale revisions,
+ * another party's name, broken signatures, raw bytes), so the integration
+ * tests can check that parleyd refuses them.  Test use only.
+ *
+ *   ptool sign CONF ID [--revision N] [--party P] [--flip-sig] [--key-of CONF2]
+ *   ptool raw CONF HEXBODY [--len N]   send one frame with this body
+ *   ptool ack CONF DELIVERY_ID
+ *   ptool dump CONF FILE               fetch+ack; append payloads as hex lines
+ *
+ * Exit: 0 when the daemon said Ok, 1 when it answered with an error (printed),
+ * 3 when it could not be reached or closed the connection. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "cl.h"
+#include "crypto.h"
+#include "sign.h"
+
+static struct cl *
+conn(const char *confpath, struct cl_conf *conf)
+{
+	char err[1200];
+	struct cl *c;
+
+	if (cl_conf_load(confpath, conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ptool: %s\n", err);
+		exit(2);
+	}
+	if ((c = cl_connect_tls(conf->server, conf->cert, conf->key, conf->server_pin, err,
+	    sizeof(err))) == NULL) {
+		printf("%s\n", err);
+		exit(3);
+	}
+	return c;
+}
+
+static int
+report(struct cl *c, Parley__Frame *r)
+{
+	int rc = 0;
+
+	if (r->body_case == PARLEY__FRAME__BODY_ERROR) {
+		printf("error %u: %s\n", r->error->code, r->error->message);
+		rc = 1;
+	} else if (r->body_case == PARLEY__FRAME__BODY_OK) {
+		printf("ok %llu: %s\n", (unsigned long long)r->ok->id, r->ok->message);
+	} else {
+		printf("answer: %s\n", frame_body_name(r));
+	}
+	cl_free(c, r);
+	return rc;
+}
+
+static int
+do_sign(int argc, char **argv)
+{
+	struct cl_conf conf, other;
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__ShowRequest sr = PARLEY__SHOW_REQUEST__INIT;
+	Parley__SignRequest s = PARLEY__SIGN_REQUEST__INIT;
+	const char *party = NULL, *keyconf = NULL;
+	char err[1200], *partybuf;
+	uint8_t hash[32], sig[64], pub[32], *payload;
+	size_t plen;
+	uint32_t revision = 0;
+	int i, flip = 0;
+	uint64_t id = strtoull(argv[1], NULL, 10);
+	struct cl *c;
+	EVP_PKEY *k;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--revision") == 0 && i + 1 < argc)
+			revision = (uint32_t)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--party") == 0 && i + 1 < argc)
+			party = argv[++i];
+		else if (strcmp(argv[i], "--key-of") == 0 && i + 1 < argc)
+			keyconf = argv[++i];
+		else if (strcmp(argv[i], "--flip-sig") == 0)
+			flip = 1;
+		else
+			return 2;
+	}
+	c = conn(argv[0], &conf);
+	/* the content hash of the current text, as a party would compute it */
+	sr.agreement = id;
+	f.body_case = PARLEY__FRAME__BODY_SHOW;
+	f.show = &sr;
+	if (cl_call(c, &f, &r, NULL, NULL, err, sizeof(err)) != 0)
+		return printf("%s\n", err), 3;
+	if (r->body_case != PARLEY__FRAME__BODY_AGREEMENT)
+		return report(c, r);
+	sign_content_hash(r->agreement->text, r->agreement->effective, r->agreement->validity,
+	    r->agreement->calendar, hash);
+	if (revision == 0)
+		revision = r->agreement->revision;
+	cl_free(c, r);
+	if (keyconf != NULL && cl_conf_load(keyconf, &other, err, sizeof(err)) != 0)
+		return printf("%s\n", err), 2;
+	if ((k = crypto_read_private_key(keyconf ? other.signer_key : conf.signer_key, err,
+	    sizeof(err))) == NULL)
+		return printf("%s\n", err), 2;
+	partybuf = strdup(party ? party : cl_party(c));
+	crypto_pubkey_raw(k, pub);
+	sign_payload(id, revision, hash, partybuf, "", &payload, &plen);
+	crypto_sign(k, payload, plen, sig);
+	free(payload);
+	EVP_PKEY_free(k);
+	if (flip)
+		sig[10] ^= 1;
+	s.agreement = id;
+	s.revision = revision;
+	s.content_hash.data = hash;
+	s.content_hash.len = 32;
+	s.party = partybuf;
+	s.role = "";
+	s.signer_key.data = pub;
+	s.signer_key.len = 32;
+	s.signature.data = sig;
+	s.signature.len = 64;
+	s.text = "";
+	memset(&f, 0, sizeof(f));
+	parley__frame__init(&f);
+	f.body_case = PARLEY__FRAME__BODY_SIGN;
+	f.sign = &s;
+	if (cl_call(c, &f, &r, NULL, NULL, err, sizeof(err)) != 0) {
+		free(partybuf);
+		return printf("%s\n", err), 3;
+	}
+	free(partybuf);
+	i = report(c, r);
+	cl_close(c);
+	return i;
+}
+
+static int
+do_raw(int argc, char **argv)
+{
+	struct cl_conf conf;
+	struct cl *c;
+	size_t n = strlen(argv[1]) / 2, i;
+	uint8_t *buf = malloc(n + 4);
+	long len = (long)n;
+	Parley__Frame *r;
+	char err[1200];
+	int rc;
+
+	if (argc > 3 && strcmp(argv[2], "--len") == 0)
+		len = atol(argv[3]);
+	if (buf == NULL || (n > 0 && hex_decode(argv[1], buf + 4, n) != 0))
+		return 2;
+	buf[0] = (uint8_t)(len >> 24);
+	buf[1] = (uint8_t)(len >> 16);
+	buf[2] = (uint8_t)(len >> 8);
+	buf[3] = (uint8_t)len;
+	c = conn(argv[0], &conf);
+	if (cl_write_raw(c, buf, n + 4, err, sizeof(err)) != 0) {
+		free(buf);
+		return printf("%s\n", err), 3;
+	}
+	free(buf);
+	for (i = 0; i < 4; i++) {
+		rc = cl_recv(c, 10000, &r, err, sizeof(err));
+		if (rc != 0)
+			return printf("closed: %s\n", rc == 1 ? "timeout" : err), 3;
+		if (r->body_case == PARLEY__FRAME__BODY_ERROR) {
+			rc = report(c, r);
+			cl_close(c);
+			return rc;
+		}
+		cl_free(c, r);
+	}
+	cl_close(c);
+	return 0;
+}
+
+static int
+do_ack(char **argv)
+{
+	struct cl_conf conf;
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__Ack a = PARLEY__ACK__INIT;
+	char err[1200];
+	struct cl *c = conn(argv[0], &conf);
+	int rc;
+
+	a.delivery_id = strtoull(argv[1], NULL, 10);
+	f.body_case = PARLEY__FRAME__BODY_ACK;
+	f.ack = &a;
+	if (cl_call(c, &f, &r, NULL, NULL, err, sizeof(err)) != 0)
+		return printf("%s\n", err), 3;
+	rc = report(c, r);
+	cl_close(c);
+	return rc;
+}
+
+static int
+do_dump(char **argv)
+{
+	struct cl_conf conf;
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__Fetch fe = PARLEY__FETCH__INIT;
+	Parley__Ack a = PARLEY__ACK__INIT;
+	uint64_t ids[1024];
+	size_t n = 0, i;
+	char err[1200], *hex;
+	struct cl *c = conn(argv[0], &conf);
+	FILE *out = fopen(argv[1], "a");
+	int64_t want;
+
+	if (out == NULL)
+		return 2;
+	f.body_case = PARLEY__FRAME__BODY_FETCH;
+	f.fetch = &fe;
+	if ((want = cl_send(c, &f, err, sizeof(err))) < 0)
+		return printf("%s\n", err), 3;
+	for (;;) {
+		if (cl_recv(c, 10000, &r, err, sizeof(err)) != 0)
+			return printf("%s\n", err), 3;
+		if (r->body_case == PARLEY__FRAME__BODY_DELIVERY) {
+			const ProtobufCBinaryData *p = &r->delivery->payload;
+			if ((hex = malloc(p->len * 2 + 1)) != NULL) {
+				hex_encode(p->data, p->len, hex);
+				fprintf(out, "%s\n", hex);
+				free(hex);
+			}
+			if (n < 1024)
+				ids[n++] = r->delivery->delivery_id;
+		}
+		if (r->id == (uint64_t)want) {
+			cl_free(c, r);
+			break;
+		}
+		cl_free(c, r);
+	}
+	for (i = 0; i < n; i++) {
+		parley__frame__init(&f);
+		a.delivery_id = ids[i];
+		f.body_case = PARLEY__FRAME__BODY_ACK;
+		f.ack = &a;
+		if (cl_call(c, &f, &r, NULL, NULL, err, sizeof(err)) != 0)
+			return printf("%s\n", err), 3;
+		cl_free(c, r);
+	}
+	fclose(out);
+	printf("%zu\n", n);
+	cl_close(c);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 4 && strcmp(argv[1], "sign") == 0)
+		return do_sign(argc - 2, argv + 2);
+	if (argc >= 4 && strcmp(argv[1], "raw") == 0)
+		return do_raw(argc - 2, argv + 2);
+	if (argc == 4 && strcmp(argv[1], "ack") == 0)
+		return do_ack(argv + 2);
+	if (argc == 4 && strcmp(argv[1], "dump") == 0)
+		return do_dump(argv + 2);
+	fprintf(stderr, "usage: ptool sign|raw|ack|dump CONF ...\n");
+	return 2;
+}
