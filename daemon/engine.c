@@ -1404,7 +1404,12 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 	jw_bool(o->json, "disclose_progress", a.disclose);
 	out_text(o, "agreement %lld: %s\n  state: %s, revision %u, content SHA-256 %s\n",
 	    (long long)id, a.title, lifecycle_state_name(a.state), a.revision, hex);
-	out_text(o, "  effective: %s", a.effective);
+	if (strcmp(a.effective, "on-release") != 0 && ptime_parse(a.effective, &first) == 0) {
+		ptime_format(first, when);
+		out_text(o, "  effective: %s", when);
+	} else {
+		out_text(o, "  effective: %s", a.effective);
+	}
 	if (a.effective_at) {
 		ptime_format(a.effective_at, when);
 		out_text(o, " (in effect from %s)", when);
