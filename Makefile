@@ -117,19 +117,10 @@ demo: deps
 	@$(MAKE) --no-print-directory $(BINS)
 	@scripts/demo.sh $(B)
 
-install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(B)/parleyd $(DESTDIR)$(PREFIX)/sbin/parleyd
-	install -m 0755 $(B)/parleyctl $(DESTDIR)$(PREFIX)/sbin/parleyctl
-	install -m 0755 $(B)/parley $(DESTDIR)$(PREFIX)/bin/parley
-	install -d $(DESTDIR)/etc/parley
-	install -m 0644 conf/parleyd.conf $(DESTDIR)/etc/parley/parleyd.conf.example
-
-uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/parleyd $(DESTDIR)$(PREFIX)/sbin/parleyctl \
-		$(DESTDIR)$(PREFIX)/bin/parley $(DESTDIR)/etc/parley/parleyd.conf.example
-
 clean:
 	rm -rf build build-san
+
+# Further targets, one file per concern.
+include $(wildcard mk/*.mk)
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -647,6 +647,7 @@ admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, 
 	lim.handshake_timeout = 0;
 	lim.frame_timeout = (int)srv->cfg.frame_timeout;
 	lim.idle_timeout = (int)srv->cfg.idle_timeout;
+	lim.bad_frames = &srv->metrics.frames_bad;
 	ac->srv = srv;
 	if ((ac->conn = conn_new(bev, 0, &lim, &admin_ops, ac, "admin")) == NULL) {
 		bufferevent_free(bev);

@@ -110,6 +110,8 @@ handle_input(struct conn *c)
 			log_warnx("%s: frame length %u refused (maximum %zu)", c->peer,
 			    ((unsigned)hdr[0] << 24) | ((unsigned)hdr[1] << 16) |
 			    ((unsigned)hdr[2] << 8) | hdr[3], c->lim.max_frame);
+			if (c->lim.bad_frames)
+				(*c->lim.bad_frames)++;
 			conn_error(c, 0, PARLEY_EPROTO, "frame length must be 1..%zu bytes",
 			    c->lim.max_frame);
 			conn_close(c, 1);
@@ -132,6 +134,8 @@ handle_input(struct conn *c)
 		evbuffer_drain(in, len);
 		if (f == NULL) {
 			log_warnx("%s: bad frame: %s", c->peer, err);
+			if (c->lim.bad_frames)
+				(*c->lim.bad_frames)++;
 			conn_error(c, 0, PARLEY_EPROTO, "bad frame: %s", err);
 			conn_close(c, 1);
 			return;

@@ -28,6 +28,7 @@ struct conn_limits {
 	int handshake_timeout;	/* seconds; 0: none (plain sockets) */
 	int frame_timeout;
 	int idle_timeout;
+	uint64_t *bad_frames;	/* counter to bump on a refused frame, or NULL */
 };
 
 struct conn_ops {

@@ -22,6 +22,7 @@ struct engine {
 	struct clock *clk;
 	struct delivery *dlv;
 	EVP_PKEY *mkey;
+	struct metrics *m;
 };
 
 /* One agreement row. */
@@ -37,7 +38,8 @@ struct ag {
 };
 
 struct engine *
-engine_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey)
+engine_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey,
+    struct metrics *m)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 
@@ -47,6 +49,7 @@ engine_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *
 	e->clk = clk;
 	e->dlv = dlv;
 	e->mkey = mkey;
+	e->m = m;
 	return e;
 }
 
@@ -435,6 +438,14 @@ engine_status(struct engine *e, const struct req *r, uint64_t id)
 
 static int release(struct engine *e, struct ag *a);
 
+/* Count a refused copy; returns 0 so it can sit in a condition. */
+static int
+refused(struct engine *e, enum refuse_reason why)
+{
+	e->m->copies_refused[why]++;
+	return 0;
+}
+
 static int
 insert_copy(struct engine *e, const struct req *r, const struct ag *a, int64_t signer,
     const Parley__SignRequest *m, const char *text, const char *status, const char *reason,
@@ -552,34 +563,36 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	int member, rc;
 
 	if (party_ag(e, r, m->agreement, &a, &member) != 0)
-		return 0;
-	if (member == 2)
+		return refused(e, REFUSE_NOT_PARTY);
+	if (member == 2 && refused(e, REFUSE_NOT_PARTY) == 0)
 		return refuse(r, PARLEY_EREFUSED, "%s is an observer of agreement %lld: "
 		    "observers never sign", r->who->party.code, (long long)a.id);
-	if (lifecycle_next(a.state, EV_SIGN, &next, &why) != 0)
+	if (lifecycle_next(a.state, EV_SIGN, &next, &why) != 0 && refused(e, REFUSE_STATE) == 0)
 		return refuse(r, PARLEY_EREFUSED, "copy refused: %s", why);
 	if (strcmp(m->party, r->who->party.code) != 0) {
 		log_warnx("agreement %lld: endpoint %lld of %s sent a copy naming party \"%s\"",
 		    (long long)a.id, (long long)r->who->endpoint_id, r->who->party.code, m->party);
+		refused(e, REFUSE_IMPERSONATION);
 		return refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot sign "
 		    "as \"%s\"", r->who->party.code, m->party);
 	}
-	if (*m->role != '\0' && !ident_valid(m->role))
+	if (*m->role != '\0' && !ident_valid(m->role) && refused(e, REFUSE_MALFORMED) == 0)
 		return refuse(r, PARLEY_EUSAGE, "role \"%s\" is not a valid name", m->role);
-	if (m->content_hash.len != 32 || m->signature.len != 64 || m->signer_key.len != 32)
+	if ((m->content_hash.len != 32 || m->signature.len != 64 || m->signer_key.len != 32) &&
+	    refused(e, REFUSE_MALFORMED) == 0)
 		return refuse(r, PARLEY_EUSAGE, "a copy needs a 32-byte content hash, a 32-byte "
 		    "signer key and a 64-byte signature");
 	hex_encode(m->signer_key.data, 32, hex);
 	rc = registry_signer_by_key(e->st, m->signer_key.data, &signer, &signer_party);
 	if (rc < 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
-	if (rc == 1 || signer_party != r->who->party.id)
+	if ((rc == 1 || signer_party != r->who->party.id) && refused(e, REFUSE_SIGNER) == 0)
 		return refuse(r, PARLEY_EAUTH, "signer key %s is not registered for %s", hex,
 		    r->who->party.code);
-	if (m->revision < a.revision)
+	if (m->revision < a.revision && refused(e, REFUSE_STALE) == 0)
 		return refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
 		    a.revision);
-	if (m->revision > a.revision)
+	if (m->revision > a.revision && refused(e, REFUSE_MALFORMED) == 0)
 		return refuse(r, PARLEY_EUSAGE, "agreement %lld has no revision %u (current: %u)",
 		    (long long)a.id, m->revision, a.revision);
 	if (sign_payload((uint64_t)a.id, m->revision, m->content_hash.data, m->party, m->role,
@@ -590,14 +603,17 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	if (rc != 0) {
 		log_warnx("agreement %lld: bad signature from %s (key %s)", (long long)a.id,
 		    r->who->party.code, hex);
+		refused(e, REFUSE_BAD_SIGNATURE);
 		return refuse(r, PARLEY_EREFUSED, "the signature does not verify with key %s "
 		    "over this agreement, revision, content and party", hex);
 	}
 	if (load_revision(e, a.id, a.revision, &rev_text, NULL, rev_hash) != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	free(rev_text);
-	if (memcmp(rev_hash, m->content_hash.data, 32) != 0)
+	if (memcmp(rev_hash, m->content_hash.data, 32) != 0) {
+		refused(e, REFUSE_NON_IDENTICAL);
 		return non_identical(e, r, &a, signer, m);
+	}
 	if (valid_copy(e, a.id, r->who->party.id, a.revision) != 0) {
 		reply_ok(r, 0, "%s has already signed revision %u of agreement %lld",
 		    r->who->party.code, a.revision, (long long)a.id);
@@ -605,6 +621,7 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	}
 	if (insert_copy(e, r, &a, signer, m, NULL, "valid", NULL, &cid) != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
+	e->m->copies_accepted++;
 	log_info("agreement %lld: %s signed revision %u (copy %lld)", (long long)a.id,
 	    r->who->party.code, a.revision, (long long)cid);
 	if (all_signed(e, &a)) {
@@ -1054,6 +1071,8 @@ release(struct engine *e, struct ag *a)
 		rc = enqueue_payload(e, b->t.observers.id[i], "release", a->id, summary, &p);
 	bundle_release(b);
 	free(b);
+	if (rc == 0)
+		e->m->releases++;
 	if (rc == 0)
 		log_info("agreement %lld released: revision %u, %zu copies", (long long)a->id,
 		    a->revision, n);

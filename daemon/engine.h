@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "delivery.h"
+#include "metrics.h"
 #include "out.h"
 #include "parley.pb-c.h"
 #include "registry.h"
@@ -28,9 +29,9 @@ struct req {
 	const struct ident *who;
 };
 
-/* mediator_key is borrowed and must outlive the engine. */
+/* mediator_key and metrics are borrowed and must outlive the engine. */
 struct engine *engine_new(struct store *st, struct clock *clk, struct delivery *dlv,
-    EVP_PKEY *mediator_key);
+    EVP_PKEY *mediator_key, struct metrics *metrics);
 void engine_free(struct engine *e);
 
 /* Party requests.  Each returns 1 to keep its changes, 0 to roll them back;

@@ -203,8 +203,8 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	srv.clk = clock_new(srv.cfg.virtual_clock, initial_time(&srv));
 	srv.dlv = delivery_new(srv.st, srv.clk);
-	srv.turn = turn_new(srv.base, srv.st, after_commit, &srv);
-	srv.eng = engine_new(srv.st, srv.clk, srv.dlv, srv.mediator_key);
+	srv.turn = turn_new(srv.base, srv.st, &srv.metrics, after_commit, &srv);
+	srv.eng = engine_new(srv.st, srv.clk, srv.dlv, srv.mediator_key, &srv.metrics);
 	if (!srv.clk || !srv.dlv || !srv.turn || !srv.eng)
 		fatalx("out of memory");
 	srv.started_at = clock_now(srv.clk);

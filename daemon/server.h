@@ -12,6 +12,7 @@
 #include "config.h"
 #include "delivery.h"
 #include "engine.h"
+#include "metrics.h"
 #include "store.h"
 #include "tls.h"
 #include "turn.h"
@@ -35,6 +36,7 @@ struct server {
 	size_t nconns;			/* party connections incl. handshaking */
 	int accept_paused;
 	int64_t started_at;
+	struct metrics metrics;
 };
 
 #endif

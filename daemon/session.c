@@ -107,6 +107,7 @@ session_ready(void *ctx)
 	if (rc != 0) {
 		log_warnx("%s: refused certificate with unregistered pin %s", conn_peer(s->conn),
 		    hex);
+		srv->metrics.tls_refused++;
 		conn_error(s->conn, 0, PARLEY_EAUTH, rc < 0 ? "store failure" :
 		    "certificate pin %s is not registered to any endpoint "
 		    "(the mediator adds it with: parleyctl endpoint add PARTY --cert FILE)", hex);
@@ -186,6 +187,7 @@ ack(struct session *s, const Parley__Frame *f)
 		return;
 	}
 	turn_request_end(srv->turn, 1);
+	srv->metrics.acks++;
 	ok.id = f->ack->delivery_id;
 	r.id = f->id;
 	r.body_case = PARLEY__FRAME__BODY_OK;
@@ -356,6 +358,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	lim.handshake_timeout = (int)srv->cfg.handshake_timeout;
 	lim.frame_timeout = (int)srv->cfg.frame_timeout;
 	lim.idle_timeout = (int)srv->cfg.idle_timeout;
+	lim.bad_frames = &srv->metrics.frames_bad;
+	srv->metrics.tls_accepted++;
 	s->srv = srv;
 	s->state = S_HANDSHAKE;
 	s->sink.push = sink_push;

@@ -18,6 +18,7 @@ struct reply {
 
 struct turn {
 	struct store *st;
+	struct metrics *m;
 	struct event *flush_ev;
 	void (*after_commit)(void *);
 	void *arg;
@@ -36,13 +37,15 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct turn *
-turn_new(struct event_base *base, struct store *st, void (*after_commit)(void *), void *arg)
+turn_new(struct event_base *base, struct store *st, struct metrics *m,
+    void (*after_commit)(void *), void *arg)
 {
 	struct turn *t = calloc(1, sizeof(*t));
 
 	if (t == NULL)
 		return NULL;
 	t->st = st;
+	t->m = m;
 	t->after_commit = after_commit;
 	t->arg = arg;
 	if ((t->flush_ev = event_new(base, -1, 0, flush_cb, t)) == NULL) {
@@ -188,6 +191,7 @@ turn_flush(struct turn *t)
 		} else {
 			t->commits++;
 		}
+		metrics_commit(t->m, store_last_commit_us(t->st), !failed);
 	}
 	n = t->n;
 	for (i = 0; i < n; i++) {

@@ -10,13 +10,14 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "metrics.h"
 #include "parley.pb-c.h"
 #include "store.h"
 
 struct turn;
 
 /* after_commit runs after each successful commit (delivery pushes). */
-struct turn *turn_new(struct event_base *base, struct store *st,
+struct turn *turn_new(struct event_base *base, struct store *st, struct metrics *m,
     void (*after_commit)(void *), void *arg);
 void turn_free(struct turn *t);
 

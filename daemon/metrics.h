@@ -1,0 +1,46 @@
+/* Counters the status socket exports (Prometheus text and JSON).  Gauges
+ * that the store already knows (agreements by state, pending deliveries)
+ * are read from it at scrape time instead; these are the events that leave
+ * no row behind.  One struct, owned by main, borrowed by every module. */
+#ifndef PARLEY_METRICS_H
+#define PARLEY_METRICS_H
+
+#include <stdint.h>
+
+/* Why a signed copy was refused (label "reason"). */
+enum refuse_reason {
+	REFUSE_NOT_PARTY,	/* observer or not a party of the agreement */
+	REFUSE_STATE,		/* draft/lapsed/withdrawn/in force... */
+	REFUSE_IMPERSONATION,	/* payload names another party */
+	REFUSE_SIGNER,		/* key not registered for the party */
+	REFUSE_STALE,		/* superseded revision */
+	REFUSE_BAD_SIGNATURE,
+	REFUSE_NON_IDENTICAL,	/* stored as evidence, never counted */
+	REFUSE_MALFORMED,
+	REFUSE_NREASONS
+};
+
+#define METRICS_COMMIT_BUCKETS 12
+
+struct metrics {
+	uint64_t copies_accepted;
+	uint64_t copies_refused[REFUSE_NREASONS];
+	uint64_t releases;
+	uint64_t acks;
+	uint64_t tls_accepted;		/* TCP connections accepted */
+	uint64_t tls_refused;		/* unregistered pin, version, ... */
+	uint64_t frames_bad;		/* malformed or oversized frames */
+	uint64_t commits;
+	uint64_t commit_failures;
+	/* commit latency histogram, upper bounds in microseconds */
+	uint64_t commit_le[METRICS_COMMIT_BUCKETS];
+	uint64_t commit_count;
+	uint64_t commit_sum_us;
+};
+
+/* Upper bound of bucket i in microseconds (last one is +Inf: UINT64_MAX). */
+uint64_t metrics_commit_bound(int i);
+void metrics_commit(struct metrics *m, int64_t us, int ok);
+const char *metrics_refuse_name(enum refuse_reason r);
+
+#endif
