@@ -1,0 +1,83 @@
+# Bad input to the agreement lifecycle gets a clear refusal and changes
+# nothing (invariants 5 and 6): unknown or draft agreements, observers and
+# outsiders signing, unregistered or foreign keys, another party's name in the
+# payload, bad signatures, malformed frames, bad drafts; and the legal moves
+# that do change things (withdrawal, mediator withdrawal) are refused after.
+. "$(dirname "$0")/lib.sh"
+setup
+D=$(cd "$(dirname "$0")/../data" && pwd)
+enrol baku
+enrol yerevan
+enrol stepanakert
+enrol minsk --observer
+ctl party add ganja --name "no signer key" >/dev/null; new_endpoint ganja
+ctl endpoint add ganja --cert "$T/ganja/endpoint.crt" >/dev/null
+ctl clock set 1994-05-01T12:00:00+04:00 >/dev/null
+A=$(jget "$(ctl --json agreement create --title T --text "$D/ceasefire-1994-rev1.txt" \
+	--parties baku,yerevan,ganja --observers minsk)" .id)
+expect_rc 0 ctl agreement circulate "$A"
+DRAFT=$(jget "$(ctl --json agreement create --title Draft --text "$D/ceasefire-1994-rev1.txt" \
+	--parties baku,yerevan)" .id)
+for p in baku yerevan ganja; do as $p inbox >/dev/null; done
+
+before=$(snapshot)
+expect_out "no agreement 999" as baku show 999
+expect_rc 1 as baku sign 999 --yes
+expect_out "no agreement $DRAFT" as baku sign "$DRAFT" --yes
+expect_out "observers receive" as minsk sign "$A" --yes
+expect_out "no agreement $A for party stepanakert" as stepanakert sign "$A" --yes
+expect_out "is not registered for ganja" as ganja sign "$A" --yes
+expect_out "is not registered for baku" "$BIN/ptool" sign "$T/baku/client.conf" "$A" --key-of "$T/yerevan/client.conf"
+expect_out "speaks for baku; it cannot sign as \"yerevan\"" "$BIN/ptool" sign "$T/baku/client.conf" "$A" --party yerevan --key-of "$T/yerevan/client.conf"
+grep -q "endpoint .* of baku sent a copy naming party \"yerevan\"" "$T/parleyd.log" || fail "impersonation not logged"
+expect_out "has no revision 99" "$BIN/ptool" sign "$T/baku/client.conf" "$A" --revision 99
+expect_out "signature does not verify" "$BIN/ptool" sign "$T/baku/client.conf" "$A" --flip-sig
+# malformed frames: invalid UTF-8 in SignRequest.party, lengths, garbage
+expect_out "not valid UTF-8" "$BIN/ptool" raw "$T/baku/client.conf" 080162032201ff
+expect_out "frame length must be" "$BIN/ptool" raw "$T/baku/client.conf" 0801 --len 2000000
+expect_out "frame length must be" "$BIN/ptool" raw "$T/baku/client.conf" "" --len 0
+expect_out "malformed Frame" "$BIN/ptool" raw "$T/baku/client.conf" ffffffffff
+expect_out "not canonically encoded" "$BIN/ptool" raw "$T/baku/client.conf" 08000801
+# an ack for a delivery this endpoint was never sent
+ydel=$(sqlite3 "$T/state/parley.db" "SELECT d.id FROM delivery d JOIN endpoint e ON e.id = d.endpoint_id JOIN party p ON p.id = e.party_id WHERE p.code = 'yerevan' LIMIT 1")
+expect_out "was never sent to this endpoint" "$BIN/ptool" ack "$T/baku/client.conf" "$ydel"
+# amendments: observers and outsiders cannot, an identical text is no amendment
+expect_rc 1 as minsk amend "$A" --text "$D/ceasefire-1994-rev2.txt"
+expect_rc 1 as stepanakert amend "$A" --text "$D/ceasefire-1994-rev2.txt"
+expect_out "identical to revision 1" as baku amend "$A" --text "$D/ceasefire-1994-rev1.txt"
+expect_out "no amendment 1 was forwarded" as yerevan amendment respond 1 accept
+# withdrawing a signature that does not exist
+expect_out "no signature on revision 1" as baku withdraw "$A"
+# bad drafts
+printf '\xff\xfe bad\n' > "$T/bad.txt"; : > "$T/empty.txt"
+expect_out "not valid UTF-8" ctl agreement create --title T --text "$T/bad.txt" --parties baku,yerevan
+expect_rc 2 ctl agreement create --title T --text "$T/empty.txt" --parties baku,yerevan
+expect_out "unknown party \"nobody\"" ctl agreement create --title T --text "$D/ceasefire-1994-rev1.txt" --parties baku,nobody
+expect_out "named twice" ctl agreement create --title T --text "$D/ceasefire-1994-rev1.txt" --parties baku,baku
+expect_out "is an observer" ctl agreement create --title T --text "$D/ceasefire-1994-rev1.txt" --parties baku,minsk
+expect_out "is a party, not an observer" ctl agreement create --title T --text "$D/ceasefire-1994-rev1.txt" --parties baku --observers yerevan
+expect_rc 2 ctl agreement create --title T --text "$D/ceasefire-1994-rev1.txt" --parties baku --effective tomorrow
+expect_rc 2 ctl agreement create --title "$(printf 'two\nlines')" --text "$D/ceasefire-1994-rev1.txt" --parties baku
+expect_rc 2 ctl agreement create --title T --parties baku
+expect_out "already circulating" ctl agreement circulate "$A"
+expect_rc 1 ctl agreement show 999
+expect_rc 1 ctl amendment adopt 999
+[ "$(snapshot)" = "$before" ] || fail "a refused request changed the store"
+# the daemon still serves everyone
+expect_rc 0 as baku status "$A"
+
+# legal changes, then what they forbid
+expect_out "accepted" as baku sign "$A" --yes
+expect_out "withdrawn" as baku withdraw "$A"
+expect_out "no signature on revision 1" as baku withdraw "$A"
+[ "$(sqlite3 "$T/state/parley.db" "SELECT status FROM copy WHERE agreement_id = $A")" = withdrawn ] \
+	|| fail "withdrawal not recorded (or deleted)"
+expect_out "accepted" as baku sign "$A" --yes
+expect_rc 0 ctl agreement withdraw "$A"
+out=$(as yerevan --json inbox)
+[ "$(jget "$out" '[.deliveries[] | select(.event == "withdrawn")] | length')" = 1 ] || fail "yerevan not told: $out"
+expect_out "withdrawn by the mediator" as yerevan sign "$A" --yes
+expect_out "withdrawn by the mediator" ctl agreement circulate "$A"
+expect_out "withdrawn by the mediator" ctl agreement withdraw "$A"
+expect_rc 0 ctl agreement withdraw "$DRAFT"
+pass
