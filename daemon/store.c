@@ -149,8 +149,8 @@ int
 store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
 	struct store *s;
-	char mode[32];
-	int sync = -1;
+	char mode[32] = "unknown";
+	int sync = -1, version = -1;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -163,6 +163,16 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
+	/* Read before changing anything: not a database, or one from the future. */
+	if (pragma_int(s->db, "PRAGMA user_version", &version) != 0) {
+		snprintf(err, errlen, "cannot use store %s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (version > (int)NMIGRATIONS) {
+		snprintf(err, errlen, "store schema version %d is newer than this parleyd "
+		    "(%zu); refusing to touch it", version, NMIGRATIONS);
+		goto fail;
+	}
 	sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 	sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
 	sqlite3_exec(s->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);

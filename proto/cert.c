@@ -52,7 +52,7 @@ cert_format(const struct cert *c)
 struct lines {
 	const char *p, *end;
 	int no;
-	char line[1024];
+	char line[4096];
 };
 
 /* Next line without its LF; -1 at the end or for a line that is too long,
@@ -130,7 +130,7 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 {
 	struct lines l = { buf, buf + len, 0, "" };
 	const char *v;
-	char tmp[1024], *tok[6], *save = NULL;
+	char tmp[4096], *tok[6], *save = NULL, *again;
 	uint64_t u;
 	size_t i, k;
 
@@ -199,6 +199,18 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 		snprintf(err, errlen, "certificate has extra bytes after line %d", l.no);
 		return -1;
 	}
+	/* Strict: one certificate, one byte form (upper-case hex, other time
+	 * spellings and extra spaces parse above but are not the signed form). */
+	if ((again = cert_format(c)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (strlen(again) != len || memcmp(again, buf, len) != 0) {
+		free(again);
+		snprintf(err, errlen, "certificate is not in its canonical form");
+		return -1;
+	}
+	free(again);
 #undef FIELD
 #undef BAD
 	return 0;

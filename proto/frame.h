@@ -48,7 +48,9 @@ Parley__Payload *frame_unpack_payload(const uint8_t *buf, size_t len,
     struct frame_budget *b, char *err, size_t errlen);
 void frame_free_payload(Parley__Payload *p, struct frame_budget *b);
 
-/* 1 if message type d can contain itself, directly or through others. */
+/* 1 if a message of type d can contain a message type that contains itself
+ * (d's own cycle included), directly or through others; 0 for an acyclic
+ * closure.  Exponential in the worst case: meant for small schemas. */
 int frame_descriptor_is_recursive(const ProtobufCMessageDescriptor *d);
 
 /* Name of the frame's body case, for logs and errors ("sign", "ack" ...). */
