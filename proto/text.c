@@ -114,8 +114,10 @@ ident_valid(const char *s)
  * Cost cap: one search gives up after DIFF_MAX_STEPS steps each way and cuts
  * its problem at the furthest point the forward search reached instead.  That
  * point lies on a path from the start with DIFF_MAX_STEPS edits, so the diff
- * stays correct, but it may be longer than the shortest when one stretch of
- * the texts needs more than 2 * DIFF_MAX_STEPS edits.
+ * stays correct, but it may be longer than the shortest.  As a search over a
+ * problem of D edits ends after about D/2 steps, this can only happen when
+ * the texts need more than 2 * DIFF_MAX_STEPS line edits (deletions plus
+ * insertions).  Each search then costs O((n+m) * DIFF_MAX_STEPS) at most.
  */
 
 #define DIFF_CONTEXT 3

@@ -22,8 +22,13 @@ char *text_normalize(const char *s, size_t n, size_t *outlen);
  * '-' and '_' also allowed after the first; 0 otherwise (NULL included). */
 int ident_valid(const char *s);
 
-/* The unified diff of text a against text b, as `diff -u --label label_a
- * --label label_b` prints it (3 lines of context); "" if they are equal.
+/* A correct, minimal unified diff of text a against text b in `diff -u
+ * --label label_a --label label_b` format (3 lines of context, hunk headers
+ * @@ -l,s +l,s @@, "\ No newline at end of file" after a last line without
+ * one); it may choose a different but equally short alignment than GNU diff.
+ * "" if the texts are equal.  Past a cost cap (texts needing more than 2048
+ * deleted plus inserted lines; see text.c) the diff stays correct but may not
+ * be minimal.
  * Memory is linear in the texts' size.  Caller frees. */
 char *text_diff(const char *a, const char *b, const char *label_a,
     const char *label_b);

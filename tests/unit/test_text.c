@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "proto/text.h"
 
@@ -523,7 +522,7 @@ test_diff_random(void **state)
 		unsigned alpha = 2 + it % 5;
 
 		a = gen_text(prng(&seed) % (it < 300 ? 13 : 41), alpha, &seed);
-		if (it % 7 == 3) {	/* b an edit of a, often */
+		if (it % 7 == 3) {	/* b a one-byte edit of a */
 			assert_non_null(b = strdup(a));
 			if (*b != '\0')
 				b[prng(&seed) % strlen(b)] = 'x';
@@ -606,10 +605,10 @@ test_diff_large(void **state)
 	free(a);
 	free(b);
 
-	/* Two random 3000-line texts over 3 lines: thousands of edits with
-	 * long runs of equal lines, past the cap as well. */
-	a = gen_text(3000, 3, &seed);
-	b = gen_text(3000, 3, &seed);
+	/* Two random 3000-line texts over 6 lines: thousands of edits amid
+	 * many kept lines, past the cap as well. */
+	a = gen_text(3000, 6, &seed);
+	b = gen_text(3000, 6, &seed);
 	free(check_diff(a, b, 0));
 	free(a);
 	free(b);
