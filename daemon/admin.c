@@ -477,7 +477,8 @@ args_load(const Parley__AdminRequest *m, struct args *a, struct out *o)
 			args_free(a);
 			return out_refuse(o, "out of memory");
 		}
-		memcpy(a->val[i], v->data, v->len);
+		if (v->len > 0)
+			memcpy(a->val[i], v->data, v->len);
 		a->val[i][v->len] = '\0';
 		a->len[i] = v->len;
 		a->key[i] = m->args[i]->key;

@@ -6,6 +6,12 @@ set -o pipefail
 rc=0
 tests/run-unit.sh build | tee /tmp/parley-check-unit.log || rc=1
 tests/run-integration.sh build | tee /tmp/parley-check-int.log || rc=1
-p=$(sed -n 's/^[a-z]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' /tmp/parley-check-*.log | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
+echo "== the same again, built with ASan+UBSan (LSan on)"
+make --no-print-directory -j"$(nproc)" SAN=1 all >/tmp/parley-check-san-build.log 2>&1 ||
+	{ tail -n 30 /tmp/parley-check-san-build.log; rc=1; }
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+tests/run-unit.sh build-san | sed 's/^unit:/unit-san:/' | tee /tmp/parley-check-unit-san.log || rc=1
+tests/run-integration.sh build-san | sed 's/^integration:/integration-san:/' | tee /tmp/parley-check-int-san.log || rc=1
+p=$(sed -n 's/^[a-z-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' /tmp/parley-check-*.log | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
 echo "$p" | awk '{print $1 " passed, " $2 " failed"}'
 exit $rc
