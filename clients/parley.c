@@ -1130,6 +1130,90 @@ cmd_verify(struct ctx *x)
 	return verify_dir(x, a.pos[0], mraw);
 }
 
+static int
+cmd_confirm(struct ctx *x)
+{
+	static const char usage[] = "confirm ID MEASURE";
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__ConfirmRequest cr = PARLEY__CONFIRM_REQUEST__INIT;
+	struct args a;
+	uint64_t id, m;
+	int rc;
+
+	if ((rc = parse_args(x, usage, NULL, NULL, 2, &a)) != 0)
+		return rc;
+	if (a.npos != 2 || parse_id(a.pos[0], &id) != 0 || parse_id(a.pos[1], &m) != 0 ||
+	    m > UINT32_MAX)
+		return usage_error(x, usage, "expected an agreement and a measure number");
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	cr.agreement = id;
+	cr.measure = (uint32_t)m;
+	f.body_case = PARLEY__FRAME__BODY_CONFIRM;
+	f.confirm = &cr;
+	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_OK)) == 0)
+		rc = ok_reply(x, r, "confirmed");
+	return rc;
+}
+
+static int
+cmd_timeline(struct ctx *x)
+{
+	static const char usage[] = "timeline ID";
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__TimelineRequest tr = PARLEY__TIMELINE_REQUEST__INIT;
+	const Parley__TimelineReply *t;
+	struct args a;
+	uint64_t id;
+	size_t i;
+	int rc;
+
+	if ((rc = parse_args(x, usage, NULL, NULL, 1, &a)) != 0)
+		return rc;
+	if (a.npos != 1 || parse_id(a.pos[0], &id) != 0)
+		return usage_error(x, usage, "ID must be an agreement number");
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	tr.agreement = id;
+	f.body_case = PARLEY__FRAME__BODY_TIMELINE;
+	f.timeline = &tr;
+	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_TIMELINE_REPLY)) != 0)
+		return rc;
+	t = r->timeline_reply;
+	if (x->json) {
+		struct jw *j = jw_new();
+		jw_obj_begin(j, NULL);
+		jw_uint(j, "id", t->agreement);
+		jw_str(j, "x", t->x);
+		jw_arr_begin(j, "measures");
+		for (i = 0; i < t->n_measures; i++) {
+			const Parley__Measure *m = t->measures[i];
+			jw_obj_begin(j, NULL);
+			jw_int(j, "number", m->number);
+			jw_str(j, "offset", m->offset);
+			jw_str(j, "party", m->party);
+			jw_str(j, "description", m->description);
+			jw_bool(j, "confirm", m->needs_confirmation);
+			jw_str(j, "due", *m->due ? m->due : NULL);
+			jw_str(j, "status", m->status);
+			jw_obj_end(j);
+		}
+		jw_arr_end(j);
+		jw_obj_end(j);
+		printf("%s\n", jw_text(j));
+		jw_free(j);
+	} else {
+		printf("agreement %llu calendar, X = %s\n", (unsigned long long)t->agreement, t->x);
+		for (i = 0; i < t->n_measures; i++) {
+			const Parley__Measure *m = t->measures[i];
+			printf("  %-3u %-8s %-25s %-12s %-11s %s\n", m->number, m->offset,
+			    *m->due ? m->due : "-", m->party, m->status, m->description);
+		}
+	}
+	cl_free(x->c, r);
+	return EXIT_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctx *);
@@ -1150,6 +1234,9 @@ static const struct {
 	  "answer an amendment the mediator forwarded" },
 	{ "withdraw", cmd_withdraw, "withdraw ID",
 	  "withdraw this party's signature before release" },
+	{ "timeline", cmd_timeline, "timeline ID", "an agreement's Day-X calendar and status" },
+	{ "confirm", cmd_confirm, "confirm ID MEASURE",
+	  "confirm that this party carried out a measure" },
 	{ "bundle", cmd_bundle, "bundle ID DIR", "fetch a released bundle and verify it" },
 	{ "verify", cmd_verify, "verify DIR [--mediator-key MEDIATOR.pub]",
 	  "verify a bundle offline" },

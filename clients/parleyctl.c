@@ -27,7 +27,8 @@ struct cverb {
 	int minpos, maxpos;
 	const char *usage;
 	const char *help;
-	struct optspec opts[8];
+	struct optspec opts[12];
+	int filepos;		/* this positional (1-based) names a file to send */
 };
 
 static const struct cverb verbs[] = {
@@ -55,12 +56,16 @@ static const struct cverb verbs[] = {
 	  "every message with its per-endpoint acknowledgements", { { NULL } } },
 	{ "agreement create", 0, 0,
 	  "agreement create --title T --text FILE --parties A,B,... [--observers X,...] "
-	  "[--effective on-release|TIME] [--disclose-progress]",
+	  "[--effective on-release|TIME] [--disclose-progress] [--sign-by TIME] "
+	  "[--valid-for DURATION | --valid-until TIME|DATE] [--extends ID | --reaffirms ID]",
 	  "create a draft agreement (revision 1)",
 	  { { "title", O_VALUE, "title" }, { "text", O_FILE, "text" },
 	    { "parties", O_VALUE, "parties" }, { "observers", O_VALUE, "observers" },
 	    { "effective", O_VALUE, "effective" },
-	    { "disclose-progress", O_FLAG, "disclose-progress" }, { NULL } } },
+	    { "disclose-progress", O_FLAG, "disclose-progress" },
+	    { "sign-by", O_VALUE, "sign-by" }, { "valid-for", O_VALUE, "valid-for" },
+	    { "valid-until", O_VALUE, "valid-until" }, { "extends", O_VALUE, "extends" },
+	    { "reaffirms", O_VALUE, "reaffirms" }, { NULL } } },
 	{ "agreement circulate", 1, 1, "agreement circulate ID",
 	  "send the current revision to every endpoint of every party", { { NULL } } },
 	{ "agreement show", 1, 1, "agreement show ID",
@@ -82,6 +87,13 @@ static const struct cverb verbs[] = {
 	{ "amendment reject", 1, 1, "amendment reject AM [--reason TEXT]",
 	  "reject an amendment; the proposer is told why",
 	  { { "reason", O_VALUE, "reason" }, { NULL } } },
+	{ "timeline set", 2, 2, "timeline set ID FILE",
+	  "load a Day-X calendar: lines of OFFSET | PARTY|all|mediator | description | "
+	  "confirm|-", { { NULL } }, 2 },
+	{ "timeline show", 1, 1, "timeline show ID",
+	  "the calendar with due times and status, ordered by offset", { { NULL } } },
+	{ "dayx set", 2, 2, "dayx set ID TIME|on-release|on-effect",
+	  "bind X; measures then get their due times", { { NULL } } },
 	{ "clock set", 1, 1, "clock set TIME", "set the virtual clock (test configurations)",
 	  { { NULL } } },
 	{ "clock advance", 1, 1, "clock advance DURATION",
@@ -297,7 +309,18 @@ main(int argc, char **argv)
 		}
 		snprintf(r.posname[npos], sizeof(r.posname[0]), "%d", npos + 1);
 		positional[npos] = a;
-		add_arg(&r, r.posname[npos], a, strlen(a));
+		if (v->filepos == npos + 1) {
+			char *buf;
+			size_t len;
+			if ((buf = own(&r, cl_read_file(a, ARG_MAX_FILE, &len, err,
+			    sizeof(err)))) == NULL) {
+				rc = json_error(json, err, EXIT_USAGE);
+				goto out;
+			}
+			add_arg(&r, r.posname[npos], buf, len);
+		} else {
+			add_arg(&r, r.posname[npos], a, strlen(a));
+		}
 		npos++;
 	}
 	if (npos < v->minpos) {

@@ -19,6 +19,7 @@
 #include "ptime.h"
 #include "session.h"
 #include "text.h"
+#include "timeline.h"
 
 struct admin_conn {
 	struct server *srv;
@@ -250,6 +251,11 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 	t.observers = arg(a, "observers");
 	t.effective = arg(a, "effective");
 	t.disclose_progress = arg(a, "disclose-progress") != NULL;
+	t.sign_by = arg(a, "sign-by");
+	t.valid_for = arg(a, "valid-for");
+	t.valid_until = arg(a, "valid-until");
+	t.extends = arg(a, "extends");
+	t.reaffirms = arg(a, "reaffirms");
 	return engine_create(srv->eng, &t, o);
 }
 
@@ -271,6 +277,36 @@ ID_VERB(v_agreement_withdraw, engine_withdraw_agreement(srv->eng, id, o))
 ID_VERB(v_amendment_list, engine_amendment_list(srv->eng, id, o))
 ID_VERB(v_amendment_forward, engine_amendment_forward(srv->eng, id, o))
 ID_VERB(v_amendment_reject, engine_amendment_reject(srv->eng, id, arg(a, "reason"), o))
+
+ID_VERB(v_timeline_show, timeline_show(srv->eng, id, o))
+
+static int
+v_timeline_set(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *text;
+	size_t len = 0;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "ID", &id, o) != 0)
+		return -1;
+	if ((text = arg_n(a, "2", &len)) == NULL)
+		return out_usage(o, "missing the calendar FILE");
+	return timeline_set(srv->eng, id, text, len, o);
+}
+
+static int
+v_dayx_set(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *when;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "ID", &id, o) != 0 || (when = need(a, "2", "TIME|on-release|on-effect",
+	    o)) == NULL)
+		return -1;
+	return timeline_dayx(srv->eng, id, when, o);
+}
 
 static int
 v_agreement_list(struct server *srv, const struct args *a, struct out *o,
@@ -378,7 +414,11 @@ static int
 clock_moved(struct server *srv, int64_t t, struct out *o)
 {
 	char buf[PTIME_BUFLEN], v[32];
+	int fired = 0;
 
+	/* Timers fire as the clock passes them, in order, each at its time. */
+	if (t > clock_now(srv->clk) && (fired = timeline_run(srv->eng, t)) < 0)
+		return out_refuse(o, "store failure while running timers");
 	if (clock_set(srv->clk, t) != 0 &&
 	    (!store_is_timeless(srv) || clock_reset(srv->clk, t) != 0))
 		return out_refuse(o, "the clock cannot run backwards once an agreement exists");
@@ -387,7 +427,10 @@ clock_moved(struct server *srv, int64_t t, struct out *o)
 		return out_refuse(o, "store failure: %s", store_errmsg(srv->st));
 	ptime_format(t, buf);
 	jw_str(o->json, "time", buf);
-	out_text(o, "virtual clock: %s\n", buf);
+	jw_int(o->json, "timers_fired", fired);
+	out_text(o, "virtual clock: %s%s\n", buf, fired ? "" : "");
+	if (fired)
+		out_text(o, "%d timer%s fired\n", fired, fired == 1 ? "" : "s");
 	return 0;
 }
 
@@ -448,6 +491,9 @@ static const struct verb verbs[] = {
 	{ "amendment forward", v_amendment_forward },
 	{ "amendment adopt", v_amendment_adopt },
 	{ "amendment reject", v_amendment_reject },
+	{ "timeline set", v_timeline_set },
+	{ "timeline show", v_timeline_show },
+	{ "dayx set", v_dayx_set },
 	{ "clock set", v_clock_set },
 	{ "clock advance", v_clock_advance },
 	{ "status", v_status },

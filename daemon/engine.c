@@ -6,36 +6,19 @@
 #include "cert.h"
 #include "crypto.h"
 #include "engine.h"
+#include "engine_internal.h"
 #include "errors.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "ptime.h"
 #include "sign.h"
 #include "text.h"
+#include "timeline.h"
 
-#define TITLE_MAX 200
 #define TEXT_MAX (512 * 1024)
 #define NOTE_MAX 4096
 
-struct engine {
-	struct store *st;
-	struct clock *clk;
-	struct delivery *dlv;
-	EVP_PKEY *mkey;
-	struct metrics *m;
-};
 
-/* One agreement row. */
-struct ag {
-	int64_t id;
-	char title[TITLE_MAX + 1];
-	enum ag_state state;
-	uint32_t revision;
-	char effective[PTIME_BUFLEN];	/* term: "on-release" or UTC ISO time */
-	char validity[64];
-	int disclose;
-	int64_t created_at, circulated_at, released_at, effective_at, expires_at, ended_at;
-};
 
 struct engine *
 engine_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey,
@@ -54,31 +37,46 @@ engine_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *
 }
 
 void
+engine_set_leads(struct engine *e, const int64_t *sign, size_t nsign, const int64_t *expiry,
+    size_t nexpiry)
+{
+	size_t i;
+
+	e->sign_leads.n = nsign < 8 ? nsign : 8;
+	for (i = 0; i < e->sign_leads.n; i++)
+		e->sign_leads.s[i] = sign[i];
+	e->expiry_leads.n = nexpiry < 8 ? nexpiry : 8;
+	for (i = 0; i < e->expiry_leads.n; i++)
+		e->expiry_leads.s[i] = expiry[i];
+}
+
+void
 engine_free(struct engine *e)
 {
 	free(e);
 }
 
-static int64_t
-col_time(sqlite3_stmt *s, int i)
+int64_t
+eng_col_time(sqlite3_stmt *s, int i)
 {
 	return sqlite3_column_type(s, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, i);
 }
 
-static const char *
-col_str(sqlite3_stmt *s, int i)
+const char *
+eng_col_str(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);
 	return v ? v : "";
 }
 
 /* 0 found, 1 unknown, -1 store failure. */
-static int
-load_ag(struct engine *e, int64_t id, struct ag *a)
+int
+eng_load_ag(struct engine *e, int64_t id, struct ag *a)
 {
 	static const char sql[] =
 	    "SELECT id, title, state, revision, effective, validity, disclose_progress,"
-	    " created_at, circulated_at, released_at, effective_at, expires_at, ended_at "
+	    " created_at, circulated_at, released_at, effective_at, expires_at, ended_at,"
+	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at "
 	    "FROM agreement WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc;
@@ -89,27 +87,76 @@ load_ag(struct engine *e, int64_t id, struct ag *a)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		a->id = sqlite3_column_int64(s, 0);
-		snprintf(a->title, sizeof(a->title), "%s", col_str(s, 1));
-		if (lifecycle_state_parse(col_str(s, 2), &a->state) != 0)
+		snprintf(a->title, sizeof(a->title), "%s", eng_col_str(s, 1));
+		if (lifecycle_state_parse(eng_col_str(s, 2), &a->state) != 0)
 			rc = SQLITE_ERROR;
 		a->revision = (uint32_t)sqlite3_column_int64(s, 3);
-		snprintf(a->effective, sizeof(a->effective), "%s", col_str(s, 4));
-		snprintf(a->validity, sizeof(a->validity), "%s", col_str(s, 5));
+		snprintf(a->effective, sizeof(a->effective), "%s", eng_col_str(s, 4));
+		snprintf(a->validity, sizeof(a->validity), "%s", eng_col_str(s, 5));
 		a->disclose = sqlite3_column_int(s, 6);
-		a->created_at = col_time(s, 7);
-		a->circulated_at = col_time(s, 8);
-		a->released_at = col_time(s, 9);
-		a->effective_at = col_time(s, 10);
-		a->expires_at = col_time(s, 11);
-		a->ended_at = col_time(s, 12);
+		a->created_at = eng_col_time(s, 7);
+		a->circulated_at = eng_col_time(s, 8);
+		a->released_at = eng_col_time(s, 9);
+		a->effective_at = eng_col_time(s, 10);
+		a->expires_at = eng_col_time(s, 11);
+		a->ended_at = eng_col_time(s, 12);
+		a->sign_by = eng_col_time(s, 13);
+		a->extends_id = eng_col_time(s, 14);
+		a->reaffirms_id = eng_col_time(s, 15);
+		snprintf(a->dayx_mode, sizeof(a->dayx_mode), "%s", eng_col_str(s, 16));
+		a->dayx_at = eng_col_time(s, 17);
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
+int
+eng_set_state(struct engine *e, int64_t id, enum ag_state st, int64_t ended_at)
+{
+	static const char sql[] =
+	    "UPDATE agreement SET state = ?, ended_at = coalesce(?, ended_at) WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, lifecycle_state_name(st), -1, SQLITE_STATIC);
+	if (ended_at)
+		sqlite3_bind_int64(s, 2, ended_at);
+	sqlite3_bind_int64(s, 3, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+eng_event(struct engine *e, int64_t agreement, const char *kind, const char *fmt, ...)
+{
+	static const char sql[] =
+	    "INSERT INTO ag_event(agreement_id, kind, text, created_at) VALUES(?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	char text[600];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, clock_now(e->clk));
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	log_info("agreement %lld: %s: %s", (long long)agreement, kind, text);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Is party a member of agreement: 0 no, 1 signing party, 2 observer. */
-static int
-membership(struct engine *e, int64_t agreement, int64_t party)
+int
+eng_membership(struct engine *e, int64_t agreement, int64_t party)
 {
 	static const char sql[] =
 	    "SELECT observer FROM agreement_party WHERE agreement_id = ? AND party_id = ?";
@@ -127,8 +174,8 @@ membership(struct engine *e, int64_t agreement, int64_t party)
 }
 
 /* A revision's text, calendar and hash.  *text is malloc'd for the caller. */
-static int
-load_revision(struct engine *e, int64_t agreement, uint32_t rev, char **text, char **calendar,
+int
+eng_load_revision(struct engine *e, int64_t agreement, uint32_t rev, char **text, char **calendar,
     uint8_t hash[32])
 {
 	static const char sql[] =
@@ -142,9 +189,9 @@ load_revision(struct engine *e, int64_t agreement, uint32_t rev, char **text, ch
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int64(s, 2, rev);
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 2) == 32) {
-		*text = strdup(col_str(s, 0));
+		*text = strdup(eng_col_str(s, 0));
 		if (calendar != NULL)
-			*calendar = strdup(col_str(s, 1));
+			*calendar = strdup(eng_col_str(s, 1));
 		memcpy(hash, sqlite3_column_blob(s, 2), 32);
 		rc = (*text == NULL || (calendar != NULL && *calendar == NULL)) ? -1 : 0;
 		if (rc != 0) {
@@ -160,15 +207,9 @@ load_revision(struct engine *e, int64_t agreement, uint32_t rev, char **text, ch
 	return rc;
 }
 
-/* Members' party ids and codes, signing parties or observers. */
-struct members {
-	size_t n;
-	int64_t id[64];
-	char code[64][PARTY_CODE_MAX + 1];
-};
 
-static int
-load_members(struct engine *e, int64_t agreement, int observers, struct members *m)
+int
+eng_load_members(struct engine *e, int64_t agreement, int observers, struct members *m)
 {
 	static const char sql[] =
 	    "SELECT p.id, p.code FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
@@ -182,7 +223,7 @@ load_members(struct engine *e, int64_t agreement, int observers, struct members 
 	sqlite3_bind_int(s, 2, observers);
 	while (sqlite3_step(s) == SQLITE_ROW && m->n < 64) {
 		m->id[m->n] = sqlite3_column_int64(s, 0);
-		snprintf(m->code[m->n], sizeof(m->code[0]), "%s", col_str(s, 1));
+		snprintf(m->code[m->n], sizeof(m->code[0]), "%s", eng_col_str(s, 1));
 		m->n++;
 	}
 	sqlite3_reset(s);
@@ -205,10 +246,10 @@ text_load(struct engine *e, const struct ag *a, struct agtext *t)
 
 	memset(t, 0, sizeof(*t));
 	parley__agreement_text__init(&t->msg);
-	if (load_revision(e, a->id, a->revision, &t->text, &t->calendar, t->hash) != 0)
+	if (eng_load_revision(e, a->id, a->revision, &t->text, &t->calendar, t->hash) != 0)
 		return -1;
-	if (load_members(e, a->id, 0, &t->parties) != 0 ||
-	    load_members(e, a->id, 1, &t->observers) != 0) {
+	if (eng_load_members(e, a->id, 0, &t->parties) != 0 ||
+	    eng_load_members(e, a->id, 1, &t->observers) != 0) {
 		free(t->text);
 		free(t->calendar);
 		return -1;
@@ -289,15 +330,15 @@ refuse(const struct req *r, int code, const char *fmt, ...)
 	return 0;
 }
 
-/* Load the agreement a party request names, checking membership. */
+/* Load the agreement a party request names, checking eng_membership. */
 static int
 party_ag(struct engine *e, const struct req *r, uint64_t id, struct ag *a, int *member)
 {
-	int rc = load_ag(e, (int64_t)id, a);
+	int rc = eng_load_ag(e, (int64_t)id, a);
 
 	if (rc < 0)
 		return refuse(r, PARLEY_ESTORE, "store failure"), -1;
-	if (rc == 1 || (*member = membership(e, a->id, r->who->party.id)) == 0 ||
+	if (rc == 1 || (*member = eng_membership(e, a->id, r->who->party.id)) == 0 ||
 	    a->state == AG_DRAFT) {
 		/* Do not tell a non-member whether an agreement exists. */
 		return refuse(r, PARLEY_ENOTFOUND, "no agreement %llu for party %s",
@@ -306,15 +347,15 @@ party_ag(struct engine *e, const struct req *r, uint64_t id, struct ag *a, int *
 	return 0;
 }
 
-static int
-enqueue_payload(struct engine *e, int64_t party, const char *kind, int64_t agreement,
+int
+eng_enqueue(struct engine *e, int64_t party, const char *kind, int64_t agreement,
     const char *summary, const Parley__Payload *p)
 {
 	return delivery_enqueue(e->dlv, party, kind, agreement, summary, p, NULL);
 }
 
-static int
-send_update(struct engine *e, int64_t party, int64_t agreement, uint64_t amendment,
+int
+eng_send_update(struct engine *e, int64_t party, int64_t agreement, uint64_t amendment,
     const char *event, const char *text)
 {
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
@@ -328,7 +369,7 @@ send_update(struct engine *e, int64_t party, int64_t agreement, uint64_t amendme
 	p.body_case = PARLEY__PAYLOAD__BODY_UPDATE;
 	p.update = &u;
 	snprintf(summary, sizeof(summary), "agreement %lld: %s", (long long)agreement, event);
-	return enqueue_payload(e, party, "update", agreement, summary, &p);
+	return eng_enqueue(e, party, "update", agreement, summary, &p);
 }
 
 /* Circulate the current revision to every signing party. */
@@ -348,7 +389,7 @@ circulate_text(struct engine *e, const struct ag *a)
 	snprintf(summary, sizeof(summary), "agreement %lld revision %u: %s", (long long)a->id,
 	    a->revision, a->title);
 	for (i = 0; i < t.parties.n && rc == 0; i++)
-		rc = enqueue_payload(e, t.parties.id[i], "circulation", a->id, summary, &p);
+		rc = eng_enqueue(e, t.parties.id[i], "circulation", a->id, summary, &p);
 	text_release(&t);
 	return rc;
 }
@@ -378,8 +419,8 @@ engine_show(struct engine *e, const struct req *r, uint64_t id)
 }
 
 /* Has party a valid copy of revision rev: signed_at, or 0. */
-static int64_t
-valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev)
+int64_t
+eng_valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev)
 {
 	static const char sql[] =
 	    "SELECT signed_at FROM copy WHERE agreement_id = ? AND party_id = ? "
@@ -411,7 +452,7 @@ engine_status(struct engine *e, const struct req *r, uint64_t id)
 
 	if (party_ag(e, r, id, &a, &member) != 0)
 		return 0;
-	if (load_members(e, a.id, 0, &m) != 0)
+	if (eng_load_members(e, a.id, 0, &m) != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	/* Embargo: before release a party learns only its own status, unless
 	 * the mediator chose to disclose who has signed (never signatures). */
@@ -424,7 +465,7 @@ engine_status(struct engine *e, const struct req *r, uint64_t id)
 			continue;
 		parley__party_status__init(&ps[sr.n_parties]);
 		ps[sr.n_parties].party = m.code[i];
-		ps[sr.n_parties].signed_ = valid_copy(e, a.id, m.id[i], a.revision) != 0 ||
+		ps[sr.n_parties].signed_ = eng_valid_copy(e, a.id, m.id[i], a.revision) != 0 ||
 		    a.state == AG_IN_FORCE || a.state == AG_EXPIRED;
 		pp[sr.n_parties] = &ps[sr.n_parties];
 		sr.n_parties++;
@@ -493,7 +534,7 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 	size_t nlen;
 	int64_t cid;
 
-	if (load_revision(e, a->id, a->revision, &rev_text, NULL, rev_hash) != 0)
+	if (eng_load_revision(e, a->id, a->revision, &rev_text, NULL, rev_hash) != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	if (m->text != NULL && *m->text != '\0') {
 		norm = text_normalize(m->text, strlen(m->text), &nlen);
@@ -607,14 +648,14 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		return refuse(r, PARLEY_EREFUSED, "the signature does not verify with key %s "
 		    "over this agreement, revision, content and party", hex);
 	}
-	if (load_revision(e, a.id, a.revision, &rev_text, NULL, rev_hash) != 0)
+	if (eng_load_revision(e, a.id, a.revision, &rev_text, NULL, rev_hash) != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	free(rev_text);
 	if (memcmp(rev_hash, m->content_hash.data, 32) != 0) {
 		refused(e, REFUSE_NON_IDENTICAL);
 		return non_identical(e, r, &a, signer, m);
 	}
-	if (valid_copy(e, a.id, r->who->party.id, a.revision) != 0) {
+	if (eng_valid_copy(e, a.id, r->who->party.id, a.revision) != 0) {
 		reply_ok(r, 0, "%s has already signed revision %u of agreement %lld",
 		    r->who->party.code, a.revision, (long long)a.id);
 		return 0;
@@ -735,7 +776,7 @@ engine_amend(struct engine *e, const struct req *r, const Parley__AmendRequest *
 		return refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
 	if ((norm = check_text(m->text, strlen(m->text), whybuf, sizeof(whybuf))) == NULL)
 		return refuse(r, PARLEY_EUSAGE, "amendment refused: %s", whybuf);
-	if (load_revision(e, a.id, a.revision, &cur, NULL, hash) != 0) {
+	if (eng_load_revision(e, a.id, a.revision, &cur, NULL, hash) != 0) {
 		free(norm);
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	}
@@ -792,7 +833,7 @@ load_amend(struct engine *e, int64_t id, struct amend *am)
 		am->agreement = sqlite3_column_int64(s, 1);
 		am->proposer = sqlite3_column_int64(s, 2);
 		am->revision = (uint32_t)sqlite3_column_int64(s, 3);
-		snprintf(am->state, sizeof(am->state), "%s", col_str(s, 4));
+		snprintf(am->state, sizeof(am->state), "%s", eng_col_str(s, 4));
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
@@ -813,7 +854,7 @@ engine_amendment_response(struct engine *e, const struct req *r,
 	rc = load_amend(e, (int64_t)m->amendment, &am);
 	if (rc < 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
-	if (rc == 1 || membership(e, am.agreement, r->who->party.id) != 1 ||
+	if (rc == 1 || eng_membership(e, am.agreement, r->who->party.id) != 1 ||
 	    (strcmp(am.state, "forwarded") != 0 && am.proposer != r->who->party.id))
 		return refuse(r, PARLEY_ENOTFOUND, "no amendment %llu was forwarded to %s",
 		    (unsigned long long)m->amendment, r->who->party.code);
@@ -876,8 +917,8 @@ load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t m
 		if (sqlite3_column_bytes(s, 2) != 32 || sqlite3_column_bytes(s, 3) != 64 ||
 		    sqlite3_column_bytes(s, 4) != 32)
 			continue;
-		snprintf(c->party, sizeof(c->party), "%s", col_str(s, 0));
-		snprintf(c->role, sizeof(c->role), "%s", col_str(s, 1));
+		snprintf(c->party, sizeof(c->party), "%s", eng_col_str(s, 0));
+		snprintf(c->role, sizeof(c->role), "%s", eng_col_str(s, 1));
 		memcpy(c->key, sqlite3_column_blob(s, 2), 32);
 		memcpy(c->sig, sqlite3_column_blob(s, 3), 64);
 		memcpy(c->hash, sqlite3_column_blob(s, 4), 32);
@@ -1056,6 +1097,8 @@ release(struct engine *e, struct ag *a)
 	if (rc != SQLITE_DONE || sqlite3_changes(store_db(e->st)) != 1)
 		return -1;
 	a->state = AG_IN_FORCE;
+	if (timeline_on_release(e, a) != 0)
+		return -1;
 	if ((b = malloc(sizeof(*b))) == NULL || bundle_load(e, a, b) != 0) {
 		free(b);
 		return -1;
@@ -1066,9 +1109,9 @@ release(struct engine *e, struct ag *a)
 	    a->title);
 	rc = 0;
 	for (i = 0; i < b->t.parties.n && rc == 0; i++)
-		rc = enqueue_payload(e, b->t.parties.id[i], "release", a->id, summary, &p);
+		rc = eng_enqueue(e, b->t.parties.id[i], "release", a->id, summary, &p);
 	for (i = 0; i < b->t.observers.n && rc == 0; i++)
-		rc = enqueue_payload(e, b->t.observers.id[i], "release", a->id, summary, &p);
+		rc = eng_enqueue(e, b->t.observers.id[i], "release", a->id, summary, &p);
 	bundle_release(b);
 	free(b);
 	if (rc == 0)
@@ -1152,14 +1195,19 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 {
 	static const char ins_ag[] =
 	    "INSERT INTO agreement(title, state, revision, effective, validity,"
-	    " disclose_progress, created_at) VALUES(?, 'draft', 1, ?, '', ?, ?)";
+	    " disclose_progress, created_at, sign_by, extends_id, reaffirms_id)"
+	    " VALUES(?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?)";
 	static const char ins_ap[] =
 	    "INSERT INTO agreement_party(agreement_id, party_id, observer) VALUES(?, ?, ?)";
 	static const char ins_rev[] =
 	    "INSERT INTO revision(agreement_id, number, text, calendar, content_hash, created_at)"
 	    " VALUES(?, 1, ?, '', ?, ?)";
 	char parties[64][PARTY_CODE_MAX + 1], observers[16][PARTY_CODE_MAX + 1];
-	char effective[PTIME_BUFLEN], why[128], hex[65], *norm;
+	char effective[PTIME_BUFLEN], why[128], hex[65], *norm, validity[64];
+	int64_t sign_by = 0, rel[2] = { 0, 0 };
+	const char *relname[2] = { "--extends", "--reaffirms" };
+	struct ag other;
+	size_t r;
 	struct party pr[64], ob[16];
 	size_t np, no, i, j;
 	uint8_t hash[32];
@@ -1182,6 +1230,31 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 		return out_usage(o, "--effective takes on-release or an ISO 8601 time with an "
 		    "offset, e.g. 1994-05-12T00:01:00+04:00");
 	}
+	if (t->sign_by != NULL && (ptime_parse(t->sign_by, &sign_by) != 0 ||
+	    sign_by <= clock_now(e->clk)))
+		return out_usage(o, "--sign-by takes a future ISO 8601 time with an offset");
+	if (timeline_validity_term(t->valid_for, t->valid_until, validity, sizeof(validity), why,
+	    sizeof(why)) != 0)
+		return out_usage(o, "%s", why);
+	for (r = 0; r < 2; r++) {
+		const char *v = r == 0 ? t->extends : t->reaffirms;
+		char *end;
+		if (v == NULL)
+			continue;
+		rel[r] = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || rel[r] <= 0)
+			return out_usage(o, "%s takes an agreement id", relname[r]);
+		if ((rc = eng_load_ag(e, rel[r], &other)) != 0)
+			return out_refuse(o, rc < 0 ? "store failure" : "%s: no agreement %lld",
+			    relname[r], (long long)rel[r]);
+		if (other.state == AG_WITHDRAWN || other.state == AG_LAPSED)
+			return out_refuse(o, "%s: agreement %lld is %s", relname[r],
+			    (long long)rel[r], lifecycle_state_name(other.state));
+		if (r == 0 && other.validity[0] == '\0')
+			return out_refuse(o, "agreement %lld is open-ended: it cannot be extended; "
+			    "record a reaffirmation with --reaffirms %lld", (long long)rel[r],
+			    (long long)rel[r]);
+	}
 	for (i = 0; i < np; i++) {
 		if ((rc = registry_party_by_code(e->st, parties[i], &pr[i])) != 0)
 			return rc < 0 ? out_refuse(o, "store failure") :
@@ -1202,7 +1275,7 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 	}
 	if ((norm = check_text(t->text, t->text_len, why, sizeof(why))) == NULL)
 		return out_usage(o, "%s", why);
-	if (sign_content_hash(norm, effective, "", "", hash) != 0) {
+	if (sign_content_hash(norm, effective, validity, "", hash) != 0) {
 		free(norm);
 		return out_refuse(o, "out of memory");
 	}
@@ -1210,8 +1283,15 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 		goto storefail;
 	sqlite3_bind_text(s, 1, t->title, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, effective, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, t->disclose_progress ? 1 : 0);
-	sqlite3_bind_int64(s, 4, clock_now(e->clk));
+	sqlite3_bind_text(s, 3, validity, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, t->disclose_progress ? 1 : 0);
+	sqlite3_bind_int64(s, 5, clock_now(e->clk));
+	if (sign_by)
+		sqlite3_bind_int64(s, 6, sign_by);
+	if (rel[0])
+		sqlite3_bind_int64(s, 7, rel[0]);
+	if (rel[1])
+		sqlite3_bind_int64(s, 8, rel[1]);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -1256,7 +1336,7 @@ storefail:
 static int
 mediator_ag(struct engine *e, int64_t id, struct ag *a, struct out *o)
 {
-	int rc = load_ag(e, id, a);
+	int rc = eng_load_ag(e, id, a);
 
 	if (rc < 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
@@ -1281,6 +1361,9 @@ engine_circulate(struct engine *e, int64_t id, struct out *o)
 		return -1;
 	if (lifecycle_next(a.state, EV_CIRCULATE, &next, &why) != 0)
 		return out_refuse(o, "cannot circulate agreement %lld: %s", (long long)id, why);
+	if (a.sign_by && a.sign_by <= clock_now(e->clk))
+		return out_refuse(o, "cannot circulate agreement %lld: its signing deadline has "
+		    "passed", (long long)id);
 	if ((s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
 	sqlite3_bind_int64(s, 1, clock_now(e->clk));
@@ -1288,7 +1371,7 @@ engine_circulate(struct engine *e, int64_t id, struct out *o)
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	a.state = next;
-	if (rc != SQLITE_DONE || circulate_text(e, &a) != 0)
+	if (rc != SQLITE_DONE || circulate_text(e, &a) != 0 || timeline_on_circulate(e, &a) != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "circulating");
@@ -1322,11 +1405,11 @@ engine_withdraw_agreement(struct engine *e, int64_t id, struct out *o)
 	sqlite3_bind_int64(s, 2, id);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || load_members(e, id, 0, &m) != 0)
+	if (rc != SQLITE_DONE || eng_load_members(e, id, 0, &m) != 0)
 		return out_refuse(o, "store failure");
 	if (a.state == AG_CIRCULATING)	/* a draft was never seen by anyone */
 		for (i = 0; i < m.n; i++)
-			if (send_update(e, m.id[i], id, 0, "withdrawn",
+			if (eng_send_update(e, m.id[i], id, 0, "withdrawn",
 			    "the mediator has withdrawn this agreement; it will not be released") != 0)
 				return out_refuse(o, "store failure");
 	jw_int(o->json, "id", id);
@@ -1353,7 +1436,7 @@ receipts(struct engine *e, const struct ag *a, int64_t party, struct out *o, int
 		sqlite3_bind_int64(s, 1, a->id);
 		sqlite3_bind_int64(s, 2, party);
 		while (sqlite3_step(s) == SQLITE_ROW) {
-			int64_t t = col_time(s, 1);
+			int64_t t = eng_col_time(s, 1);
 			jw_obj_begin(o->json, NULL);
 			jw_int(o->json, "endpoint", sqlite3_column_int64(s, 0));
 			if (t) {
@@ -1408,7 +1491,7 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 		return out_refuse(o, "store failure");
 	hex_encode(t.hash, 32, hex);
 	text_release(&t);
-	if (load_members(e, id, 0, &m) != 0 || load_members(e, id, 1, &ob) != 0)
+	if (eng_load_members(e, id, 0, &m) != 0 || eng_load_members(e, id, 1, &ob) != 0)
 		return out_refuse(o, "store failure");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "title", a.title);
@@ -1421,6 +1504,7 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 	opt_time(o, "released_at", a.released_at);
 	opt_time(o, "circulated_at", a.circulated_at);
 	jw_bool(o->json, "disclose_progress", a.disclose);
+	timeline_show_record(e, &a, o);
 	out_text(o, "agreement %lld: %s\n  state: %s, revision %u, content SHA-256 %s\n",
 	    (long long)id, a.title, lifecycle_state_name(a.state), a.revision, hex);
 	if (strcmp(a.effective, "on-release") != 0 && ptime_parse(a.effective, &first) == 0) {
@@ -1437,10 +1521,16 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 		ptime_format(a.released_at, when);
 		out_text(o, "\n  released: %s", when);
 	}
-	out_text(o, "\n  expires: %s\n  parties:\n", a.expires_at ? "set" : "never (open-ended)");
+	if (a.expires_at) {
+		ptime_format(a.expires_at, when);
+		out_text(o, "\n  validity: %s; expires %s\n  parties:\n", a.validity, when);
+	} else {
+		out_text(o, "\n  validity: %s\n  parties:\n", *a.validity ? a.validity :
+		    "open-ended");
+	}
 	jw_arr_begin(o->json, "parties");
 	for (i = 0; i < m.n; i++) {
-		signed_at = valid_copy(e, id, m.id[i], a.revision);
+		signed_at = eng_valid_copy(e, id, m.id[i], a.revision);
 		jw_obj_begin(o->json, NULL);
 		jw_str(o->json, "party", m.code[i]);
 		jw_bool(o->json, "signed", signed_at != 0);
@@ -1469,16 +1559,16 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 	if ((s = store_stmt(e->st, noncopies)) != NULL) {
 		sqlite3_bind_int64(s, 1, id);
 		while (sqlite3_step(s) == SQLITE_ROW) {
-			ptime_format(col_time(s, 2), when);
+			ptime_format(eng_col_time(s, 2), when);
 			jw_obj_begin(o->json, NULL);
-			jw_str(o->json, "party", col_str(s, 0));
+			jw_str(o->json, "party", eng_col_str(s, 0));
 			jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
 			jw_str(o->json, "signed_at", when);
-			jw_str(o->json, "reason", col_str(s, 3));
+			jw_str(o->json, "reason", eng_col_str(s, 3));
 			jw_bool(o->json, "has_text", sqlite3_column_int(s, 4));
 			jw_obj_end(o->json);
-			out_text(o, "  NON-IDENTICAL copy from %s at %s: %s%s\n", col_str(s, 0), when,
-			    col_str(s, 3), sqlite3_column_int(s, 4) ?
+			out_text(o, "  NON-IDENTICAL copy from %s at %s: %s%s\n", eng_col_str(s, 0), when,
+			    eng_col_str(s, 3), sqlite3_column_int(s, 4) ?
 			    " (see: parleyctl agreement diff)" : "");
 		}
 		sqlite3_reset(s);
@@ -1500,16 +1590,16 @@ engine_agreement_list(struct engine *e, struct out *o)
 	jw_arr_begin(o->json, "agreements");
 	out_text(o, "%-5s %-12s %-4s %s\n", "ID", "STATE", "REV", "TITLE");
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		ptime_format(col_time(s, 4), when);
+		ptime_format(eng_col_time(s, 4), when);
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
-		jw_str(o->json, "state", col_str(s, 1));
+		jw_str(o->json, "state", eng_col_str(s, 1));
 		jw_int(o->json, "revision", sqlite3_column_int64(s, 2));
-		jw_str(o->json, "title", col_str(s, 3));
+		jw_str(o->json, "title", eng_col_str(s, 3));
 		jw_str(o->json, "created_at", when);
 		jw_obj_end(o->json);
 		out_text(o, "%-5lld %-12s %-4lld %s\n", (long long)sqlite3_column_int64(s, 0),
-		    col_str(s, 1), (long long)sqlite3_column_int64(s, 2), col_str(s, 3));
+		    eng_col_str(s, 1), (long long)sqlite3_column_int64(s, 2), eng_col_str(s, 3));
 	}
 	sqlite3_reset(s);
 	jw_arr_end(o->json);
@@ -1531,7 +1621,7 @@ engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
 
 	if (mediator_ag(e, id, &a, o) != 0)
 		return -1;
-	if (registry_party_by_code(e->st, party, &p) != 0 || membership(e, id, p.id) == 0)
+	if (registry_party_by_code(e->st, party, &p) != 0 || eng_membership(e, id, p.id) == 0)
 		return out_refuse(o, "\"%s\" is not a party of agreement %lld", party, (long long)id);
 	if ((s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
@@ -1539,13 +1629,13 @@ engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
 	sqlite3_bind_int64(s, 2, p.id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		revno = (uint32_t)sqlite3_column_int64(s, 0);
-		copy = strdup(col_str(s, 1));
+		copy = strdup(eng_col_str(s, 1));
 	}
 	sqlite3_reset(s);
 	if (copy == NULL)
 		return out_refuse(o, "%s has sent no non-identical copy with a text for "
 		    "agreement %lld", party, (long long)id);
-	if (load_revision(e, id, revno, &rev, NULL, hash) != 0) {
+	if (eng_load_revision(e, id, revno, &rev, NULL, hash) != 0) {
 		free(copy);
 		return out_refuse(o, "store failure");
 	}
@@ -1630,23 +1720,23 @@ engine_amendment_list(struct engine *e, int64_t id, struct out *o)
 	jw_arr_begin(o->json, "amendments");
 	out_text(o, "%-5s %-4s %-14s %-10s %s\n", "ID", "REV", "PROPOSER", "STATE", "NOTE");
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		ptime_format(col_time(s, 6), when);
+		ptime_format(eng_col_time(s, 6), when);
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
 		jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
-		jw_str(o->json, "proposer", col_str(s, 2));
-		jw_str(o->json, "state", col_str(s, 3));
-		jw_str(o->json, "note", col_str(s, 4));
+		jw_str(o->json, "proposer", eng_col_str(s, 2));
+		jw_str(o->json, "state", eng_col_str(s, 3));
+		jw_str(o->json, "note", eng_col_str(s, 4));
 		jw_str(o->json, "reason", sqlite3_column_type(s, 5) == SQLITE_NULL ? NULL :
-		    col_str(s, 5));
+		    eng_col_str(s, 5));
 		jw_str(o->json, "created_at", when);
-		jw_str(o->json, "text", col_str(s, 7));
-		jw_str(o->json, "responses", col_str(s, 8));
+		jw_str(o->json, "text", eng_col_str(s, 7));
+		jw_str(o->json, "responses", eng_col_str(s, 8));
 		jw_obj_end(o->json);
 		out_text(o, "%-5lld %-4lld %-14s %-10s %s%s%s\n",
 		    (long long)sqlite3_column_int64(s, 0), (long long)sqlite3_column_int64(s, 1),
-		    col_str(s, 2), col_str(s, 3), col_str(s, 4), *col_str(s, 8) ? "  answers: " : "",
-		    col_str(s, 8));
+		    eng_col_str(s, 2), eng_col_str(s, 3), eng_col_str(s, 4), *eng_col_str(s, 8) ? "  answers: " : "",
+		    eng_col_str(s, 8));
 	}
 	sqlite3_reset(s);
 	jw_arr_end(o->json);
@@ -1722,12 +1812,12 @@ engine_amendment_forward(struct engine *e, int64_t id, struct out *o)
 		return out_refuse(o, "store failure");
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		text = strdup(col_str(s, 0));
-		note = strdup(col_str(s, 1));
-		snprintf(proposer, sizeof(proposer), "%s", col_str(s, 2));
+		text = strdup(eng_col_str(s, 0));
+		note = strdup(eng_col_str(s, 1));
+		snprintf(proposer, sizeof(proposer), "%s", eng_col_str(s, 2));
 	}
 	sqlite3_reset(s);
-	if (text == NULL || note == NULL || load_members(e, a.id, 0, &m) != 0 ||
+	if (text == NULL || note == NULL || eng_load_members(e, a.id, 0, &m) != 0 ||
 	    set_amend_state(e, id, "forwarded", NULL) != 0) {
 		free(text);
 		free(note);
@@ -1747,7 +1837,7 @@ engine_amendment_forward(struct engine *e, int64_t id, struct out *o)
 	for (i = 0; i < m.n && rc == 0; i++) {
 		if (m.id[i] == am.proposer)
 			continue;
-		rc = enqueue_payload(e, m.id[i], "amendment", a.id, summary, &p);
+		rc = eng_enqueue(e, m.id[i], "amendment", a.id, summary, &p);
 		n++;
 	}
 	free(text);
@@ -1768,7 +1858,7 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	static const char get[] = "SELECT text FROM amendment WHERE id = ?";
 	static const char ins_rev[] =
 	    "INSERT INTO revision(agreement_id, number, text, calendar, content_hash,"
-	    " amendment_id, created_at) VALUES(?, ?, ?, '', ?, ?, ?)";
+	    " amendment_id, created_at) VALUES(?, ?, ?, ?, ?, ?, ?)";
 	static const char signers[] =
 	    "SELECT DISTINCT party_id FROM copy WHERE agreement_id = ? AND status = 'valid'";
 	static const char supersede[] =
@@ -1780,7 +1870,7 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	    "AND id != ? AND state IN ('proposed', 'forwarded')";
 	int64_t had[64];
 	size_t nhad = 0, i;
-	char *norm = NULL, why[128], hex[65], msg[200];
+	char *norm = NULL, why[128], hex[65], msg[200], *prevtext = NULL, *calendar = NULL;
 	uint8_t hash[32];
 	struct amend am;
 	sqlite3_stmt *s;
@@ -1797,12 +1887,14 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 			return out_refuse(o, "store failure");
 		sqlite3_bind_int64(s, 1, id);
 		if (sqlite3_step(s) == SQLITE_ROW)
-			norm = strdup(col_str(s, 0));
+			norm = strdup(eng_col_str(s, 0));
 		sqlite3_reset(s);
 		if (norm == NULL)
 			return out_refuse(o, "store failure");
 	}
-	if (sign_content_hash(norm, a.effective, a.validity, "", hash) != 0)
+	/* The calendar signed with the text carries over to the new revision. */
+	if (eng_load_revision(e, a.id, a.revision, &prevtext, &calendar, hash) != 0 ||
+	    sign_content_hash(norm, a.effective, a.validity, calendar, hash) != 0)
 		goto fail;
 	a.revision++;
 	if ((s = store_stmt(e->st, ins_rev)) == NULL)
@@ -1810,9 +1902,10 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	sqlite3_bind_int64(s, 1, a.id);
 	sqlite3_bind_int64(s, 2, a.revision);
 	sqlite3_bind_text(s, 3, norm, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 4, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, id);
-	sqlite3_bind_int64(s, 6, clock_now(e->clk));
+	sqlite3_bind_text(s, 4, calendar, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, id);
+	sqlite3_bind_int64(s, 7, clock_now(e->clk));
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -1854,9 +1947,11 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	    "on revision %u is superseded: sign revision %u", (long long)id, a.revision,
 	    a.revision - 1, a.revision);
 	for (i = 0; i < nhad; i++)
-		if (send_update(e, had[i], a.id, (uint64_t)id, "sign-again", msg) != 0)
+		if (eng_send_update(e, had[i], a.id, (uint64_t)id, "sign-again", msg) != 0)
 			goto fail;
 	free(norm);
+	free(prevtext);
+	free(calendar);
 	hex_encode(hash, 32, hex);
 	jw_int(o->json, "id", a.id);
 	jw_int(o->json, "amendment", id);
@@ -1871,6 +1966,8 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	return 0;
 fail:
 	free(norm);
+	free(prevtext);
+	free(calendar);
 	return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 }
 
@@ -1890,7 +1987,7 @@ engine_amendment_reject(struct engine *e, int64_t id, const char *reason, struct
 	snprintf(msg, sizeof(msg), "amendment %lld was rejected by the mediator: %s",
 	    (long long)id, reason);
 	if (set_amend_state(e, id, "rejected", reason) != 0 ||
-	    send_update(e, am.proposer, a.id, (uint64_t)id, "amendment-rejected", msg) != 0)
+	    eng_send_update(e, am.proposer, a.id, (uint64_t)id, "amendment-rejected", msg) != 0)
 		return out_refuse(o, "store failure");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "rejected");
@@ -1975,16 +2072,16 @@ engine_message_list(struct engine *e, const char *kind, struct out *o)
 				jw_obj_end(o->json);
 			}
 			cur = mid;
-			ptime_format(col_time(s, 4), when);
+			ptime_format(eng_col_time(s, 4), when);
 			jw_obj_begin(o->json, NULL);
 			jw_int(o->json, "id", mid);
-			jw_str(o->json, "kind", col_str(s, 1));
-			jw_str(o->json, "party", col_str(s, 2));
-			jw_str(o->json, "summary", col_str(s, 3));
+			jw_str(o->json, "kind", eng_col_str(s, 1));
+			jw_str(o->json, "party", eng_col_str(s, 2));
+			jw_str(o->json, "summary", eng_col_str(s, 3));
 			jw_str(o->json, "created_at", when);
 			jw_arr_begin(o->json, "deliveries");
 			out_text(o, "message %lld (%s) to %s at %s: %s\n", (long long)mid,
-			    col_str(s, 1), col_str(s, 2), when, col_str(s, 3));
+			    eng_col_str(s, 1), eng_col_str(s, 2), when, eng_col_str(s, 3));
 		}
 		if (sqlite3_column_type(s, 5) == SQLITE_NULL) {
 			out_text(o, "    (no endpoint registered)\n");
@@ -1994,7 +2091,7 @@ engine_message_list(struct engine *e, const char *kind, struct out *o)
 		jw_int(o->json, "delivery", sqlite3_column_int64(s, 5));
 		jw_int(o->json, "endpoint", sqlite3_column_int64(s, 6));
 		if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
-			ptime_format(col_time(s, 7), when);
+			ptime_format(eng_col_time(s, 7), when);
 			jw_str(o->json, "acked_at", when);
 			out_text(o, "    endpoint %lld: acked %s\n",
 			    (long long)sqlite3_column_int64(s, 6), when);
@@ -2030,8 +2127,8 @@ engine_counts(struct engine *e, struct out *o)
 	out_text(o, "agreements:");
 	jw_obj_begin(o->json, "agreements");
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		jw_int(o->json, col_str(s, 0), sqlite3_column_int64(s, 1));
-		out_text(o, " %s %lld", col_str(s, 0), (long long)sqlite3_column_int64(s, 1));
+		jw_int(o->json, eng_col_str(s, 0), sqlite3_column_int64(s, 1));
+		out_text(o, " %s %lld", eng_col_str(s, 0), (long long)sqlite3_column_int64(s, 1));
 	}
 	sqlite3_reset(s);
 	jw_obj_end(o->json);

@@ -54,6 +54,11 @@ struct agreement_terms {
 	const char *observers;	/* comma list or NULL */
 	const char *effective;	/* "on-release" (NULL) or ISO 8601 */
 	int disclose_progress;
+	const char *sign_by;	/* ISO 8601 or NULL */
+	const char *valid_for;	/* duration from effect, or NULL */
+	const char *valid_until;	/* ISO 8601, or a date: the end of that day */
+	const char *extends;	/* agreement id or NULL */
+	const char *reaffirms;	/* agreement id or NULL */
 };
 int engine_create(struct engine *e, const struct agreement_terms *t, struct out *o);
 int engine_circulate(struct engine *e, int64_t id, struct out *o);
@@ -70,6 +75,11 @@ int engine_amendment_forward(struct engine *e, int64_t am, struct out *o);
 int engine_amendment_adopt(struct engine *e, int64_t am, const char *text, size_t len,
     struct out *o);
 int engine_amendment_reject(struct engine *e, int64_t am, const char *reason, struct out *o);
+/* Lead times (seconds, longest first) of reminders before a signing
+ * deadline or a measure, and of warnings before expiry. */
+void engine_set_leads(struct engine *e, const int64_t *sign, size_t nsign,
+    const int64_t *expiry, size_t nexpiry);
+
 /* A mediator's circular to one party or to all ("all"). */
 int engine_notice(struct engine *e, const char *to, const char *text, struct out *o);
 int engine_message_list(struct engine *e, const char *kind, struct out *o);

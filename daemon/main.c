@@ -17,6 +17,8 @@
 #include "ptime.h"
 #include "server.h"
 #include "session.h"
+#include "status.h"
+#include "ticker.h"
 
 static void
 usage(FILE *f)
@@ -75,6 +77,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	}
 	config_free(&srv->cfg);
 	srv->cfg = nc;
+	engine_set_leads(srv->eng, srv->cfg.sign_reminders.s, srv->cfg.sign_reminders.n,
+	    srv->cfg.expiry_warnings.s, srv->cfg.expiry_warnings.n);
 	if (*srv->cfg.display_tz) {
 		setenv("TZ", srv->cfg.display_tz, 1);
 		tzset();
@@ -85,12 +89,24 @@ done:
 	sd_notify(0, "READY=1");
 }
 
+/* systemd's watchdog: WATCHDOG=1 from the event loop, so a stuck loop is
+ * noticed.  Runs on libevent's monotonic clock, never the virtual one. */
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sd_notify(0, "WATCHDOG=1");
+}
+
 static void
 after_commit(void *arg)
 {
 	struct server *srv = arg;
 
 	delivery_flush(srv->dlv);
+	ticker_rearm(srv->ticker);
 }
 
 static int
@@ -135,7 +151,10 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server srv;
-	struct event *ev_term, *ev_int, *ev_hup;
+	struct event *ev_term, *ev_int, *ev_hup, *ev_wd = NULL;
+	struct status *status;
+	struct timeval wd_tv;
+	uint64_t wd_usec;
 	char err[1024], dbpath[4096], now[PTIME_BUFLEN];
 	int ch, check = 0, verbose = 0, created;
 
@@ -205,13 +224,26 @@ main(int argc, char **argv)
 	srv.dlv = delivery_new(srv.st, srv.clk);
 	srv.turn = turn_new(srv.base, srv.st, &srv.metrics, after_commit, &srv);
 	srv.eng = engine_new(srv.st, srv.clk, srv.dlv, srv.mediator_key, &srv.metrics);
-	if (!srv.clk || !srv.dlv || !srv.turn || !srv.eng)
+	srv.ticker = ticker_new(srv.base, srv.turn, srv.eng, srv.clk);
+	if (!srv.clk || !srv.dlv || !srv.turn || !srv.eng || !srv.ticker)
 		fatalx("out of memory");
+	engine_set_leads(srv.eng, srv.cfg.sign_reminders.s, srv.cfg.sign_reminders.n,
+	    srv.cfg.expiry_warnings.s, srv.cfg.expiry_warnings.n);
+	ticker_rearm(srv.ticker);	/* timers due while parleyd was down run now */
 	srv.started_at = clock_now(srv.clk);
 	if (session_listen(&srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (admin_listen(&srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	if (status_listen(&srv, &status, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (sd_watchdog_enabled(0, &wd_usec) > 0) {
+		wd_tv.tv_sec = (time_t)(wd_usec / 2 / 1000000);
+		wd_tv.tv_usec = (suseconds_t)(wd_usec / 2 % 1000000);
+		if ((ev_wd = event_new(srv.base, -1, EV_PERSIST, on_watchdog, NULL)) == NULL ||
+		    event_add(ev_wd, &wd_tv) != 0)
+			fatalx("cannot start the watchdog timer");
+	}
 	ev_term = evsignal_new(srv.base, SIGTERM, on_term, &srv);
 	ev_int = evsignal_new(srv.base, SIGINT, on_term, &srv);
 	ev_hup = evsignal_new(srv.base, SIGHUP, on_hup, &srv);
@@ -227,6 +259,7 @@ main(int argc, char **argv)
 
 	session_close_all(&srv);
 	admin_close(&srv);
+	status_close(status);
 	turn_flush(srv.turn);
 	event_base_loop(srv.base, EVLOOP_NONBLOCK);	/* let closing conns tear down */
 	if (srv.listener)
@@ -234,6 +267,9 @@ main(int argc, char **argv)
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);
+	if (ev_wd != NULL)
+		event_free(ev_wd);
+	ticker_free(srv.ticker);
 	engine_free(srv.eng);
 	turn_free(srv.turn);
 	delivery_free(srv.dlv);

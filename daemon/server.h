@@ -18,6 +18,7 @@
 #include "turn.h"
 
 struct session;
+struct ticker;
 
 struct server {
 	struct config cfg;
@@ -37,6 +38,7 @@ struct server {
 	int accept_paused;
 	int64_t started_at;
 	struct metrics metrics;
+	struct ticker *ticker;
 };
 
 #endif

@@ -15,6 +15,7 @@
 #include "ptime.h"
 #include "registry.h"
 #include "session.h"
+#include "timeline.h"
 
 enum session_state {
 	S_HANDSHAKE,	/* TLS in progress */
@@ -242,6 +243,12 @@ dispatch(struct session *s, const Parley__Frame *f)
 		break;
 	case PARLEY__FRAME__BODY_WITHDRAW:
 		ENGINE_REQ(engine_withdraw(e, &rq, f->withdraw->agreement));
+		break;
+	case PARLEY__FRAME__BODY_CONFIRM:
+		ENGINE_REQ(timeline_confirm(e, &rq, f->confirm->agreement, f->confirm->measure));
+		break;
+	case PARLEY__FRAME__BODY_TIMELINE:
+		ENGINE_REQ(timeline_party_show(e, &rq, f->timeline->agreement));
 		break;
 	case PARLEY__FRAME__BODY_BUNDLE_REQUEST:
 		ENGINE_REQ(engine_bundle(e, &rq, f->bundle_request->agreement));

@@ -78,6 +78,29 @@ static const char *const migrations[] = {
 	"  party_id INTEGER NOT NULL REFERENCES party(id), accept INTEGER NOT NULL,"
 	"  note TEXT NOT NULL, created_at INTEGER NOT NULL,"
 	"  PRIMARY KEY(amendment_id, party_id));",
+	/* 1 -> 2: timelines (signing deadlines, validity, extensions, Day-X) */
+	"ALTER TABLE agreement ADD COLUMN sign_by INTEGER;"
+	"ALTER TABLE agreement ADD COLUMN extends_id INTEGER REFERENCES agreement(id);"
+	"ALTER TABLE agreement ADD COLUMN reaffirms_id INTEGER REFERENCES agreement(id);"
+	"ALTER TABLE agreement ADD COLUMN dayx_mode TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE agreement ADD COLUMN dayx_at INTEGER;"
+	"CREATE TABLE measure("
+	"  agreement_id INTEGER NOT NULL REFERENCES agreement(id), number INTEGER NOT NULL,"
+	"  offset_s INTEGER NOT NULL, offset TEXT NOT NULL, party TEXT NOT NULL,"
+	"  description TEXT NOT NULL, needs_confirm INTEGER NOT NULL, due_at INTEGER,"
+	"  PRIMARY KEY(agreement_id, number));"
+	"CREATE TABLE measure_confirmation("
+	"  agreement_id INTEGER NOT NULL, number INTEGER NOT NULL,"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), confirmed_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(agreement_id, number, party_id));"
+	"CREATE TABLE timer("
+	"  id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+	"  kind TEXT NOT NULL, due_at INTEGER NOT NULL, ref INTEGER, number INTEGER,"
+	"  fired_at INTEGER);"
+	"CREATE INDEX timer_due ON timer(due_at, id) WHERE fired_at IS NULL;"
+	"CREATE TABLE ag_event("
+	"  id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+	"  kind TEXT NOT NULL, text TEXT NOT NULL, created_at INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

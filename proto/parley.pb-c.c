@@ -1087,6 +1087,186 @@ void   parley__status_reply__free_unpacked
   assert(message->base.descriptor == &parley__status_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__confirm_request__init
+                     (Parley__ConfirmRequest         *message)
+{
+  static const Parley__ConfirmRequest init_value = PARLEY__CONFIRM_REQUEST__INIT;
+  *message = init_value;
+}
+size_t parley__confirm_request__get_packed_size
+                     (const Parley__ConfirmRequest *message)
+{
+  assert(message->base.descriptor == &parley__confirm_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__confirm_request__pack
+                     (const Parley__ConfirmRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__confirm_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__confirm_request__pack_to_buffer
+                     (const Parley__ConfirmRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__confirm_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__ConfirmRequest *
+       parley__confirm_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__ConfirmRequest *)
+     protobuf_c_message_unpack (&parley__confirm_request__descriptor,
+                                allocator, len, data);
+}
+void   parley__confirm_request__free_unpacked
+                     (Parley__ConfirmRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__confirm_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__timeline_request__init
+                     (Parley__TimelineRequest         *message)
+{
+  static const Parley__TimelineRequest init_value = PARLEY__TIMELINE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t parley__timeline_request__get_packed_size
+                     (const Parley__TimelineRequest *message)
+{
+  assert(message->base.descriptor == &parley__timeline_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__timeline_request__pack
+                     (const Parley__TimelineRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__timeline_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__timeline_request__pack_to_buffer
+                     (const Parley__TimelineRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__timeline_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__TimelineRequest *
+       parley__timeline_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__TimelineRequest *)
+     protobuf_c_message_unpack (&parley__timeline_request__descriptor,
+                                allocator, len, data);
+}
+void   parley__timeline_request__free_unpacked
+                     (Parley__TimelineRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__timeline_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__measure__init
+                     (Parley__Measure         *message)
+{
+  static const Parley__Measure init_value = PARLEY__MEASURE__INIT;
+  *message = init_value;
+}
+size_t parley__measure__get_packed_size
+                     (const Parley__Measure *message)
+{
+  assert(message->base.descriptor == &parley__measure__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__measure__pack
+                     (const Parley__Measure *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__measure__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__measure__pack_to_buffer
+                     (const Parley__Measure *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__measure__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__Measure *
+       parley__measure__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__Measure *)
+     protobuf_c_message_unpack (&parley__measure__descriptor,
+                                allocator, len, data);
+}
+void   parley__measure__free_unpacked
+                     (Parley__Measure *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__measure__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__timeline_reply__init
+                     (Parley__TimelineReply         *message)
+{
+  static const Parley__TimelineReply init_value = PARLEY__TIMELINE_REPLY__INIT;
+  *message = init_value;
+}
+size_t parley__timeline_reply__get_packed_size
+                     (const Parley__TimelineReply *message)
+{
+  assert(message->base.descriptor == &parley__timeline_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__timeline_reply__pack
+                     (const Parley__TimelineReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__timeline_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__timeline_reply__pack_to_buffer
+                     (const Parley__TimelineReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__timeline_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__TimelineReply *
+       parley__timeline_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__TimelineReply *)
+     protobuf_c_message_unpack (&parley__timeline_reply__descriptor,
+                                allocator, len, data);
+}
+void   parley__timeline_reply__free_unpacked
+                     (Parley__TimelineReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__timeline_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   parley__admin_arg__init
                      (Parley__AdminArg         *message)
 {
@@ -2900,6 +3080,275 @@ const ProtobufCMessageDescriptor parley__status_reply__descriptor =
   (ProtobufCMessageInit) parley__status_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor parley__confirm_request__field_descriptors[2] =
+{
+  {
+    "agreement",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ConfirmRequest, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "measure",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ConfirmRequest, measure),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__confirm_request__field_indices_by_name[] = {
+  0,   /* field[0] = agreement */
+  1,   /* field[1] = measure */
+};
+static const ProtobufCIntRange parley__confirm_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor parley__confirm_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.ConfirmRequest",
+  "ConfirmRequest",
+  "Parley__ConfirmRequest",
+  "parley",
+  sizeof(Parley__ConfirmRequest),
+  2,
+  parley__confirm_request__field_descriptors,
+  parley__confirm_request__field_indices_by_name,
+  1,  parley__confirm_request__number_ranges,
+  (ProtobufCMessageInit) parley__confirm_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__timeline_request__field_descriptors[1] =
+{
+  {
+    "agreement",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__TimelineRequest, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__timeline_request__field_indices_by_name[] = {
+  0,   /* field[0] = agreement */
+};
+static const ProtobufCIntRange parley__timeline_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__timeline_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.TimelineRequest",
+  "TimelineRequest",
+  "Parley__TimelineRequest",
+  "parley",
+  sizeof(Parley__TimelineRequest),
+  1,
+  parley__timeline_request__field_descriptors,
+  parley__timeline_request__field_indices_by_name,
+  1,  parley__timeline_request__number_ranges,
+  (ProtobufCMessageInit) parley__timeline_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__measure__field_descriptors[7] =
+{
+  {
+    "number",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Measure, number),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "offset",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Measure, offset),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "party",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Measure, party),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "description",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Measure, description),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "needs_confirmation",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Measure, needs_confirmation),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "due",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Measure, due),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Measure, status),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__measure__field_indices_by_name[] = {
+  3,   /* field[3] = description */
+  5,   /* field[5] = due */
+  4,   /* field[4] = needs_confirmation */
+  0,   /* field[0] = number */
+  1,   /* field[1] = offset */
+  2,   /* field[2] = party */
+  6,   /* field[6] = status */
+};
+static const ProtobufCIntRange parley__measure__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor parley__measure__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.Measure",
+  "Measure",
+  "Parley__Measure",
+  "parley",
+  sizeof(Parley__Measure),
+  7,
+  parley__measure__field_descriptors,
+  parley__measure__field_indices_by_name,
+  1,  parley__measure__number_ranges,
+  (ProtobufCMessageInit) parley__measure__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__timeline_reply__field_descriptors[3] =
+{
+  {
+    "agreement",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__TimelineReply, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "x",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__TimelineReply, x),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "measures",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__TimelineReply, n_measures),
+    offsetof(Parley__TimelineReply, measures),
+    &parley__measure__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__timeline_reply__field_indices_by_name[] = {
+  0,   /* field[0] = agreement */
+  2,   /* field[2] = measures */
+  1,   /* field[1] = x */
+};
+static const ProtobufCIntRange parley__timeline_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor parley__timeline_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.TimelineReply",
+  "TimelineReply",
+  "Parley__TimelineReply",
+  "parley",
+  sizeof(Parley__TimelineReply),
+  3,
+  parley__timeline_reply__field_descriptors,
+  parley__timeline_reply__field_indices_by_name,
+  1,  parley__timeline_reply__number_ranges,
+  (ProtobufCMessageInit) parley__timeline_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor parley__admin_arg__field_descriptors[2] =
 {
   {
@@ -3079,7 +3528,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[21] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[24] =
 {
   {
     "id",
@@ -3333,6 +3782,42 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[21] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "confirm",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, confirm),
+    &parley__confirm_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "timeline",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, timeline),
+    &parley__timeline_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "timeline_reply",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, timeline_reply),
+    &parley__timeline_reply__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
@@ -3343,6 +3828,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   13,   /* field[13] = amendment_response */
   16,   /* field[16] = bundle */
   15,   /* field[15] = bundle_request */
+  21,   /* field[21] = confirm */
   8,   /* field[8] = delivery */
   3,   /* field[3] = error */
   5,   /* field[5] = fetch */
@@ -3354,13 +3840,15 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   11,   /* field[11] = sign */
   17,   /* field[17] = status */
   18,   /* field[18] = status_reply */
+  22,   /* field[22] = timeline */
+  23,   /* field[23] = timeline_reply */
   2,   /* field[2] = welcome */
   14,   /* field[14] = withdraw */
 };
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 21 }
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -3370,7 +3858,7 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  21,
+  24,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,

@@ -39,6 +39,10 @@ typedef struct Parley__BundleRequest Parley__BundleRequest;
 typedef struct Parley__StatusRequest Parley__StatusRequest;
 typedef struct Parley__PartyStatus Parley__PartyStatus;
 typedef struct Parley__StatusReply Parley__StatusReply;
+typedef struct Parley__ConfirmRequest Parley__ConfirmRequest;
+typedef struct Parley__TimelineRequest Parley__TimelineRequest;
+typedef struct Parley__Measure Parley__Measure;
+typedef struct Parley__TimelineReply Parley__TimelineReply;
 typedef struct Parley__AdminArg Parley__AdminArg;
 typedef struct Parley__AdminRequest Parley__AdminRequest;
 typedef struct Parley__AdminReply Parley__AdminReply;
@@ -456,6 +460,77 @@ struct  Parley__StatusReply
 
 
 /*
+ * Day-X calendars.
+ */
+struct  Parley__ConfirmRequest
+{
+  ProtobufCMessage base;
+  uint64_t agreement;
+  /*
+   * the measure's number in its calendar
+   */
+  uint32_t measure;
+};
+#define PARLEY__CONFIRM_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__confirm_request__descriptor) \
+    , 0, 0 }
+
+
+struct  Parley__TimelineRequest
+{
+  ProtobufCMessage base;
+  uint64_t agreement;
+};
+#define PARLEY__TIMELINE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__timeline_request__descriptor) \
+    , 0 }
+
+
+struct  Parley__Measure
+{
+  ProtobufCMessage base;
+  uint32_t number;
+  /*
+   * as written: "X-5d", "X+0h"
+   */
+  char *offset;
+  /*
+   * a party code, "all" or "mediator"
+   */
+  char *party;
+  char *description;
+  protobuf_c_boolean needs_confirmation;
+  /*
+   * ISO 8601 once X is bound, else ""
+   */
+  char *due;
+  /*
+   * conditional, pending, confirmed, overdue, due
+   */
+  char *status;
+};
+#define PARLEY__MEASURE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__measure__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Parley__TimelineReply
+{
+  ProtobufCMessage base;
+  uint64_t agreement;
+  /*
+   * "unbound", "on-release", "on-effect" or the time
+   */
+  char *x;
+  size_t n_measures;
+  Parley__Measure **measures;
+};
+#define PARLEY__TIMELINE_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__timeline_reply__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, 0,NULL }
+
+
+/*
  * Admin socket: a verb with named arguments; the daemon answers with a
  * readable text and one JSON object.
  */
@@ -522,7 +597,10 @@ typedef enum {
   PARLEY__FRAME__BODY_STATUS = 18,
   PARLEY__FRAME__BODY_STATUS_REPLY = 19,
   PARLEY__FRAME__BODY_ADMIN = 20,
-  PARLEY__FRAME__BODY_ADMIN_REPLY = 21
+  PARLEY__FRAME__BODY_ADMIN_REPLY = 21,
+  PARLEY__FRAME__BODY_CONFIRM = 22,
+  PARLEY__FRAME__BODY_TIMELINE = 23,
+  PARLEY__FRAME__BODY_TIMELINE_REPLY = 24
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -555,6 +633,9 @@ struct  Parley__Frame
     Parley__StatusReply *status_reply;
     Parley__AdminRequest *admin;
     Parley__AdminReply *admin_reply;
+    Parley__ConfirmRequest *confirm;
+    Parley__TimelineRequest *timeline;
+    Parley__TimelineReply *timeline_reply;
   };
 };
 #define PARLEY__FRAME__INIT \
@@ -1018,6 +1099,82 @@ Parley__StatusReply *
 void   parley__status_reply__free_unpacked
                      (Parley__StatusReply *message,
                       ProtobufCAllocator *allocator);
+/* Parley__ConfirmRequest methods */
+void   parley__confirm_request__init
+                     (Parley__ConfirmRequest         *message);
+size_t parley__confirm_request__get_packed_size
+                     (const Parley__ConfirmRequest   *message);
+size_t parley__confirm_request__pack
+                     (const Parley__ConfirmRequest   *message,
+                      uint8_t             *out);
+size_t parley__confirm_request__pack_to_buffer
+                     (const Parley__ConfirmRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__ConfirmRequest *
+       parley__confirm_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__confirm_request__free_unpacked
+                     (Parley__ConfirmRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__TimelineRequest methods */
+void   parley__timeline_request__init
+                     (Parley__TimelineRequest         *message);
+size_t parley__timeline_request__get_packed_size
+                     (const Parley__TimelineRequest   *message);
+size_t parley__timeline_request__pack
+                     (const Parley__TimelineRequest   *message,
+                      uint8_t             *out);
+size_t parley__timeline_request__pack_to_buffer
+                     (const Parley__TimelineRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__TimelineRequest *
+       parley__timeline_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__timeline_request__free_unpacked
+                     (Parley__TimelineRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__Measure methods */
+void   parley__measure__init
+                     (Parley__Measure         *message);
+size_t parley__measure__get_packed_size
+                     (const Parley__Measure   *message);
+size_t parley__measure__pack
+                     (const Parley__Measure   *message,
+                      uint8_t             *out);
+size_t parley__measure__pack_to_buffer
+                     (const Parley__Measure   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__Measure *
+       parley__measure__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__measure__free_unpacked
+                     (Parley__Measure *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__TimelineReply methods */
+void   parley__timeline_reply__init
+                     (Parley__TimelineReply         *message);
+size_t parley__timeline_reply__get_packed_size
+                     (const Parley__TimelineReply   *message);
+size_t parley__timeline_reply__pack
+                     (const Parley__TimelineReply   *message,
+                      uint8_t             *out);
+size_t parley__timeline_reply__pack_to_buffer
+                     (const Parley__TimelineReply   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__TimelineReply *
+       parley__timeline_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__timeline_reply__free_unpacked
+                     (Parley__TimelineReply *message,
+                      ProtobufCAllocator *allocator);
 /* Parley__AdminArg methods */
 void   parley__admin_arg__init
                      (Parley__AdminArg         *message);
@@ -1168,6 +1325,18 @@ typedef void (*Parley__PartyStatus_Closure)
 typedef void (*Parley__StatusReply_Closure)
                  (const Parley__StatusReply *message,
                   void *closure_data);
+typedef void (*Parley__ConfirmRequest_Closure)
+                 (const Parley__ConfirmRequest *message,
+                  void *closure_data);
+typedef void (*Parley__TimelineRequest_Closure)
+                 (const Parley__TimelineRequest *message,
+                  void *closure_data);
+typedef void (*Parley__Measure_Closure)
+                 (const Parley__Measure *message,
+                  void *closure_data);
+typedef void (*Parley__TimelineReply_Closure)
+                 (const Parley__TimelineReply *message,
+                  void *closure_data);
 typedef void (*Parley__AdminArg_Closure)
                  (const Parley__AdminArg *message,
                   void *closure_data);
@@ -1210,6 +1379,10 @@ extern const ProtobufCMessageDescriptor parley__bundle_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__status_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__party_status__descriptor;
 extern const ProtobufCMessageDescriptor parley__status_reply__descriptor;
+extern const ProtobufCMessageDescriptor parley__confirm_request__descriptor;
+extern const ProtobufCMessageDescriptor parley__timeline_request__descriptor;
+extern const ProtobufCMessageDescriptor parley__measure__descriptor;
+extern const ProtobufCMessageDescriptor parley__timeline_reply__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_arg__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_reply__descriptor;

@@ -146,3 +146,12 @@ jget() { printf '%s' "$1" | jq -r "$2"; }
 snapshot() { sqlite3 "$T/state/parley.db" .dump | grep -v '^INSERT INTO meta' | md5sum; }
 
 pass() { stop_daemon; echo "ok"; exit 0; }
+
+# Every signing party of agreement $1 signs it (the last one releases it).
+sign_all() {
+	a=$1; shift
+	for p in "$@"; do as "$p" sign "$a" --yes >"$T/last.out" 2>&1 || { cat "$T/last.out"; fail "$p could not sign $a"; }; done
+}
+
+# The deliveries of party $1 (fetched and acked now) as one JSON object.
+inbox() { as "$1" --json inbox; }

@@ -1,0 +1,630 @@
+/* The status socket: GET /metrics (Prometheus text format 0.0.4) and
+ * GET /status (JSON) over HTTP on a Unix socket.
+ *
+ * Both answers are rendered from one snapshot taken at request time: the
+ * event counters of struct metrics, gauges read from the store with SELECTs
+ * only, and the ready sessions (session_foreach).  A scrape that arrives in
+ * the middle of an event-loop turn may see that turn's writes before they
+ * are committed, as the counters do (the engine bumps them before COMMIT);
+ * the next scrape sees the outcome.
+ *
+ * Incidents and duty alerts have no state in the daemon yet, so no series
+ * is exported for them: a zero would claim that nothing is open. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "errors.h"
+#include "json.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "ptime.h"
+#include "registry.h"
+#include "session.h"
+#include "status.h"
+
+#ifndef PARLEY_VERSION
+#define PARLEY_VERSION "0.1.0"
+#endif
+
+/* Requests are tiny: a request line and a few headers, never a body. */
+#define STATUS_MAX_HEADERS	8192
+#define STATUS_MAX_BODY		1024	/* a small body still gets its 405 */
+#define STATUS_TIMEOUT		10	/* seconds, per connection */
+#define STATUS_BACKLOG		16
+#define STATUS_MAX_PARTIES	100000	/* bounds the snapshot's allocation */
+
+struct status {
+	struct server *srv;
+	struct evhttp *http;
+	char *path;		/* the socket file, unlinked at close */
+	struct timespec started;	/* CLOCK_MONOTONIC at listen */
+};
+
+struct party_stat {
+	int64_t id;
+	char code[PARTY_CODE_MAX + 1];
+	int observer;
+	int64_t endpoints;	/* registered, not removed */
+	int64_t online;		/* distinct endpoints with a ready session */
+};
+
+struct snapshot {
+	int64_t now;			/* business time (clock module) */
+	int virtual_clock;
+	int64_t uptime;			/* seconds, monotonic */
+	size_t connections;
+	int64_t agreements[AG_NSTATES];
+	int64_t agreements_other;	/* a state lifecycle.c does not know */
+	int64_t pending;
+	int64_t oldest_pending;		/* created_at, or -1 when none */
+	int64_t amendments_open;
+	struct party_stat *parties;
+	size_t nparties;
+	struct metrics m;
+};
+
+struct online {
+	struct party_stat *p;
+	size_t n;
+	int64_t *seen;		/* endpoint ids already counted */
+	size_t nseen, capseen;
+	int oom;
+};
+
+static void
+count_online(void *arg, const struct ident *who)
+{
+	struct online *on = arg;
+	int64_t *ns;
+	size_t i;
+
+	for (i = 0; i < on->nseen; i++)
+		if (on->seen[i] == who->endpoint_id)
+			return;		/* another connection of the same endpoint */
+	if (on->nseen == on->capseen) {
+		on->capseen = on->capseen ? on->capseen * 2 : 16;
+		if ((ns = realloc(on->seen, on->capseen * sizeof(*ns))) == NULL) {
+			on->oom = 1;
+			return;
+		}
+		on->seen = ns;
+	}
+	on->seen[on->nseen++] = who->endpoint_id;
+	for (i = 0; i < on->n; i++)
+		if (on->p[i].id == who->party.id) {
+			on->p[i].online++;
+			return;
+		}
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+static int
+snap_parties(struct status *s, struct snapshot *sn)
+{
+	static const char sql[] =
+	    "SELECT p.id, p.code, p.observer, (SELECT count(*) FROM endpoint e"
+	    " WHERE e.party_id = p.id AND e.removed_at IS NULL)"
+	    " FROM party p ORDER BY p.code";
+	sqlite3_stmt *st = store_stmt(s->srv->st, sql);
+	struct party_stat *np;
+	struct online on;
+	size_t cap = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && sn->nparties < STATUS_MAX_PARTIES) {
+		if (sn->nparties == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((np = realloc(sn->parties, cap * sizeof(*np))) == NULL) {
+				sqlite3_reset(st);
+				return -1;
+			}
+			sn->parties = np;
+		}
+		np = &sn->parties[sn->nparties++];
+		memset(np, 0, sizeof(*np));
+		np->id = sqlite3_column_int64(st, 0);
+		snprintf(np->code, sizeof(np->code), "%s", col_text(st, 1));
+		np->observer = sqlite3_column_int(st, 2) != 0;
+		np->endpoints = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return -1;
+	memset(&on, 0, sizeof(on));
+	on.p = sn->parties;
+	on.n = sn->nparties;
+	session_foreach(s->srv, count_online, &on);
+	free(on.seen);
+	return on.oom ? -1 : 0;
+}
+
+static int
+snap_store(struct status *s, struct snapshot *sn)
+{
+	static const char by_state[] = "SELECT state, count(*) FROM agreement GROUP BY state";
+	/* A delivery to a removed endpoint can never be acked: not pending. */
+	static const char pending[] =
+	    "SELECT count(*), min(m.created_at) FROM delivery d"
+	    " JOIN message m ON m.id = d.message_id"
+	    " JOIN endpoint e ON e.id = d.endpoint_id"
+	    " WHERE d.acked_at IS NULL AND e.removed_at IS NULL";
+	/* Open: still awaiting the mediator, against the current revision of an
+	 * agreement that is still circulating. */
+	static const char amend[] =
+	    "SELECT count(*) FROM amendment am JOIN agreement a ON a.id = am.agreement_id"
+	    " WHERE am.state IN ('proposed', 'forwarded') AND a.state = 'circulating'"
+	    " AND am.revision = a.revision";
+	struct store *db = s->srv->st;
+	enum ag_state as;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(db, by_state)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (lifecycle_state_parse(col_text(st, 0), &as) == 0)
+			sn->agreements[as] += sqlite3_column_int64(st, 1);
+		else
+			sn->agreements_other += sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if ((st = store_stmt(db, pending)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sn->pending = sqlite3_column_int64(st, 0);
+		sn->oldest_pending = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	if ((st = store_stmt(db, amend)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		sn->amendments_open = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Fill *sn; -1 if the store could not answer (sn->parties freed). */
+static int
+snapshot_take(struct status *s, struct snapshot *sn)
+{
+	struct timespec ts;
+
+	memset(sn, 0, sizeof(*sn));
+	sn->oldest_pending = -1;
+	sn->now = clock_now(s->srv->clk);
+	sn->virtual_clock = clock_is_virtual(s->srv->clk);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sn->uptime = (int64_t)(ts.tv_sec - s->started.tv_sec) -
+	    (ts.tv_nsec < s->started.tv_nsec ? 1 : 0);
+	sn->connections = s->srv->nconns;
+	sn->m = s->srv->metrics;
+	if (snap_store(s, sn) != 0 || snap_parties(s, sn) != 0) {
+		free(sn->parties);
+		sn->parties = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t
+oldest_age(const struct snapshot *sn)
+{
+	if (sn->oldest_pending < 0 || sn->oldest_pending > sn->now)
+		return 0;
+	return sn->now - sn->oldest_pending;
+}
+
+/* ---- Prometheus text format ---- */
+
+static void
+head(struct evbuffer *b, const char *name, const char *type, const char *help)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+one(struct evbuffer *b, const char *name, const char *type, const char *help, uint64_t v)
+{
+	head(b, name, type, help);
+	evbuffer_add_printf(b, "%s %llu\n", name, (unsigned long long)v);
+}
+
+/* A label value with \, " and newline escaped, as the format requires. */
+static void
+label(struct evbuffer *b, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\')
+			evbuffer_add(b, "\\\\", 2);
+		else if (*v == '"')
+			evbuffer_add(b, "\\\"", 2);
+		else if (*v == '\n')
+			evbuffer_add(b, "\\n", 2);
+		else
+			evbuffer_add(b, v, 1);
+	}
+}
+
+static void
+per_party(struct evbuffer *b, const struct snapshot *sn, const char *name, int online)
+{
+	size_t i;
+
+	for (i = 0; i < sn->nparties; i++) {
+		evbuffer_add_printf(b, "%s{party=\"", name);
+		label(b, sn->parties[i].code);
+		evbuffer_add_printf(b, "\"} %lld\n", (long long)(online ? sn->parties[i].online :
+		    sn->parties[i].endpoints));
+	}
+}
+
+static void
+render_metrics(const struct snapshot *sn, struct evbuffer *b)
+{
+	const struct metrics *m = &sn->m;
+	uint64_t bound;
+	int i;
+
+	head(b, "parley_build_info", "gauge", "Version of parleyd, its protocol and store schema.");
+	evbuffer_add_printf(b, "parley_build_info{version=\"%s\",protocol=\"%d\",schema=\"%d\"} 1\n",
+	    PARLEY_VERSION, PARLEY_PROTOCOL_VERSION, STORE_SCHEMA_VERSION);
+	one(b, "parley_uptime_seconds", "gauge",
+	    "Seconds since parleyd started (monotonic, not the virtual clock).",
+	    (uint64_t)sn->uptime);
+	head(b, "parley_clock_seconds", "gauge",
+	    "parleyd's business time, Unix seconds (the virtual clock when enabled).");
+	evbuffer_add_printf(b, "parley_clock_seconds %lld\n", (long long)sn->now);
+	one(b, "parley_virtual_clock", "gauge", "1 if time moves only by parleyctl clock.",
+	    (uint64_t)sn->virtual_clock);
+
+	one(b, "parley_connections", "gauge",
+	    "Party TLS connections open, handshaking ones included.", sn->connections);
+	one(b, "parley_connections_accepted_total", "counter",
+	    "TCP connections accepted on the party listener.", m->tls_accepted);
+	one(b, "parley_tls_refused_total", "counter",
+	    "Party connections refused at the TLS handshake or Hello "
+	    "(unregistered pin, protocol version).", m->tls_refused);
+	head(b, "parley_endpoints", "gauge", "Registered (not removed) endpoints per party.");
+	per_party(b, sn, "parley_endpoints", 0);
+	head(b, "parley_endpoints_online", "gauge",
+	    "Endpoints per party with at least one authenticated connection.");
+	per_party(b, sn, "parley_endpoints_online", 1);
+
+	head(b, "parley_agreements", "gauge", "Agreements by state.");
+	for (i = 0; i < AG_NSTATES; i++)
+		evbuffer_add_printf(b, "parley_agreements{state=\"%s\"} %lld\n",
+		    lifecycle_state_name((enum ag_state)i), (long long)sn->agreements[i]);
+	if (sn->agreements_other)
+		evbuffer_add_printf(b, "parley_agreements{state=\"unknown\"} %lld\n",
+		    (long long)sn->agreements_other);
+	one(b, "parley_amendments_open", "gauge",
+	    "Amendments awaiting the mediator against the current revision of a "
+	    "circulating agreement.", (uint64_t)sn->amendments_open);
+	one(b, "parley_releases_total", "counter", "Agreements released (entered into force).",
+	    m->releases);
+	one(b, "parley_signed_copies_accepted_total", "counter",
+	    "Signed copies accepted and counted.", m->copies_accepted);
+	head(b, "parley_signed_copies_refused_total", "counter",
+	    "Signed copies refused, by reason (non_identical copies are kept as "
+	    "evidence, never counted).");
+	for (i = 0; i < REFUSE_NREASONS; i++)
+		evbuffer_add_printf(b, "parley_signed_copies_refused_total{reason=\"%s\"} %llu\n",
+		    metrics_refuse_name((enum refuse_reason)i),
+		    (unsigned long long)m->copies_refused[i]);
+
+	one(b, "parley_deliveries_pending", "gauge",
+	    "Deliveries not yet acknowledged by their (not removed) endpoint.",
+	    (uint64_t)sn->pending);
+	one(b, "parley_deliveries_oldest_pending_age_seconds", "gauge",
+	    "Age of the oldest unacknowledged delivery on parleyd's clock; 0 when none.",
+	    (uint64_t)oldest_age(sn));
+	one(b, "parley_delivery_acks_total", "counter", "Delivery acknowledgements received.",
+	    m->acks);
+	one(b, "parley_frames_bad_total", "counter",
+	    "Malformed or oversized frames (the connection was closed).", m->frames_bad);
+
+	head(b, "parley_store_commit_seconds", "histogram",
+	    "Time each group commit (one store transaction per event-loop turn) took.");
+	for (i = 0; i < METRICS_COMMIT_BUCKETS; i++) {
+		bound = metrics_commit_bound(i);
+		if (bound == UINT64_MAX)
+			evbuffer_add_printf(b, "parley_store_commit_seconds_bucket{le=\"+Inf\"} %llu\n",
+			    (unsigned long long)m->commit_le[i]);
+		else
+			evbuffer_add_printf(b, "parley_store_commit_seconds_bucket{le=\"%g\"} %llu\n",
+			    (double)bound / 1e6, (unsigned long long)m->commit_le[i]);
+	}
+	evbuffer_add_printf(b, "parley_store_commit_seconds_sum %.6f\n",
+	    (double)m->commit_sum_us / 1e6);
+	evbuffer_add_printf(b, "parley_store_commit_seconds_count %llu\n",
+	    (unsigned long long)m->commit_count);
+	one(b, "parley_store_commit_failures_total", "counter",
+	    "Group commits that failed (every reply of that turn became an error).",
+	    m->commit_failures);
+}
+
+/* ---- JSON ---- */
+
+static int
+render_status(const struct snapshot *sn, struct evbuffer *b)
+{
+	const struct metrics *m = &sn->m;
+	char when[PTIME_BUFLEN];
+	struct jw *w;
+	uint64_t bound;
+	size_t i;
+	int rc;
+
+	if ((w = jw_new()) == NULL)
+		return -1;
+	jw_obj_begin(w, NULL);
+	jw_str(w, "version", PARLEY_VERSION);
+	jw_int(w, "protocol", PARLEY_PROTOCOL_VERSION);
+	jw_int(w, "schema", STORE_SCHEMA_VERSION);
+	ptime_format(sn->now, when);
+	jw_str(w, "time", when);
+	jw_bool(w, "virtual_clock", sn->virtual_clock);
+	jw_int(w, "uptime_seconds", sn->uptime);
+
+	jw_int(w, "connections", (int64_t)sn->connections);
+	jw_uint(w, "connections_accepted", m->tls_accepted);
+	jw_uint(w, "tls_refused", m->tls_refused);
+	jw_arr_begin(w, "parties");
+	for (i = 0; i < sn->nparties; i++) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "party", sn->parties[i].code);
+		jw_bool(w, "observer", sn->parties[i].observer);
+		jw_int(w, "endpoints", sn->parties[i].endpoints);
+		jw_int(w, "endpoints_online", sn->parties[i].online);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+
+	jw_obj_begin(w, "agreements");
+	for (i = 0; i < AG_NSTATES; i++)
+		jw_int(w, lifecycle_state_name((enum ag_state)i), sn->agreements[i]);
+	if (sn->agreements_other)
+		jw_int(w, "unknown", sn->agreements_other);
+	jw_obj_end(w);
+	jw_int(w, "amendments_open", sn->amendments_open);
+	jw_uint(w, "releases", m->releases);
+	jw_obj_begin(w, "signed_copies");
+	jw_uint(w, "accepted", m->copies_accepted);
+	jw_obj_begin(w, "refused");
+	for (i = 0; i < REFUSE_NREASONS; i++)
+		jw_uint(w, metrics_refuse_name((enum refuse_reason)i), m->copies_refused[i]);
+	jw_obj_end(w);
+	jw_obj_end(w);
+
+	jw_obj_begin(w, "deliveries");
+	jw_int(w, "pending", sn->pending);
+	if (sn->oldest_pending >= 0) {
+		ptime_format(sn->oldest_pending, when);
+		jw_str(w, "oldest_pending", when);
+	} else {
+		jw_null(w, "oldest_pending");
+	}
+	jw_int(w, "oldest_pending_age_seconds", oldest_age(sn));
+	jw_uint(w, "acks", m->acks);
+	jw_obj_end(w);
+	jw_uint(w, "frames_bad", m->frames_bad);
+
+	jw_obj_begin(w, "store_commits");
+	jw_uint(w, "count", m->commit_count);
+	jw_uint(w, "failures", m->commit_failures);
+	jw_uint(w, "sum_us", m->commit_sum_us);
+	jw_arr_begin(w, "buckets");
+	for (i = 0; i < METRICS_COMMIT_BUCKETS; i++) {
+		bound = metrics_commit_bound((int)i);
+		jw_obj_begin(w, NULL);
+		if (bound == UINT64_MAX)
+			jw_null(w, "le_us");	/* +Inf */
+		else
+			jw_uint(w, "le_us", bound);
+		jw_uint(w, "count", m->commit_le[i]);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+	jw_obj_end(w);
+
+	rc = jw_failed(w) ? -1 : evbuffer_add_printf(b, "%s\n", jw_text(w)) < 0 ? -1 : 0;
+	jw_free(w);
+	return rc;
+}
+
+/* ---- HTTP ---- */
+
+static void
+reply_text(struct evhttp_request *req, int code, const char *reason, const char *text)
+{
+	struct evbuffer *b = evhttp_request_get_output_buffer(req);
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "text/plain; charset=utf-8");
+	evbuffer_add_printf(b, "%s\n", text);
+	evhttp_send_reply(req, code, reason, NULL);
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct status *s = arg;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	struct snapshot sn;
+	int is_metrics, rc;
+
+	if (path == NULL || (strcmp(path, "/metrics") != 0 && strcmp(path, "/status") != 0)) {
+		reply_text(req, HTTP_NOTFOUND, "Not Found", "not found: try /metrics or /status");
+		return;
+	}
+	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(h, "Allow", "GET, HEAD");
+		reply_text(req, 405, "Method Not Allowed", "read-only: GET or HEAD");
+		return;
+	}
+	is_metrics = strcmp(path, "/metrics") == 0;
+	if (snapshot_take(s, &sn) != 0) {
+		log_warnx("status: cannot read the store for %s", path);
+		reply_text(req, HTTP_SERVUNAVAIL, "Service Unavailable", "store unavailable");
+		return;
+	}
+	if (is_metrics) {
+		render_metrics(&sn, evhttp_request_get_output_buffer(req));
+		rc = 0;
+	} else {
+		rc = render_status(&sn, evhttp_request_get_output_buffer(req));
+	}
+	free(sn.parties);
+	if (rc != 0) {
+		evbuffer_drain(evhttp_request_get_output_buffer(req),
+		    evbuffer_get_length(evhttp_request_get_output_buffer(req)));
+		reply_text(req, HTTP_INTERNAL, "Internal Server Error", "out of memory");
+		return;
+	}
+	evhttp_add_header(h, "Content-Type", is_metrics ?
+	    "text/plain; version=0.0.4; charset=utf-8" : "application/json");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_send_reply(req, HTTP_OK, "OK", NULL);
+}
+
+/* A socket file left by an earlier run is replaced; anything else at the
+ * path is someone else's and is refused. */
+static int
+clear_stale(const char *p, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (lstat(p, &sb) != 0)
+		return errno == ENOENT ? 0 : (snprintf(err, errlen, "status_socket %s: %s", p,
+		    strerror(errno)), -1);
+	if (!S_ISSOCK(sb.st_mode)) {
+		snprintf(err, errlen, "status_socket %s exists and is not a socket", p);
+		return -1;
+	}
+	if (unlink(p) != 0) {
+		snprintf(err, errlen, "cannot remove stale status_socket %s: %s", p,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+status_listen(struct server *srv, struct status **out, char *err, size_t errlen)
+{
+	const char *p = srv->cfg.status_socket;
+	struct evconnlistener *lev;
+	struct sockaddr_un sun;
+	struct status *s;
+	mode_t old;
+	int fd;
+
+	if (strlen(p) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "status_socket path is too long: %s", p);
+		return -1;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL || (s->path = strdup(p)) == NULL) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->srv = srv;
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	if (clear_stale(p, err, errlen) != 0)
+		goto fail;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, p, strlen(p));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
+		snprintf(err, errlen, "status socket: %s", strerror(errno));
+		goto fail;
+	}
+	/* Read-only data for any local monitoring agent: connecting needs write
+	 * permission on the socket, hence 0666.  The directory may narrow it. */
+	old = umask(0111);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		umask(old);
+		snprintf(err, errlen, "cannot bind status socket %s: %s", p, strerror(errno));
+		close(fd);
+		goto fail;
+	}
+	umask(old);
+	if ((lev = evconnlistener_new(srv->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE |
+	    LEV_OPT_CLOSE_ON_EXEC, STATUS_BACKLOG, fd)) == NULL) {
+		snprintf(err, errlen, "cannot listen on status socket %s: %s", p, strerror(errno));
+		close(fd);
+		unlink(p);
+		goto fail;
+	}
+	if ((s->http = evhttp_new(srv->base)) == NULL) {
+		evconnlistener_free(lev);
+		unlink(p);
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	/* The bound socket owns lev from here; evhttp_free frees both. */
+	if (evhttp_bind_listener(s->http, lev) == NULL) {
+		evconnlistener_free(lev);
+		unlink(p);
+		snprintf(err, errlen, "cannot serve status socket %s", p);
+		goto fail;
+	}
+	evhttp_set_max_headers_size(s->http, STATUS_MAX_HEADERS);
+	evhttp_set_max_body_size(s->http, STATUS_MAX_BODY);
+	evhttp_set_timeout(s->http, STATUS_TIMEOUT);
+	/* Every method reaches on_request, which answers 405 itself (libevent
+	 * would answer a method outside this mask with 501). */
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(s->http, on_request, s);
+	log_info("status socket %s (mode 0666)", p);
+	*out = s;
+	return 0;
+fail:
+	if (s->http != NULL)
+		evhttp_free(s->http);
+	free(s->path);
+	free(s);
+	return -1;
+}
+
+void
+status_close(struct status *s)
+{
+	if (s == NULL)
+		return;
+	evhttp_free(s->http);
+	unlink(s->path);
+	free(s->path);
+	free(s);
+}

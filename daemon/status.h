@@ -1,0 +1,26 @@
+/* The status socket: read-only HTTP (libevent evhttp) on the Unix socket
+ * cfg.status_socket for monitoring.  GET /metrics answers in the Prometheus
+ * text format, GET /status with the same picture as one JSON object; any
+ * other path is 404 and any method but GET or HEAD is 405.  Nothing it does
+ * writes to the store or to the server's state: it reads counters, runs
+ * SELECTs and walks the session list. */
+#ifndef PARLEY_STATUS_H
+#define PARLEY_STATUS_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+struct status;
+
+/* Bind cfg.status_socket (mode 0666: the data is read-only; a stale socket
+ * file is replaced, any other file is refused) and serve it on srv->base.
+ * 0 with *out (free with status_close), or -1 with err.  srv must outlive
+ * the result. */
+int status_listen(struct server *srv, struct status **out, char *err, size_t errlen);
+
+/* Close the socket and any open status connection, and unlink the socket
+ * file.  NULL is a no-op. */
+void status_close(struct status *s);
+
+#endif

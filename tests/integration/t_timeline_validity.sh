@@ -1,0 +1,72 @@
+# Effect, validity, expiry and extensions on the virtual clock: the effect
+# notice at 00:01 after a release the evening before; expiry at the end of an
+# inclusive date; an extension released at 23:55 keeps coverage continuous,
+# one released at 00:05 next day does not resurrect the original; an
+# open-ended agreement cannot be extended, only reaffirmed.
+. "$(dirname "$0")/lib.sh"
+export TZ=Europe/Moscow
+setup
+D=$(cd "$(dirname "$0")/../data" && pwd)
+P="baku yerevan stepanakert"
+for p in $P; do enrol $p; done
+new() { jget "$(ctl --json agreement create --text "$D/ceasefire-1994-rev1.txt" --parties baku,yerevan,stepanakert "$@")" .id; }
+
+# May 1994: released on the evening of May 11, in effect at 00:01 May 12, open-ended
+ctl clock set 1994-05-11T21:00:00+04:00 >/dev/null
+A0=$(new --title "May ceasefire" --effective 1994-05-12T00:01:00+04:00)
+ctl agreement circulate "$A0" >/dev/null; sign_all "$A0" $P
+for p in $P; do inbox $p >/dev/null; done
+ctl clock set 1994-05-12T08:00:00+04:00 >/dev/null
+out=$(inbox yerevan)
+[ "$(jget "$out" '[.deliveries[] | select(.event == "in-effect") | .created_at] | join(",")')" = "1994-05-12T00:01:00+04:00" ] \
+	|| fail "effect notice not at 00:01: $out"
+[ "$(jget "$(ctl --json agreement show "$A0")" .expires_at)" = null ] || fail "A0 is not open-ended"
+# open-ended: extension refused, reaffirmation recorded
+expect_out "open-ended: it cannot be extended.*--reaffirms $A0" ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --extends "$A0"
+R=$(new --title "Reaffirmation" --reaffirms "$A0")
+ctl agreement circulate "$R" >/dev/null; sign_all "$R" $P
+expect_out "reaffirmed by agreement $R" ctl agreement show "$A0"
+
+# Aug 31 to Sep 10 inclusive: warnings at 24 h and 1 h, expiry at 00:00 Sep 11
+ctl clock set 1994-08-30T12:00:00+04:00 >/dev/null
+A1=$(new --title "From August 31 to September 10 inclusive" --effective 1994-08-31T00:00:00+04:00 --valid-until 1994-09-10)
+ctl agreement circulate "$A1" >/dev/null; sign_all "$A1" $P
+for p in $P; do inbox $p >/dev/null; done
+[ "$(jget "$(ctl --json agreement show "$A1")" .expires_at)" = "1994-09-11T00:00:00+04:00" ] || fail "inclusive date not to the end of the day"
+ctl clock set 1994-09-10T23:59:00+04:00 >/dev/null
+[ "$(jget "$(ctl --json agreement show "$A1")" .state)" = in_force ] || fail "expired early"
+out=$(inbox baku)
+[ "$(jget "$out" '[.deliveries[] | select(.event == "expiry-warning") | .created_at] | join(",")')" = \
+	"1994-09-10T00:00:00+04:00,1994-09-10T23:00:00+04:00" ] || fail "expiry warnings: $out"
+ctl clock set 1994-09-11T00:00:00+04:00 >/dev/null
+[ "$(jget "$(ctl --json agreement show "$A1")" .state)" = expired ] || fail "not expired at the end of Sep 10"
+[ "$(jget "$(inbox baku)" '[.deliveries[] | select(.event == "expired")] | length')" = 1 ] || fail "no expiry notice"
+
+# Sep 13: an extension signed at 23:55, five minutes before expiry
+ctl clock set 1994-09-12T10:00:00+04:00 >/dev/null
+A2=$(new --title "Ceasefire to September 13" --valid-until 1994-09-13)
+A3=$(new --title "Another, to September 13" --valid-until 1994-09-13)
+for a in $A2 $A3; do ctl agreement circulate "$a" >/dev/null; sign_all "$a" $P; done
+E2=$(new --title "Extension of $A2" --valid-until 1994-10-13 --extends "$A2")
+E3=$(new --title "Extension of $A3" --valid-until 1994-10-13 --extends "$A3")
+for a in $E2 $E3; do ctl agreement circulate "$a" >/dev/null; done
+ctl clock set 1994-09-13T23:55:00+04:00 >/dev/null
+sign_all "$E2" $P
+out=$(ctl --json agreement show "$A2")
+[ "$(jget "$out" .expires_at)" = "1994-10-14T00:00:00+03:00" ] || fail "A2 not extended to E2's end (Moscow is UTC+3 again in October): $out"
+[ "$(jget "$out" '.extended_by[0].id')" = "$E2" ] || fail "show lacks the chain: $out"
+ctl clock set 1994-09-14T00:05:00+04:00 >/dev/null
+[ "$(jget "$(ctl --json agreement show "$A2")" .state)" = in_force ] || fail "A2 expired despite its extension"
+[ "$(jget "$(ctl --json agreement show "$A3")" .state)" = expired ] || fail "A3 did not expire at midnight"
+sign_all "$E3" $P
+out=$(ctl --json agreement show "$A3")
+[ "$(jget "$out" .state)" = expired ] || fail "a late extension resurrected A3"
+[ "$(jget "$out" '[.record[] | select(.kind == "not-extended")] | length')" = 1 ] || fail "record lacks not-extended: $out"
+expect_out "did not extend it" ctl agreement show "$E3"
+# the chain runs on: A2 expires with its extension on Oct 14
+ctl clock set 1994-10-14T00:00:00+03:00 >/dev/null
+[ "$(jget "$(ctl --json agreement show "$A2")" .state)" = expired ] || fail "A2 outlived its extension"
+[ "$(jget "$(ctl --json agreement show "$E2")" .state)" = expired ] || fail "E2 did not expire"
+expect_rc 2 ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --valid-for 10d --valid-until 1994-12-01
+expect_rc 2 ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --valid-until 1994-13-01
+pass
