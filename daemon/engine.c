@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "engine_internal.h"
 #include "errors.h"
+#include "fault.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "ptime.h"
@@ -663,6 +664,7 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	if (insert_copy(e, r, &a, signer, m, NULL, "valid", NULL, &cid) != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	e->m->copies_accepted++;
+	fault_point("copy-accepted");
 	log_info("agreement %lld: %s signed revision %u (copy %lld)", (long long)a.id,
 	    r->who->party.code, a.revision, (long long)cid);
 	if (all_signed(e, &a)) {
@@ -1099,6 +1101,7 @@ release(struct engine *e, struct ag *a)
 	a->state = AG_IN_FORCE;
 	if (timeline_on_release(e, a) != 0)
 		return -1;
+	fault_point("release-written");
 	if ((b = malloc(sizeof(*b))) == NULL || bundle_load(e, a, b) != 0) {
 		free(b);
 		return -1;
@@ -1961,6 +1964,7 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	out_text(o, "amendment %lld adopted: agreement %lld revision %u circulated; "
 	    "%zu earlier signature%s superseded\n", (long long)id, (long long)a.id, a.revision,
 	    nhad, nhad == 1 ? "" : "s");
+	fault_point("amendment-adopted");
 	log_info("agreement %lld: amendment %lld adopted as revision %u", (long long)a.id,
 	    (long long)id, a.revision);
 	return 0;

@@ -13,6 +13,7 @@
 
 #include "admin.h"
 #include "config.h"
+#include "fault.h"
 #include "log.h"
 #include "ptime.h"
 #include "server.h"
@@ -205,6 +206,7 @@ main(int argc, char **argv)
 	}
 	tzset();
 	signal(SIGPIPE, SIG_IGN);
+	fault_init(srv.cfg.virtual_clock);
 	if (make_state_dir(srv.cfg.state_dir, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (tls_init_state(srv.cfg.state_dir, &created, err, sizeof(err)) != 0)

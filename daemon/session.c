@@ -10,6 +10,7 @@
 
 #include "crypto.h"
 #include "errors.h"
+#include "fault.h"
 #include "frame.h"
 #include "log.h"
 #include "ptime.h"
@@ -188,6 +189,7 @@ ack(struct session *s, const Parley__Frame *f)
 		return;
 	}
 	turn_request_end(srv->turn, 1);
+	fault_point("delivery-acked");
 	srv->metrics.acks++;
 	ok.id = f->ack->delivery_id;
 	r.id = f->id;

@@ -6,6 +6,7 @@
 
 #include "crypto.h"
 #include "errors.h"
+#include "fault.h"
 #include "log.h"
 #include "sign.h"
 #include "text.h"
@@ -534,6 +535,7 @@ timeline_run(struct engine *e, int64_t upto)
 			clock_set(e->clk, due);
 		if (fire(e, ag, kind, due, ref, number) != 0)
 			return -1;
+		fault_point("timer-fired");
 		if ((s = store_stmt(e->st, done)) == NULL)
 			return -1;
 		sqlite3_bind_int64(s, 1, clock_now(e->clk));

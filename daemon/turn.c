@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "errors.h"
+#include "fault.h"
 #include "frame.h"
 #include "log.h"
 #include "turn.h"
@@ -184,6 +185,7 @@ turn_flush(struct turn *t)
 
 	t->scheduled = 0;
 	if (store_in_batch(t->st)) {
+		fault_point("before-commit");
 		if (store_batch_commit(t->st) != 0) {
 			log_warnx("store commit failed: %s; %zu replies turned into errors",
 			    store_errmsg(t->st), t->n);
@@ -192,6 +194,7 @@ turn_flush(struct turn *t)
 			t->commits++;
 		}
 		metrics_commit(t->m, store_last_commit_us(t->st), !failed);
+		fault_point("after-commit");
 	}
 	n = t->n;
 	for (i = 0; i < n; i++) {
@@ -209,6 +212,8 @@ turn_flush(struct turn *t)
 		conn_unref(r->conn);
 	}
 	t->n = 0;
+	if (n > 0)
+		fault_point("after-replies");
 	if (!failed && t->after_commit != NULL)
 		t->after_commit(t->arg);
 }
