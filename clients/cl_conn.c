@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -41,16 +42,14 @@ ssl_err(char *err, size_t errlen, const char *what)
 	snprintf(err, errlen, "%s: %s", what, e);
 }
 
+/* A signal interrupts the wait (poll fails with EINTR): watch stops on
+ * SIGTERM/SIGINT this way; the other commands die of those signals. */
 static int
 wait_fd(int fd, short events, int timeout_ms)
 {
 	struct pollfd p = { fd, events, 0 };
-	int rc;
 
-	do {
-		rc = poll(&p, 1, timeout_ms);
-	} while (rc < 0 && errno == EINTR);
-	return rc;
+	return poll(&p, 1, timeout_ms);
 }
 
 /* Read or write exactly n bytes; -1 on error, 1 on timeout. */
@@ -117,7 +116,8 @@ io_full(struct cl *c, void *buf, size_t n, int writing, int timeout_ms, char *er
 			return -1;
 		}
 		if (rc < 0) {
-			snprintf(err, errlen, "poll: %s", strerror(errno));
+			snprintf(err, errlen, errno == EINTR ? "interrupted" : "poll: %s",
+			    strerror(errno));
 			return -1;
 		}
 	}
@@ -243,12 +243,23 @@ cl_call(struct cl *c, Parley__Frame *f, Parley__Frame **reply,
 	}
 }
 
+/* From here on every wait is a poll, which a signal interrupts. */
+static void
+set_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl != -1)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
 static int
 hello(struct cl *c, char *err, size_t errlen)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__Hello h = PARLEY__HELLO__INIT;
 
+	set_nonblocking(c->fd);
 	h.version = PARLEY_PROTOCOL_VERSION;
 	h.agent = "parley-client/1";
 	f.body_case = PARLEY__FRAME__BODY_HELLO;

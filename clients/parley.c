@@ -347,6 +347,7 @@ payload_kind(const Parley__Payload *p)
 	case PARLEY__PAYLOAD__BODY_RELEASED: return "release";
 	case PARLEY__PAYLOAD__BODY_UPDATE: return "update";
 	case PARLEY__PAYLOAD__BODY_AMENDMENT: return "amendment";
+	case PARLEY__PAYLOAD__BODY_INCIDENT: return "incident";
 	default: return "unknown";
 	}
 }
@@ -484,6 +485,37 @@ show_delivery(struct ctx *x, const Parley__Delivery *d)
 			    (unsigned long long)am->id, am->proposer,
 			    (unsigned long long)am->agreement, am->revision, am->note,
 			    (unsigned long long)am->id, am->text);
+		}
+		break;
+	}
+	case PARLEY__PAYLOAD__BODY_INCIDENT: {
+		const Parley__Incident *in = p->incident;
+		int64_t by;
+		char left[64] = "";
+		/* pushed at once, so the time left counts from the delivery */
+		if (ptime_parse(in->respond_by, &by) == 0 && by > d->created_at)
+			ptime_format_duration(by - d->created_at, left, sizeof(left));
+		if (x->j) {
+			jw_uint(x->j, "incident", in->id);
+			jw_str(x->j, "event", in->event);
+			jw_str(x->j, "filer", in->filer);
+			jw_str(x->j, "against", in->against);
+			jw_str(x->j, "state", in->state);
+			jw_str(x->j, "respond_by", in->respond_by);
+			jw_bool(x->j, "agreement_not_in_force", in->agreement_not_in_force);
+			jw_str(x->j, "answer", in->answer);
+		} else {
+			printf(": *** INCIDENT %llu (%s) ***\n    %s reports %s: %s at %s, %s\n"
+			    "    consequences: %s\n", (unsigned long long)in->id, in->event, in->filer,
+			    in->against, in->nature, in->place, in->time, in->consequences);
+			if (strcmp(in->event, "filed") == 0)
+				printf("    ANSWER BY %s%s%s%s\n", in->respond_by, *left ? " (" : "",
+				    left, *left ? " left)" : "");
+			if (*in->answer)
+				printf("    answer: %s\n", in->answer);
+			if (in->agreement_not_in_force)
+				printf("    note: it cites agreement %llu, which is not in force\n",
+				    (unsigned long long)in->agreement);
 		}
 		break;
 	}
@@ -1214,6 +1246,187 @@ cmd_timeline(struct ctx *x)
 	return EXIT_OK;
 }
 
+static void
+print_incident(struct jw *j, const Parley__Incident *in)
+{
+	if (j != NULL) {
+		jw_obj_begin(j, NULL);
+		jw_uint(j, "id", in->id);
+		jw_str(j, "filer", in->filer);
+		jw_str(j, "against", in->against);
+		jw_str(j, "place", in->place);
+		jw_str(j, "time", in->time);
+		jw_str(j, "nature", in->nature);
+		jw_str(j, "consequences", in->consequences);
+		jw_uint(j, "agreement", in->agreement);
+		jw_bool(j, "agreement_not_in_force", in->agreement_not_in_force);
+		jw_str(j, "state", in->state);
+		jw_str(j, "filed_at", in->filed_at);
+		jw_str(j, "respond_by", in->respond_by);
+		jw_str(j, "answer", in->answer);
+		jw_str(j, "answered_at", in->answered_at);
+		jw_str(j, "publishable_at", in->publishable_at);
+		jw_bool(j, "publishable", in->publishable);
+		jw_bool(j, "meeting_requested", in->meeting_requested);
+		jw_str(j, "inspection", in->inspection);
+		jw_obj_end(j);
+		return;
+	}
+	printf("incident %llu: %s reports %s (%s)\n  %s at %s, %s; consequences: %s\n",
+	    (unsigned long long)in->id, in->filer, in->against, in->state, in->nature, in->place,
+	    in->time, in->consequences);
+	if (in->agreement)
+		printf("  cites agreement %llu%s\n", (unsigned long long)in->agreement,
+		    in->agreement_not_in_force ? " (not in force)" : "");
+	printf("  filed %s; answer due by %s\n", in->filed_at, in->respond_by);
+	if (*in->answer)
+		printf("  answered %s: %s\n", in->answered_at, in->answer);
+	printf("  %s be made public %s %s\n", in->publishable ? "may" : "may NOT yet",
+	    in->publishable ? "since" : "before", in->publishable_at);
+	if (*in->inspection)
+		printf("  inspection: %s\n", in->inspection);
+}
+
+static int
+incident_call(struct ctx *x, Parley__Frame *f, const char *what)
+{
+	Parley__Frame *r;
+	int rc;
+
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	if ((rc = call(x, f, &r, PARLEY__FRAME__BODY_OK)) == 0)
+		rc = ok_reply(x, r, what);
+	return rc;
+}
+
+static int
+cmd_incident(struct ctx *x)
+{
+	static const char usage[] =
+	    "incident file --against PARTY --place TEXT --time TIME --nature TEXT "
+	    "--consequences TEXT [--agreement ID] [--proposal TEXT] | respond N --text TEXT "
+	    "[--measures TEXT] | list | show N | meeting N | inspect N | consent N yes|no";
+	static const char *const valued[] = { "against", "place", "time", "nature",
+		"consequences", "agreement", "proposal", "text", "measures", NULL };
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__IncidentFile fi = PARLEY__INCIDENT_FILE__INIT;
+	Parley__IncidentRespond re = PARLEY__INCIDENT_RESPOND__INIT;
+	Parley__IncidentAction ac = PARLEY__INCIDENT_ACTION__INIT;
+	Parley__IncidentQuery q = PARLEY__INCIDENT_QUERY__INIT;
+	struct args a;
+	uint64_t id = 0, ag = 0;
+	const char *verb;
+	size_t i;
+	int rc;
+
+	if ((rc = parse_args(x, usage, valued, NULL, 3, &a)) != 0)
+		return rc;
+	if (a.npos < 1)
+		return usage_error(x, usage, "which incident verb?");
+	verb = a.pos[0];
+	if (strcmp(verb, "file") == 0) {
+		if (a.npos != 1 || !opt(&a, "against") || !opt(&a, "place") || !opt(&a, "time") ||
+		    !opt(&a, "nature") || !opt(&a, "consequences"))
+			return usage_error(x, usage, "file needs --against, --place, --time, --nature "
+			    "and --consequences");
+		if (opt(&a, "agreement") && parse_id(opt(&a, "agreement"), &ag) != 0)
+			return usage_error(x, usage, "--agreement takes an agreement number");
+		fi.against = (char *)opt(&a, "against");
+		fi.place = (char *)opt(&a, "place");
+		fi.time = (char *)opt(&a, "time");
+		fi.nature = (char *)opt(&a, "nature");
+		fi.consequences = (char *)opt(&a, "consequences");
+		fi.agreement = ag;
+		fi.proposal = opt(&a, "proposal") ? (char *)opt(&a, "proposal") : "";
+		f.body_case = PARLEY__FRAME__BODY_INCIDENT_FILE;
+		f.incident_file = &fi;
+		return incident_call(x, &f, "filed");
+	}
+	if (strcmp(verb, "list") == 0 && a.npos == 1) {
+		id = 0;
+	} else if (a.npos < 2 || parse_id(a.pos[1], &id) != 0) {
+		return usage_error(x, usage, "an incident number is needed");
+	}
+	if (strcmp(verb, "respond") == 0) {
+		if (!opt(&a, "text"))
+			return usage_error(x, usage, "respond needs --text");
+		re.incident = id;
+		re.text = (char *)opt(&a, "text");
+		re.measures = opt(&a, "measures") ? (char *)opt(&a, "measures") : "";
+		f.body_case = PARLEY__FRAME__BODY_INCIDENT_RESPOND;
+		f.incident_respond = &re;
+		return incident_call(x, &f, "answered");
+	}
+	if (strcmp(verb, "meeting") == 0 || strcmp(verb, "inspect") == 0 ||
+	    strcmp(verb, "consent") == 0) {
+		if (strcmp(verb, "consent") == 0 && (a.npos != 3 ||
+		    (strcmp(a.pos[2], "yes") != 0 && strcmp(a.pos[2], "no") != 0)))
+			return usage_error(x, usage, "consent N yes|no");
+		ac.incident = id;
+		ac.action = strcmp(verb, "consent") != 0 ? (char *)verb :
+		    strcmp(a.pos[2], "yes") == 0 ? "consent-yes" : "consent-no";
+		ac.text = "";
+		f.body_case = PARLEY__FRAME__BODY_INCIDENT_ACTION;
+		f.incident_action = &ac;
+		return incident_call(x, &f, "recorded");
+	}
+	if (strcmp(verb, "list") != 0 && strcmp(verb, "show") != 0)
+		return usage_error(x, usage, "unknown incident verb");
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	q.incident = id;
+	f.body_case = PARLEY__FRAME__BODY_INCIDENT_QUERY;
+	f.incident_query = &q;
+	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_INCIDENT_LIST)) != 0)
+		return rc;
+	if (x->json) {
+		struct jw *j = jw_new();
+		if (id != 0 && r->incident_list->n_incidents == 1) {
+			print_incident(j, r->incident_list->incidents[0]);
+		} else {
+			jw_obj_begin(j, NULL);
+			jw_arr_begin(j, "incidents");
+			for (i = 0; i < r->incident_list->n_incidents; i++)
+				print_incident(j, r->incident_list->incidents[i]);
+			jw_arr_end(j);
+			jw_obj_end(j);
+		}
+		printf("%s\n", jw_text(j));
+		jw_free(j);
+	} else {
+		for (i = 0; i < r->incident_list->n_incidents; i++)
+			print_incident(NULL, r->incident_list->incidents[i]);
+		if (r->incident_list->n_incidents == 0)
+			printf("no incidents\n");
+	}
+	cl_free(x->c, r);
+	return EXIT_OK;
+}
+
+static int
+cmd_complaint(struct ctx *x)
+{
+	static const char usage[] = "complaint --incident N --text TEXT";
+	static const char *const valued[] = { "incident", "text", NULL };
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__IncidentAction ac = PARLEY__INCIDENT_ACTION__INIT;
+	struct args a;
+	uint64_t id;
+	int rc;
+
+	if ((rc = parse_args(x, usage, valued, NULL, 0, &a)) != 0)
+		return rc;
+	if (!opt(&a, "incident") || parse_id(opt(&a, "incident"), &id) != 0 || !opt(&a, "text"))
+		return usage_error(x, usage, "--incident N and --text are required");
+	ac.incident = id;
+	ac.action = "complaint";
+	ac.text = (char *)opt(&a, "text");
+	f.body_case = PARLEY__FRAME__BODY_INCIDENT_ACTION;
+	f.incident_action = &ac;
+	return incident_call(x, &f, "recorded");
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctx *);
@@ -1237,6 +1450,10 @@ static const struct {
 	{ "timeline", cmd_timeline, "timeline ID", "an agreement's Day-X calendar and status" },
 	{ "confirm", cmd_confirm, "confirm ID MEASURE",
 	  "confirm that this party carried out a measure" },
+	{ "incident", cmd_incident, "incident file|respond|list|show|meeting|inspect|consent ...",
+	  "report an incident to the other side, answer one, follow it up" },
+	{ "complaint", cmd_complaint, "complaint --incident N --text TEXT",
+	  "take an incident this party reported to the mediator" },
 	{ "bundle", cmd_bundle, "bundle ID DIR", "fetch a released bundle and verify it" },
 	{ "verify", cmd_verify, "verify DIR [--mediator-key MEDIATOR.pub]",
 	  "verify a bundle offline" },

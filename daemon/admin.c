@@ -19,6 +19,7 @@
 #include "ptime.h"
 #include "session.h"
 #include "text.h"
+#include "incident.h"
 #include "timeline.h"
 
 struct admin_conn {
@@ -139,13 +140,21 @@ v_party_add(struct server *srv, const struct args *a, struct out *o, Parley__Adm
 {
 	const char *code = need(a, "1", "party CODE", o), *name;
 
+	struct party p;
+
 	(void)r;
 	if (code == NULL)
 		return -1;
 	if ((name = need(a, "name", "--name NAME", o)) == NULL)
 		return -1;
-	return registry_party_add(srv->st, clock_now(srv->clk), code, name,
-	    arg(a, "observer") != NULL, o);
+	if (registry_party_add(srv->st, clock_now(srv->clk), code, name,
+	    arg(a, "observer") != NULL, o) != 0)
+		return -1;
+	/* A new signing party is on duty watch from now on. */
+	if (arg(a, "observer") == NULL && registry_party_by_code(srv->st, code, &p) == 0 &&
+	    duty_watch(srv->duty, p.id, code) != 0)
+		return out_refuse(o, "out of memory");
+	return 0;
 }
 
 static int
@@ -279,6 +288,77 @@ ID_VERB(v_amendment_forward, engine_amendment_forward(srv->eng, id, o))
 ID_VERB(v_amendment_reject, engine_amendment_reject(srv->eng, id, arg(a, "reason"), o))
 
 ID_VERB(v_timeline_show, timeline_show(srv->eng, id, o))
+ID_VERB(v_incident_show, incident_show(srv->eng, id, o))
+ID_VERB(v_incident_close, incident_close(srv->eng, id, o))
+
+static int
+v_incident_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	(void)a;
+	(void)r;
+	return incident_list(srv->eng, o);
+}
+
+/* Endpoints per party from the store, presence from the duty watch. */
+static int
+v_duty(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	static const char eps[] =
+	    "SELECT count(*) FROM endpoint WHERE party_id = ? AND removed_at IS NULL";
+	static const char alerts[] =
+	    "SELECT count(*) FROM duty_alert WHERE party_id = ? AND cleared_at IS NULL";
+	struct duty_info info[256];
+	char seen[PTIME_BUFLEN], since[PTIME_BUFLEN], gap[64];
+	sqlite3_stmt *s;
+	size_t n, i;
+	int64_t nep, open;
+
+	(void)a;
+	(void)r;
+	n = duty_snapshot(srv->duty, info, 256);
+	jw_arr_begin(o->json, "parties");
+	out_text(o, "%-14s %-9s %-6s %-25s %-14s %s\n", "PARTY", "ENDPOINTS", "ONLINE",
+	    "LAST SEEN", "LONGEST GAP", "ALERT");
+	for (i = 0; i < n; i++) {
+		nep = open = 0;
+		if ((s = store_stmt(srv->st, eps)) != NULL) {
+			sqlite3_bind_int64(s, 1, info[i].party_id);
+			if (sqlite3_step(s) == SQLITE_ROW)
+				nep = sqlite3_column_int64(s, 0);
+			sqlite3_reset(s);
+		}
+		if ((s = store_stmt(srv->st, alerts)) != NULL) {
+			sqlite3_bind_int64(s, 1, info[i].party_id);
+			if (sqlite3_step(s) == SQLITE_ROW)
+				open = sqlite3_column_int64(s, 0);
+			sqlite3_reset(s);
+		}
+		if (info[i].last_seen)
+			ptime_format(info[i].last_seen, seen);
+		else
+			snprintf(seen, sizeof(seen), "never");
+		ptime_format_duration(info[i].longest_gap_24h, gap, sizeof(gap));
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "party", info[i].code);
+		jw_int(o->json, "endpoints", nep);
+		jw_int(o->json, "online", info[i].online);
+		jw_str(o->json, "last_seen", info[i].last_seen ? seen : NULL);
+		if (info[i].gap_since) {
+			ptime_format(info[i].gap_since, since);
+			jw_str(o->json, "offline_since", since);
+		} else {
+			jw_null(o->json, "offline_since");
+		}
+		jw_int(o->json, "longest_gap_24h_seconds", info[i].longest_gap_24h);
+		jw_bool(o->json, "alert", open > 0);
+		jw_obj_end(o->json);
+		out_text(o, "%-14s %-9lld %-6d %-25s %-14s %s\n", info[i].code, (long long)nep,
+		    info[i].online, seen, gap, open > 0 ? "ALERT: no endpoint on duty" : "-");
+	}
+	jw_arr_end(o->json);
+	jw_int(o->json, "alerts_raised", (int64_t)duty_alerts(srv->duty));
+	return 0;
+}
 
 static int
 v_timeline_set(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
@@ -419,9 +499,12 @@ clock_moved(struct server *srv, int64_t t, struct out *o)
 	/* Timers fire as the clock passes them, in order, each at its time. */
 	if (t > clock_now(srv->clk) && (fired = timeline_run(srv->eng, t)) < 0)
 		return out_refuse(o, "store failure while running timers");
-	if (clock_set(srv->clk, t) != 0 &&
-	    (!store_is_timeless(srv) || clock_reset(srv->clk, t) != 0))
-		return out_refuse(o, "the clock cannot run backwards once an agreement exists");
+	if (clock_set(srv->clk, t) != 0) {
+		if (!store_is_timeless(srv) || clock_reset(srv->clk, t) != 0)
+			return out_refuse(o, "the clock cannot run backwards once an agreement "
+			    "exists");
+		duty_rebase(srv->duty, t);
+	}
 	snprintf(v, sizeof(v), "%lld", (long long)t);
 	if (store_meta_set(srv->st, "virtual_now", v) != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(srv->st));
@@ -494,6 +577,10 @@ static const struct verb verbs[] = {
 	{ "timeline set", v_timeline_set },
 	{ "timeline show", v_timeline_show },
 	{ "dayx set", v_dayx_set },
+	{ "incident list", v_incident_list },
+	{ "incident show", v_incident_show },
+	{ "incident close", v_incident_close },
+	{ "duty", v_duty },
 	{ "clock set", v_clock_set },
 	{ "clock advance", v_clock_advance },
 	{ "status", v_status },

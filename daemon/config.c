@@ -104,6 +104,9 @@ static const struct option options[] = {
 	{ "incidents", "disclosure_embargo", T_DURATION, "7h", MINUTE, 30 * DAY,
 	    true, "An unanswered report may be made public after this long.",
 	    F(disclosure_embargo), 0 },
+	{ "incidents", "duty_grace", T_DURATION, "15m", MINUTE, DAY,
+	    true, "Alert the mediator when a party has had no endpoint online this long.",
+	    F(duty_grace), 0 },
 
 	{ "timelines", "sign_reminders", T_DURATIONS, "24h,1h", MINUTE,
 	    30 * DAY, true,

@@ -49,6 +49,7 @@ struct config {
 	/* [incidents] */
 	int64_t	response_window;
 	int64_t	disclosure_embargo;
+	int64_t	duty_grace;		/* no endpoint online this long: alert */
 	/* [timelines] */
 	struct config_durations sign_reminders;	/* before a signing deadline */
 	struct config_durations expiry_warnings;	/* before expiry */

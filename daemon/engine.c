@@ -52,6 +52,19 @@ engine_set_leads(struct engine *e, const int64_t *sign, size_t nsign, const int6
 }
 
 void
+engine_set_incidents(struct engine *e, int64_t response_window, int64_t embargo)
+{
+	e->response_window = response_window;
+	e->disclosure_embargo = embargo;
+}
+
+void
+engine_set_duty(struct engine *e, struct duty *d)
+{
+	e->duty = d;
+}
+
+void
 engine_free(struct engine *e)
 {
 	free(e);

@@ -80,6 +80,12 @@ int engine_amendment_reject(struct engine *e, int64_t am, const char *reason, st
 void engine_set_leads(struct engine *e, const int64_t *sign, size_t nsign,
     const int64_t *expiry, size_t nexpiry);
 
+/* The incident windows ([incidents] in the configuration). */
+void engine_set_incidents(struct engine *e, int64_t response_window, int64_t embargo);
+/* The duty watch whose alerts the timers raise (borrowed). */
+struct duty;
+void engine_set_duty(struct engine *e, struct duty *d);
+
 /* A mediator's circular to one party or to all ("all"). */
 int engine_notice(struct engine *e, const char *to, const char *text, struct out *o);
 int engine_message_list(struct engine *e, const char *kind, struct out *o);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "duty.h"
 #include "engine.h"
 #include "lifecycle.h"
 #include "ptime.h"
@@ -25,6 +26,8 @@ struct engine {
 	EVP_PKEY *mkey;
 	struct metrics *m;
 	struct leads sign_leads, expiry_leads;
+	int64_t response_window, disclosure_embargo;
+	struct duty *duty;	/* borrowed; NULL: no duty watch */
 };
 
 /* One agreement row. */

@@ -80,6 +80,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	srv->cfg = nc;
 	engine_set_leads(srv->eng, srv->cfg.sign_reminders.s, srv->cfg.sign_reminders.n,
 	    srv->cfg.expiry_warnings.s, srv->cfg.expiry_warnings.n);
+	engine_set_incidents(srv->eng, srv->cfg.response_window, srv->cfg.disclosure_embargo);
+	duty_set_grace(srv->duty, srv->cfg.duty_grace);
 	if (*srv->cfg.display_tz) {
 		setenv("TZ", srv->cfg.display_tz, 1);
 		tzset();
@@ -127,6 +129,23 @@ make_state_dir(const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* Every signing party is on duty watch from the start. */
+static int
+watch_parties(struct server *srv)
+{
+	static const char sql[] = "SELECT id, code FROM party WHERE observer = 0";
+	sqlite3_stmt *s = store_stmt(srv->st, sql);
+	int rc = 0;
+
+	if (s == NULL)
+		return -1;
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
+		rc = duty_watch(srv->duty, sqlite3_column_int64(s, 0),
+		    (const char *)sqlite3_column_text(s, 1));
+	sqlite3_reset(s);
+	return rc;
 }
 
 static int64_t
@@ -231,6 +250,11 @@ main(int argc, char **argv)
 		fatalx("out of memory");
 	engine_set_leads(srv.eng, srv.cfg.sign_reminders.s, srv.cfg.sign_reminders.n,
 	    srv.cfg.expiry_warnings.s, srv.cfg.expiry_warnings.n);
+	engine_set_incidents(srv.eng, srv.cfg.response_window, srv.cfg.disclosure_embargo);
+	if ((srv.duty = duty_new(srv.clk, srv.cfg.duty_grace)) == NULL ||
+	    watch_parties(&srv) != 0)
+		fatalx("cannot start the duty watch");
+	engine_set_duty(srv.eng, srv.duty);
 	ticker_rearm(srv.ticker);	/* timers due while parleyd was down run now */
 	srv.started_at = clock_now(srv.clk);
 	if (session_listen(&srv, err, sizeof(err)) != 0)
@@ -272,6 +296,7 @@ main(int argc, char **argv)
 	if (ev_wd != NULL)
 		event_free(ev_wd);
 	ticker_free(srv.ticker);
+	duty_free(srv.duty);
 	engine_free(srv.eng);
 	turn_free(srv.turn);
 	delivery_free(srv.dlv);

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "config.h"
 #include "delivery.h"
+#include "duty.h"
 #include "engine.h"
 #include "metrics.h"
 #include "store.h"
@@ -39,6 +40,7 @@ struct server {
 	int64_t started_at;
 	struct metrics metrics;
 	struct ticker *ticker;
+	struct duty *duty;
 };
 
 #endif

@@ -16,6 +16,7 @@
 #include "ptime.h"
 #include "registry.h"
 #include "session.h"
+#include "incident.h"
 #include "timeline.h"
 
 enum session_state {
@@ -32,6 +33,7 @@ struct session {
 	struct ident who;
 	struct sink sink;
 	int attached;
+	int counted;		/* counted online by the duty watch */
 	struct session *next, *prev;
 };
 
@@ -87,6 +89,27 @@ count_endpoint(struct server *srv, int64_t endpoint_id)
 	return n;
 }
 
+/* An endpoint came back after a duty alert: record it cleared. */
+static void
+duty_cleared(struct server *srv, int64_t party)
+{
+	static const char sql[] =
+	    "UPDATE duty_alert SET cleared_at = ? WHERE party_id = ? AND cleared_at IS NULL";
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (turn_request_begin(srv->turn) != 0)
+		return;
+	if ((st = store_stmt(srv->st, sql)) != NULL) {
+		sqlite3_bind_int64(st, 1, clock_now(srv->clk));
+		sqlite3_bind_int64(st, 2, party);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		sqlite3_reset(st);
+	}
+	turn_request_end(srv->turn, rc == 0);
+	log_info("duty: party %lld has an endpoint online again; alert cleared", (long long)party);
+}
+
 static void
 session_ready(void *ctx)
 {
@@ -128,6 +151,9 @@ session_ready(void *ctx)
 	}
 	s->sink.endpoint_id = s->who.endpoint_id;
 	s->state = S_HELLO;
+	s->counted = 1;
+	if (duty_connected(srv->duty, s->who.party.id))
+		duty_cleared(srv, s->who.party.id);
 	log_info("%s: endpoint %lld of %s connected", conn_peer(s->conn),
 	    (long long)s->who.endpoint_id, s->who.party.code);
 }
@@ -252,6 +278,18 @@ dispatch(struct session *s, const Parley__Frame *f)
 	case PARLEY__FRAME__BODY_TIMELINE:
 		ENGINE_REQ(timeline_party_show(e, &rq, f->timeline->agreement));
 		break;
+	case PARLEY__FRAME__BODY_INCIDENT_FILE:
+		ENGINE_REQ(incident_file(e, &rq, f->incident_file));
+		break;
+	case PARLEY__FRAME__BODY_INCIDENT_RESPOND:
+		ENGINE_REQ(incident_respond(e, &rq, f->incident_respond));
+		break;
+	case PARLEY__FRAME__BODY_INCIDENT_ACTION:
+		ENGINE_REQ(incident_action(e, &rq, f->incident_action));
+		break;
+	case PARLEY__FRAME__BODY_INCIDENT_QUERY:
+		ENGINE_REQ(incident_query(e, &rq, f->incident_query->incident));
+		break;
 	case PARLEY__FRAME__BODY_BUNDLE_REQUEST:
 		ENGINE_REQ(engine_bundle(e, &rq, f->bundle_request->agreement));
 		break;
@@ -308,9 +346,11 @@ session_closed(void *ctx)
 	struct session *s = ctx;
 	struct server *srv = s->srv;
 
-	if (s->state == S_READY || s->state == S_HELLO)
+	if (s->counted) {
 		log_info("%s: endpoint %lld of %s disconnected", conn_peer(s->conn),
 		    (long long)s->who.endpoint_id, s->who.party.code);
+		duty_disconnected(srv->duty, s->who.party.id);
+	}
 	if (s->attached)
 		delivery_detach(srv->dlv, &s->sink);
 	unlink_session(s);

@@ -101,6 +101,29 @@ static const char *const migrations[] = {
 	"CREATE TABLE ag_event("
 	"  id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
 	"  kind TEXT NOT NULL, text TEXT NOT NULL, created_at INTEGER NOT NULL);",
+	/* 2 -> 3: incidents and duty; timers may belong to an incident */
+	"CREATE TABLE incident("
+	"  id INTEGER PRIMARY KEY, filer_id INTEGER NOT NULL REFERENCES party(id),"
+	"  against_id INTEGER NOT NULL REFERENCES party(id), place TEXT NOT NULL,"
+	"  happened_at INTEGER NOT NULL, nature TEXT NOT NULL, consequences TEXT NOT NULL,"
+	"  agreement_id INTEGER REFERENCES agreement(id), not_in_force INTEGER NOT NULL,"
+	"  proposal TEXT NOT NULL, filed_at INTEGER NOT NULL, respond_by INTEGER NOT NULL,"
+	"  publishable_at INTEGER NOT NULL, state TEXT NOT NULL, answer TEXT, measures TEXT,"
+	"  answered_at INTEGER, overdue_at INTEGER, meeting_by INTEGER, meeting_at INTEGER,"
+	"  inspection TEXT NOT NULL DEFAULT '', inspection_by INTEGER, inspection_at INTEGER,"
+	"  consent_at INTEGER, complaint TEXT, complaint_at INTEGER, closed_at INTEGER);"
+	"CREATE TABLE duty_alert("
+	"  id INTEGER PRIMARY KEY, party_id INTEGER NOT NULL REFERENCES party(id),"
+	"  gap_since INTEGER NOT NULL, alerted_at INTEGER NOT NULL, cleared_at INTEGER);"
+	"CREATE TABLE timer_new("
+	"  id INTEGER PRIMARY KEY, agreement_id INTEGER REFERENCES agreement(id),"
+	"  incident_id INTEGER REFERENCES incident(id), kind TEXT NOT NULL,"
+	"  due_at INTEGER NOT NULL, ref INTEGER, number INTEGER, fired_at INTEGER);"
+	"INSERT INTO timer_new(id, agreement_id, kind, due_at, ref, number, fired_at)"
+	"  SELECT id, agreement_id, kind, due_at, ref, number, fired_at FROM timer;"
+	"DROP TABLE timer;"
+	"ALTER TABLE timer_new RENAME TO timer;"
+	"CREATE INDEX timer_due ON timer(due_at, id) WHERE fired_at IS NULL;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

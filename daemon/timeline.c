@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "errors.h"
 #include "fault.h"
+#include "incident.h"
 #include "log.h"
 #include "sign.h"
 #include "text.h"
@@ -502,16 +503,41 @@ fire(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t
 	return 0;
 }
 
+/* A party's grace ran out with no endpoint online: one alert per gap. */
+static int
+duty_alert(struct engine *e, int64_t party, int64_t since, int64_t due)
+{
+	static const char sql[] =
+	    "INSERT INTO duty_alert(party_id, gap_since, alerted_at) VALUES(?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	char when[PTIME_BUFLEN], code[PARTY_CODE_MAX + 1];
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int64(s, 3, due);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (registry_party_code(e->st, party, code) != 0)
+		snprintf(code, sizeof(code), "?");
+	ptime_format(since, when);
+	log_warnx("DUTY ALERT: %s has had no endpoint online since %s", code, when);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 timeline_run(struct engine *e, int64_t upto)
 {
 	static const char next[] =
-	    "SELECT id, agreement_id, kind, due_at, coalesce(ref, 0), coalesce(number, 0) "
+	    "SELECT id, coalesce(agreement_id, 0), coalesce(incident_id, 0), kind, due_at,"
+	    " coalesce(ref, 0), coalesce(number, 0) "
 	    "FROM timer WHERE fired_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT 1";
 	static const char done[] = "UPDATE timer SET fired_at = ? WHERE id = ?";
 	char kind[32];
-	int64_t id, ag, due, ref;
-	int number, n = 0, rc;
+	int64_t id = 0, ag = 0, inc = 0, due = 0, ref = 0, dparty, dsince, ddue;
+	int number = 0, n = 0, rc, have;
 	sqlite3_stmt *s;
 
 	for (;;) {
@@ -519,22 +545,43 @@ timeline_run(struct engine *e, int64_t upto)
 			return -1;
 		sqlite3_bind_int64(s, 1, upto);
 		rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 			sqlite3_reset(s);
-			return rc == SQLITE_DONE ? n : -1;
+			return -1;
 		}
-		id = sqlite3_column_int64(s, 0);
-		ag = sqlite3_column_int64(s, 1);
-		snprintf(kind, sizeof(kind), "%s", eng_col_str(s, 2));
-		due = sqlite3_column_int64(s, 3);
-		ref = sqlite3_column_int64(s, 4);
-		number = sqlite3_column_int(s, 5);
+		have = rc == SQLITE_ROW;
+		if (have) {
+			id = sqlite3_column_int64(s, 0);
+			ag = sqlite3_column_int64(s, 1);
+			inc = sqlite3_column_int64(s, 2);
+			snprintf(kind, sizeof(kind), "%s", eng_col_str(s, 3));
+			due = sqlite3_column_int64(s, 4);
+			ref = sqlite3_column_int64(s, 5);
+			number = sqlite3_column_int(s, 6);
+		}
 		sqlite3_reset(s);
+		/* Duty alerts interleave with the timers, in time order. */
+		if (e->duty != NULL && duty_next_due(e->duty, &ddue) == 0 && ddue <= upto &&
+		    (!have || ddue < due)) {
+			if (clock_is_virtual(e->clk) && ddue > clock_now(e->clk))
+				clock_set(e->clk, ddue);
+			if (duty_take_due(e->duty, upto, &dparty, &dsince, &ddue) == 0 &&
+			    duty_alert(e, dparty, dsince, ddue) != 0)
+				return -1;
+			n++;
+			continue;
+		}
+		if (!have)
+			return n;
 		/* A virtual clock passes through each timer's moment in order. */
 		if (clock_is_virtual(e->clk) && due > clock_now(e->clk))
 			clock_set(e->clk, due);
-		if (fire(e, ag, kind, due, ref, number) != 0)
+		if (inc != 0) {
+			if (incident_fire(e, inc, kind, due) != 0)
+				return -1;
+		} else if (fire(e, ag, kind, due, ref, number) != 0) {
 			return -1;
+		}
 		fault_point("timer-fired");
 		if ((s = store_stmt(e->st, done)) == NULL)
 			return -1;
@@ -553,6 +600,7 @@ timeline_next_due(struct engine *e, int64_t *due)
 {
 	static const char sql[] = "SELECT min(due_at) FROM timer WHERE fired_at IS NULL";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int64_t d;
 	int rc = 1;
 
 	if (s == NULL)
@@ -562,6 +610,10 @@ timeline_next_due(struct engine *e, int64_t *due)
 		rc = 0;
 	}
 	sqlite3_reset(s);
+	if (e->duty != NULL && duty_next_due(e->duty, &d) == 0 && (rc != 0 || d < *due)) {
+		*due = d;
+		rc = 0;
+	}
 	return rc;
 }
 

@@ -637,6 +637,51 @@ void   parley__amendment__free_unpacked
   assert(message->base.descriptor == &parley__amendment__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__incident__init
+                     (Parley__Incident         *message)
+{
+  static const Parley__Incident init_value = PARLEY__INCIDENT__INIT;
+  *message = init_value;
+}
+size_t parley__incident__get_packed_size
+                     (const Parley__Incident *message)
+{
+  assert(message->base.descriptor == &parley__incident__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__incident__pack
+                     (const Parley__Incident *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__incident__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__incident__pack_to_buffer
+                     (const Parley__Incident *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__incident__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__Incident *
+       parley__incident__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__Incident *)
+     protobuf_c_message_unpack (&parley__incident__descriptor,
+                                allocator, len, data);
+}
+void   parley__incident__free_unpacked
+                     (Parley__Incident *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__incident__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   parley__payload__init
                      (Parley__Payload         *message)
 {
@@ -1265,6 +1310,231 @@ void   parley__timeline_reply__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &parley__timeline_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__incident_file__init
+                     (Parley__IncidentFile         *message)
+{
+  static const Parley__IncidentFile init_value = PARLEY__INCIDENT_FILE__INIT;
+  *message = init_value;
+}
+size_t parley__incident_file__get_packed_size
+                     (const Parley__IncidentFile *message)
+{
+  assert(message->base.descriptor == &parley__incident_file__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__incident_file__pack
+                     (const Parley__IncidentFile *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__incident_file__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__incident_file__pack_to_buffer
+                     (const Parley__IncidentFile *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__incident_file__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__IncidentFile *
+       parley__incident_file__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__IncidentFile *)
+     protobuf_c_message_unpack (&parley__incident_file__descriptor,
+                                allocator, len, data);
+}
+void   parley__incident_file__free_unpacked
+                     (Parley__IncidentFile *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__incident_file__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__incident_respond__init
+                     (Parley__IncidentRespond         *message)
+{
+  static const Parley__IncidentRespond init_value = PARLEY__INCIDENT_RESPOND__INIT;
+  *message = init_value;
+}
+size_t parley__incident_respond__get_packed_size
+                     (const Parley__IncidentRespond *message)
+{
+  assert(message->base.descriptor == &parley__incident_respond__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__incident_respond__pack
+                     (const Parley__IncidentRespond *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__incident_respond__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__incident_respond__pack_to_buffer
+                     (const Parley__IncidentRespond *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__incident_respond__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__IncidentRespond *
+       parley__incident_respond__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__IncidentRespond *)
+     protobuf_c_message_unpack (&parley__incident_respond__descriptor,
+                                allocator, len, data);
+}
+void   parley__incident_respond__free_unpacked
+                     (Parley__IncidentRespond *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__incident_respond__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__incident_action__init
+                     (Parley__IncidentAction         *message)
+{
+  static const Parley__IncidentAction init_value = PARLEY__INCIDENT_ACTION__INIT;
+  *message = init_value;
+}
+size_t parley__incident_action__get_packed_size
+                     (const Parley__IncidentAction *message)
+{
+  assert(message->base.descriptor == &parley__incident_action__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__incident_action__pack
+                     (const Parley__IncidentAction *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__incident_action__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__incident_action__pack_to_buffer
+                     (const Parley__IncidentAction *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__incident_action__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__IncidentAction *
+       parley__incident_action__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__IncidentAction *)
+     protobuf_c_message_unpack (&parley__incident_action__descriptor,
+                                allocator, len, data);
+}
+void   parley__incident_action__free_unpacked
+                     (Parley__IncidentAction *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__incident_action__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__incident_query__init
+                     (Parley__IncidentQuery         *message)
+{
+  static const Parley__IncidentQuery init_value = PARLEY__INCIDENT_QUERY__INIT;
+  *message = init_value;
+}
+size_t parley__incident_query__get_packed_size
+                     (const Parley__IncidentQuery *message)
+{
+  assert(message->base.descriptor == &parley__incident_query__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__incident_query__pack
+                     (const Parley__IncidentQuery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__incident_query__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__incident_query__pack_to_buffer
+                     (const Parley__IncidentQuery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__incident_query__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__IncidentQuery *
+       parley__incident_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__IncidentQuery *)
+     protobuf_c_message_unpack (&parley__incident_query__descriptor,
+                                allocator, len, data);
+}
+void   parley__incident_query__free_unpacked
+                     (Parley__IncidentQuery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__incident_query__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__incident_list__init
+                     (Parley__IncidentList         *message)
+{
+  static const Parley__IncidentList init_value = PARLEY__INCIDENT_LIST__INIT;
+  *message = init_value;
+}
+size_t parley__incident_list__get_packed_size
+                     (const Parley__IncidentList *message)
+{
+  assert(message->base.descriptor == &parley__incident_list__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__incident_list__pack
+                     (const Parley__IncidentList *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__incident_list__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__incident_list__pack_to_buffer
+                     (const Parley__IncidentList *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__incident_list__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__IncidentList *
+       parley__incident_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__IncidentList *)
+     protobuf_c_message_unpack (&parley__incident_list__descriptor,
+                                allocator, len, data);
+}
+void   parley__incident_list__free_unpacked
+                     (Parley__IncidentList *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__incident_list__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   parley__admin_arg__init
@@ -2440,7 +2710,305 @@ const ProtobufCMessageDescriptor parley__amendment__descriptor =
   (ProtobufCMessageInit) parley__amendment__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__payload__field_descriptors[5] =
+static const ProtobufCFieldDescriptor parley__incident__field_descriptors[21] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "filer",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, filer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "against",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, against),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "place",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, place),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "time",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, time),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "nature",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, nature),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "consequences",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, consequences),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agreement",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agreement_not_in_force",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, agreement_not_in_force),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proposal",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, proposal),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "filed_at",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, filed_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "respond_by",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, respond_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, state),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answer",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, answer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "measures",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, measures),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answered_at",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, answered_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "publishable_at",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, publishable_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "publishable",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, publishable),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "meeting_requested",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, meeting_requested),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inspection",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, inspection),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "event",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, event),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__incident__field_indices_by_name[] = {
+  2,   /* field[2] = against */
+  7,   /* field[7] = agreement */
+  8,   /* field[8] = agreement_not_in_force */
+  13,   /* field[13] = answer */
+  15,   /* field[15] = answered_at */
+  6,   /* field[6] = consequences */
+  20,   /* field[20] = event */
+  10,   /* field[10] = filed_at */
+  1,   /* field[1] = filer */
+  0,   /* field[0] = id */
+  19,   /* field[19] = inspection */
+  14,   /* field[14] = measures */
+  18,   /* field[18] = meeting_requested */
+  5,   /* field[5] = nature */
+  3,   /* field[3] = place */
+  9,   /* field[9] = proposal */
+  17,   /* field[17] = publishable */
+  16,   /* field[16] = publishable_at */
+  11,   /* field[11] = respond_by */
+  12,   /* field[12] = state */
+  4,   /* field[4] = time */
+};
+static const ProtobufCIntRange parley__incident__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 21 }
+};
+const ProtobufCMessageDescriptor parley__incident__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.Incident",
+  "Incident",
+  "Parley__Incident",
+  "parley",
+  sizeof(Parley__Incident),
+  21,
+  parley__incident__field_descriptors,
+  parley__incident__field_indices_by_name,
+  1,  parley__incident__number_ranges,
+  (ProtobufCMessageInit) parley__incident__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__payload__field_descriptors[6] =
 {
   {
     "notice",
@@ -2502,10 +3070,23 @@ static const ProtobufCFieldDescriptor parley__payload__field_descriptors[5] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "incident",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Payload, body_case),
+    offsetof(Parley__Payload, incident),
+    &parley__incident__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__payload__field_indices_by_name[] = {
   4,   /* field[4] = amendment */
   1,   /* field[1] = circulated */
+  5,   /* field[5] = incident */
   0,   /* field[0] = notice */
   2,   /* field[2] = released */
   3,   /* field[3] = update */
@@ -2513,7 +3094,7 @@ static const unsigned parley__payload__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__payload__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor parley__payload__descriptor =
 {
@@ -2523,7 +3104,7 @@ const ProtobufCMessageDescriptor parley__payload__descriptor =
   "Parley__Payload",
   "parley",
   sizeof(Parley__Payload),
-  5,
+  6,
   parley__payload__field_descriptors,
   parley__payload__field_indices_by_name,
   1,  parley__payload__number_ranges,
@@ -3349,6 +3930,326 @@ const ProtobufCMessageDescriptor parley__timeline_reply__descriptor =
   (ProtobufCMessageInit) parley__timeline_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor parley__incident_file__field_descriptors[7] =
+{
+  {
+    "against",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentFile, against),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "place",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentFile, place),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "time",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentFile, time),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "nature",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentFile, nature),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "consequences",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentFile, consequences),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agreement",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentFile, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proposal",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentFile, proposal),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__incident_file__field_indices_by_name[] = {
+  0,   /* field[0] = against */
+  5,   /* field[5] = agreement */
+  4,   /* field[4] = consequences */
+  3,   /* field[3] = nature */
+  1,   /* field[1] = place */
+  6,   /* field[6] = proposal */
+  2,   /* field[2] = time */
+};
+static const ProtobufCIntRange parley__incident_file__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor parley__incident_file__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.IncidentFile",
+  "IncidentFile",
+  "Parley__IncidentFile",
+  "parley",
+  sizeof(Parley__IncidentFile),
+  7,
+  parley__incident_file__field_descriptors,
+  parley__incident_file__field_indices_by_name,
+  1,  parley__incident_file__number_ranges,
+  (ProtobufCMessageInit) parley__incident_file__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__incident_respond__field_descriptors[3] =
+{
+  {
+    "incident",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentRespond, incident),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "text",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentRespond, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "measures",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentRespond, measures),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__incident_respond__field_indices_by_name[] = {
+  0,   /* field[0] = incident */
+  2,   /* field[2] = measures */
+  1,   /* field[1] = text */
+};
+static const ProtobufCIntRange parley__incident_respond__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor parley__incident_respond__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.IncidentRespond",
+  "IncidentRespond",
+  "Parley__IncidentRespond",
+  "parley",
+  sizeof(Parley__IncidentRespond),
+  3,
+  parley__incident_respond__field_descriptors,
+  parley__incident_respond__field_indices_by_name,
+  1,  parley__incident_respond__number_ranges,
+  (ProtobufCMessageInit) parley__incident_respond__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__incident_action__field_descriptors[3] =
+{
+  {
+    "incident",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentAction, incident),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "action",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentAction, action),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "text",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentAction, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__incident_action__field_indices_by_name[] = {
+  1,   /* field[1] = action */
+  0,   /* field[0] = incident */
+  2,   /* field[2] = text */
+};
+static const ProtobufCIntRange parley__incident_action__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor parley__incident_action__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.IncidentAction",
+  "IncidentAction",
+  "Parley__IncidentAction",
+  "parley",
+  sizeof(Parley__IncidentAction),
+  3,
+  parley__incident_action__field_descriptors,
+  parley__incident_action__field_indices_by_name,
+  1,  parley__incident_action__number_ranges,
+  (ProtobufCMessageInit) parley__incident_action__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__incident_query__field_descriptors[1] =
+{
+  {
+    "incident",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentQuery, incident),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__incident_query__field_indices_by_name[] = {
+  0,   /* field[0] = incident */
+};
+static const ProtobufCIntRange parley__incident_query__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__incident_query__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.IncidentQuery",
+  "IncidentQuery",
+  "Parley__IncidentQuery",
+  "parley",
+  sizeof(Parley__IncidentQuery),
+  1,
+  parley__incident_query__field_descriptors,
+  parley__incident_query__field_indices_by_name,
+  1,  parley__incident_query__number_ranges,
+  (ProtobufCMessageInit) parley__incident_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__incident_list__field_descriptors[1] =
+{
+  {
+    "incidents",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__IncidentList, n_incidents),
+    offsetof(Parley__IncidentList, incidents),
+    &parley__incident__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__incident_list__field_indices_by_name[] = {
+  0,   /* field[0] = incidents */
+};
+static const ProtobufCIntRange parley__incident_list__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__incident_list__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.IncidentList",
+  "IncidentList",
+  "Parley__IncidentList",
+  "parley",
+  sizeof(Parley__IncidentList),
+  1,
+  parley__incident_list__field_descriptors,
+  parley__incident_list__field_indices_by_name,
+  1,  parley__incident_list__number_ranges,
+  (ProtobufCMessageInit) parley__incident_list__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor parley__admin_arg__field_descriptors[2] =
 {
   {
@@ -3528,7 +4429,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[24] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[29] =
 {
   {
     "id",
@@ -3818,6 +4719,66 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[24] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "incident_file",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, incident_file),
+    &parley__incident_file__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "incident_respond",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, incident_respond),
+    &parley__incident_respond__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "incident_action",
+    27,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, incident_action),
+    &parley__incident_action__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "incident_query",
+    28,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, incident_query),
+    &parley__incident_query__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "incident_list",
+    29,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, incident_list),
+    &parley__incident_list__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
@@ -3835,6 +4796,11 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   6,   /* field[6] = fetch_done */
   1,   /* field[1] = hello */
   0,   /* field[0] = id */
+  26,   /* field[26] = incident_action */
+  24,   /* field[24] = incident_file */
+  28,   /* field[28] = incident_list */
+  27,   /* field[27] = incident_query */
+  25,   /* field[25] = incident_respond */
   4,   /* field[4] = ok */
   9,   /* field[9] = show */
   11,   /* field[11] = sign */
@@ -3848,7 +4814,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 24 }
+  { 0, 29 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -3858,7 +4824,7 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  24,
+  29,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,

@@ -29,6 +29,7 @@ typedef struct Parley__SignedCopy Parley__SignedCopy;
 typedef struct Parley__Bundle Parley__Bundle;
 typedef struct Parley__Update Parley__Update;
 typedef struct Parley__Amendment Parley__Amendment;
+typedef struct Parley__Incident Parley__Incident;
 typedef struct Parley__Payload Parley__Payload;
 typedef struct Parley__ShowRequest Parley__ShowRequest;
 typedef struct Parley__SignRequest Parley__SignRequest;
@@ -43,6 +44,11 @@ typedef struct Parley__ConfirmRequest Parley__ConfirmRequest;
 typedef struct Parley__TimelineRequest Parley__TimelineRequest;
 typedef struct Parley__Measure Parley__Measure;
 typedef struct Parley__TimelineReply Parley__TimelineReply;
+typedef struct Parley__IncidentFile Parley__IncidentFile;
+typedef struct Parley__IncidentRespond Parley__IncidentRespond;
+typedef struct Parley__IncidentAction Parley__IncidentAction;
+typedef struct Parley__IncidentQuery Parley__IncidentQuery;
+typedef struct Parley__IncidentList Parley__IncidentList;
 typedef struct Parley__AdminArg Parley__AdminArg;
 typedef struct Parley__AdminRequest Parley__AdminRequest;
 typedef struct Parley__AdminReply Parley__AdminReply;
@@ -310,13 +316,71 @@ struct  Parley__Amendment
     , 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+/*
+ * An incident report (the February 1995 mechanism) with what followed.
+ */
+struct  Parley__Incident
+{
+  ProtobufCMessage base;
+  uint64_t id;
+  char *filer;
+  char *against;
+  char *place;
+  /*
+   * when it happened, ISO 8601
+   */
+  char *time;
+  char *nature;
+  char *consequences;
+  /*
+   * the agreement it cites, 0 if none
+   */
+  uint64_t agreement;
+  protobuf_c_boolean agreement_not_in_force;
+  char *proposal;
+  char *filed_at;
+  /*
+   * end of the response window
+   */
+  char *respond_by;
+  /*
+   * open, answered, overdue, closed
+   */
+  char *state;
+  char *answer;
+  char *measures;
+  char *answered_at;
+  /*
+   * when it may be made public
+   */
+  char *publishable_at;
+  /*
+   * already
+   */
+  protobuf_c_boolean publishable;
+  protobuf_c_boolean meeting_requested;
+  /*
+   * "", requested, accepted, refused
+   */
+  char *inspection;
+  /*
+   * in a delivery: what happened ("filed", "answered", ...)
+   */
+  char *event;
+};
+#define PARLEY__INCIDENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__incident__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
 typedef enum {
   PARLEY__PAYLOAD__BODY__NOT_SET = 0,
   PARLEY__PAYLOAD__BODY_NOTICE = 1,
   PARLEY__PAYLOAD__BODY_CIRCULATED = 2,
   PARLEY__PAYLOAD__BODY_RELEASED = 3,
   PARLEY__PAYLOAD__BODY_UPDATE = 4,
-  PARLEY__PAYLOAD__BODY_AMENDMENT = 5
+  PARLEY__PAYLOAD__BODY_AMENDMENT = 5,
+  PARLEY__PAYLOAD__BODY_INCIDENT = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__PAYLOAD__BODY__CASE)
 } Parley__Payload__BodyCase;
 
@@ -330,6 +394,7 @@ struct  Parley__Payload
     Parley__Bundle *released;
     Parley__Update *update;
     Parley__Amendment *amendment;
+    Parley__Incident *incident;
   };
 };
 #define PARLEY__PAYLOAD__INIT \
@@ -531,6 +596,76 @@ struct  Parley__TimelineReply
 
 
 /*
+ * Incidents.
+ */
+struct  Parley__IncidentFile
+{
+  ProtobufCMessage base;
+  char *against;
+  char *place;
+  char *time;
+  char *nature;
+  char *consequences;
+  uint64_t agreement;
+  char *proposal;
+};
+#define PARLEY__INCIDENT_FILE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__incident_file__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Parley__IncidentRespond
+{
+  ProtobufCMessage base;
+  uint64_t incident;
+  char *text;
+  char *measures;
+};
+#define PARLEY__INCIDENT_RESPOND__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__incident_respond__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * meeting, inspect, consent-yes, consent-no, complaint
+ */
+struct  Parley__IncidentAction
+{
+  ProtobufCMessage base;
+  uint64_t incident;
+  char *action;
+  char *text;
+};
+#define PARLEY__INCIDENT_ACTION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__incident_action__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * incident = 0: every incident this party filed or is accused in
+ */
+struct  Parley__IncidentQuery
+{
+  ProtobufCMessage base;
+  uint64_t incident;
+};
+#define PARLEY__INCIDENT_QUERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__incident_query__descriptor) \
+    , 0 }
+
+
+struct  Parley__IncidentList
+{
+  ProtobufCMessage base;
+  size_t n_incidents;
+  Parley__Incident **incidents;
+};
+#define PARLEY__INCIDENT_LIST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__incident_list__descriptor) \
+    , 0,NULL }
+
+
+/*
  * Admin socket: a verb with named arguments; the daemon answers with a
  * readable text and one JSON object.
  */
@@ -600,7 +735,12 @@ typedef enum {
   PARLEY__FRAME__BODY_ADMIN_REPLY = 21,
   PARLEY__FRAME__BODY_CONFIRM = 22,
   PARLEY__FRAME__BODY_TIMELINE = 23,
-  PARLEY__FRAME__BODY_TIMELINE_REPLY = 24
+  PARLEY__FRAME__BODY_TIMELINE_REPLY = 24,
+  PARLEY__FRAME__BODY_INCIDENT_FILE = 25,
+  PARLEY__FRAME__BODY_INCIDENT_RESPOND = 26,
+  PARLEY__FRAME__BODY_INCIDENT_ACTION = 27,
+  PARLEY__FRAME__BODY_INCIDENT_QUERY = 28,
+  PARLEY__FRAME__BODY_INCIDENT_LIST = 29
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -636,6 +776,11 @@ struct  Parley__Frame
     Parley__ConfirmRequest *confirm;
     Parley__TimelineRequest *timeline;
     Parley__TimelineReply *timeline_reply;
+    Parley__IncidentFile *incident_file;
+    Parley__IncidentRespond *incident_respond;
+    Parley__IncidentAction *incident_action;
+    Parley__IncidentQuery *incident_query;
+    Parley__IncidentList *incident_list;
   };
 };
 #define PARLEY__FRAME__INIT \
@@ -909,6 +1054,25 @@ Parley__Amendment *
 void   parley__amendment__free_unpacked
                      (Parley__Amendment *message,
                       ProtobufCAllocator *allocator);
+/* Parley__Incident methods */
+void   parley__incident__init
+                     (Parley__Incident         *message);
+size_t parley__incident__get_packed_size
+                     (const Parley__Incident   *message);
+size_t parley__incident__pack
+                     (const Parley__Incident   *message,
+                      uint8_t             *out);
+size_t parley__incident__pack_to_buffer
+                     (const Parley__Incident   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__Incident *
+       parley__incident__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__incident__free_unpacked
+                     (Parley__Incident *message,
+                      ProtobufCAllocator *allocator);
 /* Parley__Payload methods */
 void   parley__payload__init
                      (Parley__Payload         *message);
@@ -1175,6 +1339,101 @@ Parley__TimelineReply *
 void   parley__timeline_reply__free_unpacked
                      (Parley__TimelineReply *message,
                       ProtobufCAllocator *allocator);
+/* Parley__IncidentFile methods */
+void   parley__incident_file__init
+                     (Parley__IncidentFile         *message);
+size_t parley__incident_file__get_packed_size
+                     (const Parley__IncidentFile   *message);
+size_t parley__incident_file__pack
+                     (const Parley__IncidentFile   *message,
+                      uint8_t             *out);
+size_t parley__incident_file__pack_to_buffer
+                     (const Parley__IncidentFile   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__IncidentFile *
+       parley__incident_file__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__incident_file__free_unpacked
+                     (Parley__IncidentFile *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__IncidentRespond methods */
+void   parley__incident_respond__init
+                     (Parley__IncidentRespond         *message);
+size_t parley__incident_respond__get_packed_size
+                     (const Parley__IncidentRespond   *message);
+size_t parley__incident_respond__pack
+                     (const Parley__IncidentRespond   *message,
+                      uint8_t             *out);
+size_t parley__incident_respond__pack_to_buffer
+                     (const Parley__IncidentRespond   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__IncidentRespond *
+       parley__incident_respond__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__incident_respond__free_unpacked
+                     (Parley__IncidentRespond *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__IncidentAction methods */
+void   parley__incident_action__init
+                     (Parley__IncidentAction         *message);
+size_t parley__incident_action__get_packed_size
+                     (const Parley__IncidentAction   *message);
+size_t parley__incident_action__pack
+                     (const Parley__IncidentAction   *message,
+                      uint8_t             *out);
+size_t parley__incident_action__pack_to_buffer
+                     (const Parley__IncidentAction   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__IncidentAction *
+       parley__incident_action__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__incident_action__free_unpacked
+                     (Parley__IncidentAction *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__IncidentQuery methods */
+void   parley__incident_query__init
+                     (Parley__IncidentQuery         *message);
+size_t parley__incident_query__get_packed_size
+                     (const Parley__IncidentQuery   *message);
+size_t parley__incident_query__pack
+                     (const Parley__IncidentQuery   *message,
+                      uint8_t             *out);
+size_t parley__incident_query__pack_to_buffer
+                     (const Parley__IncidentQuery   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__IncidentQuery *
+       parley__incident_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__incident_query__free_unpacked
+                     (Parley__IncidentQuery *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__IncidentList methods */
+void   parley__incident_list__init
+                     (Parley__IncidentList         *message);
+size_t parley__incident_list__get_packed_size
+                     (const Parley__IncidentList   *message);
+size_t parley__incident_list__pack
+                     (const Parley__IncidentList   *message,
+                      uint8_t             *out);
+size_t parley__incident_list__pack_to_buffer
+                     (const Parley__IncidentList   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__IncidentList *
+       parley__incident_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__incident_list__free_unpacked
+                     (Parley__IncidentList *message,
+                      ProtobufCAllocator *allocator);
 /* Parley__AdminArg methods */
 void   parley__admin_arg__init
                      (Parley__AdminArg         *message);
@@ -1295,6 +1554,9 @@ typedef void (*Parley__Update_Closure)
 typedef void (*Parley__Amendment_Closure)
                  (const Parley__Amendment *message,
                   void *closure_data);
+typedef void (*Parley__Incident_Closure)
+                 (const Parley__Incident *message,
+                  void *closure_data);
 typedef void (*Parley__Payload_Closure)
                  (const Parley__Payload *message,
                   void *closure_data);
@@ -1337,6 +1599,21 @@ typedef void (*Parley__Measure_Closure)
 typedef void (*Parley__TimelineReply_Closure)
                  (const Parley__TimelineReply *message,
                   void *closure_data);
+typedef void (*Parley__IncidentFile_Closure)
+                 (const Parley__IncidentFile *message,
+                  void *closure_data);
+typedef void (*Parley__IncidentRespond_Closure)
+                 (const Parley__IncidentRespond *message,
+                  void *closure_data);
+typedef void (*Parley__IncidentAction_Closure)
+                 (const Parley__IncidentAction *message,
+                  void *closure_data);
+typedef void (*Parley__IncidentQuery_Closure)
+                 (const Parley__IncidentQuery *message,
+                  void *closure_data);
+typedef void (*Parley__IncidentList_Closure)
+                 (const Parley__IncidentList *message,
+                  void *closure_data);
 typedef void (*Parley__AdminArg_Closure)
                  (const Parley__AdminArg *message,
                   void *closure_data);
@@ -1369,6 +1646,7 @@ extern const ProtobufCMessageDescriptor parley__signed_copy__descriptor;
 extern const ProtobufCMessageDescriptor parley__bundle__descriptor;
 extern const ProtobufCMessageDescriptor parley__update__descriptor;
 extern const ProtobufCMessageDescriptor parley__amendment__descriptor;
+extern const ProtobufCMessageDescriptor parley__incident__descriptor;
 extern const ProtobufCMessageDescriptor parley__payload__descriptor;
 extern const ProtobufCMessageDescriptor parley__show_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__sign_request__descriptor;
@@ -1383,6 +1661,11 @@ extern const ProtobufCMessageDescriptor parley__confirm_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__timeline_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__measure__descriptor;
 extern const ProtobufCMessageDescriptor parley__timeline_reply__descriptor;
+extern const ProtobufCMessageDescriptor parley__incident_file__descriptor;
+extern const ProtobufCMessageDescriptor parley__incident_respond__descriptor;
+extern const ProtobufCMessageDescriptor parley__incident_action__descriptor;
+extern const ProtobufCMessageDescriptor parley__incident_query__descriptor;
+extern const ProtobufCMessageDescriptor parley__incident_list__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_arg__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_reply__descriptor;

@@ -17,8 +17,9 @@ expect_rc 0 as baku sign "$A" --yes
 for p in baku yerevan stepanakert; do inbox $p >/dev/null; done
 
 # the 24 h reminder: yerevan and stepanakert, at 12:00 on Sep 2; not baku
-out=$(ctl --json clock set 1994-09-02T13:00:00+04:00)
-[ "$(jget "$out" .timers_fired)" = 1 ] || fail "expected one timer: $out"
+fired() { sqlite3 "$T/state/parley.db" "SELECT count(*) FROM timer WHERE fired_at IS NOT NULL"; }
+ctl clock set 1994-09-02T13:00:00+04:00 >/dev/null
+[ "$(fired)" = 1 ] || fail "expected one timer fired: $(fired)"
 rem() { jget "$1" '[.deliveries[] | select(.event == "sign-reminder") | .created_at] | join(",")'; }
 [ "$(rem "$(inbox baku)")" = "" ] || fail "baku, who signed, was reminded"
 [ "$(rem "$(inbox yerevan)")" = "1994-09-02T12:00:00+04:00" ] || fail "yerevan's 24 h reminder"
@@ -28,8 +29,8 @@ rem() { jget "$1" '[.deliveries[] | select(.event == "sign-reminder") | .created
 restart
 ctl clock set 1994-09-03T10:00:00+04:00 >/dev/null
 expect_rc 0 as yerevan sign "$A" --yes
-out=$(ctl --json clock set 1994-09-03T12:30:00+04:00)
-[ "$(jget "$out" .timers_fired)" = 2 ] || fail "expected the 1 h reminder and the deadline: $out"
+ctl clock set 1994-09-03T12:30:00+04:00 >/dev/null
+[ "$(fired)" = 3 ] || fail "expected the 1 h reminder and the deadline: $(fired)"
 [ "$(rem "$(inbox stepanakert | tee "$T/st.json")")" = "1994-09-03T11:00:00+04:00" ] || fail "stepanakert's 1 h reminder"
 [ "$(jget "$(cat "$T/st.json")" '[.deliveries[] | select(.event == "lapsed") | .created_at] | join(",")')" = "1994-09-03T12:00:00+04:00" ] \
 	|| fail "stepanakert not told of the lapse at 12:00"
@@ -42,8 +43,8 @@ expect_out "lapsed" as stepanakert sign "$A" --yes
 expect_out "lapsed" ctl agreement withdraw "$A"
 # nothing fires twice after another restart, and nothing is lost
 restart
-out=$(ctl --json clock advance 3d)
-[ "$(jget "$out" .timers_fired)" = 0 ] || fail "a timer fired twice: $out"
+ctl clock advance 3d >/dev/null
+[ "$(fired)" = 3 ] || fail "a timer fired twice: $(fired)"
 [ "$(jget "$(inbox stepanakert)" .count)" = 0 ] || fail "deliveries repeated after restart"
 [ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM timer WHERE fired_at IS NULL")" = 0 ] || fail "timers left unfired"
 [ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM timer")" = 3 ] || fail "wrong number of timers"

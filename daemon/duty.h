@@ -1,0 +1,55 @@
+/* Duty watch: each party should have an endpoint online at all times
+ * (February 1995: "each side keeps two devices with someone on duty around
+ * the clock").  Who is connected is live state, kept here in memory; a
+ * party with no endpoint online for longer than the grace raises one alert
+ * (written to the store by the caller), cleared when an endpoint returns.
+ * After a restart every watched party starts a gap at the start time. */
+#ifndef PARLEY_DUTY_H
+#define PARLEY_DUTY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+
+struct duty;
+
+struct duty_info {
+	int64_t party_id;
+	char code[33];
+	int online;			/* endpoints connected now */
+	int64_t gap_since;		/* 0 while online */
+	int alerted;			/* the current gap raised its alert */
+	int64_t last_seen;		/* last moment an endpoint was online (0: never) */
+	int64_t longest_gap_24h;	/* seconds without any endpoint, last 24 h */
+};
+
+struct duty *duty_new(struct clock *clk, int64_t grace);
+void duty_free(struct duty *d);
+void duty_set_grace(struct duty *d, int64_t grace);
+
+/* Watch a party (signing parties only); idempotent. */
+int duty_watch(struct duty *d, int64_t party_id, const char *code);
+
+/* An endpoint of party came or went.  duty_connected returns 1 when this
+ * ends a gap that had raised an alert (the caller records it cleared). */
+int duty_connected(struct duty *d, int64_t party_id);
+void duty_disconnected(struct duty *d, int64_t party_id);
+
+/* The earliest moment a gap's grace runs out: 0 with *due, 1 if none. */
+int duty_next_due(const struct duty *d, int64_t *due);
+/* Take the earliest gap whose grace ran out by upto and mark it alerted:
+ * 0 with its party and start, 1 if none. */
+int duty_take_due(struct duty *d, int64_t upto, int64_t *party_id, int64_t *gap_since,
+    int64_t *due);
+
+/* The virtual clock was put back (a fresh test store): gaps start at t. */
+void duty_rebase(struct duty *d, int64_t t);
+
+/* Copy out the picture, one entry per watched party; returns the count. */
+size_t duty_snapshot(const struct duty *d, struct duty_info *out, size_t max);
+/* Watched parties without an endpoint online now, and alerts raised. */
+size_t duty_offline(const struct duty *d);
+uint64_t duty_alerts(const struct duty *d);
+
+#endif

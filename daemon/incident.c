@@ -1,0 +1,715 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "incident.h"
+#include "log.h"
+#include "text.h"
+
+#define FIELD_MAX 2000
+
+/* One incident row, with the strings it needs to be sent. */
+struct inc {
+	int64_t id, filer_id, against_id, agreement_id;
+	char filer[PARTY_CODE_MAX + 1], against[PARTY_CODE_MAX + 1];
+	char *place, *nature, *consequences, *proposal, *answer, *measures, *complaint;
+	int64_t happened_at, filed_at, respond_by, publishable_at, answered_at, overdue_at;
+	int64_t meeting_at, inspection_at, consent_at, complaint_at, closed_at;
+	int64_t inspection_by;
+	int not_in_force;
+	char state[16], inspection[16];
+	/* formatted times for the protobuf view */
+	char t_happened[PTIME_BUFLEN], t_filed[PTIME_BUFLEN], t_by[PTIME_BUFLEN];
+	char t_answered[PTIME_BUFLEN], t_pub[PTIME_BUFLEN];
+	Parley__Incident msg;
+};
+
+static void
+inc_release(struct inc *i)
+{
+	free(i->place);
+	free(i->nature);
+	free(i->consequences);
+	free(i->proposal);
+	free(i->answer);
+	free(i->measures);
+	free(i->complaint);
+	memset(i, 0, sizeof(*i));
+}
+
+static char *
+dup_col(sqlite3_stmt *s, int c)
+{
+	return strdup(eng_col_str(s, c));
+}
+
+/* 0 found, 1 unknown, -1 failure. */
+static int
+inc_load(struct engine *e, int64_t id, struct inc *i)
+{
+	static const char sql[] =
+	    "SELECT i.id, i.filer_id, i.against_id, coalesce(i.agreement_id, 0), f.code, a.code,"
+	    " i.place, i.nature, i.consequences, i.proposal, i.answer, i.measures, i.complaint,"
+	    " i.happened_at, i.filed_at, i.respond_by, i.publishable_at, i.answered_at,"
+	    " i.overdue_at, i.meeting_at, i.inspection_at, i.consent_at, i.complaint_at,"
+	    " i.closed_at, coalesce(i.inspection_by, 0), i.not_in_force, i.state, i.inspection "
+	    "FROM incident i JOIN party f ON f.id = i.filer_id JOIN party a ON a.id = i.against_id "
+	    "WHERE i.id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	memset(i, 0, sizeof(*i));
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		i->id = sqlite3_column_int64(s, 0);
+		i->filer_id = sqlite3_column_int64(s, 1);
+		i->against_id = sqlite3_column_int64(s, 2);
+		i->agreement_id = sqlite3_column_int64(s, 3);
+		snprintf(i->filer, sizeof(i->filer), "%s", eng_col_str(s, 4));
+		snprintf(i->against, sizeof(i->against), "%s", eng_col_str(s, 5));
+		i->place = dup_col(s, 6);
+		i->nature = dup_col(s, 7);
+		i->consequences = dup_col(s, 8);
+		i->proposal = dup_col(s, 9);
+		i->answer = dup_col(s, 10);
+		i->measures = dup_col(s, 11);
+		i->complaint = dup_col(s, 12);
+		i->happened_at = eng_col_time(s, 13);
+		i->filed_at = eng_col_time(s, 14);
+		i->respond_by = eng_col_time(s, 15);
+		i->publishable_at = eng_col_time(s, 16);
+		i->answered_at = eng_col_time(s, 17);
+		i->overdue_at = eng_col_time(s, 18);
+		i->meeting_at = eng_col_time(s, 19);
+		i->inspection_at = eng_col_time(s, 20);
+		i->consent_at = eng_col_time(s, 21);
+		i->complaint_at = eng_col_time(s, 22);
+		i->closed_at = eng_col_time(s, 23);
+		i->inspection_by = sqlite3_column_int64(s, 24);
+		i->not_in_force = sqlite3_column_int(s, 25);
+		snprintf(i->state, sizeof(i->state), "%s", eng_col_str(s, 26));
+		snprintf(i->inspection, sizeof(i->inspection), "%s", eng_col_str(s, 27));
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW && (!i->place || !i->nature || !i->consequences || !i->proposal ||
+	    !i->answer || !i->measures || !i->complaint)) {
+		inc_release(i);
+		return -1;
+	}
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+/* Fill i->msg for sending; valid while i lives. */
+static void
+inc_view(struct engine *e, struct inc *i, const char *event)
+{
+	Parley__Incident *m = &i->msg;
+
+	parley__incident__init(m);
+	ptime_format(i->happened_at, i->t_happened);
+	ptime_format(i->filed_at, i->t_filed);
+	ptime_format(i->respond_by, i->t_by);
+	ptime_format(i->publishable_at, i->t_pub);
+	if (i->answered_at)
+		ptime_format(i->answered_at, i->t_answered);
+	m->id = (uint64_t)i->id;
+	m->filer = i->filer;
+	m->against = i->against;
+	m->place = i->place;
+	m->time = i->t_happened;
+	m->nature = i->nature;
+	m->consequences = i->consequences;
+	m->agreement = (uint64_t)i->agreement_id;
+	m->agreement_not_in_force = i->not_in_force;
+	m->proposal = i->proposal;
+	m->filed_at = i->t_filed;
+	m->respond_by = i->t_by;
+	m->state = i->state;
+	m->answer = i->answer;
+	m->measures = i->measures;
+	m->answered_at = i->t_answered;
+	m->publishable_at = i->t_pub;
+	m->publishable = clock_now(e->clk) >= i->publishable_at;
+	m->meeting_requested = i->meeting_at != 0;
+	m->inspection = i->inspection;
+	m->event = (char *)(event ? event : "");
+}
+
+static int
+send_incident(struct engine *e, int64_t party, struct inc *i, const char *event)
+{
+	Parley__Payload p = PARLEY__PAYLOAD__INIT;
+	char summary[160];
+
+	inc_view(e, i, event);
+	p.body_case = PARLEY__PAYLOAD__BODY_INCIDENT;
+	p.incident = &i->msg;
+	snprintf(summary, sizeof(summary), "incident %lld: %s", (long long)i->id, event);
+	return eng_enqueue(e, party, "incident", 0, summary, &p);
+}
+
+static int
+refuse(const struct req *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+refuse(const struct req *r, int code, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	turn_error(r->turn, r->conn, r->id, code, "%s", msg);
+	return 0;
+}
+
+static void
+ok(const struct req *r, uint64_t id, const char *msg)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Ok k = PARLEY__OK__INIT;
+
+	k.id = id;
+	k.message = (char *)msg;
+	f.id = r->id;
+	f.body_case = PARLEY__FRAME__BODY_OK;
+	f.ok = &k;
+	turn_reply(r->turn, r->conn, &f);
+}
+
+static int
+text_ok(const char *s, int required)
+{
+	size_t n = strlen(s);
+
+	return (!required || n > 0) && n <= FIELD_MAX && text_utf8_valid(s, n);
+}
+
+static int
+add_timer(struct engine *e, int64_t incident, const char *kind, int64_t due)
+{
+	static const char sql[] =
+	    "INSERT INTO timer(incident_id, kind, due_at, ref) VALUES(?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, incident);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, due);
+	sqlite3_bind_int64(s, 4, due);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile *m)
+{
+	static const char ins[] =
+	    "INSERT INTO incident(filer_id, against_id, place, happened_at, nature, consequences,"
+	    " agreement_id, not_in_force, proposal, filed_at, respond_by, publishable_at, state)"
+	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')";
+	struct party against;
+	struct inc i;
+	struct ag a;
+	sqlite3_stmt *s;
+	int64_t happened, now = clock_now(e->clk), id;
+	int not_in_force = 0, rc;
+	char msg[300], by[PTIME_BUFLEN];
+
+	if (r->who->party.observer)
+		return refuse(r, PARLEY_EREFUSED, "observers do not file incidents");
+	if ((rc = registry_party_by_code(e->st, m->against, &against)) != 0)
+		return refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND,
+		    "no party \"%s\" to report against", m->against);
+	if (against.id == r->who->party.id || against.observer)
+		return refuse(r, PARLEY_EREFUSED, "an incident is reported against the other side, "
+		    "not against %s", against.observer ? "an observer" : "oneself");
+	if (!text_ok(m->place, 1) || !text_ok(m->nature, 1) || !text_ok(m->consequences, 1) ||
+	    !text_ok(m->proposal, 0))
+		return refuse(r, PARLEY_EUSAGE, "place, nature and consequences must be 1-%d bytes "
+		    "of UTF-8", FIELD_MAX);
+	if (ptime_parse(m->time, &happened) != 0 || happened > now)
+		return refuse(r, PARLEY_EUSAGE, "the incident's time must be an ISO 8601 time with "
+		    "an offset, not in the future");
+	if (m->agreement != 0) {
+		if ((rc = eng_load_ag(e, (int64_t)m->agreement, &a)) != 0 || a.state == AG_DRAFT ||
+		    eng_membership(e, a.id, r->who->party.id) == 0)
+			return refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND,
+			    "no agreement %llu for party %s", (unsigned long long)m->agreement,
+			    r->who->party.code);
+		/* December 1993: violation lists under a ceasefire never in effect. */
+		not_in_force = a.state != AG_IN_FORCE;
+	}
+	if ((s = store_stmt(e->st, ins)) == NULL)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	sqlite3_bind_int64(s, 1, r->who->party.id);
+	sqlite3_bind_int64(s, 2, against.id);
+	sqlite3_bind_text(s, 3, m->place, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, happened);
+	sqlite3_bind_text(s, 5, m->nature, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, m->consequences, -1, SQLITE_STATIC);
+	if (m->agreement)
+		sqlite3_bind_int64(s, 7, (int64_t)m->agreement);
+	sqlite3_bind_int(s, 8, not_in_force);
+	sqlite3_bind_text(s, 9, m->proposal, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, now);
+	sqlite3_bind_int64(s, 11, now + e->response_window);
+	sqlite3_bind_int64(s, 12, now + e->disclosure_embargo);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	id = sqlite3_last_insert_rowid(store_db(e->st));
+	if (add_timer(e, id, "incident-overdue", now + e->response_window) != 0 ||
+	    inc_load(e, id, &i) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	rc = send_incident(e, against.id, &i, "filed");
+	inc_release(&i);
+	if (rc != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	ptime_format(now + e->response_window, by);
+	log_info("incident %lld: %s reports %s%s (copy to the mediator)", (long long)id,
+	    r->who->party.code, against.code, not_in_force ?
+	    ", citing an agreement not in force" : "");
+	snprintf(msg, sizeof(msg), "incident %lld sent to %s; it must answer by %s%s",
+	    (long long)id, against.code, by, not_in_force ?
+	    "; NOTE: the agreement it cites is not in force" : "");
+	ok(r, (uint64_t)id, msg);
+	return 1;
+}
+
+/* The incident a party request names, if this party is a side of it. */
+static int
+side_inc(struct engine *e, const struct req *r, uint64_t id, struct inc *i)
+{
+	int rc = inc_load(e, (int64_t)id, i);
+
+	if (rc < 0)
+		return refuse(r, PARLEY_ESTORE, "store failure"), -1;
+	if (rc == 1 || (i->filer_id != r->who->party.id && i->against_id != r->who->party.id)) {
+		if (rc == 0) {
+			log_warnx("incident %llu: %s, not a side of it, asked for it",
+			    (unsigned long long)id, r->who->party.code);
+			inc_release(i);
+		}
+		return refuse(r, PARLEY_ENOTFOUND, "no incident %llu for party %s",
+		    (unsigned long long)id, r->who->party.code), -1;
+	}
+	return 0;
+}
+
+int
+incident_respond(struct engine *e, const struct req *r, const Parley__IncidentRespond *m)
+{
+	static const char upd[] =
+	    "UPDATE incident SET answer = ?, measures = ?, answered_at = ?, state = 'answered',"
+	    " publishable_at = min(publishable_at, ?) WHERE id = ?";
+	int64_t now = clock_now(e->clk);
+	sqlite3_stmt *s;
+	struct inc i;
+	char msg[200];
+	int rc;
+
+	if (side_inc(e, r, m->incident, &i) != 0)
+		return 0;
+	if (i.against_id != r->who->party.id) {
+		snprintf(msg, sizeof(msg), "incident %llu is answered by %s, the side it concerns",
+		    (unsigned long long)m->incident, i.against);
+		inc_release(&i);
+		return refuse(r, PARLEY_EREFUSED, "%s", msg);
+	}
+	if (i.answered_at || i.closed_at) {
+		snprintf(msg, sizeof(msg), "incident %llu is already %s",
+		    (unsigned long long)m->incident, i.closed_at ? "closed" : "answered");
+		inc_release(&i);
+		return refuse(r, PARLEY_EREFUSED, "%s", msg);
+	}
+	inc_release(&i);
+	if (!text_ok(m->text, 1) || !text_ok(m->measures, 0))
+		return refuse(r, PARLEY_EUSAGE, "the answer must be 1-%d bytes of UTF-8", FIELD_MAX);
+	if ((s = store_stmt(e->st, upd)) == NULL)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	sqlite3_bind_text(s, 1, m->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, m->measures, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, (int64_t)m->incident);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE || inc_load(e, (int64_t)m->incident, &i) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	rc = send_incident(e, i.filer_id, &i, "answered");
+	log_info("incident %lld: %s answered%s", (long long)i.id, i.against,
+	    i.overdue_at ? " (late)" : "");
+	inc_release(&i);
+	if (rc != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	snprintf(msg, sizeof(msg), "answer to incident %llu sent to the other side and the "
+	    "mediator", (unsigned long long)m->incident);
+	ok(r, m->incident, msg);
+	return 1;
+}
+
+static int
+set_fields(struct engine *e, const char *sql, int64_t id, int64_t t, int64_t party,
+    const char *text)
+{
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, t);
+	sqlite3_bind_int64(s, 2, party);
+	if (text != NULL)
+		sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+incident_action(struct engine *e, const struct req *r, const Parley__IncidentAction *m)
+{
+	static const char meeting[] =
+	    "UPDATE incident SET meeting_at = ?1, meeting_by = ?2 WHERE id = ?4";
+	static const char inspect[] =
+	    "UPDATE incident SET inspection_at = ?1, inspection_by = ?2, "
+	    "inspection = 'requested' WHERE id = ?4";
+	static const char consent[] =
+	    "UPDATE incident SET consent_at = ?1, inspection = ?3 WHERE id = ?4 AND ?2 = ?2";
+	static const char complaint[] =
+	    "UPDATE incident SET complaint_at = ?1, complaint = ?3 WHERE id = ?4 AND ?2 = ?2";
+	int64_t now = clock_now(e->clk), other;
+	const char *act = m->action;
+	struct inc i;
+	char msg[300];
+	int rc = 0, yes;
+
+	/* The raised-first rule: the mediator takes up only complaints about an
+	 * incident this party first reported to the other side. */
+	if (strcmp(act, "complaint") == 0) {
+		rc = inc_load(e, (int64_t)m->incident, &i);
+		if (rc < 0)
+			return refuse(r, PARLEY_ESTORE, "store failure");
+		if (rc == 1 || i.filer_id != r->who->party.id) {
+			if (rc == 0)
+				inc_release(&i);
+			return refuse(r, PARLEY_EREFUSED, "complaint refused: the mediator takes up "
+			    "only complaints first raised with the other side; %s has filed no "
+			    "incident %llu (file one with: parley incident file --against PARTY ...)",
+			    r->who->party.code, (unsigned long long)m->incident);
+		}
+		if (!text_ok(m->text, 1)) {
+			inc_release(&i);
+			return refuse(r, PARLEY_EUSAGE, "the complaint must be 1-%d bytes of UTF-8",
+			    FIELD_MAX);
+		}
+		rc = set_fields(e, complaint, i.id, now, 0, m->text);
+		log_info("incident %lld: %s complains to the mediator", (long long)i.id, i.filer);
+		snprintf(msg, sizeof(msg), "complaint about incident %lld recorded for the mediator",
+		    (long long)i.id);
+		goto done;
+	}
+	if (side_inc(e, r, m->incident, &i) != 0)
+		return 0;
+	other = i.filer_id == r->who->party.id ? i.against_id : i.filer_id;
+	if (strcmp(act, "meeting") == 0) {
+		rc = set_fields(e, meeting, i.id, now, r->who->party.id, NULL);
+		log_info("incident %lld: %s asks the mediator for an urgent meeting", (long long)i.id,
+		    r->who->party.code);
+		snprintf(msg, sizeof(msg), "request for an urgent meeting on incident %lld sent to "
+		    "the mediator", (long long)i.id);
+	} else if (strcmp(act, "inspect") == 0) {
+		if (*i.inspection) {
+			snprintf(msg, sizeof(msg), "an inspection of incident %lld was already %s",
+			    (long long)i.id, i.inspection);
+			inc_release(&i);
+			return refuse(r, PARLEY_EREFUSED, "%s", msg);
+		}
+		rc = set_fields(e, inspect, i.id, now, r->who->party.id, NULL);
+		inc_release(&i);
+		if (rc == 0 && inc_load(e, (int64_t)m->incident, &i) == 0)
+			rc = send_incident(e, other, &i, "inspection-requested");
+		log_info("incident %lld: %s asks for an inspection; it needs the other side's "
+		    "consent", (long long)m->incident, r->who->party.code);
+		snprintf(msg, sizeof(msg), "inspection of incident %llu requested; it needs the "
+		    "other side's consent", (unsigned long long)m->incident);
+	} else if ((yes = strcmp(act, "consent-yes") == 0) || strcmp(act, "consent-no") == 0) {
+		if (strcmp(i.inspection, "requested") != 0 || i.inspection_by == r->who->party.id) {
+			snprintf(msg, sizeof(msg), strcmp(i.inspection, "requested") ?
+			    "no inspection of incident %lld awaits consent" :
+			    "the other side must consent to the inspection of incident %lld",
+			    (long long)i.id);
+			inc_release(&i);
+			return refuse(r, PARLEY_EREFUSED, "%s", msg);
+		}
+		rc = set_fields(e, consent, i.id, now, 0, yes ? "accepted" : "refused");
+		inc_release(&i);
+		if (rc == 0 && inc_load(e, (int64_t)m->incident, &i) == 0)
+			rc = send_incident(e, other, &i, yes ? "inspection-accepted" :
+			    "inspection-refused");
+		log_info("incident %llu: %s %s the inspection", (unsigned long long)m->incident,
+		    r->who->party.code, yes ? "accepts" : "refuses");
+		snprintf(msg, sizeof(msg), "inspection of incident %llu %s", (unsigned long long)
+		    m->incident, yes ? "accepted: inspectors may be sent" : "refused");
+	} else {
+		inc_release(&i);
+		return refuse(r, PARLEY_EUSAGE, "unknown incident action \"%s\"", act);
+	}
+done:
+	inc_release(&i);
+	if (rc != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	ok(r, m->incident, msg);
+	return 1;
+}
+
+int
+incident_query(struct engine *e, const struct req *r, uint64_t id)
+{
+	static const char mine[] =
+	    "SELECT id FROM incident WHERE filer_id = ?1 OR against_id = ?1 ORDER BY id LIMIT 500";
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__IncidentList l = PARLEY__INCIDENT_LIST__INIT;
+	struct inc *incs = NULL;
+	Parley__Incident **ptrs = NULL;
+	int64_t ids[500];
+	size_t n = 0, k;
+	sqlite3_stmt *s;
+
+	if (id != 0) {
+		ids[n++] = (int64_t)id;
+	} else {
+		if ((s = store_stmt(e->st, mine)) == NULL)
+			return refuse(r, PARLEY_ESTORE, "store failure");
+		sqlite3_bind_int64(s, 1, r->who->party.id);
+		while (sqlite3_step(s) == SQLITE_ROW && n < 500)
+			ids[n++] = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	if (n > 0 && ((incs = calloc(n, sizeof(*incs))) == NULL ||
+	    (ptrs = calloc(n, sizeof(*ptrs))) == NULL)) {
+		free(incs);
+		return refuse(r, PARLEY_ESTORE, "out of memory");
+	}
+	for (k = 0; k < n; k++) {
+		if (id != 0) {
+			if (side_inc(e, r, id, &incs[k]) != 0) {
+				free(incs);
+				free(ptrs);
+				return 0;
+			}
+		} else if (inc_load(e, ids[k], &incs[k]) != 0) {
+			continue;
+		}
+		inc_view(e, &incs[k], NULL);
+		ptrs[l.n_incidents++] = &incs[k].msg;
+	}
+	l.incidents = ptrs;
+	f.id = r->id;
+	f.body_case = PARLEY__FRAME__BODY_INCIDENT_LIST;
+	f.incident_list = &l;
+	turn_reply(r->turn, r->conn, &f);
+	for (k = 0; k < n; k++)
+		inc_release(&incs[k]);
+	free(incs);
+	free(ptrs);
+	return 0;
+}
+
+int
+incident_fire(struct engine *e, int64_t id, const char *kind, int64_t due)
+{
+	static const char upd[] =
+	    "UPDATE incident SET state = 'overdue', overdue_at = ? WHERE id = ? AND state = 'open'";
+	sqlite3_stmt *s;
+	struct inc i;
+	int rc;
+
+	if (strcmp(kind, "incident-overdue") != 0)
+		return 0;
+	if ((s = store_stmt(e->st, upd)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, due);
+	sqlite3_bind_int64(s, 2, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(store_db(e->st)) == 0)
+		return 0;	/* answered or closed in time */
+	if (inc_load(e, id, &i) != 0)
+		return -1;
+	log_warnx("incident %lld: OVERDUE: %s did not answer %s's report within the response "
+	    "window", (long long)id, i.against, i.filer);
+	rc = send_incident(e, i.filer_id, &i, "overdue");
+	if (rc == 0)
+		rc = send_incident(e, i.against_id, &i, "overdue");
+	inc_release(&i);
+	return rc;
+}
+
+static void
+json_inc(struct engine *e, struct jw *j, struct inc *i)
+{
+	char t[PTIME_BUFLEN];
+
+	inc_view(e, i, NULL);
+	jw_int(j, "id", i->id);
+	jw_str(j, "filer", i->filer);
+	jw_str(j, "against", i->against);
+	jw_str(j, "place", i->place);
+	jw_str(j, "time", i->t_happened);
+	jw_str(j, "nature", i->nature);
+	jw_str(j, "consequences", i->consequences);
+	if (i->agreement_id)
+		jw_int(j, "agreement", i->agreement_id);
+	else
+		jw_null(j, "agreement");
+	jw_bool(j, "agreement_not_in_force", i->not_in_force);
+	jw_str(j, "proposal", i->proposal);
+	jw_str(j, "state", i->state);
+	jw_str(j, "filed_at", i->t_filed);
+	jw_str(j, "respond_by", i->t_by);
+	jw_str(j, "answered_at", i->answered_at ? i->t_answered : NULL);
+	jw_str(j, "answer", i->answered_at ? i->answer : NULL);
+	jw_str(j, "measures", i->answered_at ? i->measures : NULL);
+	jw_str(j, "publishable_at", i->t_pub);
+	jw_bool(j, "publishable", i->msg.publishable);
+	if (i->meeting_at) {
+		ptime_format(i->meeting_at, t);
+		jw_str(j, "meeting_requested_at", t);
+	} else {
+		jw_null(j, "meeting_requested_at");
+	}
+	jw_str(j, "inspection", i->inspection);
+	jw_str(j, "complaint", i->complaint_at ? i->complaint : NULL);
+}
+
+int
+incident_list(struct engine *e, struct out *o)
+{
+	static const char sql[] = "SELECT id FROM incident ORDER BY id";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int64_t ids[1000];
+	size_t n = 0, k;
+	struct inc i;
+
+	if (s == NULL)
+		return out_refuse(o, "store failure");
+	while (sqlite3_step(s) == SQLITE_ROW && n < 1000)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	jw_arr_begin(o->json, "incidents");
+	out_text(o, "%-4s %-12s %-12s %-9s %-25s %s\n", "ID", "FILER", "AGAINST", "STATE",
+	    "ANSWER BY", "NATURE");
+	for (k = 0; k < n; k++) {
+		if (inc_load(e, ids[k], &i) != 0)
+			continue;
+		jw_obj_begin(o->json, NULL);
+		json_inc(e, o->json, &i);
+		jw_obj_end(o->json);
+		out_text(o, "%-4lld %-12s %-12s %-9s %-25s %s%s%s\n", (long long)i.id, i.filer,
+		    i.against, i.state, i.t_by, i.nature, i.not_in_force ?
+		    " [cites an agreement not in force]" : "", i.complaint_at ? " [complaint]" : "");
+		inc_release(&i);
+	}
+	jw_arr_end(o->json);
+	return 0;
+}
+
+int
+incident_show(struct engine *e, int64_t id, struct out *o)
+{
+	struct inc i;
+	int rc = inc_load(e, id, &i);
+
+	if (rc != 0)
+		return out_refuse(o, rc < 0 ? "store failure" : "no incident %lld", (long long)id);
+	json_inc(e, o->json, &i);
+	out_text(o, "incident %lld: %s reports %s\n  place: %s\n  time: %s\n  nature: %s\n"
+	    "  consequences: %s\n", (long long)i.id, i.filer, i.against, i.place, i.t_happened,
+	    i.nature, i.consequences);
+	if (i.agreement_id)
+		out_text(o, "  cites agreement %lld%s\n", (long long)i.agreement_id,
+		    i.not_in_force ? " (NOT in force)" : "");
+	if (*i.proposal)
+		out_text(o, "  proposal: %s\n", i.proposal);
+	out_text(o, "  state: %s; filed %s; answer due by %s\n", i.state, i.t_filed, i.t_by);
+	if (i.answered_at)
+		out_text(o, "  answered %s: %s\n  measures: %s\n", i.t_answered, i.answer,
+		    i.measures);
+	out_text(o, "  publishable %s %s\n", i.msg.publishable ? "since" : "from", i.t_pub);
+	if (i.meeting_at)
+		out_text(o, "  an urgent meeting was requested\n");
+	if (*i.inspection)
+		out_text(o, "  inspection: %s\n", i.inspection);
+	if (i.complaint_at)
+		out_text(o, "  complaint to the mediator: %s\n", i.complaint);
+	inc_release(&i);
+	return 0;
+}
+
+int
+incident_close(struct engine *e, int64_t id, struct out *o)
+{
+	static const char sql[] =
+	    "UPDATE incident SET state = 'closed', closed_at = ? WHERE id = ? AND state != 'closed'";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	struct inc i;
+	int rc;
+
+	if (s == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, clock_now(e->clk));
+	sqlite3_bind_int64(s, 2, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return out_refuse(o, "store failure");
+	if (sqlite3_changes(store_db(e->st)) == 0)
+		return out_refuse(o, "no open incident %lld", (long long)id);
+	if (inc_load(e, id, &i) != 0)
+		return out_refuse(o, "store failure");
+	rc = send_incident(e, i.filer_id, &i, "closed");
+	if (rc == 0)
+		rc = send_incident(e, i.against_id, &i, "closed");
+	inc_release(&i);
+	if (rc != 0)
+		return out_refuse(o, "store failure");
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "state", "closed");
+	out_text(o, "incident %lld closed; both sides are told\n", (long long)id);
+	return 0;
+}
+
+int
+incident_counts(struct engine *e, int64_t *open, int64_t *overdue)
+{
+	static const char sql[] =
+	    "SELECT count(*) FILTER (WHERE state IN ('open', 'overdue')),"
+	    " count(*) FILTER (WHERE state = 'overdue') FROM incident";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc = -1;
+
+	*open = *overdue = 0;
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*open = sqlite3_column_int64(s, 0);
+		*overdue = sqlite3_column_int64(s, 1);
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
