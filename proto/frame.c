@@ -126,6 +126,25 @@ strings_valid(const ProtobufCMessage *m, char *err, size_t errlen)
 	return 1;
 }
 
+/* One message, one encoding: the bytes must be exactly what re-packing the
+ * decoded message gives (so signatures, logs and fuzzers see one form). */
+static int
+canonical(const ProtobufCMessage *m, const uint8_t *buf, size_t len)
+{
+	uint8_t stackbuf[512], *p = stackbuf;
+	int same;
+
+	if (protobuf_c_message_get_packed_size(m) != len)
+		return 0;
+	if (len > sizeof(stackbuf) && (p = malloc(len)) == NULL)
+		return 0;
+	protobuf_c_message_pack(m, p);
+	same = memcmp(p, buf, len) == 0;
+	if (p != stackbuf)
+		free(p);
+	return same;
+}
+
 static ProtobufCMessage *
 unpack_checked(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t len,
     struct frame_budget *b, char *err, size_t errlen)
@@ -139,9 +158,9 @@ unpack_checked(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t l
 		    "malformed %s", d->short_name, b->limit);
 		return NULL;
 	}
-	if (protobuf_c_message_get_packed_size(m) != len) {
-		snprintf(err, errlen, "%s is not canonically encoded "
-		    "(repeated field, explicit default or embedded NUL)", d->short_name);
+	if (!canonical(m, buf, len)) {
+		snprintf(err, errlen, "%s is not canonically encoded (fields out of order or "
+		    "repeated, explicit defaults, non-0/1 booleans, embedded NUL)", d->short_name);
 		protobuf_c_message_free_unpacked(m, &b->alloc);
 		return NULL;
 	}

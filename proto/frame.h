@@ -4,9 +4,9 @@
  * configured maximum before anything is allocated, and unpacking allocates
  * through a budget so that a small frame cannot make protobuf-c allocate
  * many times its size.  A decoded frame is accepted only if it re-packs to
- * exactly its own length (canonical encoding: no duplicated fields, no
- * explicit default values, no string cut short by an embedded NUL) and every
- * string field in it is well-formed UTF-8. */
+ * exactly its own bytes (canonical encoding: fields in order, none repeated,
+ * no explicit default values, booleans 0 or 1, no string cut short by an
+ * embedded NUL) and every string field in it is well-formed UTF-8. */
 #ifndef PARLEY_FRAME_H
 #define PARLEY_FRAME_H
 

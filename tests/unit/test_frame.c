@@ -670,7 +670,9 @@ static const struct byte_case {
 	 * carrying one still re-packs to its own length: frame.h promises
 	 * only that, so such frames are accepted (forward compatibility). */
 	{ "unknown field 100 (varint)", BYTES("\x08\x01\xa0\x06\x01"), 1, NULL },
-	{ "unknown field 100 before a known one", BYTES("\xa0\x06\x01\x08\x01"), 1, NULL },
+	{ "unknown field 100 before a known one", BYTES("\xa0\x06\x01\x08\x01"), 0, "not canonically" },
+	{ "fields out of order", BYTES("\x12\x02\x08\x01\x08\x05"), 0, "not canonically" },
+	{ "bool encoded as 2", BYTES("\x72\x02\x10\x02"), 0, "not canonically" },
 	{ "unknown field 111 (fixed64)", BYTES("\x08\x01\xf9\x06\x01\x02\x03\x04\x05\x06\x07\x08"),
 	    1, NULL },
 	{ "unknown field 101 inside Hello", BYTES("\x12\x06\x08\x01\xaa\x06\x01\x00"), 1, NULL },
