@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include "cert.h"
+#include "checkpoint.h"
+#include "merkle.h"
 #include "cl.h"
 #include "cl_bundle.h"
 #include "crypto.h"
@@ -40,6 +42,21 @@ append_manifest(FILE *m, const char *name, const void *data, size_t len)
 	hex_encode(h, 32, hex);
 	fprintf(m, "sha256: %s %s\n", hex, name);
 	return 0;
+}
+
+/* Proof labels become file names: "release", "copy-<party>". */
+static int
+ident_label(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 40)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '_'))
+			return 0;
+	return 1;
 }
 
 int
@@ -99,6 +116,41 @@ bundle_write(const char *dir, const Parley__Bundle *b, char *err, size_t errlen)
 		f = NULL;
 		snprintf(name, sizeof(name), "copy-%s%s%s.txt", c->party, *c->role ? "-" : "",
 		    c->role);
+		if (write_file(dir, name, copy, clen, err, errlen) != 0)
+			goto done;
+		append_manifest(m, name, copy, clen);
+		free(copy);
+		copy = NULL;
+	}
+	/* the record: the checkpoint and each inclusion proof */
+	if (*b->checkpoint) {
+		if (write_file(dir, "checkpoint.txt", b->checkpoint, strlen(b->checkpoint), err,
+		    errlen) != 0)
+			goto done;
+		append_manifest(m, "checkpoint.txt", b->checkpoint, strlen(b->checkpoint));
+	}
+	for (i = 0; i < b->n_proofs; i++) {
+		const Parley__JournalProof *pr = b->proofs[i];
+		size_t k;
+		if (!ident_label(pr->label) || pr->path.len % MERKLE_HASH_LEN != 0) {
+			snprintf(err, errlen, "the bundle has a malformed record proof");
+			goto done;
+		}
+		snprintf(name, sizeof(name), "journal-%s.entry", pr->label);
+		if (write_file(dir, name, pr->entry.data, pr->entry.len, err, errlen) != 0)
+			goto done;
+		append_manifest(m, name, pr->entry.data, pr->entry.len);
+		if ((f = open_memstream(&copy, &clen)) == NULL)
+			goto oom;
+		fprintf(f, "index: %llu\n", (unsigned long long)pr->index);
+		for (k = 0; k < pr->path.len / MERKLE_HASH_LEN; k++) {
+			hex_encode(pr->path.data + k * MERKLE_HASH_LEN, MERKLE_HASH_LEN, hex);
+			fprintf(f, "%s\n", hex);
+		}
+		if (fclose(f) != 0)
+			goto oom;
+		f = NULL;
+		snprintf(name, sizeof(name), "journal-%s.proof", pr->label);
 		if (write_file(dir, name, copy, clen, err, errlen) != 0)
 			goto done;
 		append_manifest(m, name, copy, clen);
@@ -166,6 +218,102 @@ get_field(const char *text, const char *key, char *out, size_t outlen)
 		p = nl ? nl + 1 : NULL;
 	}
 	return -1;
+}
+
+/* One journal entry of the bundle: in the tree the checkpoint signs, of
+ * the kind and agreement expected, carrying the hash expected. */
+static int
+verify_entry(const char *dir, const char *label, const struct checkpoint *cp,
+    const char *kind, uint64_t agreement, const char *party, const uint8_t want[32],
+    char *err, size_t errlen)
+{
+	char name[96], line[96], *entry = NULL, *proof = NULL, *p, *nl, hex[65];
+	uint8_t leaf[32], path[MERKLE_PROOF_MAXLEN];
+	size_t elen, n = 0;
+	unsigned long long index;
+	int rc = -1;
+
+	snprintf(name, sizeof(name), "journal-%s.entry", label);
+	if ((entry = read_in(dir, name, &elen, err, errlen)) == NULL)
+		goto done;
+	snprintf(name, sizeof(name), "journal-%s.proof", label);
+	if ((proof = read_in(dir, name, NULL, err, errlen)) == NULL)
+		goto done;
+	if (sscanf(proof, "index: %llu\n", &index) != 1 || (p = strchr(proof, '\n')) == NULL) {
+		snprintf(err, errlen, "%s is malformed", name);
+		goto done;
+	}
+	for (p++; *p; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL || n == MERKLE_MAX_PATH ||
+		    nl - p != 64 || (*nl = '\0', hex_decode(p, path + n * 32, 32)) != 0) {
+			snprintf(err, errlen, "%s is malformed", name);
+			goto done;
+		}
+		n++;
+	}
+	if (merkle_leaf_hash(entry, elen, leaf) != 0 ||
+	    merkle_verify_inclusion(index, cp->size, leaf, path, n, cp->root) != 0) {
+		snprintf(err, errlen, "journal-%s.entry is not in the record the checkpoint signs "
+		    "(its inclusion proof fails)", label);
+		goto done;
+	}
+	snprintf(line, sizeof(line), "\nkind: %s\nagreement: %llu\nparty: %s\n", kind,
+	    (unsigned long long)agreement, party ? party : "-");
+	hex_encode(want, 32, hex);
+	if (strstr(entry, line) == NULL || strstr(entry, hex) == NULL) {
+		snprintf(err, errlen, "journal-%s.entry does not record this %s", label,
+		    strcmp(kind, "released") ? "copy" : "release");
+		goto done;
+	}
+	rc = 0;
+done:
+	free(entry);
+	free(proof);
+	return rc;
+}
+
+/* The record: the checkpoint is the mediator's, the release and every
+ * counted copy are entries of the tree it signs. */
+static int
+verify_record(const char *dir, const uint8_t mediator[32], const struct cert *c, char *err,
+    size_t errlen)
+{
+	struct checkpoint *cp = malloc(sizeof(*cp));
+	char *text = NULL, origin[64], why[300], *cert = NULL, label[48];
+	uint8_t h[32];
+	size_t len, i;
+	int rc = -1;
+
+	if (cp == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((text = read_in(dir, "checkpoint.txt", &len, err, errlen)) == NULL)
+		goto done;
+	if (checkpoint_origin(mediator, origin) != 0 ||
+	    checkpoint_parse(text, len, cp, why, sizeof(why)) != 0 ||
+	    checkpoint_verify(cp, mediator, origin, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "checkpoint.txt is not a checkpoint signed by this mediator "
+		    "key: %s", why);
+		goto done;
+	}
+	if ((cert = read_in(dir, "certificate.txt", &len, err, errlen)) == NULL ||
+	    crypto_sha256(cert, len, h) != 0 ||
+	    verify_entry(dir, "release", cp, "released", c->agreement, NULL, h, err, errlen) != 0)
+		goto done;
+	for (i = 0; i < c->ncopies; i++) {
+		snprintf(label, sizeof(label), "copy-%s", c->copies[i].party);
+		if (crypto_sha256(c->copies[i].sig, 64, h) != 0 ||
+		    verify_entry(dir, label, cp, "copy-accepted", c->agreement, c->copies[i].party,
+		    h, err, errlen) != 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	free(cp);
+	free(text);
+	free(cert);
+	return rc;
 }
 
 int
@@ -251,12 +399,14 @@ bundle_verify(const char *dir, const uint8_t mediator[32], char *summary, size_t
 		free(copy);
 		copy = NULL;
 	}
+	if (verify_record(dir, mediator, c, err, errlen) != 0)
+		goto done;
 	{
 		char when[PTIME_BUFLEN], eff[PTIME_BUFLEN];
 		ptime_format(c->released_at, when);
 		ptime_format(c->effective_at, eff);
 		snprintf(summary, sumlen, "agreement %llu \"%s\" revision %u: %zu identical "
-		    "signed copies, released %s, effective %s; certificate signed by the mediator",
+		    "signed copies, released %s, effective %s; certificate signed by the mediator; release and copies proven in its record",
 		    (unsigned long long)c->agreement, c->title, c->revision, c->ncopies, when, eff);
 	}
 	rc = 0;

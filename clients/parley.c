@@ -14,6 +14,7 @@
 
 #include "cl.h"
 #include "cl_bundle.h"
+#include "cl_record.h"
 #include "crypto.h"
 #include "errors.h"
 #include "json.h"
@@ -172,10 +173,17 @@ connect_conf(struct ctx *x)
 
 	if (cl_conf_load(x->conf_path, &x->conf, err, sizeof(err)) != 0)
 		return out_error(x, EXIT_USAGE, "%s", err);
+	char summary[200];
+	int rc;
+
 	x->c = cl_connect_tls(x->conf.server, x->conf.cert, x->conf.key, x->conf.server_pin,
 	    err, sizeof(err));
 	if (x->c == NULL)
 		return out_error(x, EXIT_UNREACHABLE, "%s", err);
+	/* Every connection holds the mediator to its record first. */
+	if ((rc = cl_record_check(x->c, &x->conf, summary, sizeof(summary), err,
+	    sizeof(err))) != 0)
+		return out_error(x, rc > 0 ? EXIT_REFUSED : EXIT_UNREACHABLE, "%s", err);
 	return 0;
 }
 
@@ -1427,6 +1435,47 @@ cmd_complaint(struct ctx *x)
 	return incident_call(x, &f, "recorded");
 }
 
+static int
+cmd_journal(struct ctx *x)
+{
+	static const char usage[] = "journal [--agreement ID]";
+	static const char *const valued[] = { "agreement", NULL };
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__JournalShow js = PARLEY__JOURNAL_SHOW__INIT;
+	struct args a;
+	uint64_t id = 0;
+	size_t i;
+	int rc;
+
+	if ((rc = parse_args(x, usage, valued, NULL, 0, &a)) != 0)
+		return rc;
+	if (opt(&a, "agreement") && parse_id(opt(&a, "agreement"), &id) != 0)
+		return usage_error(x, usage, "--agreement takes an agreement number");
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	js.agreement = id;
+	f.body_case = PARLEY__FRAME__BODY_JOURNAL_SHOW;
+	f.journal_show = &js;
+	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_JOURNAL_ENTRIES)) != 0)
+		return rc;
+	if (x->json) {
+		struct jw *j = jw_new();
+		jw_obj_begin(j, NULL);
+		jw_arr_begin(j, "entries");
+		for (i = 0; i < r->journal_entries->n_entries; i++)
+			jw_str(j, NULL, r->journal_entries->entries[i]);
+		jw_arr_end(j);
+		jw_obj_end(j);
+		printf("%s\n", jw_text(j));
+		jw_free(j);
+	} else {
+		for (i = 0; i < r->journal_entries->n_entries; i++)
+			printf("%s\n", r->journal_entries->entries[i]);
+	}
+	cl_free(x->c, r);
+	return EXIT_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctx *);
@@ -1454,6 +1503,8 @@ static const struct {
 	  "report an incident to the other side, answer one, follow it up" },
 	{ "complaint", cmd_complaint, "complaint --incident N --text TEXT",
 	  "take an incident this party reported to the mediator" },
+	{ "journal", cmd_journal, "journal [--agreement ID]",
+	  "the record's chronology of what concerns this party" },
 	{ "bundle", cmd_bundle, "bundle ID DIR", "fetch a released bundle and verify it" },
 	{ "verify", cmd_verify, "verify DIR [--mediator-key MEDIATOR.pub]",
 	  "verify a bundle offline" },

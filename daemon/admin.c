@@ -20,6 +20,7 @@
 #include "session.h"
 #include "text.h"
 #include "incident.h"
+#include "journal.h"
 #include "timeline.h"
 
 struct admin_conn {
@@ -101,6 +102,17 @@ need_hex32(const struct args *a, const char *key, const char *what, uint8_t out[
 	return 0;
 }
 
+/* Registrations go into the journal with what they register. */
+static int
+record(struct server *srv, struct out *o, const char *kind, const char *party,
+    const uint8_t *hash, const char *note)
+{
+	if (journal_append(srv->journal, kind, 0, party, (const uint8_t (*)[32])hash, hash ? 1 : 0,
+	    note) != 0)
+		return out_refuse(o, "store failure: journal");
+	return 0;
+}
+
 struct verb {
 	const char *name;
 	int (*fn)(struct server *, const struct args *, struct out *, Parley__AdminReply *);
@@ -148,7 +160,9 @@ v_party_add(struct server *srv, const struct args *a, struct out *o, Parley__Adm
 	if ((name = need(a, "name", "--name NAME", o)) == NULL)
 		return -1;
 	if (registry_party_add(srv->st, clock_now(srv->clk), code, name,
-	    arg(a, "observer") != NULL, o) != 0)
+	    arg(a, "observer") != NULL, o) != 0 ||
+	    record(srv, o, arg(a, "observer") ? "observer-registered" : "party-registered", code,
+	    NULL, name) != 0)
 		return -1;
 	/* A new signing party is on duty watch from now on. */
 	if (arg(a, "observer") == NULL && registry_party_by_code(srv->st, code, &p) == 0 &&
@@ -174,7 +188,9 @@ v_endpoint_add(struct server *srv, const struct args *a, struct out *o, Parley__
 	(void)r;
 	if (code == NULL || need_hex32(a, "pin", "the certificate pin", pin, o) != 0)
 		return -1;
-	return registry_endpoint_add(srv->st, clock_now(srv->clk), code, pin, o);
+	if (registry_endpoint_add(srv->st, clock_now(srv->clk), code, pin, o) != 0)
+		return -1;
+	return record(srv, o, "endpoint-added", code, pin, "certificate pin");
 }
 
 static int
@@ -193,7 +209,12 @@ v_endpoint_remove(struct server *srv, const struct args *a, struct out *o,
 	(void)r;
 	if (need_id(a, "1", "endpoint ID", &id, o) != 0)
 		return -1;
+	char note[64];
+
 	if (registry_endpoint_remove(srv->st, clock_now(srv->clk), id, o) != 0)
+		return -1;
+	snprintf(note, sizeof(note), "endpoint %lld", (long long)id);
+	if (record(srv, o, "endpoint-removed", NULL, NULL, note) != 0)
 		return -1;
 	session_kick_endpoint(srv, id);
 	return 0;
@@ -208,7 +229,9 @@ v_signer_add(struct server *srv, const struct args *a, struct out *o, Parley__Ad
 	(void)r;
 	if (code == NULL || need_hex32(a, "key", "the Ed25519 public key", pub, o) != 0)
 		return -1;
-	return registry_signer_add(srv->st, clock_now(srv->clk), code, pub, o);
+	if (registry_signer_add(srv->st, clock_now(srv->clk), code, pub, o) != 0)
+		return -1;
+	return record(srv, o, "signer-added", code, pub, "Ed25519 key");
 }
 
 static int
@@ -288,6 +311,26 @@ ID_VERB(v_amendment_forward, engine_amendment_forward(srv->eng, id, o))
 ID_VERB(v_amendment_reject, engine_amendment_reject(srv->eng, id, arg(a, "reason"), o))
 
 ID_VERB(v_timeline_show, timeline_show(srv->eng, id, o))
+
+static int
+v_journal_verify(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	(void)a;
+	(void)r;
+	return journal_verify(srv->journal, o);
+}
+
+static int
+v_journal_show(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *ag = arg(a, "agreement");
+	int64_t id = 0;
+
+	(void)r;
+	if (ag != NULL && need_id(a, "agreement", "--agreement ID", &id, o) != 0)
+		return -1;
+	return journal_show(srv->journal, id, arg(a, "party"), o);
+}
 ID_VERB(v_incident_show, incident_show(srv->eng, id, o))
 ID_VERB(v_incident_close, incident_close(srv->eng, id, o))
 
@@ -581,6 +624,8 @@ static const struct verb verbs[] = {
 	{ "incident show", v_incident_show },
 	{ "incident close", v_incident_close },
 	{ "duty", v_duty },
+	{ "journal verify", v_journal_verify },
+	{ "journal show", v_journal_show },
 	{ "clock set", v_clock_set },
 	{ "clock advance", v_clock_advance },
 	{ "status", v_status },

@@ -9,6 +9,8 @@
 #include "engine_internal.h"
 #include "errors.h"
 #include "fault.h"
+#include "journal.h"
+#include "merkle.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "ptime.h"
@@ -56,6 +58,30 @@ engine_set_incidents(struct engine *e, int64_t response_window, int64_t embargo)
 {
 	e->response_window = response_window;
 	e->disclosure_embargo = embargo;
+}
+
+void
+engine_set_journal(struct engine *e, struct journal *j)
+{
+	e->j = j;
+}
+
+int
+eng_journal(struct engine *e, const char *kind, int64_t agreement, const char *party,
+    const uint8_t (*hashes)[32], size_t nh, const char *fmt, ...)
+{
+	char note[600];
+	va_list ap;
+
+	if (e->j == NULL)
+		return 0;
+	note[0] = '\0';
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(note, sizeof(note), fmt, ap);
+		va_end(ap);
+	}
+	return journal_append(e->j, kind, agreement, party, hashes, nh, note);
 }
 
 void
@@ -165,6 +191,8 @@ eng_event(struct engine *e, int64_t agreement, const char *kind, const char *fmt
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	log_info("agreement %lld: %s: %s", (long long)agreement, kind, text);
+	if (rc == SQLITE_DONE && eng_journal(e, kind, agreement, NULL, NULL, 0, "%s", text) != 0)
+		return -1;
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -572,6 +600,17 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 		free(norm);
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	}
+	{
+		uint8_t h[2][32];
+		memcpy(h[0], m->content_hash.data, 32);
+		crypto_sha256(m->signature.data, 64, h[1]);
+		if (eng_journal(e, "copy-refused", a->id, r->who->party.code,
+		    (const uint8_t (*)[32])h, 2, "%s", reason) != 0) {
+			free(rev_text);
+			free(norm);
+			return refuse(r, PARLEY_ESTORE, "store failure");
+		}
+	}
 	log_warnx("agreement %lld: non-identical copy %lld from %s stored and not counted: %s",
 	    (long long)a->id, (long long)cid, r->who->party.code, diff);
 	free(rev_text);
@@ -676,6 +715,15 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	}
 	if (insert_copy(e, r, &a, signer, m, NULL, "valid", NULL, &cid) != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
+	{
+		uint8_t h[2][32];
+		memcpy(h[0], m->content_hash.data, 32);
+		crypto_sha256(m->signature.data, 64, h[1]);
+		if (eng_journal(e, "copy-accepted", a.id, r->who->party.code,
+		    (const uint8_t (*)[32])h, 2, "revision %u, copy %lld", a.revision,
+		    (long long)cid) != 0)
+			return refuse(r, PARLEY_ESTORE, "store failure");
+	}
 	e->m->copies_accepted++;
 	fault_point("copy-accepted");
 	log_info("agreement %lld: %s signed revision %u (copy %lld)", (long long)a.id,
@@ -723,6 +771,9 @@ engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
 	if (sqlite3_changes(store_db(e->st)) == 0)
 		return refuse(r, PARLEY_EREFUSED, "%s has no signature on revision %u to withdraw",
 		    r->who->party.code, a.revision);
+	if (eng_journal(e, "signature-withdrawn", a.id, r->who->party.code, NULL, 0,
+	    "revision %u", a.revision) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("agreement %lld: %s withdrew its signature", (long long)a.id,
 	    r->who->party.code);
 	reply_ok(r, 0, "signature on revision %u of agreement %lld withdrawn (recorded)",
@@ -817,6 +868,9 @@ engine_amend(struct engine *e, const struct req *r, const Parley__AmendRequest *
 	if (rc != SQLITE_DONE)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	id = sqlite3_last_insert_rowid(store_db(e->st));
+	if (eng_journal(e, "amendment-proposed", a.id, r->who->party.code, NULL, 0,
+	    "amendment %lld to revision %u", (long long)id, a.revision) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("agreement %lld: %s proposed amendment %lld to revision %u", (long long)a.id,
 	    r->who->party.code, (long long)id, a.revision);
 	reply_ok(r, (uint64_t)id, "amendment %lld to revision %u proposed; the mediator decides "
@@ -891,6 +945,9 @@ engine_amendment_response(struct engine *e, const struct req *r,
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (eng_journal(e, "amendment-answered", am.agreement, r->who->party.code, NULL, 0,
+	    "amendment %lld: %s", (long long)am.id, m->accept ? "accept" : "reject") != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("amendment %lld: %s %s it", (long long)am.id, r->who->party.code,
 	    m->accept ? "accepts" : "rejects");
@@ -989,7 +1046,75 @@ struct bundle {
 	Parley__SignedCopy copies[64], *cp[64];
 	uint8_t *cert, *certsig;
 	size_t certlen;
+	/* inclusion proofs of the release and of each counted copy */
+	char *checkpoint;
+	Parley__JournalProof proofs[65], *pp[65];
+	char *entries[65];
+	char labels[65][48];
+	uint8_t paths[65][MERKLE_PROOF_MAXLEN];
+	size_t nproofs;
 };
+
+static void bundle_release(struct bundle *b);
+
+/* Add the inclusion proof of the latest entry of kind (for party) against
+ * a checkpoint of size n. */
+static int
+add_proof(struct engine *e, struct bundle *b, const char *label, const char *kind,
+    int64_t agreement, const char *party, uint64_t n)
+{
+	Parley__JournalProof *p = &b->proofs[b->nproofs];
+	uint64_t seq;
+	size_t len, hashes;
+
+	if (b->nproofs == 65 || journal_find(e->j, kind, agreement, party, &seq) != 0 ||
+	    seq >= n)
+		return -1;
+	if (journal_entry(e->j, seq, &b->entries[b->nproofs], &len) != 0)
+		return -1;
+	if (journal_inclusion(e->j, seq, n, b->paths[b->nproofs], &hashes) != 0) {
+		free(b->entries[b->nproofs]);
+		b->entries[b->nproofs] = NULL;
+		return -1;
+	}
+	parley__journal_proof__init(p);
+	snprintf(b->labels[b->nproofs], sizeof(b->labels[0]), "%s", label);
+	p->label = b->labels[b->nproofs];
+	p->index = seq;
+	p->entry.data = (uint8_t *)b->entries[b->nproofs];
+	p->entry.len = len;
+	p->path.data = b->paths[b->nproofs];
+	p->path.len = hashes * MERKLE_HASH_LEN;
+	b->pp[b->nproofs] = p;
+	b->nproofs++;
+	return 0;
+}
+
+/* The record's part of a bundle: the latest checkpoint and the proofs that
+ * the release and every counted copy are in the tree it signs. */
+static int
+bundle_proofs(struct engine *e, const struct ag *a, struct bundle *b)
+{
+	char label[48];
+	uint64_t n;
+	size_t i;
+
+	if (e->j == NULL)
+		return 0;
+	if (journal_latest(e->j, &b->checkpoint, &n) != 0)
+		return -1;
+	if (add_proof(e, b, "release", "released", a->id, NULL, n) != 0)
+		return -1;
+	for (i = 0; i < b->msg.n_copies; i++) {
+		snprintf(label, sizeof(label), "copy-%s", b->rows[i].party);
+		if (add_proof(e, b, label, "copy-accepted", a->id, b->rows[i].party, n) != 0)
+			return -1;
+	}
+	b->msg.checkpoint = b->checkpoint;
+	b->msg.n_proofs = b->nproofs;
+	b->msg.proofs = b->pp;
+	return 0;
+}
 
 static int
 bundle_load(struct engine *e, const struct ag *a, struct bundle *b)
@@ -1048,16 +1173,29 @@ bundle_load(struct engine *e, const struct ag *a, struct bundle *b)
 	b->msg.certificate.len = b->certlen;
 	b->msg.certificate_sig.data = b->certsig;
 	b->msg.certificate_sig.len = 64;
+	if (bundle_proofs(e, a, b) != 0) {
+		log_warnx("agreement %lld: the journal lacks the entries its bundle proves",
+		    (long long)a->id);
+		bundle_release(b);
+		return -1;
+	}
 	return 0;
 }
 
 static void
 bundle_release(struct bundle *b)
 {
+	size_t i;
+
 	text_release(&b->t);
 	free(b->cert);
 	free(b->certsig);
 	b->cert = b->certsig = NULL;
+	free(b->checkpoint);
+	b->checkpoint = NULL;
+	for (i = 0; i < b->nproofs; i++)
+		free(b->entries[i]);
+	b->nproofs = 0;
 }
 
 /* In the caller's transaction: mark in force, write the certificate, and
@@ -1074,7 +1212,8 @@ release(struct engine *e, struct ag *a)
 	enum ag_state next;
 	const char *why;
 	struct agtext t;
-	uint8_t sig[64];
+	uint8_t sig[64], hashes[2][32];
+	uint64_t cpsize;
 	char *cert, summary[300];
 	int64_t eff;
 	size_t n, i;
@@ -1095,8 +1234,10 @@ release(struct engine *e, struct ag *a)
 		text_release(&t);
 		return -1;
 	}
+	memcpy(hashes[0], t.hash, 32);
 	text_release(&t);
-	if (crypto_sign(e->mkey, (const uint8_t *)cert, strlen(cert), sig) != 0 ||
+	if (crypto_sha256(cert, strlen(cert), hashes[1]) != 0 ||
+	    crypto_sign(e->mkey, (const uint8_t *)cert, strlen(cert), sig) != 0 ||
 	    (s = store_stmt(e->st, upd)) == NULL) {
 		free(cert);
 		return -1;
@@ -1113,6 +1254,11 @@ release(struct engine *e, struct ag *a)
 		return -1;
 	a->state = AG_IN_FORCE;
 	if (timeline_on_release(e, a) != 0)
+		return -1;
+	/* In the record, and under a signed checkpoint the bundle can cite. */
+	if (eng_journal(e, "released", a->id, NULL, (const uint8_t (*)[32])hashes, 2,
+	    "revision %u, %zu copies", a->revision, n) != 0 ||
+	    (e->j != NULL && journal_checkpoint(e->j, &cpsize) != 0))
 		return -1;
 	fault_point("release-written");
 	if ((b = malloc(sizeof(*b))) == NULL || bundle_load(e, a, b) != 0) {
@@ -1335,6 +1481,9 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 	if (rc != SQLITE_DONE)
 		goto storefail;
 	free(norm);
+	if (eng_journal(e, "draft", id, NULL, (const uint8_t (*)[32])hash, 1, "revision 1: %s",
+	    t->title) != 0)
+		return out_refuse(o, "store failure: journal");
 	hex_encode(hash, 32, hex);
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "draft");
@@ -1389,6 +1538,8 @@ engine_circulate(struct engine *e, int64_t id, struct out *o)
 	a.state = next;
 	if (rc != SQLITE_DONE || circulate_text(e, &a) != 0 || timeline_on_circulate(e, &a) != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	if (eng_journal(e, "circulated", id, NULL, NULL, 0, "revision %u", a.revision) != 0)
+		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "circulating");
 	jw_int(o->json, "revision", a.revision);
@@ -1428,6 +1579,8 @@ engine_withdraw_agreement(struct engine *e, int64_t id, struct out *o)
 			if (eng_send_update(e, m.id[i], id, 0, "withdrawn",
 			    "the mediator has withdrawn this agreement; it will not be released") != 0)
 				return out_refuse(o, "store failure");
+	if (eng_journal(e, "withdrawn", id, NULL, NULL, 0, "by the mediator") != 0)
+		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "withdrawn");
 	out_text(o, "agreement %lld withdrawn%s\n", (long long)id,
@@ -1860,6 +2013,9 @@ engine_amendment_forward(struct engine *e, int64_t id, struct out *o)
 	free(note);
 	if (rc != 0)
 		return out_refuse(o, "store failure");
+	if (eng_journal(e, "amendment-forwarded", a.id, NULL, NULL, 0, "amendment %lld",
+	    (long long)id) != 0)
+		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "forwarded");
 	out_text(o, "amendment %lld forwarded to %zu part%s\n", (long long)id, n,
@@ -1968,6 +2124,9 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	free(norm);
 	free(prevtext);
 	free(calendar);
+	if (eng_journal(e, "amendment-adopted", a.id, NULL, (const uint8_t (*)[32])hash, 1,
+	    "amendment %lld adopted as revision %u", (long long)id, a.revision) != 0)
+		return out_refuse(o, "store failure: journal");
 	hex_encode(hash, 32, hex);
 	jw_int(o->json, "id", a.id);
 	jw_int(o->json, "amendment", id);
@@ -2006,6 +2165,9 @@ engine_amendment_reject(struct engine *e, int64_t id, const char *reason, struct
 	if (set_amend_state(e, id, "rejected", reason) != 0 ||
 	    eng_send_update(e, am.proposer, a.id, (uint64_t)id, "amendment-rejected", msg) != 0)
 		return out_refuse(o, "store failure");
+	if (eng_journal(e, "amendment-rejected", a.id, NULL, NULL, 0, "amendment %lld: %s",
+	    (long long)id, reason) != 0)
+		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "rejected");
 	out_text(o, "amendment %lld rejected; the proposer is told why\n", (long long)id);
@@ -2052,6 +2214,15 @@ engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 	for (i = 0; i < cnt; i++) {
 		if (delivery_enqueue(e->dlv, ids[i], "notice", 0, summary, &p, &mid) != 0)
 			return out_refuse(o, "store failure");
+		{
+			uint8_t h[32];
+			char code[PARTY_CODE_MAX + 1];
+			crypto_sha256(text, len, h);
+			if (registry_party_code(e->st, ids[i], code) != 0 ||
+			    eng_journal(e, "notice", 0, code, (const uint8_t (*)[32])h, 1,
+			    "message %lld", (long long)mid) != 0)
+				return out_refuse(o, "store failure: journal");
+		}
 		jw_int(o->json, NULL, mid);
 		if (i == 0) {
 			jw_arr_end(o->json);

@@ -86,6 +86,10 @@ void engine_set_incidents(struct engine *e, int64_t response_window, int64_t emb
 struct duty;
 void engine_set_duty(struct engine *e, struct duty *d);
 
+/* The journal every state change is appended to (borrowed). */
+struct journal;
+void engine_set_journal(struct engine *e, struct journal *j);
+
 /* A mediator's circular to one party or to all ("all"). */
 int engine_notice(struct engine *e, const char *to, const char *text, struct out *o);
 int engine_message_list(struct engine *e, const char *kind, struct out *o);

@@ -28,6 +28,7 @@ struct engine {
 	struct leads sign_leads, expiry_leads;
 	int64_t response_window, disclosure_embargo;
 	struct duty *duty;	/* borrowed; NULL: no duty watch */
+	struct journal *j;	/* borrowed; NULL: no journal */
 };
 
 /* One agreement row. */
@@ -72,6 +73,10 @@ int eng_set_state(struct engine *e, int64_t id, enum ag_state st, int64_t ended_
 /* Record an event in the agreement's chronology. */
 int eng_event(struct engine *e, int64_t agreement, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Append to the journal (a no-op without one); hashes may be NULL. */
+int eng_journal(struct engine *e, const char *kind, int64_t agreement, const char *party,
+    const uint8_t (*hashes)[32], size_t nh, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 const char *eng_col_str(sqlite3_stmt *s, int i);
 int64_t eng_col_time(sqlite3_stmt *s, int i);
 

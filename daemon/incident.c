@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "errors.h"
 #include "incident.h"
 #include "log.h"
@@ -139,6 +140,32 @@ inc_view(struct engine *e, struct inc *i, const char *event)
 	m->event = (char *)(event ? event : "");
 }
 
+/* Every step of an incident goes into the record. */
+static int
+inc_journal(struct engine *e, struct inc *i, const char *what, const char *party)
+{
+	uint8_t h[32];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	if (f == NULL)
+		return -1;
+	fprintf(f, "%s\n%s\n%s\n%s\n%s\n%s\n%s", i->place, i->nature, i->consequences,
+	    i->proposal, i->answer, i->measures, i->complaint);
+	if (fclose(f) != 0) {
+		free(text);
+		return -1;
+	}
+	rc = crypto_sha256(text, len, h);
+	free(text);
+	if (rc != 0)
+		return -1;
+	return eng_journal(e, what, i->agreement_id, party, (const uint8_t (*)[32])h, 1,
+	    "incident %lld: %s reports %s", (long long)i->id, i->filer, i->against);
+}
+
 static int
 send_incident(struct engine *e, int64_t party, struct inc *i, const char *event)
 {
@@ -272,6 +299,8 @@ incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile 
 	    inc_load(e, id, &i) != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	rc = send_incident(e, against.id, &i, "filed");
+	if (rc == 0)
+		rc = inc_journal(e, &i, "incident-filed", r->who->party.code);
 	inc_release(&i);
 	if (rc != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
@@ -347,6 +376,8 @@ incident_respond(struct engine *e, const struct req *r, const Parley__IncidentRe
 	if (rc != SQLITE_DONE || inc_load(e, (int64_t)m->incident, &i) != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	rc = send_incident(e, i.filer_id, &i, "answered");
+	if (rc == 0)
+		rc = inc_journal(e, &i, "incident-answered", i.against);
 	log_info("incident %lld: %s answered%s", (long long)i.id, i.against,
 	    i.overdue_at ? " (late)" : "");
 	inc_release(&i);
@@ -468,6 +499,12 @@ incident_action(struct engine *e, const struct req *r, const Parley__IncidentAct
 	}
 done:
 	inc_release(&i);
+	if (rc == 0 && inc_load(e, (int64_t)m->incident, &i) == 0) {
+		char kind[48];
+		snprintf(kind, sizeof(kind), "incident-%s", act);
+		rc = inc_journal(e, &i, kind, r->who->party.code);
+		inc_release(&i);
+	}
 	if (rc != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	ok(r, m->incident, msg);
@@ -555,6 +592,8 @@ incident_fire(struct engine *e, int64_t id, const char *kind, int64_t due)
 	rc = send_incident(e, i.filer_id, &i, "overdue");
 	if (rc == 0)
 		rc = send_incident(e, i.against_id, &i, "overdue");
+	if (rc == 0)
+		rc = inc_journal(e, &i, "incident-overdue", i.against);
 	inc_release(&i);
 	return rc;
 }
@@ -684,6 +723,8 @@ incident_close(struct engine *e, int64_t id, struct out *o)
 	rc = send_incident(e, i.filer_id, &i, "closed");
 	if (rc == 0)
 		rc = send_incident(e, i.against_id, &i, "closed");
+	if (rc == 0)
+		rc = inc_journal(e, &i, "incident-closed", NULL);
 	inc_release(&i);
 	if (rc != 0)
 		return out_refuse(o, "store failure");

@@ -18,6 +18,7 @@
 #include "ptime.h"
 #include "server.h"
 #include "session.h"
+#include "journal.h"
 #include "status.h"
 #include "ticker.h"
 
@@ -101,6 +102,15 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	sd_notify(0, "WATCHDOG=1");
+}
+
+/* Before each commit: a signed checkpoint of the record, if it grew. */
+static int
+sign_checkpoint(void *arg)
+{
+	uint64_t size;
+
+	return journal_checkpoint(arg, &size);
 }
 
 static void
@@ -255,6 +265,12 @@ main(int argc, char **argv)
 	    watch_parties(&srv) != 0)
 		fatalx("cannot start the duty watch");
 	engine_set_duty(srv.eng, srv.duty);
+	if ((srv.journal = journal_new(srv.st, srv.clk, srv.mediator_key)) == NULL)
+		fatalx("cannot open the journal");
+	if (journal_check_start(srv.journal, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	engine_set_journal(srv.eng, srv.journal);
+	turn_set_before_commit(srv.turn, sign_checkpoint, srv.journal);
 	ticker_rearm(srv.ticker);	/* timers due while parleyd was down run now */
 	srv.started_at = clock_now(srv.clk);
 	if (session_listen(&srv, err, sizeof(err)) != 0)
@@ -297,6 +313,7 @@ main(int argc, char **argv)
 		event_free(ev_wd);
 	ticker_free(srv.ticker);
 	duty_free(srv.duty);
+	journal_free(srv.journal);
 	engine_free(srv.eng);
 	turn_free(srv.turn);
 	delivery_free(srv.dlv);

@@ -20,6 +20,7 @@
 
 struct session;
 struct ticker;
+struct journal;
 
 struct server {
 	struct config cfg;
@@ -41,6 +42,7 @@ struct server {
 	struct metrics metrics;
 	struct ticker *ticker;
 	struct duty *duty;
+	struct journal *journal;
 };
 
 #endif

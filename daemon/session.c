@@ -17,6 +17,8 @@
 #include "registry.h"
 #include "session.h"
 #include "incident.h"
+#include "journal.h"
+#include "record.h"
 #include "timeline.h"
 
 enum session_state {
@@ -195,6 +197,14 @@ welcome(struct session *s, const Parley__Frame *f)
 	s->state = S_READY;
 }
 
+static const char *
+ack_note(uint64_t delivery, int64_t endpoint, char *buf, size_t n)
+{
+	snprintf(buf, n, "delivery %llu, endpoint %lld", (unsigned long long)delivery,
+	    (long long)endpoint);
+	return buf;
+}
+
 static void
 ack(struct session *s, const Parley__Frame *f)
 {
@@ -208,7 +218,9 @@ ack(struct session *s, const Parley__Frame *f)
 		return;
 	}
 	if (delivery_ack(srv->dlv, s->who.endpoint_id, f->ack->delivery_id, err,
-	    sizeof(err)) != 0) {
+	    sizeof(err)) != 0 || (srv->journal != NULL && journal_append(srv->journal, "ack", 0,
+	    s->who.party.code, NULL, 0, ack_note(f->ack->delivery_id, s->who.endpoint_id, err,
+	    sizeof(err))) != 0)) {
 		turn_request_end(srv->turn, 0);
 		log_warnx("%s: %s: refused ack: %s", conn_peer(s->conn), s->who.party.code, err);
 		turn_error(srv->turn, s->conn, f->id, PARLEY_EREFUSED, "%s", err);
@@ -289,6 +301,15 @@ dispatch(struct session *s, const Parley__Frame *f)
 		break;
 	case PARLEY__FRAME__BODY_INCIDENT_QUERY:
 		ENGINE_REQ(incident_query(e, &rq, f->incident_query->incident));
+		break;
+	case PARLEY__FRAME__BODY_JOURNAL_REQUEST:
+		ENGINE_REQ(record_request(e, &rq, f->journal_request->known_size));
+		break;
+	case PARLEY__FRAME__BODY_COUNTERSIGN:
+		ENGINE_REQ(record_countersign(e, &rq, f->countersign));
+		break;
+	case PARLEY__FRAME__BODY_JOURNAL_SHOW:
+		ENGINE_REQ(record_show(e, &rq, f->journal_show->agreement));
 		break;
 	case PARLEY__FRAME__BODY_BUNDLE_REQUEST:
 		ENGINE_REQ(engine_bundle(e, &rq, f->bundle_request->agreement));

@@ -124,6 +124,19 @@ static const char *const migrations[] = {
 	"DROP TABLE timer;"
 	"ALTER TABLE timer_new RENAME TO timer;"
 	"CREATE INDEX timer_due ON timer(due_at, id) WHERE fired_at IS NULL;",
+	/* 3 -> 4: the journal (a Merkle tree) and its signed checkpoints */
+	"CREATE TABLE journal("
+	"  seq INTEGER PRIMARY KEY, entry BLOB NOT NULL, kind TEXT NOT NULL,"
+	"  agreement_id INTEGER, party TEXT NOT NULL);"
+	"CREATE INDEX journal_agreement ON journal(agreement_id);"
+	"CREATE TABLE journal_state(id INTEGER PRIMARY KEY CHECK (id = 1), frontier BLOB NOT NULL);"
+	"CREATE TABLE checkpoint("
+	"  size INTEGER PRIMARY KEY, root BLOB NOT NULL, text TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE countersignature("
+	"  id INTEGER PRIMARY KEY, size INTEGER NOT NULL, party_id INTEGER NOT NULL,"
+	"  endpoint_id INTEGER NOT NULL, signer_key BLOB NOT NULL, signature BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -524,6 +524,9 @@ duty_alert(struct engine *e, int64_t party, int64_t since, int64_t due)
 		snprintf(code, sizeof(code), "?");
 	ptime_format(since, when);
 	log_warnx("DUTY ALERT: %s has had no endpoint online since %s", code, when);
+	if (rc == SQLITE_DONE && eng_journal(e, "duty-alert", 0, code, NULL, 0,
+	    "no endpoint online since %s", when) != 0)
+		return -1;
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -860,6 +863,9 @@ timeline_set(struct engine *e, int64_t id, const char *text, size_t len, struct 
 			goto storefail;
 	}
 	if ((x = resolve_x(&a)) != 0 && bind_measures(e, &a, x) != 0)
+		goto storefail;
+	if (eng_journal(e, "calendar-loaded", id, NULL, NULL, 0, "%zu measures%s", p->n,
+	    a.state == AG_DRAFT ? ", part of the signed content" : "") != 0)
 		goto storefail;
 	hex_encode(hash, 32, hex);
 	jw_int(o->json, "id", id);

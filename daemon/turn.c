@@ -23,6 +23,8 @@ struct turn {
 	struct event *flush_ev;
 	void (*after_commit)(void *);
 	void *arg;
+	int (*before_commit)(void *);
+	void *before_arg;
 	struct reply *q;
 	size_t n, cap;
 	uint64_t commits;
@@ -56,6 +58,13 @@ turn_new(struct event_base *base, struct store *st, struct metrics *m,
 	/* Lowest priority: runs once no I/O of this turn is left to handle. */
 	event_priority_set(t->flush_ev, 2);
 	return t;
+}
+
+void
+turn_set_before_commit(struct turn *t, int (*fn)(void *), void *arg)
+{
+	t->before_commit = fn;
+	t->before_arg = arg;
 }
 
 void
@@ -186,7 +195,9 @@ turn_flush(struct turn *t)
 	t->scheduled = 0;
 	if (store_in_batch(t->st)) {
 		fault_point("before-commit");
-		if (store_batch_commit(t->st) != 0) {
+		if ((t->before_commit != NULL && t->before_commit(t->before_arg) != 0) ||
+		    store_batch_commit(t->st) != 0) {
+			store_batch_rollback(t->st);
 			log_warnx("store commit failed: %s; %zu replies turned into errors",
 			    store_errmsg(t->st), t->n);
 			failed = 1;

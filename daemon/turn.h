@@ -27,6 +27,10 @@ int turn_request_begin(struct turn *t);
 /* keep: release the savepoint; otherwise roll the request back. */
 void turn_request_end(struct turn *t, int keep);
 
+/* fn(arg) runs inside the turn's transaction just before each COMMIT (the
+ * journal signs its checkpoint there); non-zero fails the commit. */
+void turn_set_before_commit(struct turn *t, int (*fn)(void *), void *arg);
+
 /* Queue a reply to c (packed now, sent after the commit). */
 void turn_reply(struct turn *t, struct conn *c, const Parley__Frame *f);
 /* Queue an Error reply. */

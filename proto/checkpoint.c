@@ -373,3 +373,16 @@ checkpoint_verify(const struct checkpoint *cp, const uint8_t pub[32],
 	}
 	return 0;
 }
+
+int
+checkpoint_origin(const uint8_t pub[32], char out[64])
+{
+	uint8_t h[32];
+	char hex[17];
+
+	if (crypto_sha256(pub, 32, h) != 0)
+		return -1;
+	hex_encode(h, 8, hex);
+	snprintf(out, 64, "parley/%s", hex);
+	return 0;
+}

@@ -54,6 +54,10 @@ struct checkpoint {
 	size_t body_len;
 };
 
+/* parley's origin (and key name) for a mediator key: "parley/" and the first
+ * 16 hex digits of SHA-256 of the raw public key.  out holds 64 bytes. */
+int checkpoint_origin(const uint8_t pub[32], char out[64]);
+
 /* 1 if s may be an origin or key name here (see above), else 0 (NULL too). */
 int checkpoint_name_valid(const char *s);
 

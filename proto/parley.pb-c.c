@@ -502,6 +502,51 @@ void   parley__signed_copy__free_unpacked
   assert(message->base.descriptor == &parley__signed_copy__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__journal_proof__init
+                     (Parley__JournalProof         *message)
+{
+  static const Parley__JournalProof init_value = PARLEY__JOURNAL_PROOF__INIT;
+  *message = init_value;
+}
+size_t parley__journal_proof__get_packed_size
+                     (const Parley__JournalProof *message)
+{
+  assert(message->base.descriptor == &parley__journal_proof__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__journal_proof__pack
+                     (const Parley__JournalProof *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__journal_proof__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__journal_proof__pack_to_buffer
+                     (const Parley__JournalProof *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__journal_proof__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__JournalProof *
+       parley__journal_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__JournalProof *)
+     protobuf_c_message_unpack (&parley__journal_proof__descriptor,
+                                allocator, len, data);
+}
+void   parley__journal_proof__free_unpacked
+                     (Parley__JournalProof *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__journal_proof__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   parley__bundle__init
                      (Parley__Bundle         *message)
 {
@@ -1537,6 +1582,231 @@ void   parley__incident_list__free_unpacked
   assert(message->base.descriptor == &parley__incident_list__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__journal_request__init
+                     (Parley__JournalRequest         *message)
+{
+  static const Parley__JournalRequest init_value = PARLEY__JOURNAL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t parley__journal_request__get_packed_size
+                     (const Parley__JournalRequest *message)
+{
+  assert(message->base.descriptor == &parley__journal_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__journal_request__pack
+                     (const Parley__JournalRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__journal_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__journal_request__pack_to_buffer
+                     (const Parley__JournalRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__journal_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__JournalRequest *
+       parley__journal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__JournalRequest *)
+     protobuf_c_message_unpack (&parley__journal_request__descriptor,
+                                allocator, len, data);
+}
+void   parley__journal_request__free_unpacked
+                     (Parley__JournalRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__journal_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__journal_reply__init
+                     (Parley__JournalReply         *message)
+{
+  static const Parley__JournalReply init_value = PARLEY__JOURNAL_REPLY__INIT;
+  *message = init_value;
+}
+size_t parley__journal_reply__get_packed_size
+                     (const Parley__JournalReply *message)
+{
+  assert(message->base.descriptor == &parley__journal_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__journal_reply__pack
+                     (const Parley__JournalReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__journal_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__journal_reply__pack_to_buffer
+                     (const Parley__JournalReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__journal_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__JournalReply *
+       parley__journal_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__JournalReply *)
+     protobuf_c_message_unpack (&parley__journal_reply__descriptor,
+                                allocator, len, data);
+}
+void   parley__journal_reply__free_unpacked
+                     (Parley__JournalReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__journal_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__countersign__init
+                     (Parley__Countersign         *message)
+{
+  static const Parley__Countersign init_value = PARLEY__COUNTERSIGN__INIT;
+  *message = init_value;
+}
+size_t parley__countersign__get_packed_size
+                     (const Parley__Countersign *message)
+{
+  assert(message->base.descriptor == &parley__countersign__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__countersign__pack
+                     (const Parley__Countersign *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__countersign__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__countersign__pack_to_buffer
+                     (const Parley__Countersign *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__countersign__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__Countersign *
+       parley__countersign__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__Countersign *)
+     protobuf_c_message_unpack (&parley__countersign__descriptor,
+                                allocator, len, data);
+}
+void   parley__countersign__free_unpacked
+                     (Parley__Countersign *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__countersign__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__journal_show__init
+                     (Parley__JournalShow         *message)
+{
+  static const Parley__JournalShow init_value = PARLEY__JOURNAL_SHOW__INIT;
+  *message = init_value;
+}
+size_t parley__journal_show__get_packed_size
+                     (const Parley__JournalShow *message)
+{
+  assert(message->base.descriptor == &parley__journal_show__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__journal_show__pack
+                     (const Parley__JournalShow *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__journal_show__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__journal_show__pack_to_buffer
+                     (const Parley__JournalShow *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__journal_show__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__JournalShow *
+       parley__journal_show__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__JournalShow *)
+     protobuf_c_message_unpack (&parley__journal_show__descriptor,
+                                allocator, len, data);
+}
+void   parley__journal_show__free_unpacked
+                     (Parley__JournalShow *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__journal_show__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__journal_entries__init
+                     (Parley__JournalEntries         *message)
+{
+  static const Parley__JournalEntries init_value = PARLEY__JOURNAL_ENTRIES__INIT;
+  *message = init_value;
+}
+size_t parley__journal_entries__get_packed_size
+                     (const Parley__JournalEntries *message)
+{
+  assert(message->base.descriptor == &parley__journal_entries__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__journal_entries__pack
+                     (const Parley__JournalEntries *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__journal_entries__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__journal_entries__pack_to_buffer
+                     (const Parley__JournalEntries *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__journal_entries__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__JournalEntries *
+       parley__journal_entries__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__JournalEntries *)
+     protobuf_c_message_unpack (&parley__journal_entries__descriptor,
+                                allocator, len, data);
+}
+void   parley__journal_entries__free_unpacked
+                     (Parley__JournalEntries *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__journal_entries__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   parley__admin_arg__init
                      (Parley__AdminArg         *message)
 {
@@ -2440,7 +2710,84 @@ const ProtobufCMessageDescriptor parley__signed_copy__descriptor =
   (ProtobufCMessageInit) parley__signed_copy__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__bundle__field_descriptors[4] =
+static const ProtobufCFieldDescriptor parley__journal_proof__field_descriptors[4] =
+{
+  {
+    "label",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__JournalProof, label),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "index",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__JournalProof, index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entry",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__JournalProof, entry),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "path",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__JournalProof, path),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__journal_proof__field_indices_by_name[] = {
+  2,   /* field[2] = entry */
+  1,   /* field[1] = index */
+  0,   /* field[0] = label */
+  3,   /* field[3] = path */
+};
+static const ProtobufCIntRange parley__journal_proof__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor parley__journal_proof__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.JournalProof",
+  "JournalProof",
+  "Parley__JournalProof",
+  "parley",
+  sizeof(Parley__JournalProof),
+  4,
+  parley__journal_proof__field_descriptors,
+  parley__journal_proof__field_indices_by_name,
+  1,  parley__journal_proof__number_ranges,
+  (ProtobufCMessageInit) parley__journal_proof__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__bundle__field_descriptors[6] =
 {
   {
     "text",
@@ -2490,17 +2837,43 @@ static const ProtobufCFieldDescriptor parley__bundle__field_descriptors[4] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "checkpoint",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Bundle, checkpoint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proofs",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Bundle, n_proofs),
+    offsetof(Parley__Bundle, proofs),
+    &parley__journal_proof__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__bundle__field_indices_by_name[] = {
   2,   /* field[2] = certificate */
   3,   /* field[3] = certificate_sig */
+  4,   /* field[4] = checkpoint */
   1,   /* field[1] = copies */
+  5,   /* field[5] = proofs */
   0,   /* field[0] = text */
 };
 static const ProtobufCIntRange parley__bundle__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor parley__bundle__descriptor =
 {
@@ -2510,7 +2883,7 @@ const ProtobufCMessageDescriptor parley__bundle__descriptor =
   "Parley__Bundle",
   "parley",
   sizeof(Parley__Bundle),
-  4,
+  6,
   parley__bundle__field_descriptors,
   parley__bundle__field_indices_by_name,
   1,  parley__bundle__number_ranges,
@@ -4250,6 +4623,235 @@ const ProtobufCMessageDescriptor parley__incident_list__descriptor =
   (ProtobufCMessageInit) parley__incident_list__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor parley__journal_request__field_descriptors[1] =
+{
+  {
+    "known_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__JournalRequest, known_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__journal_request__field_indices_by_name[] = {
+  0,   /* field[0] = known_size */
+};
+static const ProtobufCIntRange parley__journal_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__journal_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.JournalRequest",
+  "JournalRequest",
+  "Parley__JournalRequest",
+  "parley",
+  sizeof(Parley__JournalRequest),
+  1,
+  parley__journal_request__field_descriptors,
+  parley__journal_request__field_indices_by_name,
+  1,  parley__journal_request__number_ranges,
+  (ProtobufCMessageInit) parley__journal_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__journal_reply__field_descriptors[2] =
+{
+  {
+    "checkpoint",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__JournalReply, checkpoint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proof",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__JournalReply, proof),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__journal_reply__field_indices_by_name[] = {
+  0,   /* field[0] = checkpoint */
+  1,   /* field[1] = proof */
+};
+static const ProtobufCIntRange parley__journal_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor parley__journal_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.JournalReply",
+  "JournalReply",
+  "Parley__JournalReply",
+  "parley",
+  sizeof(Parley__JournalReply),
+  2,
+  parley__journal_reply__field_descriptors,
+  parley__journal_reply__field_indices_by_name,
+  1,  parley__journal_reply__number_ranges,
+  (ProtobufCMessageInit) parley__journal_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__countersign__field_descriptors[3] =
+{
+  {
+    "size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Countersign, size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signer_key",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Countersign, signer_key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signature",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Countersign, signature),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__countersign__field_indices_by_name[] = {
+  2,   /* field[2] = signature */
+  1,   /* field[1] = signer_key */
+  0,   /* field[0] = size */
+};
+static const ProtobufCIntRange parley__countersign__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor parley__countersign__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.Countersign",
+  "Countersign",
+  "Parley__Countersign",
+  "parley",
+  sizeof(Parley__Countersign),
+  3,
+  parley__countersign__field_descriptors,
+  parley__countersign__field_indices_by_name,
+  1,  parley__countersign__number_ranges,
+  (ProtobufCMessageInit) parley__countersign__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__journal_show__field_descriptors[1] =
+{
+  {
+    "agreement",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__JournalShow, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__journal_show__field_indices_by_name[] = {
+  0,   /* field[0] = agreement */
+};
+static const ProtobufCIntRange parley__journal_show__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__journal_show__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.JournalShow",
+  "JournalShow",
+  "Parley__JournalShow",
+  "parley",
+  sizeof(Parley__JournalShow),
+  1,
+  parley__journal_show__field_descriptors,
+  parley__journal_show__field_indices_by_name,
+  1,  parley__journal_show__number_ranges,
+  (ProtobufCMessageInit) parley__journal_show__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__journal_entries__field_descriptors[1] =
+{
+  {
+    "entries",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Parley__JournalEntries, n_entries),
+    offsetof(Parley__JournalEntries, entries),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__journal_entries__field_indices_by_name[] = {
+  0,   /* field[0] = entries */
+};
+static const ProtobufCIntRange parley__journal_entries__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__journal_entries__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.JournalEntries",
+  "JournalEntries",
+  "Parley__JournalEntries",
+  "parley",
+  sizeof(Parley__JournalEntries),
+  1,
+  parley__journal_entries__field_descriptors,
+  parley__journal_entries__field_indices_by_name,
+  1,  parley__journal_entries__number_ranges,
+  (ProtobufCMessageInit) parley__journal_entries__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor parley__admin_arg__field_descriptors[2] =
 {
   {
@@ -4429,7 +5031,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[29] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[34] =
 {
   {
     "id",
@@ -4779,6 +5381,66 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[29] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "journal_request",
+    30,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, journal_request),
+    &parley__journal_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "journal_reply",
+    31,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, journal_reply),
+    &parley__journal_reply__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "countersign",
+    32,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, countersign),
+    &parley__countersign__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "journal_show",
+    33,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, journal_show),
+    &parley__journal_show__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "journal_entries",
+    34,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, journal_entries),
+    &parley__journal_entries__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
@@ -4790,6 +5452,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   16,   /* field[16] = bundle */
   15,   /* field[15] = bundle_request */
   21,   /* field[21] = confirm */
+  31,   /* field[31] = countersign */
   8,   /* field[8] = delivery */
   3,   /* field[3] = error */
   5,   /* field[5] = fetch */
@@ -4801,6 +5464,10 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   28,   /* field[28] = incident_list */
   27,   /* field[27] = incident_query */
   25,   /* field[25] = incident_respond */
+  33,   /* field[33] = journal_entries */
+  30,   /* field[30] = journal_reply */
+  29,   /* field[29] = journal_request */
+  32,   /* field[32] = journal_show */
   4,   /* field[4] = ok */
   9,   /* field[9] = show */
   11,   /* field[11] = sign */
@@ -4814,7 +5481,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 29 }
+  { 0, 34 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -4824,7 +5491,7 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  29,
+  34,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,

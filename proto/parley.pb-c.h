@@ -26,6 +26,7 @@ typedef struct Parley__Delivery Parley__Delivery;
 typedef struct Parley__Notice Parley__Notice;
 typedef struct Parley__AgreementText Parley__AgreementText;
 typedef struct Parley__SignedCopy Parley__SignedCopy;
+typedef struct Parley__JournalProof Parley__JournalProof;
 typedef struct Parley__Bundle Parley__Bundle;
 typedef struct Parley__Update Parley__Update;
 typedef struct Parley__Amendment Parley__Amendment;
@@ -49,6 +50,11 @@ typedef struct Parley__IncidentRespond Parley__IncidentRespond;
 typedef struct Parley__IncidentAction Parley__IncidentAction;
 typedef struct Parley__IncidentQuery Parley__IncidentQuery;
 typedef struct Parley__IncidentList Parley__IncidentList;
+typedef struct Parley__JournalRequest Parley__JournalRequest;
+typedef struct Parley__JournalReply Parley__JournalReply;
+typedef struct Parley__Countersign Parley__Countersign;
+typedef struct Parley__JournalShow Parley__JournalShow;
+typedef struct Parley__JournalEntries Parley__JournalEntries;
 typedef struct Parley__AdminArg Parley__AdminArg;
 typedef struct Parley__AdminRequest Parley__AdminRequest;
 typedef struct Parley__AdminReply Parley__AdminReply;
@@ -253,6 +259,28 @@ struct  Parley__SignedCopy
 
 
 /*
+ * An entry of the journal with its inclusion proof.
+ */
+struct  Parley__JournalProof
+{
+  ProtobufCMessage base;
+  /*
+   * "release", "copy-<party>"
+   */
+  char *label;
+  uint64_t index;
+  ProtobufCBinaryData entry;
+  /*
+   * concatenated 32-byte hashes
+   */
+  ProtobufCBinaryData path;
+};
+#define PARLEY__JOURNAL_PROOF__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__journal_proof__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, {0,NULL}, {0,NULL} }
+
+
+/*
  * Everything a released agreement consists of.
  */
 struct  Parley__Bundle
@@ -269,10 +297,16 @@ struct  Parley__Bundle
    * mediator's Ed25519 signature over it
    */
   ProtobufCBinaryData certificate_sig;
+  /*
+   * a signed checkpoint the proofs refer to
+   */
+  char *checkpoint;
+  size_t n_proofs;
+  Parley__JournalProof **proofs;
 };
 #define PARLEY__BUNDLE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__bundle__descriptor) \
-    , NULL, 0,NULL, {0,NULL}, {0,NULL} }
+    , NULL, 0,NULL, {0,NULL}, {0,NULL}, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*
@@ -666,6 +700,78 @@ struct  Parley__IncidentList
 
 
 /*
+ * The record: a party holds the mediator to it on every connection.
+ */
+struct  Parley__JournalRequest
+{
+  ProtobufCMessage base;
+  /*
+   * the size of the checkpoint this party last verified
+   */
+  uint64_t known_size;
+};
+#define PARLEY__JOURNAL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__journal_request__descriptor) \
+    , 0 }
+
+
+struct  Parley__JournalReply
+{
+  ProtobufCMessage base;
+  /*
+   * the latest signed checkpoint ("" if none yet)
+   */
+  char *checkpoint;
+  /*
+   * consistency proof from known_size to it
+   */
+  ProtobufCBinaryData proof;
+};
+#define PARLEY__JOURNAL_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__journal_reply__descriptor) \
+    , (char *)protobuf_c_empty_string, {0,NULL} }
+
+
+struct  Parley__Countersign
+{
+  ProtobufCMessage base;
+  uint64_t size;
+  ProtobufCBinaryData signer_key;
+  /*
+   * Ed25519 over the checkpoint's body
+   */
+  ProtobufCBinaryData signature;
+};
+#define PARLEY__COUNTERSIGN__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__countersign__descriptor) \
+    , 0, {0,NULL}, {0,NULL} }
+
+
+struct  Parley__JournalShow
+{
+  ProtobufCMessage base;
+  /*
+   * 0: everything that concerns this party
+   */
+  uint64_t agreement;
+};
+#define PARLEY__JOURNAL_SHOW__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__journal_show__descriptor) \
+    , 0 }
+
+
+struct  Parley__JournalEntries
+{
+  ProtobufCMessage base;
+  size_t n_entries;
+  char **entries;
+};
+#define PARLEY__JOURNAL_ENTRIES__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__journal_entries__descriptor) \
+    , 0,NULL }
+
+
+/*
  * Admin socket: a verb with named arguments; the daemon answers with a
  * readable text and one JSON object.
  */
@@ -740,7 +846,12 @@ typedef enum {
   PARLEY__FRAME__BODY_INCIDENT_RESPOND = 26,
   PARLEY__FRAME__BODY_INCIDENT_ACTION = 27,
   PARLEY__FRAME__BODY_INCIDENT_QUERY = 28,
-  PARLEY__FRAME__BODY_INCIDENT_LIST = 29
+  PARLEY__FRAME__BODY_INCIDENT_LIST = 29,
+  PARLEY__FRAME__BODY_JOURNAL_REQUEST = 30,
+  PARLEY__FRAME__BODY_JOURNAL_REPLY = 31,
+  PARLEY__FRAME__BODY_COUNTERSIGN = 32,
+  PARLEY__FRAME__BODY_JOURNAL_SHOW = 33,
+  PARLEY__FRAME__BODY_JOURNAL_ENTRIES = 34
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -781,6 +892,11 @@ struct  Parley__Frame
     Parley__IncidentAction *incident_action;
     Parley__IncidentQuery *incident_query;
     Parley__IncidentList *incident_list;
+    Parley__JournalRequest *journal_request;
+    Parley__JournalReply *journal_reply;
+    Parley__Countersign *countersign;
+    Parley__JournalShow *journal_show;
+    Parley__JournalEntries *journal_entries;
   };
 };
 #define PARLEY__FRAME__INIT \
@@ -996,6 +1112,25 @@ Parley__SignedCopy *
                       const uint8_t       *data);
 void   parley__signed_copy__free_unpacked
                      (Parley__SignedCopy *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__JournalProof methods */
+void   parley__journal_proof__init
+                     (Parley__JournalProof         *message);
+size_t parley__journal_proof__get_packed_size
+                     (const Parley__JournalProof   *message);
+size_t parley__journal_proof__pack
+                     (const Parley__JournalProof   *message,
+                      uint8_t             *out);
+size_t parley__journal_proof__pack_to_buffer
+                     (const Parley__JournalProof   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__JournalProof *
+       parley__journal_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__journal_proof__free_unpacked
+                     (Parley__JournalProof *message,
                       ProtobufCAllocator *allocator);
 /* Parley__Bundle methods */
 void   parley__bundle__init
@@ -1434,6 +1569,101 @@ Parley__IncidentList *
 void   parley__incident_list__free_unpacked
                      (Parley__IncidentList *message,
                       ProtobufCAllocator *allocator);
+/* Parley__JournalRequest methods */
+void   parley__journal_request__init
+                     (Parley__JournalRequest         *message);
+size_t parley__journal_request__get_packed_size
+                     (const Parley__JournalRequest   *message);
+size_t parley__journal_request__pack
+                     (const Parley__JournalRequest   *message,
+                      uint8_t             *out);
+size_t parley__journal_request__pack_to_buffer
+                     (const Parley__JournalRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__JournalRequest *
+       parley__journal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__journal_request__free_unpacked
+                     (Parley__JournalRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__JournalReply methods */
+void   parley__journal_reply__init
+                     (Parley__JournalReply         *message);
+size_t parley__journal_reply__get_packed_size
+                     (const Parley__JournalReply   *message);
+size_t parley__journal_reply__pack
+                     (const Parley__JournalReply   *message,
+                      uint8_t             *out);
+size_t parley__journal_reply__pack_to_buffer
+                     (const Parley__JournalReply   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__JournalReply *
+       parley__journal_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__journal_reply__free_unpacked
+                     (Parley__JournalReply *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__Countersign methods */
+void   parley__countersign__init
+                     (Parley__Countersign         *message);
+size_t parley__countersign__get_packed_size
+                     (const Parley__Countersign   *message);
+size_t parley__countersign__pack
+                     (const Parley__Countersign   *message,
+                      uint8_t             *out);
+size_t parley__countersign__pack_to_buffer
+                     (const Parley__Countersign   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__Countersign *
+       parley__countersign__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__countersign__free_unpacked
+                     (Parley__Countersign *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__JournalShow methods */
+void   parley__journal_show__init
+                     (Parley__JournalShow         *message);
+size_t parley__journal_show__get_packed_size
+                     (const Parley__JournalShow   *message);
+size_t parley__journal_show__pack
+                     (const Parley__JournalShow   *message,
+                      uint8_t             *out);
+size_t parley__journal_show__pack_to_buffer
+                     (const Parley__JournalShow   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__JournalShow *
+       parley__journal_show__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__journal_show__free_unpacked
+                     (Parley__JournalShow *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__JournalEntries methods */
+void   parley__journal_entries__init
+                     (Parley__JournalEntries         *message);
+size_t parley__journal_entries__get_packed_size
+                     (const Parley__JournalEntries   *message);
+size_t parley__journal_entries__pack
+                     (const Parley__JournalEntries   *message,
+                      uint8_t             *out);
+size_t parley__journal_entries__pack_to_buffer
+                     (const Parley__JournalEntries   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__JournalEntries *
+       parley__journal_entries__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__journal_entries__free_unpacked
+                     (Parley__JournalEntries *message,
+                      ProtobufCAllocator *allocator);
 /* Parley__AdminArg methods */
 void   parley__admin_arg__init
                      (Parley__AdminArg         *message);
@@ -1545,6 +1775,9 @@ typedef void (*Parley__AgreementText_Closure)
 typedef void (*Parley__SignedCopy_Closure)
                  (const Parley__SignedCopy *message,
                   void *closure_data);
+typedef void (*Parley__JournalProof_Closure)
+                 (const Parley__JournalProof *message,
+                  void *closure_data);
 typedef void (*Parley__Bundle_Closure)
                  (const Parley__Bundle *message,
                   void *closure_data);
@@ -1614,6 +1847,21 @@ typedef void (*Parley__IncidentQuery_Closure)
 typedef void (*Parley__IncidentList_Closure)
                  (const Parley__IncidentList *message,
                   void *closure_data);
+typedef void (*Parley__JournalRequest_Closure)
+                 (const Parley__JournalRequest *message,
+                  void *closure_data);
+typedef void (*Parley__JournalReply_Closure)
+                 (const Parley__JournalReply *message,
+                  void *closure_data);
+typedef void (*Parley__Countersign_Closure)
+                 (const Parley__Countersign *message,
+                  void *closure_data);
+typedef void (*Parley__JournalShow_Closure)
+                 (const Parley__JournalShow *message,
+                  void *closure_data);
+typedef void (*Parley__JournalEntries_Closure)
+                 (const Parley__JournalEntries *message,
+                  void *closure_data);
 typedef void (*Parley__AdminArg_Closure)
                  (const Parley__AdminArg *message,
                   void *closure_data);
@@ -1643,6 +1891,7 @@ extern const ProtobufCMessageDescriptor parley__delivery__descriptor;
 extern const ProtobufCMessageDescriptor parley__notice__descriptor;
 extern const ProtobufCMessageDescriptor parley__agreement_text__descriptor;
 extern const ProtobufCMessageDescriptor parley__signed_copy__descriptor;
+extern const ProtobufCMessageDescriptor parley__journal_proof__descriptor;
 extern const ProtobufCMessageDescriptor parley__bundle__descriptor;
 extern const ProtobufCMessageDescriptor parley__update__descriptor;
 extern const ProtobufCMessageDescriptor parley__amendment__descriptor;
@@ -1666,6 +1915,11 @@ extern const ProtobufCMessageDescriptor parley__incident_respond__descriptor;
 extern const ProtobufCMessageDescriptor parley__incident_action__descriptor;
 extern const ProtobufCMessageDescriptor parley__incident_query__descriptor;
 extern const ProtobufCMessageDescriptor parley__incident_list__descriptor;
+extern const ProtobufCMessageDescriptor parley__journal_request__descriptor;
+extern const ProtobufCMessageDescriptor parley__journal_reply__descriptor;
+extern const ProtobufCMessageDescriptor parley__countersign__descriptor;
+extern const ProtobufCMessageDescriptor parley__journal_show__descriptor;
+extern const ProtobufCMessageDescriptor parley__journal_entries__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_arg__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_reply__descriptor;

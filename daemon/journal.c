@@ -1,0 +1,437 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "crypto.h"
+#include "journal.h"
+#include "log.h"
+#include "merkle.h"
+#include "ptime.h"
+
+struct journal {
+	struct store *st;
+	struct clock *clk;
+	EVP_PKEY *mkey;
+	uint8_t mpub[32];
+	char origin[64];
+};
+
+struct journal *
+journal_new(struct store *st, struct clock *clk, EVP_PKEY *mkey)
+{
+	struct journal *j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return NULL;
+	j->st = st;
+	j->clk = clk;
+	j->mkey = mkey;
+	if (crypto_pubkey_raw(mkey, j->mpub) != 0 || checkpoint_origin(j->mpub, j->origin) != 0) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+void
+journal_free(struct journal *j)
+{
+	free(j);
+}
+
+const char *
+journal_origin(const struct journal *j)
+{
+	return j->origin;
+}
+
+static int
+load_frontier(struct journal *j, struct merkle_frontier *f)
+{
+	static const char sql[] = "SELECT frontier FROM journal_state WHERE id = 1";
+	sqlite3_stmt *s = store_stmt(j->st, sql);
+	int rc = 0;
+
+	merkle_frontier_init(f);
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rc = merkle_frontier_decode(sqlite3_column_blob(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0), f);
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+save_frontier(struct journal *j, const struct merkle_frontier *f)
+{
+	static const char sql[] =
+	    "INSERT INTO journal_state(id, frontier) VALUES(1, ?) "
+	    "ON CONFLICT(id) DO UPDATE SET frontier = excluded.frontier";
+	uint8_t buf[MERKLE_FRONTIER_MAXLEN];
+	sqlite3_stmt *s;
+	size_t len;
+	int rc;
+
+	if (merkle_frontier_encode(f, buf, sizeof(buf), &len) != 0 ||
+	    (s = store_stmt(j->st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, buf, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+journal_append(struct journal *j, const char *kind, int64_t agreement, const char *party,
+    const uint8_t (*hashes)[32], size_t nh, const char *note)
+{
+	static const char ins[] =
+	    "INSERT INTO journal(seq, entry, kind, agreement_id, party) VALUES(?, ?, ?, ?, ?)";
+	struct merkle_frontier f;
+	uint8_t leaf[32];
+	char *buf = NULL, when[PTIME_BUFLEN], hex[65];
+	size_t len = 0, i;
+	sqlite3_stmt *s;
+	FILE *m;
+	int rc;
+
+	if (load_frontier(j, &f) != 0) {
+		log_warnx("journal: the stored frontier is unreadable");
+		return -1;
+	}
+	if ((m = open_memstream(&buf, &len)) == NULL)
+		return -1;
+	ptime_format_utc(clock_now(j->clk), when);
+	fprintf(m, "parley journal entry v1\nseq: %llu\ntime: %s\nkind: %s\nagreement: %lld\n"
+	    "party: %s\n", (unsigned long long)f.size, when, kind, (long long)agreement,
+	    party && *party ? party : "-");
+	for (i = 0; i < nh; i++) {
+		hex_encode(hashes[i], 32, hex);
+		fprintf(m, "sha256: %s\n", hex);
+	}
+	if (note != NULL && *note != '\0') {
+		fputs("note: ", m);
+		for (; *note; note++)
+			fputc(*note == '\n' || *note == '\r' ? ' ' : *note, m);
+		fputc('\n', m);
+	}
+	if (fclose(m) != 0) {
+		free(buf);
+		return -1;
+	}
+	if (merkle_leaf_hash(buf, len, leaf) != 0 || (s = store_stmt(j->st, ins)) == NULL) {
+		free(buf);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, (int64_t)f.size);
+	sqlite3_bind_blob(s, 2, buf, (int)len, free);
+	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+	if (agreement > 0)
+		sqlite3_bind_int64(s, 4, agreement);
+	sqlite3_bind_text(s, 5, party && *party ? party : "-", -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE || merkle_frontier_append(&f, leaf) != 0)
+		return -1;
+	return save_frontier(j, &f);
+}
+
+static int
+last_checkpoint(struct journal *j, uint64_t *size, uint8_t root[32])
+{
+	static const char sql[] = "SELECT size, root FROM checkpoint ORDER BY size DESC LIMIT 1";
+	sqlite3_stmt *s = store_stmt(j->st, sql);
+	int rc = 1;
+
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 32) {
+		*size = (uint64_t)sqlite3_column_int64(s, 0);
+		memcpy(root, sqlite3_column_blob(s, 1), 32);
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+journal_checkpoint(struct journal *j, uint64_t *size)
+{
+	static const char ins[] =
+	    "INSERT INTO checkpoint(size, root, text, created_at) VALUES(?, ?, ?, ?)";
+	struct merkle_frontier f;
+	uint8_t root[32], lroot[32];
+	uint64_t last = 0;
+	sqlite3_stmt *s;
+	char *text;
+	int rc;
+
+	if (load_frontier(j, &f) != 0 || (rc = last_checkpoint(j, &last, lroot)) < 0)
+		return -1;
+	*size = f.size;
+	if (f.size == 0 || (rc == 0 && last >= f.size))
+		return 0;
+	if (merkle_frontier_root(&f, root) != 0 ||
+	    checkpoint_format(j->origin, f.size, root, j->mkey, j->origin, &text) != 0)
+		return -1;
+	if ((s = store_stmt(j->st, ins)) == NULL) {
+		free(text);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, (int64_t)f.size);
+	sqlite3_bind_blob(s, 2, root, 32, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, text, -1, free);
+	sqlite3_bind_int64(s, 4, clock_now(j->clk));
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+journal_latest(struct journal *j, char **text, uint64_t *size)
+{
+	static const char sql[] = "SELECT size, text FROM checkpoint ORDER BY size DESC LIMIT 1";
+	sqlite3_stmt *s = store_stmt(j->st, sql);
+	int rc = 1;
+
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*size = (uint64_t)sqlite3_column_int64(s, 0);
+		*text = strdup((const char *)sqlite3_column_text(s, 1));
+		rc = *text ? 0 : -1;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Leaves come from the entries themselves, so an edited row changes the
+ * tree and no longer matches what the mediator signed. */
+static int
+leaf_of(void *arg, uint64_t index, uint8_t out[32])
+{
+	static const char sql[] = "SELECT entry FROM journal WHERE seq = ?";
+	struct journal *j = arg;
+	sqlite3_stmt *s = store_stmt(j->st, sql);
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)index);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rc = merkle_leaf_hash(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
+		    out);
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+journal_consistency(struct journal *j, uint64_t m, uint64_t n, uint8_t *out, size_t *len)
+{
+	if (m == n) {
+		*len = 0;
+		return 0;
+	}
+	return merkle_consistency_proof(m, n, leaf_of, j, out, len);
+}
+
+int
+journal_inclusion(struct journal *j, uint64_t index, uint64_t n, uint8_t *out, size_t *len)
+{
+	return merkle_inclusion_proof(n, index, leaf_of, j, out, len);
+}
+
+int
+journal_check_start(struct journal *j, char *err, size_t errlen)
+{
+	struct merkle_frontier f;
+	uint8_t root[32], lroot[32];
+	uint64_t last;
+	int rc;
+
+	if (load_frontier(j, &f) != 0) {
+		snprintf(err, errlen, "the journal's stored frontier is damaged");
+		return -1;
+	}
+	if ((rc = last_checkpoint(j, &last, lroot)) != 0)
+		return rc < 0 ? -1 : 0;	/* nothing signed yet */
+	if (last > f.size ||
+	    (last == f.size ? merkle_frontier_root(&f, root) : merkle_root(last, leaf_of, j, root))
+	    != 0 || memcmp(root, lroot, 32) != 0) {
+		snprintf(err, errlen, "the journal does not match its last signed checkpoint "
+		    "(size %llu); refusing to sign anything inconsistent with it: run parleyctl "
+		    "journal verify on a copy of the store", (unsigned long long)last);
+		return -1;
+	}
+	return 0;
+}
+
+int
+journal_entry(struct journal *j, uint64_t seq, char **entry, size_t *len)
+{
+	static const char sql[] = "SELECT entry FROM journal WHERE seq = ?";
+	sqlite3_stmt *s = store_stmt(j->st, sql);
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)seq);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(s, 0);
+		if ((*entry = malloc(*len + 1)) != NULL) {
+			memcpy(*entry, sqlite3_column_blob(s, 0), *len);
+			(*entry)[*len] = '\0';
+			rc = 0;
+		}
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+journal_find(struct journal *j, const char *kind, int64_t agreement, const char *party,
+    uint64_t *seq)
+{
+	static const char sql[] =
+	    "SELECT max(seq) FROM journal WHERE kind = ?1 AND agreement_id = ?2 "
+	    "AND (?3 IS NULL OR party = ?3)";
+	sqlite3_stmt *s = store_stmt(j->st, sql);
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, agreement);
+	if (party != NULL)
+		sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*seq = (uint64_t)sqlite3_column_int64(s, 0);
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+journal_verify(struct journal *j, struct out *o)
+{
+	static const char entries[] = "SELECT seq, entry FROM journal ORDER BY seq";
+	static const char cps[] = "SELECT size, root, text FROM checkpoint ORDER BY size";
+	struct merkle_frontier f, stored;
+	struct checkpoint cp;
+	uint8_t leaf[32], root[32];
+	uint64_t expect = 0, ncp = 0, *sizes = NULL, nsizes = 0, k;
+	uint8_t (*roots)[32] = NULL;
+	char err[300], head[64];
+	sqlite3_stmt *s;
+	int bad = 0;
+
+	/* the signed checkpoints: each signature and each stated tree head */
+	if ((s = store_stmt(j->st, cps)) == NULL)
+		return out_refuse(o, "store failure");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(s, 2);
+		void *p;
+		if ((p = realloc(sizes, (nsizes + 1) * sizeof(*sizes))) == NULL)
+			break;
+		sizes = p;
+		if ((p = realloc(roots, (nsizes + 1) * sizeof(*roots))) == NULL)
+			break;
+		roots = p;
+		sizes[nsizes] = (uint64_t)sqlite3_column_int64(s, 0);
+		memset(roots[nsizes], 0, 32);
+		if (sqlite3_column_bytes(s, 1) == 32)
+			memcpy(roots[nsizes], sqlite3_column_blob(s, 1), 32);
+		if (checkpoint_parse(text, strlen(text), &cp, err, sizeof(err)) != 0 ||
+		    checkpoint_verify(&cp, j->mpub, j->origin, err, sizeof(err)) != 0 ||
+		    cp.size != sizes[nsizes] || memcmp(cp.root, roots[nsizes], 32) != 0) {
+			if (!bad++)
+				out_refuse(o, "checkpoint of size %llu is not a valid signed statement "
+				    "of its tree head: %s", (unsigned long long)sizes[nsizes], err);
+		}
+		nsizes++;
+	}
+	sqlite3_reset(s);
+	/* every entry: in order, hashed into the tree; each checkpoint's root */
+	merkle_frontier_init(&f);
+	k = 0;
+	if (!bad && (s = store_stmt(j->st, entries)) != NULL) {
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
+			const char *e = sqlite3_column_blob(s, 1);
+			size_t len = (size_t)sqlite3_column_bytes(s, 1);
+			snprintf(head, sizeof(head), "parley journal entry v1\nseq: %llu\n",
+			    (unsigned long long)seq);
+			if (seq != expect || len < strlen(head) || memcmp(e, head, strlen(head)) != 0) {
+				out_refuse(o, "journal entry %llu is out of sequence or malformed",
+				    (unsigned long long)seq);
+				bad++;
+				break;
+			}
+			merkle_leaf_hash(e, len, leaf);
+			merkle_frontier_append(&f, leaf);
+			expect++;
+			while (k < nsizes && sizes[k] == f.size) {
+				merkle_frontier_root(&f, root);
+				if (memcmp(root, roots[k], 32) != 0 && !bad++)
+					out_refuse(o, "the journal's first %llu entries do not give the "
+					    "root the mediator signed: an entry was altered",
+					    (unsigned long long)sizes[k]);
+				k++;
+				ncp++;
+			}
+		}
+		sqlite3_reset(s);
+	}
+	if (!bad && k != nsizes) {
+		out_refuse(o, "a checkpoint covers %llu entries; the journal has %llu",
+		    (unsigned long long)sizes[k], (unsigned long long)f.size);
+		bad++;
+	}
+	if (!bad && (load_frontier(j, &stored) != 0 || stored.size != f.size)) {
+		out_refuse(o, "the stored frontier does not match the journal");
+		bad++;
+	}
+	free(sizes);
+	free(roots);
+	if (bad)
+		return -1;
+	merkle_frontier_root(&f, root);
+	hex_encode(root, 32, err);
+	jw_str(o->json, "origin", j->origin);
+	jw_uint(o->json, "entries", f.size);
+	jw_uint(o->json, "checkpoints", ncp);
+	jw_str(o->json, "root", err);
+	jw_bool(o->json, "ok", 1);
+	out_text(o, "journal %s: %llu entries, %llu signed checkpoints, root %s: every hash "
+	    "recomputed and every signature checked\n", j->origin, (unsigned long long)f.size,
+	    (unsigned long long)ncp, err);
+	return 0;
+}
+
+int
+journal_show(struct journal *j, int64_t agreement, const char *party, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT seq, entry FROM journal WHERE (?1 = 0 OR agreement_id = ?1) AND (?2 IS NULL "
+	    "OR party = ?2 OR agreement_id IN (SELECT ap.agreement_id FROM agreement_party ap "
+	    "JOIN party p ON p.id = ap.party_id WHERE p.code = ?2)) ORDER BY seq";
+	sqlite3_stmt *s = store_stmt(j->st, sql);
+
+	if (s == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, agreement);
+	if (party != NULL)
+		sqlite3_bind_text(s, 2, party, -1, SQLITE_STATIC);
+	jw_arr_begin(o->json, "entries");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *e = sqlite3_column_blob(s, 1);
+		int len = sqlite3_column_bytes(s, 1);
+		jw_strn(o->json, NULL, e, (size_t)len);
+		out_text(o, "%.*s\n", len, e);
+	}
+	sqlite3_reset(s);
+	jw_arr_end(o->json);
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* The record (the depositary): every state change is appended, in the same
+ * transaction, as one entry of a journal whose entries are the leaves of an
+ * RFC 6962 Merkle tree; the mediator key signs a checkpoint (C2SP
+ * tlog-checkpoint) of the tree head whenever it grew, before the commit.
+ *
+ * An entry is canonical text, its time and sequence number inside it:
+ *
+ *   parley journal entry v1
+ *   seq: 42
+ *   time: 1994-05-11T11:00:00Z
+ *   kind: copy-accepted
+ *   agreement: 1                 (0: none)
+ *   party: baku                  (-: none)
+ *   sha256: <64 hex>             (zero or more: hashes of what it concerns)
+ *   note: <one line>             (optional)
+ *
+ * The tree's frontier lives in the store too, so a rolled-back request
+ * rolls its entries and the frontier back together. */
+#ifndef PARLEY_JOURNAL_H
+#define PARLEY_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+
+#include "clock.h"
+#include "out.h"
+#include "store.h"
+
+struct journal;
+
+/* mkey (the mediator's signing key) is borrowed. */
+struct journal *journal_new(struct store *st, struct clock *clk, EVP_PKEY *mkey);
+void journal_free(struct journal *j);
+
+/* The checkpoints' origin and key name: "parley/<16 hex of the mediator key hash>". */
+const char *journal_origin(const struct journal *j);
+
+/* At start: the stored frontier must give the root of the last checkpoint;
+ * parleyd never signs a checkpoint inconsistent with an earlier one. */
+int journal_check_start(struct journal *j, char *err, size_t errlen);
+
+/* Append an entry (inside a transaction).  hashes: nh 32-byte hashes. */
+int journal_append(struct journal *j, const char *kind, int64_t agreement, const char *party,
+    const uint8_t (*hashes)[32], size_t nh, const char *note);
+
+/* Sign and store a checkpoint if the tree grew since the last one (inside
+ * the transaction, before its commit).  *size: the tree size it covers. */
+int journal_checkpoint(struct journal *j, uint64_t *size);
+
+/* The latest checkpoint: its text (malloc'd, the caller frees) and size.
+ * 1 if there is none yet. */
+int journal_latest(struct journal *j, char **text, uint64_t *size);
+
+/* Proofs against the tree of size n, computed from the stored entries
+ * (out holds MERKLE_PROOF_MAXLEN bytes; *len counts hashes). */
+int journal_consistency(struct journal *j, uint64_t m, uint64_t n, uint8_t *out, size_t *len);
+int journal_inclusion(struct journal *j, uint64_t index, uint64_t n, uint8_t *out, size_t *len);
+
+/* Entry seq's bytes (malloc'd; the caller frees). */
+int journal_entry(struct journal *j, uint64_t seq, char **entry, size_t *len);
+/* The seq of the latest entry of kind for agreement (and party, if not NULL). */
+int journal_find(struct journal *j, const char *kind, int64_t agreement, const char *party,
+    uint64_t *seq);
+
+/* Mediator verbs: recompute every hash and check every checkpoint; print
+ * the chronology (of one agreement, or of what concerns one party). */
+int journal_verify(struct journal *j, struct out *o);
+int journal_show(struct journal *j, int64_t agreement, const char *party, struct out *o);
+
+#endif

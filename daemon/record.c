@@ -1,0 +1,175 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "crypto.h"
+#include "engine_internal.h"
+#include "errors.h"
+#include "journal.h"
+#include "log.h"
+#include "merkle.h"
+#include "record.h"
+
+static int
+refuse(const struct req *r, int code, const char *msg)
+{
+	turn_error(r->turn, r->conn, r->id, code, "%s", msg);
+	return 0;
+}
+
+int
+record_request(struct engine *e, const struct req *r, uint64_t known)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__JournalReply jr = PARLEY__JOURNAL_REPLY__INIT;
+	uint8_t proof[MERKLE_PROOF_MAXLEN];
+	char *text = NULL, msg[200];
+	uint64_t n = 0;
+	size_t len = 0;
+	int rc;
+
+	if (e->j == NULL)
+		return refuse(r, PARLEY_EREFUSED, "this parleyd keeps no journal");
+	rc = journal_latest(e->j, &text, &n);
+	if (rc < 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (rc == 0 && known > n) {
+		/* The party saw a larger tree than the mediator now shows: that is
+		 * the inconsistency the party must hear about, loudly. */
+		log_warnx("record: endpoint %lld of %s knows a tree of %llu entries; ours has %llu",
+		    (long long)r->who->endpoint_id, r->who->party.code, (unsigned long long)known,
+		    (unsigned long long)n);
+	} else if (rc == 0 && known > 0 &&
+	    journal_consistency(e->j, known, n, proof, &len) != 0) {
+		free(text);
+		snprintf(msg, sizeof(msg), "cannot prove consistency from %llu to %llu entries",
+		    (unsigned long long)known, (unsigned long long)n);
+		return refuse(r, PARLEY_ESTORE, msg);
+	}
+	jr.checkpoint = text ? text : "";
+	jr.proof.data = proof;
+	jr.proof.len = len * MERKLE_HASH_LEN;
+	f.id = r->id;
+	f.body_case = PARLEY__FRAME__BODY_JOURNAL_REPLY;
+	f.journal_reply = &jr;
+	turn_reply(r->turn, r->conn, &f);
+	free(text);
+	return 0;
+}
+
+int
+record_countersign(struct engine *e, const struct req *r, const Parley__Countersign *m)
+{
+	static const char get[] = "SELECT text FROM checkpoint WHERE size = ?";
+	static const char ins[] =
+	    "INSERT INTO countersignature(size, party_id, endpoint_id, signer_key, signature,"
+	    " created_at) VALUES(?, ?, ?, ?, ?, ?)";
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Ok ok = PARLEY__OK__INIT;
+	struct checkpoint *cp;
+	sqlite3_stmt *s;
+	int64_t signer, party;
+	uint8_t h[2][32];
+	char *text = NULL, msg[200];
+	int rc;
+
+	if (e->j == NULL)
+		return refuse(r, PARLEY_EREFUSED, "this parleyd keeps no journal");
+	if (m->signer_key.len != 32 || m->signature.len != 64)
+		return refuse(r, PARLEY_EUSAGE, "a countersignature needs a 32-byte key and a "
+		    "64-byte signature");
+	rc = registry_signer_by_key(e->st, m->signer_key.data, &signer, &party);
+	if (rc != 0 || party != r->who->party.id)
+		return refuse(r, PARLEY_EAUTH, "the countersigning key is not registered for "
+		    "this party");
+	if ((s = store_stmt(e->st, get)) == NULL)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	sqlite3_bind_int64(s, 1, (int64_t)m->size);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		text = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	if (text == NULL)
+		return refuse(r, PARLEY_ENOTFOUND, "no checkpoint of that size");
+	if ((cp = malloc(sizeof(*cp))) == NULL ||
+	    checkpoint_parse(text, strlen(text), cp, msg, sizeof(msg)) != 0 ||
+	    crypto_verify(m->signer_key.data, (const uint8_t *)cp->body, cp->body_len,
+	    m->signature.data) != 0) {
+		free(cp);
+		free(text);
+		return refuse(r, PARLEY_EREFUSED, "the countersignature does not verify over the "
+		    "checkpoint's body");
+	}
+	free(cp);
+	free(text);
+	if ((s = store_stmt(e->st, ins)) == NULL)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	sqlite3_bind_int64(s, 1, (int64_t)m->size);
+	sqlite3_bind_int64(s, 2, r->who->party.id);
+	sqlite3_bind_int64(s, 3, r->who->endpoint_id);
+	sqlite3_bind_blob(s, 4, m->signer_key.data, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, m->signature.data, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, clock_now(e->clk));
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	memcpy(h[0], m->signer_key.data, 32);
+	crypto_sha256(m->signature.data, 64, h[1]);
+	if (rc != SQLITE_DONE || eng_journal(e, "countersigned", 0, r->who->party.code,
+	    (const uint8_t (*)[32])h, 2, "checkpoint of %llu entries, endpoint %lld",
+	    (unsigned long long)m->size, (long long)r->who->endpoint_id) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	snprintf(msg, sizeof(msg), "checkpoint of %llu entries countersigned",
+	    (unsigned long long)m->size);
+	ok.message = msg;
+	f.id = r->id;
+	f.body_case = PARLEY__FRAME__BODY_OK;
+	f.ok = &ok;
+	turn_reply(r->turn, r->conn, &f);
+	return 1;
+}
+
+int
+record_show(struct engine *e, const struct req *r, uint64_t agreement)
+{
+	static const char sql[] =
+	    "SELECT entry FROM journal WHERE (?1 = 0 OR agreement_id = ?1) AND (party = ?2 "
+	    "OR agreement_id IN (SELECT agreement_id FROM agreement_party WHERE party_id = ?3)) "
+	    "ORDER BY seq";
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__JournalEntries je = PARLEY__JOURNAL_ENTRIES__INIT;
+	char **v = NULL;
+	size_t n = 0, cap = 0, i;
+	sqlite3_stmt *s;
+
+	if (e->j == NULL)
+		return refuse(r, PARLEY_EREFUSED, "this parleyd keeps no journal");
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	sqlite3_bind_int64(s, 1, (int64_t)agreement);
+	sqlite3_bind_text(s, 2, r->who->party.code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, r->who->party.id);
+	while (sqlite3_step(s) == SQLITE_ROW && n < 100000) {
+		if (n == cap) {
+			char **nv = realloc(v, (cap ? cap * 2 : 64) * sizeof(*v));
+			if (nv == NULL)
+				break;
+			v = nv;
+			cap = cap ? cap * 2 : 64;
+		}
+		if ((v[n] = strndup(sqlite3_column_blob(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0))) == NULL)
+			break;
+		n++;
+	}
+	sqlite3_reset(s);
+	je.n_entries = n;
+	je.entries = v;
+	f.id = r->id;
+	f.body_case = PARLEY__FRAME__BODY_JOURNAL_ENTRIES;
+	f.journal_entries = &je;
+	turn_reply(r->turn, r->conn, &f);
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return 0;
+}

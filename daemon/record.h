@@ -1,0 +1,14 @@
+/* The parties' side of the record: the latest checkpoint with a
+ * consistency proof from the one a party last verified, its countersignature
+ * (journalled), and the chronology of what concerns it. */
+#ifndef PARLEY_RECORD_H
+#define PARLEY_RECORD_H
+
+#include "engine.h"
+
+/* Party requests (answer through r; 1 keep, 0 roll back). */
+int record_request(struct engine *e, const struct req *r, uint64_t known_size);
+int record_countersign(struct engine *e, const struct req *r, const Parley__Countersign *m);
+int record_show(struct engine *e, const struct req *r, uint64_t agreement);
+
+#endif

@@ -1,0 +1,44 @@
+# The depositary: every state change is in the journal, a Merkle tree whose
+# heads the mediator signs; journal verify recomputes all of it; each parley
+# connection checks consistency with the checkpoint it kept, countersigns,
+# and stops loudly when the record was rewritten; parleyd refuses to start
+# on a record that no longer matches what it signed.
+. "$(dirname "$0")/lib.sh"
+setup
+D=$(cd "$(dirname "$0")/../data" && pwd)
+for p in baku yerevan stepanakert; do enrol $p; done
+A=$(jget "$(ctl --json agreement create --title T --text "$D/ceasefire-1994-rev1.txt" --parties baku,yerevan)" .id)
+ctl agreement circulate "$A" >/dev/null
+sign_all "$A" baku yerevan
+ctl notice send stepanakert --text "for stepanakert only" >/dev/null
+as baku inbox >/dev/null
+out=$(ctl --json journal verify) || fail "journal verify: $out"
+[ "$(jget "$out" .ok)" = true ] || fail "not ok: $out"
+n=$(jget "$out" .entries); [ "$n" -ge 15 ] || fail "too few entries: $out"
+kinds=$(jget "$(ctl --json journal show --agreement "$A")" '[.entries[] | capture("kind: (?<k>[a-z-]+)").k] | join(",")')
+[ "$kinds" = "draft,circulated,copy-accepted,copy-accepted,released" ] || fail "agreement's record: $kinds"
+for k in party-registered endpoint-added signer-added notice ack countersigned; do
+	sqlite3 "$T/state/parley.db" "SELECT count(*) FROM journal WHERE kind = '$k'" | grep -qv '^0$' || fail "no $k entry"
+done
+# a party sees what concerns it, not another's notice
+out=$(as baku --json journal)
+jget "$out" '.entries[]' | grep -q "kind: released" || fail "baku does not see the release"
+jget "$out" '.entries[]' | grep -q "party: stepanakert" && fail "baku sees stepanakert's entries"
+# the endpoint keeps the checkpoint it verified, and countersigns each one
+[ -s "$T/baku/checkpoint" ] || fail "no checkpoint kept"
+head -1 "$T/baku/checkpoint" | grep -q '^parley/' || fail "checkpoint origin: $(head -1 "$T/baku/checkpoint")"
+expect_rc 0 as baku status "$A"
+[ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM countersignature c JOIN party p ON p.id = c.party_id WHERE p.code = 'baku'")" -ge 2 ] \
+	|| fail "countersignatures not kept"
+
+# someone edits a journal row in the SQLite file
+sqlite3 "$T/state/parley.db" "UPDATE journal SET entry = CAST(replace(CAST(entry AS TEXT), 'revision 1', 'revision 7') AS BLOB) WHERE kind = 'draft'"
+expect_out "altered" ctl journal verify
+expect_rc 1 as baku status "$A"
+grep -q "THE MEDIATOR'S RECORD IS INCONSISTENT with the checkpoint of" "$T/last.out" || fail "no loud error: $(cat "$T/last.out")"
+# and a damaged record is refused at start
+stop_daemon
+sqlite3 "$T/state/parley.db" "UPDATE journal_state SET frontier = zeroblob(41)"
+"$BIN/parleyd" -c "$T/parleyd.conf" >"$T/start.out" 2>&1 && fail "parleyd started on a damaged record"
+grep -q "frontier is damaged\|does not match its last signed checkpoint" "$T/start.out" || fail "reason: $(cat "$T/start.out")"
+pass
