@@ -311,11 +311,12 @@ main(int argc, char **argv)
 	event_free(ev_hup);
 	if (ev_wd != NULL)
 		event_free(ev_wd);
+	/* The turn's last flush still uses the journal, deliveries and ticker. */
+	turn_free(srv.turn);
 	ticker_free(srv.ticker);
 	duty_free(srv.duty);
 	journal_free(srv.journal);
 	engine_free(srv.eng);
-	turn_free(srv.turn);
 	delivery_free(srv.dlv);
 	clock_free(srv.clk);
 	store_close(srv.st);
