@@ -50,13 +50,51 @@ ident_label(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n > 40)
+	if (n == 0 || n > 80)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
 		    s[i] == '_'))
 			return 0;
 	return 1;
+}
+
+/* A mandate as a bundle file (cl_bundle.h); NULL if malformed or OOM. */
+static char *
+mandate_text(const Parley__Mandate *md)
+{
+	char *buf = NULL, hex[129], when[PTIME_BUFLEN];
+	size_t len = 0, i;
+	FILE *f;
+
+	if (md->signer_key.len != 32 || md->principal_key.len != 32 || md->signature.len != 64)
+		return NULL;
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return NULL;
+	fprintf(f, "parley mandate v1\nid: %llu\nparty: %s\n", (unsigned long long)md->id,
+	    md->party);
+	hex_encode(md->signer_key.data, 32, hex);
+	fprintf(f, "signer-key: %s\nroles:", hex);
+	for (i = 0; i < md->n_roles; i++)
+		fprintf(f, " %s", md->roles[i]);
+	fprintf(f, "\nscope: %s\n", md->scope);
+	ptime_format_utc(md->valid_from, when);
+	fprintf(f, "valid-from: %s\n", when);
+	if (md->valid_until != 0)
+		ptime_format_utc(md->valid_until, when);
+	fprintf(f, "valid-until: %s\n", md->valid_until ? when : "-");
+	ptime_format_utc(md->issued_at, when);
+	fprintf(f, "issued-at: %s\nsupersedes: %llu\nin-place-of: %s\n", when,
+	    (unsigned long long)md->supersedes, md->in_place_of);
+	hex_encode(md->principal_key.data, 32, hex);
+	fprintf(f, "principal-key: %s\n", hex);
+	hex_encode(md->signature.data, 64, hex);
+	fprintf(f, "signature: %s\n", hex);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 int
@@ -121,6 +159,25 @@ bundle_write(const char *dir, const Parley__Bundle *b, char *err, size_t errlen)
 		append_manifest(m, name, copy, clen);
 		free(copy);
 		copy = NULL;
+		if (c->mandate != 0) {
+			const Parley__Mandate *md = NULL;
+			size_t k;
+			for (k = 0; k < b->n_mandates; k++)
+				if (b->mandates[k]->id == c->mandate)
+					md = b->mandates[k];
+			if (md == NULL || !ident_label(c->role) || (copy = mandate_text(md)) == NULL) {
+				snprintf(err, errlen, "the bundle lacks mandate %llu of %s",
+				    (unsigned long long)c->mandate, c->party);
+				goto done;
+			}
+			clen = strlen(copy);
+			snprintf(name, sizeof(name), "mandate-%s-%s.txt", c->party, c->role);
+			if (write_file(dir, name, copy, clen, err, errlen) != 0)
+				goto done;
+			append_manifest(m, name, copy, clen);
+			free(copy);
+			copy = NULL;
+		}
 	}
 	/* the record: the checkpoint and each inclusion proof */
 	if (*b->checkpoint) {
@@ -272,6 +329,101 @@ done:
 	return rc;
 }
 
+/* A copy's mandate file: signed by the party's principal key as the
+ * certificate names it, for this signer key and role, the agreement in its
+ * scope (agreement lists; a label is not in the certificate), the signing
+ * time inside its window, in-place-of as the certificate says. */
+static int
+verify_mandate(const char *dir, const struct cert *c, const struct cert_copy *k, char *err,
+    size_t errlen)
+{
+	char name[128], *text = NULL, v[400], roles[400], *tok, *save = NULL;
+	const char *rolev[SIGN_MANDATE_MAX_ROLES];
+	struct sign_mandate_fields f;
+	uint8_t skey[32], pkey[32], sig[64], *payload = NULL;
+	const uint8_t *want;
+	unsigned long long id = 0, sup = 0;
+	int64_t from = 0, until = 0, issued = 0;
+	char scope[400], ipo[CERT_NAME_MAX + 1], party[CERT_CODE_MAX + 1];
+	size_t plen, nroles = 0;
+	int covered = 0, rc = -1;
+
+	snprintf(name, sizeof(name), "mandate-%s-%s.txt", k->party, k->role);
+	if ((want = cert_principal_key(c, k->party)) == NULL) {
+		snprintf(err, errlen, "the certificate names no principal key of %s, whose copy "
+		    "cites mandate %llu", k->party, (unsigned long long)k->mandate);
+		return -1;
+	}
+	if ((text = read_in(dir, name, NULL, err, errlen)) == NULL)
+		return -1;
+#define MF(key, buf) (get_field(text, key, buf, sizeof(buf)) == 0)
+	if (strncmp(text, "parley mandate v1\n", 18) != 0 || !MF("id", v) ||
+	    sscanf(v, "%llu", &id) != 1 || !MF("party", party) || !MF("signer-key", v) ||
+	    hex_decode(v, skey, 32) != 0 || !MF("roles", roles) || !MF("scope", scope) ||
+	    !MF("valid-from", v) || ptime_parse(v, &from) != 0 || !MF("valid-until", v) ||
+	    (strcmp(v, "-") != 0 && ptime_parse(v, &until) != 0) || !MF("issued-at", v) ||
+	    ptime_parse(v, &issued) != 0 || !MF("supersedes", v) ||
+	    sscanf(v, "%llu", &sup) != 1 || !MF("in-place-of", ipo) ||
+	    !MF("principal-key", v) || hex_decode(v, pkey, 32) != 0 || !MF("signature", v) ||
+	    hex_decode(v, sig, 64) != 0) {
+		snprintf(err, errlen, "%s is not a mandate file", name);
+		goto done;
+	}
+#undef MF
+	for (tok = strtok_r(roles, " ", &save); tok && nroles < SIGN_MANDATE_MAX_ROLES;
+	    tok = strtok_r(NULL, " ", &save)) {
+		if (strcmp(tok, k->role) == 0)
+			covered = 1;
+		rolev[nroles++] = tok;
+	}
+	memset(&f, 0, sizeof(f));
+	f.party = party;
+	f.signer_key = skey;
+	f.roles = rolev;
+	f.nroles = nroles;
+	f.scope = scope;
+	f.valid_from = from;
+	f.valid_until = until;
+	f.issued_at = issued;
+	f.supersedes = sup;
+	f.in_place_of = ipo;
+	if (memcmp(pkey, want, 32) != 0 || sign_mandate(&f, &payload, &plen) != 0 ||
+	    crypto_verify(want, payload, plen, sig) != 0) {
+		snprintf(err, errlen, "%s does not verify with the principal key of %s in the "
+		    "certificate (the mandate was altered, or another key signed it)", name,
+		    k->party);
+		goto done;
+	}
+	if (id != k->mandate || strcmp(party, k->party) != 0 || memcmp(skey, k->key, 32) != 0) {
+		snprintf(err, errlen, "%s is not the mandate the certificate cites for %s's "
+		    "copy", name, k->party);
+		goto done;
+	}
+	if (!covered || k->signed_at < from || (until != 0 && k->signed_at >= until) ||
+	    strcmp(ipo, k->in_place_of) != 0) {
+		snprintf(err, errlen, "%s does not cover %s's copy (role %s at its signing time)",
+		    name, k->party, k->role);
+		goto done;
+	}
+	if (strncmp(scope, "agreements:", 11) == 0) {
+		char *p = scope + 11, *q;
+		int in = 0;
+		for (tok = strtok_r(p, ",", &q); tok; tok = strtok_r(NULL, ",", &q))
+			if (strtoull(tok, NULL, 10) == c->agreement)
+				in = 1;
+		if (!in) {
+			snprintf(err, errlen, "%s: agreement %llu is outside its scope", name,
+			    (unsigned long long)c->agreement);
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	free(text);
+	free(payload);
+	return rc;
+}
+
 /* The record: the checkpoint is the mediator's, the release and every
  * counted copy are entries of the tree it signs. */
 static int
@@ -279,7 +431,7 @@ verify_record(const char *dir, const uint8_t mediator[32], const struct cert *c,
     size_t errlen)
 {
 	struct checkpoint *cp = malloc(sizeof(*cp));
-	char *text = NULL, origin[64], why[300], *cert = NULL, label[48];
+	char *text = NULL, origin[64], why[300], *cert = NULL, label[80];
 	uint8_t h[32];
 	size_t len, i;
 	int rc = -1;
@@ -302,7 +454,8 @@ verify_record(const char *dir, const uint8_t mediator[32], const struct cert *c,
 	    verify_entry(dir, "release", cp, "released", c->agreement, NULL, h, err, errlen) != 0)
 		goto done;
 	for (i = 0; i < c->ncopies; i++) {
-		snprintf(label, sizeof(label), "copy-%s", c->copies[i].party);
+		snprintf(label, sizeof(label), "copy-%s%s%s", c->copies[i].party,
+		    *c->copies[i].role ? "-" : "", c->copies[i].role);
 		if (crypto_sha256(c->copies[i].sig, 64, h) != 0 ||
 		    verify_entry(dir, label, cp, "copy-accepted", c->agreement, c->copies[i].party,
 		    h, err, errlen) != 0)
@@ -398,16 +551,33 @@ bundle_verify(const char *dir, const uint8_t mediator[32], char *summary, size_t
 		}
 		free(copy);
 		copy = NULL;
+		if (k->mandate != 0 ? verify_mandate(dir, c, k, err, errlen) != 0 :
+		    cert_principal_key(c, k->party) != NULL) {
+			if (k->mandate == 0)
+				snprintf(err, errlen, "%s has a principal key but its copy cites no "
+				    "mandate", k->party);
+			goto done;
+		}
 	}
 	if (verify_record(dir, mediator, c, err, errlen) != 0)
 		goto done;
 	{
 		char when[PTIME_BUFLEN], eff[PTIME_BUFLEN];
+		size_t off;
 		ptime_format(c->released_at, when);
 		ptime_format(c->effective_at, eff);
-		snprintf(summary, sumlen, "agreement %llu \"%s\" revision %u: %zu identical "
-		    "signed copies, released %s, effective %s; certificate signed by the mediator; release and copies proven in its record",
-		    (unsigned long long)c->agreement, c->title, c->revision, c->ncopies, when, eff);
+		off = (size_t)snprintf(summary, sumlen, "agreement %llu \"%s\" revision %u: %zu "
+		    "identical signed copies, released %s, effective %s; certificate signed by the "
+		    "mediator; release and copies proven in its record%s",
+		    (unsigned long long)c->agreement, c->title, c->revision, c->ncopies, when, eff,
+		    c->nprincipals ? "; mandates verified to the principal keys" : "");
+		for (i = 0; i < c->ncopies && off < sumlen; i++)
+			if (*c->copies[i].in_place_of) {
+				hex_encode(c->copies[i].key, 32, hex);
+				off += (size_t)snprintf(summary + off, sumlen - off, "; %s (%s) "
+				    "signed by key %.16s in place of %s", c->copies[i].party,
+				    c->copies[i].role, hex, c->copies[i].in_place_of);
+			}
 	}
 	rc = 0;
 done:

@@ -832,8 +832,8 @@ ok_reply(struct ctx *x, Parley__Frame *r, const char *what)
 static int
 cmd_sign(struct ctx *x)
 {
-	static const char usage[] = "sign ID [--yes] [--text FILE] [--role ROLE]";
-	static const char *const valued[] = { "text", "role", NULL };
+	static const char usage[] = "sign ID [--yes] [--text FILE] [--role ROLE] [--key SIGNER.key]";
+	static const char *const valued[] = { "text", "role", "key", NULL };
 	static const char *const flags[] = { "yes", NULL };
 	Parley__Frame f = PARLEY__FRAME__INIT, *r, *r2;
 	Parley__SignRequest sr = PARLEY__SIGN_REQUEST__INIT;
@@ -893,6 +893,8 @@ cmd_sign(struct ctx *x)
 		rc = out_error(x, EXIT_USAGE, "not signed (confirm at the prompt, or pass --yes)");
 		goto done;
 	}
+	if (opt(&a, "key") != NULL)
+		snprintf(x->conf.signer_key, sizeof(x->conf.signer_key), "%s", opt(&a, "key"));
 	if (!x->conf.signer_key[0] ||
 	    (k = crypto_read_private_key(x->conf.signer_key, err, sizeof(err))) == NULL) {
 		out_error(x, EXIT_USAGE, "%s", x->conf.signer_key[0] ? err :
@@ -1476,6 +1478,272 @@ cmd_journal(struct ctx *x)
 	return EXIT_OK;
 }
 
+/* ---- mandates ---- */
+
+/* This party's mandates and the daemon's time; *r freed by the caller. */
+static int
+mandate_query(struct ctx *x, Parley__Frame **r)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__MandateQuery q = PARLEY__MANDATE_QUERY__INIT;
+
+	f.body_case = PARLEY__FRAME__BODY_MANDATE_QUERY;
+	f.mandate_query = &q;
+	return call(x, &f, r, PARLEY__FRAME__BODY_MANDATE_LIST);
+}
+
+static EVP_PKEY *
+principal_key(struct ctx *x, const char *path, uint8_t pub[32], int *rc)
+{
+	char err[1200];
+	EVP_PKEY *k;
+
+	if ((k = crypto_read_private_key(path, err, sizeof(err))) == NULL) {
+		*rc = out_error(x, EXIT_USAGE, "%s", err);
+		return NULL;
+	}
+	if (!crypto_is_ed25519(k) || crypto_pubkey_raw(k, pub) != 0) {
+		EVP_PKEY_free(k);
+		*rc = out_error(x, EXIT_USAGE, "%s is not an Ed25519 private key", path);
+		return NULL;
+	}
+	return k;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+mandate_issue(struct ctx *x)
+{
+	static const char usage[] = "mandate issue --principal-key FILE --signer-key PUB.pem "
+	    "--roles ROLE[,ROLE] [--scope any|agreements:1,2|label:NAME] [--from TIME] "
+	    "[--until TIME] [--supersedes M] [--in-place-of NAME]";
+	static const char *const valued[] = { "principal-key", "signer-key", "roles", "scope",
+	    "from", "until", "supersedes", "in-place-of", NULL };
+	Parley__Frame f = PARLEY__FRAME__INIT, *lr = NULL, *r2;
+	Parley__Mandate pm = PARLEY__MANDATE__INIT;
+	struct sign_mandate_fields mf;
+	char rolebuf[600], *roles[SIGN_MANDATE_MAX_ROLES], *tok, *save = NULL, err[1200];
+	uint8_t pub[32], spub[32], sig[64], *payload = NULL;
+	EVP_PKEY *pk = NULL, *sk;
+	size_t nroles = 0, plen, i;
+	int64_t from = 0, until = 0;
+	uint64_t sup = 0;
+	struct args a;
+	int rc;
+
+	if ((rc = parse_args(x, usage, valued, NULL, 1, &a)) != 0)
+		return rc;
+	if (opt(&a, "principal-key") == NULL || opt(&a, "signer-key") == NULL ||
+	    opt(&a, "roles") == NULL)
+		return usage_error(x, usage, "--principal-key, --signer-key and --roles are required");
+	snprintf(rolebuf, sizeof(rolebuf), "%s", opt(&a, "roles"));
+	for (tok = strtok_r(rolebuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (nroles == SIGN_MANDATE_MAX_ROLES || !ident_valid(tok))
+			return usage_error(x, usage, "--roles takes 1-8 short lowercase names");
+		roles[nroles++] = tok;
+	}
+	if (nroles == 0)
+		return usage_error(x, usage, "--roles names no role");
+	qsort(roles, nroles, sizeof(roles[0]), cmp_str);
+	for (i = 1; i < nroles; i++)
+		if (strcmp(roles[i - 1], roles[i]) == 0)
+			return usage_error(x, usage, "--roles names a role twice");
+	if ((opt(&a, "from") && ptime_parse(opt(&a, "from"), &from) != 0) ||
+	    (opt(&a, "until") && ptime_parse(opt(&a, "until"), &until) != 0))
+		return usage_error(x, usage, "--from and --until take ISO 8601 times with an offset");
+	if (opt(&a, "supersedes") && parse_id(opt(&a, "supersedes"), &sup) != 0)
+		return usage_error(x, usage, "--supersedes takes a mandate number");
+	if ((sk = crypto_read_public_key(opt(&a, "signer-key"), err, sizeof(err))) == NULL)
+		return out_error(x, EXIT_USAGE, "%s", err);
+	rc = !crypto_is_ed25519(sk) || crypto_pubkey_raw(sk, spub) != 0;
+	EVP_PKEY_free(sk);
+	if (rc)
+		return out_error(x, EXIT_USAGE, "%s is not an Ed25519 public key",
+		    opt(&a, "signer-key"));
+	if ((pk = principal_key(x, opt(&a, "principal-key"), pub, &rc)) == NULL)
+		return rc;
+	if ((rc = connect_conf(x)) != 0 || (rc = mandate_query(x, &lr)) != 0)
+		goto done;
+	memset(&mf, 0, sizeof(mf));
+	mf.party = cl_party(x->c);
+	mf.signer_key = spub;
+	mf.roles = (const char *const *)roles;
+	mf.nroles = nroles;
+	mf.scope = opt(&a, "scope") ? opt(&a, "scope") : "any";
+	mf.issued_at = lr->mandate_list->now;
+	mf.valid_from = opt(&a, "from") ? from : mf.issued_at;
+	mf.valid_until = until;
+	mf.supersedes = sup;
+	mf.in_place_of = opt(&a, "in-place-of") ? opt(&a, "in-place-of") : "";
+	if (sign_mandate(&mf, &payload, &plen) != 0 || crypto_sign(pk, payload, plen, sig) != 0) {
+		rc = out_error(x, EXIT_USAGE, "cannot sign the mandate");
+		goto done;
+	}
+	pm.party = (char *)mf.party;
+	pm.signer_key.data = spub;
+	pm.signer_key.len = 32;
+	pm.n_roles = nroles;
+	pm.roles = roles;
+	pm.scope = (char *)mf.scope;
+	pm.valid_from = mf.valid_from;
+	pm.valid_until = mf.valid_until;
+	pm.issued_at = mf.issued_at;
+	pm.supersedes = sup;
+	pm.in_place_of = (char *)mf.in_place_of;
+	pm.principal_key.data = pub;
+	pm.principal_key.len = 32;
+	pm.signature.data = sig;
+	pm.signature.len = 64;
+	f.body_case = PARLEY__FRAME__BODY_MANDATE_ISSUE;
+	f.mandate_issue = &pm;
+	if ((rc = call(x, &f, &r2, PARLEY__FRAME__BODY_OK)) == 0)
+		rc = ok_reply(x, r2, "issued");
+done:
+	if (lr != NULL)
+		cl_free(x->c, lr);
+	EVP_PKEY_free(pk);
+	free(payload);
+	return rc;
+}
+
+static int
+mandate_revoke(struct ctx *x)
+{
+	static const char usage[] = "mandate revoke M --principal-key FILE";
+	static const char *const valued[] = { "principal-key", NULL };
+	Parley__Frame f = PARLEY__FRAME__INIT, *lr = NULL, *r2;
+	Parley__MandateRevoke mr = PARLEY__MANDATE_REVOKE__INIT;
+	const Parley__Mandate *m = NULL;
+	uint8_t pub[32], sig[64], *payload = NULL;
+	EVP_PKEY *pk;
+	size_t plen, i;
+	uint64_t id;
+	struct args a;
+	int rc;
+
+	if ((rc = parse_args(x, usage, valued, NULL, 2, &a)) != 0)
+		return rc;
+	if (a.npos != 2 || parse_id(a.pos[1], &id) != 0 || opt(&a, "principal-key") == NULL)
+		return usage_error(x, usage, "a mandate number and --principal-key are required");
+	if ((pk = principal_key(x, opt(&a, "principal-key"), pub, &rc)) == NULL)
+		return rc;
+	if ((rc = connect_conf(x)) != 0 || (rc = mandate_query(x, &lr)) != 0)
+		goto done;
+	for (i = 0; i < lr->mandate_list->n_mandates; i++)
+		if (lr->mandate_list->mandates[i]->id == id)
+			m = lr->mandate_list->mandates[i];
+	if (m == NULL || m->signature.len != 64) {
+		rc = out_error(x, EXIT_REFUSED, "%s has no mandate %llu", cl_party(x->c),
+		    (unsigned long long)id);
+		goto done;
+	}
+	if (sign_revocation(cl_party(x->c), id, m->signature.data, &payload, &plen) != 0 ||
+	    crypto_sign(pk, payload, plen, sig) != 0) {
+		rc = out_error(x, EXIT_USAGE, "cannot sign the revocation");
+		goto done;
+	}
+	mr.mandate = id;
+	mr.principal_key.data = pub;
+	mr.principal_key.len = 32;
+	mr.signature.data = sig;
+	mr.signature.len = 64;
+	f.body_case = PARLEY__FRAME__BODY_MANDATE_REVOKE;
+	f.mandate_revoke = &mr;
+	if ((rc = call(x, &f, &r2, PARLEY__FRAME__BODY_OK)) == 0)
+		rc = ok_reply(x, r2, "revoked");
+done:
+	if (lr != NULL)
+		cl_free(x->c, lr);
+	EVP_PKEY_free(pk);
+	free(payload);
+	return rc;
+}
+
+static int
+mandate_list(struct ctx *x)
+{
+	Parley__Frame *lr;
+	char hex[65], from[PTIME_BUFLEN], until[PTIME_BUFLEN];
+	struct jw *j = NULL;
+	size_t i, k;
+	int rc;
+
+	if ((rc = connect_conf(x)) != 0 || (rc = mandate_query(x, &lr)) != 0)
+		return rc;
+	if (x->json) {
+		j = jw_new();
+		jw_obj_begin(j, NULL);
+		jw_arr_begin(j, "mandates");
+	}
+	for (i = 0; i < lr->mandate_list->n_mandates; i++) {
+		const Parley__Mandate *m = lr->mandate_list->mandates[i];
+		if (m->signer_key.len != 32)
+			continue;
+		hex_encode(m->signer_key.data, 32, hex);
+		ptime_format(m->valid_from, from);
+		if (m->valid_until)
+			ptime_format(m->valid_until, until);
+		else
+			snprintf(until, sizeof(until), "open-ended");
+		if (j != NULL) {
+			jw_obj_begin(j, NULL);
+			jw_uint(j, "id", m->id);
+			jw_str(j, "status", m->status);
+			jw_str(j, "signer_key", hex);
+			jw_arr_begin(j, "roles");
+			for (k = 0; k < m->n_roles; k++)
+				jw_str(j, NULL, m->roles[k]);
+			jw_arr_end(j);
+			jw_str(j, "scope", m->scope);
+			jw_str(j, "valid_from", from);
+			jw_str(j, "valid_until", until);
+			jw_uint(j, "supersedes", m->supersedes);
+			jw_uint(j, "superseded_by", m->superseded_by);
+			jw_str(j, "in_place_of", m->in_place_of);
+			jw_obj_end(j);
+			continue;
+		}
+		printf("mandate %llu [%s] key %.16s... roles", (unsigned long long)m->id, m->status,
+		    hex);
+		for (k = 0; k < m->n_roles; k++)
+			printf("%s%s", k ? "+" : " ", m->roles[k]);
+		printf(" scope %s, %s .. %s%s%s\n", m->scope, from, until,
+		    *m->in_place_of ? ", in place of " : "", m->in_place_of);
+	}
+	if (j != NULL) {
+		jw_arr_end(j);
+		jw_obj_end(j);
+		printf("%s\n", jw_text(j));
+		jw_free(j);
+	}
+	cl_free(x->c, lr);
+	return EXIT_OK;
+}
+
+static int
+cmd_mandate(struct ctx *x)
+{
+	static const char usage[] = "mandate issue|revoke|list ...";
+
+	if (x->argc < 1)
+		return usage_error(x, usage, "expected issue, revoke or list");
+	if (strcmp(x->argv[0], "issue") == 0) {
+		x->argc--;
+		x->argv++;
+		return mandate_issue(x);
+	}
+	if (strcmp(x->argv[0], "revoke") == 0)
+		return mandate_revoke(x);
+	if (strcmp(x->argv[0], "list") == 0)
+		return mandate_list(x);
+	return usage_error(x, usage, "expected issue, revoke or list");
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctx *);
@@ -1489,7 +1757,7 @@ static const struct {
 	  "stay connected as a duty station; print and acknowledge deliveries as they come" },
 	{ "show", cmd_show, "show ID", "the text of an agreement as this party received it" },
 	{ "status", cmd_status, "status ID", "this party's signing status of an agreement" },
-	{ "sign", cmd_sign, "sign ID [--yes] [--text FILE] [--role ROLE]",
+	{ "sign", cmd_sign, "sign ID [--yes] [--text FILE] [--role ROLE] [--key SIGNER.key]",
 	  "show the text's hash and sign it with the signer key" },
 	{ "amend", cmd_amend, "amend ID --text FILE [--note TEXT]", "propose an amendment" },
 	{ "amendment", cmd_amendment, "amendment respond AM accept|reject [--note TEXT]",
@@ -1505,6 +1773,8 @@ static const struct {
 	  "take an incident this party reported to the mediator" },
 	{ "journal", cmd_journal, "journal [--agreement ID]",
 	  "the record's chronology of what concerns this party" },
+	{ "mandate", cmd_mandate, "mandate issue|revoke|list ...",
+	  "issue a mandate signed with the principal key, revoke one, list them" },
 	{ "bundle", cmd_bundle, "bundle ID DIR", "fetch a released bundle and verify it" },
 	{ "verify", cmd_verify, "verify DIR [--mediator-key MEDIATOR.pub]",
 	  "verify a bundle offline" },

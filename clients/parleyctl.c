@@ -27,7 +27,7 @@ struct cverb {
 	int minpos, maxpos;
 	const char *usage;
 	const char *help;
-	struct optspec opts[12];
+	struct optspec opts[14];
 	int filepos;		/* this positional (1-based) names a file to send */
 };
 
@@ -48,6 +48,12 @@ static const struct cverb verbs[] = {
 	{ "signer add", 1, 1, "signer add PARTY --key PUB.pem",
 	  "register a party's Ed25519 signer key", { { "key", O_PUBKEY, "key" }, { NULL } } },
 	{ "signer list", 0, 1, "signer list [PARTY]", "list signer keys", { { NULL } } },
+	{ "principal add", 1, 1, "principal add PARTY --key PUB.pem",
+	  "register a party's principal key: from then on its signers need a mandate",
+	  { { "key", O_PUBKEY, "key" }, { NULL } } },
+	{ "mandate list", 0, 1, "mandate list [PARTY]",
+	  "mandates with their status (active, superseded, revoked, expired, not-yet-valid)",
+	  { { NULL } } },
 	{ "notice send", 1, 1, "notice send PARTY|all --text TEXT",
 	  "send a mediator's circular", { { "text", O_VALUE, "text" }, { NULL } } },
 	{ "notice list", 0, 0, "notice list",
@@ -57,7 +63,8 @@ static const struct cverb verbs[] = {
 	{ "agreement create", 0, 0,
 	  "agreement create --title T --text FILE --parties A,B,... [--observers X,...] "
 	  "[--effective on-release|TIME] [--disclose-progress] [--sign-by TIME] "
-	  "[--valid-for DURATION | --valid-until TIME|DATE] [--extends ID | --reaffirms ID]",
+	  "[--valid-for DURATION | --valid-until TIME|DATE] [--extends ID | --reaffirms ID] "
+	  "[--label NAME] [--signatories PARTY=ROLE+ROLE,...]",
 	  "create a draft agreement (revision 1)",
 	  { { "title", O_VALUE, "title" }, { "text", O_FILE, "text" },
 	    { "parties", O_VALUE, "parties" }, { "observers", O_VALUE, "observers" },
@@ -65,7 +72,8 @@ static const struct cverb verbs[] = {
 	    { "disclose-progress", O_FLAG, "disclose-progress" },
 	    { "sign-by", O_VALUE, "sign-by" }, { "valid-for", O_VALUE, "valid-for" },
 	    { "valid-until", O_VALUE, "valid-until" }, { "extends", O_VALUE, "extends" },
-	    { "reaffirms", O_VALUE, "reaffirms" }, { NULL } } },
+	    { "reaffirms", O_VALUE, "reaffirms" }, { "label", O_VALUE, "label" },
+	    { "signatories", O_VALUE, "signatories" }, { NULL } } },
 	{ "agreement circulate", 1, 1, "agreement circulate ID",
 	  "send the current revision to every endpoint of every party", { { NULL } } },
 	{ "agreement show", 1, 1, "agreement show ID",

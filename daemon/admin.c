@@ -242,6 +242,27 @@ v_signer_list(struct server *srv, const struct args *a, struct out *o, Parley__A
 }
 
 static int
+v_principal_add(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *code = need(a, "1", "PARTY", o);
+	uint8_t pub[32];
+
+	(void)r;
+	if (code == NULL || need_hex32(a, "key", "the Ed25519 public key", pub, o) != 0)
+		return -1;
+	if (registry_principal_add(srv->st, clock_now(srv->clk), code, pub, o) != 0)
+		return -1;
+	return record(srv, o, "principal-added", code, pub, "Ed25519 key");
+}
+
+static int
+v_mandate_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	(void)r;
+	return engine_mandate_list(srv->eng, arg(a, "1"), o);
+}
+
+static int
 v_notice_send(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
 	const char *to = need(a, "1", "PARTY or all", o), *text;
@@ -288,6 +309,8 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 	t.valid_until = arg(a, "valid-until");
 	t.extends = arg(a, "extends");
 	t.reaffirms = arg(a, "reaffirms");
+	t.label = arg(a, "label");
+	t.signatories = arg(a, "signatories");
 	return engine_create(srv->eng, &t, o);
 }
 
@@ -603,6 +626,8 @@ static const struct verb verbs[] = {
 	{ "endpoint remove", v_endpoint_remove },
 	{ "signer add", v_signer_add },
 	{ "signer list", v_signer_list },
+	{ "principal add", v_principal_add },
+	{ "mandate list", v_mandate_list },
 	{ "notice send", v_notice_send },
 	{ "notice list", v_notice_list },
 	{ "delivery list", v_delivery_list },

@@ -13,6 +13,7 @@
 #include "merkle.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "mandate.h"
 #include "ptime.h"
 #include "sign.h"
 #include "text.h"
@@ -116,7 +117,7 @@ eng_load_ag(struct engine *e, int64_t id, struct ag *a)
 	static const char sql[] =
 	    "SELECT id, title, state, revision, effective, validity, disclose_progress,"
 	    " created_at, circulated_at, released_at, effective_at, expires_at, ended_at,"
-	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at "
+	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at, label "
 	    "FROM agreement WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc;
@@ -145,6 +146,7 @@ eng_load_ag(struct engine *e, int64_t id, struct ag *a)
 		a->reaffirms_id = eng_col_time(s, 15);
 		snprintf(a->dayx_mode, sizeof(a->dayx_mode), "%s", eng_col_str(s, 16));
 		a->dayx_at = eng_col_time(s, 17);
+		snprintf(a->label, sizeof(a->label), "%s", eng_col_str(s, 18));
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
@@ -465,8 +467,16 @@ int64_t
 eng_valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev)
 {
 	static const char sql[] =
-	    "SELECT signed_at FROM copy WHERE agreement_id = ? AND party_id = ? "
-	    "AND revision = ? AND status = 'valid'";
+	    "SELECT CASE WHEN EXISTS (SELECT 1 FROM agreement_role r WHERE r.agreement_id = ?1"
+	    "  AND r.party_id = ?2) "
+	    "THEN (SELECT CASE WHEN count(*) = (SELECT count(*) FROM agreement_role r"
+	    "  WHERE r.agreement_id = ?1 AND r.party_id = ?2) THEN max(t) ELSE NULL END"
+	    "  FROM (SELECT min(c.signed_at) AS t FROM copy c JOIN agreement_role r"
+	    "   ON r.agreement_id = c.agreement_id AND r.party_id = c.party_id AND r.role = c.role"
+	    "   WHERE c.agreement_id = ?1 AND c.party_id = ?2 AND c.revision = ?3"
+	    "   AND c.status = 'valid' GROUP BY c.role)) "
+	    "ELSE (SELECT min(signed_at) FROM copy WHERE agreement_id = ?1 AND party_id = ?2"
+	    "  AND revision = ?3 AND status = 'valid') END";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int64_t t = 0;
 
@@ -476,7 +486,7 @@ eng_valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev)
 	sqlite3_bind_int64(s, 2, party);
 	sqlite3_bind_int64(s, 3, rev);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		t = sqlite3_column_int64(s, 0);
+		t = eng_col_time(s, 0);
 	sqlite3_reset(s);
 	return t;
 }
@@ -532,12 +542,12 @@ refused(struct engine *e, enum refuse_reason why)
 static int
 insert_copy(struct engine *e, const struct req *r, const struct ag *a, int64_t signer,
     const Parley__SignRequest *m, const char *text, const char *status, const char *reason,
-    int64_t *id)
+    int64_t mandate, int64_t *id)
 {
 	static const char sql[] =
 	    "INSERT INTO copy(agreement_id, revision, party_id, endpoint_id, signer_id, role,"
-	    " content_hash, signature, text, status, reason, signed_at) "
-	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    " content_hash, signature, text, status, reason, signed_at, mandate_id) "
+	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc;
 
@@ -557,6 +567,8 @@ insert_copy(struct engine *e, const struct req *r, const struct ag *a, int64_t s
 	if (reason != NULL)
 		sqlite3_bind_text(s, 11, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 12, clock_now(e->clk));
+	if (mandate != 0)
+		sqlite3_bind_int64(s, 13, mandate);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -595,7 +607,7 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 		    "no text came with it", a->revision);
 	}
 	snprintf(reason, sizeof(reason), "not identical to revision %u: %s", a->revision, diff);
-	if (insert_copy(e, r, a, signer, m, norm, "non-identical", reason, &cid) != 0) {
+	if (insert_copy(e, r, a, signer, m, norm, "non-identical", reason, 0, &cid) != 0) {
 		free(rev_text);
 		free(norm);
 		return refuse(r, PARLEY_ESTORE, "store failure");
@@ -625,11 +637,17 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 static int
 all_signed(struct engine *e, const struct ag *a)
 {
+	/* A party with required roles: each role has a valid copy; without: any. */
 	static const char sql[] =
 	    "SELECT count(*) FROM agreement_party ap WHERE ap.agreement_id = ?1 "
-	    "AND ap.observer = 0 AND NOT EXISTS (SELECT 1 FROM copy c "
-	    " WHERE c.agreement_id = ?1 AND c.party_id = ap.party_id AND c.revision = ?2 "
-	    " AND c.status = 'valid')";
+	    "AND ap.observer = 0 AND (CASE WHEN EXISTS (SELECT 1 FROM agreement_role r"
+	    "  WHERE r.agreement_id = ?1 AND r.party_id = ap.party_id) "
+	    " THEN EXISTS (SELECT 1 FROM agreement_role r WHERE r.agreement_id = ?1"
+	    "  AND r.party_id = ap.party_id AND NOT EXISTS (SELECT 1 FROM copy c"
+	    "  WHERE c.agreement_id = ?1 AND c.party_id = ap.party_id AND c.revision = ?2"
+	    "  AND c.status = 'valid' AND c.role = r.role)) "
+	    " ELSE NOT EXISTS (SELECT 1 FROM copy c WHERE c.agreement_id = ?1"
+	    "  AND c.party_id = ap.party_id AND c.revision = ?2 AND c.status = 'valid') END)";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int64_t missing = -1;
 
@@ -643,6 +661,60 @@ all_signed(struct engine *e, const struct ag *a)
 	return missing == 0;
 }
 
+/* The roles agreement requires of party: their number (0: none, any role
+ * counts), and in need the list ("a, b") when role is not among them, else
+ * "".  -1 on a store failure. */
+static int
+required_roles(struct engine *e, int64_t agreement, int64_t party, const char *role,
+    char *need, size_t needlen)
+{
+	static const char sql[] =
+	    "SELECT role FROM agreement_role WHERE agreement_id = ? AND party_id = ? "
+	    "ORDER BY role";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int n = 0, found = 0;
+	size_t off = 0;
+
+	need[0] = '\0';
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (strcmp(eng_col_str(s, 0), role) == 0)
+			found = 1;
+		if (off < needlen)
+			off += (size_t)snprintf(need + off, needlen - off, "%s%s", n ? ", " : "",
+			    eng_col_str(s, 0));
+		n++;
+	}
+	sqlite3_reset(s);
+	if (found || n == 0)
+		need[0] = '\0';
+	return n;
+}
+
+/* Has party a valid copy of rev in role? */
+static int
+role_signed(struct engine *e, int64_t agreement, int64_t party, uint32_t rev, const char *role)
+{
+	static const char sql[] =
+	    "SELECT 1 FROM copy WHERE agreement_id = ? AND party_id = ? AND revision = ? "
+	    "AND role = ? AND status = 'valid'";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int found;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_int64(s, 3, rev);
+	sqlite3_bind_text(s, 4, role, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return found;
+}
+
 int
 engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 {
@@ -650,11 +722,13 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	const char *why;
 	uint8_t *payload = NULL;
 	uint8_t rev_hash[32];
-	char *rev_text = NULL, hex[65];
+	char *rev_text = NULL, hex[65], why_m[400], need[400];
 	size_t plen;
 	int64_t signer, signer_party, cid;
+	struct mandate md;
+	uint8_t pk[32];
 	struct ag a;
-	int member, rc;
+	int member, rc, prc, nroles;
 
 	if (party_ag(e, r, m->agreement, &a, &member) != 0)
 		return refused(e, REFUSE_NOT_PARTY);
@@ -677,11 +751,15 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		return refuse(r, PARLEY_EUSAGE, "a copy needs a 32-byte content hash, a 32-byte "
 		    "signer key and a 64-byte signature");
 	hex_encode(m->signer_key.data, 32, hex);
+	if ((prc = registry_principal_of(e->st, r->who->party.id, pk)) < 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
 	rc = registry_signer_by_key(e->st, m->signer_key.data, &signer, &signer_party);
 	if (rc < 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	if ((rc == 1 || signer_party != r->who->party.id) && refused(e, REFUSE_SIGNER) == 0)
-		return refuse(r, PARLEY_EAUTH, "signer key %s is not registered for %s", hex,
+		return prc == 0 ? refuse(r, PARLEY_EAUTH, "copy refused: no mandate: no mandate "
+		    "of %s authorises signer key %s", r->who->party.code, hex) :
+		    refuse(r, PARLEY_EAUTH, "signer key %s is not registered for %s", hex,
 		    r->who->party.code);
 	if (m->revision < a.revision && refused(e, REFUSE_STALE) == 0)
 		return refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
@@ -704,6 +782,25 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	if (eng_load_revision(e, a.id, a.revision, &rev_text, NULL, rev_hash) != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	free(rev_text);
+	/* Authority: a mandate covering key, role and agreement now (with a
+	 * principal), and a role this agreement requires of the party. */
+	md.id = 0;
+	if (prc == 0 && (rc = mandate_find_cover(e, r->who->party.id, m->signer_key.data,
+	    m->role, a.id, a.label, clock_now(e->clk), &md, why_m, sizeof(why_m))) != 0) {
+		if (rc < 0)
+			return refuse(r, PARLEY_ESTORE, "store failure");
+		refused(e, REFUSE_SIGNER);
+		log_warnx("agreement %lld: copy from %s refused: %s", (long long)a.id,
+		    r->who->party.code, why_m);
+		return refuse(r, PARLEY_EREFUSED, "copy refused: %s", why_m);
+	}
+	if ((nroles = required_roles(e, a.id, r->who->party.id, m->role, need,
+	    sizeof(need))) < 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (nroles > 0 && *need != '\0' && refused(e, REFUSE_SIGNER) == 0)
+		return refuse(r, PARLEY_EREFUSED, "copy refused: agreement %lld requires of %s "
+		    "the roles %s; \"%s\" is not one of them", (long long)a.id, r->who->party.code,
+		    need, m->role);
 	if (memcmp(rev_hash, m->content_hash.data, 32) != 0) {
 		refused(e, REFUSE_NON_IDENTICAL);
 		return non_identical(e, r, &a, signer, m);
@@ -713,21 +810,37 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		    r->who->party.code, a.revision, (long long)a.id);
 		return 0;
 	}
-	if (insert_copy(e, r, &a, signer, m, NULL, "valid", NULL, &cid) != 0)
+	if (nroles > 0 && role_signed(e, a.id, r->who->party.id, a.revision, m->role)) {
+		reply_ok(r, 0, "%s has already signed revision %u of agreement %lld in role %s",
+		    r->who->party.code, a.revision, (long long)a.id, m->role);
+		return 0;
+	}
+	if (insert_copy(e, r, &a, signer, m, NULL, "valid", NULL, md.id, &cid) != 0)
 		return refuse(r, PARLEY_ESTORE, "store failure");
 	{
 		uint8_t h[2][32];
 		memcpy(h[0], m->content_hash.data, 32);
 		crypto_sha256(m->signature.data, 64, h[1]);
 		if (eng_journal(e, "copy-accepted", a.id, r->who->party.code,
-		    (const uint8_t (*)[32])h, 2, "revision %u, copy %lld", a.revision,
-		    (long long)cid) != 0)
+		    (const uint8_t (*)[32])h, 2, "revision %u, copy %lld%s%s%s%lld", a.revision,
+		    (long long)cid, *m->role ? ", role " : "", m->role,
+		    md.id ? ", mandate " : "", md.id ? (long long)md.id : 0LL) != 0)
 			return refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	e->m->copies_accepted++;
 	fault_point("copy-accepted");
 	log_info("agreement %lld: %s signed revision %u (copy %lld)", (long long)a.id,
 	    r->who->party.code, a.revision, (long long)cid);
+	/* At release, authority again: signatures under a mandate revoked
+	 * since are void, and the agreement waits for new ones. */
+	if (mandate_void_revoked(e, a.id) < 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (nroles > 0 && eng_valid_copy(e, a.id, r->who->party.id, a.revision) == 0) {
+		reply_ok(r, (uint64_t)cid, "signed copy of revision %u accepted in role %s; "
+		    "%s's copy counts when every role it must sign in has signed", a.revision,
+		    m->role, r->who->party.code);
+		return 1;
+	}
 	if (all_signed(e, &a)) {
 		if (release(e, &a) != 0)
 			return refuse(r, PARLEY_ESTORE, "release failed; the copy was not saved");
@@ -964,6 +1077,8 @@ struct copyrow {
 	uint8_t key[32], sig[64], hash[32];
 	uint32_t revision;
 	int64_t signed_at;
+	int64_t mandate;	/* 0: none */
+	char in_place_of[CERT_NAME_MAX + 1];
 };
 
 /* The counted copies of the current revision, in signing-party order. */
@@ -972,9 +1087,10 @@ load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t m
 {
 	static const char sql[] =
 	    "SELECT p.code, c.role, g.pubkey, c.signature, c.content_hash, c.revision,"
-	    " c.signed_at FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
+	    " c.signed_at, c.mandate_id, coalesce(m.in_place_of, '') "
+	    "FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
 	    "JOIN copy c ON c.agreement_id = ap.agreement_id AND c.party_id = ap.party_id "
-	    "JOIN signer g ON g.id = c.signer_id "
+	    "JOIN signer g ON g.id = c.signer_id LEFT JOIN mandate m ON m.id = c.mandate_id "
 	    "WHERE ap.agreement_id = ? AND ap.observer = 0 AND c.revision = ? "
 	    "AND c.status = 'valid' ORDER BY ap.rowid, c.id";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
@@ -996,6 +1112,8 @@ load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t m
 		memcpy(c->hash, sqlite3_column_blob(s, 4), 32);
 		c->revision = (uint32_t)sqlite3_column_int64(s, 5);
 		c->signed_at = sqlite3_column_int64(s, 6);
+		c->mandate = eng_col_time(s, 7);
+		snprintf(c->in_place_of, sizeof(c->in_place_of), "%s", eng_col_str(s, 8));
 		(*n)++;
 	}
 	sqlite3_reset(s);
@@ -1004,8 +1122,8 @@ load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t m
 
 /* The release certificate for the copies being counted; caller frees. */
 static char *
-certificate_text(const struct ag *a, const struct agtext *t, const struct copyrow *rows,
-    size_t n)
+certificate_text(struct engine *e, const struct ag *a, const struct agtext *t,
+    const struct copyrow *rows, size_t n)
 {
 	struct cert *c = calloc(1, sizeof(*c));
 	char *text;
@@ -1024,7 +1142,19 @@ certificate_text(const struct ag *a, const struct agtext *t, const struct copyro
 		    t->observers.code[i]);
 	c->released_at = a->released_at;
 	c->effective_at = a->effective_at;
-	for (i = 0; i < n && i < CERT_MAX_PARTIES; i++) {
+	for (i = 0; i < t->parties.n && i < CERT_MAX_PARTIES; i++) {
+		struct cert_principal *pr = &c->principals[c->nprincipals];
+		int rc = registry_principal_of(e->st, t->parties.id[i], pr->key);
+		if (rc < 0) {
+			free(c);
+			return NULL;
+		}
+		if (rc == 0) {
+			snprintf(pr->party, sizeof(pr->party), "%s", t->parties.code[i]);
+			c->nprincipals++;
+		}
+	}
+	for (i = 0; i < n && i < CERT_MAX_COPIES; i++) {
 		struct cert_copy *k = &c->copies[c->ncopies++];
 		_Static_assert(sizeof(k->party) == sizeof(rows[i].party), "party code size");
 		memcpy(k->party, rows[i].party, sizeof(k->party));
@@ -1032,6 +1162,8 @@ certificate_text(const struct ag *a, const struct agtext *t, const struct copyro
 		memcpy(k->key, rows[i].key, 32);
 		memcpy(k->sig, rows[i].sig, 64);
 		k->signed_at = rows[i].signed_at;
+		k->mandate = (uint64_t)rows[i].mandate;
+		snprintf(k->in_place_of, sizeof(k->in_place_of), "%s", rows[i].in_place_of);
 	}
 	text = cert_format(c);
 	free(c);
@@ -1050,25 +1182,102 @@ struct bundle {
 	char *checkpoint;
 	Parley__JournalProof proofs[65], *pp[65];
 	char *entries[65];
-	char labels[65][48];
+	char labels[65][80];
 	uint8_t paths[65][MERKLE_PROOF_MAXLEN];
 	size_t nproofs;
+	/* the mandates the counted copies rely on, each once */
+	struct mandate mrows[64];
+	Parley__Mandate mandates[64], *mp[64];
+	char *mroles[64][SIGN_MANDATE_MAX_ROLES];
+	size_t nmandates;
 };
 
 static void bundle_release(struct bundle *b);
 
+/* Add mandate id (0: none) to the bundle unless it is there already. */
+static int
+bundle_mandate(struct engine *e, struct bundle *b, int64_t id)
+{
+	Parley__Mandate *pm;
+	struct mandate *m;
+	size_t i;
+
+	if (id == 0)
+		return 0;
+	for (i = 0; i < b->nmandates; i++)
+		if (b->mrows[i].id == id)
+			return 0;
+	if (b->nmandates == 64)
+		return -1;
+	m = &b->mrows[b->nmandates];
+	if (mandate_load(e, id, m) != 0)
+		return -1;
+	pm = &b->mandates[b->nmandates];
+	parley__mandate__init(pm);
+	pm->id = (uint64_t)m->id;
+	pm->party = m->party;
+	pm->signer_key.data = m->signer_key;
+	pm->signer_key.len = 32;
+	for (i = 0; i < m->nroles; i++)
+		b->mroles[b->nmandates][i] = m->roles[i];
+	pm->n_roles = m->nroles;
+	pm->roles = b->mroles[b->nmandates];
+	pm->scope = m->scope;
+	pm->valid_from = m->valid_from;
+	pm->valid_until = m->valid_until;
+	pm->issued_at = m->issued_at;
+	pm->supersedes = (uint64_t)m->supersedes;
+	pm->in_place_of = m->in_place_of;
+	pm->principal_key.data = m->principal_key;
+	pm->principal_key.len = 32;
+	pm->signature.data = m->signature;
+	pm->signature.len = 64;
+	pm->status = "";
+	pm->revoked_at = m->revoked_at;
+	pm->superseded_by = (uint64_t)m->superseded_by;
+	b->mp[b->nmandates++] = pm;
+	return 0;
+}
+
 /* Add the inclusion proof of the latest entry of kind (for party) against
  * a checkpoint of size n. */
+/* The latest journal entry of kind for agreement and party that records
+ * the hash hex (a copy's signature hash): 0 with *seq, -1 if none. */
+static int
+find_entry_with(struct engine *e, const char *kind, int64_t agreement, const char *party,
+    const char *hex, uint64_t *seq)
+{
+	static const char sql[] =
+	    "SELECT max(seq) FROM journal WHERE kind = ? AND agreement_id = ? AND party = ? "
+	    "AND instr(CAST(entry AS TEXT), ?) > 0";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, agreement);
+	sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, hex, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*seq = (uint64_t)sqlite3_column_int64(s, 0);
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
 static int
 add_proof(struct engine *e, struct bundle *b, const char *label, const char *kind,
-    int64_t agreement, const char *party, uint64_t n)
+    int64_t agreement, const char *party, const char *with, uint64_t n)
 {
 	Parley__JournalProof *p = &b->proofs[b->nproofs];
 	uint64_t seq;
 	size_t len, hashes;
 
-	if (b->nproofs == 65 || journal_find(e->j, kind, agreement, party, &seq) != 0 ||
-	    seq >= n)
+	if (b->nproofs == 65 || (with != NULL ?
+	    find_entry_with(e, kind, agreement, party, with, &seq) :
+	    journal_find(e->j, kind, agreement, party, &seq)) != 0 || seq >= n)
 		return -1;
 	if (journal_entry(e->j, seq, &b->entries[b->nproofs], &len) != 0)
 		return -1;
@@ -1095,7 +1304,7 @@ add_proof(struct engine *e, struct bundle *b, const char *label, const char *kin
 static int
 bundle_proofs(struct engine *e, const struct ag *a, struct bundle *b)
 {
-	char label[48];
+	char label[80];
 	uint64_t n;
 	size_t i;
 
@@ -1103,11 +1312,16 @@ bundle_proofs(struct engine *e, const struct ag *a, struct bundle *b)
 		return 0;
 	if (journal_latest(e->j, &b->checkpoint, &n) != 0)
 		return -1;
-	if (add_proof(e, b, "release", "released", a->id, NULL, n) != 0)
+	if (add_proof(e, b, "release", "released", a->id, NULL, NULL, n) != 0)
 		return -1;
 	for (i = 0; i < b->msg.n_copies; i++) {
-		snprintf(label, sizeof(label), "copy-%s", b->rows[i].party);
-		if (add_proof(e, b, label, "copy-accepted", a->id, b->rows[i].party, n) != 0)
+		uint8_t h[32];
+		char hex[65];
+		snprintf(label, sizeof(label), "copy-%s%s%s", b->rows[i].party,
+		    *b->rows[i].role ? "-" : "", b->rows[i].role);
+		crypto_sha256(b->rows[i].sig, 64, h);
+		hex_encode(h, 32, hex);
+		if (add_proof(e, b, label, "copy-accepted", a->id, b->rows[i].party, hex, n) != 0)
 			return -1;
 	}
 	b->msg.checkpoint = b->checkpoint;
@@ -1164,8 +1378,17 @@ bundle_load(struct engine *e, const struct ag *a, struct bundle *b)
 		c->signature.data = b->rows[i].sig;
 		c->signature.len = 64;
 		c->signed_at = b->rows[i].signed_at;
+		c->mandate = (uint64_t)b->rows[i].mandate;
 		b->cp[i] = c;
+		if (bundle_mandate(e, b, b->rows[i].mandate) != 0) {
+			free(b->cert);
+			free(b->certsig);
+			text_release(&b->t);
+			return -1;
+		}
 	}
+	b->msg.n_mandates = b->nmandates;
+	b->msg.mandates = b->mp;
 	b->msg.text = &b->t.msg;
 	b->msg.n_copies = n;
 	b->msg.copies = b->cp;
@@ -1230,7 +1453,7 @@ release(struct engine *e, struct ag *a)
 	if (text_load(e, a, &t) != 0)
 		return -1;
 	if (load_copies(e, a, rows, 64, &n) != 0 ||
-	    (cert = certificate_text(a, &t, rows, n)) == NULL) {
+	    (cert = certificate_text(e, a, &t, rows, n)) == NULL) {
 		text_release(&t);
 		return -1;
 	}
@@ -1352,13 +1575,128 @@ title_ok(const char *t)
 	return 1;
 }
 
+/* Walk "party=role+role,party=role": for each role, fn(party, role, arg);
+ * a nonzero return stops the walk and is returned. */
+static int
+signatories_walk(const char *spec, int (*fn)(const char *, const char *, void *), void *arg)
+{
+	char buf[2048], *ent, *save = NULL, *eq, *role, *rsave;
+	int rc;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", spec) >= sizeof(buf))
+		return -2;
+	for (ent = strtok_r(buf, ",", &save); ent; ent = strtok_r(NULL, ",", &save)) {
+		if ((eq = strchr(ent, '=')) == NULL || eq[1] == '\0')
+			return -2;
+		*eq = '\0';
+		rsave = NULL;
+		for (role = strtok_r(eq + 1, "+", &rsave); role; role = strtok_r(NULL, "+", &rsave))
+			if ((rc = fn(ent, role, arg)) != 0)
+				return rc;
+	}
+	return 0;
+}
+
+struct sig_check {
+	char (*parties)[PARTY_CODE_MAX + 1];
+	size_t np;
+	char seen[64][2 * PARTY_CODE_MAX + 2];
+	size_t nseen;
+	struct out *o;
+};
+
+static int
+sig_check_one(const char *party, const char *role, void *arg)
+{
+	struct sig_check *c = arg;
+	char key[2 * PARTY_CODE_MAX + 2];
+	size_t i;
+
+	for (i = 0; i < c->np && strcmp(c->parties[i], party) != 0; i++)
+		;
+	if (i == c->np)
+		return out_usage(c->o, "--signatories: %s is not one of --parties", party);
+	if (!ident_valid(role))
+		return out_usage(c->o, "--signatories: \"%s\" is not a valid role name", role);
+	snprintf(key, sizeof(key), "%s=%s", party, role);
+	for (i = 0; i < c->nseen; i++)
+		if (strcmp(c->seen[i], key) == 0)
+			return out_usage(c->o, "--signatories: %s is named twice", key);
+	if (c->nseen == 64)
+		return out_usage(c->o, "--signatories: at most 64 roles");
+	snprintf(c->seen[c->nseen++], sizeof(c->seen[0]), "%s", key);
+	return 0;
+}
+
+static int
+signatories_check(const char *spec, char parties[][PARTY_CODE_MAX + 1], size_t np,
+    struct out *o)
+{
+	struct sig_check *c;
+	int rc;
+
+	if (spec == NULL)
+		return 0;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return out_refuse(o, "out of memory");
+	c->parties = parties;
+	c->np = np;
+	c->o = o;
+	rc = signatories_walk(spec, sig_check_one, c);
+	free(c);
+	if (rc == -2)
+		return out_usage(o, "--signatories takes party=role+role,party=role");
+	return rc != 0 ? -1 : 0;
+}
+
+struct sig_store {
+	struct engine *e;
+	int64_t agreement;
+	char (*parties)[PARTY_CODE_MAX + 1];
+	const struct party *pr;
+	size_t np;
+};
+
+static int
+sig_store_one(const char *party, const char *role, void *arg)
+{
+	static const char sql[] =
+	    "INSERT INTO agreement_role(agreement_id, party_id, role) VALUES(?, ?, ?)";
+	struct sig_store *c = arg;
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->np && strcmp(c->parties[i], party) != 0; i++)
+		;
+	if (i == c->np || (s = store_stmt(c->e->st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, c->agreement);
+	sqlite3_bind_int64(s, 2, c->pr[i].id);
+	sqlite3_bind_text(s, 3, role, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+signatories_store(struct engine *e, int64_t agreement, const char *spec,
+    char parties[][PARTY_CODE_MAX + 1], const struct party *pr, size_t np)
+{
+	struct sig_store c = { e, agreement, parties, pr, np };
+
+	if (spec == NULL)
+		return 0;
+	return signatories_walk(spec, sig_store_one, &c) == 0 ? 0 : -1;
+}
+
 int
 engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 {
 	static const char ins_ag[] =
 	    "INSERT INTO agreement(title, state, revision, effective, validity,"
-	    " disclose_progress, created_at, sign_by, extends_id, reaffirms_id)"
-	    " VALUES(?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?)";
+	    " disclose_progress, created_at, sign_by, extends_id, reaffirms_id, label)"
+	    " VALUES(?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?, ?)";
 	static const char ins_ap[] =
 	    "INSERT INTO agreement_party(agreement_id, party_id, observer) VALUES(?, ?, ?)";
 	static const char ins_rev[] =
@@ -1435,6 +1773,10 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 			if (ob[i].id == pr[j].id)
 				return out_refuse(o, "%s is both party and observer", observers[i]);
 	}
+	if (t->label != NULL && !ident_valid(t->label))
+		return out_usage(o, "--label must be a short lowercase name, not \"%s\"", t->label);
+	if (signatories_check(t->signatories, parties, np, o) != 0)
+		return -1;
 	if ((norm = check_text(t->text, t->text_len, why, sizeof(why))) == NULL)
 		return out_usage(o, "%s", why);
 	if (sign_content_hash(norm, effective, validity, "", hash) != 0) {
@@ -1454,6 +1796,7 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 		sqlite3_bind_int64(s, 7, rel[0]);
 	if (rel[1])
 		sqlite3_bind_int64(s, 8, rel[1]);
+	sqlite3_bind_text(s, 9, t->label ? t->label : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -1470,6 +1813,8 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 		if (rc != SQLITE_DONE)
 			goto storefail;
 	}
+	if (signatories_store(e, id, t->signatories, parties, pr, np) != 0)
+		goto storefail;
 	if ((s = store_stmt(e->st, ins_rev)) == NULL)
 		goto storefail;
 	sqlite3_bind_int64(s, 1, id);

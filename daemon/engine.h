@@ -44,6 +44,13 @@ int engine_amendment_response(struct engine *e, const struct req *r,
     const Parley__AmendmentResponse *m);
 int engine_withdraw(struct engine *e, const struct req *r, uint64_t agreement);
 int engine_bundle(struct engine *e, const struct req *r, uint64_t agreement);
+/* Mandates (daemon/mandate.h): a party submits one signed by its principal
+ * key, revokes one with a signed revocation, or lists its own (with the
+ * daemon's time, which the client uses for issue times). */
+int engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandate *m);
+int engine_mandate_revoke(struct engine *e, const struct req *r,
+    const Parley__MandateRevoke *m);
+int engine_mandate_query(struct engine *e, const struct req *r);
 
 /* Mediator verbs (admin socket): 0 done, -1 refused (reason in o). */
 struct agreement_terms {
@@ -59,6 +66,10 @@ struct agreement_terms {
 	const char *valid_until;	/* ISO 8601, or a date: the end of that day */
 	const char *extends;	/* agreement id or NULL */
 	const char *reaffirms;	/* agreement id or NULL */
+	const char *label;	/* a name mandates can scope to, or NULL */
+	const char *signatories;	/* "party=role+role,party=role" or NULL: the roles
+				 * that must each sign for a party; a party not
+				 * named needs one signature of any role */
 };
 int engine_create(struct engine *e, const struct agreement_terms *t, struct out *o);
 int engine_circulate(struct engine *e, int64_t id, struct out *o);
@@ -95,5 +106,7 @@ int engine_notice(struct engine *e, const char *to, const char *text, struct out
 int engine_message_list(struct engine *e, const char *kind, struct out *o);
 /* One screen: parties online (online[] per party id is the caller's), agreements by state. */
 int engine_counts(struct engine *e, struct out *o);
+/* Every mandate (of one party, or all when party is NULL) with its status. */
+int engine_mandate_list(struct engine *e, const char *party, struct out *o);
 
 #endif

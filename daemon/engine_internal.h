@@ -43,6 +43,7 @@ struct ag {
 	int64_t created_at, circulated_at, released_at, effective_at, expires_at, ended_at;
 	int64_t sign_by, extends_id, reaffirms_id, dayx_at;
 	char dayx_mode[16];	/* "", "time", "on-release", "on-effect" */
+	char label[PARTY_CODE_MAX + 1];	/* "" or the name mandates scope to */
 };
 
 /* Members' party ids and codes, signing parties or observers. */
@@ -58,7 +59,8 @@ int eng_load_ag(struct engine *e, int64_t id, struct ag *a);
 int eng_load_members(struct engine *e, int64_t agreement, int observers, struct members *m);
 /* 0 not a member, 1 signing party, 2 observer. */
 int eng_membership(struct engine *e, int64_t agreement, int64_t party);
-/* When party signed the current revision rev (valid copy), or 0. */
+/* When party's copy of revision rev came to count (every required role
+ * signed, or one valid copy when no roles are required), or 0. */
 int64_t eng_valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev);
 /* Queue an Update to every endpoint of party. */
 int eng_send_update(struct engine *e, int64_t party, int64_t agreement, uint64_t amendment,

@@ -366,3 +366,85 @@ registry_signer_list(struct store *st, const char *code, struct out *o)
 	jw_arr_end(o->json);
 	return 0;
 }
+
+int
+registry_principal_of(struct store *st, int64_t party_id, uint8_t key[32])
+{
+	static const char sql[] = "SELECT pubkey FROM principal WHERE party_id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32)
+		memcpy(key, sqlite3_column_blob(s, 0), 32);
+	else if (rc == SQLITE_ROW)
+		rc = SQLITE_ERROR;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+registry_principal_add(struct store *st, int64_t now, const char *code, const uint8_t pub[32],
+    struct out *o)
+{
+	static const char ins[] =
+	    "INSERT INTO principal(party_id, pubkey, created_at) VALUES(?, ?, ?)";
+	struct party p;
+	uint8_t cur[32];
+	sqlite3_stmt *s;
+	char hex[65];
+	int rc;
+
+	if (lookup_party(st, code, &p, o) != 0)
+		return -1;
+	if (p.observer)
+		return out_refuse(o, "\"%s\" is an observer: observers never sign", code);
+	hex_encode(pub, 32, hex);
+	if ((rc = registry_principal_of(st, p.id, cur)) < 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	if (rc == 0)
+		return out_refuse(o, "\"%s\" already has a principal key", code);
+	if ((s = store_stmt(st, ins)) == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	sqlite3_bind_int64(s, 1, p.id);
+	sqlite3_bind_blob(s, 2, pub, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	jw_str(o->json, "party", code);
+	jw_str(o->json, "key", hex);
+	out_text(o, "principal of \"%s\" registered (Ed25519 %s); from now on its signer keys "
+	    "count only under a mandate\n", code, hex);
+	log_info("registry: principal of %s added", code);
+	return 0;
+}
+
+int
+registry_signer_ensure(struct store *st, int64_t now, int64_t party_id, const uint8_t pub[32],
+    int64_t *signer_id)
+{
+	static const char ins[] =
+	    "INSERT INTO signer(party_id, pubkey, created_at) VALUES(?, ?, ?)";
+	sqlite3_stmt *s;
+	int64_t pid;
+	int rc;
+
+	if ((rc = registry_signer_by_key(st, pub, signer_id, &pid)) == 0)
+		return pid == party_id ? 0 : 1;
+	if (rc < 0 || (s = store_stmt(st, ins)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party_id);
+	sqlite3_bind_blob(s, 2, pub, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	*signer_id = sqlite3_last_insert_rowid(store_db(st));
+	return 0;
+}

@@ -47,4 +47,17 @@ int registry_signer_add(struct store *st, int64_t now, const char *code,
     const uint8_t pub[32], struct out *o);
 int registry_signer_list(struct store *st, const char *code, struct out *o);
 
+/* Principals: one Ed25519 key per party that signs its mandates (see
+ * daemon/mandate.h).  Once registered it stays; a party without one keeps
+ * the mediator-registered signer keys. */
+int registry_principal_add(struct store *st, int64_t now, const char *code,
+    const uint8_t pub[32], struct out *o);
+/* The principal key of a party: 0 found (into key), 1 none, -1 store error. */
+int registry_principal_of(struct store *st, int64_t party_id, uint8_t key[32]);
+/* Register pub as a signer key of party_id unless it is already one of
+ * its keys: 0 with *signer_id, 1 if it belongs to another party, -1 store
+ * error.  (A mandate's key is vouched for by the principal.) */
+int registry_signer_ensure(struct store *st, int64_t now, int64_t party_id,
+    const uint8_t pub[32], int64_t *signer_id);
+
 #endif

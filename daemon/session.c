@@ -314,6 +314,15 @@ dispatch(struct session *s, const Parley__Frame *f)
 	case PARLEY__FRAME__BODY_BUNDLE_REQUEST:
 		ENGINE_REQ(engine_bundle(e, &rq, f->bundle_request->agreement));
 		break;
+	case PARLEY__FRAME__BODY_MANDATE_ISSUE:
+		ENGINE_REQ(engine_mandate_issue(e, &rq, f->mandate_issue));
+		break;
+	case PARLEY__FRAME__BODY_MANDATE_REVOKE:
+		ENGINE_REQ(engine_mandate_revoke(e, &rq, f->mandate_revoke));
+		break;
+	case PARLEY__FRAME__BODY_MANDATE_QUERY:
+		ENGINE_REQ(engine_mandate_query(e, &rq));
+		break;
 	default:
 		log_warnx("%s: %s sent an unexpected %s frame", conn_peer(s->conn),
 		    s->who.party.code, frame_body_name(f));

@@ -137,6 +137,25 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY, size INTEGER NOT NULL, party_id INTEGER NOT NULL,"
 	"  endpoint_id INTEGER NOT NULL, signer_key BLOB NOT NULL, signature BLOB NOT NULL,"
 	"  created_at INTEGER NOT NULL);",
+	/* 4 -> 5: principals, mandates, signatory roles, agreement labels */
+	"ALTER TABLE agreement ADD COLUMN label TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE principal("
+	"  id INTEGER PRIMARY KEY, party_id INTEGER NOT NULL UNIQUE REFERENCES party(id),"
+	"  pubkey BLOB NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE TABLE mandate("
+	"  id INTEGER PRIMARY KEY, party_id INTEGER NOT NULL REFERENCES party(id),"
+	"  signer_key BLOB NOT NULL, roles TEXT NOT NULL, scope TEXT NOT NULL,"
+	"  valid_from INTEGER NOT NULL, valid_until INTEGER NOT NULL,"
+	"  issued_at INTEGER NOT NULL, supersedes INTEGER NOT NULL,"
+	"  in_place_of TEXT NOT NULL, principal_key BLOB NOT NULL, signature BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL, superseded_by INTEGER, superseded_at INTEGER,"
+	"  revoked_at INTEGER, revocation_sig BLOB);"
+	"CREATE INDEX mandate_signer ON mandate(party_id, signer_key);"
+	"CREATE TABLE agreement_role("
+	"  agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), role TEXT NOT NULL,"
+	"  PRIMARY KEY(agreement_id, party_id, role));"
+	"ALTER TABLE copy ADD COLUMN mandate_id INTEGER REFERENCES mandate(id);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -33,6 +33,10 @@ cert_format(const struct cert *c)
 	fprintf(f, "\nreleased-at: %s\n", when);
 	ptime_format_utc(c->effective_at, when);
 	fprintf(f, "effective-at: %s\n", when);
+	for (i = 0; i < c->nprincipals; i++) {
+		hex_encode(c->principals[i].key, 32, hex);
+		fprintf(f, "principal: %s %s\n", c->principals[i].party, hex);
+	}
 	for (i = 0; i < c->ncopies; i++) {
 		const struct cert_copy *k = &c->copies[i];
 		fprintf(f, "copy: %s %s", k->party, *k->role ? k->role : "-");
@@ -40,7 +44,12 @@ cert_format(const struct cert *c)
 		fprintf(f, " %s", hex);
 		hex_encode(k->sig, 64, hex);
 		ptime_format_utc(k->signed_at, when);
-		fprintf(f, " %s %s\n", hex, when);
+		fprintf(f, " %s %s", hex, when);
+		if (k->mandate != 0)
+			fprintf(f, " mandate %llu", (unsigned long long)k->mandate);
+		fprintf(f, "\n");
+		if (*k->in_place_of)
+			fprintf(f, "in-place-of: %s\n", k->in_place_of);
 	}
 	if (fclose(f) != 0) {
 		free(buf);
@@ -126,13 +135,60 @@ parse_codes(char *s, char out[][CERT_CODE_MAX + 1], size_t *n)
 }
 
 int
+cert_name_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > CERT_NAME_MAX || !text_utf8_valid(s, n) || s[0] == ' ' ||
+	    s[n - 1] == ' ')
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+const uint8_t *
+cert_principal_key(const struct cert *c, const char *party)
+{
+	size_t i;
+
+	for (i = 0; i < c->nprincipals; i++)
+		if (strcmp(c->principals[i].party, party) == 0)
+			return c->principals[i].key;
+	return NULL;
+}
+
+static int
+party_index(const struct cert *c, const char *party)
+{
+	size_t i;
+
+	for (i = 0; i < c->nparties; i++)
+		if (strcmp(c->parties[i], party) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Does the next line start with "name:"? */
+static int
+peek(const struct lines *l, const char *name)
+{
+	size_t n = strlen(name);
+
+	return l->p < l->end && (size_t)(l->end - l->p) > n && strncmp(l->p, name, n) == 0 &&
+	    l->p[n] == ':';
+}
+
+int
 cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen)
 {
 	struct lines l = { buf, buf + len, 0, "" };
 	const char *v;
-	char tmp[4096], *tok[6], *save = NULL, *again;
+	char tmp[4096], *tok[8], *save = NULL, *again;
 	uint64_t u;
-	size_t i, k;
+	size_t k;
+	int last = -1;
 
 	memset(c, 0, sizeof(*c));
 #define FIELD(name) if ((v = field(&l, name, err, errlen)) == NULL) return -1
@@ -170,30 +226,74 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 	FIELD("effective-at");
 	if (ptime_parse(v, &c->effective_at) != 0)
 		BAD("effective time");
-	for (i = 0; i < c->nparties; i++) {
-		struct cert_copy *cp = &c->copies[i];
+	while (peek(&l, "principal")) {
+		struct cert_principal *pr = &c->principals[c->nprincipals];
+		int at;
+		FIELD("principal");
+		snprintf(tmp, sizeof(tmp), "%s", v);
+		save = NULL;
+		for (k = 0; k < 3; k++)
+			tok[k] = strtok_r(k ? NULL : tmp, " ", &save);
+		if (tok[1] == NULL || tok[2] != NULL || c->nprincipals == CERT_MAX_PARTIES)
+			BAD("principal line");
+		if ((at = party_index(c, tok[0])) < 0 || at < last)
+			BAD("principal line: parties out of order");
+		if (at == last)
+			BAD("principal line: a party twice");
+		last = at;
+		snprintf(pr->party, sizeof(pr->party), "%s", tok[0]);
+		if (hex_decode(tok[1], pr->key, 32) != 0)
+			BAD("principal key");
+		c->nprincipals++;
+	}
+	last = -1;
+	while (c->ncopies == 0 || peek(&l, "copy")) {
+		struct cert_copy *cp = &c->copies[c->ncopies];
+		int at;
 		FIELD("copy");
 		snprintf(tmp, sizeof(tmp), "%s", v);
 		save = NULL;
-		for (k = 0; k < 6; k++)
+		for (k = 0; k < 8; k++)
 			tok[k] = strtok_r(k ? NULL : tmp, " ", &save);
-		if (tok[4] == NULL || tok[5] != NULL)
+		if (tok[4] == NULL || (tok[5] != NULL && (tok[6] == NULL || tok[7] != NULL ||
+		    strcmp(tok[5], "mandate") != 0)))
 			BAD("copy line");
-		if (strcmp(tok[0], c->parties[i]) != 0)
+		if (c->ncopies == CERT_MAX_COPIES)
+			BAD("copy line: too many copies");
+		if ((at = party_index(c, tok[0])) < 0 || at < last || at > last + 1)
 			BAD("copy line: parties out of order");
+		last = at;
 		snprintf(cp->party, sizeof(cp->party), "%s", tok[0]);
 		if (strcmp(tok[1], "-") != 0) {
 			if (!ident_valid(tok[1]))
 				BAD("role");
 			snprintf(cp->role, sizeof(cp->role), "%s", tok[1]);
 		}
+		for (k = 0; k < c->ncopies; k++)
+			if (strcmp(c->copies[k].party, cp->party) == 0 &&
+			    strcmp(c->copies[k].role, cp->role) == 0)
+				BAD("copy line: a party and role twice");
 		if (hex_decode(tok[2], cp->key, 32) != 0)
 			BAD("signer key");
 		if (hex_decode(tok[3], cp->sig, 64) != 0)
 			BAD("signature");
 		if (ptime_parse(tok[4], &cp->signed_at) != 0)
 			BAD("signing time");
+		if (tok[5] != NULL && (parse_uint(tok[6], UINT64_MAX, &cp->mandate) != 0 ||
+		    cp->mandate == 0))
+			BAD("mandate id");
 		c->ncopies++;
+		if (peek(&l, "in-place-of")) {
+			FIELD("in-place-of");
+			if (cp->mandate == 0 || !cert_name_valid(v))
+				BAD("in-place-of name");
+			snprintf(cp->in_place_of, sizeof(cp->in_place_of), "%s", v);
+		}
+	}
+	if (last != (int)c->nparties - 1) {
+		snprintf(err, errlen, "certificate line %d: bad copy line: parties out of order "
+		    "(a party has no copy)", l.no);
+		return -1;
 	}
 	if (l.p != l.end) {
 		snprintf(err, errlen, "certificate has extra bytes after line %d", l.no);

@@ -10,12 +10,20 @@
  *   observers: minsk
  *   released-at: 1994-05-11T14:00:00Z
  *   effective-at: 1994-05-11T20:01:00Z
+ *   principal: <party> <principal key, 64 hex>      (zero or more)
  *   copy: <party> <role or -> <signer key, 64 hex> <signature, 128 hex> <signed-at>
+ *         [mandate <id>]
+ *   in-place-of: <name>                             (optional, after its copy)
  *   ...
  *
- * Every line ends with LF; the fields come in this order; one copy line
- * per signing party, in the order of the parties line.  The mediator key
- * signs exactly these bytes.  cert_format and cert_parse are inverses. */
+ * Every line ends with LF; the fields come in this order.  principal lines
+ * name the parties whose signers need a mandate, in the order of the parties
+ * line.  Copy lines follow in the order of the parties line, at least one
+ * per party (one per required role; a party and role never twice); a copy
+ * signed under a mandate names it, and when the mandate says the signer
+ * acts in someone's place, an in-place-of line follows ("signed by the key
+ * of this copy in place of NAME").  The mediator key signs exactly these
+ * bytes.  cert_format and cert_parse are inverses. */
 #ifndef PARLEY_CERT_H
 #define PARLEY_CERT_H
 
@@ -26,6 +34,8 @@
 #define CERT_CODE_MAX 32
 #define CERT_TITLE_MAX 200
 #define CERT_TIME_MAX 32
+#define CERT_MAX_COPIES 64
+#define CERT_NAME_MAX 100	/* an in-place-of name: printable UTF-8 */
 
 struct cert_copy {
 	char party[CERT_CODE_MAX + 1];
@@ -33,6 +43,13 @@ struct cert_copy {
 	uint8_t key[32];
 	uint8_t sig[64];
 	int64_t signed_at;
+	uint64_t mandate;			/* 0: signed without a mandate */
+	char in_place_of[CERT_NAME_MAX + 1];	/* "" when nobody's place */
+};
+
+struct cert_principal {
+	char party[CERT_CODE_MAX + 1];
+	uint8_t key[32];
 };
 
 struct cert {
@@ -40,12 +57,20 @@ struct cert {
 	char title[CERT_TITLE_MAX + 1];
 	uint32_t revision;
 	uint8_t content_hash[32];
-	size_t nparties, nobservers, ncopies;
+	size_t nparties, nobservers, ncopies, nprincipals;
 	char parties[CERT_MAX_PARTIES][CERT_CODE_MAX + 1];
 	char observers[CERT_MAX_PARTIES][CERT_CODE_MAX + 1];
 	int64_t released_at, effective_at;
-	struct cert_copy copies[CERT_MAX_PARTIES];
+	struct cert_principal principals[CERT_MAX_PARTIES];
+	struct cert_copy copies[CERT_MAX_COPIES];
 };
+
+/* 1 if s may be an in-place-of name: 1..CERT_NAME_MAX bytes of UTF-8, no
+ * control characters, no leading or trailing space. */
+int cert_name_valid(const char *s);
+
+/* The principal key of party in c, or NULL when it has none. */
+const uint8_t *cert_principal_key(const struct cert *c, const char *party);
 
 /* The canonical text of c into a malloc'd NUL-terminated buffer the caller
  * frees; NULL on allocation failure. */

@@ -502,6 +502,186 @@ void   parley__signed_copy__free_unpacked
   assert(message->base.descriptor == &parley__signed_copy__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__mandate__init
+                     (Parley__Mandate         *message)
+{
+  static const Parley__Mandate init_value = PARLEY__MANDATE__INIT;
+  *message = init_value;
+}
+size_t parley__mandate__get_packed_size
+                     (const Parley__Mandate *message)
+{
+  assert(message->base.descriptor == &parley__mandate__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__mandate__pack
+                     (const Parley__Mandate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__mandate__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__mandate__pack_to_buffer
+                     (const Parley__Mandate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__mandate__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__Mandate *
+       parley__mandate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__Mandate *)
+     protobuf_c_message_unpack (&parley__mandate__descriptor,
+                                allocator, len, data);
+}
+void   parley__mandate__free_unpacked
+                     (Parley__Mandate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__mandate__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__mandate_revoke__init
+                     (Parley__MandateRevoke         *message)
+{
+  static const Parley__MandateRevoke init_value = PARLEY__MANDATE_REVOKE__INIT;
+  *message = init_value;
+}
+size_t parley__mandate_revoke__get_packed_size
+                     (const Parley__MandateRevoke *message)
+{
+  assert(message->base.descriptor == &parley__mandate_revoke__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__mandate_revoke__pack
+                     (const Parley__MandateRevoke *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__mandate_revoke__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__mandate_revoke__pack_to_buffer
+                     (const Parley__MandateRevoke *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__mandate_revoke__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__MandateRevoke *
+       parley__mandate_revoke__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__MandateRevoke *)
+     protobuf_c_message_unpack (&parley__mandate_revoke__descriptor,
+                                allocator, len, data);
+}
+void   parley__mandate_revoke__free_unpacked
+                     (Parley__MandateRevoke *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__mandate_revoke__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__mandate_query__init
+                     (Parley__MandateQuery         *message)
+{
+  static const Parley__MandateQuery init_value = PARLEY__MANDATE_QUERY__INIT;
+  *message = init_value;
+}
+size_t parley__mandate_query__get_packed_size
+                     (const Parley__MandateQuery *message)
+{
+  assert(message->base.descriptor == &parley__mandate_query__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__mandate_query__pack
+                     (const Parley__MandateQuery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__mandate_query__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__mandate_query__pack_to_buffer
+                     (const Parley__MandateQuery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__mandate_query__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__MandateQuery *
+       parley__mandate_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__MandateQuery *)
+     protobuf_c_message_unpack (&parley__mandate_query__descriptor,
+                                allocator, len, data);
+}
+void   parley__mandate_query__free_unpacked
+                     (Parley__MandateQuery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__mandate_query__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__mandate_list__init
+                     (Parley__MandateList         *message)
+{
+  static const Parley__MandateList init_value = PARLEY__MANDATE_LIST__INIT;
+  *message = init_value;
+}
+size_t parley__mandate_list__get_packed_size
+                     (const Parley__MandateList *message)
+{
+  assert(message->base.descriptor == &parley__mandate_list__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__mandate_list__pack
+                     (const Parley__MandateList *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__mandate_list__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__mandate_list__pack_to_buffer
+                     (const Parley__MandateList *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__mandate_list__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__MandateList *
+       parley__mandate_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__MandateList *)
+     protobuf_c_message_unpack (&parley__mandate_list__descriptor,
+                                allocator, len, data);
+}
+void   parley__mandate_list__free_unpacked
+                     (Parley__MandateList *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__mandate_list__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   parley__journal_proof__init
                      (Parley__JournalProof         *message)
 {
@@ -2594,7 +2774,7 @@ const ProtobufCMessageDescriptor parley__agreement_text__descriptor =
   (ProtobufCMessageInit) parley__agreement_text__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__signed_copy__field_descriptors[7] =
+static const ProtobufCFieldDescriptor parley__signed_copy__field_descriptors[8] =
 {
   {
     "party",
@@ -2680,9 +2860,22 @@ static const ProtobufCFieldDescriptor parley__signed_copy__field_descriptors[7] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "mandate",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__SignedCopy, mandate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__signed_copy__field_indices_by_name[] = {
   3,   /* field[3] = content_hash */
+  7,   /* field[7] = mandate */
   0,   /* field[0] = party */
   2,   /* field[2] = revision */
   1,   /* field[1] = role */
@@ -2693,7 +2886,7 @@ static const unsigned parley__signed_copy__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__signed_copy__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor parley__signed_copy__descriptor =
 {
@@ -2703,11 +2896,364 @@ const ProtobufCMessageDescriptor parley__signed_copy__descriptor =
   "Parley__SignedCopy",
   "parley",
   sizeof(Parley__SignedCopy),
-  7,
+  8,
   parley__signed_copy__field_descriptors,
   parley__signed_copy__field_indices_by_name,
   1,  parley__signed_copy__number_ranges,
   (ProtobufCMessageInit) parley__signed_copy__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__mandate__field_descriptors[15] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "party",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, party),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signer_key",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, signer_key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "roles",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Parley__Mandate, n_roles),
+    offsetof(Parley__Mandate, roles),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "scope",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, scope),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "valid_from",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, valid_from),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "valid_until",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, valid_until),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "issued_at",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, issued_at),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "supersedes",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, supersedes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "in_place_of",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, in_place_of),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "principal_key",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, principal_key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signature",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, signature),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, status),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revoked_at",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, revoked_at),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "superseded_by",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Mandate, superseded_by),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__mandate__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  9,   /* field[9] = in_place_of */
+  7,   /* field[7] = issued_at */
+  1,   /* field[1] = party */
+  10,   /* field[10] = principal_key */
+  13,   /* field[13] = revoked_at */
+  3,   /* field[3] = roles */
+  4,   /* field[4] = scope */
+  11,   /* field[11] = signature */
+  2,   /* field[2] = signer_key */
+  12,   /* field[12] = status */
+  14,   /* field[14] = superseded_by */
+  8,   /* field[8] = supersedes */
+  5,   /* field[5] = valid_from */
+  6,   /* field[6] = valid_until */
+};
+static const ProtobufCIntRange parley__mandate__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 15 }
+};
+const ProtobufCMessageDescriptor parley__mandate__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.Mandate",
+  "Mandate",
+  "Parley__Mandate",
+  "parley",
+  sizeof(Parley__Mandate),
+  15,
+  parley__mandate__field_descriptors,
+  parley__mandate__field_indices_by_name,
+  1,  parley__mandate__number_ranges,
+  (ProtobufCMessageInit) parley__mandate__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__mandate_revoke__field_descriptors[3] =
+{
+  {
+    "mandate",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__MandateRevoke, mandate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "principal_key",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__MandateRevoke, principal_key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signature",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__MandateRevoke, signature),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__mandate_revoke__field_indices_by_name[] = {
+  0,   /* field[0] = mandate */
+  1,   /* field[1] = principal_key */
+  2,   /* field[2] = signature */
+};
+static const ProtobufCIntRange parley__mandate_revoke__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor parley__mandate_revoke__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.MandateRevoke",
+  "MandateRevoke",
+  "Parley__MandateRevoke",
+  "parley",
+  sizeof(Parley__MandateRevoke),
+  3,
+  parley__mandate_revoke__field_descriptors,
+  parley__mandate_revoke__field_indices_by_name,
+  1,  parley__mandate_revoke__number_ranges,
+  (ProtobufCMessageInit) parley__mandate_revoke__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define parley__mandate_query__field_descriptors NULL
+#define parley__mandate_query__field_indices_by_name NULL
+#define parley__mandate_query__number_ranges NULL
+const ProtobufCMessageDescriptor parley__mandate_query__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.MandateQuery",
+  "MandateQuery",
+  "Parley__MandateQuery",
+  "parley",
+  sizeof(Parley__MandateQuery),
+  0,
+  parley__mandate_query__field_descriptors,
+  parley__mandate_query__field_indices_by_name,
+  0,  parley__mandate_query__number_ranges,
+  (ProtobufCMessageInit) parley__mandate_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__mandate_list__field_descriptors[2] =
+{
+  {
+    "mandates",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__MandateList, n_mandates),
+    offsetof(Parley__MandateList, mandates),
+    &parley__mandate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "now",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__MandateList, now),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__mandate_list__field_indices_by_name[] = {
+  0,   /* field[0] = mandates */
+  1,   /* field[1] = now */
+};
+static const ProtobufCIntRange parley__mandate_list__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor parley__mandate_list__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.MandateList",
+  "MandateList",
+  "Parley__MandateList",
+  "parley",
+  sizeof(Parley__MandateList),
+  2,
+  parley__mandate_list__field_descriptors,
+  parley__mandate_list__field_indices_by_name,
+  1,  parley__mandate_list__number_ranges,
+  (ProtobufCMessageInit) parley__mandate_list__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor parley__journal_proof__field_descriptors[4] =
@@ -2787,7 +3333,7 @@ const ProtobufCMessageDescriptor parley__journal_proof__descriptor =
   (ProtobufCMessageInit) parley__journal_proof__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__bundle__field_descriptors[6] =
+static const ProtobufCFieldDescriptor parley__bundle__field_descriptors[7] =
 {
   {
     "text",
@@ -2861,19 +3407,32 @@ static const ProtobufCFieldDescriptor parley__bundle__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "mandates",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Bundle, n_mandates),
+    offsetof(Parley__Bundle, mandates),
+    &parley__mandate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__bundle__field_indices_by_name[] = {
   2,   /* field[2] = certificate */
   3,   /* field[3] = certificate_sig */
   4,   /* field[4] = checkpoint */
   1,   /* field[1] = copies */
+  6,   /* field[6] = mandates */
   5,   /* field[5] = proofs */
   0,   /* field[0] = text */
 };
 static const ProtobufCIntRange parley__bundle__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor parley__bundle__descriptor =
 {
@@ -2883,7 +3442,7 @@ const ProtobufCMessageDescriptor parley__bundle__descriptor =
   "Parley__Bundle",
   "parley",
   sizeof(Parley__Bundle),
-  6,
+  7,
   parley__bundle__field_descriptors,
   parley__bundle__field_indices_by_name,
   1,  parley__bundle__number_ranges,
@@ -5031,7 +5590,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[34] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[38] =
 {
   {
     "id",
@@ -5441,6 +6000,54 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[34] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "mandate_issue",
+    35,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, mandate_issue),
+    &parley__mandate__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mandate_revoke",
+    36,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, mandate_revoke),
+    &parley__mandate_revoke__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mandate_query",
+    37,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, mandate_query),
+    &parley__mandate_query__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mandate_list",
+    38,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, mandate_list),
+    &parley__mandate_list__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
@@ -5468,6 +6075,10 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   30,   /* field[30] = journal_reply */
   29,   /* field[29] = journal_request */
   32,   /* field[32] = journal_show */
+  34,   /* field[34] = mandate_issue */
+  37,   /* field[37] = mandate_list */
+  36,   /* field[36] = mandate_query */
+  35,   /* field[35] = mandate_revoke */
   4,   /* field[4] = ok */
   9,   /* field[9] = show */
   11,   /* field[11] = sign */
@@ -5481,7 +6092,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 34 }
+  { 0, 38 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -5491,7 +6102,7 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  34,
+  38,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,

@@ -26,6 +26,10 @@ typedef struct Parley__Delivery Parley__Delivery;
 typedef struct Parley__Notice Parley__Notice;
 typedef struct Parley__AgreementText Parley__AgreementText;
 typedef struct Parley__SignedCopy Parley__SignedCopy;
+typedef struct Parley__Mandate Parley__Mandate;
+typedef struct Parley__MandateRevoke Parley__MandateRevoke;
+typedef struct Parley__MandateQuery Parley__MandateQuery;
+typedef struct Parley__MandateList Parley__MandateList;
 typedef struct Parley__JournalProof Parley__JournalProof;
 typedef struct Parley__Bundle Parley__Bundle;
 typedef struct Parley__Update Parley__Update;
@@ -252,10 +256,124 @@ struct  Parley__SignedCopy
    */
   ProtobufCBinaryData signature;
   int64_t signed_at;
+  /*
+   * the mandate it was signed under (0: none)
+   */
+  uint64_t mandate;
 };
 #define PARLEY__SIGNED_COPY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__signed_copy__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, {0,NULL}, {0,NULL}, {0,NULL}, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, {0,NULL}, {0,NULL}, {0,NULL}, 0, 0 }
+
+
+/*
+ * A mandate: a party's principal key authorises a signer key to sign in
+ * some roles, for some agreements, for a time (canonical layout: proto/sign.h).
+ */
+struct  Parley__Mandate
+{
+  ProtobufCMessage base;
+  /*
+   * assigned by parleyd (0 when issued)
+   */
+  uint64_t id;
+  char *party;
+  /*
+   * raw 32-byte Ed25519 public key
+   */
+  ProtobufCBinaryData signer_key;
+  /*
+   * sorted, distinct
+   */
+  size_t n_roles;
+  char **roles;
+  /*
+   * "any", "agreements:1,2" or "label:NAME"
+   */
+  char *scope;
+  /*
+   * unix seconds, UTC
+   */
+  int64_t valid_from;
+  /*
+   * 0: open-ended
+   */
+  int64_t valid_until;
+  int64_t issued_at;
+  /*
+   * mandate id, 0: none
+   */
+  uint64_t supersedes;
+  /*
+   * "" or the name of the person replaced
+   */
+  char *in_place_of;
+  /*
+   * the key that signed it
+   */
+  ProtobufCBinaryData principal_key;
+  /*
+   * Ed25519 over the mandate layout
+   */
+  ProtobufCBinaryData signature;
+  /*
+   * in lists: active, superseded, revoked, expired, not-yet-valid
+   */
+  char *status;
+  /*
+   * 0: not revoked
+   */
+  int64_t revoked_at;
+  /*
+   * 0: not superseded
+   */
+  uint64_t superseded_by;
+};
+#define PARLEY__MANDATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__mandate__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, {0,NULL}, {0,NULL}, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
+ * The principal revokes mandate M: Ed25519 over the revocation layout.
+ */
+struct  Parley__MandateRevoke
+{
+  ProtobufCMessage base;
+  uint64_t mandate;
+  ProtobufCBinaryData principal_key;
+  ProtobufCBinaryData signature;
+};
+#define PARLEY__MANDATE_REVOKE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__mandate_revoke__descriptor) \
+    , 0, {0,NULL}, {0,NULL} }
+
+
+/*
+ * This party's mandates (every one, history included).
+ */
+struct  Parley__MandateQuery
+{
+  ProtobufCMessage base;
+};
+#define PARLEY__MANDATE_QUERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__mandate_query__descriptor) \
+     }
+
+
+struct  Parley__MandateList
+{
+  ProtobufCMessage base;
+  size_t n_mandates;
+  Parley__Mandate **mandates;
+  /*
+   * the daemon's clock, unix seconds
+   */
+  int64_t now;
+};
+#define PARLEY__MANDATE_LIST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__mandate_list__descriptor) \
+    , 0,NULL, 0 }
 
 
 /*
@@ -303,10 +421,15 @@ struct  Parley__Bundle
   char *checkpoint;
   size_t n_proofs;
   Parley__JournalProof **proofs;
+  /*
+   * those the counted copies rely on
+   */
+  size_t n_mandates;
+  Parley__Mandate **mandates;
 };
 #define PARLEY__BUNDLE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__bundle__descriptor) \
-    , NULL, 0,NULL, {0,NULL}, {0,NULL}, (char *)protobuf_c_empty_string, 0,NULL }
+    , NULL, 0,NULL, {0,NULL}, {0,NULL}, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
 
 
 /*
@@ -851,7 +974,11 @@ typedef enum {
   PARLEY__FRAME__BODY_JOURNAL_REPLY = 31,
   PARLEY__FRAME__BODY_COUNTERSIGN = 32,
   PARLEY__FRAME__BODY_JOURNAL_SHOW = 33,
-  PARLEY__FRAME__BODY_JOURNAL_ENTRIES = 34
+  PARLEY__FRAME__BODY_JOURNAL_ENTRIES = 34,
+  PARLEY__FRAME__BODY_MANDATE_ISSUE = 35,
+  PARLEY__FRAME__BODY_MANDATE_REVOKE = 36,
+  PARLEY__FRAME__BODY_MANDATE_QUERY = 37,
+  PARLEY__FRAME__BODY_MANDATE_LIST = 38
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -897,6 +1024,10 @@ struct  Parley__Frame
     Parley__Countersign *countersign;
     Parley__JournalShow *journal_show;
     Parley__JournalEntries *journal_entries;
+    Parley__Mandate *mandate_issue;
+    Parley__MandateRevoke *mandate_revoke;
+    Parley__MandateQuery *mandate_query;
+    Parley__MandateList *mandate_list;
   };
 };
 #define PARLEY__FRAME__INIT \
@@ -1112,6 +1243,82 @@ Parley__SignedCopy *
                       const uint8_t       *data);
 void   parley__signed_copy__free_unpacked
                      (Parley__SignedCopy *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__Mandate methods */
+void   parley__mandate__init
+                     (Parley__Mandate         *message);
+size_t parley__mandate__get_packed_size
+                     (const Parley__Mandate   *message);
+size_t parley__mandate__pack
+                     (const Parley__Mandate   *message,
+                      uint8_t             *out);
+size_t parley__mandate__pack_to_buffer
+                     (const Parley__Mandate   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__Mandate *
+       parley__mandate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__mandate__free_unpacked
+                     (Parley__Mandate *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__MandateRevoke methods */
+void   parley__mandate_revoke__init
+                     (Parley__MandateRevoke         *message);
+size_t parley__mandate_revoke__get_packed_size
+                     (const Parley__MandateRevoke   *message);
+size_t parley__mandate_revoke__pack
+                     (const Parley__MandateRevoke   *message,
+                      uint8_t             *out);
+size_t parley__mandate_revoke__pack_to_buffer
+                     (const Parley__MandateRevoke   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__MandateRevoke *
+       parley__mandate_revoke__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__mandate_revoke__free_unpacked
+                     (Parley__MandateRevoke *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__MandateQuery methods */
+void   parley__mandate_query__init
+                     (Parley__MandateQuery         *message);
+size_t parley__mandate_query__get_packed_size
+                     (const Parley__MandateQuery   *message);
+size_t parley__mandate_query__pack
+                     (const Parley__MandateQuery   *message,
+                      uint8_t             *out);
+size_t parley__mandate_query__pack_to_buffer
+                     (const Parley__MandateQuery   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__MandateQuery *
+       parley__mandate_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__mandate_query__free_unpacked
+                     (Parley__MandateQuery *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__MandateList methods */
+void   parley__mandate_list__init
+                     (Parley__MandateList         *message);
+size_t parley__mandate_list__get_packed_size
+                     (const Parley__MandateList   *message);
+size_t parley__mandate_list__pack
+                     (const Parley__MandateList   *message,
+                      uint8_t             *out);
+size_t parley__mandate_list__pack_to_buffer
+                     (const Parley__MandateList   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__MandateList *
+       parley__mandate_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__mandate_list__free_unpacked
+                     (Parley__MandateList *message,
                       ProtobufCAllocator *allocator);
 /* Parley__JournalProof methods */
 void   parley__journal_proof__init
@@ -1775,6 +1982,18 @@ typedef void (*Parley__AgreementText_Closure)
 typedef void (*Parley__SignedCopy_Closure)
                  (const Parley__SignedCopy *message,
                   void *closure_data);
+typedef void (*Parley__Mandate_Closure)
+                 (const Parley__Mandate *message,
+                  void *closure_data);
+typedef void (*Parley__MandateRevoke_Closure)
+                 (const Parley__MandateRevoke *message,
+                  void *closure_data);
+typedef void (*Parley__MandateQuery_Closure)
+                 (const Parley__MandateQuery *message,
+                  void *closure_data);
+typedef void (*Parley__MandateList_Closure)
+                 (const Parley__MandateList *message,
+                  void *closure_data);
 typedef void (*Parley__JournalProof_Closure)
                  (const Parley__JournalProof *message,
                   void *closure_data);
@@ -1891,6 +2110,10 @@ extern const ProtobufCMessageDescriptor parley__delivery__descriptor;
 extern const ProtobufCMessageDescriptor parley__notice__descriptor;
 extern const ProtobufCMessageDescriptor parley__agreement_text__descriptor;
 extern const ProtobufCMessageDescriptor parley__signed_copy__descriptor;
+extern const ProtobufCMessageDescriptor parley__mandate__descriptor;
+extern const ProtobufCMessageDescriptor parley__mandate_revoke__descriptor;
+extern const ProtobufCMessageDescriptor parley__mandate_query__descriptor;
+extern const ProtobufCMessageDescriptor parley__mandate_list__descriptor;
 extern const ProtobufCMessageDescriptor parley__journal_proof__descriptor;
 extern const ProtobufCMessageDescriptor parley__bundle__descriptor;
 extern const ProtobufCMessageDescriptor parley__update__descriptor;

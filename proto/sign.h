@@ -16,6 +16,20 @@
  *   || u32 big-endian revision
  *   || content hash (32 bytes)
  *   || field(party) || field(role)
+ *
+ * Mandate (what a party's principal key signs to authorise a signer key):
+ *   "parley-mandate-v1\0" (18 bytes)
+ *   || field(party) || signer public key (32 raw bytes)
+ *   || u32 big-endian number of roles || field(role) for each, sorted, distinct
+ *   || field(scope)            "any", "agreements:1,2,3" (ascending) or "label:NAME"
+ *   || u64 valid_from || u64 valid_until (0: open-ended) || u64 issued_at
+ *                              (unix seconds as two's complement, big-endian)
+ *   || u64 supersedes          (mandate id, 0: none)
+ *   || field(in_place_of)      ("" when the signer acts in nobody's place)
+ *
+ * Revocation (what the principal key signs to revoke mandate M):
+ *   "parley-revoke-v1\0" (17 bytes)
+ *   || field(party) || u64 mandate id || M's signature (64 bytes)
  */
 #ifndef PARLEY_SIGN_H
 #define PARLEY_SIGN_H
@@ -28,6 +42,11 @@
 #define SIGN_PAYLOAD_TAG "parley-sign-v1"
 #define SIGN_PAYLOAD_TAG_LEN 15		/* sizeof(SIGN_PAYLOAD_TAG), with NUL */
 #define SIGN_HASH_LEN 32
+#define SIGN_MANDATE_TAG "parley-mandate-v1"
+#define SIGN_MANDATE_TAG_LEN 18		/* with NUL */
+#define SIGN_REVOKE_TAG "parley-revoke-v1"
+#define SIGN_REVOKE_TAG_LEN 17		/* with NUL */
+#define SIGN_MANDATE_MAX_ROLES 8
 
 /* The content hash of a revision.  text must already be normalised (UTF-8,
  * LF line endings); NULL stands for "" in every argument but out.  -1 if a
@@ -40,6 +59,30 @@ int sign_content_hash(const char *text, const char *effective,
  * *out = NULL and *outlen = 0. */
 int sign_payload(uint64_t agreement, uint32_t revision,
     const uint8_t content_hash[32], const char *party, const char *role,
+    uint8_t **out, size_t *outlen);
+
+/* The fields of a mandate as the principal signs them.  Strings are
+ * borrowed and must not be NULL (may be ""); roles must already be sorted
+ * and distinct (sign_mandate refuses them otherwise). */
+struct sign_mandate_fields {
+	const char *party;
+	const uint8_t *signer_key;	/* 32 bytes */
+	const char *const *roles;
+	size_t nroles;			/* 1..SIGN_MANDATE_MAX_ROLES */
+	const char *scope;
+	int64_t valid_from, valid_until, issued_at;
+	uint64_t supersedes;
+	const char *in_place_of;
+};
+
+/* Build the mandate layout into a malloc'd buffer the caller frees.  -1
+ * (with *out = NULL, *outlen = 0) on a NULL field, unsorted or duplicate
+ * roles, a bad role count or out of memory. */
+int sign_mandate(const struct sign_mandate_fields *m, uint8_t **out, size_t *outlen);
+
+/* Build the revocation layout of mandate id (whose signature is msig) into a
+ * malloc'd buffer the caller frees; -1 as sign_mandate. */
+int sign_revocation(const char *party, uint64_t mandate_id, const uint8_t msig[64],
     uint8_t **out, size_t *outlen);
 
 #endif

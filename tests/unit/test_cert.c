@@ -201,6 +201,41 @@ make_limits(struct cert *c)
 		    SIG1_HEX, 768477600);
 }
 
+/* December 1993: baku and stepanakert need a political and a military
+ * signature under mandates; Guliev signs in Dzhalilov's place; yerevan has
+ * no principal. */
+static void
+make_mandated(struct cert *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->agreement = 4;
+	snprintf(c->title, sizeof(c->title), "Ceasefire, December 1993");
+	c->revision = 1;
+	unhex(HASH_HEX, c->content_hash, 32);
+	c->nparties = 3;
+	snprintf(c->parties[0], sizeof(c->parties[0]), "baku");
+	snprintf(c->parties[1], sizeof(c->parties[1]), "yerevan");
+	snprintf(c->parties[2], sizeof(c->parties[2]), "stepanakert");
+	c->released_at = 756000000;
+	c->effective_at = 756000000;
+	c->nprincipals = 2;
+	snprintf(c->principals[0].party, sizeof(c->principals[0].party), "baku");
+	unhex(KEY3_HEX, c->principals[0].key, 32);
+	snprintf(c->principals[1].party, sizeof(c->principals[1].party), "stepanakert");
+	unhex(KEY2_HEX, c->principals[1].key, 32);
+	add_copy(c, "baku", "political", KEY1_HEX, SIG1_HEX, 755900000);
+	c->copies[0].mandate = 3;
+	snprintf(c->copies[0].in_place_of, sizeof(c->copies[0].in_place_of),
+	    "A. Dzhalilov (Азербайджан)");
+	add_copy(c, "baku", "military", KEY2_HEX, SIG2_HEX, 755900100);
+	c->copies[1].mandate = 18446744073709551615ULL;
+	add_copy(c, "yerevan", "", KEY1_HEX, SIG1_HEX, 755900200);
+	add_copy(c, "stepanakert", "military", KEY3_HEX, SIG3_HEX, 755900300);
+	c->copies[3].mandate = 9;
+	add_copy(c, "stepanakert", "political", KEY1_HEX, SIG2_HEX, 755900400);
+	c->copies[4].mandate = 10;
+}
+
 static void
 assert_cert_equal(const struct cert *a, const struct cert *b)
 {
@@ -225,6 +260,13 @@ assert_cert_equal(const struct cert *a, const struct cert *b)
 		assert_memory_equal(a->copies[i].key, b->copies[i].key, 32);
 		assert_memory_equal(a->copies[i].sig, b->copies[i].sig, 64);
 		assert_int_equal(a->copies[i].signed_at, b->copies[i].signed_at);
+		assert_true(a->copies[i].mandate == b->copies[i].mandate);
+		assert_string_equal(a->copies[i].in_place_of, b->copies[i].in_place_of);
+	}
+	assert_int_equal(a->nprincipals, b->nprincipals);
+	for (i = 0; i < a->nprincipals; i++) {
+		assert_string_equal(a->principals[i].party, b->principals[i].party);
+		assert_memory_equal(a->principals[i].key, b->principals[i].key, 32);
 	}
 }
 
@@ -276,6 +318,7 @@ static const struct {
 	{ "1 party, no observers, epoch times", make_one_party },
 	{ "5 parties, 3 observers, every role named, limits of the numbers", make_five },
 	{ "2 parties, no roles, unsorted parties", make_no_roles },
+	{ "December 1993: principals, two roles a party, a substitute", make_mandated },
 };
 
 static void
@@ -395,7 +438,7 @@ static const struct mutation bad_cases[] = {
 	    "line 10: bad copy line: parties out of order" },
 	{ "copy of a party not on the parties line", "copy: baku ", R("copy: minsk "),
 	    "parties out of order" },
-	{ "missing copy line", COPY3, R(""), "certificate ends before \"copy\"" },
+	{ "missing copy line", COPY3, R(""), "a party has no copy" },
 	{ "copy line without its time", " 1994-05-10T11:30:00Z\n", R("\n"), "bad copy line" },
 	{ "copy line with a sixth field", " 1994-05-10T11:30:00Z\n",
 	    R(" 1994-05-10T11:30:00Z extra\n"), "bad copy line" },
@@ -410,7 +453,39 @@ static const struct mutation bad_cases[] = {
 	/* trailing bytes and the final LF */
 	{ "an extra trailing line", NULL, R("signed-by: mediator\n"), "extra bytes after line 12" },
 	{ "an extra empty line", NULL, R("\n"), "extra bytes" },
-	{ "an extra copy line", NULL, R(COPY3), "extra bytes" },
+	{ "an extra copy line", NULL, R(COPY3), "a party and role twice" },
+	/* principals, mandates, in-place-of */
+	{ "principal of a party not on the parties line", COPY1,
+	    R("principal: minsk " KEY1_HEX "\n" COPY1), "principal line: parties out of order" },
+	{ "principals out of order", COPY1, R("principal: yerevan " KEY1_HEX "\nprincipal: baku "
+	    KEY2_HEX "\n" COPY1), "principal line: parties out of order" },
+	{ "a principal twice", COPY1, R("principal: baku " KEY1_HEX "\nprincipal: baku "
+	    KEY2_HEX "\n" COPY1), "principal line: a party twice" },
+	{ "principal with a short key", COPY1, R("principal: baku 00\n" COPY1),
+	    "bad principal key" },
+	{ "principal line with an extra field", COPY1,
+	    R("principal: baku " KEY1_HEX " x\n" COPY1), "bad principal line" },
+	{ "principal after the copies", NULL, R("principal: baku " KEY1_HEX "\n"),
+	    "extra bytes" },
+	{ "mandate 0", " 1994-05-09T10:00:00Z\n", R(" 1994-05-09T10:00:00Z mandate 0\n"),
+	    "bad mandate id" },
+	{ "mandate not a number", " 1994-05-09T10:00:00Z\n",
+	    R(" 1994-05-09T10:00:00Z mandate x\n"), "bad mandate id" },
+	{ "mandate with a leading zero", " 1994-05-09T10:00:00Z\n",
+	    R(" 1994-05-09T10:00:00Z mandate 07\n"), "bad mandate id" },
+	{ "another word than mandate", " 1994-05-09T10:00:00Z\n",
+	    R(" 1994-05-09T10:00:00Z warrant 7\n"), "bad copy line" },
+	{ "in-place-of without a mandate", COPY2, R(COPY2 "in-place-of: Dzhalilov\n"),
+	    "bad in-place-of name" },
+	{ "in-place-of with an empty name", " 1994-05-09T10:00:00Z\n",
+	    R(" 1994-05-09T10:00:00Z mandate 7\nin-place-of: \n"), "bad in-place-of name" },
+	{ "in-place-of with a trailing space", " 1994-05-09T10:00:00Z\n",
+	    R(" 1994-05-09T10:00:00Z mandate 7\nin-place-of: Guliev \n"),
+	    "bad in-place-of name" },
+	{ "in-place-of with a tab", " 1994-05-09T10:00:00Z\n",
+	    R(" 1994-05-09T10:00:00Z mandate 7\nin-place-of: A\tB\n"), "bad in-place-of name" },
+	{ "in-place-of before its copy", COPY1, R("in-place-of: Guliev\n" COPY1),
+	    "expected \"copy:\"" },
 	{ "bytes without LF at the end", NULL, R("x"), "extra bytes" },
 	{ "missing final LF", " 1994-05-11T09:15:00Z\n", R(" 1994-05-11T09:15:00Z"),
 	    "copy" },

@@ -1,0 +1,759 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "engine.h"
+#include "engine_internal.h"
+#include "errors.h"
+#include "log.h"
+#include "mandate.h"
+#include "ptime.h"
+#include "text.h"
+
+/* ---- pure ---- */
+
+int
+mandate_scope_covers(const char *scope, int64_t agreement, const char *label)
+{
+	const char *p;
+	char *end;
+	long long v;
+
+	if (strcmp(scope, "any") == 0)
+		return 1;
+	if (strncmp(scope, "label:", 6) == 0)
+		return label != NULL && *label != '\0' && strcmp(scope + 6, label) == 0;
+	if (strncmp(scope, "agreements:", 11) != 0)
+		return 0;
+	for (p = scope + 11; *p != '\0'; p = *end ? end + 1 : end) {
+		errno = 0;
+		v = strtoll(p, &end, 10);
+		if (errno != 0 || end == p)
+			return 0;
+		if (v == agreement)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+mandate_scope_canon(const char *in, char *out, size_t outlen)
+{
+	long long ids[64];
+	size_t n = 0, i, off;
+	const char *p;
+	char *end;
+
+	if (in == NULL)
+		return -1;
+	if (strcmp(in, "any") == 0) {
+		if ((size_t)snprintf(out, outlen, "any") >= outlen)
+			return -1;
+		return 0;
+	}
+	if (strncmp(in, "label:", 6) == 0) {
+		if (!ident_valid(in + 6) || (size_t)snprintf(out, outlen, "%s", in) >= outlen)
+			return -1;
+		return 0;
+	}
+	if (strncmp(in, "agreements:", 11) != 0 || in[11] == '\0')
+		return -1;
+	for (p = in + 11; ; p = end + 1) {
+		if (*p < '1' || *p > '9' || n == 64)
+			return -1;
+		errno = 0;
+		ids[n] = strtoll(p, &end, 10);
+		if (errno != 0 || (*end != ',' && *end != '\0'))
+			return -1;
+		for (i = 0; i < n; i++)
+			if (ids[i] == ids[n])
+				return -1;
+		n++;
+		if (*end == '\0')
+			break;
+	}
+	qsort(ids, n, sizeof(ids[0]), cmp_ll);
+	if ((off = (size_t)snprintf(out, outlen, "agreements:")) >= outlen)
+		return -1;
+	for (i = 0; i < n; i++) {
+		off += (size_t)snprintf(out + off, outlen - off, "%s%lld", i ? "," : "", ids[i]);
+		if (off >= outlen)
+			return -1;
+	}
+	return 0;
+}
+
+enum mandate_verdict
+mandate_check(const struct mandate *m, const uint8_t key[32], const char *role,
+    int64_t agreement, const char *label, int64_t at)
+{
+	size_t i;
+
+	if (memcmp(m->signer_key, key, 32) != 0)
+		return MANDATE_OTHER_KEY;
+	if (m->revoked_at != 0 && m->revoked_at <= at)
+		return MANDATE_REVOKED;
+	if (m->superseded_at != 0 && m->superseded_at <= at)
+		return MANDATE_SUPERSEDED;
+	if (at < m->valid_from)
+		return MANDATE_NOT_YET_VALID;
+	if (m->valid_until != 0 && at >= m->valid_until)
+		return MANDATE_EXPIRED;
+	if (!mandate_scope_covers(m->scope, agreement, label))
+		return MANDATE_OUTSIDE_SCOPE;
+	for (i = 0; i < m->nroles; i++)
+		if (strcmp(m->roles[i], role) == 0)
+			return MANDATE_COVERS;
+	return MANDATE_ROLE_NOT_COVERED;
+}
+
+const char *
+mandate_verdict_text(enum mandate_verdict v)
+{
+	switch (v) {
+	case MANDATE_COVERS:
+		return "covers it";
+	case MANDATE_OTHER_KEY:
+		return "authorises another key";
+	case MANDATE_REVOKED:
+		return "revoked";
+	case MANDATE_SUPERSEDED:
+		return "superseded";
+	case MANDATE_NOT_YET_VALID:
+		return "not yet valid";
+	case MANDATE_EXPIRED:
+		return "expired";
+	case MANDATE_OUTSIDE_SCOPE:
+		return "outside scope";
+	case MANDATE_ROLE_NOT_COVERED:
+		return "role not covered";
+	}
+	return "unknown";
+}
+
+const char *
+mandate_status(const struct mandate *m, int64_t now)
+{
+	if (m->revoked_at != 0 && m->revoked_at <= now)
+		return "revoked";
+	if (m->superseded_at != 0 && m->superseded_at <= now)
+		return "superseded";
+	if (now < m->valid_from)
+		return "not-yet-valid";
+	if (m->valid_until != 0 && now >= m->valid_until)
+		return "expired";
+	return "active";
+}
+
+void
+mandate_fields(const struct mandate *m, struct sign_mandate_fields *f,
+    const char *rolev[SIGN_MANDATE_MAX_ROLES])
+{
+	size_t i;
+
+	for (i = 0; i < m->nroles && i < SIGN_MANDATE_MAX_ROLES; i++)
+		rolev[i] = m->roles[i];
+	memset(f, 0, sizeof(*f));
+	f->party = m->party;
+	f->signer_key = m->signer_key;
+	f->roles = rolev;
+	f->nroles = m->nroles;
+	f->scope = m->scope;
+	f->valid_from = m->valid_from;
+	f->valid_until = m->valid_until;
+	f->issued_at = m->issued_at;
+	f->supersedes = (uint64_t)m->supersedes;
+	f->in_place_of = m->in_place_of;
+}
+
+/* ---- in the engine's transaction ---- */
+
+#define MANDATE_COLS \
+	"m.id, p.code, m.signer_key, m.roles, m.scope, m.valid_from, m.valid_until," \
+	" m.issued_at, m.supersedes, m.in_place_of, m.principal_key, m.signature," \
+	" m.superseded_by, m.superseded_at, m.revoked_at "
+
+/* One row of MANDATE_COLS into m; -1 if it is malformed. */
+static int
+mandate_row(sqlite3_stmt *s, struct mandate *m)
+{
+	char roles[SIGN_MANDATE_MAX_ROLES * (PARTY_CODE_MAX + 1) + 1], *tok, *save = NULL;
+
+	memset(m, 0, sizeof(*m));
+	if (sqlite3_column_bytes(s, 2) != 32 || sqlite3_column_bytes(s, 10) != 32 ||
+	    sqlite3_column_bytes(s, 11) != 64)
+		return -1;
+	m->id = sqlite3_column_int64(s, 0);
+	snprintf(m->party, sizeof(m->party), "%s", eng_col_str(s, 1));
+	memcpy(m->signer_key, sqlite3_column_blob(s, 2), 32);
+	snprintf(roles, sizeof(roles), "%s", eng_col_str(s, 3));
+	for (tok = strtok_r(roles, " ", &save); tok && m->nroles < SIGN_MANDATE_MAX_ROLES;
+	    tok = strtok_r(NULL, " ", &save))
+		snprintf(m->roles[m->nroles++], PARTY_CODE_MAX + 1, "%s", tok);
+	snprintf(m->scope, sizeof(m->scope), "%s", eng_col_str(s, 4));
+	m->valid_from = sqlite3_column_int64(s, 5);
+	m->valid_until = sqlite3_column_int64(s, 6);
+	m->issued_at = sqlite3_column_int64(s, 7);
+	m->supersedes = sqlite3_column_int64(s, 8);
+	snprintf(m->in_place_of, sizeof(m->in_place_of), "%s", eng_col_str(s, 9));
+	memcpy(m->principal_key, sqlite3_column_blob(s, 10), 32);
+	memcpy(m->signature, sqlite3_column_blob(s, 11), 64);
+	m->superseded_by = eng_col_time(s, 12);
+	m->superseded_at = eng_col_time(s, 13);
+	m->revoked_at = eng_col_time(s, 14);
+	return 0;
+}
+
+int
+mandate_load(struct engine *e, int64_t id, struct mandate *m)
+{
+	static const char sql[] =
+	    "SELECT " MANDATE_COLS "FROM mandate m JOIN party p ON p.id = m.party_id "
+	    "WHERE m.id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && mandate_row(s, m) != 0)
+		rc = SQLITE_ERROR;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+mandate_find_cover(struct engine *e, int64_t party, const uint8_t key[32], const char *role,
+    int64_t agreement, const char *label, int64_t at, struct mandate *m, char *why,
+    size_t whylen)
+{
+	static const char sql[] =
+	    "SELECT " MANDATE_COLS "FROM mandate m JOIN party p ON p.id = m.party_id "
+	    "WHERE m.party_id = ? AND m.signer_key = ? ORDER BY m.id DESC";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	struct mandate cand;
+	enum mandate_verdict v, first = MANDATE_COVERS;
+	int64_t first_id = 0;
+	char hex[65];
+	int found = 0, rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party);
+	sqlite3_bind_blob(s, 2, key, 32, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (mandate_row(s, &cand) != 0)
+			continue;
+		v = mandate_check(&cand, key, role, agreement, label, at);
+		if (v == MANDATE_COVERS) {
+			*m = cand;
+			found = 1;
+			break;
+		}
+		if (first_id == 0) {
+			first_id = cand.id;
+			first = v;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (found)
+		return 0;
+	hex_encode(key, 32, hex);
+	if (first_id == 0)
+		snprintf(why, whylen, "no mandate: no mandate of this party authorises signer "
+		    "key %s", hex);
+	else
+		snprintf(why, whylen, "mandate %lld does not cover this signature: %s%s%s",
+		    (long long)first_id, mandate_verdict_text(first),
+		    first == MANDATE_ROLE_NOT_COVERED ? " (role \"" : "",
+		    first == MANDATE_ROLE_NOT_COVERED ? role : "");
+	if (first_id != 0 && first == MANDATE_ROLE_NOT_COVERED)
+		snprintf(why + strlen(why), whylen - strlen(why), "\")");
+	return 1;
+}
+
+int
+mandate_void_revoked(struct engine *e, int64_t agreement)
+{
+	static const char find[] =
+	    "SELECT c.id, c.agreement_id, c.party_id, p.code, c.role, c.mandate_id, m.revoked_at "
+	    "FROM copy c JOIN mandate m ON m.id = c.mandate_id JOIN agreement a "
+	    "ON a.id = c.agreement_id JOIN party p ON p.id = c.party_id "
+	    "WHERE c.status = 'valid' AND a.state = 'circulating' AND m.revoked_at IS NOT NULL "
+	    "AND m.revoked_at <= ?1 AND (?2 = 0 OR c.agreement_id = ?2) ORDER BY c.id";
+	static const char upd[] =
+	    "UPDATE copy SET status = 'void', reason = ?, ended_at = ? WHERE id = ?";
+	struct voided {
+		int64_t copy, agreement, party, mandate, revoked_at;
+		char code[PARTY_CODE_MAX + 1], role[PARTY_CODE_MAX + 1];
+	} *v = NULL, *nv;
+	size_t n = 0, cap = 0, i;
+	char reason[300], when[PTIME_BUFLEN];
+	int64_t now = clock_now(e->clk);
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	if ((s = store_stmt(e->st, find)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, agreement);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				sqlite3_reset(s);
+				free(v);
+				return -1;
+			}
+			v = nv;
+		}
+		v[n].copy = sqlite3_column_int64(s, 0);
+		v[n].agreement = sqlite3_column_int64(s, 1);
+		v[n].party = sqlite3_column_int64(s, 2);
+		snprintf(v[n].code, sizeof(v[n].code), "%s", eng_col_str(s, 3));
+		snprintf(v[n].role, sizeof(v[n].role), "%s", eng_col_str(s, 4));
+		v[n].mandate = sqlite3_column_int64(s, 5);
+		v[n].revoked_at = sqlite3_column_int64(s, 6);
+		n++;
+	}
+	sqlite3_reset(s);
+	for (i = 0; i < n; i++) {
+		ptime_format(v[i].revoked_at, when);
+		snprintf(reason, sizeof(reason), "mandate %lld was revoked at %s, before release",
+		    (long long)v[i].mandate, when);
+		if ((s = store_stmt(e->st, upd)) == NULL)
+			goto done;
+		sqlite3_bind_text(s, 1, reason, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_int64(s, 3, v[i].copy);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			sqlite3_reset(s);
+			goto done;
+		}
+		sqlite3_reset(s);
+		if (eng_journal(e, "signature-void", v[i].agreement, v[i].code, NULL, 0,
+		    "copy %lld (role %s): %s", (long long)v[i].copy, *v[i].role ? v[i].role : "-",
+		    reason) != 0)
+			goto done;
+		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+		    ": your signature (role %s) is void; the agreement waits for a new one",
+		    *v[i].role ? v[i].role : "-");
+		if (eng_send_update(e, v[i].party, v[i].agreement, 0, "signature-void", reason) != 0)
+			goto done;
+		log_info("agreement %lld: copy %lld of %s void (mandate %lld revoked)",
+		    (long long)v[i].agreement, (long long)v[i].copy, v[i].code,
+		    (long long)v[i].mandate);
+	}
+	rc = (int)n;
+done:
+	free(v);
+	return rc;
+}
+
+/* ---- party requests and mediator verbs ---- */
+
+static void
+reply_frame(const struct req *r, Parley__Frame *f)
+{
+	f->id = r->id;
+	turn_reply(r->turn, r->conn, f);
+}
+
+static int
+refuse(const struct req *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+refuse(const struct req *r, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	turn_error(r->turn, r->conn, r->id, code, "%s", msg);
+	return 0;
+}
+
+static void
+reply_ok(const struct req *r, uint64_t id, const char *msg)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Ok ok = PARLEY__OK__INIT;
+
+	ok.id = id;
+	ok.message = (char *)msg;
+	f.body_case = PARLEY__FRAME__BODY_OK;
+	f.ok = &ok;
+	reply_frame(r, &f);
+}
+
+int
+engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandate *pm)
+{
+	static const char ins[] =
+	    "INSERT INTO mandate(party_id, signer_key, roles, scope, valid_from, valid_until,"
+	    " issued_at, supersedes, in_place_of, principal_key, signature, created_at)"
+	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char sup[] =
+	    "UPDATE mandate SET superseded_by = ?, superseded_at = ? WHERE id = ?";
+	const char *rolev[SIGN_MANDATE_MAX_ROLES];
+	struct sign_mandate_fields f;
+	struct mandate m, old;
+	char canon[MANDATE_SCOPE_MAX + 1], roles[SIGN_MANDATE_MAX_ROLES * (PARTY_CODE_MAX + 1) + 1];
+	char msg[400], hex[65];
+	uint8_t *payload = NULL, h[32];
+	size_t plen, i;
+	int64_t now = clock_now(e->clk), signer, id;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (r->who->party.observer)
+		return refuse(r, PARLEY_EREFUSED, "observers never sign, and have no mandates");
+	if ((rc = registry_principal_of(e->st, r->who->party.id, m.principal_key)) < 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (rc == 1)
+		return refuse(r, PARLEY_EREFUSED, "%s has no principal key: the mediator registers "
+		    "one (parleyctl principal add) before mandates can be issued",
+		    r->who->party.code);
+	if (strcmp(pm->party, r->who->party.code) != 0)
+		return refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot issue a "
+		    "mandate for \"%s\"", r->who->party.code, pm->party);
+	if (pm->principal_key.len != 0 && (pm->principal_key.len != 32 ||
+	    memcmp(pm->principal_key.data, m.principal_key, 32) != 0))
+		return refuse(r, PARLEY_EAUTH, "the mandate is not signed with the principal key "
+		    "registered for %s", r->who->party.code);
+	if (pm->signer_key.len != 32 || pm->signature.len != 64)
+		return refuse(r, PARLEY_EUSAGE, "a mandate needs a 32-byte signer key and a 64-byte "
+		    "signature");
+	if (pm->n_roles == 0 || pm->n_roles > SIGN_MANDATE_MAX_ROLES)
+		return refuse(r, PARLEY_EUSAGE, "a mandate names 1-%d roles", SIGN_MANDATE_MAX_ROLES);
+	memset(&m.party, 0, sizeof(m.party));
+	snprintf(m.party, sizeof(m.party), "%s", r->who->party.code);
+	memcpy(m.signer_key, pm->signer_key.data, 32);
+	memcpy(m.signature, pm->signature.data, 64);
+	m.nroles = pm->n_roles;
+	roles[0] = '\0';
+	for (i = 0; i < pm->n_roles; i++) {
+		if (!ident_valid(pm->roles[i]) || (i > 0 && strcmp(pm->roles[i - 1],
+		    pm->roles[i]) >= 0))
+			return refuse(r, PARLEY_EUSAGE, "roles must be valid names, sorted and "
+			    "distinct");
+		snprintf(m.roles[i], sizeof(m.roles[i]), "%s", pm->roles[i]);
+		snprintf(roles + strlen(roles), sizeof(roles) - strlen(roles), "%s%s",
+		    i ? " " : "", pm->roles[i]);
+	}
+	if (mandate_scope_canon(pm->scope, canon, sizeof(canon)) != 0 ||
+	    strcmp(canon, pm->scope) != 0)
+		return refuse(r, PARLEY_EUSAGE, "scope \"%s\" is not any, agreements:1,2,... "
+		    "(ascending) or label:NAME", pm->scope);
+	snprintf(m.scope, sizeof(m.scope), "%s", canon);
+	if (pm->valid_until != 0 && pm->valid_until <= pm->valid_from)
+		return refuse(r, PARLEY_EUSAGE, "the mandate ends before it begins");
+	if (*pm->in_place_of && !cert_name_valid(pm->in_place_of))
+		return refuse(r, PARLEY_EUSAGE, "in-place-of must be a name of 1-%d printable "
+		    "bytes", CERT_NAME_MAX);
+	snprintf(m.in_place_of, sizeof(m.in_place_of), "%s", pm->in_place_of);
+	m.valid_from = pm->valid_from;
+	m.valid_until = pm->valid_until;
+	m.issued_at = pm->issued_at;
+	m.supersedes = (int64_t)pm->supersedes;
+	mandate_fields(&m, &f, rolev);
+	if (sign_mandate(&f, &payload, &plen) != 0)
+		return refuse(r, PARLEY_ESTORE, "out of memory");
+	rc = crypto_verify(m.principal_key, payload, plen, m.signature);
+	free(payload);
+	if (rc != 0)
+		return refuse(r, PARLEY_EAUTH, "the mandate's signature does not verify with the "
+		    "principal key of %s", r->who->party.code);
+	if (m.supersedes != 0) {
+		rc = mandate_load(e, m.supersedes, &old);
+		if (rc < 0)
+			return refuse(r, PARLEY_ESTORE, "store failure");
+		if (rc == 1 || strcmp(old.party, m.party) != 0)
+			return refuse(r, PARLEY_EREFUSED, "%s has no mandate %lld to supersede",
+			    m.party, (long long)m.supersedes);
+		if (old.revoked_at != 0 || old.superseded_by != 0)
+			return refuse(r, PARLEY_EREFUSED, "mandate %lld is already %s",
+			    (long long)old.id, old.revoked_at ? "revoked" : "superseded");
+	}
+	hex_encode(m.signer_key, 32, hex);
+	rc = registry_signer_ensure(e->st, now, r->who->party.id, m.signer_key, &signer);
+	if (rc < 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (rc == 1)
+		return refuse(r, PARLEY_EREFUSED, "signer key %s is registered for another party",
+		    hex);
+	if ((s = store_stmt(e->st, ins)) == NULL)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	sqlite3_bind_int64(s, 1, r->who->party.id);
+	sqlite3_bind_blob(s, 2, m.signer_key, 32, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, roles, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, m.scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, m.valid_from);
+	sqlite3_bind_int64(s, 6, m.valid_until);
+	sqlite3_bind_int64(s, 7, m.issued_at);
+	sqlite3_bind_int64(s, 8, m.supersedes);
+	sqlite3_bind_text(s, 9, m.in_place_of, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 10, m.principal_key, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 11, m.signature, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 12, now);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	id = sqlite3_last_insert_rowid(store_db(e->st));
+	if (m.supersedes != 0) {
+		if ((s = store_stmt(e->st, sup)) == NULL)
+			return refuse(r, PARLEY_ESTORE, "store failure");
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_int64(s, 3, m.supersedes);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return refuse(r, PARLEY_ESTORE, "store failure");
+	}
+	crypto_sha256(m.signature, 64, h);
+	if (eng_journal(e, "mandate-issued", 0, m.party, (const uint8_t (*)[32])h, 1,
+	    "mandate %lld: key %.16s..., roles %s, scope %s%s%s%s", (long long)id, hex, roles,
+	    m.scope, m.supersedes ? ", supersedes " : "", m.supersedes ? "earlier" : "",
+	    *m.in_place_of ? ", in place of a named person" : "") != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure: journal");
+	log_info("mandate %lld of %s stored (roles %s, scope %s)", (long long)id, m.party, roles,
+	    m.scope);
+	snprintf(msg, sizeof(msg), "mandate %lld of %s stored: signer key %.16s..., roles %s, "
+	    "scope %s%s", (long long)id, m.party, hex, roles, m.scope,
+	    m.supersedes ? " (supersedes an earlier mandate)" : "");
+	reply_ok(r, (uint64_t)id, msg);
+	return 1;
+}
+
+int
+engine_mandate_revoke(struct engine *e, const struct req *r, const Parley__MandateRevoke *pm)
+{
+	static const char upd[] =
+	    "UPDATE mandate SET revoked_at = ?, revocation_sig = ? WHERE id = ? "
+	    "AND revoked_at IS NULL";
+	uint8_t pk[32], *payload = NULL, h[32];
+	struct mandate m;
+	char msg[300];
+	size_t plen;
+	sqlite3_stmt *s;
+	int64_t now = clock_now(e->clk);
+	int rc, voided;
+
+	if ((rc = registry_principal_of(e->st, r->who->party.id, pk)) < 0 ||
+	    (rc == 0 && (rc = mandate_load(e, (int64_t)pm->mandate, &m)) < 0))
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (rc == 1 || strcmp(m.party, r->who->party.code) != 0)
+		return refuse(r, PARLEY_ENOTFOUND, "%s has no mandate %llu", r->who->party.code,
+		    (unsigned long long)pm->mandate);
+	if (m.revoked_at != 0)
+		return refuse(r, PARLEY_EREFUSED, "mandate %lld is already revoked",
+		    (long long)m.id);
+	if (pm->signature.len != 64 || (pm->principal_key.len != 0 &&
+	    (pm->principal_key.len != 32 || memcmp(pm->principal_key.data, pk, 32) != 0)))
+		return refuse(r, PARLEY_EAUTH, "a revocation must be signed with the principal "
+		    "key of %s", m.party);
+	if (sign_revocation(m.party, (uint64_t)m.id, m.signature, &payload, &plen) != 0)
+		return refuse(r, PARLEY_ESTORE, "out of memory");
+	rc = crypto_verify(pk, payload, plen, pm->signature.data);
+	free(payload);
+	if (rc != 0)
+		return refuse(r, PARLEY_EAUTH, "the revocation's signature does not verify with the "
+		    "principal key of %s", m.party);
+	if ((s = store_stmt(e->st, upd)) == NULL)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_blob(s, 2, pm->signature.data, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, m.id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	crypto_sha256(pm->signature.data, 64, h);
+	if (eng_journal(e, "mandate-revoked", 0, m.party, (const uint8_t (*)[32])h, 1,
+	    "mandate %lld", (long long)m.id) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure: journal");
+	if ((voided = mandate_void_revoked(e, 0)) < 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	log_info("mandate %lld of %s revoked; %d unreleased signature%s void", (long long)m.id,
+	    m.party, voided, voided == 1 ? "" : "s");
+	snprintf(msg, sizeof(msg), "mandate %lld revoked (recorded); %d signature%s it covered "
+	    "on unreleased agreements %s void", (long long)m.id, voided, voided == 1 ? "" : "s",
+	    voided == 1 ? "is" : "are");
+	reply_ok(r, (uint64_t)m.id, msg);
+	return 1;
+}
+
+/* Every mandate of party (0: all), oldest first; *out malloc'd. */
+static int
+load_all(struct engine *e, int64_t party, struct mandate **out, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT " MANDATE_COLS "FROM mandate m JOIN party p ON p.id = m.party_id "
+	    "WHERE ?1 = 0 OR m.party_id = ?1 ORDER BY m.id";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	struct mandate *v = NULL, *nv;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				sqlite3_reset(s);
+				free(v);
+				*n = 0;
+				return -1;
+			}
+			v = nv;
+		}
+		if (mandate_row(s, &v[*n]) == 0)
+			(*n)++;
+	}
+	sqlite3_reset(s);
+	*out = v;
+	return 0;
+}
+
+int
+engine_mandate_query(struct engine *e, const struct req *r)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__MandateList ml = PARLEY__MANDATE_LIST__INIT;
+	Parley__Mandate *msg = NULL, **mp = NULL;
+	char *(*rp)[SIGN_MANDATE_MAX_ROLES] = NULL;
+	struct mandate *v;
+	int64_t now = clock_now(e->clk);
+	size_t n, i, k;
+
+	if (load_all(e, r->who->party.id, &v, &n) != 0)
+		return refuse(r, PARLEY_ESTORE, "store failure");
+	if (n > 0 && ((msg = calloc(n, sizeof(*msg))) == NULL ||
+	    (mp = calloc(n, sizeof(*mp))) == NULL || (rp = calloc(n, sizeof(*rp))) == NULL)) {
+		free(msg);
+		free(mp);
+		free(v);
+		return refuse(r, PARLEY_ESTORE, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		parley__mandate__init(&msg[i]);
+		msg[i].id = (uint64_t)v[i].id;
+		msg[i].party = v[i].party;
+		msg[i].signer_key.data = v[i].signer_key;
+		msg[i].signer_key.len = 32;
+		for (k = 0; k < v[i].nroles; k++)
+			rp[i][k] = v[i].roles[k];
+		msg[i].n_roles = v[i].nroles;
+		msg[i].roles = rp[i];
+		msg[i].scope = v[i].scope;
+		msg[i].valid_from = v[i].valid_from;
+		msg[i].valid_until = v[i].valid_until;
+		msg[i].issued_at = v[i].issued_at;
+		msg[i].supersedes = (uint64_t)v[i].supersedes;
+		msg[i].in_place_of = v[i].in_place_of;
+		msg[i].principal_key.data = v[i].principal_key;
+		msg[i].principal_key.len = 32;
+		msg[i].signature.data = v[i].signature;
+		msg[i].signature.len = 64;
+		msg[i].status = (char *)mandate_status(&v[i], now);
+		msg[i].revoked_at = v[i].revoked_at;
+		msg[i].superseded_by = (uint64_t)v[i].superseded_by;
+		mp[i] = &msg[i];
+	}
+	ml.n_mandates = n;
+	ml.mandates = mp;
+	ml.now = now;
+	f.body_case = PARLEY__FRAME__BODY_MANDATE_LIST;
+	f.mandate_list = &ml;
+	reply_frame(r, &f);
+	free(msg);
+	free(mp);
+	free(rp);
+	free(v);
+	return 0;
+}
+
+int
+engine_mandate_list(struct engine *e, const char *code, struct out *o)
+{
+	struct mandate *v;
+	struct party p;
+	char hex[65], from[PTIME_BUFLEN], until[PTIME_BUFLEN], roles[300], rev[PTIME_BUFLEN];
+	int64_t now = clock_now(e->clk);
+	size_t n, i, k;
+	int rc;
+
+	p.id = 0;
+	if (code != NULL && (rc = registry_party_by_code(e->st, code, &p)) != 0)
+		return out_refuse(o, rc < 0 ? "store failure" : "unknown party \"%s\"", code);
+	if (load_all(e, p.id, &v, &n) != 0)
+		return out_refuse(o, "store failure");
+	jw_arr_begin(o->json, "mandates");
+	out_text(o, "%-4s %-14s %-14s %-18s %-20s %s\n", "ID", "PARTY", "STATUS", "ROLES", "SCOPE",
+	    "VALIDITY");
+	for (i = 0; i < n; i++) {
+		const struct mandate *m = &v[i];
+		hex_encode(m->signer_key, 32, hex);
+		ptime_format(m->valid_from, from);
+		if (m->valid_until)
+			ptime_format(m->valid_until, until);
+		else
+			snprintf(until, sizeof(until), "open-ended");
+		roles[0] = '\0';
+		jw_obj_begin(o->json, NULL);
+		jw_int(o->json, "id", m->id);
+		jw_str(o->json, "party", m->party);
+		jw_str(o->json, "status", mandate_status(m, now));
+		jw_str(o->json, "signer_key", hex);
+		jw_arr_begin(o->json, "roles");
+		for (k = 0; k < m->nroles; k++) {
+			jw_str(o->json, NULL, m->roles[k]);
+			snprintf(roles + strlen(roles), sizeof(roles) - strlen(roles), "%s%s",
+			    k ? "+" : "", m->roles[k]);
+		}
+		jw_arr_end(o->json);
+		jw_str(o->json, "scope", m->scope);
+		jw_str(o->json, "valid_from", from);
+		jw_str(o->json, "valid_until", m->valid_until ? until : NULL);
+		jw_int(o->json, "supersedes", m->supersedes);
+		jw_int(o->json, "superseded_by", m->superseded_by);
+		jw_str(o->json, "in_place_of", m->in_place_of);
+		if (m->revoked_at) {
+			ptime_format(m->revoked_at, rev);
+			jw_str(o->json, "revoked_at", rev);
+		} else {
+			jw_null(o->json, "revoked_at");
+		}
+		jw_obj_end(o->json);
+		out_text(o, "%-4lld %-14s %-14s %-18s %-20s %s .. %s%s%s\n", (long long)m->id,
+		    m->party, mandate_status(m, now), roles, m->scope, from,
+		    m->valid_until ? until : "open-ended", *m->in_place_of ? "; in place of " : "",
+		    m->in_place_of);
+	}
+	jw_arr_end(o->json);
+	free(v);
+	return 0;
+}
