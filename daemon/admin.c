@@ -771,6 +771,7 @@ admin_frame(void *ctx, const Parley__Frame *f)
 			return;
 		}
 		ac->ready = 1;
+		conn_established(ac->conn);
 		w.version = PARLEY_PROTOCOL_VERSION;
 		r.id = f->id;
 		r.body_case = PARLEY__FRAME__BODY_WELCOME;
@@ -848,7 +849,7 @@ admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, 
 	lim.max_frame = (size_t)srv->cfg.max_frame;
 	lim.decode_budget = (size_t)srv->cfg.decode_budget;
 	lim.max_output = (size_t)srv->cfg.max_queued_output + (size_t)srv->cfg.max_frame;
-	lim.handshake_timeout = 0;
+	lim.handshake_timeout = (int)srv->cfg.handshake_timeout;
 	lim.frame_timeout = (int)srv->cfg.frame_timeout;
 	lim.idle_timeout = (int)srv->cfg.idle_timeout;
 	lim.bad_frames = &srv->metrics.frames_bad;

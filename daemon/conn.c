@@ -31,6 +31,7 @@ struct conn {
 	char peer[96];
 	int fd;
 	int in_frame;		/* frame deadline armed */
+	int established;	/* Hello done: the handshake deadline is off */
 };
 
 static void conn_teardown(struct conn *c);
@@ -68,7 +69,7 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == CONN_HANDSHAKE)
+	if (c->state == CONN_HANDSHAKE || !c->established)
 		which = "handshake";
 	else if (c->in_frame)
 		which = "frame";
@@ -179,7 +180,6 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		if (c->state != CONN_HANDSHAKE)
 			return;
-		event_del(c->handshake_ev);
 		c->state = CONN_OPEN;
 		arm(c->idle_ev, c->lim.idle_timeout);
 		conn_ref(c);
@@ -239,10 +239,11 @@ conn_new(struct bufferevent *bev, int is_tls, const struct conn_limits *lim,
 	bufferevent_setwatermark(bev, EV_READ, 0, lim->max_frame + FRAME_HDR_LEN);
 	bufferevent_setwatermark(bev, EV_WRITE, lim->max_output / 2, 0);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	/* The handshake deadline runs until the peer's Hello is answered. */
+	arm(c->handshake_ev, lim->handshake_timeout);
 	if (is_tls) {
 		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 		c->state = CONN_HANDSHAKE;
-		arm(c->handshake_ev, lim->handshake_timeout);
 	} else {
 		c->state = CONN_OPEN;
 		arm(c->idle_ev, lim->idle_timeout);
@@ -285,6 +286,13 @@ conn_teardown(struct conn *c)
 		c->ops->closed(c->ctx);
 	}
 	conn_unref(c);		/* the I/O's own reference */
+}
+
+void
+conn_established(struct conn *c)
+{
+	c->established = 1;
+	event_del(c->handshake_ev);
 }
 
 void

@@ -1,7 +1,8 @@
 /* A framed connection over a bufferevent (TLS for party endpoints, plain for
  * the admin socket): reads length-prefixed frames within the limits, writes
  * frames with a cap on queued output, and enforces three deadlines on
- * libevent timers that no byte can reset: the handshake deadline, a per-frame
+ * libevent timers that no byte can reset: the handshake deadline (TLS and the
+ * Hello that must follow, until conn_established), a per-frame
  * deadline armed by a frame's first byte, and an idle timeout reset only by a
  * complete frame.
  *
@@ -54,6 +55,10 @@ int conn_send_packed(struct conn *c, const uint8_t *buf, size_t len);
 /* Send an Error frame answering request id. */
 void conn_error(struct conn *c, uint64_t id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The peer said Hello and was welcomed: the handshake deadline, which
+ * covers the TLS handshake and the Hello, stops. */
+void conn_established(struct conn *c);
 
 /* Close now, or once queued output is written when flush is set. */
 void conn_close(struct conn *c, int flush);

@@ -194,6 +194,7 @@ welcome(struct session *s, const Parley__Frame *f)
 	r.body_case = PARLEY__FRAME__BODY_WELCOME;
 	r.welcome = &w;
 	turn_reply(s->srv->turn, s->conn, &r);
+	conn_established(s->conn);
 	s->state = S_READY;
 }
 
