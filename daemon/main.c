@@ -65,6 +65,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	config_defaults(&nc);
 	if (config_load(srv->config_path, &nc, err, sizeof(err)) != 0) {
 		log_warnx("reload: %s; keeping the running configuration", err);
+		config_free(&nc);	/* the defaults config_load left in place */
 		goto done;
 	}
 	if (config_reload_changes(&srv->cfg, &nc, err, sizeof(err)) != 0) {

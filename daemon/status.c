@@ -6,10 +6,7 @@
  * only, and the ready sessions (session_foreach).  A scrape that arrives in
  * the middle of an event-loop turn may see that turn's writes before they
  * are committed, as the counters do (the engine bumps them before COMMIT);
- * the next scrape sees the outcome.
- *
- * Incidents and duty alerts have no state in the daemon yet, so no series
- * is exported for them: a zero would claim that nothing is open. */
+ * the next scrape sees the outcome. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +18,11 @@
 #include <unistd.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
+#include "duty.h"
 #include "errors.h"
+#include "incident.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -57,6 +55,9 @@ struct party_stat {
 	int observer;
 	int64_t endpoints;	/* registered, not removed */
 	int64_t online;		/* distinct endpoints with a ready session */
+	int watched;		/* on duty watch (signing parties) */
+	int alerted;		/* its current gap raised a duty alert */
+	int64_t gap_since;	/* no endpoint online since (0: one is) */
 };
 
 struct snapshot {
@@ -69,43 +70,49 @@ struct snapshot {
 	int64_t pending;
 	int64_t oldest_pending;		/* created_at, or -1 when none */
 	int64_t amendments_open;
+	int64_t incidents_open;		/* awaiting an answer, overdue included */
+	int64_t incidents_overdue;
+	uint64_t duty_alerts;		/* raised since start */
 	struct party_stat *parties;
 	size_t nparties;
 	struct metrics m;
 };
 
+/* The ready sessions, as (endpoint, party) pairs: one endpoint may hold
+ * several connections (max_per_endpoint) and counts once. */
 struct online {
-	struct party_stat *p;
-	size_t n;
-	int64_t *seen;		/* endpoint ids already counted */
-	size_t nseen, capseen;
+	struct { int64_t endpoint, party; } *e;
+	size_t n, cap;
 	int oom;
 };
 
 static void
-count_online(void *arg, const struct ident *who)
+collect_online(void *arg, const struct ident *who)
 {
 	struct online *on = arg;
-	int64_t *ns;
-	size_t i;
+	void *ne;
 
-	for (i = 0; i < on->nseen; i++)
-		if (on->seen[i] == who->endpoint_id)
-			return;		/* another connection of the same endpoint */
-	if (on->nseen == on->capseen) {
-		on->capseen = on->capseen ? on->capseen * 2 : 16;
-		if ((ns = realloc(on->seen, on->capseen * sizeof(*ns))) == NULL) {
+	if (on->oom)
+		return;
+	if (on->n == on->cap) {
+		on->cap = on->cap ? on->cap * 2 : 64;
+		if ((ne = realloc(on->e, on->cap * sizeof(*on->e))) == NULL) {
 			on->oom = 1;
 			return;
 		}
-		on->seen = ns;
+		on->e = ne;
 	}
-	on->seen[on->nseen++] = who->endpoint_id;
-	for (i = 0; i < on->n; i++)
-		if (on->p[i].id == who->party.id) {
-			on->p[i].online++;
-			return;
-		}
+	on->e[on->n].endpoint = who->endpoint_id;
+	on->e[on->n].party = who->party.id;
+	on->n++;
+}
+
+static int
+by_endpoint(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 static const char *
@@ -114,6 +121,33 @@ col_text(sqlite3_stmt *st, int i)
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return t != NULL ? (const char *)t : "";
+}
+
+/* Duty watch: live state in memory (duty.h), matched to the parties. */
+static int
+snap_duty(struct status *s, struct snapshot *sn)
+{
+	struct duty_info *di;
+	size_t n, i, k;
+
+	if (s->srv->duty == NULL)
+		return 0;
+	sn->duty_alerts = duty_alerts(s->srv->duty);
+	if (sn->nparties == 0)
+		return 0;
+	if ((di = calloc(sn->nparties, sizeof(*di))) == NULL)
+		return -1;
+	n = duty_snapshot(s->srv->duty, di, sn->nparties);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < sn->nparties; k++)
+			if (sn->parties[k].id == di[i].party_id) {
+				sn->parties[k].watched = 1;
+				sn->parties[k].alerted = di[i].alerted;
+				sn->parties[k].gap_since = di[i].gap_since;
+				break;
+			}
+	free(di);
+	return 0;
 }
 
 static int
@@ -126,7 +160,7 @@ snap_parties(struct status *s, struct snapshot *sn)
 	sqlite3_stmt *st = store_stmt(s->srv->st, sql);
 	struct party_stat *np;
 	struct online on;
-	size_t cap = 0;
+	size_t cap = 0, i, k;
 	int rc;
 
 	if (st == NULL)
@@ -151,11 +185,24 @@ snap_parties(struct status *s, struct snapshot *sn)
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return -1;
 	memset(&on, 0, sizeof(on));
-	on.p = sn->parties;
-	on.n = sn->nparties;
-	session_foreach(s->srv, count_online, &on);
-	free(on.seen);
-	return on.oom ? -1 : 0;
+	session_foreach(s->srv, collect_online, &on);
+	if (on.oom) {
+		free(on.e);
+		return -1;
+	}
+	if (on.n > 0)
+		qsort(on.e, on.n, sizeof(*on.e), by_endpoint);
+	for (i = 0; i < on.n; i++) {
+		if (i > 0 && on.e[i].endpoint == on.e[i - 1].endpoint)
+			continue;
+		for (k = 0; k < sn->nparties; k++)
+			if (sn->parties[k].id == on.e[i].party) {
+				sn->parties[k].online++;
+				break;
+			}
+	}
+	free(on.e);
+	return snap_duty(s, sn);
 }
 
 static int
@@ -205,7 +252,9 @@ snap_store(struct status *s, struct snapshot *sn)
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		sn->amendments_open = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	if (rc != SQLITE_ROW)
+		return -1;
+	return incident_counts(s->srv->eng, &sn->incidents_open, &sn->incidents_overdue);
 }
 
 /* Fill *sn; -1 if the store could not answer (sn->parties freed). */
@@ -229,6 +278,15 @@ snapshot_take(struct status *s, struct snapshot *sn)
 		return -1;
 	}
 	return 0;
+}
+
+/* Seconds the party has had no endpoint online, on the daemon's clock. */
+static int64_t
+gap_seconds(const struct snapshot *sn, const struct party_stat *p)
+{
+	if (p->gap_since <= 0 || p->gap_since > sn->now)
+		return 0;
+	return sn->now - p->gap_since;
 }
 
 static int64_t
@@ -270,17 +328,13 @@ label(struct evbuffer *b, const char *v)
 	}
 }
 
+/* One sample of a per-party series. */
 static void
-per_party(struct evbuffer *b, const struct snapshot *sn, const char *name, int online)
+party_sample(struct evbuffer *b, const char *name, const struct party_stat *p, int64_t v)
 {
-	size_t i;
-
-	for (i = 0; i < sn->nparties; i++) {
-		evbuffer_add_printf(b, "%s{party=\"", name);
-		label(b, sn->parties[i].code);
-		evbuffer_add_printf(b, "\"} %lld\n", (long long)(online ? sn->parties[i].online :
-		    sn->parties[i].endpoints));
-	}
+	evbuffer_add_printf(b, "%s{party=\"", name);
+	label(b, p->code);
+	evbuffer_add_printf(b, "\"} %lld\n", (long long)v);
 }
 
 static void
@@ -288,6 +342,7 @@ render_metrics(const struct snapshot *sn, struct evbuffer *b)
 {
 	const struct metrics *m = &sn->m;
 	uint64_t bound;
+	size_t k;
 	int i;
 
 	head(b, "parley_build_info", "gauge", "Version of parleyd, its protocol and store schema.");
@@ -310,10 +365,12 @@ render_metrics(const struct snapshot *sn, struct evbuffer *b)
 	    "Party connections refused at the TLS handshake or Hello "
 	    "(unregistered pin, protocol version).", m->tls_refused);
 	head(b, "parley_endpoints", "gauge", "Registered (not removed) endpoints per party.");
-	per_party(b, sn, "parley_endpoints", 0);
+	for (k = 0; k < sn->nparties; k++)
+		party_sample(b, "parley_endpoints", &sn->parties[k], sn->parties[k].endpoints);
 	head(b, "parley_endpoints_online", "gauge",
 	    "Endpoints per party with at least one authenticated connection.");
-	per_party(b, sn, "parley_endpoints_online", 1);
+	for (k = 0; k < sn->nparties; k++)
+		party_sample(b, "parley_endpoints_online", &sn->parties[k], sn->parties[k].online);
 
 	head(b, "parley_agreements", "gauge", "Agreements by state.");
 	for (i = 0; i < AG_NSTATES; i++)
@@ -336,6 +393,26 @@ render_metrics(const struct snapshot *sn, struct evbuffer *b)
 		evbuffer_add_printf(b, "parley_signed_copies_refused_total{reason=\"%s\"} %llu\n",
 		    metrics_refuse_name((enum refuse_reason)i),
 		    (unsigned long long)m->copies_refused[i]);
+
+	one(b, "parley_incidents_open", "gauge",
+	    "Incidents awaiting the accused side's answer, overdue ones included.",
+	    (uint64_t)sn->incidents_open);
+	one(b, "parley_incidents_overdue", "gauge",
+	    "Incidents whose response window ended without an answer.",
+	    (uint64_t)sn->incidents_overdue);
+	head(b, "parley_duty_gap_seconds", "gauge",
+	    "Seconds a party on duty watch has had no endpoint online (0 while one is).");
+	for (k = 0; k < sn->nparties; k++)
+		if (sn->parties[k].watched)
+			party_sample(b, "parley_duty_gap_seconds", &sn->parties[k],
+			    gap_seconds(sn, &sn->parties[k]));
+	head(b, "parley_duty_alert", "gauge",
+	    "1 while a party's gap has outlasted duty_grace and raised an alert.");
+	for (k = 0; k < sn->nparties; k++)
+		if (sn->parties[k].watched)
+			party_sample(b, "parley_duty_alert", &sn->parties[k],
+			    sn->parties[k].alerted ? 1 : 0);
+	one(b, "parley_duty_alerts_total", "counter", "Duty alerts raised.", sn->duty_alerts);
 
 	one(b, "parley_deliveries_pending", "gauge",
 	    "Deliveries not yet acknowledged by their (not removed) endpoint.",
@@ -401,6 +478,18 @@ render_status(const struct snapshot *sn, struct evbuffer *b)
 		jw_bool(w, "observer", sn->parties[i].observer);
 		jw_int(w, "endpoints", sn->parties[i].endpoints);
 		jw_int(w, "endpoints_online", sn->parties[i].online);
+		if (sn->parties[i].watched) {
+			jw_obj_begin(w, "duty");
+			if (sn->parties[i].gap_since > 0) {
+				ptime_format(sn->parties[i].gap_since, when);
+				jw_str(w, "offline_since", when);
+			} else {
+				jw_null(w, "offline_since");
+			}
+			jw_int(w, "gap_seconds", gap_seconds(sn, &sn->parties[i]));
+			jw_bool(w, "alert", sn->parties[i].alerted);
+			jw_obj_end(w);
+		}
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -413,6 +502,11 @@ render_status(const struct snapshot *sn, struct evbuffer *b)
 	jw_obj_end(w);
 	jw_int(w, "amendments_open", sn->amendments_open);
 	jw_uint(w, "releases", m->releases);
+	jw_obj_begin(w, "incidents");
+	jw_int(w, "open", sn->incidents_open);
+	jw_int(w, "overdue", sn->incidents_overdue);
+	jw_obj_end(w);
+	jw_uint(w, "duty_alerts", sn->duty_alerts);
 	jw_obj_begin(w, "signed_copies");
 	jw_uint(w, "accepted", m->copies_accepted);
 	jw_obj_begin(w, "refused");
