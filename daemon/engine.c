@@ -334,12 +334,8 @@ reply_frame(const struct req *r, Parley__Frame *f)
 	turn_reply(r->turn, r->conn, f);
 }
 
-static void
-reply_ok(const struct req *r, uint64_t id, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-reply_ok(const struct req *r, uint64_t id, const char *fmt, ...)
+void
+eng_ok(const struct req *r, uint64_t id, const char *fmt, ...)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__Ok ok = PARLEY__OK__INIT;
@@ -356,13 +352,8 @@ reply_ok(const struct req *r, uint64_t id, const char *fmt, ...)
 	reply_frame(r, &f);
 }
 
-/* Answer a party request with an error; returns 0 ("roll back"). */
-static int
-refuse(const struct req *r, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(const struct req *r, int code, const char *fmt, ...)
+int
+eng_refuse(const struct req *r, int code, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -381,11 +372,11 @@ party_ag(struct engine *e, const struct req *r, uint64_t id, struct ag *a, int *
 	int rc = eng_load_ag(e, (int64_t)id, a);
 
 	if (rc < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure"), -1;
+		return eng_refuse(r, PARLEY_ESTORE, "store failure"), -1;
 	if (rc == 1 || (*member = eng_membership(e, a->id, r->who->party.id)) == 0 ||
 	    a->state == AG_DRAFT) {
 		/* Do not tell a non-member whether an agreement exists. */
-		return refuse(r, PARLEY_ENOTFOUND, "no agreement %llu for party %s",
+		return eng_refuse(r, PARLEY_ENOTFOUND, "no agreement %llu for party %s",
 		    (unsigned long long)id, r->who->party.code), -1;
 	}
 	return 0;
@@ -451,10 +442,10 @@ engine_show(struct engine *e, const struct req *r, uint64_t id)
 	if (party_ag(e, r, id, &a, &member) != 0)
 		return 0;
 	if (member == 2 && a.state != AG_IN_FORCE && a.state != AG_EXPIRED)
-		return refuse(r, PARLEY_EREFUSED,
+		return eng_refuse(r, PARLEY_EREFUSED,
 		    "observers receive agreement %lld only once it is released", (long long)a.id);
 	if (text_load(e, &a, &t) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	f.body_case = PARLEY__FRAME__BODY_AGREEMENT;
 	f.agreement = &t.msg;
 	reply_frame(r, &f);
@@ -505,7 +496,7 @@ engine_status(struct engine *e, const struct req *r, uint64_t id)
 	if (party_ag(e, r, id, &a, &member) != 0)
 		return 0;
 	if (eng_load_members(e, a.id, 0, &m) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	/* Embargo: before release a party learns only its own status, unless
 	 * the mediator chose to disclose who has signed (never signatures). */
 	all = a.disclose || a.state == AG_IN_FORCE || a.state == AG_EXPIRED;
@@ -589,14 +580,14 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 	int64_t cid;
 
 	if (eng_load_revision(e, a->id, a->revision, &rev_text, NULL, rev_hash) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if (m->text != NULL && *m->text != '\0') {
 		norm = text_normalize(m->text, strlen(m->text), &nlen);
 		if (norm == NULL || sign_content_hash(norm, a->effective, a->validity, "",
 		    hash) != 0 || memcmp(hash, m->content_hash.data, 32) != 0) {
 			free(rev_text);
 			free(norm);
-			return refuse(r, PARLEY_EUSAGE, "the text sent with the copy does not "
+			return eng_refuse(r, PARLEY_EUSAGE, "the text sent with the copy does not "
 			    "match the content hash it was signed over");
 		}
 		if (text_first_difference(rev_text, norm, diff, sizeof(diff)) == 0)
@@ -610,7 +601,7 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 	if (insert_copy(e, r, a, signer, m, norm, "non-identical", reason, 0, &cid) != 0) {
 		free(rev_text);
 		free(norm);
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	{
 		uint8_t h[2][32];
@@ -620,7 +611,7 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 		    (const uint8_t (*)[32])h, 2, "%s", reason) != 0) {
 			free(rev_text);
 			free(norm);
-			return refuse(r, PARLEY_ESTORE, "store failure");
+			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		}
 	}
 	log_warnx("agreement %lld: non-identical copy %lld from %s stored and not counted: %s",
@@ -733,54 +724,54 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	if (party_ag(e, r, m->agreement, &a, &member) != 0)
 		return refused(e, REFUSE_NOT_PARTY);
 	if (member == 2 && refused(e, REFUSE_NOT_PARTY) == 0)
-		return refuse(r, PARLEY_EREFUSED, "%s is an observer of agreement %lld: "
+		return eng_refuse(r, PARLEY_EREFUSED, "%s is an observer of agreement %lld: "
 		    "observers never sign", r->who->party.code, (long long)a.id);
 	if (lifecycle_next(a.state, EV_SIGN, &next, &why) != 0 && refused(e, REFUSE_STATE) == 0)
-		return refuse(r, PARLEY_EREFUSED, "copy refused: %s", why);
+		return eng_refuse(r, PARLEY_EREFUSED, "copy refused: %s", why);
 	if (strcmp(m->party, r->who->party.code) != 0) {
 		log_warnx("agreement %lld: endpoint %lld of %s sent a copy naming party \"%s\"",
 		    (long long)a.id, (long long)r->who->endpoint_id, r->who->party.code, m->party);
 		refused(e, REFUSE_IMPERSONATION);
-		return refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot sign "
+		return eng_refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot sign "
 		    "as \"%s\"", r->who->party.code, m->party);
 	}
 	if (*m->role != '\0' && !ident_valid(m->role) && refused(e, REFUSE_MALFORMED) == 0)
-		return refuse(r, PARLEY_EUSAGE, "role \"%s\" is not a valid name", m->role);
+		return eng_refuse(r, PARLEY_EUSAGE, "role \"%s\" is not a valid name", m->role);
 	if ((m->content_hash.len != 32 || m->signature.len != 64 || m->signer_key.len != 32) &&
 	    refused(e, REFUSE_MALFORMED) == 0)
-		return refuse(r, PARLEY_EUSAGE, "a copy needs a 32-byte content hash, a 32-byte "
+		return eng_refuse(r, PARLEY_EUSAGE, "a copy needs a 32-byte content hash, a 32-byte "
 		    "signer key and a 64-byte signature");
 	hex_encode(m->signer_key.data, 32, hex);
 	if ((prc = registry_principal_of(e->st, r->who->party.id, pk)) < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	rc = registry_signer_by_key(e->st, m->signer_key.data, &signer, &signer_party);
 	if (rc < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if ((rc == 1 || signer_party != r->who->party.id) && refused(e, REFUSE_SIGNER) == 0)
-		return prc == 0 ? refuse(r, PARLEY_EAUTH, "copy refused: no mandate: no mandate "
+		return prc == 0 ? eng_refuse(r, PARLEY_EAUTH, "copy refused: no mandate: no mandate "
 		    "of %s authorises signer key %s", r->who->party.code, hex) :
-		    refuse(r, PARLEY_EAUTH, "signer key %s is not registered for %s", hex,
+		    eng_refuse(r, PARLEY_EAUTH, "signer key %s is not registered for %s", hex,
 		    r->who->party.code);
 	if (m->revision < a.revision && refused(e, REFUSE_STALE) == 0)
-		return refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
+		return eng_refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
 		    a.revision);
 	if (m->revision > a.revision && refused(e, REFUSE_MALFORMED) == 0)
-		return refuse(r, PARLEY_EUSAGE, "agreement %lld has no revision %u (current: %u)",
+		return eng_refuse(r, PARLEY_EUSAGE, "agreement %lld has no revision %u (current: %u)",
 		    (long long)a.id, m->revision, a.revision);
 	if (sign_payload((uint64_t)a.id, m->revision, m->content_hash.data, m->party, m->role,
 	    &payload, &plen) != 0)
-		return refuse(r, PARLEY_ESTORE, "out of memory");
+		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
 	rc = crypto_verify(m->signer_key.data, payload, plen, m->signature.data);
 	free(payload);
 	if (rc != 0) {
 		log_warnx("agreement %lld: bad signature from %s (key %s)", (long long)a.id,
 		    r->who->party.code, hex);
 		refused(e, REFUSE_BAD_SIGNATURE);
-		return refuse(r, PARLEY_EREFUSED, "the signature does not verify with key %s "
+		return eng_refuse(r, PARLEY_EREFUSED, "the signature does not verify with key %s "
 		    "over this agreement, revision, content and party", hex);
 	}
 	if (eng_load_revision(e, a.id, a.revision, &rev_text, NULL, rev_hash) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	free(rev_text);
 	/* Authority: a mandate covering key, role and agreement now (with a
 	 * principal), and a role this agreement requires of the party. */
@@ -788,17 +779,17 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	if (prc == 0 && (rc = mandate_find_cover(e, r->who->party.id, m->signer_key.data,
 	    m->role, a.id, a.label, clock_now(e->clk), &md, why_m, sizeof(why_m))) != 0) {
 		if (rc < 0)
-			return refuse(r, PARLEY_ESTORE, "store failure");
+			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		refused(e, REFUSE_SIGNER);
 		log_warnx("agreement %lld: copy from %s refused: %s", (long long)a.id,
 		    r->who->party.code, why_m);
-		return refuse(r, PARLEY_EREFUSED, "copy refused: %s", why_m);
+		return eng_refuse(r, PARLEY_EREFUSED, "copy refused: %s", why_m);
 	}
 	if ((nroles = required_roles(e, a.id, r->who->party.id, m->role, need,
 	    sizeof(need))) < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if (nroles > 0 && *need != '\0' && refused(e, REFUSE_SIGNER) == 0)
-		return refuse(r, PARLEY_EREFUSED, "copy refused: agreement %lld requires of %s "
+		return eng_refuse(r, PARLEY_EREFUSED, "copy refused: agreement %lld requires of %s "
 		    "the roles %s; \"%s\" is not one of them", (long long)a.id, r->who->party.code,
 		    need, m->role);
 	if (memcmp(rev_hash, m->content_hash.data, 32) != 0) {
@@ -806,17 +797,17 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		return non_identical(e, r, &a, signer, m);
 	}
 	if (eng_valid_copy(e, a.id, r->who->party.id, a.revision) != 0) {
-		reply_ok(r, 0, "%s has already signed revision %u of agreement %lld",
+		eng_ok(r, 0, "%s has already signed revision %u of agreement %lld",
 		    r->who->party.code, a.revision, (long long)a.id);
 		return 0;
 	}
 	if (nroles > 0 && role_signed(e, a.id, r->who->party.id, a.revision, m->role)) {
-		reply_ok(r, 0, "%s has already signed revision %u of agreement %lld in role %s",
+		eng_ok(r, 0, "%s has already signed revision %u of agreement %lld in role %s",
 		    r->who->party.code, a.revision, (long long)a.id, m->role);
 		return 0;
 	}
 	if (insert_copy(e, r, &a, signer, m, NULL, "valid", NULL, md.id, &cid) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	{
 		uint8_t h[2][32];
 		memcpy(h[0], m->content_hash.data, 32);
@@ -825,7 +816,7 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		    (const uint8_t (*)[32])h, 2, "revision %u, copy %lld%s%s%s%lld", a.revision,
 		    (long long)cid, *m->role ? ", role " : "", m->role,
 		    md.id ? ", mandate " : "", md.id ? (long long)md.id : 0LL) != 0)
-			return refuse(r, PARLEY_ESTORE, "store failure");
+			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	e->m->copies_accepted++;
 	fault_point("copy-accepted");
@@ -834,21 +825,21 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	/* At release, authority again: signatures under a mandate revoked
 	 * since are void, and the agreement waits for new ones. */
 	if (mandate_void_revoked(e, a.id) < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if (nroles > 0 && eng_valid_copy(e, a.id, r->who->party.id, a.revision) == 0) {
-		reply_ok(r, (uint64_t)cid, "signed copy of revision %u accepted in role %s; "
+		eng_ok(r, (uint64_t)cid, "signed copy of revision %u accepted in role %s; "
 		    "%s's copy counts when every role it must sign in has signed", a.revision,
 		    m->role, r->who->party.code);
 		return 1;
 	}
 	if (all_signed(e, &a)) {
 		if (release(e, &a) != 0)
-			return refuse(r, PARLEY_ESTORE, "release failed; the copy was not saved");
-		reply_ok(r, (uint64_t)cid, "signed copy of revision %u accepted; every party has "
+			return eng_refuse(r, PARLEY_ESTORE, "release failed; the copy was not saved");
+		eng_ok(r, (uint64_t)cid, "signed copy of revision %u accepted; every party has "
 		    "signed: agreement %lld is released", a.revision, (long long)a.id);
 		return 1;
 	}
-	reply_ok(r, (uint64_t)cid, "signed copy of revision %u accepted; the agreement is "
+	eng_ok(r, (uint64_t)cid, "signed copy of revision %u accepted; the agreement is "
 	    "released when every party has signed", a.revision);
 	return 1;
 }
@@ -868,11 +859,11 @@ engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
 	if (party_ag(e, r, id, &a, &member) != 0)
 		return 0;
 	if (member == 2)
-		return refuse(r, PARLEY_EREFUSED, "observers never sign");
+		return eng_refuse(r, PARLEY_EREFUSED, "observers never sign");
 	if (lifecycle_next(a.state, EV_WITHDRAW_SIGNATURE, &next, &why) != 0)
-		return refuse(r, PARLEY_EREFUSED, "a signature cannot be withdrawn: %s", why);
+		return eng_refuse(r, PARLEY_EREFUSED, "a signature cannot be withdrawn: %s", why);
 	if ((s = store_stmt(e->st, sql)) == NULL)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, clock_now(e->clk));
 	sqlite3_bind_int64(s, 2, a.id);
 	sqlite3_bind_int64(s, 3, r->who->party.id);
@@ -880,16 +871,16 @@ engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if (sqlite3_changes(store_db(e->st)) == 0)
-		return refuse(r, PARLEY_EREFUSED, "%s has no signature on revision %u to withdraw",
+		return eng_refuse(r, PARLEY_EREFUSED, "%s has no signature on revision %u to withdraw",
 		    r->who->party.code, a.revision);
 	if (eng_journal(e, "signature-withdrawn", a.id, r->who->party.code, NULL, 0,
 	    "revision %u", a.revision) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("agreement %lld: %s withdrew its signature", (long long)a.id,
 	    r->who->party.code);
-	reply_ok(r, 0, "signature on revision %u of agreement %lld withdrawn (recorded)",
+	eng_ok(r, 0, "signature on revision %u of agreement %lld withdrawn (recorded)",
 	    a.revision, (long long)a.id);
 	return 1;
 }
@@ -945,30 +936,30 @@ engine_amend(struct engine *e, const struct req *r, const Parley__AmendRequest *
 	if (party_ag(e, r, m->agreement, &a, &member) != 0)
 		return 0;
 	if (member == 2)
-		return refuse(r, PARLEY_EREFUSED, "observers cannot propose amendments");
+		return eng_refuse(r, PARLEY_EREFUSED, "observers cannot propose amendments");
 	if (lifecycle_next(a.state, EV_AMEND, &next, &why) != 0)
-		return refuse(r, PARLEY_EREFUSED, "amendment refused: %s", why);
+		return eng_refuse(r, PARLEY_EREFUSED, "amendment refused: %s", why);
 	if (m->revision != a.revision)
-		return refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
+		return eng_refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
 		    a.revision);
 	if (strlen(m->note) > NOTE_MAX)
-		return refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
+		return eng_refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
 	if ((norm = check_text(m->text, strlen(m->text), whybuf, sizeof(whybuf))) == NULL)
-		return refuse(r, PARLEY_EUSAGE, "amendment refused: %s", whybuf);
+		return eng_refuse(r, PARLEY_EUSAGE, "amendment refused: %s", whybuf);
 	if (eng_load_revision(e, a.id, a.revision, &cur, NULL, hash) != 0) {
 		free(norm);
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	same = strcmp(cur, norm) == 0;
 	free(cur);
 	if (same) {
 		free(norm);
-		return refuse(r, PARLEY_EREFUSED, "the proposed text is identical to revision %u",
+		return eng_refuse(r, PARLEY_EREFUSED, "the proposed text is identical to revision %u",
 		    a.revision);
 	}
 	if ((s = store_stmt(e->st, sql)) == NULL) {
 		free(norm);
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	sqlite3_bind_int64(s, 1, a.id);
 	sqlite3_bind_int64(s, 2, a.revision);
@@ -979,14 +970,14 @@ engine_amend(struct engine *e, const struct req *r, const Parley__AmendRequest *
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	id = sqlite3_last_insert_rowid(store_db(e->st));
 	if (eng_journal(e, "amendment-proposed", a.id, r->who->party.code, NULL, 0,
 	    "amendment %lld to revision %u", (long long)id, a.revision) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("agreement %lld: %s proposed amendment %lld to revision %u", (long long)a.id,
 	    r->who->party.code, (long long)id, a.revision);
-	reply_ok(r, (uint64_t)id, "amendment %lld to revision %u proposed; the mediator decides "
+	eng_ok(r, (uint64_t)id, "amendment %lld to revision %u proposed; the mediator decides "
 	    "whether to forward, adopt or reject it", (long long)id, a.revision);
 	return 1;
 }
@@ -1035,21 +1026,21 @@ engine_amendment_response(struct engine *e, const struct req *r,
 
 	rc = load_amend(e, (int64_t)m->amendment, &am);
 	if (rc < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if (rc == 1 || eng_membership(e, am.agreement, r->who->party.id) != 1 ||
 	    (strcmp(am.state, "forwarded") != 0 && am.proposer != r->who->party.id))
-		return refuse(r, PARLEY_ENOTFOUND, "no amendment %llu was forwarded to %s",
+		return eng_refuse(r, PARLEY_ENOTFOUND, "no amendment %llu was forwarded to %s",
 		    (unsigned long long)m->amendment, r->who->party.code);
 	if (am.proposer == r->who->party.id)
-		return refuse(r, PARLEY_EREFUSED, "%s proposed amendment %lld; only the other "
+		return eng_refuse(r, PARLEY_EREFUSED, "%s proposed amendment %lld; only the other "
 		    "parties answer it", r->who->party.code, (long long)am.id);
 	if (strcmp(am.state, "forwarded") != 0)
-		return refuse(r, PARLEY_EREFUSED, "amendment %lld is %s", (long long)am.id,
+		return eng_refuse(r, PARLEY_EREFUSED, "amendment %lld is %s", (long long)am.id,
 		    am.state);
 	if (strlen(m->note) > NOTE_MAX)
-		return refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
+		return eng_refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
 	if ((s = store_stmt(e->st, sql)) == NULL)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, am.id);
 	sqlite3_bind_int64(s, 2, r->who->party.id);
 	sqlite3_bind_int(s, 3, m->accept ? 1 : 0);
@@ -1058,13 +1049,13 @@ engine_amendment_response(struct engine *e, const struct req *r,
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if (eng_journal(e, "amendment-answered", am.agreement, r->who->party.code, NULL, 0,
 	    "amendment %lld: %s", (long long)am.id, m->accept ? "accept" : "reject") != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("amendment %lld: %s %s it", (long long)am.id, r->who->party.code,
 	    m->accept ? "accepts" : "rejects");
-	reply_ok(r, (uint64_t)am.id, "your answer to amendment %lld (%s) is recorded",
+	eng_ok(r, (uint64_t)am.id, "your answer to amendment %lld (%s) is recorded",
 	    (long long)am.id, m->accept ? "accept" : "reject");
 	return 1;
 }
@@ -1518,11 +1509,11 @@ engine_bundle(struct engine *e, const struct req *r, uint64_t id)
 	if (party_ag(e, r, id, &a, &member) != 0)
 		return 0;
 	if (a.released_at == 0)
-		return refuse(r, PARLEY_EREFUSED, "agreement %lld is not released: signed copies "
+		return eng_refuse(r, PARLEY_EREFUSED, "agreement %lld is not released: signed copies "
 		    "are sealed until every party has signed", (long long)a.id);
 	if ((b = malloc(sizeof(*b))) == NULL || bundle_load(e, &a, b) != 0) {
 		free(b);
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	f.body_case = PARLEY__FRAME__BODY_BUNDLE;
 	f.bundle = &b->msg;

@@ -79,6 +79,12 @@ int eng_event(struct engine *e, int64_t agreement, const char *kind, const char 
 int eng_journal(struct engine *e, const char *kind, int64_t agreement, const char *party,
     const uint8_t (*hashes)[32], size_t nh, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+/* Answer a party request with an error; returns 0 ("roll back"). */
+int eng_refuse(const struct req *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Answer a party request with Ok (id: what it created, or 0). */
+void eng_ok(const struct req *r, uint64_t id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 const char *eng_col_str(sqlite3_stmt *s, int i);
 int64_t eng_col_time(sqlite3_stmt *s, int i);
 

@@ -180,36 +180,6 @@ send_incident(struct engine *e, int64_t party, struct inc *i, const char *event)
 }
 
 static int
-refuse(const struct req *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(const struct req *r, int code, const char *fmt, ...)
-{
-	char msg[600];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	turn_error(r->turn, r->conn, r->id, code, "%s", msg);
-	return 0;
-}
-
-static void
-ok(const struct req *r, uint64_t id, const char *msg)
-{
-	Parley__Frame f = PARLEY__FRAME__INIT;
-	Parley__Ok k = PARLEY__OK__INIT;
-
-	k.id = id;
-	k.message = (char *)msg;
-	f.id = r->id;
-	f.body_case = PARLEY__FRAME__BODY_OK;
-	f.ok = &k;
-	turn_reply(r->turn, r->conn, &f);
-}
-
-static int
 text_ok(const char *s, int required)
 {
 	size_t n = strlen(s);
@@ -252,31 +222,31 @@ incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile 
 	char msg[300], by[PTIME_BUFLEN];
 
 	if (r->who->party.observer)
-		return refuse(r, PARLEY_EREFUSED, "observers do not file incidents");
+		return eng_refuse(r, PARLEY_EREFUSED, "observers do not file incidents");
 	if ((rc = registry_party_by_code(e->st, m->against, &against)) != 0)
-		return refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND,
+		return eng_refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND,
 		    "no party \"%s\" to report against", m->against);
 	if (against.id == r->who->party.id || against.observer)
-		return refuse(r, PARLEY_EREFUSED, "an incident is reported against the other side, "
+		return eng_refuse(r, PARLEY_EREFUSED, "an incident is reported against the other side, "
 		    "not against %s", against.observer ? "an observer" : "oneself");
 	if (!text_ok(m->place, 1) || !text_ok(m->nature, 1) || !text_ok(m->consequences, 1) ||
 	    !text_ok(m->proposal, 0))
-		return refuse(r, PARLEY_EUSAGE, "place, nature and consequences must be 1-%d bytes "
+		return eng_refuse(r, PARLEY_EUSAGE, "place, nature and consequences must be 1-%d bytes "
 		    "of UTF-8", FIELD_MAX);
 	if (ptime_parse(m->time, &happened) != 0 || happened > now)
-		return refuse(r, PARLEY_EUSAGE, "the incident's time must be an ISO 8601 time with "
+		return eng_refuse(r, PARLEY_EUSAGE, "the incident's time must be an ISO 8601 time with "
 		    "an offset, not in the future");
 	if (m->agreement != 0) {
 		if ((rc = eng_load_ag(e, (int64_t)m->agreement, &a)) != 0 || a.state == AG_DRAFT ||
 		    eng_membership(e, a.id, r->who->party.id) == 0)
-			return refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND,
+			return eng_refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND,
 			    "no agreement %llu for party %s", (unsigned long long)m->agreement,
 			    r->who->party.code);
 		/* December 1993: violation lists under a ceasefire never in effect. */
 		not_in_force = a.state != AG_IN_FORCE;
 	}
 	if ((s = store_stmt(e->st, ins)) == NULL)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, r->who->party.id);
 	sqlite3_bind_int64(s, 2, against.id);
 	sqlite3_bind_text(s, 3, m->place, -1, SQLITE_STATIC);
@@ -293,17 +263,17 @@ incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile 
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	id = sqlite3_last_insert_rowid(store_db(e->st));
 	if (add_timer(e, id, "incident-overdue", now + e->response_window) != 0 ||
 	    inc_load(e, id, &i) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	rc = send_incident(e, against.id, &i, "filed");
 	if (rc == 0)
 		rc = inc_journal(e, &i, "incident-filed", r->who->party.code);
 	inc_release(&i);
 	if (rc != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	ptime_format(now + e->response_window, by);
 	log_info("incident %lld: %s reports %s%s (copy to the mediator)", (long long)id,
 	    r->who->party.code, against.code, not_in_force ?
@@ -311,7 +281,7 @@ incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile 
 	snprintf(msg, sizeof(msg), "incident %lld sent to %s; it must answer by %s%s",
 	    (long long)id, against.code, by, not_in_force ?
 	    "; NOTE: the agreement it cites is not in force" : "");
-	ok(r, (uint64_t)id, msg);
+	eng_ok(r, (uint64_t)id, "%s", msg);
 	return 1;
 }
 
@@ -322,14 +292,14 @@ side_inc(struct engine *e, const struct req *r, uint64_t id, struct inc *i)
 	int rc = inc_load(e, (int64_t)id, i);
 
 	if (rc < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure"), -1;
+		return eng_refuse(r, PARLEY_ESTORE, "store failure"), -1;
 	if (rc == 1 || (i->filer_id != r->who->party.id && i->against_id != r->who->party.id)) {
 		if (rc == 0) {
 			log_warnx("incident %llu: %s, not a side of it, asked for it",
 			    (unsigned long long)id, r->who->party.code);
 			inc_release(i);
 		}
-		return refuse(r, PARLEY_ENOTFOUND, "no incident %llu for party %s",
+		return eng_refuse(r, PARLEY_ENOTFOUND, "no incident %llu for party %s",
 		    (unsigned long long)id, r->who->party.code), -1;
 	}
 	return 0;
@@ -353,19 +323,19 @@ incident_respond(struct engine *e, const struct req *r, const Parley__IncidentRe
 		snprintf(msg, sizeof(msg), "incident %llu is answered by %s, the side it concerns",
 		    (unsigned long long)m->incident, i.against);
 		inc_release(&i);
-		return refuse(r, PARLEY_EREFUSED, "%s", msg);
+		return eng_refuse(r, PARLEY_EREFUSED, "%s", msg);
 	}
 	if (i.answered_at || i.closed_at) {
 		snprintf(msg, sizeof(msg), "incident %llu is already %s",
 		    (unsigned long long)m->incident, i.closed_at ? "closed" : "answered");
 		inc_release(&i);
-		return refuse(r, PARLEY_EREFUSED, "%s", msg);
+		return eng_refuse(r, PARLEY_EREFUSED, "%s", msg);
 	}
 	inc_release(&i);
 	if (!text_ok(m->text, 1) || !text_ok(m->measures, 0))
-		return refuse(r, PARLEY_EUSAGE, "the answer must be 1-%d bytes of UTF-8", FIELD_MAX);
+		return eng_refuse(r, PARLEY_EUSAGE, "the answer must be 1-%d bytes of UTF-8", FIELD_MAX);
 	if ((s = store_stmt(e->st, upd)) == NULL)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_text(s, 1, m->text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, m->measures, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, now);
@@ -374,7 +344,7 @@ incident_respond(struct engine *e, const struct req *r, const Parley__IncidentRe
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE || inc_load(e, (int64_t)m->incident, &i) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	rc = send_incident(e, i.filer_id, &i, "answered");
 	if (rc == 0)
 		rc = inc_journal(e, &i, "incident-answered", i.against);
@@ -382,10 +352,10 @@ incident_respond(struct engine *e, const struct req *r, const Parley__IncidentRe
 	    i.overdue_at ? " (late)" : "");
 	inc_release(&i);
 	if (rc != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	snprintf(msg, sizeof(msg), "answer to incident %llu sent to the other side and the "
 	    "mediator", (unsigned long long)m->incident);
-	ok(r, m->incident, msg);
+	eng_ok(r, m->incident, "%s", msg);
 	return 1;
 }
 
@@ -431,18 +401,18 @@ incident_action(struct engine *e, const struct req *r, const Parley__IncidentAct
 	if (strcmp(act, "complaint") == 0) {
 		rc = inc_load(e, (int64_t)m->incident, &i);
 		if (rc < 0)
-			return refuse(r, PARLEY_ESTORE, "store failure");
+			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		if (rc == 1 || i.filer_id != r->who->party.id) {
 			if (rc == 0)
 				inc_release(&i);
-			return refuse(r, PARLEY_EREFUSED, "complaint refused: the mediator takes up "
+			return eng_refuse(r, PARLEY_EREFUSED, "complaint refused: the mediator takes up "
 			    "only complaints first raised with the other side; %s has filed no "
 			    "incident %llu (file one with: parley incident file --against PARTY ...)",
 			    r->who->party.code, (unsigned long long)m->incident);
 		}
 		if (!text_ok(m->text, 1)) {
 			inc_release(&i);
-			return refuse(r, PARLEY_EUSAGE, "the complaint must be 1-%d bytes of UTF-8",
+			return eng_refuse(r, PARLEY_EUSAGE, "the complaint must be 1-%d bytes of UTF-8",
 			    FIELD_MAX);
 		}
 		rc = set_fields(e, complaint, i.id, now, 0, m->text);
@@ -465,7 +435,7 @@ incident_action(struct engine *e, const struct req *r, const Parley__IncidentAct
 			snprintf(msg, sizeof(msg), "an inspection of incident %lld was already %s",
 			    (long long)i.id, i.inspection);
 			inc_release(&i);
-			return refuse(r, PARLEY_EREFUSED, "%s", msg);
+			return eng_refuse(r, PARLEY_EREFUSED, "%s", msg);
 		}
 		rc = set_fields(e, inspect, i.id, now, r->who->party.id, NULL);
 		inc_release(&i);
@@ -482,7 +452,7 @@ incident_action(struct engine *e, const struct req *r, const Parley__IncidentAct
 			    "the other side must consent to the inspection of incident %lld",
 			    (long long)i.id);
 			inc_release(&i);
-			return refuse(r, PARLEY_EREFUSED, "%s", msg);
+			return eng_refuse(r, PARLEY_EREFUSED, "%s", msg);
 		}
 		rc = set_fields(e, consent, i.id, now, 0, yes ? "accepted" : "refused");
 		inc_release(&i);
@@ -495,7 +465,7 @@ incident_action(struct engine *e, const struct req *r, const Parley__IncidentAct
 		    m->incident, yes ? "accepted: inspectors may be sent" : "refused");
 	} else {
 		inc_release(&i);
-		return refuse(r, PARLEY_EUSAGE, "unknown incident action \"%s\"", act);
+		return eng_refuse(r, PARLEY_EUSAGE, "unknown incident action \"%s\"", act);
 	}
 done:
 	inc_release(&i);
@@ -506,8 +476,8 @@ done:
 		inc_release(&i);
 	}
 	if (rc != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
-	ok(r, m->incident, msg);
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+	eng_ok(r, m->incident, "%s", msg);
 	return 1;
 }
 
@@ -528,7 +498,7 @@ incident_query(struct engine *e, const struct req *r, uint64_t id)
 		ids[n++] = (int64_t)id;
 	} else {
 		if ((s = store_stmt(e->st, mine)) == NULL)
-			return refuse(r, PARLEY_ESTORE, "store failure");
+			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		sqlite3_bind_int64(s, 1, r->who->party.id);
 		while (sqlite3_step(s) == SQLITE_ROW && n < 500)
 			ids[n++] = sqlite3_column_int64(s, 0);
@@ -537,7 +507,7 @@ incident_query(struct engine *e, const struct req *r, uint64_t id)
 	if (n > 0 && ((incs = calloc(n, sizeof(*incs))) == NULL ||
 	    (ptrs = calloc(n, sizeof(*ptrs))) == NULL)) {
 		free(incs);
-		return refuse(r, PARLEY_ESTORE, "out of memory");
+		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
 	}
 	for (k = 0; k < n; k++) {
 		if (id != 0) {

@@ -374,36 +374,6 @@ reply_frame(const struct req *r, Parley__Frame *f)
 	turn_reply(r->turn, r->conn, f);
 }
 
-static int
-refuse(const struct req *r, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(const struct req *r, int code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	turn_error(r->turn, r->conn, r->id, code, "%s", msg);
-	return 0;
-}
-
-static void
-reply_ok(const struct req *r, uint64_t id, const char *msg)
-{
-	Parley__Frame f = PARLEY__FRAME__INIT;
-	Parley__Ok ok = PARLEY__OK__INIT;
-
-	ok.id = id;
-	ok.message = (char *)msg;
-	f.body_case = PARLEY__FRAME__BODY_OK;
-	f.ok = &ok;
-	reply_frame(r, &f);
-}
-
 int
 engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandate *pm)
 {
@@ -425,25 +395,25 @@ engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandat
 	int rc;
 
 	if (r->who->party.observer)
-		return refuse(r, PARLEY_EREFUSED, "observers never sign, and have no mandates");
+		return eng_refuse(r, PARLEY_EREFUSED, "observers never sign, and have no mandates");
 	if ((rc = registry_principal_of(e->st, r->who->party.id, m.principal_key)) < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if (rc == 1)
-		return refuse(r, PARLEY_EREFUSED, "%s has no principal key: the mediator registers "
+		return eng_refuse(r, PARLEY_EREFUSED, "%s has no principal key: the mediator registers "
 		    "one (parleyctl principal add) before mandates can be issued",
 		    r->who->party.code);
 	if (strcmp(pm->party, r->who->party.code) != 0)
-		return refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot issue a "
+		return eng_refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot issue a "
 		    "mandate for \"%s\"", r->who->party.code, pm->party);
 	if (pm->principal_key.len != 0 && (pm->principal_key.len != 32 ||
 	    memcmp(pm->principal_key.data, m.principal_key, 32) != 0))
-		return refuse(r, PARLEY_EAUTH, "the mandate is not signed with the principal key "
+		return eng_refuse(r, PARLEY_EAUTH, "the mandate is not signed with the principal key "
 		    "registered for %s", r->who->party.code);
 	if (pm->signer_key.len != 32 || pm->signature.len != 64)
-		return refuse(r, PARLEY_EUSAGE, "a mandate needs a 32-byte signer key and a 64-byte "
+		return eng_refuse(r, PARLEY_EUSAGE, "a mandate needs a 32-byte signer key and a 64-byte "
 		    "signature");
 	if (pm->n_roles == 0 || pm->n_roles > SIGN_MANDATE_MAX_ROLES)
-		return refuse(r, PARLEY_EUSAGE, "a mandate names 1-%d roles", SIGN_MANDATE_MAX_ROLES);
+		return eng_refuse(r, PARLEY_EUSAGE, "a mandate names 1-%d roles", SIGN_MANDATE_MAX_ROLES);
 	memset(&m.party, 0, sizeof(m.party));
 	snprintf(m.party, sizeof(m.party), "%s", r->who->party.code);
 	memcpy(m.signer_key, pm->signer_key.data, 32);
@@ -453,7 +423,7 @@ engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandat
 	for (i = 0; i < pm->n_roles; i++) {
 		if (!ident_valid(pm->roles[i]) || (i > 0 && strcmp(pm->roles[i - 1],
 		    pm->roles[i]) >= 0))
-			return refuse(r, PARLEY_EUSAGE, "roles must be valid names, sorted and "
+			return eng_refuse(r, PARLEY_EUSAGE, "roles must be valid names, sorted and "
 			    "distinct");
 		snprintf(m.roles[i], sizeof(m.roles[i]), "%s", pm->roles[i]);
 		snprintf(roles + strlen(roles), sizeof(roles) - strlen(roles), "%s%s",
@@ -461,13 +431,13 @@ engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandat
 	}
 	if (mandate_scope_canon(pm->scope, canon, sizeof(canon)) != 0 ||
 	    strcmp(canon, pm->scope) != 0)
-		return refuse(r, PARLEY_EUSAGE, "scope \"%s\" is not any, agreements:1,2,... "
+		return eng_refuse(r, PARLEY_EUSAGE, "scope \"%s\" is not any, agreements:1,2,... "
 		    "(ascending) or label:NAME", pm->scope);
 	snprintf(m.scope, sizeof(m.scope), "%s", canon);
 	if (pm->valid_until != 0 && pm->valid_until <= pm->valid_from)
-		return refuse(r, PARLEY_EUSAGE, "the mandate ends before it begins");
+		return eng_refuse(r, PARLEY_EUSAGE, "the mandate ends before it begins");
 	if (*pm->in_place_of && !cert_name_valid(pm->in_place_of))
-		return refuse(r, PARLEY_EUSAGE, "in-place-of must be a name of 1-%d printable "
+		return eng_refuse(r, PARLEY_EUSAGE, "in-place-of must be a name of 1-%d printable "
 		    "bytes", CERT_NAME_MAX);
 	snprintf(m.in_place_of, sizeof(m.in_place_of), "%s", pm->in_place_of);
 	m.valid_from = pm->valid_from;
@@ -476,32 +446,32 @@ engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandat
 	m.supersedes = (int64_t)pm->supersedes;
 	mandate_fields(&m, &f, rolev);
 	if (sign_mandate(&f, &payload, &plen) != 0)
-		return refuse(r, PARLEY_ESTORE, "out of memory");
+		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
 	rc = crypto_verify(m.principal_key, payload, plen, m.signature);
 	free(payload);
 	if (rc != 0)
-		return refuse(r, PARLEY_EAUTH, "the mandate's signature does not verify with the "
+		return eng_refuse(r, PARLEY_EAUTH, "the mandate's signature does not verify with the "
 		    "principal key of %s", r->who->party.code);
 	if (m.supersedes != 0) {
 		rc = mandate_load(e, m.supersedes, &old);
 		if (rc < 0)
-			return refuse(r, PARLEY_ESTORE, "store failure");
+			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		if (rc == 1 || strcmp(old.party, m.party) != 0)
-			return refuse(r, PARLEY_EREFUSED, "%s has no mandate %lld to supersede",
+			return eng_refuse(r, PARLEY_EREFUSED, "%s has no mandate %lld to supersede",
 			    m.party, (long long)m.supersedes);
 		if (old.revoked_at != 0 || old.superseded_by != 0)
-			return refuse(r, PARLEY_EREFUSED, "mandate %lld is already %s",
+			return eng_refuse(r, PARLEY_EREFUSED, "mandate %lld is already %s",
 			    (long long)old.id, old.revoked_at ? "revoked" : "superseded");
 	}
 	hex_encode(m.signer_key, 32, hex);
 	rc = registry_signer_ensure(e->st, now, r->who->party.id, m.signer_key, &signer);
 	if (rc < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if (rc == 1)
-		return refuse(r, PARLEY_EREFUSED, "signer key %s is registered for another party",
+		return eng_refuse(r, PARLEY_EREFUSED, "signer key %s is registered for another party",
 		    hex);
 	if ((s = store_stmt(e->st, ins)) == NULL)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, r->who->party.id);
 	sqlite3_bind_blob(s, 2, m.signer_key, 32, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, roles, -1, SQLITE_STATIC);
@@ -517,31 +487,31 @@ engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandat
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	id = sqlite3_last_insert_rowid(store_db(e->st));
 	if (m.supersedes != 0) {
 		if ((s = store_stmt(e->st, sup)) == NULL)
-			return refuse(r, PARLEY_ESTORE, "store failure");
+			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_int64(s, 2, now);
 		sqlite3_bind_int64(s, 3, m.supersedes);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
-			return refuse(r, PARLEY_ESTORE, "store failure");
+			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	crypto_sha256(m.signature, 64, h);
 	if (eng_journal(e, "mandate-issued", 0, m.party, (const uint8_t (*)[32])h, 1,
 	    "mandate %lld: key %.16s..., roles %s, scope %s%s%s%s", (long long)id, hex, roles,
 	    m.scope, m.supersedes ? ", supersedes " : "", m.supersedes ? "earlier" : "",
 	    *m.in_place_of ? ", in place of a named person" : "") != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure: journal");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure: journal");
 	log_info("mandate %lld of %s stored (roles %s, scope %s)", (long long)id, m.party, roles,
 	    m.scope);
 	snprintf(msg, sizeof(msg), "mandate %lld of %s stored: signer key %.16s..., roles %s, "
 	    "scope %s%s", (long long)id, m.party, hex, roles, m.scope,
 	    m.supersedes ? " (supersedes an earlier mandate)" : "");
-	reply_ok(r, (uint64_t)id, msg);
+	eng_ok(r, (uint64_t)id, "%s", msg);
 	return 1;
 }
 
@@ -561,45 +531,45 @@ engine_mandate_revoke(struct engine *e, const struct req *r, const Parley__Manda
 
 	if ((rc = registry_principal_of(e->st, r->who->party.id, pk)) < 0 ||
 	    (rc == 0 && (rc = mandate_load(e, (int64_t)pm->mandate, &m)) < 0))
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if (rc == 1 || strcmp(m.party, r->who->party.code) != 0)
-		return refuse(r, PARLEY_ENOTFOUND, "%s has no mandate %llu", r->who->party.code,
+		return eng_refuse(r, PARLEY_ENOTFOUND, "%s has no mandate %llu", r->who->party.code,
 		    (unsigned long long)pm->mandate);
 	if (m.revoked_at != 0)
-		return refuse(r, PARLEY_EREFUSED, "mandate %lld is already revoked",
+		return eng_refuse(r, PARLEY_EREFUSED, "mandate %lld is already revoked",
 		    (long long)m.id);
 	if (pm->signature.len != 64 || (pm->principal_key.len != 0 &&
 	    (pm->principal_key.len != 32 || memcmp(pm->principal_key.data, pk, 32) != 0)))
-		return refuse(r, PARLEY_EAUTH, "a revocation must be signed with the principal "
+		return eng_refuse(r, PARLEY_EAUTH, "a revocation must be signed with the principal "
 		    "key of %s", m.party);
 	if (sign_revocation(m.party, (uint64_t)m.id, m.signature, &payload, &plen) != 0)
-		return refuse(r, PARLEY_ESTORE, "out of memory");
+		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
 	rc = crypto_verify(pk, payload, plen, pm->signature.data);
 	free(payload);
 	if (rc != 0)
-		return refuse(r, PARLEY_EAUTH, "the revocation's signature does not verify with the "
+		return eng_refuse(r, PARLEY_EAUTH, "the revocation's signature does not verify with the "
 		    "principal key of %s", m.party);
 	if ((s = store_stmt(e->st, upd)) == NULL)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_blob(s, 2, pm->signature.data, 64, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, m.id);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	crypto_sha256(pm->signature.data, 64, h);
 	if (eng_journal(e, "mandate-revoked", 0, m.party, (const uint8_t (*)[32])h, 1,
 	    "mandate %lld", (long long)m.id) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure: journal");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure: journal");
 	if ((voided = mandate_void_revoked(e, 0)) < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("mandate %lld of %s revoked; %d unreleased signature%s void", (long long)m.id,
 	    m.party, voided, voided == 1 ? "" : "s");
 	snprintf(msg, sizeof(msg), "mandate %lld revoked (recorded); %d signature%s it covered "
 	    "on unreleased agreements %s void", (long long)m.id, voided, voided == 1 ? "" : "s",
 	    voided == 1 ? "is" : "are");
-	reply_ok(r, (uint64_t)m.id, msg);
+	eng_ok(r, (uint64_t)m.id, "%s", msg);
 	return 1;
 }
 
@@ -650,13 +620,13 @@ engine_mandate_query(struct engine *e, const struct req *r)
 	size_t n, i, k;
 
 	if (load_all(e, r->who->party.id, &v, &n) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if (n > 0 && ((msg = calloc(n, sizeof(*msg))) == NULL ||
 	    (mp = calloc(n, sizeof(*mp))) == NULL || (rp = calloc(n, sizeof(*rp))) == NULL)) {
 		free(msg);
 		free(mp);
 		free(v);
-		return refuse(r, PARLEY_ESTORE, "out of memory");
+		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
 	}
 	for (i = 0; i < n; i++) {
 		parley__mandate__init(&msg[i]);

@@ -11,13 +11,6 @@
 #include "merkle.h"
 #include "record.h"
 
-static int
-refuse(const struct req *r, int code, const char *msg)
-{
-	turn_error(r->turn, r->conn, r->id, code, "%s", msg);
-	return 0;
-}
-
 int
 record_request(struct engine *e, const struct req *r, uint64_t known)
 {
@@ -30,10 +23,10 @@ record_request(struct engine *e, const struct req *r, uint64_t known)
 	int rc;
 
 	if (e->j == NULL)
-		return refuse(r, PARLEY_EREFUSED, "this parleyd keeps no journal");
+		return eng_refuse(r, PARLEY_EREFUSED, "%s", "this parleyd keeps no journal");
 	rc = journal_latest(e->j, &text, &n);
 	if (rc < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (rc == 0 && known > n) {
 		/* The party saw a larger tree than the mediator now shows: that is
 		 * the inconsistency the party must hear about, loudly. */
@@ -45,7 +38,7 @@ record_request(struct engine *e, const struct req *r, uint64_t known)
 		free(text);
 		snprintf(msg, sizeof(msg), "cannot prove consistency from %llu to %llu entries",
 		    (unsigned long long)known, (unsigned long long)n);
-		return refuse(r, PARLEY_ESTORE, msg);
+		return eng_refuse(r, PARLEY_ESTORE, "%s", msg);
 	}
 	jr.checkpoint = text ? text : "";
 	jr.proof.data = proof;
@@ -75,35 +68,35 @@ record_countersign(struct engine *e, const struct req *r, const Parley__Counters
 	int rc;
 
 	if (e->j == NULL)
-		return refuse(r, PARLEY_EREFUSED, "this parleyd keeps no journal");
+		return eng_refuse(r, PARLEY_EREFUSED, "%s", "this parleyd keeps no journal");
 	if (m->signer_key.len != 32 || m->signature.len != 64)
-		return refuse(r, PARLEY_EUSAGE, "a countersignature needs a 32-byte key and a "
+		return eng_refuse(r, PARLEY_EUSAGE, "%s", "a countersignature needs a 32-byte key and a "
 		    "64-byte signature");
 	rc = registry_signer_by_key(e->st, m->signer_key.data, &signer, &party);
 	if (rc != 0 || party != r->who->party.id)
-		return refuse(r, PARLEY_EAUTH, "the countersigning key is not registered for "
+		return eng_refuse(r, PARLEY_EAUTH, "%s", "the countersigning key is not registered for "
 		    "this party");
 	if ((s = store_stmt(e->st, get)) == NULL)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, (int64_t)m->size);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		text = strdup((const char *)sqlite3_column_text(s, 0));
 	sqlite3_reset(s);
 	if (text == NULL)
-		return refuse(r, PARLEY_ENOTFOUND, "no checkpoint of that size");
+		return eng_refuse(r, PARLEY_ENOTFOUND, "%s", "no checkpoint of that size");
 	if ((cp = malloc(sizeof(*cp))) == NULL ||
 	    checkpoint_parse(text, strlen(text), cp, msg, sizeof(msg)) != 0 ||
 	    crypto_verify(m->signer_key.data, (const uint8_t *)cp->body, cp->body_len,
 	    m->signature.data) != 0) {
 		free(cp);
 		free(text);
-		return refuse(r, PARLEY_EREFUSED, "the countersignature does not verify over the "
+		return eng_refuse(r, PARLEY_EREFUSED, "%s", "the countersignature does not verify over the "
 		    "checkpoint's body");
 	}
 	free(cp);
 	free(text);
 	if ((s = store_stmt(e->st, ins)) == NULL)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, (int64_t)m->size);
 	sqlite3_bind_int64(s, 2, r->who->party.id);
 	sqlite3_bind_int64(s, 3, r->who->endpoint_id);
@@ -117,7 +110,7 @@ record_countersign(struct engine *e, const struct req *r, const Parley__Counters
 	if (rc != SQLITE_DONE || eng_journal(e, "countersigned", 0, r->who->party.code,
 	    (const uint8_t (*)[32])h, 2, "checkpoint of %llu entries, endpoint %lld",
 	    (unsigned long long)m->size, (long long)r->who->endpoint_id) != 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	snprintf(msg, sizeof(msg), "checkpoint of %llu entries countersigned",
 	    (unsigned long long)m->size);
 	ok.message = msg;
@@ -142,9 +135,9 @@ record_show(struct engine *e, const struct req *r, uint64_t agreement)
 	sqlite3_stmt *s;
 
 	if (e->j == NULL)
-		return refuse(r, PARLEY_EREFUSED, "this parleyd keeps no journal");
+		return eng_refuse(r, PARLEY_EREFUSED, "%s", "this parleyd keeps no journal");
 	if ((s = store_stmt(e->st, sql)) == NULL)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, (int64_t)agreement);
 	sqlite3_bind_text(s, 2, r->who->party.code, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, r->who->party.id);

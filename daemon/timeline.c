@@ -1070,13 +1070,6 @@ timeline_show_record(struct engine *e, const struct ag *a, struct out *o)
 
 /* ---- party requests ---- */
 
-static int
-refuse(const struct req *r, int code, const char *msg)
-{
-	turn_error(r->turn, r->conn, r->id, code, "%s", msg);
-	return 0;
-}
-
 int
 timeline_confirm(struct engine *e, const struct req *r, uint64_t agreement, uint32_t number)
 {
@@ -1093,16 +1086,16 @@ timeline_confirm(struct engine *e, const struct req *r, uint64_t agreement, uint
 
 	rc = eng_load_ag(e, (int64_t)agreement, &a);
 	if (rc < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (rc == 1 || a.state == AG_DRAFT || eng_membership(e, a.id, r->who->party.id) != 1) {
 		snprintf(msg, sizeof(msg), "no agreement %llu for party %s",
 		    (unsigned long long)agreement, r->who->party.code);
-		return refuse(r, PARLEY_ENOTFOUND, msg);
+		return eng_refuse(r, PARLEY_ENOTFOUND, "%s", msg);
 	}
 	if ((rc = load_measure(e, a.id, (int)number, &m)) != 0) {
 		snprintf(msg, sizeof(msg), "agreement %lld has no measure %u", (long long)a.id,
 		    number);
-		return refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND, msg);
+		return eng_refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND, "%s", msg);
 	}
 	if (strcmp(m.party, "all") != 0 && strcmp(m.party, r->who->party.code) != 0) {
 		if (strcmp(m.party, "mediator") == 0)
@@ -1113,14 +1106,14 @@ timeline_confirm(struct engine *e, const struct req *r, uint64_t agreement, uint
 			    m.party, r->who->party.code);
 		log_warnx("agreement %lld: %s tried to confirm measure %u of %s", (long long)a.id,
 		    r->who->party.code, number, m.party);
-		return refuse(r, PARLEY_EREFUSED, msg);
+		return eng_refuse(r, PARLEY_EREFUSED, "%s", msg);
 	}
 	if (!m.needs_confirm)
-		return refuse(r, PARLEY_EREFUSED, "this measure needs no confirmation");
+		return eng_refuse(r, PARLEY_EREFUSED, "%s", "this measure needs no confirmation");
 	if (m.due_at == 0)
-		return refuse(r, PARLEY_EREFUSED, "X is not bound yet: the calendar is conditional");
+		return eng_refuse(r, PARLEY_EREFUSED, "%s", "X is not bound yet: the calendar is conditional");
 	if ((s = store_stmt(e->st, ins)) == NULL)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, a.id);
 	sqlite3_bind_int(s, 2, (int)number);
 	sqlite3_bind_int64(s, 3, r->who->party.id);
@@ -1128,7 +1121,7 @@ timeline_confirm(struct engine *e, const struct req *r, uint64_t agreement, uint
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (sqlite3_changes(store_db(e->st)) > 0)
 		eng_event(e, a.id, "confirmed", "measure %u (%s) confirmed by %s", number, m.offset,
 		    r->who->party.code);
@@ -1159,14 +1152,14 @@ timeline_party_show(struct engine *e, const struct req *r, uint64_t agreement)
 
 	rc = eng_load_ag(e, (int64_t)agreement, &a);
 	if (rc < 0)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (rc == 1 || a.state == AG_DRAFT || eng_membership(e, a.id, r->who->party.id) == 0) {
 		snprintf(msg, sizeof(msg), "no agreement %llu for party %s",
 		    (unsigned long long)agreement, r->who->party.code);
-		return refuse(r, PARLEY_ENOTFOUND, msg);
+		return eng_refuse(r, PARLEY_ENOTFOUND, "%s", msg);
 	}
 	if ((s = store_stmt(e->st, sql)) == NULL)
-		return refuse(r, PARLEY_ESTORE, "store failure");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, a.id);
 	while (sqlite3_step(s) == SQLITE_ROW && n < MEASURES_MAX)
 		nums[n++] = sqlite3_column_int(s, 0);
@@ -1176,7 +1169,7 @@ timeline_party_show(struct engine *e, const struct req *r, uint64_t agreement)
 		free(ms);
 		free(mp);
 		free(rows);
-		return refuse(r, PARLEY_ESTORE, "out of memory");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "out of memory");
 	}
 	for (i = 0; i < n; i++) {
 		parley__measure__init(&ms[i]);
