@@ -38,10 +38,17 @@ save(const char *path, const char *text, char *err, size_t errlen)
 	char tmp[4200];
 	FILE *f;
 
+	int ok;
+
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	if ((f = fopen(tmp, "w")) == NULL || fputs(text, f) == EOF || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+	if ((f = fopen(tmp, "w")) == NULL) {
 		snprintf(err, errlen, "cannot keep the checkpoint in %s: %s", path, strerror(errno));
+		return -1;
+	}
+	ok = fputs(text, f) != EOF && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "cannot keep the checkpoint in %s: %s", path, strerror(errno));
+		unlink(tmp);
 		return -1;
 	}
 	return 0;

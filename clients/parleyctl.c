@@ -2,6 +2,7 @@
  * of verbs maps the command line to one AdminRequest; files named on the
  * command line are read here, so the daemon never opens a caller's path. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,10 +165,15 @@ add_arg(struct request *r, const char *key, const void *val, size_t len)
 	return 0;
 }
 
+/* The request owns p from now on (NULL if p is NULL or no slot is left). */
 static char *
 own(struct request *r, char *p)
 {
-	if (p != NULL && r->nowned < 32)
+	if (p != NULL && r->nowned == 32) {
+		free(p);
+		return NULL;
+	}
+	if (p != NULL)
 		r->owned[r->nowned++] = p;
 	return p;
 }
@@ -253,6 +259,8 @@ main(int argc, char **argv)
 	struct cl *c;
 	size_t k;
 
+	/* A daemon that dies mid-request is "unreachable" (3), not a SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	if (sock == NULL)
 		sock = "/run/parley/admin.sock";
 	/* Global options come before the verb. */

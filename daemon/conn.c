@@ -94,17 +94,19 @@ handle_input(struct conn *c)
 	uint32_t len;
 	char err[200];
 
+	/* Held for the whole loop: a frame callback may close the conn. */
+	conn_ref(c);
 	while (c->state == CONN_OPEN) {
 		size_t avail = evbuffer_get_length(in);
 
 		if (avail == 0)
-			return;
+			break;
 		if (avail < FRAME_HDR_LEN) {
 			if (!c->in_frame) {
 				c->in_frame = 1;
 				arm(c->frame_ev, c->lim.frame_timeout);
 			}
-			return;
+			break;
 		}
 		evbuffer_copyout(in, hdr, FRAME_HDR_LEN);
 		if (frame_check_len(hdr, c->lim.max_frame, &len) != 0) {
@@ -116,14 +118,14 @@ handle_input(struct conn *c)
 			conn_error(c, 0, PARLEY_EPROTO, "frame length must be 1..%zu bytes",
 			    c->lim.max_frame);
 			conn_close(c, 1);
-			return;
+			break;
 		}
 		if (avail < FRAME_HDR_LEN + (size_t)len) {
 			if (!c->in_frame) {
 				c->in_frame = 1;
 				arm(c->frame_ev, c->lim.frame_timeout);
 			}
-			return;
+			break;
 		}
 		c->in_frame = 0;
 		event_del(c->frame_ev);
@@ -139,13 +141,12 @@ handle_input(struct conn *c)
 				(*c->lim.bad_frames)++;
 			conn_error(c, 0, PARLEY_EPROTO, "bad frame: %s", err);
 			conn_close(c, 1);
-			return;
+			break;
 		}
-		conn_ref(c);
 		c->ops->frame(c->ctx, f);
 		frame_free(f, &budget);
-		conn_unref(c);
 	}
+	conn_unref(c);
 }
 
 static void

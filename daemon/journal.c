@@ -332,13 +332,14 @@ journal_verify(struct journal *j, struct out *o)
 		return out_refuse(o, "store failure");
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *text = (const char *)sqlite3_column_text(s, 2);
-		void *p;
-		if ((p = realloc(sizes, (nsizes + 1) * sizeof(*sizes))) == NULL)
+		uint64_t *ns = realloc(sizes, (nsizes + 1) * sizeof(*sizes));
+		uint8_t (*nr)[32];
+		if (ns == NULL)
 			break;
-		sizes = p;
-		if ((p = realloc(roots, (nsizes + 1) * sizeof(*roots))) == NULL)
+		sizes = ns;
+		if ((nr = realloc(roots, (nsizes + 1) * sizeof(*roots))) == NULL)
 			break;
-		roots = p;
+		roots = nr;
 		sizes[nsizes] = (uint64_t)sqlite3_column_int64(s, 0);
 		memset(roots[nsizes], 0, 32);
 		if (sqlite3_column_bytes(s, 1) == 32)
