@@ -156,6 +156,10 @@ static const char *const migrations[] = {
 	"  party_id INTEGER NOT NULL REFERENCES party(id), role TEXT NOT NULL,"
 	"  PRIMARY KEY(agreement_id, party_id, role));"
 	"ALTER TABLE copy ADD COLUMN mandate_id INTEGER REFERENCES mandate(id);",
+	/* 5 -> 6: the journal's perfect subtree hashes, for O(log n) proofs */
+	"CREATE TABLE journal_node("
+	"  level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+	"  PRIMARY KEY(level, idx)) WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -255,12 +259,12 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
 	sqlite3_exec(s->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 	/* Durability is the product: refuse to run without it. */
-	if (pragma_text(s->db, "PRAGMA journal_mode", mode, sizeof(mode)) != 0 ||
-	    strcmp(mode, "wal") != 0 ||
-	    pragma_int(s->db, "PRAGMA synchronous", &sync) != 0 || sync != 2) {
+	pragma_text(s->db, "PRAGMA journal_mode", mode, sizeof(mode));
+	pragma_int(s->db, "PRAGMA synchronous", &sync);
+	if (strcmp(mode, "wal") != 0 || sync != 2) {
 		snprintf(err, errlen, "store %s is not in WAL mode with synchronous=FULL "
-		    "(journal_mode=%s, synchronous=%d): %s", path, mode, sync,
-		    sqlite3_errmsg(s->db));
+		    "(journal_mode=%s, synchronous=%d); is its directory writable?", path, mode,
+		    sync);
 		goto fail;
 	}
 	if (migrate(s, err, errlen) != 0)
@@ -382,10 +386,32 @@ store_in_batch(const struct store *s)
 	return s->in_batch;
 }
 
+/* Savepoints run once per request: prepared once, like every statement. */
+static int
+step_once(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("store: %s: %s", sql, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+static const char sql_savepoint[] = "SAVEPOINT req";
+static const char sql_release[] = "RELEASE req";
+static const char sql_rollback_to[] = "ROLLBACK TO req";
+
 int
 store_savepoint(struct store *s)
 {
-	if (store_exec(s, "SAVEPOINT req") != 0)
+	if (step_once(s, sql_savepoint) != 0)
 		return -1;
 	s->savepoint_depth++;
 	return 0;
@@ -396,7 +422,7 @@ store_savepoint_release(struct store *s)
 {
 	if (s->savepoint_depth == 0)
 		return;
-	store_exec(s, "RELEASE req");
+	step_once(s, sql_release);
 	s->savepoint_depth--;
 }
 
@@ -405,8 +431,8 @@ store_savepoint_rollback(struct store *s)
 {
 	if (s->savepoint_depth == 0)
 		return;
-	store_exec(s, "ROLLBACK TO req");
-	store_exec(s, "RELEASE req");
+	step_once(s, sql_rollback_to);
+	step_once(s, sql_release);
 	s->savepoint_depth--;
 }
 

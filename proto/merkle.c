@@ -174,7 +174,7 @@ merkle_frontier_decode(const uint8_t *buf, size_t len, struct merkle_frontier *f
  * memory.  Positions in the big tree do not matter: MTH is a function of
  * the list of leaves alone. */
 static int
-subtree_hash(uint64_t lo, uint64_t count, merkle_leaf_fn leaf_fn, void *arg,
+leaves_hash(uint64_t lo, uint64_t count, merkle_leaf_fn leaf_fn, void *arg,
     uint8_t out[HL])
 {
 	struct merkle_frontier f;
@@ -189,12 +189,47 @@ subtree_hash(uint64_t lo, uint64_t count, merkle_leaf_fn leaf_fn, void *arg,
 	return merkle_frontier_root(&f, out);
 }
 
+/* With a node cache: an aligned perfect subtree is one lookup; anything
+ * else splits as MTH does, so every piece it asks for is aligned too. */
+static int
+subtree_hash_cached(uint64_t lo, uint64_t count, merkle_leaf_fn leaf_fn,
+    merkle_node_fn node_fn, void *arg, uint8_t out[HL])
+{
+	uint8_t left[HL], right[HL];
+	uint64_t k;
+	unsigned level = 0;
+	int rc;
+
+	if (count == 1)
+		return leaf_fn(arg, lo, out) == 0 ? 0 : -1;
+	if ((count & (count - 1)) == 0 && lo % count == 0) {
+		while (((uint64_t)1 << level) < count)
+			level++;
+		if ((rc = node_fn(arg, level, lo / count, out)) <= 0)
+			return rc;
+	}
+	k = split(count);
+	if (subtree_hash_cached(lo, k, leaf_fn, node_fn, arg, left) != 0 ||
+	    subtree_hash_cached(lo + k, count - k, leaf_fn, node_fn, arg, right) != 0)
+		return -1;
+	return merkle_node_hash(left, right, out);
+}
+
+static int
+subtree_hash(uint64_t lo, uint64_t count, merkle_leaf_fn leaf_fn, merkle_node_fn node_fn,
+    void *arg, uint8_t out[HL])
+{
+	if (node_fn != NULL && count > 0)
+		return subtree_hash_cached(lo, count, leaf_fn, node_fn, arg, out);
+	return leaves_hash(lo, count, leaf_fn, arg, out);
+}
+
 int
 merkle_root(uint64_t n, merkle_leaf_fn leaf_fn, void *arg, uint8_t out[HL])
 {
 	if (leaf_fn == NULL)
 		return -1;
-	return subtree_hash(0, n, leaf_fn, arg, out);
+	return subtree_hash(0, n, leaf_fn, NULL, arg, out);
 }
 
 /* The proofs are collected from the root down, the order in which the
@@ -217,6 +252,13 @@ int
 merkle_inclusion_proof(uint64_t n, uint64_t index, merkle_leaf_fn leaf_fn,
     void *arg, uint8_t *out_path, size_t *path_len)
 {
+	return merkle_inclusion_proof_cached(n, index, leaf_fn, NULL, arg, out_path, path_len);
+}
+
+int
+merkle_inclusion_proof_cached(uint64_t n, uint64_t index, merkle_leaf_fn leaf_fn,
+    merkle_node_fn node_fn, void *arg, uint8_t *out_path, size_t *path_len)
+{
 	uint64_t lo = 0, size = n, k;
 	size_t count = 0;
 
@@ -231,12 +273,12 @@ merkle_inclusion_proof(uint64_t n, uint64_t index, merkle_leaf_fn leaf_fn,
 			return -1;
 		k = split(size);
 		if (index - lo < k) {
-			if (subtree_hash(lo + k, size - k, leaf_fn, arg,
+			if (subtree_hash(lo + k, size - k, leaf_fn, node_fn, arg,
 			    out_path + count * HL) == -1)
 				return -1;
 			size = k;
 		} else {
-			if (subtree_hash(lo, k, leaf_fn, arg,
+			if (subtree_hash(lo, k, leaf_fn, node_fn, arg,
 			    out_path + count * HL) == -1)
 				return -1;
 			lo += k;
@@ -270,12 +312,12 @@ merkle_consistency_proof(uint64_t m, uint64_t n, merkle_leaf_fn leaf_fn,
 			return -1;
 		k = split(size);
 		if (m <= k) {
-			if (subtree_hash(lo + k, size - k, leaf_fn, arg,
+			if (subtree_hash(lo + k, size - k, leaf_fn, NULL, arg,
 			    out_proof + count * HL) == -1)
 				return -1;
 			size = k;
 		} else {
-			if (subtree_hash(lo, k, leaf_fn, arg,
+			if (subtree_hash(lo, k, leaf_fn, NULL, arg,
 			    out_proof + count * HL) == -1)
 				return -1;
 			lo += k;
@@ -288,7 +330,7 @@ merkle_consistency_proof(uint64_t m, uint64_t n, merkle_leaf_fn leaf_fn,
 	if (!whole) {
 		if (count == MERKLE_MAX_PATH)
 			return -1;
-		if (subtree_hash(lo, m, leaf_fn, arg, out_proof + count * HL) == -1)
+		if (subtree_hash(lo, m, leaf_fn, NULL, arg, out_proof + count * HL) == -1)
 			return -1;
 		count++;
 	}

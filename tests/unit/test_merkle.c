@@ -1085,6 +1085,64 @@ test_frontier_full(void **state)
 	assert_memory_equal(f.hash[0], leaf, HL);
 }
 
+/* ---- node-cached proofs -------------------------------------------------- */
+
+/* Leaves i -> SHA-256(0x00 || i as one byte); the cache answers only nodes
+ * of even index, computed from the leaves, so both the hit and the miss
+ * paths of merkle_inclusion_proof_cached run. */
+static int
+cache_leaf(void *arg, uint64_t index, uint8_t out[32])
+{
+	uint8_t b = (uint8_t)index;
+
+	(void)arg;
+	return merkle_leaf_hash(&b, 1, out);
+}
+
+struct shifted {
+	uint64_t base;
+};
+
+static int
+shifted_leaf(void *arg, uint64_t index, uint8_t out[32])
+{
+	return cache_leaf(NULL, ((struct shifted *)arg)->base + index, out);
+}
+
+static int
+cache_node(void *arg, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct shifted sh;
+
+	(void)arg;
+	if (index % 2 == 1)
+		return 1;
+	sh.base = index << level;
+	return merkle_root((uint64_t)1 << level, shifted_leaf, &sh, out);
+}
+
+static void
+test_cached_inclusion_matches(void **state)
+{
+	uint8_t a[MERKLE_PROOF_MAXLEN], b[MERKLE_PROOF_MAXLEN], root[32], leaf[32];
+	size_t la, lb;
+	uint64_t n, i;
+
+	(void)state;
+	for (n = 1; n <= 96; n++) {
+		assert_int_equal(merkle_root(n, cache_leaf, NULL, root), 0);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(merkle_inclusion_proof(n, i, cache_leaf, NULL, a, &la), 0);
+			assert_int_equal(merkle_inclusion_proof_cached(n, i, cache_leaf, cache_node,
+			    NULL, b, &lb), 0);
+			assert_int_equal(la, lb);
+			assert_memory_equal(a, b, la * 32);
+			cache_leaf(NULL, i, leaf);
+			assert_int_equal(merkle_verify_inclusion(i, n, leaf, b, lb, root), 0);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1103,6 +1161,7 @@ main(void)
 		cmocka_unit_test(test_frontier_all_sizes),
 		cmocka_unit_test(test_frontier_encoding),
 		cmocka_unit_test(test_frontier_full),
+		cmocka_unit_test(test_cached_inclusion_matches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
