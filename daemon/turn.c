@@ -29,7 +29,12 @@ struct turn {
 	size_t n, cap;
 	uint64_t commits;
 	int scheduled;
+	unsigned requests;	/* in the open transaction */
 };
+
+/* A busy loop turn commits every this many requests, so that acks are not
+ * held back until every connection's input is drained. */
+#define TURN_MAX_REQUESTS 256
 
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -90,6 +95,9 @@ schedule(struct turn *t)
 int
 turn_request_begin(struct turn *t)
 {
+	if (t->requests >= TURN_MAX_REQUESTS)
+		turn_flush(t);
+	t->requests++;
 	schedule(t);
 	if (store_batch_begin(t->st) != 0)
 		return -1;
@@ -178,6 +186,8 @@ turn_error(struct turn *t, struct conn *c, uint64_t id, int code, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Every refusal is logged: who asked for what it may not have. */
+	log_info("%s: refused (%s): %s", conn_peer(c), parley_strerror(code), msg);
 	e.code = (uint32_t)code;
 	e.message = msg;
 	f.id = id;
@@ -193,6 +203,7 @@ turn_flush(struct turn *t)
 	size_t i, n;
 
 	t->scheduled = 0;
+	t->requests = 0;
 	if (store_in_batch(t->st)) {
 		fault_point("before-commit");
 		if ((t->before_commit != NULL && t->before_commit(t->before_arg) != 0) ||

@@ -90,8 +90,11 @@ do_sign(int argc, char **argv)
 	f.show = &sr;
 	if (cl_call(c, &f, &r, NULL, NULL, err, sizeof(err)) != 0)
 		return printf("%s\n", err), 3;
-	if (r->body_case != PARLEY__FRAME__BODY_AGREEMENT)
-		return report(c, r);
+	if (r->body_case != PARLEY__FRAME__BODY_AGREEMENT) {
+		int rc = report(c, r);
+		cl_close(c);
+		return rc;
+	}
 	sign_content_hash(r->agreement->text, r->agreement->effective, r->agreement->validity,
 	    r->agreement->calendar, hash);
 	if (revision == 0)
