@@ -1,0 +1,2182 @@
+/* loadgen: the load generator of `make bench` (see bench/README.md).
+ *
+ * One process, one libevent loop, many non-blocking TLS connections
+ * (bufferevent_openssl), only to loopback addresses.  Each run does one
+ * measurement and prints one JSON object on stdout (a readable line goes to
+ * stderr); bench/run.sh strings the runs together.
+ *
+ *   loadgen sign      signed copies accepted per second (no fetching)
+ *   loadgen latency   release latency: last copy sent -> every endpoint has
+ *                     acked the release bundle (all endpoints fetching)
+ *   loadgen drain     durable deliveries acked per second (pre-queued backlog)
+ *   loadgen handshake mutual-TLS handshakes (to Welcome) per server CPU-second
+ *   loadgen idle      server RSS per idle connection at given counts
+ *   loadgen mqtt-idle / mqtt-rate   the same against an MQTT broker (QoS 1)
+ *   loadgen commit    latency of single-row synchronous=FULL SQLite commits
+ *
+ * Every run is bounded by --max-seconds; every count it prints adds up
+ * (sent = accepted + refused + duplicate + unanswered, ...), which is all
+ * the smoke test (tests/integration/t_bench_smoke.sh) checks. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sqlite3.h>
+
+#include "cl.h"
+#include "crypto.h"
+#include "errors.h"
+#include "frame.h"
+#include "parley.pb-c.h"
+#include "sign.h"
+
+/* Request ids: a signed copy's id names its (agreement, party) slot, so
+ * no table is needed to match replies; the rest live far above. */
+#define ID_HELLO	(1ULL << 50)
+#define ID_FETCH	(ID_HELLO + 1)
+#define ID_SHOW		(1ULL << 51)	/* + agreement index */
+#define ID_ACK		(1ULL << 52)	/* + sequence */
+
+#define MAX_PARTIES 64
+#define SHOW_WINDOW 64
+#define MAX_COUNTS 8
+#define RECV_MAX (16u * 1024 * 1024)
+
+enum mode {
+	M_SIGN, M_LATENCY, M_DRAIN, M_HANDSHAKE, M_IDLE, M_MQTT_IDLE, M_MQTT_RATE, M_COMMIT
+};
+
+enum lc_state { LC_TCP, LC_TLS, LC_HELLO, LC_READY, LC_DEAD };
+
+struct lg;
+
+/* An endpoint identity: a client certificate (and a signer key). */
+struct ep {
+	int party;
+	SSL_CTX *ctx;
+	EVP_PKEY *signer;
+	uint8_t signer_pub[32];
+	char pin[65];
+	char path[4096];
+};
+
+/* One connection. */
+struct lc {
+	struct lg *g;
+	struct ep *ep;		/* NULL for MQTT */
+	struct bufferevent *bev;
+	int fd;
+	struct event *conn_ev;
+	enum lc_state state;
+	size_t slot;
+	uint64_t serial;	/* unique in this run (MQTT client ids) */
+	int fetch_done;
+	/* latency */
+	int got, acked;
+	uint64_t bundle_did;
+	/* MQTT */
+	int sub;		/* subscriber index, -1: publisher */
+	uint16_t pid;
+	int clean;
+};
+
+struct party {
+	char code[64];
+	size_t nconns;
+	struct lc **conns;
+};
+
+struct agr {
+	uint64_t id;
+	uint32_t revision;
+	uint8_t hash[32];
+	int shown;
+	uint16_t replies, accepted;
+};
+
+struct opts {
+	enum mode mode;
+	const char *endpoints, *agreements, *mqtt, *cert, *key, *dir;
+	int conns_per_ep, inflight, concurrency, settle_ms, subs, window, payload, samples;
+	int live;
+	double seconds, max_seconds, grace;
+	long expect, messages;
+	long counts[MAX_COUNTS];
+	int ncounts;
+	pid_t server_pid;
+};
+
+struct lg {
+	struct opts o;
+	struct event_base *base;
+	struct event *tick, *deadline;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int finished, timed_out, exit_code;
+
+	struct ep *eps;
+	size_t neps;
+	struct party parties[MAX_PARTIES];
+	size_t nparties;
+	SSL_CTX *mqtt_ctx;
+
+	struct lc **conns;	/* every live or fixed connection */
+	size_t nconns, capconns;
+	size_t nready, ndead, next_ep;
+
+	struct agr *ag;
+	size_t nag, next_ag, inflight_ag, shows_pending, next_show;
+	uint8_t **frames;	/* packed SignRequests, nag * nparties */
+	size_t *flen;
+	int phase;
+	int running;
+	uint64_t t_begin, t0, t_last, t_end, t_stop, t_quiet, t_first_ok, t_last_done;
+	uint64_t released_copies;
+	uint64_t ack_seq, serial;
+
+	/* counters */
+	uint64_t sent, accepted, refused, dup, outstanding, releases, done_ag;
+	uint64_t deliveries_at_first_ok;
+	uint64_t deliveries, acks_sent, acks_ok, acks_refused, delivery_bytes;
+	uint64_t hs_started, hs_done, hs_refused, hs_failed, active;
+	uint64_t errors_by_code[16];
+	char first_error[256];
+	uint64_t push_errors;
+
+	/* latency samples */
+	uint64_t *lat, *lat_ok;
+	size_t nlat, sample;
+	uint64_t s_t0, s_tok;
+	int s_step;
+
+	/* server resources */
+	long rss0, rss[MAX_COUNTS];
+	int count_idx;
+	double cpu0, cpu1;
+
+	/* MQTT */
+	uint64_t published, puback, mq_received, mq_acked_sent;
+	uint64_t t_pub0, t_pub1;
+	struct lc *pub;
+	int mq_step;
+	char mq_prefix[64];
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static double
+secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static void
+die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "loadgen: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+static void
+note_error(struct lg *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+note_error(struct lg *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (g->first_error[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(g->first_error, sizeof(g->first_error), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "loadgen: %s\n", g->first_error);
+}
+
+/* ---- the server process, from /proc ---- */
+
+static long
+proc_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kb = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/* utime + stime in seconds, or -1. */
+static double
+proc_cpu_s(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+	unsigned long long ut, st;
+	size_t n;
+	FILE *f;
+	int i;
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL)
+		return -1;
+	p++;
+	/* p is before field 3; utime is field 14, stime 15. */
+	for (i = 3; i < 14 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, " %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* ---- set-up ---- */
+
+static void
+raise_nofile(size_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max < want) {
+		struct rlimit r2 = { want, want };
+		if (setrlimit(RLIMIT_NOFILE, &r2) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* host:port, loopback only. */
+static void
+parse_loopback(struct lg *g, const char *hostport)
+{
+	char host[300], *port;
+	struct addrinfo hints, *res;
+	int rc;
+
+	snprintf(host, sizeof(host), "%s", hostport);
+	if (host[0] == '[') {
+		char *e = strchr(host, ']');
+		if (e == NULL || e[1] != ':')
+			die("bad address %s", hostport);
+		*e = '\0';
+		port = e + 2;
+		memmove(host, host + 1, strlen(host));
+	} else {
+		if ((port = strrchr(host, ':')) == NULL)
+			die("address %s has no port", hostport);
+		*port++ = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
+		die("cannot resolve %s: %s", hostport, gai_strerror(rc));
+	if (res->ai_family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)res->ai_addr;
+		if ((ntohl(s4->sin_addr.s_addr) >> 24) != 127)
+			die("%s is not a loopback address: the bench runs on loopback only", hostport);
+	} else if (res->ai_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)res->ai_addr;
+		if (!IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+			die("%s is not a loopback address: the bench runs on loopback only", hostport);
+	} else {
+		die("%s: unsupported address family", hostport);
+	}
+	memcpy(&g->addr, res->ai_addr, res->ai_addrlen);
+	g->addrlen = (socklen_t)res->ai_addrlen;
+	freeaddrinfo(res);
+}
+
+static int
+accept_any(int ok, X509_STORE_CTX *x)
+{
+	(void)ok;
+	(void)x;
+	return 1;	/* parleyd's certificate is checked by pin after the handshake */
+}
+
+static SSL_CTX *
+client_ctx(const char *cert, const char *key)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	char e[256];
+
+	if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION))
+		die("cannot make a TLS context");
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	if (SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		crypto_errstr(e, sizeof(e));
+		die("%s / %s: %s", cert, key, e);
+	}
+	return ctx;
+}
+
+/* --endpoints FILE: lines "PARTY CLIENT.CONF"; parties in order of first
+ * appearance. */
+static void
+load_endpoints(struct lg *g)
+{
+	char line[8192], code[64], path[4096], err[1200];
+	struct cl_conf cf;
+	size_t cap = 0, i;
+	FILE *f;
+
+	if ((f = fopen(g->o.endpoints, "r")) == NULL)
+		die("cannot read %s: %s", g->o.endpoints, strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct ep *e;
+		if (sscanf(line, "%63s %4095s", code, path) != 2 || code[0] == '#')
+			continue;
+		if (cl_conf_load(path, &cf, err, sizeof(err)) != 0)
+			die("%s", err);
+		if (g->neps == 0)
+			parse_loopback(g, cf.server);
+		if (g->neps == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((g->eps = realloc(g->eps, cap * sizeof(*g->eps))) == NULL)
+				die("out of memory");
+		}
+		e = &g->eps[g->neps++];
+		memset(e, 0, sizeof(*e));
+		for (i = 0; i < g->nparties; i++)
+			if (strcmp(g->parties[i].code, code) == 0)
+				break;
+		if (i == g->nparties) {
+			if (g->nparties == MAX_PARTIES)
+				die("more than %d parties", MAX_PARTIES);
+			snprintf(g->parties[g->nparties++].code, sizeof(g->parties[0].code), "%s",
+			    code);
+		}
+		e->party = (int)i;
+		snprintf(e->pin, sizeof(e->pin), "%s", cf.server_pin);
+		snprintf(e->path, sizeof(e->path), "%s", path);
+		e->ctx = client_ctx(cf.cert, cf.key);
+		if (cf.signer_key[0] && (g->o.mode == M_SIGN || g->o.mode == M_LATENCY)) {
+			if ((e->signer = crypto_read_private_key(cf.signer_key, err,
+			    sizeof(err))) == NULL || crypto_pubkey_raw(e->signer, e->signer_pub) != 0)
+				die("%s: %s", cf.signer_key, err);
+		}
+	}
+	fclose(f);
+	if (g->neps == 0)
+		die("%s names no endpoint", g->o.endpoints);
+}
+
+static void
+load_agreements(struct lg *g)
+{
+	char line[256];
+	size_t cap = 0;
+	FILE *f;
+
+	if ((f = fopen(g->o.agreements, "r")) == NULL)
+		die("cannot read %s: %s", g->o.agreements, strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *end;
+		unsigned long long id = strtoull(line, &end, 10);
+		if (end == line || id == 0)
+			continue;
+		if (g->nag == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((g->ag = realloc(g->ag, cap * sizeof(*g->ag))) == NULL)
+				die("out of memory");
+		}
+		memset(&g->ag[g->nag], 0, sizeof(g->ag[0]));
+		g->ag[g->nag++].id = id;
+	}
+	fclose(f);
+	if (g->nag == 0)
+		die("%s names no agreement", g->o.agreements);
+}
+
+/* ---- connections ---- */
+
+static void finish(struct lg *g);
+static void on_ready(struct lc *c);
+static void on_frame(struct lc *c, const Parley__Frame *f, size_t wire_len);
+static void on_mqtt(struct lc *c, uint8_t type, uint8_t flags, const uint8_t *p, size_t n);
+static void on_dead(struct lc *c, const char *why);
+static int too_many_failures(struct lg *g);
+
+static void
+lc_free(struct lc *c)
+{
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	else if (c->fd >= 0)
+		close(c->fd);
+	if (c->conn_ev != NULL)
+		event_free(c->conn_ev);
+	free(c);
+}
+
+/* Close a connection and tell the mode (once).  The socket is shut down
+ * now, so the server sees the end at once; the bufferevent is freed later
+ * by reap(), never inside its own callbacks. */
+static void
+lc_kill(struct lc *c, const char *why)
+{
+	if (c->state == LC_DEAD)
+		return;
+	if (c->state == LC_READY && c->g->nready > 0)
+		c->g->nready--;
+	c->state = LC_DEAD;
+	c->g->ndead++;
+	if (c->bev != NULL) {
+		bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+		shutdown(bufferevent_getfd(c->bev), SHUT_RDWR);
+	} else if (c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	if (c->conn_ev != NULL) {
+		event_free(c->conn_ev);
+		c->conn_ev = NULL;
+	}
+	on_dead(c, why);
+}
+
+static int
+send_frame(struct lc *c, const Parley__Frame *f)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (c->state == LC_DEAD || c->bev == NULL)
+		return -1;
+	if (frame_pack(f, RECV_MAX, &buf, &len) != 0)
+		return -1;
+	rc = bufferevent_write(c->bev, buf, len);
+	free(buf);
+	return rc;
+}
+
+static void
+send_hello(struct lc *c)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Hello h = PARLEY__HELLO__INIT;
+
+	h.version = PARLEY_PROTOCOL_VERSION;
+	h.agent = "parley-loadgen/1";
+	f.id = ID_HELLO;
+	f.body_case = PARLEY__FRAME__BODY_HELLO;
+	f.hello = &h;
+	send_frame(c, &f);
+}
+
+/* MQTT 3.1.1, just what the bench needs. */
+static size_t
+mq_varint(uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	do {
+		uint8_t b = n % 128;
+		n /= 128;
+		p[i++] = (uint8_t)(b | (n ? 0x80 : 0));
+	} while (n);
+	return i;
+}
+
+static void
+mq_send(struct lc *c, uint8_t first, const uint8_t *body, size_t n)
+{
+	uint8_t hdr[5];
+	size_t h;
+
+	if (c->state == LC_DEAD || c->bev == NULL)
+		return;
+	hdr[0] = first;
+	h = 1 + mq_varint(hdr + 1, n);
+	bufferevent_write(c->bev, hdr, h);
+	if (n)
+		bufferevent_write(c->bev, body, n);
+}
+
+static size_t
+mq_str(uint8_t *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	p[0] = (uint8_t)(n >> 8);
+	p[1] = (uint8_t)n;
+	memcpy(p + 2, s, n);
+	return n + 2;
+}
+
+static void
+mq_connect(struct lc *c, const char *client_id, int clean)
+{
+	uint8_t b[256];
+	size_t n = 0;
+
+	n += mq_str(b + n, "MQTT");
+	b[n++] = 4;			/* 3.1.1 */
+	b[n++] = clean ? 0x02 : 0x00;
+	b[n++] = 0;			/* keep alive: none (idle connections stay) */
+	b[n++] = 0;
+	n += mq_str(b + n, client_id);
+	mq_send(c, 0x10, b, n);
+}
+
+static void
+mq_subscribe(struct lc *c, const char *topic)
+{
+	uint8_t b[300];
+	size_t n = 0;
+
+	b[n++] = 0;
+	b[n++] = 1;			/* packet id */
+	n += mq_str(b + n, topic);
+	b[n++] = 1;			/* QoS 1 */
+	mq_send(c, 0x82, b, n);
+}
+
+static void
+mq_publish(struct lc *c, const char *topic, uint16_t pid, const uint8_t *payload, size_t plen)
+{
+	uint8_t hdr[300 + 5], first = 0x32;	/* PUBLISH, QoS 1 */
+	size_t n = 0, h;
+	uint8_t b[300];
+
+	n += mq_str(b + n, topic);
+	b[n++] = (uint8_t)(pid >> 8);
+	b[n++] = (uint8_t)pid;
+	hdr[0] = first;
+	h = 1 + mq_varint(hdr + 1, n + plen);
+	memcpy(hdr + h, b, n);
+	bufferevent_write(c->bev, hdr, h + n);
+	bufferevent_write(c->bev, payload, plen);
+}
+
+static void
+mq_puback(struct lc *c, uint16_t pid)
+{
+	uint8_t b[2] = { (uint8_t)(pid >> 8), (uint8_t)pid };
+
+	mq_send(c, 0x40, b, 2);
+}
+
+static void
+read_parley(struct lc *c, struct evbuffer *in)
+{
+	struct lg *g = c->g;
+
+	while (c->state != LC_DEAD) {
+		size_t avail = evbuffer_get_length(in);
+		uint8_t hdr[4], *body;
+		uint32_t len;
+		Parley__Frame *f;
+
+		if (avail < 4)
+			return;
+		evbuffer_copyout(in, hdr, 4);
+		if (frame_check_len(hdr, RECV_MAX, &len) != 0) {
+			lc_kill(c, "the server sent a frame of impossible length");
+			return;
+		}
+		if (avail < 4 + (size_t)len)
+			return;
+		body = evbuffer_pullup(in, 4 + (ssize_t)len) + 4;
+		f = parley__frame__unpack(NULL, len, body);
+		if (f == NULL) {
+			lc_kill(c, "the server sent an undecodable frame");
+			evbuffer_drain(in, 4 + len);
+			return;
+		}
+		on_frame(c, f, 4 + (size_t)len);
+		parley__frame__free_unpacked(f, NULL);
+		/* on_frame may have killed c (its buffer is gone with it) */
+		if (c->state == LC_DEAD)
+			return;
+		evbuffer_drain(in, 4 + len);
+		(void)g;
+	}
+}
+
+static void
+read_mqtt(struct lc *c, struct evbuffer *in)
+{
+	while (c->state != LC_DEAD) {
+		size_t avail = evbuffer_get_length(in), rem = 0, i, mul = 1;
+		uint8_t hdr[5], *p;
+
+		if (avail < 2)
+			return;
+		evbuffer_copyout(in, hdr, avail < 5 ? avail : 5);
+		for (i = 1; i < 5 && i < avail; i++) {
+			rem += (size_t)(hdr[i] & 0x7f) * mul;
+			mul *= 128;
+			if (!(hdr[i] & 0x80))
+				break;
+		}
+		if (i == 5) {
+			lc_kill(c, "bad MQTT length");
+			return;
+		}
+		if (i >= avail || avail < i + 1 + rem)
+			return;
+		p = evbuffer_pullup(in, (ssize_t)(i + 1 + rem));
+		on_mqtt(c, p[0] >> 4, p[0] & 0x0f, p + i + 1, rem);
+		if (c->state == LC_DEAD)
+			return;
+		evbuffer_drain(in, i + 1 + rem);
+	}
+}
+
+static void
+read_cb(struct bufferevent *bev, void *arg)
+{
+	struct lc *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	if (c->ep != NULL)
+		read_parley(c, in);
+	else
+		read_mqtt(c, in);
+}
+
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct lc *c = arg;
+	char why[300];
+	unsigned long e;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		if (c->ep != NULL) {
+			X509 *peer = SSL_get1_peer_certificate(bufferevent_openssl_get_ssl(bev));
+			uint8_t pin[32];
+			char hex[65];
+			int rc = peer ? crypto_cert_pin(peer, pin) : -1;
+			X509_free(peer);
+			if (rc == 0)
+				hex_encode(pin, 32, hex);
+			if (rc != 0 || strcasecmp(hex, c->ep->pin) != 0) {
+				lc_kill(c, "the server's certificate does not have the pinned pin");
+				return;
+			}
+			c->state = LC_HELLO;
+			send_hello(c);
+		} else {
+			c->state = LC_HELLO;
+			on_ready(c);	/* MQTT: the mode sends CONNECT */
+		}
+		return;
+	}
+	if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
+		e = bufferevent_get_openssl_error(bev);
+		if (e != 0)
+			ERR_error_string_n(e, why, sizeof(why));
+		else if (what & BEV_EVENT_EOF)
+			snprintf(why, sizeof(why), "connection closed by the server");
+		else
+			snprintf(why, sizeof(why), "connection error: %s",
+			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		lc_kill(c, why);
+	}
+}
+
+/* The TCP connect finished: start TLS on the socket. */
+static void
+tcp_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct lc *c = arg;
+	struct lg *g = c->g;
+	int err = 0;
+	socklen_t elen = sizeof(err);
+	SSL *ssl;
+
+	(void)what;
+	event_free(c->conn_ev);
+	c->conn_ev = NULL;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0 || err != 0) {
+		char why[200];
+		snprintf(why, sizeof(why), "connect: %s", strerror(err ? err : errno));
+		lc_kill(c, why);
+		return;
+	}
+	if ((ssl = SSL_new(c->ep ? c->ep->ctx : g->mqtt_ctx)) == NULL) {
+		lc_kill(c, "SSL_new failed");
+		return;
+	}
+	c->bev = bufferevent_openssl_socket_new(g->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		SSL_free(ssl);
+		lc_kill(c, "cannot make a bufferevent");
+		return;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	c->state = LC_TLS;
+	bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+track(struct lg *g, struct lc *c)
+{
+	if (g->nconns == g->capconns) {
+		g->capconns = g->capconns ? g->capconns * 2 : 64;
+		if ((g->conns = realloc(g->conns, g->capconns * sizeof(*g->conns))) == NULL)
+			die("out of memory");
+	}
+	c->slot = g->nconns;
+	g->conns[g->nconns++] = c;
+}
+
+/* Start a connection (TCP, then TLS, then Hello or the MQTT CONNECT). */
+static struct lc *
+lc_new(struct lg *g, struct ep *ep)
+{
+	struct lc *c = calloc(1, sizeof(*c));
+	int one = 1, fd;
+
+	if (c == NULL)
+		die("out of memory");
+	c->g = g;
+	c->ep = ep;
+	c->fd = -1;
+	c->sub = -1;
+	c->serial = ++g->serial;
+	c->state = LC_TCP;
+	track(g, c);
+	fd = socket(g->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		char why[200];
+		snprintf(why, sizeof(why), "socket: %s", strerror(errno));
+		lc_kill(c, why);
+		return c;
+	}
+	c->fd = fd;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&g->addr, g->addrlen) != 0 && errno != EINPROGRESS) {
+		char why[200];
+		snprintf(why, sizeof(why), "connect: %s", strerror(errno));
+		lc_kill(c, why);
+		return c;
+	}
+	c->conn_ev = event_new(g->base, fd, EV_WRITE, tcp_done, c);
+	if (c->conn_ev == NULL || event_add(c->conn_ev, NULL) != 0)
+		lc_kill(c, "event_add failed");
+	return c;
+}
+
+/* Forget dead connections (handshake/idle modes churn through many). */
+static void
+reap(struct lg *g)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < g->nconns; i++) {
+		if (g->conns[i]->state == LC_DEAD) {
+			lc_free(g->conns[i]);
+			continue;
+		}
+		g->conns[i]->slot = j;
+		g->conns[j++] = g->conns[i];
+	}
+	g->nconns = j;
+	g->ndead = 0;
+}
+
+/* ---- requests ---- */
+
+static void
+send_fetch(struct lc *c)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Fetch fe = PARLEY__FETCH__INIT;
+
+	f.id = ID_FETCH;
+	f.body_case = PARLEY__FRAME__BODY_FETCH;
+	f.fetch = &fe;
+	send_frame(c, &f);
+}
+
+static void
+send_show(struct lc *c, size_t a)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__ShowRequest s = PARLEY__SHOW_REQUEST__INIT;
+
+	s.agreement = c->g->ag[a].id;
+	f.id = ID_SHOW + a;
+	f.body_case = PARLEY__FRAME__BODY_SHOW;
+	f.show = &s;
+	send_frame(c, &f);
+}
+
+static void
+send_ack(struct lc *c, uint64_t did)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Ack a = PARLEY__ACK__INIT;
+	struct lg *g = c->g;
+
+	a.delivery_id = did;
+	f.id = ID_ACK + ++g->ack_seq;
+	f.body_case = PARLEY__FRAME__BODY_ACK;
+	f.ack = &a;
+	if (send_frame(c, &f) == 0) {
+		g->acks_sent++;
+		g->outstanding++;
+	}
+}
+
+/* The connection that signs agreement a for party p. */
+static struct lc *
+signer_conn(struct lg *g, size_t a, size_t p)
+{
+	struct party *pt = &g->parties[p];
+
+	return pt->conns[a % pt->nconns];
+}
+
+/* Sign every (agreement, party) copy now, so that the timed part only
+ * sends bytes: the load generator must not be what limits the rate. */
+static void
+presign(struct lg *g)
+{
+	size_t a, p, n = g->nag * g->nparties;
+
+	if ((g->frames = calloc(n, sizeof(*g->frames))) == NULL ||
+	    (g->flen = calloc(n, sizeof(*g->flen))) == NULL)
+		die("out of memory");
+	for (a = 0; a < g->nag; a++) {
+		for (p = 0; p < g->nparties; p++) {
+			struct lc *c = signer_conn(g, a, p);
+			Parley__Frame f = PARLEY__FRAME__INIT;
+			Parley__SignRequest sr = PARLEY__SIGN_REQUEST__INIT;
+			uint8_t *payload, sig[64];
+			size_t plen;
+
+			if (c->ep->signer == NULL)
+				die("%s has no signer key", c->ep->path);
+			if (sign_payload(g->ag[a].id, g->ag[a].revision, g->ag[a].hash,
+			    g->parties[p].code, "", &payload, &plen) != 0 ||
+			    crypto_sign(c->ep->signer, payload, plen, sig) != 0)
+				die("cannot sign");
+			free(payload);
+			sr.agreement = g->ag[a].id;
+			sr.revision = g->ag[a].revision;
+			sr.content_hash.data = g->ag[a].hash;
+			sr.content_hash.len = 32;
+			sr.party = g->parties[p].code;
+			sr.role = "";
+			sr.signer_key.data = c->ep->signer_pub;
+			sr.signer_key.len = 32;
+			sr.signature.data = sig;
+			sr.signature.len = 64;
+			sr.text = "";
+			f.id = 1 + a * g->nparties + p;
+			f.body_case = PARLEY__FRAME__BODY_SIGN;
+			f.sign = &sr;
+			if (frame_pack(&f, RECV_MAX, &g->frames[a * g->nparties + p],
+			    &g->flen[a * g->nparties + p]) != 0)
+				die("cannot pack a sign request");
+		}
+	}
+}
+
+static void
+send_sign(struct lg *g, size_t a, size_t p)
+{
+	struct lc *c = signer_conn(g, a, p);
+	size_t k = a * g->nparties + p;
+
+	if (c->state == LC_DEAD || bufferevent_write(c->bev, g->frames[k], g->flen[k]) != 0) {
+		note_error(g, "cannot send a signed copy: connection lost");
+		return;
+	}
+	g->sent++;
+	g->outstanding++;
+}
+
+/* ---- modes ---- */
+
+enum { P_CONNECT, P_FETCH, P_RUN, P_DONE };
+
+static void
+sign_launch(struct lg *g)
+{
+	size_t p;
+
+	while (g->running && g->next_ag < g->nag && g->inflight_ag < (size_t)g->o.inflight) {
+		size_t a = g->next_ag++;
+		g->inflight_ag++;
+		for (p = 0; p < g->nparties; p++)
+			send_sign(g, a, p);
+	}
+}
+
+static void
+sign_check_done(struct lg *g)
+{
+	if (g->outstanding == 0 && (!g->running || g->next_ag == g->nag))
+		finish(g);
+}
+
+/* Latency: one agreement at a time; first every party but the last signs,
+ * then the last copy goes in and the clock runs until every connection has
+ * acked the bundle. */
+static void
+latency_next(struct lg *g)
+{
+	size_t p, i;
+
+	if (!g->running || g->sample >= g->nag || g->nlat >= (size_t)g->o.samples) {
+		finish(g);
+		return;
+	}
+	for (i = 0; i < g->nconns; i++) {
+		g->conns[i]->got = g->conns[i]->acked = 0;
+		g->conns[i]->bundle_did = 0;
+	}
+	g->s_step = 1;
+	g->ag[g->sample].replies = 0;
+	for (p = 0; p + 1 < g->nparties; p++)
+		send_sign(g, g->sample, p);
+	if (g->nparties == 1) {
+		g->s_step = 2;
+		g->s_t0 = now_ns();
+		g->s_tok = 0;
+		send_sign(g, g->sample, 0);
+	}
+}
+
+static void
+latency_check(struct lg *g)
+{
+	size_t i;
+
+	if (g->s_step != 2 || g->s_tok == 0)
+		return;
+	for (i = 0; i < g->nconns; i++)
+		if (!g->conns[i]->acked)
+			return;
+	g->lat[g->nlat] = now_ns() - g->s_t0;
+	g->lat_ok[g->nlat] = g->s_tok - g->s_t0;
+	g->nlat++;
+	g->sample++;
+	latency_next(g);
+}
+
+static void
+sign_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
+{
+	size_t a = (size_t)((f->id - 1) / g->nparties), p = (size_t)((f->id - 1) % g->nparties);
+	struct agr *ag;
+
+	(void)c;
+	(void)p;
+	if (a >= g->nag) {
+		note_error(g, "reply to an unknown request %llu", (unsigned long long)f->id);
+		return;
+	}
+	ag = &g->ag[a];
+	if (g->outstanding > 0)
+		g->outstanding--;
+	g->t_last = now_ns();
+	if (f->body_case == PARLEY__FRAME__BODY_OK) {
+		if (f->ok->id != 0) {
+			g->accepted++;
+			ag->accepted++;
+		} else {
+			g->dup++;
+		}
+	} else {
+		g->refused++;
+		if (f->body_case == PARLEY__FRAME__BODY_ERROR) {
+			g->errors_by_code[f->error->code < 16 ? f->error->code : 15]++;
+			note_error(g, "copy of agreement %llu refused: %s",
+			    (unsigned long long)ag->id, f->error->message);
+		}
+	}
+	ag->replies++;
+	if (g->o.mode == M_SIGN) {
+		if (ag->replies == g->nparties) {
+			g->inflight_ag--;
+			g->done_ag++;
+			g->t_last_done = g->t_last;
+			if (ag->accepted == g->nparties) {
+				g->releases++;
+				g->released_copies += g->nparties;
+			}
+			sign_launch(g);
+		}
+		sign_check_done(g);
+		return;
+	}
+	/* latency */
+	if (g->s_step == 1 && ag->replies == g->nparties - 1) {
+		g->s_step = 2;
+		g->s_tok = 0;
+		g->s_t0 = now_ns();
+		send_sign(g, g->sample, g->nparties - 1);
+	} else if (g->s_step == 2 && ag->replies == g->nparties) {
+		g->s_tok = now_ns();
+		if (ag->accepted == g->nparties)
+			g->releases++;
+		else {
+			note_error(g, "agreement %llu was not released", (unsigned long long)ag->id);
+			g->running = 0;
+			finish(g);
+			return;
+		}
+		latency_check(g);
+	}
+}
+
+static void
+all_shown(struct lg *g)
+{
+	uint64_t t = now_ns();
+	size_t i;
+
+	presign(g);
+	fprintf(stderr, "loadgen: %zu agreements x %zu parties signed in %.2f s\n", g->nag,
+	    g->nparties, secs(now_ns() - t));
+	g->phase = P_RUN;
+	g->running = 1;
+	g->t0 = g->t_last = now_ns();
+	g->t_stop = g->t0 + (uint64_t)(g->o.seconds * 1e9);
+	if (g->o.mode == M_SIGN) {
+		sign_launch(g);
+	} else {
+		for (i = 0; i < g->nconns; i++)
+			g->conns[i]->got = 0;
+		latency_next(g);
+	}
+}
+
+static void
+on_delivery(struct lg *g, struct lc *c, const Parley__Frame *f, size_t wire_len)
+{
+	g->deliveries++;
+	g->delivery_bytes += wire_len;
+	g->t_quiet = now_ns();
+	if (g->o.mode == M_LATENCY && g->phase == P_RUN && g->s_step >= 1) {
+		Parley__Payload *p = parley__payload__unpack(NULL, f->delivery->payload.len,
+		    f->delivery->payload.data);
+		if (p != NULL && p->body_case == PARLEY__PAYLOAD__BODY_RELEASED &&
+		    p->released->text != NULL &&
+		    p->released->text->agreement == g->ag[g->sample].id) {
+			c->got = 1;
+			c->bundle_did = f->delivery->delivery_id;
+		}
+		if (p != NULL)
+			parley__payload__free_unpacked(p, NULL);
+	}
+	send_ack(c, f->delivery->delivery_id);
+}
+
+static void
+ack_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
+{
+	if (g->outstanding > 0)
+		g->outstanding--;
+	if (f->body_case == PARLEY__FRAME__BODY_OK) {
+		g->acks_ok++;
+		g->t_last = now_ns();
+		if (g->t_first_ok == 0) {
+			g->t_first_ok = g->t_last;
+			g->deliveries_at_first_ok = g->deliveries;
+		}
+		if (g->o.mode == M_LATENCY && c->got && f->ok->id == c->bundle_did) {
+			c->acked = 1;
+			latency_check(g);
+		}
+	} else {
+		g->acks_refused++;
+		if (f->body_case == PARLEY__FRAME__BODY_ERROR)
+			note_error(g, "ack refused: %s", f->error->message);
+	}
+	if (g->o.mode == M_DRAIN && g->o.expect > 0 && g->acks_ok >= (uint64_t)g->o.expect)
+		finish(g);
+}
+
+static void
+start_handshake(struct lg *g)
+{
+	struct ep *e = &g->eps[g->next_ep++ % g->neps];
+
+	g->hs_started++;
+	g->active++;
+	lc_new(g, e);
+}
+
+static void
+idle_fill(struct lg *g)
+{
+	long target;
+
+	if (g->count_idx >= g->o.ncounts)
+		return;
+	target = g->o.counts[g->count_idx];
+	while ((long)(g->hs_started - g->hs_failed - g->hs_refused) < target &&
+	    (long)(g->hs_started - g->hs_done - g->hs_failed - g->hs_refused) < g->o.concurrency) {
+		g->hs_started++;
+		if (g->o.mode == M_IDLE)
+			lc_new(g, &g->eps[g->next_ep++ % g->neps]);
+		else
+			lc_new(g, NULL);
+	}
+}
+
+static void
+on_ready(struct lc *c)
+{
+	struct lg *g = c->g;
+	char id[96];
+
+	switch (g->o.mode) {
+	case M_SIGN:
+	case M_LATENCY:
+	case M_DRAIN:
+		c->state = LC_READY;
+		g->nready++;
+		if (g->nready < g->nconns)
+			return;
+		fprintf(stderr, "loadgen: %zu connections ready\n", g->nconns);
+		if (g->o.mode == M_DRAIN) {
+			size_t i;
+			g->phase = P_RUN;
+			g->running = 1;
+			g->t0 = g->t_last = g->t_quiet = now_ns();
+			g->t_stop = g->t0 + (uint64_t)(g->o.seconds * 1e9);
+			for (i = 0; i < g->nconns; i++)
+				send_fetch(g->conns[i]);
+			return;
+		}
+		if (g->o.mode == M_LATENCY) {
+			size_t i;
+			g->phase = P_FETCH;
+			g->t_quiet = now_ns();
+			for (i = 0; i < g->nconns; i++)
+				send_fetch(g->conns[i]);
+		}
+		/* A window of reads, not all at once: the daemon drops a peer
+		 * whose queued replies pass max_queued_output. */
+		g->shows_pending = g->nag;
+		while (g->next_show < g->nag && g->next_show < SHOW_WINDOW)
+			send_show(g->parties[0].conns[0], g->next_show++);
+		return;
+	case M_HANDSHAKE:
+		g->hs_done++;
+		g->active--;
+		lc_kill(c, NULL);
+		if (g->running)
+			start_handshake(g);
+		else if (g->active == 0)
+			finish(g);
+		return;
+	case M_IDLE:
+		c->state = LC_READY;
+		g->nready++;
+		g->hs_done++;
+		send_fetch(c);	/* an endpoint on duty: attached for pushes */
+		idle_fill(g);
+		return;
+	case M_MQTT_IDLE:
+		if (c->state == LC_HELLO) {
+			snprintf(id, sizeof(id), "%s-i%llu", g->mq_prefix,
+			    (unsigned long long)c->serial);
+			c->state = LC_TLS;	/* reused: CONNECT sent, awaiting CONNACK */
+			mq_connect(c, id, 1);
+			return;
+		}
+		c->state = LC_READY;
+		g->nready++;
+		g->hs_done++;
+		idle_fill(g);
+		return;
+	case M_MQTT_RATE:
+		if (c->state == LC_HELLO) {
+			if (c->sub >= 0)
+				snprintf(id, sizeof(id), "%s-s%d", g->mq_prefix, c->sub);
+			else
+				snprintf(id, sizeof(id), "%s-pub", g->mq_prefix);
+			c->state = LC_TLS;
+			mq_connect(c, id, c->clean);
+		}
+		return;
+	case M_COMMIT:
+		return;
+	}
+}
+
+static void
+on_frame(struct lc *c, const Parley__Frame *f, size_t wire_len)
+{
+	struct lg *g = c->g;
+
+	if (f->id == ID_HELLO) {
+		if (f->body_case == PARLEY__FRAME__BODY_WELCOME) {
+			on_ready(c);
+			return;
+		}
+		note_error(g, "hello refused: %s", f->body_case == PARLEY__FRAME__BODY_ERROR ?
+		    f->error->message : "unexpected answer");
+		if (g->o.mode == M_HANDSHAKE) {
+			g->hs_refused++;
+			g->active--;
+			lc_kill(c, NULL);
+			if (too_many_failures(g))
+				return;
+			if (g->running)
+				start_handshake(g);
+			else if (g->active == 0)
+				finish(g);
+		} else if (g->o.mode == M_IDLE) {
+			g->hs_refused++;
+			lc_kill(c, NULL);
+			if (!too_many_failures(g))
+				idle_fill(g);
+		} else {
+			lc_kill(c, "hello refused");
+		}
+		return;
+	}
+	switch (f->body_case) {
+	case PARLEY__FRAME__BODY_DELIVERY:
+		on_delivery(g, c, f, wire_len);
+		return;
+	case PARLEY__FRAME__BODY_FETCH_DONE:
+		c->fetch_done = 1;
+		return;
+	default:
+		break;
+	}
+	if (f->id >= ID_ACK) {
+		ack_reply(g, c, f);
+		return;
+	}
+	if (f->id >= ID_SHOW) {
+		size_t a = (size_t)(f->id - ID_SHOW);
+		if (a >= g->nag || f->body_case != PARLEY__FRAME__BODY_AGREEMENT ||
+		    f->agreement->content_hash.len != 32) {
+			note_error(g, "show of agreement %llu failed: %s",
+			    a < g->nag ? (unsigned long long)g->ag[a].id : 0ULL,
+			    f->body_case == PARLEY__FRAME__BODY_ERROR ? f->error->message :
+			    "unexpected answer");
+			g->exit_code = 1;
+			finish(g);
+			return;
+		}
+		g->ag[a].revision = f->agreement->revision;
+		memcpy(g->ag[a].hash, f->agreement->content_hash.data, 32);
+		if (!g->ag[a].shown) {
+			g->ag[a].shown = 1;
+			g->shows_pending--;
+			if (g->next_show < g->nag)
+				send_show(c, g->next_show++);
+		}
+		if (g->shows_pending == 0 && g->o.mode == M_SIGN)
+			all_shown(g);
+		return;
+	}
+	if (f->id >= 1 && f->id < ID_HELLO) {
+		sign_reply(g, c, f);
+		return;
+	}
+	if (f->body_case == PARLEY__FRAME__BODY_ERROR) {
+		g->push_errors++;
+		note_error(g, "the server said: %s", f->error->message);
+		return;
+	}
+}
+
+static void
+on_mqtt(struct lc *c, uint8_t type, uint8_t flags, const uint8_t *p, size_t n)
+{
+	struct lg *g = c->g;
+
+	switch (type) {
+	case 2:	/* CONNACK */
+		if (n < 2 || p[1] != 0) {
+			note_error(g, "MQTT CONNACK refused (%d)", n >= 2 ? p[1] : -1);
+			if (g->o.mode == M_MQTT_IDLE)
+				g->hs_refused++;
+			lc_kill(c, NULL);
+			return;
+		}
+		if (g->o.mode == M_MQTT_IDLE || c->sub >= 0) {
+			char topic[96];
+			if (c->sub >= 0)
+				snprintf(topic, sizeof(topic), "%s/%d", g->mq_prefix, c->sub);
+			else
+				snprintf(topic, sizeof(topic), "%s/idle/%llu", g->mq_prefix,
+				    (unsigned long long)c->serial);
+			if (g->o.mode == M_MQTT_RATE && g->mq_step == 3) {
+				/* reconnected to a kept session: messages flow now */
+				if (g->t0 == 0)
+					g->t0 = now_ns();
+				c->state = LC_READY;
+				return;
+			}
+			mq_subscribe(c, topic);
+			return;
+		}
+		/* the publisher */
+		c->state = LC_READY;
+		g->pub = c;
+		g->t_pub0 = now_ns();
+		{
+			int w;
+			for (w = 0; w < g->o.window && g->published < (uint64_t)g->o.messages; w++) {
+				char topic[96];
+				static uint8_t payload[65536];
+				snprintf(topic, sizeof(topic), "%s/%d", g->mq_prefix,
+				    (int)(g->published % (uint64_t)g->o.subs));
+				mq_publish(c, topic, (uint16_t)(g->published % 65535 + 1), payload,
+				    (size_t)g->o.payload);
+				g->published++;
+			}
+			if (g->o.live && g->t0 == 0)
+				g->t0 = g->t_pub0;
+		}
+		return;
+	case 9:	/* SUBACK */
+		if (g->o.mode == M_MQTT_IDLE) {
+			on_ready(c);
+			return;
+		}
+		c->state = LC_READY;
+		g->nready++;
+		return;
+	case 4:	/* PUBACK */
+		g->puback++;
+		if (g->published < (uint64_t)g->o.messages) {
+			char topic[96];
+			static uint8_t payload[65536];
+			snprintf(topic, sizeof(topic), "%s/%d", g->mq_prefix,
+			    (int)(g->published % (uint64_t)g->o.subs));
+			mq_publish(c, topic, (uint16_t)(g->published % 65535 + 1), payload,
+			    (size_t)g->o.payload);
+			g->published++;
+		}
+		if (g->puback == (uint64_t)g->o.messages)
+			g->t_pub1 = now_ns();
+		return;
+	case 3: {	/* PUBLISH */
+		size_t tl;
+		uint16_t pid;
+		int qos = (flags >> 1) & 3;
+		if (n < 2 || (tl = ((size_t)p[0] << 8) | p[1]) + 2 > n)
+			return;
+		g->mq_received++;
+		g->delivery_bytes += n;
+		g->t_last = now_ns();
+		if (qos > 0 && tl + 4 <= n) {
+			pid = (uint16_t)((p[tl + 2] << 8) | p[tl + 3]);
+			mq_puback(c, pid);
+			g->mq_acked_sent++;
+		}
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+/* A server that refuses everything must not make the run spin. */
+static int
+too_many_failures(struct lg *g)
+{
+	if (g->hs_failed + g->hs_refused < 100 + g->hs_done)
+		return 0;
+	if (!g->finished) {
+		note_error(g, "giving up: %llu connections failed",
+		    (unsigned long long)(g->hs_failed + g->hs_refused));
+		g->exit_code = 1;
+		g->running = 0;
+		finish(g);
+	}
+	return 1;
+}
+
+static void
+on_dead(struct lc *c, const char *why)
+{
+	struct lg *g = c->g;
+
+	switch (g->o.mode) {
+	case M_HANDSHAKE:
+		if (why != NULL) {
+			g->hs_failed++;
+			g->active--;
+			note_error(g, "handshake failed: %s", why);
+			if (too_many_failures(g))
+				return;
+			if (g->running)
+				start_handshake(g);
+			else if (g->active == 0)
+				finish(g);
+		}
+		return;
+	case M_IDLE:
+	case M_MQTT_IDLE:
+		if (why != NULL) {
+			g->hs_failed++;
+			note_error(g, "connection failed: %s", why);
+			if (too_many_failures(g))
+				return;
+			if (!g->finished)
+				idle_fill(g);
+		}
+		return;
+	case M_MQTT_RATE:
+		if (why != NULL && !g->finished && g->mq_step != 1) {
+			note_error(g, "MQTT connection lost: %s", why);
+			g->exit_code = 1;
+			finish(g);
+		}
+		return;
+	default:
+		if (why != NULL && !g->finished) {
+			note_error(g, "connection lost: %s", why);
+			g->exit_code = 1;
+			finish(g);
+		}
+		return;
+	}
+}
+
+/* ---- MQTT rate ---- */
+
+static void
+mq_subs_connect(struct lg *g, int clean)
+{
+	int i;
+
+	g->nready = 0;
+	for (i = 0; i < g->o.subs; i++) {
+		struct lc *c = lc_new(g, NULL);
+		c->sub = i;
+		c->clean = clean;
+	}
+}
+
+static void
+mq_tick(struct lg *g)
+{
+	size_t i;
+	uint64_t t = now_ns();
+
+	switch (g->mq_step) {
+	case 0:	/* subscribing */
+		if (g->nready < (size_t)g->o.subs)
+			return;
+		if (g->o.live) {
+			struct lc *c;
+			g->mq_step = 2;
+			c = lc_new(g, NULL);
+			c->clean = 1;
+			return;
+		}
+		/* drain: leave with the sessions kept, then queue messages */
+		for (i = 0; i < g->nconns; i++)
+			if (g->conns[i]->state != LC_DEAD)
+				lc_kill(g->conns[i], NULL);
+		g->mq_step = 1;
+		g->t_quiet = t;
+		return;
+	case 1:
+		if (t - g->t_quiet < 300000000ULL)
+			return;
+		reap(g);
+		g->mq_step = 2;
+		{
+			struct lc *c = lc_new(g, NULL);
+			c->clean = 1;
+		}
+		return;
+	case 2:	/* publishing */
+		if (g->o.live) {
+			if (g->mq_received >= (uint64_t)g->o.messages &&
+			    g->puback >= (uint64_t)g->o.messages)
+				finish(g);
+			return;
+		}
+		if (g->puback < (uint64_t)g->o.messages)
+			return;
+		fprintf(stderr, "loadgen: %ld messages queued for %d offline subscribers\n",
+		    g->o.messages, g->o.subs);
+		g->mq_step = 3;
+		g->t0 = 0;
+		mq_subs_connect(g, 0);
+		return;
+	case 3:	/* draining the kept sessions */
+		if (g->mq_received >= (uint64_t)g->o.messages)
+			finish(g);
+		return;
+	}
+}
+
+/* ---- the clock ---- */
+
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lg *g = arg;
+	uint64_t t = now_ns();
+
+	(void)fd;
+	(void)what;
+	if (g->finished)
+		return;
+	switch (g->o.mode) {
+	case M_SIGN:
+		if (g->phase == P_RUN && g->running && t >= g->t_stop) {
+			g->running = 0;
+			sign_check_done(g);
+		} else if (g->phase == P_RUN && !g->running &&
+		    t >= g->t_stop + (uint64_t)(g->o.grace * 1e9)) {
+			finish(g);	/* what is still unanswered is counted so */
+		}
+		break;
+	case M_LATENCY:
+		if (g->phase == P_FETCH) {
+			size_t i, n = 0;
+			for (i = 0; i < g->nconns; i++)
+				n += g->conns[i]->fetch_done;
+			if (n == g->nconns && g->outstanding == 0 && g->shows_pending == 0 &&
+			    t - g->t_quiet > 200000000ULL) {
+				g->deliveries = g->acks_sent = g->acks_ok = 0;
+				g->delivery_bytes = 0;
+				all_shown(g);
+			}
+		} else if (g->phase == P_RUN && g->running && t >= g->t_stop) {
+			g->running = 0;	/* the sample in flight may finish first */
+		} else if (g->phase == P_RUN && !g->running &&
+		    t >= g->t_stop + (uint64_t)(g->o.grace * 1e9)) {
+			finish(g);	/* ... within the grace */
+		}
+		break;
+	case M_DRAIN: {
+		size_t i, n = 0;
+		if (g->phase != P_RUN)
+			break;
+		for (i = 0; i < g->nconns; i++)
+			n += g->conns[i]->fetch_done;
+		if (t >= g->t_stop) {
+			g->running = 0;
+			finish(g);
+		} else if (g->o.expect <= 0 && n == g->nconns && g->outstanding == 0 &&
+		    t - g->t_quiet > 300000000ULL) {
+			finish(g);
+		}
+		break;
+	}
+	case M_HANDSHAKE:
+		if (g->running && t >= g->t_stop) {
+			g->running = 0;
+			if (g->active == 0)
+				finish(g);
+		}
+		if (g->ndead > 0)
+			reap(g);
+		break;
+	case M_IDLE:
+	case M_MQTT_IDLE:
+		if (g->count_idx < g->o.ncounts &&
+		    (long)g->nready >= g->o.counts[g->count_idx]) {
+			if (g->t_quiet == 0) {
+				g->t_quiet = t;
+			} else if (t - g->t_quiet >= (uint64_t)g->o.settle_ms * 1000000ULL) {
+				g->rss[g->count_idx] = proc_rss_kb(g->o.server_pid);
+				fprintf(stderr, "loadgen: %ld connections: server RSS %ld kB\n",
+				    g->o.counts[g->count_idx], g->rss[g->count_idx]);
+				g->count_idx++;
+				g->t_quiet = 0;
+				if (g->count_idx == g->o.ncounts)
+					finish(g);
+				else
+					idle_fill(g);
+			}
+		}
+		if (g->ndead > 0)
+			reap(g);
+		break;
+	case M_MQTT_RATE:
+		mq_tick(g);
+		break;
+	case M_COMMIT:
+		break;
+	}
+}
+
+static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lg *g = arg;
+
+	(void)fd;
+	(void)what;
+	note_error(g, "time limit of %.0f s reached", g->o.max_seconds);
+	g->timed_out = 1;
+	g->exit_code = 1;
+	finish(g);
+}
+
+static void
+finish(struct lg *g)
+{
+	if (g->finished)
+		return;
+	g->finished = 1;
+	g->t_end = now_ns();
+	event_base_loopbreak(g->base);
+}
+
+/* ---- output ---- */
+
+static void
+json_str(FILE *f, const char *key, const char *s)
+{
+	fprintf(f, "\"%s\":\"", key);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile (permille) of sorted v. */
+static uint64_t
+pct(const uint64_t *v, size_t n, unsigned permille)
+{
+	size_t k;
+
+	if (n == 0)
+		return 0;
+	k = (permille * n + 999) / 1000;
+	return v[k ? k - 1 : 0];
+}
+
+static void
+report(struct lg *g)
+{
+	double el = secs((g->t_last > g->t0 ? g->t_last : g->t_end) - g->t0);
+	FILE *o = stdout;
+	size_t i;
+
+	fprintf(o, "{");
+	switch (g->o.mode) {
+	case M_SIGN:
+		/* unanswered copies at the end: the daemon had until now */
+		el = secs((g->outstanding ? g->t_end : g->t_last) - g->t0);
+		fprintf(o, "\"mode\":\"sign\",\"parties\":%zu,\"connections\":%zu,"
+		    "\"inflight\":%d,\"agreements\":%zu,\"agreements_started\":%zu,"
+		    "\"agreements_done\":%llu,\"copies_sent\":%llu,\"accepted\":%llu,"
+		    "\"refused\":%llu,\"duplicate\":%llu,\"unanswered\":%llu,\"releases\":%llu,"
+		    "\"elapsed_s\":%.4f,\"copies_per_s\":%.1f,\"released_copies\":%llu,"
+		    "\"to_last_release_s\":%.4f,\"released_copies_per_s\":%.1f",
+		    g->nparties, g->nconns, g->o.inflight, g->nag, g->next_ag,
+		    (unsigned long long)g->done_ag, (unsigned long long)g->sent,
+		    (unsigned long long)g->accepted, (unsigned long long)g->refused,
+		    (unsigned long long)g->dup, (unsigned long long)g->outstanding,
+		    (unsigned long long)g->releases, el,
+		    el > 0 ? (double)g->accepted / el : 0.0,
+		    (unsigned long long)g->released_copies,
+		    g->t_last_done ? secs(g->t_last_done - g->t0) : 0.0,
+		    g->t_last_done > g->t0 ? (double)g->released_copies /
+		    secs(g->t_last_done - g->t0) : 0.0);
+		break;
+	case M_LATENCY:
+		qsort(g->lat, g->nlat, sizeof(*g->lat), cmp_u64);
+		qsort(g->lat_ok, g->nlat, sizeof(*g->lat_ok), cmp_u64);
+		fprintf(o, "\"mode\":\"latency\",\"parties\":%zu,\"connections\":%zu,"
+		    "\"samples\":%zu,\"copies_sent\":%llu,\"accepted\":%llu,\"refused\":%llu,"
+		    "\"duplicate\":%llu,\"releases\":%llu,\"deliveries\":%llu,\"acks_sent\":%llu,"
+		    "\"acks_ok\":%llu,\"acks_refused\":%llu,\"unanswered\":%llu,"
+		    "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
+		    "\"last_copy_ok_p50_ms\":%.3f,\"last_copy_ok_p99_ms\":%.3f",
+		    g->nparties, g->nconns, g->nlat, (unsigned long long)g->sent,
+		    (unsigned long long)g->accepted, (unsigned long long)g->refused,
+		    (unsigned long long)g->dup, (unsigned long long)g->releases,
+		    (unsigned long long)g->deliveries, (unsigned long long)g->acks_sent,
+		    (unsigned long long)g->acks_ok, (unsigned long long)g->acks_refused,
+		    (unsigned long long)g->outstanding,
+		    pct(g->lat, g->nlat, 500) / 1e6, pct(g->lat, g->nlat, 990) / 1e6,
+		    g->nlat ? g->lat[g->nlat - 1] / 1e6 : 0.0,
+		    pct(g->lat_ok, g->nlat, 500) / 1e6, pct(g->lat_ok, g->nlat, 990) / 1e6);
+		break;
+	case M_DRAIN:
+		el = secs(g->t_last - g->t0);
+		fprintf(o, "\"mode\":\"drain\",\"connections\":%zu,\"expect\":%ld,"
+		    "\"deliveries\":%llu,\"acks_sent\":%llu,\"acks_ok\":%llu,\"acks_refused\":%llu,"
+		    "\"unanswered\":%llu,\"avg_delivery_bytes\":%.0f,\"elapsed_s\":%.4f,"
+		    "\"acks_per_s\":%.1f,\"first_ack_ok_s\":%.4f,\"deliveries_before_first_ok\":%llu",
+		    g->nconns, g->o.expect, (unsigned long long)g->deliveries,
+		    (unsigned long long)g->acks_sent, (unsigned long long)g->acks_ok,
+		    (unsigned long long)g->acks_refused, (unsigned long long)g->outstanding,
+		    g->deliveries ? (double)g->delivery_bytes / (double)g->deliveries : 0.0, el,
+		    el > 0 ? (double)g->acks_ok / el : 0.0,
+		    g->t_first_ok ? secs(g->t_first_ok - g->t0) : -1.0,
+		    (unsigned long long)g->deliveries_at_first_ok);
+		break;
+	case M_HANDSHAKE: {
+		double cpu = g->cpu1 - g->cpu0;
+		el = secs(g->t_end - g->t0);
+		fprintf(o, "\"mode\":\"handshake\",\"concurrency\":%d,\"started\":%llu,"
+		    "\"completed\":%llu,\"refused\":%llu,\"failed\":%llu,\"elapsed_s\":%.4f,"
+		    "\"per_s\":%.1f,\"server_cpu_s\":%.3f,\"per_server_cpu_s\":%.1f",
+		    g->o.concurrency, (unsigned long long)g->hs_started,
+		    (unsigned long long)g->hs_done, (unsigned long long)g->hs_refused,
+		    (unsigned long long)g->hs_failed, el, el > 0 ? g->hs_done / el : 0.0,
+		    cpu, cpu > 0 ? g->hs_done / cpu : 0.0);
+		break;
+	}
+	case M_IDLE:
+	case M_MQTT_IDLE:
+		fprintf(o, "\"mode\":\"%s\",\"started\":%llu,\"completed\":%llu,"
+		    "\"refused\":%llu,\"failed\":%llu,\"rss0_kb\":%ld,\"points\":[",
+		    g->o.mode == M_IDLE ? "idle" : "mqtt-idle", (unsigned long long)g->hs_started,
+		    (unsigned long long)g->hs_done, (unsigned long long)g->hs_refused,
+		    (unsigned long long)g->hs_failed, g->rss0);
+		for (i = 0; i < (size_t)g->count_idx; i++)
+			fprintf(o, "%s{\"connections\":%ld,\"rss_kb\":%ld,\"bytes_per_conn\":%.0f}",
+			    i ? "," : "", g->o.counts[i], g->rss[i],
+			    g->rss[i] > 0 && g->rss0 > 0 ?
+			    (double)(g->rss[i] - g->rss0) * 1024.0 / (double)g->o.counts[i] : 0.0);
+		fprintf(o, "]");
+		break;
+	case M_MQTT_RATE:
+		el = secs(g->t_last - g->t0);
+		fprintf(o, "\"mode\":\"mqtt-rate\",\"style\":\"%s\",\"subscribers\":%d,"
+		    "\"payload_bytes\":%d,\"window\":%d,\"published\":%llu,\"puback\":%llu,"
+		    "\"received\":%llu,\"puback_sent\":%llu,\"elapsed_s\":%.4f,\"msgs_per_s\":%.1f,"
+		    "\"publish_per_s\":%.1f",
+		    g->o.live ? "live" : "drain", g->o.subs, g->o.payload, g->o.window,
+		    (unsigned long long)g->published, (unsigned long long)g->puback,
+		    (unsigned long long)g->mq_received, (unsigned long long)g->mq_acked_sent, el,
+		    el > 0 ? (double)g->mq_received / el : 0.0,
+		    g->t_pub1 > g->t_pub0 ? (double)g->puback / secs(g->t_pub1 - g->t_pub0) : 0.0);
+		break;
+	case M_COMMIT:
+		break;
+	}
+	fprintf(o, ",\"timed_out\":%s,", g->timed_out ? "true" : "false");
+	json_str(o, "error", g->first_error);
+	fprintf(o, "}\n");
+	fflush(o);
+}
+
+/* ---- the SQLite commit baseline ---- */
+
+static int
+run_commit(const struct opts *o)
+{
+	char path[4200], *msg = NULL;
+	uint64_t *v, t0, stop, sum = 0;
+	size_t n = 0, cap = 1 << 20;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	uint8_t blob[100];
+
+	if (o->dir == NULL)
+		die("commit needs --dir");
+	snprintf(path, sizeof(path), "%s/loadgen-commit.db", o->dir);
+	unlink(path);
+	if ((v = malloc(cap * sizeof(*v))) == NULL)
+		die("out of memory");
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	    "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)", NULL, NULL, &msg) != SQLITE_OK)
+		die("%s: %s", path, msg ? msg : sqlite3_errmsg(db));
+	if (sqlite3_prepare_v2(db, "INSERT INTO t(v) VALUES(?)", -1, &st, NULL) != SQLITE_OK)
+		die("%s", sqlite3_errmsg(db));
+	memset(blob, 0x5a, sizeof(blob));
+	t0 = now_ns();
+	stop = t0 + (uint64_t)(o->seconds * 1e9);
+	while (n < cap && (n < 20 || now_ns() < stop)) {
+		uint64_t a = now_ns();
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			die("%s", sqlite3_errmsg(db));
+		sqlite3_bind_blob(st, 1, blob, sizeof(blob), SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			die("%s", sqlite3_errmsg(db));
+		sqlite3_reset(st);
+		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			die("%s", sqlite3_errmsg(db));
+		v[n] = now_ns() - a;
+		sum += v[n];
+		n++;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/loadgen-commit.db-wal", o->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/loadgen-commit.db-shm", o->dir);
+	unlink(path);
+	qsort(v, n, sizeof(*v), cmp_u64);
+	printf("{\"mode\":\"commit\",\"journal_mode\":\"wal\",\"synchronous\":\"full\","
+	    "\"commits\":%zu,\"commits_per_s\":%.1f,\"mean_ms\":%.3f,\"p50_ms\":%.3f,"
+	    "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"dir\":\"%s\"}\n",
+	    n, (double)n / secs(now_ns() - t0), (double)sum / (double)n / 1e6,
+	    pct(v, n, 500) / 1e6, pct(v, n, 990) / 1e6, v[n - 1] / 1e6, o->dir);
+	free(v);
+	return 0;
+}
+
+/* ---- main ---- */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: loadgen MODE [options]   (only loopback addresses; one JSON object out)\n"
+	    "\n"
+	    "  sign      --endpoints F --agreements F [--inflight K] [--conns-per-endpoint C]\n"
+	    "            [--seconds D] [--grace G]  signed copies accepted/s (endpoints not\n"
+	    "            fetching); after D s no new agreement starts, after D + G s the\n"
+	    "            run ends and what is unanswered is counted so\n"
+	    "  latency   --endpoints F --agreements F [--samples N] [--seconds D] [--grace G]\n"
+	    "            release latency: last copy sent -> every endpoint acked the bundle\n"
+	    "  drain     --endpoints F [--expect N] [--seconds D]\n"
+	    "            acks/s of the pre-queued deliveries, all endpoints fetching\n"
+	    "  handshake --endpoints F --server-pid P [--concurrency C] [--seconds D]\n"
+	    "            TLS handshake + Hello/Welcome per server CPU-second\n"
+	    "  idle      --endpoints F --server-pid P --counts N[,N...] [--settle-ms MS]\n"
+	    "            server RSS per idle connection (Hello, Fetch, then nothing)\n"
+	    "  mqtt-idle --mqtt HOST:PORT --cert C --key K --server-pid P --counts N[,N...]\n"
+	    "  mqtt-rate --mqtt HOST:PORT --cert C --key K [--subs S] [--messages N]\n"
+	    "            [--payload BYTES] [--window W] [--live]   QoS 1 messages/s\n"
+	    "  commit    --dir DIR [--seconds D]   single-row synchronous=FULL commits\n"
+	    "\n"
+	    "  --endpoints F      lines \"PARTY CLIENT.CONF\" (from parley init)\n"
+	    "  --agreements F     agreement ids, one a line (created and circulated)\n"
+	    "  --max-seconds T    hard bound on the whole run (default: seconds + 60)\n");
+}
+
+static enum mode
+parse_mode(const char *s)
+{
+	static const struct { const char *n; enum mode m; } t[] = {
+		{ "sign", M_SIGN }, { "latency", M_LATENCY }, { "drain", M_DRAIN },
+		{ "handshake", M_HANDSHAKE }, { "idle", M_IDLE }, { "mqtt-idle", M_MQTT_IDLE },
+		{ "mqtt-rate", M_MQTT_RATE }, { "commit", M_COMMIT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i].n, s) == 0)
+			return t[i].m;
+	usage(stderr);
+	exit(2);
+}
+
+static long
+num(const char *opt, const char *v, long lo, long hi)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < lo || n > hi)
+		die("%s wants a number %ld..%ld, not \"%s\"", opt, lo, hi, v);
+	return n;
+}
+
+static double
+dnum(const char *opt, const char *v)
+{
+	char *end;
+	double d = strtod(v, &end);
+
+	if (*end || !(d > 0) || d > 86400)
+		die("%s wants a positive number of seconds, not \"%s\"", opt, v);
+	return d;
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->conns_per_ep = 1;
+	o->inflight = 64;
+	o->concurrency = 32;
+	o->settle_ms = 1000;
+	o->subs = 16;
+	o->window = 64;
+	o->payload = 512;
+	o->messages = 100000;
+	o->samples = 200;
+	o->seconds = 10;
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		exit(argc < 2 ? 2 : 0);
+	}
+	o->mode = parse_mode(argv[1]);
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int flag = strcmp(a, "--live") == 0;
+		if (flag) {
+			o->live = 1;
+			continue;
+		}
+		if (v == NULL)
+			die("%s needs a value", a);
+		i++;
+		if (strcmp(a, "--endpoints") == 0)
+			o->endpoints = v;
+		else if (strcmp(a, "--agreements") == 0)
+			o->agreements = v;
+		else if (strcmp(a, "--mqtt") == 0)
+			o->mqtt = v;
+		else if (strcmp(a, "--cert") == 0)
+			o->cert = v;
+		else if (strcmp(a, "--key") == 0)
+			o->key = v;
+		else if (strcmp(a, "--dir") == 0)
+			o->dir = v;
+		else if (strcmp(a, "--conns-per-endpoint") == 0)
+			o->conns_per_ep = (int)num(a, v, 1, 1000);
+		else if (strcmp(a, "--inflight") == 0)
+			o->inflight = (int)num(a, v, 1, 100000);
+		else if (strcmp(a, "--concurrency") == 0)
+			o->concurrency = (int)num(a, v, 1, 10000);
+		else if (strcmp(a, "--settle-ms") == 0)
+			o->settle_ms = (int)num(a, v, 0, 60000);
+		else if (strcmp(a, "--subs") == 0)
+			o->subs = (int)num(a, v, 1, 10000);
+		else if (strcmp(a, "--window") == 0)
+			o->window = (int)num(a, v, 1, 60000);
+		else if (strcmp(a, "--payload") == 0)
+			o->payload = (int)num(a, v, 1, 65536);
+		else if (strcmp(a, "--messages") == 0)
+			o->messages = num(a, v, 1, 100000000);
+		else if (strcmp(a, "--samples") == 0)
+			o->samples = (int)num(a, v, 1, 1000000);
+		else if (strcmp(a, "--expect") == 0)
+			o->expect = num(a, v, 0, 1000000000);
+		else if (strcmp(a, "--server-pid") == 0)
+			o->server_pid = (pid_t)num(a, v, 1, 1 << 30);
+		else if (strcmp(a, "--seconds") == 0)
+			o->seconds = dnum(a, v);
+		else if (strcmp(a, "--max-seconds") == 0)
+			o->max_seconds = dnum(a, v);
+		else if (strcmp(a, "--grace") == 0)
+			o->grace = dnum(a, v);
+		else if (strcmp(a, "--counts") == 0) {
+			char buf[256], *tok, *save = NULL;
+			snprintf(buf, sizeof(buf), "%s", v);
+			for (tok = strtok_r(buf, ",", &save); tok != NULL;
+			    tok = strtok_r(NULL, ",", &save)) {
+				if (o->ncounts == MAX_COUNTS)
+					die("at most %d counts", MAX_COUNTS);
+				o->counts[o->ncounts] = num(a, tok, 1, 1000000);
+				if (o->ncounts > 0 && o->counts[o->ncounts] <= o->counts[o->ncounts - 1])
+					die("--counts must rise");
+				o->ncounts++;
+			}
+		} else
+			die("unknown option %s (see loadgen --help)", a);
+	}
+	if (o->grace == 0)
+		o->grace = o->seconds;
+	if (o->max_seconds == 0)
+		o->max_seconds = o->seconds + o->grace + 60;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct lg g;
+	struct timeval tv;
+	size_t i, j;
+	int rc;
+
+	memset(&g, 0, sizeof(g));
+	parse_opts(argc, argv, &g.o);
+	signal(SIGPIPE, SIG_IGN);
+	if (g.o.mode == M_COMMIT)
+		return run_commit(&g.o);
+	snprintf(g.mq_prefix, sizeof(g.mq_prefix), "lg%d", (int)getpid());
+	if (g.o.mode == M_MQTT_IDLE || g.o.mode == M_MQTT_RATE) {
+		if (g.o.mqtt == NULL || g.o.cert == NULL || g.o.key == NULL)
+			die("%s needs --mqtt, --cert and --key", argv[1]);
+		parse_loopback(&g, g.o.mqtt);
+		g.mqtt_ctx = client_ctx(g.o.cert, g.o.key);
+	} else {
+		if (g.o.endpoints == NULL)
+			die("%s needs --endpoints", argv[1]);
+		load_endpoints(&g);
+	}
+	if (g.o.mode == M_SIGN || g.o.mode == M_LATENCY) {
+		if (g.o.agreements == NULL)
+			die("%s needs --agreements", argv[1]);
+		load_agreements(&g);
+	}
+	if ((g.o.mode == M_IDLE || g.o.mode == M_MQTT_IDLE) && g.o.ncounts == 0)
+		die("%s needs --counts", argv[1]);
+	if ((g.o.mode == M_IDLE || g.o.mode == M_MQTT_IDLE || g.o.mode == M_HANDSHAKE) &&
+	    g.o.server_pid == 0)
+		die("%s needs --server-pid", argv[1]);
+	if (g.o.mode == M_LATENCY) {
+		g.o.conns_per_ep = 1;	/* each endpoint's bundle goes to one connection */
+		if ((g.lat = calloc((size_t)g.o.samples, sizeof(*g.lat))) == NULL ||
+		    (g.lat_ok = calloc((size_t)g.o.samples, sizeof(*g.lat_ok))) == NULL)
+			die("out of memory");
+	}
+	raise_nofile((size_t)(g.o.ncounts ? g.o.counts[g.o.ncounts - 1] : 0) +
+	    (size_t)g.o.concurrency + g.neps * (size_t)g.o.conns_per_ep + 256);
+	g.t_begin = now_ns();
+	if ((g.base = event_base_new()) == NULL)
+		die("cannot make an event loop");
+	g.tick = event_new(g.base, -1, EV_PERSIST, tick_cb, &g);
+	g.deadline = evtimer_new(g.base, deadline_cb, &g);
+	tv.tv_sec = 0;
+	tv.tv_usec = 10000;
+	event_add(g.tick, &tv);
+	tv.tv_sec = (time_t)g.o.max_seconds;
+	tv.tv_usec = (suseconds_t)((g.o.max_seconds - (double)tv.tv_sec) * 1e6);
+	event_add(g.deadline, &tv);
+
+	switch (g.o.mode) {
+	case M_SIGN:
+	case M_LATENCY:
+	case M_DRAIN:
+		for (i = 0; i < g.neps; i++)
+			for (j = 0; j < (size_t)g.o.conns_per_ep; j++) {
+				struct lc *c = lc_new(&g, &g.eps[i]);
+				struct party *pt = &g.parties[g.eps[i].party];
+				if ((pt->conns = realloc(pt->conns, (pt->nconns + 1) *
+				    sizeof(*pt->conns))) == NULL)
+					die("out of memory");
+				pt->conns[pt->nconns++] = c;
+			}
+		break;
+	case M_HANDSHAKE:
+		g.cpu0 = proc_cpu_s(g.o.server_pid);
+		g.running = 1;
+		g.t0 = now_ns();
+		g.t_stop = g.t0 + (uint64_t)(g.o.seconds * 1e9);
+		for (i = 0; i < (size_t)g.o.concurrency; i++)
+			start_handshake(&g);
+		break;
+	case M_IDLE:
+	case M_MQTT_IDLE:
+		g.rss0 = proc_rss_kb(g.o.server_pid);
+		g.t0 = now_ns();
+		idle_fill(&g);
+		break;
+	case M_MQTT_RATE:
+		mq_subs_connect(&g, !g.o.live ? 0 : 1);
+		break;
+	case M_COMMIT:
+		break;
+	}
+	if (!g.finished)
+		event_base_dispatch(g.base);
+	if (g.t_end == 0)
+		g.t_end = now_ns();
+	if (g.o.mode == M_HANDSHAKE)
+		g.cpu1 = proc_cpu_s(g.o.server_pid);
+	report(&g);
+	fprintf(stderr, "loadgen: %s done in %.2f s%s\n", argv[1], secs(g.t_end - g.t_begin),
+	    g.timed_out ? " (time limit)" : "");
+	rc = g.exit_code;
+
+	for (i = 0; i < g.nconns; i++)
+		lc_free(g.conns[i]);
+	free(g.conns);
+	for (i = 0; i < g.nparties; i++)
+		free(g.parties[i].conns);
+	for (i = 0; i < g.neps; i++) {
+		SSL_CTX_free(g.eps[i].ctx);
+		EVP_PKEY_free(g.eps[i].signer);
+	}
+	free(g.eps);
+	if (g.frames != NULL)
+		for (i = 0; i < g.nag * g.nparties; i++)
+			free(g.frames[i]);
+	free(g.frames);
+	free(g.flen);
+	free(g.ag);
+	free(g.lat);
+	free(g.lat_ok);
+	SSL_CTX_free(g.mqtt_ctx);
+	event_free(g.tick);
+	event_free(g.deadline);
+	event_base_free(g.base);
+	return rc;
+}

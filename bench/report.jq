@@ -1,0 +1,122 @@
+# bench/run.sh's result: every measurement, a list of figures and a list of
+# ratios against the targets of the benchmark issue (bench/README.md).
+# Inputs are --slurpfile arrays of one object each; a missing measurement is
+# {"error": ...} and its figures and ratios come out as null / "n/a".
+
+def one($a): $a[0] // {};
+def r($x; $d): if $x == null then null else (($x * pow(10; $d)) | round) / pow(10; $d) end;
+def div($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b end;
+def point($x; $n): ((one($x).points // []) | map(select(.connections == $n)) | .[0].bytes_per_conn);
+def verdict($ok): if $ok == null then "n/a" elif $ok then "met" else "MISSED" end;
+def ge($v; $t): if $v == null then null else $v >= $t end;
+def le($v; $t): if $v == null then null else $v <= $t end;
+def maxn($a; $b): [$a, $b] | map(select(. != null)) | if length == 0 then null else max end;
+
+(one($config).idle_counts | split(",") | map(tonumber)) as $counts |
+($counts[0]) as $c1 | ($counts[-1]) as $c2 |
+one($ed).verify_per_s as $verify |
+one($commit).p99_ms as $commit_p99 |
+# Steady state: copies of agreements that were released, over the time to
+# the last release (every cycle includes its release); all accepted copies
+# over the whole run are shown too.
+def steady($x): one($x) | (.released_copies_per_s // .copies_per_s);
+steady($sign) as $accept |
+steady($sign_big) as $accept_big |
+(one($big).method == "journal") as $has_journal |
+(if $has_journal then "store grown to \(one($big).journal_entries) journal entries"
+ else "+\(one($big).delivery_rows // "?") delivery rows" end) as $big_label |
+one($drain).acks_per_s as $acks |
+maxn(one($mq_drain).msgs_per_s; one($mq_live).msgs_per_s) as $mq_rate |
+one($latency).p99_ms as $lat_p99 |
+one($hs).per_server_cpu_s as $hs_parley |
+one($ss).per_server_cpu_s as $hs_openssl |
+point($idle; $c1) as $rss_p1 | point($idle; $c2) as $rss_p2 |
+point($mq_idle; $c1) as $rss_m1 | point($mq_idle; $c2) as $rss_m2 |
+div($accept; $verify) as $acc_ratio |
+{
+  env: (one($env) + one($env_end)),
+  config: one($config),
+  baselines: {
+    ed25519: one($ed),
+    sqlite_commit: one($commit),
+    openssl_s_server: one($ss),
+    mosquitto: (one($mosq) + {idle: one($mq_idle), drain: one($mq_drain), live: one($mq_live)})
+  },
+  parley: {
+    accept_calibration: one($sign_cal),
+    accept: one($sign),
+    drain: one($drain),
+    latency: one($latency),
+    handshake: one($hs),
+    handshake_s_time: one($stp),
+    idle: one($idle),
+    accept_big_store: one($sign_big),
+    latency_big_store: one($latency_big),
+    big_store: one($big),
+    journal: one($journal)
+  },
+  figures: [
+    {name: "Ed25519 verify/s, one core (openssl speed)", value: r($verify; 0), unit: "1/s"},
+    {name: "SQLite single-row synchronous=FULL commit p99 (mean of 2)", value: r($commit_p99; 3), unit: "ms"},
+    {name: "  just before / just after the latency run", unit: "ms",
+     value: "\(r(one($commit).before.p99_ms; 3)) / \(r(one($commit).after.p99_ms; 3))"},
+    {name: "  commit p50, before / after", unit: "ms",
+     value: "\(r(one($commit).before.p50_ms; 3)) / \(r(one($commit).after.p50_ms; 3))"},
+    {name: "journal entries when the acceptance run starts", value: one($journal).entries_at_accept_run, unit: "entries"},
+    {name: "signed copies accepted/s, released agreements (empty store)", value: r($accept; 1), unit: "1/s"},
+    {name: "  all copies accepted / whole run (incl. grace)", value: r(one($sign).copies_per_s; 1), unit: "1/s"},
+    {name: "  copies accepted / released / unanswered at the end", unit: "n",
+     value: "\(one($sign).accepted) / \(one($sign).releases) / \(one($sign).unanswered)"},
+    {name: "signed copies accepted/s, released agreements (\($big_label))", value: r($accept_big; 1), unit: "1/s"},
+    {name: "  copies accepted / released / unanswered at the end", unit: "n",
+     value: "\(one($sign_big).accepted) / \(one($sign_big).releases) / \(one($sign_big).unanswered)"},
+    {name: "  releasing copy answered after, p50 (\($big_label))", value: r(one($latency_big).last_copy_ok_p50_ms; 1), unit: "ms"},
+    {name: "journal entries when the latency run starts", value: one($journal).entries_at_latency_run, unit: "entries"},
+    {name: "release latency samples", value: one($latency).samples, unit: "n"},
+    {name: "release latency p50 (last copy in -> all endpoints acked)", value: r(one($latency).p50_ms; 3), unit: "ms"},
+    {name: "  releasing copy answered after, p50", value: r(one($latency).last_copy_ok_p50_ms; 3), unit: "ms"},
+    {name: "release latency p99", value: r($lat_p99; 3), unit: "ms"},
+    {name: "release latency max", value: r(one($latency).max_ms; 3), unit: "ms"},
+    {name: "durable deliveries acked/s (pre-queued backlog)", value: r($acks; 0), unit: "1/s"},
+    {name: "  first ack answered after / deliveries pushed by then", unit: "s / n",
+     value: "\(r(one($drain).first_ack_ok_s; 3)) / \(one($drain).deliveries_before_first_ok)"},
+    {name: "mosquitto QoS 1 msgs/s, queued then drained", value: r(one($mq_drain).msgs_per_s; 0), unit: "1/s"},
+    {name: "mosquitto QoS 1 msgs/s, live publisher", value: r(one($mq_live).msgs_per_s; 0), unit: "1/s"},
+    {name: "parleyd RSS per idle mutual-TLS endpoint at \($c1)", value: r($rss_p1; 0), unit: "bytes"},
+    {name: "parleyd RSS per idle mutual-TLS endpoint at \($c2)", value: r($rss_p2; 0), unit: "bytes"},
+    {name: "mosquitto RSS per idle mutual-TLS connection at \($c1)", value: r($rss_m1; 0), unit: "bytes"},
+    {name: "mosquitto RSS per idle mutual-TLS connection at \($c2)", value: r($rss_m2; 0), unit: "bytes"},
+    {name: "parleyd handshakes (to Welcome) per server CPU-second", value: r($hs_parley; 0), unit: "1/cpu-s"},
+    {name: "parleyd handshakes (openssl s_time) per server CPU-second", value: r(one($stp).per_server_cpu_s; 0), unit: "1/cpu-s"},
+    {name: "openssl s_server handshakes per server CPU-second", value: r($hs_openssl; 0), unit: "1/cpu-s"}
+  ],
+  ratios: [
+    {name: "accepted/s / Ed25519 verify/s (one core)", value: r($acc_ratio; 3),
+     target: ">= 0.7", verdict: verdict(ge($acc_ratio; 0.7))},
+    {name: "accepted/s / Ed25519 verify/s (both cores; daemon uses one)", value: r($acc_ratio; 3),
+     target: ">= 1.2", verdict: verdict(ge($acc_ratio; 1.2))},
+    {name: "durable acks/s / mosquitto QoS 1 msgs/s (better of two)", value: r(div($acks; $mq_rate); 3),
+     target: ">= 1.0", verdict: verdict(ge(div($acks; $mq_rate); 1.0))},
+    {name: "release latency p99 / commit p99", value: r(div($lat_p99; $commit_p99); 3),
+     target: "<= 3 (+1 ms)",
+     verdict: verdict(if $lat_p99 == null or $commit_p99 == null then null
+                      else $lat_p99 <= 3 * $commit_p99 + 1 end)},
+    {name: "RSS per idle endpoint / mosquitto's, at \($c1)", value: r(div($rss_p1; $rss_m1); 3),
+     target: "<= 0.5", verdict: verdict(le(div($rss_p1; $rss_m1); 0.5))},
+    {name: "RSS per idle endpoint / mosquitto's, at \($c2)", value: r(div($rss_p2; $rss_m2); 3),
+     target: "<= 0.5", verdict: verdict(le(div($rss_p2; $rss_m2); 0.5))},
+    {name: "handshakes per CPU-s / openssl s_server's", value: r(div($hs_parley; $hs_openssl); 3),
+     target: ">= 0.9", verdict: verdict(ge(div($hs_parley; $hs_openssl); 0.9))},
+    (if $has_journal then
+      {name: "acceptance at \(one($big).journal_entries) journal entries / empty store",
+       value: r(div($accept_big; $accept); 3),
+       target: ">= 0.9", verdict: verdict(ge(div($accept_big; $accept); 0.9))}
+     else
+      {name: "acceptance at 1M journal entries / empty store", value: "n/a",
+       target: ">= 0.9", verdict: "n/a (no journal yet)"},
+      {name: "  proxy: at \($big_label) / empty store",
+       value: r(div($accept_big; $accept); 3),
+       target: ">= 0.9", verdict: verdict(ge(div($accept_big; $accept); 0.9))}
+     end)
+  ]
+}

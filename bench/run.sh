@@ -1,0 +1,581 @@
+#!/bin/bash
+# make bench: parleyd and its baselines measured side by side, on loopback,
+# bounded in time.  Prints a table of figures and ratios, then the same as
+# JSON (also written to --out FILE).  See bench/README.md.
+#
+# Everything it starts (parleyd, mosquitto, openssl s_server) it stops
+# again, by process id, whatever happens; every step runs under the
+# overall --time-limit.
+set -u
+export LC_ALL=C
+
+usage() {
+	cat <<'EOF'
+usage: bench/run.sh [options]
+
+  --bin DIR            build directory with parleyd, parley, parleyctl, loadgen (build)
+  --out FILE           also write the JSON result to FILE
+  --time-limit S       bound on the whole run in seconds (480)
+  --parties N          parties signing each agreement (8)
+  --endpoints M        endpoints per party (2)
+  --inflight K         agreements in flight while signing (64)
+  --seconds D          length of each rate measurement (8)
+  --agreements A       agreements to sign per acceptance run (auto: a
+                       calibration run, then enough for D seconds at 1.5 times
+                       its rate, between 2K and what the verify rate needs)
+  --samples S          release latency samples (200)
+  --idle-counts LIST   idle connection counts for RSS (1000,10000)
+  --idle-endpoints E   distinct endpoint certificates for them (100)
+  --hs-seconds S       handshake measurement length (5)
+  --mqtt-messages N    messages per mosquitto rate run (100000)
+  --big-rows N         journal entries (or, without a journal, delivery rows)
+                       of the big-store run (1000000)
+  --wait-idle S        first wait up to S seconds for the CPUs to be idle (0)
+  --no-mosquitto       skip the mosquitto baselines
+  --keep               keep the work directory
+EOF
+}
+
+BIN=build OUT= LIMIT=480 N=8 M=2 K=64 SECS=8 AGREEMENTS=auto SAMPLES=200
+IDLE_COUNTS=1000,10000 IDLE_EPS=100 HS_SECS=5 MQ_MSGS=100000 BIG_ROWS=1000000
+MOSQ=1 KEEP=0 WAIT_IDLE=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--bin) BIN=$2; shift ;;
+	--out) OUT=$2; shift ;;
+	--time-limit) LIMIT=$2; shift ;;
+	--parties) N=$2; shift ;;
+	--endpoints) M=$2; shift ;;
+	--inflight) K=$2; shift ;;
+	--seconds) SECS=$2; shift ;;
+	--agreements) AGREEMENTS=$2; shift ;;
+	--samples) SAMPLES=$2; shift ;;
+	--idle-counts) IDLE_COUNTS=$2; shift ;;
+	--idle-endpoints) IDLE_EPS=$2; shift ;;
+	--hs-seconds) HS_SECS=$2; shift ;;
+	--mqtt-messages) MQ_MSGS=$2; shift ;;
+	--big-rows) BIG_ROWS=$2; shift ;;
+	--wait-idle) WAIT_IDLE=$2; shift ;;
+	--no-mosquitto) MOSQ=0 ;;
+	--keep) KEEP=1 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+for v in "$WAIT_IDLE" "$LIMIT" "$N" "$M" "$K" "$SECS" "$SAMPLES" "$IDLE_EPS" "$HS_SECS" "$MQ_MSGS" "$BIG_ROWS"; do
+	case $v in ''|*[!0-9]*) echo "bench: numbers only: $v" >&2; exit 2 ;; esac
+done
+BIN=$(cd "$BIN" 2>/dev/null && pwd) || { echo "bench: no build directory" >&2; exit 2; }
+for b in parleyd parley parleyctl loadgen; do
+	[ -x "$BIN/$b" ] || { echo "bench: $BIN/$b is missing (make bench builds it)" >&2; exit 2; }
+done
+for t in jq sqlite3 openssl timeout; do
+	command -v $t >/dev/null || { echo "bench: $t is needed" >&2; exit 2; }
+done
+
+START=$(date +%s)
+DEADLINE=$((START + LIMIT))
+W=$(mktemp -d /tmp/parley-bench.XXXXXX)
+R=$W/results
+mkdir -p "$R" "$W/ep"
+PARLEYD_PID= MOSQ_PID= SSERVER_PID=
+
+log() { printf '[%4ds] %s\n' $(( $(date +%s) - START )) "$*" >&2; }
+
+stop_pid() {	# PID: TERM, up to 10 s, then KILL; only a process we started
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || return 0
+	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+cleanup() {
+	stop_pid "$SSERVER_PID"
+	stop_pid "$MOSQ_PID"
+	stop_pid "$PARLEYD_PID"
+	if [ "$KEEP" = 1 ]; then log "kept $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+left() { echo $((DEADLINE - $(date +%s))); }
+# Run a step under what is left of the time limit.  Past it, steps are
+# skipped (they fail) and the run ends with what it has measured.
+OUT_OF_TIME=0
+bounded() {
+	local l; l=$(left)
+	if [ "$l" -le 0 ]; then
+		[ "$OUT_OF_TIME" = 1 ] || log "time limit of ${LIMIT}s reached: skipping what is left"
+		OUT_OF_TIME=1
+		return 124
+	fi
+	timeout -k 5 "$l" "$@"
+	local rc=$?
+	[ $rc = 124 ] && OUT_OF_TIME=1
+	return $rc
+}
+# A loadgen run: its JSON into $R/NAME.json (an error object if it failed).
+lg() {
+	local name=$1; shift
+	local ms=$(( $(left) - 3 )); [ "$ms" -ge 1 ] || ms=1
+	if ! bounded "$BIN/loadgen" "$@" --max-seconds "$ms" >"$R/$name.json" 2>>"$W/loadgen.log" ||
+	    ! jq -e . "$R/$name.json" >/dev/null 2>&1; then
+		log "loadgen $1 failed: $(tail -n 1 "$W/loadgen.log")"
+		jq -n --arg e "$(tail -n 1 "$W/loadgen.log")" '{error: $e}' >"$R/$name.json.err"
+		jq -e . "$R/$name.json" >/dev/null 2>&1 || mv "$R/$name.json.err" "$R/$name.json"
+		rm -f "$R/$name.json.err"
+		return 1
+	fi
+	return 0
+}
+jr() { jq -r "$2" "$R/$1.json" 2>/dev/null; }
+
+cpu_ticks() {	# utime + stime of PID in clock ticks
+	local line rest
+	read -r line <"/proc/$1/stat" || { echo 0; return; }
+	rest=${line##*) }
+	set -- $rest
+	echo $(( ${12} + ${13} ))
+}
+TCK=$(getconf CLK_TCK)
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Below the ephemeral range, so that no client socket of the run (10,000
+# of them) can hold a port a restarted server needs.
+EPH_LO=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+pick_port() {
+	local p lo=$(( EPH_LO > 12000 ? EPH_LO - 10000 : 20000 ))
+	while :; do
+		p=$(( lo + RANDOM % 9000 ))
+		port_free "$p" && { echo "$p"; return; }
+	done
+}
+wait_port() {	# PORT PID: until something listens (bounded)
+	for _ in $(seq 100); do
+		kill -0 "$2" 2>/dev/null || return 1
+		port_free "$1" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Descriptors: 10,000 connections on each side of loopback.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
+# ---- environment ----
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# Percent of all CPUs busy over one second (other work on the machine
+# depresses every figure; the result records it).
+cpu_busy() {
+	local a b
+	read -r _ a1 a2 a3 a4 a5 a6 a7 a8 _ </proc/stat
+	sleep 1
+	read -r _ b1 b2 b3 b4 b5 b6 b7 b8 _ </proc/stat
+	a=$((a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8)); b=$((b1 + b2 + b3 + b4 + b5 + b6 + b7 + b8))
+	echo $(( (b - a - (b4 - a4) - (b5 - a5)) * 100 / (b - a > 0 ? b - a : 1) ))
+}
+BUSY=$(cpu_busy)
+if [ "$WAIT_IDLE" -gt 0 ] && [ "$BUSY" -ge 10 ]; then
+	log "the CPUs are ${BUSY}% busy with other work: waiting up to ${WAIT_IDLE}s for them to be idle"
+	until [ "$BUSY" -lt 10 ] || [ $(( $(date +%s) - START )) -ge "$WAIT_IDLE" ]; do BUSY=$(cpu_busy); done
+	START=$(date +%s); DEADLINE=$((START + LIMIT))
+fi
+[ "$BUSY" -ge 10 ] && log "warning: the CPUs are ${BUSY}% busy with other work; every figure suffers"
+jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
+	--arg ncpu "$(nproc)" --arg kernel "$(uname -r)" --arg openssl "$(openssl version)" \
+	--arg sqlite "$(sqlite3 --version | cut -d' ' -f1)" --arg disk "$(df -h /tmp | tail -n 1)" \
+	--arg load "$(loadavg)" --arg nofile "$(ulimit -n)" --arg busy "$BUSY" \
+	'{cpu: $cpu, cpus: ($ncpu|tonumber), kernel: $kernel, openssl: $openssl, sqlite: $sqlite,
+	  tmp_disk: $disk, loadavg_start: $load, other_cpu_busy_pct_start: ($busy|tonumber),
+	  nofile: ($nofile|tonumber)}' >"$R/env.json"
+log "work directory $W, time limit ${LIMIT}s, load average $(loadavg)"
+
+# ---- baselines that need nothing running ----
+log "baseline: openssl speed -seconds 3 ed25519"
+bounded openssl speed -seconds 3 ed25519 >"$W/speed.out" 2>&1
+read -r ED_SIGN ED_VERIFY < <(awk '/Ed25519\)/ {print $(NF-1), $NF}' "$W/speed.out" | tail -n 1)
+jq -n --arg s "${ED_SIGN:-0}" --arg v "${ED_VERIFY:-0}" \
+	'{sign_per_s: ($s|tonumber), verify_per_s: ($v|tonumber), command: "openssl speed -seconds 3 ed25519"}' \
+	>"$R/ed25519.json"
+log "  Ed25519 verify/s: ${ED_VERIFY:-?}"
+
+
+# ---- parleyd ----
+PORT=$(pick_port)
+write_conf() {	# STATE_DIR
+	cat >"$W/parleyd.conf" <<EOF
+[server]
+listen = 127.0.0.1:$PORT
+state_dir = $1
+admin_socket = $W/admin.sock
+status_socket = $W/status.sock
+[limits]
+max_connections = 20000
+max_per_endpoint = 200
+handshake_timeout = 30s
+idle_timeout = 1h
+[testing]
+virtual_clock = no
+EOF
+}
+CTL() { "$BIN/parleyctl" -s "$W/admin.sock" "$@"; }
+start_parleyd() {	# STATE_DIR
+	write_conf "$1"
+	"$BIN/parleyd" -n -c "$W/parleyd.conf" >"$W/conf-check.out" 2>&1 ||
+		{ log "parleyd refuses the bench configuration: $(cat "$W/conf-check.out")"; exit 1; }
+	"$BIN/parleyd" -c "$W/parleyd.conf" >>"$W/parleyd.log" 2>&1 &
+	PARLEYD_PID=$!
+	for _ in $(seq 200); do
+		CTL status >/dev/null 2>&1 && return 0
+		kill -0 "$PARLEYD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	PARLEYD_PID=
+	[ -n "${PARLEYD_TRY:-}" ] && return 1
+	log "parleyd did not start: $(tail -n 3 "$W/parleyd.log")"
+	exit 1
+}
+stop_parleyd() { stop_pid "$PARLEYD_PID"; PARLEYD_PID=; }
+
+STATE=$W/state
+for _ in 1 2 3 4 5; do	# a port another program took meanwhile: try another
+	PARLEYD_TRY=1 start_parleyd "$STATE" && break
+	PORT=$(pick_port)
+done
+[ -n "$PARLEYD_PID" ] || { log "parleyd did not start: $(tail -n 3 "$W/parleyd.log")"; exit 1; }
+PIN=$(CTL --json init | jq -r .server_pin)
+[ ${#PIN} = 64 ] || { log "no server pin from parleyctl init"; exit 1; }
+cp "$STATE/mediator.pub" "$W/mediator.pub"
+log "parleyd pid $PARLEYD_PID on 127.0.0.1:$PORT"
+
+# Parties and endpoints: s1..sN sign for the rate runs, l1..lN for latency,
+# "idle" holds the certificates of the idle and handshake runs.
+: >"$W/eps.sign"; : >"$W/eps.lat"; : >"$W/eps.idle"; : >"$W/ep.list"
+for i in $(seq "$N"); do
+	for g in s l; do
+		for j in $(seq "$M"); do
+			echo "$g$i $g$i-$j" >>"$W/ep.list"
+			echo "$g$i $W/ep/$g$i-$j/client.conf" >>"$W/eps.$( [ $g = s ] && echo sign || echo lat)"
+		done
+	done
+done
+for j in $(seq "$IDLE_EPS"); do
+	echo "idle idle-$j" >>"$W/ep.list"
+	echo "idle $W/ep/idle-$j/client.conf" >>"$W/eps.idle"
+done
+log "enrolling $((2 * N)) parties x $M endpoints and $IDLE_EPS idle endpoints"
+for p in $(cut -d' ' -f1 "$W/ep.list" | sort -u); do
+	CTL party add "$p" --name "bench party $p" >/dev/null || { log "party add $p failed"; exit 1; }
+done
+cut -d' ' -f2 "$W/ep.list" | bounded xargs -P 4 -I{} "$BIN/parley" init --dir "$W/ep/{}" \
+	--server "127.0.0.1:$PORT" --server-pin "$PIN" --mediator-key "$W/mediator.pub" >/dev/null ||
+	{ log "parley init failed"; exit 1; }
+# shellcheck disable=SC2016
+bounded xargs -P 8 -n 2 sh -c '
+	"$0" -s "$1" endpoint add "$3" --cert "$2/ep/$4/endpoint.crt" >/dev/null || exit 255
+	[ "$3" = idle ] || "$0" -s "$1" signer add "$3" --key "$2/ep/$4/signer.pub" >/dev/null || exit 255
+' "$BIN/parleyctl" "$W/admin.sock" "$W" <"$W/ep.list" || { log "enrolment failed"; exit 1; }
+
+# A text of the usual size (the May 1994 ceasefire, abridged).
+cat >"$W/text.txt" <<'EOF'
+1. To ensure a complete ceasefire and halt of military operations beginning
+at 00:01 on May 12, 1994. Corresponding orders will be issued not later than
+May 11, 1994. On May 12, before 23:00, the Parties will exchange the texts of
+their orders.
+2. To ask the Minister of Defence of the Russian Federation to convene in
+Moscow not later than May 12 an urgent meeting of the Ministers of Defence
+and the commanders to agree on the separation of forces, the lines of
+contact and the deployment of observers.
+3. This agreement will be used for the completion of negotiations in the next
+10 days and the conclusion of the Agreement on the cessation of the armed
+conflict not later than May 22.
+4. This agreement will come into force immediately after the Mediator
+notifies that he has received from the conflicting sides completely
+identical documents signed by authorized representatives.
+EOF
+
+create_agreements() {	# COUNT PARTIES OUTFILE: created and circulated
+	local n=$1 parties=$2 out=$3
+	seq "$n" | bounded xargs -P 8 -I{} "$BIN/parleyctl" -s "$W/admin.sock" --json agreement create \
+		--title "bench {}" --text "$W/text.txt" --parties "$parties" >"$out.json" ||
+		{ log "agreement create failed"; return 1; }
+	jq -r '.id // empty' "$out.json" >"$out"
+	[ "$(wc -l <"$out")" = "$n" ] || { log "created $(wc -l <"$out") of $n agreements"; return 1; }
+	bounded xargs -P 8 -I{} "$BIN/parleyctl" -s "$W/admin.sock" agreement circulate {} \
+		<"$out" >/dev/null || { log "agreement circulate failed"; return 1; }
+}
+
+SPARTIES=$(seq -s, -f 's%g' "$N")
+LPARTIES=$(seq -s, -f 'l%g' "$N")
+db_bytes() { du -cb "$1"/parley.db* 2>/dev/null | tail -n 1 | cut -f1; }
+T0=$(date +%s)
+create_agreements "$SAMPLES" "$LPARTIES" "$W/ag.lat"
+if [ "$AGREEMENTS" = auto ]; then
+	# A short calibration run first, then enough agreements for SECS seconds
+	# at 1.5 times the rate it found (at least 2K, at most what the verify
+	# rate would need): too many would only grow the store before the
+	# measurement, too few would end it early.
+	CAL=$((2 * K))
+	create_agreements "$CAL" "$SPARTIES" "$W/ag.cal"
+	log "parley: calibration, $CAL agreements x $N parties, $K in flight"
+	lg sign_cal sign --endpoints "$W/eps.sign" --agreements "$W/ag.cal" --inflight "$K" \
+		--seconds "$(( SECS / 2 > 0 ? SECS / 2 : 1 ))" --grace "$(( SECS / 2 > 0 ? SECS / 2 : 1 ))"
+	R0=$(jr sign_cal '.released_copies_per_s // 0')
+	AGREEMENTS=$(awk -v r="${R0:-0}" -v v="${ED_VERIFY:-5000}" -v s="$SECS" -v n="$N" -v k="$K" \
+		'BEGIN { a = int(r * 1.5 * s / n) + 1; m = int(v * s / n) + 1;
+		         if (a > m) a = m; if (a < 2 * k) a = 2 * k; if (a > 12000) a = 12000; print a }')
+	log "  ${R0:-0} copies/s: $AGREEMENTS agreements for the measured run"
+fi
+create_agreements "$AGREEMENTS" "$SPARTIES" "$W/ag.sign"
+log "created and circulated $AGREEMENTS + $SAMPLES agreements in $(( $(date +%s) - T0 ))s"
+
+JOURNAL_AT_SIGN=$(sqlite3 "$STATE/parley.db" "SELECT count(*) FROM journal" 2>/dev/null)
+# 1. signed copies accepted per second (endpoints not fetching)
+log "parley: signing $AGREEMENTS agreements x $N parties, $K in flight, $((N * M)) connections"
+lg sign sign --endpoints "$W/eps.sign" --agreements "$W/ag.sign" --inflight "$K" --seconds "$SECS" \
+	--grace "$SECS"
+CTL --json status >"$R/status-after-sign.json" 2>/dev/null
+log "  $(jr sign .released_copies_per_s) copies/s of released agreements ($(jr sign .accepted) accepted, $(jr sign .releases) released; journal entries at the start: ${JOURNAL_AT_SIGN:-none})"
+SIGN_DB=$(db_bytes "$STATE")
+
+# 3. durable deliveries acked per second: the backlog those agreements left
+PENDING=$(CTL --json status | jq -r .deliveries_pending)
+log "parley: draining the backlog ($PENDING deliveries pending in all) with $((N * M)) fetching endpoints"
+lg drain drain --endpoints "$W/eps.sign" --seconds "$SECS"
+log "  $(jr drain .acks_per_s) acks/s ($(jr drain .acks_ok) acked, avg $(jr drain .avg_delivery_bytes) bytes)"
+
+# 2. release latency, between two runs of the commit baseline: fsync times
+# on a shared (virtual) disk drift, so the baseline is taken right around it
+commit_baseline() {
+	log "baseline: single-row synchronous=FULL SQLite commits in $W (same disk as the store)"
+	lg "$1" commit --dir "$W" --seconds 3
+	log "  commit p50 $(jr "$1" .p50_ms) ms, p99 $(jr "$1" .p99_ms) ms"
+}
+commit_baseline commit_before
+log "parley: release latency, $SAMPLES agreements one at a time, $((N * M)) endpoints fetching"
+JOURNAL_AT_LAT=$(sqlite3 "$STATE/parley.db" "SELECT count(*) FROM journal" 2>/dev/null)
+lg latency latency --endpoints "$W/eps.lat" --agreements "$W/ag.lat" --samples "$SAMPLES" \
+	--seconds "$((SECS * 4))" --grace "$SECS"
+log "  p50 $(jr latency .p50_ms) ms, p99 $(jr latency .p99_ms) ms, max $(jr latency .max_ms) ms"
+commit_baseline commit_after
+jq -n --arg s "${JOURNAL_AT_SIGN:-}" --arg l "${JOURNAL_AT_LAT:-}" \
+	'{entries_at_accept_run: ($s|tonumber? // null), entries_at_latency_run: ($l|tonumber? // null)}' \
+	>"$R/journal.json"
+jq -n --slurpfile a "$R/commit_before.json" --slurpfile b "$R/commit_after.json" \
+	'def m($k): if ($a[0][$k] == null or $b[0][$k] == null) then null else ($a[0][$k] + $b[0][$k]) / 2 end;
+	 {p50_ms: m("p50_ms"), p99_ms: m("p99_ms"), max_ms: m("max_ms"), commits_per_s: m("commits_per_s"),
+	  how: "mean of the runs just before and just after the latency run",
+	  before: $a[0], after: $b[0]}' >"$R/commit.json"
+
+# 5. handshakes per server CPU-second, parleyd then openssl s_server
+log "parley: mutual-TLS handshakes (to Welcome) for ${HS_SECS}s"
+lg handshake handshake --endpoints "$W/eps.idle" --server-pid "$PARLEYD_PID" --concurrency 8 --seconds "$HS_SECS"
+log "  $(jr handshake .per_server_cpu_s) handshakes per server CPU-second"
+
+s_time_run() {	# NAME PORT SERVER_PID: openssl s_time against it
+	local c0 c1 t0 t1
+	c0=$(cpu_ticks "$3"); t0=$(date +%s.%N)
+	bounded openssl s_time -connect "127.0.0.1:$2" -new -time "$HS_SECS" \
+		-cert "$W/ep/idle-1/endpoint.crt" -key "$W/ep/idle-1/endpoint.key" >"$W/$1.out" 2>&1
+	t1=$(date +%s.%N); c1=$(cpu_ticks "$3")
+	local n; n=$(sed -n 's/^\([0-9]*\) connections in [0-9.]* real seconds.*/\1/p' "$W/$1.out" | tail -n 1)
+	jq -n --arg n "${n:-0}" --arg cpu "$(( c1 - c0 ))" --arg tck "$TCK" --arg t0 "$t0" --arg t1 "$t1" \
+		'($n|tonumber) as $n | (($cpu|tonumber) / ($tck|tonumber)) as $c |
+		 {connections: $n, server_cpu_s: $c, elapsed_s: (($t1|tonumber) - ($t0|tonumber)),
+		  per_server_cpu_s: (if $c > 0 then $n / $c else 0 end),
+		  command: "openssl s_time -new (client certificate, TLS 1.3)"}' >"$R/$1.json"
+}
+log "baseline: openssl s_time against parleyd (TLS only, no Hello)"
+s_time_run s_time_parleyd "$PORT" "$PARLEYD_PID"
+log "  $(jr s_time_parleyd .per_server_cpu_s) handshakes per parleyd CPU-second"
+
+SPORT=$(pick_port)
+openssl s_server -accept "127.0.0.1:$SPORT" -cert "$STATE/server.crt" -key "$STATE/server.key" \
+	-Verify 1 -no_ticket -tls1_3 -www -quiet >"$W/s_server.log" 2>&1 </dev/null &
+SSERVER_PID=$!
+if wait_port "$SPORT" "$SSERVER_PID"; then
+	log "baseline: openssl s_server -Verify 1 -no_ticket (Ed25519 certificates) + s_time"
+	s_time_run s_server "$SPORT" "$SSERVER_PID"
+	log "  $(jr s_server .per_server_cpu_s) handshakes per s_server CPU-second"
+else
+	jq -n '{error: "openssl s_server did not start"}' >"$R/s_server.json"
+fi
+stop_pid "$SSERVER_PID"; SSERVER_PID=
+
+# 4. RSS per idle endpoint connection, on a freshly started parleyd
+log "parley: RSS per idle connection at $IDLE_COUNTS (fresh parleyd, $IDLE_EPS certificates)"
+stop_parleyd
+start_parleyd "$STATE"
+lg idle idle --endpoints "$W/eps.idle" --server-pid "$PARLEYD_PID" --counts "$IDLE_COUNTS" \
+	--concurrency 64 --settle-ms 1000
+log "  $(jr idle '[.points[] | "\(.connections): \(.bytes_per_conn) B"] | join(", ")')"
+
+# 6. acceptance with a big store: 1,000,000 journal entries when the daemon
+# keeps a journal (written into a copy of the store by bench/journal_fill.c
+# with the daemon's own journal code), else 1,000,000 delivery rows as a proxy.
+BIGN=$AGREEMENTS
+JOURNAL=0
+journal_entries() { sqlite3 "$1/parley.db" "SELECT count(*) FROM journal" 2>/dev/null; }
+[ -n "$(journal_entries "$STATE")" ] && [ -x "$BIN/journal-fill" ] && JOURNAL=1
+if [ "$JOURNAL" = 1 ]; then
+	log "parley: acceptance again on a copy of the store grown to $BIG_ROWS journal entries"
+else
+	log "parley: acceptance again on a copy of the store with $BIG_ROWS delivery rows added (no journal)"
+fi
+create_agreements "$BIGN" "$SPARTIES" "$W/ag.big"
+create_agreements 3 "$LPARTIES" "$W/ag.biglat"
+stop_parleyd
+cp -a "$STATE" "$W/state-big"
+T0=$(date +%s)
+FILLED=
+if [ "$JOURNAL" = 1 ]; then
+	JBEFORE=$(journal_entries "$W/state-big")
+	if bounded "$BIN/journal-fill" "$W/state-big" "$BIG_ROWS" >"$W/fill.out" 2>&1; then
+		FILLED=$(journal_entries "$W/state-big")
+		log "  filled in $(( $(date +%s) - T0 ))s: $JBEFORE -> $FILLED journal entries, $(db_bytes "$W/state-big") bytes"
+	fi
+elif bounded sqlite3 "$W/state-big/parley.db" >"$W/fill.out" 2>&1 <<EOF
+PRAGMA foreign_keys = ON;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $BIG_ROWS)
+INSERT INTO message(kind, party_id, agreement_id, summary, payload, created_at)
+  SELECT 'notice', (SELECT id FROM party WHERE code = 'idle'), NULL, 'bench filler',
+         zeroblob(64), CAST(strftime('%s', 'now') AS INTEGER) FROM n;
+INSERT INTO delivery(message_id, endpoint_id, acked_at)
+  SELECT m.id, (SELECT min(e.id) FROM endpoint e JOIN party p ON p.id = e.party_id
+                WHERE p.code = 'idle'), m.created_at
+  FROM message m WHERE m.summary = 'bench filler';
+COMMIT;
+PRAGMA wal_checkpoint(TRUNCATE);
+EOF
+then
+	FILLED=$(sqlite3 "$W/state-big/parley.db" "SELECT count(*) FROM delivery d
+		JOIN message m ON m.id = d.message_id WHERE m.summary = 'bench filler'")
+	log "  filled in $(( $(date +%s) - T0 ))s: $FILLED delivery rows, $(db_bytes "$W/state-big") bytes"
+fi
+if [ -n "$FILLED" ]; then
+	start_parleyd "$W/state-big"
+	# Latency first: the sign run leaves the daemon busy with what it read.
+	lg latency_big latency --endpoints "$W/eps.lat" --agreements "$W/ag.biglat" --samples 3 \
+		--seconds "$((SECS * 2))" --grace "$((SECS * 3))"
+	log "  release latency: $(jr latency_big .samples) samples, releasing copy answered after $(jr latency_big .last_copy_ok_p50_ms) ms (p50)"
+	lg sign_big sign --endpoints "$W/eps.sign" --agreements "$W/ag.big" --inflight "$K" \
+		--seconds "$SECS" --grace "$((SECS * 2))"
+	log "  $(jr sign_big .released_copies_per_s) copies/s of released agreements ($(jr sign_big .accepted) accepted, $(jr sign_big .releases) released)"
+	stop_parleyd
+	jq -n --arg method "$( [ "$JOURNAL" = 1 ] && echo journal || echo delivery-rows)" \
+		--arg rows "$FILLED" --arg b0 "${SIGN_DB:-0}" --arg b1 "$(db_bytes "$W/state-big")" \
+		--arg j0 "${JOURNAL_AT_SIGN:-}" --arg fill "$(tail -n 1 "$W/fill.out" 2>/dev/null)" \
+		'{method: $method, store_bytes_before: ($b0|tonumber), store_bytes_big: ($b1|tonumber)} +
+		 (if $method == "journal" then {journal_entries: ($rows|tonumber),
+		    journal_entries_empty_run: ($j0|tonumber? // null), fill: ($fill|fromjson? // $fill)}
+		  else {delivery_rows: ($rows|tonumber), journal: "n/a (no journal yet)"} end)' >"$R/big.json"
+else
+	log "  could not fill the store: $(tail -n 2 "$W/fill.out")"
+	jq -n --arg e "$(tail -n 2 "$W/fill.out")" '{error: $e}' >"$R/sign_big.json"
+	stop_parleyd
+fi
+
+# ---- mosquitto ----
+if [ "$MOSQ" = 1 ] && ! command -v mosquitto >/dev/null; then
+	if [ "$(id -u)" = 0 ]; then
+		log "installing Debian's mosquitto"
+		export DEBIAN_FRONTEND=noninteractive
+		bounded apt-get install -y -qq mosquitto mosquitto-clients >"$W/apt.log" 2>&1 ||
+			{ bounded apt-get update -qq >>"$W/apt.log" 2>&1 &&
+			  bounded apt-get install -y -qq mosquitto mosquitto-clients >>"$W/apt.log" 2>&1; }
+	fi
+	command -v mosquitto >/dev/null || log "mosquitto is not installed: no mosquitto baselines"
+fi
+MQPORT=
+start_mosquitto() {
+	MQPORT=$(pick_port)
+	mkdir -p "$W/mosq"
+	cat >"$W/mosq/mosquitto.conf" <<EOF
+# generated by bench/run.sh: loopback, mutual TLS 1.3, no persistence
+per_listener_settings false
+allow_anonymous true
+persistence false
+max_queued_messages 0
+set_tcp_nodelay true
+log_dest stderr
+log_type error
+$( [ "$(id -u)" = 0 ] && echo "user root" )
+listener $MQPORT 127.0.0.1
+cafile $W/ep/s1-1/endpoint.crt
+certfile $STATE/server.crt
+keyfile $STATE/server.key
+require_certificate true
+tls_version tlsv1.3
+EOF
+	mosquitto -c "$W/mosq/mosquitto.conf" >>"$W/mosq/mosquitto.log" 2>&1 &
+	MOSQ_PID=$!
+	wait_port "$MQPORT" "$MOSQ_PID" || { log "mosquitto did not start: $(tail -n 3 "$W/mosq/mosquitto.log")"; return 1; }
+}
+if [ "$MOSQ" = 1 ] && command -v mosquitto >/dev/null; then
+	MQVER=$(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version //p' | head -n 1)
+	if start_mosquitto; then
+		MQARGS=(--mqtt "127.0.0.1:$MQPORT" --cert "$W/ep/s1-1/endpoint.crt" --key "$W/ep/s1-1/endpoint.key")
+		log "mosquitto $MQVER: RSS per idle mutual-TLS connection at $IDLE_COUNTS (fresh broker)"
+		lg mq_idle mqtt-idle "${MQARGS[@]}" --server-pid "$MOSQ_PID" --counts "$IDLE_COUNTS" \
+			--concurrency 64 --settle-ms 1000
+		log "  $(jr mq_idle '[.points[] | "\(.connections): \(.bytes_per_conn) B"] | join(", ")')"
+		PAYLOAD=$(jr drain '.avg_delivery_bytes // 512 | floor')
+		[ "$PAYLOAD" -gt 0 ] 2>/dev/null || PAYLOAD=512
+		log "mosquitto: QoS 1, $MQ_MSGS messages of $PAYLOAD bytes queued for $((N * M)) offline subscribers, then drained"
+		lg mq_drain mqtt-rate "${MQARGS[@]}" --subs "$((N * M))" --messages "$MQ_MSGS" --payload "$PAYLOAD" --window 100
+		log "  $(jr mq_drain .msgs_per_s) msgs/s"
+		log "mosquitto: QoS 1, $MQ_MSGS messages live from one publisher to $((N * M)) subscribers"
+		lg mq_live mqtt-rate "${MQARGS[@]}" --subs "$((N * M))" --messages "$MQ_MSGS" --payload "$PAYLOAD" --window 100 --live
+		log "  $(jr mq_live .msgs_per_s) msgs/s"
+	fi
+	stop_pid "$MOSQ_PID"; MOSQ_PID=
+	jq -n --arg v "${MQVER:-}" '{version: $v, config: "persistence false, max_queued_messages 0, set_tcp_nodelay true, require_certificate true, tls_version tlsv1.3"}' >"$R/mosquitto.json"
+fi
+
+# ---- the result ----
+jq -n --arg load "$(loadavg)" --arg el "$(( $(date +%s) - START ))" --arg busy "$(cpu_busy)" \
+	'{loadavg_end: $load, other_cpu_busy_pct_end: ($busy|tonumber), elapsed_s: ($el|tonumber)}' >"$R/env_end.json"
+jq -n --arg n "$N" --arg m "$M" --arg k "$K" --arg d "$SECS" --arg a "$AGREEMENTS" --arg s "$SAMPLES" \
+	--arg ic "$IDLE_COUNTS" --arg ie "$IDLE_EPS" --arg hs "$HS_SECS" --arg mq "$MQ_MSGS" --arg br "$BIG_ROWS" \
+	'{parties: ($n|tonumber), endpoints_per_party: ($m|tonumber), inflight: ($k|tonumber), seconds: ($d|tonumber),
+	  agreements: ($a|tonumber), latency_samples: ($s|tonumber), idle_counts: $ic, idle_endpoints: ($ie|tonumber),
+	  handshake_seconds: ($hs|tonumber), mqtt_messages: ($mq|tonumber), big_rows: ($br|tonumber)}' >"$R/config.json"
+for f in ed25519 commit sign_cal sign drain latency handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto; do
+	[ -s "$R/$f.json" ] || echo '{"error": "not measured"}' >"$R/$f.json"
+done
+
+jq -n -f "$(dirname "$0")/report.jq" \
+	--slurpfile env "$R/env.json" --slurpfile env_end "$R/env_end.json" --slurpfile config "$R/config.json" \
+	--slurpfile ed "$R/ed25519.json" --slurpfile commit "$R/commit.json" \
+	--slurpfile sign "$R/sign.json" --slurpfile drain "$R/drain.json" --slurpfile latency "$R/latency.json" \
+	--slurpfile hs "$R/handshake.json" --slurpfile stp "$R/s_time_parleyd.json" --slurpfile ss "$R/s_server.json" \
+	--slurpfile idle "$R/idle.json" --slurpfile sign_big "$R/sign_big.json" --slurpfile big "$R/big.json" \
+	--slurpfile latency_big "$R/latency_big.json" --slurpfile journal "$R/journal.json" \
+	--slurpfile sign_cal "$R/sign_cal.json" \
+	--slurpfile mq_idle "$R/mq_idle.json" --slurpfile mq_drain "$R/mq_drain.json" \
+	--slurpfile mq_live "$R/mq_live.json" --slurpfile mosq "$R/mosquitto.json" >"$W/result.json" ||
+	{ log "cannot compose the result"; exit 1; }
+
+# The table: figures, then ratios against the issue's targets.
+echo
+jq -r '.env | "parley benchmark: \(.cpus) CPUs (\(.cpu)); other work kept \(.other_cpu_busy_pct_start)% of the CPUs busy at the start, \(.other_cpu_busy_pct_end)% at the end; \(.elapsed_s) s"' "$W/result.json"
+echo
+jq -r '.figures[] | [.name, .value, .unit] | @tsv' "$W/result.json" |
+	awk -F'\t' 'BEGIN { printf "%-62s %14s  %s\n", "figure", "value", "unit"; printf "%-62s %14s  %s\n", "------", "-----", "----" }
+		{ printf "%-62s %14s  %s\n", $1, $2, $3 }'
+echo
+jq -r '.ratios[] | [.name, .value, .target, .verdict] | @tsv' "$W/result.json" |
+	awk -F'\t' 'BEGIN { printf "%-62s %10s  %-14s %s\n", "ratio", "value", "target", "verdict"; printf "%-62s %10s  %-14s %s\n", "-----", "-----", "------", "-------" }
+		{ printf "%-62s %10s  %-14s %s\n", $1, $2, $3, $4 }'
+echo
+jq . "$W/result.json"
+if [ -n "$OUT" ]; then
+	cp "$W/result.json" "$OUT" && log "JSON written to $OUT"
+fi
+log "done in $(( $(date +%s) - START ))s; everything started was stopped"
+[ "$OUT_OF_TIME" = 1 ] && { log "the time limit cut the run short (--time-limit)"; exit 124; }
+exit 0

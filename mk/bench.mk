@@ -1,0 +1,41 @@
+# Benchmarks (bench/README.md).
+#
+#   make bench [BENCH_OUT=FILE] [BENCH_ARGS="--time-limit 300 ..."]
+#       builds the daemon, the clients and bench/loadgen, then runs
+#       bench/run.sh: baselines and parleyd measured side by side on
+#       loopback, a table of figures and ratios and the same as JSON
+#       (written to BENCH_OUT too when set).  Bounded in time; stops
+#       everything it started.
+#   make bench-smoke
+#       a short run of every load generator mode against a test daemon
+#       that checks only that the counts add up (no timing); the same
+#       test runs in `make check` as tests/integration/t_bench_smoke.sh.
+
+LOADGEN := $(B)/loadgen
+# Grows a copy of the store to 1,000,000 journal entries with the daemon's
+# own journal module; only `make bench` builds it, so that a change of the
+# daemon's internals never breaks `make all`.
+JOURNAL_FILL := $(B)/journal-fill
+
+$(LOADGEN): $(call obj,bench/loadgen.c) $(LIBCLIENT) $(LIBPROTO)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(JOURNAL_FILL): $(call obj,bench/journal_fill.c) $(LIBDAEMON) $(LIBPROTO)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The smoke test is one of the integration tests: build the load generator
+# with everything else.
+all: $(LOADGEN)
+integration: $(LOADGEN)
+
+.PHONY: bench bench-smoke
+
+bench: $(BINS) $(LOADGEN)
+	@$(MAKE) --no-print-directory $(JOURNAL_FILL) || \
+		echo "bench: journal-fill does not build; the big-store run adds delivery rows instead"
+	@bench/run.sh --bin $(B) $(if $(BENCH_OUT),--out $(BENCH_OUT)) $(BENCH_ARGS)
+
+bench-smoke: $(BINS) $(LOADGEN)
+	@BIN=$(B) bash tests/integration/t_bench_smoke.sh

@@ -1,0 +1,80 @@
+# The load generator of `make bench`, briefly, in every mode against a test
+# daemon: each run completes and its counts add up.  No timing is asserted
+# (bench/README.md; make bench-smoke runs this file alone).
+. "$(dirname "$0")/lib.sh"
+LG=$BIN/loadgen
+[ -x "$LG" ] || fail "$LG is missing (make builds it: mk/bench.mk)"
+setup
+enrol a
+enrol b
+enrol c
+: >"$T/eps"
+for p in a b c; do echo "$p $T/$p/client.conf" >>"$T/eps"; done
+printf 'Article 1. The parties cease fire.\nArticle 2. This agreement takes effect on release.\n' >"$T/text.txt"
+
+agreements() {	# COUNT FILE: created and circulated
+	: >"$2"
+	for _ in $(seq "$1"); do
+		id=$(jget "$(ctl --json agreement create --title smoke --text "$T/text.txt" --parties a,b,c)" .id)
+		[ "$id" -ge 1 ] 2>/dev/null || fail "agreement create"
+		ctl agreement circulate "$id" >/dev/null || fail "circulate $id"
+		echo "$id" >>"$2"
+	done
+}
+# N = the sum of the given fields of JSON, for "counts add up" checks.
+sum() { j=$1; shift; s=0; for f in "$@"; do s=$((s + $(jget "$j" ".$f"))); done; echo $s; }
+lg() { "$LG" "$@" --max-seconds 60 2>>"$T/loadgen.log" || { cat "$T/loadgen.log" >&2; fail "loadgen $1 failed"; }; }
+
+# sign: every copy sent is accepted, refused, a duplicate or unanswered
+agreements 6 "$T/ag.sign"
+out=$(lg sign --endpoints "$T/eps" --agreements "$T/ag.sign" --inflight 2 --seconds 10)
+[ "$(jget "$out" .copies_sent)" = "$(sum "$out" accepted refused duplicate unanswered)" ] ||
+	fail "sign counts do not add up: $out"
+[ "$(jget "$out" .copies_sent)" = 18 ] || fail "18 copies expected: $out"
+[ "$(jget "$out" .accepted)" = 18 ] || fail "all 18 copies should be accepted: $out"
+[ "$(jget "$out" .agreements_done)" = 6 ] || fail "6 agreements expected: $out"
+[ "$(jget "$out" .releases)" = 6 ] || fail "6 releases expected: $out"
+st=$(ctl --json status)
+[ "$(jget "$st" .agreements.in_force)" = 6 ] || fail "the daemon should have released 6: $st"
+
+# drain: 6 circulations and 6 bundles for each of 3 endpoints, all acked
+pending=$(jget "$st" .deliveries_pending)
+[ "$pending" = 36 ] || fail "36 pending deliveries expected: $st"
+out=$(lg drain --endpoints "$T/eps" --seconds 20)
+[ "$(jget "$out" .acks_sent)" = "$(sum "$out" acks_ok acks_refused unanswered)" ] ||
+	fail "drain counts do not add up: $out"
+[ "$(jget "$out" .deliveries)" = "$(jget "$out" .acks_sent)" ] || fail "every delivery is acked: $out"
+[ "$(jget "$out" .acks_ok)" = 36 ] || fail "36 acks expected: $out"
+[ "$(jget "$(ctl --json status)" .deliveries_pending)" = 0 ] || fail "deliveries left pending"
+
+# latency: one sample per agreement, each released to all 3 endpoints
+agreements 3 "$T/ag.lat"
+out=$(lg latency --endpoints "$T/eps" --agreements "$T/ag.lat" --samples 3 --seconds 20)
+[ "$(jget "$out" .samples)" = 3 ] || fail "3 latency samples expected: $out"
+[ "$(jget "$out" .copies_sent)" = "$(sum "$out" accepted refused duplicate)" ] ||
+	fail "latency counts do not add up: $out"
+[ "$(jget "$out" .releases)" = 3 ] || fail "3 releases expected: $out"
+[ "$(jget "$out" .acks_sent)" = "$(sum "$out" acks_ok acks_refused unanswered)" ] ||
+	fail "latency acks do not add up: $out"
+
+# handshake: every connection started completed, was refused or failed
+out=$(lg handshake --endpoints "$T/eps" --server-pid "$PARLEYD_PID" --concurrency 2 --seconds 1)
+[ "$(jget "$out" .started)" = "$(sum "$out" completed refused failed)" ] ||
+	fail "handshake counts do not add up: $out"
+[ "$(jget "$out" .completed)" -ge 1 ] || fail "no handshake completed: $out"
+
+# idle: 9 connections (3 per endpoint, under max_per_endpoint), RSS read twice
+out=$(lg idle --endpoints "$T/eps" --server-pid "$PARLEYD_PID" --counts 6,9 --settle-ms 100)
+[ "$(jget "$out" .completed)" = 9 ] || fail "9 idle connections expected: $out"
+[ "$(jget "$out" '.points | length')" = 2 ] || fail "2 RSS points expected: $out"
+[ "$(jget "$out" .points[1].rss_kb)" -gt 0 ] || fail "no RSS read: $out"
+
+# commit: the SQLite baseline
+out=$(lg commit --dir "$T" --seconds 0.2)
+[ "$(jget "$out" .commits)" -ge 1 ] || fail "no commit timed: $out"
+
+# only loopback
+sed 's/^server = .*/server = 192.0.2.1:7800/' "$T/a/client.conf" >"$T/a/far.conf"
+echo "a $T/a/far.conf" >"$T/eps.far"
+expect_out "not a loopback address" "$LG" drain --endpoints "$T/eps.far"
+pass
