@@ -91,5 +91,6 @@ step "Anyone can verify the record offline with the mediator's public key alone"
 ctl agreement export "$A" "$D/bundle"
 pl verify "$D/bundle" --mediator-key "$D/state/mediator.pub"
 ls "$D/bundle"
+ctl journal verify
 echo
 echo "demo complete: agreement $A in force, every party holds a verified bundle"
