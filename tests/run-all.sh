@@ -12,6 +12,7 @@ make --no-print-directory -j"$(nproc)" SAN=1 all >/tmp/parley-check-san-build.lo
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 tests/run-unit.sh build-san | sed 's/^unit:/unit-san:/' | tee /tmp/parley-check-unit-san.log || rc=1
 tests/run-integration.sh build-san | sed 's/^integration:/integration-san:/' | tee /tmp/parley-check-int-san.log || rc=1
-p=$(sed -n 's/^[a-z-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' /tmp/parley-check-*.log | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
-echo "$p" | awk '{print $1 " passed, " $2 " failed"}'
+p=$(sed -n 's/^[a-z-]*: \([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p' \
+	/tmp/parley-check-*.log | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+echo "$p" | awk '{print $1 " passed, " $2 " failed, " $3 " skipped"}'
 exit $rc
