@@ -184,6 +184,24 @@ registry_party_list(struct store *st, struct out *o)
 	return 0;
 }
 
+/* Insert (party_id, 32-byte blob, now) with sql; the new row id, or -1. */
+static int64_t
+insert_keyed(struct store *st, const char *sql, int64_t party, const uint8_t blob[32],
+    int64_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party);
+	sqlite3_bind_blob(s, 2, blob, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(store_db(st)) : -1;
+}
+
 int
 registry_endpoint_add(struct store *st, int64_t now, const char *code, const uint8_t pin[32],
     struct out *o)
@@ -192,7 +210,6 @@ registry_endpoint_add(struct store *st, int64_t now, const char *code, const uin
 	    "INSERT INTO endpoint(party_id, pin, created_at) VALUES(?, ?, ?)";
 	struct party p;
 	struct ident who;
-	sqlite3_stmt *s;
 	char hex[65];
 	int64_t id;
 	int rc;
@@ -203,16 +220,8 @@ registry_endpoint_add(struct store *st, int64_t now, const char *code, const uin
 	if ((rc = registry_endpoint_by_pin(st, pin, &who)) == 0)
 		return out_refuse(o, "pin %s is already endpoint %lld of party \"%s\"", hex,
 		    (long long)who.endpoint_id, who.party.code);
-	if (rc < 0 || (s = store_stmt(st, ins)) == NULL)
+	if (rc < 0 || (id = insert_keyed(st, ins, p.id, pin, now)) < 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
-	sqlite3_bind_int64(s, 1, p.id);
-	sqlite3_bind_blob(s, 2, pin, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return out_refuse(o, "store failure: %s", store_errmsg(st));
-	id = sqlite3_last_insert_rowid(store_db(st));
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "party", code);
 	jw_str(o->json, "pin", hex);
@@ -297,7 +306,6 @@ registry_signer_add(struct store *st, int64_t now, const char *code, const uint8
 	static const char ins[] =
 	    "INSERT INTO signer(party_id, pubkey, created_at) VALUES(?, ?, ?)";
 	struct party p;
-	sqlite3_stmt *s;
 	int64_t sid, pid;
 	char hex[65], other[PARTY_CODE_MAX + 1];
 	int rc;
@@ -312,16 +320,8 @@ registry_signer_add(struct store *st, int64_t now, const char *code, const uint8
 			snprintf(other, sizeof(other), "?");
 		return out_refuse(o, "signer key %s is already registered for \"%s\"", hex, other);
 	}
-	if (rc < 0 || (s = store_stmt(st, ins)) == NULL)
+	if (rc < 0 || (sid = insert_keyed(st, ins, p.id, pub, now)) < 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
-	sqlite3_bind_int64(s, 1, p.id);
-	sqlite3_bind_blob(s, 2, pub, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return out_refuse(o, "store failure: %s", store_errmsg(st));
-	sid = sqlite3_last_insert_rowid(store_db(st));
 	jw_int(o->json, "id", sid);
 	jw_str(o->json, "party", code);
 	jw_str(o->json, "key", hex);
