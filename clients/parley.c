@@ -829,13 +829,25 @@ ok_reply(struct ctx *x, Parley__Frame *r, const char *what)
 	return EXIT_OK;
 }
 
+/* Send f, expect Ok, print it: the tail of every verb that changes something. */
+static int
+request_ok(struct ctx *x, Parley__Frame *f, const char *what)
+{
+	Parley__Frame *r;
+	int rc;
+
+	if ((rc = call(x, f, &r, PARLEY__FRAME__BODY_OK)) == 0)
+		rc = ok_reply(x, r, what);
+	return rc;
+}
+
 static int
 cmd_sign(struct ctx *x)
 {
 	static const char usage[] = "sign ID [--yes] [--text FILE] [--role ROLE] [--key SIGNER.key]";
 	static const char *const valued[] = { "text", "role", "key", NULL };
 	static const char *const flags[] = { "yes", NULL };
-	Parley__Frame f = PARLEY__FRAME__INIT, *r, *r2;
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__SignRequest sr = PARLEY__SIGN_REQUEST__INIT;
 	const Parley__AgreementText *t;
 	const char *file, *role;
@@ -920,8 +932,7 @@ cmd_sign(struct ctx *x)
 	sr.text = norm ? norm : "";
 	f.body_case = PARLEY__FRAME__BODY_SIGN;
 	f.sign = &sr;
-	if ((rc = call(x, &f, &r2, PARLEY__FRAME__BODY_OK)) == 0)
-		rc = ok_reply(x, r2, "accepted");
+	rc = request_ok(x, &f, "accepted");
 done:
 	cl_free(x->c, r);
 	EVP_PKEY_free(k);
@@ -935,7 +946,7 @@ cmd_amend(struct ctx *x)
 {
 	static const char usage[] = "amend ID --text FILE [--note TEXT]";
 	static const char *const valued[] = { "text", "note", NULL };
-	Parley__Frame f = PARLEY__FRAME__INIT, *r, *r2;
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__AmendRequest ar = PARLEY__AMEND_REQUEST__INIT;
 	char err[1200], *text;
 	struct args a;
@@ -963,8 +974,7 @@ cmd_amend(struct ctx *x)
 	ar.note = opt(&a, "note") ? (char *)opt(&a, "note") : "";
 	f.body_case = PARLEY__FRAME__BODY_AMEND;
 	f.amend = &ar;
-	if ((rc = call(x, &f, &r2, PARLEY__FRAME__BODY_OK)) == 0)
-		rc = ok_reply(x, r2, "proposed");
+	rc = request_ok(x, &f, "proposed");
 	cl_free(x->c, r);
 	free(text);
 	return rc;
@@ -975,7 +985,7 @@ cmd_amendment(struct ctx *x)
 {
 	static const char usage[] = "amendment respond AM accept|reject [--note TEXT]";
 	static const char *const valued[] = { "note", NULL };
-	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__AmendmentResponse ar = PARLEY__AMENDMENT_RESPONSE__INIT;
 	struct args a;
 	uint64_t id;
@@ -993,8 +1003,7 @@ cmd_amendment(struct ctx *x)
 	ar.note = opt(&a, "note") ? (char *)opt(&a, "note") : "";
 	f.body_case = PARLEY__FRAME__BODY_AMENDMENT_RESPONSE;
 	f.amendment_response = &ar;
-	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_OK)) == 0)
-		rc = ok_reply(x, r, "recorded");
+	rc = request_ok(x, &f, "recorded");
 	return rc;
 }
 
@@ -1002,7 +1011,7 @@ static int
 cmd_withdraw(struct ctx *x)
 {
 	static const char usage[] = "withdraw ID";
-	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__WithdrawRequest wr = PARLEY__WITHDRAW_REQUEST__INIT;
 	struct args a;
 	uint64_t id;
@@ -1017,8 +1026,7 @@ cmd_withdraw(struct ctx *x)
 	wr.agreement = id;
 	f.body_case = PARLEY__FRAME__BODY_WITHDRAW;
 	f.withdraw = &wr;
-	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_OK)) == 0)
-		rc = ok_reply(x, r, "withdrawn");
+	rc = request_ok(x, &f, "withdrawn");
 	return rc;
 }
 
@@ -1176,7 +1184,7 @@ static int
 cmd_confirm(struct ctx *x)
 {
 	static const char usage[] = "confirm ID MEASURE";
-	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__ConfirmRequest cr = PARLEY__CONFIRM_REQUEST__INIT;
 	struct args a;
 	uint64_t id, m;
@@ -1193,8 +1201,7 @@ cmd_confirm(struct ctx *x)
 	cr.measure = (uint32_t)m;
 	f.body_case = PARLEY__FRAME__BODY_CONFIRM;
 	f.confirm = &cr;
-	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_OK)) == 0)
-		rc = ok_reply(x, r, "confirmed");
+	rc = request_ok(x, &f, "confirmed");
 	return rc;
 }
 
@@ -1300,14 +1307,11 @@ print_incident(struct jw *j, const Parley__Incident *in)
 static int
 incident_call(struct ctx *x, Parley__Frame *f, const char *what)
 {
-	Parley__Frame *r;
 	int rc;
 
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
-	if ((rc = call(x, f, &r, PARLEY__FRAME__BODY_OK)) == 0)
-		rc = ok_reply(x, r, what);
-	return rc;
+	return request_ok(x, f, what);
 }
 
 static int
@@ -1524,7 +1528,7 @@ mandate_issue(struct ctx *x)
 	    "[--until TIME] [--supersedes M] [--in-place-of NAME]";
 	static const char *const valued[] = { "principal-key", "signer-key", "roles", "scope",
 	    "from", "until", "supersedes", "in-place-of", NULL };
-	Parley__Frame f = PARLEY__FRAME__INIT, *lr = NULL, *r2;
+	Parley__Frame f = PARLEY__FRAME__INIT, *lr = NULL;
 	Parley__Mandate pm = PARLEY__MANDATE__INIT;
 	struct sign_mandate_fields mf;
 	char rolebuf[600], *roles[SIGN_MANDATE_MAX_ROLES], *tok, *save = NULL, err[1200];
@@ -1601,8 +1605,7 @@ mandate_issue(struct ctx *x)
 	pm.signature.len = 64;
 	f.body_case = PARLEY__FRAME__BODY_MANDATE_ISSUE;
 	f.mandate_issue = &pm;
-	if ((rc = call(x, &f, &r2, PARLEY__FRAME__BODY_OK)) == 0)
-		rc = ok_reply(x, r2, "issued");
+	rc = request_ok(x, &f, "issued");
 done:
 	if (lr != NULL)
 		cl_free(x->c, lr);
@@ -1616,7 +1619,7 @@ mandate_revoke(struct ctx *x)
 {
 	static const char usage[] = "mandate revoke M --principal-key FILE";
 	static const char *const valued[] = { "principal-key", NULL };
-	Parley__Frame f = PARLEY__FRAME__INIT, *lr = NULL, *r2;
+	Parley__Frame f = PARLEY__FRAME__INIT, *lr = NULL;
 	Parley__MandateRevoke mr = PARLEY__MANDATE_REVOKE__INIT;
 	const Parley__Mandate *m = NULL;
 	uint8_t pub[32], sig[64], *payload = NULL;
@@ -1654,8 +1657,7 @@ mandate_revoke(struct ctx *x)
 	mr.signature.len = 64;
 	f.body_case = PARLEY__FRAME__BODY_MANDATE_REVOKE;
 	f.mandate_revoke = &mr;
-	if ((rc = call(x, &f, &r2, PARLEY__FRAME__BODY_OK)) == 0)
-		rc = ok_reply(x, r2, "revoked");
+	rc = request_ok(x, &f, "revoked");
 done:
 	if (lr != NULL)
 		cl_free(x->c, lr);
