@@ -290,12 +290,24 @@ mandate_find_cover(struct engine *e, int64_t party, const uint8_t key[32], const
 int
 mandate_void_revoked(struct engine *e, int64_t agreement)
 {
-	static const char find[] =
-	    "SELECT c.id, c.agreement_id, c.party_id, p.code, c.role, c.mandate_id, m.revoked_at "
+	/* Two texts, so that each gets its own plan: one agreement's copies
+	 * (by the copy_agreement index, on every signature) or the copies
+	 * under revoked mandates (from the few revoked mandates, by
+	 * copy_mandate), never a scan of all copies. */
+#define VOID_COLS "SELECT c.id, c.agreement_id, c.party_id, p.code, c.role, c.mandate_id, " \
+	    "m.revoked_at "
+#define VOID_COND "c.status = 'valid' AND a.state = 'circulating' AND " \
+	    "m.revoked_at IS NOT NULL AND m.revoked_at <= ?1 "
+	static const char find_one[] = VOID_COLS
 	    "FROM copy c JOIN mandate m ON m.id = c.mandate_id JOIN agreement a "
 	    "ON a.id = c.agreement_id JOIN party p ON p.id = c.party_id "
-	    "WHERE c.status = 'valid' AND a.state = 'circulating' AND m.revoked_at IS NOT NULL "
-	    "AND m.revoked_at <= ?1 AND (?2 = 0 OR c.agreement_id = ?2) ORDER BY c.id";
+	    "WHERE c.agreement_id = ?2 AND " VOID_COND "ORDER BY c.id";
+	static const char find_all[] = VOID_COLS
+	    "FROM mandate m CROSS JOIN copy c ON c.mandate_id = m.id JOIN agreement a "
+	    "ON a.id = c.agreement_id JOIN party p ON p.id = c.party_id "
+	    "WHERE " VOID_COND "ORDER BY c.id";
+#undef VOID_COLS
+#undef VOID_COND
 	static const char upd[] =
 	    "UPDATE copy SET status = 'void', reason = ?, ended_at = ? WHERE id = ?";
 	struct voided {
@@ -308,10 +320,11 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 	sqlite3_stmt *s;
 	int rc = -1;
 
-	if ((s = store_stmt(e->st, find)) == NULL)
+	if ((s = store_stmt(e->st, agreement ? find_one : find_all)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, agreement);
+	if (agreement)
+		sqlite3_bind_int64(s, 2, agreement);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;

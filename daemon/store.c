@@ -160,6 +160,9 @@ static const char *const migrations[] = {
 	"CREATE TABLE journal_node("
 	"  level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
 	"  PRIMARY KEY(level, idx)) WITHOUT ROWID;",
+	/* 6 -> 7: indexes the signing path needs as the store grows */
+	"CREATE INDEX copy_mandate ON copy(mandate_id) WHERE mandate_id IS NOT NULL;"
+	"CREATE INDEX endpoint_party ON endpoint(party_id);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
