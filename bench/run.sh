@@ -441,9 +441,10 @@ elif bounded sqlite3 "$W/state-big/parley.db" >"$W/fill.out" 2>&1 <<EOF
 PRAGMA foreign_keys = ON;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $BIG_ROWS)
-INSERT INTO message(kind, party_id, agreement_id, summary, payload, created_at)
+INSERT INTO payload(body) VALUES(zeroblob(64));
+INSERT INTO message(kind, party_id, agreement_id, summary, payload_id, created_at)
   SELECT 'notice', (SELECT id FROM party WHERE code = 'idle'), NULL, 'bench filler',
-         zeroblob(64), CAST(strftime('%s', 'now') AS INTEGER) FROM n;
+         (SELECT max(id) FROM payload), CAST(strftime('%s', 'now') AS INTEGER) FROM n;
 INSERT INTO delivery(message_id, endpoint_id, acked_at)
   SELECT m.id, (SELECT min(e.id) FROM endpoint e JOIN party p ON p.id = e.party_id
                 WHERE p.code = 'idle'), m.created_at

@@ -28,13 +28,13 @@ delivery_free(struct delivery *d)
 	free(d);
 }
 
-int
-delivery_enqueue(struct delivery *d, int64_t party_id, const char *kind,
-    int64_t agreement_id, const char *summary, const Parley__Payload *p,
-    int64_t *message_id)
+/* The message and deliveries of one party for stored payload pid. */
+static int
+enqueue_party(struct delivery *d, int64_t pid, int64_t party_id, const char *kind,
+    int64_t agreement_id, const char *summary, int64_t *message_id)
 {
 	static const char ins_msg[] =
-	    "INSERT INTO message(kind, party_id, agreement_id, summary, payload, created_at) "
+	    "INSERT INTO message(kind, party_id, agreement_id, summary, payload_id, created_at) "
 	    "VALUES(?, ?, ?, ?, ?, ?)";
 	static const char ins_del[] =
 	    "INSERT INTO delivery(message_id, endpoint_id) "
@@ -42,25 +42,17 @@ delivery_enqueue(struct delivery *d, int64_t party_id, const char *kind,
 	    "RETURNING endpoint_id";
 	sqlite3_stmt *st;
 	struct sink *s;
-	uint8_t *buf;
-	size_t len;
 	int64_t mid;
 	int rc;
 
-	len = parley__payload__get_packed_size(p);
-	if ((buf = malloc(len ? len : 1)) == NULL)
+	if ((st = store_stmt(d->st, ins_msg)) == NULL)
 		return -1;
-	parley__payload__pack(p, buf);
-	if ((st = store_stmt(d->st, ins_msg)) == NULL) {
-		free(buf);
-		return -1;
-	}
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, party_id);
 	if (agreement_id > 0)
 		sqlite3_bind_int64(st, 3, agreement_id);
 	sqlite3_bind_text(st, 4, summary, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, buf, (int)len, free);
+	sqlite3_bind_int64(st, 5, pid);
 	sqlite3_bind_int64(st, 6, clock_now(d->clk));
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -86,6 +78,43 @@ delivery_enqueue(struct delivery *d, int64_t party_id, const char *kind,
 	}
 	if (message_id != NULL)
 		*message_id = mid;
+	return 0;
+}
+
+int
+delivery_enqueue(struct delivery *d, const int64_t *parties, size_t n, const char *kind,
+    int64_t agreement_id, const char *summary, const Parley__Payload *p,
+    int64_t *message_ids)
+{
+	static const char ins_payload[] = "INSERT INTO payload(body) VALUES(?)";
+	sqlite3_stmt *st;
+	uint8_t *buf;
+	size_t len, i;
+	int64_t pid;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	len = parley__payload__get_packed_size(p);
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		return -1;
+	parley__payload__pack(p, buf);
+	if ((st = store_stmt(d->st, ins_payload)) == NULL) {
+		free(buf);
+		return -1;
+	}
+	sqlite3_bind_blob(st, 1, buf, (int)len, free);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("delivery: cannot store payload: %s", store_errmsg(d->st));
+		return -1;
+	}
+	pid = sqlite3_last_insert_rowid(store_db(d->st));
+	for (i = 0; i < n; i++)
+		if (enqueue_party(d, pid, parties[i], kind, agreement_id, summary,
+		    message_ids != NULL ? &message_ids[i] : NULL) != 0)
+			return -1;
 	return 0;
 }
 
@@ -118,8 +147,8 @@ int
 delivery_push(struct delivery *d, struct sink *s)
 {
 	static const char sql[] =
-	    "SELECT d.id, m.created_at, m.payload FROM delivery d "
-	    "JOIN message m ON m.id = d.message_id "
+	    "SELECT d.id, m.created_at, b.body FROM delivery d "
+	    "JOIN message m ON m.id = d.message_id JOIN payload b ON b.id = m.payload_id "
 	    "WHERE d.endpoint_id = ? AND d.acked_at IS NULL AND d.id > ? "
 	    "ORDER BY d.id LIMIT " "64";
 	Parley__Frame f = PARLEY__FRAME__INIT;

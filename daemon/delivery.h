@@ -1,6 +1,6 @@
 /* Durable store-and-forward delivery.  A message for a party is stored once
- * (message table) with one delivery row per registered endpoint of that
- * party, in the caller's transaction.  Connected endpoints that asked for
+ * (payload table), with a message per party (message table) and one
+ * delivery row per registered endpoint of that party, in the caller's transaction.  Connected endpoints that asked for
  * their deliveries (sinks) get them pushed after the commit, in order;
  * the others get them when they next connect.  A delivery stays pending
  * until its endpoint acks it; the ack time is the proof of receipt. */
@@ -30,11 +30,13 @@ struct sink {
 struct delivery *delivery_new(struct store *st, struct clock *clk);
 void delivery_free(struct delivery *d);
 
-/* Store p for every current endpoint of party_id (inside a transaction).
- * kind and summary are what the mediator's listing shows. */
-int delivery_enqueue(struct delivery *d, int64_t party_id, const char *kind,
-    int64_t agreement_id, const char *summary, const Parley__Payload *p,
-    int64_t *message_id);
+/* Store p once, and a message for each of the n parties with a delivery
+ * for every current endpoint of it (inside a transaction).  kind and
+ * summary are what the mediator's listing shows.  message_ids, when not
+ * NULL, receives the n message ids. */
+int delivery_enqueue(struct delivery *d, const int64_t *parties, size_t n,
+    const char *kind, int64_t agreement_id, const char *summary,
+    const Parley__Payload *p, int64_t *message_ids);
 
 void delivery_attach(struct delivery *d, struct sink *s);
 void delivery_detach(struct delivery *d, struct sink *s);

@@ -383,10 +383,10 @@ party_ag(struct engine *e, const struct req *r, uint64_t id, struct ag *a, int *
 }
 
 int
-eng_enqueue(struct engine *e, int64_t party, const char *kind, int64_t agreement,
-    const char *summary, const Parley__Payload *p)
+eng_enqueue(struct engine *e, const int64_t *parties, size_t n, const char *kind,
+    int64_t agreement, const char *summary, const Parley__Payload *p)
 {
-	return delivery_enqueue(e->dlv, party, kind, agreement, summary, p, NULL);
+	return delivery_enqueue(e->dlv, parties, n, kind, agreement, summary, p, NULL);
 }
 
 int
@@ -404,7 +404,7 @@ eng_send_update(struct engine *e, int64_t party, int64_t agreement, uint64_t ame
 	p.body_case = PARLEY__PAYLOAD__BODY_UPDATE;
 	p.update = &u;
 	snprintf(summary, sizeof(summary), "agreement %lld: %s", (long long)agreement, event);
-	return eng_enqueue(e, party, "update", agreement, summary, &p);
+	return eng_enqueue(e, &party, 1, "update", agreement, summary, &p);
 }
 
 /* Circulate the current revision to every signing party. */
@@ -414,7 +414,6 @@ circulate_text(struct engine *e, const struct ag *a)
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	struct agtext t;
 	char summary[300];
-	size_t i;
 	int rc = 0;
 
 	if (text_load(e, a, &t) != 0)
@@ -423,8 +422,7 @@ circulate_text(struct engine *e, const struct ag *a)
 	p.circulated = &t.msg;
 	snprintf(summary, sizeof(summary), "agreement %lld revision %u: %s", (long long)a->id,
 	    a->revision, a->title);
-	for (i = 0; i < t.parties.n && rc == 0; i++)
-		rc = eng_enqueue(e, t.parties.id[i], "circulation", a->id, summary, &p);
+	rc = eng_enqueue(e, t.parties.id, t.parties.n, "circulation", a->id, summary, &p);
 	text_release(&t);
 	return rc;
 }
@@ -1430,7 +1428,7 @@ release(struct engine *e, struct ag *a)
 	uint64_t cpsize;
 	char *cert, summary[300];
 	int64_t eff;
-	size_t n, i;
+	size_t n;
 	sqlite3_stmt *s;
 	int rc = -1;
 
@@ -1483,11 +1481,11 @@ release(struct engine *e, struct ag *a)
 	p.released = &b->msg;
 	snprintf(summary, sizeof(summary), "agreement %lld released: %s", (long long)a->id,
 	    a->title);
-	rc = 0;
-	for (i = 0; i < b->t.parties.n && rc == 0; i++)
-		rc = eng_enqueue(e, b->t.parties.id[i], "release", a->id, summary, &p);
-	for (i = 0; i < b->t.observers.n && rc == 0; i++)
-		rc = eng_enqueue(e, b->t.observers.id[i], "release", a->id, summary, &p);
+	/* One bundle, the same for every signing party and observer. */
+	rc = eng_enqueue(e, b->t.parties.id, b->t.parties.n, "release", a->id, summary, &p);
+	if (rc == 0)
+		rc = eng_enqueue(e, b->t.observers.id, b->t.observers.n, "release", a->id,
+		    summary, &p);
 	bundle_release(b);
 	free(b);
 	if (rc == 0)
@@ -2306,6 +2304,7 @@ engine_amendment_forward(struct engine *e, int64_t id, struct out *o)
 	struct amend am;
 	sqlite3_stmt *s;
 	struct ag a;
+	int64_t to[64];
 	size_t i, n = 0;
 	int rc = 0;
 
@@ -2339,12 +2338,10 @@ engine_amendment_forward(struct engine *e, int64_t id, struct out *o)
 	p.amendment = &am_msg;
 	snprintf(summary, sizeof(summary), "amendment %lld by %s to agreement %lld",
 	    (long long)id, proposer, (long long)a.id);
-	for (i = 0; i < m.n && rc == 0; i++) {
-		if (m.id[i] == am.proposer)
-			continue;
-		rc = eng_enqueue(e, m.id[i], "amendment", a.id, summary, &p);
-		n++;
-	}
+	for (i = 0; i < m.n; i++)
+		if (m.id[i] != am.proposer)
+			to[n++] = m.id[i];
+	rc = eng_enqueue(e, to, n, "amendment", a.id, summary, &p);
 	free(text);
 	free(note);
 	if (rc != 0)
@@ -2519,7 +2516,9 @@ engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 	struct party target;
 	char summary[100];
 	sqlite3_stmt *s;
-	int64_t ids[256], mid;
+	int64_t ids[256], mids[256];
+	char code[PARTY_CODE_MAX + 1];
+	uint8_t h[32];
 	size_t cnt = 0, i, len = strlen(text);
 	int rc;
 
@@ -2546,23 +2545,19 @@ engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 			return out_refuse(o, rc < 0 ? "store failure" : "unknown party \"%s\"", to);
 		ids[cnt++] = target.id;
 	}
+	if (delivery_enqueue(e->dlv, ids, cnt, "notice", 0, summary, &p, mids) != 0)
+		return out_refuse(o, "store failure");
+	crypto_sha256(text, len, h);
 	jw_arr_begin(o->json, "messages");
 	for (i = 0; i < cnt; i++) {
-		if (delivery_enqueue(e->dlv, ids[i], "notice", 0, summary, &p, &mid) != 0)
-			return out_refuse(o, "store failure");
-		{
-			uint8_t h[32];
-			char code[PARTY_CODE_MAX + 1];
-			crypto_sha256(text, len, h);
-			if (registry_party_code(e->st, ids[i], code) != 0 ||
-			    eng_journal(e, "notice", 0, code, (const uint8_t (*)[32])h, 1,
-			    "message %lld", (long long)mid) != 0)
-				return out_refuse(o, "store failure: journal");
-		}
-		jw_int(o->json, NULL, mid);
+		if (registry_party_code(e->st, ids[i], code) != 0 ||
+		    eng_journal(e, "notice", 0, code, (const uint8_t (*)[32])h, 1,
+		    "message %lld", (long long)mids[i]) != 0)
+			return out_refuse(o, "store failure: journal");
+		jw_int(o->json, NULL, mids[i]);
 		if (i == 0) {
 			jw_arr_end(o->json);
-			jw_int(o->json, "id", mid);
+			jw_int(o->json, "id", mids[0]);
 			jw_arr_begin(o->json, "more");
 		}
 	}

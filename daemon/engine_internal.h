@@ -65,8 +65,9 @@ int64_t eng_valid_copy(struct engine *e, int64_t agreement, int64_t party, uint3
 /* Queue an Update to every endpoint of party. */
 int eng_send_update(struct engine *e, int64_t party, int64_t agreement, uint64_t amendment,
     const char *event, const char *text);
-int eng_enqueue(struct engine *e, int64_t party, const char *kind, int64_t agreement,
-    const char *summary, const Parley__Payload *p);
+/* Queue p to every endpoint of the n parties (stored once). */
+int eng_enqueue(struct engine *e, const int64_t *parties, size_t n, const char *kind,
+    int64_t agreement, const char *summary, const Parley__Payload *p);
 /* A revision's text and calendar (malloc'd for the caller) and hash. */
 int eng_load_revision(struct engine *e, int64_t agreement, uint32_t rev, char **text,
     char **calendar, uint8_t hash[32]);

@@ -176,7 +176,7 @@ send_incident(struct engine *e, int64_t party, struct inc *i, const char *event)
 	p.body_case = PARLEY__PAYLOAD__BODY_INCIDENT;
 	p.incident = &i->msg;
 	snprintf(summary, sizeof(summary), "incident %lld: %s", (long long)i->id, event);
-	return eng_enqueue(e, party, "incident", 0, summary, &p);
+	return eng_enqueue(e, &party, 1, "incident", 0, summary, &p);
 }
 
 static int

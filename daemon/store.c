@@ -163,6 +163,13 @@ static const char *const migrations[] = {
 	/* 6 -> 7: indexes the signing path needs as the store grows */
 	"CREATE INDEX copy_mandate ON copy(mandate_id) WHERE mandate_id IS NOT NULL;"
 	"CREATE INDEX endpoint_party ON endpoint(party_id);",
+	/* 7 -> 8: a payload sent to several parties (a release bundle, a
+	 * circulated text) is stored once, not once per party */
+	"CREATE TABLE payload(id INTEGER PRIMARY KEY, body BLOB NOT NULL);"
+	"INSERT INTO payload(id, body) SELECT id, payload FROM message;"
+	"ALTER TABLE message ADD COLUMN payload_id INTEGER REFERENCES payload(id);"
+	"UPDATE message SET payload_id = id;"
+	"ALTER TABLE message DROP COLUMN payload;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -381,9 +381,10 @@ check_embargo() {
 		CREATE UNIQUE INDEX temp.first_ag ON first(ag);
 		SELECT 'EMBARGO: message ' || m.id || ' (' || m.kind || ') to party ' || m.party_id
 		|| ' carries the signature of party ' || c.party_id || ' on agreement ' || c.agreement_id
-		FROM message m JOIN copy c ON c.party_id != m.party_id LEFT JOIN first f ON f.ag = c.agreement_id
+		FROM message m JOIN payload b ON b.id = m.payload_id
+		JOIN copy c ON c.party_id != m.party_id LEFT JOIN first f ON f.ag = c.agreement_id
 		WHERE m.id > $EMB_LAST AND m.id <= $top AND m.id < ifnull(f.id, $top + 1)
-		AND instr(m.payload, c.signature) > 0 LIMIT 5")
+		AND instr(b.body, c.signature) > 0 LIMIT 5")
 	[ -z "$out" ] || { echo "$out" >&2; fail "embargo broken"; }
 	EMB_LAST=$top
 }
