@@ -28,9 +28,9 @@ NOTRUNC := $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/
 
 CFLAGS  ?= $(OPT)
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	-Wno-missing-field-initializers $(NOTRUNC) $(HARDEN) -I. -Iproto -Iclients $(PKG_CFLAGS) -MMD -MP
+	-pthread -Wno-missing-field-initializers $(NOTRUNC) $(HARDEN) -I. -Iproto -Iclients $(PKG_CFLAGS) -MMD -MP
 LDFLAGS ?=
-override LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
+override LDFLAGS += -pthread -pie -Wl,-z,relro,-z,now $(LDSAN)
 
 PROTO_SRC  := $(wildcard proto/*.c)
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))

@@ -755,7 +755,7 @@ admin_request(struct admin_conn *ac, const Parley__Frame *f)
 	out_release(&o);
 }
 
-static void
+static int
 admin_frame(void *ctx, const Parley__Frame *f)
 {
 	struct admin_conn *ac = ctx;
@@ -768,7 +768,7 @@ admin_frame(void *ctx, const Parley__Frame *f)
 			conn_error(ac->conn, f->id, PARLEY_EVERSION,
 			    "expected hello with protocol version %d", PARLEY_PROTOCOL_VERSION);
 			conn_close(ac->conn, 1);
-			return;
+			return 0;
 		}
 		ac->ready = 1;
 		conn_established(ac->conn);
@@ -777,15 +777,16 @@ admin_frame(void *ctx, const Parley__Frame *f)
 		r.body_case = PARLEY__FRAME__BODY_WELCOME;
 		r.welcome = &w;
 		turn_reply(ac->srv->turn, ac->conn, &r);
-		return;
+		return 0;
 	}
 	if (f->body_case != PARLEY__FRAME__BODY_ADMIN) {
 		conn_error(ac->conn, f->id, PARLEY_EPROTO, "unexpected %s frame on the admin socket",
 		    frame_body_name(f));
 		conn_close(ac->conn, 1);
-		return;
+		return 0;
 	}
 	admin_request(ac, f);
+	return 0;
 }
 
 static void

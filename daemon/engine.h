@@ -27,6 +27,9 @@ struct req {
 	struct conn *conn;
 	uint64_t id;
 	const struct ident *who;
+	/* A SignRequest's signature already checked (on a worker): 1 good,
+	 * -1 bad; 0 not checked yet. */
+	int sig_verdict;
 };
 
 /* mediator_key and metrics are borrowed and must outlive the engine. */

@@ -21,6 +21,7 @@
 #include "journal.h"
 #include "status.h"
 #include "ticker.h"
+#include "verify.h"
 
 static void
 usage(FILE *f)
@@ -187,7 +188,7 @@ main(int argc, char **argv)
 	struct timeval wd_tv;
 	uint64_t wd_usec;
 	char err[1024], dbpath[4096], now[PTIME_BUFLEN];
-	int ch, check = 0, verbose = 0, created;
+	int ch, check = 0, verbose = 0, created, nverify;
 
 	memset(&srv, 0, sizeof(srv));
 	srv.config_path = "/etc/parley/parleyd.conf";
@@ -274,6 +275,9 @@ main(int argc, char **argv)
 	turn_set_before_commit(srv.turn, sign_checkpoint, srv.journal);
 	ticker_rearm(srv.ticker);	/* timers due while parleyd was down run now */
 	srv.started_at = clock_now(srv.clk);
+	if ((nverify = verify_threads_auto()) > 0 &&
+	    (srv.verify = verify_pool_new(srv.base, nverify)) == NULL)
+		log_warnx("no signature-check workers: signatures are checked on the loop");
 	if (session_listen(&srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (admin_listen(&srv, err, sizeof(err)) != 0)
@@ -305,6 +309,7 @@ main(int argc, char **argv)
 	status_close(status);
 	turn_flush(srv.turn);
 	event_base_loop(srv.base, EVLOOP_NONBLOCK);	/* let closing conns tear down */
+	verify_pool_free(srv.verify);	/* frees the sessions that waited for it */
 	if (srv.listener)
 		evconnlistener_free(srv.listener);
 	event_free(ev_term);

@@ -43,6 +43,7 @@ struct server {
 	struct ticker *ticker;
 	struct duty *duty;
 	struct journal *journal;
+	struct verify_pool *verify;	/* NULL: signatures checked on the loop */
 };
 
 #endif

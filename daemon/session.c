@@ -19,7 +19,9 @@
 #include "incident.h"
 #include "journal.h"
 #include "record.h"
+#include "sign.h"
 #include "timeline.h"
+#include "verify.h"
 
 enum session_state {
 	S_HANDSHAKE,	/* TLS in progress */
@@ -36,6 +38,13 @@ struct session {
 	struct sink sink;
 	int attached;
 	int counted;		/* counted online by the duty watch */
+	/* A SignRequest held while a worker checks its signature: the
+	 * session outlives its conn until the check comes back. */
+	int verifying;
+	int closed;		/* conn gone: free when the check comes back */
+	int verdict;		/* for the held frame once back: 1 good, -1 bad */
+	uint64_t verdict_id;
+	uint8_t verdict_sig[64];
 	struct session *next, *prev;
 };
 
@@ -238,9 +247,11 @@ ack(struct session *s, const Parley__Frame *f)
 }
 
 /* Run one engine request under its own savepoint. */
-#define ENGINE_REQ(call)                                                     \
+#define ENGINE_REQ(call) ENGINE_REQ_V(call, 0)
+#define ENGINE_REQ_V(call, verdict)                                          \
 	do {                                                                 \
-		struct req rq = { srv->turn, s->conn, f->id, &s->who };      \
+		struct req rq = { srv->turn, s->conn, f->id, &s->who,        \
+		    (verdict) };                                             \
 		if (turn_request_begin(srv->turn) != 0) {                    \
 			turn_error(srv->turn, s->conn, f->id, PARLEY_ESTORE, \
 			    "store unavailable");                            \
@@ -249,6 +260,66 @@ ack(struct session *s, const Parley__Frame *f)
 		turn_request_end(srv->turn, (call));                         \
 		(void)rq;                                                    \
 	} while (0)
+
+/* The worker's verdict on this SignRequest, once: it is for the held frame
+ * only, which comes first when the conn resumes. */
+static int
+take_verdict(struct session *s, const Parley__Frame *f)
+{
+	const Parley__SignRequest *m = f->sign;
+	int v = s->verdict;
+
+	s->verdict = 0;
+	if (v == 0 || f->id != s->verdict_id || m->signature.len != 64 ||
+	    memcmp(m->signature.data, s->verdict_sig, 64) != 0)
+		return 0;
+	return v;
+}
+
+static void
+verified(void *ctx, int verdict)
+{
+	struct session *s = ctx;
+
+	s->verifying = 0;
+	if (s->closed) {
+		free(s);
+		return;
+	}
+	if (verdict == 0)
+		return;		/* shutting down */
+	s->verdict = verdict;
+	conn_resume(s->conn);
+	s->verdict = 0;
+}
+
+/* Check a copy's signature on a worker before the request runs: 1 to hold
+ * the frame until the verdict is in; 0 to go on now (no workers, the
+ * verdict for this very frame is in, or a malformed copy that the engine
+ * refuses anyway).  The check is a pure function of the frame's bytes; the
+ * engine still does every other check, in its order, when the frame runs. */
+static int
+check_signature_async(struct session *s, const Parley__Frame *f)
+{
+	const Parley__SignRequest *m = f->sign;
+	uint8_t *payload;
+	size_t plen;
+
+	if (s->srv->verify == NULL || s->verdict != 0)
+		return 0;
+	if (m->content_hash.len != 32 || m->signature.len != 64 || m->signer_key.len != 32)
+		return 0;
+	if (sign_payload(m->agreement, m->revision, m->content_hash.data, m->party, m->role,
+	    &payload, &plen) != 0)
+		return 0;
+	if (verify_submit(s->srv->verify, m->signer_key.data, m->signature.data, payload, plen,
+	    verified, s) != 0)
+		return 0;
+	s->verifying = 1;
+	s->verdict_id = f->id;
+	memcpy(s->verdict_sig, m->signature.data, 64);
+	return 1;
+}
 
 static void
 dispatch(struct session *s, const Parley__Frame *f)
@@ -274,7 +345,7 @@ dispatch(struct session *s, const Parley__Frame *f)
 		ENGINE_REQ(engine_status(e, &rq, f->status->agreement));
 		break;
 	case PARLEY__FRAME__BODY_SIGN:
-		ENGINE_REQ(engine_sign(e, &rq, f->sign));
+		ENGINE_REQ_V(engine_sign(e, &rq, f->sign), take_verdict(s, f));
 		break;
 	case PARLEY__FRAME__BODY_AMEND:
 		ENGINE_REQ(engine_amend(e, &rq, f->amend));
@@ -334,7 +405,7 @@ dispatch(struct session *s, const Parley__Frame *f)
 	}
 }
 
-static void
+static int
 session_frame(void *ctx, const Parley__Frame *f)
 {
 	struct session *s = ctx;
@@ -344,12 +415,15 @@ session_frame(void *ctx, const Parley__Frame *f)
 		welcome(s, f);
 		break;
 	case S_READY:
+		if (f->body_case == PARLEY__FRAME__BODY_SIGN && check_signature_async(s, f))
+			return 1;
 		dispatch(s, f);
 		break;
 	case S_HANDSHAKE:
 	case S_GONE:
 		break;
 	}
+	return 0;
 }
 
 static void
@@ -386,8 +460,11 @@ session_closed(void *ctx)
 		delivery_detach(srv->dlv, &s->sink);
 	unlink_session(s);
 	srv->nconns--;
-	free(s);
 	resume_accept(srv);
+	if (s->verifying)
+		s->closed = 1;	/* freed when the check comes back */
+	else
+		free(s);
 }
 
 static const struct conn_ops session_ops = {
