@@ -9,12 +9,28 @@
 #include "merkle.h"
 #include "ptime.h"
 
+/* Hashes of committed subtrees (level 0: leaves), which never change: the
+ * inclusion proofs of one release bundle share most of theirs, and those
+ * of the next release share them again.  Direct-mapped; only what lies
+ * wholly within the committed tree is kept, so a rolled-back request can
+ * never leave a stale hash behind. */
+#define NODE_CACHE 4096
+
+struct node_slot {
+	uint64_t idx;
+	unsigned level;
+	int used;
+	uint8_t hash[32];
+};
+
 struct journal {
 	struct store *st;
 	struct clock *clk;
 	EVP_PKEY *mkey;
 	uint8_t mpub[32];
 	char origin[64];
+	uint64_t committed;	/* tree size at the last commit */
+	struct node_slot cache[NODE_CACHE];
 };
 
 struct journal *
@@ -285,14 +301,91 @@ node_of(void *arg, unsigned level, uint64_t index, uint8_t out[32])
 	return rc;
 }
 
+static struct node_slot *
+slot_of(struct journal *j, unsigned level, uint64_t idx)
+{
+	uint64_t h = (idx * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)level << 58);
+
+	return &j->cache[(h >> 40) % NODE_CACHE];
+}
+
+/* Subtree (level, idx) covers leaves [idx << level, (idx + 1) << level). */
+static int
+committed_node(const struct journal *j, unsigned level, uint64_t idx)
+{
+	return level < 63 && idx < (UINT64_MAX >> level) - 1 &&
+	    ((idx + 1) << level) <= j->committed;
+}
+
+static int
+cache_get(struct journal *j, unsigned level, uint64_t idx, uint8_t out[32])
+{
+	struct node_slot *sl = slot_of(j, level, idx);
+
+	if (!sl->used || sl->level != level || sl->idx != idx)
+		return 1;
+	memcpy(out, sl->hash, 32);
+	return 0;
+}
+
+static void
+cache_put(struct journal *j, unsigned level, uint64_t idx, const uint8_t hash[32])
+{
+	struct node_slot *sl;
+
+	if (!committed_node(j, level, idx))
+		return;
+	sl = slot_of(j, level, idx);
+	sl->used = 1;
+	sl->level = level;
+	sl->idx = idx;
+	memcpy(sl->hash, hash, 32);
+}
+
+static int
+leaf_cached(void *arg, uint64_t index, uint8_t out[32])
+{
+	struct journal *j = arg;
+
+	if (cache_get(j, 0, index, out) == 0)
+		return 0;
+	if (leaf_of(j, index, out) != 0)
+		return -1;
+	cache_put(j, 0, index, out);
+	return 0;
+}
+
+static int
+node_cached(void *arg, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct journal *j = arg;
+	int rc;
+
+	if (cache_get(j, level, index, out) == 0)
+		return 0;
+	if ((rc = node_of(j, level, index, out)) == 0)
+		cache_put(j, level, index, out);
+	return rc;
+}
+
+void
+journal_committed(struct journal *j)
+{
+	struct merkle_frontier f;
+
+	if (load_frontier(j, &f) == 0)
+		j->committed = f.size;
+}
+
 /* Bundles' inclusion proofs use the stored nodes (a release stays O(log n)
- * in the journal's size); the consistency proofs parties ask for on every
- * connection are computed from the entries themselves, so that an entry
- * edited in the store is caught at the next connection. */
+ * in the journal's size) through the cache of committed ones; the
+ * consistency proofs parties ask for on every connection are computed from
+ * the entries themselves, so that an entry edited in the store is caught
+ * at the next connection. */
 int
 journal_inclusion(struct journal *j, uint64_t index, uint64_t n, uint8_t *out, size_t *len)
 {
-	return merkle_inclusion_proof_cached(n, index, leaf_of, node_of, j, out, len);
+	return merkle_inclusion_proof_cached(n, index, leaf_cached, node_cached, j, out, len);
 }
 
 int
@@ -307,6 +400,7 @@ journal_check_start(struct journal *j, char *err, size_t errlen)
 		snprintf(err, errlen, "the journal's stored frontier is damaged");
 		return -1;
 	}
+	j->committed = f.size;
 	if ((rc = last_checkpoint(j, &last, lroot)) != 0)
 		return rc < 0 ? -1 : 0;	/* nothing signed yet */
 	if (last > f.size ||

@@ -44,6 +44,9 @@ int journal_check_start(struct journal *j, char *err, size_t errlen);
 int journal_append(struct journal *j, const char *kind, int64_t agreement, const char *party,
     const uint8_t (*hashes)[32], size_t nh, const char *note);
 
+/* After each commit: what is committed now may be cached. */
+void journal_committed(struct journal *j);
+
 /* Sign and store a checkpoint if the tree grew since the last one (inside
  * the transaction, before its commit).  *size: the tree size it covers. */
 int journal_checkpoint(struct journal *j, uint64_t *size);

@@ -273,6 +273,7 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	 * mid-transaction and re-reads what it evicted: 32 MB keeps a busy
 	 * turn and the hot indexes in memory. */
 	sqlite3_exec(s->db, "PRAGMA cache_size=-32768", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	/* Durability is the product: refuse to run without it. */
 	pragma_text(s->db, "PRAGMA journal_mode", mode, sizeof(mode));
 	pragma_int(s->db, "PRAGMA synchronous", &sync);
