@@ -30,6 +30,15 @@ struct journal {
 	uint8_t mpub[32];
 	char origin[64];
 	uint64_t committed;	/* tree size at the last commit */
+	/* The frontier between appends.  The journal_state row is written
+	 * once per commit (journal_checkpoint runs just before it); before
+	 * each use the frontier is checked against the number of entries in
+	 * the store, so a rolled-back request or commit (whose entries are
+	 * gone) is noticed and the frontier rebuilt from the row and the
+	 * entries after it. */
+	struct merkle_frontier f;
+	int f_valid;
+	int f_dirty;		/* newer than the row */
 	struct node_slot cache[NODE_CACHE];
 };
 
@@ -98,6 +107,62 @@ save_frontier(struct journal *j, const struct merkle_frontier *f)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int leaf_of(void *arg, uint64_t index, uint8_t out[32]);
+
+/* Entries in the store: seq runs 0..n-1 without gaps. */
+static int
+count_entries(struct journal *j, uint64_t *n)
+{
+	static const char sql[] = "SELECT ifnull(max(seq) + 1, 0) FROM journal";
+	sqlite3_stmt *s = store_stmt(j->st, sql);
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*n = (uint64_t)sqlite3_column_int64(s, 0);
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* j->f as of the entries now in the store. */
+static int
+frontier_now(struct journal *j)
+{
+	uint8_t leaf[32];
+	uint64_t n, seq;
+
+	if (count_entries(j, &n) != 0)
+		return -1;
+	if (j->f_valid && j->f.size == n)
+		return 0;
+	j->f_valid = 0;
+	if (load_frontier(j, &j->f) != 0 || j->f.size > n) {
+		log_warnx("journal: the stored frontier does not match the entries");
+		return -1;
+	}
+	j->f_dirty = j->f.size != n;
+	for (seq = j->f.size; seq < n; seq++)
+		if (leaf_of(j, seq, leaf) != 0 || merkle_frontier_append(&j->f, leaf) != 0)
+			return -1;
+	j->f_valid = 1;
+	return 0;
+}
+
+/* Write the frontier row if the entries moved past it. */
+static int
+sync_frontier(struct journal *j)
+{
+	if (frontier_now(j) != 0)
+		return -1;
+	if (j->f_dirty && save_frontier(j, &j->f) != 0)
+		return -1;
+	j->f_dirty = 0;
+	return 0;
+}
+
 /* The perfect subtrees a new leaf completes, as the frontier merges them:
  * kept so that inclusion proofs cost O(log^2 n) lookups, not O(n) reads. */
 static int
@@ -132,7 +197,7 @@ journal_append(struct journal *j, const char *kind, int64_t agreement, const cha
 {
 	static const char ins[] =
 	    "INSERT INTO journal(seq, entry, kind, agreement_id, party) VALUES(?, ?, ?, ?, ?)";
-	struct merkle_frontier f;
+	struct merkle_frontier *f = &j->f;
 	uint8_t leaf[32];
 	char *buf = NULL, when[PTIME_BUFLEN], hex[65];
 	size_t len = 0, i;
@@ -140,7 +205,7 @@ journal_append(struct journal *j, const char *kind, int64_t agreement, const cha
 	FILE *m;
 	int rc;
 
-	if (load_frontier(j, &f) != 0) {
+	if (frontier_now(j) != 0) {
 		log_warnx("journal: the stored frontier is unreadable");
 		return -1;
 	}
@@ -148,7 +213,7 @@ journal_append(struct journal *j, const char *kind, int64_t agreement, const cha
 		return -1;
 	ptime_format_utc(clock_now(j->clk), when);
 	fprintf(m, "parley journal entry v1\nseq: %llu\ntime: %s\nkind: %s\nagreement: %lld\n"
-	    "party: %s\n", (unsigned long long)f.size, when, kind, (long long)agreement,
+	    "party: %s\n", (unsigned long long)f->size, when, kind, (long long)agreement,
 	    party && *party ? party : "-");
 	for (i = 0; i < nh; i++) {
 		hex_encode(hashes[i], 32, hex);
@@ -168,7 +233,7 @@ journal_append(struct journal *j, const char *kind, int64_t agreement, const cha
 		free(buf);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, (int64_t)f.size);
+	sqlite3_bind_int64(s, 1, (int64_t)f->size);
 	sqlite3_bind_blob(s, 2, buf, (int)len, free);
 	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
 	if (agreement > 0)
@@ -176,10 +241,12 @@ journal_append(struct journal *j, const char *kind, int64_t agreement, const cha
 	sqlite3_bind_text(s, 5, party && *party ? party : "-", -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || save_nodes(j, &f, leaf) != 0 ||
-	    merkle_frontier_append(&f, leaf) != 0)
+	/* On failure the entry count tells frontier_now to rebuild. */
+	if (rc != SQLITE_DONE || save_nodes(j, f, leaf) != 0 ||
+	    merkle_frontier_append(f, leaf) != 0)
 		return -1;
-	return save_frontier(j, &f);
+	j->f_dirty = 1;
+	return 0;
 }
 
 static int
@@ -205,26 +272,26 @@ journal_checkpoint(struct journal *j, uint64_t *size)
 {
 	static const char ins[] =
 	    "INSERT INTO checkpoint(size, root, text, created_at) VALUES(?, ?, ?, ?)";
-	struct merkle_frontier f;
+	const struct merkle_frontier *f = &j->f;
 	uint8_t root[32], lroot[32];
 	uint64_t last = 0;
 	sqlite3_stmt *s;
 	char *text;
 	int rc;
 
-	if (load_frontier(j, &f) != 0 || (rc = last_checkpoint(j, &last, lroot)) < 0)
+	if (sync_frontier(j) != 0 || (rc = last_checkpoint(j, &last, lroot)) < 0)
 		return -1;
-	*size = f.size;
-	if (f.size == 0 || (rc == 0 && last >= f.size))
+	*size = f->size;
+	if (f->size == 0 || (rc == 0 && last >= f->size))
 		return 0;
-	if (merkle_frontier_root(&f, root) != 0 ||
-	    checkpoint_format(j->origin, f.size, root, j->mkey, j->origin, &text) != 0)
+	if (merkle_frontier_root(f, root) != 0 ||
+	    checkpoint_format(j->origin, f->size, root, j->mkey, j->origin, &text) != 0)
 		return -1;
 	if ((s = store_stmt(j->st, ins)) == NULL) {
 		free(text);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, (int64_t)f.size);
+	sqlite3_bind_int64(s, 1, (int64_t)f->size);
 	sqlite3_bind_blob(s, 2, root, 32, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, text, -1, free);
 	sqlite3_bind_int64(s, 4, clock_now(j->clk));
@@ -371,10 +438,8 @@ node_cached(void *arg, unsigned level, uint64_t index, uint8_t out[32])
 void
 journal_committed(struct journal *j)
 {
-	struct merkle_frontier f;
-
-	if (load_frontier(j, &f) == 0)
-		j->committed = f.size;
+	if (frontier_now(j) == 0)
+		j->committed = j->f.size;
 }
 
 /* Bundles' inclusion proofs use the stored nodes (a release stays O(log n)
@@ -537,7 +602,8 @@ journal_verify(struct journal *j, struct out *o)
 		    (unsigned long long)sizes[k], (unsigned long long)f.size);
 		bad++;
 	}
-	if (!bad && (load_frontier(j, &stored) != 0 || stored.size != f.size)) {
+	if (!bad && (sync_frontier(j) != 0 || load_frontier(j, &stored) != 0 ||
+	    stored.size != f.size)) {
 		out_refuse(o, "the stored frontier does not match the journal");
 		bad++;
 	}

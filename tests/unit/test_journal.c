@@ -1,0 +1,212 @@
+/* daemon/journal: the frontier kept in memory between appends must follow
+ * the store through rolled-back requests and commits, and inclusion proofs
+ * (through the cache of committed nodes) must verify against the signed
+ * checkpoint's root. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+#include "crypto.h"
+#include "merkle.h"
+#include "daemon/clock.h"
+#include "daemon/journal.h"
+#include "daemon/out.h"
+#include "daemon/store.h"
+
+struct fixture {
+	char dir[64], path[128];
+	struct store *st;
+	struct clock *clk;
+	EVP_PKEY *key;
+	struct journal *j;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	char err[256];
+
+	if (fx == NULL)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_journal.XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/parley.db", fx->dir);
+	if (store_open(fx->path, &fx->st, err, sizeof(err)) != 0 ||
+	    (fx->clk = clock_new(1, 768657600)) == NULL ||
+	    (fx->key = crypto_ed25519_generate()) == NULL ||
+	    (fx->j = journal_new(fx->st, fx->clk, fx->key)) == NULL ||
+	    journal_check_start(fx->j, err, sizeof(err)) != 0)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[160];
+
+	journal_free(fx->j);
+	EVP_PKEY_free(fx->key);
+	clock_free(fx->clk);
+	store_close(fx->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static void
+append(struct fixture *fx, const char *note)
+{
+	assert_int_equal(journal_append(fx->j, "test", 0, NULL, NULL, 0, note), 0);
+}
+
+/* A request under its own savepoint, kept or rolled back. */
+static void
+request(struct fixture *fx, const char *const *notes, int keep)
+{
+	assert_int_equal(store_savepoint(fx->st), 0);
+	for (; *notes != NULL; notes++)
+		append(fx, *notes);
+	if (keep)
+		store_savepoint_release(fx->st);
+	else
+		store_savepoint_rollback(fx->st);
+}
+
+static void
+commit(struct fixture *fx, uint64_t expect_size)
+{
+	uint64_t size;
+
+	assert_int_equal(journal_checkpoint(fx->j, &size), 0);
+	assert_int_equal(size, expect_size);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	journal_committed(fx->j);
+}
+
+static void
+verify_ok(struct fixture *fx, const char *expect)
+{
+	struct out o;
+	char *text;
+	size_t len;
+
+	assert_int_equal(out_init(&o), 0);
+	assert_int_equal(journal_verify(fx->j, &o), 0);
+	len = evbuffer_get_length(o.text);
+	assert_non_null(text = calloc(1, len + 1));
+	evbuffer_copyout(o.text, text, len);
+	if (strstr(text, expect) == NULL)
+		fail_msg("journal verify said \"%s\", not \"%s\"", text, expect);
+	free(text);
+	out_release(&o);
+}
+
+/* The entry at seq carries note. */
+static void
+entry_is(struct fixture *fx, uint64_t seq, const char *note)
+{
+	char *e, want[128];
+	size_t len;
+
+	assert_int_equal(journal_entry(fx->j, seq, &e, &len), 0);
+	snprintf(want, sizeof(want), "seq: %llu\n", (unsigned long long)seq);
+	assert_non_null(strstr(e, want));
+	snprintf(want, sizeof(want), "note: %s\n", note);
+	if (strstr(e, want) == NULL)
+		fail_msg("entry %llu is \"%s\", expected note %s", (unsigned long long)seq, e, note);
+	free(e);
+}
+
+static void
+test_rollbacks_followed(void **state)
+{
+	static const char *const a[] = { "a", NULL }, *const bc[] = { "b", "c", NULL },
+	    *const d[] = { "d", NULL }, *const e[] = { "e", "f", "g", NULL };
+	struct fixture *fx = *state;
+
+	/* turn 1: a kept, b c rolled back, d kept */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	request(fx, a, 1);
+	request(fx, bc, 0);
+	request(fx, d, 1);
+	commit(fx, 2);
+	entry_is(fx, 0, "a");
+	entry_is(fx, 1, "d");
+	verify_ok(fx, "2 entries");
+
+	/* turn 2 rolled back whole (a failed commit does the same) */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	request(fx, e, 1);
+	store_batch_rollback(fx->st);
+
+	/* turn 3: the frontier is back at 2 */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	request(fx, d, 1);
+	commit(fx, 3);
+	entry_is(fx, 2, "d");
+	verify_ok(fx, "3 entries");
+}
+
+/* Every inclusion proof, fresh and then from the cache, against the root
+ * of the tree the latest checkpoint signs. */
+static void
+test_inclusion_proofs_verify(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t path[MERKLE_PROOF_MAXLEN], leaf[32], root[32];
+	struct merkle_frontier f;
+	char note[32], *e;
+	size_t len, plen;
+	uint64_t i, n = 300, round;
+
+	merkle_frontier_init(&f);
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(note, sizeof(note), "entry %llu", (unsigned long long)i);
+		append(fx, note);
+		assert_int_equal(journal_entry(fx->j, i, &e, &len), 0);
+		assert_int_equal(merkle_leaf_hash(e, len, leaf), 0);
+		assert_int_equal(merkle_frontier_append(&f, leaf), 0);
+		free(e);
+	}
+	commit(fx, n);
+	assert_int_equal(merkle_frontier_root(&f, root), 0);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < n; i++) {
+			assert_int_equal(journal_entry(fx->j, i, &e, &len), 0);
+			assert_int_equal(merkle_leaf_hash(e, len, leaf), 0);
+			free(e);
+			assert_int_equal(journal_inclusion(fx->j, i, n, path, &plen), 0);
+			if (merkle_verify_inclusion(i, n, leaf, path, plen, root) != 0)
+				fail_msg("proof of %llu in %llu (round %llu) does not verify",
+				    (unsigned long long)i, (unsigned long long)n,
+				    (unsigned long long)round);
+		}
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rollbacks_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inclusion_proofs_verify, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
