@@ -94,8 +94,9 @@ handle_input(struct conn *c)
 	uint32_t len;
 	char err[200];
 
-	/* Held for the whole loop: a frame callback may close the conn. */
-	conn_ref(c);
+	/* A frame callback may close the conn; that only schedules the reap,
+	 * and the I/O's own reference, dropped there, keeps c alive until
+	 * this callback has returned. */
 	while (c->state == CONN_OPEN) {
 		size_t avail = evbuffer_get_length(in);
 
@@ -146,7 +147,6 @@ handle_input(struct conn *c)
 		c->ops->frame(c->ctx, f);
 		frame_free(f, &budget);
 	}
-	conn_unref(c);
 }
 
 static void
@@ -183,11 +183,9 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 			return;
 		c->state = CONN_OPEN;
 		arm(c->idle_ev, c->lim.idle_timeout);
-		conn_ref(c);
 		c->ops->ready(c->ctx);
 		if (c->state == CONN_OPEN)
 			handle_input(c);
-		conn_unref(c);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
