@@ -123,17 +123,31 @@ static const struct option options[] = {
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))
 #define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
 
-/* One policy for running out of memory here: the daemon cannot go on. */
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
+/* Every string a struct config holds is a copy on its strings list, the
+ * one owner of them all: config_free releases the list, and a value that
+ * set_option replaces stays on it until then (each option is set at most
+ * twice: its default, then the file). */
+struct config_string {
+	struct config_string *next;
+	char s[];
+};
 
-	if (p == NULL) {
+/* A copy of s owned by c.  One policy for running out of memory here: the
+ * daemon cannot go on. */
+static char *
+keep_string(struct config *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	struct config_string *k = malloc(sizeof(*k) + n);
+
+	if (k == NULL) {
 		fputs("parleyd: out of memory\n", stderr);
 		abort();
 	}
-	return p;
+	memcpy(k->s, s, n);
+	k->next = c->strings;
+	c->strings = k;
+	return k->s;
 }
 
 #define FIELD(c, off, T)	((T *)(void *)((char *)(c) + (off)))
@@ -337,14 +351,16 @@ valid_hostname(const char *h)
 	return label > 0 && total <= 253;
 }
 
-/* HOST:PORT, [IPV6]:PORT.  host is a malloc'd copy without brackets. */
+#define HOST_MAX	256
+
+/* HOST:PORT, [IPV6]:PORT.  host gets the host without brackets. */
 static int
-parse_listen(const struct option *o, const char *text, char **host,
+parse_listen(const struct option *o, const char *text, char host[HOST_MAX],
     uint16_t *port, char *msg, size_t len)
 {
 	const char *colon, *h = text, *p;
 	size_t hlen;
-	char buf[256];
+	char buf[HOST_MAX];
 	unsigned char addr[16];
 	unsigned long n;
 	char *end;
@@ -401,7 +417,7 @@ parse_listen(const struct option *o, const char *text, char **host,
 		    o->name, p);
 		return -1;
 	}
-	*host = xstrdup(buf);
+	memcpy(host, buf, hlen + 1);
 	*port = (uint16_t)n;
 	return 0;
 usage:
@@ -472,13 +488,13 @@ check_value(const struct option *o, const char *v, char *msg, size_t len)
 	}
 }
 
-/* Parse v for option o and store it in c (freeing what it replaces).
- * 0, or -1 with msg set ("name: problem") and c unchanged. */
+/* Parse v for option o and store it in c.  0, or -1 with msg set
+ * ("name: problem") and c unchanged. */
 static int
 set_option(const struct option *o, struct config *c, const char *v,
     char *msg, size_t len)
 {
-	char *host;
+	char host[HOST_MAX];
 	uint16_t port;
 	int64_t i;
 	struct config_durations d;
@@ -490,8 +506,7 @@ set_option(const struct option *o, struct config *c, const char *v,
 	case T_SOCKET:
 	case T_GROUP:
 	case T_TZ:
-		free(*FIELD(c, o->off, char *));
-		*FIELD(c, o->off, char *) = xstrdup(v);
+		*FIELD(c, o->off, char *) = keep_string(c, v);
 		break;
 	case T_BOOL:
 		*FIELD(c, o->off, bool) = strcmp(v, "yes") == 0;
@@ -508,10 +523,9 @@ set_option(const struct option *o, struct config *c, const char *v,
 		*FIELD(c, o->off, struct config_durations) = d;
 		break;
 	case T_LISTEN:
-		if (parse_listen(o, v, &host, &port, msg, len) == -1)
+		if (parse_listen(o, v, host, &port, msg, len) == -1)
 			return -1;
-		free(*FIELD(c, o->off, char *));
-		*FIELD(c, o->off, char *) = host;
+		*FIELD(c, o->off, char *) = keep_string(c, host);
 		*FIELD(c, o->off2, uint16_t) = port;
 		break;
 	}
@@ -536,20 +550,14 @@ config_defaults(struct config *c)
 void
 config_free(struct config *c)
 {
+	struct config_string *k;
+
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < NOPTIONS; i++)
-		switch (options[i].type) {
-		case T_PATH:
-		case T_SOCKET:
-		case T_GROUP:
-		case T_TZ:
-		case T_LISTEN:
-			free(*FIELD(c, options[i].off, char *));
-			break;
-		default:
-			break;
-		}
+	while ((k = c->strings) != NULL) {
+		c->strings = k->next;
+		free(k);
+	}
 	memset(c, 0, sizeof(*c));
 }
 

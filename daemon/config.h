@@ -25,9 +25,9 @@ struct config_durations {
 	int64_t	s[CONFIG_MAX_DURATIONS];
 };
 
-/* Durations are in seconds.  Strings are malloc'd copies owned by the
- * struct, never NULL between config_defaults/config_load and config_free
- * ("" where an option may be empty). */
+/* Durations are in seconds.  Strings are copies owned by the struct (all
+ * of them on its strings list), never NULL between config_defaults/
+ * config_load and config_free ("" where an option may be empty). */
 struct config {
 	/* [server] */
 	char	*listen_host;		/* IPv4, IPv6 without [], or a name */
@@ -55,6 +55,8 @@ struct config {
 	struct config_durations expiry_warnings;	/* before expiry */
 	/* [testing] */
 	bool	virtual_clock;
+
+	struct config_string *strings;	/* owns every string above */
 };
 
 /* Fill *c with every option's default.  *c is overwritten, not freed:

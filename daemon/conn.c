@@ -96,8 +96,9 @@ handle_input(struct conn *c)
 	char err[200];
 	int hold;
 
-	/* Held for the whole loop: a frame callback may close the conn. */
-	conn_ref(c);
+	/* A frame callback may close the conn; that only schedules the reap,
+	 * and the I/O's own reference, dropped there, keeps c alive until
+	 * this callback has returned. */
 	while (c->state == CONN_OPEN && !c->held) {
 		size_t avail = evbuffer_get_length(in);
 
@@ -155,7 +156,6 @@ handle_input(struct conn *c)
 		}
 		evbuffer_drain(in, FRAME_HDR_LEN + len);
 	}
-	conn_unref(c);
 }
 
 void
@@ -204,11 +204,9 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 			return;
 		c->state = CONN_OPEN;
 		arm(c->idle_ev, c->lim.idle_timeout);
-		conn_ref(c);
 		c->ops->ready(c->ctx);
 		if (c->state == CONN_OPEN)
 			handle_input(c);
-		conn_unref(c);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {

@@ -9,7 +9,8 @@
  * Lifetime: a conn is reference counted.  Its own I/O holds one reference;
  * conn_close() tears the I/O down after the current callback chain returns
  * and then calls ops->closed, after which the owner must not use it except to
- * drop references it took with conn_ref(). */
+ * drop references it took with conn_ref().  The I/O's reference goes only in
+ * that teardown, so a conn is alive throughout each of its callbacks. */
 #ifndef PARLEY_CONN_H
 #define PARLEY_CONN_H
 

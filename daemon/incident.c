@@ -45,9 +45,11 @@ dup_col(sqlite3_stmt *s, int c)
 	return strdup(eng_col_str(s, c));
 }
 
-/* 0 found, 1 unknown, -1 failure. */
+/* 0 found, 1 unknown, -1 failure.  *out is all zeros unless found; release
+ * it with inc_release either way.  The row is read into a local struct and
+ * copied out whole once every string is there. */
 static int
-inc_load(struct engine *e, int64_t id, struct inc *i)
+inc_load(struct engine *e, int64_t id, struct inc *out)
 {
 	static const char sql[] =
 	    "SELECT i.id, i.filer_id, i.against_id, coalesce(i.agreement_id, 0), f.code, a.code,"
@@ -58,11 +60,13 @@ inc_load(struct engine *e, int64_t id, struct inc *i)
 	    "FROM incident i JOIN party f ON f.id = i.filer_id JOIN party a ON a.id = i.against_id "
 	    "WHERE i.id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
+	struct inc row, *i = &row;
 	int rc;
 
-	memset(i, 0, sizeof(*i));
+	memset(out, 0, sizeof(*out));
 	if (s == NULL)
 		return -1;
+	memset(i, 0, sizeof(*i));
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -96,12 +100,15 @@ inc_load(struct engine *e, int64_t id, struct inc *i)
 		snprintf(i->inspection, sizeof(i->inspection), "%s", eng_col_str(s, 27));
 	}
 	sqlite3_reset(s);
-	if (rc == SQLITE_ROW && (!i->place || !i->nature || !i->consequences || !i->proposal ||
-	    !i->answer || !i->measures || !i->complaint)) {
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 1 : -1;
+	if (!i->place || !i->nature || !i->consequences || !i->proposal || !i->answer ||
+	    !i->measures || !i->complaint) {
 		inc_release(i);
 		return -1;
 	}
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	*out = row;
+	return 0;
 }
 
 /* Fill i->msg for sending; valid while i lives. */

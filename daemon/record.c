@@ -121,6 +121,13 @@ record_countersign(struct engine *e, const struct req *r, const Parley__Counters
 	return 1;
 }
 
+/* A journal entry copied out of its row.  The list of them owns the text;
+ * the reply's array only points into it. */
+struct shown {
+	struct shown *next;
+	char text[];
+};
+
 int
 record_show(struct engine *e, const struct req *r, uint64_t agreement)
 {
@@ -130,8 +137,9 @@ record_show(struct engine *e, const struct req *r, uint64_t agreement)
 	    "ORDER BY seq";
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__JournalEntries je = PARLEY__JOURNAL_ENTRIES__INIT;
+	struct shown *last = NULL, *x;
 	char **v = NULL;
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, i;
 	sqlite3_stmt *s;
 
 	if (e->j == NULL)
@@ -142,27 +150,32 @@ record_show(struct engine *e, const struct req *r, uint64_t agreement)
 	sqlite3_bind_text(s, 2, r->who->party.code, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, r->who->party.id);
 	while (sqlite3_step(s) == SQLITE_ROW && n < 100000) {
-		if (n == cap) {
-			char **nv = realloc(v, (cap ? cap * 2 : 64) * sizeof(*v));
-			if (nv == NULL)
-				break;
-			v = nv;
-			cap = cap ? cap * 2 : 64;
-		}
-		if ((v[n] = strndup(sqlite3_column_blob(s, 0),
-		    (size_t)sqlite3_column_bytes(s, 0))) == NULL)
+		const char *entry = sqlite3_column_blob(s, 0);
+		size_t len = strnlen(entry, (size_t)sqlite3_column_bytes(s, 0));
+
+		if ((x = malloc(sizeof(*x) + len + 1)) == NULL)
 			break;
+		memcpy(x->text, entry, len);
+		x->text[len] = '\0';
+		x->next = last;		/* newest first */
+		last = x;
 		n++;
 	}
 	sqlite3_reset(s);
+	if (n > 0 && (v = malloc(n * sizeof(*v))) == NULL)
+		n = 0;
+	for (i = n, x = last; i > 0; i--, x = x->next)
+		v[i - 1] = x->text;
 	je.n_entries = n;
 	je.entries = v;
 	f.id = r->id;
 	f.body_case = PARLEY__FRAME__BODY_JOURNAL_ENTRIES;
 	f.journal_entries = &je;
 	turn_reply(r->turn, r->conn, &f);
-	for (i = 0; i < n; i++)
-		free(v[i]);
 	free(v);
+	while ((x = last) != NULL) {
+		last = x->next;
+		free(x);
+	}
 	return 0;
 }

@@ -24,6 +24,8 @@ done
 out=$(as baku --json journal)
 jget "$out" '.entries[]' | grep -q "kind: released" || fail "baku does not see the release"
 jget "$out" '.entries[]' | grep -q "party: stepanakert" && fail "baku sees stepanakert's entries"
+[ "$(jget "$out" '[.entries[] | capture("seq: (?<s>[0-9]+)").s | tonumber] | . == sort and length > 1')" = true ] ||
+	fail "baku's entries are not in journal order"
 # the endpoint keeps the checkpoint it verified, and countersigns each one
 [ -s "$T/baku/checkpoint" ] || fail "no checkpoint kept"
 head -1 "$T/baku/checkpoint" | grep -q '^parley/' || fail "checkpoint origin: $(head -1 "$T/baku/checkpoint")"
