@@ -533,8 +533,8 @@ journal_verify(struct journal *j, struct out *o)
 	struct merkle_frontier f, stored;
 	struct checkpoint cp;
 	uint8_t leaf[32], root[32];
-	uint64_t expect = 0, ncp = 0, *sizes = NULL, nsizes = 0, k;
-	uint8_t (*roots)[32] = NULL;
+	struct tree_head { uint64_t size; uint8_t root[32]; } *heads = NULL, *nh;
+	uint64_t expect = 0, ncp = 0, nsizes = 0, k;
 	char err[300], head[64];
 	sqlite3_stmt *s;
 	int bad = 0;
@@ -544,24 +544,22 @@ journal_verify(struct journal *j, struct out *o)
 		return out_refuse(o, "store failure");
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *text = (const char *)sqlite3_column_text(s, 2);
-		uint64_t *ns = realloc(sizes, (nsizes + 1) * sizeof(*sizes));
-		uint8_t (*nr)[32];
-		if (ns == NULL)
+		if ((nh = realloc(heads, (nsizes + 1) * sizeof(*heads))) == NULL) {
+			if (!bad++)
+				out_refuse(o, "out of memory");
 			break;
-		sizes = ns;
-		if ((nr = realloc(roots, (nsizes + 1) * sizeof(*roots))) == NULL)
-			break;
-		roots = nr;
-		sizes[nsizes] = (uint64_t)sqlite3_column_int64(s, 0);
-		memset(roots[nsizes], 0, 32);
+		}
+		heads = nh;
+		heads[nsizes].size = (uint64_t)sqlite3_column_int64(s, 0);
+		memset(heads[nsizes].root, 0, 32);
 		if (sqlite3_column_bytes(s, 1) == 32)
-			memcpy(roots[nsizes], sqlite3_column_blob(s, 1), 32);
+			memcpy(heads[nsizes].root, sqlite3_column_blob(s, 1), 32);
 		if (checkpoint_parse(text, strlen(text), &cp, err, sizeof(err)) != 0 ||
 		    checkpoint_verify(&cp, j->mpub, j->origin, err, sizeof(err)) != 0 ||
-		    cp.size != sizes[nsizes] || memcmp(cp.root, roots[nsizes], 32) != 0) {
+		    cp.size != heads[nsizes].size || memcmp(cp.root, heads[nsizes].root, 32) != 0) {
 			if (!bad++)
 				out_refuse(o, "checkpoint of size %llu is not a valid signed statement "
-				    "of its tree head: %s", (unsigned long long)sizes[nsizes], err);
+				    "of its tree head: %s", (unsigned long long)heads[nsizes].size, err);
 		}
 		nsizes++;
 	}
@@ -585,12 +583,12 @@ journal_verify(struct journal *j, struct out *o)
 			merkle_leaf_hash(e, len, leaf);
 			merkle_frontier_append(&f, leaf);
 			expect++;
-			while (k < nsizes && sizes[k] == f.size) {
+			while (k < nsizes && heads[k].size == f.size) {
 				merkle_frontier_root(&f, root);
-				if (memcmp(root, roots[k], 32) != 0 && !bad++)
+				if (memcmp(root, heads[k].root, 32) != 0 && !bad++)
 					out_refuse(o, "the journal's first %llu entries do not give the "
 					    "root the mediator signed: an entry was altered",
-					    (unsigned long long)sizes[k]);
+					    (unsigned long long)heads[k].size);
 				k++;
 				ncp++;
 			}
@@ -599,7 +597,7 @@ journal_verify(struct journal *j, struct out *o)
 	}
 	if (!bad && k != nsizes) {
 		out_refuse(o, "a checkpoint covers %llu entries; the journal has %llu",
-		    (unsigned long long)sizes[k], (unsigned long long)f.size);
+		    (unsigned long long)heads[k].size, (unsigned long long)f.size);
 		bad++;
 	}
 	if (!bad && (sync_frontier(j) != 0 || load_frontier(j, &stored) != 0 ||
@@ -607,8 +605,7 @@ journal_verify(struct journal *j, struct out *o)
 		out_refuse(o, "the stored frontier does not match the journal");
 		bad++;
 	}
-	free(sizes);
-	free(roots);
+	free(heads);
 	if (bad)
 		return -1;
 	merkle_frontier_root(&f, root);
