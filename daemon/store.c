@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,23 @@ struct cached_stmt {
 	sqlite3_stmt *stmt;
 };
 
+/* WAL checkpoints run on a thread of their own, on a connection of their
+ * own, so that copying pages into the database file and syncing it never
+ * stalls the loop (SQLite's automatic checkpoint runs inside the COMMIT
+ * that crosses the threshold: a latency spike for whoever waits on that
+ * commit).  The loop's connection only says when the WAL has grown. */
+#define CHECKPOINT_PAGES 1000
+
+struct checkpointer {
+	sqlite3 *db;
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started;
+	int want, stop;		/* under mu */
+	uint64_t runs;		/* under mu */
+};
+
 struct store {
 	sqlite3 *db;
 	int in_batch;
@@ -18,7 +36,106 @@ struct store {
 	int64_t last_commit_us;
 	struct cached_stmt *cache;
 	size_t ncache, capcache;
+	struct checkpointer ck;
 };
+
+static void *
+checkpointer_main(void *arg)
+{
+	struct checkpointer *ck = arg;
+	int rc, nlog, nckpt;
+
+	pthread_mutex_lock(&ck->mu);
+	for (;;) {
+		while (!ck->want && !ck->stop)
+			pthread_cond_wait(&ck->cv, &ck->mu);
+		if (ck->stop)
+			break;
+		ck->want = 0;
+		pthread_mutex_unlock(&ck->mu);
+		/* PASSIVE: never waits for the loop's transaction; what it
+		 * cannot copy now is copied next time. */
+		rc = sqlite3_wal_checkpoint_v2(ck->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
+		    &nckpt);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warnx("store: WAL checkpoint: %s", sqlite3_errmsg(ck->db));
+		pthread_mutex_lock(&ck->mu);
+		ck->runs++;
+	}
+	pthread_mutex_unlock(&ck->mu);
+	return NULL;
+}
+
+/* After each commit on the loop's connection (SQLite's WAL hook). */
+static int
+wal_grown(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct checkpointer *ck = arg;
+
+	(void)db;
+	(void)name;
+	if (pages >= CHECKPOINT_PAGES) {
+		pthread_mutex_lock(&ck->mu);
+		ck->want = 1;
+		pthread_cond_signal(&ck->cv);
+		pthread_mutex_unlock(&ck->mu);
+	}
+	return SQLITE_OK;
+}
+
+/* Without the thread SQLite's own automatic checkpoint stays on. */
+static void
+checkpointer_start(struct store *s, const char *path)
+{
+	struct checkpointer *ck = &s->ck;
+
+	/* A connection reads the file only when first used: until then it
+	 * does not know it is in WAL mode and would checkpoint nothing. */
+	if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	if (pthread_mutex_init(&ck->mu, NULL) != 0)
+		goto fail;
+	if (pthread_cond_init(&ck->cv, NULL) != 0) {
+		pthread_mutex_destroy(&ck->mu);
+		goto fail;
+	}
+	if (pthread_create(&ck->tid, NULL, checkpointer_main, ck) != 0) {
+		pthread_cond_destroy(&ck->cv);
+		pthread_mutex_destroy(&ck->mu);
+		goto fail;
+	}
+	ck->started = 1;
+	sqlite3_wal_hook(s->db, wal_grown, ck);	/* replaces the automatic one */
+	return;
+fail:
+	log_warnx("store: no checkpoint thread; checkpoints run at commit");
+	sqlite3_close(ck->db);
+	ck->db = NULL;
+}
+
+static void
+checkpointer_stop(struct store *s)
+{
+	struct checkpointer *ck = &s->ck;
+
+	if (ck->started) {
+		sqlite3_wal_hook(s->db, NULL, NULL);
+		pthread_mutex_lock(&ck->mu);
+		ck->stop = 1;
+		pthread_cond_signal(&ck->cv);
+		pthread_mutex_unlock(&ck->mu);
+		pthread_join(ck->tid, NULL);
+		pthread_cond_destroy(&ck->cv);
+		pthread_mutex_destroy(&ck->mu);
+		ck->started = 0;
+	}
+	/* The loop's connection closes last: it checkpoints and removes the WAL. */
+	sqlite3_close(ck->db);
+	ck->db = NULL;
+}
 
 /* Migration i takes user_version i to i+1.  Never edit a shipped one. */
 static const char *const migrations[] = {
@@ -285,6 +402,7 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	if (migrate(s, err, errlen) != 0)
 		goto fail;
+	checkpointer_start(s, path);
 	*out = s;
 	return 0;
 fail:
@@ -299,11 +417,25 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	checkpointer_stop(s);
 	for (i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].stmt);
 	free(s->cache);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+uint64_t
+store_wal_checkpoints(struct store *s)
+{
+	uint64_t n;
+
+	if (!s->ck.started)
+		return 0;
+	pthread_mutex_lock(&s->ck.mu);
+	n = s->ck.runs;
+	pthread_mutex_unlock(&s->ck.mu);
+	return n;
 }
 
 sqlite3_stmt *

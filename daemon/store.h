@@ -37,6 +37,10 @@ int store_savepoint(struct store *s);
 void store_savepoint_release(struct store *s);
 void store_savepoint_rollback(struct store *s);
 
+/* WAL checkpoints the store's own thread has run (it runs one whenever a
+ * commit leaves the WAL at 1,000 pages or more). */
+uint64_t store_wal_checkpoints(struct store *s);
+
 /* Microseconds the last COMMIT took. */
 int64_t store_last_commit_us(const struct store *s);
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -572,6 +573,35 @@ test_exec(void **state)
 	store_close(s);
 }
 
+/* A commit that leaves 1,000 WAL pages or more wakes the checkpoint thread,
+ * which copies them into the database file; the commit itself does not. */
+static void
+test_wal_checkpoint_thread(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_ok(fx->path);
+	struct stat sb;
+	int i;
+
+	assert_int_equal(store_wal_checkpoints(s), 0);
+	assert_int_equal(store_exec(s, "CREATE TABLE scratch(x)"), 0);
+	assert_int_equal(store_batch_begin(s), 0);
+	assert_int_equal(store_exec(s, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+	    "SELECT i + 1 FROM n WHERE i < 1500) INSERT INTO scratch SELECT zeroblob(4000) "
+	    "FROM n"), 0);
+	assert_int_equal(stat(fx->path, &sb), 0);
+	assert_true(sb.st_size < 1000 * 4096);
+	assert_int_equal(store_batch_commit(s), 0);
+	/* readiness, bounded: the thread runs on its own time */
+	for (i = 0; i < 2000 && store_wal_checkpoints(s) == 0; i++)
+		usleep(5000);
+	assert_true(store_wal_checkpoints(s) >= 1);
+	assert_int_equal(stat(fx->path, &sb), 0);
+	assert_true(sb.st_size >= 1500 * 4000);
+	assert_int_equal(q_int(store_db(s), "SELECT count(*) FROM scratch"), 1500);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -586,6 +616,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_batch_savepoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stmt_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_checkpoint_thread, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
