@@ -226,7 +226,7 @@ delivery_ack(struct delivery *d, int64_t endpoint_id, uint64_t delivery_id, char
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
-		return 0;	/* a repeated ack is harmless */
+		return 1;	/* a repeated ack is harmless */
 	snprintf(err, errlen, "delivery %llu was never sent to this endpoint",
 	    (unsigned long long)delivery_id);
 	return -1;

@@ -48,8 +48,9 @@ int delivery_push(struct delivery *d, struct sink *s);
 /* After a commit: push to every sink that wants. */
 void delivery_flush(struct delivery *d);
 
-/* Record an ack (inside a transaction).  0 when recorded or already acked;
- * -1 with a reason when the delivery was never sent to this endpoint. */
+/* Record an ack (inside a transaction).  0 when recorded, 1 when it was
+ * acked before (nothing changes); -1 with a reason when the delivery was
+ * never sent to this endpoint. */
 int delivery_ack(struct delivery *d, int64_t endpoint_id, uint64_t delivery_id,
     char *err, size_t errlen);
 

@@ -35,6 +35,17 @@ out=$(ctl --json notice list)
 # fetching again returns nothing: acked deliveries are not sent again
 out=$(as baku --json inbox)
 [ "$(jget "$out" '.count')" = 0 ] || fail "acked notice came back: $out"
+# acking again is answered Ok and changes nothing: not the ack time, not
+# the record (one receipt entry per delivery)
+list=$(ctl --json notice list)
+did=$(jget "$list" "[.messages[] | select(.id == $id) | .deliveries[] | select(.endpoint != null)][0].delivery")
+receipts() { sqlite3 "$T/state/parley.db" "SELECT count(*) FROM journal WHERE kind = 'ack'"; }
+r0=$(receipts)
+[ "$r0" -ge 2 ] || fail "the two first acks are not in the record: $r0"
+ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" "$BIN/ptool" ack "$T/baku/client.conf" "$did" \
+	>"$T/reack.out" 2>&1 || fail "a repeated ack was refused: $(cat "$T/reack.out")"
+[ "$(receipts)" = "$r0" ] || fail "a repeated ack added a receipt to the record"
+[ "$(ctl --json notice list)" = "$list" ] || fail "a repeated ack changed the deliveries"
 # a notice to all reaches every party
 ctl notice send all --text "to everyone" >/dev/null || fail "notice all"
 [ "$(jget "$(as yerevan --json inbox)" '.count')" = 1 ] || fail "yerevan missed notice to all"
