@@ -21,6 +21,9 @@ one($commit).p99_ms as $commit_p99 |
 # over the whole run are shown too.
 def steady($x): one($x) | (.released_copies_per_s // .copies_per_s);
 steady($sign) as $accept |
+# One core: every daemon thread pinned to one CPU (the load generator on
+# another); on a one-CPU machine the shared run is that already.
+(steady($sign_one) // $accept) as $accept_one |
 steady($sign_big) as $accept_big |
 (one($big).method == "journal") as $has_journal |
 (if $has_journal then "store grown to \(one($big).journal_entries) journal entries"
@@ -33,6 +36,7 @@ one($ss).per_server_cpu_s as $hs_openssl |
 point($idle; $c1) as $rss_p1 | point($idle; $c2) as $rss_p2 |
 point($mq_idle; $c1) as $rss_m1 | point($mq_idle; $c2) as $rss_m2 |
 div($accept; $verify) as $acc_ratio |
+div($accept_one; $verify) as $acc_ratio_one |
 {
   env: (one($env) + one($env_end)),
   config: one($config),
@@ -45,6 +49,7 @@ div($accept; $verify) as $acc_ratio |
   parley: {
     accept_calibration: one($sign_cal),
     accept: one($sign),
+    accept_one_core: one($sign_one),
     drain: one($drain),
     latency: one($latency),
     handshake: one($hs),
@@ -67,6 +72,7 @@ div($accept; $verify) as $acc_ratio |
     {name: "  all copies accepted / whole run (incl. grace)", value: r(one($sign).copies_per_s; 1), unit: "1/s"},
     {name: "  copies accepted / released / unanswered at the end", unit: "n",
      value: "\(one($sign).accepted) / \(one($sign).releases) / \(one($sign).unanswered)"},
+    {name: "  the same with every parleyd thread on one CPU", value: r($accept_one; 1), unit: "1/s"},
     {name: "signed copies accepted/s, released agreements (\($big_label))", value: r($accept_big; 1), unit: "1/s"},
     {name: "  copies accepted / released / unanswered at the end", unit: "n",
      value: "\(one($sign_big).accepted) / \(one($sign_big).releases) / \(one($sign_big).unanswered)"},
@@ -91,10 +97,10 @@ div($accept; $verify) as $acc_ratio |
     {name: "openssl s_server handshakes per server CPU-second", value: r($hs_openssl; 0), unit: "1/cpu-s"}
   ],
   ratios: [
-    {name: "accepted/s / Ed25519 verify/s (one core)", value: r($acc_ratio; 3),
-     target: ">= 0.7", verdict: verdict(ge($acc_ratio; 0.7))},
-    {name: "accepted/s / Ed25519 verify/s (both cores; daemon uses one)", value: r($acc_ratio; 3),
-     target: ">= 1.2", verdict: verdict(ge($acc_ratio; 1.2))},
+    {name: "accepted/s / Ed25519 verify/s (parleyd on one core)", value: r($acc_ratio_one; 3),
+     target: ">= 0.7", verdict: verdict(ge($acc_ratio_one; 0.7))},
+    {name: "accepted/s / Ed25519 verify/s (both cores, shared with the load generator)",
+     value: r($acc_ratio; 3), target: ">= 1.2", verdict: verdict(ge($acc_ratio; 1.2))},
     {name: "durable acks/s / mosquitto QoS 1 msgs/s (better of two)", value: r(div($acks; $mq_rate); 3),
      target: ">= 1.0", verdict: verdict(ge(div($acks; $mq_rate); 1.0))},
     {name: "release latency p99 / commit p99", value: r(div($lat_p99; $commit_p99); 3),

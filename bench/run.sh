@@ -121,7 +121,8 @@ bounded() {
 lg() {
 	local name=$1; shift
 	local ms=$(( $(left) - 3 )); [ "$ms" -ge 1 ] || ms=1
-	if ! bounded "$BIN/loadgen" "$@" --max-seconds "$ms" >"$R/$name.json" 2>>"$W/loadgen.log" ||
+	# shellcheck disable=SC2086 # LG_PIN: empty, or "taskset -c N"
+	if ! bounded ${LG_PIN:-} "$BIN/loadgen" "$@" --max-seconds "$ms" >"$R/$name.json" 2>>"$W/loadgen.log" ||
 	    ! jq -e . "$R/$name.json" >/dev/null 2>&1; then
 		log "loadgen $1 failed: $(tail -n 1 "$W/loadgen.log")"
 		jq -n --arg e "$(tail -n 1 "$W/loadgen.log")" '{error: $e}' >"$R/$name.json.err"
@@ -341,6 +342,24 @@ CTL --json status >"$R/status-after-sign.json" 2>/dev/null
 log "  $(jr sign .released_copies_per_s) copies/s of released agreements ($(jr sign .accepted) accepted, $(jr sign .releases) released; journal entries at the start: ${JOURNAL_AT_SIGN:-none})"
 SIGN_DB=$(db_bytes "$STATE")
 
+# 1b. the same on one core: every parleyd thread on the last CPU, the load
+# generator on CPU 0 (the daemon's whole work per copy against the verify
+# rate of one core); the run above let both share both CPUs.
+NCPU=$(nproc)
+if [ "$NCPU" -ge 2 ] && command -v taskset >/dev/null; then
+	ONE=$((NCPU - 1))
+	create_agreements "$AGREEMENTS" "$SPARTIES" "$W/ag.one"
+	if taskset -a -p -c "$ONE" "$PARLEYD_PID" >/dev/null 2>&1; then
+		log "parley: signing $AGREEMENTS agreements again, every parleyd thread on CPU $ONE, the load generator on CPU 0"
+		LG_PIN="taskset -c 0" lg sign_one sign --endpoints "$W/eps.sign" --agreements "$W/ag.one" \
+			--inflight "$K" --seconds "$SECS" --grace "$SECS"
+		taskset -a -p -c "0-$ONE" "$PARLEYD_PID" >/dev/null 2>&1
+		log "  $(jr sign_one .released_copies_per_s) copies/s of released agreements on one core"
+	fi
+else
+	log "one CPU: the acceptance run above is the one-core figure"
+fi
+
 # 3. durable deliveries acked per second: the backlog those agreements left
 PENDING=$(CTL --json status | jq -r .deliveries_pending)
 log "parley: draining the backlog ($PENDING deliveries pending in all) with $((N * M)) fetching endpoints"
@@ -545,7 +564,7 @@ jq -n --arg n "$N" --arg m "$M" --arg k "$K" --arg d "$SECS" --arg a "$AGREEMENT
 	'{parties: ($n|tonumber), endpoints_per_party: ($m|tonumber), inflight: ($k|tonumber), seconds: ($d|tonumber),
 	  agreements: ($a|tonumber), latency_samples: ($s|tonumber), idle_counts: $ic, idle_endpoints: ($ie|tonumber),
 	  handshake_seconds: ($hs|tonumber), mqtt_messages: ($mq|tonumber), big_rows: ($br|tonumber)}' >"$R/config.json"
-for f in ed25519 commit sign_cal sign drain latency handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto; do
+for f in ed25519 commit sign_cal sign sign_one drain latency handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto; do
 	[ -s "$R/$f.json" ] || echo '{"error": "not measured"}' >"$R/$f.json"
 done
 
@@ -556,7 +575,7 @@ jq -n -f "$(dirname "$0")/report.jq" \
 	--slurpfile hs "$R/handshake.json" --slurpfile stp "$R/s_time_parleyd.json" --slurpfile ss "$R/s_server.json" \
 	--slurpfile idle "$R/idle.json" --slurpfile sign_big "$R/sign_big.json" --slurpfile big "$R/big.json" \
 	--slurpfile latency_big "$R/latency_big.json" --slurpfile journal "$R/journal.json" \
-	--slurpfile sign_cal "$R/sign_cal.json" \
+	--slurpfile sign_cal "$R/sign_cal.json" --slurpfile sign_one "$R/sign_one.json" \
 	--slurpfile mq_idle "$R/mq_idle.json" --slurpfile mq_drain "$R/mq_drain.json" \
 	--slurpfile mq_live "$R/mq_live.json" --slurpfile mosq "$R/mosquitto.json" >"$W/result.json" ||
 	{ log "cannot compose the result"; exit 1; }

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -128,8 +129,15 @@ on_done(evutil_socket_t fd, short what, void *arg)
 int
 verify_threads_auto(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	long n;
 
+	/* The CPUs this process may run on (taskset, a cgroup's cpuset), not
+	 * all the machine has. */
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+		n = sysconf(_SC_NPROCESSORS_ONLN);
 	if (n <= 1)
 		return 0;
 	return n - 1 > VERIFY_MAX_THREADS ? VERIFY_MAX_THREADS : (int)(n - 1);

@@ -17,8 +17,8 @@ struct verify_pool;
  * before the check ran (the caller only releases what it holds). */
 typedef void (*verify_done_fn)(void *ctx, int verdict);
 
-/* How many workers suit this machine: one fewer than its CPUs (the loop
- * keeps one), at most 4; 0 on one CPU (check on the loop thread). */
+/* How many workers suit this process: one fewer than the CPUs it may run
+ * on (the loop keeps one), at most 4; 0 on one CPU (check on the loop). */
 int verify_threads_auto(void);
 
 /* threads >= 1.  NULL on failure. */
