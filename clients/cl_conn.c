@@ -25,6 +25,7 @@ struct cl {
 	int fd;
 	SSL_CTX *ctx;
 	SSL *ssl;
+	int rxlog;		/* PARLEY_TEST_RXLOG: every byte read, appended */
 	uint64_t next_id;
 	char party[64];
 	uint64_t endpoint;
@@ -52,6 +53,33 @@ wait_fd(int fd, short events, int timeout_ms)
 	return poll(&p, 1, timeout_ms);
 }
 
+/* Tests only: the embargo tests search every byte an endpoint received for
+ * other parties' signatures, so a client started with PARLEY_TEST_RXLOG=FILE
+ * appends to FILE, unframed, every byte it reads from the TLS stream (after
+ * decryption).  One write per read, O_APPEND: the file stays whole across
+ * processes.  A failed write is ignored (the test then finds bytes missing
+ * and fails). */
+static int
+rxlog_open(void)
+{
+	const char *path = getenv("PARLEY_TEST_RXLOG");
+
+	if (path == NULL || *path == '\0')
+		return -1;
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+}
+
+static void
+rxlog_append(int fd, const void *buf, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0 && (w = write(fd, buf, n)) > 0) {
+		buf = (const char *)buf + w;
+		n -= (size_t)w;
+	}
+}
+
 /* Read or write exactly n bytes; -1 on error, 1 on timeout. */
 static int
 io_full(struct cl *c, void *buf, size_t n, int writing, int timeout_ms, char *err,
@@ -68,6 +96,8 @@ io_full(struct cl *c, void *buf, size_t n, int writing, int timeout_ms, char *er
 			rc = writing ? SSL_write_ex(c->ssl, (char *)buf + done, n - done, &k) :
 			    SSL_read_ex(c->ssl, (char *)buf + done, n - done, &k);
 			if (rc == 1) {
+				if (!writing && c->rxlog >= 0)
+					rxlog_append(c->rxlog, (char *)buf + done, k);
 				done += k;
 				continue;
 			}
@@ -288,7 +318,7 @@ cl_alloc(void)
 	struct cl *c = calloc(1, sizeof(*c));
 
 	if (c != NULL)
-		c->fd = -1;
+		c->fd = c->rxlog = -1;
 	return c;
 }
 
@@ -408,6 +438,7 @@ cl_connect_tls(const char *hostport, const char *cert, const char *key, const ch
 	}
 	if ((c->fd = tcp_connect(hostport, err, errlen)) < 0)
 		goto fail;
+	c->rxlog = rxlog_open();
 	if ((c->ssl = SSL_new(c->ctx)) == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
 		ssl_err(err, errlen, "TLS");
 		goto fail;
@@ -458,6 +489,8 @@ cl_close(struct cl *c)
 	SSL_CTX_free(c->ctx);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->rxlog >= 0)
+		close(c->rxlog);
 	free(c);
 }
 

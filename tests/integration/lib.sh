@@ -4,7 +4,8 @@
 #
 # A test sources this file, calls setup, and uses:
 #   ctl ARGS...                    parleyctl on the test's admin socket
-#   as PARTY ARGS...               parley with PARTY's client.conf
+#   as PARTY ARGS...               parley with PARTY's client.conf (RXLOG_DIR:
+#                                  every byte it reads, logged per endpoint)
 #   enrol PARTY [--observer]       party + endpoint + signer registered
 #   expect_rc N CMD...             run CMD, fail unless it exits N
 #   expect_out PATTERN CMD...      run CMD, fail unless its output matches
@@ -109,7 +110,12 @@ setup() {
 }
 
 ctl() { "$BIN/parleyctl" -s "$T/admin.sock" "$@"; }
-as() { p=$1; shift; "$BIN/parley" -c "$T/$p/client.conf" "$@"; }
+# With RXLOG_DIR set, every byte the client reads from parleyd is appended
+# to RXLOG_DIR/PARTY.rx (PARLEY_TEST_RXLOG; the embargo tests search them).
+as() {
+	p=$1; shift
+	PARLEY_TEST_RXLOG=${RXLOG_DIR:+$RXLOG_DIR/$p.rx} "$BIN/parley" -c "$T/$p/client.conf" "$@"
+}
 
 # A new endpoint directory for PARTY (DIR defaults to the party's code).
 new_endpoint() {
