@@ -135,6 +135,13 @@ handle_input(struct conn *c)
 		frame_budget_init(&budget, c->lim.decode_budget);
 		f = frame_unpack(body, len, &budget, err, sizeof(err));
 		evbuffer_drain(in, len);
+		if (f == NULL && budget.oom) {
+			/* Not the peer's fault, but its request is gone: drop it. */
+			log_warnx("%s: %s; dropping the connection", c->peer, err);
+			conn_error(c, 0, PARLEY_EUNAVAIL, "parleyd is out of memory; try again");
+			conn_close(c, 1);
+			break;
+		}
 		if (f == NULL) {
 			log_warnx("%s: bad frame: %s", c->peer, err);
 			if (c->lim.bad_frames)
@@ -327,7 +334,13 @@ conn_send_packed(struct conn *c, const uint8_t *buf, size_t len)
 		conn_close(c, 0);
 		return -1;
 	}
-	return bufferevent_write(c->bev, buf, len);
+	if (bufferevent_write(c->bev, buf, len) != 0) {
+		/* A peer left waiting for an answer that never comes: drop it. */
+		log_warnx("%s: out of memory queueing output, dropping it", c->peer);
+		conn_close(c, 0);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -364,7 +377,8 @@ conn_error(struct conn *c, uint64_t id, int code, const char *fmt, ...)
 	f.id = id;
 	f.body_case = PARLEY__FRAME__BODY_ERROR;
 	f.error = &e;
-	conn_send(c, &f);
+	if (c->state == CONN_OPEN && conn_send(c, &f) != 0)
+		conn_close(c, 0);	/* unanswered, the peer would wait for ever */
 }
 
 int
