@@ -24,7 +24,9 @@ void turn_free(struct turn *t);
 /* Open the turn's transaction if needed and a savepoint for one request.
  * -1 if the store cannot start a transaction. */
 int turn_request_begin(struct turn *t);
-/* keep: release the savepoint; otherwise roll the request back. */
+/* keep: release the savepoint; otherwise roll the request back.  A request
+ * whose reply could not be queued (out of memory: its connection is dropped)
+ * is rolled back whatever keep says, so queue the reply before this. */
 void turn_request_end(struct turn *t, int keep);
 
 /* fn(arg) runs inside the turn's transaction just before each COMMIT (the
