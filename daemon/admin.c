@@ -775,6 +775,8 @@ admin_frame(void *ctx, const Parley__Frame *f)
 	Parley__Frame r = PARLEY__FRAME__INIT;
 	Parley__Welcome w = PARLEY__WELCOME__INIT;
 
+	turn_request_arrived(ac->srv->turn, ac->ready && f->body_case == PARLEY__FRAME__BODY_ADMIN ?
+	    f->admin->verb : frame_body_name(f));
 	if (!ac->ready) {
 		if (f->body_case != PARLEY__FRAME__BODY_HELLO ||
 		    f->hello->version != PARLEY_PROTOCOL_VERSION) {

@@ -357,6 +357,8 @@ session_frame(void *ctx, const Parley__Frame *f)
 {
 	struct session *s = ctx;
 
+	if (s->state == S_HELLO || s->state == S_READY)
+		turn_request_arrived(s->srv->turn, frame_body_name(f));
 	switch (s->state) {
 	case S_HELLO:
 		welcome(s, f);

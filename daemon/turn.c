@@ -93,6 +93,13 @@ schedule(struct turn *t)
 	}
 }
 
+void
+turn_request_arrived(struct turn *t, const char *verb)
+{
+	if (fault_alloc_begin(verb))
+		schedule(t);	/* the flush disarms it, whatever the request does */
+}
+
 int
 turn_request_begin(struct turn *t)
 {
@@ -249,6 +256,7 @@ turn_flush(struct turn *t)
 		fault_point("after-replies");
 	if (!failed && t->after_commit != NULL)
 		t->after_commit(t->arg);
+	fault_alloc_end();
 }
 
 uint64_t

@@ -21,6 +21,11 @@ struct turn *turn_new(struct event_base *base, struct store *st, struct metrics 
     void (*after_commit)(void *), void *arg);
 void turn_free(struct turn *t);
 
+/* A request named verb (a frame's body name or an admin verb) is about to
+ * be handled: test builds arm allocation failures here (fault.h) until the
+ * end of the turn's flush. */
+void turn_request_arrived(struct turn *t, const char *verb);
+
 /* Open the turn's transaction if needed and a savepoint for one request.
  * -1 if the store cannot start a transaction. */
 int turn_request_begin(struct turn *t);
