@@ -703,7 +703,7 @@ admin_request(struct admin_conn *ac, const Parley__Frame *f)
 	struct out o;
 	size_t i, len;
 	char *text = NULL;
-	int keep = 0;
+	int keep = 0, begun = 0;
 
 	if (out_init(&o) != 0) {
 		conn_error(ac->conn, f->id, PARLEY_EREFUSED, "out of memory");
@@ -718,28 +718,38 @@ admin_request(struct admin_conn *ac, const Parley__Frame *f)
 		if (turn_request_begin(srv->turn) != 0) {
 			out_refuse(&o, "store unavailable: %s", store_errmsg(srv->st));
 		} else {
+			begun = 1;
 			keep = v->fn(srv, &a, &o, &rep) == 0 && o.status == 0;
-			turn_request_end(srv->turn, keep);
 		}
 	}
 	args_free(&a);
 	jw_obj_end(o.json);
-	rep.status = (uint32_t)o.status;
-	if (o.status != 0) {
-		ej = jw_new();
-		jw_obj_begin(ej, NULL);
-		jw_str(ej, "error", o.error);
-		jw_obj_end(ej);
-		rep.json = (char *)jw_text(ej);
-		rep.text = o.error;
-		log_info("admin: %s: refused: %s", m->verb, o.error);
-	} else {
+	if (o.status == 0) {
 		len = evbuffer_get_length(o.text);
 		if ((text = malloc(len + 1)) != NULL) {
 			evbuffer_copyout(o.text, text, len);
 			text[len] = '\0';
 		}
-		rep.text = text ? text : "";
+		/* An answer cut short is no answer: refuse, and keep nothing. */
+		if (text == NULL || o.lost || jw_failed(o.json)) {
+			keep = 0;
+			out_refuse(&o, "out of memory writing the answer; nothing was saved, "
+			    "try again");
+		}
+	}
+	rep.status = (uint32_t)o.status;
+	if (o.status != 0) {
+		if ((ej = jw_new()) != NULL) {
+			jw_obj_begin(ej, NULL);
+			jw_str(ej, "error", o.error);
+			jw_obj_end(ej);
+		}
+		rep.json = ej != NULL && !jw_failed(ej) ? (char *)jw_text(ej) :
+		    "{\"error\":\"out of memory\"}";
+		rep.text = o.error;
+		log_info("admin: %s: refused: %s", m->verb, o.error);
+	} else {
+		rep.text = text;
 		rep.json = (char *)jw_text(o.json);
 		if (v != NULL && strstr(v->name, "list") == NULL && strcmp(v->name, "status") &&
 		    strstr(v->name, "show") == NULL)
@@ -749,6 +759,9 @@ admin_request(struct admin_conn *ac, const Parley__Frame *f)
 	rf.body_case = PARLEY__FRAME__BODY_ADMIN_REPLY;
 	rf.admin_reply = &rep;
 	turn_reply(srv->turn, ac->conn, &rf);
+	/* After the reply is queued: one that cannot be rolls the request back. */
+	if (begun)
+		turn_request_end(srv->turn, keep);
 	engine_bundle_free(rep.bundle);
 	free(text);
 	jw_free(ej);
@@ -762,6 +775,8 @@ admin_frame(void *ctx, const Parley__Frame *f)
 	Parley__Frame r = PARLEY__FRAME__INIT;
 	Parley__Welcome w = PARLEY__WELCOME__INIT;
 
+	turn_request_arrived(ac->srv->turn, ac->ready && f->body_case == PARLEY__FRAME__BODY_ADMIN ?
+	    f->admin->verb : frame_body_name(f));
 	if (!ac->ready) {
 		if (f->body_case != PARLEY__FRAME__BODY_HELLO ||
 		    f->hello->version != PARLEY_PROTOCOL_VERSION) {

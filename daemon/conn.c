@@ -135,7 +135,17 @@ handle_input(struct conn *c)
 		arm(c->idle_ev, c->lim.idle_timeout);
 		body = evbuffer_pullup(in, FRAME_HDR_LEN + (ev_ssize_t)len);
 		frame_budget_init(&budget, c->lim.decode_budget);
-		f = frame_unpack(body + FRAME_HDR_LEN, len, &budget, err, sizeof(err));
+		f = body == NULL ? NULL :
+		    frame_unpack(body + FRAME_HDR_LEN, len, &budget, err, sizeof(err));
+		if (f == NULL && (body == NULL || budget.oom)) {
+			/* Not the peer's fault, but its request is gone: drop it. */
+			evbuffer_drain(in, FRAME_HDR_LEN + len);
+			log_warnx("%s: %s; dropping the connection", c->peer,
+			    body == NULL ? "out of memory reading a frame" : err);
+			conn_error(c, 0, PARLEY_EUNAVAIL, "parleyd is out of memory; try again");
+			conn_close(c, 1);
+			break;
+		}
 		if (f == NULL) {
 			evbuffer_drain(in, FRAME_HDR_LEN + len);
 			log_warnx("%s: bad frame: %s", c->peer, err);
@@ -346,7 +356,13 @@ conn_send_packed(struct conn *c, const uint8_t *buf, size_t len)
 		conn_close(c, 0);
 		return -1;
 	}
-	return bufferevent_write(c->bev, buf, len);
+	if (bufferevent_write(c->bev, buf, len) != 0) {
+		/* A peer left waiting for an answer that never comes: drop it. */
+		log_warnx("%s: out of memory queueing output, dropping it", c->peer);
+		conn_close(c, 0);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -383,7 +399,8 @@ conn_error(struct conn *c, uint64_t id, int code, const char *fmt, ...)
 	f.id = id;
 	f.body_case = PARLEY__FRAME__BODY_ERROR;
 	f.error = &e;
-	conn_send(c, &f);
+	if (c->state == CONN_OPEN && conn_send(c, &f) != 0)
+		conn_close(c, 0);	/* unanswered, the peer would wait for ever */
 }
 
 int

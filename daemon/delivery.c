@@ -154,16 +154,16 @@ delivery_push(struct delivery *d, struct sink *s)
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__Delivery dv = PARLEY__DELIVERY__INIT;
 	sqlite3_stmt *st;
-	int pushed = 0, got, stop = 0;
+	int pushed = 0, got, stop = 0, rc = SQLITE_DONE;
 
 	s->want = 0;
 	do {
 		if ((st = store_stmt(d->st, sql)) == NULL)
-			return pushed;
+			return -1;
 		sqlite3_bind_int64(st, 1, s->endpoint_id);
 		sqlite3_bind_int64(st, 2, (int64_t)s->last_pushed);
 		got = 0;
-		while (!stop && sqlite3_step(st) == SQLITE_ROW) {
+		while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			got++;
 			dv.delivery_id = (uint64_t)sqlite3_column_int64(st, 0);
 			dv.created_at = sqlite3_column_int64(st, 1);
@@ -179,6 +179,11 @@ delivery_push(struct delivery *d, struct sink *s)
 			pushed++;
 		}
 		sqlite3_reset(st);
+		if (!stop && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			log_warnx("delivery: cannot read pending deliveries: %s",
+			    store_errmsg(d->st));
+			return -1;
+		}
 	} while (!stop && got == PUSH_BATCH);
 	return pushed;
 }
@@ -227,6 +232,8 @@ delivery_ack(struct delivery *d, int64_t endpoint_id, uint64_t delivery_id, char
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 1;	/* a repeated ack is harmless */
+	if (rc != SQLITE_DONE)
+		goto storefail;
 	snprintf(err, errlen, "delivery %llu was never sent to this endpoint",
 	    (unsigned long long)delivery_id);
 	return -1;

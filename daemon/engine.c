@@ -188,7 +188,7 @@ eng_event(struct engine *e, int64_t agreement, const char *kind, const char *fmt
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, clock_now(e->clk));
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
@@ -756,7 +756,7 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	if (m->revision > a.revision && refused(e, REFUSE_MALFORMED) == 0)
 		return eng_refuse(r, PARLEY_EUSAGE, "agreement %lld has no revision %u (current: %u)",
 		    (long long)a.id, m->revision, a.revision);
-	if (r->sig_verdict != 0) {
+	if (r->sig_verdict == 1 || r->sig_verdict == -1) {
 		rc = r->sig_verdict > 0 ? 0 : -1;
 	} else {
 		if (sign_payload((uint64_t)a.id, m->revision, m->content_hash.data, m->party,
@@ -765,6 +765,9 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		rc = crypto_verify(m->signer_key.data, payload, plen, m->signature.data);
 		free(payload);
 	}
+	if (rc == -2)
+		return eng_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
+		    "nothing was saved, try again");
 	if (rc != 0) {
 		log_warnx("agreement %lld: bad signature from %s (key %s)", (long long)a.id,
 		    r->who->party.code, hex);
@@ -887,13 +890,16 @@ engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
 	return 1;
 }
 
-/* Validate and normalise a text: non-empty UTF-8, LF line endings. */
+/* Validate and normalise a text: non-empty UTF-8, LF line endings.  NULL
+ * with the reason in why; *oom is set when the reason is out of memory, not
+ * the text. */
 static char *
-check_text(const char *text, size_t len, char *why, size_t whylen)
+check_text(const char *text, size_t len, char *why, size_t whylen, int *oom)
 {
 	char *norm;
 	size_t n, i;
 
+	*oom = 0;
 	if (text == NULL || len == 0) {
 		snprintf(why, whylen, "the text is empty");
 		return NULL;
@@ -907,7 +913,8 @@ check_text(const char *text, size_t len, char *why, size_t whylen)
 		return NULL;
 	}
 	if ((norm = text_normalize(text, len, &n)) == NULL) {
-		snprintf(why, whylen, "out of memory");
+		snprintf(why, whylen, "out of memory; nothing was saved, try again");
+		*oom = 1;
 		return NULL;
 	}
 	for (i = 0; i < n && (norm[i] == '\n' || norm[i] == ' ' || norm[i] == '\t'); i++)
@@ -934,6 +941,7 @@ engine_amend(struct engine *e, const struct req *r, const Parley__AmendRequest *
 	struct ag a;
 	int member, rc, same;
 	int64_t id;
+	int oom;
 
 	if (party_ag(e, r, m->agreement, &a, &member) != 0)
 		return 0;
@@ -946,8 +954,9 @@ engine_amend(struct engine *e, const struct req *r, const Parley__AmendRequest *
 		    a.revision);
 	if (strlen(m->note) > NOTE_MAX)
 		return eng_refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
-	if ((norm = check_text(m->text, strlen(m->text), whybuf, sizeof(whybuf))) == NULL)
-		return eng_refuse(r, PARLEY_EUSAGE, "amendment refused: %s", whybuf);
+	if ((norm = check_text(m->text, strlen(m->text), whybuf, sizeof(whybuf), &oom)) == NULL)
+		return eng_refuse(r, oom ? PARLEY_ESTORE : PARLEY_EUSAGE, "amendment refused: %s",
+		    whybuf);
 	if (eng_load_revision(e, a.id, a.revision, &cur, NULL, hash) != 0) {
 		free(norm);
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
@@ -1666,7 +1675,7 @@ sig_store_one(const char *party, const char *role, void *arg)
 		return -1;
 	sqlite3_bind_int64(s, 1, c->agreement);
 	sqlite3_bind_int64(s, 2, c->pr[i].id);
-	sqlite3_bind_text(s, 3, role, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, role, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -1707,6 +1716,7 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 	int64_t eff, id;
 	sqlite3_stmt *s;
 	int rc;
+	int oom;
 
 	if (!title_ok(t->title))
 		return out_usage(o, "the title must be one line of 1-%d bytes of UTF-8", TITLE_MAX);
@@ -1770,8 +1780,8 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 		return out_usage(o, "--label must be a short lowercase name, not \"%s\"", t->label);
 	if (signatories_check(t->signatories, parties, np, o) != 0)
 		return -1;
-	if ((norm = check_text(t->text, t->text_len, why, sizeof(why))) == NULL)
-		return out_usage(o, "%s", why);
+	if ((norm = check_text(t->text, t->text_len, why, sizeof(why), &oom)) == NULL)
+		return oom ? out_refuse(o, "%s", why) : out_usage(o, "%s", why);
 	if (sign_content_hash(norm, effective, validity, "", hash) != 0) {
 		free(norm);
 		return out_refuse(o, "out of memory");
@@ -2385,12 +2395,13 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	sqlite3_stmt *s;
 	struct ag a;
 	int rc;
+	int oom;
 
 	if (open_amend(e, id, &am, &a, o) != 0)
 		return -1;
 	if (edited != NULL) {
-		if ((norm = check_text(edited, len, why, sizeof(why))) == NULL)
-			return out_usage(o, "--text: %s", why);
+		if ((norm = check_text(edited, len, why, sizeof(why), &oom)) == NULL)
+			return oom ? out_refuse(o, "%s", why) : out_usage(o, "--text: %s", why);
 	} else {
 		if ((s = store_stmt(e->st, get)) == NULL)
 			return out_refuse(o, "store failure");

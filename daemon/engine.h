@@ -28,7 +28,7 @@ struct req {
 	uint64_t id;
 	const struct ident *who;
 	/* A SignRequest's signature already checked (on a worker): 1 good,
-	 * -1 bad; 0 not checked yet. */
+	 * -1 bad; anything else: check it here. */
 	int sig_verdict;
 };
 

@@ -351,7 +351,7 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 		    (long long)v[i].mandate, when);
 		if ((s = store_stmt(e->st, upd)) == NULL)
 			goto done;
-		sqlite3_bind_text(s, 1, reason, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 1, reason, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, now);
 		sqlite3_bind_int64(s, 3, v[i].copy);
 		if (sqlite3_step(s) != SQLITE_DONE) {
@@ -462,6 +462,9 @@ engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandat
 		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
 	rc = crypto_verify(m.principal_key, payload, plen, m.signature);
 	free(payload);
+	if (rc == -2)
+		return eng_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
+		    "nothing was saved, try again");
 	if (rc != 0)
 		return eng_refuse(r, PARLEY_EAUTH, "the mandate's signature does not verify with the "
 		    "principal key of %s", r->who->party.code);
@@ -559,6 +562,9 @@ engine_mandate_revoke(struct engine *e, const struct req *r, const Parley__Manda
 		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
 	rc = crypto_verify(pk, payload, plen, pm->signature.data);
 	free(payload);
+	if (rc == -2)
+		return eng_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
+		    "nothing was saved, try again");
 	if (rc != 0)
 		return eng_refuse(r, PARLEY_EAUTH, "the revocation's signature does not verify with the "
 		    "principal key of %s", m.party);

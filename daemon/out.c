@@ -7,6 +7,7 @@ int
 out_init(struct out *o)
 {
 	o->status = 0;
+	o->lost = 0;
 	o->error[0] = '\0';
 	o->text = evbuffer_new();
 	o->json = jw_new();
@@ -34,7 +35,8 @@ out_text(struct out *o, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	evbuffer_add_vprintf(o->text, fmt, ap);
+	if (evbuffer_add_vprintf(o->text, fmt, ap) < 0)
+		o->lost = 1;
 	va_end(ap);
 }
 

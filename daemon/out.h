@@ -11,6 +11,7 @@ struct out {
 	struct evbuffer *text;
 	struct jw *json;	/* the verb writes one object's members */
 	int status;		/* 0 ok, 1 refused, 2 bad usage */
+	int lost;		/* out of memory: some text is missing */
 	char error[1024];
 };
 

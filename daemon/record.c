@@ -73,28 +73,37 @@ record_countersign(struct engine *e, const struct req *r, const Parley__Counters
 		return eng_refuse(r, PARLEY_EUSAGE, "%s", "a countersignature needs a 32-byte key and a "
 		    "64-byte signature");
 	rc = registry_signer_by_key(e->st, m->signer_key.data, &signer, &party);
+	if (rc < 0)
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (rc != 0 || party != r->who->party.id)
 		return eng_refuse(r, PARLEY_EAUTH, "%s", "the countersigning key is not registered for "
 		    "this party");
 	if ((s = store_stmt(e->st, get)) == NULL)
 		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, (int64_t)m->size);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
 		text = strdup((const char *)sqlite3_column_text(s, 0));
 	sqlite3_reset(s);
-	if (text == NULL)
+	if (rc == SQLITE_DONE)
 		return eng_refuse(r, PARLEY_ENOTFOUND, "%s", "no checkpoint of that size");
-	if ((cp = malloc(sizeof(*cp))) == NULL ||
-	    checkpoint_parse(text, strlen(text), cp, msg, sizeof(msg)) != 0 ||
-	    crypto_verify(m->signer_key.data, (const uint8_t *)cp->body, cp->body_len,
-	    m->signature.data) != 0) {
-		free(cp);
+	if (text == NULL || (cp = malloc(sizeof(*cp))) == NULL) {
 		free(text);
-		return eng_refuse(r, PARLEY_EREFUSED, "%s", "the countersignature does not verify over the "
-		    "checkpoint's body");
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure (out of memory)");
 	}
+	if (checkpoint_parse(text, strlen(text), cp, msg, sizeof(msg)) != 0)
+		rc = -1;
+	else
+		rc = crypto_verify(m->signer_key.data, (const uint8_t *)cp->body, cp->body_len,
+		    m->signature.data);
 	free(cp);
 	free(text);
+	if (rc == -2)
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "out of memory checking the signature; "
+		    "nothing was saved, try again");
+	if (rc != 0)
+		return eng_refuse(r, PARLEY_EREFUSED, "%s", "the countersignature does not verify over "
+		    "the checkpoint's body");
 	if ((s = store_stmt(e->st, ins)) == NULL)
 		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, (int64_t)m->size);

@@ -42,7 +42,8 @@ struct session {
 	 * session outlives its conn until the check comes back. */
 	int verifying;
 	int closed;		/* conn gone: free when the check comes back */
-	int verdict;		/* for the held frame once back: 1 good, -1 bad */
+	int verdict;		/* for the held frame once back: 1 good, -1 bad,
+				 * 2 not checked (the engine checks it) */
 	uint64_t verdict_id;
 	uint8_t verdict_sig[64];
 	struct session *next, *prev;
@@ -69,8 +70,13 @@ sink_push(void *ctx, const Parley__Frame *f)
 
 	if (!conn_is_open(s->conn) ||
 	    conn_output_len(s->conn) > conn_max_output(s->conn) / 2)
+		return -1;	/* resumes when the output drains */
+	if (conn_send(s->conn, f) != 0) {
+		/* Out of memory: no drain would resume it; the peer fetches again. */
+		conn_close(s->conn, 0);
 		return -1;
-	return conn_send(s->conn, f);
+	}
+	return 0;
 }
 
 static void
@@ -79,13 +85,21 @@ fetch_done(struct conn *c, void *arg, uint64_t id)
 	struct session *s = arg;
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__FetchDone fd = PARLEY__FETCH_DONE__INIT;
+	int n;
 
 	(void)c;
-	fd.count = (uint32_t)delivery_push(s->srv->dlv, &s->sink);
+	if ((n = delivery_push(s->srv->dlv, &s->sink)) < 0) {
+		/* "That is all" would be a lie: the peer may fetch again. */
+		conn_error(s->conn, id, PARLEY_ESTORE, "the store could not be read; try again");
+		return;
+	}
+	fd.count = (uint32_t)n;
 	f.id = id;
 	f.body_case = PARLEY__FRAME__BODY_FETCH_DONE;
 	f.fetch_done = &fd;
-	conn_send(s->conn, &f);
+	/* Unanswered, the peer would wait for ever: drop it instead. */
+	if (conn_is_open(s->conn) && conn_send(s->conn, &f) != 0)
+		conn_close(s->conn, 0);
 }
 
 static int
@@ -228,24 +242,30 @@ ack(struct session *s, const Parley__Frame *f)
 		turn_error(srv->turn, s->conn, f->id, PARLEY_ESTORE, "store unavailable");
 		return;
 	}
-	/* The receipt goes in the record once, at the first ack. */
 	if ((rc = delivery_ack(srv->dlv, s->who.endpoint_id, f->ack->delivery_id, err,
-	    sizeof(err))) < 0 || (rc == 0 && srv->journal != NULL && journal_append(srv->journal,
-	    "ack", 0, s->who.party.code, NULL, 0, ack_note(f->ack->delivery_id,
-	    s->who.endpoint_id, err, sizeof(err))) != 0)) {
+	    sizeof(err))) < 0) {
 		turn_request_end(srv->turn, 0);
 		log_warnx("%s: %s: refused ack: %s", conn_peer(s->conn), s->who.party.code, err);
 		turn_error(srv->turn, s->conn, f->id, PARLEY_EREFUSED, "%s", err);
 		return;
 	}
-	turn_request_end(srv->turn, 1);
-	fault_point("delivery-acked");
-	srv->metrics.acks++;
+	/* The receipt goes in the record once, at the first ack. */
+	if (rc == 0 && srv->journal != NULL && journal_append(srv->journal, "ack", 0,
+	    s->who.party.code, NULL, 0, ack_note(f->ack->delivery_id, s->who.endpoint_id, err,
+	    sizeof(err))) != 0) {
+		turn_request_end(srv->turn, 0);
+		turn_error(srv->turn, s->conn, f->id, PARLEY_ESTORE,
+		    "store failure: journal; nothing was saved, try again");
+		return;
+	}
 	ok.id = f->ack->delivery_id;
 	r.id = f->id;
 	r.body_case = PARLEY__FRAME__BODY_OK;
 	r.ok = &ok;
 	turn_reply(srv->turn, s->conn, &r);
+	turn_request_end(srv->turn, 1);
+	fault_point("delivery-acked");
+	srv->metrics.acks++;
 }
 
 /* Run one engine request under its own savepoint. */
@@ -414,11 +434,13 @@ session_frame(void *ctx, const Parley__Frame *f)
 
 	switch (s->state) {
 	case S_HELLO:
+		turn_request_arrived(s->srv->turn, frame_body_name(f));
 		welcome(s, f);
 		break;
 	case S_READY:
 		if (f->body_case == PARLEY__FRAME__BODY_SIGN && check_signature_async(s, f))
-			return 1;
+			return 1;	/* it arrives when it runs, verdict in hand */
+		turn_request_arrived(s->srv->turn, frame_body_name(f));
 		dispatch(s, f);
 		break;
 	case S_HANDSHAKE:

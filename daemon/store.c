@@ -32,6 +32,7 @@ struct checkpointer {
 struct store {
 	sqlite3 *db;
 	int in_batch;
+	int committing;		/* our own COMMIT of the batch is running */
 	int savepoint_depth;
 	int64_t last_commit_us;
 	struct cached_stmt *cache;
@@ -354,6 +355,22 @@ migrate(struct store *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Inside a batch only the batch's own COMMIT may commit.  When SQLite has
+ * rolled the batch back by itself (out of memory, disk full), the statements
+ * the request goes on with would each commit on their own: this turns those
+ * commits into rollbacks, and the statements fail. */
+static int
+commit_hook(void *arg)
+{
+	struct store *s = arg;
+
+	if (s->in_batch && !s->committing) {
+		log_warnx("store: a statement would commit outside the batch; rolled back");
+		return 1;
+	}
+	return 0;
+}
+
 int
 store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
@@ -402,6 +419,7 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	if (migrate(s, err, errlen) != 0)
 		goto fail;
+	sqlite3_commit_hook(s->db, commit_hook, s);
 	checkpointer_start(s, path);
 	*out = s;
 	return 0;
@@ -505,8 +523,15 @@ store_batch_commit(struct store *s)
 
 	if (!s->in_batch)
 		return 0;
+	if (store_batch_lost(s)) {
+		log_warnx("store: the transaction was rolled back before COMMIT");
+		store_batch_rollback(s);
+		return -1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
+	s->committing = 1;
 	rc = store_exec(s, "COMMIT");
+	s->committing = 0;
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	s->last_commit_us = (b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000;
 	if (rc != 0) {
@@ -556,9 +581,22 @@ static const char sql_savepoint[] = "SAVEPOINT req";
 static const char sql_release[] = "RELEASE req";
 static const char sql_rollback_to[] = "ROLLBACK TO req";
 
+/* SQLite rolls the whole transaction back by itself on some errors (out of
+ * memory, disk full, I/O error).  A batch whose transaction is gone must not
+ * run more requests: outside a transaction each would commit on its own. */
+int
+store_batch_lost(struct store *s)
+{
+	return s->in_batch && sqlite3_get_autocommit(s->db);
+}
+
 int
 store_savepoint(struct store *s)
 {
+	if (store_batch_lost(s)) {
+		log_warnx("store: the transaction was rolled back; no more requests in it");
+		return -1;
+	}
 	if (step_once(s, sql_savepoint) != 0)
 		return -1;
 	s->savepoint_depth++;
@@ -570,7 +608,8 @@ store_savepoint_release(struct store *s)
 {
 	if (s->savepoint_depth == 0)
 		return;
-	step_once(s, sql_release);
+	if (!store_batch_lost(s))
+		step_once(s, sql_release);
 	s->savepoint_depth--;
 }
 
@@ -579,8 +618,10 @@ store_savepoint_rollback(struct store *s)
 {
 	if (s->savepoint_depth == 0)
 		return;
-	step_once(s, sql_rollback_to);
-	step_once(s, sql_release);
+	if (!store_batch_lost(s)) {
+		step_once(s, sql_rollback_to);
+		step_once(s, sql_release);
+	}
 	s->savepoint_depth--;
 }
 

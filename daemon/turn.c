@@ -30,6 +30,7 @@ struct turn {
 	uint64_t commits;
 	int scheduled;
 	unsigned requests;	/* in the open transaction */
+	int reply_lost;		/* a reply of this request could not be queued */
 };
 
 /* A busy loop turn commits every this many requests, so that acks are not
@@ -92,12 +93,20 @@ schedule(struct turn *t)
 	}
 }
 
+void
+turn_request_arrived(struct turn *t, const char *verb)
+{
+	if (fault_alloc_begin(verb))
+		schedule(t);	/* the flush disarms it, whatever the request does */
+}
+
 int
 turn_request_begin(struct turn *t)
 {
 	if (t->requests >= TURN_MAX_REQUESTS)
 		turn_flush(t);
 	t->requests++;
+	t->reply_lost = 0;
 	schedule(t);
 	if (store_batch_begin(t->st) != 0)
 		return -1;
@@ -109,6 +118,12 @@ turn_request_begin(struct turn *t)
 void
 turn_request_end(struct turn *t, int keep)
 {
+	/* Its connection was dropped unanswered: the request must not count. */
+	if (keep && t->reply_lost) {
+		log_warnx("turn: a request's reply was lost; the request is rolled back");
+		keep = 0;
+	}
+	t->reply_lost = 0;
 	if (keep)
 		store_savepoint_release(t->st);
 	else
@@ -126,6 +141,7 @@ push(struct turn *t, struct conn *c)
 		if ((r = realloc(t->q, ncap * sizeof(*r))) == NULL) {
 			log_warnx("turn: out of memory queueing a reply");
 			conn_close(c, 0);
+			t->reply_lost = 1;
 			return NULL;
 		}
 		t->q = r;
@@ -169,6 +185,7 @@ turn_reply(struct turn *t, struct conn *c, const Parley__Frame *f)
 	if (frame_pack(f, SIZE_MAX, &r->buf, &r->len) != 0) {
 		log_warnx("turn: cannot pack a %s reply", frame_body_name(f));
 		conn_close(c, 0);
+		t->reply_lost = 1;
 		return;
 	}
 	r->id = f->id;
@@ -206,7 +223,8 @@ turn_flush(struct turn *t)
 	t->requests = 0;
 	if (store_in_batch(t->st)) {
 		fault_point("before-commit");
-		if ((t->before_commit != NULL && t->before_commit(t->before_arg) != 0) ||
+		if (store_batch_lost(t->st) ||
+		    (t->before_commit != NULL && t->before_commit(t->before_arg) != 0) ||
 		    store_batch_commit(t->st) != 0) {
 			store_batch_rollback(t->st);
 			log_warnx("store commit failed: %s; %zu replies turned into errors",
@@ -238,6 +256,7 @@ turn_flush(struct turn *t)
 		fault_point("after-replies");
 	if (!failed && t->after_commit != NULL)
 		t->after_commit(t->arg);
+	fault_alloc_end();
 }
 
 uint64_t

@@ -21,10 +21,17 @@ struct turn *turn_new(struct event_base *base, struct store *st, struct metrics 
     void (*after_commit)(void *), void *arg);
 void turn_free(struct turn *t);
 
+/* A request named verb (a frame's body name or an admin verb) is about to
+ * be handled: test builds arm allocation failures here (fault.h) until the
+ * end of the turn's flush. */
+void turn_request_arrived(struct turn *t, const char *verb);
+
 /* Open the turn's transaction if needed and a savepoint for one request.
  * -1 if the store cannot start a transaction. */
 int turn_request_begin(struct turn *t);
-/* keep: release the savepoint; otherwise roll the request back. */
+/* keep: release the savepoint; otherwise roll the request back.  A request
+ * whose reply could not be queued (out of memory: its connection is dropped)
+ * is rolled back whatever keep says, so queue the reply before this. */
 void turn_request_end(struct turn *t, int keep);
 
 /* fn(arg) runs inside the turn's transaction just before each COMMIT (the

@@ -92,7 +92,16 @@ worker(void *arg)
 			break;
 		j = jobq_pop(&p->todo);
 		pthread_mutex_unlock(&p->mu);
-		j->verdict = crypto_verify(j->key, j->msg, j->len, j->sig) == 0 ? 1 : -1;
+		switch (crypto_verify(j->key, j->msg, j->len, j->sig)) {
+		case 0:
+			j->verdict = 1;
+			break;
+		case -2:
+			j->verdict = 2;		/* could not check */
+			break;
+		default:
+			j->verdict = -1;
+		}
 		pthread_mutex_lock(&p->mu);
 		jobq_push(&p->done, j);
 		/* Wakes the loop; a full counter (never, in practice) is no loss:

@@ -13,8 +13,9 @@
 
 struct verify_pool;
 
-/* verdict: 1 the signature verifies, -1 it does not, 0 the pool was freed
- * before the check ran (the caller only releases what it holds). */
+/* verdict: 1 the signature verifies, -1 it does not, 2 it could not be
+ * checked (out of memory: the caller may check again itself), 0 the pool
+ * was freed before the check ran (the caller only releases what it holds). */
 typedef void (*verify_done_fn)(void *ctx, int verdict);
 
 /* How many workers suit this process: one fewer than the CPUs it may run

@@ -311,28 +311,43 @@ crypto_sign(EVP_PKEY *k, const uint8_t *msg, size_t n, uint8_t sig[64])
 	return rc;
 }
 
+/* One verification: 1 valid, 0 not, -1 could not be checked. */
+static int
+verify_once(const uint8_t pub[32], const uint8_t *msg, size_t n, const uint8_t sig[64])
+{
+	EVP_MD_CTX *ctx = NULL;
+	EVP_PKEY *k = NULL;
+	int rc;
+
+	/* Neither step depends on the signature: failing, they are out of memory. */
+	if ((k = crypto_pubkey_from_raw(pub)) == NULL || (ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) != 1)
+		rc = -1;
+	else
+		rc = EVP_DigestVerify(ctx, sig, CRYPTO_ED25519_SIG_LEN, msg, n) == 1;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
 int
 crypto_verify(const uint8_t pub[32], const uint8_t *msg, size_t n,
     const uint8_t sig[64])
 {
-	EVP_MD_CTX *ctx = NULL;
-	EVP_PKEY *k = NULL;
-	int rc = -1;
+	int rc;
 
 	if (msg == NULL && n > 0)
 		return -1;
 	if (msg == NULL)
 		msg = (const uint8_t *)"";
 	ERR_set_mark();
-	if ((k = crypto_pubkey_from_raw(pub)) != NULL &&
-	    (ctx = EVP_MD_CTX_new()) != NULL &&
-	    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1 &&
-	    EVP_DigestVerify(ctx, sig, CRYPTO_ED25519_SIG_LEN, msg, n) == 1)
-		rc = 0;
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(k);
+	/* OpenSSL 3.0 answers "no" when an allocation inside the verification
+	 * fails, as it does for a bad signature, and says nothing else: a "no" is
+	 * asked again, and only a repeated one is taken for an answer. */
+	if ((rc = verify_once(pub, msg, n, sig)) == 0)
+		rc = verify_once(pub, msg, n, sig) == 0 ? 0 : -1;
 	ERR_pop_to_mark();
-	return rc;
+	return rc == 1 ? 0 : rc == 0 ? -1 : -2;
 }
 
 int

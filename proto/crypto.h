@@ -69,9 +69,10 @@ EVP_PKEY *crypto_pubkey_from_raw(const uint8_t raw[32]);
  * when n is 0).  -1 if k is not an Ed25519 private key. */
 int crypto_sign(EVP_PKEY *k, const uint8_t *msg, size_t n, uint8_t sig[64]);
 
-/* 0 only if sig is a valid Ed25519 signature by pub over msg, else -1.
- * Leaves nothing on the OpenSSL error queue: a bad signature is not an error
- * of ours. */
+/* 0 only if sig is a valid Ed25519 signature by pub over msg, -1 if it is
+ * not, -2 if it could not be checked (out of memory): never take -2 for a bad
+ * signature.  Leaves nothing on the OpenSSL error queue: a bad signature is
+ * not an error of ours. */
 int crypto_verify(const uint8_t pub[32], const uint8_t *msg, size_t n,
     const uint8_t sig[64]);
 

@@ -53,8 +53,10 @@ budget_alloc(void *data, size_t size)
 		b->exhausted = 1;
 		return NULL;
 	}
-	if ((h = malloc(sizeof(*h) + size)) == NULL)
+	if ((h = malloc(sizeof(*h) + size)) == NULL) {
+		b->oom = 1;
 		return NULL;
+	}
 	h->size = size;
 	b->used += size;
 	return h + 1;
@@ -129,15 +131,17 @@ strings_valid(const ProtobufCMessage *m, char *err, size_t errlen)
 /* One message, one encoding: the bytes must be exactly what re-packing the
  * decoded message gives (so signatures, logs and fuzzers see one form). */
 static int
-canonical(const ProtobufCMessage *m, const uint8_t *buf, size_t len)
+canonical(const ProtobufCMessage *m, const uint8_t *buf, size_t len, int *oom)
 {
 	uint8_t stackbuf[512], *p = stackbuf;
 	int same;
 
 	if (protobuf_c_message_get_packed_size(m) != len)
 		return 0;
-	if (len > sizeof(stackbuf) && (p = malloc(len)) == NULL)
+	if (len > sizeof(stackbuf) && (p = malloc(len)) == NULL) {
+		*oom = 1;
 		return 0;
+	}
 	protobuf_c_message_pack(m, p);
 	same = memcmp(p, buf, len) == 0;
 	if (p != stackbuf)
@@ -153,14 +157,21 @@ unpack_checked(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t l
 
 	m = protobuf_c_message_unpack(d, &b->alloc, len, buf);
 	if (m == NULL) {
-		snprintf(err, errlen, b->exhausted ?
-		    "%s decodes to more than the allowed %zu bytes" :
-		    "malformed %s", d->short_name, b->limit);
+		if (b->oom)
+			snprintf(err, errlen, "out of memory decoding %s", d->short_name);
+		else
+			snprintf(err, errlen, b->exhausted ?
+			    "%s decodes to more than the allowed %zu bytes" :
+			    "malformed %s", d->short_name, b->limit);
 		return NULL;
 	}
-	if (!canonical(m, buf, len)) {
-		snprintf(err, errlen, "%s is not canonically encoded (fields out of order or "
-		    "repeated, explicit defaults, non-0/1 booleans, embedded NUL)", d->short_name);
+	if (!canonical(m, buf, len, &b->oom)) {
+		if (b->oom)
+			snprintf(err, errlen, "out of memory decoding %s", d->short_name);
+		else
+			snprintf(err, errlen, "%s is not canonically encoded (fields out of order "
+			    "or repeated, explicit defaults, non-0/1 booleans, embedded NUL)",
+			    d->short_name);
 		protobuf_c_message_free_unpacked(m, &b->alloc);
 		return NULL;
 	}

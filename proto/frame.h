@@ -24,6 +24,7 @@ struct frame_budget {
 	size_t used;
 	size_t limit;
 	int exhausted;
+	int oom;		/* an allocation failed: not the frame's fault */
 };
 
 /* Read a length prefix; -1 if it is 0 or above max (nothing to allocate). */
@@ -37,7 +38,8 @@ int frame_pack(const Parley__Frame *f, size_t max, uint8_t **out, size_t *outlen
 void frame_budget_init(struct frame_budget *b, size_t limit);
 
 /* Unpack and validate a frame body (without its prefix).  NULL on failure
- * with a readable reason in err.  Free the result with frame_free() and the
+ * with a readable reason in err; b->oom is set if the reason is that memory
+ * ran out, not that the frame is bad.  Free the result with frame_free() and the
  * same budget, which must outlive it. */
 Parley__Frame *frame_unpack(const uint8_t *body, size_t len, struct frame_budget *b,
     char *err, size_t errlen);
