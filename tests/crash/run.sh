@@ -108,14 +108,6 @@ epoch() { date -u -d "$1" +%s; }
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%S+00:00; }
 lastjson() { local l j=; while IFS= read -r l; do [ "${l:0:1}" = "{" ] && j=$l; done <"$1"; printf '%s' "$j"; }
 
-daemon_alive() {
-	local st
-	[ -n "$PARLEYD_PID" ] || return 1
-	read -r st 2>/dev/null <"/proc/$PARLEYD_PID/stat" || return 1
-	set -- $st
-	[ "$3" != Z ] && [ "$3" != X ]
-}
-
 # rc of the op in $T/op.out: 0 acked, 1 refused, 3 unknown; anything else fails.
 classify() { # RC WHAT
 	OPS=$((OPS + 1))

@@ -67,14 +67,6 @@ declare -A KBY=()              # named kills by point
 KILLS_OUT=0; KILLS_START=0     # kills from outside; named kills during start-up
 UNREACHED=; CRASHES_SEEN=0; RESTARTS=0; STEP_NO=0
 
-daemon_alive() {
-	local st
-	[ -n "$PARLEYD_PID" ] || return 1
-	read -r st 2>/dev/null <"/proc/$PARLEYD_PID/stat" || return 1
-	set -- $st
-	[ "$3" != Z ] && [ "$3" != X ]
-}
-
 # The kill schedule: every point, rounds times, at hit counts that make the
 # kill land early or late in the daemon's life.  The frequent points (every
 # connection commits: the countersignature) get wider ranges.

@@ -10,7 +10,7 @@
 #   expect_rc N CMD...             run CMD, fail unless it exits N
 #   expect_out PATTERN CMD...      run CMD, fail unless its output matches
 #   jget JSON FILTER               jq -r on a JSON text
-#   restart / kill9 / start_daemon / stop_daemon
+#   restart / kill9 / start_daemon / stop_daemon / daemon_alive
 # Everything stays below $T and is removed at exit.
 
 set -u
@@ -73,6 +73,16 @@ stop_daemon() {
 	rc=$?
 	PARLEYD_PID=
 	[ $rc = 0 ] || fail "parleyd exited $rc on SIGTERM"
+}
+
+# The daemon runs (not gone, not a zombie waiting to be reaped).
+daemon_alive() {
+	local st
+	[ -n "$PARLEYD_PID" ] || return 1
+	read -r st 2>/dev/null <"/proc/$PARLEYD_PID/stat" || return 1
+	# shellcheck disable=SC2086
+	set -- $st
+	[ "$3" != Z ] && [ "$3" != X ]
 }
 
 kill9() {
