@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,8 +73,12 @@ duty_watch(struct duty *d, int64_t party_id, const char *code)
 {
 	struct watched *w;
 
-	if (find(d, party_id) != NULL)
+	if ((w = find(d, party_id)) != NULL) {
+		/* The id may be a new party's: one whose registration was
+		 * rolled back left its id free. */
+		snprintf(w->code, sizeof(w->code), "%s", code);
 		return 0;
+	}
 	if (d->n == d->cap) {
 		size_t ncap = d->cap ? d->cap * 2 : 16;
 		if ((w = realloc(d->w, ncap * sizeof(*w))) == NULL)
@@ -87,6 +92,16 @@ duty_watch(struct duty *d, int64_t party_id, const char *code)
 	strncpy(w->code, code, sizeof(w->code) - 1);
 	w->gap_since = clock_now(d->clk);
 	return 0;
+}
+
+void
+duty_unwatch(struct duty *d, int64_t party_id)
+{
+	struct watched *w = find(d, party_id);
+
+	if (w == NULL)
+		return;
+	*w = d->w[--d->n];
 }
 
 int

@@ -31,6 +31,10 @@ void duty_set_grace(struct duty *d, int64_t grace);
 /* Watch a party (signing parties only); idempotent. */
 int duty_watch(struct duty *d, int64_t party_id, const char *code);
 
+/* Stop watching a party (it is not in the store: its registration was
+ * rolled back after the watch began). */
+void duty_unwatch(struct duty *d, int64_t party_id);
+
 /* An endpoint of party came or went.  duty_connected returns 1 when this
  * ends a gap that had raised an alert (the caller records it cleared). */
 int duty_connected(struct duty *d, int64_t party_id);

@@ -76,6 +76,21 @@ registry_party_code(struct store *st, int64_t id, char *code)
 }
 
 int
+registry_party_exists(struct store *st, int64_t id)
+{
+	static const char sql[] = "SELECT 1 FROM party WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 registry_signer_by_key(struct store *st, const uint8_t pub[32], int64_t *signer_id,
     int64_t *party_id)
 {

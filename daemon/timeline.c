@@ -515,6 +515,16 @@ duty_alert(struct engine *e, int64_t party, int64_t since, int64_t due)
 
 	if (s == NULL)
 		return -1;
+	/* The watch is memory, the party is the store's: a registration that
+	 * was rolled back (its commit failed) leaves a watch of nobody. */
+	if ((rc = registry_party_exists(e->st, party)) <= 0) {
+		if (rc == 0) {
+			log_info("duty: party %lld is not registered; no longer watched",
+			    (long long)party);
+			duty_unwatch(e->duty, party);
+		}
+		return rc;
+	}
 	sqlite3_bind_int64(s, 1, party);
 	sqlite3_bind_int64(s, 2, since);
 	sqlite3_bind_int64(s, 3, due);
