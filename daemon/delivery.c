@@ -241,3 +241,83 @@ storefail:
 	snprintf(err, errlen, "store failure: %s", store_errmsg(d->st));
 	return -1;
 }
+
+/* Entries stay one line of reasonable length: at most this many deliveries
+ * each (an endpoint acking more in one turn gets several entries). */
+#define RECEIPT_MAX 64
+
+static int
+record_endpoint(struct delivery *d, struct journal *j, int64_t endpoint, const char *party,
+    const int64_t *ids, size_t n)
+{
+	static const char upd[] = "UPDATE delivery SET receipt = ? WHERE id = ?";
+	char note[48 + RECEIPT_MAX * 21];
+	sqlite3_stmt *st;
+	size_t i, off;
+	int64_t seq;
+	int rc;
+
+	off = (size_t)snprintf(note, sizeof(note), "endpoint %lld: deliver%s", (long long)endpoint,
+	    n == 1 ? "y" : "ies");
+	for (i = 0; i < n && off < sizeof(note); i++)
+		off += (size_t)snprintf(note + off, sizeof(note) - off, " %lld", (long long)ids[i]);
+	if ((seq = journal_size(j)) < 0 || journal_append(j, "ack", 0, party, NULL, 0, note) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((st = store_stmt(d->st, upd)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, seq);
+		sqlite3_bind_int64(st, 2, ids[i]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+int
+delivery_record_acks(struct delivery *d, struct journal *j)
+{
+	static const char sel[] =
+	    "SELECT d.id, d.endpoint_id, p.code FROM delivery d "
+	    "JOIN endpoint e ON e.id = d.endpoint_id JOIN party p ON p.id = e.party_id "
+	    "WHERE d.acked_at IS NOT NULL AND d.receipt IS NULL AND d.endpoint_id > ? "
+	    "ORDER BY d.endpoint_id, d.id";
+	int64_t ids[RECEIPT_MAX], ep = 0, cur;
+	char party[64] = "";
+	sqlite3_stmt *st;
+	size_t n;
+	int rc;
+
+	/* Endpoint by endpoint: each pass reads one endpoint's first ids and
+	 * records them, so no statement is stepping while the entry is
+	 * written. */
+	for (;;) {
+		if ((st = store_stmt(d->st, sel)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, ep);
+		n = 0;
+		cur = 0;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < RECEIPT_MAX) {
+			int64_t e = sqlite3_column_int64(st, 1);
+			if (n > 0 && e != cur)
+				break;
+			if (n == 0) {
+				cur = e;
+				snprintf(party, sizeof(party), "%s",
+				    (const char *)sqlite3_column_text(st, 2));
+			}
+			ids[n++] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (record_endpoint(d, j, cur, party, ids, n) != 0)
+			return -1;
+		/* The same endpoint again if it had more than one entry holds. */
+		ep = n == RECEIPT_MAX ? cur - 1 : cur;
+	}
+}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "journal.h"
 #include "parley.pb-c.h"
 #include "store.h"
 
@@ -51,8 +52,13 @@ void delivery_flush(struct delivery *d);
 
 /* Record an ack (inside a transaction).  0 when recorded, 1 when it was
  * acked before (nothing changes); -1 with a reason when the delivery was
- * never sent to this endpoint. */
+ * never sent to this endpoint.  The record gets it at the commit. */
 int delivery_ack(struct delivery *d, int64_t endpoint_id, uint64_t delivery_id,
     char *err, size_t errlen);
+
+/* Just before each commit: the acks this transaction kept go in the record,
+ * one "ack" entry per endpoint listing its deliveries (a receipt costs an
+ * entry per turn, not per ack).  -1 fails the commit. */
+int delivery_record_acks(struct delivery *d, struct journal *j);
 
 #endif

@@ -435,6 +435,12 @@ node_cached(void *arg, unsigned level, uint64_t index, uint8_t out[32])
 	return rc;
 }
 
+int64_t
+journal_size(struct journal *j)
+{
+	return frontier_now(j) == 0 ? (int64_t)j->f.size : -1;
+}
+
 void
 journal_committed(struct journal *j)
 {

@@ -44,6 +44,9 @@ int journal_check_start(struct journal *j, char *err, size_t errlen);
 int journal_append(struct journal *j, const char *kind, int64_t agreement, const char *party,
     const uint8_t (*hashes)[32], size_t nh, const char *note);
 
+/* Entries in the journal now (the next entry's seq); -1 on a store error. */
+int64_t journal_size(struct journal *j);
+
 /* After each commit: what is committed now may be cached. */
 void journal_committed(struct journal *j);
 

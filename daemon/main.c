@@ -106,13 +106,17 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 	sd_notify(0, "WATCHDOG=1");
 }
 
-/* Before each commit: a signed checkpoint of the record, if it grew. */
+/* Before each commit: the turn's acks in the record, then a signed
+ * checkpoint of the record, if it grew. */
 static int
-sign_checkpoint(void *arg)
+before_commit(void *arg)
 {
+	struct server *srv = arg;
 	uint64_t size;
 
-	return journal_checkpoint(arg, &size);
+	if (delivery_record_acks(srv->dlv, srv->journal) != 0)
+		return -1;
+	return journal_checkpoint(srv->journal, &size);
 }
 
 static void
@@ -273,7 +277,7 @@ main(int argc, char **argv)
 	if (journal_check_start(srv.journal, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	engine_set_journal(srv.eng, srv.journal);
-	turn_set_before_commit(srv.turn, sign_checkpoint, srv.journal);
+	turn_set_before_commit(srv.turn, before_commit, &srv);
 	ticker_rearm(srv.ticker);	/* timers due while parleyd was down run now */
 	srv.started_at = clock_now(srv.clk);
 	if ((nverify = verify_threads_auto()) > 0 &&

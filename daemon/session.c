@@ -221,14 +221,6 @@ welcome(struct session *s, const Parley__Frame *f)
 	s->state = S_READY;
 }
 
-static const char *
-ack_note(uint64_t delivery, int64_t endpoint, char *buf, size_t n)
-{
-	snprintf(buf, n, "delivery %llu, endpoint %lld", (unsigned long long)delivery,
-	    (long long)endpoint);
-	return buf;
-}
-
 static void
 ack(struct session *s, const Parley__Frame *f)
 {
@@ -236,26 +228,17 @@ ack(struct session *s, const Parley__Frame *f)
 	Parley__Frame r = PARLEY__FRAME__INIT;
 	Parley__Ok ok = PARLEY__OK__INIT;
 	char err[256];
-	int rc;
 
 	if (turn_request_begin(srv->turn) != 0) {
 		turn_error(srv->turn, s->conn, f->id, PARLEY_ESTORE, "store unavailable");
 		return;
 	}
-	if ((rc = delivery_ack(srv->dlv, s->who.endpoint_id, f->ack->delivery_id, err,
-	    sizeof(err))) < 0) {
+	/* The record gets the receipt with the commit (delivery_record_acks). */
+	if (delivery_ack(srv->dlv, s->who.endpoint_id, f->ack->delivery_id, err,
+	    sizeof(err)) < 0) {
 		turn_request_end(srv->turn, 0);
 		log_warnx("%s: %s: refused ack: %s", conn_peer(s->conn), s->who.party.code, err);
 		turn_error(srv->turn, s->conn, f->id, PARLEY_EREFUSED, "%s", err);
-		return;
-	}
-	/* The receipt goes in the record once, at the first ack. */
-	if (rc == 0 && srv->journal != NULL && journal_append(srv->journal, "ack", 0,
-	    s->who.party.code, NULL, 0, ack_note(f->ack->delivery_id, s->who.endpoint_id, err,
-	    sizeof(err))) != 0) {
-		turn_request_end(srv->turn, 0);
-		turn_error(srv->turn, s->conn, f->id, PARLEY_ESTORE,
-		    "store failure: journal; nothing was saved, try again");
 		return;
 	}
 	ok.id = f->ack->delivery_id;

@@ -288,6 +288,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE message ADD COLUMN payload_id INTEGER REFERENCES payload(id);"
 	"UPDATE message SET payload_id = id;"
 	"ALTER TABLE message DROP COLUMN payload;",
+	/* 8 -> 9: acks are written to the record once per endpoint and turn,
+	 * just before the commit; receipt is the entry's seq (-1: recorded one
+	 * by one before this version) */
+	"ALTER TABLE delivery ADD COLUMN receipt INTEGER;"
+	"UPDATE delivery SET receipt = -1 WHERE acked_at IS NOT NULL;"
+	"CREATE INDEX delivery_unrecorded ON delivery(endpoint_id, id)"
+	"  WHERE acked_at IS NOT NULL AND receipt IS NULL;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
