@@ -72,7 +72,7 @@ div($accept_one; $verify) as $acc_ratio_one |
     {name: "  all copies accepted / whole run (incl. grace)", value: r(one($sign).copies_per_s; 1), unit: "1/s"},
     {name: "  copies accepted / released / unanswered at the end", unit: "n",
      value: "\(one($sign).accepted) / \(one($sign).releases) / \(one($sign).unanswered)"},
-    {name: "  the same with every parleyd thread on one CPU", value: r($accept_one; 1), unit: "1/s"},
+    {name: "  the same with parleyd started on one CPU", value: r($accept_one; 1), unit: "1/s"},
     {name: "signed copies accepted/s, released agreements (\($big_label))", value: r($accept_big; 1), unit: "1/s"},
     {name: "  copies accepted / released / unanswered at the end", unit: "n",
      value: "\(one($sign_big).accepted) / \(one($sign_big).releases) / \(one($sign_big).unanswered)"},

@@ -9,11 +9,11 @@
 #include "merkle.h"
 #include "ptime.h"
 
-/* Hashes of committed subtrees (level 0: leaves), which never change: the
- * inclusion proofs of one release bundle share most of theirs, and those
- * of the next release share them again.  Direct-mapped; only what lies
- * wholly within the committed tree is kept, so a rolled-back request can
- * never leave a stale hash behind. */
+/* Hashes of subtrees (level 0: leaves), written through as entries are
+ * appended: the inclusion proofs of a release bundle are mostly of entries
+ * of this very turn, and share their siblings with the next release's.
+ * Direct-mapped.  A rollback removes a suffix of the entries; when
+ * frontier_now sees one, every hash covering a removed entry goes. */
 #define NODE_CACHE 4096
 
 struct node_slot {
@@ -29,7 +29,6 @@ struct journal {
 	EVP_PKEY *mkey;
 	uint8_t mpub[32];
 	char origin[64];
-	uint64_t committed;	/* tree size at the last commit */
 	/* The frontier between appends.  The journal_state row is written
 	 * once per commit (journal_checkpoint runs just before it); before
 	 * each use the frontier is checked against the number of entries in
@@ -41,6 +40,51 @@ struct journal {
 	int f_dirty;		/* newer than the row */
 	struct node_slot cache[NODE_CACHE];
 };
+
+static struct node_slot *
+slot_of(struct journal *j, unsigned level, uint64_t idx)
+{
+	uint64_t h = (idx * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)level << 58);
+
+	return &j->cache[(h >> 40) % NODE_CACHE];
+}
+
+static int
+cache_get(struct journal *j, unsigned level, uint64_t idx, uint8_t out[32])
+{
+	struct node_slot *sl = slot_of(j, level, idx);
+
+	if (!sl->used || sl->level != level || sl->idx != idx)
+		return 1;
+	memcpy(out, sl->hash, 32);
+	return 0;
+}
+
+static void
+cache_put(struct journal *j, unsigned level, uint64_t idx, const uint8_t hash[32])
+{
+	struct node_slot *sl = slot_of(j, level, idx);
+
+	sl->used = 1;
+	sl->level = level;
+	sl->idx = idx;
+	memcpy(sl->hash, hash, 32);
+}
+
+/* Entries from n on were rolled back: forget every hash that covers one. */
+static void
+cache_drop_from(struct journal *j, uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < NODE_CACHE; i++) {
+		struct node_slot *sl = &j->cache[i];
+		if (sl->used && (sl->level >= 63 || sl->idx >= (UINT64_MAX >> sl->level) ||
+		    ((sl->idx + 1) << sl->level) > n))
+			sl->used = 0;
+	}
+}
+
 
 struct journal *
 journal_new(struct store *st, struct clock *clk, EVP_PKEY *mkey)
@@ -138,6 +182,8 @@ frontier_now(struct journal *j)
 		return -1;
 	if (j->f_valid && j->f.size == n)
 		return 0;
+	if (j->f_valid)
+		cache_drop_from(j, n);
 	j->f_valid = 0;
 	if (load_frontier(j, &j->f) != 0 || j->f.size > n) {
 		log_warnx("journal: the stored frontier does not match the entries");
@@ -187,6 +233,7 @@ save_nodes(struct journal *j, const struct merkle_frontier *before, const uint8_
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
 			return -1;
+		cache_put(j, k + 1, ((before->size + 1) >> (k + 1)) - 1, carry);
 	}
 	return 0;
 }
@@ -242,8 +289,10 @@ journal_append(struct journal *j, const char *kind, int64_t agreement, const cha
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	/* On failure the entry count tells frontier_now to rebuild. */
-	if (rc != SQLITE_DONE || save_nodes(j, f, leaf) != 0 ||
-	    merkle_frontier_append(f, leaf) != 0)
+	if (rc != SQLITE_DONE)
+		return -1;
+	cache_put(j, 0, f->size, leaf);
+	if (save_nodes(j, f, leaf) != 0 || merkle_frontier_append(f, leaf) != 0)
 		return -1;
 	j->f_dirty = 1;
 	return 0;
@@ -368,47 +417,6 @@ node_of(void *arg, unsigned level, uint64_t index, uint8_t out[32])
 	return rc;
 }
 
-static struct node_slot *
-slot_of(struct journal *j, unsigned level, uint64_t idx)
-{
-	uint64_t h = (idx * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)level << 58);
-
-	return &j->cache[(h >> 40) % NODE_CACHE];
-}
-
-/* Subtree (level, idx) covers leaves [idx << level, (idx + 1) << level). */
-static int
-committed_node(const struct journal *j, unsigned level, uint64_t idx)
-{
-	return level < 63 && idx < (UINT64_MAX >> level) - 1 &&
-	    ((idx + 1) << level) <= j->committed;
-}
-
-static int
-cache_get(struct journal *j, unsigned level, uint64_t idx, uint8_t out[32])
-{
-	struct node_slot *sl = slot_of(j, level, idx);
-
-	if (!sl->used || sl->level != level || sl->idx != idx)
-		return 1;
-	memcpy(out, sl->hash, 32);
-	return 0;
-}
-
-static void
-cache_put(struct journal *j, unsigned level, uint64_t idx, const uint8_t hash[32])
-{
-	struct node_slot *sl;
-
-	if (!committed_node(j, level, idx))
-		return;
-	sl = slot_of(j, level, idx);
-	sl->used = 1;
-	sl->level = level;
-	sl->idx = idx;
-	memcpy(sl->hash, hash, 32);
-}
-
 static int
 leaf_cached(void *arg, uint64_t index, uint8_t out[32])
 {
@@ -441,21 +449,16 @@ journal_size(struct journal *j)
 	return frontier_now(j) == 0 ? (int64_t)j->f.size : -1;
 }
 
-void
-journal_committed(struct journal *j)
-{
-	if (frontier_now(j) == 0)
-		j->committed = j->f.size;
-}
-
 /* Bundles' inclusion proofs use the stored nodes (a release stays O(log n)
- * in the journal's size) through the cache of committed ones; the
+ * in the journal's size) through the cache of subtree hashes; the
  * consistency proofs parties ask for on every connection are computed from
  * the entries themselves, so that an entry edited in the store is caught
  * at the next connection. */
 int
 journal_inclusion(struct journal *j, uint64_t index, uint64_t n, uint8_t *out, size_t *len)
 {
+	if (frontier_now(j) != 0)	/* notices a rollback, and drops its hashes */
+		return -1;
 	return merkle_inclusion_proof_cached(n, index, leaf_cached, node_cached, j, out, len);
 }
 
@@ -471,7 +474,6 @@ journal_check_start(struct journal *j, char *err, size_t errlen)
 		snprintf(err, errlen, "the journal's stored frontier is damaged");
 		return -1;
 	}
-	j->committed = f.size;
 	if ((rc = last_checkpoint(j, &last, lroot)) != 0)
 		return rc < 0 ? -1 : 0;	/* nothing signed yet */
 	if (last > f.size ||

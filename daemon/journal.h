@@ -47,8 +47,6 @@ int journal_append(struct journal *j, const char *kind, int64_t agreement, const
 /* Entries in the journal now (the next entry's seq); -1 on a store error. */
 int64_t journal_size(struct journal *j);
 
-/* After each commit: what is committed now may be cached. */
-void journal_committed(struct journal *j);
 
 /* Sign and store a checkpoint if the tree grew since the last one (inside
  * the transaction, before its commit).  *size: the tree size it covers. */

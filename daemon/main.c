@@ -124,7 +124,6 @@ after_commit(void *arg)
 {
 	struct server *srv = arg;
 
-	journal_committed(srv->journal);
 	delivery_flush(srv->dlv);
 	ticker_rearm(srv->ticker);
 }

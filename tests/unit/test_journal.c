@@ -95,7 +95,36 @@ commit(struct fixture *fx, uint64_t expect_size)
 	assert_int_equal(journal_checkpoint(fx->j, &size), 0);
 	assert_int_equal(size, expect_size);
 	assert_int_equal(store_batch_commit(fx->st), 0);
-	journal_committed(fx->j);
+}
+
+/* Every entry's inclusion proof in the tree of all n entries verifies
+ * against the root computed here from the entries themselves. */
+static void
+proofs_verify(struct fixture *fx, uint64_t n)
+{
+	uint8_t path[MERKLE_PROOF_MAXLEN], leaf[32], root[32];
+	struct merkle_frontier f;
+	size_t len, plen;
+	uint64_t i;
+	char *e;
+
+	merkle_frontier_init(&f);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(journal_entry(fx->j, i, &e, &len), 0);
+		assert_int_equal(merkle_leaf_hash(e, len, leaf), 0);
+		assert_int_equal(merkle_frontier_append(&f, leaf), 0);
+		free(e);
+	}
+	assert_int_equal(merkle_frontier_root(&f, root), 0);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(journal_entry(fx->j, i, &e, &len), 0);
+		assert_int_equal(merkle_leaf_hash(e, len, leaf), 0);
+		free(e);
+		assert_int_equal(journal_inclusion(fx->j, i, n, path, &plen), 0);
+		if (merkle_verify_inclusion(i, n, leaf, path, plen, root) != 0)
+			fail_msg("proof of %llu in %llu does not verify", (unsigned long long)i,
+			    (unsigned long long)n);
+	}
 }
 
 static void
@@ -149,17 +178,36 @@ test_rollbacks_followed(void **state)
 	entry_is(fx, 1, "d");
 	verify_ok(fx, "2 entries");
 
-	/* turn 2 rolled back whole (a failed commit does the same) */
+	/* turn 2 rolled back whole (a failed commit does the same), after its
+	 * entries' hashes were used for proofs */
 	assert_int_equal(store_batch_begin(fx->st), 0);
 	request(fx, e, 1);
+	proofs_verify(fx, 5);
 	store_batch_rollback(fx->st);
 
-	/* turn 3: the frontier is back at 2 */
+	/* turn 3: the frontier is back at 2, and no hash of e f g is used */
 	assert_int_equal(store_batch_begin(fx->st), 0);
 	request(fx, d, 1);
-	commit(fx, 3);
+	request(fx, a, 1);
+	request(fx, bc, 1);
+	commit(fx, 6);
 	entry_is(fx, 2, "d");
-	verify_ok(fx, "3 entries");
+	entry_is(fx, 4, "b");
+	verify_ok(fx, "6 entries");
+	proofs_verify(fx, 6);
+
+	/* a request rolled back inside a turn, after proofs that used it */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(store_savepoint(fx->st), 0);
+	append(fx, "x");
+	append(fx, "y");
+	proofs_verify(fx, 8);
+	store_savepoint_rollback(fx->st);
+	request(fx, e, 1);
+	commit(fx, 9);
+	entry_is(fx, 6, "e");
+	proofs_verify(fx, 9);
+	verify_ok(fx, "9 entries");
 }
 
 /* Every inclusion proof, fresh and then from the cache, against the root
@@ -168,36 +216,18 @@ static void
 test_inclusion_proofs_verify(void **state)
 {
 	struct fixture *fx = *state;
-	uint8_t path[MERKLE_PROOF_MAXLEN], leaf[32], root[32];
-	struct merkle_frontier f;
-	char note[32], *e;
-	size_t len, plen;
-	uint64_t i, n = 300, round;
+	char note[32];
+	uint64_t i, n = 300;
 
-	merkle_frontier_init(&f);
 	assert_int_equal(store_batch_begin(fx->st), 0);
 	for (i = 0; i < n; i++) {
 		snprintf(note, sizeof(note), "entry %llu", (unsigned long long)i);
 		append(fx, note);
-		assert_int_equal(journal_entry(fx->j, i, &e, &len), 0);
-		assert_int_equal(merkle_leaf_hash(e, len, leaf), 0);
-		assert_int_equal(merkle_frontier_append(&f, leaf), 0);
-		free(e);
 	}
+	proofs_verify(fx, n);		/* before the commit */
 	commit(fx, n);
-	assert_int_equal(merkle_frontier_root(&f, root), 0);
-	for (round = 0; round < 2; round++) {
-		for (i = 0; i < n; i++) {
-			assert_int_equal(journal_entry(fx->j, i, &e, &len), 0);
-			assert_int_equal(merkle_leaf_hash(e, len, leaf), 0);
-			free(e);
-			assert_int_equal(journal_inclusion(fx->j, i, n, path, &plen), 0);
-			if (merkle_verify_inclusion(i, n, leaf, path, plen, root) != 0)
-				fail_msg("proof of %llu in %llu (round %llu) does not verify",
-				    (unsigned long long)i, (unsigned long long)n,
-				    (unsigned long long)round);
-		}
-	}
+	proofs_verify(fx, n);		/* after it, from the cache */
+	proofs_verify(fx, n / 2 + 1);	/* in an older, smaller tree */
 }
 
 int
