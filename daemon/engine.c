@@ -1177,6 +1177,7 @@ struct bundle {
 	Parley__Bundle msg;
 	struct agtext t;
 	struct copyrow rows[64];
+	size_t ncopies;
 	Parley__SignedCopy copies[64], *cp[64];
 	uint8_t *cert, *certsig;
 	size_t certlen;
@@ -1333,19 +1334,36 @@ bundle_proofs(struct engine *e, const struct ag *a, struct bundle *b)
 }
 
 static int
-bundle_load(struct engine *e, const struct ag *a, struct bundle *b)
+bundle_begin(struct engine *e, const struct ag *a, struct bundle *b)
 {
-	static const char sql[] =
-	    "SELECT certificate, certificate_sig FROM agreement WHERE id = ?";
-	sqlite3_stmt *s;
-	size_t n, i;
-	int ok = 0;
-
-	memset(b, 0, sizeof(*b));
+	/* Not a memset of the whole (its proof paths alone are 130 KB): what
+	 * the other steps read is set as they fill it. */
+	b->cert = b->certsig = NULL;
+	b->checkpoint = NULL;
+	b->nproofs = b->nmandates = b->ncopies = 0;
 	parley__bundle__init(&b->msg);
 	if (text_load(e, a, &b->t) != 0)
 		return -1;
-	if (load_copies(e, a, b->rows, 64, &n) != 0 || (s = store_stmt(e->st, sql)) == NULL) {
+	if (load_copies(e, a, b->rows, 64, &b->ncopies) != 0) {
+		text_release(&b->t);
+		return -1;
+	}
+	return 0;
+}
+
+/* The rest of a bundle, once its certificate is stored: begun with
+ * bundle_begin; on failure everything is released. */
+static int
+bundle_end(struct engine *e, const struct ag *a, struct bundle *b)
+{
+	static const char sql[] =
+	    "SELECT certificate, certificate_sig FROM agreement WHERE id = ?";
+	size_t n = b->ncopies, i;
+	sqlite3_stmt *s;
+	int ok = 0;
+
+	b->t.msg.state = (char *)lifecycle_state_name(a->state);
+	if ((s = store_stmt(e->st, sql)) == NULL) {
 		text_release(&b->t);
 		return -1;
 	}
@@ -1407,6 +1425,16 @@ bundle_load(struct engine *e, const struct ag *a, struct bundle *b)
 	return 0;
 }
 
+/* The text, every counted copy, the certificate, the mandates and the
+ * record's proofs of an agreement in force. */
+static int
+bundle_load(struct engine *e, const struct ag *a, struct bundle *b)
+{
+	if (bundle_begin(e, a, b) != 0)
+		return -1;
+	return bundle_end(e, a, b);
+}
+
 static void
 bundle_release(struct bundle *b)
 {
@@ -1432,11 +1460,9 @@ release(struct engine *e, struct ag *a)
 	    "UPDATE agreement SET state = 'in_force', released_at = ?, effective_at = ?,"
 	    " certificate = ?, certificate_sig = ? WHERE id = ? AND state = 'circulating'";
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
-	struct copyrow rows[64];
-	struct bundle *b = NULL;
+	struct bundle *b;
 	enum ag_state next;
 	const char *why;
-	struct agtext t;
 	uint8_t sig[64], hashes[2][32];
 	uint64_t cpsize;
 	char *cert, summary[300];
@@ -1452,20 +1478,22 @@ release(struct engine *e, struct ag *a)
 	if (strcmp(a->effective, "on-release") != 0 && ptime_parse(a->effective, &eff) == 0 &&
 	    eff > a->released_at)
 		a->effective_at = eff;
-	if (text_load(e, a, &t) != 0)
+	/* The text and copies the certificate is made of are the bundle's. */
+	if ((b = malloc(sizeof(*b))) == NULL)
 		return -1;
-	if (load_copies(e, a, rows, 64, &n) != 0 ||
-	    (cert = certificate_text(e, a, &t, rows, n)) == NULL) {
-		text_release(&t);
+	if (bundle_begin(e, a, b) != 0) {
+		free(b);
 		return -1;
 	}
-	memcpy(hashes[0], t.hash, 32);
-	text_release(&t);
+	n = b->ncopies;
+	if ((cert = certificate_text(e, a, &b->t, b->rows, n)) == NULL)
+		goto fail;
+	memcpy(hashes[0], b->t.hash, 32);
 	if (crypto_sha256(cert, strlen(cert), hashes[1]) != 0 ||
 	    crypto_sign(e->mkey, (const uint8_t *)cert, strlen(cert), sig) != 0 ||
 	    (s = store_stmt(e->st, upd)) == NULL) {
 		free(cert);
-		return -1;
+		goto fail;
 	}
 	sqlite3_bind_int64(s, 1, a->released_at);
 	sqlite3_bind_int64(s, 2, a->effective_at);
@@ -1476,17 +1504,17 @@ release(struct engine *e, struct ag *a)
 	sqlite3_reset(s);
 	/* Exactly once: the state guard makes a second release change nothing. */
 	if (rc != SQLITE_DONE || sqlite3_changes(store_db(e->st)) != 1)
-		return -1;
+		goto fail;
 	a->state = AG_IN_FORCE;
 	if (timeline_on_release(e, a) != 0)
-		return -1;
+		goto fail;
 	/* In the record, and under a signed checkpoint the bundle can cite. */
 	if (eng_journal(e, "released", a->id, NULL, (const uint8_t (*)[32])hashes, 2,
 	    "revision %u, %zu copies", a->revision, n) != 0 ||
 	    (e->j != NULL && journal_checkpoint(e->j, &cpsize) != 0))
-		return -1;
+		goto fail;
 	fault_point("release-written");
-	if ((b = malloc(sizeof(*b))) == NULL || bundle_load(e, a, b) != 0) {
+	if (bundle_end(e, a, b) != 0) {
 		free(b);
 		return -1;
 	}
@@ -1507,6 +1535,10 @@ release(struct engine *e, struct ag *a)
 		log_info("agreement %lld released: revision %u, %zu copies", (long long)a->id,
 		    a->revision, n);
 	return rc;
+fail:
+	text_release(&b->t);	/* all bundle_begin holds */
+	free(b);
+	return -1;
 }
 
 int
