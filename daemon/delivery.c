@@ -28,43 +28,65 @@ delivery_free(struct delivery *d)
 	free(d);
 }
 
-/* The message and deliveries of one party for stored payload pid. */
+/* The messages of the n parties for stored payload pid, and a delivery for
+ * every current endpoint of each: two statements, however many parties. */
 static int
-enqueue_party(struct delivery *d, int64_t pid, int64_t party_id, const char *kind,
-    int64_t agreement_id, const char *summary, int64_t *message_id)
+enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t n,
+    const char *kind, int64_t agreement_id, const char *summary, int64_t *message_ids)
 {
 	static const char ins_msg[] =
 	    "INSERT INTO message(kind, party_id, agreement_id, summary, payload_id, created_at) "
-	    "VALUES(?, ?, ?, ?, ?, ?)";
+	    "SELECT ?1, value, ?2, ?3, ?4, ?5 FROM json_each(?6) ORDER BY key "
+	    "RETURNING id, party_id";
 	static const char ins_del[] =
 	    "INSERT INTO delivery(message_id, endpoint_id) "
-	    "SELECT ?, id FROM endpoint WHERE party_id = ? AND removed_at IS NULL "
+	    "SELECT m.id, e.id FROM message m JOIN endpoint e ON e.party_id = m.party_id "
+	    "WHERE m.id BETWEEN ?1 AND ?2 AND e.removed_at IS NULL ORDER BY m.id, e.id "
 	    "RETURNING endpoint_id";
+	int64_t lo = INT64_MAX, hi = 0;
+	size_t i, k, got = 0, off = 0, cap = n * 21 + 3;
 	sqlite3_stmt *st;
 	struct sink *s;
-	int64_t mid;
+	char *list;
 	int rc;
 
-	if ((st = store_stmt(d->st, ins_msg)) == NULL)
+	if ((list = malloc(cap)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, party_id);
-	if (agreement_id > 0)
-		sqlite3_bind_int64(st, 3, agreement_id);
-	sqlite3_bind_text(st, 4, summary, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, pid);
-	sqlite3_bind_int64(st, 6, clock_now(d->clk));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("delivery: cannot store message: %s", store_errmsg(d->st));
+	list[off++] = '[';
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(list + off, cap - off, "%s%lld", i ? "," : "",
+		    (long long)parties[i]);
+	list[off++] = ']';
+	list[off] = '\0';
+	if ((st = store_stmt(d->st, ins_msg)) == NULL) {
+		free(list);
 		return -1;
 	}
-	mid = sqlite3_last_insert_rowid(store_db(d->st));
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	if (agreement_id > 0)
+		sqlite3_bind_int64(st, 2, agreement_id);
+	sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, pid);
+	sqlite3_bind_int64(st, 5, clock_now(d->clk));
+	sqlite3_bind_text(st, 6, list, (int)off, free);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t mid = sqlite3_column_int64(st, 0), party = sqlite3_column_int64(st, 1);
+		got++;
+		lo = mid < lo ? mid : lo;
+		hi = mid > hi ? mid : hi;
+		for (k = 0; message_ids != NULL && k < n; k++)
+			if (parties[k] == party)
+				message_ids[k] = mid;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || got != n) {
+		log_warnx("delivery: cannot store messages: %s", store_errmsg(d->st));
+		return -1;
+	}
 	if ((st = store_stmt(d->st, ins_del)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, mid);
-	sqlite3_bind_int64(st, 2, party_id);
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t ep = sqlite3_column_int64(st, 0);
 		for (s = d->sinks; s != NULL; s = s->next)
@@ -76,8 +98,6 @@ enqueue_party(struct delivery *d, int64_t pid, int64_t party_id, const char *kin
 		log_warnx("delivery: cannot queue deliveries: %s", store_errmsg(d->st));
 		return -1;
 	}
-	if (message_id != NULL)
-		*message_id = mid;
 	return 0;
 }
 
@@ -89,7 +109,7 @@ delivery_enqueue(struct delivery *d, const int64_t *parties, size_t n, const cha
 	static const char ins_payload[] = "INSERT INTO payload(body) VALUES(?)";
 	sqlite3_stmt *st;
 	uint8_t *buf;
-	size_t len, i;
+	size_t len;
 	int64_t pid;
 	int rc;
 
@@ -111,11 +131,7 @@ delivery_enqueue(struct delivery *d, const int64_t *parties, size_t n, const cha
 		return -1;
 	}
 	pid = sqlite3_last_insert_rowid(store_db(d->st));
-	for (i = 0; i < n; i++)
-		if (enqueue_party(d, pid, parties[i], kind, agreement_id, summary,
-		    message_ids != NULL ? &message_ids[i] : NULL) != 0)
-			return -1;
-	return 0;
+	return enqueue_parties(d, pid, parties, n, kind, agreement_id, summary, message_ids);
 }
 
 void
