@@ -68,7 +68,8 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 	sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, pid);
 	sqlite3_bind_int64(st, 5, clock_now(d->clk));
-	sqlite3_bind_text(st, 6, list, (int)off, free);
+	/* The list stays ours: bound static, unbound before it is freed. */
+	sqlite3_bind_text(st, 6, list, (int)off, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t mid = sqlite3_column_int64(st, 0), party = sqlite3_column_int64(st, 1);
 		got++;
@@ -79,6 +80,8 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 				message_ids[k] = mid;
 	}
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	free(list);
 	if (rc != SQLITE_DONE || got != n) {
 		log_warnx("delivery: cannot store messages: %s", store_errmsg(d->st));
 		return -1;
@@ -300,11 +303,11 @@ delivery_record_acks(struct delivery *d, struct journal *j)
 	    "JOIN endpoint e ON e.id = d.endpoint_id JOIN party p ON p.id = e.party_id "
 	    "WHERE d.acked_at IS NOT NULL AND d.receipt IS NULL AND d.endpoint_id > ? "
 	    "ORDER BY d.endpoint_id, d.id";
-	int64_t ids[RECEIPT_MAX], ep = 0, cur;
+	int64_t ids[RECEIPT_MAX] = { 0 }, ep = 0, cur;	/* n of them are set */
 	char party[64] = "";
 	sqlite3_stmt *st;
 	size_t n;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	/* Endpoint by endpoint: each pass reads one endpoint's first ids and
 	 * records them, so no statement is stepping while the entry is
@@ -315,16 +318,17 @@ delivery_record_acks(struct delivery *d, struct journal *j)
 		sqlite3_bind_int64(st, 1, ep);
 		n = 0;
 		cur = 0;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < RECEIPT_MAX) {
+		while (n < RECEIPT_MAX && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			int64_t e = sqlite3_column_int64(st, 1);
-			if (n > 0 && e != cur)
-				break;
 			if (n == 0) {
 				cur = e;
 				snprintf(party, sizeof(party), "%s",
 				    (const char *)sqlite3_column_text(st, 2));
+			} else if (e != cur) {
+				break;
 			}
-			ids[n++] = sqlite3_column_int64(st, 0);
+			ids[n] = sqlite3_column_int64(st, 0);
+			n++;
 		}
 		sqlite3_reset(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)

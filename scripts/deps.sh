@@ -3,7 +3,8 @@
 # missing.  Does nothing (and needs no network) when all are present.
 set -eu
 pkgs="gcc make pkg-config libevent-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler
-libsqlite3-dev libsystemd-dev libinih-dev libcmocka-dev openssl sqlite3 curl jq groff-base"
+libsqlite3-dev libsystemd-dev libinih-dev libcmocka-dev openssl sqlite3 curl jq groff-base
+cppcheck"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
