@@ -282,6 +282,9 @@ main(int argc, char **argv)
 	if ((nverify = verify_threads_auto()) > 0 &&
 	    (srv.verify = verify_pool_new(srv.base, nverify)) == NULL)
 		log_warnx("no signature-check workers: signatures are checked on the loop");
+	else if (srv.verify != NULL)
+		log_info("signatures are checked on %d worker thread%s", nverify,
+		    nverify == 1 ? "" : "s");
 	if (session_listen(&srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (admin_listen(&srv, err, sizeof(err)) != 0)

@@ -468,8 +468,10 @@ session_closed(void *ctx)
 	unlink_session(s);
 	srv->nconns--;
 	resume_accept(srv);
-	if (s->verifying)
+	if (s->verifying) {
+		log_debug("%s: closed while a signature check is out", conn_peer(s->conn));
 		s->closed = 1;	/* freed when the check comes back */
+	}
 	else
 		free(s);
 }

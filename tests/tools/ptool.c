@@ -4,6 +4,7 @@
  * tests can check that parleyd refuses them.  Test use only.
  *
  *   ptool sign CONF ID [--revision N] [--party P] [--flip-sig] [--key-of CONF2]
+ *              [--burst N]   send the copy N times and hang up unanswered
  *   ptool raw CONF HEXBODY [--len N]   send one frame with this body
  *   ptool ack CONF DELIVERY_ID
  *   ptool dump CONF FILE               fetch+ack; append payloads as hex lines
@@ -66,7 +67,7 @@ do_sign(int argc, char **argv)
 	uint8_t hash[32], sig[64], pub[32], *payload;
 	size_t plen;
 	uint32_t revision = 0;
-	int i, flip = 0;
+	int i, flip = 0, burst = 0;
 	uint64_t id = strtoull(argv[1], NULL, 10);
 	struct cl *c;
 	EVP_PKEY *k;
@@ -80,6 +81,8 @@ do_sign(int argc, char **argv)
 			keyconf = argv[++i];
 		else if (strcmp(argv[i], "--flip-sig") == 0)
 			flip = 1;
+		else if (strcmp(argv[i], "--burst") == 0 && i + 1 < argc)
+			burst = atoi(argv[++i]);
 		else
 			return 2;
 	}
@@ -128,6 +131,15 @@ do_sign(int argc, char **argv)
 	parley__frame__init(&f);
 	f.body_case = PARLEY__FRAME__BODY_SIGN;
 	f.sign = &s;
+	if (burst > 0) {
+		/* The daemon is still checking the first when the line goes. */
+		for (i = 0; i < burst; i++)
+			if (cl_send(c, &f, err, sizeof(err)) < 0)
+				break;
+		cl_close(c);
+		free(partybuf);
+		return 0;
+	}
 	if (cl_call(c, &f, &r, NULL, NULL, err, sizeof(err)) != 0) {
 		free(partybuf);
 		return printf("%s\n", err), 3;
