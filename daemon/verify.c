@@ -30,7 +30,7 @@ struct jobq {
 struct verify_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct jobq todo, done;		/* under mu */
+	struct jobq queued, done;	/* under mu */
 	int stop;			/* under mu */
 	int efd;			/* workers write, the loop reads */
 	struct event *ev;
@@ -86,11 +86,11 @@ worker(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->stop && p->todo.head == NULL)
+		while (!p->stop && p->queued.head == NULL)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->stop)
 			break;
-		j = jobq_pop(&p->todo);
+		j = jobq_pop(&p->queued);
 		pthread_mutex_unlock(&p->mu);
 		switch (crypto_verify(j->key, j->msg, j->len, j->sig)) {
 		case 0:
@@ -208,7 +208,7 @@ verify_pool_free(struct verify_pool *p)
 		j->done(j->ctx, 0);
 		job_free(j);
 	}
-	for (j = jobq_take(&p->todo); j != NULL; j = next) {
+	for (j = jobq_take(&p->queued); j != NULL; j = next) {
 		next = j->next;
 		j->done(j->ctx, 0);
 		job_free(j);
@@ -240,7 +240,7 @@ verify_submit(struct verify_pool *p, const uint8_t key[32], const uint8_t sig[64
 	j->done = done;
 	j->ctx = ctx;
 	pthread_mutex_lock(&p->mu);
-	jobq_push(&p->todo, j);
+	jobq_push(&p->queued, j);
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	p->pending++;
