@@ -72,22 +72,7 @@ registry_party_code(struct store *st, int64_t id, char *code)
 	if (rc == SQLITE_ROW)
 		snprintf(code, PARTY_CODE_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 0));
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-int
-registry_party_exists(struct store *st, int64_t id)
-{
-	static const char sql[] = "SELECT 1 FROM party WHERE id = ?";
-	sqlite3_stmt *s = store_stmt(st, sql);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
 int

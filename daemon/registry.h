@@ -27,10 +27,9 @@ struct ident {
 int registry_endpoint_by_pin(struct store *st, const uint8_t pin[32], struct ident *out);
 /* Find a party by code: 0 found, 1 unknown, -1 store error. */
 int registry_party_by_code(struct store *st, const char *code, struct party *out);
-/* Party code for an id (into a buffer of PARTY_CODE_MAX+1): 0 or -1. */
+/* Party code for an id (into a buffer of PARTY_CODE_MAX+1): 0 found,
+ * 1 unknown, -1 store error. */
 int registry_party_code(struct store *st, int64_t id, char *code);
-/* 1 if party id is registered, 0 if not, -1 on a store failure. */
-int registry_party_exists(struct store *st, int64_t id);
 /* Find a signer key: 0 found (its id and party), 1 unknown, -1 store error. */
 int registry_signer_by_key(struct store *st, const uint8_t pub[32], int64_t *signer_id,
     int64_t *party_id);

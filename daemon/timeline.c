@@ -517,21 +517,19 @@ duty_alert(struct engine *e, int64_t party, int64_t since, int64_t due)
 		return -1;
 	/* The watch is memory, the party is the store's: a registration that
 	 * was rolled back (its commit failed) leaves a watch of nobody. */
-	if ((rc = registry_party_exists(e->st, party)) <= 0) {
-		if (rc == 0) {
-			log_info("duty: party %lld is not registered; no longer watched",
-			    (long long)party);
-			duty_unwatch(e->duty, party);
-		}
-		return rc;
+	if ((rc = registry_party_code(e->st, party, code)) != 0) {
+		if (rc < 0)
+			return -1;
+		log_info("duty: party %lld is not registered; no longer watched",
+		    (long long)party);
+		duty_unwatch(e->duty, party);
+		return 0;
 	}
 	sqlite3_bind_int64(s, 1, party);
 	sqlite3_bind_int64(s, 2, since);
 	sqlite3_bind_int64(s, 3, due);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	if (registry_party_code(e->st, party, code) != 0)
-		snprintf(code, sizeof(code), "?");
 	ptime_format(since, when);
 	log_warnx("DUTY ALERT: %s has had no endpoint online since %s", code, when);
 	if (rc == SQLITE_DONE && eng_journal(e, "duty-alert", 0, code, NULL, 0,
