@@ -73,7 +73,6 @@ trap crash_cleanup EXIT
 M=$T/model
 mkdir -p "$M"
 : >"$M/acked.sql"; : >"$M/attempts.sql"; : >"$M/facts.sql"
-db() { sqlite3 "$T/state/parley.db" "$@"; }
 
 # ---- set-up: three parties, a second endpoint for a, one observer
 setup
@@ -86,8 +85,7 @@ EPA=($EPS)
 PA=(a b c)
 declare -A EPDIR=()
 for e in $EPS; do
-	pin=$(openssl x509 -in "$T/$e/endpoint.crt" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
-	id=$(db "SELECT id FROM endpoint WHERE lower(hex(pin)) = '$pin' AND removed_at IS NULL")
+	id=$(endpoint_id "$e")
 	[ -n "$id" ] || fail "no endpoint row for $e"
 	EPDIR[$id]=$e
 done

@@ -56,7 +56,6 @@ declare -A EPARTY=([p1]=p1 [p1b]=p1 [p2]=p2 [p3]=p3 [p4]=p4 [p5]=p5 [o]=o)
 RXLOG_DIR=$T/rx          # lib.sh's `as` logs every byte a client reads here
 mkdir -p "$RXLOG_DIR"
 
-db() { sqlite3 "$T/state/parley.db" "$@"; }
 epoch() { date -u -d "$1" +%s; }
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%S+00:00; }
 
@@ -694,8 +693,7 @@ emb_run() {
 	ctl endpoint add p1 --cert "$T/p1b/endpoint.crt" >/dev/null || fail "endpoint add p1b"
 	ctl signer add p1 --key "$T/p1b/signer.pub" >/dev/null || fail "signer add p1b"
 	for e in $EPS; do
-		pin=$(openssl x509 -in "$T/$e/endpoint.crt" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
-		id=$(db "SELECT id FROM endpoint WHERE lower(hex(pin)) = '$pin' AND removed_at IS NULL")
+		id=$(endpoint_id "$e")
 		[ -n "$id" ] || fail "no endpoint row for $e"
 		EPNAME[$id]=$e
 	done

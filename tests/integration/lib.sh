@@ -4,6 +4,9 @@
 #
 # A test sources this file, calls setup, and uses:
 #   ctl ARGS...                    parleyctl on the test's admin socket
+#   db SQL                         sqlite3 on the test's store
+#   ptool ARGS...                  the test client (tests/tools/ptool.c)
+#   endpoint_id DIR                the endpoint row of an endpoint directory
 #   as PARTY ARGS...               parley with PARTY's client.conf (RXLOG_DIR:
 #                                  every byte it reads, logged per endpoint)
 #   enrol PARTY [--observer]       party + endpoint + signer registered
@@ -120,6 +123,17 @@ setup() {
 }
 
 ctl() { "$BIN/parleyctl" -s "$T/admin.sock" "$@"; }
+# The store, read directly (sqlite3 on the test's parley.db).
+db() { sqlite3 "$T/state/parley.db" "$@"; }
+# ptool is a test client: what it leaks on an early exit is not parleyd's.
+ptool() { ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" "$BIN/ptool" "$@"; }
+# The endpoint row of endpoint directory DIR (by its certificate's pin).
+endpoint_id() {
+	local pin
+	pin=$(openssl x509 -in "$T/$1/endpoint.crt" -pubkey -noout | openssl pkey -pubin -outform DER |
+		sha256sum | cut -d' ' -f1)
+	db "SELECT id FROM endpoint WHERE lower(hex(pin)) = '$pin' AND removed_at IS NULL"
+}
 # With RXLOG_DIR set, every byte the client reads from parleyd is appended
 # to RXLOG_DIR/PARTY.rx (PARLEY_TEST_RXLOG; the embargo tests search them).
 as() {

@@ -5,13 +5,10 @@
 # an agreement tries the same.  Each is refused, logged, and changes nothing
 # (the store dump is identical before and after).
 . "$(dirname "$0")/lib.sh"
-# ptool is a test client: what it leaks on an early exit is not parleyd's
-ptool() { ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" "$BIN/ptool" "$@"; }
 setup
 D=$(cd "$(dirname "$0")/../data" && pwd)
 for p in a b c; do enrol $p; done
 ctl clock set 1995-02-01T00:00:00+04:00 >/dev/null
-db() { sqlite3 "$T/state/parley.db" "$1"; }
 # expect a refusal: exit status RC, output matching PAT, the store unchanged,
 # and a new parleyd.log line with the refusal's text (or matching LOG)
 # Refusals that parleyd did not log are collected and fail the test at its

@@ -20,8 +20,6 @@
 # Figures are printed as "limits: ..." lines.
 HANDSHAKE_TIMEOUT=2s FRAME_TIMEOUT=2s
 . "$(dirname "$0")/lib.sh"
-# ptool is a test client: what it leaks on an early exit is not parleyd's
-ptool() { ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" "$BIN/ptool" "$@"; }
 SP=$BIN/slowpeer
 [ -x "$SP" ] || fail "$SP missing (make all builds it)"
 ABORTS=${LIMITS_ABORTS:-1000}

@@ -39,20 +39,19 @@ out=$(as baku --json inbox)
 # the record (one receipt entry per delivery)
 list=$(ctl --json notice list)
 did=$(jget "$list" "[.messages[] | select(.id == $id) | .deliveries[] | select(.endpoint != null)][0].delivery")
-receipts() { sqlite3 "$T/state/parley.db" "SELECT count(*) FROM journal WHERE kind = 'ack'"; }
+receipts() { db "SELECT count(*) FROM journal WHERE kind = 'ack'"; }
 r0=$(receipts)
 [ "$r0" -ge 2 ] || fail "the two first acks are not in the record: $r0"
 # every acked delivery names the record's entry that lists it
-q() { sqlite3 "$T/state/parley.db" "$1"; }
-acked=$(q "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL")
-listed=$(q "SELECT count(*) FROM delivery d JOIN journal j ON j.seq = d.receipt
+acked=$(db "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL")
+listed=$(db "SELECT count(*) FROM delivery d JOIN journal j ON j.seq = d.receipt
 	WHERE d.acked_at IS NOT NULL AND j.kind = 'ack'
 	AND replace(substr(CAST(j.entry AS TEXT), instr(CAST(j.entry AS TEXT), 'note: ')),
 	    char(10), ' ') LIKE 'note: endpoint ' || d.endpoint_id || ': deliver% ' || d.id || ' %'")
 [ "$acked" -ge 2 ] && [ "$listed" = "$acked" ] || fail "$acked acked deliveries, $listed listed in the record"
-[ "$(q "SELECT count(*) FROM delivery WHERE acked_at IS NULL AND receipt IS NOT NULL")" = 0 ] ||
+[ "$(db "SELECT count(*) FROM delivery WHERE acked_at IS NULL AND receipt IS NOT NULL")" = 0 ] ||
 	fail "a receipt for a delivery not acked"
-ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" "$BIN/ptool" ack "$T/baku/client.conf" "$did" \
+ptool ack "$T/baku/client.conf" "$did" \
 	>"$T/reack.out" 2>&1 || fail "a repeated ack was refused: $(cat "$T/reack.out")"
 [ "$(receipts)" = "$r0" ] || fail "a repeated ack added a receipt to the record"
 [ "$(ctl --json notice list)" = "$list" ] || fail "a repeated ack changed the deliveries"

@@ -9,7 +9,6 @@ setup
 D=$(cd "$(dirname "$0")/../data" && pwd)
 enrol baku
 enrol yerevan
-ptool() { ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" "$BIN/ptool" "$@"; }
 A=$(jget "$(ctl --json agreement create --title T --text "$D/ceasefire-1994-rev1.txt" \
 	--parties baku,yerevan)" .id)
 expect_rc 0 ctl agreement circulate "$A"
@@ -17,14 +16,14 @@ workers=$(sed -n 's/.*signatures are checked on \([0-9]*\) worker.*/\1/p' "$T/pa
 
 # Bad signatures first: nothing may come of them.
 for i in $(seq 30); do ptool sign "$T/baku/client.conf" "$A" --flip-sig --burst 8 >/dev/null 2>&1; done
-[ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM copy")" = 0 ] || fail "a bad signature left a copy"
+[ "$(db "SELECT count(*) FROM copy")" = 0 ] || fail "a bad signature left a copy"
 grep -q "bad signature from baku" "$T/parleyd.log" || fail "no bad signature was checked before the hang-ups"
 expect_rc 0 ctl status
 
 # Good ones: one valid copy, however many were sent and hung up on.
 for i in $(seq 30); do ptool sign "$T/baku/client.conf" "$A" --burst 8 >/dev/null 2>&1; done
-[ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM copy WHERE status = 'valid'")" = 1 ] ||
-	fail "not exactly one valid copy of baku's: $(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM copy")"
+[ "$(db "SELECT count(*) FROM copy WHERE status = 'valid'")" = 1 ] ||
+	fail "not exactly one valid copy of baku's: $(db "SELECT count(*) FROM copy")"
 expect_out "already signed" as baku sign "$A" --yes
 
 # The agreement still releases, and the bundle verifies offline.
@@ -41,14 +40,14 @@ B=$(jget "$(ctl --json agreement create --title U --text "$D/ceasefire-1994-rev1
 expect_rc 0 ctl agreement circulate "$B"
 ( for i in $(seq 20); do ptool sign "$T/baku/client.conf" "$B" --burst 8 >/dev/null 2>&1; done ) &
 burst=$!
-while [ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM copy WHERE agreement_id = $B")" = 0 ]; do
+while [ "$(db "SELECT count(*) FROM copy WHERE agreement_id = $B")" = 0 ]; do
 	kill -0 "$burst" 2>/dev/null || break
 	sleep 0.01
 done
 stop_daemon
 wait "$burst"
-[ "$(sqlite3 "$T/state/parley.db" "PRAGMA integrity_check")" = ok ] || fail "integrity_check"
-[ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM copy WHERE agreement_id = $B AND status = 'valid'")" -le 1 ] ||
+[ "$(db "PRAGMA integrity_check")" = ok ] || fail "integrity_check"
+[ "$(db "SELECT count(*) FROM copy WHERE agreement_id = $B AND status = 'valid'")" -le 1 ] ||
 	fail "more than one valid copy"
 echo "hang-ups: 60 x 8 copies sent unanswered, then a stop under 20 x 8; signature workers: ${workers:-0}"
 pass
