@@ -303,7 +303,20 @@ do_burst() { # PARTIES...
 		[ $refused = 0 ] || fail "step $STEP_NO: burst signs refused as released, and no answer released"
 		all_signed && fail "step $STEP_NO: a burst completed the copies and no answer says released"
 	fi
-	for q in "${unknown[@]}"; do do_sign "$q"; done
+	# Answerless copies may have been committed with their answers lost
+	# (the kill came after the commit, before the replies were written):
+	# adopt what the store shows of all of them before any is sent again,
+	# or the retry that completes the set would look early.
+	if [ ${#unknown[@]} -gt 0 ]; then
+		observe
+		for q in "${unknown[@]}"; do obs_signed "$q" && SIGNED[$q]=1; done
+		if [ -n "$OBS_REL" ]; then
+			all_signed || fail "step $STEP_NO: released with copies of $(signed_list) only"
+			RELEASED=1
+			return 0
+		fi
+	fi
+	for q in "${unknown[@]}"; do [ "${SIGNED[$q]:-0}" = 1 ] || do_sign "$q"; done
 }
 
 do_withdraw() { # PARTY
