@@ -815,12 +815,14 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	{
 		uint8_t h[2][32];
+		char under[40] = "";
 		memcpy(h[0], m->content_hash.data, 32);
 		crypto_sha256(m->signature.data, 64, h[1]);
+		if (md.id)
+			snprintf(under, sizeof(under), ", mandate %lld", (long long)md.id);
 		if (eng_journal(e, "copy-accepted", a.id, r->who->party.code,
-		    (const uint8_t (*)[32])h, 2, "revision %u, copy %lld%s%s%s%lld", a.revision,
-		    (long long)cid, *m->role ? ", role " : "", m->role,
-		    md.id ? ", mandate " : "", md.id ? (long long)md.id : 0LL) != 0)
+		    (const uint8_t (*)[32])h, 2, "revision %u, copy %lld%s%s%s", a.revision,
+		    (long long)cid, *m->role ? ", role " : "", m->role, under) != 0)
 			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	e->m->copies_accepted++;

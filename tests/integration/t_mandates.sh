@@ -103,4 +103,15 @@ expect_rc 0 ctl agreement export "$B" "$T/bundle2"
 expect_rc 0 as baku verify "$T/bundle2" --mediator-key "$MEDIATOR_PUB"
 # a party without a principal keeps today's behaviour (yerevan signed with role "")
 grep -q "^copy: yerevan - " "$T/bundle2/certificate.txt" || fail "yerevan's copy"
+# the record names each accepted copy, its role and its mandate (only when
+# it has one)
+entries=$(db "SELECT count(*) FROM journal WHERE kind = 'copy-accepted'")
+named=$(db "SELECT count(*) FROM journal j WHERE j.kind = 'copy-accepted' AND EXISTS (
+	SELECT 1 FROM copy c JOIN party p ON p.id = c.party_id
+	WHERE c.agreement_id = j.agreement_id AND p.code = j.party
+	AND rtrim(substr(CAST(j.entry AS TEXT), instr(CAST(j.entry AS TEXT), 'note: ')), char(10)) =
+	    'note: revision ' || c.revision || ', copy ' || c.id ||
+	    CASE WHEN c.role != '' THEN ', role ' || c.role ELSE '' END ||
+	    CASE WHEN c.mandate_id IS NOT NULL THEN ', mandate ' || c.mandate_id ELSE '' END)")
+[ "$entries" -ge 3 ] && [ "$named" = "$entries" ] || fail "$named of $entries copy-accepted entries name their copy"
 pass
