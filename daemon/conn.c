@@ -187,6 +187,18 @@ read_cb(struct bufferevent *bev, void *arg)
 	handle_input(arg);
 }
 
+/* Unasked-for output (pushed deliveries) is queued while the output is
+ * under this, and topped up when it falls to half: enough to keep loopback
+ * and long links busy, small enough that 10,000 endpoints catching up do not
+ * hold gigabytes (the cap, max_output, is for replies). */
+#define PUSH_WINDOW (256 * 1024)
+
+static size_t
+window(const struct conn_limits *lim)
+{
+	return lim->max_output / 2 < PUSH_WINDOW ? lim->max_output / 2 : PUSH_WINDOW;
+}
+
 static void
 write_cb(struct bufferevent *bev, void *arg)
 {
@@ -267,7 +279,7 @@ conn_new(struct bufferevent *bev, int is_tls, const struct conn_limits *lim,
 	bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
 	/* Never buffer more than one maximal frame of input. */
 	bufferevent_setwatermark(bev, EV_READ, 0, lim->max_frame + FRAME_HDR_LEN);
-	bufferevent_setwatermark(bev, EV_WRITE, lim->max_output / 2, 0);
+	bufferevent_setwatermark(bev, EV_WRITE, window(lim) / 2, 0);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	/* The handshake deadline runs until the peer's Hello is answered. */
 	arm(c->handshake_ev, lim->handshake_timeout);
@@ -418,9 +430,9 @@ conn_output_len(const struct conn *c)
 }
 
 size_t
-conn_max_output(const struct conn *c)
+conn_push_window(const struct conn *c)
 {
-	return c->lim.max_output;
+	return window(&c->lim);
 }
 
 SSL *

@@ -69,7 +69,7 @@ sink_push(void *ctx, const Parley__Frame *f)
 	struct session *s = ctx;
 
 	if (!conn_is_open(s->conn) ||
-	    conn_output_len(s->conn) > conn_max_output(s->conn) / 2)
+	    conn_output_len(s->conn) > conn_push_window(s->conn))
 		return -1;	/* resumes when the output drains */
 	if (conn_send(s->conn, f) != 0) {
 		/* Out of memory: no drain would resume it; the peer fetches again. */
