@@ -269,7 +269,11 @@ static int
 record_endpoint(struct delivery *d, struct journal *j, int64_t endpoint, const char *party,
     const int64_t *ids, size_t n)
 {
-	static const char upd[] = "UPDATE delivery SET receipt = ? WHERE id = ?";
+	/* The n ids are the endpoint's first unrecorded acks: one statement
+	 * marks them all. */
+	static const char upd[] =
+	    "UPDATE delivery SET receipt = ?1 WHERE endpoint_id = ?2 AND id <= ?3 "
+	    "AND acked_at IS NOT NULL AND receipt IS NULL";
 	char note[48 + RECEIPT_MAX * 21];
 	sqlite3_stmt *st;
 	size_t i, off;
@@ -282,15 +286,19 @@ record_endpoint(struct delivery *d, struct journal *j, int64_t endpoint, const c
 		off += (size_t)snprintf(note + off, sizeof(note) - off, " %lld", (long long)ids[i]);
 	if ((seq = journal_size(j)) < 0 || journal_append(j, "ack", 0, party, NULL, 0, note) != 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if ((st = store_stmt(d->st, upd)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, seq);
-		sqlite3_bind_int64(st, 2, ids[i]);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return -1;
+	if ((st = store_stmt(d->st, upd)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, endpoint);
+	sqlite3_bind_int64(st, 3, ids[n - 1]);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(store_db(d->st)) != (int)n) {
+		log_warnx("delivery: %d receipts marked for %zu acks of endpoint %lld",
+		    sqlite3_changes(store_db(d->st)), n, (long long)endpoint);
+		return -1;
 	}
 	return 0;
 }

@@ -31,6 +31,7 @@ struct turn {
 	int scheduled;
 	unsigned requests;	/* in the open transaction */
 	int reply_lost;		/* a reply of this request could not be queued */
+	int savepoint;		/* the open request has one */
 };
 
 /* A busy loop turn commits every this many requests, so that acks are not
@@ -100,24 +101,43 @@ turn_request_arrived(struct turn *t, const char *verb)
 		schedule(t);	/* the flush disarms it, whatever the request does */
 }
 
-int
-turn_request_begin(struct turn *t)
+static int
+request_begin(struct turn *t, int savepoint)
 {
 	if (t->requests >= TURN_MAX_REQUESTS)
 		turn_flush(t);
 	t->requests++;
 	t->reply_lost = 0;
+	t->savepoint = 0;
 	schedule(t);
 	if (store_batch_begin(t->st) != 0)
 		return -1;
-	if (store_savepoint(t->st) != 0)
+	if (savepoint && store_savepoint(t->st) != 0)
 		return -1;
+	t->savepoint = savepoint;
 	return 0;
+}
+
+int
+turn_request_begin(struct turn *t)
+{
+	return request_begin(t, 1);
+}
+
+int
+turn_request_begin_single(struct turn *t)
+{
+	return request_begin(t, 0);
 }
 
 void
 turn_request_end(struct turn *t, int keep)
 {
+	if (!t->savepoint) {
+		t->reply_lost = 0;
+		return;
+	}
+	t->savepoint = 0;
 	/* Its connection was dropped unanswered: the request must not count. */
 	if (keep && t->reply_lost) {
 		log_warnx("turn: a request's reply was lost; the request is rolled back");
