@@ -3,11 +3,20 @@
 
 #include "delivery.h"
 #include "log.h"
+#include "registry.h"
+
+/* An ack of the open transaction, not yet in the record. */
+struct acked {
+	int64_t endpoint, id;
+	char party[PARTY_CODE_MAX + 1];
+};
 
 struct delivery {
 	struct store *st;
 	struct clock *clk;
 	struct sink *sinks;
+	struct acked *acked;	/* the open transaction's acks, in arrival order */
+	size_t nacked, acked_cap;
 };
 
 struct delivery *
@@ -25,6 +34,9 @@ delivery_new(struct store *st, struct clock *clk)
 void
 delivery_free(struct delivery *d)
 {
+	if (d == NULL)
+		return;
+	free(d->acked);
 	free(d);
 }
 
@@ -220,8 +232,8 @@ delivery_flush(struct delivery *d)
 }
 
 int
-delivery_ack(struct delivery *d, int64_t endpoint_id, uint64_t delivery_id, char *err,
-    size_t errlen)
+delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party, uint64_t delivery_id,
+    char *err, size_t errlen)
 {
 	static const char upd[] =
 	    "UPDATE delivery SET acked_at = ? "
@@ -229,8 +241,19 @@ delivery_ack(struct delivery *d, int64_t endpoint_id, uint64_t delivery_id, char
 	static const char chk[] =
 	    "SELECT 1 FROM delivery WHERE id = ? AND endpoint_id = ?";
 	sqlite3_stmt *st;
+	struct acked *a;
 	int rc, changed;
 
+	/* Room in the list first: once the row is changed it must be listed. */
+	if (d->nacked == d->acked_cap) {
+		size_t ncap = d->acked_cap ? d->acked_cap * 2 : 64;
+		if ((a = realloc(d->acked, ncap * sizeof(*a))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		d->acked = a;
+		d->acked_cap = ncap;
+	}
 	if ((st = store_stmt(d->st, upd)) == NULL)
 		goto storefail;
 	sqlite3_bind_int64(st, 1, clock_now(d->clk));
@@ -241,8 +264,13 @@ delivery_ack(struct delivery *d, int64_t endpoint_id, uint64_t delivery_id, char
 	if (rc != SQLITE_DONE)
 		goto storefail;
 	changed = sqlite3_changes(store_db(d->st));
-	if (changed > 0)
+	if (changed > 0) {
+		a = &d->acked[d->nacked++];
+		a->endpoint = endpoint_id;
+		a->id = (int64_t)delivery_id;
+		snprintf(a->party, sizeof(a->party), "%s", party);
 		return 0;
+	}
 	if ((st = store_stmt(d->st, chk)) == NULL)
 		goto storefail;
 	sqlite3_bind_int64(st, 1, (int64_t)delivery_id);
@@ -266,39 +294,42 @@ storefail:
 #define RECEIPT_MAX 64
 
 static int
-record_endpoint(struct delivery *d, struct journal *j, int64_t endpoint, const char *party,
-    const int64_t *ids, size_t n)
+by_endpoint(const void *x, const void *y)
 {
-	/* The n ids are the endpoint's first unrecorded acks: one statement
-	 * marks them all. */
-	static const char upd[] =
-	    "UPDATE delivery SET receipt = ?1 WHERE endpoint_id = ?2 AND id <= ?3 "
-	    "AND acked_at IS NOT NULL AND receipt IS NULL";
+	const struct acked *a = x, *b = y;
+
+	if (a->endpoint != b->endpoint)
+		return a->endpoint < b->endpoint ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* One entry for the n acks at a (one endpoint's), and their receipts. */
+static int
+record_endpoint(struct delivery *d, struct journal *j, const struct acked *a, size_t n)
+{
+	static const char upd[] = "UPDATE delivery SET receipt = ? WHERE id = ?";
 	char note[48 + RECEIPT_MAX * 21];
 	sqlite3_stmt *st;
 	size_t i, off;
 	int64_t seq;
 	int rc;
 
-	off = (size_t)snprintf(note, sizeof(note), "endpoint %lld: deliver%s", (long long)endpoint,
-	    n == 1 ? "y" : "ies");
+	off = (size_t)snprintf(note, sizeof(note), "endpoint %lld: deliver%s",
+	    (long long)a->endpoint, n == 1 ? "y" : "ies");
 	for (i = 0; i < n && off < sizeof(note); i++)
-		off += (size_t)snprintf(note + off, sizeof(note) - off, " %lld", (long long)ids[i]);
-	if ((seq = journal_size(j)) < 0 || journal_append(j, "ack", 0, party, NULL, 0, note) != 0)
+		off += (size_t)snprintf(note + off, sizeof(note) - off, " %lld", (long long)a[i].id);
+	if ((seq = journal_size(j)) < 0 ||
+	    journal_append(j, "ack", 0, a->party, NULL, 0, note) != 0)
 		return -1;
-	if ((st = store_stmt(d->st, upd)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_int64(st, 2, endpoint);
-	sqlite3_bind_int64(st, 3, ids[n - 1]);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return -1;
-	if (sqlite3_changes(store_db(d->st)) != (int)n) {
-		log_warnx("delivery: %d receipts marked for %zu acks of endpoint %lld",
-		    sqlite3_changes(store_db(d->st)), n, (long long)endpoint);
-		return -1;
+	for (i = 0; i < n; i++) {
+		if ((st = store_stmt(d->st, upd)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, seq);
+		sqlite3_bind_int64(st, 2, a[i].id);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return -1;
 	}
 	return 0;
 }
@@ -306,46 +337,23 @@ record_endpoint(struct delivery *d, struct journal *j, int64_t endpoint, const c
 int
 delivery_record_acks(struct delivery *d, struct journal *j)
 {
-	static const char sel[] =
-	    "SELECT d.id, d.endpoint_id, p.code FROM delivery d "
-	    "JOIN endpoint e ON e.id = d.endpoint_id JOIN party p ON p.id = e.party_id "
-	    "WHERE d.acked_at IS NOT NULL AND d.receipt IS NULL AND d.endpoint_id > ? "
-	    "ORDER BY d.endpoint_id, d.id";
-	int64_t ids[RECEIPT_MAX] = { 0 }, ep = 0, cur;	/* n of them are set */
-	char party[64] = "";
-	sqlite3_stmt *st;
-	size_t n;
-	int rc = SQLITE_DONE;
+	size_t i, n;
+	int rc = 0;
 
-	/* Endpoint by endpoint: each pass reads one endpoint's first ids and
-	 * records them, so no statement is stepping while the entry is
-	 * written. */
-	for (;;) {
-		if ((st = store_stmt(d->st, sel)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, ep);
-		n = 0;
-		cur = 0;
-		while (n < RECEIPT_MAX && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t e = sqlite3_column_int64(st, 1);
-			if (n == 0) {
-				cur = e;
-				snprintf(party, sizeof(party), "%s",
-				    (const char *)sqlite3_column_text(st, 2));
-			} else if (e != cur) {
-				break;
-			}
-			ids[n] = sqlite3_column_int64(st, 0);
-			n++;
-		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return -1;
-		if (n == 0)
-			return 0;
-		if (record_endpoint(d, j, cur, party, ids, n) != 0)
-			return -1;
-		/* The same endpoint again if it had more than one entry holds. */
-		ep = n == RECEIPT_MAX ? cur - 1 : cur;
+	qsort(d->acked, d->nacked, sizeof(*d->acked), by_endpoint);
+	for (i = 0; rc == 0 && i < d->nacked; i += n) {
+		for (n = 1; i + n < d->nacked && n < RECEIPT_MAX &&
+		    d->acked[i + n].endpoint == d->acked[i].endpoint; n++)
+			;
+		rc = record_endpoint(d, j, &d->acked[i], n);
 	}
+	/* Recorded, or the commit fails and takes the acks with it. */
+	d->nacked = 0;
+	return rc;
+}
+
+void
+delivery_forget_acks(struct delivery *d)
+{
+	d->nacked = 0;
 }

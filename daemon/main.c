@@ -121,6 +121,14 @@ before_commit(void *arg)
 }
 
 static void
+rolled_back(void *arg)
+{
+	struct server *srv = arg;
+
+	delivery_forget_acks(srv->dlv);
+}
+
+static void
 after_commit(void *arg)
 {
 	struct server *srv = arg;
@@ -282,7 +290,7 @@ main(int argc, char **argv)
 	if (journal_check_start(srv.journal, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	engine_set_journal(srv.eng, srv.journal);
-	turn_set_before_commit(srv.turn, before_commit, &srv);
+	turn_set_commit_hooks(srv.turn, before_commit, rolled_back, &srv);
 	ticker_rearm(srv.ticker);	/* timers due while parleyd was down run now */
 	srv.started_at = clock_now(srv.clk);
 	if ((nverify = verify_threads_auto()) > 0 &&

@@ -236,7 +236,7 @@ ack(struct session *s, const Parley__Frame *f)
 		return;
 	}
 	/* The record gets the receipt with the commit (delivery_record_acks). */
-	if (delivery_ack(srv->dlv, s->who.endpoint_id, f->ack->delivery_id, err,
+	if (delivery_ack(srv->dlv, s->who.endpoint_id, s->who.party.code, f->ack->delivery_id, err,
 	    sizeof(err)) < 0) {
 		turn_request_end(srv->turn, 0);
 		log_warnx("%s: %s: refused ack: %s", conn_peer(s->conn), s->who.party.code, err);

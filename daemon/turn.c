@@ -24,7 +24,8 @@ struct turn {
 	void (*after_commit)(void *);
 	void *arg;
 	int (*before_commit)(void *);
-	void *before_arg;
+	void (*rolled_back)(void *);
+	void *hook_arg;
 	struct reply *q;
 	size_t n, cap;
 	uint64_t commits;
@@ -68,10 +69,12 @@ turn_new(struct event_base *base, struct store *st, struct metrics *m,
 }
 
 void
-turn_set_before_commit(struct turn *t, int (*fn)(void *), void *arg)
+turn_set_commit_hooks(struct turn *t, int (*before)(void *), void (*rolled_back)(void *),
+    void *arg)
 {
-	t->before_commit = fn;
-	t->before_arg = arg;
+	t->before_commit = before;
+	t->rolled_back = rolled_back;
+	t->hook_arg = arg;
 }
 
 void
@@ -244,9 +247,11 @@ turn_flush(struct turn *t)
 	if (store_in_batch(t->st)) {
 		fault_point("before-commit");
 		if (store_batch_lost(t->st) ||
-		    (t->before_commit != NULL && t->before_commit(t->before_arg) != 0) ||
+		    (t->before_commit != NULL && t->before_commit(t->hook_arg) != 0) ||
 		    store_batch_commit(t->st) != 0) {
 			store_batch_rollback(t->st);
+			if (t->rolled_back != NULL)
+				t->rolled_back(t->hook_arg);
 			log_warnx("store commit failed: %s; %zu replies turned into errors",
 			    store_errmsg(t->st), t->n);
 			failed = 1;

@@ -40,9 +40,11 @@ int turn_request_begin_single(struct turn *t);
  * is rolled back whatever keep says, so queue the reply before this. */
 void turn_request_end(struct turn *t, int keep);
 
-/* fn(arg) runs inside the turn's transaction just before each COMMIT (the
- * journal signs its checkpoint there); non-zero fails the commit. */
-void turn_set_before_commit(struct turn *t, int (*fn)(void *), void *arg);
+/* before(arg) runs inside the turn's transaction just before each COMMIT
+ * (the journal signs its checkpoint there); non-zero fails the commit.
+ * rolled_back(arg) runs after a turn's transaction was rolled back. */
+void turn_set_commit_hooks(struct turn *t, int (*before)(void *),
+    void (*rolled_back)(void *), void *arg);
 
 /* Queue a reply to c (packed now, sent after the commit). */
 void turn_reply(struct turn *t, struct conn *c, const Parley__Frame *f);
