@@ -5,9 +5,10 @@
 #include "log.h"
 #include "registry.h"
 
-/* An ack of the open transaction, not yet in the record. */
+/* An ack of the open transaction, written to the store and the record
+ * just before its commit. */
 struct acked {
-	int64_t endpoint, id;
+	int64_t endpoint, id, at;
 	char party[PARTY_CODE_MAX + 1];
 };
 
@@ -235,16 +236,16 @@ int
 delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party, uint64_t delivery_id,
     char *err, size_t errlen)
 {
-	static const char upd[] =
-	    "UPDATE delivery SET acked_at = ? "
-	    "WHERE id = ? AND endpoint_id = ? AND acked_at IS NULL";
 	static const char chk[] =
-	    "SELECT 1 FROM delivery WHERE id = ? AND endpoint_id = ?";
+	    "SELECT acked_at IS NULL FROM delivery WHERE id = ? AND endpoint_id = ?";
 	sqlite3_stmt *st;
 	struct acked *a;
-	int rc, changed;
+	size_t i;
+	int rc, pending;
 
-	/* Room in the list first: once the row is changed it must be listed. */
+	for (i = 0; i < d->nacked; i++)
+		if (d->acked[i].id == (int64_t)delivery_id && d->acked[i].endpoint == endpoint_id)
+			return 1;	/* acked before in this transaction */
 	if (d->nacked == d->acked_cap) {
 		size_t ncap = d->acked_cap ? d->acked_cap * 2 : 64;
 		if ((a = realloc(d->acked, ncap * sizeof(*a))) == NULL) {
@@ -254,36 +255,28 @@ delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party, uint64_
 		d->acked = a;
 		d->acked_cap = ncap;
 	}
-	if ((st = store_stmt(d->st, upd)) == NULL)
-		goto storefail;
-	sqlite3_bind_int64(st, 1, clock_now(d->clk));
-	sqlite3_bind_int64(st, 2, (int64_t)delivery_id);
-	sqlite3_bind_int64(st, 3, endpoint_id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		goto storefail;
-	changed = sqlite3_changes(store_db(d->st));
-	if (changed > 0) {
-		a = &d->acked[d->nacked++];
-		a->endpoint = endpoint_id;
-		a->id = (int64_t)delivery_id;
-		snprintf(a->party, sizeof(a->party), "%s", party);
-		return 0;
-	}
 	if ((st = store_stmt(d->st, chk)) == NULL)
 		goto storefail;
 	sqlite3_bind_int64(st, 1, (int64_t)delivery_id);
 	sqlite3_bind_int64(st, 2, endpoint_id);
 	rc = sqlite3_step(st);
+	pending = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;	/* a repeated ack is harmless */
-	if (rc != SQLITE_DONE)
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "delivery %llu was never sent to this endpoint",
+		    (unsigned long long)delivery_id);
+		return -1;
+	}
+	if (rc != SQLITE_ROW)
 		goto storefail;
-	snprintf(err, errlen, "delivery %llu was never sent to this endpoint",
-	    (unsigned long long)delivery_id);
-	return -1;
+	if (!pending)
+		return 1;	/* a repeated ack is harmless */
+	a = &d->acked[d->nacked++];
+	a->endpoint = endpoint_id;
+	a->id = (int64_t)delivery_id;
+	a->at = clock_now(d->clk);
+	snprintf(a->party, sizeof(a->party), "%s", party);
+	return 0;
 storefail:
 	snprintf(err, errlen, "store failure: %s", store_errmsg(d->st));
 	return -1;
@@ -303,11 +296,13 @@ by_endpoint(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* One entry for the n acks at a (one endpoint's), and their receipts. */
+/* One entry for the n acks at a (one endpoint's), and the deliveries acked
+ * with their receipts: each row is written once. */
 static int
 record_endpoint(struct delivery *d, struct journal *j, const struct acked *a, size_t n)
 {
-	static const char upd[] = "UPDATE delivery SET receipt = ? WHERE id = ?";
+	static const char upd[] =
+	    "UPDATE delivery SET acked_at = ?, receipt = ? WHERE id = ? AND acked_at IS NULL";
 	char note[48 + RECEIPT_MAX * 21];
 	sqlite3_stmt *st;
 	size_t i, off;
@@ -324,12 +319,18 @@ record_endpoint(struct delivery *d, struct journal *j, const struct acked *a, si
 	for (i = 0; i < n; i++) {
 		if ((st = store_stmt(d->st, upd)) == NULL)
 			return -1;
-		sqlite3_bind_int64(st, 1, seq);
-		sqlite3_bind_int64(st, 2, a[i].id);
+		sqlite3_bind_int64(st, 1, a[i].at);
+		sqlite3_bind_int64(st, 2, seq);
+		sqlite3_bind_int64(st, 3, a[i].id);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
 			return -1;
+		if (sqlite3_changes(store_db(d->st)) != 1) {
+			log_warnx("delivery: delivery %lld was acked twice in one transaction",
+			    (long long)a[i].id);
+			return -1;
+		}
 	}
 	return 0;
 }

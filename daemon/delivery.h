@@ -50,17 +50,18 @@ int delivery_push(struct delivery *d, struct sink *s);
 /* After a commit: push to every sink that wants. */
 void delivery_flush(struct delivery *d);
 
-/* Record an ack by an endpoint of party (inside a transaction, by one
- * UPDATE: no savepoint needed).  0 when recorded, 1 when it was acked before
- * (nothing changes); -1 with a reason when the delivery was never sent to
- * this endpoint, or it could not be stored (nothing changes).  The record
- * gets it at the commit. */
+/* Take an ack by an endpoint of party (inside a transaction).  0 when taken,
+ * 1 when it was acked before; -1 with a reason when the delivery was never
+ * sent to this endpoint, or the ack cannot be taken.  The store and the
+ * record get it just before the commit (delivery_record_acks), so within the
+ * transaction the delivery still reads as pending. */
 int delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party,
     uint64_t delivery_id, char *err, size_t errlen);
 
-/* Just before each commit: the acks this transaction kept go in the record,
+/* Just before each commit: the acks this transaction took go in the record,
  * one "ack" entry per endpoint listing its deliveries (a receipt costs an
- * entry per turn, not per ack), and each delivery's receipt names it.  -1
+ * entry per turn, not per ack), and in the store, each delivery's ack time
+ * and receipt (the entry) written at once.  -1
  * fails the commit.  Either way the transaction's list of acks is done. */
 int delivery_record_acks(struct delivery *d, struct journal *j);
 /* The transaction was rolled back: its acks are gone. */

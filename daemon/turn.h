@@ -29,10 +29,11 @@ void turn_request_arrived(struct turn *t, const char *verb);
 /* Open the turn's transaction if needed and a savepoint for one request.
  * -1 if the store cannot start a transaction. */
 int turn_request_begin(struct turn *t);
-/* The same for a request that changes the store by one statement at most
- * (an ack): no savepoint, since SQLite undoes a failed statement itself.
- * Its change stays even if its reply is lost: the peer finds it done when
- * it comes back.  End it with turn_request_end as well. */
+/* The same for a request that changes the store by one statement at most,
+ * or only just before the commit (an ack): no savepoint, since SQLite undoes
+ * a failed statement itself.  Its change stays even if its reply is lost:
+ * the peer finds it done when it comes back.  End it with turn_request_end
+ * as well. */
 int turn_request_begin_single(struct turn *t);
 /* keep: release the savepoint; otherwise roll the request back (a single
  * statement request has nothing to undo).  A request
