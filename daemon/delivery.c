@@ -188,6 +188,13 @@ delivery_push(struct delivery *d, struct sink *s)
 	sqlite3_stmt *st;
 	int pushed = 0, got, stop = 0, rc = SQLITE_DONE;
 
+	/* Inside a transaction the store shows what is not committed yet (a
+	 * release the commit may still lose): push only after it.  A drained
+	 * output can call this between a request and the turn's commit. */
+	if (store_in_batch(d->st)) {
+		s->want = 1;
+		return 0;
+	}
 	s->want = 0;
 	do {
 		if ((st = store_stmt(d->st, sql)) == NULL)

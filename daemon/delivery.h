@@ -44,7 +44,8 @@ void delivery_detach(struct delivery *d, struct sink *s);
 
 /* Push committed, unacked deliveries not yet pushed on this connection.
  * Returns how many were pushed, or -1 if the store could not be read (some
- * may have been pushed; the rest go on the next push). */
+ * may have been pushed; the rest go on the next push).  Inside a transaction
+ * nothing is pushed (0): the sink waits for delivery_flush after the commit. */
 int delivery_push(struct delivery *d, struct sink *s);
 
 /* After a commit: push to every sink that wants. */

@@ -1,0 +1,203 @@
+/* daemon/delivery on a real store: nothing is pushed from inside an open
+ * transaction (a release the commit may still lose), and acks are listed
+ * until the commit writes them once, with their receipt entry, or forgotten
+ * when the transaction is rolled back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "crypto.h"
+#include "daemon/clock.h"
+#include "daemon/delivery.h"
+#include "daemon/journal.h"
+#include "daemon/store.h"
+
+struct fixture {
+	char dir[64], path[128];
+	struct store *st;
+	struct clock *clk;
+	EVP_PKEY *key;
+	struct journal *j;
+	struct delivery *d;
+	struct sink sink;
+	uint64_t pushed[16];
+	size_t npushed;
+};
+
+static int
+push(void *ctx, const Parley__Frame *f)
+{
+	struct fixture *fx = ctx;
+
+	assert_int_equal(f->body_case, PARLEY__FRAME__BODY_DELIVERY);
+	assert_true(fx->npushed < 16);
+	fx->pushed[fx->npushed++] = f->delivery->delivery_id;
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	char err[256];
+
+	if (fx == NULL)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_delivery.XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/parley.db", fx->dir);
+	if (store_open(fx->path, &fx->st, err, sizeof(err)) != 0 ||
+	    (fx->clk = clock_new(1, 768657600)) == NULL ||
+	    (fx->key = crypto_ed25519_generate()) == NULL ||
+	    (fx->j = journal_new(fx->st, fx->clk, fx->key)) == NULL ||
+	    journal_check_start(fx->j, err, sizeof(err)) != 0 ||
+	    (fx->d = delivery_new(fx->st, fx->clk)) == NULL)
+		return -1;
+	/* Party 1 (arm) with endpoint 1, party 2 (aze) with endpoint 2. */
+	if (store_exec(fx->st,
+	    "INSERT INTO party VALUES (1, 'arm', 'Armenia', 0, 0), (2, 'aze', 'Azerbaijan', 0, 0);"
+	    "INSERT INTO endpoint VALUES (1, 1, x'01', 0, NULL), (2, 2, x'02', 0, NULL);") != 0)
+		return -1;
+	fx->sink.endpoint_id = 1;
+	fx->sink.push = push;
+	fx->sink.ctx = fx;
+	delivery_attach(fx->d, &fx->sink);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[160];
+
+	delivery_detach(fx->d, &fx->sink);
+	delivery_free(fx->d);
+	journal_free(fx->j);
+	EVP_PKEY_free(fx->key);
+	clock_free(fx->clk);
+	store_close(fx->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+/* A notice for both parties, in a transaction left open. */
+static void
+enqueue(struct fixture *fx)
+{
+	static const int64_t parties[] = { 1, 2 };
+	Parley__Payload p = PARLEY__PAYLOAD__INIT;
+	Parley__Notice n = PARLEY__NOTICE__INIT;
+
+	n.text = "the text is circulated";
+	p.body_case = PARLEY__PAYLOAD__BODY_NOTICE;
+	p.notice = &n;
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(delivery_enqueue(fx->d, parties, 2, "notice", 0, "test", &p, NULL), 0);
+}
+
+static int64_t
+q_int(struct fixture *fx, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+test_no_push_before_commit(void **state)
+{
+	struct fixture *fx = *state;
+
+	enqueue(fx);
+	/* A drained output calls this between a request and the commit. */
+	assert_int_equal(delivery_push(fx->d, &fx->sink), 0);
+	assert_int_equal(fx->npushed, 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_flush(fx->d);
+	assert_int_equal(fx->npushed, 1);
+	assert_int_equal(fx->sink.last_pushed, fx->pushed[0]);
+
+	/* Rolled back: never pushed, not even later. */
+	enqueue(fx);
+	assert_int_equal(delivery_push(fx->d, &fx->sink), 0);
+	store_batch_rollback(fx->st);
+	delivery_flush(fx->d);
+	assert_int_equal(fx->npushed, 1);
+}
+
+static void
+test_acks_written_at_commit(void **state)
+{
+	struct fixture *fx = *state;
+	char err[128];
+	int64_t id, entries;
+
+	enqueue(fx);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_flush(fx->d);
+	id = (int64_t)fx->pushed[0];
+	entries = journal_size(fx->j);
+
+	/* Taken, then rolled back with its transaction: nothing stays. */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(delivery_ack(fx->d, 1, "arm", (uint64_t)id, err, sizeof(err)), 0);
+	store_batch_rollback(fx->st);
+	delivery_forget_acks(fx->d);
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	assert_int_equal(journal_size(fx->j), entries);
+
+	/* Taken twice in one transaction, refused for another endpoint. */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(delivery_ack(fx->d, 1, "arm", (uint64_t)id, err, sizeof(err)), 0);
+	assert_int_equal(q_int(fx, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 0);
+	assert_int_equal(delivery_ack(fx->d, 1, "arm", (uint64_t)id, err, sizeof(err)), 1);
+	assert_int_equal(delivery_ack(fx->d, 2, "aze", (uint64_t)id, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "never sent"));
+	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+
+	/* One entry, and the row names it. */
+	assert_int_equal(journal_size(fx->j), entries + 1);
+	assert_int_equal(q_int(fx, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 1);
+	assert_int_equal(q_int(fx, "SELECT d.receipt FROM delivery d WHERE d.acked_at IS NOT NULL"),
+	    entries);
+	assert_int_equal(q_int(fx, "SELECT count(*) FROM journal WHERE kind = 'ack'"), 1);
+
+	/* Acked before: harmless, and nothing more in the record. */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(delivery_ack(fx->d, 1, "arm", (uint64_t)id, err, sizeof(err)), 1);
+	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	assert_int_equal(journal_size(fx->j), entries + 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_no_push_before_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acks_written_at_commit, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
