@@ -334,7 +334,7 @@ record_endpoint(struct delivery *d, struct journal *j, const struct acked *a, si
 		if (rc != SQLITE_DONE)
 			return -1;
 		if (sqlite3_changes(store_db(d->st)) != 1) {
-			log_warnx("delivery: delivery %lld was acked twice in one transaction",
+			log_warnx("delivery: delivery %lld was no longer pending at the commit",
 			    (long long)a[i].id);
 			return -1;
 		}

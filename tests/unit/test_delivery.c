@@ -18,13 +18,12 @@
 #include "daemon/delivery.h"
 #include "daemon/journal.h"
 #include "daemon/store.h"
+#include "journal_fixture.h"
 
 struct fixture {
-	char dir[64], path[128];
-	struct store *st;
-	struct clock *clk;
-	EVP_PKEY *key;
-	struct journal *j;
+	struct journal_fixture jf;
+	struct store *st;	/* jf's */
+	struct journal *j;	/* jf's */
 	struct delivery *d;
 	struct sink sink;
 	uint64_t pushed[16];
@@ -46,21 +45,15 @@ static int
 setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	char err[256];
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_delivery.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	*state = fx;
+	if (journal_fixture_open(&fx->jf, "test_delivery") != 0 ||
+	    (fx->d = delivery_new(fx->jf.st, fx->jf.clk)) == NULL)
 		return -1;
-	snprintf(fx->path, sizeof(fx->path), "%s/parley.db", fx->dir);
-	if (store_open(fx->path, &fx->st, err, sizeof(err)) != 0 ||
-	    (fx->clk = clock_new(1, 768657600)) == NULL ||
-	    (fx->key = crypto_ed25519_generate()) == NULL ||
-	    (fx->j = journal_new(fx->st, fx->clk, fx->key)) == NULL ||
-	    journal_check_start(fx->j, err, sizeof(err)) != 0 ||
-	    (fx->d = delivery_new(fx->st, fx->clk)) == NULL)
-		return -1;
+	fx->st = fx->jf.st;
+	fx->j = fx->jf.j;
 	/* Party 1 (arm) with endpoint 1, party 2 (aze) with endpoint 2. */
 	if (store_exec(fx->st,
 	    "INSERT INTO party VALUES (1, 'arm', 'Armenia', 0, 0), (2, 'aze', 'Azerbaijan', 0, 0);"
@@ -70,7 +63,6 @@ setup(void **state)
 	fx->sink.push = push;
 	fx->sink.ctx = fx;
 	delivery_attach(fx->d, &fx->sink);
-	*state = fx;
 	return 0;
 }
 
@@ -78,19 +70,14 @@ static int
 teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[160];
+	int rc;
 
-	delivery_detach(fx->d, &fx->sink);
+	if (fx->d != NULL)
+		delivery_detach(fx->d, &fx->sink);
 	delivery_free(fx->d);
-	journal_free(fx->j);
-	EVP_PKEY_free(fx->key);
-	clock_free(fx->clk);
-	store_close(fx->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0)
-		return -1;
+	rc = journal_fixture_close(&fx->jf);
 	free(fx);
-	return 0;
+	return rc;
 }
 
 /* A notice for both parties, in a transaction left open. */

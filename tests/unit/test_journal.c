@@ -20,63 +20,38 @@
 #include "daemon/journal.h"
 #include "daemon/out.h"
 #include "daemon/store.h"
-
-struct fixture {
-	char dir[64], path[128];
-	struct store *st;
-	struct clock *clk;
-	EVP_PKEY *key;
-	struct journal *j;
-};
+#include "journal_fixture.h"
 
 static int
 setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	char err[256];
+	struct journal_fixture *fx = calloc(1, sizeof(*fx));
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_journal.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
-		return -1;
-	snprintf(fx->path, sizeof(fx->path), "%s/parley.db", fx->dir);
-	if (store_open(fx->path, &fx->st, err, sizeof(err)) != 0 ||
-	    (fx->clk = clock_new(1, 768657600)) == NULL ||
-	    (fx->key = crypto_ed25519_generate()) == NULL ||
-	    (fx->j = journal_new(fx->st, fx->clk, fx->key)) == NULL ||
-	    journal_check_start(fx->j, err, sizeof(err)) != 0)
-		return -1;
 	*state = fx;
-	return 0;
+	return journal_fixture_open(fx, "test_journal");
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture *fx = *state;
-	char cmd[160];
+	struct journal_fixture *fx = *state;
+	int rc = journal_fixture_close(fx);
 
-	journal_free(fx->j);
-	EVP_PKEY_free(fx->key);
-	clock_free(fx->clk);
-	store_close(fx->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0)
-		return -1;
 	free(fx);
-	return 0;
+	return rc;
 }
 
 static void
-append(struct fixture *fx, const char *note)
+append(struct journal_fixture *fx, const char *note)
 {
 	assert_int_equal(journal_append(fx->j, "test", 0, NULL, NULL, 0, note), 0);
 }
 
 /* A request under its own savepoint, kept or rolled back. */
 static void
-request(struct fixture *fx, const char *const *notes, int keep)
+request(struct journal_fixture *fx, const char *const *notes, int keep)
 {
 	assert_int_equal(store_savepoint(fx->st), 0);
 	for (; *notes != NULL; notes++)
@@ -88,7 +63,7 @@ request(struct fixture *fx, const char *const *notes, int keep)
 }
 
 static void
-commit(struct fixture *fx, uint64_t expect_size)
+commit(struct journal_fixture *fx, uint64_t expect_size)
 {
 	uint64_t size;
 
@@ -100,7 +75,7 @@ commit(struct fixture *fx, uint64_t expect_size)
 /* Every entry's inclusion proof in the tree of all n entries verifies
  * against the root computed here from the entries themselves. */
 static void
-proofs_verify(struct fixture *fx, uint64_t n)
+proofs_verify(struct journal_fixture *fx, uint64_t n)
 {
 	uint8_t path[MERKLE_PROOF_MAXLEN], leaf[32], root[32];
 	struct merkle_frontier f;
@@ -128,7 +103,7 @@ proofs_verify(struct fixture *fx, uint64_t n)
 }
 
 static void
-verify_ok(struct fixture *fx, const char *expect)
+verify_ok(struct journal_fixture *fx, const char *expect)
 {
 	struct out o;
 	char *text;
@@ -147,7 +122,7 @@ verify_ok(struct fixture *fx, const char *expect)
 
 /* The entry at seq carries note. */
 static void
-entry_is(struct fixture *fx, uint64_t seq, const char *note)
+entry_is(struct journal_fixture *fx, uint64_t seq, const char *note)
 {
 	char *e, want[128];
 	size_t len;
@@ -166,7 +141,7 @@ test_rollbacks_followed(void **state)
 {
 	static const char *const a[] = { "a", NULL }, *const bc[] = { "b", "c", NULL },
 	    *const d[] = { "d", NULL }, *const e[] = { "e", "f", "g", NULL };
-	struct fixture *fx = *state;
+	struct journal_fixture *fx = *state;
 
 	/* turn 1: a kept, b c rolled back, d kept */
 	assert_int_equal(store_batch_begin(fx->st), 0);
@@ -215,7 +190,7 @@ test_rollbacks_followed(void **state)
 static void
 test_inclusion_proofs_verify(void **state)
 {
-	struct fixture *fx = *state;
+	struct journal_fixture *fx = *state;
 	char note[32];
 	uint64_t i, n = 300;
 
