@@ -348,6 +348,8 @@ delivery_record_acks(struct delivery *d, struct journal *j)
 	size_t i, n;
 	int rc = 0;
 
+	if (d->nacked == 0)
+		return 0;	/* (and no list to sort yet) */
 	qsort(d->acked, d->nacked, sizeof(*d->acked), by_endpoint);
 	for (i = 0; rc == 0 && i < d->nacked; i += n) {
 		for (n = 1; i + n < d->nacked && n < RECEIPT_MAX &&
