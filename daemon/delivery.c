@@ -247,12 +247,8 @@ delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party, uint64_
 	    "SELECT acked_at IS NULL FROM delivery WHERE id = ? AND endpoint_id = ?";
 	sqlite3_stmt *st;
 	struct acked *a;
-	size_t i;
 	int rc, pending;
 
-	for (i = 0; i < d->nacked; i++)
-		if (d->acked[i].id == (int64_t)delivery_id && d->acked[i].endpoint == endpoint_id)
-			return 1;	/* acked before in this transaction */
 	if (d->nacked == d->acked_cap) {
 		size_t ncap = d->acked_cap ? d->acked_cap * 2 : 64;
 		if ((a = realloc(d->acked, ncap * sizeof(*a))) == NULL) {
@@ -351,6 +347,12 @@ delivery_record_acks(struct delivery *d, struct journal *j)
 	if (d->nacked == 0)
 		return 0;	/* (and no list to sort yet) */
 	qsort(d->acked, d->nacked, sizeof(*d->acked), by_endpoint);
+	/* A delivery acked twice in the transaction is listed once. */
+	for (i = n = 1; i < d->nacked; i++)
+		if (d->acked[i].id != d->acked[n - 1].id ||
+		    d->acked[i].endpoint != d->acked[n - 1].endpoint)
+			d->acked[n++] = d->acked[i];
+	d->nacked = n;
 	for (i = 0; rc == 0 && i < d->nacked; i += n) {
 		for (n = 1; i + n < d->nacked && n < RECEIPT_MAX &&
 		    d->acked[i + n].endpoint == d->acked[i].endpoint; n++)

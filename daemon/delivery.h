@@ -51,8 +51,9 @@ int delivery_push(struct delivery *d, struct sink *s);
 /* After a commit: push to every sink that wants. */
 void delivery_flush(struct delivery *d);
 
-/* Take an ack by an endpoint of party (inside a transaction).  0 when taken,
- * 1 when it was acked before; -1 with a reason when the delivery was never
+/* Take an ack by an endpoint of party (inside a transaction).  0 when taken
+ * (again, if acked before in this transaction), 1 when it was acked in an
+ * earlier one; -1 with a reason when the delivery was never
  * sent to this endpoint, or the ack cannot be taken.  The store and the
  * record get it just before the commit (delivery_record_acks), so within the
  * transaction the delivery still reads as pending. */
