@@ -153,6 +153,11 @@ session_ready(void *ctx)
 		return;
 	}
 	hex_encode(pin, 32, hex);
+	/* A handshake can end between a request and its turn's commit: commit
+	 * first, so the pin is looked up in what is saved (not in an endpoint
+	 * registration the commit may still lose). */
+	if (store_in_batch(srv->st))
+		turn_flush(srv->turn);
 	rc = registry_endpoint_by_pin(srv->st, pin, &s->who);
 	if (rc != 0) {
 		log_warnx("%s: refused certificate with unregistered pin %s", conn_peer(s->conn),
