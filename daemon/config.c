@@ -92,7 +92,7 @@ static const struct option options[] = {
 	    "A connection with no frame for this long is closed.",
 	    F(idle_timeout), 0 },
 	{ "limits", "max_queued_output", T_INT, "4194304", 65536, 1024 * MIB,
-	    true, "Bytes queued for one connection before it stops being read.",
+	    true, "Bytes queued for one connection; a peer leaving more unread is dropped.",
 	    F(max_queued_output), 0 },
 	{ "limits", "decode_budget", T_INT, "8388608", 65536, 1024 * MIB, true,
 	    "Bytes the decoding of one frame may allocate.",
