@@ -253,7 +253,7 @@ delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party, uint64_
 		size_t ncap = d->acked_cap ? d->acked_cap * 2 : 64;
 		if ((a = realloc(d->acked, ncap * sizeof(*a))) == NULL) {
 			snprintf(err, errlen, "out of memory");
-			return -1;
+			return -2;
 		}
 		d->acked = a;
 		d->acked_cap = ncap;
@@ -282,7 +282,7 @@ delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party, uint64_
 	return 0;
 storefail:
 	snprintf(err, errlen, "store failure: %s", store_errmsg(d->st));
-	return -1;
+	return -2;
 }
 
 /* Entries stay one line of reasonable length: at most this many deliveries
@@ -296,7 +296,9 @@ by_endpoint(const void *x, const void *y)
 
 	if (a->endpoint != b->endpoint)
 		return a->endpoint < b->endpoint ? -1 : 1;
-	return a->id < b->id ? -1 : a->id > b->id;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return a->at < b->at ? -1 : a->at > b->at;	/* the first ack's time stays */
 }
 
 /* One entry for the n acks at a (one endpoint's), and the deliveries acked

@@ -54,9 +54,10 @@ void delivery_flush(struct delivery *d);
 /* Take an ack by an endpoint of party (inside a transaction).  0 when taken
  * (again, if acked before in this transaction), 1 when it was acked in an
  * earlier one; -1 with a reason when the delivery was never
- * sent to this endpoint, or the ack cannot be taken.  The store and the
- * record get it just before the commit (delivery_record_acks), so within the
- * transaction the delivery still reads as pending. */
+ * sent to this endpoint, -2 with a reason when the ack cannot be taken now
+ * (out of memory, store failure).  The store and the record get it
+ * just before the commit (delivery_record_acks), so within the transaction
+ * the delivery still reads as pending. */
 int delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party,
     uint64_t delivery_id, char *err, size_t errlen);
 

@@ -126,6 +126,8 @@ rolled_back(void *arg)
 	struct server *srv = arg;
 
 	delivery_forget_acks(srv->dlv);
+	/* Sinks that were to be pushed after this commit get what is saved. */
+	delivery_flush(srv->dlv);
 }
 
 static void
@@ -253,8 +255,13 @@ main(int argc, char **argv)
 	/* Output buffers come and go by the megabyte while deliveries drain;
 	 * glibc would hand the heap's top back to the kernel each time (at
 	 * 128 KB by default) and take page faults to get it again: about a
-	 * tenth of the loop's time in a drain.  Keep up to 64 MB. */
+	 * tenth of the loop's time in a drain.  Keep up to 64 MB.  Setting it
+	 * ends glibc's adaptive mmap threshold, so that one is set as well (to
+	 * the adaptive one's ceiling): large frames come from the heap too. */
+#if defined(M_TRIM_THRESHOLD) && defined(M_MMAP_THRESHOLD)
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+#endif
 	fault_init(srv.cfg.virtual_clock);
 	if (make_state_dir(srv.cfg.state_dir, err, sizeof(err)) != 0)
 		fatalx("%s", err);

@@ -222,6 +222,7 @@ registry_endpoint_add(struct store *st, int64_t now, const char *code, const uin
 		    (long long)who.endpoint_id, who.party.code);
 	if (rc < 0 || (id = insert_keyed(st, ins, p.id, pin, now)) < 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	store_batch_endpoints_changed(st);
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "party", code);
 	jw_str(o->json, "pin", hex);
@@ -285,6 +286,7 @@ registry_endpoint_remove(struct store *st, int64_t now, int64_t id, struct out *
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, id);
+	store_batch_endpoints_changed(st);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)

@@ -153,10 +153,12 @@ session_ready(void *ctx)
 		return;
 	}
 	hex_encode(pin, 32, hex);
-	/* A handshake can end between a request and its turn's commit: commit
-	 * first, so the pin is looked up in what is saved (not in an endpoint
-	 * registration the commit may still lose). */
-	if (store_in_batch(srv->st))
+	/* A handshake can end between a request and its turn's commit: if
+	 * that turn added or removed endpoints, commit it first, so the pin is
+	 * looked up in what is saved (not in a registration the commit may
+	 * still lose).  Other turns are left alone: a handshake must not force
+	 * a commit. */
+	if (store_batch_has_endpoint_changes(srv->st))
 		turn_flush(srv->turn);
 	rc = registry_endpoint_by_pin(srv->st, pin, &s->who);
 	if (rc != 0) {
@@ -233,6 +235,7 @@ ack(struct session *s, const Parley__Frame *f)
 	Parley__Frame r = PARLEY__FRAME__INIT;
 	Parley__Ok ok = PARLEY__OK__INIT;
 	char err[256];
+	int rc;
 
 	/* The ack is written just before the commit: no savepoint needed
 	 * (the benchmark's drain: 5% of the loop's time was the ack's). */
@@ -241,11 +244,13 @@ ack(struct session *s, const Parley__Frame *f)
 		return;
 	}
 	/* The record gets the receipt with the commit (delivery_record_acks). */
-	if (delivery_ack(srv->dlv, s->who.endpoint_id, s->who.party.code, f->ack->delivery_id, err,
-	    sizeof(err)) < 0) {
+	if ((rc = delivery_ack(srv->dlv, s->who.endpoint_id, s->who.party.code,
+	    f->ack->delivery_id, err, sizeof(err))) < 0) {
 		turn_request_end(srv->turn, 0);
 		log_warnx("%s: %s: refused ack: %s", conn_peer(s->conn), s->who.party.code, err);
-		turn_error(srv->turn, s->conn, f->id, PARLEY_EREFUSED, "%s", err);
+		/* Never sent: refused for good; otherwise worth a retry. */
+		turn_error(srv->turn, s->conn, f->id, rc == -1 ? PARLEY_EREFUSED : PARLEY_ESTORE,
+		    "%s%s", err, rc == -1 ? "" : "; try again");
 		return;
 	}
 	ok.id = f->ack->delivery_id;

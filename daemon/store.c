@@ -34,6 +34,7 @@ struct store {
 	int in_batch;
 	int committing;		/* our own COMMIT of the batch is running */
 	int savepoint_depth;
+	int endpoints_changed;	/* the open batch wrote endpoint rows */
 	int64_t last_commit_us;
 	struct cached_stmt *cache;
 	size_t ncache, capcache;
@@ -522,6 +523,7 @@ store_batch_begin(struct store *s)
 	if (store_exec(s, "BEGIN IMMEDIATE") != 0)
 		return -1;
 	s->in_batch = 1;
+	s->endpoints_changed = 0;
 	return 0;
 }
 
@@ -567,6 +569,18 @@ int
 store_in_batch(const struct store *s)
 {
 	return s->in_batch;
+}
+
+void
+store_batch_endpoints_changed(struct store *s)
+{
+	s->endpoints_changed = 1;
+}
+
+int
+store_batch_has_endpoint_changes(const struct store *s)
+{
+	return s->in_batch && s->endpoints_changed;
 }
 
 /* Savepoints run once per request: prepared once, like every statement. */

@@ -33,6 +33,10 @@ int store_batch_begin(struct store *s);
 int store_batch_commit(struct store *s);
 void store_batch_rollback(struct store *s);
 int store_in_batch(const struct store *s);
+/* Endpoint rows (who may connect) were written in the open batch: a
+ * handshake that ends before its commit commits it first. */
+void store_batch_endpoints_changed(struct store *s);
+int store_batch_has_endpoint_changes(const struct store *s);
 /* 1 if SQLite rolled the batch's transaction back by itself (out of memory,
  * disk full, I/O error): store_savepoint then refuses and the commit fails. */
 int store_batch_lost(struct store *s);

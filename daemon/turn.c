@@ -249,15 +249,18 @@ turn_flush(struct turn *t)
 	t->scheduled = 0;
 	t->requests = 0;
 	if (store_in_batch(t->st)) {
+		int lost = store_batch_lost(t->st);
+
 		fault_point("before-commit");
-		if (store_batch_lost(t->st) ||
+		if (lost ||
 		    (t->before_commit != NULL && t->before_commit(t->hook_arg) != 0) ||
 		    store_batch_commit(t->st) != 0) {
+			log_warnx("store commit failed: %s; %zu replies turned into errors",
+			    lost ? "the transaction was rolled back by the store" :
+			    store_errmsg(t->st), t->n);
 			store_batch_rollback(t->st);
 			if (t->rolled_back != NULL)
 				t->rolled_back(t->hook_arg);
-			log_warnx("store commit failed: %s; %zu replies turned into errors",
-			    store_errmsg(t->st), t->n);
 			failed = 1;
 		} else {
 			t->commits++;
@@ -268,8 +271,8 @@ turn_flush(struct turn *t)
 	n = t->n;
 	for (i = 0; i < n; i++) {
 		struct reply *r = &t->q[i];
-		if (r->fn != NULL) {
-			if (!failed && conn_is_open(r->conn))
+		if (r->fn != NULL && !failed) {
+			if (conn_is_open(r->conn))
 				r->fn(r->conn, r->arg, r->id);
 		} else if (failed) {
 			conn_error(r->conn, r->id, PARLEY_ESTORE,

@@ -54,7 +54,8 @@ void turn_error(struct turn *t, struct conn *c, uint64_t id, int code, const cha
     __attribute__((format(printf, 5, 6)));
 
 /* Queue a call to fn(c, arg, id) after the commit, in order with the
- * replies (used to push committed deliveries before answering Fetch id). */
+ * replies (used to push committed deliveries before answering Fetch id).
+ * If the commit fails, an Error answers id instead. */
 void turn_call(struct turn *t, struct conn *c, uint64_t id,
     void (*fn)(struct conn *, void *, uint64_t), void *arg);
 

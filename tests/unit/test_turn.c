@@ -1,0 +1,214 @@
+/* daemon/turn on a real store and a real connection (a socketpair): when
+ * the turn's transaction is lost before its commit, every queued reply and
+ * every queued call is answered with an Error (none is left waiting), the
+ * rolled_back hook runs and after_commit does not; a good commit runs the
+ * calls and after_commit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "errors.h"
+#include "frame.h"
+#include "daemon/conn.h"
+#include "daemon/metrics.h"
+#include "daemon/store.h"
+#include "daemon/turn.h"
+
+struct fixture {
+	char dir[64], path[128];
+	struct store *st;
+	struct event_base *base;
+	struct metrics m;
+	struct turn *t;
+	struct conn *c;
+	int peer;		/* the other end of the connection */
+	int called, committed, rolled_back;
+};
+
+static int frame_cb(void *ctx, const Parley__Frame *f) { (void)ctx; (void)f; return 0; }
+static void closed_cb(void *ctx) { (void)ctx; }
+static const struct conn_ops ops = { .frame = frame_cb, .closed = closed_cb };
+
+static void after_commit(void *arg) { ((struct fixture *)arg)->committed++; }
+static void rolled_back(void *arg) { ((struct fixture *)arg)->rolled_back++; }
+static int before_commit(void *arg) { (void)arg; return 0; }
+
+static void
+call(struct conn *c, void *arg, uint64_t id)
+{
+	(void)c;
+	assert_int_equal(id, 7);
+	((struct fixture *)arg)->called++;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct conn_limits lim = { .max_frame = 65536, .decode_budget = 1 << 20,
+	    .max_output = 1 << 20 };
+	struct bufferevent *bev;
+	char err[256];
+	int sv[2];
+
+	if (fx == NULL)
+		return -1;
+	*state = fx;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_turn.XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/parley.db", fx->dir);
+	if (store_open(fx->path, &fx->st, err, sizeof(err)) != 0 ||
+	    (fx->base = event_base_new()) == NULL || event_base_priority_init(fx->base, 3) != 0 ||
+	    (fx->t = turn_new(fx->base, fx->st, &fx->m, after_commit, fx)) == NULL ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 ||
+	    (bev = bufferevent_socket_new(fx->base, sv[0], BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+	    (fx->c = conn_new(bev, 0, &lim, &ops, fx, "test")) == NULL)
+		return -1;
+	fx->peer = sv[1];
+	turn_set_commit_hooks(fx->t, before_commit, rolled_back, fx);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[160];
+
+	turn_free(fx->t);
+	conn_close(fx->c, 0);
+	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	close(fx->peer);
+	event_base_free(fx->base);
+	store_close(fx->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+/* The next frame the peer reads (the loop runs until it is written). */
+static Parley__Frame *
+next_frame(struct fixture *fx)
+{
+	uint8_t hdr[FRAME_HDR_LEN], body[4096];
+	uint32_t len;
+	ssize_t n;
+
+	struct pollfd p = { .fd = fx->peer, .events = POLLIN };
+
+	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	/* Written at once or never: nothing else is running. */
+	assert_int_equal(poll(&p, 1, 1000), 1);
+	assert_int_equal(read(fx->peer, hdr, sizeof(hdr)), FRAME_HDR_LEN);
+	assert_int_equal(frame_check_len(hdr, sizeof(body), &len), 0);
+	n = read(fx->peer, body, len);
+	assert_int_equal(n, (ssize_t)len);
+	return parley__frame__unpack(NULL, len, body);
+}
+
+static void
+queue_two(struct fixture *fx)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Ok ok = PARLEY__OK__INIT;
+
+	assert_int_equal(turn_request_begin_single(fx->t), 0);
+	ok.id = 5;
+	f.id = 5;
+	f.body_case = PARLEY__FRAME__BODY_OK;
+	f.ok = &ok;
+	turn_reply(fx->t, fx->c, &f);
+	turn_call(fx->t, fx->c, 7, call, fx);
+	turn_request_end(fx->t, 1);
+}
+
+static void
+test_lost_transaction_answers_everything(void **state)
+{
+	struct fixture *fx = *state;
+	Parley__Frame *f;
+
+	queue_two(fx);
+	/* The transaction is gone before the commit (as SQLite does on a full
+	 * disk or out of memory). */
+	assert_int_equal(sqlite3_exec(store_db(fx->st), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	turn_flush(fx->t);
+	assert_int_equal(fx->rolled_back, 1);
+	assert_int_equal(fx->committed, 0);
+	assert_int_equal(fx->called, 0);
+	assert_false(store_in_batch(fx->st));
+	/* Both the reply and the call are answered with an Error. */
+	f = next_frame(fx);
+	assert_int_equal(f->id, 5);
+	assert_int_equal(f->body_case, PARLEY__FRAME__BODY_ERROR);
+	assert_int_equal(f->error->code, PARLEY_ESTORE);
+	parley__frame__free_unpacked(f, NULL);
+	f = next_frame(fx);
+	assert_int_equal(f->id, 7);
+	assert_int_equal(f->body_case, PARLEY__FRAME__BODY_ERROR);
+	assert_int_equal(f->error->code, PARLEY_ESTORE);
+	parley__frame__free_unpacked(f, NULL);
+}
+
+static void
+test_commit_runs_calls(void **state)
+{
+	struct fixture *fx = *state;
+	Parley__Frame *f;
+
+	queue_two(fx);
+	turn_flush(fx->t);
+	assert_int_equal(fx->committed, 1);
+	assert_int_equal(fx->rolled_back, 0);
+	assert_int_equal(fx->called, 1);
+	f = next_frame(fx);
+	assert_int_equal(f->id, 5);
+	assert_int_equal(f->body_case, PARLEY__FRAME__BODY_OK);
+	parley__frame__free_unpacked(f, NULL);
+}
+
+/* The flag a finished handshake looks at: set by endpoint changes, only
+ * while their batch is open. */
+static void
+test_endpoint_changes_flag(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_false(store_batch_has_endpoint_changes(fx->st));
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_false(store_batch_has_endpoint_changes(fx->st));
+	store_batch_endpoints_changed(fx->st);
+	assert_true(store_batch_has_endpoint_changes(fx->st));
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	assert_false(store_batch_has_endpoint_changes(fx->st));
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_false(store_batch_has_endpoint_changes(fx->st));
+	store_batch_rollback(fx->st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lost_transaction_answers_everything, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_commit_runs_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_endpoint_changes_flag, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
