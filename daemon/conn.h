@@ -73,8 +73,8 @@ void conn_close(struct conn *c, int flush);
 
 int conn_is_open(const struct conn *c);
 size_t conn_output_len(const struct conn *c);
-/* Push more only while conn_output_len is under this; the drained callback
- * comes when the output falls to half of it. */
+/* Push more only while conn_output_len is under this (at most); the
+ * drained callback comes when the output falls to half of it. */
 size_t conn_push_window(const struct conn *c);
 SSL *conn_ssl(const struct conn *c);
 const char *conn_peer(const struct conn *c);

@@ -16,6 +16,7 @@ struct delivery {
 	struct store *st;
 	struct clock *clk;
 	struct sink *sinks;
+	size_t nsinks;
 	struct acked *acked;	/* the open transaction's acks, in arrival order */
 	size_t nacked, acked_cap;
 };
@@ -159,6 +160,7 @@ delivery_attach(struct delivery *d, struct sink *s)
 		d->sinks->prev = s;
 	d->sinks = s;
 	s->want = 1;
+	d->nsinks++;
 }
 
 void
@@ -171,6 +173,21 @@ delivery_detach(struct delivery *d, struct sink *s)
 	if (s->next != NULL)
 		s->next->prev = s->prev;
 	s->next = s->prev = NULL;
+	d->nsinks--;
+}
+
+/* What every connection catching up may hold in pushed, unsent output
+ * together, and the least and most one gets of it. */
+#define PUSH_BUDGET (256 * 1024 * 1024)
+#define PUSH_WINDOW_MIN (64 * 1024)
+#define PUSH_WINDOW_MAX (1024 * 1024)
+
+size_t
+delivery_push_window(const struct delivery *d)
+{
+	size_t w = PUSH_BUDGET / (d->nsinks ? d->nsinks : 1);
+
+	return w < PUSH_WINDOW_MIN ? PUSH_WINDOW_MIN : w > PUSH_WINDOW_MAX ? PUSH_WINDOW_MAX : w;
 }
 
 #define PUSH_BATCH 64

@@ -68,8 +68,11 @@ sink_push(void *ctx, const Parley__Frame *f)
 {
 	struct session *s = ctx;
 
-	if (!conn_is_open(s->conn) ||
-	    conn_output_len(s->conn) > conn_push_window(s->conn))
+	size_t w = delivery_push_window(s->srv->dlv);
+
+	if (w > conn_push_window(s->conn))
+		w = conn_push_window(s->conn);
+	if (!conn_is_open(s->conn) || conn_output_len(s->conn) > w)
 		return -1;	/* resumes when the output drains */
 	if (conn_send(s->conn, f) != 0) {
 		/* Out of memory: no drain would resume it; the peer fetches again. */

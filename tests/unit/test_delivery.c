@@ -180,12 +180,33 @@ test_acks_written_at_commit(void **state)
 	assert_int_equal(journal_size(fx->j), entries + 1);
 }
 
+/* The push window shrinks as more endpoints are attached, within bounds. */
+static void
+test_push_window(void **state)
+{
+	struct fixture *fx = *state;
+	static struct sink more[5000];
+	size_t i;
+
+	assert_int_equal(delivery_push_window(fx->d), 1024 * 1024);	/* one sink */
+	for (i = 0; i < 511; i++)
+		delivery_attach(fx->d, &more[i]);
+	assert_int_equal(delivery_push_window(fx->d), 256 * 1024 * 1024 / 512);
+	for (; i < 5000; i++)
+		delivery_attach(fx->d, &more[i]);
+	assert_int_equal(delivery_push_window(fx->d), 64 * 1024);
+	for (i = 0; i < 5000; i++)
+		delivery_detach(fx->d, &more[i]);
+	assert_int_equal(delivery_push_window(fx->d), 1024 * 1024);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_no_push_before_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acks_written_at_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_push_window, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
