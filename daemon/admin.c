@@ -846,7 +846,7 @@ admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, 
     void *arg)
 {
 	struct server *srv = arg;
-	struct conn_limits lim;
+	struct conn_limits lim = { 0 };
 	struct bufferevent *bev;
 	struct admin_conn *ac;
 

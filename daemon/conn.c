@@ -187,20 +187,6 @@ read_cb(struct bufferevent *bev, void *arg)
 	handle_input(arg);
 }
 
-/* Unasked-for output (pushed deliveries) is queued while the output is
- * under this, and topped up when it falls to half (the cap, max_output, is
- * for replies).  Pushes go out after each commit only, so the window must
- * last a busy turn: 256 KB ran dry (a 192k-delivery drain at 65-70k acks/s),
- * 1 MB does not (77-78k).  The delivery layer shrinks it when many
- * endpoints are connected (delivery_push_window). */
-#define PUSH_WINDOW (1024 * 1024)
-
-static size_t
-window(const struct conn_limits *lim)
-{
-	return lim->max_output / 2 < PUSH_WINDOW ? lim->max_output / 2 : PUSH_WINDOW;
-}
-
 static void
 write_cb(struct bufferevent *bev, void *arg)
 {
@@ -281,7 +267,8 @@ conn_new(struct bufferevent *bev, int is_tls, const struct conn_limits *lim,
 	bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
 	/* Never buffer more than one maximal frame of input. */
 	bufferevent_setwatermark(bev, EV_READ, 0, lim->max_frame + FRAME_HDR_LEN);
-	bufferevent_setwatermark(bev, EV_WRITE, window(lim) / 2, 0);
+	bufferevent_setwatermark(bev, EV_WRITE,
+	    lim->drained_at ? lim->drained_at : lim->max_output / 2, 0);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	/* The handshake deadline runs until the peer's Hello is answered. */
 	arm(c->handshake_ev, lim->handshake_timeout);
@@ -432,9 +419,9 @@ conn_output_len(const struct conn *c)
 }
 
 size_t
-conn_push_window(const struct conn *c)
+conn_max_output(const struct conn *c)
 {
-	return window(&c->lim);
+	return c->lim.max_output;
 }
 
 SSL *

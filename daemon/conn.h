@@ -27,6 +27,7 @@ struct conn_limits {
 	size_t max_frame;
 	size_t decode_budget;
 	size_t max_output;
+	size_t drained_at;	/* the drained callback's level (0: max_output / 2) */
 	int handshake_timeout;	/* seconds; 0: none (plain sockets) */
 	int frame_timeout;
 	int idle_timeout;
@@ -73,9 +74,7 @@ void conn_close(struct conn *c, int flush);
 
 int conn_is_open(const struct conn *c);
 size_t conn_output_len(const struct conn *c);
-/* Push more only while conn_output_len is under this (at most); the
- * drained callback comes when the output falls to half of it. */
-size_t conn_push_window(const struct conn *c);
+size_t conn_max_output(const struct conn *c);
 SSL *conn_ssl(const struct conn *c);
 const char *conn_peer(const struct conn *c);
 int conn_fd(const struct conn *c);

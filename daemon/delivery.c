@@ -177,17 +177,22 @@ delivery_detach(struct delivery *d, struct sink *s)
 }
 
 /* What every connection catching up may hold in pushed, unsent output
- * together, and the least and most one gets of it. */
+ * together, and the least one gets of it.  Pushes go out after each commit
+ * only, so a window must last a busy turn: 256 KB ran dry (a 192k-delivery
+ * drain at 65-70k acks/s), DELIVERY_PUSH_WINDOW_MAX does not (74-78k). */
 #define PUSH_BUDGET (256 * 1024 * 1024)
 #define PUSH_WINDOW_MIN (64 * 1024)
-#define PUSH_WINDOW_MAX (1024 * 1024)
 
 size_t
-delivery_push_window(const struct delivery *d)
+delivery_push_window(const struct delivery *d, size_t cap)
 {
 	size_t w = PUSH_BUDGET / (d->nsinks ? d->nsinks : 1);
 
-	return w < PUSH_WINDOW_MIN ? PUSH_WINDOW_MIN : w > PUSH_WINDOW_MAX ? PUSH_WINDOW_MAX : w;
+	if (w < PUSH_WINDOW_MIN)
+		w = PUSH_WINDOW_MIN;
+	if (w > DELIVERY_PUSH_WINDOW_MAX)
+		w = DELIVERY_PUSH_WINDOW_MAX;
+	return w < cap ? w : cap;
 }
 
 #define PUSH_BATCH 64

@@ -41,10 +41,12 @@ int delivery_enqueue(struct delivery *d, const int64_t *parties, size_t n,
 
 void delivery_attach(struct delivery *d, struct sink *s);
 void delivery_detach(struct delivery *d, struct sink *s);
-/* How much pushed output a sink's connection may queue now: 1 MB while few
- * are attached, less as more are, so that all of them together hold at
- * most 256 MB (but never under 64 KB each). */
-size_t delivery_push_window(const struct delivery *d);
+/* How much pushed output a sink's connection may queue now, at most cap:
+ * DELIVERY_PUSH_WINDOW_MAX while few are attached, less as more are, so
+ * that all of them together hold at most 256 MB (but never under 64 KB
+ * each).  A sink's push resumes when its output has fallen to half. */
+#define DELIVERY_PUSH_WINDOW_MAX (1024 * 1024)
+size_t delivery_push_window(const struct delivery *d, size_t cap);
 
 /* Push committed, unacked deliveries not yet pushed on this connection.
  * Returns how many were pushed, or -1 if the store could not be read (some

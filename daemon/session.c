@@ -68,10 +68,8 @@ sink_push(void *ctx, const Parley__Frame *f)
 {
 	struct session *s = ctx;
 
-	size_t w = delivery_push_window(s->srv->dlv);
+	size_t w = delivery_push_window(s->srv->dlv, conn_max_output(s->conn) / 2);
 
-	if (w > conn_push_window(s->conn))
-		w = conn_push_window(s->conn);
 	if (!conn_is_open(s->conn) || conn_output_len(s->conn) > w)
 		return -1;	/* resumes when the output drains */
 	if (conn_send(s->conn, f) != 0) {
@@ -503,7 +501,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
     void *arg)
 {
 	struct server *srv = arg;
-	struct conn_limits lim;
+	struct conn_limits lim = { 0 };
 	struct bufferevent *bev;
 	struct session *s;
 	char host[INET6_ADDRSTRLEN], peer[96];
@@ -536,6 +534,9 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	lim.max_frame = (size_t)srv->cfg.max_frame;
 	lim.decode_budget = (size_t)srv->cfg.decode_budget;
 	lim.max_output = (size_t)srv->cfg.max_queued_output;
+	/* Half the largest push window: the drained callback pushes more. */
+	lim.drained_at = (lim.max_output / 2 < DELIVERY_PUSH_WINDOW_MAX ?
+	    lim.max_output / 2 : DELIVERY_PUSH_WINDOW_MAX) / 2;
 	lim.handshake_timeout = (int)srv->cfg.handshake_timeout;
 	lim.frame_timeout = (int)srv->cfg.frame_timeout;
 	lim.idle_timeout = (int)srv->cfg.idle_timeout;

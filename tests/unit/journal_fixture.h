@@ -1,7 +1,7 @@
 /* A fresh store in a temporary directory with a journal on it (mediator key
- * generated, virtual clock at 1994-05-11): the fixture of the unit tests of
- * the modules that write the record.  Header only: each test includes it
- * once. */
+ * generated, virtual clock at 1994-05-11): the fixture of the unit tests
+ * that need a real store (the journal is there for those that write the
+ * record).  Header only: each test includes it once. */
 #ifndef PARLEY_TEST_JOURNAL_FIXTURE_H
 #define PARLEY_TEST_JOURNAL_FIXTURE_H
 

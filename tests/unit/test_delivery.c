@@ -188,16 +188,16 @@ test_push_window(void **state)
 	static struct sink more[5000];
 	size_t i;
 
-	assert_int_equal(delivery_push_window(fx->d), 1024 * 1024);	/* one sink */
+	assert_int_equal(delivery_push_window(fx->d, SIZE_MAX), 1024 * 1024);	/* one sink */
 	for (i = 0; i < 511; i++)
 		delivery_attach(fx->d, &more[i]);
-	assert_int_equal(delivery_push_window(fx->d), 256 * 1024 * 1024 / 512);
+	assert_int_equal(delivery_push_window(fx->d, SIZE_MAX), 256 * 1024 * 1024 / 512);
 	for (; i < 5000; i++)
 		delivery_attach(fx->d, &more[i]);
-	assert_int_equal(delivery_push_window(fx->d), 64 * 1024);
+	assert_int_equal(delivery_push_window(fx->d, SIZE_MAX), 64 * 1024);
 	for (i = 0; i < 5000; i++)
 		delivery_detach(fx->d, &more[i]);
-	assert_int_equal(delivery_push_window(fx->d), 1024 * 1024);
+	assert_int_equal(delivery_push_window(fx->d, SIZE_MAX), 1024 * 1024);
 }
 
 int

@@ -24,10 +24,11 @@
 #include "daemon/metrics.h"
 #include "daemon/store.h"
 #include "daemon/turn.h"
+#include "journal_fixture.h"
 
 struct fixture {
-	char dir[64], path[128];
-	struct store *st;
+	struct journal_fixture jf;	/* its journal is not used */
+	struct store *st;		/* jf's */
 	struct event_base *base;
 	struct metrics m;
 	struct turn *t;
@@ -59,18 +60,15 @@ setup(void **state)
 	struct conn_limits lim = { .max_frame = 65536, .decode_budget = 1 << 20,
 	    .max_output = 1 << 20 };
 	struct bufferevent *bev;
-	char err[256];
 	int sv[2];
 
 	if (fx == NULL)
 		return -1;
 	*state = fx;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_turn.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	if (journal_fixture_open(&fx->jf, "test_turn") != 0)
 		return -1;
-	snprintf(fx->path, sizeof(fx->path), "%s/parley.db", fx->dir);
-	if (store_open(fx->path, &fx->st, err, sizeof(err)) != 0 ||
-	    (fx->base = event_base_new()) == NULL || event_base_priority_init(fx->base, 3) != 0 ||
+	fx->st = fx->jf.st;
+	if ((fx->base = event_base_new()) == NULL || event_base_priority_init(fx->base, 3) != 0 ||
 	    (fx->t = turn_new(fx->base, fx->st, &fx->m, after_commit, fx)) == NULL ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 ||
 	    (bev = bufferevent_socket_new(fx->base, sv[0], BEV_OPT_CLOSE_ON_FREE)) == NULL ||
@@ -85,19 +83,16 @@ static int
 teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[160];
+	int rc;
 
 	turn_free(fx->t);
 	conn_close(fx->c, 0);
 	event_base_loop(fx->base, EVLOOP_NONBLOCK);
 	close(fx->peer);
 	event_base_free(fx->base);
-	store_close(fx->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0)
-		return -1;
+	rc = journal_fixture_close(&fx->jf);
 	free(fx);
-	return 0;
+	return rc;
 }
 
 /* The next frame the peer reads (the loop runs until it is written). */
