@@ -53,7 +53,8 @@
 #define ID_HELLO	(1ULL << 50)
 #define ID_FETCH	(ID_HELLO + 1)
 #define ID_SHOW		(1ULL << 51)	/* + agreement index */
-#define ID_ACK		(1ULL << 52)	/* + sequence */
+#define ID_ACK		(1ULL << 52)	/* + sequence << 9 | deliveries named */
+#define ACK_MAX		256		/* deliveries one Ack may name */
 
 #define MAX_PARTIES 64
 #define SHOW_WINDOW 64
@@ -91,7 +92,9 @@ struct lc {
 	int fetch_done;
 	/* latency */
 	int got, acked;
-	uint64_t bundle_did;
+	uint64_t bundle_did, bundle_ack;	/* the bundle, the Ack naming it */
+	uint64_t *ackq;		/* deliveries read, not yet acked */
+	size_t nackq;
 	/* MQTT */
 	int sub;		/* subscriber index, -1: publisher */
 	uint16_t pid;
@@ -116,7 +119,7 @@ struct opts {
 	enum mode mode;
 	const char *endpoints, *agreements, *mqtt, *cert, *key, *dir;
 	int conns_per_ep, inflight, concurrency, settle_ms, subs, window, payload, samples;
-	int live;
+	int live, ack_batch;
 	double seconds, max_seconds, grace;
 	long expect, messages;
 	long counts[MAX_COUNTS];
@@ -454,6 +457,7 @@ static void on_frame(struct lc *c, const Parley__Frame *f, size_t wire_len);
 static void on_mqtt(struct lc *c, uint8_t type, uint8_t flags, const uint8_t *p, size_t n);
 static void on_dead(struct lc *c, const char *why);
 static int too_many_failures(struct lg *g);
+static void send_acks(struct lc *c);
 
 static void
 lc_free(struct lc *c)
@@ -464,6 +468,7 @@ lc_free(struct lc *c)
 		close(c->fd);
 	if (c->conn_ev != NULL)
 		event_free(c->conn_ev);
+	free(c->ackq);
 	free(c);
 }
 
@@ -690,9 +695,11 @@ read_cb(struct bufferevent *bev, void *arg)
 	struct lc *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	if (c->ep != NULL)
+	if (c->ep != NULL) {
 		read_parley(c, in);
-	else
+		if (c->state != LC_DEAD)
+			send_acks(c);
+	} else
 		read_mqtt(c, in);
 }
 
@@ -867,21 +874,45 @@ send_show(struct lc *c, size_t a)
 	send_frame(c, &f);
 }
 
+/* One Ack for the deliveries read since the last (at most ack_batch). */
 static void
-send_ack(struct lc *c, uint64_t did)
+send_acks(struct lc *c)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__Ack a = PARLEY__ACK__INIT;
 	struct lg *g = c->g;
+	size_t i, n = c->nackq;
 
-	a.delivery_id = did;
-	f.id = ID_ACK + ++g->ack_seq;
+	if (n == 0)
+		return;
+	c->nackq = 0;
+	a.delivery_id = c->ackq[0];
+	a.n_more = n - 1;
+	a.more = c->ackq + 1;
+	f.id = ID_ACK + (++g->ack_seq << 9) + n;
 	f.body_case = PARLEY__FRAME__BODY_ACK;
 	f.ack = &a;
+	if (c->got && c->bundle_ack == 0)
+		for (i = 0; i < n; i++)
+			if (c->ackq[i] == c->bundle_did)
+				c->bundle_ack = f.id;
 	if (send_frame(c, &f) == 0) {
-		g->acks_sent++;
-		g->outstanding++;
+		g->acks_sent += n;
+		g->outstanding += n;
 	}
+}
+
+/* Queue an ack for delivery did: sent when the batch is full or at the
+ * end of the read that brought it. */
+static void
+queue_ack(struct lc *c, uint64_t did)
+{
+	if (c->ackq == NULL &&
+	    (c->ackq = malloc((size_t)c->g->o.ack_batch * sizeof(*c->ackq))) == NULL)
+		die("out of memory");
+	c->ackq[c->nackq++] = did;
+	if (c->nackq == (size_t)c->g->o.ack_batch)
+		send_acks(c);
 }
 
 /* The connection that signs agreement a for party p. */
@@ -991,7 +1022,7 @@ latency_next(struct lg *g)
 	}
 	for (i = 0; i < g->nconns; i++) {
 		g->conns[i]->got = g->conns[i]->acked = 0;
-		g->conns[i]->bundle_did = 0;
+		g->conns[i]->bundle_did = g->conns[i]->bundle_ack = 0;
 	}
 	g->s_step = 1;
 	g->ag[g->sample].replies = 0;
@@ -1128,27 +1159,28 @@ on_delivery(struct lg *g, struct lc *c, const Parley__Frame *f, size_t wire_len)
 		if (p != NULL)
 			parley__payload__free_unpacked(p, NULL);
 	}
-	send_ack(c, f->delivery->delivery_id);
+	queue_ack(c, f->delivery->delivery_id);
 }
 
 static void
 ack_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
 {
-	if (g->outstanding > 0)
-		g->outstanding--;
+	uint64_t n = (f->id - ID_ACK) & (2 * ACK_MAX - 1);	/* deliveries it named */
+
+	g->outstanding -= n < g->outstanding ? n : g->outstanding;
 	if (f->body_case == PARLEY__FRAME__BODY_OK) {
-		g->acks_ok++;
+		g->acks_ok += n;
 		g->t_last = now_ns();
 		if (g->t_first_ok == 0) {
 			g->t_first_ok = g->t_last;
 			g->deliveries_at_first_ok = g->deliveries;
 		}
-		if (g->o.mode == M_LATENCY && c->got && f->ok->id == c->bundle_did) {
+		if (g->o.mode == M_LATENCY && c->got && f->id == c->bundle_ack) {
 			c->acked = 1;
 			latency_check(g);
 		}
 	} else {
-		g->acks_refused++;
+		g->acks_refused += n;
 		if (f->body_case == PARLEY__FRAME__BODY_ERROR)
 			note_error(g, "ack refused: %s", f->error->message);
 	}
@@ -1777,11 +1809,11 @@ report(struct lg *g)
 		break;
 	case M_DRAIN:
 		el = secs(g->t_last - g->t0);
-		fprintf(o, "\"mode\":\"drain\",\"connections\":%zu,\"expect\":%ld,"
+		fprintf(o, "\"mode\":\"drain\",\"connections\":%zu,\"expect\":%ld,\"ack_batch\":%d,"
 		    "\"deliveries\":%llu,\"acks_sent\":%llu,\"acks_ok\":%llu,\"acks_refused\":%llu,"
 		    "\"unanswered\":%llu,\"avg_delivery_bytes\":%.0f,\"elapsed_s\":%.4f,"
 		    "\"acks_per_s\":%.1f,\"first_ack_ok_s\":%.4f,\"deliveries_before_first_ok\":%llu",
-		    g->nconns, g->o.expect, (unsigned long long)g->deliveries,
+		    g->nconns, g->o.expect, g->o.ack_batch, (unsigned long long)g->deliveries,
 		    (unsigned long long)g->acks_sent, (unsigned long long)g->acks_ok,
 		    (unsigned long long)g->acks_refused, (unsigned long long)g->outstanding,
 		    g->deliveries ? (double)g->delivery_bytes / (double)g->deliveries : 0.0, el,
@@ -1921,6 +1953,8 @@ usage(FILE *f)
 	    "\n"
 	    "  --endpoints F      lines \"PARTY CLIENT.CONF\" (from parley init)\n"
 	    "  --agreements F     agreement ids, one a line (created and circulated)\n"
+	    "  --ack-batch N      deliveries one Ack names, at most (1-256, default 256):\n"
+	    "                     what one read brought in is acked with one frame\n"
 	    "  --max-seconds T    hard bound on the whole run (default: seconds + 60)\n");
 }
 
@@ -1980,6 +2014,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->payload = 512;
 	o->messages = 100000;
 	o->samples = 200;
+	o->ack_batch = ACK_MAX;
 	o->seconds = 10;
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
@@ -2026,6 +2061,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->messages = num(a, v, 1, 100000000);
 		else if (strcmp(a, "--samples") == 0)
 			o->samples = (int)num(a, v, 1, 1000000);
+		else if (strcmp(a, "--ack-batch") == 0)
+			o->ack_batch = (int)num(a, v, 1, ACK_MAX);
 		else if (strcmp(a, "--expect") == 0)
 			o->expect = num(a, v, 0, 1000000000);
 		else if (strcmp(a, "--server-pid") == 0)

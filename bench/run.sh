@@ -363,10 +363,26 @@ else
 	log "one CPU: the acceptance run above is the one-core figure"
 fi
 
-# 3. durable deliveries acked per second: the backlog those agreements left
+# 3. durable deliveries acked per second: the backlog those agreements left.
+# Every endpoint of a party has the same deliveries pending, so the party's
+# first endpoints drain theirs acking one delivery per Ack, and its second
+# endpoints theirs with one Ack naming what each read brought in (at most
+# 256), as a client reading many at once does; the ratio uses the latter.
 PENDING=$(CTL --json status | jq -r .deliveries_pending)
-log "parley: draining the backlog ($PENDING deliveries pending in all) with $((N * M)) fetching endpoints"
-lg drain drain --endpoints "$W/eps.sign" --seconds "$SECS"
+awk 'NR % 2 == 1' "$W/eps.sign" >"$W/eps.drain1"
+awk 'NR % 2 == 0' "$W/eps.sign" >"$W/eps.drain2"
+DRAIN_CONNS=$(wc -l <"$W/eps.drain2")
+if [ "$M" -ge 2 ]; then
+	log "parley: draining the backlog ($PENDING deliveries pending in all) of each party's first endpoint, one delivery per Ack"
+	lg drain_single drain --endpoints "$W/eps.drain1" --seconds "$SECS" --ack-batch 1
+	log "  $(jr drain_single .acks_per_s) acks/s ($(jr drain_single .acks_ok) acked, avg $(jr drain_single .avg_delivery_bytes) bytes)"
+	log "parley: draining the same backlog of each party's second endpoint, one Ack per read"
+	lg drain drain --endpoints "$W/eps.drain2" --seconds "$SECS"
+else
+	DRAIN_CONNS=$(wc -l <"$W/eps.sign")
+	log "parley: draining the backlog ($PENDING deliveries pending in all), one Ack per read (one endpoint per party: no run with one delivery per Ack)"
+	lg drain drain --endpoints "$W/eps.sign" --seconds "$SECS"
+fi
 log "  $(jr drain .acks_per_s) acks/s ($(jr drain .acks_ok) acked, avg $(jr drain .avg_delivery_bytes) bytes)"
 
 # 2. release latency, between two runs of the commit baseline: fsync times
@@ -548,8 +564,8 @@ if [ "$MOSQ" = 1 ] && command -v mosquitto >/dev/null; then
 		log "  $(jr mq_idle '[.points[] | "\(.connections): \(.bytes_per_conn) B"] | join(", ")')"
 		PAYLOAD=$(jr drain '.avg_delivery_bytes // 512 | floor')
 		[ "$PAYLOAD" -gt 0 ] 2>/dev/null || PAYLOAD=512
-		log "mosquitto: QoS 1, $MQ_MSGS messages of $PAYLOAD bytes queued for $((N * M)) offline subscribers, then drained"
-		lg mq_drain mqtt-rate "${MQARGS[@]}" --subs "$((N * M))" --messages "$MQ_MSGS" --payload "$PAYLOAD" --window 100
+		log "mosquitto: QoS 1, $MQ_MSGS messages of $PAYLOAD bytes queued for $DRAIN_CONNS offline subscribers (as many as parleyd's drain has), then drained"
+		lg mq_drain mqtt-rate "${MQARGS[@]}" --subs "$DRAIN_CONNS" --messages "$MQ_MSGS" --payload "$PAYLOAD" --window 100
 		log "  $(jr mq_drain .msgs_per_s) msgs/s"
 		log "mosquitto: QoS 1, $MQ_MSGS messages live from one publisher to $((N * M)) subscribers"
 		lg mq_live mqtt-rate "${MQARGS[@]}" --subs "$((N * M))" --messages "$MQ_MSGS" --payload "$PAYLOAD" --window 100 --live
@@ -567,14 +583,15 @@ jq -n --arg n "$N" --arg m "$M" --arg k "$K" --arg d "$SECS" --arg a "$AGREEMENT
 	'{parties: ($n|tonumber), endpoints_per_party: ($m|tonumber), inflight: ($k|tonumber), seconds: ($d|tonumber),
 	  agreements: ($a|tonumber), latency_samples: ($s|tonumber), idle_counts: $ic, idle_endpoints: ($ie|tonumber),
 	  handshake_seconds: ($hs|tonumber), mqtt_messages: ($mq|tonumber), big_rows: ($br|tonumber)}' >"$R/config.json"
-for f in ed25519 commit sign_cal sign sign_one drain latency handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto; do
+for f in ed25519 commit sign_cal sign sign_one drain_single drain latency handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto; do
 	[ -s "$R/$f.json" ] || echo '{"error": "not measured"}' >"$R/$f.json"
 done
 
 jq -n -f "$(dirname "$0")/report.jq" \
 	--slurpfile env "$R/env.json" --slurpfile env_end "$R/env_end.json" --slurpfile config "$R/config.json" \
 	--slurpfile ed "$R/ed25519.json" --slurpfile commit "$R/commit.json" \
-	--slurpfile sign "$R/sign.json" --slurpfile drain "$R/drain.json" --slurpfile latency "$R/latency.json" \
+	--slurpfile sign "$R/sign.json" --slurpfile drain "$R/drain.json" \
+	--slurpfile drain_single "$R/drain_single.json" --slurpfile latency "$R/latency.json" \
 	--slurpfile hs "$R/handshake.json" --slurpfile stp "$R/s_time_parleyd.json" --slurpfile ss "$R/s_server.json" \
 	--slurpfile idle "$R/idle.json" --slurpfile sign_big "$R/sign_big.json" --slurpfile big "$R/big.json" \
 	--slurpfile latency_big "$R/latency_big.json" --slurpfile journal "$R/journal.json" \

@@ -262,17 +262,21 @@ delivery_flush(struct delivery *d)
 }
 
 int
-delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party, uint64_t delivery_id,
-    char *err, size_t errlen)
+delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party,
+    const uint64_t *ids, size_t n, char *err, size_t errlen)
 {
 	static const char chk[] =
 	    "SELECT acked_at IS NULL FROM delivery WHERE id = ? AND endpoint_id = ?";
+	size_t mark = d->nacked, i;
 	sqlite3_stmt *st;
 	struct acked *a;
+	int64_t now = clock_now(d->clk);
 	int rc, pending;
 
-	if (d->nacked == d->acked_cap) {
-		size_t ncap = d->acked_cap ? d->acked_cap * 2 : 64;
+	if (d->acked_cap - d->nacked < n) {
+		size_t ncap = d->acked_cap ? d->acked_cap : 64;
+		while (ncap - d->nacked < n)
+			ncap *= 2;
 		if ((a = realloc(d->acked, ncap * sizeof(*a))) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return -2;
@@ -282,27 +286,31 @@ delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party, uint64_
 	}
 	if ((st = store_stmt(d->st, chk)) == NULL)
 		goto storefail;
-	sqlite3_bind_int64(st, 1, (int64_t)delivery_id);
-	sqlite3_bind_int64(st, 2, endpoint_id);
-	rc = sqlite3_step(st);
-	pending = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errlen, "delivery %llu was never sent to this endpoint",
-		    (unsigned long long)delivery_id);
-		return -1;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, (int64_t)ids[i]);
+		sqlite3_bind_int64(st, 2, endpoint_id);
+		rc = sqlite3_step(st);
+		pending = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE) {
+			d->nacked = mark;	/* none of them */
+			snprintf(err, errlen, "delivery %llu was never sent to this endpoint",
+			    (unsigned long long)ids[i]);
+			return -1;
+		}
+		if (rc != SQLITE_ROW)
+			goto storefail;
+		if (!pending)
+			continue;	/* a repeated ack is harmless */
+		a = &d->acked[d->nacked++];
+		a->endpoint = endpoint_id;
+		a->id = (int64_t)ids[i];
+		a->at = now;
+		snprintf(a->party, sizeof(a->party), "%s", party);
 	}
-	if (rc != SQLITE_ROW)
-		goto storefail;
-	if (!pending)
-		return 1;	/* a repeated ack is harmless */
-	a = &d->acked[d->nacked++];
-	a->endpoint = endpoint_id;
-	a->id = (int64_t)delivery_id;
-	a->at = clock_now(d->clk);
-	snprintf(a->party, sizeof(a->party), "%s", party);
-	return 0;
+	return (int)(d->nacked - mark);
 storefail:
+	d->nacked = mark;
 	snprintf(err, errlen, "store failure: %s", store_errmsg(d->st));
 	return -2;
 }

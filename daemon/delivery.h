@@ -57,15 +57,16 @@ int delivery_push(struct delivery *d, struct sink *s);
 /* After a commit: push to every sink that wants. */
 void delivery_flush(struct delivery *d);
 
-/* Take an ack by an endpoint of party (inside a transaction).  0 when taken
- * (again, if acked before in this transaction), 1 when it was acked in an
- * earlier one; -1 with a reason when the delivery was never
- * sent to this endpoint, -2 with a reason when the ack cannot be taken now
- * (out of memory, store failure).  The store and the record get it
- * just before the commit (delivery_record_acks), so within the transaction
- * the delivery still reads as pending. */
+/* Take an ack by an endpoint of party for the n deliveries at ids, all or
+ * none (inside a transaction).  Returns how many were pending (a delivery
+ * acked in an earlier transaction is a harmless repeat; one acked again in
+ * this one counts again); -1 with a reason when one of them was never sent
+ * to this endpoint, -2 with a reason when the ack cannot be taken now (out
+ * of memory, store failure).  The store and the record get the acks just
+ * before the commit (delivery_record_acks), so within the transaction the
+ * deliveries still read as pending. */
 int delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party,
-    uint64_t delivery_id, char *err, size_t errlen);
+    const uint64_t *ids, size_t n, char *err, size_t errlen);
 
 /* Just before each commit: the acks this transaction took go in the record,
  * one "ack" entry per endpoint listing its deliveries (a receipt costs an

@@ -30,7 +30,7 @@ struct turn {
 	size_t n, cap;
 	uint64_t commits;
 	int scheduled;
-	unsigned requests;	/* in the open transaction */
+	size_t requests;	/* in the open transaction (weighted) */
 	int reply_lost;		/* a reply of this request could not be queued */
 	int savepoint;		/* the open request has one */
 };
@@ -109,11 +109,11 @@ turn_request_arrived(struct turn *t, const char *verb)
 }
 
 static int
-request_begin(struct turn *t, int savepoint)
+request_begin(struct turn *t, int savepoint, size_t weight)
 {
-	if (t->requests >= TURN_MAX_REQUESTS)
+	if (t->requests > 0 && t->requests + weight > TURN_MAX_REQUESTS)
 		turn_flush(t);
-	t->requests++;
+	t->requests += weight;
 	t->reply_lost = 0;
 	t->savepoint = 0;
 	schedule(t);
@@ -128,13 +128,13 @@ request_begin(struct turn *t, int savepoint)
 int
 turn_request_begin(struct turn *t)
 {
-	return request_begin(t, 1);
+	return request_begin(t, 1, 1);
 }
 
 int
-turn_request_begin_single(struct turn *t)
+turn_request_begin_single(struct turn *t, size_t weight)
 {
-	return request_begin(t, 0);
+	return request_begin(t, 0, weight);
 }
 
 void

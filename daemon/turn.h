@@ -33,8 +33,9 @@ int turn_request_begin(struct turn *t);
  * or only just before the commit (an ack): no savepoint, since SQLite undoes
  * a failed statement itself.  Its change stays even if its reply is lost:
  * the peer finds it done when it comes back.  End it with turn_request_end
- * as well. */
-int turn_request_begin_single(struct turn *t);
+ * as well.  weight: how many requests it counts as towards the turn's
+ * limit (an Ack naming n deliveries counts n). */
+int turn_request_begin_single(struct turn *t, size_t weight);
 /* keep: release the savepoint; otherwise roll the request back (a single
  * statement request has nothing to undo).  A request
  * whose reply could not be queued (out of memory: its connection is dropped)

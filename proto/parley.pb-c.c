@@ -2466,7 +2466,7 @@ const ProtobufCMessageDescriptor parley__fetch_done__descriptor =
   (ProtobufCMessageInit) parley__fetch_done__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__ack__field_descriptors[1] =
+static const ProtobufCFieldDescriptor parley__ack__field_descriptors[2] =
 {
   {
     "delivery_id",
@@ -2480,14 +2480,27 @@ static const ProtobufCFieldDescriptor parley__ack__field_descriptors[1] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "more",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Parley__Ack, n_more),
+    offsetof(Parley__Ack, more),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__ack__field_indices_by_name[] = {
   0,   /* field[0] = delivery_id */
+  1,   /* field[1] = more */
 };
 static const ProtobufCIntRange parley__ack__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor parley__ack__descriptor =
 {
@@ -2497,7 +2510,7 @@ const ProtobufCMessageDescriptor parley__ack__descriptor =
   "Parley__Ack",
   "parley",
   sizeof(Parley__Ack),
-  1,
+  2,
   parley__ack__field_descriptors,
   parley__ack__field_indices_by_name,
   1,  parley__ack__number_ranges,

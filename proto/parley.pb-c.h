@@ -161,14 +161,23 @@ struct  Parley__FetchDone
     , 0 }
 
 
+/*
+ * Acknowledges delivery_id and every id in more (at most 255 of them: a
+ * client acks what one read brought in with one frame).  One Ok answers the
+ * frame once all of them are on disk, its id the delivery_id; if any of
+ * them was never sent to this endpoint, one Error refuses the frame and
+ * none of them is acked.  Acking a delivery twice is harmless.
+ */
 struct  Parley__Ack
 {
   ProtobufCMessage base;
   uint64_t delivery_id;
+  size_t n_more;
+  uint64_t *more;
 };
 #define PARLEY__ACK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__ack__descriptor) \
-    , 0 }
+    , 0, 0,NULL }
 
 
 /*

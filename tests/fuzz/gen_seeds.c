@@ -181,6 +181,7 @@ frames_and_messages(void)
 	Parley__Notice notice = PARLEY__NOTICE__INIT;
 	Parley__Update update = PARLEY__UPDATE__INIT;
 	Parley__Amendment amendment = PARLEY__AMENDMENT__INIT;
+	uint64_t ack_more[] = { 42, 300000 };
 	uint8_t plbuf[4096];
 	size_t pllen, i;
 	char name[64];
@@ -238,6 +239,7 @@ frames_and_messages(void)
 	ok.id = 7, ok.message = "signed copy accepted";
 	fetch_done.count = 2;
 	ack.delivery_id = 41;
+	ack.n_more = 2, ack.more = ack_more;
 	delivery.delivery_id = 41, delivery.created_at = 768484800;
 	delivery.payload = bytes((const char *)plbuf, pllen);
 	show.agreement = 12;

@@ -55,6 +55,28 @@ ptool ack "$T/baku/client.conf" "$did" \
 	>"$T/reack.out" 2>&1 || fail "a repeated ack was refused: $(cat "$T/reack.out")"
 [ "$(receipts)" = "$r0" ] || fail "a repeated ack added a receipt to the record"
 [ "$(ctl --json notice list)" = "$list" ] || fail "a repeated ack changed the deliveries"
+# one Ack may name several deliveries: all or none, at most 256
+ctl notice send baku --text "first of two" >/dev/null || fail "notice send"
+ctl notice send yerevan --text "not baku's" >/dev/null || fail "notice send"
+ctl notice send baku --text "second of two" >/dev/null || fail "notice send"
+bep=$(db "SELECT endpoint_id FROM delivery WHERE id = $did")
+two=$(db "SELECT id FROM delivery WHERE endpoint_id = $bep AND acked_at IS NULL ORDER BY id" | tr '\n' ' ')
+yer=$(db "SELECT d.id FROM delivery d JOIN endpoint e ON e.id = d.endpoint_id JOIN party p ON p.id = e.party_id
+	WHERE p.code = 'yerevan' AND d.acked_at IS NULL")
+set -- $two
+[ $# = 2 ] && [ -n "$yer" ] || fail "two deliveries pending for baku, one for yerevan expected: $two / $yer"
+expect_out "delivery $yer was never sent to this endpoint" ptool ack "$T/baku/client.conf" "$1" "$yer" "$2"
+[ "$(db "SELECT count(*) FROM delivery WHERE id IN ($1, $2, $yer) AND acked_at IS NULL")" = 3 ] ||
+	fail "a refused Ack acked some of its deliveries"
+[ "$(receipts)" = "$r0" ] || fail "a refused Ack added a receipt to the record"
+# shellcheck disable=SC2046 # 257 ids, one a word
+expect_out "at most 256 deliveries, this one 257" ptool ack "$T/baku/client.conf" $(seq "$1" $(($1 + 256)))
+expect_out "^ok $did" ptool ack "$T/baku/client.conf" "$did" "$1" "$2" "$1"
+[ "$(db "SELECT count(*) FROM delivery WHERE id IN ($1, $2) AND acked_at IS NOT NULL AND receipt IS NOT NULL")" = 2 ] ||
+	fail "an Ack of two did not ack both"
+[ "$(receipts)" = $((r0 + 1)) ] || fail "an Ack of two should add one receipt entry"
+[ "$(jget "$(as baku --json inbox)" '.count')" = 0 ] || fail "acked deliveries came back"
+as yerevan inbox >/dev/null || fail "yerevan inbox"
 # a notice to all reaches every party
 ctl notice send all --text "to everyone" >/dev/null || fail "notice all"
 [ "$(jget "$(as yerevan --json inbox)" '.count')" = 1 ] || fail "yerevan missed notice to all"

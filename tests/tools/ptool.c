@@ -6,7 +6,7 @@
  *   ptool sign CONF ID [--revision N] [--party P] [--flip-sig] [--key-of CONF2]
  *              [--burst N]   send the copy N times and hang up unanswered
  *   ptool raw CONF HEXBODY [--len N]   send one frame with this body
- *   ptool ack CONF DELIVERY_ID
+ *   ptool ack CONF DELIVERY_ID [DELIVERY_ID...]   all in one Ack
  *   ptool dump CONF FILE               fetch+ack; append payloads as hex lines
  *
  * Exit: 0 when the daemon said Ok, 1 when it answered with an error (printed),
@@ -191,23 +191,34 @@ do_raw(int argc, char **argv)
 	return 0;
 }
 
+/* One Ack naming every id given (the first is delivery_id, the rest more). */
 static int
-do_ack(char **argv)
+do_ack(int argc, char **argv)
 {
 	struct cl_conf conf;
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__Ack a = PARLEY__ACK__INIT;
+	uint64_t *more = NULL;
 	char err[1200];
-	struct cl *c = conn(argv[0], &conf);
-	int rc;
+	struct cl *c;
+	int i, rc;
 
+	if (argc > 2 && (more = calloc((size_t)argc - 2, sizeof(*more))) == NULL)
+		return printf("out of memory\n"), 3;
 	a.delivery_id = strtoull(argv[1], NULL, 10);
+	for (i = 2; i < argc; i++)
+		more[a.n_more++] = strtoull(argv[i], NULL, 10);
+	a.more = more;
 	f.body_case = PARLEY__FRAME__BODY_ACK;
 	f.ack = &a;
-	if (cl_call(c, &f, &r, NULL, NULL, err, sizeof(err)) != 0)
+	c = conn(argv[0], &conf);
+	if (cl_call(c, &f, &r, NULL, NULL, err, sizeof(err)) != 0) {
+		free(more);
 		return printf("%s\n", err), 3;
+	}
 	rc = report(c, r);
 	cl_close(c);
+	free(more);
 	return rc;
 }
 
@@ -272,8 +283,8 @@ main(int argc, char **argv)
 		return do_sign(argc - 2, argv + 2);
 	if (argc >= 4 && strcmp(argv[1], "raw") == 0)
 		return do_raw(argc - 2, argv + 2);
-	if (argc == 4 && strcmp(argv[1], "ack") == 0)
-		return do_ack(argv + 2);
+	if (argc >= 4 && strcmp(argv[1], "ack") == 0)
+		return do_ack(argc - 2, argv + 2);
 	if (argc == 4 && strcmp(argv[1], "dump") == 0)
 		return do_dump(argv + 2);
 	fprintf(stderr, "usage: ptool sign|raw|ack|dump CONF ...\n");

@@ -108,6 +108,14 @@ q_int(struct fixture *fx, const char *sql)
 	return v;
 }
 
+static int
+ack1(struct fixture *fx, int64_t endpoint, const char *party, int64_t id, char *err, size_t len)
+{
+	uint64_t one = (uint64_t)id;
+
+	return delivery_ack(fx->d, endpoint, party, &one, 1, err, len);
+}
+
 static void
 test_no_push_before_commit(void **state)
 {
@@ -147,7 +155,7 @@ test_acks_written_at_commit(void **state)
 
 	/* Taken, then rolled back with its transaction: nothing stays. */
 	assert_int_equal(store_batch_begin(fx->st), 0);
-	assert_int_equal(delivery_ack(fx->d, 1, "arm", (uint64_t)id, err, sizeof(err)), 0);
+	assert_int_equal(ack1(fx, 1, "arm", id, err, sizeof(err)), 1);
 	store_batch_rollback(fx->st);
 	delivery_forget_acks(fx->d);
 	assert_int_equal(store_batch_begin(fx->st), 0);
@@ -157,10 +165,10 @@ test_acks_written_at_commit(void **state)
 
 	/* Taken twice in one transaction, refused for another endpoint. */
 	assert_int_equal(store_batch_begin(fx->st), 0);
-	assert_int_equal(delivery_ack(fx->d, 1, "arm", (uint64_t)id, err, sizeof(err)), 0);
+	assert_int_equal(ack1(fx, 1, "arm", id, err, sizeof(err)), 1);
 	assert_int_equal(q_int(fx, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 0);
-	assert_int_equal(delivery_ack(fx->d, 1, "arm", (uint64_t)id, err, sizeof(err)), 0);
-	assert_int_equal(delivery_ack(fx->d, 2, "aze", (uint64_t)id, err, sizeof(err)), -1);
+	assert_int_equal(ack1(fx, 1, "arm", id, err, sizeof(err)), 1);
+	assert_int_equal(ack1(fx, 2, "aze", id, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "never sent"));
 	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
 	assert_int_equal(store_batch_commit(fx->st), 0);
@@ -174,10 +182,52 @@ test_acks_written_at_commit(void **state)
 
 	/* Acked before: harmless, and nothing more in the record. */
 	assert_int_equal(store_batch_begin(fx->st), 0);
-	assert_int_equal(delivery_ack(fx->d, 1, "arm", (uint64_t)id, err, sizeof(err)), 1);
+	assert_int_equal(ack1(fx, 1, "arm", id, err, sizeof(err)), 0);
 	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
 	assert_int_equal(store_batch_commit(fx->st), 0);
 	assert_int_equal(journal_size(fx->j), entries + 1);
+}
+
+/* An ack naming several deliveries takes all of them or none. */
+static void
+test_ack_all_or_none(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t ids[4];
+	char err[128];
+
+	enqueue(fx);
+	enqueue(fx);	/* nested begin: the same transaction */
+	enqueue(fx);
+	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_flush(fx->d);
+	assert_int_equal(fx->npushed, 3);
+	memcpy(ids, fx->pushed, 3 * sizeof(ids[0]));
+	ids[3] = ids[2] + 1000;	/* never sent */
+
+	/* One unknown id refuses them all, naming it. */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(delivery_ack(fx->d, 1, "arm", ids, 4, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "never sent"));
+	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	assert_int_equal(q_int(fx, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 0);
+
+	/* The first two, then all three (one again: counted, written once). */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(delivery_ack(fx->d, 1, "arm", ids, 2, err, sizeof(err)), 2);
+	assert_int_equal(delivery_ack(fx->d, 1, "arm", ids + 1, 2, err, sizeof(err)), 2);
+	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	assert_int_equal(q_int(fx, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 3);
+	assert_int_equal(q_int(fx, "SELECT count(*) FROM journal WHERE kind = 'ack'"), 1);
+
+	/* All acked before: nothing pending. */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(delivery_ack(fx->d, 1, "arm", ids, 3, err, sizeof(err)), 0);
+	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
 }
 
 /* The push window shrinks as more endpoints are attached, within bounds. */
@@ -206,6 +256,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_no_push_before_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acks_written_at_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_all_or_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_window, setup, teardown),
 	};
 

@@ -121,7 +121,7 @@ queue_two(struct fixture *fx)
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__Ok ok = PARLEY__OK__INIT;
 
-	assert_int_equal(turn_request_begin_single(fx->t), 0);
+	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);
 	ok.id = 5;
 	f.id = 5;
 	f.body_case = PARLEY__FRAME__BODY_OK;
