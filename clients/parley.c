@@ -341,9 +341,14 @@ done:
 
 /* ---- deliveries ---- */
 
+/* One Ack names at most this many deliveries (proto/parley.proto). */
+#define ACK_MAX 256
+
 struct seen {
 	uint64_t ids[4096];
 	size_t n;
+	uint64_t acks[ACK_MAX];	/* read, not yet acked */
+	size_t nacks;
 };
 
 static const char *
@@ -538,23 +543,50 @@ show_delivery(struct ctx *x, const Parley__Delivery *d)
 	return rc;
 }
 
+/* Ack every delivery read so far with one frame. */
 static int
-ack(struct ctx *x, uint64_t id)
+ack_flush(struct ctx *x, struct seen *s)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__Ack a = PARLEY__ACK__INIT;
 	char err[1200];
 
-	a.delivery_id = id;
+	if (s->nacks == 0)
+		return 0;
+	a.delivery_id = s->acks[0];
+	a.n_more = s->nacks - 1;
+	a.more = s->acks + 1;
 	f.body_case = PARLEY__FRAME__BODY_ACK;
 	f.ack = &a;
+	s->nacks = 0;
 	if (cl_send(x->c, &f, err, sizeof(err)) < 0)
 		return out_error(x, EXIT_UNREACHABLE, "%s", err);
 	return 0;
 }
 
-/* Read frames until the answer to request id; deliveries are shown and
- * acked as they come.  Returns 0, or an exit code. */
+/* More of the daemon's output can be read without waiting. */
+static int
+more_ready(struct ctx *x)
+{
+	struct pollfd p = { cl_fd(x->c), POLLIN, 0 };
+
+	return cl_pending(x->c) || poll(&p, 1, 0) > 0;
+}
+
+/* Ack delivery id: with the others read at once, in one frame, as soon as
+ * nothing more is waiting to be read. */
+static int
+ack(struct ctx *x, struct seen *s, uint64_t id)
+{
+	s->acks[s->nacks++] = id;
+	if (s->nacks < ACK_MAX && more_ready(x))
+		return 0;
+	return ack_flush(x, s);
+}
+
+/* Read frames until the answer to request id; deliveries are shown as they
+ * come and acked once nothing more is waiting (all sent before returning).
+ * Returns 0, or an exit code. */
 static int
 pump(struct ctx *x, int64_t want, int timeout_ms, int *count, struct seen *s)
 {
@@ -565,8 +597,10 @@ pump(struct ctx *x, int64_t want, int timeout_ms, int *count, struct seen *s)
 
 	for (;;) {
 		rc = cl_recv(x->c, timeout_ms, &f, err, sizeof(err));
+		if (rc == 1 && want < 0)
+			return ack_flush(x, s);
 		if (rc == 1)
-			return want < 0 ? 0 : out_error(x, EXIT_UNREACHABLE, "no answer from parleyd");
+			return out_error(x, EXIT_UNREACHABLE, "no answer from parleyd");
 		if (rc != 0)
 			return out_error(x, EXIT_UNREACHABLE, "%s", err);
 		switch (f->body_case) {
@@ -579,7 +613,7 @@ pump(struct ctx *x, int64_t want, int timeout_ms, int *count, struct seen *s)
 					s->ids[s->n++] = f->delivery->delivery_id;
 				(*count)++;
 			}
-			rc = ack(x, f->delivery->delivery_id);
+			rc = ack(x, s, f->delivery->delivery_id);
 			cl_free(x->c, f);
 			if (rc != 0)
 				return rc;
@@ -593,7 +627,7 @@ pump(struct ctx *x, int64_t want, int timeout_ms, int *count, struct seen *s)
 		}
 		if (want >= 0 && f->id == (uint64_t)want) {
 			cl_free(x->c, f);
-			return 0;
+			return ack_flush(x, s);
 		}
 		cl_free(x->c, f);	/* an Ok for an ack */
 	}

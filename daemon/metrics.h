@@ -26,7 +26,8 @@ struct metrics {
 	uint64_t copies_accepted;
 	uint64_t copies_refused[REFUSE_NREASONS];
 	uint64_t releases;
-	uint64_t acks;
+	uint64_t acks;			/* deliveries acked */
+	uint64_t ack_frames;		/* Ack frames that named them */
 	uint64_t tls_accepted;		/* TCP connections accepted */
 	uint64_t tls_refused;		/* unregistered pin, version, ... */
 	uint64_t frames_bad;		/* malformed or oversized frames */

@@ -276,6 +276,7 @@ ack(struct session *s, const Parley__Frame *f)
 	turn_request_end(srv->turn, 1);
 	fault_point("delivery-acked");
 	srv->metrics.acks += n;
+	srv->metrics.ack_frames++;
 }
 
 /* Run one engine request under its own savepoint. */

@@ -422,6 +422,8 @@ render_metrics(const struct snapshot *sn, struct evbuffer *b)
 	    (uint64_t)oldest_age(sn));
 	one(b, "parley_delivery_acks_total", "counter", "Delivery acknowledgements received.",
 	    m->acks);
+	one(b, "parley_ack_frames_total", "counter",
+	    "Ack frames that carried them (one may name up to 256 deliveries).", m->ack_frames);
 	one(b, "parley_frames_bad_total", "counter",
 	    "Malformed or oversized frames (the connection was closed).", m->frames_bad);
 
@@ -525,6 +527,7 @@ render_status(const struct snapshot *sn, struct evbuffer *b)
 	}
 	jw_int(w, "oldest_pending_age_seconds", oldest_age(sn));
 	jw_uint(w, "acks", m->acks);
+	jw_uint(w, "ack_frames", m->ack_frames);
 	jw_obj_end(w);
 	jw_uint(w, "frames_bad", m->frames_bad);
 

@@ -77,6 +77,25 @@ expect_out "^ok $did" ptool ack "$T/baku/client.conf" "$did" "$1" "$2" "$1"
 [ "$(receipts)" = $((r0 + 1)) ] || fail "an Ack of two should add one receipt entry"
 [ "$(jget "$(as baku --json inbox)" '.count')" = 0 ] || fail "acked deliveries came back"
 as yerevan inbox >/dev/null || fail "yerevan inbox"
+# parley acks what one read brings in with one Ack: a backlog of 300
+# notices takes far fewer than 300 frames, and every one is acked
+stat_acks() { curl -sS --max-time 10 --unix-socket "$T/status.sock" http://localhost/status |
+	jq -r "[.deliveries.acks, .deliveries.ack_frames] | @tsv"; }
+read -r acks0 frames0 <<<"$(stat_acks)" || fail "GET /status"
+for i in $(seq 300); do
+	ctl notice send yerevan --text "backlog $i" >/dev/null || fail "notice send $i"
+done
+out=$(as yerevan --json inbox) || fail "inbox of 300"
+[ "$(jget "$out" '.count')" = 300 ] || fail "300 notices expected: $(jget "$out" '.count')"
+[ "$(jget "$out" '[.deliveries[].text] | unique | length')" = 300 ] || fail "each notice once"
+read -r acks1 frames1 <<<"$(stat_acks)" || fail "GET /status"
+[ $((acks1 - acks0)) = 300 ] || fail "$((acks1 - acks0)) acks for 300 deliveries"
+echo "300 deliveries acked with $((frames1 - frames0)) Ack frames"
+[ $((frames1 - frames0)) -ge 2 ] && [ $((frames1 - frames0)) -lt 150 ] ||
+	fail "300 deliveries acked with $((frames1 - frames0)) Ack frames"
+[ "$(db "SELECT count(*) FROM delivery d JOIN endpoint e ON e.id = d.endpoint_id
+	JOIN party p ON p.id = e.party_id WHERE p.code = 'yerevan' AND d.acked_at IS NULL")" = 0 ] ||
+	fail "yerevan's deliveries left pending"
 # a notice to all reaches every party
 ctl notice send all --text "to everyone" >/dev/null || fail "notice all"
 [ "$(jget "$(as yerevan --json inbox)" '.count')" = 1 ] || fail "yerevan missed notice to all"

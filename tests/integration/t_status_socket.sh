@@ -50,6 +50,7 @@ want 'parley_endpoints{party="baku"}' 1
 want 'parley_endpoints_online{party="baku"}' 0
 want 'parley_deliveries_pending' 0
 want 'parley_deliveries_oldest_pending_age_seconds' 0
+want 'parley_ack_frames_total' 0
 want 'parley_incidents_open' 0
 want 'parley_incidents_overdue' 0
 up=$(metric parley_uptime_seconds)
@@ -73,6 +74,7 @@ expect_rc 0 as yerevan inbox
 get_metrics
 want 'parley_deliveries_pending' 0
 want 'parley_delivery_acks_total' 2
+want 'parley_ack_frames_total' 2
 
 # two refused copies, counted under their reasons
 expect_out "no revision 99" "$BIN/ptool" sign "$T/baku/client.conf" "$A" --revision 99
