@@ -54,7 +54,6 @@
 #define ID_FETCH	(ID_HELLO + 1)
 #define ID_SHOW		(1ULL << 51)	/* + agreement index */
 #define ID_ACK		(1ULL << 52)	/* + sequence << 9 | deliveries named */
-#define ACK_MAX		256		/* deliveries one Ack may name */
 
 #define MAX_PARTIES 64
 #define SHOW_WINDOW 64
@@ -1165,7 +1164,7 @@ on_delivery(struct lg *g, struct lc *c, const Parley__Frame *f, size_t wire_len)
 static void
 ack_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
 {
-	uint64_t n = (f->id - ID_ACK) & (2 * ACK_MAX - 1);	/* deliveries it named */
+	uint64_t n = (f->id - ID_ACK) & (2 * FRAME_ACK_MAX - 1);	/* deliveries it named */
 
 	g->outstanding -= n < g->outstanding ? n : g->outstanding;
 	if (f->body_case == PARLEY__FRAME__BODY_OK) {
@@ -2014,7 +2013,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->payload = 512;
 	o->messages = 100000;
 	o->samples = 200;
-	o->ack_batch = ACK_MAX;
+	o->ack_batch = FRAME_ACK_MAX;
 	o->seconds = 10;
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
@@ -2062,7 +2061,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		else if (strcmp(a, "--samples") == 0)
 			o->samples = (int)num(a, v, 1, 1000000);
 		else if (strcmp(a, "--ack-batch") == 0)
-			o->ack_batch = (int)num(a, v, 1, ACK_MAX);
+			o->ack_batch = (int)num(a, v, 1, FRAME_ACK_MAX);
 		else if (strcmp(a, "--expect") == 0)
 			o->expect = num(a, v, 0, 1000000000);
 		else if (strcmp(a, "--server-pid") == 0)

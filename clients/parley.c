@@ -341,13 +341,10 @@ done:
 
 /* ---- deliveries ---- */
 
-/* One Ack names at most this many deliveries (proto/parley.proto). */
-#define ACK_MAX 256
-
 struct seen {
 	uint64_t ids[4096];
 	size_t n;
-	uint64_t acks[ACK_MAX];	/* read, not yet acked */
+	uint64_t acks[FRAME_ACK_MAX];	/* read, not yet acked */
 	size_t nacks;
 };
 
@@ -579,7 +576,7 @@ static int
 ack(struct ctx *x, struct seen *s, uint64_t id)
 {
 	s->acks[s->nacks++] = id;
-	if (s->nacks < ACK_MAX && more_ready(x))
+	if (s->nacks < FRAME_ACK_MAX && more_ready(x))
 		return 0;
 	return ack_flush(x, s);
 }

@@ -229,23 +229,20 @@ welcome(struct session *s, const Parley__Frame *f)
 	s->state = S_READY;
 }
 
-/* One Ack names at most this many deliveries (proto/parley.proto). */
-#define ACK_MAX 256
-
 static void
 ack(struct session *s, const Parley__Frame *f)
 {
 	struct server *srv = s->srv;
 	Parley__Frame r = PARLEY__FRAME__INIT;
 	Parley__Ok ok = PARLEY__OK__INIT;
-	uint64_t ids[ACK_MAX];
+	uint64_t ids[FRAME_ACK_MAX];
 	size_t n = 1 + f->ack->n_more;
 	char err[256];
 	int rc;
 
-	if (n > ACK_MAX) {
+	if (n > FRAME_ACK_MAX) {
 		turn_error(srv->turn, s->conn, f->id, PARLEY_EUSAGE,
-		    "an ack names at most %d deliveries, this one %zu", ACK_MAX, n);
+		    "an ack names at most %d deliveries, this one %zu", FRAME_ACK_MAX, n);
 		return;
 	}
 	ids[0] = f->ack->delivery_id;

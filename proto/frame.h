@@ -18,6 +18,8 @@
 #define FRAME_HDR_LEN 4
 #define FRAME_DEFAULT_MAX (1024 * 1024)
 #define FRAME_DEFAULT_BUDGET (8 * 1024 * 1024)
+/* Deliveries one Ack may name (delivery_id and up to 255 more). */
+#define FRAME_ACK_MAX 256
 
 struct frame_budget {
 	ProtobufCAllocator alloc;
