@@ -214,7 +214,7 @@ sync_frontier(struct journal *j)
 static int
 save_nodes(struct journal *j, const struct merkle_frontier *before, const uint8_t leaf[32])
 {
-	static const char ins[] = "INSERT OR REPLACE INTO journal_node(level, idx, hash) "
+	static const char ins[] = "INSERT OR REPLACE INTO journal_node(last_leaf, level, hash) "
 	    "VALUES(?, ?, ?)";
 	uint8_t carry[32];
 	unsigned k;
@@ -226,8 +226,9 @@ save_nodes(struct journal *j, const struct merkle_frontier *before, const uint8_
 		if (merkle_node_hash(before->hash[k], carry, carry) != 0 ||
 		    (s = store_stmt(j->st, ins)) == NULL)
 			return -1;
-		sqlite3_bind_int(s, 1, (int)k + 1);
-		sqlite3_bind_int64(s, 2, (int64_t)((before->size + 1) >> (k + 1)) - 1);
+		/* Leaf before->size completes every node it merges. */
+		sqlite3_bind_int64(s, 1, (int64_t)before->size);
+		sqlite3_bind_int(s, 2, (int)k + 1);
 		sqlite3_bind_blob(s, 3, carry, 32, SQLITE_STATIC);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
@@ -400,15 +401,18 @@ journal_consistency(struct journal *j, uint64_t m, uint64_t n, uint8_t *out, siz
 static int
 node_of(void *arg, unsigned level, uint64_t index, uint8_t out[32])
 {
-	static const char sql[] = "SELECT hash FROM journal_node WHERE level = ? AND idx = ?";
+	static const char sql[] = "SELECT hash FROM journal_node WHERE last_leaf = ? AND level = ?";
 	struct journal *j = arg;
-	sqlite3_stmt *s = store_stmt(j->st, sql);
+	sqlite3_stmt *s;
 	int rc = 1;
 
-	if (s == NULL)
+	/* Node (level, index) ends with leaf ((index + 1) << level) - 1. */
+	if (level >= 63 || index >= (UINT64_C(1) << (63 - level)) - 1)
+		return 1;
+	if ((s = store_stmt(j->st, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int(s, 1, (int)level);
-	sqlite3_bind_int64(s, 2, (int64_t)index);
+	sqlite3_bind_int64(s, 1, (int64_t)(((index + 1) << level) - 1));
+	sqlite3_bind_int(s, 2, (int)level);
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
 		memcpy(out, sqlite3_column_blob(s, 0), 32);
 		rc = 0;

@@ -299,6 +299,17 @@ static const char *const migrations[] = {
 	/* 9 -> 10: the turn's acks are listed in memory until the commit
 	 * records them; the index cost every ack two more index writes */
 	"DROP INDEX delivery_unrecorded;",
+	/* 10 -> 11: journal nodes keyed by the leaf that completes them: the
+	 * nodes a commit adds go to the end of one b-tree, not to the end of
+	 * each level's range (11 of the 65 pages a busy commit of the
+	 * benchmark wrote, now 3) */
+	"CREATE TABLE journal_node_11("
+	"  last_leaf INTEGER NOT NULL, level INTEGER NOT NULL, hash BLOB NOT NULL,"
+	"  PRIMARY KEY(last_leaf, level)) WITHOUT ROWID;"
+	"INSERT INTO journal_node_11(last_leaf, level, hash)"
+	"  SELECT ((idx + 1) << level) - 1, level, hash FROM journal_node;"
+	"DROP TABLE journal_node;"
+	"ALTER TABLE journal_node_11 RENAME TO journal_node;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -1,7 +1,8 @@
 /* daemon/journal: the frontier kept in memory between appends must follow
- * the store through rolled-back requests and commits, and inclusion proofs
- * (through the cache of committed nodes) must verify against the signed
- * checkpoint's root. */
+ * the store through rolled-back requests and commits, inclusion proofs
+ * (through the cache of committed nodes, and from the stored nodes) must
+ * verify against the signed checkpoint's root, also after a store of
+ * schema 10 is migrated. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,6 +42,19 @@ teardown(void **state)
 
 	free(fx);
 	return rc;
+}
+
+static int64_t
+q_count(struct journal_fixture *fx, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }
 
 static void
@@ -205,12 +219,70 @@ test_inclusion_proofs_verify(void **state)
 	proofs_verify(fx, n / 2 + 1);	/* in an older, smaller tree */
 }
 
+/* Close the journal and the store and open both again: proofs then come
+ * from the stored nodes, not from the cache. */
+static void
+reopen(struct journal_fixture *fx)
+{
+	char err[256];
+
+	journal_free(fx->j);
+	fx->j = NULL;
+	store_close(fx->st);
+	fx->st = NULL;
+	if (store_open(fx->path, &fx->st, err, sizeof(err)) != 0)
+		fail_msg("reopen: %s", err);
+	assert_non_null(fx->j = journal_new(fx->st, fx->clk, fx->key));
+	assert_int_equal(journal_check_start(fx->j, err, sizeof(err)), 0);
+}
+
+/* A store of schema 10 (nodes keyed by level and index) is migrated to
+ * nodes keyed by the leaf that completes them, and every proof still
+ * verifies from the stored nodes. */
+static void
+test_nodes_migrated(void **state)
+{
+	struct journal_fixture *fx = *state;
+	char note[32];
+	uint64_t i, n = 300;
+	int64_t nodes;
+
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(note, sizeof(note), "entry %llu", (unsigned long long)i);
+		append(fx, note);
+	}
+	commit(fx, n);
+	reopen(fx);
+	proofs_verify(fx, n);
+	nodes = q_count(fx, "SELECT count(*) FROM journal_node");
+	assert_true(nodes >= (int64_t)n - 16);	/* n - popcount(n) perfect subtrees */
+
+	/* Back to schema 10's layout, as an older parleyd left it. */
+	assert_int_equal(store_exec(fx->st,
+	    "CREATE TABLE journal_node_10("
+	    "  level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+	    "  PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+	    "INSERT INTO journal_node_10 SELECT level, ((last_leaf + 1) >> level) - 1, hash"
+	    "  FROM journal_node;"
+	    "DROP TABLE journal_node;"
+	    "ALTER TABLE journal_node_10 RENAME TO journal_node;"
+	    "PRAGMA user_version = 10;"), 0);
+	reopen(fx);
+	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);
+	assert_int_equal(q_count(fx, "SELECT count(*) FROM journal_node"), nodes);
+	proofs_verify(fx, n);
+	proofs_verify(fx, n / 2 + 1);
+	verify_ok(fx, "300 entries");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rollbacks_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inclusion_proofs_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nodes_migrated, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
