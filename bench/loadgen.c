@@ -93,7 +93,7 @@ struct lc {
 	int got, acked;
 	uint64_t bundle_did, bundle_ack;	/* the bundle, the Ack naming it */
 	uint64_t *ackq;		/* deliveries read, not yet acked */
-	size_t nackq;
+	size_t nackq, ack_max;	/* at most ack_max in one Ack */
 	/* MQTT */
 	int sub;		/* subscriber index, -1: publisher */
 	uint16_t pid;
@@ -910,7 +910,7 @@ queue_ack(struct lc *c, uint64_t did)
 	    (c->ackq = malloc((size_t)c->g->o.ack_batch * sizeof(*c->ackq))) == NULL)
 		die("out of memory");
 	c->ackq[c->nackq++] = did;
-	if (c->nackq == (size_t)c->g->o.ack_batch)
+	if (c->nackq >= c->ack_max)
 		send_acks(c);
 }
 
@@ -1304,6 +1304,10 @@ on_frame(struct lc *c, const Parley__Frame *f, size_t wire_len)
 
 	if (f->id == ID_HELLO) {
 		if (f->body_case == PARLEY__FRAME__BODY_WELCOME) {
+			/* At most what the daemon takes (1 if it does not say). */
+			c->ack_max = (size_t)g->o.ack_batch;
+			if (f->welcome->ack_max < c->ack_max)
+				c->ack_max = f->welcome->ack_max ? f->welcome->ack_max : 1;
 			on_ready(c);
 			return;
 		}

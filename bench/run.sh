@@ -369,8 +369,8 @@ fi
 # endpoints theirs with one Ack naming what each read brought in (at most
 # 256), as a client reading many at once does; the ratio uses the latter.
 PENDING=$(CTL --json status | jq -r .deliveries_pending)
-awk 'NR % 2 == 1' "$W/eps.sign" >"$W/eps.drain1"
-awk 'NR % 2 == 0' "$W/eps.sign" >"$W/eps.drain2"
+grep -- '-1/client.conf$' "$W/eps.sign" >"$W/eps.drain1" || true
+grep -- '-2/client.conf$' "$W/eps.sign" >"$W/eps.drain2" || true
 DRAIN_CONNS=$(wc -l <"$W/eps.drain2")
 if [ "$M" -ge 2 ]; then
 	log "parley: draining the backlog ($PENDING deliveries pending in all) of each party's first endpoint, one delivery per Ack"

@@ -33,6 +33,9 @@ void cl_close(struct cl *c);
 /* What the server said in Welcome (party code, "" on the admin socket). */
 const char *cl_party(const struct cl *c);
 uint64_t cl_endpoint(const struct cl *c);
+/* How many deliveries one Ack may name on this connection (1..FRAME_ACK_MAX:
+ * what parleyd's Welcome said; 1 from a parleyd that does not say). */
+unsigned cl_ack_max(const struct cl *c);
 
 /* Send a request (its id is assigned here and returned). -1 on failure. */
 int64_t cl_send(struct cl *c, Parley__Frame *f, char *err, size_t errlen);

@@ -29,6 +29,7 @@ struct cl {
 	uint64_t next_id;
 	char party[64];
 	uint64_t endpoint;
+	unsigned ack_max;	/* deliveries one Ack may name (Welcome) */
 	/* budgets of frames handed out, one per live frame */
 	struct frame_budget *budgets[8];
 	Parley__Frame *frames[8];
@@ -308,6 +309,10 @@ hello(struct cl *c, char *err, size_t errlen)
 	}
 	snprintf(c->party, sizeof(c->party), "%s", r->welcome->party);
 	c->endpoint = r->welcome->endpoint;
+	/* A parleyd that does not say takes one delivery an Ack (and would
+	 * ignore the others). */
+	c->ack_max = r->welcome->ack_max == 0 ? 1 :
+	    r->welcome->ack_max < FRAME_ACK_MAX ? r->welcome->ack_max : FRAME_ACK_MAX;
 	cl_free(c, r);
 	return 0;
 }
@@ -504,6 +509,12 @@ uint64_t
 cl_endpoint(const struct cl *c)
 {
 	return c->endpoint;
+}
+
+unsigned
+cl_ack_max(const struct cl *c)
+{
+	return c->ack_max ? c->ack_max : 1;
 }
 
 int

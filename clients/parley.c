@@ -576,7 +576,7 @@ static int
 ack(struct ctx *x, struct seen *s, uint64_t id)
 {
 	s->acks[s->nacks++] = id;
-	if (s->nacks < FRAME_ACK_MAX && more_ready(x))
+	if (s->nacks < cl_ack_max(x->c) && more_ready(x))
 		return 0;
 	return ack_flush(x, s);
 }
@@ -598,6 +598,12 @@ pump(struct ctx *x, int64_t want, int timeout_ms, int *count, struct seen *s)
 			return ack_flush(x, s);
 		if (rc == 1)
 			return out_error(x, EXIT_UNREACHABLE, "no answer from parleyd");
+		if (rc != 0 && stop_requested) {
+			/* Interrupted (watch stops so): the connection is sound, so
+			 * what was shown is acked before leaving. */
+			(void)ack_flush(x, s);
+			return out_error(x, EXIT_UNREACHABLE, "%s", err);
+		}
 		if (rc != 0)
 			return out_error(x, EXIT_UNREACHABLE, "%s", err);
 		switch (f->body_case) {

@@ -221,6 +221,7 @@ welcome(struct session *s, const Parley__Frame *f)
 	w.endpoint = (uint64_t)s->who.endpoint_id;
 	w.observer = s->who.party.observer;
 	w.server_time = now;
+	w.ack_max = FRAME_ACK_MAX;
 	r.id = f->id;
 	r.body_case = PARLEY__FRAME__BODY_WELCOME;
 	r.welcome = &w;

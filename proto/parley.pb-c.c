@@ -2218,7 +2218,7 @@ const ProtobufCMessageDescriptor parley__hello__descriptor =
   (ProtobufCMessageInit) parley__hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__welcome__field_descriptors[5] =
+static const ProtobufCFieldDescriptor parley__welcome__field_descriptors[6] =
 {
   {
     "version",
@@ -2280,8 +2280,21 @@ static const ProtobufCFieldDescriptor parley__welcome__field_descriptors[5] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ack_max",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Welcome, ack_max),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__welcome__field_indices_by_name[] = {
+  5,   /* field[5] = ack_max */
   2,   /* field[2] = endpoint */
   3,   /* field[3] = observer */
   1,   /* field[1] = party */
@@ -2291,7 +2304,7 @@ static const unsigned parley__welcome__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__welcome__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor parley__welcome__descriptor =
 {
@@ -2301,7 +2314,7 @@ const ProtobufCMessageDescriptor parley__welcome__descriptor =
   "Parley__Welcome",
   "parley",
   sizeof(Parley__Welcome),
-  5,
+  6,
   parley__welcome__field_descriptors,
   parley__welcome__field_indices_by_name,
   1,  parley__welcome__number_ranges,

@@ -104,10 +104,14 @@ struct  Parley__Welcome
    * ISO 8601, the daemon's clock
    */
   char *server_time;
+  /*
+   * deliveries one Ack may name; 0 (a parleyd
+   */
+  uint32_t ack_max;
 };
 #define PARLEY__WELCOME__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__welcome__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -162,8 +166,8 @@ struct  Parley__FetchDone
 
 
 /*
- * Acknowledges delivery_id and every id in more (at most 255 of them: a
- * client acks what one read brought in with one frame).  One Ok answers the
+ * Acknowledges delivery_id and every id in more (at most Welcome.ack_max
+ * in all, 256: a client acks what one read brought in with one frame).  One Ok answers the
  * frame once all of them are on disk, its id the delivery_id; if any of
  * them was never sent to this endpoint, one Error refuses the frame and
  * none of them is acked.  Acking a delivery twice is harmless.

@@ -235,6 +235,7 @@ frames_and_messages(void)
 	hello.version = 1, hello.agent = "parley 0.1";
 	welcome.version = 1, welcome.party = "baku", welcome.endpoint = 4;
 	welcome.observer = 0, welcome.server_time = "1994-05-09T12:00:00Z";
+	welcome.ack_max = 256;
 	error.code = 3, error.message = "no such agreement";
 	ok.id = 7, ok.message = "signed copy accepted";
 	fetch_done.count = 2;

@@ -71,6 +71,9 @@ expect_out "delivery $yer was never sent to this endpoint" ptool ack "$T/baku/cl
 [ "$(receipts)" = "$r0" ] || fail "a refused Ack added a receipt to the record"
 # shellcheck disable=SC2046 # 257 ids, one a word
 expect_out "at most 256 deliveries, this one 257" ptool ack "$T/baku/client.conf" $(seq "$1" $(($1 + 256)))
+# 256 pass that check (and are refused for the one not baku's)
+# shellcheck disable=SC2046 # 256 ids, one a word
+expect_out "was never sent to this endpoint" ptool ack "$T/baku/client.conf" $(seq "$1" $(($1 + 255)))
 expect_out "^ok $did" ptool ack "$T/baku/client.conf" "$did" "$1" "$2" "$1"
 [ "$(db "SELECT count(*) FROM delivery WHERE id IN ($1, $2) AND acked_at IS NOT NULL AND receipt IS NOT NULL")" = 2 ] ||
 	fail "an Ack of two did not ack both"

@@ -86,15 +86,15 @@ commit(struct journal_fixture *fx, uint64_t expect_size)
 	assert_int_equal(store_batch_commit(fx->st), 0);
 }
 
-/* Every entry's inclusion proof in the tree of all n entries verifies
- * against the root computed here from the entries themselves. */
-static void
-proofs_verify(struct journal_fixture *fx, uint64_t n)
+/* How many entries' inclusion proofs in the tree of all n entries do not
+ * verify against the root computed here from the entries themselves. */
+static uint64_t
+proofs_failing(struct journal_fixture *fx, uint64_t n)
 {
 	uint8_t path[MERKLE_PROOF_MAXLEN], leaf[32], root[32];
 	struct merkle_frontier f;
 	size_t len, plen;
-	uint64_t i;
+	uint64_t i, failing = 0;
 	char *e;
 
 	merkle_frontier_init(&f);
@@ -111,9 +111,62 @@ proofs_verify(struct journal_fixture *fx, uint64_t n)
 		free(e);
 		assert_int_equal(journal_inclusion(fx->j, i, n, path, &plen), 0);
 		if (merkle_verify_inclusion(i, n, leaf, path, plen, root) != 0)
-			fail_msg("proof of %llu in %llu does not verify", (unsigned long long)i,
-			    (unsigned long long)n);
+			failing++;
 	}
+	return failing;
+}
+
+static void
+proofs_verify(struct journal_fixture *fx, uint64_t n)
+{
+	uint64_t failing = proofs_failing(fx, n);
+
+	if (failing != 0)
+		fail_msg("%llu of %llu proofs do not verify", (unsigned long long)failing,
+		    (unsigned long long)n);
+}
+
+/* Every stored node is the hash of the perfect subtree its key names:
+ * (last_leaf, level) covers the 2^level leaves that end with last_leaf. */
+static void
+nodes_match_entries(struct journal_fixture *fx, uint64_t n)
+{
+	uint8_t (*leaf)[32] = calloc(n, 32), root[32];
+	struct merkle_frontier f;
+	sqlite3_stmt *st;
+	uint64_t i, last, first, count = 0;
+	size_t len;
+	int level;
+	char *e;
+
+	assert_non_null(leaf);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(journal_entry(fx->j, i, &e, &len), 0);
+		assert_int_equal(merkle_leaf_hash(e, len, leaf[i]), 0);
+		free(e);
+	}
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
+	    "SELECT last_leaf, level, hash FROM journal_node", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		last = (uint64_t)sqlite3_column_int64(st, 0);
+		level = sqlite3_column_int(st, 1);
+		assert_true(level >= 1 && level < 20 && last < n);
+		assert_true(last + 1 >= (UINT64_C(1) << level));
+		first = last + 1 - (UINT64_C(1) << level);
+		merkle_frontier_init(&f);
+		for (i = first; i <= last; i++)
+			assert_int_equal(merkle_frontier_append(&f, leaf[i]), 0);
+		assert_int_equal(merkle_frontier_root(&f, root), 0);
+		assert_int_equal(sqlite3_column_bytes(st, 2), 32);
+		if (memcmp(sqlite3_column_blob(st, 2), root, 32) != 0)
+			fail_msg("node (%llu, %d) is not the hash of leaves %llu..%llu",
+			    (unsigned long long)last, level, (unsigned long long)first,
+			    (unsigned long long)last);
+		count++;
+	}
+	sqlite3_finalize(st);
+	free(leaf);
+	assert_true(count >= n - 16);	/* n - popcount(n) perfect subtrees */
 }
 
 static void
@@ -255,8 +308,8 @@ test_nodes_migrated(void **state)
 	commit(fx, n);
 	reopen(fx);
 	proofs_verify(fx, n);
+	nodes_match_entries(fx, n);
 	nodes = q_count(fx, "SELECT count(*) FROM journal_node");
-	assert_true(nodes >= (int64_t)n - 16);	/* n - popcount(n) perfect subtrees */
 
 	/* Back to schema 10's layout, as an older parleyd left it. */
 	assert_int_equal(store_exec(fx->st,
@@ -271,9 +324,18 @@ test_nodes_migrated(void **state)
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);
 	assert_int_equal(q_count(fx, "SELECT count(*) FROM journal_node"), nodes);
+	nodes_match_entries(fx, n);
 	proofs_verify(fx, n);
 	proofs_verify(fx, n / 2 + 1);
 	verify_ok(fx, "300 entries");
+
+	/* The proofs are made of the stored nodes: the subtree of leaves 0..15
+	 * is a sibling in the proofs of leaves 16..31, and a wrong hash there
+	 * breaks them (a node not found would be computed from the leaves). */
+	assert_int_equal(store_exec(fx->st, "UPDATE journal_node SET hash = zeroblob(32)"
+	    " WHERE last_leaf = 15 AND level = 4"), 0);
+	reopen(fx);
+	assert_int_equal(proofs_failing(fx, n), 16);
 }
 
 int

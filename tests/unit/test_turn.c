@@ -176,6 +176,33 @@ test_commit_runs_calls(void **state)
 	parley__frame__free_unpacked(f, NULL);
 }
 
+/* A turn commits before it would hold more than 1024 requests; an Ack of n
+ * deliveries counts n, one of more than 1024 gets a turn of its own. */
+static void
+test_request_weight(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(turn_request_begin_single(fx->t, 1000), 0);
+	turn_request_end(fx->t, 1);
+	assert_int_equal(turn_request_begin_single(fx->t, 24), 0);	/* 1024: fits */
+	turn_request_end(fx->t, 1);
+	assert_int_equal(fx->committed, 0);
+	assert_int_equal(turn_request_begin(fx->t), 0);		/* 1025: commits first */
+	assert_int_equal(fx->committed, 1);
+	assert_true(store_in_batch(fx->st));
+	turn_request_end(fx->t, 1);
+	assert_int_equal(turn_request_begin_single(fx->t, 2000), 0);	/* commits first */
+	assert_int_equal(fx->committed, 2);
+	turn_request_end(fx->t, 1);
+	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);	/* after 2000: commits */
+	assert_int_equal(fx->committed, 3);
+	turn_request_end(fx->t, 1);
+	turn_flush(fx->t);
+	assert_int_equal(fx->committed, 4);
+	assert_int_equal(turn_commits(fx->t), 4);
+}
+
 /* The flag a finished handshake looks at: set by endpoint changes, only
  * while their batch is open. */
 static void
@@ -203,6 +230,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_commit_runs_calls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoint_changes_flag, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_weight, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
