@@ -450,6 +450,17 @@ start_parleyd "$STATE"
 lg idle idle --endpoints "$W/eps.idle" --server-pid "$PARLEYD_PID" --counts "$IDLE_COUNTS" \
 	--concurrency 64 --settle-ms 1000
 log "  $(jr idle '[.points[] | "\(.connections): \(.bytes_per_conn) B"] | join(", ")')"
+# and what OpenSSL itself holds of it: parleyd's TLS context in a counting
+# process (bench/tls_mem.c), no network
+if [ -x "$BIN/tls-mem" ]; then
+	if bounded "$BIN/tls-mem" "$STATE" "$W/ep/idle-1/endpoint.crt" "$W/ep/idle-1/endpoint.key" \
+	    >"$R/tls_mem.json" 2>>"$W/tls-mem.log" && jq -e . "$R/tls_mem.json" >/dev/null 2>&1; then
+		log "  of it OpenSSL's, counted: $(jr tls_mem .bytes_per_conn) B in $(jr tls_mem .allocs_per_conn) allocations"
+	else
+		log "tls-mem failed: $(tail -n 1 "$W/tls-mem.log")"
+		rm -f "$R/tls_mem.json"
+	fi
+fi
 
 # 6. acceptance with a big store: 1,000,000 journal entries when the daemon
 # keeps a journal (written into a copy of the store by bench/journal_fill.c
@@ -583,7 +594,7 @@ jq -n --arg n "$N" --arg m "$M" --arg k "$K" --arg d "$SECS" --arg a "$AGREEMENT
 	'{parties: ($n|tonumber), endpoints_per_party: ($m|tonumber), inflight: ($k|tonumber), seconds: ($d|tonumber),
 	  agreements: ($a|tonumber), latency_samples: ($s|tonumber), idle_counts: $ic, idle_endpoints: ($ie|tonumber),
 	  handshake_seconds: ($hs|tonumber), mqtt_messages: ($mq|tonumber), big_rows: ($br|tonumber)}' >"$R/config.json"
-for f in ed25519 commit sign_cal sign sign_one drain_single drain latency handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto; do
+for f in ed25519 commit sign_cal sign sign_one drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto; do
 	[ -s "$R/$f.json" ] || echo '{"error": "not measured"}' >"$R/$f.json"
 done
 
@@ -591,7 +602,8 @@ jq -n -f "$(dirname "$0")/report.jq" \
 	--slurpfile env "$R/env.json" --slurpfile env_end "$R/env_end.json" --slurpfile config "$R/config.json" \
 	--slurpfile ed "$R/ed25519.json" --slurpfile commit "$R/commit.json" \
 	--slurpfile sign "$R/sign.json" --slurpfile drain "$R/drain.json" \
-	--slurpfile drain_single "$R/drain_single.json" --slurpfile latency "$R/latency.json" \
+	--slurpfile drain_single "$R/drain_single.json" --slurpfile tls_mem "$R/tls_mem.json" \
+	--slurpfile latency "$R/latency.json" \
 	--slurpfile hs "$R/handshake.json" --slurpfile stp "$R/s_time_parleyd.json" --slurpfile ss "$R/s_server.json" \
 	--slurpfile idle "$R/idle.json" --slurpfile sign_big "$R/sign_big.json" --slurpfile big "$R/big.json" \
 	--slurpfile latency_big "$R/latency_big.json" --slurpfile journal "$R/journal.json" \

@@ -16,12 +16,19 @@ LOADGEN := $(B)/loadgen
 # own journal module; only `make bench` builds it, so that a change of the
 # daemon's internals never breaks `make all`.
 JOURNAL_FILL := $(B)/journal-fill
+# Counts what OpenSSL holds for one idle connection with parleyd's own TLS
+# context (the floor under the RSS per idle endpoint); built like the above.
+TLS_MEM := $(B)/tls-mem
 
 $(LOADGEN): $(call obj,bench/loadgen.c) $(LIBCLIENT) $(LIBPROTO)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(JOURNAL_FILL): $(call obj,bench/journal_fill.c) $(LIBDAEMON) $(LIBPROTO)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(TLS_MEM): $(call obj,bench/tls_mem.c) $(LIBDAEMON) $(LIBPROTO)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -35,6 +42,8 @@ integration: $(LOADGEN)
 bench: $(BINS) $(LOADGEN)
 	@$(MAKE) --no-print-directory $(JOURNAL_FILL) || \
 		echo "bench: journal-fill does not build; the big-store run adds delivery rows instead"
+	@$(MAKE) --no-print-directory $(TLS_MEM) || \
+		echo "bench: tls-mem does not build; OpenSSL's share of an idle connection is not counted"
 	@bench/run.sh --bin $(B) $(if $(BENCH_OUT),--out $(BENCH_OUT)) $(BENCH_ARGS)
 
 bench-smoke: $(BINS) $(LOADGEN)
