@@ -37,6 +37,7 @@ engine_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *
 	e->dlv = dlv;
 	e->mkey = mkey;
 	e->m = m;
+	e->keys = crypto_keycache_new();	/* NULL: each check builds its key */
 	return e;
 }
 
@@ -94,6 +95,9 @@ engine_set_duty(struct engine *e, struct duty *d)
 void
 engine_free(struct engine *e)
 {
+	if (e == NULL)
+		return;
+	crypto_keycache_free(e->keys);
 	free(e);
 }
 
@@ -762,7 +766,8 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		if (sign_payload((uint64_t)a.id, m->revision, m->content_hash.data, m->party,
 		    m->role, &payload, &plen) != 0)
 			return eng_refuse(r, PARLEY_ESTORE, "out of memory");
-		rc = crypto_verify(m->signer_key.data, payload, plen, m->signature.data);
+		rc = crypto_verify_cached(e->keys, m->signer_key.data, payload, plen,
+		    m->signature.data);
 		free(payload);
 	}
 	if (rc == -2)

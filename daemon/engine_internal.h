@@ -29,6 +29,7 @@ struct engine {
 	int64_t response_window, disclosure_embargo;
 	struct duty *duty;	/* borrowed; NULL: no duty watch */
 	struct journal *j;	/* borrowed; NULL: no journal */
+	struct crypto_keycache *keys;	/* signers' keys checked on the loop; may be NULL */
 };
 
 /* One agreement row. */

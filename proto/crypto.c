@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -311,28 +312,79 @@ crypto_sign(EVP_PKEY *k, const uint8_t *msg, size_t n, uint8_t sig[64])
 	return rc;
 }
 
+#define KEYCACHE_SLOTS 64
+
+struct crypto_keycache {
+	struct {
+		uint8_t pub[CRYPTO_ED25519_PUB_LEN];
+		EVP_PKEY *k;
+	} slot[KEYCACHE_SLOTS];
+};
+
+struct crypto_keycache *
+crypto_keycache_new(void)
+{
+	return calloc(1, sizeof(struct crypto_keycache));
+}
+
+void
+crypto_keycache_free(struct crypto_keycache *kc)
+{
+	size_t i;
+
+	if (kc == NULL)
+		return;
+	for (i = 0; i < KEYCACHE_SLOTS; i++)
+		EVP_PKEY_free(kc->slot[i].k);
+	free(kc);
+}
+
+/* The key for pub: from kc (NULL: a new one, *owned set), or NULL. */
+static EVP_PKEY *
+key_for(struct crypto_keycache *kc, const uint8_t pub[32], int *owned)
+{
+	size_t i;
+	EVP_PKEY *k;
+
+	*owned = kc == NULL;
+	if (kc == NULL)
+		return crypto_pubkey_from_raw(pub);
+	/* Keys are uniformly distributed bytes: two of them index well. */
+	i = ((size_t)pub[0] | (size_t)pub[1] << 8) % KEYCACHE_SLOTS;
+	if (kc->slot[i].k != NULL && memcmp(kc->slot[i].pub, pub, CRYPTO_ED25519_PUB_LEN) == 0)
+		return kc->slot[i].k;
+	if ((k = crypto_pubkey_from_raw(pub)) == NULL)
+		return NULL;
+	EVP_PKEY_free(kc->slot[i].k);
+	kc->slot[i].k = k;
+	memcpy(kc->slot[i].pub, pub, CRYPTO_ED25519_PUB_LEN);
+	return k;
+}
+
 /* One verification: 1 valid, 0 not, -1 could not be checked. */
 static int
-verify_once(const uint8_t pub[32], const uint8_t *msg, size_t n, const uint8_t sig[64])
+verify_once(struct crypto_keycache *kc, const uint8_t pub[32], const uint8_t *msg, size_t n,
+    const uint8_t sig[64])
 {
 	EVP_MD_CTX *ctx = NULL;
-	EVP_PKEY *k = NULL;
-	int rc;
+	EVP_PKEY *k;
+	int rc, owned;
 
 	/* Neither step depends on the signature: failing, they are out of memory. */
-	if ((k = crypto_pubkey_from_raw(pub)) == NULL || (ctx = EVP_MD_CTX_new()) == NULL ||
+	if ((k = key_for(kc, pub, &owned)) == NULL || (ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) != 1)
 		rc = -1;
 	else
 		rc = EVP_DigestVerify(ctx, sig, CRYPTO_ED25519_SIG_LEN, msg, n) == 1;
 	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(k);
+	if (owned)
+		EVP_PKEY_free(k);
 	return rc;
 }
 
 int
-crypto_verify(const uint8_t pub[32], const uint8_t *msg, size_t n,
-    const uint8_t sig[64])
+crypto_verify_cached(struct crypto_keycache *kc, const uint8_t pub[32], const uint8_t *msg,
+    size_t n, const uint8_t sig[64])
 {
 	int rc;
 
@@ -344,10 +396,17 @@ crypto_verify(const uint8_t pub[32], const uint8_t *msg, size_t n,
 	/* OpenSSL 3.0 answers "no" when an allocation inside the verification
 	 * fails, as it does for a bad signature, and says nothing else: a "no" is
 	 * asked again, and only a repeated one is taken for an answer. */
-	if ((rc = verify_once(pub, msg, n, sig)) == 0)
-		rc = verify_once(pub, msg, n, sig) == 0 ? 0 : -1;
+	if ((rc = verify_once(kc, pub, msg, n, sig)) == 0)
+		rc = verify_once(kc, pub, msg, n, sig) == 0 ? 0 : -1;
 	ERR_pop_to_mark();
 	return rc == 1 ? 0 : rc == 0 ? -1 : -2;
+}
+
+int
+crypto_verify(const uint8_t pub[32], const uint8_t *msg, size_t n,
+    const uint8_t sig[64])
+{
+	return crypto_verify_cached(NULL, pub, msg, n, sig);
 }
 
 int

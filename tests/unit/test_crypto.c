@@ -427,6 +427,46 @@ test_sign_verify_tamper(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* The key cache gives the same answers as building each key: 100 signers
+ * (more than its slots, so slots are shared and keys replaced), each of
+ * their signatures good under its own key only, asked in turns. */
+static void
+test_keycache(void **state)
+{
+	enum { NKEYS = 100 };
+	static uint8_t pub[NKEYS][32], sig[NKEYS][64];
+	uint8_t msg[40] = "the same text, signed by every party";
+	struct crypto_keycache *kc;
+	EVP_PKEY *k;
+	size_t i, round;
+
+	(void)state;
+	for (i = 0; i < NKEYS; i++) {
+		assert_non_null(k = crypto_ed25519_generate());
+		assert_int_equal(crypto_pubkey_raw(k, pub[i]), 0);
+		assert_int_equal(crypto_sign(k, msg, sizeof(msg), sig[i]), 0);
+		EVP_PKEY_free(k);
+	}
+	assert_non_null(kc = crypto_keycache_new());
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < NKEYS; i++) {
+			size_t other = (i + 1 + round) % NKEYS;
+
+			assert_int_equal(crypto_verify_cached(kc, pub[i], msg, sizeof(msg), sig[i]), 0);
+			assert_int_equal(crypto_verify_cached(kc, pub[other], msg, sizeof(msg),
+			    sig[i]), -1);
+			assert_int_equal(crypto_verify_cached(kc, pub[i], msg, sizeof(msg) - 1,
+			    sig[i]), -1);
+		}
+	}
+	assert_int_equal(ERR_peek_error(), 0);
+	/* Without a cache, the same. */
+	assert_int_equal(crypto_verify_cached(NULL, pub[3], msg, sizeof(msg), sig[3]), 0);
+	assert_int_equal(crypto_verify_cached(NULL, pub[4], msg, sizeof(msg), sig[3]), -1);
+	crypto_keycache_free(kc);
+	crypto_keycache_free(NULL);
+}
+
 /* RFC 8032 section 7.1, TEST 1 and TEST 2. */
 static void
 test_rfc8032(void **state)
@@ -558,6 +598,7 @@ main(void)
 		    tmp_teardown),
 		cmocka_unit_test(test_key_types),
 		cmocka_unit_test(test_sign_verify_tamper),
+		cmocka_unit_test(test_keycache),
 		cmocka_unit_test(test_rfc8032),
 		cmocka_unit_test_setup_teardown(test_selfsigned_cert, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_errstr),
