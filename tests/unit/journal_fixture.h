@@ -5,6 +5,7 @@
 #ifndef PARLEY_TEST_JOURNAL_FIXTURE_H
 #define PARLEY_TEST_JOURNAL_FIXTURE_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <openssl/evp.h>
@@ -43,6 +44,22 @@ journal_fixture_open(struct journal_fixture *jf, const char *name)
 		return -1;
 	}
 	return 0;
+}
+
+/* The first column of sql's first row as an integer; -1 if there is none
+ * or sql does not prepare. */
+static inline int64_t
+journal_fixture_int(struct journal_fixture *jf, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(store_db(jf->st), sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }
 
 static int

@@ -95,19 +95,6 @@ enqueue(struct fixture *fx)
 	assert_int_equal(delivery_enqueue(fx->d, parties, 2, "notice", 0, "test", &p, NULL), 0);
 }
 
-static int64_t
-q_int(struct fixture *fx, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static int
 ack1(struct fixture *fx, int64_t endpoint, const char *party, int64_t id, char *err, size_t len)
 {
@@ -166,7 +153,7 @@ test_acks_written_at_commit(void **state)
 	/* Taken twice in one transaction, refused for another endpoint. */
 	assert_int_equal(store_batch_begin(fx->st), 0);
 	assert_int_equal(ack1(fx, 1, "arm", id, err, sizeof(err)), 1);
-	assert_int_equal(q_int(fx, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 0);
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 0);
 	assert_int_equal(ack1(fx, 1, "arm", id, err, sizeof(err)), 1);
 	assert_int_equal(ack1(fx, 2, "aze", id, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "never sent"));
@@ -175,10 +162,10 @@ test_acks_written_at_commit(void **state)
 
 	/* One entry, and the row names it. */
 	assert_int_equal(journal_size(fx->j), entries + 1);
-	assert_int_equal(q_int(fx, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 1);
-	assert_int_equal(q_int(fx, "SELECT d.receipt FROM delivery d WHERE d.acked_at IS NOT NULL"),
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 1);
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT d.receipt FROM delivery d WHERE d.acked_at IS NOT NULL"),
 	    entries);
-	assert_int_equal(q_int(fx, "SELECT count(*) FROM journal WHERE kind = 'ack'"), 1);
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT count(*) FROM journal WHERE kind = 'ack'"), 1);
 
 	/* Acked before: harmless, and nothing more in the record. */
 	assert_int_equal(store_batch_begin(fx->st), 0);
@@ -212,7 +199,7 @@ test_ack_all_or_none(void **state)
 	assert_non_null(strstr(err, "never sent"));
 	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
 	assert_int_equal(store_batch_commit(fx->st), 0);
-	assert_int_equal(q_int(fx, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 0);
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 0);
 
 	/* The first two, then all three (one again: counted, written once). */
 	assert_int_equal(store_batch_begin(fx->st), 0);
@@ -220,8 +207,8 @@ test_ack_all_or_none(void **state)
 	assert_int_equal(delivery_ack(fx->d, 1, "arm", ids + 1, 2, err, sizeof(err)), 2);
 	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
 	assert_int_equal(store_batch_commit(fx->st), 0);
-	assert_int_equal(q_int(fx, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 3);
-	assert_int_equal(q_int(fx, "SELECT count(*) FROM journal WHERE kind = 'ack'"), 1);
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT count(*) FROM delivery WHERE acked_at IS NOT NULL"), 3);
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT count(*) FROM journal WHERE kind = 'ack'"), 1);
 
 	/* All acked before: nothing pending. */
 	assert_int_equal(store_batch_begin(fx->st), 0);

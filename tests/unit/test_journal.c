@@ -44,19 +44,6 @@ teardown(void **state)
 	return rc;
 }
 
-static int64_t
-q_count(struct journal_fixture *fx, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static void
 append(struct journal_fixture *fx, const char *note)
 {
@@ -309,7 +296,7 @@ test_nodes_migrated(void **state)
 	reopen(fx);
 	proofs_verify(fx, n);
 	nodes_match_entries(fx, n);
-	nodes = q_count(fx, "SELECT count(*) FROM journal_node");
+	nodes = journal_fixture_int(fx, "SELECT count(*) FROM journal_node");
 
 	/* Back to schema 10's layout, as an older parleyd left it. */
 	assert_int_equal(store_exec(fx->st,
@@ -323,7 +310,7 @@ test_nodes_migrated(void **state)
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);
-	assert_int_equal(q_count(fx, "SELECT count(*) FROM journal_node"), nodes);
+	assert_int_equal(journal_fixture_int(fx, "SELECT count(*) FROM journal_node"), nodes);
 	nodes_match_entries(fx, n);
 	proofs_verify(fx, n);
 	proofs_verify(fx, n / 2 + 1);
