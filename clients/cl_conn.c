@@ -309,10 +309,8 @@ hello(struct cl *c, char *err, size_t errlen)
 	}
 	snprintf(c->party, sizeof(c->party), "%s", r->welcome->party);
 	c->endpoint = r->welcome->endpoint;
-	/* A parleyd that does not say takes one delivery an Ack (and would
-	 * ignore the others). */
-	c->ack_max = r->welcome->ack_max == 0 ? 1 :
-	    r->welcome->ack_max < FRAME_ACK_MAX ? r->welcome->ack_max : FRAME_ACK_MAX;
+	/* 0 (a parleyd that does not say) is read as 1 by cl_ack_max. */
+	c->ack_max = r->welcome->ack_max < FRAME_ACK_MAX ? r->welcome->ack_max : FRAME_ACK_MAX;
 	cl_free(c, r);
 	return 0;
 }
@@ -514,6 +512,8 @@ cl_endpoint(const struct cl *c)
 unsigned
 cl_ack_max(const struct cl *c)
 {
+	/* A parleyd that does not say takes one delivery an Ack (and would
+	 * ignore the others). */
 	return c->ack_max ? c->ack_max : 1;
 }
 

@@ -598,14 +598,13 @@ pump(struct ctx *x, int64_t want, int timeout_ms, int *count, struct seen *s)
 			return ack_flush(x, s);
 		if (rc == 1)
 			return out_error(x, EXIT_UNREACHABLE, "no answer from parleyd");
-		if (rc != 0 && stop_requested) {
+		if (rc != 0) {
 			/* Interrupted (watch stops so): the connection is sound, so
 			 * what was shown is acked before leaving. */
-			(void)ack_flush(x, s);
+			if (stop_requested)
+				(void)ack_flush(x, s);
 			return out_error(x, EXIT_UNREACHABLE, "%s", err);
 		}
-		if (rc != 0)
-			return out_error(x, EXIT_UNREACHABLE, "%s", err);
 		switch (f->body_case) {
 		case PARLEY__FRAME__BODY_DELIVERY:
 			for (i = 0; i < s->n && s->ids[i] != f->delivery->delivery_id; i++)
