@@ -461,6 +461,13 @@ static void send_acks(struct lc *c);
 static void
 lc_free(struct lc *c)
 {
+	/* A connection still up says goodbye (close_notify), as parley does,
+	 * so that parleyd logs an orderly end, not a TLS error. */
+	if (c->bev != NULL && c->state != LC_DEAD && c->state != LC_TCP) {
+		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+		if (ssl != NULL && SSL_is_init_finished(ssl))
+			SSL_shutdown(ssl);
+	}
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	else if (c->fd >= 0)
