@@ -500,6 +500,7 @@ incident_query(struct engine *e, const struct req *r, uint64_t id)
 	int64_t ids[500];
 	size_t n = 0, k;
 	sqlite3_stmt *s;
+	int step;
 
 	if (id != 0) {
 		ids[n++] = (int64_t)id;
@@ -507,9 +508,11 @@ incident_query(struct engine *e, const struct req *r, uint64_t id)
 		if ((s = store_stmt(e->st, mine)) == NULL)
 			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		sqlite3_bind_int64(s, 1, r->who->party.id);
-		while (sqlite3_step(s) == SQLITE_ROW && n < 500)
+		while ((step = sqlite3_step(s)) == SQLITE_ROW && n < 500)
 			ids[n++] = sqlite3_column_int64(s, 0);
 		sqlite3_reset(s);
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	if (n > 0 && ((incs = calloc(n, sizeof(*incs))) == NULL ||
 	    (ptrs = calloc(n, sizeof(*ptrs))) == NULL)) {
@@ -620,18 +623,23 @@ incident_list(struct engine *e, struct out *o)
 	int64_t ids[1000];
 	size_t n = 0, k;
 	struct inc i;
+	int step;
 
 	if (s == NULL)
 		return out_refuse(o, "store failure");
-	while (sqlite3_step(s) == SQLITE_ROW && n < 1000)
+	while ((step = sqlite3_step(s)) == SQLITE_ROW && n < 1000)
 		ids[n++] = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return out_refuse(o, "store failure");
 	jw_arr_begin(o->json, "incidents");
 	out_text(o, "%-4s %-12s %-12s %-9s %-25s %s\n", "ID", "FILER", "AGAINST", "STATE",
 	    "ANSWER BY", "NATURE");
 	for (k = 0; k < n; k++) {
+		/* Listed a moment ago in this transaction: not found is a failure too. */
 		if (inc_load(e, ids[k], &i) != 0)
-			continue;
+			return out_refuse(o, "store failure loading incident %lld",
+			    (long long)ids[k]);
 		jw_obj_begin(o->json, NULL);
 		json_inc(e, o->json, &i);
 		jw_obj_end(o->json);

@@ -119,14 +119,18 @@ load_frontier(struct journal *j, struct merkle_frontier *f)
 {
 	static const char sql[] = "SELECT frontier FROM journal_state WHERE id = 1";
 	sqlite3_stmt *s = store_stmt(j->st, sql);
-	int rc = 0;
+	int rc = 0, step;
 
 	merkle_frontier_init(f);
 	if (s == NULL)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
+	/* No row is an empty record; a failed read is not (an empty frontier
+	 * would sign the next checkpoint over the wrong tree). */
+	if ((step = sqlite3_step(s)) == SQLITE_ROW)
 		rc = merkle_frontier_decode(sqlite3_column_blob(s, 0),
 		    (size_t)sqlite3_column_bytes(s, 0), f);
+	else if (step != SQLITE_DONE)
+		rc = -1;
 	sqlite3_reset(s);
 	return rc;
 }
@@ -304,14 +308,16 @@ last_checkpoint(struct journal *j, uint64_t *size, uint8_t root[32])
 {
 	static const char sql[] = "SELECT size, root FROM checkpoint ORDER BY size DESC LIMIT 1";
 	sqlite3_stmt *s = store_stmt(j->st, sql);
-	int rc = 1;
+	int rc = 1, step;
 
 	if (s == NULL)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 32) {
+	if ((step = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 32) {
 		*size = (uint64_t)sqlite3_column_int64(s, 0);
 		memcpy(root, sqlite3_column_blob(s, 1), 32);
 		rc = 0;
+	} else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		rc = -1;
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -355,14 +361,16 @@ journal_latest(struct journal *j, char **text, uint64_t *size)
 {
 	static const char sql[] = "SELECT size, text FROM checkpoint ORDER BY size DESC LIMIT 1";
 	sqlite3_stmt *s = store_stmt(j->st, sql);
-	int rc = 1;
+	int rc = 1, step;
 
 	if (s == NULL)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		*size = (uint64_t)sqlite3_column_int64(s, 0);
 		*text = strdup((const char *)sqlite3_column_text(s, 1));
 		rc = *text ? 0 : -1;
+	} else if (step != SQLITE_DONE) {
+		rc = -1;
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -404,7 +412,7 @@ node_of(void *arg, unsigned level, uint64_t index, uint8_t out[32])
 	static const char sql[] = "SELECT hash FROM journal_node WHERE last_leaf = ? AND level = ?";
 	struct journal *j = arg;
 	sqlite3_stmt *s;
-	int rc = 1;
+	int rc = 1, step;
 
 	/* Node (level, index) ends with leaf ((index + 1) << level) - 1. */
 	if (level >= 63 || index >= (UINT64_C(1) << (63 - level)) - 1)
@@ -413,9 +421,11 @@ node_of(void *arg, unsigned level, uint64_t index, uint8_t out[32])
 		return -1;
 	sqlite3_bind_int64(s, 1, (int64_t)(((index + 1) << level) - 1));
 	sqlite3_bind_int(s, 2, (int)level);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
+	if ((step = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
 		memcpy(out, sqlite3_column_blob(s, 0), 32);
 		rc = 0;
+	} else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		rc = -1;
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -549,13 +559,17 @@ journal_verify(struct journal *j, struct out *o)
 	uint64_t expect = 0, ncp = 0, nsizes = 0, k;
 	char err[300], head[64];
 	sqlite3_stmt *s;
-	int bad = 0;
+	int bad = 0, step;
 
 	/* the signed checkpoints: each signature and each stated tree head */
 	if ((s = store_stmt(j->st, cps)) == NULL)
 		return out_refuse(o, "store failure");
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *text = (const char *)sqlite3_column_text(s, 2);
+		if (text == NULL) {	/* NOT NULL in the schema: out of memory */
+			step = SQLITE_NOMEM;
+			break;
+		}
 		if ((nh = realloc(heads, (nsizes + 1) * sizeof(*heads))) == NULL) {
 			if (!bad++)
 				out_refuse(o, "out of memory");
@@ -566,6 +580,7 @@ journal_verify(struct journal *j, struct out *o)
 		memset(heads[nsizes].root, 0, 32);
 		if (sqlite3_column_bytes(s, 1) == 32)
 			memcpy(heads[nsizes].root, sqlite3_column_blob(s, 1), 32);
+		snprintf(err, sizeof(err), "its size or root differs from the signed text's");
 		if (checkpoint_parse(text, strlen(text), &cp, err, sizeof(err)) != 0 ||
 		    checkpoint_verify(&cp, j->mpub, j->origin, err, sizeof(err)) != 0 ||
 		    cp.size != heads[nsizes].size || memcmp(cp.root, heads[nsizes].root, 32) != 0) {
@@ -576,11 +591,20 @@ journal_verify(struct journal *j, struct out *o)
 		nsizes++;
 	}
 	sqlite3_reset(s);
+	/* A read that failed part way has not checked what it did not read. */
+	if (!bad && step != SQLITE_DONE && step != SQLITE_ROW) {
+		out_refuse(o, "store failure reading the checkpoints: %s", store_errmsg(j->st));
+		bad++;
+	}
 	/* every entry: in order, hashed into the tree; each checkpoint's root */
 	merkle_frontier_init(&f);
 	k = 0;
-	if (!bad && (s = store_stmt(j->st, entries)) != NULL) {
-		while (sqlite3_step(s) == SQLITE_ROW) {
+	if (!bad && (s = store_stmt(j->st, entries)) == NULL) {
+		out_refuse(o, "store failure");
+		bad++;
+	}
+	if (!bad) {
+		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 			uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
 			const char *e = sqlite3_column_blob(s, 1);
 			size_t len = (size_t)sqlite3_column_bytes(s, 1);
@@ -606,14 +630,22 @@ journal_verify(struct journal *j, struct out *o)
 			}
 		}
 		sqlite3_reset(s);
+		if (!bad && step != SQLITE_DONE) {
+			out_refuse(o, "store failure reading entry %llu: %s",
+			    (unsigned long long)expect, store_errmsg(j->st));
+			bad++;
+		}
 	}
 	if (!bad && k != nsizes) {
 		out_refuse(o, "a checkpoint covers %llu entries; the journal has %llu",
 		    (unsigned long long)heads[k].size, (unsigned long long)f.size);
 		bad++;
 	}
-	if (!bad && (sync_frontier(j) != 0 || load_frontier(j, &stored) != 0 ||
-	    stored.size != f.size)) {
+	if (!bad && (sync_frontier(j) != 0 || load_frontier(j, &stored) != 0)) {
+		out_refuse(o, "store failure reading the frontier: %s", store_errmsg(j->st));
+		bad++;
+	}
+	if (!bad && stored.size != f.size) {
 		out_refuse(o, "the stored frontier does not match the journal");
 		bad++;
 	}
@@ -641,6 +673,7 @@ journal_show(struct journal *j, int64_t agreement, const char *party, struct out
 	    "OR party = ?2 OR agreement_id IN (SELECT ap.agreement_id FROM agreement_party ap "
 	    "JOIN party p ON p.id = ap.party_id WHERE p.code = ?2)) ORDER BY seq";
 	sqlite3_stmt *s = store_stmt(j->st, sql);
+	int step;
 
 	if (s == NULL)
 		return out_refuse(o, "store failure");
@@ -648,7 +681,7 @@ journal_show(struct journal *j, int64_t agreement, const char *party, struct out
 	if (party != NULL)
 		sqlite3_bind_text(s, 2, party, -1, SQLITE_STATIC);
 	jw_arr_begin(o->json, "entries");
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *e = sqlite3_column_blob(s, 1);
 		int len = sqlite3_column_bytes(s, 1);
 		jw_strn(o->json, NULL, e, (size_t)len);
@@ -656,5 +689,8 @@ journal_show(struct journal *j, int64_t agreement, const char *party, struct out
 	}
 	sqlite3_reset(s);
 	jw_arr_end(o->json);
+	/* Not a shorter record that looks whole. */
+	if (step != SQLITE_DONE)
+		return out_refuse(o, "store failure reading the journal: %s", store_errmsg(j->st));
 	return 0;
 }

@@ -150,6 +150,7 @@ record_show(struct engine *e, const struct req *r, uint64_t agreement)
 	char **v = NULL;
 	size_t n = 0, i;
 	sqlite3_stmt *s;
+	int step;
 
 	if (e->j == NULL)
 		return eng_refuse(r, PARLEY_EREFUSED, "%s", "this parleyd keeps no journal");
@@ -158,12 +159,17 @@ record_show(struct engine *e, const struct req *r, uint64_t agreement)
 	sqlite3_bind_int64(s, 1, (int64_t)agreement);
 	sqlite3_bind_text(s, 2, r->who->party.code, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, r->who->party.id);
-	while (sqlite3_step(s) == SQLITE_ROW && n < 100000) {
+	while ((step = sqlite3_step(s)) == SQLITE_ROW && n < 100000) {
 		const char *entry = sqlite3_column_blob(s, 0);
-		size_t len = strnlen(entry, (size_t)sqlite3_column_bytes(s, 0));
+		size_t len;
 
-		if ((x = malloc(sizeof(*x) + len + 1)) == NULL)
+		/* An entry is never empty: no blob is out of memory. */
+		if (entry == NULL ||
+		    (x = malloc(sizeof(*x) + (len = strnlen(entry,
+		    (size_t)sqlite3_column_bytes(s, 0))) + 1)) == NULL) {
+			step = SQLITE_NOMEM;
 			break;
+		}
 		memcpy(x->text, entry, len);
 		x->text[len] = '\0';
 		x->next = last;		/* newest first */
@@ -171,8 +177,15 @@ record_show(struct engine *e, const struct req *r, uint64_t agreement)
 		n++;
 	}
 	sqlite3_reset(s);
-	if (n > 0 && (v = malloc(n * sizeof(*v))) == NULL)
-		n = 0;
+	/* Part of the record is not the record: refuse rather than send less. */
+	if ((step != SQLITE_DONE && step != SQLITE_ROW) ||
+	    (n > 0 && (v = malloc(n * sizeof(*v))) == NULL)) {
+		while ((x = last) != NULL) {
+			last = x->next;
+			free(x);
+		}
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure reading the record");
+	}
 	for (i = n, x = last; i > 0; i--, x = x->next)
 		v[i - 1] = x->text;
 	je.n_entries = n;

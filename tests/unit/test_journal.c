@@ -2,7 +2,7 @@
  * the store through rolled-back requests and commits, inclusion proofs
  * (through the cache of committed nodes, and from the stored nodes) must
  * verify against the signed checkpoint's root, also after a store of
- * schema 10 is migrated. */
+ * schema 10 is migrated; a read of the record that fails part way refuses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -325,6 +325,79 @@ test_nodes_migrated(void **state)
 	assert_int_equal(proofs_failing(fx, n), 16);
 }
 
+/* SQLite's progress handler interrupts the statement running after `left`
+ * more callbacks: a real store error (SQLITE_INTERRUPT) at a chosen point
+ * of a read.  left < 0 only counts. */
+struct cut {
+	long left, calls;
+};
+
+static int
+cut_cb(void *arg)
+{
+	struct cut *c = arg;
+
+	c->calls++;
+	return c->left >= 0 && c->left-- == 0;
+}
+
+/* journal_verify or journal_show under a cut after `at` callbacks (-1: no
+ * cut): its result, with the status and error it left in o. */
+static int
+run_cut(struct journal_fixture *fx, int show, long at, struct cut *c, struct out *o)
+{
+	int rc;
+
+	c->left = at;
+	c->calls = 0;
+	assert_int_equal(out_init(o), 0);
+	sqlite3_progress_handler(store_db(fx->st), 1, cut_cb, c);
+	rc = show ? journal_show(fx->j, 0, NULL, o) : journal_verify(fx->j, o);
+	sqlite3_progress_handler(store_db(fx->st), 0, NULL, NULL);
+	return rc;
+}
+
+/* A read that fails part way is a store failure, never a shorter record
+ * that looks whole: cut at every tenth of the way through journal verify
+ * and journal show, each must refuse and say so. */
+static void
+test_store_errors_refuse(void **state)
+{
+	struct journal_fixture *fx = *state;
+	struct cut c;
+	struct out o;
+	char note[32];
+	uint64_t i, n = 200;
+	long total, at;
+	int show;
+
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(note, sizeof(note), "entry %llu", (unsigned long long)i);
+		append(fx, note);
+		if (i % 50 == 49)
+			commit(fx, i + 1);	/* four checkpoints to check */
+		if (i % 50 == 49 && i + 1 < n)
+			assert_int_equal(store_batch_begin(fx->st), 0);
+	}
+	for (show = 0; show <= 1; show++) {
+		assert_int_equal(run_cut(fx, show, -1, &c, &o), 0);
+		assert_int_equal(o.status, 0);
+		out_release(&o);
+		total = c.calls;
+		assert_true(total > 100);
+		for (at = 0; at < total; at += total / 10) {
+			assert_int_equal(run_cut(fx, show, at, &c, &o), -1);
+			assert_int_equal(o.status, 1);
+			if (strstr(o.error, "store failure") == NULL)
+				fail_msg("journal %s cut after %ld of %ld steps said \"%s\"",
+				    show ? "show" : "verify", at, total, o.error);
+			out_release(&o);
+		}
+	}
+	verify_ok(fx, "200 entries");
+}
+
 int
 main(void)
 {
@@ -332,6 +405,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rollbacks_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inclusion_proofs_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodes_migrated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_errors_refuse, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
