@@ -114,6 +114,24 @@ eng_col_str(sqlite3_stmt *s, int i)
 	return v ? v : "";
 }
 
+/* Reset s after its last sqlite3_step returned rc: 0 if the rows ran out
+ * (SQLITE_DONE) or the caller stopped at a row of its choosing (SQLITE_ROW),
+ * -1 (logged) if the store failed on the way.  A step that fails (out of
+ * memory, I/O, busy, corrupt) must never read as the end of the rows: a
+ * list of required roles or counted copies cut short is a wrong decision,
+ * and an admin list cut short looks complete.  An admin verb then refuses
+ * o; admin_request answers a refusal with its reason alone, so the JSON and
+ * text written before the failure are dropped, never sent half-built. */
+static int
+rows_end(struct engine *e, sqlite3_stmt *s, int rc, const char *what)
+{
+	sqlite3_reset(s);	/* keeps the step's error for store_errmsg */
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	log_warnx("store failure reading %s: %s", what, store_errmsg(e->st));
+	return -1;
+}
+
 /* 0 found, 1 unknown, -1 store failure. */
 int
 eng_load_ag(struct engine *e, int64_t id, struct ag *a)
@@ -209,16 +227,18 @@ eng_membership(struct engine *e, int64_t agreement, int64_t party)
 	static const char sql[] =
 	    "SELECT observer FROM agreement_party WHERE agreement_id = ? AND party_id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc = 0;
+	int rc, member = 0;
 
 	if (s == NULL)
 		return 0;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int64(s, 2, party);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		rc = sqlite3_column_int(s, 0) ? 2 : 1;
-	sqlite3_reset(s);
-	return rc;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		member = sqlite3_column_int(s, 0) ? 2 : 1;
+	/* A store failure (logged) reads as "not a member", which every
+	 * caller refuses. */
+	(void)rows_end(e, s, rc, "a membership");
+	return member;
 }
 
 /* A revision's text, calendar and hash.  *text is malloc'd for the caller. */
@@ -263,19 +283,19 @@ eng_load_members(struct engine *e, int64_t agreement, int observers, struct memb
 	    "SELECT p.id, p.code FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
 	    "WHERE ap.agreement_id = ? AND ap.observer = ? ORDER BY ap.rowid";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
 
 	m->n = 0;
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int(s, 2, observers);
-	while (sqlite3_step(s) == SQLITE_ROW && m->n < 64) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && m->n < 64) {
 		m->id[m->n] = sqlite3_column_int64(s, 0);
 		snprintf(m->code[m->n], sizeof(m->code[0]), "%s", eng_col_str(s, 1));
 		m->n++;
 	}
-	sqlite3_reset(s);
-	return 0;
+	return rows_end(e, s, rc, "an agreement's members");
 }
 
 /* The AgreementText of a revision; release with text_release(). */
@@ -455,9 +475,10 @@ engine_show(struct engine *e, const struct req *r, uint64_t id)
 	return 0;
 }
 
-/* Has party a valid copy of revision rev: signed_at, or 0. */
-int64_t
-eng_valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev)
+/* Has party a valid copy of revision rev: 0 with *t its signed_at (0: no
+ * copy counts yet), -1 on a store failure. */
+static int
+valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev, int64_t *t)
 {
 	static const char sql[] =
 	    "SELECT CASE WHEN EXISTS (SELECT 1 FROM agreement_role r WHERE r.agreement_id = ?1"
@@ -471,17 +492,27 @@ eng_valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev)
 	    "ELSE (SELECT min(signed_at) FROM copy WHERE agreement_id = ?1 AND party_id = ?2"
 	    "  AND revision = ?3 AND status = 'valid') END";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int64_t t = 0;
+	int rc;
 
+	*t = 0;
 	if (s == NULL)
-		return 0;
+		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int64(s, 2, party);
 	sqlite3_bind_int64(s, 3, rev);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		t = eng_col_time(s, 0);
-	sqlite3_reset(s);
-	return t;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*t = eng_col_time(s, 0);
+	return rows_end(e, s, rc, "a party's valid copy");
+}
+
+/* For callers that have no way to fail: a store failure (logged) reads as
+ * "not signed", which never releases anything. */
+int64_t
+eng_valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev)
+{
+	int64_t t;
+
+	return valid_copy(e, agreement, party, rev, &t) == 0 ? t : 0;
 }
 
 int
@@ -493,6 +524,7 @@ engine_status(struct engine *e, const struct req *r, uint64_t id)
 	struct members m;
 	struct ag a;
 	size_t i;
+	int64_t t;
 	int member, all;
 
 	if (party_ag(e, r, id, &a, &member) != 0)
@@ -508,10 +540,12 @@ engine_status(struct engine *e, const struct req *r, uint64_t id)
 	for (i = 0; i < m.n; i++) {
 		if (!all && m.id[i] != r->who->party.id)
 			continue;
+		if (valid_copy(e, a.id, m.id[i], a.revision, &t) != 0)
+			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		parley__party_status__init(&ps[sr.n_parties]);
 		ps[sr.n_parties].party = m.code[i];
-		ps[sr.n_parties].signed_ = eng_valid_copy(e, a.id, m.id[i], a.revision) != 0 ||
-		    a.state == AG_IN_FORCE || a.state == AG_EXPIRED;
+		ps[sr.n_parties].signed_ = t != 0 || a.state == AG_IN_FORCE ||
+		    a.state == AG_EXPIRED;
 		pp[sr.n_parties] = &ps[sr.n_parties];
 		sr.n_parties++;
 	}
@@ -626,7 +660,8 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 	return 1;	/* keep the evidence */
 }
 
-/* Does every signing party have a valid copy of the current revision? */
+/* Does every signing party have a valid copy of the current revision: 1
+ * yes, 0 no, -1 store failure. */
 static int
 all_signed(struct engine *e, const struct ag *a)
 {
@@ -643,14 +678,16 @@ all_signed(struct engine *e, const struct ag *a)
 	    "  AND c.party_id = ap.party_id AND c.revision = ?2 AND c.status = 'valid') END)";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int64_t missing = -1;
+	int rc;
 
 	if (s == NULL)
-		return 0;
+		return -1;
 	sqlite3_bind_int64(s, 1, a->id);
 	sqlite3_bind_int64(s, 2, a->revision);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		missing = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	if (rows_end(e, s, rc, "who has signed") != 0)
+		return -1;
 	return missing == 0;
 }
 
@@ -665,7 +702,7 @@ required_roles(struct engine *e, int64_t agreement, int64_t party, const char *r
 	    "SELECT role FROM agreement_role WHERE agreement_id = ? AND party_id = ? "
 	    "ORDER BY role";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int n = 0, found = 0;
+	int n = 0, found = 0, rc;
 	size_t off = 0;
 
 	need[0] = '\0';
@@ -673,7 +710,7 @@ required_roles(struct engine *e, int64_t agreement, int64_t party, const char *r
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int64(s, 2, party);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (strcmp(eng_col_str(s, 0), role) == 0)
 			found = 1;
 		if (off < needlen)
@@ -681,13 +718,15 @@ required_roles(struct engine *e, int64_t agreement, int64_t party, const char *r
 			    eng_col_str(s, 0));
 		n++;
 	}
-	sqlite3_reset(s);
+	/* Cut short, the list would read as fewer roles, or none: any role. */
+	if (rows_end(e, s, rc, "the roles an agreement requires") != 0)
+		return -1;
 	if (found || n == 0)
 		need[0] = '\0';
 	return n;
 }
 
-/* Has party a valid copy of rev in role? */
+/* Has party a valid copy of rev in role: 1 yes, 0 no, -1 store failure. */
 static int
 role_signed(struct engine *e, int64_t agreement, int64_t party, uint32_t rev, const char *role)
 {
@@ -695,17 +734,18 @@ role_signed(struct engine *e, int64_t agreement, int64_t party, uint32_t rev, co
 	    "SELECT 1 FROM copy WHERE agreement_id = ? AND party_id = ? AND revision = ? "
 	    "AND role = ? AND status = 'valid'";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int found;
+	int rc;
 
 	if (s == NULL)
-		return 0;
+		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int64(s, 2, party);
 	sqlite3_bind_int64(s, 3, rev);
 	sqlite3_bind_text(s, 4, role, -1, SQLITE_STATIC);
-	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
-	return found;
+	rc = sqlite3_step(s);
+	if (rows_end(e, s, rc, "a party's copy in a role") != 0)
+		return -1;
+	return rc == SQLITE_ROW;
 }
 
 int
@@ -717,7 +757,7 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	uint8_t rev_hash[32];
 	char *rev_text = NULL, hex[65], why_m[400], need[400];
 	size_t plen;
-	int64_t signer, signer_party, cid;
+	int64_t signer, signer_party, cid, t;
 	struct mandate md;
 	uint8_t pk[32];
 	struct ag a;
@@ -806,12 +846,17 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		refused(e, REFUSE_NON_IDENTICAL);
 		return non_identical(e, r, &a, signer, m);
 	}
-	if (eng_valid_copy(e, a.id, r->who->party.id, a.revision) != 0) {
+	if (valid_copy(e, a.id, r->who->party.id, a.revision, &t) != 0)
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+	if (t != 0) {
 		eng_ok(r, 0, "%s has already signed revision %u of agreement %lld",
 		    r->who->party.code, a.revision, (long long)a.id);
 		return 0;
 	}
-	if (nroles > 0 && role_signed(e, a.id, r->who->party.id, a.revision, m->role)) {
+	if (nroles > 0 && (rc = role_signed(e, a.id, r->who->party.id, a.revision,
+	    m->role)) != 0) {
+		if (rc < 0)
+			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		eng_ok(r, 0, "%s has already signed revision %u of agreement %lld in role %s",
 		    r->who->party.code, a.revision, (long long)a.id, m->role);
 		return 0;
@@ -838,13 +883,19 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	 * since are void, and the agreement waits for new ones. */
 	if (mandate_void_revoked(e, a.id) < 0)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
-	if (nroles > 0 && eng_valid_copy(e, a.id, r->who->party.id, a.revision) == 0) {
+	/* Past this point a store failure must not keep the copy and skip the
+	 * release check: nobody could sign again to trigger it. */
+	if (nroles > 0 && valid_copy(e, a.id, r->who->party.id, a.revision, &t) != 0)
+		return eng_refuse(r, PARLEY_ESTORE, "store failure; the copy was not saved");
+	if (nroles > 0 && t == 0) {
 		eng_ok(r, (uint64_t)cid, "signed copy of revision %u accepted in role %s; "
 		    "%s's copy counts when every role it must sign in has signed", a.revision,
 		    m->role, r->who->party.code);
 		return 1;
 	}
-	if (all_signed(e, &a)) {
+	if ((rc = all_signed(e, &a)) < 0)
+		return eng_refuse(r, PARLEY_ESTORE, "store failure; the copy was not saved");
+	if (rc) {
 		if (release(e, &a) != 0)
 			return eng_refuse(r, PARLEY_ESTORE, "release failed; the copy was not saved");
 		eng_ok(r, (uint64_t)cid, "signed copy of revision %u accepted; every party has "
@@ -1103,13 +1154,14 @@ load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t m
 	    "WHERE ap.agreement_id = ? AND ap.observer = 0 AND c.revision = ? "
 	    "AND c.status = 'valid' ORDER BY ap.rowid, c.id";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
 
 	*n = 0;
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, a->id);
 	sqlite3_bind_int64(s, 2, a->revision);
-	while (sqlite3_step(s) == SQLITE_ROW && *n < max) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
 		struct copyrow *c = &rows[*n];
 		if (sqlite3_column_bytes(s, 2) != 32 || sqlite3_column_bytes(s, 3) != 64 ||
 		    sqlite3_column_bytes(s, 4) != 32)
@@ -1125,8 +1177,8 @@ load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t m
 		snprintf(c->in_place_of, sizeof(c->in_place_of), "%s", eng_col_str(s, 8));
 		(*n)++;
 	}
-	sqlite3_reset(s);
-	return 0;
+	/* A certificate or bundle missing a signature must not be made. */
+	return rows_end(e, s, rc, "the counted copies");
 }
 
 /* The release certificate for the copies being counted; caller frees. */
@@ -1975,8 +2027,9 @@ engine_withdraw_agreement(struct engine *e, int64_t id, struct out *o)
 	return 0;
 }
 
-/* When party acked the release bundle, first endpoint; 0 if not yet. */
-static void
+/* When party acked the release bundle, first endpoint; 0 if not yet.  -1
+ * (o refused) on a store failure. */
+static int
 receipts(struct engine *e, const struct ag *a, int64_t party, struct out *o, int64_t *first)
 {
 	static const char sql[] =
@@ -1985,32 +2038,36 @@ receipts(struct engine *e, const struct ag *a, int64_t party, struct out *o, int
 	    "AND m.kind = 'release' ORDER BY d.endpoint_id";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	char when[PTIME_BUFLEN];
+	int rc;
 
 	*first = 0;
+	if (s == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_arr_begin(o->json, "endpoints");
-	if (s != NULL) {
-		sqlite3_bind_int64(s, 1, a->id);
-		sqlite3_bind_int64(s, 2, party);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			int64_t t = eng_col_time(s, 1);
-			jw_obj_begin(o->json, NULL);
-			jw_int(o->json, "endpoint", sqlite3_column_int64(s, 0));
-			if (t) {
-				ptime_format(t, when);
-				jw_str(o->json, "acked_at", when);
-				if (*first == 0 || t < *first)
-					*first = t;
-			} else {
-				jw_null(o->json, "acked_at");
-			}
-			jw_obj_end(o->json);
-			if (a->released_at)
-				out_text(o, "      endpoint %lld: %s\n",
-				    (long long)sqlite3_column_int64(s, 0), t ? when : "not yet acked");
+	sqlite3_bind_int64(s, 1, a->id);
+	sqlite3_bind_int64(s, 2, party);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t t = eng_col_time(s, 1);
+		jw_obj_begin(o->json, NULL);
+		jw_int(o->json, "endpoint", sqlite3_column_int64(s, 0));
+		if (t) {
+			ptime_format(t, when);
+			jw_str(o->json, "acked_at", when);
+			if (*first == 0 || t < *first)
+				*first = t;
+		} else {
+			jw_null(o->json, "acked_at");
 		}
-		sqlite3_reset(s);
+		jw_obj_end(o->json);
+		if (a->released_at)
+			out_text(o, "      endpoint %lld: %s\n",
+			    (long long)sqlite3_column_int64(s, 0), t ? when : "not yet acked");
 	}
+	/* A receipt missing would read as "not yet acked". */
+	if (rows_end(e, s, rc, "receipts") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_arr_end(o->json);
+	return 0;
 }
 
 static void
@@ -2040,6 +2097,7 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 	struct ag a;
 	size_t i;
 	int64_t signed_at, first;
+	int rc;
 
 	if (mediator_ag(e, id, &a, o) != 0)
 		return -1;
@@ -2061,6 +2119,8 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 	opt_time(o, "circulated_at", a.circulated_at);
 	jw_bool(o->json, "disclose_progress", a.disclose);
 	timeline_show_record(e, &a, o);
+	if (o->status != 0)	/* it refused o: a store failure */
+		return -1;
 	out_text(o, "agreement %lld: %s\n  state: %s, revision %u, content SHA-256 %s\n",
 	    (long long)id, a.title, lifecycle_state_name(a.state), a.revision, hex);
 	if (strcmp(a.effective, "on-release") != 0 && ptime_parse(a.effective, &first) == 0) {
@@ -2086,7 +2146,8 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 	}
 	jw_arr_begin(o->json, "parties");
 	for (i = 0; i < m.n; i++) {
-		signed_at = eng_valid_copy(e, id, m.id[i], a.revision);
+		if (valid_copy(e, id, m.id[i], a.revision, &signed_at) != 0)
+			return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 		jw_obj_begin(o->json, NULL);
 		jw_str(o->json, "party", m.code[i]);
 		jw_bool(o->json, "signed", signed_at != 0);
@@ -2094,7 +2155,8 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 		if (signed_at)
 			ptime_format(signed_at, when);
 		out_text(o, "    %-14s %s\n", m.code[i], signed_at ? when : "not signed");
-		receipts(e, &a, m.id[i], o, &first);
+		if (receipts(e, &a, m.id[i], o, &first) != 0)
+			return -1;
 		opt_time(o, "receipt", first);
 		jw_obj_end(o->json);
 	}
@@ -2106,29 +2168,32 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 		jw_obj_begin(o->json, NULL);
 		jw_str(o->json, "party", ob.code[i]);
 		out_text(o, "    %s\n", ob.code[i]);
-		receipts(e, &a, ob.id[i], o, &first);
+		if (receipts(e, &a, ob.id[i], o, &first) != 0)
+			return -1;
 		opt_time(o, "receipt", first);
 		jw_obj_end(o->json);
 	}
 	jw_arr_end(o->json);
+	/* A non-identical copy left out of the list would hide what a party sent. */
+	if ((s = store_stmt(e->st, noncopies)) == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_arr_begin(o->json, "non_identical");
-	if ((s = store_stmt(e->st, noncopies)) != NULL) {
-		sqlite3_bind_int64(s, 1, id);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			ptime_format(eng_col_time(s, 2), when);
-			jw_obj_begin(o->json, NULL);
-			jw_str(o->json, "party", eng_col_str(s, 0));
-			jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
-			jw_str(o->json, "signed_at", when);
-			jw_str(o->json, "reason", eng_col_str(s, 3));
-			jw_bool(o->json, "has_text", sqlite3_column_int(s, 4));
-			jw_obj_end(o->json);
-			out_text(o, "  NON-IDENTICAL copy from %s at %s: %s%s\n", eng_col_str(s, 0), when,
-			    eng_col_str(s, 3), sqlite3_column_int(s, 4) ?
-			    " (see: parleyctl agreement diff)" : "");
-		}
-		sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ptime_format(eng_col_time(s, 2), when);
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "party", eng_col_str(s, 0));
+		jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
+		jw_str(o->json, "signed_at", when);
+		jw_str(o->json, "reason", eng_col_str(s, 3));
+		jw_bool(o->json, "has_text", sqlite3_column_int(s, 4));
+		jw_obj_end(o->json);
+		out_text(o, "  NON-IDENTICAL copy from %s at %s: %s%s\n", eng_col_str(s, 0), when,
+		    eng_col_str(s, 3), sqlite3_column_int(s, 4) ?
+		    " (see: parleyctl agreement diff)" : "");
 	}
+	if (rows_end(e, s, rc, "non-identical copies") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_arr_end(o->json);
 	return 0;
 }
@@ -2140,12 +2205,13 @@ engine_agreement_list(struct engine *e, struct out *o)
 	    "SELECT id, state, revision, title, created_at FROM agreement ORDER BY id";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	char when[PTIME_BUFLEN];
+	int rc;
 
 	if (s == NULL)
 		return out_refuse(o, "store failure");
 	jw_arr_begin(o->json, "agreements");
 	out_text(o, "%-5s %-12s %-4s %s\n", "ID", "STATE", "REV", "TITLE");
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ptime_format(eng_col_time(s, 4), when);
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
@@ -2157,7 +2223,8 @@ engine_agreement_list(struct engine *e, struct out *o)
 		out_text(o, "%-5lld %-12s %-4lld %s\n", (long long)sqlite3_column_int64(s, 0),
 		    eng_col_str(s, 1), (long long)sqlite3_column_int64(s, 2), eng_col_str(s, 3));
 	}
-	sqlite3_reset(s);
+	if (rows_end(e, s, rc, "the agreements") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_arr_end(o->json);
 	return 0;
 }
@@ -2174,6 +2241,7 @@ engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
 	sqlite3_stmt *s;
 	uint32_t revno = 0;
 	struct ag a;
+	int rc;
 
 	if (mediator_ag(e, id, &a, o) != 0)
 		return -1;
@@ -2183,11 +2251,14 @@ engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
 		return out_refuse(o, "store failure");
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, p.id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		revno = (uint32_t)sqlite3_column_int64(s, 0);
 		copy = strdup(eng_col_str(s, 1));
 	}
-	sqlite3_reset(s);
+	if (rows_end(e, s, rc, "a non-identical copy") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	if (rc == SQLITE_ROW && copy == NULL)
+		return out_refuse(o, "out of memory");
 	if (copy == NULL)
 		return out_refuse(o, "%s has sent no non-identical copy with a text for "
 		    "agreement %lld", party, (long long)id);
@@ -2267,6 +2338,7 @@ engine_amendment_list(struct engine *e, int64_t id, struct out *o)
 	char when[PTIME_BUFLEN];
 	sqlite3_stmt *s;
 	struct ag a;
+	int rc;
 
 	if (mediator_ag(e, id, &a, o) != 0)
 		return -1;
@@ -2275,7 +2347,7 @@ engine_amendment_list(struct engine *e, int64_t id, struct out *o)
 	sqlite3_bind_int64(s, 1, id);
 	jw_arr_begin(o->json, "amendments");
 	out_text(o, "%-5s %-4s %-14s %-10s %s\n", "ID", "REV", "PROPOSER", "STATE", "NOTE");
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ptime_format(eng_col_time(s, 6), when);
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
@@ -2294,7 +2366,8 @@ engine_amendment_list(struct engine *e, int64_t id, struct out *o)
 		    eng_col_str(s, 2), eng_col_str(s, 3), eng_col_str(s, 4), *eng_col_str(s, 8) ? "  answers: " : "",
 		    eng_col_str(s, 8));
 	}
-	sqlite3_reset(s);
+	if (rows_end(e, s, rc, "amendments") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_arr_end(o->json);
 	return 0;
 }
@@ -2473,9 +2546,11 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	if ((s = store_stmt(e->st, signers)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(s, 1, a.id);
-	while (sqlite3_step(s) == SQLITE_ROW && nhad < 64)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && nhad < 64)
 		had[nhad++] = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	/* One left out would never be told to sign again. */
+	if (rows_end(e, s, rc, "who had signed") != 0)
+		goto fail;
 	if ((s = store_stmt(e->st, supersede)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(s, 1, clock_now(e->clk));
@@ -2588,9 +2663,11 @@ engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 	if (strcmp(to, "all") == 0) {
 		if ((s = store_stmt(e->st, all)) == NULL)
 			return out_refuse(o, "store failure");
-		while (sqlite3_step(s) == SQLITE_ROW && cnt < 256)
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW && cnt < 256)
 			ids[cnt++] = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
+		/* Not a notice to some of "all", nor "no party is registered". */
+		if (rows_end(e, s, rc, "the parties") != 0)
+			return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 		if (cnt == 0)
 			return out_refuse(o, "no party is registered");
 	} else {
@@ -2631,13 +2708,14 @@ engine_message_list(struct engine *e, const char *kind, struct out *o)
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	char when[PTIME_BUFLEN];
 	int64_t cur = -1;
+	int rc;
 
 	if (s == NULL)
 		return out_refuse(o, "store failure");
 	if (kind != NULL)
 		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
 	jw_arr_begin(o->json, "messages");
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t mid = sqlite3_column_int64(s, 0);
 		if (mid != cur) {
 			if (cur != -1) {
@@ -2675,7 +2753,8 @@ engine_message_list(struct engine *e, const char *kind, struct out *o)
 		}
 		jw_obj_end(o->json);
 	}
-	sqlite3_reset(s);
+	if (rows_end(e, s, rc, "messages") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	if (cur != -1) {
 		jw_arr_end(o->json);
 		jw_obj_end(o->json);
@@ -2694,21 +2773,23 @@ engine_counts(struct engine *e, struct out *o)
 	    "ON m.id = d.message_id WHERE d.acked_at IS NULL";
 	sqlite3_stmt *s;
 	char when[PTIME_BUFLEN];
+	int rc;
 
 	if ((s = store_stmt(e->st, by_state)) == NULL)
 		return out_refuse(o, "store failure");
 	out_text(o, "agreements:");
 	jw_obj_begin(o->json, "agreements");
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		jw_int(o->json, eng_col_str(s, 0), sqlite3_column_int64(s, 1));
 		out_text(o, " %s %lld", eng_col_str(s, 0), (long long)sqlite3_column_int64(s, 1));
 	}
-	sqlite3_reset(s);
+	if (rows_end(e, s, rc, "agreement counts") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_obj_end(o->json);
 	out_text(o, "\n");
 	if ((s = store_stmt(e->st, pending)) == NULL)
 		return out_refuse(o, "store failure");
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		jw_int(o->json, "deliveries_pending", sqlite3_column_int64(s, 0));
 		if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
 			ptime_format(sqlite3_column_int64(s, 1), when);
@@ -2720,6 +2801,7 @@ engine_counts(struct engine *e, struct out *o)
 			out_text(o, "deliveries pending: 0\n");
 		}
 	}
-	sqlite3_reset(s);
+	if (rows_end(e, s, rc, "pending deliveries") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	return 0;
 }

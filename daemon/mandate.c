@@ -318,14 +318,14 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 	char reason[300], when[PTIME_BUFLEN];
 	int64_t now = clock_now(e->clk);
 	sqlite3_stmt *s;
-	int rc = -1;
+	int rc = -1, step;
 
 	if ((s = store_stmt(e->st, agreement ? find_one : find_all)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
 	if (agreement)
 		sqlite3_bind_int64(s, 2, agreement);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
@@ -345,6 +345,14 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 		n++;
 	}
 	sqlite3_reset(s);
+	/* Cut short, the copies not read would stay valid under a revoked
+	 * mandate and could be released. */
+	if (step != SQLITE_DONE) {
+		log_warnx("store failure reading copies under revoked mandates: %s",
+		    store_errmsg(e->st));
+		free(v);
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		ptime_format(v[i].revoked_at, when);
 		snprintf(reason, sizeof(reason), "mandate %lld was revoked at %s, before release",
@@ -602,13 +610,14 @@ load_all(struct engine *e, int64_t party, struct mandate **out, size_t *n)
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	struct mandate *v = NULL, *nv;
 	size_t cap = 0;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, party);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 8;
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
@@ -623,6 +632,13 @@ load_all(struct engine *e, int64_t party, struct mandate **out, size_t *n)
 			(*n)++;
 	}
 	sqlite3_reset(s);
+	/* A list cut short would look complete, to the party and the mediator. */
+	if (rc != SQLITE_DONE) {
+		log_warnx("store failure reading mandates: %s", store_errmsg(e->st));
+		free(v);
+		*n = 0;
+		return -1;
+	}
 	*out = v;
 	return 0;
 }

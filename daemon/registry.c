@@ -156,12 +156,13 @@ registry_party_list(struct store *st, struct out *o)
 	    "FROM party p ORDER BY p.id";
 	sqlite3_stmt *s = store_stmt(st, sql);
 	char when[PTIME_BUFLEN];
+	int rc;
 
 	if (s == NULL)
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	jw_arr_begin(o->json, "parties");
 	out_text(o, "%-14s %-9s %9s %7s  %s\n", "PARTY", "KIND", "ENDPOINTS", "SIGNERS", "NAME");
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *code = (const char *)sqlite3_column_text(s, 1);
 		const char *name = (const char *)sqlite3_column_text(s, 2);
 		int obs = sqlite3_column_int(s, 3);
@@ -180,6 +181,11 @@ registry_party_list(struct store *st, struct out *o)
 		    name);
 	}
 	sqlite3_reset(s);
+	/* A step that failed is not the end of the list: a list cut short would
+	 * look complete.  The refusal replaces what was written so far (the
+	 * admin socket answers a refused verb with its reason alone). */
+	if (rc != SQLITE_DONE)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	jw_arr_end(o->json);
 	return 0;
 }
@@ -241,6 +247,7 @@ registry_endpoint_list(struct store *st, const char *code, struct out *o)
 	sqlite3_stmt *s;
 	char hex[65], when[PTIME_BUFLEN], gone[PTIME_BUFLEN];
 	struct party p;
+	int rc;
 
 	if (code != NULL && lookup_party(st, code, &p, o) != 0)
 		return -1;
@@ -250,7 +257,7 @@ registry_endpoint_list(struct store *st, const char *code, struct out *o)
 		sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
 	jw_arr_begin(o->json, "endpoints");
 	out_text(o, "%-5s %-14s %-64s %s\n", "ID", "PARTY", "PIN", "STATUS");
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int removed = sqlite3_column_type(s, 4) != SQLITE_NULL;
 		if (sqlite3_column_bytes(s, 2) != 32)
 			continue;
@@ -270,6 +277,8 @@ registry_endpoint_list(struct store *st, const char *code, struct out *o)
 		    removed ? "removed " : "active", removed ? gone : "");
 	}
 	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)	/* not the end of the list: see registry_party_list */
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	jw_arr_end(o->json);
 	return 0;
 }
@@ -341,6 +350,7 @@ registry_signer_list(struct store *st, const char *code, struct out *o)
 	sqlite3_stmt *s;
 	char hex[65], when[PTIME_BUFLEN];
 	struct party p;
+	int rc;
 
 	if (code != NULL && lookup_party(st, code, &p, o) != 0)
 		return -1;
@@ -350,7 +360,7 @@ registry_signer_list(struct store *st, const char *code, struct out *o)
 		sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
 	jw_arr_begin(o->json, "signers");
 	out_text(o, "%-5s %-14s %s\n", "ID", "PARTY", "ED25519 KEY");
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(s, 2) != 32)
 			continue;
 		hex_encode(sqlite3_column_blob(s, 2), 32, hex);
@@ -365,6 +375,8 @@ registry_signer_list(struct store *st, const char *code, struct out *o)
 		    (const char *)sqlite3_column_text(s, 1), hex);
 	}
 	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)	/* not the end of the list: see registry_party_list */
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	jw_arr_end(o->json);
 	return 0;
 }

@@ -16,6 +16,21 @@
 #define MEASURES_MAX 200
 #define DESC_MAX 300
 
+/* Reset s after its last sqlite3_step returned rc: 0 if the rows ran out
+ * (SQLITE_DONE) or the caller stopped at a row of its choosing (SQLITE_ROW),
+ * -1 (logged) if the store failed on the way, which must not read as the end
+ * of the rows (measures without due times, a calendar or record shown cut
+ * short).  As engine.c's rows_end. */
+static int
+rows_end(struct engine *e, sqlite3_stmt *s, int rc, const char *what)
+{
+	sqlite3_reset(s);	/* keeps the step's error for store_errmsg */
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	log_warnx("store failure reading %s: %s", what, store_errmsg(e->st));
+	return -1;
+}
+
 static int
 add_timer(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t ref,
     int number)
@@ -245,11 +260,13 @@ bind_measures(struct engine *e, const struct ag *a, int64_t x)
 	if (rc != SQLITE_DONE || (s = store_stmt(e->st, list)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, a->id);
-	while (sqlite3_step(s) == SQLITE_ROW && n < MEASURES_MAX) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MEASURES_MAX) {
 		nums[n] = sqlite3_column_int64(s, 0);
 		offs[n++] = sqlite3_column_int64(s, 1);
 	}
-	sqlite3_reset(s);
+	/* A measure not read would keep no due time and never fall due. */
+	if (rows_end(e, s, rc, "measures") != 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		int64_t due = x + offs[i];
 		if ((s = store_stmt(e->st, upd)) == NULL)
@@ -338,7 +355,8 @@ load_measure(struct engine *e, int64_t agreement, int number, struct measure *m)
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
-/* Has every responsible party confirmed?  (Mediator measures never are.) */
+/* Has every responsible party confirmed?  (Mediator measures never are.)
+ * 1 yes, 0 no, -1 store failure. */
 static int
 complete(struct engine *e, int64_t agreement, const struct measure *m)
 {
@@ -350,29 +368,34 @@ complete(struct engine *e, int64_t agreement, const struct measure *m)
 	    "AND number = ?2) >= (SELECT count(*) FROM agreement_party WHERE "
 	    "agreement_id = ?1 AND observer = 0)";
 	sqlite3_stmt *s;
-	int rc = 0;
+	int rc, done = 0;
 
 	if (strcmp(m->party, "mediator") == 0)
 		return 0;
 	if ((s = store_stmt(e->st, strcmp(m->party, "all") == 0 ? all : one)) == NULL)
-		return 0;
+		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int(s, 2, m->number);
 	if (strcmp(m->party, "all") != 0)
 		sqlite3_bind_text(s, 3, m->party, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		rc = sqlite3_column_int(s, 0) > 0;
-	sqlite3_reset(s);
-	return rc;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		done = sqlite3_column_int(s, 0) > 0;
+	/* An error is not "unconfirmed": that would flag a measure overdue. */
+	if (rows_end(e, s, rc, "measure confirmations") != 0)
+		return -1;
+	return done;
 }
 
+/* A measure's status, or NULL on a store failure. */
 static const char *
 measure_status(struct engine *e, const struct ag *a, const struct measure *m)
 {
+	int done;
+
 	if (m->due_at == 0)
 		return "conditional";
-	if (m->needs_confirm && complete(e, a->id, m))
-		return "confirmed";
+	if (m->needs_confirm && (done = complete(e, a->id, m)) != 0)
+		return done < 0 ? NULL : "confirmed";
 	if (m->due_at <= clock_now(e->clk))
 		return m->needs_confirm ? "overdue" : "due";
 	return "pending";
@@ -410,6 +433,7 @@ fire(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t
 	struct measure ms;
 	struct ag a;
 	size_t i;
+	int rc;
 
 	if (eng_load_ag(e, agreement, &a) != 0)
 		return -1;
@@ -474,10 +498,14 @@ fire(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t
 	if (strcmp(kind, "measure-reminder") == 0 || strcmp(kind, "measure-due") == 0) {
 		if (a.state == AG_WITHDRAWN || a.state == AG_LAPSED)
 			return 0;
-		if (load_measure(e, a.id, number, &ms) != 0 || ms.due_at != ref)
+		/* A store failure fails the timer, to run again: read as "gone"
+		 * or "confirmed" it would be spent without a word. */
+		if ((rc = load_measure(e, a.id, number, &ms)) < 0)
+			return -1;
+		if (rc == 1 || ms.due_at != ref)
 			return 0;	/* rebound since */
-		if (ms.needs_confirm && complete(e, a.id, &ms))
-			return 0;
+		if (ms.needs_confirm && (rc = complete(e, a.id, &ms)) != 0)
+			return rc < 0 ? -1 : 0;
 		ptime_format(ms.due_at, when);
 		if (strcmp(kind, "measure-reminder") == 0) {
 			lead_text(ms.due_at - due, lead, sizeof(lead));
@@ -612,15 +640,17 @@ timeline_next_due(struct engine *e, int64_t *due)
 	static const char sql[] = "SELECT min(due_at) FROM timer WHERE fired_at IS NULL";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int64_t d;
-	int rc = 1;
+	int rc = 1, step;
 
 	if (s == NULL)
 		return 1;
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+	if ((step = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*due = sqlite3_column_int64(s, 0);
 		rc = 0;
 	}
-	sqlite3_reset(s);
+	/* The contract has no error: a failure (logged) leaves the timers
+	 * unarmed until the next commit rearms them; none is lost. */
+	(void)rows_end(e, s, step, "the next timer");
 	if (e->duty != NULL && duty_next_due(e->duty, &d) == 0 && (rc != 0 || d < *due)) {
 		*due = d;
 		rc = 0;
@@ -800,7 +830,7 @@ timeline_set(struct engine *e, int64_t id, const char *text, size_t len, struct 
 	sqlite3_stmt *s;
 	struct ag a;
 	size_t i;
-	int rc = -1, signed_cal;
+	int rc = -1, signed_cal, step, nconfirmed = 0;
 	int64_t x;
 
 	if (mediator_ag(e, id, &a, o) != 0)
@@ -821,13 +851,17 @@ timeline_set(struct engine *e, int64_t id, const char *text, size_t len, struct 
 	if ((s = store_stmt(e->st, confirmed)) == NULL)
 		goto storefail;
 	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) > 0) {
-		sqlite3_reset(s);
+	if ((step = sqlite3_step(s)) == SQLITE_ROW)
+		nconfirmed = sqlite3_column_int(s, 0);
+	/* An error is not "nothing confirmed": it would replace a calendar
+	 * parties have confirmed measures of. */
+	if (rows_end(e, s, step, "measure confirmations") != 0)
+		goto storefail;
+	if (nconfirmed > 0) {
 		out_refuse(o, "measures of agreement %lld are already confirmed; the calendar "
 		    "cannot be replaced", (long long)id);
 		goto done;
 	}
-	sqlite3_reset(s);
 	if ((p = calloc(1, sizeof(*p))) == NULL || (copy = text_normalize(text, len, NULL)) == NULL)
 		goto storefail;
 	if (parse_calendar(e, &a, copy, p, o) != 0)
@@ -978,15 +1012,19 @@ timeline_show(struct engine *e, int64_t id, struct out *o)
 	sqlite3_stmt *s;
 	struct ag a;
 	size_t n = 0, i;
+	int rc;
 
 	if (mediator_ag(e, id, &a, o) != 0)
 		return -1;
 	if ((s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
 	sqlite3_bind_int64(s, 1, id);
-	while (sqlite3_step(s) == SQLITE_ROW && n < MEASURES_MAX)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MEASURES_MAX)
 		nums[n++] = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
+	/* A calendar shown cut short would look complete.  The refusals here
+	 * replace what was written so far (see engine.c's rows_end). */
+	if (rows_end(e, s, rc, "a calendar") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	x_text(&a, xbuf, sizeof(xbuf));
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "x", xbuf);
@@ -996,9 +1034,10 @@ timeline_show(struct engine *e, int64_t id, struct out *o)
 	    "MEASURE");
 	for (i = 0; i < n; i++) {
 		const char *st;
-		if (load_measure(e, id, nums[i], &m) != 0)
+		if ((rc = load_measure(e, id, nums[i], &m)) == 1)
 			continue;
-		st = measure_status(e, &a, &m);
+		if (rc < 0 || (st = measure_status(e, &a, &m)) == NULL)
+			return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 		if (m.due_at)
 			ptime_format(m.due_at, due);
 		else
@@ -1019,6 +1058,8 @@ timeline_show(struct engine *e, int64_t id, struct out *o)
 	return 0;
 }
 
+/* A store failure refuses o (o->status), for the caller to see: the record
+ * or the extensions shown cut short would look complete. */
 void
 timeline_show_record(struct engine *e, const struct ag *a, struct out *o)
 {
@@ -1028,6 +1069,7 @@ timeline_show_record(struct engine *e, const struct ag *a, struct out *o)
 	    "SELECT id, state, expires_at FROM agreement WHERE extends_id = ? ORDER BY id";
 	char when[PTIME_BUFLEN];
 	sqlite3_stmt *s;
+	int rc;
 
 	if (a->sign_by) {
 		ptime_format(a->sign_by, when);
@@ -1045,33 +1087,43 @@ timeline_show_record(struct engine *e, const struct ag *a, struct out *o)
 		jw_int(o->json, "reaffirms", a->reaffirms_id);
 		out_text(o, "  reaffirms agreement %lld\n", (long long)a->reaffirms_id);
 	}
+	if ((s = store_stmt(e->st, by)) == NULL) {
+		out_refuse(o, "store failure: %s", store_errmsg(e->st));
+		return;
+	}
 	jw_arr_begin(o->json, "extended_by");
-	if ((s = store_stmt(e->st, by)) != NULL) {
-		sqlite3_bind_int64(s, 1, a->id);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			jw_obj_begin(o->json, NULL);
-			jw_int(o->json, "id", sqlite3_column_int64(s, 0));
-			jw_str(o->json, "state", eng_col_str(s, 1));
-			jw_obj_end(o->json);
-			out_text(o, "  extension: agreement %lld (%s)\n",
-			    (long long)sqlite3_column_int64(s, 0), eng_col_str(s, 1));
-		}
-		sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, a->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		jw_obj_begin(o->json, NULL);
+		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
+		jw_str(o->json, "state", eng_col_str(s, 1));
+		jw_obj_end(o->json);
+		out_text(o, "  extension: agreement %lld (%s)\n",
+		    (long long)sqlite3_column_int64(s, 0), eng_col_str(s, 1));
+	}
+	if (rows_end(e, s, rc, "an agreement's extensions") != 0) {
+		out_refuse(o, "store failure: %s", store_errmsg(e->st));
+		return;
 	}
 	jw_arr_end(o->json);
+	if ((s = store_stmt(e->st, events)) == NULL) {
+		out_refuse(o, "store failure: %s", store_errmsg(e->st));
+		return;
+	}
 	jw_arr_begin(o->json, "record");
-	if ((s = store_stmt(e->st, events)) != NULL) {
-		sqlite3_bind_int64(s, 1, a->id);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			ptime_format(sqlite3_column_int64(s, 2), when);
-			jw_obj_begin(o->json, NULL);
-			jw_str(o->json, "kind", eng_col_str(s, 0));
-			jw_str(o->json, "text", eng_col_str(s, 1));
-			jw_str(o->json, "at", when);
-			jw_obj_end(o->json);
-			out_text(o, "  %s  %s: %s\n", when, eng_col_str(s, 0), eng_col_str(s, 1));
-		}
-		sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, a->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ptime_format(sqlite3_column_int64(s, 2), when);
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "kind", eng_col_str(s, 0));
+		jw_str(o->json, "text", eng_col_str(s, 1));
+		jw_str(o->json, "at", when);
+		jw_obj_end(o->json);
+		out_text(o, "  %s  %s: %s\n", when, eng_col_str(s, 0), eng_col_str(s, 1));
+	}
+	if (rows_end(e, s, rc, "an agreement's record") != 0) {
+		out_refuse(o, "store failure: %s", store_errmsg(e->st));
+		return;
 	}
 	jw_arr_end(o->json);
 }
@@ -1169,9 +1221,10 @@ timeline_party_show(struct engine *e, const struct req *r, uint64_t agreement)
 	if ((s = store_stmt(e->st, sql)) == NULL)
 		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, a.id);
-	while (sqlite3_step(s) == SQLITE_ROW && n < MEASURES_MAX)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MEASURES_MAX)
 		nums[n++] = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
+	if (rows_end(e, s, rc, "a calendar") != 0)
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (n > 0 && ((ms = calloc(n, sizeof(*ms))) == NULL || (mp = calloc(n, sizeof(*mp))) == NULL ||
 	    (rows = calloc(n, sizeof(*rows))) == NULL || (due = calloc(n, sizeof(*due))) == NULL)) {
 		free(ms);
@@ -1181,8 +1234,16 @@ timeline_party_show(struct engine *e, const struct req *r, uint64_t agreement)
 	}
 	for (i = 0; i < n; i++) {
 		parley__measure__init(&ms[i]);
-		if (load_measure(e, a.id, nums[i], &rows[i]) != 0)
-			continue;
+		/* Not skipped: a measure left out would leave a NULL in the reply
+		 * (the numbers were read in this transaction, so it is there). */
+		if (load_measure(e, a.id, nums[i], &rows[i]) != 0 ||
+		    (ms[i].status = (char *)measure_status(e, &a, &rows[i])) == NULL) {
+			free(ms);
+			free(mp);
+			free(rows);
+			free(due);
+			return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+		}
 		if (rows[i].due_at)
 			ptime_format(rows[i].due_at, due[i]);
 		ms[i].number = (uint32_t)rows[i].number;
@@ -1191,7 +1252,6 @@ timeline_party_show(struct engine *e, const struct req *r, uint64_t agreement)
 		ms[i].description = rows[i].desc;
 		ms[i].needs_confirmation = rows[i].needs_confirm;
 		ms[i].due = due[i];
-		ms[i].status = (char *)measure_status(e, &a, &rows[i]);
 		mp[i] = &ms[i];
 	}
 	x_text(&a, xbuf, sizeof(xbuf));
