@@ -120,6 +120,20 @@ before_commit(void *arg)
 	return journal_checkpoint(srv->journal, &size);
 }
 
+/* The turn's idle commit waits for the signature checks in flight: their
+ * copies would otherwise each need a commit of their own. */
+static int
+checks_in_flight(void *arg)
+{
+	return verify_pending(arg) > 0;
+}
+
+static void
+checks_landed(void *arg)
+{
+	turn_resume(arg);
+}
+
 static void
 rolled_back(void *arg)
 {
@@ -303,9 +317,12 @@ main(int argc, char **argv)
 	if ((nverify = verify_threads_auto()) > 0 &&
 	    (srv.verify = verify_pool_new(srv.base, nverify)) == NULL)
 		log_warnx("no signature-check workers: signatures are checked on the loop");
-	else if (srv.verify != NULL)
+	else if (srv.verify != NULL) {
 		log_info("signatures are checked on %d worker thread%s", nverify,
 		    nverify == 1 ? "" : "s");
+		turn_set_hold(srv.turn, checks_in_flight, srv.verify);
+		verify_set_idle(srv.verify, checks_landed, srv.turn);
+	}
 	if (session_listen(&srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (admin_listen(&srv, err, sizeof(err)) != 0)

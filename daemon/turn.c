@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "errors.h"
 #include "fault.h"
@@ -26,6 +27,11 @@ struct turn {
 	int (*before_commit)(void *);
 	void (*rolled_back)(void *);
 	void *hook_arg;
+	int (*hold)(void *);
+	void *hold_arg;
+	int held;		/* the idle flush waited for hold */
+	uint64_t opened_ns;	/* when the open transaction began (monotonic) */
+	uint64_t (*now_ns)(void);
 	struct reply *q;
 	size_t n, cap;
 	uint64_t commits;
@@ -43,12 +49,39 @@ struct turn {
  * lets it reach 64k on the same machine. */
 #define TURN_MAX_REQUESTS 1024
 
+/* While signature checks are in flight, the idle flush waits for them (their
+ * copies join this turn) until the turn holds this many requests, and for at
+ * most TURN_HOLD_NS after its transaction began, so that a steady trickle of
+ * checks cannot hold a commit back for long.  Without it the loop, idle
+ * between two verdicts, committed every ~17 copies on two cores (each commit
+ * an fsync, a checkpoint signature, receipts): 4.5k copies/s.  Held, ~75 a
+ * commit and 6.5k/s; 50 ms instead of 10 gains only 3% more. */
+#define TURN_HOLD_MAX 256
+#define TURN_HOLD_NS (10 * 1000 * 1000)
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct turn *t = arg;
+
 	(void)fd;
 	(void)what;
-	turn_flush(arg);
+	if (t->hold != NULL && store_in_batch(t->st) && t->requests < TURN_HOLD_MAX &&
+	    t->now_ns() - t->opened_ns < TURN_HOLD_NS && t->hold(t->hold_arg)) {
+		t->scheduled = 0;
+		t->held = 1;	/* turn_resume schedules it again */
+		return;
+	}
+	turn_flush(t);
 }
 
 struct turn *
@@ -63,6 +96,7 @@ turn_new(struct event_base *base, struct store *st, struct metrics *m,
 	t->m = m;
 	t->after_commit = after_commit;
 	t->arg = arg;
+	t->now_ns = mono_ns;
 	if ((t->flush_ev = event_new(base, -1, 0, flush_cb, t)) == NULL) {
 		free(t);
 		return NULL;
@@ -102,6 +136,28 @@ schedule(struct turn *t)
 }
 
 void
+turn_set_hold(struct turn *t, int (*hold)(void *), void *arg)
+{
+	t->hold = hold;
+	t->hold_arg = arg;
+}
+
+void
+turn_set_clock(struct turn *t, uint64_t (*now_ns)(void))
+{
+	t->now_ns = now_ns;
+}
+
+void
+turn_resume(struct turn *t)
+{
+	if (t->held) {
+		t->held = 0;
+		schedule(t);
+	}
+}
+
+void
 turn_request_arrived(struct turn *t, const char *verb)
 {
 	if (fault_alloc_begin(verb))
@@ -117,6 +173,8 @@ request_begin(struct turn *t, int savepoint, size_t weight)
 	t->reply_lost = 0;
 	t->savepoint = 0;
 	schedule(t);
+	if (!store_in_batch(t->st))
+		t->opened_ns = t->now_ns();
 	if (store_batch_begin(t->st) != 0)
 		return -1;
 	if (savepoint && store_savepoint(t->st) != 0)
@@ -247,6 +305,7 @@ turn_flush(struct turn *t)
 	size_t i, n;
 
 	t->scheduled = 0;
+	t->held = 0;
 	t->requests = 0;
 	if (store_in_batch(t->st)) {
 		int lost = store_batch_lost(t->st);

@@ -1,7 +1,9 @@
 /* Group commit.  Every request that arrives in one event-loop turn runs in
  * one store transaction, each under its own savepoint; the replies wait in a
  * queue and are written only after COMMIT returns, so nothing is acked before
- * it is durable and one fsync serves the whole turn.  If COMMIT fails, every
+ * it is durable and one fsync serves the whole turn.  The turn commits once
+ * the loop has nothing else to do, unless work whose requests will join it
+ * is in flight (turn_set_hold), within bounds.  If COMMIT fails, every
  * queued reply is replaced by an error: nothing of that turn was saved. */
 #ifndef PARLEY_TURN_H
 #define PARLEY_TURN_H
@@ -47,6 +49,15 @@ void turn_request_end(struct turn *t, int keep);
  * rolled_back(arg) runs after a turn's transaction was rolled back. */
 void turn_set_commit_hooks(struct turn *t, int (*before)(void *),
     void (*rolled_back)(void *), void *arg);
+
+/* hold(arg) non-zero: work is in flight whose requests will join this turn
+ * (signature checks); the flush that runs once the loop is idle then waits
+ * for it, up to a bound on the turn's requests, and the owner of that work
+ * calls turn_resume when it has landed.  Timers and shutdown flush anyway. */
+void turn_set_hold(struct turn *t, int (*hold)(void *), void *arg);
+void turn_resume(struct turn *t);
+/* Tests: the monotonic clock (nanoseconds) that bounds a hold. */
+void turn_set_clock(struct turn *t, uint64_t (*now_ns)(void));
 
 /* Queue a reply to c (packed now, sent after the commit). */
 void turn_reply(struct turn *t, struct conn *c, const Parley__Frame *f);

@@ -37,6 +37,8 @@ struct verify_pool {
 	pthread_t tid[VERIFY_MAX_THREADS];
 	int nthreads;
 	size_t pending;			/* loop thread only */
+	void (*idle)(void *);		/* loop thread only */
+	void *idle_arg;
 };
 
 static void
@@ -85,6 +87,7 @@ worker(void *arg)
 	/* This thread's keys (NULL, out of memory: each check builds its own). */
 	struct crypto_keycache *kc = crypto_keycache_new();
 	struct job *j;
+	int wake;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
@@ -105,10 +108,13 @@ worker(void *arg)
 			j->verdict = -1;
 		}
 		pthread_mutex_lock(&p->mu);
+		/* Wakes the loop, once for all the verdicts it has not taken
+		 * yet (it takes the whole list after reading the counter); a
+		 * full counter (never, in practice) is no loss: the loop is
+		 * readable already. */
+		wake = p->done.head == NULL;
 		jobq_push(&p->done, j);
-		/* Wakes the loop; a full counter (never, in practice) is no loss:
-		 * the loop is readable already. */
-		while (write(p->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+		while (wake && write(p->efd, &one, sizeof(one)) < 0 && errno == EINTR)
 			;
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -136,6 +142,15 @@ on_done(evutil_socket_t fd, short what, void *arg)
 		j->done(j->ctx, j->verdict);
 		job_free(j);
 	}
+	if (p->pending == 0 && p->idle != NULL)
+		p->idle(p->idle_arg);
+}
+
+void
+verify_set_idle(struct verify_pool *p, void (*idle)(void *), void *arg)
+{
+	p->idle = idle;
+	p->idle_arg = arg;
 }
 
 int

@@ -35,5 +35,8 @@ int verify_submit(struct verify_pool *p, const uint8_t key[32], const uint8_t si
 
 /* Checks submitted and not yet reported. */
 size_t verify_pending(const struct verify_pool *p);
+/* idle(arg) runs on the loop thread each time the last pending check has
+ * been reported (after its done). */
+void verify_set_idle(struct verify_pool *p, void (*idle)(void *), void *arg);
 
 #endif

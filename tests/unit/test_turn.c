@@ -2,7 +2,8 @@
  * the turn's transaction is lost before its commit, every queued reply and
  * every queued call is answered with an Error (none is left waiting), the
  * rolled_back hook runs and after_commit does not; a good commit runs the
- * calls and after_commit. */
+ * calls and after_commit; the idle flush waits for checks in flight, within
+ * bounds. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,7 +36,13 @@ struct fixture {
 	struct conn *c;
 	int peer;		/* the other end of the connection */
 	int called, committed, rolled_back;
+	int in_flight;		/* what the hold predicate says */
 };
+
+/* The turn's monotonic clock, moved by hand. */
+static uint64_t fake_ns;
+static uint64_t fake_now(void) { return fake_ns; }
+static int in_flight(void *arg) { return ((struct fixture *)arg)->in_flight; }
 
 static int frame_cb(void *ctx, const Parley__Frame *f) { (void)ctx; (void)f; return 0; }
 static void closed_cb(void *ctx) { (void)ctx; }
@@ -222,6 +229,77 @@ test_endpoint_changes_flag(void **state)
 	store_batch_rollback(fx->st);
 }
 
+/* The flush that runs once the loop is idle waits while checks are in
+ * flight, until they land (turn_resume), the turn holds 256 requests, or
+ * 10 ms have passed since its transaction began; a direct flush (timers,
+ * shutdown) never waits. */
+static void
+test_hold(void **state)
+{
+	struct fixture *fx = *state;
+	Parley__Frame *f;
+
+	turn_set_hold(fx->t, in_flight, fx);
+	turn_set_clock(fx->t, fake_now);
+	fake_ns = 1000000000;
+	fx->in_flight = 1;
+
+	/* held, then the checks land */
+	queue_two(fx);
+	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	assert_int_equal(fx->committed, 0);
+	assert_true(store_in_batch(fx->st));
+	event_base_loop(fx->base, EVLOOP_NONBLOCK);	/* nothing wakes it */
+	assert_int_equal(fx->committed, 0);
+	fx->in_flight = 0;
+	turn_resume(fx->t);
+	f = next_frame(fx);
+	assert_int_equal(fx->committed, 1);
+	assert_int_equal(f->id, 5);
+	parley__frame__free_unpacked(f, NULL);
+	assert_int_equal(fx->called, 1);
+
+	/* held until 10 ms after the transaction began: a later request
+	 * does not extend it */
+	fx->in_flight = 1;
+	assert_int_equal(turn_request_begin(fx->t), 0);
+	turn_request_end(fx->t, 1);
+	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	assert_int_equal(fx->committed, 1);
+	fake_ns += 9 * 1000 * 1000;
+	assert_int_equal(turn_request_begin(fx->t), 0);
+	turn_request_end(fx->t, 1);
+	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	assert_int_equal(fx->committed, 1);
+	fake_ns += 1000 * 1000;
+	assert_int_equal(turn_request_begin(fx->t), 0);
+	turn_request_end(fx->t, 1);
+	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	assert_int_equal(fx->committed, 2);
+
+	/* held until the turn holds 256 requests */
+	assert_int_equal(turn_request_begin_single(fx->t, 255), 0);
+	turn_request_end(fx->t, 1);
+	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	assert_int_equal(fx->committed, 2);
+	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);
+	turn_request_end(fx->t, 1);
+	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	assert_int_equal(fx->committed, 3);
+
+	/* a direct flush does not wait */
+	assert_int_equal(turn_request_begin(fx->t), 0);
+	turn_request_end(fx->t, 1);
+	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	assert_int_equal(fx->committed, 3);
+	turn_flush(fx->t);
+	assert_int_equal(fx->committed, 4);
+	/* and a resume with nothing held does nothing */
+	turn_resume(fx->t);
+	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	assert_int_equal(fx->committed, 4);
+}
+
 int
 main(void)
 {
@@ -231,6 +309,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_commit_runs_calls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoint_changes_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_weight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* daemon/verify: signature checks on worker threads, verdicts back on the
- * loop thread; what a freed pool reports for checks it never ran. */
+ * loop thread, idle reported once the last is back; what a freed pool
+ * reports for checks it never ran. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +29,8 @@ struct fixture {
 	EVP_PKEY *key;
 	struct result r[NCHECKS];
 	int reported;
+	struct verify_pool *p;
+	int idle_calls, idle_early;	/* idle reports, those with checks out */
 };
 
 static void
@@ -38,6 +41,16 @@ done(void *ctx, int verdict)
 	r->verdict = verdict;
 	r->reports++;
 	r->thread = pthread_self();
+}
+
+static void
+idle(void *arg)
+{
+	struct fixture *fx = arg;
+
+	fx->idle_calls++;
+	if (verify_pending(fx->p) != 0)
+		fx->idle_early++;
 }
 
 static int
@@ -100,7 +113,8 @@ test_verdicts_on_loop_thread(void **state)
 	struct verify_pool *p;
 	int i, rounds = 0;
 
-	assert_non_null(p = verify_pool_new(fx->base, 3));
+	assert_non_null(p = fx->p = verify_pool_new(fx->base, 3));
+	verify_set_idle(p, idle, fx);
 	for (i = 0; i < NCHECKS; i++)
 		submit(fx, p, i);
 	/* never reported from inside verify_submit */
@@ -117,6 +131,9 @@ test_verdicts_on_loop_thread(void **state)
 		assert_true(pthread_equal(fx->r[i].thread, pthread_self()));
 	}
 	assert_int_equal(verify_pending(p), 0);
+	/* idle once, when the last of them was reported */
+	assert_int_equal(fx->idle_calls, 1);
+	assert_int_equal(fx->idle_early, 0);
 	verify_pool_free(p);
 	for (i = 0; i < NCHECKS; i++)
 		assert_int_equal(fx->r[i].reports, 1);
