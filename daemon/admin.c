@@ -780,9 +780,8 @@ admin_frame(void *ctx, const Parley__Frame *f)
 	if (!ac->ready) {
 		if (f->body_case != PARLEY__FRAME__BODY_HELLO ||
 		    f->hello->version != PARLEY_PROTOCOL_VERSION) {
-			conn_error(ac->conn, f->id, PARLEY_EVERSION,
+			conn_fail(ac->conn, f->id, PARLEY_EVERSION,
 			    "expected hello with protocol version %d", PARLEY_PROTOCOL_VERSION);
-			conn_close(ac->conn, 1);
 			return 0;
 		}
 		ac->ready = 1;
@@ -795,9 +794,8 @@ admin_frame(void *ctx, const Parley__Frame *f)
 		return 0;
 	}
 	if (f->body_case != PARLEY__FRAME__BODY_ADMIN) {
-		conn_error(ac->conn, f->id, PARLEY_EPROTO, "unexpected %s frame on the admin socket",
+		conn_fail(ac->conn, f->id, PARLEY_EPROTO, "unexpected %s frame on the admin socket",
 		    frame_body_name(f));
-		conn_close(ac->conn, 1);
 		return 0;
 	}
 	admin_request(ac, f);

@@ -33,9 +33,13 @@ struct conn {
 	int in_frame;		/* frame deadline armed */
 	int established;	/* Hello done: the handshake deadline is off */
 	int held;		/* the first frame waits for conn_resume */
+	size_t owed;		/* replies the turn will send (conn_owe) */
+	uint8_t *last_words;	/* an Error to send once nothing is owed */
+	size_t last_len;
 };
 
 static void conn_teardown(struct conn *c);
+static void send_error(struct conn *c, uint64_t id, int code, const char *fmt, va_list ap);
 
 static void
 reap_cb(evutil_socket_t fd, short what, void *arg)
@@ -78,8 +82,7 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 		which = "idle";
 	log_info("%s: %s timeout, closing", c->peer, which);
 	if (c->state == CONN_OPEN) {
-		conn_error(c, 0, PARLEY_EPROTO, "%s timeout", which);
-		conn_close(c, 1);
+		conn_fail(c, 0, PARLEY_EPROTO, "%s timeout", which);
 	} else {
 		conn_close(c, 0);
 	}
@@ -118,9 +121,8 @@ handle_input(struct conn *c)
 			    ((unsigned)hdr[2] << 8) | hdr[3], c->lim.max_frame);
 			if (c->lim.bad_frames)
 				(*c->lim.bad_frames)++;
-			conn_error(c, 0, PARLEY_EPROTO, "frame length must be 1..%zu bytes",
+			conn_fail(c, 0, PARLEY_EPROTO, "frame length must be 1..%zu bytes",
 			    c->lim.max_frame);
-			conn_close(c, 1);
 			break;
 		}
 		if (avail < FRAME_HDR_LEN + (size_t)len) {
@@ -142,8 +144,7 @@ handle_input(struct conn *c)
 			evbuffer_drain(in, FRAME_HDR_LEN + len);
 			log_warnx("%s: %s; dropping the connection", c->peer,
 			    body == NULL ? "out of memory reading a frame" : err);
-			conn_error(c, 0, PARLEY_EUNAVAIL, "parleyd is out of memory; try again");
-			conn_close(c, 1);
+			conn_fail(c, 0, PARLEY_EUNAVAIL, "parleyd is out of memory; try again");
 			break;
 		}
 		if (f == NULL) {
@@ -151,8 +152,7 @@ handle_input(struct conn *c)
 			log_warnx("%s: bad frame: %s", c->peer, err);
 			if (c->lim.bad_frames)
 				(*c->lim.bad_frames)++;
-			conn_error(c, 0, PARLEY_EPROTO, "bad frame: %s", err);
-			conn_close(c, 1);
+			conn_fail(c, 0, PARLEY_EPROTO, "bad frame: %s", err);
 			break;
 		}
 		hold = c->ops->frame(c->ctx, f);
@@ -193,7 +193,7 @@ write_cb(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 
 	(void)bev;
-	if (c->state == CONN_FLUSHING &&
+	if (c->state == CONN_FLUSHING && c->owed == 0 &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		c->state = CONN_CLOSED;
 		schedule_reap(c);
@@ -297,6 +297,7 @@ conn_unref(struct conn *c)
 	event_free(c->frame_ev);
 	event_free(c->idle_ev);
 	event_free(c->reap_ev);
+	free(c->last_words);
 	free(c);
 }
 
@@ -332,15 +333,123 @@ conn_close(struct conn *c, int flush)
 	if (c->state == CONN_CLOSED || c->bev == NULL)
 		return;
 	bufferevent_disable(c->bev, EV_READ);
+	/* Replies the turn owes (to requests it will commit) go out first. */
 	if (flush && c->state == CONN_OPEN &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+	    (c->owed > 0 || evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)) {
 		c->state = CONN_FLUSHING;
 		/* Bound the flush by the frame deadline. */
 		arm(c->frame_ev, c->lim.frame_timeout ? c->lim.frame_timeout : 5);
 		return;
 	}
+	if (c->state == CONN_FLUSHING && flush)
+		return;
 	c->state = CONN_CLOSED;
 	schedule_reap(c);
+}
+
+/* Open, or closing with replies still owed: they may be written. */
+static int
+can_send(const struct conn *c)
+{
+	return c->state == CONN_OPEN || (c->state == CONN_FLUSHING && c->owed > 0);
+}
+
+/* An Error frame answering id, packed. */
+static int
+pack_error(struct conn *c, uint64_t id, int code, const char *fmt, va_list ap,
+    uint8_t **buf, size_t *len)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Error e = PARLEY__ERROR__INIT;
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	e.code = (uint32_t)code;
+	e.message = msg;
+	f.id = id;
+	f.body_case = PARLEY__FRAME__BODY_ERROR;
+	f.error = &e;
+	if (frame_pack(&f, c->lim.max_frame, buf, len) != 0) {
+		log_warnx("%s: cannot pack an Error frame", c->peer);
+		return -1;
+	}
+	return 0;
+}
+
+void
+conn_fail(struct conn *c, uint64_t id, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->state != CONN_OPEN)
+		return;
+	if (c->owed == 0) {
+		va_start(ap, fmt);
+		send_error(c, id, code, fmt, ap);
+		va_end(ap);
+		conn_close(c, 1);
+		return;
+	}
+	/* After the replies to the requests before this one. */
+	free(c->last_words);
+	c->last_words = NULL;
+	va_start(ap, fmt);
+	if (pack_error(c, id, code, fmt, ap, &c->last_words, &c->last_len) != 0)
+		c->last_words = NULL;
+	va_end(ap);
+	conn_close(c, 1);
+}
+
+void
+conn_owe(struct conn *c)
+{
+	c->owed++;
+}
+
+int
+conn_pay(struct conn *c, const uint8_t *buf, size_t len)
+{
+	int rc = -1;
+
+	if (buf != NULL && can_send(c))
+		rc = conn_send_packed(c, buf, len);
+	if (c->owed > 0)
+		c->owed--;
+	if (c->owed > 0 || c->state != CONN_FLUSHING || c->bev == NULL)
+		return rc;
+	/* Closing and nothing more owed: the last words, then the close
+	 * once the output is written. */
+	if (c->last_words != NULL) {
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) + c->last_len <=
+		    c->lim.max_output)
+			bufferevent_write(c->bev, c->last_words, c->last_len);
+		free(c->last_words);
+		c->last_words = NULL;
+	}
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		c->state = CONN_CLOSED;
+		schedule_reap(c);
+	}
+	return rc;
+}
+
+int
+conn_pay_error(struct conn *c, uint64_t id, int code, const char *fmt, ...)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	if (!can_send(c) || pack_error(c, id, code, fmt, ap, &buf, &len) != 0)
+		buf = NULL;
+	va_end(ap);
+	rc = conn_pay(c, buf, len);
+	if (buf != NULL && rc != 0 && c->state == CONN_OPEN)
+		conn_close(c, 0);	/* unanswered, the peer would wait for ever */
+	free(buf);
+	return rc;
 }
 
 int
@@ -348,7 +457,7 @@ conn_send_packed(struct conn *c, const uint8_t *buf, size_t len)
 {
 	struct evbuffer *out;
 
-	if (c->state != CONN_OPEN)
+	if (!can_send(c))
 		return -1;
 	out = bufferevent_get_output(c->bev);
 	if (evbuffer_get_length(out) + len > c->lim.max_output) {
@@ -384,24 +493,29 @@ conn_send(struct conn *c, const Parley__Frame *f)
 	return rc;
 }
 
+static void
+send_error(struct conn *c, uint64_t id, int code, const char *fmt, va_list ap)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+
+	if (c->state != CONN_OPEN)
+		return;
+	if (pack_error(c, id, code, fmt, ap, &buf, &len) != 0)
+		buf = NULL;
+	if (buf == NULL || conn_send_packed(c, buf, len) != 0)
+		conn_close(c, 0);	/* unanswered, the peer would wait for ever */
+	free(buf);
+}
+
 void
 conn_error(struct conn *c, uint64_t id, int code, const char *fmt, ...)
 {
-	Parley__Frame f = PARLEY__FRAME__INIT;
-	Parley__Error e = PARLEY__ERROR__INIT;
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	send_error(c, id, code, fmt, ap);
 	va_end(ap);
-	e.code = (uint32_t)code;
-	e.message = msg;
-	f.id = id;
-	f.body_case = PARLEY__FRAME__BODY_ERROR;
-	f.error = &e;
-	if (c->state == CONN_OPEN && conn_send(c, &f) != 0)
-		conn_close(c, 0);	/* unanswered, the peer would wait for ever */
 }
 
 int

@@ -60,6 +60,21 @@ int conn_send_packed(struct conn *c, const uint8_t *buf, size_t len);
 /* Send an Error frame answering request id. */
 void conn_error(struct conn *c, uint64_t id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Send an Error frame answering id and close once the output is written:
+ * after the replies still owed, if any (so that the requests before the one
+ * that failed get their answers first). */
+void conn_fail(struct conn *c, uint64_t id, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Replies promised for later (the turn's, sent after its commit): a conn
+ * closed with flush waits for them before it closes, and may write them
+ * while closing.  conn_owe promises one; conn_pay writes it (buf NULL: no
+ * reply after all) and settles the promise, whatever the conn's state;
+ * conn_pay_error pays with an Error frame. */
+void conn_owe(struct conn *c);
+int conn_pay(struct conn *c, const uint8_t *buf, size_t len);
+int conn_pay_error(struct conn *c, uint64_t id, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* The peer said Hello and was welcomed: the handshake deadline, which
  * covers the TLS handshake and the Hello, stops. */

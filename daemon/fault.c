@@ -10,6 +10,7 @@
 /* Process-wide by nature: a crash point is a property of this process. */
 static char fault_name[64];
 static long fault_left;
+static int fault_sig;		/* SIGKILL: crash; SIGTERM: an orderly stop */
 
 /* The allocation shim's hooks: NULL unless libfailalloc.so is preloaded. */
 extern void failalloc_arm(long nth, int rest) __attribute__((weak));
@@ -63,16 +64,22 @@ alloc_init(int testing)
 void
 fault_init(int testing)
 {
-	const char *v = getenv("PARLEYD_CRASH_AT");
+	const char *var = "PARLEYD_CRASH_AT", *v = getenv(var);
 	const char *colon;
 	size_t n;
 
 	alloc_init(testing);
 	fault_name[0] = '\0';
+	fault_sig = SIGKILL;
+	if (v == NULL || *v == '\0') {
+		var = "PARLEYD_STOP_AT";
+		v = getenv(var);
+		fault_sig = SIGTERM;
+	}
 	if (v == NULL || *v == '\0')
 		return;
 	if (!testing) {
-		log_warnx("PARLEYD_CRASH_AT ignored: faults need a test configuration");
+		log_warnx("%s ignored: faults need a test configuration", var);
 		return;
 	}
 	colon = strchr(v, ':');
@@ -84,7 +91,8 @@ fault_init(int testing)
 	fault_left = colon ? strtol(colon + 1, NULL, 10) : 1;
 	if (fault_left < 1)
 		fault_left = 1;
-	log_warnx("fault injection armed: crash at %s (hit %ld)", fault_name, fault_left);
+	log_warnx("fault injection armed: %s at %s (hit %ld)",
+	    fault_sig == SIGKILL ? "crash" : "SIGTERM", fault_name, fault_left);
 }
 
 void
@@ -94,6 +102,13 @@ fault_point(const char *name)
 		return;
 	if (--fault_left > 0)
 		return;
+	if (fault_sig == SIGTERM) {
+		/* Handled by the event loop, as a stop request arriving now. */
+		log_warnx("fault injection: SIGTERM at %s", name);
+		fault_name[0] = '\0';
+		kill(getpid(), SIGTERM);
+		return;
+	}
 	log_warnx("fault injection: crashing at %s", name);
 	kill(getpid(), SIGKILL);
 	_exit(137);

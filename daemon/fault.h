@@ -7,6 +7,9 @@
  *     PARLEYD_CRASH_AT=NAME[:N]     crash at the Nth time NAME is reached (1)
  * Names: copy-accepted, amendment-adopted, release-written, delivery-acked,
  * timer-fired, before-commit, after-commit, after-replies.
+ *     PARLEYD_STOP_AT=NAME[:N]      the same, but SIGTERM: an orderly stop
+ *                                   requested at that moment (ignored if
+ *                                   PARLEYD_CRASH_AT is set)
  *
  * Allocation failure: make one allocation of a request fail, to prove that
  * the request then fails with an error (or its connection is dropped), that

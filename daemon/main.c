@@ -54,6 +54,16 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(srv->base, NULL);
 }
 
+/* Shutdown: the replies of the last turn had their time to go out. */
+static void
+on_drain_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	log_info("stopping with party connections still writing");
+	event_base_loopbreak(arg);
+}
+
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
@@ -212,9 +222,9 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server srv;
-	struct event *ev_term, *ev_int, *ev_hup, *ev_wd = NULL;
+	struct event *ev_term, *ev_int, *ev_hup, *ev_wd = NULL, *ev_drain;
 	struct status *status;
-	struct timeval wd_tv;
+	struct timeval wd_tv, drain_tv = { 2, 0 };
 	uint64_t wd_usec;
 	char err[1024], dbpath[4096], now[PTIME_BUFLEN];
 	int ch, check = 0, verbose = 0, created, nverify;
@@ -349,14 +359,28 @@ main(int argc, char **argv)
 	sd_notify(0, "READY=1");
 	event_base_dispatch(srv.base);
 
-	session_close_all(&srv);
+	/* The loop may stop with the last turn uncommitted: commit it and
+	 * queue its replies (and the deliveries it released), then let the
+	 * party connections write them out before they close. */
+	srv.stopping = 1;
+	if (srv.listener != NULL)
+		evconnlistener_disable(srv.listener);
 	admin_close(&srv);
 	status_close(status);
 	turn_flush(srv.turn);
+	session_close_all(&srv);
+	if (srv.sessions != NULL &&
+	    (ev_drain = evtimer_new(srv.base, on_drain_deadline, srv.base)) != NULL) {
+		if (evtimer_add(ev_drain, &drain_tv) == 0)
+			event_base_dispatch(srv.base);
+		event_free(ev_drain);
+	}
 	event_base_loop(srv.base, EVLOOP_NONBLOCK);	/* let closing conns tear down */
 	verify_pool_free(srv.verify);	/* frees the sessions that waited for it */
 	if (srv.listener)
 		evconnlistener_free(srv.listener);
+	if (srv.accept_retry != NULL)
+		event_free(srv.accept_retry);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);

@@ -38,6 +38,8 @@ struct server {
 	struct session *sessions;	/* party connections, linked */
 	size_t nconns;			/* party connections incl. handshaking */
 	int accept_paused;
+	struct event *accept_retry;	/* after an accept error */
+	int stopping;			/* draining replies before exit */
 	int64_t started_at;
 	struct metrics metrics;
 	struct ticker *ticker;

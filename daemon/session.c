@@ -148,8 +148,7 @@ session_ready(void *ctx)
 	if (tls_peer_pin(conn_ssl(s->conn), pin) != 0) {
 		/* SSL_VERIFY_FAIL_IF_NO_PEER_CERT makes this unreachable. */
 		log_warnx("%s: no client certificate", conn_peer(s->conn));
-		conn_error(s->conn, 0, PARLEY_EAUTH, "a client certificate is required");
-		conn_close(s->conn, 1);
+		conn_fail(s->conn, 0, PARLEY_EAUTH, "a client certificate is required");
 		s->state = S_GONE;
 		return;
 	}
@@ -166,10 +165,9 @@ session_ready(void *ctx)
 		log_warnx("%s: refused certificate with unregistered pin %s", conn_peer(s->conn),
 		    hex);
 		srv->metrics.tls_refused++;
-		conn_error(s->conn, 0, PARLEY_EAUTH, rc < 0 ? "store failure" :
+		conn_fail(s->conn, 0, PARLEY_EAUTH, rc < 0 ? "store failure" :
 		    "certificate pin %s is not registered to any endpoint "
 		    "(the mediator adds it with: parleyctl endpoint add PARTY --cert FILE)", hex);
-		conn_close(s->conn, 1);
 		s->state = S_GONE;
 		return;
 	}
@@ -177,8 +175,7 @@ session_ready(void *ctx)
 		log_warnx("%s: endpoint %lld of %s already has %lld connections", conn_peer(s->conn),
 		    (long long)s->who.endpoint_id, s->who.party.code,
 		    (long long)srv->cfg.max_per_endpoint);
-		conn_error(s->conn, 0, PARLEY_EREFUSED, "too many connections for this endpoint");
-		conn_close(s->conn, 1);
+		conn_fail(s->conn, 0, PARLEY_EREFUSED, "too many connections for this endpoint");
 		s->state = S_GONE;
 		return;
 	}
@@ -201,8 +198,7 @@ welcome(struct session *s, const Parley__Frame *f)
 	if (f->body_case != PARLEY__FRAME__BODY_HELLO) {
 		log_warnx("%s: first frame must be hello, got %s", conn_peer(s->conn),
 		    frame_body_name(f));
-		conn_error(s->conn, f->id, PARLEY_EPROTO, "the first frame must be hello");
-		conn_close(s->conn, 1);
+		conn_fail(s->conn, f->id, PARLEY_EPROTO, "the first frame must be hello");
 		s->state = S_GONE;
 		return;
 	}
@@ -429,9 +425,8 @@ dispatch(struct session *s, const Parley__Frame *f)
 	default:
 		log_warnx("%s: %s sent an unexpected %s frame", conn_peer(s->conn),
 		    s->who.party.code, frame_body_name(f));
-		conn_error(s->conn, f->id, PARLEY_EPROTO, "unexpected %s frame",
+		conn_fail(s->conn, f->id, PARLEY_EPROTO, "unexpected %s frame",
 		    frame_body_name(f));
-		conn_close(s->conn, 1);
 		s->state = S_GONE;
 	}
 }
@@ -471,7 +466,8 @@ session_drained(void *ctx)
 static void
 resume_accept(struct server *srv)
 {
-	if (srv->accept_paused && srv->nconns < (size_t)srv->cfg.max_connections) {
+	if (srv->accept_paused && !srv->stopping &&
+	    srv->nconns < (size_t)srv->cfg.max_connections) {
 		srv->accept_paused = 0;
 		evconnlistener_enable(srv->listener);
 		log_info("accepting connections again");
@@ -494,6 +490,8 @@ session_closed(void *ctx)
 	unlink_session(s);
 	srv->nconns--;
 	resume_accept(srv);
+	if (srv->stopping && srv->sessions == NULL)
+		event_base_loopbreak(srv->base);	/* every reply is out */
 	if (s->verifying) {
 		log_debug("%s: closed while a signature check is out", conn_peer(s->conn));
 		s->closed = 1;	/* freed when the check comes back */
@@ -577,18 +575,33 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	}
 }
 
+/* How long the listener rests after an accept error. */
+#define ACCEPT_RETRY_MS 500
+
+static void
+accept_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	resume_accept(arg);
+}
+
 static void
 accept_error_cb(struct evconnlistener *l, void *arg)
 {
 	struct server *srv = arg;
+	struct timeval tv = { 0, ACCEPT_RETRY_MS * 1000 };
 
 	(void)l;
 	log_warn("accept");
-	/* Out of descriptors or memory: pause instead of spinning. */
+	/* Out of descriptors or memory: pause instead of spinning, and try
+	 * again soon; a session closing may not come (duty stations stay). */
 	if (!srv->accept_paused) {
 		srv->accept_paused = 1;
 		evconnlistener_disable(srv->listener);
 	}
+	if (srv->accept_retry != NULL)
+		evtimer_add(srv->accept_retry, &tv);
 }
 
 int
@@ -615,6 +628,10 @@ session_listen(struct server *srv, char *err, size_t errlen)
 		return -1;
 	}
 	evconnlistener_set_error_cb(srv->listener, accept_error_cb);
+	if ((srv->accept_retry = evtimer_new(srv->base, accept_retry_cb, srv)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	log_info("listening on %s (TLS 1.3, pinned client certificates)", addr);
 	return 0;
 }
@@ -627,8 +644,7 @@ session_kick_endpoint(struct server *srv, int64_t endpoint_id)
 	for (s = srv->sessions; s != NULL; s = s->next) {
 		if ((s->state == S_READY || s->state == S_HELLO) &&
 		    s->who.endpoint_id == endpoint_id) {
-			conn_error(s->conn, 0, PARLEY_EAUTH, "this endpoint was removed");
-			conn_close(s->conn, 1);
+			conn_fail(s->conn, 0, PARLEY_EAUTH, "this endpoint was removed");
 			s->state = S_GONE;
 		}
 	}
@@ -650,7 +666,7 @@ session_close_all(struct server *srv)
 	struct session *s;
 
 	for (s = srv->sessions; s != NULL; s = s->next) {
-		conn_close(s->conn, 0);
+		conn_close(s->conn, 1);
 		s->state = S_GONE;
 	}
 }

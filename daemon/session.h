@@ -18,7 +18,9 @@ void session_kick_endpoint(struct server *srv, int64_t endpoint_id);
 void session_foreach(struct server *srv, void (*fn)(void *arg, const struct ident *who),
     void *arg);
 
-/* Close all connections (shutdown). */
+/* Shutdown: stop reading from every party connection; each closes once
+ * what it has queued is written (within its frame timeout).  While
+ * srv->stopping, the last one closed breaks the event loop. */
 void session_close_all(struct server *srv);
 
 #endif

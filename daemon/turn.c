@@ -243,6 +243,7 @@ static void
 commit_entry(struct turn *t, struct conn *c)
 {
 	conn_ref(c);
+	conn_owe(c);
 	t->n++;
 }
 
@@ -333,11 +334,12 @@ turn_flush(struct turn *t)
 		if (r->fn != NULL && !failed) {
 			if (conn_is_open(r->conn))
 				r->fn(r->conn, r->arg, r->id);
+			conn_pay(r->conn, NULL, 0);
 		} else if (failed) {
-			conn_error(r->conn, r->id, PARLEY_ESTORE,
+			conn_pay_error(r->conn, r->id, PARLEY_ESTORE,
 			    "the store could not commit; nothing was saved, try again");
 		} else {
-			conn_send_packed(r->conn, r->buf, r->len);
+			conn_pay(r->conn, r->buf, r->len);
 		}
 		free(r->buf);
 		conn_unref(r->conn);

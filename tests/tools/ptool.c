@@ -5,6 +5,9 @@
  *
  *   ptool sign CONF ID [--revision N] [--party P] [--flip-sig] [--key-of CONF2]
  *              [--burst N]   send the copy N times and hang up unanswered
+ *              [--then-garbage]   a malformed frame in the same write; print
+ *                 every answer until the daemon closes (exit 0 if the copy's
+ *                 Ok came)
  *   ptool raw CONF HEXBODY [--len N]   send one frame with this body
  *   ptool ack CONF DELIVERY_ID [DELIVERY_ID...]   all in one Ack
  *   ptool dump CONF FILE               fetch+ack; append payloads as hex lines
@@ -55,6 +58,39 @@ report(struct cl *c, Parley__Frame *r)
 	return rc;
 }
 
+/* The copy and a malformed frame in one write: the daemon reads both in one
+ * turn.  Every answer is printed as it comes, until the daemon closes. */
+static int
+sign_then_garbage(struct cl *c, Parley__Frame *f)
+{
+	static const uint8_t bad[] = { 0, 0, 0, 2, 0xff, 0xff };	/* a cut varint */
+	uint8_t *buf, *both;
+	size_t len;
+	char err[1200];
+	Parley__Frame *r;
+	int got_ok = 0;
+
+	f->id = 1;
+	if (frame_pack(f, 1 << 20, &buf, &len) != 0 || (both = malloc(len + sizeof(bad))) == NULL)
+		return printf("cannot pack\n"), 2;
+	memcpy(both, buf, len);
+	memcpy(both + len, bad, sizeof(bad));
+	free(buf);
+	if (cl_write_raw(c, both, len + sizeof(bad), err, sizeof(err)) != 0) {
+		free(both);
+		return printf("%s\n", err), 3;
+	}
+	free(both);
+	while (cl_recv(c, 10000, &r, err, sizeof(err)) == 0) {
+		if (r->body_case == PARLEY__FRAME__BODY_OK && r->id == 1)
+			got_ok = 1;
+		report(c, r);
+	}
+	printf("closed\n");
+	cl_close(c);
+	return got_ok ? 0 : 1;
+}
+
 static int
 do_sign(int argc, char **argv)
 {
@@ -67,7 +103,7 @@ do_sign(int argc, char **argv)
 	uint8_t hash[32], sig[64], pub[32], *payload;
 	size_t plen;
 	uint32_t revision = 0;
-	int i, flip = 0, burst = 0;
+	int i, flip = 0, burst = 0, garbage = 0;
 	uint64_t id = strtoull(argv[1], NULL, 10);
 	struct cl *c;
 	EVP_PKEY *k;
@@ -83,6 +119,8 @@ do_sign(int argc, char **argv)
 			flip = 1;
 		else if (strcmp(argv[i], "--burst") == 0 && i + 1 < argc)
 			burst = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--then-garbage") == 0)
+			garbage = 1;
 		else
 			return 2;
 	}
@@ -131,6 +169,11 @@ do_sign(int argc, char **argv)
 	parley__frame__init(&f);
 	f.body_case = PARLEY__FRAME__BODY_SIGN;
 	f.sign = &s;
+	if (garbage) {
+		i = sign_then_garbage(c, &f);
+		free(partybuf);
+		return i;
+	}
 	if (burst > 0) {
 		/* The daemon is still checking the first when the line goes. */
 		for (i = 0; i < burst; i++)

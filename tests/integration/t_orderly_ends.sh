@@ -1,0 +1,70 @@
+# Replies are not lost where connections or the daemon end: a SIGTERM that
+# arrives while a copy is being handled still lets its Ok out; a malformed
+# frame right behind a good one in the same read closes the connection only
+# after the good one's answer; an accept error (out of descriptors) pauses
+# the listener only for a moment, even with no party connection to close.
+. "$(dirname "$0")/lib.sh"
+setup
+enrol baku
+enrol yerevan
+D=$(cd "$(dirname "$0")/../data" && pwd)
+A=$(jget "$(ctl --json agreement create --title T --text "$D/ceasefire-1994-rev1.txt" \
+	--parties baku,yerevan)" .id)
+ctl agreement circulate "$A" >/dev/null || fail "circulate"
+
+# 1. A malformed frame behind a copy: the copy is saved and answered first,
+#    then the error, then the close.
+out=$(ptool sign "$T/baku/client.conf" "$A" --then-garbage) ||
+	fail "the copy's Ok was lost behind a bad frame: $out"
+printf '%s\n' "$out" | head -n 1 | grep -q "^ok " || fail "Ok not first: $out"
+printf '%s\n' "$out" | sed -n 2p | grep -q "^error .*bad frame" || fail "no error after the Ok: $out"
+[ "$(db "SELECT count(*) FROM copy WHERE agreement_id = $A AND status = 'valid'")" = 1 ] ||
+	fail "baku's copy not saved"
+
+# 2. SIGTERM while yerevan's copy is handled (the copy is accepted, the turn
+#    not yet committed): the daemon commits, answers, then stops cleanly.
+stop_daemon
+PARLEYD_STOP_AT=copy-accepted start_daemon
+out=$(as yerevan sign "$A" --yes 2>&1) || fail "the Ok was lost at a stop: $out"
+printf '%s' "$out" | grep -q "accepted" || fail "no acceptance: $out"
+wait "$PARLEYD_PID"; rc=$?
+PARLEYD_PID=
+[ $rc = 0 ] || fail "parleyd exited $rc after SIGTERM"
+grep -q "SIGTERM at copy-accepted" "$T/parleyd.log" || fail "the stop was not requested mid-copy"
+start_daemon
+[ "$(jget "$(ctl --json agreement show "$A")" .state)" = in_force ] || fail "not released"
+
+# 3. Out of descriptors: status-socket clients that never finish their
+#    request hold every free descriptor, one party connection makes accept()
+#    fail, then the clients go. No party connection ever closes, yet the
+#    listener must listen again.
+stop_daemon
+( ulimit -n 48; exec "$BIN/parleyd" -c "$T/parleyd.conf" >>"$T/parleyd.log" 2>&1 ) &
+PARLEYD_PID=$!
+wait_ready
+mkfifo "$T/hold"
+exec 8<>"$T/hold"	# open both ways: the uploads never reach their end
+pids=""
+for _ in $(seq 60); do
+	[ "$(ls "/proc/$PARLEYD_PID/fd" | wc -l)" -ge 48 ] && break
+	curl -s --unix-socket "$T/status.sock" -T - http://localhost/x <"$T/hold" >/dev/null 2>&1 &
+	pids="$pids $!"
+	sleep 0.05
+done
+[ "$(ls "/proc/$PARLEYD_PID/fd" | wc -l)" -ge 48 ] || fail "could not use up the descriptors"
+exec 9<>"/dev/tcp/127.0.0.1/$PORT" || fail "connect"
+for _ in $(seq 100); do
+	grep -q "accept: Too many open files" "$T/parleyd.log" && break
+	sleep 0.05
+done
+grep -q "accept: Too many open files" "$T/parleyd.log" || fail "no accept error"
+exec 9>&-
+# shellcheck disable=SC2086
+kill $pids 2>/dev/null
+# shellcheck disable=SC2086
+wait $pids 2>/dev/null
+exec 8>&-
+out=$(timeout 20 "$BIN/parley" -c "$T/baku/client.conf" inbox 2>&1) ||
+	fail "the listener did not come back after the accept error: $out"
+daemon_alive || fail "parleyd died"
+pass
