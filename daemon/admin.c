@@ -874,6 +874,30 @@ admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, 
 	}
 }
 
+static void
+admin_relisten(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	if (srv->admin_listener != NULL)
+		evconnlistener_enable(srv->admin_listener);
+}
+
+/* Out of descriptors or memory: accept() would fail at once every time the
+ * socket is readable.  Rest instead of spinning, and listen again soon. */
+static void
+admin_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval tv = { 1, 0 };
+
+	log_warn("admin socket: accept");
+	evconnlistener_disable(l);
+	evtimer_add(srv->admin_retry, &tv);
+}
+
 int
 admin_listen(struct server *srv, char *err, size_t errlen)
 {
@@ -908,6 +932,11 @@ admin_listen(struct server *srv, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
+	if ((srv->admin_retry = evtimer_new(srv->base, admin_relisten, srv)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	evconnlistener_set_error_cb(srv->admin_listener, admin_accept_error);
 	log_info("admin socket %s (mode %s)", p, grouped ? "0660" : "0600");
 	return 0;
 }
@@ -915,6 +944,10 @@ admin_listen(struct server *srv, char *err, size_t errlen)
 void
 admin_close(struct server *srv)
 {
+	if (srv->admin_retry != NULL) {
+		event_free(srv->admin_retry);
+		srv->admin_retry = NULL;
+	}
 	if (srv->admin_listener != NULL) {
 		evconnlistener_free(srv->admin_listener);
 		srv->admin_listener = NULL;

@@ -366,7 +366,7 @@ main(int argc, char **argv)
 	if (srv.listener != NULL)
 		evconnlistener_disable(srv.listener);
 	admin_close(&srv);
-	status_close(status);
+	status_stop(status);
 	turn_flush(srv.turn);
 	session_close_all(&srv);
 	if (srv.sessions != NULL &&
@@ -376,6 +376,7 @@ main(int argc, char **argv)
 		event_free(ev_drain);
 	}
 	event_base_loop(srv.base, EVLOOP_NONBLOCK);	/* let closing conns tear down */
+	status_close(status);		/* the loop has run for the last time */
 	verify_pool_free(srv.verify);	/* frees the sessions that waited for it */
 	if (srv.listener)
 		evconnlistener_free(srv.listener);

@@ -35,6 +35,7 @@ struct server {
 	EVP_PKEY *mediator_key;
 	struct evconnlistener *listener;
 	struct evconnlistener *admin_listener;
+	struct event *admin_retry;	/* after an accept error there */
 	struct session *sessions;	/* party connections, linked */
 	size_t nconns;			/* party connections incl. handshaking */
 	int accept_paused;

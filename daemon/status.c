@@ -45,6 +45,7 @@
 struct status {
 	struct server *srv;
 	struct evhttp *http;
+	struct evconnlistener *lev;	/* the http's, owned by it */
 	char *path;		/* the socket file, unlinked at close */
 	struct timespec started;	/* CLOCK_MONOTONIC at listen */
 };
@@ -635,6 +636,33 @@ clear_stale(const char *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* Listen again after a rest, unless status_stop cleared the callback. */
+static void
+status_relisten(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(arg);
+}
+
+/* Out of descriptors or memory: accept() would fail at once every time the
+ * socket is readable (libevent, with no error callback, logs each time and
+ * spins).  Rest for a second instead.  The error callback only has the
+ * listener (its argument is the http's), so the retry is a one-shot event
+ * on it; the listener is freed only after the loop's last run. */
+static void
+status_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct timeval tv = { 1, 0 };
+
+	(void)arg;
+	log_warn("status socket: accept");
+	evconnlistener_disable(lev);
+	if (event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT, status_relisten, lev,
+	    &tv) != 0)
+		evconnlistener_enable(lev);
+}
+
 int
 status_listen(struct server *srv, struct status **out, char *err, size_t errlen)
 {
@@ -695,6 +723,8 @@ status_listen(struct server *srv, struct status **out, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot serve status socket %s", p);
 		goto fail;
 	}
+	s->lev = lev;
+	evconnlistener_set_error_cb(lev, status_accept_error);
 	evhttp_set_max_headers_size(s->http, STATUS_MAX_HEADERS);
 	evhttp_set_max_body_size(s->http, STATUS_MAX_BODY);
 	evhttp_set_timeout(s->http, STATUS_TIMEOUT);
@@ -716,12 +746,24 @@ fail:
 }
 
 void
+status_stop(struct status *s)
+{
+	if (s == NULL || s->lev == NULL)
+		return;
+	/* No callback: a pending retry's enable does nothing. */
+	evconnlistener_disable(s->lev);
+	evconnlistener_set_cb(s->lev, NULL, NULL);
+	s->lev = NULL;
+	unlink(s->path);
+}
+
+void
 status_close(struct status *s)
 {
 	if (s == NULL)
 		return;
+	status_stop(s);
 	evhttp_free(s->http);
-	unlink(s->path);
 	free(s->path);
 	free(s);
 }

@@ -19,8 +19,12 @@ struct status;
  * the result. */
 int status_listen(struct server *srv, struct status **out, char *err, size_t errlen);
 
-/* Close the socket and any open status connection, and unlink the socket
- * file.  NULL is a no-op. */
+/* Stop listening and unlink the socket file; connections already open are
+ * still served until status_close.  NULL is a no-op. */
+void status_stop(struct status *s);
+/* Stop, close any open status connection and free all, after the event
+ * loop's last run (a retry after an accept error may be pending on the
+ * listener until then).  NULL is a no-op. */
 void status_close(struct status *s);
 
 #endif

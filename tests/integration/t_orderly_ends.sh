@@ -1,8 +1,9 @@
 # Replies are not lost where connections or the daemon end: a SIGTERM that
 # arrives while a copy is being handled still lets its Ok out; a malformed
 # frame right behind a good one in the same read closes the connection only
-# after the good one's answer; an accept error (out of descriptors) pauses
-# the listener only for a moment, even with no party connection to close.
+# after the good one's answer; an accept error (out of descriptors) rests
+# each listener for a moment instead of spinning, and the party listener
+# comes back even with no party connection to close.
 . "$(dirname "$0")/lib.sh"
 setup
 enrol baku
@@ -58,6 +59,15 @@ for _ in $(seq 100); do
 	sleep 0.05
 done
 grep -q "accept: Too many open files" "$T/parleyd.log" || fail "no accept error"
+# the status and admin sockets rest too, instead of spinning on accept()
+curl -s --max-time 2 --unix-socket "$T/status.sock" http://localhost/status >/dev/null 2>&1
+timeout 2 "$BIN/parleyctl" -s "$T/admin.sock" status >/dev/null 2>&1
+n=$(grep -c "accept" "$T/parleyd.log")
+[ "$n" -le 12 ] || fail "$n accept errors logged: spinning"
+grep -q "status socket: accept: Too many open files" "$T/parleyd.log" ||
+	fail "no accept error on the status socket"
+grep -q "admin socket: accept: Too many open files" "$T/parleyd.log" ||
+	fail "no accept error on the admin socket"
 exec 9>&-
 # shellcheck disable=SC2086
 kill $pids 2>/dev/null
