@@ -41,6 +41,7 @@ struct option {
 	bool		 reloadable;
 	const char	*help;
 	size_t		 off, off2;
+	const char	*why_min;	/* NULL, or why min is what it is */
 };
 
 #define F(field)	offsetof(struct config, field)
@@ -69,9 +70,10 @@ static const struct option options[] = {
 	{ "server", "status_socket", T_SOCKET, "/run/parley/status.sock", 0, 0,
 	    false, "Unix socket serving GET /metrics and GET /status.",
 	    F(status_socket), 0 },
-	{ "server", "max_frame", T_INT, "1048576", 1024, 64 * MIB, true,
-	    "Largest frame accepted, in bytes; a larger one closes the "
-	    "connection.", F(max_frame), 0 },
+	{ "server", "max_frame", T_INT, "1048576", CONFIG_MAX_FRAME_MIN,
+	    64 * MIB, true, "Largest frame accepted, in bytes; a larger one "
+	    "closes the connection.", F(max_frame), 0,
+	    "the largest delivery, a release bundle, must fit in one frame" },
 	{ "server", "display_tz", T_TZ, "", 0, 0, true,
 	    "Zone for times shown to people (e.g. Europe/Moscow); empty: the "
 	    "process TZ.", F(display_tz), 0 },
@@ -91,9 +93,11 @@ static const struct option options[] = {
 	{ "limits", "idle_timeout", T_DURATION, "10m", 10, 7 * DAY, true,
 	    "A connection with no frame for this long is closed.",
 	    F(idle_timeout), 0 },
-	{ "limits", "max_queued_output", T_INT, "4194304", 65536, 1024 * MIB,
-	    true, "Bytes queued for one connection; a peer leaving more unread is dropped.",
-	    F(max_queued_output), 0 },
+	{ "limits", "max_queued_output", T_INT, "4194304",
+	    CONFIG_MAX_QUEUED_OUTPUT_MIN, 1024 * MIB, true,
+	    "Bytes queued for one connection; a peer leaving more unread is dropped.",
+	    F(max_queued_output), 0,
+	    "deliveries are pushed until half is queued, each up to 1 MiB" },
 	{ "limits", "decode_budget", T_INT, "8388608", 65536, 1024 * MIB, true,
 	    "Bytes the decoding of one frame may allocate.",
 	    F(decode_budget), 0 },
@@ -265,8 +269,9 @@ parse_bounded(const struct option *o, const char *text, int64_t *out,
 	}
 	if (v < o->min) {
 		format_bound(o, o->min, bound, sizeof(bound));
-		snprintf(msg, len, "%s: %s is below the minimum %s", o->name,
-		    text, bound);
+		snprintf(msg, len, "%s: %s is below the minimum %s%s%s", o->name,
+		    text, bound, o->why_min ? ": " : "",
+		    o->why_min ? o->why_min : "");
 		return -1;
 	}
 	if (v > o->max) {
@@ -858,6 +863,8 @@ config_print_doc(FILE *f)
 			if (strcmp(o->section, sections[s].name) != 0)
 				continue;
 			fprintf(f, "\n# %s\n", o->help);
+			if (o->why_min != NULL)
+				fprintf(f, "# The minimum: %s.\n", o->why_min);
 			print_kind(f, o);
 			fprintf(f, "#%s =%s%s\n", o->name, *o->def ? " " : "",
 			    o->def);

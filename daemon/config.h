@@ -19,6 +19,31 @@
 
 #define CONFIG_MAX_DURATIONS 8
 
+/* The floor under max_frame and max_queued_output, a contract with the
+ * code that makes deliveries.  A delivery is pushed to an endpoint as one
+ * frame, and a frame that does not fit can never be sent: the endpoint
+ * would be dropped, reconnect and fetch it first again, for ever.  So:
+ *
+ * - No Delivery frame parleyd makes is larger than CONFIG_DELIVERY_MAX
+ *   bytes, its 4-byte length prefix included: 1 MiB.  engine.c proves at
+ *   compile time that its largest payload, the release bundle of an
+ *   agreement with the largest text, 64 parties and all their copies,
+ *   mandates and journal proofs, fits (about 931 kB), and delivery.c
+ *   refuses to store any delivery that does not.
+ * - max_frame is at least that (CONFIG_MAX_FRAME_MIN, 1048576; the prefix
+ *   is not counted in max_frame, so 4 bytes are to spare).
+ * - max_queued_output is at least twice that (CONFIG_MAX_QUEUED_OUTPUT_MIN,
+ *   2097152): a session pushes the next delivery while up to half of the
+ *   cap is queued (delivery_push_window), so the largest delivery must fit
+ *   in the other half, or the connection is dropped as "not reading".
+ *
+ * Raising max_frame beyond the floor admits larger incoming frames; it
+ * needs no larger max_queued_output, since outgoing deliveries stay under
+ * CONFIG_DELIVERY_MAX whatever max_frame is. */
+#define CONFIG_DELIVERY_MAX		(1024 * 1024)
+#define CONFIG_MAX_FRAME_MIN		CONFIG_DELIVERY_MAX
+#define CONFIG_MAX_QUEUED_OUTPUT_MIN	(2 * CONFIG_DELIVERY_MAX)
+
 /* Seconds, sorted longest first, without duplicates; n == 0: none. */
 struct config_durations {
 	size_t	n;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "delivery.h"
+#include "frame.h"
 #include "log.h"
 #include "registry.h"
 
@@ -19,6 +20,9 @@ struct delivery {
 	size_t nsinks;
 	struct acked *acked;	/* the open transaction's acks, in arrival order */
 	size_t nacked, acked_cap;
+	/* deliveries an endpoint was told it cannot get (a ring) */
+	struct { int64_t endpoint; uint64_t id; } unsendable[DELIVERY_UNSENDABLE_MAX];
+	size_t nunsendable;	/* how many were ever noted */
 };
 
 struct delivery *
@@ -118,6 +122,38 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 	return 0;
 }
 
+/* config.h's promise: every valid max_frame carries a delivery's frame,
+ * and every valid max_queued_output two of them (a push may find half of
+ * it queued). */
+_Static_assert(CONFIG_MAX_FRAME_MIN + FRAME_HDR_LEN >= CONFIG_DELIVERY_MAX,
+    "max_frame's minimum must carry the longest delivery");
+_Static_assert(CONFIG_MAX_QUEUED_OUTPUT_MIN >= 2 * CONFIG_DELIVERY_MAX,
+    "max_queued_output's minimum must hold two of the longest deliveries");
+
+static size_t
+varint_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+size_t
+delivery_frame_len(size_t payload_len)
+{
+	/* Delivery: delivery_id (tag, varint up to 10 bytes), created_at (an
+	 * int64: a negative one takes 10), payload (tag, length, bytes). */
+	size_t body = 1 + 10 + 1 + 10 + 1 + varint_len(payload_len) + payload_len;
+
+	/* Frame: id (0 for a push, but counted), the delivery (tag, length,
+	 * body); then the 4-byte length prefix. */
+	return FRAME_HDR_LEN + 1 + 10 + 1 + varint_len(body) + body;
+}
+
 int
 delivery_enqueue(struct delivery *d, const int64_t *parties, size_t n, const char *kind,
     int64_t agreement_id, const char *summary, const Parley__Payload *p,
@@ -133,6 +169,12 @@ delivery_enqueue(struct delivery *d, const int64_t *parties, size_t n, const cha
 	if (n == 0)
 		return 0;
 	len = parley__payload__get_packed_size(p);
+	if (delivery_frame_len(len) > CONFIG_DELIVERY_MAX) {
+		log_warnx("delivery: not queued: a %s (%s) of %zu bytes would be a %zu-byte "
+		    "delivery frame, longer than the %d bytes every configuration can send",
+		    kind, summary, len, delivery_frame_len(len), CONFIG_DELIVERY_MAX);
+		return -2;
+	}
 	if ((buf = malloc(len ? len : 1)) == NULL)
 		return -1;
 	parley__payload__pack(p, buf);
@@ -208,7 +250,7 @@ delivery_push(struct delivery *d, struct sink *s)
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__Delivery dv = PARLEY__DELIVERY__INIT;
 	sqlite3_stmt *st;
-	int pushed = 0, got, stop = 0, rc = SQLITE_DONE;
+	int pushed = 0, got, stop = 0, sent, rc = SQLITE_DONE;
 
 	/* Inside a transaction the store shows what is not committed yet (a
 	 * release the commit may still lose): push only after it.  A drained
@@ -232,12 +274,13 @@ delivery_push(struct delivery *d, struct sink *s)
 			dv.payload.len = (size_t)sqlite3_column_bytes(st, 2);
 			f.body_case = PARLEY__FRAME__BODY_DELIVERY;
 			f.delivery = &dv;
-			if (s->push(s->ctx, &f) != 0) {
+			if ((sent = s->push(s->ctx, &f)) < 0) {
 				stop = 1;	/* resumes on the drained callback */
 				break;
 			}
+			/* Sent, or passed over (1): either way the next one. */
 			s->last_pushed = dv.delivery_id;
-			pushed++;
+			pushed += sent == 0;
 		}
 		sqlite3_reset(st);
 		if (!stop && rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -247,6 +290,21 @@ delivery_push(struct delivery *d, struct sink *s)
 		}
 	} while (!stop && got == PUSH_BATCH);
 	return pushed;
+}
+
+int
+delivery_unsendable(struct delivery *d, int64_t endpoint_id, uint64_t id)
+{
+	size_t i, n = d->nunsendable < DELIVERY_UNSENDABLE_MAX ? d->nunsendable :
+	    DELIVERY_UNSENDABLE_MAX;
+
+	for (i = 0; i < n; i++)
+		if (d->unsendable[i].endpoint == endpoint_id && d->unsendable[i].id == id)
+			return 0;
+	i = d->nunsendable++ % DELIVERY_UNSENDABLE_MAX;
+	d->unsendable[i].endpoint = endpoint_id;
+	d->unsendable[i].id = id;
+	return 1;
 }
 
 void

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "config.h"
 #include "journal.h"
 #include "parley.pb-c.h"
 #include "store.h"
@@ -22,7 +23,10 @@ struct sink {
 	int64_t endpoint_id;
 	uint64_t last_pushed;	/* highest delivery id pushed on this connection */
 	int want;		/* new deliveries or room since the last push */
-	/* Send one frame: 0 sent, -1 stop for now (no room, or closed). */
+	/* Send one frame: 0 sent, -1 stop for now (no room, or closed), 1 this
+	 * delivery can never go on this connection (it does not fit in a
+	 * frame): it is passed over and stays pending, and the pushes go on
+	 * with the next one, so that it blocks nothing behind it. */
 	int (*push)(void *ctx, const Parley__Frame *f);
 	void *ctx;
 	struct sink *next, *prev;
@@ -31,10 +35,23 @@ struct sink {
 struct delivery *delivery_new(struct store *st, struct clock *clk);
 void delivery_free(struct delivery *d);
 
+/* The length on the wire (prefix included) of the longest Delivery frame
+ * carrying a payload of payload_len bytes: the delivery id and time at
+ * their longest (exact unless the payload is empty).  Pure. */
+size_t delivery_frame_len(size_t payload_len);
+/* An upper bound of delivery_frame_len(n) - n, for compile-time checks:
+ * prefix 4, frame id 11, delivery tag and length 6, delivery id and time
+ * 22, payload tag and length 6. */
+#define DELIVERY_FRAME_OVERHEAD 49
+
 /* Store p once, and a message for each of the n parties with a delivery
  * for every current endpoint of it (inside a transaction).  kind and
  * summary are what the mediator's listing shows.  message_ids, when not
- * NULL, receives the n message ids. */
+ * NULL, receives the n message ids.  0, -1 on a store failure, or -2
+ * (logged, nothing stored) when p's Delivery frame would be longer than
+ * CONFIG_DELIVERY_MAX: no valid configuration could ever send it, and
+ * stored it would wait for ever.  The engine bounds what it makes so that
+ * -2 never happens (engine.c); this is the last line. */
 int delivery_enqueue(struct delivery *d, const int64_t *parties, size_t n,
     const char *kind, int64_t agreement_id, const char *summary,
     const Parley__Payload *p, int64_t *message_ids);
@@ -56,6 +73,14 @@ int delivery_push(struct delivery *d, struct sink *s);
 
 /* After a commit: push to every sink that wants. */
 void delivery_flush(struct delivery *d);
+
+/* A sink's push found delivery id too long to send to endpoint_id.  1 the
+ * first time since parleyd started (tell the endpoint), 0 when it was
+ * noted already: told on every connection, a client that stops at an error
+ * would never get past it to the deliveries after it.  Remembers the last
+ * DELIVERY_UNSENDABLE_MAX pairs. */
+#define DELIVERY_UNSENDABLE_MAX 64
+int delivery_unsendable(struct delivery *d, int64_t endpoint_id, uint64_t id);
 
 /* Take an ack by an endpoint of party for the n deliveries at ids, all or
  * none (inside a transaction).  Returns how many were pending (a delivery

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cert.h"
+#include "checkpoint.h"
 #include "crypto.h"
 #include "engine.h"
 #include "engine_internal.h"
@@ -22,7 +23,66 @@
 #define TEXT_MAX (512 * 1024)
 #define NOTE_MAX 4096
 
-
+/*
+ * How long a delivery can be.  Every delivery must fit in one frame, or it
+ * can never be sent and blocks its endpoint (config.h, CONFIG_DELIVERY_MAX,
+ * which every valid max_frame and max_queued_output can carry).  The
+ * longest one the engine makes is a release bundle (Payload.released); each
+ * of its parts is bounded below by the limits on what goes into it, in
+ * protobuf bytes: a field is at most a 1-byte tag (every field number here
+ * is below 16), a length of at most 5 bytes, and the bytes; an integer at
+ * most a tag and 10 bytes.  The static assertion after them proves that an
+ * agreement at every limit at once (a TEXT_MAX text, a full calendar, 64
+ * parties with 64 copies, each under its own mandate, and 65 journal
+ * proofs of the longest path) has a release bundle that fits, about 931 kB
+ * of the 1 MiB; and circulation (release_fits) checks each revision's
+ * actual text and calendar against it, so that a release, which must not
+ * fail half-way, never meets an oversized bundle.
+ */
+#define PB_LEN(n)	((n) + 1 + 5)
+#define PB_INT		(1 + 10)
+#define MEMBERS_MAX	64	/* struct members: signing parties, and observers */
+#define STATE_MAX	16	/* lifecycle_state_name */
+/* The canonical calendar (timeline.c): at most 200 lines (MEASURES_MAX) of
+ * "OFFSET | PARTY | DESCRIPTION | confirm\n", the offset under 32 bytes,
+ * the party a code or "mediator", the description at most 300 (DESC_MAX). */
+#define CALENDAR_MAX	(200 * (31 + 3 + PARTY_CODE_MAX + 3 + 300 + 3 + 7 + 1))
+#define AGTEXT_MSG_MAX	(2 * PB_INT + PB_LEN(TITLE_MAX) + PB_LEN(TEXT_MAX) + \
+	PB_LEN(PTIME_BUFLEN) + PB_LEN(64) + PB_LEN(CALENDAR_MAX) + PB_LEN(32) + \
+	2 * MEMBERS_MAX * PB_LEN(PARTY_CODE_MAX) + PB_LEN(STATE_MAX))
+#define COPY_MSG_MAX	(2 * PB_LEN(PARTY_CODE_MAX) + 3 * PB_INT + 2 * PB_LEN(32) + \
+	PB_LEN(64))
+/* cert_format: the fixed lines with their longest numbers (under 512
+ * bytes) and the title and two times; the parties and observers lines;
+ * a principal line per party; a copy line per copy, each with its
+ * mandate and an in-place-of line. */
+#define CERT_TEXT_MAX	(512 + CERT_TITLE_MAX + 2 * PTIME_BUFLEN + \
+	2 * CERT_MAX_PARTIES * (1 + CERT_CODE_MAX) + \
+	CERT_MAX_PARTIES * (11 + CERT_CODE_MAX + 1 + 64 + 1) + \
+	CERT_MAX_COPIES * (6 + 2 * (CERT_CODE_MAX + 1) + 65 + 129 + PTIME_BUFLEN + \
+	9 + 20 + 1 + 13 + CERT_NAME_MAX + 1))
+/* A journal entry a bundle proves ("released", "copy-accepted"): its
+ * header lines, two sha256 lines and a note of at most 599 bytes (the
+ * buffer of eng_journal). */
+#define JOURNAL_ENTRY_MAX	(24 + 5 + 20 + 1 + 6 + PTIME_BUFLEN + 1 + 6 + 32 + 1 + \
+	11 + 20 + 1 + 7 + PARTY_CODE_MAX + 1 + 2 * (8 + 64 + 1) + 6 + 599 + 1)
+#define PROOF_MSG_MAX	(PB_LEN(79) + PB_INT + PB_LEN(JOURNAL_ENTRY_MAX) + \
+	PB_LEN(MERKLE_PROOF_MAXLEN))
+#define MANDATE_MSG_MAX	(7 * PB_INT + PB_LEN(PARTY_CODE_MAX) + 2 * PB_LEN(32) + \
+	PB_LEN(64) + SIGN_MANDATE_MAX_ROLES * PB_LEN(PARTY_CODE_MAX) + \
+	PB_LEN(MANDATE_SCOPE_MAX) + PB_LEN(CERT_NAME_MAX) + PB_LEN(STATE_MAX))
+/* A bundle but its text (struct bundle): 64 copies and as many mandates,
+ * the proofs of the release and of each copy, the certificate, its
+ * signature and the checkpoint the proofs refer to. */
+#define BUNDLE_REST_MAX	(CERT_MAX_COPIES * PB_LEN(COPY_MSG_MAX) + \
+	CERT_MAX_COPIES * PB_LEN(MANDATE_MSG_MAX) + \
+	(CERT_MAX_COPIES + 1) * PB_LEN(PROOF_MSG_MAX) + PB_LEN(CERT_TEXT_MAX) + \
+	PB_LEN(64) + PB_LEN(CHECKPOINT_MAX_LEN))
+/* The release Payload of an agreement whose AgreementText packs to n. */
+#define RELEASE_PAYLOAD_MAX(n)	PB_LEN(PB_LEN(n) + BUNDLE_REST_MAX)
+_Static_assert(RELEASE_PAYLOAD_MAX(AGTEXT_MSG_MAX) + DELIVERY_FRAME_OVERHEAD <=
+    CONFIG_DELIVERY_MAX, "the release bundle of an agreement at the limits (TEXT_MAX, "
+    "64 parties...) must fit in a delivery: lower a limit or raise CONFIG_DELIVERY_MAX");
 
 struct engine *
 engine_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey,
@@ -431,17 +491,39 @@ eng_send_update(struct engine *e, int64_t party, int64_t agreement, uint64_t ame
 	return eng_enqueue(e, &party, 1, "update", agreement, summary, &p);
 }
 
-/* Circulate the current revision to every signing party. */
+/* Whether the release bundle of the revision in t can never be longer than
+ * a delivery may be: its text as it is, everything else at its limits. */
 static int
-circulate_text(struct engine *e, const struct ag *a)
+release_fits(const struct agtext *t, size_t *bound)
+{
+	size_t n = parley__agreement_text__get_packed_size(&t->msg) + STATE_MAX;
+
+	*bound = delivery_frame_len(RELEASE_PAYLOAD_MAX(n));
+	return *bound <= CONFIG_DELIVERY_MAX;
+}
+
+/* Circulate the current revision to every signing party.  0, -1 on a
+ * store failure, or -2 with the reason in why (nothing queued) when its
+ * release bundle could be too long to deliver: refused now, before anyone
+ * signs, as the release itself must never fail. */
+static int
+circulate_text(struct engine *e, const struct ag *a, char *why, size_t whylen)
 {
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	struct agtext t;
 	char summary[300];
+	size_t bound;
 	int rc = 0;
 
 	if (text_load(e, a, &t) != 0)
 		return -1;
+	if (!release_fits(&t, &bound)) {
+		snprintf(why, whylen, "its release bundle could reach %zu bytes, more than the "
+		    "%d a delivery may be (%zu bytes of text, %zu of calendar); shorten them",
+		    bound, CONFIG_DELIVERY_MAX, strlen(t.text), strlen(t.calendar));
+		text_release(&t);
+		return -2;
+	}
 	p.body_case = PARLEY__PAYLOAD__BODY_CIRCULATED;
 	p.circulated = &t.msg;
 	snprintf(summary, sizeof(summary), "agreement %lld revision %u: %s", (long long)a->id,
@@ -1957,6 +2039,7 @@ engine_circulate(struct engine *e, int64_t id, struct out *o)
 	    "UPDATE agreement SET state = 'circulating', circulated_at = ? WHERE id = ?";
 	enum ag_state next;
 	const char *why;
+	char toolong[256];
 	sqlite3_stmt *s;
 	struct ag a;
 	int rc;
@@ -1975,8 +2058,11 @@ engine_circulate(struct engine *e, int64_t id, struct out *o)
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	a.state = next;
-	if (rc != SQLITE_DONE || circulate_text(e, &a) != 0 || timeline_on_circulate(e, &a) != 0)
+	if (rc != SQLITE_DONE || (rc = circulate_text(e, &a, toolong, sizeof(toolong))) == -1 ||
+	    (rc == 0 && timeline_on_circulate(e, &a) != 0))
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	if (rc == -2)
+		return out_refuse(o, "cannot circulate agreement %lld: %s", (long long)id, toolong);
 	if (eng_journal(e, "circulated", id, NULL, NULL, 0, "revision %u", a.revision) != 0)
 		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);
@@ -2502,6 +2588,7 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	int64_t had[64];
 	size_t nhad = 0, i;
 	char *norm = NULL, why[128], hex[65], msg[200], *prevtext = NULL, *calendar = NULL;
+	char toolong[256];
 	uint8_t hash[32];
 	struct amend am;
 	sqlite3_stmt *s;
@@ -2575,8 +2662,15 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	sqlite3_bind_int64(s, 3, id);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || circulate_text(e, &a) != 0)
+	if (rc != SQLITE_DONE || (rc = circulate_text(e, &a, toolong, sizeof(toolong))) == -1)
 		goto fail;
+	if (rc == -2) {
+		free(norm);
+		free(prevtext);
+		free(calendar);
+		return out_refuse(o, "cannot adopt amendment %lld as revision %u: %s",
+		    (long long)id, a.revision, toolong);
+	}
 	snprintf(msg, sizeof(msg), "amendment %lld was adopted as revision %u; your signature "
 	    "on revision %u is superseded: sign revision %u", (long long)id, a.revision,
 	    a.revision - 1, a.revision);

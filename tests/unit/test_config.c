@@ -208,7 +208,7 @@ test_good_values(void **state)
 	assert_int_equal(c.handshake_timeout, 5);
 	assert_int_equal(c.frame_timeout, 60);
 	assert_int_equal(c.idle_timeout, 5400);
-	assert_int_equal(c.max_queued_output, 65536);
+	assert_int_equal(c.max_queued_output, 2097152);
 	assert_int_equal(c.decode_budget, 1073741824);
 	assert_int_equal(c.response_window, 12 * 3600);
 	assert_int_equal(c.disclosure_embargo, 86400);
@@ -237,7 +237,8 @@ test_load_replaces_or_keeps(void **state)
 	assert_int_equal(config_load(GOLDEN_DIR "/max-frame-low.conf", &c, err,
 	    sizeof(err)), -1);
 	assert_string_equal(err, GOLDEN_DIR "/max-frame-low.conf:3: max_frame: "
-	    "12 is below the minimum 1024");
+	    "12 is below the minimum 1048576: the largest delivery, a release "
+	    "bundle, must fit in one frame");
 	assert_ptr_equal(c.listen_host, host);
 	assert_int_equal(c.max_frame, 2097152);
 	assert_true(c.virtual_clock);
@@ -303,7 +304,15 @@ static const struct value_case {
 	    "\"abcdefghijabcdefghijabcdefghijabc\"" },
 	{ "server", "admin_group", "'parley'",
 	    "admin_group: values are not quoted; remove the quotes" },
-	{ "server", "max_frame", "1024", NULL },
+	/* A delivery (up to CONFIG_DELIVERY_MAX) must fit in one frame, and
+	 * beside half a queue of them: the minimums say so, and why. */
+	{ "server", "max_frame", "1048576", NULL },
+	{ "server", "max_frame", "1048575", "max_frame: 1048575 is below the "
+	    "minimum 1048576: the largest delivery, a release bundle, must fit "
+	    "in one frame" },
+	{ "server", "max_frame", "8192", "max_frame: 8192 is below the minimum "
+	    "1048576: the largest delivery, a release bundle, must fit in one "
+	    "frame" },
 	{ "server", "max_frame", "67108864", NULL },
 	{ "server", "max_frame", "0x400",
 	    "max_frame: expected an integer, got \"0x400\"" },
@@ -312,7 +321,8 @@ static const struct value_case {
 	{ "server", "max_frame", "1 024",
 	    "max_frame: expected an integer, got \"1 024\"" },
 	{ "server", "max_frame", "-99999999999999999999",
-	    "max_frame: -99999999999999999999 is below the minimum 1024" },
+	    "max_frame: -99999999999999999999 is below the minimum 1048576: the "
+	    "largest delivery, a release bundle, must fit in one frame" },
 	{ "server", "display_tz", "UTC", NULL },
 	{ "server", "display_tz", "Europe/Moscow", NULL },
 	{ "server", "display_tz", "/usr/share/zoneinfo/UTC",
@@ -336,6 +346,13 @@ static const struct value_case {
 	    "like 30s, 15m, 6h or 7d, got \"-1m\"" },
 	{ "limits", "idle_timeout", "1w", "idle_timeout: expected a duration "
 	    "like 30s, 15m, 6h or 7d, got \"1w\"" },
+	{ "limits", "max_queued_output", "2097152", NULL },
+	{ "limits", "max_queued_output", "2097151", "max_queued_output: 2097151 "
+	    "is below the minimum 2097152: deliveries are pushed until half is "
+	    "queued, each up to 1 MiB" },
+	{ "limits", "max_queued_output", "65536", "max_queued_output: 65536 is "
+	    "below the minimum 2097152: deliveries are pushed until half is "
+	    "queued, each up to 1 MiB" },
 	{ "limits", "max_connections", "1000000", NULL },
 	{ "limits", "max_connections", "1000001",
 	    "max_connections: 1000001 is above the maximum 1000000" },
@@ -406,14 +423,14 @@ static const struct reload_case {
 	{ "server", "admin_socket", "/run/x/admin.sock", 0 },
 	{ "server", "admin_group", "parley", 0 },
 	{ "server", "status_socket", "/run/x/status.sock", 0 },
-	{ "server", "max_frame", "2048", 1 },
+	{ "server", "max_frame", "2097152", 1 },
 	{ "server", "display_tz", "UTC", 1 },
 	{ "limits", "max_connections", "10", 1 },
 	{ "limits", "max_per_endpoint", "1", 1 },
 	{ "limits", "handshake_timeout", "1s", 1 },
 	{ "limits", "frame_timeout", "1s", 1 },
 	{ "limits", "idle_timeout", "1h", 1 },
-	{ "limits", "max_queued_output", "65536", 1 },
+	{ "limits", "max_queued_output", "2097152", 1 },
 	{ "limits", "decode_budget", "65536", 1 },
 	{ "incidents", "response_window", "1h", 1 },
 	{ "incidents", "disclosure_embargo", "1h", 1 },

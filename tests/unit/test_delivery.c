@@ -1,7 +1,9 @@
 /* daemon/delivery on a real store: nothing is pushed from inside an open
  * transaction (a release the commit may still lose), and acks are listed
  * until the commit writes them once, with their receipt entry, or forgotten
- * when the transaction is rolled back. */
+ * when the transaction is rolled back.  A delivery too long for any frame
+ * is never stored, and one a sink cannot send is passed over, blocking
+ * nothing behind it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "crypto.h"
+#include "frame.h"
 #include "daemon/clock.h"
 #include "daemon/delivery.h"
 #include "daemon/journal.h"
@@ -28,6 +31,8 @@ struct fixture {
 	struct sink sink;
 	uint64_t pushed[16];
 	size_t npushed;
+	uint64_t pass_over;	/* push answers 1 ("cannot send") for this id */
+	size_t npassed;
 };
 
 static int
@@ -36,6 +41,10 @@ push(void *ctx, const Parley__Frame *f)
 	struct fixture *fx = ctx;
 
 	assert_int_equal(f->body_case, PARLEY__FRAME__BODY_DELIVERY);
+	if (f->delivery->delivery_id == fx->pass_over) {
+		fx->npassed++;
+		return 1;
+	}
 	assert_true(fx->npushed < 16);
 	fx->pushed[fx->npushed++] = f->delivery->delivery_id;
 	return 0;
@@ -237,6 +246,134 @@ test_push_window(void **state)
 	assert_int_equal(delivery_push_window(fx->d, SIZE_MAX), 1024 * 1024);
 }
 
+/* delivery_frame_len is exact for the longest frame (id, delivery id and
+ * time at their longest) of a non-empty payload, and within
+ * DELIVERY_FRAME_OVERHEAD, around every length where a varint grows. */
+static void
+test_frame_len(void **state)
+{
+	static const size_t lens[] = { 0, 1, 100, 127, 128, 16383, 16384, 16500,
+	    2097151, 2097152, 2097300 };
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Delivery dv = PARLEY__DELIVERY__INIT;
+	uint8_t *buf = calloc(1, 2097300);
+	size_t i;
+
+	(void)state;
+	assert_non_null(buf);
+	f.id = UINT64_MAX;
+	f.body_case = PARLEY__FRAME__BODY_DELIVERY;
+	f.delivery = &dv;
+	dv.delivery_id = UINT64_MAX;
+	dv.created_at = INT64_MIN;
+	dv.payload.data = buf;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		dv.payload.len = lens[i];
+		size_t real = FRAME_HDR_LEN + parley__frame__get_packed_size(&f);
+
+		/* An empty payload is left out of the frame: 2 bytes less. */
+		assert_int_equal(delivery_frame_len(lens[i]), real + (lens[i] == 0) * 2);
+		assert_true(delivery_frame_len(lens[i]) <= lens[i] + DELIVERY_FRAME_OVERHEAD);
+	}
+	free(buf);
+}
+
+/* A notice whose text is n bytes. */
+static size_t
+notice_len(size_t n, char *text, Parley__Payload *p, Parley__Notice *no)
+{
+	memset(text, 'x', n);
+	text[n] = '\0';
+	parley__payload__init(p);
+	parley__notice__init(no);
+	no->text = text;
+	p->body_case = PARLEY__PAYLOAD__BODY_NOTICE;
+	p->notice = no;
+	return parley__payload__get_packed_size(p);
+}
+
+/* The longest delivery every configuration can send is stored; one byte
+ * more is refused (-2) and leaves nothing behind. */
+static void
+test_enqueue_too_long(void **state)
+{
+	struct fixture *fx = *state;
+	static const int64_t parties[] = { 1, 2 };
+	Parley__Payload p;
+	Parley__Notice no;
+	char *text = malloc(CONFIG_DELIVERY_MAX + 1);
+	size_t n = CONFIG_DELIVERY_MAX;
+	int64_t mids[2];
+
+	assert_non_null(text);
+	while (delivery_frame_len(notice_len(n, text, &p, &no)) > CONFIG_DELIVERY_MAX)
+		n--;
+	assert_true(n > CONFIG_DELIVERY_MAX - 64);
+
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	notice_len(n + 1, text, &p, &no);
+	assert_int_equal(delivery_enqueue(fx->d, parties, 2, "notice", 0, "long", &p, mids), -2);
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT count(*) FROM payload"), 0);
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT count(*) FROM message"), 0);
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT count(*) FROM delivery"), 0);
+
+	notice_len(n, text, &p, &no);
+	assert_int_equal(delivery_enqueue(fx->d, parties, 2, "notice", 0, "longest", &p, mids), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT count(*) FROM delivery"), 2);
+	assert_int_equal(journal_fixture_int(&fx->jf, "SELECT max(length(body)) FROM payload"),
+	    (int64_t)parley__payload__get_packed_size(&p));
+	free(text);
+}
+
+/* A delivery the sink cannot send is passed over: the ones after it are
+ * pushed, it is not counted, it stays pending, and the next connection
+ * (last_pushed back to 0) meets it again. */
+static void
+test_push_passes_over(void **state)
+{
+	struct fixture *fx = *state;
+
+	enqueue(fx);
+	enqueue(fx);
+	enqueue(fx);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	fx->pass_over = (uint64_t)journal_fixture_int(&fx->jf,
+	    "SELECT min(id) FROM delivery WHERE endpoint_id = 1");
+	assert_int_equal(delivery_push(fx->d, &fx->sink), 2);
+	assert_int_equal(fx->npassed, 1);
+	assert_int_equal(fx->npushed, 2);
+	assert_true(fx->pushed[0] > fx->pass_over);
+	assert_int_equal(fx->sink.last_pushed, fx->pushed[1]);
+	assert_int_equal(journal_fixture_int(&fx->jf,
+	    "SELECT count(*) FROM delivery WHERE endpoint_id = 1 AND acked_at IS NULL"), 3);
+
+	fx->sink.last_pushed = 0;	/* a new connection */
+	fx->npushed = 0;
+	assert_int_equal(delivery_push(fx->d, &fx->sink), 2);
+	assert_int_equal(fx->npassed, 2);
+}
+
+/* An endpoint is told once per delivery it cannot get; other endpoints and
+ * deliveries are told too; the memory is a bounded ring. */
+static void
+test_unsendable_once(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t i;
+
+	assert_int_equal(delivery_unsendable(fx->d, 1, 7), 1);
+	assert_int_equal(delivery_unsendable(fx->d, 1, 7), 0);
+	assert_int_equal(delivery_unsendable(fx->d, 2, 7), 1);
+	assert_int_equal(delivery_unsendable(fx->d, 1, 8), 1);
+	assert_int_equal(delivery_unsendable(fx->d, 1, 7), 0);
+	for (i = 0; i < DELIVERY_UNSENDABLE_MAX; i++)
+		assert_int_equal(delivery_unsendable(fx->d, 3, 100 + i), 1);
+	/* Forgotten: told again (once more), never more than the ring holds. */
+	assert_int_equal(delivery_unsendable(fx->d, 1, 7), 1);
+	assert_int_equal(delivery_unsendable(fx->d, 1, 7), 0);
+}
+
 int
 main(void)
 {
@@ -245,6 +382,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_acks_written_at_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_all_or_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_window, setup, teardown),
+		cmocka_unit_test(test_frame_len),
+		cmocka_unit_test_setup_teardown(test_enqueue_too_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_push_passes_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsendable_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
