@@ -262,6 +262,7 @@ main(int argc, char **argv)
 	if (config_load(srv.config_path, &srv.cfg, err, sizeof(err)) != 0) {
 		if (check) {
 			printf("%s\n", err);
+			config_free(&srv.cfg);	/* the defaults config_load left */
 			return 1;
 		}
 		fatalx("%s", err);

@@ -67,10 +67,33 @@ static int
 sink_push(void *ctx, const Parley__Frame *f)
 {
 	struct session *s = ctx;
-
 	size_t w = delivery_push_window(s->srv->dlv, conn_max_output(s->conn) / 2);
+	size_t len = parley__frame__get_packed_size(f) + FRAME_HDR_LEN;
+	uint64_t id = f->delivery->delivery_id;
 
-	if (!conn_is_open(s->conn) || conn_output_len(s->conn) > w)
+	if (!conn_is_open(s->conn))
+		return -1;
+	/* A delivery no frame can carry (config.c's minimums and
+	 * delivery_enqueue keep them out: this is the last line).  Dropping
+	 * the peer would only make it fetch this one first again, for ever,
+	 * with every later delivery behind it: pass it over, pending, and tell
+	 * the endpoint once. */
+	if (len - FRAME_HDR_LEN > (size_t)s->srv->cfg.max_frame || len > conn_max_output(s->conn)) {
+		log_warnx("%s: delivery %llu for endpoint %lld of %s is a %zu-byte frame, more than "
+		    "max_frame (%lld) or max_queued_output (%zu) allows: passed over, it stays "
+		    "pending", conn_peer(s->conn), (unsigned long long)id,
+		    (long long)s->who.endpoint_id, s->who.party.code, len,
+		    (long long)s->srv->cfg.max_frame, conn_max_output(s->conn));
+		if (delivery_unsendable(s->srv->dlv, s->who.endpoint_id, id))
+			conn_error(s->conn, 0, PARLEY_EREFUSED, "delivery %llu (%zu bytes) is too "
+			    "large for this server to send; it stays pending (the mediator sees it "
+			    "unacknowledged); fetch again for the deliveries after it",
+			    (unsigned long long)id, len);
+		return 1;
+	}
+	/* Over the window, or not fitting beside what is queued (which
+	 * conn_send would take for a peer not reading): wait for the drain. */
+	if (conn_output_len(s->conn) > w || conn_output_len(s->conn) + len > conn_max_output(s->conn))
 		return -1;	/* resumes when the output drains */
 	if (conn_send(s->conn, f) != 0) {
 		/* Out of memory: no drain would resume it; the peer fetches again. */

@@ -11,7 +11,11 @@
 #     512 KiB, the longest accepted, with a full calendar of 200 measures,
 #     among BIG_PARTIES parties, 64 at most) is circulated, signed,
 #     released, and its bundle is delivered to, and verified by, every
-#     party's endpoint; and a notice sent after it is delivered too.
+#     party's endpoint; and a notice sent after it is delivered too;
+#   - a delivery that does not fit all the same (written into the store by
+#     hand: parleyd makes none) is passed over, pending, with a warning in
+#     the log and one Error frame to its endpoint, which then gets the
+#     deliveries after it: nothing loops, nothing is blocked.
 . "$(dirname "$0")/lib.sh"
 NPARTIES=${BIG_PARTIES:-64}
 TEXT_MAX=524288		# daemon/engine.c
@@ -99,4 +103,40 @@ out=$(ctl --json agreement show "$a")
 grep -E "cannot pack|not reading|passed over" "$T/parleyd.log" && fail "a delivery did not fit"
 echo "big_delivery: release bundle of $bundle bytes ($NPARTIES parties, a $TEXT_MAX-byte text," \
 	"200 measures) delivered to every endpoint with max_frame 1048576, max_queued_output 2097152"
+
+# ---- a delivery too long to send anyway is passed over, not looped on
+stop_daemon
+# Payload { notice { text } } whose frame is over max_frame: a text of
+# 1 MiB + 100 bytes (both lengths take 3-byte varints).
+bytes() { # the varint of $1, as raw bytes
+	local v=$1 out=""
+	while [ "$v" -ge 128 ]; do out+=$(printf '\\x%02x' $(( (v & 127) | 128 ))); v=$((v >> 7)); done
+	printf "$out$(printf '\\x%02x' "$v")"
+}
+n=$((1048576 + 100))
+{ printf '\x0a'; bytes $((n + 4)); printf '\x0a'; bytes $n; head -c $n /dev/zero | tr '\0' y; } >"$T/big.pb"
+[ "$(stat -c %s "$T/big.pb")" = $((n + 8)) ] || fail "big.pb is $(stat -c %s "$T/big.pb") bytes"
+ep=$(endpoint_id p01)
+db "INSERT INTO payload(body) VALUES (readfile('$T/big.pb'));
+	INSERT INTO message(kind, party_id, summary, payload_id, created_at)
+	VALUES ('notice', (SELECT id FROM party WHERE code = 'p01'), 'too long', last_insert_rowid(), 0);
+	INSERT INTO delivery(message_id, endpoint_id) VALUES (last_insert_rowid(), $ep);"
+big=$(db "SELECT max(id) FROM delivery")
+start_daemon
+expect_rc 0 ctl notice send p01 --text "after the one too long"
+# told once, clearly; the connection was not dropped without a word
+expect_rc 1 as p01 inbox
+grep -q "delivery $big ([0-9]* bytes) is too large for this server to send" "$T/last.out" ||
+	fail "the endpoint was not told: $(cat "$T/last.out")"
+grep -q "delivery $big for endpoint $ep of p01 is a [0-9]*-byte frame, more than max_frame" \
+	"$T/parleyd.log" || fail "no warning naming delivery $big in the log"
+grep -E "cannot pack|not reading" "$T/parleyd.log" && fail "the endpoint was dropped"
+# then the deliveries after it arrive, and it is not told again
+out=$(as p01 --json inbox) || fail "p01 blocked after the delivery too long: $out"
+[ "$(jget "$out" '[.deliveries[] | select(.text == "after the one too long")] | length')" = 1 ] ||
+	fail "the notice after the one too long did not arrive: $out"
+out=$(as p01 --json inbox) || fail "p01 told again: $out"
+[ "$(jget "$out" .count)" = 0 ] || fail "p01 inbox: $out"
+# it stays pending, for the mediator to see
+[ "$(db "SELECT acked_at IS NULL FROM delivery WHERE id = $big")" = 1 ] || fail "delivery $big was acked"
 pass
