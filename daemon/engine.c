@@ -2341,8 +2341,10 @@ engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
 		revno = (uint32_t)sqlite3_column_int64(s, 0);
 		copy = strdup(eng_col_str(s, 1));
 	}
-	if (rows_end(e, s, rc, "a non-identical copy") != 0)
+	if (rows_end(e, s, rc, "a non-identical copy") != 0) {
+		free(copy);
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	}
 	if (rc == SQLITE_ROW && copy == NULL)
 		return out_refuse(o, "out of memory");
 	if (copy == NULL)

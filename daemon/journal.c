@@ -561,6 +561,7 @@ journal_verify(struct journal *j, struct out *o)
 	sqlite3_stmt *s;
 	int bad = 0, step;
 
+	merkle_frontier_init(&stored);
 	/* the signed checkpoints: each signature and each stated tree head */
 	if ((s = store_stmt(j->st, cps)) == NULL)
 		return out_refuse(o, "store failure");
