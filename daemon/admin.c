@@ -27,6 +27,7 @@ struct admin_conn {
 	struct server *srv;
 	struct conn *conn;
 	int ready;
+	struct admin_conn *prev, *next;	/* srv->admin_conns */
 };
 
 /* The request's arguments, NUL-terminated copies. */
@@ -805,7 +806,17 @@ admin_frame(void *ctx, const Parley__Frame *f)
 static void
 admin_closed(void *ctx)
 {
-	free(ctx);
+	struct admin_conn *ac = ctx;
+
+	if (ac->prev != NULL)
+		ac->prev->next = ac->next;
+	else
+		ac->srv->admin_conns = ac->next;
+	if (ac->next != NULL)
+		ac->next->prev = ac->prev;
+	if (ac->srv->stopping && ac->srv->admin_conns == NULL && ac->srv->sessions == NULL)
+		event_base_loopbreak(ac->srv->base);	/* every reply is out */
+	free(ac);
 }
 
 static void
@@ -871,7 +882,11 @@ admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, 
 	if ((ac->conn = conn_new(bev, 0, &lim, &admin_ops, ac, "admin")) == NULL) {
 		bufferevent_free(bev);
 		free(ac);
+		return;
 	}
+	if ((ac->next = srv->admin_conns) != NULL)
+		ac->next->prev = ac;
+	srv->admin_conns = ac;
 }
 
 static void
@@ -939,6 +954,15 @@ admin_listen(struct server *srv, char *err, size_t errlen)
 	evconnlistener_set_error_cb(srv->admin_listener, admin_accept_error);
 	log_info("admin socket %s (mode %s)", p, grouped ? "0660" : "0600");
 	return 0;
+}
+
+void
+admin_close_conns(struct server *srv, int flush)
+{
+	struct admin_conn *ac;
+
+	for (ac = srv->admin_conns; ac != NULL; ac = ac->next)
+		conn_close(ac->conn, flush);
 }
 
 void

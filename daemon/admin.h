@@ -9,5 +9,8 @@
 
 int admin_listen(struct server *srv, char *err, size_t errlen);
 void admin_close(struct server *srv);
+/* Shutdown: close every admin connection, once its output is written if
+ * flush (the stop's drain), or now. */
+void admin_close_conns(struct server *srv, int flush);
 
 #endif

@@ -538,6 +538,12 @@ conn_max_output(const struct conn *c)
 	return c->lim.max_output;
 }
 
+size_t
+conn_max_frame(const struct conn *c)
+{
+	return c->lim.max_frame;
+}
+
 SSL *
 conn_ssl(const struct conn *c)
 {

@@ -90,6 +90,7 @@ void conn_close(struct conn *c, int flush);
 int conn_is_open(const struct conn *c);
 size_t conn_output_len(const struct conn *c);
 size_t conn_max_output(const struct conn *c);
+size_t conn_max_frame(const struct conn *c);
 SSL *conn_ssl(const struct conn *c);
 const char *conn_peer(const struct conn *c);
 int conn_fd(const struct conn *c);

@@ -369,13 +369,17 @@ main(int argc, char **argv)
 	admin_close(&srv);
 	status_stop(status);
 	turn_flush(srv.turn);
-	session_close_all(&srv);
-	if (srv.sessions != NULL &&
+	session_close_all(&srv, 1);
+	admin_close_conns(&srv, 1);
+	if ((srv.sessions != NULL || srv.admin_conns != NULL) &&
 	    (ev_drain = evtimer_new(srv.base, on_drain_deadline, srv.base)) != NULL) {
 		if (evtimer_add(ev_drain, &drain_tv) == 0)
 			event_base_dispatch(srv.base);
 		event_free(ev_drain);
 	}
+	/* Those still writing at the deadline are closed as they are. */
+	session_close_all(&srv, 0);
+	admin_close_conns(&srv, 0);
 	event_base_loop(srv.base, EVLOOP_NONBLOCK);	/* let closing conns tear down */
 	status_close(status);		/* the loop has run for the last time */
 	verify_pool_free(srv.verify);	/* frees the sessions that waited for it */

@@ -19,6 +19,7 @@
 #include "turn.h"
 
 struct session;
+struct admin_conn;
 struct ticker;
 struct journal;
 
@@ -36,6 +37,7 @@ struct server {
 	struct evconnlistener *listener;
 	struct evconnlistener *admin_listener;
 	struct event *admin_retry;	/* after an accept error there */
+	struct admin_conn *admin_conns;	/* open admin connections, linked */
 	struct session *sessions;	/* party connections, linked */
 	size_t nconns;			/* party connections incl. handshaking */
 	int accept_paused;

@@ -78,17 +78,20 @@ sink_push(void *ctx, const Parley__Frame *f)
 	 * the peer would only make it fetch this one first again, for ever,
 	 * with every later delivery behind it: pass it over, pending, and tell
 	 * the endpoint once. */
-	if (len - FRAME_HDR_LEN > (size_t)s->srv->cfg.max_frame || len > conn_max_output(s->conn)) {
+	if (len - FRAME_HDR_LEN > conn_max_frame(s->conn) || len > conn_max_output(s->conn)) {
+		/* Logged and told once per endpoint and delivery, not at every
+		 * push that passes it over. */
+		if (!delivery_unsendable(s->srv->dlv, s->who.endpoint_id, id))
+			return 1;
 		log_warnx("%s: delivery %llu for endpoint %lld of %s is a %zu-byte frame, more than "
-		    "max_frame (%lld) or max_queued_output (%zu) allows: passed over, it stays "
+		    "max_frame (%zu) or max_queued_output (%zu) allows: passed over, it stays "
 		    "pending", conn_peer(s->conn), (unsigned long long)id,
 		    (long long)s->who.endpoint_id, s->who.party.code, len,
-		    (long long)s->srv->cfg.max_frame, conn_max_output(s->conn));
-		if (delivery_unsendable(s->srv->dlv, s->who.endpoint_id, id))
-			conn_error(s->conn, 0, PARLEY_EREFUSED, "delivery %llu (%zu bytes) is too "
-			    "large for this server to send; it stays pending (the mediator sees it "
-			    "unacknowledged); fetch again for the deliveries after it",
-			    (unsigned long long)id, len);
+		    conn_max_frame(s->conn), conn_max_output(s->conn));
+		conn_error(s->conn, 0, PARLEY_EREFUSED, "delivery %llu (%zu bytes) is too large "
+		    "for this server to send; it stays pending (the mediator sees it "
+		    "unacknowledged); fetch again for the deliveries after it",
+		    (unsigned long long)id, len);
 		return 1;
 	}
 	/* Over the window, or not fitting beside what is queued (which
@@ -513,7 +516,7 @@ session_closed(void *ctx)
 	unlink_session(s);
 	srv->nconns--;
 	resume_accept(srv);
-	if (srv->stopping && srv->sessions == NULL)
+	if (srv->stopping && srv->sessions == NULL && srv->admin_conns == NULL)
 		event_base_loopbreak(srv->base);	/* every reply is out */
 	if (s->verifying) {
 		log_debug("%s: closed while a signature check is out", conn_peer(s->conn));
@@ -684,12 +687,12 @@ session_foreach(struct server *srv, void (*fn)(void *arg, const struct ident *wh
 }
 
 void
-session_close_all(struct server *srv)
+session_close_all(struct server *srv, int flush)
 {
 	struct session *s;
 
 	for (s = srv->sessions; s != NULL; s = s->next) {
-		conn_close(s->conn, 1);
+		conn_close(s->conn, flush);
 		s->state = S_GONE;
 	}
 }

@@ -19,8 +19,9 @@ void session_foreach(struct server *srv, void (*fn)(void *arg, const struct iden
     void *arg);
 
 /* Shutdown: stop reading from every party connection; each closes once
- * what it has queued is written (within its frame timeout).  While
- * srv->stopping, the last one closed breaks the event loop. */
-void session_close_all(struct server *srv);
+ * what it has queued is written (within its frame timeout) if flush, or
+ * now.  While srv->stopping, the last connection closed (admin ones too)
+ * breaks the event loop. */
+void session_close_all(struct server *srv, int flush);
 
 #endif

@@ -22,6 +22,7 @@ struct turn {
 	struct store *st;
 	struct metrics *m;
 	struct event *flush_ev;
+	struct event *hold_ev;	/* ends a hold at its time bound */
 	void (*after_commit)(void *);
 	void *arg;
 	int (*before_commit)(void *);
@@ -72,16 +73,35 @@ static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct turn *t = arg;
+	uint64_t age;
 
 	(void)fd;
 	(void)what;
+	age = t->now_ns() - t->opened_ns;
 	if (t->hold != NULL && store_in_batch(t->st) && t->requests < TURN_HOLD_MAX &&
-	    t->now_ns() - t->opened_ns < TURN_HOLD_NS && t->hold(t->hold_arg)) {
+	    age < TURN_HOLD_NS && t->hold(t->hold_arg)) {
+		struct timeval tv;
+		uint64_t left = TURN_HOLD_NS - age;
+
+		/* turn_resume, the next request or, at the latest, the bound
+		 * runs it again (checks whose verdicts begin no request, as a
+		 * connection closed meanwhile, must not keep it waiting). */
 		t->scheduled = 0;
-		t->held = 1;	/* turn_resume schedules it again */
+		t->held = 1;
+		tv.tv_sec = (time_t)(left / 1000000000u);
+		tv.tv_usec = (suseconds_t)(left % 1000000000u / 1000u + 1);
+		evtimer_add(t->hold_ev, &tv);
 		return;
 	}
 	turn_flush(t);
+}
+
+static void
+hold_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	turn_resume(arg);
 }
 
 struct turn *
@@ -98,6 +118,11 @@ turn_new(struct event_base *base, struct store *st, struct metrics *m,
 	t->arg = arg;
 	t->now_ns = mono_ns;
 	if ((t->flush_ev = event_new(base, -1, 0, flush_cb, t)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	if ((t->hold_ev = evtimer_new(base, hold_cb, t)) == NULL) {
+		event_free(t->flush_ev);
 		free(t);
 		return NULL;
 	}
@@ -122,6 +147,7 @@ turn_free(struct turn *t)
 		return;
 	turn_flush(t);
 	event_free(t->flush_ev);
+	event_free(t->hold_ev);
 	free(t->q);
 	free(t);
 }
@@ -307,6 +333,7 @@ turn_flush(struct turn *t)
 
 	t->scheduled = 0;
 	t->held = 0;
+	event_del(t->hold_ev);
 	t->requests = 0;
 	if (store_in_batch(t->st)) {
 		int lost = store_batch_lost(t->st);

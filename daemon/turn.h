@@ -52,8 +52,10 @@ void turn_set_commit_hooks(struct turn *t, int (*before)(void *),
 
 /* hold(arg) non-zero: work is in flight whose requests will join this turn
  * (signature checks); the flush that runs once the loop is idle then waits
- * for it, up to a bound on the turn's requests, and the owner of that work
- * calls turn_resume when it has landed.  Timers and shutdown flush anyway. */
+ * for it, up to a bound on the turn's requests and its age (10 ms), and the
+ * owner of that work calls turn_resume when it has landed.  A direct
+ * turn_flush (shutdown, a handshake that must see committed endpoints)
+ * does not wait. */
 void turn_set_hold(struct turn *t, int (*hold)(void *), void *arg);
 void turn_resume(struct turn *t);
 /* Tests: the monotonic clock (nanoseconds) that bounds a hold. */

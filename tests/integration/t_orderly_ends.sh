@@ -35,6 +35,32 @@ grep -q "SIGTERM at copy-accepted" "$T/parleyd.log" || fail "the stop was not re
 start_daemon
 [ "$(jget "$(ctl --json agreement show "$A")" .state)" = in_force ] || fail "not released"
 
+# 2b. A stop while party connections cannot take what they are sent and an
+#     admin client stays connected: parleyd gives them 2 s, then closes
+#     them as they are and exits cleanly (under the sanitizers: no leak).
+for i in $(seq 200); do ctl notice send baku --text "$i $(head -c 12000 /dev/zero | tr '\0' x)" \
+	>/dev/null || fail "notice $i"; done
+"$BIN/slowpeer" slowread "$T/baku/client.conf" 3 20 >"$T/slow.out" 2>&1 &
+slow=$!
+for _ in $(seq 100); do
+	grep -q "slow readers: 3 of 3 connected" "$T/slow.out" 2>/dev/null && break
+	sleep 0.1
+done
+"$BIN/slowpeer" tcp "$T/admin.sock" 20 >"$T/admin.out" 2>&1 &
+admin=$!
+sleep 0.3
+t0=$(date +%s%N)
+stop_daemon
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $ms -lt 6000 ] || fail "the stop took ${ms} ms"
+grep -q "stopping with party connections still writing" "$T/parleyd.log" ||
+	fail "the slow readers did not hold the stop to its deadline"
+wait "$admin"
+grep -q "closed after" "$T/admin.out" || fail "the admin client was not closed: $(cat "$T/admin.out")"
+kill "$slow" 2>/dev/null
+wait "$slow" 2>/dev/null
+start_daemon
+
 # 3. Out of descriptors: status-socket clients that never finish their
 #    request hold every free descriptor, one party connection makes accept()
 #    fail, then the clients go. No party connection ever closes, yet the

@@ -3,7 +3,8 @@
  *
  *   slowpeer tcp HOST:PORT MAX_S [HEX]
  *       TCP only (and the raw bytes HEX, e.g. half a ClientHello); wait for
- *       the server to close.
+ *       the server to close.  HOST:PORT may be the path of a Unix socket
+ *       (starting with /): an admin client that never says a word.
  *   slowpeer tls CONF MAX_S [--hello] [--trickle MS]
  *       TLS 1.3 with CONF's endpoint certificate; with --hello send Hello and
  *       read the Welcome; with --trickle send a Fetch frame one byte every MS
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <openssl/err.h>
@@ -57,6 +59,21 @@ tcp_open(const char *hostport, int rcvbuf)
 	char host[256], *port;
 	int fd = -1, one = 1;
 
+	if (hostport[0] == '/') {
+		struct sockaddr_un sun;
+
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (strlen(hostport) >= sizeof(sun.sun_path) ||
+		    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			return -1;
+		memcpy(sun.sun_path, hostport, strlen(hostport));
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
 	snprintf(host, sizeof(host), "%s", hostport);
 	if ((port = strrchr(host, ':')) == NULL)
 		return -1;
