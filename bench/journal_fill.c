@@ -1,13 +1,15 @@
 /* journal-fill: grow a copy of parleyd's store to a given number of journal
  * entries, for the big-store acceptance run of `make bench`.
  *
- *   journal-fill STATE_DIR TOTAL
+ *   journal-fill STATE_DIR TOTAL [PARTY]
  *
  * The entries are written by the daemon's own journal module (the same
  * canonical text, leaf hashes and stored frontier), in transactions of
  * 10,000, and a checkpoint signed with STATE_DIR/mediator.key closes the
  * fill, so the store stays one that parleyd starts on and `parleyctl
- * journal verify` accepts.  Each entry is of kind "bench-filler".  Only for
+ * journal verify` accepts.  Each entry is of kind "bench-filler", and
+ * concerns PARTY (a party code) if given: a record larger than one reply
+ * for tests/integration/t_journal.sh.  Only for
  * a copy of a store, with parleyd stopped: it is built by `make bench`, not
  * by `make all`. */
 #include <stdio.h>
@@ -48,8 +50,9 @@ main(int argc, char **argv)
 	uint64_t size;
 	struct timespec t0, t1;
 
-	if (argc != 3 || (total = strtoll(argv[2], &end, 10)) < 0 || *end != '\0') {
-		fprintf(stderr, "usage: journal-fill STATE_DIR TOTAL\n");
+	if ((argc != 3 && argc != 4) || (total = strtoll(argv[2], &end, 10)) < 0 ||
+	    *end != '\0') {
+		fprintf(stderr, "usage: journal-fill STATE_DIR TOTAL [PARTY]\n");
 		return 2;
 	}
 	log_init(0);
@@ -79,7 +82,7 @@ main(int argc, char **argv)
 		if (store_batch_begin(st) != 0)
 			goto fail;
 		for (k = 0; k < BATCH && i < total; k++, i++)
-			if (journal_append(j, "bench-filler", 0, NULL, NULL, 0,
+			if (journal_append(j, "bench-filler", 0, argc == 4 ? argv[3] : NULL, NULL, 0,
 			    "synthetic entry written by bench/journal_fill") != 0)
 				goto fail;
 		if (store_batch_commit(st) != 0)

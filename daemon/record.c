@@ -148,7 +148,10 @@ record_show(struct engine *e, const struct req *r, uint64_t agreement)
 	Parley__JournalEntries je = PARLEY__JOURNAL_ENTRIES__INIT;
 	struct shown *last = NULL, *x;
 	char **v = NULL;
-	size_t n = 0, i;
+	/* The reply must fit beside what a push may have queued (half the
+	 * connection's output cap): larger, it would be dropped as "not
+	 * reading".  Entries are a few hundred bytes: thousands fit. */
+	size_t n = 0, i, bytes = 0, budget = conn_max_output(r->conn) / 2;
 	sqlite3_stmt *s;
 	int step;
 
@@ -159,7 +162,7 @@ record_show(struct engine *e, const struct req *r, uint64_t agreement)
 	sqlite3_bind_int64(s, 1, (int64_t)agreement);
 	sqlite3_bind_text(s, 2, r->who->party.code, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, r->who->party.id);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && n < 100000) {
+	while ((step = sqlite3_step(s)) == SQLITE_ROW && bytes <= budget) {
 		const char *entry = sqlite3_column_blob(s, 0);
 		size_t len;
 
@@ -175,15 +178,20 @@ record_show(struct engine *e, const struct req *r, uint64_t agreement)
 		x->next = last;		/* newest first */
 		last = x;
 		n++;
+		bytes += len + 4;	/* the field's tag and length */
 	}
 	sqlite3_reset(s);
 	/* Part of the record is not the record: refuse rather than send less. */
-	if ((step != SQLITE_DONE && step != SQLITE_ROW) ||
+	if ((step != SQLITE_DONE && step != SQLITE_ROW) || bytes > budget ||
 	    (n > 0 && (v = malloc(n * sizeof(*v))) == NULL)) {
 		while ((x = last) != NULL) {
 			last = x->next;
 			free(x);
 		}
+		if (bytes > budget)
+			return eng_refuse(r, PARLEY_EREFUSED, "the record that concerns %s is more "
+			    "than one reply may carry (%zu bytes); ask for one agreement at a "
+			    "time (parley journal --agreement ID)", r->who->party.code, budget);
 		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure reading the record");
 	}
 	for (i = n, x = last; i > 0; i--, x = x->next)

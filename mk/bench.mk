@@ -13,8 +13,8 @@
 
 LOADGEN := $(B)/loadgen
 # Grows a copy of the store to 1,000,000 journal entries with the daemon's
-# own journal module; only `make bench` builds it, so that a change of the
-# daemon's internals never breaks `make all`.
+# own journal module (and, for t_journal.sh, a party's record past what one
+# reply carries).
 JOURNAL_FILL := $(B)/journal-fill
 # Counts what OpenSSL holds for one idle connection with parleyd's own TLS
 # context (the floor under the RSS per idle endpoint); built like the above.
@@ -34,14 +34,12 @@ $(TLS_MEM): $(call obj,bench/tls_mem.c) $(LIBDAEMON) $(LIBPROTO)
 
 # The smoke test is one of the integration tests: build the load generator
 # with everything else.
-all: $(LOADGEN)
-integration: $(LOADGEN)
+all: $(LOADGEN) $(JOURNAL_FILL)
+integration: $(LOADGEN) $(JOURNAL_FILL)
 
 .PHONY: bench bench-smoke
 
-bench: $(BINS) $(LOADGEN)
-	@$(MAKE) --no-print-directory $(JOURNAL_FILL) || \
-		echo "bench: journal-fill does not build; the big-store run adds delivery rows instead"
+bench: $(BINS) $(LOADGEN) $(JOURNAL_FILL)
 	@$(MAKE) --no-print-directory $(TLS_MEM) || \
 		echo "bench: tls-mem does not build; OpenSSL's share of an idle connection is not counted"
 	@bench/run.sh --bin $(B) $(if $(BENCH_OUT),--out $(BENCH_OUT)) $(BENCH_ARGS)

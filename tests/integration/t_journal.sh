@@ -33,6 +33,19 @@ expect_rc 0 as baku status "$A"
 [ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM countersignature c JOIN party p ON p.id = c.party_id WHERE p.code = 'baku'")" -ge 2 ] \
 	|| fail "countersignatures not kept"
 
+# a record larger than one reply (16,000 more entries about baku, ~2.7 MB):
+# refused with the way round, not cut short or dropped; one agreement's
+# record still comes, and the fill's checkpoint verifies
+stop_daemon
+"$BIN/journal-fill" "$T/state" $(( $(db "SELECT count(*) FROM journal") + 16000 )) baku \
+	>/dev/null || fail "journal-fill"
+start_daemon
+expect_rc 1 as baku journal
+grep -q "more than one reply may carry" "$T/last.out" || fail "no clear refusal: $(cat "$T/last.out")"
+[ "$(jget "$(as baku --json journal --agreement "$A")" '.entries | length')" = 5 ] ||
+	fail "one agreement's record"
+expect_rc 0 as baku status "$A"
+
 # someone edits a journal row in the SQLite file
 sqlite3 "$T/state/parley.db" "UPDATE journal SET entry = CAST(replace(CAST(entry AS TEXT), 'revision 1', 'revision 7') AS BLOB) WHERE kind = 'draft'"
 expect_out "altered" ctl journal verify
