@@ -491,8 +491,9 @@ done:
 int
 incident_query(struct engine *e, const struct req *r, uint64_t id)
 {
+	/* One more than a list may hold: more are refused, not cut short. */
 	static const char mine[] =
-	    "SELECT id FROM incident WHERE filer_id = ?1 OR against_id = ?1 ORDER BY id LIMIT 500";
+	    "SELECT id FROM incident WHERE filer_id = ?1 OR against_id = ?1 ORDER BY id LIMIT 501";
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__IncidentList l = PARLEY__INCIDENT_LIST__INIT;
 	struct inc *incs = NULL;
@@ -500,7 +501,7 @@ incident_query(struct engine *e, const struct req *r, uint64_t id)
 	int64_t ids[500];
 	size_t n = 0, k;
 	sqlite3_stmt *s;
-	int step;
+	int step, refused = 0;
 
 	if (id != 0) {
 		ids[n++] = (int64_t)id;
@@ -513,6 +514,9 @@ incident_query(struct engine *e, const struct req *r, uint64_t id)
 		sqlite3_reset(s);
 		if (step != SQLITE_ROW && step != SQLITE_DONE)
 			return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		if (step == SQLITE_ROW)
+			return eng_refuse(r, PARLEY_EREFUSED, "more than 500 incidents concern %s: "
+			    "ask for one at a time (parley incident show N)", r->who->party.code);
 	}
 	if (n > 0 && ((incs = calloc(n, sizeof(*incs))) == NULL ||
 	    (ptrs = calloc(n, sizeof(*ptrs))) == NULL)) {
@@ -527,7 +531,11 @@ incident_query(struct engine *e, const struct req *r, uint64_t id)
 				return 0;
 			}
 		} else if (inc_load(e, ids[k], &incs[k]) != 0) {
-			continue;
+			/* listed a moment ago in this transaction */
+			eng_refuse(r, PARLEY_ESTORE, "store failure loading incident %lld",
+			    (long long)ids[k]);
+			refused = 1;
+			break;
 		}
 		inc_view(e, &incs[k], NULL);
 		ptrs[l.n_incidents++] = &incs[k].msg;
@@ -536,7 +544,17 @@ incident_query(struct engine *e, const struct req *r, uint64_t id)
 	f.id = r->id;
 	f.body_case = PARLEY__FRAME__BODY_INCIDENT_LIST;
 	f.incident_list = &l;
-	turn_reply(r->turn, r->conn, &f);
+	/* Half the output cap at most, as a delivery (larger, the connection
+	 * would be dropped as not reading). */
+	if (!refused &&
+	    parley__incident_list__get_packed_size(&l) > conn_max_output(r->conn) / 2) {
+		eng_refuse(r, PARLEY_EREFUSED, "the incidents that concern %s are more than one "
+		    "answer may carry: ask for one at a time (parley incident show N)",
+		    r->who->party.code);
+		refused = 1;
+	}
+	if (!refused)
+		turn_reply(r->turn, r->conn, &f);
 	for (k = 0; k < n; k++)
 		inc_release(&incs[k]);
 	free(incs);

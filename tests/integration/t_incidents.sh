@@ -91,4 +91,30 @@ expect_rc 1 as yerevan incident file --against stepanakert --place p --time 1995
 [ "$(snapshot)" = "$before" ] || fail "a refused report changed the store"
 expect_rc 0 ctl incident close "$I1"
 expect_out "closed" as baku incident show "$I1"
+# more incidents than one list holds (501 copies of the first, written into
+# the store): refused with the way round, not the oldest 500 as if all
+stop_daemon
+db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 501)
+    INSERT INTO incident(filer_id, against_id, place, happened_at, nature, consequences,
+    agreement_id, not_in_force, proposal, filed_at, respond_by, publishable_at, state)
+    SELECT filer_id, against_id, place, happened_at, nature, consequences, agreement_id,
+    not_in_force, proposal, filed_at, respond_by, publishable_at, state
+    FROM incident, n WHERE id = $I1"
+start_daemon
+expect_rc 1 as baku incident list
+grep -q "more than 500 incidents concern baku" "$T/last.out" || fail "list: $(cat "$T/last.out")"
+expect_out "closed" as baku incident show "$I1"
+# fewer, but longer than one answer carries (300 with 8 kB of text each)
+stop_daemon
+db "DELETE FROM incident WHERE id > $I2;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
+    INSERT INTO incident(filer_id, against_id, place, happened_at, nature, consequences,
+    agreement_id, not_in_force, proposal, filed_at, respond_by, publishable_at, state)
+    SELECT filer_id, against_id, x, happened_at, x, x, agreement_id, not_in_force, x, filed_at,
+    respond_by, publishable_at, state
+    FROM (SELECT *, replace(hex(zeroblob(1000)), '00', 'xx') AS x FROM incident), n
+    WHERE id = $I1"
+start_daemon
+expect_rc 1 as baku incident list
+grep -q "more than one answer may carry" "$T/last.out" || fail "long list: $(cat "$T/last.out")"
 pass
