@@ -174,24 +174,6 @@ eng_col_str(sqlite3_stmt *s, int i)
 	return v ? v : "";
 }
 
-/* Reset s after its last sqlite3_step returned rc: 0 if the rows ran out
- * (SQLITE_DONE) or the caller stopped at a row of its choosing (SQLITE_ROW),
- * -1 (logged) if the store failed on the way.  A step that fails (out of
- * memory, I/O, busy, corrupt) must never read as the end of the rows: a
- * list of required roles or counted copies cut short is a wrong decision,
- * and an admin list cut short looks complete.  An admin verb then refuses
- * o; admin_request answers a refusal with its reason alone, so the JSON and
- * text written before the failure are dropped, never sent half-built. */
-static int
-rows_end(struct engine *e, sqlite3_stmt *s, int rc, const char *what)
-{
-	sqlite3_reset(s);	/* keeps the step's error for store_errmsg */
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-		return 0;
-	log_warnx("store failure reading %s: %s", what, store_errmsg(e->st));
-	return -1;
-}
-
 /* 0 found, 1 unknown, -1 store failure. */
 int
 eng_load_ag(struct engine *e, int64_t id, struct ag *a)
@@ -297,7 +279,7 @@ eng_membership(struct engine *e, int64_t agreement, int64_t party)
 		member = sqlite3_column_int(s, 0) ? 2 : 1;
 	/* A store failure (logged) reads as "not a member", which every
 	 * caller refuses. */
-	(void)rows_end(e, s, rc, "a membership");
+	(void)store_rows_end(e->st, s, rc, "a membership");
 	return member;
 }
 
@@ -355,7 +337,7 @@ eng_load_members(struct engine *e, int64_t agreement, int observers, struct memb
 		snprintf(m->code[m->n], sizeof(m->code[0]), "%s", eng_col_str(s, 1));
 		m->n++;
 	}
-	return rows_end(e, s, rc, "an agreement's members");
+	return store_rows_end(e->st, s, rc, "an agreement's members");
 }
 
 /* The AgreementText of a revision; release with text_release(). */
@@ -584,7 +566,7 @@ valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev, int
 	sqlite3_bind_int64(s, 3, rev);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*t = eng_col_time(s, 0);
-	return rows_end(e, s, rc, "a party's valid copy");
+	return store_rows_end(e->st, s, rc, "a party's valid copy");
 }
 
 /* For callers that have no way to fail: a store failure (logged) reads as
@@ -768,7 +750,7 @@ all_signed(struct engine *e, const struct ag *a)
 	sqlite3_bind_int64(s, 2, a->revision);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		missing = sqlite3_column_int64(s, 0);
-	if (rows_end(e, s, rc, "who has signed") != 0)
+	if (store_rows_end(e->st, s, rc, "who has signed") != 0)
 		return -1;
 	return missing == 0;
 }
@@ -801,7 +783,7 @@ required_roles(struct engine *e, int64_t agreement, int64_t party, const char *r
 		n++;
 	}
 	/* Cut short, the list would read as fewer roles, or none: any role. */
-	if (rows_end(e, s, rc, "the roles an agreement requires") != 0)
+	if (store_rows_end(e->st, s, rc, "the roles an agreement requires") != 0)
 		return -1;
 	if (found || n == 0)
 		need[0] = '\0';
@@ -825,7 +807,7 @@ role_signed(struct engine *e, int64_t agreement, int64_t party, uint32_t rev, co
 	sqlite3_bind_int64(s, 3, rev);
 	sqlite3_bind_text(s, 4, role, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
-	if (rows_end(e, s, rc, "a party's copy in a role") != 0)
+	if (store_rows_end(e->st, s, rc, "a party's copy in a role") != 0)
 		return -1;
 	return rc == SQLITE_ROW;
 }
@@ -1260,7 +1242,7 @@ load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t m
 		(*n)++;
 	}
 	/* A certificate or bundle missing a signature must not be made. */
-	return rows_end(e, s, rc, "the counted copies");
+	return store_rows_end(e->st, s, rc, "the counted copies");
 }
 
 /* The release certificate for the copies being counted; caller frees. */
@@ -2150,7 +2132,7 @@ receipts(struct engine *e, const struct ag *a, int64_t party, struct out *o, int
 			    (long long)sqlite3_column_int64(s, 0), t ? when : "not yet acked");
 	}
 	/* A receipt missing would read as "not yet acked". */
-	if (rows_end(e, s, rc, "receipts") != 0)
+	if (store_rows_end(e->st, s, rc, "receipts") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_arr_end(o->json);
 	return 0;
@@ -2278,7 +2260,7 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 		    eng_col_str(s, 3), sqlite3_column_int(s, 4) ?
 		    " (see: parleyctl agreement diff)" : "");
 	}
-	if (rows_end(e, s, rc, "non-identical copies") != 0)
+	if (store_rows_end(e->st, s, rc, "non-identical copies") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_arr_end(o->json);
 	return 0;
@@ -2309,7 +2291,7 @@ engine_agreement_list(struct engine *e, struct out *o)
 		out_text(o, "%-5lld %-12s %-4lld %s\n", (long long)sqlite3_column_int64(s, 0),
 		    eng_col_str(s, 1), (long long)sqlite3_column_int64(s, 2), eng_col_str(s, 3));
 	}
-	if (rows_end(e, s, rc, "the agreements") != 0)
+	if (store_rows_end(e->st, s, rc, "the agreements") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_arr_end(o->json);
 	return 0;
@@ -2341,7 +2323,7 @@ engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
 		revno = (uint32_t)sqlite3_column_int64(s, 0);
 		copy = strdup(eng_col_str(s, 1));
 	}
-	if (rows_end(e, s, rc, "a non-identical copy") != 0) {
+	if (store_rows_end(e->st, s, rc, "a non-identical copy") != 0) {
 		free(copy);
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	}
@@ -2454,7 +2436,7 @@ engine_amendment_list(struct engine *e, int64_t id, struct out *o)
 		    eng_col_str(s, 2), eng_col_str(s, 3), eng_col_str(s, 4), *eng_col_str(s, 8) ? "  answers: " : "",
 		    eng_col_str(s, 8));
 	}
-	if (rows_end(e, s, rc, "amendments") != 0)
+	if (store_rows_end(e->st, s, rc, "amendments") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_arr_end(o->json);
 	return 0;
@@ -2638,7 +2620,7 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && nhad < 64)
 		had[nhad++] = sqlite3_column_int64(s, 0);
 	/* One left out would never be told to sign again. */
-	if (rows_end(e, s, rc, "who had signed") != 0)
+	if (store_rows_end(e->st, s, rc, "who had signed") != 0)
 		goto fail;
 	if ((s = store_stmt(e->st, supersede)) == NULL)
 		goto fail;
@@ -2762,7 +2744,7 @@ engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW && cnt < 256)
 			ids[cnt++] = sqlite3_column_int64(s, 0);
 		/* Not a notice to some of "all", nor "no party is registered". */
-		if (rows_end(e, s, rc, "the parties") != 0)
+		if (store_rows_end(e->st, s, rc, "the parties") != 0)
 			return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 		if (cnt == 0)
 			return out_refuse(o, "no party is registered");
@@ -2849,7 +2831,7 @@ engine_message_list(struct engine *e, const char *kind, struct out *o)
 		}
 		jw_obj_end(o->json);
 	}
-	if (rows_end(e, s, rc, "messages") != 0)
+	if (store_rows_end(e->st, s, rc, "messages") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	if (cur != -1) {
 		jw_arr_end(o->json);
@@ -2879,7 +2861,7 @@ engine_counts(struct engine *e, struct out *o)
 		jw_int(o->json, eng_col_str(s, 0), sqlite3_column_int64(s, 1));
 		out_text(o, " %s %lld", eng_col_str(s, 0), (long long)sqlite3_column_int64(s, 1));
 	}
-	if (rows_end(e, s, rc, "agreement counts") != 0)
+	if (store_rows_end(e->st, s, rc, "agreement counts") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_obj_end(o->json);
 	out_text(o, "\n");
@@ -2897,7 +2879,7 @@ engine_counts(struct engine *e, struct out *o)
 			out_text(o, "deliveries pending: 0\n");
 		}
 	}
-	if (rows_end(e, s, rc, "pending deliveries") != 0)
+	if (store_rows_end(e->st, s, rc, "pending deliveries") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	return 0;
 }

@@ -722,3 +722,13 @@ store_meta_set(struct store *s, const char *key, const char *value)
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
+
+int
+store_rows_end(struct store *st, sqlite3_stmt *s, int rc, const char *what)
+{
+	sqlite3_reset(s);	/* keeps the step's error for store_errmsg */
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	log_warnx("store failure reading %s: %s", what, store_errmsg(st));
+	return -1;
+}

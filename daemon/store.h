@@ -59,4 +59,12 @@ const char *store_errmsg(struct store *s);
 int store_meta_get(struct store *s, const char *key, char *out, size_t outlen);
 int store_meta_set(struct store *s, const char *key, const char *value);
 
+/* Reset s after its last sqlite3_step returned rc: 0 if the rows ran out
+ * (SQLITE_DONE) or the caller stopped at a row of its choosing (SQLITE_ROW);
+ * -1, logged with what was being read, if the store failed on the way.  A
+ * failure (out of memory, I/O, busy, corrupt) must never read as the end of
+ * the rows: a list of required roles or counted copies cut short is a wrong
+ * decision, and a list shown cut short looks complete. */
+int store_rows_end(struct store *st, sqlite3_stmt *s, int rc, const char *what);
+
 #endif

@@ -16,21 +16,6 @@
 #define MEASURES_MAX 200
 #define DESC_MAX 300
 
-/* Reset s after its last sqlite3_step returned rc: 0 if the rows ran out
- * (SQLITE_DONE) or the caller stopped at a row of its choosing (SQLITE_ROW),
- * -1 (logged) if the store failed on the way, which must not read as the end
- * of the rows (measures without due times, a calendar or record shown cut
- * short).  As engine.c's rows_end. */
-static int
-rows_end(struct engine *e, sqlite3_stmt *s, int rc, const char *what)
-{
-	sqlite3_reset(s);	/* keeps the step's error for store_errmsg */
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-		return 0;
-	log_warnx("store failure reading %s: %s", what, store_errmsg(e->st));
-	return -1;
-}
-
 static int
 add_timer(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t ref,
     int number)
@@ -265,7 +250,7 @@ bind_measures(struct engine *e, const struct ag *a, int64_t x)
 		offs[n++] = sqlite3_column_int64(s, 1);
 	}
 	/* A measure not read would keep no due time and never fall due. */
-	if (rows_end(e, s, rc, "measures") != 0)
+	if (store_rows_end(e->st, s, rc, "measures") != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		int64_t due = x + offs[i];
@@ -381,7 +366,7 @@ complete(struct engine *e, int64_t agreement, const struct measure *m)
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		done = sqlite3_column_int(s, 0) > 0;
 	/* An error is not "unconfirmed": that would flag a measure overdue. */
-	if (rows_end(e, s, rc, "measure confirmations") != 0)
+	if (store_rows_end(e->st, s, rc, "measure confirmations") != 0)
 		return -1;
 	return done;
 }
@@ -650,7 +635,7 @@ timeline_next_due(struct engine *e, int64_t *due)
 	}
 	/* The contract has no error: a failure (logged) leaves the timers
 	 * unarmed until the next commit rearms them; none is lost. */
-	(void)rows_end(e, s, step, "the next timer");
+	(void)store_rows_end(e->st, s, step, "the next timer");
 	if (e->duty != NULL && duty_next_due(e->duty, &d) == 0 && (rc != 0 || d < *due)) {
 		*due = d;
 		rc = 0;
@@ -855,7 +840,7 @@ timeline_set(struct engine *e, int64_t id, const char *text, size_t len, struct 
 		nconfirmed = sqlite3_column_int(s, 0);
 	/* An error is not "nothing confirmed": it would replace a calendar
 	 * parties have confirmed measures of. */
-	if (rows_end(e, s, step, "measure confirmations") != 0)
+	if (store_rows_end(e->st, s, step, "measure confirmations") != 0)
 		goto storefail;
 	if (nconfirmed > 0) {
 		out_refuse(o, "measures of agreement %lld are already confirmed; the calendar "
@@ -1023,7 +1008,7 @@ timeline_show(struct engine *e, int64_t id, struct out *o)
 		nums[n++] = sqlite3_column_int(s, 0);
 	/* A calendar shown cut short would look complete.  The refusals here
 	 * replace what was written so far (see engine.c's rows_end). */
-	if (rows_end(e, s, rc, "a calendar") != 0)
+	if (store_rows_end(e->st, s, rc, "a calendar") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	x_text(&a, xbuf, sizeof(xbuf));
 	jw_int(o->json, "id", id);
@@ -1101,7 +1086,7 @@ timeline_show_record(struct engine *e, const struct ag *a, struct out *o)
 		out_text(o, "  extension: agreement %lld (%s)\n",
 		    (long long)sqlite3_column_int64(s, 0), eng_col_str(s, 1));
 	}
-	if (rows_end(e, s, rc, "an agreement's extensions") != 0) {
+	if (store_rows_end(e->st, s, rc, "an agreement's extensions") != 0) {
 		out_refuse(o, "store failure: %s", store_errmsg(e->st));
 		return;
 	}
@@ -1121,7 +1106,7 @@ timeline_show_record(struct engine *e, const struct ag *a, struct out *o)
 		jw_obj_end(o->json);
 		out_text(o, "  %s  %s: %s\n", when, eng_col_str(s, 0), eng_col_str(s, 1));
 	}
-	if (rows_end(e, s, rc, "an agreement's record") != 0) {
+	if (store_rows_end(e->st, s, rc, "an agreement's record") != 0) {
 		out_refuse(o, "store failure: %s", store_errmsg(e->st));
 		return;
 	}
@@ -1223,7 +1208,7 @@ timeline_party_show(struct engine *e, const struct req *r, uint64_t agreement)
 	sqlite3_bind_int64(s, 1, a.id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MEASURES_MAX)
 		nums[n++] = sqlite3_column_int(s, 0);
-	if (rows_end(e, s, rc, "a calendar") != 0)
+	if (store_rows_end(e->st, s, rc, "a calendar") != 0)
 		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (n > 0 && ((ms = calloc(n, sizeof(*ms))) == NULL || (mp = calloc(n, sizeof(*mp))) == NULL ||
 	    (rows = calloc(n, sizeof(*rows))) == NULL || (due = calloc(n, sizeof(*due))) == NULL)) {
