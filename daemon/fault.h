@@ -6,7 +6,8 @@
  * twice.
  *     PARLEYD_CRASH_AT=NAME[:N]     crash at the Nth time NAME is reached (1)
  * Names: copy-accepted, amendment-adopted, release-written, delivery-acked,
- * timer-fired, before-commit, after-commit, after-replies.
+ * timer-fired, before-commit, after-commit, after-replies,
+ * signature-check-out (a copy's check was handed to a worker).
  *     PARLEYD_STOP_AT=NAME[:N]      the same, but SIGTERM: an orderly stop
  *                                   requested at that moment (ignored if
  *                                   PARLEYD_CRASH_AT is set)

@@ -42,6 +42,7 @@ struct session {
 	 * session outlives its conn until the check comes back. */
 	int verifying;
 	int closed;		/* conn gone: free when the check comes back */
+	int close_after;	/* stopping: close once the held copy has run */
 	int verdict;		/* for the held frame once back: 1 good, -1 bad,
 				 * 2 not checked (the engine checks it) */
 	uint64_t verdict_id;
@@ -344,6 +345,11 @@ verified(void *ctx, int verdict)
 	s->verdict = verdict;
 	conn_resume(s->conn);
 	s->verdict = 0;
+	if (s->close_after && !s->verifying) {
+		/* The stop waited for this copy: answered, now closing. */
+		conn_close(s->conn, 1);
+		s->state = S_GONE;
+	}
 }
 
 /* Check a copy's signature on a worker before the request runs: 1 to hold
@@ -368,6 +374,7 @@ check_signature_async(struct session *s, const Parley__Frame *f)
 	if (verify_submit(s->srv->verify, m->signer_key.data, m->signature.data, payload, plen,
 	    verified, s) != 0)
 		return 0;
+	fault_point("signature-check-out");
 	s->verifying = 1;
 	s->verdict_id = f->id;
 	memcpy(s->verdict_sig, m->signature.data, 64);
@@ -692,6 +699,14 @@ session_close_all(struct server *srv, int flush)
 	struct session *s;
 
 	for (s = srv->sessions; s != NULL; s = s->next) {
+		/* A copy held for its signature check runs first, and is
+		 * answered, when the verdict comes back during the drain. */
+		if (flush && s->verifying && conn_is_open(s->conn)) {
+			log_info("%s: stopping once its copy's signature check is back",
+			    conn_peer(s->conn));
+			s->close_after = 1;
+			continue;
+		}
 		conn_close(s->conn, flush);
 		s->state = S_GONE;
 	}

@@ -1,5 +1,6 @@
 # Replies are not lost where connections or the daemon end: a SIGTERM that
-# arrives while a copy is being handled still lets its Ok out; a malformed
+# arrives while a copy is being handled (or its signature checked) still
+# lets its Ok out; a malformed
 # frame right behind a good one in the same read closes the connection only
 # after the good one's answer; an accept error (out of descriptors) rests
 # each listener for a moment instead of spinning, and the party listener
@@ -34,6 +35,26 @@ PARLEYD_PID=
 grep -q "SIGTERM at copy-accepted" "$T/parleyd.log" || fail "the stop was not requested mid-copy"
 start_daemon
 [ "$(jget "$(ctl --json agreement show "$A")" .state)" = in_force ] || fail "not released"
+
+# 2a. SIGTERM while a copy's signature check is out on a worker (two CPUs
+#     or more): the stop waits for the verdict, runs the copy, answers it.
+A2=$(jget "$(ctl --json agreement create --title T2 --text "$D/ceasefire-1994-rev1.txt" \
+	--parties baku,yerevan)" .id)
+ctl agreement circulate "$A2" >/dev/null || fail "circulate $A2"
+if grep -q "signatures are checked on" "$T/parleyd.log"; then
+	stop_daemon
+	PARLEYD_STOP_AT=signature-check-out start_daemon
+	out=$(as baku sign "$A2" --yes 2>&1) || fail "the Ok was lost at a stop mid-check: $out"
+	printf '%s' "$out" | grep -q "accepted" || fail "no acceptance: $out"
+	wait "$PARLEYD_PID"; rc=$?
+	PARLEYD_PID=
+	[ $rc = 0 ] || fail "parleyd exited $rc after SIGTERM"
+	grep -q "SIGTERM at signature-check-out" "$T/parleyd.log" || fail "no stop mid-check"
+	# (the verdict may also win the race with the signal: then a plain stop)
+	grep -q "stopping once its copy's signature check is back" "$T/parleyd.log" &&
+		echo "orderly ends: the stop waited for a signature check"
+	start_daemon
+fi
 
 # 2b. A stop while party connections cannot take what they are sent and an
 #     admin client stays connected: parleyd gives them 2 s, then closes
