@@ -383,19 +383,15 @@ conn_fail(struct conn *c, uint64_t id, int code, const char *fmt, ...)
 
 	if (c->state != CONN_OPEN)
 		return;
-	if (c->owed == 0) {
-		va_start(ap, fmt);
-		send_error(c, id, code, fmt, ap);
-		va_end(ap);
-		conn_close(c, 1);
-		return;
-	}
-	/* After the replies to the requests before this one. */
-	free(c->last_words);
-	c->last_words = NULL;
 	va_start(ap, fmt);
-	if (pack_error(c, id, code, fmt, ap, &c->last_words, &c->last_len) != 0)
-		c->last_words = NULL;
+	if (c->owed == 0) {
+		send_error(c, id, code, fmt, ap);
+	} else {
+		/* After the replies to the requests before this one. */
+		free(c->last_words);
+		if (pack_error(c, id, code, fmt, ap, &c->last_words, &c->last_len) != 0)
+			c->last_words = NULL;
+	}
 	va_end(ap);
 	conn_close(c, 1);
 }
@@ -445,9 +441,7 @@ conn_pay_error(struct conn *c, uint64_t id, int code, const char *fmt, ...)
 	if (!can_send(c) || pack_error(c, id, code, fmt, ap, &buf, &len) != 0)
 		buf = NULL;
 	va_end(ap);
-	rc = conn_pay(c, buf, len);
-	if (buf != NULL && rc != 0 && c->state == CONN_OPEN)
-		conn_close(c, 0);	/* unanswered, the peer would wait for ever */
+	rc = conn_pay(c, buf, len);	/* a send that fails closes the conn */
 	free(buf);
 	return rc;
 }
@@ -501,10 +495,12 @@ send_error(struct conn *c, uint64_t id, int code, const char *fmt, va_list ap)
 
 	if (c->state != CONN_OPEN)
 		return;
+	/* Unanswered, the peer would wait for ever: a failed send closes the
+	 * conn itself, a frame that cannot be packed closes it here. */
 	if (pack_error(c, id, code, fmt, ap, &buf, &len) != 0)
-		buf = NULL;
-	if (buf == NULL || conn_send_packed(c, buf, len) != 0)
-		conn_close(c, 0);	/* unanswered, the peer would wait for ever */
+		conn_close(c, 0);
+	else
+		conn_send_packed(c, buf, len);
 	free(buf);
 }
 
