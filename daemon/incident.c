@@ -511,8 +511,7 @@ incident_query(struct engine *e, const struct req *r, uint64_t id)
 		sqlite3_bind_int64(s, 1, r->who->party.id);
 		while ((step = sqlite3_step(s)) == SQLITE_ROW && n < 500)
 			ids[n++] = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-		if (step != SQLITE_ROW && step != SQLITE_DONE)
+		if (store_rows_end(e->st, s, step, "a party's incidents") != 0)
 			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		if (step == SQLITE_ROW)
 			return eng_refuse(r, PARLEY_EREFUSED, "more than 500 incidents concern %s: "
@@ -647,8 +646,7 @@ incident_list(struct engine *e, struct out *o)
 		return out_refuse(o, "store failure");
 	while ((step = sqlite3_step(s)) == SQLITE_ROW && n < 1000)
 		ids[n++] = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
+	if (store_rows_end(e->st, s, step, "the incidents") != 0)
 		return out_refuse(o, "store failure");
 	jw_arr_begin(o->json, "incidents");
 	out_text(o, "%-4s %-12s %-12s %-9s %-25s %s\n", "ID", "FILER", "AGAINST", "STATE",

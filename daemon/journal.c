@@ -591,12 +591,9 @@ journal_verify(struct journal *j, struct out *o)
 		}
 		nsizes++;
 	}
-	sqlite3_reset(s);
 	/* A read that failed part way has not checked what it did not read. */
-	if (!bad && step != SQLITE_DONE && step != SQLITE_ROW) {
+	if (store_rows_end(j->st, s, step, "the checkpoints") != 0 && !bad++)
 		out_refuse(o, "store failure reading the checkpoints: %s", store_errmsg(j->st));
-		bad++;
-	}
 	/* every entry: in order, hashed into the tree; each checkpoint's root */
 	merkle_frontier_init(&f);
 	k = 0;
@@ -630,12 +627,9 @@ journal_verify(struct journal *j, struct out *o)
 				ncp++;
 			}
 		}
-		sqlite3_reset(s);
-		if (!bad && step != SQLITE_DONE) {
+		if (store_rows_end(j->st, s, step, "the journal") != 0 && !bad++)
 			out_refuse(o, "store failure reading entry %llu: %s",
 			    (unsigned long long)expect, store_errmsg(j->st));
-			bad++;
-		}
 	}
 	if (!bad && k != nsizes) {
 		out_refuse(o, "a checkpoint covers %llu entries; the journal has %llu",
@@ -688,10 +682,9 @@ journal_show(struct journal *j, int64_t agreement, const char *party, struct out
 		jw_strn(o->json, NULL, e, (size_t)len);
 		out_text(o, "%.*s\n", len, e);
 	}
-	sqlite3_reset(s);
 	jw_arr_end(o->json);
 	/* Not a shorter record that looks whole. */
-	if (step != SQLITE_DONE)
+	if (store_rows_end(j->st, s, step, "the journal") != 0)
 		return out_refuse(o, "store failure reading the journal: %s", store_errmsg(j->st));
 	return 0;
 }
