@@ -17,10 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <sqlite3.h>
 
@@ -35,6 +31,7 @@
 #include "daemon/registry.h"
 #include "daemon/timeline.h"
 #include "daemon/turn.h"
+#include "conn_fixture.h"
 #include "journal_fixture.h"
 
 struct fixture {
@@ -44,10 +41,8 @@ struct fixture {
 	struct metrics m;
 	struct engine *e;
 	/* party requests answer through a turn, to a connection */
-	struct event_base *base;
 	struct turn *t;
-	struct conn *c;
-	int peer;		/* the other end of the connection */
+	struct conn_fixture cf;
 };
 
 /* Interrupt the statement whose text contains sql once it has returned
@@ -104,35 +99,22 @@ trip_disarm(struct fixture *fx)
 	sqlite3_trace_v2(store_db(fx->st), 0, NULL, NULL);
 }
 
-static int frame_cb(void *ctx, const Parley__Frame *f) { (void)ctx; (void)f; return 0; }
-static void closed_cb(void *ctx) { (void)ctx; }
-static const struct conn_ops ops = { .frame = frame_cb, .closed = closed_cb };
-
 static int
 setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct conn_limits lim = { .max_frame = 65536, .decode_budget = 1 << 20,
-	    .max_output = 1 << 20 };
-	struct bufferevent *bev;
-	int sv[2];
 
 	if (fx == NULL)
 		return -1;
 	*state = fx;
-	fx->peer = -1;
+	fx->cf.peer = -1;
 	if (journal_fixture_open(&fx->jf, "test_read_failures") != 0 ||
 	    (fx->d = delivery_new(fx->jf.st, fx->jf.clk)) == NULL ||
 	    (fx->e = engine_new(fx->jf.st, fx->jf.clk, fx->d, fx->jf.key, &fx->m)) == NULL)
 		return -1;
 	fx->st = fx->jf.st;
-	if ((fx->base = event_base_new()) == NULL || event_base_priority_init(fx->base, 3) != 0 ||
-	    (fx->t = turn_new(fx->base, fx->st, &fx->m, NULL, NULL)) == NULL ||
-	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
-		return -1;
-	fx->peer = sv[1];
-	if ((bev = bufferevent_socket_new(fx->base, sv[0], BEV_OPT_CLOSE_ON_FREE)) == NULL ||
-	    (fx->c = conn_new(bev, 0, &lim, &ops, fx, "test")) == NULL)
+	if (conn_fixture_open(&fx->cf) != 0 ||
+	    (fx->t = turn_new(fx->cf.base, fx->st, &fx->m, NULL, NULL)) == NULL)
 		return -1;
 	/* Two parties with an endpoint each, and agreement 1 between them. */
 	return store_exec(fx->st,
@@ -153,14 +135,7 @@ teardown(void **state)
 	if (fx->st != NULL)
 		trip_disarm(fx);
 	turn_free(fx->t);
-	if (fx->c != NULL)
-		conn_close(fx->c, 0);
-	if (fx->base != NULL) {
-		event_base_loop(fx->base, EVLOOP_NONBLOCK);
-		event_base_free(fx->base);
-	}
-	if (fx->peer != -1)
-		close(fx->peer);
+	conn_fixture_close(&fx->cf);
 	engine_free(fx->e);
 	delivery_free(fx->d);
 	rc = journal_fixture_close(&fx->jf);
@@ -174,22 +149,6 @@ count(struct fixture *fx, const char *sql)
 	return journal_fixture_int(&fx->jf, sql);
 }
 
-/* The next frame the peer reads (the loop runs until it is written). */
-static Parley__Frame *
-next_frame(struct fixture *fx)
-{
-	uint8_t hdr[FRAME_HDR_LEN], body[4096];
-	struct pollfd p = { .fd = fx->peer, .events = POLLIN };
-	uint32_t len;
-
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);
-	assert_int_equal(poll(&p, 1, 1000), 1);
-	assert_int_equal(read(fx->peer, hdr, sizeof(hdr)), FRAME_HDR_LEN);
-	assert_int_equal(frame_check_len(hdr, sizeof(body), &len), 0);
-	assert_int_equal(read(fx->peer, body, len), (ssize_t)len);
-	return parley__frame__unpack(NULL, len, body);
-}
-
 /* baku signs agreement 1 in role as one request of its own turn (its
  * signature taken as checked): what engine_sign returned, and the reply. */
 static int
@@ -198,7 +157,7 @@ sign(struct fixture *fx, const char *role, Parley__Frame **reply)
 	static const struct ident who = { 1, { 1, "baku", 0 } };
 	static uint8_t zero[64];
 	Parley__SignRequest m = PARLEY__SIGN_REQUEST__INIT;
-	struct req r = { fx->t, fx->c, 9, &who, 1 };
+	struct req r = { fx->t, fx->cf.c, 9, &who, 1 };
 	int keep;
 
 	m.agreement = 1;
@@ -215,7 +174,7 @@ sign(struct fixture *fx, const char *role, Parley__Frame **reply)
 	keep = engine_sign(fx->e, &r, &m);
 	turn_request_end(fx->t, keep);
 	turn_flush(fx->t);
-	*reply = next_frame(fx);
+	*reply = conn_fixture_next_frame(&fx->cf);
 	assert_non_null(*reply);
 	assert_int_equal((*reply)->id, 9);
 	return keep;
@@ -340,25 +299,26 @@ test_measure_confirmed(void **state)
 	store_batch_rollback(fx->st);
 }
 
-/* Listing: a party list cut short is refused with the store's reason, not
- * answered as if it were complete. */
+/* A listing that answers with expect among its rows, and refuses with the
+ * store's reason, not as if complete, when its read (sql) is cut after the
+ * first row. */
 static void
-test_party_list(void **state)
+listing_refused(struct fixture *fx, int (*list)(struct fixture *, struct out *),
+    const char *sql, const char *expect)
 {
-	struct fixture *fx = *state;
 	struct trip t;
 	struct out o;
 	int rc;
 
 	assert_int_equal(out_init(&o), 0);
-	assert_int_equal(registry_party_list(fx->st, &o), 0);
+	assert_int_equal(list(fx, &o), 0);
 	assert_int_equal(o.status, 0);
-	assert_non_null(strstr(jw_text(o.json), "\"yerevan\""));
+	assert_non_null(strstr(jw_text(o.json), expect));
 	out_release(&o);
 
 	assert_int_equal(out_init(&o), 0);
-	trip_arm(fx, &t, "FROM party p ORDER BY p.id", 1);
-	rc = registry_party_list(fx->st, &o);
+	trip_arm(fx, &t, sql, 1);
+	rc = list(fx, &o);
 	trip_disarm(fx);
 	assert_int_equal(t.tripped, 1);
 	assert_int_equal(t.rows, 2);
@@ -368,35 +328,37 @@ test_party_list(void **state)
 	out_release(&o);
 }
 
+static int
+party_list(struct fixture *fx, struct out *o)
+{
+	return registry_party_list(fx->st, o);
+}
+
+static int
+agreement_list(struct fixture *fx, struct out *o)
+{
+	return engine_agreement_list(fx->e, o);
+}
+
+/* Listing: a party list cut short is refused with the store's reason, not
+ * answered as if it were complete. */
+static void
+test_party_list(void **state)
+{
+	listing_refused(*state, party_list, "FROM party p ORDER BY p.id", "\"yerevan\"");
+}
+
 /* Listing, in the engine: the agreement list likewise. */
 static void
 test_agreement_list(void **state)
 {
 	struct fixture *fx = *state;
-	struct trip t;
-	struct out o;
-	int rc;
 
 	assert_int_equal(store_exec(fx->st,
 	    "INSERT INTO agreement(id, title, state, revision, effective, validity,"
 	    " disclose_progress, created_at) VALUES (2, 'U', 'draft', 1, 'on-release',"
 	    " '', 0, 0);"), 0);
-	assert_int_equal(out_init(&o), 0);
-	assert_int_equal(engine_agreement_list(fx->e, &o), 0);
-	assert_int_equal(o.status, 0);
-	assert_non_null(strstr(jw_text(o.json), "\"U\""));
-	out_release(&o);
-
-	assert_int_equal(out_init(&o), 0);
-	trip_arm(fx, &t, "FROM agreement ORDER BY id", 1);
-	rc = engine_agreement_list(fx->e, &o);
-	trip_disarm(fx);
-	assert_int_equal(t.tripped, 1);
-	assert_int_equal(t.rows, 2);
-	assert_int_equal(rc, -1);
-	assert_int_equal(o.status, 1);
-	assert_string_equal(o.error, "store failure: interrupted");
-	out_release(&o);
+	listing_refused(fx, agreement_list, "FROM agreement ORDER BY id", "\"U\"");
 }
 
 int

@@ -13,10 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "errors.h"
@@ -25,6 +21,7 @@
 #include "daemon/metrics.h"
 #include "daemon/store.h"
 #include "daemon/turn.h"
+#include "conn_fixture.h"
 #include "journal_fixture.h"
 
 struct fixture {
@@ -33,8 +30,7 @@ struct fixture {
 	struct event_base *base;
 	struct metrics m;
 	struct turn *t;
-	struct conn *c;
-	int peer;		/* the other end of the connection */
+	struct conn_fixture cf;
 	int called, committed, rolled_back;
 	int in_flight;		/* what the hold predicate says */
 };
@@ -43,10 +39,6 @@ struct fixture {
 static uint64_t fake_ns;
 static uint64_t fake_now(void) { return fake_ns; }
 static int in_flight(void *arg) { return ((struct fixture *)arg)->in_flight; }
-
-static int frame_cb(void *ctx, const Parley__Frame *f) { (void)ctx; (void)f; return 0; }
-static void closed_cb(void *ctx) { (void)ctx; }
-static const struct conn_ops ops = { .frame = frame_cb, .closed = closed_cb };
 
 static void after_commit(void *arg) { ((struct fixture *)arg)->committed++; }
 static void rolled_back(void *arg) { ((struct fixture *)arg)->rolled_back++; }
@@ -64,10 +56,6 @@ static int
 setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct conn_limits lim = { .max_frame = 65536, .decode_budget = 1 << 20,
-	    .max_output = 1 << 20 };
-	struct bufferevent *bev;
-	int sv[2];
 
 	if (fx == NULL)
 		return -1;
@@ -75,13 +63,9 @@ setup(void **state)
 	if (journal_fixture_open(&fx->jf, "test_turn") != 0)
 		return -1;
 	fx->st = fx->jf.st;
-	if ((fx->base = event_base_new()) == NULL || event_base_priority_init(fx->base, 3) != 0 ||
-	    (fx->t = turn_new(fx->base, fx->st, &fx->m, after_commit, fx)) == NULL ||
-	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 ||
-	    (bev = bufferevent_socket_new(fx->base, sv[0], BEV_OPT_CLOSE_ON_FREE)) == NULL ||
-	    (fx->c = conn_new(bev, 0, &lim, &ops, fx, "test")) == NULL)
+	if (conn_fixture_open(&fx->cf) != 0 ||
+	    (fx->t = turn_new(fx->cf.base, fx->st, &fx->m, after_commit, fx)) == NULL)
 		return -1;
-	fx->peer = sv[1];
 	turn_set_commit_hooks(fx->t, before_commit, rolled_back, fx);
 	return 0;
 }
@@ -93,33 +77,10 @@ teardown(void **state)
 	int rc;
 
 	turn_free(fx->t);
-	conn_close(fx->c, 0);
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);
-	close(fx->peer);
-	event_base_free(fx->base);
+	conn_fixture_close(&fx->cf);
 	rc = journal_fixture_close(&fx->jf);
 	free(fx);
 	return rc;
-}
-
-/* The next frame the peer reads (the loop runs until it is written). */
-static Parley__Frame *
-next_frame(struct fixture *fx)
-{
-	uint8_t hdr[FRAME_HDR_LEN], body[4096];
-	uint32_t len;
-	ssize_t n;
-
-	struct pollfd p = { .fd = fx->peer, .events = POLLIN };
-
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);
-	/* Written at once or never: nothing else is running. */
-	assert_int_equal(poll(&p, 1, 1000), 1);
-	assert_int_equal(read(fx->peer, hdr, sizeof(hdr)), FRAME_HDR_LEN);
-	assert_int_equal(frame_check_len(hdr, sizeof(body), &len), 0);
-	n = read(fx->peer, body, len);
-	assert_int_equal(n, (ssize_t)len);
-	return parley__frame__unpack(NULL, len, body);
 }
 
 static void
@@ -133,8 +94,8 @@ queue_two(struct fixture *fx)
 	f.id = 5;
 	f.body_case = PARLEY__FRAME__BODY_OK;
 	f.ok = &ok;
-	turn_reply(fx->t, fx->c, &f);
-	turn_call(fx->t, fx->c, 7, call, fx);
+	turn_reply(fx->t, fx->cf.c, &f);
+	turn_call(fx->t, fx->cf.c, 7, call, fx);
 	turn_request_end(fx->t, 1);
 }
 
@@ -154,12 +115,12 @@ test_lost_transaction_answers_everything(void **state)
 	assert_int_equal(fx->called, 0);
 	assert_false(store_in_batch(fx->st));
 	/* Both the reply and the call are answered with an Error. */
-	f = next_frame(fx);
+	f = conn_fixture_next_frame(&fx->cf);
 	assert_int_equal(f->id, 5);
 	assert_int_equal(f->body_case, PARLEY__FRAME__BODY_ERROR);
 	assert_int_equal(f->error->code, PARLEY_ESTORE);
 	parley__frame__free_unpacked(f, NULL);
-	f = next_frame(fx);
+	f = conn_fixture_next_frame(&fx->cf);
 	assert_int_equal(f->id, 7);
 	assert_int_equal(f->body_case, PARLEY__FRAME__BODY_ERROR);
 	assert_int_equal(f->error->code, PARLEY_ESTORE);
@@ -177,7 +138,7 @@ test_commit_runs_calls(void **state)
 	assert_int_equal(fx->committed, 1);
 	assert_int_equal(fx->rolled_back, 0);
 	assert_int_equal(fx->called, 1);
-	f = next_frame(fx);
+	f = conn_fixture_next_frame(&fx->cf);
 	assert_int_equal(f->id, 5);
 	assert_int_equal(f->body_case, PARLEY__FRAME__BODY_OK);
 	parley__frame__free_unpacked(f, NULL);
@@ -246,14 +207,14 @@ test_hold(void **state)
 
 	/* held, then the checks land */
 	queue_two(fx);
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
 	assert_int_equal(fx->committed, 0);
 	assert_true(store_in_batch(fx->st));
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);	/* nothing wakes it */
+	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);	/* nothing wakes it */
 	assert_int_equal(fx->committed, 0);
 	fx->in_flight = 0;
 	turn_resume(fx->t);
-	f = next_frame(fx);
+	f = conn_fixture_next_frame(&fx->cf);
 	assert_int_equal(fx->committed, 1);
 	assert_int_equal(f->id, 5);
 	parley__frame__free_unpacked(f, NULL);
@@ -264,39 +225,39 @@ test_hold(void **state)
 	fx->in_flight = 1;
 	assert_int_equal(turn_request_begin(fx->t), 0);
 	turn_request_end(fx->t, 1);
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
 	assert_int_equal(fx->committed, 1);
 	fake_ns += 9 * 1000 * 1000;
 	assert_int_equal(turn_request_begin(fx->t), 0);
 	turn_request_end(fx->t, 1);
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
 	assert_int_equal(fx->committed, 1);
 	fake_ns += 1000 * 1000;
 	assert_int_equal(turn_request_begin(fx->t), 0);
 	turn_request_end(fx->t, 1);
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
 	assert_int_equal(fx->committed, 2);
 
 	/* held until the turn holds 256 requests */
 	assert_int_equal(turn_request_begin_single(fx->t, 255), 0);
 	turn_request_end(fx->t, 1);
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
 	assert_int_equal(fx->committed, 2);
 	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);
 	turn_request_end(fx->t, 1);
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
 	assert_int_equal(fx->committed, 3);
 
 	/* a direct flush does not wait */
 	assert_int_equal(turn_request_begin(fx->t), 0);
 	turn_request_end(fx->t, 1);
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
 	assert_int_equal(fx->committed, 3);
 	turn_flush(fx->t);
 	assert_int_equal(fx->committed, 4);
 	/* and a resume with nothing held does nothing */
 	turn_resume(fx->t);
-	event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
 	assert_int_equal(fx->committed, 4);
 }
 
