@@ -1,25 +1,67 @@
-#!/bin/sh
-# Run every tests/integration/t_*.sh against the binaries in $1 (build/).
-# Prints one line per test and a closing "N passed, N failed" line.
+#!/bin/bash
+# Run every tests/integration/t_*.sh against the binaries in $1 (build/),
+# JOBS at a time (default: the number of CPUs).  Most of a test's time is
+# spent waiting on parleyd, timeouts and restarts, so two at once on two
+# cores nearly halve the run; each test has its own directory, port and
+# daemon.  Prints one line per test as it ends and a closing
+# "N passed, N failed" line.
 B=${1:-build}
+JOBS=${JOBS:-$(nproc)}
 cd "$(dirname "$0")/.." || exit 2
-pass=0; fail=0; skip=0; failed=""
 O=$(mktemp -d /tmp/parley-integration.XXXXXX) || exit 2
 trap 'rm -rf "$O"' EXIT
-for t in tests/integration/t_*.sh; do
+
+# One test: its output, then its exit code and seconds in NAME.rc.
+run_one() {
+	local t=$1 name start rc
 	name=$(basename "$t" .sh)
 	start=$(date +%s)
 	BIN=$B timeout 300 bash "$t" >"$O/$name.out" 2>&1
 	rc=$?
-	if [ $rc = 0 ]; then
-		pass=$((pass + 1)); echo "PASS $name ($(( $(date +%s) - start ))s)"
-	elif [ $rc = 77 ]; then
-		skip=$((skip + 1)); echo "SKIP $name: $(tail -n 1 "$O/$name.out")"
-	else
-		fail=$((fail + 1)); failed="$failed $name"; echo "FAIL $name"
-		sed 's/^/    /' "$O/$name.out" | tail -n 60
-	fi
-	rm -f "$O/$name.out"
+	echo "$rc $(( $(date +%s) - start ))" >"$O/$name.rc.tmp"
+	mv "$O/$name.rc.tmp" "$O/$name.rc"
+}
+
+# Report every test that has ended and was not reported yet.
+pass=0; fail=0; skip=0
+report() {
+	local f name rc secs
+	for f in "$O"/*.rc; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f" .rc)
+		read -r rc secs <"$f"
+		if [ "$rc" = 0 ]; then
+			pass=$((pass + 1)); echo "PASS $name (${secs}s)"
+		elif [ "$rc" = 77 ]; then
+			skip=$((skip + 1)); echo "SKIP $name: $(tail -n 1 "$O/$name.out")"
+		else
+			fail=$((fail + 1)); echo "FAIL $name"
+			sed 's/^/    /' "$O/$name.out" | tail -n 60
+		fi
+		rm -f "$f" "$O/$name.out"
+	done
+}
+
+# The longest first, so that the last to start are short ones.
+long="t_limits t_crash_subset t_alloc_fail t_embargo_property t_embargo_kills"
+tests=""
+for n in $long; do
+	[ -e "tests/integration/$n.sh" ] && tests="$tests tests/integration/$n.sh"
 done
+for t in tests/integration/t_*.sh; do
+	case " $long " in *" $(basename "$t" .sh) "*) ;; *) tests="$tests $t" ;; esac
+done
+running=0
+for t in $tests; do
+	if [ "$running" -ge "$JOBS" ]; then
+		wait -n
+		running=$((running - 1))
+		report
+	fi
+	run_one "$t" &
+	running=$((running + 1))
+done
+wait
+report
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]
