@@ -98,9 +98,10 @@ static const struct option options[] = {
 	    "Bytes queued for one connection; a peer leaving more unread is dropped.",
 	    F(max_queued_output), 0,
 	    "deliveries are pushed until half is queued, each up to 1 MiB" },
-	{ "limits", "decode_budget", T_INT, "8388608", 65536, 1024 * MIB, true,
-	    "Bytes the decoding of one frame may allocate.",
-	    F(decode_budget), 0 },
+	{ "limits", "decode_budget", T_INT, "8388608", CONFIG_DECODE_BUDGET_MIN,
+	    1024 * MIB, true, "Bytes the decoding of one frame may allocate.",
+	    F(decode_budget), 0,
+	    "a request with the longest text and calendar must decode" },
 
 	{ "incidents", "response_window", T_DURATION, "6h", MINUTE, 30 * DAY,
 	    true, "Time the accused party has to answer an incident report.",

@@ -44,6 +44,13 @@
 #define CONFIG_MAX_FRAME_MIN		CONFIG_DELIVERY_MAX
 #define CONFIG_MAX_QUEUED_OUTPUT_MIN	(2 * CONFIG_DELIVERY_MAX)
 
+/* The same floor for what comes in: a party's amendment or signed text and
+ * the mediator's new agreement carry a text of up to 512 KiB (engine.c,
+ * TEXT_MAX, with a calendar), and decoding such a frame allocates about
+ * its size again.  Below this, a valid request would be refused as a bad
+ * frame and its connection closed. */
+#define CONFIG_DECODE_BUDGET_MIN	CONFIG_MAX_FRAME_MIN
+
 /* Seconds, sorted longest first, without duplicates; n == 0: none. */
 struct config_durations {
 	size_t	n;

@@ -83,6 +83,12 @@
 _Static_assert(RELEASE_PAYLOAD_MAX(AGTEXT_MSG_MAX) + DELIVERY_FRAME_OVERHEAD <=
     CONFIG_DELIVERY_MAX, "the release bundle of an agreement at the limits (TEXT_MAX, "
     "64 parties...) must fit in a delivery: lower a limit or raise CONFIG_DELIVERY_MAX");
+/* Coming in, the longest request (an agreement at the limits, or a party's
+ * amendment of one) must decode within the least decode_budget: decoded,
+ * a string or bytes field is its bytes, a NUL and a pointer, and each
+ * message its struct; well under 64 KiB more for its ~140 fields. */
+_Static_assert(AGTEXT_MSG_MAX + 64 * 1024 <= CONFIG_DECODE_BUDGET_MIN,
+    "an agreement at the limits must decode within the least decode_budget");
 
 struct engine *
 engine_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey,

@@ -7,7 +7,8 @@
 #     max_queued_output below what the largest delivery needs, naming the
 #     option, its line, the least value and why;
 #   - with the smallest configuration accepted (max_frame = 1048576,
-#     max_queued_output = 2097152), an agreement at the limits (a text of
+#     max_queued_output = 2097152, decode_budget = 1048576, which the
+#     request creating it must get through), an agreement at the limits (a text of
 #     512 KiB, the longest accepted, with a full calendar of 200 measures,
 #     among BIG_PARTIES parties, 64 at most) is circulated, signed,
 #     released, and its bundle is delivered to, and verified by, every
@@ -46,7 +47,7 @@ expect_rc 1 check "$T/queue1.conf"
 grep -q "max_queued_output: 2097151 is below the minimum 2097152" "$T/last.out" || fail "$(cat "$T/last.out")"
 write_conf
 sed -i -e '/^\[server\]/a max_frame = 1048576' -e '/^\[limits\]/a max_queued_output = 2097152' \
-	"$T/parleyd.conf"
+	-e '/^\[limits\]/a decode_budget = 1048576' "$T/parleyd.conf"
 expect_out "^configuration OK$" check "$T/parleyd.conf"
 # start-up refuses the same, with the same message
 "$BIN/parleyd" -c "$T/frame8k.conf" >"$T/start.out" 2>&1 && fail "parleyd started with max_frame = 8192"
@@ -82,6 +83,12 @@ desc=$(head -c 300 /dev/zero | tr '\0' 'd')
 for i in $(seq 1 200); do echo "X+${i}d | all | $desc | -"; done >"$T/calendar"
 expect_rc 0 ctl timeline set "$a" "$T/calendar"
 expect_rc 0 ctl agreement circulate "$a"
+# a party's amendment carries the longest text in too (decode_budget);
+# proposed, it waits for the mediator and does not hold up the signing
+head -c $TEXT_MAX /dev/zero | tr '\0' 'z' >"$T/text2"
+expect_rc 0 as p01 amend "$a" --text "$T/text2" --note "the longest amendment"
+[ "$(db "SELECT length(text) FROM amendment WHERE agreement_id = $a")" = $TEXT_MAX ] ||
+	fail "the longest amendment was not stored"
 sign_all "$a" $codes
 [ "$(jget "$(ctl --json agreement show "$a")" .state)" = in_force ] || fail "not released"
 bundle=$(db "SELECT length(p.body) FROM message m JOIN payload p ON p.id = m.payload_id

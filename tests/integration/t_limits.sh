@@ -62,17 +62,18 @@ r1=$(rss)
 [ $((r1 - r0)) -lt 4096 ] || fail "RSS grew by $((r1 - r0)) KiB on refused frame lengths"
 echo "limits: frame lengths 0, 1048577, 2^31-1, 2^32-1 refused from the prefix; RSS ${r0} -> ${r1} KiB"
 
-# ---- decode budget: 40 kB on the wire, 20,000 repeated strings decoded
+# ---- decode budget: 40 kB on the wire, a Bundle of 20,000 empty copies,
+#      each decoded to a SignedCopy struct and a pointer (about 2.4 MB)
 N=20000
-body="08015a$(varint $((2 * N)))$(printf '4a00%.0s' $(seq $N))"
+body="08018a01$(varint $((2 * N)))$(printf '1200%.0s' $(seq $N))"
 expect_rc 1 ptool raw "$T/a/client.conf" "$body"
 grep -q "decodes to more" "$T/last.out" && fail "the default budget (8 MiB) refused a 40 kB frame"
-limits "decode_budget = 65536"
+limits "decode_budget = 1048576"
 expect_rc 1 ptool raw "$T/a/client.conf" "$body"
-grep -q "Frame decodes to more than the allowed 65536 bytes" "$T/last.out" || fail "budget: $(cat "$T/last.out")"
-grep -q "bad frame: Frame decodes to more than the allowed 65536 bytes" "$T/parleyd.log" || fail "budget refusal not logged"
+grep -q "Frame decodes to more than the allowed 1048576 bytes" "$T/last.out" || fail "budget: $(cat "$T/last.out")"
+grep -q "bad frame: Frame decodes to more than the allowed 1048576 bytes" "$T/parleyd.log" || fail "budget refusal not logged"
 expect_rc 0 as a inbox
-echo "limits: a 40 kB frame decoding past decode_budget = 65536 refused"
+echo "limits: a 40 kB frame decoding past decode_budget = 1048576 refused"
 
 # ---- one byte a second: dropped within frame_timeout (2s), however it trickles
 expect_rc 0 "$SP" tls "$T/a/client.conf" 15 --hello --trickle 1000

@@ -358,6 +358,13 @@ static const struct value_case {
 	    "max_connections: 1000001 is above the maximum 1000000" },
 	{ "limits", "decode_budget", "1073741825",
 	    "decode_budget: 1073741825 is above the maximum 1073741824" },
+	{ "limits", "decode_budget", "1048576", NULL },
+	{ "limits", "decode_budget", "1048575", "decode_budget: 1048575 is "
+	    "below the minimum 1048576: a request with the longest text and "
+	    "calendar must decode" },
+	{ "limits", "decode_budget", "65536", "decode_budget: 65536 is below "
+	    "the minimum 1048576: a request with the longest text and calendar "
+	    "must decode" },
 	{ "incidents", "response_window", "1m", NULL },
 	{ "incidents", "response_window", "59s",
 	    "response_window: 59s is below the minimum 1m" },
@@ -431,7 +438,7 @@ static const struct reload_case {
 	{ "limits", "frame_timeout", "1s", 1 },
 	{ "limits", "idle_timeout", "1h", 1 },
 	{ "limits", "max_queued_output", "2097152", 1 },
-	{ "limits", "decode_budget", "65536", 1 },
+	{ "limits", "decode_budget", "2097152", 1 },
 	{ "incidents", "response_window", "1h", 1 },
 	{ "incidents", "disclosure_embargo", "1h", 1 },
 	{ "incidents", "duty_grace", "30m", 1 },
