@@ -209,6 +209,49 @@ call(struct ctx *x, Parley__Frame *f, Parley__Frame **reply, int expect)
 	return 0;
 }
 
+/* A list parleyd answers in pages: send f again with *after set to each
+ * answer's next, handing every answer to each(), until next is 0.  With
+ * --json, each() adds to j, the array key of one object printed at the
+ * end; else it prints as it goes (j is NULL). */
+static int
+call_pages(struct ctx *x, Parley__Frame *f, uint64_t *after, int expect, const char *key,
+    uint64_t (*next)(const Parley__Frame *r),
+    void (*each)(const Parley__Frame *r, struct jw *j, void *arg), void *arg)
+{
+	struct jw *j = NULL;
+	Parley__Frame *r;
+	uint64_t n;
+	int rc;
+
+	if (x->json) {
+		j = jw_new();
+		jw_obj_begin(j, NULL);
+		jw_arr_begin(j, key);
+	}
+	for (*after = 0;; *after = n) {
+		if ((rc = call(x, f, &r, expect)) != 0)
+			break;
+		each(r, j, arg);
+		n = next(r);
+		cl_free(x->c, r);
+		if (n == 0) {
+			if (j != NULL) {
+				jw_arr_end(j);
+				jw_obj_end(j);
+				printf("%s\n", jw_text(j));
+			}
+			break;
+		}
+		if (n <= *after) {
+			rc = out_error(x, EXIT_UNREACHABLE, "parleyd's pages went backwards "
+			    "(%llu after %llu)", (unsigned long long)n, (unsigned long long)*after);
+			break;
+		}
+	}
+	jw_free(j);
+	return rc;
+}
+
 /* ---- init ---- */
 
 static int
@@ -1350,6 +1393,38 @@ incident_call(struct ctx *x, Parley__Frame *f, const char *what)
 	return request_ok(x, f, what);
 }
 
+/* Every incident the party filed or is accused in, page by page. */
+static uint64_t
+incident_next(const Parley__Frame *r)
+{
+	return r->incident_list->next;
+}
+
+static void
+incident_page(const Parley__Frame *r, struct jw *j, void *arg)
+{
+	size_t i, *n = arg;
+
+	for (i = 0; i < r->incident_list->n_incidents; i++)
+		print_incident(j, r->incident_list->incidents[i]);
+	*n += r->incident_list->n_incidents;
+}
+
+static int
+incident_list_all(struct ctx *x, Parley__Frame *f, Parley__IncidentQuery *q)
+{
+	size_t n = 0;
+	int rc;
+
+	q->paged = 1;
+	if ((rc = call_pages(x, f, &q->after, PARLEY__FRAME__BODY_INCIDENT_LIST, "incidents",
+	    incident_next, incident_page, &n)) != 0)
+		return rc;
+	if (n == 0 && !x->json)
+		printf("no incidents\n");
+	return EXIT_OK;
+}
+
 static int
 cmd_incident(struct ctx *x)
 {
@@ -1367,7 +1442,6 @@ cmd_incident(struct ctx *x)
 	struct args a;
 	uint64_t id = 0, ag = 0;
 	const char *verb;
-	size_t i;
 	int rc;
 
 	if ((rc = parse_args(x, usage, valued, NULL, 3, &a)) != 0)
@@ -1428,30 +1502,25 @@ cmd_incident(struct ctx *x)
 	q.incident = id;
 	f.body_case = PARLEY__FRAME__BODY_INCIDENT_QUERY;
 	f.incident_query = &q;
-	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_INCIDENT_LIST)) != 0)
-		return rc;
-	if (x->json) {
-		struct jw *j = jw_new();
-		if (id != 0 && r->incident_list->n_incidents == 1) {
-			print_incident(j, r->incident_list->incidents[0]);
-		} else {
-			jw_obj_begin(j, NULL);
-			jw_arr_begin(j, "incidents");
-			for (i = 0; i < r->incident_list->n_incidents; i++)
-				print_incident(j, r->incident_list->incidents[i]);
-			jw_arr_end(j);
-			jw_obj_end(j);
+	if (id != 0) {
+		if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_INCIDENT_LIST)) != 0)
+			return rc;
+		if (r->incident_list->n_incidents != 1) {
+			cl_free(x->c, r);
+			return out_error(x, EXIT_UNREACHABLE, "unexpected answer from parleyd");
 		}
-		printf("%s\n", jw_text(j));
-		jw_free(j);
-	} else {
-		for (i = 0; i < r->incident_list->n_incidents; i++)
-			print_incident(NULL, r->incident_list->incidents[i]);
-		if (r->incident_list->n_incidents == 0)
-			printf("no incidents\n");
+		if (x->json) {
+			struct jw *j = jw_new();
+			print_incident(j, r->incident_list->incidents[0]);
+			printf("%s\n", jw_text(j));
+			jw_free(j);
+		} else {
+			print_incident(NULL, r->incident_list->incidents[0]);
+		}
+		cl_free(x->c, r);
+		return EXIT_OK;
 	}
-	cl_free(x->c, r);
-	return EXIT_OK;
+	return incident_list_all(x, &f, &q);
 }
 
 static int
@@ -1477,16 +1546,36 @@ cmd_complaint(struct ctx *x)
 	return incident_call(x, &f, "recorded");
 }
 
+/* The record that concerns the party, page by page. */
+static uint64_t
+journal_next(const Parley__Frame *r)
+{
+	return r->journal_entries->next;
+}
+
+static void
+journal_page(const Parley__Frame *r, struct jw *j, void *arg)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < r->journal_entries->n_entries; i++) {
+		if (j != NULL)
+			jw_str(j, NULL, r->journal_entries->entries[i]);
+		else
+			printf("%s\n", r->journal_entries->entries[i]);
+	}
+}
+
 static int
 cmd_journal(struct ctx *x)
 {
 	static const char usage[] = "journal [--agreement ID]";
 	static const char *const valued[] = { "agreement", NULL };
-	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__JournalShow js = PARLEY__JOURNAL_SHOW__INIT;
 	struct args a;
 	uint64_t id = 0;
-	size_t i;
 	int rc;
 
 	if ((rc = parse_args(x, usage, valued, NULL, 0, &a)) != 0)
@@ -1496,26 +1585,12 @@ cmd_journal(struct ctx *x)
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
 	js.agreement = id;
+	js.paged = 1;
 	f.body_case = PARLEY__FRAME__BODY_JOURNAL_SHOW;
 	f.journal_show = &js;
-	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_JOURNAL_ENTRIES)) != 0)
-		return rc;
-	if (x->json) {
-		struct jw *j = jw_new();
-		jw_obj_begin(j, NULL);
-		jw_arr_begin(j, "entries");
-		for (i = 0; i < r->journal_entries->n_entries; i++)
-			jw_str(j, NULL, r->journal_entries->entries[i]);
-		jw_arr_end(j);
-		jw_obj_end(j);
-		printf("%s\n", jw_text(j));
-		jw_free(j);
-	} else {
-		for (i = 0; i < r->journal_entries->n_entries; i++)
-			printf("%s\n", r->journal_entries->entries[i]);
-	}
-	cl_free(x->c, r);
-	return EXIT_OK;
+	rc = call_pages(x, &f, &js.after, PARLEY__FRAME__BODY_JOURNAL_ENTRIES, "entries",
+	    journal_next, journal_page, NULL);
+	return rc == 0 ? EXIT_OK : rc;
 }
 
 /* ---- mandates ---- */

@@ -488,20 +488,30 @@ done:
 	return 1;
 }
 
+/* Incidents in one answer: all of them unpaged (more are refused, not cut
+ * short), or a page. */
+#define INCIDENT_LIST_MAX	500
+#define INCIDENT_PAGE		100
+
 int
-incident_query(struct engine *e, const struct req *r, uint64_t id)
+incident_query(struct engine *e, const struct req *r, const Parley__IncidentQuery *m)
 {
-	/* One more than a list may hold: more are refused, not cut short. */
+	/* One more than an answer may hold, to know whether more follow. */
 	static const char mine[] =
-	    "SELECT id FROM incident WHERE filer_id = ?1 OR against_id = ?1 ORDER BY id LIMIT 501";
+	    "SELECT id FROM incident WHERE (filer_id = ?1 OR against_id = ?1) AND id > ?2 "
+	    "ORDER BY id LIMIT ?3";
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__IncidentList l = PARLEY__INCIDENT_LIST__INIT;
 	struct inc *incs = NULL;
 	Parley__Incident **ptrs = NULL;
-	int64_t ids[500];
-	size_t n = 0, k;
+	int64_t ids[INCIDENT_LIST_MAX];
+	size_t n = 0, k, most = m->paged ? INCIDENT_PAGE : INCIDENT_LIST_MAX;
+	/* Half the output cap at most, as a delivery (larger, the connection
+	 * would be dropped as not reading). */
+	size_t cap = conn_max_output(r->conn) / 2;
+	uint64_t id = m->incident;
 	sqlite3_stmt *s;
-	int step, refused = 0;
+	int step, refused = 0, more = 0;
 
 	if (id != 0) {
 		ids[n++] = (int64_t)id;
@@ -509,13 +519,17 @@ incident_query(struct engine *e, const struct req *r, uint64_t id)
 		if ((s = store_stmt(e->st, mine)) == NULL)
 			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		sqlite3_bind_int64(s, 1, r->who->party.id);
-		while ((step = sqlite3_step(s)) == SQLITE_ROW && n < 500)
+		sqlite3_bind_int64(s, 2, m->after > INT64_MAX ? INT64_MAX : (int64_t)m->after);
+		sqlite3_bind_int64(s, 3, (int64_t)most + 1);
+		while ((step = sqlite3_step(s)) == SQLITE_ROW && n < most)
 			ids[n++] = sqlite3_column_int64(s, 0);
 		if (store_rows_end(e->st, s, step, "a party's incidents") != 0)
 			return eng_refuse(r, PARLEY_ESTORE, "store failure");
-		if (step == SQLITE_ROW)
-			return eng_refuse(r, PARLEY_EREFUSED, "more than 500 incidents concern %s: "
-			    "ask for one at a time (parley incident show N)", r->who->party.code);
+		more = step == SQLITE_ROW;
+		if (more && !m->paged)
+			return eng_refuse(r, PARLEY_EREFUSED, "more than %d incidents concern %s: "
+			    "ask for one at a time (parley incident show N), or use a parley "
+			    "client that pages", INCIDENT_LIST_MAX, r->who->party.code);
 	}
 	if (n > 0 && ((incs = calloc(n, sizeof(*incs))) == NULL ||
 	    (ptrs = calloc(n, sizeof(*ptrs))) == NULL)) {
@@ -540,18 +554,23 @@ incident_query(struct engine *e, const struct req *r, uint64_t id)
 		ptrs[l.n_incidents++] = &incs[k].msg;
 	}
 	l.incidents = ptrs;
-	f.id = r->id;
-	f.body_case = PARLEY__FRAME__BODY_INCIDENT_LIST;
-	f.incident_list = &l;
-	/* Half the output cap at most, as a delivery (larger, the connection
-	 * would be dropped as not reading). */
-	if (!refused &&
-	    parley__incident_list__get_packed_size(&l) > conn_max_output(r->conn) / 2) {
+	/* A page too long to send is made shorter; an unpaged list is refused. */
+	while (!refused && m->paged && l.n_incidents > 1 &&
+	    parley__incident_list__get_packed_size(&l) > cap) {
+		l.n_incidents--;
+		more = 1;
+	}
+	if (!refused && parley__incident_list__get_packed_size(&l) > cap) {
 		eng_refuse(r, PARLEY_EREFUSED, "the incidents that concern %s are more than one "
 		    "answer may carry: ask for one at a time (parley incident show N)",
 		    r->who->party.code);
 		refused = 1;
 	}
+	if (more && l.n_incidents > 0)
+		l.next = (uint64_t)ids[l.n_incidents - 1];
+	f.id = r->id;
+	f.body_case = PARLEY__FRAME__BODY_INCIDENT_LIST;
+	f.incident_list = &l;
 	if (!refused)
 		turn_reply(r->turn, r->conn, &f);
 	for (k = 0; k < n; k++)

@@ -17,7 +17,9 @@
 int incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile *m);
 int incident_respond(struct engine *e, const struct req *r, const Parley__IncidentRespond *m);
 int incident_action(struct engine *e, const struct req *r, const Parley__IncidentAction *m);
-int incident_query(struct engine *e, const struct req *r, uint64_t id);
+/* One incident (m->incident), or those the party filed or is accused in:
+ * one page when m->paged, else all in one answer or a refusal. */
+int incident_query(struct engine *e, const struct req *r, const Parley__IncidentQuery *m);
 
 /* A timer of an incident fired (the response window ended). */
 int incident_fire(struct engine *e, int64_t incident, const char *kind, int64_t due);

@@ -137,39 +137,65 @@ struct shown {
 	char text[];
 };
 
+/* The bytes of entries in one page: a few hundred bytes each, so about a
+ * thousand, answered without holding the loop for long. */
+#define RECORD_PAGE_BYTES (256 * 1024)
+
+static void
+shown_free(struct shown *last)
+{
+	struct shown *x;
+
+	while ((x = last) != NULL) {
+		last = x->next;
+		free(x);
+	}
+}
+
 int
-record_show(struct engine *e, const struct req *r, uint64_t agreement)
+record_show(struct engine *e, const struct req *r, const Parley__JournalShow *m)
 {
 	static const char sql[] =
-	    "SELECT entry FROM journal WHERE (?1 = 0 OR agreement_id = ?1) AND (party = ?2 "
-	    "OR agreement_id IN (SELECT agreement_id FROM agreement_party WHERE party_id = ?3)) "
-	    "ORDER BY seq";
+	    "SELECT seq, entry FROM journal WHERE seq > ?4 AND (?1 = 0 OR agreement_id = ?1) "
+	    "AND (party = ?2 OR agreement_id IN (SELECT agreement_id FROM agreement_party "
+	    "WHERE party_id = ?3)) ORDER BY seq";
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__JournalEntries je = PARLEY__JOURNAL_ENTRIES__INIT;
 	struct shown *last = NULL, *x;
 	char **v = NULL;
 	/* The reply must fit beside what a push may have queued (half the
 	 * connection's output cap): larger, it would be dropped as "not
-	 * reading".  Entries are a few hundred bytes: thousands fit. */
+	 * reading".  A page is smaller still. */
 	size_t n = 0, i, bytes = 0, budget = conn_max_output(r->conn) / 2;
+	int64_t seq = 0;
 	sqlite3_stmt *s;
-	int step;
+	int step, full = 0;
 
 	if (e->j == NULL)
 		return eng_refuse(r, PARLEY_EREFUSED, "%s", "this parleyd keeps no journal");
+	if (m->paged && budget > RECORD_PAGE_BYTES)
+		budget = RECORD_PAGE_BYTES;
 	if ((s = store_stmt(e->st, sql)) == NULL)
 		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
-	sqlite3_bind_int64(s, 1, (int64_t)agreement);
+	sqlite3_bind_int64(s, 1, m->agreement > INT64_MAX ? -1 : (int64_t)m->agreement);
 	sqlite3_bind_text(s, 2, r->who->party.code, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, r->who->party.id);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && bytes <= budget) {
-		const char *entry = sqlite3_column_blob(s, 0);
+	sqlite3_bind_int64(s, 4, m->after > INT64_MAX ? INT64_MAX : (int64_t)m->after);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *entry = sqlite3_column_blob(s, 1);
 		size_t len;
 
 		/* An entry is never empty: no blob is out of memory. */
-		if (entry == NULL ||
-		    (x = malloc(sizeof(*x) + (len = strnlen(entry,
-		    (size_t)sqlite3_column_bytes(s, 0))) + 1)) == NULL) {
+		if (entry == NULL) {
+			step = SQLITE_NOMEM;
+			break;
+		}
+		len = strnlen(entry, (size_t)sqlite3_column_bytes(s, 1));
+		if (bytes + len + 4 > budget) {	/* the field's tag and length */
+			full = 1;
+			break;
+		}
+		if ((x = malloc(sizeof(*x) + len + 1)) == NULL) {
 			step = SQLITE_NOMEM;
 			break;
 		}
@@ -178,34 +204,35 @@ record_show(struct engine *e, const struct req *r, uint64_t agreement)
 		x->next = last;		/* newest first */
 		last = x;
 		n++;
-		bytes += len + 4;	/* the field's tag and length */
+		bytes += len + 4;
+		seq = sqlite3_column_int64(s, 0);
 	}
 	sqlite3_reset(s);
-	/* Part of the record is not the record: refuse rather than send less. */
-	if ((step != SQLITE_DONE && step != SQLITE_ROW) || bytes > budget ||
+	/* Part of the record is not the record: refuse rather than send less,
+	 * unless the client pages through it and n entries make a page. */
+	if ((step != SQLITE_DONE && step != SQLITE_ROW) || (full && (!m->paged || n == 0)) ||
 	    (n > 0 && (v = malloc(n * sizeof(*v))) == NULL)) {
-		while ((x = last) != NULL) {
-			last = x->next;
-			free(x);
-		}
-		if (bytes > budget)
+		shown_free(last);
+		if (step == SQLITE_ROW && !m->paged)
 			return eng_refuse(r, PARLEY_EREFUSED, "the record that concerns %s is more "
 			    "than one reply may carry (%zu bytes); ask for one agreement at a "
-			    "time (parley journal --agreement ID)", r->who->party.code, budget);
+			    "time (parley journal --agreement ID), or use a parley client that "
+			    "pages", r->who->party.code, budget);
+		if (step == SQLITE_ROW)
+			return eng_refuse(r, PARLEY_EREFUSED, "a journal entry is longer than "
+			    "one page (%zu bytes)", budget);
 		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure reading the record");
 	}
 	for (i = n, x = last; i > 0; i--, x = x->next)
 		v[i - 1] = x->text;
 	je.n_entries = n;
 	je.entries = v;
+	je.next = full ? (uint64_t)seq : 0;
 	f.id = r->id;
 	f.body_case = PARLEY__FRAME__BODY_JOURNAL_ENTRIES;
 	f.journal_entries = &je;
 	turn_reply(r->turn, r->conn, &f);
 	free(v);
-	while ((x = last) != NULL) {
-		last = x->next;
-		free(x);
-	}
+	shown_free(last);
 	return 0;
 }

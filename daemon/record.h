@@ -9,6 +9,8 @@
 /* Party requests (answer through r; 1 keep, 0 roll back). */
 int record_request(struct engine *e, const struct req *r, uint64_t known_size);
 int record_countersign(struct engine *e, const struct req *r, const Parley__Countersign *m);
-int record_show(struct engine *e, const struct req *r, uint64_t agreement);
+/* The entries that concern the party (of one agreement, or all): one page
+ * when m->paged, else all of them in one answer or a refusal. */
+int record_show(struct engine *e, const struct req *r, const Parley__JournalShow *m);
 
 #endif

@@ -432,7 +432,7 @@ dispatch(struct session *s, const Parley__Frame *f)
 		ENGINE_REQ(incident_action(e, &rq, f->incident_action));
 		break;
 	case PARLEY__FRAME__BODY_INCIDENT_QUERY:
-		ENGINE_REQ(incident_query(e, &rq, f->incident_query->incident));
+		ENGINE_REQ(incident_query(e, &rq, f->incident_query));
 		break;
 	case PARLEY__FRAME__BODY_JOURNAL_REQUEST:
 		ENGINE_REQ(record_request(e, &rq, f->journal_request->known_size));
@@ -441,7 +441,7 @@ dispatch(struct session *s, const Parley__Frame *f)
 		ENGINE_REQ(record_countersign(e, &rq, f->countersign));
 		break;
 	case PARLEY__FRAME__BODY_JOURNAL_SHOW:
-		ENGINE_REQ(record_show(e, &rq, f->journal_show->agreement));
+		ENGINE_REQ(record_show(e, &rq, f->journal_show));
 		break;
 	case PARLEY__FRAME__BODY_BUNDLE_REQUEST:
 		ENGINE_REQ(engine_bundle(e, &rq, f->bundle_request->agreement));

@@ -5132,7 +5132,7 @@ const ProtobufCMessageDescriptor parley__incident_action__descriptor =
   (ProtobufCMessageInit) parley__incident_action__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__incident_query__field_descriptors[1] =
+static const ProtobufCFieldDescriptor parley__incident_query__field_descriptors[3] =
 {
   {
     "incident",
@@ -5146,14 +5146,40 @@ static const ProtobufCFieldDescriptor parley__incident_query__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "after",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentQuery, after),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "paged",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentQuery, paged),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__incident_query__field_indices_by_name[] = {
+  1,   /* field[1] = after */
   0,   /* field[0] = incident */
+  2,   /* field[2] = paged */
 };
 static const ProtobufCIntRange parley__incident_query__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor parley__incident_query__descriptor =
 {
@@ -5163,14 +5189,14 @@ const ProtobufCMessageDescriptor parley__incident_query__descriptor =
   "Parley__IncidentQuery",
   "parley",
   sizeof(Parley__IncidentQuery),
-  1,
+  3,
   parley__incident_query__field_descriptors,
   parley__incident_query__field_indices_by_name,
   1,  parley__incident_query__number_ranges,
   (ProtobufCMessageInit) parley__incident_query__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__incident_list__field_descriptors[1] =
+static const ProtobufCFieldDescriptor parley__incident_list__field_descriptors[2] =
 {
   {
     "incidents",
@@ -5184,14 +5210,27 @@ static const ProtobufCFieldDescriptor parley__incident_list__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "next",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__IncidentList, next),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__incident_list__field_indices_by_name[] = {
   0,   /* field[0] = incidents */
+  1,   /* field[1] = next */
 };
 static const ProtobufCIntRange parley__incident_list__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor parley__incident_list__descriptor =
 {
@@ -5201,7 +5240,7 @@ const ProtobufCMessageDescriptor parley__incident_list__descriptor =
   "Parley__IncidentList",
   "parley",
   sizeof(Parley__IncidentList),
-  1,
+  2,
   parley__incident_list__field_descriptors,
   parley__incident_list__field_indices_by_name,
   1,  parley__incident_list__number_ranges,
@@ -5361,7 +5400,7 @@ const ProtobufCMessageDescriptor parley__countersign__descriptor =
   (ProtobufCMessageInit) parley__countersign__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__journal_show__field_descriptors[1] =
+static const ProtobufCFieldDescriptor parley__journal_show__field_descriptors[3] =
 {
   {
     "agreement",
@@ -5375,14 +5414,40 @@ static const ProtobufCFieldDescriptor parley__journal_show__field_descriptors[1]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "after",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__JournalShow, after),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "paged",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__JournalShow, paged),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__journal_show__field_indices_by_name[] = {
+  1,   /* field[1] = after */
   0,   /* field[0] = agreement */
+  2,   /* field[2] = paged */
 };
 static const ProtobufCIntRange parley__journal_show__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor parley__journal_show__descriptor =
 {
@@ -5392,14 +5457,14 @@ const ProtobufCMessageDescriptor parley__journal_show__descriptor =
   "Parley__JournalShow",
   "parley",
   sizeof(Parley__JournalShow),
-  1,
+  3,
   parley__journal_show__field_descriptors,
   parley__journal_show__field_indices_by_name,
   1,  parley__journal_show__number_ranges,
   (ProtobufCMessageInit) parley__journal_show__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__journal_entries__field_descriptors[1] =
+static const ProtobufCFieldDescriptor parley__journal_entries__field_descriptors[2] =
 {
   {
     "entries",
@@ -5413,14 +5478,27 @@ static const ProtobufCFieldDescriptor parley__journal_entries__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "next",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__JournalEntries, next),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__journal_entries__field_indices_by_name[] = {
   0,   /* field[0] = entries */
+  1,   /* field[1] = next */
 };
 static const ProtobufCIntRange parley__journal_entries__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor parley__journal_entries__descriptor =
 {
@@ -5430,7 +5508,7 @@ const ProtobufCMessageDescriptor parley__journal_entries__descriptor =
   "Parley__JournalEntries",
   "parley",
   sizeof(Parley__JournalEntries),
-  1,
+  2,
   parley__journal_entries__field_descriptors,
   parley__journal_entries__field_indices_by_name,
   1,  parley__journal_entries__number_ranges,

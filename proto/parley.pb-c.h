@@ -812,16 +812,24 @@ struct  Parley__IncidentAction
 
 
 /*
- * incident = 0: every incident this party filed or is accused in
+ * incident = 0: every incident this party filed or is accused in, in
+ * pages when paged is set (a client that sets it asks again with
+ * after = IncidentList.next until next is 0); unpaged, a list longer than
+ * one answer is refused rather than cut short.
  */
 struct  Parley__IncidentQuery
 {
   ProtobufCMessage base;
   uint64_t incident;
+  /*
+   * only incidents with a greater number
+   */
+  uint64_t after;
+  protobuf_c_boolean paged;
 };
 #define PARLEY__INCIDENT_QUERY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__incident_query__descriptor) \
-    , 0 }
+    , 0, 0, 0 }
 
 
 struct  Parley__IncidentList
@@ -829,10 +837,14 @@ struct  Parley__IncidentList
   ProtobufCMessage base;
   size_t n_incidents;
   Parley__Incident **incidents;
+  /*
+   * 0: that is all; else more: ask with after = next
+   */
+  uint64_t next;
 };
 #define PARLEY__INCIDENT_LIST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__incident_list__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0 }
 
 
 /*
@@ -883,6 +895,10 @@ struct  Parley__Countersign
     , 0, {0,NULL}, {0,NULL} }
 
 
+/*
+ * The entries that concern this party, in pages when paged is set (as
+ * IncidentQuery): after and next are journal sequence numbers.
+ */
 struct  Parley__JournalShow
 {
   ProtobufCMessage base;
@@ -890,10 +906,15 @@ struct  Parley__JournalShow
    * 0: everything that concerns this party
    */
   uint64_t agreement;
+  /*
+   * only entries after this one
+   */
+  uint64_t after;
+  protobuf_c_boolean paged;
 };
 #define PARLEY__JOURNAL_SHOW__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__journal_show__descriptor) \
-    , 0 }
+    , 0, 0, 0 }
 
 
 struct  Parley__JournalEntries
@@ -901,10 +922,14 @@ struct  Parley__JournalEntries
   ProtobufCMessage base;
   size_t n_entries;
   char **entries;
+  /*
+   * 0: that is all; else more: ask with after = next
+   */
+  uint64_t next;
 };
 #define PARLEY__JOURNAL_ENTRIES__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__journal_entries__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0 }
 
 
 /*

@@ -92,7 +92,9 @@ expect_rc 1 as yerevan incident file --against stepanakert --place p --time 1995
 expect_rc 0 ctl incident close "$I1"
 expect_out "closed" as baku incident show "$I1"
 # more incidents than one list holds (501 copies of the first, written into
-# the store): refused with the way round, not the oldest 500 as if all
+# the store): parley lists them page by page (100 each), all of them, once;
+# a client that does not page (an unpaged IncidentQuery) is refused with the
+# way round, not sent the oldest 500 as if all
 stop_daemon
 db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 501)
     INSERT INTO incident(filer_id, against_id, place, happened_at, nature, consequences,
@@ -101,10 +103,23 @@ db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 501
     not_in_force, proposal, filed_at, respond_by, publishable_at, state
     FROM incident, n WHERE id = $I1"
 start_daemon
-expect_rc 1 as baku incident list
+mine() { db "SELECT count(*) FROM incident WHERE $1 IN (filer_id, against_id)"; }
+baku_id=$(db "SELECT id FROM party WHERE code = 'baku'")
+all_listed() { # every incident that concerns baku, in order, once
+	as baku --json incident list >"$T/list.json" || fail "list: $(head -c 300 "$T/list.json")"
+	[ "$(jq '.incidents | length' "$T/list.json")" = "$(mine "$baku_id")" ] ||
+		fail "baku listed $(jq '.incidents | length' "$T/list.json") of $(mine "$baku_id") incidents"
+	[ "$(jq '[.incidents[].id] | . == (sort | unique)' "$T/list.json")" = true ] ||
+		fail "the pages repeat or reorder incidents"
+}
+all_listed
+# Frame { id 1, incident_query {} }: no paged flag
+expect_rc 1 ptool raw "$T/baku/client.conf" 0801e20100
 grep -q "more than 500 incidents concern baku" "$T/last.out" || fail "list: $(cat "$T/last.out")"
 expect_out "closed" as baku incident show "$I1"
-# fewer, but longer than one answer carries (300 with 8 kB of text each)
+# fewer, but longer than one answer carries (300 with 32 kB of text each,
+# so that 100 are over half the output cap): parley's pages are shorter and
+# still bring all; unpaged, refused
 stop_daemon
 db "DELETE FROM incident WHERE id > $I2;
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
@@ -112,9 +127,10 @@ db "DELETE FROM incident WHERE id > $I2;
     agreement_id, not_in_force, proposal, filed_at, respond_by, publishable_at, state)
     SELECT filer_id, against_id, x, happened_at, x, x, agreement_id, not_in_force, x, filed_at,
     respond_by, publishable_at, state
-    FROM (SELECT *, replace(hex(zeroblob(1000)), '00', 'xx') AS x FROM incident), n
+    FROM (SELECT *, replace(hex(zeroblob(4000)), '00', 'xx') AS x FROM incident), n
     WHERE id = $I1"
 start_daemon
-expect_rc 1 as baku incident list
+all_listed
+expect_rc 1 ptool raw "$T/baku/client.conf" 0801e20100
 grep -q "more than one answer may carry" "$T/last.out" || fail "long list: $(cat "$T/last.out")"
 pass

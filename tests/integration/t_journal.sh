@@ -34,13 +34,29 @@ expect_rc 0 as baku status "$A"
 	|| fail "countersignatures not kept"
 
 # a record larger than one reply (16,000 more entries about baku, ~2.7 MB):
-# refused with the way round, not cut short or dropped; one agreement's
-# record still comes, and the fill's checkpoint verifies
+# parley asks for it page by page (256 KiB each) and gets all of it, in
+# order, once; a client that does not page (an unpaged JournalShow, as
+# before paging) is refused with the way round, not sent part as all;
+# one agreement's record still comes, and the fill's checkpoint verifies
 stop_daemon
 "$BIN/journal-fill" "$T/state" $(( $(db "SELECT count(*) FROM journal") + 16000 )) baku \
 	>/dev/null || fail "journal-fill"
 start_daemon
-expect_rc 1 as baku journal
+bakus() { # the entries that concern baku, by the daemon's rule
+	db "SELECT count(*) FROM journal WHERE party = 'baku' OR agreement_id IN (SELECT
+	    agreement_id FROM agreement_party WHERE party_id = (SELECT id FROM party WHERE code = 'baku'))"
+}
+want=$(bakus)
+as baku --json journal >"$T/record.json" || fail "paged record: $(head -c 300 "$T/record.json")"
+[ "$(jq '.entries | length' "$T/record.json")" = "$want" ] ||
+	fail "baku got $(jq '.entries | length' "$T/record.json") entries of $want"
+[ "$(jq '[.entries[] | capture("seq: (?<s>[0-9]+)").s | tonumber] | . == (sort | unique)' \
+	"$T/record.json")" = true ] || fail "the pages repeat or reorder entries"
+want=$(bakus)
+as baku journal >"$T/record.txt" || fail "text record: $(tail -n 3 "$T/record.txt")"
+[ "$(grep -c '^seq: ' "$T/record.txt")" = "$want" ] || fail "the text record is not whole"
+# Frame { id 1, journal_show {} }: no paged flag
+expect_rc 1 ptool raw "$T/baku/client.conf" 08018a0200
 grep -q "more than one reply may carry" "$T/last.out" || fail "no clear refusal: $(cat "$T/last.out")"
 [ "$(jget "$(as baku --json journal --agreement "$A")" '.entries | length')" = 5 ] ||
 	fail "one agreement's record"
