@@ -2720,20 +2720,52 @@ engine_amendment_reject(struct engine *e, int64_t id, const char *reason, struct
 	return 0;
 }
 
+/* The ids of every registered party, in *ids (the caller frees it). */
+static int
+all_party_ids(struct engine *e, int64_t **ids, size_t *n)
+{
+	static const char all[] = "SELECT id FROM party ORDER BY id";
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int64_t *v;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if ((s = store_stmt(e->st, all)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((v = realloc(*ids, cap * sizeof(*v))) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			*ids = v;
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	/* Not a notice to some of "all". */
+	if (store_rows_end(e->st, s, rc, "the parties") != 0) {
+		free(*ids);
+		*ids = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int
 engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 {
-	static const char all[] = "SELECT id, code FROM party ORDER BY id";
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	Parley__Notice n = PARLEY__NOTICE__INIT;
 	struct party target;
 	char summary[100];
-	sqlite3_stmt *s;
-	int64_t ids[256], mids[256];
+	int64_t one, *ids = &one, *mids = NULL;
 	char code[PARTY_CODE_MAX + 1];
 	uint8_t h[32];
 	size_t cnt = 0, i, len = strlen(text);
-	int rc;
+	int rc = -1;
 
 	if (len == 0 || len > TEXT_MAX || !text_utf8_valid(text, len))
 		return out_usage(o, "--text must be 1-%d bytes of UTF-8", TEXT_MAX);
@@ -2745,30 +2777,35 @@ engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 		if (summary[i] == '\n')
 			summary[i] = ' ';
 	if (strcmp(to, "all") == 0) {
-		if ((s = store_stmt(e->st, all)) == NULL)
-			return out_refuse(o, "store failure");
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW && cnt < 256)
-			ids[cnt++] = sqlite3_column_int64(s, 0);
-		/* Not a notice to some of "all", nor "no party is registered". */
-		if (store_rows_end(e->st, s, rc, "the parties") != 0)
-			return out_refuse(o, "store failure: %s", store_errmsg(e->st));
-		if (cnt == 0)
+		if (all_party_ids(e, &ids, &cnt) != 0)
+			return out_refuse(o, "store failure reading the parties");
+		if (cnt == 0) {
+			free(ids);
 			return out_refuse(o, "no party is registered");
+		}
 	} else {
 		rc = registry_party_by_code(e->st, to, &target);
 		if (rc != 0)
 			return out_refuse(o, rc < 0 ? "store failure" : "unknown party \"%s\"", to);
 		ids[cnt++] = target.id;
 	}
-	if (delivery_enqueue(e->dlv, ids, cnt, "notice", 0, summary, &p, mids) != 0)
-		return out_refuse(o, "store failure");
+	if ((mids = malloc(cnt * sizeof(*mids))) == NULL) {
+		rc = out_refuse(o, "out of memory");
+		goto done;
+	}
+	if (delivery_enqueue(e->dlv, ids, cnt, "notice", 0, summary, &p, mids) != 0) {
+		rc = out_refuse(o, "store failure");
+		goto done;
+	}
 	crypto_sha256(text, len, h);
 	jw_arr_begin(o->json, "messages");
 	for (i = 0; i < cnt; i++) {
 		if (registry_party_code(e->st, ids[i], code) != 0 ||
 		    eng_journal(e, "notice", 0, code, (const uint8_t (*)[32])h, 1,
-		    "message %lld", (long long)mids[i]) != 0)
-			return out_refuse(o, "store failure: journal");
+		    "message %lld", (long long)mids[i]) != 0) {
+			rc = out_refuse(o, "store failure: journal");
+			goto done;
+		}
 		jw_int(o->json, NULL, mids[i]);
 		if (i == 0) {
 			jw_arr_end(o->json);
@@ -2778,7 +2815,12 @@ engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 	}
 	jw_arr_end(o->json);
 	out_text(o, "notice queued for %zu part%s\n", cnt, cnt == 1 ? "y" : "ies");
-	return 0;
+	rc = 0;
+done:
+	if (ids != &one)
+		free(ids);
+	free(mids);
+	return rc;
 }
 
 int

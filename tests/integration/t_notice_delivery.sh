@@ -1,6 +1,6 @@
 # A notice sent while an endpoint is offline arrives when it connects; every
 # endpoint of a party gets it; acks are recorded per endpoint; a repeated
-# fetch returns nothing already acked.
+# fetch returns nothing already acked; a notice to all is for every party.
 . "$(dirname "$0")/lib.sh"
 setup
 enrol baku
@@ -102,6 +102,12 @@ echo "300 deliveries acked with $((frames1 - frames0)) Ack frames"
 # a notice to all reaches every party
 ctl notice send all --text "to everyone" >/dev/null || fail "notice all"
 [ "$(jget "$(as yerevan --json inbox)" '.count')" = 1 ] || fail "yerevan missed notice to all"
+# ... however many parties there are (300 more: not the first 256 of them)
+for i in $(seq 300); do ctl party add "q$i" --name "Q $i" >/dev/null || fail "party q$i"; done
+out=$(ctl --json notice send all --text "to all 302") || fail "notice to 302: $out"
+[ "$(jget "$out" '[.messages[], .more[]] | length')" = 302 ] || fail "notice to all: $out"
+[ "$(db "SELECT count(DISTINCT party_id) FROM message WHERE summary = 'to all 302'")" = 302 ] ||
+	fail "the notice to all was stored for $(db "SELECT count(*) FROM message WHERE summary = 'to all 302'") parties"
 # text output says what a person needs
 expect_out "pending|acked" ctl notice list
 expect_rc 1 ctl notice send nobody --text x
