@@ -656,25 +656,39 @@ incident_list(struct engine *e, struct out *o)
 {
 	static const char sql[] = "SELECT id FROM incident ORDER BY id";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int64_t ids[1000];
-	size_t n = 0, k;
+	int64_t *ids = NULL, *v;
+	size_t n = 0, cap = 0, k;
 	struct inc i;
 	int step;
 
 	if (s == NULL)
 		return out_refuse(o, "store failure");
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && n < 1000)
+	/* All of them: the first thousand were once shown as if all. */
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			if ((v = realloc(ids, cap * sizeof(*v))) == NULL) {
+				step = SQLITE_NOMEM;
+				break;
+			}
+			ids = v;
+		}
 		ids[n++] = sqlite3_column_int64(s, 0);
-	if (store_rows_end(e->st, s, step, "the incidents") != 0)
+	}
+	if (store_rows_end(e->st, s, step, "the incidents") != 0) {
+		free(ids);
 		return out_refuse(o, "store failure");
+	}
 	jw_arr_begin(o->json, "incidents");
 	out_text(o, "%-4s %-12s %-12s %-9s %-25s %s\n", "ID", "FILER", "AGAINST", "STATE",
 	    "ANSWER BY", "NATURE");
 	for (k = 0; k < n; k++) {
 		/* Listed a moment ago in this transaction: not found is a failure too. */
-		if (inc_load(e, ids[k], &i) != 0)
-			return out_refuse(o, "store failure loading incident %lld",
-			    (long long)ids[k]);
+		if (inc_load(e, ids[k], &i) != 0) {
+			out_refuse(o, "store failure loading incident %lld", (long long)ids[k]);
+			free(ids);
+			return -1;
+		}
 		jw_obj_begin(o->json, NULL);
 		json_inc(e, o->json, &i);
 		jw_obj_end(o->json);
@@ -684,6 +698,7 @@ incident_list(struct engine *e, struct out *o)
 		inc_release(&i);
 	}
 	jw_arr_end(o->json);
+	free(ids);
 	return 0;
 }
 

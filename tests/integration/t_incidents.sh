@@ -91,12 +91,13 @@ expect_rc 1 as yerevan incident file --against stepanakert --place p --time 1995
 [ "$(snapshot)" = "$before" ] || fail "a refused report changed the store"
 expect_rc 0 ctl incident close "$I1"
 expect_out "closed" as baku incident show "$I1"
-# more incidents than one list holds (501 copies of the first, written into
+# more incidents than one list holds (1001 copies of the first, written into
 # the store): parley lists them page by page (100 each), all of them, once;
 # a client that does not page (an unpaged IncidentQuery) is refused with the
-# way round, not sent the oldest 500 as if all
+# way round, not sent the oldest 500 as if all; the mediator's list has
+# every one too (it once stopped at 1000)
 stop_daemon
-db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 501)
+db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1001)
     INSERT INTO incident(filer_id, against_id, place, happened_at, nature, consequences,
     agreement_id, not_in_force, proposal, filed_at, respond_by, publishable_at, state)
     SELECT filer_id, against_id, place, happened_at, nature, consequences, agreement_id,
@@ -116,6 +117,8 @@ all_listed
 # Frame { id 1, incident_query {} }: no paged flag
 expect_rc 1 ptool raw "$T/baku/client.conf" 0801e20100
 grep -q "more than 500 incidents concern baku" "$T/last.out" || fail "list: $(cat "$T/last.out")"
+[ "$(jget "$(ctl --json incident list)" '.incidents | length')" = "$(db "SELECT count(*) FROM incident")" ] ||
+	fail "the mediator's list is not whole"
 expect_out "closed" as baku incident show "$I1"
 # fewer, but longer than one answer carries (300 with 32 kB of text each,
 # so that 100 are over half the output cap): parley's pages are shorter and
