@@ -3,6 +3,7 @@
 #   - an oversized frame length is refused from its 4-byte prefix, before
 #     its body (which is never sent) could be allocated;
 #   - a frame that decodes to more than decode_budget is refused;
+#   - an answer longer than the connection may carry is refused, with why;
 #   - a peer that trickles a frame one byte a second is dropped within
 #     frame_timeout (the trickle does not reset it);
 #   - a TCP peer that never completes the TLS handshake is dropped within
@@ -74,6 +75,25 @@ grep -q "Frame decodes to more than the allowed 1048576 bytes" "$T/last.out" || 
 grep -q "bad frame: Frame decodes to more than the allowed 1048576 bytes" "$T/parleyd.log" || fail "budget refusal not logged"
 expect_rc 0 as a inbox
 echo "limits: a 40 kB frame decoding past decode_budget = 1048576 refused"
+
+# ---- an answer longer than the connection may ever hold queued (60,000
+#      agreements written into the store: a list of ~20 MB) is refused with
+#      the reason; the connection is not dropped without a word
+stop_daemon
+db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60000)
+    INSERT INTO agreement(title, state, revision, effective, validity, disclose_progress,
+    created_at) SELECT 'a long title ' || i || replace(hex(zeroblob(50)), '00', 'tt'),
+    'withdrawn', 1, 'on-release', '', 0, 0 FROM n"
+start_daemon
+expect_rc 1 ctl agreement list
+grep -q "^parleyctl: the answer is [0-9]* bytes, more than this connection may carry ([0-9]*); nothing was changed" \
+	"$T/last.out" || fail "a list too long: $(cat "$T/last.out")"
+why=$(cut -c 12-80 "$T/last.out")
+expect_rc 0 ctl status
+stop_daemon
+db "DELETE FROM agreement"
+start_daemon
+echo "limits: a 60,000-agreement list refused: $why"
 
 # ---- one byte a second: dropped within frame_timeout (2s), however it trickles
 expect_rc 0 "$SP" tls "$T/a/client.conf" 15 --hello --trickle 1000

@@ -2,8 +2,9 @@
  * the turn's transaction is lost before its commit, every queued reply and
  * every queued call is answered with an Error (none is left waiting), the
  * rolled_back hook runs and after_commit does not; a good commit runs the
- * calls and after_commit; the idle flush waits for checks in flight, within
- * bounds. */
+ * calls and after_commit; an answer too long for the connection is refused
+ * and its request rolled back; the idle flush waits for checks in flight,
+ * within bounds. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -144,6 +145,47 @@ test_commit_runs_calls(void **state)
 	parley__frame__free_unpacked(f, NULL);
 }
 
+/* An answer longer than the connection may ever hold queued (1 MiB here)
+ * is refused with the reason instead of dropping the connection, and its
+ * request is rolled back. */
+static void
+test_answer_too_long(void **state)
+{
+	struct fixture *fx = *state;
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__Ok ok = PARLEY__OK__INIT;
+	sqlite3 *db = store_db(fx->st);
+	sqlite3_stmt *s;
+	char *big = malloc(1100000);
+
+	assert_non_null(big);
+	memset(big, 'x', 1099999);
+	big[1099999] = '\0';
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(turn_request_begin(fx->t), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO t VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+	ok.message = big;
+	f.id = 9;
+	f.body_case = PARLEY__FRAME__BODY_OK;
+	f.ok = &ok;
+	turn_reply(fx->t, fx->cf.c, &f);
+	turn_request_end(fx->t, 1);
+	free(big);
+	turn_flush(fx->t);
+	assert_int_equal(fx->committed, 1);
+	r = conn_fixture_next_frame(&fx->cf);
+	assert_int_equal(r->id, 9);
+	assert_int_equal(r->body_case, PARLEY__FRAME__BODY_ERROR);
+	assert_int_equal(r->error->code, PARLEY_EREFUSED);
+	assert_non_null(strstr(r->error->message, "more than this connection may carry (1048576)"));
+	parley__frame__free_unpacked(r, NULL);
+	/* the request's change was not kept */
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 0);
+	sqlite3_finalize(s);
+}
+
 /* A turn commits before it would hold more than 1024 requests; an Ack of n
  * deliveries counts n, one of more than 1024 gets a turn of its own. */
 static void
@@ -268,6 +310,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lost_transaction_answers_everything, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_commit_runs_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoint_changes_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_weight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold, setup, teardown),
