@@ -367,6 +367,23 @@ v_incident_list(struct server *srv, const struct args *a, struct out *o, Parley_
 }
 
 /* Endpoints per party from the store, presence from the duty watch. */
+/* A count for one party (the statement's one parameter): -1 on a store
+ * failure. */
+static int64_t
+party_count(struct server *srv, const char *sql, int64_t party_id)
+{
+	sqlite3_stmt *s = store_stmt(srv->st, sql);
+	int64_t n = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
 static int
 v_duty(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
@@ -374,31 +391,26 @@ v_duty(struct server *srv, const struct args *a, struct out *o, Parley__AdminRep
 	    "SELECT count(*) FROM endpoint WHERE party_id = ? AND removed_at IS NULL";
 	static const char alerts[] =
 	    "SELECT count(*) FROM duty_alert WHERE party_id = ? AND cleared_at IS NULL";
-	struct duty_info info[256];
+	struct duty_info *info;
 	char seen[PTIME_BUFLEN], since[PTIME_BUFLEN], gap[64];
-	sqlite3_stmt *s;
 	size_t n, i;
 	int64_t nep, open;
 
 	(void)a;
 	(void)r;
-	n = duty_snapshot(srv->duty, info, 256);
+	/* Every watched party: the first 256 were once shown as all. */
+	n = duty_watched(srv->duty);
+	if ((info = calloc(n ? n : 1, sizeof(*info))) == NULL)
+		return out_refuse(o, "out of memory");
+	n = duty_snapshot(srv->duty, info, n);
 	jw_arr_begin(o->json, "parties");
 	out_text(o, "%-14s %-9s %-6s %-25s %-14s %s\n", "PARTY", "ENDPOINTS", "ONLINE",
 	    "LAST SEEN", "LONGEST GAP", "ALERT");
 	for (i = 0; i < n; i++) {
-		nep = open = 0;
-		if ((s = store_stmt(srv->st, eps)) != NULL) {
-			sqlite3_bind_int64(s, 1, info[i].party_id);
-			if (sqlite3_step(s) == SQLITE_ROW)
-				nep = sqlite3_column_int64(s, 0);
-			sqlite3_reset(s);
-		}
-		if ((s = store_stmt(srv->st, alerts)) != NULL) {
-			sqlite3_bind_int64(s, 1, info[i].party_id);
-			if (sqlite3_step(s) == SQLITE_ROW)
-				open = sqlite3_column_int64(s, 0);
-			sqlite3_reset(s);
+		if ((nep = party_count(srv, eps, info[i].party_id)) < 0 ||
+		    (open = party_count(srv, alerts, info[i].party_id)) < 0) {
+			free(info);
+			return out_refuse(o, "store failure reading the duty watch");
 		}
 		if (info[i].last_seen)
 			ptime_format(info[i].last_seen, seen);
@@ -422,6 +434,7 @@ v_duty(struct server *srv, const struct args *a, struct out *o, Parley__AdminRep
 		out_text(o, "%-14s %-9lld %-6d %-25s %-14s %s\n", info[i].code, (long long)nep,
 		    info[i].online, seen, gap, open > 0 ? "ALERT: no endpoint on duty" : "-");
 	}
+	free(info);
 	jw_arr_end(o->json);
 	jw_int(o->json, "alerts_raised", (int64_t)duty_alerts(srv->duty));
 	return 0;

@@ -214,6 +214,12 @@ duty_rebase(struct duty *d, int64_t t)
 }
 
 size_t
+duty_watched(const struct duty *d)
+{
+	return d->n;
+}
+
+size_t
 duty_snapshot(const struct duty *d, struct duty_info *out, size_t max)
 {
 	int64_t now = clock_now(d->clk);

@@ -50,6 +50,8 @@ int duty_take_due(struct duty *d, int64_t upto, int64_t *party_id, int64_t *gap_
 /* The virtual clock was put back (a fresh test store): gaps start at t. */
 void duty_rebase(struct duty *d, int64_t t);
 
+/* How many parties are watched. */
+size_t duty_watched(const struct duty *d);
 /* Copy out the picture, one entry per watched party; returns the count. */
 size_t duty_snapshot(const struct duty *d, struct duty_info *out, size_t max);
 /* Watched parties without an endpoint online now, and alerts raised. */

@@ -188,15 +188,19 @@ watch_parties(struct server *srv)
 {
 	static const char sql[] = "SELECT id, code FROM party WHERE observer = 0";
 	sqlite3_stmt *s = store_stmt(srv->st, sql);
-	int rc = 0;
+	int rc = 0, step;
 
 	if (s == NULL)
 		return -1;
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
 		rc = duty_watch(srv->duty, sqlite3_column_int64(s, 0),
 		    (const char *)sqlite3_column_text(s, 1));
-	sqlite3_reset(s);
-	return rc;
+	if (rc != 0) {
+		sqlite3_reset(s);
+		return rc;
+	}
+	/* Not some of them: a party left out would never be alerted for. */
+	return store_rows_end(srv->st, s, step, "the parties to watch");
 }
 
 static int64_t

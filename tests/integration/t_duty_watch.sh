@@ -1,6 +1,7 @@
 # Duty watch: a party with no endpoint online for longer than duty_grace
 # (15 min) raises exactly one alert, which clears when an endpoint returns;
-# parleyctl duty shows endpoints, online now, last seen and the longest gap.
+# parleyctl duty shows endpoints, online now, last seen and the longest gap,
+# for every watched party.
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Moscow
 setup
@@ -38,4 +39,11 @@ out=$(ctl --json duty)
 [ "$(jget "$out" '.parties[] | select(.party == "baku") | .longest_gap_24h_seconds')" = 0 ] || fail "baku's gap: $out"
 for w in $WATCHERS; do kill $w 2>/dev/null; wait $w 2>/dev/null; done
 WATCHERS=""
+# every watched party is shown, however many (it once stopped at 256), and
+# after a restart too
+for i in $(seq 300); do ctl party add "q$i" --name "Q $i" >/dev/null || fail "party q$i"; done
+want=$(db "SELECT count(*) FROM party WHERE observer = 0")
+[ "$(jget "$(ctl --json duty)" '.parties | length')" = "$want" ] || fail "duty shows fewer than $want parties"
+restart
+[ "$(jget "$(ctl --json duty)" '.parties | length')" = "$want" ] || fail "after a restart, duty shows fewer than $want parties"
 pass
