@@ -209,12 +209,13 @@ call(struct ctx *x, Parley__Frame *f, Parley__Frame **reply, int expect)
 	return 0;
 }
 
-/* A list parleyd answers in pages: send f again with *after set to each
- * answer's next, handing every answer to each(), until next is 0.  With
- * --json, each() adds to j, the array key of one object printed at the
- * end; else it prints as it goes (j is NULL). */
+/* A list parleyd answers in pages: send f again with *at (the request's
+ * place in the list, 0 at first) set to each answer's next, handing every
+ * answer to each(), until next is 0.  With --json, each() adds to j, the
+ * array key of one object printed at the end; else it prints as it goes
+ * (j is NULL). */
 static int
-call_pages(struct ctx *x, Parley__Frame *f, uint64_t *after, int expect, const char *key,
+call_pages(struct ctx *x, Parley__Frame *f, uint64_t *at, int expect, const char *key,
     uint64_t (*next)(const Parley__Frame *r),
     void (*each)(const Parley__Frame *r, struct jw *j, void *arg), void *arg)
 {
@@ -228,7 +229,7 @@ call_pages(struct ctx *x, Parley__Frame *f, uint64_t *after, int expect, const c
 		jw_obj_begin(j, NULL);
 		jw_arr_begin(j, key);
 	}
-	for (*after = 0;; *after = n) {
+	for (*at = 0;; *at = n) {
 		if ((rc = call(x, f, &r, expect)) != 0)
 			break;
 		each(r, j, arg);
@@ -242,9 +243,9 @@ call_pages(struct ctx *x, Parley__Frame *f, uint64_t *after, int expect, const c
 			}
 			break;
 		}
-		if (n <= *after) {
+		if (n <= *at) {
 			rc = out_error(x, EXIT_UNREACHABLE, "parleyd's pages went backwards "
-			    "(%llu after %llu)", (unsigned long long)n, (unsigned long long)*after);
+			    "(%llu after %llu)", (unsigned long long)n, (unsigned long long)*at);
 			break;
 		}
 	}
@@ -1588,7 +1589,7 @@ cmd_journal(struct ctx *x)
 	js.paged = 1;
 	f.body_case = PARLEY__FRAME__BODY_JOURNAL_SHOW;
 	f.journal_show = &js;
-	rc = call_pages(x, &f, &js.after, PARLEY__FRAME__BODY_JOURNAL_ENTRIES, "entries",
+	rc = call_pages(x, &f, &js.from, PARLEY__FRAME__BODY_JOURNAL_ENTRIES, "entries",
 	    journal_next, journal_page, NULL);
 	return rc == 0 ? EXIT_OK : rc;
 }

@@ -156,7 +156,7 @@ int
 record_show(struct engine *e, const struct req *r, const Parley__JournalShow *m)
 {
 	static const char sql[] =
-	    "SELECT seq, entry FROM journal WHERE seq > ?4 AND (?1 = 0 OR agreement_id = ?1) "
+	    "SELECT seq, entry FROM journal WHERE seq >= ?4 AND (?1 = 0 OR agreement_id = ?1) "
 	    "AND (party = ?2 OR agreement_id IN (SELECT agreement_id FROM agreement_party "
 	    "WHERE party_id = ?3)) ORDER BY seq";
 	Parley__Frame f = PARLEY__FRAME__INIT;
@@ -180,7 +180,7 @@ record_show(struct engine *e, const struct req *r, const Parley__JournalShow *m)
 	sqlite3_bind_int64(s, 1, m->agreement > INT64_MAX ? -1 : (int64_t)m->agreement);
 	sqlite3_bind_text(s, 2, r->who->party.code, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, r->who->party.id);
-	sqlite3_bind_int64(s, 4, m->after > INT64_MAX ? INT64_MAX : (int64_t)m->after);
+	sqlite3_bind_int64(s, 4, m->from > INT64_MAX ? INT64_MAX : (int64_t)m->from);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *entry = sqlite3_column_blob(s, 1);
 		size_t len;
@@ -210,24 +210,27 @@ record_show(struct engine *e, const struct req *r, const Parley__JournalShow *m)
 	sqlite3_reset(s);
 	/* Part of the record is not the record: refuse rather than send less,
 	 * unless the client pages through it and n entries make a page. */
-	if ((step != SQLITE_DONE && step != SQLITE_ROW) || (full && (!m->paged || n == 0)) ||
+	if ((step != SQLITE_DONE && step != SQLITE_ROW) ||
 	    (n > 0 && (v = malloc(n * sizeof(*v))) == NULL)) {
 		shown_free(last);
-		if (step == SQLITE_ROW && !m->paged)
+		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure reading the record");
+	}
+	if (full && (!m->paged || n == 0)) {
+		free(v);
+		shown_free(last);
+		if (!m->paged)
 			return eng_refuse(r, PARLEY_EREFUSED, "the record that concerns %s is more "
 			    "than one reply may carry (%zu bytes); ask for one agreement at a "
 			    "time (parley journal --agreement ID), or use a parley client that "
 			    "pages", r->who->party.code, budget);
-		if (step == SQLITE_ROW)
-			return eng_refuse(r, PARLEY_EREFUSED, "a journal entry is longer than "
-			    "one page (%zu bytes)", budget);
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure reading the record");
+		return eng_refuse(r, PARLEY_EREFUSED, "a journal entry is longer than one "
+		    "page (%zu bytes)", budget);
 	}
 	for (i = n, x = last; i > 0; i--, x = x->next)
 		v[i - 1] = x->text;
 	je.n_entries = n;
 	je.entries = v;
-	je.next = full ? (uint64_t)seq : 0;
+	je.next = full ? (uint64_t)seq + 1 : 0;	/* the first not sent */
 	f.id = r->id;
 	f.body_case = PARLEY__FRAME__BODY_JOURNAL_ENTRIES;
 	f.journal_entries = &je;

@@ -5415,12 +5415,12 @@ static const ProtobufCFieldDescriptor parley__journal_show__field_descriptors[3]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "after",
+    "from",
     2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT64,
     0,   /* quantifier_offset */
-    offsetof(Parley__JournalShow, after),
+    offsetof(Parley__JournalShow, from),
     NULL,
     NULL,
     0,             /* flags */
@@ -5440,8 +5440,8 @@ static const ProtobufCFieldDescriptor parley__journal_show__field_descriptors[3]
   },
 };
 static const unsigned parley__journal_show__field_indices_by_name[] = {
-  1,   /* field[1] = after */
   0,   /* field[0] = agreement */
+  1,   /* field[1] = from */
   2,   /* field[2] = paged */
 };
 static const ProtobufCIntRange parley__journal_show__number_ranges[1 + 1] =

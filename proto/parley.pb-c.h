@@ -897,7 +897,8 @@ struct  Parley__Countersign
 
 /*
  * The entries that concern this party, in pages when paged is set (as
- * IncidentQuery): after and next are journal sequence numbers.
+ * IncidentQuery): from and next are journal sequence numbers, which start
+ * at 0.
  */
 struct  Parley__JournalShow
 {
@@ -907,9 +908,9 @@ struct  Parley__JournalShow
    */
   uint64_t agreement;
   /*
-   * only entries after this one
+   * only this entry and those after it
    */
-  uint64_t after;
+  uint64_t from;
   protobuf_c_boolean paged;
 };
 #define PARLEY__JOURNAL_SHOW__INIT \
@@ -923,7 +924,7 @@ struct  Parley__JournalEntries
   size_t n_entries;
   char **entries;
   /*
-   * 0: that is all; else more: ask with after = next
+   * 0: that is all; else more: ask with from = next
    */
   uint64_t next;
 };

@@ -20,8 +20,22 @@ kinds=$(jget "$(ctl --json journal show --agreement "$A")" '[.entries[] | captur
 for k in party-registered endpoint-added signer-added notice ack countersigned; do
 	sqlite3 "$T/state/parley.db" "SELECT count(*) FROM journal WHERE kind = '$k'" | grep -qv '^0$' || fail "no $k entry"
 done
-# a party sees what concerns it, not another's notice
+# the entries that concern party P, by the daemon's rule
+concerns() {
+	db "SELECT count(*) FROM journal WHERE party = '$1' OR agreement_id IN (SELECT
+	    agreement_id FROM agreement_party WHERE party_id = (SELECT id FROM party WHERE code = '$1'))"
+}
+# a party sees what concerns it, all of it from the first entry (seq 0,
+# its own registration), not another's notice
+[ "$(db "SELECT party FROM journal WHERE seq = 0")" = baku ] || fail "entry 0 is not baku's"
+# (counted after: a connection countersigns the newest checkpoint before
+# its request, and that is an entry too)
+for p in baku yerevan stepanakert; do
+	got=$(jget "$(as "$p" --json journal)" '.entries | length')
+	[ "$got" = "$(concerns "$p")" ] || fail "$p sees $got of the $(concerns "$p") entries that concern it"
+done
 out=$(as baku --json journal)
+jget "$out" '.entries[0]' | grep -q '^seq: 0$' || fail "baku's record does not begin at seq 0"
 jget "$out" '.entries[]' | grep -q "kind: released" || fail "baku does not see the release"
 jget "$out" '.entries[]' | grep -q "party: stepanakert" && fail "baku sees stepanakert's entries"
 [ "$(jget "$out" '[.entries[] | capture("seq: (?<s>[0-9]+)").s | tonumber] | . == sort and length > 1')" = true ] ||
@@ -42,18 +56,14 @@ stop_daemon
 "$BIN/journal-fill" "$T/state" $(( $(db "SELECT count(*) FROM journal") + 16000 )) baku \
 	>/dev/null || fail "journal-fill"
 start_daemon
-bakus() { # the entries that concern baku, by the daemon's rule
-	db "SELECT count(*) FROM journal WHERE party = 'baku' OR agreement_id IN (SELECT
-	    agreement_id FROM agreement_party WHERE party_id = (SELECT id FROM party WHERE code = 'baku'))"
-}
-want=$(bakus)
 as baku --json journal >"$T/record.json" || fail "paged record: $(head -c 300 "$T/record.json")"
+want=$(concerns baku)
 [ "$(jq '.entries | length' "$T/record.json")" = "$want" ] ||
 	fail "baku got $(jq '.entries | length' "$T/record.json") entries of $want"
 [ "$(jq '[.entries[] | capture("seq: (?<s>[0-9]+)").s | tonumber] | . == (sort | unique)' \
 	"$T/record.json")" = true ] || fail "the pages repeat or reorder entries"
-want=$(bakus)
 as baku journal >"$T/record.txt" || fail "text record: $(tail -n 3 "$T/record.txt")"
+want=$(concerns baku)
 [ "$(grep -c '^seq: ' "$T/record.txt")" = "$want" ] || fail "the text record is not whole"
 # Frame { id 1, journal_show {} }: no paged flag
 expect_rc 1 ptool raw "$T/baku/client.conf" 08018a0200
