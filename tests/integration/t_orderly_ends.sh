@@ -112,16 +112,22 @@ done
 grep -q "accept: Too many open files" "$T/parleyd.log" || fail "no accept error"
 # The status and admin sockets rest too, instead of spinning on accept():
 # while all three fail for some seconds, parleyd uses little CPU (a
-# spinning listener uses all of a core).
+# spinning listener uses all of a core), and logs a few lines a second
+# (each rests 0.5 or 1 s; one that rested 1 ms would log 1,000).
 cpu() { awk '{ print $14 + $15 }' "/proc/$PARLEYD_PID/stat"; }
+errs() { grep -c "accept: Too many open files" "$T/parleyd.log"; }
 c0=$(cpu)
+l0=$(errs)
 w0=$(date +%s%N)
 curl -s --max-time 2 --unix-socket "$T/status.sock" http://localhost/status >/dev/null 2>&1
 timeout 2 "$BIN/parleyctl" -s "$T/admin.sock" status >/dev/null 2>&1
 used=$(( $(cpu) - c0 ))	# clock ticks
+lines=$(( $(errs) - l0 ))
 wall=$(( ($(date +%s%N) - w0) * $(getconf CLK_TCK) / 1000000000 ))
 [ $((used * 4)) -le "$wall" ] ||
 	fail "parleyd used $used of $wall ticks while accept() failed: spinning"
+[ "$lines" -le $(( 5 * wall / $(getconf CLK_TCK) + 8 )) ] ||
+	fail "$lines accept errors logged in $wall ticks: resting too little"
 grep -q "status socket: accept: Too many open files" "$T/parleyd.log" ||
 	fail "no accept error on the status socket"
 grep -q "admin socket: accept: Too many open files" "$T/parleyd.log" ||
