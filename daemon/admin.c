@@ -274,20 +274,36 @@ v_notice_send(struct server *srv, const struct args *a, struct out *o, Parley__A
 	return engine_notice(srv->eng, to, text, o);
 }
 
+/* --last N: only the N newest of a list; *last is -1 without it. */
+static int
+opt_last(const struct args *a, int64_t *last, struct out *o)
+{
+	*last = -1;
+	if (arg(a, "last") == NULL)
+		return 0;
+	return need_id(a, "last", "--last", last, o);
+}
+
 static int
 v_notice_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
-	(void)a;
+	int64_t last;
+
 	(void)r;
-	return engine_message_list(srv->eng, "notice", o);
+	if (opt_last(a, &last, o) != 0)
+		return -1;
+	return engine_message_list(srv->eng, "notice", last, o);
 }
 
 static int
 v_delivery_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
-	(void)a;
+	int64_t last;
+
 	(void)r;
-	return engine_message_list(srv->eng, NULL, o);
+	if (opt_last(a, &last, o) != 0)
+		return -1;
+	return engine_message_list(srv->eng, NULL, last, o);
 }
 
 static int
@@ -472,9 +488,12 @@ static int
 v_agreement_list(struct server *srv, const struct args *a, struct out *o,
     Parley__AdminReply *r)
 {
-	(void)a;
+	int64_t last;
+
 	(void)r;
-	return engine_agreement_list(srv->eng, o);
+	if (opt_last(a, &last, o) != 0)
+		return -1;
+	return engine_agreement_list(srv->eng, last, o);
 }
 
 static int

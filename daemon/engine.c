@@ -2272,17 +2272,43 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 	return 0;
 }
 
-int
-engine_agreement_list(struct engine *e, struct out *o)
+/* Where the newest last rows of a list start: the id that sql (ids newest
+ * first, ?1 the kind or NULL, ?2 how many to pass over) gives; 0 for all
+ * (last <= 0, or no more than last rows). */
+static int
+newest_from(struct engine *e, const char *sql, const char *kind, int64_t last, int64_t *from)
 {
-	static const char sql[] =
-	    "SELECT id, state, revision, title, created_at FROM agreement ORDER BY id";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	char when[PTIME_BUFLEN];
+	sqlite3_stmt *s;
 	int rc;
 
-	if (s == NULL)
+	*from = 0;
+	if (last <= 0)
+		return 0;
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return -1;
+	if (kind != NULL)
+		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, last - 1);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*from = sqlite3_column_int64(s, 0);
+	return store_rows_end(e->st, s, rc, "where a list starts");
+}
+
+int
+engine_agreement_list(struct engine *e, int64_t last, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT id, state, revision, title, created_at FROM agreement WHERE id >= ? ORDER BY id";
+	static const char newest[] =
+	    "SELECT id FROM agreement WHERE ?1 IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?2";
+	sqlite3_stmt *s;
+	char when[PTIME_BUFLEN];
+	int64_t from;
+	int rc;
+
+	if (newest_from(e, newest, NULL, last, &from) != 0 || (s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, from);
 	jw_arr_begin(o->json, "agreements");
 	out_text(o, "%-5s %-12s %-4s %s\n", "ID", "STATE", "REV", "TITLE");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -2824,22 +2850,26 @@ done:
 }
 
 int
-engine_message_list(struct engine *e, const char *kind, struct out *o)
+engine_message_list(struct engine *e, const char *kind, int64_t last, struct out *o)
 {
 	static const char sql[] =
 	    "SELECT m.id, m.kind, p.code, m.summary, m.created_at, d.id, d.endpoint_id,"
 	    " d.acked_at FROM message m JOIN party p ON p.id = m.party_id "
 	    "LEFT JOIN delivery d ON d.message_id = m.id "
-	    "WHERE (?1 IS NULL OR m.kind = ?1) ORDER BY m.id, d.endpoint_id";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
+	    "WHERE (?1 IS NULL OR m.kind = ?1) AND m.id >= ?2 ORDER BY m.id, d.endpoint_id";
+	static const char newest[] =
+	    "SELECT id FROM message WHERE (?1 IS NULL OR kind = ?1) ORDER BY id DESC "
+	    "LIMIT 1 OFFSET ?2";
+	sqlite3_stmt *s;
 	char when[PTIME_BUFLEN];
-	int64_t cur = -1;
+	int64_t cur = -1, from;
 	int rc;
 
-	if (s == NULL)
+	if (newest_from(e, newest, kind, last, &from) != 0 || (s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
 	if (kind != NULL)
 		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, from);
 	jw_arr_begin(o->json, "messages");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t mid = sqlite3_column_int64(s, 0);

@@ -78,7 +78,8 @@ int engine_create(struct engine *e, const struct agreement_terms *t, struct out 
 int engine_circulate(struct engine *e, int64_t id, struct out *o);
 int engine_withdraw_agreement(struct engine *e, int64_t id, struct out *o);
 int engine_agreement_show(struct engine *e, int64_t id, struct out *o);
-int engine_agreement_list(struct engine *e, struct out *o);
+/* last > 0: only the newest last agreements (or messages); -1: all. */
+int engine_agreement_list(struct engine *e, int64_t last, struct out *o);
 int engine_diff(struct engine *e, int64_t id, const char *party, struct out *o);
 /* The release bundle for export; *bundle is allocated for the caller, who
  * frees it with engine_bundle_free. */
@@ -106,7 +107,7 @@ void engine_set_journal(struct engine *e, struct journal *j);
 
 /* A mediator's circular to one party or to all ("all"). */
 int engine_notice(struct engine *e, const char *to, const char *text, struct out *o);
-int engine_message_list(struct engine *e, const char *kind, struct out *o);
+int engine_message_list(struct engine *e, const char *kind, int64_t last, struct out *o);
 /* One screen: parties online (online[] per party id is the caller's), agreements by state. */
 int engine_counts(struct engine *e, struct out *o);
 /* Every mandate (of one party, or all when party is NULL) with its status. */

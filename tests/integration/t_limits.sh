@@ -90,6 +90,12 @@ grep -q "^parleyctl: the answer is [0-9]* bytes, more than this connection may c
 	"$T/last.out" || fail "a list too long: $(cat "$T/last.out")"
 why=$(cut -c 12-80 "$T/last.out")
 expect_rc 0 ctl status
+# --last asks for less: the newest 3, oldest first
+top=$(db "SELECT max(id) FROM agreement")
+got=$(jget "$(ctl --json agreement list --last 3)" '[.agreements[].id] | map(tostring) | join(",")')
+[ "$got" = "$((top - 2)),$((top - 1)),$top" ] || fail "agreement list --last 3: $got (newest $top)"
+expect_rc 2 ctl agreement list --last 0
+grep -q "must be a positive number" "$T/last.out" || fail "--last 0: $(cat "$T/last.out")"
 stop_daemon
 db "DELETE FROM agreement"
 start_daemon

@@ -108,6 +108,12 @@ out=$(ctl --json notice send all --text "to all 302") || fail "notice to 302: $o
 [ "$(jget "$out" '[.messages[], .more[]] | length')" = 302 ] || fail "notice to all: $out"
 [ "$(db "SELECT count(DISTINCT party_id) FROM message WHERE summary = 'to all 302'")" = 302 ] ||
 	fail "the notice to all was stored for $(db "SELECT count(*) FROM message WHERE summary = 'to all 302'") parties"
+# the newest notices only, with their deliveries
+out=$(ctl --json notice list --last 2) || fail "notice list --last 2: $out"
+[ "$(jget "$out" '.messages | length')" = 2 ] || fail "notice list --last 2: $(printf '%s' "$out" | head -c 300)"
+[ "$(jget "$out" '.messages[1].id')" = "$(db "SELECT max(id) FROM message WHERE kind = 'notice'")" ] ||
+	fail "notice list --last 2 does not end with the newest"
+[ "$(jget "$(ctl --json delivery list --last 1)" '.messages | length')" = 1 ] || fail "delivery list --last 1"
 # text output says what a person needs
 expect_out "pending|acked" ctl notice list
 expect_rc 1 ctl notice send nobody --text x
