@@ -2304,14 +2304,14 @@ engine_agreement_list(struct engine *e, int64_t last, struct out *o)
 	sqlite3_stmt *s;
 	char when[PTIME_BUFLEN];
 	int64_t from;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	if (newest_from(e, newest, NULL, last, &from) != 0 || (s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
 	sqlite3_bind_int64(s, 1, from);
 	jw_arr_begin(o->json, "agreements");
 	out_text(o, "%-5s %-12s %-4s %s\n", "ID", "STATE", "REV", "TITLE");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (!out_full(o) && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ptime_format(eng_col_time(s, 4), when);
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
@@ -2863,7 +2863,7 @@ engine_message_list(struct engine *e, const char *kind, int64_t last, struct out
 	sqlite3_stmt *s;
 	char when[PTIME_BUFLEN];
 	int64_t cur = -1, from;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	if (newest_from(e, newest, kind, last, &from) != 0 || (s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
@@ -2871,7 +2871,7 @@ engine_message_list(struct engine *e, const char *kind, int64_t last, struct out
 		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, from);
 	jw_arr_begin(o->json, "messages");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (!out_full(o) && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t mid = sqlite3_column_int64(s, 0);
 		if (mid != cur) {
 			if (cur != -1) {

@@ -668,7 +668,7 @@ journal_show(struct journal *j, int64_t agreement, const char *party, struct out
 	    "OR party = ?2 OR agreement_id IN (SELECT ap.agreement_id FROM agreement_party ap "
 	    "JOIN party p ON p.id = ap.party_id WHERE p.code = ?2)) ORDER BY seq";
 	sqlite3_stmt *s = store_stmt(j->st, sql);
-	int step;
+	int step = SQLITE_DONE;
 
 	if (s == NULL)
 		return out_refuse(o, "store failure");
@@ -676,7 +676,8 @@ journal_show(struct journal *j, int64_t agreement, const char *party, struct out
 	if (party != NULL)
 		sqlite3_bind_text(s, 2, party, -1, SQLITE_STATIC);
 	jw_arr_begin(o->json, "entries");
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	/* Until the answer is too long to send (then refused by the caller). */
+	while (!out_full(o) && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *e = sqlite3_column_blob(s, 1);
 		int len = sqlite3_column_bytes(s, 1);
 		jw_strn(o->json, NULL, e, (size_t)len);

@@ -8,6 +8,8 @@ out_init(struct out *o)
 {
 	o->status = 0;
 	o->lost = 0;
+	o->limit = 0;
+	o->over = 0;
 	o->error[0] = '\0';
 	o->text = evbuffer_new();
 	o->json = jw_new();
@@ -34,10 +36,29 @@ out_text(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (o->over)
+		return;
 	va_start(ap, fmt);
 	if (evbuffer_add_vprintf(o->text, fmt, ap) < 0)
 		o->lost = 1;
 	va_end(ap);
+	if (o->limit != 0 && evbuffer_get_length(o->text) > o->limit) {
+		o->over = 1;
+		evbuffer_drain(o->text, evbuffer_get_length(o->text));
+	}
+}
+
+void
+out_set_limit(struct out *o, size_t limit)
+{
+	o->limit = limit;
+	jw_set_limit(o->json, limit);
+}
+
+int
+out_full(struct out *o)
+{
+	return o->over || jw_over(o->json);
 }
 
 static int

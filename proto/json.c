@@ -9,8 +9,10 @@
 struct jw {
 	char *buf;
 	size_t len, cap;
+	size_t limit;	/* 0, or the most the text may hold */
 	int comma;	/* a value precedes at this level: the next needs a ',' */
 	int failed;
+	int over;	/* failed because the text reached limit */
 };
 
 struct jw *
@@ -36,6 +38,10 @@ put(struct jw *w, const char *s, size_t n)
 
 	if (w->failed)
 		return;
+	if (w->limit != 0 && n > w->limit - w->len) {
+		w->failed = w->over = 1;
+		return;
+	}
 	if (w->cap - w->len <= n) {
 		for (cap = w->cap ? w->cap : 256; cap - w->len <= n; cap *= 2)
 			if (cap > SIZE_MAX / 2) {
@@ -196,4 +202,16 @@ int
 jw_failed(struct jw *w)
 {
 	return w->failed;
+}
+
+void
+jw_set_limit(struct jw *w, size_t limit)
+{
+	w->limit = limit;
+}
+
+int
+jw_over(struct jw *w)
+{
+	return w->over;
 }

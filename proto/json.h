@@ -41,5 +41,9 @@ void jw_raw(struct jw *w, const char *key, const char *json);
 const char *jw_text(struct jw *w);
 /* 1 if an allocation failed at any point (the text is then cut short). */
 int jw_failed(struct jw *w);
+/* At most limit bytes of text (0: no limit): a value that would pass it
+ * fails the writer as an allocation would, and jw_over() says why. */
+void jw_set_limit(struct jw *w, size_t limit);
+int jw_over(struct jw *w);
 
 #endif

@@ -65,6 +65,12 @@ want=$(concerns baku)
 as baku journal >"$T/record.txt" || fail "text record: $(tail -n 3 "$T/record.txt")"
 want=$(concerns baku)
 [ "$(grep -c '^seq: ' "$T/record.txt")" = "$want" ] || fail "the text record is not whole"
+# the mediator's whole journal is now more than one admin answer: refused
+# with the way round, and one agreement's still comes
+expect_rc 1 ctl journal show
+grep -q "more than this connection may carry" "$T/last.out" || fail "journal show: $(cat "$T/last.out")"
+[ "$(jget "$(ctl --json journal show --agreement "$A")" '.entries | length')" = 5 ] ||
+	fail "the mediator's journal of one agreement"
 # Frame { id 1, journal_show {} }: no paged flag
 expect_rc 1 ptool raw "$T/baku/client.conf" 08018a0200
 grep -q "more than one reply may carry" "$T/last.out" || fail "no clear refusal: $(cat "$T/last.out")"

@@ -197,6 +197,34 @@ test_long(void **state)
 	jw_free(w);
 }
 
+/* A limit: what fits is written; the first value that would pass it fails
+ * the writer (over, not out of memory), and the text never passes it. */
+static void
+test_limit(void **state)
+{
+	struct jw *w;
+
+	(void)state;
+	assert_non_null(w = jw_new());
+	jw_set_limit(w, 12);
+	jw_arr_begin(w, NULL);
+	jw_str(w, NULL, "abcdefgh");	/* ["abcdefgh" : 11 bytes */
+	assert_int_equal(jw_failed(w), 0);
+	assert_string_equal(jw_text(w), "[\"abcdefgh\"");
+	jw_int(w, NULL, 42);		/* ,42 would make 14 */
+	assert_int_equal(jw_failed(w), 1);
+	assert_int_equal(jw_over(w), 1);
+	jw_arr_end(w);
+	assert_true(strlen(jw_text(w)) <= 12);
+	assert_memory_equal(jw_text(w), "[\"abcdefgh\"", 11);
+	jw_free(w);
+	/* no limit: never over */
+	assert_non_null(w = jw_new());
+	jw_str(w, NULL, "abcdefgh");
+	assert_int_equal(jw_over(w), 0);
+	jw_free(w);
+}
+
 int
 main(void)
 {
@@ -204,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_documents),
 		cmocka_unit_test(test_long),
+		cmocka_unit_test(test_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
