@@ -744,8 +744,9 @@ admin_request(struct admin_conn *ac, const Parley__Frame *f)
 	}
 	/* The reply carries both: together they must fit what the connection
 	 * may hold queued.  Past that the answer stops growing and is refused
-	 * (turn_reply refuses what is still too long at the end). */
-	out_set_limit(&o, conn_max_output(ac->conn) / 2);
+	 * (turn_reply refuses what is still too long with the frame's own
+	 * bytes). */
+	out_set_limit(&o, conn_max_output(ac->conn));
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(verbs[i].name, m->verb) == 0)
 			v = &verbs[i];
@@ -763,9 +764,9 @@ admin_request(struct admin_conn *ac, const Parley__Frame *f)
 	jw_obj_end(o.json);
 	if (o.status == 0 && out_full(&o)) {
 		keep = 0;
-		out_refuse(&o, "the answer is more than this connection may carry (%zu bytes); "
-		    "nothing was changed: ask for less (--last N, --agreement ID, --party P)",
-		    conn_max_output(ac->conn));
+		out_refuse(&o, "the answer would be more than the %zu bytes this connection may "
+		    "carry; nothing was changed: ask for less (parleyctl(8) says how, verb "
+		    "by verb)", conn_max_output(ac->conn));
 	}
 	if (o.status == 0) {
 		len = evbuffer_get_length(o.text);

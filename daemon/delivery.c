@@ -46,6 +46,14 @@ delivery_free(struct delivery *d)
 	free(d);
 }
 
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* The messages of the n parties for stored payload pid, and a delivery for
  * every current endpoint of each: two statements, however many parties. */
 static int
@@ -61,8 +69,8 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 	    "SELECT m.id, e.id FROM message m JOIN endpoint e ON e.party_id = m.party_id "
 	    "WHERE m.id BETWEEN ?1 AND ?2 AND e.removed_at IS NULL ORDER BY m.id, e.id "
 	    "RETURNING endpoint_id";
-	int64_t lo = INT64_MAX, hi = 0;
-	size_t i, k, got = 0, off = 0, cap = n * 21 + 3;
+	int64_t lo = INT64_MAX, hi = 0, *eps = NULL, *ep;
+	size_t i, k, got = 0, off = 0, cap = n * 21 + 3, neps = 0, epcap = 0;
 	sqlite3_stmt *st;
 	struct sink *s;
 	char *list;
@@ -90,12 +98,17 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 	sqlite3_bind_text(st, 6, list, (int)off, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t mid = sqlite3_column_int64(st, 0), party = sqlite3_column_int64(st, 1);
-		got++;
 		lo = mid < lo ? mid : lo;
 		hi = mid > hi ? mid : hi;
-		for (k = 0; message_ids != NULL && k < n; k++)
-			if (parties[k] == party)
-				message_ids[k] = mid;
+		/* Rows come back in the list's order (ORDER BY key), so the row's
+		 * own slot matches; a search only if SQLite ever changes that. */
+		if (message_ids != NULL && got < n && parties[got] == party)
+			message_ids[got] = mid;
+		else
+			for (k = 0; message_ids != NULL && k < n; k++)
+				if (parties[k] == party)
+					message_ids[k] = mid;
+		got++;
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -108,17 +121,32 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 		return -1;
 	sqlite3_bind_int64(st, 1, lo);
 	sqlite3_bind_int64(st, 2, hi);
+	/* The endpoints that now have something, sorted, then one pass over
+	 * the connected sinks: not every sink for every delivery. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t ep = sqlite3_column_int64(st, 0);
-		for (s = d->sinks; s != NULL; s = s->next)
-			if (s->endpoint_id == ep)
-				s->want = 1;
+		if (neps == epcap) {
+			epcap = epcap ? 2 * epcap : 64;
+			if ((ep = realloc(eps, epcap * sizeof(*eps))) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			eps = ep;
+		}
+		eps[neps++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		log_warnx("delivery: cannot queue deliveries: %s", store_errmsg(d->st));
+		free(eps);
+		log_warnx("delivery: cannot queue deliveries: %s",
+		    rc == SQLITE_NOMEM ? "out of memory" : store_errmsg(d->st));
 		return -1;
 	}
+	if (neps > 1)
+		qsort(eps, neps, sizeof(*eps), cmp_id);
+	for (s = d->sinks; s != NULL; s = s->next)
+		if (neps > 0 && bsearch(&s->endpoint_id, eps, neps, sizeof(*eps), cmp_id) != NULL)
+			s->want = 1;
+	free(eps);
 	return 0;
 }
 

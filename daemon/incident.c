@@ -682,7 +682,7 @@ incident_list(struct engine *e, struct out *o)
 	jw_arr_begin(o->json, "incidents");
 	out_text(o, "%-4s %-12s %-12s %-9s %-25s %s\n", "ID", "FILER", "AGAINST", "STATE",
 	    "ANSWER BY", "NATURE");
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n && !out_full(o); k++) {
 		/* Listed a moment ago in this transaction: not found is a failure too. */
 		if (inc_load(e, ids[k], &i) != 0) {
 			out_refuse(o, "store failure loading incident %lld", (long long)ids[k]);

@@ -42,10 +42,8 @@ out_text(struct out *o, const char *fmt, ...)
 	if (evbuffer_add_vprintf(o->text, fmt, ap) < 0)
 		o->lost = 1;
 	va_end(ap);
-	if (o->limit != 0 && evbuffer_get_length(o->text) > o->limit) {
-		o->over = 1;
+	if (out_full(o))
 		evbuffer_drain(o->text, evbuffer_get_length(o->text));
-	}
 }
 
 void
@@ -58,7 +56,10 @@ out_set_limit(struct out *o, size_t limit)
 int
 out_full(struct out *o)
 {
-	return o->over || jw_over(o->json);
+	if (!o->over && o->limit != 0 && (jw_over(o->json) ||
+	    evbuffer_get_length(o->text) + jw_len(o->json) > o->limit))
+		o->over = 1;
+	return o->over;
 }
 
 static int

@@ -12,8 +12,8 @@ struct out {
 	struct jw *json;	/* the verb writes one object's members */
 	int status;		/* 0 ok, 1 refused, 2 bad usage */
 	int lost;		/* out of memory: some text is missing */
-	size_t limit;		/* 0, or the most the text and the JSON may each hold */
-	int over;		/* the text passed limit */
+	size_t limit;		/* 0, or the most the text and the JSON may hold together */
+	int over;		/* together they passed limit */
 	char error[1024];
 };
 
@@ -22,8 +22,9 @@ int out_init(struct out *o);
 void out_release(struct out *o);
 
 void out_text(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Text and JSON each at most limit bytes: past it nothing more is kept,
- * and out_full() says so (a list may stop reading then). */
+/* Text and JSON together at most limit bytes: past it the answer is no
+ * use, out_full() says so (a list may stop reading then), and neither
+ * grows much further (each is held to limit). */
 void out_set_limit(struct out *o, size_t limit);
 int out_full(struct out *o);
 /* Refuse with a reason (status 1); returns -1 for "return out_refuse(...)". */

@@ -38,7 +38,7 @@ put(struct jw *w, const char *s, size_t n)
 
 	if (w->failed)
 		return;
-	if (w->limit != 0 && n > w->limit - w->len) {
+	if (w->limit != 0 && (w->len > w->limit || n > w->limit - w->len)) {
 		w->failed = w->over = 1;
 		return;
 	}
@@ -214,4 +214,10 @@ int
 jw_over(struct jw *w)
 {
 	return w->over;
+}
+
+size_t
+jw_len(struct jw *w)
+{
+	return w->len;
 }

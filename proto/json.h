@@ -45,5 +45,7 @@ int jw_failed(struct jw *w);
  * fails the writer as an allocation would, and jw_over() says why. */
 void jw_set_limit(struct jw *w, size_t limit);
 int jw_over(struct jw *w);
+/* Bytes of text written so far. */
+size_t jw_len(struct jw *w);
 
 #endif

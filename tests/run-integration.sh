@@ -78,7 +78,10 @@ wait
 report
 for n in $ALONE; do
 	[ -e "tests/integration/$n.sh" ] || continue
-	run_one "tests/integration/$n.sh"
+	# in the background: a trap runs at once during wait, not after
+	# a command in the foreground ends
+	run_one "tests/integration/$n.sh" &
+	wait $!
 	report
 done
 echo "integration: $pass passed, $fail failed, $skip skipped"
