@@ -69,8 +69,8 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 	    "SELECT m.id, e.id FROM message m JOIN endpoint e ON e.party_id = m.party_id "
 	    "WHERE m.id BETWEEN ?1 AND ?2 AND e.removed_at IS NULL ORDER BY m.id, e.id "
 	    "RETURNING endpoint_id";
-	int64_t lo = INT64_MAX, hi = 0, *eps = NULL, *ep;
-	size_t i, k, got = 0, off = 0, cap = n * 21 + 3, neps = 0, epcap = 0;
+	int64_t lo = INT64_MAX, hi = 0, *eps;
+	size_t i, k, got = 0, off = 0, cap = n * 21 + 3, neps;
 	sqlite3_stmt *st;
 	struct sink *s;
 	char *list;
@@ -123,24 +123,8 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 	sqlite3_bind_int64(st, 2, hi);
 	/* The endpoints that now have something, sorted, then one pass over
 	 * the connected sinks: not every sink for every delivery. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (neps == epcap) {
-			epcap = epcap ? 2 * epcap : 64;
-			if ((ep = realloc(eps, epcap * sizeof(*eps))) == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			eps = ep;
-		}
-		eps[neps++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(eps);
-		log_warnx("delivery: cannot queue deliveries: %s",
-		    rc == SQLITE_NOMEM ? "out of memory" : store_errmsg(d->st));
+	if (store_ids(d->st, st, "the deliveries queued", &eps, &neps) != 0)
 		return -1;
-	}
 	if (neps > 1)
 		qsort(eps, neps, sizeof(*eps), cmp_id);
 	for (s = d->sinks; s != NULL; s = s->next)

@@ -2746,48 +2746,17 @@ engine_amendment_reject(struct engine *e, int64_t id, const char *reason, struct
 	return 0;
 }
 
-/* The ids of every registered party, in *ids (the caller frees it). */
-static int
-all_party_ids(struct engine *e, int64_t **ids, size_t *n)
-{
-	static const char all[] = "SELECT id FROM party ORDER BY id";
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int64_t *v;
-	int rc;
-
-	*ids = NULL;
-	*n = 0;
-	if ((s = store_stmt(e->st, all)) == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if ((v = realloc(*ids, cap * sizeof(*v))) == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			*ids = v;
-		}
-		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
-	}
-	/* Not a notice to some of "all". */
-	if (store_rows_end(e->st, s, rc, "the parties") != 0) {
-		free(*ids);
-		*ids = NULL;
-		return -1;
-	}
-	return 0;
-}
-
 int
 engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 {
+	static const char all[] = "SELECT id FROM party ORDER BY id";
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	Parley__Notice n = PARLEY__NOTICE__INIT;
 	struct party target;
 	char summary[100];
-	int64_t one, *ids = &one, *mids = NULL;
+	int64_t *owned = NULL, *mids = NULL;
+	const int64_t *ids = &target.id;
+	sqlite3_stmt *s;
 	char code[PARTY_CODE_MAX + 1];
 	uint8_t h[32];
 	size_t cnt = 0, i, len = strlen(text);
@@ -2803,17 +2772,18 @@ engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 		if (summary[i] == '\n')
 			summary[i] = ' ';
 	if (strcmp(to, "all") == 0) {
-		if (all_party_ids(e, &ids, &cnt) != 0)
+		/* Every party: not a notice to some of "all". */
+		if ((s = store_stmt(e->st, all)) == NULL ||
+		    store_ids(e->st, s, "the parties", &owned, &cnt) != 0)
 			return out_refuse(o, "store failure reading the parties");
-		if (cnt == 0) {
-			free(ids);
+		if (cnt == 0)
 			return out_refuse(o, "no party is registered");
-		}
+		ids = owned;
 	} else {
 		rc = registry_party_by_code(e->st, to, &target);
 		if (rc != 0)
 			return out_refuse(o, rc < 0 ? "store failure" : "unknown party \"%s\"", to);
-		ids[cnt++] = target.id;
+		cnt = 1;
 	}
 	if ((mids = malloc(cnt * sizeof(*mids))) == NULL) {
 		rc = out_refuse(o, "out of memory");
@@ -2843,8 +2813,7 @@ engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 	out_text(o, "notice queued for %zu part%s\n", cnt, cnt == 1 ? "y" : "ies");
 	rc = 0;
 done:
-	if (ids != &one)
-		free(ids);
+	free(owned);
 	free(mids);
 	return rc;
 }

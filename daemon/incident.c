@@ -656,29 +656,13 @@ incident_list(struct engine *e, struct out *o)
 {
 	static const char sql[] = "SELECT id FROM incident ORDER BY id";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int64_t *ids = NULL, *v;
-	size_t n = 0, cap = 0, k;
+	int64_t *ids;
+	size_t n, k;
 	struct inc i;
-	int step;
 
-	if (s == NULL)
-		return out_refuse(o, "store failure");
 	/* All of them: the first thousand were once shown as if all. */
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			if ((v = realloc(ids, cap * sizeof(*v))) == NULL) {
-				step = SQLITE_NOMEM;
-				break;
-			}
-			ids = v;
-		}
-		ids[n++] = sqlite3_column_int64(s, 0);
-	}
-	if (store_rows_end(e->st, s, step, "the incidents") != 0) {
-		free(ids);
+	if (s == NULL || store_ids(e->st, s, "the incidents", &ids, &n) != 0)
 		return out_refuse(o, "store failure");
-	}
 	jw_arr_begin(o->json, "incidents");
 	out_text(o, "%-4s %-12s %-12s %-9s %-25s %s\n", "ID", "FILER", "AGAINST", "STATE",
 	    "ANSWER BY", "NATURE");

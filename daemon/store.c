@@ -732,3 +732,33 @@ store_rows_end(struct store *st, sqlite3_stmt *s, int rc, const char *what)
 	log_warnx("store failure reading %s: %s", what, store_errmsg(st));
 	return -1;
 }
+
+int
+store_ids(struct store *st, sqlite3_stmt *s, const char *what, int64_t **ids, size_t *n)
+{
+	size_t cap = 0;
+	int64_t *v;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((v = realloc(*ids, cap * sizeof(*v))) == NULL) {
+				sqlite3_reset(s);
+				log_warnx("out of memory reading %s", what);
+				break;
+			}
+			*ids = v;
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	if (rc == SQLITE_ROW || store_rows_end(st, s, rc, what) != 0) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}

@@ -67,4 +67,9 @@ int store_meta_set(struct store *s, const char *key, const char *value);
  * decision, and a list shown cut short looks complete. */
 int store_rows_end(struct store *st, sqlite3_stmt *s, int rc, const char *what);
 
+/* Step s (bound) to its end and keep every row's first column: 0 with
+ * *ids (malloc'd, the caller frees; NULL when none) and *n, or -1, logged
+ * with what was being read, and nothing kept.  All of them, or none. */
+int store_ids(struct store *st, sqlite3_stmt *s, const char *what, int64_t **ids, size_t *n);
+
 #endif
