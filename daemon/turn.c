@@ -290,10 +290,7 @@ turn_call(struct turn *t, struct conn *c, uint64_t id,
 void
 turn_reply(struct turn *t, struct conn *c, const Parley__Frame *f)
 {
-	Parley__Frame ef = PARLEY__FRAME__INIT;
-	Parley__Error e = PARLEY__ERROR__INIT;
 	struct reply *r = push(t, c);
-	char msg[300];
 	size_t len;
 
 	if (r == NULL)
@@ -306,24 +303,16 @@ turn_reply(struct turn *t, struct conn *c, const Parley__Frame *f)
 	}
 	/* An answer longer than the connection may ever hold queued could
 	 * only be dropped with the connection, the peer none the wiser: it is
-	 * refused instead, and the request kept from counting (lost). */
+	 * refused instead (in this slot, not yet taken), and the request kept
+	 * from counting (lost). */
 	if ((len = r->len) > conn_max_output(c)) {
 		free(r->buf);
 		r->buf = NULL;
-		snprintf(msg, sizeof(msg), "the answer is %zu bytes, more than this connection "
-		    "may carry (%zu); nothing was changed: ask for less, or raise "
-		    "max_queued_output", len, conn_max_output(c));
-		log_warnx("%s: %s: %s", conn_peer(c), frame_body_name(f), msg);
 		t->reply_lost = 1;
-		e.code = PARLEY_EREFUSED;
-		e.message = msg;
-		ef.id = f->id;
-		ef.body_case = PARLEY__FRAME__BODY_ERROR;
-		ef.error = &e;
-		if (frame_pack(&ef, SIZE_MAX, &r->buf, &r->len) != 0) {
-			conn_close(c, 0);
-			return;
-		}
+		turn_error(t, c, f->id, PARLEY_EREFUSED, "the answer is %zu bytes, more than this "
+		    "connection may carry (%zu); nothing was changed: ask for less, or raise "
+		    "max_queued_output", len, conn_max_output(c));
+		return;
 	}
 	r->id = f->id;
 	commit_entry(t, c);
