@@ -382,7 +382,6 @@ v_incident_list(struct server *srv, const struct args *a, struct out *o, Parley_
 	return incident_list(srv->eng, o);
 }
 
-/* Endpoints per party from the store, presence from the duty watch. */
 /* A count for one party (the statement's one parameter): -1 on a store
  * failure. */
 static int64_t
@@ -400,6 +399,7 @@ party_count(struct server *srv, const char *sql, int64_t party_id)
 	return n;
 }
 
+/* Endpoints per party from the store, presence from the duty watch. */
 static int
 v_duty(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {

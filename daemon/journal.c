@@ -129,9 +129,8 @@ load_frontier(struct journal *j, struct merkle_frontier *f)
 	if ((step = sqlite3_step(s)) == SQLITE_ROW)
 		rc = merkle_frontier_decode(sqlite3_column_blob(s, 0),
 		    (size_t)sqlite3_column_bytes(s, 0), f);
-	else if (step != SQLITE_DONE)
+	if (store_rows_end(j->st, s, step, "the journal's frontier") != 0)
 		rc = -1;
-	sqlite3_reset(s);
 	return rc;
 }
 
@@ -316,10 +315,9 @@ last_checkpoint(struct journal *j, uint64_t *size, uint8_t root[32])
 		*size = (uint64_t)sqlite3_column_int64(s, 0);
 		memcpy(root, sqlite3_column_blob(s, 1), 32);
 		rc = 0;
-	} else if (step != SQLITE_ROW && step != SQLITE_DONE) {
-		rc = -1;
 	}
-	sqlite3_reset(s);
+	if (store_rows_end(j->st, s, step, "the last checkpoint") != 0)
+		rc = -1;
 	return rc;
 }
 
@@ -369,10 +367,9 @@ journal_latest(struct journal *j, char **text, uint64_t *size)
 		*size = (uint64_t)sqlite3_column_int64(s, 0);
 		*text = strdup((const char *)sqlite3_column_text(s, 1));
 		rc = *text ? 0 : -1;
-	} else if (step != SQLITE_DONE) {
-		rc = -1;
 	}
-	sqlite3_reset(s);
+	if (store_rows_end(j->st, s, step, "the latest checkpoint") != 0)
+		rc = -1;
 	return rc;
 }
 
@@ -424,10 +421,9 @@ node_of(void *arg, unsigned level, uint64_t index, uint8_t out[32])
 	if ((step = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
 		memcpy(out, sqlite3_column_blob(s, 0), 32);
 		rc = 0;
-	} else if (step != SQLITE_ROW && step != SQLITE_DONE) {
-		rc = -1;
 	}
-	sqlite3_reset(s);
+	if (store_rows_end(j->st, s, step, "a journal node") != 0)
+		rc = -1;
 	return rc;
 }
 
