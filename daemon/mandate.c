@@ -344,12 +344,9 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 		v[n].revoked_at = sqlite3_column_int64(s, 6);
 		n++;
 	}
-	sqlite3_reset(s);
 	/* Cut short, the copies not read would stay valid under a revoked
 	 * mandate and could be released. */
-	if (step != SQLITE_DONE) {
-		log_warnx("store failure reading copies under revoked mandates: %s",
-		    store_errmsg(e->st));
+	if (store_rows_end(e->st, s, step, "copies under revoked mandates") != 0) {
 		free(v);
 		return -1;
 	}
@@ -631,10 +628,8 @@ load_all(struct engine *e, int64_t party, struct mandate **out, size_t *n)
 		if (mandate_row(s, &v[*n]) == 0)
 			(*n)++;
 	}
-	sqlite3_reset(s);
 	/* A list cut short would look complete, to the party and the mediator. */
-	if (rc != SQLITE_DONE) {
-		log_warnx("store failure reading mandates: %s", store_errmsg(e->st));
+	if (store_rows_end(e->st, s, rc, "mandates") != 0) {
 		free(v);
 		*n = 0;
 		return -1;

@@ -180,11 +180,10 @@ registry_party_list(struct store *st, struct out *o)
 		    (long long)sqlite3_column_int64(s, 5), (long long)sqlite3_column_int64(s, 6),
 		    name);
 	}
-	sqlite3_reset(s);
 	/* A step that failed is not the end of the list: a list cut short would
 	 * look complete.  The refusal replaces what was written so far (the
 	 * admin socket answers a refused verb with its reason alone). */
-	if (rc != SQLITE_DONE)
+	if (store_rows_end(st, s, rc, "the parties") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	jw_arr_end(o->json);
 	return 0;
@@ -276,8 +275,7 @@ registry_endpoint_list(struct store *st, const char *code, struct out *o)
 		    (const char *)sqlite3_column_text(s, 1), hex,
 		    removed ? "removed " : "active", removed ? gone : "");
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)	/* not the end of the list: see registry_party_list */
+	if (store_rows_end(st, s, rc, "the endpoints") != 0)	/* see registry_party_list */
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	jw_arr_end(o->json);
 	return 0;
@@ -374,8 +372,7 @@ registry_signer_list(struct store *st, const char *code, struct out *o)
 		out_text(o, "%-5lld %-14s %s\n", (long long)sqlite3_column_int64(s, 0),
 		    (const char *)sqlite3_column_text(s, 1), hex);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)	/* not the end of the list: see registry_party_list */
+	if (store_rows_end(st, s, rc, "the signer keys") != 0)	/* see registry_party_list */
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	jw_arr_end(o->json);
 	return 0;
