@@ -680,18 +680,22 @@ static int
 non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t signer,
     const Parley__SignRequest *m)
 {
-	char *rev_text = NULL, *norm = NULL, diff[512], reason[700];
+	char *rev_text = NULL, *rev_cal = NULL, *norm = NULL, diff[512], reason[700];
 	uint8_t rev_hash[32], hash[32];
 	size_t nlen;
 	int64_t cid;
 
-	if (eng_load_revision(e, a->id, a->revision, &rev_text, NULL, rev_hash) != 0)
+	if (eng_load_revision(e, a->id, a->revision, &rev_text, &rev_cal, rev_hash) != 0)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+	/* The client hashes the text it signed with the terms and the calendar
+	 * it was sent: the revision's.  A re-worded copy of a revision with a
+	 * calendar is evidence too, not a hash mismatch. */
 	if (m->text != NULL && *m->text != '\0') {
 		norm = text_normalize(m->text, strlen(m->text), &nlen);
-		if (norm == NULL || sign_content_hash(norm, a->effective, a->validity, "",
+		if (norm == NULL || sign_content_hash(norm, a->effective, a->validity, rev_cal,
 		    hash) != 0 || memcmp(hash, m->content_hash.data, 32) != 0) {
 			free(rev_text);
+			free(rev_cal);
 			free(norm);
 			return eng_refuse(r, PARLEY_EUSAGE, "the text sent with the copy does not "
 			    "match the content hash it was signed over");
@@ -706,6 +710,7 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 	snprintf(reason, sizeof(reason), "not identical to revision %u: %s", a->revision, diff);
 	if (insert_copy(e, r, a, signer, m, norm, "non-identical", reason, 0, &cid) != 0) {
 		free(rev_text);
+		free(rev_cal);
 		free(norm);
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	}
@@ -716,6 +721,7 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 		if (eng_journal(e, "copy-refused", a->id, r->who->party.code,
 		    (const uint8_t (*)[32])h, 2, "%s", reason) != 0) {
 			free(rev_text);
+			free(rev_cal);
 			free(norm);
 			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		}
@@ -723,6 +729,7 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 	log_warnx("agreement %lld: non-identical copy %lld from %s stored and not counted: %s",
 	    (long long)a->id, (long long)cid, r->who->party.code, diff);
 	free(rev_text);
+	free(rev_cal);
 	free(norm);
 	turn_error(r->turn, r->conn, r->id, PARLEY_EREFUSED,
 	    "copy refused: %s; it is recorded, not counted, and the mediator is told "
