@@ -1,471 +1,1337 @@
+/* Release bundles: doc/bundle.md is the specification; section numbers in
+ * the comments below are its sections.  The writer and the verifier share
+ * one formatter per file kind, and the verifier checks every file by
+ * parsing it and writing it again: a file passes only if it is exactly the
+ * bytes that formatter writes. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cert.h"
 #include "checkpoint.h"
-#include "merkle.h"
 #include "cl.h"
 #include "cl_bundle.h"
 #include "crypto.h"
+#include "merkle.h"
 #include "ptime.h"
 #include "sign.h"
+#include "text.h"
 
-#define BUNDLE_FILE_MAX (8 * 1024 * 1024)
+#define TEXT_MAX_BYTES (512 * 1024)
+#define CAL_DESC_MAX 300
+#define CAL_OFFSET_MAX 31
+
+/* ---- the file set ---- */
+
+void
+bundle_files_clear(struct bundle_files *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->v[i].data);
+	f->n = 0;
+}
+
+int
+bundle_files_add(struct bundle_files *f, const char *name, const void *data, size_t len)
+{
+	struct bundle_file *x;
+
+	if (f->n == BUNDLE_MAX_FILES || strlen(name) >= BUNDLE_NAME_MAX)
+		return -1;
+	x = &f->v[f->n];
+	/* One byte more, a NUL: the parsers below may treat a file as a string
+	 * once they have checked it holds no NUL. */
+	if ((x->data = malloc(len + 1)) == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(x->data, data, len);
+	x->data[len] = '\0';
+	x->len = len;
+	snprintf(x->name, sizeof(x->name), "%s", name);
+	f->n++;
+	return 0;
+}
+
+static const struct bundle_file *
+find_file(const struct bundle_files *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].name, name) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+/* "FILE:LINE: reason" */
+static int
+bad(char *err, size_t errlen, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static int
-write_file(const char *dir, const char *name, const void *data, size_t len, char *err,
-    size_t errlen)
+bad(char *err, size_t errlen, const char *file, int line, const char *fmt, ...)
 {
-	char path[4096];
-	FILE *f;
+	va_list ap;
+	int n = snprintf(err, errlen, "%s:%d: ", file, line);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "wb")) == NULL ||
-	    (len > 0 && fwrite(data, 1, len, f) != len) || fclose(f) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		return -1;
+	if (n >= 0 && (size_t)n < errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
 	}
-	return 0;
+	return -1;
 }
 
-static int
-append_manifest(FILE *m, const char *name, const void *data, size_t len)
+/* The copy name of section 3: PARTY, or PARTY.ROLE. */
+static void
+copy_name(const struct cert_copy *k, char out[2 * CERT_CODE_MAX + 2])
 {
-	uint8_t h[32];
-	char hex[65];
-
-	if (crypto_sha256(data, len, h) != 0)
-		return -1;
-	hex_encode(h, 32, hex);
-	fprintf(m, "sha256: %s %s\n", hex, name);
-	return 0;
+	snprintf(out, 2 * CERT_CODE_MAX + 2, "%s%s%s", k->party, *k->role ? "." : "", k->role);
 }
 
-/* Proof labels become file names: "release", "copy-<party>". */
-static int
-ident_label(const char *s)
-{
-	size_t i, n = strlen(s);
+/* ---- formatters shared by the writer and the verifier ---- */
 
-	if (n == 0 || n > 80)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '_'))
-			return 0;
-	return 1;
-}
-
-/* A mandate as a bundle file (cl_bundle.h); NULL if malformed or OOM. */
+/* A memstream's text, or NULL (freed) if it failed.  *buf is read only
+ * after fclose, which sets it. */
 static char *
-mandate_text(const Parley__Mandate *md)
+mem_close(FILE *f, char **buf)
+{
+	if (fclose(f) != 0) {
+		free(*buf);
+		return NULL;
+	}
+	return *buf;
+}
+
+/* 4.6: a copy's sheet, from its certificate line. */
+static char *
+copy_sheet(const struct cert *c, const struct cert_copy *k)
+{
+	char *buf = NULL, hex[129], when[PTIME_BUFLEN];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "party: %s\nrole:%s%s\nrevision: %u\n", k->party, *k->role ? " " : "",
+	    k->role, c->revision);
+	hex_encode(c->content_hash, 32, hex);
+	fprintf(f, "content-sha256: %s\n", hex);
+	hex_encode(k->key, 32, hex);
+	fprintf(f, "signer-key: %s\n", hex);
+	hex_encode(k->sig, 64, hex);
+	ptime_format_utc(k->signed_at, when);
+	fprintf(f, "signature: %s\nsigned-at: %s\n", hex, when);
+	if (k->mandate != 0)
+		fprintf(f, "mandate: %llu\n", (unsigned long long)k->mandate);
+	if (*k->in_place_of)
+		fprintf(f, "in-place-of: %s\n", k->in_place_of);
+	return mem_close(f, &buf);
+}
+
+/* 4.4: terms.txt */
+static char *
+terms_text(const char *effective, const char *validity)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "effective: %s\nvalidity:%s%s\n", effective, *validity ? " " : "", validity);
+	return mem_close(f, &buf);
+}
+
+/* A mandate file's values (4.7). */
+struct mfile {
+	unsigned long long id, supersedes;
+	char party[CERT_CODE_MAX + 1];
+	uint8_t signer_key[32], principal_key[32], sig[64];
+	char roles[SIGN_MANDATE_MAX_ROLES][CERT_CODE_MAX + 1];
+	size_t nroles;
+	char scope[400];
+	int64_t valid_from, valid_until, issued_at;	/* valid_until 0: none */
+	char in_place_of[CERT_NAME_MAX + 1];
+};
+
+static char *
+mandate_text(const struct mfile *m)
 {
 	char *buf = NULL, hex[129], when[PTIME_BUFLEN];
 	size_t len = 0, i;
-	FILE *f;
+	FILE *f = open_memstream(&buf, &len);
 
-	if (md->signer_key.len != 32 || md->principal_key.len != 32 || md->signature.len != 64)
+	if (f == NULL)
 		return NULL;
-	if ((f = open_memstream(&buf, &len)) == NULL)
-		return NULL;
-	fprintf(f, "parley mandate v1\nid: %llu\nparty: %s\n", (unsigned long long)md->id,
-	    md->party);
-	hex_encode(md->signer_key.data, 32, hex);
+	fprintf(f, "parley mandate v1\nid: %llu\nparty: %s\n", m->id, m->party);
+	hex_encode(m->signer_key, 32, hex);
 	fprintf(f, "signer-key: %s\nroles:", hex);
-	for (i = 0; i < md->n_roles; i++)
-		fprintf(f, " %s", md->roles[i]);
-	fprintf(f, "\nscope: %s\n", md->scope);
-	ptime_format_utc(md->valid_from, when);
+	for (i = 0; i < m->nroles; i++)
+		fprintf(f, " %s", m->roles[i]);
+	fprintf(f, "\nscope: %s\n", m->scope);
+	ptime_format_utc(m->valid_from, when);
 	fprintf(f, "valid-from: %s\n", when);
-	if (md->valid_until != 0)
-		ptime_format_utc(md->valid_until, when);
-	fprintf(f, "valid-until: %s\n", md->valid_until ? when : "-");
-	ptime_format_utc(md->issued_at, when);
-	fprintf(f, "issued-at: %s\nsupersedes: %llu\nin-place-of: %s\n", when,
-	    (unsigned long long)md->supersedes, md->in_place_of);
-	hex_encode(md->principal_key.data, 32, hex);
+	if (m->valid_until != 0)
+		ptime_format_utc(m->valid_until, when);
+	fprintf(f, "valid-until: %s\n", m->valid_until ? when : "-");
+	ptime_format_utc(m->issued_at, when);
+	fprintf(f, "issued-at: %s\nsupersedes: %llu\nin-place-of:%s%s\n", when, m->supersedes,
+	    *m->in_place_of ? " " : "", m->in_place_of);
+	hex_encode(m->principal_key, 32, hex);
 	fprintf(f, "principal-key: %s\n", hex);
-	hex_encode(md->signature.data, 64, hex);
+	hex_encode(m->sig, 64, hex);
 	fprintf(f, "signature: %s\n", hex);
-	if (fclose(f) != 0) {
-		free(buf);
+	return mem_close(f, &buf);
+}
+
+/* 4.10: a proof file */
+static char *
+proof_text(uint64_t index, const uint8_t *path, size_t nhashes)
+{
+	char *buf = NULL, hex[65];
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
 		return NULL;
+	fprintf(f, "index: %llu\n", (unsigned long long)index);
+	for (i = 0; i < nhashes; i++) {
+		hex_encode(path + i * MERKLE_HASH_LEN, MERKLE_HASH_LEN, hex);
+		fprintf(f, "%s\n", hex);
 	}
-	return buf;
+	return mem_close(f, &buf);
+}
+
+/* ---- rendering (the writer) ---- */
+
+static int
+mfile_from_msg(const Parley__Mandate *md, struct mfile *m)
+{
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	if (md->signer_key.len != 32 || md->principal_key.len != 32 || md->signature.len != 64 ||
+	    md->n_roles == 0 || md->n_roles > SIGN_MANDATE_MAX_ROLES ||
+	    strlen(md->party) > CERT_CODE_MAX || strlen(md->scope) >= sizeof(m->scope) ||
+	    strlen(md->in_place_of) > CERT_NAME_MAX)
+		return -1;
+	m->id = md->id;
+	m->supersedes = md->supersedes;
+	snprintf(m->party, sizeof(m->party), "%s", md->party);
+	memcpy(m->signer_key, md->signer_key.data, 32);
+	memcpy(m->principal_key, md->principal_key.data, 32);
+	memcpy(m->sig, md->signature.data, 64);
+	for (i = 0; i < md->n_roles; i++) {
+		if (strlen(md->roles[i]) > CERT_CODE_MAX)
+			return -1;
+		snprintf(m->roles[i], sizeof(m->roles[i]), "%s", md->roles[i]);
+	}
+	m->nroles = md->n_roles;
+	snprintf(m->scope, sizeof(m->scope), "%s", md->scope);
+	m->valid_from = md->valid_from;
+	m->valid_until = md->valid_until;
+	m->issued_at = md->issued_at;
+	snprintf(m->in_place_of, sizeof(m->in_place_of), "%s", md->in_place_of);
+	return 0;
+}
+
+/* Add a formatted text (NULL: out of memory) and free it. */
+static int
+add_text(struct bundle_files *out, const char *name, char *text)
+{
+	int rc;
+
+	if (text == NULL)
+		return -1;
+	rc = bundle_files_add(out, name, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+static const Parley__JournalProof *
+find_proof(const Parley__Bundle *b, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_proofs; i++)
+		if (strcmp(b->proofs[i]->label, label) == 0)
+			return b->proofs[i];
+	return NULL;
+}
+
+static int
+render_proof(const Parley__Bundle *b, const char *label, struct bundle_files *out, char *err,
+    size_t errlen)
+{
+	const Parley__JournalProof *pr = find_proof(b, label);
+	char name[BUNDLE_NAME_MAX];
+
+	if (pr == NULL || pr->path.len % MERKLE_HASH_LEN != 0 ||
+	    pr->path.len / MERKLE_HASH_LEN > MERKLE_MAX_PATH) {
+		snprintf(err, errlen, "the bundle lacks a well-formed record proof of %s", label);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "journal-%s.entry", label);
+	if (bundle_files_add(out, name, pr->entry.data, pr->entry.len) != 0)
+		goto oom;
+	snprintf(name, sizeof(name), "journal-%s.proof", label);
+	if (add_text(out, name, proof_text(pr->index, pr->path.data,
+	    pr->path.len / MERKLE_HASH_LEN)) != 0)
+		goto oom;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int
+bundle_render(const Parley__Bundle *b, struct bundle_files *out, char *err, size_t errlen)
+{
+	const Parley__AgreementText *t = b->text;
+	struct cert *c = NULL;
+	struct mfile m;
+	char name[BUNDLE_NAME_MAX], cn[2 * CERT_CODE_MAX + 2], label[BUNDLE_NAME_MAX];
+	char hex[130], why[300];
+	size_t i, k;
+	int rc = -1;
+
+	if (t == NULL || b->certificate_sig.len != 64 || *b->checkpoint == '\0') {
+		snprintf(err, errlen, "the bundle is incomplete");
+		return -1;
+	}
+	if ((c = malloc(sizeof(*c))) == NULL)
+		goto oom;
+	/* Copy files and names come from the certificate, the signed part. */
+	if (cert_parse((const char *)b->certificate.data, b->certificate.len, c, why,
+	    sizeof(why)) != 0) {
+		snprintf(err, errlen, "the bundle's certificate is malformed: %s", why);
+		goto done;
+	}
+	hex_encode(b->certificate_sig.data, 64, hex);
+	strcat(hex, "\n");
+	if (bundle_files_add(out, "certificate.txt", b->certificate.data, b->certificate.len) ||
+	    bundle_files_add(out, "certificate.sig", hex, strlen(hex)) ||
+	    bundle_files_add(out, "text.txt", t->text, strlen(t->text)) ||
+	    add_text(out, "terms.txt", terms_text(t->effective, t->validity)) ||
+	    bundle_files_add(out, "calendar.txt", t->calendar, strlen(t->calendar)) ||
+	    bundle_files_add(out, "checkpoint.txt", b->checkpoint, strlen(b->checkpoint)))
+		goto oom;
+	if (render_proof(b, "release", out, err, errlen) != 0)
+		goto done;
+	for (i = 0; i < c->ncopies; i++) {
+		const struct cert_copy *kc = &c->copies[i];
+		copy_name(kc, cn);
+		snprintf(name, sizeof(name), "copy-%s.txt", cn);
+		if (add_text(out, name, copy_sheet(c, kc)) != 0)
+			goto oom;
+		snprintf(label, sizeof(label), "copy-%s", cn);
+		if (render_proof(b, label, out, err, errlen) != 0)
+			goto done;
+		if (kc->mandate == 0)
+			continue;
+		for (k = 0; k < b->n_mandates && b->mandates[k]->id != kc->mandate; k++)
+			;
+		if (k == b->n_mandates || mfile_from_msg(b->mandates[k], &m) != 0) {
+			snprintf(err, errlen, "the bundle lacks mandate %llu of %s",
+			    (unsigned long long)kc->mandate, kc->party);
+			goto done;
+		}
+		snprintf(name, sizeof(name), "mandate-%s.txt", cn);
+		if (add_text(out, name, mandate_text(&m)) != 0)
+			goto oom;
+	}
+	rc = 0;
+	goto done;
+oom:
+	snprintf(err, errlen, "out of memory");
+done:
+	free(c);
+	if (rc != 0)
+		bundle_files_clear(out);
+	return rc;
+}
+
+/* ---- writing and reading directories ---- */
+
+static int
+write_file(const char *dir, const struct bundle_file *x, char *err, size_t errlen)
+{
+	char path[4096];
+	int fd;
+	ssize_t w;
+	size_t off = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, x->name);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+		goto fail;
+	while (off < x->len) {
+		if ((w = write(fd, x->data + off, x->len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) != 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	return -1;
 }
 
 int
 bundle_write(const char *dir, const Parley__Bundle *b, char *err, size_t errlen)
 {
-	const Parley__AgreementText *t = b->text;
-	char name[128], hex[130], when[PTIME_BUFLEN], *terms = NULL, *copy = NULL, *man = NULL;
-	size_t tlen = 0, clen = 0, mlen = 0, i;
-	FILE *f = NULL, *m = NULL;
+	struct bundle_files *f = calloc(1, sizeof(*f));
+	struct dirent *de;
+	DIR *d = NULL;
+	size_t i;
 	int rc = -1;
 
-	if (t == NULL || b->certificate_sig.len != 64) {
-		snprintf(err, errlen, "the bundle is incomplete");
-		return -1;
-	}
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if ((m = open_memstream(&man, &mlen)) == NULL)
-		goto oom;
-	fprintf(m, "parley release bundle v1\nagreement: %llu\ntitle: %s\nrevision: %u\n",
-	    (unsigned long long)t->agreement, t->title, t->revision);
-	if (write_file(dir, "text.txt", t->text, strlen(t->text), err, errlen) != 0)
-		goto done;
-	append_manifest(m, "text.txt", t->text, strlen(t->text));
-	if ((f = open_memstream(&terms, &tlen)) == NULL)
-		goto oom;
-	fprintf(f, "effective: %s\nvalidity: %s\n", t->effective, t->validity);
-	if (fclose(f) != 0)
-		goto oom;
-	f = NULL;
-	if (write_file(dir, "terms.txt", terms, tlen, err, errlen) != 0)
-		goto done;
-	append_manifest(m, "terms.txt", terms, tlen);
-	if (write_file(dir, "calendar.txt", t->calendar, strlen(t->calendar), err, errlen) != 0)
-		goto done;
-	append_manifest(m, "calendar.txt", t->calendar, strlen(t->calendar));
-	for (i = 0; i < b->n_copies; i++) {
-		const Parley__SignedCopy *c = b->copies[i];
-		if (c->signer_key.len != 32 || c->signature.len != 64 || c->content_hash.len != 32) {
-			snprintf(err, errlen, "the bundle has a malformed copy");
-			goto done;
-		}
-		if ((f = open_memstream(&copy, &clen)) == NULL)
-			goto oom;
-		fprintf(f, "party: %s\nrole: %s\nrevision: %u\n", c->party, c->role, c->revision);
-		hex_encode(c->content_hash.data, 32, hex);
-		fprintf(f, "content-sha256: %s\n", hex);
-		hex_encode(c->signer_key.data, 32, hex);
-		fprintf(f, "signer-key: %s\n", hex);
-		hex_encode(c->signature.data, 64, hex);
-		ptime_format_utc(c->signed_at, when);
-		fprintf(f, "signature: %s\nsigned-at: %s\n", hex, when);
-		if (fclose(f) != 0)
-			goto oom;
-		f = NULL;
-		snprintf(name, sizeof(name), "copy-%s%s%s.txt", c->party, *c->role ? "-" : "",
-		    c->role);
-		if (write_file(dir, name, copy, clen, err, errlen) != 0)
-			goto done;
-		append_manifest(m, name, copy, clen);
-		free(copy);
-		copy = NULL;
-		if (c->mandate != 0) {
-			const Parley__Mandate *md = NULL;
-			size_t k;
-			for (k = 0; k < b->n_mandates; k++)
-				if (b->mandates[k]->id == c->mandate)
-					md = b->mandates[k];
-			if (md == NULL || !ident_label(c->role) || (copy = mandate_text(md)) == NULL) {
-				snprintf(err, errlen, "the bundle lacks mandate %llu of %s",
-				    (unsigned long long)c->mandate, c->party);
-				goto done;
-			}
-			clen = strlen(copy);
-			snprintf(name, sizeof(name), "mandate-%s-%s.txt", c->party, c->role);
-			if (write_file(dir, name, copy, clen, err, errlen) != 0)
-				goto done;
-			append_manifest(m, name, copy, clen);
-			free(copy);
-			copy = NULL;
-		}
-	}
-	/* the record: the checkpoint and each inclusion proof */
-	if (*b->checkpoint) {
-		if (write_file(dir, "checkpoint.txt", b->checkpoint, strlen(b->checkpoint), err,
-		    errlen) != 0)
-			goto done;
-		append_manifest(m, "checkpoint.txt", b->checkpoint, strlen(b->checkpoint));
-	}
-	for (i = 0; i < b->n_proofs; i++) {
-		const Parley__JournalProof *pr = b->proofs[i];
-		size_t k;
-		if (!ident_label(pr->label) || pr->path.len % MERKLE_HASH_LEN != 0) {
-			snprintf(err, errlen, "the bundle has a malformed record proof");
-			goto done;
-		}
-		snprintf(name, sizeof(name), "journal-%s.entry", pr->label);
-		if (write_file(dir, name, pr->entry.data, pr->entry.len, err, errlen) != 0)
-			goto done;
-		append_manifest(m, name, pr->entry.data, pr->entry.len);
-		if ((f = open_memstream(&copy, &clen)) == NULL)
-			goto oom;
-		fprintf(f, "index: %llu\n", (unsigned long long)pr->index);
-		for (k = 0; k < pr->path.len / MERKLE_HASH_LEN; k++) {
-			hex_encode(pr->path.data + k * MERKLE_HASH_LEN, MERKLE_HASH_LEN, hex);
-			fprintf(f, "%s\n", hex);
-		}
-		if (fclose(f) != 0)
-			goto oom;
-		f = NULL;
-		snprintf(name, sizeof(name), "journal-%s.proof", pr->label);
-		if (write_file(dir, name, copy, clen, err, errlen) != 0)
-			goto done;
-		append_manifest(m, name, copy, clen);
-		free(copy);
-		copy = NULL;
-	}
-	if (write_file(dir, "certificate.txt", b->certificate.data, b->certificate.len, err,
-	    errlen) != 0)
-		goto done;
-	append_manifest(m, "certificate.txt", b->certificate.data, b->certificate.len);
-	hex_encode(b->certificate_sig.data, 64, hex);
-	strcat(hex, "\n");
-	if (write_file(dir, "certificate.sig", hex, strlen(hex), err, errlen) != 0)
-		goto done;
-	if (fclose(m) != 0) {
-		m = NULL;
-		goto oom;
-	}
-	m = NULL;
-	rc = write_file(dir, "manifest.txt", man, mlen, err, errlen);
-	goto done;
-oom:
-	snprintf(err, errlen, "out of memory");
-done:
-	if (f != NULL)
-		fclose(f);
-	if (m != NULL)
-		fclose(m);
-	free(terms);
-	free(copy);
-	free(man);
-	return rc;
-}
-
-static char *
-read_in(const char *dir, const char *name, size_t *len, char *err, size_t errlen)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return cl_read_file(path, BUNDLE_FILE_MAX, len, err, errlen);
-}
-
-/* "key: value\n" lines of a small file: the value of key into out. */
-static int
-get_field(const char *text, const char *key, char *out, size_t outlen)
-{
-	size_t n = strlen(key);
-	const char *p = text, *nl;
-
-	while (p && *p) {
-		nl = strchr(p, '\n');
-		if (strncmp(p, key, n) == 0 && p[n] == ':' && p[n + 1] == ' ') {
-			size_t len = nl ? (size_t)(nl - p - n - 2) : strlen(p + n + 2);
-			if (len >= outlen)
-				return -1;
-			memcpy(out, p + n + 2, len);
-			out[len] = '\0';
-			return 0;
-		}
-		if (strncmp(p, key, n) == 0 && p[n] == ':' && (p[n + 1] == '\n' || !p[n + 1])) {
-			out[0] = '\0';
-			return 0;
-		}
-		p = nl ? nl + 1 : NULL;
-	}
-	return -1;
-}
-
-/* One journal entry of the bundle: in the tree the checkpoint signs, of
- * the kind and agreement expected, carrying the hash expected. */
-static int
-verify_entry(const char *dir, const char *label, const struct checkpoint *cp,
-    const char *kind, uint64_t agreement, const char *party, const uint8_t want[32],
-    char *err, size_t errlen)
-{
-	char name[96], line[96], *entry = NULL, *proof = NULL, *p, *nl, hex[65];
-	uint8_t leaf[32], path[MERKLE_PROOF_MAXLEN];
-	size_t elen, n = 0;
-	unsigned long long index;
-	int rc = -1;
-
-	snprintf(name, sizeof(name), "journal-%s.entry", label);
-	if ((entry = read_in(dir, name, &elen, err, errlen)) == NULL)
-		goto done;
-	snprintf(name, sizeof(name), "journal-%s.proof", label);
-	if ((proof = read_in(dir, name, NULL, err, errlen)) == NULL)
-		goto done;
-	if (sscanf(proof, "index: %llu\n", &index) != 1 || (p = strchr(proof, '\n')) == NULL) {
-		snprintf(err, errlen, "%s is malformed", name);
-		goto done;
-	}
-	for (p++; *p; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL || n == MERKLE_MAX_PATH ||
-		    nl - p != 64 || (*nl = '\0', hex_decode(p, path + n * 32, 32)) != 0) {
-			snprintf(err, errlen, "%s is malformed", name);
-			goto done;
-		}
-		n++;
-	}
-	if (merkle_leaf_hash(entry, elen, leaf) != 0 ||
-	    merkle_verify_inclusion(index, cp->size, leaf, path, n, cp->root) != 0) {
-		snprintf(err, errlen, "journal-%s.entry is not in the record the checkpoint signs "
-		    "(its inclusion proof fails)", label);
-		goto done;
-	}
-	snprintf(line, sizeof(line), "\nkind: %s\nagreement: %llu\nparty: %s\n", kind,
-	    (unsigned long long)agreement, party ? party : "-");
-	hex_encode(want, 32, hex);
-	if (strstr(entry, line) == NULL || strstr(entry, hex) == NULL) {
-		snprintf(err, errlen, "journal-%s.entry does not record this %s", label,
-		    strcmp(kind, "released") ? "copy" : "release");
-		goto done;
-	}
-	rc = 0;
-done:
-	free(entry);
-	free(proof);
-	return rc;
-}
-
-/* A copy's mandate file: signed by the party's principal key as the
- * certificate names it, for this signer key and role, the agreement in its
- * scope (agreement lists; a label is not in the certificate), the signing
- * time inside its window, in-place-of as the certificate says. */
-static int
-verify_mandate(const char *dir, const struct cert *c, const struct cert_copy *k, char *err,
-    size_t errlen)
-{
-	char name[128], *text = NULL, v[400], roles[400], *tok, *save = NULL;
-	const char *rolev[SIGN_MANDATE_MAX_ROLES];
-	struct sign_mandate_fields f;
-	uint8_t skey[32], pkey[32], sig[64], *payload = NULL;
-	const uint8_t *want;
-	unsigned long long id = 0, sup = 0;
-	int64_t from = 0, until = 0, issued = 0;
-	char scope[400], ipo[CERT_NAME_MAX + 1], party[CERT_CODE_MAX + 1];
-	size_t plen, nroles = 0;
-	int covered = 0, rc = -1;
-
-	snprintf(name, sizeof(name), "mandate-%s-%s.txt", k->party, k->role);
-	if ((want = cert_principal_key(c, k->party)) == NULL) {
-		snprintf(err, errlen, "the certificate names no principal key of %s, whose copy "
-		    "cites mandate %llu", k->party, (unsigned long long)k->mandate);
-		return -1;
-	}
-	if ((text = read_in(dir, name, NULL, err, errlen)) == NULL)
-		return -1;
-#define MF(key, buf) (get_field(text, key, buf, sizeof(buf)) == 0)
-	if (strncmp(text, "parley mandate v1\n", 18) != 0 || !MF("id", v) ||
-	    sscanf(v, "%llu", &id) != 1 || !MF("party", party) || !MF("signer-key", v) ||
-	    hex_decode(v, skey, 32) != 0 || !MF("roles", roles) || !MF("scope", scope) ||
-	    !MF("valid-from", v) || ptime_parse(v, &from) != 0 || !MF("valid-until", v) ||
-	    (strcmp(v, "-") != 0 && ptime_parse(v, &until) != 0) || !MF("issued-at", v) ||
-	    ptime_parse(v, &issued) != 0 || !MF("supersedes", v) ||
-	    sscanf(v, "%llu", &sup) != 1 || !MF("in-place-of", ipo) ||
-	    !MF("principal-key", v) || hex_decode(v, pkey, 32) != 0 || !MF("signature", v) ||
-	    hex_decode(v, sig, 64) != 0) {
-		snprintf(err, errlen, "%s is not a mandate file", name);
-		goto done;
-	}
-#undef MF
-	for (tok = strtok_r(roles, " ", &save); tok && nroles < SIGN_MANDATE_MAX_ROLES;
-	    tok = strtok_r(NULL, " ", &save)) {
-		if (strcmp(tok, k->role) == 0)
-			covered = 1;
-		rolev[nroles++] = tok;
-	}
-	memset(&f, 0, sizeof(f));
-	f.party = party;
-	f.signer_key = skey;
-	f.roles = rolev;
-	f.nroles = nroles;
-	f.scope = scope;
-	f.valid_from = from;
-	f.valid_until = until;
-	f.issued_at = issued;
-	f.supersedes = sup;
-	f.in_place_of = ipo;
-	if (memcmp(pkey, want, 32) != 0 || sign_mandate(&f, &payload, &plen) != 0 ||
-	    crypto_verify(want, payload, plen, sig) != 0) {
-		snprintf(err, errlen, "%s does not verify with the principal key of %s in the "
-		    "certificate (the mandate was altered, or another key signed it)", name,
-		    k->party);
-		goto done;
-	}
-	if (id != k->mandate || strcmp(party, k->party) != 0 || memcmp(skey, k->key, 32) != 0) {
-		snprintf(err, errlen, "%s is not the mandate the certificate cites for %s's "
-		    "copy", name, k->party);
-		goto done;
-	}
-	if (!covered || k->signed_at < from || (until != 0 && k->signed_at >= until) ||
-	    strcmp(ipo, k->in_place_of) != 0) {
-		snprintf(err, errlen, "%s does not cover %s's copy (role %s at its signing time)",
-		    name, k->party, k->role);
-		goto done;
-	}
-	if (strncmp(scope, "agreements:", 11) == 0) {
-		char *p = scope + 11, *q;
-		int in = 0;
-		for (tok = strtok_r(p, ",", &q); tok; tok = strtok_r(NULL, ",", &q))
-			if (strtoull(tok, NULL, 10) == c->agreement)
-				in = 1;
-		if (!in) {
-			snprintf(err, errlen, "%s: agreement %llu is outside its scope", name,
-			    (unsigned long long)c->agreement);
-			goto done;
-		}
-	}
-	rc = 0;
-done:
-	free(text);
-	free(payload);
-	return rc;
-}
-
-/* The record: the checkpoint is the mediator's, the release and every
- * counted copy are entries of the tree it signs. */
-static int
-verify_record(const char *dir, const uint8_t mediator[32], const struct cert *c, char *err,
-    size_t errlen)
-{
-	struct checkpoint *cp = malloc(sizeof(*cp));
-	char *text = NULL, origin[64], why[300], *cert = NULL, label[80];
-	uint8_t h[32];
-	size_t len, i;
-	int rc = -1;
-
-	if (cp == NULL) {
+	if (f == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((text = read_in(dir, "checkpoint.txt", &len, err, errlen)) == NULL)
+	if (bundle_render(b, f, err, errlen) != 0)
 		goto done;
-	if (checkpoint_origin(mediator, origin) != 0 ||
-	    checkpoint_parse(text, len, cp, why, sizeof(why)) != 0 ||
-	    checkpoint_verify(cp, mediator, origin, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "checkpoint.txt is not a checkpoint signed by this mediator "
-		    "key: %s", why);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		goto done;
 	}
-	if ((cert = read_in(dir, "certificate.txt", &len, err, errlen)) == NULL ||
-	    crypto_sha256(cert, len, h) != 0 ||
-	    verify_entry(dir, "release", cp, "released", c->agreement, NULL, h, err, errlen) != 0)
+	/* What else is in dir would make the bundle fail its verification. */
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		goto done;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (find_file(f, de->d_name) == NULL) {
+			snprintf(err, errlen, "%s already holds %s, which is not a file of this "
+			    "bundle: write it into an empty or new directory", dir, de->d_name);
+			goto done;
+		}
+	}
+	if (errno != 0) {
+		snprintf(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		goto done;
+	}
+	for (i = 0; i < f->n; i++)
+		if (write_file(dir, &f->v[i], err, errlen) != 0)
+			goto done;
+	rc = 0;
+done:
+	if (d != NULL)
+		closedir(d);
+	bundle_files_clear(f);
+	free(f);
+	return rc;
+}
+
+static int
+load_one(int dfd, const char *name, struct bundle_files *out, char *err, size_t errlen)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t off = 0;
+	ssize_t r;
+	int fd, rc = -1;
+
+	if (strlen(name) >= BUNDLE_NAME_MAX)
+		return bad(err, errlen, name, 0, "not a file of a release bundle");
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return bad(err, errlen, name, 0, "cannot read: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return bad(err, errlen, name, 0, "not a regular file (a bundle holds only "
+		    "regular files; links are not followed)");
+	if (st.st_size > BUNDLE_FILE_MAX)
+		return bad(err, errlen, name, 0, "larger than %d bytes", BUNDLE_FILE_MAX);
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return bad(err, errlen, name, 0, "cannot read: %s", strerror(errno));
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		bad(err, errlen, name, 0, "out of memory");
+		goto done;
+	}
+	/* Read to the end, whatever the size said, and no further than the cap. */
+	for (;;) {
+		if (off == (size_t)st.st_size + 1) {
+			bad(err, errlen, name, 0, "changed while it was read");
+			goto done;
+		}
+		r = read(fd, buf + off, (size_t)st.st_size + 1 - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			bad(err, errlen, name, 0, "cannot read: %s", strerror(errno));
+			goto done;
+		}
+		if (r == 0)
+			break;
+		off += (size_t)r;
+	}
+	if (bundle_files_add(out, name, buf, off) != 0) {
+		bad(err, errlen, name, 0, out->n == BUNDLE_MAX_FILES ? "more files than a bundle "
+		    "can have" : "out of memory");
+		goto done;
+	}
+	rc = 0;
+done:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int
+bundle_load(const char *dir, struct bundle_files *out, char *err, size_t errlen)
+{
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		rc = load_one(dirfd(d), de->d_name, out, err, errlen);
+	}
+	if (rc == 0 && errno != 0) {
+		snprintf(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		rc = -1;
+	}
+	closedir(d);
+	if (rc != 0)
+		bundle_files_clear(out);
+	return rc;
+}
+
+/* ---- strict reading (the verifier) ---- */
+
+/* Lines of one file: each ends with LF; no NUL. */
+struct lr {
+	const char *file;
+	const char *p, *end;
+	int no;
+	char line[4096];
+};
+
+static void
+lr_init(struct lr *l, const struct bundle_file *x)
+{
+	l->file = x->name;
+	l->p = (const char *)x->data;
+	l->end = l->p + x->len;
+	l->no = 0;
+}
+
+/* The next line into l->line (without LF); -1 with err at the end or for a
+ * line without its LF, too long, or holding a NUL or CR. */
+static int
+lr_next(struct lr *l, const char *what, char *err, size_t errlen)
+{
+	const char *nl;
+	size_t n;
+
+	if (l->p >= l->end)
+		return bad(err, errlen, l->file, l->no + 1, "the file ends before %s", what);
+	l->no++;
+	if ((nl = memchr(l->p, '\n', (size_t)(l->end - l->p))) == NULL)
+		return bad(err, errlen, l->file, l->no, "the last line has no LF");
+	n = (size_t)(nl - l->p);
+	if (n >= sizeof(l->line))
+		return bad(err, errlen, l->file, l->no, "line too long");
+	if (memchr(l->p, '\0', n) != NULL || memchr(l->p, '\r', n) != NULL)
+		return bad(err, errlen, l->file, l->no, "a NUL or CR byte");
+	memcpy(l->line, l->p, n);
+	l->line[n] = '\0';
+	l->p = nl + 1;
+	return 0;
+}
+
+/* The value of the next line, which must be the field name (2: "NAME: V",
+ * "NAME:" when empty); NULL with err. */
+static const char *
+lr_field(struct lr *l, const char *name, char *err, size_t errlen)
+{
+	size_t n = strlen(name);
+
+	if (lr_next(l, name, err, errlen) != 0)
+		return NULL;
+	if (strncmp(l->line, name, n) != 0 || l->line[n] != ':') {
+		bad(err, errlen, l->file, l->no, "expected \"%s:\"", name);
+		return NULL;
+	}
+	if (l->line[n + 1] == '\0')
+		return l->line + n + 1;
+	if (l->line[n + 1] != ' ' || l->line[n + 2] == '\0') {
+		bad(err, errlen, l->file, l->no, "\"%s:\" must be followed by one space and a "
+		    "value, or end the line", name);
+		return NULL;
+	}
+	return l->line + n + 2;
+}
+
+static int
+lr_done(const struct lr *l, char *err, size_t errlen)
+{
+	if (l->p != l->end)
+		return bad(err, errlen, l->file, l->no + 1, "unexpected data after the last line");
+	return 0;
+}
+
+/* Decimal without sign or leading zeros, at most max. */
+static int
+dec(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] != '\0'))
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (max - (unsigned)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Lower-case hex of exactly n bytes. */
+static int
+lhex(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+
+	if (strlen(s) != 2 * n)
+		return -1;
+	for (i = 0; i < 2 * n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return -1;
+	return hex_decode(s, out, n);
+}
+
+/* A time in its one spelling, YYYY-MM-DDTHH:MM:SSZ. */
+static int
+utc_time(const char *s, int64_t *out)
+{
+	char again[PTIME_BUFLEN];
+	int64_t t;
+
+	if (strlen(s) != 20 || ptime_parse(s, &t) != 0)
+		return -1;
+	ptime_format_utc(t, again);
+	if (strcmp(again, s) != 0)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+/* A file must equal what its formatter writes. */
+static int
+same_bytes(const struct bundle_file *x, const char *want, const char *what, char *err,
+    size_t errlen)
+{
+	size_t n;
+
+	if (want == NULL)
+		return bad(err, errlen, x->name, 0, "out of memory");
+	n = strlen(want);
+	if (n != x->len || memcmp(want, x->data, n) != 0)
+		return bad(err, errlen, x->name, text_first_diff_line(want, n,
+		    (const char *)x->data, x->len), "differs from %s", what);
+	return 0;
+}
+
+/* UTF-8, no NUL, no CR (4.3-4.5). */
+static int
+clean_text(const struct bundle_file *x, char *err, size_t errlen)
+{
+	const char *p = (const char *)x->data, *q;
+
+	if ((q = memchr(p, '\0', x->len)) != NULL || (q = memchr(p, '\r', x->len)) != NULL)
+		return bad(err, errlen, x->name, text_first_diff_line(p, (size_t)(q - p), p, x->len),
+		    "a %s byte", *q ? "CR" : "NUL");
+	if (!text_utf8_valid(p, x->len)) {
+		size_t i = 0, k;
+		while (i < x->len && (k = text_utf8_len(p + i, x->len - i)) != 0)
+			i += k;
+		return bad(err, errlen, x->name, text_first_diff_line(p, i, p, x->len),
+		    "not well-formed UTF-8");
+	}
+	return 0;
+}
+
+/* ---- the checks of section 7 ---- */
+
+/* Step 1: certificate.sig verifies over certificate.txt. */
+static int
+check_signature(const struct bundle_file *ct, const struct bundle_file *cs,
+    const uint8_t mediator[32], char *err, size_t errlen)
+{
+	uint8_t sig[64];
+	char hex[129];
+	int rc;
+
+	if (cs->len != 129 || cs->data[128] != '\n')
+		return bad(err, errlen, cs->name, 1, "not 128 hex digits and a LF");
+	memcpy(hex, cs->data, 128);
+	hex[128] = '\0';
+	if (lhex(hex, sig, 64) != 0)
+		return bad(err, errlen, cs->name, 1, "not 128 lower-case hex digits");
+	rc = crypto_verify(mediator, ct->data, ct->len, sig);
+	if (rc == -2)
+		return bad(err, errlen, cs->name, 0, "out of memory checking the signature");
+	if (rc != 0)
+		return bad(err, errlen, ct->name, 0, "not signed by this mediator key (the "
+		    "certificate or its signature was altered, or the key is another)");
+	return 0;
+}
+
+/* Step 2: cert_parse is strict; its "certificate line N: " becomes FILE:N. */
+static int
+check_cert(const struct bundle_file *ct, struct cert *c, char *err, size_t errlen)
+{
+	char why[400];
+	int line = 0, off = 0;
+
+	if (cert_parse((const char *)ct->data, ct->len, c, why, sizeof(why)) == 0)
+		return 0;
+	if (sscanf(why, "certificate line %d: %n", &line, &off) == 1 && off > 0)
+		return bad(err, errlen, ct->name, line, "%s", why + off);
+	return bad(err, errlen, ct->name, line, "%s", why);
+}
+
+/* Step 3: exactly the files the certificate calls for. */
+static int
+check_set(const struct bundle_files *f, const struct cert *c, char *err, size_t errlen)
+{
+	static const char *const fixed[] = { "certificate.txt", "certificate.sig", "text.txt",
+	    "terms.txt", "calendar.txt", "checkpoint.txt", "journal-release.entry",
+	    "journal-release.proof" };
+	char want[BUNDLE_MAX_FILES][BUNDLE_NAME_MAX], cn[2 * CERT_CODE_MAX + 2];
+	size_t n = 0, i, k;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		snprintf(want[n++], BUNDLE_NAME_MAX, "%s", fixed[i]);
+	for (i = 0; i < c->ncopies; i++) {
+		copy_name(&c->copies[i], cn);
+		snprintf(want[n++], BUNDLE_NAME_MAX, "copy-%s.txt", cn);
+		snprintf(want[n++], BUNDLE_NAME_MAX, "journal-copy-%s.entry", cn);
+		snprintf(want[n++], BUNDLE_NAME_MAX, "journal-copy-%s.proof", cn);
+		if (c->copies[i].mandate != 0)
+			snprintf(want[n++], BUNDLE_NAME_MAX, "mandate-%s.txt", cn);
+	}
+	for (i = 0; i < f->n; i++) {
+		for (k = 0; k < i; k++)
+			if (strcmp(f->v[k].name, f->v[i].name) == 0)
+				return bad(err, errlen, f->v[i].name, 0, "given twice");
+		for (k = 0; k < n && strcmp(want[k], f->v[i].name) != 0; k++)
+			;
+		if (k == n)
+			return bad(err, errlen, f->v[i].name, 0, "not a file of this bundle (the "
+			    "certificate calls for %zu files)", n);
+	}
+	for (k = 0; k < n; k++)
+		if (find_file(f, want[k]) == NULL)
+			return bad(err, errlen, want[k], 0, "missing");
+	return 0;
+}
+
+/* "for Ns", N >= 1 without leading zeros. */
+static int
+for_seconds(const char *v, unsigned long long *secs)
+{
+	char d[32];
+	size_t n = strlen(v);
+
+	if (n < 6 || n - 5 >= sizeof(d) || strncmp(v, "for ", 4) != 0 || v[n - 1] != 's')
+		return -1;
+	memcpy(d, v + 4, n - 5);
+	d[n - 5] = '\0';
+	return dec(d, INT64_MAX, secs) == 0 && *secs > 0 ? 0 : -1;
+}
+
+/* 4.4: terms.txt into effective and validity; the effective-time rule. */
+static int
+check_terms(const struct bundle_file *x, const struct cert *c, char *eff, char *val,
+    size_t vlen, char *err, size_t errlen)
+{
+	struct lr l;
+	const char *v;
+	unsigned long long secs;
+	int64_t t;
+
+	lr_init(&l, x);
+	if ((v = lr_field(&l, "effective", err, errlen)) == NULL)
+		return -1;
+	if (strcmp(v, "on-release") != 0 && utc_time(v, &t) != 0)
+		return bad(err, errlen, x->name, l.no, "effective must be on-release or a time "
+		    "like 1994-05-12T00:01:00Z");
+	snprintf(eff, PTIME_BUFLEN, "%s", v);
+	if ((v = lr_field(&l, "validity", err, errlen)) == NULL || lr_done(&l, err, errlen))
+		return -1;
+	if (!(*v == '\0' || for_seconds(v, &secs) == 0 ||
+	    (strncmp(v, "until ", 6) == 0 && utc_time(v + 6, &t) == 0)))
+		return bad(err, errlen, x->name, l.no, "validity must be empty, \"for Ns\" or "
+		    "\"until TIME\"");
+	snprintf(val, vlen, "%s", v);
+	/* The effective-time rule. */
+	if (strcmp(eff, "on-release") == 0)
+		t = c->released_at;
+	else if (utc_time(eff, &t) == 0 && t < c->released_at)
+		t = c->released_at;
+	if (t != c->effective_at)
+		return bad(err, errlen, "certificate.txt", 9, "effective-at is not what terms.txt "
+		    "and the release time make it (doc/bundle.md 4.4)");
+	return 0;
+}
+
+static int
+is_ctl(unsigned char ch)
+{
+	return ch < 0x20 || ch == 0x7f;
+}
+
+/* An offset of 4.5. */
+static int
+cal_offset(const char *s)
+{
+	const char *p = s + 2;
+	unsigned long v;
+	int digits;
+
+	if (strlen(s) > CAL_OFFSET_MAX || s[0] != 'X')
+		return -1;
+	if (s[1] == '\0')
+		return 0;
+	if ((s[1] != '+' && s[1] != '-') || *p == '\0')
+		return -1;
+	while (*p) {
+		for (v = 0, digits = 0; *p >= '0' && *p <= '9'; p++, digits++)
+			v = v * 10 + (unsigned long)(*p - '0');
+		if (digits == 0 || digits > 6 || v > 100000 || !strchr("smhdw", *p) || *p == '\0')
+			return -1;
+		p++;
+	}
+	return 0;
+}
+
+/* 4.5: calendar.txt, line by line. */
+static int
+check_calendar(const struct bundle_file *x, const struct cert *c, char *err, size_t errlen)
+{
+	struct lr l;
+	char *f[4], *q;
+	size_t k, n;
+
+	lr_init(&l, x);
+	while (l.p < l.end) {
+		if (lr_next(&l, "a measure", err, errlen) != 0)
+			return -1;
+		for (k = 0, q = l.line; k < 4; k++) {
+			f[k] = q;
+			q = strstr(q, " | ");
+			if (k < 3 && q == NULL)
+				return bad(err, errlen, x->name, l.no, "not OFFSET | PARTY | "
+				    "DESCRIPTION | CONFIRM");
+			if (q != NULL && k < 3) {
+				*q = '\0';
+				q += 3;
+			}
+		}
+		if (cal_offset(f[0]) != 0)
+			return bad(err, errlen, x->name, l.no, "bad offset \"%s\"", f[0]);
+		if (strcmp(f[1], "all") != 0 && strcmp(f[1], "mediator") != 0) {
+			for (k = 0; k < c->nparties && strcmp(c->parties[k], f[1]) != 0; k++)
+				;
+			if (k == c->nparties)
+				return bad(err, errlen, x->name, l.no, "\"%s\" is not all, mediator "
+				    "nor a party of the certificate", f[1]);
+		}
+		n = strlen(f[2]);
+		if (n == 0 || n > CAL_DESC_MAX || f[2][0] == ' ' || f[2][0] == '\t' ||
+		    f[2][n - 1] == ' ' || f[2][n - 1] == '\t' || strchr(f[2], '|') != NULL)
+			return bad(err, errlen, x->name, l.no, "bad description");
+		for (k = 0; k < n; k++)
+			if (is_ctl((unsigned char)f[2][k]) && f[2][k] != '\t')
+				return bad(err, errlen, x->name, l.no, "a control character in the "
+				    "description");
+		if (strcmp(f[3], "-") != 0 && (strcmp(f[3], "confirm") != 0 ||
+		    strcmp(f[1], "mediator") == 0))
+			return bad(err, errlen, x->name, l.no, "the last field must be confirm or "
+			    "- (and - for the mediator)");
+	}
+	return 0;
+}
+
+/* Step 4: text, terms, calendar, the content hash. */
+static int
+check_content(const struct bundle_files *f, const struct cert *c, char *err, size_t errlen)
+{
+	const struct bundle_file *tx = find_file(f, "text.txt"), *te = find_file(f, "terms.txt");
+	const struct bundle_file *ca = find_file(f, "calendar.txt");
+	char eff[PTIME_BUFLEN], val[64];
+	uint8_t h[32];
+
+	if (clean_text(tx, err, errlen) || clean_text(te, err, errlen) ||
+	    clean_text(ca, err, errlen))
+		return -1;
+	if (tx->len == 0 || tx->len > TEXT_MAX_BYTES)
+		return bad(err, errlen, tx->name, 0, "the text must be 1 to %d bytes",
+		    TEXT_MAX_BYTES);
+	if (check_terms(te, c, eff, val, sizeof(val), err, errlen) != 0 ||
+	    check_calendar(ca, c, err, errlen) != 0)
+		return -1;
+	if (sign_content_hash((const char *)tx->data, eff, val, (const char *)ca->data, h) != 0)
+		return bad(err, errlen, tx->name, 0, "out of memory");
+	if (memcmp(h, c->content_hash, 32) != 0)
+		return bad(err, errlen, "certificate.txt", 5, "text.txt, terms.txt and "
+		    "calendar.txt are not what was signed: their content hash differs from the "
+		    "certificate's");
+	return 0;
+}
+
+/* roles: " R1 R2" ascending, distinct identifiers. */
+static int
+parse_roles(const char *v, struct mfile *m)
+{
+	char buf[400], *tok, *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	m->nroles = 0;
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (m->nroles == SIGN_MANDATE_MAX_ROLES || !ident_valid(tok) ||
+		    (m->nroles > 0 && strcmp(m->roles[m->nroles - 1], tok) >= 0))
+			return -1;
+		snprintf(m->roles[m->nroles++], CERT_CODE_MAX + 1, "%s", tok);
+	}
+	return m->nroles > 0 ? 0 : -1;
+}
+
+/* SCOPE of 4.7; 1 if it lists agreement (or is any or a label), 0 if not. */
+static int
+scope_valid(const char *s, uint64_t agreement, int *covers)
+{
+	unsigned long long v, prev = 0;
+	char buf[400], *tok, *save = NULL;
+
+	*covers = 1;
+	if (strcmp(s, "any") == 0)
+		return 0;
+	if (strncmp(s, "label:", 6) == 0)
+		return ident_valid(s + 6) ? 0 : -1;
+	if (strncmp(s, "agreements:", 11) != 0 || strlen(s) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", s + 11);
+	if (buf[0] == '\0' || buf[0] == ',' || buf[strlen(buf) - 1] == ',' || strstr(buf, ",,"))
+		return -1;
+	*covers = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (dec(tok, INT64_MAX, &v) != 0 || v == 0 || v <= prev)
+			return -1;
+		if (v == agreement)
+			*covers = 1;
+		prev = v;
+	}
+	return 0;
+}
+
+/* 4.7: parse a mandate file strictly. */
+static int
+parse_mandate(const struct bundle_file *x, struct mfile *m, char *err, size_t errlen)
+{
+	struct lr l;
+	const char *v;
+
+	memset(m, 0, sizeof(*m));
+	lr_init(&l, x);
+#define F(name) if ((v = lr_field(&l, name, err, errlen)) == NULL) return -1
+#define B(what) return bad(err, errlen, x->name, l.no, "bad %s", what)
+	if (lr_next(&l, "its first line", err, errlen) != 0)
+		return -1;
+	if (strcmp(l.line, "parley mandate v1") != 0)
+		B("first line: not \"parley mandate v1\"");
+	F("id");
+	if (dec(v, INT64_MAX, &m->id) != 0 || m->id == 0)
+		B("id");
+	F("party");
+	if (!ident_valid(v))
+		B("party");
+	snprintf(m->party, sizeof(m->party), "%s", v);
+	F("signer-key");
+	if (lhex(v, m->signer_key, 32) != 0)
+		B("signer key");
+	F("roles");
+	if (parse_roles(v, m) != 0)
+		B("roles (1 to 8 distinct roles, ascending)");
+	F("scope");
+	if (strlen(v) >= sizeof(m->scope))
+		B("scope");
+	snprintf(m->scope, sizeof(m->scope), "%s", v);
+	F("valid-from");
+	if (utc_time(v, &m->valid_from) != 0)
+		B("valid-from");
+	F("valid-until");
+	if (strcmp(v, "-") != 0 && (utc_time(v, &m->valid_until) != 0 || m->valid_until == 0))
+		B("valid-until");
+	F("issued-at");
+	if (utc_time(v, &m->issued_at) != 0)
+		B("issued-at");
+	F("supersedes");
+	if (dec(v, INT64_MAX, &m->supersedes) != 0)
+		B("supersedes");
+	F("in-place-of");
+	if (*v && !cert_name_valid(v))
+		B("in-place-of name");
+	snprintf(m->in_place_of, sizeof(m->in_place_of), "%s", v);
+	F("principal-key");
+	if (lhex(v, m->principal_key, 32) != 0)
+		B("principal key");
+	F("signature");
+	if (lhex(v, m->sig, 64) != 0)
+		B("signature");
+#undef F
+#undef B
+	return lr_done(&l, err, errlen);
+}
+
+/* 4.7: the mandate of copy k, its file name name. */
+static int
+check_mandate(const struct bundle_file *x, const struct cert *c, const struct cert_copy *k,
+    char *err, size_t errlen)
+{
+	const char *rolev[SIGN_MANDATE_MAX_ROLES];
+	const uint8_t *principal = cert_principal_key(c, k->party);
+	struct sign_mandate_fields sf;
+	struct mfile m;
+	uint8_t *payload = NULL;
+	size_t plen, i;
+	char *again;
+	int covers, in_roles = 0, rc;
+
+	if (parse_mandate(x, &m, err, errlen) != 0)
+		return -1;
+	if (scope_valid(m.scope, c->agreement, &covers) != 0)
+		return bad(err, errlen, x->name, 6, "bad scope");
+	again = mandate_text(&m);
+	rc = same_bytes(x, again, "the one spelling of its values", err, errlen);
+	free(again);
+	if (rc != 0)
+		return -1;
+	if (m.id != k->mandate)
+		return bad(err, errlen, x->name, 2, "not mandate %llu, which the certificate "
+		    "cites", (unsigned long long)k->mandate);
+	if (strcmp(m.party, k->party) != 0)
+		return bad(err, errlen, x->name, 3, "not a mandate of %s", k->party);
+	if (memcmp(m.signer_key, k->key, 32) != 0)
+		return bad(err, errlen, x->name, 4, "not for the key that signed the copy");
+	if (memcmp(m.principal_key, principal, 32) != 0)
+		return bad(err, errlen, x->name, 12, "not the principal key the certificate names "
+		    "for %s", k->party);
+	for (i = 0; i < m.nroles; i++) {
+		rolev[i] = m.roles[i];
+		if (strcmp(m.roles[i], k->role) == 0)
+			in_roles = 1;
+	}
+	memset(&sf, 0, sizeof(sf));
+	sf.party = m.party;
+	sf.signer_key = m.signer_key;
+	sf.roles = rolev;
+	sf.nroles = m.nroles;
+	sf.scope = m.scope;
+	sf.valid_from = m.valid_from;
+	sf.valid_until = m.valid_until;
+	sf.issued_at = m.issued_at;
+	sf.supersedes = m.supersedes;
+	sf.in_place_of = m.in_place_of;
+	if (sign_mandate(&sf, &payload, &plen) != 0)
+		return bad(err, errlen, x->name, 0, "out of memory");
+	rc = crypto_verify(principal, payload, plen, m.sig);
+	free(payload);
+	if (rc != 0)
+		return bad(err, errlen, x->name, 13, "the principal's signature does not verify "
+		    "(the mandate was altered, or another key signed it)");
+	if (!in_roles)
+		return bad(err, errlen, x->name, 5, "does not give the role \"%s\"", k->role);
+	if (k->signed_at < m.valid_from || (m.valid_until != 0 && k->signed_at >= m.valid_until))
+		return bad(err, errlen, x->name, 7, "the copy was signed outside its validity");
+	if (!covers)
+		return bad(err, errlen, x->name, 6, "agreement %llu is outside its scope",
+		    (unsigned long long)c->agreement);
+	if (strcmp(m.in_place_of, k->in_place_of) != 0)
+		return bad(err, errlen, x->name, 11, "in-place-of differs from the certificate's");
+	return 0;
+}
+
+/* Step 5: every copy. */
+static int
+check_copies(const struct bundle_files *f, const struct cert *c, char *err, size_t errlen)
+{
+	char name[BUNDLE_NAME_MAX], cn[2 * CERT_CODE_MAX + 2], *sheet;
+	uint8_t *payload = NULL;
+	size_t plen, i;
+	int rc;
+
+	for (i = 0; i < c->ncopies; i++) {
+		const struct cert_copy *k = &c->copies[i];
+		copy_name(k, cn);
+		if (sign_payload(c->agreement, c->revision, c->content_hash, k->party, k->role,
+		    &payload, &plen) != 0)
+			return bad(err, errlen, "certificate.txt", 0, "out of memory");
+		rc = crypto_verify(k->key, payload, plen, k->sig);
+		free(payload);
+		if (rc != 0)
+			return bad(err, errlen, "certificate.txt", 0, "the signature of %s does not "
+			    "verify over agreement %llu revision %u", cn,
+			    (unsigned long long)c->agreement, c->revision);
+		snprintf(name, sizeof(name), "copy-%s.txt", cn);
+		sheet = copy_sheet(c, k);
+		rc = same_bytes(find_file(f, name), sheet, "the copy the certificate records", err,
+		    errlen);
+		free(sheet);
+		if (rc != 0)
+			return -1;
+		if ((k->mandate != 0) != (cert_principal_key(c, k->party) != NULL))
+			return bad(err, errlen, "certificate.txt", 0, k->mandate ? "%s's copy cites a "
+			    "mandate, but the certificate names no principal key of %s" : "%s has a "
+			    "principal key, but its copy cites no mandate", cn, k->party);
+		if (k->mandate == 0)
+			continue;
+		snprintf(name, sizeof(name), "mandate-%s.txt", cn);
+		if (check_mandate(find_file(f, name), c, k, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* 4.10: a proof file into index and path. */
+static int
+parse_proof(const struct bundle_file *x, uint64_t *index, uint8_t *path, size_t *n, char *err,
+    size_t errlen)
+{
+	struct lr l;
+	const char *v;
+	unsigned long long u;
+
+	lr_init(&l, x);
+	if ((v = lr_field(&l, "index", err, errlen)) == NULL)
+		return -1;
+	if (dec(v, UINT64_MAX, &u) != 0)
+		return bad(err, errlen, x->name, 1, "bad index");
+	*index = u;
+	*n = 0;
+	while (l.p < l.end) {
+		if (lr_next(&l, "a hash", err, errlen) != 0)
+			return -1;
+		if (*n == MERKLE_MAX_PATH)
+			return bad(err, errlen, x->name, l.no, "more than %d hashes", MERKLE_MAX_PATH);
+		if (lhex(l.line, path + *n * MERKLE_HASH_LEN, MERKLE_HASH_LEN) != 0)
+			return bad(err, errlen, x->name, l.no, "not 64 lower-case hex digits");
+		(*n)++;
+	}
+	return 0;
+}
+
+/* 4.9: a journal entry of kind for party (NULL: "-") with exactly the two
+ * hashes h0 and h1, whose seq is index. */
+static int
+check_entry(const struct bundle_file *x, uint64_t index, const char *kind, uint64_t agreement,
+    const char *party, const uint8_t h0[32], const uint8_t h1[32], char *err, size_t errlen)
+{
+	struct lr l;
+	const char *v;
+	unsigned long long u;
+	int64_t t;
+	uint8_t h[32];
+	int nh = 0;
+
+	lr_init(&l, x);
+	if (lr_next(&l, "its first line", err, errlen) != 0)
+		return -1;
+	if (strcmp(l.line, "parley journal entry v1") != 0)
+		return bad(err, errlen, x->name, 1, "not \"parley journal entry v1\"");
+	if ((v = lr_field(&l, "seq", err, errlen)) == NULL)
+		return -1;
+	if (dec(v, UINT64_MAX, &u) != 0 || u != index)
+		return bad(err, errlen, x->name, l.no, "seq is not the proof's index %llu",
+		    (unsigned long long)index);
+	if ((v = lr_field(&l, "time", err, errlen)) == NULL)
+		return -1;
+	if (utc_time(v, &t) != 0)
+		return bad(err, errlen, x->name, l.no, "bad time");
+	if ((v = lr_field(&l, "kind", err, errlen)) == NULL)
+		return -1;
+	if (strcmp(v, kind) != 0)
+		return bad(err, errlen, x->name, l.no, "not a %s entry", kind);
+	if ((v = lr_field(&l, "agreement", err, errlen)) == NULL)
+		return -1;
+	if (dec(v, UINT64_MAX, &u) != 0 || u != agreement)
+		return bad(err, errlen, x->name, l.no, "not of agreement %llu",
+		    (unsigned long long)agreement);
+	if ((v = lr_field(&l, "party", err, errlen)) == NULL)
+		return -1;
+	if (strcmp(v, party ? party : "-") != 0)
+		return bad(err, errlen, x->name, l.no, "not of party %s", party ? party : "-");
+	while (l.p < l.end) {
+		if (lr_next(&l, "a line", err, errlen) != 0)
+			return -1;
+		if (strncmp(l.line, "sha256: ", 8) == 0 && lhex(l.line + 8, h, 32) == 0 && nh < 2) {
+			if (memcmp(h, nh == 0 ? h0 : h1, 32) != 0)
+				return bad(err, errlen, x->name, l.no, "not the %s", nh == 0 ?
+				    "content hash" : party ? "hash of the copy's signature" :
+				    "hash of certificate.txt");
+			nh++;
+			continue;
+		}
+		/* A note is not interpreted: lr_next refused NUL and CR, and the
+		 * entry's bytes are bound by the proof. */
+		if (strncmp(l.line, "note: ", 6) == 0 && l.line[6] != '\0' && nh == 2 &&
+		    l.p == l.end)
+			continue;
+		return bad(err, errlen, x->name, l.no, "unexpected line");
+	}
+	if (nh != 2)
+		return bad(err, errlen, x->name, l.no, "expected two sha256 lines");
+	return 0;
+}
+
+/* One proof and entry pair against the checkpoint. */
+static int
+check_proof(const struct bundle_files *f, const char *label, const struct checkpoint *cp,
+    const struct cert *c, const char *party, const uint8_t h1[32], char *err, size_t errlen)
+{
+	char name[BUNDLE_NAME_MAX];
+	const struct bundle_file *pe, *pp;
+	uint8_t path[MERKLE_PROOF_MAXLEN], leaf[32];
+	uint64_t index = 0;
+	size_t n = 0;
+
+	snprintf(name, sizeof(name), "journal-%s.proof", label);
+	pp = find_file(f, name);
+	snprintf(name, sizeof(name), "journal-%s.entry", label);
+	pe = find_file(f, name);
+	if (parse_proof(pp, &index, path, &n, err, errlen) != 0)
+		return -1;
+	if (index >= cp->size)
+		return bad(err, errlen, pp->name, 1, "index beyond the checkpoint's %llu entries",
+		    (unsigned long long)cp->size);
+	if (check_entry(pe, index, party ? "copy-accepted" : "released", c->agreement, party,
+	    c->content_hash, h1, err, errlen) != 0)
+		return -1;
+	if (merkle_leaf_hash(pe->data, pe->len, leaf) != 0)
+		return bad(err, errlen, pe->name, 0, "out of memory");
+	if (merkle_verify_inclusion(index, cp->size, leaf, path, n, cp->root) != 0)
+		return bad(err, errlen, pp->name, 0, "%s is not in the record the checkpoint "
+		    "signs (its inclusion proof fails)", pe->name);
+	return 0;
+}
+
+/* Step 6: the checkpoint, then the release and every copy in its tree. */
+static int
+check_record(const struct bundle_files *f, const uint8_t mediator[32], const struct cert *c,
+    char *err, size_t errlen)
+{
+	const struct bundle_file *x = find_file(f, "checkpoint.txt");
+	struct checkpoint *cp = malloc(sizeof(*cp));
+	char origin[64], why[300], cn[2 * CERT_CODE_MAX + 2], label[BUNDLE_NAME_MAX];
+	uint8_t h[32];
+	size_t i;
+	int rc = -1, line = 0;
+
+	if (cp == NULL)
+		return bad(err, errlen, x->name, 0, "out of memory");
+	if (checkpoint_origin(mediator, origin) != 0 ||
+	    checkpoint_parse((const char *)x->data, x->len, cp, why, sizeof(why)) != 0) {
+		sscanf(why, "line %d", &line);
+		bad(err, errlen, x->name, line, "not a checkpoint: %s", why);
+		goto done;
+	}
+	if (strcmp(cp->origin, origin) != 0) {
+		bad(err, errlen, x->name, 1, "origin is not %s, this mediator key's", origin);
+		goto done;
+	}
+	if (checkpoint_verify(cp, mediator, origin, why, sizeof(why)) != 0) {
+		bad(err, errlen, x->name, 5, "not signed by this mediator key: %s", why);
+		goto done;
+	}
+	if (crypto_sha256(find_file(f, "certificate.txt")->data,
+	    find_file(f, "certificate.txt")->len, h) != 0 ||
+	    check_proof(f, "release", cp, c, NULL, h, err, errlen) != 0)
 		goto done;
 	for (i = 0; i < c->ncopies; i++) {
-		snprintf(label, sizeof(label), "copy-%s%s%s", c->copies[i].party,
-		    *c->copies[i].role ? "-" : "", c->copies[i].role);
+		copy_name(&c->copies[i], cn);
+		snprintf(label, sizeof(label), "copy-%s", cn);
 		if (crypto_sha256(c->copies[i].sig, 64, h) != 0 ||
-		    verify_entry(dir, label, cp, "copy-accepted", c->agreement, c->copies[i].party,
-		    h, err, errlen) != 0)
+		    check_proof(f, label, cp, c, c->copies[i].party, h, err, errlen) != 0)
 			goto done;
 	}
 	rc = 0;
 done:
 	free(cp);
-	free(text);
-	free(cert);
+	return rc;
+}
+
+static void
+summarise(const struct cert *c, char *summary, size_t sumlen)
+{
+	char when[PTIME_BUFLEN], eff[PTIME_BUFLEN], hex[65];
+	size_t off, i;
+
+	ptime_format(c->released_at, when);
+	ptime_format(c->effective_at, eff);
+	off = (size_t)snprintf(summary, sumlen, "agreement %llu \"%s\" revision %u: %zu "
+	    "identical signed copies, released %s, effective %s; certificate signed by the "
+	    "mediator; release and copies proven in its record%s",
+	    (unsigned long long)c->agreement, c->title, c->revision, c->ncopies, when, eff,
+	    c->nprincipals ? "; mandates verified to the principal keys" : "");
+	for (i = 0; i < c->ncopies && off < sumlen; i++)
+		if (*c->copies[i].in_place_of) {
+			hex_encode(c->copies[i].key, 32, hex);
+			off += (size_t)snprintf(summary + off, sumlen - off, "; %s (%s) signed by "
+			    "key %.16s in place of %s", c->copies[i].party, c->copies[i].role, hex,
+			    c->copies[i].in_place_of);
+		}
+}
+
+int
+bundle_check(const struct bundle_files *f, const uint8_t mediator[32], char *summary,
+    size_t sumlen, char *err, size_t errlen)
+{
+	const struct bundle_file *ct = find_file(f, "certificate.txt");
+	const struct bundle_file *cs = find_file(f, "certificate.sig");
+	struct cert *c;
+	int rc = -1;
+
+	if (ct == NULL || cs == NULL)
+		return bad(err, errlen, ct ? "certificate.sig" : "certificate.txt", 0, "missing");
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return bad(err, errlen, "certificate.txt", 0, "out of memory");
+	if (check_signature(ct, cs, mediator, err, errlen) == 0 &&
+	    check_cert(ct, c, err, errlen) == 0 &&
+	    check_set(f, c, err, errlen) == 0 &&
+	    check_content(f, c, err, errlen) == 0 &&
+	    check_copies(f, c, err, errlen) == 0 &&
+	    check_record(f, mediator, c, err, errlen) == 0) {
+		summarise(c, summary, sumlen);
+		rc = 0;
+	}
+	free(c);
 	return rc;
 }
 
@@ -473,121 +1339,16 @@ int
 bundle_verify(const char *dir, const uint8_t mediator[32], char *summary, size_t sumlen,
     char *err, size_t errlen)
 {
-	char *cert_txt = NULL, *sig_txt = NULL, *text = NULL, *terms = NULL, *cal = NULL;
-	char *copy = NULL, name[128], effective[PTIME_BUFLEN + 16], validity[128], buf[200], hex[129];
-	size_t clen, slen, tlen, i;
-	uint8_t sig[64], hash[32], *payload = NULL;
-	size_t plen;
-	struct cert *c = NULL;
+	struct bundle_files *f = calloc(1, sizeof(*f));
 	int rc = -1;
 
-	if ((c = malloc(sizeof(*c))) == NULL) {
+	if (f == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((cert_txt = read_in(dir, "certificate.txt", &clen, err, errlen)) == NULL ||
-	    (sig_txt = read_in(dir, "certificate.sig", &slen, err, errlen)) == NULL)
-		goto done;
-	if (slen < 128 || hex_decode((sig_txt[128] = '\0', sig_txt), sig, 64) != 0) {
-		snprintf(err, errlen, "certificate.sig is not a 64-byte signature in hex");
-		goto done;
-	}
-	if (crypto_verify(mediator, (const uint8_t *)cert_txt, clen, sig) != 0) {
-		snprintf(err, errlen, "certificate.txt is not signed by this mediator key "
-		    "(the certificate or its signature was altered, or the key is another)");
-		goto done;
-	}
-	if (cert_parse(cert_txt, clen, c, err, errlen) != 0)
-		goto done;
-	if ((text = read_in(dir, "text.txt", &tlen, err, errlen)) == NULL ||
-	    (terms = read_in(dir, "terms.txt", NULL, err, errlen)) == NULL ||
-	    (cal = read_in(dir, "calendar.txt", NULL, err, errlen)) == NULL)
-		goto done;
-	if (strlen(text) != tlen) {
-		snprintf(err, errlen, "text.txt contains a NUL byte");
-		goto done;
-	}
-	if (get_field(terms, "effective", effective, sizeof(effective)) != 0 ||
-	    get_field(terms, "validity", validity, sizeof(validity)) != 0) {
-		snprintf(err, errlen, "terms.txt lacks its effective or validity line");
-		goto done;
-	}
-	if (sign_content_hash(text, effective, validity, cal, hash) != 0 ||
-	    memcmp(hash, c->content_hash, 32) != 0) {
-		snprintf(err, errlen, "text.txt, terms.txt or calendar.txt differs from what was "
-		    "signed: its SHA-256 content hash does not match the certificate's");
-		goto done;
-	}
-	for (i = 0; i < c->ncopies; i++) {
-		const struct cert_copy *k = &c->copies[i];
-		if (sign_payload(c->agreement, c->revision, c->content_hash, k->party, k->role,
-		    &payload, &plen) != 0) {
-			snprintf(err, errlen, "out of memory");
-			goto done;
-		}
-		if (crypto_verify(k->key, payload, plen, k->sig) != 0) {
-			snprintf(err, errlen, "the signature of %s does not verify over agreement "
-			    "%llu revision %u", k->party, (unsigned long long)c->agreement,
-			    c->revision);
-			goto done;
-		}
-		free(payload);
-		payload = NULL;
-		snprintf(name, sizeof(name), "copy-%s%s%s.txt", k->party, *k->role ? "-" : "",
-		    k->role);
-		if ((copy = read_in(dir, name, NULL, err, errlen)) == NULL)
-			goto done;
-		hex_encode(k->sig, 64, hex);
-		if (get_field(copy, "signature", buf, sizeof(buf)) != 0 || strcmp(buf, hex) != 0) {
-			snprintf(err, errlen, "%s: its signature differs from the certificate's",
-			    name);
-			goto done;
-		}
-		hex_encode(k->key, 32, hex);
-		if (get_field(copy, "signer-key", buf, sizeof(buf)) != 0 || strcmp(buf, hex) != 0) {
-			snprintf(err, errlen, "%s: its signer key differs from the certificate's",
-			    name);
-			goto done;
-		}
-		free(copy);
-		copy = NULL;
-		if (k->mandate != 0 ? verify_mandate(dir, c, k, err, errlen) != 0 :
-		    cert_principal_key(c, k->party) != NULL) {
-			if (k->mandate == 0)
-				snprintf(err, errlen, "%s has a principal key but its copy cites no "
-				    "mandate", k->party);
-			goto done;
-		}
-	}
-	if (verify_record(dir, mediator, c, err, errlen) != 0)
-		goto done;
-	{
-		char when[PTIME_BUFLEN], eff[PTIME_BUFLEN];
-		size_t off;
-		ptime_format(c->released_at, when);
-		ptime_format(c->effective_at, eff);
-		off = (size_t)snprintf(summary, sumlen, "agreement %llu \"%s\" revision %u: %zu "
-		    "identical signed copies, released %s, effective %s; certificate signed by the "
-		    "mediator; release and copies proven in its record%s",
-		    (unsigned long long)c->agreement, c->title, c->revision, c->ncopies, when, eff,
-		    c->nprincipals ? "; mandates verified to the principal keys" : "");
-		for (i = 0; i < c->ncopies && off < sumlen; i++)
-			if (*c->copies[i].in_place_of) {
-				hex_encode(c->copies[i].key, 32, hex);
-				off += (size_t)snprintf(summary + off, sumlen - off, "; %s (%s) "
-				    "signed by key %.16s in place of %s", c->copies[i].party,
-				    c->copies[i].role, hex, c->copies[i].in_place_of);
-			}
-	}
-	rc = 0;
-done:
-	free(c);
-	free(cert_txt);
-	free(sig_txt);
-	free(text);
-	free(terms);
-	free(cal);
-	free(copy);
-	free(payload);
+	if (bundle_load(dir, f, err, errlen) == 0)
+		rc = bundle_check(f, mediator, summary, sumlen, err, errlen);
+	bundle_files_clear(f);
+	free(f);
 	return rc;
 }

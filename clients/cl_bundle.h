@@ -1,12 +1,12 @@
 /* Release bundles as files, and their offline verification.
  *
- * DIR/certificate.txt   the release certificate (proto/cert.h), as signed
- * DIR/certificate.sig   the mediator's Ed25519 signature over it, hex
- * DIR/text.txt          the agreed text
- * DIR/terms.txt         "effective: ..." and "validity: ..." lines
- * DIR/calendar.txt      the Day-X calendar ("" when none)
- * DIR/copy-PARTY.txt    each party's signed copy
- * DIR/manifest.txt      what the bundle is and the SHA-256 of each file
+ * The format is specified in doc/bundle.md (release bundle version 2):
+ * certificate.txt and .sig, text.txt, terms.txt, calendar.txt, and per
+ * copy copy-N.txt, mandate-N.txt (under a mandate), journal-copy-N.entry
+ * and .proof, with checkpoint.txt and journal-release.entry/.proof; N is
+ * the party code, or "PARTY.ROLE" for a copy with a role.  Every byte is
+ * bound to a signature and every value has one spelling; the verifier
+ * refuses anything else with "FILE:LINE: reason".
  *
  * Verification needs nothing but these files and the mediator public key. */
 #ifndef PARLEY_CL_BUNDLE_H
@@ -17,12 +17,52 @@
 
 #include "parley.pb-c.h"
 
-/* Write b into dir (created if missing; existing bundle files are
- * replaced).  0, or -1 with err. */
+/* Most files a bundle has: 9 + 4 per copy, 64 copies. */
+#define BUNDLE_MAX_FILES (9 + 4 * 64)
+/* Largest file a verifier reads (no valid bundle has one near it). */
+#define BUNDLE_FILE_MAX (8 * 1024 * 1024)
+#define BUNDLE_NAME_MAX 96
+
+/* A bundle's files in memory: name and bytes, each owned by the set. */
+struct bundle_file {
+	char name[BUNDLE_NAME_MAX];
+	uint8_t *data;
+	size_t len;
+};
+
+struct bundle_files {
+	struct bundle_file v[BUNDLE_MAX_FILES];
+	size_t n;
+};
+
+/* Free what the set holds and empty it (the struct itself is the caller's). */
+void bundle_files_clear(struct bundle_files *f);
+
+/* Add a copy of data[0..len) as name; -1 if the set is full, the name is too
+ * long or memory runs out.  Names are not checked here (bundle_check does). */
+int bundle_files_add(struct bundle_files *f, const char *name, const void *data, size_t len);
+
+/* The files of b as doc/bundle.md lays them out, into an empty set.  0, or
+ * -1 with err (a malformed bundle from the daemon, or out of memory). */
+int bundle_render(const Parley__Bundle *b, struct bundle_files *out, char *err, size_t errlen);
+
+/* Write b into dir (created if missing).  A file of the bundle already there
+ * is replaced; dir holding anything else is refused, as a verifier would
+ * refuse the result.  0, or -1 with err. */
 int bundle_write(const char *dir, const Parley__Bundle *b, char *err, size_t errlen);
 
-/* Verify dir against the mediator's raw Ed25519 public key.  0 when all
- * holds (summary describes the agreement), -1 with err naming what fails. */
+/* Read every entry of dir into an empty set: -1 with err ("NAME:0: ...") for
+ * one that is not a regular file (links are not followed), too many files, a
+ * file over BUNDLE_FILE_MAX, or a read error. */
+int bundle_load(const char *dir, struct bundle_files *out, char *err, size_t errlen);
+
+/* Verify a set of files against the mediator's raw Ed25519 public key, as
+ * doc/bundle.md section 7 says.  0 when all holds (summary describes the
+ * agreement), -1 with err as "FILE:LINE: reason".  Pure: reads only f. */
+int bundle_check(const struct bundle_files *f, const uint8_t mediator[32], char *summary,
+    size_t sumlen, char *err, size_t errlen);
+
+/* bundle_load and bundle_check of dir. */
 int bundle_verify(const char *dir, const uint8_t mediator[32], char *summary,
     size_t sumlen, char *err, size_t errlen);
 

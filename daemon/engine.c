@@ -1456,8 +1456,9 @@ bundle_proofs(struct engine *e, const struct ag *a, struct bundle *b)
 	for (i = 0; i < b->msg.n_copies; i++) {
 		uint8_t h[32];
 		char hex[65];
+		/* doc/bundle.md section 3: PARTY, or PARTY.ROLE ('.' is in no code). */
 		snprintf(label, sizeof(label), "copy-%s%s%s", b->rows[i].party,
-		    *b->rows[i].role ? "-" : "", b->rows[i].role);
+		    *b->rows[i].role ? "." : "", b->rows[i].role);
 		crypto_sha256(b->rows[i].sig, 64, h);
 		hex_encode(h, 32, hex);
 		if (add_proof(e, b, label, "copy-accepted", a->id, b->rows[i].party, hex, n) != 0)

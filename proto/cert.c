@@ -124,14 +124,33 @@ static int
 parse_codes(char *s, char out[][CERT_CODE_MAX + 1], size_t *n)
 {
 	char *tok, *save = NULL;
+	size_t i;
 
 	*n = 0;
 	for (tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		if (*n == CERT_MAX_PARTIES || !ident_valid(tok))
 			return -1;
+		for (i = 0; i < *n; i++)
+			if (strcmp(out[i], tok) == 0)
+				return -1;
 		snprintf(out[(*n)++], CERT_CODE_MAX + 1, "%s", tok);
 	}
 	return 0;
+}
+
+/* A title: 1..CERT_TITLE_MAX bytes of UTF-8 without control characters
+ * (parleyd refuses them when the agreement is created). */
+static int
+title_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > CERT_TITLE_MAX || !text_utf8_valid(s, n))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
 }
 
 int
@@ -202,7 +221,7 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 	if (parse_uint(v, UINT64_MAX, &c->agreement) != 0 || c->agreement == 0)
 		BAD("agreement id");
 	FIELD("title");
-	if (strlen(v) == 0 || strlen(v) > CERT_TITLE_MAX || !text_utf8_valid(v, strlen(v)))
+	if (!title_valid(v))
 		BAD("title");
 	snprintf(c->title, sizeof(c->title), "%s", v);
 	FIELD("revision");
@@ -220,6 +239,9 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 	snprintf(tmp, sizeof(tmp), "%s", v);
 	if (parse_codes(tmp, c->observers, &c->nobservers) != 0)
 		BAD("observers");
+	for (k = 0; k < c->nobservers; k++)
+		if (party_index(c, c->observers[k]) >= 0)
+			BAD("observers: a party is an observer too");
 	FIELD("released-at");
 	if (ptime_parse(v, &c->released_at) != 0)
 		BAD("release time");
@@ -306,8 +328,9 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 		return -1;
 	}
 	if (strlen(again) != len || memcmp(again, buf, len) != 0) {
+		snprintf(err, errlen, "certificate line %d: not in its canonical form",
+		    text_first_diff_line(again, strlen(again), buf, len));
 		free(again);
-		snprintf(err, errlen, "certificate is not in its canonical form");
 		return -1;
 	}
 	free(again);

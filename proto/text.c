@@ -73,6 +73,18 @@ text_normalize(const char *s, size_t n, size_t *outlen)
 }
 
 int
+text_first_diff_line(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i, n = alen < blen ? alen : blen;
+	int line = 1;
+
+	for (i = 0; i < n && a[i] == b[i]; i++)
+		if (a[i] == '\n')
+			line++;
+	return i == n && alen == blen ? 0 : line;
+}
+
+int
 ident_valid(const char *s)
 {
 	size_t i;

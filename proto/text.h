@@ -18,6 +18,10 @@ size_t text_utf8_len(const char *s, size_t n);
  * length goes to *outlen unless outlen is NULL.  Caller frees. */
 char *text_normalize(const char *s, size_t n, size_t *outlen);
 
+/* The 1-based number of the first line on which a[0..alen) and b[0..blen)
+ * differ (a line that one of them lacks counts as differing); 0 if equal. */
+int text_first_diff_line(const char *a, size_t alen, const char *b, size_t blen);
+
 /* 1 if s is a valid party code or role: 1..32 characters of [a-z0-9], with
  * '-' and '_' also allowed after the first; 0 otherwise (NULL included). */
 int ident_valid(const char *s);

@@ -68,7 +68,7 @@ grep -q "^principal: baku " "$T/bundle/certificate.txt" || fail "no principal li
 grep -qE "^copy: baku political [0-9a-f]{64} [0-9a-f]{128} [^ ]+ mandate $M4\$" "$T/bundle/certificate.txt" \
 	|| { cat "$T/bundle/certificate.txt"; fail "copy line lacks its mandate"; }
 grep -q "^in-place-of: Dzhalilov\$" "$T/bundle/certificate.txt" || fail "substitute not recorded"
-[ -f "$T/bundle/mandate-baku-political.txt" ] || fail "mandate file missing"
+[ -f "$T/bundle/mandate-baku.political.txt" ] || fail "mandate file missing"
 expect_out "in place of Dzhalilov" as baku verify "$T/bundle" --mediator-key "$MEDIATOR_PUB"
 # statuses, history kept
 out=$(ctl --json mandate list baku)
@@ -78,9 +78,9 @@ expect_out "mandate $M4 \\[active\\]" as baku mandate list
 
 # a tampered mandate fails verify
 cp -r "$T/bundle" "$T/tampered"
-sed -i 's/^roles: political$/roles: military political/' "$T/tampered/mandate-baku-political.txt"
+sed -i 's/^roles: political$/roles: military political/' "$T/tampered/mandate-baku.political.txt"
 expect_rc 1 as baku verify "$T/tampered" --mediator-key "$MEDIATOR_PUB"
-expect_out "mandate-baku-political.txt does not verify" as baku verify "$T/tampered" --mediator-key "$MEDIATOR_PUB"
+expect_out "mandate-baku.political.txt:13: the principal.s signature does not verify" as baku verify "$T/tampered" --mediator-key "$MEDIATOR_PUB"
 
 # two required roles: released only when both have signed
 M5=$(mandate --signer-key "$T/military.pub" --roles military --scope label:ceasefire)

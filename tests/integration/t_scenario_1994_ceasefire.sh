@@ -103,7 +103,7 @@ tamper text.txt "content hash"
 tamper certificate.txt "not signed by this mediator"
 tamper certificate.sig "not signed by this mediator\|signature in hex"
 tamper copy-yerevan.txt "copy-yerevan.txt"
-tamper journal-release.entry "inclusion proof fails"
+tamper journal-release.entry "journal-release.entry"
 tamper journal-copy-baku.proof "journal-copy-baku"
 tamper checkpoint.txt "checkpoint.txt"
 # a different mediator key does not verify
