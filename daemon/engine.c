@@ -947,9 +947,12 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		crypto_sha256(m->signature.data, 64, h[1]);
 		if (md.id)
 			snprintf(under, sizeof(under), ", mandate %lld", (long long)md.id);
+		/* The copy is named by its signature's hash, not by its row id:
+		 * the party reads this entry, and the gap between its copies'
+		 * ids would count the others' (invariant 2). */
 		if (eng_journal(e, "copy-accepted", a.id, r->who->party.code,
-		    (const uint8_t (*)[32])h, 2, "revision %u, copy %lld%s%s%s", a.revision,
-		    (long long)cid, *m->role ? ", role " : "", m->role, under) != 0)
+		    (const uint8_t (*)[32])h, 2, "revision %u%s%s%s", a.revision,
+		    *m->role ? ", role " : "", m->role, under) != 0)
 			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	e->m->copies_accepted++;
@@ -964,8 +967,10 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	 * release check: nobody could sign again to trigger it. */
 	if (nroles > 0 && valid_copy(e, a.id, r->who->party.id, a.revision, &t) != 0)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure; the copy was not saved");
+	/* The answers carry no copy id: ids run in one sequence over every
+	 * party's copies, and two of one party's would count the others'. */
 	if (nroles > 0 && t == 0) {
-		eng_ok(r, (uint64_t)cid, "signed copy of revision %u accepted in role %s; "
+		eng_ok(r, 0, "signed copy of revision %u accepted in role %s; "
 		    "%s's copy counts when every role it must sign in has signed", a.revision,
 		    m->role, r->who->party.code);
 		return 1;
@@ -975,11 +980,11 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	if (rc) {
 		if (release(e, &a) != 0)
 			return eng_refuse(r, PARLEY_ESTORE, "release failed; the copy was not saved");
-		eng_ok(r, (uint64_t)cid, "signed copy of revision %u accepted; every party has "
+		eng_ok(r, 0, "signed copy of revision %u accepted; every party has "
 		    "signed: agreement %lld is released", a.revision, (long long)a.id);
 		return 1;
 	}
-	eng_ok(r, (uint64_t)cid, "signed copy of revision %u accepted; the agreement is "
+	eng_ok(r, 0, "signed copy of revision %u accepted; the agreement is "
 	    "released when every party has signed", a.revision);
 	return 1;
 }
@@ -990,6 +995,11 @@ engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
 	static const char sql[] =
 	    "UPDATE copy SET status = 'withdrawn', ended_at = ? WHERE agreement_id = ? "
 	    "AND party_id = ? AND revision = ? AND status = 'valid'";
+	static const char sigs[] =
+	    "SELECT signature FROM copy WHERE agreement_id = ? AND party_id = ? "
+	    "AND revision = ? AND status = 'valid' ORDER BY id LIMIT 64";
+	uint8_t h[64][32];
+	size_t nh = 0;
 	enum ag_state next;
 	const char *why;
 	sqlite3_stmt *s;
@@ -1002,6 +1012,20 @@ engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
 		return eng_refuse(r, PARLEY_EREFUSED, "observers never sign");
 	if (lifecycle_next(a.state, EV_WITHDRAW_SIGNATURE, &next, &why) != 0)
 		return eng_refuse(r, PARLEY_EREFUSED, "a signature cannot be withdrawn: %s", why);
+	/* The entry names what is withdrawn by the signatures' hashes.  They
+	 * also make it one no other party can guess: under the embargo its
+	 * bytes are hidden, but a consistency proof may show its leaf hash,
+	 * and "revision N" at a time near now could be tried against it. */
+	if ((s = store_stmt(e->st, sigs)) == NULL)
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+	sqlite3_bind_int64(s, 1, a.id);
+	sqlite3_bind_int64(s, 2, r->who->party.id);
+	sqlite3_bind_int64(s, 3, a.revision);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (sqlite3_column_bytes(s, 0) == 64)
+			crypto_sha256(sqlite3_column_blob(s, 0), 64, h[nh++]);
+	if (store_rows_end(e->st, s, rc, "the signatures to withdraw") != 0)
+		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	if ((s = store_stmt(e->st, sql)) == NULL)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, clock_now(e->clk));
@@ -1015,8 +1039,8 @@ engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
 	if (sqlite3_changes(store_db(e->st)) == 0)
 		return eng_refuse(r, PARLEY_EREFUSED, "%s has no signature on revision %u to withdraw",
 		    r->who->party.code, a.revision);
-	if (eng_journal(e, "signature-withdrawn", a.id, r->who->party.code, NULL, 0,
-	    "revision %u", a.revision) != 0)
+	if (eng_journal(e, "signature-withdrawn", a.id, r->who->party.code,
+	    (const uint8_t (*)[32])h, nh, "revision %u", a.revision) != 0)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("agreement %lld: %s withdrew its signature", (long long)a.id,
 	    r->who->party.code);
@@ -1229,7 +1253,7 @@ load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t m
 	    "JOIN copy c ON c.agreement_id = ap.agreement_id AND c.party_id = ap.party_id "
 	    "JOIN signer g ON g.id = c.signer_id LEFT JOIN mandate m ON m.id = c.mandate_id "
 	    "WHERE ap.agreement_id = ? AND ap.observer = 0 AND c.revision = ? "
-	    "AND c.status = 'valid' ORDER BY ap.rowid, c.id";
+	    "AND c.status = 'valid' ORDER BY ap.rowid, c.role";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc;
 
@@ -2610,7 +2634,8 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	    "UPDATE amendment SET state = 'superseded', decided_at = ? WHERE agreement_id = ? "
 	    "AND id != ? AND state IN ('proposed', 'forwarded')";
 	int64_t had[64];
-	size_t nhad = 0, i;
+	struct members mem;
+	size_t nhad = 0, i, k;
 	char *norm = NULL, why[128], hex[65], msg[200], *prevtext = NULL, *calendar = NULL;
 	char toolong[256];
 	uint8_t hash[32];
@@ -2695,12 +2720,26 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 		return out_refuse(o, "cannot adopt amendment %lld as revision %u: %s",
 		    (long long)id, a.revision, toolong);
 	}
-	snprintf(msg, sizeof(msg), "amendment %lld was adopted as revision %u; your signature "
-	    "on revision %u is superseded: sign revision %u", (long long)id, a.revision,
-	    a.revision - 1, a.revision);
-	for (i = 0; i < nhad; i++)
-		if (eng_send_update(e, had[i], a.id, (uint64_t)id, "sign-again", msg) != 0)
+	/* Every signing party is told, each of its own signature: were only
+	 * those who had signed told, the delivery ids (one sequence for all)
+	 * of a party's circulation and update would count the others who had
+	 * (invariant 2). */
+	if (eng_load_members(e, a.id, 0, &mem) != 0)
+		goto fail;
+	for (i = 0; i < mem.n; i++) {
+		for (k = 0; k < nhad && had[k] != mem.id[i]; k++)
+			;
+		if (k < nhad)
+			snprintf(msg, sizeof(msg), "amendment %lld was adopted as revision %u; your "
+			    "signature on revision %u is superseded: sign revision %u", (long long)id,
+			    a.revision, a.revision - 1, a.revision);
+		else
+			snprintf(msg, sizeof(msg), "amendment %lld was adopted as revision %u: sign "
+			    "revision %u", (long long)id, a.revision, a.revision);
+		if (eng_send_update(e, mem.id[i], a.id, (uint64_t)id, k < nhad ? "sign-again" :
+		    "adopted", msg) != 0)
 			goto fail;
+	}
 	free(norm);
 	free(prevtext);
 	free(calendar);

@@ -295,6 +295,10 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 			if (strcmp(c->copies[k].party, cp->party) == 0 &&
 			    strcmp(c->copies[k].role, cp->role) == 0)
 				BAD("copy line: a party and role twice");
+		/* One order, one spelling: a party's copies by role, ascending. */
+		if (c->ncopies > 0 && strcmp(c->copies[c->ncopies - 1].party, cp->party) == 0 &&
+		    strcmp(c->copies[c->ncopies - 1].role, cp->role) >= 0)
+			BAD("copy line: a party's roles out of order");
 		if (hex_decode(tok[2], cp->key, 32) != 0)
 			BAD("signer key");
 		if (hex_decode(tok[3], cp->sig, 64) != 0)

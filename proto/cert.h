@@ -19,7 +19,8 @@
  * Every line ends with LF; the fields come in this order.  principal lines
  * name the parties whose signers need a mandate, in the order of the parties
  * line.  Copy lines follow in the order of the parties line, at least one
- * per party (one per required role; a party and role never twice); a copy
+ * per party (one per required role, by role ascending; a party and role never
+ * twice); a copy
  * signed under a mandate names it, and when the mandate says the signer
  * acts in someone's place, an in-place-of line follows ("signed by the key
  * of this copy in place of NAME").  The mediator key signs exactly these

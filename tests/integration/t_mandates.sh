@@ -103,15 +103,22 @@ expect_rc 0 ctl agreement export "$B" "$T/bundle2"
 expect_rc 0 as baku verify "$T/bundle2" --mediator-key "$MEDIATOR_PUB"
 # a party without a principal keeps today's behaviour (yerevan signed with role "")
 grep -q "^copy: yerevan - " "$T/bundle2/certificate.txt" || fail "yerevan's copy"
-# the record names each accepted copy, its role and its mandate (only when
-# it has one)
+# the record names each accepted copy (by its signature's SHA-256, not its
+# row id: ids count every party's copies, and the party reads its entry),
+# its role and its mandate (only when it has one)
 entries=$(db "SELECT count(*) FROM journal WHERE kind = 'copy-accepted'")
-named=$(db "SELECT count(*) FROM journal j WHERE j.kind = 'copy-accepted' AND EXISTS (
-	SELECT 1 FROM copy c JOIN party p ON p.id = c.party_id
-	WHERE c.agreement_id = j.agreement_id AND p.code = j.party
-	AND rtrim(substr(CAST(j.entry AS TEXT), instr(CAST(j.entry AS TEXT), 'note: ')), char(10)) =
-	    'note: revision ' || c.revision || ', copy ' || c.id ||
+named=0
+while IFS='|' read -r seq sig note; do
+	h=$(printf '%s' "$sig" | xxd -r -p | sha256sum | cut -d' ' -f1)
+	db "SELECT CAST(entry AS TEXT) FROM journal WHERE seq = $seq" | grep -qx "sha256: $h" &&
+		db "SELECT CAST(entry AS TEXT) FROM journal WHERE seq = $seq" | grep -qx "$note" &&
+		named=$((named + 1))
+done < <(db "SELECT j.seq, lower(hex(c.signature)), 'note: revision ' || c.revision ||
 	    CASE WHEN c.role != '' THEN ', role ' || c.role ELSE '' END ||
-	    CASE WHEN c.mandate_id IS NOT NULL THEN ', mandate ' || c.mandate_id ELSE '' END)")
+	    CASE WHEN c.mandate_id IS NOT NULL THEN ', mandate ' || c.mandate_id ELSE '' END
+	FROM journal j JOIN copy c ON c.agreement_id = j.agreement_id JOIN party p ON p.id = c.party_id
+	WHERE j.kind = 'copy-accepted' AND p.code = j.party
+	AND instr(CAST(j.entry AS TEXT), 'note: revision ' || c.revision) > 0
+	AND c.status IN ('valid', 'void', 'superseded', 'withdrawn')")
 [ "$entries" -ge 3 ] && [ "$named" = "$entries" ] || fail "$named of $entries copy-accepted entries name their copy"
 pass

@@ -223,12 +223,13 @@ make_mandated(struct cert *c)
 	unhex(KEY3_HEX, c->principals[0].key, 32);
 	snprintf(c->principals[1].party, sizeof(c->principals[1].party), "stepanakert");
 	unhex(KEY2_HEX, c->principals[1].key, 32);
-	add_copy(c, "baku", "political", KEY1_HEX, SIG1_HEX, 755900000);
-	c->copies[0].mandate = 3;
-	snprintf(c->copies[0].in_place_of, sizeof(c->copies[0].in_place_of),
-	    "A. Dzhalilov (Азербайджан)");
+	/* a party's copies by role, ascending */
 	add_copy(c, "baku", "military", KEY2_HEX, SIG2_HEX, 755900100);
-	c->copies[1].mandate = 18446744073709551615ULL;
+	c->copies[0].mandate = 18446744073709551615ULL;
+	add_copy(c, "baku", "political", KEY1_HEX, SIG1_HEX, 755900000);
+	c->copies[1].mandate = 3;
+	snprintf(c->copies[1].in_place_of, sizeof(c->copies[1].in_place_of),
+	    "A. Dzhalilov (Азербайджан)");
 	add_copy(c, "yerevan", "", KEY1_HEX, SIG1_HEX, 755900200);
 	add_copy(c, "stepanakert", "military", KEY3_HEX, SIG3_HEX, 755900300);
 	c->copies[3].mandate = 9;
