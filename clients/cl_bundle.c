@@ -1323,15 +1323,17 @@ bundle_check(const struct bundle_files *f, const uint8_t mediator[32], char *sum
 		return bad(err, errlen, ct ? "certificate.sig" : "certificate.txt", 0, "missing");
 	if ((c = malloc(sizeof(*c))) == NULL)
 		return bad(err, errlen, "certificate.txt", 0, "out of memory");
-	/* Everything that needs no signature check first, then the same again
-	 * with them: most damage is found without paying for a signature, and
-	 * the verdict is the same in either order (doc/bundle.md section 7). */
-	if (check_cert(ct, c, err, errlen) == 0 &&
+	/* The certificate's signature first (what else is wrong with an
+	 * altered certificate would mislead), then everything that needs no
+	 * other signature check, then the same again with them: most damage
+	 * is found without paying for the copies' and mandates' signatures,
+	 * and the verdict is the same in any order (doc/bundle.md section 7). */
+	if (check_signature(ct, cs, mediator, err, errlen) == 0 &&
+	    check_cert(ct, c, err, errlen) == 0 &&
 	    check_set(f, c, err, errlen) == 0 &&
 	    check_content(f, c, err, errlen) == 0 &&
 	    check_copies(f, c, 0, err, errlen) == 0 &&
 	    check_record(f, mediator, c, 0, err, errlen) == 0 &&
-	    check_signature(ct, cs, mediator, err, errlen) == 0 &&
 	    check_copies(f, c, 1, err, errlen) == 0 &&
 	    check_record(f, mediator, c, 1, err, errlen) == 0) {
 		summarise(c, summary, sumlen);

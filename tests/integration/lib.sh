@@ -17,6 +17,7 @@
 # Everything stays below $T and is removed at exit.
 
 set -u
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BIN=${BIN:?BIN must name the build directory}
 BIN=$(cd "$BIN" && pwd)
 T=$(mktemp -d /tmp/parley-test.XXXXXX)
@@ -182,7 +183,30 @@ snapshot() {
 		grep -vE '^INSERT INTO "?(meta|journal|journal_state|journal_node|checkpoint|countersignature)"? ' | md5sum
 }
 
-pass() { stop_daemon; echo "ok"; exit 0; }
+# Every bundle directory the test leaves below $T (one holding a
+# certificate.txt: received, exported, tampered with): parley verify and the
+# independent verifier (tests/interop/verify_bundle.py, written from
+# doc/bundle.md alone) must reach the same verdict on each.
+interop_bundles() {
+	local c d v1 v2 n=0 bad=0
+	[ -n "${MEDIATOR_PUB:-}" ] && [ -f "$MEDIATOR_PUB" ] || return 0
+	while IFS= read -r c; do
+		d=$(dirname "$c")
+		"$BIN/parley" verify "$d" --mediator-key "$MEDIATOR_PUB" >"$T/interop-c.out" 2>&1
+		v1=$?
+		/usr/bin/python3 "$LIB_DIR/../interop/verify_bundle.py" "$d" \
+			--mediator-key "$MEDIATOR_PUB" >"$T/interop-py.out" 2>&1
+		v2=$?
+		n=$((n + 1))
+		[ $v1 = 1 ] && bad=$((bad + 1))
+		[ "$v1" = "$v2" ] && continue
+		cat "$T/interop-c.out" "$T/interop-py.out" >&2
+		fail "the verifiers disagree on $d: parley verify exited $v1, verify_bundle.py $v2"
+	done < <(find "$T" -name certificate.txt -not -path "$T/state/*" | sort)
+	[ $n = 0 ] || echo "interop: $n bundles ($bad invalid), both verifiers agree on each"
+}
+
+pass() { stop_daemon; interop_bundles; echo "ok"; exit 0; }
 
 # Every signing party of agreement $1 signs it (the last one releases it).
 sign_all() {
