@@ -427,15 +427,23 @@ fire(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t
 			return 0;
 		ptime_format(a.sign_by, when);
 		lead_text(a.sign_by - due, lead, sizeof(lead));
-		snprintf(msg, sizeof(msg), "reminder: agreement %lld \"%s\" must be signed by %s "
-		    "(in %s); you have not signed revision %u", (long long)a.id, a.title, when,
-		    lead, a.revision);
 		if (eng_load_members(e, a.id, 0, &m) != 0)
 			return -1;
-		for (i = 0; i < m.n; i++)
-			if (eng_valid_copy(e, a.id, m.id[i], a.revision) == 0 &&
-			    eng_send_update(e, m.id[i], a.id, 0, "sign-reminder", msg) != 0)
+		/* Every signing party hears of the deadline, each of its own
+		 * copy only: were only those who have not signed told, the
+		 * delivery ids (one sequence for all) of a party's reminders
+		 * would count the others who have (invariant 2). */
+		for (i = 0; i < m.n; i++) {
+			int pending = eng_valid_copy(e, a.id, m.id[i], a.revision) == 0;
+
+			snprintf(msg, sizeof(msg), "%sagreement %lld \"%s\" must be signed by %s "
+			    "(in %s); %s revision %u", pending ? "reminder: " : "", (long long)a.id,
+			    a.title, when, lead, pending ? "you have not signed" :
+			    "your signed copy is in for", a.revision);
+			if (eng_send_update(e, m.id[i], a.id, 0, pending ? "sign-reminder" :
+			    "sign-deadline", msg) != 0)
 				return -1;
+		}
 		return 0;
 	}
 	if (strcmp(kind, "deadline") == 0) {

@@ -1,5 +1,7 @@
 # Signing deadlines on the virtual clock: reminders at the right times and
-# only to parties that have not signed, lapse at the deadline, a late copy
+# only to parties that have not signed (one that has hears of the deadline
+# with its copy in: one delivery each, so that the delivery ids, one
+# sequence for all, count no one's signing), lapse at the deadline, a late copy
 # refused with "lapsed", and a restart between two timers that neither loses
 # nor repeats one.
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +23,10 @@ fired() { sqlite3 "$T/state/parley.db" "SELECT count(*) FROM timer WHERE fired_a
 ctl clock set 1994-09-02T13:00:00+04:00 >/dev/null
 [ "$(fired)" = 1 ] || fail "expected one timer fired: $(fired)"
 rem() { jget "$1" '[.deliveries[] | select(.event == "sign-reminder") | .created_at] | join(",")'; }
-[ "$(rem "$(inbox baku)")" = "" ] || fail "baku, who signed, was reminded"
+out=$(inbox baku)
+[ "$(rem "$out")" = "" ] || fail "baku, who signed, was reminded"
+[ "$(jget "$out" '[.deliveries[] | select(.event == "sign-deadline") | .created_at] | join(",")')" = \
+	"1994-09-02T12:00:00+04:00" ] || fail "baku, who signed, not told of the deadline: $out"
 [ "$(rem "$(inbox yerevan)")" = "1994-09-02T12:00:00+04:00" ] || fail "yerevan's 24 h reminder"
 [ "$(rem "$(inbox stepanakert)")" = "1994-09-02T12:00:00+04:00" ] || fail "stepanakert's 24 h reminder"
 
