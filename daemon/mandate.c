@@ -295,7 +295,7 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 	 * under revoked mandates (from the few revoked mandates, by
 	 * copy_mandate), never a scan of all copies. */
 #define VOID_COLS "SELECT c.id, c.agreement_id, c.party_id, p.code, c.role, c.mandate_id, " \
-	    "m.revoked_at "
+	    "m.revoked_at, c.signature "
 #define VOID_COND "c.status = 'valid' AND a.state = 'circulating' AND " \
 	    "m.revoked_at IS NOT NULL AND m.revoked_at <= ?1 "
 	static const char find_one[] = VOID_COLS
@@ -313,6 +313,7 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 	struct voided {
 		int64_t copy, agreement, party, mandate, revoked_at;
 		char code[PARTY_CODE_MAX + 1], role[PARTY_CODE_MAX + 1];
+		uint8_t sighash[32];
 	} *v = NULL, *nv;
 	size_t n = 0, cap = 0, i;
 	char reason[300], when[PTIME_BUFLEN];
@@ -342,6 +343,9 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 		snprintf(v[n].role, sizeof(v[n].role), "%s", eng_col_str(s, 4));
 		v[n].mandate = sqlite3_column_int64(s, 5);
 		v[n].revoked_at = sqlite3_column_int64(s, 6);
+		memset(v[n].sighash, 0, 32);
+		if (sqlite3_column_bytes(s, 7) == 64)
+			crypto_sha256(sqlite3_column_blob(s, 7), 64, v[n].sighash);
 		n++;
 	}
 	/* Cut short, the copies not read would stay valid under a revoked
@@ -364,9 +368,13 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 			goto done;
 		}
 		sqlite3_reset(s);
-		if (eng_journal(e, "signature-void", v[i].agreement, v[i].code, NULL, 0,
-		    "copy %lld (role %s): %s", (long long)v[i].copy, *v[i].role ? v[i].role : "-",
-		    reason) != 0)
+		/* The copy is named by its signature's hash, not its row id (a
+		 * count of every party's copies) nor anything another party
+		 * could guess and try against the leaf hash a consistency proof
+		 * may show: the entry is under the embargo (invariant 2). */
+		if (eng_journal(e, "signature-void", v[i].agreement, v[i].code,
+		    (const uint8_t (*)[32])v[i].sighash, 1, "role %s: %s",
+		    *v[i].role ? v[i].role : "-", reason) != 0)
 			goto done;
 		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
 		    ": your signature (role %s) is void; the agreement waits for a new one",
