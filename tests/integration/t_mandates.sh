@@ -109,7 +109,7 @@ grep -q "^copy: yerevan - " "$T/bundle2/certificate.txt" || fail "yerevan's copy
 entries=$(db "SELECT count(*) FROM journal WHERE kind = 'copy-accepted'")
 named=0
 while IFS='|' read -r seq sig note; do
-	h=$(printf '%s' "$sig" | xxd -r -p | sha256sum | cut -d' ' -f1)
+	h=$(printf "$(printf '%s' "$sig" | sed 's/../\\x&/g')" | sha256sum | cut -d' ' -f1)
 	db "SELECT CAST(entry AS TEXT) FROM journal WHERE seq = $seq" | grep -qx "sha256: $h" &&
 		db "SELECT CAST(entry AS TEXT) FROM journal WHERE seq = $seq" | grep -qx "$note" &&
 		named=$((named + 1))

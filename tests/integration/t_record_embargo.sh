@@ -35,7 +35,10 @@ expect_out accepted as baku sign "$A" --yes
 expect_out accepted as yerevan sign "$A" --yes --role political
 expect_out "1 signature it covered on unreleased agreements is void" \
 	as yerevan mandate revoke "$M1" --principal-key "$T/principal.key"
-expect_out accepted as baku sign "$B" --yes
+# the answer carries no copy id: ids run over every party's copies, and
+# the gap between two of one party's would count the others'
+out=$(as baku --json sign "$B" --yes) || fail "baku sign B: $out"
+[ "$(jget "$out" .id)" = null ] || fail "the sign answer carries a copy id: $out"
 for k in copy-accepted copy-refused signature-withdrawn signature-void; do
 	[ "$(db "SELECT count(*) FROM journal WHERE kind = '$k' AND agreement_id = $A")" -ge 1 ] ||
 		fail "no $k entry of agreement $A in the store"
@@ -56,7 +59,7 @@ hashes_in() { # ENDPOINT AG PARTY
 	out=$(as "$1" --json journal; as "$1" --json journal --agreement "$2")
 	for h in $(db "SELECT lower(hex(c.signature)) FROM copy c JOIN party p ON p.id = c.party_id
 		WHERE c.agreement_id = $2 AND p.code = '$3'"); do
-		h=$(printf '%s' "$h" | xxd -r -p | sha256sum | cut -d' ' -f1)
+		h=$(printf "$(printf '%s' "$h" | sed 's/../\\x&/g')" | sha256sum | cut -d' ' -f1)
 		grep -q "$h" <<<"$out" && n=$((n + 1))
 	done
 	for h in $(db "SELECT lower(hex(c.content_hash)) FROM copy c JOIN party p ON p.id = c.party_id
@@ -100,6 +103,25 @@ done
 n=$(hashes_in chair "$A" yerevan)
 # three signatures (refused, void, counted) and the refused copy's content
 [ "$n" = 4 ] || fail "after release the chair's record carries $n of yerevan's 4 hashes"
+
+# a withdrawn or void signature's entry names it by its SHA-256 (no copy
+# id, and no entry another party could guess and try against the leaf hash
+# a consistency proof shows)
+sha_of() { # COPY-ID
+	printf "$(db "SELECT lower(hex(signature)) FROM copy WHERE id = $1" | sed 's/../\\x&/g')" |
+		sha256cut; }
+sha256cut() { sha256sum | cut -d' ' -f1; }
+out=$(as stepanakert --json journal --agreement "$A")
+w=$(db "SELECT c.id FROM copy c JOIN party p ON p.id = c.party_id WHERE c.agreement_id = $A
+	AND p.code = 'baku' AND c.status = 'withdrawn'")
+v=$(db "SELECT c.id FROM copy c JOIN party p ON p.id = c.party_id WHERE c.agreement_id = $A
+	AND p.code = 'yerevan' AND c.status = 'void'")
+[ -n "$w" ] && [ -n "$v" ] || fail "no withdrawn or no void copy in the store"
+jget "$out" '.entries[] | select(test("kind: signature-withdrawn"))' | grep -qx "sha256: $(sha_of "$w")" ||
+	fail "the withdrawal's entry does not name the signature: $out"
+jget "$out" '.entries[] | select(test("kind: signature-void"))' | grep -qx "sha256: $(sha_of "$v")" ||
+	fail "the void signature's entry does not name it: $out"
+jget "$out" '.entries[]' | grep -q '^note: .*copy [0-9]' && fail "an entry names a copy by its id: $out"
 
 # the record is whole and every party's view of it was consistent
 out=$(ctl --json journal verify) || fail "journal verify: $out"
