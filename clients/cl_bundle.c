@@ -15,7 +15,6 @@
 
 #include "cert.h"
 #include "checkpoint.h"
-#include "cl.h"
 #include "cl_bundle.h"
 #include "crypto.h"
 #include "merkle.h"

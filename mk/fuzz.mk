@@ -12,7 +12,8 @@
 #       harness (tests/fuzz/replay.sh); fails on any crash, sanitizer report
 #       or leak.  make check runs it (tests/integration/t_fuzz_replay.sh).
 #   make fuzz-seeds
-#       regenerates tests/fuzz/corpus/ (gen_seeds.c and the golden configs).
+#       regenerates tests/fuzz/corpus/ (gen_seeds.c, the golden configs, and
+#       for fuzz_bundle a bundle released by t_bundle_tamper.sh).
 #
 # The clang build compiles proto/ and daemon/config.c itself, with coverage
 # instrumentation; it never links the gcc objects of $(B)/obj.  protobuf-c
@@ -27,8 +28,9 @@ FUZZ_ALL     := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 PROTOBUF_C_SRC ?=
 
-# What the harnesses may call: proto/ and the config parser.
-FUZZ_LIBSRC := $(PROTO_SRC) daemon/config.c
+# What the harnesses may call: proto/, the config parser and the bundle
+# verifier.
+FUZZ_LIBSRC := $(PROTO_SRC) daemon/config.c clients/cl_bundle.c
 FUZZ_GEN    := $(B)/fuzz/gen/parley-descriptors.inc
 FUZZ_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wno-missing-field-initializers -I. -Iproto -Iclients -Itests/fuzz \
@@ -121,12 +123,15 @@ $(B)/fuzz-gen/gen_seeds: tests/fuzz/gen_seeds.c $(FUZZ_GEN) $(LIBPROTO)
 	@$(CC) $(CFLAGS) -I$(dir $(FUZZ_GEN)) -o $@ $< $(LIBPROTO) $(PKG_LIBS)
 
 # Only the corpora written here are replaced; other harnesses keep theirs.
-FUZZ_GENERATED := frame payload messages cert text ptime config
-fuzz-seeds: $(B)/fuzz-gen/gen_seeds
+FUZZ_GENERATED := frame payload messages cert text ptime config checkpoint bundle
+fuzz-seeds: $(B)/fuzz-gen/gen_seeds $(BINS) $(TOOLS) $(B)/bundle_tamper
 	@rm -rf $(addprefix tests/fuzz/corpus/,$(FUZZ_GENERATED))
 	@$(B)/fuzz-gen/gen_seeds tests/fuzz/corpus
-	@mkdir -p tests/fuzz/corpus/config
+	@mkdir -p tests/fuzz/corpus/config tests/fuzz/corpus/bundle
 	@cp tests/golden/config/*.conf tests/fuzz/corpus/config/
+	@# a real bundle, released by parleyd, with its mediator's key
+	@BIN=$(B) BUNDLE_SEED_OUT=$(CURDIR)/tests/fuzz/corpus/bundle/released \
+		bash tests/integration/t_bundle_tamper.sh >/dev/null
 	@for t in $(FUZZ_ALL); do mkdir -p tests/fuzz/crashers/$$t; \
 		[ -n "$$(ls -A tests/fuzz/crashers/$$t)" ] || \
 			touch tests/fuzz/crashers/$$t/.gitkeep; done

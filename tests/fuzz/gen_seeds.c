@@ -13,7 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "proto/cert.h"
+#include "proto/checkpoint.h"
+#include "proto/crypto.h"
+#include "proto/merkle.h"
 #include "proto/frame.h"
 #include "proto/ptime.h"
 
@@ -413,6 +418,52 @@ times(void)
 	}
 }
 
+/* Checkpoints signed with the RFC 8032 section 7.1 TEST 1 key, which
+ * fuzz_checkpoint verifies against, under parley's origin for that key and
+ * under other names: sizes from the empty tree to the largest, each a real
+ * root for a tree of that many (made-up) leaves where it is small. */
+static void
+checkpoints(void)
+{
+	static const uint8_t seed[32] = {
+		0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a, 0xf4,
+		0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19,
+		0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60,
+	};
+	static const uint64_t sizes[] = { 0, 1, 2, 7, 1000000, UINT64_MAX };
+	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+	struct merkle_frontier fr;
+	uint8_t pub[32], mth[32], leaf[32];
+	char origin[64], name[32], *text;
+	size_t i;
+	uint64_t j;
+
+	if (k == NULL || crypto_pubkey_raw(k, pub) != 0 || checkpoint_origin(pub, origin) != 0) {
+		fprintf(stderr, "gen_seeds: the test key\n");
+		exit(1);
+	}
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		merkle_frontier_init(&fr);
+		for (j = 0; j < sizes[i] && j < 8; j++) {
+			char entry[32];
+			snprintf(entry, sizeof(entry), "entry %llu", (unsigned long long)j);
+			if (merkle_leaf_hash(entry, strlen(entry), leaf) != 0 ||
+			    merkle_frontier_append(&fr, leaf) != 0)
+				exit(1);
+		}
+		if (merkle_frontier_root(&fr, mth) != 0 ||
+		    checkpoint_format(i == 3 ? "example.org/log" : origin, sizes[i], mth, k,
+		    i == 3 ? "example.org/log" : origin, &text) != 0) {
+			fprintf(stderr, "gen_seeds: checkpoint of size %zu\n", i);
+			exit(1);
+		}
+		snprintf(name, sizeof(name), "size-%zu", i);
+		put_str("checkpoint", name, text);
+		free(text);
+	}
+	EVP_PKEY_free(k);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -427,5 +478,6 @@ main(int argc, char **argv)
 	certs();
 	texts();
 	times();
+	checkpoints();
 	return 0;
 }

@@ -105,6 +105,11 @@ mv "$T/t2/text.txt" "$T/text-elsewhere" && ln -s "$T/text-elsewhere" "$T/t2/text
 expect_out "text.txt:0: not a regular file" "$BIN/parley" verify "$T/t2" --mediator-key "$MEDIATOR_PUB"
 expect_rc 1 $PY "$INTEROP/verify_bundle.py" "$T/t2" --mediator-key "$MEDIATOR_PUB"
 
+# make fuzz-seeds: this bundle, with its key, is the seed of fuzz_bundle.
+if [ -n "${BUNDLE_SEED_OUT:-}" ]; then
+	"$BIN/bundle_tamper" --seed "$B" "$MEDIATOR_PUB" "$BUNDLE_SEED_OUT" || fail "seed not written"
+fi
+
 # Every tampering, both verifiers.
 start=$(date +%s%N)
 "$BIN/bundle_tamper" "$B" "$MEDIATOR_PUB" >"$T/tamper-c.out" 2>&1

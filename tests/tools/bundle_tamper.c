@@ -15,7 +15,11 @@
  *
  * Prints "FILE: N cases, N accepted" per file and "tamper: N cases, N
  * accepted"; exits 1 if any case was accepted or the bundle itself does not
- * verify, 2 on bad usage. */
+ * verify, 2 on bad usage.
+ *
+ * bundle_tamper --seed DIR MEDIATOR.pub OUT writes the bundle (which must
+ * verify) as one input of tests/fuzz/fuzz_bundle.c instead: the 32-byte
+ * key, then per file its name, a NUL, a u32 big-endian length, the bytes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +97,25 @@ added(struct run *r, const char *name, const char *content)
 	printf("%s: %lu cases, %lu accepted\n", name, r->file_cases, r->file_accepted);
 }
 
+static int
+write_seed(const struct bundle_files *f, const uint8_t key[32], const char *path)
+{
+	FILE *o = fopen(path, "wb");
+	size_t i;
+
+	if (o == NULL)
+		return -1;
+	fwrite(key, 1, 32, o);
+	for (i = 0; i < f->n; i++) {
+		uint8_t n[4] = { (uint8_t)(f->v[i].len >> 24), (uint8_t)(f->v[i].len >> 16),
+		    (uint8_t)(f->v[i].len >> 8), (uint8_t)f->v[i].len };
+		fwrite(f->v[i].name, 1, strlen(f->v[i].name) + 1, o);
+		fwrite(n, 1, 4, o);
+		fwrite(f->v[i].data, 1, f->v[i].len, o);
+	}
+	return fclose(o);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -104,8 +127,15 @@ main(int argc, char **argv)
 	EVP_PKEY *k;
 	size_t i, off, m, n;
 
+	const char *seed = NULL;
+
+	if (argc == 5 && strcmp(argv[1], "--seed") == 0) {
+		seed = argv[4];
+		argv++;
+		argc = 3;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: bundle_tamper DIR MEDIATOR.pub\n");
+		fprintf(stderr, "usage: bundle_tamper [--seed] DIR MEDIATOR.pub [OUT]\n");
 		return 2;
 	}
 	if (f == NULL || (k = crypto_read_public_key(argv[2], err, sizeof(err))) == NULL ||
@@ -120,6 +150,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	qsort(f->v, f->n, sizeof(f->v[0]), by_name);
+	if (seed != NULL) {
+		if (write_seed(f, key, seed) != 0) {
+			fprintf(stderr, "bundle_tamper: cannot write %s\n", seed);
+			return 2;
+		}
+		bundle_files_clear(f);
+		free(f);
+		return 0;
+	}
 	r.key = key;
 	r.f = f;
 	n = f->n;
