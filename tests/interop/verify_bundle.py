@@ -1,0 +1,1177 @@
+#!/usr/bin/python3
+"""Independent verifier of a parley release bundle, version 2.
+
+Written from doc/bundle.md alone (no C code of parley was read).  Section
+numbers in the comments ("§4.1") are those of doc/bundle.md.
+
+Usage:
+    verify_bundle.py DIR --mediator-key FILE.pem
+    verify_bundle.py DIR --mediator-key-hex HEX
+
+Exit status: 0 and "valid: ..." for a valid bundle, 1 and
+"invalid: FILE:LINE: reason" for an invalid one, 2 for bad usage (missing
+DIR, unreadable key, key that is not Ed25519, ...).
+
+Importable API:
+    load_dir(path) -> dict[str, bytes]          (BundleError on non-regular)
+    verify_files(files, mediator_key) -> str     (BundleError on failure)
+    verify_file_list(list_of_pairs, mediator_key) -> str
+                                                 (also refuses a name twice)
+
+Where the document is ambiguous the stricter reading is taken; each such
+place is marked "AMBIGUITY" below.
+"""
+
+import base64
+import binascii
+import functools
+import hashlib
+import os
+import re
+import stat
+import struct
+import sys
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+
+class BundleError(Exception):
+    """The bundle is invalid: FILE:LINE: reason (§7).  LINE is 1-based, or
+    0 when the failure concerns the whole file."""
+
+    def __init__(self, file, line, reason):
+        super().__init__(file, line, reason)
+        self.file = file
+        self.line = line
+        self.reason = reason
+
+    def __str__(self):
+        return "%s:%d: %s" % (self.file, self.line, self.reason)
+
+
+# ---------------------------------------------------------------------------
+# Limits
+# ---------------------------------------------------------------------------
+
+MAX_U32 = 2 ** 32 - 1
+MAX_U64 = 2 ** 64 - 1
+
+MAX_FILE_BYTES = 8 * 1024 * 1024          # §8 (a verifier MAY refuse more)
+MAX_FILES = 8 + 4 * 64                    # §8: 8 fixed files + 4 per copy
+MAX_CERT_BYTES = 1024 * 1024              # §4.1
+MAX_TEXT_BYTES = 524288                   # §4.3
+MAX_LIST = 64                             # §4.1 parties, observers, copies
+MAX_PROOF_HASHES = 64                     # §4.10
+
+# AMBIGUITY (§4.1, §4.7, §4.8, §4.9, §4.4): several decimals have no stated
+# upper bound (mandate id, SIZE, SEQ, INDEX, journal agreement, supersedes,
+# agreements: scope ids, "for Ns").  Stricter reading: each MUST fit in a
+# u64 (supersedes and the times are u64 in §5.3 anyway).
+DEC_RE = re.compile(rb"0|[1-9][0-9]*")                  # §2 Decimal
+HEX_RE = {n: re.compile(rb"[0-9a-f]{%d}" % n) for n in (64, 128)}  # §2 Hex
+IDENT_RE = re.compile(rb"[a-z0-9][a-z0-9_-]{0,31}")      # §2 Codes
+TIME_RE = re.compile(
+    rb"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
+KIND_RE = re.compile(rb"[a-z-]{1,32}")                   # §4.9
+OFFSET_RE = re.compile(rb"X|X[+-](?:[0-9]{1,6}[smhdw])+")  # §4.5
+OFFSET_GROUP_RE = re.compile(rb"([0-9]{1,6})[smhdw]")
+B64_RE = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
+
+EM_DASH = b"\xe2\x80\x94"                                # §4.8 U+2014
+
+# §4.1: the copy lines of one party are in ascending byte order of role
+# ("-", 0x2D, sorts before every identifier).  (An earlier draft of the
+# document did not say; this switch is kept to show where the rule is.)
+STRICT_ROLE_ORDER = True
+
+
+# ---------------------------------------------------------------------------
+# §2 Conventions: bytes, lines, fields, decimals, hex, times, codes
+# ---------------------------------------------------------------------------
+
+def line_of(data, pos):
+    """1-based line number of byte offset pos."""
+    return data.count(b"\n", 0, pos) + 1
+
+
+def check_text(name, data):
+    """§2 Bytes: well-formed UTF-8 (Python's strict decoder refuses
+    overlongs, surrogates and code points above U+10FFFF), no NUL, no CR.
+
+    AMBIGUITY (§2): "Text files" is not defined; every file of a bundle is
+    text (even certificate.sig is hex and LF), so this is applied to all."""
+    i = data.find(b"\x00")
+    if i >= 0:
+        raise BundleError(name, line_of(data, i), "NUL byte")
+    i = data.find(b"\r")
+    if i >= 0:
+        raise BundleError(name, line_of(data, i), "carriage return")
+    try:
+        data.decode("utf-8", "strict")
+    except UnicodeDecodeError as e:
+        raise BundleError(name, line_of(data, e.start), "not well-formed UTF-8")
+
+
+def split_lines(name, data):
+    """§2 Lines: every line ends with one LF, nothing after the last LF.
+    Returns the lines without their LF."""
+    check_text(name, data)
+    if data and not data.endswith(b"\n"):
+        raise BundleError(name, line_of(data, len(data)),
+                          "last line does not end with LF")
+    if not data:
+        return []
+    return data[:-1].split(b"\n")
+
+
+def count_error_line(lines, want):
+    """The line to blame when a file has not exactly `want` lines: the first
+    extra line, or the first missing one."""
+    return want + 1 if len(lines) > want else len(lines) + 1
+
+
+def field(name, lines, n, key, allow_empty=False):
+    """§2 Fields: line n (0-based) MUST be "KEY: VALUE" with a non-empty
+    value, or "KEY:" when the value is empty (and allow_empty).  Returns the
+    value."""
+    if n >= len(lines):
+        raise BundleError(name, n + 1 if lines else 0,
+                          "missing line '%s:'" % key.decode())
+    line = lines[n]
+    if line == key + b":":
+        if not allow_empty:
+            raise BundleError(name, n + 1, "empty value of '%s'" % key.decode())
+        return b""
+    prefix = key + b": "
+    if not line.startswith(prefix) or len(line) == len(prefix):
+        raise BundleError(name, n + 1, "expected line '%s: ...'" % key.decode())
+    return line[len(prefix):]
+
+
+def fieldline(key, value):
+    """Write a field line (§2 Fields)."""
+    if value:
+        return key + b": " + value + b"\n"
+    return key + b":\n"
+
+
+def parse_dec(name, lineno, v, lo=0, hi=MAX_U64, what="number"):
+    """§2 Decimal: ASCII digits, no sign, no spaces, no leading zeros."""
+    if len(v) > 20 or not DEC_RE.fullmatch(v):
+        raise BundleError(name, lineno, "bad decimal %s" % what)
+    x = int(v)
+    if x < lo or x > hi:
+        raise BundleError(name, lineno, "%s out of range" % what)
+    return x
+
+
+def parse_hex(name, lineno, v, digits, what="hex"):
+    """§2 Hex: lower-case, exactly the length stated."""
+    if not HEX_RE[digits].fullmatch(v):
+        raise BundleError(name, lineno, "bad %s (%d lower-case hex digits)"
+                          % (what, digits))
+    return bytes.fromhex(v.decode("ascii"))
+
+
+def is_ident(v):
+    """§2 Codes: identifier of 1 to 32 bytes."""
+    return IDENT_RE.fullmatch(v) is not None
+
+
+def parse_ident(name, lineno, v, what="identifier"):
+    if not is_ident(v):
+        raise BundleError(name, lineno, "bad %s" % what)
+    return v
+
+
+def days_from_civil(y, m, d):
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant)."""
+    y -= m <= 2
+    era = y // 400            # Python's // floors already
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def civil_from_days(z):
+    z += 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + (3 if mp < 10 else -9)
+    return (y + (m <= 2), m, d)
+
+
+def days_in_month(y, m):
+    if m == 2:
+        leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
+        return 29 if leap else 28
+    return 30 if m in (4, 6, 9, 11) else 31
+
+
+def parse_time(name, lineno, v, what="time"):
+    """§2 Times: YYYY-MM-DDTHH:MM:SSZ, a valid date and time of years
+    0000-9999, no leap seconds.  Returns Unix seconds (may be negative)."""
+    mt = TIME_RE.fullmatch(v)
+    if not mt:
+        raise BundleError(name, lineno, "bad %s" % what)
+    y, mo, d, h, mi, s = (int(g) for g in mt.groups())
+    if not (1 <= mo <= 12 and 1 <= d <= days_in_month(y, mo)
+            and h <= 23 and mi <= 59 and s <= 59):
+        raise BundleError(name, lineno, "bad %s (no such date or time)" % what)
+    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s
+
+
+def format_time(t):
+    """Inverse of parse_time."""
+    days, secs = divmod(t, 86400)
+    y, m, d = civil_from_days(days)
+    return b"%04d-%02d-%02dT%02d:%02d:%02dZ" % (
+        y, m, d, secs // 3600, secs // 60 % 60, secs % 60)
+
+
+def has_control(v, allow_tab=False):
+    """A control character: a byte below 0x20, or 0x7F (§4.1, §4.5).
+
+    AMBIGUITY (§4.1, §4.5): "no control character (no byte below 0x20, no
+    0x7F)" -- the parenthesis is taken as the definition; C1 controls
+    (U+0080..U+009F) are not refused."""
+    for b in v:
+        if (b < 0x20 and not (allow_tab and b == 0x09)) or b == 0x7F:
+            return True
+    return False
+
+
+def parse_name(name, lineno, v, what="in-place-of name"):
+    """NAME of in-place-of (§4.1, also used for §4.7): 1 to 100 bytes of
+    UTF-8, no control character, no space at either end."""
+    if not (1 <= len(v) <= 100) or has_control(v) \
+            or v.startswith(b" ") or v.endswith(b" "):
+        raise BundleError(name, lineno, "bad %s" % what)
+    return v
+
+
+def u32(x):
+    return struct.pack(">I", x)
+
+
+def u64(x):
+    """§2: u64 big-endian; a signed time is its two's complement."""
+    return struct.pack(">Q", x & MAX_U64)
+
+
+def lpfield(s):
+    """§2 field(s) = u32(len(s)) || s."""
+    return u32(len(s)) + s
+
+
+def sha256(b):
+    return hashlib.sha256(b).digest()
+
+
+@functools.lru_cache(maxsize=1024)
+def ed25519_verify(pub, sig, msg):
+    """§2 Ed25519 (RFC 8032, pure).  OpenSSL refuses a non-canonical S.
+    (Cached: the function is pure, and tamper.py calls it many times.)"""
+    if len(pub) != 32 or len(sig) != 64:
+        return False
+    try:
+        ed25519.Ed25519PublicKey.from_public_bytes(pub).verify(sig, msg)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def compare_spelling(name, data, again):
+    """Exactly one spelling: the file MUST equal what is written again from
+    the parsed values, byte for byte."""
+    if data != again:
+        i = 0
+        n = min(len(data), len(again))
+        while i < n and data[i] == again[i]:
+            i += 1
+        raise BundleError(name, line_of(data, i), "not the one spelling")
+
+
+# ---------------------------------------------------------------------------
+# §4.1 certificate.txt
+# ---------------------------------------------------------------------------
+
+CERT_MAGIC = b"parley release certificate v1"
+
+
+class Copy:
+    """One copy line of the certificate (§4.1)."""
+
+    def __init__(self):
+        self.party = b""
+        self.role = None          # bytes, or None for "-"
+        self.key = b""
+        self.sig = b""
+        self.signed_at = 0
+        self.mandate = None       # int, or None
+        self.in_place_of = None   # bytes, or None
+        self.line = 0             # 1-based line of the copy line
+
+    @property
+    def name(self):
+        """§3 copy name Ni: PARTY, or PARTY.ROLE."""
+        n = self.party if self.role is None else self.party + b"." + self.role
+        return n.decode("ascii")
+
+
+class Certificate:
+    pass
+
+
+def parse_certificate(data):
+    name = "certificate.txt"
+    if len(data) > MAX_CERT_BYTES:
+        raise BundleError(name, 0, "larger than 1 MiB")
+    lines = split_lines(name, data)
+    if not lines or lines[0] != CERT_MAGIC:
+        raise BundleError(name, 1, "not '%s'" % CERT_MAGIC.decode())
+    c = Certificate()
+    c.agreement = parse_dec(name, 2, field(name, lines, 1, b"agreement"),
+                            1, MAX_U64, "agreement")
+    title = field(name, lines, 2, b"title")
+    if not (1 <= len(title) <= 200) or has_control(title):
+        raise BundleError(name, 3, "bad title")
+    c.title = title
+    c.revision = parse_dec(name, 4, field(name, lines, 3, b"revision"),
+                           1, MAX_U32, "revision")
+    c.content_hash = parse_hex(name, 5, field(name, lines, 4, b"content-sha256"),
+                               64, "content-sha256")
+
+    # parties: k >= 1 codes; observers: j >= 0 codes; each preceded by one
+    # space; none twice; at most 64 of each.
+    def code_list(n, key, min_count):
+        v = field(name, lines, n, key, allow_empty=(min_count == 0))
+        codes = v.split(b" ") if v else []
+        if len(codes) < min_count or len(codes) > MAX_LIST:
+            raise BundleError(name, n + 1, "bad number of %s" % key.decode())
+        for x in codes:
+            parse_ident(name, n + 1, x, "code in %s" % key.decode())
+        if len(set(codes)) != len(codes):
+            raise BundleError(name, n + 1, "a code twice in %s" % key.decode())
+        return codes
+
+    c.parties = code_list(5, b"parties", 1)
+    c.observers = code_list(6, b"observers", 0)
+    # AMBIGUITY (§4.1): "none twice in either list" -- stricter reading: no
+    # code twice within a list, and no code in both lists.
+    if set(c.parties) & set(c.observers):
+        raise BundleError(name, 7, "a code is both party and observer")
+    c.released_at = parse_time(name, 8, field(name, lines, 7, b"released-at"),
+                               "released-at")
+    c.effective_at = parse_time(name, 9, field(name, lines, 8, b"effective-at"),
+                                "effective-at")
+
+    n = 9
+    # principal: PARTY KEY -- zero or more, parties of the parties: line,
+    # at most once each, in the order of that line.
+    c.principals = {}          # party -> key
+    c.principal_order = []
+    last = -1
+    while n < len(lines) and lines[n].startswith(b"principal:"):
+        v = field(name, lines, n, b"principal")
+        parts = v.split(b" ")
+        if len(parts) != 2 or parts[0] not in c.parties:
+            raise BundleError(name, n + 1, "bad principal line")
+        idx = c.parties.index(parts[0])
+        if idx <= last:
+            raise BundleError(name, n + 1,
+                              "principal lines not in the order of parties, or twice")
+        last = idx
+        c.principals[parts[0]] = parse_hex(name, n + 1, parts[1], 64,
+                                           "principal key")
+        c.principal_order.append(parts[0])
+        n += 1
+
+    # copy: PARTY ROLE KEY SIGNATURE SIGNED_AT [mandate MANDATE]
+    # in-place-of: NAME -- optional, right after a copy line with a mandate.
+    c.copies = []
+    seen = set()
+    last_party = -1
+    last_role = None
+    while n < len(lines) and lines[n].startswith(b"copy:"):
+        v = field(name, lines, n, b"copy")
+        parts = v.split(b" ")
+        if len(parts) not in (5, 7):
+            raise BundleError(name, n + 1, "bad copy line")
+        cp = Copy()
+        cp.line = n + 1
+        if parts[0] not in c.parties:
+            raise BundleError(name, n + 1, "copy of a party not in parties")
+        cp.party = parts[0]
+        if parts[1] != b"-":
+            cp.role = parse_ident(name, n + 1, parts[1], "role")
+        cp.key = parse_hex(name, n + 1, parts[2], 64, "signer key")
+        cp.sig = parse_hex(name, n + 1, parts[3], 128, "signature")
+        cp.signed_at = parse_time(name, n + 1, parts[4], "signing time")
+        if len(parts) == 7:
+            if parts[5] != b"mandate":
+                raise BundleError(name, n + 1, "bad copy line (expected 'mandate')")
+            cp.mandate = parse_dec(name, n + 1, parts[6], 1, MAX_U64, "mandate id")
+        # Copy lines follow the order of the parties: line; a party and role
+        # never twice.
+        idx = c.parties.index(cp.party)
+        if idx < last_party:
+            raise BundleError(name, n + 1, "copy lines not in the order of parties")
+        if (cp.party, cp.role) in seen:
+            raise BundleError(name, n + 1, "party and role twice")
+        # §4.1: the copy lines of one party in ascending byte order of
+        # role, "-" (no role) first.
+        if STRICT_ROLE_ORDER and idx == last_party:
+            a = b"-" if last_role is None else last_role
+            b = b"-" if cp.role is None else cp.role
+            if not a < b:
+                raise BundleError(name, n + 1,
+                                  "copy lines of a party not in ascending role order")
+        last_party, last_role = idx, cp.role
+        seen.add((cp.party, cp.role))
+        n += 1
+        if n < len(lines) and lines[n].startswith(b"in-place-of:"):
+            if cp.mandate is None:
+                raise BundleError(name, n + 1,
+                                  "in-place-of after a copy without a mandate")
+            cp.in_place_of = parse_name(name, n + 1,
+                                        field(name, lines, n, b"in-place-of"))
+            n += 1
+        c.copies.append(cp)
+        if len(c.copies) > MAX_LIST:
+            raise BundleError(name, cp.line, "more than 64 copy lines")
+    if not c.copies:
+        raise BundleError(name, n + 1 if n < len(lines) else 0,
+                          "expected a copy line")
+    if n < len(lines):
+        raise BundleError(name, n + 1, "unexpected line")
+    for p in c.parties:
+        if not any(cp.party == p for cp in c.copies):
+            raise BundleError(name, 6, "party %s has no copy line" % p.decode())
+
+    compare_spelling(name, data, write_certificate(c))
+    return c
+
+
+def write_certificate(c):
+    out = [CERT_MAGIC + b"\n",
+           fieldline(b"agreement", b"%d" % c.agreement),
+           fieldline(b"title", c.title),
+           fieldline(b"revision", b"%d" % c.revision),
+           fieldline(b"content-sha256", c.content_hash.hex().encode()),
+           fieldline(b"parties", b" ".join(c.parties)),
+           fieldline(b"observers", b" ".join(c.observers)),
+           fieldline(b"released-at", format_time(c.released_at)),
+           fieldline(b"effective-at", format_time(c.effective_at))]
+    for p in c.principal_order:
+        out.append(fieldline(b"principal", p + b" " + c.principals[p].hex().encode()))
+    for cp in c.copies:
+        v = b" ".join([cp.party, b"-" if cp.role is None else cp.role,
+                       cp.key.hex().encode(), cp.sig.hex().encode(),
+                       format_time(cp.signed_at)])
+        if cp.mandate is not None:
+            v += b" mandate %d" % cp.mandate
+        out.append(fieldline(b"copy", v))
+        if cp.in_place_of is not None:
+            out.append(fieldline(b"in-place-of", cp.in_place_of))
+    return b"".join(out)
+
+
+# ---------------------------------------------------------------------------
+# §4.2 certificate.sig
+# ---------------------------------------------------------------------------
+
+def parse_sig_file(data):
+    name = "certificate.sig"
+    check_text(name, data)
+    if len(data) != 129 or not data.endswith(b"\n"):
+        raise BundleError(name, 0 if len(data) != 129 else 1,
+                          "not 128 hex digits and LF")
+    return parse_hex(name, 1, data[:128], 128, "signature")
+
+
+# ---------------------------------------------------------------------------
+# §4.3 text.txt, §4.4 terms.txt, §4.5 calendar.txt
+# ---------------------------------------------------------------------------
+
+def check_text_file(data):
+    """§4.3: UTF-8, no NUL, no CR, 1 to 524288 bytes; any other byte.
+
+    AMBIGUITY (§2/§4.3): text.txt is free text, not a "file of lines": it
+    need not end with LF and may hold empty lines."""
+    name = "text.txt"
+    if not (1 <= len(data) <= MAX_TEXT_BYTES):
+        raise BundleError(name, 0, "size not 1 to 524288 bytes")
+    check_text(name, data)
+
+
+def parse_terms(data):
+    """§4.4: exactly two field lines; returns (EFFECTIVE, VALIDITY, eff)
+    where eff is None for on-release or the Unix time."""
+    name = "terms.txt"
+    lines = split_lines(name, data)
+    if len(lines) != 2:
+        raise BundleError(name, count_error_line(lines, 2),
+                          "not exactly two lines")
+    eff = field(name, lines, 0, b"effective")
+    if eff == b"on-release":
+        eff_time = None
+    else:
+        eff_time = parse_time(name, 1, eff, "effective time")
+    val = field(name, lines, 1, b"validity", allow_empty=True)
+    if val:
+        if val.startswith(b"for ") and val.endswith(b"s"):
+            parse_dec(name, 2, val[4:-1], 1, MAX_U64, "validity seconds")
+        elif val.startswith(b"until "):
+            parse_time(name, 2, val[6:], "validity end")
+        else:
+            raise BundleError(name, 2, "bad validity")
+    again = fieldline(b"effective", eff) + fieldline(b"validity", val)
+    compare_spelling(name, data, again)
+    return eff, val, eff_time
+
+
+def parse_calendar(data, parties):
+    """§4.5: empty, or lines OFFSET | PARTY | DESCRIPTION | CONFIRM."""
+    name = "calendar.txt"
+    lines = split_lines(name, data)
+    out = []
+    for i, line in enumerate(lines):
+        ln = i + 1
+        parts = line.split(b"|")
+        if len(parts) != 4:
+            raise BundleError(name, ln, "not four fields separated by ' | '")
+        if not (parts[0].endswith(b" ") and parts[1].startswith(b" ")
+                and parts[1].endswith(b" ") and parts[2].startswith(b" ")
+                and parts[2].endswith(b" ") and parts[3].startswith(b" ")):
+            raise BundleError(name, ln, "fields not separated by ' | '")
+        offset, party = parts[0][:-1], parts[1][1:-1]
+        desc, confirm = parts[2][1:-1], parts[3][1:]
+        # OFFSET
+        if len(offset) > 31 or not OFFSET_RE.fullmatch(offset):
+            raise BundleError(name, ln, "bad offset")
+        for g in OFFSET_GROUP_RE.finditer(offset):
+            if int(g.group(1)) > 100000:
+                raise BundleError(name, ln, "offset group above 100000")
+        # PARTY
+        if party not in (b"all", b"mediator") and party not in parties:
+            raise BundleError(name, ln, "bad party")
+        # DESCRIPTION: 1-300 bytes, no |, no control but tab, no space or tab
+        # at either end.
+        if not (1 <= len(desc) <= 300) or has_control(desc, allow_tab=True) \
+                or desc[:1] in (b" ", b"\t") or desc[-1:] in (b" ", b"\t"):
+            raise BundleError(name, ln, "bad description")
+        # CONFIRM
+        if confirm not in (b"confirm", b"-"):
+            raise BundleError(name, ln, "bad confirm field")
+        if party == b"mediator" and confirm == b"confirm":
+            raise BundleError(name, ln, "a mediator measure is never 'confirm'")
+        out.append((offset, party, desc, confirm))
+    again = b"".join(b" | ".join(t) + b"\n" for t in out)
+    compare_spelling(name, data, again)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# §5 Hashes and signed layouts
+# ---------------------------------------------------------------------------
+
+def content_hash(text, effective, validity, calendar):
+    """§5.1"""
+    return sha256(b"parley-content-v1\x00" + lpfield(text) + lpfield(effective)
+                  + lpfield(validity) + lpfield(calendar))
+
+
+def signing_payload(agreement, revision, chash, party, role):
+    """§5.2"""
+    return (b"parley-sign-v1\x00" + lpfield(b"%d" % agreement) + u32(revision)
+            + chash + lpfield(party) + lpfield(role or b""))
+
+
+def mandate_payload(m):
+    """§5.3"""
+    return (b"parley-mandate-v1\x00" + lpfield(m.party) + m.signer_key
+            + u32(len(m.roles)) + b"".join(lpfield(r) for r in m.roles)
+            + lpfield(m.scope)
+            + u64(m.valid_from)
+            + u64(0 if m.valid_until is None else m.valid_until)
+            + u64(m.issued_at) + u64(m.supersedes)
+            + lpfield(m.in_place_of or b""))
+
+
+# ---------------------------------------------------------------------------
+# §4.6 copy-Ni.txt
+# ---------------------------------------------------------------------------
+
+def copy_sheet(c, cp):
+    out = [fieldline(b"party", cp.party),
+           fieldline(b"role", cp.role or b""),
+           fieldline(b"revision", b"%d" % c.revision),
+           fieldline(b"content-sha256", c.content_hash.hex().encode()),
+           fieldline(b"signer-key", cp.key.hex().encode()),
+           fieldline(b"signature", cp.sig.hex().encode()),
+           fieldline(b"signed-at", format_time(cp.signed_at))]
+    if cp.mandate is not None:
+        out.append(fieldline(b"mandate", b"%d" % cp.mandate))
+    if cp.in_place_of is not None:
+        out.append(fieldline(b"in-place-of", cp.in_place_of))
+    return b"".join(out)
+
+
+# ---------------------------------------------------------------------------
+# §4.7 mandate-Ni.txt
+# ---------------------------------------------------------------------------
+
+MANDATE_MAGIC = b"parley mandate v1"
+
+
+class Mandate:
+    pass
+
+
+def parse_mandate(name, data):
+    lines = split_lines(name, data)
+    if not lines or lines[0] != MANDATE_MAGIC:
+        raise BundleError(name, 1, "not '%s'" % MANDATE_MAGIC.decode())
+    if len(lines) != 13:
+        raise BundleError(name, count_error_line(lines, 13),
+                          "not exactly 13 lines")
+    m = Mandate()
+    m.id = parse_dec(name, 2, field(name, lines, 1, b"id"), 1, MAX_U64, "id")
+    m.party = parse_ident(name, 3, field(name, lines, 2, b"party"), "party")
+    m.signer_key = parse_hex(name, 4, field(name, lines, 3, b"signer-key"),
+                             64, "signer key")
+    roles = field(name, lines, 4, b"roles").split(b" ")
+    if not (1 <= len(roles) <= 8):
+        raise BundleError(name, 5, "not 1 to 8 roles")
+    for r in roles:
+        parse_ident(name, 5, r, "role")
+    if any(not roles[i] < roles[i + 1] for i in range(len(roles) - 1)):
+        raise BundleError(name, 5, "roles not distinct and in ascending order")
+    m.roles = roles
+    scope = field(name, lines, 5, b"scope")
+    m.scope_agreements = None
+    if scope == b"any":
+        pass
+    elif scope.startswith(b"agreements:"):
+        ids = [parse_dec(name, 6, x, 1, MAX_U64, "agreement in scope")
+               for x in scope[len(b"agreements:"):].split(b",")]
+        if any(not ids[i] < ids[i + 1] for i in range(len(ids) - 1)):
+            raise BundleError(name, 6, "scope agreements not distinct and ascending")
+        m.scope_agreements = ids
+    elif scope.startswith(b"label:"):
+        parse_ident(name, 6, scope[len(b"label:"):], "scope label")
+    else:
+        raise BundleError(name, 6, "bad scope")
+    m.scope = scope
+    m.valid_from = parse_time(name, 7, field(name, lines, 6, b"valid-from"),
+                              "valid-from")
+    vu = field(name, lines, 7, b"valid-until")
+    m.valid_until = None if vu == b"-" else parse_time(name, 8, vu, "valid-until")
+    # AMBIGUITY (§4.7, §5.3): the payload writes u64(0) both for "-" and for
+    # a valid-until of 1970-01-01T00:00:00Z, so the principal's signature
+    # would not bind that byte choice (§6 says every byte is bound).
+    # Stricter reading: a valid-until of Unix time 0 is refused.
+    if m.valid_until == 0:
+        raise BundleError(name, 8, "valid-until of Unix time 0 is not "
+                          "distinguishable from '-' in the payload")
+    m.issued_at = parse_time(name, 9, field(name, lines, 8, b"issued-at"),
+                             "issued-at")
+    m.supersedes = parse_dec(name, 10, field(name, lines, 9, b"supersedes"),
+                             0, MAX_U64, "supersedes")
+    ipo = field(name, lines, 10, b"in-place-of", allow_empty=True)
+    m.in_place_of = parse_name(name, 11, ipo) if ipo else None
+    m.principal_key = parse_hex(name, 12, field(name, lines, 11, b"principal-key"),
+                                64, "principal key")
+    m.signature = parse_hex(name, 13, field(name, lines, 12, b"signature"),
+                            128, "signature")
+    compare_spelling(name, data, write_mandate(m))
+    return m
+
+
+def write_mandate(m):
+    return b"".join([
+        MANDATE_MAGIC + b"\n",
+        fieldline(b"id", b"%d" % m.id),
+        fieldline(b"party", m.party),
+        fieldline(b"signer-key", m.signer_key.hex().encode()),
+        fieldline(b"roles", b" ".join(m.roles)),
+        fieldline(b"scope", m.scope),
+        fieldline(b"valid-from", format_time(m.valid_from)),
+        fieldline(b"valid-until", b"-" if m.valid_until is None
+                  else format_time(m.valid_until)),
+        fieldline(b"issued-at", format_time(m.issued_at)),
+        fieldline(b"supersedes", b"%d" % m.supersedes),
+        fieldline(b"in-place-of", m.in_place_of or b""),
+        fieldline(b"principal-key", m.principal_key.hex().encode()),
+        fieldline(b"signature", m.signature.hex().encode()),
+    ])
+
+
+def check_mandate(c, cp, name, data):
+    """§4.7: the mandate holds for copy cp of certificate c."""
+    m = parse_mandate(name, data)
+    if m.id != cp.mandate:
+        raise BundleError(name, 2, "id is not the copy's mandate id")
+    if m.party != cp.party:
+        raise BundleError(name, 3, "party is not the copy's party")
+    if m.signer_key != cp.key:
+        raise BundleError(name, 4, "signer-key is not the copy's key")
+    if m.principal_key != c.principals.get(cp.party):
+        raise BundleError(name, 12, "principal-key is not the certificate's")
+    if not ed25519_verify(m.principal_key, m.signature, mandate_payload(m)):
+        raise BundleError(name, 13, "principal's signature does not verify")
+    if cp.role is None or cp.role not in m.roles:
+        raise BundleError(name, 5, "the copy's role is not one of the roles")
+    if not m.valid_from <= cp.signed_at:
+        raise BundleError(name, 7, "copy signed before valid-from")
+    if m.valid_until is not None and not cp.signed_at < m.valid_until:
+        raise BundleError(name, 8, "copy signed at or after valid-until")
+    if m.scope_agreements is not None and c.agreement not in m.scope_agreements:
+        raise BundleError(name, 6, "scope does not list the agreement")
+    if m.in_place_of != cp.in_place_of:
+        raise BundleError(name, 11, "in-place-of differs from the certificate's")
+
+
+# ---------------------------------------------------------------------------
+# §4.8 checkpoint.txt
+# ---------------------------------------------------------------------------
+
+def b64_canonical(name, lineno, v, nbytes, what):
+    """Standard base64 with padding, canonical (RFC 4648 §4): decode, then
+    encode again and compare."""
+    if not B64_RE.fullmatch(v) or len(v) % 4:
+        raise BundleError(name, lineno, "bad base64 %s" % what)
+    try:
+        raw = base64.b64decode(v, validate=True)
+    except (binascii.Error, ValueError):
+        raise BundleError(name, lineno, "bad base64 %s" % what)
+    if len(raw) != nbytes or base64.b64encode(raw) != v:
+        raise BundleError(name, lineno, "bad base64 %s" % what)
+    return raw
+
+
+def origin_of(key):
+    """§4.8 ORIGIN: "parley/" and the first 16 hex digits of SHA-256(key)."""
+    return b"parley/" + sha256(key).hex()[:16].encode()
+
+
+def parse_checkpoint(data, key):
+    """§4.8; returns (size, root)."""
+    name = "checkpoint.txt"
+    lines = split_lines(name, data)
+    origin = origin_of(key)
+    if not lines or lines[0] != origin:
+        raise BundleError(name, 1, "origin is not the mediator key's")
+    if len(lines) != 5:
+        raise BundleError(name, count_error_line(lines, 5),
+                          "not exactly five lines")
+    size = parse_dec(name, 2, lines[1], 0, MAX_U64, "tree size")
+    root = b64_canonical(name, 3, lines[2], 32, "root hash")
+    if lines[3] != b"":
+        raise BundleError(name, 4, "expected an empty line")
+    prefix = EM_DASH + b" " + origin + b" "
+    if not lines[4].startswith(prefix):
+        raise BundleError(name, 5, "signature line not from the mediator key")
+    blob = b64_canonical(name, 5, lines[4][len(prefix):], 68, "signature")
+    keyid = sha256(origin + b"\n\x01" + key)[:4]
+    if blob[:4] != keyid:
+        raise BundleError(name, 5, "key id is not the mediator key's")
+    body = b"".join(l + b"\n" for l in lines[:3])
+    if not ed25519_verify(key, blob[4:], body):
+        raise BundleError(name, 5, "signature does not verify")
+    again = body + b"\n" + prefix + base64.b64encode(blob) + b"\n"
+    compare_spelling(name, data, again)
+    return size, root
+
+
+# ---------------------------------------------------------------------------
+# §4.9 journal-*.entry
+# ---------------------------------------------------------------------------
+
+ENTRY_MAGIC = b"parley journal entry v1"
+
+
+class Entry:
+    pass
+
+
+def parse_entry(name, data):
+    lines = split_lines(name, data)
+    if not lines or lines[0] != ENTRY_MAGIC:
+        raise BundleError(name, 1, "not '%s'" % ENTRY_MAGIC.decode())
+    e = Entry()
+    e.seq = parse_dec(name, 2, field(name, lines, 1, b"seq"), 0, MAX_U64, "seq")
+    e.time = parse_time(name, 3, field(name, lines, 2, b"time"))
+    e.kind = field(name, lines, 3, b"kind")
+    if not KIND_RE.fullmatch(e.kind):
+        raise BundleError(name, 4, "bad kind")
+    e.agreement = parse_dec(name, 5, field(name, lines, 4, b"agreement"),
+                            0, MAX_U64, "agreement")
+    e.party = field(name, lines, 5, b"party")
+    if e.party != b"-":
+        parse_ident(name, 6, e.party, "party")
+    n = 6
+    e.hashes = []
+    while n < len(lines) and lines[n].startswith(b"sha256:"):
+        e.hashes.append(parse_hex(name, n + 1, field(name, lines, n, b"sha256"),
+                                  64, "sha256"))
+        n += 1
+    e.note = None
+    if n < len(lines) and lines[n].startswith(b"note:"):
+        # NOTE: one or more bytes, none NUL, CR or LF (already refused).
+        e.note = field(name, lines, n, b"note")
+        n += 1
+    if n < len(lines):
+        raise BundleError(name, n + 1, "unexpected line")
+    again = b"".join([ENTRY_MAGIC + b"\n",
+                      fieldline(b"seq", b"%d" % e.seq),
+                      fieldline(b"time", format_time(e.time)),
+                      fieldline(b"kind", e.kind),
+                      fieldline(b"agreement", b"%d" % e.agreement),
+                      fieldline(b"party", e.party)]
+                     + [fieldline(b"sha256", h.hex().encode()) for h in e.hashes]
+                     + ([fieldline(b"note", e.note)] if e.note is not None else []))
+    compare_spelling(name, data, again)
+    return e
+
+
+# ---------------------------------------------------------------------------
+# §4.10 journal-*.proof and §5.5 the record's tree
+# ---------------------------------------------------------------------------
+
+def parse_proof(name, data, size):
+    lines = split_lines(name, data)
+    index = parse_dec(name, 1, field(name, lines, 0, b"index"), 0, MAX_U64, "index")
+    if not index < size:
+        raise BundleError(name, 1, "index not less than the checkpoint's size")
+    if len(lines) - 1 > MAX_PROOF_HASHES:
+        raise BundleError(name, 2 + MAX_PROOF_HASHES, "more than 64 hashes")
+    path = [parse_hex(name, i + 2, l, 64, "hash") for i, l in enumerate(lines[1:])]
+    again = b"index: %d\n" % index + b"".join(h.hex().encode() + b"\n" for h in path)
+    compare_spelling(name, data, again)
+    return index, path
+
+
+def leaf_hash(entry):
+    """§5.5: SHA-256(0x00 || entry bytes)."""
+    return sha256(b"\x00" + entry)
+
+
+def node_hash(left, right):
+    """§5.5: SHA-256(0x01 || left || right)."""
+    return sha256(b"\x01" + left + right)
+
+
+def verify_inclusion(leaf_index, tree_size, leaf, path, root):
+    """RFC 9162 section 2.1.3.2, step by step."""
+    # 1. leaf_index >= tree_size: fail.
+    if leaf_index >= tree_size:
+        return False
+    # 2. fn = leaf_index, sn = tree_size - 1.
+    fn, sn = leaf_index, tree_size - 1
+    # 3. r = hash.
+    r = leaf
+    # 4. for each p in inclusion_path:
+    for p in path:
+        # a. if sn is 0, stop and fail (a hash too many).
+        if sn == 0:
+            return False
+        # b. if LSB(fn) is set, or fn == sn:
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            # ii. if LSB(fn) is not set, right-shift fn and sn equally until
+            #     either LSB(fn) is set or fn is 0.
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        # c. right-shift fn and sn one time.
+        fn >>= 1
+        sn >>= 1
+    # 5. sn == 0 (no hash too few) and r == root.
+    return sn == 0 and r == root
+
+
+def check_journal(c, files, size, root, cp, chash):
+    """§4.9 and §4.10 for 'release' (cp None) or a copy."""
+    base = "journal-release" if cp is None else "journal-copy-" + cp.name
+    pname, ename = base + ".proof", base + ".entry"
+    index, path = parse_proof(pname, files[pname], size)
+    e = parse_entry(ename, files[ename])
+    if cp is None:
+        want = (b"released", b"-", [chash, sha256(files["certificate.txt"])])
+    else:
+        want = (b"copy-accepted", cp.party, [chash, sha256(cp.sig)])
+    if e.kind != want[0]:
+        raise BundleError(ename, 4, "kind is not '%s'" % want[0].decode())
+    if e.agreement != c.agreement:
+        raise BundleError(ename, 5, "agreement is not the certificate's")
+    if e.party != want[1]:
+        raise BundleError(ename, 6, "party is not '%s'" % want[1].decode())
+    if len(e.hashes) != 2:
+        raise BundleError(ename, 7, "not exactly two sha256 lines")
+    if e.hashes[0] != want[2][0]:
+        raise BundleError(ename, 7, "first sha256 is not the content hash")
+    if e.hashes[1] != want[2][1]:
+        raise BundleError(ename, 8, "second sha256 is not the %s's" %
+                          ("certificate" if cp is None else "signature"))
+    if e.seq != index:
+        raise BundleError(ename, 2, "seq is not the proof's index")
+    if not verify_inclusion(index, size, leaf_hash(files[ename]), path, root):
+        raise BundleError(pname, 0, "inclusion proof does not give the checkpoint's root")
+
+
+# ---------------------------------------------------------------------------
+# §3 The files, and §7 the verification algorithm
+# ---------------------------------------------------------------------------
+
+FIXED_FILES = ("certificate.txt", "certificate.sig", "text.txt", "terms.txt",
+               "calendar.txt", "checkpoint.txt",
+               "journal-release.entry", "journal-release.proof")
+
+
+def expected_files(c):
+    """§3: the exact file set from the certificate's copy lines."""
+    names = set(FIXED_FILES)
+    for cp in c.copies:
+        names.add("copy-%s.txt" % cp.name)
+        names.add("journal-copy-%s.entry" % cp.name)
+        names.add("journal-copy-%s.proof" % cp.name)
+        if cp.mandate is not None:
+            names.add("mandate-%s.txt" % cp.name)
+    return names
+
+
+def verify_files(files, mediator_key):
+    """Verify a bundle given as {name: bytes}.  Returns a summary line;
+    raises BundleError at the first failure (§7)."""
+    if len(mediator_key) != 32:
+        raise ValueError("mediator key must be 32 bytes")
+    # §8 limits.
+    if len(files) > MAX_FILES:
+        raise BundleError(".", 0, "more than %d files" % MAX_FILES)
+    for fname in sorted(files):
+        if len(files[fname]) > MAX_FILE_BYTES:
+            raise BundleError(fname, 0, "larger than 8 MiB")
+
+    # 1. Certificate signature (§4.2).
+    for fname in ("certificate.sig", "certificate.txt"):
+        if fname not in files:
+            raise BundleError(fname, 0, "missing file")
+    cert = files["certificate.txt"]
+    sig = parse_sig_file(files["certificate.sig"])
+    if not ed25519_verify(mediator_key, sig, cert):
+        raise BundleError("certificate.sig", 0,
+                          "signature does not verify over certificate.txt")
+
+    # 2. Certificate (§4.1).
+    c = parse_certificate(cert)
+
+    # 3. The file set (§3).
+    want = expected_files(c)
+    for fname in sorted(set(files) | want):
+        if fname not in files:
+            raise BundleError(fname, 0, "missing file")
+        if fname not in want:
+            raise BundleError(fname, 0, "unexpected file")
+
+    # 4. Text and terms (§4.3, §4.4, §4.5, §5.1).
+    check_text_file(files["text.txt"])
+    effective, validity, eff_time = parse_terms(files["terms.txt"])
+    parse_calendar(files["calendar.txt"], c.parties)
+    chash = content_hash(files["text.txt"], effective, validity,
+                         files["calendar.txt"])
+    if chash != c.content_hash:
+        raise BundleError("certificate.txt", 5,
+                          "content-sha256 is not the hash of text, terms and calendar")
+    # The effective-time rule (§4.4).
+    if eff_time is None:
+        want_eff = c.released_at
+    else:
+        want_eff = max(c.released_at, eff_time)
+    if c.effective_at != want_eff:
+        raise BundleError("certificate.txt", 9,
+                          "effective-at does not follow the effective-time rule")
+
+    # 5. Copies (§4.6, §4.7, §5.2).
+    mandate_files = {}          # mandate id -> (file name, bytes)
+    for cp in c.copies:
+        payload = signing_payload(c.agreement, c.revision, c.content_hash,
+                                  cp.party, cp.role)
+        if not ed25519_verify(cp.key, cp.sig, payload):
+            raise BundleError("certificate.txt", cp.line,
+                              "copy signature does not verify")
+        sname = "copy-%s.txt" % cp.name
+        compare_spelling(sname, files[sname], copy_sheet(c, cp))
+        # The principal/mandate rule (§4.7, last paragraph).
+        if cp.party in c.principals and cp.mandate is None:
+            raise BundleError("certificate.txt", cp.line,
+                              "copy of a party with a principal names no mandate")
+        if cp.mandate is not None and cp.party not in c.principals:
+            raise BundleError("certificate.txt", cp.line,
+                              "copy names a mandate but its party has no principal")
+        if cp.mandate is not None:
+            mname = "mandate-%s.txt" % cp.name
+            check_mandate(c, cp, mname, files[mname])
+            # §4.7: two copies signed under one mandate have identical files.
+            prev = mandate_files.get(cp.mandate)
+            if prev is not None and prev[1] != files[mname]:
+                raise BundleError(mname, 0, "not identical to %s, signed under "
+                                  "the same mandate" % prev[0])
+            mandate_files.setdefault(cp.mandate, (mname, files[mname]))
+
+    # 6. The record (§4.8, §4.9, §4.10, §5.5).
+    size, root = parse_checkpoint(files["checkpoint.txt"], mediator_key)
+    check_journal(c, files, size, root, None, chash)
+    for cp in c.copies:
+        check_journal(c, files, size, root, cp, chash)
+
+    return ("agreement %d revision %d, %d cop%s, released-at %s, "
+            "effective-at %s" % (c.agreement, c.revision, len(c.copies),
+                                 "y" if len(c.copies) == 1 else "ies",
+                                 format_time(c.released_at).decode(),
+                                 format_time(c.effective_at).decode()))
+
+
+def verify_file_list(pairs, mediator_key):
+    """§3: a bundle handed over as a list of named files; a name given
+    twice is refused."""
+    files = {}
+    for fname, data in pairs:
+        if fname in files:
+            raise BundleError(fname, 0, "name given twice")
+        files[fname] = data
+    return verify_files(files, mediator_key)
+
+
+def load_dir(path):
+    """Read a bundle directory (§3).  Every entry MUST be a regular file;
+    links are refused, never followed (lstat, O_NOFOLLOW).  OSError for a
+    directory that cannot be read."""
+    names = sorted(os.listdir(path))
+    if len(names) > MAX_FILES:
+        raise BundleError(".", 0, "more than %d files" % MAX_FILES)
+    files = {}
+    for fname in names:
+        full = os.path.join(path, fname)
+        st = os.lstat(full)
+        if not stat.S_ISREG(st.st_mode):
+            raise BundleError(fname, 0, "not a regular file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise BundleError(fname, 0, "larger than 8 MiB")
+        fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        try:
+            st2 = os.fstat(fd)
+            if not stat.S_ISREG(st2.st_mode) or st2.st_ino != st.st_ino:
+                raise BundleError(fname, 0, "not a regular file")
+            chunks = []
+            total = 0
+            while True:
+                b = os.read(fd, 1 << 20)
+                if not b:
+                    break
+                total += len(b)
+                if total > MAX_FILE_BYTES:
+                    raise BundleError(fname, 0, "larger than 8 MiB")
+                chunks.append(b)
+        finally:
+            os.close(fd)
+        files[fname] = b"".join(chunks)
+    return files
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+def load_key_pem(path):
+    with open(path, "rb") as f:
+        pem = f.read()
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, ed25519.Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key.public_bytes(serialization.Encoding.Raw,
+                            serialization.PublicFormat.Raw)
+
+
+def parse_key_hex(h):
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", h):
+        raise ValueError("not 64 hex digits")
+    return bytes.fromhex(h)
+
+
+def parse_args(argv, prog="verify_bundle.py"):
+    """Returns (dir, key bytes); exits 2 on bad usage."""
+
+    def usage_error(msg):
+        sys.stderr.write("%s: %s\n" % (prog, msg))
+        sys.stderr.write("usage: %s DIR --mediator-key FILE.pem\n"
+                         "       %s DIR --mediator-key-hex HEX\n" % (prog, prog))
+        sys.exit(2)
+
+    d = None
+    key = None
+    i = 0
+    try:
+        while i < len(argv):
+            a = argv[i]
+            if "=" in a and a.startswith("--"):
+                a, v = a.split("=", 1)
+                step = 1
+            elif i + 1 < len(argv):
+                v, step = argv[i + 1], 2
+            else:
+                v, step = None, 2
+            if a in ("--mediator-key", "--mediator-key-hex"):
+                if v is None:
+                    usage_error("%s needs a value" % a)
+                if key is not None:
+                    usage_error("mediator key given twice")
+                key = load_key_pem(v) if a == "--mediator-key" else parse_key_hex(v)
+                i += step
+            elif a.startswith("-") and len(a) > 1:
+                usage_error("unknown option %s" % a)
+            else:
+                if d is not None:
+                    usage_error("more than one DIR")
+                d = a
+                i += 1
+    except (OSError, ValueError, TypeError) as e:
+        usage_error("mediator key: %s" % e)
+    if d is None:
+        usage_error("no DIR")
+    if key is None:
+        usage_error("no mediator key")
+    if not os.path.isdir(d):
+        usage_error("%s: not a directory" % d)
+    return d, key
+
+
+def main(argv):
+    d, key = parse_args(argv)
+    try:
+        files = load_dir(d)
+        summary = verify_files(files, key)
+    except BundleError as e:
+        print("invalid: %s" % e)
+        return 1
+    except OSError as e:
+        sys.stderr.write("verify_bundle.py: %s\n" % e)
+        return 2
+    print("valid: %s" % summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
