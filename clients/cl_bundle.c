@@ -25,6 +25,7 @@
 #define TEXT_MAX_BYTES (512 * 1024)
 #define CAL_DESC_MAX 300
 #define CAL_OFFSET_MAX 31
+#define MANDATE_FILE_SCOPE_MAX 300
 
 /* ---- the file set ---- */
 
@@ -735,6 +736,9 @@ check_set(const struct bundle_files *f, const struct cert *c, char *err, size_t 
 			snprintf(want[n++], BUNDLE_NAME_MAX, "mandate-%s.txt", cn);
 	}
 	for (i = 0; i < f->n; i++) {
+		if (f->v[i].name[0] == '\0')
+			return bad(err, errlen, "(a file without a name)", 0, "not a file of this "
+			    "bundle");
 		for (k = 0; k < i; k++)
 			if (strcmp(f->v[k].name, f->v[i].name) == 0)
 				return bad(err, errlen, f->v[i].name, 0, "given twice");
@@ -761,7 +765,7 @@ for_seconds(const char *v, unsigned long long *secs)
 		return -1;
 	memcpy(d, v + 4, n - 5);
 	d[n - 5] = '\0';
-	return dec(d, INT64_MAX, secs) == 0 && *secs > 0 ? 0 : -1;
+	return dec(d, UINT64_MAX, secs) == 0 && *secs > 0 ? 0 : -1;
 }
 
 /* 4.4: terms.txt into effective and validity; the effective-time rule. */
@@ -942,7 +946,7 @@ scope_valid(const char *s, uint64_t agreement, int *covers)
 		return -1;
 	*covers = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (dec(tok, INT64_MAX, &v) != 0 || v == 0 || v <= prev)
+		if (dec(tok, UINT64_MAX, &v) != 0 || v == 0 || v <= prev)
 			return -1;
 		if (v == agreement)
 			*covers = 1;
@@ -967,7 +971,7 @@ parse_mandate(const struct bundle_file *x, struct mfile *m, char *err, size_t er
 	if (strcmp(l.line, "parley mandate v1") != 0)
 		B("first line: not \"parley mandate v1\"");
 	F("id");
-	if (dec(v, INT64_MAX, &m->id) != 0 || m->id == 0)
+	if (dec(v, UINT64_MAX, &m->id) != 0 || m->id == 0)
 		B("id");
 	F("party");
 	if (!ident_valid(v))
@@ -980,7 +984,7 @@ parse_mandate(const struct bundle_file *x, struct mfile *m, char *err, size_t er
 	if (parse_roles(v, m) != 0)
 		B("roles (1 to 8 distinct roles, ascending)");
 	F("scope");
-	if (strlen(v) >= sizeof(m->scope))
+	if (strlen(v) > MANDATE_FILE_SCOPE_MAX)
 		B("scope");
 	snprintf(m->scope, sizeof(m->scope), "%s", v);
 	F("valid-from");
@@ -993,7 +997,7 @@ parse_mandate(const struct bundle_file *x, struct mfile *m, char *err, size_t er
 	if (utc_time(v, &m->issued_at) != 0)
 		B("issued-at");
 	F("supersedes");
-	if (dec(v, INT64_MAX, &m->supersedes) != 0)
+	if (dec(v, UINT64_MAX, &m->supersedes) != 0)
 		B("supersedes");
 	F("in-place-of");
 	if (*v && !cert_name_valid(v))

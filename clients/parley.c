@@ -931,7 +931,7 @@ cmd_sign(struct ctx *x)
 	Parley__SignRequest sr = PARLEY__SIGN_REQUEST__INIT;
 	const Parley__AgreementText *t;
 	const char *file, *role;
-	char err[1200], hex[65], prompt[200], *own = NULL, *norm = NULL;
+	char err[1200], hex[65], prompt[200], why[160], *own = NULL, *norm = NULL;
 	uint8_t h[32], sig[64], pub[32], *payload = NULL;
 	size_t plen, len;
 	EVP_PKEY *k = NULL;
@@ -949,10 +949,13 @@ cmd_sign(struct ctx *x)
 	if ((file = opt(&a, "text")) != NULL) {
 		if ((own = cl_read_file(file, TEXT_FILE_MAX, &len, err, sizeof(err))) == NULL)
 			return out_error(x, EXIT_USAGE, "%s", err);
-		if (!text_utf8_valid(own, len) ||
-		    (norm = text_normalize(own, len, NULL)) == NULL) {
+		if (text_check(own, len, why, sizeof(why)) != 0) {
 			free(own);
-			return out_error(x, EXIT_USAGE, "%s is not valid UTF-8 text", file);
+			return out_error(x, EXIT_USAGE, "%s: %s", file, why);
+		}
+		if ((norm = text_normalize(own, len, NULL)) == NULL) {
+			free(own);
+			return out_error(x, EXIT_REFUSED, "out of memory");
 		}
 		free(own);
 	}
@@ -1028,7 +1031,7 @@ cmd_amend(struct ctx *x)
 	static const char *const valued[] = { "text", "note", NULL };
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__AmendRequest ar = PARLEY__AMEND_REQUEST__INIT;
-	char err[1200], *text;
+	char err[1200], why[160], *text;
 	struct args a;
 	size_t len;
 	uint64_t id;
@@ -1040,9 +1043,9 @@ cmd_amend(struct ctx *x)
 		return usage_error(x, usage, "ID and --text FILE are required");
 	if ((text = cl_read_file(opt(&a, "text"), TEXT_FILE_MAX, &len, err, sizeof(err))) == NULL)
 		return out_error(x, EXIT_USAGE, "%s", err);
-	if (!text_utf8_valid(text, len)) {
+	if (text_check(text, len, why, sizeof(why)) != 0) {
 		free(text);
-		return out_error(x, EXIT_USAGE, "%s is not valid UTF-8 text", opt(&a, "text"));
+		return out_error(x, EXIT_USAGE, "%s: %s", opt(&a, "text"), why);
 	}
 	if ((rc = connect_conf(x)) != 0 || (rc = fetch_text(x, id, &r)) != 0) {
 		free(text);

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "cl.h"
+#include "text.h"
 #include "cl_bundle.h"
 #include "crypto.h"
 #include "json.h"
@@ -131,6 +132,19 @@ static const struct cverb verbs[] = {
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
+/* A file sent as text: refused here, naming the file and line, when the
+ * daemon would refuse it (a NUL byte, bad UTF-8). */
+static int
+file_text(const char *path, const char *buf, size_t len, char *err, size_t errlen)
+{
+	char why[160];
+
+	if (text_check(buf, len, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: %s", path, why);
+	return -1;
+}
+
 static void
 usage(FILE *f)
 {
@@ -222,7 +236,8 @@ option_value(struct request *r, const struct cverb *v, const struct optspec *o,
 	case O_VALUE:
 		return add_arg(r, o->wire, val, strlen(val));
 	case O_FILE:
-		if ((buf = own(r, cl_read_file(val, ARG_MAX_FILE, &len, err, sizeof(err)))) == NULL)
+		if ((buf = own(r, cl_read_file(val, ARG_MAX_FILE, &len, err, sizeof(err)))) == NULL ||
+		    file_text(val, buf, len, err, sizeof(err)) != 0)
 			return json_error(json, err, EXIT_USAGE), -1;
 		return add_arg(r, o->wire, buf, len);
 	case O_CERTPIN:
@@ -347,7 +362,7 @@ main(int argc, char **argv)
 			char *buf;
 			size_t len;
 			if ((buf = own(&r, cl_read_file(a, ARG_MAX_FILE, &len, err,
-			    sizeof(err)))) == NULL) {
+			    sizeof(err)))) == NULL || file_text(a, buf, len, err, sizeof(err)) != 0) {
 				rc = json_error(json, err, EXIT_USAGE);
 				goto out;
 			}

@@ -709,6 +709,13 @@ args_load(const Parley__AdminRequest *m, struct args *a, struct out *o)
 		return out_usage(o, "too many arguments");
 	for (i = 0; i < m->n_args; i++) {
 		const ProtobufCBinaryData *v = &m->args[i]->value;
+		/* Every argument is text, read as a C string: a NUL would cut
+		 * off what follows it unseen (a title stored short, a text whose
+		 * tail is shown but never hashed). */
+		if (v->len > 0 && memchr(v->data, '\0', v->len) != NULL) {
+			args_free(a);
+			return out_usage(o, "argument %s holds a NUL byte", m->args[i]->key);
+		}
 		if ((a->val[i] = malloc(v->len + 1)) == NULL) {
 			args_free(a);
 			return out_refuse(o, "out of memory");

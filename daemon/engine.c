@@ -1055,7 +1055,7 @@ engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
 static char *
 check_text(const char *text, size_t len, char *why, size_t whylen, int *oom)
 {
-	char *norm;
+	char *norm, line[160];
 	size_t n, i;
 
 	*oom = 0;
@@ -1067,8 +1067,8 @@ check_text(const char *text, size_t len, char *why, size_t whylen, int *oom)
 		snprintf(why, whylen, "the text is longer than %d bytes", TEXT_MAX);
 		return NULL;
 	}
-	if (!text_utf8_valid(text, len)) {
-		snprintf(why, whylen, "the text is not valid UTF-8");
+	if (text_check(text, len, line, sizeof(line)) != 0) {
+		snprintf(why, whylen, "the text, %s", line);
 		return NULL;
 	}
 	if ((norm = text_normalize(text, len, &n)) == NULL) {

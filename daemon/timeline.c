@@ -671,7 +671,7 @@ static int
 parse_offset(const char *s, int64_t *out)
 {
 	int64_t total = 0, v, unit;
-	int sign = 1;
+	int sign = 1, digits;
 
 	if (*s++ != 'X')
 		return -1;
@@ -687,9 +687,9 @@ parse_offset(const char *s, int64_t *out)
 	while (*s) {
 		if (!isdigit((unsigned char)*s))
 			return -1;
-		for (v = 0; isdigit((unsigned char)*s); s++) {
+		for (v = 0, digits = 0; isdigit((unsigned char)*s); s++) {
 			v = v * 10 + (*s - '0');
-			if (v > 100000)
+			if (v > 100000 || ++digits > 6)
 				return -1;
 		}
 		switch (*s++) {
@@ -757,6 +757,10 @@ parse_calendar(struct engine *e, const struct ag *a, char *text, struct parsed *
 		if (*f[2] == '\0' || strlen(f[2]) > DESC_MAX || !text_utf8_valid(f[2], strlen(f[2])))
 			return out_usage(o, "line %d: the description must be 1-%d bytes of UTF-8",
 			    lineno, DESC_MAX);
+		for (q = f[2]; *q; q++)
+			if (((unsigned char)*q < 0x20 && *q != '\t') || *q == 0x7f)
+				return out_usage(o, "line %d: a control character in the description",
+				    lineno);
 		snprintf(m->desc, sizeof(m->desc), "%s", f[2]);
 		if (strcmp(f[3], "confirm") == 0)
 			m->needs_confirm = 1;
@@ -818,7 +822,7 @@ timeline_set(struct engine *e, int64_t id, const char *text, size_t len, struct 
 	    "UPDATE revision SET calendar = ?, content_hash = ? WHERE agreement_id = ? "
 	    "AND number = ?";
 	struct parsed *p = NULL;
-	char *copy = NULL, *cal = NULL, *rtext = NULL, *rcal = NULL, hex[65];
+	char *copy = NULL, *cal = NULL, *rtext = NULL, *rcal = NULL, hex[65], why[160];
 	uint8_t hash[32];
 	sqlite3_stmt *s;
 	struct ag a;
@@ -831,8 +835,10 @@ timeline_set(struct engine *e, int64_t id, const char *text, size_t len, struct 
 	if (a.state == AG_WITHDRAWN || a.state == AG_LAPSED || a.state == AG_EXPIRED)
 		return out_refuse(o, "agreement %lld is %s", (long long)id,
 		    lifecycle_state_name(a.state));
-	if (text == NULL || len == 0 || !text_utf8_valid(text, len))
-		return out_usage(o, "the calendar file must be non-empty UTF-8 text");
+	if (text == NULL || len == 0)
+		return out_usage(o, "the calendar file is empty");
+	if (text_check(text, len, why, sizeof(why)) != 0)
+		return out_usage(o, "the calendar file, %s", why);
 	if (eng_load_revision(e, id, a.revision, &rtext, &rcal, hash) != 0)
 		return out_refuse(o, "store failure");
 	signed_cal = *rcal != '\0';

@@ -49,6 +49,29 @@ text_utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+int
+text_check(const char *s, size_t n, char *why, size_t whylen)
+{
+	size_t i = 0, k;
+	int line = 1;
+
+	while (i < n) {
+		if (s[i] == '\0') {
+			snprintf(why, whylen, "line %d: a NUL byte (what follows it would be shown "
+			    "but not signed)", line);
+			return -1;
+		}
+		if ((k = text_utf8_len(s + i, n - i)) == 0) {
+			snprintf(why, whylen, "line %d: not valid UTF-8", line);
+			return -1;
+		}
+		if (s[i] == '\n')
+			line++;
+		i += k;
+	}
+	return 0;
+}
+
 char *
 text_normalize(const char *s, size_t n, size_t *outlen)
 {

@@ -10,6 +10,12 @@
  * above U+10FFFF or truncated sequence) and contains no NUL byte; else 0. */
 int text_utf8_valid(const char *s, size_t n);
 
+/* 0 if s[0..n) is text that hashes as it shows: well-formed UTF-8 with no
+ * NUL byte.  Otherwise -1, with why (cut to whylen) naming the first fault
+ * and its line, e.g. "line 3: a NUL byte (text after it would be shown but
+ * not hashed)" or "line 1: not valid UTF-8". */
+int text_check(const char *s, size_t n, char *why, size_t whylen);
+
 /* Length (1..4) of the well-formed UTF-8 sequence that starts s[0..n), or 0
  * if there is none (n == 0, malformed, truncated).  A NUL byte counts as 1. */
 size_t text_utf8_len(const char *s, size_t n);

@@ -80,4 +80,22 @@ expect_out "withdrawn by the mediator" as yerevan sign "$A" --yes
 expect_out "withdrawn by the mediator" ctl agreement circulate "$A"
 expect_out "withdrawn by the mediator" ctl agreement withdraw "$A"
 expect_rc 0 ctl agreement withdraw "$DRAFT"
+
+# A NUL byte, wherever a text comes in, is refused with its line, and
+# nothing changes: what follows it would be shown but not signed.
+printf 'Article 1.\nArticle 2.\000 and more\n' >"$T/nul.txt"
+printf 'X+1d | all | orders\000issued | -\n' >"$T/nul.cal"
+printf 'X+1d | all | orders\033[2Jissued | -\n' >"$T/esc.cal"
+before=$(snapshot)
+expect_out "nul.txt: line 2: a NUL byte" ctl agreement create --title T --text "$T/nul.txt" --parties baku,yerevan
+[ "$(snapshot)" = "$before" ] || fail "a refused NUL changed the store"
+C=$(jget "$(ctl --json agreement create --title C --text "$D/ceasefire-1994-rev1.txt" --parties baku,yerevan)" .id)
+before=$(snapshot)
+expect_out "nul.cal: line 1: a NUL byte" ctl timeline set "$C" "$T/nul.cal"
+expect_out "line 1: a control character in the description" ctl timeline set "$C" "$T/esc.cal"
+expect_rc 0 ctl agreement circulate "$C"
+before=$(snapshot)
+expect_out "nul.txt: line 2: a NUL byte" as baku sign "$C" --yes --text "$T/nul.txt"
+expect_out "nul.txt: line 2: a NUL byte" as baku amend "$C" --text "$T/nul.txt" --note n
+[ "$(snapshot)" = "$before" ] || fail "a refused NUL changed the store"
 pass

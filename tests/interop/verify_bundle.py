@@ -123,7 +123,11 @@ def split_lines(name, data):
                           "last line does not end with LF")
     if not data:
         return []
-    return data[:-1].split(b"\n")
+    lines = data[:-1].split(b"\n")
+    for i, ln in enumerate(lines):          # §2 Line length
+        if len(ln) > 4095:
+            raise BundleError(name, i + 1, "line longer than 4095 bytes")
+    return lines
 
 
 def count_error_line(lines, want):
@@ -658,6 +662,8 @@ def parse_mandate(name, data):
         raise BundleError(name, 5, "roles not distinct and in ascending order")
     m.roles = roles
     scope = field(name, lines, 5, b"scope")
+    if len(scope) > 300:                    # §4.7
+        raise BundleError(name, 6, "scope longer than 300 bytes")
     m.scope_agreements = None
     if scope == b"any":
         pass

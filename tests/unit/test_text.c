@@ -91,6 +91,39 @@ static const struct {
 	{ "a\0\r\nb", 5, "a\0\nb", 4 },		/* NUL bytes are kept */
 };
 
+/* text_check names the first fault and its line; text_first_diff_line. */
+static void
+test_check(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t n;
+		int rc;
+		const char *why;
+	} cases[] = {
+		{ "", 0, 0, "" },
+		{ "a\tb\n\xd0\x9c\xd0\xb8\xd1\x80\n", 10, 0, "" },
+		{ "a\0b", 3, -1, "line 1: a NUL byte" },
+		{ "one\ntwo\nthr\0ee\n", 16, -1, "line 3: a NUL byte" },
+		{ "one\n\xc0\xaf\n", 7, -1, "line 2: not valid UTF-8" },
+		{ "\n\n\xed\xa0\x80", 5, -1, "line 3: not valid UTF-8" },
+	};
+	char why[160];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why[0] = '\0';
+		assert_int_equal(text_check(cases[i].s, cases[i].n, why, sizeof(why)), cases[i].rc);
+		if (cases[i].rc != 0 && strncmp(why, cases[i].why, strlen(cases[i].why)) != 0)
+			fail_msg("case %zu: \"%s\", want \"%s...\"", i, why, cases[i].why);
+	}
+	assert_int_equal(text_first_diff_line("a\nb\nc\n", 6, "a\nb\nc\n", 6), 0);
+	assert_int_equal(text_first_diff_line("a\nb\nc\n", 6, "a\nB\nc\n", 6), 2);
+	assert_int_equal(text_first_diff_line("a\nb\n", 4, "a\nb\nc\n", 6), 3);
+	assert_int_equal(text_first_diff_line("", 0, "x", 1), 1);
+}
+
 static void
 test_normalize(void **state)
 {
@@ -677,6 +710,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_ident),
 		cmocka_unit_test(test_diff_table),
