@@ -991,7 +991,9 @@ parse_mandate(const struct bundle_file *x, struct mfile *m, char *err, size_t er
 	if (utc_time(v, &m->valid_from) != 0)
 		B("valid-from");
 	F("valid-until");
-	if (strcmp(v, "-") != 0 && (utc_time(v, &m->valid_until) != 0 || m->valid_until == 0))
+	/* 4.7: "-", or a time after 1970-01-01T00:00:00Z (the payload writes 0
+	 * for "-"; an end before 1970 is no valid-until either). */
+	if (strcmp(v, "-") != 0 && (utc_time(v, &m->valid_until) != 0 || m->valid_until <= 0))
 		B("valid-until");
 	F("issued-at");
 	if (utc_time(v, &m->issued_at) != 0)

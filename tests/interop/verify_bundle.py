@@ -682,13 +682,12 @@ def parse_mandate(name, data):
                               "valid-from")
     vu = field(name, lines, 7, b"valid-until")
     m.valid_until = None if vu == b"-" else parse_time(name, 8, vu, "valid-until")
-    # AMBIGUITY (§4.7, §5.3): the payload writes u64(0) both for "-" and for
-    # a valid-until of 1970-01-01T00:00:00Z, so the principal's signature
-    # would not bind that byte choice (§6 says every byte is bound).
-    # Stricter reading: a valid-until of Unix time 0 is refused.
-    if m.valid_until == 0:
-        raise BundleError(name, 8, "valid-until of Unix time 0 is not "
-                          "distinguishable from '-' in the payload")
+    # §4.7: valid-until is "-" or a time after 1970-01-01T00:00:00Z (the
+    # payload writes u64(0) for "-", so Unix time 0 would not be bound by
+    # the principal's signature; a time before it is refused as well).
+    if m.valid_until is not None and m.valid_until <= 0:
+        raise BundleError(name, 8, "valid-until is not after "
+                          "1970-01-01T00:00:00Z")
     m.issued_at = parse_time(name, 9, field(name, lines, 8, b"issued-at"),
                              "issued-at")
     m.supersedes = parse_dec(name, 10, field(name, lines, 9, b"supersedes"),
