@@ -1167,6 +1167,10 @@ check_entry(const struct bundle_file *x, uint64_t index, const char *kind, uint6
 	uint8_t h[32];
 	int nh = 0;
 
+	/* 2: every file is UTF-8, the note included (lr_next refuses NUL and
+	 * CR but does not look at the encoding). */
+	if (clean_text(x, err, errlen) != 0)
+		return -1;
 	lr_init(&l, x);
 	if (lr_next(&l, "its first line", err, errlen) != 0)
 		return -1;
