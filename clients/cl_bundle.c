@@ -1084,6 +1084,36 @@ check_mandate(const struct bundle_file *x, const struct cert *c, const struct ce
 	return 0;
 }
 
+/* 4.7: copies that cite one mandate id carry identical mandate files (the
+ * id is bound by the certificate only, not by the principal's signature:
+ * two different mandates must not both show it). */
+static int
+same_mandate_file(const struct bundle_files *f, const struct cert *c, size_t i, char *err,
+    size_t errlen)
+{
+	const struct bundle_file *x, *y;
+	char name[BUNDLE_NAME_MAX], cn[2 * CERT_CODE_MAX + 2];
+	size_t j;
+
+	copy_name(&c->copies[i], cn);
+	snprintf(name, sizeof(name), "mandate-%s.txt", cn);
+	x = find_file(f, name);
+	for (j = 0; j < i; j++) {
+		if (c->copies[j].mandate != c->copies[i].mandate)
+			continue;
+		copy_name(&c->copies[j], cn);
+		snprintf(name, sizeof(name), "mandate-%s.txt", cn);
+		y = find_file(f, name);
+		if (x->len != y->len || memcmp(x->data, y->data, x->len) != 0)
+			return bad(err, errlen, x->name, text_first_diff_line((const char *)x->data,
+			    x->len, (const char *)y->data, y->len), "differs from %s, though both "
+			    "copies cite mandate %llu", y->name,
+			    (unsigned long long)c->copies[i].mandate);
+		break;
+	}
+	return 0;
+}
+
 /* Step 5: every copy. */
 static int
 check_copies(const struct bundle_files *f, const struct cert *c, int sigs, char *err,
@@ -1121,6 +1151,8 @@ check_copies(const struct bundle_files *f, const struct cert *c, int sigs, char 
 			continue;
 		snprintf(name, sizeof(name), "mandate-%s.txt", cn);
 		if (check_mandate(find_file(f, name), c, k, sigs, err, errlen) != 0)
+			return -1;
+		if (same_mandate_file(f, c, i, err, errlen) != 0)
 			return -1;
 	}
 	return 0;
