@@ -129,4 +129,10 @@ counts() { grep -E '^[^ ]+: [0-9]+ cases, [0-9]+ accepted$' "$1"; }
 diff <(counts "$T/tamper-c.out") <(counts "$T/tamper-py.out") >"$T/tamper.diff" ||
 	{ cat "$T/tamper.diff"; fail "per-file counts differ"; }
 echo "$c_line (in one process each: parley verify ${c_ms} ms, verify_bundle.py ${py_ms} ms)"
+
+# Correctly signed but unusual bundles: both verifiers reach the verdict
+# doc/bundle.md gives.
+$PY "$INTEROP/crafted.py" "$BIN/parley" >"$T/crafted.out" 2>&1 ||
+	{ grep -v '^ok' "$T/crafted.out"; fail "crafted bundles: a verifier departs from doc/bundle.md"; }
+tail -n 1 "$T/crafted.out"
 pass

@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""Crafted bundles: correctly signed, unusual, and valid or invalid by
+doc/bundle.md.  Each is built with make_test_bundle.py, written to a
+directory and given to both verifiers, `parley verify` and verify_bundle.py;
+both MUST reach the verdict stated here (exit 0 valid, 1 invalid).
+
+Usage:
+    crafted.py PARLEY            (the parley binary, e.g. build/parley)
+
+Prints one line per case; exit 1 if any verdict differs from the expected
+one (either verifier), 2 on bad usage.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_test_bundle as mtb  # noqa: E402
+
+VERIFY_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "verify_bundle.py")
+SEED = "parley-interop"
+U64 = 2 ** 64 - 1
+
+
+class Raw(str):
+    """A str whose encode() gives chosen bytes: lets an edit hook of
+    make_test_bundle put bytes that are not UTF-8 into a file."""
+
+    def __new__(cls, raw):
+        o = str.__new__(cls, raw.decode("latin-1"))
+        o.raw = raw
+        return o
+
+    def encode(self, *a, **k):
+        return self.raw
+
+
+def full_mandates(baku_scope="agreements:2,7,9", **yerevan):
+    """make_test_bundle's two mandates of the full variant, with yerevan's
+    (id 5) changed as given."""
+    m = {3: dict(party="baku", signer="baku-signer",
+                 roles=["military", "political"], scope=baku_scope,
+                 valid_from="1994-01-01T00:00:00Z",
+                 valid_until="1995-01-01T00:00:00Z",
+                 issued_at="1993-12-30T10:00:00Z", supersedes=0,
+                 in_place_of=""),
+         5: dict(party="yerevan", signer="yerevan-signer", roles=["president"],
+                 scope="any", valid_from="1994-05-01T00:00:00Z",
+                 valid_until="-", issued_at="1994-05-01T00:00:00Z",
+                 supersedes=2, in_place_of="Levon Ter-Petrosyan")}
+    m[5].update(yerevan)
+    return m
+
+
+def full_copies(yerevan_at="1994-05-08T17:30:00Z", baku_signers=("baku-signer",
+                                                                 "baku-signer")):
+    return [("baku", "military", baku_signers[0], "1994-05-09T08:00:00Z", 3),
+            ("baku", "political", baku_signers[1], "1994-05-09T08:05:00Z", 3),
+            ("stepanakert", "-", "stepanakert", "1994-05-10T12:00:00Z", None),
+            ("yerevan", "president", "yerevan-signer", yerevan_at, 5)]
+
+
+def release_entry(f):
+    return lambda kind, s: f(s) if kind == "release" else s
+
+
+def many(n, role=False):
+    """n parties (or one party in n roles), each copy at index i."""
+    pos = dict({"copy-%d" % i: i for i in range(n)}, release=n)
+    if role:
+        return dict(copies=[("a", "r%02d" % i, "a", "2024-02-29T23:00:00Z", None)
+                            for i in range(n)], positions=pos, tree_size=n + 1)
+    ps = ["p%02d" % i for i in range(n)]
+    return dict(parties=ps, copies=[(p, "-", p, "2024-02-29T23:00:00Z", None)
+                                    for p in ps], positions=pos, tree_size=n + 1)
+
+
+# (label, variant, expected exit status, overrides of make_test_bundle.build)
+CASES = [
+    ("full", "full", 0, {}),
+    ("minimal", "minimal", 0, {}),
+    # extreme values, all valid
+    ("agreement 2^64-1, scope and supersedes at 2^64-1", "full", 0,
+     dict(agreement=U64, mandates=full_mandates(
+         baku_scope="agreements:2,%d" % U64, scope="agreements:7,%d" % U64,
+         supersedes=U64))),
+    ("agreement 2^64", "minimal", 1, dict(agreement=U64 + 1)),
+    ("revision 2^32-1", "minimal", 0, dict(revision=2 ** 32 - 1)),
+    ("year 0000", "minimal", 0,
+     dict(released="0000-01-01T00:00:00Z", effective_at="0000-01-01T00:00:00Z",
+          copies=[("a", "-", "a", "0000-02-29T23:00:00Z", None)])),
+    ("year 9999", "minimal", 0,
+     dict(released="9999-12-31T23:59:59Z", effective_at="9999-12-31T23:59:59Z",
+          copies=[("a", "-", "a", "9999-12-31T23:59:59Z", None)])),
+    ("effective 9999, released 0000", "minimal", 0,
+     dict(released="0000-01-01T00:00:00Z", effective="9999-12-31T23:59:59Z",
+          effective_at="9999-12-31T23:59:59Z",
+          validity="until 0000-01-01T00:00:00Z")),
+    ("effective before release: takes effect at release", "minimal", 0,
+     dict(released="2000-01-01T00:00:00Z", effective="1999-12-31T23:59:59Z",
+          effective_at="2000-01-01T00:00:00Z")),
+    ("effective before release, effective-at says the earlier", "minimal", 1,
+     dict(released="2000-01-01T00:00:00Z", effective="1999-12-31T23:59:59Z",
+          effective_at="1999-12-31T23:59:59Z")),
+    ("validity for 2^64-1 s", "minimal", 0, dict(validity="for %ds" % U64)),
+    ("validity for 2^64 s", "minimal", 1, dict(validity="for %ds" % (U64 + 1))),
+    ("64 parties", "minimal", 0, many(64)),
+    ("65 parties", "minimal", 1, many(65)),
+    ("64 roles of one party", "minimal", 0, many(64, role=True)),
+    ("64 observers", "minimal", 0,
+     dict(observers=["o%02d" % i for i in range(64)])),
+    ("65 observers", "minimal", 1,
+     dict(observers=["o%02d" % i for i in range(65)])),
+    ("title of 200 bytes of Cyrillic", "minimal", 0, dict(title="\u0416" * 100)),
+    ("title of 201 bytes", "minimal", 1, dict(title="\u0416" * 100 + "x")),
+    ("title with a tab", "minimal", 1, dict(title="a\tb")),
+    ("calendar with odd offsets and a tab", "minimal", 0,
+     dict(calendar="X+000000s | a | x\ty | -\nX-100000w | all | \u0416 | confirm\n"
+                   "X+1s1s1s1s1s1s1s1s1s1s1s1s1s1s | mediator | m | -\n")),
+    ("calendar offset of 32 bytes", "minimal", 1,
+     dict(calendar="X+1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s | a | x | -\n")),
+    ("identifiers of 32 bytes", "minimal", 0,
+     dict(parties=["a" * 32],
+          copies=[("a" * 32, "b" * 32, "a", "2024-02-29T23:00:00Z", None)])),
+    # mandates
+    ("mandate: 8 roles, label scope, Cyrillic in-place-of of 100 bytes", "full", 0,
+     dict(mandates=full_mandates(roles=["a", "b", "c", "d", "e", "f", "g", "president"],
+                                 scope="label:x", in_place_of="\u0416" * 50))),
+    ("mandate: signed at valid-from", "full", 0,
+     dict(copies=full_copies("1994-05-01T00:00:00Z"))),
+    ("mandate: signed before valid-from", "full", 1,
+     dict(copies=full_copies("1994-04-30T23:59:59Z"))),
+    ("mandate: signed at valid-until", "full", 1,
+     dict(mandates=full_mandates(valid_until="1994-05-08T17:30:00Z"))),
+    ("mandate: agreements scope without the agreement", "full", 1,
+     dict(mandates=full_mandates(scope="agreements:1,2"))),
+    ("mandate: in-place-of differs from the certificate's", "full", 1,
+     dict(mandate_edit=lambda m: dict(m, in_place_of="Other")
+          if m["party"] == "yerevan" else m)),
+    ("mandate: valid-until 1970-01-01T00:00:01Z", "full", 0,
+     dict(mandates=full_mandates(valid_from="0000-01-01T00:00:00Z",
+                                 valid_until="1970-01-01T00:00:01Z"),
+          copies=full_copies("1950-05-08T17:30:00Z"))),
+    # Found by review: a valid-until before 1970 is no valid-until (4.7);
+    # both verifiers accepted it.
+    ("mandate: valid-until before 1970", "full", 1,
+     dict(mandates=full_mandates(valid_from="0000-01-01T00:00:00Z",
+                                 valid_until="1969-12-31T23:59:59Z"),
+          copies=full_copies("1950-05-08T17:30:00Z"))),
+    # Found by review: two copies citing mandate 3 with different mandate
+    # files (two keys, each under a mandate the principal signed, both
+    # showing id 3); parley verify accepted it.
+    ("mandate: one id, two different mandate files", "full", 1,
+     dict(copies=full_copies(baku_signers=("baku-signer", "baku-signer2")))),
+    # journal entries
+    ("entry: a note with ESC, tab, DEL and U+2028", "full", 0,
+     dict(entry_edit=release_entry(lambda s: s.replace(
+         "note: release", "note: \x1b[31m\t\x7f\u2028release")))),
+    ("entry: a note of 4089 bytes (line of 4095)", "full", 0,
+     dict(entry_edit=release_entry(lambda s: s.replace(
+         "note: release of revision 2", "note: " + "x" * 4089)))),
+    # Found by review: a note that is not UTF-8; parley verify accepted it.
+    ("entry: a note that is not UTF-8", "full", 1,
+     dict(entry_edit=release_entry(lambda s: Raw(s.encode().replace(
+         b"note: release", b"note: \xff release"))))),
+    ("entry: a note with a surrogate", "full", 1,
+     dict(entry_edit=release_entry(lambda s: Raw(s.encode().replace(
+         b"note: release", b"note: \xed\xa0\x80release"))))),
+]
+
+
+def main(argv):
+    if len(argv) != 1:
+        sys.stderr.write("usage: crafted.py PARLEY\n")
+        return 2
+    parley = argv[0]
+    tmp = tempfile.mkdtemp(prefix="parley-crafted.")
+    failed = 0
+    try:
+        for n, (label, variant, want, over) in enumerate(CASES):
+            files, pem = mtb.build(SEED, variant, **over)
+            d = os.path.join(tmp, "b%d" % n)
+            os.mkdir(d)
+            for name, data in files.items():
+                with open(os.path.join(d, name), "wb") as f:
+                    f.write(data)
+            key = os.path.join(tmp, "k%d.pem" % n)
+            with open(key, "wb") as f:
+                f.write(pem)
+            got = []
+            for cmd in ([parley, "verify", d, "--mediator-key", key],
+                        ["/usr/bin/python3", VERIFY_PY, d, "--mediator-key", key]):
+                r = subprocess.run(cmd, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, timeout=120)
+                got.append((r.returncode, r.stdout.decode("utf-8", "replace").strip()))
+            ok = got[0][0] == want and got[1][0] == want
+            print("%s %s: want %d, parley %d, verify_bundle.py %d"
+                  % ("ok  " if ok else "FAIL", label, want, got[0][0], got[1][0]))
+            if not ok:
+                failed += 1
+                for who, (_, out) in zip(("parley", "verify_bundle.py"), got):
+                    print("    %s: %s" % (who, out[-300:]))
+    finally:
+        shutil.rmtree(tmp)
+    print("crafted: %d cases, %d failed" % (len(CASES), failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
