@@ -442,7 +442,7 @@ done:
 static int
 load_one(int dfd, const char *name, struct bundle_files *out, char *err, size_t errlen)
 {
-	struct stat st;
+	struct stat st, st2;
 	uint8_t *buf = NULL;
 	size_t off = 0;
 	ssize_t r;
@@ -457,8 +457,16 @@ load_one(int dfd, const char *name, struct bundle_files *out, char *err, size_t 
 		    "regular files; links are not followed)");
 	if (st.st_size > BUNDLE_FILE_MAX)
 		return bad(err, errlen, name, 0, "larger than %d bytes", BUNDLE_FILE_MAX);
-	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	/* The entry may have been replaced since fstatat: O_NONBLOCK so that a
+	 * FIFO put in its place cannot make open wait for a writer, and the
+	 * open file must be the regular file that was looked at. */
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return bad(err, errlen, name, 0, "cannot read: %s", strerror(errno));
+	if (fstat(fd, &st2) != 0 || !S_ISREG(st2.st_mode) || st2.st_dev != st.st_dev ||
+	    st2.st_ino != st.st_ino) {
+		bad(err, errlen, name, 0, "not a regular file (it was replaced while it was read)");
+		goto done;
+	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		bad(err, errlen, name, 0, "out of memory");
 		goto done;

@@ -135,4 +135,21 @@ echo "$c_line (in one process each: parley verify ${c_ms} ms, verify_bundle.py $
 $PY "$INTEROP/crafted.py" "$BIN/parley" >"$T/crafted.out" 2>&1 ||
 	{ grep -v '^ok' "$T/crafted.out"; fail "crafted bundles: a verifier departs from doc/bundle.md"; }
 tail -n 1 "$T/crafted.out"
+
+# A FIFO put in place of a file while parley verify reads the directory
+# (after it looked, before it opened) is refused; it is never waited on.
+cp -r "$B" "$T/t3" && mkfifo "$T/fifo" && cp "$B/text.txt" "$T/text-reg" || fail "t3"
+$PY -c 'import os, sys, time
+t, end = sys.argv[1], time.time() + 5
+while time.time() < end:
+    for src in ("fifo", "text-reg"):
+        os.link(t + "/" + src, t + "/t3.new")
+        os.rename(t + "/t3.new", t + "/t3/text.txt")' "$T" &
+swapper=$!
+for i in $(seq 1 60); do
+	timeout 20 "$BIN/parley" verify "$T/t3" --mediator-key "$MEDIATOR_PUB" >/dev/null 2>&1
+	[ $? != 124 ] || { kill $swapper; fail "parley verify waited on a FIFO in place of text.txt"; }
+done
+kill $swapper 2>/dev/null
+wait $swapper 2>/dev/null
 pass
