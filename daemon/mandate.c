@@ -287,8 +287,9 @@ mandate_find_cover(struct engine *e, int64_t party, const uint8_t key[32], const
 	return 1;
 }
 
-int
-mandate_void_revoked(struct engine *e, int64_t agreement)
+/* mandate_void_revoked, and in *own the number voided of party's copies. */
+static int
+void_revoked(struct engine *e, int64_t agreement, int64_t party, int *own)
 {
 	/* Two texts, so that each gets its own plan: one agreement's copies
 	 * (by the copy_agreement index, on every signature) or the copies
@@ -384,11 +385,20 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 		log_info("agreement %lld: copy %lld of %s void (mandate %lld revoked)",
 		    (long long)v[i].agreement, (long long)v[i].copy, v[i].code,
 		    (long long)v[i].mandate);
+		*own += v[i].party == party;
 	}
 	rc = (int)n;
 done:
 	free(v);
 	return rc;
+}
+
+int
+mandate_void_revoked(struct engine *e, int64_t agreement)
+{
+	int own = 0;
+
+	return void_revoked(e, agreement, 0, &own);
 }
 
 /* ---- party requests and mediator verbs ---- */
@@ -556,7 +566,7 @@ engine_mandate_revoke(struct engine *e, const struct req *r, const Parley__Manda
 	size_t plen;
 	sqlite3_stmt *s;
 	int64_t now = clock_now(e->clk);
-	int rc, voided;
+	int rc, voided = 0;
 
 	if ((rc = registry_principal_of(e->st, r->who->party.id, pk)) < 0 ||
 	    (rc == 0 && (rc = mandate_load(e, (int64_t)pm->mandate, &m)) < 0))
@@ -594,7 +604,9 @@ engine_mandate_revoke(struct engine *e, const struct req *r, const Parley__Manda
 	if (eng_journal(e, "mandate-revoked", 0, m.party, (const uint8_t (*)[32])h, 1,
 	    "mandate %lld", (long long)m.id) != 0)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure: journal");
-	if ((voided = mandate_void_revoked(e, 0)) < 0)
+	/* The answer counts this party's signatures only: were another's
+	 * copy void under a mandate revoked earlier, it would read it here. */
+	if (void_revoked(e, 0, r->who->party.id, &voided) < 0)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("mandate %lld of %s revoked; %d unreleased signature%s void", (long long)m.id,
 	    m.party, voided, voided == 1 ? "" : "s");
