@@ -10,15 +10,21 @@
 # and plays EMB_STEPS random steps: sign, a non-identical copy, withdraw,
 # amend + adopt (first half only, so that releases happen), several parties
 # signing at once, the virtual clock moving (timers fire, deadlines lapse),
-# and read requests (show, status, journal).  After every step every
-# endpoint drains its inbox and
+# and read requests (show, status, journal); every five steps an endpoint in
+# turn reads the record (the agreement's, once a seed all of it).  After
+# every step every endpoint drains its inbox and
 #   - embargo: every byte any endpoint has received so far, in any frame on
 #     any connection (clients log what they read with PARLEY_TEST_RXLOG), is
 #     searched for every signature in the store that is not its own party's;
 #     one is allowed only once the agreement it signs was released to that
 #     endpoint's party (or observer) and only if it is one of the released
 #     signatures.  Non-members never, lapsed agreements never, superseded,
-#     withdrawn and non-identical copies never;
+#     withdrawn and non-identical copies never.  And for what the record
+#     says of another party's signing: SHA-256 of every signature, the
+#     content hash of every non-identical copy, and the journal's entries
+#     of a copy accepted or refused, a signature withdrawn or void; these
+#     are allowed to members once the agreement was released, or from the
+#     start when it discloses progress (check_embargo);
 #   - release: the agreement is in force exactly when the model says every
 #     party holds a copy of the current revision, its release time never
 #     changes, and the store has one release message per member, a
@@ -421,61 +427,138 @@ drain() { # [ENDPOINT...]
 
 # The byte search.  For each endpoint, PREV is how far its received bytes
 # were searched at the previous check; each check searches the new bytes
-# (from 127 before PREV: a signature may straddle; 128 in hex) for every old signature
-# under embargo, and all bytes for every new one.  The step in which an
-# agreement is released is the one place where a signature may be allowed
-# or not; its bytes before that step were searched while it was embargoed.
+# (from 127 before PREV: a needle may straddle; 128 is a signature in hex)
+# for every old needle under embargo, and all bytes for every new one.
+# The needles, of every copy (and every signing entry in the record) of a
+# party other than the endpoint's:
+#   - the signature, raw and in hex of either case: allowed to a member once
+#     the agreement was released, and only if it is a released signature;
+#   - SHA-256 of the signature (raw, hex), and the content hash of a
+#     non-identical copy (raw, hex; a valid copy's is the revision's, which
+#     is public): allowed to a member once the agreement was released, or
+#     from the start when it discloses progress (the record then shows
+#     them); a content hash the endpoint's own party also sent is not one;
+#   - the record's entry of the party's signing as the journal writes it,
+#     "kind: K\nagreement: A\nparty: P\n" for K copy-accepted, copy-refused,
+#     signature-withdrawn and signature-void, whatever its time or seq:
+#     allowed as the hashes are.  The signing time next to the party's
+#     name, in the journal's form, is in this needle; the time alone is
+#     none: on the virtual clock a whole step, the endpoint's own
+#     deliveries and entries included, happens in one second.
+# The step in which an agreement is released is the one place where a
+# needle may be allowed or not; its bytes before that step were searched
+# while it was embargoed.  A needle is new when no older copy had its bytes
+# (Ed25519 is deterministic: a copy withdrawn and signed again, or a
+# non-identical one sent twice, has the same signature).
 declare -A PREV=()
-LAST_COPY=0; BYTES=0; SEARCHED=0; EMB_CHECKS=0
+LAST_COPY=0; LAST_SEQ=-1; BYTES=0; SEARCHED=0; NEEDLES=0; EMB_CHECKS=0
+
+SIGHASH=                  # "(copy id, x'SHA-256 of its signature')," for every copy so far
 
 check_embargo() {
-	local e sql top out sz
-	top=$(db "SELECT ifnull(max(id), 0) FROM copy")
-	sql="CREATE TEMP TABLE ep(name TEXT, code TEXT, prev INTEGER, data BLOB);"
+	local e sql top seq out h id k files=()
+	# one snapshot: the newest copy and entry, and the new copies'
+	# signatures written out to be hashed (sqlite3 has no SHA-256)
+	[ -d "$T/sigs" ] || mkdir "$T/sigs"
+	read -r top seq < <(db "BEGIN; SELECT ifnull(max(id), 0) || ' ' || (SELECT ifnull(max(seq), -1) FROM journal) FROM copy;
+		SELECT writefile('$T/sigs/' || id, signature) FROM copy WHERE id > $LAST_COPY; COMMIT;")
+	for ((id = LAST_COPY + 1; id <= top; id++)); do files+=("$T/sigs/$id"); done
+	if [ ${#files[@]} -gt 0 ]; then
+		k=0
+		while read -r h id; do SIGHASH="$SIGHASH(${id##*/}, x'$h'),"; k=$((k + 1)); done \
+			< <(sha256sum -- "${files[@]}")
+		[ $k = ${#files[@]} ] || fail "hashed $k of the ${#files[@]} new signatures"
+	fi
+	# per endpoint its bytes, and those not searched yet (from 127 before
+	# PREV) apart: an old needle is looked for in these only.  Tables are
+	# keyed (by rowid, or WITHOUT ROWID): a join on a column of a table
+	# that is not would build an automatic index holding the bytes again.
+	sql="CREATE TEMP TABLE sighash(id INTEGER PRIMARY KEY, sha BLOB NOT NULL);
+	${SIGHASH:+INSERT INTO sighash VALUES ${SIGHASH%,};}
+	CREATE TEMP TABLE ep(id INTEGER PRIMARY KEY, name TEXT, code TEXT, prev INTEGER, lo INTEGER,
+		len INTEGER, tail BLOB, data BLOB);"
 	for e in $EPS; do
 		[ -f "$RXLOG_DIR/$e.rx" ] || : >"$RXLOG_DIR/$e.rx"
-		sql="$sql INSERT INTO ep VALUES('$e', '${EPARTY[$e]}', ${PREV[$e]:-0}, ifnull(readfile('$RXLOG_DIR/$e.rx'), x''));"
+		sql="$sql INSERT INTO ep SELECT NULL, '$e', '${EPARTY[$e]}', ${PREV[$e]:-0}, lo, length(d), substr(d, lo), d
+			FROM (SELECT max(${PREV[$e]:-0} - 127, 1) AS lo, ifnull(readfile('$RXLOG_DIR/$e.rx'), x'') AS d);"
 	done
 	out=$(db "$sql
-	-- a copy is released to a party when its agreement was released, the
-	-- party is one of its members, and the signature is in the certificate;
-	-- each signature is looked for as raw bytes and in hex, either case
-	CREATE TEMP TABLE sig AS SELECT c.id, c.agreement_id AS ag, x.code AS owner, c.status,
-		c.revision, f.form, CASE f.form WHEN 'raw' THEN c.signature
-			WHEN 'hex' THEN CAST(lower(hex(c.signature)) AS BLOB)
-			ELSE CAST(hex(c.signature) AS BLOB) END AS signature,
-		a.released_at IS NOT NULL
-			AND instr(a.certificate, CAST(lower(hex(c.signature)) AS BLOB)) > 0 AS released
-		FROM copy c JOIN party x ON x.id = c.party_id JOIN agreement a ON a.id = c.agreement_id
-		JOIN (SELECT 'raw' AS form UNION ALL SELECT 'hex' UNION ALL SELECT 'HEX') f
-		WHERE c.id <= $top;
-	CREATE TEMP TABLE mem AS SELECT ap.agreement_id AS ag, x.code FROM agreement_party ap
+	CREATE TEMP TABLE mem(ag INTEGER, code TEXT, PRIMARY KEY(ag, code)) WITHOUT ROWID;
+	INSERT OR IGNORE INTO mem SELECT ap.agreement_id, x.code FROM agreement_party ap
 		JOIN party x ON x.id = ap.party_id;
-	CREATE TEMP TABLE win AS SELECT ep.name, ep.code, s.id, s.ag, s.owner, s.status, s.revision,
-		s.form, s.signature,
-		CASE WHEN s.id > $LAST_COPY THEN 1 ELSE max(ep.prev - 127, 1) END AS lo,
-		length(ep.data) AS hi,
-		s.released AND EXISTS (SELECT 1 FROM mem WHERE mem.ag = s.ag AND mem.code = ep.code) AS allowed
-		FROM ep JOIN sig s ON s.owner != ep.code;
-	SELECT 'EMBARGO: endpoint ' || w.name || ' (party ' || w.code || ') received at byte '
-		|| (w.lo - 1 + instr(substr(ep.data, w.lo), w.signature)) || ' the signature of ' || w.owner
-		|| ' (' || w.form || ', copy ' || w.id || ', ' || w.status || ', revision ' || w.revision || ') on agreement ' || w.ag
-		|| CASE WHEN w.allowed THEN ' before its release' ELSE '' END
-		FROM win w JOIN ep ON ep.name = w.name
-		WHERE (NOT w.allowed AND instr(substr(ep.data, w.lo), w.signature) > 0)
-		   OR (w.allowed AND w.id > $LAST_COPY AND ep.prev > 0
-		       AND instr(substr(ep.data, 1, ep.prev), w.signature) > 0)
-		LIMIT 5;
+	-- open: the record shows the agreement's signing to its members
+	CREATE TEMP TABLE ag(id INTEGER PRIMARY KEY, released INTEGER, certificate BLOB, open INTEGER);
+	INSERT INTO ag SELECT id, released_at IS NOT NULL, certificate,
+		released_at IS NOT NULL OR disclose_progress != 0 FROM agreement;
+	CREATE TEMP TABLE owncontent(code TEXT, hash BLOB, PRIMARY KEY(code, hash)) WITHOUT ROWID;
+	INSERT OR IGNORE INTO owncontent SELECT x.code, c.content_hash FROM copy c
+		JOIN party x ON x.id = c.party_id;
+	CREATE TEMP TABLE needle AS
+	SELECT c.id > $LAST_COPY AND NOT EXISTS (SELECT 1 FROM copy o WHERE o.id <= $LAST_COPY
+			AND o.signature = c.signature) AS new, c.agreement_id AS ag, x.code AS owner,
+		'signature (' || f.form || ', copy ' || c.id || ', ' || c.status || ', revision ' || c.revision || ')' AS what,
+		CASE f.form WHEN 'raw' THEN c.signature WHEN 'hex' THEN CAST(lower(hex(c.signature)) AS BLOB)
+			ELSE CAST(hex(c.signature) AS BLOB) END AS bytes,
+		g.released AND instr(g.certificate, CAST(lower(hex(c.signature)) AS BLOB)) > 0 AS ok,
+		NULL AS content
+		FROM copy c JOIN party x ON x.id = c.party_id JOIN ag g ON g.id = c.agreement_id
+		JOIN (SELECT 'raw' AS form UNION ALL SELECT 'hex' UNION ALL SELECT 'HEX') f
+		WHERE c.id <= $top
+	UNION ALL
+	SELECT c.id > $LAST_COPY AND NOT EXISTS (SELECT 1 FROM copy o WHERE o.id <= $LAST_COPY
+			AND o.signature = c.signature), c.agreement_id, x.code,
+		'signature''s SHA-256 (' || f.form || ', copy ' || c.id || ', ' || c.status || ', revision ' || c.revision || ')',
+		CASE f.form WHEN 'raw' THEN s.sha ELSE CAST(lower(hex(s.sha)) AS BLOB) END, g.open, NULL
+		FROM copy c JOIN sighash s ON s.id = c.id JOIN party x ON x.id = c.party_id
+		JOIN ag g ON g.id = c.agreement_id
+		JOIN (SELECT 'raw' AS form UNION ALL SELECT 'hex') f
+		WHERE c.id <= $top
+	UNION ALL
+	SELECT c.id > $LAST_COPY AND NOT EXISTS (SELECT 1 FROM copy o WHERE o.id <= $LAST_COPY
+			AND o.content_hash = c.content_hash), c.agreement_id, x.code,
+		'content hash (' || f.form || ', copy ' || c.id || ', non-identical, revision ' || c.revision || ')',
+		CASE f.form WHEN 'raw' THEN c.content_hash ELSE CAST(lower(hex(c.content_hash)) AS BLOB) END,
+		g.open, c.content_hash
+		FROM copy c JOIN party x ON x.id = c.party_id JOIN ag g ON g.id = c.agreement_id
+		JOIN (SELECT 'raw' AS form UNION ALL SELECT 'hex') f
+		WHERE c.id <= $top AND c.status = 'non-identical'
+		AND NOT EXISTS (SELECT 1 FROM revision r WHERE r.content_hash = c.content_hash)
+	UNION ALL
+	SELECT min(j.seq) > $LAST_SEQ, j.agreement_id, j.party,
+		'record entry ' || j.kind || ' (first at seq ' || min(j.seq) || ')',
+		CAST('kind: ' || j.kind || char(10) || 'agreement: ' || j.agreement_id || char(10)
+			|| 'party: ' || j.party || char(10) AS BLOB), g.open, NULL
+		FROM journal j JOIN ag g ON g.id = j.agreement_id
+		WHERE j.seq <= $seq AND j.kind IN ('copy-accepted', 'copy-refused', 'signature-withdrawn', 'signature-void')
+		GROUP BY j.agreement_id, j.party, j.kind;
+	CREATE TEMP TABLE win AS SELECT ep.id AS epid, ep.name, ep.code, n.ag, n.owner, n.what, n.new, n.bytes,
+		CASE WHEN n.new THEN 1 ELSE ep.lo END AS lo, ep.len AS hi,
+		n.ok AND EXISTS (SELECT 1 FROM mem WHERE mem.ag = n.ag AND mem.code = ep.code) AS allowed
+		FROM ep JOIN needle n ON n.owner != ep.code
+		WHERE n.content IS NULL OR NOT EXISTS (SELECT 1 FROM owncontent o
+			WHERE o.code = ep.code AND o.hash = n.content);
+	CREATE TEMP TABLE hit AS SELECT w.*, CASE WHEN w.allowed THEN
+			CASE WHEN w.new AND ep.prev > 0 THEN instr(substr(ep.data, 1, ep.prev), w.bytes) ELSE 0 END
+		WHEN w.new THEN instr(ep.data, w.bytes)
+		ELSE CASE WHEN instr(ep.tail, w.bytes) > 0 THEN ep.lo - 1 + instr(ep.tail, w.bytes) ELSE 0 END
+		END AS at
+		FROM win w JOIN ep ON ep.id = w.epid;
+	SELECT 'EMBARGO: endpoint ' || name || ' (party ' || code || ') received at byte ' || at
+		|| ' the ' || what || ' of ' || owner || ' on agreement ' || ag
+		|| CASE WHEN allowed THEN ' before its release' ELSE '' END
+		FROM hit WHERE at > 0 LIMIT 5;
 	SELECT 'SEARCHED ' || ifnull(sum(CASE WHEN allowed THEN 0 ELSE hi - lo + 1 END), 0) FROM win;
-	SELECT 'SIZE ' || name || ' ' || length(data) FROM ep;" 2>&1)
+	SELECT 'NEEDLES ' || count(*) FROM win WHERE NOT allowed;
+	SELECT 'SIZE ' || name || ' ' || len FROM ep;" 2>&1)
 	if grep -q '^EMBARGO' <<<"$out" || ! grep -q '^SEARCHED' <<<"$out"; then
-		echo "$out" | grep -v '^SIZE\|^SEARCHED' >&2
+		echo "$out" | grep -v '^SIZE\|^SEARCHED\|^NEEDLES' >&2
 		fail "embargo broken (seed $SEED, step $STEP_NO)"
 	fi
 	SEARCHED=$((SEARCHED + $(sed -n 's/^SEARCHED //p' <<<"$out")))
+	NEEDLES=$((NEEDLES + $(sed -n 's/^NEEDLES //p' <<<"$out")))
 	BYTES=0
 	while read -r _ e sz; do PREV[$e]=$sz; BYTES=$((BYTES + sz)); done < <(grep '^SIZE' <<<"$out")
-	LAST_COPY=$top
+	LAST_COPY=$top; LAST_SEQ=$seq
 	EMB_CHECKS=$((EMB_CHECKS + 1))
 }
 
@@ -554,7 +637,7 @@ check_model() {
 # ---- the run
 
 emb_seed() { # SEED
-	local i r1 r2 r3 r4 n q act k e eps extra=() burst=() delay victim
+	local i r1 r2 r3 r4 n q act k e eps jr extra=() burst=() delay victim
 	SEED=$1
 	RANDOM=$SEED     # $RANDOM only in this shell: bash reseeds it in subshells
 	n=$((3 + RANDOM % 3))
@@ -653,6 +736,16 @@ emb_seed() { # SEED
 			daemon_alive || emb_died
 			KILLER=
 		fi
+		if [ $((i % 5)) = 3 ]; then
+			# the record, read every five steps by an endpoint in turn
+			# (member or not): this agreement's, and once a seed all of it
+			# (no draw: the steps stay those of the seed)
+			eps=($EPS); jr=${eps[$(( (i / 5 + SEED) % 7 ))]}
+			if [ "$i" = 13 ]; then try_answered as "$jr" --json journal
+			else try_answered as "$jr" --json journal --agreement "$A"
+			fi
+			[ $RC = 0 ] || { cat "$T/out" >&2; fail "step $STEP_NO: journal of $jr refused"; }
+		fi
 		if [ "$EMB_KILLS" = 1 ] && [ $r4 -ge 97 ]; then
 			# a kill from outside between steps
 			KILLER=between; kill -9 "$PARLEYD_PID"; emb_died; KILLER=
@@ -729,7 +822,8 @@ emb_run() {
 	check_log
 	[ "$RELEASES" -gt 0 ] || fail "no release in the whole run: the property was not exercised"
 	echo "embargo: seeds $(echo $EMB_SEEDS | wc -w) x $EMB_STEPS steps; $RELEASES releases;" \
-		"$EMB_CHECKS byte checks: $BYTES bytes received in all, $SEARCHED byte-windows x signature searched;" \
+		"$EMB_CHECKS byte checks: $BYTES bytes received in all, $SEARCHED byte-windows x needle searched" \
+		"($NEEDLES endpoint x needle under embargo: signatures, their hashes, refused contents, record entries);" \
 		"$(( $(date +%s) - START ))s"
 	if [ "$EMB_KILLS" = 1 ]; then
 		kills=

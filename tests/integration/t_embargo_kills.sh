@@ -4,7 +4,8 @@
 # three rounds, hit counts spread so the kills land early and late) and from
 # outside between and within steps, and restarted.  After every step and
 # every restart: no endpoint has received, in any byte, a signature of
-# another party before its release; releases happen exactly when every copy
+# another party before its release, nor the hashes or record entries of
+# another party's signing; releases happen exactly when every copy
 # is in, once; the store is intact.  At the end every bundle reached every
 # member endpoint and verifies offline.  Prints the kills by point.
 EMB_KILLS=1

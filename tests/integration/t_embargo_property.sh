@@ -4,8 +4,11 @@
 # two endpoints, an observer, parties outside the agreement).  After every
 # step every byte each endpoint has received is searched for the other
 # parties' signatures (raw and hex): none before release, none ever outside
-# the released set; the release happens exactly when every party first
-# holds a valid copy of the current revision, and only once.  The engine is
+# the released set; nor, before release (unless the agreement discloses
+# progress), the hashes of their signatures or refused copies or the
+# record's entries of their signing.  The release happens exactly when
+# every party first holds a valid copy of the current revision, and only
+# once.  The engine is
 # tests/integration/embargo.sh; t_embargo_kills.sh runs it under kills.
 EMB_KILLS=0
 EMB_SEEDS=${EMBARGO_SEEDS:-11 23 37 41 53 67}
