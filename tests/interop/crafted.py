@@ -123,6 +123,7 @@ CASES = [
                    "X+1s1s1s1s1s1s1s1s1s1s1s1s1s1s | mediator | m | -\n")),
     ("calendar offset of 32 bytes", "minimal", 1,
      dict(calendar="X+1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s | a | x | -\n")),
+    ("a code both party and observer", "minimal", 1, dict(observers=["a"])),
     ("identifiers of 32 bytes", "minimal", 0,
      dict(parties=["a" * 32],
           copies=[("a" * 32, "b" * 32, "a", "2024-02-29T23:00:00Z", None)])),
