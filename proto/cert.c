@@ -138,10 +138,8 @@ parse_codes(char *s, char out[][CERT_CODE_MAX + 1], size_t *n)
 	return 0;
 }
 
-/* A title: 1..CERT_TITLE_MAX bytes of UTF-8 without control characters
- * (parleyd refuses them when the agreement is created). */
-static int
-title_valid(const char *s)
+int
+cert_title_valid(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -221,7 +219,7 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 	if (parse_uint(v, UINT64_MAX, &c->agreement) != 0 || c->agreement == 0)
 		BAD("agreement id");
 	FIELD("title");
-	if (!title_valid(v))
+	if (!cert_title_valid(v))
 		BAD("title");
 	snprintf(c->title, sizeof(c->title), "%s", v);
 	FIELD("revision");

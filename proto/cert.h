@@ -66,6 +66,10 @@ struct cert {
 	struct cert_copy copies[CERT_MAX_COPIES];
 };
 
+/* 1 if s may be a title: 1..CERT_TITLE_MAX bytes of UTF-8 without control
+ * characters (parleyd refuses any other when an agreement is created). */
+int cert_title_valid(const char *s);
+
 /* 1 if s may be an in-place-of name: 1..CERT_NAME_MAX bytes of UTF-8, no
  * control characters, no leading or trailing space. */
 int cert_name_valid(const char *s);
