@@ -1076,7 +1076,10 @@ sign_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
 		g->outstanding--;
 	g->t_last = now_ns();
 	if (f->body_case == PARLEY__FRAME__BODY_OK) {
-		if (f->ok->id != 0) {
+		/* An accepted copy's answer carries no id (a copy id would count
+		 * the other parties' copies: invariant 2); a duplicate's says
+		 * "has already signed". */
+		if (strstr(f->ok->message, "has already signed") == NULL) {
 			g->accepted++;
 			ag->accepted++;
 		} else {
