@@ -101,7 +101,7 @@ tamper() { # DIR FILE: flip one byte in the middle of FILE and verify
 }
 tamper text.txt "content hash"
 tamper certificate.txt "not signed by this mediator"
-tamper certificate.sig "not signed by this mediator\|signature in hex"
+tamper certificate.sig "not signed by this mediator\|lower-case hex digits"
 tamper copy-yerevan.txt "copy-yerevan.txt"
 tamper journal-release.entry "journal-release.entry"
 tamper journal-copy-baku.proof "journal-copy-baku"
