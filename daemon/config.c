@@ -30,7 +30,16 @@ enum type {
 	T_DURATION,	/* int64_t seconds, min..max */
 	T_DURATIONS,	/* struct config_durations, each min..max, or empty */
 	T_LISTEN,	/* HOST:PORT into char * at off, uint16_t at off2 */
+	T_MODE,		/* a socket's mode: 0600, 0660 or 0666, into int64_t */
+	T_CURVES,	/* key-exchange groups, colon-separated, from curves[] */
 };
+
+/* The key-exchange groups [tls] groups may name, in OpenSSL's spelling.
+ * The finite-field groups (ffdhe2048..8192) are left out on purpose: one
+ * ffdhe8192 handshake costs the server about 150 ms of CPU, which any
+ * outsider can make it spend with a replayed ClientHello. */
+static const char *const curves[] = { "X25519", "P-256", "X448", "P-384", "P-521" };
+#define NCURVES		(sizeof(curves) / sizeof(curves[0]))
 
 struct option {
 	const char	*section;
@@ -48,6 +57,7 @@ struct option {
 
 static const struct { const char *name, *help; } sections[] = {
 	{ "server", "Listeners, sockets and files." },
+	{ "tls", "The party listener's TLS 1.3 (mutual, pinned certificates)." },
 	{ "limits", "Bounds on every connection; all of them take effect on "
 	    "reload." },
 	{ "incidents", "The incident mechanism (DESIGN.md, Incidents)." },
@@ -78,9 +88,35 @@ static const struct option options[] = {
 	    "Zone for times shown to people (e.g. Europe/Moscow); empty: the "
 	    "process TZ.", F(display_tz), 0 },
 
+	{ "server", "status_group", T_GROUP, "", 0, 0, false,
+	    "Group of the status socket; empty: parleyd's own group.",
+	    F(status_group), 0 },
+	{ "server", "status_mode", T_MODE, "0660", 0, 0, false,
+	    "Mode of the status socket: 0600, 0660 (its group may read the "
+	    "counters) or 0666 (every local user may).", F(status_mode), 0 },
+
+	{ "tls", "groups", T_CURVES, "X25519:P-256", 0, 0, true,
+	    "Key-exchange groups the listener accepts, in the server's order "
+	    "of preference: from X25519, P-256, X448, P-384, P-521, colon-"
+	    "separated.  The finite-field groups (ffdhe*) are refused: each "
+	    "handshake would cost the server tens of milliseconds.",
+	    F(tls_groups), 0 },
+
 	{ "limits", "max_connections", T_INT, "4096", 1, 1000000, true,
 	    "Party connections open at once; beyond it accepting pauses.",
 	    F(max_connections), 0 },
+	{ "limits", "max_per_source", T_INT, "64", 0, 1000000, true,
+	    "Party connections open at once from one source address (an IPv6 "
+	    "address counts by its /64), authenticated or not, loopback "
+	    "included; 0: no limit.  Beyond it a new connection is closed at "
+	    "once.", F(max_per_source), 0 },
+	{ "limits", "handshake_rate", T_INT, "20", 0, 1000000, true,
+	    "New connections a second from one source address (a burst of as "
+	    "many is allowed); 0: no limit.  Beyond it a new connection is "
+	    "closed before any TLS work.", F(handshake_rate), 0 },
+	{ "limits", "max_handshakes", T_INT, "128", 1, 100000, true,
+	    "TLS handshakes in progress at once; beyond it accepting pauses "
+	    "until one ends.", F(max_handshakes), 0 },
 	{ "limits", "max_per_endpoint", T_INT, "4", 1, 1000, true,
 	    "Connections open at once from one endpoint certificate.",
 	    F(max_per_endpoint), 0 },
@@ -431,6 +467,46 @@ usage:
 	return -1;
 }
 
+/* NAME[:NAME...], each from curves[], none twice. */
+static int
+check_curves(const struct option *o, const char *v, char *msg, size_t len)
+{
+	const char *p = v;
+	bool seen[NCURVES] = { false };
+
+	if (*v == '\0') {
+		snprintf(msg, len, "%s: at least one group is required", o->name);
+		return -1;
+	}
+	for (;;) {
+		size_t n = strcspn(p, ":"), i;
+
+		for (i = 0; i < NCURVES; i++)
+			if (strlen(curves[i]) == n && strncmp(curves[i], p, n) == 0)
+				break;
+		if (i == NCURVES) {
+			if (strncmp(p, "ffdhe", 5) == 0 || strncmp(p, "FFDHE", 5) == 0)
+				snprintf(msg, len, "%s: %.*s is refused: a finite-field "
+				    "handshake costs the server tens of milliseconds of "
+				    "CPU, which any outsider can make it spend", o->name,
+				    (int)n, p);
+			else
+				snprintf(msg, len, "%s: unknown group \"%.*s\" (known: "
+				    "X25519, P-256, X448, P-384, P-521)", o->name,
+				    (int)(n > 32 ? 32 : n), p);
+			return -1;
+		}
+		if (seen[i]) {
+			snprintf(msg, len, "%s: %s is listed twice", o->name, curves[i]);
+			return -1;
+		}
+		seen[i] = true;
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
+}
+
 static int
 check_value(const struct option *o, const char *v, char *msg, size_t len)
 {
@@ -478,6 +554,16 @@ check_value(const struct option *o, const char *v, char *msg, size_t len)
 			return -1;
 		}
 		return 0;
+	case T_MODE:
+		if (strcmp(v, "0600") != 0 && strcmp(v, "0660") != 0 &&
+		    strcmp(v, "0666") != 0) {
+			snprintf(msg, len, "%s: expected 0600, 0660 or 0666, "
+			    "got \"%s\"", o->name, v);
+			return -1;
+		}
+		return 0;
+	case T_CURVES:
+		return check_curves(o, v, msg, len);
 	case T_BOOL:
 		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
 			snprintf(msg, len, "%s: expected yes or no, got \"%s\"",
@@ -512,7 +598,11 @@ set_option(const struct option *o, struct config *c, const char *v,
 	case T_SOCKET:
 	case T_GROUP:
 	case T_TZ:
+	case T_CURVES:
 		*FIELD(c, o->off, char *) = keep_string(c, v);
+		break;
+	case T_MODE:
+		*FIELD(c, o->off, int64_t) = strtoll(v, NULL, 8);
 		break;
 	case T_BOOL:
 		*FIELD(c, o->off, bool) = strcmp(v, "yes") == 0;
@@ -773,6 +863,7 @@ same_value(const struct option *o, const struct config *a,
 	case T_SOCKET:
 	case T_GROUP:
 	case T_TZ:
+	case T_CURVES:
 		return strcmp(*CFIELD(a, o->off, char *),
 		    *CFIELD(b, o->off, char *)) == 0;
 	case T_LISTEN:
@@ -784,6 +875,7 @@ same_value(const struct option *o, const struct config *a,
 		return *CFIELD(a, o->off, bool) == *CFIELD(b, o->off, bool);
 	case T_INT:
 	case T_DURATION:
+	case T_MODE:
 		return *CFIELD(a, o->off, int64_t) ==
 		    *CFIELD(b, o->off, int64_t);
 	case T_DURATIONS: {
@@ -826,6 +918,8 @@ print_kind(FILE *f, const struct option *o)
 	case T_TZ: fputs("# A name in " ZONEINFO ", or empty", f); break;
 	case T_BOOL: fputs("# yes or no", f); break;
 	case T_LISTEN: fputs("# HOST:PORT", f); break;
+	case T_MODE: fputs("# 0600, 0660 or 0666", f); break;
+	case T_CURVES: fputs("# Group names, colon-separated", f); break;
 	case T_INT: fprintf(f, "# An integer, %s..%s", lo, hi); break;
 	case T_DURATION: fprintf(f, "# A duration, %s..%s", lo, hi); break;
 	case T_DURATIONS:
@@ -835,6 +929,34 @@ print_kind(FILE *f, const struct option *o)
 	}
 	fprintf(f, "; %s.\n", o->reloadable ? "reloadable" :
 	    "restart to change");
+}
+
+/* text as comment lines of at most 79 characters, broken at spaces. */
+static void
+print_wrapped(FILE *f, const char *text)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		size_t n = strlen(p), cut = n;
+
+		if (n > 77) {
+			for (cut = 77; cut > 0 && p[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = strcspn(p, " ");
+		}
+		{
+			size_t w = cut;
+
+			while (w > 0 && p[w - 1] == ' ')
+				w--;
+			fprintf(f, "# %.*s\n", (int)w, p);
+		}
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
 }
 
 void
@@ -863,7 +985,8 @@ config_print_doc(FILE *f)
 
 			if (strcmp(o->section, sections[s].name) != 0)
 				continue;
-			fprintf(f, "\n# %s\n", o->help);
+			fputc('\n', f);
+			print_wrapped(f, o->help);
 			if (o->why_min != NULL)
 				fprintf(f, "# The minimum: %s.\n", o->why_min);
 			print_kind(f, o);

@@ -68,10 +68,17 @@ struct config {
 	char	*admin_socket;
 	char	*admin_group;		/* "": mode 0600; else 0660, group */
 	char	*status_socket;
+	char	*status_group;		/* "": parleyd's own group */
+	int64_t	status_mode;		/* 0600, 0660 or 0666 */
 	int64_t	max_frame;		/* bytes */
 	char	*display_tz;		/* "": the process TZ; else a tz name */
+	/* [tls] */
+	char	*tls_groups;		/* OpenSSL group list, checked names */
 	/* [limits] */
 	int64_t	max_connections;
+	int64_t	max_per_source;		/* per source address; 0: none */
+	int64_t	handshake_rate;		/* new connections/s per source; 0: none */
+	int64_t	max_handshakes;		/* TLS handshakes in progress */
 	int64_t	max_per_endpoint;
 	int64_t	handshake_timeout;
 	int64_t	frame_timeout;		/* for a whole frame, however slow */
