@@ -9,6 +9,10 @@ static const char *const refuse_names[REFUSE_NREASONS] = {
 	"bad_signature", "non_identical", "malformed",
 };
 
+static const char *const unauth_names[UNAUTH_NREASONS] = {
+	"tls", "closed", "handshake_timeout", "unregistered_pin", "rate", "per_source",
+};
+
 uint64_t
 metrics_commit_bound(int i)
 {
@@ -36,4 +40,10 @@ const char *
 metrics_refuse_name(enum refuse_reason r)
 {
 	return (unsigned)r < REFUSE_NREASONS ? refuse_names[r] : "unknown";
+}
+
+const char *
+metrics_unauth_name(enum unauth_reason r)
+{
+	return (unsigned)r < UNAUTH_NREASONS ? unauth_names[r] : "unknown";
 }

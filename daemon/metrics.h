@@ -20,6 +20,20 @@ enum refuse_reason {
 	REFUSE_NREASONS
 };
 
+/* Why a connection that never authenticated failed (label "reason" of
+ * parley_unauthenticated_failures_total).  Logged as a summary, once a
+ * minute at most (gate.h), never one line each. */
+enum unauth_reason {
+	UNAUTH_TLS,		/* the TLS handshake failed (no certificate,
+				 * TLS 1.2, no common group, garbage) */
+	UNAUTH_CLOSED,		/* the peer left during the handshake */
+	UNAUTH_TIMEOUT,		/* handshake_timeout: TLS and Hello not done */
+	UNAUTH_UNREGISTERED,	/* a certificate whose pin is no endpoint's */
+	UNAUTH_RATE,		/* over handshake_rate for its source */
+	UNAUTH_PER_SOURCE,	/* over max_per_source for its source */
+	UNAUTH_NREASONS
+};
+
 #define METRICS_COMMIT_BUCKETS 12
 
 struct metrics {
@@ -31,6 +45,7 @@ struct metrics {
 	uint64_t tls_accepted;		/* TCP connections accepted */
 	uint64_t tls_refused;		/* unregistered pin, version, ... */
 	uint64_t frames_bad;		/* malformed or oversized frames */
+	uint64_t unauth_failures[UNAUTH_NREASONS];
 	uint64_t commits;
 	uint64_t commit_failures;
 	/* commit latency histogram, upper bounds in microseconds */
@@ -43,5 +58,8 @@ struct metrics {
 uint64_t metrics_commit_bound(int i);
 void metrics_commit(struct metrics *m, int64_t us, int ok);
 const char *metrics_refuse_name(enum refuse_reason r);
+/* "tls", "closed", "handshake_timeout", "unregistered_pin", "rate",
+ * "per_source". */
+const char *metrics_unauth_name(enum unauth_reason r);
 
 #endif
