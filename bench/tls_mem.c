@@ -229,7 +229,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < 2 * n; i++)
 		fds[i] = -1;
-	if ((t = tls_new(argv[1], err, sizeof(err))) == NULL) {
+	if ((t = tls_new(argv[1], "X25519:P-256", err, sizeof(err))) == NULL) {
 		fprintf(stderr, "tls-mem: %s\n", err);
 		goto done;
 	}

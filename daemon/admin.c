@@ -882,21 +882,58 @@ static const struct conn_ops admin_ops = {
 	.closed = admin_closed,
 };
 
+/* The peer's groups: its primary one from SO_PEERCRED, its supplementary
+ * ones from SO_PEERGROUPS (Linux 4.13), so that a user added to admin_group
+ * with usermod -aG is let in as one whose primary group it is. */
 static int
-peer_allowed(struct server *srv, int fd)
+peer_in_group(int fd, gid_t primary, gid_t want)
+{
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof(small);
+	size_t i, n;
+	int in = 0;
+
+	if (primary == want)
+		return 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0) {
+		if (errno != ERANGE || (groups = malloc(len)) == NULL)
+			return 0;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0) {
+			free(groups);
+			return 0;
+		}
+	}
+	n = len / sizeof(gid_t);
+	for (i = 0; i < n && !in; i++)
+		in = groups[i] == want;
+	if (groups != small)
+		free(groups);
+	return in;
+}
+
+/* 1: root, parleyd's own user, or a member of admin_group.  0 with why. */
+static int
+peer_allowed(struct server *srv, int fd, char *why, size_t whylen)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	struct group *g;
+	struct group *g = NULL;
+	int grouped = srv->cfg.admin_group != NULL && *srv->cfg.admin_group != '\0';
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		snprintf(why, whylen, "the peer's credentials cannot be read");
 		return 0;
+	}
 	if (cred.uid == 0 || cred.uid == geteuid())
 		return 1;
-	if (srv->cfg.admin_group != NULL && *srv->cfg.admin_group != '\0' &&
-	    (g = getgrnam(srv->cfg.admin_group)) != NULL && g->gr_gid == cred.gid)
+	if (grouped && (g = getgrnam(srv->cfg.admin_group)) != NULL &&
+	    peer_in_group(fd, cred.gid, g->gr_gid))
 		return 1;
-	log_warnx("admin: refused peer uid %u gid %u", (unsigned)cred.uid, (unsigned)cred.gid);
+	snprintf(why, whylen, "uid %u is not root, not parleyd's user%s%s%s", (unsigned)cred.uid,
+	    grouped ? " and not in admin_group " : "", grouped ? srv->cfg.admin_group : "",
+	    grouped ? "" : " (no admin_group is set)");
+	log_warnx("admin: refused peer uid %u gid %u: %s", (unsigned)cred.uid,
+	    (unsigned)cred.gid, why);
 	return 0;
 }
 
@@ -908,11 +945,14 @@ admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, 
 	struct conn_limits lim = { 0 };
 	struct bufferevent *bev;
 	struct admin_conn *ac;
+	char why[200];
+	int allowed;
 
 	(void)l;
 	(void)sa;
 	(void)salen;
-	if (!peer_allowed(srv, fd) || (ac = calloc(1, sizeof(*ac))) == NULL) {
+	allowed = peer_allowed(srv, fd, why, sizeof(why));
+	if ((ac = calloc(1, sizeof(*ac))) == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
@@ -937,6 +977,10 @@ admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, 
 	if ((ac->next = srv->admin_conns) != NULL)
 		ac->next->prev = ac;
 	srv->admin_conns = ac;
+	/* Refused with the reason, rather than a bare close the client would
+	 * report as a broken pipe. */
+	if (!allowed)
+		conn_fail(ac->conn, 0, PARLEY_EAUTH, "admin socket: %s", why);
 }
 
 static void

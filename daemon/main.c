@@ -1,6 +1,7 @@
 /* parleyd: start-up, signals and wiring. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,6 +65,20 @@ on_drain_deadline(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
+/* display_tz, or the TZ parleyd was started with when it is empty (so that
+ * clearing it and reloading goes back to that zone). */
+static void
+apply_display_tz(const char *display_tz, const char *start_tz)
+{
+	if (*display_tz)
+		setenv("TZ", display_tz, 1);
+	else if (start_tz != NULL)
+		setenv("TZ", start_tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+}
+
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
@@ -85,7 +100,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		config_free(&nc);
 		goto done;
 	}
-	if (tls_reload(srv->tls, err, sizeof(err)) != 0) {
+	if (tls_reload(srv->tls, nc.tls_groups, err, sizeof(err)) != 0) {
 		log_warnx("reload: %s; keeping the running TLS certificate", err);
 		config_free(&nc);
 		goto done;
@@ -96,10 +111,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	    srv->cfg.expiry_warnings.s, srv->cfg.expiry_warnings.n);
 	engine_set_incidents(srv->eng, srv->cfg.response_window, srv->cfg.disclosure_embargo);
 	duty_set_grace(srv->duty, srv->cfg.duty_grace);
-	if (*srv->cfg.display_tz) {
-		setenv("TZ", srv->cfg.display_tz, 1);
-		tzset();
-	}
+	apply_display_tz(srv->cfg.display_tz, srv->start_tz);
 	log_info("reloaded %s; server certificate pin %s", srv->config_path,
 	    tls_server_pin(srv->tls));
 done:
@@ -163,6 +175,29 @@ after_commit(void *arg)
 	ticker_rearm(srv->ticker);
 }
 
+/* As OpenSSH's StrictModes: a file or directory parleyd keeps secrets in
+ * must belong to parleyd's user (or root) and be open to nobody else than
+ * that user and, for reading, its group.  0, or -1 with err naming the fix. */
+static int
+private_enough(const char *what, const char *path, const struct stat *sb, char *err,
+    size_t errlen)
+{
+	mode_t m = sb->st_mode & 07777;
+
+	if (sb->st_uid != geteuid() && sb->st_uid != 0) {
+		snprintf(err, errlen, "%s %s belongs to uid %u, not to parleyd's user (uid %u) or "
+		    "root: chown it", what, path, (unsigned)sb->st_uid, (unsigned)geteuid());
+		return -1;
+	}
+	if (m & 0027) {
+		snprintf(err, errlen, "%s %s is mode %04o: %s; run chmod %s %s", what, path,
+		    (unsigned)m, (m & 0007) ? "others may reach it" : "its group may write it",
+		    S_ISDIR(sb->st_mode) ? "700" : "600", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 make_state_dir(const char *dir, char *err, size_t errlen)
 {
@@ -173,10 +208,54 @@ make_state_dir(const char *dir, char *err, size_t errlen)
 			snprintf(err, errlen, "state_dir %s is not a directory", dir);
 			return -1;
 		}
-		return 0;
+		return private_enough("state_dir", dir, &sb, err, errlen);
 	}
 	if (mkdir(dir, 0700) != 0) {
 		snprintf(err, errlen, "cannot create state_dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The keys and the store, those of them that exist (the store's WAL and
+ * SHM come and go). */
+static int
+check_state_files(const char *dir, char *err, size_t errlen)
+{
+	static const char *const files[] = {
+		"server.key", "server.crt", "mediator.key", "mediator.pub",
+		"parley.db", "parley.db-wal", "parley.db-shm",
+	};
+	char p[4096];
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		if (stat(p, &sb) != 0) {
+			if (errno == ENOENT)
+				continue;
+			snprintf(err, errlen, "%s: %s", p, strerror(errno));
+			return -1;
+		}
+		if (private_enough(strstr(files[i], ".key") ? "key file" : "state file", p, &sb,
+		    err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Both groups parleyd's sockets may be given must exist: -n says so, and
+ * start-up stops here rather than half-way. */
+static int
+check_groups(const struct config *c, char *err, size_t errlen)
+{
+	if (*c->admin_group && getgrnam(c->admin_group) == NULL) {
+		snprintf(err, errlen, "admin_group %s: no such group", c->admin_group);
+		return -1;
+	}
+	if (*c->status_group && getgrnam(c->status_group) == NULL) {
+		snprintf(err, errlen, "status_group %s: no such group", c->status_group);
 		return -1;
 	}
 	return 0;
@@ -271,15 +350,25 @@ main(int argc, char **argv)
 		}
 		fatalx("%s", err);
 	}
+	if (check_groups(&srv.cfg, err, sizeof(err)) != 0) {
+		config_free(&srv.cfg);
+		if (check) {
+			printf("%s: %s\n", srv.config_path, err);
+			return 1;
+		}
+		fatalx("%s: %s", srv.config_path, err);
+	}
 	if (check) {
 		printf("configuration OK\n");
 		config_free(&srv.cfg);
 		return 0;
 	}
-	if (*srv.cfg.display_tz) {
-		setenv("TZ", srv.cfg.display_tz, 1);
-	}
-	tzset();
+	/* Nothing parleyd creates is for other users: the store, its WAL and
+	 * SHM, the keys.  The sockets set their own modes. */
+	umask(077);
+	if ((srv.start_tz = getenv("TZ")) != NULL && (srv.start_tz = strdup(srv.start_tz)) == NULL)
+		fatalx("out of memory");
+	apply_display_tz(srv.cfg.display_tz, srv.start_tz);
 	signal(SIGPIPE, SIG_IGN);
 	/* Output buffers come and go by the megabyte while deliveries drain;
 	 * glibc would hand the heap's top back to the kernel each time (at
@@ -298,10 +387,12 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (created)
 		log_info("created %d key/certificate file(s) in %s", created, srv.cfg.state_dir);
+	if (check_state_files(srv.cfg.state_dir, err, sizeof(err)) != 0)
+		fatalx("%s", err);
 	snprintf(dbpath, sizeof(dbpath), "%s/parley.db", srv.cfg.state_dir);
 	if (store_open(dbpath, &srv.st, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if ((srv.tls = tls_new(srv.cfg.state_dir, err, sizeof(err))) == NULL)
+	if ((srv.tls = tls_new(srv.cfg.state_dir, srv.cfg.tls_groups, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	if ((srv.mediator_key = tls_mediator_key(srv.cfg.state_dir, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
@@ -409,6 +500,7 @@ main(int argc, char **argv)
 	EVP_PKEY_free(srv.mediator_key);
 	event_base_free(srv.base);
 	config_free(&srv.cfg);
+	free(srv.start_tz);
 	log_info("parleyd stopped");
 	return 0;
 }

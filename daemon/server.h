@@ -26,6 +26,7 @@ struct journal;
 struct server {
 	struct config cfg;
 	const char *config_path;
+	char *start_tz;			/* TZ at start, or NULL: display_tz "" */
 	struct event_base *base;
 	struct clock *clk;
 	struct store *st;

@@ -13,6 +13,7 @@
 
 struct tls {
 	char *state_dir;
+	char *groups;
 	SSL_CTX *ctx;
 	char pin[65];
 };
@@ -90,7 +91,7 @@ accept_any(int ok, X509_STORE_CTX *ctx)
 }
 
 static SSL_CTX *
-build_ctx(const char *state_dir, char pin[65], char *err, size_t errlen)
+build_ctx(const char *state_dir, const char *groups, char pin[65], char *err, size_t errlen)
 {
 	char kp[4096], cp[4096], e[256];
 	SSL_CTX *ctx;
@@ -111,6 +112,14 @@ build_ctx(const char *state_dir, char pin[65], char *err, size_t errlen)
 	SSL_CTX_set_max_early_data(ctx, 0);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
+	/* Only the groups named: a client offering nothing else (ffdhe, say)
+	 * fails the handshake before the server does any key exchange. */
+	if (SSL_CTX_set1_groups_list(ctx, groups) != 1) {
+		crypto_errstr(e, sizeof(e));
+		snprintf(err, errlen, "[tls] groups = %s: %s", groups, e);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, cp) != 1) {
 		crypto_errstr(e, sizeof(e));
 		snprintf(err, errlen, "cannot load %s: %s", cp, e);
@@ -136,16 +145,17 @@ fail:
 }
 
 struct tls *
-tls_new(const char *state_dir, char *err, size_t errlen)
+tls_new(const char *state_dir, const char *groups, char *err, size_t errlen)
 {
 	struct tls *t = calloc(1, sizeof(*t));
 
-	if (t == NULL || (t->state_dir = strdup(state_dir)) == NULL) {
+	if (t == NULL || (t->state_dir = strdup(state_dir)) == NULL ||
+	    (t->groups = strdup(groups)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		tls_free(t);
 		return NULL;
 	}
-	if ((t->ctx = build_ctx(state_dir, t->pin, err, errlen)) == NULL) {
+	if ((t->ctx = build_ctx(state_dir, groups, t->pin, err, errlen)) == NULL) {
 		tls_free(t);
 		return NULL;
 	}
@@ -159,17 +169,25 @@ tls_free(struct tls *t)
 		return;
 	SSL_CTX_free(t->ctx);
 	free(t->state_dir);
+	free(t->groups);
 	free(t);
 }
 
 int
-tls_reload(struct tls *t, char *err, size_t errlen)
+tls_reload(struct tls *t, const char *groups, char *err, size_t errlen)
 {
-	char pin[65];
-	SSL_CTX *ctx = build_ctx(t->state_dir, pin, err, errlen);
+	char pin[65], *g;
+	SSL_CTX *ctx = build_ctx(t->state_dir, groups, pin, err, errlen);
 
 	if (ctx == NULL)
 		return -1;
+	if ((g = strdup(groups)) == NULL) {
+		SSL_CTX_free(ctx);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	free(t->groups);
+	t->groups = g;
 	/* Open connections hold their own reference to the old context. */
 	SSL_CTX_free(t->ctx);
 	t->ctx = ctx;

@@ -1,6 +1,7 @@
 /* The daemon's OpenSSL: the server context (TLS 1.3 only, client
  * certificate required and pinned after the handshake, no tickets, no
- * resumption, no early data), its reload, and the key material parleyd
+ * resumption, no early data, only the configured key-exchange groups), its
+ * reload, and the key material parleyd
  * keeps in its state directory. */
 #ifndef PARLEY_TLS_H
 #define PARLEY_TLS_H
@@ -15,13 +16,15 @@ struct tls;
  * mediator.key and mediator.pub.  *created counts the files written. */
 int tls_init_state(const char *state_dir, int *created, char *err, size_t errlen);
 
-/* Build a server context from state_dir/server.{crt,key}.  NULL with err. */
-struct tls *tls_new(const char *state_dir, char *err, size_t errlen);
+/* Build a server context from state_dir/server.{crt,key}, accepting the
+ * key-exchange groups named (OpenSSL's list syntax, "X25519:P-256").  NULL
+ * with err. */
+struct tls *tls_new(const char *state_dir, const char *groups, char *err, size_t errlen);
 void tls_free(struct tls *t);
 
 /* Rebuild the context from the files; swap it in only if it is valid.
  * Connections already open keep the context they were made with. */
-int tls_reload(struct tls *t, char *err, size_t errlen);
+int tls_reload(struct tls *t, const char *groups, char *err, size_t errlen);
 
 /* A new SSL for an accepted connection (caller frees, or hands it to a
  * bufferevent that frees it). */

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 D=$(cd "$(dirname "$0")/../data" && pwd)
 mkdir -p "$T/state"
-if ! mount -t tmpfs -o size=6m tmpfs "$T/state" 2>/dev/null; then
+if ! mount -t tmpfs -o size=6m,mode=0700 tmpfs "$T/state" 2>/dev/null; then
 	echo "SKIPPED: cannot mount a tmpfs (not root?)"
 	exit 77
 fi
