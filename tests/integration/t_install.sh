@@ -2,7 +2,10 @@
 # man pages, the unit with ExecStart= rewritten to the PREFIX, the sysusers
 # and tmpfiles snippets, the example configuration) with the right modes,
 # never touches an operator's parleyd.conf, and make uninstall removes
-# exactly them.  The unit's systemd-analyze security exposure is at most
+# exactly them, and the directories it made with them: the tree is left
+# as it was, directories that were there before (even empty ones, as
+# Debian's /usr/local/sbin) and directories holding other files kept.  The
+# unit's systemd-analyze security exposure is at most
 # 1.5 where systemd-analyze exists ("skipped: no systemd-analyze" where not).
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,6 +17,8 @@ mk() {
 		make --no-print-directory -s -C "$ROOT" B="$BIN" BINS= "$@"
 }
 files() { (cd "$1" && find . ! -type d | sort); }
+# Everything below $1, directories included, with type and mode.
+tree() { (cd "$1" && find . -mindepth 1 -printf '%y %m %p\n' | LC_ALL=C sort); }
 
 R=$T/root
 expected="./etc/parley/parleyd.conf.example
@@ -26,7 +31,30 @@ expected="./etc/parley/parleyd.conf.example
 ./usr/local/share/man/man1/parley.1
 ./usr/local/share/man/man5/parleyd.conf.5
 ./usr/local/share/man/man8/parleyctl.8
-./usr/local/share/man/man8/parleyd.8"
+./usr/local/share/man/man8/parleyd.8
+./usr/local/share/parley/installed-dirs"
+
+# A root like Debian's: /usr/local/sbin and /usr/local/share/man there and
+# empty, /usr/local/bin holding another program, /etc with a file.  Modes
+# that install -d would not give, so that a directory re-made shows.
+mkdir -p "$R/etc" "$R/usr/local/bin" "$R/usr/local/sbin" "$R/usr/local/share/man"
+chmod 0775 "$R/usr/local/share/man"
+chmod 0750 "$R/usr/local/sbin"
+echo other >"$R/usr/local/bin/other"
+echo x >"$R/etc/hostname"
+before=$(tree "$R")
+# what install must make, and so record, and nothing else
+made="/etc/parley
+/usr/local/lib
+/usr/local/lib/systemd
+/usr/local/lib/systemd/system
+/usr/local/lib/sysusers.d
+/usr/local/lib/tmpfiles.d
+/usr/local/share/man/man1
+/usr/local/share/man/man5
+/usr/local/share/man/man8
+/usr/local/share/parley"
+expected=$(printf '%s\n./etc/hostname\n./usr/local/bin/other\n' "$expected" | sort)
 
 mk install PREFIX=/usr/local DESTDIR="$R" >"$T/install.out" 2>&1 || { cat "$T/install.out"; fail "make install"; }
 got=$(files "$R")
@@ -35,7 +63,13 @@ $(diff <(echo "$expected") <(echo "$got"))"
 for f in usr/local/sbin/parleyd usr/local/sbin/parleyctl usr/local/bin/parley; do
 	[ "$(stat -c %a "$R/$f")" = 755 ] || fail "$f mode $(stat -c %a "$R/$f")"
 done
-for f in $(cd "$R" && find . -type f ! -path '*bin/*'); do
+[ "$(cat "$R/usr/local/share/parley/installed-dirs")" = "$made" ] \
+	|| fail "install recorded as made: $(cat "$R/usr/local/share/parley/installed-dirs")"
+for d in $made; do
+	[ "$(stat -c %a "$R$d")" = 755 ] || fail "$d mode $(stat -c %a "$R$d")"
+done
+[ "$(stat -c %a "$R/usr/local/sbin")" = 750 ] || fail "install changed /usr/local/sbin's mode"
+for f in $(cd "$R" && find . -type f ! -path '*bin/*' ! -path ./etc/hostname); do
 	[ "$(stat -c %a "$R/$f")" = 644 ] || fail "$f mode $(stat -c %a "$R/$f")"
 done
 cmp -s "$R/usr/local/sbin/parleyd" "$BIN/parleyd" || fail "installed parleyd is not the one built"
@@ -77,27 +111,46 @@ echo "# the operator's" >"$R/etc/parley/parleyd.conf"
 mk install PREFIX=/usr/local DESTDIR="$R" >"$T/install.out" 2>&1 || { cat "$T/install.out"; fail "make install again"; }
 [ "$(cat "$R/etc/parley/parleyd.conf")" = "# the operator's" ] || fail "install touched parleyd.conf"
 mk uninstall PREFIX=/usr/local DESTDIR="$R" >"$T/uninstall.out" 2>&1 || { cat "$T/uninstall.out"; fail "make uninstall"; }
-[ "$(files "$R")" = "./etc/parley/parleyd.conf" ] || fail "uninstall left or took: $(files "$R")"
+[ "$(tree "$R")" = "$(printf '%s\nd 755 ./etc/parley\nf 644 ./etc/parley/parleyd.conf\n' "$before" | LC_ALL=C sort)" ] \
+	|| fail "uninstall left or took, beside the operator's parleyd.conf:
+$(diff <(echo "$before") <(tree "$R"))"
 rm "$R/etc/parley/parleyd.conf"
+# the record went, and the directories it named: uninstall again is a no-op
+# but for the empty /etc/parley, which a record-less uninstall removes
+mk uninstall PREFIX=/usr/local DESTDIR="$R" >"$T/uninstall.out" 2>&1 || { cat "$T/uninstall.out"; fail "make uninstall without a record"; }
+[ "$(tree "$R")" = "$before" ] || fail "the tree is not what it was before install:
+$(diff <(echo "$before") <(tree "$R"))"
 
 # uninstall removes exactly what install wrote: nothing is left
 mk install PREFIX=/usr/local DESTDIR="$R" >/dev/null 2>&1 || fail "make install (3)"
 mk uninstall PREFIX=/usr/local DESTDIR="$R" >/dev/null 2>&1 || fail "make uninstall (2)"
-[ -z "$(files "$R")" ] || fail "uninstall left files: $(files "$R")"
-[ -e "$R/etc/parley" ] && fail "uninstall left /etc/parley"
+[ "$(tree "$R")" = "$before" ] || fail "install + uninstall changed the tree:
+$(diff <(echo "$before") <(tree "$R"))"
+
+# a directory install made that holds another file by uninstall stays, and
+# so do its parents; the empty ones beside it go
+mk install PREFIX=/usr/local DESTDIR="$R" >/dev/null 2>&1 || fail "make install (4)"
+echo x >"$R/usr/local/lib/systemd/system/other.service"
+mk uninstall PREFIX=/usr/local DESTDIR="$R" >/dev/null 2>&1 || fail "make uninstall with another unit"
+[ "$(tree "$R")" = "$(printf '%s\nd 755 ./usr/local/lib\nd 755 ./usr/local/lib/systemd\nd 755 ./usr/local/lib/systemd/system\nf 644 ./usr/local/lib/systemd/system/other.service\n' "$before" | LC_ALL=C sort)" ] \
+	|| fail "uninstall with another unit in place left or took:
+$(diff <(echo "$before") <(tree "$R"))"
+rm -r "$R/usr/local/lib"
+[ "$(tree "$R")" = "$before" ] || fail "tree after removing the other unit"
 
 # another PREFIX moves everything but /etc/parley, and ExecStart= with it
 R2=$T/root2
+mkdir "$R2"
 mk install PREFIX=/usr DESTDIR="$R2" >/dev/null 2>&1 || fail "make install PREFIX=/usr"
-[ "$(files "$R2")" = "$(echo "$expected" | sed 's|^\./usr/local/|./usr/|')" ] \
+[ "$(files "$R2")" = "$(echo "$expected" | grep -v -e hostname -e other | sed 's|^\./usr/local/|./usr/|')" ] \
 	|| fail "PREFIX=/usr installed: $(files "$R2")"
 grep -qx 'ExecStart=/usr/sbin/parleyd -c /etc/parley/parleyd.conf' "$R2/usr/lib/systemd/system/parleyd.service" \
 	|| fail "PREFIX=/usr ExecStart"
 mk uninstall PREFIX=/usr DESTDIR="$R2" >/dev/null 2>&1 || fail "make uninstall PREFIX=/usr"
-[ -z "$(files "$R2")" ] || fail "PREFIX=/usr uninstall left: $(files "$R2")"
+[ -z "$(tree "$R2")" ] || fail "PREFIX=/usr uninstall left: $(tree "$R2")"
 
 # the sandbox score, of the unit in the repository and of the installed one
-mk install PREFIX=/usr/local DESTDIR="$R" >/dev/null 2>&1 || fail "make install (4)"
+mk install PREFIX=/usr/local DESTDIR="$R" >/dev/null 2>&1 || fail "make install (5)"
 for u in "$ROOT/systemd/parleyd.service" "$U"; do
 	out=$(mk check-unit-security UNIT="$u" 2>&1) || fail "$out"
 	case "$out" in
@@ -107,4 +160,6 @@ for u in "$ROOT/systemd/parleyd.service" "$U"; do
 	esac
 done
 mk uninstall PREFIX=/usr/local DESTDIR="$R" >/dev/null 2>&1 || fail "make uninstall (3)"
+[ "$(tree "$R")" = "$before" ] || fail "the last uninstall changed the tree:
+$(diff <(echo "$before") <(tree "$R"))"
 pass
