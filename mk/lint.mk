@@ -1,12 +1,28 @@
-# make lint: cppcheck and gcc -fanalyzer, with no findings allowed from
-# either.  A file the analyzer cannot compile fails the target too.
-# make check runs it first (about 30 s), so that no finding lands.
+# make lint: mandoc's lint of the man pages, cppcheck and gcc -fanalyzer,
+# with no findings allowed from any.  A file the analyzer cannot compile
+# fails the target too.  make check runs it first (about 30 s), so that no
+# finding lands.
+#
+# make lint-man [LINT_MAN="man/x.8 ..."]: the man pages alone.  mandoc
+# reads a page more strictly than groff (make check-man), which renders
+# what it cannot parse verbatim: a .TH date of "2026", say.
 
 LINT_SRC := $(filter-out proto/parley.pb-c.c,$(wildcard proto/*.c daemon/*.c clients/*.c))
+LINT_MAN ?= $(wildcard man/*.[1-8])
 
-.PHONY: lint
+.PHONY: lint lint-man
 check: lint
-lint: deps
+# mandoc exits 0 on messages below the -W level; any line it prints at
+# -Wwarning (warnings, errors, unsupported) is a finding.
+lint-man: deps
+	@echo "== mandoc -Tlint -Wwarning"
+	@out=$$(mandoc -Tlint -Wwarning $(LINT_MAN) 2>&1); rc=$$?; \
+	if [ $$rc != 0 ] || [ -n "$$out" ]; then \
+		printf '%s\n' "$$out"; echo "mandoc: findings in the man pages (exit $$rc)"; exit 1; \
+	fi; \
+	echo "mandoc: no findings in $(words $(LINT_MAN)) pages"
+
+lint: deps lint-man
 	@echo "== cppcheck"
 	@cppcheck --std=c11 --enable=warning,portability --inline-suppr --error-exitcode=1 \
 		--quiet -I proto -I daemon -I clients -D_GNU_SOURCE \
