@@ -5,8 +5,11 @@
 # exactly them, and the directories it made with them: the tree is left
 # as it was, directories that were there before (even empty ones, as
 # Debian's /usr/local/sbin) and directories holding other files kept.  The
-# unit's systemd-analyze security exposure is at most
-# 1.5 where systemd-analyze exists ("skipped: no systemd-analyze" where not).
+# man pages pass mandoc's lint.  The unit's systemd-analyze security
+# exposure is at most 1.5, and systemd-analyze verify finds nothing to say
+# of it, alone or with either example drop-in (systemd/dropin-*.conf.example),
+# which parleyd(8) shows, where systemd-analyze exists ("skipped: ..."
+# where a tool is missing).
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -171,6 +174,37 @@ for u in "$ROOT/systemd/parleyd.service" "$U"; do
 	esac
 done
 mk uninstall PREFIX=/usr/local DESTDIR="$R" >/dev/null 2>&1 || fail "make uninstall (3)"
+grep -qx 'PrivateMounts=yes' "$ROOT/systemd/parleyd.service" || fail "unit lacks PrivateMounts=yes"
+
+# The example drop-ins (systemd/dropin-*.conf.example) are shown in
+# parleyd(8), the IP one in the unit's comments too, line for line.
+sed 's/\\-/-/g' "$ROOT/man/parleyd.8" >"$T/parleyd.8.txt"
+for ex in "$ROOT"/systemd/dropin-*.conf.example; do
+	grep -v -e '^#' -e '^$' "$ex" >"$T/ex.lines"
+	[ -s "$T/ex.lines" ] || fail "$ex has no settings"
+	while IFS= read -r l; do
+		grep -qxF "$l" "$T/parleyd.8.txt" || fail "parleyd(8) lacks \"$l\" of $(basename "$ex")"
+		case $ex in *ipaddress*)
+			grep -qxF "#   $l" "$ROOT/systemd/parleyd.service" ||
+				fail "the unit's comment lacks \"$l\" of $(basename "$ex")";;
+		esac
+	done <"$T/ex.lines"
+done
+# systemd-analyze verify finds nothing to say of the unit, alone and with
+# each example drop-in (it prints unknown keys and bad values, exit 0)
+if command -v systemd-analyze >/dev/null; then
+	for ex in "" "$ROOT"/systemd/dropin-*.conf.example; do
+		V=$T/verify; rm -rf "$V"; mkdir -p "$V/parleyd.service.d"
+		sed "s|^ExecStart=/usr/sbin/parleyd |ExecStart=$BIN/parleyd |" \
+			"$ROOT/systemd/parleyd.service" >"$V/parleyd.service"
+		[ -z "$ex" ] || cp "$ex" "$V/parleyd.service.d/$(basename "$ex" .example)"
+		out=$(systemd-analyze verify --man=no "$V/parleyd.service" 2>&1) \
+			|| fail "systemd-analyze verify ${ex:-the unit}: $out"
+		[ -z "$out" ] || fail "systemd-analyze verify ${ex:+with $(basename "$ex") }said: $out"
+	done
+else
+	echo "skipped: no systemd-analyze (the unit is not verified)"
+fi
 [ "$(tree "$R")" = "$before" ] || fail "the last uninstall changed the tree:
 $(diff <(echo "$before") <(tree "$R"))"
 pass
