@@ -106,6 +106,14 @@ else
 	echo "skipped: no mandoc (the man pages are not linted)"
 fi
 
+# parleyd(8) names every series the status socket serves (a histogram's
+# _bucket, _sum and _count by its name)
+sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$ROOT/man/parleyd.8" >"$T/parleyd.8.plain"
+for n in $(grep -o '"parley_[a-z0-9_]*' "$ROOT/daemon/status.c" | tr -d '"' |
+	sed -E 's/_(bucket|sum|count)$//' | sort -u); do
+	grep -q "$n" "$T/parleyd.8.plain" || fail "parleyd(8) does not document the series $n"
+done
+
 # the snippets are valid for the systemd tools that read them
 if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/null; then
 	S=$T/sysroot
