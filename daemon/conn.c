@@ -33,12 +33,32 @@ struct conn {
 	int in_frame;		/* frame deadline armed */
 	int established;	/* Hello done: the handshake deadline is off */
 	int held;		/* the first frame waits for conn_resume */
+	int is_tls;
 	size_t owed;		/* replies the turn will send (conn_owe) */
 	uint8_t *last_words;	/* an Error to send once nothing is owed */
 	size_t last_len;
+	enum conn_end end;	/* why it closed (conn_end) */
+	char end_detail[200];
 };
 
 static void conn_teardown(struct conn *c);
+static void frame_idle_check(struct conn *c);
+static void set_end(struct conn *c, enum conn_end end, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The first reason only: what follows from it is not news. */
+static void
+set_end(struct conn *c, enum conn_end end, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->end != CONN_END_LOCAL)
+		return;
+	c->end = end;
+	va_start(ap, fmt);
+	vsnprintf(c->end_detail, sizeof(c->end_detail), fmt, ap);
+	va_end(ap);
+}
 static void send_error(struct conn *c, uint64_t id, int code, const char *fmt, va_list ap);
 
 static void
@@ -80,7 +100,13 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 		which = "frame";
 	else
 		which = "idle";
-	log_info("%s: %s timeout, closing", c->peer, which);
+	set_end(c, CONN_END_TIMEOUT, "%s timeout", which);
+	/* Before TLS is done the peer is nobody: its owner sums such
+	 * failures up instead of a line each. */
+	if (c->state == CONN_HANDSHAKE)
+		log_debug("%s: %s timeout, closing", c->peer, which);
+	else
+		log_info("%s: %s timeout, closing", c->peer, which);
 	if (c->state == CONN_OPEN) {
 		conn_fail(c, 0, PARLEY_EPROTO, "%s timeout", which);
 	} else {
@@ -165,7 +191,16 @@ handle_input(struct conn *c)
 			break;
 		}
 		evbuffer_drain(in, FRAME_HDR_LEN + len);
+		/* The next frame's bytes may have come with this one's end,
+		 * decrypted or still in a record: its deadline starts now. */
+		if (c->state == CONN_OPEN && c->is_tls &&
+		    evbuffer_get_length(in) == 0 && SSL_has_pending(bufferevent_openssl_get_ssl(c->bev))) {
+			c->in_frame = 1;
+			arm(c->frame_ev, c->lim.frame_timeout);
+		}
 	}
+	if (c->state == CONN_OPEN && !c->held)
+		frame_idle_check(c);
 }
 
 void
@@ -224,16 +259,61 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		if (e != 0) {
 			char buf[256];
 			ERR_error_string_n(e, buf, sizeof(buf));
-			log_info("%s: TLS error: %s", c->peer, buf);
+			set_end(c, CONN_END_TLS, "TLS error: %s", buf);
+			if (c->state == CONN_HANDSHAKE)
+				log_debug("%s: TLS error: %s", c->peer, buf);
+			else
+				log_info("%s: TLS error: %s", c->peer, buf);
 		} else if (EVUTIL_SOCKET_ERROR() != 0) {
+			set_end(c, CONN_END_PEER, "connection error: %s",
+			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 			log_debug("%s: connection error: %s", c->peer,
 			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		}
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		set_end(c, CONN_END_PEER, "closed by the peer");
 		log_debug("%s: connection closed by peer", c->peer);
 		conn_close(c, 0);
 	}
+}
+
+/* Ciphertext came in.  A frame's deadline runs from the first byte of its
+ * first TLS record, not from the first decrypted byte: a record trickled a
+ * byte at a time decrypts to nothing until its last byte, and would
+ * otherwise be bounded only by the idle timeout. */
+static long
+cipher_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+    size_t *processed)
+{
+	struct conn *c = (struct conn *)BIO_get_callback_arg(b);
+
+	(void)argp;
+	(void)len;
+	(void)argi;
+	(void)argl;
+	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed != NULL &&
+	    *processed > 0 && c != NULL && c->state == CONN_OPEN && !c->in_frame) {
+		c->in_frame = 1;
+		arm(c->frame_ev, c->lim.frame_timeout);
+	}
+	return ret;
+}
+
+/* Nothing of a frame is left, decrypted or not: the frame deadline stops.
+ * Otherwise it keeps running for the frame begun. */
+static void
+frame_idle_check(struct conn *c)
+{
+	SSL *ssl;
+
+	if (!c->in_frame || evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		return;
+	if (c->is_tls && (ssl = bufferevent_openssl_get_ssl(c->bev)) != NULL &&
+	    SSL_has_pending(ssl))
+		return;
+	c->in_frame = 0;
+	event_del(c->frame_ev);
 }
 
 struct conn *
@@ -273,6 +353,14 @@ conn_new(struct bufferevent *bev, int is_tls, const struct conn_limits *lim,
 	/* The handshake deadline runs until the peer's Hello is answered. */
 	arm(c->handshake_ev, lim->handshake_timeout);
 	if (is_tls) {
+		SSL *ssl = bufferevent_openssl_get_ssl(bev);
+		BIO *rb = ssl != NULL ? SSL_get_rbio(ssl) : NULL;
+
+		c->is_tls = 1;
+		if (rb != NULL) {
+			BIO_set_callback_ex(rb, cipher_cb);
+			BIO_set_callback_arg(rb, (char *)c);
+		}
 		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 		c->state = CONN_HANDSHAKE;
 	} else {
@@ -310,6 +398,14 @@ conn_teardown(struct conn *c)
 	event_del(c->handshake_ev);
 	event_del(c->frame_ev);
 	event_del(c->idle_ev);
+	if (c->is_tls) {
+		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+		BIO *rb = ssl != NULL ? SSL_get_rbio(ssl) : NULL;
+
+		/* The SSL may outlive this teardown by a shutdown's write. */
+		if (rb != NULL)
+			BIO_set_callback_arg(rb, NULL);
+	}
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	c->state = CONN_CLOSED;
@@ -556,4 +652,25 @@ int
 conn_fd(const struct conn *c)
 {
 	return c->fd;
+}
+
+enum conn_end
+conn_end(const struct conn *c, const char **detail)
+{
+	if (detail != NULL)
+		*detail = c->end_detail;
+	return c->end;
+}
+
+int
+conn_handshaking(const struct conn *c)
+{
+	return c->state == CONN_HANDSHAKE;
+}
+
+void
+conn_set_priority(struct conn *c, int priority)
+{
+	if (c->bev != NULL)
+		bufferevent_priority_set(c->bev, priority);
 }

@@ -2,9 +2,12 @@
  * the admin socket): reads length-prefixed frames within the limits, writes
  * frames with a cap on queued output, and enforces three deadlines on
  * libevent timers that no byte can reset: the handshake deadline (TLS and the
- * Hello that must follow, until conn_established), a per-frame
- * deadline armed by a frame's first byte, and an idle timeout reset only by a
- * complete frame.
+ * Hello that must follow, until conn_established, however slowly the
+ * ClientHello trickles), a per-frame deadline armed by a frame's first byte
+ * (for TLS, the first byte of ciphertext of its first record, seen by a
+ * callback on the SSL's read BIO) and stopped only once nothing of a frame
+ * is left, decrypted or not, and an idle timeout reset only by a complete
+ * frame.
  *
  * Lifetime: a conn is reference counted.  Its own I/O holds one reference;
  * conn_close() tears the I/O down after the current callback chain returns
@@ -22,6 +25,14 @@
 #include "parley.pb-c.h"
 
 struct conn;
+
+/* Why a conn closed, as its owner's closed callback may ask (conn_end). */
+enum conn_end {
+	CONN_END_LOCAL,		/* closed by this side (or not closed yet) */
+	CONN_END_PEER,		/* the peer went away (EOF, reset) */
+	CONN_END_TLS,		/* a TLS error */
+	CONN_END_TIMEOUT,	/* one of the three deadlines */
+};
 
 struct conn_limits {
 	size_t max_frame;
@@ -86,6 +97,15 @@ void conn_resume(struct conn *c);
 
 /* Close now, or once queued output is written when flush is set. */
 void conn_close(struct conn *c, int flush);
+
+/* Why it closed, and a line saying what happened.  Before TLS is done,
+ * conn logs these only at debug level: the owner reports them (a peer
+ * that never authenticated must not be able to fill the log). */
+enum conn_end conn_end(const struct conn *c, const char **detail);
+/* The TLS handshake is still in progress. */
+int conn_handshaking(const struct conn *c);
+/* The event priority of its I/O (prio.h). */
+void conn_set_priority(struct conn *c, int priority);
 
 int conn_is_open(const struct conn *c);
 size_t conn_output_len(const struct conn *c);

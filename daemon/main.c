@@ -17,6 +17,7 @@
 #include "config.h"
 #include "fault.h"
 #include "log.h"
+#include "prio.h"
 #include "ptime.h"
 #include "server.h"
 #include "session.h"
@@ -111,6 +112,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	    srv->cfg.expiry_warnings.s, srv->cfg.expiry_warnings.n);
 	engine_set_incidents(srv->eng, srv->cfg.response_window, srv->cfg.disclosure_embargo);
 	duty_set_grace(srv->duty, srv->cfg.duty_grace);
+	gate_set_limits(srv->gate, srv->cfg.max_per_source, srv->cfg.handshake_rate,
+	    srv->cfg.max_handshakes);
 	apply_display_tz(srv->cfg.display_tz, srv->start_tz);
 	log_info("reloaded %s; server certificate pin %s", srv->config_path,
 	    tls_server_pin(srv->tls));
@@ -396,8 +399,12 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if ((srv.mediator_key = tls_mediator_key(srv.cfg.state_dir, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
-	if ((srv.base = event_base_new()) == NULL || event_base_priority_init(srv.base, 3) != 0)
+	if ((srv.base = event_base_new()) == NULL || event_base_priority_init(srv.base, PRIO_COUNT) != 0)
 		fatalx("cannot create the event loop");
+	if ((srv.gate = gate_new(srv.base, &srv.metrics)) == NULL)
+		fatalx("out of memory");
+	gate_set_limits(srv.gate, srv.cfg.max_per_source, srv.cfg.handshake_rate,
+	    srv.cfg.max_handshakes);
 	srv.clk = clock_new(srv.cfg.virtual_clock, initial_time(&srv));
 	srv.dlv = delivery_new(srv.st, srv.clk);
 	srv.turn = turn_new(srv.base, srv.st, &srv.metrics, after_commit, &srv);
@@ -459,8 +466,7 @@ main(int argc, char **argv)
 	 * queue its replies (and the deliveries it released), then let the
 	 * party connections write them out before they close. */
 	srv.stopping = 1;
-	if (srv.listener != NULL)
-		evconnlistener_disable(srv.listener);
+	session_listen_stop(&srv);
 	admin_close(&srv);
 	status_stop(status);
 	turn_flush(srv.turn);
@@ -478,10 +484,7 @@ main(int argc, char **argv)
 	event_base_loop(srv.base, EVLOOP_NONBLOCK);	/* let closing conns tear down */
 	status_close(status);		/* the loop has run for the last time */
 	verify_pool_free(srv.verify);	/* frees the sessions that waited for it */
-	if (srv.listener)
-		evconnlistener_free(srv.listener);
-	if (srv.accept_retry != NULL)
-		event_free(srv.accept_retry);
+	session_listen_close(&srv);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);
@@ -498,6 +501,8 @@ main(int argc, char **argv)
 	store_close(srv.st);
 	tls_free(srv.tls);
 	EVP_PKEY_free(srv.mediator_key);
+	gate_summarise(srv.gate);
+	gate_free(srv.gate);
 	event_base_free(srv.base);
 	config_free(&srv.cfg);
 	free(srv.start_tz);

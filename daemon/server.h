@@ -13,6 +13,7 @@
 #include "delivery.h"
 #include "duty.h"
 #include "engine.h"
+#include "gate.h"
 #include "metrics.h"
 #include "store.h"
 #include "tls.h"
@@ -35,13 +36,15 @@ struct server {
 	struct engine *eng;
 	struct tls *tls;
 	EVP_PKEY *mediator_key;
-	struct evconnlistener *listener;
+	struct event *listen_ev;	/* the party listener (session.c) */
+	evutil_socket_t listen_fd;
+	struct gate *gate;		/* admission, unauthenticated failures */
 	struct evconnlistener *admin_listener;
 	struct event *admin_retry;	/* after an accept error there */
 	struct admin_conn *admin_conns;	/* open admin connections, linked */
 	struct session *sessions;	/* party connections, linked */
 	size_t nconns;			/* party connections incl. handshaking */
-	int accept_paused;
+	int accept_paused;		/* listen_ev is not added (2: logged) */
 	struct event *accept_retry;	/* after an accept error */
 	int stopping;			/* draining replies before exit */
 	int64_t started_at;

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -6,13 +7,14 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <event2/bufferevent_ssl.h>
-#include <event2/listener.h>
 
 #include "crypto.h"
 #include "errors.h"
 #include "fault.h"
+#include "gate.h"
 #include "frame.h"
 #include "log.h"
+#include "prio.h"
 #include "ptime.h"
 #include "registry.h"
 #include "session.h"
@@ -45,10 +47,14 @@ struct session {
 	int close_after;	/* stopping: close once the held copy has run */
 	int verdict;		/* for the held frame once back: 1 good, -1 bad,
 				 * 2 not checked (the engine checks it) */
+	int handshaking;	/* counted in the gate's handshakes */
+	struct gate_source src;	/* counted against its source address */
 	uint64_t verdict_id;
 	uint8_t verdict_sig[64];
 	struct session *next, *prev;
 };
+
+static void handshake_over(struct session *s);
 
 static void
 unlink_session(struct session *s)
@@ -169,9 +175,10 @@ session_ready(void *ctx)
 	struct session *s = ctx;
 	struct server *srv = s->srv;
 	uint8_t pin[32];
-	char hex[65];
+	char hex[65], why[200];
 	int rc;
 
+	handshake_over(s);
 	if (tls_peer_pin(conn_ssl(s->conn), pin) != 0) {
 		/* SSL_VERIFY_FAIL_IF_NO_PEER_CERT makes this unreachable. */
 		log_warnx("%s: no client certificate", conn_peer(s->conn));
@@ -189,8 +196,12 @@ session_ready(void *ctx)
 		turn_flush(srv->turn);
 	rc = registry_endpoint_by_pin(srv->st, pin, &s->who);
 	if (rc != 0) {
-		log_warnx("%s: refused certificate with unregistered pin %s", conn_peer(s->conn),
-		    hex);
+		if (rc < 0) {
+			log_warnx("%s: store failure looking up pin %s", conn_peer(s->conn), hex);
+		} else {
+			snprintf(why, sizeof(why), "refused certificate with unregistered pin %s", hex);
+			gate_fail(srv->gate, UNAUTH_UNREGISTERED, conn_peer(s->conn), why);
+		}
 		srv->metrics.tls_refused++;
 		conn_fail(s->conn, 0, PARLEY_EAUTH, rc < 0 ? "store failure" :
 		    "certificate pin %s is not registered to any endpoint "
@@ -208,6 +219,8 @@ session_ready(void *ctx)
 	}
 	s->sink.endpoint_id = s->who.endpoint_id;
 	s->state = S_HELLO;
+	/* Authenticated: its work comes before any handshake's. */
+	conn_set_priority(s->conn, PRIO_NORMAL);
 	s->counted = 1;
 	if (duty_connected(srv->duty, s->who.party.id))
 		duty_cleared(srv, s->who.party.id);
@@ -496,14 +509,64 @@ session_drained(void *ctx)
 		delivery_push(s->srv->dlv, &s->sink);
 }
 
+/* Accepting pauses while the connections, or the handshakes, are at
+ * their caps, and after an accept error: new connections wait in the
+ * kernel's backlog. */
+static void
+pause_accept(struct server *srv, int loud)
+{
+	if (srv->accept_paused)
+		return;
+	srv->accept_paused = loud ? 2 : 1;
+	event_del(srv->listen_ev);
+	if (loud)
+		log_warnx("%zu connections: not accepting more until one closes", srv->nconns);
+}
+
 static void
 resume_accept(struct server *srv)
 {
 	if (srv->accept_paused && !srv->stopping &&
-	    srv->nconns < (size_t)srv->cfg.max_connections) {
+	    srv->nconns < (size_t)srv->cfg.max_connections && !gate_handshakes_full(srv->gate) &&
+	    !evtimer_pending(srv->accept_retry, NULL)) {
+		if (srv->accept_paused == 2)
+			log_info("accepting connections again");
 		srv->accept_paused = 0;
-		evconnlistener_enable(srv->listener);
-		log_info("accepting connections again");
+		event_add(srv->listen_ev, NULL);
+	}
+}
+
+/* TLS is done or the connection is gone: one fewer handshake. */
+static void
+handshake_over(struct session *s)
+{
+	if (!s->handshaking)
+		return;
+	s->handshaking = 0;
+	gate_handshake_end(s->srv->gate);
+	resume_accept(s->srv);
+}
+
+/* A connection that never got through TLS: counted and summed up, never
+ * a log line each (gate.h). */
+static void
+handshake_failed(struct session *s)
+{
+	const char *detail;
+
+	switch (conn_end(s->conn, &detail)) {
+	case CONN_END_TLS:
+		gate_fail(s->srv->gate, UNAUTH_TLS, conn_peer(s->conn), detail);
+		break;
+	case CONN_END_TIMEOUT:
+		gate_fail(s->srv->gate, UNAUTH_TIMEOUT, conn_peer(s->conn), detail);
+		break;
+	case CONN_END_PEER:
+		gate_fail(s->srv->gate, UNAUTH_CLOSED, conn_peer(s->conn),
+		    "closed during the TLS handshake");
+		break;
+	case CONN_END_LOCAL:
+		break;	/* parleyd is stopping */
 	}
 }
 
@@ -518,6 +581,10 @@ session_closed(void *ctx)
 		    (long long)s->who.endpoint_id, s->who.party.code);
 		duty_disconnected(srv->duty, s->who.party.id);
 	}
+	if (s->state == S_HANDSHAKE)
+		handshake_failed(s);
+	handshake_over(s);
+	gate_leave(srv->gate, &s->src);
 	if (s->attached)
 		delivery_detach(srv->dlv, &s->sink);
 	unlink_session(s);
@@ -540,20 +607,26 @@ static const struct conn_ops session_ops = {
 	.closed = session_closed,
 };
 
+/* One accepted connection: admitted by its source's limits, then a TLS
+ * handshake at the lowest priority. */
 static void
-accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
-    void *arg)
+accept_one(struct server *srv, evutil_socket_t fd, struct sockaddr *sa)
 {
-	struct server *srv = arg;
 	struct conn_limits lim = { 0 };
 	struct bufferevent *bev;
+	struct gate_source src;
 	struct session *s;
 	char host[INET6_ADDRSTRLEN], peer[96];
 	int one = 1;
-	SSL *ssl;
+	SSL *ssl = NULL;
+	BIO *bio;
 
-	(void)l;
-	(void)salen;
+	srv->metrics.tls_accepted++;
+	/* Refused before any TLS work: the cheapest answer there is. */
+	if (gate_admit(srv->gate, sa, &src) != 0) {
+		evutil_closesocket(fd);
+		return;
+	}
 	if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof(host));
 	else
@@ -561,20 +634,29 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	snprintf(peer, sizeof(peer), "%s:%u", host, ntohs(sa->sa_family == AF_INET6 ?
 	    ((struct sockaddr_in6 *)sa)->sin6_port : ((struct sockaddr_in *)sa)->sin_port));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if ((s = calloc(1, sizeof(*s))) == NULL || (ssl = tls_ssl_new(srv->tls)) == NULL) {
+	/* The SSL reads through a socket BIO of ours, so that conn can see
+	 * ciphertext arrive (its frame deadline); libevent uses it as is. */
+	if ((s = calloc(1, sizeof(*s))) == NULL || (ssl = tls_ssl_new(srv->tls)) == NULL ||
+	    (bio = BIO_new_socket((int)fd, BIO_NOCLOSE)) == NULL) {
 		log_warnx("%s: out of memory, connection dropped", peer);
+		SSL_free(ssl);
 		free(s);
+		gate_leave(srv->gate, &src);
 		evutil_closesocket(fd);
 		return;
 	}
+	SSL_set_bio(ssl, bio, bio);
 	bev = bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		SSL_free(ssl);
 		free(s);
+		gate_leave(srv->gate, &src);
 		evutil_closesocket(fd);
 		return;
 	}
+	/* Until TLS is done, its work waits for everything else. */
+	bufferevent_priority_set(bev, PRIO_UNAUTH);
 	lim.max_frame = (size_t)srv->cfg.max_frame;
 	lim.decode_budget = (size_t)srv->cfg.decode_budget;
 	lim.max_output = (size_t)srv->cfg.max_queued_output;
@@ -585,14 +667,15 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	lim.frame_timeout = (int)srv->cfg.frame_timeout;
 	lim.idle_timeout = (int)srv->cfg.idle_timeout;
 	lim.bad_frames = &srv->metrics.frames_bad;
-	srv->metrics.tls_accepted++;
 	s->srv = srv;
 	s->state = S_HANDSHAKE;
+	s->src = src;
 	s->sink.push = sink_push;
 	s->sink.ctx = s;
 	if ((s->conn = conn_new(bev, 1, &lim, &session_ops, s, peer)) == NULL) {
 		bufferevent_free(bev);
 		free(s);
+		gate_leave(srv->gate, &src);
 		return;
 	}
 	s->next = srv->sessions;
@@ -600,16 +683,19 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		srv->sessions->prev = s;
 	srv->sessions = s;
 	srv->nconns++;
-	if (srv->nconns >= (size_t)srv->cfg.max_connections && !srv->accept_paused) {
-		/* Back-pressure: leave new connections in the kernel's backlog. */
-		srv->accept_paused = 1;
-		evconnlistener_disable(srv->listener);
-		log_warnx("%zu connections: not accepting more until one closes", srv->nconns);
-	}
+	s->handshaking = 1;
+	gate_handshake_begin(srv->gate);
+	if (srv->nconns >= (size_t)srv->cfg.max_connections)
+		pause_accept(srv, 1);
+	else if (gate_handshakes_full(srv->gate))
+		pause_accept(srv, 0);	/* common under a flood: not logged */
 }
 
 /* How long the listener rests after an accept error. */
 #define ACCEPT_RETRY_MS 500
+/* Accepts per listener callback: the rest wait for the next loop turn, so
+ * that a full backlog cannot hold the loop. */
+#define ACCEPT_BATCH 16
 
 static void
 accept_retry_cb(evutil_socket_t fd, short what, void *arg)
@@ -620,29 +706,42 @@ accept_retry_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-accept_error_cb(struct evconnlistener *l, void *arg)
+listen_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct server *srv = arg;
 	struct timeval tv = { 0, ACCEPT_RETRY_MS * 1000 };
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int i, fd;
 
-	(void)l;
-	log_warn("accept");
-	/* Out of descriptors or memory: pause instead of spinning, and try
-	 * again soon; a session closing may not come (duty stations stay). */
-	if (!srv->accept_paused) {
-		srv->accept_paused = 1;
-		evconnlistener_disable(srv->listener);
-	}
-	if (srv->accept_retry != NULL)
+	(void)what;
+	for (i = 0; i < ACCEPT_BATCH && !srv->accept_paused; i++) {
+		sslen = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			accept_one(srv, fd, (struct sockaddr *)&ss);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+		    errno == ECONNABORTED || errno == EPROTO)
+			return;
+		/* Out of descriptors or memory: pause instead of spinning, and
+		 * try again soon; a session closing may not come (duty stations
+		 * stay). */
+		log_warn("accept");
+		pause_accept(srv, 0);
 		evtimer_add(srv->accept_retry, &tv);
+		return;
+	}
 }
 
 int
 session_listen(struct server *srv, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
-	int sslen = sizeof(ss);
+	int sslen = sizeof(ss), one = 1;
 	char addr[300];
+	evutil_socket_t fd;
 
 	if (strchr(srv->cfg.listen_host, ':') != NULL)
 		snprintf(addr, sizeof(addr), "[%s]:%u", srv->cfg.listen_host, srv->cfg.listen_port);
@@ -653,20 +752,47 @@ session_listen(struct server *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "listen = %s: not a numeric address", addr);
 		return -1;
 	}
-	srv->listener = evconnlistener_new_bind(srv->base, accept_cb, srv,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 512, (struct sockaddr *)&ss, sslen);
-	if (srv->listener == NULL) {
-		snprintf(err, errlen, "cannot listen on %s: %s", addr,
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	/* A plain event rather than an evconnlistener: it takes a priority
+	 * (prio.h) and accepts a bounded batch per loop turn. */
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, (struct sockaddr *)&ss, (socklen_t)sslen) != 0 || listen(fd, 512) != 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", addr, strerror(errno));
+		if (fd >= 0)
+			evutil_closesocket(fd);
 		return -1;
 	}
-	evconnlistener_set_error_cb(srv->listener, accept_error_cb);
-	if ((srv->accept_retry = evtimer_new(srv->base, accept_retry_cb, srv)) == NULL) {
+	srv->listen_fd = fd;
+	if ((srv->listen_ev = event_new(srv->base, fd, EV_READ | EV_PERSIST, listen_cb, srv)) == NULL ||
+	    event_priority_set(srv->listen_ev, PRIO_UNAUTH) != 0 ||
+	    event_add(srv->listen_ev, NULL) != 0 ||
+	    (srv->accept_retry = evtimer_new(srv->base, accept_retry_cb, srv)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	log_info("listening on %s (TLS 1.3, pinned client certificates)", addr);
+	log_info("listening on %s (TLS 1.3, pinned client certificates, groups %s)", addr,
+	    srv->cfg.tls_groups);
 	return 0;
+}
+
+void
+session_listen_stop(struct server *srv)
+{
+	if (srv->listen_ev != NULL)
+		event_del(srv->listen_ev);
+	srv->accept_paused = 1;
+}
+
+void
+session_listen_close(struct server *srv)
+{
+	if (srv->listen_ev != NULL)
+		event_free(srv->listen_ev);
+	if (srv->accept_retry != NULL)
+		event_free(srv->accept_retry);
+	if (srv->listen_ev != NULL)
+		evutil_closesocket(srv->listen_fd);
+	srv->listen_ev = srv->accept_retry = NULL;
 }
 
 void

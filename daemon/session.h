@@ -8,8 +8,13 @@
 
 #include "server.h"
 
-/* Bind and listen on cfg.listen_host:listen_port.  -1 with err. */
+/* Bind and listen on cfg.listen_host:listen_port.  -1 with err.  New
+ * connections go through srv->gate (gate.h) before any TLS work, and are
+ * accepted and handshaken at PRIO_UNAUTH (prio.h). */
 int session_listen(struct server *srv, char *err, size_t errlen);
+/* Shutdown: accept no more.  Then, after the loop's last run, close. */
+void session_listen_stop(struct server *srv);
+void session_listen_close(struct server *srv);
 
 /* Close every connection of endpoint id (it was removed). */
 void session_kick_endpoint(struct server *srv, int64_t endpoint_id);

@@ -2,8 +2,9 @@
  * one store transaction, each under its own savepoint; the replies wait in a
  * queue and are written only after COMMIT returns, so nothing is acked before
  * it is durable and one fsync serves the whole turn.  The turn commits once
- * the loop has nothing else to do, unless work whose requests will join it
- * is in flight (turn_set_hold), within bounds.  If COMMIT fails, every
+ * the loop has no authenticated work left (prio.h), unless work whose
+ * requests will join it is in flight (turn_set_hold), within bounds, and in
+ * any case within 20 ms of its first request.  If COMMIT fails, every
  * queued reply is replaced by an error: nothing of that turn was saved. */
 #ifndef PARLEY_TURN_H
 #define PARLEY_TURN_H

@@ -47,6 +47,8 @@ status_socket = $T/status.sock
 [limits]
 handshake_timeout = ${HANDSHAKE_TIMEOUT:-10s}
 frame_timeout = ${FRAME_TIMEOUT:-30s}
+handshake_rate = ${HANDSHAKE_RATE:-20}
+max_per_source = ${MAX_PER_SOURCE:-64}
 [testing]
 virtual_clock = yes
 CONF
@@ -64,7 +66,7 @@ wait_ready() {
 }
 
 start_daemon() {
-	"$BIN/parleyd" -c "$T/parleyd.conf" >>"$T/parleyd.log" 2>&1 &
+	"$BIN/parleyd" ${PARLEYD_FLAGS:-} -c "$T/parleyd.conf" >>"$T/parleyd.log" 2>&1 &
 	PARLEYD_PID=$!
 	wait_ready
 }
@@ -108,7 +110,7 @@ setup() {
 		# client cannot hold it while this daemon restarts
 		PORT=$(( (RANDOM % 12000) + 20000 ))
 		write_conf
-		"$BIN/parleyd" -c "$T/parleyd.conf" >>"$T/parleyd.log" 2>&1 &
+		"$BIN/parleyd" ${PARLEYD_FLAGS:-} -c "$T/parleyd.conf" >>"$T/parleyd.log" 2>&1 &
 		PARLEYD_PID=$!
 		i=0
 		while ! "$BIN/parleyctl" -s "$T/admin.sock" status >/dev/null 2>&1; do

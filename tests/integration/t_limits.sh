@@ -5,9 +5,13 @@
 #   - a frame that decodes to more than decode_budget is refused;
 #   - an answer longer than the connection may carry is refused, with why;
 #   - a peer that trickles a frame one byte a second is dropped within
-#     frame_timeout (the trickle does not reset it);
+#     frame_timeout (the trickle does not reset it), and so is one that
+#     trickles the ciphertext of one TLS record holding a frame (nothing
+#     decrypts before its last byte: the deadline runs from the first byte
+#     of ciphertext);
 #   - a TCP peer that never completes the TLS handshake is dropped within
-#     handshake_timeout, and so is one that completes TLS but sends no Hello
+#     handshake_timeout, so is one trickling a real ClientHello a byte at a
+#     time, and so is one that completes TLS but sends no Hello
 #     (handshake_timeout is "Time allowed for the TLS handshake and Hello");
 #   - idle_timeout closes an idle authenticated connection;
 #   - LIMITS_ABORTS (1,000; make limits-full: 10,000) aborted handshakes
@@ -19,7 +23,9 @@
 #     with megabytes of pending deliveries, keep parleyd's memory bounded and
 #     are dropped or paused while parleyd goes on serving others.
 # Figures are printed as "limits: ..." lines.
-HANDSHAKE_TIMEOUT=2s FRAME_TIMEOUT=2s
+# Thousands of handshakes from 127.0.0.1 here: no per-source rate (t_admission
+# tests it).
+HANDSHAKE_TIMEOUT=2s FRAME_TIMEOUT=2s HANDSHAKE_RATE=0 MAX_PER_SOURCE=0
 . "$(dirname "$0")/lib.sh"
 SP=$BIN/slowpeer
 [ -x "$SP" ] || fail "$SP missing (make all builds it)"
@@ -113,6 +119,11 @@ expect_rc 0 "$SP" tls "$T/a/client.conf" 15 --hello --trickle 1000
 grep -q "frame timeout" "$T/last.out" || fail "trickle: $(cat "$T/last.out")"
 within "$(secs)" 1.5 4 || fail "trickle dropped after $(secs)s, frame_timeout is 2s"
 echo "limits: one-byte-a-second peer: $(cat "$T/last.out")"
+# the same frame in one TLS record, its ciphertext a byte every 300 ms
+expect_rc 0 "$SP" tls "$T/a/client.conf" 15 --hello --cipher-trickle 300
+grep -q "frame timeout" "$T/last.out" || fail "ciphertext trickle: $(cat "$T/last.out")"
+within "$(secs)" 1.5 4 || fail "ciphertext trickle dropped after $(secs)s, frame_timeout is 2s"
+echo "limits: ciphertext trickled a byte every 300 ms: $(cat "$T/last.out")"
 
 # ---- handshake_timeout (2s): TCP without TLS, half a ClientHello
 expect_rc 0 "$SP" tcp "127.0.0.1:$PORT" 15
@@ -121,6 +132,9 @@ t1=$(secs)
 expect_rc 0 "$SP" tcp "127.0.0.1:$PORT" 15 160301020001
 within "$(secs)" 1.5 4 || fail "half-handshake peer dropped after $(secs)s, handshake_timeout is 2s"
 echo "limits: silent TCP peer dropped after ${t1}s, half a ClientHello after $(secs)s (handshake_timeout 2s)"
+expect_rc 0 "$SP" hello-trickle "127.0.0.1:$PORT" 15 100
+within "$(secs)" 1.5 4 || fail "trickled ClientHello dropped after $(secs)s, handshake_timeout is 2s"
+echo "limits: a ClientHello trickled a byte every 100 ms: $(cat "$T/last.out")"
 
 # ---- idle_timeout (its minimum, 10s) closes an idle authenticated connection
 limits "idle_timeout = 10s"

@@ -10,6 +10,13 @@
 #   resumption                     no session ticket is ever issued; a ticket
 #                                  from elsewhere gets a full handshake ("New")
 #   early data (0-RTT)             never accepted, never reaches a session
+#   only ffdhe groups offered      refused at the handshake (no common group);
+#                                  [tls] groups can name no ffdhe group
+#   [tls] groups = P-256           an X25519-only client is refused, a P-256
+#                                  one gets through (reload applies it)
+# Failures before TLS is done are logged one a minute at most (gate.h);
+# their details are at debug level, hence -v.
+PARLEYD_FLAGS=-v
 . "$(dirname "$0")/lib.sh"
 setup
 enrol a
@@ -36,6 +43,25 @@ sclient -connect "127.0.0.1:$PORT" -tls1_3
 grep -q "alert certificate required" "$T/last.out" || fail "no client certificate: not refused: $(cat "$T/last.out")"
 logged "TLS error: .*peer did not return a certificate"
 before=$(snapshot)
+
+# ---- a client offering only finite-field groups: no common group, no key
+# exchange (one ffdhe8192 handshake cost the server ~150 ms of CPU)
+sclient "${C[@]}" -tls1_3 -groups ffdhe2048:ffdhe8192 && fail "ffdhe only: s_client succeeded: $(cat "$T/last.out")"
+grep -q "Cipher is (NONE)" "$T/last.out" || fail "ffdhe only: a cipher was negotiated"
+logged "TLS error: .*no suitable key share"
+# the same client with X25519 among its groups gets through
+sclient "${C[@]}" -tls1_3 -groups ffdhe2048:X25519
+grep -q "Server Temp Key: X25519" "$T/last.out" || fail "X25519 not chosen: $(cat "$T/last.out")"
+# and the configuration refuses ffdhe outright
+printf '[tls]\ngroups = X25519:ffdhe8192\n' >"$T/ffdhe.conf"
+out=$("$BIN/parleyd" -n -c "$T/ffdhe.conf") && fail "parleyd -n accepted an ffdhe group"
+case $out in *"ffdhe8192 is refused"*) ;; *) fail "ffdhe group: $out" ;; esac
+# [tls] groups on reload: P-256 only
+sed -i '/^\[limits\]/i [tls]\ngroups = P-256' "$T/parleyd.conf"
+kill -HUP "$PARLEYD_PID"; logged "reloaded"
+sclient "${C[@]}" -tls1_3 -groups X25519 && fail "X25519-only client accepted with groups = P-256"
+sclient "${C[@]}" -tls1_3 -groups X25519:P-256
+grep -q "Server Temp Key: ECDH, prime256v1" "$T/last.out" || fail "P-256 not chosen: $(cat "$T/last.out")"
 
 # ---- unregistered pin
 new_endpoint stranger

@@ -5,10 +5,16 @@
  *       TCP only (and the raw bytes HEX, e.g. half a ClientHello); wait for
  *       the server to close.  HOST:PORT may be the path of a Unix socket
  *       (starting with /): an admin client that never says a word.
- *   slowpeer tls CONF MAX_S [--hello] [--trickle MS]
+ *   slowpeer tls CONF MAX_S [--hello] [--trickle MS | --cipher-trickle MS]
  *       TLS 1.3 with CONF's endpoint certificate; with --hello send Hello and
  *       read the Welcome; with --trickle send a Fetch frame one byte every MS
- *       milliseconds.  Wait for the server to close.
+ *       milliseconds (a TLS record per byte); with --cipher-trickle send it
+ *       in one TLS record whose ciphertext goes out one byte every MS
+ *       milliseconds (nothing of it decrypts before its last byte).  Wait
+ *       for the server to close.
+ *   slowpeer hello-trickle HOST:PORT MAX_S MS
+ *       a real TLS 1.3 ClientHello, sent one byte every MS milliseconds;
+ *       wait for the server to close.
  *   slowpeer abort HOST:PORT N
  *       N aborted handshakes, in turn: connect+close, connect+garbage+close,
  *       connect+ClientHello+close, connect+ClientHello+reset.
@@ -300,6 +306,80 @@ load_conf(const char *path, struct cl_conf *conf)
 	return 0;
 }
 
+/* msg sealed in one TLS record (written to a memory BIO), whose bytes go
+ * to the socket one every ms milliseconds until the server closes. */
+static int
+cipher_trickle(struct peer *p, const uint8_t *msg, size_t len, int ms, double max, double t0)
+{
+	BIO *mem = BIO_new(BIO_s_mem());
+	uint8_t rec[512];
+	int n, i;
+
+	if (mem == NULL)
+		return 3;
+	SSL_set0_wbio(p->ssl, mem);	/* reads stay on the socket */
+	if (SSL_write(p->ssl, msg, (int)len) != (int)len ||
+	    (n = BIO_read(mem, rec, sizeof(rec))) <= 0) {
+		printf("cannot seal the record\n");
+		return 3;
+	}
+	for (i = 0; i < n && now_s() - t0 < max; i++) {
+		if (write(p->fd, rec + i, 1) != 1 || pump(p, ms)) {
+			printf("(%d of %d bytes of ciphertext trickled) ", i + 1, n);
+			report_closed(t0, p);
+			return 0;
+		}
+	}
+	while (now_s() - t0 < max)
+		if (pump(p, 200)) {
+			printf("(all %d bytes of ciphertext trickled) ", n);
+			report_closed(t0, p);
+			return 0;
+		}
+	printf("still open after %.0f s\n", max);
+	return 1;
+}
+
+/* A real ClientHello, trickled a byte every ms milliseconds. */
+static int
+do_hello_trickle(char **argv)
+{
+	double max = atof(argv[1]), t0;
+	int ms = atoi(argv[2]), fd, n, i;
+	SSL_CTX *ctx = client_ctx(NULL, NULL);
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	SSL *ssl = ctx != NULL ? SSL_new(ctx) : NULL;
+	uint8_t hello[2048], c;
+	struct pollfd pf;
+
+	if (ssl == NULL || rb == NULL || wb == NULL)
+		return 2;
+	SSL_set_bio(ssl, rb, wb);
+	SSL_connect(ssl);	/* wants to read: the ClientHello is in wb */
+	if ((n = BIO_read(wb, hello, sizeof(hello))) <= 0)
+		return 2;
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	if ((fd = tcp_open(argv[0], 0)) < 0)
+		return printf("cannot connect to %s\n", argv[0]), 3;
+	t0 = now_s();
+	pf.fd = fd;
+	pf.events = POLLIN;
+	for (i = 0; now_s() - t0 < max; ) {
+		if (i < n && write(fd, hello + i, 1) == 1)
+			i++;
+		if (poll(&pf, 1, ms) > 0 && read(fd, &c, 1) <= 0) {
+			printf("(%d of %d bytes of a ClientHello trickled) closed after %.2fs\n", i,
+			    n, now_s() - t0);
+			close(fd);
+			return 0;
+		}
+	}
+	printf("still open after %.0f s (%d of %d bytes trickled)\n", max, i, n);
+	close(fd);
+	return 1;
+}
+
 static int
 do_tls(int argc, char **argv)
 {
@@ -307,7 +387,7 @@ do_tls(int argc, char **argv)
 	struct cl_conf conf;
 	struct peer *p;
 	double max = atof(argv[1]), t0;
-	int hello = 0, trickle = 0, i, rc;
+	int hello = 0, trickle = 0, cipher = 0, i, rc;
 	size_t sent = 0;
 	SSL_CTX *ctx;
 
@@ -316,6 +396,8 @@ do_tls(int argc, char **argv)
 			hello = 1;
 		else if (strcmp(argv[i], "--trickle") == 0 && i + 1 < argc)
 			trickle = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--cipher-trickle") == 0 && i + 1 < argc)
+			trickle = atoi(argv[++i]), cipher = 1;
 		else
 			return 2;
 	}
@@ -351,6 +433,10 @@ do_tls(int argc, char **argv)
 		t0 = now_s();
 	}
 	rc = 0;
+	if (cipher) {
+		rc = cipher_trickle(p, fetch, sizeof(fetch), trickle, max, t0);
+		goto done;
+	}
 	while (now_s() - t0 < max) {
 		if (trickle && sent < sizeof(fetch)) {
 			if (SSL_write(p->ssl, fetch + sent, 1) != 1) {
@@ -527,12 +613,14 @@ main(int argc, char **argv)
 		return do_tcp(argc - 2, argv + 2);
 	if (argc >= 4 && strcmp(argv[1], "tls") == 0)
 		return do_tls(argc - 2, argv + 2);
+	if (argc == 5 && strcmp(argv[1], "hello-trickle") == 0)
+		return do_hello_trickle(argv + 2);
 	if (argc == 4 && strcmp(argv[1], "abort") == 0)
 		return do_abort(argv + 2);
 	if (argc >= 5 && strcmp(argv[1], "hold") == 0)
 		return do_hold(argc - 2, argv + 2);
 	if (argc >= 5 && strcmp(argv[1], "slowread") == 0)
 		return do_slowread(argc - 2, argv + 2);
-	fprintf(stderr, "usage: slowpeer tcp|tls|abort|hold|slowread ...\n");
+	fprintf(stderr, "usage: slowpeer tcp|tls|hello-trickle|abort|hold|slowread ...\n");
 	return 2;
 }
