@@ -1,0 +1,119 @@
+# Admission before any TLS work (issue 18), against the real parleyd, the
+# attackers on other loopback addresses (127.0.0.2-5) than the pinned
+# client (127.0.0.1):
+#   - max_per_source: 4 idle TCP connections from one address are held, the
+#     5th is closed at once; a pinned client from another address is served
+#     meanwhile;
+#   - handshake_rate: 30 connections at once from one address, 5 a second
+#     allowed: 5 are admitted (the burst), the rest closed before any byte;
+#   - max_handshakes: with 2 silent TCP peers holding both handshake slots,
+#     a pinned client waits in the backlog until one times out, then is
+#     served;
+#   - the failures are counted by reason in /metrics and the log gets one
+#     line per reason, not one per failure: 1,000 aborted handshakes write
+#     a few lines.
+HANDSHAKE_TIMEOUT=2s HANDSHAKE_RATE=5 MAX_PER_SOURCE=4
+. "$(dirname "$0")/lib.sh"
+SP=$BIN/slowpeer
+setup
+enrol a
+
+# Rewrite parleyd.conf (HANDSHAKE_RATE, MAX_PER_SOURCE and these [limits]
+# lines) and restart.
+limits() {
+	write_conf
+	for kv in "$@"; do sed -i "/^\[limits\]/a $kv" "$T/parleyd.conf"; done
+	stop_daemon
+	start_daemon
+}
+metric() { # REASON: parley_unauthenticated_failures_total{reason=REASON}
+	curl -s --unix-socket "$T/status.sock" http://localhost/metrics |
+	    sed -n "s/^parley_unauthenticated_failures_total{reason=\"$1\"} //p"
+}
+# python3 SRC N HOLD_S: N connections from SRC at once, held; prints how
+# many the server closed within HOLD_S (refused) and how many it kept.
+conns() {
+	python3 - "$PORT" "$@" <<'PY'
+import select, socket, sys, time
+port, src, n, hold = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+socks = []
+for _ in range(n):
+    s = socket.socket()
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    socks.append(s)
+closed = set()
+end = time.monotonic() + hold
+while time.monotonic() < end and len(closed) < n:
+    r, _, _ = select.select([s for s in socks if s not in closed], [], [], max(0, end - time.monotonic()))
+    for s in r:
+        try:
+            if s.recv(1) == b"":
+                closed.add(s)
+        except ConnectionResetError:
+            closed.add(s)
+print(f"refused {len(closed)} kept {n - len(closed)}")
+PY
+}
+
+# ---- max_per_source = 4: the 5th from one address is closed at once
+out=$(conns 127.0.0.2 5 1.5)
+[ "$out" = "refused 1 kept 4" ] || fail "max_per_source 4, 5 connections: $out"
+# while four from 127.0.0.2 are held (under handshake_timeout), the pinned
+# client on 127.0.0.1 gets in
+established() { # SRC N: wait (bounded) until N connections from SRC are up
+	local i=0
+	until [ "$(ss -Htn state established "( dport = :$PORT and src $1 )" | wc -l)" -ge "$2" ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && fail "$2 connections from $1 did not come up"; sleep 0.02
+	done
+}
+conns 127.0.0.2 4 1.8 >"$T/held.out" &
+held=$!
+established 127.0.0.2 4
+expect_rc 0 as a inbox
+wait $held
+[ "$(cat "$T/held.out")" = "refused 0 kept 4" ] || fail "4 held: $(cat "$T/held.out")"
+[ "$(metric per_source)" = 1 ] || fail "per_source failures: $(metric per_source)"
+echo "admission: max_per_source = 4: 5th connection refused, pinned client served beside 4 held"
+
+# ---- handshake_rate = 5: a burst of 5, the rest refused before any byte
+MAX_PER_SOURCE=0 limits
+out=$(conns 127.0.0.3 30 1)
+case $out in "refused 25 kept 5"|"refused 24 kept 6") ;; *) fail "handshake_rate 5, 30 at once: $out" ;; esac
+r=$(metric rate)
+[ "$r" -ge 24 ] || fail "rate failures counted: $r"
+[ "$(grep -c "handshake_rate" "$T/parleyd.log")" = 1 ] || fail "rate refusals logged $(grep -c handshake_rate "$T/parleyd.log") times, expected once"
+expect_rc 0 as a inbox
+echo "admission: handshake_rate = 5: 30 at once from one address: $out; one log line"
+
+# ---- max_handshakes = 2: two silent peers hold both slots; the pinned
+# client waits in the backlog until one times out (handshake_timeout 2s)
+limits "max_handshakes = 2"
+conns 127.0.0.4 2 8 >"$T/silent.out" &
+silent=$!
+# both are accepted (their handshakes in progress) before the client comes
+established 127.0.0.4 2
+t0=$(date +%s.%N)
+expect_rc 0 as a inbox
+t1=$(date +%s.%N)
+wait $silent
+waited=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+awk -v w="$waited" 'BEGIN { exit !(w >= 1 && w <= 12) }' ||
+    fail "with both handshake slots held the pinned client was served after ${waited}s (handshake_timeout 2s)"
+[ "$(cat "$T/silent.out")" = "refused 2 kept 0" ] || fail "silent peers: $(cat "$T/silent.out")"
+[ "$(metric handshake_timeout)" -ge 2 ] || fail "handshake timeouts counted: $(metric handshake_timeout)"
+echo "admission: max_handshakes = 2: the pinned client waited ${waited}s, until a silent peer timed out"
+
+# ---- 1,000 aborted handshakes: a few log lines
+HANDSHAKE_RATE=0 limits
+before=$(wc -l <"$T/parleyd.log")
+expect_rc 0 "$SP" abort "127.0.0.1:$PORT" 1000
+expect_rc 0 as a inbox
+grown=$(( $(wc -l <"$T/parleyd.log") - before ))
+# the first failure of each reason is logged whole; the pinned client adds
+# two lines (connected, disconnected)
+[ "$grown" -le 8 ] || { tail -n "$grown" "$T/parleyd.log"; fail "1,000 aborted handshakes wrote $grown log lines"; }
+total=0
+for r in tls closed handshake_timeout; do total=$(( total + $(metric $r) )); done
+[ "$total" -ge 1000 ] || fail "aborted handshakes counted: $total"
+echo "admission: 1,000 aborted handshakes: $grown log lines, $total failures in /metrics"
