@@ -85,7 +85,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
 	struct config nc;
-	char err[512];
+	char err[512], now[PTIME_BUFLEN];
 
 	(void)sig;
 	(void)what;
@@ -115,8 +115,9 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	gate_set_limits(srv->gate, srv->cfg.max_per_source, srv->cfg.handshake_rate,
 	    srv->cfg.max_handshakes);
 	apply_display_tz(srv->cfg.display_tz, srv->start_tz);
-	log_info("reloaded %s; server certificate pin %s", srv->config_path,
-	    tls_server_pin(srv->tls));
+	ptime_format(clock_now(srv->clk), now);
+	log_info("reloaded %s; server certificate pin %s; clock %s", srv->config_path,
+	    tls_server_pin(srv->tls), now);
 done:
 	sd_notify(0, "READY=1");
 }

@@ -129,6 +129,17 @@ case "$line" in *"keeping the running TLS certificate"*) ;; *) fail "bad certifi
 expect_rc 0 "$BIN/parley" -c "$T/baku-new/client.conf" inbox
 install -m 0644 "$T/new.crt" "$T/state/server.crt"
 
+# --- display_tz set, then cleared: back to the zone parleyd started with
+# (it kept the old zone until a restart)
+start_zone=$(date +%:z)
+cp "$T/parleyd.conf.orig" "$T/parleyd.conf"
+sed -i '/^\[server\]/a display_tz = Asia/Kamchatka' "$T/parleyd.conf"
+hup
+case "$line" in *"reloaded"*"clock "*"+12:00") ;; *) fail "display_tz set: $line";; esac
+cp "$T/parleyd.conf.orig" "$T/parleyd.conf"
+hup
+case "$line" in *"reloaded"*"clock "*"$start_zone") ;; *) fail "display_tz cleared: $line (started in $start_zone)";; esac
+
 # the duty station stops on SIGTERM (bounded wait), cleanly
 kill -TERM $W
 i=0
