@@ -218,6 +218,11 @@ max_connections = 20000
 max_per_endpoint = 200
 handshake_timeout = 30s
 idle_timeout = 1h
+# Every load generator connection comes from 127.0.0.1: no per-source
+# limits (make bench-flood measures them); handshakes 8 at a time.
+max_per_source = 0
+handshake_rate = 0
+max_handshakes = 1024
 [testing]
 virtual_clock = no
 EOF

@@ -47,7 +47,7 @@ status_socket = $T/status.sock
 [limits]
 handshake_timeout = ${HANDSHAKE_TIMEOUT:-10s}
 frame_timeout = ${FRAME_TIMEOUT:-30s}
-handshake_rate = ${HANDSHAKE_RATE:-20}
+handshake_rate = ${HANDSHAKE_RATE:-1000}
 max_per_source = ${MAX_PER_SOURCE:-64}
 [testing]
 virtual_clock = yes

@@ -1,6 +1,7 @@
 # The load generator of `make bench`, briefly, in every mode against a test
 # daemon: each run completes and its counts add up.  No timing is asserted
 # (bench/README.md; make bench-smoke runs this file alone).
+HANDSHAKE_RATE=0 MAX_PER_SOURCE=0	# loadgen: everything from 127.0.0.1
 . "$(dirname "$0")/lib.sh"
 LG=$BIN/loadgen
 [ -x "$LG" ] || fail "$LG is missing (make builds it: mk/bench.mk)"
