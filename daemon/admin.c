@@ -27,6 +27,7 @@ struct admin_conn {
 	struct server *srv;
 	struct conn *conn;
 	int ready;
+	char *refused;		/* not allowed: why, told in answer to its first frame */
 	struct admin_conn *prev, *next;	/* srv->admin_conns */
 };
 
@@ -826,6 +827,10 @@ admin_frame(void *ctx, const Parley__Frame *f)
 	Parley__Frame r = PARLEY__FRAME__INIT;
 	Parley__Welcome w = PARLEY__WELCOME__INIT;
 
+	if (ac->refused != NULL) {
+		conn_fail(ac->conn, f->id, PARLEY_EAUTH, "admin socket: %s", ac->refused);
+		return 0;
+	}
 	turn_request_arrived(ac->srv->turn, ac->ready && f->body_case == PARLEY__FRAME__BODY_ADMIN ?
 	    f->admin->verb : frame_body_name(f));
 	if (!ac->ready) {
@@ -866,6 +871,7 @@ admin_closed(void *ctx)
 		ac->next->prev = ac->prev;
 	if (ac->srv->stopping && ac->srv->admin_conns == NULL && ac->srv->sessions == NULL)
 		event_base_loopbreak(ac->srv->base);	/* every reply is out */
+	free(ac->refused);
 	free(ac);
 }
 
@@ -977,10 +983,11 @@ admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, 
 	if ((ac->next = srv->admin_conns) != NULL)
 		ac->next->prev = ac;
 	srv->admin_conns = ac;
-	/* Refused with the reason, rather than a bare close the client would
-	 * report as a broken pipe. */
-	if (!allowed)
-		conn_fail(ac->conn, 0, PARLEY_EAUTH, "admin socket: %s", why);
+	/* Refused with the reason, in answer to its first frame (the Hello),
+	 * rather than a close the client would report as a broken pipe; the
+	 * handshake deadline bounds how long it may take to send one. */
+	if (!allowed && (ac->refused = strdup(why)) == NULL)
+		conn_close(ac->conn, 0);
 }
 
 static void

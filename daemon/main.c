@@ -179,23 +179,27 @@ after_commit(void *arg)
 	ticker_rearm(srv->ticker);
 }
 
-/* As OpenSSH's StrictModes: a file or directory parleyd keeps secrets in
- * must belong to parleyd's user (or root) and be open to nobody else than
- * that user and, for reading, its group.  0, or -1 with err naming the fix. */
+/* As OpenSSH's StrictModes: what parleyd keeps in state_dir must belong to
+ * parleyd's user (or root), and may not be open beyond the bits of allowed:
+ * the directory and the public files to reading by the group, the keys and
+ * the store to nobody (the status socket's group is meant for monitoring,
+ * and must not read embargoed signatures).  0, or -1 with err naming the
+ * fix. */
 static int
-private_enough(const char *what, const char *path, const struct stat *sb, char *err,
-    size_t errlen)
+private_enough(const char *what, const char *path, const struct stat *sb, mode_t allowed,
+    char *err, size_t errlen)
 {
-	mode_t m = sb->st_mode & 07777;
+	mode_t m = sb->st_mode & 07777, extra = m & 0077 & ~allowed;
 
 	if (sb->st_uid != geteuid() && sb->st_uid != 0) {
 		snprintf(err, errlen, "%s %s belongs to uid %u, not to parleyd's user (uid %u) or "
 		    "root: chown it", what, path, (unsigned)sb->st_uid, (unsigned)geteuid());
 		return -1;
 	}
-	if (m & 0027) {
+	if (extra != 0) {
 		snprintf(err, errlen, "%s %s is mode %04o: %s; run chmod %s %s", what, path,
-		    (unsigned)m, (m & 0007) ? "others may reach it" : "its group may write it",
+		    (unsigned)m, (extra & 0007) ? "others may reach it" : (extra & 0020) ?
+		    "its group may write it" : "its group may read it",
 		    S_ISDIR(sb->st_mode) ? "700" : "600", path);
 		return -1;
 	}
@@ -212,7 +216,7 @@ make_state_dir(const char *dir, char *err, size_t errlen)
 			snprintf(err, errlen, "state_dir %s is not a directory", dir);
 			return -1;
 		}
-		return private_enough("state_dir", dir, &sb, err, errlen);
+		return private_enough("state_dir", dir, &sb, 0050, err, errlen);
 	}
 	if (mkdir(dir, 0700) != 0) {
 		snprintf(err, errlen, "cannot create state_dir %s: %s", dir, strerror(errno));
@@ -226,6 +230,7 @@ make_state_dir(const char *dir, char *err, size_t errlen)
 static int
 check_state_files(const char *dir, char *err, size_t errlen)
 {
+	/* The odd ones of the first four are public. */
 	static const char *const files[] = {
 		"server.key", "server.crt", "mediator.key", "mediator.pub",
 		"parley.db", "parley.db-wal", "parley.db-shm",
@@ -243,7 +248,7 @@ check_state_files(const char *dir, char *err, size_t errlen)
 			return -1;
 		}
 		if (private_enough(strstr(files[i], ".key") ? "key file" : "state file", p, &sb,
-		    err, errlen) != 0)
+		    i % 2 == 1 && i < 4 ? 0040 : 0, err, errlen) != 0)
 			return -1;
 	}
 	return 0;

@@ -2,6 +2,9 @@
 # pin; a removed endpoint is refused on its next connection; TLS 1.2 and a
 # client without a certificate are refused at the handshake; a client that
 # pins a different server refuses to talk.
+# TLS errors before authentication are logged whole once a minute (gate.h);
+# -v logs each at debug level.
+PARLEYD_FLAGS=-v
 . "$(dirname "$0")/lib.sh"
 setup
 enrol baku

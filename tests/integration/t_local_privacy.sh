@@ -4,8 +4,9 @@
 #     pre-existing 0755 directory made the store world-readable), naming
 #     the chmod; in a 0700 one it creates the store, its WAL and SHM and
 #     the keys 0600, and another user cannot read them;
-#   - it refuses a key file others may read, a store its group may write,
-#     and a state file that belongs to another user;
+#   - it refuses a key file or the store if its group or others may read
+#     it, and a state file that belongs to another user; state_dir and the
+#     public files (server.crt, mediator.pub) may be read by the group;
 #   - admin_group admits a user for whom it is a supplementary group (usermod
 #     -aG), and a user outside it who reaches the socket is refused with the
 #     reason, not a bare close;
@@ -78,18 +79,29 @@ chmod 0644 "$S/server.key"
 run1 && fail "parleyd started with a 0644 server.key"
 grep -q "key file $S/server.key is mode 0644: others may reach it; run chmod 600 $S/server.key" "$T/p1.out" ||
     fail "0644 key: $(cat "$T/p1.out")"
-chmod 0640 "$S/server.key"	# its group may read it: allowed
+# its group may not read it either: the status socket's group is for
+# monitoring, not for the keys or the embargoed signatures
+chmod 0640 "$S/server.key"
+run1 && fail "parleyd started with a 0640 server.key"
+grep -q "key file $S/server.key is mode 0640: its group may read it" "$T/p1.out" ||
+    fail "0640 key: $(cat "$T/p1.out")"
+chmod 0600 "$S/server.key"
+chmod 0640 "$S/server.crt"	# public: the group may read it
 chmod 0660 "$S/parley.db"
 run1 && fail "parleyd started with a group-writable store"
 grep -q "state file $S/parley.db is mode 0660: its group may write it" "$T/p1.out" ||
     fail "0660 store: $(cat "$T/p1.out")"
+chmod 0640 "$S/parley.db"
+run1 && fail "parleyd started with a group-readable store"
+grep -q "state file $S/parley.db is mode 0640: its group may read it" "$T/p1.out" ||
+    fail "0640 store: $(cat "$T/p1.out")"
 chmod 0600 "$S/parley.db"
 chown "$OUT" "$S/mediator.key"
 run1 && fail "parleyd started with $OUT's mediator.key"
 grep -q "key file $S/mediator.key belongs to uid $(id -u "$OUT"), not to parleyd's user" "$T/p1.out" ||
     fail "stranger's key: $(cat "$T/p1.out")"
 chown root "$S/mediator.key"
-echo "local: a 0644 key, a 0660 store and another user's key refused, each naming the fix"
+echo "local: a 0644 or 0640 key, a 0660 or 0640 store and another user's key refused, each naming the fix"
 
 # ---- admin_group by a supplementary group
 setup
