@@ -13,6 +13,11 @@
  *   loadgen idle      server RSS per idle connection at given counts
  *   loadgen mqtt-idle / mqtt-rate   the same against an MQTT broker (QoS 1)
  *   loadgen commit    latency of single-row synchronous=FULL SQLite commits
+ *   loadgen pinned    one party's connect (TCP + mutual TLS + Hello/Welcome)
+ *                     and sign one copy, then close: sequential samples
+ *                     (bench/flood.sh measures them with and without a flood)
+ *   loadgen admin     the admin socket's answer time (connect, Hello,
+ *                     "status"), one request at a time, every --interval-ms
  *
  * Every run is bounded by --max-seconds; every count it prints adds up
  * (sent = accepted + refused + duplicate + unanswered, ...), which is all
@@ -31,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <event2/buffer.h>
@@ -61,7 +67,8 @@
 #define RECV_MAX (16u * 1024 * 1024)
 
 enum mode {
-	M_SIGN, M_LATENCY, M_DRAIN, M_HANDSHAKE, M_IDLE, M_MQTT_IDLE, M_MQTT_RATE, M_COMMIT
+	M_SIGN, M_LATENCY, M_DRAIN, M_HANDSHAKE, M_IDLE, M_MQTT_IDLE, M_MQTT_RATE, M_COMMIT,
+	M_PINNED, M_ADMIN
 };
 
 enum lc_state { LC_TCP, LC_TLS, LC_HELLO, LC_READY, LC_DEAD };
@@ -116,10 +123,10 @@ struct agr {
 
 struct opts {
 	enum mode mode;
-	const char *endpoints, *agreements, *mqtt, *cert, *key, *dir;
+	const char *endpoints, *agreements, *mqtt, *cert, *key, *dir, *admin;
 	int conns_per_ep, inflight, concurrency, settle_ms, subs, window, payload, samples;
-	int live, ack_batch;
-	double seconds, max_seconds, grace;
+	int live, ack_batch, interval_ms, admin_interval_ms;
+	double seconds, max_seconds, grace, sample_timeout;
 	long expect, messages;
 	long counts[MAX_COUNTS];
 	int ncounts;
@@ -180,6 +187,19 @@ struct lg {
 	struct lc *pub;
 	int mq_step;
 	char mq_prefix[64];
+
+	/* pinned: the sample in flight, when the next may start */
+	struct lc *cur;
+	struct event *next_ev, *sig_term, *sig_int;
+	uint64_t p_started, p_failed, p_timeouts;
+
+	/* admin socket samples (mode admin, or pinned with --admin) */
+	struct bufferevent *adm, *adm_old;
+	struct event *adm_ev;
+	uint64_t adm_t0, adm_failed, adm_timeouts;
+	uint64_t *adm_lat;
+	size_t nadm, capadm;
+	int adm_on, stopped;
 };
 
 static uint64_t
@@ -410,7 +430,8 @@ load_endpoints(struct lg *g)
 		snprintf(e->pin, sizeof(e->pin), "%s", cf.server_pin);
 		snprintf(e->path, sizeof(e->path), "%s", path);
 		e->ctx = client_ctx(cf.cert, cf.key);
-		if (cf.signer_key[0] && (g->o.mode == M_SIGN || g->o.mode == M_LATENCY)) {
+		if (cf.signer_key[0] && (g->o.mode == M_SIGN || g->o.mode == M_LATENCY ||
+		    g->o.mode == M_PINNED)) {
 			if ((e->signer = crypto_read_private_key(cf.signer_key, err,
 			    sizeof(err))) == NULL || crypto_pubkey_raw(e->signer, e->signer_pub) != 0)
 				die("%s: %s", cf.signer_key, err);
@@ -457,6 +478,10 @@ static void on_mqtt(struct lc *c, uint8_t type, uint8_t flags, const uint8_t *p,
 static void on_dead(struct lc *c, const char *why);
 static int too_many_failures(struct lg *g);
 static void send_acks(struct lc *c);
+static void pinned_begin(struct lg *g);
+static void pinned_reply(struct lg *g, struct lc *c, const Parley__Frame *f);
+static void pinned_welcome(struct lg *g, struct lc *c);
+static void pinned_schedule(struct lg *g);
 
 static void
 lc_free(struct lc *c)
@@ -1065,7 +1090,10 @@ sign_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
 	size_t a = (size_t)((f->id - 1) / g->nparties), p = (size_t)((f->id - 1) % g->nparties);
 	struct agr *ag;
 
-	(void)c;
+	if (g->o.mode == M_PINNED) {
+		pinned_reply(g, c, f);
+		return;
+	}
 	(void)p;
 	if (a >= g->nag) {
 		note_error(g, "reply to an unknown request %llu", (unsigned long long)f->id);
@@ -1231,7 +1259,12 @@ on_ready(struct lc *c)
 	struct lg *g = c->g;
 	char id[96];
 
+	if (g->o.mode == M_PINNED && g->phase == P_RUN) {
+		pinned_welcome(g, c);
+		return;
+	}
 	switch (g->o.mode) {
+	case M_PINNED:	/* the connection that reads the texts first */
 	case M_SIGN:
 	case M_LATENCY:
 	case M_DRAIN:
@@ -1303,6 +1336,7 @@ on_ready(struct lc *c)
 		}
 		return;
 	case M_COMMIT:
+	case M_ADMIN:
 		return;
 	}
 }
@@ -1379,6 +1413,8 @@ on_frame(struct lc *c, const Parley__Frame *f, size_t wire_len)
 		}
 		if (g->shows_pending == 0 && g->o.mode == M_SIGN)
 			all_shown(g);
+		else if (g->shows_pending == 0 && g->o.mode == M_PINNED && g->phase != P_RUN)
+			pinned_begin(g);
 		return;
 	}
 	if (f->id >= 1 && f->id < ID_HELLO) {
@@ -1531,6 +1567,16 @@ on_dead(struct lc *c, const char *why)
 				idle_fill(g);
 		}
 		return;
+	case M_PINNED:
+		if (g->phase != P_RUN)
+			break;
+		/* A sample that failed: counted, and the next one follows. */
+		if (why != NULL && !g->finished) {
+			g->p_failed++;
+			note_error(g, "sample %llu failed: %s", (unsigned long long)g->p_started, why);
+			pinned_schedule(g);
+		}
+		return;
 	case M_MQTT_RATE:
 		if (why != NULL && !g->finished && g->mq_step != 1) {
 			note_error(g, "MQTT connection lost: %s", why);
@@ -1539,13 +1585,312 @@ on_dead(struct lc *c, const char *why)
 		}
 		return;
 	default:
-		if (why != NULL && !g->finished) {
-			note_error(g, "connection lost: %s", why);
-			g->exit_code = 1;
-			finish(g);
-		}
+		break;
+	}
+	if (why != NULL && !g->finished) {
+		note_error(g, "connection lost: %s", why);
+		g->exit_code = 1;
+		finish(g);
+	}
+}
+
+/* ---- pinned: one party connects and signs, one sample at a time ---- */
+
+/* Close a sample's connection as parley does: close_notify, then the
+ * socket (lc_kill; the bufferevent goes in reap()). */
+static void
+lc_goodbye(struct lc *c)
+{
+	SSL *ssl = c->bev != NULL ? bufferevent_openssl_get_ssl(c->bev) : NULL;
+
+	if (ssl != NULL && SSL_is_init_finished(ssl))
+		SSL_shutdown(ssl);
+	lc_kill(c, NULL);
+}
+
+static void
+pinned_next(struct lg *g)
+{
+	struct lc *c;
+
+	if (g->finished)
+		return;
+	if (g->nlat >= (size_t)g->o.samples || g->sample >= g->nag || now_ns() >= g->t_stop) {
+		finish(g);
 		return;
 	}
+	g->s_t0 = now_ns();
+	g->p_started++;
+	c = lc_new(g, &g->eps[0]);
+	/* A connection that failed at once was counted by on_dead, which
+	 * scheduled the next sample already. */
+	if (c->state != LC_DEAD)
+		g->cur = c;
+}
+
+static void
+pinned_next_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	pinned_next(arg);
+}
+
+/* The next sample starts --interval-ms after this one started, or at once
+ * if that is past: a party that connects at a steady pace stays below
+ * what [limits] handshake_rate allows one address. */
+static void
+pinned_schedule(struct lg *g)
+{
+	uint64_t t = now_ns(), at = g->s_t0 + (uint64_t)g->o.interval_ms * 1000000ULL;
+	struct timeval tv = { 0, 0 };
+
+	g->cur = NULL;
+	if (at > t) {
+		tv.tv_sec = (time_t)((at - t) / 1000000000ULL);
+		tv.tv_usec = (suseconds_t)((at - t) % 1000000000ULL / 1000);
+	}
+	evtimer_add(g->next_ev, &tv);
+}
+
+/* Welcome: the sample's copy goes out (each sample signs another
+ * agreement, so that every copy is new). */
+static void
+pinned_welcome(struct lg *g, struct lc *c)
+{
+	size_t k = g->sample;
+
+	if (c != g->cur) {
+		lc_kill(c, NULL);
+		return;
+	}
+	c->state = LC_READY;
+	g->lat_ok[g->nlat] = now_ns() - g->s_t0;
+	g->sample++;
+	if (bufferevent_write(c->bev, g->frames[k], g->flen[k]) != 0) {
+		lc_kill(c, "cannot send the signed copy");
+		return;
+	}
+	g->sent++;
+}
+
+static void
+pinned_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
+{
+	if (c != g->cur)
+		return;
+	g->t_last = now_ns();
+	if (f->body_case == PARLEY__FRAME__BODY_OK) {
+		if (strstr(f->ok->message, "has already signed") == NULL)
+			g->accepted++;
+		else
+			g->dup++;
+		g->lat[g->nlat++] = g->t_last - g->s_t0;
+	} else {
+		g->refused++;
+		note_error(g, "copy refused: %s", f->body_case == PARLEY__FRAME__BODY_ERROR ?
+		    f->error->message : "unexpected answer");
+	}
+	lc_goodbye(c);
+	pinned_schedule(g);
+}
+
+static void adm_start(struct lg *g);
+
+/* Every text read: sign them all now (the timed part only sends bytes),
+ * let the reading connection go, and start sampling. */
+static void
+pinned_begin(struct lg *g)
+{
+	presign(g);
+	lc_goodbye(g->parties[0].conns[0]);
+	g->phase = P_RUN;
+	g->running = 1;
+	g->t0 = g->t_last = now_ns();
+	g->t_stop = g->t0 + (uint64_t)(g->o.seconds * 1e9);
+	if (g->o.admin != NULL) {
+		g->adm_on = 1;
+		adm_start(g);
+	}
+	pinned_next(g);
+}
+
+/* ---- the admin socket's answer time ---- */
+
+static void
+adm_next_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	adm_start(arg);
+}
+
+/* A sample ended (answered when ok; why says what failed, NULL for a
+ * timeout, counted by the caller).  The next starts --interval-ms after
+ * this one started, never two at once. */
+static void
+adm_done(struct lg *g, int ok, const char *why)
+{
+	uint64_t t = now_ns(), at = g->adm_t0 + (uint64_t)g->o.admin_interval_ms * 1000000ULL;
+	struct timeval tv = { 0, 0 };
+	struct bufferevent *b = g->adm;
+
+	if (b == NULL)
+		return;
+	g->adm = NULL;
+	/* freed at the next start: never inside its own callbacks */
+	bufferevent_setcb(b, NULL, NULL, NULL, NULL);
+	bufferevent_disable(b, EV_READ | EV_WRITE);
+	g->adm_old = b;
+	if (ok) {
+		if (g->nadm == g->capadm) {
+			g->capadm = g->capadm ? g->capadm * 2 : 256;
+			if ((g->adm_lat = realloc(g->adm_lat, g->capadm * sizeof(*g->adm_lat))) == NULL)
+				die("out of memory");
+		}
+		g->adm_lat[g->nadm++] = t - g->adm_t0;
+	} else if (why != NULL) {
+		g->adm_failed++;
+		note_error(g, "admin socket: %s", why);
+	}
+	if (at > t) {
+		tv.tv_sec = (time_t)((at - t) / 1000000000ULL);
+		tv.tv_usec = (suseconds_t)((at - t) % 1000000000ULL / 1000);
+	}
+	if (g->adm_on)
+		evtimer_add(g->adm_ev, &tv);
+}
+
+static void
+adm_send(struct lg *g, Parley__Frame *f)
+{
+	uint8_t *buf;
+	size_t len;
+
+	if (frame_pack(f, RECV_MAX, &buf, &len) != 0) {
+		adm_done(g, 0, "cannot pack a frame");
+		return;
+	}
+	if (bufferevent_write(g->adm, buf, len) != 0)
+		adm_done(g, 0, "cannot write");
+	free(buf);
+}
+
+static void
+adm_read(struct bufferevent *bev, void *arg)
+{
+	struct lg *g = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	while (g->adm == bev && evbuffer_get_length(in) >= 4) {
+		uint8_t hdr[4], *body;
+		uint32_t len;
+		Parley__Frame *f;
+
+		evbuffer_copyout(in, hdr, 4);
+		if (frame_check_len(hdr, RECV_MAX, &len) != 0) {
+			adm_done(g, 0, "a frame of impossible length");
+			return;
+		}
+		if (evbuffer_get_length(in) < 4 + (size_t)len)
+			return;
+		body = evbuffer_pullup(in, 4 + (ssize_t)len) + 4;
+		if ((f = parley__frame__unpack(NULL, len, body)) == NULL) {
+			adm_done(g, 0, "an undecodable frame");
+			return;
+		}
+		evbuffer_drain(in, 4 + len);
+		if (f->id == 1 && f->body_case == PARLEY__FRAME__BODY_WELCOME) {
+			Parley__Frame r = PARLEY__FRAME__INIT;
+			Parley__AdminRequest a = PARLEY__ADMIN_REQUEST__INIT;
+
+			a.verb = "status";
+			r.id = 2;
+			r.body_case = PARLEY__FRAME__BODY_ADMIN;
+			r.admin = &a;
+			adm_send(g, &r);
+		} else if (f->id == 2 && f->body_case == PARLEY__FRAME__BODY_ADMIN_REPLY &&
+		    f->admin_reply->status == 0) {
+			adm_done(g, 1, NULL);
+		} else {
+			adm_done(g, 0, f->body_case == PARLEY__FRAME__BODY_ERROR ?
+			    f->error->message : "unexpected answer");
+		}
+		parley__frame__free_unpacked(f, NULL);
+	}
+}
+
+static void
+adm_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct lg *g = arg;
+
+	if (g->adm != bev)
+		return;
+	if (what & BEV_EVENT_CONNECTED) {
+		Parley__Frame f = PARLEY__FRAME__INIT;
+		Parley__Hello h = PARLEY__HELLO__INIT;
+
+		h.version = PARLEY_PROTOCOL_VERSION;
+		h.agent = "parley-loadgen/1";
+		f.id = 1;
+		f.body_case = PARLEY__FRAME__BODY_HELLO;
+		f.hello = &h;
+		adm_send(g, &f);
+		return;
+	}
+	if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF))
+		adm_done(g, 0, what & BEV_EVENT_EOF ? "closed by parleyd" :
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+/* One sample: connect, Hello, "status", answer; a fresh connection each
+ * time, as parleyctl makes. */
+static void
+adm_start(struct lg *g)
+{
+	struct sockaddr_un sun;
+	struct bufferevent *b;
+
+	if (g->adm_old != NULL) {
+		bufferevent_free(g->adm_old);
+		g->adm_old = NULL;
+	}
+	if (g->finished || !g->adm_on)
+		return;
+	if (g->o.mode == M_ADMIN && now_ns() >= g->t_stop) {
+		finish(g);
+		return;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(g->o.admin) >= sizeof(sun.sun_path))
+		die("admin socket path too long: %s", g->o.admin);
+	memcpy(sun.sun_path, g->o.admin, strlen(g->o.admin));
+	g->adm_t0 = now_ns();
+	if ((b = bufferevent_socket_new(g->base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		die("cannot make a bufferevent");
+	g->adm = b;
+	bufferevent_setcb(b, adm_read, NULL, adm_event, g);
+	bufferevent_enable(b, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(b, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		char why[300];
+		snprintf(why, sizeof(why), "cannot connect to %s: %s", g->o.admin,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		adm_done(g, 0, why);
+	}
+}
+
+/* SIGTERM/SIGINT (pinned, admin): stop and report what was measured. */
+static void
+sig_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lg *g = arg;
+
+	(void)fd;
+	(void)what;
+	g->stopped = 1;
+	finish(g);
 }
 
 /* ---- MQTT rate ---- */
@@ -1707,8 +2052,26 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	case M_MQTT_RATE:
 		mq_tick(g);
 		break;
+	case M_PINNED:
+		if (g->phase == P_RUN && g->cur != NULL &&
+		    t - g->s_t0 >= (uint64_t)(g->o.sample_timeout * 1e9)) {
+			g->p_timeouts++;
+			note_error(g, "sample %llu: no answer within %.0f s",
+			    (unsigned long long)g->p_started, g->o.sample_timeout);
+			lc_kill(g->cur, NULL);
+			pinned_schedule(g);
+		}
+		if (g->ndead > 0)
+			reap(g);
+		break;
+	case M_ADMIN:
 	case M_COMMIT:
 		break;
+	}
+	if (g->adm != NULL && t - g->adm_t0 >= (uint64_t)(g->o.sample_timeout * 1e9)) {
+		g->adm_timeouts++;
+		note_error(g, "admin socket: no answer within %.0f s", g->o.sample_timeout);
+		adm_done(g, 0, NULL);
 	}
 }
 
@@ -1770,6 +2133,29 @@ pct(const uint64_t *v, size_t n, unsigned permille)
 		return 0;
 	k = (permille * n + 999) / 1000;
 	return v[k ? k - 1 : 0];
+}
+
+static double
+mean_ms(const uint64_t *v, size_t n)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sum += (double)v[i];
+	return n ? sum / (double)n / 1e6 : 0.0;
+}
+
+static void
+report_admin(struct lg *g, FILE *o)
+{
+	qsort(g->adm_lat, g->nadm, sizeof(*g->adm_lat), cmp_u64);
+	fprintf(o, "\"interval_ms\":%d,\"samples\":%zu,\"failed\":%llu,\"timeouts\":%llu,"
+	    "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f",
+	    g->o.admin_interval_ms, g->nadm, (unsigned long long)g->adm_failed,
+	    (unsigned long long)g->adm_timeouts, pct(g->adm_lat, g->nadm, 500) / 1e6,
+	    pct(g->adm_lat, g->nadm, 990) / 1e6, g->nadm ? g->adm_lat[g->nadm - 1] / 1e6 : 0.0,
+	    mean_ms(g->adm_lat, g->nadm));
 }
 
 static void
@@ -1872,9 +2258,39 @@ report(struct lg *g)
 		    el > 0 ? (double)g->mq_received / el : 0.0,
 		    g->t_pub1 > g->t_pub0 ? (double)g->puback / secs(g->t_pub1 - g->t_pub0) : 0.0);
 		break;
+	case M_PINNED:
+		qsort(g->lat, g->nlat, sizeof(*g->lat), cmp_u64);
+		qsort(g->lat_ok, g->nlat, sizeof(*g->lat_ok), cmp_u64);
+		el = secs(g->t_end - g->t0);
+		fprintf(o, "\"mode\":\"pinned\",\"interval_ms\":%d,\"agreements\":%zu,"
+		    "\"started\":%llu,\"samples\":%zu,\"accepted\":%llu,\"duplicate\":%llu,"
+		    "\"refused\":%llu,\"failed\":%llu,\"timeouts\":%llu,\"elapsed_s\":%.4f,"
+		    "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f,"
+		    "\"welcome_p50_ms\":%.3f,\"welcome_p99_ms\":%.3f,\"welcome_max_ms\":%.3f",
+		    g->o.interval_ms, g->nag, (unsigned long long)g->p_started, g->nlat,
+		    (unsigned long long)g->accepted, (unsigned long long)g->dup,
+		    (unsigned long long)g->refused, (unsigned long long)g->p_failed,
+		    (unsigned long long)g->p_timeouts, el,
+		    pct(g->lat, g->nlat, 500) / 1e6, pct(g->lat, g->nlat, 990) / 1e6,
+		    g->nlat ? g->lat[g->nlat - 1] / 1e6 : 0.0, mean_ms(g->lat, g->nlat),
+		    pct(g->lat_ok, g->nlat, 500) / 1e6, pct(g->lat_ok, g->nlat, 990) / 1e6,
+		    g->nlat ? g->lat_ok[g->nlat - 1] / 1e6 : 0.0);
+		if (g->o.admin != NULL) {
+			fprintf(o, ",\"admin\":{");
+			report_admin(g, o);
+			fprintf(o, "}");
+		}
+		break;
+	case M_ADMIN:
+		el = secs(g->t_end - g->t0);
+		fprintf(o, "\"mode\":\"admin\",\"elapsed_s\":%.4f,", el);
+		report_admin(g, o);
+		break;
 	case M_COMMIT:
 		break;
 	}
+	if (g->o.mode == M_PINNED || g->o.mode == M_ADMIN)
+		fprintf(o, ",\"stopped_by_signal\":%s", g->stopped ? "true" : "false");
 	fprintf(o, ",\"timed_out\":%s,", g->timed_out ? "true" : "false");
 	json_str(o, "error", g->first_error);
 	fprintf(o, "}\n");
@@ -1963,11 +2379,23 @@ usage(FILE *f)
 	    "  mqtt-rate --mqtt HOST:PORT --cert C --key K [--subs S] [--messages N]\n"
 	    "            [--payload BYTES] [--window W] [--live]   QoS 1 messages/s\n"
 	    "  commit    --dir DIR [--seconds D]   single-row synchronous=FULL commits\n"
+	    "  pinned    --endpoints F --agreements F [--samples N] [--interval-ms MS]\n"
+	    "            [--seconds D] [--admin SOCKET]   one endpoint (F names one), one\n"
+	    "            sample at a time: TCP + mutual TLS + Hello/Welcome + one signed\n"
+	    "            copy answered Ok, then close; each sample another agreement; a\n"
+	    "            sample starts MS after the last started (default 0); none after\n"
+	    "            D s; with --admin, admin samples run beside it, one every\n"
+	    "            --admin-interval-ms (100)\n"
+	    "  admin     --admin SOCKET [--interval-ms MS] [--seconds D]   the admin\n"
+	    "            socket's answer time (connect, Hello, \"status\"), one at a time,\n"
+	    "            every MS (default 100); pinned and admin stop on SIGTERM and\n"
+	    "            report what they measured\n"
 	    "\n"
 	    "  --endpoints F      lines \"PARTY CLIENT.CONF\" (from parley init)\n"
 	    "  --agreements F     agreement ids, one a line (created and circulated)\n"
 	    "  --ack-batch N      deliveries one Ack names, at most (1-256, default 256):\n"
 	    "                     what one read brought in is acked with one frame\n"
+	    "  --sample-timeout S pinned, admin: a sample unanswered for S s fails (30)\n"
 	    "  --max-seconds T    hard bound on the whole run (default: seconds + 60)\n");
 }
 
@@ -1977,7 +2405,8 @@ parse_mode(const char *s)
 	static const struct { const char *n; enum mode m; } t[] = {
 		{ "sign", M_SIGN }, { "latency", M_LATENCY }, { "drain", M_DRAIN },
 		{ "handshake", M_HANDSHAKE }, { "idle", M_IDLE }, { "mqtt-idle", M_MQTT_IDLE },
-		{ "mqtt-rate", M_MQTT_RATE }, { "commit", M_COMMIT },
+		{ "mqtt-rate", M_MQTT_RATE }, { "commit", M_COMMIT }, { "pinned", M_PINNED },
+		{ "admin", M_ADMIN },
 	};
 	size_t i;
 
@@ -2029,6 +2458,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->samples = 200;
 	o->ack_batch = FRAME_ACK_MAX;
 	o->seconds = 10;
+	o->interval_ms = -1;
+	o->admin_interval_ms = -1;
+	o->sample_timeout = 30;
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		exit(argc < 2 ? 2 : 0);
@@ -2056,6 +2488,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->key = v;
 		else if (strcmp(a, "--dir") == 0)
 			o->dir = v;
+		else if (strcmp(a, "--admin") == 0)
+			o->admin = v;
+		else if (strcmp(a, "--interval-ms") == 0)
+			o->interval_ms = (int)num(a, v, 0, 600000);
+		else if (strcmp(a, "--admin-interval-ms") == 0)
+			o->admin_interval_ms = (int)num(a, v, 0, 600000);
+		else if (strcmp(a, "--sample-timeout") == 0)
+			o->sample_timeout = dnum(a, v);
 		else if (strcmp(a, "--conns-per-endpoint") == 0)
 			o->conns_per_ep = (int)num(a, v, 1, 1000);
 		else if (strcmp(a, "--inflight") == 0)
@@ -2101,8 +2541,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 		} else
 			die("unknown option %s (see loadgen --help)", a);
 	}
+	if (o->mode == M_ADMIN && o->admin_interval_ms < 0)
+		o->admin_interval_ms = o->interval_ms;
+	if (o->interval_ms < 0)
+		o->interval_ms = 0;
+	if (o->admin_interval_ms < 0)
+		o->admin_interval_ms = 100;
 	if (o->grace == 0)
-		o->grace = o->seconds;
+		o->grace = o->mode == M_PINNED || o->mode == M_ADMIN ? o->sample_timeout : o->seconds;
 	if (o->max_seconds == 0)
 		o->max_seconds = o->seconds + o->grace + 60;
 }
@@ -2126,12 +2572,17 @@ main(int argc, char **argv)
 			die("%s needs --mqtt, --cert and --key", argv[1]);
 		parse_loopback(&g, g.o.mqtt);
 		g.mqtt_ctx = client_ctx(g.o.cert, g.o.key);
+	} else if (g.o.mode == M_ADMIN) {
+		if (g.o.admin == NULL)
+			die("admin needs --admin SOCKET");
 	} else {
 		if (g.o.endpoints == NULL)
 			die("%s needs --endpoints", argv[1]);
 		load_endpoints(&g);
 	}
-	if (g.o.mode == M_SIGN || g.o.mode == M_LATENCY) {
+	if (g.o.mode == M_PINNED && g.neps != 1)
+		die("pinned needs --endpoints naming one endpoint, not %zu", g.neps);
+	if (g.o.mode == M_SIGN || g.o.mode == M_LATENCY || g.o.mode == M_PINNED) {
 		if (g.o.agreements == NULL)
 			die("%s needs --agreements", argv[1]);
 		load_agreements(&g);
@@ -2141,7 +2592,7 @@ main(int argc, char **argv)
 	if ((g.o.mode == M_IDLE || g.o.mode == M_MQTT_IDLE || g.o.mode == M_HANDSHAKE) &&
 	    g.o.server_pid == 0)
 		die("%s needs --server-pid", argv[1]);
-	if (g.o.mode == M_LATENCY) {
+	if (g.o.mode == M_LATENCY || g.o.mode == M_PINNED) {
 		g.o.conns_per_ep = 1;	/* each endpoint's bundle goes to one connection */
 		if ((g.lat = calloc((size_t)g.o.samples, sizeof(*g.lat))) == NULL ||
 		    (g.lat_ok = calloc((size_t)g.o.samples, sizeof(*g.lat_ok))) == NULL)
@@ -2160,8 +2611,19 @@ main(int argc, char **argv)
 	tv.tv_sec = (time_t)g.o.max_seconds;
 	tv.tv_usec = (suseconds_t)((g.o.max_seconds - (double)tv.tv_sec) * 1e6);
 	event_add(g.deadline, &tv);
+	if (g.o.mode == M_PINNED || g.o.mode == M_ADMIN) {
+		g.next_ev = evtimer_new(g.base, pinned_next_cb, &g);
+		g.adm_ev = evtimer_new(g.base, adm_next_cb, &g);
+		g.sig_term = evsignal_new(g.base, SIGTERM, sig_cb, &g);
+		g.sig_int = evsignal_new(g.base, SIGINT, sig_cb, &g);
+		if (g.next_ev == NULL || g.adm_ev == NULL || g.sig_term == NULL ||
+		    g.sig_int == NULL || event_add(g.sig_term, NULL) != 0 ||
+		    event_add(g.sig_int, NULL) != 0)
+			die("cannot make events");
+	}
 
 	switch (g.o.mode) {
+	case M_PINNED:
 	case M_SIGN:
 	case M_LATENCY:
 	case M_DRAIN:
@@ -2191,6 +2653,13 @@ main(int argc, char **argv)
 		break;
 	case M_MQTT_RATE:
 		mq_subs_connect(&g, !g.o.live ? 0 : 1);
+		break;
+	case M_ADMIN:
+		g.running = 1;
+		g.t0 = now_ns();
+		g.t_stop = g.t0 + (uint64_t)(g.o.seconds * 1e9);
+		g.adm_on = 1;
+		adm_start(&g);
 		break;
 	case M_COMMIT:
 		break;
@@ -2225,6 +2694,19 @@ main(int argc, char **argv)
 	free(g.lat);
 	free(g.lat_ok);
 	SSL_CTX_free(g.mqtt_ctx);
+	if (g.adm != NULL)
+		bufferevent_free(g.adm);
+	if (g.adm_old != NULL)
+		bufferevent_free(g.adm_old);
+	free(g.adm_lat);
+	if (g.next_ev != NULL)
+		event_free(g.next_ev);
+	if (g.adm_ev != NULL)
+		event_free(g.adm_ev);
+	if (g.sig_term != NULL)
+		event_free(g.sig_term);
+	if (g.sig_int != NULL)
+		event_free(g.sig_int);
 	event_free(g.tick);
 	event_free(g.deadline);
 	event_base_free(g.base);
