@@ -8,7 +8,7 @@
 # a closing "N passed, N failed" line.  Needs bash 4.3 (wait -n).
 B=${1:-build}
 JOBS=${JOBS:-2}
-ALONE="t_limits t_orderly_ends"
+ALONE="t_limits t_orderly_ends t_flood_liveness"
 LONG="t_crash_subset t_alloc_fail t_embargo_property t_embargo_kills"
 cd "$(dirname "$0")/.." || exit 2
 O=$(mktemp -d /tmp/parley-integration.XXXXXX) || exit 2
