@@ -365,6 +365,13 @@ render_metrics(const struct snapshot *sn, struct evbuffer *b)
 	one(b, "parley_tls_refused_total", "counter",
 	    "Party connections refused at the TLS handshake or Hello "
 	    "(unregistered pin, protocol version).", m->tls_refused);
+	head(b, "parley_unauthenticated_failures_total", "counter",
+	    "Party connections that failed before authenticating, by reason "
+	    "(logged as a summary, not one line each).");
+	for (i = 0; i < UNAUTH_NREASONS; i++)
+		evbuffer_add_printf(b, "parley_unauthenticated_failures_total{reason=\"%s\"} %llu\n",
+		    metrics_unauth_name((enum unauth_reason)i),
+		    (unsigned long long)m->unauth_failures[i]);
 	head(b, "parley_endpoints", "gauge", "Registered (not removed) endpoints per party.");
 	for (k = 0; k < sn->nparties; k++)
 		party_sample(b, "parley_endpoints", &sn->parties[k], sn->parties[k].endpoints);
@@ -474,6 +481,10 @@ render_status(const struct snapshot *sn, struct evbuffer *b)
 	jw_int(w, "connections", (int64_t)sn->connections);
 	jw_uint(w, "connections_accepted", m->tls_accepted);
 	jw_uint(w, "tls_refused", m->tls_refused);
+	jw_obj_begin(w, "unauthenticated_failures");
+	for (i = 0; i < UNAUTH_NREASONS; i++)
+		jw_uint(w, metrics_unauth_name((enum unauth_reason)i), m->unauth_failures[i]);
+	jw_obj_end(w);
 	jw_arr_begin(w, "parties");
 	for (i = 0; i < sn->nparties; i++) {
 		jw_obj_begin(w, NULL);

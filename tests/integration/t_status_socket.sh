@@ -53,6 +53,17 @@ want 'parley_deliveries_oldest_pending_age_seconds' 0
 want 'parley_ack_frames_total' 0
 want 'parley_incidents_open' 0
 want 'parley_incidents_overdue' 0
+for r in tls closed handshake_timeout unregistered_pin rate per_source; do
+	want "parley_unauthenticated_failures_total{reason=\"$r\"}" 0
+done
+printf '%s\n' "$M" | grep -q '^# TYPE parley_unauthenticated_failures_total counter$' \
+	|| fail "no TYPE for parley_unauthenticated_failures_total"
+printf '%s\n' "$M" | grep -q '^# HELP parley_unauthenticated_failures_total .' \
+	|| fail "no HELP for parley_unauthenticated_failures_total"
+J=$(scrape http://localhost/status) || fail "GET /status failed"
+[ "$(jget "$J" '.unauthenticated_failures | keys | sort | join(",")')" = \
+	"closed,handshake_timeout,per_source,rate,tls,unregistered_pin" ] || fail "status unauthenticated_failures: $J"
+[ "$(jget "$J" '[.unauthenticated_failures[]] | add')" = 0 ] || fail "status unauthenticated_failures: $J"
 up=$(metric parley_uptime_seconds)
 [ "$up" -ge 0 ] 2>/dev/null || fail "uptime is not a number: $up"
 # every line is a comment or "name{labels} number"
