@@ -8,6 +8,7 @@
  * are committed, as the counters do (the engine bumps them before COMMIT);
  * the next scrape sees the outcome. */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -674,20 +675,51 @@ status_accept_error(struct evconnlistener *lev, void *arg)
 		evconnlistener_enable(lev);
 }
 
+static int
+group_lookup(const char *name, gid_t *gid, char *err, size_t errlen)
+{
+	struct group *g;
+
+	errno = 0;
+	if ((g = getgrnam(name)) != NULL) {
+		*gid = g->gr_gid;
+		return 0;
+	}
+	if (errno == 0 || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM)
+		snprintf(err, errlen, "status_group %s: no such group", name);
+	else
+		snprintf(err, errlen, "status_group %s: cannot look it up: %s", name,
+		    strerror(errno));
+	return -1;
+}
+
 int
 status_listen(struct server *srv, struct status **out, char *err, size_t errlen)
 {
-	const char *p = srv->cfg.status_socket;
-	struct evconnlistener *lev;
+	const char *p = srv->cfg.status_socket, *gname = srv->cfg.status_group;
+	int grouped = gname != NULL && *gname != '\0';
+	mode_t mode = (mode_t)srv->cfg.status_mode, old;
+	struct evconnlistener *lev = NULL;
 	struct sockaddr_un sun;
 	struct status *s;
-	mode_t old;
-	int fd;
+	struct group *g;
+	struct stat sb;
+	char gbuf[32];
+	gid_t gid = 0;
+	int fd = -1, bound = 0, rc, e;
 
 	if (strlen(p) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "status_socket path is too long: %s", p);
 		return -1;
 	}
+	if (srv->cfg.status_mode != 0600 && srv->cfg.status_mode != 0660 &&
+	    srv->cfg.status_mode != 0666) {
+		snprintf(err, errlen, "status_mode %llo: expected 0600, 0660 or 0666",
+		    (unsigned long long)srv->cfg.status_mode);
+		return -1;
+	}
+	if (grouped && group_lookup(gname, &gid, err, errlen) != 0)
+		return -1;
 	if ((s = calloc(1, sizeof(*s))) == NULL || (s->path = strdup(p)) == NULL) {
 		free(s);
 		snprintf(err, errlen, "out of memory");
@@ -704,38 +736,47 @@ status_listen(struct server *srv, struct status **out, char *err, size_t errlen)
 		snprintf(err, errlen, "status socket: %s", strerror(errno));
 		goto fail;
 	}
-	/* Read-only data for any local monitoring agent: connecting needs write
-	 * permission on the socket, hence 0666.  The directory may narrow it. */
-	old = umask(0111);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		umask(old);
-		snprintf(err, errlen, "cannot bind status socket %s: %s", p, strerror(errno));
-		close(fd);
+	/* Connecting needs write permission on the socket file.  It is born
+	 * no wider than status_mode, and owner-only until it has its group:
+	 * no one outside that group may connect in between. */
+	old = umask(0777 & ~(grouped ? mode & 0700 : mode));
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	e = errno;
+	umask(old);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot bind status socket %s: %s", p, strerror(e));
 		goto fail;
 	}
-	umask(old);
+	bound = 1;
+	if (grouped && lchown(p, (uid_t)-1, gid) != 0) {
+		snprintf(err, errlen, "cannot give status socket %s to status_group %s: %s", p,
+		    gname, strerror(errno));
+		goto fail;
+	}
+	/* chmod follows a symbolic link: make sure ours is still there. */
+	if (lstat(p, &sb) != 0 || !S_ISSOCK(sb.st_mode) || chmod(p, mode) != 0) {
+		snprintf(err, errlen, "cannot set mode %04o on status socket %s: %s",
+		    (unsigned)mode, p, errno ? strerror(errno) : "not our socket");
+		goto fail;
+	}
 	if ((lev = evconnlistener_new(srv->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE |
 	    LEV_OPT_CLOSE_ON_EXEC, STATUS_BACKLOG, fd)) == NULL) {
 		snprintf(err, errlen, "cannot listen on status socket %s: %s", p, strerror(errno));
-		close(fd);
-		unlink(p);
 		goto fail;
 	}
+	fd = -1;	/* lev's */
 	if ((s->http = evhttp_new(srv->base)) == NULL) {
-		evconnlistener_free(lev);
-		unlink(p);
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	/* The bound socket owns lev from here; evhttp_free frees both. */
 	if (evhttp_bind_listener(s->http, lev) == NULL) {
-		evconnlistener_free(lev);
-		unlink(p);
 		snprintf(err, errlen, "cannot serve status socket %s", p);
 		goto fail;
 	}
+	/* The http owns lev from here; evhttp_free frees both. */
 	s->lev = lev;
-	evconnlistener_set_error_cb(lev, status_accept_error);
+	lev = NULL;
+	evconnlistener_set_error_cb(s->lev, status_accept_error);
 	evhttp_set_max_headers_size(s->http, STATUS_MAX_HEADERS);
 	evhttp_set_max_body_size(s->http, STATUS_MAX_BODY);
 	evhttp_set_timeout(s->http, STATUS_TIMEOUT);
@@ -745,12 +786,24 @@ status_listen(struct server *srv, struct status **out, char *err, size_t errlen)
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 	    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(s->http, on_request, s);
-	log_info("status socket %s (mode 0666)", p);
+	if (grouped)
+		snprintf(gbuf, sizeof(gbuf), "%s", gname);
+	else if ((g = getgrgid(sb.st_gid)) != NULL)
+		snprintf(gbuf, sizeof(gbuf), "%s", g->gr_name);
+	else
+		snprintf(gbuf, sizeof(gbuf), "%u", (unsigned)sb.st_gid);
+	log_info("status socket %s (mode %04o, group %s)", p, (unsigned)mode, gbuf);
 	*out = s;
 	return 0;
 fail:
 	if (s->http != NULL)
 		evhttp_free(s->http);
+	if (lev != NULL)
+		evconnlistener_free(lev);
+	if (fd >= 0)
+		close(fd);
+	if (bound)
+		unlink(p);
 	free(s->path);
 	free(s);
 	return -1;

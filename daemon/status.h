@@ -13,10 +13,13 @@
 
 struct status;
 
-/* Bind cfg.status_socket (mode 0666: the data is read-only; a stale socket
- * file is replaced, any other file is refused) and serve it on srv->base.
- * 0 with *out (free with status_close), or -1 with err.  srv must outlive
- * the result. */
+/* Bind cfg.status_socket with mode cfg.status_mode (0600, 0660 or 0666)
+ * and group cfg.status_group ("": the group it is created with; a group
+ * that does not exist is an error naming the option).  The socket is
+ * never wider than that mode, not even between bind and chmod.  A stale
+ * socket file is replaced, any other file is refused.  Serve it on
+ * srv->base.  0 with *out (free with status_close), or -1 with err.  srv
+ * must outlive the result. */
 int status_listen(struct server *srv, struct status **out, char *err, size_t errlen);
 
 /* Stop listening and unlink the socket file; connections already open are

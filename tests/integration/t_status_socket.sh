@@ -27,8 +27,11 @@ wait_metric() {
 }
 
 [ -S "$S" ] || fail "no status socket at $S"
-[ "$(stat -c %a "$S")" = 666 ] || fail "status socket mode $(stat -c %a "$S"), expected 666"
-grep -q "status socket $S" "$T/parleyd.log" || fail "status socket not logged"
+# by default 0660, in parleyd's own group (who may connect is tested in
+# t_status_access.sh)
+[ "$(stat -c %a "$S")" = 660 ] || fail "status socket mode $(stat -c %a "$S"), expected 660"
+[ "$(stat -c %g "$S")" = "$(id -g)" ] || fail "status socket group $(stat -c %G "$S"), expected $(id -gn)"
+grep -q "status socket $S (mode 0660, group $(id -gn))" "$T/parleyd.log" || fail "status socket not logged"
 
 enrol baku
 enrol yerevan
