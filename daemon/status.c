@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
 
@@ -42,13 +44,27 @@
 #define STATUS_TIMEOUT		10	/* seconds, per connection */
 #define STATUS_BACKLOG		16
 #define STATUS_MAX_PARTIES	100000	/* bounds the snapshot's allocation */
+#define STATUS_REPORT_EVERY	60	/* seconds between refusal log lines */
 
+/* Connections are counted from evhttp's bufferevent callback to libevent's
+ * finalizing of that bufferevent (status_bev, status_conn_gone).  At
+ * STATUS_MAX_CONNECTIONS the listener is disabled ("full") and refuse_ev
+ * accepts and closes whatever else arrives; the first close below the cap
+ * turns it back. */
 struct status {
 	struct server *srv;
 	struct evhttp *http;
-	struct evconnlistener *lev;	/* the http's, owned by it */
+	struct evconnlistener *lev;	/* the http's, owned by it; NULL once stopped */
+	struct event *refuse_ev;	/* EV_READ on the socket while full */
+	struct event *refuse_retry;	/* refuse_ev rests after an accept error */
+	struct event *report;		/* pending: a refusal was logged this minute */
 	char *path;		/* the socket file, unlinked at close */
 	struct timespec started;	/* CLOCK_MONOTONIC at listen */
+	size_t nconns;		/* status connections open */
+	int full;		/* at the cap: lev disabled, refuse_ev added */
+	int orphaned;		/* status_close ran: the last connection frees s */
+	uint64_t refused;	/* closed at once at the cap, since start */
+	uint64_t refused_logged;	/* of those, told in the log */
 };
 
 struct party_stat {
@@ -75,6 +91,8 @@ struct snapshot {
 	int64_t incidents_open;		/* awaiting an answer, overdue included */
 	int64_t incidents_overdue;
 	uint64_t duty_alerts;		/* raised since start */
+	size_t status_open;		/* status connections, this one included */
+	uint64_t status_refused;	/* closed at the cap */
 	struct party_stat *parties;
 	size_t nparties;
 	struct metrics m;
@@ -273,6 +291,8 @@ snapshot_take(struct status *s, struct snapshot *sn)
 	sn->uptime = (int64_t)(ts.tv_sec - s->started.tv_sec) -
 	    (ts.tv_nsec < s->started.tv_nsec ? 1 : 0);
 	sn->connections = s->srv->nconns;
+	sn->status_open = s->nconns;
+	sn->status_refused = s->refused;
 	sn->m = s->srv->metrics;
 	if (snap_store(s, sn) != 0 || snap_parties(s, sn) != 0) {
 		free(sn->parties);
@@ -435,6 +455,11 @@ render_metrics(const struct snapshot *sn, struct evbuffer *b)
 	    "Ack frames that carried them (one may name up to 256 deliveries).", m->ack_frames);
 	one(b, "parley_frames_bad_total", "counter",
 	    "Malformed or oversized frames (the connection was closed).", m->frames_bad);
+	one(b, "parley_status_connections", "gauge",
+	    "Connections open on the status socket, this one included.", sn->status_open);
+	one(b, "parley_status_connections_refused_total", "counter",
+	    "Status socket connections closed at once because "
+	    "STATUS_MAX_CONNECTIONS were open.", sn->status_refused);
 
 	head(b, "parley_store_commit_seconds", "histogram",
 	    "Time each group commit (one store transaction per event-loop turn) took.");
@@ -485,6 +510,10 @@ render_status(const struct snapshot *sn, struct evbuffer *b)
 	jw_obj_begin(w, "unauthenticated_failures");
 	for (i = 0; i < UNAUTH_NREASONS; i++)
 		jw_uint(w, metrics_unauth_name((enum unauth_reason)i), m->unauth_failures[i]);
+	jw_obj_end(w);
+	jw_obj_begin(w, "status_connections");
+	jw_uint(w, "open", sn->status_open);
+	jw_uint(w, "refused", sn->status_refused);
 	jw_obj_end(w);
 	jw_arr_begin(w, "parties");
 	for (i = 0; i < sn->nparties; i++) {
@@ -661,7 +690,9 @@ status_relisten(evutil_socket_t fd, short what, void *arg)
  * socket is readable (libevent, with no error callback, logs each time and
  * spins).  Rest for a second instead.  The error callback only has the
  * listener (its argument is the http's), so the retry is a one-shot event
- * on it; the listener is freed only after the loop's last run. */
+ * on it; the listener is freed only after the loop's last run.  The
+ * listener is enabled only below the cap and nothing is counted in while
+ * it rests, so enabling it again cannot pass the cap. */
 static void
 status_accept_error(struct evconnlistener *lev, void *arg)
 {
@@ -674,6 +705,212 @@ status_accept_error(struct evconnlistener *lev, void *arg)
 	    &tv) != 0)
 		evconnlistener_enable(lev);
 }
+
+/* ---- the cap on connections ---- */
+
+/* A minute after a refusal was logged: tell how many more there were, and
+ * keep the minute going while they go on; a quiet minute ends it, and the
+ * next refusal is logged at once. */
+static void
+status_report(evutil_socket_t fd, short what, void *arg)
+{
+	struct status *s = arg;
+	struct timeval tv = { STATUS_REPORT_EVERY, 0 };
+	uint64_t n = s->refused - s->refused_logged;
+
+	(void)fd;
+	(void)what;
+	if (n == 0)
+		return;
+	log_warnx("status socket: %llu more connection%s refused at the cap of %d in the last "
+	    "minute (%llu since start)", (unsigned long long)n, n == 1 ? "" : "s",
+	    STATUS_MAX_CONNECTIONS, (unsigned long long)s->refused);
+	s->refused_logged = s->refused;
+	if (s->lev != NULL)
+		evtimer_add(s->report, &tv);
+}
+
+static void
+status_refused_log(struct status *s)
+{
+	struct timeval tv = { STATUS_REPORT_EVERY, 0 };
+
+	if (s->refused == s->refused_logged || evtimer_pending(s->report, NULL))
+		return;
+	log_warnx("status socket: %d connections open, the most it serves: closing new ones "
+	    "at once (parley_status_connections_refused_total counts them; logged once a "
+	    "minute at most)", STATUS_MAX_CONNECTIONS);
+	s->refused_logged = s->refused;
+	evtimer_add(s->report, &tv);
+}
+
+static void
+status_refuse_again(evutil_socket_t fd, short what, void *arg)
+{
+	struct status *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->full)
+		event_add(s->refuse_ev, NULL);
+}
+
+/* Full: whatever waits on the socket is accepted and closed, a bounded
+ * number per turn, so that a client learns at once and holds no
+ * descriptor of ours.  Out of descriptors, this too rests a second. */
+static void
+status_refuse(evutil_socket_t fd, short what, void *arg)
+{
+	struct status *s = arg;
+	struct timeval tv = { 1, 0 };
+	int i, c;
+
+	(void)what;
+	for (i = 0; i < STATUS_BACKLOG; i++) {
+		if ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+			close(c);
+			s->refused++;
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			log_warn("status socket: accept");
+			event_del(s->refuse_ev);
+			evtimer_add(s->refuse_retry, &tv);
+		}
+		break;
+	}
+	status_refused_log(s);
+}
+
+/* One counted status connection: the context of its filter. */
+struct status_conn {
+	struct status *s;
+	struct bufferevent *sock;	/* the filter's underlying socket bufferevent */
+};
+
+/* The filter is finalized (status_bev): one slot is free. */
+static void
+status_conn_gone(void *arg)
+{
+	struct status_conn *c = arg;
+	struct status *s = c->s;
+
+	free(c);
+	s->nconns--;
+	if (s->orphaned) {
+		if (s->nconns == 0)
+			free(s);
+		return;
+	}
+	if (s->full && s->nconns < STATUS_MAX_CONNECTIONS && s->lev != NULL) {
+		s->full = 0;
+		event_del(s->refuse_ev);
+		event_del(s->refuse_retry);
+		evconnlistener_enable(s->lev);
+	}
+}
+
+/* The filter's output side writes the answer to the socket itself, so
+ * that evhttp hears "written" (and may close at once, for Connection:
+ * close or HTTP/1.0) only once the bytes are in the kernel.  Moved into
+ * the socket bufferevent instead, they would wait for its next turn, and
+ * evhttp's close (shutdown, then free) would drop them.  Short of room:
+ * the socket bufferevent's write event, with nothing of its own to write,
+ * calls the filter again when the socket drains.  Progress counts as
+ * BEV_OK, which restarts the write timeout. */
+static enum bufferevent_filter_result
+status_write(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+    enum bufferevent_flush_mode mode, void *arg)
+{
+	struct status_conn *c = arg;
+	evutil_socket_t fd = bufferevent_getfd(c->sock);
+	size_t before = evbuffer_get_length(src);
+	int n;
+
+	(void)dst;
+	(void)lim;
+	(void)mode;
+	while (evbuffer_get_length(src) > 0) {
+		if ((n = evbuffer_write(src, fd)) > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			bufferevent_enable(c->sock, EV_WRITE);
+			return evbuffer_get_length(src) < before ? BEV_OK : BEV_NEED_MORE;
+		}
+		/* The peer is gone: the read side tells evhttp. */
+		return BEV_ERROR;
+	}
+	return BEV_OK;
+}
+
+/* evhttp queues an answer while its bufferevent's writing is disabled and
+ * enables it after; libevent 2.1's filter does not look at its output
+ * again on enable, only when the layer below reports room.  So wake the
+ * socket bufferevent's write event whenever output is queued: on the next
+ * turn it calls the filter, which writes (status_write). */
+static void
+status_kick(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)b;
+	if (info->n_added > 0)
+		bufferevent_enable(arg, EV_WRITE);
+}
+
+/* evhttp asks here for the bufferevent of each connection it accepts,
+ * before it has a request (libevent 2.1 has no per-connection close hook
+ * then).  A filter over a socket bufferevent without a descriptor gives
+ * one: evhttp's bufferevent_setfd reaches the socket bufferevent (libevent
+ * >= 2.1.6); freeing the filter frees it and closes the descriptor
+ * (BEV_OPT_CLOSE_ON_FREE on both); and the filter's free_context,
+ * status_conn_gone, runs when libevent finalizes it, however evhttp ended
+ * the connection.  Input passes through unchanged; output, see
+ * status_write.  NULL (out of memory) makes evhttp use a plain
+ * bufferevent: that connection is served but not counted. */
+static struct bufferevent *
+status_bev(struct event_base *base, void *arg)
+{
+	struct status *s = arg;
+	struct timeval tv = { STATUS_TIMEOUT, 0 };
+	struct bufferevent *filt;
+	struct status_conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->s = s;
+	/* The timeouts live here, not on the filter (see status_listen). */
+	if ((c->sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+	    bufferevent_set_timeouts(c->sock, &tv, &tv) != 0) {
+		if (c->sock != NULL)
+			bufferevent_free(c->sock);
+		free(c);
+		return NULL;
+	}
+	if ((filt = bufferevent_filter_new(c->sock, NULL, status_write, BEV_OPT_CLOSE_ON_FREE,
+	    status_conn_gone, c)) == NULL) {
+		bufferevent_free(c->sock);
+		free(c);
+		return NULL;
+	}
+	/* The filter owns c from here; status_conn_gone counts it out. */
+	s->nconns++;
+	if (evbuffer_add_cb(bufferevent_get_output(filt), status_kick, c->sock) == NULL) {
+		bufferevent_free(filt);
+		return NULL;
+	}
+	/* Disabling the listener from here stops libevent's accept loop. */
+	if (s->nconns >= STATUS_MAX_CONNECTIONS && !s->full && s->lev != NULL) {
+		s->full = 1;
+		evconnlistener_disable(s->lev);
+		event_add(s->refuse_ev, NULL);
+	}
+	return filt;
+}
+
+/* ---- the socket ---- */
 
 static int
 group_lookup(const char *name, gid_t *gid, char *err, size_t errlen)
@@ -720,13 +957,18 @@ status_listen(struct server *srv, struct status **out, char *err, size_t errlen)
 	}
 	if (grouped && group_lookup(gname, &gid, err, errlen) != 0)
 		return -1;
-	if ((s = calloc(1, sizeof(*s))) == NULL || (s->path = strdup(p)) == NULL) {
-		free(s);
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	s->srv = srv;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	if ((s->path = strdup(p)) == NULL ||
+	    (s->refuse_retry = evtimer_new(srv->base, status_refuse_again, s)) == NULL ||
+	    (s->report = evtimer_new(srv->base, status_report, s)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (clear_stale(p, err, errlen) != 0)
 		goto fail;
 	memset(&sun, 0, sizeof(sun));
@@ -759,6 +1001,11 @@ status_listen(struct server *srv, struct status **out, char *err, size_t errlen)
 		    (unsigned)mode, p, errno ? strerror(errno) : "not our socket");
 		goto fail;
 	}
+	if ((s->refuse_ev = event_new(srv->base, fd, EV_READ | EV_PERSIST, status_refuse,
+	    s)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if ((lev = evconnlistener_new(srv->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE |
 	    LEV_OPT_CLOSE_ON_EXEC, STATUS_BACKLOG, fd)) == NULL) {
 		snprintf(err, errlen, "cannot listen on status socket %s: %s", p, strerror(errno));
@@ -777,9 +1024,14 @@ status_listen(struct server *srv, struct status **out, char *err, size_t errlen)
 	s->lev = lev;
 	lev = NULL;
 	evconnlistener_set_error_cb(s->lev, status_accept_error);
+	evhttp_set_bevcb(s->http, status_bev, s);
 	evhttp_set_max_headers_size(s->http, STATUS_MAX_HEADERS);
 	evhttp_set_max_body_size(s->http, STATUS_MAX_BODY);
-	evhttp_set_timeout(s->http, STATUS_TIMEOUT);
+	/* No evhttp_set_timeout: it would put the timeouts on the filter, and
+	 * libevent 2.1's filter re-arms its write timeout after the write
+	 * callback in which evhttp may free it (a timer left on freed memory:
+	 * valgrind shows it).  The socket bufferevent under it carries them
+	 * instead (status_bev); evhttp hears of them as errors all the same. */
 	/* Every method reaches on_request, which answers 405 itself (libevent
 	 * would answer a method outside this mask with 501). */
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
@@ -804,6 +1056,12 @@ fail:
 		close(fd);
 	if (bound)
 		unlink(p);
+	if (s->refuse_ev != NULL)
+		event_free(s->refuse_ev);
+	if (s->refuse_retry != NULL)
+		event_free(s->refuse_retry);
+	if (s->report != NULL)
+		event_free(s->report);
 	free(s->path);
 	free(s);
 	return -1;
@@ -818,6 +1076,16 @@ status_stop(struct status *s)
 	evconnlistener_disable(s->lev);
 	evconnlistener_set_cb(s->lev, NULL, NULL);
 	s->lev = NULL;
+	s->full = 0;
+	event_del(s->refuse_ev);
+	event_del(s->refuse_retry);
+	event_del(s->report);
+	if (s->refused > s->refused_logged)
+		log_warnx("status socket: %llu more connection%s refused at the cap of %d "
+		    "(%llu since start)", (unsigned long long)(s->refused - s->refused_logged),
+		    s->refused - s->refused_logged == 1 ? "" : "s", STATUS_MAX_CONNECTIONS,
+		    (unsigned long long)s->refused);
+	s->refused_logged = s->refused;
 	unlink(s->path);
 }
 
@@ -827,7 +1095,18 @@ status_close(struct status *s)
 	if (s == NULL)
 		return;
 	status_stop(s);
+	/* Frees every connection; libevent finalizes their bufferevents later
+	 * (status_conn_gone), at event_base_free at the latest. */
 	evhttp_free(s->http);
+	s->http = NULL;
+	event_free(s->refuse_ev);
+	event_free(s->refuse_retry);
+	event_free(s->report);
+	s->refuse_ev = s->refuse_retry = s->report = NULL;
 	free(s->path);
-	free(s);
+	s->path = NULL;
+	if (s->nconns == 0)
+		free(s);
+	else
+		s->orphaned = 1;
 }

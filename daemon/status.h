@@ -13,6 +13,13 @@
 
 struct status;
 
+/* Status connections open at once.  When this many are open the listener
+ * stops accepting for evhttp; further connections are accepted and closed
+ * at once, counted (parley_status_connections_refused_total) and logged
+ * once a minute at most.  A connection that sends nothing is closed after
+ * STATUS_TIMEOUT (status.c), so a slot comes back by itself. */
+#define STATUS_MAX_CONNECTIONS	32
+
 /* Bind cfg.status_socket with mode cfg.status_mode (0600, 0660 or 0666)
  * and group cfg.status_group ("": the group it is created with; a group
  * that does not exist is an error naming the option).  The socket is
@@ -27,7 +34,10 @@ int status_listen(struct server *srv, struct status **out, char *err, size_t err
 void status_stop(struct status *s);
 /* Stop, close any open status connection and free all, after the event
  * loop's last run (a retry after an accept error may be pending on the
- * listener until then).  NULL is a no-op. */
+ * listener until then).  A connection's buffers are finalized by libevent
+ * later (at event_base_free at the latest); the last of them frees what
+ * is left of s then, so the base must be freed after this.  NULL is a
+ * no-op. */
 void status_close(struct status *s);
 
 #endif

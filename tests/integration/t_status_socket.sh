@@ -63,10 +63,14 @@ printf '%s\n' "$M" | grep -q '^# TYPE parley_unauthenticated_failures_total coun
 	|| fail "no TYPE for parley_unauthenticated_failures_total"
 printf '%s\n' "$M" | grep -q '^# HELP parley_unauthenticated_failures_total .' \
 	|| fail "no HELP for parley_unauthenticated_failures_total"
+want 'parley_status_connections_refused_total' 0
+want 'parley_status_connections' 1
 J=$(scrape http://localhost/status) || fail "GET /status failed"
 [ "$(jget "$J" '.unauthenticated_failures | keys | sort | join(",")')" = \
 	"closed,handshake_timeout,per_source,rate,tls,unregistered_pin" ] || fail "status unauthenticated_failures: $J"
 [ "$(jget "$J" '[.unauthenticated_failures[]] | add')" = 0 ] || fail "status unauthenticated_failures: $J"
+[ "$(jget "$J" .status_connections.refused)" = 0 ] || fail "status status_connections: $J"
+[ "$(jget "$J" .status_connections.open)" = 1 ] || fail "status status_connections: $J"
 up=$(metric parley_uptime_seconds)
 [ "$up" -ge 0 ] 2>/dev/null || fail "uptime is not a number: $up"
 # every line is a comment or "name{labels} number"
