@@ -220,8 +220,9 @@ gate_admit(struct gate *g, const struct sockaddr *sa, struct gate_source *src)
 	char who[64], why[160];
 
 	source_of(sa, src);
+	src->counted = 0;
 	if (g->max_per_source == 0 && g->rate == 0)
-		return 0;	/* untracked; gate_leave finds nothing */
+		return 0;	/* untracked: gate_leave leaves it */
 	if (g->nentries >= g->sweep_at)
 		sweep(g);
 	now = g->now_ns();
@@ -254,6 +255,7 @@ gate_admit(struct gate *g, const struct sockaddr *sa, struct gate_source *src)
 		e->credit_ns -= cost;
 	}
 	e->conns++;
+	src->counted = 1;
 	return 0;
 }
 
@@ -262,7 +264,9 @@ gate_leave(struct gate *g, const struct gate_source *src)
 {
 	struct entry *e, **link;
 
-	if ((e = find(g, src, &link)) != NULL && e->conns > 0)
+	/* One admitted while the limits were off (a reload turned them on)
+	 * was never counted: it must not take another's place. */
+	if (src->counted && (e = find(g, src, &link)) != NULL && e->conns > 0)
 		e->conns--;
 }
 

@@ -33,6 +33,7 @@ struct gate;
  * handed back to gate_leave. */
 struct gate_source {
 	uint8_t addr[16];	/* IPv4 mapped into IPv6; IPv6 cut to /64 */
+	int counted;		/* counted against its source (gate_leave undoes it) */
 };
 
 /* base may be NULL (tests): failures are then summarised only when
@@ -53,7 +54,10 @@ int gate_admit(struct gate *g, const struct sockaddr *sa, struct gate_source *sr
 void gate_leave(struct gate *g, const struct gate_source *src);
 
 /* Handshakes in progress: begin when accepted, end when TLS is done or the
- * connection is gone, whichever comes first (once per begin). */
+ * connection is gone, whichever comes first (once per begin).  When they
+ * are full the caller sheds the oldest handshake (UNAUTH_EVICTED) rather
+ * than stop accepting: a paused listener lets silent connections fill the
+ * kernel's backlog, and a party's SYN waits behind them. */
 void gate_handshake_begin(struct gate *g);
 void gate_handshake_end(struct gate *g);
 int gate_handshakes_full(const struct gate *g);

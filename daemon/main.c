@@ -80,6 +80,8 @@ apply_display_tz(const char *display_tz, const char *start_tz)
 	tzset();
 }
 
+static int check_config(const struct config *c, char *err, size_t errlen);
+
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
@@ -96,7 +98,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		config_free(&nc);	/* the defaults config_load left in place */
 		goto done;
 	}
-	if (config_reload_changes(&srv->cfg, &nc, err, sizeof(err)) != 0) {
+	if (config_reload_changes(&srv->cfg, &nc, err, sizeof(err)) != 0 ||
+	    check_config(&nc, err, sizeof(err)) != 0) {
 		log_warnx("reload: %s; keeping the running configuration", err);
 		config_free(&nc);
 		goto done;
@@ -254,11 +257,19 @@ check_state_files(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* Both groups parleyd's sockets may be given must exist: -n says so, and
- * start-up stops here rather than half-way. */
+/* What the option table cannot check alone.  Both groups parleyd's sockets
+ * may be given must exist (-n says so, and start-up stops here rather than
+ * half-way), and handshakes in progress must leave room for authenticated
+ * connections: otherwise outsiders could hold every connection. */
 static int
-check_groups(const struct config *c, char *err, size_t errlen)
+check_config(const struct config *c, char *err, size_t errlen)
 {
+	if (c->max_handshakes >= c->max_connections) {
+		snprintf(err, errlen, "max_handshakes (%lld) must be less than max_connections "
+		    "(%lld): handshakes in progress must leave room for parties already "
+		    "connected", (long long)c->max_handshakes, (long long)c->max_connections);
+		return -1;
+	}
 	if (*c->admin_group && getgrnam(c->admin_group) == NULL) {
 		snprintf(err, errlen, "admin_group %s: no such group", c->admin_group);
 		return -1;
@@ -359,7 +370,7 @@ main(int argc, char **argv)
 		}
 		fatalx("%s", err);
 	}
-	if (check_groups(&srv.cfg, err, sizeof(err)) != 0) {
+	if (check_config(&srv.cfg, err, sizeof(err)) != 0) {
 		config_free(&srv.cfg);
 		if (check) {
 			printf("%s: %s\n", srv.config_path, err);

@@ -11,6 +11,7 @@ static const char *const refuse_names[REFUSE_NREASONS] = {
 
 static const char *const unauth_names[UNAUTH_NREASONS] = {
 	"tls", "closed", "handshake_timeout", "unregistered_pin", "rate", "per_source",
+	"evicted",
 };
 
 uint64_t

@@ -31,6 +31,7 @@ enum unauth_reason {
 	UNAUTH_UNREGISTERED,	/* a certificate whose pin is no endpoint's */
 	UNAUTH_RATE,		/* over handshake_rate for its source */
 	UNAUTH_PER_SOURCE,	/* over max_per_source for its source */
+	UNAUTH_EVICTED,		/* the oldest handshake, shed at max_handshakes */
 	UNAUTH_NREASONS
 };
 
@@ -59,7 +60,7 @@ uint64_t metrics_commit_bound(int i);
 void metrics_commit(struct metrics *m, int64_t us, int ok);
 const char *metrics_refuse_name(enum refuse_reason r);
 /* "tls", "closed", "handshake_timeout", "unregistered_pin", "rate",
- * "per_source". */
+ * "per_source", "evicted". */
 const char *metrics_unauth_name(enum unauth_reason r);
 
 #endif

@@ -45,6 +45,8 @@ struct server {
 	struct session *sessions;	/* party connections, linked */
 	size_t nconns;			/* party connections incl. handshaking */
 	int accept_paused;		/* listen_ev is not added (2: logged) */
+	int64_t pause_logged_at;	/* monotonic seconds, 0: never */
+	struct session *hs_oldest, *hs_newest;	/* handshakes in progress */
 	struct event *accept_retry;	/* after an accept error */
 	int stopping;			/* draining replies before exit */
 	int64_t started_at;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <event2/bufferevent_ssl.h>
@@ -47,7 +48,9 @@ struct session {
 	int close_after;	/* stopping: close once the held copy has run */
 	int verdict;		/* for the held frame once back: 1 good, -1 bad,
 				 * 2 not checked (the engine checks it) */
-	int handshaking;	/* counted in the gate's handshakes */
+	int handshaking;	/* counted in the gate's handshakes, listed in
+				 * srv->hs_oldest..hs_newest (oldest first) */
+	struct session *hs_next, *hs_prev;
 	struct gate_source src;	/* counted against its source address */
 	uint64_t verdict_id;
 	uint8_t verdict_sig[64];
@@ -512,22 +515,32 @@ session_drained(void *ctx)
 /* Accepting pauses while the connections, or the handshakes, are at
  * their caps, and after an accept error: new connections wait in the
  * kernel's backlog. */
+/* Accepting pauses while the connections are at max_connections, and
+ * after an accept error: new connections wait in the kernel's backlog.
+ * The pause is logged once a minute at most (connections that come and go
+ * at the cap would otherwise log two lines each). */
 static void
 pause_accept(struct server *srv, int loud)
 {
+	struct timespec now;
+
 	if (srv->accept_paused)
 		return;
-	srv->accept_paused = loud ? 2 : 1;
+	srv->accept_paused = 1;
 	event_del(srv->listen_ev);
-	if (loud)
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (loud && (srv->pause_logged_at == 0 || now.tv_sec - srv->pause_logged_at >= 60)) {
+		srv->pause_logged_at = now.tv_sec;
+		srv->accept_paused = 2;
 		log_warnx("%zu connections: not accepting more until one closes", srv->nconns);
+	}
 }
 
 static void
 resume_accept(struct server *srv)
 {
 	if (srv->accept_paused && !srv->stopping &&
-	    srv->nconns < (size_t)srv->cfg.max_connections && !gate_handshakes_full(srv->gate) &&
+	    srv->nconns < (size_t)srv->cfg.max_connections &&
 	    !evtimer_pending(srv->accept_retry, NULL)) {
 		if (srv->accept_paused == 2)
 			log_info("accepting connections again");
@@ -536,15 +549,59 @@ resume_accept(struct server *srv)
 	}
 }
 
+static void
+handshake_begin(struct session *s)
+{
+	struct server *srv = s->srv;
+
+	s->handshaking = 1;
+	s->hs_prev = srv->hs_newest;
+	s->hs_next = NULL;
+	if (srv->hs_newest != NULL)
+		srv->hs_newest->hs_next = s;
+	else
+		srv->hs_oldest = s;
+	srv->hs_newest = s;
+	gate_handshake_begin(srv->gate);
+}
+
 /* TLS is done or the connection is gone: one fewer handshake. */
 static void
 handshake_over(struct session *s)
 {
+	struct server *srv = s->srv;
+
 	if (!s->handshaking)
 		return;
 	s->handshaking = 0;
-	gate_handshake_end(s->srv->gate);
-	resume_accept(s->srv);
+	if (s->hs_prev != NULL)
+		s->hs_prev->hs_next = s->hs_next;
+	else
+		srv->hs_oldest = s->hs_next;
+	if (s->hs_next != NULL)
+		s->hs_next->hs_prev = s->hs_prev;
+	else
+		srv->hs_newest = s->hs_prev;
+	s->hs_next = s->hs_prev = NULL;
+	gate_handshake_end(srv->gate);
+}
+
+/* max_handshakes are in progress: shed the oldest for a new one.  A party's
+ * handshake takes a round trip or two; the oldest is the likeliest to be a
+ * peer that stalls on purpose, and pausing instead would let such peers
+ * fill the kernel's backlog, where a party's SYN would wait behind them. */
+static void
+evict_oldest(struct server *srv)
+{
+	struct session *old = srv->hs_oldest;
+
+	if (old == NULL)
+		return;
+	handshake_over(old);
+	old->state = S_GONE;
+	gate_fail(srv->gate, UNAUTH_EVICTED, conn_peer(old->conn),
+	    "the oldest handshake in progress, shed at max_handshakes for a new connection");
+	conn_close(old->conn, 0);
 }
 
 /* A connection that never got through TLS: counted and summed up, never
@@ -627,6 +684,8 @@ accept_one(struct server *srv, evutil_socket_t fd, struct sockaddr *sa)
 		evutil_closesocket(fd);
 		return;
 	}
+	if (gate_handshakes_full(srv->gate))
+		evict_oldest(srv);
 	if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof(host));
 	else
@@ -683,12 +742,9 @@ accept_one(struct server *srv, evutil_socket_t fd, struct sockaddr *sa)
 		srv->sessions->prev = s;
 	srv->sessions = s;
 	srv->nconns++;
-	s->handshaking = 1;
-	gate_handshake_begin(srv->gate);
+	handshake_begin(s);
 	if (srv->nconns >= (size_t)srv->cfg.max_connections)
 		pause_accept(srv, 1);
-	else if (gate_handshakes_full(srv->gate))
-		pause_accept(srv, 0);	/* common under a flood: not logged */
 }
 
 /* How long the listener rests after an accept error. */

@@ -178,7 +178,7 @@ grep -q "already has 2 connections" "$T/parleyd.log" || fail "per-endpoint refus
 echo "limits: max_per_endpoint = 2: $(cat "$T/last.out")"
 
 # ---- max_connections = 20: the 21st waits in the backlog, served when one closes
-limits "max_connections = 20" "max_per_endpoint = 100"
+limits "max_connections = 20" "max_per_endpoint = 100" "max_handshakes = 8"
 "$SP" hold "$T/a/client.conf" 20 3 5 >"$T/hold.out" 2>&1 &
 hold=$!
 i=0; until grep -q "^held" "$T/hold.out"; do i=$((i + 1)); [ $i -gt 200 ] && fail "hold did not start"; sleep 0.05; done

@@ -56,7 +56,7 @@ want 'parley_deliveries_oldest_pending_age_seconds' 0
 want 'parley_ack_frames_total' 0
 want 'parley_incidents_open' 0
 want 'parley_incidents_overdue' 0
-for r in tls closed handshake_timeout unregistered_pin rate per_source; do
+for r in tls closed handshake_timeout unregistered_pin rate per_source evicted; do
 	want "parley_unauthenticated_failures_total{reason=\"$r\"}" 0
 done
 printf '%s\n' "$M" | grep -q '^# TYPE parley_unauthenticated_failures_total counter$' \
@@ -67,7 +67,7 @@ want 'parley_status_connections_refused_total' 0
 want 'parley_status_connections' 1
 J=$(scrape http://localhost/status) || fail "GET /status failed"
 [ "$(jget "$J" '.unauthenticated_failures | keys | sort | join(",")')" = \
-	"closed,handshake_timeout,per_source,rate,tls,unregistered_pin" ] || fail "status unauthenticated_failures: $J"
+	"closed,evicted,handshake_timeout,per_source,rate,tls,unregistered_pin" ] || fail "status unauthenticated_failures: $J"
 [ "$(jget "$J" '[.unauthenticated_failures[]] | add')" = 0 ] || fail "status unauthenticated_failures: $J"
 [ "$(jget "$J" .status_connections.refused)" = 0 ] || fail "status status_connections: $J"
 [ "$(jget "$J" .status_connections.open)" = 1 ] || fail "status status_connections: $J"
