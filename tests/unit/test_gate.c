@@ -171,6 +171,25 @@ test_no_limits(void **state)
 	assert_int_equal(gate_sources(fx->g), 0);
 }
 
+/* A connection admitted while the limits were off was never counted:
+ * when it leaves after a reload turned them on, it frees no one's place. */
+static void
+test_reload_on(void **state)
+{
+	struct fixture *fx = *state;
+	struct gate_source old, s[2], x;
+
+	gate_set_limits(fx->g, 0, 0, 10);
+	assert_int_equal(admit(fx, v4("192.0.2.9", 1), &old), 0);
+	gate_set_limits(fx->g, 2, 0, 10);
+	assert_int_equal(admit(fx, v4("192.0.2.9", 2), &s[0]), 0);
+	assert_int_equal(admit(fx, v4("192.0.2.9", 3), &s[1]), 0);
+	gate_leave(fx->g, &old);
+	assert_int_equal(admit(fx, v4("192.0.2.9", 4), &x), UNAUTH_PER_SOURCE);
+	gate_leave(fx->g, &s[0]);
+	assert_int_equal(admit(fx, v4("192.0.2.9", 5), &x), 0);
+}
+
 /* Sources with no connection and a full bucket are forgotten, so that
  * many sources passing by leave no memory behind. */
 static void
@@ -268,6 +287,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ipv6_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures_counted, setup, teardown),
