@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -39,7 +40,14 @@ struct conn {
 	size_t last_len;
 	enum conn_end end;	/* why it closed (conn_end) */
 	char end_detail[200];
+	int64_t log_window;	/* conn_log_ok: this minute's start (monotonic s) */
+	unsigned log_count;
+	uint64_t log_dropped;
 };
+
+/* Lines a minute a connection may have logged about its requests (its
+ * refusals); the rest are counted and summed up. */
+#define CONN_LOG_PER_MINUTE 60
 
 static void conn_teardown(struct conn *c);
 static void frame_idle_check(struct conn *c);
@@ -398,6 +406,9 @@ conn_teardown(struct conn *c)
 	event_del(c->handshake_ev);
 	event_del(c->frame_ev);
 	event_del(c->idle_ev);
+	if (c->log_dropped > 0)
+		log_warnx("%s: %llu more lines about its requests were not logged (at most %d a "
+		    "minute)", c->peer, (unsigned long long)c->log_dropped, CONN_LOG_PER_MINUTE);
 	if (c->is_tls) {
 		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 		BIO *rb = ssl != NULL ? SSL_get_rbio(ssl) : NULL;
@@ -673,4 +684,27 @@ conn_set_priority(struct conn *c, int priority)
 {
 	if (c->bev != NULL)
 		bufferevent_priority_set(c->bev, priority);
+}
+
+int
+conn_log_ok(struct conn *c)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (c->log_count == 0 || ts.tv_sec - c->log_window >= 60) {
+		if (c->log_dropped > 0)
+			log_warnx("%s: %llu more lines about its requests in the last minute were "
+			    "not logged (at most %d a minute)", c->peer,
+			    (unsigned long long)c->log_dropped, CONN_LOG_PER_MINUTE);
+		c->log_window = ts.tv_sec;
+		c->log_count = 0;
+		c->log_dropped = 0;
+	}
+	if (c->log_count < CONN_LOG_PER_MINUTE) {
+		c->log_count++;
+		return 1;
+	}
+	c->log_dropped++;
+	return 0;
 }

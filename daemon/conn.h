@@ -104,6 +104,11 @@ void conn_close(struct conn *c, int flush);
 enum conn_end conn_end(const struct conn *c, const char **detail);
 /* The TLS handshake is still in progress. */
 int conn_handshaking(const struct conn *c);
+/* May a line about this connection's requests (a refusal) be logged?  At
+ * most 60 a minute: an authenticated peer cannot fill the disk with them;
+ * the rest are counted, and the count is logged when the minute is over
+ * (at its next line) or the connection closes. */
+int conn_log_ok(struct conn *c);
 /* The event priority of its I/O (prio.h). */
 void conn_set_priority(struct conn *c, int priority);
 

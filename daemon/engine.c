@@ -891,8 +891,9 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		return eng_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
 		    "nothing was saved, try again");
 	if (rc != 0) {
-		log_warnx("agreement %lld: bad signature from %s (key %s)", (long long)a.id,
-		    r->who->party.code, hex);
+		if (conn_log_ok(r->conn))
+			log_warnx("agreement %lld: bad signature from %s (key %s)", (long long)a.id,
+			    r->who->party.code, hex);
 		refused(e, REFUSE_BAD_SIGNATURE);
 		return eng_refuse(r, PARLEY_EREFUSED, "the signature does not verify with key %s "
 		    "over this agreement, revision, content and party", hex);

@@ -359,8 +359,10 @@ turn_error(struct turn *t, struct conn *c, uint64_t id, int code, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* Every refusal is logged: who asked for what it may not have. */
-	log_info("%s: refused (%s): %s", conn_peer(c), parley_strerror(code), msg);
+	/* Every refusal is logged, who asked for what it may not have, up to
+	 * a bound per connection a minute (conn_log_ok). */
+	if (conn_log_ok(c))
+		log_info("%s: refused (%s): %s", conn_peer(c), parley_strerror(code), msg);
 	e.code = (uint32_t)code;
 	e.message = msg;
 	f.id = id;

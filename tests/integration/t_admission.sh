@@ -131,3 +131,21 @@ total=0
 for r in tls closed handshake_timeout; do total=$(( total + $(metric $r) )); done
 [ "$total" -ge 1000 ] || fail "aborted handshakes counted: $total"
 echo "admission: 1,000 aborted handshakes: $grown log lines, $total failures in /metrics"
+
+# ---- an authenticated party's refusals: logged, but at most 60 lines a
+# minute per connection (a registered endpoint pipelining refused requests
+# wrote 170,000 lines a second)
+enrol b
+D=$(cd "$(dirname "$0")/../data" && pwd)
+A=$(jget "$(ctl --json agreement create --title T --text "$D/ceasefire-1994-rev1.txt" --parties a,b)" .id)
+expect_rc 0 ctl agreement circulate "$A"
+before=$(wc -l <"$T/parleyd.log")
+ptool sign "$T/a/client.conf" "$A" --flip-sig --burst 400 >/dev/null 2>&1
+i=0
+until grep -q "more lines about its requests were not logged" "$T/parleyd.log"; do
+	i=$((i + 1)); [ $i -gt 200 ] && fail "no summary of the refusals not logged"; sleep 0.05
+done
+grown=$(( $(wc -l <"$T/parleyd.log") - before ))
+[ "$grown" -le 66 ] || fail "400 refused copies wrote $grown log lines"
+grep -q "refused (refused): the signature does not verify" "$T/parleyd.log" || fail "refusals not logged at all"
+echo "admission: 400 refused copies on one connection: $grown log lines"
