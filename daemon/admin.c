@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -22,6 +23,9 @@
 #include "incident.h"
 #include "journal.h"
 #include "timeline.h"
+
+/* Refused peers held at once to be told why (admin_accept). */
+#define ADMIN_REFUSED_MAX 8
 
 struct admin_conn {
 	struct server *srv;
@@ -871,6 +875,8 @@ admin_closed(void *ctx)
 		ac->next->prev = ac->prev;
 	if (ac->srv->stopping && ac->srv->admin_conns == NULL && ac->srv->sessions == NULL)
 		event_base_loopbreak(ac->srv->base);	/* every reply is out */
+	if (ac->refused != NULL)
+		ac->srv->admin_refused_open--;
 	free(ac->refused);
 	free(ac);
 }
@@ -924,6 +930,7 @@ peer_allowed(struct server *srv, int fd, char *why, size_t whylen)
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	struct group *g = NULL;
+	struct timespec now;
 	int grouped = srv->cfg.admin_group != NULL && *srv->cfg.admin_group != '\0';
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
@@ -938,8 +945,18 @@ peer_allowed(struct server *srv, int fd, char *why, size_t whylen)
 	snprintf(why, whylen, "uid %u is not root, not parleyd's user%s%s%s", (unsigned)cred.uid,
 	    grouped ? " and not in admin_group " : "", grouped ? srv->cfg.admin_group : "",
 	    grouped ? "" : " (no admin_group is set)");
-	log_warnx("admin: refused peer uid %u gid %u: %s", (unsigned)cred.uid,
-	    (unsigned)cred.gid, why);
+	/* A line a minute at most: a local user who reaches the socket (its
+	 * mode widened by hand) must not fill the log. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (srv->admin_refused_logged_at == 0 || now.tv_sec - srv->admin_refused_logged_at >= 60) {
+		log_warnx("admin: refused peer uid %u gid %u: %s%s", (unsigned)cred.uid,
+		    (unsigned)cred.gid, why, srv->admin_refused_unlogged > 0 ?
+		    " (and more refusals since the last such line)" : "");
+		srv->admin_refused_logged_at = now.tv_sec;
+		srv->admin_refused_unlogged = 0;
+	} else {
+		srv->admin_refused_unlogged++;
+	}
 	return 0;
 }
 
@@ -958,6 +975,12 @@ admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, 
 	(void)sa;
 	(void)salen;
 	allowed = peer_allowed(srv, fd, why, sizeof(why));
+	/* Refused peers waiting to be told why: a few at once, the rest are
+	 * closed unanswered (they cannot hold parleyd's descriptors). */
+	if (!allowed && srv->admin_refused_open >= ADMIN_REFUSED_MAX) {
+		evutil_closesocket(fd);
+		return;
+	}
 	if ((ac = calloc(1, sizeof(*ac))) == NULL) {
 		evutil_closesocket(fd);
 		return;
@@ -988,6 +1011,8 @@ admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, 
 	 * handshake deadline bounds how long it may take to send one. */
 	if (!allowed && (ac->refused = strdup(why)) == NULL)
 		conn_close(ac->conn, 0);
+	else if (!allowed)
+		srv->admin_refused_open++;
 }
 
 static void

@@ -42,6 +42,9 @@ struct server {
 	struct evconnlistener *admin_listener;
 	struct event *admin_retry;	/* after an accept error there */
 	struct admin_conn *admin_conns;	/* open admin connections, linked */
+	unsigned admin_refused_open;	/* of them, refused peers (admin.c) */
+	int64_t admin_refused_logged_at;	/* monotonic seconds, 0: never */
+	uint64_t admin_refused_unlogged;
 	struct session *sessions;	/* party connections, linked */
 	size_t nconns;			/* party connections incl. handshaking */
 	int accept_paused;		/* listen_ev is not added (2: logged) */

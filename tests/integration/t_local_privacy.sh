@@ -119,7 +119,28 @@ out=$(as_user "$OUT" "$T/bin/parleyctl" -s "$T/admin.sock" status 2>&1) && fail 
 case $out in *"uid $(id -u "$OUT") is not root, not parleyd's user and not in admin_group $G"*) ;;
 	*) fail "refusal at 0666 says: $out" ;; esac
 grep -q "admin: refused peer uid $(id -u "$OUT")" "$T/parleyd.log" || fail "refusal not logged"
-echo "local: admin_group $G admits $IN (supplementary) and refuses $OUT with the reason"
+# 50 such peers at once hold at most 8 of parleyd's descriptors, and the
+# log gets no line for them (one a minute at most, given above)
+fds0=$(ls /proc/"$PARLEYD_PID"/fd | wc -l)
+as_user "$OUT" python3 -c '
+import socket, sys, time
+s = []
+for _ in range(50):
+    c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); s.append(c)
+print("up", flush=True)
+time.sleep(1.5)
+' "$T/admin.sock" >"$T/held.out" &
+held=$!
+i=0
+until grep -q up "$T/held.out"; do i=$((i + 1)); [ $i -gt 200 ] && fail "50 peers did not connect"; sleep 0.02; done
+sleep 0.2	# parleyd accepts what is queued
+fds1=$(ls /proc/"$PARLEYD_PID"/fd | wc -l)
+wait $held
+[ $((fds1 - fds0)) -le 10 ] || fail "50 refused admin peers: parleyd's descriptors $fds0 -> $fds1"
+[ "$(grep -c "admin: refused peer" "$T/parleyd.log")" = 1 ] ||
+    fail "refused admin peers logged $(grep -c "admin: refused peer" "$T/parleyd.log") times"
+expect_rc 0 ctl status
+echo "local: admin_group $G admits $IN (supplementary) and refuses $OUT with the reason; 50 refused peers: descriptors $fds0 -> $fds1, one log line"
 
 # ---- parleyd -n: groups that do not exist
 for opt in admin_group status_group; do
