@@ -20,6 +20,7 @@ struct entry {
 	struct entry *next;
 	struct gate_source key;
 	uint32_t conns;
+	uint32_t handshakes;
 	uint64_t credit_ns;
 	uint64_t at_ns;
 };
@@ -186,7 +187,7 @@ sweep(struct gate *g)
 	for (i = 0; i < GATE_BUCKETS; i++)
 		for (p = &g->chains[i]; (e = *p) != NULL;) {
 			refill(g, e, now);
-			if (e->conns == 0 && e->credit_ns == NS) {
+			if (e->conns == 0 && e->handshakes == 0 && e->credit_ns == NS) {
 				*p = e->next;
 				free(e);
 				g->nentries--;
@@ -271,16 +272,34 @@ gate_leave(struct gate *g, const struct gate_source *src)
 }
 
 void
-gate_handshake_begin(struct gate *g)
+gate_handshake_begin(struct gate *g, const struct gate_source *src)
 {
+	struct entry *e, **link;
+
 	g->handshakes++;
+	if (src->counted && (e = find(g, src, &link)) != NULL)
+		e->handshakes++;
 }
 
 void
-gate_handshake_end(struct gate *g)
+gate_handshake_end(struct gate *g, const struct gate_source *src)
 {
+	struct entry *e, **link;
+
 	if (g->handshakes > 0)
 		g->handshakes--;
+	if (src->counted && (e = find(g, src, &link)) != NULL && e->handshakes > 0)
+		e->handshakes--;
+}
+
+unsigned
+gate_source_handshakes(struct gate *g, const struct gate_source *src)
+{
+	struct entry *e, **link;
+
+	if (!src->counted || (e = find(g, src, &link)) == NULL)
+		return 0;
+	return e->handshakes;
 }
 
 int

@@ -53,14 +53,20 @@ void gate_set_limits(struct gate *g, int64_t max_per_source, int64_t handshake_r
 int gate_admit(struct gate *g, const struct sockaddr *sa, struct gate_source *src);
 void gate_leave(struct gate *g, const struct gate_source *src);
 
-/* Handshakes in progress: begin when accepted, end when TLS is done or the
- * connection is gone, whichever comes first (once per begin).  When they
- * are full the caller sheds the oldest handshake (UNAUTH_EVICTED) rather
- * than stop accepting: a paused listener lets silent connections fill the
- * kernel's backlog, and a party's SYN waits behind them. */
-void gate_handshake_begin(struct gate *g);
-void gate_handshake_end(struct gate *g);
+/* Handshakes in progress, in all and per source: begin when accepted, end
+ * when TLS is done or the connection is gone, whichever comes first (once
+ * per begin).  When they are full the caller sheds one (UNAUTH_EVICTED)
+ * rather than stop accepting, a paused listener letting silent connections
+ * fill the kernel's backlog, where a party's SYN would wait behind them: the
+ * oldest of those of the source with the most handshakes in progress
+ * (gate_source_handshakes), so that a flood from a few addresses sheds its
+ * own, not a party's. */
+void gate_handshake_begin(struct gate *g, const struct gate_source *src);
+void gate_handshake_end(struct gate *g, const struct gate_source *src);
 int gate_handshakes_full(const struct gate *g);
+/* Handshakes in progress from src's source (0 when sources are not
+ * tracked: both per-source limits off). */
+unsigned gate_source_handshakes(struct gate *g, const struct gate_source *src);
 
 /* An unauthenticated connection failed: counted, and logged as above.
  * peer names it ("ADDR:PORT"), detail says what happened. */

@@ -562,7 +562,7 @@ handshake_begin(struct session *s)
 	else
 		srv->hs_oldest = s;
 	srv->hs_newest = s;
-	gate_handshake_begin(srv->gate);
+	gate_handshake_begin(srv->gate, &s->src);
 }
 
 /* TLS is done or the connection is gone: one fewer handshake. */
@@ -583,25 +583,38 @@ handshake_over(struct session *s)
 	else
 		srv->hs_newest = s->hs_prev;
 	s->hs_next = s->hs_prev = NULL;
-	gate_handshake_end(srv->gate);
+	gate_handshake_end(srv->gate, &s->src);
 }
 
-/* max_handshakes are in progress: shed the oldest for a new one.  A party's
- * handshake takes a round trip or two; the oldest is the likeliest to be a
- * peer that stalls on purpose, and pausing instead would let such peers
- * fill the kernel's backlog, where a party's SYN would wait behind them. */
+/* max_handshakes are in progress: shed one for a new connection from src.
+ * Pausing instead would let silent peers fill the kernel's backlog, where a
+ * party's SYN would wait behind them.  The one shed is the oldest of the
+ * source with the most handshakes in progress (the newcomer's counting one
+ * more): a flood from a few addresses sheds its own, and a party's
+ * handshake, one from its address, goes only when every source has as few. */
 static void
-evict_oldest(struct server *srv)
+evict_one(struct server *srv, const struct gate_source *src)
 {
-	struct session *old = srv->hs_oldest;
+	struct session *s, *victim = NULL;
+	unsigned n, most = 0;
 
-	if (old == NULL)
+	for (s = srv->hs_oldest; s != NULL; s = s->hs_next) {
+		n = gate_source_handshakes(srv->gate, &s->src);
+		if (memcmp(s->src.addr, src->addr, sizeof(src->addr)) == 0)
+			n++;
+		if (victim == NULL || n > most) {
+			victim = s;
+			most = n;
+		}
+	}
+	if (victim == NULL)
 		return;
-	handshake_over(old);
-	old->state = S_GONE;
-	gate_fail(srv->gate, UNAUTH_EVICTED, conn_peer(old->conn),
-	    "the oldest handshake in progress, shed at max_handshakes for a new connection");
-	conn_close(old->conn, 0);
+	handshake_over(victim);
+	victim->state = S_GONE;
+	gate_fail(srv->gate, UNAUTH_EVICTED, conn_peer(victim->conn),
+	    "a handshake shed at max_handshakes for a new connection (the oldest of the "
+	    "source with the most in progress)");
+	conn_close(victim->conn, 0);
 }
 
 /* A connection that never got through TLS: counted and summed up, never
@@ -685,7 +698,7 @@ accept_one(struct server *srv, evutil_socket_t fd, struct sockaddr *sa)
 		return;
 	}
 	if (gate_handshakes_full(srv->gate))
-		evict_oldest(srv);
+		evict_one(srv, &src);
 	if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof(host));
 	else

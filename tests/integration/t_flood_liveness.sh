@@ -104,14 +104,15 @@ round 1
 PER_ROUND=$(( $(loglines) - l0 ))
 f0=$(fds)
 
-# ---- the flood: a ClientHello replayed by 8 connections, 16 idle ones and
+# ---- the flood: a ClientHello replayed by 8 connections, 300 idle ones from
+# 16 addresses (more than max_handshakes: the oldest are shed), and
 # 2 completing handshakes with an unregistered certificate (each of which
 # an unfixed daemon logs), from 127.0.0.2, for FLOOD_SECS seconds
 l0=$(loglines)
 "$FLOOD" --mode hello --port "$PORT" --conns 8 --sources 1 --seconds "$FLOOD_SECS" \
 	>"$T/flood-hello.json" 2>>"$T/flood.log" &
 HELLO_PID=$!
-"$FLOOD" --mode idle --port "$PORT" --conns 16 --sources 1 --seconds "$FLOOD_SECS" \
+"$FLOOD" --mode idle --port "$PORT" --conns 300 --sources 16 --seconds "$FLOOD_SECS" \
 	>"$T/flood-idle.json" 2>>"$T/flood.log" &
 IDLE_PID=$!
 "$FLOOD" --mode handshake --port "$PORT" --conns 2 --sources 1 --seconds "$FLOOD_SECS" \

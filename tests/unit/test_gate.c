@@ -227,18 +227,35 @@ static void
 test_handshakes(void **state)
 {
 	struct fixture *fx = *state;
+	struct gate_source a, b, c;
 
-	gate_set_limits(fx->g, 0, 0, 2);
+	gate_set_limits(fx->g, 10, 0, 3);
+	assert_int_equal(admit(fx, v4("192.0.2.1", 1), &a), 0);
+	assert_int_equal(admit(fx, v4("192.0.2.1", 2), &b), 0);
+	assert_int_equal(admit(fx, v4("192.0.2.2", 1), &c), 0);
 	assert_false(gate_handshakes_full(fx->g));
-	gate_handshake_begin(fx->g);
-	gate_handshake_begin(fx->g);
+	gate_handshake_begin(fx->g, &a);
+	gate_handshake_begin(fx->g, &b);
+	assert_false(gate_handshakes_full(fx->g));
+	gate_handshake_begin(fx->g, &c);
 	assert_true(gate_handshakes_full(fx->g));
-	gate_handshake_end(fx->g);
+	/* Per source: the one to shed from is the heavier. */
+	assert_int_equal(gate_source_handshakes(fx->g, &a), 2);
+	assert_int_equal(gate_source_handshakes(fx->g, &c), 1);
+	gate_handshake_end(fx->g, &a);
 	assert_false(gate_handshakes_full(fx->g));
-	gate_handshake_end(fx->g);
-	gate_handshake_end(fx->g);	/* never below zero */
-	gate_handshake_begin(fx->g);
+	assert_int_equal(gate_source_handshakes(fx->g, &b), 1);
+	gate_handshake_end(fx->g, &b);
+	gate_handshake_end(fx->g, &c);
+	gate_handshake_end(fx->g, &c);	/* never below zero */
+	assert_int_equal(gate_source_handshakes(fx->g, &c), 0);
+	gate_handshake_begin(fx->g, &a);
 	assert_false(gate_handshakes_full(fx->g));
+	/* Untracked sources (limits off) count in all only. */
+	gate_set_limits(fx->g, 0, 0, 3);
+	assert_int_equal(admit(fx, v4("192.0.2.3", 1), &c), 0);
+	gate_handshake_begin(fx->g, &c);
+	assert_int_equal(gate_source_handshakes(fx->g, &c), 0);
 }
 
 /* Every failure is counted; the log gets the first of each reason whole
