@@ -116,7 +116,8 @@ static const struct option options[] = {
 	    "closed before any TLS work.", F(handshake_rate), 0 },
 	{ "limits", "max_handshakes", T_INT, "128", 1, 100000, true,
 	    "TLS handshakes in progress at once, less than max_connections; "
-	    "beyond it a new connection sheds the oldest handshake.", F(max_handshakes), 0 },
+	    "beyond it a new connection sheds the oldest handshake of the source "
+	    "with the most in progress.", F(max_handshakes), 0 },
 	{ "limits", "max_per_endpoint", T_INT, "4", 1, 1000, true,
 	    "Connections open at once from one endpoint certificate.",
 	    F(max_per_endpoint), 0 },
