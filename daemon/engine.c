@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "cert.h"
 #include "checkpoint.h"
 #include "crypto.h"
@@ -71,7 +72,7 @@
 #define MANDATE_MSG_MAX	(7 * PB_INT + PB_LEN(PARTY_CODE_MAX) + 2 * PB_LEN(32) + \
 	PB_LEN(64) + SIGN_MANDATE_MAX_ROLES * PB_LEN(PARTY_CODE_MAX) + \
 	PB_LEN(MANDATE_SCOPE_MAX) + PB_LEN(CERT_NAME_MAX) + PB_LEN(STATE_MAX))
-/* A bundle but its text (struct bundle): 64 copies and as many mandates,
+/* A bundle but its text (struct bundle, bundle.c): 64 copies and as many mandates,
  * the proofs of the release and of each copy, the certificate, its
  * signature and the checkpoint the proofs refer to. */
 #define BUNDLE_REST_MAX	(CERT_MAX_COPIES * PB_LEN(COPY_MSG_MAX) + \
@@ -346,59 +347,6 @@ eng_load_members(struct engine *e, int64_t agreement, int observers, struct memb
 	return store_rows_end(e->st, s, rc, "an agreement's members");
 }
 
-/* The AgreementText of a revision; release with text_release(). */
-struct agtext {
-	Parley__AgreementText msg;
-	char *text, *calendar;
-	uint8_t hash[32];
-	struct members parties, observers;
-	char *pp[64], *op[64];
-};
-
-static int
-text_load(struct engine *e, const struct ag *a, struct agtext *t)
-{
-	size_t i;
-
-	memset(t, 0, sizeof(*t));
-	parley__agreement_text__init(&t->msg);
-	if (eng_load_revision(e, a->id, a->revision, &t->text, &t->calendar, t->hash) != 0)
-		return -1;
-	if (eng_load_members(e, a->id, 0, &t->parties) != 0 ||
-	    eng_load_members(e, a->id, 1, &t->observers) != 0) {
-		free(t->text);
-		free(t->calendar);
-		return -1;
-	}
-	for (i = 0; i < t->parties.n; i++)
-		t->pp[i] = t->parties.code[i];
-	for (i = 0; i < t->observers.n; i++)
-		t->op[i] = t->observers.code[i];
-	t->msg.agreement = (uint64_t)a->id;
-	t->msg.revision = a->revision;
-	t->msg.title = (char *)a->title;
-	t->msg.text = t->text;
-	t->msg.effective = (char *)a->effective;
-	t->msg.validity = (char *)a->validity;
-	t->msg.calendar = t->calendar;
-	t->msg.content_hash.data = t->hash;
-	t->msg.content_hash.len = 32;
-	t->msg.n_parties = t->parties.n;
-	t->msg.parties = t->pp;
-	t->msg.n_observers = t->observers.n;
-	t->msg.observers = t->op;
-	t->msg.state = (char *)lifecycle_state_name(a->state);
-	return 0;
-}
-
-static void
-text_release(struct agtext *t)
-{
-	free(t->text);
-	free(t->calendar);
-	t->text = t->calendar = NULL;
-}
-
 static void
 reply_frame(const struct req *r, Parley__Frame *f)
 {
@@ -482,7 +430,7 @@ eng_send_update(struct engine *e, int64_t party, int64_t agreement, uint64_t ame
 /* Whether the release bundle of the revision in t can never be longer than
  * a delivery may be: its text as it is, everything else at its limits. */
 static int
-release_fits(const struct agtext *t, size_t *bound)
+release_fits(const struct bundle_text *t, size_t *bound)
 {
 	size_t n = parley__agreement_text__get_packed_size(&t->msg) + STATE_MAX;
 
@@ -498,18 +446,18 @@ static int
 circulate_text(struct engine *e, const struct ag *a, char *why, size_t whylen)
 {
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
-	struct agtext t;
+	struct bundle_text t;
 	char summary[300];
 	size_t bound;
 	int rc = 0;
 
-	if (text_load(e, a, &t) != 0)
+	if (bundle_text_load(e, a, &t) != 0)
 		return -1;
 	if (!release_fits(&t, &bound)) {
 		snprintf(why, whylen, "its release bundle could reach %zu bytes, more than the "
 		    "%d a delivery may be (%zu bytes of text, %zu of calendar); shorten them",
 		    bound, CONFIG_DELIVERY_MAX, strlen(t.text), strlen(t.calendar));
-		text_release(&t);
+		bundle_text_release(&t);
 		return -2;
 	}
 	p.body_case = PARLEY__PAYLOAD__BODY_CIRCULATED;
@@ -517,7 +465,7 @@ circulate_text(struct engine *e, const struct ag *a, char *why, size_t whylen)
 	snprintf(summary, sizeof(summary), "agreement %lld revision %u: %s", (long long)a->id,
 	    a->revision, a->title);
 	rc = eng_enqueue(e, t.parties.id, t.parties.n, "circulation", a->id, summary, &p);
-	text_release(&t);
+	bundle_text_release(&t);
 	return rc;
 }
 
@@ -527,7 +475,7 @@ int
 engine_show(struct engine *e, const struct req *r, uint64_t id)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
-	struct agtext t;
+	struct bundle_text t;
 	struct ag a;
 	int member;
 
@@ -536,12 +484,12 @@ engine_show(struct engine *e, const struct req *r, uint64_t id)
 	if (member == 2 && a.state != AG_IN_FORCE && a.state != AG_EXPIRED)
 		return eng_refuse(r, PARLEY_EREFUSED,
 		    "observers receive agreement %lld only once it is released", (long long)a.id);
-	if (text_load(e, &a, &t) != 0)
+	if (bundle_text_load(e, &a, &t) != 0)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	f.body_case = PARLEY__FRAME__BODY_AGREEMENT;
 	f.agreement = &t.msg;
 	reply_frame(r, &f);
-	text_release(&t);
+	bundle_text_release(&t);
 	return 0;
 }
 
@@ -1231,387 +1179,7 @@ engine_amendment_response(struct engine *e, const struct req *r,
 	return 1;
 }
 
-/* ---- bundles ---- */
-
-struct copyrow {
-	char party[PARTY_CODE_MAX + 1];
-	char role[PARTY_CODE_MAX + 1];
-	uint8_t key[32], sig[64], hash[32];
-	uint32_t revision;
-	int64_t signed_at;
-	int64_t mandate;	/* 0: none */
-	char in_place_of[CERT_NAME_MAX + 1];
-};
-
-/* The counted copies of the current revision, in signing-party order. */
-static int
-load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t max, size_t *n)
-{
-	static const char sql[] =
-	    "SELECT p.code, c.role, g.pubkey, c.signature, c.content_hash, c.revision,"
-	    " c.signed_at, c.mandate_id, coalesce(m.in_place_of, '') "
-	    "FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
-	    "JOIN copy c ON c.agreement_id = ap.agreement_id AND c.party_id = ap.party_id "
-	    "JOIN signer g ON g.id = c.signer_id LEFT JOIN mandate m ON m.id = c.mandate_id "
-	    "WHERE ap.agreement_id = ? AND ap.observer = 0 AND c.revision = ? "
-	    "AND c.status = 'valid' ORDER BY ap.rowid, c.role";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
-
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, a->id);
-	sqlite3_bind_int64(s, 2, a->revision);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
-		struct copyrow *c = &rows[*n];
-		if (sqlite3_column_bytes(s, 2) != 32 || sqlite3_column_bytes(s, 3) != 64 ||
-		    sqlite3_column_bytes(s, 4) != 32)
-			continue;
-		snprintf(c->party, sizeof(c->party), "%s", eng_col_str(s, 0));
-		snprintf(c->role, sizeof(c->role), "%s", eng_col_str(s, 1));
-		memcpy(c->key, sqlite3_column_blob(s, 2), 32);
-		memcpy(c->sig, sqlite3_column_blob(s, 3), 64);
-		memcpy(c->hash, sqlite3_column_blob(s, 4), 32);
-		c->revision = (uint32_t)sqlite3_column_int64(s, 5);
-		c->signed_at = sqlite3_column_int64(s, 6);
-		c->mandate = eng_col_time(s, 7);
-		snprintf(c->in_place_of, sizeof(c->in_place_of), "%s", eng_col_str(s, 8));
-		(*n)++;
-	}
-	/* A certificate or bundle missing a signature must not be made. */
-	return store_rows_end(e->st, s, rc, "the counted copies");
-}
-
-/* The release certificate for the copies being counted; caller frees. */
-static char *
-certificate_text(struct engine *e, const struct ag *a, const struct agtext *t,
-    const struct copyrow *rows, size_t n)
-{
-	struct cert *c = calloc(1, sizeof(*c));
-	char *text;
-	size_t i;
-
-	if (c == NULL)
-		return NULL;
-	c->agreement = (uint64_t)a->id;
-	snprintf(c->title, sizeof(c->title), "%s", a->title);
-	c->revision = a->revision;
-	memcpy(c->content_hash, t->hash, 32);
-	for (i = 0; i < t->parties.n && i < CERT_MAX_PARTIES; i++)
-		snprintf(c->parties[c->nparties++], CERT_CODE_MAX + 1, "%s", t->parties.code[i]);
-	for (i = 0; i < t->observers.n && i < CERT_MAX_PARTIES; i++)
-		snprintf(c->observers[c->nobservers++], CERT_CODE_MAX + 1, "%s",
-		    t->observers.code[i]);
-	c->released_at = a->released_at;
-	c->effective_at = a->effective_at;
-	for (i = 0; i < t->parties.n && i < CERT_MAX_PARTIES; i++) {
-		struct cert_principal *pr = &c->principals[c->nprincipals];
-		int rc = registry_principal_of(e->st, t->parties.id[i], pr->key);
-		if (rc < 0) {
-			free(c);
-			return NULL;
-		}
-		if (rc == 0) {
-			snprintf(pr->party, sizeof(pr->party), "%s", t->parties.code[i]);
-			c->nprincipals++;
-		}
-	}
-	for (i = 0; i < n && i < CERT_MAX_COPIES; i++) {
-		struct cert_copy *k = &c->copies[c->ncopies++];
-		_Static_assert(sizeof(k->party) == sizeof(rows[i].party), "party code size");
-		memcpy(k->party, rows[i].party, sizeof(k->party));
-		memcpy(k->role, rows[i].role, sizeof(k->role));
-		memcpy(k->key, rows[i].key, 32);
-		memcpy(k->sig, rows[i].sig, 64);
-		k->signed_at = rows[i].signed_at;
-		k->mandate = (uint64_t)rows[i].mandate;
-		snprintf(k->in_place_of, sizeof(k->in_place_of), "%s", rows[i].in_place_of);
-	}
-	text = cert_format(c);
-	free(c);
-	return text;
-}
-
-/* A Bundle built for sending; every part is owned by struct bundle. */
-struct bundle {
-	Parley__Bundle msg;
-	struct agtext t;
-	struct copyrow rows[64];
-	size_t ncopies;
-	Parley__SignedCopy copies[64], *cp[64];
-	uint8_t *cert, *certsig;
-	size_t certlen;
-	/* inclusion proofs of the release and of each counted copy */
-	char *checkpoint;
-	Parley__JournalProof proofs[65], *pp[65];
-	char *entries[65];
-	char labels[65][80];
-	uint8_t paths[65][MERKLE_PROOF_MAXLEN];
-	size_t nproofs;
-	/* the mandates the counted copies rely on, each once */
-	struct mandate mrows[64];
-	Parley__Mandate mandates[64], *mp[64];
-	char *mroles[64][SIGN_MANDATE_MAX_ROLES];
-	size_t nmandates;
-};
-
-static void bundle_release(struct bundle *b);
-
-/* Add mandate id (0: none) to the bundle unless it is there already. */
-static int
-bundle_mandate(struct engine *e, struct bundle *b, int64_t id)
-{
-	Parley__Mandate *pm;
-	struct mandate *m;
-	size_t i;
-
-	if (id == 0)
-		return 0;
-	for (i = 0; i < b->nmandates; i++)
-		if (b->mrows[i].id == id)
-			return 0;
-	if (b->nmandates == 64)
-		return -1;
-	m = &b->mrows[b->nmandates];
-	if (mandate_load(e, id, m) != 0)
-		return -1;
-	pm = &b->mandates[b->nmandates];
-	parley__mandate__init(pm);
-	pm->id = (uint64_t)m->id;
-	pm->party = m->party;
-	pm->signer_key.data = m->signer_key;
-	pm->signer_key.len = 32;
-	for (i = 0; i < m->nroles; i++)
-		b->mroles[b->nmandates][i] = m->roles[i];
-	pm->n_roles = m->nroles;
-	pm->roles = b->mroles[b->nmandates];
-	pm->scope = m->scope;
-	pm->valid_from = m->valid_from;
-	pm->valid_until = m->valid_until;
-	pm->issued_at = m->issued_at;
-	pm->supersedes = (uint64_t)m->supersedes;
-	pm->in_place_of = m->in_place_of;
-	pm->principal_key.data = m->principal_key;
-	pm->principal_key.len = 32;
-	pm->signature.data = m->signature;
-	pm->signature.len = 64;
-	pm->status = "";
-	pm->revoked_at = m->revoked_at;
-	pm->superseded_by = (uint64_t)m->superseded_by;
-	b->mp[b->nmandates++] = pm;
-	return 0;
-}
-
-/* Add the inclusion proof of the latest entry of kind (for party) against
- * a checkpoint of size n. */
-/* The latest journal entry of kind for agreement and party that records
- * the hash hex (a copy's signature hash): 0 with *seq, -1 if none. */
-static int
-find_entry_with(struct engine *e, const char *kind, int64_t agreement, const char *party,
-    const char *hex, uint64_t *seq)
-{
-	static const char sql[] =
-	    "SELECT max(seq) FROM journal WHERE kind = ? AND agreement_id = ? AND party = ? "
-	    "AND instr(CAST(entry AS TEXT), ?) > 0";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc = -1;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, agreement);
-	sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, hex, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		*seq = (uint64_t)sqlite3_column_int64(s, 0);
-		rc = 0;
-	}
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-add_proof(struct engine *e, struct bundle *b, const char *label, const char *kind,
-    int64_t agreement, const char *party, const char *with, uint64_t n)
-{
-	Parley__JournalProof *p = &b->proofs[b->nproofs];
-	uint64_t seq;
-	size_t len, hashes;
-
-	if (b->nproofs == 65 || (with != NULL ?
-	    find_entry_with(e, kind, agreement, party, with, &seq) :
-	    journal_find(e->j, kind, agreement, party, &seq)) != 0 || seq >= n)
-		return -1;
-	if (journal_entry(e->j, seq, &b->entries[b->nproofs], &len) != 0)
-		return -1;
-	if (journal_inclusion(e->j, seq, n, b->paths[b->nproofs], &hashes) != 0) {
-		free(b->entries[b->nproofs]);
-		b->entries[b->nproofs] = NULL;
-		return -1;
-	}
-	parley__journal_proof__init(p);
-	snprintf(b->labels[b->nproofs], sizeof(b->labels[0]), "%s", label);
-	p->label = b->labels[b->nproofs];
-	p->index = seq;
-	p->entry.data = (uint8_t *)b->entries[b->nproofs];
-	p->entry.len = len;
-	p->path.data = b->paths[b->nproofs];
-	p->path.len = hashes * MERKLE_HASH_LEN;
-	b->pp[b->nproofs] = p;
-	b->nproofs++;
-	return 0;
-}
-
-/* The record's part of a bundle: the latest checkpoint and the proofs that
- * the release and every counted copy are in the tree it signs. */
-static int
-bundle_proofs(struct engine *e, const struct ag *a, struct bundle *b)
-{
-	char label[80];
-	uint64_t n;
-	size_t i;
-
-	if (e->j == NULL)
-		return 0;
-	if (journal_latest(e->j, &b->checkpoint, &n) != 0)
-		return -1;
-	if (add_proof(e, b, "release", "released", a->id, NULL, NULL, n) != 0)
-		return -1;
-	for (i = 0; i < b->msg.n_copies; i++) {
-		uint8_t h[32];
-		char hex[65];
-		/* doc/bundle.md section 3: PARTY, or PARTY.ROLE ('.' is in no code). */
-		snprintf(label, sizeof(label), "copy-%s%s%s", b->rows[i].party,
-		    *b->rows[i].role ? "." : "", b->rows[i].role);
-		crypto_sha256(b->rows[i].sig, 64, h);
-		hex_encode(h, 32, hex);
-		if (add_proof(e, b, label, "copy-accepted", a->id, b->rows[i].party, hex, n) != 0)
-			return -1;
-	}
-	b->msg.checkpoint = b->checkpoint;
-	b->msg.n_proofs = b->nproofs;
-	b->msg.proofs = b->pp;
-	return 0;
-}
-
-static int
-bundle_begin(struct engine *e, const struct ag *a, struct bundle *b)
-{
-	/* Not a memset of the whole (its proof paths alone are 130 KB): what
-	 * the other steps read is set as they fill it. */
-	b->cert = b->certsig = NULL;
-	b->checkpoint = NULL;
-	b->nproofs = b->nmandates = b->ncopies = 0;
-	parley__bundle__init(&b->msg);
-	if (text_load(e, a, &b->t) != 0)
-		return -1;
-	if (load_copies(e, a, b->rows, 64, &b->ncopies) != 0) {
-		text_release(&b->t);
-		return -1;
-	}
-	return 0;
-}
-
-/* The rest of a bundle, once its certificate is stored: begun with
- * bundle_begin; on failure everything is released. */
-static int
-bundle_end(struct engine *e, const struct ag *a, struct bundle *b)
-{
-	static const char sql[] =
-	    "SELECT certificate, certificate_sig FROM agreement WHERE id = ?";
-	size_t n = b->ncopies, i;
-	sqlite3_stmt *s;
-	int ok = 0;
-
-	b->t.msg.state = (char *)lifecycle_state_name(a->state);
-	if ((s = store_stmt(e->st, sql)) == NULL) {
-		text_release(&b->t);
-		return -1;
-	}
-	sqlite3_bind_int64(s, 1, a->id);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 64) {
-		b->certlen = (size_t)sqlite3_column_bytes(s, 0);
-		b->cert = malloc(b->certlen + 1);
-		b->certsig = malloc(64);
-		if (b->cert != NULL && b->certsig != NULL) {
-			memcpy(b->cert, sqlite3_column_blob(s, 0), b->certlen);
-			memcpy(b->certsig, sqlite3_column_blob(s, 1), 64);
-			ok = 1;
-		}
-	}
-	sqlite3_reset(s);
-	if (!ok) {
-		free(b->cert);
-		free(b->certsig);
-		text_release(&b->t);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		Parley__SignedCopy *c = &b->copies[i];
-		parley__signed_copy__init(c);
-		c->party = b->rows[i].party;
-		c->role = b->rows[i].role;
-		c->revision = b->rows[i].revision;
-		c->content_hash.data = b->rows[i].hash;
-		c->content_hash.len = 32;
-		c->signer_key.data = b->rows[i].key;
-		c->signer_key.len = 32;
-		c->signature.data = b->rows[i].sig;
-		c->signature.len = 64;
-		c->signed_at = b->rows[i].signed_at;
-		c->mandate = (uint64_t)b->rows[i].mandate;
-		b->cp[i] = c;
-		if (bundle_mandate(e, b, b->rows[i].mandate) != 0) {
-			free(b->cert);
-			free(b->certsig);
-			text_release(&b->t);
-			return -1;
-		}
-	}
-	b->msg.n_mandates = b->nmandates;
-	b->msg.mandates = b->mp;
-	b->msg.text = &b->t.msg;
-	b->msg.n_copies = n;
-	b->msg.copies = b->cp;
-	b->msg.certificate.data = b->cert;
-	b->msg.certificate.len = b->certlen;
-	b->msg.certificate_sig.data = b->certsig;
-	b->msg.certificate_sig.len = 64;
-	if (bundle_proofs(e, a, b) != 0) {
-		log_warnx("agreement %lld: the journal lacks the entries its bundle proves",
-		    (long long)a->id);
-		bundle_release(b);
-		return -1;
-	}
-	return 0;
-}
-
-/* The text, every counted copy, the certificate, the mandates and the
- * record's proofs of an agreement in force. */
-static int
-bundle_load(struct engine *e, const struct ag *a, struct bundle *b)
-{
-	if (bundle_begin(e, a, b) != 0)
-		return -1;
-	return bundle_end(e, a, b);
-}
-
-static void
-bundle_release(struct bundle *b)
-{
-	size_t i;
-
-	text_release(&b->t);
-	free(b->cert);
-	free(b->certsig);
-	b->cert = b->certsig = NULL;
-	free(b->checkpoint);
-	b->checkpoint = NULL;
-	for (i = 0; i < b->nproofs; i++)
-		free(b->entries[i]);
-	b->nproofs = 0;
-}
+/* ---- release ---- */
 
 /* In the caller's transaction: mark in force, write the certificate, and
  * queue the bundle to every endpoint of every party and observer. */
@@ -1622,6 +1190,7 @@ release(struct engine *e, struct ag *a)
 	    "UPDATE agreement SET state = 'in_force', released_at = ?, effective_at = ?,"
 	    " certificate = ?, certificate_sig = ? WHERE id = ? AND state = 'circulating'";
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
+	const struct bundle_text *t;
 	struct bundle *b;
 	enum ag_state next;
 	const char *why;
@@ -1641,16 +1210,13 @@ release(struct engine *e, struct ag *a)
 	    eff > a->released_at)
 		a->effective_at = eff;
 	/* The text and copies the certificate is made of are the bundle's. */
-	if ((b = malloc(sizeof(*b))) == NULL)
+	if ((b = bundle_begin(e, a)) == NULL)
 		return -1;
-	if (bundle_begin(e, a, b) != 0) {
-		free(b);
-		return -1;
-	}
-	n = b->ncopies;
-	if ((cert = certificate_text(e, a, &b->t, b->rows, n)) == NULL)
+	t = bundle_text(b);
+	n = bundle_ncopies(b);
+	if ((cert = bundle_certificate(e, a, b)) == NULL)
 		goto fail;
-	memcpy(hashes[0], b->t.hash, 32);
+	memcpy(hashes[0], t->hash, 32);
 	if (crypto_sha256(cert, strlen(cert), hashes[1]) != 0 ||
 	    crypto_sign(e->mkey, (const uint8_t *)cert, strlen(cert), sig) != 0 ||
 	    (s = store_stmt(e->st, upd)) == NULL) {
@@ -1676,21 +1242,18 @@ release(struct engine *e, struct ag *a)
 	    (e->j != NULL && journal_checkpoint(e->j, &cpsize) != 0))
 		goto fail;
 	fault_point("release-written");
-	if (bundle_end(e, a, b) != 0) {
-		free(b);
-		return -1;
-	}
+	if (bundle_end(e, a, b) != 0)
+		goto fail;
 	p.body_case = PARLEY__PAYLOAD__BODY_RELEASED;
-	p.released = &b->msg;
+	p.released = bundle_msg(b);
 	snprintf(summary, sizeof(summary), "agreement %lld released: %s", (long long)a->id,
 	    a->title);
 	/* One bundle, the same for every signing party and observer. */
-	rc = eng_enqueue(e, b->t.parties.id, b->t.parties.n, "release", a->id, summary, &p);
+	rc = eng_enqueue(e, t->parties.id, t->parties.n, "release", a->id, summary, &p);
 	if (rc == 0)
-		rc = eng_enqueue(e, b->t.observers.id, b->t.observers.n, "release", a->id,
+		rc = eng_enqueue(e, t->observers.id, t->observers.n, "release", a->id,
 		    summary, &p);
-	bundle_release(b);
-	free(b);
+	bundle_free(b);
 	if (rc == 0)
 		e->m->releases++;
 	if (rc == 0)
@@ -1698,8 +1261,7 @@ release(struct engine *e, struct ag *a)
 		    a->revision, n);
 	return rc;
 fail:
-	text_release(&b->t);	/* all bundle_begin holds */
-	free(b);
+	bundle_free(b);
 	return -1;
 }
 
@@ -1716,15 +1278,12 @@ engine_bundle(struct engine *e, const struct req *r, uint64_t id)
 	if (a.released_at == 0)
 		return eng_refuse(r, PARLEY_EREFUSED, "agreement %lld is not released: signed copies "
 		    "are sealed until every party has signed", (long long)a.id);
-	if ((b = malloc(sizeof(*b))) == NULL || bundle_load(e, &a, b) != 0) {
-		free(b);
+	if ((b = bundle_load(e, &a)) == NULL)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
-	}
 	f.body_case = PARLEY__FRAME__BODY_BUNDLE;
-	f.bundle = &b->msg;
+	f.bundle = bundle_msg(b);
 	reply_frame(r, &f);
-	bundle_release(b);
-	free(b);
+	bundle_free(b);
 	return 0;
 }
 
@@ -2195,7 +1754,7 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 	struct members m, ob;
 	char hex[65], when[PTIME_BUFLEN];
 	sqlite3_stmt *s;
-	struct agtext t;
+	struct bundle_text t;
 	struct ag a;
 	size_t i;
 	int64_t signed_at, first;
@@ -2203,10 +1762,10 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 
 	if (mediator_ag(e, id, &a, o) != 0)
 		return -1;
-	if (text_load(e, &a, &t) != 0)
+	if (bundle_text_load(e, &a, &t) != 0)
 		return out_refuse(o, "store failure");
 	hex_encode(t.hash, 32, hex);
-	text_release(&t);
+	bundle_text_release(&t);
 	if (eng_load_members(e, id, 0, &m) != 0 || eng_load_members(e, id, 1, &ob) != 0)
 		return out_refuse(o, "store failure");
 	jw_int(o->json, "id", id);
@@ -2426,19 +1985,15 @@ engine_export(struct engine *e, int64_t id, Parley__Bundle **out_bundle, struct 
 	if (a.released_at == 0)
 		return out_refuse(o, "agreement %lld is not released; there is no bundle yet",
 		    (long long)id);
-	if ((b = malloc(sizeof(*b))) == NULL || bundle_load(e, &a, b) != 0) {
-		free(b);
+	if ((b = bundle_load(e, &a)) == NULL)
 		return out_refuse(o, "store failure");
-	}
-	len = parley__bundle__get_packed_size(&b->msg);
+	len = parley__bundle__get_packed_size(bundle_msg(b));
 	if ((buf = malloc(len)) == NULL) {
-		bundle_release(b);
-		free(b);
+		bundle_free(b);
 		return out_refuse(o, "out of memory");
 	}
-	parley__bundle__pack(&b->msg, buf);
-	bundle_release(b);
-	free(b);
+	parley__bundle__pack(bundle_msg(b), buf);
+	bundle_free(b);
 	*out_bundle = parley__bundle__unpack(NULL, len, buf);
 	free(buf);
 	if (*out_bundle == NULL)

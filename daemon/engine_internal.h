@@ -1,5 +1,6 @@
 /* Internals shared by the engine's modules (engine.c: the lifecycle,
- * timeline.c: calendars and timers).  Not for use outside the engine. */
+ * timeline.c: calendars and timers, bundle.c: release bundles).  Not for
+ * use outside the engine. */
 #ifndef PARLEY_ENGINE_INTERNAL_H
 #define PARLEY_ENGINE_INTERNAL_H
 
