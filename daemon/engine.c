@@ -347,11 +347,36 @@ eng_load_members(struct engine *e, int64_t agreement, int observers, struct memb
 	return store_rows_end(e->st, s, rc, "an agreement's members");
 }
 
-static void
-reply_frame(const struct req *r, Parley__Frame *f)
+void
+eng_reply(const struct req *r, Parley__Frame *f)
 {
 	f->id = r->id;
 	turn_reply(r->turn, r->conn, f);
+}
+
+int
+eng_timer_add(struct engine *e, int64_t agreement, int64_t incident, const char *kind,
+    int64_t due, int64_t ref, int number)
+{
+	static const char sql[] = "INSERT INTO timer(agreement_id, incident_id, kind, due_at, "
+	    "ref, number) VALUES(?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if (agreement > 0)
+		sqlite3_bind_int64(s, 1, agreement);
+	if (incident > 0)
+		sqlite3_bind_int64(s, 2, incident);
+	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, due);
+	sqlite3_bind_int64(s, 5, ref);
+	if (number > 0)
+		sqlite3_bind_int(s, 6, number);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 void
@@ -369,7 +394,7 @@ eng_ok(const struct req *r, uint64_t id, const char *fmt, ...)
 	ok.message = msg;
 	f.body_case = PARLEY__FRAME__BODY_OK;
 	f.ok = &ok;
-	reply_frame(r, &f);
+	eng_reply(r, &f);
 }
 
 int
@@ -488,7 +513,7 @@ engine_show(struct engine *e, const struct req *r, uint64_t id)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	f.body_case = PARLEY__FRAME__BODY_AGREEMENT;
 	f.agreement = &t.msg;
-	reply_frame(r, &f);
+	eng_reply(r, &f);
 	bundle_text_release(&t);
 	return 0;
 }
@@ -570,7 +595,7 @@ engine_status(struct engine *e, const struct req *r, uint64_t id)
 	sr.parties = pp;
 	f.body_case = PARLEY__FRAME__BODY_STATUS_REPLY;
 	f.status_reply = &sr;
-	reply_frame(r, &f);
+	eng_reply(r, &f);
 	return 0;
 }
 
@@ -1282,7 +1307,7 @@ engine_bundle(struct engine *e, const struct req *r, uint64_t id)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	f.body_case = PARLEY__FRAME__BODY_BUNDLE;
 	f.bundle = bundle_msg(b);
-	reply_frame(r, &f);
+	eng_reply(r, &f);
 	bundle_free(b);
 	return 0;
 }

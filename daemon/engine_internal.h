@@ -85,6 +85,12 @@ int eng_journal(struct engine *e, const char *kind, int64_t agreement, const cha
 /* Answer a party request with an error; returns 0 ("roll back"). */
 int eng_refuse(const struct req *r, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Answer a request with f (its id set to the request's). */
+void eng_reply(const struct req *r, Parley__Frame *f);
+/* The one insert into the timer table: a timer of an agreement
+ * (agreement > 0) or of an incident (incident > 0); number 0: none. */
+int eng_timer_add(struct engine *e, int64_t agreement, int64_t incident, const char *kind,
+    int64_t due, int64_t ref, int number);
 /* Answer a party request with Ok (id: what it created, or 0). */
 void eng_ok(const struct req *r, uint64_t id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -194,25 +194,6 @@ text_ok(const char *s, int required)
 	return (!required || n > 0) && n <= FIELD_MAX && text_utf8_valid(s, n);
 }
 
-static int
-add_timer(struct engine *e, int64_t incident, const char *kind, int64_t due)
-{
-	static const char sql[] =
-	    "INSERT INTO timer(incident_id, kind, due_at, ref) VALUES(?, ?, ?, ?)";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, incident);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, due);
-	sqlite3_bind_int64(s, 4, due);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 int
 incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile *m)
 {
@@ -272,7 +253,8 @@ incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile 
 	if (rc != SQLITE_DONE)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	id = sqlite3_last_insert_rowid(store_db(e->st));
-	if (add_timer(e, id, "incident-overdue", now + e->response_window) != 0 ||
+	if (eng_timer_add(e, 0, id, "incident-overdue", now + e->response_window,
+	    now + e->response_window, 0) != 0 ||
 	    inc_load(e, id, &i) != 0)
 		return eng_refuse(r, PARLEY_ESTORE, "store failure");
 	rc = send_incident(e, against.id, &i, "filed");

@@ -403,13 +403,6 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 
 /* ---- party requests and mediator verbs ---- */
 
-static void
-reply_frame(const struct req *r, Parley__Frame *f)
-{
-	f->id = r->id;
-	turn_reply(r->turn, r->conn, f);
-}
-
 int
 engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandate *pm)
 {
@@ -708,7 +701,7 @@ engine_mandate_query(struct engine *e, const struct req *r)
 	ml.now = now;
 	f.body_case = PARLEY__FRAME__BODY_MANDATE_LIST;
 	f.mandate_list = &ml;
-	reply_frame(r, &f);
+	eng_reply(r, &f);
 	free(msg);
 	free(mp);
 	free(rp);

@@ -16,28 +16,6 @@
 #define MEASURES_MAX 200
 #define DESC_MAX 300
 
-static int
-add_timer(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t ref,
-    int number)
-{
-	static const char sql[] =
-	    "INSERT INTO timer(agreement_id, kind, due_at, ref, number) VALUES(?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, agreement);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, due);
-	sqlite3_bind_int64(s, 4, ref);
-	if (number > 0)
-		sqlite3_bind_int(s, 5, number);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 static void
 lead_text(int64_t secs, char *buf, size_t n)
 {
@@ -54,10 +32,10 @@ timeline_on_circulate(struct engine *e, const struct ag *a)
 		return 0;
 	for (i = 0; i < e->sign_leads.n; i++) {
 		int64_t t = a->sign_by - e->sign_leads.s[i];
-		if (t > now && add_timer(e, a->id, "sign-reminder", t, a->sign_by, 0) != 0)
+		if (t > now && eng_timer_add(e, a->id, 0, "sign-reminder", t, a->sign_by, 0) != 0)
 			return -1;
 	}
-	return add_timer(e, a->id, "deadline", a->sign_by, a->sign_by, 0);
+	return eng_timer_add(e, a->id, 0, "deadline", a->sign_by, a->sign_by, 0);
 }
 
 int
@@ -127,10 +105,10 @@ schedule_expiry(struct engine *e, int64_t agreement, int64_t exp)
 
 	for (i = 0; i < e->expiry_leads.n; i++) {
 		int64_t t = exp - e->expiry_leads.s[i];
-		if (t > now && add_timer(e, agreement, "expiry-warning", t, exp, 0) != 0)
+		if (t > now && eng_timer_add(e, agreement, 0, "expiry-warning", t, exp, 0) != 0)
 			return -1;
 	}
-	return add_timer(e, agreement, "expiry", exp, exp, 0);
+	return eng_timer_add(e, agreement, 0, "expiry", exp, exp, 0);
 }
 
 static int
@@ -265,11 +243,11 @@ bind_measures(struct engine *e, const struct ag *a, int64_t x)
 			return -1;
 		for (k = 0; k < e->sign_leads.n; k++) {
 			int64_t t = due - e->sign_leads.s[k];
-			if (t > now && add_timer(e, a->id, "measure-reminder", t, due,
+			if (t > now && eng_timer_add(e, a->id, 0, "measure-reminder", t, due,
 			    (int)nums[i]) != 0)
 				return -1;
 		}
-		if (add_timer(e, a->id, "measure-due", due, due, (int)nums[i]) != 0)
+		if (eng_timer_add(e, a->id, 0, "measure-due", due, due, (int)nums[i]) != 0)
 			return -1;
 	}
 	return 0;
@@ -287,7 +265,7 @@ timeline_on_release(struct engine *e, struct ag *a)
 		a->expires_at = exp;
 	}
 	if (a->effective_at > a->released_at &&
-	    add_timer(e, a->id, "effect", a->effective_at, a->effective_at, 0) != 0)
+	    eng_timer_add(e, a->id, 0, "effect", a->effective_at, a->effective_at, 0) != 0)
 		return -1;
 	if (a->extends_id && extend_chain(e, a) != 0)
 		return -1;
