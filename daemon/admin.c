@@ -6,7 +6,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -930,7 +929,7 @@ peer_allowed(struct server *srv, int fd, char *why, size_t whylen)
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	struct group *g = NULL;
-	struct timespec now;
+	uint64_t dropped;
 	int grouped = srv->cfg.admin_group != NULL && *srv->cfg.admin_group != '\0';
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
@@ -947,16 +946,10 @@ peer_allowed(struct server *srv, int fd, char *why, size_t whylen)
 	    grouped ? "" : " (no admin_group is set)");
 	/* A line a minute at most: a local user who reaches the socket (its
 	 * mode widened by hand) must not fill the log. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (srv->admin_refused_logged_at == 0 || now.tv_sec - srv->admin_refused_logged_at >= 60) {
+	if (log_budget_take(&srv->admin_refusals, 1, &dropped))
 		log_warnx("admin: refused peer uid %u gid %u: %s%s", (unsigned)cred.uid,
-		    (unsigned)cred.gid, why, srv->admin_refused_unlogged > 0 ?
+		    (unsigned)cred.gid, why, dropped > 0 ?
 		    " (and more refusals since the last such line)" : "");
-		srv->admin_refused_logged_at = now.tv_sec;
-		srv->admin_refused_unlogged = 0;
-	} else {
-		srv->admin_refused_unlogged++;
-	}
 	return 0;
 }
 

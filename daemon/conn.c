@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -40,9 +39,7 @@ struct conn {
 	size_t last_len;
 	enum conn_end end;	/* why it closed (conn_end) */
 	char end_detail[200];
-	int64_t log_window;	/* conn_log_ok: this minute's start (monotonic s) */
-	unsigned log_count;
-	uint64_t log_dropped;
+	struct log_budget log;	/* conn_log_ok */
 };
 
 /* Lines a minute a connection may have logged about its requests (its
@@ -406,9 +403,9 @@ conn_teardown(struct conn *c)
 	event_del(c->handshake_ev);
 	event_del(c->frame_ev);
 	event_del(c->idle_ev);
-	if (c->log_dropped > 0)
+	if (c->log.dropped > 0)
 		log_warnx("%s: %llu more lines about its requests were not logged (at most %d a "
-		    "minute)", c->peer, (unsigned long long)c->log_dropped, CONN_LOG_PER_MINUTE);
+		    "minute)", c->peer, (unsigned long long)c->log.dropped, CONN_LOG_PER_MINUTE);
 	if (c->is_tls) {
 		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 		BIO *rb = ssl != NULL ? SSL_get_rbio(ssl) : NULL;
@@ -689,22 +686,12 @@ conn_set_priority(struct conn *c, int priority)
 int
 conn_log_ok(struct conn *c)
 {
-	struct timespec ts;
+	uint64_t dropped;
+	int ok = log_budget_take(&c->log, CONN_LOG_PER_MINUTE, &dropped);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (c->log_count == 0 || ts.tv_sec - c->log_window >= 60) {
-		if (c->log_dropped > 0)
-			log_warnx("%s: %llu more lines about its requests in the last minute were "
-			    "not logged (at most %d a minute)", c->peer,
-			    (unsigned long long)c->log_dropped, CONN_LOG_PER_MINUTE);
-		c->log_window = ts.tv_sec;
-		c->log_count = 0;
-		c->log_dropped = 0;
-	}
-	if (c->log_count < CONN_LOG_PER_MINUTE) {
-		c->log_count++;
-		return 1;
-	}
-	c->log_dropped++;
-	return 0;
+	if (dropped > 0)
+		log_warnx("%s: %llu more lines about its requests in the last minute were not "
+		    "logged (at most %d a minute)", c->peer, (unsigned long long)dropped,
+		    CONN_LOG_PER_MINUTE);
+	return ok;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -74,4 +75,25 @@ fatalx(const char *fmt, ...)
 	vlog(2, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+int
+log_budget_take(struct log_budget *b, unsigned per_minute, uint64_t *dropped_before)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	*dropped_before = 0;
+	if (b->used == 0 || ts.tv_sec - b->start >= 60) {
+		*dropped_before = b->dropped;
+		b->start = ts.tv_sec;
+		b->used = 0;
+		b->dropped = 0;
+	}
+	if (b->used < per_minute) {
+		b->used++;
+		return 1;
+	}
+	b->dropped++;
+	return 0;
 }

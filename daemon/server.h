@@ -14,6 +14,7 @@
 #include "duty.h"
 #include "engine.h"
 #include "gate.h"
+#include "log.h"
 #include "metrics.h"
 #include "store.h"
 #include "tls.h"
@@ -43,12 +44,11 @@ struct server {
 	struct event *admin_retry;	/* after an accept error there */
 	struct admin_conn *admin_conns;	/* open admin connections, linked */
 	unsigned admin_refused_open;	/* of them, refused peers (admin.c) */
-	int64_t admin_refused_logged_at;	/* monotonic seconds, 0: never */
-	uint64_t admin_refused_unlogged;
+	struct log_budget admin_refusals;	/* a line a minute (admin.c) */
 	struct session *sessions;	/* party connections, linked */
 	size_t nconns;			/* party connections incl. handshaking */
 	int accept_paused;		/* listen_ev is not added (2: logged) */
-	int64_t pause_logged_at;	/* monotonic seconds, 0: never */
+	struct log_budget pause_log;	/* the max_connections pause, a line a minute */
 	struct session *hs_oldest, *hs_newest;	/* handshakes in progress */
 	struct event *accept_retry;	/* after an accept error */
 	int stopping;			/* draining replies before exit */

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <event2/bufferevent_ssl.h>
@@ -522,15 +521,13 @@ session_drained(void *ctx)
 static void
 pause_accept(struct server *srv, int loud)
 {
-	struct timespec now;
+	uint64_t dropped;
 
 	if (srv->accept_paused)
 		return;
 	srv->accept_paused = 1;
 	event_del(srv->listen_ev);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (loud && (srv->pause_logged_at == 0 || now.tv_sec - srv->pause_logged_at >= 60)) {
-		srv->pause_logged_at = now.tv_sec;
+	if (loud && log_budget_take(&srv->pause_log, 1, &dropped)) {
 		srv->accept_paused = 2;
 		log_warnx("%zu connections: not accepting more until one closes", srv->nconns);
 	}
