@@ -694,8 +694,6 @@ accept_one(struct server *srv, evutil_socket_t fd, struct sockaddr *sa)
 		evutil_closesocket(fd);
 		return;
 	}
-	if (gate_handshakes_full(srv->gate))
-		evict_one(srv, &src);
 	if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof(host));
 	else
@@ -706,24 +704,12 @@ accept_one(struct server *srv, evutil_socket_t fd, struct sockaddr *sa)
 	/* The SSL reads through a socket BIO of ours, so that conn can see
 	 * ciphertext arrive (its frame deadline); libevent uses it as is. */
 	if ((s = calloc(1, sizeof(*s))) == NULL || (ssl = tls_ssl_new(srv->tls)) == NULL ||
-	    (bio = BIO_new_socket((int)fd, BIO_NOCLOSE)) == NULL) {
-		log_warnx("%s: out of memory, connection dropped", peer);
-		SSL_free(ssl);
-		free(s);
-		gate_leave(srv->gate, &src);
-		evutil_closesocket(fd);
-		return;
-	}
+	    (bio = BIO_new_socket((int)fd, BIO_NOCLOSE)) == NULL)
+		goto fail;
 	SSL_set_bio(ssl, bio, bio);
-	bev = bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		SSL_free(ssl);
-		free(s);
-		gate_leave(srv->gate, &src);
-		evutil_closesocket(fd);
-		return;
-	}
+	if ((bev = bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		goto fail;
 	/* Until TLS is done, its work waits for everything else. */
 	bufferevent_priority_set(bev, PRIO_UNAUTH);
 	lim.max_frame = (size_t)srv->cfg.max_frame;
@@ -742,11 +728,15 @@ accept_one(struct server *srv, evutil_socket_t fd, struct sockaddr *sa)
 	s->sink.push = sink_push;
 	s->sink.ctx = s;
 	if ((s->conn = conn_new(bev, 1, &lim, &session_ops, s, peer)) == NULL) {
-		bufferevent_free(bev);
+		bufferevent_free(bev);	/* closes fd, frees ssl */
 		free(s);
 		gate_leave(srv->gate, &src);
 		return;
 	}
+	/* At max_handshakes, one makes room for this one (now that it is
+	 * sure to start). */
+	if (gate_handshakes_full(srv->gate))
+		evict_one(srv, &src);
 	s->next = srv->sessions;
 	if (srv->sessions)
 		srv->sessions->prev = s;
@@ -755,6 +745,13 @@ accept_one(struct server *srv, evutil_socket_t fd, struct sockaddr *sa)
 	handshake_begin(s);
 	if (srv->nconns >= (size_t)srv->cfg.max_connections)
 		pause_accept(srv, 1);
+	return;
+fail:
+	log_warnx("%s: out of memory, connection dropped", peer);
+	SSL_free(ssl);
+	free(s);
+	gate_leave(srv->gate, &src);
+	evutil_closesocket(fd);
 }
 
 /* How long the listener rests after an accept error. */

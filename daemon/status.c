@@ -949,12 +949,6 @@ status_listen(struct server *srv, struct status **out, char *err, size_t errlen)
 		snprintf(err, errlen, "status_socket path is too long: %s", p);
 		return -1;
 	}
-	if (srv->cfg.status_mode != 0600 && srv->cfg.status_mode != 0660 &&
-	    srv->cfg.status_mode != 0666) {
-		snprintf(err, errlen, "status_mode %llo: expected 0600, 0660 or 0666",
-		    (unsigned long long)srv->cfg.status_mode);
-		return -1;
-	}
 	if (grouped && group_lookup(gname, &gid, err, errlen) != 0)
 		return -1;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
