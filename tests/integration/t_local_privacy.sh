@@ -133,7 +133,12 @@ time.sleep(1.5)
 held=$!
 i=0
 until grep -q up "$T/held.out"; do i=$((i + 1)); [ $i -gt 200 ] && fail "50 peers did not connect"; sleep 0.02; done
-sleep 0.2	# parleyd accepts what is queued
+# parleyd holds refused peers until 8 are held (bounded wait, then the
+# bound below is checked)
+i=0
+until [ $(( $(ls /proc/"$PARLEYD_PID"/fd | wc -l) - fds0 )) -ge 8 ]; do
+	i=$((i + 1)); [ $i -gt 200 ] && break; sleep 0.02
+done
 fds1=$(ls /proc/"$PARLEYD_PID"/fd | wc -l)
 wait $held
 [ $((fds1 - fds0)) -le 10 ] || fail "50 refused admin peers: parleyd's descriptors $fds0 -> $fds1"
