@@ -51,3 +51,15 @@ pick_port() {
 		port_free "$p" && { echo "$p"; return; }
 	done
 }
+
+# The end of a run: the JSON result ($W/result.json) on stdout and to $OUT
+# if set, then exit (124 when the time limit cut the run short).
+finish() {
+	jq . "$W/result.json"
+	if [ -n "$OUT" ]; then
+		cp "$W/result.json" "$OUT" && log "JSON written to $OUT"
+	fi
+	log "done in $(( $(date +%s) - START ))s; everything started was stopped"
+	[ "$OUT_OF_TIME" = 1 ] && { log "the time limit cut the run short (--time-limit)"; exit 124; }
+	exit 0
+}

@@ -297,10 +297,4 @@ jq -r '.verdicts[] | [.phase, (.pinned_p99_ratio // "n/a" | if type == "number" 
 	awk -F'\t' 'BEGIN { printf "%-6s %-34s %-8s %-28s %s\n", "phase", "pinned p99 / unflooded p99 (< 10)", "verdict", "admin p99 ms (< 1000)", "verdict" }
 		{ printf "%-6s %-34s %-8s %-28s %s\n", $1, $2, $3, $4, $5 }'
 echo
-jq . "$W/result.json"
-if [ -n "$OUT" ]; then
-	cp "$W/result.json" "$OUT" && log "JSON written to $OUT"
-fi
-log "done in $(( $(date +%s) - START ))s; everything started was stopped"
-[ "$OUT_OF_TIME" = 1 ] && { log "the time limit cut the run short (--time-limit)"; exit 124; }
-exit 0
+finish

@@ -585,10 +585,4 @@ jq -r '.ratios[] | [.name, .value, .target, .verdict] | @tsv' "$W/result.json" |
 	awk -F'\t' 'BEGIN { printf "%-62s %10s  %-14s %s\n", "ratio", "value", "target", "verdict"; printf "%-62s %10s  %-14s %s\n", "-----", "-----", "------", "-------" }
 		{ printf "%-62s %10s  %-14s %s\n", $1, $2, $3, $4 }'
 echo
-jq . "$W/result.json"
-if [ -n "$OUT" ]; then
-	cp "$W/result.json" "$OUT" && log "JSON written to $OUT"
-fi
-log "done in $(( $(date +%s) - START ))s; everything started was stopped"
-[ "$OUT_OF_TIME" = 1 ] && { log "the time limit cut the run short (--time-limit)"; exit 124; }
-exit 0
+finish
