@@ -34,6 +34,7 @@ struct conn {
 	int established;	/* Hello done: the handshake deadline is off */
 	int held;		/* the first frame waits for conn_resume */
 	int is_tls;
+	int heard;		/* a byte came in (conn_heard) */
 	size_t owed;		/* replies the turn will send (conn_owe) */
 	uint8_t *last_words;	/* an Error to send once nothing is owed */
 	size_t last_len;
@@ -297,8 +298,11 @@ cipher_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, i
 	(void)len;
 	(void)argi;
 	(void)argl;
-	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed != NULL &&
-	    *processed > 0 && c != NULL && c->state == CONN_OPEN && !c->in_frame) {
+	if (oper != (BIO_CB_READ | BIO_CB_RETURN) || ret <= 0 || processed == NULL ||
+	    *processed == 0 || c == NULL)
+		return ret;
+	c->heard = 1;
+	if (c->state == CONN_OPEN && !c->in_frame) {
 		c->in_frame = 1;
 		arm(c->frame_ev, c->lim.frame_timeout);
 	}
@@ -668,6 +672,12 @@ conn_end(const struct conn *c, const char **detail)
 	if (detail != NULL)
 		*detail = c->end_detail;
 	return c->end;
+}
+
+int
+conn_heard(const struct conn *c)
+{
+	return c->heard;
 }
 
 int

@@ -102,6 +102,8 @@ void conn_close(struct conn *c, int flush);
  * conn logs these only at debug level: the owner reports them (a peer
  * that never authenticated must not be able to fill the log). */
 enum conn_end conn_end(const struct conn *c, const char **detail);
+/* A byte has come in from the peer (TLS only: seen on the read BIO). */
+int conn_heard(const struct conn *c);
 /* The TLS handshake is still in progress. */
 int conn_handshaking(const struct conn *c);
 /* May a line about this connection's requests (a refusal) be logged?  At

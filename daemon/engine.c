@@ -821,8 +821,10 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	if (lifecycle_next(a.state, EV_SIGN, &next, &why) != 0 && refused(e, REFUSE_STATE) == 0)
 		return eng_refuse(r, PARLEY_EREFUSED, "copy refused: %s", why);
 	if (strcmp(m->party, r->who->party.code) != 0) {
-		log_warnx("agreement %lld: endpoint %lld of %s sent a copy naming party \"%s\"",
-		    (long long)a.id, (long long)r->who->endpoint_id, r->who->party.code, m->party);
+		if (conn_log_ok(r->conn))
+			log_warnx("agreement %lld: endpoint %lld of %s sent a copy naming party "
+			    "\"%s\"", (long long)a.id, (long long)r->who->endpoint_id,
+			    r->who->party.code, m->party);
 		refused(e, REFUSE_IMPERSONATION);
 		return eng_refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot sign "
 		    "as \"%s\"", r->who->party.code, m->party);
@@ -882,8 +884,9 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		if (rc < 0)
 			return eng_refuse(r, PARLEY_ESTORE, "store failure");
 		refused(e, REFUSE_SIGNER);
-		log_warnx("agreement %lld: copy from %s refused: %s", (long long)a.id,
-		    r->who->party.code, why_m);
+		if (conn_log_ok(r->conn))
+			log_warnx("agreement %lld: copy from %s refused: %s", (long long)a.id,
+			    r->who->party.code, why_m);
 		return eng_refuse(r, PARLEY_EREFUSED, "copy refused: %s", why_m);
 	}
 	if ((nroles = required_roles(e, a.id, r->who->party.id, m->role, need,

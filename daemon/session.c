@@ -298,7 +298,7 @@ ack(struct session *s, const Parley__Frame *f)
 	if ((rc = delivery_ack(srv->dlv, s->who.endpoint_id, s->who.party.code,
 	    ids, n, err, sizeof(err))) < 0) {
 		turn_request_end(srv->turn, 0);
-		log_warnx("%s: %s: refused ack: %s", conn_peer(s->conn), s->who.party.code, err);
+		/* turn_error logs it, within the connection's budget. */
 		/* Never sent: refused for good; otherwise worth a retry. */
 		turn_error(srv->turn, s->conn, f->id, rc == -1 ? PARLEY_EREFUSED : PARLEY_ESTORE,
 		    "%s%s", err, rc == -1 ? "" : "; try again");
@@ -588,20 +588,27 @@ handshake_over(struct session *s)
  * party's SYN would wait behind them.  The one shed is the oldest of the
  * source with the most handshakes in progress (the newcomer's counting one
  * more): a flood from a few addresses sheds its own, and a party's
- * handshake, one from its address, goes only when every source has as few. */
+ * handshake, one from its address, goes only when every source has as few
+ * and every one of them has sent something. */
 static void
 evict_one(struct server *srv, const struct gate_source *src)
 {
 	struct session *s, *victim = NULL;
 	unsigned n, most = 0;
+	int silent, victim_silent = 0;
 
+	/* Oldest first, so that among equals the older one stays chosen; a
+	 * peer that has sent nothing yet goes before one of the same count
+	 * that has (a party's handshake has sent its ClientHello). */
 	for (s = srv->hs_oldest; s != NULL; s = s->hs_next) {
 		n = gate_source_handshakes(srv->gate, &s->src);
 		if (memcmp(s->src.addr, src->addr, sizeof(src->addr)) == 0)
 			n++;
-		if (victim == NULL || n > most) {
+		silent = !conn_heard(s->conn);
+		if (victim == NULL || n > most || (n == most && silent && !victim_silent)) {
 			victim = s;
 			most = n;
+			victim_silent = silent;
 		}
 	}
 	if (victim == NULL)

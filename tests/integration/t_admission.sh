@@ -113,6 +113,20 @@ awk -v w="$waited" 'BEGIN { exit !(w < 1.5) }' ||
 shed=$(cat "$T"/silent.* | awk '{ r += $2 } END { print r }')
 [ "$shed" -ge 32 ] || fail "silent peers shed: $shed of 40: $(cat "$T"/silent.*)"
 echo "admission: max_handshakes = 8: 40 silent peers from 10 addresses, $shed shed, the pinned client served in ${waited}s"
+# one silent handshake from each of 40 addresses, reopened as soon as it is
+# shed: every source ties, and the silent ones go before a party's, which
+# has sent its ClientHello
+"$BIN/flood" --mode idle --port "$PORT" --conns 40 --sources 40 --seconds 6 >"$T/tie.json" 2>&1 &
+tie=$!
+i=0
+until [ "$(metric evicted)" -ge 100 ]; do
+	i=$((i + 1)); [ $i -gt 200 ] && fail "the one-per-address flood did not churn: $(metric evicted)"; sleep 0.02
+done
+for n in 1 2 3 4 5; do
+	expect_rc 0 as a inbox
+done
+kill -TERM $tie; wait $tie
+echo "admission: max_handshakes = 8, one silent handshake from each of 40 addresses churning: 5 of 5 pinned inboxes served"
 # and max_handshakes must leave room for the connected parties
 printf '[limits]\nmax_connections = 100\nmax_handshakes = 100\n' >"$T/hs.conf"
 out=$("$BIN/parleyd" -n -c "$T/hs.conf") && fail "-n accepted max_handshakes = max_connections"
