@@ -21,7 +21,7 @@
  * One thread, non-blocking sockets and poll(2).  Stops when --seconds are
  * up or on SIGTERM/SIGINT, closes everything and prints one JSON line:
  *
- *   attempts = connects + errors
+ *   attempts = connects + errors + connecting_at_end
  *   connects = answered + refused + hrr + alerts + partial + timeouts + open_at_end
  *
  * refused: closed or reset by the server before it sent a byte; answered:
@@ -205,7 +205,8 @@ usage(FILE *out)
 	    "                    default 10000)\n"
 	    "\n"
 	    "Stops after --seconds or on SIGTERM/SIGINT and prints counts as JSON:\n"
-	    "attempts = connects + errors, connects = answered + refused + hrr + alerts +\n"
+	    "attempts = connects + errors + connecting_at_end, connects = answered +\n"
+	    "refused + hrr + alerts +\n"
 	    "partial + timeouts + open_at_end.\n",
 	    MAX_SECONDS, MAX_CONNS, MAX_SOURCES);
 }
@@ -782,12 +783,16 @@ report(const struct flood *f, FILE *out)
 {
 	static const char *const modes[] = { "hello", "idle", "handshake" };
 	double el = (double)(f->t_end - f->t0) / 1e9;
-	uint64_t open_at_end = 0;
+	uint64_t open_at_end = 0, connecting_at_end = 0;
 	const char *p;
 	int i;
 
-	for (i = 0; i < f->conns; i++)
-		open_at_end += f->slots[i].fd >= 0;
+	/* A connect still in progress when time is up is neither a connect
+	 * nor an error. */
+	for (i = 0; i < f->conns; i++) {
+		connecting_at_end += f->slots[i].fd >= 0 && f->slots[i].state == S_CONNECTING;
+		open_at_end += f->slots[i].fd >= 0 && f->slots[i].state != S_CONNECTING;
+	}
 	fprintf(out, "{\"mode\":\"%s\",\"host\":\"%s\",\"port\":%d,\"conns\":%d,"
 	    "\"sources\":%d,\"seconds\":%.0f,\"elapsed_s\":%.3f,\"stopped_by\":\"%s\","
 	    "\"attempts\":%llu,\"connects\":%llu,\"errors\":%llu,",
@@ -797,6 +802,7 @@ report(const struct flood *f, FILE *out)
 	    (unsigned long long)f->connects, (unsigned long long)f->errors);
 	for (i = 0; i < O_NOUTCOMES; i++)
 		fprintf(out, "\"%s\":%llu,", outcome_names[i], (unsigned long long)f->out[i]);
+	fprintf(out, "\"connecting_at_end\":%llu,", (unsigned long long)connecting_at_end);
 	fprintf(out, "\"open_at_end\":%llu,\"held_max\":%llu,\"connects_per_s\":%.1f,"
 	    "\"answered_per_s\":%.1f,\"answer_mean_ms\":%.3f,\"first_error\":\"",
 	    (unsigned long long)open_at_end, (unsigned long long)f->held_max,
