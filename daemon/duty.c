@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "duty.h"
 
 #define GAPS 32
@@ -252,4 +254,50 @@ uint64_t
 duty_alerts(const struct duty *d)
 {
 	return d->alerts;
+}
+
+int
+duty_alert_record(struct store *st, int64_t party_id, int64_t gap_since, int64_t alerted_at)
+{
+	static const char sql[] =
+	    "INSERT INTO duty_alert(party_id, gap_since, alerted_at) VALUES(?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party_id);
+	sqlite3_bind_int64(s, 2, gap_since);
+	sqlite3_bind_int64(s, 3, alerted_at);
+	return store_step_done(st, s);
+}
+
+int
+duty_alert_clear(struct store *st, int64_t party_id, int64_t t)
+{
+	static const char sql[] =
+	    "UPDATE duty_alert SET cleared_at = ? WHERE party_id = ? AND cleared_at IS NULL";
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, t);
+	sqlite3_bind_int64(s, 2, party_id);
+	return store_step_done(st, s);
+}
+
+int64_t
+duty_alert_open(struct store *st, int64_t party_id)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM duty_alert WHERE party_id = ? AND cleared_at IS NULL";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int64_t n = -1;
+	int step;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party_id);
+	if ((step = sqlite3_step(s)) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	return store_rows_end(st, s, step, "open duty alerts") == 0 ? n : -1;
 }

@@ -1,8 +1,10 @@
 /* Duty watch: each party should have an endpoint online at all times
  * (February 1995: "each side keeps two devices with someone on duty around
  * the clock").  Who is connected is live state, kept here in memory; a
- * party with no endpoint online for longer than the grace raises one alert
- * (written to the store by the caller), cleared when an endpoint returns.
+ * party with no endpoint online for longer than the grace raises one alert,
+ * cleared when an endpoint returns.  The alerts' record, the duty_alert
+ * table, is this module's too (duty_alert_*): the caller runs those inside
+ * its store transaction.
  * After a restart every watched party starts a gap at the start time. */
 #ifndef PARLEY_DUTY_H
 #define PARLEY_DUTY_H
@@ -11,6 +13,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "store.h"
 
 struct duty;
 
@@ -57,5 +60,13 @@ size_t duty_snapshot(const struct duty *d, struct duty_info *out, size_t max);
 /* Watched parties without an endpoint online now, and alerts raised. */
 size_t duty_offline(const struct duty *d);
 uint64_t duty_alerts(const struct duty *d);
+
+/* The duty_alert table.  Record that party's gap since gap_since raised an
+ * alert at alerted_at; record the open alerts of party cleared at t; count
+ * party's open alerts (-1: store failure).  0 done, -1 store failure. */
+int duty_alert_record(struct store *st, int64_t party_id, int64_t gap_since,
+    int64_t alerted_at);
+int duty_alert_clear(struct store *st, int64_t party_id, int64_t t);
+int64_t duty_alert_open(struct store *st, int64_t party_id);
 
 #endif

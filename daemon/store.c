@@ -724,6 +724,16 @@ store_meta_set(struct store *s, const char *key, const char *value)
 }
 
 int
+store_step_done(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	(void)st;
+	sqlite3_reset(s);	/* keeps the step's error for store_errmsg */
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 store_rows_end(struct store *st, sqlite3_stmt *s, int rc, const char *what)
 {
 	sqlite3_reset(s);	/* keeps the step's error for store_errmsg */

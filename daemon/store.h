@@ -59,6 +59,11 @@ const char *store_errmsg(struct store *s);
 int store_meta_get(struct store *s, const char *key, char *out, size_t outlen);
 int store_meta_set(struct store *s, const char *key, const char *value);
 
+/* Step a statement that changes rows (INSERT, UPDATE, DELETE) once and
+ * reset it: 0 if it ran to its end, -1 if not (the error stays readable
+ * with store_errmsg). */
+int store_step_done(struct store *st, sqlite3_stmt *s);
+
 /* Reset s after its last sqlite3_step returned rc: 0 if the rows ran out
  * (SQLITE_DONE) or the caller stopped at a row of its choosing (SQLITE_ROW);
  * -1, logged with what was being read, if the store failed on the way.  A
