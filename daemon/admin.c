@@ -21,6 +21,7 @@
 #include "text.h"
 #include "incident.h"
 #include "journal.h"
+#include "mandate.h"
 #include "timeline.h"
 
 /* Refused peers held at once to be told why (admin_accept). */
@@ -264,7 +265,7 @@ static int
 v_mandate_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
 	(void)r;
-	return engine_mandate_list(srv->eng, arg(a, "1"), o);
+	return mandate_list(srv->eng, arg(a, "1"), o);
 }
 
 static int

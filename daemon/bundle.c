@@ -20,16 +20,16 @@
 /* ---- the text ---- */
 
 int
-bundle_text_load(struct engine *e, const struct ag *a, struct bundle_text *t)
+bundle_text_load(struct ag_ctx *e, const struct ag *a, struct bundle_text *t)
 {
 	size_t i;
 
 	memset(t, 0, sizeof(*t));
 	parley__agreement_text__init(&t->msg);
-	if (eng_load_revision(e, a->id, a->revision, &t->text, &t->calendar, t->hash) != 0)
+	if (ag_load_revision(e, a->id, a->revision, &t->text, &t->calendar, t->hash) != 0)
 		return -1;
-	if (eng_load_members(e, a->id, 0, &t->parties) != 0 ||
-	    eng_load_members(e, a->id, 1, &t->observers) != 0) {
+	if (ag_load_members(e, a->id, 0, &t->parties) != 0 ||
+	    ag_load_members(e, a->id, 1, &t->observers) != 0) {
 		free(t->text);
 		free(t->calendar);
 		return -1;
@@ -77,7 +77,7 @@ struct copyrow {
 
 /* The counted copies of the current revision, in signing-party order. */
 static int
-load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t max, size_t *n)
+load_copies(struct ag_ctx *e, const struct ag *a, struct copyrow *rows, size_t max, size_t *n)
 {
 	static const char sql[] =
 	    "SELECT p.code, c.role, g.pubkey, c.signature, c.content_hash, c.revision,"
@@ -100,15 +100,15 @@ load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t m
 		if (sqlite3_column_bytes(s, 2) != 32 || sqlite3_column_bytes(s, 3) != 64 ||
 		    sqlite3_column_bytes(s, 4) != 32)
 			continue;
-		snprintf(c->party, sizeof(c->party), "%s", eng_col_str(s, 0));
-		snprintf(c->role, sizeof(c->role), "%s", eng_col_str(s, 1));
+		snprintf(c->party, sizeof(c->party), "%s", store_col_str(s, 0));
+		snprintf(c->role, sizeof(c->role), "%s", store_col_str(s, 1));
 		memcpy(c->key, sqlite3_column_blob(s, 2), 32);
 		memcpy(c->sig, sqlite3_column_blob(s, 3), 64);
 		memcpy(c->hash, sqlite3_column_blob(s, 4), 32);
 		c->revision = (uint32_t)sqlite3_column_int64(s, 5);
 		c->signed_at = sqlite3_column_int64(s, 6);
-		c->mandate = eng_col_time(s, 7);
-		snprintf(c->in_place_of, sizeof(c->in_place_of), "%s", eng_col_str(s, 8));
+		c->mandate = store_col_time(s, 7);
+		snprintf(c->in_place_of, sizeof(c->in_place_of), "%s", store_col_str(s, 8));
 		(*n)++;
 	}
 	/* A certificate or bundle missing a signature must not be made. */
@@ -117,7 +117,7 @@ load_copies(struct engine *e, const struct ag *a, struct copyrow *rows, size_t m
 
 /* The release certificate for the copies being counted; caller frees. */
 static char *
-certificate_text(struct engine *e, const struct ag *a, const struct bundle_text *t,
+certificate_text(struct ag_ctx *e, const struct ag *a, const struct bundle_text *t,
     const struct copyrow *rows, size_t n)
 {
 	struct cert *c = calloc(1, sizeof(*c));
@@ -192,7 +192,7 @@ static void bundle_clear(struct bundle *b);
 
 /* Add mandate id (0: none) to the bundle unless it is there already. */
 static int
-bundle_mandate(struct engine *e, struct bundle *b, int64_t id)
+bundle_mandate(struct ag_ctx *e, struct bundle *b, int64_t id)
 {
 	Parley__Mandate *pm;
 	struct mandate *m;
@@ -238,7 +238,7 @@ bundle_mandate(struct engine *e, struct bundle *b, int64_t id)
 /* The latest journal entry of kind for agreement and party that records
  * the hash hex (a copy's signature hash): 0 with *seq, -1 if none. */
 static int
-find_entry_with(struct engine *e, const char *kind, int64_t agreement, const char *party,
+find_entry_with(struct ag_ctx *e, const char *kind, int64_t agreement, const char *party,
     const char *hex, uint64_t *seq)
 {
 	static const char sql[] =
@@ -264,7 +264,7 @@ find_entry_with(struct engine *e, const char *kind, int64_t agreement, const cha
 /* Add the inclusion proof of the latest entry of kind (for party) against
  * a checkpoint of size n. */
 static int
-add_proof(struct engine *e, struct bundle *b, const char *label, const char *kind,
+add_proof(struct ag_ctx *e, struct bundle *b, const char *label, const char *kind,
     int64_t agreement, const char *party, const char *with, uint64_t n)
 {
 	Parley__JournalProof *p = &b->proofs[b->nproofs];
@@ -298,7 +298,7 @@ add_proof(struct engine *e, struct bundle *b, const char *label, const char *kin
 /* The record's part of a bundle: the latest checkpoint and the proofs that
  * the release and every counted copy are in the tree it signs. */
 static int
-bundle_proofs(struct engine *e, const struct ag *a, struct bundle *b)
+bundle_proofs(struct ag_ctx *e, const struct ag *a, struct bundle *b)
 {
 	char label[80];
 	uint64_t n;
@@ -328,7 +328,7 @@ bundle_proofs(struct engine *e, const struct ag *a, struct bundle *b)
 }
 
 struct bundle *
-bundle_begin(struct engine *e, const struct ag *a)
+bundle_begin(struct ag_ctx *e, const struct ag *a)
 {
 	struct bundle *b = malloc(sizeof(*b));
 
@@ -353,14 +353,14 @@ bundle_begin(struct engine *e, const struct ag *a)
 }
 
 char *
-bundle_certificate(struct engine *e, const struct ag *a, const struct bundle *b)
+bundle_certificate(struct ag_ctx *e, const struct ag *a, const struct bundle *b)
 {
 	return certificate_text(e, a, &b->t, b->rows, b->ncopies);
 }
 
 /* On failure everything b held is released (bundle_free still frees b). */
 int
-bundle_end(struct engine *e, const struct ag *a, struct bundle *b)
+bundle_end(struct ag_ctx *e, const struct ag *a, struct bundle *b)
 {
 	static const char sql[] =
 	    "SELECT certificate, certificate_sig FROM agreement WHERE id = ?";
@@ -430,7 +430,7 @@ bundle_end(struct engine *e, const struct ag *a, struct bundle *b)
 /* The text, every counted copy, the certificate, the mandates and the
  * record's proofs of an agreement in force. */
 struct bundle *
-bundle_load(struct engine *e, const struct ag *a)
+bundle_load(struct ag_ctx *e, const struct ag *a)
 {
 	struct bundle *b = bundle_begin(e, a);
 

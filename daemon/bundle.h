@@ -3,14 +3,14 @@
  * record's proofs, built from the store as a Parley__Bundle.  Part of the
  * engine: every function here runs inside the caller's store transaction,
  * reads only, and takes the engine only to load through it (its store and
- * journal, eng_load_revision, eng_load_members, mandate_load). */
+ * journal, ag_load_revision, ag_load_members, mandate_load). */
 #ifndef PARLEY_BUNDLE_H
 #define PARLEY_BUNDLE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine_internal.h"
+#include "agreement.h"
 #include "parley.pb-c.h"
 
 /* The AgreementText of a revision (what circulation sends, and the text
@@ -20,12 +20,12 @@ struct bundle_text {
 	Parley__AgreementText msg;
 	char *text, *calendar;
 	uint8_t hash[32];
-	struct members parties, observers;
+	struct ag_members parties, observers;
 	char *pp[64], *op[64];
 };
 
 /* Load the current revision of a into t: 0, or -1 (nothing held). */
-int bundle_text_load(struct engine *e, const struct ag *a, struct bundle_text *t);
+int bundle_text_load(struct ag_ctx *e, const struct ag *a, struct bundle_text *t);
 /* Free what t holds; t may be released again. */
 void bundle_text_release(struct bundle_text *t);
 
@@ -34,7 +34,7 @@ struct bundle;
 /* The whole bundle of an agreement already released (its certificate
  * stored): NULL on a store failure or if the journal lacks an entry the
  * bundle proves.  The caller frees it with bundle_free(). */
-struct bundle *bundle_load(struct engine *e, const struct ag *a);
+struct bundle *bundle_load(struct ag_ctx *e, const struct ag *a);
 
 /* A release in two steps.  bundle_begin loads the text and the counted
  * copies of the current revision (NULL on failure); bundle_certificate
@@ -43,9 +43,9 @@ struct bundle *bundle_load(struct engine *e, const struct ag *a);
  * bundle_end adds the stored certificate, the copies, mandates and proofs
  * (-1 on failure).  Whatever happens, the caller frees b with
  * bundle_free(). */
-struct bundle *bundle_begin(struct engine *e, const struct ag *a);
-char *bundle_certificate(struct engine *e, const struct ag *a, const struct bundle *b);
-int bundle_end(struct engine *e, const struct ag *a, struct bundle *b);
+struct bundle *bundle_begin(struct ag_ctx *e, const struct ag *a);
+char *bundle_certificate(struct ag_ctx *e, const struct ag *a, const struct bundle *b);
+int bundle_end(struct ag_ctx *e, const struct ag *a, struct bundle *b);
 
 /* The message to send or pack, owned by b (valid until bundle_free). */
 Parley__Bundle *bundle_msg(struct bundle *b);

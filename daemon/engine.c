@@ -8,7 +8,7 @@
 #include "checkpoint.h"
 #include "crypto.h"
 #include "engine.h"
-#include "engine_internal.h"
+#include "agreement.h"
 #include "errors.h"
 #include "fault.h"
 #include "journal.h"
@@ -42,7 +42,7 @@
  */
 #define PB_LEN(n)	((n) + 1 + 5)
 #define PB_INT		(1 + 10)
-#define MEMBERS_MAX	64	/* struct members: signing parties, and observers */
+#define MEMBERS_MAX	64	/* struct ag_members: signing parties, and observers */
 #define STATE_MAX	16	/* lifecycle_state_name */
 /* The canonical calendar (timeline.c): at most 200 lines (MEASURES_MAX) of
  * "OFFSET | PARTY | DESCRIPTION | confirm\n", the offset under 32 bytes,
@@ -64,7 +64,7 @@
 	9 + 20 + 1 + 13 + CERT_NAME_MAX + 1))
 /* A journal entry a bundle proves ("released", "copy-accepted"): its
  * header lines, two sha256 lines and a note of at most 599 bytes (the
- * buffer of eng_journal). */
+ * buffer of ag_journal). */
 #define JOURNAL_ENTRY_MAX	(24 + 5 + 20 + 1 + 6 + PTIME_BUFLEN + 1 + 6 + 32 + 1 + \
 	11 + 20 + 1 + 7 + PARTY_CODE_MAX + 1 + 2 * (8 + 64 + 1) + 6 + 599 + 1)
 #define PROOF_MSG_MAX	(PB_LEN(79) + PB_INT + PB_LEN(JOURNAL_ENTRY_MAX) + \
@@ -91,367 +91,6 @@ _Static_assert(RELEASE_PAYLOAD_MAX(AGTEXT_MSG_MAX) + DELIVERY_FRAME_OVERHEAD <=
 _Static_assert(AGTEXT_MSG_MAX + 64 * 1024 <= CONFIG_DECODE_BUDGET_MIN,
     "an agreement at the limits must decode within the least decode_budget");
 
-struct engine *
-engine_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey,
-    struct metrics *m)
-{
-	struct engine *e = calloc(1, sizeof(*e));
-
-	if (e == NULL)
-		return NULL;
-	e->st = st;
-	e->clk = clk;
-	e->dlv = dlv;
-	e->mkey = mkey;
-	e->m = m;
-	e->keys = crypto_keycache_new();	/* NULL: each check builds its key */
-	return e;
-}
-
-void
-engine_set_leads(struct engine *e, const int64_t *sign, size_t nsign, const int64_t *expiry,
-    size_t nexpiry)
-{
-	size_t i;
-
-	e->sign_leads.n = nsign < 8 ? nsign : 8;
-	for (i = 0; i < e->sign_leads.n; i++)
-		e->sign_leads.s[i] = sign[i];
-	e->expiry_leads.n = nexpiry < 8 ? nexpiry : 8;
-	for (i = 0; i < e->expiry_leads.n; i++)
-		e->expiry_leads.s[i] = expiry[i];
-}
-
-void
-engine_set_incidents(struct engine *e, int64_t response_window, int64_t embargo)
-{
-	e->response_window = response_window;
-	e->disclosure_embargo = embargo;
-}
-
-void
-engine_set_journal(struct engine *e, struct journal *j)
-{
-	e->j = j;
-}
-
-int
-eng_journal(struct engine *e, const char *kind, int64_t agreement, const char *party,
-    const uint8_t (*hashes)[32], size_t nh, const char *fmt, ...)
-{
-	char note[600];
-	va_list ap;
-
-	if (e->j == NULL)
-		return 0;
-	note[0] = '\0';
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		vsnprintf(note, sizeof(note), fmt, ap);
-		va_end(ap);
-	}
-	return journal_append(e->j, kind, agreement, party, hashes, nh, note);
-}
-
-void
-engine_set_duty(struct engine *e, struct duty *d)
-{
-	e->duty = d;
-}
-
-void
-engine_free(struct engine *e)
-{
-	if (e == NULL)
-		return;
-	crypto_keycache_free(e->keys);
-	free(e);
-}
-
-int64_t
-eng_col_time(sqlite3_stmt *s, int i)
-{
-	return sqlite3_column_type(s, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, i);
-}
-
-const char *
-eng_col_str(sqlite3_stmt *s, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(s, i);
-	return v ? v : "";
-}
-
-/* 0 found, 1 unknown, -1 store failure. */
-int
-eng_load_ag(struct engine *e, int64_t id, struct ag *a)
-{
-	static const char sql[] =
-	    "SELECT id, title, state, revision, effective, validity, disclose_progress,"
-	    " created_at, circulated_at, released_at, effective_at, expires_at, ended_at,"
-	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at, label "
-	    "FROM agreement WHERE id = ?";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		a->id = sqlite3_column_int64(s, 0);
-		snprintf(a->title, sizeof(a->title), "%s", eng_col_str(s, 1));
-		if (lifecycle_state_parse(eng_col_str(s, 2), &a->state) != 0)
-			rc = SQLITE_ERROR;
-		a->revision = (uint32_t)sqlite3_column_int64(s, 3);
-		snprintf(a->effective, sizeof(a->effective), "%s", eng_col_str(s, 4));
-		snprintf(a->validity, sizeof(a->validity), "%s", eng_col_str(s, 5));
-		a->disclose = sqlite3_column_int(s, 6);
-		a->created_at = eng_col_time(s, 7);
-		a->circulated_at = eng_col_time(s, 8);
-		a->released_at = eng_col_time(s, 9);
-		a->effective_at = eng_col_time(s, 10);
-		a->expires_at = eng_col_time(s, 11);
-		a->ended_at = eng_col_time(s, 12);
-		a->sign_by = eng_col_time(s, 13);
-		a->extends_id = eng_col_time(s, 14);
-		a->reaffirms_id = eng_col_time(s, 15);
-		snprintf(a->dayx_mode, sizeof(a->dayx_mode), "%s", eng_col_str(s, 16));
-		a->dayx_at = eng_col_time(s, 17);
-		snprintf(a->label, sizeof(a->label), "%s", eng_col_str(s, 18));
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
-}
-
-int
-eng_set_state(struct engine *e, int64_t id, enum ag_state st, int64_t ended_at)
-{
-	static const char sql[] =
-	    "UPDATE agreement SET state = ?, ended_at = coalesce(?, ended_at) WHERE id = ?";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, lifecycle_state_name(st), -1, SQLITE_STATIC);
-	if (ended_at)
-		sqlite3_bind_int64(s, 2, ended_at);
-	sqlite3_bind_int64(s, 3, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-int
-eng_event(struct engine *e, int64_t agreement, const char *kind, const char *fmt, ...)
-{
-	static const char sql[] =
-	    "INSERT INTO ag_event(agreement_id, kind, text, created_at) VALUES(?, ?, ?, ?)";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	char text[600];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, agreement);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, clock_now(e->clk));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	log_info("agreement %lld: %s: %s", (long long)agreement, kind, text);
-	if (rc == SQLITE_DONE && eng_journal(e, kind, agreement, NULL, NULL, 0, "%s", text) != 0)
-		return -1;
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Is party a member of agreement: 0 no, 1 signing party, 2 observer. */
-int
-eng_membership(struct engine *e, int64_t agreement, int64_t party)
-{
-	static const char sql[] =
-	    "SELECT observer FROM agreement_party WHERE agreement_id = ? AND party_id = ?";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc, member = 0;
-
-	if (s == NULL)
-		return 0;
-	sqlite3_bind_int64(s, 1, agreement);
-	sqlite3_bind_int64(s, 2, party);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		member = sqlite3_column_int(s, 0) ? 2 : 1;
-	/* A store failure (logged) reads as "not a member", which every
-	 * caller refuses. */
-	(void)store_rows_end(e->st, s, rc, "a membership");
-	return member;
-}
-
-/* A revision's text, calendar and hash.  *text is malloc'd for the caller. */
-int
-eng_load_revision(struct engine *e, int64_t agreement, uint32_t rev, char **text, char **calendar,
-    uint8_t hash[32])
-{
-	static const char sql[] =
-	    "SELECT text, calendar, content_hash FROM revision "
-	    "WHERE agreement_id = ? AND number = ?";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc = -1;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, agreement);
-	sqlite3_bind_int64(s, 2, rev);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 2) == 32) {
-		*text = strdup(eng_col_str(s, 0));
-		if (calendar != NULL)
-			*calendar = strdup(eng_col_str(s, 1));
-		memcpy(hash, sqlite3_column_blob(s, 2), 32);
-		rc = (*text == NULL || (calendar != NULL && *calendar == NULL)) ? -1 : 0;
-		if (rc != 0) {
-			free(*text);
-			*text = NULL;
-			if (calendar != NULL) {
-				free(*calendar);
-				*calendar = NULL;
-			}
-		}
-	}
-	sqlite3_reset(s);
-	return rc;
-}
-
-
-int
-eng_load_members(struct engine *e, int64_t agreement, int observers, struct members *m)
-{
-	static const char sql[] =
-	    "SELECT p.id, p.code FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
-	    "WHERE ap.agreement_id = ? AND ap.observer = ? ORDER BY ap.rowid";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
-
-	m->n = 0;
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, agreement);
-	sqlite3_bind_int(s, 2, observers);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && m->n < 64) {
-		m->id[m->n] = sqlite3_column_int64(s, 0);
-		snprintf(m->code[m->n], sizeof(m->code[0]), "%s", eng_col_str(s, 1));
-		m->n++;
-	}
-	return store_rows_end(e->st, s, rc, "an agreement's members");
-}
-
-void
-eng_reply(const struct req *r, Parley__Frame *f)
-{
-	f->id = r->id;
-	turn_reply(r->turn, r->conn, f);
-}
-
-int
-eng_timer_add(struct engine *e, int64_t agreement, int64_t incident, const char *kind,
-    int64_t due, int64_t ref, int number)
-{
-	static const char sql[] = "INSERT INTO timer(agreement_id, incident_id, kind, due_at, "
-	    "ref, number) VALUES(?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	if (agreement > 0)
-		sqlite3_bind_int64(s, 1, agreement);
-	if (incident > 0)
-		sqlite3_bind_int64(s, 2, incident);
-	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, due);
-	sqlite3_bind_int64(s, 5, ref);
-	if (number > 0)
-		sqlite3_bind_int(s, 6, number);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-void
-eng_ok(const struct req *r, uint64_t id, const char *fmt, ...)
-{
-	Parley__Frame f = PARLEY__FRAME__INIT;
-	Parley__Ok ok = PARLEY__OK__INIT;
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ok.id = id;
-	ok.message = msg;
-	f.body_case = PARLEY__FRAME__BODY_OK;
-	f.ok = &ok;
-	eng_reply(r, &f);
-}
-
-int
-eng_refuse(const struct req *r, int code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	turn_error(r->turn, r->conn, r->id, code, "%s", msg);
-	return 0;
-}
-
-/* Load the agreement a party request names, checking eng_membership. */
-static int
-party_ag(struct engine *e, const struct req *r, uint64_t id, struct ag *a, int *member)
-{
-	int rc = eng_load_ag(e, (int64_t)id, a);
-
-	if (rc < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure"), -1;
-	if (rc == 1 || (*member = eng_membership(e, a->id, r->who->party.id)) == 0 ||
-	    a->state == AG_DRAFT) {
-		/* Do not tell a non-member whether an agreement exists. */
-		return eng_refuse(r, PARLEY_ENOTFOUND, "no agreement %llu for party %s",
-		    (unsigned long long)id, r->who->party.code), -1;
-	}
-	return 0;
-}
-
-int
-eng_enqueue(struct engine *e, const int64_t *parties, size_t n, const char *kind,
-    int64_t agreement, const char *summary, const Parley__Payload *p)
-{
-	return delivery_enqueue(e->dlv, parties, n, kind, agreement, summary, p, NULL);
-}
-
-int
-eng_send_update(struct engine *e, int64_t party, int64_t agreement, uint64_t amendment,
-    const char *event, const char *text)
-{
-	Parley__Payload p = PARLEY__PAYLOAD__INIT;
-	Parley__Update u = PARLEY__UPDATE__INIT;
-	char summary[160];
-
-	u.agreement = (uint64_t)agreement;
-	u.event = (char *)event;
-	u.text = (char *)text;
-	u.amendment = amendment;
-	p.body_case = PARLEY__PAYLOAD__BODY_UPDATE;
-	p.update = &u;
-	snprintf(summary, sizeof(summary), "agreement %lld: %s", (long long)agreement, event);
-	return eng_enqueue(e, &party, 1, "update", agreement, summary, &p);
-}
-
 /* Whether the release bundle of the revision in t can never be longer than
  * a delivery may be: its text as it is, everything else at its limits. */
 static int
@@ -468,7 +107,7 @@ release_fits(const struct bundle_text *t, size_t *bound)
  * release bundle could be too long to deliver: refused now, before anyone
  * signs, as the release itself must never fail. */
 static int
-circulate_text(struct engine *e, const struct ag *a, char *why, size_t whylen)
+circulate_text(struct ag_ctx *e, const struct ag *a, char *why, size_t whylen)
 {
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	struct bundle_text t;
@@ -489,91 +128,51 @@ circulate_text(struct engine *e, const struct ag *a, char *why, size_t whylen)
 	p.circulated = &t.msg;
 	snprintf(summary, sizeof(summary), "agreement %lld revision %u: %s", (long long)a->id,
 	    a->revision, a->title);
-	rc = eng_enqueue(e, t.parties.id, t.parties.n, "circulation", a->id, summary, &p);
+	rc = ag_enqueue(e, t.parties.id, t.parties.n, "circulation", a->id, summary, &p);
 	bundle_text_release(&t);
 	return rc;
 }
 
 /* ---- party requests ---- */
 
-int
-engine_show(struct engine *e, const struct req *r, uint64_t id)
+enum req_end
+engine_show(struct ag_ctx *e, const struct req *r, uint64_t id)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	struct bundle_text t;
 	struct ag a;
 	int member;
 
-	if (party_ag(e, r, id, &a, &member) != 0)
+	if (ag_for_party(e, r, id, &a, &member) != 0)
 		return 0;
 	if (member == 2 && a.state != AG_IN_FORCE && a.state != AG_EXPIRED)
-		return eng_refuse(r, PARLEY_EREFUSED,
+		return req_refuse(r, PARLEY_EREFUSED,
 		    "observers receive agreement %lld only once it is released", (long long)a.id);
 	if (bundle_text_load(e, &a, &t) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	f.body_case = PARLEY__FRAME__BODY_AGREEMENT;
 	f.agreement = &t.msg;
-	eng_reply(r, &f);
+	req_reply(r, &f);
 	bundle_text_release(&t);
 	return 0;
 }
 
-/* Has party a valid copy of revision rev: 0 with *t its signed_at (0: no
- * copy counts yet), -1 on a store failure. */
-static int
-valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev, int64_t *t)
-{
-	static const char sql[] =
-	    "SELECT CASE WHEN EXISTS (SELECT 1 FROM agreement_role r WHERE r.agreement_id = ?1"
-	    "  AND r.party_id = ?2) "
-	    "THEN (SELECT CASE WHEN count(*) = (SELECT count(*) FROM agreement_role r"
-	    "  WHERE r.agreement_id = ?1 AND r.party_id = ?2) THEN max(t) ELSE NULL END"
-	    "  FROM (SELECT min(c.signed_at) AS t FROM copy c JOIN agreement_role r"
-	    "   ON r.agreement_id = c.agreement_id AND r.party_id = c.party_id AND r.role = c.role"
-	    "   WHERE c.agreement_id = ?1 AND c.party_id = ?2 AND c.revision = ?3"
-	    "   AND c.status = 'valid' GROUP BY c.role)) "
-	    "ELSE (SELECT min(signed_at) FROM copy WHERE agreement_id = ?1 AND party_id = ?2"
-	    "  AND revision = ?3 AND status = 'valid') END";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
-
-	*t = 0;
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, agreement);
-	sqlite3_bind_int64(s, 2, party);
-	sqlite3_bind_int64(s, 3, rev);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*t = eng_col_time(s, 0);
-	return store_rows_end(e->st, s, rc, "a party's valid copy");
-}
-
-/* For callers that have no way to fail: a store failure (logged) reads as
- * "not signed", which never releases anything. */
-int64_t
-eng_valid_copy(struct engine *e, int64_t agreement, int64_t party, uint32_t rev)
-{
-	int64_t t;
-
-	return valid_copy(e, agreement, party, rev, &t) == 0 ? t : 0;
-}
-
-int
-engine_status(struct engine *e, const struct req *r, uint64_t id)
+enum req_end
+engine_status(struct ag_ctx *e, const struct req *r, uint64_t id)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__StatusReply sr = PARLEY__STATUS_REPLY__INIT;
 	Parley__PartyStatus ps[64], *pp[64];
-	struct members m;
+	struct ag_members m;
 	struct ag a;
 	size_t i;
 	int64_t t;
 	int member, all;
 
-	if (party_ag(e, r, id, &a, &member) != 0)
+	if (ag_for_party(e, r, id, &a, &member) != 0)
 		return 0;
-	if (eng_load_members(e, a.id, 0, &m) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+	if (ag_load_members(e, a.id, 0, &m) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	/* Embargo: before release a party learns only its own status, unless
 	 * the mediator chose to disclose who has signed (never signatures). */
 	all = a.disclose || a.state == AG_IN_FORCE || a.state == AG_EXPIRED;
@@ -583,8 +182,8 @@ engine_status(struct engine *e, const struct req *r, uint64_t id)
 	for (i = 0; i < m.n; i++) {
 		if (!all && m.id[i] != r->who->party.id)
 			continue;
-		if (valid_copy(e, a.id, m.id[i], a.revision, &t) != 0)
-			return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		if (ag_valid_copy(e, a.id, m.id[i], a.revision, &t) != 0)
+			return req_refuse(r, PARLEY_ESTORE, "store failure");
 		parley__party_status__init(&ps[sr.n_parties]);
 		ps[sr.n_parties].party = m.code[i];
 		ps[sr.n_parties].signed_ = t != 0 || a.state == AG_IN_FORCE ||
@@ -595,22 +194,22 @@ engine_status(struct engine *e, const struct req *r, uint64_t id)
 	sr.parties = pp;
 	f.body_case = PARLEY__FRAME__BODY_STATUS_REPLY;
 	f.status_reply = &sr;
-	eng_reply(r, &f);
+	req_reply(r, &f);
 	return 0;
 }
 
-static int release(struct engine *e, struct ag *a);
+static int release(struct ag_ctx *e, struct ag *a);
 
 /* Count a refused copy; returns 0 so it can sit in a condition. */
 static int
-refused(struct engine *e, enum refuse_reason why)
+refused(struct ag_ctx *e, enum refuse_reason why)
 {
 	e->m->copies_refused[why]++;
 	return 0;
 }
 
 static int
-insert_copy(struct engine *e, const struct req *r, const struct ag *a, int64_t signer,
+insert_copy(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t signer,
     const Parley__SignRequest *m, const char *text, const char *status, const char *reason,
     int64_t mandate, int64_t *id)
 {
@@ -650,7 +249,7 @@ insert_copy(struct engine *e, const struct req *r, const struct ag *a, int64_t s
 /* A copy whose content differs from the revision: kept as evidence, never
  * counted, refused to the party with the first difference. */
 static int
-non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t signer,
+non_identical(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t signer,
     const Parley__SignRequest *m)
 {
 	char *rev_text = NULL, *rev_cal = NULL, *norm = NULL, diff[512], reason[700];
@@ -658,8 +257,8 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 	size_t nlen;
 	int64_t cid;
 
-	if (eng_load_revision(e, a->id, a->revision, &rev_text, &rev_cal, rev_hash) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+	if (ag_load_revision(e, a->id, a->revision, &rev_text, &rev_cal, rev_hash) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	/* The client hashes the text it signed with the terms and the calendar
 	 * it was sent: the revision's.  A re-worded copy of a revision with a
 	 * calendar is evidence too, not a hash mismatch. */
@@ -670,7 +269,7 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 			free(rev_text);
 			free(rev_cal);
 			free(norm);
-			return eng_refuse(r, PARLEY_EUSAGE, "the text sent with the copy does not "
+			return req_refuse(r, PARLEY_EUSAGE, "the text sent with the copy does not "
 			    "match the content hash it was signed over");
 		}
 		if (text_first_difference(rev_text, norm, diff, sizeof(diff)) == 0)
@@ -685,18 +284,18 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 		free(rev_text);
 		free(rev_cal);
 		free(norm);
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	{
 		uint8_t h[2][32];
 		memcpy(h[0], m->content_hash.data, 32);
 		crypto_sha256(m->signature.data, 64, h[1]);
-		if (eng_journal(e, "copy-refused", a->id, r->who->party.code,
+		if (ag_journal(e, "copy-refused", a->id, r->who->party.code,
 		    (const uint8_t (*)[32])h, 2, "%s", reason) != 0) {
 			free(rev_text);
 			free(rev_cal);
 			free(norm);
-			return eng_refuse(r, PARLEY_ESTORE, "store failure");
+			return req_refuse(r, PARLEY_ESTORE, "store failure");
 		}
 	}
 	log_warnx("agreement %lld: non-identical copy %lld from %s stored and not counted: %s",
@@ -704,7 +303,7 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 	free(rev_text);
 	free(rev_cal);
 	free(norm);
-	turn_error(r->turn, r->conn, r->id, PARLEY_EREFUSED,
+	req_refuse(r, PARLEY_EREFUSED,
 	    "copy refused: %s; it is recorded, not counted, and the mediator is told "
 	    "(agreement %lld)", reason, (long long)a->id);
 	return 1;	/* keep the evidence */
@@ -713,7 +312,7 @@ non_identical(struct engine *e, const struct req *r, const struct ag *a, int64_t
 /* Does every signing party have a valid copy of the current revision: 1
  * yes, 0 no, -1 store failure. */
 static int
-all_signed(struct engine *e, const struct ag *a)
+all_signed(struct ag_ctx *e, const struct ag *a)
 {
 	/* A party with required roles: each role has a valid copy; without: any. */
 	static const char sql[] =
@@ -745,7 +344,7 @@ all_signed(struct engine *e, const struct ag *a)
  * counts), and in need the list ("a, b") when role is not among them, else
  * "".  -1 on a store failure. */
 static int
-required_roles(struct engine *e, int64_t agreement, int64_t party, const char *role,
+required_roles(struct ag_ctx *e, int64_t agreement, int64_t party, const char *role,
     char *need, size_t needlen)
 {
 	static const char sql[] =
@@ -761,11 +360,11 @@ required_roles(struct engine *e, int64_t agreement, int64_t party, const char *r
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int64(s, 2, party);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (strcmp(eng_col_str(s, 0), role) == 0)
+		if (strcmp(store_col_str(s, 0), role) == 0)
 			found = 1;
 		if (off < needlen)
 			off += (size_t)snprintf(need + off, needlen - off, "%s%s", n ? ", " : "",
-			    eng_col_str(s, 0));
+			    store_col_str(s, 0));
 		n++;
 	}
 	/* Cut short, the list would read as fewer roles, or none: any role. */
@@ -778,7 +377,7 @@ required_roles(struct engine *e, int64_t agreement, int64_t party, const char *r
 
 /* Has party a valid copy of rev in role: 1 yes, 0 no, -1 store failure. */
 static int
-role_signed(struct engine *e, int64_t agreement, int64_t party, uint32_t rev, const char *role)
+role_signed(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev, const char *role)
 {
 	static const char sql[] =
 	    "SELECT 1 FROM copy WHERE agreement_id = ? AND party_id = ? AND revision = ? "
@@ -798,8 +397,8 @@ role_signed(struct engine *e, int64_t agreement, int64_t party, uint32_t rev, co
 	return rc == SQLITE_ROW;
 }
 
-int
-engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
+enum req_end
+engine_sign(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m)
 {
 	enum ag_state next;
 	const char *why;
@@ -813,68 +412,68 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	struct ag a;
 	int member, rc, prc, nroles;
 
-	if (party_ag(e, r, m->agreement, &a, &member) != 0)
+	if (ag_for_party(e, r, m->agreement, &a, &member) != 0)
 		return refused(e, REFUSE_NOT_PARTY);
 	if (member == 2 && refused(e, REFUSE_NOT_PARTY) == 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "%s is an observer of agreement %lld: "
+		return req_refuse(r, PARLEY_EREFUSED, "%s is an observer of agreement %lld: "
 		    "observers never sign", r->who->party.code, (long long)a.id);
 	if (lifecycle_next(a.state, EV_SIGN, &next, &why) != 0 && refused(e, REFUSE_STATE) == 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "copy refused: %s", why);
+		return req_refuse(r, PARLEY_EREFUSED, "copy refused: %s", why);
 	if (strcmp(m->party, r->who->party.code) != 0) {
-		if (conn_log_ok(r->conn))
+		if (req_log_ok(r))
 			log_warnx("agreement %lld: endpoint %lld of %s sent a copy naming party "
 			    "\"%s\"", (long long)a.id, (long long)r->who->endpoint_id,
 			    r->who->party.code, m->party);
 		refused(e, REFUSE_IMPERSONATION);
-		return eng_refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot sign "
+		return req_refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot sign "
 		    "as \"%s\"", r->who->party.code, m->party);
 	}
 	if (*m->role != '\0' && !ident_valid(m->role) && refused(e, REFUSE_MALFORMED) == 0)
-		return eng_refuse(r, PARLEY_EUSAGE, "role \"%s\" is not a valid name", m->role);
+		return req_refuse(r, PARLEY_EUSAGE, "role \"%s\" is not a valid name", m->role);
 	if ((m->content_hash.len != 32 || m->signature.len != 64 || m->signer_key.len != 32) &&
 	    refused(e, REFUSE_MALFORMED) == 0)
-		return eng_refuse(r, PARLEY_EUSAGE, "a copy needs a 32-byte content hash, a 32-byte "
+		return req_refuse(r, PARLEY_EUSAGE, "a copy needs a 32-byte content hash, a 32-byte "
 		    "signer key and a 64-byte signature");
 	hex_encode(m->signer_key.data, 32, hex);
 	if ((prc = registry_principal_of(e->st, r->who->party.id, pk)) < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	rc = registry_signer_by_key(e->st, m->signer_key.data, &signer, &signer_party);
 	if (rc < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if ((rc == 1 || signer_party != r->who->party.id) && refused(e, REFUSE_SIGNER) == 0)
-		return prc == 0 ? eng_refuse(r, PARLEY_EAUTH, "copy refused: no mandate: no mandate "
+		return prc == 0 ? req_refuse(r, PARLEY_EAUTH, "copy refused: no mandate: no mandate "
 		    "of %s authorises signer key %s", r->who->party.code, hex) :
-		    eng_refuse(r, PARLEY_EAUTH, "signer key %s is not registered for %s", hex,
+		    req_refuse(r, PARLEY_EAUTH, "signer key %s is not registered for %s", hex,
 		    r->who->party.code);
 	if (m->revision < a.revision && refused(e, REFUSE_STALE) == 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
+		return req_refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
 		    a.revision);
 	if (m->revision > a.revision && refused(e, REFUSE_MALFORMED) == 0)
-		return eng_refuse(r, PARLEY_EUSAGE, "agreement %lld has no revision %u (current: %u)",
+		return req_refuse(r, PARLEY_EUSAGE, "agreement %lld has no revision %u (current: %u)",
 		    (long long)a.id, m->revision, a.revision);
 	if (r->sig_verdict == 1 || r->sig_verdict == -1) {
 		rc = r->sig_verdict > 0 ? 0 : -1;
 	} else {
 		if (sign_payload((uint64_t)a.id, m->revision, m->content_hash.data, m->party,
 		    m->role, &payload, &plen) != 0)
-			return eng_refuse(r, PARLEY_ESTORE, "out of memory");
+			return req_refuse(r, PARLEY_ESTORE, "out of memory");
 		rc = crypto_verify_cached(e->keys, m->signer_key.data, payload, plen,
 		    m->signature.data);
 		free(payload);
 	}
 	if (rc == -2)
-		return eng_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
+		return req_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
 		    "nothing was saved, try again");
 	if (rc != 0) {
-		if (conn_log_ok(r->conn))
+		if (req_log_ok(r))
 			log_warnx("agreement %lld: bad signature from %s (key %s)", (long long)a.id,
 			    r->who->party.code, hex);
 		refused(e, REFUSE_BAD_SIGNATURE);
-		return eng_refuse(r, PARLEY_EREFUSED, "the signature does not verify with key %s "
+		return req_refuse(r, PARLEY_EREFUSED, "the signature does not verify with key %s "
 		    "over this agreement, revision, content and party", hex);
 	}
-	if (eng_load_revision(e, a.id, a.revision, &rev_text, NULL, rev_hash) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+	if (ag_load_revision(e, a.id, a.revision, &rev_text, NULL, rev_hash) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	free(rev_text);
 	/* Authority: a mandate covering key, role and agreement now (with a
 	 * principal), and a role this agreement requires of the party. */
@@ -882,41 +481,41 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	if (prc == 0 && (rc = mandate_find_cover(e, r->who->party.id, m->signer_key.data,
 	    m->role, a.id, a.label, clock_now(e->clk), &md, why_m, sizeof(why_m))) != 0) {
 		if (rc < 0)
-			return eng_refuse(r, PARLEY_ESTORE, "store failure");
+			return req_refuse(r, PARLEY_ESTORE, "store failure");
 		refused(e, REFUSE_SIGNER);
-		if (conn_log_ok(r->conn))
+		if (req_log_ok(r))
 			log_warnx("agreement %lld: copy from %s refused: %s", (long long)a.id,
 			    r->who->party.code, why_m);
-		return eng_refuse(r, PARLEY_EREFUSED, "copy refused: %s", why_m);
+		return req_refuse(r, PARLEY_EREFUSED, "copy refused: %s", why_m);
 	}
 	if ((nroles = required_roles(e, a.id, r->who->party.id, m->role, need,
 	    sizeof(need))) < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if (nroles > 0 && *need != '\0' && refused(e, REFUSE_SIGNER) == 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "copy refused: agreement %lld requires of %s "
+		return req_refuse(r, PARLEY_EREFUSED, "copy refused: agreement %lld requires of %s "
 		    "the roles %s; \"%s\" is not one of them", (long long)a.id, r->who->party.code,
 		    need, m->role);
 	if (memcmp(rev_hash, m->content_hash.data, 32) != 0) {
 		refused(e, REFUSE_NON_IDENTICAL);
 		return non_identical(e, r, &a, signer, m);
 	}
-	if (valid_copy(e, a.id, r->who->party.id, a.revision, &t) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+	if (ag_valid_copy(e, a.id, r->who->party.id, a.revision, &t) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if (t != 0) {
-		eng_ok(r, 0, "%s has already signed revision %u of agreement %lld",
+		req_ok(r, 0, "%s has already signed revision %u of agreement %lld",
 		    r->who->party.code, a.revision, (long long)a.id);
 		return 0;
 	}
 	if (nroles > 0 && (rc = role_signed(e, a.id, r->who->party.id, a.revision,
 	    m->role)) != 0) {
 		if (rc < 0)
-			return eng_refuse(r, PARLEY_ESTORE, "store failure");
-		eng_ok(r, 0, "%s has already signed revision %u of agreement %lld in role %s",
+			return req_refuse(r, PARLEY_ESTORE, "store failure");
+		req_ok(r, 0, "%s has already signed revision %u of agreement %lld in role %s",
 		    r->who->party.code, a.revision, (long long)a.id, m->role);
 		return 0;
 	}
 	if (insert_copy(e, r, &a, signer, m, NULL, "valid", NULL, md.id, &cid) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	{
 		uint8_t h[2][32];
 		char under[40] = "";
@@ -927,10 +526,10 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 		/* The copy is named by its signature's hash, not by its row id:
 		 * the party reads this entry, and the gap between its copies'
 		 * ids would count the others' (invariant 2). */
-		if (eng_journal(e, "copy-accepted", a.id, r->who->party.code,
+		if (ag_journal(e, "copy-accepted", a.id, r->who->party.code,
 		    (const uint8_t (*)[32])h, 2, "revision %u%s%s%s", a.revision,
 		    *m->role ? ", role " : "", m->role, under) != 0)
-			return eng_refuse(r, PARLEY_ESTORE, "store failure");
+			return req_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	e->m->copies_accepted++;
 	fault_point("copy-accepted");
@@ -939,35 +538,35 @@ engine_sign(struct engine *e, const struct req *r, const Parley__SignRequest *m)
 	/* At release, authority again: signatures under a mandate revoked
 	 * since are void, and the agreement waits for new ones. */
 	if (mandate_void_revoked(e, a.id) < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	/* Past this point a store failure must not keep the copy and skip the
 	 * release check: nobody could sign again to trigger it. */
-	if (nroles > 0 && valid_copy(e, a.id, r->who->party.id, a.revision, &t) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure; the copy was not saved");
+	if (nroles > 0 && ag_valid_copy(e, a.id, r->who->party.id, a.revision, &t) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "store failure; the copy was not saved");
 	/* The answers carry no copy id: ids run in one sequence over every
 	 * party's copies, and two of one party's would count the others'. */
 	if (nroles > 0 && t == 0) {
-		eng_ok(r, 0, "signed copy of revision %u accepted in role %s; "
+		req_ok(r, 0, "signed copy of revision %u accepted in role %s; "
 		    "%s's copy counts when every role it must sign in has signed", a.revision,
 		    m->role, r->who->party.code);
 		return 1;
 	}
 	if ((rc = all_signed(e, &a)) < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure; the copy was not saved");
+		return req_refuse(r, PARLEY_ESTORE, "store failure; the copy was not saved");
 	if (rc) {
 		if (release(e, &a) != 0)
-			return eng_refuse(r, PARLEY_ESTORE, "release failed; the copy was not saved");
-		eng_ok(r, 0, "signed copy of revision %u accepted; every party has "
+			return req_refuse(r, PARLEY_ESTORE, "release failed; the copy was not saved");
+		req_ok(r, 0, "signed copy of revision %u accepted; every party has "
 		    "signed: agreement %lld is released", a.revision, (long long)a.id);
 		return 1;
 	}
-	eng_ok(r, 0, "signed copy of revision %u accepted; the agreement is "
+	req_ok(r, 0, "signed copy of revision %u accepted; the agreement is "
 	    "released when every party has signed", a.revision);
 	return 1;
 }
 
-int
-engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
+enum req_end
+engine_withdraw(struct ag_ctx *e, const struct req *r, uint64_t id)
 {
 	static const char sql[] =
 	    "UPDATE copy SET status = 'withdrawn', ended_at = ? WHERE agreement_id = ? "
@@ -983,18 +582,18 @@ engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
 	struct ag a;
 	int member, rc;
 
-	if (party_ag(e, r, id, &a, &member) != 0)
+	if (ag_for_party(e, r, id, &a, &member) != 0)
 		return 0;
 	if (member == 2)
-		return eng_refuse(r, PARLEY_EREFUSED, "observers never sign");
+		return req_refuse(r, PARLEY_EREFUSED, "observers never sign");
 	if (lifecycle_next(a.state, EV_WITHDRAW_SIGNATURE, &next, &why) != 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "a signature cannot be withdrawn: %s", why);
+		return req_refuse(r, PARLEY_EREFUSED, "a signature cannot be withdrawn: %s", why);
 	/* The entry names what is withdrawn by the signatures' hashes.  They
 	 * also make it one no other party can guess: under the embargo its
 	 * bytes are hidden, but a consistency proof may show its leaf hash,
 	 * and "revision N" at a time near now could be tried against it. */
 	if ((s = store_stmt(e->st, sigs)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, a.id);
 	sqlite3_bind_int64(s, 2, r->who->party.id);
 	sqlite3_bind_int64(s, 3, a.revision);
@@ -1002,9 +601,9 @@ engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
 		if (sqlite3_column_bytes(s, 0) == 64)
 			crypto_sha256(sqlite3_column_blob(s, 0), 64, h[nh++]);
 	if (store_rows_end(e->st, s, rc, "the signatures to withdraw") != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if ((s = store_stmt(e->st, sql)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, clock_now(e->clk));
 	sqlite3_bind_int64(s, 2, a.id);
 	sqlite3_bind_int64(s, 3, r->who->party.id);
@@ -1012,16 +611,16 @@ engine_withdraw(struct engine *e, const struct req *r, uint64_t id)
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if (sqlite3_changes(store_db(e->st)) == 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "%s has no signature on revision %u to withdraw",
+		return req_refuse(r, PARLEY_EREFUSED, "%s has no signature on revision %u to withdraw",
 		    r->who->party.code, a.revision);
-	if (eng_journal(e, "signature-withdrawn", a.id, r->who->party.code,
+	if (ag_journal(e, "signature-withdrawn", a.id, r->who->party.code,
 	    (const uint8_t (*)[32])h, nh, "revision %u", a.revision) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("agreement %lld: %s withdrew its signature", (long long)a.id,
 	    r->who->party.code);
-	eng_ok(r, 0, "signature on revision %u of agreement %lld withdrawn (recorded)",
+	req_ok(r, 0, "signature on revision %u of agreement %lld withdrawn (recorded)",
 	    a.revision, (long long)a.id);
 	return 1;
 }
@@ -1063,8 +662,8 @@ check_text(const char *text, size_t len, char *why, size_t whylen, int *oom)
 	return norm;
 }
 
-int
-engine_amend(struct engine *e, const struct req *r, const Parley__AmendRequest *m)
+enum req_end
+engine_amend(struct ag_ctx *e, const struct req *r, const Parley__AmendRequest *m)
 {
 	static const char sql[] =
 	    "INSERT INTO amendment(agreement_id, revision, proposer_id, text, note, state,"
@@ -1079,34 +678,34 @@ engine_amend(struct engine *e, const struct req *r, const Parley__AmendRequest *
 	int64_t id;
 	int oom;
 
-	if (party_ag(e, r, m->agreement, &a, &member) != 0)
+	if (ag_for_party(e, r, m->agreement, &a, &member) != 0)
 		return 0;
 	if (member == 2)
-		return eng_refuse(r, PARLEY_EREFUSED, "observers cannot propose amendments");
+		return req_refuse(r, PARLEY_EREFUSED, "observers cannot propose amendments");
 	if (lifecycle_next(a.state, EV_AMEND, &next, &why) != 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "amendment refused: %s", why);
+		return req_refuse(r, PARLEY_EREFUSED, "amendment refused: %s", why);
 	if (m->revision != a.revision)
-		return eng_refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
+		return req_refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
 		    a.revision);
 	if (strlen(m->note) > NOTE_MAX)
-		return eng_refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
+		return req_refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
 	if ((norm = check_text(m->text, strlen(m->text), whybuf, sizeof(whybuf), &oom)) == NULL)
-		return eng_refuse(r, oom ? PARLEY_ESTORE : PARLEY_EUSAGE, "amendment refused: %s",
+		return req_refuse(r, oom ? PARLEY_ESTORE : PARLEY_EUSAGE, "amendment refused: %s",
 		    whybuf);
-	if (eng_load_revision(e, a.id, a.revision, &cur, NULL, hash) != 0) {
+	if (ag_load_revision(e, a.id, a.revision, &cur, NULL, hash) != 0) {
 		free(norm);
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	same = strcmp(cur, norm) == 0;
 	free(cur);
 	if (same) {
 		free(norm);
-		return eng_refuse(r, PARLEY_EREFUSED, "the proposed text is identical to revision %u",
+		return req_refuse(r, PARLEY_EREFUSED, "the proposed text is identical to revision %u",
 		    a.revision);
 	}
 	if ((s = store_stmt(e->st, sql)) == NULL) {
 		free(norm);
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	sqlite3_bind_int64(s, 1, a.id);
 	sqlite3_bind_int64(s, 2, a.revision);
@@ -1117,14 +716,14 @@ engine_amend(struct engine *e, const struct req *r, const Parley__AmendRequest *
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	id = sqlite3_last_insert_rowid(store_db(e->st));
-	if (eng_journal(e, "amendment-proposed", a.id, r->who->party.code, NULL, 0,
+	if (ag_journal(e, "amendment-proposed", a.id, r->who->party.code, NULL, 0,
 	    "amendment %lld to revision %u", (long long)id, a.revision) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("agreement %lld: %s proposed amendment %lld to revision %u", (long long)a.id,
 	    r->who->party.code, (long long)id, a.revision);
-	eng_ok(r, (uint64_t)id, "amendment %lld to revision %u proposed; the mediator decides "
+	req_ok(r, (uint64_t)id, "amendment %lld to revision %u proposed; the mediator decides "
 	    "whether to forward, adopt or reject it", (long long)id, a.revision);
 	return 1;
 }
@@ -1137,7 +736,7 @@ struct amend {
 };
 
 static int
-load_amend(struct engine *e, int64_t id, struct amend *am)
+load_amend(struct ag_ctx *e, int64_t id, struct amend *am)
 {
 	static const char sql[] =
 	    "SELECT id, agreement_id, proposer_id, revision, state FROM amendment WHERE id = ?";
@@ -1153,14 +752,14 @@ load_amend(struct engine *e, int64_t id, struct amend *am)
 		am->agreement = sqlite3_column_int64(s, 1);
 		am->proposer = sqlite3_column_int64(s, 2);
 		am->revision = (uint32_t)sqlite3_column_int64(s, 3);
-		snprintf(am->state, sizeof(am->state), "%s", eng_col_str(s, 4));
+		snprintf(am->state, sizeof(am->state), "%s", store_col_str(s, 4));
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
-int
-engine_amendment_response(struct engine *e, const struct req *r,
+enum req_end
+engine_amendment_response(struct ag_ctx *e, const struct req *r,
     const Parley__AmendmentResponse *m)
 {
 	static const char sql[] =
@@ -1173,21 +772,21 @@ engine_amendment_response(struct engine *e, const struct req *r,
 
 	rc = load_amend(e, (int64_t)m->amendment, &am);
 	if (rc < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
-	if (rc == 1 || eng_membership(e, am.agreement, r->who->party.id) != 1 ||
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	if (rc == 1 || ag_membership(e, am.agreement, r->who->party.id) != 1 ||
 	    (strcmp(am.state, "forwarded") != 0 && am.proposer != r->who->party.id))
-		return eng_refuse(r, PARLEY_ENOTFOUND, "no amendment %llu was forwarded to %s",
+		return req_refuse(r, PARLEY_ENOTFOUND, "no amendment %llu was forwarded to %s",
 		    (unsigned long long)m->amendment, r->who->party.code);
 	if (am.proposer == r->who->party.id)
-		return eng_refuse(r, PARLEY_EREFUSED, "%s proposed amendment %lld; only the other "
+		return req_refuse(r, PARLEY_EREFUSED, "%s proposed amendment %lld; only the other "
 		    "parties answer it", r->who->party.code, (long long)am.id);
 	if (strcmp(am.state, "forwarded") != 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "amendment %lld is %s", (long long)am.id,
+		return req_refuse(r, PARLEY_EREFUSED, "amendment %lld is %s", (long long)am.id,
 		    am.state);
 	if (strlen(m->note) > NOTE_MAX)
-		return eng_refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
+		return req_refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
 	if ((s = store_stmt(e->st, sql)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, am.id);
 	sqlite3_bind_int64(s, 2, r->who->party.id);
 	sqlite3_bind_int(s, 3, m->accept ? 1 : 0);
@@ -1196,13 +795,13 @@ engine_amendment_response(struct engine *e, const struct req *r,
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
-	if (eng_journal(e, "amendment-answered", am.agreement, r->who->party.code, NULL, 0,
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	if (ag_journal(e, "amendment-answered", am.agreement, r->who->party.code, NULL, 0,
 	    "amendment %lld: %s", (long long)am.id, m->accept ? "accept" : "reject") != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("amendment %lld: %s %s it", (long long)am.id, r->who->party.code,
 	    m->accept ? "accepts" : "rejects");
-	eng_ok(r, (uint64_t)am.id, "your answer to amendment %lld (%s) is recorded",
+	req_ok(r, (uint64_t)am.id, "your answer to amendment %lld (%s) is recorded",
 	    (long long)am.id, m->accept ? "accept" : "reject");
 	return 1;
 }
@@ -1212,7 +811,7 @@ engine_amendment_response(struct engine *e, const struct req *r,
 /* In the caller's transaction: mark in force, write the certificate, and
  * queue the bundle to every endpoint of every party and observer. */
 static int
-release(struct engine *e, struct ag *a)
+release(struct ag_ctx *e, struct ag *a)
 {
 	static const char upd[] =
 	    "UPDATE agreement SET state = 'in_force', released_at = ?, effective_at = ?,"
@@ -1265,7 +864,7 @@ release(struct engine *e, struct ag *a)
 	if (timeline_on_release(e, a) != 0)
 		goto fail;
 	/* In the record, and under a signed checkpoint the bundle can cite. */
-	if (eng_journal(e, "released", a->id, NULL, (const uint8_t (*)[32])hashes, 2,
+	if (ag_journal(e, "released", a->id, NULL, (const uint8_t (*)[32])hashes, 2,
 	    "revision %u, %zu copies", a->revision, n) != 0 ||
 	    (e->j != NULL && journal_checkpoint(e->j, &cpsize) != 0))
 		goto fail;
@@ -1277,9 +876,9 @@ release(struct engine *e, struct ag *a)
 	snprintf(summary, sizeof(summary), "agreement %lld released: %s", (long long)a->id,
 	    a->title);
 	/* One bundle, the same for every signing party and observer. */
-	rc = eng_enqueue(e, t->parties.id, t->parties.n, "release", a->id, summary, &p);
+	rc = ag_enqueue(e, t->parties.id, t->parties.n, "release", a->id, summary, &p);
 	if (rc == 0)
-		rc = eng_enqueue(e, t->observers.id, t->observers.n, "release", a->id,
+		rc = ag_enqueue(e, t->observers.id, t->observers.n, "release", a->id,
 		    summary, &p);
 	bundle_free(b);
 	if (rc == 0)
@@ -1293,24 +892,24 @@ fail:
 	return -1;
 }
 
-int
-engine_bundle(struct engine *e, const struct req *r, uint64_t id)
+enum req_end
+engine_bundle(struct ag_ctx *e, const struct req *r, uint64_t id)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	struct bundle *b;
 	struct ag a;
 	int member;
 
-	if (party_ag(e, r, id, &a, &member) != 0)
+	if (ag_for_party(e, r, id, &a, &member) != 0)
 		return 0;
 	if (a.released_at == 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "agreement %lld is not released: signed copies "
+		return req_refuse(r, PARLEY_EREFUSED, "agreement %lld is not released: signed copies "
 		    "are sealed until every party has signed", (long long)a.id);
 	if ((b = bundle_load(e, &a)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	f.body_case = PARLEY__FRAME__BODY_BUNDLE;
 	f.bundle = bundle_msg(b);
-	eng_reply(r, &f);
+	req_reply(r, &f);
 	bundle_free(b);
 	return 0;
 }
@@ -1428,7 +1027,7 @@ signatories_check(const char *spec, char parties[][PARTY_CODE_MAX + 1], size_t n
 }
 
 struct sig_store {
-	struct engine *e;
+	struct ag_ctx *e;
 	int64_t agreement;
 	char (*parties)[PARTY_CODE_MAX + 1];
 	const struct party *pr;
@@ -1458,7 +1057,7 @@ sig_store_one(const char *party, const char *role, void *arg)
 }
 
 static int
-signatories_store(struct engine *e, int64_t agreement, const char *spec,
+signatories_store(struct ag_ctx *e, int64_t agreement, const char *spec,
     char parties[][PARTY_CODE_MAX + 1], const struct party *pr, size_t np)
 {
 	struct sig_store c = { e, agreement, parties, pr, np };
@@ -1469,7 +1068,7 @@ signatories_store(struct engine *e, int64_t agreement, const char *spec,
 }
 
 int
-engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
+engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o)
 {
 	static const char ins_ag[] =
 	    "INSERT INTO agreement(title, state, revision, effective, validity,"
@@ -1523,7 +1122,7 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 		rel[r] = strtoll(v, &end, 10);
 		if (*v == '\0' || *end != '\0' || rel[r] <= 0)
 			return out_usage(o, "%s takes an agreement id", relname[r]);
-		if ((rc = eng_load_ag(e, rel[r], &other)) != 0)
+		if ((rc = ag_load(e, rel[r], &other)) != 0)
 			return out_refuse(o, rc < 0 ? "store failure" : "%s: no agreement %lld",
 			    relname[r], (long long)rel[r]);
 		if (other.state == AG_WITHDRAWN || other.state == AG_LAPSED)
@@ -1605,7 +1204,7 @@ engine_create(struct engine *e, const struct agreement_terms *t, struct out *o)
 	if (rc != SQLITE_DONE)
 		goto storefail;
 	free(norm);
-	if (eng_journal(e, "draft", id, NULL, (const uint8_t (*)[32])hash, 1, "revision 1: %s",
+	if (ag_journal(e, "draft", id, NULL, (const uint8_t (*)[32])hash, 1, "revision 1: %s",
 	    t->title) != 0)
 		return out_refuse(o, "store failure: journal");
 	hex_encode(hash, 32, hex);
@@ -1622,21 +1221,8 @@ storefail:
 	return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 }
 
-static int
-mediator_ag(struct engine *e, int64_t id, struct ag *a, struct out *o)
-{
-	int rc = eng_load_ag(e, id, a);
-
-	if (rc < 0)
-		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
-	if (rc == 1)
-		return out_refuse(o, "no agreement %lld (see: parleyctl agreement list)",
-		    (long long)id);
-	return 0;
-}
-
 int
-engine_circulate(struct engine *e, int64_t id, struct out *o)
+engine_circulate(struct ag_ctx *e, int64_t id, struct out *o)
 {
 	static const char sql[] =
 	    "UPDATE agreement SET state = 'circulating', circulated_at = ? WHERE id = ?";
@@ -1647,7 +1233,7 @@ engine_circulate(struct engine *e, int64_t id, struct out *o)
 	struct ag a;
 	int rc;
 
-	if (mediator_ag(e, id, &a, o) != 0)
+	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
 	if (lifecycle_next(a.state, EV_CIRCULATE, &next, &why) != 0)
 		return out_refuse(o, "cannot circulate agreement %lld: %s", (long long)id, why);
@@ -1666,7 +1252,7 @@ engine_circulate(struct engine *e, int64_t id, struct out *o)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	if (rc == -2)
 		return out_refuse(o, "cannot circulate agreement %lld: %s", (long long)id, toolong);
-	if (eng_journal(e, "circulated", id, NULL, NULL, 0, "revision %u", a.revision) != 0)
+	if (ag_journal(e, "circulated", id, NULL, NULL, 0, "revision %u", a.revision) != 0)
 		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "circulating");
@@ -1678,11 +1264,11 @@ engine_circulate(struct engine *e, int64_t id, struct out *o)
 }
 
 int
-engine_withdraw_agreement(struct engine *e, int64_t id, struct out *o)
+engine_withdraw_agreement(struct ag_ctx *e, int64_t id, struct out *o)
 {
 	static const char sql[] =
 	    "UPDATE agreement SET state = 'withdrawn', ended_at = ? WHERE id = ?";
-	struct members m;
+	struct ag_members m;
 	enum ag_state next;
 	const char *why;
 	sqlite3_stmt *s;
@@ -1690,7 +1276,7 @@ engine_withdraw_agreement(struct engine *e, int64_t id, struct out *o)
 	size_t i;
 	int rc;
 
-	if (mediator_ag(e, id, &a, o) != 0)
+	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
 	if (lifecycle_next(a.state, EV_WITHDRAW, &next, &why) != 0)
 		return out_refuse(o, "cannot withdraw agreement %lld: %s", (long long)id, why);
@@ -1700,14 +1286,14 @@ engine_withdraw_agreement(struct engine *e, int64_t id, struct out *o)
 	sqlite3_bind_int64(s, 2, id);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || eng_load_members(e, id, 0, &m) != 0)
+	if (rc != SQLITE_DONE || ag_load_members(e, id, 0, &m) != 0)
 		return out_refuse(o, "store failure");
 	if (a.state == AG_CIRCULATING)	/* a draft was never seen by anyone */
 		for (i = 0; i < m.n; i++)
-			if (eng_send_update(e, m.id[i], id, 0, "withdrawn",
+			if (ag_send_update(e, m.id[i], id, 0, "withdrawn",
 			    "the mediator has withdrawn this agreement; it will not be released") != 0)
 				return out_refuse(o, "store failure");
-	if (eng_journal(e, "withdrawn", id, NULL, NULL, 0, "by the mediator") != 0)
+	if (ag_journal(e, "withdrawn", id, NULL, NULL, 0, "by the mediator") != 0)
 		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "withdrawn");
@@ -1719,7 +1305,7 @@ engine_withdraw_agreement(struct engine *e, int64_t id, struct out *o)
 /* When party acked the release bundle, first endpoint; 0 if not yet.  -1
  * (o refused) on a store failure. */
 static int
-receipts(struct engine *e, const struct ag *a, int64_t party, struct out *o, int64_t *first)
+receipts(struct ag_ctx *e, const struct ag *a, int64_t party, struct out *o, int64_t *first)
 {
 	static const char sql[] =
 	    "SELECT d.endpoint_id, d.acked_at FROM message m JOIN delivery d "
@@ -1736,7 +1322,7 @@ receipts(struct engine *e, const struct ag *a, int64_t party, struct out *o, int
 	sqlite3_bind_int64(s, 1, a->id);
 	sqlite3_bind_int64(s, 2, party);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t t = eng_col_time(s, 1);
+		int64_t t = store_col_time(s, 1);
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "endpoint", sqlite3_column_int64(s, 0));
 		if (t) {
@@ -1773,13 +1359,13 @@ opt_time(struct out *o, const char *key, int64_t t)
 }
 
 int
-engine_agreement_show(struct engine *e, int64_t id, struct out *o)
+engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 {
 	static const char noncopies[] =
 	    "SELECT p.code, c.revision, c.signed_at, c.reason, c.text IS NOT NULL FROM copy c "
 	    "JOIN party p ON p.id = c.party_id WHERE c.agreement_id = ? "
 	    "AND c.status = 'non-identical' ORDER BY c.id";
-	struct members m, ob;
+	struct ag_members m, ob;
 	char hex[65], when[PTIME_BUFLEN];
 	sqlite3_stmt *s;
 	struct bundle_text t;
@@ -1788,13 +1374,13 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 	int64_t signed_at, first;
 	int rc;
 
-	if (mediator_ag(e, id, &a, o) != 0)
+	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
 	if (bundle_text_load(e, &a, &t) != 0)
 		return out_refuse(o, "store failure");
 	hex_encode(t.hash, 32, hex);
 	bundle_text_release(&t);
-	if (eng_load_members(e, id, 0, &m) != 0 || eng_load_members(e, id, 1, &ob) != 0)
+	if (ag_load_members(e, id, 0, &m) != 0 || ag_load_members(e, id, 1, &ob) != 0)
 		return out_refuse(o, "store failure");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "title", a.title);
@@ -1835,7 +1421,7 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 	}
 	jw_arr_begin(o->json, "parties");
 	for (i = 0; i < m.n; i++) {
-		if (valid_copy(e, id, m.id[i], a.revision, &signed_at) != 0)
+		if (ag_valid_copy(e, id, m.id[i], a.revision, &signed_at) != 0)
 			return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 		jw_obj_begin(o->json, NULL);
 		jw_str(o->json, "party", m.code[i]);
@@ -1869,16 +1455,16 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
 	jw_arr_begin(o->json, "non_identical");
 	sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ptime_format(eng_col_time(s, 2), when);
+		ptime_format(store_col_time(s, 2), when);
 		jw_obj_begin(o->json, NULL);
-		jw_str(o->json, "party", eng_col_str(s, 0));
+		jw_str(o->json, "party", store_col_str(s, 0));
 		jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
 		jw_str(o->json, "signed_at", when);
-		jw_str(o->json, "reason", eng_col_str(s, 3));
+		jw_str(o->json, "reason", store_col_str(s, 3));
 		jw_bool(o->json, "has_text", sqlite3_column_int(s, 4));
 		jw_obj_end(o->json);
-		out_text(o, "  NON-IDENTICAL copy from %s at %s: %s%s\n", eng_col_str(s, 0), when,
-		    eng_col_str(s, 3), sqlite3_column_int(s, 4) ?
+		out_text(o, "  NON-IDENTICAL copy from %s at %s: %s%s\n", store_col_str(s, 0), when,
+		    store_col_str(s, 3), sqlite3_column_int(s, 4) ?
 		    " (see: parleyctl agreement diff)" : "");
 	}
 	if (store_rows_end(e->st, s, rc, "non-identical copies") != 0)
@@ -1891,7 +1477,7 @@ engine_agreement_show(struct engine *e, int64_t id, struct out *o)
  * first, ?1 the kind or NULL, ?2 how many to pass over) gives; 0 for all
  * (last <= 0, or no more than last rows). */
 static int
-newest_from(struct engine *e, const char *sql, const char *kind, int64_t last, int64_t *from)
+newest_from(struct ag_ctx *e, const char *sql, const char *kind, int64_t last, int64_t *from)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -1910,7 +1496,7 @@ newest_from(struct engine *e, const char *sql, const char *kind, int64_t last, i
 }
 
 int
-engine_agreement_list(struct engine *e, int64_t last, struct out *o)
+engine_agreement_list(struct ag_ctx *e, int64_t last, struct out *o)
 {
 	static const char sql[] =
 	    "SELECT id, state, revision, title, created_at FROM agreement WHERE id >= ? ORDER BY id";
@@ -1927,16 +1513,16 @@ engine_agreement_list(struct engine *e, int64_t last, struct out *o)
 	jw_arr_begin(o->json, "agreements");
 	out_text(o, "%-5s %-12s %-4s %s\n", "ID", "STATE", "REV", "TITLE");
 	while (!out_full(o) && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ptime_format(eng_col_time(s, 4), when);
+		ptime_format(store_col_time(s, 4), when);
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
-		jw_str(o->json, "state", eng_col_str(s, 1));
+		jw_str(o->json, "state", store_col_str(s, 1));
 		jw_int(o->json, "revision", sqlite3_column_int64(s, 2));
-		jw_str(o->json, "title", eng_col_str(s, 3));
+		jw_str(o->json, "title", store_col_str(s, 3));
 		jw_str(o->json, "created_at", when);
 		jw_obj_end(o->json);
 		out_text(o, "%-5lld %-12s %-4lld %s\n", (long long)sqlite3_column_int64(s, 0),
-		    eng_col_str(s, 1), (long long)sqlite3_column_int64(s, 2), eng_col_str(s, 3));
+		    store_col_str(s, 1), (long long)sqlite3_column_int64(s, 2), store_col_str(s, 3));
 	}
 	if (store_rows_end(e->st, s, rc, "the agreements") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
@@ -1945,7 +1531,7 @@ engine_agreement_list(struct engine *e, int64_t last, struct out *o)
 }
 
 int
-engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
+engine_diff(struct ag_ctx *e, int64_t id, const char *party, struct out *o)
 {
 	static const char sql[] =
 	    "SELECT c.revision, c.text FROM copy c WHERE c.agreement_id = ? AND c.party_id = ? "
@@ -1958,9 +1544,9 @@ engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
 	struct ag a;
 	int rc;
 
-	if (mediator_ag(e, id, &a, o) != 0)
+	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
-	if (registry_party_by_code(e->st, party, &p) != 0 || eng_membership(e, id, p.id) == 0)
+	if (registry_party_by_code(e->st, party, &p) != 0 || ag_membership(e, id, p.id) == 0)
 		return out_refuse(o, "\"%s\" is not a party of agreement %lld", party, (long long)id);
 	if ((s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
@@ -1968,7 +1554,7 @@ engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
 	sqlite3_bind_int64(s, 2, p.id);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		revno = (uint32_t)sqlite3_column_int64(s, 0);
-		copy = strdup(eng_col_str(s, 1));
+		copy = strdup(store_col_str(s, 1));
 	}
 	if (store_rows_end(e->st, s, rc, "a non-identical copy") != 0) {
 		free(copy);
@@ -1979,7 +1565,7 @@ engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
 	if (copy == NULL)
 		return out_refuse(o, "%s has sent no non-identical copy with a text for "
 		    "agreement %lld", party, (long long)id);
-	if (eng_load_revision(e, id, revno, &rev, NULL, hash) != 0) {
+	if (ag_load_revision(e, id, revno, &rev, NULL, hash) != 0) {
 		free(copy);
 		return out_refuse(o, "store failure");
 	}
@@ -2001,14 +1587,14 @@ engine_diff(struct engine *e, int64_t id, const char *party, struct out *o)
 
 /* Deep copy for the admin reply, which outlives the statement buffers. */
 int
-engine_export(struct engine *e, int64_t id, Parley__Bundle **out_bundle, struct out *o)
+engine_export(struct ag_ctx *e, int64_t id, Parley__Bundle **out_bundle, struct out *o)
 {
 	struct bundle *b;
 	struct ag a;
 	uint8_t *buf;
 	size_t len;
 
-	if (mediator_ag(e, id, &a, o) != 0)
+	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
 	if (a.released_at == 0)
 		return out_refuse(o, "agreement %lld is not released; there is no bundle yet",
@@ -2039,7 +1625,7 @@ engine_bundle_free(Parley__Bundle *b)
 }
 
 int
-engine_amendment_list(struct engine *e, int64_t id, struct out *o)
+engine_amendment_list(struct ag_ctx *e, int64_t id, struct out *o)
 {
 	static const char sql[] =
 	    "SELECT a.id, a.revision, p.code, a.state, a.note, a.reason, a.created_at, a.text,"
@@ -2053,7 +1639,7 @@ engine_amendment_list(struct engine *e, int64_t id, struct out *o)
 	struct ag a;
 	int rc;
 
-	if (mediator_ag(e, id, &a, o) != 0)
+	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
 	if ((s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
@@ -2061,23 +1647,23 @@ engine_amendment_list(struct engine *e, int64_t id, struct out *o)
 	jw_arr_begin(o->json, "amendments");
 	out_text(o, "%-5s %-4s %-14s %-10s %s\n", "ID", "REV", "PROPOSER", "STATE", "NOTE");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ptime_format(eng_col_time(s, 6), when);
+		ptime_format(store_col_time(s, 6), when);
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
 		jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
-		jw_str(o->json, "proposer", eng_col_str(s, 2));
-		jw_str(o->json, "state", eng_col_str(s, 3));
-		jw_str(o->json, "note", eng_col_str(s, 4));
+		jw_str(o->json, "proposer", store_col_str(s, 2));
+		jw_str(o->json, "state", store_col_str(s, 3));
+		jw_str(o->json, "note", store_col_str(s, 4));
 		jw_str(o->json, "reason", sqlite3_column_type(s, 5) == SQLITE_NULL ? NULL :
-		    eng_col_str(s, 5));
+		    store_col_str(s, 5));
 		jw_str(o->json, "created_at", when);
-		jw_str(o->json, "text", eng_col_str(s, 7));
-		jw_str(o->json, "responses", eng_col_str(s, 8));
+		jw_str(o->json, "text", store_col_str(s, 7));
+		jw_str(o->json, "responses", store_col_str(s, 8));
 		jw_obj_end(o->json);
 		out_text(o, "%-5lld %-4lld %-14s %-10s %s%s%s\n",
 		    (long long)sqlite3_column_int64(s, 0), (long long)sqlite3_column_int64(s, 1),
-		    eng_col_str(s, 2), eng_col_str(s, 3), eng_col_str(s, 4), *eng_col_str(s, 8) ? "  answers: " : "",
-		    eng_col_str(s, 8));
+		    store_col_str(s, 2), store_col_str(s, 3), store_col_str(s, 4), *store_col_str(s, 8) ? "  answers: " : "",
+		    store_col_str(s, 8));
 	}
 	if (store_rows_end(e->st, s, rc, "amendments") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
@@ -2086,7 +1672,7 @@ engine_amendment_list(struct engine *e, int64_t id, struct out *o)
 }
 
 static int
-set_amend_state(struct engine *e, int64_t id, const char *state, const char *reason)
+set_amend_state(struct ag_ctx *e, int64_t id, const char *state, const char *reason)
 {
 	static const char sql[] =
 	    "UPDATE amendment SET state = ?, reason = ?, decided_at = ? WHERE id = ?";
@@ -2107,7 +1693,7 @@ set_amend_state(struct engine *e, int64_t id, const char *state, const char *rea
 
 /* An open amendment against the current revision of a circulating agreement. */
 static int
-open_amend(struct engine *e, int64_t id, struct amend *am, struct ag *a, struct out *o)
+open_amend(struct ag_ctx *e, int64_t id, struct amend *am, struct ag *a, struct out *o)
 {
 	enum ag_state next;
 	const char *why;
@@ -2117,7 +1703,7 @@ open_amend(struct engine *e, int64_t id, struct amend *am, struct ag *a, struct 
 		return out_refuse(o, "store failure");
 	if (rc == 1)
 		return out_refuse(o, "no amendment %lld", (long long)id);
-	if (mediator_ag(e, am->agreement, a, o) != 0)
+	if (ag_for_mediator(e, am->agreement, a, o) != 0)
 		return -1;
 	if (strcmp(am->state, "proposed") != 0 && strcmp(am->state, "forwarded") != 0)
 		return out_refuse(o, "amendment %lld is already %s", (long long)id, am->state);
@@ -2130,7 +1716,7 @@ open_amend(struct engine *e, int64_t id, struct amend *am, struct ag *a, struct 
 }
 
 int
-engine_amendment_forward(struct engine *e, int64_t id, struct out *o)
+engine_amendment_forward(struct ag_ctx *e, int64_t id, struct out *o)
 {
 	static const char sql[] =
 	    "SELECT a.text, a.note, p.code FROM amendment a JOIN party p "
@@ -2139,7 +1725,7 @@ engine_amendment_forward(struct engine *e, int64_t id, struct out *o)
 	Parley__Amendment am_msg = PARLEY__AMENDMENT__INIT;
 	char *text = NULL, *note = NULL, proposer[PARTY_CODE_MAX + 1] = "";
 	char summary[160];
-	struct members m;
+	struct ag_members m;
 	struct amend am;
 	sqlite3_stmt *s;
 	struct ag a;
@@ -2155,12 +1741,12 @@ engine_amendment_forward(struct engine *e, int64_t id, struct out *o)
 		return out_refuse(o, "store failure");
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		text = strdup(eng_col_str(s, 0));
-		note = strdup(eng_col_str(s, 1));
-		snprintf(proposer, sizeof(proposer), "%s", eng_col_str(s, 2));
+		text = strdup(store_col_str(s, 0));
+		note = strdup(store_col_str(s, 1));
+		snprintf(proposer, sizeof(proposer), "%s", store_col_str(s, 2));
 	}
 	sqlite3_reset(s);
-	if (text == NULL || note == NULL || eng_load_members(e, a.id, 0, &m) != 0 ||
+	if (text == NULL || note == NULL || ag_load_members(e, a.id, 0, &m) != 0 ||
 	    set_amend_state(e, id, "forwarded", NULL) != 0) {
 		free(text);
 		free(note);
@@ -2180,12 +1766,12 @@ engine_amendment_forward(struct engine *e, int64_t id, struct out *o)
 	for (i = 0; i < m.n; i++)
 		if (m.id[i] != am.proposer)
 			to[n++] = m.id[i];
-	rc = eng_enqueue(e, to, n, "amendment", a.id, summary, &p);
+	rc = ag_enqueue(e, to, n, "amendment", a.id, summary, &p);
 	free(text);
 	free(note);
 	if (rc != 0)
 		return out_refuse(o, "store failure");
-	if (eng_journal(e, "amendment-forwarded", a.id, NULL, NULL, 0, "amendment %lld",
+	if (ag_journal(e, "amendment-forwarded", a.id, NULL, NULL, 0, "amendment %lld",
 	    (long long)id) != 0)
 		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);
@@ -2196,7 +1782,7 @@ engine_amendment_forward(struct engine *e, int64_t id, struct out *o)
 }
 
 int
-engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t len,
+engine_amendment_adopt(struct ag_ctx *e, int64_t id, const char *edited, size_t len,
     struct out *o)
 {
 	static const char get[] = "SELECT text FROM amendment WHERE id = ?";
@@ -2213,7 +1799,7 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	    "UPDATE amendment SET state = 'superseded', decided_at = ? WHERE agreement_id = ? "
 	    "AND id != ? AND state IN ('proposed', 'forwarded')";
 	int64_t had[64];
-	struct members mem;
+	struct ag_members mem;
 	size_t nhad = 0, i, k;
 	char *norm = NULL, why[128], hex[65], msg[200], *prevtext = NULL, *calendar = NULL;
 	char toolong[256];
@@ -2234,13 +1820,13 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 			return out_refuse(o, "store failure");
 		sqlite3_bind_int64(s, 1, id);
 		if (sqlite3_step(s) == SQLITE_ROW)
-			norm = strdup(eng_col_str(s, 0));
+			norm = strdup(store_col_str(s, 0));
 		sqlite3_reset(s);
 		if (norm == NULL)
 			return out_refuse(o, "store failure");
 	}
 	/* The calendar signed with the text carries over to the new revision. */
-	if (eng_load_revision(e, a.id, a.revision, &prevtext, &calendar, hash) != 0 ||
+	if (ag_load_revision(e, a.id, a.revision, &prevtext, &calendar, hash) != 0 ||
 	    sign_content_hash(norm, a.effective, a.validity, calendar, hash) != 0)
 		goto fail;
 	a.revision++;
@@ -2303,7 +1889,7 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 	 * those who had signed told, the delivery ids (one sequence for all)
 	 * of a party's circulation and update would count the others who had
 	 * (invariant 2). */
-	if (eng_load_members(e, a.id, 0, &mem) != 0)
+	if (ag_load_members(e, a.id, 0, &mem) != 0)
 		goto fail;
 	for (i = 0; i < mem.n; i++) {
 		for (k = 0; k < nhad && had[k] != mem.id[i]; k++)
@@ -2315,14 +1901,14 @@ engine_amendment_adopt(struct engine *e, int64_t id, const char *edited, size_t 
 		else
 			snprintf(msg, sizeof(msg), "amendment %lld was adopted as revision %u: sign "
 			    "revision %u", (long long)id, a.revision, a.revision);
-		if (eng_send_update(e, mem.id[i], a.id, (uint64_t)id, k < nhad ? "sign-again" :
+		if (ag_send_update(e, mem.id[i], a.id, (uint64_t)id, k < nhad ? "sign-again" :
 		    "adopted", msg) != 0)
 			goto fail;
 	}
 	free(norm);
 	free(prevtext);
 	free(calendar);
-	if (eng_journal(e, "amendment-adopted", a.id, NULL, (const uint8_t (*)[32])hash, 1,
+	if (ag_journal(e, "amendment-adopted", a.id, NULL, (const uint8_t (*)[32])hash, 1,
 	    "amendment %lld adopted as revision %u", (long long)id, a.revision) != 0)
 		return out_refuse(o, "store failure: journal");
 	hex_encode(hash, 32, hex);
@@ -2346,7 +1932,7 @@ fail:
 }
 
 int
-engine_amendment_reject(struct engine *e, int64_t id, const char *reason, struct out *o)
+engine_amendment_reject(struct ag_ctx *e, int64_t id, const char *reason, struct out *o)
 {
 	char msg[NOTE_MAX + 100];
 	struct amend am;
@@ -2361,9 +1947,9 @@ engine_amendment_reject(struct engine *e, int64_t id, const char *reason, struct
 	snprintf(msg, sizeof(msg), "amendment %lld was rejected by the mediator: %s",
 	    (long long)id, reason);
 	if (set_amend_state(e, id, "rejected", reason) != 0 ||
-	    eng_send_update(e, am.proposer, a.id, (uint64_t)id, "amendment-rejected", msg) != 0)
+	    ag_send_update(e, am.proposer, a.id, (uint64_t)id, "amendment-rejected", msg) != 0)
 		return out_refuse(o, "store failure");
-	if (eng_journal(e, "amendment-rejected", a.id, NULL, NULL, 0, "amendment %lld: %s",
+	if (ag_journal(e, "amendment-rejected", a.id, NULL, NULL, 0, "amendment %lld: %s",
 	    (long long)id, reason) != 0)
 		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);
@@ -2373,7 +1959,7 @@ engine_amendment_reject(struct engine *e, int64_t id, const char *reason, struct
 }
 
 int
-engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
+engine_notice(struct ag_ctx *e, const char *to, const char *text, struct out *o)
 {
 	static const char all[] = "SELECT id FROM party ORDER BY id";
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
@@ -2423,7 +2009,7 @@ engine_notice(struct engine *e, const char *to, const char *text, struct out *o)
 	jw_arr_begin(o->json, "messages");
 	for (i = 0; i < cnt; i++) {
 		if (registry_party_code(e->st, ids[i], code) != 0 ||
-		    eng_journal(e, "notice", 0, code, (const uint8_t (*)[32])h, 1,
+		    ag_journal(e, "notice", 0, code, (const uint8_t (*)[32])h, 1,
 		    "message %lld", (long long)mids[i]) != 0) {
 			rc = out_refuse(o, "store failure: journal");
 			goto done;
@@ -2445,7 +2031,7 @@ done:
 }
 
 int
-engine_message_list(struct engine *e, const char *kind, int64_t last, struct out *o)
+engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, struct out *o)
 {
 	static const char sql[] =
 	    "SELECT m.id, m.kind, p.code, m.summary, m.created_at, d.id, d.endpoint_id,"
@@ -2474,16 +2060,16 @@ engine_message_list(struct engine *e, const char *kind, int64_t last, struct out
 				jw_obj_end(o->json);
 			}
 			cur = mid;
-			ptime_format(eng_col_time(s, 4), when);
+			ptime_format(store_col_time(s, 4), when);
 			jw_obj_begin(o->json, NULL);
 			jw_int(o->json, "id", mid);
-			jw_str(o->json, "kind", eng_col_str(s, 1));
-			jw_str(o->json, "party", eng_col_str(s, 2));
-			jw_str(o->json, "summary", eng_col_str(s, 3));
+			jw_str(o->json, "kind", store_col_str(s, 1));
+			jw_str(o->json, "party", store_col_str(s, 2));
+			jw_str(o->json, "summary", store_col_str(s, 3));
 			jw_str(o->json, "created_at", when);
 			jw_arr_begin(o->json, "deliveries");
 			out_text(o, "message %lld (%s) to %s at %s: %s\n", (long long)mid,
-			    eng_col_str(s, 1), eng_col_str(s, 2), when, eng_col_str(s, 3));
+			    store_col_str(s, 1), store_col_str(s, 2), when, store_col_str(s, 3));
 		}
 		if (sqlite3_column_type(s, 5) == SQLITE_NULL) {
 			out_text(o, "    (no endpoint registered)\n");
@@ -2493,7 +2079,7 @@ engine_message_list(struct engine *e, const char *kind, int64_t last, struct out
 		jw_int(o->json, "delivery", sqlite3_column_int64(s, 5));
 		jw_int(o->json, "endpoint", sqlite3_column_int64(s, 6));
 		if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
-			ptime_format(eng_col_time(s, 7), when);
+			ptime_format(store_col_time(s, 7), when);
 			jw_str(o->json, "acked_at", when);
 			out_text(o, "    endpoint %lld: acked %s\n",
 			    (long long)sqlite3_column_int64(s, 6), when);
@@ -2515,7 +2101,7 @@ engine_message_list(struct engine *e, const char *kind, int64_t last, struct out
 }
 
 int
-engine_counts(struct engine *e, struct out *o)
+engine_counts(struct ag_ctx *e, struct out *o)
 {
 	static const char by_state[] =
 	    "SELECT state, count(*) FROM agreement GROUP BY state ORDER BY state";
@@ -2531,8 +2117,8 @@ engine_counts(struct engine *e, struct out *o)
 	out_text(o, "agreements:");
 	jw_obj_begin(o->json, "agreements");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		jw_int(o->json, eng_col_str(s, 0), sqlite3_column_int64(s, 1));
-		out_text(o, " %s %lld", eng_col_str(s, 0), (long long)sqlite3_column_int64(s, 1));
+		jw_int(o->json, store_col_str(s, 0), sqlite3_column_int64(s, 1));
+		out_text(o, " %s %lld", store_col_str(s, 0), (long long)sqlite3_column_int64(s, 1));
 	}
 	if (store_rows_end(e->st, s, rc, "agreement counts") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));

@@ -42,14 +42,14 @@ inc_release(struct inc *i)
 static char *
 dup_col(sqlite3_stmt *s, int c)
 {
-	return strdup(eng_col_str(s, c));
+	return strdup(store_col_str(s, c));
 }
 
 /* 0 found, 1 unknown, -1 failure.  *out is all zeros unless found; release
  * it with inc_release either way.  The row is read into a local struct and
  * copied out whole once every string is there. */
 static int
-inc_load(struct engine *e, int64_t id, struct inc *out)
+inc_load(struct ag_ctx *e, int64_t id, struct inc *out)
 {
 	static const char sql[] =
 	    "SELECT i.id, i.filer_id, i.against_id, coalesce(i.agreement_id, 0), f.code, a.code,"
@@ -74,8 +74,8 @@ inc_load(struct engine *e, int64_t id, struct inc *out)
 		i->filer_id = sqlite3_column_int64(s, 1);
 		i->against_id = sqlite3_column_int64(s, 2);
 		i->agreement_id = sqlite3_column_int64(s, 3);
-		snprintf(i->filer, sizeof(i->filer), "%s", eng_col_str(s, 4));
-		snprintf(i->against, sizeof(i->against), "%s", eng_col_str(s, 5));
+		snprintf(i->filer, sizeof(i->filer), "%s", store_col_str(s, 4));
+		snprintf(i->against, sizeof(i->against), "%s", store_col_str(s, 5));
 		i->place = dup_col(s, 6);
 		i->nature = dup_col(s, 7);
 		i->consequences = dup_col(s, 8);
@@ -83,21 +83,21 @@ inc_load(struct engine *e, int64_t id, struct inc *out)
 		i->answer = dup_col(s, 10);
 		i->measures = dup_col(s, 11);
 		i->complaint = dup_col(s, 12);
-		i->happened_at = eng_col_time(s, 13);
-		i->filed_at = eng_col_time(s, 14);
-		i->respond_by = eng_col_time(s, 15);
-		i->publishable_at = eng_col_time(s, 16);
-		i->answered_at = eng_col_time(s, 17);
-		i->overdue_at = eng_col_time(s, 18);
-		i->meeting_at = eng_col_time(s, 19);
-		i->inspection_at = eng_col_time(s, 20);
-		i->consent_at = eng_col_time(s, 21);
-		i->complaint_at = eng_col_time(s, 22);
-		i->closed_at = eng_col_time(s, 23);
+		i->happened_at = store_col_time(s, 13);
+		i->filed_at = store_col_time(s, 14);
+		i->respond_by = store_col_time(s, 15);
+		i->publishable_at = store_col_time(s, 16);
+		i->answered_at = store_col_time(s, 17);
+		i->overdue_at = store_col_time(s, 18);
+		i->meeting_at = store_col_time(s, 19);
+		i->inspection_at = store_col_time(s, 20);
+		i->consent_at = store_col_time(s, 21);
+		i->complaint_at = store_col_time(s, 22);
+		i->closed_at = store_col_time(s, 23);
 		i->inspection_by = sqlite3_column_int64(s, 24);
 		i->not_in_force = sqlite3_column_int(s, 25);
-		snprintf(i->state, sizeof(i->state), "%s", eng_col_str(s, 26));
-		snprintf(i->inspection, sizeof(i->inspection), "%s", eng_col_str(s, 27));
+		snprintf(i->state, sizeof(i->state), "%s", store_col_str(s, 26));
+		snprintf(i->inspection, sizeof(i->inspection), "%s", store_col_str(s, 27));
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
@@ -113,7 +113,7 @@ inc_load(struct engine *e, int64_t id, struct inc *out)
 
 /* Fill i->msg for sending; valid while i lives. */
 static void
-inc_view(struct engine *e, struct inc *i, const char *event)
+inc_view(struct ag_ctx *e, struct inc *i, const char *event)
 {
 	Parley__Incident *m = &i->msg;
 
@@ -149,7 +149,7 @@ inc_view(struct engine *e, struct inc *i, const char *event)
 
 /* Every step of an incident goes into the record. */
 static int
-inc_journal(struct engine *e, struct inc *i, const char *what, const char *party)
+inc_journal(struct ag_ctx *e, struct inc *i, const char *what, const char *party)
 {
 	uint8_t h[32];
 	char *text = NULL;
@@ -169,12 +169,12 @@ inc_journal(struct engine *e, struct inc *i, const char *what, const char *party
 	free(text);
 	if (rc != 0)
 		return -1;
-	return eng_journal(e, what, i->agreement_id, party, (const uint8_t (*)[32])h, 1,
+	return ag_journal(e, what, i->agreement_id, party, (const uint8_t (*)[32])h, 1,
 	    "incident %lld: %s reports %s", (long long)i->id, i->filer, i->against);
 }
 
 static int
-send_incident(struct engine *e, int64_t party, struct inc *i, const char *event)
+send_incident(struct ag_ctx *e, int64_t party, struct inc *i, const char *event)
 {
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	char summary[160];
@@ -183,7 +183,7 @@ send_incident(struct engine *e, int64_t party, struct inc *i, const char *event)
 	p.body_case = PARLEY__PAYLOAD__BODY_INCIDENT;
 	p.incident = &i->msg;
 	snprintf(summary, sizeof(summary), "incident %lld: %s", (long long)i->id, event);
-	return eng_enqueue(e, &party, 1, "incident", 0, summary, &p);
+	return ag_enqueue(e, &party, 1, "incident", 0, summary, &p);
 }
 
 static int
@@ -194,8 +194,8 @@ text_ok(const char *s, int required)
 	return (!required || n > 0) && n <= FIELD_MAX && text_utf8_valid(s, n);
 }
 
-int
-incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile *m)
+enum req_end
+incident_file(struct ag_ctx *e, const struct req *r, const Parley__IncidentFile *m)
 {
 	static const char ins[] =
 	    "INSERT INTO incident(filer_id, against_id, place, happened_at, nature, consequences,"
@@ -210,31 +210,31 @@ incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile 
 	char msg[300], by[PTIME_BUFLEN];
 
 	if (r->who->party.observer)
-		return eng_refuse(r, PARLEY_EREFUSED, "observers do not file incidents");
+		return req_refuse(r, PARLEY_EREFUSED, "observers do not file incidents");
 	if ((rc = registry_party_by_code(e->st, m->against, &against)) != 0)
-		return eng_refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND,
+		return req_refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND,
 		    "no party \"%s\" to report against", m->against);
 	if (against.id == r->who->party.id || against.observer)
-		return eng_refuse(r, PARLEY_EREFUSED, "an incident is reported against the other side, "
+		return req_refuse(r, PARLEY_EREFUSED, "an incident is reported against the other side, "
 		    "not against %s", against.observer ? "an observer" : "oneself");
 	if (!text_ok(m->place, 1) || !text_ok(m->nature, 1) || !text_ok(m->consequences, 1) ||
 	    !text_ok(m->proposal, 0))
-		return eng_refuse(r, PARLEY_EUSAGE, "place, nature and consequences must be 1-%d bytes "
+		return req_refuse(r, PARLEY_EUSAGE, "place, nature and consequences must be 1-%d bytes "
 		    "of UTF-8", FIELD_MAX);
 	if (ptime_parse(m->time, &happened) != 0 || happened > now)
-		return eng_refuse(r, PARLEY_EUSAGE, "the incident's time must be an ISO 8601 time with "
+		return req_refuse(r, PARLEY_EUSAGE, "the incident's time must be an ISO 8601 time with "
 		    "an offset, not in the future");
 	if (m->agreement != 0) {
-		if ((rc = eng_load_ag(e, (int64_t)m->agreement, &a)) != 0 || a.state == AG_DRAFT ||
-		    eng_membership(e, a.id, r->who->party.id) == 0)
-			return eng_refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND,
+		if ((rc = ag_load(e, (int64_t)m->agreement, &a)) != 0 || a.state == AG_DRAFT ||
+		    ag_membership(e, a.id, r->who->party.id) == 0)
+			return req_refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND,
 			    "no agreement %llu for party %s", (unsigned long long)m->agreement,
 			    r->who->party.code);
 		/* December 1993: violation lists under a ceasefire never in effect. */
 		not_in_force = a.state != AG_IN_FORCE;
 	}
 	if ((s = store_stmt(e->st, ins)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, r->who->party.id);
 	sqlite3_bind_int64(s, 2, against.id);
 	sqlite3_bind_text(s, 3, m->place, -1, SQLITE_STATIC);
@@ -251,18 +251,18 @@ incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile 
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	id = sqlite3_last_insert_rowid(store_db(e->st));
-	if (eng_timer_add(e, 0, id, "incident-overdue", now + e->response_window,
+	if (ag_timer_add(e, 0, id, "incident-overdue", now + e->response_window,
 	    now + e->response_window, 0) != 0 ||
 	    inc_load(e, id, &i) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	rc = send_incident(e, against.id, &i, "filed");
 	if (rc == 0)
 		rc = inc_journal(e, &i, "incident-filed", r->who->party.code);
 	inc_release(&i);
 	if (rc != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	ptime_format(now + e->response_window, by);
 	log_info("incident %lld: %s reports %s%s (copy to the mediator)", (long long)id,
 	    r->who->party.code, against.code, not_in_force ?
@@ -270,32 +270,32 @@ incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile 
 	snprintf(msg, sizeof(msg), "incident %lld sent to %s; it must answer by %s%s",
 	    (long long)id, against.code, by, not_in_force ?
 	    "; NOTE: the agreement it cites is not in force" : "");
-	eng_ok(r, (uint64_t)id, "%s", msg);
+	req_ok(r, (uint64_t)id, "%s", msg);
 	return 1;
 }
 
 /* The incident a party request names, if this party is a side of it. */
 static int
-side_inc(struct engine *e, const struct req *r, uint64_t id, struct inc *i)
+side_inc(struct ag_ctx *e, const struct req *r, uint64_t id, struct inc *i)
 {
 	int rc = inc_load(e, (int64_t)id, i);
 
 	if (rc < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure"), -1;
+		return req_refuse(r, PARLEY_ESTORE, "store failure"), -1;
 	if (rc == 1 || (i->filer_id != r->who->party.id && i->against_id != r->who->party.id)) {
 		if (rc == 0) {
 			log_warnx("incident %llu: %s, not a side of it, asked for it",
 			    (unsigned long long)id, r->who->party.code);
 			inc_release(i);
 		}
-		return eng_refuse(r, PARLEY_ENOTFOUND, "no incident %llu for party %s",
+		return req_refuse(r, PARLEY_ENOTFOUND, "no incident %llu for party %s",
 		    (unsigned long long)id, r->who->party.code), -1;
 	}
 	return 0;
 }
 
-int
-incident_respond(struct engine *e, const struct req *r, const Parley__IncidentRespond *m)
+enum req_end
+incident_respond(struct ag_ctx *e, const struct req *r, const Parley__IncidentRespond *m)
 {
 	static const char upd[] =
 	    "UPDATE incident SET answer = ?, measures = ?, answered_at = ?, state = 'answered',"
@@ -312,19 +312,19 @@ incident_respond(struct engine *e, const struct req *r, const Parley__IncidentRe
 		snprintf(msg, sizeof(msg), "incident %llu is answered by %s, the side it concerns",
 		    (unsigned long long)m->incident, i.against);
 		inc_release(&i);
-		return eng_refuse(r, PARLEY_EREFUSED, "%s", msg);
+		return req_refuse(r, PARLEY_EREFUSED, "%s", msg);
 	}
 	if (i.answered_at || i.closed_at) {
 		snprintf(msg, sizeof(msg), "incident %llu is already %s",
 		    (unsigned long long)m->incident, i.closed_at ? "closed" : "answered");
 		inc_release(&i);
-		return eng_refuse(r, PARLEY_EREFUSED, "%s", msg);
+		return req_refuse(r, PARLEY_EREFUSED, "%s", msg);
 	}
 	inc_release(&i);
 	if (!text_ok(m->text, 1) || !text_ok(m->measures, 0))
-		return eng_refuse(r, PARLEY_EUSAGE, "the answer must be 1-%d bytes of UTF-8", FIELD_MAX);
+		return req_refuse(r, PARLEY_EUSAGE, "the answer must be 1-%d bytes of UTF-8", FIELD_MAX);
 	if ((s = store_stmt(e->st, upd)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_text(s, 1, m->text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, m->measures, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, now);
@@ -333,7 +333,7 @@ incident_respond(struct engine *e, const struct req *r, const Parley__IncidentRe
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE || inc_load(e, (int64_t)m->incident, &i) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	rc = send_incident(e, i.filer_id, &i, "answered");
 	if (rc == 0)
 		rc = inc_journal(e, &i, "incident-answered", i.against);
@@ -341,15 +341,15 @@ incident_respond(struct engine *e, const struct req *r, const Parley__IncidentRe
 	    i.overdue_at ? " (late)" : "");
 	inc_release(&i);
 	if (rc != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	snprintf(msg, sizeof(msg), "answer to incident %llu sent to the other side and the "
 	    "mediator", (unsigned long long)m->incident);
-	eng_ok(r, m->incident, "%s", msg);
+	req_ok(r, m->incident, "%s", msg);
 	return 1;
 }
 
 static int
-set_fields(struct engine *e, const char *sql, int64_t id, int64_t t, int64_t party,
+set_fields(struct ag_ctx *e, const char *sql, int64_t id, int64_t t, int64_t party,
     const char *text)
 {
 	sqlite3_stmt *s = store_stmt(e->st, sql);
@@ -367,8 +367,8 @@ set_fields(struct engine *e, const char *sql, int64_t id, int64_t t, int64_t par
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int
-incident_action(struct engine *e, const struct req *r, const Parley__IncidentAction *m)
+enum req_end
+incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAction *m)
 {
 	static const char meeting[] =
 	    "UPDATE incident SET meeting_at = ?1, meeting_by = ?2 WHERE id = ?4";
@@ -390,18 +390,18 @@ incident_action(struct engine *e, const struct req *r, const Parley__IncidentAct
 	if (strcmp(act, "complaint") == 0) {
 		rc = inc_load(e, (int64_t)m->incident, &i);
 		if (rc < 0)
-			return eng_refuse(r, PARLEY_ESTORE, "store failure");
+			return req_refuse(r, PARLEY_ESTORE, "store failure");
 		if (rc == 1 || i.filer_id != r->who->party.id) {
 			if (rc == 0)
 				inc_release(&i);
-			return eng_refuse(r, PARLEY_EREFUSED, "complaint refused: the mediator takes up "
+			return req_refuse(r, PARLEY_EREFUSED, "complaint refused: the mediator takes up "
 			    "only complaints first raised with the other side; %s has filed no "
 			    "incident %llu (file one with: parley incident file --against PARTY ...)",
 			    r->who->party.code, (unsigned long long)m->incident);
 		}
 		if (!text_ok(m->text, 1)) {
 			inc_release(&i);
-			return eng_refuse(r, PARLEY_EUSAGE, "the complaint must be 1-%d bytes of UTF-8",
+			return req_refuse(r, PARLEY_EUSAGE, "the complaint must be 1-%d bytes of UTF-8",
 			    FIELD_MAX);
 		}
 		rc = set_fields(e, complaint, i.id, now, 0, m->text);
@@ -424,7 +424,7 @@ incident_action(struct engine *e, const struct req *r, const Parley__IncidentAct
 			snprintf(msg, sizeof(msg), "an inspection of incident %lld was already %s",
 			    (long long)i.id, i.inspection);
 			inc_release(&i);
-			return eng_refuse(r, PARLEY_EREFUSED, "%s", msg);
+			return req_refuse(r, PARLEY_EREFUSED, "%s", msg);
 		}
 		rc = set_fields(e, inspect, i.id, now, r->who->party.id, NULL);
 		inc_release(&i);
@@ -441,7 +441,7 @@ incident_action(struct engine *e, const struct req *r, const Parley__IncidentAct
 			    "the other side must consent to the inspection of incident %lld",
 			    (long long)i.id);
 			inc_release(&i);
-			return eng_refuse(r, PARLEY_EREFUSED, "%s", msg);
+			return req_refuse(r, PARLEY_EREFUSED, "%s", msg);
 		}
 		rc = set_fields(e, consent, i.id, now, 0, yes ? "accepted" : "refused");
 		inc_release(&i);
@@ -454,7 +454,7 @@ incident_action(struct engine *e, const struct req *r, const Parley__IncidentAct
 		    m->incident, yes ? "accepted: inspectors may be sent" : "refused");
 	} else {
 		inc_release(&i);
-		return eng_refuse(r, PARLEY_EUSAGE, "unknown incident action \"%s\"", act);
+		return req_refuse(r, PARLEY_EUSAGE, "unknown incident action \"%s\"", act);
 	}
 done:
 	inc_release(&i);
@@ -465,8 +465,8 @@ done:
 		inc_release(&i);
 	}
 	if (rc != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
-	eng_ok(r, m->incident, "%s", msg);
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	req_ok(r, m->incident, "%s", msg);
 	return 1;
 }
 
@@ -475,8 +475,8 @@ done:
 #define INCIDENT_LIST_MAX	500
 #define INCIDENT_PAGE		100
 
-int
-incident_query(struct engine *e, const struct req *r, const Parley__IncidentQuery *m)
+enum req_end
+incident_query(struct ag_ctx *e, const struct req *r, const Parley__IncidentQuery *m)
 {
 	/* One more than an answer may hold, to know whether more follow. */
 	static const char mine[] =
@@ -490,7 +490,7 @@ incident_query(struct engine *e, const struct req *r, const Parley__IncidentQuer
 	size_t n = 0, k, most = m->paged ? INCIDENT_PAGE : INCIDENT_LIST_MAX;
 	/* Half the output cap at most, as a delivery (larger, the connection
 	 * would be dropped as not reading). */
-	size_t cap = conn_max_output(r->conn) / 2;
+	size_t cap = req_max_output(r) / 2;
 	uint64_t id = m->incident;
 	sqlite3_stmt *s;
 	int step, refused = 0, more = 0;
@@ -499,24 +499,24 @@ incident_query(struct engine *e, const struct req *r, const Parley__IncidentQuer
 		ids[n++] = (int64_t)id;
 	} else {
 		if ((s = store_stmt(e->st, mine)) == NULL)
-			return eng_refuse(r, PARLEY_ESTORE, "store failure");
+			return req_refuse(r, PARLEY_ESTORE, "store failure");
 		sqlite3_bind_int64(s, 1, r->who->party.id);
 		sqlite3_bind_int64(s, 2, m->after > INT64_MAX ? INT64_MAX : (int64_t)m->after);
 		sqlite3_bind_int64(s, 3, (int64_t)most + 1);
 		while ((step = sqlite3_step(s)) == SQLITE_ROW && n < most)
 			ids[n++] = sqlite3_column_int64(s, 0);
 		if (store_rows_end(e->st, s, step, "a party's incidents") != 0)
-			return eng_refuse(r, PARLEY_ESTORE, "store failure");
+			return req_refuse(r, PARLEY_ESTORE, "store failure");
 		more = step == SQLITE_ROW;
 		if (more && !m->paged)
-			return eng_refuse(r, PARLEY_EREFUSED, "more than %d incidents concern %s: "
+			return req_refuse(r, PARLEY_EREFUSED, "more than %d incidents concern %s: "
 			    "ask for one at a time (parley incident show N), or use a parley "
 			    "client that pages", INCIDENT_LIST_MAX, r->who->party.code);
 	}
 	if (n > 0 && ((incs = calloc(n, sizeof(*incs))) == NULL ||
 	    (ptrs = calloc(n, sizeof(*ptrs))) == NULL)) {
 		free(incs);
-		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
+		return req_refuse(r, PARLEY_ESTORE, "out of memory");
 	}
 	for (k = 0; k < n; k++) {
 		if (id != 0) {
@@ -527,7 +527,7 @@ incident_query(struct engine *e, const struct req *r, const Parley__IncidentQuer
 			}
 		} else if (inc_load(e, ids[k], &incs[k]) != 0) {
 			/* listed a moment ago in this transaction */
-			eng_refuse(r, PARLEY_ESTORE, "store failure loading incident %lld",
+			req_refuse(r, PARLEY_ESTORE, "store failure loading incident %lld",
 			    (long long)ids[k]);
 			refused = 1;
 			break;
@@ -543,18 +543,17 @@ incident_query(struct engine *e, const struct req *r, const Parley__IncidentQuer
 		more = 1;
 	}
 	if (!refused && parley__incident_list__get_packed_size(&l) > cap) {
-		eng_refuse(r, PARLEY_EREFUSED, "the incidents that concern %s are more than one "
+		req_refuse(r, PARLEY_EREFUSED, "the incidents that concern %s are more than one "
 		    "answer may carry: ask for one at a time (parley incident show N)",
 		    r->who->party.code);
 		refused = 1;
 	}
 	if (more && l.n_incidents > 0)
 		l.next = (uint64_t)ids[l.n_incidents - 1];
-	f.id = r->id;
 	f.body_case = PARLEY__FRAME__BODY_INCIDENT_LIST;
 	f.incident_list = &l;
 	if (!refused)
-		turn_reply(r->turn, r->conn, &f);
+		req_reply(r, &f);
 	for (k = 0; k < n; k++)
 		inc_release(&incs[k]);
 	free(incs);
@@ -563,7 +562,7 @@ incident_query(struct engine *e, const struct req *r, const Parley__IncidentQuer
 }
 
 int
-incident_fire(struct engine *e, int64_t id, const char *kind, int64_t due)
+incident_fire(struct ag_ctx *e, int64_t id, const char *kind, int64_t due)
 {
 	static const char upd[] =
 	    "UPDATE incident SET state = 'overdue', overdue_at = ? WHERE id = ? AND state = 'open'";
@@ -597,7 +596,7 @@ incident_fire(struct engine *e, int64_t id, const char *kind, int64_t due)
 }
 
 static void
-json_inc(struct engine *e, struct jw *j, struct inc *i)
+json_inc(struct ag_ctx *e, struct jw *j, struct inc *i)
 {
 	char t[PTIME_BUFLEN];
 
@@ -634,7 +633,7 @@ json_inc(struct engine *e, struct jw *j, struct inc *i)
 }
 
 int
-incident_list(struct engine *e, struct out *o)
+incident_list(struct ag_ctx *e, struct out *o)
 {
 	static const char sql[] = "SELECT id FROM incident ORDER BY id";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
@@ -669,7 +668,7 @@ incident_list(struct engine *e, struct out *o)
 }
 
 int
-incident_show(struct engine *e, int64_t id, struct out *o)
+incident_show(struct ag_ctx *e, int64_t id, struct out *o)
 {
 	struct inc i;
 	int rc = inc_load(e, id, &i);
@@ -701,7 +700,7 @@ incident_show(struct engine *e, int64_t id, struct out *o)
 }
 
 int
-incident_close(struct engine *e, int64_t id, struct out *o)
+incident_close(struct ag_ctx *e, int64_t id, struct out *o)
 {
 	static const char sql[] =
 	    "UPDATE incident SET state = 'closed', closed_at = ? WHERE id = ? AND state != 'closed'";
@@ -736,7 +735,7 @@ incident_close(struct engine *e, int64_t id, struct out *o)
 }
 
 int
-incident_counts(struct engine *e, int64_t *open, int64_t *overdue)
+incident_counts(struct ag_ctx *e, int64_t *open, int64_t *overdue)
 {
 	static const char sql[] =
 	    "SELECT count(*) FILTER (WHERE state IN ('open', 'overdue')),"

@@ -10,26 +10,25 @@
 
 #include <stdint.h>
 
-#include "engine.h"
-#include "engine_internal.h"
+#include "agreement.h"
 
 /* Party requests (answer through r; 1 keep, 0 roll back). */
-int incident_file(struct engine *e, const struct req *r, const Parley__IncidentFile *m);
-int incident_respond(struct engine *e, const struct req *r, const Parley__IncidentRespond *m);
-int incident_action(struct engine *e, const struct req *r, const Parley__IncidentAction *m);
+enum req_end incident_file(struct ag_ctx *e, const struct req *r, const Parley__IncidentFile *m);
+enum req_end incident_respond(struct ag_ctx *e, const struct req *r, const Parley__IncidentRespond *m);
+enum req_end incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAction *m);
 /* One incident (m->incident), or those the party filed or is accused in:
  * one page when m->paged, else all in one answer or a refusal. */
-int incident_query(struct engine *e, const struct req *r, const Parley__IncidentQuery *m);
+enum req_end incident_query(struct ag_ctx *e, const struct req *r, const Parley__IncidentQuery *m);
 
 /* A timer of an incident fired (the response window ended). */
-int incident_fire(struct engine *e, int64_t incident, const char *kind, int64_t due);
+int incident_fire(struct ag_ctx *e, int64_t incident, const char *kind, int64_t due);
 
 /* Mediator verbs. */
-int incident_list(struct engine *e, struct out *o);
-int incident_show(struct engine *e, int64_t id, struct out *o);
-int incident_close(struct engine *e, int64_t id, struct out *o);
+int incident_list(struct ag_ctx *e, struct out *o);
+int incident_show(struct ag_ctx *e, int64_t id, struct out *o);
+int incident_close(struct ag_ctx *e, int64_t id, struct out *o);
 
 /* Open and overdue incidents (status socket). */
-int incident_counts(struct engine *e, int64_t *open, int64_t *overdue);
+int incident_counts(struct ag_ctx *e, int64_t *open, int64_t *overdue);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "crypto.h"
 #include "engine.h"
-#include "engine_internal.h"
+#include "agreement.h"
 #include "errors.h"
 #include "log.h"
 #include "mandate.h"
@@ -196,28 +196,28 @@ mandate_row(sqlite3_stmt *s, struct mandate *m)
 	    sqlite3_column_bytes(s, 11) != 64)
 		return -1;
 	m->id = sqlite3_column_int64(s, 0);
-	snprintf(m->party, sizeof(m->party), "%s", eng_col_str(s, 1));
+	snprintf(m->party, sizeof(m->party), "%s", store_col_str(s, 1));
 	memcpy(m->signer_key, sqlite3_column_blob(s, 2), 32);
-	snprintf(roles, sizeof(roles), "%s", eng_col_str(s, 3));
+	snprintf(roles, sizeof(roles), "%s", store_col_str(s, 3));
 	for (tok = strtok_r(roles, " ", &save); tok && m->nroles < SIGN_MANDATE_MAX_ROLES;
 	    tok = strtok_r(NULL, " ", &save))
 		snprintf(m->roles[m->nroles++], PARTY_CODE_MAX + 1, "%s", tok);
-	snprintf(m->scope, sizeof(m->scope), "%s", eng_col_str(s, 4));
+	snprintf(m->scope, sizeof(m->scope), "%s", store_col_str(s, 4));
 	m->valid_from = sqlite3_column_int64(s, 5);
 	m->valid_until = sqlite3_column_int64(s, 6);
 	m->issued_at = sqlite3_column_int64(s, 7);
 	m->supersedes = sqlite3_column_int64(s, 8);
-	snprintf(m->in_place_of, sizeof(m->in_place_of), "%s", eng_col_str(s, 9));
+	snprintf(m->in_place_of, sizeof(m->in_place_of), "%s", store_col_str(s, 9));
 	memcpy(m->principal_key, sqlite3_column_blob(s, 10), 32);
 	memcpy(m->signature, sqlite3_column_blob(s, 11), 64);
-	m->superseded_by = eng_col_time(s, 12);
-	m->superseded_at = eng_col_time(s, 13);
-	m->revoked_at = eng_col_time(s, 14);
+	m->superseded_by = store_col_time(s, 12);
+	m->superseded_at = store_col_time(s, 13);
+	m->revoked_at = store_col_time(s, 14);
 	return 0;
 }
 
 int
-mandate_load(struct engine *e, int64_t id, struct mandate *m)
+mandate_load(struct ag_ctx *e, int64_t id, struct mandate *m)
 {
 	static const char sql[] =
 	    "SELECT " MANDATE_COLS "FROM mandate m JOIN party p ON p.id = m.party_id "
@@ -236,7 +236,7 @@ mandate_load(struct engine *e, int64_t id, struct mandate *m)
 }
 
 int
-mandate_find_cover(struct engine *e, int64_t party, const uint8_t key[32], const char *role,
+mandate_find_cover(struct ag_ctx *e, int64_t party, const uint8_t key[32], const char *role,
     int64_t agreement, const char *label, int64_t at, struct mandate *m, char *why,
     size_t whylen)
 {
@@ -289,7 +289,7 @@ mandate_find_cover(struct engine *e, int64_t party, const uint8_t key[32], const
 
 /* mandate_void_revoked, and in *own the number voided of party's copies. */
 static int
-void_revoked(struct engine *e, int64_t agreement, int64_t party, int *own)
+void_revoked(struct ag_ctx *e, int64_t agreement, int64_t party, int *own)
 {
 	/* Two texts, so that each gets its own plan: one agreement's copies
 	 * (by the copy_agreement index, on every signature) or the copies
@@ -340,8 +340,8 @@ void_revoked(struct engine *e, int64_t agreement, int64_t party, int *own)
 		v[n].copy = sqlite3_column_int64(s, 0);
 		v[n].agreement = sqlite3_column_int64(s, 1);
 		v[n].party = sqlite3_column_int64(s, 2);
-		snprintf(v[n].code, sizeof(v[n].code), "%s", eng_col_str(s, 3));
-		snprintf(v[n].role, sizeof(v[n].role), "%s", eng_col_str(s, 4));
+		snprintf(v[n].code, sizeof(v[n].code), "%s", store_col_str(s, 3));
+		snprintf(v[n].role, sizeof(v[n].role), "%s", store_col_str(s, 4));
 		v[n].mandate = sqlite3_column_int64(s, 5);
 		v[n].revoked_at = sqlite3_column_int64(s, 6);
 		memset(v[n].sighash, 0, 32);
@@ -373,14 +373,14 @@ void_revoked(struct engine *e, int64_t agreement, int64_t party, int *own)
 		 * count of every party's copies) nor anything another party
 		 * could guess and try against the leaf hash a consistency proof
 		 * may show: the entry is under the embargo (invariant 2). */
-		if (eng_journal(e, "signature-void", v[i].agreement, v[i].code,
+		if (ag_journal(e, "signature-void", v[i].agreement, v[i].code,
 		    (const uint8_t (*)[32])v[i].sighash, 1, "role %s: %s",
 		    *v[i].role ? v[i].role : "-", reason) != 0)
 			goto done;
 		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
 		    ": your signature (role %s) is void; the agreement waits for a new one",
 		    *v[i].role ? v[i].role : "-");
-		if (eng_send_update(e, v[i].party, v[i].agreement, 0, "signature-void", reason) != 0)
+		if (ag_send_update(e, v[i].party, v[i].agreement, 0, "signature-void", reason) != 0)
 			goto done;
 		log_info("agreement %lld: copy %lld of %s void (mandate %lld revoked)",
 		    (long long)v[i].agreement, (long long)v[i].copy, v[i].code,
@@ -394,7 +394,7 @@ done:
 }
 
 int
-mandate_void_revoked(struct engine *e, int64_t agreement)
+mandate_void_revoked(struct ag_ctx *e, int64_t agreement)
 {
 	int own = 0;
 
@@ -403,8 +403,8 @@ mandate_void_revoked(struct engine *e, int64_t agreement)
 
 /* ---- party requests and mediator verbs ---- */
 
-int
-engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandate *pm)
+enum req_end
+mandate_issue(struct ag_ctx *e, const struct req *r, const Parley__Mandate *pm)
 {
 	static const char ins[] =
 	    "INSERT INTO mandate(party_id, signer_key, roles, scope, valid_from, valid_until,"
@@ -424,25 +424,25 @@ engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandat
 	int rc;
 
 	if (r->who->party.observer)
-		return eng_refuse(r, PARLEY_EREFUSED, "observers never sign, and have no mandates");
+		return req_refuse(r, PARLEY_EREFUSED, "observers never sign, and have no mandates");
 	if ((rc = registry_principal_of(e->st, r->who->party.id, m.principal_key)) < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if (rc == 1)
-		return eng_refuse(r, PARLEY_EREFUSED, "%s has no principal key: the mediator registers "
+		return req_refuse(r, PARLEY_EREFUSED, "%s has no principal key: the mediator registers "
 		    "one (parleyctl principal add) before mandates can be issued",
 		    r->who->party.code);
 	if (strcmp(pm->party, r->who->party.code) != 0)
-		return eng_refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot issue a "
+		return req_refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot issue a "
 		    "mandate for \"%s\"", r->who->party.code, pm->party);
 	if (pm->principal_key.len != 0 && (pm->principal_key.len != 32 ||
 	    memcmp(pm->principal_key.data, m.principal_key, 32) != 0))
-		return eng_refuse(r, PARLEY_EAUTH, "the mandate is not signed with the principal key "
+		return req_refuse(r, PARLEY_EAUTH, "the mandate is not signed with the principal key "
 		    "registered for %s", r->who->party.code);
 	if (pm->signer_key.len != 32 || pm->signature.len != 64)
-		return eng_refuse(r, PARLEY_EUSAGE, "a mandate needs a 32-byte signer key and a 64-byte "
+		return req_refuse(r, PARLEY_EUSAGE, "a mandate needs a 32-byte signer key and a 64-byte "
 		    "signature");
 	if (pm->n_roles == 0 || pm->n_roles > SIGN_MANDATE_MAX_ROLES)
-		return eng_refuse(r, PARLEY_EUSAGE, "a mandate names 1-%d roles", SIGN_MANDATE_MAX_ROLES);
+		return req_refuse(r, PARLEY_EUSAGE, "a mandate names 1-%d roles", SIGN_MANDATE_MAX_ROLES);
 	memset(&m.party, 0, sizeof(m.party));
 	snprintf(m.party, sizeof(m.party), "%s", r->who->party.code);
 	memcpy(m.signer_key, pm->signer_key.data, 32);
@@ -452,7 +452,7 @@ engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandat
 	for (i = 0; i < pm->n_roles; i++) {
 		if (!ident_valid(pm->roles[i]) || (i > 0 && strcmp(pm->roles[i - 1],
 		    pm->roles[i]) >= 0))
-			return eng_refuse(r, PARLEY_EUSAGE, "roles must be valid names, sorted and "
+			return req_refuse(r, PARLEY_EUSAGE, "roles must be valid names, sorted and "
 			    "distinct");
 		snprintf(m.roles[i], sizeof(m.roles[i]), "%s", pm->roles[i]);
 		snprintf(roles + strlen(roles), sizeof(roles) - strlen(roles), "%s%s",
@@ -460,13 +460,13 @@ engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandat
 	}
 	if (mandate_scope_canon(pm->scope, canon, sizeof(canon)) != 0 ||
 	    strcmp(canon, pm->scope) != 0)
-		return eng_refuse(r, PARLEY_EUSAGE, "scope \"%s\" is not any, agreements:1,2,... "
+		return req_refuse(r, PARLEY_EUSAGE, "scope \"%s\" is not any, agreements:1,2,... "
 		    "(ascending) or label:NAME", pm->scope);
 	snprintf(m.scope, sizeof(m.scope), "%s", canon);
 	if (pm->valid_until != 0 && pm->valid_until <= pm->valid_from)
-		return eng_refuse(r, PARLEY_EUSAGE, "the mandate ends before it begins");
+		return req_refuse(r, PARLEY_EUSAGE, "the mandate ends before it begins");
 	if (*pm->in_place_of && !cert_name_valid(pm->in_place_of))
-		return eng_refuse(r, PARLEY_EUSAGE, "in-place-of must be a name of 1-%d printable "
+		return req_refuse(r, PARLEY_EUSAGE, "in-place-of must be a name of 1-%d printable "
 		    "bytes", CERT_NAME_MAX);
 	snprintf(m.in_place_of, sizeof(m.in_place_of), "%s", pm->in_place_of);
 	m.valid_from = pm->valid_from;
@@ -475,35 +475,35 @@ engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandat
 	m.supersedes = (int64_t)pm->supersedes;
 	mandate_fields(&m, &f, rolev);
 	if (sign_mandate(&f, &payload, &plen) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
+		return req_refuse(r, PARLEY_ESTORE, "out of memory");
 	rc = crypto_verify(m.principal_key, payload, plen, m.signature);
 	free(payload);
 	if (rc == -2)
-		return eng_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
+		return req_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
 		    "nothing was saved, try again");
 	if (rc != 0)
-		return eng_refuse(r, PARLEY_EAUTH, "the mandate's signature does not verify with the "
+		return req_refuse(r, PARLEY_EAUTH, "the mandate's signature does not verify with the "
 		    "principal key of %s", r->who->party.code);
 	if (m.supersedes != 0) {
 		rc = mandate_load(e, m.supersedes, &old);
 		if (rc < 0)
-			return eng_refuse(r, PARLEY_ESTORE, "store failure");
+			return req_refuse(r, PARLEY_ESTORE, "store failure");
 		if (rc == 1 || strcmp(old.party, m.party) != 0)
-			return eng_refuse(r, PARLEY_EREFUSED, "%s has no mandate %lld to supersede",
+			return req_refuse(r, PARLEY_EREFUSED, "%s has no mandate %lld to supersede",
 			    m.party, (long long)m.supersedes);
 		if (old.revoked_at != 0 || old.superseded_by != 0)
-			return eng_refuse(r, PARLEY_EREFUSED, "mandate %lld is already %s",
+			return req_refuse(r, PARLEY_EREFUSED, "mandate %lld is already %s",
 			    (long long)old.id, old.revoked_at ? "revoked" : "superseded");
 	}
 	hex_encode(m.signer_key, 32, hex);
 	rc = registry_signer_ensure(e->st, now, r->who->party.id, m.signer_key, &signer);
 	if (rc < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if (rc == 1)
-		return eng_refuse(r, PARLEY_EREFUSED, "signer key %s is registered for another party",
+		return req_refuse(r, PARLEY_EREFUSED, "signer key %s is registered for another party",
 		    hex);
 	if ((s = store_stmt(e->st, ins)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, r->who->party.id);
 	sqlite3_bind_blob(s, 2, m.signer_key, 32, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, roles, -1, SQLITE_STATIC);
@@ -519,36 +519,36 @@ engine_mandate_issue(struct engine *e, const struct req *r, const Parley__Mandat
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	id = sqlite3_last_insert_rowid(store_db(e->st));
 	if (m.supersedes != 0) {
 		if ((s = store_stmt(e->st, sup)) == NULL)
-			return eng_refuse(r, PARLEY_ESTORE, "store failure");
+			return req_refuse(r, PARLEY_ESTORE, "store failure");
 		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_int64(s, 2, now);
 		sqlite3_bind_int64(s, 3, m.supersedes);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
-			return eng_refuse(r, PARLEY_ESTORE, "store failure");
+			return req_refuse(r, PARLEY_ESTORE, "store failure");
 	}
 	crypto_sha256(m.signature, 64, h);
-	if (eng_journal(e, "mandate-issued", 0, m.party, (const uint8_t (*)[32])h, 1,
+	if (ag_journal(e, "mandate-issued", 0, m.party, (const uint8_t (*)[32])h, 1,
 	    "mandate %lld: key %.16s..., roles %s, scope %s%s%s%s", (long long)id, hex, roles,
 	    m.scope, m.supersedes ? ", supersedes " : "", m.supersedes ? "earlier" : "",
 	    *m.in_place_of ? ", in place of a named person" : "") != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure: journal");
+		return req_refuse(r, PARLEY_ESTORE, "store failure: journal");
 	log_info("mandate %lld of %s stored (roles %s, scope %s)", (long long)id, m.party, roles,
 	    m.scope);
 	snprintf(msg, sizeof(msg), "mandate %lld of %s stored: signer key %.16s..., roles %s, "
 	    "scope %s%s", (long long)id, m.party, hex, roles, m.scope,
 	    m.supersedes ? " (supersedes an earlier mandate)" : "");
-	eng_ok(r, (uint64_t)id, "%s", msg);
+	req_ok(r, (uint64_t)id, "%s", msg);
 	return 1;
 }
 
-int
-engine_mandate_revoke(struct engine *e, const struct req *r, const Parley__MandateRevoke *pm)
+enum req_end
+mandate_revoke(struct ag_ctx *e, const struct req *r, const Parley__MandateRevoke *pm)
 {
 	static const char upd[] =
 	    "UPDATE mandate SET revoked_at = ?, revocation_sig = ? WHERE id = ? "
@@ -563,56 +563,56 @@ engine_mandate_revoke(struct engine *e, const struct req *r, const Parley__Manda
 
 	if ((rc = registry_principal_of(e->st, r->who->party.id, pk)) < 0 ||
 	    (rc == 0 && (rc = mandate_load(e, (int64_t)pm->mandate, &m)) < 0))
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if (rc == 1 || strcmp(m.party, r->who->party.code) != 0)
-		return eng_refuse(r, PARLEY_ENOTFOUND, "%s has no mandate %llu", r->who->party.code,
+		return req_refuse(r, PARLEY_ENOTFOUND, "%s has no mandate %llu", r->who->party.code,
 		    (unsigned long long)pm->mandate);
 	if (m.revoked_at != 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "mandate %lld is already revoked",
+		return req_refuse(r, PARLEY_EREFUSED, "mandate %lld is already revoked",
 		    (long long)m.id);
 	if (pm->signature.len != 64 || (pm->principal_key.len != 0 &&
 	    (pm->principal_key.len != 32 || memcmp(pm->principal_key.data, pk, 32) != 0)))
-		return eng_refuse(r, PARLEY_EAUTH, "a revocation must be signed with the principal "
+		return req_refuse(r, PARLEY_EAUTH, "a revocation must be signed with the principal "
 		    "key of %s", m.party);
 	if (sign_revocation(m.party, (uint64_t)m.id, m.signature, &payload, &plen) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
+		return req_refuse(r, PARLEY_ESTORE, "out of memory");
 	rc = crypto_verify(pk, payload, plen, pm->signature.data);
 	free(payload);
 	if (rc == -2)
-		return eng_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
+		return req_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
 		    "nothing was saved, try again");
 	if (rc != 0)
-		return eng_refuse(r, PARLEY_EAUTH, "the revocation's signature does not verify with the "
+		return req_refuse(r, PARLEY_EAUTH, "the revocation's signature does not verify with the "
 		    "principal key of %s", m.party);
 	if ((s = store_stmt(e->st, upd)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_blob(s, 2, pm->signature.data, 64, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, m.id);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	crypto_sha256(pm->signature.data, 64, h);
-	if (eng_journal(e, "mandate-revoked", 0, m.party, (const uint8_t (*)[32])h, 1,
+	if (ag_journal(e, "mandate-revoked", 0, m.party, (const uint8_t (*)[32])h, 1,
 	    "mandate %lld", (long long)m.id) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure: journal");
+		return req_refuse(r, PARLEY_ESTORE, "store failure: journal");
 	/* The answer counts this party's signatures only: were another's
 	 * copy void under a mandate revoked earlier, it would read it here. */
 	if (void_revoked(e, 0, r->who->party.id, &voided) < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("mandate %lld of %s revoked; %d unreleased signature%s void", (long long)m.id,
 	    m.party, voided, voided == 1 ? "" : "s");
 	snprintf(msg, sizeof(msg), "mandate %lld revoked (recorded); %d signature%s it covered "
 	    "on unreleased agreements %s void", (long long)m.id, voided, voided == 1 ? "" : "s",
 	    voided == 1 ? "is" : "are");
-	eng_ok(r, (uint64_t)m.id, "%s", msg);
+	req_ok(r, (uint64_t)m.id, "%s", msg);
 	return 1;
 }
 
 /* Every mandate of party (0: all), oldest first; *out malloc'd. */
 static int
-load_all(struct engine *e, int64_t party, struct mandate **out, size_t *n)
+load_all(struct ag_ctx *e, int64_t party, struct mandate **out, size_t *n)
 {
 	static const char sql[] =
 	    "SELECT " MANDATE_COLS "FROM mandate m JOIN party p ON p.id = m.party_id "
@@ -651,8 +651,8 @@ load_all(struct engine *e, int64_t party, struct mandate **out, size_t *n)
 	return 0;
 }
 
-int
-engine_mandate_query(struct engine *e, const struct req *r)
+enum req_end
+mandate_query(struct ag_ctx *e, const struct req *r)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__MandateList ml = PARLEY__MANDATE_LIST__INIT;
@@ -663,13 +663,13 @@ engine_mandate_query(struct engine *e, const struct req *r)
 	size_t n, i, k;
 
 	if (load_all(e, r->who->party.id, &v, &n) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if (n > 0 && ((msg = calloc(n, sizeof(*msg))) == NULL ||
 	    (mp = calloc(n, sizeof(*mp))) == NULL || (rp = calloc(n, sizeof(*rp))) == NULL)) {
 		free(msg);
 		free(mp);
 		free(v);
-		return eng_refuse(r, PARLEY_ESTORE, "out of memory");
+		return req_refuse(r, PARLEY_ESTORE, "out of memory");
 	}
 	for (i = 0; i < n; i++) {
 		parley__mandate__init(&msg[i]);
@@ -701,7 +701,7 @@ engine_mandate_query(struct engine *e, const struct req *r)
 	ml.now = now;
 	f.body_case = PARLEY__FRAME__BODY_MANDATE_LIST;
 	f.mandate_list = &ml;
-	eng_reply(r, &f);
+	req_reply(r, &f);
 	free(msg);
 	free(mp);
 	free(rp);
@@ -710,7 +710,7 @@ engine_mandate_query(struct engine *e, const struct req *r)
 }
 
 int
-engine_mandate_list(struct engine *e, const char *code, struct out *o)
+mandate_list(struct ag_ctx *e, const char *code, struct out *o)
 {
 	struct mandate *v;
 	struct party p;

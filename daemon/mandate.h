@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agreement.h"
 #include "cert.h"
 #include "registry.h"
 #include "sign.h"
@@ -78,21 +79,31 @@ void mandate_fields(const struct mandate *m, struct sign_mandate_fields *f,
 
 /* ---- in the engine's transaction ---- */
 
-struct engine;
 
 /* Load mandate id: 0 found, 1 unknown, -1 store failure. */
-int mandate_load(struct engine *e, int64_t id, struct mandate *m);
+int mandate_load(struct ag_ctx *e, int64_t id, struct mandate *m);
 
 /* Find a mandate of party covering key/role/agreement at time at: 0 with
  * *m, 1 if none does (why names the latest mandate of that key and the
  * reason, or says there is no mandate), -1 store failure. */
-int mandate_find_cover(struct engine *e, int64_t party, const uint8_t key[32],
+int mandate_find_cover(struct ag_ctx *e, int64_t party, const uint8_t key[32],
     const char *role, int64_t agreement, const char *label, int64_t at, struct mandate *m,
     char *why, size_t whylen);
 
 /* Void the valid copies of circulating agreements that rely on a mandate
  * revoked at or before now (journalled; each party concerned is told).
  * agreement 0: every agreement.  The number voided, or -1. */
-int mandate_void_revoked(struct engine *e, int64_t agreement);
+int mandate_void_revoked(struct ag_ctx *e, int64_t agreement);
+
+/* Party requests: a party submits one signed by its principal
+ * key, revokes one with a signed revocation, or lists its own (with the
+ * daemon's time, which the client uses for issue times). */
+enum req_end mandate_issue(struct ag_ctx *e, const struct req *r, const Parley__Mandate *m);
+enum req_end mandate_revoke(struct ag_ctx *e, const struct req *r,
+    const Parley__MandateRevoke *m);
+enum req_end mandate_query(struct ag_ctx *e, const struct req *r);
+
+/* Every mandate (of one party, or all when party is NULL) with its status. */
+int mandate_list(struct ag_ctx *e, const char *party, struct out *o);
 
 #endif

@@ -4,15 +4,15 @@
 
 #include "checkpoint.h"
 #include "crypto.h"
-#include "engine_internal.h"
+#include "agreement.h"
 #include "errors.h"
 #include "journal.h"
 #include "log.h"
 #include "merkle.h"
 #include "record.h"
 
-int
-record_request(struct engine *e, const struct req *r, uint64_t known)
+enum req_end
+record_request(struct ag_ctx *e, const struct req *r, uint64_t known)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__JournalReply jr = PARLEY__JOURNAL_REPLY__INIT;
@@ -23,10 +23,10 @@ record_request(struct engine *e, const struct req *r, uint64_t known)
 	int rc;
 
 	if (e->j == NULL)
-		return eng_refuse(r, PARLEY_EREFUSED, "%s", "this parleyd keeps no journal");
+		return req_refuse(r, PARLEY_EREFUSED, "%s", "this parleyd keeps no journal");
 	rc = journal_latest(e->j, &text, &n);
 	if (rc < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (rc == 0 && known > n) {
 		/* The party saw a larger tree than the mediator now shows: that is
 		 * the inconsistency the party must hear about, loudly. */
@@ -38,21 +38,20 @@ record_request(struct engine *e, const struct req *r, uint64_t known)
 		free(text);
 		snprintf(msg, sizeof(msg), "cannot prove consistency from %llu to %llu entries",
 		    (unsigned long long)known, (unsigned long long)n);
-		return eng_refuse(r, PARLEY_ESTORE, "%s", msg);
+		return req_refuse(r, PARLEY_ESTORE, "%s", msg);
 	}
 	jr.checkpoint = text ? text : "";
 	jr.proof.data = proof;
 	jr.proof.len = len * MERKLE_HASH_LEN;
-	f.id = r->id;
 	f.body_case = PARLEY__FRAME__BODY_JOURNAL_REPLY;
 	f.journal_reply = &jr;
-	turn_reply(r->turn, r->conn, &f);
+	req_reply(r, &f);
 	free(text);
 	return 0;
 }
 
-int
-record_countersign(struct engine *e, const struct req *r, const Parley__Countersign *m)
+enum req_end
+record_countersign(struct ag_ctx *e, const struct req *r, const Parley__Countersign *m)
 {
 	static const char get[] = "SELECT text FROM checkpoint WHERE size = ?";
 	static const char ins[] =
@@ -68,28 +67,28 @@ record_countersign(struct engine *e, const struct req *r, const Parley__Counters
 	int rc;
 
 	if (e->j == NULL)
-		return eng_refuse(r, PARLEY_EREFUSED, "%s", "this parleyd keeps no journal");
+		return req_refuse(r, PARLEY_EREFUSED, "%s", "this parleyd keeps no journal");
 	if (m->signer_key.len != 32 || m->signature.len != 64)
-		return eng_refuse(r, PARLEY_EUSAGE, "%s", "a countersignature needs a 32-byte key and a "
+		return req_refuse(r, PARLEY_EUSAGE, "%s", "a countersignature needs a 32-byte key and a "
 		    "64-byte signature");
 	rc = registry_signer_by_key(e->st, m->signer_key.data, &signer, &party);
 	if (rc < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (rc != 0 || party != r->who->party.id)
-		return eng_refuse(r, PARLEY_EAUTH, "%s", "the countersigning key is not registered for "
+		return req_refuse(r, PARLEY_EAUTH, "%s", "the countersigning key is not registered for "
 		    "this party");
 	if ((s = store_stmt(e->st, get)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, (int64_t)m->size);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		text = strdup((const char *)sqlite3_column_text(s, 0));
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE)
-		return eng_refuse(r, PARLEY_ENOTFOUND, "%s", "no checkpoint of that size");
+		return req_refuse(r, PARLEY_ENOTFOUND, "%s", "no checkpoint of that size");
 	if (text == NULL || (cp = malloc(sizeof(*cp))) == NULL) {
 		free(text);
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure (out of memory)");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure (out of memory)");
 	}
 	if (checkpoint_parse(text, strlen(text), cp, msg, sizeof(msg)) != 0)
 		rc = -1;
@@ -99,13 +98,13 @@ record_countersign(struct engine *e, const struct req *r, const Parley__Counters
 	free(cp);
 	free(text);
 	if (rc == -2)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "out of memory checking the signature; "
+		return req_refuse(r, PARLEY_ESTORE, "%s", "out of memory checking the signature; "
 		    "nothing was saved, try again");
 	if (rc != 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "%s", "the countersignature does not verify over "
+		return req_refuse(r, PARLEY_EREFUSED, "%s", "the countersignature does not verify over "
 		    "the checkpoint's body");
 	if ((s = store_stmt(e->st, ins)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, (int64_t)m->size);
 	sqlite3_bind_int64(s, 2, r->who->party.id);
 	sqlite3_bind_int64(s, 3, r->who->endpoint_id);
@@ -116,17 +115,16 @@ record_countersign(struct engine *e, const struct req *r, const Parley__Counters
 	sqlite3_reset(s);
 	memcpy(h[0], m->signer_key.data, 32);
 	crypto_sha256(m->signature.data, 64, h[1]);
-	if (rc != SQLITE_DONE || eng_journal(e, "countersigned", 0, r->who->party.code,
+	if (rc != SQLITE_DONE || ag_journal(e, "countersigned", 0, r->who->party.code,
 	    (const uint8_t (*)[32])h, 2, "checkpoint of %llu entries, endpoint %lld",
 	    (unsigned long long)m->size, (long long)r->who->endpoint_id) != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	snprintf(msg, sizeof(msg), "checkpoint of %llu entries countersigned",
 	    (unsigned long long)m->size);
 	ok.message = msg;
-	f.id = r->id;
 	f.body_case = PARLEY__FRAME__BODY_OK;
 	f.ok = &ok;
-	turn_reply(r->turn, r->conn, &f);
+	req_reply(r, &f);
 	return 1;
 }
 
@@ -152,8 +150,8 @@ shown_free(struct shown *last)
 	}
 }
 
-int
-record_show(struct engine *e, const struct req *r, const Parley__JournalShow *m)
+enum req_end
+record_show(struct ag_ctx *e, const struct req *r, const Parley__JournalShow *m)
 {
 	/* What concerns the party: its own entries, and those of its
 	 * agreements.  The embargo (invariant 2): another party's signing
@@ -176,17 +174,17 @@ record_show(struct engine *e, const struct req *r, const Parley__JournalShow *m)
 	/* The reply must fit beside what a push may have queued (half the
 	 * connection's output cap): larger, it would be dropped as "not
 	 * reading".  A page is smaller still. */
-	size_t n = 0, i, bytes = 0, budget = conn_max_output(r->conn) / 2;
+	size_t n = 0, i, bytes = 0, budget = req_max_output(r) / 2;
 	int64_t seq = 0;
 	sqlite3_stmt *s;
 	int step, full = 0;
 
 	if (e->j == NULL)
-		return eng_refuse(r, PARLEY_EREFUSED, "%s", "this parleyd keeps no journal");
+		return req_refuse(r, PARLEY_EREFUSED, "%s", "this parleyd keeps no journal");
 	if (m->paged && budget > RECORD_PAGE_BYTES)
 		budget = RECORD_PAGE_BYTES;
 	if ((s = store_stmt(e->st, sql)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, m->agreement > INT64_MAX ? -1 : (int64_t)m->agreement);
 	sqlite3_bind_text(s, 2, r->who->party.code, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, r->who->party.id);
@@ -223,17 +221,17 @@ record_show(struct engine *e, const struct req *r, const Parley__JournalShow *m)
 	if ((step != SQLITE_DONE && step != SQLITE_ROW) ||
 	    (n > 0 && (v = malloc(n * sizeof(*v))) == NULL)) {
 		shown_free(last);
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure reading the record");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure reading the record");
 	}
 	if (full && (!m->paged || n == 0)) {
 		free(v);
 		shown_free(last);
 		if (!m->paged)
-			return eng_refuse(r, PARLEY_EREFUSED, "the record that concerns %s is more "
+			return req_refuse(r, PARLEY_EREFUSED, "the record that concerns %s is more "
 			    "than one reply may carry (%zu bytes); ask for one agreement at a "
 			    "time (parley journal --agreement ID), or use a parley client that "
 			    "pages", r->who->party.code, budget);
-		return eng_refuse(r, PARLEY_EREFUSED, "a journal entry is longer than one "
+		return req_refuse(r, PARLEY_EREFUSED, "a journal entry is longer than one "
 		    "page (%zu bytes)", budget);
 	}
 	for (i = n, x = last; i > 0; i--, x = x->next)
@@ -241,10 +239,9 @@ record_show(struct engine *e, const struct req *r, const Parley__JournalShow *m)
 	je.n_entries = n;
 	je.entries = v;
 	je.next = full ? (uint64_t)seq + 1 : 0;	/* the first not sent */
-	f.id = r->id;
 	f.body_case = PARLEY__FRAME__BODY_JOURNAL_ENTRIES;
 	f.journal_entries = &je;
-	turn_reply(r->turn, r->conn, &f);
+	req_reply(r, &f);
 	free(v);
 	shown_free(last);
 	return 0;

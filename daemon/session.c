@@ -14,6 +14,7 @@
 #include "gate.h"
 #include "frame.h"
 #include "log.h"
+#include "mandate.h"
 #include "prio.h"
 #include "ptime.h"
 #include "registry.h"
@@ -400,7 +401,7 @@ static void
 dispatch(struct session *s, const Parley__Frame *f)
 {
 	struct server *srv = s->srv;
-	struct engine *e = srv->eng;
+	struct ag_ctx *e = srv->eng;
 
 	switch (f->body_case) {
 	case PARLEY__FRAME__BODY_FETCH:
@@ -462,13 +463,13 @@ dispatch(struct session *s, const Parley__Frame *f)
 		ENGINE_REQ(engine_bundle(e, &rq, f->bundle_request->agreement));
 		break;
 	case PARLEY__FRAME__BODY_MANDATE_ISSUE:
-		ENGINE_REQ(engine_mandate_issue(e, &rq, f->mandate_issue));
+		ENGINE_REQ(mandate_issue(e, &rq, f->mandate_issue));
 		break;
 	case PARLEY__FRAME__BODY_MANDATE_REVOKE:
-		ENGINE_REQ(engine_mandate_revoke(e, &rq, f->mandate_revoke));
+		ENGINE_REQ(mandate_revoke(e, &rq, f->mandate_revoke));
 		break;
 	case PARLEY__FRAME__BODY_MANDATE_QUERY:
-		ENGINE_REQ(engine_mandate_query(e, &rq));
+		ENGINE_REQ(mandate_query(e, &rq));
 		break;
 	default:
 		log_warnx("%s: %s sent an unexpected %s frame", conn_peer(s->conn),

@@ -772,3 +772,16 @@ store_ids(struct store *st, sqlite3_stmt *s, const char *what, int64_t **ids, si
 	}
 	return 0;
 }
+
+int64_t
+store_col_time(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, i);
+}
+
+const char *
+store_col_str(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	return v ? v : "";
+}

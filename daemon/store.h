@@ -59,6 +59,10 @@ const char *store_errmsg(struct store *s);
 int store_meta_get(struct store *s, const char *key, char *out, size_t outlen);
 int store_meta_set(struct store *s, const char *key, const char *value);
 
+/* A column's text ("" for NULL) and time (0 for NULL). */
+const char *store_col_str(sqlite3_stmt *s, int i);
+int64_t store_col_time(sqlite3_stmt *s, int i);
+
 /* Step a statement that changes rows (INSERT, UPDATE, DELETE) once and
  * reset it: 0 if it ran to its end, -1 if not (the error stays readable
  * with store_errmsg). */

@@ -10,7 +10,7 @@
 struct ticker {
 	struct event *ev;
 	struct turn *turn;
-	struct engine *eng;
+	struct ag_ctx *eng;
 	struct clock *clk;
 };
 
@@ -34,7 +34,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 }
 
 struct ticker *
-ticker_new(struct event_base *base, struct turn *t, struct engine *e, struct clock *clk)
+ticker_new(struct event_base *base, struct turn *t, struct ag_ctx *e, struct clock *clk)
 {
 	struct ticker *tk = calloc(1, sizeof(*tk));
 

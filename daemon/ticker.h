@@ -12,7 +12,7 @@
 
 struct ticker;
 
-struct ticker *ticker_new(struct event_base *base, struct turn *t, struct engine *e,
+struct ticker *ticker_new(struct event_base *base, struct turn *t, struct ag_ctx *e,
     struct clock *clk);
 void ticker_free(struct ticker *tk);
 

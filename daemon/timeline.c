@@ -23,7 +23,7 @@ lead_text(int64_t secs, char *buf, size_t n)
 }
 
 int
-timeline_on_circulate(struct engine *e, const struct ag *a)
+timeline_on_circulate(struct ag_ctx *e, const struct ag *a)
 {
 	int64_t now = clock_now(e->clk);
 	size_t i;
@@ -32,10 +32,10 @@ timeline_on_circulate(struct engine *e, const struct ag *a)
 		return 0;
 	for (i = 0; i < e->sign_leads.n; i++) {
 		int64_t t = a->sign_by - e->sign_leads.s[i];
-		if (t > now && eng_timer_add(e, a->id, 0, "sign-reminder", t, a->sign_by, 0) != 0)
+		if (t > now && ag_timer_add(e, a->id, 0, "sign-reminder", t, a->sign_by, 0) != 0)
 			return -1;
 	}
-	return eng_timer_add(e, a->id, 0, "deadline", a->sign_by, a->sign_by, 0);
+	return ag_timer_add(e, a->id, 0, "deadline", a->sign_by, a->sign_by, 0);
 }
 
 int
@@ -98,21 +98,21 @@ expiry_of(const struct ag *a)
 }
 
 static int
-schedule_expiry(struct engine *e, int64_t agreement, int64_t exp)
+schedule_expiry(struct ag_ctx *e, int64_t agreement, int64_t exp)
 {
 	int64_t now = clock_now(e->clk);
 	size_t i;
 
 	for (i = 0; i < e->expiry_leads.n; i++) {
 		int64_t t = exp - e->expiry_leads.s[i];
-		if (t > now && eng_timer_add(e, agreement, 0, "expiry-warning", t, exp, 0) != 0)
+		if (t > now && ag_timer_add(e, agreement, 0, "expiry-warning", t, exp, 0) != 0)
 			return -1;
 	}
-	return eng_timer_add(e, agreement, 0, "expiry", exp, exp, 0);
+	return ag_timer_add(e, agreement, 0, "expiry", exp, exp, 0);
 }
 
 static int
-set_expiry(struct engine *e, int64_t agreement, int64_t exp)
+set_expiry(struct ag_ctx *e, int64_t agreement, int64_t exp)
 {
 	static const char sql[] = "UPDATE agreement SET expires_at = ? WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
@@ -130,17 +130,17 @@ set_expiry(struct engine *e, int64_t agreement, int64_t exp)
 
 /* Tell every party (and observer, with all) of an agreement. */
 static int
-tell(struct engine *e, int64_t agreement, int observers, const char *event, const char *text)
+tell(struct ag_ctx *e, int64_t agreement, int observers, const char *event, const char *text)
 {
-	struct members m;
+	struct ag_members m;
 	size_t i;
 	int pass;
 
 	for (pass = 0; pass <= observers; pass++) {
-		if (eng_load_members(e, agreement, pass, &m) != 0)
+		if (ag_load_members(e, agreement, pass, &m) != 0)
 			return -1;
 		for (i = 0; i < m.n; i++)
-			if (eng_send_update(e, m.id[i], agreement, 0, event, text) != 0)
+			if (ag_send_update(e, m.id[i], agreement, 0, event, text) != 0)
 				return -1;
 	}
 	return 0;
@@ -150,7 +150,7 @@ tell(struct engine *e, int64_t agreement, int observers, const char *event, cons
  * validity on to its own end, up the whole chain; one released after does
  * not resurrect it. */
 static int
-extend_chain(struct engine *e, const struct ag *a)
+extend_chain(struct ag_ctx *e, const struct ag *a)
 {
 	char until[PTIME_BUFLEN], msg[300];
 	int64_t oid = a->extends_id;
@@ -162,12 +162,12 @@ extend_chain(struct engine *e, const struct ag *a)
 	else
 		snprintf(until, sizeof(until), "open-ended");
 	while (oid != 0 && hops++ < 64) {
-		if (eng_load_ag(e, oid, &o) != 0)
+		if (ag_load(e, oid, &o) != 0)
 			return -1;
 		if (o.state != AG_IN_FORCE) {
-			eng_event(e, a->id, "not-extended", "released after agreement %lld was %s: "
+			ag_event(e, a->id, "not-extended", "released after agreement %lld was %s: "
 			    "it did not extend it", (long long)oid, lifecycle_state_name(o.state));
-			eng_event(e, oid, "not-extended", "agreement %lld was released after this "
+			ag_event(e, oid, "not-extended", "agreement %lld was released after this "
 			    "one was %s; it did not extend it", (long long)a->id,
 			    lifecycle_state_name(o.state));
 			return 0;
@@ -175,9 +175,9 @@ extend_chain(struct engine *e, const struct ag *a)
 		if (set_expiry(e, oid, a->expires_at) != 0 ||
 		    (a->expires_at && schedule_expiry(e, oid, a->expires_at) != 0))
 			return -1;
-		eng_event(e, oid, "extended", "extended by agreement %lld until %s, with no gap",
+		ag_event(e, oid, "extended", "extended by agreement %lld until %s, with no gap",
 		    (long long)a->id, until);
-		eng_event(e, a->id, "extends", "extends agreement %lld until %s", (long long)oid,
+		ag_event(e, a->id, "extends", "extends agreement %lld until %s", (long long)oid,
 		    until);
 		snprintf(msg, sizeof(msg), "agreement %lld is extended by agreement %lld until %s",
 		    (long long)oid, (long long)a->id, until);
@@ -202,7 +202,7 @@ resolve_x(const struct ag *a)
 
 /* X is known: give every measure its due time and its timers. */
 static int
-bind_measures(struct engine *e, const struct ag *a, int64_t x)
+bind_measures(struct ag_ctx *e, const struct ag *a, int64_t x)
 {
 	static const char del[] =
 	    "DELETE FROM timer WHERE agreement_id = ? AND fired_at IS NULL "
@@ -243,18 +243,18 @@ bind_measures(struct engine *e, const struct ag *a, int64_t x)
 			return -1;
 		for (k = 0; k < e->sign_leads.n; k++) {
 			int64_t t = due - e->sign_leads.s[k];
-			if (t > now && eng_timer_add(e, a->id, 0, "measure-reminder", t, due,
+			if (t > now && ag_timer_add(e, a->id, 0, "measure-reminder", t, due,
 			    (int)nums[i]) != 0)
 				return -1;
 		}
-		if (eng_timer_add(e, a->id, 0, "measure-due", due, due, (int)nums[i]) != 0)
+		if (ag_timer_add(e, a->id, 0, "measure-due", due, due, (int)nums[i]) != 0)
 			return -1;
 	}
 	return 0;
 }
 
 int
-timeline_on_release(struct engine *e, struct ag *a)
+timeline_on_release(struct ag_ctx *e, struct ag *a)
 {
 	char when[PTIME_BUFLEN];
 	int64_t exp = expiry_of(a), x;
@@ -265,13 +265,13 @@ timeline_on_release(struct engine *e, struct ag *a)
 		a->expires_at = exp;
 	}
 	if (a->effective_at > a->released_at &&
-	    eng_timer_add(e, a->id, 0, "effect", a->effective_at, a->effective_at, 0) != 0)
+	    ag_timer_add(e, a->id, 0, "effect", a->effective_at, a->effective_at, 0) != 0)
 		return -1;
 	if (a->extends_id && extend_chain(e, a) != 0)
 		return -1;
 	if (a->reaffirms_id) {
 		ptime_format(a->released_at, when);
-		if (eng_event(e, a->reaffirms_id, "reaffirmed", "reaffirmed by agreement %lld "
+		if (ag_event(e, a->reaffirms_id, "reaffirmed", "reaffirmed by agreement %lld "
 		    "on %s", (long long)a->id, when) != 0)
 			return -1;
 	}
@@ -292,7 +292,7 @@ struct measure {
 };
 
 static int
-load_measure(struct engine *e, int64_t agreement, int number, struct measure *m)
+load_measure(struct ag_ctx *e, int64_t agreement, int number, struct measure *m)
 {
 	static const char sql[] =
 	    "SELECT number, offset_s, offset, party, description, needs_confirm, due_at "
@@ -308,11 +308,11 @@ load_measure(struct engine *e, int64_t agreement, int number, struct measure *m)
 	if (rc == SQLITE_ROW) {
 		m->number = sqlite3_column_int(s, 0);
 		m->offset_s = sqlite3_column_int64(s, 1);
-		snprintf(m->offset, sizeof(m->offset), "%s", eng_col_str(s, 2));
-		snprintf(m->party, sizeof(m->party), "%s", eng_col_str(s, 3));
-		snprintf(m->desc, sizeof(m->desc), "%s", eng_col_str(s, 4));
+		snprintf(m->offset, sizeof(m->offset), "%s", store_col_str(s, 2));
+		snprintf(m->party, sizeof(m->party), "%s", store_col_str(s, 3));
+		snprintf(m->desc, sizeof(m->desc), "%s", store_col_str(s, 4));
 		m->needs_confirm = sqlite3_column_int(s, 5);
-		m->due_at = eng_col_time(s, 6);
+		m->due_at = store_col_time(s, 6);
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
@@ -321,7 +321,7 @@ load_measure(struct engine *e, int64_t agreement, int number, struct measure *m)
 /* Has every responsible party confirmed?  (Mediator measures never are.)
  * 1 yes, 0 no, -1 store failure. */
 static int
-complete(struct engine *e, int64_t agreement, const struct measure *m)
+complete(struct ag_ctx *e, int64_t agreement, const struct measure *m)
 {
 	static const char one[] =
 	    "SELECT count(*) FROM measure_confirmation c JOIN party p ON p.id = c.party_id "
@@ -351,7 +351,7 @@ complete(struct engine *e, int64_t agreement, const struct measure *m)
 
 /* A measure's status, or NULL on a store failure. */
 static const char *
-measure_status(struct engine *e, const struct ag *a, const struct measure *m)
+measure_status(struct ag_ctx *e, const struct ag *a, const struct measure *m)
 {
 	int done;
 
@@ -366,7 +366,7 @@ measure_status(struct engine *e, const struct ag *a, const struct measure *m)
 
 /* Tell the parties a measure concerns (the mediator reads the log). */
 static int
-tell_responsible(struct engine *e, const struct ag *a, const struct measure *m,
+tell_responsible(struct ag_ctx *e, const struct ag *a, const struct measure *m,
     const char *event, const char *text)
 {
 	struct party p;
@@ -380,45 +380,45 @@ tell_responsible(struct engine *e, const struct ag *a, const struct measure *m,
 		return tell(e, a->id, 0, event, text);
 	if (registry_party_by_code(e->st, m->party, &p) != 0)
 		return -1;
-	return eng_send_update(e, p.id, a->id, 0, event, text);
+	return ag_send_update(e, p.id, a->id, 0, event, text);
 }
 
 /* ---- timers ---- */
 
 static int
-fire(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t ref,
+fire(struct ag_ctx *e, int64_t agreement, const char *kind, int64_t due, int64_t ref,
     int number)
 {
 	char msg[600], when[PTIME_BUFLEN], lead[64];
 	enum ag_state next;
 	const char *why;
-	struct members m;
+	struct ag_members m;
 	struct measure ms;
 	struct ag a;
 	size_t i;
 	int rc;
 
-	if (eng_load_ag(e, agreement, &a) != 0)
+	if (ag_load(e, agreement, &a) != 0)
 		return -1;
 	if (strcmp(kind, "sign-reminder") == 0) {
 		if (a.state != AG_CIRCULATING || a.sign_by != ref)
 			return 0;
 		ptime_format(a.sign_by, when);
 		lead_text(a.sign_by - due, lead, sizeof(lead));
-		if (eng_load_members(e, a.id, 0, &m) != 0)
+		if (ag_load_members(e, a.id, 0, &m) != 0)
 			return -1;
 		/* Every signing party hears of the deadline, each of its own
 		 * copy only: were only those who have not signed told, the
 		 * delivery ids (one sequence for all) of a party's reminders
 		 * would count the others who have (invariant 2). */
 		for (i = 0; i < m.n; i++) {
-			int pending = eng_valid_copy(e, a.id, m.id[i], a.revision) == 0;
+			int pending = ag_valid_copy_time(e, a.id, m.id[i], a.revision) == 0;
 
 			snprintf(msg, sizeof(msg), "%sagreement %lld \"%s\" must be signed by %s "
 			    "(in %s); %s revision %u", pending ? "reminder: " : "", (long long)a.id,
 			    a.title, when, lead, pending ? "you have not signed" :
 			    "your signed copy is in for", a.revision);
-			if (eng_send_update(e, m.id[i], a.id, 0, pending ? "sign-reminder" :
+			if (ag_send_update(e, m.id[i], a.id, 0, pending ? "sign-reminder" :
 			    "sign-deadline", msg) != 0)
 				return -1;
 		}
@@ -431,8 +431,8 @@ fire(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t
 		snprintf(msg, sizeof(msg), "agreement %lld \"%s\" lapsed: its signing deadline %s "
 		    "passed before every party had signed; it can never be released",
 		    (long long)a.id, a.title, when);
-		if (eng_set_state(e, a.id, next, due) != 0 ||
-		    eng_event(e, a.id, "lapsed", "signing deadline %s passed", when) != 0)
+		if (ag_set_state(e, a.id, next, due) != 0 ||
+		    ag_event(e, a.id, "lapsed", "signing deadline %s passed", when) != 0)
 			return -1;
 		return tell(e, a.id, 0, "lapsed", msg);
 	}
@@ -442,7 +442,7 @@ fire(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t
 		ptime_format(due, when);
 		snprintf(msg, sizeof(msg), "agreement %lld \"%s\" is in effect from %s",
 		    (long long)a.id, a.title, when);
-		if (eng_event(e, a.id, "in-effect", "in effect from %s", when) != 0)
+		if (ag_event(e, a.id, "in-effect", "in effect from %s", when) != 0)
 			return -1;
 		return tell(e, a.id, 1, "in-effect", msg);
 	}
@@ -461,8 +461,8 @@ fire(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t
 		ptime_format(due, when);
 		snprintf(msg, sizeof(msg), "agreement %lld \"%s\" expired at %s", (long long)a.id,
 		    a.title, when);
-		if (eng_set_state(e, a.id, next, due) != 0 ||
-		    eng_event(e, a.id, "expired", "expired at %s", when) != 0)
+		if (ag_set_state(e, a.id, next, due) != 0 ||
+		    ag_event(e, a.id, "expired", "expired at %s", when) != 0)
 			return -1;
 		return tell(e, a.id, 1, "expired", msg);
 	}
@@ -493,7 +493,7 @@ fire(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t
 		    "not confirmed by %s: %s", (long long)a.id, ms.number, ms.offset, when,
 		    ms.party, ms.desc);
 		log_warnx("%s", msg);	/* the mediator's flag; also in timeline show */
-		if (eng_event(e, a.id, "overdue", "measure %d (%s) overdue: %s", ms.number,
+		if (ag_event(e, a.id, "overdue", "measure %d (%s) overdue: %s", ms.number,
 		    ms.offset, ms.desc) != 0)
 			return -1;
 		return tell_responsible(e, &a, &ms, "overdue", msg);
@@ -504,7 +504,7 @@ fire(struct engine *e, int64_t agreement, const char *kind, int64_t due, int64_t
 
 /* A party's grace ran out with no endpoint online: one alert per gap. */
 static int
-duty_alert(struct engine *e, int64_t party, int64_t since, int64_t due)
+duty_alert(struct ag_ctx *e, int64_t party, int64_t since, int64_t due)
 {
 	static const char sql[] =
 	    "INSERT INTO duty_alert(party_id, gap_since, alerted_at) VALUES(?, ?, ?)";
@@ -531,14 +531,14 @@ duty_alert(struct engine *e, int64_t party, int64_t since, int64_t due)
 	sqlite3_reset(s);
 	ptime_format(since, when);
 	log_warnx("DUTY ALERT: %s has had no endpoint online since %s", code, when);
-	if (rc == SQLITE_DONE && eng_journal(e, "duty-alert", 0, code, NULL, 0,
+	if (rc == SQLITE_DONE && ag_journal(e, "duty-alert", 0, code, NULL, 0,
 	    "no endpoint online since %s", when) != 0)
 		return -1;
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
-timeline_run(struct engine *e, int64_t upto)
+timeline_run(struct ag_ctx *e, int64_t upto)
 {
 	static const char next[] =
 	    "SELECT id, coalesce(agreement_id, 0), coalesce(incident_id, 0), kind, due_at,"
@@ -564,7 +564,7 @@ timeline_run(struct engine *e, int64_t upto)
 			id = sqlite3_column_int64(s, 0);
 			ag = sqlite3_column_int64(s, 1);
 			inc = sqlite3_column_int64(s, 2);
-			snprintf(kind, sizeof(kind), "%s", eng_col_str(s, 3));
+			snprintf(kind, sizeof(kind), "%s", store_col_str(s, 3));
 			due = sqlite3_column_int64(s, 4);
 			ref = sqlite3_column_int64(s, 5);
 			number = sqlite3_column_int(s, 6);
@@ -606,7 +606,7 @@ timeline_run(struct engine *e, int64_t upto)
 }
 
 int
-timeline_next_due(struct engine *e, int64_t *due)
+timeline_next_due(struct ag_ctx *e, int64_t *due)
 {
 	static const char sql[] = "SELECT min(due_at) FROM timer WHERE fired_at IS NULL";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
@@ -690,16 +690,16 @@ struct parsed {
 };
 
 static int
-parse_calendar(struct engine *e, const struct ag *a, char *text, struct parsed *p,
+parse_calendar(struct ag_ctx *e, const struct ag *a, char *text, struct parsed *p,
     struct out *o)
 {
-	struct members mem;
+	struct ag_members mem;
 	char *line, *save = NULL, *f[5], *q;
 	size_t k, i;
 	int lineno = 0;
 
 	p->n = 0;
-	if (eng_load_members(e, a->id, 0, &mem) != 0)
+	if (ag_load_members(e, a->id, 0, &mem) != 0)
 		return out_refuse(o, "store failure");
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
@@ -774,21 +774,8 @@ calendar_text(const struct parsed *p)
 	return buf;
 }
 
-static int
-mediator_ag(struct engine *e, int64_t id, struct ag *a, struct out *o)
-{
-	int rc = eng_load_ag(e, id, a);
-
-	if (rc < 0)
-		return out_refuse(o, "store failure");
-	if (rc == 1)
-		return out_refuse(o, "no agreement %lld (see: parleyctl agreement list)",
-		    (long long)id);
-	return 0;
-}
-
 int
-timeline_set(struct engine *e, int64_t id, const char *text, size_t len, struct out *o)
+timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct out *o)
 {
 	static const char confirmed[] =
 	    "SELECT count(*) FROM measure_confirmation WHERE agreement_id = ?";
@@ -808,7 +795,7 @@ timeline_set(struct engine *e, int64_t id, const char *text, size_t len, struct 
 	int rc = -1, signed_cal, step, nconfirmed = 0;
 	int64_t x;
 
-	if (mediator_ag(e, id, &a, o) != 0)
+	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
 	if (a.state == AG_WITHDRAWN || a.state == AG_LAPSED || a.state == AG_EXPIRED)
 		return out_refuse(o, "agreement %lld is %s", (long long)id,
@@ -817,7 +804,7 @@ timeline_set(struct engine *e, int64_t id, const char *text, size_t len, struct 
 		return out_usage(o, "the calendar file is empty");
 	if (text_check(text, len, why, sizeof(why)) != 0)
 		return out_usage(o, "the calendar file, %s", why);
-	if (eng_load_revision(e, id, a.revision, &rtext, &rcal, hash) != 0)
+	if (ag_load_revision(e, id, a.revision, &rtext, &rcal, hash) != 0)
 		return out_refuse(o, "store failure");
 	signed_cal = *rcal != '\0';
 	if (signed_cal && a.state != AG_DRAFT) {
@@ -883,7 +870,7 @@ timeline_set(struct engine *e, int64_t id, const char *text, size_t len, struct 
 	}
 	if ((x = resolve_x(&a)) != 0 && bind_measures(e, &a, x) != 0)
 		goto storefail;
-	if (eng_journal(e, "calendar-loaded", id, NULL, NULL, 0, "%zu measures%s", p->n,
+	if (ag_journal(e, "calendar-loaded", id, NULL, NULL, 0, "%zu measures%s", p->n,
 	    a.state == AG_DRAFT ? ", part of the signed content" : "") != 0)
 		goto storefail;
 	hex_encode(hash, 32, hex);
@@ -909,7 +896,7 @@ done:
 }
 
 int
-timeline_dayx(struct engine *e, int64_t id, const char *when, struct out *o)
+timeline_dayx(struct ag_ctx *e, int64_t id, const char *when, struct out *o)
 {
 	static const char sql[] = "UPDATE agreement SET dayx_mode = ?, dayx_at = ? WHERE id = ?";
 	char buf[PTIME_BUFLEN];
@@ -918,7 +905,7 @@ timeline_dayx(struct engine *e, int64_t id, const char *when, struct out *o)
 	int64_t t = 0, x;
 	int rc;
 
-	if (mediator_ag(e, id, &a, o) != 0)
+	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
 	if (a.state == AG_WITHDRAWN || a.state == AG_LAPSED || a.state == AG_EXPIRED)
 		return out_refuse(o, "agreement %lld is %s", (long long)id,
@@ -956,7 +943,7 @@ timeline_dayx(struct engine *e, int64_t id, const char *when, struct out *o)
 		out_text(o, "agreement %lld: X is bound %s; the calendar stays conditional until "
 		    "then\n", (long long)id, a.dayx_mode);
 	}
-	eng_event(e, id, "dayx", "X bound %s%s", strcmp(a.dayx_mode, "time") ? a.dayx_mode :
+	ag_event(e, id, "dayx", "X bound %s%s", strcmp(a.dayx_mode, "time") ? a.dayx_mode :
 	    "to ", strcmp(a.dayx_mode, "time") ? "" : when);
 	return 0;
 }
@@ -980,7 +967,7 @@ x_text(const struct ag *a, char *buf, size_t n)
 #define MEASURE_ORDER "SELECT number FROM measure WHERE agreement_id = ? ORDER BY offset_s, number"
 
 int
-timeline_show(struct engine *e, int64_t id, struct out *o)
+timeline_show(struct ag_ctx *e, int64_t id, struct out *o)
 {
 	static const char sql[] = MEASURE_ORDER;
 	int nums[MEASURES_MAX];
@@ -991,7 +978,7 @@ timeline_show(struct engine *e, int64_t id, struct out *o)
 	size_t n = 0, i;
 	int rc;
 
-	if (mediator_ag(e, id, &a, o) != 0)
+	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
 	if ((s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
@@ -1038,7 +1025,7 @@ timeline_show(struct engine *e, int64_t id, struct out *o)
 /* A store failure refuses o (o->status), for the caller to see: the record
  * or the extensions shown cut short would look complete. */
 void
-timeline_show_record(struct engine *e, const struct ag *a, struct out *o)
+timeline_show_record(struct ag_ctx *e, const struct ag *a, struct out *o)
 {
 	static const char events[] =
 	    "SELECT kind, text, created_at FROM ag_event WHERE agreement_id = ? ORDER BY id";
@@ -1073,10 +1060,10 @@ timeline_show_record(struct engine *e, const struct ag *a, struct out *o)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
-		jw_str(o->json, "state", eng_col_str(s, 1));
+		jw_str(o->json, "state", store_col_str(s, 1));
 		jw_obj_end(o->json);
 		out_text(o, "  extension: agreement %lld (%s)\n",
-		    (long long)sqlite3_column_int64(s, 0), eng_col_str(s, 1));
+		    (long long)sqlite3_column_int64(s, 0), store_col_str(s, 1));
 	}
 	if (store_rows_end(e->st, s, rc, "an agreement's extensions") != 0) {
 		out_refuse(o, "store failure: %s", store_errmsg(e->st));
@@ -1092,11 +1079,11 @@ timeline_show_record(struct engine *e, const struct ag *a, struct out *o)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ptime_format(sqlite3_column_int64(s, 2), when);
 		jw_obj_begin(o->json, NULL);
-		jw_str(o->json, "kind", eng_col_str(s, 0));
-		jw_str(o->json, "text", eng_col_str(s, 1));
+		jw_str(o->json, "kind", store_col_str(s, 0));
+		jw_str(o->json, "text", store_col_str(s, 1));
 		jw_str(o->json, "at", when);
 		jw_obj_end(o->json);
-		out_text(o, "  %s  %s: %s\n", when, eng_col_str(s, 0), eng_col_str(s, 1));
+		out_text(o, "  %s  %s: %s\n", when, store_col_str(s, 0), store_col_str(s, 1));
 	}
 	if (store_rows_end(e->st, s, rc, "an agreement's record") != 0) {
 		out_refuse(o, "store failure: %s", store_errmsg(e->st));
@@ -1107,8 +1094,8 @@ timeline_show_record(struct engine *e, const struct ag *a, struct out *o)
 
 /* ---- party requests ---- */
 
-int
-timeline_confirm(struct engine *e, const struct req *r, uint64_t agreement, uint32_t number)
+enum req_end
+timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement, uint32_t number)
 {
 	static const char ins[] =
 	    "INSERT OR IGNORE INTO measure_confirmation(agreement_id, number, party_id,"
@@ -1121,18 +1108,18 @@ timeline_confirm(struct engine *e, const struct req *r, uint64_t agreement, uint
 	struct ag a;
 	int rc;
 
-	rc = eng_load_ag(e, (int64_t)agreement, &a);
+	rc = ag_load(e, (int64_t)agreement, &a);
 	if (rc < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
-	if (rc == 1 || a.state == AG_DRAFT || eng_membership(e, a.id, r->who->party.id) != 1) {
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+	if (rc == 1 || a.state == AG_DRAFT || ag_membership(e, a.id, r->who->party.id) != 1) {
 		snprintf(msg, sizeof(msg), "no agreement %llu for party %s",
 		    (unsigned long long)agreement, r->who->party.code);
-		return eng_refuse(r, PARLEY_ENOTFOUND, "%s", msg);
+		return req_refuse(r, PARLEY_ENOTFOUND, "%s", msg);
 	}
 	if ((rc = load_measure(e, a.id, (int)number, &m)) != 0) {
 		snprintf(msg, sizeof(msg), "agreement %lld has no measure %u", (long long)a.id,
 		    number);
-		return eng_refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND, "%s", msg);
+		return req_refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND, "%s", msg);
 	}
 	if (strcmp(m.party, "all") != 0 && strcmp(m.party, r->who->party.code) != 0) {
 		if (strcmp(m.party, "mediator") == 0)
@@ -1143,14 +1130,14 @@ timeline_confirm(struct engine *e, const struct req *r, uint64_t agreement, uint
 			    m.party, r->who->party.code);
 		log_warnx("agreement %lld: %s tried to confirm measure %u of %s", (long long)a.id,
 		    r->who->party.code, number, m.party);
-		return eng_refuse(r, PARLEY_EREFUSED, "%s", msg);
+		return req_refuse(r, PARLEY_EREFUSED, "%s", msg);
 	}
 	if (!m.needs_confirm)
-		return eng_refuse(r, PARLEY_EREFUSED, "%s", "this measure needs no confirmation");
+		return req_refuse(r, PARLEY_EREFUSED, "%s", "this measure needs no confirmation");
 	if (m.due_at == 0)
-		return eng_refuse(r, PARLEY_EREFUSED, "%s", "X is not bound yet: the calendar is conditional");
+		return req_refuse(r, PARLEY_EREFUSED, "%s", "X is not bound yet: the calendar is conditional");
 	if ((s = store_stmt(e->st, ins)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, a.id);
 	sqlite3_bind_int(s, 2, (int)number);
 	sqlite3_bind_int64(s, 3, r->who->party.id);
@@ -1158,22 +1145,21 @@ timeline_confirm(struct engine *e, const struct req *r, uint64_t agreement, uint
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (sqlite3_changes(store_db(e->st)) > 0)
-		eng_event(e, a.id, "confirmed", "measure %u (%s) confirmed by %s", number, m.offset,
+		ag_event(e, a.id, "confirmed", "measure %u (%s) confirmed by %s", number, m.offset,
 		    r->who->party.code);
 	snprintf(msg, sizeof(msg), "measure %u of agreement %lld confirmed by %s", number,
 	    (long long)a.id, r->who->party.code);
 	ok.message = msg;
-	f.id = r->id;
 	f.body_case = PARLEY__FRAME__BODY_OK;
 	f.ok = &ok;
-	turn_reply(r->turn, r->conn, &f);
+	req_reply(r, &f);
 	return 1;
 }
 
-int
-timeline_party_show(struct engine *e, const struct req *r, uint64_t agreement)
+enum req_end
+timeline_party_show(struct ag_ctx *e, const struct req *r, uint64_t agreement)
 {
 	static const char sql[] = MEASURE_ORDER;
 	Parley__Frame f = PARLEY__FRAME__INIT;
@@ -1187,27 +1173,27 @@ timeline_party_show(struct engine *e, const struct req *r, uint64_t agreement)
 	size_t n = 0, i;
 	int rc;
 
-	rc = eng_load_ag(e, (int64_t)agreement, &a);
+	rc = ag_load(e, (int64_t)agreement, &a);
 	if (rc < 0)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
-	if (rc == 1 || a.state == AG_DRAFT || eng_membership(e, a.id, r->who->party.id) == 0) {
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+	if (rc == 1 || a.state == AG_DRAFT || ag_membership(e, a.id, r->who->party.id) == 0) {
 		snprintf(msg, sizeof(msg), "no agreement %llu for party %s",
 		    (unsigned long long)agreement, r->who->party.code);
-		return eng_refuse(r, PARLEY_ENOTFOUND, "%s", msg);
+		return req_refuse(r, PARLEY_ENOTFOUND, "%s", msg);
 	}
 	if ((s = store_stmt(e->st, sql)) == NULL)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	sqlite3_bind_int64(s, 1, a.id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MEASURES_MAX)
 		nums[n++] = sqlite3_column_int(s, 0);
 	if (store_rows_end(e->st, s, rc, "a calendar") != 0)
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (n > 0 && ((ms = calloc(n, sizeof(*ms))) == NULL || (mp = calloc(n, sizeof(*mp))) == NULL ||
 	    (rows = calloc(n, sizeof(*rows))) == NULL || (due = calloc(n, sizeof(*due))) == NULL)) {
 		free(ms);
 		free(mp);
 		free(rows);
-		return eng_refuse(r, PARLEY_ESTORE, "%s", "out of memory");
+		return req_refuse(r, PARLEY_ESTORE, "%s", "out of memory");
 	}
 	for (i = 0; i < n; i++) {
 		parley__measure__init(&ms[i]);
@@ -1219,7 +1205,7 @@ timeline_party_show(struct engine *e, const struct req *r, uint64_t agreement)
 			free(mp);
 			free(rows);
 			free(due);
-			return eng_refuse(r, PARLEY_ESTORE, "%s", "store failure");
+			return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 		}
 		if (rows[i].due_at)
 			ptime_format(rows[i].due_at, due[i]);
@@ -1236,10 +1222,9 @@ timeline_party_show(struct engine *e, const struct req *r, uint64_t agreement)
 	tr.x = xbuf;
 	tr.n_measures = n;
 	tr.measures = mp;
-	f.id = r->id;
 	f.body_case = PARLEY__FRAME__BODY_TIMELINE_REPLY;
 	f.timeline_reply = &tr;
-	turn_reply(r->turn, r->conn, &f);
+	req_reply(r, &f);
 	free(ms);
 	free(mp);
 	free(rows);

@@ -11,14 +11,13 @@
 
 #include <stdint.h>
 
-#include "engine.h"
-#include "engine_internal.h"
+#include "agreement.h"
 
 /* The agreement starts circulating: reminders and the deadline. */
-int timeline_on_circulate(struct engine *e, const struct ag *a);
+int timeline_on_circulate(struct ag_ctx *e, const struct ag *a);
 /* The agreement was released (a->released_at, effective_at set): expiry,
  * the effect notice, extension of what it extends, Day-X on release. */
-int timeline_on_release(struct engine *e, struct ag *a);
+int timeline_on_release(struct ag_ctx *e, struct ag *a);
 
 /* Parse a validity option into the canonical term ("" open-ended,
  * "for <n>s", "until <UTC ISO>").  0, or -1 with a reason. */
@@ -27,20 +26,20 @@ int timeline_validity_term(const char *valid_for, const char *valid_until, char 
 
 /* Fire every timer due at or before upto, in order (inside a transaction).
  * Returns how many fired, or -1 on a store failure. */
-int timeline_run(struct engine *e, int64_t upto);
+int timeline_run(struct ag_ctx *e, int64_t upto);
 /* The earliest pending timer: 0 with *due, 1 if none. */
-int timeline_next_due(struct engine *e, int64_t *due);
+int timeline_next_due(struct ag_ctx *e, int64_t *due);
 
 /* Mediator verbs. */
-int timeline_set(struct engine *e, int64_t id, const char *text, size_t len, struct out *o);
-int timeline_show(struct engine *e, int64_t id, struct out *o);
-int timeline_dayx(struct engine *e, int64_t id, const char *when, struct out *o);
+int timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct out *o);
+int timeline_show(struct ag_ctx *e, int64_t id, struct out *o);
+int timeline_dayx(struct ag_ctx *e, int64_t id, const char *when, struct out *o);
 /* The chronology and the extension chain, appended to agreement show. */
-void timeline_show_record(struct engine *e, const struct ag *a, struct out *o);
+void timeline_show_record(struct ag_ctx *e, const struct ag *a, struct out *o);
 
 /* Party requests (answer through r; 1 keep, 0 roll back). */
-int timeline_confirm(struct engine *e, const struct req *r, uint64_t agreement,
+enum req_end timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement,
     uint32_t measure);
-int timeline_party_show(struct engine *e, const struct req *r, uint64_t agreement);
+enum req_end timeline_party_show(struct ag_ctx *e, const struct req *r, uint64_t agreement);
 
 #endif

@@ -39,7 +39,7 @@ struct fixture {
 	struct store *st;	/* jf's */
 	struct delivery *d;
 	struct metrics m;
-	struct engine *e;
+	struct ag_ctx *e;
 	/* party requests answer through a turn, to a connection */
 	struct turn *t;
 	struct conn_fixture cf;
@@ -110,7 +110,7 @@ setup(void **state)
 	fx->cf.peer = -1;
 	if (journal_fixture_open(&fx->jf, "test_read_failures") != 0 ||
 	    (fx->d = delivery_new(fx->jf.st, fx->jf.clk)) == NULL ||
-	    (fx->e = engine_new(fx->jf.st, fx->jf.clk, fx->d, fx->jf.key, &fx->m)) == NULL)
+	    (fx->e = ag_new(fx->jf.st, fx->jf.clk, fx->d, fx->jf.key, &fx->m)) == NULL)
 		return -1;
 	fx->st = fx->jf.st;
 	if (conn_fixture_open(&fx->cf) != 0 ||
@@ -136,7 +136,7 @@ teardown(void **state)
 		trip_disarm(fx);
 	turn_free(fx->t);
 	conn_fixture_close(&fx->cf);
-	engine_free(fx->e);
+	ag_free(fx->e);
 	delivery_free(fx->d);
 	rc = journal_fixture_close(&fx->jf);
 	free(fx);

@@ -1,0 +1,374 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agreement.h"
+#include "crypto.h"
+#include "errors.h"
+#include "log.h"
+
+struct ag_ctx *
+ag_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey,
+    struct metrics *m)
+{
+	struct ag_ctx *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return NULL;
+	e->st = st;
+	e->clk = clk;
+	e->dlv = dlv;
+	e->mkey = mkey;
+	e->m = m;
+	e->keys = crypto_keycache_new();	/* NULL: each check builds its key */
+	return e;
+}
+
+void
+ag_set_leads(struct ag_ctx *e, const int64_t *sign, size_t nsign, const int64_t *expiry,
+    size_t nexpiry)
+{
+	size_t i;
+
+	e->sign_leads.n = nsign < 8 ? nsign : 8;
+	for (i = 0; i < e->sign_leads.n; i++)
+		e->sign_leads.s[i] = sign[i];
+	e->expiry_leads.n = nexpiry < 8 ? nexpiry : 8;
+	for (i = 0; i < e->expiry_leads.n; i++)
+		e->expiry_leads.s[i] = expiry[i];
+}
+
+void
+ag_set_incidents(struct ag_ctx *e, int64_t response_window, int64_t embargo)
+{
+	e->response_window = response_window;
+	e->disclosure_embargo = embargo;
+}
+
+void
+ag_set_journal(struct ag_ctx *e, struct journal *j)
+{
+	e->j = j;
+}
+
+int
+ag_journal(struct ag_ctx *e, const char *kind, int64_t agreement, const char *party,
+    const uint8_t (*hashes)[32], size_t nh, const char *fmt, ...)
+{
+	char note[600];
+	va_list ap;
+
+	if (e->j == NULL)
+		return 0;
+	note[0] = '\0';
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(note, sizeof(note), fmt, ap);
+		va_end(ap);
+	}
+	return journal_append(e->j, kind, agreement, party, hashes, nh, note);
+}
+
+void
+ag_set_duty(struct ag_ctx *e, struct duty *d)
+{
+	e->duty = d;
+}
+
+void
+ag_free(struct ag_ctx *e)
+{
+	if (e == NULL)
+		return;
+	crypto_keycache_free(e->keys);
+	free(e);
+}
+
+/* 0 found, 1 unknown, -1 store failure. */
+int
+ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
+{
+	static const char sql[] =
+	    "SELECT id, title, state, revision, effective, validity, disclose_progress,"
+	    " created_at, circulated_at, released_at, effective_at, expires_at, ended_at,"
+	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at, label "
+	    "FROM agreement WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		a->id = sqlite3_column_int64(s, 0);
+		snprintf(a->title, sizeof(a->title), "%s", store_col_str(s, 1));
+		if (lifecycle_state_parse(store_col_str(s, 2), &a->state) != 0)
+			rc = SQLITE_ERROR;
+		a->revision = (uint32_t)sqlite3_column_int64(s, 3);
+		snprintf(a->effective, sizeof(a->effective), "%s", store_col_str(s, 4));
+		snprintf(a->validity, sizeof(a->validity), "%s", store_col_str(s, 5));
+		a->disclose = sqlite3_column_int(s, 6);
+		a->created_at = store_col_time(s, 7);
+		a->circulated_at = store_col_time(s, 8);
+		a->released_at = store_col_time(s, 9);
+		a->effective_at = store_col_time(s, 10);
+		a->expires_at = store_col_time(s, 11);
+		a->ended_at = store_col_time(s, 12);
+		a->sign_by = store_col_time(s, 13);
+		a->extends_id = store_col_time(s, 14);
+		a->reaffirms_id = store_col_time(s, 15);
+		snprintf(a->dayx_mode, sizeof(a->dayx_mode), "%s", store_col_str(s, 16));
+		a->dayx_at = store_col_time(s, 17);
+		snprintf(a->label, sizeof(a->label), "%s", store_col_str(s, 18));
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+ag_set_state(struct ag_ctx *e, int64_t id, enum ag_state st, int64_t ended_at)
+{
+	static const char sql[] =
+	    "UPDATE agreement SET state = ?, ended_at = coalesce(?, ended_at) WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, lifecycle_state_name(st), -1, SQLITE_STATIC);
+	if (ended_at)
+		sqlite3_bind_int64(s, 2, ended_at);
+	sqlite3_bind_int64(s, 3, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+ag_event(struct ag_ctx *e, int64_t agreement, const char *kind, const char *fmt, ...)
+{
+	static const char sql[] =
+	    "INSERT INTO ag_event(agreement_id, kind, text, created_at) VALUES(?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	char text[600];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, clock_now(e->clk));
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	log_info("agreement %lld: %s: %s", (long long)agreement, kind, text);
+	if (rc == SQLITE_DONE && ag_journal(e, kind, agreement, NULL, NULL, 0, "%s", text) != 0)
+		return -1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Is party a member of agreement: 0 no, 1 signing party, 2 observer. */
+int
+ag_membership(struct ag_ctx *e, int64_t agreement, int64_t party)
+{
+	static const char sql[] =
+	    "SELECT observer FROM agreement_party WHERE agreement_id = ? AND party_id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc, member = 0;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		member = sqlite3_column_int(s, 0) ? 2 : 1;
+	/* A store failure (logged) reads as "not a member", which every
+	 * caller refuses. */
+	(void)store_rows_end(e->st, s, rc, "a membership");
+	return member;
+}
+
+/* A revision's text, calendar and hash.  *text is malloc'd for the caller. */
+int
+ag_load_revision(struct ag_ctx *e, int64_t agreement, uint32_t rev, char **text, char **calendar,
+    uint8_t hash[32])
+{
+	static const char sql[] =
+	    "SELECT text, calendar, content_hash FROM revision "
+	    "WHERE agreement_id = ? AND number = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, rev);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 2) == 32) {
+		*text = strdup(store_col_str(s, 0));
+		if (calendar != NULL)
+			*calendar = strdup(store_col_str(s, 1));
+		memcpy(hash, sqlite3_column_blob(s, 2), 32);
+		rc = (*text == NULL || (calendar != NULL && *calendar == NULL)) ? -1 : 0;
+		if (rc != 0) {
+			free(*text);
+			*text = NULL;
+			if (calendar != NULL) {
+				free(*calendar);
+				*calendar = NULL;
+			}
+		}
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+ag_load_members(struct ag_ctx *e, int64_t agreement, int observers, struct ag_members *m)
+{
+	static const char sql[] =
+	    "SELECT p.id, p.code FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
+	    "WHERE ap.agreement_id = ? AND ap.observer = ? ORDER BY ap.rowid";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	m->n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int(s, 2, observers);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && m->n < 64) {
+		m->id[m->n] = sqlite3_column_int64(s, 0);
+		snprintf(m->code[m->n], sizeof(m->code[0]), "%s", store_col_str(s, 1));
+		m->n++;
+	}
+	return store_rows_end(e->st, s, rc, "an agreement's members");
+}
+
+int
+ag_timer_add(struct ag_ctx *e, int64_t agreement, int64_t incident, const char *kind,
+    int64_t due, int64_t ref, int number)
+{
+	static const char sql[] = "INSERT INTO timer(agreement_id, incident_id, kind, due_at, "
+	    "ref, number) VALUES(?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if (agreement > 0)
+		sqlite3_bind_int64(s, 1, agreement);
+	if (incident > 0)
+		sqlite3_bind_int64(s, 2, incident);
+	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, due);
+	sqlite3_bind_int64(s, 5, ref);
+	if (number > 0)
+		sqlite3_bind_int(s, 6, number);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Load the agreement a party request names, checking ag_membership. */
+int
+ag_for_party(struct ag_ctx *e, const struct req *r, uint64_t id, struct ag *a, int *member)
+{
+	int rc = ag_load(e, (int64_t)id, a);
+
+	if (rc < 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	*member = rc == 0 ? ag_membership(e, a->id, r->who->party.id) : 0;
+	if (*member == 0 || a->state == AG_DRAFT) {
+		/* Do not tell a non-member whether an agreement exists. */
+		req_refuse(r, PARLEY_ENOTFOUND, "no agreement %llu for party %s",
+		    (unsigned long long)id, r->who->party.code);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ag_enqueue(struct ag_ctx *e, const int64_t *parties, size_t n, const char *kind,
+    int64_t agreement, const char *summary, const Parley__Payload *p)
+{
+	return delivery_enqueue(e->dlv, parties, n, kind, agreement, summary, p, NULL);
+}
+
+int
+ag_send_update(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amendment,
+    const char *event, const char *text)
+{
+	Parley__Payload p = PARLEY__PAYLOAD__INIT;
+	Parley__Update u = PARLEY__UPDATE__INIT;
+	char summary[160];
+
+	u.agreement = (uint64_t)agreement;
+	u.event = (char *)event;
+	u.text = (char *)text;
+	u.amendment = amendment;
+	p.body_case = PARLEY__PAYLOAD__BODY_UPDATE;
+	p.update = &u;
+	snprintf(summary, sizeof(summary), "agreement %lld: %s", (long long)agreement, event);
+	return ag_enqueue(e, &party, 1, "update", agreement, summary, &p);
+}
+
+/* Has party a valid copy of revision rev: 0 with *t its signed_at (0: no
+ * copy counts yet), -1 on a store failure. */
+int
+ag_valid_copy(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev, int64_t *t)
+{
+	static const char sql[] =
+	    "SELECT CASE WHEN EXISTS (SELECT 1 FROM agreement_role r WHERE r.agreement_id = ?1"
+	    "  AND r.party_id = ?2) "
+	    "THEN (SELECT CASE WHEN count(*) = (SELECT count(*) FROM agreement_role r"
+	    "  WHERE r.agreement_id = ?1 AND r.party_id = ?2) THEN max(t) ELSE NULL END"
+	    "  FROM (SELECT min(c.signed_at) AS t FROM copy c JOIN agreement_role r"
+	    "   ON r.agreement_id = c.agreement_id AND r.party_id = c.party_id AND r.role = c.role"
+	    "   WHERE c.agreement_id = ?1 AND c.party_id = ?2 AND c.revision = ?3"
+	    "   AND c.status = 'valid' GROUP BY c.role)) "
+	    "ELSE (SELECT min(signed_at) FROM copy WHERE agreement_id = ?1 AND party_id = ?2"
+	    "  AND revision = ?3 AND status = 'valid') END";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	*t = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_int64(s, 3, rev);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*t = store_col_time(s, 0);
+	return store_rows_end(e->st, s, rc, "a party's valid copy");
+}
+
+/* For callers that have no way to fail: a store failure (logged) reads as
+ * "not signed", which never releases anything. */
+int64_t
+ag_valid_copy_time(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev)
+{
+	int64_t t;
+
+	return ag_valid_copy(e, agreement, party, rev, &t) == 0 ? t : 0;
+}
+
+int
+ag_for_mediator(struct ag_ctx *e, int64_t id, struct ag *a, struct out *o)
+{
+	int rc = ag_load(e, id, a);
+
+	if (rc < 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	if (rc == 1)
+		return out_refuse(o, "no agreement %lld (see: parleyctl agreement list)",
+		    (long long)id);
+	return 0;
+}

@@ -1,0 +1,133 @@
+/* The agreement core, below every feature: the context all agreement work
+ * runs in (struct ag_ctx), an agreement's row and members, loading them,
+ * state changes, the chronology (ag_event), the journal, queueing updates
+ * to parties, copies that count, and the one insert into the timer table.
+ * It owns the tables agreement, agreement_party, agreement_role, revision,
+ * ag_event and timer.  The lifecycle (engine.c) and the features
+ * (timeline.c, incident.c, mandate.c, record.c, bundle.c) build on it; it
+ * calls none of them.  Every function runs inside the caller's store
+ * transaction. */
+#ifndef PARLEY_AGREEMENT_H
+#define PARLEY_AGREEMENT_H
+
+#include <stdint.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "clock.h"
+#include "delivery.h"
+#include "duty.h"
+#include "journal.h"
+#include "lifecycle.h"
+#include "metrics.h"
+#include "out.h"
+#include "parley.pb-c.h"
+#include "ptime.h"
+#include "registry.h"
+#include "req.h"
+#include "store.h"
+
+#define TITLE_MAX 200
+
+/* Lead times of reminders and warnings, longest first. */
+struct ag_leads {
+	size_t n;
+	int64_t s[8];
+};
+
+/* The context of all agreement work: borrowed handles and settings. */
+struct ag_ctx {
+	struct store *st;
+	struct clock *clk;
+	struct delivery *dlv;
+	EVP_PKEY *mkey;
+	struct metrics *m;
+	struct ag_leads sign_leads, expiry_leads;
+	int64_t response_window, disclosure_embargo;
+	struct duty *duty;	/* borrowed; NULL: no duty watch */
+	struct journal *j;	/* borrowed; NULL: no journal */
+	struct crypto_keycache *keys;	/* signers' keys checked on the loop; may be NULL */
+};
+
+/* One agreement row. */
+struct ag {
+	int64_t id;
+	char title[TITLE_MAX + 1];
+	enum ag_state state;
+	uint32_t revision;
+	char effective[PTIME_BUFLEN];	/* term: "on-release" or UTC ISO time */
+	char validity[64];
+	int disclose;
+	int64_t created_at, circulated_at, released_at, effective_at, expires_at, ended_at;
+	int64_t sign_by, extends_id, reaffirms_id, dayx_at;
+	char dayx_mode[16];	/* "", "time", "on-release", "on-effect" */
+	char label[PARTY_CODE_MAX + 1];	/* "" or the name mandates scope to */
+};
+
+/* Members' party ids and codes, signing parties or observers. */
+struct ag_members {
+	size_t n;
+	int64_t id[64];
+	char code[64][PARTY_CODE_MAX + 1];
+};
+
+/* mediator_key and metrics are borrowed and must outlive the context. */
+struct ag_ctx *ag_new(struct store *st, struct clock *clk, struct delivery *dlv,
+    EVP_PKEY *mediator_key, struct metrics *metrics);
+void ag_free(struct ag_ctx *e);
+/* Lead times (seconds, longest first) of reminders before a signing
+ * deadline or a measure, and of warnings before expiry. */
+void ag_set_leads(struct ag_ctx *e, const int64_t *sign, size_t nsign,
+    const int64_t *expiry, size_t nexpiry);
+/* The incident windows ([incidents] in the configuration). */
+void ag_set_incidents(struct ag_ctx *e, int64_t response_window, int64_t embargo);
+/* The duty watch whose alerts the timers raise (borrowed). */
+void ag_set_duty(struct ag_ctx *e, struct duty *d);
+/* The journal every state change is appended to (borrowed). */
+void ag_set_journal(struct ag_ctx *e, struct journal *j);
+
+/* 0 found, 1 unknown, -1 store failure. */
+int ag_load(struct ag_ctx *e, int64_t id, struct ag *a);
+/* Signing parties (observers = 0) or observers (1) of an agreement. */
+int ag_load_members(struct ag_ctx *e, int64_t agreement, int observers, struct ag_members *m);
+/* 0 not a member, 1 signing party, 2 observer. */
+int ag_membership(struct ag_ctx *e, int64_t agreement, int64_t party);
+/* When party's copy of revision rev came to count (every required role
+ * signed, or one valid copy when no roles are required), or 0. */
+int64_t ag_valid_copy_time(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev);
+/* Queue an Update to every endpoint of party. */
+int ag_send_update(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amendment,
+    const char *event, const char *text);
+/* Queue p to every endpoint of the n parties (stored once). */
+int ag_enqueue(struct ag_ctx *e, const int64_t *parties, size_t n, const char *kind,
+    int64_t agreement, const char *summary, const Parley__Payload *p);
+/* A revision's text and calendar (malloc'd for the caller) and hash. */
+int ag_load_revision(struct ag_ctx *e, int64_t agreement, uint32_t rev, char **text,
+    char **calendar, uint8_t hash[32]);
+/* Move an agreement to state st (lifecycle checked by the caller). */
+int ag_set_state(struct ag_ctx *e, int64_t id, enum ag_state st, int64_t ended_at);
+/* Record an event in the agreement's chronology. */
+int ag_event(struct ag_ctx *e, int64_t agreement, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Append to the journal (a no-op without one); hashes may be NULL. */
+int ag_journal(struct ag_ctx *e, const char *kind, int64_t agreement, const char *party,
+    const uint8_t (*hashes)[32], size_t nh, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* The agreement a party request names, if the party is a member and it
+ * was circulated: 0 with *a and *member (1 signing party, 2 observer);
+ * otherwise -1, the request answered (a non-member is not told whether
+ * the agreement exists). */
+int ag_for_party(struct ag_ctx *e, const struct req *r, uint64_t id, struct ag *a,
+    int *member);
+/* The agreement a mediator verb names: 0 with *a; -1 refused in o. */
+int ag_for_mediator(struct ag_ctx *e, int64_t id, struct ag *a, struct out *o);
+/* Has party a valid copy of revision rev: 0 with *t its signed_at (0: no
+ * copy counts yet), -1 on a store failure. */
+int ag_valid_copy(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev,
+    int64_t *t);
+/* The one insert into the timer table: a timer of an agreement
+ * (agreement > 0) or of an incident (incident > 0); number 0: none. */
+int ag_timer_add(struct ag_ctx *e, int64_t agreement, int64_t incident, const char *kind,
+    int64_t due, int64_t ref, int number);
+
+#endif
