@@ -23,6 +23,7 @@
 #include "journal.h"
 #include "mandate.h"
 #include "timeline.h"
+#include "timers.h"
 
 /* Refused peers held at once to be told why (admin_accept). */
 #define ADMIN_REFUSED_MAX 8
@@ -601,7 +602,7 @@ clock_moved(struct server *srv, int64_t t, struct out *o)
 	int fired = 0;
 
 	/* Timers fire as the clock passes them, in order, each at its time. */
-	if (t > clock_now(srv->clk) && (fired = timeline_run(srv->eng, t)) < 0)
+	if (t > clock_now(srv->clk) && (fired = timers_run(srv->eng, t)) < 0)
 		return out_refuse(o, "store failure while running timers");
 	if (clock_set(srv->clk, t) != 0) {
 		if (!store_is_timeless(srv) || clock_reset(srv->clk, t) != 0)

@@ -372,3 +372,61 @@ ag_for_mediator(struct ag_ctx *e, int64_t id, struct ag *a, struct out *o)
 		    (long long)id);
 	return 0;
 }
+
+int
+ag_timer_next(struct ag_ctx *e, int64_t upto, struct ag_timer *t)
+{
+	static const char sql[] =
+	    "SELECT id, coalesce(agreement_id, 0), coalesce(incident_id, 0), kind, due_at,"
+	    " coalesce(ref, 0), coalesce(number, 0) "
+	    "FROM timer WHERE fired_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT 1";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, upto);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		t->id = sqlite3_column_int64(s, 0);
+		t->agreement = sqlite3_column_int64(s, 1);
+		t->incident = sqlite3_column_int64(s, 2);
+		snprintf(t->kind, sizeof(t->kind), "%s", store_col_str(s, 3));
+		t->due = sqlite3_column_int64(s, 4);
+		t->ref = sqlite3_column_int64(s, 5);
+		t->number = sqlite3_column_int(s, 6);
+	}
+	if (store_rows_end(e->st, s, rc, "the next timer") != 0)
+		return -1;
+	return rc == SQLITE_ROW ? 0 : 1;
+}
+
+int
+ag_timer_fired(struct ag_ctx *e, int64_t id, int64_t t)
+{
+	static const char sql[] = "UPDATE timer SET fired_at = ? WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, t);
+	sqlite3_bind_int64(s, 2, id);
+	return store_step_done(e->st, s);
+}
+
+int
+ag_timer_earliest(struct ag_ctx *e, int64_t *due)
+{
+	static const char sql[] = "SELECT min(due_at) FROM timer WHERE fired_at IS NULL";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc = 1, step;
+
+	if (s == NULL)
+		return 1;
+	if ((step = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*due = sqlite3_column_int64(s, 0);
+		rc = 0;
+	}
+	(void)store_rows_end(e->st, s, step, "the next timer");
+	return rc;
+}

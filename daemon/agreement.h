@@ -130,4 +130,19 @@ int ag_valid_copy(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t r
 int ag_timer_add(struct ag_ctx *e, int64_t agreement, int64_t incident, const char *kind,
     int64_t due, int64_t ref, int number);
 
+/* A pending timer, as ag_timer_next returns it (timers.c runs them). */
+struct ag_timer {
+	int64_t id, agreement, incident, due, ref;
+	char kind[32];
+	int number;
+};
+/* The earliest timer not yet fired and due at or before upto: 0 with *t,
+ * 1 if none, -1 on a store failure. */
+int ag_timer_next(struct ag_ctx *e, int64_t upto, struct ag_timer *t);
+/* Mark timer id fired at t. */
+int ag_timer_fired(struct ag_ctx *e, int64_t id, int64_t t);
+/* When the earliest pending timer is due: 0 with *due, 1 if none (a store
+ * failure, logged, reads as none: the next commit rearms the timers). */
+int ag_timer_earliest(struct ag_ctx *e, int64_t *due);
+
 #endif

@@ -2,7 +2,7 @@
 
 #include "log.h"
 #include "ticker.h"
-#include "timeline.h"
+#include "timers.h"
 
 /* Wake at least this often, in case the wall clock jumps. */
 #define TICKER_MAX_SLEEP 3600
@@ -10,7 +10,7 @@
 struct ticker {
 	struct event *ev;
 	struct turn *turn;
-	struct ag_ctx *eng;
+	struct ag_ctx *ag;
 	struct clock *clk;
 };
 
@@ -26,7 +26,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 		log_warnx("timers: store unavailable; retrying later");
 		return;
 	}
-	n = timeline_run(tk->eng, clock_now(tk->clk));
+	n = timers_run(tk->ag, clock_now(tk->clk));
 	turn_request_end(tk->turn, n >= 0);
 	if (n < 0)
 		log_warnx("timers: store failure; they will run again");
@@ -41,7 +41,7 @@ ticker_new(struct event_base *base, struct turn *t, struct ag_ctx *e, struct clo
 	if (tk == NULL)
 		return NULL;
 	tk->turn = t;
-	tk->eng = e;
+	tk->ag = e;
 	tk->clk = clk;
 	if ((tk->ev = evtimer_new(base, tick, tk)) == NULL) {
 		free(tk);
@@ -67,7 +67,7 @@ ticker_rearm(struct ticker *tk)
 
 	if (clock_is_virtual(tk->clk))
 		return;
-	if (timeline_next_due(tk->eng, &due) != 0) {
+	if (timers_next_due(tk->ag, &due) != 0) {
 		event_del(tk->ev);
 		return;
 	}

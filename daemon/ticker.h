@@ -7,7 +7,8 @@
 #include <event2/event.h>
 
 #include "clock.h"
-#include "engine.h"
+#include "agreement.h"
+#include "turn.h"
 #include "turn.h"
 
 struct ticker;

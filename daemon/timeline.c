@@ -385,8 +385,8 @@ tell_responsible(struct ag_ctx *e, const struct ag *a, const struct measure *m,
 
 /* ---- timers ---- */
 
-static int
-fire(struct ag_ctx *e, int64_t agreement, const char *kind, int64_t due, int64_t ref,
+int
+timeline_fire(struct ag_ctx *e, int64_t agreement, const char *kind, int64_t due, int64_t ref,
     int number)
 {
 	char msg[600], when[PTIME_BUFLEN], lead[64];
@@ -500,133 +500,6 @@ fire(struct ag_ctx *e, int64_t agreement, const char *kind, int64_t due, int64_t
 	}
 	log_warnx("timer of unknown kind \"%s\" ignored", kind);
 	return 0;
-}
-
-/* A party's grace ran out with no endpoint online: one alert per gap. */
-static int
-duty_alert(struct ag_ctx *e, int64_t party, int64_t since, int64_t due)
-{
-	static const char sql[] =
-	    "INSERT INTO duty_alert(party_id, gap_since, alerted_at) VALUES(?, ?, ?)";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	char when[PTIME_BUFLEN], code[PARTY_CODE_MAX + 1];
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	/* The watch is memory, the party is the store's: a registration that
-	 * was rolled back (its commit failed) leaves a watch of nobody. */
-	if ((rc = registry_party_code(e->st, party, code)) != 0) {
-		if (rc < 0)
-			return -1;
-		log_info("duty: party %lld is not registered; no longer watched",
-		    (long long)party);
-		duty_unwatch(e->duty, party);
-		return 0;
-	}
-	sqlite3_bind_int64(s, 1, party);
-	sqlite3_bind_int64(s, 2, since);
-	sqlite3_bind_int64(s, 3, due);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	ptime_format(since, when);
-	log_warnx("DUTY ALERT: %s has had no endpoint online since %s", code, when);
-	if (rc == SQLITE_DONE && ag_journal(e, "duty-alert", 0, code, NULL, 0,
-	    "no endpoint online since %s", when) != 0)
-		return -1;
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-int
-timeline_run(struct ag_ctx *e, int64_t upto)
-{
-	static const char next[] =
-	    "SELECT id, coalesce(agreement_id, 0), coalesce(incident_id, 0), kind, due_at,"
-	    " coalesce(ref, 0), coalesce(number, 0) "
-	    "FROM timer WHERE fired_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT 1";
-	static const char done[] = "UPDATE timer SET fired_at = ? WHERE id = ?";
-	char kind[32];
-	int64_t id = 0, ag = 0, inc = 0, due = 0, ref = 0, dparty, dsince, ddue;
-	int number = 0, n = 0, rc, have;
-	sqlite3_stmt *s;
-
-	for (;;) {
-		if ((s = store_stmt(e->st, next)) == NULL)
-			return -1;
-		sqlite3_bind_int64(s, 1, upto);
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			sqlite3_reset(s);
-			return -1;
-		}
-		have = rc == SQLITE_ROW;
-		if (have) {
-			id = sqlite3_column_int64(s, 0);
-			ag = sqlite3_column_int64(s, 1);
-			inc = sqlite3_column_int64(s, 2);
-			snprintf(kind, sizeof(kind), "%s", store_col_str(s, 3));
-			due = sqlite3_column_int64(s, 4);
-			ref = sqlite3_column_int64(s, 5);
-			number = sqlite3_column_int(s, 6);
-		}
-		sqlite3_reset(s);
-		/* Duty alerts interleave with the timers, in time order. */
-		if (e->duty != NULL && duty_next_due(e->duty, &ddue) == 0 && ddue <= upto &&
-		    (!have || ddue < due)) {
-			if (clock_is_virtual(e->clk) && ddue > clock_now(e->clk))
-				clock_set(e->clk, ddue);
-			if (duty_take_due(e->duty, upto, &dparty, &dsince, &ddue) == 0 &&
-			    duty_alert(e, dparty, dsince, ddue) != 0)
-				return -1;
-			n++;
-			continue;
-		}
-		if (!have)
-			return n;
-		/* A virtual clock passes through each timer's moment in order. */
-		if (clock_is_virtual(e->clk) && due > clock_now(e->clk))
-			clock_set(e->clk, due);
-		if (inc != 0) {
-			if (incident_fire(e, inc, kind, due) != 0)
-				return -1;
-		} else if (fire(e, ag, kind, due, ref, number) != 0) {
-			return -1;
-		}
-		fault_point("timer-fired");
-		if ((s = store_stmt(e->st, done)) == NULL)
-			return -1;
-		sqlite3_bind_int64(s, 1, clock_now(e->clk));
-		sqlite3_bind_int64(s, 2, id);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return -1;
-		n++;
-	}
-}
-
-int
-timeline_next_due(struct ag_ctx *e, int64_t *due)
-{
-	static const char sql[] = "SELECT min(due_at) FROM timer WHERE fired_at IS NULL";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int64_t d;
-	int rc = 1, step;
-
-	if (s == NULL)
-		return 1;
-	if ((step = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		*due = sqlite3_column_int64(s, 0);
-		rc = 0;
-	}
-	/* The contract has no error: a failure (logged) leaves the timers
-	 * unarmed until the next commit rearms them; none is lost. */
-	(void)store_rows_end(e->st, s, step, "the next timer");
-	if (e->duty != NULL && duty_next_due(e->duty, &d) == 0 && (rc != 0 || d < *due)) {
-		*due = d;
-		rc = 0;
-	}
-	return rc;
 }
 
 /* ---- calendars ---- */

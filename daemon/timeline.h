@@ -1,11 +1,8 @@
 /* Time in the lifecycle: signing deadlines and reminders, effect, validity
  * and expiry, extensions, and Day-X calendars of measures.
  *
- * Every future event is a row in the timer table, written in the same
- * transaction as the fact that makes it due; firing a timer and marking it
- * fired happen in one transaction too, so a restart neither loses a timer nor
- * fires one twice.  Timers fire in (due time, id) order; with a virtual clock
- * the clock steps to each timer's due time as it fires. */
+ * Every future event is a row in the timer table (ag_timer_add), written in
+ * the same transaction as the fact that makes it due; timers.c fires them. */
 #ifndef PARLEY_TIMELINE_H
 #define PARLEY_TIMELINE_H
 
@@ -24,11 +21,10 @@ int timeline_on_release(struct ag_ctx *e, struct ag *a);
 int timeline_validity_term(const char *valid_for, const char *valid_until, char *term,
     size_t termlen, char *why, size_t whylen);
 
-/* Fire every timer due at or before upto, in order (inside a transaction).
- * Returns how many fired, or -1 on a store failure. */
-int timeline_run(struct ag_ctx *e, int64_t upto);
-/* The earliest pending timer: 0 with *due, 1 if none. */
-int timeline_next_due(struct ag_ctx *e, int64_t *due);
+/* Fire one timer of an agreement (timers.c runs them): reminders, the
+ * signing deadline, effect, expiry warnings and expiry, measures due. */
+int timeline_fire(struct ag_ctx *e, int64_t agreement, const char *kind, int64_t due,
+    int64_t ref, int number);
 
 /* Mediator verbs. */
 int timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct out *o);

@@ -30,6 +30,7 @@
 #include "daemon/out.h"
 #include "daemon/registry.h"
 #include "daemon/timeline.h"
+#include "daemon/timers.h"
 #include "daemon/turn.h"
 #include "conn_fixture.h"
 #include "journal_fixture.h"
@@ -284,14 +285,14 @@ test_measure_confirmed(void **state)
 	/* Unharmed: the timer fires and, the measure being confirmed, says
 	 * nothing. */
 	assert_int_equal(store_batch_begin(fx->st), 0);
-	assert_int_equal(timeline_run(fx->e, now), 1);
+	assert_int_equal(timers_run(fx->e, now), 1);
 	assert_int_equal(count(fx, "SELECT count(*) FROM timer WHERE fired_at IS NOT NULL"), 1);
 	assert_int_equal(count(fx, "SELECT count(*) FROM ag_event WHERE kind = 'overdue'"), 0);
 	store_batch_rollback(fx->st);
 
 	assert_int_equal(store_batch_begin(fx->st), 0);
 	trip_arm(fx, &t, "FROM measure_confirmation c JOIN party p", 0);
-	rc = timeline_run(fx->e, now);
+	rc = timers_run(fx->e, now);
 	trip_disarm(fx);
 	assert_int_equal(t.tripped, 1);
 	assert_int_equal(rc, -1);

@@ -1,0 +1,105 @@
+#include <stdio.h>
+
+#include "fault.h"
+#include "incident.h"
+#include "log.h"
+#include "timeline.h"
+#include "timers.h"
+
+/* A party's grace ran out with no endpoint online: one alert per gap. */
+static int
+duty_alert(struct ag_ctx *e, int64_t party, int64_t since, int64_t due)
+{
+	char when[PTIME_BUFLEN], code[PARTY_CODE_MAX + 1];
+	int rc;
+
+	/* The watch is memory, the party is the store's: a registration that
+	 * was rolled back (its commit failed) leaves a watch of nobody. */
+	rc = registry_party_code(e->st, party, code);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		log_info("duty: party %lld is not registered; no longer watched",
+		    (long long)party);
+		duty_unwatch(e->duty, party);
+		return 0;
+	}
+	rc = duty_alert_record(e->st, party, since, due);
+	ptime_format(since, when);
+	log_warnx("DUTY ALERT: %s has had no endpoint online since %s", code, when);
+	if (rc != 0)
+		return -1;
+	return ag_journal(e, "duty-alert", 0, code, NULL, 0, "no endpoint online since %s",
+	    when);
+}
+
+/* A virtual clock passes through each timer's moment in order. */
+static void
+step_clock(struct ag_ctx *e, int64_t due)
+{
+	if (clock_is_virtual(e->clk) && due > clock_now(e->clk))
+		clock_set(e->clk, due);
+}
+
+/* Raise the duty alert due next, if it comes before the timer t (have:
+ * whether there is one): 1 raised, 0 none due first, -1 store failure. */
+static int
+duty_first(struct ag_ctx *e, int64_t upto, const struct ag_timer *t, int have)
+{
+	int64_t party, since, due;
+
+	if (e->duty == NULL || duty_next_due(e->duty, &due) != 0 || due > upto ||
+	    (have && due >= t->due))
+		return 0;
+	step_clock(e, due);
+	if (duty_take_due(e->duty, upto, &party, &since, &due) == 0 &&
+	    duty_alert(e, party, since, due) != 0)
+		return -1;
+	return 1;
+}
+
+int
+timers_run(struct ag_ctx *e, int64_t upto)
+{
+	struct ag_timer t;
+	int n = 0, rc, have;
+
+	for (;;) {
+		if ((rc = ag_timer_next(e, upto, &t)) < 0)
+			return -1;
+		have = rc == 0;
+		/* Duty alerts interleave with the timers, in time order. */
+		if ((rc = duty_first(e, upto, &t, have)) < 0)
+			return -1;
+		if (rc > 0) {
+			n++;
+			continue;
+		}
+		if (!have)
+			return n;
+		step_clock(e, t.due);
+		if (t.incident != 0)
+			rc = incident_fire(e, t.incident, t.kind, t.due);
+		else
+			rc = timeline_fire(e, t.agreement, t.kind, t.due, t.ref, t.number);
+		if (rc != 0)
+			return -1;
+		fault_point("timer-fired");
+		if (ag_timer_fired(e, t.id, clock_now(e->clk)) != 0)
+			return -1;
+		n++;
+	}
+}
+
+int
+timers_next_due(struct ag_ctx *e, int64_t *due)
+{
+	int64_t d;
+	int rc = ag_timer_earliest(e, due);
+
+	if (e->duty != NULL && duty_next_due(e->duty, &d) == 0 && (rc != 0 || d < *due)) {
+		*due = d;
+		rc = 0;
+	}
+	return rc;
+}
