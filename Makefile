@@ -91,12 +91,15 @@ $(B)/tests/%: $(call obj,tests/unit/%.c) $(LIBDAEMON) $(LIBCLIENT) $(LIBPROTO)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
-# proto/ is shared by both ends and must not reach into daemon/ or clients/.
+# proto/ is shared by both ends and must not reach into daemon/ or clients/;
+# inside daemon/, daemon/may_include says who may include whom, and no calls
+# go round in a loop (scripts/check-layers.py).
 check-includes:
 	@! grep -nE '#include "(daemon|clients)/' proto/*.c proto/*.h || \
 		{ echo "proto/ includes daemon/ or clients/"; exit 1; }
 	@! grep -nE '#include "daemon/' clients/*.c clients/*.h || \
 		{ echo "clients/ includes daemon/"; exit 1; }
+	@python3 scripts/check-layers.py $(B)/obj/daemon
 
 unit: $(UNITS)
 	@tests/run-unit.sh $(B)

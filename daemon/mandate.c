@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "crypto.h"
-#include "engine.h"
 #include "agreement.h"
 #include "errors.h"
 #include "log.h"

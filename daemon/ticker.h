@@ -6,9 +6,8 @@
 
 #include <event2/event.h>
 
-#include "clock.h"
 #include "agreement.h"
-#include "turn.h"
+#include "clock.h"
 #include "turn.h"
 
 struct ticker;

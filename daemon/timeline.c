@@ -7,7 +7,6 @@
 #include "crypto.h"
 #include "errors.h"
 #include "fault.h"
-#include "incident.h"
 #include "log.h"
 #include "sign.h"
 #include "text.h"
