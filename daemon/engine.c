@@ -200,14 +200,6 @@ engine_status(struct ag_ctx *e, const struct req *r, uint64_t id)
 
 static int release(struct ag_ctx *e, struct ag *a);
 
-/* Count a refused copy; returns 0 so it can sit in a condition. */
-static int
-refused(struct ag_ctx *e, enum refuse_reason why)
-{
-	e->m->copies_refused[why]++;
-	return 0;
-}
-
 static int
 insert_copy(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t signer,
     const Parley__SignRequest *m, const char *text, const char *status, const char *reason,
@@ -248,7 +240,7 @@ insert_copy(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t s
 
 /* A copy whose content differs from the revision: kept as evidence, never
  * counted, refused to the party with the first difference. */
-static int
+static enum req_end
 non_identical(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t signer,
     const Parley__SignRequest *m)
 {
@@ -306,7 +298,7 @@ non_identical(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t
 	req_refuse(r, PARLEY_EREFUSED,
 	    "copy refused: %s; it is recorded, not counted, and the mediator is told "
 	    "(agreement %lld)", reason, (long long)a->id);
-	return 1;	/* keep the evidence */
+	return REQ_KEEP;	/* the evidence */
 }
 
 /* Does every signing party have a valid copy of the current revision: 1
@@ -397,172 +389,296 @@ role_signed(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev, co
 	return rc == SQLITE_ROW;
 }
 
-enum req_end
-engine_sign(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m)
+/* Count a refused copy and answer with its reason: -1. */
+static int
+refuse_copy(struct ag_ctx *e, const struct req *r, enum refuse_reason why, int code,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int
+refuse_copy(struct ag_ctx *e, const struct req *r, enum refuse_reason why, int code,
+    const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e->m->copies_refused[why]++;
+	req_refuse(r, code, "%s", msg);
+	return -1;
+}
+
+/* A copy being signed: what the checks found, for the steps after them. */
+struct signing {
+	struct ag a;
+	int64_t signer;
+	int has_principal;	/* the party has a principal key: mandates apply */
+	struct mandate md;	/* the mandate covering the copy (md.id 0: none) */
+	int nroles;		/* roles the agreement requires of the party */
+	char hex[65];		/* the signer key, for messages */
+};
+
+/* Step 1: the copy's form: a member that signs, an agreement that takes
+ * copies, the endpoint's own party, a valid role and whole fields.  0, or
+ * -1 answered. */
+static int
+sign_check_form(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
+    struct signing *sg)
 {
 	enum ag_state next;
 	const char *why;
-	uint8_t *payload = NULL;
-	uint8_t rev_hash[32];
-	char *rev_text = NULL, hex[65], why_m[400], need[400];
-	size_t plen;
-	int64_t signer, signer_party, cid, t;
-	struct mandate md;
-	uint8_t pk[32];
-	struct ag a;
-	int member, rc, prc, nroles;
+	int member;
 
-	if (ag_for_party(e, r, m->agreement, &a, &member) != 0)
-		return refused(e, REFUSE_NOT_PARTY);
-	if (member == 2 && refused(e, REFUSE_NOT_PARTY) == 0)
-		return req_refuse(r, PARLEY_EREFUSED, "%s is an observer of agreement %lld: "
-		    "observers never sign", r->who->party.code, (long long)a.id);
-	if (lifecycle_next(a.state, EV_SIGN, &next, &why) != 0 && refused(e, REFUSE_STATE) == 0)
-		return req_refuse(r, PARLEY_EREFUSED, "copy refused: %s", why);
+	if (ag_for_party(e, r, m->agreement, &sg->a, &member) != 0) {
+		e->m->copies_refused[REFUSE_NOT_PARTY]++;
+		return -1;
+	}
+	if (member == 2)
+		return refuse_copy(e, r, REFUSE_NOT_PARTY, PARLEY_EREFUSED, "%s is an observer "
+		    "of agreement %lld: observers never sign", r->who->party.code,
+		    (long long)sg->a.id);
+	if (lifecycle_next(sg->a.state, EV_SIGN, &next, &why) != 0)
+		return refuse_copy(e, r, REFUSE_STATE, PARLEY_EREFUSED, "copy refused: %s", why);
 	if (strcmp(m->party, r->who->party.code) != 0) {
 		if (req_log_ok(r))
 			log_warnx("agreement %lld: endpoint %lld of %s sent a copy naming party "
-			    "\"%s\"", (long long)a.id, (long long)r->who->endpoint_id,
+			    "\"%s\"", (long long)sg->a.id, (long long)r->who->endpoint_id,
 			    r->who->party.code, m->party);
-		refused(e, REFUSE_IMPERSONATION);
-		return req_refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot sign "
-		    "as \"%s\"", r->who->party.code, m->party);
+		return refuse_copy(e, r, REFUSE_IMPERSONATION, PARLEY_EAUTH, "this endpoint "
+		    "speaks for %s; it cannot sign as \"%s\"", r->who->party.code, m->party);
 	}
-	if (*m->role != '\0' && !ident_valid(m->role) && refused(e, REFUSE_MALFORMED) == 0)
-		return req_refuse(r, PARLEY_EUSAGE, "role \"%s\" is not a valid name", m->role);
-	if ((m->content_hash.len != 32 || m->signature.len != 64 || m->signer_key.len != 32) &&
-	    refused(e, REFUSE_MALFORMED) == 0)
-		return req_refuse(r, PARLEY_EUSAGE, "a copy needs a 32-byte content hash, a 32-byte "
-		    "signer key and a 64-byte signature");
-	hex_encode(m->signer_key.data, 32, hex);
-	if ((prc = registry_principal_of(e->st, r->who->party.id, pk)) < 0)
-		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	rc = registry_signer_by_key(e->st, m->signer_key.data, &signer, &signer_party);
-	if (rc < 0)
-		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	if ((rc == 1 || signer_party != r->who->party.id) && refused(e, REFUSE_SIGNER) == 0)
-		return prc == 0 ? req_refuse(r, PARLEY_EAUTH, "copy refused: no mandate: no mandate "
-		    "of %s authorises signer key %s", r->who->party.code, hex) :
-		    req_refuse(r, PARLEY_EAUTH, "signer key %s is not registered for %s", hex,
-		    r->who->party.code);
-	if (m->revision < a.revision && refused(e, REFUSE_STALE) == 0)
-		return req_refuse(r, PARLEY_EREFUSED, "revision %u superseded by %u", m->revision,
-		    a.revision);
-	if (m->revision > a.revision && refused(e, REFUSE_MALFORMED) == 0)
-		return req_refuse(r, PARLEY_EUSAGE, "agreement %lld has no revision %u (current: %u)",
-		    (long long)a.id, m->revision, a.revision);
+	if (*m->role != '\0' && !ident_valid(m->role))
+		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "role \"%s\" is not a "
+		    "valid name", m->role);
+	if (m->content_hash.len != 32 || m->signature.len != 64 || m->signer_key.len != 32)
+		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "a copy needs a 32-byte "
+		    "content hash, a 32-byte signer key and a 64-byte signature");
+	return 0;
+}
+
+/* Step 2: the signer: a key registered to the party, the current revision,
+ * a signature that verifies over it.  0, or -1 answered. */
+static int
+sign_check_signer(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
+    struct signing *sg)
+{
+	uint8_t *payload = NULL, pk[32];
+	int64_t signer_party;
+	size_t plen;
+	int rc, prc;
+
+	hex_encode(m->signer_key.data, 32, sg->hex);
+	if ((prc = registry_principal_of(e->st, r->who->party.id, pk)) < 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	sg->has_principal = prc == 0;
+	rc = registry_signer_by_key(e->st, m->signer_key.data, &sg->signer, &signer_party);
+	if (rc < 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	if ((rc == 1 || signer_party != r->who->party.id) && sg->has_principal)
+		return refuse_copy(e, r, REFUSE_SIGNER, PARLEY_EAUTH, "copy refused: no mandate: "
+		    "no mandate of %s authorises signer key %s", r->who->party.code, sg->hex);
+	if (rc == 1 || signer_party != r->who->party.id)
+		return refuse_copy(e, r, REFUSE_SIGNER, PARLEY_EAUTH, "signer key %s is not "
+		    "registered for %s", sg->hex, r->who->party.code);
+	if (m->revision < sg->a.revision)
+		return refuse_copy(e, r, REFUSE_STALE, PARLEY_EREFUSED, "revision %u superseded "
+		    "by %u", m->revision, sg->a.revision);
+	if (m->revision > sg->a.revision)
+		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "agreement %lld has no "
+		    "revision %u (current: %u)", (long long)sg->a.id, m->revision, sg->a.revision);
 	if (r->sig_verdict == 1 || r->sig_verdict == -1) {
 		rc = r->sig_verdict > 0 ? 0 : -1;
 	} else {
-		if (sign_payload((uint64_t)a.id, m->revision, m->content_hash.data, m->party,
-		    m->role, &payload, &plen) != 0)
-			return req_refuse(r, PARLEY_ESTORE, "out of memory");
+		if (sign_payload((uint64_t)sg->a.id, m->revision, m->content_hash.data, m->party,
+		    m->role, &payload, &plen) != 0) {
+			req_refuse(r, PARLEY_ESTORE, "out of memory");
+			return -1;
+		}
 		rc = crypto_verify_cached(e->keys, m->signer_key.data, payload, plen,
 		    m->signature.data);
 		free(payload);
 	}
-	if (rc == -2)
-		return req_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
-		    "nothing was saved, try again");
+	if (rc == -2) {
+		req_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; nothing was "
+		    "saved, try again");
+		return -1;
+	}
 	if (rc != 0) {
 		if (req_log_ok(r))
-			log_warnx("agreement %lld: bad signature from %s (key %s)", (long long)a.id,
-			    r->who->party.code, hex);
-		refused(e, REFUSE_BAD_SIGNATURE);
-		return req_refuse(r, PARLEY_EREFUSED, "the signature does not verify with key %s "
-		    "over this agreement, revision, content and party", hex);
+			log_warnx("agreement %lld: bad signature from %s (key %s)",
+			    (long long)sg->a.id, r->who->party.code, sg->hex);
+		return refuse_copy(e, r, REFUSE_BAD_SIGNATURE, PARLEY_EREFUSED, "the signature "
+		    "does not verify with key %s over this agreement, revision, content and "
+		    "party", sg->hex);
 	}
-	if (ag_load_revision(e, a.id, a.revision, &rev_text, NULL, rev_hash) != 0)
-		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	free(rev_text);
-	/* Authority: a mandate covering key, role and agreement now (with a
-	 * principal), and a role this agreement requires of the party. */
-	md.id = 0;
-	if (prc == 0 && (rc = mandate_find_cover(e, r->who->party.id, m->signer_key.data,
-	    m->role, a.id, a.label, clock_now(e->clk), &md, why_m, sizeof(why_m))) != 0) {
-		if (rc < 0)
-			return req_refuse(r, PARLEY_ESTORE, "store failure");
-		refused(e, REFUSE_SIGNER);
-		if (req_log_ok(r))
-			log_warnx("agreement %lld: copy from %s refused: %s", (long long)a.id,
-			    r->who->party.code, why_m);
-		return req_refuse(r, PARLEY_EREFUSED, "copy refused: %s", why_m);
+	return 0;
+}
+
+/* Step 3: authority: a mandate covering key, role and agreement now (with
+ * a principal), and a role this agreement requires of the party.  0, or
+ * -1 answered. */
+static int
+sign_check_authority(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
+    struct signing *sg)
+{
+	char why[400], need[400];
+	int rc;
+
+	sg->md.id = 0;
+	if (sg->has_principal) {
+		rc = mandate_find_cover(e, r->who->party.id, m->signer_key.data, m->role,
+		    sg->a.id, sg->a.label, clock_now(e->clk), &sg->md, why, sizeof(why));
+		if (rc < 0) {
+			req_refuse(r, PARLEY_ESTORE, "store failure");
+			return -1;
+		}
+		if (rc > 0) {
+			if (req_log_ok(r))
+				log_warnx("agreement %lld: copy from %s refused: %s",
+				    (long long)sg->a.id, r->who->party.code, why);
+			return refuse_copy(e, r, REFUSE_SIGNER, PARLEY_EREFUSED, "copy refused: %s",
+			    why);
+		}
 	}
-	if ((nroles = required_roles(e, a.id, r->who->party.id, m->role, need,
-	    sizeof(need))) < 0)
-		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	if (nroles > 0 && *need != '\0' && refused(e, REFUSE_SIGNER) == 0)
-		return req_refuse(r, PARLEY_EREFUSED, "copy refused: agreement %lld requires of %s "
-		    "the roles %s; \"%s\" is not one of them", (long long)a.id, r->who->party.code,
-		    need, m->role);
-	if (memcmp(rev_hash, m->content_hash.data, 32) != 0) {
-		refused(e, REFUSE_NON_IDENTICAL);
-		return non_identical(e, r, &a, signer, m);
+	sg->nroles = required_roles(e, sg->a.id, r->who->party.id, m->role, need, sizeof(need));
+	if (sg->nroles < 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
 	}
-	if (ag_valid_copy(e, a.id, r->who->party.id, a.revision, &t) != 0)
-		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	if (sg->nroles > 0 && *need != '\0')
+		return refuse_copy(e, r, REFUSE_SIGNER, PARLEY_EREFUSED, "copy refused: agreement "
+		    "%lld requires of %s the roles %s; \"%s\" is not one of them",
+		    (long long)sg->a.id, r->who->party.code, need, m->role);
+	return 0;
+}
+
+/* A copy the party has already given: 1 answered (nothing to keep), 0 not
+ * given yet, -1 answered with a store failure. */
+static int
+sign_already(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
+    const struct signing *sg)
+{
+	int64_t t;
+	int rc;
+
+	if (ag_valid_copy(e, sg->a.id, r->who->party.id, sg->a.revision, &t) != 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
 	if (t != 0) {
 		req_ok(r, 0, "%s has already signed revision %u of agreement %lld",
-		    r->who->party.code, a.revision, (long long)a.id);
-		return 0;
+		    r->who->party.code, sg->a.revision, (long long)sg->a.id);
+		return 1;
 	}
-	if (nroles > 0 && (rc = role_signed(e, a.id, r->who->party.id, a.revision,
-	    m->role)) != 0) {
-		if (rc < 0)
-			return req_refuse(r, PARLEY_ESTORE, "store failure");
+	if (sg->nroles == 0)
+		return 0;
+	rc = role_signed(e, sg->a.id, r->who->party.id, sg->a.revision, m->role);
+	if (rc < 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	if (rc > 0)
 		req_ok(r, 0, "%s has already signed revision %u of agreement %lld in role %s",
-		    r->who->party.code, a.revision, (long long)a.id, m->role);
-		return 0;
-	}
-	if (insert_copy(e, r, &a, signer, m, NULL, "valid", NULL, md.id, &cid) != 0)
-		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	{
-		uint8_t h[2][32];
-		char under[40] = "";
-		memcpy(h[0], m->content_hash.data, 32);
-		crypto_sha256(m->signature.data, 64, h[1]);
-		if (md.id)
-			snprintf(under, sizeof(under), ", mandate %lld", (long long)md.id);
-		/* The copy is named by its signature's hash, not by its row id:
-		 * the party reads this entry, and the gap between its copies'
-		 * ids would count the others' (invariant 2). */
-		if (ag_journal(e, "copy-accepted", a.id, r->who->party.code,
-		    (const uint8_t (*)[32])h, 2, "revision %u%s%s%s", a.revision,
-		    *m->role ? ", role " : "", m->role, under) != 0)
-			return req_refuse(r, PARLEY_ESTORE, "store failure");
-	}
+		    r->who->party.code, sg->a.revision, (long long)sg->a.id, m->role);
+	return rc;
+}
+
+/* Step 4: keep the copy and journal it. */
+static int
+sign_keep(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
+    struct signing *sg)
+{
+	uint8_t h[2][32];
+	char under[40] = "";
+	int64_t cid;
+
+	if (insert_copy(e, r, &sg->a, sg->signer, m, NULL, "valid", NULL, sg->md.id, &cid) != 0)
+		return -1;
+	memcpy(h[0], m->content_hash.data, 32);
+	crypto_sha256(m->signature.data, 64, h[1]);
+	if (sg->md.id)
+		snprintf(under, sizeof(under), ", mandate %lld", (long long)sg->md.id);
+	/* The copy is named by its signature's hash, not by its row id: the
+	 * party reads this entry, and the gap between its copies' ids would
+	 * count the others' (invariant 2). */
+	if (ag_journal(e, "copy-accepted", sg->a.id, r->who->party.code,
+	    (const uint8_t (*)[32])h, 2, "revision %u%s%s%s", sg->a.revision,
+	    *m->role ? ", role " : "", m->role, under) != 0)
+		return -1;
 	e->m->copies_accepted++;
 	fault_point("copy-accepted");
-	log_info("agreement %lld: %s signed revision %u (copy %lld)", (long long)a.id,
-	    r->who->party.code, a.revision, (long long)cid);
+	log_info("agreement %lld: %s signed revision %u (copy %lld)", (long long)sg->a.id,
+	    r->who->party.code, sg->a.revision, (long long)cid);
+	return 0;
+}
+
+/* Step 5: with the copy kept, release if every party has signed.  The
+ * answer, and REQ_KEEP, or REQ_ROLLBACK with a store failure: past this
+ * point a failure must not keep the copy and skip the release check, as
+ * nobody could sign again to trigger it. */
+static enum req_end
+sign_settle(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
+    struct signing *sg)
+{
+	int64_t t = 0;
+	int rc;
+
 	/* At release, authority again: signatures under a mandate revoked
 	 * since are void, and the agreement waits for new ones. */
-	if (mandate_void_revoked(e, a.id) < 0)
+	if (mandate_void_revoked(e, sg->a.id) < 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	/* Past this point a store failure must not keep the copy and skip the
-	 * release check: nobody could sign again to trigger it. */
-	if (nroles > 0 && ag_valid_copy(e, a.id, r->who->party.id, a.revision, &t) != 0)
+	if (sg->nroles > 0 && ag_valid_copy(e, sg->a.id, r->who->party.id, sg->a.revision,
+	    &t) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure; the copy was not saved");
 	/* The answers carry no copy id: ids run in one sequence over every
 	 * party's copies, and two of one party's would count the others'. */
-	if (nroles > 0 && t == 0) {
-		req_ok(r, 0, "signed copy of revision %u accepted in role %s; "
-		    "%s's copy counts when every role it must sign in has signed", a.revision,
-		    m->role, r->who->party.code);
-		return 1;
-	}
-	if ((rc = all_signed(e, &a)) < 0)
+	if (sg->nroles > 0 && t == 0)
+		return req_ok(r, 0, "signed copy of revision %u accepted in role %s; %s's copy "
+		    "counts when every role it must sign in has signed", sg->a.revision, m->role,
+		    r->who->party.code);
+	if ((rc = all_signed(e, &sg->a)) < 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure; the copy was not saved");
-	if (rc) {
-		if (release(e, &a) != 0)
-			return req_refuse(r, PARLEY_ESTORE, "release failed; the copy was not saved");
-		req_ok(r, 0, "signed copy of revision %u accepted; every party has "
-		    "signed: agreement %lld is released", a.revision, (long long)a.id);
-		return 1;
+	if (rc == 0)
+		return req_ok(r, 0, "signed copy of revision %u accepted; the agreement is "
+		    "released when every party has signed", sg->a.revision);
+	if (release(e, &sg->a) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "release failed; the copy was not saved");
+	return req_ok(r, 0, "signed copy of revision %u accepted; every party has signed: "
+	    "agreement %lld is released", sg->a.revision, (long long)sg->a.id);
+}
+
+/* A party's signed copy: the checks in their order, then either evidence
+ * of a non-identical copy, an answer that it was already given, or the
+ * copy kept and the release checked. */
+enum req_end
+engine_sign(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m)
+{
+	struct signing sg;
+	char *rev_text = NULL;
+	uint8_t rev_hash[32];
+
+	memset(&sg, 0, sizeof(sg));
+	if (sign_check_form(e, r, m, &sg) != 0 || sign_check_signer(e, r, m, &sg) != 0)
+		return REQ_ROLLBACK;
+	if (ag_load_revision(e, sg.a.id, sg.a.revision, &rev_text, NULL, rev_hash) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	free(rev_text);
+	if (sign_check_authority(e, r, m, &sg) != 0)
+		return REQ_ROLLBACK;
+	if (memcmp(rev_hash, m->content_hash.data, 32) != 0) {
+		e->m->copies_refused[REFUSE_NON_IDENTICAL]++;
+		return non_identical(e, r, &sg.a, sg.signer, m);
 	}
-	req_ok(r, 0, "signed copy of revision %u accepted; the agreement is "
-	    "released when every party has signed", a.revision);
-	return 1;
+	if (sign_already(e, r, m, &sg) != 0)
+		return REQ_ROLLBACK;	/* answered: nothing to keep */
+	if (sign_keep(e, r, m, &sg) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	return sign_settle(e, r, m, &sg);
 }
 
 enum req_end
