@@ -144,7 +144,7 @@ engine_show(struct ag_ctx *e, const struct req *r, uint64_t id)
 	int member;
 
 	if (ag_for_party(e, r, id, &a, &member) != 0)
-		return 0;
+		return REQ_ROLLBACK;
 	if (member == 2 && a.state != AG_IN_FORCE && a.state != AG_EXPIRED)
 		return req_refuse(r, PARLEY_EREFUSED,
 		    "observers receive agreement %lld only once it is released", (long long)a.id);
@@ -154,7 +154,7 @@ engine_show(struct ag_ctx *e, const struct req *r, uint64_t id)
 	f.agreement = &t.msg;
 	req_reply(r, &f);
 	bundle_text_release(&t);
-	return 0;
+	return REQ_ROLLBACK;
 }
 
 enum req_end
@@ -170,7 +170,7 @@ engine_status(struct ag_ctx *e, const struct req *r, uint64_t id)
 	int member, all;
 
 	if (ag_for_party(e, r, id, &a, &member) != 0)
-		return 0;
+		return REQ_ROLLBACK;
 	if (ag_load_members(e, a.id, 0, &m) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	/* Embargo: before release a party learns only its own status, unless
@@ -195,7 +195,7 @@ engine_status(struct ag_ctx *e, const struct req *r, uint64_t id)
 	f.body_case = PARLEY__FRAME__BODY_STATUS_REPLY;
 	f.status_reply = &sr;
 	req_reply(r, &f);
-	return 0;
+	return REQ_ROLLBACK;
 }
 
 static int release(struct ag_ctx *e, struct ag *a);
@@ -699,7 +699,7 @@ engine_withdraw(struct ag_ctx *e, const struct req *r, uint64_t id)
 	int member, rc;
 
 	if (ag_for_party(e, r, id, &a, &member) != 0)
-		return 0;
+		return REQ_ROLLBACK;
 	if (member == 2)
 		return req_refuse(r, PARLEY_EREFUSED, "observers never sign");
 	if (lifecycle_next(a.state, EV_WITHDRAW_SIGNATURE, &next, &why) != 0)
@@ -738,7 +738,7 @@ engine_withdraw(struct ag_ctx *e, const struct req *r, uint64_t id)
 	    r->who->party.code);
 	req_ok(r, 0, "signature on revision %u of agreement %lld withdrawn (recorded)",
 	    a.revision, (long long)a.id);
-	return 1;
+	return REQ_KEEP;
 }
 
 /* Validate and normalise a text: non-empty UTF-8, LF line endings.  NULL
@@ -795,7 +795,7 @@ engine_amend(struct ag_ctx *e, const struct req *r, const Parley__AmendRequest *
 	int oom;
 
 	if (ag_for_party(e, r, m->agreement, &a, &member) != 0)
-		return 0;
+		return REQ_ROLLBACK;
 	if (member == 2)
 		return req_refuse(r, PARLEY_EREFUSED, "observers cannot propose amendments");
 	if (lifecycle_next(a.state, EV_AMEND, &next, &why) != 0)
@@ -841,7 +841,7 @@ engine_amend(struct ag_ctx *e, const struct req *r, const Parley__AmendRequest *
 	    r->who->party.code, (long long)id, a.revision);
 	req_ok(r, (uint64_t)id, "amendment %lld to revision %u proposed; the mediator decides "
 	    "whether to forward, adopt or reject it", (long long)id, a.revision);
-	return 1;
+	return REQ_KEEP;
 }
 
 /* One amendment row. */
@@ -919,7 +919,7 @@ engine_amendment_response(struct ag_ctx *e, const struct req *r,
 	    m->accept ? "accepts" : "rejects");
 	req_ok(r, (uint64_t)am.id, "your answer to amendment %lld (%s) is recorded",
 	    (long long)am.id, m->accept ? "accept" : "reject");
-	return 1;
+	return REQ_KEEP;
 }
 
 /* ---- release ---- */
@@ -1017,7 +1017,7 @@ engine_bundle(struct ag_ctx *e, const struct req *r, uint64_t id)
 	int member;
 
 	if (ag_for_party(e, r, id, &a, &member) != 0)
-		return 0;
+		return REQ_ROLLBACK;
 	if (a.released_at == 0)
 		return req_refuse(r, PARLEY_EREFUSED, "agreement %lld is not released: signed copies "
 		    "are sealed until every party has signed", (long long)a.id);
@@ -1027,7 +1027,7 @@ engine_bundle(struct ag_ctx *e, const struct req *r, uint64_t id)
 	f.bundle = bundle_msg(b);
 	req_reply(r, &f);
 	bundle_free(b);
-	return 0;
+	return REQ_ROLLBACK;
 }
 
 /* ---- mediator verbs ---- */

@@ -271,27 +271,30 @@ incident_file(struct ag_ctx *e, const struct req *r, const Parley__IncidentFile 
 	    (long long)id, against.code, by, not_in_force ?
 	    "; NOTE: the agreement it cites is not in force" : "");
 	req_ok(r, (uint64_t)id, "%s", msg);
-	return 1;
+	return REQ_KEEP;
 }
 
-/* The incident a party request names, if this party is a side of it. */
+/* The incident a party request names, if this party is a side of it: 0,
+ * or -1 answered. */
 static int
 side_inc(struct ag_ctx *e, const struct req *r, uint64_t id, struct inc *i)
 {
 	int rc = inc_load(e, (int64_t)id, i);
 
-	if (rc < 0)
-		return req_refuse(r, PARLEY_ESTORE, "store failure"), -1;
-	if (rc == 1 || (i->filer_id != r->who->party.id && i->against_id != r->who->party.id)) {
-		if (rc == 0) {
-			log_warnx("incident %llu: %s, not a side of it, asked for it",
-			    (unsigned long long)id, r->who->party.code);
-			inc_release(i);
-		}
-		return req_refuse(r, PARLEY_ENOTFOUND, "no incident %llu for party %s",
-		    (unsigned long long)id, r->who->party.code), -1;
+	if (rc < 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
 	}
-	return 0;
+	if (rc == 0 && (i->filer_id == r->who->party.id || i->against_id == r->who->party.id))
+		return 0;
+	if (rc == 0) {
+		log_warnx("incident %llu: %s, not a side of it, asked for it",
+		    (unsigned long long)id, r->who->party.code);
+		inc_release(i);
+	}
+	req_refuse(r, PARLEY_ENOTFOUND, "no incident %llu for party %s", (unsigned long long)id,
+	    r->who->party.code);
+	return -1;
 }
 
 enum req_end
@@ -307,7 +310,7 @@ incident_respond(struct ag_ctx *e, const struct req *r, const Parley__IncidentRe
 	int rc;
 
 	if (side_inc(e, r, m->incident, &i) != 0)
-		return 0;
+		return REQ_ROLLBACK;
 	if (i.against_id != r->who->party.id) {
 		snprintf(msg, sizeof(msg), "incident %llu is answered by %s, the side it concerns",
 		    (unsigned long long)m->incident, i.against);
@@ -345,7 +348,7 @@ incident_respond(struct ag_ctx *e, const struct req *r, const Parley__IncidentRe
 	snprintf(msg, sizeof(msg), "answer to incident %llu sent to the other side and the "
 	    "mediator", (unsigned long long)m->incident);
 	req_ok(r, m->incident, "%s", msg);
-	return 1;
+	return REQ_KEEP;
 }
 
 static int
@@ -411,7 +414,7 @@ incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAct
 		goto done;
 	}
 	if (side_inc(e, r, m->incident, &i) != 0)
-		return 0;
+		return REQ_ROLLBACK;
 	other = i.filer_id == r->who->party.id ? i.against_id : i.filer_id;
 	if (strcmp(act, "meeting") == 0) {
 		rc = set_fields(e, meeting, i.id, now, r->who->party.id, NULL);
@@ -467,7 +470,7 @@ done:
 	if (rc != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	req_ok(r, m->incident, "%s", msg);
-	return 1;
+	return REQ_KEEP;
 }
 
 /* Incidents in one answer: all of them unpaged (more are refused, not cut
@@ -523,7 +526,7 @@ incident_query(struct ag_ctx *e, const struct req *r, const Parley__IncidentQuer
 			if (side_inc(e, r, id, &incs[k]) != 0) {
 				free(incs);
 				free(ptrs);
-				return 0;
+				return REQ_ROLLBACK;
 			}
 		} else if (inc_load(e, ids[k], &incs[k]) != 0) {
 			/* listed a moment ago in this transaction */
@@ -558,7 +561,7 @@ incident_query(struct ag_ctx *e, const struct req *r, const Parley__IncidentQuer
 		inc_release(&incs[k]);
 	free(incs);
 	free(ptrs);
-	return 0;
+	return REQ_ROLLBACK;
 }
 
 int

@@ -543,7 +543,7 @@ mandate_issue(struct ag_ctx *e, const struct req *r, const Parley__Mandate *pm)
 	    "scope %s%s", (long long)id, m.party, hex, roles, m.scope,
 	    m.supersedes ? " (supersedes an earlier mandate)" : "");
 	req_ok(r, (uint64_t)id, "%s", msg);
-	return 1;
+	return REQ_KEEP;
 }
 
 enum req_end
@@ -606,7 +606,7 @@ mandate_revoke(struct ag_ctx *e, const struct req *r, const Parley__MandateRevok
 	    "on unreleased agreements %s void", (long long)m.id, voided, voided == 1 ? "" : "s",
 	    voided == 1 ? "is" : "are");
 	req_ok(r, (uint64_t)m.id, "%s", msg);
-	return 1;
+	return REQ_KEEP;
 }
 
 /* Every mandate of party (0: all), oldest first; *out malloc'd. */
@@ -705,7 +705,7 @@ mandate_query(struct ag_ctx *e, const struct req *r)
 	free(mp);
 	free(rp);
 	free(v);
-	return 0;
+	return REQ_ROLLBACK;
 }
 
 int

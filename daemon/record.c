@@ -47,7 +47,7 @@ record_request(struct ag_ctx *e, const struct req *r, uint64_t known)
 	f.journal_reply = &jr;
 	req_reply(r, &f);
 	free(text);
-	return 0;
+	return REQ_ROLLBACK;
 }
 
 enum req_end
@@ -125,7 +125,7 @@ record_countersign(struct ag_ctx *e, const struct req *r, const Parley__Counters
 	f.body_case = PARLEY__FRAME__BODY_OK;
 	f.ok = &ok;
 	req_reply(r, &f);
-	return 1;
+	return REQ_KEEP;
 }
 
 /* A journal entry copied out of its row.  The list of them owns the text;
@@ -244,5 +244,5 @@ record_show(struct ag_ctx *e, const struct req *r, const Parley__JournalShow *m)
 	req_reply(r, &f);
 	free(v);
 	shown_free(last);
-	return 0;
+	return REQ_ROLLBACK;
 }

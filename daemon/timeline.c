@@ -1027,7 +1027,7 @@ timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement, uint
 	f.body_case = PARLEY__FRAME__BODY_OK;
 	f.ok = &ok;
 	req_reply(r, &f);
-	return 1;
+	return REQ_KEEP;
 }
 
 enum req_end
@@ -1101,5 +1101,5 @@ timeline_party_show(struct ag_ctx *e, const struct req *r, uint64_t agreement)
 	free(mp);
 	free(rows);
 	free(due);
-	return 0;
+	return REQ_ROLLBACK;
 }
