@@ -430,3 +430,279 @@ ag_timer_earliest(struct ag_ctx *e, int64_t *due)
 	(void)store_rows_end(e->st, s, step, "the next timer");
 	return rc;
 }
+
+int
+ag_timer_cancel(struct ag_ctx *e, int64_t agreement, const char *const *kinds)
+{
+	static const char sql[] =
+	    "DELETE FROM timer WHERE agreement_id = ? AND fired_at IS NULL AND kind = ?";
+	sqlite3_stmt *s;
+
+	for (; *kinds != NULL; kinds++) {
+		if ((s = store_stmt(e->st, sql)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, agreement);
+		sqlite3_bind_text(s, 2, *kinds, -1, SQLITE_STATIC);
+		if (store_step_done(e->st, s) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id)
+{
+	static const char sql[] =
+	    "INSERT INTO agreement(title, state, revision, effective, validity,"
+	    " disclose_progress, created_at, sign_by, extends_id, reaffirms_id, label)"
+	    " VALUES(?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, a->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->effective, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, a->validity, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, a->disclose ? 1 : 0);
+	sqlite3_bind_int64(s, 5, a->created_at);
+	if (a->sign_by)
+		sqlite3_bind_int64(s, 6, a->sign_by);
+	if (a->extends_id)
+		sqlite3_bind_int64(s, 7, a->extends_id);
+	if (a->reaffirms_id)
+		sqlite3_bind_int64(s, 8, a->reaffirms_id);
+	sqlite3_bind_text(s, 9, a->label, -1, SQLITE_STATIC);
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(e->st));
+	return 0;
+}
+
+int
+ag_add_member(struct ag_ctx *e, int64_t agreement, int64_t party, int observer)
+{
+	static const char sql[] =
+	    "INSERT INTO agreement_party(agreement_id, party_id, observer) VALUES(?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_int(s, 3, observer ? 1 : 0);
+	return store_step_done(e->st, s);
+}
+
+int
+ag_add_role(struct ag_ctx *e, int64_t agreement, int64_t party, const char *role)
+{
+	static const char sql[] =
+	    "INSERT INTO agreement_role(agreement_id, party_id, role) VALUES(?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_text(s, 3, role, -1, SQLITE_STATIC);
+	return store_step_done(e->st, s);
+}
+
+int
+ag_revision_add(struct ag_ctx *e, int64_t agreement, uint32_t number, const char *text,
+    const char *calendar, const uint8_t hash[32], int64_t amendment)
+{
+	static const char sql[] =
+	    "INSERT INTO revision(agreement_id, number, text, calendar, content_hash,"
+	    " amendment_id, created_at) VALUES(?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, number);
+	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, calendar, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, hash, 32, SQLITE_STATIC);
+	if (amendment)
+		sqlite3_bind_int64(s, 6, amendment);
+	sqlite3_bind_int64(s, 7, clock_now(e->clk));
+	return store_step_done(e->st, s);
+}
+
+int
+ag_revision_set_calendar(struct ag_ctx *e, int64_t agreement, uint32_t number,
+    const char *calendar, const uint8_t hash[32])
+{
+	static const char sql[] =
+	    "UPDATE revision SET calendar = ?, content_hash = ? WHERE agreement_id = ? "
+	    "AND number = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, calendar, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, agreement);
+	sqlite3_bind_int64(s, 4, number);
+	return store_step_done(e->st, s);
+}
+
+/* One UPDATE of an agreement's row with two integers: "SET x = ?1 WHERE
+ * id = ?2" shapes (value 0 binds NULL when null0). */
+static int
+set_int(struct ag_ctx *e, const char *sql, int64_t id, int64_t v, int null0)
+{
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	if (v != 0 || !null0)
+		sqlite3_bind_int64(s, 1, v);
+	sqlite3_bind_int64(s, 2, id);
+	return store_step_done(e->st, s);
+}
+
+int
+ag_set_revision(struct ag_ctx *e, int64_t id, uint32_t revision)
+{
+	return set_int(e, "UPDATE agreement SET revision = ? WHERE id = ?", id, revision, 0);
+}
+
+int
+ag_set_circulated(struct ag_ctx *e, int64_t id, int64_t t)
+{
+	return set_int(e, "UPDATE agreement SET state = 'circulating', circulated_at = ? "
+	    "WHERE id = ?", id, t, 0);
+}
+
+int
+ag_set_expiry(struct ag_ctx *e, int64_t id, int64_t expires_at)
+{
+	return set_int(e, "UPDATE agreement SET expires_at = ? WHERE id = ?", id, expires_at, 1);
+}
+
+int
+ag_set_dayx(struct ag_ctx *e, int64_t id, const char *mode, int64_t t)
+{
+	static const char sql[] = "UPDATE agreement SET dayx_mode = ?, dayx_at = ? WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, mode, -1, SQLITE_STATIC);
+	if (t)
+		sqlite3_bind_int64(s, 2, t);
+	sqlite3_bind_int64(s, 3, id);
+	return store_step_done(e->st, s);
+}
+
+int
+ag_set_released(struct ag_ctx *e, const struct ag *a, const char *cert, const uint8_t sig[64])
+{
+	static const char sql[] =
+	    "UPDATE agreement SET state = 'in_force', released_at = ?, effective_at = ?,"
+	    " certificate = ?, certificate_sig = ? WHERE id = ? AND state = 'circulating'";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, a->released_at);
+	sqlite3_bind_int64(s, 2, a->effective_at);
+	sqlite3_bind_blob(s, 3, cert, (int)strlen(cert), SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, sig, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, a->id);
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	/* Exactly once: the state guard makes a second release change nothing. */
+	return sqlite3_changes(store_db(e->st)) == 1 ? 0 : 1;
+}
+
+int
+ag_copy_insert(struct ag_ctx *e, const struct ag_copy *c, int64_t *id)
+{
+	static const char sql[] =
+	    "INSERT INTO copy(agreement_id, revision, party_id, endpoint_id, signer_id, role,"
+	    " content_hash, signature, text, status, reason, signed_at, mandate_id) "
+	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, c->agreement);
+	sqlite3_bind_int64(s, 2, c->revision);
+	sqlite3_bind_int64(s, 3, c->party);
+	sqlite3_bind_int64(s, 4, c->endpoint);
+	sqlite3_bind_int64(s, 5, c->signer);
+	sqlite3_bind_text(s, 6, c->role, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 7, c->hash, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 8, c->signature, 64, SQLITE_STATIC);
+	if (c->text != NULL)
+		sqlite3_bind_text(s, 9, c->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, c->status, -1, SQLITE_STATIC);
+	if (c->reason != NULL)
+		sqlite3_bind_text(s, 11, c->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 12, clock_now(e->clk));
+	if (c->mandate != 0)
+		sqlite3_bind_int64(s, 13, c->mandate);
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(e->st));
+	return 0;
+}
+
+int
+ag_copies_end(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t revision,
+    const char *status, int64_t t)
+{
+	static const char sql[] =
+	    "UPDATE copy SET status = ?1, ended_at = ?2 WHERE agreement_id = ?3 "
+	    "AND (?4 = 0 OR party_id = ?4) AND (?5 = 0 OR revision = ?5) AND status = 'valid'";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t);
+	sqlite3_bind_int64(s, 3, agreement);
+	sqlite3_bind_int64(s, 4, party);
+	sqlite3_bind_int64(s, 5, revision);
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	return sqlite3_changes(store_db(e->st));
+}
+
+int
+ag_copy_void(struct ag_ctx *e, int64_t copy, const char *reason, int64_t t)
+{
+	static const char sql[] =
+	    "UPDATE copy SET status = 'void', reason = ?, ended_at = ? WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t);
+	sqlite3_bind_int64(s, 3, copy);
+	return store_step_done(e->st, s);
+}
+
+int
+ag_signed_parties(struct ag_ctx *e, int64_t agreement, struct ag_members *m)
+{
+	static const char sql[] =
+	    "SELECT DISTINCT party_id FROM copy WHERE agreement_id = ? AND status = 'valid'";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	m->n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && m->n < 64) {
+		m->id[m->n] = sqlite3_column_int64(s, 0);
+		m->code[m->n][0] = '\0';
+		m->n++;
+	}
+	return store_rows_end(e->st, s, rc, "who had signed");
+}

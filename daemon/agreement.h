@@ -121,6 +121,8 @@ int ag_for_party(struct ag_ctx *e, const struct req *r, uint64_t id, struct ag *
     int *member);
 /* The agreement a mediator verb names: 0 with *a; -1 refused in o. */
 int ag_for_mediator(struct ag_ctx *e, int64_t id, struct ag *a, struct out *o);
+/* The parties holding a valid copy of any revision of agreement. */
+int ag_signed_parties(struct ag_ctx *e, int64_t agreement, struct ag_members *m);
 /* Has party a valid copy of revision rev: 0 with *t its signed_at (0: no
  * copy counts yet), -1 on a store failure. */
 int ag_valid_copy(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev,
@@ -129,6 +131,48 @@ int ag_valid_copy(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t r
  * (agreement > 0) or of an incident (incident > 0); number 0: none. */
 int ag_timer_add(struct ag_ctx *e, int64_t agreement, int64_t incident, const char *kind,
     int64_t due, int64_t ref, int number);
+
+/* Cancel an agreement's pending timers of the given kinds (a NULL-ended
+ * list). */
+int ag_timer_cancel(struct ag_ctx *e, int64_t agreement, const char *const *kinds);
+
+/* The writes of the agreement tables: every INSERT, UPDATE and DELETE of
+ * agreement, agreement_party, agreement_role, revision and copy is one of
+ * these.  0 done, -1 store failure. */
+/* A new draft (revision 1) with a's title, terms, deadline, relations and
+ * label: *id. */
+int ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id);
+int ag_add_member(struct ag_ctx *e, int64_t agreement, int64_t party, int observer);
+int ag_add_role(struct ag_ctx *e, int64_t agreement, int64_t party, const char *role);
+/* Revision number of agreement (amendment: the one it adopts, 0 none). */
+int ag_revision_add(struct ag_ctx *e, int64_t agreement, uint32_t number, const char *text,
+    const char *calendar, const uint8_t hash[32], int64_t amendment);
+int ag_revision_set_calendar(struct ag_ctx *e, int64_t agreement, uint32_t number,
+    const char *calendar, const uint8_t hash[32]);
+int ag_set_revision(struct ag_ctx *e, int64_t id, uint32_t revision);
+int ag_set_circulated(struct ag_ctx *e, int64_t id, int64_t t);
+/* a (circulating) released: released_at, effective_at, the certificate and
+ * its signature.  1 if it was not circulating (released already). */
+int ag_set_released(struct ag_ctx *e, const struct ag *a, const char *cert,
+    const uint8_t sig[64]);
+int ag_set_expiry(struct ag_ctx *e, int64_t id, int64_t expires_at);
+int ag_set_dayx(struct ag_ctx *e, int64_t id, const char *mode, int64_t t);
+
+/* A party's signed copy (text: of a non-identical copy, or NULL; reason,
+ * mandate: 0 none): *id. */
+struct ag_copy {
+	int64_t agreement, party, endpoint, signer, mandate;
+	uint32_t revision;
+	const char *role, *text, *status, *reason;
+	const uint8_t *hash, *signature;	/* 32 and 64 bytes */
+};
+int ag_copy_insert(struct ag_ctx *e, const struct ag_copy *c, int64_t *id);
+/* End the valid copies of agreement (of party, of revision: 0 any) with
+ * status at t: how many, or -1. */
+int ag_copies_end(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t revision,
+    const char *status, int64_t t);
+/* Void one copy with a reason. */
+int ag_copy_void(struct ag_ctx *e, int64_t copy, const char *reason, int64_t t);
 
 /* A pending timer, as ag_timer_next returns it (timers.c runs them). */
 struct ag_timer {

@@ -205,37 +205,14 @@ insert_copy(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t s
     const Parley__SignRequest *m, const char *text, const char *status, const char *reason,
     int64_t mandate, int64_t *id)
 {
-	static const char sql[] =
-	    "INSERT INTO copy(agreement_id, revision, party_id, endpoint_id, signer_id, role,"
-	    " content_hash, signature, text, status, reason, signed_at, mandate_id) "
-	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
+	struct ag_copy c = {
+		.agreement = a->id, .party = r->who->party.id, .endpoint = r->who->endpoint_id,
+		.signer = signer, .mandate = mandate, .revision = m->revision, .role = m->role,
+		.text = text, .status = status, .reason = reason, .hash = m->content_hash.data,
+		.signature = m->signature.data,
+	};
 
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, a->id);
-	sqlite3_bind_int64(s, 2, m->revision);
-	sqlite3_bind_int64(s, 3, r->who->party.id);
-	sqlite3_bind_int64(s, 4, r->who->endpoint_id);
-	sqlite3_bind_int64(s, 5, signer);
-	sqlite3_bind_text(s, 6, m->role, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 7, m->content_hash.data, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 8, m->signature.data, 64, SQLITE_STATIC);
-	if (text != NULL)
-		sqlite3_bind_text(s, 9, text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 10, status, -1, SQLITE_STATIC);
-	if (reason != NULL)
-		sqlite3_bind_text(s, 11, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 12, clock_now(e->clk));
-	if (mandate != 0)
-		sqlite3_bind_int64(s, 13, mandate);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return -1;
-	*id = sqlite3_last_insert_rowid(store_db(e->st));
-	return 0;
+	return ag_copy_insert(e, &c, id);
 }
 
 /* A copy whose content differs from the revision: kept as evidence, never
@@ -684,9 +661,6 @@ engine_sign(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m)
 enum req_end
 engine_withdraw(struct ag_ctx *e, const struct req *r, uint64_t id)
 {
-	static const char sql[] =
-	    "UPDATE copy SET status = 'withdrawn', ended_at = ? WHERE agreement_id = ? "
-	    "AND party_id = ? AND revision = ? AND status = 'valid'";
 	static const char sigs[] =
 	    "SELECT signature FROM copy WHERE agreement_id = ? AND party_id = ? "
 	    "AND revision = ? AND status = 'valid' ORDER BY id LIMIT 64";
@@ -718,17 +692,10 @@ engine_withdraw(struct ag_ctx *e, const struct req *r, uint64_t id)
 			crypto_sha256(sqlite3_column_blob(s, 0), 64, h[nh++]);
 	if (store_rows_end(e->st, s, rc, "the signatures to withdraw") != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	if ((s = store_stmt(e->st, sql)) == NULL)
+	rc = ag_copies_end(e, a.id, r->who->party.id, a.revision, "withdrawn", clock_now(e->clk));
+	if (rc < 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	sqlite3_bind_int64(s, 1, clock_now(e->clk));
-	sqlite3_bind_int64(s, 2, a.id);
-	sqlite3_bind_int64(s, 3, r->who->party.id);
-	sqlite3_bind_int64(s, 4, a.revision);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	if (sqlite3_changes(store_db(e->st)) == 0)
+	if (rc == 0)
 		return req_refuse(r, PARLEY_EREFUSED, "%s has no signature on revision %u to withdraw",
 		    r->who->party.code, a.revision);
 	if (ag_journal(e, "signature-withdrawn", a.id, r->who->party.code,
@@ -929,9 +896,6 @@ engine_amendment_response(struct ag_ctx *e, const struct req *r,
 static int
 release(struct ag_ctx *e, struct ag *a)
 {
-	static const char upd[] =
-	    "UPDATE agreement SET state = 'in_force', released_at = ?, effective_at = ?,"
-	    " certificate = ?, certificate_sig = ? WHERE id = ? AND state = 'circulating'";
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	const struct bundle_text *t;
 	struct bundle *b;
@@ -942,7 +906,6 @@ release(struct ag_ctx *e, struct ag *a)
 	char *cert, summary[300];
 	int64_t eff;
 	size_t n;
-	sqlite3_stmt *s;
 	int rc = -1;
 
 	if (lifecycle_next(a->state, EV_RELEASE, &next, &why) != 0)
@@ -961,20 +924,14 @@ release(struct ag_ctx *e, struct ag *a)
 		goto fail;
 	memcpy(hashes[0], t->hash, 32);
 	if (crypto_sha256(cert, strlen(cert), hashes[1]) != 0 ||
-	    crypto_sign(e->mkey, (const uint8_t *)cert, strlen(cert), sig) != 0 ||
-	    (s = store_stmt(e->st, upd)) == NULL) {
+	    crypto_sign(e->mkey, (const uint8_t *)cert, strlen(cert), sig) != 0) {
 		free(cert);
 		goto fail;
 	}
-	sqlite3_bind_int64(s, 1, a->released_at);
-	sqlite3_bind_int64(s, 2, a->effective_at);
-	sqlite3_bind_blob(s, 3, cert, (int)strlen(cert), free);
-	sqlite3_bind_blob(s, 4, sig, 64, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, a->id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	/* Exactly once: the state guard makes a second release change nothing. */
-	if (rc != SQLITE_DONE || sqlite3_changes(store_db(e->st)) != 1)
+	/* Exactly once: a second release changes nothing (1). */
+	rc = ag_set_released(e, a, cert, sig);
+	free(cert);
+	if (rc != 0)
 		goto fail;
 	a->state = AG_IN_FORCE;
 	if (timeline_on_release(e, a) != 0)
@@ -1153,23 +1110,14 @@ struct sig_store {
 static int
 sig_store_one(const char *party, const char *role, void *arg)
 {
-	static const char sql[] =
-	    "INSERT INTO agreement_role(agreement_id, party_id, role) VALUES(?, ?, ?)";
 	struct sig_store *c = arg;
-	sqlite3_stmt *s;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < c->np && strcmp(c->parties[i], party) != 0; i++)
 		;
-	if (i == c->np || (s = store_stmt(c->e->st, sql)) == NULL)
+	if (i == c->np)
 		return -1;
-	sqlite3_bind_int64(s, 1, c->agreement);
-	sqlite3_bind_int64(s, 2, c->pr[i].id);
-	sqlite3_bind_text(s, 3, role, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return ag_add_role(c->e, c->agreement, c->pr[i].id, role);
 }
 
 static int
@@ -1183,56 +1131,28 @@ signatories_store(struct ag_ctx *e, int64_t agreement, const char *spec,
 	return signatories_walk(spec, sig_store_one, &c) == 0 ? 0 : -1;
 }
 
-int
-engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o)
-{
-	static const char ins_ag[] =
-	    "INSERT INTO agreement(title, state, revision, effective, validity,"
-	    " disclose_progress, created_at, sign_by, extends_id, reaffirms_id, label)"
-	    " VALUES(?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?, ?)";
-	static const char ins_ap[] =
-	    "INSERT INTO agreement_party(agreement_id, party_id, observer) VALUES(?, ?, ?)";
-	static const char ins_rev[] =
-	    "INSERT INTO revision(agreement_id, number, text, calendar, content_hash, created_at)"
-	    " VALUES(?, 1, ?, '', ?, ?)";
+/* A new agreement's terms, checked: what engine_create stores. */
+struct draft {
+	struct ag a;		/* title, effective, validity, sign_by, relations, label */
 	char parties[64][PARTY_CODE_MAX + 1], observers[16][PARTY_CODE_MAX + 1];
-	char effective[PTIME_BUFLEN], why[128], hex[65], *norm, validity[64];
-	int64_t sign_by = 0, rel[2] = { 0, 0 };
-	const char *relname[2] = { "--extends", "--reaffirms" };
-	struct ag other;
-	size_t r;
 	struct party pr[64], ob[16];
-	size_t np, no, i, j;
-	uint8_t hash[32];
-	int64_t eff, id;
-	sqlite3_stmt *s;
-	int rc;
-	int oom;
+	size_t np, no;
+};
 
-	if (!title_ok(t->title))
-		return out_usage(o, "the title must be one line of 1-%d bytes of UTF-8", TITLE_MAX);
-	if (parse_list(t->parties, parties, 64, &np, o, "--parties") != 0 ||
-	    parse_list(t->observers, observers, 16, &no, o, "--observers") != 0)
-		return -1;
-	if (np == 0)
-		return out_usage(o, "--parties names no party");
-	if (t->effective == NULL || strcmp(t->effective, "on-release") == 0) {
-		snprintf(effective, sizeof(effective), "on-release");
-	} else if (ptime_parse(t->effective, &eff) == 0) {
-		ptime_format_utc(eff, effective);
-	} else {
-		return out_usage(o, "--effective takes on-release or an ISO 8601 time with an "
-		    "offset, e.g. 1994-05-12T00:01:00+04:00");
-	}
-	if (t->sign_by != NULL && (ptime_parse(t->sign_by, &sign_by) != 0 ||
-	    sign_by <= clock_now(e->clk)))
-		return out_usage(o, "--sign-by takes a future ISO 8601 time with an offset");
-	if (timeline_validity_term(t->valid_for, t->valid_until, validity, sizeof(validity), why,
-	    sizeof(why)) != 0)
-		return out_usage(o, "%s", why);
+/* The agreements a draft extends or reaffirms: 0, or -1 refused in o. */
+static int
+create_relations(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
+    struct out *o)
+{
+	static const char *const relname[2] = { "--extends", "--reaffirms" };
+	int64_t rel[2] = { 0, 0 };
+	struct ag other;
+	char *end;
+	size_t r;
+	int rc;
+
 	for (r = 0; r < 2; r++) {
 		const char *v = r == 0 ? t->extends : t->reaffirms;
-		char *end;
 		if (v == NULL)
 			continue;
 		rel[r] = strtoll(v, &end, 10);
@@ -1249,80 +1169,127 @@ engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o)
 			    "record a reaffirmation with --reaffirms %lld", (long long)rel[r],
 			    (long long)rel[r]);
 	}
-	for (i = 0; i < np; i++) {
-		if ((rc = registry_party_by_code(e->st, parties[i], &pr[i])) != 0)
+	d->a.extends_id = rel[0];
+	d->a.reaffirms_id = rel[1];
+	return 0;
+}
+
+/* The parties and observers a draft names: registered, each in its place,
+ * none twice.  0, or -1 refused in o. */
+static int
+create_members(struct ag_ctx *e, struct draft *d, struct out *o)
+{
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < d->np; i++) {
+		if ((rc = registry_party_by_code(e->st, d->parties[i], &d->pr[i])) != 0)
 			return rc < 0 ? out_refuse(o, "store failure") :
-			    out_refuse(o, "unknown party \"%s\"", parties[i]);
-		if (pr[i].observer)
+			    out_refuse(o, "unknown party \"%s\"", d->parties[i]);
+		if (d->pr[i].observer)
 			return out_refuse(o, "\"%s\" is an observer; name it with --observers",
-			    parties[i]);
+			    d->parties[i]);
 	}
-	for (i = 0; i < no; i++) {
-		if ((rc = registry_party_by_code(e->st, observers[i], &ob[i])) != 0)
+	for (i = 0; i < d->no; i++) {
+		if ((rc = registry_party_by_code(e->st, d->observers[i], &d->ob[i])) != 0)
 			return rc < 0 ? out_refuse(o, "store failure") :
-			    out_refuse(o, "unknown observer \"%s\"", observers[i]);
-		if (!ob[i].observer)
-			return out_refuse(o, "\"%s\" is a party, not an observer", observers[i]);
-		for (j = 0; j < np; j++)
-			if (ob[i].id == pr[j].id)
-				return out_refuse(o, "%s is both party and observer", observers[i]);
+			    out_refuse(o, "unknown observer \"%s\"", d->observers[i]);
+		if (!d->ob[i].observer)
+			return out_refuse(o, "\"%s\" is a party, not an observer", d->observers[i]);
+		for (j = 0; j < d->np; j++)
+			if (d->ob[i].id == d->pr[j].id)
+				return out_refuse(o, "%s is both party and observer", d->observers[i]);
 	}
+	return 0;
+}
+
+/* Check the mediator's terms into d: 0, or -1 refused in o. */
+static int
+create_check(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d, struct out *o)
+{
+	char why[128];
+	int64_t eff;
+
+	if (!title_ok(t->title))
+		return out_usage(o, "the title must be one line of 1-%d bytes of UTF-8", TITLE_MAX);
+	snprintf(d->a.title, sizeof(d->a.title), "%s", t->title);
+	if (parse_list(t->parties, d->parties, 64, &d->np, o, "--parties") != 0 ||
+	    parse_list(t->observers, d->observers, 16, &d->no, o, "--observers") != 0)
+		return -1;
+	if (d->np == 0)
+		return out_usage(o, "--parties names no party");
+	if (t->effective == NULL || strcmp(t->effective, "on-release") == 0) {
+		snprintf(d->a.effective, sizeof(d->a.effective), "on-release");
+	} else if (ptime_parse(t->effective, &eff) == 0) {
+		ptime_format_utc(eff, d->a.effective);
+	} else {
+		return out_usage(o, "--effective takes on-release or an ISO 8601 time with an "
+		    "offset, e.g. 1994-05-12T00:01:00+04:00");
+	}
+	if (t->sign_by != NULL && (ptime_parse(t->sign_by, &d->a.sign_by) != 0 ||
+	    d->a.sign_by <= clock_now(e->clk)))
+		return out_usage(o, "--sign-by takes a future ISO 8601 time with an offset");
+	if (timeline_validity_term(t->valid_for, t->valid_until, d->a.validity,
+	    sizeof(d->a.validity), why, sizeof(why)) != 0)
+		return out_usage(o, "%s", why);
+	if (create_relations(e, t, d, o) != 0 || create_members(e, d, o) != 0)
+		return -1;
 	if (t->label != NULL && !ident_valid(t->label))
 		return out_usage(o, "--label must be a short lowercase name, not \"%s\"", t->label);
-	if (signatories_check(t->signatories, parties, np, o) != 0)
+	snprintf(d->a.label, sizeof(d->a.label), "%s", t->label ? t->label : "");
+	d->a.disclose = t->disclose_progress ? 1 : 0;
+	d->a.created_at = clock_now(e->clk);
+	return signatories_check(t->signatories, d->parties, d->np, o);
+}
+
+/* Store a checked draft with its first revision: 0 with *id, or -1. */
+static int
+create_store(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
+    const char *text, const uint8_t hash[32], int64_t *id)
+{
+	size_t i;
+
+	if (ag_insert(e, &d->a, id) != 0)
 		return -1;
-	if ((norm = check_text(t->text, t->text_len, why, sizeof(why), &oom)) == NULL)
-		return oom ? out_refuse(o, "%s", why) : out_usage(o, "%s", why);
-	if (sign_content_hash(norm, effective, validity, "", hash) != 0) {
-		free(norm);
+	for (i = 0; i < d->np + d->no; i++)
+		if (ag_add_member(e, *id, i < d->np ? d->pr[i].id : d->ob[i - d->np].id,
+		    i >= d->np) != 0)
+			return -1;
+	if (signatories_store(e, *id, t->signatories, d->parties, d->pr, d->np) != 0)
+		return -1;
+	return ag_revision_add(e, *id, 1, text, "", hash, 0);
+}
+
+int
+engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o)
+{
+	struct draft *d;
+	char why[128], hex[65], *norm = NULL;
+	uint8_t hash[32];
+	int64_t id;
+	int oom, rc = -1;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return out_refuse(o, "out of memory");
+	if (create_check(e, t, d, o) != 0)
+		goto done;
+	if ((norm = check_text(t->text, t->text_len, why, sizeof(why), &oom)) == NULL) {
+		rc = oom ? out_refuse(o, "%s", why) : out_usage(o, "%s", why);
+		goto done;
 	}
-	if ((s = store_stmt(e->st, ins_ag)) == NULL)
-		goto storefail;
-	sqlite3_bind_text(s, 1, t->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, effective, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, validity, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, t->disclose_progress ? 1 : 0);
-	sqlite3_bind_int64(s, 5, clock_now(e->clk));
-	if (sign_by)
-		sqlite3_bind_int64(s, 6, sign_by);
-	if (rel[0])
-		sqlite3_bind_int64(s, 7, rel[0]);
-	if (rel[1])
-		sqlite3_bind_int64(s, 8, rel[1]);
-	sqlite3_bind_text(s, 9, t->label ? t->label : "", -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		goto storefail;
-	id = sqlite3_last_insert_rowid(store_db(e->st));
-	for (i = 0; i < np + no; i++) {
-		if ((s = store_stmt(e->st, ins_ap)) == NULL)
-			goto storefail;
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, i < np ? pr[i].id : ob[i - np].id);
-		sqlite3_bind_int(s, 3, i >= np);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			goto storefail;
+	if (sign_content_hash(norm, d->a.effective, d->a.validity, "", hash) != 0) {
+		rc = out_refuse(o, "out of memory");
+		goto done;
 	}
-	if (signatories_store(e, id, t->signatories, parties, pr, np) != 0)
-		goto storefail;
-	if ((s = store_stmt(e->st, ins_rev)) == NULL)
-		goto storefail;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, norm, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, clock_now(e->clk));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		goto storefail;
-	free(norm);
+	if (create_store(e, t, d, norm, hash, &id) != 0) {
+		rc = out_refuse(o, "store failure: %s", store_errmsg(e->st));
+		goto done;
+	}
 	if (ag_journal(e, "draft", id, NULL, (const uint8_t (*)[32])hash, 1, "revision 1: %s",
-	    t->title) != 0)
-		return out_refuse(o, "store failure: journal");
+	    t->title) != 0) {
+		rc = out_refuse(o, "store failure: journal");
+		goto done;
+	}
 	hex_encode(hash, 32, hex);
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "draft");
@@ -1331,21 +1298,19 @@ engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o)
 	out_text(o, "agreement %lld created (draft, revision 1, content SHA-256 %s)\n",
 	    (long long)id, hex);
 	log_info("agreement %lld created: %s", (long long)id, t->title);
-	return 0;
-storefail:
+	rc = 0;
+done:
 	free(norm);
-	return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	free(d);
+	return rc;
 }
 
 int
 engine_circulate(struct ag_ctx *e, int64_t id, struct out *o)
 {
-	static const char sql[] =
-	    "UPDATE agreement SET state = 'circulating', circulated_at = ? WHERE id = ?";
 	enum ag_state next;
 	const char *why;
 	char toolong[256];
-	sqlite3_stmt *s;
 	struct ag a;
 	int rc;
 
@@ -1356,15 +1321,11 @@ engine_circulate(struct ag_ctx *e, int64_t id, struct out *o)
 	if (a.sign_by && a.sign_by <= clock_now(e->clk))
 		return out_refuse(o, "cannot circulate agreement %lld: its signing deadline has "
 		    "passed", (long long)id);
-	if ((s = store_stmt(e->st, sql)) == NULL)
-		return out_refuse(o, "store failure");
-	sqlite3_bind_int64(s, 1, clock_now(e->clk));
-	sqlite3_bind_int64(s, 2, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
+	if (ag_set_circulated(e, id, clock_now(e->clk)) != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	a.state = next;
-	if (rc != SQLITE_DONE || (rc = circulate_text(e, &a, toolong, sizeof(toolong))) == -1 ||
-	    (rc == 0 && timeline_on_circulate(e, &a) != 0))
+	rc = circulate_text(e, &a, toolong, sizeof(toolong));
+	if (rc == -1 || (rc == 0 && timeline_on_circulate(e, &a) != 0))
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	if (rc == -2)
 		return out_refuse(o, "cannot circulate agreement %lld: %s", (long long)id, toolong);
@@ -1382,27 +1343,18 @@ engine_circulate(struct ag_ctx *e, int64_t id, struct out *o)
 int
 engine_withdraw_agreement(struct ag_ctx *e, int64_t id, struct out *o)
 {
-	static const char sql[] =
-	    "UPDATE agreement SET state = 'withdrawn', ended_at = ? WHERE id = ?";
 	struct ag_members m;
 	enum ag_state next;
 	const char *why;
-	sqlite3_stmt *s;
 	struct ag a;
 	size_t i;
-	int rc;
 
 	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
 	if (lifecycle_next(a.state, EV_WITHDRAW, &next, &why) != 0)
 		return out_refuse(o, "cannot withdraw agreement %lld: %s", (long long)id, why);
-	if ((s = store_stmt(e->st, sql)) == NULL)
-		return out_refuse(o, "store failure");
-	sqlite3_bind_int64(s, 1, clock_now(e->clk));
-	sqlite3_bind_int64(s, 2, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || ag_load_members(e, id, 0, &m) != 0)
+	if (ag_set_state(e, id, AG_WITHDRAWN, clock_now(e->clk)) != 0 ||
+	    ag_load_members(e, id, 0, &m) != 0)
 		return out_refuse(o, "store failure");
 	if (a.state == AG_CIRCULATING)	/* a draft was never seen by anyone */
 		for (i = 0; i < m.n; i++)
@@ -1897,133 +1849,134 @@ engine_amendment_forward(struct ag_ctx *e, int64_t id, struct out *o)
 	return 0;
 }
 
+/* The text an amendment is adopted with: the mediator's edit, or the
+ * proposed text.  Malloc'd, or NULL refused in o. */
+static char *
+adopt_text(struct ag_ctx *e, int64_t id, const char *edited, size_t len, struct out *o)
+{
+	static const char get[] = "SELECT text FROM amendment WHERE id = ?";
+	char why[128], *norm = NULL;
+	sqlite3_stmt *s;
+	int oom, rc;
+
+	if (edited != NULL) {
+		if ((norm = check_text(edited, len, why, sizeof(why), &oom)) == NULL) {
+			if (oom)
+				out_refuse(o, "%s", why);
+			else
+				out_usage(o, "--text: %s", why);
+		}
+		return norm;
+	}
+	if ((s = store_stmt(e->st, get)) == NULL) {
+		out_refuse(o, "store failure");
+		return NULL;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		norm = strdup(store_col_str(s, 0));
+	if (store_rows_end(e->st, s, rc, "an amendment's text") != 0 || norm == NULL) {
+		free(norm);
+		out_refuse(o, "store failure");
+		return NULL;
+	}
+	return norm;
+}
+
+/* Amendment id's text norm becomes the agreement's next revision (a is
+ * updated to it, hash its content hash): the calendar carries over, every
+ * valid signature is superseded (their parties in had), the other open
+ * amendments too, and the new revision circulates.  0, -1 store failure,
+ * -2 with why: too long to circulate. */
+static int
+adopt_revision(struct ag_ctx *e, int64_t id, const char *norm, struct ag *a,
+    uint8_t hash[32], struct ag_members *had, char *why, size_t whylen)
+{
+	static const char others[] =
+	    "UPDATE amendment SET state = 'superseded', decided_at = ? WHERE agreement_id = ? "
+	    "AND id != ? AND state IN ('proposed', 'forwarded')";
+	char *prevtext = NULL, *calendar = NULL;
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	/* The calendar signed with the text carries over to the new revision. */
+	if (ag_load_revision(e, a->id, a->revision, &prevtext, &calendar, hash) != 0 ||
+	    sign_content_hash(norm, a->effective, a->validity, calendar, hash) != 0)
+		goto done;
+	a->revision++;
+	/* Who must sign again: every party holding a valid earlier signature
+	 * (one left out would never be told to sign again). */
+	if (ag_revision_add(e, a->id, a->revision, norm, calendar, hash, id) != 0 ||
+	    ag_signed_parties(e, a->id, had) != 0 ||
+	    ag_copies_end(e, a->id, 0, 0, "superseded", clock_now(e->clk)) < 0 ||
+	    ag_set_revision(e, a->id, a->revision) != 0 ||
+	    set_amend_state(e, id, "adopted", NULL) != 0 ||
+	    (s = store_stmt(e->st, others)) == NULL)
+		goto done;
+	sqlite3_bind_int64(s, 1, clock_now(e->clk));
+	sqlite3_bind_int64(s, 2, a->id);
+	sqlite3_bind_int64(s, 3, id);
+	if (store_step_done(e->st, s) != 0)
+		goto done;
+	rc = circulate_text(e, a, why, whylen);
+done:
+	free(prevtext);
+	free(calendar);
+	return rc;
+}
+
+/* Every signing party is told, each of its own signature: were only those
+ * who had signed told, the delivery ids (one sequence for all) of a
+ * party's circulation and update would count the others who had
+ * (invariant 2). */
+static int
+adopt_tell(struct ag_ctx *e, int64_t id, const struct ag *a, const struct ag_members *had)
+{
+	struct ag_members mem;
+	char msg[200];
+	size_t i, k;
+
+	if (ag_load_members(e, a->id, 0, &mem) != 0)
+		return -1;
+	for (i = 0; i < mem.n; i++) {
+		for (k = 0; k < had->n && had->id[k] != mem.id[i]; k++)
+			;
+		if (k < had->n)
+			snprintf(msg, sizeof(msg), "amendment %lld was adopted as revision %u; your "
+			    "signature on revision %u is superseded: sign revision %u", (long long)id,
+			    a->revision, a->revision - 1, a->revision);
+		else
+			snprintf(msg, sizeof(msg), "amendment %lld was adopted as revision %u: sign "
+			    "revision %u", (long long)id, a->revision, a->revision);
+		if (ag_send_update(e, mem.id[i], a->id, (uint64_t)id, k < had->n ? "sign-again" :
+		    "adopted", msg) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 engine_amendment_adopt(struct ag_ctx *e, int64_t id, const char *edited, size_t len,
     struct out *o)
 {
-	static const char get[] = "SELECT text FROM amendment WHERE id = ?";
-	static const char ins_rev[] =
-	    "INSERT INTO revision(agreement_id, number, text, calendar, content_hash,"
-	    " amendment_id, created_at) VALUES(?, ?, ?, ?, ?, ?, ?)";
-	static const char signers[] =
-	    "SELECT DISTINCT party_id FROM copy WHERE agreement_id = ? AND status = 'valid'";
-	static const char supersede[] =
-	    "UPDATE copy SET status = 'superseded', ended_at = ? WHERE agreement_id = ? "
-	    "AND status = 'valid'";
-	static const char bump[] = "UPDATE agreement SET revision = ? WHERE id = ?";
-	static const char others[] =
-	    "UPDATE amendment SET state = 'superseded', decided_at = ? WHERE agreement_id = ? "
-	    "AND id != ? AND state IN ('proposed', 'forwarded')";
-	int64_t had[64];
-	struct ag_members mem;
-	size_t nhad = 0, i, k;
-	char *norm = NULL, why[128], hex[65], msg[200], *prevtext = NULL, *calendar = NULL;
-	char toolong[256];
+	struct ag_members had;
+	char *norm, hex[65], toolong[256];
 	uint8_t hash[32];
 	struct amend am;
-	sqlite3_stmt *s;
 	struct ag a;
 	int rc;
-	int oom;
 
 	if (open_amend(e, id, &am, &a, o) != 0)
 		return -1;
-	if (edited != NULL) {
-		if ((norm = check_text(edited, len, why, sizeof(why), &oom)) == NULL)
-			return oom ? out_refuse(o, "%s", why) : out_usage(o, "--text: %s", why);
-	} else {
-		if ((s = store_stmt(e->st, get)) == NULL)
-			return out_refuse(o, "store failure");
-		sqlite3_bind_int64(s, 1, id);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			norm = strdup(store_col_str(s, 0));
-		sqlite3_reset(s);
-		if (norm == NULL)
-			return out_refuse(o, "store failure");
-	}
-	/* The calendar signed with the text carries over to the new revision. */
-	if (ag_load_revision(e, a.id, a.revision, &prevtext, &calendar, hash) != 0 ||
-	    sign_content_hash(norm, a.effective, a.validity, calendar, hash) != 0)
-		goto fail;
-	a.revision++;
-	if ((s = store_stmt(e->st, ins_rev)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(s, 1, a.id);
-	sqlite3_bind_int64(s, 2, a.revision);
-	sqlite3_bind_text(s, 3, norm, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, calendar, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, id);
-	sqlite3_bind_int64(s, 7, clock_now(e->clk));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		goto fail;
-	/* Who must sign again: every party holding a valid earlier signature. */
-	if ((s = store_stmt(e->st, signers)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(s, 1, a.id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && nhad < 64)
-		had[nhad++] = sqlite3_column_int64(s, 0);
-	/* One left out would never be told to sign again. */
-	if (store_rows_end(e->st, s, rc, "who had signed") != 0)
-		goto fail;
-	if ((s = store_stmt(e->st, supersede)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(s, 1, clock_now(e->clk));
-	sqlite3_bind_int64(s, 2, a.id);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		sqlite3_reset(s);
-		goto fail;
-	}
-	sqlite3_reset(s);
-	if ((s = store_stmt(e->st, bump)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(s, 1, a.revision);
-	sqlite3_bind_int64(s, 2, a.id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || set_amend_state(e, id, "adopted", NULL) != 0)
-		goto fail;
-	if ((s = store_stmt(e->st, others)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(s, 1, clock_now(e->clk));
-	sqlite3_bind_int64(s, 2, a.id);
-	sqlite3_bind_int64(s, 3, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || (rc = circulate_text(e, &a, toolong, sizeof(toolong))) == -1)
-		goto fail;
-	if (rc == -2) {
-		free(norm);
-		free(prevtext);
-		free(calendar);
+	if ((norm = adopt_text(e, id, edited, len, o)) == NULL)
+		return -1;
+	rc = adopt_revision(e, id, norm, &a, hash, &had, toolong, sizeof(toolong));
+	free(norm);
+	if (rc == -2)
 		return out_refuse(o, "cannot adopt amendment %lld as revision %u: %s",
 		    (long long)id, a.revision, toolong);
-	}
-	/* Every signing party is told, each of its own signature: were only
-	 * those who had signed told, the delivery ids (one sequence for all)
-	 * of a party's circulation and update would count the others who had
-	 * (invariant 2). */
-	if (ag_load_members(e, a.id, 0, &mem) != 0)
-		goto fail;
-	for (i = 0; i < mem.n; i++) {
-		for (k = 0; k < nhad && had[k] != mem.id[i]; k++)
-			;
-		if (k < nhad)
-			snprintf(msg, sizeof(msg), "amendment %lld was adopted as revision %u; your "
-			    "signature on revision %u is superseded: sign revision %u", (long long)id,
-			    a.revision, a.revision - 1, a.revision);
-		else
-			snprintf(msg, sizeof(msg), "amendment %lld was adopted as revision %u: sign "
-			    "revision %u", (long long)id, a.revision, a.revision);
-		if (ag_send_update(e, mem.id[i], a.id, (uint64_t)id, k < nhad ? "sign-again" :
-		    "adopted", msg) != 0)
-			goto fail;
-	}
-	free(norm);
-	free(prevtext);
-	free(calendar);
+	if (rc != 0 || adopt_tell(e, id, &a, &had) != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	if (ag_journal(e, "amendment-adopted", a.id, NULL, (const uint8_t (*)[32])hash, 1,
 	    "amendment %lld adopted as revision %u", (long long)id, a.revision) != 0)
 		return out_refuse(o, "store failure: journal");
@@ -2032,19 +1985,14 @@ engine_amendment_adopt(struct ag_ctx *e, int64_t id, const char *edited, size_t 
 	jw_int(o->json, "amendment", id);
 	jw_int(o->json, "revision", a.revision);
 	jw_str(o->json, "content_sha256", hex);
-	jw_int(o->json, "superseded_signatures", (int64_t)nhad);
+	jw_int(o->json, "superseded_signatures", (int64_t)had.n);
 	out_text(o, "amendment %lld adopted: agreement %lld revision %u circulated; "
 	    "%zu earlier signature%s superseded\n", (long long)id, (long long)a.id, a.revision,
-	    nhad, nhad == 1 ? "" : "s");
+	    had.n, had.n == 1 ? "" : "s");
 	fault_point("amendment-adopted");
 	log_info("agreement %lld: amendment %lld adopted as revision %u", (long long)a.id,
 	    (long long)id, a.revision);
 	return 0;
-fail:
-	free(norm);
-	free(prevtext);
-	free(calendar);
-	return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 }
 
 int

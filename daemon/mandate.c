@@ -308,8 +308,6 @@ void_revoked(struct ag_ctx *e, int64_t agreement, int64_t party, int *own)
 	    "WHERE " VOID_COND "ORDER BY c.id";
 #undef VOID_COLS
 #undef VOID_COND
-	static const char upd[] =
-	    "UPDATE copy SET status = 'void', reason = ?, ended_at = ? WHERE id = ?";
 	struct voided {
 		int64_t copy, agreement, party, mandate, revoked_at;
 		char code[PARTY_CODE_MAX + 1], role[PARTY_CODE_MAX + 1];
@@ -358,16 +356,8 @@ void_revoked(struct ag_ctx *e, int64_t agreement, int64_t party, int *own)
 		ptime_format(v[i].revoked_at, when);
 		snprintf(reason, sizeof(reason), "mandate %lld was revoked at %s, before release",
 		    (long long)v[i].mandate, when);
-		if ((s = store_stmt(e->st, upd)) == NULL)
+		if (ag_copy_void(e, v[i].copy, reason, now) != 0)
 			goto done;
-		sqlite3_bind_text(s, 1, reason, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, now);
-		sqlite3_bind_int64(s, 3, v[i].copy);
-		if (sqlite3_step(s) != SQLITE_DONE) {
-			sqlite3_reset(s);
-			goto done;
-		}
-		sqlite3_reset(s);
 		/* The copy is named by its signature's hash, not its row id (a
 		 * count of every party's copies) nor anything another party
 		 * could guess and try against the leaf hash a consistency proof

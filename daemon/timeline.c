@@ -110,23 +110,6 @@ schedule_expiry(struct ag_ctx *e, int64_t agreement, int64_t exp)
 	return ag_timer_add(e, agreement, 0, "expiry", exp, exp, 0);
 }
 
-static int
-set_expiry(struct ag_ctx *e, int64_t agreement, int64_t exp)
-{
-	static const char sql[] = "UPDATE agreement SET expires_at = ? WHERE id = ?";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	if (exp)
-		sqlite3_bind_int64(s, 1, exp);
-	sqlite3_bind_int64(s, 2, agreement);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* Tell every party (and observer, with all) of an agreement. */
 static int
 tell(struct ag_ctx *e, int64_t agreement, int observers, const char *event, const char *text)
@@ -171,7 +154,7 @@ extend_chain(struct ag_ctx *e, const struct ag *a)
 			    lifecycle_state_name(o.state));
 			return 0;
 		}
-		if (set_expiry(e, oid, a->expires_at) != 0 ||
+		if (ag_set_expiry(e, oid, a->expires_at) != 0 ||
 		    (a->expires_at && schedule_expiry(e, oid, a->expires_at) != 0))
 			return -1;
 		ag_event(e, oid, "extended", "extended by agreement %lld until %s, with no gap",
@@ -203,9 +186,7 @@ resolve_x(const struct ag *a)
 static int
 bind_measures(struct ag_ctx *e, const struct ag *a, int64_t x)
 {
-	static const char del[] =
-	    "DELETE FROM timer WHERE agreement_id = ? AND fired_at IS NULL "
-	    "AND kind IN ('measure-reminder', 'measure-due')";
+	static const char *const measure_timers[] = { "measure-reminder", "measure-due", NULL };
 	static const char list[] = "SELECT number, offset_s FROM measure WHERE agreement_id = ?";
 	static const char upd[] =
 	    "UPDATE measure SET due_at = ? WHERE agreement_id = ? AND number = ?";
@@ -214,12 +195,8 @@ bind_measures(struct ag_ctx *e, const struct ag *a, int64_t x)
 	size_t n = 0, i, k;
 	int rc;
 
-	if ((s = store_stmt(e->st, del)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, a->id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || (s = store_stmt(e->st, list)) == NULL)
+	if (ag_timer_cancel(e, a->id, measure_timers) != 0 ||
+	    (s = store_stmt(e->st, list)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, a->id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MEASURES_MAX) {
@@ -259,7 +236,7 @@ timeline_on_release(struct ag_ctx *e, struct ag *a)
 	int64_t exp = expiry_of(a), x;
 
 	if (exp) {
-		if (set_expiry(e, a->id, exp) != 0 || schedule_expiry(e, a->id, exp) != 0)
+		if (ag_set_expiry(e, a->id, exp) != 0 || schedule_expiry(e, a->id, exp) != 0)
 			return -1;
 		a->expires_at = exp;
 	}
@@ -655,9 +632,6 @@ timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct 
 	static const char ins[] =
 	    "INSERT INTO measure(agreement_id, number, offset_s, offset, party, description,"
 	    " needs_confirm) VALUES(?, ?, ?, ?, ?, ?, ?)";
-	static const char rev[] =
-	    "UPDATE revision SET calendar = ?, content_hash = ? WHERE agreement_id = ? "
-	    "AND number = ?";
 	struct parsed *p = NULL;
 	char *copy = NULL, *cal = NULL, *rtext = NULL, *rcal = NULL, hex[65], why[160];
 	uint8_t hash[32];
@@ -729,15 +703,7 @@ timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct 
 	/* Loaded before circulation, the calendar is part of what is signed. */
 	if (a.state == AG_DRAFT) {
 		if (sign_content_hash(rtext, a.effective, a.validity, cal, hash) != 0 ||
-		    (s = store_stmt(e->st, rev)) == NULL)
-			goto storefail;
-		sqlite3_bind_text(s, 1, cal, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, id);
-		sqlite3_bind_int64(s, 4, a.revision);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
+		    ag_revision_set_calendar(e, id, a.revision, cal, hash) != 0)
 			goto storefail;
 	}
 	if ((x = resolve_x(&a)) != 0 && bind_measures(e, &a, x) != 0)
@@ -770,12 +736,9 @@ done:
 int
 timeline_dayx(struct ag_ctx *e, int64_t id, const char *when, struct out *o)
 {
-	static const char sql[] = "UPDATE agreement SET dayx_mode = ?, dayx_at = ? WHERE id = ?";
 	char buf[PTIME_BUFLEN];
-	sqlite3_stmt *s;
 	struct ag a;
 	int64_t t = 0, x;
-	int rc;
 
 	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
@@ -790,15 +753,7 @@ timeline_dayx(struct ag_ctx *e, int64_t id, const char *when, struct out *o)
 		return out_usage(o, "X is a time (ISO 8601 with an offset), on-release or on-effect");
 	}
 	a.dayx_at = t;
-	if ((s = store_stmt(e->st, sql)) == NULL)
-		return out_refuse(o, "store failure");
-	sqlite3_bind_text(s, 1, a.dayx_mode, -1, SQLITE_STATIC);
-	if (t)
-		sqlite3_bind_int64(s, 2, t);
-	sqlite3_bind_int64(s, 3, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	if (ag_set_dayx(e, id, a.dayx_mode, t) != 0)
 		return out_refuse(o, "store failure");
 	x = resolve_x(&a);
 	if (x && bind_measures(e, &a, x) != 0)
