@@ -392,8 +392,150 @@ mandate_void_revoked(struct ag_ctx *e, int64_t agreement)
 
 /* ---- party requests and mediator verbs ---- */
 
-enum req_end
-mandate_issue(struct ag_ctx *e, const struct req *r, const Parley__Mandate *pm)
+#define ROLES_TEXT_MAX	(SIGN_MANDATE_MAX_ROLES * (PARTY_CODE_MAX + 1) + 1)
+
+/* A submitted mandate's form, into m and roles (space-separated): a party
+ * with a principal key issuing for itself, whole fields, sorted distinct
+ * roles, a canonical scope, a period that ends after it begins.  0, or -1
+ * answered. */
+static int
+issue_check(struct ag_ctx *e, const struct req *r, const Parley__Mandate *pm,
+    struct mandate *m, char roles[ROLES_TEXT_MAX])
+{
+	char canon[MANDATE_SCOPE_MAX + 1];
+	size_t i;
+	int rc;
+
+	if (r->who->party.observer) {
+		req_refuse(r, PARLEY_EREFUSED, "observers never sign, and have no "
+		    "mandates");
+		return -1;
+	}
+	if ((rc = registry_principal_of(e->st, r->who->party.id, m->principal_key)) < 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	if (rc == 1) {
+		req_refuse(r, PARLEY_EREFUSED, "%s has no principal key: the mediator "
+		    "registers one (parleyctl principal add) before mandates can be issued",
+		    r->who->party.code);
+		return -1;
+	}
+	if (strcmp(pm->party, r->who->party.code) != 0) {
+		req_refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot issue a "
+		    "mandate for \"%s\"", r->who->party.code, pm->party);
+		return -1;
+	}
+	if (pm->principal_key.len != 0 && (pm->principal_key.len != 32 ||
+	    memcmp(pm->principal_key.data, m->principal_key, 32) != 0)) {
+		req_refuse(r, PARLEY_EAUTH, "the mandate is not signed with the principal "
+		    "key registered for %s", r->who->party.code);
+		return -1;
+	}
+	if (pm->signer_key.len != 32 || pm->signature.len != 64) {
+		req_refuse(r, PARLEY_EUSAGE, "a mandate needs a 32-byte signer key and a "
+		    "64-byte signature");
+		return -1;
+	}
+	if (pm->n_roles == 0 || pm->n_roles > SIGN_MANDATE_MAX_ROLES) {
+		req_refuse(r, PARLEY_EUSAGE, "a mandate names 1-%d roles",
+		    SIGN_MANDATE_MAX_ROLES);
+		return -1;
+	}
+	memset(&m->party, 0, sizeof(m->party));
+	snprintf(m->party, sizeof(m->party), "%s", r->who->party.code);
+	memcpy(m->signer_key, pm->signer_key.data, 32);
+	memcpy(m->signature, pm->signature.data, 64);
+	m->nroles = pm->n_roles;
+	roles[0] = '\0';
+	for (i = 0; i < pm->n_roles; i++) {
+		if (!ident_valid(pm->roles[i]) || (i > 0 && strcmp(pm->roles[i - 1],
+		    pm->roles[i]) >= 0)) {
+			req_refuse(r, PARLEY_EUSAGE, "roles must be valid names, sorted and "
+			    "distinct");
+			return -1;
+		}
+		snprintf(m->roles[i], sizeof(m->roles[i]), "%s", pm->roles[i]);
+		snprintf(roles + strlen(roles), ROLES_TEXT_MAX - strlen(roles), "%s%s",
+		    i ? " " : "", pm->roles[i]);
+	}
+	if (mandate_scope_canon(pm->scope, canon, sizeof(canon)) != 0 ||
+	    strcmp(canon, pm->scope) != 0) {
+		req_refuse(r, PARLEY_EUSAGE, "scope \"%s\" is not any, agreements:1,2,... "
+		    "(ascending) or label:NAME", pm->scope);
+		return -1;
+	}
+	snprintf(m->scope, sizeof(m->scope), "%s", canon);
+	if (pm->valid_until != 0 && pm->valid_until <= pm->valid_from) {
+		req_refuse(r, PARLEY_EUSAGE, "the mandate ends before it begins");
+		return -1;
+	}
+	if (*pm->in_place_of && !cert_name_valid(pm->in_place_of)) {
+		req_refuse(r, PARLEY_EUSAGE, "in-place-of must be a name of 1-%d printable "
+		    "bytes", CERT_NAME_MAX);
+		return -1;
+	}
+	snprintf(m->in_place_of, sizeof(m->in_place_of), "%s", pm->in_place_of);
+	m->valid_from = pm->valid_from;
+	m->valid_until = pm->valid_until;
+	m->issued_at = pm->issued_at;
+	m->supersedes = (int64_t)pm->supersedes;
+	return 0;
+}
+
+/* The principal's signature over m, and the mandate it supersedes (the
+ * party's own, still in force).  0, or -1 answered. */
+static int
+issue_verify(struct ag_ctx *e, const struct req *r, const struct mandate *m)
+{
+	const char *rolev[SIGN_MANDATE_MAX_ROLES];
+	struct sign_mandate_fields f;
+	uint8_t *payload = NULL;
+	struct mandate old;
+	size_t plen;
+	int rc;
+
+	mandate_fields(m, &f, rolev);
+	if (sign_mandate(&f, &payload, &plen) != 0) {
+		req_refuse(r, PARLEY_ESTORE, "out of memory");
+		return -1;
+	}
+	rc = crypto_verify(m->principal_key, payload, plen, m->signature);
+	free(payload);
+	if (rc == -2) {
+		req_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
+		    "nothing was saved, try again");
+		return -1;
+	}
+	if (rc != 0) {
+		req_refuse(r, PARLEY_EAUTH, "the mandate's signature does not verify with "
+		    "the principal key of %s", r->who->party.code);
+		return -1;
+	}
+	if (m->supersedes == 0)
+		return 0;
+	rc = mandate_load(e, m->supersedes, &old);
+	if (rc < 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	if (rc == 1 || strcmp(old.party, m->party) != 0) {
+		req_refuse(r, PARLEY_EREFUSED, "%s has no mandate %lld to supersede",
+		    m->party, (long long)m->supersedes);
+		return -1;
+	}
+	if (old.revoked_at != 0 || old.superseded_by != 0) {
+		req_refuse(r, PARLEY_EREFUSED, "mandate %lld is already %s",
+		    (long long)old.id, old.revoked_at ? "revoked" : "superseded");
+		return -1;
+	}
+	return 0;
+}
+
+/* Store m (and mark the one it supersedes): 0 with *id, -1 store failure. */
+static int
+issue_store(struct ag_ctx *e, int64_t party, const struct mandate *m, const char *roles,
+    int64_t now, int64_t *id)
 {
 	static const char ins[] =
 	    "INSERT INTO mandate(party_id, signer_key, roles, scope, valid_from, valid_until,"
@@ -401,126 +543,55 @@ mandate_issue(struct ag_ctx *e, const struct req *r, const Parley__Mandate *pm)
 	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	static const char sup[] =
 	    "UPDATE mandate SET superseded_by = ?, superseded_at = ? WHERE id = ?";
-	const char *rolev[SIGN_MANDATE_MAX_ROLES];
-	struct sign_mandate_fields f;
-	struct mandate m, old;
-	char canon[MANDATE_SCOPE_MAX + 1], roles[SIGN_MANDATE_MAX_ROLES * (PARTY_CODE_MAX + 1) + 1];
-	char msg[400], hex[65];
-	uint8_t *payload = NULL, h[32];
-	size_t plen, i;
-	int64_t now = clock_now(e->clk), signer, id;
 	sqlite3_stmt *s;
+
+	if ((s = store_stmt(e->st, ins)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party);
+	sqlite3_bind_blob(s, 2, m->signer_key, 32, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, roles, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, m->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, m->valid_from);
+	sqlite3_bind_int64(s, 6, m->valid_until);
+	sqlite3_bind_int64(s, 7, m->issued_at);
+	sqlite3_bind_int64(s, 8, m->supersedes);
+	sqlite3_bind_text(s, 9, m->in_place_of, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 10, m->principal_key, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 11, m->signature, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 12, now);
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(e->st));
+	if (m->supersedes == 0)
+		return 0;
+	if ((s = store_stmt(e->st, sup)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, *id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, m->supersedes);
+	return store_step_done(e->st, s);
+}
+
+enum req_end
+mandate_issue(struct ag_ctx *e, const struct req *r, const Parley__Mandate *pm)
+{
+	char roles[ROLES_TEXT_MAX], hex[65];
+	int64_t now = clock_now(e->clk), signer, id;
+	struct mandate m;
+	uint8_t h[32];
 	int rc;
 
-	if (r->who->party.observer)
-		return req_refuse(r, PARLEY_EREFUSED, "observers never sign, and have no mandates");
-	if ((rc = registry_principal_of(e->st, r->who->party.id, m.principal_key)) < 0)
-		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	if (rc == 1)
-		return req_refuse(r, PARLEY_EREFUSED, "%s has no principal key: the mediator registers "
-		    "one (parleyctl principal add) before mandates can be issued",
-		    r->who->party.code);
-	if (strcmp(pm->party, r->who->party.code) != 0)
-		return req_refuse(r, PARLEY_EAUTH, "this endpoint speaks for %s; it cannot issue a "
-		    "mandate for \"%s\"", r->who->party.code, pm->party);
-	if (pm->principal_key.len != 0 && (pm->principal_key.len != 32 ||
-	    memcmp(pm->principal_key.data, m.principal_key, 32) != 0))
-		return req_refuse(r, PARLEY_EAUTH, "the mandate is not signed with the principal key "
-		    "registered for %s", r->who->party.code);
-	if (pm->signer_key.len != 32 || pm->signature.len != 64)
-		return req_refuse(r, PARLEY_EUSAGE, "a mandate needs a 32-byte signer key and a 64-byte "
-		    "signature");
-	if (pm->n_roles == 0 || pm->n_roles > SIGN_MANDATE_MAX_ROLES)
-		return req_refuse(r, PARLEY_EUSAGE, "a mandate names 1-%d roles", SIGN_MANDATE_MAX_ROLES);
-	memset(&m.party, 0, sizeof(m.party));
-	snprintf(m.party, sizeof(m.party), "%s", r->who->party.code);
-	memcpy(m.signer_key, pm->signer_key.data, 32);
-	memcpy(m.signature, pm->signature.data, 64);
-	m.nroles = pm->n_roles;
-	roles[0] = '\0';
-	for (i = 0; i < pm->n_roles; i++) {
-		if (!ident_valid(pm->roles[i]) || (i > 0 && strcmp(pm->roles[i - 1],
-		    pm->roles[i]) >= 0))
-			return req_refuse(r, PARLEY_EUSAGE, "roles must be valid names, sorted and "
-			    "distinct");
-		snprintf(m.roles[i], sizeof(m.roles[i]), "%s", pm->roles[i]);
-		snprintf(roles + strlen(roles), sizeof(roles) - strlen(roles), "%s%s",
-		    i ? " " : "", pm->roles[i]);
-	}
-	if (mandate_scope_canon(pm->scope, canon, sizeof(canon)) != 0 ||
-	    strcmp(canon, pm->scope) != 0)
-		return req_refuse(r, PARLEY_EUSAGE, "scope \"%s\" is not any, agreements:1,2,... "
-		    "(ascending) or label:NAME", pm->scope);
-	snprintf(m.scope, sizeof(m.scope), "%s", canon);
-	if (pm->valid_until != 0 && pm->valid_until <= pm->valid_from)
-		return req_refuse(r, PARLEY_EUSAGE, "the mandate ends before it begins");
-	if (*pm->in_place_of && !cert_name_valid(pm->in_place_of))
-		return req_refuse(r, PARLEY_EUSAGE, "in-place-of must be a name of 1-%d printable "
-		    "bytes", CERT_NAME_MAX);
-	snprintf(m.in_place_of, sizeof(m.in_place_of), "%s", pm->in_place_of);
-	m.valid_from = pm->valid_from;
-	m.valid_until = pm->valid_until;
-	m.issued_at = pm->issued_at;
-	m.supersedes = (int64_t)pm->supersedes;
-	mandate_fields(&m, &f, rolev);
-	if (sign_mandate(&f, &payload, &plen) != 0)
-		return req_refuse(r, PARLEY_ESTORE, "out of memory");
-	rc = crypto_verify(m.principal_key, payload, plen, m.signature);
-	free(payload);
-	if (rc == -2)
-		return req_refuse(r, PARLEY_ESTORE, "out of memory checking the signature; "
-		    "nothing was saved, try again");
-	if (rc != 0)
-		return req_refuse(r, PARLEY_EAUTH, "the mandate's signature does not verify with the "
-		    "principal key of %s", r->who->party.code);
-	if (m.supersedes != 0) {
-		rc = mandate_load(e, m.supersedes, &old);
-		if (rc < 0)
-			return req_refuse(r, PARLEY_ESTORE, "store failure");
-		if (rc == 1 || strcmp(old.party, m.party) != 0)
-			return req_refuse(r, PARLEY_EREFUSED, "%s has no mandate %lld to supersede",
-			    m.party, (long long)m.supersedes);
-		if (old.revoked_at != 0 || old.superseded_by != 0)
-			return req_refuse(r, PARLEY_EREFUSED, "mandate %lld is already %s",
-			    (long long)old.id, old.revoked_at ? "revoked" : "superseded");
-	}
+	if (issue_check(e, r, pm, &m, roles) != 0 || issue_verify(e, r, &m) != 0)
+		return REQ_ROLLBACK;
 	hex_encode(m.signer_key, 32, hex);
 	rc = registry_signer_ensure(e->st, now, r->who->party.id, m.signer_key, &signer);
 	if (rc < 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if (rc == 1)
-		return req_refuse(r, PARLEY_EREFUSED, "signer key %s is registered for another party",
-		    hex);
-	if ((s = store_stmt(e->st, ins)) == NULL)
+		return req_refuse(r, PARLEY_EREFUSED, "signer key %s is registered for another "
+		    "party", hex);
+	if (issue_store(e, r->who->party.id, &m, roles, now, &id) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	sqlite3_bind_int64(s, 1, r->who->party.id);
-	sqlite3_bind_blob(s, 2, m.signer_key, 32, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, roles, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, m.scope, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, m.valid_from);
-	sqlite3_bind_int64(s, 6, m.valid_until);
-	sqlite3_bind_int64(s, 7, m.issued_at);
-	sqlite3_bind_int64(s, 8, m.supersedes);
-	sqlite3_bind_text(s, 9, m.in_place_of, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 10, m.principal_key, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 11, m.signature, 64, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 12, now);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	id = sqlite3_last_insert_rowid(store_db(e->st));
-	if (m.supersedes != 0) {
-		if ((s = store_stmt(e->st, sup)) == NULL)
-			return req_refuse(r, PARLEY_ESTORE, "store failure");
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, now);
-		sqlite3_bind_int64(s, 3, m.supersedes);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return req_refuse(r, PARLEY_ESTORE, "store failure");
-	}
 	crypto_sha256(m.signature, 64, h);
 	if (ag_journal(e, "mandate-issued", 0, m.party, (const uint8_t (*)[32])h, 1,
 	    "mandate %lld: key %.16s..., roles %s, scope %s%s%s%s", (long long)id, hex, roles,
@@ -529,11 +600,9 @@ mandate_issue(struct ag_ctx *e, const struct req *r, const Parley__Mandate *pm)
 		return req_refuse(r, PARLEY_ESTORE, "store failure: journal");
 	log_info("mandate %lld of %s stored (roles %s, scope %s)", (long long)id, m.party, roles,
 	    m.scope);
-	snprintf(msg, sizeof(msg), "mandate %lld of %s stored: signer key %.16s..., roles %s, "
+	return req_ok(r, (uint64_t)id, "mandate %lld of %s stored: signer key %.16s..., roles %s, "
 	    "scope %s%s", (long long)id, m.party, hex, roles, m.scope,
 	    m.supersedes ? " (supersedes an earlier mandate)" : "");
-	req_ok(r, (uint64_t)id, "%s", msg);
-	return REQ_KEEP;
 }
 
 enum req_end
