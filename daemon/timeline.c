@@ -361,120 +361,174 @@ tell_responsible(struct ag_ctx *e, const struct ag *a, const struct measure *m,
 
 /* ---- timers ---- */
 
-int
-timeline_fire(struct ag_ctx *e, int64_t agreement, const char *kind, int64_t due, int64_t ref,
-    int number)
+/* A reminder of the signing deadline, to every signing party. */
+static int
+fire_sign_reminder(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 {
 	char msg[600], when[PTIME_BUFLEN], lead[64];
+	struct ag_members m;
+	size_t i;
+
+	if (a->state != AG_CIRCULATING || a->sign_by != t->ref)
+		return 0;
+	ptime_format(a->sign_by, when);
+	lead_text(a->sign_by - t->due, lead, sizeof(lead));
+	if (ag_load_members(e, a->id, 0, &m) != 0)
+		return -1;
+	/* Every signing party hears of the deadline, each of its own
+	 * copy only: were only those who have not signed told, the
+	 * delivery ids (one sequence for all) of a party's reminders
+	 * would count the others who have (invariant 2). */
+	for (i = 0; i < m.n; i++) {
+		int pending = ag_valid_copy_time(e, a->id, m.id[i], a->revision) == 0;
+
+		snprintf(msg, sizeof(msg), "%sagreement %lld \"%s\" must be signed by %s "
+		    "(in %s); %s revision %u", pending ? "reminder: " : "", (long long)a->id,
+		    a->title, when, lead, pending ? "you have not signed" :
+		    "your signed copy is in for", a->revision);
+		if (ag_send_update(e, m.id[i], a->id, 0, pending ? "sign-reminder" :
+		    "sign-deadline", msg) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The signing deadline: a circulating agreement lapses. */
+static int
+fire_deadline(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
+{
+	char msg[600], when[PTIME_BUFLEN];
 	enum ag_state next;
 	const char *why;
-	struct ag_members m;
+
+	if (a->sign_by != t->ref || lifecycle_next(a->state, EV_DEADLINE, &next, &why) != 0)
+		return 0;
+	ptime_format(t->due, when);
+	snprintf(msg, sizeof(msg), "agreement %lld \"%s\" lapsed: its signing deadline %s "
+	    "passed before every party had signed; it can never be released",
+	    (long long)a->id, a->title, when);
+	if (ag_set_state(e, a->id, next, t->due) != 0 ||
+	    ag_event(e, a->id, "lapsed", "signing deadline %s passed", when) != 0)
+		return -1;
+	return tell(e, a->id, 0, "lapsed", msg);
+}
+
+/* The agreement takes effect. */
+static int
+fire_effect(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
+{
+	char msg[600], when[PTIME_BUFLEN];
+
+	if (a->state != AG_IN_FORCE)
+		return 0;
+	ptime_format(t->due, when);
+	snprintf(msg, sizeof(msg), "agreement %lld \"%s\" is in effect from %s",
+	    (long long)a->id, a->title, when);
+	if (ag_event(e, a->id, "in-effect", "in effect from %s", when) != 0)
+		return -1;
+	return tell(e, a->id, 1, "in-effect", msg);
+}
+
+/* A warning before expiry. */
+static int
+fire_expiry_warning(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
+{
+	char msg[600], when[PTIME_BUFLEN], lead[64];
+
+	if (a->state != AG_IN_FORCE || a->expires_at != t->ref)
+		return 0;
+	ptime_format(t->ref, when);
+	lead_text(t->ref - t->due, lead, sizeof(lead));
+	snprintf(msg, sizeof(msg), "agreement %lld \"%s\" expires at %s (in %s) unless an "
+	    "extension is released before then", (long long)a->id, a->title, when, lead);
+	return tell(e, a->id, 1, "expiry-warning", msg);
+}
+
+/* The agreement expires. */
+static int
+fire_expiry(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
+{
+	char msg[600], when[PTIME_BUFLEN];
+	enum ag_state next;
+	const char *why;
+
+	if (a->expires_at != t->ref || lifecycle_next(a->state, EV_EXPIRE, &next, &why) != 0)
+		return 0;
+	ptime_format(t->due, when);
+	snprintf(msg, sizeof(msg), "agreement %lld \"%s\" expired at %s", (long long)a->id,
+	    a->title, when);
+	if (ag_set_state(e, a->id, next, t->due) != 0 ||
+	    ag_event(e, a->id, "expired", "expired at %s", when) != 0)
+		return -1;
+	return tell(e, a->id, 1, "expired", msg);
+}
+
+/* A measure's reminder, or its t->due time (overdue when it needs confirming). */
+static int
+fire_measure(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
+{
+	char msg[600], when[PTIME_BUFLEN], lead[64];
 	struct measure ms;
-	struct ag a;
-	size_t i;
 	int rc;
 
-	if (ag_load(e, agreement, &a) != 0)
-		return -1;
-	if (strcmp(kind, "sign-reminder") == 0) {
-		if (a.state != AG_CIRCULATING || a.sign_by != ref)
-			return 0;
-		ptime_format(a.sign_by, when);
-		lead_text(a.sign_by - due, lead, sizeof(lead));
-		if (ag_load_members(e, a.id, 0, &m) != 0)
-			return -1;
-		/* Every signing party hears of the deadline, each of its own
-		 * copy only: were only those who have not signed told, the
-		 * delivery ids (one sequence for all) of a party's reminders
-		 * would count the others who have (invariant 2). */
-		for (i = 0; i < m.n; i++) {
-			int pending = ag_valid_copy_time(e, a.id, m.id[i], a.revision) == 0;
-
-			snprintf(msg, sizeof(msg), "%sagreement %lld \"%s\" must be signed by %s "
-			    "(in %s); %s revision %u", pending ? "reminder: " : "", (long long)a.id,
-			    a.title, when, lead, pending ? "you have not signed" :
-			    "your signed copy is in for", a.revision);
-			if (ag_send_update(e, m.id[i], a.id, 0, pending ? "sign-reminder" :
-			    "sign-deadline", msg) != 0)
-				return -1;
-		}
+	if (a->state == AG_WITHDRAWN || a->state == AG_LAPSED)
 		return 0;
+	/* A store failure fails the timer, to run again: read as "gone"
+	 * or "confirmed" it would be spent without a word. */
+	if ((rc = load_measure(e, a->id, t->number, &ms)) < 0)
+		return -1;
+	if (rc == 1 || ms.due_at != t->ref)
+		return 0;	/* rebound since */
+	if (ms.needs_confirm && (rc = complete(e, a->id, &ms)) != 0)
+		return rc < 0 ? -1 : 0;
+	ptime_format(ms.due_at, when);
+	if (strcmp(t->kind, "measure-reminder") == 0) {
+		lead_text(ms.due_at - t->due, lead, sizeof(lead));
+		snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) is due at %s "
+		    "(in %s): %s", (long long)a->id, ms.number, ms.offset, when, lead, ms.desc);
+		return tell_responsible(e, a, &ms, "measure-reminder", msg);
 	}
-	if (strcmp(kind, "deadline") == 0) {
-		if (a.sign_by != ref || lifecycle_next(a.state, EV_DEADLINE, &next, &why) != 0)
-			return 0;
-		ptime_format(due, when);
-		snprintf(msg, sizeof(msg), "agreement %lld \"%s\" lapsed: its signing deadline %s "
-		    "passed before every party had signed; it can never be released",
-		    (long long)a.id, a.title, when);
-		if (ag_set_state(e, a.id, next, due) != 0 ||
-		    ag_event(e, a.id, "lapsed", "signing deadline %s passed", when) != 0)
-			return -1;
-		return tell(e, a.id, 0, "lapsed", msg);
+	if (!ms.needs_confirm) {
+		snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) is due now: %s",
+		    (long long)a->id, ms.number, ms.offset, ms.desc);
+		return tell_responsible(e, a, &ms, "measure-due", msg);
 	}
-	if (strcmp(kind, "effect") == 0) {
-		if (a.state != AG_IN_FORCE)
-			return 0;
-		ptime_format(due, when);
-		snprintf(msg, sizeof(msg), "agreement %lld \"%s\" is in effect from %s",
-		    (long long)a.id, a.title, when);
-		if (ag_event(e, a.id, "in-effect", "in effect from %s", when) != 0)
-			return -1;
-		return tell(e, a.id, 1, "in-effect", msg);
-	}
-	if (strcmp(kind, "expiry-warning") == 0) {
-		if (a.state != AG_IN_FORCE || a.expires_at != ref)
-			return 0;
-		ptime_format(ref, when);
-		lead_text(ref - due, lead, sizeof(lead));
-		snprintf(msg, sizeof(msg), "agreement %lld \"%s\" expires at %s (in %s) unless an "
-		    "extension is released before then", (long long)a.id, a.title, when, lead);
-		return tell(e, a.id, 1, "expiry-warning", msg);
-	}
-	if (strcmp(kind, "expiry") == 0) {
-		if (a.expires_at != ref || lifecycle_next(a.state, EV_EXPIRE, &next, &why) != 0)
-			return 0;
-		ptime_format(due, when);
-		snprintf(msg, sizeof(msg), "agreement %lld \"%s\" expired at %s", (long long)a.id,
-		    a.title, when);
-		if (ag_set_state(e, a.id, next, due) != 0 ||
-		    ag_event(e, a.id, "expired", "expired at %s", when) != 0)
-			return -1;
-		return tell(e, a.id, 1, "expired", msg);
-	}
-	if (strcmp(kind, "measure-reminder") == 0 || strcmp(kind, "measure-due") == 0) {
-		if (a.state == AG_WITHDRAWN || a.state == AG_LAPSED)
-			return 0;
-		/* A store failure fails the timer, to run again: read as "gone"
-		 * or "confirmed" it would be spent without a word. */
-		if ((rc = load_measure(e, a.id, number, &ms)) < 0)
-			return -1;
-		if (rc == 1 || ms.due_at != ref)
-			return 0;	/* rebound since */
-		if (ms.needs_confirm && (rc = complete(e, a.id, &ms)) != 0)
-			return rc < 0 ? -1 : 0;
-		ptime_format(ms.due_at, when);
-		if (strcmp(kind, "measure-reminder") == 0) {
-			lead_text(ms.due_at - due, lead, sizeof(lead));
-			snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) is due at %s "
-			    "(in %s): %s", (long long)a.id, ms.number, ms.offset, when, lead, ms.desc);
-			return tell_responsible(e, &a, &ms, "measure-reminder", msg);
-		}
-		if (!ms.needs_confirm) {
-			snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) is due now: %s",
-			    (long long)a.id, ms.number, ms.offset, ms.desc);
-			return tell_responsible(e, &a, &ms, "measure-due", msg);
-		}
-		snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) is OVERDUE since %s and "
-		    "not confirmed by %s: %s", (long long)a.id, ms.number, ms.offset, when,
-		    ms.party, ms.desc);
-		log_warnx("%s", msg);	/* the mediator's flag; also in timeline show */
-		if (ag_event(e, a.id, "overdue", "measure %d (%s) overdue: %s", ms.number,
-		    ms.offset, ms.desc) != 0)
-			return -1;
-		return tell_responsible(e, &a, &ms, "overdue", msg);
-	}
-	log_warnx("timer of unknown kind \"%s\" ignored", kind);
+	snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) is OVERDUE since %s and "
+	    "not confirmed by %s: %s", (long long)a->id, ms.number, ms.offset, when,
+	    ms.party, ms.desc);
+	log_warnx("%s", msg);	/* the mediator's flag; also in timeline show */
+	if (ag_event(e, a->id, "overdue", "measure %d (%s) overdue: %s", ms.number,
+	    ms.offset, ms.desc) != 0)
+		return -1;
+	return tell_responsible(e, a, &ms, "overdue", msg);
+}
+
+/* The timer kinds of an agreement and who fires each. */
+static const struct {
+	const char *kind;
+	int (*fire)(struct ag_ctx *, const struct ag *, const struct ag_timer *);
+} fires[] = {
+	{ "sign-reminder", fire_sign_reminder },
+	{ "deadline", fire_deadline },
+	{ "effect", fire_effect },
+	{ "expiry-warning", fire_expiry_warning },
+	{ "expiry", fire_expiry },
+	{ "measure-reminder", fire_measure },
+	{ "measure-due", fire_measure },
+};
+
+int
+timeline_fire(struct ag_ctx *e, const struct ag_timer *t)
+{
+	struct ag a;
+	size_t i;
+
+	if (ag_load(e, t->agreement, &a) != 0)
+		return -1;
+	for (i = 0; i < sizeof(fires) / sizeof(fires[0]); i++)
+		if (strcmp(t->kind, fires[i].kind) == 0)
+			return fires[i].fire(e, &a, t);
+	log_warnx("timer of unknown kind \"%s\" ignored", t->kind);
 	return 0;
 }
 

@@ -23,8 +23,7 @@ int timeline_validity_term(const char *valid_for, const char *valid_until, char 
 
 /* Fire one timer of an agreement (timers.c runs them): reminders, the
  * signing deadline, effect, expiry warnings and expiry, measures due. */
-int timeline_fire(struct ag_ctx *e, int64_t agreement, const char *kind, int64_t due,
-    int64_t ref, int number);
+int timeline_fire(struct ag_ctx *e, const struct ag_timer *t);
 
 /* Mediator verbs. */
 int timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct out *o);

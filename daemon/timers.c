@@ -81,7 +81,7 @@ timers_run(struct ag_ctx *e, int64_t upto)
 		if (t.incident != 0)
 			rc = incident_fire(e, t.incident, t.kind, t.due);
 		else
-			rc = timeline_fire(e, t.agreement, t.kind, t.due, t.ref, t.number);
+			rc = timeline_fire(e, &t);
 		if (rc != 0)
 			return -1;
 		fault_point("timer-fired");
