@@ -1426,21 +1426,124 @@ opt_time(struct out *o, const char *key, int64_t t)
 	jw_str(o->json, key, buf);
 }
 
-int
-engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
+/* agreement show: the terms, in text. */
+static void
+show_terms(const struct ag *a, const char *hex, struct out *o)
+{
+	char when[PTIME_BUFLEN];
+	int64_t t;
+
+	out_text(o, "agreement %lld: %s\n  state: %s, revision %u, content SHA-256 %s\n",
+	    (long long)a->id, a->title, lifecycle_state_name(a->state), a->revision, hex);
+	if (strcmp(a->effective, "on-release") != 0 && ptime_parse(a->effective, &t) == 0) {
+		ptime_format(t, when);
+		out_text(o, "  effective: %s", when);
+	} else {
+		out_text(o, "  effective: %s", a->effective);
+	}
+	if (a->effective_at) {
+		ptime_format(a->effective_at, when);
+		out_text(o, " (in effect from %s)", when);
+	}
+	if (a->released_at) {
+		ptime_format(a->released_at, when);
+		out_text(o, "\n  released: %s", when);
+	}
+	if (a->expires_at) {
+		ptime_format(a->expires_at, when);
+		out_text(o, "\n  validity: %s; expires %s\n  parties:\n", a->validity, when);
+	} else {
+		out_text(o, "\n  validity: %s\n  parties:\n", *a->validity ? a->validity :
+		    "open-ended");
+	}
+}
+
+/* agreement show: the signing parties (when each signed) and observers,
+ * with their first receipts.  0, or -1 refused in o. */
+static int
+show_members(struct ag_ctx *e, const struct ag *a, const struct ag_members *m,
+    const struct ag_members *ob, struct out *o)
+{
+	char when[PTIME_BUFLEN];
+	int64_t signed_at, first;
+	size_t i;
+
+	jw_arr_begin(o->json, "parties");
+	for (i = 0; i < m->n; i++) {
+		if (ag_valid_copy(e, a->id, m->id[i], a->revision, &signed_at) != 0)
+			return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "party", m->code[i]);
+		jw_bool(o->json, "signed", signed_at != 0);
+		opt_time(o, "signed_at", signed_at);
+		if (signed_at)
+			ptime_format(signed_at, when);
+		out_text(o, "    %-14s %s\n", m->code[i], signed_at ? when : "not signed");
+		if (receipts(e, a, m->id[i], o, &first) != 0)
+			return -1;
+		opt_time(o, "receipt", first);
+		jw_obj_end(o->json);
+	}
+	jw_arr_end(o->json);
+	jw_arr_begin(o->json, "observers");
+	if (ob->n)
+		out_text(o, "  observers:\n");
+	for (i = 0; i < ob->n; i++) {
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "party", ob->code[i]);
+		out_text(o, "    %s\n", ob->code[i]);
+		if (receipts(e, a, ob->id[i], o, &first) != 0)
+			return -1;
+		opt_time(o, "receipt", first);
+		jw_obj_end(o->json);
+	}
+	jw_arr_end(o->json);
+	return 0;
+}
+
+/* agreement show: the non-identical copies (one left out of the list would
+ * hide what a party sent).  0, or -1 refused in o. */
+static int
+show_noncopies(struct ag_ctx *e, int64_t id, struct out *o)
 {
 	static const char noncopies[] =
 	    "SELECT p.code, c.revision, c.signed_at, c.reason, c.text IS NOT NULL FROM copy c "
 	    "JOIN party p ON p.id = c.party_id WHERE c.agreement_id = ? "
 	    "AND c.status = 'non-identical' ORDER BY c.id";
-	struct ag_members m, ob;
-	char hex[65], when[PTIME_BUFLEN];
+	char when[PTIME_BUFLEN];
 	sqlite3_stmt *s;
-	struct bundle_text t;
-	struct ag a;
-	size_t i;
-	int64_t signed_at, first;
 	int rc;
+
+	if ((s = store_stmt(e->st, noncopies)) == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	jw_arr_begin(o->json, "non_identical");
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ptime_format(store_col_time(s, 2), when);
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "party", store_col_str(s, 0));
+		jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
+		jw_str(o->json, "signed_at", when);
+		jw_str(o->json, "reason", store_col_str(s, 3));
+		jw_bool(o->json, "has_text", sqlite3_column_int(s, 4));
+		jw_obj_end(o->json);
+		out_text(o, "  NON-IDENTICAL copy from %s at %s: %s%s\n", store_col_str(s, 0), when,
+		    store_col_str(s, 3), sqlite3_column_int(s, 4) ?
+		    " (see: parleyctl agreement diff)" : "");
+	}
+	if (store_rows_end(e->st, s, rc, "non-identical copies") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	jw_arr_end(o->json);
+	return 0;
+}
+
+int
+engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
+{
+	struct ag_members m, ob;
+	struct bundle_text t;
+	char hex[65];
+	struct ag a;
 
 	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
@@ -1464,81 +1567,10 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	timeline_show_record(e, &a, o);
 	if (o->status != 0)	/* it refused o: a store failure */
 		return -1;
-	out_text(o, "agreement %lld: %s\n  state: %s, revision %u, content SHA-256 %s\n",
-	    (long long)id, a.title, lifecycle_state_name(a.state), a.revision, hex);
-	if (strcmp(a.effective, "on-release") != 0 && ptime_parse(a.effective, &first) == 0) {
-		ptime_format(first, when);
-		out_text(o, "  effective: %s", when);
-	} else {
-		out_text(o, "  effective: %s", a.effective);
-	}
-	if (a.effective_at) {
-		ptime_format(a.effective_at, when);
-		out_text(o, " (in effect from %s)", when);
-	}
-	if (a.released_at) {
-		ptime_format(a.released_at, when);
-		out_text(o, "\n  released: %s", when);
-	}
-	if (a.expires_at) {
-		ptime_format(a.expires_at, when);
-		out_text(o, "\n  validity: %s; expires %s\n  parties:\n", a.validity, when);
-	} else {
-		out_text(o, "\n  validity: %s\n  parties:\n", *a.validity ? a.validity :
-		    "open-ended");
-	}
-	jw_arr_begin(o->json, "parties");
-	for (i = 0; i < m.n; i++) {
-		if (ag_valid_copy(e, id, m.id[i], a.revision, &signed_at) != 0)
-			return out_refuse(o, "store failure: %s", store_errmsg(e->st));
-		jw_obj_begin(o->json, NULL);
-		jw_str(o->json, "party", m.code[i]);
-		jw_bool(o->json, "signed", signed_at != 0);
-		opt_time(o, "signed_at", signed_at);
-		if (signed_at)
-			ptime_format(signed_at, when);
-		out_text(o, "    %-14s %s\n", m.code[i], signed_at ? when : "not signed");
-		if (receipts(e, &a, m.id[i], o, &first) != 0)
-			return -1;
-		opt_time(o, "receipt", first);
-		jw_obj_end(o->json);
-	}
-	jw_arr_end(o->json);
-	jw_arr_begin(o->json, "observers");
-	if (ob.n)
-		out_text(o, "  observers:\n");
-	for (i = 0; i < ob.n; i++) {
-		jw_obj_begin(o->json, NULL);
-		jw_str(o->json, "party", ob.code[i]);
-		out_text(o, "    %s\n", ob.code[i]);
-		if (receipts(e, &a, ob.id[i], o, &first) != 0)
-			return -1;
-		opt_time(o, "receipt", first);
-		jw_obj_end(o->json);
-	}
-	jw_arr_end(o->json);
-	/* A non-identical copy left out of the list would hide what a party sent. */
-	if ((s = store_stmt(e->st, noncopies)) == NULL)
-		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
-	jw_arr_begin(o->json, "non_identical");
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ptime_format(store_col_time(s, 2), when);
-		jw_obj_begin(o->json, NULL);
-		jw_str(o->json, "party", store_col_str(s, 0));
-		jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
-		jw_str(o->json, "signed_at", when);
-		jw_str(o->json, "reason", store_col_str(s, 3));
-		jw_bool(o->json, "has_text", sqlite3_column_int(s, 4));
-		jw_obj_end(o->json);
-		out_text(o, "  NON-IDENTICAL copy from %s at %s: %s%s\n", store_col_str(s, 0), when,
-		    store_col_str(s, 3), sqlite3_column_int(s, 4) ?
-		    " (see: parleyctl agreement diff)" : "");
-	}
-	if (store_rows_end(e->st, s, rc, "non-identical copies") != 0)
-		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
-	jw_arr_end(o->json);
-	return 0;
+	show_terms(&a, hex, o);
+	if (show_members(e, &a, &m, &ob, o) != 0)
+		return -1;
+	return show_noncopies(e, id, o);
 }
 
 /* Where the newest last rows of a list start: the id that sql (ids newest

@@ -370,6 +370,46 @@ set_fields(struct ag_ctx *e, const char *sql, int64_t id, int64_t t, int64_t par
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* A complaint to the mediator, under the raised-first rule: the mediator
+ * takes up only complaints about an incident this party first reported to
+ * the other side.  0 recorded (msg says so), 1 refused (answered), -1
+ * store failure. */
+static int
+action_complaint(struct ag_ctx *e, const struct req *r, const Parley__IncidentAction *m,
+    int64_t now, char *msg, size_t msglen)
+{
+	static const char complaint[] =
+	    "UPDATE incident SET complaint_at = ?1, complaint = ?3 WHERE id = ?4 AND ?2 = ?2";
+	struct inc i;
+	int rc;
+
+	rc = inc_load(e, (int64_t)m->incident, &i);
+	if (rc < 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return 1;
+	}
+	if (rc == 1 || i.filer_id != r->who->party.id) {
+		if (rc == 0)
+			inc_release(&i);
+		req_refuse(r, PARLEY_EREFUSED, "complaint refused: the mediator takes up only "
+		    "complaints first raised with the other side; %s has filed no incident %llu "
+		    "(file one with: parley incident file --against PARTY ...)",
+		    r->who->party.code, (unsigned long long)m->incident);
+		return 1;
+	}
+	if (!text_ok(m->text, 1)) {
+		inc_release(&i);
+		req_refuse(r, PARLEY_EUSAGE, "the complaint must be 1-%d bytes of UTF-8", FIELD_MAX);
+		return 1;
+	}
+	rc = set_fields(e, complaint, i.id, now, 0, m->text);
+	log_info("incident %lld: %s complains to the mediator", (long long)i.id, i.filer);
+	snprintf(msg, msglen, "complaint about incident %lld recorded for the mediator",
+	    (long long)i.id);
+	inc_release(&i);
+	return rc;
+}
+
 enum req_end
 incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAction *m)
 {
@@ -380,38 +420,17 @@ incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAct
 	    "inspection = 'requested' WHERE id = ?4";
 	static const char consent[] =
 	    "UPDATE incident SET consent_at = ?1, inspection = ?3 WHERE id = ?4 AND ?2 = ?2";
-	static const char complaint[] =
-	    "UPDATE incident SET complaint_at = ?1, complaint = ?3 WHERE id = ?4 AND ?2 = ?2";
 	int64_t now = clock_now(e->clk), other;
 	const char *act = m->action;
 	struct inc i;
 	char msg[300];
 	int rc = 0, yes;
 
-	/* The raised-first rule: the mediator takes up only complaints about an
-	 * incident this party first reported to the other side. */
 	if (strcmp(act, "complaint") == 0) {
-		rc = inc_load(e, (int64_t)m->incident, &i);
-		if (rc < 0)
-			return req_refuse(r, PARLEY_ESTORE, "store failure");
-		if (rc == 1 || i.filer_id != r->who->party.id) {
-			if (rc == 0)
-				inc_release(&i);
-			return req_refuse(r, PARLEY_EREFUSED, "complaint refused: the mediator takes up "
-			    "only complaints first raised with the other side; %s has filed no "
-			    "incident %llu (file one with: parley incident file --against PARTY ...)",
-			    r->who->party.code, (unsigned long long)m->incident);
-		}
-		if (!text_ok(m->text, 1)) {
-			inc_release(&i);
-			return req_refuse(r, PARLEY_EUSAGE, "the complaint must be 1-%d bytes of UTF-8",
-			    FIELD_MAX);
-		}
-		rc = set_fields(e, complaint, i.id, now, 0, m->text);
-		log_info("incident %lld: %s complains to the mediator", (long long)i.id, i.filer);
-		snprintf(msg, sizeof(msg), "complaint about incident %lld recorded for the mediator",
-		    (long long)i.id);
-		goto done;
+		rc = action_complaint(e, r, m, now, msg, sizeof(msg));
+		if (rc > 0)
+			return REQ_ROLLBACK;
+		goto journal;
 	}
 	if (side_inc(e, r, m->incident, &i) != 0)
 		return REQ_ROLLBACK;
@@ -437,7 +456,8 @@ incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAct
 		    "consent", (long long)m->incident, r->who->party.code);
 		snprintf(msg, sizeof(msg), "inspection of incident %llu requested; it needs the "
 		    "other side's consent", (unsigned long long)m->incident);
-	} else if ((yes = strcmp(act, "consent-yes") == 0) || strcmp(act, "consent-no") == 0) {
+	} else if (strcmp(act, "consent-yes") == 0 || strcmp(act, "consent-no") == 0) {
+		yes = strcmp(act, "consent-yes") == 0;
 		if (strcmp(i.inspection, "requested") != 0 || i.inspection_by == r->who->party.id) {
 			snprintf(msg, sizeof(msg), strcmp(i.inspection, "requested") ?
 			    "no inspection of incident %lld awaits consent" :
@@ -459,8 +479,8 @@ incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAct
 		inc_release(&i);
 		return req_refuse(r, PARLEY_EUSAGE, "unknown incident action \"%s\"", act);
 	}
-done:
 	inc_release(&i);
+journal:
 	if (rc == 0 && inc_load(e, (int64_t)m->incident, &i) == 0) {
 		char kind[48];
 		snprintf(kind, sizeof(kind), "incident-%s", act);

@@ -677,21 +677,48 @@ calendar_text(const struct parsed *p)
 	return buf;
 }
 
+/* Replace an agreement's measures with the parsed calendar's. */
+static int
+store_measures(struct ag_ctx *e, int64_t id, const struct parsed *p)
+{
+	static const char del[] = "DELETE FROM measure WHERE agreement_id = ?";
+	static const char ins[] =
+	    "INSERT INTO measure(agreement_id, number, offset_s, offset, party, description,"
+	    " needs_confirm) VALUES(?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+	size_t i;
+
+	if ((s = store_stmt(e->st, del)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	for (i = 0; i < p->n; i++) {
+		if ((s = store_stmt(e->st, ins)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int(s, 2, p->m[i].number);
+		sqlite3_bind_int64(s, 3, p->m[i].offset_s);
+		sqlite3_bind_text(s, 4, p->m[i].offset, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, p->m[i].party, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, p->m[i].desc, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 7, p->m[i].needs_confirm);
+		if (store_step_done(e->st, s) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct out *o)
 {
 	static const char confirmed[] =
 	    "SELECT count(*) FROM measure_confirmation WHERE agreement_id = ?";
-	static const char del[] = "DELETE FROM measure WHERE agreement_id = ?";
-	static const char ins[] =
-	    "INSERT INTO measure(agreement_id, number, offset_s, offset, party, description,"
-	    " needs_confirm) VALUES(?, ?, ?, ?, ?, ?, ?)";
 	struct parsed *p = NULL;
 	char *copy = NULL, *cal = NULL, *rtext = NULL, *rcal = NULL, hex[65], why[160];
 	uint8_t hash[32];
 	sqlite3_stmt *s;
 	struct ag a;
-	size_t i;
 	int rc = -1, signed_cal, step, nconfirmed = 0;
 	int64_t x;
 
@@ -732,28 +759,8 @@ timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct 
 		goto done;
 	if ((cal = calendar_text(p)) == NULL)
 		goto storefail;
-	if ((s = store_stmt(e->st, del)) == NULL)
+	if (store_measures(e, id, p) != 0)
 		goto storefail;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		goto storefail;
-	for (i = 0; i < p->n; i++) {
-		if ((s = store_stmt(e->st, ins)) == NULL)
-			goto storefail;
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int(s, 2, p->m[i].number);
-		sqlite3_bind_int64(s, 3, p->m[i].offset_s);
-		sqlite3_bind_text(s, 4, p->m[i].offset, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, p->m[i].party, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, p->m[i].desc, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 7, p->m[i].needs_confirm);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			goto storefail;
-	}
 	/* Loaded before circulation, the calendar is part of what is signed. */
 	if (a.state == AG_DRAFT) {
 		if (sign_content_hash(rtext, a.effective, a.validity, cal, hash) != 0 ||
