@@ -123,8 +123,9 @@ ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
 		a->dayx_at = store_col_time(s, 17);
 		snprintf(a->label, sizeof(a->label), "%s", store_col_str(s, 18));
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	if (store_rows_end(e->st, s, rc, "an agreement") != 0)
+		return -1;
+	return rc == SQLITE_ROW ? 0 : 1;
 }
 
 int
@@ -133,7 +134,6 @@ ag_set_state(struct ag_ctx *e, int64_t id, enum ag_state st, int64_t ended_at)
 	static const char sql[] =
 	    "UPDATE agreement SET state = ?, ended_at = coalesce(?, ended_at) WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
 
 	if (s == NULL)
 		return -1;
@@ -141,9 +141,7 @@ ag_set_state(struct ag_ctx *e, int64_t id, enum ag_state st, int64_t ended_at)
 	if (ended_at)
 		sqlite3_bind_int64(s, 2, ended_at);
 	sqlite3_bind_int64(s, 3, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_step_done(e->st, s);
 }
 
 int
@@ -165,12 +163,11 @@ ag_event(struct ag_ctx *e, int64_t agreement, const char *kind, const char *fmt,
 	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, clock_now(e->clk));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
+	rc = store_step_done(e->st, s);
 	log_info("agreement %lld: %s: %s", (long long)agreement, kind, text);
-	if (rc == SQLITE_DONE && ag_journal(e, kind, agreement, NULL, NULL, 0, "%s", text) != 0)
+	if (rc != 0)
 		return -1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return ag_journal(e, kind, agreement, NULL, NULL, 0, "%s", text);
 }
 
 /* Is party a member of agreement: 0 no, 1 signing party, 2 observer. */
@@ -203,13 +200,13 @@ ag_load_revision(struct ag_ctx *e, int64_t agreement, uint32_t rev, char **text,
 	    "SELECT text, calendar, content_hash FROM revision "
 	    "WHERE agreement_id = ? AND number = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc = -1;
+	int rc = -1, step;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int64(s, 2, rev);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 2) == 32) {
+	if ((step = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_bytes(s, 2) == 32) {
 		*text = strdup(store_col_str(s, 0));
 		if (calendar != NULL)
 			*calendar = strdup(store_col_str(s, 1));
@@ -224,7 +221,8 @@ ag_load_revision(struct ag_ctx *e, int64_t agreement, uint32_t rev, char **text,
 			}
 		}
 	}
-	sqlite3_reset(s);
+	if (store_rows_end(e->st, s, step, "a revision") != 0)
+		return -1;
 	return rc;
 }
 
@@ -257,7 +255,6 @@ ag_timer_add(struct ag_ctx *e, int64_t agreement, int64_t incident, const char *
 	static const char sql[] = "INSERT INTO timer(agreement_id, incident_id, kind, due_at, "
 	    "ref, number) VALUES(?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
 
 	if (s == NULL)
 		return -1;
@@ -270,9 +267,7 @@ ag_timer_add(struct ag_ctx *e, int64_t agreement, int64_t incident, const char *
 	sqlite3_bind_int64(s, 5, ref);
 	if (number > 0)
 		sqlite3_bind_int(s, 6, number);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_step_done(e->st, s);
 }
 
 /* Load the agreement a party request names, checking ag_membership. */

@@ -245,7 +245,7 @@ find_entry_with(struct ag_ctx *e, const char *kind, int64_t agreement, const cha
 	    "SELECT max(seq) FROM journal WHERE kind = ? AND agreement_id = ? AND party = ? "
 	    "AND instr(CAST(entry AS TEXT), ?) > 0";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc = -1;
+	int rc = -1, step;
 
 	if (s == NULL)
 		return -1;
@@ -253,11 +253,12 @@ find_entry_with(struct ag_ctx *e, const char *kind, int64_t agreement, const cha
 	sqlite3_bind_int64(s, 2, agreement);
 	sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, hex, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+	if ((step = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*seq = (uint64_t)sqlite3_column_int64(s, 0);
 		rc = 0;
 	}
-	sqlite3_reset(s);
+	if (store_rows_end(e->st, s, step, "a journal entry's number") != 0)
+		return -1;
 	return rc;
 }
 
@@ -366,7 +367,7 @@ bundle_end(struct ag_ctx *e, const struct ag *a, struct bundle *b)
 	    "SELECT certificate, certificate_sig FROM agreement WHERE id = ?";
 	size_t n = b->ncopies, i;
 	sqlite3_stmt *s;
-	int ok = 0;
+	int ok = 0, step;
 
 	b->t.msg.state = (char *)lifecycle_state_name(a->state);
 	if ((s = store_stmt(e->st, sql)) == NULL) {
@@ -374,7 +375,7 @@ bundle_end(struct ag_ctx *e, const struct ag *a, struct bundle *b)
 		return -1;
 	}
 	sqlite3_bind_int64(s, 1, a->id);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 64) {
+	if ((step = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 64) {
 		b->certlen = (size_t)sqlite3_column_bytes(s, 0);
 		b->cert = malloc(b->certlen + 1);
 		b->certsig = malloc(64);
@@ -384,7 +385,8 @@ bundle_end(struct ag_ctx *e, const struct ag *a, struct bundle *b)
 			ok = 1;
 		}
 	}
-	sqlite3_reset(s);
+	if (store_rows_end(e->st, s, step, "a certificate") != 0)
+		ok = 0;
 	if (!ok) {
 		bundle_clear(b);
 		return -1;

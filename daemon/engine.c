@@ -796,9 +796,8 @@ engine_amend(struct ag_ctx *e, const struct req *r, const Parley__AmendRequest *
 	sqlite3_bind_text(s, 4, norm, -1, free);
 	sqlite3_bind_text(s, 5, m->note, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, clock_now(e->clk));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step_done(e->st, s);
+	if (rc != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	id = sqlite3_last_insert_rowid(store_db(e->st));
 	if (ag_journal(e, "amendment-proposed", a.id, r->who->party.code, NULL, 0,
@@ -837,8 +836,9 @@ load_amend(struct ag_ctx *e, int64_t id, struct amend *am)
 		am->revision = (uint32_t)sqlite3_column_int64(s, 3);
 		snprintf(am->state, sizeof(am->state), "%s", store_col_str(s, 4));
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	if (store_rows_end(e->st, s, rc, "an amendment") != 0)
+		return -1;
+	return rc == SQLITE_ROW ? 0 : 1;
 }
 
 enum req_end
@@ -875,9 +875,8 @@ engine_amendment_response(struct ag_ctx *e, const struct req *r,
 	sqlite3_bind_int(s, 3, m->accept ? 1 : 0);
 	sqlite3_bind_text(s, 4, m->note, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, clock_now(e->clk));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step_done(e->st, s);
+	if (rc != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if (ag_journal(e, "amendment-answered", am.agreement, r->who->party.code, NULL, 0,
 	    "amendment %lld: %s", (long long)am.id, m->accept ? "accept" : "reject") != 0)
@@ -1777,7 +1776,6 @@ set_amend_state(struct ag_ctx *e, int64_t id, const char *state, const char *rea
 	static const char sql[] =
 	    "UPDATE amendment SET state = ?, reason = ?, decided_at = ? WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
 
 	if (s == NULL)
 		return -1;
@@ -1786,9 +1784,7 @@ set_amend_state(struct ag_ctx *e, int64_t id, const char *state, const char *rea
 		sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, clock_now(e->clk));
 	sqlite3_bind_int64(s, 4, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_step_done(e->st, s);
 }
 
 /* An open amendment against the current revision of a circulating agreement. */
@@ -1831,7 +1827,7 @@ engine_amendment_forward(struct ag_ctx *e, int64_t id, struct out *o)
 	struct ag a;
 	int64_t to[64];
 	size_t i, n = 0;
-	int rc = 0;
+	int rc = 0, step;
 
 	if (open_amend(e, id, &am, &a, o) != 0)
 		return -1;
@@ -1840,13 +1836,12 @@ engine_amendment_forward(struct ag_ctx *e, int64_t id, struct out *o)
 	if ((s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
 	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		text = strdup(store_col_str(s, 0));
 		note = strdup(store_col_str(s, 1));
 		snprintf(proposer, sizeof(proposer), "%s", store_col_str(s, 2));
 	}
-	sqlite3_reset(s);
-	if (text == NULL || note == NULL || ag_load_members(e, a.id, 0, &m) != 0 ||
+	if (store_rows_end(e->st, s, step, "an amendment") != 0 || text == NULL || note == NULL || ag_load_members(e, a.id, 0, &m) != 0 ||
 	    set_amend_state(e, id, "forwarded", NULL) != 0) {
 		free(text);
 		free(note);

@@ -99,9 +99,10 @@ inc_load(struct ag_ctx *e, int64_t id, struct inc *out)
 		snprintf(i->state, sizeof(i->state), "%s", store_col_str(s, 26));
 		snprintf(i->inspection, sizeof(i->inspection), "%s", store_col_str(s, 27));
 	}
-	sqlite3_reset(s);
+	if (store_rows_end(e->st, s, rc, "an incident") != 0)
+		return -1;
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? 1 : -1;
+		return 1;
 	if (!i->place || !i->nature || !i->consequences || !i->proposal || !i->answer ||
 	    !i->measures || !i->complaint) {
 		inc_release(i);
@@ -248,9 +249,8 @@ incident_file(struct ag_ctx *e, const struct req *r, const Parley__IncidentFile 
 	sqlite3_bind_int64(s, 10, now);
 	sqlite3_bind_int64(s, 11, now + e->response_window);
 	sqlite3_bind_int64(s, 12, now + e->disclosure_embargo);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step_done(e->st, s);
+	if (rc != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	id = sqlite3_last_insert_rowid(store_db(e->st));
 	if (ag_timer_add(e, 0, id, "incident-overdue", now + e->response_window,
@@ -333,9 +333,8 @@ incident_respond(struct ag_ctx *e, const struct req *r, const Parley__IncidentRe
 	sqlite3_bind_int64(s, 3, now);
 	sqlite3_bind_int64(s, 4, now);
 	sqlite3_bind_int64(s, 5, (int64_t)m->incident);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || inc_load(e, (int64_t)m->incident, &i) != 0)
+	rc = store_step_done(e->st, s);
+	if (rc != 0 || inc_load(e, (int64_t)m->incident, &i) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	rc = send_incident(e, i.filer_id, &i, "answered");
 	if (rc == 0)
@@ -356,7 +355,6 @@ set_fields(struct ag_ctx *e, const char *sql, int64_t id, int64_t t, int64_t par
     const char *text)
 {
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc;
 
 	if (s == NULL)
 		return -1;
@@ -365,9 +363,7 @@ set_fields(struct ag_ctx *e, const char *sql, int64_t id, int64_t t, int64_t par
 	if (text != NULL)
 		sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_step_done(e->st, s);
 }
 
 /* A complaint to the mediator, under the raised-first rule: the mediator
@@ -599,9 +595,8 @@ incident_fire(struct ag_ctx *e, int64_t id, const char *kind, int64_t due)
 		return -1;
 	sqlite3_bind_int64(s, 1, due);
 	sqlite3_bind_int64(s, 2, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step_done(e->st, s);
+	if (rc != 0)
 		return -1;
 	if (sqlite3_changes(store_db(e->st)) == 0)
 		return 0;	/* answered or closed in time */
@@ -735,9 +730,8 @@ incident_close(struct ag_ctx *e, int64_t id, struct out *o)
 		return out_refuse(o, "store failure");
 	sqlite3_bind_int64(s, 1, clock_now(e->clk));
 	sqlite3_bind_int64(s, 2, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step_done(e->st, s);
+	if (rc != 0)
 		return out_refuse(o, "store failure");
 	if (sqlite3_changes(store_db(e->st)) == 0)
 		return out_refuse(o, "no open incident %lld", (long long)id);
@@ -764,16 +758,17 @@ incident_counts(struct ag_ctx *e, int64_t *open, int64_t *overdue)
 	    "SELECT count(*) FILTER (WHERE state IN ('open', 'overdue')),"
 	    " count(*) FILTER (WHERE state = 'overdue') FROM incident";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc = -1;
+	int rc = -1, step;
 
 	*open = *overdue = 0;
 	if (s == NULL)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		*open = sqlite3_column_int64(s, 0);
 		*overdue = sqlite3_column_int64(s, 1);
 		rc = 0;
 	}
-	sqlite3_reset(s);
+	if (store_rows_end(e->st, s, step, "incident counts") != 0)
+		return -1;
 	return rc;
 }

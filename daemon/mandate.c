@@ -230,8 +230,9 @@ mandate_load(struct ag_ctx *e, int64_t id, struct mandate *m)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && mandate_row(s, m) != 0)
 		rc = SQLITE_ERROR;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	if (store_rows_end(e->st, s, rc, "a mandate") != 0)
+		return -1;
+	return rc == SQLITE_ROW ? 0 : 1;
 }
 
 int
@@ -267,8 +268,7 @@ mandate_find_cover(struct ag_ctx *e, int64_t party, const uint8_t key[32], const
 			first = v;
 		}
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (store_rows_end(e->st, s, rc, "a key's mandates") != 0)
 		return -1;
 	if (found)
 		return 0;
@@ -647,9 +647,8 @@ mandate_revoke(struct ag_ctx *e, const struct req *r, const Parley__MandateRevok
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_blob(s, 2, pm->signature.data, 64, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, m.id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step_done(e->st, s);
+	if (rc != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	crypto_sha256(pm->signature.data, 64, h);
 	if (ag_journal(e, "mandate-revoked", 0, m.party, (const uint8_t (*)[32])h, 1,

@@ -83,7 +83,10 @@ record_countersign(struct ag_ctx *e, const struct req *r, const Parley__Counters
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		text = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
+	if (store_rows_end(e->st, s, rc, "a checkpoint") != 0) {
+		free(text);
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	}
 	if (rc == SQLITE_DONE)
 		return req_refuse(r, PARLEY_ENOTFOUND, "%s", "no checkpoint of that size");
 	if (text == NULL || (cp = malloc(sizeof(*cp))) == NULL) {
@@ -111,11 +114,10 @@ record_countersign(struct ag_ctx *e, const struct req *r, const Parley__Counters
 	sqlite3_bind_blob(s, 4, m->signer_key.data, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 5, m->signature.data, 64, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, clock_now(e->clk));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
+	rc = store_step_done(e->st, s);
 	memcpy(h[0], m->signer_key.data, 32);
 	crypto_sha256(m->signature.data, 64, h[1]);
-	if (rc != SQLITE_DONE || ag_journal(e, "countersigned", 0, r->who->party.code,
+	if (rc != 0 || ag_journal(e, "countersigned", 0, r->who->party.code,
 	    (const uint8_t (*)[32])h, 2, "checkpoint of %llu entries, endpoint %lld",
 	    (unsigned long long)m->size, (long long)r->who->endpoint_id) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
@@ -215,10 +217,9 @@ record_show(struct ag_ctx *e, const struct req *r, const Parley__JournalShow *m)
 		bytes += len + 4;
 		seq = sqlite3_column_int64(s, 0);
 	}
-	sqlite3_reset(s);
 	/* Part of the record is not the record: refuse rather than send less,
 	 * unless the client pages through it and n entries make a page. */
-	if ((step != SQLITE_DONE && step != SQLITE_ROW) ||
+	if (store_rows_end(e->st, s, step, "the record") != 0 ||
 	    (n > 0 && (v = malloc(n * sizeof(*v))) == NULL)) {
 		shown_free(last);
 		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure reading the record");

@@ -213,9 +213,8 @@ bind_measures(struct ag_ctx *e, const struct ag *a, int64_t x)
 		sqlite3_bind_int64(s, 1, due);
 		sqlite3_bind_int64(s, 2, a->id);
 		sqlite3_bind_int64(s, 3, nums[i]);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
+		rc = store_step_done(e->st, s);
+		if (rc != 0)
 			return -1;
 		for (k = 0; k < e->sign_leads.n; k++) {
 			int64_t t = due - e->sign_leads.s[k];
@@ -290,8 +289,9 @@ load_measure(struct ag_ctx *e, int64_t agreement, int number, struct measure *m)
 		m->needs_confirm = sqlite3_column_int(s, 5);
 		m->due_at = store_col_time(s, 6);
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	if (store_rows_end(e->st, s, rc, "a measure") != 0)
+		return -1;
+	return rc == SQLITE_ROW ? 0 : 1;
 }
 
 /* Has every responsible party confirmed?  (Mediator measures never are.)
@@ -1030,9 +1030,8 @@ timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement, uint
 	sqlite3_bind_int(s, 2, (int)number);
 	sqlite3_bind_int64(s, 3, r->who->party.id);
 	sqlite3_bind_int64(s, 4, clock_now(e->clk));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step_done(e->st, s);
+	if (rc != 0)
 		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 	if (sqlite3_changes(store_db(e->st)) > 0)
 		ag_event(e, a.id, "confirmed", "measure %u (%s) confirmed by %s", number, m.offset,
