@@ -57,8 +57,6 @@ record_countersign(struct ag_ctx *e, const struct req *r, const Parley__Counters
 	static const char ins[] =
 	    "INSERT INTO countersignature(size, party_id, endpoint_id, signer_key, signature,"
 	    " created_at) VALUES(?, ?, ?, ?, ?, ?)";
-	Parley__Frame f = PARLEY__FRAME__INIT;
-	Parley__Ok ok = PARLEY__OK__INIT;
 	struct checkpoint *cp;
 	sqlite3_stmt *s;
 	int64_t signer, party;
@@ -121,13 +119,8 @@ record_countersign(struct ag_ctx *e, const struct req *r, const Parley__Counters
 	    (const uint8_t (*)[32])h, 2, "checkpoint of %llu entries, endpoint %lld",
 	    (unsigned long long)m->size, (long long)r->who->endpoint_id) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
-	snprintf(msg, sizeof(msg), "checkpoint of %llu entries countersigned",
+	return req_ok(r, 0, "checkpoint of %llu entries countersigned",
 	    (unsigned long long)m->size);
-	ok.message = msg;
-	f.body_case = PARLEY__FRAME__BODY_OK;
-	f.ok = &ok;
-	req_reply(r, &f);
-	return REQ_KEEP;
 }
 
 /* A journal entry copied out of its row.  The list of them owns the text;

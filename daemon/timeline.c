@@ -988,8 +988,6 @@ timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement, uint
 	static const char ins[] =
 	    "INSERT OR IGNORE INTO measure_confirmation(agreement_id, number, party_id,"
 	    " confirmed_at) VALUES(?, ?, ?, ?)";
-	Parley__Frame f = PARLEY__FRAME__INIT;
-	Parley__Ok ok = PARLEY__OK__INIT;
 	char msg[400];
 	struct measure m;
 	sqlite3_stmt *s;
@@ -1036,13 +1034,8 @@ timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement, uint
 	if (sqlite3_changes(store_db(e->st)) > 0)
 		ag_event(e, a.id, "confirmed", "measure %u (%s) confirmed by %s", number, m.offset,
 		    r->who->party.code);
-	snprintf(msg, sizeof(msg), "measure %u of agreement %lld confirmed by %s", number,
+	return req_ok(r, 0, "measure %u of agreement %lld confirmed by %s", number,
 	    (long long)a.id, r->who->party.code);
-	ok.message = msg;
-	f.body_case = PARLEY__FRAME__BODY_OK;
-	f.ok = &ok;
-	req_reply(r, &f);
-	return REQ_KEEP;
 }
 
 enum req_end
