@@ -2,12 +2,11 @@
  * decisions and listings that read rows in a loop fail (and the decision
  * is not taken) instead of going on with the rows read so far.
  *
- * The failure is real and deterministic: SQLite's trace hook sees one chosen
- * statement start and make its rows, and its progress handler (called as a
- * step returns, too) interrupts that statement as it is about to return row
- * k+1, so that sqlite3_step returns SQLITE_INTERRUPT after k rows, where it
- * would have returned one more.  Each case first runs unharmed in a batch
- * that is rolled back, to show what the complete answer is. */
+ * The failure is real and deterministic (store_trip.h): the chosen statement
+ * is interrupted as it is about to return row k+1, so that sqlite3_step
+ * returns SQLITE_INTERRUPT after k rows, where it would have returned one
+ * more.  Each case first runs unharmed in a batch that is rolled back, to
+ * show what the complete answer is. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +33,7 @@
 #include "daemon/turn.h"
 #include "conn_fixture.h"
 #include "journal_fixture.h"
+#include "store_trip.h"
 
 struct fixture {
 	struct journal_fixture jf;
@@ -45,60 +45,6 @@ struct fixture {
 	struct turn *t;
 	struct conn_fixture cf;
 };
-
-/* Interrupt the statement whose text contains sql once it has returned
- * `after` rows, as it makes the next one. */
-struct trip {
-	const char *sql;
-	int after;
-	int on;		/* that statement is the one running */
-	int rows;	/* rows it has made, the interrupted one included */
-	int tripped;	/* times the progress handler interrupted it */
-};
-
-static int
-trip_trace(unsigned type, void *ctx, void *p, void *x)
-{
-	struct trip *t = ctx;
-	const char *sql;
-
-	(void)x;
-	if (type == SQLITE_TRACE_STMT) {
-		sql = sqlite3_sql(p);
-		t->on = sql != NULL && strstr(sql, t->sql) != NULL;
-	} else if (type == SQLITE_TRACE_ROW && t->on) {
-		t->rows++;
-	}
-	return 0;
-}
-
-static int
-trip_progress(void *ctx)
-{
-	struct trip *t = ctx;
-
-	if (!t->on || t->rows <= t->after)
-		return 0;
-	t->tripped++;
-	return 1;
-}
-
-static void
-trip_arm(struct fixture *fx, struct trip *t, const char *sql, int after)
-{
-	memset(t, 0, sizeof(*t));
-	t->sql = sql;
-	t->after = after;
-	sqlite3_trace_v2(store_db(fx->st), SQLITE_TRACE_STMT | SQLITE_TRACE_ROW, trip_trace, t);
-	sqlite3_progress_handler(store_db(fx->st), 1, trip_progress, t);
-}
-
-static void
-trip_disarm(struct fixture *fx)
-{
-	sqlite3_progress_handler(store_db(fx->st), 0, NULL, NULL);
-	sqlite3_trace_v2(store_db(fx->st), 0, NULL, NULL);
-}
 
 static int
 setup(void **state)
@@ -134,7 +80,7 @@ teardown(void **state)
 	int rc;
 
 	if (fx->st != NULL)
-		trip_disarm(fx);
+		trip_disarm(fx->st);
 	turn_free(fx->t);
 	conn_fixture_close(&fx->cf);
 	ag_free(fx->e);
@@ -205,9 +151,9 @@ test_required_roles(void **state)
 	parley__frame__free_unpacked(f, NULL);
 
 	/* The roles cannot be read: refused as a store failure, nothing kept. */
-	trip_arm(fx, &t, "FROM agreement_role WHERE agreement_id = ? AND party_id = ?", 0);
+	trip_arm(fx->st, &t, "FROM agreement_role WHERE agreement_id = ? AND party_id = ?", 0);
 	assert_int_equal(sign(fx, "political", &f), 0);
-	trip_disarm(fx);
+	trip_disarm(fx->st);
 	assert_int_equal(t.tripped, 1);
 	assert_int_equal(f->body_case, PARLEY__FRAME__BODY_ERROR);
 	assert_int_equal(f->error->code, PARLEY_ESTORE);
@@ -252,9 +198,9 @@ test_void_revoked(void **state)
 
 	/* The read fails after one copy: a failure, not "one copy to void". */
 	assert_int_equal(store_batch_begin(fx->st), 0);
-	trip_arm(fx, &t, "FROM copy c JOIN mandate m", 1);
+	trip_arm(fx->st, &t, "FROM copy c JOIN mandate m", 1);
 	rc = mandate_void_revoked(fx->e, 1);
-	trip_disarm(fx);
+	trip_disarm(fx->st);
 	assert_int_equal(t.tripped, 1);
 	assert_int_equal(t.rows, 2);
 	assert_int_equal(rc, -1);
@@ -291,9 +237,9 @@ test_measure_confirmed(void **state)
 	store_batch_rollback(fx->st);
 
 	assert_int_equal(store_batch_begin(fx->st), 0);
-	trip_arm(fx, &t, "FROM measure_confirmation c JOIN party p", 0);
+	trip_arm(fx->st, &t, "FROM measure_confirmation c JOIN party p", 0);
 	rc = timers_run(fx->e, now);
-	trip_disarm(fx);
+	trip_disarm(fx->st);
 	assert_int_equal(t.tripped, 1);
 	assert_int_equal(rc, -1);
 	assert_int_equal(count(fx, "SELECT count(*) FROM ag_event WHERE kind = 'overdue'"), 0);
@@ -318,9 +264,9 @@ listing_refused(struct fixture *fx, int (*list)(struct fixture *, struct out *),
 	out_release(&o);
 
 	assert_int_equal(out_init(&o), 0);
-	trip_arm(fx, &t, sql, 1);
+	trip_arm(fx->st, &t, sql, 1);
 	rc = list(fx, &o);
-	trip_disarm(fx);
+	trip_disarm(fx->st);
 	assert_int_equal(t.tripped, 1);
 	assert_int_equal(t.rows, 2);
 	assert_int_equal(rc, -1);
