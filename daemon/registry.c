@@ -459,3 +459,83 @@ registry_signer_ensure(struct store *st, int64_t now, int64_t party_id, const ui
 	*signer_id = sqlite3_last_insert_rowid(store_db(st));
 	return 0;
 }
+
+int
+registry_endpoints_changed_uncommitted(const struct store *st)
+{
+	return store_batch_has_endpoint_changes(st);
+}
+
+int64_t
+registry_endpoint_count(struct store *st, int64_t party_id)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM endpoint WHERE party_id = ? AND removed_at IS NULL";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int64_t n = -1;
+	int step, rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party_id);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	rc = store_rows_end(st, s, step, "a party's endpoints");
+	if (rc != 0)
+		return -1;
+	return n;
+}
+
+/* Step s (columns: id, code, observer, endpoints) through fn: see
+ * registry_party_foreach. */
+static int
+party_rows(struct store *st, sqlite3_stmt *s, registry_party_fn fn, void *ctx,
+    const char *what)
+{
+	const unsigned char *code;
+	struct party p;
+	int step, rc = 0, end;
+
+	while (rc == 0) {
+		step = sqlite3_step(s);
+		if (step != SQLITE_ROW)
+			break;
+		memset(&p, 0, sizeof(p));
+		p.id = sqlite3_column_int64(s, 0);
+		code = sqlite3_column_text(s, 1);
+		snprintf(p.code, sizeof(p.code), "%s", code != NULL ? (const char *)code : "");
+		p.observer = sqlite3_column_int(s, 2) != 0;
+		rc = fn(ctx, &p, sqlite3_column_int64(s, 3));
+	}
+	end = store_rows_end(st, s, step, what);
+	if (end != 0)
+		return -1;
+	return rc;
+}
+
+int
+registry_party_foreach(struct store *st, registry_party_fn fn, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT p.id, p.code, p.observer, (SELECT count(*) FROM endpoint e"
+	    " WHERE e.party_id = p.id AND e.removed_at IS NULL)"
+	    " FROM party p ORDER BY p.code";
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (s == NULL)
+		return -1;
+	return party_rows(st, s, fn, ctx, "the parties");
+}
+
+int
+registry_signing_party_foreach(struct store *st, registry_party_fn fn, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT id, code, observer, 0 FROM party WHERE observer = 0 ORDER BY id";
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (s == NULL)
+		return -1;
+	return party_rows(st, s, fn, ctx, "the signing parties");
+}
