@@ -471,3 +471,29 @@ delivery_forget_acks(struct delivery *d)
 {
 	d->nacked = 0;
 }
+
+int
+delivery_pending(struct delivery *d, int64_t *count, int64_t *oldest)
+{
+	static const char sql[] =
+	    "SELECT count(*), min(m.created_at) FROM delivery d"
+	    " JOIN message m ON m.id = d.message_id"
+	    " JOIN endpoint e ON e.id = d.endpoint_id"
+	    " WHERE d.acked_at IS NULL AND e.removed_at IS NULL";
+	sqlite3_stmt *st = store_stmt(d->st, sql);
+	int step, rc;
+
+	if (st == NULL)
+		return -1;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*oldest = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 1);
+	}
+	rc = store_rows_end(d->st, st, step, "the pending deliveries");
+	/* An aggregate always has its one row: none is a failure too. */
+	if (rc != 0 || step != SQLITE_ROW)
+		return -1;
+	return 0;
+}
