@@ -388,31 +388,11 @@ v_incident_list(struct server *srv, const struct args *a, struct out *o, Parley_
 	return incident_list(srv->eng, o);
 }
 
-/* A count for one party (the statement's one parameter): -1 on a store
- * failure. */
-static int64_t
-party_count(struct server *srv, const char *sql, int64_t party_id)
-{
-	sqlite3_stmt *s = store_stmt(srv->st, sql);
-	int64_t n = -1;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, party_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return n;
-}
-
-/* Endpoints per party from the store, presence from the duty watch. */
+/* Endpoints per party from the registry, open alerts from their record,
+ * presence from the duty watch. */
 static int
 v_duty(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
-	static const char eps[] =
-	    "SELECT count(*) FROM endpoint WHERE party_id = ? AND removed_at IS NULL";
-	static const char alerts[] =
-	    "SELECT count(*) FROM duty_alert WHERE party_id = ? AND cleared_at IS NULL";
 	struct duty_info *info;
 	char seen[PTIME_BUFLEN], since[PTIME_BUFLEN], gap[64];
 	size_t n, i;
@@ -429,8 +409,11 @@ v_duty(struct server *srv, const struct args *a, struct out *o, Parley__AdminRep
 	out_text(o, "%-14s %-9s %-6s %-25s %-14s %s\n", "PARTY", "ENDPOINTS", "ONLINE",
 	    "LAST SEEN", "LONGEST GAP", "ALERT");
 	for (i = 0; i < n; i++) {
-		if ((nep = party_count(srv, eps, info[i].party_id)) < 0 ||
-		    (open = party_count(srv, alerts, info[i].party_id)) < 0) {
+		nep = registry_endpoint_count(srv->st, info[i].party_id);
+		open = -1;
+		if (nep >= 0)
+			open = duty_alert_open(srv->st, info[i].party_id);
+		if (open < 0) {
 			free(info);
 			return out_refuse(o, "store failure reading the duty watch");
 		}
@@ -586,13 +569,16 @@ store_is_timeless(struct server *srv)
 {
 	static const char sql[] = "SELECT NOT EXISTS (SELECT 1 FROM agreement)";
 	sqlite3_stmt *st = store_stmt(srv->st, sql);
-	int rc = 0;
+	int rc = 0, step, end;
 
-	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+	if (st == NULL)
+		return 0;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
 		rc = sqlite3_column_int(st, 0);
-	if (st != NULL)
-		sqlite3_reset(st);
-	return rc;
+	end = store_rows_end(srv->st, st, step, "whether any agreement exists");
+	/* A failure reads as "not timeless": the clock stays where it is. */
+	return end == 0 ? rc : 0;
 }
 
 static int

@@ -74,9 +74,10 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 	sqlite3_stmt *st;
 	struct sink *s;
 	char *list;
-	int rc;
+	int rc, end;
 
-	if ((list = malloc(cap)) == NULL)
+	list = malloc(cap);
+	if (list == NULL)
 		return -1;
 	list[off++] = '[';
 	for (i = 0; i < n; i++)
@@ -84,7 +85,8 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 		    (long long)parties[i]);
 	list[off++] = ']';
 	list[off] = '\0';
-	if ((st = store_stmt(d->st, ins_msg)) == NULL) {
+	st = store_stmt(d->st, ins_msg);
+	if (st == NULL) {
 		free(list);
 		return -1;
 	}
@@ -110,20 +112,22 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 					message_ids[k] = mid;
 		got++;
 	}
-	sqlite3_reset(st);
+	end = store_rows_end(d->st, st, rc, "the messages stored");
 	sqlite3_clear_bindings(st);
 	free(list);
-	if (rc != SQLITE_DONE || got != n) {
+	if (end != 0 || got != n) {
 		log_warnx("delivery: cannot store messages: %s", store_errmsg(d->st));
 		return -1;
 	}
-	if ((st = store_stmt(d->st, ins_del)) == NULL)
+	st = store_stmt(d->st, ins_del);
+	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, lo);
 	sqlite3_bind_int64(st, 2, hi);
 	/* The endpoints that now have something, sorted, then one pass over
 	 * the connected sinks: not every sink for every delivery. */
-	if (store_ids(d->st, st, "the deliveries queued", &eps, &neps) != 0)
+	rc = store_ids(d->st, st, "the deliveries queued", &eps, &neps);
+	if (rc != 0)
 		return -1;
 	if (neps > 1)
 		qsort(eps, neps, sizeof(*eps), cmp_id);
@@ -187,17 +191,18 @@ delivery_enqueue(struct delivery *d, const int64_t *parties, size_t n, const cha
 		    kind, summary, len, delivery_frame_len(len), CONFIG_DELIVERY_MAX);
 		return -2;
 	}
-	if ((buf = malloc(len ? len : 1)) == NULL)
+	buf = malloc(len ? len : 1);
+	if (buf == NULL)
 		return -1;
 	parley__payload__pack(p, buf);
-	if ((st = store_stmt(d->st, ins_payload)) == NULL) {
+	st = store_stmt(d->st, ins_payload);
+	if (st == NULL) {
 		free(buf);
 		return -1;
 	}
 	sqlite3_bind_blob(st, 1, buf, (int)len, free);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rc = store_step_done(d->st, st);
+	if (rc != 0) {
 		log_warnx("delivery: cannot store payload: %s", store_errmsg(d->st));
 		return -1;
 	}
@@ -262,7 +267,7 @@ delivery_push(struct delivery *d, struct sink *s)
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__Delivery dv = PARLEY__DELIVERY__INIT;
 	sqlite3_stmt *st;
-	int pushed = 0, got, stop = 0, sent, rc = SQLITE_DONE;
+	int pushed = 0, got, stop = 0, sent, rc = SQLITE_DONE, end;
 
 	/* Inside a transaction the store shows what is not committed yet (a
 	 * release the commit may still lose): push only after it.  A drained
@@ -273,7 +278,8 @@ delivery_push(struct delivery *d, struct sink *s)
 	}
 	s->want = 0;
 	do {
-		if ((st = store_stmt(d->st, sql)) == NULL)
+		st = store_stmt(d->st, sql);
+		if (st == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, s->endpoint_id);
 		sqlite3_bind_int64(st, 2, (int64_t)s->last_pushed);
@@ -286,7 +292,8 @@ delivery_push(struct delivery *d, struct sink *s)
 			dv.payload.len = (size_t)sqlite3_column_bytes(st, 2);
 			f.body_case = PARLEY__FRAME__BODY_DELIVERY;
 			f.delivery = &dv;
-			if ((sent = s->push(s->ctx, &f)) < 0) {
+			sent = s->push(s->ctx, &f);
+			if (sent < 0) {
 				stop = 1;	/* resumes on the drained callback */
 				break;
 			}
@@ -294,12 +301,10 @@ delivery_push(struct delivery *d, struct sink *s)
 			s->last_pushed = dv.delivery_id;
 			pushed += sent == 0;
 		}
-		sqlite3_reset(st);
-		if (!stop && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			log_warnx("delivery: cannot read pending deliveries: %s",
-			    store_errmsg(d->st));
+		/* Stopped at a row (no room) or at the end; else a failure. */
+		end = store_rows_end(d->st, st, rc, "the deliveries to push");
+		if (end != 0)
 			return -1;
-		}
 	} while (!stop && got == PUSH_BATCH);
 	return pushed;
 }
@@ -341,35 +346,37 @@ delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party,
 	sqlite3_stmt *st;
 	struct acked *a;
 	int64_t now = clock_now(d->clk);
-	int rc, pending;
+	int rc, pending, end;
 
 	if (d->acked_cap - d->nacked < n) {
 		size_t ncap = d->acked_cap ? d->acked_cap : 64;
 		while (ncap - d->nacked < n)
 			ncap *= 2;
-		if ((a = realloc(d->acked, ncap * sizeof(*a))) == NULL) {
+		a = realloc(d->acked, ncap * sizeof(*a));
+		if (a == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return -2;
 		}
 		d->acked = a;
 		d->acked_cap = ncap;
 	}
-	if ((st = store_stmt(d->st, chk)) == NULL)
+	st = store_stmt(d->st, chk);
+	if (st == NULL)
 		goto storefail;
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_int64(st, 1, (int64_t)ids[i]);
 		sqlite3_bind_int64(st, 2, endpoint_id);
 		rc = sqlite3_step(st);
 		pending = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-		sqlite3_reset(st);
+		end = store_rows_end(d->st, st, rc, "a delivery acked");
+		if (end != 0)
+			goto storefail;
 		if (rc == SQLITE_DONE) {
 			d->nacked = mark;	/* none of them */
 			snprintf(err, errlen, "delivery %llu was never sent to this endpoint",
 			    (unsigned long long)ids[i]);
 			return -1;
 		}
-		if (rc != SQLITE_ROW)
-			goto storefail;
 		if (!pending)
 			continue;	/* a repeated ack is harmless */
 		a = &d->acked[d->nacked++];
@@ -418,18 +425,21 @@ record_endpoint(struct delivery *d, struct journal *j, const struct acked *a, si
 	    (long long)a->endpoint, n == 1 ? "y" : "ies");
 	for (i = 0; i < n && off < sizeof(note); i++)
 		off += (size_t)snprintf(note + off, sizeof(note) - off, " %lld", (long long)a[i].id);
-	if ((seq = journal_size(j)) < 0 ||
-	    journal_append(j, "ack", 0, a->party, NULL, 0, note) != 0)
+	seq = journal_size(j);
+	if (seq < 0)
+		return -1;
+	rc = journal_append(j, "ack", 0, a->party, NULL, 0, note);
+	if (rc != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((st = store_stmt(d->st, upd)) == NULL)
+		st = store_stmt(d->st, upd);
+		if (st == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, a[i].at);
 		sqlite3_bind_int64(st, 2, seq);
 		sqlite3_bind_int64(st, 3, a[i].id);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
+		rc = store_step_done(d->st, st);
+		if (rc != 0)
 			return -1;
 		if (sqlite3_changes(store_db(d->st)) != 1) {
 			log_warnx("delivery: delivery %lld was no longer pending at the commit",
@@ -470,4 +480,30 @@ void
 delivery_forget_acks(struct delivery *d)
 {
 	d->nacked = 0;
+}
+
+int
+delivery_pending(struct delivery *d, int64_t *count, int64_t *oldest)
+{
+	static const char sql[] =
+	    "SELECT count(*), min(m.created_at) FROM delivery d"
+	    " JOIN message m ON m.id = d.message_id"
+	    " JOIN endpoint e ON e.id = d.endpoint_id"
+	    " WHERE d.acked_at IS NULL AND e.removed_at IS NULL";
+	sqlite3_stmt *st = store_stmt(d->st, sql);
+	int step, rc;
+
+	if (st == NULL)
+		return -1;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*oldest = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 1);
+	}
+	rc = store_rows_end(d->st, st, step, "the pending deliveries");
+	/* An aggregate always has its one row: none is a failure too. */
+	if (rc != 0 || step != SQLITE_ROW)
+		return -1;
+	return 0;
 }

@@ -102,4 +102,10 @@ int delivery_record_acks(struct delivery *d, struct journal *j);
 /* The transaction was rolled back: its acks are gone. */
 void delivery_forget_acks(struct delivery *d);
 
+/* Deliveries not acked yet to endpoints that are not removed (a delivery
+ * to a removed endpoint can never be acked): 0 with their number in *count
+ * and the oldest one's message time in *oldest (-1 when none), or -1 on a
+ * store failure (logged).  Reads what the open transaction wrote too. */
+int delivery_pending(struct delivery *d, int64_t *count, int64_t *oldest);
+
 #endif

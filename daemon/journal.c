@@ -145,13 +145,14 @@ save_frontier(struct journal *j, const struct merkle_frontier *f)
 	size_t len;
 	int rc;
 
-	if (merkle_frontier_encode(f, buf, sizeof(buf), &len) != 0 ||
-	    (s = store_stmt(j->st, sql)) == NULL)
+	rc = merkle_frontier_encode(f, buf, sizeof(buf), &len);
+	if (rc != 0)
+		return -1;
+	s = store_stmt(j->st, sql);
+	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, buf, (int)len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_step_done(j->st, s);
 }
 
 static int leaf_of(void *arg, uint64_t index, uint8_t out[32]);
@@ -162,16 +163,18 @@ count_entries(struct journal *j, uint64_t *n)
 {
 	static const char sql[] = "SELECT ifnull(max(seq) + 1, 0) FROM journal";
 	sqlite3_stmt *s = store_stmt(j->st, sql);
-	int rc = -1;
+	int step, end;
 
 	if (s == NULL)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
 		*n = (uint64_t)sqlite3_column_int64(s, 0);
-		rc = 0;
-	}
-	sqlite3_reset(s);
-	return rc;
+	end = store_rows_end(j->st, s, step, "the journal's size");
+	/* An aggregate always has its one row: none is a failure too. */
+	if (end != 0 || step != SQLITE_ROW)
+		return -1;
+	return 0;
 }
 
 /* j->f as of the entries now in the store. */
@@ -226,16 +229,18 @@ save_nodes(struct journal *j, const struct merkle_frontier *before, const uint8_
 
 	memcpy(carry, leaf, 32);
 	for (k = 0; (before->size >> k) & 1; k++) {
-		if (merkle_node_hash(before->hash[k], carry, carry) != 0 ||
-		    (s = store_stmt(j->st, ins)) == NULL)
+		rc = merkle_node_hash(before->hash[k], carry, carry);
+		if (rc != 0)
+			return -1;
+		s = store_stmt(j->st, ins);
+		if (s == NULL)
 			return -1;
 		/* Leaf before->size completes every node it merges. */
 		sqlite3_bind_int64(s, 1, (int64_t)before->size);
 		sqlite3_bind_int(s, 2, (int)k + 1);
 		sqlite3_bind_blob(s, 3, carry, 32, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
+		rc = store_step_done(j->st, s);
+		if (rc != 0)
 			return -1;
 		cache_put(j, k + 1, ((before->size + 1) >> (k + 1)) - 1, carry);
 	}
@@ -280,7 +285,13 @@ journal_append(struct journal *j, const char *kind, int64_t agreement, const cha
 		free(buf);
 		return -1;
 	}
-	if (merkle_leaf_hash(buf, len, leaf) != 0 || (s = store_stmt(j->st, ins)) == NULL) {
+	rc = merkle_leaf_hash(buf, len, leaf);
+	if (rc != 0) {
+		free(buf);
+		return -1;
+	}
+	s = store_stmt(j->st, ins);
+	if (s == NULL) {
 		free(buf);
 		return -1;
 	}
@@ -290,13 +301,16 @@ journal_append(struct journal *j, const char *kind, int64_t agreement, const cha
 	if (agreement > 0)
 		sqlite3_bind_int64(s, 4, agreement);
 	sqlite3_bind_text(s, 5, party && *party ? party : "-", -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
+	rc = store_step_done(j->st, s);
 	/* On failure the entry count tells frontier_now to rebuild. */
-	if (rc != SQLITE_DONE)
+	if (rc != 0)
 		return -1;
 	cache_put(j, 0, f->size, leaf);
-	if (save_nodes(j, f, leaf) != 0 || merkle_frontier_append(f, leaf) != 0)
+	rc = save_nodes(j, f, leaf);
+	if (rc != 0)
+		return -1;
+	rc = merkle_frontier_append(f, leaf);
+	if (rc != 0)
 		return -1;
 	j->f_dirty = 1;
 	return 0;
@@ -341,7 +355,8 @@ journal_checkpoint(struct journal *j, uint64_t *size)
 	if (merkle_frontier_root(f, root) != 0 ||
 	    checkpoint_format(j->origin, f->size, root, j->mkey, j->origin, &text) != 0)
 		return -1;
-	if ((s = store_stmt(j->st, ins)) == NULL) {
+	s = store_stmt(j->st, ins);
+	if (s == NULL) {
 		free(text);
 		return -1;
 	}
@@ -349,9 +364,7 @@ journal_checkpoint(struct journal *j, uint64_t *size)
 	sqlite3_bind_blob(s, 2, root, 32, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, text, -1, free);
 	sqlite3_bind_int64(s, 4, clock_now(j->clk));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_step_done(j->st, s);
 }
 
 int
@@ -381,15 +394,19 @@ leaf_of(void *arg, uint64_t index, uint8_t out[32])
 	static const char sql[] = "SELECT entry FROM journal WHERE seq = ?";
 	struct journal *j = arg;
 	sqlite3_stmt *s = store_stmt(j->st, sql);
-	int rc = -1;
+	int rc = -1, step, end;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, (int64_t)index);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
 		rc = merkle_leaf_hash(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
 		    out);
-	sqlite3_reset(s);
+	/* No such entry is -1 too: the tree is not what was asked for. */
+	end = store_rows_end(j->st, s, step, "a journal entry's leaf");
+	if (end != 0)
+		return -1;
 	return rc;
 }
 
@@ -502,20 +519,25 @@ journal_entry(struct journal *j, uint64_t seq, char **entry, size_t *len)
 {
 	static const char sql[] = "SELECT entry FROM journal WHERE seq = ?";
 	sqlite3_stmt *s = store_stmt(j->st, sql);
-	int rc = -1;
+	int rc = -1, step, end;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, (int64_t)seq);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
 		*len = (size_t)sqlite3_column_bytes(s, 0);
-		if ((*entry = malloc(*len + 1)) != NULL) {
+		*entry = malloc(*len + 1);
+		if (*entry != NULL) {
 			memcpy(*entry, sqlite3_column_blob(s, 0), *len);
 			(*entry)[*len] = '\0';
 			rc = 0;
 		}
 	}
-	sqlite3_reset(s);
+	/* No such entry is -1 as well (the caller asked for one that exists). */
+	end = store_rows_end(j->st, s, step, "a journal entry");
+	if (end != 0)
+		return -1;
 	return rc;
 }
 
@@ -527,7 +549,7 @@ journal_find(struct journal *j, const char *kind, int64_t agreement, const char 
 	    "SELECT max(seq) FROM journal WHERE kind = ?1 AND agreement_id = ?2 "
 	    "AND (?3 IS NULL OR party = ?3)";
 	sqlite3_stmt *s = store_stmt(j->st, sql);
-	int rc = -1;
+	int rc = -1, step, end;
 
 	if (s == NULL)
 		return -1;
@@ -535,11 +557,15 @@ journal_find(struct journal *j, const char *kind, int64_t agreement, const char 
 	sqlite3_bind_int64(s, 2, agreement);
 	if (party != NULL)
 		sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*seq = (uint64_t)sqlite3_column_int64(s, 0);
 		rc = 0;
 	}
-	sqlite3_reset(s);
+	/* None is -1 as well: every caller needs the entry. */
+	end = store_rows_end(j->st, s, step, "the latest journal entry of a kind");
+	if (end != 0)
+		rc = -1;
 	return rc;
 }
 

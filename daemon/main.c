@@ -19,6 +19,7 @@
 #include "log.h"
 #include "prio.h"
 #include "ptime.h"
+#include "registry.h"
 #include "server.h"
 #include "session.h"
 #include "journal.h"
@@ -281,25 +282,21 @@ check_config(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* Every signing party is on duty watch from the start. */
+static int
+watch_party(void *arg, const struct party *p, int64_t endpoints)
+{
+	struct server *srv = arg;
+
+	(void)endpoints;
+	return duty_watch(srv->duty, p->id, p->code);
+}
+
+/* Every signing party is on duty watch from the start.  A store failure
+ * on the way fails the start: a party left out would never be alerted for. */
 static int
 watch_parties(struct server *srv)
 {
-	static const char sql[] = "SELECT id, code FROM party WHERE observer = 0";
-	sqlite3_stmt *s = store_stmt(srv->st, sql);
-	int rc = 0, step;
-
-	if (s == NULL)
-		return -1;
-	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
-		rc = duty_watch(srv->duty, sqlite3_column_int64(s, 0),
-		    (const char *)sqlite3_column_text(s, 1));
-	if (rc != 0) {
-		sqlite3_reset(s);
-		return rc;
-	}
-	/* Not some of them: a party left out would never be alerted for. */
-	return store_rows_end(srv->st, s, step, "the parties to watch");
+	return registry_signing_party_foreach(srv->st, watch_party, srv);
 }
 
 static int64_t

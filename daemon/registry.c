@@ -20,7 +20,7 @@ registry_endpoint_by_pin(struct store *st, const uint8_t pin[32], struct ident *
 	    "SELECT e.id, p.id, p.code, p.observer FROM endpoint e "
 	    "JOIN party p ON p.id = e.party_id WHERE e.pin = ? AND e.removed_at IS NULL";
 	sqlite3_stmt *s = store_stmt(st, sql);
-	int rc;
+	int rc, end;
 
 	if (s == NULL)
 		return -1;
@@ -33,8 +33,10 @@ registry_endpoint_by_pin(struct store *st, const uint8_t pin[32], struct ident *
 		    (const char *)sqlite3_column_text(s, 2));
 		out->party.observer = sqlite3_column_int(s, 3);
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	end = store_rows_end(st, s, rc, "an endpoint by its pin");
+	if (end != 0)
+		return -1;
+	return rc == SQLITE_ROW ? 0 : 1;
 }
 
 int
@@ -42,7 +44,7 @@ registry_party_by_code(struct store *st, const char *code, struct party *out)
 {
 	static const char sql[] = "SELECT id, code, observer FROM party WHERE code = ?";
 	sqlite3_stmt *s = store_stmt(st, sql);
-	int rc;
+	int rc, end;
 
 	if (s == NULL)
 		return -1;
@@ -54,8 +56,10 @@ registry_party_by_code(struct store *st, const char *code, struct party *out)
 		    (const char *)sqlite3_column_text(s, 1));
 		out->observer = sqlite3_column_int(s, 2);
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	end = store_rows_end(st, s, rc, "a party by its code");
+	if (end != 0)
+		return -1;
+	return rc == SQLITE_ROW ? 0 : 1;
 }
 
 int
@@ -63,7 +67,7 @@ registry_party_code(struct store *st, int64_t id, char *code)
 {
 	static const char sql[] = "SELECT code FROM party WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql);
-	int rc;
+	int rc, end;
 
 	if (s == NULL)
 		return -1;
@@ -71,8 +75,10 @@ registry_party_code(struct store *st, int64_t id, char *code)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		snprintf(code, PARTY_CODE_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	end = store_rows_end(st, s, rc, "a party's code");
+	if (end != 0)
+		return -1;
+	return rc == SQLITE_ROW ? 0 : 1;
 }
 
 int
@@ -81,7 +87,7 @@ registry_signer_by_key(struct store *st, const uint8_t pub[32], int64_t *signer_
 {
 	static const char sql[] = "SELECT id, party_id FROM signer WHERE pubkey = ?";
 	sqlite3_stmt *s = store_stmt(st, sql);
-	int rc;
+	int rc, end;
 
 	if (s == NULL)
 		return -1;
@@ -91,8 +97,10 @@ registry_signer_by_key(struct store *st, const uint8_t pub[32], int64_t *signer_
 		*signer_id = sqlite3_column_int64(s, 0);
 		*party_id = sqlite3_column_int64(s, 1);
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	end = store_rows_end(st, s, rc, "a signer key");
+	if (end != 0)
+		return -1;
+	return rc == SQLITE_ROW ? 0 : 1;
 }
 
 static int
@@ -125,17 +133,20 @@ registry_party_add(struct store *st, int64_t now, const char *code, const char *
 		return out_usage(o, "party add needs --name NAME");
 	if (!text_utf8_valid(name, strlen(name)) || strlen(name) > 200)
 		return out_usage(o, "the name must be valid UTF-8 of at most 200 bytes");
-	if ((rc = registry_party_by_code(st, code, &p)) == 0)
+	rc = registry_party_by_code(st, code, &p);
+	if (rc == 0)
 		return out_refuse(o, "party \"%s\" already exists", code);
-	if (rc < 0 || (s = store_stmt(st, sql)) == NULL)
+	if (rc < 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	s = store_stmt(st, sql);
+	if (s == NULL)
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 3, observer ? 1 : 0);
 	sqlite3_bind_int64(s, 4, now);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step_done(st, s);
+	if (rc != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	id = sqlite3_last_insert_rowid(store_db(st));
 	jw_int(o->json, "id", id);
@@ -202,9 +213,10 @@ insert_keyed(struct store *st, const char *sql, int64_t party, const uint8_t blo
 	sqlite3_bind_int64(s, 1, party);
 	sqlite3_bind_blob(s, 2, blob, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, now);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(store_db(st)) : -1;
+	rc = store_step_done(st, s);
+	if (rc != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(store_db(st));
 }
 
 int
@@ -294,9 +306,8 @@ registry_endpoint_remove(struct store *st, int64_t now, int64_t id, struct out *
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, id);
 	store_batch_endpoints_changed(st);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step_done(st, s);
+	if (rc != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	if (sqlite3_changes(store_db(st)) == 0)
 		return out_refuse(o, "no active endpoint %lld (see: parleyctl endpoint list)",
@@ -383,18 +394,28 @@ registry_principal_of(struct store *st, int64_t party_id, uint8_t key[32])
 {
 	static const char sql[] = "SELECT pubkey FROM principal WHERE party_id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql);
-	int rc;
+	int rc, end, ok = 0;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, party_id);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32)
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
 		memcpy(key, sqlite3_column_blob(s, 0), 32);
-	else if (rc == SQLITE_ROW)
-		rc = SQLITE_ERROR;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+		ok = 1;
+	}
+	end = store_rows_end(st, s, rc, "a principal key");
+	if (end != 0)
+		return -1;
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (!ok) {
+		/* Only 32-byte keys are written here: a damaged store. */
+		log_warnx("registry: the principal key of party %lld is not 32 bytes",
+		    (long long)party_id);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -423,9 +444,8 @@ registry_principal_add(struct store *st, int64_t now, const char *code, const ui
 	sqlite3_bind_int64(s, 1, p.id);
 	sqlite3_bind_blob(s, 2, pub, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, now);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step_done(st, s);
+	if (rc != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
 	jw_str(o->json, "party", code);
 	jw_str(o->json, "key", hex);
@@ -445,17 +465,100 @@ registry_signer_ensure(struct store *st, int64_t now, int64_t party_id, const ui
 	int64_t pid;
 	int rc;
 
-	if ((rc = registry_signer_by_key(st, pub, signer_id, &pid)) == 0)
+	rc = registry_signer_by_key(st, pub, signer_id, &pid);
+	if (rc == 0)
 		return pid == party_id ? 0 : 1;
-	if (rc < 0 || (s = store_stmt(st, ins)) == NULL)
+	if (rc < 0)
+		return -1;
+	s = store_stmt(st, ins);
+	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, party_id);
 	sqlite3_bind_blob(s, 2, pub, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, now);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step_done(st, s);
+	if (rc != 0)
 		return -1;
 	*signer_id = sqlite3_last_insert_rowid(store_db(st));
 	return 0;
+}
+
+int
+registry_endpoints_changed_uncommitted(const struct store *st)
+{
+	return store_batch_has_endpoint_changes(st);
+}
+
+int64_t
+registry_endpoint_count(struct store *st, int64_t party_id)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM endpoint WHERE party_id = ? AND removed_at IS NULL";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int64_t n = -1;
+	int step, rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party_id);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	rc = store_rows_end(st, s, step, "a party's endpoints");
+	if (rc != 0)
+		return -1;
+	return n;
+}
+
+/* Step s (columns: id, code, observer, endpoints) through fn: see
+ * registry_party_foreach. */
+static int
+party_rows(struct store *st, sqlite3_stmt *s, registry_party_fn fn, void *ctx,
+    const char *what)
+{
+	const unsigned char *code;
+	struct party p;
+	int step, rc = 0, end;
+
+	while (rc == 0) {
+		step = sqlite3_step(s);
+		if (step != SQLITE_ROW)
+			break;
+		memset(&p, 0, sizeof(p));
+		p.id = sqlite3_column_int64(s, 0);
+		code = sqlite3_column_text(s, 1);
+		snprintf(p.code, sizeof(p.code), "%s", code != NULL ? (const char *)code : "");
+		p.observer = sqlite3_column_int(s, 2) != 0;
+		rc = fn(ctx, &p, sqlite3_column_int64(s, 3));
+	}
+	end = store_rows_end(st, s, step, what);
+	if (end != 0)
+		return -1;
+	return rc;
+}
+
+int
+registry_party_foreach(struct store *st, registry_party_fn fn, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT p.id, p.code, p.observer, (SELECT count(*) FROM endpoint e"
+	    " WHERE e.party_id = p.id AND e.removed_at IS NULL)"
+	    " FROM party p ORDER BY p.code";
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (s == NULL)
+		return -1;
+	return party_rows(st, s, fn, ctx, "the parties");
+}
+
+int
+registry_signing_party_foreach(struct store *st, registry_party_fn fn, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT id, code, observer, 0 FROM party WHERE observer = 0 ORDER BY id";
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (s == NULL)
+		return -1;
+	return party_rows(st, s, fn, ctx, "the signing parties");
 }

@@ -61,4 +61,22 @@ int registry_principal_of(struct store *st, int64_t party_id, uint8_t key[32]);
 int registry_signer_ensure(struct store *st, int64_t now, int64_t party_id,
     const uint8_t pub[32], int64_t *signer_id);
 
+/* Endpoint rows (who may connect) were added or removed in the open batch
+ * and are not committed yet: 1 or 0.  A handshake that ends before that
+ * commit has it committed first (session.c). */
+int registry_endpoints_changed_uncommitted(const struct store *st);
+/* The active endpoints of party_id, or -1 on a store failure (logged). */
+int64_t registry_endpoint_count(struct store *st, int64_t party_id);
+
+/* Call fn for each party in code order, with its number of active
+ * endpoints.  fn returns 0 to go on, anything else to stop: that value is
+ * returned.  0 when all were seen, -1 on a store failure (logged; a list
+ * cut short by a failure never reads as complete).  fn may not write to
+ * the store. */
+typedef int (*registry_party_fn)(void *ctx, const struct party *p, int64_t endpoints);
+int registry_party_foreach(struct store *st, registry_party_fn fn, void *ctx);
+/* The same for every signing party (observers left out), in the order
+ * they were registered; endpoints is passed as 0 (not counted). */
+int registry_signing_party_foreach(struct store *st, registry_party_fn fn, void *ctx);
+
 #endif

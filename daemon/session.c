@@ -155,19 +155,12 @@ count_endpoint(struct server *srv, int64_t endpoint_id)
 static void
 duty_cleared(struct server *srv, int64_t party)
 {
-	static const char sql[] =
-	    "UPDATE duty_alert SET cleared_at = ? WHERE party_id = ? AND cleared_at IS NULL";
-	sqlite3_stmt *st;
-	int rc = -1;
+	int rc;
 
-	if (turn_request_begin(srv->turn) != 0)
+	rc = turn_request_begin(srv->turn);
+	if (rc != 0)
 		return;
-	if ((st = store_stmt(srv->st, sql)) != NULL) {
-		sqlite3_bind_int64(st, 1, clock_now(srv->clk));
-		sqlite3_bind_int64(st, 2, party);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-		sqlite3_reset(st);
-	}
+	rc = duty_alert_clear(srv->st, party, clock_now(srv->clk));
 	turn_request_end(srv->turn, rc == 0);
 	log_info("duty: party %lld has an endpoint online again; alert cleared", (long long)party);
 }
@@ -195,7 +188,7 @@ session_ready(void *ctx)
 	 * looked up in what is saved (not in a registration the commit may
 	 * still lose).  Other turns are left alone: a handshake must not force
 	 * a commit. */
-	if (store_batch_has_endpoint_changes(srv->st))
+	if (registry_endpoints_changed_uncommitted(srv->st))
 		turn_flush(srv->turn);
 	rc = registry_endpoint_by_pin(srv->st, pin, &s->who);
 	if (rc != 0) {

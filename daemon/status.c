@@ -170,39 +170,50 @@ snap_duty(struct status *s, struct snapshot *sn)
 	return 0;
 }
 
+/* registry_party_foreach's callback: the parties go into the snapshot,
+ * at most STATUS_MAX_PARTIES of them. */
+struct party_collect {
+	struct snapshot *sn;
+	size_t cap;
+};
+
+static int
+collect_party(void *arg, const struct party *p, int64_t endpoints)
+{
+	struct party_collect *pc = arg;
+	struct snapshot *sn = pc->sn;
+	struct party_stat *np;
+
+	if (sn->nparties >= STATUS_MAX_PARTIES)
+		return 1;
+	if (sn->nparties == pc->cap) {
+		pc->cap = pc->cap ? pc->cap * 2 : 16;
+		np = realloc(sn->parties, pc->cap * sizeof(*np));
+		if (np == NULL)
+			return -1;
+		sn->parties = np;
+	}
+	np = &sn->parties[sn->nparties++];
+	memset(np, 0, sizeof(*np));
+	np->id = p->id;
+	snprintf(np->code, sizeof(np->code), "%s", p->code);
+	np->observer = p->observer;
+	np->endpoints = endpoints;
+	return 0;
+}
+
 static int
 snap_parties(struct status *s, struct snapshot *sn)
 {
-	static const char sql[] =
-	    "SELECT p.id, p.code, p.observer, (SELECT count(*) FROM endpoint e"
-	    " WHERE e.party_id = p.id AND e.removed_at IS NULL)"
-	    " FROM party p ORDER BY p.code";
-	sqlite3_stmt *st = store_stmt(s->srv->st, sql);
-	struct party_stat *np;
+	struct party_collect pc;
 	struct online on;
-	size_t cap = 0, i, k;
+	size_t i, k;
 	int rc;
 
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && sn->nparties < STATUS_MAX_PARTIES) {
-		if (sn->nparties == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((np = realloc(sn->parties, cap * sizeof(*np))) == NULL) {
-				sqlite3_reset(st);
-				return -1;
-			}
-			sn->parties = np;
-		}
-		np = &sn->parties[sn->nparties++];
-		memset(np, 0, sizeof(*np));
-		np->id = sqlite3_column_int64(st, 0);
-		snprintf(np->code, sizeof(np->code), "%s", col_text(st, 1));
-		np->observer = sqlite3_column_int(st, 2) != 0;
-		np->endpoints = sqlite3_column_int64(st, 3);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	pc.sn = sn;
+	pc.cap = 0;
+	rc = registry_party_foreach(s->srv->st, collect_party, &pc);
+	if (rc < 0)
 		return -1;
 	memset(&on, 0, sizeof(on));
 	session_foreach(s->srv, collect_online, &on);
@@ -229,12 +240,6 @@ static int
 snap_store(struct status *s, struct snapshot *sn)
 {
 	static const char by_state[] = "SELECT state, count(*) FROM agreement GROUP BY state";
-	/* A delivery to a removed endpoint can never be acked: not pending. */
-	static const char pending[] =
-	    "SELECT count(*), min(m.created_at) FROM delivery d"
-	    " JOIN message m ON m.id = d.message_id"
-	    " JOIN endpoint e ON e.id = d.endpoint_id"
-	    " WHERE d.acked_at IS NULL AND e.removed_at IS NULL";
 	/* Open: still awaiting the mediator, against the current revision of an
 	 * agreement that is still circulating. */
 	static const char amend[] =
@@ -244,35 +249,31 @@ snap_store(struct status *s, struct snapshot *sn)
 	struct store *db = s->srv->st;
 	enum ag_state as;
 	sqlite3_stmt *st;
-	int rc;
+	int rc, step;
 
-	if ((st = store_stmt(db, by_state)) == NULL)
+	st = store_stmt(db, by_state);
+	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (lifecycle_state_parse(col_text(st, 0), &as) == 0)
 			sn->agreements[as] += sqlite3_column_int64(st, 1);
 		else
 			sn->agreements_other += sqlite3_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rc = store_rows_end(db, st, step, "the agreements by state");
+	if (rc != 0)
 		return -1;
-	if ((st = store_stmt(db, pending)) == NULL)
+	rc = delivery_pending(s->srv->dlv, &sn->pending, &sn->oldest_pending);
+	if (rc != 0)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sn->pending = sqlite3_column_int64(st, 0);
-		sn->oldest_pending = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+	st = store_stmt(db, amend);
+	if (st == NULL)
 		return -1;
-	if ((st = store_stmt(db, amend)) == NULL)
-		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
 		sn->amendments_open = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+	rc = store_rows_end(db, st, step, "the open amendments");
+	if (rc != 0 || step != SQLITE_ROW)
 		return -1;
 	return incident_counts(s->srv->eng, &sn->incidents_open, &sn->incidents_overdue);
 }

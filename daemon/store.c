@@ -603,9 +603,8 @@ step_once(struct store *s, const char *sql)
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	rc = store_step_done(s, st);
+	if (rc != 0) {
 		log_warnx("store: %s: %s", sql, sqlite3_errmsg(s->db));
 		return -1;
 	}
@@ -692,16 +691,20 @@ store_meta_get(struct store *s, const char *key, char *out, size_t outlen)
 {
 	static const char sql[] = "SELECT value FROM meta WHERE key = ?";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc = -1;
+	int rc = -1, step, end;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
 		snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
 		rc = 0;
 	}
-	sqlite3_reset(st);
+	/* No such key is -1 as well (store.h); a failure is logged. */
+	end = store_rows_end(s, st, step, "a setting");
+	if (end != 0)
+		return -1;
 	return rc;
 }
 
@@ -718,9 +721,8 @@ store_meta_set(struct store *s, const char *key, const char *value)
 		return -1;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	rc = store_step_done(s, st);
+	return rc;
 }
 
 int
@@ -748,23 +750,26 @@ store_ids(struct store *st, sqlite3_stmt *s, const char *what, int64_t **ids, si
 {
 	size_t cap = 0;
 	int64_t *v;
-	int rc;
+	int rc, end, oom = 0;
 
 	*ids = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 64;
-			if ((v = realloc(*ids, cap * sizeof(*v))) == NULL) {
-				sqlite3_reset(s);
+			v = realloc(*ids, cap * sizeof(*v));
+			if (v == NULL) {
 				log_warnx("out of memory reading %s", what);
+				oom = 1;
 				break;
 			}
 			*ids = v;
 		}
 		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
 	}
-	if (rc == SQLITE_ROW || store_rows_end(st, s, rc, what) != 0) {
+	/* Stopped at a row only when out of memory: not all of them. */
+	end = store_rows_end(st, s, rc, what);
+	if (oom || end != 0) {
 		free(*ids);
 		*ids = NULL;
 		*n = 0;

@@ -55,7 +55,9 @@ sqlite3 *store_db(struct store *s);
 int store_user_version(struct store *s);
 const char *store_errmsg(struct store *s);
 
-/* Small key/value settings kept in the store (meta table). */
+/* Small key/value settings kept in the store (meta table).  store_meta_get:
+ * 0 with the value in out, -1 if the key has none or the store failed (a
+ * failure is logged). */
 int store_meta_get(struct store *s, const char *key, char *out, size_t outlen);
 int store_meta_set(struct store *s, const char *key, const char *value);
 

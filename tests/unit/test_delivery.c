@@ -374,6 +374,41 @@ test_unsendable_once(void **state)
 	assert_int_equal(delivery_unsendable(fx->d, 1, 7), 0);
 }
 
+/* What the status socket shows as pending: unacked deliveries to endpoints
+ * that are not removed, and the oldest one's time. */
+static void
+test_pending(void **state)
+{
+	struct fixture *fx = *state;
+	int64_t n = 99, oldest = 99;
+	char err[128];
+
+	assert_int_equal(delivery_pending(fx->d, &n, &oldest), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(oldest, -1);
+	/* Read inside the transaction that queued them, too. */
+	enqueue(fx);
+	assert_int_equal(delivery_pending(fx->d, &n, &oldest), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(oldest, clock_now(fx->jf.clk));
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_flush(fx->d);
+
+	/* Acked: no longer pending once the commit writes the ack. */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(ack1(fx, 1, "arm", (int64_t)fx->pushed[0], err, sizeof(err)), 1);
+	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	assert_int_equal(delivery_pending(fx->d, &n, &oldest), 0);
+	assert_int_equal(n, 1);
+
+	/* To a removed endpoint it can never be acked: not pending. */
+	assert_int_equal(store_exec(fx->st, "UPDATE endpoint SET removed_at = 1 WHERE id = 2"), 0);
+	assert_int_equal(delivery_pending(fx->d, &n, &oldest), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(oldest, -1);
+}
+
 int
 main(void)
 {
@@ -386,6 +421,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_enqueue_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_passes_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsendable_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
