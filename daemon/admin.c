@@ -266,7 +266,7 @@ static int
 v_mandate_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
 	(void)r;
-	return mandate_list(srv->eng, arg(a, "1"), o);
+	return mandate_list(srv->ag, arg(a, "1"), o);
 }
 
 static int
@@ -277,7 +277,7 @@ v_notice_send(struct server *srv, const struct args *a, struct out *o, Parley__A
 	(void)r;
 	if (to == NULL || (text = need(a, "text", "--text TEXT", o)) == NULL)
 		return -1;
-	return engine_notice(srv->eng, to, text, o);
+	return engine_notice(srv->ag, to, text, o);
 }
 
 /* --last N: only the N newest of a list; *last is -1 without it. */
@@ -298,7 +298,7 @@ v_notice_list(struct server *srv, const struct args *a, struct out *o, Parley__A
 	(void)r;
 	if (opt_last(a, &last, o) != 0)
 		return -1;
-	return engine_message_list(srv->eng, "notice", last, o);
+	return engine_message_list(srv->ag, "notice", last, o);
 }
 
 static int
@@ -309,7 +309,7 @@ v_delivery_list(struct server *srv, const struct args *a, struct out *o, Parley_
 	(void)r;
 	if (opt_last(a, &last, o) != 0)
 		return -1;
-	return engine_message_list(srv->eng, NULL, last, o);
+	return engine_message_list(srv->ag, NULL, last, o);
 }
 
 static int
@@ -334,7 +334,7 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 	t.reaffirms = arg(a, "reaffirms");
 	t.label = arg(a, "label");
 	t.signatories = arg(a, "signatories");
-	return engine_create(srv->eng, &t, o);
+	return engine_create(srv->ag, &t, o);
 }
 
 #define ID_VERB(fname, call)                                                  \
@@ -349,14 +349,14 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 		return call;                                                  \
 	}
 
-ID_VERB(v_agreement_circulate, engine_circulate(srv->eng, id, o))
-ID_VERB(v_agreement_show, engine_agreement_show(srv->eng, id, o))
-ID_VERB(v_agreement_withdraw, engine_withdraw_agreement(srv->eng, id, o))
-ID_VERB(v_amendment_list, engine_amendment_list(srv->eng, id, o))
-ID_VERB(v_amendment_forward, engine_amendment_forward(srv->eng, id, o))
-ID_VERB(v_amendment_reject, engine_amendment_reject(srv->eng, id, arg(a, "reason"), o))
+ID_VERB(v_agreement_circulate, engine_circulate(srv->ag, id, o))
+ID_VERB(v_agreement_show, engine_agreement_show(srv->ag, id, o))
+ID_VERB(v_agreement_withdraw, engine_withdraw_agreement(srv->ag, id, o))
+ID_VERB(v_amendment_list, engine_amendment_list(srv->ag, id, o))
+ID_VERB(v_amendment_forward, engine_amendment_forward(srv->ag, id, o))
+ID_VERB(v_amendment_reject, engine_amendment_reject(srv->ag, id, arg(a, "reason"), o))
 
-ID_VERB(v_timeline_show, timeline_show(srv->eng, id, o))
+ID_VERB(v_timeline_show, timeline_show(srv->ag, id, o))
 
 static int
 v_journal_verify(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
@@ -377,15 +377,15 @@ v_journal_show(struct server *srv, const struct args *a, struct out *o, Parley__
 		return -1;
 	return journal_show(srv->journal, id, arg(a, "party"), o);
 }
-ID_VERB(v_incident_show, incident_show(srv->eng, id, o))
-ID_VERB(v_incident_close, incident_close(srv->eng, id, o))
+ID_VERB(v_incident_show, incident_show(srv->ag, id, o))
+ID_VERB(v_incident_close, incident_close(srv->ag, id, o))
 
 static int
 v_incident_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
 	(void)a;
 	(void)r;
-	return incident_list(srv->eng, o);
+	return incident_list(srv->ag, o);
 }
 
 /* Endpoints per party from the registry, open alerts from their record,
@@ -457,7 +457,7 @@ v_timeline_set(struct server *srv, const struct args *a, struct out *o, Parley__
 		return -1;
 	if ((text = arg_n(a, "2", &len)) == NULL)
 		return out_usage(o, "missing the calendar FILE");
-	return timeline_set(srv->eng, id, text, len, o);
+	return timeline_set(srv->ag, id, text, len, o);
 }
 
 static int
@@ -470,7 +470,7 @@ v_dayx_set(struct server *srv, const struct args *a, struct out *o, Parley__Admi
 	if (need_id(a, "1", "ID", &id, o) != 0 || (when = need(a, "2", "TIME|on-release|on-effect",
 	    o)) == NULL)
 		return -1;
-	return timeline_dayx(srv->eng, id, when, o);
+	return timeline_dayx(srv->ag, id, when, o);
 }
 
 static int
@@ -482,7 +482,7 @@ v_agreement_list(struct server *srv, const struct args *a, struct out *o,
 	(void)r;
 	if (opt_last(a, &last, o) != 0)
 		return -1;
-	return engine_agreement_list(srv->eng, last, o);
+	return engine_agreement_list(srv->ag, last, o);
 }
 
 static int
@@ -495,7 +495,7 @@ v_agreement_diff(struct server *srv, const struct args *a, struct out *o,
 	(void)r;
 	if (need_id(a, "1", "ID", &id, o) != 0 || (party = need(a, "2", "PARTY", o)) == NULL)
 		return -1;
-	return engine_diff(srv->eng, id, party, o);
+	return engine_diff(srv->ag, id, party, o);
 }
 
 static int
@@ -506,7 +506,7 @@ v_agreement_export(struct server *srv, const struct args *a, struct out *o,
 
 	if (need_id(a, "1", "ID", &id, o) != 0)
 		return -1;
-	return engine_export(srv->eng, id, &r->bundle, o);
+	return engine_export(srv->ag, id, &r->bundle, o);
 }
 
 static int
@@ -521,7 +521,7 @@ v_amendment_adopt(struct server *srv, const struct args *a, struct out *o,
 	if (need_id(a, "1", "amendment ID", &id, o) != 0)
 		return -1;
 	text = arg_n(a, "text", &len);
-	return engine_amendment_adopt(srv->eng, id, text, len, o);
+	return engine_amendment_adopt(srv->ag, id, text, len, o);
 }
 
 struct online {
@@ -560,25 +560,22 @@ v_status(struct server *srv, const struct args *a, struct out *o, Parley__AdminR
 	session_foreach(srv, count_online, &on);
 	jw_arr_end(o->json);
 	(void)up;
-	return engine_counts(srv->eng, o);
+	return engine_counts(srv->ag, o);
 }
 
 /* Nothing time-bound yet: a fresh test store may start at any date. */
 static int
 store_is_timeless(struct server *srv)
 {
-	static const char sql[] = "SELECT NOT EXISTS (SELECT 1 FROM agreement)";
-	sqlite3_stmt *st = store_stmt(srv->st, sql);
-	int rc = 0, step, end;
+	int64_t n[AG_NSTATES] = { 0 }, other = 0, all;
+	size_t i;
 
-	if (st == NULL)
-		return 0;
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		rc = sqlite3_column_int(st, 0);
-	end = store_rows_end(srv->st, st, step, "whether any agreement exists");
 	/* A failure reads as "not timeless": the clock stays where it is. */
-	return end == 0 ? rc : 0;
+	if (ag_count_states(srv->ag, n, &other) != 0)
+		return 0;
+	for (all = other, i = 0; i < AG_NSTATES; i++)
+		all += n[i];
+	return all == 0;
 }
 
 static int
@@ -588,7 +585,7 @@ clock_moved(struct server *srv, int64_t t, struct out *o)
 	int fired = 0;
 
 	/* Timers fire as the clock passes them, in order, each at its time. */
-	if (t > clock_now(srv->clk) && (fired = timers_run(srv->eng, t)) < 0)
+	if (t > clock_now(srv->clk) && (fired = timers_run(srv->ag, t)) < 0)
 		return out_refuse(o, "store failure while running timers");
 	if (clock_set(srv->clk, t) != 0) {
 		if (!store_is_timeless(srv) || clock_reset(srv->clk, t) != 0)

@@ -701,3 +701,22 @@ ag_signed_parties(struct ag_ctx *e, int64_t agreement, struct ag_members *m)
 	}
 	return store_rows_end(e->st, s, rc, "who had signed");
 }
+
+int
+ag_count_states(struct ag_ctx *e, int64_t counts[AG_NSTATES], int64_t *other)
+{
+	static const char sql[] = "SELECT state, count(*) FROM agreement GROUP BY state";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	enum ag_state as;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (lifecycle_state_parse(store_col_str(s, 0), &as) == 0)
+			counts[as] += sqlite3_column_int64(s, 1);
+		else
+			*other += sqlite3_column_int64(s, 1);
+	}
+	return store_rows_end(e->st, s, rc, "the agreements by state");
+}

@@ -86,6 +86,10 @@ void ag_set_duty(struct ag_ctx *e, struct duty *d);
 /* The journal every state change is appended to (borrowed). */
 void ag_set_journal(struct ag_ctx *e, struct journal *j);
 
+/* Agreements by state (counts[AG_NSTATES], *other: in a state lifecycle.c
+ * does not know), added to what the arrays hold; 0, or -1. */
+int ag_count_states(struct ag_ctx *e, int64_t counts[AG_NSTATES], int64_t *other);
+
 /* 0 found, 1 unknown, -1 store failure. */
 int ag_load(struct ag_ctx *e, int64_t id, struct ag *a);
 /* Signing parties (observers = 0) or observers (1) of an agreement. */

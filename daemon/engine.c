@@ -2191,45 +2191,64 @@ engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, struct out
 	return 0;
 }
 
+/* One screen: agreements by state (those there are, by name) and the
+ * deliveries not acked yet. */
 int
 engine_counts(struct ag_ctx *e, struct out *o)
 {
-	static const char by_state[] =
-	    "SELECT state, count(*) FROM agreement GROUP BY state ORDER BY state";
-	static const char pending[] =
-	    "SELECT count(*), min(m.created_at) FROM delivery d JOIN message m "
-	    "ON m.id = d.message_id WHERE d.acked_at IS NULL";
-	sqlite3_stmt *s;
+	int64_t n[AG_NSTATES] = { 0 }, other = 0, pending, oldest;
+	size_t order[AG_NSTATES], i, k, x;
 	char when[PTIME_BUFLEN];
-	int rc;
 
-	if ((s = store_stmt(e->st, by_state)) == NULL)
-		return out_refuse(o, "store failure");
+	if (ag_count_states(e, n, &other) != 0 ||
+	    delivery_pending(e->dlv, &pending, &oldest) != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	for (i = 0; i < AG_NSTATES; i++) {
+		for (k = i; k > 0 && strcmp(lifecycle_state_name((enum ag_state)order[k - 1]),
+		    lifecycle_state_name((enum ag_state)i)) > 0; k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
 	out_text(o, "agreements:");
 	jw_obj_begin(o->json, "agreements");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		jw_int(o->json, store_col_str(s, 0), sqlite3_column_int64(s, 1));
-		out_text(o, " %s %lld", store_col_str(s, 0), (long long)sqlite3_column_int64(s, 1));
+	for (i = 0; i < AG_NSTATES; i++) {
+		x = order[i];
+		if (n[x] == 0)
+			continue;
+		jw_int(o->json, lifecycle_state_name((enum ag_state)x), n[x]);
+		out_text(o, " %s %lld", lifecycle_state_name((enum ag_state)x), (long long)n[x]);
 	}
-	if (store_rows_end(e->st, s, rc, "agreement counts") != 0)
-		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_obj_end(o->json);
 	out_text(o, "\n");
-	if ((s = store_stmt(e->st, pending)) == NULL)
-		return out_refuse(o, "store failure");
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		jw_int(o->json, "deliveries_pending", sqlite3_column_int64(s, 0));
-		if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
-			ptime_format(sqlite3_column_int64(s, 1), when);
-			jw_str(o->json, "oldest_pending", when);
-			out_text(o, "deliveries pending: %lld (oldest from %s)\n",
-			    (long long)sqlite3_column_int64(s, 0), when);
-		} else {
-			jw_null(o->json, "oldest_pending");
-			out_text(o, "deliveries pending: 0\n");
-		}
+	jw_int(o->json, "deliveries_pending", pending);
+	if (oldest >= 0) {
+		ptime_format(oldest, when);
+		jw_str(o->json, "oldest_pending", when);
+		out_text(o, "deliveries pending: %lld (oldest from %s)\n", (long long)pending,
+		    when);
+	} else {
+		jw_null(o->json, "oldest_pending");
+		out_text(o, "deliveries pending: 0\n");
 	}
-	if (store_rows_end(e->st, s, rc, "pending deliveries") != 0)
-		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	return 0;
+}
+
+int64_t
+engine_amendments_open(struct ag_ctx *e)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM amendment am JOIN agreement a ON a.id = am.agreement_id"
+	    " WHERE am.state IN ('proposed', 'forwarded') AND a.state = 'circulating'"
+	    " AND am.revision = a.revision";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int64_t n = -1;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	if (store_rows_end(e->st, s, rc, "the open amendments") != 0)
+		return -1;
+	return n;
 }

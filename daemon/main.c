@@ -112,9 +112,9 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	}
 	config_free(&srv->cfg);
 	srv->cfg = nc;
-	ag_set_leads(srv->eng, srv->cfg.sign_reminders.s, srv->cfg.sign_reminders.n,
+	ag_set_leads(srv->ag, srv->cfg.sign_reminders.s, srv->cfg.sign_reminders.n,
 	    srv->cfg.expiry_warnings.s, srv->cfg.expiry_warnings.n);
-	ag_set_incidents(srv->eng, srv->cfg.response_window, srv->cfg.disclosure_embargo);
+	ag_set_incidents(srv->ag, srv->cfg.response_window, srv->cfg.disclosure_embargo);
 	duty_set_grace(srv->duty, srv->cfg.duty_grace);
 	gate_set_limits(srv->gate, srv->cfg.max_per_source, srv->cfg.handshake_rate,
 	    srv->cfg.max_handshakes);
@@ -422,22 +422,22 @@ main(int argc, char **argv)
 	srv.clk = clock_new(srv.cfg.virtual_clock, initial_time(&srv));
 	srv.dlv = delivery_new(srv.st, srv.clk);
 	srv.turn = turn_new(srv.base, srv.st, &srv.metrics, after_commit, &srv);
-	srv.eng = ag_new(srv.st, srv.clk, srv.dlv, srv.mediator_key, &srv.metrics);
-	srv.ticker = ticker_new(srv.base, srv.turn, srv.eng, srv.clk);
-	if (!srv.clk || !srv.dlv || !srv.turn || !srv.eng || !srv.ticker)
+	srv.ag = ag_new(srv.st, srv.clk, srv.dlv, srv.mediator_key, &srv.metrics);
+	srv.ticker = ticker_new(srv.base, srv.turn, srv.ag, srv.clk);
+	if (!srv.clk || !srv.dlv || !srv.turn || !srv.ag || !srv.ticker)
 		fatalx("out of memory");
-	ag_set_leads(srv.eng, srv.cfg.sign_reminders.s, srv.cfg.sign_reminders.n,
+	ag_set_leads(srv.ag, srv.cfg.sign_reminders.s, srv.cfg.sign_reminders.n,
 	    srv.cfg.expiry_warnings.s, srv.cfg.expiry_warnings.n);
-	ag_set_incidents(srv.eng, srv.cfg.response_window, srv.cfg.disclosure_embargo);
+	ag_set_incidents(srv.ag, srv.cfg.response_window, srv.cfg.disclosure_embargo);
 	if ((srv.duty = duty_new(srv.clk, srv.cfg.duty_grace)) == NULL ||
 	    watch_parties(&srv) != 0)
 		fatalx("cannot start the duty watch");
-	ag_set_duty(srv.eng, srv.duty);
+	ag_set_duty(srv.ag, srv.duty);
 	if ((srv.journal = journal_new(srv.st, srv.clk, srv.mediator_key)) == NULL)
 		fatalx("cannot open the journal");
 	if (journal_check_start(srv.journal, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	ag_set_journal(srv.eng, srv.journal);
+	ag_set_journal(srv.ag, srv.journal);
 	turn_set_commit_hooks(srv.turn, before_commit, rolled_back, &srv);
 	ticker_rearm(srv.ticker);	/* timers due while parleyd was down run now */
 	srv.started_at = clock_now(srv.clk);
@@ -509,7 +509,7 @@ main(int argc, char **argv)
 	ticker_free(srv.ticker);
 	duty_free(srv.duty);
 	journal_free(srv.journal);
-	ag_free(srv.eng);
+	ag_free(srv.ag);
 	delivery_free(srv.dlv);
 	clock_free(srv.clk);
 	store_close(srv.st);

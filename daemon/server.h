@@ -34,7 +34,7 @@ struct server {
 	struct store *st;
 	struct turn *turn;
 	struct delivery *dlv;
-	struct ag_ctx *eng;
+	struct ag_ctx *ag;		/* the agreement core (agreement.h) */
 	struct tls *tls;
 	EVP_PKEY *mediator_key;
 	struct event *listen_ev;	/* the party listener (session.c) */

@@ -394,7 +394,7 @@ static void
 dispatch(struct session *s, const Parley__Frame *f)
 {
 	struct server *srv = s->srv;
-	struct ag_ctx *e = srv->eng;
+	struct ag_ctx *e = srv->ag;
 
 	switch (f->body_case) {
 	case PARLEY__FRAME__BODY_FETCH:

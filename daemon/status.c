@@ -135,14 +135,6 @@ by_endpoint(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static const char *
-col_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t != NULL ? (const char *)t : "";
-}
-
 /* Duty watch: live state in memory (duty.h), matched to the parties. */
 static int
 snap_duty(struct status *s, struct snapshot *sn)
@@ -239,43 +231,18 @@ snap_parties(struct status *s, struct snapshot *sn)
 static int
 snap_store(struct status *s, struct snapshot *sn)
 {
-	static const char by_state[] = "SELECT state, count(*) FROM agreement GROUP BY state";
-	/* Open: still awaiting the mediator, against the current revision of an
-	 * agreement that is still circulating. */
-	static const char amend[] =
-	    "SELECT count(*) FROM amendment am JOIN agreement a ON a.id = am.agreement_id"
-	    " WHERE am.state IN ('proposed', 'forwarded') AND a.state = 'circulating'"
-	    " AND am.revision = a.revision";
-	struct store *db = s->srv->st;
-	enum ag_state as;
-	sqlite3_stmt *st;
-	int rc, step;
+	int rc;
 
-	st = store_stmt(db, by_state);
-	if (st == NULL)
-		return -1;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (lifecycle_state_parse(col_text(st, 0), &as) == 0)
-			sn->agreements[as] += sqlite3_column_int64(st, 1);
-		else
-			sn->agreements_other += sqlite3_column_int64(st, 1);
-	}
-	rc = store_rows_end(db, st, step, "the agreements by state");
+	rc = ag_count_states(s->srv->ag, sn->agreements, &sn->agreements_other);
 	if (rc != 0)
 		return -1;
 	rc = delivery_pending(s->srv->dlv, &sn->pending, &sn->oldest_pending);
 	if (rc != 0)
 		return -1;
-	st = store_stmt(db, amend);
-	if (st == NULL)
+	sn->amendments_open = engine_amendments_open(s->srv->ag);
+	if (sn->amendments_open < 0)
 		return -1;
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		sn->amendments_open = sqlite3_column_int64(st, 0);
-	rc = store_rows_end(db, st, step, "the open amendments");
-	if (rc != 0 || step != SQLITE_ROW)
-		return -1;
-	return incident_counts(s->srv->eng, &sn->incidents_open, &sn->incidents_overdue);
+	return incident_counts(s->srv->ag, &sn->incidents_open, &sn->incidents_overdue);
 }
 
 /* Fill *sn; -1 if the store could not answer (sn->parties freed). */
