@@ -313,34 +313,36 @@ initial_time(struct server *srv)
 	return (int64_t)ts.tv_sec;
 }
 
-int
-main(int argc, char **argv)
+/* What main keeps between start and stop besides struct server. */
+struct running {
+	struct event *ev_term, *ev_int, *ev_hup, *ev_wd;
+	struct status *status;
+	char dbpath[4096];
+};
+
+/* The command line: -1 to run (srv->config_path set, *check, *verbose), or
+ * the exit code (0 after --help or --print-config, 2 on bad usage). */
+static int
+parse_args(int argc, char **argv, struct server *srv, int *check, int *verbose)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "print-config", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct server srv;
-	struct event *ev_term, *ev_int, *ev_hup, *ev_wd = NULL, *ev_drain;
-	struct status *status;
-	struct timeval wd_tv, drain_tv = { 2, 0 };
-	uint64_t wd_usec;
-	char err[1024], dbpath[4096], now[PTIME_BUFLEN];
-	int ch, check = 0, verbose = 0, created, nverify;
+	int ch;
 
-	memset(&srv, 0, sizeof(srv));
-	srv.config_path = "/etc/parley/parleyd.conf";
+	srv->config_path = "/etc/parley/parleyd.conf";
 	while ((ch = getopt_long(argc, argv, "c:nvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			srv.config_path = optarg;
+			srv->config_path = optarg;
 			break;
 		case 'n':
-			check = 1;
+			*check = 1;
 			break;
 		case 'v':
-			verbose = 1;
+			*verbose = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -357,35 +359,52 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	log_init(verbose);
-	config_defaults(&srv.cfg);
-	if (config_load(srv.config_path, &srv.cfg, err, sizeof(err)) != 0) {
+	return -1;
+}
+
+/* Load and check the configuration.  With check (-n): print the verdict
+ * and return the exit code; otherwise -1 to run, or fatal. */
+static int
+load_config(struct server *srv, int check)
+{
+	char err[1024];
+
+	config_defaults(&srv->cfg);
+	if (config_load(srv->config_path, &srv->cfg, err, sizeof(err)) != 0) {
 		if (check) {
 			printf("%s\n", err);
-			config_free(&srv.cfg);	/* the defaults config_load left */
+			config_free(&srv->cfg);	/* the defaults config_load left */
 			return 1;
 		}
 		fatalx("%s", err);
 	}
-	if (check_config(&srv.cfg, err, sizeof(err)) != 0) {
-		config_free(&srv.cfg);
+	if (check_config(&srv->cfg, err, sizeof(err)) != 0) {
+		config_free(&srv->cfg);
 		if (check) {
-			printf("%s: %s\n", srv.config_path, err);
+			printf("%s: %s\n", srv->config_path, err);
 			return 1;
 		}
-		fatalx("%s: %s", srv.config_path, err);
+		fatalx("%s: %s", srv->config_path, err);
 	}
 	if (check) {
 		printf("configuration OK\n");
-		config_free(&srv.cfg);
+		config_free(&srv->cfg);
 		return 0;
 	}
+	return -1;
+}
+
+/* The process: umask, time zone, signals, allocator. */
+static void
+set_up_process(struct server *srv)
+{
 	/* Nothing parleyd creates is for other users: the store, its WAL and
 	 * SHM, the keys.  The sockets set their own modes. */
 	umask(077);
-	if ((srv.start_tz = getenv("TZ")) != NULL && (srv.start_tz = strdup(srv.start_tz)) == NULL)
+	if ((srv->start_tz = getenv("TZ")) != NULL &&
+	    (srv->start_tz = strdup(srv->start_tz)) == NULL)
 		fatalx("out of memory");
-	apply_display_tz(srv.cfg.display_tz, srv.start_tz);
+	apply_display_tz(srv->cfg.display_tz, srv->start_tz);
 	signal(SIGPIPE, SIG_IGN);
 	/* Output buffers come and go by the megabyte while deliveries drain;
 	 * glibc would hand the heap's top back to the kernel each time (at
@@ -397,129 +416,195 @@ main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
 #endif
-	fault_init(srv.cfg.virtual_clock);
-	if (make_state_dir(srv.cfg.state_dir, err, sizeof(err)) != 0)
+	fault_init(srv->cfg.virtual_clock);
+}
+
+/* The state directory, keys and certificates, the store, TLS. */
+static void
+open_state(struct server *srv, struct running *run)
+{
+	char err[1024];
+	int created;
+
+	if (make_state_dir(srv->cfg.state_dir, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if (tls_init_state(srv.cfg.state_dir, &created, err, sizeof(err)) != 0)
+	if (tls_init_state(srv->cfg.state_dir, &created, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (created)
-		log_info("created %d key/certificate file(s) in %s", created, srv.cfg.state_dir);
-	if (check_state_files(srv.cfg.state_dir, err, sizeof(err)) != 0)
+		log_info("created %d key/certificate file(s) in %s", created, srv->cfg.state_dir);
+	if (check_state_files(srv->cfg.state_dir, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	snprintf(dbpath, sizeof(dbpath), "%s/parley.db", srv.cfg.state_dir);
-	if (store_open(dbpath, &srv.st, err, sizeof(err)) != 0)
+	snprintf(run->dbpath, sizeof(run->dbpath), "%s/parley.db", srv->cfg.state_dir);
+	if (store_open(run->dbpath, &srv->st, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if ((srv.tls = tls_new(srv.cfg.state_dir, srv.cfg.tls_groups, err, sizeof(err))) == NULL)
+	if ((srv->tls = tls_new(srv->cfg.state_dir, srv->cfg.tls_groups, err,
+	    sizeof(err))) == NULL)
 		fatalx("%s", err);
-	if ((srv.mediator_key = tls_mediator_key(srv.cfg.state_dir, err, sizeof(err))) == NULL)
+	if ((srv->mediator_key = tls_mediator_key(srv->cfg.state_dir, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
-	if ((srv.base = event_base_new()) == NULL || event_base_priority_init(srv.base, PRIO_COUNT) != 0)
+}
+
+/* The loop and every module on it, wired together. */
+static void
+start_modules(struct server *srv)
+{
+	char err[1024];
+	int nverify;
+
+	if ((srv->base = event_base_new()) == NULL ||
+	    event_base_priority_init(srv->base, PRIO_COUNT) != 0)
 		fatalx("cannot create the event loop");
-	if ((srv.gate = gate_new(srv.base, &srv.metrics)) == NULL)
+	if ((srv->gate = gate_new(srv->base, &srv->metrics)) == NULL)
 		fatalx("out of memory");
-	gate_set_limits(srv.gate, srv.cfg.max_per_source, srv.cfg.handshake_rate,
-	    srv.cfg.max_handshakes);
-	srv.clk = clock_new(srv.cfg.virtual_clock, initial_time(&srv));
-	srv.dlv = delivery_new(srv.st, srv.clk);
-	srv.turn = turn_new(srv.base, srv.st, &srv.metrics, after_commit, &srv);
-	srv.ag = ag_new(srv.st, srv.clk, srv.dlv, srv.mediator_key, &srv.metrics);
-	srv.ticker = ticker_new(srv.base, srv.turn, srv.ag, srv.clk);
-	if (!srv.clk || !srv.dlv || !srv.turn || !srv.ag || !srv.ticker)
+	gate_set_limits(srv->gate, srv->cfg.max_per_source, srv->cfg.handshake_rate,
+	    srv->cfg.max_handshakes);
+	srv->clk = clock_new(srv->cfg.virtual_clock, initial_time(srv));
+	srv->dlv = delivery_new(srv->st, srv->clk);
+	srv->turn = turn_new(srv->base, srv->st, &srv->metrics, after_commit, srv);
+	srv->ag = ag_new(srv->st, srv->clk, srv->dlv, srv->mediator_key, &srv->metrics);
+	srv->ticker = ticker_new(srv->base, srv->turn, srv->ag, srv->clk);
+	if (!srv->clk || !srv->dlv || !srv->turn || !srv->ag || !srv->ticker)
 		fatalx("out of memory");
-	ag_set_leads(srv.ag, srv.cfg.sign_reminders.s, srv.cfg.sign_reminders.n,
-	    srv.cfg.expiry_warnings.s, srv.cfg.expiry_warnings.n);
-	ag_set_incidents(srv.ag, srv.cfg.response_window, srv.cfg.disclosure_embargo);
-	if ((srv.duty = duty_new(srv.clk, srv.cfg.duty_grace)) == NULL ||
-	    watch_parties(&srv) != 0)
+	ag_set_leads(srv->ag, srv->cfg.sign_reminders.s, srv->cfg.sign_reminders.n,
+	    srv->cfg.expiry_warnings.s, srv->cfg.expiry_warnings.n);
+	ag_set_incidents(srv->ag, srv->cfg.response_window, srv->cfg.disclosure_embargo);
+	if ((srv->duty = duty_new(srv->clk, srv->cfg.duty_grace)) == NULL ||
+	    watch_parties(srv) != 0)
 		fatalx("cannot start the duty watch");
-	ag_set_duty(srv.ag, srv.duty);
-	if ((srv.journal = journal_new(srv.st, srv.clk, srv.mediator_key)) == NULL)
+	ag_set_duty(srv->ag, srv->duty);
+	if ((srv->journal = journal_new(srv->st, srv->clk, srv->mediator_key)) == NULL)
 		fatalx("cannot open the journal");
-	if (journal_check_start(srv.journal, err, sizeof(err)) != 0)
+	if (journal_check_start(srv->journal, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	ag_set_journal(srv.ag, srv.journal);
-	turn_set_commit_hooks(srv.turn, before_commit, rolled_back, &srv);
-	ticker_rearm(srv.ticker);	/* timers due while parleyd was down run now */
-	srv.started_at = clock_now(srv.clk);
+	ag_set_journal(srv->ag, srv->journal);
+	turn_set_commit_hooks(srv->turn, before_commit, rolled_back, srv);
+	ticker_rearm(srv->ticker);	/* timers due while parleyd was down run now */
+	srv->started_at = clock_now(srv->clk);
 	if ((nverify = verify_threads_auto()) > 0 &&
-	    (srv.verify = verify_pool_new(srv.base, nverify)) == NULL)
+	    (srv->verify = verify_pool_new(srv->base, nverify)) == NULL) {
 		log_warnx("no signature-check workers: signatures are checked on the loop");
-	else if (srv.verify != NULL) {
+	} else if (srv->verify != NULL) {
 		log_info("signatures are checked on %d worker thread%s", nverify,
 		    nverify == 1 ? "" : "s");
-		turn_set_hold(srv.turn, checks_in_flight, srv.verify);
-		verify_set_idle(srv.verify, checks_landed, srv.turn);
+		turn_set_hold(srv->turn, checks_in_flight, srv->verify);
+		verify_set_idle(srv->verify, checks_landed, srv->turn);
 	}
-	if (session_listen(&srv, err, sizeof(err)) != 0)
+}
+
+/* The three sockets, the watchdog and the signals. */
+static void
+start_listening(struct server *srv, struct running *run)
+{
+	struct timeval wd_tv;
+	uint64_t wd_usec;
+	char err[1024];
+
+	if (session_listen(srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if (admin_listen(&srv, err, sizeof(err)) != 0)
+	if (admin_listen(srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if (status_listen(&srv, &status, err, sizeof(err)) != 0)
+	if (status_listen(srv, &run->status, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (sd_watchdog_enabled(0, &wd_usec) > 0) {
 		wd_tv.tv_sec = (time_t)(wd_usec / 2 / 1000000);
 		wd_tv.tv_usec = (suseconds_t)(wd_usec / 2 % 1000000);
-		if ((ev_wd = event_new(srv.base, -1, EV_PERSIST, on_watchdog, NULL)) == NULL ||
-		    event_add(ev_wd, &wd_tv) != 0)
+		if ((run->ev_wd = event_new(srv->base, -1, EV_PERSIST, on_watchdog, NULL)) == NULL ||
+		    event_add(run->ev_wd, &wd_tv) != 0)
 			fatalx("cannot start the watchdog timer");
 	}
-	ev_term = evsignal_new(srv.base, SIGTERM, on_term, &srv);
-	ev_int = evsignal_new(srv.base, SIGINT, on_term, &srv);
-	ev_hup = evsignal_new(srv.base, SIGHUP, on_hup, &srv);
-	if (!ev_term || !ev_int || !ev_hup || event_add(ev_term, NULL) || event_add(ev_int, NULL) ||
-	    event_add(ev_hup, NULL))
+	run->ev_term = evsignal_new(srv->base, SIGTERM, on_term, srv);
+	run->ev_int = evsignal_new(srv->base, SIGINT, on_term, srv);
+	run->ev_hup = evsignal_new(srv->base, SIGHUP, on_hup, srv);
+	if (!run->ev_term || !run->ev_int || !run->ev_hup || event_add(run->ev_term, NULL) ||
+	    event_add(run->ev_int, NULL) || event_add(run->ev_hup, NULL))
 		fatalx("cannot install signal handlers");
+}
+
+/* The loop may stop with the last turn uncommitted: commit it and queue
+ * its replies (and the deliveries it released), then let the party
+ * connections write them out before they close. */
+static void
+drain(struct server *srv, struct running *run)
+{
+	struct timeval drain_tv = { 2, 0 };
+	struct event *ev_drain;
+
+	srv->stopping = 1;
+	session_listen_stop(srv);
+	admin_close(srv);
+	status_stop(run->status);
+	turn_flush(srv->turn);
+	session_close_all(srv, 1);
+	admin_close_conns(srv, 1);
+	if ((srv->sessions != NULL || srv->admin_conns != NULL) &&
+	    (ev_drain = evtimer_new(srv->base, on_drain_deadline, srv->base)) != NULL) {
+		if (evtimer_add(ev_drain, &drain_tv) == 0)
+			event_base_dispatch(srv->base);
+		event_free(ev_drain);
+	}
+	/* Those still writing at the deadline are closed as they are. */
+	session_close_all(srv, 0);
+	admin_close_conns(srv, 0);
+	event_base_loop(srv->base, EVLOOP_NONBLOCK);	/* let closing conns tear down */
+}
+
+/* Free everything, in the order the modules use each other. */
+static void
+tear_down(struct server *srv, struct running *run)
+{
+	status_close(run->status);	/* the loop has run for the last time */
+	verify_pool_free(srv->verify);	/* frees the sessions that waited for it */
+	session_listen_close(srv);
+	event_free(run->ev_term);
+	event_free(run->ev_int);
+	event_free(run->ev_hup);
+	if (run->ev_wd != NULL)
+		event_free(run->ev_wd);
+	/* The turn's last flush still uses the journal, deliveries and ticker. */
+	turn_free(srv->turn);
+	ticker_free(srv->ticker);
+	duty_free(srv->duty);
+	journal_free(srv->journal);
+	ag_free(srv->ag);
+	delivery_free(srv->dlv);
+	clock_free(srv->clk);
+	store_close(srv->st);
+	tls_free(srv->tls);
+	EVP_PKEY_free(srv->mediator_key);
+	gate_summarise(srv->gate);
+	gate_free(srv->gate);
+	event_base_free(srv->base);
+	config_free(&srv->cfg);
+	free(srv->start_tz);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct server srv;
+	struct running run;
+	char now[PTIME_BUFLEN];
+	int check = 0, verbose = 0, rc;
+
+	memset(&srv, 0, sizeof(srv));
+	memset(&run, 0, sizeof(run));
+	if ((rc = parse_args(argc, argv, &srv, &check, &verbose)) >= 0)
+		return rc;
+	log_init(verbose);
+	if ((rc = load_config(&srv, check)) >= 0)
+		return rc;
+	set_up_process(&srv);
+	open_state(&srv, &run);
+	start_modules(&srv);
+	start_listening(&srv, &run);
 	ptime_format(clock_now(srv.clk), now);
-	log_info("parleyd ready: store %s (schema %d), server pin %s, clock %s%s", dbpath,
+	log_info("parleyd ready: store %s (schema %d), server pin %s, clock %s%s", run.dbpath,
 	    store_user_version(srv.st), tls_server_pin(srv.tls), now,
 	    srv.cfg.virtual_clock ? " (virtual)" : "");
 	sd_notify(0, "READY=1");
 	event_base_dispatch(srv.base);
-
-	/* The loop may stop with the last turn uncommitted: commit it and
-	 * queue its replies (and the deliveries it released), then let the
-	 * party connections write them out before they close. */
-	srv.stopping = 1;
-	session_listen_stop(&srv);
-	admin_close(&srv);
-	status_stop(status);
-	turn_flush(srv.turn);
-	session_close_all(&srv, 1);
-	admin_close_conns(&srv, 1);
-	if ((srv.sessions != NULL || srv.admin_conns != NULL) &&
-	    (ev_drain = evtimer_new(srv.base, on_drain_deadline, srv.base)) != NULL) {
-		if (evtimer_add(ev_drain, &drain_tv) == 0)
-			event_base_dispatch(srv.base);
-		event_free(ev_drain);
-	}
-	/* Those still writing at the deadline are closed as they are. */
-	session_close_all(&srv, 0);
-	admin_close_conns(&srv, 0);
-	event_base_loop(srv.base, EVLOOP_NONBLOCK);	/* let closing conns tear down */
-	status_close(status);		/* the loop has run for the last time */
-	verify_pool_free(srv.verify);	/* frees the sessions that waited for it */
-	session_listen_close(&srv);
-	event_free(ev_term);
-	event_free(ev_int);
-	event_free(ev_hup);
-	if (ev_wd != NULL)
-		event_free(ev_wd);
-	/* The turn's last flush still uses the journal, deliveries and ticker. */
-	turn_free(srv.turn);
-	ticker_free(srv.ticker);
-	duty_free(srv.duty);
-	journal_free(srv.journal);
-	ag_free(srv.ag);
-	delivery_free(srv.dlv);
-	clock_free(srv.clk);
-	store_close(srv.st);
-	tls_free(srv.tls);
-	EVP_PKEY_free(srv.mediator_key);
-	gate_summarise(srv.gate);
-	gate_free(srv.gate);
-	event_base_free(srv.base);
-	config_free(&srv.cfg);
-	free(srv.start_tz);
+	drain(&srv, &run);
+	tear_down(&srv, &run);
 	log_info("parleyd stopped");
 	return 0;
 }
