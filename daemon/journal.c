@@ -569,90 +569,129 @@ journal_find(struct journal *j, const char *kind, int64_t agreement, const char 
 	return rc;
 }
 
-int
-journal_verify(struct journal *j, struct out *o)
+/* A signed checkpoint's tree head, as journal_verify collects them. */
+struct tree_head {
+	uint64_t size;
+	uint8_t root[32];
+};
+
+/* Check each signed checkpoint's signature and stated tree head; collect
+ * the heads (malloc'd *heads, *n).  The number of faults found, the first
+ * one refused in o. */
+static int
+verify_checkpoints(struct journal *j, struct tree_head **heads, uint64_t *n, struct out *o)
 {
-	static const char entries[] = "SELECT seq, entry FROM journal ORDER BY seq";
 	static const char cps[] = "SELECT size, root, text FROM checkpoint ORDER BY size";
-	struct merkle_frontier f, stored;
+	struct tree_head *nh, *h;
 	struct checkpoint cp;
-	uint8_t leaf[32], root[32];
-	struct tree_head { uint64_t size; uint8_t root[32]; } *heads = NULL, *nh;
-	uint64_t expect = 0, ncp = 0, nsizes = 0, k;
-	char err[300], head[64];
+	char err[300];
 	sqlite3_stmt *s;
 	int bad = 0, step;
 
-	merkle_frontier_init(&stored);
-	/* the signed checkpoints: each signature and each stated tree head */
-	if ((s = store_stmt(j->st, cps)) == NULL)
-		return out_refuse(o, "store failure");
+	*heads = NULL;
+	*n = 0;
+	if ((s = store_stmt(j->st, cps)) == NULL) {
+		out_refuse(o, "store failure");
+		return 1;
+	}
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *text = (const char *)sqlite3_column_text(s, 2);
 		if (text == NULL) {	/* NOT NULL in the schema: out of memory */
 			step = SQLITE_NOMEM;
 			break;
 		}
-		if ((nh = realloc(heads, (nsizes + 1) * sizeof(*heads))) == NULL) {
+		if ((nh = realloc(*heads, (*n + 1) * sizeof(**heads))) == NULL) {
 			if (!bad++)
 				out_refuse(o, "out of memory");
 			break;
 		}
-		heads = nh;
-		heads[nsizes].size = (uint64_t)sqlite3_column_int64(s, 0);
-		memset(heads[nsizes].root, 0, 32);
+		*heads = nh;
+		h = &nh[*n];
+		h->size = (uint64_t)sqlite3_column_int64(s, 0);
+		memset(h->root, 0, 32);
 		if (sqlite3_column_bytes(s, 1) == 32)
-			memcpy(heads[nsizes].root, sqlite3_column_blob(s, 1), 32);
+			memcpy(h->root, sqlite3_column_blob(s, 1), 32);
 		snprintf(err, sizeof(err), "its size or root differs from the signed text's");
 		if (checkpoint_parse(text, strlen(text), &cp, err, sizeof(err)) != 0 ||
 		    checkpoint_verify(&cp, j->mpub, j->origin, err, sizeof(err)) != 0 ||
-		    cp.size != heads[nsizes].size || memcmp(cp.root, heads[nsizes].root, 32) != 0) {
+		    cp.size != h->size || memcmp(cp.root, h->root, 32) != 0) {
 			if (!bad++)
 				out_refuse(o, "checkpoint of size %llu is not a valid signed statement "
-				    "of its tree head: %s", (unsigned long long)heads[nsizes].size, err);
+				    "of its tree head: %s", (unsigned long long)h->size, err);
 		}
-		nsizes++;
+		(*n)++;
 	}
 	/* A read that failed part way has not checked what it did not read. */
 	if (store_rows_end(j->st, s, step, "the checkpoints") != 0 && !bad++)
 		out_refuse(o, "store failure reading the checkpoints: %s", store_errmsg(j->st));
-	/* every entry: in order, hashed into the tree; each checkpoint's root */
-	merkle_frontier_init(&f);
-	k = 0;
-	if (!bad && (s = store_stmt(j->st, entries)) == NULL) {
+	return bad;
+}
+
+/* Every entry, in order, hashed into the tree f; each checkpoint's root
+ * against it (*k: the checkpoints reached).  The number of faults found,
+ * the first one refused in o. */
+static int
+verify_entries(struct journal *j, const struct tree_head *heads, uint64_t nsizes,
+    struct merkle_frontier *f, uint64_t *k, struct out *o)
+{
+	static const char entries[] = "SELECT seq, entry FROM journal ORDER BY seq";
+	uint8_t leaf[32], root[32];
+	uint64_t expect = 0;
+	char head[64];
+	sqlite3_stmt *s;
+	int bad = 0, step;
+
+	merkle_frontier_init(f);
+	*k = 0;
+	if ((s = store_stmt(j->st, entries)) == NULL) {
 		out_refuse(o, "store failure");
-		bad++;
+		return 1;
 	}
-	if (!bad) {
-		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-			uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
-			const char *e = sqlite3_column_blob(s, 1);
-			size_t len = (size_t)sqlite3_column_bytes(s, 1);
-			snprintf(head, sizeof(head), "parley journal entry v1\nseq: %llu\n",
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
+		const char *e = sqlite3_column_blob(s, 1);
+		size_t len = (size_t)sqlite3_column_bytes(s, 1);
+		snprintf(head, sizeof(head), "parley journal entry v1\nseq: %llu\n",
+		    (unsigned long long)seq);
+		if (seq != expect || len < strlen(head) || memcmp(e, head, strlen(head)) != 0) {
+			out_refuse(o, "journal entry %llu is out of sequence or malformed",
 			    (unsigned long long)seq);
-			if (seq != expect || len < strlen(head) || memcmp(e, head, strlen(head)) != 0) {
-				out_refuse(o, "journal entry %llu is out of sequence or malformed",
-				    (unsigned long long)seq);
-				bad++;
-				break;
-			}
-			merkle_leaf_hash(e, len, leaf);
-			merkle_frontier_append(&f, leaf);
-			expect++;
-			while (k < nsizes && heads[k].size == f.size) {
-				merkle_frontier_root(&f, root);
-				if (memcmp(root, heads[k].root, 32) != 0 && !bad++)
-					out_refuse(o, "the journal's first %llu entries do not give the "
-					    "root the mediator signed: an entry was altered",
-					    (unsigned long long)heads[k].size);
-				k++;
-				ncp++;
-			}
+			bad++;
+			break;
 		}
-		if (store_rows_end(j->st, s, step, "the journal") != 0 && !bad++)
-			out_refuse(o, "store failure reading entry %llu: %s",
-			    (unsigned long long)expect, store_errmsg(j->st));
+		merkle_leaf_hash(e, len, leaf);
+		merkle_frontier_append(f, leaf);
+		expect++;
+		while (*k < nsizes && heads[*k].size == f->size) {
+			merkle_frontier_root(f, root);
+			if (memcmp(root, heads[*k].root, 32) != 0 && !bad++)
+				out_refuse(o, "the journal's first %llu entries do not give the root "
+				    "the mediator signed: an entry was altered",
+				    (unsigned long long)heads[*k].size);
+			(*k)++;
+		}
 	}
+	if (store_rows_end(j->st, s, step, "the journal") != 0 && !bad++)
+		out_refuse(o, "store failure reading entry %llu: %s", (unsigned long long)expect,
+		    store_errmsg(j->st));
+	return bad;
+}
+
+int
+journal_verify(struct journal *j, struct out *o)
+{
+	struct merkle_frontier f, stored;
+	struct tree_head *heads;
+	uint8_t root[32];
+	uint64_t nsizes, k = 0;
+	char hex[65];
+	int bad;
+
+	merkle_frontier_init(&stored);
+	merkle_frontier_init(&f);
+	bad = verify_checkpoints(j, &heads, &nsizes, o);
+	if (!bad)
+		bad = verify_entries(j, heads, nsizes, &f, &k, o);
 	if (!bad && k != nsizes) {
 		out_refuse(o, "a checkpoint covers %llu entries; the journal has %llu",
 		    (unsigned long long)heads[k].size, (unsigned long long)f.size);
@@ -670,15 +709,15 @@ journal_verify(struct journal *j, struct out *o)
 	if (bad)
 		return -1;
 	merkle_frontier_root(&f, root);
-	hex_encode(root, 32, err);
+	hex_encode(root, 32, hex);
 	jw_str(o->json, "origin", j->origin);
 	jw_uint(o->json, "entries", f.size);
-	jw_uint(o->json, "checkpoints", ncp);
-	jw_str(o->json, "root", err);
+	jw_uint(o->json, "checkpoints", k);
+	jw_str(o->json, "root", hex);
 	jw_bool(o->json, "ok", 1);
 	out_text(o, "journal %s: %llu entries, %llu signed checkpoints, root %s: every hash "
 	    "recomputed and every signature checked\n", j->origin, (unsigned long long)f.size,
-	    (unsigned long long)ncp, err);
+	    (unsigned long long)k, hex);
 	return 0;
 }
 
