@@ -514,6 +514,7 @@ options_help(FILE *f, const struct cl_args_option *t)
 
 	for (o = t; o != NULL && o->name != NULL; o++) {
 		struct sbuf b = { sp, sizeof(sp), 0 };
+		sp[0] = '\0';
 		option_spelling(o, &b);
 		if (strlen(sp) > HELP_COLUMN)
 			fprintf(f, "  %s\n  %-*s  %s\n", sp, HELP_COLUMN, "", o->help);
@@ -533,6 +534,7 @@ verbs_help(FILE *f, const struct cl_args *a)
 	for (k = 0; k < a->prog->nverbs; k++) {
 		const struct cl_args_verb *v = &a->prog->verbs[k];
 		struct sbuf b = { line, sizeof(line), 0 };
+		line[0] = '\0';
 		if (gl && (strncmp(v->name, a->group, gl) != 0 || v->name[gl] != ' '))
 			continue;
 		verb_usage(v, &b);
