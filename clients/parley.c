@@ -213,79 +213,46 @@ copy_file(const char *from, const char *to, char *err, size_t errlen)
 	return 0;
 }
 
+/* The new endpoint's keys and client.conf, written into dir: 0, or the
+ * exit status after the error is printed. */
 static int
-cmd_init(struct ctx *x)
+init_write(struct ctx *x, const char *dir, EVP_PKEY *ek, X509 *cert, EVP_PKEY *sk)
 {
-	char path[PATH_MAX], err[1200], pinhex[65], signhex[65], conf[PATH_MAX * 2];
-	const char *dir, *server, *pin, *mkey, *name;
-	EVP_PKEY *ek = NULL, *sk = NULL, *mk = NULL;
-	uint8_t pinraw[32], raw[32];
-	X509 *cert = NULL;
+	char path[PATH_MAX], err[1200];
 	FILE *f;
-	int rc;
 
-	dir = opt(x, "dir");
-	server = opt(x, "server");
-	pin = opt(x, "server-pin");
-	mkey = opt(x, "mediator-key");
-	if (!dir || !server || !pin || !mkey)
-		return usage_error(x, "--dir, --server, --server-pin and --mediator-key "
-		    "are required");
-	if (hex_decode(pin, pinraw, 32) != 0)
-		return usage_error(x, "--server-pin must be 64 hex digits");
-	if (strchr(server, ':') == NULL)
-		return usage_error(x, "--server must be HOST:PORT");
-	if ((mk = crypto_read_public_key(mkey, err, sizeof(err))) == NULL)
-		return out_error(x, EXIT_USAGE, "%s", err);
-	rc = crypto_is_ed25519(mk);
-	EVP_PKEY_free(mk);
-	if (!rc)
-		return out_error(x, EXIT_USAGE, "%s is not an Ed25519 public key", mkey);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return out_error(x, EXIT_REFUSED, "cannot create %s: %s", dir, strerror(errno));
-	snprintf(path, sizeof(path), "%s/client.conf", dir);
-	if (access(path, F_OK) == 0)
-		return out_error(x, EXIT_REFUSED, "%s already exists; this endpoint is set up",
-		    path);
-	name = opt(x, "name");
-	if (name == NULL) {
-		name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-		if (*name == '\0')
-			name = "parley-endpoint";
-	}
-	rc = EXIT_REFUSED;
-	if ((ek = crypto_ed25519_generate()) == NULL || (sk = crypto_ed25519_generate()) == NULL ||
-	    crypto_selfsigned_cert(ek, name, 3650, &cert) != 0) {
-		out_error(x, EXIT_REFUSED, "cannot generate keys");
-		goto done;
-	}
 #define WRITE(fn, file, obj) do { snprintf(path, sizeof(path), "%s/%s", dir, file); \
-	if (fn(path, obj, err, sizeof(err)) != 0) { out_error(x, EXIT_REFUSED, "%s", err); \
-		goto done; } } while (0)
+	if (fn(path, obj, err, sizeof(err)) != 0) \
+		return out_error(x, EXIT_REFUSED, "%s", err); } while (0)
 	WRITE(crypto_write_private_key, "endpoint.key", ek);
 	WRITE(crypto_write_cert, "endpoint.crt", cert);
 	WRITE(crypto_write_private_key, "signer.key", sk);
 	WRITE(crypto_write_public_key, "signer.pub", sk);
 #undef WRITE
 	snprintf(path, sizeof(path), "%s/mediator.pub", dir);
-	if (copy_file(mkey, path, err, sizeof(err)) != 0) {
-		out_error(x, EXIT_REFUSED, "%s", err);
-		goto done;
-	}
-	snprintf(conf, sizeof(conf), "%s/client.conf", dir);
-	if ((f = fopen(conf, "wx")) == NULL) {
-		out_error(x, EXIT_REFUSED, "cannot write %s: %s", conf, strerror(errno));
-		goto done;
-	}
+	if (copy_file(opt(x, "mediator-key"), path, err, sizeof(err)) != 0)
+		return out_error(x, EXIT_REFUSED, "%s", err);
+	snprintf(path, sizeof(path), "%s/client.conf", dir);
+	if ((f = fopen(path, "wx")) == NULL)
+		return out_error(x, EXIT_REFUSED, "cannot write %s: %s", path, strerror(errno));
 	fprintf(f, "# parley endpoint configuration (written by parley init)\n[client]\n"
 	    "server = %s\nserver_pin = %s\ncert = endpoint.crt\nkey = endpoint.key\n"
-	    "signer_key = signer.key\nmediator_key = mediator.pub\n", server, pin);
-	if (fclose(f) != 0) {
-		out_error(x, EXIT_REFUSED, "cannot write %s", conf);
-		goto done;
-	}
-	crypto_cert_pin(cert, pinraw);
-	hex_encode(pinraw, 32, pinhex);
+	    "signer_key = signer.key\nmediator_key = mediator.pub\n", opt(x, "server"),
+	    opt(x, "server-pin"));
+	if (fclose(f) != 0)
+		return out_error(x, EXIT_REFUSED, "cannot write %s", path);
+	return 0;
+}
+
+/* What the mediator needs to register the endpoint. */
+static void
+init_report(struct ctx *x, const char *dir, X509 *cert, EVP_PKEY *sk)
+{
+	char pinhex[65], signhex[65];
+	uint8_t raw[32];
+
+	crypto_cert_pin(cert, raw);
+	hex_encode(raw, 32, pinhex);
 	crypto_pubkey_raw(sk, raw);
 	hex_encode(raw, 32, signhex);
 	if (x->json) {
@@ -308,8 +275,57 @@ cmd_init(struct ctx *x)
 		    "  parleyctl signer add PARTY --key signer.pub\n",
 		    dir, pinhex, signhex, dir, dir, dir);
 	}
-	rc = EXIT_OK;
-done:
+}
+
+/* The arguments of init checked, and DIR made, before any key exists. */
+static int
+init_check(struct ctx *x, const char *dir)
+{
+	char path[PATH_MAX], err[1200];
+	uint8_t pinraw[32];
+	EVP_PKEY *mk;
+	int ed;
+
+	if (hex_decode(opt(x, "server-pin"), pinraw, 32) != 0)
+		return usage_error(x, "--server-pin must be 64 hex digits");
+	if (strchr(opt(x, "server"), ':') == NULL)
+		return usage_error(x, "--server must be HOST:PORT");
+	if ((mk = crypto_read_public_key(opt(x, "mediator-key"), err, sizeof(err))) == NULL)
+		return out_error(x, EXIT_USAGE, "%s", err);
+	ed = crypto_is_ed25519(mk);
+	EVP_PKEY_free(mk);
+	if (!ed)
+		return out_error(x, EXIT_USAGE, "%s is not an Ed25519 public key",
+		    opt(x, "mediator-key"));
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return out_error(x, EXIT_REFUSED, "cannot create %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/client.conf", dir);
+	if (access(path, F_OK) == 0)
+		return out_error(x, EXIT_REFUSED, "%s already exists; this endpoint is set up",
+		    path);
+	return 0;
+}
+
+static int
+cmd_init(struct ctx *x)
+{
+	const char *dir = opt(x, "dir"), *name = opt(x, "name");
+	EVP_PKEY *ek = NULL, *sk = NULL;
+	X509 *cert = NULL;
+	int rc;
+
+	if ((rc = init_check(x, dir)) != 0)
+		return rc;
+	if (name == NULL) {
+		name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+		if (*name == '\0')
+			name = "parley-endpoint";
+	}
+	if ((ek = crypto_ed25519_generate()) == NULL || (sk = crypto_ed25519_generate()) == NULL ||
+	    crypto_selfsigned_cert(ek, name, 3650, &cert) != 0)
+		rc = out_error(x, EXIT_REFUSED, "cannot generate keys");
+	else if ((rc = init_write(x, dir, ek, cert, sk)) == 0)
+		init_report(x, dir, cert, sk);
 	EVP_PKEY_free(ek);
 	EVP_PKEY_free(sk);
 	X509_free(cert);
@@ -378,14 +394,132 @@ keep_bundle(struct ctx *x, const Parley__Bundle *b, char *dir, size_t dirlen, ch
 	return 0;
 }
 
-/* Print one delivery (text or into x->j); 0 if it may be acked. */
-static int
+static void
+show_notice(struct ctx *x, const Parley__Notice *n)
+{
+	if (x->j)
+		jw_str(x->j, "text", n->text);
+	else
+		printf(" from the mediator:\n    %s\n", n->text);
+}
+
+static void
+show_circulated(struct ctx *x, const Parley__AgreementText *t)
+{
+	static const uint8_t zero[32];
+	char hex[65];
+
+	hex_encode(t->content_hash.len == 32 ? t->content_hash.data : zero, 32, hex);
+	if (x->j) {
+		jw_uint(x->j, "agreement", t->agreement);
+		jw_int(x->j, "revision", t->revision);
+		jw_str(x->j, "title", t->title);
+		jw_str(x->j, "content_sha256", hex);
+	} else {
+		printf(": agreement %llu revision %u \"%s\"\n    content SHA-256 %s\n"
+		    "    read it with: parley show %llu; sign it with: parley sign %llu\n",
+		    (unsigned long long)t->agreement, t->revision, t->title, hex,
+		    (unsigned long long)t->agreement, (unsigned long long)t->agreement);
+	}
+}
+
+/* A released bundle: saved and verified here, the result shown. */
+static void
+show_released(struct ctx *x, const Parley__Bundle *bd)
+{
+	char dir[PATH_MAX], res[1400];
+	int rc;
+
+	rc = keep_bundle(x, bd, dir, sizeof(dir), res, sizeof(res));
+	if (x->j) {
+		jw_uint(x->j, "agreement", bd->text ? bd->text->agreement : 0);
+		jw_int(x->j, "copies", (int64_t)bd->n_copies);
+		jw_str(x->j, "bundle_dir", dir);
+		jw_bool(x->j, "verified", rc == 0 && strncmp(res, "verified", 8) == 0);
+		jw_str(x->j, "result", res);
+	} else {
+		printf(": agreement %llu is RELEASED with %zu signed copies\n"
+		    "    bundle saved to %s\n    %s\n",
+		    (unsigned long long)(bd->text ? bd->text->agreement : 0), bd->n_copies,
+		    dir, res);
+	}
+}
+
+static void
+show_update(struct ctx *x, const Parley__Update *u)
+{
+	if (x->j) {
+		jw_uint(x->j, "agreement", u->agreement);
+		jw_str(x->j, "event", u->event);
+		jw_str(x->j, "text", u->text);
+	} else {
+		printf(": agreement %llu: %s\n    %s\n", (unsigned long long)u->agreement,
+		    u->event, u->text);
+	}
+}
+
+static void
+show_amendment(struct ctx *x, const Parley__Amendment *am)
+{
+	if (x->j) {
+		jw_uint(x->j, "amendment", am->id);
+		jw_uint(x->j, "agreement", am->agreement);
+		jw_int(x->j, "revision", am->revision);
+		jw_str(x->j, "proposer", am->proposer);
+		jw_str(x->j, "note", am->note);
+		jw_str(x->j, "text", am->text);
+	} else {
+		printf(": amendment %llu by %s to agreement %llu revision %u\n"
+		    "    note: %s\n    answer with: parley amendment respond %llu "
+		    "accept|reject\n    proposed text:\n%s\n",
+		    (unsigned long long)am->id, am->proposer,
+		    (unsigned long long)am->agreement, am->revision, am->note,
+		    (unsigned long long)am->id, am->text);
+	}
+}
+
+/* An incident pushed at once: the time left counts from the delivery. */
+static void
+show_incident(struct ctx *x, const Parley__Incident *in, int64_t created_at)
+{
+	char left[64] = "";
+	int64_t by;
+
+	if (ptime_parse(in->respond_by, &by) == 0 && by > created_at)
+		ptime_format_duration(by - created_at, left, sizeof(left));
+	if (x->j) {
+		jw_uint(x->j, "incident", in->id);
+		jw_str(x->j, "event", in->event);
+		jw_str(x->j, "filer", in->filer);
+		jw_str(x->j, "against", in->against);
+		jw_str(x->j, "state", in->state);
+		jw_str(x->j, "respond_by", in->respond_by);
+		jw_bool(x->j, "agreement_not_in_force", in->agreement_not_in_force);
+		jw_str(x->j, "answer", in->answer);
+		return;
+	}
+	printf(": *** INCIDENT %llu (%s) ***\n    %s reports %s: %s at %s, %s\n"
+	    "    consequences: %s\n", (unsigned long long)in->id, in->event, in->filer,
+	    in->against, in->nature, in->place, in->time, in->consequences);
+	if (strcmp(in->event, "filed") == 0)
+		printf("    ANSWER BY %s%s%s%s\n", in->respond_by, *left ? " (" : "",
+		    left, *left ? " left)" : "");
+	if (*in->answer)
+		printf("    answer: %s\n", in->answer);
+	if (in->agreement_not_in_force)
+		printf("    note: it cites agreement %llu, which is not in force\n",
+		    (unsigned long long)in->agreement);
+}
+
+/* Print one delivery (text or into x->j).  Every delivery may be acked: a
+ * malformed one can never become readable, and a released bundle stays on
+ * the daemon (a failed save is reported). */
+static void
 show_delivery(struct ctx *x, const Parley__Delivery *d)
 {
 	struct frame_budget b;
 	Parley__Payload *p;
-	char err[300], when[PTIME_BUFLEN], hex[65], dir[PATH_MAX], res[1400];
-	int rc = 0;
+	char err[300], when[PTIME_BUFLEN];
 
 	frame_budget_init(&b, 64 * 1024 * 1024);
 	p = frame_unpack_payload(d->payload.data, d->payload.len, &b, err, sizeof(err));
@@ -393,7 +527,7 @@ show_delivery(struct ctx *x, const Parley__Delivery *d)
 	if (p == NULL) {
 		fprintf(stderr, "parley: delivery %llu is malformed: %s\n",
 		    (unsigned long long)d->delivery_id, err);
-		return 0;	/* ack it: it can never become readable */
+		return;
 	}
 	if (x->j) {
 		jw_obj_begin(x->j, NULL);
@@ -405,107 +539,23 @@ show_delivery(struct ctx *x, const Parley__Delivery *d)
 	}
 	switch (p->body_case) {
 	case PARLEY__PAYLOAD__BODY_NOTICE:
-		if (x->j)
-			jw_str(x->j, "text", p->notice->text);
-		else
-			printf(" from the mediator:\n    %s\n", p->notice->text);
+		show_notice(x, p->notice);
 		break;
-	case PARLEY__PAYLOAD__BODY_CIRCULATED: {
-		const Parley__AgreementText *t = p->circulated;
-		hex_encode(t->content_hash.len == 32 ? t->content_hash.data : (uint8_t *)
-		    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 32, hex);
-		if (x->j) {
-			jw_uint(x->j, "agreement", t->agreement);
-			jw_int(x->j, "revision", t->revision);
-			jw_str(x->j, "title", t->title);
-			jw_str(x->j, "content_sha256", hex);
-		} else {
-			printf(": agreement %llu revision %u \"%s\"\n    content SHA-256 %s\n"
-			    "    read it with: parley show %llu; sign it with: parley sign %llu\n",
-			    (unsigned long long)t->agreement, t->revision, t->title, hex,
-			    (unsigned long long)t->agreement, (unsigned long long)t->agreement);
-		}
+	case PARLEY__PAYLOAD__BODY_CIRCULATED:
+		show_circulated(x, p->circulated);
 		break;
-	}
-	case PARLEY__PAYLOAD__BODY_RELEASED: {
-		const Parley__Bundle *bd = p->released;
-		rc = keep_bundle(x, bd, dir, sizeof(dir), res, sizeof(res));
-		if (x->j) {
-			jw_uint(x->j, "agreement", bd->text ? bd->text->agreement : 0);
-			jw_int(x->j, "copies", (int64_t)bd->n_copies);
-			jw_str(x->j, "bundle_dir", dir);
-			jw_bool(x->j, "verified", rc == 0 && strncmp(res, "verified", 8) == 0);
-			jw_str(x->j, "result", res);
-		} else {
-			printf(": agreement %llu is RELEASED with %zu signed copies\n"
-			    "    bundle saved to %s\n    %s\n",
-			    (unsigned long long)(bd->text ? bd->text->agreement : 0), bd->n_copies,
-			    dir, res);
-		}
-		rc = 0;	/* the bundle stays on the daemon; a failed save is reported */
+	case PARLEY__PAYLOAD__BODY_RELEASED:
+		show_released(x, p->released);
 		break;
-	}
 	case PARLEY__PAYLOAD__BODY_UPDATE:
-		if (x->j) {
-			jw_uint(x->j, "agreement", p->update->agreement);
-			jw_str(x->j, "event", p->update->event);
-			jw_str(x->j, "text", p->update->text);
-		} else {
-			printf(": agreement %llu: %s\n    %s\n",
-			    (unsigned long long)p->update->agreement, p->update->event,
-			    p->update->text);
-		}
+		show_update(x, p->update);
 		break;
-	case PARLEY__PAYLOAD__BODY_AMENDMENT: {
-		const Parley__Amendment *am = p->amendment;
-		if (x->j) {
-			jw_uint(x->j, "amendment", am->id);
-			jw_uint(x->j, "agreement", am->agreement);
-			jw_int(x->j, "revision", am->revision);
-			jw_str(x->j, "proposer", am->proposer);
-			jw_str(x->j, "note", am->note);
-			jw_str(x->j, "text", am->text);
-		} else {
-			printf(": amendment %llu by %s to agreement %llu revision %u\n"
-			    "    note: %s\n    answer with: parley amendment respond %llu "
-			    "accept|reject\n    proposed text:\n%s\n",
-			    (unsigned long long)am->id, am->proposer,
-			    (unsigned long long)am->agreement, am->revision, am->note,
-			    (unsigned long long)am->id, am->text);
-		}
+	case PARLEY__PAYLOAD__BODY_AMENDMENT:
+		show_amendment(x, p->amendment);
 		break;
-	}
-	case PARLEY__PAYLOAD__BODY_INCIDENT: {
-		const Parley__Incident *in = p->incident;
-		int64_t by;
-		char left[64] = "";
-		/* pushed at once, so the time left counts from the delivery */
-		if (ptime_parse(in->respond_by, &by) == 0 && by > d->created_at)
-			ptime_format_duration(by - d->created_at, left, sizeof(left));
-		if (x->j) {
-			jw_uint(x->j, "incident", in->id);
-			jw_str(x->j, "event", in->event);
-			jw_str(x->j, "filer", in->filer);
-			jw_str(x->j, "against", in->against);
-			jw_str(x->j, "state", in->state);
-			jw_str(x->j, "respond_by", in->respond_by);
-			jw_bool(x->j, "agreement_not_in_force", in->agreement_not_in_force);
-			jw_str(x->j, "answer", in->answer);
-		} else {
-			printf(": *** INCIDENT %llu (%s) ***\n    %s reports %s: %s at %s, %s\n"
-			    "    consequences: %s\n", (unsigned long long)in->id, in->event, in->filer,
-			    in->against, in->nature, in->place, in->time, in->consequences);
-			if (strcmp(in->event, "filed") == 0)
-				printf("    ANSWER BY %s%s%s%s\n", in->respond_by, *left ? " (" : "",
-				    left, *left ? " left)" : "");
-			if (*in->answer)
-				printf("    answer: %s\n", in->answer);
-			if (in->agreement_not_in_force)
-				printf("    note: it cites agreement %llu, which is not in force\n",
-				    (unsigned long long)in->agreement);
-		}
+	case PARLEY__PAYLOAD__BODY_INCIDENT:
+		show_incident(x, p->incident, d->created_at);
 		break;
-	}
 	default:
 		if (!x->j)
 			printf(": (a kind this client does not know)\n");
@@ -514,7 +564,6 @@ show_delivery(struct ctx *x, const Parley__Delivery *d)
 		jw_obj_end(x->j);
 	fflush(stdout);
 	frame_free_payload(p, &b);
-	return rc;
 }
 
 /* Ack every delivery read so far with one frame. */
@@ -841,6 +890,27 @@ request_ok(struct ctx *x, Parley__Frame *f, const char *what)
 	return rc;
 }
 
+/* sign --text FILE: the text to sign instead of the one received, as the
+ * daemon will store it (*norm, the caller frees it). */
+static int
+sign_text_file(struct ctx *x, const char *file, char **norm)
+{
+	char err[1200], why[160], *raw;
+	size_t len;
+
+	if ((raw = cl_read_file(file, TEXT_FILE_MAX, &len, err, sizeof(err))) == NULL)
+		return out_error(x, EXIT_USAGE, "%s", err);
+	if (text_check(raw, len, why, sizeof(why)) != 0) {
+		free(raw);
+		return out_error(x, EXIT_USAGE, "%s: %s", file, why);
+	}
+	*norm = text_normalize(raw, len, NULL);
+	free(raw);
+	if (*norm == NULL)
+		return out_error(x, EXIT_REFUSED, "out of memory");
+	return 0;
+}
+
 static int
 cmd_sign(struct ctx *x)
 {
@@ -848,9 +918,9 @@ cmd_sign(struct ctx *x)
 	Parley__SignRequest sr = PARLEY__SIGN_REQUEST__INIT;
 	const Parley__AgreementText *t;
 	const char *file, *role;
-	char err[1200], hex[65], prompt[200], why[160], *own = NULL, *norm = NULL;
+	char err[1200], hex[65], prompt[200], *norm = NULL;
 	uint8_t h[32], sig[64], pub[32], *payload = NULL;
-	size_t plen, len;
+	size_t plen;
 	EVP_PKEY *k = NULL;
 	uint64_t id;
 	int rc;
@@ -860,19 +930,8 @@ cmd_sign(struct ctx *x)
 	role = opt(x, "role") ? opt(x, "role") : "";
 	if (*role && !ident_valid(role))
 		return usage_error(x, "ROLE must be a short lowercase name");
-	if ((file = opt(x, "text")) != NULL) {
-		if ((own = cl_read_file(file, TEXT_FILE_MAX, &len, err, sizeof(err))) == NULL)
-			return out_error(x, EXIT_USAGE, "%s", err);
-		if (text_check(own, len, why, sizeof(why)) != 0) {
-			free(own);
-			return out_error(x, EXIT_USAGE, "%s: %s", file, why);
-		}
-		if ((norm = text_normalize(own, len, NULL)) == NULL) {
-			free(own);
-			return out_error(x, EXIT_REFUSED, "out of memory");
-		}
-		free(own);
-	}
+	if ((file = opt(x, "text")) != NULL && (rc = sign_text_file(x, file, &norm)) != 0)
+		return rc;
 	if ((rc = connect_conf(x)) != 0 || (rc = fetch_text(x, id, &r)) != 0) {
 		free(norm);
 		return rc;
