@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "cl.h"
+#include "cl_args.h"
 #include "cl_bundle.h"
 #include "cl_record.h"
 #include "crypto.h"
@@ -28,8 +29,7 @@ struct ctx {
 	const char *conf_path;
 	struct cl_conf conf;
 	int json;
-	int argc;
-	char **argv;
+	const struct cl_args *args;	/* the command line */
 	struct cl *c;
 	struct jw *j;		/* --json output being built */
 };
@@ -68,86 +68,26 @@ out_error(struct ctx *x, int code, const char *fmt, ...)
 	return code;
 }
 
+/* Bad usage found by a verb: one line naming its usage, exit 2. */
 static int
-usage_error(struct ctx *x, const char *usage, const char *what)
+usage_error(struct ctx *x, const char *what)
 {
-	if (!x->json)
-		fprintf(stderr, "parley: %s\nusage: parley %s\n", what, usage);
-	else
-		out_error(x, EXIT_USAGE, "%s; usage: parley %s", what, usage);
-	return EXIT_USAGE;
-}
+	char usage[1024];
 
-/* Options of one verb: --name VALUE or --flag; positional words in order. */
-struct args {
-	const char *pos[4];
-	int npos;
-	const char *val[8];
-	const char *names[8];
-	int nval;
-};
-
-static int
-parse_args(struct ctx *x, const char *usage, const char *const *valued,
-    const char *const *flags, int maxpos, struct args *a)
-{
-	int i;
-	size_t k;
-
-	memset(a, 0, sizeof(*a));
-	for (i = 0; i < x->argc; i++) {
-		const char *s = x->argv[i];
-		int found = 0;
-		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-			printf("usage: parley %s\n", usage);
-			exit(EXIT_OK);
-		}
-		if (strcmp(s, "--json") == 0) {
-			x->json = 1;
-			continue;
-		}
-		if (strncmp(s, "--", 2) == 0) {
-			for (k = 0; valued && valued[k]; k++)
-				if (strcmp(valued[k], s + 2) == 0) {
-					if (i + 1 >= x->argc)
-						return usage_error(x, usage, "an option needs a value");
-					if (a->nval == 8)
-						return usage_error(x, usage, "too many options");
-					a->names[a->nval] = valued[k];
-					a->val[a->nval++] = x->argv[++i];
-					found = 1;
-				}
-			for (k = 0; flags && flags[k]; k++)
-				if (strcmp(flags[k], s + 2) == 0) {
-					if (a->nval == 8)
-						return usage_error(x, usage, "too many options");
-					a->names[a->nval] = flags[k];
-					a->val[a->nval++] = "";
-					found = 1;
-				}
-			if (!found) {
-				char m[200];
-				snprintf(m, sizeof(m), "unknown option %s", s);
-				return usage_error(x, usage, m);
-			}
-			continue;
-		}
-		if (a->npos == maxpos)
-			return usage_error(x, usage, "too many arguments");
-		a->pos[a->npos++] = s;
-	}
-	return 0;
+	cl_args_usage(x->args, usage, sizeof(usage));
+	return out_error(x, EXIT_USAGE, "%s; usage: %s", what, usage);
 }
 
 static const char *
-opt(const struct args *a, const char *name)
+opt(const struct ctx *x, const char *name)
 {
-	int i;
+	return cl_args_opt(x->args, name);
+}
 
-	for (i = 0; i < a->nval; i++)
-		if (strcmp(a->names[i], name) == 0)
-			return a->val[i];
-	return NULL;
+static const char *
+pos(const struct ctx *x, int i)
+{
+	return cl_args_pos(x->args, i);
 }
 
 static int
@@ -273,86 +213,46 @@ copy_file(const char *from, const char *to, char *err, size_t errlen)
 	return 0;
 }
 
+/* The new endpoint's keys and client.conf, written into dir: 0, or the
+ * exit status after the error is printed. */
 static int
-cmd_init(struct ctx *x)
+init_write(struct ctx *x, const char *dir, EVP_PKEY *ek, X509 *cert, EVP_PKEY *sk)
 {
-	static const char usage[] = "init --dir DIR --server HOST:PORT --server-pin PIN "
-	    "--mediator-key MEDIATOR.pub [--name NAME]";
-	static const char *const valued[] = { "dir", "server", "server-pin", "mediator-key",
-		"name", NULL };
-	char path[PATH_MAX], err[1200], pinhex[65], signhex[65], conf[PATH_MAX * 2];
-	const char *dir, *server, *pin, *mkey, *name;
-	EVP_PKEY *ek = NULL, *sk = NULL, *mk = NULL;
-	uint8_t pinraw[32], raw[32];
-	X509 *cert = NULL;
-	struct args a;
+	char path[PATH_MAX], err[1200];
 	FILE *f;
-	int rc;
 
-	if ((rc = parse_args(x, usage, valued, NULL, 0, &a)) != 0)
-		return rc;
-	dir = opt(&a, "dir");
-	server = opt(&a, "server");
-	pin = opt(&a, "server-pin");
-	mkey = opt(&a, "mediator-key");
-	if (!dir || !server || !pin || !mkey)
-		return usage_error(x, usage, "--dir, --server, --server-pin and --mediator-key "
-		    "are required");
-	if (hex_decode(pin, pinraw, 32) != 0)
-		return usage_error(x, usage, "--server-pin must be 64 hex digits");
-	if (strchr(server, ':') == NULL)
-		return usage_error(x, usage, "--server must be HOST:PORT");
-	if ((mk = crypto_read_public_key(mkey, err, sizeof(err))) == NULL)
-		return out_error(x, EXIT_USAGE, "%s", err);
-	rc = crypto_is_ed25519(mk);
-	EVP_PKEY_free(mk);
-	if (!rc)
-		return out_error(x, EXIT_USAGE, "%s is not an Ed25519 public key", mkey);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return out_error(x, EXIT_REFUSED, "cannot create %s: %s", dir, strerror(errno));
-	snprintf(path, sizeof(path), "%s/client.conf", dir);
-	if (access(path, F_OK) == 0)
-		return out_error(x, EXIT_REFUSED, "%s already exists; this endpoint is set up",
-		    path);
-	name = opt(&a, "name");
-	if (name == NULL) {
-		name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-		if (*name == '\0')
-			name = "parley-endpoint";
-	}
-	rc = EXIT_REFUSED;
-	if ((ek = crypto_ed25519_generate()) == NULL || (sk = crypto_ed25519_generate()) == NULL ||
-	    crypto_selfsigned_cert(ek, name, 3650, &cert) != 0) {
-		out_error(x, EXIT_REFUSED, "cannot generate keys");
-		goto done;
-	}
 #define WRITE(fn, file, obj) do { snprintf(path, sizeof(path), "%s/%s", dir, file); \
-	if (fn(path, obj, err, sizeof(err)) != 0) { out_error(x, EXIT_REFUSED, "%s", err); \
-		goto done; } } while (0)
+	if (fn(path, obj, err, sizeof(err)) != 0) \
+		return out_error(x, EXIT_REFUSED, "%s", err); } while (0)
 	WRITE(crypto_write_private_key, "endpoint.key", ek);
 	WRITE(crypto_write_cert, "endpoint.crt", cert);
 	WRITE(crypto_write_private_key, "signer.key", sk);
 	WRITE(crypto_write_public_key, "signer.pub", sk);
 #undef WRITE
 	snprintf(path, sizeof(path), "%s/mediator.pub", dir);
-	if (copy_file(mkey, path, err, sizeof(err)) != 0) {
-		out_error(x, EXIT_REFUSED, "%s", err);
-		goto done;
-	}
-	snprintf(conf, sizeof(conf), "%s/client.conf", dir);
-	if ((f = fopen(conf, "wx")) == NULL) {
-		out_error(x, EXIT_REFUSED, "cannot write %s: %s", conf, strerror(errno));
-		goto done;
-	}
+	if (copy_file(opt(x, "mediator-key"), path, err, sizeof(err)) != 0)
+		return out_error(x, EXIT_REFUSED, "%s", err);
+	snprintf(path, sizeof(path), "%s/client.conf", dir);
+	if ((f = fopen(path, "wx")) == NULL)
+		return out_error(x, EXIT_REFUSED, "cannot write %s: %s", path, strerror(errno));
 	fprintf(f, "# parley endpoint configuration (written by parley init)\n[client]\n"
 	    "server = %s\nserver_pin = %s\ncert = endpoint.crt\nkey = endpoint.key\n"
-	    "signer_key = signer.key\nmediator_key = mediator.pub\n", server, pin);
-	if (fclose(f) != 0) {
-		out_error(x, EXIT_REFUSED, "cannot write %s", conf);
-		goto done;
-	}
-	crypto_cert_pin(cert, pinraw);
-	hex_encode(pinraw, 32, pinhex);
+	    "signer_key = signer.key\nmediator_key = mediator.pub\n", opt(x, "server"),
+	    opt(x, "server-pin"));
+	if (fclose(f) != 0)
+		return out_error(x, EXIT_REFUSED, "cannot write %s", path);
+	return 0;
+}
+
+/* What the mediator needs to register the endpoint. */
+static void
+init_report(struct ctx *x, const char *dir, X509 *cert, EVP_PKEY *sk)
+{
+	char pinhex[65], signhex[65];
+	uint8_t raw[32];
+
+	crypto_cert_pin(cert, raw);
+	hex_encode(raw, 32, pinhex);
 	crypto_pubkey_raw(sk, raw);
 	hex_encode(raw, 32, signhex);
 	if (x->json) {
@@ -375,8 +275,57 @@ cmd_init(struct ctx *x)
 		    "  parleyctl signer add PARTY --key signer.pub\n",
 		    dir, pinhex, signhex, dir, dir, dir);
 	}
-	rc = EXIT_OK;
-done:
+}
+
+/* The arguments of init checked, and DIR made, before any key exists. */
+static int
+init_check(struct ctx *x, const char *dir)
+{
+	char path[PATH_MAX], err[1200];
+	uint8_t pinraw[32];
+	EVP_PKEY *mk;
+	int ed;
+
+	if (hex_decode(opt(x, "server-pin"), pinraw, 32) != 0)
+		return usage_error(x, "--server-pin must be 64 hex digits");
+	if (strchr(opt(x, "server"), ':') == NULL)
+		return usage_error(x, "--server must be HOST:PORT");
+	if ((mk = crypto_read_public_key(opt(x, "mediator-key"), err, sizeof(err))) == NULL)
+		return out_error(x, EXIT_USAGE, "%s", err);
+	ed = crypto_is_ed25519(mk);
+	EVP_PKEY_free(mk);
+	if (!ed)
+		return out_error(x, EXIT_USAGE, "%s is not an Ed25519 public key",
+		    opt(x, "mediator-key"));
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return out_error(x, EXIT_REFUSED, "cannot create %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/client.conf", dir);
+	if (access(path, F_OK) == 0)
+		return out_error(x, EXIT_REFUSED, "%s already exists; this endpoint is set up",
+		    path);
+	return 0;
+}
+
+static int
+cmd_init(struct ctx *x)
+{
+	const char *dir = opt(x, "dir"), *name = opt(x, "name");
+	EVP_PKEY *ek = NULL, *sk = NULL;
+	X509 *cert = NULL;
+	int rc;
+
+	if ((rc = init_check(x, dir)) != 0)
+		return rc;
+	if (name == NULL) {
+		name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+		if (*name == '\0')
+			name = "parley-endpoint";
+	}
+	if ((ek = crypto_ed25519_generate()) == NULL || (sk = crypto_ed25519_generate()) == NULL ||
+	    crypto_selfsigned_cert(ek, name, 3650, &cert) != 0)
+		rc = out_error(x, EXIT_REFUSED, "cannot generate keys");
+	else if ((rc = init_write(x, dir, ek, cert, sk)) == 0)
+		init_report(x, dir, cert, sk);
 	EVP_PKEY_free(ek);
 	EVP_PKEY_free(sk);
 	X509_free(cert);
@@ -445,14 +394,132 @@ keep_bundle(struct ctx *x, const Parley__Bundle *b, char *dir, size_t dirlen, ch
 	return 0;
 }
 
-/* Print one delivery (text or into x->j); 0 if it may be acked. */
-static int
+static void
+show_notice(struct ctx *x, const Parley__Notice *n)
+{
+	if (x->j)
+		jw_str(x->j, "text", n->text);
+	else
+		printf(" from the mediator:\n    %s\n", n->text);
+}
+
+static void
+show_circulated(struct ctx *x, const Parley__AgreementText *t)
+{
+	static const uint8_t zero[32];
+	char hex[65];
+
+	hex_encode(t->content_hash.len == 32 ? t->content_hash.data : zero, 32, hex);
+	if (x->j) {
+		jw_uint(x->j, "agreement", t->agreement);
+		jw_int(x->j, "revision", t->revision);
+		jw_str(x->j, "title", t->title);
+		jw_str(x->j, "content_sha256", hex);
+	} else {
+		printf(": agreement %llu revision %u \"%s\"\n    content SHA-256 %s\n"
+		    "    read it with: parley show %llu; sign it with: parley sign %llu\n",
+		    (unsigned long long)t->agreement, t->revision, t->title, hex,
+		    (unsigned long long)t->agreement, (unsigned long long)t->agreement);
+	}
+}
+
+/* A released bundle: saved and verified here, the result shown. */
+static void
+show_released(struct ctx *x, const Parley__Bundle *bd)
+{
+	char dir[PATH_MAX], res[1400];
+	int rc;
+
+	rc = keep_bundle(x, bd, dir, sizeof(dir), res, sizeof(res));
+	if (x->j) {
+		jw_uint(x->j, "agreement", bd->text ? bd->text->agreement : 0);
+		jw_int(x->j, "copies", (int64_t)bd->n_copies);
+		jw_str(x->j, "bundle_dir", dir);
+		jw_bool(x->j, "verified", rc == 0 && strncmp(res, "verified", 8) == 0);
+		jw_str(x->j, "result", res);
+	} else {
+		printf(": agreement %llu is RELEASED with %zu signed copies\n"
+		    "    bundle saved to %s\n    %s\n",
+		    (unsigned long long)(bd->text ? bd->text->agreement : 0), bd->n_copies,
+		    dir, res);
+	}
+}
+
+static void
+show_update(struct ctx *x, const Parley__Update *u)
+{
+	if (x->j) {
+		jw_uint(x->j, "agreement", u->agreement);
+		jw_str(x->j, "event", u->event);
+		jw_str(x->j, "text", u->text);
+	} else {
+		printf(": agreement %llu: %s\n    %s\n", (unsigned long long)u->agreement,
+		    u->event, u->text);
+	}
+}
+
+static void
+show_amendment(struct ctx *x, const Parley__Amendment *am)
+{
+	if (x->j) {
+		jw_uint(x->j, "amendment", am->id);
+		jw_uint(x->j, "agreement", am->agreement);
+		jw_int(x->j, "revision", am->revision);
+		jw_str(x->j, "proposer", am->proposer);
+		jw_str(x->j, "note", am->note);
+		jw_str(x->j, "text", am->text);
+	} else {
+		printf(": amendment %llu by %s to agreement %llu revision %u\n"
+		    "    note: %s\n    answer with: parley amendment respond %llu "
+		    "accept|reject\n    proposed text:\n%s\n",
+		    (unsigned long long)am->id, am->proposer,
+		    (unsigned long long)am->agreement, am->revision, am->note,
+		    (unsigned long long)am->id, am->text);
+	}
+}
+
+/* An incident pushed at once: the time left counts from the delivery. */
+static void
+show_incident(struct ctx *x, const Parley__Incident *in, int64_t created_at)
+{
+	char left[64] = "";
+	int64_t by;
+
+	if (ptime_parse(in->respond_by, &by) == 0 && by > created_at)
+		ptime_format_duration(by - created_at, left, sizeof(left));
+	if (x->j) {
+		jw_uint(x->j, "incident", in->id);
+		jw_str(x->j, "event", in->event);
+		jw_str(x->j, "filer", in->filer);
+		jw_str(x->j, "against", in->against);
+		jw_str(x->j, "state", in->state);
+		jw_str(x->j, "respond_by", in->respond_by);
+		jw_bool(x->j, "agreement_not_in_force", in->agreement_not_in_force);
+		jw_str(x->j, "answer", in->answer);
+		return;
+	}
+	printf(": *** INCIDENT %llu (%s) ***\n    %s reports %s: %s at %s, %s\n"
+	    "    consequences: %s\n", (unsigned long long)in->id, in->event, in->filer,
+	    in->against, in->nature, in->place, in->time, in->consequences);
+	if (strcmp(in->event, "filed") == 0)
+		printf("    ANSWER BY %s%s%s%s\n", in->respond_by, *left ? " (" : "",
+		    left, *left ? " left)" : "");
+	if (*in->answer)
+		printf("    answer: %s\n", in->answer);
+	if (in->agreement_not_in_force)
+		printf("    note: it cites agreement %llu, which is not in force\n",
+		    (unsigned long long)in->agreement);
+}
+
+/* Print one delivery (text or into x->j).  Every delivery may be acked: a
+ * malformed one can never become readable, and a released bundle stays on
+ * the daemon (a failed save is reported). */
+static void
 show_delivery(struct ctx *x, const Parley__Delivery *d)
 {
 	struct frame_budget b;
 	Parley__Payload *p;
-	char err[300], when[PTIME_BUFLEN], hex[65], dir[PATH_MAX], res[1400];
-	int rc = 0;
+	char err[300], when[PTIME_BUFLEN];
 
 	frame_budget_init(&b, 64 * 1024 * 1024);
 	p = frame_unpack_payload(d->payload.data, d->payload.len, &b, err, sizeof(err));
@@ -460,7 +527,7 @@ show_delivery(struct ctx *x, const Parley__Delivery *d)
 	if (p == NULL) {
 		fprintf(stderr, "parley: delivery %llu is malformed: %s\n",
 		    (unsigned long long)d->delivery_id, err);
-		return 0;	/* ack it: it can never become readable */
+		return;
 	}
 	if (x->j) {
 		jw_obj_begin(x->j, NULL);
@@ -472,107 +539,23 @@ show_delivery(struct ctx *x, const Parley__Delivery *d)
 	}
 	switch (p->body_case) {
 	case PARLEY__PAYLOAD__BODY_NOTICE:
-		if (x->j)
-			jw_str(x->j, "text", p->notice->text);
-		else
-			printf(" from the mediator:\n    %s\n", p->notice->text);
+		show_notice(x, p->notice);
 		break;
-	case PARLEY__PAYLOAD__BODY_CIRCULATED: {
-		const Parley__AgreementText *t = p->circulated;
-		hex_encode(t->content_hash.len == 32 ? t->content_hash.data : (uint8_t *)
-		    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 32, hex);
-		if (x->j) {
-			jw_uint(x->j, "agreement", t->agreement);
-			jw_int(x->j, "revision", t->revision);
-			jw_str(x->j, "title", t->title);
-			jw_str(x->j, "content_sha256", hex);
-		} else {
-			printf(": agreement %llu revision %u \"%s\"\n    content SHA-256 %s\n"
-			    "    read it with: parley show %llu; sign it with: parley sign %llu\n",
-			    (unsigned long long)t->agreement, t->revision, t->title, hex,
-			    (unsigned long long)t->agreement, (unsigned long long)t->agreement);
-		}
+	case PARLEY__PAYLOAD__BODY_CIRCULATED:
+		show_circulated(x, p->circulated);
 		break;
-	}
-	case PARLEY__PAYLOAD__BODY_RELEASED: {
-		const Parley__Bundle *bd = p->released;
-		rc = keep_bundle(x, bd, dir, sizeof(dir), res, sizeof(res));
-		if (x->j) {
-			jw_uint(x->j, "agreement", bd->text ? bd->text->agreement : 0);
-			jw_int(x->j, "copies", (int64_t)bd->n_copies);
-			jw_str(x->j, "bundle_dir", dir);
-			jw_bool(x->j, "verified", rc == 0 && strncmp(res, "verified", 8) == 0);
-			jw_str(x->j, "result", res);
-		} else {
-			printf(": agreement %llu is RELEASED with %zu signed copies\n"
-			    "    bundle saved to %s\n    %s\n",
-			    (unsigned long long)(bd->text ? bd->text->agreement : 0), bd->n_copies,
-			    dir, res);
-		}
-		rc = 0;	/* the bundle stays on the daemon; a failed save is reported */
+	case PARLEY__PAYLOAD__BODY_RELEASED:
+		show_released(x, p->released);
 		break;
-	}
 	case PARLEY__PAYLOAD__BODY_UPDATE:
-		if (x->j) {
-			jw_uint(x->j, "agreement", p->update->agreement);
-			jw_str(x->j, "event", p->update->event);
-			jw_str(x->j, "text", p->update->text);
-		} else {
-			printf(": agreement %llu: %s\n    %s\n",
-			    (unsigned long long)p->update->agreement, p->update->event,
-			    p->update->text);
-		}
+		show_update(x, p->update);
 		break;
-	case PARLEY__PAYLOAD__BODY_AMENDMENT: {
-		const Parley__Amendment *am = p->amendment;
-		if (x->j) {
-			jw_uint(x->j, "amendment", am->id);
-			jw_uint(x->j, "agreement", am->agreement);
-			jw_int(x->j, "revision", am->revision);
-			jw_str(x->j, "proposer", am->proposer);
-			jw_str(x->j, "note", am->note);
-			jw_str(x->j, "text", am->text);
-		} else {
-			printf(": amendment %llu by %s to agreement %llu revision %u\n"
-			    "    note: %s\n    answer with: parley amendment respond %llu "
-			    "accept|reject\n    proposed text:\n%s\n",
-			    (unsigned long long)am->id, am->proposer,
-			    (unsigned long long)am->agreement, am->revision, am->note,
-			    (unsigned long long)am->id, am->text);
-		}
+	case PARLEY__PAYLOAD__BODY_AMENDMENT:
+		show_amendment(x, p->amendment);
 		break;
-	}
-	case PARLEY__PAYLOAD__BODY_INCIDENT: {
-		const Parley__Incident *in = p->incident;
-		int64_t by;
-		char left[64] = "";
-		/* pushed at once, so the time left counts from the delivery */
-		if (ptime_parse(in->respond_by, &by) == 0 && by > d->created_at)
-			ptime_format_duration(by - d->created_at, left, sizeof(left));
-		if (x->j) {
-			jw_uint(x->j, "incident", in->id);
-			jw_str(x->j, "event", in->event);
-			jw_str(x->j, "filer", in->filer);
-			jw_str(x->j, "against", in->against);
-			jw_str(x->j, "state", in->state);
-			jw_str(x->j, "respond_by", in->respond_by);
-			jw_bool(x->j, "agreement_not_in_force", in->agreement_not_in_force);
-			jw_str(x->j, "answer", in->answer);
-		} else {
-			printf(": *** INCIDENT %llu (%s) ***\n    %s reports %s: %s at %s, %s\n"
-			    "    consequences: %s\n", (unsigned long long)in->id, in->event, in->filer,
-			    in->against, in->nature, in->place, in->time, in->consequences);
-			if (strcmp(in->event, "filed") == 0)
-				printf("    ANSWER BY %s%s%s%s\n", in->respond_by, *left ? " (" : "",
-				    left, *left ? " left)" : "");
-			if (*in->answer)
-				printf("    answer: %s\n", in->answer);
-			if (in->agreement_not_in_force)
-				printf("    note: it cites agreement %llu, which is not in force\n",
-				    (unsigned long long)in->agreement);
-		}
+	case PARLEY__PAYLOAD__BODY_INCIDENT:
+		show_incident(x, p->incident, d->created_at);
 		break;
-	}
 	default:
 		if (!x->j)
 			printf(": (a kind this client does not know)\n");
@@ -581,7 +564,6 @@ show_delivery(struct ctx *x, const Parley__Delivery *d)
 		jw_obj_end(x->j);
 	fflush(stdout);
 	frame_free_payload(p, &b);
-	return rc;
 }
 
 /* Ack every delivery read so far with one frame. */
@@ -708,15 +690,13 @@ barrier(struct ctx *x, int *count, struct seen *s)
 static int
 cmd_inbox(struct ctx *x)
 {
-	static const char usage[] = "inbox";
 	struct seen *s = calloc(1, sizeof(*s));
-	struct args a;
 	int64_t id;
 	int rc, count = 0;
 
 	if (s == NULL)
 		return out_error(x, EXIT_REFUSED, "out of memory");
-	if ((rc = parse_args(x, usage, NULL, NULL, 0, &a)) != 0 || (rc = connect_conf(x)) != 0)
+	if ((rc = connect_conf(x)) != 0)
 		goto done;
 	if (x->json) {
 		x->j = jw_new();
@@ -748,20 +728,13 @@ done:
 static int
 cmd_watch(struct ctx *x)
 {
-	static const char usage[] = "watch [--once]";
-	static const char *const flags[] = { "once", NULL };
 	struct seen *s = calloc(1, sizeof(*s));
 	struct sigaction sa;
-	struct args a;
-	int rc, count = 0, backoff = 1;
+	int rc = EXIT_OK, count = 0, backoff = 1;
 	int64_t id;
 
 	if (s == NULL)
 		return out_error(x, EXIT_REFUSED, "out of memory");
-	if ((rc = parse_args(x, usage, NULL, flags, 0, &a)) != 0) {
-		free(s);
-		return rc;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -769,7 +742,7 @@ cmd_watch(struct ctx *x)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (!stop_requested) {
 		if ((rc = connect_conf(x)) != 0) {
-			if (rc != EXIT_UNREACHABLE || opt(&a, "once"))
+			if (rc != EXIT_UNREACHABLE || opt(x, "once"))
 				break;
 			fprintf(stderr, "parley: reconnecting in %d s\n", backoff);
 			sleep((unsigned)backoff);	/* interrupted by a signal */
@@ -790,7 +763,7 @@ cmd_watch(struct ctx *x)
 		}
 		cl_close(x->c);
 		x->c = NULL;
-		if (opt(&a, "once"))
+		if (opt(x, "once"))
 			break;
 	}
 	free(s);
@@ -823,19 +796,15 @@ check_hash(const Parley__AgreementText *t, uint8_t out[32])
 static int
 cmd_show(struct ctx *x)
 {
-	static const char usage[] = "show ID";
 	Parley__Frame *r;
 	const Parley__AgreementText *t;
 	uint8_t h[32];
 	char hex[65];
-	struct args a;
 	uint64_t id;
 	int rc;
 
-	if ((rc = parse_args(x, usage, NULL, NULL, 1, &a)) != 0)
-		return rc;
-	if (a.npos != 1 || parse_id(a.pos[0], &id) != 0)
-		return usage_error(x, usage, "ID must be an agreement number");
+	if (x->args->npos != 1 || parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "ID must be an agreement number");
 	if ((rc = connect_conf(x)) != 0 || (rc = fetch_text(x, id, &r)) != 0)
 		return rc;
 	t = r->agreement;
@@ -921,44 +890,48 @@ request_ok(struct ctx *x, Parley__Frame *f, const char *what)
 	return rc;
 }
 
+/* sign --text FILE: the text to sign instead of the one received, as the
+ * daemon will store it (*norm, the caller frees it). */
+static int
+sign_text_file(struct ctx *x, const char *file, char **norm)
+{
+	char err[1200], why[160], *raw;
+	size_t len;
+
+	if ((raw = cl_read_file(file, TEXT_FILE_MAX, &len, err, sizeof(err))) == NULL)
+		return out_error(x, EXIT_USAGE, "%s", err);
+	if (text_check(raw, len, why, sizeof(why)) != 0) {
+		free(raw);
+		return out_error(x, EXIT_USAGE, "%s: %s", file, why);
+	}
+	*norm = text_normalize(raw, len, NULL);
+	free(raw);
+	if (*norm == NULL)
+		return out_error(x, EXIT_REFUSED, "out of memory");
+	return 0;
+}
+
 static int
 cmd_sign(struct ctx *x)
 {
-	static const char usage[] = "sign ID [--yes] [--text FILE] [--role ROLE] [--key SIGNER.key]";
-	static const char *const valued[] = { "text", "role", "key", NULL };
-	static const char *const flags[] = { "yes", NULL };
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__SignRequest sr = PARLEY__SIGN_REQUEST__INIT;
 	const Parley__AgreementText *t;
 	const char *file, *role;
-	char err[1200], hex[65], prompt[200], why[160], *own = NULL, *norm = NULL;
+	char err[1200], hex[65], prompt[200], *norm = NULL;
 	uint8_t h[32], sig[64], pub[32], *payload = NULL;
-	size_t plen, len;
+	size_t plen;
 	EVP_PKEY *k = NULL;
-	struct args a;
 	uint64_t id;
 	int rc;
 
-	if ((rc = parse_args(x, usage, valued, flags, 1, &a)) != 0)
-		return rc;
-	if (a.npos != 1 || parse_id(a.pos[0], &id) != 0)
-		return usage_error(x, usage, "ID must be an agreement number");
-	role = opt(&a, "role") ? opt(&a, "role") : "";
+	if (x->args->npos != 1 || parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "ID must be an agreement number");
+	role = opt(x, "role") ? opt(x, "role") : "";
 	if (*role && !ident_valid(role))
-		return usage_error(x, usage, "ROLE must be a short lowercase name");
-	if ((file = opt(&a, "text")) != NULL) {
-		if ((own = cl_read_file(file, TEXT_FILE_MAX, &len, err, sizeof(err))) == NULL)
-			return out_error(x, EXIT_USAGE, "%s", err);
-		if (text_check(own, len, why, sizeof(why)) != 0) {
-			free(own);
-			return out_error(x, EXIT_USAGE, "%s: %s", file, why);
-		}
-		if ((norm = text_normalize(own, len, NULL)) == NULL) {
-			free(own);
-			return out_error(x, EXIT_REFUSED, "out of memory");
-		}
-		free(own);
-	}
+		return usage_error(x, "ROLE must be a short lowercase name");
+	if ((file = opt(x, "text")) != NULL && (rc = sign_text_file(x, file, &norm)) != 0)
+		return rc;
 	if ((rc = connect_conf(x)) != 0 || (rc = fetch_text(x, id, &r)) != 0) {
 		free(norm);
 		return rc;
@@ -984,12 +957,12 @@ cmd_sign(struct ctx *x)
 			    file);
 	}
 	snprintf(prompt, sizeof(prompt), "sign this for %s?", cl_party(x->c));
-	if (opt(&a, "yes") == NULL && !confirm(prompt)) {
+	if (opt(x, "yes") == NULL && !confirm(prompt)) {
 		rc = out_error(x, EXIT_USAGE, "not signed (confirm at the prompt, or pass --yes)");
 		goto done;
 	}
-	if (opt(&a, "key") != NULL)
-		snprintf(x->conf.signer_key, sizeof(x->conf.signer_key), "%s", opt(&a, "key"));
+	if (opt(x, "key") != NULL)
+		snprintf(x->conf.signer_key, sizeof(x->conf.signer_key), "%s", opt(x, "key"));
 	if (!x->conf.signer_key[0] ||
 	    (k = crypto_read_private_key(x->conf.signer_key, err, sizeof(err))) == NULL) {
 		out_error(x, EXIT_USAGE, "%s", x->conf.signer_key[0] ? err :
@@ -1027,25 +1000,20 @@ done:
 static int
 cmd_amend(struct ctx *x)
 {
-	static const char usage[] = "amend ID --text FILE [--note TEXT]";
-	static const char *const valued[] = { "text", "note", NULL };
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__AmendRequest ar = PARLEY__AMEND_REQUEST__INIT;
 	char err[1200], why[160], *text;
-	struct args a;
 	size_t len;
 	uint64_t id;
 	int rc;
 
-	if ((rc = parse_args(x, usage, valued, NULL, 1, &a)) != 0)
-		return rc;
-	if (a.npos != 1 || parse_id(a.pos[0], &id) != 0 || opt(&a, "text") == NULL)
-		return usage_error(x, usage, "ID and --text FILE are required");
-	if ((text = cl_read_file(opt(&a, "text"), TEXT_FILE_MAX, &len, err, sizeof(err))) == NULL)
+	if (x->args->npos != 1 || parse_id(pos(x, 0), &id) != 0 || opt(x, "text") == NULL)
+		return usage_error(x, "ID and --text FILE are required");
+	if ((text = cl_read_file(opt(x, "text"), TEXT_FILE_MAX, &len, err, sizeof(err))) == NULL)
 		return out_error(x, EXIT_USAGE, "%s", err);
 	if (text_check(text, len, why, sizeof(why)) != 0) {
 		free(text);
-		return out_error(x, EXIT_USAGE, "%s: %s", opt(&a, "text"), why);
+		return out_error(x, EXIT_USAGE, "%s: %s", opt(x, "text"), why);
 	}
 	if ((rc = connect_conf(x)) != 0 || (rc = fetch_text(x, id, &r)) != 0) {
 		free(text);
@@ -1054,7 +1022,7 @@ cmd_amend(struct ctx *x)
 	ar.agreement = id;
 	ar.revision = r->agreement->revision;
 	ar.text = text;
-	ar.note = opt(&a, "note") ? (char *)opt(&a, "note") : "";
+	ar.note = opt(x, "note") ? (char *)opt(x, "note") : "";
 	f.body_case = PARLEY__FRAME__BODY_AMEND;
 	f.amend = &ar;
 	rc = request_ok(x, &f, "proposed");
@@ -1064,26 +1032,21 @@ cmd_amend(struct ctx *x)
 }
 
 static int
-cmd_amendment(struct ctx *x)
+cmd_amendment_respond(struct ctx *x)
 {
-	static const char usage[] = "amendment respond AM accept|reject [--note TEXT]";
-	static const char *const valued[] = { "note", NULL };
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__AmendmentResponse ar = PARLEY__AMENDMENT_RESPONSE__INIT;
-	struct args a;
 	uint64_t id;
 	int rc;
 
-	if ((rc = parse_args(x, usage, valued, NULL, 3, &a)) != 0)
-		return rc;
-	if (a.npos != 3 || strcmp(a.pos[0], "respond") != 0 || parse_id(a.pos[1], &id) != 0 ||
-	    (strcmp(a.pos[2], "accept") != 0 && strcmp(a.pos[2], "reject") != 0))
-		return usage_error(x, usage, "expected: respond AM accept|reject");
+	if (parse_id(pos(x, 0), &id) != 0 ||
+	    (strcmp(pos(x, 1), "accept") != 0 && strcmp(pos(x, 1), "reject") != 0))
+		return usage_error(x, "expected: AM accept|reject");
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
 	ar.amendment = id;
-	ar.accept = strcmp(a.pos[2], "accept") == 0;
-	ar.note = opt(&a, "note") ? (char *)opt(&a, "note") : "";
+	ar.accept = strcmp(pos(x, 1), "accept") == 0;
+	ar.note = opt(x, "note") ? (char *)opt(x, "note") : "";
 	f.body_case = PARLEY__FRAME__BODY_AMENDMENT_RESPONSE;
 	f.amendment_response = &ar;
 	rc = request_ok(x, &f, "recorded");
@@ -1093,17 +1056,13 @@ cmd_amendment(struct ctx *x)
 static int
 cmd_withdraw(struct ctx *x)
 {
-	static const char usage[] = "withdraw ID";
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__WithdrawRequest wr = PARLEY__WITHDRAW_REQUEST__INIT;
-	struct args a;
 	uint64_t id;
 	int rc;
 
-	if ((rc = parse_args(x, usage, NULL, NULL, 1, &a)) != 0)
-		return rc;
-	if (a.npos != 1 || parse_id(a.pos[0], &id) != 0)
-		return usage_error(x, usage, "ID must be an agreement number");
+	if (x->args->npos != 1 || parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "ID must be an agreement number");
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
 	wr.agreement = id;
@@ -1116,18 +1075,14 @@ cmd_withdraw(struct ctx *x)
 static int
 cmd_status(struct ctx *x)
 {
-	static const char usage[] = "status ID";
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__StatusRequest sr = PARLEY__STATUS_REQUEST__INIT;
-	struct args a;
 	uint64_t id;
 	size_t i;
 	int rc;
 
-	if ((rc = parse_args(x, usage, NULL, NULL, 1, &a)) != 0)
-		return rc;
-	if (a.npos != 1 || parse_id(a.pos[0], &id) != 0)
-		return usage_error(x, usage, "ID must be an agreement number");
+	if (x->args->npos != 1 || parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "ID must be an agreement number");
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
 	sr.agreement = id;
@@ -1205,19 +1160,15 @@ verify_dir(struct ctx *x, const char *dir, const uint8_t mraw[32])
 static int
 cmd_bundle(struct ctx *x)
 {
-	static const char usage[] = "bundle ID DIR";
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__BundleRequest br = PARLEY__BUNDLE_REQUEST__INIT;
 	char err[1200];
 	uint8_t mraw[32];
-	struct args a;
 	uint64_t id;
 	int rc;
 
-	if ((rc = parse_args(x, usage, NULL, NULL, 2, &a)) != 0)
-		return rc;
-	if (a.npos != 2 || parse_id(a.pos[0], &id) != 0)
-		return usage_error(x, usage, "expected an agreement number and a directory");
+	if (x->args->npos != 2 || parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "expected an agreement number and a directory");
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
 	br.agreement = id;
@@ -1225,59 +1176,50 @@ cmd_bundle(struct ctx *x)
 	f.bundle_request = &br;
 	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_BUNDLE)) != 0)
 		return rc;
-	rc = bundle_write(a.pos[1], r->bundle, err, sizeof(err));
+	rc = bundle_write(pos(x, 1), r->bundle, err, sizeof(err));
 	cl_free(x->c, r);
 	if (rc != 0)
 		return out_error(x, EXIT_REFUSED, "%s", err);
 	if (!x->conf.mediator_key[0])
 		return out_error(x, EXIT_REFUSED, "bundle written to %s, but client.conf names no "
-		    "mediator_key to verify it", a.pos[1]);
+		    "mediator_key to verify it", pos(x, 1));
 	if ((rc = mediator_raw(x, x->conf.mediator_key, mraw)) != 0)
 		return rc;
-	return verify_dir(x, a.pos[1], mraw);
+	return verify_dir(x, pos(x, 1), mraw);
 }
 
 static int
 cmd_verify(struct ctx *x)
 {
-	static const char usage[] = "verify DIR [--mediator-key MEDIATOR.pub]";
-	static const char *const valued[] = { "mediator-key", NULL };
 	char err[1200];
 	uint8_t mraw[32];
 	const char *key;
-	struct args a;
 	int rc;
 
-	if ((rc = parse_args(x, usage, valued, NULL, 1, &a)) != 0)
-		return rc;
-	if (a.npos != 1)
-		return usage_error(x, usage, "expected a bundle directory");
-	if ((key = opt(&a, "mediator-key")) == NULL) {
+	if (x->args->npos != 1)
+		return usage_error(x, "expected a bundle directory");
+	if ((key = opt(x, "mediator-key")) == NULL) {
 		if (cl_conf_load(x->conf_path, &x->conf, err, sizeof(err)) != 0 ||
 		    !x->conf.mediator_key[0])
-			return usage_error(x, usage, "no --mediator-key, and no client.conf with one");
+			return usage_error(x, "no --mediator-key, and no client.conf with one");
 		key = x->conf.mediator_key;
 	}
 	if ((rc = mediator_raw(x, key, mraw)) != 0)
 		return rc;
-	return verify_dir(x, a.pos[0], mraw);
+	return verify_dir(x, pos(x, 0), mraw);
 }
 
 static int
 cmd_confirm(struct ctx *x)
 {
-	static const char usage[] = "confirm ID MEASURE";
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__ConfirmRequest cr = PARLEY__CONFIRM_REQUEST__INIT;
-	struct args a;
 	uint64_t id, m;
 	int rc;
 
-	if ((rc = parse_args(x, usage, NULL, NULL, 2, &a)) != 0)
-		return rc;
-	if (a.npos != 2 || parse_id(a.pos[0], &id) != 0 || parse_id(a.pos[1], &m) != 0 ||
+	if (x->args->npos != 2 || parse_id(pos(x, 0), &id) != 0 || parse_id(pos(x, 1), &m) != 0 ||
 	    m > UINT32_MAX)
-		return usage_error(x, usage, "expected an agreement and a measure number");
+		return usage_error(x, "expected an agreement and a measure number");
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
 	cr.agreement = id;
@@ -1291,19 +1233,15 @@ cmd_confirm(struct ctx *x)
 static int
 cmd_timeline(struct ctx *x)
 {
-	static const char usage[] = "timeline ID";
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__TimelineRequest tr = PARLEY__TIMELINE_REQUEST__INIT;
 	const Parley__TimelineReply *t;
-	struct args a;
 	uint64_t id;
 	size_t i;
 	int rc;
 
-	if ((rc = parse_args(x, usage, NULL, NULL, 1, &a)) != 0)
-		return rc;
-	if (a.npos != 1 || parse_id(a.pos[0], &id) != 0)
-		return usage_error(x, usage, "ID must be an agreement number");
+	if (x->args->npos != 1 || parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "ID must be an agreement number");
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
 	tr.agreement = id;
@@ -1429,122 +1367,144 @@ incident_list_all(struct ctx *x, Parley__Frame *f, Parley__IncidentQuery *q)
 	return EXIT_OK;
 }
 
+/* The incident number in positional 0; usage error if it is not one. */
 static int
-cmd_incident(struct ctx *x)
+incident_id(struct ctx *x, uint64_t *id)
 {
-	static const char usage[] =
-	    "incident file --against PARTY --place TEXT --time TIME --nature TEXT "
-	    "--consequences TEXT [--agreement ID] [--proposal TEXT] | respond N --text TEXT "
-	    "[--measures TEXT] | list | show N | meeting N | inspect N | consent N yes|no";
-	static const char *const valued[] = { "against", "place", "time", "nature",
-		"consequences", "agreement", "proposal", "text", "measures", NULL };
-	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	if (parse_id(pos(x, 0), id) != 0)
+		return usage_error(x, "an incident number is needed");
+	return 0;
+}
+
+static int
+cmd_incident_file(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__IncidentFile fi = PARLEY__INCIDENT_FILE__INIT;
+	uint64_t ag = 0;
+
+	if (opt(x, "agreement") && parse_id(opt(x, "agreement"), &ag) != 0)
+		return usage_error(x, "--agreement takes an agreement number");
+	fi.against = (char *)opt(x, "against");
+	fi.place = (char *)opt(x, "place");
+	fi.time = (char *)opt(x, "time");
+	fi.nature = (char *)opt(x, "nature");
+	fi.consequences = (char *)opt(x, "consequences");
+	fi.agreement = ag;
+	fi.proposal = opt(x, "proposal") ? (char *)opt(x, "proposal") : "";
+	f.body_case = PARLEY__FRAME__BODY_INCIDENT_FILE;
+	f.incident_file = &fi;
+	return incident_call(x, &f, "filed");
+}
+
+static int
+cmd_incident_respond(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__IncidentRespond re = PARLEY__INCIDENT_RESPOND__INIT;
-	Parley__IncidentAction ac = PARLEY__INCIDENT_ACTION__INIT;
-	Parley__IncidentQuery q = PARLEY__INCIDENT_QUERY__INIT;
-	struct args a;
-	uint64_t id = 0, ag = 0;
-	const char *verb;
 	int rc;
 
-	if ((rc = parse_args(x, usage, valued, NULL, 3, &a)) != 0)
+	if ((rc = incident_id(x, &re.incident)) != 0)
 		return rc;
-	if (a.npos < 1)
-		return usage_error(x, usage, "which incident verb?");
-	verb = a.pos[0];
-	if (strcmp(verb, "file") == 0) {
-		if (a.npos != 1 || !opt(&a, "against") || !opt(&a, "place") || !opt(&a, "time") ||
-		    !opt(&a, "nature") || !opt(&a, "consequences"))
-			return usage_error(x, usage, "file needs --against, --place, --time, --nature "
-			    "and --consequences");
-		if (opt(&a, "agreement") && parse_id(opt(&a, "agreement"), &ag) != 0)
-			return usage_error(x, usage, "--agreement takes an agreement number");
-		fi.against = (char *)opt(&a, "against");
-		fi.place = (char *)opt(&a, "place");
-		fi.time = (char *)opt(&a, "time");
-		fi.nature = (char *)opt(&a, "nature");
-		fi.consequences = (char *)opt(&a, "consequences");
-		fi.agreement = ag;
-		fi.proposal = opt(&a, "proposal") ? (char *)opt(&a, "proposal") : "";
-		f.body_case = PARLEY__FRAME__BODY_INCIDENT_FILE;
-		f.incident_file = &fi;
-		return incident_call(x, &f, "filed");
-	}
-	if (strcmp(verb, "list") == 0 && a.npos == 1) {
-		id = 0;
-	} else if (a.npos < 2 || parse_id(a.pos[1], &id) != 0) {
-		return usage_error(x, usage, "an incident number is needed");
-	}
-	if (strcmp(verb, "respond") == 0) {
-		if (!opt(&a, "text"))
-			return usage_error(x, usage, "respond needs --text");
-		re.incident = id;
-		re.text = (char *)opt(&a, "text");
-		re.measures = opt(&a, "measures") ? (char *)opt(&a, "measures") : "";
-		f.body_case = PARLEY__FRAME__BODY_INCIDENT_RESPOND;
-		f.incident_respond = &re;
-		return incident_call(x, &f, "answered");
-	}
-	if (strcmp(verb, "meeting") == 0 || strcmp(verb, "inspect") == 0 ||
-	    strcmp(verb, "consent") == 0) {
-		if (strcmp(verb, "consent") == 0 && (a.npos != 3 ||
-		    (strcmp(a.pos[2], "yes") != 0 && strcmp(a.pos[2], "no") != 0)))
-			return usage_error(x, usage, "consent N yes|no");
-		ac.incident = id;
-		ac.action = strcmp(verb, "consent") != 0 ? (char *)verb :
-		    strcmp(a.pos[2], "yes") == 0 ? "consent-yes" : "consent-no";
-		ac.text = "";
-		f.body_case = PARLEY__FRAME__BODY_INCIDENT_ACTION;
-		f.incident_action = &ac;
-		return incident_call(x, &f, "recorded");
-	}
-	if (strcmp(verb, "list") != 0 && strcmp(verb, "show") != 0)
-		return usage_error(x, usage, "unknown incident verb");
+	re.text = (char *)opt(x, "text");
+	re.measures = opt(x, "measures") ? (char *)opt(x, "measures") : "";
+	f.body_case = PARLEY__FRAME__BODY_INCIDENT_RESPOND;
+	f.incident_respond = &re;
+	return incident_call(x, &f, "answered");
+}
+
+/* meeting, inspect, consent: an action on incident N with no text. */
+static int
+incident_action(struct ctx *x, const char *action)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__IncidentAction ac = PARLEY__INCIDENT_ACTION__INIT;
+	int rc;
+
+	if ((rc = incident_id(x, &ac.incident)) != 0)
+		return rc;
+	ac.action = (char *)action;
+	ac.text = "";
+	f.body_case = PARLEY__FRAME__BODY_INCIDENT_ACTION;
+	f.incident_action = &ac;
+	return incident_call(x, &f, "recorded");
+}
+
+static int
+cmd_incident_meeting(struct ctx *x)
+{
+	return incident_action(x, "meeting");
+}
+
+static int
+cmd_incident_inspect(struct ctx *x)
+{
+	return incident_action(x, "inspect");
+}
+
+static int
+cmd_incident_consent(struct ctx *x)
+{
+	if (strcmp(pos(x, 1), "yes") != 0 && strcmp(pos(x, 1), "no") != 0)
+		return usage_error(x, "consent N yes|no");
+	return incident_action(x, strcmp(pos(x, 1), "yes") == 0 ? "consent-yes" : "consent-no");
+}
+
+static int
+cmd_incident_list(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__IncidentQuery q = PARLEY__INCIDENT_QUERY__INIT;
+	int rc;
+
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
-	q.incident = id;
 	f.body_case = PARLEY__FRAME__BODY_INCIDENT_QUERY;
 	f.incident_query = &q;
-	if (id != 0) {
-		if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_INCIDENT_LIST)) != 0)
-			return rc;
-		if (r->incident_list->n_incidents != 1) {
-			cl_free(x->c, r);
-			return out_error(x, EXIT_UNREACHABLE, "unexpected answer from parleyd");
-		}
-		if (x->json) {
-			struct jw *j = jw_new();
-			print_incident(j, r->incident_list->incidents[0]);
-			printf("%s\n", jw_text(j));
-			jw_free(j);
-		} else {
-			print_incident(NULL, r->incident_list->incidents[0]);
-		}
-		cl_free(x->c, r);
-		return EXIT_OK;
-	}
 	return incident_list_all(x, &f, &q);
+}
+
+static int
+cmd_incident_show(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__IncidentQuery q = PARLEY__INCIDENT_QUERY__INIT;
+	int rc;
+
+	if ((rc = incident_id(x, &q.incident)) != 0 || (rc = connect_conf(x)) != 0)
+		return rc;
+	f.body_case = PARLEY__FRAME__BODY_INCIDENT_QUERY;
+	f.incident_query = &q;
+	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_INCIDENT_LIST)) != 0)
+		return rc;
+	if (r->incident_list->n_incidents != 1) {
+		cl_free(x->c, r);
+		return out_error(x, EXIT_UNREACHABLE, "unexpected answer from parleyd");
+	}
+	if (x->json) {
+		struct jw *j = jw_new();
+		print_incident(j, r->incident_list->incidents[0]);
+		printf("%s\n", jw_text(j));
+		jw_free(j);
+	} else {
+		print_incident(NULL, r->incident_list->incidents[0]);
+	}
+	cl_free(x->c, r);
+	return EXIT_OK;
 }
 
 static int
 cmd_complaint(struct ctx *x)
 {
-	static const char usage[] = "complaint --incident N --text TEXT";
-	static const char *const valued[] = { "incident", "text", NULL };
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__IncidentAction ac = PARLEY__INCIDENT_ACTION__INIT;
-	struct args a;
 	uint64_t id;
-	int rc;
 
-	if ((rc = parse_args(x, usage, valued, NULL, 0, &a)) != 0)
-		return rc;
-	if (!opt(&a, "incident") || parse_id(opt(&a, "incident"), &id) != 0 || !opt(&a, "text"))
-		return usage_error(x, usage, "--incident N and --text are required");
+	if (parse_id(opt(x, "incident"), &id) != 0)
+		return usage_error(x, "--incident takes an incident number");
 	ac.incident = id;
 	ac.action = "complaint";
-	ac.text = (char *)opt(&a, "text");
+	ac.text = (char *)opt(x, "text");
 	f.body_case = PARLEY__FRAME__BODY_INCIDENT_ACTION;
 	f.incident_action = &ac;
 	return incident_call(x, &f, "recorded");
@@ -1574,18 +1534,13 @@ journal_page(const Parley__Frame *r, struct jw *j, void *arg)
 static int
 cmd_journal(struct ctx *x)
 {
-	static const char usage[] = "journal [--agreement ID]";
-	static const char *const valued[] = { "agreement", NULL };
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__JournalShow js = PARLEY__JOURNAL_SHOW__INIT;
-	struct args a;
 	uint64_t id = 0;
 	int rc;
 
-	if ((rc = parse_args(x, usage, valued, NULL, 0, &a)) != 0)
-		return rc;
-	if (opt(&a, "agreement") && parse_id(opt(&a, "agreement"), &id) != 0)
-		return usage_error(x, usage, "--agreement takes an agreement number");
+	if (opt(x, "agreement") && parse_id(opt(x, "agreement"), &id) != 0)
+		return usage_error(x, "--agreement takes an agreement number");
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
 	js.agreement = id;
@@ -1635,74 +1590,136 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* What issuing, revoking and listing mandates share: the principal key
+ * (none for a list), the connection, the party's mandates with the
+ * daemon's time, and the bytes the principal signs. */
+struct mandate_op {
+	EVP_PKEY *pk;
+	uint8_t pub[32];
+	Parley__Frame *lr;
+	uint8_t *payload;
+	size_t plen;
+	uint8_t sig[64];
+};
+
+/* Load the principal key (path NULL: none), connect, list the mandates.
+ * Whatever it returns, mandate_end() frees m. */
 static int
-mandate_issue(struct ctx *x)
+mandate_begin(struct ctx *x, const char *path, struct mandate_op *m)
 {
-	static const char usage[] = "mandate issue --principal-key FILE --signer-key PUB.pem "
-	    "--roles ROLE[,ROLE] [--scope any|agreements:1,2|label:NAME] [--from TIME] "
-	    "[--until TIME] [--supersedes M] [--in-place-of NAME]";
-	static const char *const valued[] = { "principal-key", "signer-key", "roles", "scope",
-	    "from", "until", "supersedes", "in-place-of", NULL };
-	Parley__Frame f = PARLEY__FRAME__INIT, *lr = NULL;
+	int rc = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (path != NULL && (m->pk = principal_key(x, path, m->pub, &rc)) == NULL)
+		return rc;
+	if ((rc = connect_conf(x)) != 0 || (rc = mandate_query(x, &m->lr)) != 0)
+		return rc;
+	return 0;
+}
+
+/* Sign m->payload (made, if made is nonzero) with the principal key. */
+static int
+mandate_sign(struct ctx *x, struct mandate_op *m, int made, const char *what)
+{
+	if (!made || crypto_sign(m->pk, m->payload, m->plen, m->sig) != 0)
+		return out_error(x, EXIT_USAGE, "cannot sign the %s", what);
+	return 0;
+}
+
+/* The tail of every mandate verb: send f (if rc is 0 and f is set), free
+ * what m holds, return the exit status. */
+static int
+mandate_end(struct ctx *x, struct mandate_op *m, int rc, Parley__Frame *f, const char *what)
+{
+	if (rc == 0 && f != NULL)
+		rc = request_ok(x, f, what);
+	if (m->lr != NULL)
+		cl_free(x->c, m->lr);
+	EVP_PKEY_free(m->pk);
+	free(m->payload);
+	return rc;
+}
+
+/* --roles split into roles[], sorted, each once; 0 or a usage error. */
+static int
+mandate_roles(struct ctx *x, char *buf, char **roles, size_t *nroles)
+{
+	char *tok, *save = NULL;
+	size_t i;
+
+	*nroles = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (*nroles == SIGN_MANDATE_MAX_ROLES || !ident_valid(tok))
+			return usage_error(x, "--roles takes 1-8 short lowercase names");
+		roles[(*nroles)++] = tok;
+	}
+	if (*nroles == 0)
+		return usage_error(x, "--roles names no role");
+	qsort(roles, *nroles, sizeof(roles[0]), cmp_str);
+	for (i = 1; i < *nroles; i++)
+		if (strcmp(roles[i - 1], roles[i]) == 0)
+			return usage_error(x, "--roles names a role twice");
+	return 0;
+}
+
+/* The signer's public key of --signer-key, raw. */
+static int
+mandate_signer(struct ctx *x, uint8_t spub[32])
+{
+	char err[1200];
+	EVP_PKEY *sk;
+	int bad;
+
+	if ((sk = crypto_read_public_key(opt(x, "signer-key"), err, sizeof(err))) == NULL)
+		return out_error(x, EXIT_USAGE, "%s", err);
+	bad = !crypto_is_ed25519(sk) || crypto_pubkey_raw(sk, spub) != 0;
+	EVP_PKEY_free(sk);
+	if (bad)
+		return out_error(x, EXIT_USAGE, "%s is not an Ed25519 public key",
+		    opt(x, "signer-key"));
+	return 0;
+}
+
+static int
+cmd_mandate_issue(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__Mandate pm = PARLEY__MANDATE__INIT;
 	struct sign_mandate_fields mf;
-	char rolebuf[600], *roles[SIGN_MANDATE_MAX_ROLES], *tok, *save = NULL, err[1200];
-	uint8_t pub[32], spub[32], sig[64], *payload = NULL;
-	EVP_PKEY *pk = NULL, *sk;
-	size_t nroles = 0, plen, i;
+	struct mandate_op m;
+	char rolebuf[600], *roles[SIGN_MANDATE_MAX_ROLES];
+	uint8_t spub[32];
+	size_t nroles;
 	int64_t from = 0, until = 0;
 	uint64_t sup = 0;
-	struct args a;
 	int rc;
 
-	if ((rc = parse_args(x, usage, valued, NULL, 1, &a)) != 0)
+	snprintf(rolebuf, sizeof(rolebuf), "%s", opt(x, "roles"));
+	if ((rc = mandate_roles(x, rolebuf, roles, &nroles)) != 0)
 		return rc;
-	if (opt(&a, "principal-key") == NULL || opt(&a, "signer-key") == NULL ||
-	    opt(&a, "roles") == NULL)
-		return usage_error(x, usage, "--principal-key, --signer-key and --roles are required");
-	snprintf(rolebuf, sizeof(rolebuf), "%s", opt(&a, "roles"));
-	for (tok = strtok_r(rolebuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (nroles == SIGN_MANDATE_MAX_ROLES || !ident_valid(tok))
-			return usage_error(x, usage, "--roles takes 1-8 short lowercase names");
-		roles[nroles++] = tok;
-	}
-	if (nroles == 0)
-		return usage_error(x, usage, "--roles names no role");
-	qsort(roles, nroles, sizeof(roles[0]), cmp_str);
-	for (i = 1; i < nroles; i++)
-		if (strcmp(roles[i - 1], roles[i]) == 0)
-			return usage_error(x, usage, "--roles names a role twice");
-	if ((opt(&a, "from") && ptime_parse(opt(&a, "from"), &from) != 0) ||
-	    (opt(&a, "until") && ptime_parse(opt(&a, "until"), &until) != 0))
-		return usage_error(x, usage, "--from and --until take ISO 8601 times with an offset");
-	if (opt(&a, "supersedes") && parse_id(opt(&a, "supersedes"), &sup) != 0)
-		return usage_error(x, usage, "--supersedes takes a mandate number");
-	if ((sk = crypto_read_public_key(opt(&a, "signer-key"), err, sizeof(err))) == NULL)
-		return out_error(x, EXIT_USAGE, "%s", err);
-	rc = !crypto_is_ed25519(sk) || crypto_pubkey_raw(sk, spub) != 0;
-	EVP_PKEY_free(sk);
-	if (rc)
-		return out_error(x, EXIT_USAGE, "%s is not an Ed25519 public key",
-		    opt(&a, "signer-key"));
-	if ((pk = principal_key(x, opt(&a, "principal-key"), pub, &rc)) == NULL)
+	if ((opt(x, "from") && ptime_parse(opt(x, "from"), &from) != 0) ||
+	    (opt(x, "until") && ptime_parse(opt(x, "until"), &until) != 0))
+		return usage_error(x, "--from and --until take ISO 8601 times with an offset");
+	if (opt(x, "supersedes") && parse_id(opt(x, "supersedes"), &sup) != 0)
+		return usage_error(x, "--supersedes takes a mandate number");
+	if ((rc = mandate_signer(x, spub)) != 0)
 		return rc;
-	if ((rc = connect_conf(x)) != 0 || (rc = mandate_query(x, &lr)) != 0)
-		goto done;
+	if ((rc = mandate_begin(x, opt(x, "principal-key"), &m)) != 0)
+		return mandate_end(x, &m, rc, NULL, NULL);
 	memset(&mf, 0, sizeof(mf));
 	mf.party = cl_party(x->c);
 	mf.signer_key = spub;
 	mf.roles = (const char *const *)roles;
 	mf.nroles = nroles;
-	mf.scope = opt(&a, "scope") ? opt(&a, "scope") : "any";
-	mf.issued_at = lr->mandate_list->now;
-	mf.valid_from = opt(&a, "from") ? from : mf.issued_at;
+	mf.scope = opt(x, "scope") ? opt(x, "scope") : "any";
+	mf.issued_at = m.lr->mandate_list->now;
+	mf.valid_from = opt(x, "from") ? from : mf.issued_at;
 	mf.valid_until = until;
 	mf.supersedes = sup;
-	mf.in_place_of = opt(&a, "in-place-of") ? opt(&a, "in-place-of") : "";
-	if (sign_mandate(&mf, &payload, &plen) != 0 || crypto_sign(pk, payload, plen, sig) != 0) {
-		rc = out_error(x, EXIT_USAGE, "cannot sign the mandate");
-		goto done;
-	}
+	mf.in_place_of = opt(x, "in-place-of") ? opt(x, "in-place-of") : "";
+	if ((rc = mandate_sign(x, &m, sign_mandate(&mf, &m.payload, &m.plen) == 0,
+	    "mandate")) != 0)
+		return mandate_end(x, &m, rc, NULL, NULL);
 	pm.party = (char *)mf.party;
 	pm.signer_key.data = spub;
 	pm.signer_key.len = 32;
@@ -1714,239 +1731,294 @@ mandate_issue(struct ctx *x)
 	pm.issued_at = mf.issued_at;
 	pm.supersedes = sup;
 	pm.in_place_of = (char *)mf.in_place_of;
-	pm.principal_key.data = pub;
+	pm.principal_key.data = m.pub;
 	pm.principal_key.len = 32;
-	pm.signature.data = sig;
+	pm.signature.data = m.sig;
 	pm.signature.len = 64;
 	f.body_case = PARLEY__FRAME__BODY_MANDATE_ISSUE;
 	f.mandate_issue = &pm;
-	rc = request_ok(x, &f, "issued");
-done:
-	if (lr != NULL)
-		cl_free(x->c, lr);
-	EVP_PKEY_free(pk);
-	free(payload);
-	return rc;
+	return mandate_end(x, &m, 0, &f, "issued");
 }
 
 static int
-mandate_revoke(struct ctx *x)
+cmd_mandate_revoke(struct ctx *x)
 {
-	static const char usage[] = "mandate revoke M --principal-key FILE";
-	static const char *const valued[] = { "principal-key", NULL };
-	Parley__Frame f = PARLEY__FRAME__INIT, *lr = NULL;
+	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__MandateRevoke mr = PARLEY__MANDATE_REVOKE__INIT;
-	const Parley__Mandate *m = NULL;
-	uint8_t pub[32], sig[64], *payload = NULL;
-	EVP_PKEY *pk;
-	size_t plen, i;
+	const Parley__Mandate *md = NULL;
+	struct mandate_op m;
 	uint64_t id;
-	struct args a;
+	size_t i;
 	int rc;
 
-	if ((rc = parse_args(x, usage, valued, NULL, 2, &a)) != 0)
-		return rc;
-	if (a.npos != 2 || parse_id(a.pos[1], &id) != 0 || opt(&a, "principal-key") == NULL)
-		return usage_error(x, usage, "a mandate number and --principal-key are required");
-	if ((pk = principal_key(x, opt(&a, "principal-key"), pub, &rc)) == NULL)
-		return rc;
-	if ((rc = connect_conf(x)) != 0 || (rc = mandate_query(x, &lr)) != 0)
-		goto done;
-	for (i = 0; i < lr->mandate_list->n_mandates; i++)
-		if (lr->mandate_list->mandates[i]->id == id)
-			m = lr->mandate_list->mandates[i];
-	if (m == NULL || m->signature.len != 64) {
-		rc = out_error(x, EXIT_REFUSED, "%s has no mandate %llu", cl_party(x->c),
-		    (unsigned long long)id);
-		goto done;
-	}
-	if (sign_revocation(cl_party(x->c), id, m->signature.data, &payload, &plen) != 0 ||
-	    crypto_sign(pk, payload, plen, sig) != 0) {
-		rc = out_error(x, EXIT_USAGE, "cannot sign the revocation");
-		goto done;
-	}
+	if (parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "M must be a mandate number");
+	if ((rc = mandate_begin(x, opt(x, "principal-key"), &m)) != 0)
+		return mandate_end(x, &m, rc, NULL, NULL);
+	for (i = 0; i < m.lr->mandate_list->n_mandates; i++)
+		if (m.lr->mandate_list->mandates[i]->id == id)
+			md = m.lr->mandate_list->mandates[i];
+	if (md == NULL || md->signature.len != 64)
+		return mandate_end(x, &m, out_error(x, EXIT_REFUSED, "%s has no mandate %llu",
+		    cl_party(x->c), (unsigned long long)id), NULL, NULL);
+	if ((rc = mandate_sign(x, &m, sign_revocation(cl_party(x->c), id, md->signature.data,
+	    &m.payload, &m.plen) == 0, "revocation")) != 0)
+		return mandate_end(x, &m, rc, NULL, NULL);
 	mr.mandate = id;
-	mr.principal_key.data = pub;
+	mr.principal_key.data = m.pub;
 	mr.principal_key.len = 32;
-	mr.signature.data = sig;
+	mr.signature.data = m.sig;
 	mr.signature.len = 64;
 	f.body_case = PARLEY__FRAME__BODY_MANDATE_REVOKE;
 	f.mandate_revoke = &mr;
-	rc = request_ok(x, &f, "revoked");
-done:
-	if (lr != NULL)
-		cl_free(x->c, lr);
-	EVP_PKEY_free(pk);
-	free(payload);
-	return rc;
+	return mandate_end(x, &m, 0, &f, "revoked");
+}
+
+/* One mandate, as a line or into j. */
+static void
+mandate_print(struct jw *j, const Parley__Mandate *m)
+{
+	char hex[65], from[PTIME_BUFLEN], until[PTIME_BUFLEN];
+	size_t k;
+
+	hex_encode(m->signer_key.data, 32, hex);
+	ptime_format(m->valid_from, from);
+	if (m->valid_until)
+		ptime_format(m->valid_until, until);
+	else
+		snprintf(until, sizeof(until), "open-ended");
+	if (j != NULL) {
+		jw_obj_begin(j, NULL);
+		jw_uint(j, "id", m->id);
+		jw_str(j, "status", m->status);
+		jw_str(j, "signer_key", hex);
+		jw_arr_begin(j, "roles");
+		for (k = 0; k < m->n_roles; k++)
+			jw_str(j, NULL, m->roles[k]);
+		jw_arr_end(j);
+		jw_str(j, "scope", m->scope);
+		jw_str(j, "valid_from", from);
+		jw_str(j, "valid_until", until);
+		jw_uint(j, "supersedes", m->supersedes);
+		jw_uint(j, "superseded_by", m->superseded_by);
+		jw_str(j, "in_place_of", m->in_place_of);
+		jw_obj_end(j);
+		return;
+	}
+	printf("mandate %llu [%s] key %.16s... roles", (unsigned long long)m->id, m->status, hex);
+	for (k = 0; k < m->n_roles; k++)
+		printf("%s%s", k ? "+" : " ", m->roles[k]);
+	printf(" scope %s, %s .. %s%s%s\n", m->scope, from, until,
+	    *m->in_place_of ? ", in place of " : "", m->in_place_of);
 }
 
 static int
-mandate_list(struct ctx *x)
+cmd_mandate_list(struct ctx *x)
 {
-	Parley__Frame *lr;
-	char hex[65], from[PTIME_BUFLEN], until[PTIME_BUFLEN];
+	struct mandate_op m;
 	struct jw *j = NULL;
-	size_t i, k;
+	size_t i;
 	int rc;
 
-	if ((rc = connect_conf(x)) != 0 || (rc = mandate_query(x, &lr)) != 0)
-		return rc;
+	if ((rc = mandate_begin(x, NULL, &m)) != 0)
+		return mandate_end(x, &m, rc, NULL, NULL);
 	if (x->json) {
 		j = jw_new();
 		jw_obj_begin(j, NULL);
 		jw_arr_begin(j, "mandates");
 	}
-	for (i = 0; i < lr->mandate_list->n_mandates; i++) {
-		const Parley__Mandate *m = lr->mandate_list->mandates[i];
-		if (m->signer_key.len != 32)
-			continue;
-		hex_encode(m->signer_key.data, 32, hex);
-		ptime_format(m->valid_from, from);
-		if (m->valid_until)
-			ptime_format(m->valid_until, until);
-		else
-			snprintf(until, sizeof(until), "open-ended");
-		if (j != NULL) {
-			jw_obj_begin(j, NULL);
-			jw_uint(j, "id", m->id);
-			jw_str(j, "status", m->status);
-			jw_str(j, "signer_key", hex);
-			jw_arr_begin(j, "roles");
-			for (k = 0; k < m->n_roles; k++)
-				jw_str(j, NULL, m->roles[k]);
-			jw_arr_end(j);
-			jw_str(j, "scope", m->scope);
-			jw_str(j, "valid_from", from);
-			jw_str(j, "valid_until", until);
-			jw_uint(j, "supersedes", m->supersedes);
-			jw_uint(j, "superseded_by", m->superseded_by);
-			jw_str(j, "in_place_of", m->in_place_of);
-			jw_obj_end(j);
-			continue;
-		}
-		printf("mandate %llu [%s] key %.16s... roles", (unsigned long long)m->id, m->status,
-		    hex);
-		for (k = 0; k < m->n_roles; k++)
-			printf("%s%s", k ? "+" : " ", m->roles[k]);
-		printf(" scope %s, %s .. %s%s%s\n", m->scope, from, until,
-		    *m->in_place_of ? ", in place of " : "", m->in_place_of);
-	}
+	for (i = 0; i < m.lr->mandate_list->n_mandates; i++)
+		if (m.lr->mandate_list->mandates[i]->signer_key.len == 32)
+			mandate_print(j, m.lr->mandate_list->mandates[i]);
 	if (j != NULL) {
 		jw_arr_end(j);
 		jw_obj_end(j);
 		printf("%s\n", jw_text(j));
 		jw_free(j);
 	}
-	cl_free(x->c, lr);
-	return EXIT_OK;
+	return mandate_end(x, &m, EXIT_OK, NULL, NULL);
 }
 
-static int
-cmd_mandate(struct ctx *x)
-{
-	static const char usage[] = "mandate issue|revoke|list ...";
+/* ---- the command line ---- */
 
-	if (x->argc < 1)
-		return usage_error(x, usage, "expected issue, revoke or list");
-	if (strcmp(x->argv[0], "issue") == 0) {
-		x->argc--;
-		x->argv++;
-		return mandate_issue(x);
-	}
-	if (strcmp(x->argv[0], "revoke") == 0)
-		return mandate_revoke(x);
-	if (strcmp(x->argv[0], "list") == 0)
-		return mandate_list(x);
-	return usage_error(x, usage, "expected issue, revoke or list");
-}
-
-static const struct {
-	const char *name;
-	int (*fn)(struct ctx *);
-	const char *usage;
-	const char *help;
-} cmds[] = {
-	{ "init", cmd_init, "init --dir DIR --server HOST:PORT --server-pin PIN "
-	  "--mediator-key MEDIATOR.pub", "create this endpoint's keys and client.conf" },
-	{ "inbox", cmd_inbox, "inbox", "fetch pending deliveries, acknowledge and list them" },
-	{ "watch", cmd_watch, "watch [--once]",
-	  "stay connected as a duty station; print and acknowledge deliveries as they come" },
-	{ "show", cmd_show, "show ID", "the text of an agreement as this party received it" },
-	{ "status", cmd_status, "status ID", "this party's signing status of an agreement" },
-	{ "sign", cmd_sign, "sign ID [--yes] [--text FILE] [--role ROLE] [--key SIGNER.key]",
-	  "show the text's hash and sign it with the signer key" },
-	{ "amend", cmd_amend, "amend ID --text FILE [--note TEXT]", "propose an amendment" },
-	{ "amendment", cmd_amendment, "amendment respond AM accept|reject [--note TEXT]",
-	  "answer an amendment the mediator forwarded" },
-	{ "withdraw", cmd_withdraw, "withdraw ID",
-	  "withdraw this party's signature before release" },
-	{ "timeline", cmd_timeline, "timeline ID", "an agreement's Day-X calendar and status" },
-	{ "confirm", cmd_confirm, "confirm ID MEASURE",
-	  "confirm that this party carried out a measure" },
-	{ "incident", cmd_incident, "incident file|respond|list|show|meeting|inspect|consent ...",
-	  "report an incident to the other side, answer one, follow it up" },
-	{ "complaint", cmd_complaint, "complaint --incident N --text TEXT",
-	  "take an incident this party reported to the mediator" },
-	{ "journal", cmd_journal, "journal [--agreement ID]",
-	  "the record's chronology of what concerns this party" },
-	{ "mandate", cmd_mandate, "mandate issue|revoke|list ...",
-	  "issue a mandate signed with the principal key, revoke one, list them" },
-	{ "bundle", cmd_bundle, "bundle ID DIR", "fetch a released bundle and verify it" },
-	{ "verify", cmd_verify, "verify DIR [--mediator-key MEDIATOR.pub]",
-	  "verify a bundle offline" },
+enum {
+	C_INIT, C_INBOX, C_WATCH, C_SHOW, C_STATUS, C_SIGN, C_AMEND, C_AMENDMENT_RESPOND,
+	C_WITHDRAW, C_TIMELINE, C_CONFIRM, C_INCIDENT_FILE, C_INCIDENT_RESPOND,
+	C_INCIDENT_LIST, C_INCIDENT_SHOW, C_INCIDENT_MEETING, C_INCIDENT_INSPECT,
+	C_INCIDENT_CONSENT, C_COMPLAINT, C_JOURNAL, C_MANDATE_ISSUE, C_MANDATE_REVOKE,
+	C_MANDATE_LIST, C_BUNDLE, C_VERIFY,
 };
 
-static void
-usage(FILE *f)
-{
-	size_t i;
+static int (*const handlers[])(struct ctx *) = {
+	[C_INIT] = cmd_init, [C_INBOX] = cmd_inbox, [C_WATCH] = cmd_watch,
+	[C_SHOW] = cmd_show, [C_STATUS] = cmd_status, [C_SIGN] = cmd_sign,
+	[C_AMEND] = cmd_amend, [C_AMENDMENT_RESPOND] = cmd_amendment_respond,
+	[C_WITHDRAW] = cmd_withdraw, [C_TIMELINE] = cmd_timeline, [C_CONFIRM] = cmd_confirm,
+	[C_INCIDENT_FILE] = cmd_incident_file, [C_INCIDENT_RESPOND] = cmd_incident_respond,
+	[C_INCIDENT_LIST] = cmd_incident_list, [C_INCIDENT_SHOW] = cmd_incident_show,
+	[C_INCIDENT_MEETING] = cmd_incident_meeting, [C_INCIDENT_INSPECT] = cmd_incident_inspect,
+	[C_INCIDENT_CONSENT] = cmd_incident_consent, [C_COMPLAINT] = cmd_complaint,
+	[C_JOURNAL] = cmd_journal, [C_MANDATE_ISSUE] = cmd_mandate_issue,
+	[C_MANDATE_REVOKE] = cmd_mandate_revoke, [C_MANDATE_LIST] = cmd_mandate_list,
+	[C_BUNDLE] = cmd_bundle, [C_VERIFY] = cmd_verify,
+};
 
-	fprintf(f, "usage: parley [-c CLIENT.conf] [--json] VERB ...\n\n"
-	    "A party endpoint of parleyd (default -c ./client.conf, or $PARLEY_CONF).\n\nverbs:\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %s\n      %s\n", cmds[i].usage, cmds[i].help);
-	fprintf(f, "\nexit status: 0 done, 1 refused, 2 bad usage, 3 cannot reach parleyd\n");
+#define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
+#define REQ CL_ARGS_REQUIRED
+#define NOTE { .name = "note", .value = "TEXT", .help = "a note for the others" }
+#define PRINCIPAL { .name = "principal-key", .value = "FILE", .flags = REQ, \
+	.help = "the party's principal private key" }
+
+static const struct cl_args_option globals[] = {
+	{ .name = "conf", .short_name = 'c', .value = "CLIENT.conf",
+	  .help = "this endpoint's configuration" },
+	{ .name = "json", .flags = CL_ARGS_ANYWHERE,
+	  .help = "print one JSON object (also after the verb)" },
+	{ NULL }
+};
+
+static const struct cl_args_verb verbs[] = {
+	{ "init", NULL, 0, 0, OPTS(
+	    { .name = "dir", .value = "DIR", .flags = REQ, .help = "the endpoint's directory" },
+	    { .name = "server", .value = "HOST:PORT", .flags = REQ, .help = "where parleyd listens" },
+	    { .name = "server-pin", .value = "PIN", .flags = REQ,
+	      .help = "the server certificate's pin (parleyctl init)" },
+	    { .name = "mediator-key", .value = "MEDIATOR.pub", .flags = REQ,
+	      .help = "the mediator's public key" },
+	    { .name = "name", .value = "NAME",
+	      .help = "the certificate's name (default: DIR's last part)" }),
+	  "create this endpoint's keys and client.conf", C_INIT },
+	{ "inbox", NULL, 0, 0, NULL, "fetch pending deliveries, acknowledge and list them",
+	  C_INBOX },
+	{ "watch", NULL, 0, 0, OPTS(
+	    { .name = "once", .help = "stop when the connection ends" }),
+	  "stay connected as a duty station; print and acknowledge deliveries as they come",
+	  C_WATCH },
+	{ "show", "ID", 1, 1, NULL, "the text of an agreement as this party received it",
+	  C_SHOW },
+	{ "status", "ID", 1, 1, NULL, "this party's signing status of an agreement", C_STATUS },
+	{ "sign", "ID", 1, 1, OPTS(
+	    { .name = "yes", .help = "sign without asking" },
+	    { .name = "text", .value = "FILE",
+	      .help = "sign FILE's text, not the text received" },
+	    { .name = "role", .value = "ROLE", .help = "the capacity the signer signs in" },
+	    { .name = "key", .value = "SIGNER.key",
+	      .help = "another signer key than client.conf's" }),
+	  "show the text's hash and sign it with the signer key", C_SIGN },
+	{ "amend", "ID", 1, 1, OPTS(
+	    { .name = "text", .value = "FILE", .flags = REQ, .help = "the changed text" },
+	    NOTE),
+	  "propose an amendment", C_AMEND },
+	{ "amendment respond", "AM accept|reject", 2, 2, OPTS(NOTE),
+	  "answer an amendment the mediator forwarded", C_AMENDMENT_RESPOND },
+	{ "withdraw", "ID", 1, 1, NULL, "withdraw this party's signature before release",
+	  C_WITHDRAW },
+	{ "timeline", "ID", 1, 1, NULL, "an agreement's Day-X calendar and status",
+	  C_TIMELINE },
+	{ "confirm", "ID MEASURE", 2, 2, NULL, "confirm that this party carried out a measure",
+	  C_CONFIRM },
+	{ "incident file", NULL, 0, 0, OPTS(
+	    { .name = "against", .value = "PARTY", .flags = REQ, .help = "the other side" },
+	    { .name = "place", .value = "TEXT", .flags = REQ, .help = "where it happened" },
+	    { .name = "time", .value = "TIME", .flags = REQ, .help = "when (ISO 8601)" },
+	    { .name = "nature", .value = "TEXT", .flags = REQ, .help = "what happened" },
+	    { .name = "consequences", .value = "TEXT", .flags = REQ, .help = "what it caused" },
+	    { .name = "agreement", .value = "ID", .help = "the agreement it breaches" },
+	    { .name = "proposal", .value = "TEXT", .help = "what this party proposes" }),
+	  "report an incident to the other side (with a copy to the mediator)",
+	  C_INCIDENT_FILE },
+	{ "incident respond", "N", 1, 1, OPTS(
+	    { .name = "text", .value = "TEXT", .flags = REQ, .help = "the answer" },
+	    { .name = "measures", .value = "TEXT", .help = "the measures taken" }),
+	  "answer an incident reported against this party", C_INCIDENT_RESPOND },
+	{ "incident list", NULL, 0, 0, NULL, "incidents this party filed or must answer",
+	  C_INCIDENT_LIST },
+	{ "incident show", "N", 1, 1, NULL,
+	  "an incident with its answer, publication time and requests", C_INCIDENT_SHOW },
+	{ "incident meeting", "N", 1, 1, NULL, "ask for an urgent meeting about an incident",
+	  C_INCIDENT_MEETING },
+	{ "incident inspect", "N", 1, 1, NULL,
+	  "ask for an inspection, which needs the other side's consent", C_INCIDENT_INSPECT },
+	{ "incident consent", "N yes|no", 2, 2, NULL, "consent to an inspection, or refuse it",
+	  C_INCIDENT_CONSENT },
+	{ "complaint", NULL, 0, 0, OPTS(
+	    { .name = "incident", .value = "N", .flags = REQ,
+	      .help = "an incident this party filed" },
+	    { .name = "text", .value = "TEXT", .flags = REQ, .help = "the complaint" }),
+	  "take an incident this party reported to the mediator", C_COMPLAINT },
+	{ "journal", NULL, 0, 0, OPTS(
+	    { .name = "agreement", .value = "ID", .help = "only what concerns agreement ID" }),
+	  "the record's chronology of what concerns this party", C_JOURNAL },
+	{ "mandate issue", NULL, 0, 0, OPTS(PRINCIPAL,
+	    { .name = "signer-key", .value = "PUB.pem", .flags = REQ,
+	      .help = "the signer's public key" },
+	    { .name = "roles", .value = "ROLE[,ROLE]", .flags = REQ,
+	      .help = "the roles it may sign in" },
+	    { .name = "scope", .value = "any|agreements:1,2|label:NAME",
+	      .help = "the agreements it covers (default any)" },
+	    { .name = "from", .value = "TIME", .help = "valid from (default now)" },
+	    { .name = "until", .value = "TIME", .help = "valid until (default open-ended)" },
+	    { .name = "supersedes", .value = "M", .help = "the mandate it replaces" },
+	    { .name = "in-place-of", .value = "NAME", .help = "whom the signer stands in for" }),
+	  "issue a mandate signed with the principal key", C_MANDATE_ISSUE },
+	{ "mandate revoke", "M", 1, 1, OPTS(PRINCIPAL), "revoke a mandate", C_MANDATE_REVOKE },
+	{ "mandate list", NULL, 0, 0, NULL, "this party's mandates with their status",
+	  C_MANDATE_LIST },
+	{ "bundle", "ID DIR", 2, 2, NULL, "fetch a released bundle and verify it", C_BUNDLE },
+	{ "verify", "DIR", 1, 1, OPTS(
+	    { .name = "mediator-key", .value = "MEDIATOR.pub",
+	      .help = "the mediator's public key (default: client.conf's)" }),
+	  "verify a bundle offline", C_VERIFY },
+};
+
+static const struct cl_args_prog prog = {
+	"parley",
+	"A party endpoint of parleyd (default -c ./client.conf, or $PARLEY_CONF).",
+	"exit status: 0 done, 1 refused, 2 bad usage, 3 cannot reach parleyd",
+	globals, verbs, sizeof(verbs) / sizeof(verbs[0]),
+};
+
+/* Bad usage: with --json after a verb, one JSON object; else one line (no
+ * verb at all: the help) on stderr. */
+static int
+args_error(const struct cl_args *a)
+{
+	struct ctx x;
+
+	memset(&x, 0, sizeof(x));
+	x.args = a;
+	x.json = cl_args_has(a, "json");
+	if (a->verb == NULL || !x.json || a->err[0] == '\0') {
+		cl_args_error(stderr, a);
+		return EXIT_USAGE;
+	}
+	return usage_error(&x, a->err);
 }
 
 int
 main(int argc, char **argv)
 {
+	struct cl_args a;
 	struct ctx x;
-	size_t k;
-	int i, rc;
+	int rc;
 
-	memset(&x, 0, sizeof(x));
-	x.conf_path = getenv("PARLEY_CONF") ? getenv("PARLEY_CONF") : "client.conf";
 	signal(SIGPIPE, SIG_IGN);
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			x.json = 1;
-		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			x.conf_path = argv[++i];
-		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return EXIT_OK;
-		} else {
-			fprintf(stderr, "parley: unknown option %s\n", argv[i]);
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+	switch (cl_args_parse(&prog, argc, argv, &a)) {
+	case CL_ARGS_HELP:
+		cl_args_help(stdout, &a);
+		return EXIT_OK;
+	case CL_ARGS_ERROR:
+		return args_error(&a);
+	case CL_ARGS_OK:
+		break;
 	}
-	if (i >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
-		if (strcmp(cmds[k].name, argv[i]) == 0) {
-			x.argc = argc - i - 1;
-			x.argv = argv + i + 1;
-			rc = cmds[k].fn(&x);
-			cl_close(x.c);
-			return rc;
-		}
-	}
-	fprintf(stderr, "parley: unknown verb \"%s\"\n", argv[i]);
-	usage(stderr);
-	return EXIT_USAGE;
+	memset(&x, 0, sizeof(x));
+	x.args = &a;
+	x.json = cl_args_has(&a, "json");
+	x.conf_path = cl_args_opt(&a, "conf");
+	if (x.conf_path == NULL)
+		x.conf_path = getenv("PARLEY_CONF") ? getenv("PARLEY_CONF") : "client.conf";
+	rc = handlers[a.verb->id](&x);
+	cl_close(x.c);
+	return rc;
 }

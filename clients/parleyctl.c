@@ -1,7 +1,6 @@
 /* parleyctl: the mediator's command line, over the admin socket.  A table
  * of verbs maps the command line to one AdminRequest; files named on the
  * command line are read here, so the daemon never opens a caller's path. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "cl.h"
+#include "cl_args.h"
 #include "text.h"
 #include "cl_bundle.h"
 #include "crypto.h"
@@ -16,121 +16,132 @@
 
 #define ARG_MAX_FILE (512 * 1024)
 
-enum optkind { O_FLAG, O_VALUE, O_FILE, O_CERTPIN, O_PUBKEY };
+/* How an option's value goes to the daemon (struct cl_args_option.tag). */
+enum optkind { O_VALUE, O_FILE, O_CERTPIN, O_PUBKEY };
 
-struct optspec {
-	const char *name;	/* command-line option, without -- */
-	enum optkind kind;
-	const char *wire;	/* argument name sent to the daemon */
+/* What a verb needs besides its request (struct cl_args_verb.id). */
+enum { V_PLAIN, V_FILE2 /* positional 2 names a file to send */, V_EXPORT };
+
+#define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
+#define REQ CL_ARGS_REQUIRED
+#define LAST { .name = "last", .value = "N", .help = "only the N newest" }
+#define KEY(h) { .name = "key", .value = "PUB.pem", .flags = REQ, .tag = O_PUBKEY, .help = h }
+
+static const struct cl_args_option globals[] = {
+	{ .name = "socket", .short_name = 's', .value = "ADMIN_SOCKET",
+	  .help = "parleyd's admin socket" },
+	{ .name = "json", .flags = CL_ARGS_ANYWHERE,
+	  .help = "print one JSON object (also after the verb)" },
+	{ NULL }
 };
 
-struct cverb {
-	const char *name;
-	int minpos, maxpos;
-	const char *usage;
-	const char *help;
-	struct optspec opts[14];
-	int filepos;		/* this positional (1-based) names a file to send */
-};
-
-static const struct cverb verbs[] = {
-	{ "init", 0, 0, "init",
-	  "create missing keys in the state directory; print the server pin and mediator key",
-	  { { NULL } } },
-	{ "party add", 1, 1, "party add CODE --name NAME [--observer]",
-	  "register a party (or an observer, which receives copies and never signs)",
-	  { { "name", O_VALUE, "name" }, { "observer", O_FLAG, "observer" }, { NULL } } },
-	{ "party list", 0, 0, "party list", "list parties and observers", { { NULL } } },
-	{ "endpoint add", 1, 1, "endpoint add PARTY --cert CERT.pem | --pin HEX",
-	  "pin an endpoint's TLS certificate to a party",
-	  { { "cert", O_CERTPIN, "pin" }, { "pin", O_VALUE, "pin" }, { NULL } } },
-	{ "endpoint list", 0, 1, "endpoint list [PARTY]", "list endpoints", { { NULL } } },
-	{ "endpoint remove", 1, 1, "endpoint remove ID",
-	  "remove an endpoint: its certificate is refused from now on", { { NULL } } },
-	{ "signer add", 1, 1, "signer add PARTY --key PUB.pem",
-	  "register a party's Ed25519 signer key", { { "key", O_PUBKEY, "key" }, { NULL } } },
-	{ "signer list", 0, 1, "signer list [PARTY]", "list signer keys", { { NULL } } },
-	{ "principal add", 1, 1, "principal add PARTY --key PUB.pem",
-	  "register a party's principal key: from then on its signers need a mandate",
-	  { { "key", O_PUBKEY, "key" }, { NULL } } },
-	{ "mandate list", 0, 1, "mandate list [PARTY]",
-	  "mandates with their status (active, superseded, revoked, expired, not-yet-valid)",
-	  { { NULL } } },
-	{ "notice send", 1, 1, "notice send PARTY|all --text TEXT",
-	  "send a mediator's circular", { { "text", O_VALUE, "text" }, { NULL } } },
-	{ "notice list", 0, 0, "notice list [--last N]",
-	  "notices (or the N newest) with, per endpoint, when each was acknowledged",
-	  { { "last", O_VALUE, "last" }, { NULL } } },
-	{ "delivery list", 0, 0, "delivery list [--last N]",
-	  "every message (or the N newest) with its per-endpoint acknowledgements",
-	  { { "last", O_VALUE, "last" }, { NULL } } },
-	{ "agreement create", 0, 0,
-	  "agreement create --title T --text FILE --parties A,B,... [--observers X,...] "
-	  "[--effective on-release|TIME] [--disclose-progress] [--sign-by TIME] "
-	  "[--valid-for DURATION | --valid-until TIME|DATE] [--extends ID | --reaffirms ID] "
-	  "[--label NAME] [--signatories PARTY=ROLE+ROLE,...]",
-	  "create a draft agreement (revision 1)",
-	  { { "title", O_VALUE, "title" }, { "text", O_FILE, "text" },
-	    { "parties", O_VALUE, "parties" }, { "observers", O_VALUE, "observers" },
-	    { "effective", O_VALUE, "effective" },
-	    { "disclose-progress", O_FLAG, "disclose-progress" },
-	    { "sign-by", O_VALUE, "sign-by" }, { "valid-for", O_VALUE, "valid-for" },
-	    { "valid-until", O_VALUE, "valid-until" }, { "extends", O_VALUE, "extends" },
-	    { "reaffirms", O_VALUE, "reaffirms" }, { "label", O_VALUE, "label" },
-	    { "signatories", O_VALUE, "signatories" }, { NULL } } },
-	{ "agreement circulate", 1, 1, "agreement circulate ID",
-	  "send the current revision to every endpoint of every party", { { NULL } } },
-	{ "agreement show", 1, 1, "agreement show ID",
-	  "state, signatures, receipts and non-identical copies", { { NULL } } },
-	{ "agreement list", 0, 0, "agreement list [--last N]",
-	  "list agreements (or the N newest)", { { "last", O_VALUE, "last" }, { NULL } } },
-	{ "agreement withdraw", 1, 1, "agreement withdraw ID",
-	  "end an agreement before release; the parties are told", { { NULL } } },
-	{ "agreement diff", 2, 2, "agreement diff ID PARTY",
-	  "a party's non-identical copy against the revision, as a unified diff", { { NULL } } },
-	{ "agreement export", 2, 2, "agreement export ID DIR",
-	  "write the release bundle into DIR", { { NULL } } },
-	{ "amendment list", 1, 1, "amendment list ID", "amendments of an agreement",
-	  { { NULL } } },
-	{ "amendment forward", 1, 1, "amendment forward AM",
-	  "send a proposed amendment to the other parties", { { NULL } } },
-	{ "amendment adopt", 1, 1, "amendment adopt AM [--text FILE]",
-	  "make the amendment (or an edited text) the next revision; all must sign again",
-	  { { "text", O_FILE, "text" }, { NULL } } },
-	{ "amendment reject", 1, 1, "amendment reject AM [--reason TEXT]",
-	  "reject an amendment; the proposer is told why",
-	  { { "reason", O_VALUE, "reason" }, { NULL } } },
-	{ "timeline set", 2, 2, "timeline set ID FILE",
+static const struct cl_args_verb verbs[] = {
+	{ "init", NULL, 0, 0, NULL,
+	  "create missing keys in the state directory; print the server pin and mediator key" },
+	{ "party add", "CODE", 1, 1, OPTS(
+	    { .name = "name", .value = "NAME", .flags = REQ, .help = "the party's full name" },
+	    { .name = "observer", .help = "an observer: receives copies, never signs" }),
+	  "register a party (or an observer, which receives copies and never signs)" },
+	{ "party list", NULL, 0, 0, NULL, "list parties and observers" },
+	{ "endpoint add", "PARTY", 1, 1, OPTS(
+	    { .name = "cert", .value = "CERT.pem", .flags = REQ, .alt = 1, .tag = O_CERTPIN,
+	      .help = "the endpoint's certificate (its pin is sent)" },
+	    { .name = "pin", .value = "HEX", .flags = REQ, .alt = 1,
+	      .help = "the certificate's pin, 64 hex digits" }),
+	  "pin an endpoint's TLS certificate to a party" },
+	{ "endpoint list", "[PARTY]", 0, 1, NULL, "list endpoints" },
+	{ "endpoint remove", "ID", 1, 1, NULL,
+	  "remove an endpoint: its certificate is refused from now on" },
+	{ "signer add", "PARTY", 1, 1, OPTS(KEY("the signer's Ed25519 public key")),
+	  "register a party's Ed25519 signer key" },
+	{ "signer list", "[PARTY]", 0, 1, NULL, "list signer keys" },
+	{ "principal add", "PARTY", 1, 1, OPTS(KEY("the principal's Ed25519 public key")),
+	  "register a party's principal key: from then on its signers need a mandate" },
+	{ "mandate list", "[PARTY]", 0, 1, NULL,
+	  "mandates with their status (active, superseded, revoked, expired, not-yet-valid)" },
+	{ "notice send", "PARTY|all", 1, 1, OPTS(
+	    { .name = "text", .value = "TEXT", .flags = REQ, .help = "the notice" }),
+	  "send a mediator's circular" },
+	{ "notice list", NULL, 0, 0, OPTS(LAST),
+	  "notices (or the N newest) with, per endpoint, when each was acknowledged" },
+	{ "delivery list", NULL, 0, 0, OPTS(LAST),
+	  "every message (or the N newest) with its per-endpoint acknowledgements" },
+	{ "agreement create", NULL, 0, 0, OPTS(
+	    { .name = "title", .value = "T", .flags = REQ, .help = "one line" },
+	    { .name = "text", .value = "FILE", .flags = REQ, .tag = O_FILE,
+	      .help = "the text (UTF-8, sent as read)" },
+	    { .name = "parties", .value = "A,B,...", .flags = REQ,
+	      .help = "the parties that sign, by code" },
+	    { .name = "observers", .value = "X,...", .help = "observers that receive copies" },
+	    { .name = "effective", .value = "on-release|TIME",
+	      .help = "when it takes effect (default on-release)" },
+	    { .name = "disclose-progress", .help = "tell the parties who has signed" },
+	    { .name = "sign-by", .value = "TIME", .help = "it lapses unless released by then" },
+	    { .name = "valid-for", .value = "DURATION", .alt = 1,
+	      .help = "it expires this long after taking effect" },
+	    { .name = "valid-until", .value = "TIME|DATE", .alt = 1, .help = "it expires then" },
+	    { .name = "extends", .value = "ID", .alt = 2,
+	      .help = "it extends agreement ID's validity" },
+	    { .name = "reaffirms", .value = "ID", .alt = 2,
+	      .help = "it reaffirms agreement ID (open-ended)" },
+	    { .name = "label", .value = "NAME", .help = "a label mandates may be scoped to" },
+	    { .name = "signatories", .value = "PARTY=ROLE+ROLE,...",
+	      .help = "the roles each party signs in" }),
+	  "create a draft agreement (revision 1)" },
+	{ "agreement circulate", "ID", 1, 1, NULL,
+	  "send the current revision to every endpoint of every party" },
+	{ "agreement show", "ID", 1, 1, NULL,
+	  "state, signatures, receipts and non-identical copies" },
+	{ "agreement list", NULL, 0, 0, OPTS(LAST), "list agreements (or the N newest)" },
+	{ "agreement withdraw", "ID", 1, 1, NULL,
+	  "end an agreement before release; the parties are told" },
+	{ "agreement diff", "ID PARTY", 2, 2, NULL,
+	  "a party's non-identical copy against the revision, as a unified diff" },
+	{ "agreement export", "ID DIR", 2, 2, NULL, "write the release bundle into DIR",
+	  V_EXPORT },
+	{ "amendment list", "ID", 1, 1, NULL, "amendments of an agreement" },
+	{ "amendment forward", "AM", 1, 1, NULL,
+	  "send a proposed amendment to the other parties" },
+	{ "amendment adopt", "AM", 1, 1, OPTS(
+	    { .name = "text", .value = "FILE", .tag = O_FILE,
+	      .help = "an edited text instead of the amendment's" }),
+	  "make the amendment (or an edited text) the next revision; all must sign again" },
+	{ "amendment reject", "AM", 1, 1, OPTS(
+	    { .name = "reason", .value = "TEXT", .help = "told to the proposer" }),
+	  "reject an amendment; the proposer is told why" },
+	{ "timeline set", "ID FILE", 2, 2, NULL,
 	  "load a Day-X calendar: lines of OFFSET | PARTY|all|mediator | description | "
-	  "confirm|-", { { NULL } }, 2 },
-	{ "timeline show", 1, 1, "timeline show ID",
-	  "the calendar with due times and status, ordered by offset", { { NULL } } },
-	{ "dayx set", 2, 2, "dayx set ID TIME|on-release|on-effect",
-	  "bind X; measures then get their due times", { { NULL } } },
-	{ "incident list", 0, 0, "incident list",
-	  "every incident with its state, answer deadline and complaints", { { NULL } } },
-	{ "incident show", 1, 1, "incident show N",
-	  "an incident with its answer, publication time, meeting and inspection requests",
-	  { { NULL } } },
-	{ "incident close", 1, 1, "incident close N", "close an incident; both sides are told",
-	  { { NULL } } },
-	{ "journal verify", 0, 0, "journal verify",
-	  "recompute every hash of the record and check every signed checkpoint", { { NULL } } },
-	{ "journal show", 0, 0, "journal show [--agreement ID] [--party P]",
-	  "the record in order", { { "agreement", O_VALUE, "agreement" },
-	    { "party", O_VALUE, "party" }, { NULL } } },
-	{ "duty", 0, 0, "duty",
-	  "each party's endpoints, online now, last seen, longest gap in 24 h, alerts",
-	  { { NULL } } },
-	{ "clock set", 1, 1, "clock set TIME", "set the virtual clock (test configurations)",
-	  { { NULL } } },
-	{ "clock advance", 1, 1, "clock advance DURATION",
-	  "advance the virtual clock (test configurations)", { { NULL } } },
-	{ "status", 0, 0, "status", "parties online, agreements by state, pending deliveries",
-	  { { NULL } } },
+	  "confirm|-", V_FILE2 },
+	{ "timeline show", "ID", 1, 1, NULL,
+	  "the calendar with due times and status, ordered by offset" },
+	{ "dayx set", "ID TIME|on-release|on-effect", 2, 2, NULL,
+	  "bind X; measures then get their due times" },
+	{ "incident list", NULL, 0, 0, NULL,
+	  "every incident with its state, answer deadline and complaints" },
+	{ "incident show", "N", 1, 1, NULL,
+	  "an incident with its answer, publication time, meeting and inspection requests" },
+	{ "incident close", "N", 1, 1, NULL, "close an incident; both sides are told" },
+	{ "journal verify", NULL, 0, 0, NULL,
+	  "recompute every hash of the record and check every signed checkpoint" },
+	{ "journal show", NULL, 0, 0, OPTS(
+	    { .name = "agreement", .value = "ID", .help = "only what concerns agreement ID" },
+	    { .name = "party", .value = "P", .help = "only what concerns party P" }),
+	  "the record in order" },
+	{ "duty", NULL, 0, 0, NULL,
+	  "each party's endpoints, online now, last seen, longest gap in 24 h, alerts" },
+	{ "clock set", "TIME", 1, 1, NULL, "set the virtual clock (test configurations)" },
+	{ "clock advance", "DURATION", 1, 1, NULL,
+	  "advance the virtual clock (test configurations)" },
+	{ "status", NULL, 0, 0, NULL, "parties online, agreements by state, pending deliveries" },
 };
 
-#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+static const struct cl_args_prog prog = {
+	"parleyctl",
+	"The mediator's control of parleyd, over its admin socket\n"
+	"(default /run/parley/admin.sock, or $PARLEY_ADMIN_SOCKET).",
+	"exit status: 0 done, 1 refused, 2 bad usage, 3 cannot reach parleyd",
+	globals, verbs, sizeof(verbs) / sizeof(verbs[0]),
+};
 
 /* A file sent as text: refused here, naming the file and line, when the
  * daemon would refuse it (a NUL byte, bad UTF-8). */
@@ -145,25 +156,12 @@ file_text(const char *path, const char *buf, size_t len, char *err, size_t errle
 	return -1;
 }
 
-static void
-usage(FILE *f)
-{
-	size_t i;
-
-	fprintf(f, "usage: parleyctl [-s ADMIN_SOCKET] [--json] VERB ...\n\n"
-	    "The mediator's control of parleyd, over its admin socket\n"
-	    "(default /run/parley/admin.sock, or $PARLEY_ADMIN_SOCKET).\n\nverbs:\n");
-	for (i = 0; i < NVERBS; i++)
-		fprintf(f, "  %s\n      %s\n", verbs[i].usage, verbs[i].help);
-	fprintf(f, "\nexit status: 0 done, 1 refused, 2 bad usage, 3 cannot reach parleyd\n");
-}
-
 struct request {
 	Parley__AdminRequest req;
 	Parley__AdminArg args[32], *argp[32];
 	char *owned[32];
 	size_t nowned;
-	char posname[8][12];
+	char posname[CL_ARGS_MAXPOS][12];
 };
 
 static int
@@ -195,13 +193,14 @@ own(struct request *r, char *p)
 	return p;
 }
 
-static int
-fail_usage(const struct cverb *v, const char *fmt, const char *arg)
+static void
+request_free(struct request *r)
 {
-	fprintf(stderr, "parleyctl: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nusage: parleyctl %s\n", v->usage);
-	return EXIT_USAGE;
+	size_t k;
+
+	for (k = 0; k < r->nowned; k++)
+		free(r->owned[k]);
+	r->nowned = 0;
 }
 
 static int
@@ -220,203 +219,195 @@ json_error(int json, const char *msg, int code)
 	return code;
 }
 
-/* Read an option's file argument into the request. */
+/* A file named on the command line, read into the request as text. */
 static int
-option_value(struct request *r, const struct cverb *v, const struct optspec *o,
-    const char *val, int json)
+add_file(struct request *r, const char *key, const char *path, char *err, size_t errlen)
 {
-	char err[600], *buf, hex[65];
-	uint8_t raw[32];
-	EVP_PKEY *k;
+	char *buf;
 	size_t len;
 
-	switch (o->kind) {
-	case O_FLAG:
-		return add_arg(r, o->wire, "", 0);
-	case O_VALUE:
-		return add_arg(r, o->wire, val, strlen(val));
-	case O_FILE:
-		if ((buf = own(r, cl_read_file(val, ARG_MAX_FILE, &len, err, sizeof(err)))) == NULL ||
-		    file_text(val, buf, len, err, sizeof(err)) != 0)
-			return json_error(json, err, EXIT_USAGE), -1;
-		return add_arg(r, o->wire, buf, len);
-	case O_CERTPIN:
-		if (crypto_pin_file(val, hex, err, sizeof(err)) != 0)
-			return json_error(json, err, EXIT_USAGE), -1;
-		if ((buf = own(r, strdup(hex))) == NULL)
-			return -1;
-		return add_arg(r, o->wire, buf, 64);
-	case O_PUBKEY:
-		if ((k = crypto_read_public_key(val, err, sizeof(err))) == NULL)
-			return json_error(json, err, EXIT_USAGE), -1;
-		if (!crypto_is_ed25519(k) || crypto_pubkey_raw(k, raw) != 0) {
-			EVP_PKEY_free(k);
-			snprintf(err, sizeof(err), "%s is not an Ed25519 public key", val);
-			return json_error(json, err, EXIT_USAGE), -1;
-		}
+	if ((buf = own(r, cl_read_file(path, ARG_MAX_FILE, &len, err, errlen))) == NULL ||
+	    file_text(path, buf, len, err, errlen) != 0)
+		return -1;
+	return add_arg(r, key, buf, len);
+}
+
+/* A public key file, sent as its 64 hex digits. */
+static int
+add_pubkey(struct request *r, const char *key, const char *path, char *err, size_t errlen)
+{
+	char hex[65], *buf;
+	uint8_t raw[32];
+	EVP_PKEY *k;
+
+	if ((k = crypto_read_public_key(path, err, errlen)) == NULL)
+		return -1;
+	if (!crypto_is_ed25519(k) || crypto_pubkey_raw(k, raw) != 0) {
 		EVP_PKEY_free(k);
-		hex_encode(raw, 32, hex);
-		if ((buf = own(r, strdup(hex))) == NULL)
-			return -1;
-		return add_arg(r, o->wire, buf, 64);
+		snprintf(err, errlen, "%s is not an Ed25519 public key", path);
+		return -1;
 	}
-	(void)v;
+	EVP_PKEY_free(k);
+	hex_encode(raw, 32, hex);
+	if ((buf = own(r, strdup(hex))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return add_arg(r, key, buf, 64);
+}
+
+/* One option into the request, its file read if it names one. */
+static int
+add_option(struct request *r, const struct cl_args_val *v, char *err, size_t errlen)
+{
+	char hex[65], *buf;
+
+	if (v->opt->value == NULL)
+		return add_arg(r, v->opt->name, "", 0);
+	switch (v->opt->tag) {
+	case O_FILE:
+		return add_file(r, v->opt->name, v->value, err, errlen);
+	case O_CERTPIN:
+		if (crypto_pin_file(v->value, hex, err, errlen) != 0)
+			return -1;
+		if ((buf = own(r, strdup(hex))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return add_arg(r, "pin", buf, 64);
+	case O_PUBKEY:
+		return add_pubkey(r, v->opt->name, v->value, err, errlen);
+	default:
+		return add_arg(r, v->opt->name, v->value, strlen(v->value));
+	}
+}
+
+/* The AdminRequest of the command line: positionals as "1", "2" ...,
+ * options by name.  -1 with err if a file named in it will not do. */
+static int
+build_request(const struct cl_args *a, struct request *r, char *err, size_t errlen)
+{
+	int i;
+
+	err[0] = '\0';
+	memset(r, 0, sizeof(*r));
+	parley__admin_request__init(&r->req);
+	r->req.verb = (char *)a->verb->name;
+	r->req.args = r->argp;
+	for (i = 0; i < a->npos; i++) {
+		snprintf(r->posname[i], sizeof(r->posname[0]), "%d", i + 1);
+		if (a->verb->id == V_FILE2 && i == 1) {
+			if (add_file(r, r->posname[i], a->pos[i], err, errlen) != 0)
+				return -1;
+		} else if (add_arg(r, r->posname[i], a->pos[i], strlen(a->pos[i])) != 0) {
+			goto full;
+		}
+	}
+	for (i = 0; i < a->nopts; i++)
+		if (!a->opts[i].global && add_option(r, &a->opts[i], err, errlen) != 0)
+			goto full;
+	return 0;
+full:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "too many arguments");
 	return -1;
+}
+
+/* What parleyd answered, printed; the exit status. */
+static int
+print_reply(const struct cl_args *a, const Parley__AdminReply *ar, int json)
+{
+	char err[1024];
+	int rc = ar->status == 0 ? EXIT_OK : ar->status == 2 ? EXIT_USAGE : EXIT_REFUSED;
+
+	if (rc == EXIT_OK && a->verb->id == V_EXPORT) {
+		if (ar->bundle == NULL ||
+		    bundle_write(a->pos[1], ar->bundle, err, sizeof(err)) != 0)
+			return json_error(json, ar->bundle ? err : "no bundle in the answer",
+			    EXIT_REFUSED);
+		if (!json)
+			printf("bundle of agreement %s written to %s\n", a->pos[0], a->pos[1]);
+	}
+	if (json)
+		printf("%s\n", ar->json);
+	else if (rc != EXIT_OK)
+		fprintf(stderr, "parleyctl: %s\n", ar->text);
+	else if (a->verb->id != V_EXPORT)
+		fputs(ar->text, stdout);
+	return rc;
+}
+
+/* Send the request over the admin socket and print the answer. */
+static int
+send_request(const struct cl_args *a, struct request *r, int json)
+{
+	const char *sock = cl_args_opt(a, "socket");
+	Parley__Frame f = PARLEY__FRAME__INIT, *reply = NULL;
+	char err[1024];
+	struct cl *c;
+	int rc;
+
+	if (sock == NULL)
+		sock = getenv("PARLEY_ADMIN_SOCKET");
+	if (sock == NULL)
+		sock = "/run/parley/admin.sock";
+	if ((c = cl_connect_unix(sock, err, sizeof(err))) == NULL)
+		return json_error(json, err, EXIT_UNREACHABLE);
+	f.body_case = PARLEY__FRAME__BODY_ADMIN;
+	f.admin = &r->req;
+	if (cl_call(c, &f, &reply, NULL, NULL, err, sizeof(err)) != 0)
+		rc = json_error(json, err, EXIT_UNREACHABLE);
+	else if (reply->body_case == PARLEY__FRAME__BODY_ERROR)
+		rc = json_error(json, reply->error->message, EXIT_REFUSED);
+	else if (reply->body_case != PARLEY__FRAME__BODY_ADMIN_REPLY)
+		rc = json_error(json, "unexpected answer from parleyd", EXIT_UNREACHABLE);
+	else
+		rc = print_reply(a, reply->admin_reply, json);
+	if (reply != NULL)
+		cl_free(c, reply);
+	cl_close(c);
+	return rc;
+}
+
+/* Bad usage: with --json, one JSON object; else one line on stderr. */
+static int
+usage_error(const struct cl_args *a)
+{
+	char usage[1024], msg[1600];
+
+	if (a->verb == NULL || !cl_args_has(a, "json") || a->err[0] == '\0') {
+		cl_args_error(stderr, a);
+		return EXIT_USAGE;
+	}
+	cl_args_usage(a, usage, sizeof(usage));
+	snprintf(msg, sizeof(msg), "%s; usage: %s", a->err, usage);
+	return json_error(1, msg, EXIT_USAGE);
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *sock = getenv("PARLEY_ADMIN_SOCKET");
-	const struct cverb *v = NULL;
+	struct cl_args a;
 	struct request r;
-	Parley__Frame f = PARLEY__FRAME__INIT, *reply = NULL;
-	char err[1024], verb[64];
-	const char *positional[8];
-	int json = 0, npos = 0, i, rc, words;
-	struct cl *c;
-	size_t k;
+	char err[1024];
+	int rc, json;
 
 	/* A daemon that dies mid-request is "unreachable" (3), not a SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
-	if (sock == NULL)
-		sock = "/run/parley/admin.sock";
-	/* Global options come before the verb. */
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
-			sock = argv[++i];
-		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return EXIT_OK;
-		} else {
-			fprintf(stderr, "parleyctl: unknown option %s\n", argv[i]);
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+	switch (cl_args_parse(&prog, argc, argv, &a)) {
+	case CL_ARGS_HELP:
+		cl_args_help(stdout, &a);
+		return EXIT_OK;
+	case CL_ARGS_ERROR:
+		return usage_error(&a);
+	case CL_ARGS_OK:
+		break;
 	}
-	if (i >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	for (words = 2; words >= 1 && v == NULL; words--) {
-		if (i + words > argc)
-			continue;
-		snprintf(verb, sizeof(verb), "%s%s%s", argv[i], words == 2 ? " " : "",
-		    words == 2 ? argv[i + 1] : "");
-		for (k = 0; k < NVERBS; k++)
-			if (strcmp(verbs[k].name, verb) == 0)
-				v = &verbs[k];
-		if (v != NULL)
-			i += words;
-	}
-	if (v == NULL) {
-		fprintf(stderr, "parleyctl: unknown verb \"%s%s%s\"\n", argv[i],
-		    i + 1 < argc ? " " : "", i + 1 < argc ? argv[i + 1] : "");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	memset(&r, 0, sizeof(r));
-	parley__admin_request__init(&r.req);
-	r.req.verb = (char *)v->name;
-	r.req.args = r.argp;
-	rc = EXIT_USAGE;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		const struct optspec *o = NULL;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			printf("usage: parleyctl %s\n  %s\n", v->usage, v->help);
-			rc = EXIT_OK;
-			goto out;
-		}
-		if (strncmp(a, "--", 2) == 0) {
-			if (strcmp(a, "--json") == 0) {
-				json = 1;
-				continue;
-			}
-			for (k = 0; v->opts[k].name != NULL; k++)
-				if (strcmp(v->opts[k].name, a + 2) == 0)
-					o = &v->opts[k];
-			if (o == NULL) {
-				rc = fail_usage(v, "unknown option %s", a);
-				goto out;
-			}
-			if (o->kind != O_FLAG && i + 1 >= argc) {
-				rc = fail_usage(v, "%s needs a value", a);
-				goto out;
-			}
-			if (option_value(&r, v, o, o->kind == O_FLAG ? "" : argv[++i], json) != 0) {
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			continue;
-		}
-		if (npos == v->maxpos) {
-			rc = fail_usage(v, "unexpected argument \"%s\"", a);
-			goto out;
-		}
-		snprintf(r.posname[npos], sizeof(r.posname[0]), "%d", npos + 1);
-		positional[npos] = a;
-		if (v->filepos == npos + 1) {
-			char *buf;
-			size_t len;
-			if ((buf = own(&r, cl_read_file(a, ARG_MAX_FILE, &len, err,
-			    sizeof(err)))) == NULL || file_text(a, buf, len, err, sizeof(err)) != 0) {
-				rc = json_error(json, err, EXIT_USAGE);
-				goto out;
-			}
-			add_arg(&r, r.posname[npos], buf, len);
-		} else {
-			add_arg(&r, r.posname[npos], a, strlen(a));
-		}
-		npos++;
-	}
-	if (npos < v->minpos) {
-		rc = fail_usage(v, "%s", "missing arguments");
-		goto out;
-	}
-	if ((c = cl_connect_unix(sock, err, sizeof(err))) == NULL) {
-		rc = json_error(json, err, EXIT_UNREACHABLE);
-		goto out;
-	}
-	f.body_case = PARLEY__FRAME__BODY_ADMIN;
-	f.admin = &r.req;
-	if (cl_call(c, &f, &reply, NULL, NULL, err, sizeof(err)) != 0) {
-		cl_close(c);
-		rc = json_error(json, err, EXIT_UNREACHABLE);
-		goto out;
-	}
-	if (reply->body_case == PARLEY__FRAME__BODY_ERROR) {
-		rc = json_error(json, reply->error->message, EXIT_REFUSED);
-	} else if (reply->body_case != PARLEY__FRAME__BODY_ADMIN_REPLY) {
-		rc = json_error(json, "unexpected answer from parleyd", EXIT_UNREACHABLE);
-	} else {
-		Parley__AdminReply *ar = reply->admin_reply;
-		rc = ar->status == 0 ? EXIT_OK : ar->status == 2 ? EXIT_USAGE : EXIT_REFUSED;
-		if (rc == EXIT_OK && strcmp(v->name, "agreement export") == 0) {
-			if (ar->bundle == NULL ||
-			    bundle_write(positional[1], ar->bundle, err, sizeof(err)) != 0) {
-				rc = json_error(json, ar->bundle ? err : "no bundle in the answer",
-				    EXIT_REFUSED);
-				goto close;
-			}
-			if (!json)
-				printf("bundle of agreement %s written to %s\n", positional[0],
-				    positional[1]);
-		}
-		if (json)
-			printf("%s\n", ar->json);
-		else if (rc != EXIT_OK)
-			fprintf(stderr, "parleyctl: %s\n", ar->text);
-		else if (strcmp(v->name, "agreement export") != 0)
-			fputs(ar->text, stdout);
-	}
-close:
-	cl_free(c, reply);
-	cl_close(c);
-out:
-	for (k = 0; k < r.nowned; k++)
-		free(r.owned[k]);
+	json = cl_args_has(&a, "json");
+	if (build_request(&a, &r, err, sizeof(err)) != 0)
+		rc = json_error(json, err, EXIT_USAGE);
+	else
+		rc = send_request(&a, &r, json);
+	request_free(&r);
 	return rc;
 }
