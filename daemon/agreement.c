@@ -596,12 +596,13 @@ int
 ag_set_released(struct ag_ctx *e, const struct ag *a, const char *cert, const uint8_t sig[64])
 {
 	static const char sql[] =
-	    "UPDATE agreement SET state = 'in_force', released_at = ?, effective_at = ?,"
-	    " certificate = ?, certificate_sig = ? WHERE id = ? AND state = 'circulating'";
+	    "UPDATE agreement SET state = ?6, released_at = ?1, effective_at = ?2,"
+	    " certificate = ?3, certificate_sig = ?4 WHERE id = ?5 AND state = 'circulating'";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 
 	if (s == NULL)
 		return -1;
+	sqlite3_bind_text(s, 6, lifecycle_state_name(a->state), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 1, a->released_at);
 	sqlite3_bind_int64(s, 2, a->effective_at);
 	sqlite3_bind_blob(s, 3, cert, (int)strlen(cert), SQLITE_STATIC);

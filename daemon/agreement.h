@@ -155,8 +155,9 @@ int ag_revision_set_calendar(struct ag_ctx *e, int64_t agreement, uint32_t numbe
     const char *calendar, const uint8_t hash[32]);
 int ag_set_revision(struct ag_ctx *e, int64_t id, uint32_t revision);
 int ag_set_circulated(struct ag_ctx *e, int64_t id, int64_t t);
-/* a (circulating) released: released_at, effective_at, the certificate and
- * its signature.  1 if it was not circulating (released already). */
+/* a released (a->state: released, or in force when it takes effect at
+ * once): released_at, effective_at, the certificate and its signature.  1
+ * if it was not circulating (released already). */
 int ag_set_released(struct ag_ctx *e, const struct ag *a, const char *cert,
     const uint8_t sig[64]);
 int ag_set_expiry(struct ag_ctx *e, int64_t id, int64_t expires_at);

@@ -145,7 +145,7 @@ engine_show(struct ag_ctx *e, const struct req *r, uint64_t id)
 
 	if (ag_for_party(e, r, id, &a, &member) != 0)
 		return REQ_ROLLBACK;
-	if (member == 2 && a.state != AG_IN_FORCE && a.state != AG_EXPIRED)
+	if (member == 2 && !lifecycle_was_released(a.state))
 		return req_refuse(r, PARLEY_EREFUSED,
 		    "observers receive agreement %lld only once it is released", (long long)a.id);
 	if (bundle_text_load(e, &a, &t) != 0)
@@ -175,7 +175,7 @@ engine_status(struct ag_ctx *e, const struct req *r, uint64_t id)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	/* Embargo: before release a party learns only its own status, unless
 	 * the mediator chose to disclose who has signed (never signatures). */
-	all = a.disclose || a.state == AG_IN_FORCE || a.state == AG_EXPIRED;
+	all = a.disclose || lifecycle_was_released(a.state);
 	sr.agreement = (uint64_t)a.id;
 	sr.revision = a.revision;
 	sr.state = (char *)lifecycle_state_name(a.state);
@@ -186,8 +186,7 @@ engine_status(struct ag_ctx *e, const struct req *r, uint64_t id)
 			return req_refuse(r, PARLEY_ESTORE, "store failure");
 		parley__party_status__init(&ps[sr.n_parties]);
 		ps[sr.n_parties].party = m.code[i];
-		ps[sr.n_parties].signed_ = t != 0 || a.state == AG_IN_FORCE ||
-		    a.state == AG_EXPIRED;
+		ps[sr.n_parties].signed_ = t != 0 || lifecycle_was_released(a.state);
 		pp[sr.n_parties] = &ps[sr.n_parties];
 		sr.n_parties++;
 	}
@@ -914,6 +913,11 @@ release(struct ag_ctx *e, struct ag *a)
 	if (strcmp(a->effective, "on-release") != 0 && ptime_parse(a->effective, &eff) == 0 &&
 	    eff > a->released_at)
 		a->effective_at = eff;
+	/* Released; in force at once unless its effective time is ahead (the
+	 * effect timer moves it then). */
+	if (a->effective_at <= a->released_at &&
+	    lifecycle_next(next, EV_EFFECT, &next, &why) != 0)
+		return -1;
 	/* The text and copies the certificate is made of are the bundle's. */
 	if ((b = bundle_begin(e, a)) == NULL)
 		return -1;
@@ -928,11 +932,11 @@ release(struct ag_ctx *e, struct ag *a)
 		goto fail;
 	}
 	/* Exactly once: a second release changes nothing (1). */
+	a->state = next;
 	rc = ag_set_released(e, a, cert, sig);
 	free(cert);
 	if (rc != 0)
 		goto fail;
-	a->state = AG_IN_FORCE;
 	if (timeline_on_release(e, a) != 0)
 		goto fail;
 	/* In the record, and under a signed checkpoint the bundle can cite. */

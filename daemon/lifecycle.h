@@ -7,6 +7,7 @@
 enum ag_state {
 	AG_DRAFT,
 	AG_CIRCULATING,
+	AG_RELEASED,		/* every copy in; its effective time still ahead */
 	AG_IN_FORCE,
 	AG_EXPIRED,
 	AG_LAPSED,
@@ -24,10 +25,14 @@ enum ag_event {
 	EV_WITHDRAW,		/* mediator ends the agreement before release */
 	EV_DEADLINE,		/* signing deadline passed */
 	EV_EXPIRE,		/* validity ran out */
+	EV_EFFECT,		/* a released agreement's effective time came */
 	EV_NEVENTS
 };
 
 const char *lifecycle_state_name(enum ag_state s);
+/* Released at some time: released, in force or expired since (every copy
+ * is in and the bundle exists). */
+int lifecycle_was_released(enum ag_state s);
 const char *lifecycle_event_name(enum ag_event e);
 /* 0 and *s for a state name; -1 for anything else. */
 int lifecycle_state_parse(const char *name, enum ag_state *s);

@@ -310,6 +310,11 @@ static const char *const migrations[] = {
 	"  SELECT ((idx + 1) << level) - 1, level, hash FROM journal_node;"
 	"DROP TABLE journal_node;"
 	"ALTER TABLE journal_node_11 RENAME TO journal_node;",
+	/* 11 -> 12: released and in force are two states: an agreement whose
+	 * effect is still ahead (its effect timer not fired) is released */
+	"UPDATE agreement SET state = 'released' WHERE state = 'in_force' AND EXISTS"
+	"  (SELECT 1 FROM timer t WHERE t.agreement_id = agreement.id AND t.kind = 'effect'"
+	"  AND t.fired_at IS NULL);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

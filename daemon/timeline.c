@@ -146,7 +146,7 @@ extend_chain(struct ag_ctx *e, const struct ag *a)
 	while (oid != 0 && hops++ < 64) {
 		if (ag_load(e, oid, &o) != 0)
 			return -1;
-		if (o.state != AG_IN_FORCE) {
+		if (o.state != AG_RELEASED && o.state != AG_IN_FORCE) {
 			ag_event(e, a->id, "not-extended", "released after agreement %lld was %s: "
 			    "it did not extend it", (long long)oid, lifecycle_state_name(o.state));
 			ag_event(e, oid, "not-extended", "agreement %lld was released after this "
@@ -418,9 +418,16 @@ static int
 fire_effect(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 {
 	char msg[600], when[PTIME_BUFLEN];
+	enum ag_state next;
+	const char *why;
 
-	if (a->state != AG_IN_FORCE)
+	/* Released with its effect ahead; in force now.  (Before the state
+	 * released existed, the agreement was in force from release.) */
+	if (a->state != AG_RELEASED && a->state != AG_IN_FORCE)
 		return 0;
+	if (a->state == AG_RELEASED && (lifecycle_next(a->state, EV_EFFECT, &next, &why) != 0 ||
+	    ag_set_state(e, a->id, next, 0) != 0))
+		return -1;
 	ptime_format(t->due, when);
 	snprintf(msg, sizeof(msg), "agreement %lld \"%s\" is in effect from %s",
 	    (long long)a->id, a->title, when);
@@ -435,7 +442,7 @@ fire_expiry_warning(struct ag_ctx *e, const struct ag *a, const struct ag_timer 
 {
 	char msg[600], when[PTIME_BUFLEN], lead[64];
 
-	if (a->state != AG_IN_FORCE || a->expires_at != t->ref)
+	if ((a->state != AG_RELEASED && a->state != AG_IN_FORCE) || a->expires_at != t->ref)
 		return 0;
 	ptime_format(t->ref, when);
 	lead_text(t->ref - t->due, lead, sizeof(lead));

@@ -61,7 +61,8 @@ done
 ctl clock set 1994-05-11T15:00:00+04:00 >/dev/null
 expect_out "released" as stepanakert sign "$A" --yes
 out=$(ctl --json agreement show "$A")
-[ "$(jget "$out" .state)" = in_force ] || fail "not in force: $out"
+# released on the 11th, in force only from 00:01 on the 12th (issue 20)
+[ "$(jget "$out" .state)" = released ] || fail "not released (and not yet in force): $out"
 [ "$(jget "$out" .revision)" = 2 ] || fail "wrong revision: $out"
 [ "$(jget "$out" .effective_at)" = "1994-05-12T00:01:00+04:00" ] || fail "effective_at: $out"
 [ "$(jget "$out" .released_at)" = "1994-05-11T15:00:00+04:00" ] || fail "released_at: $out"
@@ -85,6 +86,20 @@ out=$(ctl --json agreement show "$A")
 # later copies and withdrawals are refused
 expect_out "already released" as baku withdraw "$A"
 expect_rc 1 as baku sign "$A" --yes
+# an incident in the night of the 11th cites an agreement not yet in effect
+ctl clock set 1994-05-11T23:00:00+04:00 >/dev/null
+out=$(as baku --json incident file --against yerevan --agreement "$A" --place "Fizuli" \
+	--time 1994-05-11T22:00:00+04:00 --nature "shelling" --consequences "none known")
+case $out in *"agreement it cites is not in force"*) ;; *) fail "not marked before effect: $out" ;; esac
+# 00:01 on May 12: in force, and every party is told
+ctl clock set 1994-05-12T00:02:00+04:00 >/dev/null
+out=$(ctl --json agreement show "$A")
+[ "$(jget "$out" .state)" = in_force ] || fail "not in force after 00:01: $out"
+for p in baku yerevan stepanakert; do
+	out=$(as $p --json inbox)
+	[ "$(jget "$out" '[.deliveries[] | select(.event == "in-effect")] | length')" = 1 ] \
+		|| fail "$p not told of the effect: $out"
+done
 
 # export and verify offline, then tamper
 expect_rc 0 ctl agreement export "$A" "$T/export"

@@ -3,7 +3,9 @@
  * The expected table is written here from DESIGN.md's lifecycle diagram,
  * not copied from lifecycle.c:
  *
- *   draft --circulate--> circulating --all identical copies--> in_force --> expired
+ *   draft --circulate--> circulating --all identical copies--> released
+ *     --effective time--> in_force --> expired (released with its effect
+ *     already come is in_force at once; released may also expire)
  *     |                     |  amendment adopted: revision+1 (stays circulating)
  *     |                     +--deadline passed--> lapsed
  *     +------------------------withdraw (mediator)--> withdrawn
@@ -40,16 +42,30 @@ static const struct {
 	{ AG_DRAFT, EV_WITHDRAW, AG_WITHDRAWN },
 	{ AG_DRAFT, EV_DEADLINE, NO },
 	{ AG_DRAFT, EV_EXPIRE, NO },
+	{ AG_DRAFT, EV_EFFECT, NO },
 	/* circulating: the signing round */
 	{ AG_CIRCULATING, EV_CIRCULATE, NO },
 	{ AG_CIRCULATING, EV_SIGN, AG_CIRCULATING },
 	{ AG_CIRCULATING, EV_WITHDRAW_SIGNATURE, AG_CIRCULATING },
 	{ AG_CIRCULATING, EV_AMEND, AG_CIRCULATING },
 	{ AG_CIRCULATING, EV_ADOPT, AG_CIRCULATING },
-	{ AG_CIRCULATING, EV_RELEASE, AG_IN_FORCE },
+	{ AG_CIRCULATING, EV_RELEASE, AG_RELEASED },
 	{ AG_CIRCULATING, EV_WITHDRAW, AG_WITHDRAWN },
 	{ AG_CIRCULATING, EV_DEADLINE, AG_LAPSED },
 	{ AG_CIRCULATING, EV_EXPIRE, NO },
+	{ AG_CIRCULATING, EV_EFFECT, NO },
+	/* released, its effect ahead: only the effect, or its validity running
+	 * out */
+	{ AG_RELEASED, EV_CIRCULATE, NO },
+	{ AG_RELEASED, EV_SIGN, NO },
+	{ AG_RELEASED, EV_WITHDRAW_SIGNATURE, NO },
+	{ AG_RELEASED, EV_AMEND, NO },
+	{ AG_RELEASED, EV_ADOPT, NO },
+	{ AG_RELEASED, EV_RELEASE, NO },
+	{ AG_RELEASED, EV_WITHDRAW, NO },
+	{ AG_RELEASED, EV_DEADLINE, NO },
+	{ AG_RELEASED, EV_EXPIRE, AG_EXPIRED },
+	{ AG_RELEASED, EV_EFFECT, AG_IN_FORCE },
 	/* in force: only its validity running out */
 	{ AG_IN_FORCE, EV_CIRCULATE, NO },
 	{ AG_IN_FORCE, EV_SIGN, NO },
@@ -60,6 +76,7 @@ static const struct {
 	{ AG_IN_FORCE, EV_WITHDRAW, NO },
 	{ AG_IN_FORCE, EV_DEADLINE, NO },
 	{ AG_IN_FORCE, EV_EXPIRE, AG_EXPIRED },
+	{ AG_IN_FORCE, EV_EFFECT, NO },
 	/* the three final states */
 	{ AG_EXPIRED, EV_CIRCULATE, NO },
 	{ AG_EXPIRED, EV_SIGN, NO },
@@ -70,6 +87,7 @@ static const struct {
 	{ AG_EXPIRED, EV_WITHDRAW, NO },
 	{ AG_EXPIRED, EV_DEADLINE, NO },
 	{ AG_EXPIRED, EV_EXPIRE, NO },
+	{ AG_EXPIRED, EV_EFFECT, NO },
 	{ AG_LAPSED, EV_CIRCULATE, NO },
 	{ AG_LAPSED, EV_SIGN, NO },
 	{ AG_LAPSED, EV_WITHDRAW_SIGNATURE, NO },
@@ -79,6 +97,7 @@ static const struct {
 	{ AG_LAPSED, EV_WITHDRAW, NO },
 	{ AG_LAPSED, EV_DEADLINE, NO },
 	{ AG_LAPSED, EV_EXPIRE, NO },
+	{ AG_LAPSED, EV_EFFECT, NO },
 	{ AG_WITHDRAWN, EV_CIRCULATE, NO },
 	{ AG_WITHDRAWN, EV_SIGN, NO },
 	{ AG_WITHDRAWN, EV_WITHDRAW_SIGNATURE, NO },
@@ -88,6 +107,7 @@ static const struct {
 	{ AG_WITHDRAWN, EV_WITHDRAW, NO },
 	{ AG_WITHDRAWN, EV_DEADLINE, NO },
 	{ AG_WITHDRAWN, EV_EXPIRE, NO },
+	{ AG_WITHDRAWN, EV_EFFECT, NO },
 };
 
 /* A word each state's refusal must contain, so that a person reading the
@@ -95,6 +115,7 @@ static const struct {
 static const char *const state_word[AG_NSTATES] = {
 	[AG_DRAFT] = "draft",
 	[AG_CIRCULATING] = "circulat",
+	[AG_RELEASED] = "released",
 	[AG_IN_FORCE] = "in force",
 	[AG_EXPIRED] = "expired",
 	[AG_LAPSED] = "lapsed",
@@ -109,8 +130,8 @@ test_table_is_complete(void **state)
 	int s, e;
 
 	(void)state;
-	assert_int_equal(AG_NSTATES, 6);
-	assert_int_equal(EV_NEVENTS, 9);
+	assert_int_equal(AG_NSTATES, 7);
+	assert_int_equal(EV_NEVENTS, 10);
 	assert_int_equal(LEN(cases), AG_NSTATES * EV_NEVENTS);
 	for (i = 0; i < LEN(cases); i++) {
 		if (seen[cases[i].from][cases[i].ev]++)
@@ -144,8 +165,9 @@ test_every_pair(void **state)
 			if (why == NULL || why[0] == '\0')
 				fail_msg("%s + %s: refused without a reason", sn, en);
 			/* a refusal names the state, except where the event
-			 * only applies later (circulating + expire) */
-			if (!(cases[i].from == AG_CIRCULATING && cases[i].ev == EV_EXPIRE) &&
+			 * only applies later (circulating + expire, effect) */
+			if (!(cases[i].from == AG_CIRCULATING && (cases[i].ev == EV_EXPIRE ||
+			    cases[i].ev == EV_EFFECT)) &&
 			    strstr(why, state_word[cases[i].from]) == NULL)
 				fail_msg("%s + %s: reason \"%s\" lacks \"%s\"", sn, en, why,
 				    state_word[cases[i].from]);
@@ -221,6 +243,7 @@ static const struct {
 } names[] = {
 	{ AG_DRAFT, "draft" },
 	{ AG_CIRCULATING, "circulating" },
+	{ AG_RELEASED, "released" },
 	{ AG_IN_FORCE, "in_force" },
 	{ AG_EXPIRED, "expired" },
 	{ AG_LAPSED, "lapsed" },
@@ -229,7 +252,7 @@ static const struct {
 
 static const char *const bad_names[] = {
 	"", "Draft", "DRAFT", "draft ", " draft", "in-force", "in force", "inforce",
-	"circulate", "withdraw", "expire", "lapse", "released", "unknown", "drafts",
+	"circulate", "withdraw", "expire", "lapse", "release", "Released", "unknown", "drafts",
 	"draf", "in_force\n", "lapsed\xc3\xa9",
 };
 
@@ -270,6 +293,7 @@ static const struct {
 	{ EV_WITHDRAW, "withdraw" },
 	{ EV_DEADLINE, "deadline" },
 	{ EV_EXPIRE, "expire" },
+	{ EV_EFFECT, "effect" },
 };
 
 static void
@@ -293,11 +317,16 @@ static const struct {
 	size_t n;
 	enum ag_state end;
 } walks[] = {
-	{ "May 1994: three signatures, release, expiry",
-	    { EV_CIRCULATE, EV_SIGN, EV_SIGN, EV_SIGN, EV_RELEASE, EV_EXPIRE }, 6, AG_EXPIRED },
+	{ "May 1994: three signatures, release, effect at 00:01, expiry",
+	    { EV_CIRCULATE, EV_SIGN, EV_SIGN, EV_SIGN, EV_RELEASE, EV_EFFECT, EV_EXPIRE }, 7,
+	    AG_EXPIRED },
 	{ "amendment adopted, everyone signs again",
 	    { EV_CIRCULATE, EV_SIGN, EV_AMEND, EV_ADOPT, EV_SIGN, EV_SIGN, EV_RELEASE }, 7,
-	    AG_IN_FORCE },
+	    AG_RELEASED },
+	{ "February 1995: confirmed on the 4th, in effect on the 6th",
+	    { EV_CIRCULATE, EV_SIGN, EV_SIGN, EV_RELEASE, EV_EFFECT }, 5, AG_IN_FORCE },
+	{ "released, expired before its effect", { EV_CIRCULATE, EV_SIGN, EV_RELEASE,
+	    EV_EXPIRE }, 4, AG_EXPIRED },
 	{ "signature withdrawn, deadline passes",
 	    { EV_CIRCULATE, EV_SIGN, EV_WITHDRAW_SIGNATURE, EV_DEADLINE }, 4, AG_LAPSED },
 	{ "mediator withdraws a draft", { EV_WITHDRAW }, 1, AG_WITHDRAWN },

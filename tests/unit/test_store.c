@@ -201,7 +201,7 @@ test_open_fresh(void **state)
 	assert_int_equal(access(fx->path, F_OK), -1);
 	s = open_ok(fx->path);
 	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 11);
+	assert_int_equal(STORE_SCHEMA_VERSION, 12);
 	assert_int_equal(q_text(store_db(s), "PRAGMA journal_mode", mode, sizeof(mode)), 1);
 	assert_string_equal(mode, "wal");
 	assert_int_equal(q_int(store_db(s), "PRAGMA synchronous"), 2);	/* FULL */
@@ -262,7 +262,7 @@ static const struct {
 	int version;
 	const char *says;
 } newer_cases[] = {
-	{ STORE_SCHEMA_VERSION + 1, "version 12 is newer" },
+	{ STORE_SCHEMA_VERSION + 1, "version 13 is newer" },
 	{ 1000, "version 1000 is newer" },
 };
 
@@ -294,6 +294,45 @@ test_newer_version_refused(void **state)
 		    "WHERE name = 'party'"), 0);
 		sqlite3_close(db);
 	}
+}
+
+/* 11 -> 12: an agreement released with its effect still ahead (the effect
+ * timer not fired) becomes "released"; one already in effect, or in effect
+ * at release, stays in force. */
+static void
+test_released_migrated(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s;
+	sqlite3 *db;
+
+	s = open_ok(fx->path);
+	assert_int_equal(store_exec(s,
+	    "INSERT INTO agreement(id, title, state, revision, effective, validity,"
+	    " disclose_progress, created_at) VALUES"
+	    " (1, 'ahead', 'in_force', 1, 'on-release', '', 0, 0),"
+	    " (2, 'come', 'in_force', 1, 'on-release', '', 0, 0),"
+	    " (3, 'at release', 'in_force', 1, 'on-release', '', 0, 0),"
+	    " (4, 'circulating', 'circulating', 1, 'on-release', '', 0, 0);"
+	    "INSERT INTO timer(agreement_id, kind, due_at, ref) VALUES"
+	    " (1, 'effect', 100, 100), (2, 'effect', 50, 50), (4, 'effect', 100, 100);"
+	    "UPDATE timer SET fired_at = 50 WHERE agreement_id = 2;"), 0);
+	store_close(s);
+	db = other(fx->path);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 11", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	s = open_ok(fx->path);
+	assert_int_equal(store_user_version(s), 12);
+	store_close(s);
+	db = other(fx->path);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM agreement WHERE id = 1 AND "
+	    "state = 'released'"), 1);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM agreement WHERE id IN (2, 3) AND "
+	    "state = 'in_force'"), 2);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM agreement WHERE id = 4 AND "
+	    "state = 'circulating'"), 1);
+	sqlite3_close(db);
 }
 
 /* A failing migration is rolled back whole: here an old file at version 0
@@ -616,6 +655,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_batch_savepoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stmt_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_released_migrated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wal_checkpoint_thread, setup, teardown),
 	};
 
