@@ -77,6 +77,8 @@ static const struct cl_args_verb verbs[] = {
 	      .help = "when it takes effect (default on-release)" },
 	    { .name = "disclose-progress", .help = "tell the parties who has signed" },
 	    { .name = "sign-by", .value = "TIME", .help = "it lapses unless released by then" },
+	    { .name = "sign-after-effect",
+	      .help = "allow a --sign-by later than --effective" },
 	    { .name = "valid-for", .value = "DURATION", .alt = 1,
 	      .help = "it expires this long after taking effect" },
 	    { .name = "valid-until", .value = "TIME|DATE", .alt = 1, .help = "it expires then" },

@@ -328,6 +328,7 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 	t.effective = arg(a, "effective");
 	t.disclose_progress = arg(a, "disclose-progress") != NULL;
 	t.sign_by = arg(a, "sign-by");
+	t.sign_after_effect = arg(a, "sign-after-effect") != NULL;
 	t.valid_for = arg(a, "valid-for");
 	t.valid_until = arg(a, "valid-until");
 	t.extends = arg(a, "extends");

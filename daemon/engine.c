@@ -1206,6 +1206,78 @@ create_members(struct ag_ctx *e, struct draft *d, struct out *o)
 	return 0;
 }
 
+/* A validity term's end, if it states one ("until T"): T, else 0. */
+static int64_t
+term_until(const char *validity)
+{
+	int64_t t;
+
+	if (strncmp(validity, "until ", 6) == 0 && ptime_parse(validity + 6, &t) == 0)
+		return t;
+	return 0;
+}
+
+/* Terms that contradict each other or the clock, refused with the reason:
+ * an effect already past, a validity that ends before the effect or has
+ * ended, a deadline after the effect (unless the mediator says so) or after
+ * the end, an extension that would leave a gap or end no later than what
+ * it extends.  0, or -1 refused in o. */
+static int
+create_sane(struct ag_ctx *e, const struct agreement_terms *t, const struct draft *d,
+    struct out *o)
+{
+	char a1[PTIME_BUFLEN], a2[PTIME_BUFLEN];
+	int64_t now = clock_now(e->clk), eff = 0, until, other_until;
+	struct ag other;
+
+	if (strcmp(d->a.effective, "on-release") != 0 && ptime_parse(d->a.effective, &eff) != 0)
+		eff = 0;
+	until = term_until(d->a.validity);
+	ptime_format(now, a2);
+	if (eff && eff < now) {
+		ptime_format(eff, a1);
+		return out_usage(o, "--effective %s is already past (the clock says %s)", a1, a2);
+	}
+	if (until && until <= now) {
+		ptime_format(until, a1);
+		return out_usage(o, "--valid-until %s is already past (the clock says %s)", a1, a2);
+	}
+	if (eff && until && until <= eff) {
+		ptime_format(until, a1);
+		ptime_format(eff, a2);
+		return out_usage(o, "the validity ends (%s) before the agreement takes effect (%s)",
+		    a1, a2);
+	}
+	if (eff && d->a.sign_by > eff && !t->sign_after_effect) {
+		ptime_format(d->a.sign_by, a1);
+		ptime_format(eff, a2);
+		return out_usage(o, "--sign-by %s is after --effective %s: the parties could sign "
+		    "after it was meant to take effect (say --sign-after-effect if that is meant)",
+		    a1, a2);
+	}
+	if (until && d->a.sign_by >= until) {
+		ptime_format(d->a.sign_by, a1);
+		ptime_format(until, a2);
+		return out_usage(o, "--sign-by %s is not before the validity ends (%s)", a1, a2);
+	}
+	if (d->a.extends_id == 0 || ag_load(e, d->a.extends_id, &other) != 0)
+		return 0;
+	other_until = other.expires_at ? other.expires_at : term_until(other.validity);
+	if (eff && other_until && eff > other_until) {
+		ptime_format(eff, a1);
+		ptime_format(other_until, a2);
+		return out_usage(o, "--effective %s is after agreement %lld ends (%s): the "
+		    "extension would leave a gap", a1, (long long)other.id, a2);
+	}
+	if (until && other_until && until <= other_until) {
+		ptime_format(until, a1);
+		ptime_format(other_until, a2);
+		return out_usage(o, "--valid-until %s is not later than agreement %lld's end (%s): "
+		    "it would not extend it", a1, (long long)other.id, a2);
+	}
+	return 0;
+}
+
 /* Check the mediator's terms into d: 0, or -1 refused in o. */
 static int
 create_check(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d, struct out *o)
@@ -1242,6 +1314,8 @@ create_check(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
 	snprintf(d->a.label, sizeof(d->a.label), "%s", t->label ? t->label : "");
 	d->a.disclose = t->disclose_progress ? 1 : 0;
 	d->a.created_at = clock_now(e->clk);
+	if (create_sane(e, t, d, o) != 0)
+		return -1;
 	return signatories_check(t->signatories, d->parties, d->np, o);
 }
 

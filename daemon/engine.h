@@ -34,6 +34,7 @@ struct agreement_terms {
 	const char *effective;	/* "on-release" (NULL) or ISO 8601 */
 	int disclose_progress;
 	const char *sign_by;	/* ISO 8601 or NULL */
+	int sign_after_effect;	/* the mediator means a sign_by after the effect */
 	const char *valid_for;	/* duration from effect, or NULL */
 	const char *valid_until;	/* ISO 8601, or a date: the end of that day */
 	const char *extends;	/* agreement id or NULL */

@@ -69,4 +69,27 @@ ctl clock set 1994-10-14T00:00:00+03:00 >/dev/null
 [ "$(jget "$(ctl --json agreement show "$E2")" .state)" = expired ] || fail "E2 did not expire"
 expect_rc 2 ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --valid-for 10d --valid-until 1994-12-01
 expect_rc 2 ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --valid-until 1994-13-01
+
+# Terms that contradict each other or the clock (issue 20): refused with the
+# reason, nothing created.  The clock reads 1994-10-14T00:00+03:00.
+x() { expect_rc 2 ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku "$@"; }
+before=$(snapshot)
+x --effective 1994-10-13T12:00:00+03:00
+expect_out "already past" ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --effective 1994-10-13T12:00:00+03:00
+x --valid-until 1994-10-13
+x --effective 1994-11-01T00:00:00+03:00 --valid-until 1994-10-31
+expect_out "before the agreement takes effect" ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --effective 1994-11-01T00:00:00+03:00 --valid-until 1994-10-31
+x --effective 1994-11-01T00:00:00+03:00 --sign-by 1994-11-02T00:00:00+03:00
+expect_out "sign-after-effect" ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --effective 1994-11-01T00:00:00+03:00 --sign-by 1994-11-02T00:00:00+03:00
+x --valid-until 1994-11-01 --sign-by 1994-11-05T00:00:00+03:00
+[ "$(snapshot)" = "$before" ] || fail "a refused create changed the store"
+# ... unless the mediator says so
+L=$(new --title "Late signing allowed" --effective 1994-11-01T00:00:00+03:00 --sign-by 1994-11-02T00:00:00+03:00 --sign-after-effect)
+[ -n "$L" ] || fail "--sign-after-effect refused"
+# an extension must carry on what it extends: no gap, a later end
+B=$(new --title "Base" --valid-until 1994-11-30)
+x --extends "$B" --valid-until 1994-11-20
+expect_out "would not extend it" ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --extends "$B" --valid-until 1994-11-20
+x --extends "$B" --effective 1994-12-05T00:00:00+03:00 --valid-until 1995-01-31
+expect_out "would leave a gap" ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --extends "$B" --effective 1994-12-05T00:00:00+03:00 --valid-until 1995-01-31
 pass
