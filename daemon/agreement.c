@@ -721,3 +721,24 @@ ag_count_states(struct ag_ctx *e, int64_t counts[AG_NSTATES], int64_t *other)
 	}
 	return store_rows_end(e->st, s, rc, "the agreements by state");
 }
+
+int
+ag_extensions(struct ag_ctx *e, int64_t target, int64_t *ids, enum ag_state *states,
+    size_t max, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT id, state FROM agreement WHERE extends_id = ? ORDER BY id";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, target);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
+		if (lifecycle_state_parse(store_col_str(s, 1), &states[*n]) != 0)
+			continue;
+		ids[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	return store_rows_end(e->st, s, rc, "an agreement's extensions");
+}

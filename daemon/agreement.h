@@ -125,6 +125,11 @@ int ag_for_party(struct ag_ctx *e, const struct req *r, uint64_t id, struct ag *
     int *member);
 /* The agreement a mediator verb names: 0 with *a; -1 refused in o. */
 int ag_for_mediator(struct ag_ctx *e, int64_t id, struct ag *a, struct out *o);
+/* The agreements that extend target (--extends), oldest first, with their
+ * states: up to max in ids/states, how many in *n.  0, or -1. */
+int ag_extensions(struct ag_ctx *e, int64_t target, int64_t *ids, enum ag_state *states,
+    size_t max, size_t *n);
+
 /* The parties holding a valid copy of any revision of agreement. */
 int ag_signed_parties(struct ag_ctx *e, int64_t agreement, struct ag_members *m);
 /* Has party a valid copy of revision rev: 0 with *t its signed_at (0: no

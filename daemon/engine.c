@@ -385,6 +385,28 @@ refuse_copy(struct ag_ctx *e, const struct req *r, enum refuse_reason why, int c
 	return -1;
 }
 
+/* An extension whose target expired before it was released can no longer
+ * extend it (timeline.c marks it): 1 with why, 0 not so, -1 store failure. */
+static int
+stranded(struct ag_ctx *e, const struct ag *a, char *why, size_t whylen)
+{
+	char when[PTIME_BUFLEN];
+	struct ag o;
+	int rc;
+
+	if (a->extends_id == 0)
+		return 0;
+	if ((rc = ag_load(e, a->extends_id, &o)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (o.state != AG_EXPIRED)
+		return 0;
+	ptime_format(o.ended_at, when);
+	snprintf(why, whylen, "agreement %lld expired at %s before this extension was "
+	    "released: it can no longer extend it (the mediator may create it again as a new "
+	    "agreement)", (long long)o.id, when);
+	return 1;
+}
+
 /* A copy being signed: what the checks found, for the steps after them. */
 struct signing {
 	struct ag a;
@@ -404,7 +426,8 @@ sign_check_form(struct ag_ctx *e, const struct req *r, const Parley__SignRequest
 {
 	enum ag_state next;
 	const char *why;
-	int member;
+	char reason[300];
+	int member, rc;
 
 	if (ag_for_party(e, r, m->agreement, &sg->a, &member) != 0) {
 		e->m->copies_refused[REFUSE_NOT_PARTY]++;
@@ -416,6 +439,14 @@ sign_check_form(struct ag_ctx *e, const struct req *r, const Parley__SignRequest
 		    (long long)sg->a.id);
 	if (lifecycle_next(sg->a.state, EV_SIGN, &next, &why) != 0)
 		return refuse_copy(e, r, REFUSE_STATE, PARLEY_EREFUSED, "copy refused: %s", why);
+	rc = stranded(e, &sg->a, reason, sizeof(reason));
+	if (rc < 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	if (rc > 0)
+		return refuse_copy(e, r, REFUSE_STATE, PARLEY_EREFUSED, "copy refused: %s",
+		    reason);
 	if (strcmp(m->party, r->who->party.code) != 0) {
 		if (req_log_ok(r))
 			log_warnx("agreement %lld: endpoint %lld of %s sent a copy naming party "
@@ -1167,6 +1198,9 @@ create_relations(struct ag_ctx *e, const struct agreement_terms *t, struct draft
 		if (other.state == AG_WITHDRAWN || other.state == AG_LAPSED)
 			return out_refuse(o, "%s: agreement %lld is %s", relname[r],
 			    (long long)rel[r], lifecycle_state_name(other.state));
+		if (r == 0 && other.state == AG_EXPIRED)
+			return out_refuse(o, "--extends: agreement %lld has expired: it can no "
+			    "longer be extended; create a new agreement", (long long)rel[r]);
 		if (r == 0 && other.validity[0] == '\0')
 			return out_refuse(o, "agreement %lld is open-ended: it cannot be extended; "
 			    "record a reaffirmation with --reaffirms %lld", (long long)rel[r],
@@ -1387,7 +1421,7 @@ engine_circulate(struct ag_ctx *e, int64_t id, struct out *o)
 {
 	enum ag_state next;
 	const char *why;
-	char toolong[256];
+	char toolong[320];
 	struct ag a;
 	int rc;
 
@@ -1398,6 +1432,9 @@ engine_circulate(struct ag_ctx *e, int64_t id, struct out *o)
 	if (a.sign_by && a.sign_by <= clock_now(e->clk))
 		return out_refuse(o, "cannot circulate agreement %lld: its signing deadline has "
 		    "passed", (long long)id);
+	if ((rc = stranded(e, &a, toolong, sizeof(toolong))) != 0)
+		return rc < 0 ? out_refuse(o, "store failure") :
+		    out_refuse(o, "cannot circulate agreement %lld: %s", (long long)id, toolong);
 	if (ag_set_circulated(e, id, clock_now(e->clk)) != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	a.state = next;

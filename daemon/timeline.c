@@ -436,18 +436,99 @@ fire_effect(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 	return tell(e, a->id, 1, "in-effect", msg);
 }
 
+#define EXTENSIONS_MAX 16
+
+/* Whether a released extension carries a on (its chain's notices are the
+ * newest extension's): 1 yes, 0 no, -1 store failure. */
+static int
+carried_on(struct ag_ctx *e, const struct ag *a)
+{
+	int64_t ids[EXTENSIONS_MAX];
+	enum ag_state st[EXTENSIONS_MAX];
+	size_t n, i;
+
+	if (ag_extensions(e, a->id, ids, st, EXTENSIONS_MAX, &n) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (lifecycle_was_released(st[i]))
+			return 1;
+	return 0;
+}
+
+/* How a notice names a's chain: "agreement 5 \"T\"" and, for an extension,
+ * " (extending agreement 3, itself extending agreement 1)". */
+static void
+chain_name(struct ag_ctx *e, const struct ag *a, char *buf, size_t len)
+{
+	struct ag o;
+	int64_t oid = a->extends_id;
+	size_t k;
+	int hops = 0;
+
+	snprintf(buf, len, "agreement %lld \"%s\"", (long long)a->id, a->title);
+	while (oid != 0 && hops < 8 && ag_load(e, oid, &o) == 0 &&
+	    lifecycle_was_released(o.state)) {
+		k = strlen(buf);
+		snprintf(buf + k, len - k, hops == 0 ? " (extending agreement %lld" :
+		    ", itself extending agreement %lld", (long long)oid);
+		hops++;
+		oid = o.extends_id;
+	}
+	if (hops) {
+		k = strlen(buf);
+		snprintf(buf + k, len - k, ")");
+	}
+}
+
+/* a expired: the extensions of it still circulating (or drafts) can no
+ * longer extend it.  Each is marked in its chronology and its parties are
+ * told; signing one is refused from now on (engine.c). */
+static int
+strand_extensions(struct ag_ctx *e, const struct ag *a, const char *when)
+{
+	int64_t ids[EXTENSIONS_MAX];
+	enum ag_state st[EXTENSIONS_MAX];
+	char msg[400];
+	size_t n, i;
+
+	if (ag_extensions(e, a->id, ids, st, EXTENSIONS_MAX, &n) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (st[i] != AG_CIRCULATING && st[i] != AG_DRAFT)
+			continue;
+		if (ag_event(e, ids[i], "cannot-extend", "agreement %lld expired at %s before "
+		    "this extension was released: it can no longer extend it", (long long)a->id,
+		    when) != 0)
+			return -1;
+		snprintf(msg, sizeof(msg), "agreement %lld can no longer extend agreement %lld, "
+		    "which expired at %s: it will not be released as it stands; the mediator may "
+		    "create it again as a new agreement", (long long)ids[i], (long long)a->id,
+		    when);
+		if (st[i] == AG_CIRCULATING && tell(e, ids[i], 1, "cannot-extend", msg) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* A warning before expiry. */
 static int
 fire_expiry_warning(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 {
 	char msg[600], when[PTIME_BUFLEN], lead[64];
 
+	char name[300];
+	int rc;
+
 	if ((a->state != AG_RELEASED && a->state != AG_IN_FORCE) || a->expires_at != t->ref)
 		return 0;
+	/* One warning per chain: the newest extension's, naming the chain. */
+	if ((rc = carried_on(e, a)) != 0)
+		return rc < 0 ? -1 : 0;
+	chain_name(e, a, name, sizeof(name));
 	ptime_format(t->ref, when);
 	lead_text(t->ref - t->due, lead, sizeof(lead));
-	snprintf(msg, sizeof(msg), "agreement %lld \"%s\" expires at %s (in %s) unless an "
-	    "extension is released before then", (long long)a->id, a->title, when, lead);
+	snprintf(msg, sizeof(msg), "%s expires at %s (in %s) unless an extension is released "
+	    "before then", name, when, lead);
 	return tell(e, a->id, 1, "expiry-warning", msg);
 }
 
@@ -459,14 +540,21 @@ fire_expiry(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 	enum ag_state next;
 	const char *why;
 
+	char name[300];
+	int rc;
+
 	if (a->expires_at != t->ref || lifecycle_next(a->state, EV_EXPIRE, &next, &why) != 0)
 		return 0;
 	ptime_format(t->due, when);
-	snprintf(msg, sizeof(msg), "agreement %lld \"%s\" expired at %s", (long long)a->id,
-	    a->title, when);
 	if (ag_set_state(e, a->id, next, t->due) != 0 ||
-	    ag_event(e, a->id, "expired", "expired at %s", when) != 0)
+	    ag_event(e, a->id, "expired", "expired at %s", when) != 0 ||
+	    strand_extensions(e, a, when) != 0)
 		return -1;
+	/* One notice per chain: the newest extension's, naming the chain. */
+	if ((rc = carried_on(e, a)) != 0)
+		return rc < 0 ? -1 : 0;
+	chain_name(e, a, name, sizeof(name));
+	snprintf(msg, sizeof(msg), "%s expired at %s", name, when);
 	return tell(e, a->id, 1, "expired", msg);
 }
 

@@ -58,15 +58,30 @@ out=$(ctl --json agreement show "$A2")
 ctl clock set 1994-09-14T00:05:00+04:00 >/dev/null
 [ "$(jget "$(ctl --json agreement show "$A2")" .state)" = in_force ] || fail "A2 expired despite its extension"
 [ "$(jget "$(ctl --json agreement show "$A3")" .state)" = expired ] || fail "A3 did not expire at midnight"
-sign_all "$E3" $P
-out=$(ctl --json agreement show "$A3")
-[ "$(jget "$out" .state)" = expired ] || fail "a late extension resurrected A3"
-[ "$(jget "$out" '[.record[] | select(.kind == "not-extended")] | length')" = 1 ] || fail "record lacks not-extended: $out"
-expect_out "did not extend it" ctl agreement show "$E3"
+# E3 arrives after A3 expired: marked, its parties told, its copies refused,
+# it cannot be circulated again or released as a standalone agreement
+out=$(ctl --json agreement show "$E3")
+[ "$(jget "$out" '[.record[] | select(.kind == "cannot-extend")] | length')" = 1 ] || fail "E3 not marked: $out"
+[ "$(jget "$(inbox baku)" '[.deliveries[] | select(.event == "cannot-extend")] | length')" = 1 ] \
+	|| fail "baku not told that E3 can no longer extend A3"
+expect_rc 1 as baku sign "$E3" --yes
+expect_out "can no longer extend it" as yerevan sign "$E3" --yes
+[ "$(jget "$(ctl --json agreement show "$E3")" .state)" = circulating ] || fail "E3 changed state"
+[ "$(jget "$(ctl --json agreement show "$A3")" .state)" = expired ] || fail "a late extension resurrected A3"
+expect_out "has expired: it can no longer be extended" ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --valid-until 1994-10-13 --extends "$A3"
 # the chain runs on: A2 expires with its extension on Oct 14
+for p in $P; do inbox $p >/dev/null; done
 ctl clock set 1994-10-14T00:00:00+03:00 >/dev/null
 [ "$(jget "$(ctl --json agreement show "$A2")" .state)" = expired ] || fail "A2 outlived its extension"
 [ "$(jget "$(ctl --json agreement show "$E2")" .state)" = expired ] || fail "E2 did not expire"
+# one warning at each lead and one expiry notice for the chain, naming it
+out=$(inbox stepanakert)
+[ "$(jget "$out" '[.deliveries[] | select(.event == "expiry-warning")] | length')" = 2 ] \
+	|| fail "the chain A2-E2 warned more than once per lead: $out"
+[ "$(jget "$out" '[.deliveries[] | select(.event == "expired")] | length')" = 1 ] \
+	|| fail "the chain A2-E2 sent more than one expiry notice: $out"
+case $out in *"agreement $E2 \\\"Extension of $A2\\\" (extending agreement $A2) expired at"*) ;;
+	*) fail "the expiry notice does not name the chain: $out" ;; esac
 expect_rc 2 ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --valid-for 10d --valid-until 1994-12-01
 expect_rc 2 ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --valid-until 1994-13-01
 
