@@ -334,6 +334,7 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 	t.extends = arg(a, "extends");
 	t.reaffirms = arg(a, "reaffirms");
 	t.label = arg(a, "label");
+	t.zone = arg(a, "zone");
 	t.signatories = arg(a, "signatories");
 	return engine_create(srv->ag, &t, o);
 }

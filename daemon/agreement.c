@@ -92,7 +92,7 @@ ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
 	static const char sql[] =
 	    "SELECT id, title, state, revision, effective, validity, disclose_progress,"
 	    " created_at, circulated_at, released_at, effective_at, expires_at, ended_at,"
-	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at, label "
+	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at, label, zone "
 	    "FROM agreement WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc;
@@ -122,6 +122,7 @@ ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
 		snprintf(a->dayx_mode, sizeof(a->dayx_mode), "%s", store_col_str(s, 16));
 		a->dayx_at = store_col_time(s, 17);
 		snprintf(a->label, sizeof(a->label), "%s", store_col_str(s, 18));
+		snprintf(a->zone, sizeof(a->zone), "%s", store_col_str(s, 19));
 	}
 	if (store_rows_end(e->st, s, rc, "an agreement") != 0)
 		return -1;
@@ -449,8 +450,8 @@ ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id)
 {
 	static const char sql[] =
 	    "INSERT INTO agreement(title, state, revision, effective, validity,"
-	    " disclose_progress, created_at, sign_by, extends_id, reaffirms_id, label)"
-	    " VALUES(?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    " disclose_progress, created_at, sign_by, extends_id, reaffirms_id, label, zone)"
+	    " VALUES(?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 
 	if (s == NULL)
@@ -467,6 +468,7 @@ ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id)
 	if (a->reaffirms_id)
 		sqlite3_bind_int64(s, 8, a->reaffirms_id);
 	sqlite3_bind_text(s, 9, a->label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, a->zone, -1, SQLITE_STATIC);
 	if (store_step_done(e->st, s) != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(store_db(e->st));

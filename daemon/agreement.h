@@ -62,6 +62,7 @@ struct ag {
 	int64_t sign_by, extends_id, reaffirms_id, dayx_at;
 	char dayx_mode[16];	/* "", "time", "on-release", "on-effect" */
 	char label[PARTY_CODE_MAX + 1];	/* "" or the name mandates scope to */
+	char zone[64];	/* tz name its dates are read and shown in; "": the daemon's */
 };
 
 /* Members' party ids and codes, signing parties or observers. */

@@ -1312,6 +1312,28 @@ create_sane(struct ag_ctx *e, const struct agreement_terms *t, const struct draf
 	return 0;
 }
 
+/* The agreement's zone: --zone, or the daemon's (display_tz, else the TZ
+ * it started with), else UTC.  0, or -1 refused in o. */
+static int
+create_zone(const struct agreement_terms *t, struct draft *d, struct out *o)
+{
+	const char *tz = getenv("TZ");
+
+	if (t->zone != NULL) {
+		if (!ptime_zone_valid(t->zone))
+			return out_usage(o, "--zone takes a time zone name such as Europe/Moscow "
+			    "or UTC, not \"%s\"", t->zone);
+		snprintf(d->a.zone, sizeof(d->a.zone), "%s", t->zone);
+	} else if (tz != NULL && *tz == ':' && ptime_zone_valid(tz + 1)) {
+		snprintf(d->a.zone, sizeof(d->a.zone), "%s", tz + 1);
+	} else if (tz != NULL && ptime_zone_valid(tz)) {
+		snprintf(d->a.zone, sizeof(d->a.zone), "%s", tz);
+	} else {
+		snprintf(d->a.zone, sizeof(d->a.zone), "UTC");
+	}
+	return 0;
+}
+
 /* Check the mediator's terms into d: 0, or -1 refused in o. */
 static int
 create_check(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d, struct out *o)
@@ -1335,10 +1357,15 @@ create_check(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
 		return out_usage(o, "--effective takes on-release or an ISO 8601 time with an "
 		    "offset, e.g. 1994-05-12T00:01:00+04:00");
 	}
-	if (t->sign_by != NULL && (ptime_parse(t->sign_by, &d->a.sign_by) != 0 ||
+	if (create_zone(t, d, o) != 0)
+		return -1;
+	/* A date alone: the end of that day in the agreement's zone. */
+	if (t->sign_by != NULL && ((ptime_parse(t->sign_by, &d->a.sign_by) != 0 &&
+	    ptime_day_end(t->sign_by, d->a.zone, &d->a.sign_by) != 0) ||
 	    d->a.sign_by <= clock_now(e->clk)))
-		return out_usage(o, "--sign-by takes a future ISO 8601 time with an offset");
-	if (timeline_validity_term(t->valid_for, t->valid_until, d->a.validity,
+		return out_usage(o, "--sign-by takes a future ISO 8601 time with an offset, or a "
+		    "date (the end of that day in the agreement's zone)");
+	if (timeline_validity_term(t->valid_for, t->valid_until, d->a.zone, d->a.validity,
 	    sizeof(d->a.validity), why, sizeof(why)) != 0)
 		return out_usage(o, "%s", why);
 	if (create_relations(e, t, d, o) != 0 || create_members(e, d, o) != 0)
@@ -1549,23 +1576,28 @@ show_terms(const struct ag *a, const char *hex, struct out *o)
 
 	out_text(o, "agreement %lld: %s\n  state: %s, revision %u, content SHA-256 %s\n",
 	    (long long)a->id, a->title, lifecycle_state_name(a->state), a->revision, hex);
+	if (*a->zone)
+		out_text(o, "  zone: %s (times below in it)\n", a->zone);
 	if (strcmp(a->effective, "on-release") != 0 && ptime_parse(a->effective, &t) == 0) {
-		ptime_format(t, when);
+		ptime_format_in(t, a->zone, when);
 		out_text(o, "  effective: %s", when);
 	} else {
 		out_text(o, "  effective: %s", a->effective);
 	}
 	if (a->effective_at) {
-		ptime_format(a->effective_at, when);
+		ptime_format_in(a->effective_at, a->zone, when);
 		out_text(o, " (in effect from %s)", when);
 	}
 	if (a->released_at) {
-		ptime_format(a->released_at, when);
+		ptime_format_in(a->released_at, a->zone, when);
 		out_text(o, "\n  released: %s", when);
 	}
 	if (a->expires_at) {
-		ptime_format(a->expires_at, when);
+		ptime_format_in(a->expires_at, a->zone, when);
 		out_text(o, "\n  validity: %s; expires %s\n  parties:\n", a->validity, when);
+	} else if ((t = term_until(a->validity)) != 0) {
+		ptime_format_in(t, a->zone, when);
+		out_text(o, "\n  validity: until %s\n  parties:\n", when);
 	} else {
 		out_text(o, "\n  validity: %s\n  parties:\n", *a->validity ? a->validity :
 		    "open-ended");
@@ -1678,6 +1710,7 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	opt_time(o, "released_at", a.released_at);
 	opt_time(o, "circulated_at", a.circulated_at);
 	jw_bool(o->json, "disclose_progress", a.disclose);
+	jw_str(o->json, "zone", a.zone);
 	timeline_show_record(e, &a, o);
 	if (o->status != 0)	/* it refused o: a store failure */
 		return -1;

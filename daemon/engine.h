@@ -40,6 +40,7 @@ struct agreement_terms {
 	const char *extends;	/* agreement id or NULL */
 	const char *reaffirms;	/* agreement id or NULL */
 	const char *label;	/* a name mandates can scope to, or NULL */
+	const char *zone;	/* tz name (Europe/Moscow) or NULL: the daemon's TZ */
 	const char *signatories;	/* "party=role+role,party=role" or NULL: the roles
 				 * that must each sign for a party; a party not
 				 * named needs one signature of any role */

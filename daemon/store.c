@@ -315,6 +315,9 @@ static const char *const migrations[] = {
 	"UPDATE agreement SET state = 'released' WHERE state = 'in_force' AND EXISTS"
 	"  (SELECT 1 FROM timer t WHERE t.agreement_id = agreement.id AND t.kind = 'effect'"
 	"  AND t.fired_at IS NULL);",
+	/* 12 -> 13: an agreement carries its time zone ("": made before
+	 * agreements had one, read and shown in the daemon's) */
+	"ALTER TABLE agreement ADD COLUMN zone TEXT NOT NULL DEFAULT '';",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -38,13 +38,11 @@ timeline_on_circulate(struct ag_ctx *e, const struct ag *a)
 }
 
 int
-timeline_validity_term(const char *valid_for, const char *valid_until, char *term,
-    size_t termlen, char *why, size_t whylen)
+timeline_validity_term(const char *valid_for, const char *valid_until, const char *zone,
+    char *term, size_t termlen, char *why, size_t whylen)
 {
 	char utc[PTIME_BUFLEN];
 	int64_t d, t;
-	int y, m, dd;
-	char extra;
 
 	term[0] = '\0';
 	if (valid_for != NULL && valid_until != NULL) {
@@ -61,21 +59,12 @@ timeline_validity_term(const char *valid_for, const char *valid_until, char *ter
 	}
 	if (valid_until == NULL)
 		return 0;
-	if (ptime_parse(valid_until, &t) != 0) {
-		struct tm tm;
-		/* A date alone means the end of that day, as "inclusive" did. */
-		if (sscanf(valid_until, "%4d-%2d-%2d%c", &y, &m, &dd, &extra) != 3 ||
-		    strlen(valid_until) != 10 || m < 1 || m > 12 || dd < 1 || dd > 31) {
-			snprintf(why, whylen, "--valid-until takes an ISO 8601 time with an offset, "
-			    "or a date (the end of that day)");
-			return -1;
-		}
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = y - 1900;
-		tm.tm_mon = m - 1;
-		tm.tm_mday = dd + 1;
-		tm.tm_isdst = -1;
-		t = (int64_t)mktime(&tm);
+	/* A date alone means the end of that day in the agreement's zone, as
+	 * "inclusive" did, whatever the daemon's TZ. */
+	if (ptime_parse(valid_until, &t) != 0 && ptime_day_end(valid_until, zone, &t) != 0) {
+		snprintf(why, whylen, "--valid-until takes an ISO 8601 time with an offset, or a "
+		    "date (the end of that day in the agreement's zone)");
+		return -1;
 	}
 	ptime_format_utc(t, utc);
 	snprintf(term, termlen, "until %s", utc);

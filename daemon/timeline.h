@@ -18,8 +18,8 @@ int timeline_on_release(struct ag_ctx *e, struct ag *a);
 
 /* Parse a validity option into the canonical term ("" open-ended,
  * "for <n>s", "until <UTC ISO>").  0, or -1 with a reason. */
-int timeline_validity_term(const char *valid_for, const char *valid_until, char *term,
-    size_t termlen, char *why, size_t whylen);
+int timeline_validity_term(const char *valid_for, const char *valid_until, const char *zone,
+    char *term, size_t termlen, char *why, size_t whylen);
 
 /* Fire one timer of an agreement (timers.c runs them): reminders, the
  * signing deadline, effect, expiry warnings and expiry, measures due. */

@@ -1,7 +1,9 @@
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "ptime.h"
 
@@ -169,4 +171,94 @@ ptime_format_duration(int64_t secs, char *out, size_t n)
 		snprintf(out + used, n - used, "%s%" PRIu64 "%c",
 		    used > 0 && out[used - 1] != '-' ? " " : "", q, units[i]);
 	}
+}
+
+int
+ptime_zone_valid(const char *zone)
+{
+	char path[300];
+	struct stat sb;
+	size_t i, n = strlen(zone);
+
+	if (strcmp(zone, "UTC") == 0)
+		return 1;
+	if (n == 0 || n > 63 || zone[0] == '/' || strstr(zone, "..") != NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = zone[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '/' || c == '_' || c == '+' || c == '-'))
+			return 0;
+	}
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Set TZ to zone for a moment; zone_leave puts back what was there.  The
+ * daemon's loop is the only thread that reads local time. */
+struct zone_saved {
+	char tz[256];
+	int had, set;
+};
+
+static void
+zone_enter(const char *zone, struct zone_saved *z)
+{
+	const char *tz = getenv("TZ");
+
+	z->set = *zone != '\0';
+	if (!z->set)
+		return;
+	z->had = tz != NULL;
+	snprintf(z->tz, sizeof(z->tz), "%s", tz ? tz : "");
+	setenv("TZ", zone, 1);
+	tzset();
+}
+
+static void
+zone_leave(const struct zone_saved *z)
+{
+	if (!z->set)
+		return;
+	if (z->had)
+		setenv("TZ", z->tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+}
+
+int
+ptime_day_end(const char *date, const char *zone, int64_t *out)
+{
+	struct zone_saved z;
+	struct tm tm;
+	time_t t;
+	int y, m, d;
+	char extra;
+
+	if (strlen(date) != 10 || sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 ||
+	    date[4] != '-' || date[7] != '-' || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d + 1;
+	tm.tm_isdst = -1;
+	zone_enter(zone, &z);
+	t = mktime(&tm);
+	zone_leave(&z);
+	if (t == (time_t)-1)
+		return -1;
+	*out = (int64_t)t;
+	return 0;
+}
+
+void
+ptime_format_in(int64_t t, const char *zone, char out[PTIME_BUFLEN])
+{
+	struct zone_saved z;
+
+	zone_enter(zone, &z);
+	ptime_format(t, out);
+	zone_leave(&z);
 }

@@ -32,4 +32,15 @@ int ptime_parse_duration(const char *s, int64_t *out);
  * before negative ones) into out[0..n), cut short if n is too small. */
 void ptime_format_duration(int64_t secs, char *out, size_t n);
 
+/* Time zones by their tz database name ("Europe/Moscow", "UTC").  Valid:
+ * a name of at most 63 letters, digits, '/', '_', '+', '-' naming a zone
+ * file under
+ * /usr/share/zoneinfo (no "..", no leading '/'): 1, else 0. */
+int ptime_zone_valid(const char *zone);
+/* A date YYYY-MM-DD alone: the end of that day (the next midnight) in
+ * zone, whatever the process's TZ.  0 with *out, or -1. */
+int ptime_day_end(const char *date, const char *zone, int64_t *out);
+/* ptime_format in zone ("" : the process's TZ, as ptime_format). */
+void ptime_format_in(int64_t t, const char *zone, char out[PTIME_BUFLEN]);
+
 #endif

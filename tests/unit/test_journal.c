@@ -307,6 +307,7 @@ test_nodes_migrated(void **state)
 	    "  FROM journal_node;"
 	    "DROP TABLE journal_node;"
 	    "ALTER TABLE journal_node_10 RENAME TO journal_node;"
+	    "ALTER TABLE agreement DROP COLUMN zone;"	/* added by 12 -> 13 */
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);
