@@ -95,6 +95,12 @@ static const struct cl_args_verb verbs[] = {
 	{ "agreement list", NULL, 0, 0, OPTS(LAST), "list agreements (or the N newest)" },
 	{ "agreement withdraw", "ID", 1, 1, NULL,
 	  "end an agreement before release; the parties are told" },
+	{ "agreement deadline", "ID TIME|DATE", 2, 2, NULL,
+	  "move the signing deadline of a circulating agreement (a DATE: the end of that "
+	  "day); every signing party is told" },
+	{ "agreement remind", "ID [PARTY...]", 1, 7, NULL,
+	  "a signing reminder now to the parties named (default: every signing party), "
+	  "each of its own copy" },
 	{ "agreement diff", "ID PARTY", 2, 2, NULL,
 	  "a party's non-identical copy against the revision, as a unified diff" },
 	{ "agreement export", "ID DIR", 2, 2, NULL, "write the release bundle into DIR",

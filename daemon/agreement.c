@@ -144,19 +144,19 @@ ag_set_state(struct ag_ctx *e, int64_t id, enum ag_state st, int64_t ended_at)
 	return store_step_done(e->st, s);
 }
 
-int
-ag_event(struct ag_ctx *e, int64_t agreement, const char *kind, const char *fmt, ...)
+/* The chronology row and its journal entry (party NULL: the agreement's,
+ * which every member reads). */
+static int
+event_v(struct ag_ctx *e, int64_t agreement, const char *party, const uint8_t *hash,
+    const char *kind, const char *fmt, va_list ap)
 {
 	static const char sql[] =
 	    "INSERT INTO ag_event(agreement_id, kind, text, created_at) VALUES(?, ?, ?, ?)";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	char text[600];
-	va_list ap;
 	int rc;
 
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
@@ -167,7 +167,33 @@ ag_event(struct ag_ctx *e, int64_t agreement, const char *kind, const char *fmt,
 	log_info("agreement %lld: %s: %s", (long long)agreement, kind, text);
 	if (rc != 0)
 		return -1;
-	return ag_journal(e, kind, agreement, NULL, NULL, 0, "%s", text);
+	return ag_journal(e, kind, agreement, party, (const uint8_t (*)[32])hash,
+	    hash != NULL ? 1 : 0, "%s", text);
+}
+
+int
+ag_event(struct ag_ctx *e, int64_t agreement, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = event_v(e, agreement, NULL, NULL, kind, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+ag_event_party(struct ag_ctx *e, int64_t agreement, const char *party, const uint8_t hash[32],
+    const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = event_v(e, agreement, party, hash, kind, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* Is party a member of agreement: 0 no, 1 signing party, 2 observer. */
@@ -301,6 +327,13 @@ int
 ag_send_update(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amendment,
     const char *event, const char *text)
 {
+	return ag_send_update_id(e, party, agreement, amendment, event, text, NULL);
+}
+
+int
+ag_send_update_id(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amendment,
+    const char *event, const char *text, int64_t *message)
+{
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	Parley__Update u = PARLEY__UPDATE__INIT;
 	char summary[160];
@@ -312,7 +345,7 @@ ag_send_update(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amen
 	p.body_case = PARLEY__PAYLOAD__BODY_UPDATE;
 	p.update = &u;
 	snprintf(summary, sizeof(summary), "agreement %lld: %s", (long long)agreement, event);
-	return ag_enqueue(e, &party, 1, "update", agreement, summary, &p);
+	return delivery_enqueue(e->dlv, &party, 1, "update", agreement, summary, &p, message);
 }
 
 /* Has party a valid copy of revision rev: 0 with *t its signed_at (0: no
@@ -575,6 +608,12 @@ int
 ag_set_expiry(struct ag_ctx *e, int64_t id, int64_t expires_at)
 {
 	return set_int(e, "UPDATE agreement SET expires_at = ? WHERE id = ?", id, expires_at, 1);
+}
+
+int
+ag_set_sign_by(struct ag_ctx *e, int64_t id, int64_t sign_by)
+{
+	return set_int(e, "UPDATE agreement SET sign_by = ? WHERE id = ?", id, sign_by, 1);
 }
 
 int

@@ -102,6 +102,9 @@ int64_t ag_valid_copy_time(struct ag_ctx *e, int64_t agreement, int64_t party, u
 /* Queue an Update to every endpoint of party. */
 int ag_send_update(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amendment,
     const char *event, const char *text);
+/* The same, with the message's id in *message (NULL: not wanted). */
+int ag_send_update_id(struct ag_ctx *e, int64_t party, int64_t agreement,
+    uint64_t amendment, const char *event, const char *text, int64_t *message);
 /* Queue p to every endpoint of the n parties (stored once). */
 int ag_enqueue(struct ag_ctx *e, const int64_t *parties, size_t n, const char *kind,
     int64_t agreement, const char *summary, const Parley__Payload *p);
@@ -113,6 +116,12 @@ int ag_set_state(struct ag_ctx *e, int64_t id, enum ag_state st, int64_t ended_a
 /* Record an event in the agreement's chronology. */
 int ag_event(struct ag_ctx *e, int64_t agreement, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Record an event in the chronology whose journal entry names party and
+ * carries hash (NULL: none): record.c keeps the kinds that concern one
+ * party's signing from the other parties until release. */
+int ag_event_party(struct ag_ctx *e, int64_t agreement, const char *party,
+    const uint8_t hash[32], const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* Append to the journal (a no-op without one); hashes may be NULL. */
 int ag_journal(struct ag_ctx *e, const char *kind, int64_t agreement, const char *party,
     const uint8_t (*hashes)[32], size_t nh, const char *fmt, ...)
@@ -160,6 +169,8 @@ int ag_set_circulated(struct ag_ctx *e, int64_t id, int64_t t);
 int ag_set_released(struct ag_ctx *e, const struct ag *a, const char *cert,
     const uint8_t sig[64]);
 int ag_set_expiry(struct ag_ctx *e, int64_t id, int64_t expires_at);
+/* The signing deadline (0: none). */
+int ag_set_sign_by(struct ag_ctx *e, int64_t id, int64_t sign_by);
 int ag_set_dayx(struct ag_ctx *e, int64_t id, const char *mode, int64_t t);
 
 /* A party's signed copy (text: of a non-identical copy, or NULL; reason,
