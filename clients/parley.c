@@ -496,6 +496,7 @@ show_incident(struct ctx *x, const Parley__Incident *in, int64_t created_at)
 		jw_str(x->j, "respond_by", in->respond_by);
 		jw_bool(x->j, "agreement_not_in_force", in->agreement_not_in_force);
 		jw_str(x->j, "answer", in->answer);
+		jw_str(x->j, "close_reason", *in->close_reason ? in->close_reason : NULL);
 		return;
 	}
 	printf(": *** INCIDENT %llu (%s) ***\n    %s reports %s: %s at %s, %s\n"
@@ -509,6 +510,8 @@ show_incident(struct ctx *x, const Parley__Incident *in, int64_t created_at)
 	if (in->agreement_not_in_force)
 		printf("    note: it cites agreement %llu, which is not in force\n",
 		    (unsigned long long)in->agreement);
+	if (*in->close_reason)
+		printf("    closed by the mediator: %s\n", in->close_reason);
 }
 
 /* Print one delivery (text or into x->j).  Every delivery may be acked: a
@@ -1307,6 +1310,7 @@ print_incident(struct jw *j, const Parley__Incident *in)
 		jw_bool(j, "publishable", in->publishable);
 		jw_bool(j, "meeting_requested", in->meeting_requested);
 		jw_str(j, "inspection", in->inspection);
+		jw_str(j, "close_reason", *in->close_reason ? in->close_reason : NULL);
 		jw_obj_end(j);
 		return;
 	}
@@ -1323,6 +1327,8 @@ print_incident(struct jw *j, const Parley__Incident *in)
 	    in->publishable ? "since" : "before", in->publishable_at);
 	if (*in->inspection)
 		printf("  inspection: %s\n", in->inspection);
+	if (*in->close_reason)
+		printf("  closed by the mediator: %s\n", in->close_reason);
 }
 
 static int

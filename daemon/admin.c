@@ -351,7 +351,7 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 
 ID_VERB(v_agreement_circulate, engine_circulate(srv->ag, id, o))
 ID_VERB(v_agreement_show, engine_agreement_show(srv->ag, id, o))
-ID_VERB(v_agreement_withdraw, engine_withdraw_agreement(srv->ag, id, o))
+ID_VERB(v_agreement_withdraw, engine_withdraw_agreement(srv->ag, id, arg(a, "reason"), o))
 ID_VERB(v_amendment_list, engine_amendment_list(srv->ag, id, o))
 ID_VERB(v_amendment_forward, engine_amendment_forward(srv->ag, id, o))
 ID_VERB(v_amendment_reject, engine_amendment_reject(srv->ag, id, arg(a, "reason"), o))
@@ -378,7 +378,7 @@ v_journal_show(struct server *srv, const struct args *a, struct out *o, Parley__
 	return journal_show(srv->journal, id, arg(a, "party"), o);
 }
 ID_VERB(v_incident_show, incident_show(srv->ag, id, o))
-ID_VERB(v_incident_close, incident_close(srv->ag, id, o))
+ID_VERB(v_incident_close, incident_close(srv->ag, id, arg(a, "reason"), o))
 
 static int
 v_incident_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)

@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "errors.h"
 #include "log.h"
+#include "text.h"
 
 struct ag_ctx *
 ag_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey,
@@ -85,6 +86,33 @@ ag_free(struct ag_ctx *e)
 	free(e);
 }
 
+int
+ag_reason_check(const char *s, size_t len, char *why, size_t whylen)
+{
+	size_t i;
+
+	if (s == NULL || len == 0) {
+		snprintf(why, whylen, "the reason is empty");
+		return -1;
+	}
+	if (len > REASON_MAX) {
+		snprintf(why, whylen, "the reason is longer than %d bytes", REASON_MAX);
+		return -1;
+	}
+	if (memchr(s, '\0', len) != NULL || !text_utf8_valid(s, len)) {
+		snprintf(why, whylen, "the reason must be UTF-8 text with no NUL byte");
+		return -1;
+	}
+	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r');
+	    i++)
+		;
+	if (i == len) {
+		snprintf(why, whylen, "the reason is blank");
+		return -1;
+	}
+	return 0;
+}
+
 /* 0 found, 1 unknown, -1 store failure. */
 int
 ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
@@ -92,8 +120,8 @@ ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
 	static const char sql[] =
 	    "SELECT id, title, state, revision, effective, validity, disclose_progress,"
 	    " created_at, circulated_at, released_at, effective_at, expires_at, ended_at,"
-	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at, label "
-	    "FROM agreement WHERE id = ?";
+	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at, label,"
+	    " coalesce(withdraw_reason, '') FROM agreement WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc;
 
@@ -122,6 +150,8 @@ ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
 		snprintf(a->dayx_mode, sizeof(a->dayx_mode), "%s", store_col_str(s, 16));
 		a->dayx_at = store_col_time(s, 17);
 		snprintf(a->label, sizeof(a->label), "%s", store_col_str(s, 18));
+		snprintf(a->withdraw_reason, sizeof(a->withdraw_reason), "%s",
+		    store_col_str(s, 19));
 	}
 	if (store_rows_end(e->st, s, rc, "an agreement") != 0)
 		return -1;
@@ -608,6 +638,82 @@ int
 ag_set_expiry(struct ag_ctx *e, int64_t id, int64_t expires_at)
 {
 	return set_int(e, "UPDATE agreement SET expires_at = ? WHERE id = ?", id, expires_at, 1);
+}
+
+int
+ag_set_withdraw_reason(struct ag_ctx *e, int64_t id, const char *reason)
+{
+	static const char sql[] = "UPDATE agreement SET withdraw_reason = ? WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	return store_step_done(e->st, s);
+}
+
+int
+ag_decline_insert(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t endpoint,
+    uint32_t rev, const char *reason, const uint8_t salt[32], int64_t *id)
+{
+	static const char sql[] =
+	    "INSERT INTO decline(agreement_id, party_id, revision, endpoint_id, reason, salt,"
+	    " created_at) VALUES(?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_int64(s, 3, rev);
+	sqlite3_bind_int64(s, 4, endpoint);
+	sqlite3_bind_text(s, 5, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, salt, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, clock_now(e->clk));
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(e->st));
+	return 0;
+}
+
+int
+ag_decline_open(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM decline WHERE agreement_id = ? AND party_id = ?"
+	    " AND revision = ? AND withdrawn_at IS NULL";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc, n = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_int64(s, 3, rev);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	if (store_rows_end(e->st, s, rc, "a party's declines") != 0)
+		return -1;
+	return n > 0;
+}
+
+int
+ag_declines_end(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t t)
+{
+	static const char sql[] =
+	    "UPDATE decline SET withdrawn_at = ? WHERE agreement_id = ? AND party_id = ?"
+	    " AND withdrawn_at IS NULL";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, t);
+	sqlite3_bind_int64(s, 2, agreement);
+	sqlite3_bind_int64(s, 3, party);
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	return sqlite3_changes(store_db(e->st));
 }
 
 int

@@ -28,6 +28,9 @@
 #include "store.h"
 
 #define TITLE_MAX 200
+/* A reason: why the mediator withdrew an agreement or closed an incident,
+ * why a party declines to sign.  It fits a journal entry's note. */
+#define REASON_MAX 500
 
 /* Lead times of reminders and warnings, longest first. */
 struct ag_leads {
@@ -62,6 +65,7 @@ struct ag {
 	int64_t sign_by, extends_id, reaffirms_id, dayx_at;
 	char dayx_mode[16];	/* "", "time", "on-release", "on-effect" */
 	char label[PARTY_CODE_MAX + 1];	/* "" or the name mandates scope to */
+	char withdraw_reason[REASON_MAX + 1];	/* "" none given (or not withdrawn) */
 };
 
 /* Members' party ids and codes, signing parties or observers. */
@@ -89,6 +93,10 @@ void ag_set_journal(struct ag_ctx *e, struct journal *j);
 /* Agreements by state (counts[AG_NSTATES], *other: in a state lifecycle.c
  * does not know), added to what the arrays hold; 0, or -1. */
 int ag_count_states(struct ag_ctx *e, int64_t counts[AG_NSTATES], int64_t *other);
+
+/* A reason is text like every other: 1..REASON_MAX bytes of UTF-8, no
+ * NUL, not blank.  0, or -1 with why. */
+int ag_reason_check(const char *s, size_t len, char *why, size_t whylen);
 
 /* 0 found, 1 unknown, -1 store failure. */
 int ag_load(struct ag_ctx *e, int64_t id, struct ag *a);
@@ -169,6 +177,8 @@ int ag_set_circulated(struct ag_ctx *e, int64_t id, int64_t t);
 int ag_set_released(struct ag_ctx *e, const struct ag *a, const char *cert,
     const uint8_t sig[64]);
 int ag_set_expiry(struct ag_ctx *e, int64_t id, int64_t expires_at);
+/* Why the mediator withdrew the agreement. */
+int ag_set_withdraw_reason(struct ag_ctx *e, int64_t id, const char *reason);
 /* The signing deadline (0: none). */
 int ag_set_sign_by(struct ag_ctx *e, int64_t id, int64_t sign_by);
 int ag_set_dayx(struct ag_ctx *e, int64_t id, const char *mode, int64_t t);
@@ -188,6 +198,18 @@ int ag_copies_end(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t r
     const char *status, int64_t t);
 /* Void one copy with a reason. */
 int ag_copy_void(struct ag_ctx *e, int64_t copy, const char *reason, int64_t t);
+
+/* A party's decline of revision rev (reason checked, salt 32 random
+ * bytes hashed with it for the journal): *id.  The decline table is
+ * written only here. */
+int ag_decline_insert(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t endpoint,
+    uint32_t rev, const char *reason, const uint8_t salt[32], int64_t *id);
+/* Has party an open decline (not superseded) of revision rev: 1 yes, 0
+ * no, -1 store failure. */
+int ag_decline_open(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev);
+/* End party's open declines of agreement at t (a valid copy superseded
+ * them): how many, or -1. */
+int ag_declines_end(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t t);
 
 /* A pending timer, as ag_timer_next returns it (timers.c runs them). */
 struct ag_timer {

@@ -1340,30 +1340,37 @@ engine_circulate(struct ag_ctx *e, int64_t id, struct out *o)
 }
 
 int
-engine_withdraw_agreement(struct ag_ctx *e, int64_t id, struct out *o)
+engine_withdraw_agreement(struct ag_ctx *e, int64_t id, const char *reason, struct out *o)
 {
+	char msg[100 + REASON_MAX], why[100];
 	struct ag_members m;
 	enum ag_state next;
-	const char *why;
+	const char *err;
 	struct ag a;
 	size_t i;
 
+	if (reason != NULL && ag_reason_check(reason, strlen(reason), why, sizeof(why)) != 0)
+		return out_usage(o, "--reason: %s", why);
 	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
-	if (lifecycle_next(a.state, EV_WITHDRAW, &next, &why) != 0)
-		return out_refuse(o, "cannot withdraw agreement %lld: %s", (long long)id, why);
+	if (lifecycle_next(a.state, EV_WITHDRAW, &next, &err) != 0)
+		return out_refuse(o, "cannot withdraw agreement %lld: %s", (long long)id, err);
 	if (ag_set_state(e, id, AG_WITHDRAWN, clock_now(e->clk)) != 0 ||
+	    (reason != NULL && ag_set_withdraw_reason(e, id, reason) != 0) ||
 	    ag_load_members(e, id, 0, &m) != 0)
 		return out_refuse(o, "store failure");
+	snprintf(msg, sizeof(msg), "the mediator has withdrawn this agreement; it will not be "
+	    "released%s%s", reason ? ". The reason: " : "", reason ? reason : "");
 	if (a.state == AG_CIRCULATING)	/* a draft was never seen by anyone */
 		for (i = 0; i < m.n; i++)
-			if (ag_send_update(e, m.id[i], id, 0, "withdrawn",
-			    "the mediator has withdrawn this agreement; it will not be released") != 0)
+			if (ag_send_update(e, m.id[i], id, 0, "withdrawn", msg) != 0)
 				return out_refuse(o, "store failure");
-	if (ag_journal(e, "withdrawn", id, NULL, NULL, 0, "by the mediator") != 0)
+	if (ag_journal(e, "withdrawn", id, NULL, NULL, 0, "by the mediator%s%s",
+	    reason ? ": " : "", reason ? reason : "") != 0)
 		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "withdrawn");
+	jw_str(o->json, "reason", reason);
 	out_text(o, "agreement %lld withdrawn%s\n", (long long)id,
 	    a.state == AG_CIRCULATING ? "; the parties are told" : "");
 	return 0;
@@ -1448,6 +1455,8 @@ show_terms(const struct ag *a, const char *hex, struct out *o)
 		ptime_format(a->released_at, when);
 		out_text(o, "\n  released: %s", when);
 	}
+	if (a->state == AG_WITHDRAWN && *a->withdraw_reason)
+		out_text(o, "\n  withdrawn by the mediator: %s", a->withdraw_reason);
 	if (a->expires_at) {
 		ptime_format(a->expires_at, when);
 		out_text(o, "\n  validity: %s; expires %s\n  parties:\n", a->validity, when);
@@ -1563,6 +1572,8 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	opt_time(o, "released_at", a.released_at);
 	opt_time(o, "circulated_at", a.circulated_at);
 	jw_bool(o->json, "disclose_progress", a.disclose);
+	jw_str(o->json, "withdraw_reason", a.state == AG_WITHDRAWN && *a.withdraw_reason ?
+	    a.withdraw_reason : NULL);
 	timeline_show_record(e, &a, o);
 	if (o->status != 0)	/* it refused o: a store failure */
 		return -1;

@@ -45,7 +45,9 @@ struct agreement_terms {
 };
 int engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o);
 int engine_circulate(struct ag_ctx *e, int64_t id, struct out *o);
-int engine_withdraw_agreement(struct ag_ctx *e, int64_t id, struct out *o);
+/* reason: NULL none given; told to the parties, shown, journalled. */
+int engine_withdraw_agreement(struct ag_ctx *e, int64_t id, const char *reason,
+    struct out *o);
 int engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o);
 /* last > 0: only the newest last agreements (or messages); -1: all. */
 int engine_agreement_list(struct ag_ctx *e, int64_t last, struct out *o);

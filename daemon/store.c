@@ -310,6 +310,17 @@ static const char *const migrations[] = {
 	"  SELECT ((idx + 1) << level) - 1, level, hash FROM journal_node;"
 	"DROP TABLE journal_node;"
 	"ALTER TABLE journal_node_11 RENAME TO journal_node;",
+	/* 11 -> 12: corrections in flight: why the mediator withdrew an
+	 * agreement or closed an incident, and a party's recorded refusal to
+	 * sign (a decline; withdrawn_at: a later valid copy superseded it) */
+	"ALTER TABLE agreement ADD COLUMN withdraw_reason TEXT;"
+	"ALTER TABLE incident ADD COLUMN close_reason TEXT;"
+	"CREATE TABLE decline("
+	"  id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), revision INTEGER NOT NULL,"
+	"  endpoint_id INTEGER NOT NULL, reason TEXT NOT NULL, salt BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL, withdrawn_at INTEGER);"
+	"CREATE INDEX decline_agreement ON decline(agreement_id, party_id);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

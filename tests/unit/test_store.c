@@ -172,7 +172,7 @@ static const char *const tables[] = {
 	"meta", "party", "endpoint", "signer", "message", "delivery", "agreement",
 	"agreement_party", "revision", "copy", "amendment", "amendment_response",
 	"measure", "measure_confirmation", "timer", "ag_event", "incident", "duty_alert", "journal", "journal_state", "checkpoint",
-	"countersignature", "journal_node", "principal", "mandate", "agreement_role", "payload",
+	"countersignature", "journal_node", "principal", "mandate", "agreement_role", "payload", "decline",
 };
 
 static void
@@ -201,7 +201,7 @@ test_open_fresh(void **state)
 	assert_int_equal(access(fx->path, F_OK), -1);
 	s = open_ok(fx->path);
 	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 11);
+	assert_int_equal(STORE_SCHEMA_VERSION, 12);
 	assert_int_equal(q_text(store_db(s), "PRAGMA journal_mode", mode, sizeof(mode)), 1);
 	assert_string_equal(mode, "wal");
 	assert_int_equal(q_int(store_db(s), "PRAGMA synchronous"), 2);	/* FULL */
