@@ -23,6 +23,9 @@ enum req_end engine_amend(struct ag_ctx *e, const struct req *r, const Parley__A
 enum req_end engine_amendment_response(struct ag_ctx *e, const struct req *r,
     const Parley__AmendmentResponse *m);
 enum req_end engine_withdraw(struct ag_ctx *e, const struct req *r, uint64_t agreement);
+/* A party declines to sign the current revision, with a reason. */
+enum req_end engine_decline(struct ag_ctx *e, const struct req *r,
+    const Parley__DeclineRequest *m);
 enum req_end engine_bundle(struct ag_ctx *e, const struct req *r, uint64_t agreement);
 /* Mediator verbs (admin socket): 0 done, -1 refused (reason in o). */
 struct agreement_terms {
