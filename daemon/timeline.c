@@ -649,8 +649,8 @@ timeline_remind(struct ag_ctx *e, int64_t id, const char *const *parties, size_t
     struct out *o)
 {
 	struct ag_members m;
-	int64_t now = clock_now(e->clk), mid;
-	int pick[64] = { 0 }, due;
+	int64_t now = clock_now(e->clk), mid = 0;
+	int pick[64] = { 0 }, due = 0;
 	uint8_t h[32];
 	size_t i, k, told = 0;
 	struct ag a;

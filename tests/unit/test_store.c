@@ -262,7 +262,7 @@ static const struct {
 	int version;
 	const char *says;
 } newer_cases[] = {
-	{ STORE_SCHEMA_VERSION + 1, "version 12 is newer" },
+	{ STORE_SCHEMA_VERSION + 1, "version 13 is newer" },
 	{ 1000, "version 1000 is newer" },
 };
 
