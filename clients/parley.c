@@ -496,6 +496,7 @@ show_incident(struct ctx *x, const Parley__Incident *in, int64_t created_at)
 		jw_str(x->j, "respond_by", in->respond_by);
 		jw_bool(x->j, "agreement_not_in_force", in->agreement_not_in_force);
 		jw_str(x->j, "answer", in->answer);
+		jw_str(x->j, "close_reason", *in->close_reason ? in->close_reason : NULL);
 		return;
 	}
 	printf(": *** INCIDENT %llu (%s) ***\n    %s reports %s: %s at %s, %s\n"
@@ -509,6 +510,8 @@ show_incident(struct ctx *x, const Parley__Incident *in, int64_t created_at)
 	if (in->agreement_not_in_force)
 		printf("    note: it cites agreement %llu, which is not in force\n",
 		    (unsigned long long)in->agreement);
+	if (*in->close_reason)
+		printf("    closed by the mediator: %s\n", in->close_reason);
 }
 
 /* Print one delivery (text or into x->j).  Every delivery may be acked: a
@@ -1072,6 +1075,38 @@ cmd_withdraw(struct ctx *x)
 	return rc;
 }
 
+/* As the daemon's REASON_MAX (daemon/agreement.h): refused here first,
+ * as bad usage. */
+#define DECLINE_REASON_MAX 500
+
+static int
+cmd_decline(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__DeclineRequest dr = PARLEY__DECLINE_REQUEST__INIT;
+	const char *reason = opt(x, "reason");
+	size_t i, len;
+	uint64_t id;
+	int rc;
+
+	if (x->args->npos != 1 || parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "ID must be an agreement number");
+	len = reason ? strlen(reason) : 0;
+	for (i = 0; i < len && strchr(" \t\r\n", reason[i]) != NULL; i++)
+		;
+	if (i == len)
+		return usage_error(x, "--reason must not be empty or blank");
+	if (len > DECLINE_REASON_MAX || !text_utf8_valid(reason, len))
+		return usage_error(x, "--reason must be UTF-8 text of at most 500 bytes");
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	dr.agreement = id;
+	dr.reason = (char *)reason;
+	f.body_case = PARLEY__FRAME__BODY_DECLINE;
+	f.decline = &dr;
+	return request_ok(x, &f, "declined");
+}
+
 static int
 cmd_status(struct ctx *x)
 {
@@ -1307,6 +1342,7 @@ print_incident(struct jw *j, const Parley__Incident *in)
 		jw_bool(j, "publishable", in->publishable);
 		jw_bool(j, "meeting_requested", in->meeting_requested);
 		jw_str(j, "inspection", in->inspection);
+		jw_str(j, "close_reason", *in->close_reason ? in->close_reason : NULL);
 		jw_obj_end(j);
 		return;
 	}
@@ -1323,6 +1359,8 @@ print_incident(struct jw *j, const Parley__Incident *in)
 	    in->publishable ? "since" : "before", in->publishable_at);
 	if (*in->inspection)
 		printf("  inspection: %s\n", in->inspection);
+	if (*in->close_reason)
+		printf("  closed by the mediator: %s\n", in->close_reason);
 }
 
 static int
@@ -1846,7 +1884,7 @@ enum {
 	C_WITHDRAW, C_TIMELINE, C_CONFIRM, C_INCIDENT_FILE, C_INCIDENT_RESPOND,
 	C_INCIDENT_LIST, C_INCIDENT_SHOW, C_INCIDENT_MEETING, C_INCIDENT_INSPECT,
 	C_INCIDENT_CONSENT, C_COMPLAINT, C_JOURNAL, C_MANDATE_ISSUE, C_MANDATE_REVOKE,
-	C_MANDATE_LIST, C_BUNDLE, C_VERIFY,
+	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE,
 };
 
 static int (*const handlers[])(struct ctx *) = {
@@ -1860,7 +1898,7 @@ static int (*const handlers[])(struct ctx *) = {
 	[C_INCIDENT_CONSENT] = cmd_incident_consent, [C_COMPLAINT] = cmd_complaint,
 	[C_JOURNAL] = cmd_journal, [C_MANDATE_ISSUE] = cmd_mandate_issue,
 	[C_MANDATE_REVOKE] = cmd_mandate_revoke, [C_MANDATE_LIST] = cmd_mandate_list,
-	[C_BUNDLE] = cmd_bundle, [C_VERIFY] = cmd_verify,
+	[C_BUNDLE] = cmd_bundle, [C_VERIFY] = cmd_verify, [C_DECLINE] = cmd_decline,
 };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
@@ -1913,6 +1951,11 @@ static const struct cl_args_verb verbs[] = {
 	  "answer an amendment the mediator forwarded", C_AMENDMENT_RESPOND },
 	{ "withdraw", "ID", 1, 1, NULL, "withdraw this party's signature before release",
 	  C_WITHDRAW },
+	{ "decline", "ID", 1, 1, OPTS(
+	    { .name = "reason", .value = "TEXT", .flags = REQ,
+	      .help = "why (the mediator reads it; the other parties do not)" }),
+	  "record this party's refusal to sign, with a reason; signing later withdraws it",
+	  C_DECLINE },
 	{ "timeline", "ID", 1, 1, NULL, "an agreement's Day-X calendar and status",
 	  C_TIMELINE },
 	{ "confirm", "ID MEASURE", 2, 2, NULL, "confirm that this party carried out a measure",

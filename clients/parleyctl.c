@@ -97,8 +97,15 @@ static const struct cl_args_verb verbs[] = {
 	{ "agreement show", "ID", 1, 1, NULL,
 	  "state, signatures, receipts and non-identical copies" },
 	{ "agreement list", NULL, 0, 0, OPTS(LAST), "list agreements (or the N newest)" },
-	{ "agreement withdraw", "ID", 1, 1, NULL,
+	{ "agreement withdraw", "ID", 1, 1, OPTS(
+	    { .name = "reason", .value = "TEXT", .help = "why: told to the parties, recorded" }),
 	  "end an agreement before release; the parties are told" },
+	{ "agreement deadline", "ID TIME|DATE", 2, 2, NULL,
+	  "move the signing deadline of a circulating agreement (a DATE: the end of that "
+	  "day); every signing party is told" },
+	{ "agreement remind", "ID [PARTY...]", 1, 7, NULL,
+	  "a signing reminder now to the parties named (default: every signing party), "
+	  "each of its own copy" },
 	{ "agreement diff", "ID PARTY", 2, 2, NULL,
 	  "a party's non-identical copy against the revision, as a unified diff" },
 	{ "agreement export", "ID DIR", 2, 2, NULL, "write the release bundle into DIR",
@@ -124,7 +131,9 @@ static const struct cl_args_verb verbs[] = {
 	  "every incident with its state, answer deadline and complaints" },
 	{ "incident show", "N", 1, 1, NULL,
 	  "an incident with its answer, publication time, meeting and inspection requests" },
-	{ "incident close", "N", 1, 1, NULL, "close an incident; both sides are told" },
+	{ "incident close", "N", 1, 1, OPTS(
+	    { .name = "reason", .value = "TEXT", .help = "why: told to both sides, recorded" }),
+	  "close an incident; both sides are told" },
 	{ "journal verify", NULL, 0, 0, NULL,
 	  "recompute every hash of the record and check every signed checkpoint" },
 	{ "journal show", NULL, 0, 0, OPTS(

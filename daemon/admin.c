@@ -353,7 +353,7 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 
 ID_VERB(v_agreement_circulate, engine_circulate(srv->ag, id, o))
 ID_VERB(v_agreement_show, engine_agreement_show(srv->ag, id, o))
-ID_VERB(v_agreement_withdraw, engine_withdraw_agreement(srv->ag, id, o))
+ID_VERB(v_agreement_withdraw, engine_withdraw_agreement(srv->ag, id, arg(a, "reason"), o))
 ID_VERB(v_amendment_list, engine_amendment_list(srv->ag, id, o))
 ID_VERB(v_amendment_forward, engine_amendment_forward(srv->ag, id, o))
 ID_VERB(v_amendment_reject, engine_amendment_reject(srv->ag, id, arg(a, "reason"), o))
@@ -380,7 +380,7 @@ v_journal_show(struct server *srv, const struct args *a, struct out *o, Parley__
 	return journal_show(srv->journal, id, arg(a, "party"), o);
 }
 ID_VERB(v_incident_show, incident_show(srv->ag, id, o))
-ID_VERB(v_incident_close, incident_close(srv->ag, id, o))
+ID_VERB(v_incident_close, incident_close(srv->ag, id, arg(a, "reason"), o))
 
 static int
 v_incident_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
@@ -473,6 +473,44 @@ v_dayx_set(struct server *srv, const struct args *a, struct out *o, Parley__Admi
 	    o)) == NULL)
 		return -1;
 	return timeline_dayx(srv->ag, id, when, o);
+}
+
+static int
+v_agreement_deadline(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	const char *when;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "ID", &id, o) != 0 || (when = need(a, "2", "TIME", o)) == NULL)
+		return -1;
+	return timeline_deadline(srv->ag, id, when, o);
+}
+
+/* agreement remind ID [PARTY...]: the parties are positionals 2, 3, ... */
+static int
+v_agreement_remind(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	const char *parties[32];
+	char key[12];
+	size_t n = 0;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "ID", &id, o) != 0)
+		return -1;
+	for (;;) {
+		snprintf(key, sizeof(key), "%zu", n + 2);
+		if (n == sizeof(parties) / sizeof(parties[0]) ||
+		    (parties[n] = arg(a, key)) == NULL)
+			break;
+		if (!ident_valid(parties[n]))
+			return out_usage(o, "PARTY must be a party code, not \"%s\"", parties[n]);
+		n++;
+	}
+	return timeline_remind(srv->ag, id, parties, n, o);
 }
 
 static int
@@ -660,6 +698,8 @@ static const struct verb verbs[] = {
 	{ "agreement show", v_agreement_show },
 	{ "agreement list", v_agreement_list },
 	{ "agreement withdraw", v_agreement_withdraw },
+	{ "agreement deadline", v_agreement_deadline },
+	{ "agreement remind", v_agreement_remind },
 	{ "agreement diff", v_agreement_diff },
 	{ "agreement export", v_agreement_export },
 	{ "amendment list", v_amendment_list },

@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "errors.h"
 #include "log.h"
+#include "text.h"
 
 struct ag_ctx *
 ag_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey,
@@ -85,6 +86,33 @@ ag_free(struct ag_ctx *e)
 	free(e);
 }
 
+int
+ag_reason_check(const char *s, size_t len, char *why, size_t whylen)
+{
+	size_t i;
+
+	if (s == NULL || len == 0) {
+		snprintf(why, whylen, "the reason is empty");
+		return -1;
+	}
+	if (len > REASON_MAX) {
+		snprintf(why, whylen, "the reason is longer than %d bytes", REASON_MAX);
+		return -1;
+	}
+	if (memchr(s, '\0', len) != NULL || !text_utf8_valid(s, len)) {
+		snprintf(why, whylen, "the reason must be UTF-8 text with no NUL byte");
+		return -1;
+	}
+	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r');
+	    i++)
+		;
+	if (i == len) {
+		snprintf(why, whylen, "the reason is blank");
+		return -1;
+	}
+	return 0;
+}
+
 /* 0 found, 1 unknown, -1 store failure. */
 int
 ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
@@ -92,8 +120,8 @@ ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
 	static const char sql[] =
 	    "SELECT id, title, state, revision, effective, validity, disclose_progress,"
 	    " created_at, circulated_at, released_at, effective_at, expires_at, ended_at,"
-	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at, label, zone "
-	    "FROM agreement WHERE id = ?";
+	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at, label, zone,"
+	    " coalesce(withdraw_reason, '') FROM agreement WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc;
 
@@ -123,6 +151,8 @@ ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
 		a->dayx_at = store_col_time(s, 17);
 		snprintf(a->label, sizeof(a->label), "%s", store_col_str(s, 18));
 		snprintf(a->zone, sizeof(a->zone), "%s", store_col_str(s, 19));
+		snprintf(a->withdraw_reason, sizeof(a->withdraw_reason), "%s",
+		    store_col_str(s, 20));
 	}
 	if (store_rows_end(e->st, s, rc, "an agreement") != 0)
 		return -1;
@@ -145,19 +175,19 @@ ag_set_state(struct ag_ctx *e, int64_t id, enum ag_state st, int64_t ended_at)
 	return store_step_done(e->st, s);
 }
 
-int
-ag_event(struct ag_ctx *e, int64_t agreement, const char *kind, const char *fmt, ...)
+/* The chronology row and its journal entry (party NULL: the agreement's,
+ * which every member reads). */
+static int
+event_v(struct ag_ctx *e, int64_t agreement, const char *party, const uint8_t *hash,
+    const char *kind, const char *fmt, va_list ap)
 {
 	static const char sql[] =
 	    "INSERT INTO ag_event(agreement_id, kind, text, created_at) VALUES(?, ?, ?, ?)";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	char text[600];
-	va_list ap;
 	int rc;
 
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
@@ -168,7 +198,33 @@ ag_event(struct ag_ctx *e, int64_t agreement, const char *kind, const char *fmt,
 	log_info("agreement %lld: %s: %s", (long long)agreement, kind, text);
 	if (rc != 0)
 		return -1;
-	return ag_journal(e, kind, agreement, NULL, NULL, 0, "%s", text);
+	return ag_journal(e, kind, agreement, party, (const uint8_t (*)[32])hash,
+	    hash != NULL ? 1 : 0, "%s", text);
+}
+
+int
+ag_event(struct ag_ctx *e, int64_t agreement, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = event_v(e, agreement, NULL, NULL, kind, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+ag_event_party(struct ag_ctx *e, int64_t agreement, const char *party, const uint8_t hash[32],
+    const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = event_v(e, agreement, party, hash, kind, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* Is party a member of agreement: 0 no, 1 signing party, 2 observer. */
@@ -302,6 +358,13 @@ int
 ag_send_update(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amendment,
     const char *event, const char *text)
 {
+	return ag_send_update_id(e, party, agreement, amendment, event, text, NULL);
+}
+
+int
+ag_send_update_id(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amendment,
+    const char *event, const char *text, int64_t *message)
+{
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	Parley__Update u = PARLEY__UPDATE__INIT;
 	char summary[160];
@@ -313,7 +376,7 @@ ag_send_update(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amen
 	p.body_case = PARLEY__PAYLOAD__BODY_UPDATE;
 	p.update = &u;
 	snprintf(summary, sizeof(summary), "agreement %lld: %s", (long long)agreement, event);
-	return ag_enqueue(e, &party, 1, "update", agreement, summary, &p);
+	return delivery_enqueue(e->dlv, &party, 1, "update", agreement, summary, &p, message);
 }
 
 /* Has party a valid copy of revision rev: 0 with *t its signed_at (0: no
@@ -577,6 +640,88 @@ int
 ag_set_expiry(struct ag_ctx *e, int64_t id, int64_t expires_at)
 {
 	return set_int(e, "UPDATE agreement SET expires_at = ? WHERE id = ?", id, expires_at, 1);
+}
+
+int
+ag_set_withdraw_reason(struct ag_ctx *e, int64_t id, const char *reason)
+{
+	static const char sql[] = "UPDATE agreement SET withdraw_reason = ? WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	return store_step_done(e->st, s);
+}
+
+int
+ag_decline_insert(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t endpoint,
+    uint32_t rev, const char *reason, const uint8_t salt[32], int64_t *id)
+{
+	static const char sql[] =
+	    "INSERT INTO decline(agreement_id, party_id, revision, endpoint_id, reason, salt,"
+	    " created_at) VALUES(?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_int64(s, 3, rev);
+	sqlite3_bind_int64(s, 4, endpoint);
+	sqlite3_bind_text(s, 5, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, salt, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, clock_now(e->clk));
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(e->st));
+	return 0;
+}
+
+int
+ag_decline_open(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM decline WHERE agreement_id = ? AND party_id = ?"
+	    " AND revision = ? AND withdrawn_at IS NULL";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc, n = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_int64(s, 3, rev);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	if (store_rows_end(e->st, s, rc, "a party's declines") != 0)
+		return -1;
+	return n > 0;
+}
+
+int
+ag_declines_end(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t t)
+{
+	static const char sql[] =
+	    "UPDATE decline SET withdrawn_at = ? WHERE agreement_id = ? AND party_id = ?"
+	    " AND withdrawn_at IS NULL";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, t);
+	sqlite3_bind_int64(s, 2, agreement);
+	sqlite3_bind_int64(s, 3, party);
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	return sqlite3_changes(store_db(e->st));
+}
+
+int
+ag_set_sign_by(struct ag_ctx *e, int64_t id, int64_t sign_by)
+{
+	return set_int(e, "UPDATE agreement SET sign_by = ? WHERE id = ?", id, sign_by, 1);
 }
 
 int

@@ -28,6 +28,9 @@
 #include "store.h"
 
 #define TITLE_MAX 200
+/* A reason: why the mediator withdrew an agreement or closed an incident,
+ * why a party declines to sign.  It fits a journal entry's note. */
+#define REASON_MAX 500
 
 /* Lead times of reminders and warnings, longest first. */
 struct ag_leads {
@@ -63,6 +66,7 @@ struct ag {
 	char dayx_mode[16];	/* "", "time", "on-release", "on-effect" */
 	char label[PARTY_CODE_MAX + 1];	/* "" or the name mandates scope to */
 	char zone[64];	/* tz name its dates are read and shown in; "": the daemon's */
+	char withdraw_reason[REASON_MAX + 1];	/* "" none given (or not withdrawn) */
 };
 
 /* Members' party ids and codes, signing parties or observers. */
@@ -91,6 +95,10 @@ void ag_set_journal(struct ag_ctx *e, struct journal *j);
  * does not know), added to what the arrays hold; 0, or -1. */
 int ag_count_states(struct ag_ctx *e, int64_t counts[AG_NSTATES], int64_t *other);
 
+/* A reason is text like every other: 1..REASON_MAX bytes of UTF-8, no
+ * NUL, not blank.  0, or -1 with why. */
+int ag_reason_check(const char *s, size_t len, char *why, size_t whylen);
+
 /* 0 found, 1 unknown, -1 store failure. */
 int ag_load(struct ag_ctx *e, int64_t id, struct ag *a);
 /* Signing parties (observers = 0) or observers (1) of an agreement. */
@@ -103,6 +111,9 @@ int64_t ag_valid_copy_time(struct ag_ctx *e, int64_t agreement, int64_t party, u
 /* Queue an Update to every endpoint of party. */
 int ag_send_update(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amendment,
     const char *event, const char *text);
+/* The same, with the message's id in *message (NULL: not wanted). */
+int ag_send_update_id(struct ag_ctx *e, int64_t party, int64_t agreement,
+    uint64_t amendment, const char *event, const char *text, int64_t *message);
 /* Queue p to every endpoint of the n parties (stored once). */
 int ag_enqueue(struct ag_ctx *e, const int64_t *parties, size_t n, const char *kind,
     int64_t agreement, const char *summary, const Parley__Payload *p);
@@ -114,6 +125,12 @@ int ag_set_state(struct ag_ctx *e, int64_t id, enum ag_state st, int64_t ended_a
 /* Record an event in the agreement's chronology. */
 int ag_event(struct ag_ctx *e, int64_t agreement, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Record an event in the chronology whose journal entry names party and
+ * carries hash (NULL: none): record.c keeps the kinds that concern one
+ * party's signing from the other parties until release. */
+int ag_event_party(struct ag_ctx *e, int64_t agreement, const char *party,
+    const uint8_t hash[32], const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* Append to the journal (a no-op without one); hashes may be NULL. */
 int ag_journal(struct ag_ctx *e, const char *kind, int64_t agreement, const char *party,
     const uint8_t (*hashes)[32], size_t nh, const char *fmt, ...)
@@ -167,6 +184,10 @@ int ag_set_circulated(struct ag_ctx *e, int64_t id, int64_t t);
 int ag_set_released(struct ag_ctx *e, const struct ag *a, const char *cert,
     const uint8_t sig[64]);
 int ag_set_expiry(struct ag_ctx *e, int64_t id, int64_t expires_at);
+/* Why the mediator withdrew the agreement. */
+int ag_set_withdraw_reason(struct ag_ctx *e, int64_t id, const char *reason);
+/* The signing deadline (0: none). */
+int ag_set_sign_by(struct ag_ctx *e, int64_t id, int64_t sign_by);
 int ag_set_dayx(struct ag_ctx *e, int64_t id, const char *mode, int64_t t);
 
 /* A party's signed copy (text: of a non-identical copy, or NULL; reason,
@@ -184,6 +205,18 @@ int ag_copies_end(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t r
     const char *status, int64_t t);
 /* Void one copy with a reason. */
 int ag_copy_void(struct ag_ctx *e, int64_t copy, const char *reason, int64_t t);
+
+/* A party's decline of revision rev (reason checked, salt 32 random
+ * bytes hashed with it for the journal): *id.  The decline table is
+ * written only here. */
+int ag_decline_insert(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t endpoint,
+    uint32_t rev, const char *reason, const uint8_t salt[32], int64_t *id);
+/* Has party an open decline (not superseded) of revision rev: 1 yes, 0
+ * no, -1 store failure. */
+int ag_decline_open(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev);
+/* End party's open declines of agreement at t (a valid copy superseded
+ * them): how many, or -1. */
+int ag_declines_end(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t t);
 
 /* A pending timer, as ag_timer_next returns it (timers.c runs them). */
 struct ag_timer {

@@ -603,6 +603,7 @@ sign_keep(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
 	uint8_t h[2][32];
 	char under[40] = "";
 	int64_t cid;
+	int ended;
 
 	if (insert_copy(e, r, &sg->a, sg->signer, m, NULL, "valid", NULL, sg->md.id, &cid) != 0)
 		return -1;
@@ -616,6 +617,15 @@ sign_keep(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
 	if (ag_journal(e, "copy-accepted", sg->a.id, r->who->party.code,
 	    (const uint8_t (*)[32])h, 2, "revision %u%s%s%s", sg->a.revision,
 	    *m->role ? ", role " : "", m->role, under) != 0)
+		return -1;
+	/* A valid copy supersedes the party's decline: it changed its mind.
+	 * The entry is one of its signing entries (hidden from the others
+	 * before release) and carries its signature's hash, as they do. */
+	if ((ended = ag_declines_end(e, sg->a.id, r->who->party.id, clock_now(e->clk))) < 0)
+		return -1;
+	if (ended > 0 && ag_event_party(e, sg->a.id, r->who->party.code, h[1],
+	    "decline-withdrawn", "%s signed revision %u: its decline is withdrawn",
+	    r->who->party.code, sg->a.revision) != 0)
 		return -1;
 	e->m->copies_accepted++;
 	fault_point("copy-accepted");
@@ -736,6 +746,60 @@ engine_withdraw(struct ag_ctx *e, const struct req *r, uint64_t id)
 	req_ok(r, 0, "signature on revision %u of agreement %lld withdrawn (recorded)",
 	    a.revision, (long long)a.id);
 	return REQ_KEEP;
+}
+
+/* A party's recorded refusal to sign the current revision.  It changes
+ * no state; the mediator sees it (agreement show, the log), and under the
+ * embargo the other parties do not: its journal entry is one of this
+ * party's signing entries (record.c), with a hash no one else can compute
+ * (of a random salt and the reason). */
+enum req_end
+engine_decline(struct ag_ctx *e, const struct req *r, const Parley__DeclineRequest *m)
+{
+	uint8_t salt[32], h[32], buf[32 + REASON_MAX];
+	char why[100];
+	size_t len;
+	struct ag a;
+	int64_t t, did;
+	int member, rc;
+
+	if (ag_for_party(e, r, m->agreement, &a, &member) != 0)
+		return REQ_ROLLBACK;
+	if (member == 2)
+		return req_refuse(r, PARLEY_EREFUSED, "observers never sign, so they cannot "
+		    "decline");
+	if (a.state != AG_CIRCULATING)
+		return req_refuse(r, PARLEY_EREFUSED, "agreement %lld is %s: only a circulating "
+		    "agreement can be declined", (long long)a.id, lifecycle_state_name(a.state));
+	len = strlen(m->reason);
+	if (ag_reason_check(m->reason, len, why, sizeof(why)) != 0)
+		return req_refuse(r, PARLEY_EUSAGE, "%s", why);
+	if (ag_valid_copy(e, a.id, r->who->party.id, a.revision, &t) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	if (t != 0)
+		return req_refuse(r, PARLEY_EREFUSED, "%s has signed revision %u of agreement "
+		    "%lld; withdraw the signature first (parley withdraw)", r->who->party.code,
+		    a.revision, (long long)a.id);
+	if ((rc = ag_decline_open(e, a.id, r->who->party.id, a.revision)) < 0)
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	if (rc > 0)
+		return req_refuse(r, PARLEY_EREFUSED, "%s has already declined revision %u of "
+		    "agreement %lld", r->who->party.code, a.revision, (long long)a.id);
+	if (crypto_random(salt, sizeof(salt)) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "no random bytes; nothing was saved, try "
+		    "again");
+	memcpy(buf, salt, 32);
+	memcpy(buf + 32, m->reason, len);
+	if (crypto_sha256(buf, 32 + len, h) != 0 ||
+	    ag_decline_insert(e, a.id, r->who->party.id, r->who->endpoint_id, a.revision,
+	    m->reason, salt, &did) != 0 ||
+	    ag_event_party(e, a.id, r->who->party.code, h, "declined", "%s declined revision "
+	    "%u: %s", r->who->party.code, a.revision, m->reason) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	/* No decline id in the answer: ids run over every party's declines. */
+	return req_ok(r, 0, "%s declined revision %u of agreement %lld (recorded; the mediator "
+	    "sees the reason; signing it later withdraws the decline)", r->who->party.code,
+	    a.revision, (long long)a.id);
 }
 
 /* Validate and normalise a text: non-empty UTF-8, LF line endings.  NULL
@@ -1482,30 +1546,37 @@ engine_circulate(struct ag_ctx *e, int64_t id, struct out *o)
 }
 
 int
-engine_withdraw_agreement(struct ag_ctx *e, int64_t id, struct out *o)
+engine_withdraw_agreement(struct ag_ctx *e, int64_t id, const char *reason, struct out *o)
 {
+	char msg[100 + REASON_MAX], why[100];
 	struct ag_members m;
 	enum ag_state next;
-	const char *why;
+	const char *err;
 	struct ag a;
 	size_t i;
 
+	if (reason != NULL && ag_reason_check(reason, strlen(reason), why, sizeof(why)) != 0)
+		return out_usage(o, "--reason: %s", why);
 	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
-	if (lifecycle_next(a.state, EV_WITHDRAW, &next, &why) != 0)
-		return out_refuse(o, "cannot withdraw agreement %lld: %s", (long long)id, why);
+	if (lifecycle_next(a.state, EV_WITHDRAW, &next, &err) != 0)
+		return out_refuse(o, "cannot withdraw agreement %lld: %s", (long long)id, err);
 	if (ag_set_state(e, id, AG_WITHDRAWN, clock_now(e->clk)) != 0 ||
+	    (reason != NULL && ag_set_withdraw_reason(e, id, reason) != 0) ||
 	    ag_load_members(e, id, 0, &m) != 0)
 		return out_refuse(o, "store failure");
+	snprintf(msg, sizeof(msg), "the mediator has withdrawn this agreement; it will not be "
+	    "released%s%s", reason ? ". The reason: " : "", reason ? reason : "");
 	if (a.state == AG_CIRCULATING)	/* a draft was never seen by anyone */
 		for (i = 0; i < m.n; i++)
-			if (ag_send_update(e, m.id[i], id, 0, "withdrawn",
-			    "the mediator has withdrawn this agreement; it will not be released") != 0)
+			if (ag_send_update(e, m.id[i], id, 0, "withdrawn", msg) != 0)
 				return out_refuse(o, "store failure");
-	if (ag_journal(e, "withdrawn", id, NULL, NULL, 0, "by the mediator") != 0)
+	if (ag_journal(e, "withdrawn", id, NULL, NULL, 0, "by the mediator%s%s",
+	    reason ? ": " : "", reason ? reason : "") != 0)
 		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "withdrawn");
+	jw_str(o->json, "reason", reason);
 	out_text(o, "agreement %lld withdrawn%s\n", (long long)id,
 	    a.state == AG_CIRCULATING ? "; the parties are told" : "");
 	return 0;
@@ -1592,6 +1663,8 @@ show_terms(const struct ag *a, const char *hex, struct out *o)
 		ptime_format_in(a->released_at, a->zone, when);
 		out_text(o, "\n  released: %s", when);
 	}
+	if (a->state == AG_WITHDRAWN && *a->withdraw_reason)
+		out_text(o, "\n  withdrawn by the mediator: %s", a->withdraw_reason);
 	if (a->expires_at) {
 		ptime_format_in(a->expires_at, a->zone, when);
 		out_text(o, "\n  validity: %s; expires %s\n  parties:\n", a->validity, when);
@@ -1683,6 +1756,56 @@ show_noncopies(struct ag_ctx *e, int64_t id, struct out *o)
 	return 0;
 }
 
+/* agreement show: the parties' declines, open or withdrawn by a later
+ * copy.  0, or -1 refused in o. */
+static int
+show_declines(struct ag_ctx *e, const struct ag *a, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT p.code, d.revision, d.reason, d.created_at, d.withdrawn_at FROM decline d "
+	    "JOIN party p ON p.id = d.party_id WHERE d.agreement_id = ? ORDER BY d.id";
+	char when[PTIME_BUFLEN], ended[PTIME_BUFLEN];
+	const char *state;
+	sqlite3_stmt *s;
+	int64_t w;
+	int rc;
+
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	jw_arr_begin(o->json, "declines");
+	sqlite3_bind_int64(s, 1, a->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ptime_format(store_col_time(s, 3), when);
+		w = store_col_time(s, 4);
+		state = w ? "withdrawn" : (uint32_t)sqlite3_column_int64(s, 1) == a->revision ?
+		    "open" : "earlier-revision";
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "party", store_col_str(s, 0));
+		jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
+		jw_str(o->json, "reason", store_col_str(s, 2));
+		jw_str(o->json, "declined_at", when);
+		jw_str(o->json, "state", state);
+		if (w) {
+			ptime_format(w, ended);
+			jw_str(o->json, "withdrawn_at", ended);
+		} else {
+			jw_null(o->json, "withdrawn_at");
+		}
+		jw_obj_end(o->json);
+		out_text(o, "  DECLINED by %s (revision %lld) at %s: %s", store_col_str(s, 0),
+		    (long long)sqlite3_column_int64(s, 1), when, store_col_str(s, 2));
+		if (w)
+			out_text(o, " [withdrawn: it signed at %s]", ended);
+		else if (strcmp(state, "open") != 0)
+			out_text(o, " [of an earlier revision]");
+		out_text(o, "\n");
+	}
+	if (store_rows_end(e->st, s, rc, "declines") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	jw_arr_end(o->json);
+	return 0;
+}
+
 int
 engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 {
@@ -1711,11 +1834,13 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	opt_time(o, "circulated_at", a.circulated_at);
 	jw_bool(o->json, "disclose_progress", a.disclose);
 	jw_str(o->json, "zone", a.zone);
+	jw_str(o->json, "withdraw_reason", a.state == AG_WITHDRAWN && *a.withdraw_reason ?
+	    a.withdraw_reason : NULL);
 	timeline_show_record(e, &a, o);
 	if (o->status != 0)	/* it refused o: a store failure */
 		return -1;
 	show_terms(&a, hex, o);
-	if (show_members(e, &a, &m, &ob, o) != 0)
+	if (show_members(e, &a, &m, &ob, o) != 0 || show_declines(e, &a, o) != 0)
 		return -1;
 	return show_noncopies(e, id, o);
 }

@@ -23,6 +23,9 @@ enum req_end engine_amend(struct ag_ctx *e, const struct req *r, const Parley__A
 enum req_end engine_amendment_response(struct ag_ctx *e, const struct req *r,
     const Parley__AmendmentResponse *m);
 enum req_end engine_withdraw(struct ag_ctx *e, const struct req *r, uint64_t agreement);
+/* A party declines to sign the current revision, with a reason. */
+enum req_end engine_decline(struct ag_ctx *e, const struct req *r,
+    const Parley__DeclineRequest *m);
 enum req_end engine_bundle(struct ag_ctx *e, const struct req *r, uint64_t agreement);
 /* Mediator verbs (admin socket): 0 done, -1 refused (reason in o). */
 struct agreement_terms {
@@ -47,7 +50,9 @@ struct agreement_terms {
 };
 int engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o);
 int engine_circulate(struct ag_ctx *e, int64_t id, struct out *o);
-int engine_withdraw_agreement(struct ag_ctx *e, int64_t id, struct out *o);
+/* reason: NULL none given; told to the parties, shown, journalled. */
+int engine_withdraw_agreement(struct ag_ctx *e, int64_t id, const char *reason,
+    struct out *o);
 int engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o);
 /* last > 0: only the newest last agreements (or messages); -1: all. */
 int engine_agreement_list(struct ag_ctx *e, int64_t last, struct out *o);

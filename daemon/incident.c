@@ -15,6 +15,7 @@ struct inc {
 	int64_t id, filer_id, against_id, agreement_id;
 	char filer[PARTY_CODE_MAX + 1], against[PARTY_CODE_MAX + 1];
 	char *place, *nature, *consequences, *proposal, *answer, *measures, *complaint;
+	char *close_reason;	/* "" none given */
 	int64_t happened_at, filed_at, respond_by, publishable_at, answered_at, overdue_at;
 	int64_t meeting_at, inspection_at, consent_at, complaint_at, closed_at;
 	int64_t inspection_by;
@@ -36,6 +37,7 @@ inc_release(struct inc *i)
 	free(i->answer);
 	free(i->measures);
 	free(i->complaint);
+	free(i->close_reason);
 	memset(i, 0, sizeof(*i));
 }
 
@@ -56,8 +58,8 @@ inc_load(struct ag_ctx *e, int64_t id, struct inc *out)
 	    " i.place, i.nature, i.consequences, i.proposal, i.answer, i.measures, i.complaint,"
 	    " i.happened_at, i.filed_at, i.respond_by, i.publishable_at, i.answered_at,"
 	    " i.overdue_at, i.meeting_at, i.inspection_at, i.consent_at, i.complaint_at,"
-	    " i.closed_at, coalesce(i.inspection_by, 0), i.not_in_force, i.state, i.inspection "
-	    "FROM incident i JOIN party f ON f.id = i.filer_id JOIN party a ON a.id = i.against_id "
+	    " i.closed_at, coalesce(i.inspection_by, 0), i.not_in_force, i.state, i.inspection,"
+	    " i.close_reason FROM incident i JOIN party f ON f.id = i.filer_id JOIN party a ON a.id = i.against_id "
 	    "WHERE i.id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	struct inc row, *i = &row;
@@ -98,13 +100,14 @@ inc_load(struct ag_ctx *e, int64_t id, struct inc *out)
 		i->not_in_force = sqlite3_column_int(s, 25);
 		snprintf(i->state, sizeof(i->state), "%s", store_col_str(s, 26));
 		snprintf(i->inspection, sizeof(i->inspection), "%s", store_col_str(s, 27));
+		i->close_reason = dup_col(s, 28);
 	}
 	if (store_rows_end(e->st, s, rc, "an incident") != 0)
 		return -1;
 	if (rc != SQLITE_ROW)
 		return 1;
 	if (!i->place || !i->nature || !i->consequences || !i->proposal || !i->answer ||
-	    !i->measures || !i->complaint) {
+	    !i->measures || !i->complaint || !i->close_reason) {
 		inc_release(i);
 		return -1;
 	}
@@ -146,6 +149,7 @@ inc_view(struct ag_ctx *e, struct inc *i, const char *event)
 	m->meeting_requested = i->meeting_at != 0;
 	m->inspection = i->inspection;
 	m->event = (char *)(event ? event : "");
+	m->close_reason = i->close_reason;
 }
 
 /* Every step of an incident goes into the record. */
@@ -162,6 +166,10 @@ inc_journal(struct ag_ctx *e, struct inc *i, const char *what, const char *party
 		return -1;
 	fprintf(f, "%s\n%s\n%s\n%s\n%s\n%s\n%s", i->place, i->nature, i->consequences,
 	    i->proposal, i->answer, i->measures, i->complaint);
+	/* A closing reason is hashed with the rest once there is one (the
+	 * entries written before it had none and keep their form). */
+	if (*i->close_reason)
+		fprintf(f, "\n%s", i->close_reason);
 	if (fclose(f) != 0) {
 		free(text);
 		return -1;
@@ -171,7 +179,8 @@ inc_journal(struct ag_ctx *e, struct inc *i, const char *what, const char *party
 	if (rc != 0)
 		return -1;
 	return ag_journal(e, what, i->agreement_id, party, (const uint8_t (*)[32])h, 1,
-	    "incident %lld: %s reports %s", (long long)i->id, i->filer, i->against);
+	    "incident %lld: %s reports %s%s%s", (long long)i->id, i->filer, i->against,
+	    *i->close_reason ? "; closed: " : "", i->close_reason);
 }
 
 static int
@@ -648,6 +657,7 @@ json_inc(struct ag_ctx *e, struct jw *j, struct inc *i)
 	}
 	jw_str(j, "inspection", i->inspection);
 	jw_str(j, "complaint", i->complaint_at ? i->complaint : NULL);
+	jw_str(j, "close_reason", *i->close_reason ? i->close_reason : NULL);
 }
 
 int
@@ -713,23 +723,31 @@ incident_show(struct ag_ctx *e, int64_t id, struct out *o)
 		out_text(o, "  inspection: %s\n", i.inspection);
 	if (i.complaint_at)
 		out_text(o, "  complaint to the mediator: %s\n", i.complaint);
+	if (*i.close_reason)
+		out_text(o, "  closed by the mediator: %s\n", i.close_reason);
 	inc_release(&i);
 	return 0;
 }
 
 int
-incident_close(struct ag_ctx *e, int64_t id, struct out *o)
+incident_close(struct ag_ctx *e, int64_t id, const char *reason, struct out *o)
 {
 	static const char sql[] =
-	    "UPDATE incident SET state = 'closed', closed_at = ? WHERE id = ? AND state != 'closed'";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
+	    "UPDATE incident SET state = 'closed', closed_at = ?, close_reason = ? "
+	    "WHERE id = ? AND state != 'closed'";
+	sqlite3_stmt *s;
 	struct inc i;
+	char why[100];
 	int rc;
 
-	if (s == NULL)
+	if (reason != NULL && ag_reason_check(reason, strlen(reason), why, sizeof(why)) != 0)
+		return out_usage(o, "--reason: %s", why);
+	if ((s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
 	sqlite3_bind_int64(s, 1, clock_now(e->clk));
-	sqlite3_bind_int64(s, 2, id);
+	if (reason != NULL)
+		sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, id);
 	rc = store_step_done(e->st, s);
 	if (rc != 0)
 		return out_refuse(o, "store failure");
@@ -747,7 +765,9 @@ incident_close(struct ag_ctx *e, int64_t id, struct out *o)
 		return out_refuse(o, "store failure");
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "state", "closed");
-	out_text(o, "incident %lld closed; both sides are told\n", (long long)id);
+	jw_str(o->json, "reason", reason);
+	out_text(o, "incident %lld closed; both sides are told%s\n", (long long)id,
+	    reason ? ", with the reason" : "");
 	return 0;
 }
 

@@ -26,7 +26,8 @@ int incident_fire(struct ag_ctx *e, int64_t incident, const char *kind, int64_t 
 /* Mediator verbs. */
 int incident_list(struct ag_ctx *e, struct out *o);
 int incident_show(struct ag_ctx *e, int64_t id, struct out *o);
-int incident_close(struct ag_ctx *e, int64_t id, struct out *o);
+/* Close an incident; reason (NULL: none given) is told to both sides. */
+int incident_close(struct ag_ctx *e, int64_t id, const char *reason, struct out *o);
 
 /* Open and overdue incidents (status socket). */
 int incident_counts(struct ag_ctx *e, int64_t *open, int64_t *overdue);

@@ -425,6 +425,9 @@ dispatch(struct session *s, const Parley__Frame *f)
 	case PARLEY__FRAME__BODY_WITHDRAW:
 		ENGINE_REQ(engine_withdraw(e, &rq, f->withdraw->agreement));
 		break;
+	case PARLEY__FRAME__BODY_DECLINE:
+		ENGINE_REQ(engine_decline(e, &rq, f->decline));
+		break;
 	case PARLEY__FRAME__BODY_CONFIRM:
 		ENGINE_REQ(timeline_confirm(e, &rq, f->confirm->agreement, f->confirm->measure));
 		break;

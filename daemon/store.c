@@ -318,6 +318,17 @@ static const char *const migrations[] = {
 	/* 12 -> 13: an agreement carries its time zone ("": made before
 	 * agreements had one, read and shown in the daemon's) */
 	"ALTER TABLE agreement ADD COLUMN zone TEXT NOT NULL DEFAULT '';",
+	/* 13 -> 14: corrections in flight: why the mediator withdrew an
+	 * agreement or closed an incident, and a party's recorded refusal to
+	 * sign (a decline; withdrawn_at: a later valid copy superseded it) */
+	"ALTER TABLE agreement ADD COLUMN withdraw_reason TEXT;"
+	"ALTER TABLE incident ADD COLUMN close_reason TEXT;"
+	"CREATE TABLE decline("
+	"  id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), revision INTEGER NOT NULL,"
+	"  endpoint_id INTEGER NOT NULL, reason TEXT NOT NULL, salt BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL, withdrawn_at INTEGER);"
+	"CREATE INDEX decline_agreement ON decline(agreement_id, party_id);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

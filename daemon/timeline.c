@@ -21,20 +21,38 @@ lead_text(int64_t secs, char *buf, size_t n)
 	ptime_format_duration(secs, buf, n);
 }
 
-int
-timeline_on_circulate(struct ag_ctx *e, const struct ag *a)
+/* The timers of a signing deadline: a reminder at each lead time still
+ * ahead, and the deadline itself.  The one place they are scheduled, at
+ * circulation and when the mediator moves the deadline. */
+static int
+schedule_signing(struct ag_ctx *e, int64_t agreement, int64_t sign_by)
 {
 	int64_t now = clock_now(e->clk);
 	size_t i;
 
-	if (a->sign_by == 0)
-		return 0;
 	for (i = 0; i < e->sign_leads.n; i++) {
-		int64_t t = a->sign_by - e->sign_leads.s[i];
-		if (t > now && ag_timer_add(e, a->id, 0, "sign-reminder", t, a->sign_by, 0) != 0)
+		int64_t t = sign_by - e->sign_leads.s[i];
+		if (t > now && ag_timer_add(e, agreement, 0, "sign-reminder", t, sign_by, 0) != 0)
 			return -1;
 	}
-	return ag_timer_add(e, a->id, 0, "deadline", a->sign_by, a->sign_by, 0);
+	return ag_timer_add(e, agreement, 0, "deadline", sign_by, sign_by, 0);
+}
+
+int
+timeline_on_circulate(struct ag_ctx *e, const struct ag *a)
+{
+	if (a->sign_by == 0)
+		return 0;
+	return schedule_signing(e, a->id, a->sign_by);
+}
+
+/* A time, or a date alone: the end of that day in zone. */
+static int
+parse_time_or_date(const char *s, const char *zone, int64_t *t)
+{
+	if (ptime_parse(s, t) == 0)
+		return 0;
+	return ptime_day_end(s, zone, t);
 }
 
 int
@@ -61,7 +79,7 @@ timeline_validity_term(const char *valid_for, const char *valid_until, const cha
 		return 0;
 	/* A date alone means the end of that day in the agreement's zone, as
 	 * "inclusive" did, whatever the daemon's TZ. */
-	if (ptime_parse(valid_until, &t) != 0 && ptime_day_end(valid_until, zone, &t) != 0) {
+	if (parse_time_or_date(valid_until, zone, &t) != 0) {
 		snprintf(why, whylen, "--valid-until takes an ISO 8601 time with an offset, or a "
 		    "date (the end of that day in the agreement's zone)");
 		return -1;
@@ -350,35 +368,55 @@ tell_responsible(struct ag_ctx *e, const struct ag *a, const struct measure *m,
 
 /* ---- timers ---- */
 
+/* One signing party's reminder at time now, of its own copy only:
+ * "sign-reminder" if its copy of the current revision is still due, else
+ * in_event (its copy is in).  *message: the message's id (NULL: not wanted); *due (NULL: not
+ * wanted): whether its copy was due.  0, or -1. */
+static int
+remind_party(struct ag_ctx *e, const struct ag *a, int64_t now, int64_t party,
+    const char *in_event, int64_t *message, int *due)
+{
+	char msg[600], when[PTIME_BUFLEN], lead[64], term[PTIME_BUFLEN + 100];
+	int64_t t;
+	int pending;
+
+	if (ag_valid_copy(e, a->id, party, a->revision, &t) != 0)
+		return -1;
+	pending = t == 0;
+	if (due != NULL)
+		*due = pending;
+	if (a->sign_by) {
+		ptime_format(a->sign_by, when);
+		lead_text(a->sign_by - now, lead, sizeof(lead));
+		snprintf(term, sizeof(term), " must be signed by %s (in %s)", when, lead);
+	} else {
+		snprintf(term, sizeof(term), " awaits every party's signature");
+	}
+	snprintf(msg, sizeof(msg), "%sagreement %lld \"%s\"%s; %s revision %u",
+	    pending ? "reminder: " : "", (long long)a->id, a->title, term,
+	    pending ? "you have not signed" : "your signed copy is in for", a->revision);
+	return ag_send_update_id(e, party, a->id, 0, pending ? "sign-reminder" : in_event, msg,
+	    message);
+}
+
 /* A reminder of the signing deadline, to every signing party. */
 static int
 fire_sign_reminder(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 {
-	char msg[600], when[PTIME_BUFLEN], lead[64];
 	struct ag_members m;
 	size_t i;
 
 	if (a->state != AG_CIRCULATING || a->sign_by != t->ref)
 		return 0;
-	ptime_format(a->sign_by, when);
-	lead_text(a->sign_by - t->due, lead, sizeof(lead));
 	if (ag_load_members(e, a->id, 0, &m) != 0)
 		return -1;
 	/* Every signing party hears of the deadline, each of its own
 	 * copy only: were only those who have not signed told, the
 	 * delivery ids (one sequence for all) of a party's reminders
 	 * would count the others who have (invariant 2). */
-	for (i = 0; i < m.n; i++) {
-		int pending = ag_valid_copy_time(e, a->id, m.id[i], a->revision) == 0;
-
-		snprintf(msg, sizeof(msg), "%sagreement %lld \"%s\" must be signed by %s "
-		    "(in %s); %s revision %u", pending ? "reminder: " : "", (long long)a->id,
-		    a->title, when, lead, pending ? "you have not signed" :
-		    "your signed copy is in for", a->revision);
-		if (ag_send_update(e, m.id[i], a->id, 0, pending ? "sign-reminder" :
-		    "sign-deadline", msg) != 0)
+	for (i = 0; i < m.n; i++)
+		if (remind_party(e, a, t->due, m.id[i], "sign-deadline", NULL, NULL) != 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -613,6 +651,133 @@ timeline_fire(struct ag_ctx *e, const struct ag_timer *t)
 		if (strcmp(t->kind, fires[i].kind) == 0)
 			return fires[i].fire(e, &a, t);
 	log_warnx("timer of unknown kind \"%s\" ignored", t->kind);
+	return 0;
+}
+
+/* ---- corrections in flight: the deadline moved, a reminder now ---- */
+
+int
+timeline_deadline(struct ag_ctx *e, int64_t id, const char *when, struct out *o)
+{
+	static const char *const signing_timers[] = { "sign-reminder", "deadline", NULL };
+	char was[PTIME_BUFLEN], to[PTIME_BUFLEN], msg[600];
+	int64_t t, now = clock_now(e->clk);
+	struct ag_members m;
+	struct ag a;
+
+	if (ag_for_mediator(e, id, &a, o) != 0)
+		return -1;
+	if (parse_time_or_date(when, a.zone, &t) != 0)
+		return out_usage(o, "TIME must be ISO 8601 with an offset, e.g. "
+		    "1994-05-11T18:00:00+04:00, or a date (the end of that day)");
+	if (a.state != AG_CIRCULATING)
+		return out_refuse(o, "cannot change the signing deadline of agreement %lld: it is "
+		    "%s", (long long)id, lifecycle_state_name(a.state));
+	if (a.sign_by && a.sign_by <= now) {
+		ptime_format(a.sign_by, was);
+		return out_refuse(o, "cannot change the signing deadline of agreement %lld: it "
+		    "passed at %s", (long long)id, was);
+	}
+	ptime_format(t, to);
+	if (t <= now)
+		return out_refuse(o, "the new signing deadline %s is not in the future", to);
+	if (t == a.sign_by)
+		return out_refuse(o, "agreement %lld must already be signed by %s; nothing "
+		    "changed", (long long)id, to);
+	if (a.sign_by)
+		ptime_format(a.sign_by, was);
+	else
+		snprintf(was, sizeof(was), "none");
+	/* The old deadline's timers go; the new ones are those circulation
+	 * would have scheduled for it (fire_* also ignore a timer whose ref
+	 * is not the current deadline). */
+	if (ag_set_sign_by(e, id, t) != 0 || ag_timer_cancel(e, id, signing_timers) != 0 ||
+	    schedule_signing(e, id, t) != 0 || ag_load_members(e, id, 0, &m) != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	if (ag_event(e, id, "deadline-changed", "signing deadline %s, was %s", to, was) != 0)
+		return out_refuse(o, "store failure: journal");
+	/* Every signing party, the same words: nothing of anyone's copy. */
+	snprintf(msg, sizeof(msg), "the signing deadline of agreement %lld \"%s\" is now %s "
+	    "(it was %s); revision %u", (long long)id, a.title, to, was, a.revision);
+	if (tell(e, id, 0, "deadline-changed", msg) != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "sign_by", to);
+	if (a.sign_by)
+		jw_str(o->json, "previous_sign_by", was);
+	else
+		jw_null(o->json, "previous_sign_by");
+	jw_int(o->json, "parties_told", (int64_t)m.n);
+	out_text(o, "agreement %lld must now be signed by %s (was %s); %zu signing part%s told\n",
+	    (long long)id, to, was, m.n, m.n == 1 ? "y" : "ies");
+	return 0;
+}
+
+/* A journal hash no one can compute: it only makes an entry whose other
+ * bytes could be guessed impossible to try against a proof's hashes. */
+static int
+unguessable(uint8_t h[32])
+{
+	uint8_t nonce[32];
+
+	if (crypto_random(nonce, sizeof(nonce)) != 0)
+		return -1;
+	return crypto_sha256(nonce, sizeof(nonce), h);
+}
+
+int
+timeline_remind(struct ag_ctx *e, int64_t id, const char *const *parties, size_t n,
+    struct out *o)
+{
+	struct ag_members m;
+	int64_t now = clock_now(e->clk), mid = 0;
+	int pick[64] = { 0 }, due = 0;
+	uint8_t h[32];
+	size_t i, k, told = 0;
+	struct ag a;
+
+	if (ag_for_mediator(e, id, &a, o) != 0)
+		return -1;
+	if (a.state != AG_CIRCULATING)
+		return out_refuse(o, "cannot remind the parties of agreement %lld: it is %s",
+		    (long long)id, lifecycle_state_name(a.state));
+	if (ag_load_members(e, id, 0, &m) != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < m.n && strcmp(m.code[i], parties[k]) != 0; i++)
+			;
+		if (i == m.n)
+			return out_refuse(o, "\"%s\" is not a signing party of agreement %lld",
+			    parties[k], (long long)id);
+		pick[i] = 1;
+	}
+	jw_int(o->json, "id", id);
+	jw_int(o->json, "revision", a.revision);
+	jw_arr_begin(o->json, "reminded");
+	for (i = 0; i < m.n; i++) {
+		if (n > 0 && !pick[i])
+			continue;
+		/* Each named party is told of its own copy, signed or not.
+		 * Its journal entry names it, and record.c keeps it from the
+		 * others until release: whom the mediator reminds says who
+		 * has signed. */
+		if (remind_party(e, &a, now, m.id[i], "copy-in", &mid, &due) != 0 ||
+		    unguessable(h) != 0 || ag_event_party(e, id, m.code[i], h, "sign-reminded",
+		    "%s reminded (message %lld), revision %u %s", m.code[i], (long long)mid,
+		    a.revision, due ? "not signed" : "signed") != 0)
+			return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "party", m.code[i]);
+		jw_int(o->json, "message", mid);
+		jw_bool(o->json, "signed", !due);
+		jw_obj_end(o->json);
+		out_text(o, "%s: reminded (message %lld; %s)\n", m.code[i], (long long)mid,
+		    due ? "not signed" : "signed: told its copy is in");
+		told++;
+	}
+	jw_arr_end(o->json);
+	out_text(o, "agreement %lld: %zu reminder%s queued; receipts: parleyctl delivery list\n",
+	    (long long)id, told, told == 1 ? "" : "s");
 	return 0;
 }
 

@@ -29,6 +29,14 @@ int timeline_fire(struct ag_ctx *e, const struct ag_timer *t);
 int timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct out *o);
 int timeline_show(struct ag_ctx *e, int64_t id, struct out *o);
 int timeline_dayx(struct ag_ctx *e, int64_t id, const char *when, struct out *o);
+/* Move the signing deadline of a circulating agreement to when (ISO 8601,
+ * or a date: the end of that day): its timers rescheduled, every signing
+ * party told. */
+int timeline_deadline(struct ag_ctx *e, int64_t id, const char *when, struct out *o);
+/* A signing reminder now to the n signing parties named (n = 0: all), each
+ * of its own copy only. */
+int timeline_remind(struct ag_ctx *e, int64_t id, const char *const *parties, size_t n,
+    struct out *o);
 /* The chronology and the extension chain, appended to agreement show. */
 void timeline_show_record(struct ag_ctx *e, const struct ag *a, struct out *o);
 

@@ -161,6 +161,12 @@ crypto_sha256(const void *data, size_t len, uint8_t out[32])
 	return EVP_Digest(data, len, out, NULL, sha256_md, NULL) == 1 ? 0 : -1;
 }
 
+int
+crypto_random(void *buf, size_t n)
+{
+	return n <= INT32_MAX && RAND_bytes(buf, (int)n) == 1 ? 0 : -1;
+}
+
 void
 hex_encode(const uint8_t *in, size_t n, char *out)
 {

@@ -22,6 +22,9 @@
 /* SHA-256 of len bytes at data (data may be NULL when len is 0). */
 int crypto_sha256(const void *data, size_t len, uint8_t out[32]);
 
+/* n bytes from the CSPRNG into buf: 0, or -1. */
+int crypto_random(void *buf, size_t n);
+
 /* Write n bytes as 2n lowercase hex digits and a NUL: out holds 2n+1 bytes. */
 void hex_encode(const uint8_t *in, size_t n, char *out);
 

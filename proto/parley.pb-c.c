@@ -1177,6 +1177,51 @@ void   parley__withdraw_request__free_unpacked
   assert(message->base.descriptor == &parley__withdraw_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__decline_request__init
+                     (Parley__DeclineRequest         *message)
+{
+  static const Parley__DeclineRequest init_value = PARLEY__DECLINE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t parley__decline_request__get_packed_size
+                     (const Parley__DeclineRequest *message)
+{
+  assert(message->base.descriptor == &parley__decline_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__decline_request__pack
+                     (const Parley__DeclineRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__decline_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__decline_request__pack_to_buffer
+                     (const Parley__DeclineRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__decline_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__DeclineRequest *
+       parley__decline_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__DeclineRequest *)
+     protobuf_c_message_unpack (&parley__decline_request__descriptor,
+                                allocator, len, data);
+}
+void   parley__decline_request__free_unpacked
+                     (Parley__DeclineRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__decline_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   parley__bundle_request__init
                      (Parley__BundleRequest         *message)
 {
@@ -3668,7 +3713,7 @@ const ProtobufCMessageDescriptor parley__amendment__descriptor =
   (ProtobufCMessageInit) parley__amendment__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__incident__field_descriptors[21] =
+static const ProtobufCFieldDescriptor parley__incident__field_descriptors[22] =
 {
   {
     "id",
@@ -3922,6 +3967,18 @@ static const ProtobufCFieldDescriptor parley__incident__field_descriptors[21] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "close_reason",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, close_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__incident__field_indices_by_name[] = {
   2,   /* field[2] = against */
@@ -3929,6 +3986,7 @@ static const unsigned parley__incident__field_indices_by_name[] = {
   8,   /* field[8] = agreement_not_in_force */
   13,   /* field[13] = answer */
   15,   /* field[15] = answered_at */
+  21,   /* field[21] = close_reason */
   6,   /* field[6] = consequences */
   20,   /* field[20] = event */
   10,   /* field[10] = filed_at */
@@ -3949,7 +4007,7 @@ static const unsigned parley__incident__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__incident__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 21 }
+  { 0, 22 }
 };
 const ProtobufCMessageDescriptor parley__incident__descriptor =
 {
@@ -3959,7 +4017,7 @@ const ProtobufCMessageDescriptor parley__incident__descriptor =
   "Parley__Incident",
   "parley",
   sizeof(Parley__Incident),
-  21,
+  22,
   parley__incident__field_descriptors,
   parley__incident__field_indices_by_name,
   1,  parley__incident__number_ranges,
@@ -4413,6 +4471,57 @@ const ProtobufCMessageDescriptor parley__withdraw_request__descriptor =
   parley__withdraw_request__field_indices_by_name,
   1,  parley__withdraw_request__number_ranges,
   (ProtobufCMessageInit) parley__withdraw_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__decline_request__field_descriptors[2] =
+{
+  {
+    "agreement",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__DeclineRequest, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__DeclineRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__decline_request__field_indices_by_name[] = {
+  0,   /* field[0] = agreement */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange parley__decline_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor parley__decline_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.DeclineRequest",
+  "DeclineRequest",
+  "Parley__DeclineRequest",
+  "parley",
+  sizeof(Parley__DeclineRequest),
+  2,
+  parley__decline_request__field_descriptors,
+  parley__decline_request__field_indices_by_name,
+  1,  parley__decline_request__number_ranges,
+  (ProtobufCMessageInit) parley__decline_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor parley__bundle_request__field_descriptors[1] =
@@ -5694,7 +5803,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[38] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[39] =
 {
   {
     "id",
@@ -6152,6 +6261,18 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[38] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "decline",
+    39,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, decline),
+    &parley__decline_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
@@ -6164,6 +6285,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   15,   /* field[15] = bundle_request */
   21,   /* field[21] = confirm */
   31,   /* field[31] = countersign */
+  38,   /* field[38] = decline */
   8,   /* field[8] = delivery */
   3,   /* field[3] = error */
   5,   /* field[5] = fetch */
@@ -6196,7 +6318,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 38 }
+  { 0, 39 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -6206,7 +6328,7 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  38,
+  39,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,

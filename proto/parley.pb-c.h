@@ -41,6 +41,7 @@ typedef struct Parley__SignRequest Parley__SignRequest;
 typedef struct Parley__AmendRequest Parley__AmendRequest;
 typedef struct Parley__AmendmentResponse Parley__AmendmentResponse;
 typedef struct Parley__WithdrawRequest Parley__WithdrawRequest;
+typedef struct Parley__DeclineRequest Parley__DeclineRequest;
 typedef struct Parley__BundleRequest Parley__BundleRequest;
 typedef struct Parley__StatusRequest Parley__StatusRequest;
 typedef struct Parley__PartyStatus Parley__PartyStatus;
@@ -537,10 +538,14 @@ struct  Parley__Incident
    * in a delivery: what happened ("filed", "answered", ...)
    */
   char *event;
+  /*
+   * why the mediator closed it ("" none given)
+   */
+  char *close_reason;
 };
 #define PARLEY__INCIDENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__incident__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 typedef enum {
@@ -641,6 +646,21 @@ struct  Parley__WithdrawRequest
 #define PARLEY__WITHDRAW_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__withdraw_request__descriptor) \
     , 0 }
+
+
+/*
+ * A party's recorded refusal to sign the current revision, with its reason;
+ * a later valid copy of this party's supersedes it.
+ */
+struct  Parley__DeclineRequest
+{
+  ProtobufCMessage base;
+  uint64_t agreement;
+  char *reason;
+};
+#define PARLEY__DECLINE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__decline_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string }
 
 
 struct  Parley__BundleRequest
@@ -1017,7 +1037,8 @@ typedef enum {
   PARLEY__FRAME__BODY_MANDATE_ISSUE = 35,
   PARLEY__FRAME__BODY_MANDATE_REVOKE = 36,
   PARLEY__FRAME__BODY_MANDATE_QUERY = 37,
-  PARLEY__FRAME__BODY_MANDATE_LIST = 38
+  PARLEY__FRAME__BODY_MANDATE_LIST = 38,
+  PARLEY__FRAME__BODY_DECLINE = 39
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -1067,6 +1088,7 @@ struct  Parley__Frame
     Parley__MandateRevoke *mandate_revoke;
     Parley__MandateQuery *mandate_query;
     Parley__MandateList *mandate_list;
+    Parley__DeclineRequest *decline;
   };
 };
 #define PARLEY__FRAME__INIT \
@@ -1568,6 +1590,25 @@ Parley__WithdrawRequest *
 void   parley__withdraw_request__free_unpacked
                      (Parley__WithdrawRequest *message,
                       ProtobufCAllocator *allocator);
+/* Parley__DeclineRequest methods */
+void   parley__decline_request__init
+                     (Parley__DeclineRequest         *message);
+size_t parley__decline_request__get_packed_size
+                     (const Parley__DeclineRequest   *message);
+size_t parley__decline_request__pack
+                     (const Parley__DeclineRequest   *message,
+                      uint8_t             *out);
+size_t parley__decline_request__pack_to_buffer
+                     (const Parley__DeclineRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__DeclineRequest *
+       parley__decline_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__decline_request__free_unpacked
+                     (Parley__DeclineRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Parley__BundleRequest methods */
 void   parley__bundle_request__init
                      (Parley__BundleRequest         *message);
@@ -2066,6 +2107,9 @@ typedef void (*Parley__AmendmentResponse_Closure)
 typedef void (*Parley__WithdrawRequest_Closure)
                  (const Parley__WithdrawRequest *message,
                   void *closure_data);
+typedef void (*Parley__DeclineRequest_Closure)
+                 (const Parley__DeclineRequest *message,
+                  void *closure_data);
 typedef void (*Parley__BundleRequest_Closure)
                  (const Parley__BundleRequest *message,
                   void *closure_data);
@@ -2164,6 +2208,7 @@ extern const ProtobufCMessageDescriptor parley__sign_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__amend_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__amendment_response__descriptor;
 extern const ProtobufCMessageDescriptor parley__withdraw_request__descriptor;
+extern const ProtobufCMessageDescriptor parley__decline_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__bundle_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__status_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__party_status__descriptor;

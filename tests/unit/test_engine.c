@@ -140,7 +140,7 @@ m_withdrawn(struct world *w, struct attempt *a)
 	struct out o;
 
 	ef_verb_begin(&w->fx, &o);
-	ef_verb_end(&w->fx, engine_withdraw_agreement(w->fx.e, w->ag, &o), &o);
+	ef_verb_end(&w->fx, engine_withdraw_agreement(w->fx.e, w->ag, NULL, &o), &o);
 	(void)a;
 }
 

@@ -308,6 +308,10 @@ test_nodes_migrated(void **state)
 	    "DROP TABLE journal_node;"
 	    "ALTER TABLE journal_node_10 RENAME TO journal_node;"
 	    "ALTER TABLE agreement DROP COLUMN zone;"	/* added by 12 -> 13 */
+	    /* and without what schema 14 added */
+	    "DROP TABLE decline;"
+	    "ALTER TABLE agreement DROP COLUMN withdraw_reason;"
+	    "ALTER TABLE incident DROP COLUMN close_reason;"
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);

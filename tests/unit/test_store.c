@@ -172,7 +172,7 @@ static const char *const tables[] = {
 	"meta", "party", "endpoint", "signer", "message", "delivery", "agreement",
 	"agreement_party", "revision", "copy", "amendment", "amendment_response",
 	"measure", "measure_confirmation", "timer", "ag_event", "incident", "duty_alert", "journal", "journal_state", "checkpoint",
-	"countersignature", "journal_node", "principal", "mandate", "agreement_role", "payload",
+	"countersignature", "journal_node", "principal", "mandate", "agreement_role", "payload", "decline",
 };
 
 static void
@@ -201,7 +201,7 @@ test_open_fresh(void **state)
 	assert_int_equal(access(fx->path, F_OK), -1);
 	s = open_ok(fx->path);
 	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 13);
+	assert_int_equal(STORE_SCHEMA_VERSION, 14);
 	assert_int_equal(q_text(store_db(s), "PRAGMA journal_mode", mode, sizeof(mode)), 1);
 	assert_string_equal(mode, "wal");
 	assert_int_equal(q_int(store_db(s), "PRAGMA synchronous"), 2);	/* FULL */
@@ -262,7 +262,7 @@ static const struct {
 	int version;
 	const char *says;
 } newer_cases[] = {
-	{ STORE_SCHEMA_VERSION + 1, "version 14 is newer" },
+	{ STORE_SCHEMA_VERSION + 1, "version 15 is newer" },
 	{ 1000, "version 1000 is newer" },
 };
 
@@ -319,8 +319,11 @@ test_released_migrated(void **state)
 	    "UPDATE timer SET fired_at = 50 WHERE agreement_id = 2;"), 0);
 	store_close(s);
 	db = other(fx->path);
-	/* schema 11's layout: no zone column yet (12 -> 13 adds it) */
+	/* schema 11's layout: nothing 12 -> 13 and 13 -> 14 add */
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE agreement DROP COLUMN zone;"
+	    "DROP TABLE decline;"
+	    "ALTER TABLE agreement DROP COLUMN withdraw_reason;"
+	    "ALTER TABLE incident DROP COLUMN close_reason;"
 	    "PRAGMA user_version = 11", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	s = open_ok(fx->path);
