@@ -547,18 +547,18 @@ trim(char *s)
 	return s;
 }
 
-/* "X", "X-5d", "X+3d", "X+0h", "X-90m", "X+1d12h": seconds from X. */
-static int
-parse_offset(const char *s, int64_t *out)
+int
+timeline_parse_offset(const char *s, int64_t *out, char *canon, size_t canonlen)
 {
+	const char *start = s;
 	int64_t total = 0, v, unit;
-	int sign = 1, digits;
+	int sign = 1, digits, parts = 0;
 
 	if (*s++ != 'X')
 		return -1;
 	if (*s == '\0') {
 		*out = 0;
-		return 0;
+		return snprintf(canon, canonlen, "X") < (int)canonlen ? 0 : -1;
 	}
 	if (*s != '+' && *s != '-')
 		return -1;
@@ -573,18 +573,30 @@ parse_offset(const char *s, int64_t *out)
 			if (v > 100000 || ++digits > 6)
 				return -1;
 		}
-		switch (*s++) {
+		parts++;
+		switch (*s) {
 		case 's': unit = 1; break;
 		case 'm': unit = 60; break;
 		case 'h': unit = 3600; break;
 		case 'd': unit = 86400; break;
 		case 'w': unit = 7 * 86400; break;
+		case '\0':
+			/* A bare number is days, as the calendars of 1994-95
+			 * wrote them ("X-5"); only alone, since "X+1d12" reads
+			 * as days or hours alike. */
+			if (parts != 1)
+				return -1;
+			*out = sign * v * 86400;
+			return snprintf(canon, canonlen, "%sd", start) < (int)canonlen ? 0 : -1;
 		default: return -1;
 		}
+		s++;
 		total += v * unit;
 	}
 	*out = sign * total;
-	return 0;
+	/* Forms accepted before keep their spelling: calendars signed with
+	 * them hash the same. */
+	return snprintf(canon, canonlen, "%s", start) < (int)canonlen ? 0 : -1;
 }
 
 struct parsed {
@@ -623,10 +635,9 @@ parse_calendar(struct ag_ctx *e, const struct ag *a, char *text, struct parsed *
 			return out_usage(o, "at most %d measures", MEASURES_MAX);
 		struct measure *m = &p->m[p->n];
 		memset(m, 0, sizeof(*m));
-		if (parse_offset(f[0], &m->offset_s) != 0 || strlen(f[0]) >= sizeof(m->offset))
-			return out_usage(o, "line %d: offset \"%s\" is not like X-5d, X+0h or X-90m",
-			    lineno, f[0]);
-		snprintf(m->offset, sizeof(m->offset), "%s", f[0]);
+		if (timeline_parse_offset(f[0], &m->offset_s, m->offset, sizeof(m->offset)) != 0)
+			return out_usage(o, "line %d: offset \"%s\" is not like X-5, X-5d, X+6h, "
+			    "X+0h or X-90m", lineno, f[0]);
 		if (strcmp(f[1], "all") != 0 && strcmp(f[1], "mediator") != 0) {
 			for (i = 0; i < mem.n && strcmp(mem.code[i], f[1]) != 0; i++)
 				;

@@ -21,6 +21,12 @@ int timeline_on_release(struct ag_ctx *e, struct ag *a);
 int timeline_validity_term(const char *valid_for, const char *valid_until, char *term,
     size_t termlen, char *why, size_t whylen);
 
+/* A calendar offset, "X", "X-5", "X-5d", "X+6h", "X-90m", "X+1d12h" (units
+ * s m h d w; a bare number alone is days), into seconds from X, with its
+ * canonical spelling in canon: as written, but "X-5" is "X-5d".  0, or -1
+ * if s is no offset or canon is too short.  Pure. */
+int timeline_parse_offset(const char *s, int64_t *out, char *canon, size_t canonlen);
+
 /* Fire one timer of an agreement (timers.c runs them): reminders, the
  * signing deadline, effect, expiry warnings and expiry, measures due. */
 int timeline_fire(struct ag_ctx *e, const struct ag_timer *t);
