@@ -35,12 +35,20 @@ int timeline_fire(struct ag_ctx *e, const struct ag_timer *t);
 int timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct out *o);
 int timeline_show(struct ag_ctx *e, int64_t id, struct out *o);
 int timeline_dayx(struct ag_ctx *e, int64_t id, const char *when, struct out *o);
+/* The mediator confirms one of its own measures (party "mediator", marked
+ * confirm), with a note ("" none); journalled, and every signing party is
+ * told.  A second confirmation changes nothing. */
+int timeline_mediator_confirm(struct ag_ctx *e, int64_t id, int number, const char *note,
+    struct out *o);
 /* The chronology and the extension chain, appended to agreement show. */
 void timeline_show_record(struct ag_ctx *e, const struct ag *a, struct out *o);
 
 /* Party requests (answer through r; 1 keep, 0 roll back). */
+/* A party confirms a measure of its own or of all, with a note ("" none):
+ * journalled (the note not), and the parties the measure concerns are told,
+ * with the note. */
 enum req_end timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement,
-    uint32_t measure);
+    uint32_t measure, const char *note);
 enum req_end timeline_party_show(struct ag_ctx *e, const struct req *r, uint64_t agreement);
 
 #endif
