@@ -458,7 +458,7 @@ measure_status(struct ag_ctx *e, const struct ag *a, const struct measure *m, in
 
 	if (m->due_at == 0)
 		return "conditional";
-	if (m->needs_confirm) {
+	if (m->needs_confirm || strcmp(m->party, "mediator") == 0) {
 		if (viewer != 0 && strcmp(m->party, "all") == 0)
 			done = confirmed_by(e, a->id, m, viewer);
 		else
@@ -620,7 +620,8 @@ fire_measure(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 		return -1;
 	if (rc == 1 || ms.due_at != t->ref)
 		return 0;	/* rebound since */
-	if (ms.needs_confirm && (rc = complete(e, a->id, &ms)) != 0)
+	if ((ms.needs_confirm || strcmp(ms.party, "mediator") == 0) &&
+	    (rc = complete(e, a->id, &ms)) != 0)
 		return rc < 0 ? -1 : 0;
 	/* Of an "all" measure, only the parties still to confirm hear of it. */
 	if (ms.needs_confirm && awaiting(e, a, &ms, &w) != 0)
@@ -807,6 +808,12 @@ parse_calendar(struct ag_ctx *e, const struct ag *a, char *text, struct parsed *
 			m->needs_confirm = 1;
 		else if (strcmp(f[3], "-") != 0)
 			return out_usage(o, "line %d: the last field is confirm or -", lineno);
+		/* The mediator marks its own measures done (timeline confirm):
+		 * the bundle specification has them "-" in what is signed. */
+		if (m->needs_confirm && strcmp(m->party, "mediator") == 0)
+			return out_usage(o, "line %d: the mediator's measures are not marked "
+			    "confirm (the mediator confirms them with parleyctl timeline confirm)",
+			    lineno);
 		m->number = (int)++p->n;
 	}
 	if (p->n == 0)
@@ -1303,9 +1310,6 @@ timeline_mediator_confirm(struct ag_ctx *e, int64_t id, int number, const char *
 	if (strcmp(m.party, "mediator") != 0)
 		return out_refuse(o, "measure %d is %s's to confirm; the mediator confirms only its "
 		    "own measures", number, strcmp(m.party, "all") == 0 ? "every party" : m.party);
-	if (!m.needs_confirm)
-		return out_refuse(o, "measure %d needs no confirmation (its calendar line ends "
-		    "in -)", number);
 	if (m.due_at == 0)
 		return out_refuse(o, "X is not bound yet: the calendar is conditional");
 	if ((rc = record_confirmation(e, &a, &m, 0, "mediator", note)) < 0)

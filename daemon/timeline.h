@@ -35,9 +35,9 @@ int timeline_fire(struct ag_ctx *e, const struct ag_timer *t);
 int timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct out *o);
 int timeline_show(struct ag_ctx *e, int64_t id, struct out *o);
 int timeline_dayx(struct ag_ctx *e, int64_t id, const char *when, struct out *o);
-/* The mediator confirms one of its own measures (party "mediator", marked
- * confirm), with a note ("" none); journalled, and every signing party is
- * told.  A second confirmation changes nothing. */
+/* The mediator marks one of its own measures (party "mediator") done, with
+ * a note ("" none); journalled, and every signing party is told.  A second
+ * confirmation changes nothing. */
 int timeline_mediator_confirm(struct ag_ctx *e, int64_t id, int number, const char *note,
     struct out *o);
 /* The chronology and the extension chain, appended to agreement show. */

@@ -83,7 +83,7 @@ sign_all "$B" baku yerevan
 [ "$(jget "$(ctl --json timeline show "$B")" '.measures[0].due')" = "1994-05-16T12:30:00+04:00" ] || fail "X on release"
 # bad calendars change nothing
 printf 'Y+1d | baku | x | confirm\n' > "$T/bad1"; printf 'X+1d | nobody | x | confirm\n' > "$T/bad2"
-printf 'X+1d | baku | x\n' > "$T/bad3"; printf 'X+1d12 | baku | x | confirm\n' > "$T/bad4"
+printf 'X+1d | baku | x\n' > "$T/bad3"; printf 'X+1d | mediator | x | confirm\n' > "$T/bad4"
 before=$(snapshot)
 for f in bad1 bad2 bad3 bad4; do expect_rc 2 ctl timeline set "$B" "$T/$f"; done
 expect_rc 2 ctl dayx set "$B" tomorrow
