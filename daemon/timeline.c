@@ -354,57 +354,71 @@ confirmed_by(struct ag_ctx *e, int64_t agreement, const struct measure *m, int64
 	return done;
 }
 
-/* One confirmation of a measure. */
+/* One confirmation of a measure, and room for how a party is sent it. */
 struct conf {
+	int number;
 	int64_t at;
 	char party[PARTY_CODE_MAX + 1];	/* or "mediator" */
 	char note[NOTE_MAX + 1];
+	char at_text[PTIME_BUFLEN];
+	Parley__MeasureConfirmation msg;
 };
 
-/* The confirmations of a measure, oldest first, into *out (caller frees;
- * NULL when there is none) and *n.  0, or -1 on a store failure or out of
- * memory (nothing to free). */
+/* The confirmations of measure number of an agreement (number 0: of every
+ * measure, by number), oldest first, into *out (caller frees) and *n.  0,
+ * or -1 on a store failure or out of memory (*out NULL). */
 static int
 load_confs(struct ag_ctx *e, int64_t agreement, int number, struct conf **out, size_t *n)
 {
+	static const char count[] =
+	    "SELECT count(*) FROM measure_confirmation WHERE agreement_id = ?1 "
+	    "AND (?2 = 0 OR number = ?2)";
 	static const char sql[] =
-	    "SELECT ifnull(p.code, 'mediator'), c.confirmed_at, c.note "
+	    "SELECT c.number, ifnull(p.code, 'mediator'), c.confirmed_at, c.note "
 	    "FROM measure_confirmation c LEFT JOIN party p ON p.id = c.party_id "
-	    "WHERE c.agreement_id = ? AND c.number = ? ORDER BY c.confirmed_at, c.rowid";
-	struct conf *c = NULL, *bigger;
-	size_t cap = 0;
-	sqlite3_stmt *s = store_stmt(e->st, sql);
+	    "WHERE c.agreement_id = ?1 AND (?2 = 0 OR c.number = ?2) "
+	    "ORDER BY c.number, c.confirmed_at, c.rowid";
+	struct conf *c;
+	size_t total = 0, k = 0;
+	sqlite3_stmt *s;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (s == NULL)
+	if ((s = store_stmt(e->st, count)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int(s, 2, number);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4;
-			if ((bigger = realloc(c, cap * sizeof(*c))) == NULL) {
-				sqlite3_reset(s);	/* abandoned on purpose */
-				free(c);
-				*n = 0;
-				return -1;
-			}
-			c = bigger;
-		}
-		snprintf(c[*n].party, sizeof(c[0].party), "%s", store_col_str(s, 0));
-		c[*n].at = sqlite3_column_int64(s, 1);
-		snprintf(c[*n].note, sizeof(c[0].note), "%s", store_col_str(s, 2));
-		(*n)++;
-	}
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		total = (size_t)sqlite3_column_int64(s, 0);
 	/* A list cut short would show a party as not having confirmed. */
+	if (store_rows_end(e->st, s, rc, "a measure's confirmations") != 0)
+		return -1;
+	if ((c = calloc(total ? total : 1, sizeof(*c))) == NULL)
+		return -1;
+	if ((s = store_stmt(e->st, sql)) == NULL) {
+		free(c);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int(s, 2, number);
+	while (k < total && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		c[k].number = sqlite3_column_int(s, 0);
+		snprintf(c[k].party, sizeof(c[k].party), "%s", store_col_str(s, 1));
+		c[k].at = sqlite3_column_int64(s, 2);
+		snprintf(c[k].note, sizeof(c[k].note), "%s", store_col_str(s, 3));
+		ptime_format(c[k].at, c[k].at_text);
+		k++;
+	}
+	/* The count was read in this transaction: the rows are all there. */
+	if (k == total)
+		rc = sqlite3_step(s);
 	if (store_rows_end(e->st, s, rc, "a measure's confirmations") != 0) {
 		free(c);
-		*n = 0;
 		return -1;
 	}
 	*out = c;
+	*n = k;
 	return 0;
 }
 
@@ -1074,14 +1088,12 @@ timeline_show(struct ag_ctx *e, int64_t id, struct out *o)
 		    m.desc);
 		jw_arr_begin(o->json, "confirmed_by");
 		for (k = 0; k < nc; k++) {
-			char at[PTIME_BUFLEN];
-			ptime_format(c[k].at, at);
 			jw_obj_begin(o->json, NULL);
 			jw_str(o->json, "party", c[k].party);
-			jw_str(o->json, "at", at);
+			jw_str(o->json, "at", c[k].at_text);
 			jw_str(o->json, "note", *c[k].note ? c[k].note : NULL);
 			jw_obj_end(o->json);
-			out_text(o, "    confirmed by %s at %s%s%s%s\n", c[k].party, at,
+			out_text(o, "    confirmed by %s at %s%s%s%s\n", c[k].party, c[k].at_text,
 			    *c[k].note ? ", note: \"" : "", c[k].note, *c[k].note ? "\"" : "");
 		}
 		jw_arr_end(o->json);
@@ -1331,53 +1343,35 @@ concerns(const struct measure *m, const char *code)
 	    strcmp(m->party, "mediator") == 0;
 }
 
-/* What timeline_party_show builds, freed in one place. */
+/* What timeline_party_show builds: flat arrays, freed in one place. */
 struct party_view {
-	size_t n;
 	Parley__Measure *ms, **mp;
 	struct measure *rows;
 	char (*due)[PTIME_BUFLEN];
-	struct conf **confs;
-	size_t *nconfs;
-	Parley__MeasureConfirmation **cm, ***cmp;
-	char (**at)[PTIME_BUFLEN];
+	struct conf *confs;	/* every confirmation of the agreement, by number */
+	size_t nconfs;
+	Parley__MeasureConfirmation **cmp;	/* nconfs, sliced per measure */
 };
 
 static void
 party_view_free(struct party_view *v)
 {
-	size_t i;
-
-	for (i = 0; i < v->n; i++) {
-		if (v->confs != NULL)
-			free(v->confs[i]);
-		if (v->cm != NULL)
-			free(v->cm[i]);
-		if (v->cmp != NULL)
-			free(v->cmp[i]);
-		if (v->at != NULL)
-			free(v->at[i]);
-	}
 	free(v->ms);
 	free(v->mp);
 	free(v->rows);
 	free(v->due);
 	free(v->confs);
-	free(v->nconfs);
-	free(v->cm);
 	free(v->cmp);
-	free(v->at);
 }
 
-/* Measure i of v for party (id, code): -1 on a store failure or out of
- * memory. */
+/* Measure i of v for party (id, code): -1 on a store failure. */
 static int
 party_view_measure(struct ag_ctx *e, const struct ag *a, struct party_view *v, size_t i,
     int num, int64_t party, const char *code)
 {
 	struct measure *m = &v->rows[i];
 	Parley__Measure *pm = &v->ms[i];
-	size_t k, nc;
+	size_t k;
 	int rc;
 
 	parley__measure__init(pm);
@@ -1402,24 +1396,12 @@ party_view_measure(struct ag_ctx *e, const struct ag *a, struct party_view *v, s
 	}
 	if (!concerns(m, code))
 		return 0;
-	if (load_confs(e, a->id, m->number, &v->confs[i], &v->nconfs[i]) != 0)
-		return -1;
-	if ((nc = v->nconfs[i]) == 0)
-		return 0;
-	if ((v->cm[i] = calloc(nc, sizeof(*v->cm[i]))) == NULL ||
-	    (v->cmp[i] = calloc(nc, sizeof(*v->cmp[i]))) == NULL ||
-	    (v->at[i] = calloc(nc, sizeof(*v->at[i]))) == NULL)
-		return -1;
-	for (k = 0; k < nc; k++) {
-		parley__measure_confirmation__init(&v->cm[i][k]);
-		ptime_format(v->confs[i][k].at, v->at[i][k]);
-		v->cm[i][k].party = v->confs[i][k].party;
-		v->cm[i][k].at = v->at[i][k];
-		v->cm[i][k].note = v->confs[i][k].note;
-		v->cmp[i][k] = &v->cm[i][k];
-	}
-	pm->n_confirmations = nc;
-	pm->confirmations = v->cmp[i];
+	for (k = 0; k < v->nconfs && v->confs[k].number != m->number; k++)
+		;
+	if (k < v->nconfs)
+		pm->confirmations = &v->cmp[k];
+	for (; k < v->nconfs && v->confs[k].number == m->number; k++)
+		pm->n_confirmations++;
 	return 0;
 }
 
@@ -1453,29 +1435,29 @@ timeline_party_show(struct ag_ctx *e, const struct req *r, uint64_t agreement)
 		nums[n++] = sqlite3_column_int(s, 0);
 	if (store_rows_end(e->st, s, rc, "a calendar") != 0)
 		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
-	if (n > 0) {
-		v.ms = calloc(n, sizeof(*v.ms));
-		v.mp = calloc(n, sizeof(*v.mp));
-		v.rows = calloc(n, sizeof(*v.rows));
-		v.due = calloc(n, sizeof(*v.due));
-		v.confs = calloc(n, sizeof(*v.confs));
-		v.nconfs = calloc(n, sizeof(*v.nconfs));
-		v.cm = calloc(n, sizeof(*v.cm));
-		v.cmp = calloc(n, sizeof(*v.cmp));
-		v.at = calloc(n, sizeof(*v.at));
-		if (v.ms == NULL || v.mp == NULL || v.rows == NULL || v.due == NULL ||
-		    v.confs == NULL || v.nconfs == NULL || v.cm == NULL || v.cmp == NULL ||
-		    v.at == NULL) {
-			party_view_free(&v);
-			return req_refuse(r, PARLEY_ESTORE, "%s", "out of memory");
-		}
-		v.n = n;
+	if (load_confs(e, a.id, 0, &v.confs, &v.nconfs) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure or out of memory");
+	v.ms = calloc(n ? n : 1, sizeof(*v.ms));
+	v.mp = calloc(n ? n : 1, sizeof(*v.mp));
+	v.rows = calloc(n ? n : 1, sizeof(*v.rows));
+	v.due = calloc(n ? n : 1, sizeof(*v.due));
+	v.cmp = calloc(v.nconfs ? v.nconfs : 1, sizeof(*v.cmp));
+	if (v.ms == NULL || v.mp == NULL || v.rows == NULL || v.due == NULL || v.cmp == NULL) {
+		party_view_free(&v);
+		return req_refuse(r, PARLEY_ESTORE, "%s", "out of memory");
+	}
+	for (i = 0; i < v.nconfs; i++) {
+		parley__measure_confirmation__init(&v.confs[i].msg);
+		v.confs[i].msg.party = v.confs[i].party;
+		v.confs[i].msg.at = v.confs[i].at_text;
+		v.confs[i].msg.note = v.confs[i].note;
+		v.cmp[i] = &v.confs[i].msg;
 	}
 	for (i = 0; i < n; i++) {
 		if (party_view_measure(e, &a, &v, i, nums[i], r->who->party.id,
 		    r->who->party.code) != 0) {
 			party_view_free(&v);
-			return req_refuse(r, PARLEY_ESTORE, "%s", "store failure or out of memory");
+			return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 		}
 		v.mp[i] = &v.ms[i];
 	}
