@@ -1255,10 +1255,14 @@ cmd_confirm(struct ctx *x)
 	if (x->args->npos != 2 || parse_id(pos(x, 0), &id) != 0 || parse_id(pos(x, 1), &m) != 0 ||
 	    m > UINT32_MAX)
 		return usage_error(x, "expected an agreement and a measure number");
+	/* What parleyd would refuse is refused here, before connecting. */
+	if (opt(x, "note") != NULL && !text_utf8_valid(opt(x, "note"), strlen(opt(x, "note"))))
+		return usage_error(x, "the note is not valid UTF-8");
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
 	cr.agreement = id;
 	cr.measure = (uint32_t)m;
+	cr.note = opt(x, "note") ? (char *)opt(x, "note") : "";
 	f.body_case = PARLEY__FRAME__BODY_CONFIRM;
 	f.confirm = &cr;
 	rc = request_ok(x, &f, "confirmed");
@@ -1272,7 +1276,7 @@ cmd_timeline(struct ctx *x)
 	Parley__TimelineRequest tr = PARLEY__TIMELINE_REQUEST__INIT;
 	const Parley__TimelineReply *t;
 	uint64_t id;
-	size_t i;
+	size_t i, k;
 	int rc;
 
 	if (x->args->npos != 1 || parse_id(pos(x, 0), &id) != 0)
@@ -1301,6 +1305,17 @@ cmd_timeline(struct ctx *x)
 			jw_bool(j, "confirm", m->needs_confirmation);
 			jw_str(j, "due", *m->due ? m->due : NULL);
 			jw_str(j, "status", m->status);
+			jw_str(j, "yours", *m->yours ? m->yours : NULL);
+			jw_arr_begin(j, "confirmations");
+			for (k = 0; k < m->n_confirmations; k++) {
+				const Parley__MeasureConfirmation *c = m->confirmations[k];
+				jw_obj_begin(j, NULL);
+				jw_str(j, "party", c->party);
+				jw_str(j, "at", c->at);
+				jw_str(j, "note", *c->note ? c->note : NULL);
+				jw_obj_end(j);
+			}
+			jw_arr_end(j);
 			jw_obj_end(j);
 		}
 		jw_arr_end(j);
@@ -1313,6 +1328,14 @@ cmd_timeline(struct ctx *x)
 			const Parley__Measure *m = t->measures[i];
 			printf("  %-3u %-8s %-25s %-12s %-11s %s\n", m->number, m->offset,
 			    *m->due ? m->due : "-", m->party, m->status, m->description);
+			if (*m->yours)
+				printf("      %s\n", strcmp(m->yours, "confirmed") == 0 ?
+				    "confirmed by you" : "awaiting you");
+			for (k = 0; k < m->n_confirmations; k++) {
+				const Parley__MeasureConfirmation *c = m->confirmations[k];
+				printf("      confirmed by %s at %s%s%s%s\n", c->party, c->at,
+				    *c->note ? ", note: \"" : "", c->note, *c->note ? "\"" : "");
+			}
 		}
 	}
 	cl_free(x->c, r);
@@ -1958,8 +1981,10 @@ static const struct cl_args_verb verbs[] = {
 	  C_DECLINE },
 	{ "timeline", "ID", 1, 1, NULL, "an agreement's Day-X calendar and status",
 	  C_TIMELINE },
-	{ "confirm", "ID MEASURE", 2, 2, NULL, "confirm that this party carried out a measure",
-	  C_CONFIRM },
+	{ "confirm", "ID MEASURE", 2, 2, OPTS(
+	    { .name = "note", .value = "TEXT",
+	      .help = "a note for the mediator and the parties the measure concerns" }),
+	  "confirm that this party carried out a measure", C_CONFIRM },
 	{ "incident file", NULL, 0, 0, OPTS(
 	    { .name = "against", .value = "PARTY", .flags = REQ, .help = "the other side" },
 	    { .name = "place", .value = "TEXT", .flags = REQ, .help = "where it happened" },

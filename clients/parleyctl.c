@@ -125,6 +125,10 @@ static const struct cl_args_verb verbs[] = {
 	  "confirm|-", V_FILE2 },
 	{ "timeline show", "ID", 1, 1, NULL,
 	  "the calendar with due times and status, ordered by offset" },
+	{ "timeline confirm", "ID MEASURE", 2, 2, OPTS(
+	    { .name = "note", .value = "TEXT", .help = "a note for the parties" }),
+	  "confirm that the mediator carried out one of its own measures; the parties are "
+	  "told" },
 	{ "dayx set", "ID TIME|on-release|on-effect", 2, 2, NULL,
 	  "bind X; measures then get their due times" },
 	{ "incident list", NULL, 0, 0, NULL,

@@ -463,6 +463,21 @@ v_timeline_set(struct server *srv, const struct args *a, struct out *o, Parley__
 }
 
 static int
+v_timeline_confirm(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	const char *note = arg(a, "note");
+	int64_t id, number;
+
+	(void)r;
+	if (need_id(a, "1", "ID", &id, o) != 0 || need_id(a, "2", "MEASURE", &number, o) != 0)
+		return -1;
+	if (number > INT32_MAX)
+		return out_usage(o, "MEASURE must be a measure's number");
+	return timeline_mediator_confirm(srv->ag, id, (int)number, note ? note : "", o);
+}
+
+static int
 v_dayx_set(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
 	const char *when;
@@ -708,6 +723,7 @@ static const struct verb verbs[] = {
 	{ "amendment reject", v_amendment_reject },
 	{ "timeline set", v_timeline_set },
 	{ "timeline show", v_timeline_show },
+	{ "timeline confirm", v_timeline_confirm },
 	{ "dayx set", v_dayx_set },
 	{ "incident list", v_incident_list },
 	{ "incident show", v_incident_show },

@@ -429,7 +429,8 @@ dispatch(struct session *s, const Parley__Frame *f)
 		ENGINE_REQ(engine_decline(e, &rq, f->decline));
 		break;
 	case PARLEY__FRAME__BODY_CONFIRM:
-		ENGINE_REQ(timeline_confirm(e, &rq, f->confirm->agreement, f->confirm->measure));
+		ENGINE_REQ(timeline_confirm(e, &rq, f->confirm->agreement, f->confirm->measure,
+		    f->confirm->note));
 		break;
 	case PARLEY__FRAME__BODY_TIMELINE:
 		ENGINE_REQ(timeline_party_show(e, &rq, f->timeline->agreement));

@@ -329,6 +329,19 @@ static const char *const migrations[] = {
 	"  endpoint_id INTEGER NOT NULL, reason TEXT NOT NULL, salt BLOB NOT NULL,"
 	"  created_at INTEGER NOT NULL, withdrawn_at INTEGER);"
 	"CREATE INDEX decline_agreement ON decline(agreement_id, party_id);",
+	/* 14 -> 15: a confirmation carries a note, and the mediator confirms
+	 * its own measures (party_id NULL: a party id stays a reference);
+	 * one confirmation per measure and confirmer, the mediator's too */
+	"CREATE TABLE measure_confirmation_12("
+	"  agreement_id INTEGER NOT NULL, number INTEGER NOT NULL,"
+	"  party_id INTEGER REFERENCES party(id), confirmed_at INTEGER NOT NULL,"
+	"  note TEXT NOT NULL DEFAULT '');"
+	"INSERT INTO measure_confirmation_12(agreement_id, number, party_id, confirmed_at)"
+	"  SELECT agreement_id, number, party_id, confirmed_at FROM measure_confirmation;"
+	"DROP TABLE measure_confirmation;"
+	"ALTER TABLE measure_confirmation_12 RENAME TO measure_confirmation;"
+	"CREATE UNIQUE INDEX measure_confirmation_by"
+	"  ON measure_confirmation(agreement_id, number, ifnull(party_id, 0));",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -14,6 +14,7 @@
 
 #define MEASURES_MAX 200
 #define DESC_MAX 300
+#define NOTE_MAX 500
 
 static void
 lead_text(int64_t secs, char *buf, size_t n)
@@ -301,8 +302,8 @@ load_measure(struct ag_ctx *e, int64_t agreement, int number, struct measure *m)
 	return rc == SQLITE_ROW ? 0 : 1;
 }
 
-/* Has every responsible party confirmed?  (Mediator measures never are.)
- * 1 yes, 0 no, -1 store failure. */
+/* Has every responsible party confirmed: the party, every signing party
+ * (all), or the mediator?  1 yes, 0 no, -1 store failure. */
 static int
 complete(struct ag_ctx *e, int64_t agreement, const struct measure *m)
 {
@@ -310,19 +311,25 @@ complete(struct ag_ctx *e, int64_t agreement, const struct measure *m)
 	    "SELECT count(*) FROM measure_confirmation c JOIN party p ON p.id = c.party_id "
 	    "WHERE c.agreement_id = ? AND c.number = ? AND p.code = ?";
 	static const char all[] =
-	    "SELECT (SELECT count(*) FROM measure_confirmation WHERE agreement_id = ?1 "
-	    "AND number = ?2) >= (SELECT count(*) FROM agreement_party WHERE "
-	    "agreement_id = ?1 AND observer = 0)";
+	    "SELECT NOT EXISTS (SELECT 1 FROM agreement_party ap WHERE ap.agreement_id = ?1 "
+	    "AND ap.observer = 0 AND NOT EXISTS (SELECT 1 FROM measure_confirmation c "
+	    "WHERE c.agreement_id = ?1 AND c.number = ?2 AND c.party_id = ap.party_id))";
+	static const char med[] =
+	    "SELECT count(*) FROM measure_confirmation WHERE agreement_id = ? AND number = ? "
+	    "AND party_id IS NULL";
+	const char *sql = one;
 	sqlite3_stmt *s;
 	int rc, done = 0;
 
-	if (strcmp(m->party, "mediator") == 0)
-		return 0;
-	if ((s = store_stmt(e->st, strcmp(m->party, "all") == 0 ? all : one)) == NULL)
+	if (strcmp(m->party, "all") == 0)
+		sql = all;
+	else if (strcmp(m->party, "mediator") == 0)
+		sql = med;
+	if ((s = store_stmt(e->st, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int(s, 2, m->number);
-	if (strcmp(m->party, "all") != 0)
+	if (sql == one)
 		sqlite3_bind_text(s, 3, m->party, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		done = sqlite3_column_int(s, 0) > 0;
@@ -332,35 +339,182 @@ complete(struct ag_ctx *e, int64_t agreement, const struct measure *m)
 	return done;
 }
 
-/* A measure's status, or NULL on a store failure. */
+/* Has party confirmed measure m?  1 yes, 0 no, -1 store failure. */
+static int
+confirmed_by(struct ag_ctx *e, int64_t agreement, const struct measure *m, int64_t party)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM measure_confirmation WHERE agreement_id = ? AND number = ? "
+	    "AND party_id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc, done = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int(s, 2, m->number);
+	sqlite3_bind_int64(s, 3, party);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		done = sqlite3_column_int(s, 0) > 0;
+	if (store_rows_end(e->st, s, rc, "a party's confirmation") != 0)
+		return -1;
+	return done;
+}
+
+/* One confirmation of a measure, and room for how a party is sent it. */
+struct conf {
+	int number;
+	int64_t at;
+	char party[PARTY_CODE_MAX + 1];	/* or "mediator" */
+	char note[NOTE_MAX + 1];
+	char at_text[PTIME_BUFLEN];
+	Parley__MeasureConfirmation msg;
+};
+
+/* The confirmations of measure number of an agreement (number 0: of every
+ * measure, by number), oldest first, into *out (caller frees) and *n.  0,
+ * or -1 on a store failure or out of memory (*out NULL). */
+static int
+load_confs(struct ag_ctx *e, int64_t agreement, int number, struct conf **out, size_t *n)
+{
+	static const char count[] =
+	    "SELECT count(*) FROM measure_confirmation WHERE agreement_id = ?1 "
+	    "AND (?2 = 0 OR number = ?2)";
+	static const char sql[] =
+	    "SELECT c.number, ifnull(p.code, 'mediator'), c.confirmed_at, c.note "
+	    "FROM measure_confirmation c LEFT JOIN party p ON p.id = c.party_id "
+	    "WHERE c.agreement_id = ?1 AND (?2 = 0 OR c.number = ?2) "
+	    "ORDER BY c.number, c.confirmed_at, c.rowid";
+	struct conf *c;
+	size_t total = 0, k = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((s = store_stmt(e->st, count)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int(s, 2, number);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		total = (size_t)sqlite3_column_int64(s, 0);
+	/* A list cut short would show a party as not having confirmed. */
+	if (store_rows_end(e->st, s, rc, "a measure's confirmations") != 0)
+		return -1;
+	if ((c = calloc(total ? total : 1, sizeof(*c))) == NULL)
+		return -1;
+	if ((s = store_stmt(e->st, sql)) == NULL) {
+		free(c);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int(s, 2, number);
+	while (k < total && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		c[k].number = sqlite3_column_int(s, 0);
+		snprintf(c[k].party, sizeof(c[k].party), "%s", store_col_str(s, 1));
+		c[k].at = sqlite3_column_int64(s, 2);
+		snprintf(c[k].note, sizeof(c[k].note), "%s", store_col_str(s, 3));
+		ptime_format(c[k].at, c[k].at_text);
+		k++;
+	}
+	/* The count was read in this transaction: the rows are all there. */
+	if (k == total)
+		rc = sqlite3_step(s);
+	if (store_rows_end(e->st, s, rc, "a measure's confirmations") != 0) {
+		free(c);
+		return -1;
+	}
+	*out = c;
+	*n = k;
+	return 0;
+}
+
+/* The parties still to confirm measure m (none for the mediator's, and
+ * none once complete).  0, or -1 on a store failure. */
+static int
+awaiting(struct ag_ctx *e, const struct ag *a, const struct measure *m, struct ag_members *w)
+{
+	struct ag_members mem;
+	size_t i;
+	int rc;
+
+	w->n = 0;
+	if (!m->needs_confirm || strcmp(m->party, "mediator") == 0)
+		return 0;
+	if (ag_load_members(e, a->id, 0, &mem) != 0)
+		return -1;
+	for (i = 0; i < mem.n; i++) {
+		if (strcmp(m->party, "all") != 0 && strcmp(m->party, mem.code[i]) != 0)
+			continue;
+		if ((rc = confirmed_by(e, a->id, m, mem.id[i])) < 0)
+			return -1;
+		if (rc == 0) {
+			w->id[w->n] = mem.id[i];
+			snprintf(w->code[w->n], sizeof(w->code[0]), "%s", mem.code[i]);
+			w->n++;
+		}
+	}
+	return 0;
+}
+
+/* The codes of w, comma-separated, into buf. */
+static void
+codes_text(const struct ag_members *w, char *buf, size_t n)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < w->n && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", w->code[i]);
+}
+
+/* A measure's status, or NULL on a store failure.  viewer 0 is the
+ * mediator (an "all" measure is confirmed once every party has); a party
+ * sees an "all" measure as it stands itself: confirmed once it has, and
+ * overdue only while its own confirmation is missing. */
 static const char *
-measure_status(struct ag_ctx *e, const struct ag *a, const struct measure *m)
+measure_status(struct ag_ctx *e, const struct ag *a, const struct measure *m, int64_t viewer)
 {
 	int done;
 
 	if (m->due_at == 0)
 		return "conditional";
-	if (m->needs_confirm && (done = complete(e, a->id, m)) != 0)
-		return done < 0 ? NULL : "confirmed";
+	if (m->needs_confirm || strcmp(m->party, "mediator") == 0) {
+		if (viewer != 0 && strcmp(m->party, "all") == 0)
+			done = confirmed_by(e, a->id, m, viewer);
+		else
+			done = complete(e, a->id, m);
+		if (done != 0)
+			return done < 0 ? NULL : "confirmed";
+	}
 	if (m->due_at <= clock_now(e->clk))
 		return m->needs_confirm ? "overdue" : "due";
 	return "pending";
 }
 
-/* Tell the parties a measure concerns (the mediator reads the log). */
+/* Tell the parties a measure concerns (the mediator reads the log): its
+ * party, or every signing party for "all" (only those in w when w is not
+ * NULL: the ones still to confirm). */
 static int
 tell_responsible(struct ag_ctx *e, const struct ag *a, const struct measure *m,
-    const char *event, const char *text)
+    const struct ag_members *w, const char *event, const char *text)
 {
 	struct party p;
+	size_t i;
 
 	if (strcmp(m->party, "mediator") == 0) {
 		log_info("agreement %lld: measure %d (mediator): %s", (long long)a->id, m->number,
 		    text);
 		return 0;
 	}
-	if (strcmp(m->party, "all") == 0)
-		return tell(e, a->id, 0, event, text);
+	if (strcmp(m->party, "all") == 0) {
+		if (w == NULL)
+			return tell(e, a->id, 0, event, text);
+		for (i = 0; i < w->n; i++)
+			if (ag_send_update(e, w->id[i], a->id, 0, event, text) != 0)
+				return -1;
+		return 0;
+	}
 	if (registry_party_by_code(e->st, m->party, &p) != 0)
 		return -1;
 	return ag_send_update(e, p.id, a->id, 0, event, text);
@@ -589,7 +743,8 @@ fire_expiry(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 static int
 fire_measure(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 {
-	char msg[600], when[PTIME_BUFLEN], lead[64];
+	char msg[1200], when[PTIME_BUFLEN], lead[64], who[64 * (PARTY_CODE_MAX + 2)];
+	struct ag_members w;
 	struct measure ms;
 	int rc;
 
@@ -601,28 +756,37 @@ fire_measure(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 		return -1;
 	if (rc == 1 || ms.due_at != t->ref)
 		return 0;	/* rebound since */
-	if (ms.needs_confirm && (rc = complete(e, a->id, &ms)) != 0)
+	if ((ms.needs_confirm || strcmp(ms.party, "mediator") == 0) &&
+	    (rc = complete(e, a->id, &ms)) != 0)
 		return rc < 0 ? -1 : 0;
+	/* Of an "all" measure, only the parties still to confirm hear of it. */
+	if (ms.needs_confirm && awaiting(e, a, &ms, &w) != 0)
+		return -1;
 	ptime_format(ms.due_at, when);
 	if (strcmp(t->kind, "measure-reminder") == 0) {
 		lead_text(ms.due_at - t->due, lead, sizeof(lead));
 		snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) is due at %s "
 		    "(in %s): %s", (long long)a->id, ms.number, ms.offset, when, lead, ms.desc);
-		return tell_responsible(e, a, &ms, "measure-reminder", msg);
+		return tell_responsible(e, a, &ms, ms.needs_confirm ? &w : NULL,
+		    "measure-reminder", msg);
 	}
 	if (!ms.needs_confirm) {
 		snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) is due now: %s",
 		    (long long)a->id, ms.number, ms.offset, ms.desc);
-		return tell_responsible(e, a, &ms, "measure-due", msg);
+		return tell_responsible(e, a, &ms, NULL, "measure-due", msg);
 	}
+	if (strcmp(ms.party, "all") == 0)
+		codes_text(&w, who, sizeof(who));
+	else
+		snprintf(who, sizeof(who), "%s", ms.party);
 	snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) is OVERDUE since %s and "
 	    "not confirmed by %s: %s", (long long)a->id, ms.number, ms.offset, when,
-	    ms.party, ms.desc);
+	    who, ms.desc);
 	log_warnx("%s", msg);	/* the mediator's flag; also in timeline show */
-	if (ag_event(e, a->id, "overdue", "measure %d (%s) overdue: %s", ms.number,
-	    ms.offset, ms.desc) != 0)
+	if (ag_event(e, a->id, "overdue", "measure %d (%s) overdue, not confirmed by %s: %s",
+	    ms.number, ms.offset, who, ms.desc) != 0)
 		return -1;
-	return tell_responsible(e, a, &ms, "overdue", msg);
+	return tell_responsible(e, a, &ms, &w, "overdue", msg);
 }
 
 /* The timer kinds of an agreement and who fires each. */
@@ -796,18 +960,18 @@ trim(char *s)
 	return s;
 }
 
-/* "X", "X-5d", "X+3d", "X+0h", "X-90m", "X+1d12h": seconds from X. */
-static int
-parse_offset(const char *s, int64_t *out)
+int
+timeline_parse_offset(const char *s, int64_t *out, char *canon, size_t canonlen)
 {
+	const char *start = s;
 	int64_t total = 0, v, unit;
-	int sign = 1, digits;
+	int sign = 1, digits, parts = 0;
 
 	if (*s++ != 'X')
 		return -1;
 	if (*s == '\0') {
 		*out = 0;
-		return 0;
+		return snprintf(canon, canonlen, "X") < (int)canonlen ? 0 : -1;
 	}
 	if (*s != '+' && *s != '-')
 		return -1;
@@ -822,18 +986,30 @@ parse_offset(const char *s, int64_t *out)
 			if (v > 100000 || ++digits > 6)
 				return -1;
 		}
-		switch (*s++) {
+		parts++;
+		switch (*s) {
 		case 's': unit = 1; break;
 		case 'm': unit = 60; break;
 		case 'h': unit = 3600; break;
 		case 'd': unit = 86400; break;
 		case 'w': unit = 7 * 86400; break;
+		case '\0':
+			/* A bare number is days, as the calendars of 1994-95
+			 * wrote them ("X-5"); only alone, since "X+1d12" reads
+			 * as days or hours alike. */
+			if (parts != 1)
+				return -1;
+			*out = sign * v * 86400;
+			return snprintf(canon, canonlen, "%sd", start) < (int)canonlen ? 0 : -1;
 		default: return -1;
 		}
+		s++;
 		total += v * unit;
 	}
 	*out = sign * total;
-	return 0;
+	/* Forms accepted before keep their spelling: calendars signed with
+	 * them hash the same. */
+	return snprintf(canon, canonlen, "%s", start) < (int)canonlen ? 0 : -1;
 }
 
 struct parsed {
@@ -872,10 +1048,9 @@ parse_calendar(struct ag_ctx *e, const struct ag *a, char *text, struct parsed *
 			return out_usage(o, "at most %d measures", MEASURES_MAX);
 		struct measure *m = &p->m[p->n];
 		memset(m, 0, sizeof(*m));
-		if (parse_offset(f[0], &m->offset_s) != 0 || strlen(f[0]) >= sizeof(m->offset))
-			return out_usage(o, "line %d: offset \"%s\" is not like X-5d, X+0h or X-90m",
-			    lineno, f[0]);
-		snprintf(m->offset, sizeof(m->offset), "%s", f[0]);
+		if (timeline_parse_offset(f[0], &m->offset_s, m->offset, sizeof(m->offset)) != 0)
+			return out_usage(o, "line %d: offset \"%s\" is not like X-5, X-5d, X+6h, "
+			    "X+0h or X-90m", lineno, f[0]);
 		if (strcmp(f[1], "all") != 0 && strcmp(f[1], "mediator") != 0) {
 			for (i = 0; i < mem.n && strcmp(mem.code[i], f[1]) != 0; i++)
 				;
@@ -896,8 +1071,11 @@ parse_calendar(struct ag_ctx *e, const struct ag *a, char *text, struct parsed *
 			m->needs_confirm = 1;
 		else if (strcmp(f[3], "-") != 0)
 			return out_usage(o, "line %d: the last field is confirm or -", lineno);
+		/* The mediator marks its own measures done (timeline confirm):
+		 * the bundle specification has them "-" in what is signed. */
 		if (m->needs_confirm && strcmp(m->party, "mediator") == 0)
-			return out_usage(o, "line %d: the mediator's measures are not confirmed",
+			return out_usage(o, "line %d: the mediator's measures are not marked "
+			    "confirm (the mediator confirms them with parleyctl timeline confirm)",
 			    lineno);
 		m->number = (int)++p->n;
 	}
@@ -1134,10 +1312,14 @@ timeline_show(struct ag_ctx *e, int64_t id, struct out *o)
 	out_text(o, "%-3s %-8s %-25s %-12s %-11s %s\n", "NO", "OFFSET", "DUE", "PARTY", "STATUS",
 	    "MEASURE");
 	for (i = 0; i < n; i++) {
+		struct ag_members w;
+		struct conf *c = NULL;
+		size_t nc = 0, k;
 		const char *st;
 		if ((rc = load_measure(e, id, nums[i], &m)) == 1)
 			continue;
-		if (rc < 0 || (st = measure_status(e, &a, &m)) == NULL)
+		if (rc < 0 || (st = measure_status(e, &a, &m, 0)) == NULL ||
+		    awaiting(e, &a, &m, &w) != 0 || load_confs(e, id, m.number, &c, &nc) != 0)
 			return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 		if (m.due_at)
 			ptime_format(m.due_at, due);
@@ -1151,9 +1333,30 @@ timeline_show(struct ag_ctx *e, int64_t id, struct out *o)
 		jw_bool(o->json, "confirm", m.needs_confirm);
 		jw_str(o->json, "due", m.due_at ? due : NULL);
 		jw_str(o->json, "status", st);
-		jw_obj_end(o->json);
 		out_text(o, "%-3d %-8s %-25s %-12s %-11s %s\n", m.number, m.offset, due, m.party, st,
 		    m.desc);
+		jw_arr_begin(o->json, "confirmed_by");
+		for (k = 0; k < nc; k++) {
+			jw_obj_begin(o->json, NULL);
+			jw_str(o->json, "party", c[k].party);
+			jw_str(o->json, "at", c[k].at_text);
+			jw_str(o->json, "note", *c[k].note ? c[k].note : NULL);
+			jw_obj_end(o->json);
+			out_text(o, "    confirmed by %s at %s%s%s%s\n", c[k].party, c[k].at_text,
+			    *c[k].note ? ", note: \"" : "", c[k].note, *c[k].note ? "\"" : "");
+		}
+		jw_arr_end(o->json);
+		free(c);
+		jw_arr_begin(o->json, "awaiting");
+		for (k = 0; k < w.n; k++)
+			jw_str(o->json, NULL, w.code[k]);
+		jw_arr_end(o->json);
+		if (m.needs_confirm && strcmp(m.party, "all") == 0 && w.n > 0 && nc > 0) {
+			char who[64 * (PARTY_CODE_MAX + 2)];
+			codes_text(&w, who, sizeof(who));
+			out_text(o, "    awaiting %s\n", who);
+		}
+		jw_obj_end(o->json);
 	}
 	jw_arr_end(o->json);
 	return 0;
@@ -1229,20 +1432,88 @@ timeline_show_record(struct ag_ctx *e, const struct ag *a, struct out *o)
 	jw_arr_end(o->json);
 }
 
-/* ---- party requests ---- */
+/* ---- confirmations ---- */
 
-enum req_end
-timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement, uint32_t number)
+/* 0 if note is fit to store and show: at most NOTE_MAX bytes of UTF-8 with
+ * no control character but tab and newline (a note is printed on
+ * terminals); else -1 with why. */
+static int
+note_check(const char *note, char *why, size_t whylen)
+{
+	size_t n = strlen(note);
+	const char *q;
+
+	if (n > NOTE_MAX) {
+		snprintf(why, whylen, "the note is longer than %d bytes", NOTE_MAX);
+		return -1;
+	}
+	if (!text_utf8_valid(note, n)) {
+		snprintf(why, whylen, "the note is not valid UTF-8");
+		return -1;
+	}
+	for (q = note; *q; q++)
+		if (((unsigned char)*q < 0x20 && *q != '\t' && *q != '\n') || *q == 0x7f) {
+			snprintf(why, whylen, "a control character in the note");
+			return -1;
+		}
+	return 0;
+}
+
+/* Record a confirmation of measure m by party (0: the mediator, who), in
+ * the record, and tell the parties it concerns: its party, every signing
+ * party for "all" and for the mediator's.  1 recorded, 0 confirmed before
+ * (nothing changes), -1 store failure. */
+static int
+record_confirmation(struct ag_ctx *e, const struct ag *a, const struct measure *m,
+    int64_t party, const char *who, const char *note)
 {
 	static const char ins[] =
 	    "INSERT OR IGNORE INTO measure_confirmation(agreement_id, number, party_id,"
-	    " confirmed_at) VALUES(?, ?, ?, ?)";
-	char msg[400];
-	struct measure m;
+	    " confirmed_at, note) VALUES(?, ?, ?, ?, ?)";
+	char msg[1200];
 	sqlite3_stmt *s;
+
+	if ((s = store_stmt(e->st, ins)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, a->id);
+	sqlite3_bind_int(s, 2, m->number);
+	if (party != 0)
+		sqlite3_bind_int64(s, 3, party);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_bind_int64(s, 4, clock_now(e->clk));
+	sqlite3_bind_text(s, 5, note, -1, SQLITE_STATIC);
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	if (sqlite3_changes(store_db(e->st)) == 0)
+		return 0;
+	/* The note goes to those the measure concerns, not into the record
+	 * every member reads. */
+	if (ag_event(e, a->id, "confirmed", "measure %d (%s) confirmed by %s%s", m->number,
+	    m->offset, who, *note ? ", with a note" : "") != 0)
+		return -1;
+	snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) confirmed by %s: %s%s%s",
+	    (long long)a->id, m->number, m->offset, who, m->desc, *note ? "; note: " : "", note);
+	if (strcmp(m->party, "mediator") == 0) {
+		if (tell(e, a->id, 0, "confirmed", msg) != 0)
+			return -1;
+	} else if (tell_responsible(e, a, m, NULL, "confirmed", msg) != 0) {
+		return -1;
+	}
+	return 1;
+}
+
+enum req_end
+timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement, uint32_t number,
+    const char *note)
+{
+	char msg[400], why[80];
+	struct measure m;
 	struct ag a;
 	int rc;
 
+	if (note_check(note, why, sizeof(why)) != 0)
+		return req_refuse(r, PARLEY_EUSAGE, "%s", why);
 	rc = ag_load(e, (int64_t)agreement, &a);
 	if (rc < 0)
 		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
@@ -1259,7 +1530,7 @@ timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement, uint
 	if (strcmp(m.party, "all") != 0 && strcmp(m.party, r->who->party.code) != 0) {
 		if (strcmp(m.party, "mediator") == 0)
 			snprintf(msg, sizeof(msg), "measure %u is the mediator's; parties do not "
-			    "confirm it", number);
+			    "confirm it (the mediator does)", number);
 		else
 			snprintf(msg, sizeof(msg), "measure %u is %s's to confirm, not %s's", number,
 			    m.party, r->who->party.code);
@@ -1271,20 +1542,116 @@ timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement, uint
 		return req_refuse(r, PARLEY_EREFUSED, "%s", "this measure needs no confirmation");
 	if (m.due_at == 0)
 		return req_refuse(r, PARLEY_EREFUSED, "%s", "X is not bound yet: the calendar is conditional");
-	if ((s = store_stmt(e->st, ins)) == NULL)
+	rc = record_confirmation(e, &a, &m, r->who->party.id, r->who->party.code, note);
+	if (rc < 0)
 		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
-	sqlite3_bind_int64(s, 1, a.id);
-	sqlite3_bind_int(s, 2, (int)number);
-	sqlite3_bind_int64(s, 3, r->who->party.id);
-	sqlite3_bind_int64(s, 4, clock_now(e->clk));
-	rc = store_step_done(e->st, s);
-	if (rc != 0)
-		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
-	if (sqlite3_changes(store_db(e->st)) > 0)
-		ag_event(e, a.id, "confirmed", "measure %u (%s) confirmed by %s", number, m.offset,
-		    r->who->party.code);
+	if (rc == 0)
+		return req_ok(r, 0, "measure %u of agreement %lld was already confirmed by %s",
+		    number, (long long)a.id, r->who->party.code);
 	return req_ok(r, 0, "measure %u of agreement %lld confirmed by %s", number,
 	    (long long)a.id, r->who->party.code);
+}
+
+int
+timeline_mediator_confirm(struct ag_ctx *e, int64_t id, int number, const char *note,
+    struct out *o)
+{
+	char why[80];
+	struct measure m;
+	struct ag a;
+	int rc;
+
+	if (note_check(note, why, sizeof(why)) != 0)
+		return out_usage(o, "%s", why);
+	if (ag_for_mediator(e, id, &a, o) != 0)
+		return -1;
+	if ((rc = load_measure(e, id, number, &m)) != 0)
+		return rc < 0 ? out_refuse(o, "store failure: %s", store_errmsg(e->st)) :
+		    out_refuse(o, "agreement %lld has no measure %d", (long long)id, number);
+	if (strcmp(m.party, "mediator") != 0)
+		return out_refuse(o, "measure %d is %s's to confirm; the mediator confirms only its "
+		    "own measures", number, strcmp(m.party, "all") == 0 ? "every party" : m.party);
+	if (m.due_at == 0)
+		return out_refuse(o, "X is not bound yet: the calendar is conditional");
+	if ((rc = record_confirmation(e, &a, &m, 0, "mediator", note)) < 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	jw_int(o->json, "id", id);
+	jw_int(o->json, "measure", number);
+	jw_bool(o->json, "already", rc == 0);
+	out_text(o, "measure %d of agreement %lld %s by the mediator\n", number, (long long)id,
+	    rc == 0 ? "was already confirmed" : "confirmed");
+	return 0;
+}
+
+/* Does measure m concern party code: its own, every party's, or the
+ * mediator's (the parties are told of those)? */
+static int
+concerns(const struct measure *m, const char *code)
+{
+	return strcmp(m->party, code) == 0 || strcmp(m->party, "all") == 0 ||
+	    strcmp(m->party, "mediator") == 0;
+}
+
+/* What timeline_party_show builds: flat arrays, freed in one place. */
+struct party_view {
+	Parley__Measure *ms, **mp;
+	struct measure *rows;
+	char (*due)[PTIME_BUFLEN];
+	struct conf *confs;	/* every confirmation of the agreement, by number */
+	size_t nconfs;
+	Parley__MeasureConfirmation **cmp;	/* nconfs, sliced per measure */
+};
+
+static void
+party_view_free(struct party_view *v)
+{
+	free(v->ms);
+	free(v->mp);
+	free(v->rows);
+	free(v->due);
+	free(v->confs);
+	free(v->cmp);
+}
+
+/* Measure i of v for party (id, code): -1 on a store failure. */
+static int
+party_view_measure(struct ag_ctx *e, const struct ag *a, struct party_view *v, size_t i,
+    int num, int64_t party, const char *code)
+{
+	struct measure *m = &v->rows[i];
+	Parley__Measure *pm = &v->ms[i];
+	size_t k;
+	int rc;
+
+	parley__measure__init(pm);
+	/* Not skipped: a measure left out would leave a NULL in the reply
+	 * (the numbers were read in this transaction, so it is there). */
+	if (load_measure(e, a->id, num, m) != 0 ||
+	    (pm->status = (char *)measure_status(e, a, m, party)) == NULL)
+		return -1;
+	if (m->due_at)
+		ptime_format(m->due_at, v->due[i]);
+	pm->number = (uint32_t)m->number;
+	pm->offset = m->offset;
+	pm->party = m->party;
+	pm->description = m->desc;
+	pm->needs_confirmation = m->needs_confirm;
+	pm->due = v->due[i];
+	pm->yours = "";
+	if (m->needs_confirm && (strcmp(m->party, code) == 0 || strcmp(m->party, "all") == 0)) {
+		if ((rc = confirmed_by(e, a->id, m, party)) < 0)
+			return -1;
+		pm->yours = rc ? "confirmed" : "awaiting";
+	}
+	if (!concerns(m, code))
+		return 0;
+	for (k = 0; k < v->nconfs && v->confs[k].number != m->number; k++)
+		;
+	if (k < v->nconfs)
+		pm->confirmations = &v->cmp[k];
+	for (; k < v->nconfs && v->confs[k].number == m->number; k++)
+		pm->n_confirmations++;
+	return 0;
 }
 
 enum req_end
@@ -1293,15 +1660,15 @@ timeline_party_show(struct ag_ctx *e, const struct req *r, uint64_t agreement)
 	static const char sql[] = MEASURE_ORDER;
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__TimelineReply tr = PARLEY__TIMELINE_REPLY__INIT;
-	Parley__Measure *ms = NULL, **mp = NULL;
-	struct measure *rows = NULL;
-	char (*due)[PTIME_BUFLEN] = NULL, xbuf[PTIME_BUFLEN], msg[200];
+	struct party_view v;
+	char xbuf[PTIME_BUFLEN], msg[200];
 	int nums[MEASURES_MAX];
 	sqlite3_stmt *s;
 	struct ag a;
 	size_t n = 0, i;
 	int rc;
 
+	memset(&v, 0, sizeof(v));
 	rc = ag_load(e, (int64_t)agreement, &a);
 	if (rc < 0)
 		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
@@ -1317,46 +1684,40 @@ timeline_party_show(struct ag_ctx *e, const struct req *r, uint64_t agreement)
 		nums[n++] = sqlite3_column_int(s, 0);
 	if (store_rows_end(e->st, s, rc, "a calendar") != 0)
 		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
-	if (n > 0 && ((ms = calloc(n, sizeof(*ms))) == NULL || (mp = calloc(n, sizeof(*mp))) == NULL ||
-	    (rows = calloc(n, sizeof(*rows))) == NULL || (due = calloc(n, sizeof(*due))) == NULL)) {
-		free(ms);
-		free(mp);
-		free(rows);
+	if (load_confs(e, a.id, 0, &v.confs, &v.nconfs) != 0)
+		return req_refuse(r, PARLEY_ESTORE, "%s", "store failure or out of memory");
+	v.ms = calloc(n ? n : 1, sizeof(*v.ms));
+	v.mp = calloc(n ? n : 1, sizeof(*v.mp));
+	v.rows = calloc(n ? n : 1, sizeof(*v.rows));
+	v.due = calloc(n ? n : 1, sizeof(*v.due));
+	v.cmp = calloc(v.nconfs ? v.nconfs : 1, sizeof(*v.cmp));
+	if (v.ms == NULL || v.mp == NULL || v.rows == NULL || v.due == NULL || v.cmp == NULL) {
+		party_view_free(&v);
 		return req_refuse(r, PARLEY_ESTORE, "%s", "out of memory");
 	}
+	for (i = 0; i < v.nconfs; i++) {
+		parley__measure_confirmation__init(&v.confs[i].msg);
+		v.confs[i].msg.party = v.confs[i].party;
+		v.confs[i].msg.at = v.confs[i].at_text;
+		v.confs[i].msg.note = v.confs[i].note;
+		v.cmp[i] = &v.confs[i].msg;
+	}
 	for (i = 0; i < n; i++) {
-		parley__measure__init(&ms[i]);
-		/* Not skipped: a measure left out would leave a NULL in the reply
-		 * (the numbers were read in this transaction, so it is there). */
-		if (load_measure(e, a.id, nums[i], &rows[i]) != 0 ||
-		    (ms[i].status = (char *)measure_status(e, &a, &rows[i])) == NULL) {
-			free(ms);
-			free(mp);
-			free(rows);
-			free(due);
+		if (party_view_measure(e, &a, &v, i, nums[i], r->who->party.id,
+		    r->who->party.code) != 0) {
+			party_view_free(&v);
 			return req_refuse(r, PARLEY_ESTORE, "%s", "store failure");
 		}
-		if (rows[i].due_at)
-			ptime_format(rows[i].due_at, due[i]);
-		ms[i].number = (uint32_t)rows[i].number;
-		ms[i].offset = rows[i].offset;
-		ms[i].party = rows[i].party;
-		ms[i].description = rows[i].desc;
-		ms[i].needs_confirmation = rows[i].needs_confirm;
-		ms[i].due = due[i];
-		mp[i] = &ms[i];
+		v.mp[i] = &v.ms[i];
 	}
 	x_text(&a, xbuf, sizeof(xbuf));
 	tr.agreement = (uint64_t)a.id;
 	tr.x = xbuf;
 	tr.n_measures = n;
-	tr.measures = mp;
+	tr.measures = v.mp;
 	f.body_case = PARLEY__FRAME__BODY_TIMELINE_REPLY;
 	f.timeline_reply = &tr;
 	req_reply(r, &f);
-	free(ms);
-	free(mp);
-	free(rows);
-	free(due);
+	party_view_free(&v);
 	return REQ_ROLLBACK;
 }

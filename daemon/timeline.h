@@ -21,6 +21,12 @@ int timeline_on_release(struct ag_ctx *e, struct ag *a);
 int timeline_validity_term(const char *valid_for, const char *valid_until, const char *zone,
     char *term, size_t termlen, char *why, size_t whylen);
 
+/* A calendar offset, "X", "X-5", "X-5d", "X+6h", "X-90m", "X+1d12h" (units
+ * s m h d w; a bare number alone is days), into seconds from X, with its
+ * canonical spelling in canon: as written, but "X-5" is "X-5d".  0, or -1
+ * if s is no offset or canon is too short.  Pure. */
+int timeline_parse_offset(const char *s, int64_t *out, char *canon, size_t canonlen);
+
 /* Fire one timer of an agreement (timers.c runs them): reminders, the
  * signing deadline, effect, expiry warnings and expiry, measures due. */
 int timeline_fire(struct ag_ctx *e, const struct ag_timer *t);
@@ -37,12 +43,20 @@ int timeline_deadline(struct ag_ctx *e, int64_t id, const char *when, struct out
  * of its own copy only. */
 int timeline_remind(struct ag_ctx *e, int64_t id, const char *const *parties, size_t n,
     struct out *o);
+/* The mediator marks one of its own measures (party "mediator") done, with
+ * a note ("" none); journalled, and every signing party is told.  A second
+ * confirmation changes nothing. */
+int timeline_mediator_confirm(struct ag_ctx *e, int64_t id, int number, const char *note,
+    struct out *o);
 /* The chronology and the extension chain, appended to agreement show. */
 void timeline_show_record(struct ag_ctx *e, const struct ag *a, struct out *o);
 
 /* Party requests (answer through r; 1 keep, 0 roll back). */
+/* A party confirms a measure of its own or of all, with a note ("" none):
+ * journalled (the note not), and the parties the measure concerns are told,
+ * with the note. */
 enum req_end timeline_confirm(struct ag_ctx *e, const struct req *r, uint64_t agreement,
-    uint32_t measure);
+    uint32_t measure, const char *note);
 enum req_end timeline_party_show(struct ag_ctx *e, const struct req *r, uint64_t agreement);
 
 #endif

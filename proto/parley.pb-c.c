@@ -1537,6 +1537,51 @@ void   parley__measure__free_unpacked
   assert(message->base.descriptor == &parley__measure__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__measure_confirmation__init
+                     (Parley__MeasureConfirmation         *message)
+{
+  static const Parley__MeasureConfirmation init_value = PARLEY__MEASURE_CONFIRMATION__INIT;
+  *message = init_value;
+}
+size_t parley__measure_confirmation__get_packed_size
+                     (const Parley__MeasureConfirmation *message)
+{
+  assert(message->base.descriptor == &parley__measure_confirmation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__measure_confirmation__pack
+                     (const Parley__MeasureConfirmation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__measure_confirmation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__measure_confirmation__pack_to_buffer
+                     (const Parley__MeasureConfirmation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__measure_confirmation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__MeasureConfirmation *
+       parley__measure_confirmation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__MeasureConfirmation *)
+     protobuf_c_message_unpack (&parley__measure_confirmation__descriptor,
+                                allocator, len, data);
+}
+void   parley__measure_confirmation__free_unpacked
+                     (Parley__MeasureConfirmation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__measure_confirmation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   parley__timeline_reply__init
                      (Parley__TimelineReply         *message)
 {
@@ -4728,7 +4773,7 @@ const ProtobufCMessageDescriptor parley__status_reply__descriptor =
   (ProtobufCMessageInit) parley__status_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__confirm_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor parley__confirm_request__field_descriptors[3] =
 {
   {
     "agreement",
@@ -4754,15 +4799,28 @@ static const ProtobufCFieldDescriptor parley__confirm_request__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "note",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ConfirmRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__confirm_request__field_indices_by_name[] = {
   0,   /* field[0] = agreement */
   1,   /* field[1] = measure */
+  2,   /* field[2] = note */
 };
 static const ProtobufCIntRange parley__confirm_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor parley__confirm_request__descriptor =
 {
@@ -4772,7 +4830,7 @@ const ProtobufCMessageDescriptor parley__confirm_request__descriptor =
   "Parley__ConfirmRequest",
   "parley",
   sizeof(Parley__ConfirmRequest),
-  2,
+  3,
   parley__confirm_request__field_descriptors,
   parley__confirm_request__field_indices_by_name,
   1,  parley__confirm_request__number_ranges,
@@ -4817,7 +4875,7 @@ const ProtobufCMessageDescriptor parley__timeline_request__descriptor =
   (ProtobufCMessageInit) parley__timeline_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__measure__field_descriptors[7] =
+static const ProtobufCFieldDescriptor parley__measure__field_descriptors[9] =
 {
   {
     "number",
@@ -4903,8 +4961,33 @@ static const ProtobufCFieldDescriptor parley__measure__field_descriptors[7] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "yours",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Measure, yours),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "confirmations",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Measure, n_confirmations),
+    offsetof(Parley__Measure, confirmations),
+    &parley__measure_confirmation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__measure__field_indices_by_name[] = {
+  8,   /* field[8] = confirmations */
   3,   /* field[3] = description */
   5,   /* field[5] = due */
   4,   /* field[4] = needs_confirmation */
@@ -4912,11 +4995,12 @@ static const unsigned parley__measure__field_indices_by_name[] = {
   1,   /* field[1] = offset */
   2,   /* field[2] = party */
   6,   /* field[6] = status */
+  7,   /* field[7] = yours */
 };
 static const ProtobufCIntRange parley__measure__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor parley__measure__descriptor =
 {
@@ -4926,11 +5010,75 @@ const ProtobufCMessageDescriptor parley__measure__descriptor =
   "Parley__Measure",
   "parley",
   sizeof(Parley__Measure),
-  7,
+  9,
   parley__measure__field_descriptors,
   parley__measure__field_indices_by_name,
   1,  parley__measure__number_ranges,
   (ProtobufCMessageInit) parley__measure__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__measure_confirmation__field_descriptors[3] =
+{
+  {
+    "party",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__MeasureConfirmation, party),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "at",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__MeasureConfirmation, at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__MeasureConfirmation, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__measure_confirmation__field_indices_by_name[] = {
+  1,   /* field[1] = at */
+  2,   /* field[2] = note */
+  0,   /* field[0] = party */
+};
+static const ProtobufCIntRange parley__measure_confirmation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor parley__measure_confirmation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.MeasureConfirmation",
+  "MeasureConfirmation",
+  "Parley__MeasureConfirmation",
+  "parley",
+  sizeof(Parley__MeasureConfirmation),
+  3,
+  parley__measure_confirmation__field_descriptors,
+  parley__measure_confirmation__field_indices_by_name,
+  1,  parley__measure_confirmation__number_ranges,
+  (ProtobufCMessageInit) parley__measure_confirmation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor parley__timeline_reply__field_descriptors[3] =

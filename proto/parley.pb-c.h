@@ -49,6 +49,7 @@ typedef struct Parley__StatusReply Parley__StatusReply;
 typedef struct Parley__ConfirmRequest Parley__ConfirmRequest;
 typedef struct Parley__TimelineRequest Parley__TimelineRequest;
 typedef struct Parley__Measure Parley__Measure;
+typedef struct Parley__MeasureConfirmation Parley__MeasureConfirmation;
 typedef struct Parley__TimelineReply Parley__TimelineReply;
 typedef struct Parley__IncidentFile Parley__IncidentFile;
 typedef struct Parley__IncidentRespond Parley__IncidentRespond;
@@ -725,10 +726,14 @@ struct  Parley__ConfirmRequest
    * the measure's number in its calendar
    */
   uint32_t measure;
+  /*
+   * "" or at most 500 bytes, no control characters
+   */
+  char *note;
 };
 #define PARLEY__CONFIRM_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__confirm_request__descriptor) \
-    , 0, 0 }
+    , 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Parley__TimelineRequest
@@ -760,13 +765,48 @@ struct  Parley__Measure
    */
   char *due;
   /*
-   * conditional, pending, confirmed, overdue, due
+   * conditional, pending, confirmed, overdue, due;
    */
   char *status;
+  /*
+   * of an "all" measure, as this party stands
+   */
+  /*
+   * "confirmed" or "awaiting" when this party is
+   */
+  char *yours;
+  /*
+   * to confirm it, else ""
+   * Who confirmed it, when, with which note: only in a measure that concerns
+   * this party (its own, "all", or the mediator's), else empty.
+   */
+  size_t n_confirmations;
+  Parley__MeasureConfirmation **confirmations;
 };
 #define PARLEY__MEASURE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__measure__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+
+
+struct  Parley__MeasureConfirmation
+{
+  ProtobufCMessage base;
+  /*
+   * a party code, or "mediator"
+   */
+  char *party;
+  /*
+   * ISO 8601
+   */
+  char *at;
+  /*
+   * "" if none
+   */
+  char *note;
+};
+#define PARLEY__MEASURE_CONFIRMATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__measure_confirmation__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Parley__TimelineReply
@@ -1742,6 +1782,25 @@ Parley__Measure *
 void   parley__measure__free_unpacked
                      (Parley__Measure *message,
                       ProtobufCAllocator *allocator);
+/* Parley__MeasureConfirmation methods */
+void   parley__measure_confirmation__init
+                     (Parley__MeasureConfirmation         *message);
+size_t parley__measure_confirmation__get_packed_size
+                     (const Parley__MeasureConfirmation   *message);
+size_t parley__measure_confirmation__pack
+                     (const Parley__MeasureConfirmation   *message,
+                      uint8_t             *out);
+size_t parley__measure_confirmation__pack_to_buffer
+                     (const Parley__MeasureConfirmation   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__MeasureConfirmation *
+       parley__measure_confirmation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__measure_confirmation__free_unpacked
+                     (Parley__MeasureConfirmation *message,
+                      ProtobufCAllocator *allocator);
 /* Parley__TimelineReply methods */
 void   parley__timeline_reply__init
                      (Parley__TimelineReply         *message);
@@ -2131,6 +2190,9 @@ typedef void (*Parley__TimelineRequest_Closure)
 typedef void (*Parley__Measure_Closure)
                  (const Parley__Measure *message,
                   void *closure_data);
+typedef void (*Parley__MeasureConfirmation_Closure)
+                 (const Parley__MeasureConfirmation *message,
+                  void *closure_data);
 typedef void (*Parley__TimelineReply_Closure)
                  (const Parley__TimelineReply *message,
                   void *closure_data);
@@ -2216,6 +2278,7 @@ extern const ProtobufCMessageDescriptor parley__status_reply__descriptor;
 extern const ProtobufCMessageDescriptor parley__confirm_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__timeline_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__measure__descriptor;
+extern const ProtobufCMessageDescriptor parley__measure_confirmation__descriptor;
 extern const ProtobufCMessageDescriptor parley__timeline_reply__descriptor;
 extern const ProtobufCMessageDescriptor parley__incident_file__descriptor;
 extern const ProtobufCMessageDescriptor parley__incident_respond__descriptor;

@@ -224,7 +224,8 @@ test_measure_confirmed(void **state)
 	    "UPDATE agreement SET state = 'in_force', released_at = 500, effective_at = 500"
 	    " WHERE id = 1;"
 	    "INSERT INTO measure VALUES (1, 1, 0, 'X', 'baku', 'withdraw', 1, 1000);"
-	    "INSERT INTO measure_confirmation VALUES (1, 1, 1, 900);"
+	    "INSERT INTO measure_confirmation(agreement_id, number, party_id, confirmed_at)"
+	    " VALUES (1, 1, 1, 900);"
 	    "INSERT INTO timer(id, agreement_id, kind, due_at, ref, number)"
 	    " VALUES (1, 1, 'measure-due', 1000, 1000, 1);"), 0);
 
