@@ -471,6 +471,7 @@ observer_fire(struct ag_ctx *e, const struct ag_timer *t)
 /* ---- lists ---- */
 
 struct ovote {
+	int64_t request;
 	char party[PARTY_CODE_MAX + 1], at[PTIME_BUFLEN];
 	char reason[NOTE_MAX + 1];
 	int object;
@@ -479,81 +480,98 @@ struct ovote {
 struct orow {
 	struct oreq q;
 	char asked[PTIME_BUFLEN], ends[PTIME_BUFLEN], decided[PTIME_BUFLEN];
-	struct ovote *v;
-	size_t nv;
+	size_t v0, nv;		/* its answers: votes[v0 .. v0 + nv) */
 };
 
+/* Two arrays, each one allocation: the requests and all their answers. */
 struct olist {
 	struct orow *rows;
 	size_t n;
+	struct ovote *votes;
+	size_t nvotes;
 };
 
 static void
 olist_free(struct olist *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->rows[i].v);
 	free(l->rows);
+	free(l->votes);
 	l->rows = NULL;
-	l->n = 0;
+	l->votes = NULL;
+	l->n = l->nvotes = 0;
 }
 
+/* Which requests a list holds: of agreement ?1 (0: all), of the
+ * agreements party ?2 signs (0: any party). */
+#define LIST_WHERE \
+	"WHERE (?1 = 0 OR r.agreement_id = ?1) AND (?2 = 0 OR EXISTS (SELECT 1 FROM " \
+	"agreement_party ap WHERE ap.agreement_id = r.agreement_id AND ap.party_id = ?2 " \
+	"AND ap.observer = 0)) "
+
 static int
-load_votes(struct ag_ctx *e, struct orow *w)
+load_votes(struct ag_ctx *e, int64_t agreement, int64_t party, struct olist *l)
 {
 	static const char sql[] =
-	    "SELECT p.code, w.object, w.reason, w.answered_at FROM observer_answer w "
-	    "JOIN party p ON p.id = w.party_id WHERE w.request_id = ? ORDER BY w.answered_at, p.code";
+	    "SELECT w.request_id, p.code, w.object, w.reason, w.answered_at FROM observer_answer w "
+	    "JOIN party p ON p.id = w.party_id JOIN observer_request r ON r.id = w.request_id "
+	    LIST_WHERE "ORDER BY w.request_id, w.answered_at, p.code";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	struct ovote *v;
+	struct ovote *grown, *v;
+	size_t i, j;
 	int rc;
 
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, w->q.id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((v = reallocarray(w->v, w->nv + 1, sizeof(*v))) == NULL) {
-			sqlite3_reset(s);	/* abandoned on purpose: out of memory */
-			return -1;
-		}
-		w->v = v;
-		v = &w->v[w->nv++];
-		snprintf(v->party, sizeof(v->party), "%s", store_col_str(s, 0));
-		v->object = sqlite3_column_int(s, 1);
-		snprintf(v->reason, sizeof(v->reason), "%s", store_col_str(s, 2));
-		ptime_format(sqlite3_column_int64(s, 3), v->at);
-	}
-	return store_rows_end(e->st, s, rc, "the answers to an observer request");
-}
-
-/* The requests of agreement (0: all), of the agreements party signs (0:
- * any party), oldest first. */
-static int
-load_list(struct ag_ctx *e, int64_t agreement, int64_t party, struct olist *l)
-{
-	sqlite3_stmt *s = store_stmt(e->st, OREQ_COLS
-	    "WHERE (?1 = 0 OR r.agreement_id = ?1) AND (?2 = 0 OR EXISTS (SELECT 1 FROM "
-	    "agreement_party ap WHERE ap.agreement_id = r.agreement_id AND ap.party_id = ?2 "
-	    "AND ap.observer = 0)) ORDER BY r.id");
-	struct orow *w;
-	size_t i;
-	int rc;
-
-	l->rows = NULL;
-	l->n = 0;
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int64(s, 2, party);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((w = reallocarray(l->rows, l->n + 1, sizeof(*w))) == NULL) {
+		if ((grown = reallocarray(l->votes, l->nvotes + 1, sizeof(*grown))) == NULL) {
+			sqlite3_reset(s);	/* abandoned on purpose: out of memory */
+			return -1;
+		}
+		l->votes = grown;
+		v = &l->votes[l->nvotes++];
+		v->request = sqlite3_column_int64(s, 0);
+		snprintf(v->party, sizeof(v->party), "%s", store_col_str(s, 1));
+		v->object = sqlite3_column_int(s, 2);
+		snprintf(v->reason, sizeof(v->reason), "%s", store_col_str(s, 3));
+		ptime_format(sqlite3_column_int64(s, 4), v->at);
+	}
+	if (store_rows_end(e->st, s, rc, "the answers to observer requests") != 0)
+		return -1;
+	/* Both in request order: each request's answers are one run. */
+	for (i = 0, j = 0; i < l->n; i++) {
+		while (j < l->nvotes && l->votes[j].request < l->rows[i].q.id)
+			j++;
+		l->rows[i].v0 = j;
+		while (j < l->nvotes && l->votes[j].request == l->rows[i].q.id)
+			j++;
+		l->rows[i].nv = j - l->rows[i].v0;
+	}
+	return 0;
+}
+
+/* The requests of agreement (0: all), of the agreements party signs (0:
+ * any party), oldest first, with their answers. */
+static int
+load_list(struct ag_ctx *e, int64_t agreement, int64_t party, struct olist *l)
+{
+	sqlite3_stmt *s = store_stmt(e->st, OREQ_COLS LIST_WHERE "ORDER BY r.id");
+	struct orow *grown, *w;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((grown = reallocarray(l->rows, l->n + 1, sizeof(*grown))) == NULL) {
 			sqlite3_reset(s);	/* abandoned on purpose: out of memory */
 			olist_free(l);
 			return -1;
 		}
-		l->rows = w;
+		l->rows = grown;
 		w = &l->rows[l->n++];
 		memset(w, 0, sizeof(*w));
 		oreq_row(s, &w->q);
@@ -562,15 +580,11 @@ load_list(struct ag_ctx *e, int64_t agreement, int64_t party, struct olist *l)
 		if (w->q.decided_at != 0)
 			ptime_format(w->q.decided_at, w->decided);
 	}
-	if (store_rows_end(e->st, s, rc, "observer requests") != 0) {
+	if (store_rows_end(e->st, s, rc, "observer requests") != 0 ||
+	    load_votes(e, agreement, party, l) != 0) {
 		olist_free(l);
 		return -1;
 	}
-	for (i = 0; i < l->n; i++)
-		if (load_votes(e, &l->rows[i]) != 0) {
-			olist_free(l);
-			return -1;
-		}
 	return 0;
 }
 
@@ -595,8 +609,7 @@ observer_query(struct ag_ctx *e, const struct req *r, const Parley__ObserverQuer
 	}
 	if (load_list(e, (int64_t)m->agreement, r->who->party.id, &l) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	for (i = 0; i < l.n; i++)
-		nv += l.rows[i].nv;
+	nv = l.nvotes;
 	pr = calloc(l.n + 1, sizeof(*pr));
 	pp = calloc(l.n + 1, sizeof(*pp));
 	vv = calloc(nv + 1, sizeof(*vv));
@@ -625,10 +638,10 @@ observer_query(struct ag_ctx *e, const struct req *r, const Parley__ObserverQuer
 		pr[i].n_answers = w->nv;
 		for (j = 0; j < w->nv; j++, k++) {
 			parley__observer_vote__init(&vv[k]);
-			vv[k].party = w->v[j].party;
-			vv[k].answer = w->v[j].object ? "object" : "consent";
-			vv[k].reason = w->v[j].reason;
-			vv[k].at = w->v[j].at;
+			vv[k].party = l.votes[w->v0 + j].party;
+			vv[k].answer = l.votes[w->v0 + j].object ? "object" : "consent";
+			vv[k].reason = l.votes[w->v0 + j].reason;
+			vv[k].at = l.votes[w->v0 + j].at;
 			vp[k] = &vv[k];
 		}
 		pp[i] = &pr[i];
@@ -683,14 +696,14 @@ observer_list(struct ag_ctx *e, int64_t agreement, struct out *o)
 			out_text(o, "  note: %s\n", w->q.note);
 		for (j = 0; j < w->nv; j++) {
 			jw_obj_begin(o->json, NULL);
-			jw_str(o->json, "party", w->v[j].party);
-			jw_str(o->json, "answer", w->v[j].object ? "object" : "consent");
-			jw_str(o->json, "reason", w->v[j].reason);
-			jw_str(o->json, "at", w->v[j].at);
+			jw_str(o->json, "party", l.votes[w->v0 + j].party);
+			jw_str(o->json, "answer", l.votes[w->v0 + j].object ? "object" : "consent");
+			jw_str(o->json, "reason", l.votes[w->v0 + j].reason);
+			jw_str(o->json, "at", l.votes[w->v0 + j].at);
 			jw_obj_end(o->json);
-			out_text(o, "  %s %s at %s%s%s\n", w->v[j].party, w->v[j].object ?
-			    "objected" : "consented", w->v[j].at, *w->v[j].reason ? ": " : "",
-			    w->v[j].reason);
+			out_text(o, "  %s %s at %s%s%s\n", l.votes[w->v0 + j].party, l.votes[w->v0 + j].object ?
+			    "objected" : "consented", l.votes[w->v0 + j].at, *l.votes[w->v0 + j].reason ? ": " : "",
+			    l.votes[w->v0 + j].reason);
 		}
 		jw_arr_end(o->json);
 		jw_obj_end(o->json);
