@@ -307,6 +307,10 @@ test_nodes_migrated(void **state)
 	    "  FROM journal_node;"
 	    "DROP TABLE journal_node;"
 	    "ALTER TABLE journal_node_10 RENAME TO journal_node;"
+	    /* and without what 12 -> 13 adds */
+	    "DROP TABLE observer_answer;"
+	    "DROP TABLE observer_request;"
+	    "ALTER TABLE agreement_party DROP COLUMN added_after_release;"
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);
