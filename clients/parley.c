@@ -1900,6 +1900,141 @@ cmd_mandate_list(struct ctx *x)
 	return mandate_end(x, &m, EXIT_OK, NULL, NULL);
 }
 
+/* ---- a copy to a newcomer ---- */
+
+static int
+cmd_observer_request(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__ObserverRequest q = PARLEY__OBSERVER_REQUEST__INIT;
+	uint64_t id;
+	int rc;
+
+	if (parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "ID must be an agreement number");
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	q.agreement = id;
+	q.party = (char *)pos(x, 1);
+	q.note = (char *)opt(x, "note");
+	f.body_case = PARLEY__FRAME__BODY_OBSERVER_REQUEST;
+	f.observer_request = &q;
+	return request_ok(x, &f, "requested");
+}
+
+static int
+observer_answer(struct ctx *x, int object)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__ObserverAnswer an = PARLEY__OBSERVER_ANSWER__INIT;
+	uint64_t id;
+	int rc;
+
+	if (parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "REQ must be a request number (parley observer list)");
+	if (object && *opt(x, "reason") == '\0')
+		return usage_error(x, "an objection needs a reason");
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	an.request = id;
+	an.object = object;
+	an.reason = object ? (char *)opt(x, "reason") : "";
+	f.body_case = PARLEY__FRAME__BODY_OBSERVER_ANSWER;
+	f.observer_answer = &an;
+	return request_ok(x, &f, object ? "objected" : "consented");
+}
+
+static int
+cmd_observer_object(struct ctx *x)
+{
+	return observer_answer(x, 1);
+}
+
+static int
+cmd_observer_consent(struct ctx *x)
+{
+	return observer_answer(x, 0);
+}
+
+static void
+print_proposal(struct jw *j, const Parley__ObserverProposal *p)
+{
+	size_t i;
+
+	if (j != NULL) {
+		jw_obj_begin(j, NULL);
+		jw_uint(j, "id", p->id);
+		jw_uint(j, "agreement", p->agreement);
+		jw_str(j, "party", p->party);
+		jw_str(j, "requester", p->requester);
+		jw_str(j, "note", p->note);
+		jw_str(j, "state", p->state);
+		jw_str(j, "asked_at", p->asked_at);
+		jw_str(j, "window_ends", p->window_ends);
+		jw_str(j, "decided_at", *p->decided_at ? p->decided_at : NULL);
+		jw_arr_begin(j, "answers");
+		for (i = 0; i < p->n_answers; i++) {
+			jw_obj_begin(j, NULL);
+			jw_str(j, "party", p->answers[i]->party);
+			jw_str(j, "answer", p->answers[i]->answer);
+			jw_str(j, "reason", p->answers[i]->reason);
+			jw_str(j, "at", p->answers[i]->at);
+			jw_obj_end(j);
+		}
+		jw_arr_end(j);
+		jw_obj_end(j);
+		return;
+	}
+	printf("request %llu  agreement %llu  %s asks a copy for %s  %s  asked %s  window until "
+	    "%s%s%s\n", (unsigned long long)p->id, (unsigned long long)p->agreement,
+	    p->requester, p->party, p->state, p->asked_at, p->window_ends,
+	    *p->decided_at ? "  decided " : "", p->decided_at);
+	if (*p->note)
+		printf("  note: %s\n", p->note);
+	for (i = 0; i < p->n_answers; i++)
+		printf("  %s: %s at %s%s%s\n", p->answers[i]->party, p->answers[i]->answer,
+		    p->answers[i]->at, *p->answers[i]->reason ? ": " : "",
+		    p->answers[i]->reason);
+}
+
+static int
+cmd_observer_list(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__ObserverQuery q = PARLEY__OBSERVER_QUERY__INIT;
+	struct jw *j = NULL;
+	uint64_t id = 0;
+	size_t i;
+	int rc;
+
+	if (pos(x, 0) != NULL && parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "ID must be an agreement number");
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	q.agreement = id;
+	f.body_case = PARLEY__FRAME__BODY_OBSERVER_QUERY;
+	f.observer_query = &q;
+	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_OBSERVER_LIST)) != 0)
+		return rc;
+	if (x->json) {
+		j = jw_new();
+		jw_obj_begin(j, NULL);
+		jw_arr_begin(j, "requests");
+	}
+	for (i = 0; i < r->observer_list->n_requests; i++)
+		print_proposal(j, r->observer_list->requests[i]);
+	if (j != NULL) {
+		jw_arr_end(j);
+		jw_obj_end(j);
+		printf("%s\n", jw_text(j));
+		jw_free(j);
+	} else if (r->observer_list->n_requests == 0) {
+		printf("no observer requests\n");
+	}
+	cl_free(x->c, r);
+	return EXIT_OK;
+}
+
 /* ---- the command line ---- */
 
 enum {
@@ -1907,7 +2042,8 @@ enum {
 	C_WITHDRAW, C_TIMELINE, C_CONFIRM, C_INCIDENT_FILE, C_INCIDENT_RESPOND,
 	C_INCIDENT_LIST, C_INCIDENT_SHOW, C_INCIDENT_MEETING, C_INCIDENT_INSPECT,
 	C_INCIDENT_CONSENT, C_COMPLAINT, C_JOURNAL, C_MANDATE_ISSUE, C_MANDATE_REVOKE,
-	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE,
+	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE, C_OBSERVER_REQUEST, C_OBSERVER_OBJECT,
+	C_OBSERVER_CONSENT, C_OBSERVER_LIST,
 };
 
 static int (*const handlers[])(struct ctx *) = {
@@ -1922,6 +2058,8 @@ static int (*const handlers[])(struct ctx *) = {
 	[C_JOURNAL] = cmd_journal, [C_MANDATE_ISSUE] = cmd_mandate_issue,
 	[C_MANDATE_REVOKE] = cmd_mandate_revoke, [C_MANDATE_LIST] = cmd_mandate_list,
 	[C_BUNDLE] = cmd_bundle, [C_VERIFY] = cmd_verify, [C_DECLINE] = cmd_decline,
+	[C_OBSERVER_REQUEST] = cmd_observer_request, [C_OBSERVER_OBJECT] = cmd_observer_object,
+	[C_OBSERVER_CONSENT] = cmd_observer_consent, [C_OBSERVER_LIST] = cmd_observer_list,
 };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
@@ -2032,6 +2170,18 @@ static const struct cl_args_verb verbs[] = {
 	{ "mandate revoke", "M", 1, 1, OPTS(PRINCIPAL), "revoke a mandate", C_MANDATE_REVOKE },
 	{ "mandate list", NULL, 0, 0, NULL, "this party's mandates with their status",
 	  C_MANDATE_LIST },
+	{ "observer request", "ID PARTY", 2, 2, OPTS(
+	    { .name = "note", .value = "TEXT", .help = "why, for the other parties" }),
+	  "ask that an observer receive a copy of agreement ID (the others may object)",
+	  C_OBSERVER_REQUEST },
+	{ "observer object", "REQ", 1, 1, OPTS(
+	    { .name = "reason", .value = "TEXT", .flags = REQ, .help = "the objection's reason" }),
+	  "object to a request to add an observer: it is refused", C_OBSERVER_OBJECT },
+	{ "observer consent", "REQ", 1, 1, NULL,
+	  "consent to a request to add an observer (no objection)", C_OBSERVER_CONSENT },
+	{ "observer list", "[ID]", 0, 1, NULL,
+	  "requests to add observers to this party's agreements, with answers and outcomes",
+	  C_OBSERVER_LIST },
 	{ "bundle", "ID DIR", 2, 2, NULL, "fetch a released bundle and verify it", C_BUNDLE },
 	{ "verify", "DIR", 1, 1, OPTS(
 	    { .name = "mediator-key", .value = "MEDIATOR.pub",

@@ -59,6 +59,12 @@ static const struct cl_args_verb verbs[] = {
 	  "register a party's principal key: from then on its signers need a mandate" },
 	{ "mandate list", "[PARTY]", 0, 1, NULL,
 	  "mandates with their status (active, superseded, revoked, expired, not-yet-valid)" },
+	{ "observer add", "ID PARTY", 2, 2, OPTS(
+	    { .name = "note", .value = "TEXT", .help = "why, for the parties" }),
+	  "propose an observer for a circulating or released agreement; every signing party "
+	  "is asked and may object within [agreements] objection_window" },
+	{ "observer list", "[ID]", 0, 1, NULL,
+	  "requests to add observers, with the parties' answers and outcomes" },
 	{ "notice send", "PARTY|all", 1, 1, OPTS(
 	    { .name = "text", .value = "TEXT", .flags = REQ, .help = "the notice" }),
 	  "send a mediator's circular" },

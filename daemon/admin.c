@@ -22,6 +22,7 @@
 #include "incident.h"
 #include "journal.h"
 #include "mandate.h"
+#include "observer.h"
 #include "timeline.h"
 #include "timers.h"
 
@@ -267,6 +268,29 @@ v_mandate_list(struct server *srv, const struct args *a, struct out *o, Parley__
 {
 	(void)r;
 	return mandate_list(srv->ag, arg(a, "1"), o);
+}
+
+static int
+v_observer_add(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *party;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "ID", &id, o) != 0 || (party = need(a, "2", "PARTY", o)) == NULL)
+		return -1;
+	return observer_add(srv->ag, id, party, arg(a, "note"), o);
+}
+
+static int
+v_observer_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	int64_t id = 0;
+
+	(void)r;
+	if (arg(a, "1") != NULL && need_id(a, "1", "ID", &id, o) != 0)
+		return -1;
+	return observer_list(srv->ag, id, o);
 }
 
 static int
@@ -705,6 +729,8 @@ static const struct verb verbs[] = {
 	{ "signer list", v_signer_list },
 	{ "principal add", v_principal_add },
 	{ "mandate list", v_mandate_list },
+	{ "observer add", v_observer_add },
+	{ "observer list", v_observer_list },
 	{ "notice send", v_notice_send },
 	{ "notice list", v_notice_list },
 	{ "delivery list", v_delivery_list },

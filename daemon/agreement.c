@@ -22,6 +22,7 @@ ag_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey
 	e->dlv = dlv;
 	e->mkey = mkey;
 	e->m = m;
+	e->objection_window = 24 * 3600;
 	e->keys = crypto_keycache_new();	/* NULL: each check builds its key */
 	return e;
 }
@@ -45,6 +46,12 @@ ag_set_incidents(struct ag_ctx *e, int64_t response_window, int64_t embargo)
 {
 	e->response_window = response_window;
 	e->disclosure_embargo = embargo;
+}
+
+void
+ag_set_objection_window(struct ag_ctx *e, int64_t window)
+{
+	e->objection_window = window;
 }
 
 void
@@ -283,12 +290,14 @@ ag_load_revision(struct ag_ctx *e, int64_t agreement, uint32_t rev, char **text,
 	return rc;
 }
 
-int
-ag_load_members(struct ag_ctx *e, int64_t agreement, int observers, struct ag_members *m)
+static int
+load_members(struct ag_ctx *e, int64_t agreement, int observers, int released,
+    struct ag_members *m)
 {
 	static const char sql[] =
 	    "SELECT p.id, p.code FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
-	    "WHERE ap.agreement_id = ? AND ap.observer = ? ORDER BY ap.rowid";
+	    "WHERE ap.agreement_id = ? AND ap.observer = ? AND (? = 0 OR "
+	    "ap.added_after_release = 0) ORDER BY ap.rowid";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc;
 
@@ -297,12 +306,26 @@ ag_load_members(struct ag_ctx *e, int64_t agreement, int observers, struct ag_me
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int(s, 2, observers);
+	sqlite3_bind_int(s, 3, released);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && m->n < 64) {
 		m->id[m->n] = sqlite3_column_int64(s, 0);
 		snprintf(m->code[m->n], sizeof(m->code[0]), "%s", store_col_str(s, 1));
 		m->n++;
 	}
 	return store_rows_end(e->st, s, rc, "an agreement's members");
+}
+
+int
+ag_load_members(struct ag_ctx *e, int64_t agreement, int observers, struct ag_members *m)
+{
+	return load_members(e, agreement, observers, 0, m);
+}
+
+int
+ag_load_members_at_release(struct ag_ctx *e, int64_t agreement, int observers,
+    struct ag_members *m)
+{
+	return load_members(e, agreement, observers, 1, m);
 }
 
 int
@@ -541,8 +564,11 @@ ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id)
 int
 ag_add_member(struct ag_ctx *e, int64_t agreement, int64_t party, int observer)
 {
+	/* A member added after release (an observer given a copy later) is
+	 * marked: the certificate signed at release does not name it. */
 	static const char sql[] =
-	    "INSERT INTO agreement_party(agreement_id, party_id, observer) VALUES(?, ?, ?)";
+	    "INSERT INTO agreement_party(agreement_id, party_id, observer, added_after_release)"
+	    " VALUES(?1, ?2, ?3, (SELECT released_at IS NOT NULL FROM agreement WHERE id = ?1))";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 
 	if (s == NULL)

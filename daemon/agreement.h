@@ -47,6 +47,7 @@ struct ag_ctx {
 	struct metrics *m;
 	struct ag_leads sign_leads, expiry_leads;
 	int64_t response_window, disclosure_embargo;
+	int64_t objection_window;	/* to a request to add an observer */
 	struct duty *duty;	/* borrowed; NULL: no duty watch */
 	struct journal *j;	/* borrowed; NULL: no journal */
 	struct crypto_keycache *keys;	/* signers' keys checked on the loop; may be NULL */
@@ -86,6 +87,9 @@ void ag_set_leads(struct ag_ctx *e, const int64_t *sign, size_t nsign,
     const int64_t *expiry, size_t nexpiry);
 /* The incident windows ([incidents] in the configuration). */
 void ag_set_incidents(struct ag_ctx *e, int64_t response_window, int64_t embargo);
+/* [agreements] objection_window: how long a request to add an observer
+ * waits for objections. */
+void ag_set_objection_window(struct ag_ctx *e, int64_t window);
 /* The duty watch whose alerts the timers raise (borrowed). */
 void ag_set_duty(struct ag_ctx *e, struct duty *d);
 /* The journal every state change is appended to (borrowed). */
@@ -103,6 +107,10 @@ int ag_reason_check(const char *s, size_t len, char *why, size_t whylen);
 int ag_load(struct ag_ctx *e, int64_t id, struct ag *a);
 /* Signing parties (observers = 0) or observers (1) of an agreement. */
 int ag_load_members(struct ag_ctx *e, int64_t agreement, int observers, struct ag_members *m);
+/* The same, without the members added after release: those the release
+ * certificate names (before release: every member). */
+int ag_load_members_at_release(struct ag_ctx *e, int64_t agreement, int observers,
+    struct ag_members *m);
 /* 0 not a member, 1 signing party, 2 observer. */
 int ag_membership(struct ag_ctx *e, int64_t agreement, int64_t party);
 /* When party's copy of revision rev came to count (every required role
@@ -169,6 +177,8 @@ int ag_timer_cancel(struct ag_ctx *e, int64_t agreement, const char *const *kind
 /* A new draft (revision 1) with a's title, terms, deadline, relations and
  * label: *id. */
 int ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id);
+/* A member added once the agreement is released is marked as such
+ * (ag_load_members_at_release leaves it out). */
 int ag_add_member(struct ag_ctx *e, int64_t agreement, int64_t party, int observer);
 int ag_add_role(struct ag_ctx *e, int64_t agreement, int64_t party, const char *role);
 /* Revision number of agreement (amendment: the one it adopts, 0 none). */

@@ -28,8 +28,10 @@ bundle_text_load(struct ag_ctx *e, const struct ag *a, struct bundle_text *t)
 	parley__agreement_text__init(&t->msg);
 	if (ag_load_revision(e, a->id, a->revision, &t->text, &t->calendar, t->hash) != 0)
 		return -1;
-	if (ag_load_members(e, a->id, 0, &t->parties) != 0 ||
-	    ag_load_members(e, a->id, 1, &t->observers) != 0) {
+	/* The members the certificate names: an observer added after release
+	 * receives the bundle as it was released. */
+	if (ag_load_members_at_release(e, a->id, 0, &t->parties) != 0 ||
+	    ag_load_members_at_release(e, a->id, 1, &t->observers) != 0) {
 		free(t->text);
 		free(t->calendar);
 		return -1;

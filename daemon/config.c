@@ -61,6 +61,7 @@ static const struct { const char *name, *help; } sections[] = {
 	{ "limits", "Bounds on every connection; all of them take effect on "
 	    "reload." },
 	{ "incidents", "The incident mechanism (DESIGN.md, Incidents)." },
+	{ "agreements", "Agreements once circulated." },
 	{ "timelines", "Reminders before deadlines." },
 	{ "testing", "Never enable these in production." },
 };
@@ -149,6 +150,11 @@ static const struct option options[] = {
 	{ "incidents", "duty_grace", T_DURATION, "15m", MINUTE, DAY,
 	    true, "Alert the mediator when a party has had no endpoint online this long.",
 	    F(duty_grace), 0 },
+
+	{ "agreements", "objection_window", T_DURATION, "24h", MINUTE, 30 * DAY,
+	    true, "Time the other parties have to object to a request to add an "
+	    "observer; with no objection it is added when the window ends.",
+	    F(objection_window), 0 },
 
 	{ "timelines", "sign_reminders", T_DURATIONS, "24h,1h", MINUTE,
 	    30 * DAY, true,

@@ -89,6 +89,8 @@ struct config {
 	int64_t	response_window;
 	int64_t	disclosure_embargo;
 	int64_t	duty_grace;		/* no endpoint online this long: alert */
+	/* [agreements] */
+	int64_t	objection_window;	/* to a request to add an observer */
 	/* [timelines] */
 	struct config_durations sign_reminders;	/* before a signing deadline */
 	struct config_durations expiry_warnings;	/* before expiry */

@@ -115,6 +115,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	ag_set_leads(srv->ag, srv->cfg.sign_reminders.s, srv->cfg.sign_reminders.n,
 	    srv->cfg.expiry_warnings.s, srv->cfg.expiry_warnings.n);
 	ag_set_incidents(srv->ag, srv->cfg.response_window, srv->cfg.disclosure_embargo);
+	ag_set_objection_window(srv->ag, srv->cfg.objection_window);
 	duty_set_grace(srv->duty, srv->cfg.duty_grace);
 	gate_set_limits(srv->gate, srv->cfg.max_per_source, srv->cfg.handshake_rate,
 	    srv->cfg.max_handshakes);
@@ -468,6 +469,7 @@ start_modules(struct server *srv)
 	ag_set_leads(srv->ag, srv->cfg.sign_reminders.s, srv->cfg.sign_reminders.n,
 	    srv->cfg.expiry_warnings.s, srv->cfg.expiry_warnings.n);
 	ag_set_incidents(srv->ag, srv->cfg.response_window, srv->cfg.disclosure_embargo);
+	ag_set_objection_window(srv->ag, srv->cfg.objection_window);
 	if ((srv->duty = duty_new(srv->clk, srv->cfg.duty_grace)) == NULL ||
 	    watch_parties(srv) != 0)
 		fatalx("cannot start the duty watch");

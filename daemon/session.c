@@ -15,6 +15,7 @@
 #include "frame.h"
 #include "log.h"
 #include "mandate.h"
+#include "observer.h"
 #include "prio.h"
 #include "ptime.h"
 #include "registry.h"
@@ -467,6 +468,15 @@ dispatch(struct session *s, const Parley__Frame *f)
 		break;
 	case PARLEY__FRAME__BODY_MANDATE_QUERY:
 		ENGINE_REQ(mandate_query(e, &rq));
+		break;
+	case PARLEY__FRAME__BODY_OBSERVER_REQUEST:
+		ENGINE_REQ(observer_request(e, &rq, f->observer_request));
+		break;
+	case PARLEY__FRAME__BODY_OBSERVER_ANSWER:
+		ENGINE_REQ(observer_answer(e, &rq, f->observer_answer));
+		break;
+	case PARLEY__FRAME__BODY_OBSERVER_QUERY:
+		ENGINE_REQ(observer_query(e, &rq, f->observer_query));
 		break;
 	default:
 		log_warnx("%s: %s sent an unexpected %s frame", conn_peer(s->conn),

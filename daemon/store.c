@@ -342,6 +342,22 @@ static const char *const migrations[] = {
 	"ALTER TABLE measure_confirmation_12 RENAME TO measure_confirmation;"
 	"CREATE UNIQUE INDEX measure_confirmation_by"
 	"  ON measure_confirmation(agreement_id, number, ifnull(party_id, 0));",
+	/* 15 -> 16: a copy to a newcomer: requests to add an observer, the
+	 * other parties' answers, and members added after release (whom the
+	 * certificate, signed at release, does not name) */
+	"ALTER TABLE agreement_party ADD COLUMN added_after_release INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE observer_request("
+	"  id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id),"
+	"  requester_id INTEGER REFERENCES party(id), note TEXT NOT NULL,"
+	"  state TEXT NOT NULL, asked_at INTEGER NOT NULL, window_ends INTEGER NOT NULL,"
+	"  decided_at INTEGER);"
+	"CREATE INDEX observer_request_agreement ON observer_request(agreement_id);"
+	"CREATE TABLE observer_answer("
+	"  request_id INTEGER NOT NULL REFERENCES observer_request(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), object INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL, answered_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(request_id, party_id));",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

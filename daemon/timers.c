@@ -1,8 +1,10 @@
 #include <stdio.h>
+#include <string.h>
 
 #include "fault.h"
 #include "incident.h"
 #include "log.h"
+#include "observer.h"
 #include "timeline.h"
 #include "timers.h"
 
@@ -80,6 +82,9 @@ timers_run(struct ag_ctx *e, int64_t upto)
 		step_clock(e, t.due);
 		if (t.incident != 0)
 			rc = incident_fire(e, t.incident, t.kind, t.due);
+		else if (strncmp(t.kind, OBSERVER_TIMER_PREFIX,
+		    strlen(OBSERVER_TIMER_PREFIX)) == 0)
+			rc = observer_fire(e, &t);
 		else
 			rc = timeline_fire(e, &t);
 		if (rc != 0)

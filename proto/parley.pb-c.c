@@ -1852,6 +1852,276 @@ void   parley__incident_list__free_unpacked
   assert(message->base.descriptor == &parley__incident_list__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__observer_request__init
+                     (Parley__ObserverRequest         *message)
+{
+  static const Parley__ObserverRequest init_value = PARLEY__OBSERVER_REQUEST__INIT;
+  *message = init_value;
+}
+size_t parley__observer_request__get_packed_size
+                     (const Parley__ObserverRequest *message)
+{
+  assert(message->base.descriptor == &parley__observer_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__observer_request__pack
+                     (const Parley__ObserverRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__observer_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__observer_request__pack_to_buffer
+                     (const Parley__ObserverRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__observer_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__ObserverRequest *
+       parley__observer_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__ObserverRequest *)
+     protobuf_c_message_unpack (&parley__observer_request__descriptor,
+                                allocator, len, data);
+}
+void   parley__observer_request__free_unpacked
+                     (Parley__ObserverRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__observer_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__observer_answer__init
+                     (Parley__ObserverAnswer         *message)
+{
+  static const Parley__ObserverAnswer init_value = PARLEY__OBSERVER_ANSWER__INIT;
+  *message = init_value;
+}
+size_t parley__observer_answer__get_packed_size
+                     (const Parley__ObserverAnswer *message)
+{
+  assert(message->base.descriptor == &parley__observer_answer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__observer_answer__pack
+                     (const Parley__ObserverAnswer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__observer_answer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__observer_answer__pack_to_buffer
+                     (const Parley__ObserverAnswer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__observer_answer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__ObserverAnswer *
+       parley__observer_answer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__ObserverAnswer *)
+     protobuf_c_message_unpack (&parley__observer_answer__descriptor,
+                                allocator, len, data);
+}
+void   parley__observer_answer__free_unpacked
+                     (Parley__ObserverAnswer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__observer_answer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__observer_query__init
+                     (Parley__ObserverQuery         *message)
+{
+  static const Parley__ObserverQuery init_value = PARLEY__OBSERVER_QUERY__INIT;
+  *message = init_value;
+}
+size_t parley__observer_query__get_packed_size
+                     (const Parley__ObserverQuery *message)
+{
+  assert(message->base.descriptor == &parley__observer_query__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__observer_query__pack
+                     (const Parley__ObserverQuery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__observer_query__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__observer_query__pack_to_buffer
+                     (const Parley__ObserverQuery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__observer_query__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__ObserverQuery *
+       parley__observer_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__ObserverQuery *)
+     protobuf_c_message_unpack (&parley__observer_query__descriptor,
+                                allocator, len, data);
+}
+void   parley__observer_query__free_unpacked
+                     (Parley__ObserverQuery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__observer_query__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__observer_vote__init
+                     (Parley__ObserverVote         *message)
+{
+  static const Parley__ObserverVote init_value = PARLEY__OBSERVER_VOTE__INIT;
+  *message = init_value;
+}
+size_t parley__observer_vote__get_packed_size
+                     (const Parley__ObserverVote *message)
+{
+  assert(message->base.descriptor == &parley__observer_vote__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__observer_vote__pack
+                     (const Parley__ObserverVote *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__observer_vote__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__observer_vote__pack_to_buffer
+                     (const Parley__ObserverVote *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__observer_vote__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__ObserverVote *
+       parley__observer_vote__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__ObserverVote *)
+     protobuf_c_message_unpack (&parley__observer_vote__descriptor,
+                                allocator, len, data);
+}
+void   parley__observer_vote__free_unpacked
+                     (Parley__ObserverVote *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__observer_vote__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__observer_proposal__init
+                     (Parley__ObserverProposal         *message)
+{
+  static const Parley__ObserverProposal init_value = PARLEY__OBSERVER_PROPOSAL__INIT;
+  *message = init_value;
+}
+size_t parley__observer_proposal__get_packed_size
+                     (const Parley__ObserverProposal *message)
+{
+  assert(message->base.descriptor == &parley__observer_proposal__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__observer_proposal__pack
+                     (const Parley__ObserverProposal *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__observer_proposal__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__observer_proposal__pack_to_buffer
+                     (const Parley__ObserverProposal *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__observer_proposal__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__ObserverProposal *
+       parley__observer_proposal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__ObserverProposal *)
+     protobuf_c_message_unpack (&parley__observer_proposal__descriptor,
+                                allocator, len, data);
+}
+void   parley__observer_proposal__free_unpacked
+                     (Parley__ObserverProposal *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__observer_proposal__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__observer_list__init
+                     (Parley__ObserverList         *message)
+{
+  static const Parley__ObserverList init_value = PARLEY__OBSERVER_LIST__INIT;
+  *message = init_value;
+}
+size_t parley__observer_list__get_packed_size
+                     (const Parley__ObserverList *message)
+{
+  assert(message->base.descriptor == &parley__observer_list__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__observer_list__pack
+                     (const Parley__ObserverList *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__observer_list__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__observer_list__pack_to_buffer
+                     (const Parley__ObserverList *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__observer_list__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__ObserverList *
+       parley__observer_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__ObserverList *)
+     protobuf_c_message_unpack (&parley__observer_list__descriptor,
+                                allocator, len, data);
+}
+void   parley__observer_list__free_unpacked
+                     (Parley__ObserverList *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__observer_list__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   parley__journal_request__init
                      (Parley__JournalRequest         *message)
 {
@@ -5504,6 +5774,442 @@ const ProtobufCMessageDescriptor parley__incident_list__descriptor =
   (ProtobufCMessageInit) parley__incident_list__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor parley__observer_request__field_descriptors[3] =
+{
+  {
+    "agreement",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverRequest, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "party",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverRequest, party),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__observer_request__field_indices_by_name[] = {
+  0,   /* field[0] = agreement */
+  2,   /* field[2] = note */
+  1,   /* field[1] = party */
+};
+static const ProtobufCIntRange parley__observer_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor parley__observer_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.ObserverRequest",
+  "ObserverRequest",
+  "Parley__ObserverRequest",
+  "parley",
+  sizeof(Parley__ObserverRequest),
+  3,
+  parley__observer_request__field_descriptors,
+  parley__observer_request__field_indices_by_name,
+  1,  parley__observer_request__number_ranges,
+  (ProtobufCMessageInit) parley__observer_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__observer_answer__field_descriptors[3] =
+{
+  {
+    "request",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverAnswer, request),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "object",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverAnswer, object),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverAnswer, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__observer_answer__field_indices_by_name[] = {
+  1,   /* field[1] = object */
+  2,   /* field[2] = reason */
+  0,   /* field[0] = request */
+};
+static const ProtobufCIntRange parley__observer_answer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor parley__observer_answer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.ObserverAnswer",
+  "ObserverAnswer",
+  "Parley__ObserverAnswer",
+  "parley",
+  sizeof(Parley__ObserverAnswer),
+  3,
+  parley__observer_answer__field_descriptors,
+  parley__observer_answer__field_indices_by_name,
+  1,  parley__observer_answer__number_ranges,
+  (ProtobufCMessageInit) parley__observer_answer__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__observer_query__field_descriptors[1] =
+{
+  {
+    "agreement",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverQuery, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__observer_query__field_indices_by_name[] = {
+  0,   /* field[0] = agreement */
+};
+static const ProtobufCIntRange parley__observer_query__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__observer_query__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.ObserverQuery",
+  "ObserverQuery",
+  "Parley__ObserverQuery",
+  "parley",
+  sizeof(Parley__ObserverQuery),
+  1,
+  parley__observer_query__field_descriptors,
+  parley__observer_query__field_indices_by_name,
+  1,  parley__observer_query__number_ranges,
+  (ProtobufCMessageInit) parley__observer_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__observer_vote__field_descriptors[4] =
+{
+  {
+    "party",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverVote, party),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answer",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverVote, answer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverVote, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "at",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverVote, at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__observer_vote__field_indices_by_name[] = {
+  1,   /* field[1] = answer */
+  3,   /* field[3] = at */
+  0,   /* field[0] = party */
+  2,   /* field[2] = reason */
+};
+static const ProtobufCIntRange parley__observer_vote__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor parley__observer_vote__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.ObserverVote",
+  "ObserverVote",
+  "Parley__ObserverVote",
+  "parley",
+  sizeof(Parley__ObserverVote),
+  4,
+  parley__observer_vote__field_descriptors,
+  parley__observer_vote__field_indices_by_name,
+  1,  parley__observer_vote__number_ranges,
+  (ProtobufCMessageInit) parley__observer_vote__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__observer_proposal__field_descriptors[10] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverProposal, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agreement",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverProposal, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "party",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverProposal, party),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "requester",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverProposal, requester),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverProposal, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverProposal, state),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asked_at",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverProposal, asked_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "window_ends",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverProposal, window_ends),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decided_at",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__ObserverProposal, decided_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answers",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__ObserverProposal, n_answers),
+    offsetof(Parley__ObserverProposal, answers),
+    &parley__observer_vote__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__observer_proposal__field_indices_by_name[] = {
+  1,   /* field[1] = agreement */
+  9,   /* field[9] = answers */
+  6,   /* field[6] = asked_at */
+  8,   /* field[8] = decided_at */
+  0,   /* field[0] = id */
+  4,   /* field[4] = note */
+  2,   /* field[2] = party */
+  3,   /* field[3] = requester */
+  5,   /* field[5] = state */
+  7,   /* field[7] = window_ends */
+};
+static const ProtobufCIntRange parley__observer_proposal__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 10 }
+};
+const ProtobufCMessageDescriptor parley__observer_proposal__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.ObserverProposal",
+  "ObserverProposal",
+  "Parley__ObserverProposal",
+  "parley",
+  sizeof(Parley__ObserverProposal),
+  10,
+  parley__observer_proposal__field_descriptors,
+  parley__observer_proposal__field_indices_by_name,
+  1,  parley__observer_proposal__number_ranges,
+  (ProtobufCMessageInit) parley__observer_proposal__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__observer_list__field_descriptors[1] =
+{
+  {
+    "requests",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__ObserverList, n_requests),
+    offsetof(Parley__ObserverList, requests),
+    &parley__observer_proposal__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__observer_list__field_indices_by_name[] = {
+  0,   /* field[0] = requests */
+};
+static const ProtobufCIntRange parley__observer_list__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__observer_list__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.ObserverList",
+  "ObserverList",
+  "Parley__ObserverList",
+  "parley",
+  sizeof(Parley__ObserverList),
+  1,
+  parley__observer_list__field_descriptors,
+  parley__observer_list__field_indices_by_name,
+  1,  parley__observer_list__number_ranges,
+  (ProtobufCMessageInit) parley__observer_list__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor parley__journal_request__field_descriptors[1] =
 {
   {
@@ -5951,7 +6657,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[39] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[43] =
 {
   {
     "id",
@@ -6421,6 +7127,54 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[39] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "observer_request",
+    40,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, observer_request),
+    &parley__observer_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "observer_answer",
+    41,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, observer_answer),
+    &parley__observer_answer__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "observer_query",
+    42,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, observer_query),
+    &parley__observer_query__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "observer_list",
+    43,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, observer_list),
+    &parley__observer_list__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
@@ -6453,6 +7207,10 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   37,   /* field[37] = mandate_list */
   36,   /* field[36] = mandate_query */
   35,   /* field[35] = mandate_revoke */
+  40,   /* field[40] = observer_answer */
+  42,   /* field[42] = observer_list */
+  41,   /* field[41] = observer_query */
+  39,   /* field[39] = observer_request */
   4,   /* field[4] = ok */
   9,   /* field[9] = show */
   11,   /* field[11] = sign */
@@ -6466,7 +7224,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 39 }
+  { 0, 43 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -6476,7 +7234,7 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  39,
+  43,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,

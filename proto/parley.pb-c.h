@@ -56,6 +56,12 @@ typedef struct Parley__IncidentRespond Parley__IncidentRespond;
 typedef struct Parley__IncidentAction Parley__IncidentAction;
 typedef struct Parley__IncidentQuery Parley__IncidentQuery;
 typedef struct Parley__IncidentList Parley__IncidentList;
+typedef struct Parley__ObserverRequest Parley__ObserverRequest;
+typedef struct Parley__ObserverAnswer Parley__ObserverAnswer;
+typedef struct Parley__ObserverQuery Parley__ObserverQuery;
+typedef struct Parley__ObserverVote Parley__ObserverVote;
+typedef struct Parley__ObserverProposal Parley__ObserverProposal;
+typedef struct Parley__ObserverList Parley__ObserverList;
 typedef struct Parley__JournalRequest Parley__JournalRequest;
 typedef struct Parley__JournalReply Parley__JournalReply;
 typedef struct Parley__Countersign Parley__Countersign;
@@ -908,6 +914,117 @@ struct  Parley__IncidentList
 
 
 /*
+ * A copy to a newcomer: a signing party asks for an observer to be added
+ * to a circulating or released agreement (Ok.id: the request's number);
+ * the other signing parties may object within the objection window.
+ */
+struct  Parley__ObserverRequest
+{
+  ProtobufCMessage base;
+  uint64_t agreement;
+  /*
+   * the observer to add
+   */
+  char *party;
+  char *note;
+};
+#define PARLEY__OBSERVER_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__observer_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A signing party's answer to a request: an objection (with a reason) or
+ * an explicit consent.
+ */
+struct  Parley__ObserverAnswer
+{
+  ProtobufCMessage base;
+  uint64_t request;
+  protobuf_c_boolean object;
+  char *reason;
+};
+#define PARLEY__OBSERVER_ANSWER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__observer_answer__descriptor) \
+    , 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * agreement = 0: the requests of every agreement this party signs.
+ */
+struct  Parley__ObserverQuery
+{
+  ProtobufCMessage base;
+  uint64_t agreement;
+};
+#define PARLEY__OBSERVER_QUERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__observer_query__descriptor) \
+    , 0 }
+
+
+struct  Parley__ObserverVote
+{
+  ProtobufCMessage base;
+  char *party;
+  /*
+   * "consent" or "object"
+   */
+  char *answer;
+  char *reason;
+  /*
+   * ISO 8601
+   */
+  char *at;
+};
+#define PARLEY__OBSERVER_VOTE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__observer_vote__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Parley__ObserverProposal
+{
+  ProtobufCMessage base;
+  uint64_t id;
+  uint64_t agreement;
+  /*
+   * the observer to add
+   */
+  char *party;
+  /*
+   * a party code, or "mediator"
+   */
+  char *requester;
+  char *note;
+  /*
+   * open, added, refused, lapsed
+   */
+  char *state;
+  char *asked_at;
+  char *window_ends;
+  /*
+   * "" while open
+   */
+  char *decided_at;
+  size_t n_answers;
+  Parley__ObserverVote **answers;
+};
+#define PARLEY__OBSERVER_PROPOSAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__observer_proposal__descriptor) \
+    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+
+
+struct  Parley__ObserverList
+{
+  ProtobufCMessage base;
+  size_t n_requests;
+  Parley__ObserverProposal **requests;
+};
+#define PARLEY__OBSERVER_LIST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__observer_list__descriptor) \
+    , 0,NULL }
+
+
+/*
  * The record: a party holds the mediator to it on every connection.
  */
 struct  Parley__JournalRequest
@@ -1078,7 +1195,11 @@ typedef enum {
   PARLEY__FRAME__BODY_MANDATE_REVOKE = 36,
   PARLEY__FRAME__BODY_MANDATE_QUERY = 37,
   PARLEY__FRAME__BODY_MANDATE_LIST = 38,
-  PARLEY__FRAME__BODY_DECLINE = 39
+  PARLEY__FRAME__BODY_DECLINE = 39,
+  PARLEY__FRAME__BODY_OBSERVER_REQUEST = 40,
+  PARLEY__FRAME__BODY_OBSERVER_ANSWER = 41,
+  PARLEY__FRAME__BODY_OBSERVER_QUERY = 42,
+  PARLEY__FRAME__BODY_OBSERVER_LIST = 43
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -1129,6 +1250,10 @@ struct  Parley__Frame
     Parley__MandateQuery *mandate_query;
     Parley__MandateList *mandate_list;
     Parley__DeclineRequest *decline;
+    Parley__ObserverRequest *observer_request;
+    Parley__ObserverAnswer *observer_answer;
+    Parley__ObserverQuery *observer_query;
+    Parley__ObserverList *observer_list;
   };
 };
 #define PARLEY__FRAME__INIT \
@@ -1915,6 +2040,120 @@ Parley__IncidentList *
 void   parley__incident_list__free_unpacked
                      (Parley__IncidentList *message,
                       ProtobufCAllocator *allocator);
+/* Parley__ObserverRequest methods */
+void   parley__observer_request__init
+                     (Parley__ObserverRequest         *message);
+size_t parley__observer_request__get_packed_size
+                     (const Parley__ObserverRequest   *message);
+size_t parley__observer_request__pack
+                     (const Parley__ObserverRequest   *message,
+                      uint8_t             *out);
+size_t parley__observer_request__pack_to_buffer
+                     (const Parley__ObserverRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__ObserverRequest *
+       parley__observer_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__observer_request__free_unpacked
+                     (Parley__ObserverRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__ObserverAnswer methods */
+void   parley__observer_answer__init
+                     (Parley__ObserverAnswer         *message);
+size_t parley__observer_answer__get_packed_size
+                     (const Parley__ObserverAnswer   *message);
+size_t parley__observer_answer__pack
+                     (const Parley__ObserverAnswer   *message,
+                      uint8_t             *out);
+size_t parley__observer_answer__pack_to_buffer
+                     (const Parley__ObserverAnswer   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__ObserverAnswer *
+       parley__observer_answer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__observer_answer__free_unpacked
+                     (Parley__ObserverAnswer *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__ObserverQuery methods */
+void   parley__observer_query__init
+                     (Parley__ObserverQuery         *message);
+size_t parley__observer_query__get_packed_size
+                     (const Parley__ObserverQuery   *message);
+size_t parley__observer_query__pack
+                     (const Parley__ObserverQuery   *message,
+                      uint8_t             *out);
+size_t parley__observer_query__pack_to_buffer
+                     (const Parley__ObserverQuery   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__ObserverQuery *
+       parley__observer_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__observer_query__free_unpacked
+                     (Parley__ObserverQuery *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__ObserverVote methods */
+void   parley__observer_vote__init
+                     (Parley__ObserverVote         *message);
+size_t parley__observer_vote__get_packed_size
+                     (const Parley__ObserverVote   *message);
+size_t parley__observer_vote__pack
+                     (const Parley__ObserverVote   *message,
+                      uint8_t             *out);
+size_t parley__observer_vote__pack_to_buffer
+                     (const Parley__ObserverVote   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__ObserverVote *
+       parley__observer_vote__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__observer_vote__free_unpacked
+                     (Parley__ObserverVote *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__ObserverProposal methods */
+void   parley__observer_proposal__init
+                     (Parley__ObserverProposal         *message);
+size_t parley__observer_proposal__get_packed_size
+                     (const Parley__ObserverProposal   *message);
+size_t parley__observer_proposal__pack
+                     (const Parley__ObserverProposal   *message,
+                      uint8_t             *out);
+size_t parley__observer_proposal__pack_to_buffer
+                     (const Parley__ObserverProposal   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__ObserverProposal *
+       parley__observer_proposal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__observer_proposal__free_unpacked
+                     (Parley__ObserverProposal *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__ObserverList methods */
+void   parley__observer_list__init
+                     (Parley__ObserverList         *message);
+size_t parley__observer_list__get_packed_size
+                     (const Parley__ObserverList   *message);
+size_t parley__observer_list__pack
+                     (const Parley__ObserverList   *message,
+                      uint8_t             *out);
+size_t parley__observer_list__pack_to_buffer
+                     (const Parley__ObserverList   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__ObserverList *
+       parley__observer_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__observer_list__free_unpacked
+                     (Parley__ObserverList *message,
+                      ProtobufCAllocator *allocator);
 /* Parley__JournalRequest methods */
 void   parley__journal_request__init
                      (Parley__JournalRequest         *message);
@@ -2211,6 +2450,24 @@ typedef void (*Parley__IncidentQuery_Closure)
 typedef void (*Parley__IncidentList_Closure)
                  (const Parley__IncidentList *message,
                   void *closure_data);
+typedef void (*Parley__ObserverRequest_Closure)
+                 (const Parley__ObserverRequest *message,
+                  void *closure_data);
+typedef void (*Parley__ObserverAnswer_Closure)
+                 (const Parley__ObserverAnswer *message,
+                  void *closure_data);
+typedef void (*Parley__ObserverQuery_Closure)
+                 (const Parley__ObserverQuery *message,
+                  void *closure_data);
+typedef void (*Parley__ObserverVote_Closure)
+                 (const Parley__ObserverVote *message,
+                  void *closure_data);
+typedef void (*Parley__ObserverProposal_Closure)
+                 (const Parley__ObserverProposal *message,
+                  void *closure_data);
+typedef void (*Parley__ObserverList_Closure)
+                 (const Parley__ObserverList *message,
+                  void *closure_data);
 typedef void (*Parley__JournalRequest_Closure)
                  (const Parley__JournalRequest *message,
                   void *closure_data);
@@ -2285,6 +2542,12 @@ extern const ProtobufCMessageDescriptor parley__incident_respond__descriptor;
 extern const ProtobufCMessageDescriptor parley__incident_action__descriptor;
 extern const ProtobufCMessageDescriptor parley__incident_query__descriptor;
 extern const ProtobufCMessageDescriptor parley__incident_list__descriptor;
+extern const ProtobufCMessageDescriptor parley__observer_request__descriptor;
+extern const ProtobufCMessageDescriptor parley__observer_answer__descriptor;
+extern const ProtobufCMessageDescriptor parley__observer_query__descriptor;
+extern const ProtobufCMessageDescriptor parley__observer_vote__descriptor;
+extern const ProtobufCMessageDescriptor parley__observer_proposal__descriptor;
+extern const ProtobufCMessageDescriptor parley__observer_list__descriptor;
 extern const ProtobufCMessageDescriptor parley__journal_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__journal_reply__descriptor;
 extern const ProtobufCMessageDescriptor parley__countersign__descriptor;

@@ -142,6 +142,7 @@ assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->response_window, b->response_window);
 	assert_int_equal(a->disclosure_embargo, b->disclosure_embargo);
 	assert_int_equal(a->duty_grace, b->duty_grace);
+	assert_int_equal(a->objection_window, b->objection_window);
 	assert_memory_equal(&a->sign_reminders, &b->sign_reminders,
 	    sizeof(a->sign_reminders));
 	assert_memory_equal(&a->expiry_warnings, &b->expiry_warnings,
@@ -174,6 +175,7 @@ test_defaults(void **state)
 	assert_int_equal(c.response_window, 6 * 3600);
 	assert_int_equal(c.disclosure_embargo, 7 * 3600);
 	assert_int_equal(c.duty_grace, 15 * 60);
+	assert_int_equal(c.objection_window, 24 * 3600);
 	assert_durations(&c.sign_reminders, 2, (int64_t)86400, (int64_t)3600);
 	assert_durations(&c.expiry_warnings, 2, (int64_t)86400, (int64_t)3600);
 	assert_false(c.virtual_clock);
@@ -470,6 +472,7 @@ static const struct reload_case {
 	{ "incidents", "response_window", "1h", 1 },
 	{ "incidents", "disclosure_embargo", "1h", 1 },
 	{ "incidents", "duty_grace", "30m", 1 },
+	{ "agreements", "objection_window", "1h", 1 },
 	{ "timelines", "sign_reminders", "1h", 1 },
 	{ "timelines", "expiry_warnings", "", 1 },
 	{ "testing", "virtual_clock", "yes", 0 },

@@ -312,6 +312,10 @@ test_nodes_migrated(void **state)
 	    "DROP TABLE decline;"
 	    "ALTER TABLE agreement DROP COLUMN withdraw_reason;"
 	    "ALTER TABLE incident DROP COLUMN close_reason;"
+	    /* and without what 15 -> 16 adds */
+	    "DROP TABLE observer_answer;"
+	    "DROP TABLE observer_request;"
+	    "ALTER TABLE agreement_party DROP COLUMN added_after_release;"
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);

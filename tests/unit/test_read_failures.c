@@ -70,7 +70,7 @@ setup(void **state)
 	    "INSERT INTO agreement(id, title, state, revision, effective, validity,"
 	    " disclose_progress, created_at) VALUES (1, 'T', 'circulating', 1, 'on-release',"
 	    " '', 0, 0);"
-	    "INSERT INTO agreement_party VALUES (1, 1, 0), (1, 2, 0);");
+	    "INSERT INTO agreement_party(agreement_id, party_id, observer) VALUES (1, 1, 0), (1, 2, 0);");
 }
 
 static int

@@ -201,7 +201,7 @@ test_open_fresh(void **state)
 	assert_int_equal(access(fx->path, F_OK), -1);
 	s = open_ok(fx->path);
 	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 15);
+	assert_int_equal(STORE_SCHEMA_VERSION, 16);
 	assert_int_equal(q_text(store_db(s), "PRAGMA journal_mode", mode, sizeof(mode)), 1);
 	assert_string_equal(mode, "wal");
 	assert_int_equal(q_int(store_db(s), "PRAGMA synchronous"), 2);	/* FULL */
@@ -262,7 +262,7 @@ static const struct {
 	int version;
 	const char *says;
 } newer_cases[] = {
-	{ STORE_SCHEMA_VERSION + 1, "version 16 is newer" },
+	{ STORE_SCHEMA_VERSION + 1, "version 17 is newer" },
 	{ 1000, "version 1000 is newer" },
 };
 
@@ -319,11 +319,14 @@ test_released_migrated(void **state)
 	    "UPDATE timer SET fired_at = 50 WHERE agreement_id = 2;"), 0);
 	store_close(s);
 	db = other(fx->path);
-	/* schema 11's layout: nothing 12 -> 13 and 13 -> 14 add */
+	/* schema 11's layout: nothing 12 -> 13 to 15 -> 16 add */
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE agreement DROP COLUMN zone;"
 	    "DROP TABLE decline;"
 	    "ALTER TABLE agreement DROP COLUMN withdraw_reason;"
 	    "ALTER TABLE incident DROP COLUMN close_reason;"
+	    "DROP TABLE observer_answer;"
+	    "DROP TABLE observer_request;"
+	    "ALTER TABLE agreement_party DROP COLUMN added_after_release;"
 	    "PRAGMA user_version = 11", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	s = open_ok(fx->path);
