@@ -796,6 +796,147 @@ check_hash(const Parley__AgreementText *t, uint8_t out[32])
 	return t->content_hash.len == 32 && memcmp(out, t->content_hash.data, 32) == 0 ? 0 : -1;
 }
 
+/* A term's time in the agreement's zone: "on-release" as it is, a UTC
+ * time shown in zone. */
+static void
+term_time(const char *term, const char *zone, char *out, size_t n)
+{
+	char buf[PTIME_BUFLEN];
+	int64_t t;
+
+	if (ptime_parse(term, &t) == 0) {
+		ptime_format_in(t, zone, buf);
+		snprintf(out, n, "%s", buf);
+	} else {
+		snprintf(out, n, "%s", *term ? term : "-");
+	}
+}
+
+/* The validity term in words: open-ended, for a duration, until a time. */
+static void
+term_validity(const char *v, const char *zone, char *out, size_t n)
+{
+	char buf[PTIME_BUFLEN];
+	long long secs;
+	char unit;
+
+	if (*v == '\0') {
+		snprintf(out, n, "open-ended");
+	} else if (strncmp(v, "until ", 6) == 0) {
+		term_time(v + 6, zone, buf, sizeof(buf));
+		snprintf(out, n, "until %s", buf);
+	} else if (sscanf(v, "for %llds%c", &secs, &unit) == 1) {
+		ptime_format_duration((int64_t)secs, buf, sizeof(buf));
+		snprintf(out, n, "for %s from the effect", buf);
+	} else {
+		snprintf(out, n, "%s", v);
+	}
+}
+
+static void
+print_list(const char *label, char **v, size_t n)
+{
+	size_t i;
+
+	printf("  %s:", label);
+	for (i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : " ", v[i]);
+	printf("%s\n", n ? "" : " none");
+}
+
+/* One rendering of an agreement and every term, used by show and by the
+ * sign prompt: what the signature covers (the content hash, computed here
+ * from what is shown), then what the mediator set and the hash does not
+ * cover, times in the agreement's zone. */
+static void
+render_text(const Parley__AgreementText *t, const char *hex)
+{
+	char buf[PTIME_BUFLEN + 64];
+
+	printf("agreement %llu revision %u: %s\nstate: %s\n", (unsigned long long)t->agreement,
+	    t->revision, t->title, t->state);
+	printf("your signature covers (content SHA-256 %s):\n  the text below\n", hex);
+	term_time(t->effective, t->zone, buf, sizeof(buf));
+	printf("  effective: %s\n", buf);
+	term_validity(t->validity, t->zone, buf, sizeof(buf));
+	printf("  validity: %s\n", buf);
+	printf("  calendar: %s\n", *t->calendar ? "the measures below the text" : "none");
+	printf("set by the mediator, not covered by the signature:\n");
+	if (t->sign_by) {
+		ptime_format_in(t->sign_by, t->zone, buf);
+		printf("  sign by: %s\n", buf);
+	} else {
+		printf("  sign by: no deadline\n");
+	}
+	printf("  zone: %s\n", *t->zone ? t->zone : "not set");
+	print_list("parties", t->parties, t->n_parties);
+	print_list("observers", t->observers, t->n_observers);
+	print_list("required roles", t->roles, t->n_roles);
+	if (t->extends)
+		printf("  extends agreement %llu\n", (unsigned long long)t->extends);
+	if (t->reaffirms)
+		printf("  reaffirms agreement %llu\n", (unsigned long long)t->reaffirms);
+	printf("\n%s", t->text);
+	if (*t->text && t->text[strlen(t->text) - 1] != '\n')
+		printf("\n");
+	if (*t->calendar)
+		printf("\ncalendar (OFFSET | PARTY | MEASURE):\n%s", t->calendar);
+}
+
+static void
+json_list(struct jw *j, const char *key, char **v, size_t n)
+{
+	size_t i;
+
+	jw_arr_begin(j, key);
+	for (i = 0; i < n; i++)
+		jw_str(j, NULL, v[i]);
+	jw_arr_end(j);
+}
+
+/* The same as JSON; times as RFC 3339 with the zone's offset. */
+static void
+render_json(struct jw *j, const Parley__AgreementText *t, const char *hex)
+{
+	char buf[PTIME_BUFLEN + 64];
+
+	jw_obj_begin(j, NULL);
+	jw_uint(j, "id", t->agreement);
+	jw_int(j, "revision", t->revision);
+	jw_str(j, "title", t->title);
+	jw_str(j, "state", t->state);
+	jw_str(j, "effective", t->effective);
+	jw_str(j, "validity", t->validity);
+	jw_str(j, "content_sha256", hex);
+	jw_arr_begin(j, "covered");
+	jw_str(j, NULL, "text");
+	jw_str(j, NULL, "effective");
+	jw_str(j, NULL, "validity");
+	jw_str(j, NULL, "calendar");
+	jw_arr_end(j);
+	if (t->sign_by) {
+		ptime_format_in(t->sign_by, t->zone, buf);
+		jw_str(j, "sign_by", buf);
+	} else {
+		jw_null(j, "sign_by");
+	}
+	jw_str(j, "zone", t->zone);
+	json_list(j, "parties", t->parties, t->n_parties);
+	json_list(j, "observers", t->observers, t->n_observers);
+	json_list(j, "roles", t->roles, t->n_roles);
+	if (t->extends)
+		jw_uint(j, "extends", t->extends);
+	else
+		jw_null(j, "extends");
+	if (t->reaffirms)
+		jw_uint(j, "reaffirms", t->reaffirms);
+	else
+		jw_null(j, "reaffirms");
+	jw_str(j, "calendar", t->calendar);
+	jw_str(j, "text", t->text);
+	jw_obj_end(j);
+}
+
 static int
 cmd_show(struct ctx *x)
 {
@@ -819,29 +960,11 @@ cmd_show(struct ctx *x)
 	hex_encode(h, 32, hex);
 	if (x->json) {
 		struct jw *j = jw_new();
-		size_t i;
-		jw_obj_begin(j, NULL);
-		jw_uint(j, "id", t->agreement);
-		jw_int(j, "revision", t->revision);
-		jw_str(j, "title", t->title);
-		jw_str(j, "state", t->state);
-		jw_str(j, "effective", t->effective);
-		jw_str(j, "validity", t->validity);
-		jw_str(j, "content_sha256", hex);
-		jw_arr_begin(j, "parties");
-		for (i = 0; i < t->n_parties; i++)
-			jw_str(j, NULL, t->parties[i]);
-		jw_arr_end(j);
-		jw_str(j, "text", t->text);
-		jw_obj_end(j);
+		render_json(j, t, hex);
 		printf("%s\n", jw_text(j));
 		jw_free(j);
 	} else {
-		printf("agreement %llu revision %u: %s\nstate: %s; effective: %s\n"
-		    "content SHA-256: %s\n\n%s", (unsigned long long)t->agreement, t->revision,
-		    t->title, t->state, t->effective, hex, t->text);
-		if (*t->text && t->text[strlen(t->text) - 1] != '\n')
-			printf("\n");
+		render_text(t, hex);
 	}
 	cl_free(x->c, r);
 	return EXIT_OK;
@@ -953,8 +1076,7 @@ cmd_sign(struct ctx *x)
 	}
 	hex_encode(h, 32, hex);
 	if (!x->json) {
-		printf("agreement %llu revision %u: %s\ncontent SHA-256: %s\n",
-		    (unsigned long long)t->agreement, t->revision, t->title, hex);
+		render_text(t, hex);
 		if (norm != NULL)
 			printf("WARNING: you are signing the text of %s, not the text received\n",
 			    file);

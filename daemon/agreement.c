@@ -915,3 +915,24 @@ ag_extensions(struct ag_ctx *e, int64_t target, int64_t *ids, enum ag_state *sta
 	}
 	return store_rows_end(e->st, s, rc, "an agreement's extensions");
 }
+
+int
+ag_load_roles(struct ag_ctx *e, int64_t agreement, char (*roles)[AG_ROLE_MAX], size_t max,
+    size_t *n)
+{
+	static const char sql[] =
+	    "SELECT p.code, r.role FROM agreement_role r JOIN party p ON p.id = r.party_id"
+	    " WHERE r.agreement_id = ? ORDER BY p.code, r.role";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
+		snprintf(roles[*n], AG_ROLE_MAX, "%s=%s", store_col_str(s, 0), store_col_str(s, 1));
+		(*n)++;
+	}
+	return store_rows_end(e->st, s, rc, "an agreement's roles");
+}

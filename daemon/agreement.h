@@ -156,6 +156,12 @@ int ag_for_mediator(struct ag_ctx *e, int64_t id, struct ag *a, struct out *o);
 int ag_extensions(struct ag_ctx *e, int64_t target, int64_t *ids, enum ag_state *states,
     size_t max, size_t *n);
 
+/* The roles the agreement requires, "party=role" ordered by party code
+ * and role: up to max in roles, how many in *n.  0, or -1. */
+#define AG_ROLE_MAX (2 * PARTY_CODE_MAX + 2)
+int ag_load_roles(struct ag_ctx *e, int64_t agreement, char (*roles)[AG_ROLE_MAX], size_t max,
+    size_t *n);
+
 /* The parties holding a valid copy of any revision of agreement. */
 int ag_signed_parties(struct ag_ctx *e, int64_t agreement, struct ag_members *m);
 /* Has party a valid copy of revision rev: 0 with *t its signed_at (0: no

@@ -54,6 +54,18 @@ bundle_text_load(struct ag_ctx *e, const struct ag *a, struct bundle_text *t)
 	t->msg.n_observers = t->observers.n;
 	t->msg.observers = t->op;
 	t->msg.state = (char *)lifecycle_state_name(a->state);
+	if (ag_load_roles(e, a->id, t->roles, 64, &t->msg.n_roles) != 0) {
+		bundle_text_release(t);
+		return -1;
+	}
+	for (i = 0; i < t->msg.n_roles; i++)
+		t->rp[i] = t->roles[i];
+	t->msg.roles = t->rp;
+	snprintf(t->zone, sizeof(t->zone), "%s", a->zone);
+	t->msg.zone = t->zone;
+	t->msg.sign_by = a->sign_by;
+	t->msg.extends = (uint64_t)a->extends_id;
+	t->msg.reaffirms = (uint64_t)a->reaffirms_id;
 	return 0;
 }
 

@@ -22,6 +22,8 @@ struct bundle_text {
 	uint8_t hash[32];
 	struct ag_members parties, observers;
 	char *pp[64], *op[64];
+	char roles[64][AG_ROLE_MAX], *rp[64];
+	char zone[64];
 };
 
 /* Load the current revision of a into t: 0, or -1 (nothing held). */

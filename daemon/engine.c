@@ -50,7 +50,8 @@
 #define CALENDAR_MAX	(200 * (31 + 3 + PARTY_CODE_MAX + 3 + 300 + 3 + 7 + 1))
 #define AGTEXT_MSG_MAX	(2 * PB_INT + PB_LEN(TITLE_MAX) + PB_LEN(TEXT_MAX) + \
 	PB_LEN(PTIME_BUFLEN) + PB_LEN(64) + PB_LEN(CALENDAR_MAX) + PB_LEN(32) + \
-	2 * MEMBERS_MAX * PB_LEN(PARTY_CODE_MAX) + PB_LEN(STATE_MAX))
+	2 * MEMBERS_MAX * PB_LEN(PARTY_CODE_MAX) + PB_LEN(STATE_MAX) + \
+	3 * PB_INT + PB_LEN(64) + 64 * PB_LEN(2 * PARTY_CODE_MAX + 1))
 #define COPY_MSG_MAX	(2 * PB_LEN(PARTY_CODE_MAX) + 3 * PB_INT + 2 * PB_LEN(32) + \
 	PB_LEN(64))
 /* cert_format: the fixed lines with their longest numbers (under 512

@@ -2992,7 +2992,7 @@ const ProtobufCMessageDescriptor parley__notice__descriptor =
   (ProtobufCMessageInit) parley__notice__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__agreement_text__field_descriptors[11] =
+static const ProtobufCFieldDescriptor parley__agreement_text__field_descriptors[16] =
 {
   {
     "agreement",
@@ -3126,24 +3126,89 @@ static const ProtobufCFieldDescriptor parley__agreement_text__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "sign_by",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AgreementText, sign_by),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "zone",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AgreementText, zone),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "extends",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AgreementText, extends),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reaffirms",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AgreementText, reaffirms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "roles",
+    16,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Parley__AgreementText, n_roles),
+    offsetof(Parley__AgreementText, roles),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__agreement_text__field_indices_by_name[] = {
   0,   /* field[0] = agreement */
   6,   /* field[6] = calendar */
   7,   /* field[7] = content_hash */
   4,   /* field[4] = effective */
+  13,   /* field[13] = extends */
   9,   /* field[9] = observers */
   8,   /* field[8] = parties */
+  14,   /* field[14] = reaffirms */
   1,   /* field[1] = revision */
+  15,   /* field[15] = roles */
+  11,   /* field[11] = sign_by */
   10,   /* field[10] = state */
   3,   /* field[3] = text */
   2,   /* field[2] = title */
   5,   /* field[5] = validity */
+  12,   /* field[12] = zone */
 };
 static const ProtobufCIntRange parley__agreement_text__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor parley__agreement_text__descriptor =
 {
@@ -3153,7 +3218,7 @@ const ProtobufCMessageDescriptor parley__agreement_text__descriptor =
   "Parley__AgreementText",
   "parley",
   sizeof(Parley__AgreementText),
-  11,
+  16,
   parley__agreement_text__field_descriptors,
   parley__agreement_text__field_indices_by_name,
   1,  parley__agreement_text__number_ranges,

@@ -252,10 +252,35 @@ struct  Parley__AgreementText
   size_t n_observers;
   char **observers;
   char *state;
+  /*
+   * Terms set by the mediator, shown with the text though the content hash
+   * does not cover them (parley show, the sign prompt):
+   */
+  /*
+   * signing deadline, Unix seconds; 0 none
+   */
+  int64_t sign_by;
+  /*
+   * tz name the agreement's dates are read in; "" none
+   */
+  char *zone;
+  /*
+   * agreement it extends, 0 none
+   */
+  uint64_t extends;
+  /*
+   * agreement it reaffirms, 0 none
+   */
+  uint64_t reaffirms;
+  /*
+   * "party=role", each a signed copy required
+   */
+  size_t n_roles;
+  char **roles;
 };
 #define PARLEY__AGREEMENT_TEXT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__agreement_text__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string }
+    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0,NULL }
 
 
 /*
