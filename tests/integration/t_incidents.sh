@@ -136,4 +136,22 @@ start_daemon
 all_listed
 expect_rc 1 ptool raw "$T/baku/client.conf" 0801e20100
 grep -q "more than one answer may carry" "$T/last.out" || fail "long list: $(cat "$T/last.out")"
+
+# February 1995's window (issue 20): confirmed on the 4th, in effect on the
+# 6th; replayed a month on, as this test's clock has passed February 6.
+# Released is not in force: an incident in between is marked so.
+ctl clock set 1995-03-04T09:00:00+03:00 >/dev/null
+F=$(jget "$(ctl --json agreement create --title "Confirmed on the 4th" --text "$D/ceasefire-1994-rev2.txt" \
+	--parties baku,stepanakert --effective 1995-03-06T00:00:00+03:00)" .id)
+ctl agreement circulate "$F" >/dev/null; sign_all "$F" baku stepanakert
+[ "$(jget "$(ctl --json agreement show "$F")" .state)" = released ] || fail "confirmed on the 4th: not released"
+ctl clock set 1995-03-05T12:00:00+03:00 >/dev/null
+out=$(as baku --json incident file --against stepanakert --agreement "$F" --place "sector 2" \
+	--time 1995-03-05T11:00:00+03:00 --nature "mortar fire" --consequences "none known")
+grep -q "not in force" <<<"$out" || fail "an incident before the effect not marked: $out"
+ctl clock set 1995-03-06T00:01:00+03:00 >/dev/null
+[ "$(jget "$(ctl --json agreement show "$F")" .state)" = in_force ] || fail "not in force on the 6th"
+out=$(as baku --json incident file --against stepanakert --agreement "$F" --place "sector 2" \
+	--time 1995-03-06T00:00:30+03:00 --nature "mortar fire" --consequences "none known")
+grep -q "not in force" <<<"$out" && fail "an incident after the effect marked not in force: $out"
 pass
