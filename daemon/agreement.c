@@ -60,6 +60,33 @@ ag_set_journal(struct ag_ctx *e, struct journal *j)
 	e->j = j;
 }
 
+/* vsnprintf into buf; a text cut short at size ends at a whole UTF-8
+ * character, never inside one (the record is UTF-8, and appended to for
+ * good).  The journal's size bounds (engine.c) count on size. */
+static void
+format_utf8(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size, fmt, ap);
+	size_t len, p;
+
+	if (n < 0) {
+		buf[0] = '\0';
+		return;
+	}
+	if ((size_t)n < size)
+		return;
+	len = strlen(buf);
+	/* back to the first byte of the last character */
+	for (p = len; p > 0 && ((unsigned char)buf[p - 1] & 0xc0) == 0x80; p--)
+		;
+	if (p > 0) {
+		unsigned char c = (unsigned char)buf[p - 1];
+		size_t need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		if (len - (p - 1) < need)
+			buf[p - 1] = '\0';
+	}
+}
+
 int
 ag_journal(struct ag_ctx *e, const char *kind, int64_t agreement, const char *party,
     const uint8_t (*hashes)[32], size_t nh, const char *fmt, ...)
@@ -72,7 +99,7 @@ ag_journal(struct ag_ctx *e, const char *kind, int64_t agreement, const char *pa
 	note[0] = '\0';
 	if (fmt != NULL) {
 		va_start(ap, fmt);
-		vsnprintf(note, sizeof(note), fmt, ap);
+		format_utf8(note, sizeof(note), fmt, ap);
 		va_end(ap);
 	}
 	return journal_append(e->j, kind, agreement, party, hashes, nh, note);
@@ -94,29 +121,64 @@ ag_free(struct ag_ctx *e)
 }
 
 int
-ag_reason_check(const char *s, size_t len, char *why, size_t whylen)
+ag_text_check(const char *s, size_t len, size_t max, int required, const char *what,
+    char *why, size_t whylen)
 {
-	size_t i;
+	size_t i, blank = 0;
 
 	if (s == NULL || len == 0) {
-		snprintf(why, whylen, "the reason is empty");
+		if (!required)
+			return 0;
+		snprintf(why, whylen, "the %s is empty", what);
 		return -1;
 	}
-	if (len > REASON_MAX) {
-		snprintf(why, whylen, "the reason is longer than %d bytes", REASON_MAX);
+	if (len > max) {
+		snprintf(why, whylen, "the %s is longer than %zu bytes", what, max);
 		return -1;
 	}
 	if (memchr(s, '\0', len) != NULL || !text_utf8_valid(s, len)) {
-		snprintf(why, whylen, "the reason must be UTF-8 text with no NUL byte");
+		snprintf(why, whylen, "the %s must be UTF-8 text with no NUL byte", what);
 		return -1;
 	}
-	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r');
-	    i++)
-		;
-	if (i == len) {
-		snprintf(why, whylen, "the reason is blank");
+	/* Another party's terminal shows it: no escape or control bytes. */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+			snprintf(why, whylen, "a control character in the %s", what);
+			return -1;
+		}
+		blank += c == ' ' || c == '\t' || c == '\n';
+	}
+	if (required && blank == len) {
+		snprintf(why, whylen, "the %s is blank", what);
 		return -1;
 	}
+	return 0;
+}
+
+int
+ag_reason_check(const char *s, size_t len, char *why, size_t whylen)
+{
+	return ag_text_check(s, len, REASON_MAX, 1, "reason", why, whylen);
+}
+
+int64_t
+ag_term_until(const char *validity)
+{
+	int64_t t;
+
+	if (strncmp(validity, "until ", 6) == 0 && ptime_parse(validity + 6, &t) == 0)
+		return t;
+	return 0;
+}
+
+int64_t
+ag_term_effective(const char *effective)
+{
+	int64_t t;
+
+	if (strcmp(effective, "on-release") != 0 && ptime_parse(effective, &t) == 0)
+		return t;
 	return 0;
 }
 
@@ -194,7 +256,7 @@ event_v(struct ag_ctx *e, int64_t agreement, const char *party, const uint8_t *h
 	char text[600];
 	int rc;
 
-	vsnprintf(text, sizeof(text), fmt, ap);
+	format_utf8(text, sizeof(text), fmt, ap);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);

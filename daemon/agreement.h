@@ -102,6 +102,17 @@ int ag_count_states(struct ag_ctx *e, int64_t counts[AG_NSTATES], int64_t *other
 /* A reason is text like every other: 1..REASON_MAX bytes of UTF-8, no
  * NUL, not blank.  0, or -1 with why. */
 int ag_reason_check(const char *s, size_t len, char *why, size_t whylen);
+/* A text one party writes and others read (reasons, notes): at most max
+ * bytes of UTF-8, no NUL and no control byte but tab and newline, and when
+ * required not empty or blank.  0, or -1 with why naming what. */
+int ag_text_check(const char *s, size_t len, size_t max, int required, const char *what,
+    char *why, size_t whylen);
+
+/* The end a validity term states ("until T"): T; else 0 (open-ended, or
+ * counted from the effect). */
+int64_t ag_term_until(const char *validity);
+/* The effective time a term states (not "on-release"): it; else 0. */
+int64_t ag_term_effective(const char *effective);
 
 /* 0 found, 1 unknown, -1 store failure. */
 int ag_load(struct ag_ctx *e, int64_t id, struct ag *a);

@@ -428,6 +428,7 @@ sign_check_form(struct ag_ctx *e, const struct req *r, const Parley__SignRequest
 	enum ag_state next;
 	const char *why;
 	char reason[300];
+	int64_t until;
 	int member, rc;
 
 	if (ag_for_party(e, r, m->agreement, &sg->a, &member) != 0) {
@@ -440,6 +441,14 @@ sign_check_form(struct ag_ctx *e, const struct req *r, const Parley__SignRequest
 		    (long long)sg->a.id);
 	if (lifecycle_next(sg->a.state, EV_SIGN, &next, &why) != 0)
 		return refuse_copy(e, r, REFUSE_STATE, PARLEY_EREFUSED, "copy refused: %s", why);
+	until = ag_term_until(sg->a.validity);
+	if (until && until <= clock_now(e->clk)) {
+		char when[PTIME_BUFLEN];
+		ptime_format(until, when);
+		return refuse_copy(e, r, REFUSE_STATE, PARLEY_EREFUSED, "copy refused: the "
+		    "agreement's validity ended at %s before it was released; it can never be "
+		    "released", when);
+	}
 	rc = stranded(e, &sg->a, reason, sizeof(reason));
 	if (rc < 0) {
 		req_refuse(r, PARLEY_ESTORE, "store failure");
@@ -1305,17 +1314,6 @@ create_members(struct ag_ctx *e, struct draft *d, struct out *o)
 	return 0;
 }
 
-/* A validity term's end, if it states one ("until T"): T, else 0. */
-static int64_t
-term_until(const char *validity)
-{
-	int64_t t;
-
-	if (strncmp(validity, "until ", 6) == 0 && ptime_parse(validity + 6, &t) == 0)
-		return t;
-	return 0;
-}
-
 /* Terms that contradict each other or the clock, refused with the reason:
  * an effect already past, a validity that ends before the effect or has
  * ended, a deadline after the effect (unless the mediator says so) or after
@@ -1331,7 +1329,7 @@ create_sane(struct ag_ctx *e, const struct agreement_terms *t, const struct draf
 
 	if (strcmp(d->a.effective, "on-release") != 0 && ptime_parse(d->a.effective, &eff) != 0)
 		eff = 0;
-	until = term_until(d->a.validity);
+	until = ag_term_until(d->a.validity);
 	ptime_format(now, a2);
 	if (eff && eff < now) {
 		ptime_format(eff, a1);
@@ -1361,7 +1359,7 @@ create_sane(struct ag_ctx *e, const struct agreement_terms *t, const struct draf
 	}
 	if (d->a.extends_id == 0 || ag_load(e, d->a.extends_id, &other) != 0)
 		return 0;
-	other_until = other.expires_at ? other.expires_at : term_until(other.validity);
+	other_until = other.expires_at ? other.expires_at : ag_term_until(other.validity);
 	if (eff && other_until && eff > other_until) {
 		ptime_format(eff, a1);
 		ptime_format(other_until, a2);
@@ -1669,7 +1667,7 @@ show_terms(const struct ag *a, const char *hex, struct out *o)
 	if (a->expires_at) {
 		ptime_format_in(a->expires_at, a->zone, when);
 		out_text(o, "\n  validity: %s; expires %s\n  parties:\n", a->validity, when);
-	} else if ((t = term_until(a->validity)) != 0) {
+	} else if ((t = ag_term_until(a->validity)) != 0) {
 		ptime_format_in(t, a->zone, when);
 		out_text(o, "\n  validity: until %s\n  parties:\n", when);
 	} else {

@@ -240,8 +240,11 @@ incident_file(struct ag_ctx *e, const struct req *r, const Parley__IncidentFile 
 			return req_refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_ENOTFOUND,
 			    "no agreement %llu for party %s", (unsigned long long)m->agreement,
 			    r->who->party.code);
-		/* December 1993: violation lists under a ceasefire never in effect. */
-		not_in_force = a.state != AG_IN_FORCE;
+		/* December 1993: violation lists under a ceasefire never in effect.
+		 * In force when the incident happened: released, in effect by
+		 * then, not yet expired. */
+		not_in_force = !lifecycle_was_released(a.state) || happened < a.effective_at ||
+		    (a.expires_at != 0 && happened >= a.expires_at);
 	}
 	if ((s = store_stmt(e->st, ins)) == NULL)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");

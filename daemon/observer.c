@@ -216,17 +216,7 @@ settle(struct ag_ctx *e, const struct oreq *q)
 static int
 note_ok(const char *s, const char *what, char *why, size_t whylen)
 {
-	size_t n = strlen(s);
-
-	if (n > NOTE_MAX) {
-		snprintf(why, whylen, "the %s is longer than %d bytes", what, NOTE_MAX);
-		return -1;
-	}
-	if (!text_utf8_valid(s, n)) {
-		snprintf(why, whylen, "the %s is not valid UTF-8", what);
-		return -1;
-	}
-	return 0;
+	return ag_text_check(s, strlen(s), NOTE_MAX, 0, what, why, whylen);
 }
 
 /* Propose code as an observer of a (requester: the asking party, or NULL

@@ -845,6 +845,17 @@ timeline_deadline(struct ag_ctx *e, int64_t id, const char *when, struct out *o)
 	ptime_format(t, to);
 	if (t <= now)
 		return out_refuse(o, "the new signing deadline %s is not in the future", to);
+	/* The terms create_sane checks, checked again for the new deadline. */
+	if (ag_term_until(a.validity) && t >= ag_term_until(a.validity)) {
+		ptime_format(ag_term_until(a.validity), was);
+		return out_refuse(o, "the new signing deadline %s is not before the validity ends "
+		    "(%s)", to, was);
+	}
+	if (ag_term_effective(a.effective) && t > ag_term_effective(a.effective)) {
+		ptime_format(ag_term_effective(a.effective), was);
+		return out_refuse(o, "the new signing deadline %s is after the effective time %s: "
+		    "the parties could sign after it was meant to take effect", to, was);
+	}
 	if (t == a.sign_by)
 		return out_refuse(o, "agreement %lld must already be signed by %s; nothing "
 		    "changed", (long long)id, to);
@@ -1434,29 +1445,10 @@ timeline_show_record(struct ag_ctx *e, const struct ag *a, struct out *o)
 
 /* ---- confirmations ---- */
 
-/* 0 if note is fit to store and show: at most NOTE_MAX bytes of UTF-8 with
- * no control character but tab and newline (a note is printed on
- * terminals); else -1 with why. */
 static int
 note_check(const char *note, char *why, size_t whylen)
 {
-	size_t n = strlen(note);
-	const char *q;
-
-	if (n > NOTE_MAX) {
-		snprintf(why, whylen, "the note is longer than %d bytes", NOTE_MAX);
-		return -1;
-	}
-	if (!text_utf8_valid(note, n)) {
-		snprintf(why, whylen, "the note is not valid UTF-8");
-		return -1;
-	}
-	for (q = note; *q; q++)
-		if (((unsigned char)*q < 0x20 && *q != '\t' && *q != '\n') || *q == 0x7f) {
-			snprintf(why, whylen, "a control character in the note");
-			return -1;
-		}
-	return 0;
+	return ag_text_check(note, strlen(note), NOTE_MAX, 0, "note", why, whylen);
 }
 
 /* Record a confirmation of measure m by party (0: the mediator, who), in

@@ -176,9 +176,11 @@ ptime_format_duration(int64_t secs, char *out, size_t n)
 int
 ptime_zone_valid(const char *zone)
 {
-	char path[300];
+	char path[300], magic[4];
 	struct stat sb;
 	size_t i, n = strlen(zone);
+	FILE *f;
+	int ok;
 
 	if (strcmp(zone, "UTC") == 0)
 		return 1;
@@ -190,8 +192,18 @@ ptime_zone_valid(const char *zone)
 		    (c >= '0' && c <= '9') || c == '/' || c == '_' || c == '+' || c == '-'))
 			return 0;
 	}
+	/* Not the leap-second ("right/") or POSIX copies, nor the files
+	 * beside the zones: a zone, in the TZif format. */
+	if (strncmp(zone, "right/", 6) == 0 || strncmp(zone, "posix/", 6) == 0 ||
+	    strcmp(zone, "posixrules") == 0 || strcmp(zone, "Factory") == 0 ||
+	    strcmp(zone, "localtime") == 0)
+		return 0;
 	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || (f = fopen(path, "rb")) == NULL)
+		return 0;
+	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
 }
 
 /* Set TZ to zone for a moment; zone_leave puts back what was there.  The
@@ -231,13 +243,19 @@ int
 ptime_day_end(const char *date, const char *zone, int64_t *out)
 {
 	struct zone_saved z;
+	char full[32];
 	struct tm tm;
+	const char *p = date;
+	int64_t check;
 	time_t t;
 	int y, m, d;
-	char extra;
 
-	if (strlen(date) != 10 || sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 ||
-	    date[4] != '-' || date[7] != '-' || m < 1 || m > 12 || d < 1 || d > 31)
+	/* Exactly YYYY-MM-DD, a day the month has (ptime_parse's rules). */
+	if (strlen(date) != 10 || digits(&p, 4, &y) || expect(&p, "-") || digits(&p, 2, &m) ||
+	    expect(&p, "-") || digits(&p, 2, &d))
+		return -1;
+	snprintf(full, sizeof(full), "%sT00:00:00Z", date);
+	if (ptime_parse(full, &check) != 0)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;

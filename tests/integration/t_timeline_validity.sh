@@ -127,4 +127,16 @@ for tz in UTC Asia/Baku; do
 	expect_out "validity: until 1995-09-11T00:00:00\+04:00" ctl agreement show "$id"
 done
 export TZ=$tz0
+x --valid-until 1995-02-30
+x --sign-by 1995-04-31
+x --zone right/Europe/Moscow
+x --zone posixrules
+# a moved deadline is checked against the terms too, and no copy counts
+# once the validity has ended before release (review of issue 20)
+V=$(new --title "Short-lived" --valid-until 1995-11-30)
+ctl agreement circulate "$V" >/dev/null
+expect_out "not before the validity ends" ctl agreement deadline "$V" 1995-12-05
+ctl clock set 1995-12-01T12:00:00+03:00 >/dev/null
+expect_out "validity ended at .* before it was released" as baku sign "$V" --yes
+[ "$(jget "$(ctl --json agreement show "$V")" .state)" = circulating ] || fail "an agreement past its validity changed state"
 pass
