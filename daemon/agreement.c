@@ -617,10 +617,7 @@ ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id)
 		sqlite3_bind_int64(s, 8, a->reaffirms_id);
 	sqlite3_bind_text(s, 9, a->label, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 10, a->zone, -1, SQLITE_STATIC);
-	if (store_step_done(e->st, s) != 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(store_db(e->st));
-	return 0;
+	return store_step_insert(e->st, s, id);
 }
 
 int
@@ -761,10 +758,7 @@ ag_decline_insert(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t en
 	sqlite3_bind_text(s, 5, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 6, salt, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 7, clock_now(e->clk));
-	if (store_step_done(e->st, s) != 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(store_db(e->st));
-	return 0;
+	return store_step_insert(e->st, s, id);
 }
 
 int
@@ -876,10 +870,7 @@ ag_copy_insert(struct ag_ctx *e, const struct ag_copy *c, int64_t *id)
 	sqlite3_bind_int64(s, 12, clock_now(e->clk));
 	if (c->mandate != 0)
 		sqlite3_bind_int64(s, 13, c->mandate);
-	if (store_step_done(e->st, s) != 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(store_db(e->st));
-	return 0;
+	return store_step_insert(e->st, s, id);
 }
 
 int

@@ -784,6 +784,15 @@ store_step_done(struct store *st, sqlite3_stmt *s)
 }
 
 int
+store_step_insert(struct store *st, sqlite3_stmt *s, int64_t *id)
+{
+	if (store_step_done(st, s) != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(st));
+	return 0;
+}
+
+int
 store_rows_end(struct store *st, sqlite3_stmt *s, int rc, const char *what)
 {
 	sqlite3_reset(s);	/* keeps the step's error for store_errmsg */

@@ -69,6 +69,8 @@ int64_t store_col_time(sqlite3_stmt *s, int i);
  * reset it: 0 if it ran to its end, -1 if not (the error stays readable
  * with store_errmsg). */
 int store_step_done(struct store *st, sqlite3_stmt *s);
+/* store_step_done for an INSERT: 0 with the new row's id in *id. */
+int store_step_insert(struct store *st, sqlite3_stmt *s, int64_t *id);
 
 /* Reset s after its last sqlite3_step returned rc: 0 if the rows ran out
  * (SQLITE_DONE) or the caller stopped at a row of its choosing (SQLITE_ROW);
