@@ -148,7 +148,7 @@ extend_chain(struct ag_ctx *e, const struct ag *a)
 	int hops = 0;
 
 	if (a->expires_at)
-		ptime_format(a->expires_at, until);
+		ptime_format_in(a->expires_at, a->zone, until);
 	else
 		snprintf(until, sizeof(until), "open-ended");
 	while (oid != 0 && hops++ < 64) {
@@ -253,7 +253,7 @@ timeline_on_release(struct ag_ctx *e, struct ag *a)
 	if (a->extends_id && extend_chain(e, a) != 0)
 		return -1;
 	if (a->reaffirms_id) {
-		ptime_format(a->released_at, when);
+		ptime_format_in(a->released_at, a->zone, when);
 		if (ag_event(e, a->reaffirms_id, "reaffirmed", "reaffirmed by agreement %lld "
 		    "on %s", (long long)a->id, when) != 0)
 			return -1;
@@ -540,7 +540,7 @@ remind_party(struct ag_ctx *e, const struct ag *a, int64_t now, int64_t party,
 	if (due != NULL)
 		*due = pending;
 	if (a->sign_by) {
-		ptime_format(a->sign_by, when);
+		ptime_format_in(a->sign_by, a->zone, when);
 		lead_text(a->sign_by - now, lead, sizeof(lead));
 		snprintf(term, sizeof(term), " must be signed by %s (in %s)", when, lead);
 	} else {
@@ -553,15 +553,34 @@ remind_party(struct ag_ctx *e, const struct ag *a, int64_t now, int64_t party,
 	    message);
 }
 
+/* An extension whose target expired before it was released (marked
+ * cannot-extend): nobody is to sign it, so nobody is reminded.  1 yes, 0
+ * no, -1 store failure. */
+static int
+stranded_extension(struct ag_ctx *e, const struct ag *a)
+{
+	struct ag o;
+	int rc;
+
+	if (a->extends_id == 0)
+		return 0;
+	if ((rc = ag_load(e, a->extends_id, &o)) != 0)
+		return rc < 0 ? -1 : 0;
+	return o.state == AG_EXPIRED;
+}
+
 /* A reminder of the signing deadline, to every signing party. */
 static int
 fire_sign_reminder(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 {
 	struct ag_members m;
 	size_t i;
+	int rc;
 
 	if (a->state != AG_CIRCULATING || a->sign_by != t->ref)
 		return 0;
+	if ((rc = stranded_extension(e, a)) != 0)
+		return rc < 0 ? -1 : 0;
 	if (ag_load_members(e, a->id, 0, &m) != 0)
 		return -1;
 	/* Every signing party hears of the deadline, each of its own
@@ -584,7 +603,7 @@ fire_deadline(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 
 	if (a->sign_by != t->ref || lifecycle_next(a->state, EV_DEADLINE, &next, &why) != 0)
 		return 0;
-	ptime_format(t->due, when);
+	ptime_format_in(t->due, a->zone, when);
 	snprintf(msg, sizeof(msg), "agreement %lld \"%s\" lapsed: its signing deadline %s "
 	    "passed before every party had signed; it can never be released",
 	    (long long)a->id, a->title, when);
@@ -609,7 +628,7 @@ fire_effect(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 	if (a->state == AG_RELEASED && (lifecycle_next(a->state, EV_EFFECT, &next, &why) != 0 ||
 	    ag_set_state(e, a->id, next, 0) != 0))
 		return -1;
-	ptime_format(t->due, when);
+	ptime_format_in(t->due, a->zone, when);
 	snprintf(msg, sizeof(msg), "agreement %lld \"%s\" is in effect from %s",
 	    (long long)a->id, a->title, when);
 	if (ag_event(e, a->id, "in-effect", "in effect from %s", when) != 0)
@@ -706,7 +725,7 @@ fire_expiry_warning(struct ag_ctx *e, const struct ag *a, const struct ag_timer 
 	if ((rc = carried_on(e, a)) != 0)
 		return rc < 0 ? -1 : 0;
 	chain_name(e, a, name, sizeof(name));
-	ptime_format(t->ref, when);
+	ptime_format_in(t->ref, a->zone, when);
 	lead_text(t->ref - t->due, lead, sizeof(lead));
 	snprintf(msg, sizeof(msg), "%s expires at %s (in %s) unless an extension is released "
 	    "before then", name, when, lead);
@@ -726,7 +745,7 @@ fire_expiry(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 
 	if (a->expires_at != t->ref || lifecycle_next(a->state, EV_EXPIRE, &next, &why) != 0)
 		return 0;
-	ptime_format(t->due, when);
+	ptime_format_in(t->due, a->zone, when);
 	if (ag_set_state(e, a->id, next, t->due) != 0 ||
 	    ag_event(e, a->id, "expired", "expired at %s", when) != 0 ||
 	    strand_extensions(e, a, when) != 0)
@@ -762,7 +781,7 @@ fire_measure(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 	/* Of an "all" measure, only the parties still to confirm hear of it. */
 	if (ms.needs_confirm && awaiting(e, a, &ms, &w) != 0)
 		return -1;
-	ptime_format(ms.due_at, when);
+	ptime_format_in(ms.due_at, a->zone, when);
 	if (strcmp(t->kind, "measure-reminder") == 0) {
 		lead_text(ms.due_at - t->due, lead, sizeof(lead));
 		snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) is due at %s "
@@ -838,21 +857,21 @@ timeline_deadline(struct ag_ctx *e, int64_t id, const char *when, struct out *o)
 		return out_refuse(o, "cannot change the signing deadline of agreement %lld: it is "
 		    "%s", (long long)id, lifecycle_state_name(a.state));
 	if (a.sign_by && a.sign_by <= now) {
-		ptime_format(a.sign_by, was);
+		ptime_format_in(a.sign_by, a.zone, was);
 		return out_refuse(o, "cannot change the signing deadline of agreement %lld: it "
 		    "passed at %s", (long long)id, was);
 	}
-	ptime_format(t, to);
+	ptime_format_in(t, a.zone, to);
 	if (t <= now)
 		return out_refuse(o, "the new signing deadline %s is not in the future", to);
 	/* The terms create_sane checks, checked again for the new deadline. */
 	if (ag_term_until(a.validity) && t >= ag_term_until(a.validity)) {
-		ptime_format(ag_term_until(a.validity), was);
+		ptime_format_in(ag_term_until(a.validity), a.zone, was);
 		return out_refuse(o, "the new signing deadline %s is not before the validity ends "
 		    "(%s)", to, was);
 	}
 	if (ag_term_effective(a.effective) && t > ag_term_effective(a.effective)) {
-		ptime_format(ag_term_effective(a.effective), was);
+		ptime_format_in(ag_term_effective(a.effective), a.zone, was);
 		return out_refuse(o, "the new signing deadline %s is after the effective time %s: "
 		    "the parties could sign after it was meant to take effect", to, was);
 	}
@@ -860,7 +879,7 @@ timeline_deadline(struct ag_ctx *e, int64_t id, const char *when, struct out *o)
 		return out_refuse(o, "agreement %lld must already be signed by %s; nothing "
 		    "changed", (long long)id, to);
 	if (a.sign_by)
-		ptime_format(a.sign_by, was);
+		ptime_format_in(a.sign_by, a.zone, was);
 	else
 		snprintf(was, sizeof(was), "none");
 	/* The old deadline's timers go; the new ones are those circulation
@@ -916,6 +935,10 @@ timeline_remind(struct ag_ctx *e, int64_t id, const char *const *parties, size_t
 	if (a.state != AG_CIRCULATING)
 		return out_refuse(o, "cannot remind the parties of agreement %lld: it is %s",
 		    (long long)id, lifecycle_state_name(a.state));
+	if (stranded_extension(e, &a) != 0)
+		return out_refuse(o, "cannot remind the parties of agreement %lld: it can no longer "
+		    "extend agreement %lld, which expired before it was released",
+		    (long long)id, (long long)a.extends_id);
 	if (ag_load_members(e, id, 0, &m) != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	for (k = 0; k < n; k++) {
@@ -1260,7 +1283,7 @@ timeline_dayx(struct ag_ctx *e, int64_t id, const char *when, struct out *o)
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "dayx", a.dayx_mode);
 	if (x) {
-		ptime_format(x, buf);
+		ptime_format_in(x, a.zone, buf);
 		jw_str(o->json, "x", buf);
 		out_text(o, "agreement %lld: X = %s; every measure has its due time\n",
 		    (long long)id, buf);
@@ -1281,7 +1304,7 @@ x_text(const struct ag *a, char *buf, size_t n)
 	int64_t x = resolve_x(a);
 
 	if (x) {
-		ptime_format(x, t);
+		ptime_format_in(x, a->zone, t);
 		snprintf(buf, n, "%s", t);
 	} else if (*a->dayx_mode) {
 		snprintf(buf, n, "%s", a->dayx_mode);
@@ -1333,7 +1356,7 @@ timeline_show(struct ag_ctx *e, int64_t id, struct out *o)
 		    awaiting(e, &a, &m, &w) != 0 || load_confs(e, id, m.number, &c, &nc) != 0)
 			return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 		if (m.due_at)
-			ptime_format(m.due_at, due);
+			ptime_format_in(m.due_at, a.zone, due);
 		else
 			snprintf(due, sizeof(due), "-");
 		jw_obj_begin(o->json, NULL);
@@ -1387,7 +1410,7 @@ timeline_show_record(struct ag_ctx *e, const struct ag *a, struct out *o)
 	int rc;
 
 	if (a->sign_by) {
-		ptime_format(a->sign_by, when);
+		ptime_format_in(a->sign_by, a->zone, when);
 		jw_str(o->json, "sign_by", when);
 		out_text(o, "  sign by: %s\n", when);
 	} else {
@@ -1428,7 +1451,7 @@ timeline_show_record(struct ag_ctx *e, const struct ag *a, struct out *o)
 	jw_arr_begin(o->json, "record");
 	sqlite3_bind_int64(s, 1, a->id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ptime_format(sqlite3_column_int64(s, 2), when);
+		ptime_format_in(sqlite3_column_int64(s, 2), a->zone, when);
 		jw_obj_begin(o->json, NULL);
 		jw_str(o->json, "kind", store_col_str(s, 0));
 		jw_str(o->json, "text", store_col_str(s, 1));
@@ -1622,7 +1645,7 @@ party_view_measure(struct ag_ctx *e, const struct ag *a, struct party_view *v, s
 	    (pm->status = (char *)measure_status(e, a, m, party)) == NULL)
 		return -1;
 	if (m->due_at)
-		ptime_format(m->due_at, v->due[i]);
+		ptime_format_in(m->due_at, a->zone, v->due[i]);
 	pm->number = (uint32_t)m->number;
 	pm->offset = m->offset;
 	pm->party = m->party;

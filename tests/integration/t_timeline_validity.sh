@@ -68,6 +68,7 @@ expect_rc 1 as baku sign "$E3" --yes
 expect_out "can no longer extend it" as yerevan sign "$E3" --yes
 [ "$(jget "$(ctl --json agreement show "$E3")" .state)" = circulating ] || fail "E3 changed state"
 [ "$(jget "$(ctl --json agreement show "$A3")" .state)" = expired ] || fail "a late extension resurrected A3"
+expect_out "can no longer extend agreement $A3" ctl agreement remind "$E3"
 expect_out "has expired: it can no longer be extended" ctl agreement create --title X --text "$D/ceasefire-1994-rev1.txt" --parties baku --valid-until 1994-10-13 --extends "$A3"
 # the chain runs on: A2 expires with its extension on Oct 14
 for p in $P; do inbox $p >/dev/null; done
@@ -125,6 +126,9 @@ for tz in UTC Asia/Baku; do
 	[ "$(date -u -d "$(jget "$out" .sign_by)" +%FT%TZ)" = 1994-12-01T21:00:00Z ] || fail "under TZ=$tz, sign by December 1: $out"
 	expect_out "zone: Europe/Moscow" ctl agreement show "$id"
 	expect_out "validity: until 1995-09-11T00:00:00\+04:00" ctl agreement show "$id"
+	# what parleyd says of it is in Moscow time too
+	ctl agreement circulate "$id" >/dev/null
+	expect_out "signed by 1994-12-06T00:00:00\+03:00 \(was 1994-12-02T00:00:00\+03:00\)" ctl agreement deadline "$id" 1994-12-05
 done
 export TZ=$tz0
 x --valid-until 1995-02-30
