@@ -401,7 +401,7 @@ stranded(struct ag_ctx *e, const struct ag *a, char *why, size_t whylen)
 		return rc < 0 ? -1 : 0;
 	if (o.state != AG_EXPIRED)
 		return 0;
-	ptime_format(o.ended_at, when);
+	ptime_format_in(o.ended_at, a->zone, when);
 	snprintf(why, whylen, "agreement %lld expired at %s before this extension was "
 	    "released: it can no longer extend it (the mediator may create it again as a new "
 	    "agreement)", (long long)o.id, when);
@@ -444,7 +444,7 @@ sign_check_form(struct ag_ctx *e, const struct req *r, const Parley__SignRequest
 	until = ag_term_until(sg->a.validity);
 	if (until && until <= clock_now(e->clk)) {
 		char when[PTIME_BUFLEN];
-		ptime_format(until, when);
+		ptime_format_in(until, sg->a.zone, when);
 		return refuse_copy(e, r, REFUSE_STATE, PARLEY_EREFUSED, "copy refused: the "
 		    "agreement's validity ended at %s before it was released; it can never be "
 		    "released", when);
@@ -1330,45 +1330,45 @@ create_sane(struct ag_ctx *e, const struct agreement_terms *t, const struct draf
 	if (strcmp(d->a.effective, "on-release") != 0 && ptime_parse(d->a.effective, &eff) != 0)
 		eff = 0;
 	until = ag_term_until(d->a.validity);
-	ptime_format(now, a2);
+	ptime_format_in(now, d->a.zone, a2);
 	if (eff && eff < now) {
-		ptime_format(eff, a1);
+		ptime_format_in(eff, d->a.zone, a1);
 		return out_usage(o, "--effective %s is already past (the clock says %s)", a1, a2);
 	}
 	if (until && until <= now) {
-		ptime_format(until, a1);
+		ptime_format_in(until, d->a.zone, a1);
 		return out_usage(o, "--valid-until %s is already past (the clock says %s)", a1, a2);
 	}
 	if (eff && until && until <= eff) {
-		ptime_format(until, a1);
-		ptime_format(eff, a2);
+		ptime_format_in(until, d->a.zone, a1);
+		ptime_format_in(eff, d->a.zone, a2);
 		return out_usage(o, "the validity ends (%s) before the agreement takes effect (%s)",
 		    a1, a2);
 	}
 	if (eff && d->a.sign_by > eff && !t->sign_after_effect) {
-		ptime_format(d->a.sign_by, a1);
-		ptime_format(eff, a2);
+		ptime_format_in(d->a.sign_by, d->a.zone, a1);
+		ptime_format_in(eff, d->a.zone, a2);
 		return out_usage(o, "--sign-by %s is after --effective %s: the parties could sign "
 		    "after it was meant to take effect (say --sign-after-effect if that is meant)",
 		    a1, a2);
 	}
 	if (until && d->a.sign_by >= until) {
-		ptime_format(d->a.sign_by, a1);
-		ptime_format(until, a2);
+		ptime_format_in(d->a.sign_by, d->a.zone, a1);
+		ptime_format_in(until, d->a.zone, a2);
 		return out_usage(o, "--sign-by %s is not before the validity ends (%s)", a1, a2);
 	}
 	if (d->a.extends_id == 0 || ag_load(e, d->a.extends_id, &other) != 0)
 		return 0;
 	other_until = other.expires_at ? other.expires_at : ag_term_until(other.validity);
 	if (eff && other_until && eff > other_until) {
-		ptime_format(eff, a1);
-		ptime_format(other_until, a2);
+		ptime_format_in(eff, d->a.zone, a1);
+		ptime_format_in(other_until, d->a.zone, a2);
 		return out_usage(o, "--effective %s is after agreement %lld ends (%s): the "
 		    "extension would leave a gap", a1, (long long)other.id, a2);
 	}
 	if (until && other_until && until <= other_until) {
-		ptime_format(until, a1);
-		ptime_format(other_until, a2);
+		ptime_format_in(until, d->a.zone, a1);
+		ptime_format_in(other_until, d->a.zone, a2);
 		return out_usage(o, "--valid-until %s is not later than agreement %lld's end (%s): "
 		    "it would not extend it", a1, (long long)other.id, a2);
 	}
@@ -1695,7 +1695,7 @@ show_members(struct ag_ctx *e, const struct ag *a, const struct ag_members *m,
 		jw_bool(o->json, "signed", signed_at != 0);
 		opt_time(o, "signed_at", signed_at);
 		if (signed_at)
-			ptime_format(signed_at, when);
+			ptime_format_in(signed_at, a->zone, when);
 		out_text(o, "    %-14s %s\n", m->code[i], signed_at ? when : "not signed");
 		if (receipts(e, a, m->id[i], o, &first) != 0)
 			return -1;
@@ -1774,7 +1774,7 @@ show_declines(struct ag_ctx *e, const struct ag *a, struct out *o)
 	jw_arr_begin(o->json, "declines");
 	sqlite3_bind_int64(s, 1, a->id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ptime_format(store_col_time(s, 3), when);
+		ptime_format_in(store_col_time(s, 3), a->zone, when);
 		w = store_col_time(s, 4);
 		state = w ? "withdrawn" : (uint32_t)sqlite3_column_int64(s, 1) == a->revision ?
 		    "open" : "earlier-revision";
@@ -1785,7 +1785,7 @@ show_declines(struct ag_ctx *e, const struct ag *a, struct out *o)
 		jw_str(o->json, "declined_at", when);
 		jw_str(o->json, "state", state);
 		if (w) {
-			ptime_format(w, ended);
+			ptime_format_in(w, a->zone, ended);
 			jw_str(o->json, "withdrawn_at", ended);
 		} else {
 			jw_null(o->json, "withdrawn_at");
