@@ -21,6 +21,7 @@
 #include "daemon/out.h"
 #include "daemon/registry.h"
 #include "journal_fixture.h"
+#include "store_trip.h"
 
 #define SEEN_MAX 8
 
@@ -33,54 +34,6 @@ struct fixture {
 	size_t nseen;
 	size_t stop_after;	/* answer 7 ("stop") at this many; 0: never */
 };
-
-struct trip {
-	const char *sql;
-	int after;
-	int on;
-	int rows;
-};
-
-static int
-trip_trace(unsigned type, void *ctx, void *p, void *x)
-{
-	struct trip *t = ctx;
-	const char *sql;
-
-	(void)x;
-	if (type == SQLITE_TRACE_STMT) {
-		sql = sqlite3_sql(p);
-		t->on = sql != NULL && strstr(sql, t->sql) != NULL;
-	} else if (type == SQLITE_TRACE_ROW && t->on) {
-		t->rows++;
-	}
-	return 0;
-}
-
-static int
-trip_progress(void *ctx)
-{
-	struct trip *t = ctx;
-
-	return t->on && t->rows > t->after;
-}
-
-static void
-trip_arm(struct fixture *fx, struct trip *t, const char *sql, int after)
-{
-	memset(t, 0, sizeof(*t));
-	t->sql = sql;
-	t->after = after;
-	sqlite3_trace_v2(store_db(fx->st), SQLITE_TRACE_STMT | SQLITE_TRACE_ROW, trip_trace, t);
-	sqlite3_progress_handler(store_db(fx->st), 1, trip_progress, t);
-}
-
-static void
-trip_disarm(struct fixture *fx)
-{
-	sqlite3_progress_handler(store_db(fx->st), 0, NULL, NULL);
-	sqlite3_trace_v2(store_db(fx->st), 0, NULL, NULL);
-}
 
 static int
 setup(void **state)
@@ -113,7 +66,7 @@ teardown(void **state)
 	int rc;
 
 	if (fx->st != NULL)
-		trip_disarm(fx);
+		trip_disarm(fx->st);
 	rc = journal_fixture_close(&fx->jf);
 	free(fx);
 	return rc;
@@ -187,16 +140,16 @@ test_foreach_failure(void **state)
 	struct fixture *fx = *state;
 	struct trip t;
 
-	trip_arm(fx, &t, "FROM party p ORDER BY p.code", 1);
+	trip_arm(fx->st, &t, "FROM party p ORDER BY p.code", 1);
 	assert_int_equal(registry_party_foreach(fx->st, see, fx), -1);
 	assert_int_equal(fx->nseen, 1);
-	trip_disarm(fx);
+	trip_disarm(fx->st);
 
 	fx->nseen = 0;
-	trip_arm(fx, &t, "WHERE observer = 0 ORDER BY id", 2);
+	trip_arm(fx->st, &t, "WHERE observer = 0 ORDER BY id", 2);
 	assert_int_equal(registry_signing_party_foreach(fx->st, see, fx), -1);
 	assert_int_equal(fx->nseen, 2);
-	trip_disarm(fx);
+	trip_disarm(fx->st);
 
 	/* And the store reads on afterwards. */
 	fx->nseen = 0;
@@ -215,9 +168,9 @@ test_endpoint_count(void **state)
 	assert_int_equal(registry_endpoint_count(fx->st, 4), 0);
 	assert_int_equal(registry_endpoint_count(fx->st, 99), 0);
 	/* A failed count is -1, never 0 (a party shown with no endpoint). */
-	trip_arm(fx, &t, "SELECT count(*) FROM endpoint WHERE party_id", 0);
+	trip_arm(fx->st, &t, "SELECT count(*) FROM endpoint WHERE party_id", 0);
 	assert_int_equal(registry_endpoint_count(fx->st, 3), -1);
-	trip_disarm(fx);
+	trip_disarm(fx->st);
 }
 
 static void
