@@ -1015,8 +1015,7 @@ release(struct ag_ctx *e, struct ag *a)
 		return -1;
 	a->released_at = clock_now(e->clk);
 	a->effective_at = a->released_at;
-	if (strcmp(a->effective, "on-release") != 0 && ptime_parse(a->effective, &eff) == 0 &&
-	    eff > a->released_at)
+	if ((eff = ag_term_effective(a->effective)) > a->released_at)
 		a->effective_at = eff;
 	/* Released; in force at once unless its effective time is ahead (the
 	 * effect timer moves it then). */
@@ -1324,11 +1323,10 @@ create_sane(struct ag_ctx *e, const struct agreement_terms *t, const struct draf
     struct out *o)
 {
 	char a1[PTIME_BUFLEN], a2[PTIME_BUFLEN];
-	int64_t now = clock_now(e->clk), eff = 0, until, other_until;
+	int64_t now = clock_now(e->clk), eff, until, other_until;
 	struct ag other;
 
-	if (strcmp(d->a.effective, "on-release") != 0 && ptime_parse(d->a.effective, &eff) != 0)
-		eff = 0;
+	eff = ag_term_effective(d->a.effective);
 	until = ag_term_until(d->a.validity);
 	ptime_format_in(now, d->a.zone, a2);
 	if (eff && eff < now) {
@@ -1423,8 +1421,7 @@ create_check(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
 	if (create_zone(t, d, o) != 0)
 		return -1;
 	/* A date alone: the end of that day in the agreement's zone. */
-	if (t->sign_by != NULL && ((ptime_parse(t->sign_by, &d->a.sign_by) != 0 &&
-	    ptime_day_end(t->sign_by, d->a.zone, &d->a.sign_by) != 0) ||
+	if (t->sign_by != NULL && (ptime_parse_in(t->sign_by, d->a.zone, &d->a.sign_by) != 0 ||
 	    d->a.sign_by <= clock_now(e->clk)))
 		return out_usage(o, "--sign-by takes a future ISO 8601 time with an offset, or a "
 		    "date (the end of that day in the agreement's zone)");
@@ -1648,7 +1645,7 @@ show_terms(const struct ag *a, const char *hex, struct out *o)
 	    (long long)a->id, a->title, lifecycle_state_name(a->state), a->revision, hex);
 	if (*a->zone)
 		out_text(o, "  zone: %s (times below in it)\n", a->zone);
-	if (strcmp(a->effective, "on-release") != 0 && ptime_parse(a->effective, &t) == 0) {
+	if ((t = ag_term_effective(a->effective)) != 0) {
 		ptime_format_in(t, a->zone, when);
 		out_text(o, "  effective: %s", when);
 	} else {

@@ -47,15 +47,6 @@ timeline_on_circulate(struct ag_ctx *e, const struct ag *a)
 	return schedule_signing(e, a->id, a->sign_by);
 }
 
-/* A time, or a date alone: the end of that day in zone. */
-static int
-parse_time_or_date(const char *s, const char *zone, int64_t *t)
-{
-	if (ptime_parse(s, t) == 0)
-		return 0;
-	return ptime_day_end(s, zone, t);
-}
-
 int
 timeline_validity_term(const char *valid_for, const char *valid_until, const char *zone,
     char *term, size_t termlen, char *why, size_t whylen)
@@ -80,7 +71,7 @@ timeline_validity_term(const char *valid_for, const char *valid_until, const cha
 		return 0;
 	/* A date alone means the end of that day in the agreement's zone, as
 	 * "inclusive" did, whatever the daemon's TZ. */
-	if (parse_time_or_date(valid_until, zone, &t) != 0) {
+	if (ptime_parse_in(valid_until, zone, &t) != 0) {
 		snprintf(why, whylen, "--valid-until takes an ISO 8601 time with an offset, or a "
 		    "date (the end of that day in the agreement's zone)");
 		return -1;
@@ -95,13 +86,10 @@ static int64_t
 expiry_of(const struct ag *a)
 {
 	long long secs;
-	int64_t t;
 
 	if (sscanf(a->validity, "for %llds", &secs) == 1)
 		return a->effective_at + secs;
-	if (strncmp(a->validity, "until ", 6) == 0 && ptime_parse(a->validity + 6, &t) == 0)
-		return t;
-	return 0;
+	return ag_term_until(a->validity);
 }
 
 static int
@@ -850,7 +838,7 @@ timeline_deadline(struct ag_ctx *e, int64_t id, const char *when, struct out *o)
 
 	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
-	if (parse_time_or_date(when, a.zone, &t) != 0)
+	if (ptime_parse_in(when, a.zone, &t) != 0)
 		return out_usage(o, "TIME must be ISO 8601 with an offset, e.g. "
 		    "1994-05-11T18:00:00+04:00, or a date (the end of that day)");
 	if (a.state != AG_CIRCULATING)

@@ -280,3 +280,11 @@ ptime_format_in(int64_t t, const char *zone, char out[PTIME_BUFLEN])
 	ptime_format(t, out);
 	zone_leave(&z);
 }
+
+int
+ptime_parse_in(const char *s, const char *zone, int64_t *out)
+{
+	if (ptime_parse(s, out) == 0)
+		return 0;
+	return ptime_day_end(s, zone, out);
+}

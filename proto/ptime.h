@@ -40,6 +40,9 @@ int ptime_zone_valid(const char *zone);
 /* A date YYYY-MM-DD alone: the end of that day (the next midnight) in
  * zone, whatever the process's TZ.  0 with *out, or -1. */
 int ptime_day_end(const char *date, const char *zone, int64_t *out);
+/* A time (ptime_parse), or a date alone: the end of that day in zone.
+ * 0 with *out, or -1. */
+int ptime_parse_in(const char *s, const char *zone, int64_t *out);
 /* ptime_format in zone ("" : the process's TZ, as ptime_format). */
 void ptime_format_in(int64_t t, const char *zone, char out[PTIME_BUFLEN]);
 
