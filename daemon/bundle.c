@@ -500,3 +500,31 @@ bundle_free(struct bundle *b)
 	bundle_clear(b);
 	free(b);
 }
+
+int
+bundle_send_text(struct ag_ctx *e, const struct ag *a, struct bundle_text *t,
+    const int64_t *parties, size_t n)
+{
+	Parley__Payload p = PARLEY__PAYLOAD__INIT;
+	char summary[300];
+
+	p.body_case = PARLEY__PAYLOAD__BODY_CIRCULATED;
+	p.circulated = &t->msg;
+	snprintf(summary, sizeof(summary), "agreement %lld revision %u: %s", (long long)a->id,
+	    a->revision, a->title);
+	return ag_enqueue(e, parties, n, "circulation", a->id, summary, &p);
+}
+
+int
+bundle_send_release(struct ag_ctx *e, const struct ag *a, struct bundle *b,
+    const int64_t *parties, size_t n)
+{
+	Parley__Payload p = PARLEY__PAYLOAD__INIT;
+	char summary[300];
+
+	p.body_case = PARLEY__PAYLOAD__BODY_RELEASED;
+	p.released = bundle_msg(b);
+	snprintf(summary, sizeof(summary), "agreement %lld released: %s", (long long)a->id,
+	    a->title);
+	return ag_enqueue(e, parties, n, "release", a->id, summary, &p);
+}

@@ -55,6 +55,14 @@ Parley__Bundle *bundle_msg(struct bundle *b);
 const struct bundle_text *bundle_text(const struct bundle *b);
 size_t bundle_ncopies(const struct bundle *b);
 
+/* Queue to every endpoint of the n parties the circulated text t, or the
+ * release bundle b, under the summary every party's inbox shows.  0, or
+ * -1. */
+int bundle_send_text(struct ag_ctx *e, const struct ag *a, struct bundle_text *t,
+    const int64_t *parties, size_t n);
+int bundle_send_release(struct ag_ctx *e, const struct ag *a, struct bundle *b,
+    const int64_t *parties, size_t n);
+
 /* Free b and all it holds; bundle_free(NULL) is a no-op. */
 void bundle_free(struct bundle *b);
 

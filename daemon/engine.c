@@ -110,9 +110,7 @@ release_fits(const struct bundle_text *t, size_t *bound)
 static int
 circulate_text(struct ag_ctx *e, const struct ag *a, char *why, size_t whylen)
 {
-	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	struct bundle_text t;
-	char summary[300];
 	size_t bound;
 	int rc = 0;
 
@@ -125,11 +123,7 @@ circulate_text(struct ag_ctx *e, const struct ag *a, char *why, size_t whylen)
 		bundle_text_release(&t);
 		return -2;
 	}
-	p.body_case = PARLEY__PAYLOAD__BODY_CIRCULATED;
-	p.circulated = &t.msg;
-	snprintf(summary, sizeof(summary), "agreement %lld revision %u: %s", (long long)a->id,
-	    a->revision, a->title);
-	rc = ag_enqueue(e, t.parties.id, t.parties.n, "circulation", a->id, summary, &p);
+	rc = bundle_send_text(e, a, &t, t.parties.id, t.parties.n);
 	bundle_text_release(&t);
 	return rc;
 }
@@ -999,14 +993,13 @@ engine_amendment_response(struct ag_ctx *e, const struct req *r,
 static int
 release(struct ag_ctx *e, struct ag *a)
 {
-	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	const struct bundle_text *t;
 	struct bundle *b;
 	enum ag_state next;
 	const char *why;
 	uint8_t sig[64], hashes[2][32];
 	uint64_t cpsize;
-	char *cert, summary[300];
+	char *cert;
 	int64_t eff;
 	size_t n;
 	int rc = -1;
@@ -1051,15 +1044,10 @@ release(struct ag_ctx *e, struct ag *a)
 	fault_point("release-written");
 	if (bundle_end(e, a, b) != 0)
 		goto fail;
-	p.body_case = PARLEY__PAYLOAD__BODY_RELEASED;
-	p.released = bundle_msg(b);
-	snprintf(summary, sizeof(summary), "agreement %lld released: %s", (long long)a->id,
-	    a->title);
 	/* One bundle, the same for every signing party and observer. */
-	rc = ag_enqueue(e, t->parties.id, t->parties.n, "release", a->id, summary, &p);
+	rc = bundle_send_release(e, a, b, t->parties.id, t->parties.n);
 	if (rc == 0)
-		rc = ag_enqueue(e, t->observers.id, t->observers.n, "release", a->id,
-		    summary, &p);
+		rc = bundle_send_release(e, a, b, t->observers.id, t->observers.n);
 	bundle_free(b);
 	if (rc == 0)
 		e->m->releases++;

@@ -132,30 +132,20 @@ decide(struct ag_ctx *e, const struct oreq *q, const char *state, const char *wh
 static int
 deliver(struct ag_ctx *e, const struct ag *a, int64_t party)
 {
-	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	struct bundle_text t;
 	struct bundle *b;
-	char summary[300];
 	int rc;
 
 	if (a->released_at != 0) {
 		if ((b = bundle_load(e, a)) == NULL)
 			return -1;
-		p.body_case = PARLEY__PAYLOAD__BODY_RELEASED;
-		p.released = bundle_msg(b);
-		snprintf(summary, sizeof(summary), "agreement %lld released: %s",
-		    (long long)a->id, a->title);
-		rc = ag_enqueue(e, &party, 1, "release", a->id, summary, &p);
+		rc = bundle_send_release(e, a, b, &party, 1);
 		bundle_free(b);
 		return rc;
 	}
 	if (bundle_text_load(e, a, &t) != 0)
 		return -1;
-	p.body_case = PARLEY__PAYLOAD__BODY_CIRCULATED;
-	p.circulated = &t.msg;
-	snprintf(summary, sizeof(summary), "agreement %lld revision %u: %s", (long long)a->id,
-	    a->revision, a->title);
-	rc = ag_enqueue(e, &party, 1, "circulation", a->id, summary, &p);
+	rc = bundle_send_text(e, a, &t, &party, 1);
 	bundle_text_release(&t);
 	return rc;
 }
