@@ -989,3 +989,19 @@ ag_load_roles(struct ag_ctx *e, int64_t agreement, char (*roles)[AG_ROLE_MAX], s
 	}
 	return store_rows_end(e->st, s, rc, "an agreement's roles");
 }
+
+int
+ag_stranded(struct ag_ctx *e, const struct ag *a, int64_t *expired_at)
+{
+	struct ag o;
+	int rc;
+
+	if (a->extends_id == 0)
+		return 0;
+	if ((rc = ag_load(e, a->extends_id, &o)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (o.state != AG_EXPIRED)
+		return 0;
+	*expired_at = o.ended_at;
+	return 1;
+}

@@ -114,6 +114,11 @@ int64_t ag_term_until(const char *validity);
 /* The effective time a term states (not "on-release"): it; else 0. */
 int64_t ag_term_effective(const char *effective);
 
+/* An extension whose target expired before it was released can no longer
+ * extend it (it is stranded): 1 with *expired_at the target's end, 0 not
+ * so, -1 store failure. */
+int ag_stranded(struct ag_ctx *e, const struct ag *a, int64_t *expired_at);
+
 /* 0 found, 1 unknown, -1 store failure. */
 int ag_load(struct ag_ctx *e, int64_t id, struct ag *a);
 /* Signing parties (observers = 0) or observers (1) of an agreement. */

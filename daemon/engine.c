@@ -380,25 +380,21 @@ refuse_copy(struct ag_ctx *e, const struct req *r, enum refuse_reason why, int c
 	return -1;
 }
 
-/* An extension whose target expired before it was released can no longer
- * extend it (timeline.c marks it): 1 with why, 0 not so, -1 store failure. */
+/* The reason a stranded extension (ag_stranded) is refused: 1 with why, 0
+ * not stranded, -1 store failure. */
 static int
 stranded(struct ag_ctx *e, const struct ag *a, char *why, size_t whylen)
 {
 	char when[PTIME_BUFLEN];
-	struct ag o;
+	int64_t ended;
 	int rc;
 
-	if (a->extends_id == 0)
-		return 0;
-	if ((rc = ag_load(e, a->extends_id, &o)) != 0)
-		return rc < 0 ? -1 : 0;
-	if (o.state != AG_EXPIRED)
-		return 0;
-	ptime_format_in(o.ended_at, a->zone, when);
+	if ((rc = ag_stranded(e, a, &ended)) <= 0)
+		return rc;
+	ptime_format_in(ended, a->zone, when);
 	snprintf(why, whylen, "agreement %lld expired at %s before this extension was "
 	    "released: it can no longer extend it (the mediator may create it again as a new "
-	    "agreement)", (long long)o.id, when);
+	    "agreement)", (long long)a->extends_id, when);
 	return 1;
 }
 

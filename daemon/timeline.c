@@ -541,33 +541,19 @@ remind_party(struct ag_ctx *e, const struct ag *a, int64_t now, int64_t party,
 	    message);
 }
 
-/* An extension whose target expired before it was released (marked
- * cannot-extend): nobody is to sign it, so nobody is reminded.  1 yes, 0
- * no, -1 store failure. */
-static int
-stranded_extension(struct ag_ctx *e, const struct ag *a)
-{
-	struct ag o;
-	int rc;
-
-	if (a->extends_id == 0)
-		return 0;
-	if ((rc = ag_load(e, a->extends_id, &o)) != 0)
-		return rc < 0 ? -1 : 0;
-	return o.state == AG_EXPIRED;
-}
-
 /* A reminder of the signing deadline, to every signing party. */
 static int
 fire_sign_reminder(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 {
 	struct ag_members m;
+	int64_t ended;
 	size_t i;
 	int rc;
 
 	if (a->state != AG_CIRCULATING || a->sign_by != t->ref)
 		return 0;
-	if ((rc = stranded_extension(e, a)) != 0)
+	/* A stranded extension is signed by nobody, so nobody is reminded. */
+	if ((rc = ag_stranded(e, a, &ended)) != 0)
 		return rc < 0 ? -1 : 0;
 	if (ag_load_members(e, a->id, 0, &m) != 0)
 		return -1;
@@ -917,13 +903,14 @@ timeline_remind(struct ag_ctx *e, int64_t id, const char *const *parties, size_t
 	uint8_t h[32];
 	size_t i, k, told = 0;
 	struct ag a;
+	int64_t ended;
 
 	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
 	if (a.state != AG_CIRCULATING)
 		return out_refuse(o, "cannot remind the parties of agreement %lld: it is %s",
 		    (long long)id, lifecycle_state_name(a.state));
-	if (stranded_extension(e, &a) != 0)
+	if (ag_stranded(e, &a, &ended) != 0)
 		return out_refuse(o, "cannot remind the parties of agreement %lld: it can no longer "
 		    "extend agreement %lld, which expired before it was released",
 		    (long long)id, (long long)a.extends_id);
