@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define CL_ARGS_MAXPOS	8	/* positional arguments of one verb */
+#define CL_ARGS_MAXPOS	65	/* positional arguments of one verb (ID and 64 parties) */
 #define CL_ARGS_MAXOPT	32	/* options given on one command line */
 
 /* Option flags. */

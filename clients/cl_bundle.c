@@ -111,6 +111,34 @@ mem_close(FILE *f, char **buf)
 	return *buf;
 }
 
+/* The signatories term of t (sign_signatories), malloc'd; NULL. */
+static char *
+signatories_of(const Parley__AgreementText *t)
+{
+	return sign_signatories((const char *const *)t->parties, t->n_parties,
+	    (const char *const *)t->roles, t->n_roles);
+}
+
+int
+bundle_content_hash(const Parley__AgreementText *t, const char *text, uint8_t out[32])
+{
+	struct sign_content c = {
+		.version = t->content_version ? (int)t->content_version : SIGN_CONTENT_V1,
+		.text = text ? text : t->text, .effective = t->effective,
+		.validity = t->validity, .calendar = t->calendar, .zone = t->zone,
+		.extends = t->extends, .reaffirms = t->reaffirms,
+	};
+	char *sig = NULL;
+	int rc;
+
+	if (c.version > SIGN_CONTENT_V1 && (sig = signatories_of(t)) == NULL)
+		return -1;
+	c.signatories = sig;
+	rc = sign_content_hash(&c, out);
+	free(sig);
+	return rc;
+}
+
 /* 4.6: a copy's sheet, from its certificate line. */
 static char *
 copy_sheet(const struct cert *c, const struct cert_copy *k)
@@ -137,17 +165,34 @@ copy_sheet(const struct cert *c, const struct cert_copy *k)
 	return mem_close(f, &buf);
 }
 
-/* 4.4: terms.txt */
+/* 4.4: terms.txt, in t's content version. */
 static char *
-terms_text(const char *effective, const char *validity)
+terms_text(const Parley__AgreementText *t)
 {
-	char *buf = NULL;
+	char *buf = NULL, *sig = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f;
 
-	if (f == NULL)
+	if (t->content_version > SIGN_CONTENT_V1 && (sig = signatories_of(t)) == NULL)
 		return NULL;
-	fprintf(f, "effective: %s\nvalidity:%s%s\n", effective, *validity ? " " : "", validity);
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		free(sig);
+		return NULL;
+	}
+	fprintf(f, "effective: %s\nvalidity:%s%s\n", t->effective, *t->validity ? " " : "",
+	    t->validity);
+	if (sig != NULL) {
+		fprintf(f, "zone:%s%s\nsignatories: %s\n", *t->zone ? " " : "", t->zone, sig);
+		if (t->extends)
+			fprintf(f, "extends: %llu\n", (unsigned long long)t->extends);
+		else
+			fprintf(f, "extends:\n");
+		if (t->reaffirms)
+			fprintf(f, "reaffirms: %llu\n", (unsigned long long)t->reaffirms);
+		else
+			fprintf(f, "reaffirms:\n");
+	}
+	free(sig);
 	return mem_close(f, &buf);
 }
 
@@ -321,7 +366,7 @@ bundle_render(const Parley__Bundle *b, struct bundle_files *out, char *err, size
 	if (bundle_files_add(out, "certificate.txt", b->certificate.data, b->certificate.len) ||
 	    bundle_files_add(out, "certificate.sig", hex, strlen(hex)) ||
 	    bundle_files_add(out, "text.txt", t->text, strlen(t->text)) ||
-	    add_text(out, "terms.txt", terms_text(t->effective, t->validity)) ||
+	    add_text(out, "terms.txt", terms_text(t)) ||
 	    bundle_files_add(out, "calendar.txt", t->calendar, strlen(t->calendar)) ||
 	    bundle_files_add(out, "checkpoint.txt", b->checkpoint, strlen(b->checkpoint)))
 		goto oom;
@@ -776,34 +821,170 @@ for_seconds(const char *v, unsigned long long *secs)
 	return dec(d, UINT64_MAX, secs) == 0 && *secs > 0 ? 0 : -1;
 }
 
-/* 4.4: terms.txt into effective and validity; the effective-time rule. */
+/* terms.txt's values (4.4). */
+struct terms {
+	int version;
+	char effective[PTIME_BUFLEN], validity[64], zone[64];
+	char signatories[SIGN_SIGNATORIES_MAX + 1];
+	unsigned long long extends, reaffirms;
+};
+
+/* A zone's spelling (4.4): empty, or 1 to 63 bytes of parts separated by
+ * single /, each one or more letters, digits, _ + -. */
 static int
-check_terms(const struct bundle_file *x, const struct cert *c, char *eff, char *val,
-    size_t vlen, char *err, size_t errlen)
+zone_spelling(const char *z)
 {
+	size_t i, n = strlen(z);
+	int part = 0;
+
+	if (n == 0)
+		return 0;
+	if (n > 63)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (z[i] == '/') {
+			if (part == 0)
+				return -1;
+			part = 0;
+		} else if ((z[i] >= 'a' && z[i] <= 'z') || (z[i] >= 'A' && z[i] <= 'Z') ||
+		    (z[i] >= '0' && z[i] <= '9') || strchr("_+-", z[i]) != NULL) {
+			part++;
+		} else {
+			return -1;
+		}
+	}
+	return part > 0 ? 0 : -1;
+}
+
+/* The roles of party's copy lines in c, in their order: their number. */
+static size_t
+copies_of(const struct cert *c, const char *party, const char **roles, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->ncopies; i++)
+		if (strcmp(c->copies[i].party, party) == 0 && n < max)
+			roles[n++] = c->copies[i].role;
+	return n;
+}
+
+/* 4.4: the signatories term against the certificate: its parties in the
+ * order of parties:, each role of a party written once, ascending, and the
+ * copy lines exactly the signatures it requires. */
+static int
+check_signatories(const char *v, const struct cert *c, const char *file, int line,
+    char *err, size_t errlen)
+{
+	char buf[SIGN_SIGNATORIES_MAX + 1], *tok, *save = NULL, *role, *rsave, *eq;
+	const char *have[CERT_MAX_COPIES];
+	size_t np = 0, nr, k;
+
+	if (*v == '\0' || strlen(v) > SIGN_SIGNATORIES_MAX || v[strlen(v) - 1] == ' ' ||
+	    strstr(v, "  ") != NULL || v[0] == ' ')
+		return bad(err, errlen, file, line, "signatories must be party codes separated "
+		    "by one space");
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save), np++) {
+		if ((eq = strchr(tok, '=')) != NULL)
+			*eq = '\0';
+		if (np >= c->nparties || strcmp(tok, c->parties[np]) != 0)
+			return bad(err, errlen, file, line, "signatories must name the parties of "
+			    "the certificate, in its order");
+		nr = copies_of(c, tok, have, CERT_MAX_COPIES);
+		if (eq == NULL) {
+			if (nr != 1)
+				return bad(err, errlen, file, line, "%s, of which no role is "
+				    "required, has %zu copy lines, not one", tok, nr);
+			continue;
+		}
+		if (eq[1] == '\0' || eq[1] == '+' || eq[strlen(eq + 1)] == '+' ||
+		    strstr(eq + 1, "++") != NULL)
+			return bad(err, errlen, file, line, "the roles of %s must be names joined "
+			    "by +", tok);
+		k = 0;
+		for (role = strtok_r(eq + 1, "+", &rsave); role; role = strtok_r(NULL, "+",
+		    &rsave), k++) {
+			if (!ident_valid(role))
+				return bad(err, errlen, file, line, "\"%s\" is not a role name", role);
+			if (k >= nr || strcmp(have[k], role) != 0)
+				return bad(err, errlen, file, line, "the copy lines of %s are not one "
+				    "for each role required of it, in ascending order", tok);
+		}
+		if (k != nr)
+			return bad(err, errlen, file, line, "the copy lines of %s are not one for "
+			    "each role required of it", tok);
+	}
+	if (np != c->nparties)
+		return bad(err, errlen, file, line, "signatories must name every party of the "
+		    "certificate");
+	return 0;
+}
+
+/* extends: and reaffirms: empty, or an agreement other than this one. */
+static int
+term_agreement(const char *v, const struct cert *c, unsigned long long *out)
+{
+	*out = 0;
+	if (*v == '\0')
+		return 0;
+	return dec(v, UINT64_MAX, out) == 0 && *out != 0 && *out != c->agreement ? 0 : -1;
+}
+
+/* 4.4: terms.txt (two lines: content version 1; six: version 2); the
+ * effective-time rule. */
+static int
+check_terms(const struct bundle_file *x, const struct cert *c, struct terms *tm,
+    char *err, size_t errlen)
+{
+	static const char *const rel[2] = { "extends", "reaffirms" };
+	unsigned long long secs, *relv[2] = { &tm->extends, &tm->reaffirms };
 	struct lr l;
 	const char *v;
-	unsigned long long secs;
 	int64_t t;
+	int i;
 
+	memset(tm, 0, sizeof(*tm));
 	lr_init(&l, x);
 	if ((v = lr_field(&l, "effective", err, errlen)) == NULL)
 		return -1;
 	if (strcmp(v, "on-release") != 0 && utc_time(v, &t) != 0)
 		return bad(err, errlen, x->name, l.no, "effective must be on-release or a time "
 		    "like 1994-05-12T00:01:00Z");
-	snprintf(eff, PTIME_BUFLEN, "%s", v);
-	if ((v = lr_field(&l, "validity", err, errlen)) == NULL || lr_done(&l, err, errlen))
+	snprintf(tm->effective, sizeof(tm->effective), "%s", v);
+	if ((v = lr_field(&l, "validity", err, errlen)) == NULL)
 		return -1;
 	if (!(*v == '\0' || for_seconds(v, &secs) == 0 ||
 	    (strncmp(v, "until ", 6) == 0 && utc_time(v + 6, &t) == 0)))
 		return bad(err, errlen, x->name, l.no, "validity must be empty, \"for Ns\" or "
 		    "\"until TIME\"");
-	snprintf(val, vlen, "%s", v);
+	snprintf(tm->validity, sizeof(tm->validity), "%s", v);
+	tm->version = SIGN_CONTENT_V1;
+	if (l.p != l.end) {
+		tm->version = SIGN_CONTENT_V2;
+		if ((v = lr_field(&l, "zone", err, errlen)) == NULL)
+			return -1;
+		if (zone_spelling(v) != 0)
+			return bad(err, errlen, x->name, l.no, "zone must be empty or a time zone "
+			    "name such as Europe/Moscow");
+		snprintf(tm->zone, sizeof(tm->zone), "%s", v);
+		if ((v = lr_field(&l, "signatories", err, errlen)) == NULL ||
+		    check_signatories(v, c, x->name, l.no, err, errlen) != 0)
+			return -1;
+		snprintf(tm->signatories, sizeof(tm->signatories), "%s", v);
+		for (i = 0; i < 2; i++) {
+			if ((v = lr_field(&l, rel[i], err, errlen)) == NULL)
+				return -1;
+			if (term_agreement(v, c, relv[i]) != 0)
+				return bad(err, errlen, x->name, l.no, "%s must be empty or the number "
+				    "of another agreement", rel[i]);
+		}
+	}
+	if (lr_done(&l, err, errlen) != 0)
+		return -1;
 	/* The effective-time rule. */
-	if (strcmp(eff, "on-release") == 0)
+	if (strcmp(tm->effective, "on-release") == 0)
 		t = c->released_at;
-	else if (utc_time(eff, &t) == 0 && t < c->released_at)
+	else if (utc_time(tm->effective, &t) == 0 && t < c->released_at)
 		t = c->released_at;
 	if (t != c->effective_at)
 		return bad(err, errlen, "certificate.txt", 9, "effective-at is not what terms.txt "
@@ -895,8 +1076,10 @@ check_content(const struct bundle_files *f, const struct cert *c, char *err, siz
 {
 	const struct bundle_file *tx = find_file(f, "text.txt"), *te = find_file(f, "terms.txt");
 	const struct bundle_file *ca = find_file(f, "calendar.txt");
-	char eff[PTIME_BUFLEN], val[64];
+	struct terms *tm;
+	struct sign_content sc;
 	uint8_t h[32];
+	int rc;
 
 	if (clean_text(tx, err, errlen) || clean_text(te, err, errlen) ||
 	    clean_text(ca, err, errlen))
@@ -904,10 +1087,20 @@ check_content(const struct bundle_files *f, const struct cert *c, char *err, siz
 	if (tx->len == 0 || tx->len > TEXT_MAX_BYTES)
 		return bad(err, errlen, tx->name, 0, "the text must be 1 to %d bytes",
 		    TEXT_MAX_BYTES);
-	if (check_terms(te, c, eff, val, sizeof(val), err, errlen) != 0 ||
-	    check_calendar(ca, c, err, errlen) != 0)
+	if ((tm = malloc(sizeof(*tm))) == NULL)
+		return bad(err, errlen, te->name, 0, "out of memory");
+	if (check_terms(te, c, tm, err, errlen) != 0 || check_calendar(ca, c, err, errlen) != 0) {
+		free(tm);
 		return -1;
-	if (sign_content_hash((const char *)tx->data, eff, val, (const char *)ca->data, h) != 0)
+	}
+	sc = (struct sign_content){ .version = tm->version, .text = (const char *)tx->data,
+	    .effective = tm->effective, .validity = tm->validity,
+	    .calendar = (const char *)ca->data, .zone = tm->zone,
+	    .signatories = tm->signatories, .extends = tm->extends,
+	    .reaffirms = tm->reaffirms };
+	rc = sign_content_hash(&sc, h);
+	free(tm);
+	if (rc != 0)
 		return bad(err, errlen, tx->name, 0, "out of memory");
 	if (memcmp(h, c->content_hash, 32) != 0)
 		return bad(err, errlen, "certificate.txt", 5, "text.txt, terms.txt and "

@@ -42,6 +42,12 @@ void bundle_files_clear(struct bundle_files *f);
  * long or memory runs out.  Names are not checked here (bundle_check does). */
 int bundle_files_add(struct bundle_files *f, const char *name, const void *data, size_t len);
 
+/* The content hash (proto/sign.h) of t as received, in t's content
+ * version, or of text in t's place when text is not NULL: what a party
+ * computes from what it was shown.  0, or -1 (an unknown version, a party
+ * or role list that is not well formed, out of memory). */
+int bundle_content_hash(const Parley__AgreementText *t, const char *text, uint8_t out[32]);
+
 /* The files of b as doc/bundle.md lays them out, into an empty set.  0, or
  * -1 with err (a malformed bundle from the daemon, or out of memory). */
 int bundle_render(const Parley__Bundle *b, struct bundle_files *out, char *err, size_t errlen);

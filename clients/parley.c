@@ -791,7 +791,7 @@ fetch_text(struct ctx *x, uint64_t id, Parley__Frame **reply)
 static int
 check_hash(const Parley__AgreementText *t, uint8_t out[32])
 {
-	if (sign_content_hash(t->text, t->effective, t->validity, t->calendar, out) != 0)
+	if (bundle_content_hash(t, NULL, out) != 0)
 		return -1;
 	return t->content_hash.len == 32 && memcmp(out, t->content_hash.data, 32) == 0 ? 0 : -1;
 }
@@ -844,6 +844,39 @@ print_list(const char *label, char **v, size_t n)
 	printf("%s\n", n ? "" : " none");
 }
 
+/* Whether t's content hash covers the zone, the parties with their roles
+ * and the relations (content version 2), or only text, effective,
+ * validity and calendar (version 1). */
+static int
+covers_all(const Parley__AgreementText *t)
+{
+	return t->content_version >= 2;
+}
+
+static void
+print_relations(const Parley__AgreementText *t)
+{
+	if (t->extends)
+		printf("  extends agreement %llu\n", (unsigned long long)t->extends);
+	if (t->reaffirms)
+		printf("  reaffirms agreement %llu\n", (unsigned long long)t->reaffirms);
+	if (!t->extends && !t->reaffirms)
+		printf("  extends or reaffirms: no other agreement\n");
+}
+
+static void
+print_deadline(const Parley__AgreementText *t)
+{
+	char buf[PTIME_BUFLEN];
+
+	if (t->sign_by) {
+		ptime_format_in(t->sign_by, t->zone, buf);
+		printf("  sign by: %s\n", buf);
+	} else {
+		printf("  sign by: no deadline\n");
+	}
+}
+
 /* One rendering of an agreement and every term, used by show and by the
  * sign prompt: what the signature covers (the content hash, computed here
  * from what is shown), then what the mediator set and the hash does not
@@ -852,6 +885,7 @@ static void
 render_text(const Parley__AgreementText *t, const char *hex)
 {
 	char buf[PTIME_BUFLEN + 64];
+	int all = covers_all(t);
 
 	printf("agreement %llu revision %u: %s\nstate: %s\n", (unsigned long long)t->agreement,
 	    t->revision, t->title, t->state);
@@ -861,21 +895,21 @@ render_text(const Parley__AgreementText *t, const char *hex)
 	term_validity(t->validity, t->zone, buf, sizeof(buf));
 	printf("  validity: %s\n", buf);
 	printf("  calendar: %s\n", *t->calendar ? "the measures below the text" : "none");
-	printf("set by the mediator, not covered by the signature:\n");
-	if (t->sign_by) {
-		ptime_format_in(t->sign_by, t->zone, buf);
-		printf("  sign by: %s\n", buf);
-	} else {
-		printf("  sign by: no deadline\n");
+	if (all) {
+		printf("  zone: %s\n", *t->zone ? t->zone : "not set (the daemon's)");
+		print_list("parties", t->parties, t->n_parties);
+		print_list("required roles", t->roles, t->n_roles);
+		print_relations(t);
 	}
-	printf("  zone: %s\n", *t->zone ? t->zone : "not set");
-	print_list("parties", t->parties, t->n_parties);
+	printf("set by the mediator, not covered by the signature:\n");
+	print_deadline(t);
 	print_list("observers", t->observers, t->n_observers);
-	print_list("required roles", t->roles, t->n_roles);
-	if (t->extends)
-		printf("  extends agreement %llu\n", (unsigned long long)t->extends);
-	if (t->reaffirms)
-		printf("  reaffirms agreement %llu\n", (unsigned long long)t->reaffirms);
+	if (!all) {
+		printf("  zone: %s\n", *t->zone ? t->zone : "not set");
+		print_list("parties", t->parties, t->n_parties);
+		print_list("required roles", t->roles, t->n_roles);
+		print_relations(t);
+	}
 	printf("\n%s", t->text);
 	if (*t->text && t->text[strlen(t->text) - 1] != '\n')
 		printf("\n");
@@ -908,11 +942,19 @@ render_json(struct jw *j, const Parley__AgreementText *t, const char *hex)
 	jw_str(j, "effective", t->effective);
 	jw_str(j, "validity", t->validity);
 	jw_str(j, "content_sha256", hex);
+	jw_int(j, "content_version", covers_all(t) ? 2 : 1);
 	jw_arr_begin(j, "covered");
 	jw_str(j, NULL, "text");
 	jw_str(j, NULL, "effective");
 	jw_str(j, NULL, "validity");
 	jw_str(j, NULL, "calendar");
+	if (covers_all(t)) {
+		jw_str(j, NULL, "zone");
+		jw_str(j, NULL, "parties");
+		jw_str(j, NULL, "roles");
+		jw_str(j, NULL, "extends");
+		jw_str(j, NULL, "reaffirms");
+	}
 	jw_arr_end(j);
 	if (t->sign_by) {
 		ptime_format_in(t->sign_by, t->zone, buf);
@@ -1069,8 +1111,7 @@ cmd_sign(struct ctx *x)
 		    "refusing to sign");
 		goto done;
 	}
-	if (norm != NULL && sign_content_hash(norm, t->effective, t->validity, t->calendar,
-	    h) != 0) {
+	if (norm != NULL && bundle_content_hash(t, norm, h) != 0) {
 		out_error(x, EXIT_REFUSED, "out of memory");
 		goto done;
 	}
@@ -1234,6 +1275,7 @@ cmd_status(struct ctx *x)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__StatusRequest sr = PARLEY__STATUS_REQUEST__INIT;
+	char when[PTIME_BUFLEN];
 	uint64_t id;
 	size_t i;
 	int rc;
@@ -1255,9 +1297,15 @@ cmd_status(struct ctx *x)
 		jw_str(j, "state", r->status_reply->state);
 		jw_arr_begin(j, "parties");
 		for (i = 0; i < r->status_reply->n_parties; i++) {
+			const Parley__PartyStatus *p = r->status_reply->parties[i];
 			jw_obj_begin(j, NULL);
-			jw_str(j, "party", r->status_reply->parties[i]->party);
-			jw_bool(j, "signed", r->status_reply->parties[i]->signed_);
+			jw_str(j, "party", p->party);
+			jw_bool(j, "signed", p->signed_);
+			if (p->declined_at) {
+				ptime_format_in(p->declined_at, r->status_reply->zone, when);
+				jw_str(j, "declined_at", when);
+				jw_str(j, "declined_reason", p->declined_reason);
+			}
 			jw_obj_end(j);
 		}
 		jw_arr_end(j);
@@ -1268,9 +1316,14 @@ cmd_status(struct ctx *x)
 		printf("agreement %llu revision %u: %s\n",
 		    (unsigned long long)r->status_reply->agreement, r->status_reply->revision,
 		    r->status_reply->state);
-		for (i = 0; i < r->status_reply->n_parties; i++)
-			printf("  %-14s %s\n", r->status_reply->parties[i]->party,
-			    r->status_reply->parties[i]->signed_ ? "signed" : "not signed");
+		for (i = 0; i < r->status_reply->n_parties; i++) {
+			const Parley__PartyStatus *p = r->status_reply->parties[i];
+			printf("  %-14s %s\n", p->party, p->signed_ ? "signed" : "not signed");
+			if (p->declined_at) {
+				ptime_format_in(p->declined_at, r->status_reply->zone, when);
+				printf("  %-14s declined at %s: %s\n", "", when, p->declined_reason);
+			}
+		}
 	}
 	cl_free(x->c, r);
 	return EXIT_OK;

@@ -109,7 +109,7 @@ static const struct cl_args_verb verbs[] = {
 	{ "agreement deadline", "ID TIME|DATE", 2, 2, NULL,
 	  "move the signing deadline of a circulating agreement (a DATE: the end of that "
 	  "day); every signing party is told" },
-	{ "agreement remind", "ID [PARTY...]", 1, 7, NULL,
+	{ "agreement remind", "ID [PARTY...]", 1, 65, NULL,
 	  "a signing reminder now to the parties named (default: every signing party), "
 	  "each of its own copy" },
 	{ "agreement diff", "ID PARTY", 2, 2, NULL,

@@ -38,11 +38,15 @@ struct admin_conn {
 };
 
 /* The request's arguments, NUL-terminated copies. */
+/* An agreement has at most 64 parties; a verb may name each (agreement
+ * remind ID PARTY...) besides its options. */
+#define ADMIN_MAX_ARGS 96
+
 struct args {
 	size_t n;
-	const char *key[32];
-	char *val[32];
-	size_t len[32];
+	const char *key[ADMIN_MAX_ARGS];
+	char *val[ADMIN_MAX_ARGS];
+	size_t len[ADMIN_MAX_ARGS];
 };
 
 static const char *
@@ -532,7 +536,7 @@ static int
 v_agreement_remind(struct server *srv, const struct args *a, struct out *o,
     Parley__AdminReply *r)
 {
-	const char *parties[32];
+	const char *parties[64];
 	char key[12];
 	size_t n = 0;
 	int64_t id;
@@ -542,9 +546,11 @@ v_agreement_remind(struct server *srv, const struct args *a, struct out *o,
 		return -1;
 	for (;;) {
 		snprintf(key, sizeof(key), "%zu", n + 2);
-		if (n == sizeof(parties) / sizeof(parties[0]) ||
-		    (parties[n] = arg(a, key)) == NULL)
+		if (arg(a, key) == NULL)
 			break;
+		if (n == sizeof(parties) / sizeof(parties[0]))
+			return out_usage(o, "at most %zu parties", n);
+		parties[n] = arg(a, key);
 		if (!ident_valid(parties[n]))
 			return out_usage(o, "PARTY must be a party code, not \"%s\"", parties[n]);
 		n++;

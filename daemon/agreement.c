@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "errors.h"
 #include "log.h"
+#include "sign.h"
 #include "text.h"
 
 struct ag_ctx *
@@ -320,10 +321,10 @@ ag_membership(struct ag_ctx *e, int64_t agreement, int64_t party)
 /* A revision's text, calendar and hash.  *text is malloc'd for the caller. */
 int
 ag_load_revision(struct ag_ctx *e, int64_t agreement, uint32_t rev, char **text, char **calendar,
-    uint8_t hash[32])
+    uint8_t hash[32], int *version)
 {
 	static const char sql[] =
-	    "SELECT text, calendar, content_hash FROM revision "
+	    "SELECT text, calendar, content_hash, content_version FROM revision "
 	    "WHERE agreement_id = ? AND number = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc = -1, step;
@@ -337,6 +338,8 @@ ag_load_revision(struct ag_ctx *e, int64_t agreement, uint32_t rev, char **text,
 		if (calendar != NULL)
 			*calendar = strdup(store_col_str(s, 1));
 		memcpy(hash, sqlite3_column_blob(s, 2), 32);
+		if (version != NULL)
+			*version = sqlite3_column_int(s, 3);
 		rc = (*text == NULL || (calendar != NULL && *calendar == NULL)) ? -1 : 0;
 		if (rc != 0) {
 			free(*text);
@@ -654,42 +657,83 @@ ag_add_role(struct ag_ctx *e, int64_t agreement, int64_t party, const char *role
 }
 
 int
-ag_revision_add(struct ag_ctx *e, int64_t agreement, uint32_t number, const char *text,
-    const char *calendar, const uint8_t hash[32], int64_t amendment)
+ag_content_hash(struct ag_ctx *e, const struct ag *a, int version, const char *text,
+    const char *calendar, uint8_t out[32])
+{
+	struct sign_content c = {
+		.version = version, .text = text, .effective = a->effective,
+		.validity = a->validity, .calendar = calendar, .zone = a->zone,
+		.extends = (uint64_t)a->extends_id, .reaffirms = (uint64_t)a->reaffirms_id,
+	};
+	struct ag_members *m;
+	char (*roles)[AG_ROLE_MAX] = NULL, *sig = NULL;
+	const char *pv[SIGN_MAX_SIGNATURES], *rv[SIGN_MAX_SIGNATURES];
+	size_t nr = 0, i;
+	int rc = -1;
+
+	if (version == SIGN_CONTENT_V1)
+		return sign_content_hash(&c, out);
+	if ((m = malloc(sizeof(*m))) == NULL ||
+	    (roles = calloc(SIGN_MAX_SIGNATURES, sizeof(*roles))) == NULL ||
+	    ag_load_members(e, a->id, 0, m) != 0 ||
+	    ag_load_roles(e, a->id, roles, SIGN_MAX_SIGNATURES, &nr) != 0)
+		goto done;
+	for (i = 0; i < m->n && i < SIGN_MAX_SIGNATURES; i++)
+		pv[i] = m->code[i];
+	for (i = 0; i < nr; i++)
+		rv[i] = roles[i];
+	if ((sig = sign_signatories(pv, m->n, rv, nr)) == NULL)
+		goto done;
+	c.signatories = sig;
+	rc = sign_content_hash(&c, out);
+done:
+	free(sig);
+	free(roles);
+	free(m);
+	return rc;
+}
+
+int
+ag_revision_add(struct ag_ctx *e, const struct ag *a, uint32_t number, const char *text,
+    const char *calendar, int64_t amendment, uint8_t hash[32])
 {
 	static const char sql[] =
 	    "INSERT INTO revision(agreement_id, number, text, calendar, content_hash,"
-	    " amendment_id, created_at) VALUES(?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
+	    " content_version, amendment_id, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
 
-	if (s == NULL)
+	if (ag_content_hash(e, a, SIGN_CONTENT_V2, text, calendar, hash) != 0 ||
+	    (s = store_stmt(e->st, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 1, a->id);
 	sqlite3_bind_int64(s, 2, number);
 	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, calendar, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 5, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, SIGN_CONTENT_V2);
 	if (amendment)
-		sqlite3_bind_int64(s, 6, amendment);
-	sqlite3_bind_int64(s, 7, clock_now(e->clk));
+		sqlite3_bind_int64(s, 7, amendment);
+	sqlite3_bind_int64(s, 8, clock_now(e->clk));
 	return store_step_done(e->st, s);
 }
 
 int
-ag_revision_set_calendar(struct ag_ctx *e, int64_t agreement, uint32_t number,
-    const char *calendar, const uint8_t hash[32])
+ag_revision_set_calendar(struct ag_ctx *e, const struct ag *a, const char *text,
+    const char *calendar, uint8_t hash[32])
 {
 	static const char sql[] =
-	    "UPDATE revision SET calendar = ?, content_hash = ? WHERE agreement_id = ? "
-	    "AND number = ?";
-	sqlite3_stmt *s = store_stmt(e->st, sql);
+	    "UPDATE revision SET calendar = ?, content_hash = ?, content_version = ? "
+	    "WHERE agreement_id = ? AND number = ?";
+	sqlite3_stmt *s;
 
-	if (s == NULL)
+	if (ag_content_hash(e, a, SIGN_CONTENT_V2, text, calendar, hash) != 0 ||
+	    (s = store_stmt(e->st, sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, calendar, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, agreement);
-	sqlite3_bind_int64(s, 4, number);
+	sqlite3_bind_int(s, 3, SIGN_CONTENT_V2);
+	sqlite3_bind_int64(s, 4, a->id);
+	sqlite3_bind_int64(s, 5, a->revision);
 	return store_step_done(e->st, s);
 }
 
@@ -762,24 +806,30 @@ ag_decline_insert(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t en
 }
 
 int
-ag_decline_open(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev)
+ag_decline_open(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev,
+    struct ag_decline *d)
 {
 	static const char sql[] =
-	    "SELECT count(*) FROM decline WHERE agreement_id = ? AND party_id = ?"
-	    " AND revision = ? AND withdrawn_at IS NULL";
+	    "SELECT reason, created_at FROM decline WHERE agreement_id = ? AND party_id = ?"
+	    " AND revision = ? AND withdrawn_at IS NULL ORDER BY id DESC LIMIT 1";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int rc, n = 0;
+	int rc, found = 0;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int64(s, 2, party);
 	sqlite3_bind_int64(s, 3, rev);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		found = 1;
+		if (d != NULL) {
+			snprintf(d->reason, sizeof(d->reason), "%s", store_col_str(s, 0));
+			d->at = sqlite3_column_int64(s, 1);
+		}
+	}
 	if (store_rows_end(e->st, s, rc, "a party's declines") != 0)
 		return -1;
-	return n > 0;
+	return found;
 }
 
 int

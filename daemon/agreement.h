@@ -141,9 +141,10 @@ int ag_send_update_id(struct ag_ctx *e, int64_t party, int64_t agreement,
 /* Queue p to every endpoint of the n parties (stored once). */
 int ag_enqueue(struct ag_ctx *e, const int64_t *parties, size_t n, const char *kind,
     int64_t agreement, const char *summary, const Parley__Payload *p);
-/* A revision's text and calendar (malloc'd for the caller) and hash. */
+/* A revision's text and calendar (malloc'd for the caller; calendar may
+ * be NULL), hash and content version (version may be NULL). */
 int ag_load_revision(struct ag_ctx *e, int64_t agreement, uint32_t rev, char **text,
-    char **calendar, uint8_t hash[32]);
+    char **calendar, uint8_t hash[32], int *version);
 /* Move an agreement to state st (lifecycle checked by the caller). */
 int ag_set_state(struct ag_ctx *e, int64_t id, enum ag_state st, int64_t ended_at);
 /* Record an event in the agreement's chronology. */
@@ -203,11 +204,20 @@ int ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id);
  * (ag_load_members_at_release leaves it out). */
 int ag_add_member(struct ag_ctx *e, int64_t agreement, int64_t party, int observer);
 int ag_add_role(struct ag_ctx *e, int64_t agreement, int64_t party, const char *role);
-/* Revision number of agreement (amendment: the one it adopts, 0 none). */
-int ag_revision_add(struct ag_ctx *e, int64_t agreement, uint32_t number, const char *text,
-    const char *calendar, const uint8_t hash[32], int64_t amendment);
-int ag_revision_set_calendar(struct ag_ctx *e, int64_t agreement, uint32_t number,
-    const char *calendar, const uint8_t hash[32]);
+/* The content hash (proto/sign.h) of text and calendar under a's terms,
+ * parties and roles, in content version version.  0, or -1. */
+int ag_content_hash(struct ag_ctx *e, const struct ag *a, int version, const char *text,
+    const char *calendar, uint8_t out[32]);
+/* Revision number of agreement a (amendment: the one it adopts, 0 none),
+ * in content version 2, its members and roles stored: hash is its
+ * content hash. */
+int ag_revision_add(struct ag_ctx *e, const struct ag *a, uint32_t number, const char *text,
+    const char *calendar, int64_t amendment, uint8_t hash[32]);
+/* A calendar loaded into a's current revision before circulation: the
+ * revision (whose text is text) is hashed again, in content version 2
+ * (nothing of it is signed yet). */
+int ag_revision_set_calendar(struct ag_ctx *e, const struct ag *a, const char *text,
+    const char *calendar, uint8_t hash[32]);
 int ag_set_revision(struct ag_ctx *e, int64_t id, uint32_t revision);
 int ag_set_circulated(struct ag_ctx *e, int64_t id, int64_t t);
 /* a released (a->state: released, or in force when it takes effect at
@@ -243,9 +253,15 @@ int ag_copy_void(struct ag_ctx *e, int64_t copy, const char *reason, int64_t t);
  * written only here. */
 int ag_decline_insert(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t endpoint,
     uint32_t rev, const char *reason, const uint8_t salt[32], int64_t *id);
-/* Has party an open decline (not superseded) of revision rev: 1 yes, 0
- * no, -1 store failure. */
-int ag_decline_open(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev);
+/* A party's decline: why and when. */
+struct ag_decline {
+	char reason[REASON_MAX + 1];
+	int64_t at;
+};
+/* Has party an open decline (not superseded) of revision rev: 1 yes (the
+ * latest in *d, when d is not NULL), 0 no, -1 store failure. */
+int ag_decline_open(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev,
+    struct ag_decline *d);
 /* End party's open declines of agreement at t (a valid copy superseded
  * them): how many, or -1. */
 int ag_declines_end(struct ag_ctx *e, int64_t agreement, int64_t party, int64_t t);

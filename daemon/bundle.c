@@ -23,10 +23,12 @@ int
 bundle_text_load(struct ag_ctx *e, const struct ag *a, struct bundle_text *t)
 {
 	size_t i;
+	int version;
 
 	memset(t, 0, sizeof(*t));
 	parley__agreement_text__init(&t->msg);
-	if (ag_load_revision(e, a->id, a->revision, &t->text, &t->calendar, t->hash) != 0)
+	if (ag_load_revision(e, a->id, a->revision, &t->text, &t->calendar, t->hash,
+	    &version) != 0)
 		return -1;
 	/* The members the certificate names: an observer added after release
 	 * receives the bundle as it was released. */
@@ -49,6 +51,7 @@ bundle_text_load(struct ag_ctx *e, const struct ag *a, struct bundle_text *t)
 	t->msg.calendar = t->calendar;
 	t->msg.content_hash.data = t->hash;
 	t->msg.content_hash.len = 32;
+	t->msg.content_version = (uint32_t)version;
 	t->msg.n_parties = t->parties.n;
 	t->msg.parties = t->pp;
 	t->msg.n_observers = t->observers.n;

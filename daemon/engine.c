@@ -138,11 +138,12 @@ engine_show(struct ag_ctx *e, const struct req *r, uint64_t id)
 	struct ag a;
 	int member;
 
+	/* An observer reads the text and terms in circulation as the parties
+	 * do (a newcomer admitted then is sent them); signatures reach it
+	 * with the release, as they reach the parties. */
 	if (ag_for_party(e, r, id, &a, &member) != 0)
 		return REQ_ROLLBACK;
-	if (member == 2 && !lifecycle_was_released(a.state))
-		return req_refuse(r, PARLEY_EREFUSED,
-		    "observers receive agreement %lld only once it is released", (long long)a.id);
+	(void)member;
 	if (bundle_text_load(e, &a, &t) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	f.body_case = PARLEY__FRAME__BODY_AGREEMENT;
@@ -159,10 +160,11 @@ engine_status(struct ag_ctx *e, const struct req *r, uint64_t id)
 	Parley__StatusReply sr = PARLEY__STATUS_REPLY__INIT;
 	Parley__PartyStatus ps[64], *pp[64];
 	struct ag_members m;
+	struct ag_decline dcl;
 	struct ag a;
 	size_t i;
 	int64_t t;
-	int member, all;
+	int member, all, rc;
 
 	if (ag_for_party(e, r, id, &a, &member) != 0)
 		return REQ_ROLLBACK;
@@ -174,6 +176,7 @@ engine_status(struct ag_ctx *e, const struct req *r, uint64_t id)
 	sr.agreement = (uint64_t)a.id;
 	sr.revision = a.revision;
 	sr.state = (char *)lifecycle_state_name(a.state);
+	sr.zone = a.zone;
 	for (i = 0; i < m.n; i++) {
 		if (!all && m.id[i] != r->who->party.id)
 			continue;
@@ -182,6 +185,17 @@ engine_status(struct ag_ctx *e, const struct req *r, uint64_t id)
 		parley__party_status__init(&ps[sr.n_parties]);
 		ps[sr.n_parties].party = m.code[i];
 		ps[sr.n_parties].signed_ = t != 0 || lifecycle_was_released(a.state);
+		/* Its own decline, to the party alone: another's is the
+		 * mediator's to see (a decline is a signing entry). */
+		if (m.id[i] == r->who->party.id && t == 0 && !lifecycle_was_released(a.state)) {
+			rc = ag_decline_open(e, a.id, m.id[i], a.revision, &dcl);
+			if (rc < 0)
+				return req_refuse(r, PARLEY_ESTORE, "store failure");
+			if (rc > 0) {
+				ps[sr.n_parties].declined_reason = dcl.reason;
+				ps[sr.n_parties].declined_at = dcl.at;
+			}
+		}
 		pp[sr.n_parties] = &ps[sr.n_parties];
 		sr.n_parties++;
 	}
@@ -219,16 +233,17 @@ non_identical(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t
 	uint8_t rev_hash[32], hash[32];
 	size_t nlen;
 	int64_t cid;
+	int version;
 
-	if (ag_load_revision(e, a->id, a->revision, &rev_text, &rev_cal, rev_hash) != 0)
+	if (ag_load_revision(e, a->id, a->revision, &rev_text, &rev_cal, rev_hash, &version) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	/* The client hashes the text it signed with the terms and the calendar
 	 * it was sent: the revision's.  A re-worded copy of a revision with a
 	 * calendar is evidence too, not a hash mismatch. */
 	if (m->text != NULL && *m->text != '\0') {
 		norm = text_normalize(m->text, strlen(m->text), &nlen);
-		if (norm == NULL || sign_content_hash(norm, a->effective, a->validity, rev_cal,
-		    hash) != 0 || memcmp(hash, m->content_hash.data, 32) != 0) {
+		if (norm == NULL || ag_content_hash(e, a, version, norm, rev_cal, hash) != 0 ||
+		    memcmp(hash, m->content_hash.data, 32) != 0) {
 			free(rev_text);
 			free(rev_cal);
 			free(norm);
@@ -682,7 +697,7 @@ engine_sign(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m)
 	memset(&sg, 0, sizeof(sg));
 	if (sign_check_form(e, r, m, &sg) != 0 || sign_check_signer(e, r, m, &sg) != 0)
 		return REQ_ROLLBACK;
-	if (ag_load_revision(e, sg.a.id, sg.a.revision, &rev_text, NULL, rev_hash) != 0)
+	if (ag_load_revision(e, sg.a.id, sg.a.revision, &rev_text, NULL, rev_hash, NULL) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	free(rev_text);
 	if (sign_check_authority(e, r, m, &sg) != 0)
@@ -780,7 +795,7 @@ engine_decline(struct ag_ctx *e, const struct req *r, const Parley__DeclineReque
 		return req_refuse(r, PARLEY_EREFUSED, "%s has signed revision %u of agreement "
 		    "%lld; withdraw the signature first (parley withdraw)", r->who->party.code,
 		    a.revision, (long long)a.id);
-	if ((rc = ag_decline_open(e, a.id, r->who->party.id, a.revision)) < 0)
+	if ((rc = ag_decline_open(e, a.id, r->who->party.id, a.revision, NULL)) < 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if (rc > 0)
 		return req_refuse(r, PARLEY_EREFUSED, "%s has already declined revision %u of "
@@ -869,7 +884,7 @@ engine_amend(struct ag_ctx *e, const struct req *r, const Parley__AmendRequest *
 	if ((norm = check_text(m->text, strlen(m->text), whybuf, sizeof(whybuf), &oom)) == NULL)
 		return req_refuse(r, oom ? PARLEY_ESTORE : PARLEY_EUSAGE, "amendment refused: %s",
 		    whybuf);
-	if (ag_load_revision(e, a.id, a.revision, &cur, NULL, hash) != 0) {
+	if (ag_load_revision(e, a.id, a.revision, &cur, NULL, hash, NULL) != 0) {
 		free(norm);
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	}
@@ -1174,6 +1189,7 @@ signatories_check(const char *spec, char parties[][PARTY_CODE_MAX + 1], size_t n
     struct out *o)
 {
 	struct sig_check *c;
+	size_t i, len = 0;
 	int rc;
 
 	if (spec == NULL)
@@ -1184,9 +1200,18 @@ signatories_check(const char *spec, char parties[][PARTY_CODE_MAX + 1], size_t n
 	c->np = np;
 	c->o = o;
 	rc = signatories_walk(spec, sig_check_one, c);
+	/* The term the content hash covers is one line of the bundle's
+	 * terms.txt: every party, and each role once more with one byte. */
+	for (i = 0; i < np; i++)
+		len += strlen(parties[i]) + 1;
+	for (i = 0; i < c->nseen; i++)
+		len += strlen(strchr(c->seen[i], '=') + 1) + 1;
 	free(c);
 	if (rc == -2)
 		return out_usage(o, "--signatories takes party=role+role,party=role");
+	if (rc == 0 && len > SIGN_SIGNATORIES_MAX)
+		return out_usage(o, "--parties and --signatories together take %zu bytes "
+		    "written out; at most %d fit the record", len, SIGN_SIGNATORIES_MAX);
 	return rc != 0 ? -1 : 0;
 }
 
@@ -1427,19 +1452,20 @@ create_check(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
 /* Store a checked draft with its first revision: 0 with *id, or -1. */
 static int
 create_store(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
-    const char *text, const uint8_t hash[32], int64_t *id)
+    const char *text, uint8_t hash[32], int64_t *id)
 {
 	size_t i;
 
 	if (ag_insert(e, &d->a, id) != 0)
 		return -1;
+	d->a.id = *id;
 	for (i = 0; i < d->np + d->no; i++)
 		if (ag_add_member(e, *id, i < d->np ? d->pr[i].id : d->ob[i - d->np].id,
 		    i >= d->np) != 0)
 			return -1;
 	if (signatories_store(e, *id, t->signatories, d->parties, d->pr, d->np) != 0)
 		return -1;
-	return ag_revision_add(e, *id, 1, text, "", hash, 0);
+	return ag_revision_add(e, &d->a, 1, text, "", 0, hash);
 }
 
 int
@@ -1457,10 +1483,6 @@ engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o)
 		goto done;
 	if ((norm = check_text(t->text, t->text_len, why, sizeof(why), &oom)) == NULL) {
 		rc = oom ? out_refuse(o, "%s", why) : out_usage(o, "%s", why);
-		goto done;
-	}
-	if (sign_content_hash(norm, d->a.effective, d->a.validity, "", hash) != 0) {
-		rc = out_refuse(o, "out of memory");
 		goto done;
 	}
 	if (create_store(e, t, d, norm, hash, &id) != 0) {
@@ -1586,7 +1608,7 @@ receipts(struct ag_ctx *e, const struct ag *a, int64_t party, struct out *o, int
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "endpoint", sqlite3_column_int64(s, 0));
 		if (t) {
-			ptime_format(t, when);
+			ptime_format_in(t, a->zone, when);
 			jw_str(o->json, "acked_at", when);
 			if (*first == 0 || t < *first)
 				*first = t;
@@ -1605,8 +1627,9 @@ receipts(struct ag_ctx *e, const struct ag *a, int64_t party, struct out *o, int
 	return 0;
 }
 
+/* A time of agreement a as JSON, in its zone; null when 0. */
 static void
-opt_time(struct out *o, const char *key, int64_t t)
+opt_time(struct out *o, const struct ag *a, const char *key, int64_t t)
 {
 	char buf[PTIME_BUFLEN];
 
@@ -1614,7 +1637,7 @@ opt_time(struct out *o, const char *key, int64_t t)
 		jw_null(o->json, key);
 		return;
 	}
-	ptime_format(t, buf);
+	ptime_format_in(t, a->zone, buf);
 	jw_str(o->json, key, buf);
 }
 
@@ -1674,13 +1697,13 @@ show_members(struct ag_ctx *e, const struct ag *a, const struct ag_members *m,
 		jw_obj_begin(o->json, NULL);
 		jw_str(o->json, "party", m->code[i]);
 		jw_bool(o->json, "signed", signed_at != 0);
-		opt_time(o, "signed_at", signed_at);
+		opt_time(o, a, "signed_at", signed_at);
 		if (signed_at)
 			ptime_format_in(signed_at, a->zone, when);
 		out_text(o, "    %-14s %s\n", m->code[i], signed_at ? when : "not signed");
 		if (receipts(e, a, m->id[i], o, &first) != 0)
 			return -1;
-		opt_time(o, "receipt", first);
+		opt_time(o, a, "receipt", first);
 		jw_obj_end(o->json);
 	}
 	jw_arr_end(o->json);
@@ -1693,7 +1716,7 @@ show_members(struct ag_ctx *e, const struct ag *a, const struct ag_members *m,
 		out_text(o, "    %s\n", ob->code[i]);
 		if (receipts(e, a, ob->id[i], o, &first) != 0)
 			return -1;
-		opt_time(o, "receipt", first);
+		opt_time(o, a, "receipt", first);
 		jw_obj_end(o->json);
 	}
 	jw_arr_end(o->json);
@@ -1703,7 +1726,7 @@ show_members(struct ag_ctx *e, const struct ag *a, const struct ag_members *m,
 /* agreement show: the non-identical copies (one left out of the list would
  * hide what a party sent).  0, or -1 refused in o. */
 static int
-show_noncopies(struct ag_ctx *e, int64_t id, struct out *o)
+show_noncopies(struct ag_ctx *e, const struct ag *a, struct out *o)
 {
 	static const char noncopies[] =
 	    "SELECT p.code, c.revision, c.signed_at, c.reason, c.text IS NOT NULL FROM copy c "
@@ -1716,9 +1739,9 @@ show_noncopies(struct ag_ctx *e, int64_t id, struct out *o)
 	if ((s = store_stmt(e->st, noncopies)) == NULL)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_arr_begin(o->json, "non_identical");
-	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 1, a->id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ptime_format(store_col_time(s, 2), when);
+		ptime_format_in(store_col_time(s, 2), a->zone, when);
 		jw_obj_begin(o->json, NULL);
 		jw_str(o->json, "party", store_col_str(s, 0));
 		jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
@@ -1808,10 +1831,10 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	jw_int(o->json, "revision", a.revision);
 	jw_str(o->json, "content_sha256", hex);
 	jw_str(o->json, "effective", a.effective);
-	opt_time(o, "effective_at", a.effective_at);
-	opt_time(o, "expires_at", a.expires_at);
-	opt_time(o, "released_at", a.released_at);
-	opt_time(o, "circulated_at", a.circulated_at);
+	opt_time(o, &a, "effective_at", a.effective_at);
+	opt_time(o, &a, "expires_at", a.expires_at);
+	opt_time(o, &a, "released_at", a.released_at);
+	opt_time(o, &a, "circulated_at", a.circulated_at);
 	jw_bool(o->json, "disclose_progress", a.disclose);
 	jw_str(o->json, "zone", a.zone);
 	jw_str(o->json, "withdraw_reason", a.state == AG_WITHDRAWN && *a.withdraw_reason ?
@@ -1822,7 +1845,7 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	show_terms(&a, hex, o);
 	if (show_members(e, &a, &m, &ob, o) != 0 || show_declines(e, &a, o) != 0)
 		return -1;
-	return show_noncopies(e, id, o);
+	return show_noncopies(e, &a, o);
 }
 
 /* Where the newest last rows of a list start: the id that sql (ids newest
@@ -1851,7 +1874,8 @@ int
 engine_agreement_list(struct ag_ctx *e, int64_t last, struct out *o)
 {
 	static const char sql[] =
-	    "SELECT id, state, revision, title, created_at FROM agreement WHERE id >= ? ORDER BY id";
+	    "SELECT id, state, revision, title, created_at, zone FROM agreement WHERE id >= ? "
+	    "ORDER BY id";
 	static const char newest[] =
 	    "SELECT id FROM agreement WHERE ?1 IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?2";
 	sqlite3_stmt *s;
@@ -1865,7 +1889,8 @@ engine_agreement_list(struct ag_ctx *e, int64_t last, struct out *o)
 	jw_arr_begin(o->json, "agreements");
 	out_text(o, "%-5s %-12s %-4s %s\n", "ID", "STATE", "REV", "TITLE");
 	while (!out_full(o) && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ptime_format(store_col_time(s, 4), when);
+		/* each agreement's time in its own zone */
+		ptime_format_in(store_col_time(s, 4), store_col_str(s, 5), when);
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
 		jw_str(o->json, "state", store_col_str(s, 1));
@@ -1917,7 +1942,7 @@ engine_diff(struct ag_ctx *e, int64_t id, const char *party, struct out *o)
 	if (copy == NULL)
 		return out_refuse(o, "%s has sent no non-identical copy with a text for "
 		    "agreement %lld", party, (long long)id);
-	if (ag_load_revision(e, id, revno, &rev, NULL, hash) != 0) {
+	if (ag_load_revision(e, id, revno, &rev, NULL, hash, NULL) != 0) {
 		free(copy);
 		return out_refuse(o, "store failure");
 	}
@@ -1999,7 +2024,7 @@ engine_amendment_list(struct ag_ctx *e, int64_t id, struct out *o)
 	jw_arr_begin(o->json, "amendments");
 	out_text(o, "%-5s %-4s %-14s %-10s %s\n", "ID", "REV", "PROPOSER", "STATE", "NOTE");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ptime_format(store_col_time(s, 6), when);
+		ptime_format_in(store_col_time(s, 6), a.zone, when);
 		jw_obj_begin(o->json, NULL);
 		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
 		jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
@@ -2180,13 +2205,12 @@ adopt_revision(struct ag_ctx *e, int64_t id, const char *norm, struct ag *a,
 	int rc = -1;
 
 	/* The calendar signed with the text carries over to the new revision. */
-	if (ag_load_revision(e, a->id, a->revision, &prevtext, &calendar, hash) != 0 ||
-	    sign_content_hash(norm, a->effective, a->validity, calendar, hash) != 0)
+	if (ag_load_revision(e, a->id, a->revision, &prevtext, &calendar, hash, NULL) != 0)
 		goto done;
 	a->revision++;
 	/* Who must sign again: every party holding a valid earlier signature
 	 * (one left out would never be told to sign again). */
-	if (ag_revision_add(e, a->id, a->revision, norm, calendar, hash, id) != 0 ||
+	if (ag_revision_add(e, a, a->revision, norm, calendar, id, hash) != 0 ||
 	    ag_signed_parties(e, a->id, had) != 0 ||
 	    ag_copies_end(e, a->id, 0, 0, "superseded", clock_now(e->clk)) < 0 ||
 	    ag_set_revision(e, a->id, a->revision) != 0 ||
@@ -2379,7 +2403,8 @@ engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, struct out
 {
 	static const char sql[] =
 	    "SELECT m.id, m.kind, p.code, m.summary, m.created_at, d.id, d.endpoint_id,"
-	    " d.acked_at FROM message m JOIN party p ON p.id = m.party_id "
+	    " d.acked_at, ifnull((SELECT g.zone FROM agreement g WHERE g.id = m.agreement_id), '')"
+	    " FROM message m JOIN party p ON p.id = m.party_id "
 	    "LEFT JOIN delivery d ON d.message_id = m.id "
 	    "WHERE (?1 IS NULL OR m.kind = ?1) AND m.id >= ?2 ORDER BY m.id, d.endpoint_id";
 	static const char newest[] =
@@ -2404,7 +2429,8 @@ engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, struct out
 				jw_obj_end(o->json);
 			}
 			cur = mid;
-			ptime_format(store_col_time(s, 4), when);
+			/* an agreement's message in its zone */
+			ptime_format_in(store_col_time(s, 4), store_col_str(s, 8), when);
 			jw_obj_begin(o->json, NULL);
 			jw_int(o->json, "id", mid);
 			jw_str(o->json, "kind", store_col_str(s, 1));
@@ -2423,7 +2449,7 @@ engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, struct out
 		jw_int(o->json, "delivery", sqlite3_column_int64(s, 5));
 		jw_int(o->json, "endpoint", sqlite3_column_int64(s, 6));
 		if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
-			ptime_format(store_col_time(s, 7), when);
+			ptime_format_in(store_col_time(s, 7), store_col_str(s, 8), when);
 			jw_str(o->json, "acked_at", when);
 			out_text(o, "    endpoint %lld: acked %s\n",
 			    (long long)sqlite3_column_int64(s, 6), when);

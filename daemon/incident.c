@@ -21,6 +21,7 @@ struct inc {
 	int64_t inspection_by;
 	int not_in_force;
 	char state[16], inspection[16];
+	char zone[64];	/* the cited agreement's ("": none cited, the daemon's) */
 	/* formatted times for the protobuf view */
 	char t_happened[PTIME_BUFLEN], t_filed[PTIME_BUFLEN], t_by[PTIME_BUFLEN];
 	char t_answered[PTIME_BUFLEN], t_pub[PTIME_BUFLEN];
@@ -59,7 +60,8 @@ inc_load(struct ag_ctx *e, int64_t id, struct inc *out)
 	    " i.happened_at, i.filed_at, i.respond_by, i.publishable_at, i.answered_at,"
 	    " i.overdue_at, i.meeting_at, i.inspection_at, i.consent_at, i.complaint_at,"
 	    " i.closed_at, coalesce(i.inspection_by, 0), i.not_in_force, i.state, i.inspection,"
-	    " i.close_reason FROM incident i JOIN party f ON f.id = i.filer_id JOIN party a ON a.id = i.against_id "
+	    " i.close_reason, (SELECT g.zone FROM agreement g WHERE g.id = i.agreement_id)"
+	    " FROM incident i JOIN party f ON f.id = i.filer_id JOIN party a ON a.id = i.against_id "
 	    "WHERE i.id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	struct inc row, *i = &row;
@@ -101,6 +103,7 @@ inc_load(struct ag_ctx *e, int64_t id, struct inc *out)
 		snprintf(i->state, sizeof(i->state), "%s", store_col_str(s, 26));
 		snprintf(i->inspection, sizeof(i->inspection), "%s", store_col_str(s, 27));
 		i->close_reason = dup_col(s, 28);
+		snprintf(i->zone, sizeof(i->zone), "%s", store_col_str(s, 29));
 	}
 	if (store_rows_end(e->st, s, rc, "an incident") != 0)
 		return -1;
@@ -122,12 +125,12 @@ inc_view(struct ag_ctx *e, struct inc *i, const char *event)
 	Parley__Incident *m = &i->msg;
 
 	parley__incident__init(m);
-	ptime_format(i->happened_at, i->t_happened);
-	ptime_format(i->filed_at, i->t_filed);
-	ptime_format(i->respond_by, i->t_by);
-	ptime_format(i->publishable_at, i->t_pub);
+	ptime_format_in(i->happened_at, i->zone, i->t_happened);
+	ptime_format_in(i->filed_at, i->zone, i->t_filed);
+	ptime_format_in(i->respond_by, i->zone, i->t_by);
+	ptime_format_in(i->publishable_at, i->zone, i->t_pub);
 	if (i->answered_at)
-		ptime_format(i->answered_at, i->t_answered);
+		ptime_format_in(i->answered_at, i->zone, i->t_answered);
 	m->id = (uint64_t)i->id;
 	m->filer = i->filer;
 	m->against = i->against;
@@ -193,7 +196,7 @@ send_incident(struct ag_ctx *e, int64_t party, struct inc *i, const char *event)
 	p.body_case = PARLEY__PAYLOAD__BODY_INCIDENT;
 	p.incident = &i->msg;
 	snprintf(summary, sizeof(summary), "incident %lld: %s", (long long)i->id, event);
-	return ag_enqueue(e, &party, 1, "incident", 0, summary, &p);
+	return ag_enqueue(e, &party, 1, "incident", i->agreement_id, summary, &p);
 }
 
 static int
@@ -272,10 +275,10 @@ incident_file(struct ag_ctx *e, const struct req *r, const Parley__IncidentFile 
 	rc = send_incident(e, against.id, &i, "filed");
 	if (rc == 0)
 		rc = inc_journal(e, &i, "incident-filed", r->who->party.code);
+	ptime_format_in(now + e->response_window, i.zone, by);
 	inc_release(&i);
 	if (rc != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	ptime_format(now + e->response_window, by);
 	log_info("incident %lld: %s reports %s%s (copy to the mediator)", (long long)id,
 	    r->who->party.code, against.code, not_in_force ?
 	    ", citing an agreement not in force" : "");
@@ -653,7 +656,7 @@ json_inc(struct ag_ctx *e, struct jw *j, struct inc *i)
 	jw_str(j, "publishable_at", i->t_pub);
 	jw_bool(j, "publishable", i->msg.publishable);
 	if (i->meeting_at) {
-		ptime_format(i->meeting_at, t);
+		ptime_format_in(i->meeting_at, i->zone, t);
 		jw_str(j, "meeting_requested_at", t);
 	} else {
 		jw_null(j, "meeting_requested_at");

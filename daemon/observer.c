@@ -18,12 +18,14 @@ struct oreq {
 	char party_code[PARTY_CODE_MAX + 1], requester_code[PARTY_CODE_MAX + 1];
 	char note[NOTE_MAX + 1], state[16];
 	int64_t asked_at, window_ends, decided_at;
+	char zone[64];	/* the agreement's, its times are shown in */
 };
 
 #define OREQ_COLS \
 	"SELECT r.id, r.agreement_id, r.party_id, coalesce(r.requester_id, 0), p.code," \
 	" coalesce(q.code, 'mediator'), r.note, r.state, r.asked_at, r.window_ends," \
-	" coalesce(r.decided_at, 0) FROM observer_request r JOIN party p ON p.id = r.party_id" \
+	" coalesce(r.decided_at, 0), (SELECT g.zone FROM agreement g WHERE g.id = r.agreement_id)" \
+	" FROM observer_request r JOIN party p ON p.id = r.party_id" \
 	" LEFT JOIN party q ON q.id = r.requester_id "
 
 static void
@@ -40,6 +42,7 @@ oreq_row(sqlite3_stmt *s, struct oreq *q)
 	q->asked_at = sqlite3_column_int64(s, 8);
 	q->window_ends = sqlite3_column_int64(s, 9);
 	q->decided_at = sqlite3_column_int64(s, 10);
+	snprintf(q->zone, sizeof(q->zone), "%s", store_col_str(s, 11));
 }
 
 /* 0 found, 1 unknown, -1 store failure. */
@@ -286,7 +289,7 @@ propose(struct ag_ctx *e, const struct ag *a, const char *code, const struct par
 		return -1;
 	if (load_req(e, *id, &q) != 0)
 		return -1;
-	ptime_format(q.window_ends, until);
+	ptime_format_in(q.window_ends, q.zone, until);
 	if (ag_event(e, a->id, "observer-requested", "request %lld: %s asks that %s receive a "
 	    "copy%s%s; objections until %s", (long long)q.id, q.requester_code, q.party_code,
 	    *note ? ": " : "", note, until) != 0)
@@ -344,7 +347,7 @@ observer_add(struct ag_ctx *e, int64_t agreement, const char *party, const char 
 		return out_refuse(o, "%s", why);
 	if (load_req(e, id, &q) != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
-	ptime_format(q.window_ends, until);
+	ptime_format_in(q.window_ends, q.zone, until);
 	jw_int(o->json, "id", id);
 	jw_int(o->json, "agreement", agreement);
 	jw_str(o->json, "party", q.party_code);
@@ -385,7 +388,7 @@ observer_answer(struct ag_ctx *e, const struct req *r, const Parley__ObserverAns
 		return req_refuse(r, PARLEY_EREFUSED, "request %lld is decided already: %s",
 		    (long long)q.id, q.state);
 	if (clock_now(e->clk) >= q.window_ends) {
-		ptime_format(q.window_ends, when);
+		ptime_format_in(q.window_ends, q.zone, when);
 		return req_refuse(r, PARLEY_EREFUSED, "the objection window of request %lld "
 		    "ended at %s", (long long)q.id, when);
 	}
@@ -492,7 +495,8 @@ static int
 load_votes(struct ag_ctx *e, int64_t agreement, int64_t party, struct olist *l)
 {
 	static const char sql[] =
-	    "SELECT w.request_id, p.code, w.object, w.reason, w.answered_at FROM observer_answer w "
+	    "SELECT w.request_id, p.code, w.object, w.reason, w.answered_at,"
+	    " (SELECT g.zone FROM agreement g WHERE g.id = r.agreement_id) FROM observer_answer w "
 	    "JOIN party p ON p.id = w.party_id JOIN observer_request r ON r.id = w.request_id "
 	    LIST_WHERE "ORDER BY w.request_id, w.answered_at, p.code";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
@@ -515,7 +519,7 @@ load_votes(struct ag_ctx *e, int64_t agreement, int64_t party, struct olist *l)
 		snprintf(v->party, sizeof(v->party), "%s", store_col_str(s, 1));
 		v->object = sqlite3_column_int(s, 2);
 		snprintf(v->reason, sizeof(v->reason), "%s", store_col_str(s, 3));
-		ptime_format(sqlite3_column_int64(s, 4), v->at);
+		ptime_format_in(sqlite3_column_int64(s, 4), store_col_str(s, 5), v->at);
 	}
 	if (store_rows_end(e->st, s, rc, "the answers to observer requests") != 0)
 		return -1;
@@ -555,10 +559,10 @@ load_list(struct ag_ctx *e, int64_t agreement, int64_t party, struct olist *l)
 		w = &l->rows[l->n++];
 		memset(w, 0, sizeof(*w));
 		oreq_row(s, &w->q);
-		ptime_format(w->q.asked_at, w->asked);
-		ptime_format(w->q.window_ends, w->ends);
+		ptime_format_in(w->q.asked_at, w->q.zone, w->asked);
+		ptime_format_in(w->q.window_ends, w->q.zone, w->ends);
 		if (w->q.decided_at != 0)
-			ptime_format(w->q.decided_at, w->decided);
+			ptime_format_in(w->q.decided_at, w->q.zone, w->decided);
 	}
 	if (store_rows_end(e->st, s, rc, "observer requests") != 0 ||
 	    load_votes(e, agreement, party, l) != 0) {

@@ -358,6 +358,10 @@ static const char *const migrations[] = {
 	"  party_id INTEGER NOT NULL REFERENCES party(id), object INTEGER NOT NULL,"
 	"  reason TEXT NOT NULL, answered_at INTEGER NOT NULL,"
 	"  PRIMARY KEY(request_id, party_id));",
+	/* 16 -> 17: content hash version 2 also covers the zone, the parties
+	 * with their required roles, and extends/reaffirms; a revision made
+	 * before keeps version 1, which its signed copies were made over */
+	"ALTER TABLE revision ADD COLUMN content_version INTEGER NOT NULL DEFAULT 1;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -369,7 +369,8 @@ load_confs(struct ag_ctx *e, int64_t agreement, int number, struct conf **out, s
 	    "SELECT count(*) FROM measure_confirmation WHERE agreement_id = ?1 "
 	    "AND (?2 = 0 OR number = ?2)";
 	static const char sql[] =
-	    "SELECT c.number, ifnull(p.code, 'mediator'), c.confirmed_at, c.note "
+	    "SELECT c.number, ifnull(p.code, 'mediator'), c.confirmed_at, c.note,"
+	    " (SELECT g.zone FROM agreement g WHERE g.id = c.agreement_id) "
 	    "FROM measure_confirmation c LEFT JOIN party p ON p.id = c.party_id "
 	    "WHERE c.agreement_id = ?1 AND (?2 = 0 OR c.number = ?2) "
 	    "ORDER BY c.number, c.confirmed_at, c.rowid";
@@ -402,7 +403,7 @@ load_confs(struct ag_ctx *e, int64_t agreement, int number, struct conf **out, s
 		snprintf(c[k].party, sizeof(c[k].party), "%s", store_col_str(s, 1));
 		c[k].at = sqlite3_column_int64(s, 2);
 		snprintf(c[k].note, sizeof(c[k].note), "%s", store_col_str(s, 3));
-		ptime_format(c[k].at, c[k].at_text);
+		ptime_format_in(c[k].at, store_col_str(s, 4), c[k].at_text);
 		k++;
 	}
 	/* The count was read in this transaction: the rows are all there. */
@@ -1167,7 +1168,7 @@ timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct 
 		return out_usage(o, "the calendar file is empty");
 	if (text_check(text, len, why, sizeof(why)) != 0)
 		return out_usage(o, "the calendar file, %s", why);
-	if (ag_load_revision(e, id, a.revision, &rtext, &rcal, hash) != 0)
+	if (ag_load_revision(e, id, a.revision, &rtext, &rcal, hash, NULL) != 0)
 		return out_refuse(o, "store failure");
 	signed_cal = *rcal != '\0';
 	if (signed_cal && a.state != AG_DRAFT) {
@@ -1199,8 +1200,7 @@ timeline_set(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct 
 		goto storefail;
 	/* Loaded before circulation, the calendar is part of what is signed. */
 	if (a.state == AG_DRAFT) {
-		if (sign_content_hash(rtext, a.effective, a.validity, cal, hash) != 0 ||
-		    ag_revision_set_calendar(e, id, a.revision, cal, hash) != 0)
+		if (ag_revision_set_calendar(e, &a, rtext, cal, hash) != 0)
 			goto storefail;
 	}
 	if ((x = resolve_x(&a)) != 0 && bind_measures(e, &a, x) != 0)

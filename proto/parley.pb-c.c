@@ -2992,7 +2992,7 @@ const ProtobufCMessageDescriptor parley__notice__descriptor =
   (ProtobufCMessageInit) parley__notice__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__agreement_text__field_descriptors[16] =
+static const ProtobufCFieldDescriptor parley__agreement_text__field_descriptors[17] =
 {
   {
     "agreement",
@@ -3186,11 +3186,24 @@ static const ProtobufCFieldDescriptor parley__agreement_text__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "content_version",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AgreementText, content_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__agreement_text__field_indices_by_name[] = {
   0,   /* field[0] = agreement */
   6,   /* field[6] = calendar */
   7,   /* field[7] = content_hash */
+  16,   /* field[16] = content_version */
   4,   /* field[4] = effective */
   13,   /* field[13] = extends */
   9,   /* field[9] = observers */
@@ -3208,7 +3221,7 @@ static const unsigned parley__agreement_text__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__agreement_text__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor parley__agreement_text__descriptor =
 {
@@ -3218,7 +3231,7 @@ const ProtobufCMessageDescriptor parley__agreement_text__descriptor =
   "Parley__AgreementText",
   "parley",
   sizeof(Parley__AgreementText),
-  16,
+  17,
   parley__agreement_text__field_descriptors,
   parley__agreement_text__field_indices_by_name,
   1,  parley__agreement_text__number_ranges,
@@ -4980,7 +4993,7 @@ const ProtobufCMessageDescriptor parley__status_request__descriptor =
   (ProtobufCMessageInit) parley__status_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__party_status__field_descriptors[2] =
+static const ProtobufCFieldDescriptor parley__party_status__field_descriptors[4] =
 {
   {
     "party",
@@ -5006,15 +5019,41 @@ static const ProtobufCFieldDescriptor parley__party_status__field_descriptors[2]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "declined_reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__PartyStatus, declined_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "declined_at",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__PartyStatus, declined_at),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__party_status__field_indices_by_name[] = {
+  3,   /* field[3] = declined_at */
+  2,   /* field[2] = declined_reason */
   0,   /* field[0] = party */
   1,   /* field[1] = signed */
 };
 static const ProtobufCIntRange parley__party_status__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor parley__party_status__descriptor =
 {
@@ -5024,14 +5063,14 @@ const ProtobufCMessageDescriptor parley__party_status__descriptor =
   "Parley__PartyStatus",
   "parley",
   sizeof(Parley__PartyStatus),
-  2,
+  4,
   parley__party_status__field_descriptors,
   parley__party_status__field_indices_by_name,
   1,  parley__party_status__number_ranges,
   (ProtobufCMessageInit) parley__party_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__status_reply__field_descriptors[4] =
+static const ProtobufCFieldDescriptor parley__status_reply__field_descriptors[5] =
 {
   {
     "agreement",
@@ -5081,17 +5120,30 @@ static const ProtobufCFieldDescriptor parley__status_reply__field_descriptors[4]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "zone",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__StatusReply, zone),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__status_reply__field_indices_by_name[] = {
   0,   /* field[0] = agreement */
   3,   /* field[3] = parties */
   1,   /* field[1] = revision */
   2,   /* field[2] = state */
+  4,   /* field[4] = zone */
 };
 static const ProtobufCIntRange parley__status_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor parley__status_reply__descriptor =
 {
@@ -5101,7 +5153,7 @@ const ProtobufCMessageDescriptor parley__status_reply__descriptor =
   "Parley__StatusReply",
   "parley",
   sizeof(Parley__StatusReply),
-  4,
+  5,
   parley__status_reply__field_descriptors,
   parley__status_reply__field_indices_by_name,
   1,  parley__status_reply__number_ranges,

@@ -253,8 +253,11 @@ struct  Parley__AgreementText
   char **observers;
   char *state;
   /*
-   * Terms set by the mediator, shown with the text though the content hash
-   * does not cover them (parley show, the sign prompt):
+   * Terms shown with the text (parley show, the sign prompt).  The content
+   * hash of version 2 covers zone, parties with roles, extends and
+   * reaffirms too; sign_by and observers it never covers (the mediator
+   * may move the one, and the parties add to the other, while copies are
+   * signed).  Version 1 covers none of them.
    */
   /*
    * signing deadline, Unix seconds; 0 none
@@ -277,10 +280,14 @@ struct  Parley__AgreementText
    */
   size_t n_roles;
   char **roles;
+  /*
+   * layout of content_hash (proto/sign.h); 0 means 1
+   */
+  uint32_t content_version;
 };
 #define PARLEY__AGREEMENT_TEXT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__agreement_text__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0,NULL }
+    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0 }
 
 
 /*
@@ -723,10 +730,21 @@ struct  Parley__PartyStatus
   ProtobufCMessage base;
   char *party;
   protobuf_c_boolean signed_;
+  /*
+   * The asking party's own open decline of this revision (never another's):
+   */
+  /*
+   * "" none
+   */
+  char *declined_reason;
+  /*
+   * Unix seconds; 0 none
+   */
+  int64_t declined_at;
 };
 #define PARLEY__PARTY_STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__party_status__descriptor) \
-    , (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Parley__StatusReply
@@ -740,10 +758,14 @@ struct  Parley__StatusReply
    */
   size_t n_parties;
   Parley__PartyStatus **parties;
+  /*
+   * the agreement's zone, for its times
+   */
+  char *zone;
 };
 #define PARLEY__STATUS_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__status_reply__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL }
+    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /*

@@ -184,7 +184,9 @@ ptime_zone_valid(const char *zone)
 
 	if (strcmp(zone, "UTC") == 0)
 		return 1;
-	if (n == 0 || n > 63 || zone[0] == '/' || strstr(zone, "..") != NULL)
+	/* The spelling of doc/bundle.md 4.4: parts separated by single /. */
+	if (n == 0 || n > 63 || zone[0] == '/' || zone[n - 1] == '/' ||
+	    strstr(zone, "//") != NULL || strstr(zone, "..") != NULL)
 		return 0;
 	for (i = 0; i < n; i++) {
 		char c = zone[i];

@@ -6,8 +6,10 @@
 
 #include "crypto.h"
 #include "sign.h"
+#include "text.h"
 
 static_assert(sizeof(SIGN_CONTENT_TAG) == SIGN_CONTENT_TAG_LEN, "content tag");
+static_assert(sizeof(SIGN_CONTENT_TAG_V2) == SIGN_CONTENT_TAG_LEN, "content tag v2");
 static_assert(sizeof(SIGN_PAYLOAD_TAG) == SIGN_PAYLOAD_TAG_LEN, "payload tag");
 static_assert(sizeof(SIGN_MANDATE_TAG) == SIGN_MANDATE_TAG_LEN, "mandate tag");
 static_assert(sizeof(SIGN_REVOKE_TAG) == SIGN_REVOKE_TAG_LEN, "revoke tag");
@@ -47,39 +49,130 @@ fits_u32(const char *s)
 	return (uint64_t)strlen(s) <= UINT32_MAX;
 }
 
+/* The fields of a content layout, in order; their number. */
 static size_t
-content_layout(uint8_t *out, const char *const f[4])
+content_fields(const struct sign_content *c, const char *f[8], char ext[2][24])
 {
-	size_t off = put(out, 0, SIGN_CONTENT_TAG, SIGN_CONTENT_TAG_LEN);
-	int i;
+	uint64_t v[2] = { c->extends, c->reaffirms };
+	size_t i;
 
-	for (i = 0; i < 4; i++)
+	f[0] = c->text;
+	f[1] = c->effective;
+	f[2] = c->validity;
+	f[3] = c->calendar;
+	if (c->version == SIGN_CONTENT_V1)
+		return 4;
+	f[4] = c->zone;
+	f[5] = c->signatories;
+	for (i = 0; i < 2; i++) {
+		ext[i][0] = '\0';
+		if (v[i] != 0)
+			snprintf(ext[i], sizeof(ext[i]), "%" PRIu64, v[i]);
+		f[6 + i] = ext[i];
+	}
+	return 8;
+}
+
+static size_t
+content_layout(uint8_t *out, int version, const char *const *f, size_t n)
+{
+	size_t off, i;
+
+	if (version == SIGN_CONTENT_V1)
+		off = put(out, 0, SIGN_CONTENT_TAG, SIGN_CONTENT_TAG_LEN);
+	else
+		off = put(out, 0, SIGN_CONTENT_TAG_V2, SIGN_CONTENT_TAG_LEN);
+	for (i = 0; i < n; i++)
 		off = put_field(out, off, f[i]);
 	return off;
 }
 
 int
-sign_content_hash(const char *text, const char *effective,
-    const char *validity, const char *calendar, uint8_t out[32])
+sign_content_hash(const struct sign_content *c, uint8_t out[32])
 {
-	const char *f[4] = { text, effective, validity, calendar };
+	const char *f[8];
+	char ext[2][24];
 	uint8_t *buf;
-	size_t n;
-	int i, rc;
+	size_t n, nf, i;
+	int rc;
 
-	for (i = 0; i < 4; i++) {
+	if (c->version != SIGN_CONTENT_V1 && c->version != SIGN_CONTENT_V2)
+		return -1;
+	nf = content_fields(c, f, ext);
+	for (i = 0; i < nf; i++) {
 		if (f[i] == NULL)
 			f[i] = "";
 		if (!fits_u32(f[i]))
 			return -1;
 	}
-	n = content_layout(NULL, f);
+	n = content_layout(NULL, c->version, f, nf);
 	if ((buf = malloc(n)) == NULL)
 		return -1;
-	content_layout(buf, f);
+	content_layout(buf, c->version, f, nf);
 	rc = crypto_sha256(buf, n, out);
 	free(buf);
 	return rc;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The roles of party among roles ("party=role"), sorted, into v (at most
+ * max): their number, or -1 when there are more or one is named twice. */
+static int
+roles_of(const char *party, const char *const *roles, size_t nr, const char **v, size_t max)
+{
+	size_t i, n = 0, len = strlen(party);
+
+	for (i = 0; i < nr; i++) {
+		if (strncmp(roles[i], party, len) != 0 || roles[i][len] != '=')
+			continue;
+		if (n == max)
+			return -1;
+		v[n++] = roles[i] + len + 1;
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i - 1], v[i]) == 0)
+			return -1;
+	return (int)n;
+}
+
+char *
+sign_signatories(const char *const *parties, size_t np, const char *const *roles, size_t nr)
+{
+	const char *v[SIGN_MAX_SIGNATURES];
+	char *buf = NULL;
+	size_t len = 0, i, used = 0;
+	FILE *f;
+	int n, k, bad = np == 0 || np > SIGN_MAX_SIGNATURES || nr > SIGN_MAX_SIGNATURES;
+
+	if (bad || (f = open_memstream(&buf, &len)) == NULL)
+		return NULL;
+	for (i = 0; i < np && !bad; i++) {
+		for (k = 0; (size_t)k < i; k++)
+			bad |= strcmp(parties[k], parties[i]) == 0;
+		if (bad || !ident_valid(parties[i]) || (n = roles_of(parties[i], roles, nr, v,
+		    SIGN_MAX_SIGNATURES)) < 0) {
+			bad = 1;
+			break;
+		}
+		fprintf(f, "%s%s", i ? " " : "", parties[i]);
+		for (k = 0; k < n; k++) {
+			bad |= !ident_valid(v[k]);
+			fprintf(f, "%c%s", k ? '+' : '=', v[k]);
+		}
+		used += (size_t)n;
+	}
+	/* Every role belongs to a listed party. */
+	if (fclose(f) != 0 || bad || used != nr) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 static size_t

@@ -5,10 +5,14 @@
  * field(s) = u32 big-endian byte length of s || the bytes of s (no NUL).
  * A tag is written with its terminating NUL.
  *
- * Content hash (what "identical copies" compares):
- *   SHA-256( "parley-content-v1\0" (18 bytes)
+ * Content hash (what "identical copies" compares), version 2:
+ *   SHA-256( "parley-content-v2\0" (18 bytes)
  *            || field(text) || field(effective) || field(validity)
- *            || field(calendar) )
+ *            || field(calendar) || field(zone) || field(signatories)
+ *            || field(extends) || field(reaffirms) )
+ * extends and reaffirms are agreement ids in decimal, "" for none; the
+ * signatories term is sign_signatories'.  Version 1 (revisions made before
+ * schema 17) is the first four fields under "parley-content-v1\0".
  *
  * Signing payload (what an Ed25519 signer key signs):
  *   "parley-sign-v1\0" (15 bytes)
@@ -38,7 +42,13 @@
 #include <stdint.h>
 
 #define SIGN_CONTENT_TAG "parley-content-v1"
+#define SIGN_CONTENT_TAG_V2 "parley-content-v2"
 #define SIGN_CONTENT_TAG_LEN 18		/* sizeof(SIGN_CONTENT_TAG), with NUL */
+#define SIGN_CONTENT_V1 1
+#define SIGN_CONTENT_V2 2
+#define SIGN_MAX_SIGNATURES 64		/* parties of an agreement; roles of one */
+/* The longest signatories term: it is a line of a bundle's terms.txt. */
+#define SIGN_SIGNATORIES_MAX 4000
 #define SIGN_PAYLOAD_TAG "parley-sign-v1"
 #define SIGN_PAYLOAD_TAG_LEN 15		/* sizeof(SIGN_PAYLOAD_TAG), with NUL */
 #define SIGN_HASH_LEN 32
@@ -48,11 +58,31 @@
 #define SIGN_REVOKE_TAG_LEN 17		/* with NUL */
 #define SIGN_MANDATE_MAX_ROLES 8
 
-/* The content hash of a revision.  text must already be normalised (UTF-8,
- * LF line endings); NULL stands for "" in every argument but out.  -1 if a
- * field is 4 GiB or longer or memory runs out. */
-int sign_content_hash(const char *text, const char *effective,
-    const char *validity, const char *calendar, uint8_t out[32]);
+/* What a content hash covers.  text must already be normalised (UTF-8, LF
+ * line endings); a NULL string stands for "".  Version 1 ignores the
+ * fields after calendar. */
+struct sign_content {
+	int version;			/* SIGN_CONTENT_V1 or SIGN_CONTENT_V2 */
+	const char *text, *effective, *validity, *calendar;
+	const char *zone;		/* the tz name the agreement's dates are read in */
+	const char *signatories;	/* sign_signatories() */
+	uint64_t extends, reaffirms;	/* agreement ids; 0 none */
+};
+
+/* The content hash of a revision.  -1 for an unknown version, a field of
+ * 4 GiB or longer, or out of memory. */
+int sign_content_hash(const struct sign_content *c, uint8_t out[32]);
+
+/* The signatories term: every signing party in the agreement's order,
+ * separated by one space, each followed, when roles are required of it, by
+ * "=" and its roles in ascending byte order joined by "+"
+ * ("baku=military+political yerevan stepanakert").  roles are "party=role"
+ * strings in any order.  A malloc'd string the caller frees, or NULL: out
+ * of memory, no party, more than SIGN_MAX_SIGNATURES of either, a name
+ * that is not an identifier, a party or a party's role twice, or a role of
+ * no listed party. */
+char *sign_signatories(const char *const *parties, size_t np, const char *const *roles,
+    size_t nr);
 
 /* Build the signing payload into a malloc'd buffer; the caller frees *out
  * with free().  party and role must not be NULL (may be "").  On failure -1,

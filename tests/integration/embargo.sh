@@ -346,6 +346,30 @@ do_withdraw() { # PARTY
 	fail "step $STEP_NO: withdraw by $1 got no answer six times"
 }
 
+# A party declines the current revision with a reason only the mediator
+# reads before release (a needle of check_embargo).  Whether it may is
+# read from the store (the model keeps copies, not declines): a party that
+# has signed, or has an open decline of this revision, is refused, as is
+# any decline of a closed agreement.
+do_decline() { # PARTY
+	local k open
+	for k in 1 2 3 4 5 6; do
+		open=$(db "SELECT count(*) FROM decline d JOIN party x ON x.id = d.party_id
+			WHERE d.agreement_id = $A AND x.code = '$1' AND d.revision = $REV
+			AND d.withdrawn_at IS NULL")
+		try as "$(ep_of "$1")" --json decline "$A" --reason "reason $SEED.$STEP_NO of $1: clause 2"
+		[ $RC = 3 ] && continue
+		DECLINES=$((DECLINES + 1)); [ $RC = 0 ] && DECLINED=$((DECLINED + 1))
+		if ! open_model || [ "${SIGNED[$1]:-0}" = 1 ] || [ "$open" != 0 ]; then
+			[ $RC = 1 ] || { cat "$T/out" >&2; fail "step $STEP_NO: decline by $1 (signed, declined or closed) exited $RC"; }
+		else
+			[ $RC = 0 ] || { cat "$T/out" >&2; fail "step $STEP_NO: decline by $1 exited $RC"; }
+		fi
+		return 0
+	done
+	fail "step $STEP_NO: decline by $1 got no answer six times"
+}
+
 # A party proposes an amendment and the mediator adopts it: revision + 1,
 # every signature superseded.
 do_amend() { # PARTY NOTE
@@ -451,7 +475,7 @@ drain() { # [ENDPOINT...]
 # (Ed25519 is deterministic: a copy withdrawn and signed again, or a
 # non-identical one sent twice, has the same signature).
 declare -A PREV=()
-LAST_COPY=0; LAST_SEQ=-1; BYTES=0; SEARCHED=0; NEEDLES=0; EMB_CHECKS=0
+LAST_COPY=0; LAST_SEQ=-1; LAST_DECLINE=0; DECLINES=0; DECLINED=0; BYTES=0; SEARCHED=0; NEEDLES=0; EMB_CHECKS=0
 
 SIGHASH=                  # "(copy id, x'SHA-256 of its signature')," for every copy so far
 
@@ -460,7 +484,8 @@ check_embargo() {
 	# one snapshot: the newest copy and entry, and the new copies'
 	# signatures written out to be hashed (sqlite3 has no SHA-256)
 	[ -d "$T/sigs" ] || mkdir "$T/sigs"
-	read -r top seq < <(db "BEGIN; SELECT ifnull(max(id), 0) || ' ' || (SELECT ifnull(max(seq), -1) FROM journal) FROM copy;
+	read -r top seq dtop < <(db "BEGIN; SELECT ifnull(max(id), 0) || ' ' || (SELECT ifnull(max(seq), -1) FROM journal)
+		|| ' ' || (SELECT ifnull(max(id), 0) FROM decline) FROM copy;
 		SELECT writefile('$T/sigs/' || id, signature) FROM copy WHERE id > $LAST_COPY; COMMIT;")
 	for ((id = LAST_COPY + 1; id <= top; id++)); do files+=("$T/sigs/$id"); done
 	if [ ${#files[@]} -gt 0 ]; then
@@ -529,8 +554,14 @@ check_embargo() {
 		CAST('kind: ' || j.kind || char(10) || 'agreement: ' || j.agreement_id || char(10)
 			|| 'party: ' || j.party || char(10) AS BLOB), g.open, NULL
 		FROM journal j JOIN ag g ON g.id = j.agreement_id
-		WHERE j.seq <= $seq AND j.kind IN ('copy-accepted', 'copy-refused', 'signature-withdrawn', 'signature-void')
-		GROUP BY j.agreement_id, j.party, j.kind;
+		WHERE j.seq <= $seq AND j.kind IN ('copy-accepted', 'copy-refused', 'signature-withdrawn',
+			'signature-void', 'declined', 'decline-withdrawn', 'sign-reminded')
+		GROUP BY j.agreement_id, j.party, j.kind
+	UNION ALL
+	SELECT d.id > $LAST_DECLINE, d.agreement_id, x.code, 'decline reason (decline ' || d.id || ')',
+		CAST(d.reason AS BLOB), g.open, NULL
+		FROM decline d JOIN party x ON x.id = d.party_id JOIN ag g ON g.id = d.agreement_id
+		WHERE d.id <= $dtop;
 	CREATE TEMP TABLE win AS SELECT ep.id AS epid, ep.name, ep.code, n.ag, n.owner, n.what, n.new, n.bytes,
 		CASE WHEN n.new THEN 1 ELSE ep.lo END AS lo, ep.len AS hi,
 		n.ok AND EXISTS (SELECT 1 FROM mem WHERE mem.ag = n.ag AND mem.code = ep.code) AS allowed
@@ -558,7 +589,7 @@ check_embargo() {
 	NEEDLES=$((NEEDLES + $(sed -n 's/^NEEDLES //p' <<<"$out")))
 	BYTES=0
 	while read -r _ e sz; do PREV[$e]=$sz; BYTES=$((BYTES + sz)); done < <(grep '^SIZE' <<<"$out")
-	LAST_COPY=$top; LAST_SEQ=$seq
+	LAST_COPY=$top; LAST_SEQ=$seq; LAST_DECLINE=$dtop
 	EMB_CHECKS=$((EMB_CHECKS + 1))
 }
 
@@ -704,7 +735,8 @@ emb_seed() { # SEED
 			KILLER=$!
 		fi
 		case $r2 in
-		0|1|2|3|4|5|6|7|8) act=sign; do_sign "$q" ;;
+		0|1|2|3|4|5|6|7) act=sign; do_sign "$q" ;;
+		8)	act=decline; do_decline "$q" ;;
 		9)	act=non-identical
 			try as "$q" --json sign "$A" --yes --text "$D/ceasefire-1994-rev2.txt"
 			[ $RC = 0 ] && fail "step $STEP_NO: a non-identical copy was accepted"
@@ -723,7 +755,9 @@ emb_seed() { # SEED
 			1) try_answered as "$e" --json status "$A" ;;
 			2) try_answered as "$e" --json journal --agreement "$A" ;;
 			esac ;;
-		19)	act=read-own; try_answered as "$q" --json status "$A" ;;
+		19)	if [ $((r3 % 2)) = 0 ]; then act=read-own; try_answered as "$q" --json status "$A"
+			else act=decline; do_decline "$q"
+			fi ;;
 		esac
 		if [ -n "$KILLER" ]; then
 			# the killer's kill succeeded: the daemon dies, maybe not yet
@@ -822,8 +856,9 @@ emb_run() {
 	check_log
 	[ "$RELEASES" -gt 0 ] || fail "no release in the whole run: the property was not exercised"
 	echo "embargo: seeds $(echo $EMB_SEEDS | wc -w) x $EMB_STEPS steps; $RELEASES releases;" \
+		"$DECLINES declines ($DECLINED accepted);" \
 		"$EMB_CHECKS byte checks: $BYTES bytes received in all, $SEARCHED byte-windows x needle searched" \
-		"($NEEDLES endpoint x needle under embargo: signatures, their hashes, refused contents, record entries);" \
+		"($NEEDLES endpoint x needle under embargo: signatures, their hashes, refused contents, record entries, decline reasons);" \
 		"$(( $(date +%s) - START ))s"
 	if [ "$EMB_KILLS" = 1 ]; then
 		kills=

@@ -68,6 +68,11 @@ done
 # ---- brought forward, a reminder now, lapse, refused after ----
 B=$(create "Exchange of orders" baku,yerevan --observers minsk --sign-by 1994-05-20T12:00:00+04:00)
 expect_rc 0 ctl agreement circulate "$B"
+# as many names as an agreement has parties reach the daemon (one not a
+# party refuses them all); more than that are refused by parleyctl
+expect_out '"minsk" is not a signing party' ctl agreement remind "$B" \
+	baku yerevan baku yerevan baku yerevan baku yerevan baku yerevan minsk
+expect_rc 2 ctl agreement remind "$B" $(for i in $(seq 65); do echo baku; done)
 out=$(ctl --json agreement remind "$B") || fail "remind: $out"
 [ "$(jget "$out" '[.reminded[].party] | join(",")')" = baku,yerevan ] || fail "remind all: $out"
 expect_rc 0 as baku sign "$B" --yes
@@ -189,6 +194,12 @@ st=$(as baku --json status "$E")
 [ "$(jget "$st" '[.parties[].party] | join(",")')" = baku ] || fail "baku's status tells of others: $st"
 [ "$(jget "$st" .state)" = circulating ] || fail "baku's status: $st"
 as yerevan journal --agreement "$E" | grep -q "kind: declined" || fail "yerevan does not read its own decline"
+grep -qiE "declin|Protocol of February" <<<"$st" && fail "baku's status tells of yerevan's decline: $st"
+# yerevan's own status shows its decline, the time in the agreement's zone
+st=$(as yerevan --json status "$E")
+[ "$(jget "$st" '.parties[0].declined_reason')" = "$RD" ] || fail "yerevan's status lacks its decline: $st"
+[[ "$(jget "$st" '.parties[0].declined_at')" =~ ^1994-.*[+-][0-9]{2}:[0-9]{2}$ ]] || fail "declined_at: $st"
+expect_out "declined at 1994-.*: $RD" as yerevan status "$E"
 # baku signs; a signed party cannot decline; yerevan's copy withdraws its decline and releases
 expect_rc 0 as baku sign "$E" --yes
 expect_out "withdraw the signature first" as baku decline "$E" --reason "second thoughts"

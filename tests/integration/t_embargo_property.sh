@@ -1,12 +1,14 @@
 # Embargo property test (invariants 1, 2, 4): random interleavings, from
-# fixed seeds, of sign / non-identical copy / withdraw / amend+adopt /
-# several signing at once / clock steps / reads among 3-5 parties (one with
+# fixed seeds, of sign / non-identical copy / withdraw / decline with a
+# reason / amend+adopt / several signing at once / clock steps / reads
+# among 3-5 parties (one with
 # two endpoints, an observer, parties outside the agreement).  After every
 # step every byte each endpoint has received is searched for the other
 # parties' signatures (raw and hex): none before release, none ever outside
 # the released set; nor, before release (unless the agreement discloses
 # progress), the hashes of their signatures or refused copies or the
-# record's entries of their signing.  The release happens exactly when
+# record's entries of their signing and declining, nor the reasons they
+# gave for declining.  The release happens exactly when
 # every party first holds a valid copy of the current revision, and only
 # once.  The engine is
 # tests/integration/embargo.sh; t_embargo_kills.sh runs it under kills.

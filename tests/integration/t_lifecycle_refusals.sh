@@ -24,7 +24,7 @@ before=$(snapshot)
 expect_out "no agreement 999" as baku show 999
 expect_rc 1 as baku sign 999 --yes
 expect_out "no agreement $DRAFT" as baku sign "$DRAFT" --yes
-expect_out "observers receive" as minsk sign "$A" --yes
+expect_out "observers never sign" as minsk sign "$A" --yes
 expect_out "no agreement $A for party stepanakert" as stepanakert sign "$A" --yes
 expect_out "is not registered for ganja" as ganja sign "$A" --yes
 expect_out "is not registered for baku" "$BIN/ptool" sign "$T/baku/client.conf" "$A" --key-of "$T/yerevan/client.conf"

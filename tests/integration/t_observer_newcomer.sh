@@ -141,6 +141,11 @@ expect_rc 0 as stepanakert observer consent "$R4"
 out=$(inbox minsk-4)
 [ "$(jget "$out" '[.deliveries[] | select(.kind == "circulation")] | length')" = 1 ] \
 	|| fail "minsk-4: no text: $out"
+# it reads what it was sent, the text and terms, and nothing of the signing
+out=$(as minsk-4 --json show "$C") || fail "minsk-4 show: $out"
+[ "$(jget "$out" .text)" = "The parties reaffirm the ceasefire." ] || fail "minsk-4 show: $out"
+out=$(as minsk-4 --json status "$C") || fail "minsk-4 status: $out"
+[ "$(jget "$out" '.parties | length')" = 0 ] || fail "minsk-4 learns who signed: $out"
 expect_out "observer" as minsk-4 sign "$C" --yes
 [ "$(db "SELECT count(*) FROM copy c JOIN party p ON p.id = c.party_id WHERE p.code = 'minsk-4'")" = 0 ] || fail "minsk-4 signed"
 # the embargo: what the parties were told of the request says nothing of signing

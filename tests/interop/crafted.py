@@ -157,6 +157,33 @@ CASES = [
     # showing id 3); parley verify accepted it.
     ("mandate: one id, two different mandate files", "full", 1,
      dict(copies=full_copies(baku_signers=("baku-signer", "baku-signer2")))),
+    # terms of content version 2 (doc/bundle.md 4.4): every bundle below is
+    # signed by its mediator; only the rules of the terms refuse it
+    ("content version 1: two-line terms", "full", 0, dict(content_version=1)),
+    ("v2: zone empty", "full", 0, dict(zone="")),
+    ("v2: zone of 63 bytes", "full", 0, dict(zone="Z" * 63)),
+    ("v2: zone of 64 bytes", "full", 1, dict(zone="Z" * 64)),
+    ("v2: zone Europe//Moscow", "full", 1, dict(zone="Europe//Moscow")),
+    ("v2: zone ending in /", "full", 1, dict(zone="Europe/")),
+    ("v2: zone with a dot", "full", 1, dict(zone="Europe/Mos.cow")),
+    ("v2: a required role with no copy", "full", 1,
+     dict(signatories="baku=military+political+speaker stepanakert yerevan")),
+    ("v2: a party with two copies written without roles", "full", 1,
+     dict(signatories="baku stepanakert yerevan")),
+    ("v2: the parties in another order", "full", 1,
+     dict(signatories="stepanakert baku=military+political yerevan")),
+    ("v2: a party left out", "full", 1,
+     dict(signatories="baku=military+political stepanakert")),
+    ("v2: roles not in ascending order", "full", 1,
+     dict(signatories="baku=political+military stepanakert yerevan")),
+    ("v2: two spaces", "full", 1,
+     dict(signatories="baku=military+political  stepanakert yerevan")),
+    ("v2: extends and reaffirms 2^64-1", "full", 0, dict(extends=str(U64), reaffirms=str(U64))),
+    ("v2: extends itself", "full", 1, dict(extends="7")),
+    ("v2: extends 0", "full", 1, dict(extends="0")),
+    ("v2: extends with a leading zero", "full", 1, dict(extends="012")),
+    ("v2: extends 2^64", "full", 1, dict(extends=str(U64 + 1))),
+    ("v2: reaffirms itself", "full", 1, dict(reaffirms="7")),
     # journal entries
     ("entry: a note with ESC, tab, DEL and U+2028", "full", 0,
      dict(entry_edit=release_entry(lambda s: s.replace(

@@ -5,7 +5,7 @@ hand.  Section numbers ("§4.1") are those of doc/bundle.md.
 
 Usage:
     make_test_bundle.py DIR --key-out FILE.pem [--variant full|minimal]
-                        [--seed TEXT]
+                        [--seed TEXT] [--content-version 1|2]
 
 DIR must not exist; it is created and filled.  FILE.pem receives the
 mediator's public key (PEM, SubjectPublicKeyInfo).  Keys are derived from
@@ -14,9 +14,19 @@ mediator's public key (PEM, SubjectPublicKeyInfo).  Keys are derived from
 Variant "full": three parties, one observer, two principals; party "baku"
 signs under two roles sharing one mandate (so two identical mandate files),
 "yerevan" under a mandate with in-place-of, "stepanakert" with no role and
-no mandate; a Day-X calendar; effective time after release; a tree of 37
-journal entries.  Variant "minimal": one party, no role, no mandate, no
-observer, empty calendar, on-release, open-ended, a tree of 2 entries.
+no mandate; a Day-X calendar; effective time after release; zone
+Europe/Moscow; a tree of 37 journal entries.  Variant "minimal": one party,
+no role, no mandate, no observer, empty calendar, on-release, open-ended,
+empty zone, a tree of 2 entries.
+
+terms.txt is of content version 2 (six lines, §4.4) unless
+--content-version 1 (two lines, the form of revisions made before store
+schema 17).  SIGNATORIES is built from the parties and the copies: a party
+with more than one copy line is written with the roles of its copies
+(baku=military+political), a party with one copy line without roles (its
+copy's role, if any, is only the capacity its signer signed in: yerevan).
+EXTENDS and REAFFIRMS are empty; build() can set them, the zone and the
+signatories.
 
 The writer is deliberately separate from verify_bundle.py (it formats each
 file by hand), so that the two cross-check each other a little.
@@ -97,9 +107,25 @@ def path(m, leaves):
 
 # -- the bundle ----------------------------------------------------------------
 
+def signatories_of(parties, copies):
+    """§4.4 SIGNATORIES from the parties and the copies (see the module's
+    documentation): PARTY, or PARTY=R1+R2 (roles ascending) when the party
+    has more than one copy line."""
+    out = []
+    for p in parties:
+        roles = sorted(r for (party, r, *_rest) in copies if party == p)
+        if len(roles) > 1:
+            out.append(p + "=" + "+".join(roles))
+        else:
+            out.append(p)
+    return " ".join(out)
+
+
 def build(seed, variant, **over):
     """Returns ({name: bytes}, mediator PEM).  `over` (for tests of the
-    verifier) replaces any of the local parameters below by name, and may
+    verifier) replaces any of the local parameters below by name
+    (content_version 1 or 2, zone, signatories: None to build it from
+    parties and copies, extends, reaffirms, ...), and may
     give hooks: cert_edit(str) -> str applied to certificate.txt before it
     is signed, mandate_edit(dict) -> dict applied to a mandate before it is
     signed, entry_edit(kind, str) -> str applied to a journal entry of the
@@ -115,6 +141,7 @@ def build(seed, variant, **over):
         observers = ["moscow"]
         released = "1994-05-11T20:01:00Z"
         effective, validity = "1994-05-12T00:00:00Z", "for 7776000s"
+        zone = "Europe/Moscow"
         effective_at = "1994-05-12T00:00:00Z"
         text = ("Bishkek Protocol\n\n1.\tThe parties cease fire at midnight "
                 "of 11 to 12 May 1994.\n2.\tObservers: \u041c\u043e\u0441"
@@ -157,6 +184,7 @@ def build(seed, variant, **over):
         observers = []
         released = "2024-02-29T23:59:59Z"
         effective, validity = "on-release", ""
+        zone = ""
         effective_at = released
         text = "x"
         calendar = ""
@@ -165,6 +193,9 @@ def build(seed, variant, **over):
         copies = [("a", "-", "a", "2024-02-29T23:00:00Z", None)]
         tree_size = 2
         positions = {"copy-0": 0, "release": 1}
+    content_version = 2
+    signatories = None           # built from parties and copies
+    extends, reaffirms = "", ""
     loc = locals()
     for k, v in over.items():
         if k not in ("cert_edit", "mandate_edit", "entry_edit"):
@@ -185,6 +216,14 @@ def build(seed, variant, **over):
     copies = over.get("copies", copies)
     tree_size = over.get("tree_size", tree_size)
     positions = over.get("positions", positions)
+    content_version = over.get("content_version", content_version)
+    zone = over.get("zone", zone)
+    signatories = over.get("signatories", signatories)
+    if signatories is None:
+        signatories = signatories_of(parties, copies)
+    extends = over.get("extends", extends)
+    reaffirms = over.get("reaffirms", reaffirms)
+    assert content_version in (1, 2), content_version
     cert_edit = over.get("cert_edit", lambda s: s)
     mandate_edit = over.get("mandate_edit", lambda l: l)
     entry_edit = over.get("entry_edit", lambda k, s: s)
@@ -192,11 +231,23 @@ def build(seed, variant, **over):
     # §4.3, §4.4, §4.5 and the content hash §5.1
     text_b, cal_b = text.encode(), calendar.encode()
     files["text.txt"] = text_b
-    files["terms.txt"] = ("effective: %s\nvalidity:%s\n" % (
-        effective, " " + validity if validity else "")).encode()
+    terms = [("effective", effective), ("validity", validity)]
+    if content_version == 2:
+        terms += [("zone", zone), ("signatories", signatories),
+                  ("extends", extends), ("reaffirms", reaffirms)]
+    files["terms.txt"] = "".join(
+        "%s:%s\n" % (k, " " + v if v else "") for k, v in terms).encode()
     files["calendar.txt"] = cal_b
-    chash = sha256(b"parley-content-v1\x00" + lp(text_b) + lp(effective.encode())
-                   + lp(validity.encode()) + lp(cal_b))
+    if content_version == 2:
+        chash = sha256(b"parley-content-v2\x00" + lp(text_b)
+                       + lp(effective.encode()) + lp(validity.encode())
+                       + lp(cal_b) + lp(zone.encode())
+                       + lp(signatories.encode()) + lp(extends.encode())
+                       + lp(reaffirms.encode()))
+    else:
+        chash = sha256(b"parley-content-v1\x00" + lp(text_b)
+                       + lp(effective.encode()) + lp(validity.encode())
+                       + lp(cal_b))
 
     # copies: signatures §5.2
     signed = []
@@ -330,8 +381,9 @@ def main():
     ap.add_argument("--key-out", required=True)
     ap.add_argument("--variant", choices=["full", "minimal"], default="full")
     ap.add_argument("--seed", default="parley-interop")
+    ap.add_argument("--content-version", type=int, choices=[1, 2], default=2)
     a = ap.parse_args()
-    files, pem = build(a.seed, a.variant)
+    files, pem = build(a.seed, a.variant, content_version=a.content_version)
     os.mkdir(a.dir)
     for name, data in files.items():
         with open(os.path.join(a.dir, name), "wb") as f:

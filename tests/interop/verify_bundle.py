@@ -18,6 +18,10 @@ Importable API:
     verify_file_list(list_of_pairs, mediator_key) -> str
                                                  (also refuses a name twice)
 
+terms.txt is read in either content version (§4.4, §5.1): two lines
+(version 1) or six (version 2, with the zone, the signatories, checked
+against the certificate's parties and copy lines, and the relations).
+
 Where the document is ambiguous the stricter reading is taken; each such
 place is marked "AMBIGUITY" below.
 """
@@ -517,19 +521,58 @@ def check_text_file(data):
     check_text(name, data)
 
 
-def parse_terms(data):
-    """§4.4: exactly two field lines; returns (EFFECTIVE, VALIDITY, eff)
-    where eff is None for on-release or the Unix time."""
+class Terms:
+    """The values of terms.txt (§4.4).  version is the content version
+    (§5.1): 1 for two lines, 2 for six.  zone, signatories, extends and
+    reaffirms are the raw values (bytes, b"" when empty), None in version
+    1; eff_time is None for on-release, else the Unix time."""
+
+    def __init__(self):
+        self.version = 1
+        self.effective = b""
+        self.validity = b""
+        self.eff_time = None
+        self.zone = None
+        self.signatories = None
+        self.extends = None
+        self.reaffirms = None
+        self.required = None      # version 2: [(party, [roles] or None)]
+
+    def v2_fields(self):
+        if self.version == 1:
+            return None
+        return (self.zone, self.signatories, self.extends, self.reaffirms)
+
+
+TERMS_KEYS = (b"effective", b"validity", b"zone", b"signatories", b"extends",
+              b"reaffirms")
+ZONE_RE = re.compile(rb"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")  # §4.4 ZONE
+MAX_SIGNATORIES = 4000                                   # §4.4
+
+
+def parse_terms(data, c=None):
+    """§4.4: two field lines (content version 1) or six (version 2).
+    Returns a Terms.  For version 2 the signatories are checked against the
+    certificate c (its parties: line and copy lines) and the relations
+    against its agreement; c None skips those checks (parsing alone)."""
     name = "terms.txt"
     lines = split_lines(name, data)
-    if len(lines) != 2:
-        raise BundleError(name, count_error_line(lines, 2),
-                          "not exactly two lines")
+    if len(lines) not in (2, 6):
+        if len(lines) < 2:
+            bad = len(lines) + 1
+        elif len(lines) < 6:
+            bad = len(lines) + 1       # a version 2 line missing
+        else:
+            bad = 7
+        raise BundleError(name, bad, "not exactly two lines (version 1) or "
+                          "six lines (version 2)")
+    t = Terms()
+    t.version = 1 if len(lines) == 2 else 2
     eff = field(name, lines, 0, b"effective")
     if eff == b"on-release":
-        eff_time = None
+        t.eff_time = None
     else:
-        eff_time = parse_time(name, 1, eff, "effective time")
+        t.eff_time = parse_time(name, 1, eff, "effective time")
     val = field(name, lines, 1, b"validity", allow_empty=True)
     if val:
         if val.startswith(b"for ") and val.endswith(b"s"):
@@ -538,9 +581,102 @@ def parse_terms(data):
             parse_time(name, 2, val[6:], "validity end")
         else:
             raise BundleError(name, 2, "bad validity")
-    again = fieldline(b"effective", eff) + fieldline(b"validity", val)
+    t.effective, t.validity = eff, val
+    values = [eff, val]
+    if t.version == 2:
+        # ZONE: empty, or 1 to 63 bytes of ASCII letters, digits, / _ + -,
+        # not beginning with /, without "..".
+        # AMBIGUITY (§4.4): "." is not among the bytes allowed, so "without
+        # '..'" adds nothing read literally; any "." is refused (the
+        # stricter reading).  A trailing "/" or a "//" is not refused: the
+        # document says nothing against them.
+        zone = field(name, lines, 2, b"zone", allow_empty=True)
+        if zone and (len(zone) > 63 or not ZONE_RE.fullmatch(zone)):
+            raise BundleError(name, 3, "bad zone")
+        t.zone = zone
+        # SIGNATORIES (the certificate is checked below).
+        sigs = field(name, lines, 3, b"signatories", allow_empty=True)
+        if len(sigs) > MAX_SIGNATORIES:
+            raise BundleError(name, 4, "signatories longer than %d bytes"
+                              % MAX_SIGNATORIES)
+        t.signatories = sigs
+        t.required = parse_signatories(name, 4, sigs)
+        # EXTENDS, REAFFIRMS: empty or a decimal 1..2^64-1.
+        rel = []
+        for n, key in ((4, b"extends"), (5, b"reaffirms")):
+            v = field(name, lines, n, key, allow_empty=True)
+            if v:
+                x = parse_dec(name, n + 1, v, 1, MAX_U64, key.decode())
+                if c is not None and x == c.agreement:
+                    raise BundleError(name, n + 1, "%s names the certificate's "
+                                      "own agreement" % key.decode())
+            rel.append(v)
+        t.extends, t.reaffirms = rel
+        values += [zone, sigs, t.extends, t.reaffirms]
+    again = b"".join(fieldline(k, v) for k, v in zip(TERMS_KEYS, values))
     compare_spelling(name, data, again)
-    return eff, val, eff_time
+    if t.version == 2 and c is not None:
+        check_signatories(c, t.required)
+    return t
+
+
+def parse_signatories(name, lineno, v):
+    """§4.4 SIGNATORIES: party codes separated by one space, each followed,
+    when roles are required of it, by "=" and its roles (identifiers, in
+    ascending byte order, distinct) joined by "+".  Returns
+    [(party, [roles] or None)]."""
+    out = []
+    for item in v.split(b" ") if v else []:
+        party, eq, roles = item.partition(b"=")
+        parse_ident(name, lineno, party, "party in signatories")
+        if not eq:
+            out.append((party, None))
+            continue
+        rs = roles.split(b"+")
+        for r in rs:
+            parse_ident(name, lineno, r, "role of %s in signatories"
+                        % party.decode())
+        if any(not rs[i] < rs[i + 1] for i in range(len(rs) - 1)):
+            raise BundleError(name, lineno, "roles of %s in signatories not "
+                              "distinct and in ascending order" % party.decode())
+        out.append((party, rs))
+    return out
+
+
+def check_signatories(c, required):
+    """§4.4: SIGNATORIES names every party of the certificate's parties:
+    line, in that order; the certificate's copy lines are exactly the
+    signatures it requires: for a party with roles one copy line for each
+    role and no other, for a party without exactly one copy line."""
+    name = "terms.txt"
+    if [p for p, _ in required] != c.parties:
+        raise BundleError(name, 4, "signatories do not name the certificate's "
+                          "parties in their order")
+    for party, roles in required:
+        copies = [cp for cp in c.copies if cp.party == party]
+        if roles is None:
+            # Exactly one copy line, with or without a role (§4.4: its role,
+            # if any, is the capacity its signer signed in).
+            if len(copies) > 1:
+                raise BundleError("certificate.txt", copies[1].line,
+                                  "a second copy line of %s, whose "
+                                  "signatories term requires one"
+                                  % party.decode())
+            continue
+        for cp in copies:
+            if cp.role not in roles:
+                raise BundleError("certificate.txt", cp.line,
+                                  "a copy line of %s %s, which the "
+                                  "signatories term does not require"
+                                  % (party.decode(), "without a role"
+                                     if cp.role is None else
+                                     "in role " + cp.role.decode()))
+        have = set(cp.role for cp in copies)
+        for r in roles:
+            if r not in have:
+                raise BundleError(name, 4, "no copy line of %s in role %s, "
+                                  "which the signatories term requires"
+                                  % (party.decode(), r.decode()))
 
 
 def parse_calendar(data, parties):
@@ -588,10 +724,18 @@ def parse_calendar(data, parties):
 # §5 Hashes and signed layouts
 # ---------------------------------------------------------------------------
 
-def content_hash(text, effective, validity, calendar):
-    """§5.1"""
-    return sha256(b"parley-content-v1\x00" + lpfield(text) + lpfield(effective)
-                  + lpfield(validity) + lpfield(calendar))
+def content_hash(text, effective, validity, calendar, v2=None):
+    """§5.1.  v2 None: content version 1.  Otherwise the version 2 values
+    (ZONE, SIGNATORIES, EXTENDS, REAFFIRMS), each bytes (b"" when empty)."""
+    if v2 is None:
+        return sha256(b"parley-content-v1\x00" + lpfield(text)
+                      + lpfield(effective) + lpfield(validity)
+                      + lpfield(calendar))
+    zone, signatories, extends, reaffirms = v2
+    return sha256(b"parley-content-v2\x00" + lpfield(text) + lpfield(effective)
+                  + lpfield(validity) + lpfield(calendar) + lpfield(zone)
+                  + lpfield(signatories) + lpfield(extends)
+                  + lpfield(reaffirms))
 
 
 def signing_payload(agreement, revision, chash, party, role):
@@ -992,19 +1136,22 @@ def verify_files(files, mediator_key):
             raise BundleError(fname, 0, "unexpected file")
 
     # 4. Text and terms (§4.3, §4.4, §4.5, §5.1).
+    # terms.txt in its content version; for version 2 the signatories
+    # against the certificate's parties and copy lines.
     check_text_file(files["text.txt"])
-    effective, validity, eff_time = parse_terms(files["terms.txt"])
+    terms = parse_terms(files["terms.txt"], c)
     parse_calendar(files["calendar.txt"], c.parties)
-    chash = content_hash(files["text.txt"], effective, validity,
-                         files["calendar.txt"])
+    chash = content_hash(files["text.txt"], terms.effective, terms.validity,
+                         files["calendar.txt"], terms.v2_fields())
     if chash != c.content_hash:
         raise BundleError("certificate.txt", 5,
-                          "content-sha256 is not the hash of text, terms and calendar")
+                          "content-sha256 is not the hash (content version %d) "
+                          "of text, terms and calendar" % terms.version)
     # The effective-time rule (§4.4).
-    if eff_time is None:
+    if terms.eff_time is None:
         want_eff = c.released_at
     else:
-        want_eff = max(c.released_at, eff_time)
+        want_eff = max(c.released_at, terms.eff_time)
     if c.effective_at != want_eff:
         raise BundleError("certificate.txt", 9,
                           "effective-at does not follow the effective-time rule")
@@ -1043,10 +1190,11 @@ def verify_files(files, mediator_key):
         check_journal(c, files, size, root, cp, chash)
 
     return ("agreement %d revision %d, %d cop%s, released-at %s, "
-            "effective-at %s" % (c.agreement, c.revision, len(c.copies),
-                                 "y" if len(c.copies) == 1 else "ies",
-                                 format_time(c.released_at).decode(),
-                                 format_time(c.effective_at).decode()))
+            "effective-at %s, content version %d"
+            % (c.agreement, c.revision, len(c.copies),
+               "y" if len(c.copies) == 1 else "ies",
+               format_time(c.released_at).decode(),
+               format_time(c.effective_at).decode(), terms.version))
 
 
 def verify_file_list(pairs, mediator_key):

@@ -4,6 +4,8 @@
  * tests can check that parleyd refuses them.  Test use only.
  *
  *   ptool sign CONF ID [--revision N] [--party P] [--flip-sig] [--key-of CONF2]
+ *              [--content-v1 | --content-v2]   hash in this content
+ *                 version, whatever the daemon states
  *              [--burst N]   send the copy N times and hang up unanswered
  *              [--then-garbage]   a malformed frame in the same write; print
  *                 every answer until the daemon closes (exit 0 if the copy's
@@ -20,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "cl.h"
+#include "cl_bundle.h"
 #include "crypto.h"
 #include "sign.h"
 
@@ -103,7 +106,7 @@ do_sign(int argc, char **argv)
 	uint8_t hash[32], sig[64], pub[32], *payload;
 	size_t plen;
 	uint32_t revision = 0;
-	int i, flip = 0, burst = 0, garbage = 0;
+	int i, flip = 0, burst = 0, garbage = 0, version = 0;
 	uint64_t id = strtoull(argv[1], NULL, 10);
 	struct cl *c;
 	EVP_PKEY *k;
@@ -121,6 +124,10 @@ do_sign(int argc, char **argv)
 			burst = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--then-garbage") == 0)
 			garbage = 1;
+		else if (strcmp(argv[i], "--content-v1") == 0)
+			version = 1;
+		else if (strcmp(argv[i], "--content-v2") == 0)
+			version = 2;
 		else
 			return 2;
 	}
@@ -136,8 +143,10 @@ do_sign(int argc, char **argv)
 		cl_close(c);
 		return rc;
 	}
-	sign_content_hash(r->agreement->text, r->agreement->effective, r->agreement->validity,
-	    r->agreement->calendar, hash);
+	if (version)
+		r->agreement->content_version = (uint32_t)version;
+	if (bundle_content_hash(r->agreement, NULL, hash) != 0)
+		return printf("cannot hash the text received\n"), 3;
 	if (revision == 0)
 		revision = r->agreement->revision;
 	cl_free(c, r);

@@ -237,11 +237,24 @@ ef_copy_sign(struct ef_copy *c, EVP_PKEY *key)
 	free(payload);
 }
 
-/* p's copy of revision rev of agreement, whose text is text (the terms are
- * the fixture's), in role, signed with key. */
+/* The content hash a party computes of text under agreement's terms (as
+ * the daemon states them); zeros for an agreement that does not exist. */
 static inline void
-ef_copy_make(struct ef_copy *c, const char *party, EVP_PKEY *key, int64_t agreement,
-    uint32_t rev, const char *text, const char *role)
+ef_hash(struct engine_fixture *fx, int64_t agreement, const char *text, uint8_t out[32])
+{
+	struct ag a;
+
+	memset(out, 0, 32);
+	if (ag_load(fx->e, agreement, &a) != 0)
+		return;
+	assert_int_equal(ag_content_hash(fx->e, &a, SIGN_CONTENT_V2, text, "", out), 0);
+}
+
+/* p's copy of revision rev of agreement, whose text is text (the terms are
+ * the agreement's), in role, signed with key. */
+static inline void
+ef_copy_make(struct engine_fixture *fx, struct ef_copy *c, const char *party, EVP_PKEY *key,
+    int64_t agreement, uint32_t rev, const char *text, const char *role)
 {
 	Parley__SignRequest init = PARLEY__SIGN_REQUEST__INIT;
 
@@ -249,7 +262,7 @@ ef_copy_make(struct ef_copy *c, const char *party, EVP_PKEY *key, int64_t agreem
 	c->m = init;
 	snprintf(c->party, sizeof(c->party), "%s", party);
 	snprintf(c->role, sizeof(c->role), "%s", role);
-	assert_int_equal(sign_content_hash(text, EF_EFFECTIVE, EF_VALIDITY, "", c->hash), 0);
+	ef_hash(fx, agreement, text, c->hash);
 	c->m.agreement = (uint64_t)agreement;
 	c->m.revision = rev;
 	c->m.party = c->party;
@@ -286,7 +299,7 @@ ef_sign_ok(struct engine_fixture *fx, const struct ef_party *p, int64_t agreemen
 	enum req_end keep;
 	Parley__Frame *f;
 
-	ef_copy_make(&c, p->who.party.code, p->key, agreement, rev, text, role);
+	ef_copy_make(fx, &c, p->who.party.code, p->key, agreement, rev, text, role);
 	f = ef_sign(fx, &p->who, 0, &c, &keep);
 	if (f->body_case == PARLEY__FRAME__BODY_ERROR)
 		print_error("copy of %s refused: %s\n", p->who.party.code, f->error->message);

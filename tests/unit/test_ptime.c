@@ -287,6 +287,30 @@ test_duration_round_trip(void **state)
 	}
 }
 
+/* A zone is a TZif file of the system's database named in the spelling
+ * of doc/bundle.md 4.4; every other name is refused before any file is
+ * opened (a path that would still resolve, a directory, a leap-second
+ * copy). */
+static void
+test_zone_valid(void **state)
+{
+	static const char *const ok[] = { "UTC", "Europe/Moscow", "Asia/Baku",
+	    "America/Argentina/Buenos_Aires", "Etc/GMT+5" };
+	static const char *const bad[] = { "", "/etc/passwd", "Europe//Moscow", "Europe/Moscow/",
+	    "../zoneinfo/UTC", "Europe/../Europe/Moscow", "Europe", "right/UTC", "posix/UTC",
+	    "localtime", "posixrules", "Factory", "zone.tab", "Europe/Moscow ", "Mars/Olympus",
+	    "a23456789012345678901234567890123456789012345678901234567890123" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!ptime_zone_valid(ok[i]))
+			fail_msg("\"%s\" refused", ok[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ptime_zone_valid(bad[i]))
+			fail_msg("\"%s\" accepted", bad[i]);
+}
+
 int
 main(void)
 {
@@ -297,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_format_duration),
 		cmocka_unit_test(test_duration_round_trip),
+		cmocka_unit_test(test_zone_valid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,10 @@
 #include "sign.h"
 
 #define CONTENT_TAG_HEX "7061726c65792d636f6e74656e742d763100"	/* parley-content-v1\0 */
+#define CONTENT_V2_TAG_HEX "7061726c65792d636f6e74656e742d763200"	/* parley-content-v2\0 */
+#define SIG3 "baku=military+political yerevan stepanakert"
+#define SIG3_HEX "0000002b" "62616b753d6d696c69746172792b706f6c69746963616c20" \
+    "7965726576616e2073746570616e616b657274"
 #define PAYLOAD_TAG_HEX "7061726c65792d7369676e2d763100"	/* parley-sign-v1\0 */
 
 /* RFC 8032 section 7.1, TEST 1. */
@@ -38,30 +42,61 @@ unhex(const char *hex, size_t *n)
 }
 
 static const struct content_case {
-	const char *name, *text, *effective, *validity, *calendar;
+	const char *name;
+	struct sign_content c;
 	const char *layout, *sha256;
 } content_cases[] = {
-	{ "all empty", NULL, NULL, NULL, NULL,
+	{ "all empty", { SIGN_CONTENT_V1, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 },
 	    CONTENT_TAG_HEX
 	    "00000000"
 	    "00000000"
 	    "00000000"
 	    "00000000",
 	    "a54e8b1ce7e9b315fd9cf6024a1a130c585036d1dd1da29855c883dadc032b23" },
-	{ "ascii", "A\nB\n", "on-release", "10d", "",
+	{ "ascii", { SIGN_CONTENT_V1, "A\nB\n", "on-release", "10d", "", NULL, NULL, 0, 0 },
 	    CONTENT_TAG_HEX
 	    "00000004" "410a420a"			/* "A\nB\n" */
 	    "0000000a" "6f6e2d72656c65617365"		/* "on-release" */
 	    "00000003" "313064"				/* "10d" */
 	    "00000000",					/* "" */
 	    "481c429216cd28e0a210814b292eb70da78e22f9810df333bc6375e86dbb6bb6" },
-	{ "utf-8 counts bytes", "\xd0\x9c\xd0\xb8\xd1\x80\n", NULL, "", "X+3\n",
+	{ "utf-8 counts bytes", { SIGN_CONTENT_V1, "\xd0\x9c\xd0\xb8\xd1\x80\n", NULL, "",
+	    "X+3\n", NULL, NULL, 0, 0 },
 	    CONTENT_TAG_HEX
 	    "00000007" "d09cd0b8d1800a"			/* "Мир\n" */
 	    "00000000"
 	    "00000000"
 	    "00000004" "582b330a",			/* "X+3\n" */
 	    "cd8535121946c5d9349681e588efee4609605ad7fc29315184f8d35b7c43fa07" },
+	{ "v2 all empty", { SIGN_CONTENT_V2, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+	    CONTENT_V2_TAG_HEX
+	    "00000000" "00000000" "00000000" "00000000"
+	    "00000000" "00000000" "00000000" "00000000",
+	    "dae91ecc9263c84f5d7aa7bdc11932033eb31659f46459351fbd2e8d2655d7f5" },
+	{ "v2 extends 12", { SIGN_CONTENT_V2, "A\nB\n", "on-release", "for 86400s", "",
+	    "Europe/Moscow", SIG3, 12, 0 },
+	    CONTENT_V2_TAG_HEX
+	    "00000004" "410a420a"			/* "A\nB\n" */
+	    "0000000a" "6f6e2d72656c65617365"		/* "on-release" */
+	    "0000000a" "666f7220383634303073"		/* "for 86400s" */
+	    "00000000"					/* calendar "" */
+	    "0000000d" "4575726f70652f4d6f73636f77"	/* "Europe/Moscow" */
+	    SIG3_HEX
+	    "00000002" "3132"				/* extends "12" */
+	    "00000000",					/* reaffirms "" */
+	    "3aabb17b56843dbeadf502f05b38f042f1da86756b7e0bf294224cbe938416b8" },
+	{ "v2 reaffirms 2^64-1", { SIGN_CONTENT_V2, "A\nB\n", "on-release", "for 86400s", "",
+	    "Europe/Moscow", SIG3, 0, UINT64_MAX },
+	    CONTENT_V2_TAG_HEX
+	    "00000004" "410a420a"
+	    "0000000a" "6f6e2d72656c65617365"
+	    "0000000a" "666f7220383634303073"
+	    "00000000"
+	    "0000000d" "4575726f70652f4d6f73636f77"
+	    SIG3_HEX
+	    "00000000"					/* extends "" */
+	    "00000014" "3138343436373434303733373039353531363135",	/* "18446744073709551615" */
+	    "5b79402c9ba2d1d0502de56572e40979173e67bd88974929646dcde9abc3d66b" },
 };
 
 static void
@@ -83,29 +118,86 @@ test_content_hash_kat(void **state)
 		free(layout);
 		/* ... and the code agrees with both. */
 		memset(got, 0, sizeof(got));
-		assert_int_equal(sign_content_hash(c->text, c->effective,
-		    c->validity, c->calendar, got), 0);
+		assert_int_equal(sign_content_hash(&c->c, got), 0);
 		assert_memory_equal(got, want, sizeof(want));
 	}
 }
 
 /* Length prefixes keep field boundaries: moving bytes between fields, or
  * changing line endings, changes the hash; NULL and "" are the same. */
+/* The hash of version v of the four fields of version 1 and zone z. */
+static void
+hash4(int v, const char *text, const char *eff, const char *val, const char *cal,
+    const char *z, uint8_t out[SIGN_HASH_LEN])
+{
+	struct sign_content c = { v, text, eff, val, cal, z, NULL, 0, 0 };
+
+	assert_int_equal(sign_content_hash(&c, out), 0);
+}
+
+/* Length prefixes keep field boundaries: moving bytes between fields, or
+ * changing line endings, changes the hash; NULL and "" are the same.  The
+ * version is part of it; version 1 ignores the fields it does not have;
+ * an unknown version is refused. */
 static void
 test_content_hash_boundaries(void **state)
 {
+	struct sign_content bad = { 3, "x", NULL, NULL, NULL, NULL, NULL, 0, 0 };
 	uint8_t a[SIGN_HASH_LEN], b[SIGN_HASH_LEN];
 
 	(void)state;
-	assert_int_equal(sign_content_hash("ab", "c", NULL, NULL, a), 0);
-	assert_int_equal(sign_content_hash("a", "bc", NULL, NULL, b), 0);
+	hash4(1, "ab", "c", NULL, NULL, NULL, a);
+	hash4(1, "a", "bc", NULL, NULL, NULL, b);
 	assert_memory_not_equal(a, b, sizeof(a));
-	assert_int_equal(sign_content_hash("x", NULL, NULL, "", a), 0);
-	assert_int_equal(sign_content_hash("x", "", "", NULL, b), 0);
+	hash4(1, "x", NULL, NULL, "", NULL, a);
+	hash4(1, "x", "", "", NULL, NULL, b);
 	assert_memory_equal(a, b, sizeof(a));
-	assert_int_equal(sign_content_hash("A\r\nB\r\n", "on-release", "10d", "", a), 0);
-	assert_int_equal(sign_content_hash("A\nB\n", "on-release", "10d", "", b), 0);
+	hash4(1, "A\r\nB\r\n", "on-release", "10d", "", NULL, a);
+	hash4(1, "A\nB\n", "on-release", "10d", "", NULL, b);
 	assert_memory_not_equal(a, b, sizeof(a));
+	hash4(1, "x", NULL, NULL, NULL, "Europe/Moscow", a);
+	hash4(1, "x", NULL, NULL, NULL, "Asia/Baku", b);
+	assert_memory_equal(a, b, sizeof(a));
+	hash4(2, "x", NULL, NULL, NULL, "Europe/Moscow", a);
+	hash4(2, "x", NULL, NULL, NULL, "Asia/Baku", b);
+	assert_memory_not_equal(a, b, sizeof(a));
+	hash4(1, "x", NULL, NULL, NULL, NULL, a);
+	hash4(2, "x", NULL, NULL, NULL, NULL, b);
+	assert_memory_not_equal(a, b, sizeof(a));
+	assert_int_equal(sign_content_hash(&bad, a), -1);
+	bad.version = 0;
+	assert_int_equal(sign_content_hash(&bad, a), -1);
+}
+
+/* The signatories term: the parties' order kept, roles sorted under
+ * their party, and every malformed list refused. */
+static void
+test_signatories(void **state)
+{
+	static const char *const p3[] = { "baku", "yerevan", "stepanakert" };
+	static const char *const r2[] = { "baku=political", "baku=military" };
+	static const char *const dup[] = { "baku", "yerevan", "baku" };
+	static const char *const twice[] = { "baku=political", "baku=political" };
+	static const char *const stray[] = { "minsk=chair" };
+	static const char *const badrole[] = { "baku=Political" };
+	static const char *const badparty[] = { "Baku" };
+	static const char *const prefix[] = { "bak=x" };
+	char *s;
+
+	(void)state;
+	assert_non_null(s = sign_signatories(p3, 3, r2, 2));
+	assert_string_equal(s, SIG3);
+	free(s);
+	assert_non_null(s = sign_signatories(p3, 3, NULL, 0));
+	assert_string_equal(s, "baku yerevan stepanakert");
+	free(s);
+	assert_null(sign_signatories(p3, 0, NULL, 0));
+	assert_null(sign_signatories(dup, 3, NULL, 0));
+	assert_null(sign_signatories(p3, 3, twice, 2));
+	assert_null(sign_signatories(p3, 3, stray, 1));
+	assert_null(sign_signatories(p3, 3, badrole, 1));
+	assert_null(sign_signatories(badparty, 1, NULL, 0));
+	assert_null(sign_signatories(p3, 3, prefix, 1));
 }
 
 static const struct payload_case {
@@ -219,6 +311,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_content_hash_kat),
 		cmocka_unit_test(test_content_hash_boundaries),
+		cmocka_unit_test(test_signatories),
 		cmocka_unit_test(test_payload_kat),
 		cmocka_unit_test(test_payload_rejects_null),
 		cmocka_unit_test(test_payload_signature_kat),
