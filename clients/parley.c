@@ -787,13 +787,29 @@ fetch_text(struct ctx *x, uint64_t id, Parley__Frame **reply)
 	return call(x, &f, reply, PARLEY__FRAME__BODY_AGREEMENT);
 }
 
-/* The client computes the hash of what it shows: a party signs what it saw. */
+/* The client computes the hash of what it shows: a party signs what it saw.
+ * Text a terminal would not show as it is (control characters, bidi
+ * overrides) is refused too: what is read must be what is signed.  0, or
+ * -1 with why ("does not match its content hash", "holds ..."). */
 static int
-check_hash(const Parley__AgreementText *t, uint8_t out[32])
+check_hash(const Parley__AgreementText *t, uint8_t out[32], char *why, size_t whylen)
 {
-	if (bundle_content_hash(t, NULL, out) != 0)
+	const char *const part[3] = { t->title, t->text, t->calendar };
+	static const char *const name[3] = { "title", "text", "calendar" };
+	char line[160];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (text_displayable(part[i], strlen(part[i]), line, sizeof(line)) != 0) {
+			snprintf(why, whylen, "holds in its %s, %s", name[i], line);
+			return -1;
+		}
+	if (bundle_content_hash(t, NULL, out) != 0 || t->content_hash.len != 32 ||
+	    memcmp(out, t->content_hash.data, 32) != 0) {
+		snprintf(why, whylen, "does not match its content hash");
 		return -1;
-	return t->content_hash.len == 32 && memcmp(out, t->content_hash.data, 32) == 0 ? 0 : -1;
+	}
+	return 0;
 }
 
 /* A term's time in the agreement's zone: "on-release" as it is, a UTC
@@ -985,7 +1001,7 @@ cmd_show(struct ctx *x)
 	Parley__Frame *r;
 	const Parley__AgreementText *t;
 	uint8_t h[32];
-	char hex[65];
+	char hex[65], why[200];
 	uint64_t id;
 	int rc;
 
@@ -994,10 +1010,10 @@ cmd_show(struct ctx *x)
 	if ((rc = connect_conf(x)) != 0 || (rc = fetch_text(x, id, &r)) != 0)
 		return rc;
 	t = r->agreement;
-	if (check_hash(t, h) != 0) {
+	if (check_hash(t, h, why, sizeof(why)) != 0) {
 		cl_free(x->c, r);
-		return out_error(x, EXIT_REFUSED, "the text received does not match its content "
-		    "hash: do not rely on it");
+		return out_error(x, EXIT_REFUSED, "the agreement received %s: do not rely on it",
+		    why);
 	}
 	hex_encode(h, 32, hex);
 	if (x->json) {
@@ -1068,7 +1084,8 @@ sign_text_file(struct ctx *x, const char *file, char **norm)
 
 	if ((raw = cl_read_file(file, TEXT_FILE_MAX, &len, err, sizeof(err))) == NULL)
 		return out_error(x, EXIT_USAGE, "%s", err);
-	if (text_check(raw, len, why, sizeof(why)) != 0) {
+	if (text_check(raw, len, why, sizeof(why)) != 0 ||
+	    text_displayable(raw, len, why, sizeof(why)) != 0) {
 		free(raw);
 		return out_error(x, EXIT_USAGE, "%s: %s", file, why);
 	}
@@ -1086,7 +1103,7 @@ cmd_sign(struct ctx *x)
 	Parley__SignRequest sr = PARLEY__SIGN_REQUEST__INIT;
 	const Parley__AgreementText *t;
 	const char *file, *role;
-	char err[1200], hex[65], prompt[200], *norm = NULL;
+	char err[1200], hex[65], prompt[200], why[200], *norm = NULL;
 	uint8_t h[32], sig[64], pub[32], *payload = NULL;
 	size_t plen;
 	EVP_PKEY *k = NULL;
@@ -1106,9 +1123,8 @@ cmd_sign(struct ctx *x)
 	}
 	t = r->agreement;
 	rc = EXIT_REFUSED;
-	if (check_hash(t, h) != 0) {
-		out_error(x, EXIT_REFUSED, "the text received does not match its content hash; "
-		    "refusing to sign");
+	if (check_hash(t, h, why, sizeof(why)) != 0) {
+		out_error(x, EXIT_REFUSED, "the agreement received %s; refusing to sign", why);
 		goto done;
 	}
 	if (norm != NULL && bundle_content_hash(t, norm, h) != 0) {
@@ -1117,10 +1133,15 @@ cmd_sign(struct ctx *x)
 	}
 	hex_encode(h, 32, hex);
 	if (!x->json) {
-		render_text(t, hex);
-		if (norm != NULL)
-			printf("WARNING: you are signing the text of %s, not the text received\n",
-			    file);
+		/* What is signed is shown: with --text, that file's text. */
+		Parley__AgreementText shown = *t;
+
+		if (norm != NULL) {
+			shown.text = norm;
+			printf("WARNING: you are signing the text of %s, shown below, not the text "
+			    "received; the copy will be stored as non-identical\n", file);
+		}
+		render_text(&shown, hex);
 	}
 	snprintf(prompt, sizeof(prompt), "sign this for %s?", cl_party(x->c));
 	if (opt(x, "yes") == NULL && !confirm(prompt)) {

@@ -355,6 +355,7 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 	t.observers = arg(a, "observers");
 	t.effective = arg(a, "effective");
 	t.disclose_progress = arg(a, "disclose-progress") != NULL;
+	t.same_signer_ok = arg(a, "same-signer-ok") != NULL;
 	t.sign_by = arg(a, "sign-by");
 	t.sign_after_effect = arg(a, "sign-after-effect") != NULL;
 	t.valid_for = arg(a, "valid-for");

@@ -191,7 +191,7 @@ ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
 	    "SELECT id, title, state, revision, effective, validity, disclose_progress,"
 	    " created_at, circulated_at, released_at, effective_at, expires_at, ended_at,"
 	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at, label, zone,"
-	    " coalesce(withdraw_reason, '') FROM agreement WHERE id = ?";
+	    " coalesce(withdraw_reason, ''), same_signer_ok FROM agreement WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc;
 
@@ -223,6 +223,7 @@ ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
 		snprintf(a->zone, sizeof(a->zone), "%s", store_col_str(s, 19));
 		snprintf(a->withdraw_reason, sizeof(a->withdraw_reason), "%s",
 		    store_col_str(s, 20));
+		a->same_signer_ok = sqlite3_column_int(s, 21);
 	}
 	if (store_rows_end(e->st, s, rc, "an agreement") != 0)
 		return -1;
@@ -601,8 +602,8 @@ ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id)
 {
 	static const char sql[] =
 	    "INSERT INTO agreement(title, state, revision, effective, validity,"
-	    " disclose_progress, created_at, sign_by, extends_id, reaffirms_id, label, zone)"
-	    " VALUES(?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    " disclose_progress, created_at, sign_by, extends_id, reaffirms_id, label, zone,"
+	    " same_signer_ok) VALUES(?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 
 	if (s == NULL)
@@ -620,6 +621,7 @@ ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id)
 		sqlite3_bind_int64(s, 8, a->reaffirms_id);
 	sqlite3_bind_text(s, 9, a->label, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 10, a->zone, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 11, a->same_signer_ok ? 1 : 0);
 	return store_step_insert(e->st, s, id);
 }
 

@@ -62,6 +62,7 @@ struct ag {
 	char effective[PTIME_BUFLEN];	/* term: "on-release" or UTC ISO time */
 	char validity[64];
 	int disclose;
+	int same_signer_ok;	/* one signer key (or mandate) may sign several roles */
 	int64_t created_at, circulated_at, released_at, effective_at, expires_at, ended_at;
 	int64_t sign_by, extends_id, reaffirms_id, dayx_at;
 	char dayx_mode[16];	/* "", "time", "on-release", "on-effect" */

@@ -610,6 +610,50 @@ sign_already(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m
 	return rc;
 }
 
+/* Step 3b: two roles, two signers.  A party's roles are signed by
+ * different signer keys, and under mandates by different mandates, unless
+ * the agreement was created --same-signer-ok: one person signing twice
+ * would pass for the two the roles stand for.  0, or -1 answered. */
+static int
+sign_check_distinct(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
+    const struct signing *sg)
+{
+	static const char sql[] =
+	    "SELECT role, signer_id = ?5 FROM copy WHERE agreement_id = ?1 AND party_id = ?2"
+	    " AND revision = ?3 AND status = 'valid' AND role != ?4 AND (signer_id = ?5"
+	    " OR (?6 != 0 AND mandate_id = ?6)) ORDER BY id LIMIT 1";
+	char role[PARTY_CODE_MAX + 1] = "";
+	sqlite3_stmt *s;
+	int rc, same_key = 0;
+
+	if (sg->nroles < 2 || sg->a.same_signer_ok)
+		return 0;
+	if ((s = store_stmt(e->st, sql)) == NULL) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, sg->a.id);
+	sqlite3_bind_int64(s, 2, r->who->party.id);
+	sqlite3_bind_int64(s, 3, sg->a.revision);
+	sqlite3_bind_text(s, 4, m->role, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, sg->signer);
+	sqlite3_bind_int64(s, 6, sg->md.id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		snprintf(role, sizeof(role), "%s", store_col_str(s, 0));
+		same_key = sqlite3_column_int(s, 1);
+	}
+	if (store_rows_end(e->st, s, rc, "the signers of a party's roles") != 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	if (*role == '\0')
+		return 0;
+	return refuse_copy(e, r, REFUSE_SIGNER, PARLEY_EREFUSED, "copy refused: %s %s signed "
+	    "role %s of agreement %lld already; each role of %s needs its own signer (the "
+	    "agreement was not created with --same-signer-ok)", same_key ? "signer key" :
+	    "the mandate of signer key", sg->hex, role, (long long)sg->a.id, r->who->party.code);
+}
+
 /* Step 4: keep the copy and journal it. */
 static int
 sign_keep(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
@@ -708,6 +752,8 @@ engine_sign(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m)
 	}
 	if (sign_already(e, r, m, &sg) != 0)
 		return REQ_ROLLBACK;	/* answered: nothing to keep */
+	if (sign_check_distinct(e, r, m, &sg) != 0)
+		return REQ_ROLLBACK;
 	if (sign_keep(e, r, m, &sg) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	return sign_settle(e, r, m, &sg);
@@ -835,7 +881,8 @@ check_text(const char *text, size_t len, char *why, size_t whylen, int *oom)
 		snprintf(why, whylen, "the text is longer than %d bytes", TEXT_MAX);
 		return NULL;
 	}
-	if (text_check(text, len, line, sizeof(line)) != 0) {
+	if (text_check(text, len, line, sizeof(line)) != 0 ||
+	    text_displayable(text, len, line, sizeof(line)) != 0) {
 		snprintf(why, whylen, "the text, %s", line);
 		return NULL;
 	}
@@ -1103,6 +1150,8 @@ parse_list(const char *list, char codes[][PARTY_CODE_MAX + 1], size_t max, size_
 	size_t len, i;
 
 	*n = 0;
+	if (list != NULL && *list != '\0' && list[strlen(list) - 1] == ',')
+		return out_usage(o, "%s: \"%s\" is not a list of party codes", what, list);
 	while (p != NULL && *p != '\0') {
 		q = strchr(p, ',');
 		len = q ? (size_t)(q - p) : strlen(p);
@@ -1136,21 +1185,28 @@ title_ok(const char *t)
 static int
 signatories_walk(const char *spec, int (*fn)(const char *, const char *, void *), void *arg)
 {
-	char buf[2048], *ent, *save = NULL, *eq, *role, *rsave;
-	int rc;
+	char *buf, *ent, *next, *eq, *role, *rnext;
+	int rc = 0;
 
-	if ((size_t)snprintf(buf, sizeof(buf), "%s", spec) >= sizeof(buf))
-		return -2;
-	for (ent = strtok_r(buf, ",", &save); ent; ent = strtok_r(NULL, ",", &save)) {
-		if ((eq = strchr(ent, '=')) == NULL || eq[1] == '\0')
-			return -2;
+	/* Every piece named: "baku=", "baku=a++b" and ",," are not lists. */
+	if ((buf = strdup(spec)) == NULL)
+		return -3;
+	for (ent = buf; ent != NULL && rc == 0; ent = next) {
+		if ((next = strchr(ent, ',')) != NULL)
+			*next++ = '\0';
+		if ((eq = strchr(ent, '=')) == NULL || eq == ent) {
+			rc = -2;
+			break;
+		}
 		*eq = '\0';
-		rsave = NULL;
-		for (role = strtok_r(eq + 1, "+", &rsave); role; role = strtok_r(NULL, "+", &rsave))
-			if ((rc = fn(ent, role, arg)) != 0)
-				return rc;
+		for (role = eq + 1; role != NULL && rc == 0; role = rnext) {
+			if ((rnext = strchr(role, '+')) != NULL)
+				*rnext++ = '\0';
+			rc = *role == '\0' ? -2 : fn(ent, role, arg);
+		}
 	}
-	return 0;
+	free(buf);
+	return rc;
 }
 
 struct sig_check {
@@ -1189,8 +1245,8 @@ signatories_check(const char *spec, char parties[][PARTY_CODE_MAX + 1], size_t n
     struct out *o)
 {
 	struct sig_check *c;
-	size_t i, len = 0;
-	int rc;
+	size_t i, k, len = 0, sigs = 0;
+	int rc, with;
 
 	if (spec == NULL)
 		return 0;
@@ -1201,18 +1257,33 @@ signatories_check(const char *spec, char parties[][PARTY_CODE_MAX + 1], size_t n
 	c->o = o;
 	rc = signatories_walk(spec, sig_check_one, c);
 	/* The term the content hash covers is one line of the bundle's
-	 * terms.txt: every party, and each role once more with one byte. */
-	for (i = 0; i < np; i++)
+	 * terms.txt: every party, and each role once more with one byte.  The
+	 * certificate has a copy line for each signature required: a party's
+	 * roles, or one for a party without. */
+	for (i = 0; i < np; i++) {
 		len += strlen(parties[i]) + 1;
+		for (k = 0, with = 0; k < c->nseen && !with; k++)
+			with = strncmp(c->seen[k], parties[i], strlen(parties[i])) == 0 &&
+			    c->seen[k][strlen(parties[i])] == '=';
+		sigs += with ? 0 : 1;
+	}
 	for (i = 0; i < c->nseen; i++)
 		len += strlen(strchr(c->seen[i], '=') + 1) + 1;
+	sigs += c->nseen;
 	free(c);
+	if (rc == -3)
+		return out_refuse(o, "out of memory");
 	if (rc == -2)
 		return out_usage(o, "--signatories takes party=role+role,party=role");
-	if (rc == 0 && len > SIGN_SIGNATORIES_MAX)
+	if (rc != 0)
+		return -1;
+	if (sigs > CERT_MAX_COPIES)
+		return out_usage(o, "--parties and --signatories require %zu signatures; a release "
+		    "certificate holds at most %d", sigs, CERT_MAX_COPIES);
+	if (len > SIGN_SIGNATORIES_MAX)
 		return out_usage(o, "--parties and --signatories together take %zu bytes "
 		    "written out; at most %d fit the record", len, SIGN_SIGNATORIES_MAX);
-	return rc != 0 ? -1 : 0;
+	return 0;
 }
 
 struct sig_store {
@@ -1443,6 +1514,7 @@ create_check(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
 		return out_usage(o, "--label must be a short lowercase name, not \"%s\"", t->label);
 	snprintf(d->a.label, sizeof(d->a.label), "%s", t->label ? t->label : "");
 	d->a.disclose = t->disclose_progress ? 1 : 0;
+	d->a.same_signer_ok = t->same_signer_ok ? 1 : 0;
 	d->a.created_at = clock_now(e->clk);
 	if (create_sane(e, t, d, o) != 0)
 		return -1;
@@ -1489,8 +1561,9 @@ engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o)
 		rc = out_refuse(o, "store failure: %s", store_errmsg(e->st));
 		goto done;
 	}
-	if (ag_journal(e, "draft", id, NULL, (const uint8_t (*)[32])hash, 1, "revision 1: %s",
-	    t->title) != 0) {
+	if (ag_journal(e, "draft", id, NULL, (const uint8_t (*)[32])hash, 1, "revision 1: %s%s",
+	    t->title, t->same_signer_ok ? " (one signer may sign several roles of a party)" :
+	    "") != 0) {
 		rc = out_refuse(o, "store failure: journal");
 		goto done;
 	}
@@ -1836,6 +1909,7 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	opt_time(o, &a, "released_at", a.released_at);
 	opt_time(o, &a, "circulated_at", a.circulated_at);
 	jw_bool(o->json, "disclose_progress", a.disclose);
+	jw_bool(o->json, "same_signer_ok", a.same_signer_ok);
 	jw_str(o->json, "zone", a.zone);
 	jw_str(o->json, "withdraw_reason", a.state == AG_WITHDRAWN && *a.withdraw_reason ?
 	    a.withdraw_reason : NULL);

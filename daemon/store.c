@@ -362,6 +362,11 @@ static const char *const migrations[] = {
 	 * with their required roles, and extends/reaffirms; a revision made
 	 * before keeps version 1, which its signed copies were made over */
 	"ALTER TABLE revision ADD COLUMN content_version INTEGER NOT NULL DEFAULT 1;",
+	/* 17 -> 18: two roles of one party need two signers unless the
+	 * agreement says otherwise; those made before keep the rule they were
+	 * made under (one key could sign every role) */
+	"ALTER TABLE agreement ADD COLUMN same_signer_ok INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE agreement SET same_signer_ok = 1;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

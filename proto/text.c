@@ -72,6 +72,38 @@ text_check(const char *s, size_t n, char *why, size_t whylen)
 	return 0;
 }
 
+int
+text_displayable(const char *s, size_t n, char *why, size_t whylen)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+	unsigned cp;
+	int line = 1;
+
+	while (i < n) {
+		if ((k = text_utf8_len(s + i, n - i)) == 0) {
+			snprintf(why, whylen, "line %d: not valid UTF-8", line);
+			return -1;
+		}
+		cp = u[i];
+		if (k == 2)
+			cp = (u[i] & 0x1fu) << 6 | (u[i + 1] & 0x3fu);
+		else if (k == 3)
+			cp = (u[i] & 0x0fu) << 12 | (u[i + 1] & 0x3fu) << 6 | (u[i + 2] & 0x3fu);
+		if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0x7f ||
+		    (k == 2 && cp >= 0x80 && cp <= 0x9f) ||
+		    (k == 3 && ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)))) {
+			snprintf(why, whylen, "line %d: the control character U+%04X, which a "
+			    "terminal would not show as it is", line, cp);
+			return -1;
+		}
+		if (s[i] == '\n')
+			line++;
+		i += k;
+	}
+	return 0;
+}
+
 char *
 text_normalize(const char *s, size_t n, size_t *outlen)
 {

@@ -16,6 +16,14 @@ int text_utf8_valid(const char *s, size_t n);
  * not hashed)" or "line 1: not valid UTF-8". */
 int text_check(const char *s, size_t n, char *why, size_t whylen);
 
+/* 0 if a terminal shows s[0..n) (well-formed UTF-8) as it is: no control
+ * character but tab, LF and CR (C0, DEL, C1), and none of the bidi
+ * embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069) that
+ * reorder what is displayed.  A text a party signs must pass: otherwise
+ * what it reads is not what it signs ("yes\b\b\bno", an escape that hides
+ * a clause).  Otherwise -1 with why naming the character and its line. */
+int text_displayable(const char *s, size_t n, char *why, size_t whylen);
+
 /* Length (1..4) of the well-formed UTF-8 sequence that starts s[0..n), or 0
  * if there is none (n == 0, malformed, truncated).  A NUL byte counts as 1. */
 size_t text_utf8_len(const char *s, size_t n);

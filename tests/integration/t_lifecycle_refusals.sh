@@ -98,4 +98,38 @@ before=$(snapshot)
 expect_out "nul.txt: line 2: a NUL byte" as baku sign "$C" --yes --text "$T/nul.txt"
 expect_out "nul.txt: line 2: a NUL byte" as baku amend "$C" --text "$T/nul.txt" --note n
 [ "$(snapshot)" = "$before" ] || fail "a refused NUL changed the store"
+
+# What a terminal would not show as it is is refused in a text a party
+# signs: "yes" backspaced into "no", an escape that hides a clause, a bidi
+# override that reorders one; by parleyd at create and amend, and by
+# parley before it signs a --text of its own.
+printf 'The answer is yes\b\b\bno.\n' >"$T/bs.txt"
+printf 'Article 1.\n\033[8mArticle 2: hidden.\033[0m\n' >"$T/esc.txt"
+printf 'Article 1: \xe2\x80\xaeon si rewsna eht\n' >"$T/bidi.txt"
+printf 'Article 1: \xc2\x9b2J\n' >"$T/c1.txt"
+before=$(snapshot)
+expect_out "the text, line 1: the control character U\+0008" ctl agreement create --title T --text "$T/bs.txt" --parties baku,yerevan
+expect_out "line 2: the control character U\+001B" ctl agreement create --title T --text "$T/esc.txt" --parties baku,yerevan
+expect_out "line 1: the control character U\+202E" ctl agreement create --title T --text "$T/bidi.txt" --parties baku,yerevan
+expect_out "line 1: the control character U\+009B" ctl agreement create --title T --text "$T/c1.txt" --parties baku,yerevan
+expect_out "line 2: the control character U\+001B" as baku amend "$C" --text "$T/esc.txt" --note n
+expect_out "line 1: the control character U\+0008" as baku sign "$C" --yes --text "$T/bs.txt"
+[ "$(snapshot)" = "$before" ] || fail "a refused control character changed the store"
+
+# --parties and --signatories: every piece named, every signature fitting
+# the certificate (at most 64), each refused with nothing changed
+R64=$(seq -f 'r%02g' 1 64 | paste -sd+)
+for bad in "baku=+" "baku=a++b" "baku=a+" ",,baku=a,," "baku=a,,yerevan=b" "=a" "baku"; do
+	expect_rc 2 ctl agreement create --title T --text "$D/ceasefire-1994-rev1.txt" \
+		--parties baku,yerevan --signatories "$bad"
+done
+expect_rc 2 ctl agreement create --title T --text "$D/ceasefire-1994-rev1.txt" --parties baku,
+expect_rc 2 ctl agreement create --title T --text "$D/ceasefire-1994-rev1.txt" --parties ,baku
+expect_out "require 65 signatures; a release certificate holds at most 64" ctl agreement create \
+	--title T --text "$D/ceasefire-1994-rev1.txt" --parties baku,yerevan --signatories "baku=$R64"
+[ "$(snapshot)" = "$before" ] || fail "refused signatories changed the store"
+# long and well formed: one party with 63 roles of 32 bytes is an agreement
+R63=$(seq -f 'r%031g' 1 63 | paste -sd+)
+expect_rc 0 ctl agreement create --title T --text "$D/ceasefire-1994-rev1.txt" \
+	--parties baku --signatories "baku=$R63"
 pass

@@ -121,4 +121,39 @@ done < <(db "SELECT j.seq, lower(hex(c.signature)), 'note: revision ' || c.revis
 	AND instr(CAST(j.entry AS TEXT), 'note: revision ' || c.revision) > 0
 	AND c.status IN ('valid', 'void', 'superseded', 'withdrawn')")
 [ "$entries" -ge 3 ] && [ "$named" = "$entries" ] || fail "$named of $entries copy-accepted entries name their copy"
+
+# Two roles, two signers (issue 21, item 5): one key signing a second role
+# of its party is refused with the reason and nothing kept, mandates or
+# not; a second registered key completes the pair; --same-signer-ok lets
+# one key sign both, and the record says the agreement was made so.
+C=$(jget "$(ctl --json agreement create --title "Two signers" --text "$D/ceasefire-1994-rev1.txt" \
+	--parties baku,yerevan --signatories yerevan=political+military)" .id)
+expect_rc 0 ctl agreement circulate "$C"
+expect_out accepted as yerevan sign "$C" --yes --role political
+before=$(snapshot)
+expect_out "signer key [0-9a-f]{64} signed role political of agreement $C already; each role of yerevan needs its own signer" \
+	as yerevan sign "$C" --yes --role military
+[ "$(snapshot)" = "$before" ] || fail "a refused second role changed the store"
+key yerevan2
+expect_rc 0 ctl signer add yerevan --key "$T/yerevan2.pub"
+expect_out accepted as yerevan sign "$C" --yes --role military --key "$T/yerevan2.key"
+# baku, under mandates: the same key under its one mandate, refused too
+E=$(jget "$(ctl --json agreement create --title "Two signers, mandates" --text "$D/ceasefire-1994-rev1.txt" \
+	--parties baku,yerevan --signatories baku=political+military)" .id)
+M8=$(mandate --signer-key "$T/baku/signer.pub" --roles political,military --scope "agreements:$E")
+[ -n "$M8" ] && [ "$M8" != null ] || fail "no mandate M8"
+expect_rc 0 ctl agreement circulate "$E"
+expect_out accepted as baku sign "$E" --yes --role political
+expect_out "needs its own signer" as baku sign "$E" --yes --role military
+# --same-signer-ok: one key, both roles, released; the record says so
+F=$(jget "$(ctl --json agreement create --title "One signer" --text "$D/ceasefire-1994-rev1.txt" \
+	--parties baku,yerevan --signatories yerevan=political+military --same-signer-ok)" .id)
+expect_rc 0 ctl agreement circulate "$F"
+expect_out accepted as yerevan sign "$F" --yes --role political
+expect_out accepted as yerevan sign "$F" --yes --role military
+[ "$(jget "$(ctl --json agreement show "$F")" .same_signer_ok)" = true ] || fail "same_signer_ok not shown"
+expect_rc 0 ctl agreement withdraw "$F"
+ctl journal show 2>/dev/null | grep -q "one signer may sign several roles" ||
+	db "SELECT CAST(entry AS TEXT) FROM journal WHERE kind = 'draft' AND agreement_id = $F" |
+	grep -q "one signer may sign several roles" || fail "the record does not say --same-signer-ok"
 pass

@@ -389,6 +389,18 @@ m_already_in_role(struct world *w, struct attempt *a)
 	ef_copy_sign(&a->c, w->baku->key);
 }
 
+/* The key that signed one role of baku's signs the other (issue 21). */
+static void
+m_same_signer(struct world *w, struct attempt *a)
+{
+	int64_t id = ef_agreement(&w->fx, "baku,yerevan", NULL, "baku=military+political", 0, 0);
+
+	ef_sign_ok(&w->fx, w->baku, id, 1, EF_TEXT, "military", "accepted in role military");
+	as(w, a, w->baku, w->baku->key, id);
+	snprintf(a->c.role, sizeof(a->c.role), "political");
+	ef_copy_sign(&a->c, w->baku->key);
+}
+
 static void
 m_store_signer(struct world *w, struct attempt *a)
 {
@@ -493,6 +505,9 @@ static const struct refusal refusals[] = {
 	{ "already signed in that role: Ok, nothing new", m_already_in_role, PARLEY_OK,
 	    "baku has already signed revision 1 of agreement %lld in role military",
 	    REQ_ROLLBACK, NONE, 0 },
+	{ "a second role by the key of the first", m_same_signer, PARLEY_EREFUSED,
+	    "signed role military of agreement %lld already; each role of baku needs its own "
+	    "signer", REQ_ROLLBACK, REFUSE_SIGNER, 0 },
 	{ "store failure reading the signer", m_store_signer, PARLEY_ESTORE, "store failure",
 	    REQ_ROLLBACK, NONE, 0 },
 	{ "store failure reading the revision", m_store_revision, PARLEY_ESTORE,

@@ -317,6 +317,7 @@ test_nodes_migrated(void **state)
 	    "DROP TABLE observer_request;"
 	    "ALTER TABLE agreement_party DROP COLUMN added_after_release;"
 	    "ALTER TABLE revision DROP COLUMN content_version;"	/* 16 -> 17 */
+	    "ALTER TABLE agreement DROP COLUMN same_signer_ok;"	/* 17 -> 18 */
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);

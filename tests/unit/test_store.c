@@ -201,7 +201,7 @@ test_open_fresh(void **state)
 	assert_int_equal(access(fx->path, F_OK), -1);
 	s = open_ok(fx->path);
 	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 17);
+	assert_int_equal(STORE_SCHEMA_VERSION, 18);
 	assert_int_equal(q_text(store_db(s), "PRAGMA journal_mode", mode, sizeof(mode)), 1);
 	assert_string_equal(mode, "wal");
 	assert_int_equal(q_int(store_db(s), "PRAGMA synchronous"), 2);	/* FULL */
@@ -262,7 +262,7 @@ static const struct {
 	int version;
 	const char *says;
 } newer_cases[] = {
-	{ STORE_SCHEMA_VERSION + 1, "version 18 is newer" },
+	{ STORE_SCHEMA_VERSION + 1, "version 19 is newer" },
 	{ 1000, "version 1000 is newer" },
 };
 
@@ -299,7 +299,8 @@ test_newer_version_refused(void **state)
 /* 11 -> 12: an agreement released with its effect still ahead (the effect
  * timer not fired) becomes "released"; one already in effect, or in effect
  * at release, stays in force.  16 -> 17: a revision made before keeps
- * content version 1 (its copies were signed over that hash). */
+ * content version 1 (its copies were signed over that hash).  17 -> 18:
+ * an agreement made before keeps letting one signer sign several roles. */
 static void
 test_released_migrated(void **state)
 {
@@ -322,9 +323,10 @@ test_released_migrated(void **state)
 	    " created_at) VALUES (4, 1, 'text', '', zeroblob(32), 0);"), 0);
 	store_close(s);
 	db = other(fx->path);
-	/* schema 11's layout: nothing 12 -> 13 to 16 -> 17 add */
+	/* schema 11's layout: nothing 12 -> 13 to 17 -> 18 add */
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE agreement DROP COLUMN zone;"
 	    "ALTER TABLE revision DROP COLUMN content_version;"
+	    "ALTER TABLE agreement DROP COLUMN same_signer_ok;"
 	    "DROP TABLE decline;"
 	    "ALTER TABLE agreement DROP COLUMN withdraw_reason;"
 	    "ALTER TABLE incident DROP COLUMN close_reason;"
@@ -345,6 +347,7 @@ test_released_migrated(void **state)
 	    "state = 'circulating'"), 1);
 	assert_int_equal(q_int(db, "SELECT content_version FROM revision WHERE "
 	    "agreement_id = 4"), 1);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM agreement WHERE same_signer_ok = 1"), 4);
 	sqlite3_close(db);
 }
 
