@@ -162,7 +162,26 @@ copy_sheet(const struct cert *c, const struct cert_copy *k)
 		fprintf(f, "mandate: %llu\n", (unsigned long long)k->mandate);
 	if (*k->in_place_of)
 		fprintf(f, "in-place-of: %s\n", k->in_place_of);
+	if (k->has_reservation) {
+		hex_encode(k->reservation, 32, hex);
+		fprintf(f, "reservation-sha256: %s\n", hex);
+	}
+	if (*k->condition)
+		fprintf(f, "subject-to: %s\n", k->condition);
 	return mem_close(f, &buf);
+}
+
+/* The reservation the daemon sent with copy k (its party and role). */
+static const char *
+reservation_of(const Parley__Bundle *b, const struct cert_copy *k)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_copies; i++)
+		if (strcmp(b->copies[i]->party, k->party) == 0 &&
+		    strcmp(b->copies[i]->role, k->role) == 0)
+			return b->copies[i]->reservation;
+	return "";
 }
 
 /* 4.4: terms.txt, in t's content version. */
@@ -378,6 +397,12 @@ bundle_render(const Parley__Bundle *b, struct bundle_files *out, char *err, size
 		snprintf(name, sizeof(name), "copy-%s.txt", cn);
 		if (add_text(out, name, copy_sheet(c, kc)) != 0)
 			goto oom;
+		if (kc->has_reservation) {
+			const char *rv = reservation_of(b, kc);
+			snprintf(name, sizeof(name), "reservation-%s.txt", cn);
+			if (bundle_files_add(out, name, rv, strlen(rv)) != 0)
+				goto oom;
+		}
 		snprintf(label, sizeof(label), "copy-%s", cn);
 		if (render_proof(b, label, out, err, errlen) != 0)
 			goto done;
@@ -787,6 +812,8 @@ check_set(const struct bundle_files *f, const struct cert *c, char *err, size_t 
 		snprintf(want[n++], BUNDLE_NAME_MAX, "journal-copy-%s.proof", cn);
 		if (c->copies[i].mandate != 0)
 			snprintf(want[n++], BUNDLE_NAME_MAX, "mandate-%s.txt", cn);
+		if (c->copies[i].has_reservation)
+			snprintf(want[n++], BUNDLE_NAME_MAX, "reservation-%s.txt", cn);
 	}
 	for (i = 0; i < f->n; i++) {
 		if (f->v[i].name[0] == '\0')
@@ -992,12 +1019,6 @@ check_terms(const struct bundle_file *x, const struct cert *c, struct terms *tm,
 	return 0;
 }
 
-static int
-is_ctl(unsigned char ch)
-{
-	return ch < 0x20 || ch == 0x7f;
-}
-
 /* An offset of 4.5. */
 static int
 cal_offset(const char *s)
@@ -1027,7 +1048,7 @@ static int
 check_calendar(const struct bundle_file *x, const struct cert *c, char *err, size_t errlen)
 {
 	struct lr l;
-	char *f[4], *q;
+	char *f[4], *q, why[160];
 	size_t k, n;
 
 	lr_init(&l, x);
@@ -1058,10 +1079,10 @@ check_calendar(const struct bundle_file *x, const struct cert *c, char *err, siz
 		if (n == 0 || n > CAL_DESC_MAX || f[2][0] == ' ' || f[2][0] == '\t' ||
 		    f[2][n - 1] == ' ' || f[2][n - 1] == '\t' || strchr(f[2], '|') != NULL)
 			return bad(err, errlen, x->name, l.no, "bad description");
-		for (k = 0; k < n; k++)
-			if (is_ctl((unsigned char)f[2][k]) && f[2][k] != '\t')
-				return bad(err, errlen, x->name, l.no, "a control character in the "
-				    "description");
+		/* shown text, tab allowed (doc/bundle.md section 2) */
+		if (text_displayable(f[2], n, why, sizeof(why)) != 0)
+			return bad(err, errlen, x->name, l.no, "a control character in the "
+			    "description");
 		if (strcmp(f[3], "-") != 0 && (strcmp(f[3], "confirm") != 0 ||
 		    strcmp(f[1], "mediator") == 0))
 			return bad(err, errlen, x->name, l.no, "the last field must be confirm or "
@@ -1315,6 +1336,40 @@ same_mandate_file(const struct bundle_files *f, const struct cert *c, size_t i, 
 	return 0;
 }
 
+/* 4.11: a reservation file: text a screen shows as it is, of the hash
+ * the certificate names; its text into *out (malloc'd, NUL-terminated). */
+static int
+check_reservation(const struct bundle_file *x, const struct cert_copy *k, char **out,
+    char *err, size_t errlen)
+{
+	char why[160];
+	uint8_t h[32];
+	int line;
+
+	*out = NULL;
+	if (clean_text(x, err, errlen) != 0)
+		return -1;
+	if (x->len == 0 || x->len > SIGN_RESERVATION_MAX)
+		return bad(err, errlen, x->name, 0, "a reservation is 1 to %d bytes",
+		    SIGN_RESERVATION_MAX);
+	if (text_displayable((const char *)x->data, x->len, why, sizeof(why)) != 0) {
+		line = 0;
+		sscanf(why, "line %d", &line);
+		return bad(err, errlen, x->name, line, "%s", why);
+	}
+	if (crypto_sha256(x->data, x->len, h) != 0 || (*out = malloc(x->len + 1)) == NULL)
+		return bad(err, errlen, x->name, 0, "out of memory");
+	if (memcmp(h, k->reservation, 32) != 0) {
+		free(*out);
+		*out = NULL;
+		return bad(err, errlen, x->name, 0, "not the reservation the certificate names "
+		    "(its SHA-256 differs)");
+	}
+	memcpy(*out, x->data, x->len);
+	(*out)[x->len] = '\0';
+	return 0;
+}
+
 /* Step 5: every copy. */
 static int
 check_copies(const struct bundle_files *f, const struct cert *c, int sigs, char *err,
@@ -1327,9 +1382,17 @@ check_copies(const struct bundle_files *f, const struct cert *c, int sigs, char 
 
 	for (i = 0; i < c->ncopies; i++) {
 		const struct cert_copy *k = &c->copies[i];
+		char *resv = NULL;
 		copy_name(k, cn);
-		if (sign_payload(c->agreement, c->revision, c->content_hash, k->party, k->role,
-		    &payload, &plen) != 0)
+		if (k->has_reservation) {
+			snprintf(name, sizeof(name), "reservation-%s.txt", cn);
+			if (check_reservation(find_file(f, name), k, &resv, err, errlen) != 0)
+				return -1;
+		}
+		rc = sign_payload_with(c->agreement, c->revision, c->content_hash, k->party,
+		    k->role, resv, k->condition, &payload, &plen);
+		free(resv);
+		if (rc != 0)
 			return bad(err, errlen, "certificate.txt", 0, "out of memory");
 		rc = sigs ? crypto_verify(k->key, payload, plen, k->sig) : 0;
 		free(payload);
@@ -1550,6 +1613,16 @@ summarise(const struct cert *c, char *summary, size_t sumlen)
 			    "key %.16s in place of %s", c->copies[i].party, c->copies[i].role, hex,
 			    c->copies[i].in_place_of);
 		}
+	for (i = 0; i < c->ncopies && off < sumlen; i++) {
+		const struct cert_copy *k = &c->copies[i];
+		if (k->has_reservation)
+			off += (size_t)snprintf(summary + off, sumlen - off, "; %s%s%s signed with "
+			    "a reservation (reservation-%s%s%s.txt)", k->party, *k->role ? " as " : "",
+			    k->role, k->party, *k->role ? "." : "", k->role);
+		if (*k->condition && off < sumlen)
+			off += (size_t)snprintf(summary + off, sumlen - off, "; %s%s%s signed "
+			    "subject to: %s", k->party, *k->role ? " as " : "", k->role, k->condition);
+	}
 }
 
 int

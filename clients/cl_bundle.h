@@ -17,8 +17,8 @@
 
 #include "parley.pb-c.h"
 
-/* Most files a bundle has: 8 + 4 per copy, 64 copies. */
-#define BUNDLE_MAX_FILES (8 + 4 * 64)
+/* Most files a bundle has: 8 + 5 per copy, 64 copies. */
+#define BUNDLE_MAX_FILES (8 + 5 * 64)
 /* Largest file a verifier reads (no valid bundle has one near it). */
 #define BUNDLE_FILE_MAX (8 * 1024 * 1024)
 #define BUNDLE_NAME_MAX 96

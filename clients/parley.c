@@ -14,6 +14,7 @@
 
 #include "cl.h"
 #include "cl_args.h"
+#include "cert.h"
 #include "cl_bundle.h"
 #include "cl_record.h"
 #include "crypto.h"
@@ -1077,12 +1078,12 @@ request_ok(struct ctx *x, Parley__Frame *f, const char *what)
 /* sign --text FILE: the text to sign instead of the one received, as the
  * daemon will store it (*norm, the caller frees it). */
 static int
-sign_text_file(struct ctx *x, const char *file, char **norm)
+sign_text_file(struct ctx *x, const char *file, size_t max, char **norm)
 {
 	char err[1200], why[160], *raw;
 	size_t len;
 
-	if ((raw = cl_read_file(file, TEXT_FILE_MAX, &len, err, sizeof(err))) == NULL)
+	if ((raw = cl_read_file(file, max, &len, err, sizeof(err))) == NULL)
 		return out_error(x, EXIT_USAGE, "%s", err);
 	if (text_check(raw, len, why, sizeof(why)) != 0 ||
 	    text_displayable(raw, len, why, sizeof(why)) != 0) {
@@ -1102,8 +1103,8 @@ cmd_sign(struct ctx *x)
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__SignRequest sr = PARLEY__SIGN_REQUEST__INIT;
 	const Parley__AgreementText *t;
-	const char *file, *role;
-	char err[1200], hex[65], prompt[200], why[200], *norm = NULL;
+	const char *file, *role, *cond;
+	char err[1200], hex[65], prompt[200], why[200], *norm = NULL, *resv = NULL;
 	uint8_t h[32], sig[64], pub[32], *payload = NULL;
 	size_t plen;
 	EVP_PKEY *k = NULL;
@@ -1115,10 +1116,28 @@ cmd_sign(struct ctx *x)
 	role = opt(x, "role") ? opt(x, "role") : "";
 	if (*role && !ident_valid(role))
 		return usage_error(x, "ROLE must be a short lowercase name");
-	if ((file = opt(x, "text")) != NULL && (rc = sign_text_file(x, file, &norm)) != 0)
+	cond = opt(x, "subject-to") ? opt(x, "subject-to") : "";
+	if (*cond && !cert_condition_valid(cond))
+		return out_error(x, EXIT_USAGE, "--subject-to takes one line of 1-%d bytes, no "
+		    "control characters, no space at either end", CERT_CONDITION_MAX);
+	if (opt(x, "reservation") != NULL) {
+		if ((rc = sign_text_file(x, opt(x, "reservation"), SIGN_RESERVATION_MAX + 1,
+		    &resv)) != 0)
+			return rc;
+		if (*resv == '\0' || strlen(resv) > SIGN_RESERVATION_MAX) {
+			free(resv);
+			return out_error(x, EXIT_USAGE, "--reservation takes a file of 1-%d "
+			    "bytes", SIGN_RESERVATION_MAX);
+		}
+	}
+	if ((file = opt(x, "text")) != NULL &&
+	    (rc = sign_text_file(x, file, TEXT_FILE_MAX, &norm)) != 0) {
+		free(resv);
 		return rc;
+	}
 	if ((rc = connect_conf(x)) != 0 || (rc = fetch_text(x, id, &r)) != 0) {
 		free(norm);
+		free(resv);
 		return rc;
 	}
 	t = r->agreement;
@@ -1142,6 +1161,13 @@ cmd_sign(struct ctx *x)
 			    "received; the copy will be stored as non-identical\n", file);
 		}
 		render_text(&shown, hex);
+		if (resv != NULL)
+			printf("\nyour copy carries this reservation (signed with it; the others "
+			    "read it at release):\n%s%s", resv,
+			    resv[strlen(resv) - 1] != '\n' ? "\n" : "");
+		if (*cond)
+			printf("\nyour signature is subject to: %s (until you lift it: parley "
+			    "condition lift)\n", cond);
 	}
 	snprintf(prompt, sizeof(prompt), "sign this for %s?", cl_party(x->c));
 	if (opt(x, "yes") == NULL && !confirm(prompt)) {
@@ -1157,8 +1183,8 @@ cmd_sign(struct ctx *x)
 		goto done;
 	}
 	if (!crypto_is_ed25519(k) || crypto_pubkey_raw(k, pub) != 0 ||
-	    sign_payload(t->agreement, t->revision, h, cl_party(x->c), role, &payload,
-	    &plen) != 0 || crypto_sign(k, payload, plen, sig) != 0) {
+	    sign_payload_with(t->agreement, t->revision, h, cl_party(x->c), role, resv, cond,
+	    &payload, &plen) != 0 || crypto_sign(k, payload, plen, sig) != 0) {
 		out_error(x, EXIT_REFUSED, "cannot sign with %s", x->conf.signer_key);
 		goto done;
 	}
@@ -1173,6 +1199,8 @@ cmd_sign(struct ctx *x)
 	sr.signature.data = sig;
 	sr.signature.len = 64;
 	sr.text = norm ? norm : "";
+	sr.reservation = resv ? resv : "";
+	sr.condition = (char *)cond;
 	f.body_case = PARLEY__FRAME__BODY_SIGN;
 	f.sign = &sr;
 	rc = request_ok(x, &f, "accepted");
@@ -1181,6 +1209,7 @@ done:
 	EVP_PKEY_free(k);
 	free(payload);
 	free(norm);
+	free(resv);
 	return rc;
 }
 
@@ -1386,6 +1415,87 @@ verify_dir(struct ctx *x, const char *dir, const uint8_t mraw[32])
 		printf("%s verifies: %s\n", dir, summary);
 	}
 	return EXIT_OK;
+}
+
+/* parley condition lift ID: the party's signer key signs the lifting of
+ * the condition its copy carries (read from the release bundle, whose
+ * certificate the mediator signed), after confirmation. */
+static int
+cmd_condition_lift(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT, *r = NULL;
+	Parley__BundleRequest br = PARLEY__BUNDLE_REQUEST__INIT;
+	Parley__LiftRequest lr = PARLEY__LIFT_REQUEST__INIT;
+	const Parley__SignedCopy *mine = NULL;
+	const char *role = opt(x, "role") ? opt(x, "role") : "";
+	char err[1200], prompt[600];
+	uint8_t h[32], sig[64], pub[32], *payload = NULL;
+	size_t plen, i;
+	EVP_PKEY *k = NULL;
+	uint64_t id;
+	int rc;
+
+	if (x->args->npos != 1 || parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "ID must be an agreement number");
+	if (*role && !ident_valid(role))
+		return usage_error(x, "ROLE must be a short lowercase name");
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	br.agreement = id;
+	f.body_case = PARLEY__FRAME__BODY_BUNDLE_REQUEST;
+	f.bundle_request = &br;
+	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_BUNDLE)) != 0)
+		return rc;
+	for (i = 0; i < r->bundle->n_copies; i++)
+		if (strcmp(r->bundle->copies[i]->party, cl_party(x->c)) == 0 &&
+		    strcmp(r->bundle->copies[i]->role, role) == 0)
+			mine = r->bundle->copies[i];
+	rc = EXIT_REFUSED;
+	if (mine == NULL || *mine->condition == '\0' || mine->signature.len != 64) {
+		out_error(x, EXIT_REFUSED, "no copy of %s%s%s on agreement %llu is subject to a "
+		    "condition", cl_party(x->c), *role ? " in role " : "", role,
+		    (unsigned long long)id);
+		goto done;
+	}
+	snprintf(prompt, sizeof(prompt), "lift the condition \"%s\" of %s's signature of "
+	    "agreement %llu, making it final?", mine->condition, cl_party(x->c),
+	    (unsigned long long)id);
+	if (opt(x, "yes") == NULL && !confirm(prompt)) {
+		rc = out_error(x, EXIT_USAGE, "not lifted (confirm at the prompt, or pass --yes)");
+		goto done;
+	}
+	if (opt(x, "key") != NULL)
+		snprintf(x->conf.signer_key, sizeof(x->conf.signer_key), "%s", opt(x, "key"));
+	if (!x->conf.signer_key[0] ||
+	    (k = crypto_read_private_key(x->conf.signer_key, err, sizeof(err))) == NULL) {
+		out_error(x, EXIT_USAGE, "%s", x->conf.signer_key[0] ? err :
+		    "client.conf names no signer_key");
+		goto done;
+	}
+	if (!crypto_is_ed25519(k) || crypto_pubkey_raw(k, pub) != 0 ||
+	    crypto_sha256(mine->signature.data, 64, h) != 0 ||
+	    sign_lift(id, mine->revision, cl_party(x->c), role, mine->condition, h, &payload,
+	    &plen) != 0 || crypto_sign(k, payload, plen, sig) != 0) {
+		out_error(x, EXIT_REFUSED, "cannot sign with %s", x->conf.signer_key);
+		goto done;
+	}
+	lr.agreement = id;
+	lr.role = (char *)role;
+	lr.signer_key.data = pub;
+	lr.signer_key.len = 32;
+	lr.signature.data = sig;
+	lr.signature.len = 64;
+	f.body_case = PARLEY__FRAME__BODY_CONDITION_LIFT;
+	f.condition_lift = &lr;
+	cl_free(x->c, r);
+	r = NULL;
+	rc = request_ok(x, &f, "lifted");
+done:
+	if (r != NULL)
+		cl_free(x->c, r);
+	EVP_PKEY_free(k);
+	free(payload);
+	return rc;
 }
 
 static int
@@ -2239,7 +2349,7 @@ enum {
 	C_INCIDENT_LIST, C_INCIDENT_SHOW, C_INCIDENT_MEETING, C_INCIDENT_INSPECT,
 	C_INCIDENT_CONSENT, C_COMPLAINT, C_JOURNAL, C_MANDATE_ISSUE, C_MANDATE_REVOKE,
 	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE, C_OBSERVER_REQUEST, C_OBSERVER_OBJECT,
-	C_OBSERVER_CONSENT, C_OBSERVER_LIST,
+	C_OBSERVER_CONSENT, C_OBSERVER_LIST, C_CONDITION_LIFT,
 };
 
 static int (*const handlers[])(struct ctx *) = {
@@ -2256,6 +2366,7 @@ static int (*const handlers[])(struct ctx *) = {
 	[C_BUNDLE] = cmd_bundle, [C_VERIFY] = cmd_verify, [C_DECLINE] = cmd_decline,
 	[C_OBSERVER_REQUEST] = cmd_observer_request, [C_OBSERVER_OBJECT] = cmd_observer_object,
 	[C_OBSERVER_CONSENT] = cmd_observer_consent, [C_OBSERVER_LIST] = cmd_observer_list,
+	[C_CONDITION_LIFT] = cmd_condition_lift,
 };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
@@ -2298,7 +2409,11 @@ static const struct cl_args_verb verbs[] = {
 	      .help = "sign FILE's text, not the text received" },
 	    { .name = "role", .value = "ROLE", .help = "the capacity the signer signs in" },
 	    { .name = "key", .value = "SIGNER.key",
-	      .help = "another signer key than client.conf's" }),
+	      .help = "another signer key than client.conf's" },
+	    { .name = "reservation", .value = "FILE",
+	      .help = "a reservation written on this copy (it still counts)" },
+	    { .name = "subject-to", .value = "CONDITION",
+	      .help = "the signature is subject to a condition, lifted later" }),
 	  "show the text's hash and sign it with the signer key", C_SIGN },
 	{ "amend", "ID", 1, 1, OPTS(
 	    { .name = "text", .value = "FILE", .flags = REQ, .help = "the changed text" },
@@ -2378,6 +2493,13 @@ static const struct cl_args_verb verbs[] = {
 	{ "observer list", "[ID]", 0, 1, NULL,
 	  "requests to add observers to this party's agreements, with answers and outcomes",
 	  C_OBSERVER_LIST },
+	{ "condition lift", "ID", 1, 1, OPTS(
+	    { .name = "role", .value = "ROLE", .help = "the conditional copy's role" },
+	    { .name = "key", .value = "SIGNER.key",
+	      .help = "another signer key than client.conf's" },
+	    { .name = "yes", .help = "lift without asking" }),
+	  "make final a signature given subject to a condition: every party is told",
+	  C_CONDITION_LIFT },
 	{ "bundle", "ID DIR", 2, 2, NULL, "fetch a released bundle and verify it", C_BUNDLE },
 	{ "verify", "DIR", 1, 1, OPTS(
 	    { .name = "mediator-key", .value = "MEDIATOR.pub",

@@ -65,6 +65,10 @@ static const struct cl_args_verb verbs[] = {
 	  "is asked and may object within [agreements] objection_window" },
 	{ "observer list", "[ID]", 0, 1, NULL,
 	  "requests to add observers, with the parties' answers and outcomes" },
+	{ "condition deadline", "ID PARTY TIME|DATE", 3, 3, OPTS(
+	    { .name = "role", .value = "ROLE", .help = "the conditional copy's role" }),
+	  "by when a party should lift the condition of its signature; past it every member "
+	  "and the log are told" },
 	{ "notice send", "PARTY|all", 1, 1, OPTS(
 	    { .name = "text", .value = "TEXT", .flags = REQ, .help = "the notice" }),
 	  "send a mediator's circular" },
@@ -98,7 +102,9 @@ static const struct cl_args_verb verbs[] = {
 	    { .name = "signatories", .value = "PARTY=ROLE+ROLE,...",
 	      .help = "the roles each party signs in" },
 	    { .name = "same-signer-ok",
-	      .help = "one signer key (or mandate) may sign several roles of a party" }),
+	      .help = "one signer key (or mandate) may sign several roles of a party" },
+	    { .name = "no-reservations",
+	      .help = "refuse copies that carry a reservation or a condition" }),
 	  "create a draft agreement (revision 1)" },
 	{ "agreement circulate", "ID", 1, 1, NULL,
 	  "send the current revision to every endpoint of every party" },

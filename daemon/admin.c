@@ -19,6 +19,7 @@
 #include "ptime.h"
 #include "session.h"
 #include "text.h"
+#include "condition.h"
 #include "incident.h"
 #include "journal.h"
 #include "mandate.h"
@@ -286,6 +287,24 @@ v_observer_add(struct server *srv, const struct args *a, struct out *o, Parley__
 	return observer_add(srv->ag, id, party, arg(a, "note"), o);
 }
 
+/* condition deadline ID PARTY TIME [--role ROLE] */
+static int
+v_condition_deadline(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	const char *party, *when;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "ID", &id, o) != 0 || (party = need(a, "2", "PARTY", o)) == NULL ||
+	    (when = need(a, "3", "TIME", o)) == NULL)
+		return -1;
+	if (!ident_valid(party))
+		return out_usage(o, "PARTY must be a party code, not \"%s\"", party);
+	return condition_deadline(srv->ag, id, party, arg(a, "role") ? arg(a, "role") : "",
+	    when, o);
+}
+
 static int
 v_observer_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
@@ -356,6 +375,7 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 	t.effective = arg(a, "effective");
 	t.disclose_progress = arg(a, "disclose-progress") != NULL;
 	t.same_signer_ok = arg(a, "same-signer-ok") != NULL;
+	t.no_reservations = arg(a, "no-reservations") != NULL;
 	t.sign_by = arg(a, "sign-by");
 	t.sign_after_effect = arg(a, "sign-after-effect") != NULL;
 	t.valid_for = arg(a, "valid-for");
@@ -737,6 +757,7 @@ static const struct verb verbs[] = {
 	{ "principal add", v_principal_add },
 	{ "mandate list", v_mandate_list },
 	{ "observer add", v_observer_add },
+	{ "condition deadline", v_condition_deadline },
 	{ "observer list", v_observer_list },
 	{ "notice send", v_notice_send },
 	{ "notice list", v_notice_list },

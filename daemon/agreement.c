@@ -191,7 +191,8 @@ ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
 	    "SELECT id, title, state, revision, effective, validity, disclose_progress,"
 	    " created_at, circulated_at, released_at, effective_at, expires_at, ended_at,"
 	    " sign_by, extends_id, reaffirms_id, dayx_mode, dayx_at, label, zone,"
-	    " coalesce(withdraw_reason, ''), same_signer_ok FROM agreement WHERE id = ?";
+	    " coalesce(withdraw_reason, ''), same_signer_ok, no_reservations FROM agreement"
+	    " WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc;
 
@@ -224,6 +225,7 @@ ag_load(struct ag_ctx *e, int64_t id, struct ag *a)
 		snprintf(a->withdraw_reason, sizeof(a->withdraw_reason), "%s",
 		    store_col_str(s, 20));
 		a->same_signer_ok = sqlite3_column_int(s, 21);
+		a->no_reservations = sqlite3_column_int(s, 22);
 	}
 	if (store_rows_end(e->st, s, rc, "an agreement") != 0)
 		return -1;
@@ -603,7 +605,8 @@ ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id)
 	static const char sql[] =
 	    "INSERT INTO agreement(title, state, revision, effective, validity,"
 	    " disclose_progress, created_at, sign_by, extends_id, reaffirms_id, label, zone,"
-	    " same_signer_ok) VALUES(?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    " same_signer_ok, no_reservations) VALUES(?, 'draft', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " ?)";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 
 	if (s == NULL)
@@ -622,6 +625,7 @@ ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id)
 	sqlite3_bind_text(s, 9, a->label, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 10, a->zone, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 11, a->same_signer_ok ? 1 : 0);
+	sqlite3_bind_int(s, 12, a->no_reservations ? 1 : 0);
 	return store_step_insert(e->st, s, id);
 }
 
@@ -900,8 +904,8 @@ ag_copy_insert(struct ag_ctx *e, const struct ag_copy *c, int64_t *id)
 {
 	static const char sql[] =
 	    "INSERT INTO copy(agreement_id, revision, party_id, endpoint_id, signer_id, role,"
-	    " content_hash, signature, text, status, reason, signed_at, mandate_id) "
-	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    " content_hash, signature, text, status, reason, signed_at, mandate_id,"
+	    " reservation, condition) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 
 	if (s == NULL)
@@ -922,6 +926,10 @@ ag_copy_insert(struct ag_ctx *e, const struct ag_copy *c, int64_t *id)
 	sqlite3_bind_int64(s, 12, clock_now(e->clk));
 	if (c->mandate != 0)
 		sqlite3_bind_int64(s, 13, c->mandate);
+	if (c->reservation != NULL && *c->reservation != '\0')
+		sqlite3_bind_text(s, 14, c->reservation, -1, SQLITE_STATIC);
+	if (c->condition != NULL && *c->condition != '\0')
+		sqlite3_bind_text(s, 15, c->condition, -1, SQLITE_STATIC);
 	return store_step_insert(e->st, s, id);
 }
 

@@ -63,6 +63,7 @@ struct ag {
 	char validity[64];
 	int disclose;
 	int same_signer_ok;	/* one signer key (or mandate) may sign several roles */
+	int no_reservations;	/* copies with a reservation or a condition refused */
 	int64_t created_at, circulated_at, released_at, effective_at, expires_at, ended_at;
 	int64_t sign_by, extends_id, reaffirms_id, dayx_at;
 	char dayx_mode[16];	/* "", "time", "on-release", "on-effect" */
@@ -239,6 +240,7 @@ struct ag_copy {
 	int64_t agreement, party, endpoint, signer, mandate;
 	uint32_t revision;
 	const char *role, *text, *status, *reason;
+	const char *reservation, *condition;	/* NULL or "": none */
 	const uint8_t *hash, *signature;	/* 32 and 64 bytes */
 };
 int ag_copy_insert(struct ag_ctx *e, const struct ag_copy *c, int64_t *id);

@@ -90,7 +90,20 @@ struct copyrow {
 	int64_t signed_at;
 	int64_t mandate;	/* 0: none */
 	char in_place_of[CERT_NAME_MAX + 1];
+	char *reservation;	/* malloc'd; "" none */
+	char condition[CERT_CONDITION_MAX + 1];	/* "" none */
 };
+
+static void
+rows_free(struct copyrow *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].reservation);
+		rows[i].reservation = NULL;
+	}
+}
 
 /* The counted copies of the current revision, in signing-party order. */
 static int
@@ -98,7 +111,8 @@ load_copies(struct ag_ctx *e, const struct ag *a, struct copyrow *rows, size_t m
 {
 	static const char sql[] =
 	    "SELECT p.code, c.role, g.pubkey, c.signature, c.content_hash, c.revision,"
-	    " c.signed_at, c.mandate_id, coalesce(m.in_place_of, '') "
+	    " c.signed_at, c.mandate_id, coalesce(m.in_place_of, ''),"
+	    " coalesce(c.reservation, ''), coalesce(c.condition, '') "
 	    "FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
 	    "JOIN copy c ON c.agreement_id = ap.agreement_id AND c.party_id = ap.party_id "
 	    "JOIN signer g ON g.id = c.signer_id LEFT JOIN mandate m ON m.id = c.mandate_id "
@@ -126,10 +140,22 @@ load_copies(struct ag_ctx *e, const struct ag *a, struct copyrow *rows, size_t m
 		c->signed_at = sqlite3_column_int64(s, 6);
 		c->mandate = store_col_time(s, 7);
 		snprintf(c->in_place_of, sizeof(c->in_place_of), "%s", store_col_str(s, 8));
+		snprintf(c->condition, sizeof(c->condition), "%s", store_col_str(s, 10));
+		if ((c->reservation = strdup(store_col_str(s, 9))) == NULL) {
+			sqlite3_reset(s);	/* abandoned: out of memory */
+			rows_free(rows, *n);
+			*n = 0;
+			return -1;
+		}
 		(*n)++;
 	}
 	/* A certificate or bundle missing a signature must not be made. */
-	return store_rows_end(e->st, s, rc, "the counted copies");
+	if (store_rows_end(e->st, s, rc, "the counted copies") != 0) {
+		rows_free(rows, *n);
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 /* The release certificate for the copies being counted; caller frees. */
@@ -176,6 +202,15 @@ certificate_text(struct ag_ctx *e, const struct ag *a, const struct bundle_text 
 		k->signed_at = rows[i].signed_at;
 		k->mandate = (uint64_t)rows[i].mandate;
 		snprintf(k->in_place_of, sizeof(k->in_place_of), "%s", rows[i].in_place_of);
+		snprintf(k->condition, sizeof(k->condition), "%s", rows[i].condition);
+		if (*rows[i].reservation != '\0') {
+			k->has_reservation = 1;
+			if (crypto_sha256(rows[i].reservation, strlen(rows[i].reservation),
+			    k->reservation) != 0) {
+				free(c);
+				return NULL;
+			}
+		}
 	}
 	text = cert_format(c);
 	free(c);
@@ -422,6 +457,8 @@ bundle_end(struct ag_ctx *e, const struct ag *a, struct bundle *b)
 		c->signature.len = 64;
 		c->signed_at = b->rows[i].signed_at;
 		c->mandate = (uint64_t)b->rows[i].mandate;
+		c->reservation = b->rows[i].reservation;
+		c->condition = b->rows[i].condition;
 		b->cp[i] = c;
 		if (bundle_mandate(e, b, b->rows[i].mandate) != 0) {
 			bundle_clear(b);
@@ -485,6 +522,8 @@ bundle_clear(struct bundle *b)
 	size_t i;
 
 	bundle_text_release(&b->t);
+	rows_free(b->rows, b->ncopies);
+	b->ncopies = 0;
 	free(b->cert);
 	free(b->certsig);
 	b->cert = b->certsig = NULL;
@@ -525,9 +564,17 @@ bundle_send_release(struct ag_ctx *e, const struct ag *a, struct bundle *b,
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	char summary[300];
 
+	size_t i, off, with = 0;
+
 	p.body_case = PARLEY__PAYLOAD__BODY_RELEASED;
 	p.released = bundle_msg(b);
-	snprintf(summary, sizeof(summary), "agreement %lld released: %s", (long long)a->id,
-	    a->title);
+	off = (size_t)snprintf(summary, sizeof(summary), "agreement %lld released: %s",
+	    (long long)a->id, a->title);
+	/* Every member reads at release what the signers wrote on their copies. */
+	for (i = 0; i < b->ncopies && off < sizeof(summary); i++)
+		if (*b->rows[i].reservation || *b->rows[i].condition)
+			off += (size_t)snprintf(summary + off, sizeof(summary) - off, "%s%s%s%s",
+			    with++ ? ", " : "; with reservations or conditions: ", b->rows[i].party,
+			    *b->rows[i].role ? "." : "", b->rows[i].role);
 	return ag_enqueue(e, parties, n, "release", a->id, summary, &p);
 }

@@ -217,7 +217,8 @@ insert_copy(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t s
 		.agreement = a->id, .party = r->who->party.id, .endpoint = r->who->endpoint_id,
 		.signer = signer, .mandate = mandate, .revision = m->revision, .role = m->role,
 		.text = text, .status = status, .reason = reason, .hash = m->content_hash.data,
-		.signature = m->signature.data,
+		.signature = m->signature.data, .reservation = m->reservation,
+		.condition = m->condition,
 	};
 
 	return ag_copy_insert(e, &c, id);
@@ -479,6 +480,40 @@ sign_check_form(struct ag_ctx *e, const struct req *r, const Parley__SignRequest
 	return 0;
 }
 
+/* Step 1b: a reservation and a condition as doc/bundle.md 4.11 and 4.1 have
+ * them (what the bundle could not carry is refused here), and only where
+ * the agreement takes them.  0, or -1 answered. */
+static int
+sign_check_reservation(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
+    const struct signing *sg)
+{
+	size_t n = strlen(m->reservation);
+	char why[160];
+
+	if (n == 0 && *m->condition == '\0')
+		return 0;
+	if (sg->a.no_reservations)
+		return refuse_copy(e, r, REFUSE_STATE, PARLEY_EREFUSED, "copy refused: agreement "
+		    "%lld was created with --no-reservations: sign it without a reservation or a "
+		    "condition, or decline it with your reason (parley decline)",
+		    (long long)sg->a.id);
+	if (n > SIGN_RESERVATION_MAX)
+		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "the reservation is "
+		    "longer than %d bytes", SIGN_RESERVATION_MAX);
+	if (n > 0 && (text_check(m->reservation, n, why, sizeof(why)) != 0 ||
+	    text_displayable(m->reservation, n, why, sizeof(why)) != 0))
+		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "the reservation, %s",
+		    why);
+	if (memchr(m->reservation, '\r', n) != NULL)
+		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "the reservation has a "
+		    "CR: its line endings must be LF (parley writes them so)");
+	if (*m->condition != '\0' && !cert_condition_valid(m->condition))
+		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "the condition must be "
+		    "one line of 1-%d bytes of UTF-8 without control characters or spaces at "
+		    "either end", CERT_CONDITION_MAX);
+	return 0;
+}
+
 /* Step 2: the signer: a key registered to the party, the current revision,
  * a signature that verifies over it.  0, or -1 answered. */
 static int
@@ -516,8 +551,8 @@ sign_check_signer(struct ag_ctx *e, const struct req *r, const Parley__SignReque
 	if (r->sig_verdict == 1 || r->sig_verdict == -1) {
 		rc = r->sig_verdict > 0 ? 0 : -1;
 	} else {
-		if (sign_payload((uint64_t)sg->a.id, m->revision, m->content_hash.data, m->party,
-		    m->role, &payload, &plen) != 0) {
+		if (sign_payload_with((uint64_t)sg->a.id, m->revision, m->content_hash.data,
+		    m->party, m->role, m->reservation, m->condition, &payload, &plen) != 0) {
 			req_refuse(r, PARLEY_ESTORE, "out of memory");
 			return -1;
 		}
@@ -674,8 +709,10 @@ sign_keep(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
 	 * party reads this entry, and the gap between its copies' ids would
 	 * count the others' (invariant 2). */
 	if (ag_journal(e, "copy-accepted", sg->a.id, r->who->party.code,
-	    (const uint8_t (*)[32])h, 2, "revision %u%s%s%s", sg->a.revision,
-	    *m->role ? ", role " : "", m->role, under) != 0)
+	    (const uint8_t (*)[32])h, 2, "revision %u%s%s%s%s%s%s", sg->a.revision,
+	    *m->role ? ", role " : "", m->role, under,
+	    *m->reservation ? ", with a reservation" : "",
+	    *m->condition ? ", subject to: " : "", m->condition) != 0)
 		return -1;
 	/* A valid copy supersedes the party's decline: it changed its mind.
 	 * The entry is one of its signing entries (hidden from the others
@@ -688,8 +725,10 @@ sign_keep(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
 		return -1;
 	e->m->copies_accepted++;
 	fault_point("copy-accepted");
-	log_info("agreement %lld: %s signed revision %u (copy %lld)", (long long)sg->a.id,
-	    r->who->party.code, sg->a.revision, (long long)cid);
+	log_info("agreement %lld: %s signed revision %u (copy %lld)%s%s", (long long)sg->a.id,
+	    r->who->party.code, sg->a.revision, (long long)cid,
+	    *m->reservation ? " with a reservation" : "",
+	    *m->condition ? " subject to a condition" : "");
 	return 0;
 }
 
@@ -739,7 +778,8 @@ engine_sign(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m)
 	uint8_t rev_hash[32];
 
 	memset(&sg, 0, sizeof(sg));
-	if (sign_check_form(e, r, m, &sg) != 0 || sign_check_signer(e, r, m, &sg) != 0)
+	if (sign_check_form(e, r, m, &sg) != 0 || sign_check_reservation(e, r, m, &sg) != 0 ||
+	    sign_check_signer(e, r, m, &sg) != 0)
 		return REQ_ROLLBACK;
 	if (ag_load_revision(e, sg.a.id, sg.a.revision, &rev_text, NULL, rev_hash, NULL) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
@@ -1515,6 +1555,7 @@ create_check(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
 	snprintf(d->a.label, sizeof(d->a.label), "%s", t->label ? t->label : "");
 	d->a.disclose = t->disclose_progress ? 1 : 0;
 	d->a.same_signer_ok = t->same_signer_ok ? 1 : 0;
+	d->a.no_reservations = t->no_reservations ? 1 : 0;
 	d->a.created_at = clock_now(e->clk);
 	if (create_sane(e, t, d, o) != 0)
 		return -1;
@@ -1701,6 +1742,63 @@ receipts(struct ag_ctx *e, const struct ag *a, int64_t party, struct out *o, int
 }
 
 /* A time of agreement a as JSON, in its zone; null when 0. */
+/* agreement show: the reservations and conditions party's valid copies of
+ * the current revision carry (the mediator reads them at once).  0, or -1
+ * refused in o. */
+static int
+show_reservations(struct ag_ctx *e, const struct ag *a, int64_t party, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT c.role, coalesce(c.reservation, ''), coalesce(c.condition, ''),"
+	    " coalesce(l.lifted_at, 0), coalesce(d.due_at, 0) FROM copy c"
+	    " LEFT JOIN condition_lift l ON l.copy_id = c.id"
+	    " LEFT JOIN condition_due d ON d.copy_id = c.id "
+	    "WHERE c.agreement_id = ? AND c.party_id = ? AND c.revision = ? AND c.status = 'valid' "
+	    "AND (c.reservation IS NOT NULL OR c.condition IS NOT NULL) ORDER BY c.role";
+	char lifted[PTIME_BUFLEN], due[PTIME_BUFLEN];
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	sqlite3_bind_int64(s, 1, a->id);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_int64(s, 3, a->revision);
+	jw_arr_begin(o->json, "reservations");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *role = store_col_str(s, 0), *resv = store_col_str(s, 1);
+		const char *cond = store_col_str(s, 2);
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "role", role);
+		jw_str(o->json, "reservation", *resv ? resv : NULL);
+		jw_str(o->json, "condition", *cond ? cond : NULL);
+		lifted[0] = due[0] = '\0';
+		if (sqlite3_column_int64(s, 3))
+			ptime_format_in(sqlite3_column_int64(s, 3), a->zone, lifted);
+		if (sqlite3_column_int64(s, 4))
+			ptime_format_in(sqlite3_column_int64(s, 4), a->zone, due);
+		jw_str(o->json, "condition_state", !*cond ? NULL : *lifted ? "lifted" : "open");
+		jw_str(o->json, "condition_lifted_at", *lifted ? lifted : NULL);
+		jw_str(o->json, "condition_due", *due ? due : NULL);
+		jw_obj_end(o->json);
+		if (*cond && *lifted)
+			out_text(o, "      %s%ssubject to: %s (lifted at %s)\n", role,
+			    *role ? ": " : "", cond, lifted);
+		else if (*cond)
+			out_text(o, "      %s%ssubject to: %s (open%s%s)\n", role, *role ? ": " : "",
+			    cond, *due ? ", due by " : "", due);
+		if (*resv)
+			out_text(o, "      %s%sreservation:\n        %.*s%s\n", role, *role ? ": " : "",
+			    (int)strcspn(resv, "\n"), resv,
+			    resv[strcspn(resv, "\n")] != '\0' && resv[strcspn(resv, "\n") + 1] ?
+			    " [...]" : "");
+	}
+	if (store_rows_end(e->st, s, rc, "reservations") != 0)
+		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
+	jw_arr_end(o->json);
+	return 0;
+}
+
 static void
 opt_time(struct out *o, const struct ag *a, const char *key, int64_t t)
 {
@@ -1774,7 +1872,8 @@ show_members(struct ag_ctx *e, const struct ag *a, const struct ag_members *m,
 		if (signed_at)
 			ptime_format_in(signed_at, a->zone, when);
 		out_text(o, "    %-14s %s\n", m->code[i], signed_at ? when : "not signed");
-		if (receipts(e, a, m->id[i], o, &first) != 0)
+		if (show_reservations(e, a, m->id[i], o) != 0 ||
+		    receipts(e, a, m->id[i], o, &first) != 0)
 			return -1;
 		opt_time(o, a, "receipt", first);
 		jw_obj_end(o->json);
@@ -1910,6 +2009,7 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	opt_time(o, &a, "circulated_at", a.circulated_at);
 	jw_bool(o->json, "disclose_progress", a.disclose);
 	jw_bool(o->json, "same_signer_ok", a.same_signer_ok);
+	jw_bool(o->json, "no_reservations", a.no_reservations);
 	jw_str(o->json, "zone", a.zone);
 	jw_str(o->json, "withdraw_reason", a.state == AG_WITHDRAWN && *a.withdraw_reason ?
 	    a.withdraw_reason : NULL);

@@ -37,6 +37,7 @@ struct agreement_terms {
 	const char *effective;	/* "on-release" (NULL) or ISO 8601 */
 	int disclose_progress;
 	int same_signer_ok;	/* one signer may sign several roles of a party */
+	int no_reservations;	/* copies may carry no reservation or condition */
 	const char *sign_by;	/* ISO 8601 or NULL */
 	int sign_after_effect;	/* the mediator means a sign_by after the effect */
 	const char *valid_for;	/* duration from effect, or NULL */

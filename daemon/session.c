@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <event2/bufferevent_ssl.h>
 
+#include "condition.h"
 #include "crypto.h"
 #include "errors.h"
 #include "fault.h"
@@ -378,8 +379,8 @@ check_signature_async(struct session *s, const Parley__Frame *f)
 		return 0;
 	if (m->content_hash.len != 32 || m->signature.len != 64 || m->signer_key.len != 32)
 		return 0;
-	if (sign_payload(m->agreement, m->revision, m->content_hash.data, m->party, m->role,
-	    &payload, &plen) != 0)
+	if (sign_payload_with(m->agreement, m->revision, m->content_hash.data, m->party,
+	    m->role, m->reservation, m->condition, &payload, &plen) != 0)
 		return 0;
 	if (verify_submit(s->srv->verify, m->signer_key.data, m->signature.data, payload, plen,
 	    verified, s) != 0)
@@ -477,6 +478,9 @@ dispatch(struct session *s, const Parley__Frame *f)
 		break;
 	case PARLEY__FRAME__BODY_OBSERVER_QUERY:
 		ENGINE_REQ(observer_query(e, &rq, f->observer_query));
+		break;
+	case PARLEY__FRAME__BODY_CONDITION_LIFT:
+		ENGINE_REQ(condition_lift(e, &rq, f->condition_lift));
 		break;
 	default:
 		log_warnx("%s: %s sent an unexpected %s frame", conn_peer(s->conn),

@@ -23,6 +23,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 
+#include "condition.h"
 #include "duty.h"
 #include "errors.h"
 #include "incident.h"
@@ -90,6 +91,7 @@ struct snapshot {
 	int64_t amendments_open;
 	int64_t incidents_open;		/* awaiting an answer, overdue included */
 	int64_t incidents_overdue;
+	int64_t conditions_open;	/* released signatures still conditional */
 	uint64_t duty_alerts;		/* raised since start */
 	size_t status_open;		/* status connections, this one included */
 	uint64_t status_refused;	/* closed at the cap */
@@ -241,6 +243,8 @@ snap_store(struct status *s, struct snapshot *sn)
 		return -1;
 	sn->amendments_open = engine_amendments_open(s->srv->ag);
 	if (sn->amendments_open < 0)
+		return -1;
+	if (condition_count_open(s->srv->ag, &sn->conditions_open) != 0)
 		return -1;
 	return incident_counts(s->srv->ag, &sn->incidents_open, &sn->incidents_overdue);
 }
@@ -397,6 +401,9 @@ render_metrics(const struct snapshot *sn, struct evbuffer *b)
 	one(b, "parley_incidents_overdue", "gauge",
 	    "Incidents whose response window ended without an answer.",
 	    (uint64_t)sn->incidents_overdue);
+	one(b, "parley_conditions_open", "gauge",
+	    "Signatures of released agreements still subject to a condition not lifted.",
+	    (uint64_t)sn->conditions_open);
 	head(b, "parley_duty_gap_seconds", "gauge",
 	    "Seconds a party on duty watch has had no endpoint online (0 while one is).");
 	for (k = 0; k < sn->nparties; k++)
@@ -518,6 +525,7 @@ render_status(const struct snapshot *sn, struct evbuffer *b)
 	jw_int(w, "open", sn->incidents_open);
 	jw_int(w, "overdue", sn->incidents_overdue);
 	jw_obj_end(w);
+	jw_int(w, "conditions_open", sn->conditions_open);
 	jw_uint(w, "duty_alerts", sn->duty_alerts);
 	jw_obj_begin(w, "signed_copies");
 	jw_uint(w, "accepted", m->copies_accepted);

@@ -367,6 +367,20 @@ static const char *const migrations[] = {
 	 * made under (one key could sign every role) */
 	"ALTER TABLE agreement ADD COLUMN same_signer_ok INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE agreement SET same_signer_ok = 1;",
+	/* 18 -> 19: a copy carries the reservation and the condition its
+	 * signer wrote on it (NULL: none); an agreement may refuse them */
+	"ALTER TABLE copy ADD COLUMN reservation TEXT;"
+	"ALTER TABLE copy ADD COLUMN condition TEXT;"
+	"ALTER TABLE agreement ADD COLUMN no_reservations INTEGER NOT NULL DEFAULT 0;"
+	/* a condition lifted by its party's signed statement, and the time
+	 * by which the mediator expects it lifted */
+	"CREATE TABLE condition_lift("
+	"  copy_id INTEGER PRIMARY KEY REFERENCES copy(id),"
+	"  signer_id INTEGER NOT NULL REFERENCES signer(id), signature BLOB NOT NULL,"
+	"  lifted_at INTEGER NOT NULL);"
+	"CREATE TABLE condition_due("
+	"  copy_id INTEGER PRIMARY KEY REFERENCES copy(id), due_at INTEGER NOT NULL,"
+	"  told_at INTEGER);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

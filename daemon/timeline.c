@@ -1032,7 +1032,7 @@ parse_calendar(struct ag_ctx *e, const struct ag *a, char *text, struct parsed *
     struct out *o)
 {
 	struct ag_members mem;
-	char *line, *save = NULL, *f[5], *q;
+	char *line, *save = NULL, *f[5], *q, why[160];
 	size_t k, i;
 	int lineno = 0;
 
@@ -1072,10 +1072,10 @@ parse_calendar(struct ag_ctx *e, const struct ag *a, char *text, struct parsed *
 		if (*f[2] == '\0' || strlen(f[2]) > DESC_MAX || !text_utf8_valid(f[2], strlen(f[2])))
 			return out_usage(o, "line %d: the description must be 1-%d bytes of UTF-8",
 			    lineno, DESC_MAX);
-		for (q = f[2]; *q; q++)
-			if (((unsigned char)*q < 0x20 && *q != '\t') || *q == 0x7f)
-				return out_usage(o, "line %d: a control character in the description",
-				    lineno);
+		if (text_displayable(f[2], strlen(f[2]), why, sizeof(why)) != 0 ||
+		    strpbrk(f[2], "\n\r") != NULL)
+			return out_usage(o, "line %d: a control character in the description",
+			    lineno);
 		snprintf(m->desc, sizeof(m->desc), "%s", f[2]);
 		if (strcmp(f[3], "confirm") == 0)
 			m->needs_confirm = 1;

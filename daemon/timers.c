@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "condition.h"
 #include "fault.h"
 #include "incident.h"
 #include "log.h"
@@ -85,6 +86,9 @@ timers_run(struct ag_ctx *e, int64_t upto)
 		else if (strncmp(t.kind, OBSERVER_TIMER_PREFIX,
 		    strlen(OBSERVER_TIMER_PREFIX)) == 0)
 			rc = observer_fire(e, &t);
+		else if (strncmp(t.kind, CONDITION_TIMER_PREFIX,
+		    strlen(CONDITION_TIMER_PREFIX)) == 0)
+			rc = condition_fire(e, &t);
 		else
 			rc = timeline_fire(e, &t);
 		if (rc != 0)

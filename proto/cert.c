@@ -50,6 +50,12 @@ cert_format(const struct cert *c)
 		fprintf(f, "\n");
 		if (*k->in_place_of)
 			fprintf(f, "in-place-of: %s\n", k->in_place_of);
+		if (k->has_reservation) {
+			hex_encode(k->reservation, 32, hex);
+			fprintf(f, "reservation: %s\n", hex);
+		}
+		if (*k->condition)
+			fprintf(f, "subject-to: %s\n", k->condition);
 	}
 	if (fclose(f) != 0) {
 		free(buf);
@@ -141,28 +147,34 @@ parse_codes(char *s, char out[][CERT_CODE_MAX + 1], size_t *n)
 int
 cert_title_valid(const char *s)
 {
-	size_t i, n = strlen(s);
+	return cert_shown_valid(s, CERT_TITLE_MAX) && s[0] != '\0';
+}
 
-	if (n == 0 || n > CERT_TITLE_MAX || !text_utf8_valid(s, n))
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
+int
+cert_shown_valid(const char *s, size_t max)
+{
+	char why[8];
+	size_t n = strlen(s);
+
+	return n <= max && text_utf8_valid(s, n) && text_displayable(s, n, why, sizeof(why)) == 0 &&
+	    strpbrk(s, "\t\n\r") == NULL;
 }
 
 int
 cert_name_valid(const char *s)
 {
-	size_t i, n = strlen(s);
+	size_t n = strlen(s);
 
-	if (n == 0 || n > CERT_NAME_MAX || !text_utf8_valid(s, n) || s[0] == ' ' ||
-	    s[n - 1] == ' ')
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
+	return n > 0 && cert_shown_valid(s, CERT_NAME_MAX) && s[0] != ' ' && s[n - 1] != ' ';
+}
+
+int
+cert_condition_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && cert_shown_valid(s, CERT_CONDITION_MAX) && s[0] != ' ' &&
+	    s[n - 1] != ' ';
 }
 
 const uint8_t *
@@ -312,6 +324,18 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 			if (cp->mandate == 0 || !cert_name_valid(v))
 				BAD("in-place-of name");
 			snprintf(cp->in_place_of, sizeof(cp->in_place_of), "%s", v);
+		}
+		if (peek(&l, "reservation")) {
+			FIELD("reservation");
+			if (hex_decode(v, cp->reservation, 32) != 0)
+				BAD("reservation hash");
+			cp->has_reservation = 1;
+		}
+		if (peek(&l, "subject-to")) {
+			FIELD("subject-to");
+			if (!cert_condition_valid(v))
+				BAD("condition");
+			snprintf(cp->condition, sizeof(cp->condition), "%s", v);
 		}
 	}
 	if (last != (int)c->nparties - 1) {

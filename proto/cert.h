@@ -14,6 +14,8 @@
  *   copy: <party> <role or -> <signer key, 64 hex> <signature, 128 hex> <signed-at>
  *         [mandate <id>]
  *   in-place-of: <name>                             (optional, after its copy)
+ *   reservation: <SHA-256 of its text, 64 hex>      (optional, then)
+ *   subject-to: <condition>                         (optional, last)
  *   ...
  *
  * Every line ends with LF; the fields come in this order.  principal lines
@@ -37,6 +39,7 @@
 #define CERT_TIME_MAX 32
 #define CERT_MAX_COPIES 64
 #define CERT_NAME_MAX 100	/* an in-place-of name: printable UTF-8 */
+#define CERT_CONDITION_MAX 300	/* a condition a signature is subject to */
 
 struct cert_copy {
 	char party[CERT_CODE_MAX + 1];
@@ -46,6 +49,9 @@ struct cert_copy {
 	int64_t signed_at;
 	uint64_t mandate;			/* 0: signed without a mandate */
 	char in_place_of[CERT_NAME_MAX + 1];	/* "" when nobody's place */
+	int has_reservation;			/* the signer wrote a reservation: */
+	uint8_t reservation[32];		/* its text's SHA-256 */
+	char condition[CERT_CONDITION_MAX + 1];	/* "" when not subject to one */
 };
 
 struct cert_principal {
@@ -66,13 +72,22 @@ struct cert {
 	struct cert_copy copies[CERT_MAX_COPIES];
 };
 
-/* 1 if s may be a title: 1..CERT_TITLE_MAX bytes of UTF-8 without control
- * characters (parleyd refuses any other when an agreement is created). */
+/* 1 if s may be a title: 1..CERT_TITLE_MAX bytes of shown text
+ * (cert_shown_valid; parleyd refuses any other when an agreement is
+ * created). */
 int cert_title_valid(const char *s);
 
-/* 1 if s may be an in-place-of name: 1..CERT_NAME_MAX bytes of UTF-8, no
- * control characters, no leading or trailing space. */
+/* 1 if s may be an in-place-of name: 1..CERT_NAME_MAX bytes of shown text,
+ * no leading or trailing space. */
 int cert_name_valid(const char *s);
+
+/* 1 if s is at most max bytes of UTF-8 a screen shows as it is (no control
+ * character, tab included, and no bidi control: doc/bundle.md section 2). */
+int cert_shown_valid(const char *s, size_t max);
+
+/* 1 if s may be a condition: 1..CERT_CONDITION_MAX bytes of shown text
+ * (cert_shown_valid), no space at either end. */
+int cert_condition_valid(const char *s);
 
 /* The principal key of party in c, or NULL when it has none. */
 const uint8_t *cert_principal_key(const struct cert *c, const char *party);

@@ -2527,6 +2527,51 @@ void   parley__frame__free_unpacked
   assert(message->base.descriptor == &parley__frame__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__lift_request__init
+                     (Parley__LiftRequest         *message)
+{
+  static const Parley__LiftRequest init_value = PARLEY__LIFT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t parley__lift_request__get_packed_size
+                     (const Parley__LiftRequest *message)
+{
+  assert(message->base.descriptor == &parley__lift_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__lift_request__pack
+                     (const Parley__LiftRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__lift_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__lift_request__pack_to_buffer
+                     (const Parley__LiftRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__lift_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__LiftRequest *
+       parley__lift_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__LiftRequest *)
+     protobuf_c_message_unpack (&parley__lift_request__descriptor,
+                                allocator, len, data);
+}
+void   parley__lift_request__free_unpacked
+                     (Parley__LiftRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__lift_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor parley__hello__field_descriptors[2] =
 {
   {
@@ -3238,7 +3283,7 @@ const ProtobufCMessageDescriptor parley__agreement_text__descriptor =
   (ProtobufCMessageInit) parley__agreement_text__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__signed_copy__field_descriptors[8] =
+static const ProtobufCFieldDescriptor parley__signed_copy__field_descriptors[10] =
 {
   {
     "party",
@@ -3336,11 +3381,37 @@ static const ProtobufCFieldDescriptor parley__signed_copy__field_descriptors[8] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reservation",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__SignedCopy, reservation),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "condition",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__SignedCopy, condition),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__signed_copy__field_indices_by_name[] = {
+  9,   /* field[9] = condition */
   3,   /* field[3] = content_hash */
   7,   /* field[7] = mandate */
   0,   /* field[0] = party */
+  8,   /* field[8] = reservation */
   2,   /* field[2] = revision */
   1,   /* field[1] = role */
   5,   /* field[5] = signature */
@@ -3350,7 +3421,7 @@ static const unsigned parley__signed_copy__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__signed_copy__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor parley__signed_copy__descriptor =
 {
@@ -3360,7 +3431,7 @@ const ProtobufCMessageDescriptor parley__signed_copy__descriptor =
   "Parley__SignedCopy",
   "parley",
   sizeof(Parley__SignedCopy),
-  8,
+  10,
   parley__signed_copy__field_descriptors,
   parley__signed_copy__field_indices_by_name,
   1,  parley__signed_copy__number_ranges,
@@ -4558,7 +4629,7 @@ const ProtobufCMessageDescriptor parley__show_request__descriptor =
   (ProtobufCMessageInit) parley__show_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__sign_request__field_descriptors[8] =
+static const ProtobufCFieldDescriptor parley__sign_request__field_descriptors[10] =
 {
   {
     "agreement",
@@ -4656,11 +4727,37 @@ static const ProtobufCFieldDescriptor parley__sign_request__field_descriptors[8]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reservation",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__SignRequest, reservation),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "condition",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__SignRequest, condition),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__sign_request__field_indices_by_name[] = {
   0,   /* field[0] = agreement */
+  9,   /* field[9] = condition */
   2,   /* field[2] = content_hash */
   3,   /* field[3] = party */
+  8,   /* field[8] = reservation */
   1,   /* field[1] = revision */
   4,   /* field[4] = role */
   6,   /* field[6] = signature */
@@ -4670,7 +4767,7 @@ static const unsigned parley__sign_request__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__sign_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor parley__sign_request__descriptor =
 {
@@ -4680,7 +4777,7 @@ const ProtobufCMessageDescriptor parley__sign_request__descriptor =
   "Parley__SignRequest",
   "parley",
   sizeof(Parley__SignRequest),
-  8,
+  10,
   parley__sign_request__field_descriptors,
   parley__sign_request__field_indices_by_name,
   1,  parley__sign_request__number_ranges,
@@ -6774,7 +6871,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[43] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[44] =
 {
   {
     "id",
@@ -7292,6 +7389,18 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[43] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "condition_lift",
+    44,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, condition_lift),
+    &parley__lift_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
@@ -7302,6 +7411,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   13,   /* field[13] = amendment_response */
   16,   /* field[16] = bundle */
   15,   /* field[15] = bundle_request */
+  43,   /* field[43] = condition_lift */
   21,   /* field[21] = confirm */
   31,   /* field[31] = countersign */
   38,   /* field[38] = decline */
@@ -7341,7 +7451,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 43 }
+  { 0, 44 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -7351,10 +7461,87 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  43,
+  44,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,
   (ProtobufCMessageInit) parley__frame__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__lift_request__field_descriptors[4] =
+{
+  {
+    "agreement",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__LiftRequest, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "role",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__LiftRequest, role),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signer_key",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__LiftRequest, signer_key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signature",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Parley__LiftRequest, signature),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__lift_request__field_indices_by_name[] = {
+  0,   /* field[0] = agreement */
+  1,   /* field[1] = role */
+  3,   /* field[3] = signature */
+  2,   /* field[2] = signer_key */
+};
+static const ProtobufCIntRange parley__lift_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor parley__lift_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.LiftRequest",
+  "LiftRequest",
+  "Parley__LiftRequest",
+  "parley",
+  sizeof(Parley__LiftRequest),
+  4,
+  parley__lift_request__field_descriptors,
+  parley__lift_request__field_indices_by_name,
+  1,  parley__lift_request__number_ranges,
+  (ProtobufCMessageInit) parley__lift_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

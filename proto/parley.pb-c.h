@@ -71,6 +71,7 @@ typedef struct Parley__AdminArg Parley__AdminArg;
 typedef struct Parley__AdminRequest Parley__AdminRequest;
 typedef struct Parley__AdminReply Parley__AdminReply;
 typedef struct Parley__Frame Parley__Frame;
+typedef struct Parley__LiftRequest Parley__LiftRequest;
 
 
 /* --- enums --- */
@@ -313,10 +314,18 @@ struct  Parley__SignedCopy
    * the mandate it was signed under (0: none)
    */
   uint64_t mandate;
+  /*
+   * the reservation signed with it ("" none)
+   */
+  char *reservation;
+  /*
+   * the condition it is subject to ("" none)
+   */
+  char *condition;
 };
 #define PARLEY__SIGNED_COPY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__signed_copy__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, {0,NULL}, {0,NULL}, {0,NULL}, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, {0,NULL}, {0,NULL}, {0,NULL}, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -646,10 +655,18 @@ struct  Parley__SignRequest
    * set when signing a text other than the one received
    */
   char *text;
+  /*
+   * A reservation written on this copy (LF line endings, at most 64 KiB) and
+   * a condition it is subject to (one line, at most 300 bytes); either makes
+   * the signing payload version 2 (proto/sign.h).  Neither changes the
+   * content hash: the copy is identical and counts.
+   */
+  char *reservation;
+  char *condition;
 };
 #define PARLEY__SIGN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__sign_request__descriptor) \
-    , 0, 0, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, {0,NULL}, (char *)protobuf_c_empty_string }
+    , 0, 0, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Parley__AmendRequest
@@ -1246,7 +1263,8 @@ typedef enum {
   PARLEY__FRAME__BODY_OBSERVER_REQUEST = 40,
   PARLEY__FRAME__BODY_OBSERVER_ANSWER = 41,
   PARLEY__FRAME__BODY_OBSERVER_QUERY = 42,
-  PARLEY__FRAME__BODY_OBSERVER_LIST = 43
+  PARLEY__FRAME__BODY_OBSERVER_LIST = 43,
+  PARLEY__FRAME__BODY_CONDITION_LIFT = 44
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -1301,11 +1319,39 @@ struct  Parley__Frame
     Parley__ObserverAnswer *observer_answer;
     Parley__ObserverQuery *observer_query;
     Parley__ObserverList *observer_list;
+    Parley__LiftRequest *condition_lift;
   };
 };
 #define PARLEY__FRAME__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__frame__descriptor) \
     , 0, PARLEY__FRAME__BODY__NOT_SET, {0} }
+
+
+/*
+ * A party makes final a signature that was subject to a condition (issue
+ * 21): its signer key signs the lifting layout of proto/sign.h, which
+ * names the conditional copy by its signature's SHA-256.  Answered with Ok.
+ */
+struct  Parley__LiftRequest
+{
+  ProtobufCMessage base;
+  uint64_t agreement;
+  /*
+   * the conditional copy's role ("" none)
+   */
+  char *role;
+  /*
+   * raw 32-byte Ed25519 public key
+   */
+  ProtobufCBinaryData signer_key;
+  /*
+   * over sign_lift(...)
+   */
+  ProtobufCBinaryData signature;
+};
+#define PARLEY__LIFT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__lift_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, {0,NULL}, {0,NULL} }
 
 
 /* Parley__Hello methods */
@@ -2372,6 +2418,25 @@ Parley__Frame *
 void   parley__frame__free_unpacked
                      (Parley__Frame *message,
                       ProtobufCAllocator *allocator);
+/* Parley__LiftRequest methods */
+void   parley__lift_request__init
+                     (Parley__LiftRequest         *message);
+size_t parley__lift_request__get_packed_size
+                     (const Parley__LiftRequest   *message);
+size_t parley__lift_request__pack
+                     (const Parley__LiftRequest   *message,
+                      uint8_t             *out);
+size_t parley__lift_request__pack_to_buffer
+                     (const Parley__LiftRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__LiftRequest *
+       parley__lift_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__lift_request__free_unpacked
+                     (Parley__LiftRequest *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Parley__Hello_Closure)
@@ -2542,6 +2607,9 @@ typedef void (*Parley__AdminReply_Closure)
 typedef void (*Parley__Frame_Closure)
                  (const Parley__Frame *message,
                   void *closure_data);
+typedef void (*Parley__LiftRequest_Closure)
+                 (const Parley__LiftRequest *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2604,6 +2672,7 @@ extern const ProtobufCMessageDescriptor parley__admin_arg__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_reply__descriptor;
 extern const ProtobufCMessageDescriptor parley__frame__descriptor;
+extern const ProtobufCMessageDescriptor parley__lift_request__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -11,8 +11,10 @@
 static_assert(sizeof(SIGN_CONTENT_TAG) == SIGN_CONTENT_TAG_LEN, "content tag");
 static_assert(sizeof(SIGN_CONTENT_TAG_V2) == SIGN_CONTENT_TAG_LEN, "content tag v2");
 static_assert(sizeof(SIGN_PAYLOAD_TAG) == SIGN_PAYLOAD_TAG_LEN, "payload tag");
+static_assert(sizeof(SIGN_PAYLOAD_TAG_V2) == SIGN_PAYLOAD_TAG_LEN, "payload tag v2");
 static_assert(sizeof(SIGN_MANDATE_TAG) == SIGN_MANDATE_TAG_LEN, "mandate tag");
 static_assert(sizeof(SIGN_REVOKE_TAG) == SIGN_REVOKE_TAG_LEN, "revoke tag");
+static_assert(sizeof(SIGN_LIFT_TAG) == SIGN_LIFT_TAG_LEN, "lift tag");
 
 /* Each layout is written by one function called twice: with out == NULL to
  * measure, then into a buffer of that size, so size and bytes cannot differ. */
@@ -177,20 +179,28 @@ sign_signatories(const char *const *parties, size_t np, const char *const *roles
 
 static size_t
 payload_layout(uint8_t *out, const char *id, uint32_t revision,
-    const uint8_t hash[32], const char *party, const char *role)
+    const uint8_t hash[32], const char *party, const char *role, const char *reservation,
+    const char *condition)
 {
-	size_t off = put(out, 0, SIGN_PAYLOAD_TAG, SIGN_PAYLOAD_TAG_LEN);
+	int v2 = *reservation != '\0' || *condition != '\0';
+	size_t off = v2 ? put(out, 0, SIGN_PAYLOAD_TAG_V2, SIGN_PAYLOAD_TAG_LEN) :
+	    put(out, 0, SIGN_PAYLOAD_TAG, SIGN_PAYLOAD_TAG_LEN);
 
 	off = put_field(out, off, id);
 	off = put_u32(out, off, revision);
 	off = put(out, off, hash, SIGN_HASH_LEN);
 	off = put_field(out, off, party);
-	return put_field(out, off, role);
+	off = put_field(out, off, role);
+	if (v2) {
+		off = put_field(out, off, reservation);
+		off = put_field(out, off, condition);
+	}
+	return off;
 }
 
 int
-sign_payload(uint64_t agreement, uint32_t revision,
-    const uint8_t content_hash[32], const char *party, const char *role,
+sign_payload_with(uint64_t agreement, uint32_t revision, const uint8_t content_hash[32],
+    const char *party, const char *role, const char *reservation, const char *condition,
     uint8_t **out, size_t *outlen)
 {
 	char id[21];	/* UINT64_MAX has 20 digits */
@@ -199,15 +209,65 @@ sign_payload(uint64_t agreement, uint32_t revision,
 
 	*out = NULL;
 	*outlen = 0;
+	if (reservation == NULL)
+		reservation = "";
+	if (condition == NULL)
+		condition = "";
 	if (content_hash == NULL || party == NULL || role == NULL ||
-	    !fits_u32(party) || !fits_u32(role))
+	    !fits_u32(party) || !fits_u32(role) || !fits_u32(reservation) ||
+	    !fits_u32(condition))
 		return -1;
 	snprintf(id, sizeof(id), "%" PRIu64, agreement);
-	n = payload_layout(NULL, id, revision, content_hash, party, role);
+	n = payload_layout(NULL, id, revision, content_hash, party, role, reservation,
+	    condition);
 	if ((buf = malloc(n)) == NULL)
 		return -1;
-	payload_layout(buf, id, revision, content_hash, party, role);
+	payload_layout(buf, id, revision, content_hash, party, role, reservation, condition);
 	*out = buf;
+	*outlen = n;
+	return 0;
+}
+
+int
+sign_payload(uint64_t agreement, uint32_t revision,
+    const uint8_t content_hash[32], const char *party, const char *role,
+    uint8_t **out, size_t *outlen)
+{
+	return sign_payload_with(agreement, revision, content_hash, party, role, NULL, NULL,
+	    out, outlen);
+}
+
+static size_t
+lift_layout(uint8_t *out, const char *id, uint32_t revision, const char *party,
+    const char *role, const char *condition, const uint8_t h[32])
+{
+	size_t off = put(out, 0, SIGN_LIFT_TAG, SIGN_LIFT_TAG_LEN);
+
+	off = put_field(out, off, id);
+	off = put_u32(out, off, revision);
+	off = put_field(out, off, party);
+	off = put_field(out, off, role);
+	off = put_field(out, off, condition);
+	return put(out, off, h, SIGN_HASH_LEN);
+}
+
+int
+sign_lift(uint64_t agreement, uint32_t revision, const char *party, const char *role,
+    const char *condition, const uint8_t copy_sig_hash[32], uint8_t **out, size_t *outlen)
+{
+	char id[21];
+	size_t n;
+
+	*out = NULL;
+	*outlen = 0;
+	if (party == NULL || role == NULL || condition == NULL || copy_sig_hash == NULL ||
+	    !fits_u32(party) || !fits_u32(role) || !fits_u32(condition))
+		return -1;
+	snprintf(id, sizeof(id), "%" PRIu64, agreement);
+	n = lift_layout(NULL, id, revision, party, role, condition, copy_sig_hash);
+	if ((*out = malloc(n)) == NULL)
+		return -1;
+	lift_layout(*out, id, revision, party, role, condition, copy_sig_hash);
 	*outlen = n;
 	return 0;
 }

@@ -20,6 +20,9 @@
  *   || u32 big-endian revision
  *   || content hash (32 bytes)
  *   || field(party) || field(role)
+ * and for a copy with a reservation or a condition, version 2:
+ *   "parley-sign-v2\0" || the same fields || field(reservation)
+ *   || field(condition)
  *
  * Mandate (what a party's principal key signs to authorise a signer key):
  *   "parley-mandate-v1\0" (18 bytes)
@@ -30,6 +33,13 @@
  *                              (unix seconds as two's complement, big-endian)
  *   || u64 supersedes          (mandate id, 0: none)
  *   || field(in_place_of)      ("" when the signer acts in nobody's place)
+ *
+ * Lifting a condition (what a party's signer key signs to make final a
+ * signature that was subject to a condition):
+ *   "parley-lift-v1\0" (15 bytes)
+ *   || field(agreement id in decimal) || u32 big-endian revision
+ *   || field(party) || field(role) || field(condition)
+ *   || SHA-256 of the conditional copy's signature (32 bytes)
  *
  * Revocation (what the principal key signs to revoke mandate M):
  *   "parley-revoke-v1\0" (17 bytes)
@@ -50,7 +60,12 @@
 /* The longest signatories term: it is a line of a bundle's terms.txt. */
 #define SIGN_SIGNATORIES_MAX 4000
 #define SIGN_PAYLOAD_TAG "parley-sign-v1"
+#define SIGN_PAYLOAD_TAG_V2 "parley-sign-v2"
 #define SIGN_PAYLOAD_TAG_LEN 15		/* sizeof(SIGN_PAYLOAD_TAG), with NUL */
+#define SIGN_LIFT_TAG "parley-lift-v1"
+#define SIGN_LIFT_TAG_LEN 15		/* with NUL */
+#define SIGN_RESERVATION_MAX 65536	/* bytes of a reservation's text */
+#define SIGN_CONDITION_MAX 300		/* bytes of a condition */
 #define SIGN_HASH_LEN 32
 #define SIGN_MANDATE_TAG "parley-mandate-v1"
 #define SIGN_MANDATE_TAG_LEN 18		/* with NUL */
@@ -90,6 +105,18 @@ char *sign_signatories(const char *const *parties, size_t np, const char *const 
 int sign_payload(uint64_t agreement, uint32_t revision,
     const uint8_t content_hash[32], const char *party, const char *role,
     uint8_t **out, size_t *outlen);
+/* The same for a copy that may carry a reservation (its text, normalised)
+ * and a condition (NULL or "": none): version 2 when either is given, else
+ * exactly sign_payload's. */
+int sign_payload_with(uint64_t agreement, uint32_t revision, const uint8_t content_hash[32],
+    const char *party, const char *role, const char *reservation, const char *condition,
+    uint8_t **out, size_t *outlen);
+
+/* The layout a signer key signs to lift the condition of a copy of
+ * agreement/revision by party in role, whose signature's SHA-256 is
+ * copy_sig_hash; malloc'd, -1 as sign_payload (NULL strings refused). */
+int sign_lift(uint64_t agreement, uint32_t revision, const char *party, const char *role,
+    const char *condition, const uint8_t copy_sig_hash[32], uint8_t **out, size_t *outlen);
 
 /* The fields of a mandate as the principal signs them.  Strings are
  * borrowed and must not be NULL (may be ""); roles must already be sorted

@@ -168,6 +168,7 @@ frames_and_messages(void)
 	Parley__AmendRequest amend = PARLEY__AMEND_REQUEST__INIT;
 	Parley__AmendmentResponse aresp = PARLEY__AMENDMENT_RESPONSE__INIT;
 	Parley__WithdrawRequest withdraw = PARLEY__WITHDRAW_REQUEST__INIT;
+	Parley__LiftRequest lift = PARLEY__LIFT_REQUEST__INIT;
 	Parley__BundleRequest breq = PARLEY__BUNDLE_REQUEST__INIT;
 	Parley__SignedCopy copy1 = PARLEY__SIGNED_COPY__INIT;
 	Parley__SignedCopy copy2 = PARLEY__SIGNED_COPY__INIT;
@@ -253,6 +254,10 @@ frames_and_messages(void)
 	sign.content_hash = bytes(hash32, 32);
 	sign.party = "stepanakert", sign.role = "commander";
 	sign.signer_key = bytes(hash32, 32), sign.signature = bytes(sig64, 64);
+	sign.reservation = "Оговорка: «стороны конфликта».\n";
+	sign.condition = "ratification by the Milli Meclis";
+	lift.agreement = 12, lift.role = "commander";
+	lift.signer_key = bytes(hash32, 32), lift.signature = bytes(sig64, 64);
 	amend.agreement = 12, amend.revision = 1;
 	amend.text = "1. Cease fire.\r\n", amend.note = "CRLF on purpose";
 	aresp.amendment = 3, aresp.accept = 1, aresp.note = "adopted";
@@ -290,6 +295,7 @@ frames_and_messages(void)
 			{ PARLEY__FRAME__BODY_STATUS_REPLY, &sreply, "status_reply" },
 			{ PARLEY__FRAME__BODY_ADMIN, &admin, "admin" },
 			{ PARLEY__FRAME__BODY_ADMIN_REPLY, &areply, "admin_reply" },
+			{ PARLEY__FRAME__BODY_CONDITION_LIFT, &lift, "condition_lift" },
 		};
 		for (i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
 			f.id = i + 1;
@@ -343,6 +349,19 @@ certs(void)
 		die("cert_format");
 	put_str("cert", "ceasefire-1994", txt);
 	free(txt);
+
+	/* Bishkek: a reservation and a condition on the copies' lines */
+	c->copies[0].has_reservation = 1;
+	memcpy(c->copies[0].reservation, hash32, 32);
+	snprintf(c->copies[0].condition, sizeof(c->copies[0].condition),
+	    "ratification by the Milli Meclis");
+	snprintf(c->copies[2].condition, sizeof(c->copies[2].condition), "вступает в силу");
+	if ((txt = cert_format(c)) == NULL)
+		die("cert_format");
+	put_str("cert", "bishkek-reservations", txt);
+	free(txt);
+	c->copies[0].has_reservation = 0;
+	c->copies[0].condition[0] = c->copies[2].condition[0] = '\0';
 
 	c->nobservers = 0;
 	c->nparties = c->ncopies = 1;

@@ -266,7 +266,13 @@ do_sign() { # PARTY
 	local k before after
 	for k in 1 2 3 4 5 6; do
 		before=$(signed_list); after=$(signed_plus "$1")
-		try as "$(ep_of "$1")" --json sign "$A" --yes
+		# every third copy carries a reservation, a needle of check_embargo
+		if [ $((STEP_NO % 3)) = 0 ]; then
+			printf 'reservation %s of %s: clause 2 reads otherwise\n' "$SEED.$STEP_NO" "$1" >"$T/resv"
+			try as "$(ep_of "$1")" --json sign "$A" --yes --reservation "$T/resv"
+		else
+			try as "$(ep_of "$1")" --json sign "$A" --yes
+		fi
 		[ $RC != 3 ] && { judge_sign "$1"; return 0; }
 		open_model || { observe; return 0; }
 		took_effect "sign by $1" "$before" "$after"
@@ -557,6 +563,13 @@ check_embargo() {
 		WHERE j.seq <= $seq AND j.kind IN ('copy-accepted', 'copy-refused', 'signature-withdrawn',
 			'signature-void', 'declined', 'decline-withdrawn', 'sign-reminded')
 		GROUP BY j.agreement_id, j.party, j.kind
+	UNION ALL
+	SELECT c.id > $LAST_COPY, c.agreement_id, x.code,
+		'reservation (copy ' || c.id || ', ' || c.status || ', revision ' || c.revision || ')',
+		CAST(c.reservation AS BLOB),
+		g.released AND instr(g.certificate, CAST(lower(hex(c.signature)) AS BLOB)) > 0, NULL
+		FROM copy c JOIN party x ON x.id = c.party_id JOIN ag g ON g.id = c.agreement_id
+		WHERE c.id <= $top AND c.reservation IS NOT NULL
 	UNION ALL
 	SELECT d.id > $LAST_DECLINE, d.agreement_id, x.code, 'decline reason (decline ' || d.id || ')',
 		CAST(d.reason AS BLOB), g.open, NULL
@@ -858,7 +871,7 @@ emb_run() {
 	echo "embargo: seeds $(echo $EMB_SEEDS | wc -w) x $EMB_STEPS steps; $RELEASES releases;" \
 		"$DECLINES declines ($DECLINED accepted);" \
 		"$EMB_CHECKS byte checks: $BYTES bytes received in all, $SEARCHED byte-windows x needle searched" \
-		"($NEEDLES endpoint x needle under embargo: signatures, their hashes, refused contents, record entries, decline reasons);" \
+		"($NEEDLES endpoint x needle under embargo: signatures, their hashes, refused contents, record entries, decline reasons, reservations);" \
 		"$(( $(date +%s) - START ))s"
 	if [ "$EMB_KILLS" = 1 ]; then
 		kills=

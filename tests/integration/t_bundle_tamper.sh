@@ -2,7 +2,9 @@
 #
 # One agreement with everything a bundle can carry: a Day-X calendar signed
 # with the text, a party signing in two roles under mandates (one signer in
-# another's place), an observer, a text in Cyrillic and Armenian, and the
+# another's place, writing two reservations on its copy, as in Bishkek), a
+# signature subject to ratification, an observer, a text in Cyrillic and
+# Armenian, and the
 # party codes that used to collide (party "a" in role "b" beside party
 # "a-b": both were copy-a-b.txt).  Before release a re-worded copy of the
 # calendar-bearing revision is kept as evidence with its diff (not refused
@@ -61,9 +63,11 @@ grep -q "not identical to revision 1" "$T/last.out" ||
 expect_out "00:00" ctl agreement diff "$A" yerevan
 
 ctl clock set 1994-05-10T09:00:00+04:00 >/dev/null
-expect_out accepted as baku sign "$A" --yes --role political
+printf '%s\n' "Оговорки:" "1. «Конфликтующие стороны» читать как «стороны конфликта»." "" \
+	"2. Ratified by the Milli Meclis before it binds." >"$T/reservation"
+expect_out accepted as baku sign "$A" --yes --role political --reservation "$T/reservation"
 expect_out accepted as baku sign "$A" --yes --role military --key "$T/military.key"
-expect_out accepted as yerevan sign "$A" --yes
+expect_out accepted as yerevan sign "$A" --yes --subject-to "վավերացում Ազգային ժողովի կողմից"
 expect_out accepted as a sign "$A" --yes --role b
 expect_out "agreement $A is released" as a-b sign "$A" --yes
 
@@ -77,13 +81,15 @@ B=$T/bundle
 expect_rc 0 ctl agreement export "$A" "$B"
 for f in copy-a.b.txt copy-a-b.txt copy-baku.political.txt copy-baku.military.txt \
 	mandate-baku.political.txt mandate-baku.military.txt journal-copy-a.b.entry \
-	journal-copy-a-b.entry calendar.txt; do
+	journal-copy-a-b.entry calendar.txt reservation-baku.political.txt; do
 	[ -f "$B/$f" ] || fail "the bundle lacks $f"
 done
-[ "$(ls "$B" | wc -l)" = $((8 + 3 * 5 + 2)) ] || { ls "$B"; fail "the bundle has $(ls "$B" | wc -l) files"; }
+[ "$(ls "$B" | wc -l)" = $((8 + 3 * 5 + 2 + 1)) ] || { ls "$B"; fail "the bundle has $(ls "$B" | wc -l) files"; }
 [ -s "$B/calendar.txt" ] || fail "the calendar is not in the bundle"
 grep -q "Հրադադարի" "$B/text.txt" || fail "the Armenian line did not round-trip"
 cmp -s "$T/text" "$B/text.txt" || fail "text.txt differs from the text created"
+cmp -s "$T/reservation" "$B/reservation-baku.political.txt" || fail "the reservation did not round-trip"
+grep -qx "subject-to: վավերացում Ազգային ժողովի կողմից" "$B/certificate.txt" || fail "the condition is not in the certificate"
 expect_out "in place of Dzhalilov" "$BIN/parley" verify "$B" --mediator-key "$MEDIATOR_PUB"
 expect_out "^valid" $PY "$INTEROP/verify_bundle.py" "$B" --mediator-key "$MEDIATOR_PUB"
 

@@ -68,6 +68,59 @@ def release_entry(f):
     return lambda kind, s: f(s) if kind == "release" else s
 
 
+def full_notes(**by_name):
+    """make_test_bundle's notes of the full variant (a condition on
+    baku.political, a reservation on yerevan.president), with the notes of
+    the copies given (by copy name, "." written "_") replaced."""
+    n = {"baku.political": dict(condition=mtb.FULL_CONDITION),
+         "yerevan.president": dict(reservation=mtb.FULL_RESERVATION)}
+    for k, v in by_name.items():
+        k = k.replace("_", ".")
+        if v is None:
+            n.pop(k, None)
+        else:
+            n[k] = v
+    return n
+
+
+def note_a(**note):
+    """Notes for the minimal variant's one copy, "a"."""
+    return dict(notes={"a": note})
+
+
+def swap_lines(first, second):
+    """A cert_edit hook: swap the first line beginning with `first` with
+    the line after it, which must begin with `second`."""
+    def edit(s):
+        lines = s.split("\n")
+        for i in range(len(lines) - 1):
+            if lines[i].startswith(first):
+                assert lines[i + 1].startswith(second), (lines[i], lines[i + 1])
+                lines[i], lines[i + 1] = lines[i + 1], lines[i]
+                return "\n".join(lines)
+        raise AssertionError("no line " + first)
+    return edit
+
+
+def repeat_line(prefix):
+    """A cert_edit hook: write the first line beginning with prefix twice."""
+    def edit(s):
+        lines = s.split("\n")
+        i = next(i for i, l in enumerate(lines) if l.startswith(prefix))
+        return "\n".join(lines[:i + 1] + lines[i:])
+    return edit
+
+
+# A reservation (Russian: "Reservation: the line of contact as of 12 May
+# 1994.") and a condition ("ratification by the Milli Meclis").
+RES = ("\u041e\u0433\u043e\u0432\u043e\u0440\u043a\u0430: the line of "
+       "contact as of 12 May 1994.\n")
+COND = "ratification by the Milli Meclis"
+# 1024 lines of 64 bytes (31 Cyrillic letters, ".", LF): 65536 bytes.
+RES_65536 = ("\u0416" * 31 + ".\n") * 1024
+RES_65537 = ("\u0416" * 31 + ".\n") * 1023 + "\u0416" * 31 + "..\n"
+
+
 def many(n, role=False):
     """n parties (or one party in n roles), each copy at index i."""
     pos = dict({"copy-%d" % i: i for i in range(n)}, release=n)
@@ -77,6 +130,24 @@ def many(n, role=False):
     ps = ["p%02d" % i for i in range(n)]
     return dict(parties=ps, copies=[(p, "-", p, "2024-02-29T23:00:00Z", None)
                                     for p in ps], positions=pos, tree_size=n + 1)
+
+
+def most_files():
+    """The most files a bundle can have (8 + 5 * 64, doc/bundle.md 8): one
+    party in 64 roles, each copy under a mandate (eight mandates of eight
+    roles, one signer key) and with a reservation."""
+    o = many(64, role=True)
+    a = o["copies"][0][3]
+    o["copies"] = [(p, r, s, at, 1 + i // 8)
+                   for i, (p, r, s, at, _) in enumerate(o["copies"])]
+    o["principals"] = {"a": mtb.key_from_seed(SEED, "principal-a")}
+    o["mandates"] = {k: dict(party="a", signer="a",
+                             roles=["r%02d" % i for i in range(8 * k - 8, 8 * k)],
+                             scope="any", valid_from=a, valid_until="-",
+                             issued_at=a, supersedes=0, in_place_of="")
+                     for k in range(1, 9)}
+    o["notes"] = {"a.r%02d" % i: dict(reservation=RES) for i in range(64)}
+    return o
 
 
 # (label, variant, expected exit status, overrides of make_test_bundle.build)
@@ -198,6 +269,126 @@ CASES = [
     ("entry: a note with a surrogate", "full", 1,
      dict(entry_edit=release_entry(lambda s: Raw(s.encode().replace(
          b"note: release", b"note: \xed\xa0\x80release"))))),
+    # reservations and conditions (doc/bundle.md 4.1, 4.6, 4.11, 5.2): the
+    # full variant has a condition on baku.political and a reservation on
+    # yerevan.president (after its in-place-of line); every copy below is
+    # signed by its own key over the payload its lines call for unless
+    # the label says otherwise, and every certificate by the mediator
+    ("reservation: valid, on a copy without a mandate", "minimal", 0,
+     note_a(reservation=RES)),
+    ("condition: valid", "minimal", 0, note_a(condition=COND)),
+    ("reservation and condition on one copy", "minimal", 0,
+     note_a(reservation=RES, condition=COND)),
+    ("reservation and condition after in-place-of", "full", 0,
+     dict(notes=full_notes(yerevan_president=dict(
+         reservation=mtb.FULL_RESERVATION, condition=COND)))),
+    ("reservation and condition on every copy", "full", 0,
+     dict(notes={n: dict(reservation=RES + n + "\n", condition=COND + " " + n)
+                 for n in ("baku.military", "baku.political", "stepanakert",
+                           "yerevan.president")})),
+    ("no reservation and no condition (payload v1 only)", "full", 0,
+     dict(notes={})),
+    ("64 copies with a mandate and a reservation: 328 files", "minimal", 0,
+     most_files()),
+    ("reservation of 65536 bytes", "minimal", 0, note_a(reservation=RES_65536)),
+    ("reservation of 65537 bytes", "minimal", 1, note_a(reservation=RES_65537)),
+    ("reservation of 0 bytes", "minimal", 1, note_a(reservation="")),
+    # AMBIGUITY (2 vs 4.11): read as free text like text.txt, not as lines
+    ("reservation of 1 byte, no final LF", "minimal", 0, note_a(reservation="x")),
+    ("reservation with an empty line and a line of 5000 bytes", "minimal", 0,
+     note_a(reservation="a\n\n" + "b" * 5000 + "\nc")),
+    ("reservation with tab, U+200F, U+2028, U+2029, U+2065, U+206A", "minimal", 0,
+     note_a(reservation="a\tb \u200f \u2028 \u2029 \u2065 \u206a.\n")),
+    ("reservation with ESC", "minimal", 1,
+     note_a(reservation="a \x1b[31mred\x1b[0m\n")),
+    ("reservation with DEL", "minimal", 1, note_a(reservation="a\x7fb\n")),
+    # AMBIGUITY (4.11): a C1 control is a control character
+    ("reservation with U+009B (C1 CSI)", "minimal", 1,
+     note_a(reservation="a\u009b31mb\n")),
+    ("reservation with U+202E", "minimal", 1,
+     note_a(reservation="a \u202eb\u202c c\n")),
+    ("reservation with U+202A", "minimal", 1, note_a(reservation="\u202aa\n")),
+    ("reservation with U+2066", "minimal", 1, note_a(reservation="\u2066a\n")),
+    ("reservation with U+2069", "minimal", 1, note_a(reservation="a\u2069\n")),
+    ("reservation with a CR", "minimal", 1, note_a(reservation="a\r\nb\r\n")),
+    ("reservation with a NUL", "minimal", 1, note_a(reservation="a\x00b\n")),
+    ("reservation that is not UTF-8", "minimal", 1,
+     note_a(reservation=b"a \xff b\n")),
+    ("reservation with a surrogate", "minimal", 1,
+     note_a(reservation=b"a \xed\xa0\x80 b\n")),
+    ("condition of 300 bytes of Cyrillic", "minimal", 0,
+     note_a(condition="\u0416" * 150)),
+    ("condition of 301 bytes", "minimal", 1,
+     note_a(condition="\u0416" * 150 + "x")),
+    ("condition with ESC", "minimal", 1, note_a(condition="a\x1b[31mb")),
+    # §2: what is shown is what was signed -- no bidi control in a
+    # condition, a title, a name or a measure either, nor a C1 control
+    ("condition with U+202E", "minimal", 1, note_a(condition="a\u202eb")),
+    ("condition with U+2066", "minimal", 1, note_a(condition="a\u2066b")),
+    ("condition with U+200F (not a bidi control of §2)", "minimal", 0,
+     note_a(condition="a\u200fb")),
+    ("title with U+202E", "minimal", 1, dict(title="Cease\u202efire")),
+    ("title with U+009B", "minimal", 1, dict(title="Cease\u009bfire")),
+    ("calendar description with U+2067", "minimal", 1,
+     dict(calendar="X+1d | a | orders \u2067issued | -\n")),
+    ("condition with a tab", "minimal", 1, note_a(condition="a\tb")),
+    ("condition with DEL", "minimal", 1, note_a(condition="a\x7fb")),
+    # AMBIGUITY (4.1): a C1 control is a control character (as in 4.11)
+    ("condition with U+009B (C1 CSI)", "minimal", 1,
+     note_a(condition="a\u009b31mb")),
+    ("condition with U+0085 (C1 NEL)", "minimal", 1,
+     note_a(condition="a\u0085b")),
+    ("condition with a leading space", "minimal", 1, note_a(condition=" " + COND)),
+    ("condition with a trailing space", "minimal", 1, note_a(condition=COND + " ")),
+    ("reservation hash is not the file's", "minimal", 1,
+     note_a(reservation=RES,
+            reservation_hash=mtb.sha256((RES + "x").encode()).hex())),
+    ("reservation hash in upper-case hex", "minimal", 1,
+     note_a(reservation=RES,
+            reservation_hash=mtb.sha256(RES.encode()).hex().upper())),
+    ("reservation file for a copy without a reservation line", "minimal", 1,
+     note_a(reservation_file=RES)),
+    ("reservation line without its file", "full", 1,
+     dict(notes=full_notes(yerevan_president=dict(
+         reservation=mtb.FULL_RESERVATION, reservation_file=None)))),
+    ("subject-to before reservation", "full", 1,
+     dict(notes=full_notes(yerevan_president=dict(
+         reservation=mtb.FULL_RESERVATION, condition=COND)),
+          cert_edit=swap_lines("reservation:", "subject-to:"))),
+    ("reservation before in-place-of", "full", 1,
+     dict(cert_edit=swap_lines("in-place-of:", "reservation:"))),
+    ("subject-to before in-place-of", "full", 1,
+     dict(notes=full_notes(yerevan_president=dict(condition=COND)),
+          cert_edit=swap_lines("in-place-of:", "subject-to:"))),
+    ("subject-to before its copy line", "full", 1,
+     dict(cert_edit=swap_lines("copy: baku political", "subject-to:"))),
+    ("reservation line twice", "full", 1,
+     dict(cert_edit=repeat_line("reservation:"))),
+    ("subject-to line twice", "full", 1,
+     dict(cert_edit=repeat_line("subject-to:"))),
+    ("payload v1 although a reservation line", "minimal", 1,
+     note_a(reservation=RES, payload=1)),
+    ("payload v1 although a subject-to line", "minimal", 1,
+     note_a(condition=COND, payload=1)),
+    ("payload v2 (empty fields) for a copy with neither", "minimal", 1,
+     note_a(payload=2)),
+    ("reservation moved from one copy to another", "full", 1,
+     dict(notes=full_notes(
+         yerevan_president=dict(payload=2, signed=(mtb.FULL_RESERVATION, None)),
+         stepanakert=dict(reservation=mtb.FULL_RESERVATION, payload=1)))),
+    ("condition moved from one copy to another", "full", 1,
+     dict(notes=full_notes(
+         baku_political=dict(payload=2, signed=(None, mtb.FULL_CONDITION)),
+         baku_military=dict(condition=mtb.FULL_CONDITION, payload=1)))),
+    ("reservation left out (signed with it)", "full", 1,
+     dict(notes=full_notes(yerevan_president=dict(
+         payload=2, signed=(mtb.FULL_RESERVATION, None))))),
+    ("reservation changed after signing (hash of the new text)", "minimal", 1,
+     note_a(reservation=RES + "x", signed=(RES, None))),
+    ("condition changed after signing", "minimal", 1,
+     note_a(condition=COND + "s", signed=(None, COND))),
+    ("reservation signed as the condition", "minimal", 1,
+     note_a(reservation=RES, condition=COND, signed=(COND, RES))),
 ]
 
 

@@ -5,7 +5,7 @@ hand.  Section numbers ("§4.1") are those of doc/bundle.md.
 
 Usage:
     make_test_bundle.py DIR --key-out FILE.pem [--variant full|minimal]
-                        [--seed TEXT] [--content-version 1|2]
+                        [--seed TEXT] [--content-version 1|2] [--no-notes]
 
 DIR must not exist; it is created and filled.  FILE.pem receives the
 mediator's public key (PEM, SubjectPublicKeyInfo).  Keys are derived from
@@ -14,8 +14,12 @@ mediator's public key (PEM, SubjectPublicKeyInfo).  Keys are derived from
 Variant "full": three parties, one observer, two principals; party "baku"
 signs under two roles sharing one mandate (so two identical mandate files),
 "yerevan" under a mandate with in-place-of, "stepanakert" with no role and
-no mandate; a Day-X calendar; effective time after release; zone
-Europe/Moscow; a tree of 37 journal entries.  Variant "minimal": one party,
+no mandate; "baku.political" signed subject to a condition (Cyrillic) and
+"yerevan.president" with a reservation (Armenian, after its in-place-of),
+both with the signing payload of version 2, the two other copies with
+version 1 (--no-notes leaves the condition and the reservation out); a
+Day-X calendar; effective time after release; zone Europe/Moscow; a tree
+of 37 journal entries.  Variant "minimal": one party,
 no role, no mandate, no observer, empty calendar, on-release, open-ended,
 empty zone, a tree of 2 entries.
 
@@ -27,6 +31,12 @@ with more than one copy line is written with the roles of its copies
 copy's role, if any, is only the capacity its signer signed in: yerevan).
 EXTENDS and REAFFIRMS are empty; build() can set them, the zone and the
 signatories.
+
+Reservations and conditions (§4.1, §4.6, §4.11, §5.2) are given per copy
+name in `notes` (see build()): a copy with a reservation gets its
+`reservation:` line, its `reservation-sha256:` sheet line and the file
+reservation-Ni.txt; a copy with a condition its `subject-to:` lines; either
+makes its signature one over the payload of version 2.
 
 The writer is deliberately separate from verify_bundle.py (it formats each
 file by hand), so that the two cross-check each other a little.
@@ -107,6 +117,33 @@ def path(m, leaves):
 
 # -- the bundle ----------------------------------------------------------------
 
+# The full variant's condition, on baku.political ("ratification by the
+# Milli Majlis", in Russian), and reservation, on yerevan.president, which
+# also has an in-place-of line ("The Republic of Armenia signs this
+# protocol bearing in mind that the status of Nagorno-Karabakh is to be
+# determined within the CSCE Minsk group", in Armenian, three lines, two
+# of them beginning with a tab): §4.1, §4.11.
+FULL_CONDITION = (
+    "\u0440\u0430\u0442\u0438\u0444\u0438\u043a\u0430\u0446\u0438\u044f "
+    "\u041c\u0438\u043b\u043b\u0438 \u041c\u0435\u0434\u0436\u043b\u0438"
+    "\u0441\u043e\u043c")
+FULL_RESERVATION = (
+    "\u0540\u0561\u0575\u0561\u057d\u057f\u0561\u0576\u056b \u0540\u0561"
+    "\u0576\u0580\u0561\u057a\u0565\u057f\u0578\u0582\u0569\u0575\u0578"
+    "\u0582\u0576\u0568 \u057d\u057f\u0578\u0580\u0561\u0563\u0580\u0578"
+    "\u0582\u0574 \u0567 \u057d\u0578\u0582\u0575\u0576 \u0561\u0580\u0571"
+    "\u0561\u0576\u0561\u0563\u0580\u0578\u0582\u0569\u0575\u0578\u0582"
+    "\u0576\u0568\u055d\n"
+    "\t\u0576\u056f\u0561\u057f\u056b \u0578\u0582\u0576\u0565\u0576\u0561"
+    "\u056c\u0578\u057e, \u0578\u0580 \u053c\u0565\u057c\u0576\u0561\u0575"
+    "\u056b\u0576 \u0542\u0561\u0580\u0561\u0562\u0561\u0572\u056b \u056f"
+    "\u0561\u0580\u0563\u0561\u057e\u056b\u0573\u0561\u056f\u0568\n"
+    "\t\u0578\u0580\u0578\u0577\u057e\u0565\u056c\u0578\u0582 \u0567 \u0535"
+    "\u0531\u0540\u053d \u0544\u056b\u0576\u057d\u056f\u056b \u056d\u0574"
+    "\u0562\u056b \u0577\u0580\u057b\u0561\u0576\u0561\u056f\u0576\u0565"
+    "\u0580\u0578\u0582\u0574\u0589\n")
+
+
 def signatories_of(parties, copies):
     """§4.4 SIGNATORIES from the parties and the copies (see the module's
     documentation): PARTY, or PARTY=R1+R2 (roles ascending) when the party
@@ -121,15 +158,43 @@ def signatories_of(parties, copies):
     return " ".join(out)
 
 
+def copy_name(party, role):
+    """§3 copy name Ni: PARTY, or PARTY.ROLE."""
+    return party if role == "-" else party + "." + role
+
+
+def as_bytes(s):
+    return s if isinstance(s, bytes) else s.encode()
+
+
 def build(seed, variant, **over):
     """Returns ({name: bytes}, mediator PEM).  `over` (for tests of the
     verifier) replaces any of the local parameters below by name
     (content_version 1 or 2, zone, signatories: None to build it from
-    parties and copies, extends, reaffirms, ...), and may
+    parties and copies, extends, reaffirms, notes, ...), and may
     give hooks: cert_edit(str) -> str applied to certificate.txt before it
     is signed, mandate_edit(dict) -> dict applied to a mandate before it is
     signed, entry_edit(kind, str) -> str applied to a journal entry of the
-    release or a copy before the tree is built."""
+    release or a copy before the tree is built.
+
+    `notes` maps a copy name (§3: "baku.political", "stepanakert") to a dict
+    of what its signer wrote on it:
+        reservation     the text of reservation-Ni.txt (str, or bytes to
+                        write bytes that are not UTF-8); None: none
+        condition       the CONDITION of its subject-to: line (str); None:
+                        none
+    and, to build invalid bundles whose other bytes are all correctly
+    signed:
+        payload         1 or 2: sign with this payload version (§5.2)
+                        instead of the one the lines call for
+        signed          (reservation, condition) that the payload holds
+                        instead of the ones shown (each str, bytes or None)
+        reservation_hash  the hex written in the certificate and the sheet
+                        instead of the SHA-256 of the file
+        reservation_file  the bytes of reservation-Ni.txt instead of the
+                        reservation; written even when the copy has no
+                        reservation: line
+    A name in notes that is not a copy's is an error."""
     med = key_from_seed(seed, "mediator")
     medpub = pub_raw(med)
     files = {}
@@ -174,6 +239,11 @@ def build(seed, variant, **over):
                   ("stepanakert", "-", "stepanakert", "1994-05-10T12:00:00Z", None),
                   ("yerevan", "president", "yerevan-signer",
                    "1994-05-08T17:30:00Z", 5)]
+        # copy name -> what its signer wrote on it (§4.1, §4.11)
+        notes = {
+            "baku.political": dict(condition=FULL_CONDITION),
+            "yerevan.president": dict(reservation=FULL_RESERVATION),
+        }
         tree_size = 37
         positions = {"copy-0": 11, "copy-1": 12, "copy-2": 20, "copy-3": 9,
                      "release": 33}
@@ -191,6 +261,7 @@ def build(seed, variant, **over):
         principals = {}
         mandates = {}
         copies = [("a", "-", "a", "2024-02-29T23:00:00Z", None)]
+        notes = {}
         tree_size = 2
         positions = {"copy-0": 0, "release": 1}
     content_version = 2
@@ -214,6 +285,9 @@ def build(seed, variant, **over):
     principals = over.get("principals", principals)
     mandates = over.get("mandates", mandates)
     copies = over.get("copies", copies)
+    notes = over.get("notes", notes)
+    unknown = set(notes) - set(copy_name(c[0], c[1]) for c in copies)
+    assert not unknown, "notes for no copy: %s" % sorted(unknown)
     tree_size = over.get("tree_size", tree_size)
     positions = over.get("positions", positions)
     content_version = over.get("content_version", content_version)
@@ -249,15 +323,33 @@ def build(seed, variant, **over):
                        + lp(effective.encode()) + lp(validity.encode())
                        + lp(cal_b))
 
-    # copies: signatures §5.2
+    # copies: signatures §5.2 (version 2 for a copy with a reservation or
+    # a condition, version 1 for any other, unless notes say otherwise)
     signed = []
+    shown = {}                   # copy name -> (reservation hash hex or
+    #                              None, condition or None, file or None)
     for (party, role, signer, at, mid) in copies:
         sk = key_from_seed(seed, signer)
-        payload = (b"parley-sign-v1\x00" + lp(str(agreement).encode())
+        note = notes.get(copy_name(party, role), {})
+        res, cond = note.get("reservation"), note.get("condition")
+        sres, scond = note.get("signed", (res, cond))
+        version = note.get("payload", 2 if res is not None or cond is not None
+                           else 1)
+        payload = (b"parley-sign-v%d\x00" % version
+                   + lp(str(agreement).encode())
                    + struct.pack(">I", revision) + chash + lp(party.encode())
                    + lp(b"" if role == "-" else role.encode()))
+        if version == 2:
+            payload += (lp(b"" if sres is None else as_bytes(sres))
+                        + lp(b"" if scond is None else as_bytes(scond)))
         sig = sk.sign(payload)
         ipo = mandates[mid]["in_place_of"] if mid else ""
+        rfile = note.get("reservation_file",
+                         None if res is None else as_bytes(res))
+        rhash = None
+        if res is not None:
+            rhash = note.get("reservation_hash", sha256(as_bytes(res)).hex())
+        shown[copy_name(party, role)] = (rhash, cond, rfile)
         signed.append((party, role, pub_raw(sk), sig, at, mid, ipo))
 
     # §4.1 certificate
@@ -280,6 +372,11 @@ def build(seed, variant, **over):
         lines.append(l)
         if ipo:
             lines.append("in-place-of: %s" % ipo)
+        rhash, cond, _ = shown[copy_name(party, role)]
+        if rhash is not None:
+            lines.append("reservation: %s" % rhash)
+        if cond is not None:
+            lines.append("subject-to: %s" % cond)
     cert = cert_edit("\n".join(lines) + "\n").encode()
     files["certificate.txt"] = cert
     files["certificate.sig"] = (med.sign(cert).hex() + "\n").encode()   # §4.2
@@ -298,7 +395,14 @@ def build(seed, variant, **over):
             sheet.append("mandate: %d" % mid)
         if ipo:
             sheet.append("in-place-of: " + ipo)
+        rhash, cond, rfile = shown[n]
+        if rhash is not None:
+            sheet.append("reservation-sha256: " + rhash)
+        if cond is not None:
+            sheet.append("subject-to: " + cond)
         files["copy-%s.txt" % n] = ("\n".join(sheet) + "\n").encode()
+        if rfile is not None:                                   # §4.11
+            files["reservation-%s.txt" % n] = as_bytes(rfile)
         if mid:
             m = mandates[mid]
             pk = principals[m["party"]]
@@ -382,8 +486,13 @@ def main():
     ap.add_argument("--variant", choices=["full", "minimal"], default="full")
     ap.add_argument("--seed", default="parley-interop")
     ap.add_argument("--content-version", type=int, choices=[1, 2], default=2)
+    ap.add_argument("--no-notes", action="store_true",
+                    help="no reservation and no condition on any copy")
     a = ap.parse_args()
-    files, pem = build(a.seed, a.variant, content_version=a.content_version)
+    over = dict(content_version=a.content_version)
+    if a.no_notes:
+        over["notes"] = {}
+    files, pem = build(a.seed, a.variant, **over)
     os.mkdir(a.dir)
     for name, data in files.items():
         with open(os.path.join(a.dir, name), "wb") as f:

@@ -22,6 +22,11 @@ terms.txt is read in either content version (§4.4, §5.1): two lines
 (version 1) or six (version 2, with the zone, the signatories, checked
 against the certificate's parties and copy lines, and the relations).
 
+A copy may carry a reservation (its `reservation:` line, the file
+reservation-Ni.txt, §4.11) and a condition (its `subject-to:` line); such
+a copy's signature is over the signing payload of version 2 (§5.2), any
+other copy's over version 1.
+
 Where the document is ambiguous the stricter reading is taken; each such
 place is marked "AMBIGUITY" below.
 """
@@ -63,9 +68,11 @@ MAX_U32 = 2 ** 32 - 1
 MAX_U64 = 2 ** 64 - 1
 
 MAX_FILE_BYTES = 8 * 1024 * 1024          # §8 (a verifier MAY refuse more)
-MAX_FILES = 8 + 4 * 64                    # §8: 8 fixed files + 4 per copy
+MAX_FILES = 8 + 5 * 64                    # §8: 8 fixed files + 5 per copy
 MAX_CERT_BYTES = 1024 * 1024              # §4.1
 MAX_TEXT_BYTES = 524288                   # §4.3
+MAX_RESERVATION_BYTES = 65536             # §4.11
+MAX_CONDITION_BYTES = 300                 # §4.1
 MAX_LIST = 64                             # §4.1 parties, observers, copies
 MAX_PROOF_HASHES = 64                     # §4.10
 
@@ -246,13 +253,15 @@ def format_time(t):
 
 
 def has_control(v, allow_tab=False):
-    """A control character: a byte below 0x20, or 0x7F (§4.1, §4.5).
-
-    AMBIGUITY (§4.1, §4.5): "no control character (no byte below 0x20, no
-    0x7F)" -- the parenthesis is taken as the definition; C1 controls
-    (U+0080..U+009F) are not refused."""
-    for b in v:
-        if (b < 0x20 and not (allow_tab and b == 0x09)) or b == 0x7F:
+    """Not shown as it is (§2): a control character (U+0000..U+001F, U+007F,
+    U+0080..U+009F) or a bidi control (U+202A..U+202E, U+2066..U+2069);
+    tab allowed where a rule allows it.  v is well-formed UTF-8 (checked
+    with its file)."""
+    for ch in v.decode("utf-8", "replace"):
+        cp = ord(ch)
+        if cp == 0x09 and allow_tab:
+            continue
+        if is_unicode_control(cp) or is_bidi_control(cp):
             return True
     return False
 
@@ -265,6 +274,22 @@ def parse_name(name, lineno, v, what="in-place-of name"):
         raise BundleError(name, lineno, "bad %s" % what)
     return v
 
+
+def is_unicode_control(cp):
+    """A control character of Unicode (general category Cc): U+0000..U+001F,
+    U+007F and the C1 controls U+0080..U+009F."""
+    return cp < 0x20 or 0x7F <= cp <= 0x9F
+
+
+def parse_condition(name, lineno, v):
+    """CONDITION of subject-to (§4.1): 1 to 300 bytes of UTF-8, no control
+    character (tab included) and no bidi control (§2), no space at either
+    end."""
+    # v is well-formed UTF-8: the whole certificate was checked (§2).
+    if not (1 <= len(v) <= MAX_CONDITION_BYTES) or has_control(v) \
+            or v.startswith(b" ") or v.endswith(b" "):
+        raise BundleError(name, lineno, "bad condition")
+    return v
 
 def u32(x):
     return struct.pack(">I", x)
@@ -326,7 +351,17 @@ class Copy:
         self.signed_at = 0
         self.mandate = None       # int, or None
         self.in_place_of = None   # bytes, or None
+        self.reservation = None   # SHA-256 of reservation-Ni.txt, or None
+        self.reservation_line = 0
+        self.condition = None     # bytes of subject-to:, or None
         self.line = 0             # 1-based line of the copy line
+
+    @property
+    def payload_version(self):
+        """§4.1/§5.2: version 2 for a copy with a reservation: or a
+        subject-to: line, version 1 for any other."""
+        return 2 if (self.reservation is not None
+                     or self.condition is not None) else 1
 
     @property
     def name(self):
@@ -446,12 +481,28 @@ def parse_certificate(data):
         last_party, last_role = idx, cp.role
         seen.add((cp.party, cp.role))
         n += 1
-        if n < len(lines) and lines[n].startswith(b"in-place-of:"):
-            if cp.mandate is None:
-                raise BundleError(name, n + 1,
-                                  "in-place-of after a copy without a mandate")
-            cp.in_place_of = parse_name(name, n + 1,
-                                        field(name, lines, n, b"in-place-of"))
+        # §4.1: after its copy line, in this order and each at most once:
+        # in-place-of:, reservation:, subject-to:.
+        order = (b"in-place-of", b"reservation", b"subject-to")
+        at = 0
+        while n < len(lines) and any(lines[n].startswith(k + b":") for k in order):
+            key = next(k for k in order if lines[n].startswith(k + b":"))
+            if order.index(key) < at:
+                raise BundleError(name, n + 1, "'%s' out of its place (a copy's lines "
+                                  "are copy, in-place-of, reservation, subject-to, "
+                                  "each at most once)" % key.decode())
+            at = order.index(key) + 1
+            v = field(name, lines, n, key)
+            if key == b"in-place-of":
+                if cp.mandate is None:
+                    raise BundleError(name, n + 1,
+                                      "in-place-of after a copy without a mandate")
+                cp.in_place_of = parse_name(name, n + 1, v)
+            elif key == b"reservation":
+                cp.reservation = parse_hex(name, n + 1, v, 64, "reservation hash")
+                cp.reservation_line = n + 1
+            else:
+                cp.condition = parse_condition(name, n + 1, v)
             n += 1
         c.copies.append(cp)
         if len(c.copies) > MAX_LIST:
@@ -490,6 +541,10 @@ def write_certificate(c):
         out.append(fieldline(b"copy", v))
         if cp.in_place_of is not None:
             out.append(fieldline(b"in-place-of", cp.in_place_of))
+        if cp.reservation is not None:
+            out.append(fieldline(b"reservation", cp.reservation.hex().encode()))
+        if cp.condition is not None:
+            out.append(fieldline(b"subject-to", cp.condition))
     return b"".join(out)
 
 
@@ -738,10 +793,16 @@ def content_hash(text, effective, validity, calendar, v2=None):
                   + lpfield(reaffirms))
 
 
-def signing_payload(agreement, revision, chash, party, role):
-    """§5.2"""
-    return (b"parley-sign-v1\x00" + lpfield(b"%d" % agreement) + u32(revision)
-            + chash + lpfield(party) + lpfield(role or b""))
+def signing_payload(agreement, revision, chash, party, role, version=1,
+                    reservation=None, condition=None):
+    """§5.2: version 1, or version 2 with the reservation's bytes and the
+    condition (each empty when none)."""
+    head = (lpfield(b"%d" % agreement) + u32(revision) + chash + lpfield(party)
+            + lpfield(role or b""))
+    if version == 1:
+        return b"parley-sign-v1\x00" + head
+    return (b"parley-sign-v2\x00" + head + lpfield(reservation or b"")
+            + lpfield(condition or b""))
 
 
 def mandate_payload(m):
@@ -771,7 +832,62 @@ def copy_sheet(c, cp):
         out.append(fieldline(b"mandate", b"%d" % cp.mandate))
     if cp.in_place_of is not None:
         out.append(fieldline(b"in-place-of", cp.in_place_of))
+    if cp.reservation is not None:
+        out.append(fieldline(b"reservation-sha256", cp.reservation.hex().encode()))
+    if cp.condition is not None:
+        out.append(fieldline(b"subject-to", cp.condition))
     return b"".join(out)
+
+
+# ---------------------------------------------------------------------------
+# §4.11 reservation-Ni.txt
+# ---------------------------------------------------------------------------
+
+def is_bidi_control(cp):
+    """§4.11: the bidi embeddings, overrides and isolates, U+202A..U+202E
+    and U+2066..U+2069."""
+    return 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069
+
+
+def check_reservation(cp, name, data):
+    """§4.11: the reservation of copy cp, as signed: UTF-8, no NUL, no CR,
+    1 to 65536 bytes; no control character but tab and LF; no bidi
+    embedding, override or isolate; its SHA-256 is the certificate's
+    reservation: value.  Returns the bytes (they enter the payload, §5.2).
+
+    AMBIGUITY (§2/§4.11): §2 says every file but text.txt is read as
+    lines (every line ends with LF, no empty line where the grammar shows
+    none, at most 4095 bytes).  4.11 describes the reservation as free text
+    like text.txt (4.3: "line endings are LF", 1 byte allowed), and a text
+    of several paragraphs needs empty lines; so it is read as free text:
+    it need not end with LF and its lines are not limited.
+
+    AMBIGUITY (§4.11): "control character" is not defined for the
+    reservation by bytes as it is for the title (§4.1); 4.11 speaks of
+    characters (U+202A...) and of what a screen shows, so the Unicode
+    control characters (general category Cc) are meant: U+0000..U+001F
+    but tab and LF, U+007F, and the C1 controls U+0080..U+009F."""
+    if not (1 <= len(data) <= MAX_RESERVATION_BYTES):
+        raise BundleError(name, 0, "size not 1 to %d bytes"
+                          % MAX_RESERVATION_BYTES)
+    check_text(name, data)          # UTF-8, no NUL, no CR
+    text = data.decode("utf-8")
+    lineno = 1
+    for ch in text:
+        o = ord(ch)
+        if ch == "\n":
+            lineno += 1
+        elif ch == "\t":
+            pass
+        elif is_unicode_control(o):
+            raise BundleError(name, lineno, "control character U+%04X" % o)
+        elif is_bidi_control(o):
+            raise BundleError(name, lineno, "bidi embedding, override or "
+                              "isolate U+%04X" % o)
+    if sha256(data) != cp.reservation:
+        raise BundleError(name, 0, "SHA-256 is not the reservation: value "
+                          "of certificate.txt line %d" % cp.reservation_line)
+    return data
 
 
 # ---------------------------------------------------------------------------
@@ -1099,6 +1215,8 @@ def expected_files(c):
         names.add("journal-copy-%s.proof" % cp.name)
         if cp.mandate is not None:
             names.add("mandate-%s.txt" % cp.name)
+        if cp.reservation is not None:
+            names.add("reservation-%s.txt" % cp.name)
     return names
 
 
@@ -1156,14 +1274,21 @@ def verify_files(files, mediator_key):
         raise BundleError("certificate.txt", 9,
                           "effective-at does not follow the effective-time rule")
 
-    # 5. Copies (§4.6, §4.7, §5.2).
+    # 5. Copies (§4.6, §4.7, §4.11, §5.2).
     mandate_files = {}          # mandate id -> (file name, bytes)
     for cp in c.copies:
+        reservation = None
+        if cp.reservation is not None:
+            rname = "reservation-%s.txt" % cp.name
+            reservation = check_reservation(cp, rname, files[rname])
+        version = cp.payload_version
         payload = signing_payload(c.agreement, c.revision, c.content_hash,
-                                  cp.party, cp.role)
+                                  cp.party, cp.role, version, reservation,
+                                  cp.condition)
         if not ed25519_verify(cp.key, cp.sig, payload):
             raise BundleError("certificate.txt", cp.line,
-                              "copy signature does not verify")
+                              "copy signature does not verify (signing "
+                              "payload version %d)" % version)
         sname = "copy-%s.txt" % cp.name
         compare_spelling(sname, files[sname], copy_sheet(c, cp))
         # The principal/mandate rule (§4.7, last paragraph).
@@ -1189,10 +1314,14 @@ def verify_files(files, mediator_key):
     for cp in c.copies:
         check_journal(c, files, size, root, cp, chash)
 
-    return ("agreement %d revision %d, %d cop%s, released-at %s, "
+    nres = sum(cp.reservation is not None for cp in c.copies)
+    ncond = sum(cp.condition is not None for cp in c.copies)
+    return ("agreement %d revision %d, %d cop%s%s, released-at %s, "
             "effective-at %s, content version %d"
             % (c.agreement, c.revision, len(c.copies),
                "y" if len(c.copies) == 1 else "ies",
+               "".join(", %d with %s" % (k, w) for k, w in
+                       ((nres, "a reservation"), (ncond, "a condition")) if k),
                format_time(c.released_at).decode(),
                format_time(c.effective_at).decode(), terms.version))
 

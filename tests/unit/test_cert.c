@@ -263,6 +263,9 @@ assert_cert_equal(const struct cert *a, const struct cert *b)
 		assert_int_equal(a->copies[i].signed_at, b->copies[i].signed_at);
 		assert_true(a->copies[i].mandate == b->copies[i].mandate);
 		assert_string_equal(a->copies[i].in_place_of, b->copies[i].in_place_of);
+		assert_int_equal(a->copies[i].has_reservation, b->copies[i].has_reservation);
+		assert_memory_equal(a->copies[i].reservation, b->copies[i].reservation, 32);
+		assert_string_equal(a->copies[i].condition, b->copies[i].condition);
 	}
 	assert_int_equal(a->nprincipals, b->nprincipals);
 	for (i = 0; i < a->nprincipals; i++) {
@@ -311,6 +314,20 @@ test_known_text(void **state)
 
 /* ---- round trips ------------------------------------------------------ */
 
+/* Bishkek, May 1994: baku's copy in Dzhalilov's place with a reservation
+ * and subject to ratification; yerevan's subject to a condition alone. */
+static void
+make_bishkek(struct cert *c)
+{
+	make_mandated(c);
+	c->copies[1].has_reservation = 1;
+	unhex(HASH_HEX, c->copies[1].reservation, 32);
+	snprintf(c->copies[1].condition, sizeof(c->copies[1].condition),
+	    "ratification by the Milli Meclis");
+	snprintf(c->copies[2].condition, sizeof(c->copies[2].condition),
+	    "վավերացում Ազգային ժողովի կողմից");
+}
+
 static const struct {
 	const char *name;
 	void (*make)(struct cert *);
@@ -320,6 +337,7 @@ static const struct {
 	{ "5 parties, 3 observers, every role named, limits of the numbers", make_five },
 	{ "2 parties, no roles, unsorted parties", make_no_roles },
 	{ "December 1993: principals, two roles a party, a substitute", make_mandated },
+	{ "Bishkek: a reservation and conditions after in-place-of", make_bishkek },
 };
 
 static void

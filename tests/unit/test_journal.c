@@ -318,6 +318,11 @@ test_nodes_migrated(void **state)
 	    "ALTER TABLE agreement_party DROP COLUMN added_after_release;"
 	    "ALTER TABLE revision DROP COLUMN content_version;"	/* 16 -> 17 */
 	    "ALTER TABLE agreement DROP COLUMN same_signer_ok;"	/* 17 -> 18 */
+	    "ALTER TABLE copy DROP COLUMN reservation;"		/* 18 -> 19 */
+	    "ALTER TABLE copy DROP COLUMN condition;"
+	    "ALTER TABLE agreement DROP COLUMN no_reservations;"
+	    "DROP TABLE condition_lift;"
+	    "DROP TABLE condition_due;"
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);

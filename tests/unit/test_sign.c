@@ -24,6 +24,7 @@
 #define SIG3_HEX "0000002b" "62616b753d6d696c69746172792b706f6c69746963616c20" \
     "7965726576616e2073746570616e616b657274"
 #define PAYLOAD_TAG_HEX "7061726c65792d7369676e2d763100"	/* parley-sign-v1\0 */
+#define PAYLOAD_V2_TAG_HEX "7061726c65792d7369676e2d763200"	/* parley-sign-v2\0 */
 
 /* RFC 8032 section 7.1, TEST 1. */
 #define RFC8032_T1_SECRET "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
@@ -205,6 +206,7 @@ static const struct payload_case {
 	uint64_t agreement;
 	uint32_t revision;
 	const char *hash, *party, *role, *layout;
+	const char *reservation, *condition;	/* version 2 when either is set */
 } payload_cases[] = {
 	{ "agreement 12", 12, 1,
 	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
@@ -233,6 +235,30 @@ static const struct payload_case {
 	    "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
 	    "00000003" "41524d"				/* "ARM" */
 	    "00000007" "7769746e657373" },		/* "witness" */
+	{ "version 2: a reservation and a condition", 12, 1,
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+	    "AZ", "signer",
+	    PAYLOAD_V2_TAG_HEX
+	    "00000002" "3132"				/* "12" */
+	    "00000001"
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	    "00000002" "415a"				/* "AZ" */
+	    "00000006" "7369676e6572"			/* "signer" */
+	    "00000002" "520a"				/* "R\n" */
+	    "0000000c" "7261746966696361" "74696f6e",	/* "ratification" */
+	    "R\n", "ratification" },
+	{ "version 2: a condition alone", 12, 1,
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+	    "AZ", "",
+	    PAYLOAD_V2_TAG_HEX
+	    "00000002" "3132"
+	    "00000001"
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	    "00000002" "415a"
+	    "00000000"					/* role "" */
+	    "00000000"					/* no reservation */
+	    "00000001" "43",				/* "C" */
+	    "", "C" },
 };
 
 static void
@@ -248,8 +274,8 @@ test_payload_kat(void **state)
 		print_message("payload: %s\n", c->name);
 		assert_int_equal(hex_decode(c->hash, hash, sizeof(hash)), 0);
 		want = unhex(c->layout, &n);
-		assert_int_equal(sign_payload(c->agreement, c->revision, hash,
-		    c->party, c->role, &got, &gotlen), 0);
+		assert_int_equal(sign_payload_with(c->agreement, c->revision, hash,
+		    c->party, c->role, c->reservation, c->condition, &got, &gotlen), 0);
 		assert_int_equal(gotlen, n);
 		assert_memory_equal(got, want, n);
 		free(want);
@@ -305,6 +331,34 @@ test_payload_signature_kat(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* The lifting of a condition, written by hand from sign.h. */
+static void
+test_lift_kat(void **state)
+{
+	static const char layout[] =
+	    "7061726c65792d6c6966742d763100"		/* parley-lift-v1\0 */
+	    "00000002" "3132"				/* "12" */
+	    "00000003"					/* revision 3 */
+	    "00000004" "62616b75"			/* "baku" */
+	    "00000000"					/* role "" */
+	    "0000000c" "7261746966696361" "74696f6e"	/* "ratification" */
+	    "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+	uint8_t h[SIGN_HASH_LEN], *want, *got;
+	size_t n, gotlen;
+
+	(void)state;
+	assert_int_equal(hex_decode("ffeeddccbbaa99887766554433221100"
+	    "ffeeddccbbaa99887766554433221100", h, sizeof(h)), 0);
+	want = unhex(layout, &n);
+	assert_int_equal(sign_lift(12, 3, "baku", "", "ratification", h, &got, &gotlen), 0);
+	assert_int_equal(gotlen, n);
+	assert_memory_equal(got, want, n);
+	free(want);
+	free(got);
+	assert_int_equal(sign_lift(12, 3, "baku", NULL, "x", h, &got, &gotlen), -1);
+	assert_null(got);
+}
+
 int
 main(void)
 {
@@ -315,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_payload_kat),
 		cmocka_unit_test(test_payload_rejects_null),
 		cmocka_unit_test(test_payload_signature_kat),
+		cmocka_unit_test(test_lift_kat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
