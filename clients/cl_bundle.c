@@ -160,6 +160,10 @@ copy_sheet(const struct cert *c, const struct cert_copy *k)
 	fprintf(f, "signature: %s\nsigned-at: %s\n", hex, when);
 	if (k->mandate != 0)
 		fprintf(f, "mandate: %llu\n", (unsigned long long)k->mandate);
+	if (*k->signer_name)
+		fprintf(f, "signer: %s\n", k->signer_name);
+	if (*k->signer_title)
+		fprintf(f, "signer-title: %s\n", k->signer_title);
 	if (*k->in_place_of)
 		fprintf(f, "in-place-of: %s\n", k->in_place_of);
 	if (k->has_reservation) {
@@ -1615,7 +1619,11 @@ summarise(const struct cert *c, char *summary, size_t sumlen)
 		}
 	for (i = 0; i < c->ncopies && off < sumlen; i++) {
 		const struct cert_copy *k = &c->copies[i];
-		if (k->has_reservation)
+		if (*k->signer_name)
+			off += (size_t)snprintf(summary + off, sumlen - off, "; %s%s%s signed by %s%s%s",
+			    k->party, *k->role ? " as " : "", k->role, k->signer_name,
+			    *k->signer_title ? ", " : "", k->signer_title);
+		if (k->has_reservation && off < sumlen)
 			off += (size_t)snprintf(summary + off, sumlen - off, "; %s%s%s signed with "
 			    "a reservation (reservation-%s%s%s.txt)", k->party, *k->role ? " as " : "",
 			    k->role, k->party, *k->role ? "." : "", k->role);

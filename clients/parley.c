@@ -1417,6 +1417,73 @@ verify_dir(struct ctx *x, const char *dir, const uint8_t mraw[32])
 	return EXIT_OK;
 }
 
+/* parley key new FILE / principal new FILE: an Ed25519 key pair, FILE
+ * (private, 0600, never overwritten) and FILE.pub, and what the mediator
+ * (a signer key) or the party (a principal key) does with the public one.
+ * No connection: the key never leaves this machine. */
+static int
+new_key(struct ctx *x, int principal)
+{
+	char pubpath[PATH_MAX], err[1200], hex[65];
+	const char *file = pos(x, 0);
+	uint8_t raw[32];
+	EVP_PKEY *k;
+	int n;
+
+	n = snprintf(pubpath, sizeof(pubpath), "%s.pub", file);
+	if (n < 0 || (size_t)n >= sizeof(pubpath))
+		return usage_error(x, "FILE is too long");
+	if (access(pubpath, F_OK) == 0)
+		return out_error(x, EXIT_USAGE, "%s already exists; not overwriting it", pubpath);
+	if ((k = crypto_ed25519_generate()) == NULL || crypto_pubkey_raw(k, raw) != 0) {
+		EVP_PKEY_free(k);
+		return out_error(x, EXIT_REFUSED, "cannot make an Ed25519 key");
+	}
+	if (crypto_write_private_key(file, k, err, sizeof(err)) != 0 ||
+	    crypto_write_public_key(pubpath, k, err, sizeof(err)) != 0) {
+		EVP_PKEY_free(k);
+		return out_error(x, EXIT_USAGE, "%s", err);
+	}
+	EVP_PKEY_free(k);
+	hex_encode(raw, 32, hex);
+	if (x->json) {
+		struct jw *j = jw_new();
+		jw_obj_begin(j, NULL);
+		jw_str(j, "kind", principal ? "principal" : "signer");
+		jw_str(j, "private", file);
+		jw_str(j, "public", pubpath);
+		jw_str(j, "key", hex);
+		jw_obj_end(j);
+		printf("%s\n", jw_text(j));
+		jw_free(j);
+	} else if (principal) {
+		printf("principal key made: %s (keep it offline), public key %s\n"
+		    "  Ed25519 %s\nGive the mediator %s to register it:\n"
+		    "  parleyctl principal add PARTY --key %s\n"
+		    "From then on each signer needs a mandate: parley mandate issue "
+		    "--principal-key %s ...\n", file, pubpath, hex, pubpath, pubpath, file);
+	} else {
+		printf("signer key made: %s, public key %s\n  Ed25519 %s\n"
+		    "Give the mediator %s to register it (with the holder's name and office):\n"
+		    "  parleyctl signer add PARTY --key %s --name NAME --title TITLE\n"
+		    "Then sign with it: parley sign ID --key %s\n", file, pubpath, hex, pubpath,
+		    pubpath, file);
+	}
+	return EXIT_OK;
+}
+
+static int
+cmd_key_new(struct ctx *x)
+{
+	return new_key(x, 0);
+}
+
+static int
+cmd_principal_new(struct ctx *x)
+{
+	return new_key(x, 1);
+}
+
 /* parley condition lift ID: the party's signer key signs the lifting of
  * the condition its copy carries (read from the release bundle, whose
  * certificate the mediator signed), after confirmation. */
@@ -2349,7 +2416,7 @@ enum {
 	C_INCIDENT_LIST, C_INCIDENT_SHOW, C_INCIDENT_MEETING, C_INCIDENT_INSPECT,
 	C_INCIDENT_CONSENT, C_COMPLAINT, C_JOURNAL, C_MANDATE_ISSUE, C_MANDATE_REVOKE,
 	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE, C_OBSERVER_REQUEST, C_OBSERVER_OBJECT,
-	C_OBSERVER_CONSENT, C_OBSERVER_LIST, C_CONDITION_LIFT,
+	C_OBSERVER_CONSENT, C_OBSERVER_LIST, C_CONDITION_LIFT, C_KEY_NEW, C_PRINCIPAL_NEW,
 };
 
 static int (*const handlers[])(struct ctx *) = {
@@ -2366,7 +2433,8 @@ static int (*const handlers[])(struct ctx *) = {
 	[C_BUNDLE] = cmd_bundle, [C_VERIFY] = cmd_verify, [C_DECLINE] = cmd_decline,
 	[C_OBSERVER_REQUEST] = cmd_observer_request, [C_OBSERVER_OBJECT] = cmd_observer_object,
 	[C_OBSERVER_CONSENT] = cmd_observer_consent, [C_OBSERVER_LIST] = cmd_observer_list,
-	[C_CONDITION_LIFT] = cmd_condition_lift,
+	[C_CONDITION_LIFT] = cmd_condition_lift, [C_KEY_NEW] = cmd_key_new,
+	[C_PRINCIPAL_NEW] = cmd_principal_new,
 };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
@@ -2500,6 +2568,12 @@ static const struct cl_args_verb verbs[] = {
 	    { .name = "yes", .help = "lift without asking" }),
 	  "make final a signature given subject to a condition: every party is told",
 	  C_CONDITION_LIFT },
+	{ "key new", "FILE", 1, 1, NULL,
+	  "make a signer key: FILE (private) and FILE.pub, for the mediator to register",
+	  C_KEY_NEW },
+	{ "principal new", "FILE", 1, 1, NULL,
+	  "make a principal key: FILE (keep it offline) and FILE.pub, which issues mandates",
+	  C_PRINCIPAL_NEW },
 	{ "bundle", "ID DIR", 2, 2, NULL, "fetch a released bundle and verify it", C_BUNDLE },
 	{ "verify", "DIR", 1, 1, OPTS(
 	    { .name = "mediator-key", .value = "MEDIATOR.pub",

@@ -242,8 +242,15 @@ v_signer_add(struct server *srv, const struct args *a, struct out *o, Parley__Ad
 	(void)r;
 	if (code == NULL || need_hex32(a, "key", "the Ed25519 public key", pub, o) != 0)
 		return -1;
-	if (registry_signer_add(srv->st, clock_now(srv->clk), code, pub, o) != 0)
+	if (registry_signer_add(srv->st, clock_now(srv->clk), code, pub, arg(a, "name"),
+	    arg(a, "title"), o) != 0)
 		return -1;
+	if (arg(a, "name") != NULL) {
+		char note[2 * CERT_NAME_MAX + 40];
+		snprintf(note, sizeof(note), "Ed25519 key of %s%s%s", arg(a, "name"),
+		    arg(a, "title") ? ", " : "", arg(a, "title") ? arg(a, "title") : "");
+		return record(srv, o, "signer-added", code, pub, note);
+	}
 	return record(srv, o, "signer-added", code, pub, "Ed25519 key");
 }
 

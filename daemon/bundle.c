@@ -90,6 +90,7 @@ struct copyrow {
 	int64_t signed_at;
 	int64_t mandate;	/* 0: none */
 	char in_place_of[CERT_NAME_MAX + 1];
+	char signer_name[CERT_NAME_MAX + 1], signer_title[CERT_NAME_MAX + 1];	/* "" none */
 	char *reservation;	/* malloc'd; "" none */
 	char condition[CERT_CONDITION_MAX + 1];	/* "" none */
 };
@@ -112,7 +113,8 @@ load_copies(struct ag_ctx *e, const struct ag *a, struct copyrow *rows, size_t m
 	static const char sql[] =
 	    "SELECT p.code, c.role, g.pubkey, c.signature, c.content_hash, c.revision,"
 	    " c.signed_at, c.mandate_id, coalesce(m.in_place_of, ''),"
-	    " coalesce(c.reservation, ''), coalesce(c.condition, '') "
+	    " coalesce(c.reservation, ''), coalesce(c.condition, ''),"
+	    " coalesce(g.name, ''), coalesce(g.title, '') "
 	    "FROM agreement_party ap JOIN party p ON p.id = ap.party_id "
 	    "JOIN copy c ON c.agreement_id = ap.agreement_id AND c.party_id = ap.party_id "
 	    "JOIN signer g ON g.id = c.signer_id LEFT JOIN mandate m ON m.id = c.mandate_id "
@@ -141,6 +143,8 @@ load_copies(struct ag_ctx *e, const struct ag *a, struct copyrow *rows, size_t m
 		c->mandate = store_col_time(s, 7);
 		snprintf(c->in_place_of, sizeof(c->in_place_of), "%s", store_col_str(s, 8));
 		snprintf(c->condition, sizeof(c->condition), "%s", store_col_str(s, 10));
+		snprintf(c->signer_name, sizeof(c->signer_name), "%s", store_col_str(s, 11));
+		snprintf(c->signer_title, sizeof(c->signer_title), "%s", store_col_str(s, 12));
 		if ((c->reservation = strdup(store_col_str(s, 9))) == NULL) {
 			sqlite3_reset(s);	/* abandoned: out of memory */
 			rows_free(rows, *n);
@@ -203,6 +207,8 @@ certificate_text(struct ag_ctx *e, const struct ag *a, const struct bundle_text 
 		k->mandate = (uint64_t)rows[i].mandate;
 		snprintf(k->in_place_of, sizeof(k->in_place_of), "%s", rows[i].in_place_of);
 		snprintf(k->condition, sizeof(k->condition), "%s", rows[i].condition);
+		snprintf(k->signer_name, sizeof(k->signer_name), "%s", rows[i].signer_name);
+		snprintf(k->signer_title, sizeof(k->signer_title), "%s", rows[i].signer_title);
 		if (*rows[i].reservation != '\0') {
 			k->has_reservation = 1;
 			if (crypto_sha256(rows[i].reservation, strlen(rows[i].reservation),

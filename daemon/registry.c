@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cert.h"
 #include "crypto.h"
 #include "log.h"
 #include "ptime.h"
@@ -321,8 +322,10 @@ registry_endpoint_remove(struct store *st, int64_t now, int64_t id, struct out *
 
 int
 registry_signer_add(struct store *st, int64_t now, const char *code, const uint8_t pub[32],
-    struct out *o)
+    const char *name, const char *title, struct out *o)
 {
+	static const char named[] = "UPDATE signer SET name = ?, title = ? WHERE id = ?";
+	sqlite3_stmt *s;
 	static const char ins[] =
 	    "INSERT INTO signer(party_id, pubkey, created_at) VALUES(?, ?, ?)";
 	struct party p;
@@ -334,6 +337,13 @@ registry_signer_add(struct store *st, int64_t now, const char *code, const uint8
 		return -1;
 	if (p.observer)
 		return out_refuse(o, "\"%s\" is an observer: observers never sign", code);
+	if (name != NULL && !cert_name_valid(name))
+		return out_usage(o, "--name takes 1-%d bytes of UTF-8 without control characters "
+		    "or spaces at either end", CERT_NAME_MAX);
+	if (title != NULL && (name == NULL || !cert_name_valid(title)))
+		return out_usage(o, name == NULL ? "--title needs --name: whose office?" :
+		    "--title takes 1-%d bytes of UTF-8 without control characters or spaces at "
+		    "either end", CERT_NAME_MAX);
 	hex_encode(pub, 32, hex);
 	if ((rc = registry_signer_by_key(st, pub, &sid, &pid)) == 0) {
 		if (registry_party_code(st, pid, other) != 0)
@@ -342,10 +352,23 @@ registry_signer_add(struct store *st, int64_t now, const char *code, const uint8
 	}
 	if (rc < 0 || (sid = insert_keyed(st, ins, p.id, pub, now)) < 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(st));
+	if (name != NULL) {
+		if ((s = store_stmt(st, named)) == NULL)
+			return out_refuse(o, "store failure: %s", store_errmsg(st));
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		if (title != NULL)
+			sqlite3_bind_text(s, 2, title, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, sid);
+		if (store_step_done(st, s) != 0)
+			return out_refuse(o, "store failure: %s", store_errmsg(st));
+	}
 	jw_int(o->json, "id", sid);
 	jw_str(o->json, "party", code);
 	jw_str(o->json, "key", hex);
-	out_text(o, "signer %lld of \"%s\" registered (Ed25519 %s)\n", (long long)sid, code, hex);
+	jw_str(o->json, "name", name);
+	jw_str(o->json, "title", title);
+	out_text(o, "signer %lld of \"%s\" registered (Ed25519 %s)%s%s%s%s\n", (long long)sid,
+	    code, hex, name ? ": " : "", name ? name : "", title ? ", " : "", title ? title : "");
 	log_info("registry: signer %lld of %s added", (long long)sid, code);
 	return 0;
 }
@@ -354,7 +377,7 @@ int
 registry_signer_list(struct store *st, const char *code, struct out *o)
 {
 	static const char sql[] =
-	    "SELECT g.id, p.code, g.pubkey, g.created_at FROM signer g "
+	    "SELECT g.id, p.code, g.pubkey, g.created_at, g.name, g.title FROM signer g "
 	    "JOIN party p ON p.id = g.party_id WHERE (?1 IS NULL OR p.code = ?1) ORDER BY g.id";
 	sqlite3_stmt *s;
 	char hex[65], when[PTIME_BUFLEN];
@@ -379,9 +402,15 @@ registry_signer_list(struct store *st, const char *code, struct out *o)
 		jw_str(o->json, "party", (const char *)sqlite3_column_text(s, 1));
 		jw_str(o->json, "key", hex);
 		jw_str(o->json, "added_at", when);
+		jw_str(o->json, "name", (const char *)sqlite3_column_text(s, 4));
+		jw_str(o->json, "title", (const char *)sqlite3_column_text(s, 5));
 		jw_obj_end(o->json);
-		out_text(o, "%-5lld %-14s %s\n", (long long)sqlite3_column_int64(s, 0),
-		    (const char *)sqlite3_column_text(s, 1), hex);
+		out_text(o, "%-5lld %-14s %s%s%s%s%s\n", (long long)sqlite3_column_int64(s, 0),
+		    (const char *)sqlite3_column_text(s, 1), hex,
+		    sqlite3_column_type(s, 4) != SQLITE_NULL ? "  " : "",
+		    sqlite3_column_type(s, 4) != SQLITE_NULL ? store_col_str(s, 4) : "",
+		    sqlite3_column_type(s, 5) != SQLITE_NULL ? ", " : "",
+		    sqlite3_column_type(s, 5) != SQLITE_NULL ? store_col_str(s, 5) : "");
 	}
 	if (store_rows_end(st, s, rc, "the signer keys") != 0)	/* see registry_party_list */
 		return out_refuse(o, "store failure: %s", store_errmsg(st));

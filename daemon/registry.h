@@ -44,8 +44,11 @@ int registry_endpoint_add(struct store *st, int64_t now, const char *code,
     const uint8_t pin[32], struct out *o);
 int registry_endpoint_list(struct store *st, const char *code, struct out *o);
 int registry_endpoint_remove(struct store *st, int64_t now, int64_t id, struct out *o);
+/* A signer key of party code; name and title (NULL: none) are the person
+ * who holds it and the office they sign in, shown in release
+ * certificates (cert_name_valid each; a title needs a name). */
 int registry_signer_add(struct store *st, int64_t now, const char *code,
-    const uint8_t pub[32], struct out *o);
+    const uint8_t pub[32], const char *name, const char *title, struct out *o);
 int registry_signer_list(struct store *st, const char *code, struct out *o);
 
 /* Principals: one Ed25519 key per party that signs its mandates (see

@@ -381,6 +381,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE condition_due("
 	"  copy_id INTEGER PRIMARY KEY REFERENCES copy(id), due_at INTEGER NOT NULL,"
 	"  told_at INTEGER);",
+	/* 19 -> 20: a signer key names the person who holds it and the office
+	 * they sign in (NULL: not given), shown in the certificate */
+	"ALTER TABLE signer ADD COLUMN name TEXT;"
+	"ALTER TABLE signer ADD COLUMN title TEXT;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -48,6 +48,10 @@ cert_format(const struct cert *c)
 		if (k->mandate != 0)
 			fprintf(f, " mandate %llu", (unsigned long long)k->mandate);
 		fprintf(f, "\n");
+		if (*k->signer_name)
+			fprintf(f, "signer: %s\n", k->signer_name);
+		if (*k->signer_title)
+			fprintf(f, "signer-title: %s\n", k->signer_title);
 		if (*k->in_place_of)
 			fprintf(f, "in-place-of: %s\n", k->in_place_of);
 		if (k->has_reservation) {
@@ -319,6 +323,18 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 		    cp->mandate == 0))
 			BAD("mandate id");
 		c->ncopies++;
+		if (peek(&l, "signer")) {
+			FIELD("signer");
+			if (!cert_name_valid(v))
+				BAD("signer name");
+			snprintf(cp->signer_name, sizeof(cp->signer_name), "%s", v);
+		}
+		if (peek(&l, "signer-title")) {
+			FIELD("signer-title");
+			if (*cp->signer_name == '\0' || !cert_name_valid(v))
+				BAD("signer title");
+			snprintf(cp->signer_title, sizeof(cp->signer_title), "%s", v);
+		}
 		if (peek(&l, "in-place-of")) {
 			FIELD("in-place-of");
 			if (cp->mandate == 0 || !cert_name_valid(v))

@@ -13,7 +13,9 @@
  *   principal: <party> <principal key, 64 hex>      (zero or more)
  *   copy: <party> <role or -> <signer key, 64 hex> <signature, 128 hex> <signed-at>
  *         [mandate <id>]
- *   in-place-of: <name>                             (optional, after its copy)
+ *   signer: <name>                                  (optional, after its copy)
+ *   signer-title: <title>                           (optional, after signer)
+ *   in-place-of: <name>                             (optional, then)
  *   reservation: <SHA-256 of its text, 64 hex>      (optional, then)
  *   subject-to: <condition>                         (optional, last)
  *   ...
@@ -48,6 +50,8 @@ struct cert_copy {
 	uint8_t sig[64];
 	int64_t signed_at;
 	uint64_t mandate;			/* 0: signed without a mandate */
+	char signer_name[CERT_NAME_MAX + 1];	/* "" when the mediator named none */
+	char signer_title[CERT_NAME_MAX + 1];	/* "" when none (never without a name) */
 	char in_place_of[CERT_NAME_MAX + 1];	/* "" when nobody's place */
 	int has_reservation;			/* the signer wrote a reservation: */
 	uint8_t reservation[32];		/* its text's SHA-256 */

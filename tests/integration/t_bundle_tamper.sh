@@ -67,7 +67,12 @@ printf '%s\n' "Оговорки:" "1. «Конфликтующие сторон�
 	"2. Ratified by the Milli Meclis before it binds." >"$T/reservation"
 expect_out accepted as baku sign "$A" --yes --role political --reservation "$T/reservation"
 expect_out accepted as baku sign "$A" --yes --role military --key "$T/military.key"
-expect_out accepted as yerevan sign "$A" --yes --subject-to "վավերացում Ազգային ժողովի կողմից"
+# yerevan signs with a key the mediator registered under a name and office
+expect_out "parleyctl signer add PARTY --key" as yerevan key new "$T/defence.key"
+expect_rc 0 ctl signer add yerevan --key "$T/defence.key.pub" --name "Վազգեն Սարգսյան" \
+	--title "Minister of Defence"
+expect_out accepted as yerevan sign "$A" --yes --key "$T/defence.key" \
+	--subject-to "վավերացում Ազգային ժողովի կողմից"
 expect_out accepted as a sign "$A" --yes --role b
 expect_out "agreement $A is released" as a-b sign "$A" --yes
 
@@ -90,6 +95,9 @@ grep -q "Հրադադարի" "$B/text.txt" || fail "the Armenian line did not ro
 cmp -s "$T/text" "$B/text.txt" || fail "text.txt differs from the text created"
 cmp -s "$T/reservation" "$B/reservation-baku.political.txt" || fail "the reservation did not round-trip"
 grep -qx "subject-to: վավերացում Ազգային ժողովի կողմից" "$B/certificate.txt" || fail "the condition is not in the certificate"
+grep -A1 -x "signer: Վազգեն Սարգսյան" "$B/certificate.txt" | grep -qx "signer-title: Minister of Defence" ||
+	fail "the signer's name and office are not in the certificate"
+grep -qx "signer: Վազգեն Սարգսյան" "$B/copy-yerevan.txt" || fail "the copy sheet does not name the signer"
 expect_out "in place of Dzhalilov" "$BIN/parley" verify "$B" --mediator-key "$MEDIATOR_PUB"
 expect_out "^valid" $PY "$INTEROP/verify_bundle.py" "$B" --mediator-key "$MEDIATOR_PUB"
 

@@ -156,4 +156,23 @@ expect_rc 0 ctl agreement withdraw "$F"
 ctl journal show 2>/dev/null | grep -q "one signer may sign several roles" ||
 	db "SELECT CAST(entry AS TEXT) FROM journal WHERE kind = 'draft' AND agreement_id = $F" |
 	grep -q "one signer may sign several roles" || fail "the record does not say --same-signer-ok"
+
+# Named signers and key commands (issue 21, item 6): parley key new makes
+# the pair (never overwriting), the mediator registers it with the holder's
+# name and office; bad names are refused with nothing changed.
+expect_out "parleyctl signer add PARTY --key $T/speaker.key.pub" as baku key new "$T/speaker.key"
+[ "$(stat -c %a "$T/speaker.key")" = 600 ] || fail "the private key is not 0600"
+expect_out "already exists; not overwriting it" as baku key new "$T/speaker.key"
+expect_out "parleyctl principal add PARTY" as yerevan principal new "$T/yprincipal.key"
+before=$(snapshot)
+expect_out "--title needs --name" ctl signer add yerevan --key "$T/speaker.key.pub" --title "Speaker"
+expect_rc 2 ctl signer add yerevan --key "$T/speaker.key.pub" --name "$(printf 'Rasul\033[8m Guliev')"
+expect_rc 2 ctl signer add yerevan --key "$T/speaker.key.pub" --name " Rasul Guliev"
+expect_rc 2 ctl signer add yerevan --key "$T/speaker.key.pub" --name "$(head -c 101 /dev/zero | tr '\0' x)"
+[ "$(snapshot)" = "$before" ] || fail "a refused signer changed the store"
+expect_out "Rasul Guliev, Speaker of the Milli Meclis" ctl signer add yerevan --key "$T/speaker.key.pub" \
+	--name "Rasul Guliev" --title "Speaker of the Milli Meclis"
+[ "$(jget "$(ctl --json signer list yerevan)" '.signers[] | select(.name != null) | .title')" = "Speaker of the Milli Meclis" ] ||
+	fail "signer list lacks the title"
+as yerevan journal | grep -q "Ed25519 key of Rasul Guliev, Speaker of the Milli Meclis" || fail "the record does not name the signer"
 pass

@@ -73,6 +73,7 @@ def full_notes(**by_name):
     baku.political, a reservation on yerevan.president), with the notes of
     the copies given (by copy name, "." written "_") replaced."""
     n = {"baku.political": dict(condition=mtb.FULL_CONDITION),
+         "stepanakert": dict(signer="Arkadi Ghukasyan", signer_title="Head of the delegation"),
          "yerevan.president": dict(reservation=mtb.FULL_RESERVATION)}
     for k, v in by_name.items():
         k = k.replace("_", ".")
@@ -328,6 +329,16 @@ CASES = [
     ("condition with U+200F (not a bidi control of §2)", "minimal", 0,
      note_a(condition="a\u200fb")),
     ("title with U+202E", "minimal", 1, dict(title="Cease\u202efire")),
+    # §4.1 signer: and signer-title: (the mediator's naming of a signer)
+    ("signer and title in Armenian", "minimal", 0,
+     note_a(signer="Լևոն Տեր-Պետրոսյան", signer_title="Հանրապետության Նախագահ")),
+    ("signer alone", "minimal", 0, note_a(signer="Rasul Guliev")),
+    ("signer-title without signer", "minimal", 1, note_a(signer_title="Speaker")),
+    ("signer of 101 bytes", "minimal", 1, note_a(signer="x" * 101)),
+    ("signer with a trailing space", "minimal", 1, note_a(signer="Rasul Guliev ")),
+    ("signer with U+202E", "minimal", 1, note_a(signer="Rasul\u202eGuliev")),
+    ("signer-title before signer", "full", 1,
+     dict(cert_edit=swap_lines("signer:", "signer-title:"))),
     ("title with U+009B", "minimal", 1, dict(title="Cease\u009bfire")),
     ("calendar description with U+2067", "minimal", 1,
      dict(calendar="X+1d | a | orders \u2067issued | -\n")),

@@ -242,6 +242,8 @@ def build(seed, variant, **over):
         # copy name -> what its signer wrote on it (§4.1, §4.11)
         notes = {
             "baku.political": dict(condition=FULL_CONDITION),
+            "stepanakert": dict(signer="Arkadi Ghukasyan",
+                                signer_title="Head of the delegation"),
             "yerevan.president": dict(reservation=FULL_RESERVATION),
         }
         tree_size = 37
@@ -326,6 +328,7 @@ def build(seed, variant, **over):
     # copies: signatures §5.2 (version 2 for a copy with a reservation or
     # a condition, version 1 for any other, unless notes say otherwise)
     signed = []
+    named = {}                   # copy name -> (signer name, signer title)
     shown = {}                   # copy name -> (reservation hash hex or
     #                              None, condition or None, file or None)
     for (party, role, signer, at, mid) in copies:
@@ -350,6 +353,7 @@ def build(seed, variant, **over):
         if res is not None:
             rhash = note.get("reservation_hash", sha256(as_bytes(res)).hex())
         shown[copy_name(party, role)] = (rhash, cond, rfile)
+        named[copy_name(party, role)] = (note.get("signer"), note.get("signer_title"))
         signed.append((party, role, pub_raw(sk), sig, at, mid, ipo))
 
     # §4.1 certificate
@@ -370,6 +374,11 @@ def build(seed, variant, **over):
         if mid:
             l += " mandate %d" % mid
         lines.append(l)
+        sname, stitle = named[copy_name(party, role)]
+        if sname is not None:
+            lines.append("signer: %s" % sname)
+        if stitle is not None:
+            lines.append("signer-title: %s" % stitle)
         if ipo:
             lines.append("in-place-of: %s" % ipo)
         rhash, cond, _ = shown[copy_name(party, role)]
@@ -393,6 +402,11 @@ def build(seed, variant, **over):
                  "signed-at: " + at]
         if mid:
             sheet.append("mandate: %d" % mid)
+        sname, stitle = named[n]
+        if sname is not None:
+            sheet.append("signer: " + sname)
+        if stitle is not None:
+            sheet.append("signer-title: " + stitle)
         if ipo:
             sheet.append("in-place-of: " + ipo)
         rhash, cond, rfile = shown[n]

@@ -350,6 +350,8 @@ class Copy:
         self.sig = b""
         self.signed_at = 0
         self.mandate = None       # int, or None
+        self.signer = None        # bytes of signer:, or None
+        self.signer_title = None  # bytes of signer-title:, or None
         self.in_place_of = None   # bytes, or None
         self.reservation = None   # SHA-256 of reservation-Ni.txt, or None
         self.reservation_line = 0
@@ -482,18 +484,26 @@ def parse_certificate(data):
         seen.add((cp.party, cp.role))
         n += 1
         # §4.1: after its copy line, in this order and each at most once:
-        # in-place-of:, reservation:, subject-to:.
-        order = (b"in-place-of", b"reservation", b"subject-to")
+        # signer:, signer-title:, in-place-of:, reservation:, subject-to:.
+        order = (b"signer", b"signer-title", b"in-place-of", b"reservation",
+                 b"subject-to")
         at = 0
         while n < len(lines) and any(lines[n].startswith(k + b":") for k in order):
             key = next(k for k in order if lines[n].startswith(k + b":"))
             if order.index(key) < at:
                 raise BundleError(name, n + 1, "'%s' out of its place (a copy's lines "
-                                  "are copy, in-place-of, reservation, subject-to, "
-                                  "each at most once)" % key.decode())
+                                  "are copy, signer, signer-title, in-place-of, "
+                                  "reservation, subject-to, each at most once)"
+                                  % key.decode())
             at = order.index(key) + 1
             v = field(name, lines, n, key)
-            if key == b"in-place-of":
+            if key == b"signer":
+                cp.signer = parse_name(name, n + 1, v, "signer name")
+            elif key == b"signer-title":
+                if cp.signer is None:
+                    raise BundleError(name, n + 1, "signer-title without signer")
+                cp.signer_title = parse_name(name, n + 1, v, "signer title")
+            elif key == b"in-place-of":
                 if cp.mandate is None:
                     raise BundleError(name, n + 1,
                                       "in-place-of after a copy without a mandate")
@@ -539,6 +549,10 @@ def write_certificate(c):
         if cp.mandate is not None:
             v += b" mandate %d" % cp.mandate
         out.append(fieldline(b"copy", v))
+        if cp.signer is not None:
+            out.append(fieldline(b"signer", cp.signer))
+        if cp.signer_title is not None:
+            out.append(fieldline(b"signer-title", cp.signer_title))
         if cp.in_place_of is not None:
             out.append(fieldline(b"in-place-of", cp.in_place_of))
         if cp.reservation is not None:
@@ -830,6 +844,10 @@ def copy_sheet(c, cp):
            fieldline(b"signed-at", format_time(cp.signed_at))]
     if cp.mandate is not None:
         out.append(fieldline(b"mandate", b"%d" % cp.mandate))
+    if cp.signer is not None:
+        out.append(fieldline(b"signer", cp.signer))
+    if cp.signer_title is not None:
+        out.append(fieldline(b"signer-title", cp.signer_title))
     if cp.in_place_of is not None:
         out.append(fieldline(b"in-place-of", cp.in_place_of))
     if cp.reservation is not None:

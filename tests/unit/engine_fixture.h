@@ -154,7 +154,7 @@ ef_party_add(struct engine_fixture *fx, const char *code, int observer, int nend
 	if (rc == 0 && !observer) {
 		assert_non_null(p->key = crypto_ed25519_generate());
 		assert_int_equal(crypto_pubkey_raw(p->key, p->pub), 0);
-		rc = registry_signer_add(fx->st, now, code, p->pub, &o);
+		rc = registry_signer_add(fx->st, now, code, p->pub, NULL, NULL, &o);
 	}
 	ef_verb_end(fx, rc, &o);
 	assert_int_equal(registry_endpoint_by_pin(fx->st, first, &p->who), 0);

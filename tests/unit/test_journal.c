@@ -323,6 +323,8 @@ test_nodes_migrated(void **state)
 	    "ALTER TABLE agreement DROP COLUMN no_reservations;"
 	    "DROP TABLE condition_lift;"
 	    "DROP TABLE condition_due;"
+	    "ALTER TABLE signer DROP COLUMN name;"		/* 19 -> 20 */
+	    "ALTER TABLE signer DROP COLUMN title;"
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);

@@ -138,7 +138,7 @@ test_required_roles(void **state)
 	struct trip t;
 
 	assert_int_equal(store_exec(fx->st,
-	    "INSERT INTO signer VALUES (1, 1, zeroblob(32), 0);"
+	    "INSERT INTO signer(id, party_id, pubkey, created_at) VALUES (1, 1, zeroblob(32), 0);"
 	    "INSERT INTO revision(agreement_id, number, text, calendar, content_hash,"
 	    " created_at) VALUES (1, 1, 'text', '', zeroblob(32), 0);"
 	    "INSERT INTO agreement_role VALUES (1, 1, 'military');"), 0);
@@ -178,7 +178,7 @@ test_void_revoked(void **state)
 	int rc;
 
 	assert_int_equal(store_exec(fx->st,
-	    "INSERT INTO signer VALUES (1, 1, zeroblob(32), 0);"
+	    "INSERT INTO signer(id, party_id, pubkey, created_at) VALUES (1, 1, zeroblob(32), 0);"
 	    "INSERT INTO mandate(id, party_id, signer_key, roles, scope, valid_from,"
 	    " valid_until, issued_at, supersedes, in_place_of, principal_key, signature,"
 	    " created_at, revoked_at) VALUES (1, 1, zeroblob(32), 'military political',"

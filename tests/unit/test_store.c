@@ -201,7 +201,7 @@ test_open_fresh(void **state)
 	assert_int_equal(access(fx->path, F_OK), -1);
 	s = open_ok(fx->path);
 	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 19);
+	assert_int_equal(STORE_SCHEMA_VERSION, 20);
 	assert_int_equal(q_text(store_db(s), "PRAGMA journal_mode", mode, sizeof(mode)), 1);
 	assert_string_equal(mode, "wal");
 	assert_int_equal(q_int(store_db(s), "PRAGMA synchronous"), 2);	/* FULL */
@@ -262,7 +262,7 @@ static const struct {
 	int version;
 	const char *says;
 } newer_cases[] = {
-	{ STORE_SCHEMA_VERSION + 1, "version 20 is newer" },
+	{ STORE_SCHEMA_VERSION + 1, "version 21 is newer" },
 	{ 1000, "version 1000 is newer" },
 };
 
@@ -323,7 +323,7 @@ test_released_migrated(void **state)
 	    " created_at) VALUES (4, 1, 'text', '', zeroblob(32), 0);"), 0);
 	store_close(s);
 	db = other(fx->path);
-	/* schema 11's layout: nothing 12 -> 13 to 18 -> 19 add */
+	/* schema 11's layout: nothing 12 -> 13 to 19 -> 20 add */
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE agreement DROP COLUMN zone;"
 	    "ALTER TABLE revision DROP COLUMN content_version;"
 	    "ALTER TABLE agreement DROP COLUMN same_signer_ok;"
@@ -332,6 +332,8 @@ test_released_migrated(void **state)
 	    "ALTER TABLE agreement DROP COLUMN no_reservations;"
 	    "DROP TABLE condition_lift;"
 	    "DROP TABLE condition_due;"
+	    "ALTER TABLE signer DROP COLUMN name;"
+	    "ALTER TABLE signer DROP COLUMN title;"
 	    "DROP TABLE decline;"
 	    "ALTER TABLE agreement DROP COLUMN withdraw_reason;"
 	    "ALTER TABLE incident DROP COLUMN close_reason;"
