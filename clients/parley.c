@@ -1124,10 +1124,10 @@ cmd_sign(struct ctx *x)
 		if ((rc = sign_text_file(x, opt(x, "reservation"), SIGN_RESERVATION_MAX + 1,
 		    &resv)) != 0)
 			return rc;
-		if (*resv == '\0' || strlen(resv) > SIGN_RESERVATION_MAX) {
+		if (strspn(resv, " \t\n") == strlen(resv) || strlen(resv) > SIGN_RESERVATION_MAX) {
 			free(resv);
 			return out_error(x, EXIT_USAGE, "--reservation takes a file of 1-%d "
-			    "bytes", SIGN_RESERVATION_MAX);
+			    "bytes, not blank", SIGN_RESERVATION_MAX);
 		}
 	}
 	if ((file = opt(x, "text")) != NULL &&

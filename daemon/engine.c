@@ -504,6 +504,9 @@ sign_check_reservation(struct ag_ctx *e, const struct req *r, const Parley__Sign
 	    text_displayable(m->reservation, n, why, sizeof(why)) != 0))
 		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "the reservation, %s",
 		    why);
+	if (n > 0 && strspn(m->reservation, " \t\n") == n)
+		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "the reservation is "
+		    "blank");
 	if (memchr(m->reservation, '\r', n) != NULL)
 		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "the reservation has a "
 		    "CR: its line endings must be LF (parley writes them so)");

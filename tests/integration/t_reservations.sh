@@ -168,11 +168,12 @@ E=$(jget "$(ctl --json agreement create --title "E" --text "$T/protocol.txt" --p
 expect_rc 0 ctl agreement circulate "$E"
 printf 'Оговорка \033[8mскрыта\033[0m\n' >"$T/esc.txt"
 head -c 65537 /dev/zero | tr '\0' x >"$T/big.txt"
-: >"$T/empty.txt"
+: >"$T/empty.txt"; printf "  \n\t\n" >"$T/blank.txt"
 before=$(snapshot)
 expect_out "control character U\\+001B" as baku sign "$E" --yes --reservation "$T/esc.txt"
 expect_rc 2 as baku sign "$E" --yes --reservation "$T/big.txt"
 expect_rc 2 as baku sign "$E" --yes --reservation "$T/empty.txt"
+expect_out "not blank" as baku sign "$E" --yes --reservation "$T/blank.txt"
 expect_rc 2 as baku sign "$E" --yes --reservation "$T/nonexistent.txt"
 expect_rc 2 as baku sign "$E" --yes --subject-to "$(printf 'two\nlines')"
 expect_rc 2 as baku sign "$E" --yes --subject-to " leading space"
