@@ -1097,6 +1097,24 @@ sign_text_file(struct ctx *x, const char *file, size_t max, char **norm)
 	return 0;
 }
 
+/* The signer key: --key, else client.conf's; NULL with the error printed. */
+static EVP_PKEY *
+signer_key(struct ctx *x)
+{
+	char err[1200];
+	EVP_PKEY *k;
+
+	if (opt(x, "key") != NULL)
+		snprintf(x->conf.signer_key, sizeof(x->conf.signer_key), "%s", opt(x, "key"));
+	if (!x->conf.signer_key[0] ||
+	    (k = crypto_read_private_key(x->conf.signer_key, err, sizeof(err))) == NULL) {
+		out_error(x, EXIT_USAGE, "%s", x->conf.signer_key[0] ? err :
+		    "client.conf names no signer_key");
+		return NULL;
+	}
+	return k;
+}
+
 static int
 cmd_sign(struct ctx *x)
 {
@@ -1104,7 +1122,7 @@ cmd_sign(struct ctx *x)
 	Parley__SignRequest sr = PARLEY__SIGN_REQUEST__INIT;
 	const Parley__AgreementText *t;
 	const char *file, *role, *cond;
-	char err[1200], hex[65], prompt[200], why[200], *norm = NULL, *resv = NULL;
+	char hex[65], prompt[200], why[200], *norm = NULL, *resv = NULL;
 	uint8_t h[32], sig[64], pub[32], *payload = NULL;
 	size_t plen;
 	EVP_PKEY *k = NULL;
@@ -1174,14 +1192,8 @@ cmd_sign(struct ctx *x)
 		rc = out_error(x, EXIT_USAGE, "not signed (confirm at the prompt, or pass --yes)");
 		goto done;
 	}
-	if (opt(x, "key") != NULL)
-		snprintf(x->conf.signer_key, sizeof(x->conf.signer_key), "%s", opt(x, "key"));
-	if (!x->conf.signer_key[0] ||
-	    (k = crypto_read_private_key(x->conf.signer_key, err, sizeof(err))) == NULL) {
-		out_error(x, EXIT_USAGE, "%s", x->conf.signer_key[0] ? err :
-		    "client.conf names no signer_key");
+	if ((k = signer_key(x)) == NULL)
 		goto done;
-	}
 	if (!crypto_is_ed25519(k) || crypto_pubkey_raw(k, pub) != 0 ||
 	    sign_payload_with(t->agreement, t->revision, h, cl_party(x->c), role, resv, cond,
 	    &payload, &plen) != 0 || crypto_sign(k, payload, plen, sig) != 0) {
@@ -1426,6 +1438,7 @@ new_key(struct ctx *x, int principal)
 {
 	char pubpath[PATH_MAX], err[1200], hex[65];
 	const char *file = pos(x, 0);
+	struct stat sb;
 	uint8_t raw[32];
 	EVP_PKEY *k;
 	int n;
@@ -1433,14 +1446,20 @@ new_key(struct ctx *x, int principal)
 	n = snprintf(pubpath, sizeof(pubpath), "%s.pub", file);
 	if (n < 0 || (size_t)n >= sizeof(pubpath))
 		return usage_error(x, "FILE is too long");
-	if (access(pubpath, F_OK) == 0)
+	/* lstat: a dangling link is there too, and would fail the write
+	 * after the private key was made */
+	if (lstat(pubpath, &sb) == 0 || errno != ENOENT)
 		return out_error(x, EXIT_USAGE, "%s already exists; not overwriting it", pubpath);
 	if ((k = crypto_ed25519_generate()) == NULL || crypto_pubkey_raw(k, raw) != 0) {
 		EVP_PKEY_free(k);
 		return out_error(x, EXIT_REFUSED, "cannot make an Ed25519 key");
 	}
-	if (crypto_write_private_key(file, k, err, sizeof(err)) != 0 ||
-	    crypto_write_public_key(pubpath, k, err, sizeof(err)) != 0) {
+	if (crypto_write_private_key(file, k, err, sizeof(err)) != 0) {
+		EVP_PKEY_free(k);
+		return out_error(x, EXIT_USAGE, "%s", err);
+	}
+	if (crypto_write_public_key(pubpath, k, err, sizeof(err)) != 0) {
+		unlink(file);	/* one whole pair, or nothing */
 		EVP_PKEY_free(k);
 		return out_error(x, EXIT_USAGE, "%s", err);
 	}
@@ -1495,7 +1514,7 @@ cmd_condition_lift(struct ctx *x)
 	Parley__LiftRequest lr = PARLEY__LIFT_REQUEST__INIT;
 	const Parley__SignedCopy *mine = NULL;
 	const char *role = opt(x, "role") ? opt(x, "role") : "";
-	char err[1200], prompt[600];
+	char prompt[600];
 	uint8_t h[32], sig[64], pub[32], *payload = NULL;
 	size_t plen, i;
 	EVP_PKEY *k = NULL;
@@ -1531,14 +1550,8 @@ cmd_condition_lift(struct ctx *x)
 		rc = out_error(x, EXIT_USAGE, "not lifted (confirm at the prompt, or pass --yes)");
 		goto done;
 	}
-	if (opt(x, "key") != NULL)
-		snprintf(x->conf.signer_key, sizeof(x->conf.signer_key), "%s", opt(x, "key"));
-	if (!x->conf.signer_key[0] ||
-	    (k = crypto_read_private_key(x->conf.signer_key, err, sizeof(err))) == NULL) {
-		out_error(x, EXIT_USAGE, "%s", x->conf.signer_key[0] ? err :
-		    "client.conf names no signer_key");
+	if ((k = signer_key(x)) == NULL)
 		goto done;
-	}
 	if (!crypto_is_ed25519(k) || crypto_pubkey_raw(k, pub) != 0 ||
 	    crypto_sha256(mine->signature.data, 64, h) != 0 ||
 	    sign_lift(id, mine->revision, cl_party(x->c), role, mine->condition, h, &payload,

@@ -236,6 +236,13 @@ condition_deadline(struct ag_ctx *e, int64_t agreement, const char *party, const
 
 	if (ag_for_mediator(e, agreement, &a, o) != 0)
 		return -1;
+	/* Before release a condition is a party's signing, which the others
+	 * may not learn of (invariant 2); it is a deadline's subject only
+	 * once the release has shown it to every member. */
+	if (!lifecycle_was_released(a.state))
+		return out_refuse(o, "agreement %lld is %s: its conditions are known to the "
+		    "members only once it is released", (long long)a.id,
+		    lifecycle_state_name(a.state));
 	if (*role != '\0' && !ident_valid(role))
 		return out_usage(o, "--role takes a short lowercase name, not \"%s\"", role);
 	if (ptime_parse_in(when, a.zone, &due) != 0)

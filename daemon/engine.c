@@ -34,11 +34,13 @@
  * is below 16), a length of at most 5 bytes, and the bytes; an integer at
  * most a tag and 10 bytes.  The static assertion after them proves that an
  * agreement at every limit at once (a TEXT_MAX text, a full calendar, 64
- * parties with 64 copies, each under its own mandate, and 65 journal
- * proofs of the longest path) has a release bundle that fits, about 931 kB
- * of the 1 MiB; and circulation (release_fits) checks each revision's
- * actual text and calendar against it, so that a release, which must not
- * fail half-way, never meets an oversized bundle.
+ * parties with 64 copies, each under its own mandate, with a signer's
+ * name and office, and a condition, and 65 journal proofs of the longest
+ * path) has a release bundle that fits the 1 MiB; circulation
+ * (release_fits) checks each revision's actual text and calendar against
+ * it, and each copy with a reservation (reservations_fit) the reservations
+ * the release would carry, so that a release, which must not fail
+ * half-way, never meets an oversized bundle.
  */
 #define PB_LEN(n)	((n) + 1 + 5)
 #define PB_INT		(1 + 10)
@@ -52,17 +54,22 @@
 	PB_LEN(PTIME_BUFLEN) + PB_LEN(64) + PB_LEN(CALENDAR_MAX) + PB_LEN(32) + \
 	2 * MEMBERS_MAX * PB_LEN(PARTY_CODE_MAX) + PB_LEN(STATE_MAX) + \
 	3 * PB_INT + PB_LEN(64) + 64 * PB_LEN(2 * PARTY_CODE_MAX + 1))
+/* A SignedCopy but its reservation, which has no fixed bound here: the
+ * reservations a release carries are checked copy by copy as they come
+ * (reservations_fit). */
 #define COPY_MSG_MAX	(2 * PB_LEN(PARTY_CODE_MAX) + 3 * PB_INT + 2 * PB_LEN(32) + \
-	PB_LEN(64))
+	PB_LEN(64) + PB_LEN(CERT_CONDITION_MAX))
 /* cert_format: the fixed lines with their longest numbers (under 512
  * bytes) and the title and two times; the parties and observers lines;
  * a principal line per party; a copy line per copy, each with its
- * mandate and an in-place-of line. */
+ * mandate, and its signer, signer-title, in-place-of, reservation and
+ * subject-to lines. */
 #define CERT_TEXT_MAX	(512 + CERT_TITLE_MAX + 2 * PTIME_BUFLEN + \
 	2 * CERT_MAX_PARTIES * (1 + CERT_CODE_MAX) + \
 	CERT_MAX_PARTIES * (11 + CERT_CODE_MAX + 1 + 64 + 1) + \
 	CERT_MAX_COPIES * (6 + 2 * (CERT_CODE_MAX + 1) + 65 + 129 + PTIME_BUFLEN + \
-	9 + 20 + 1 + 13 + CERT_NAME_MAX + 1))
+	9 + 20 + 1 + 13 + CERT_NAME_MAX + 1 + 8 + CERT_NAME_MAX + 1 + \
+	14 + CERT_NAME_MAX + 1 + 13 + 64 + 1 + 12 + CERT_CONDITION_MAX + 1))
 /* A journal entry a bundle proves ("released", "copy-accepted"): its
  * header lines, two sha256 lines and a note of at most 599 bytes (the
  * buffer of ag_journal). */
@@ -648,6 +655,52 @@ sign_already(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m
 	return rc;
 }
 
+/* Whether the release of a's current revision still fits a delivery with
+ * the reservation m carries beside those of the other counted copies (the
+ * one bound release_fits leaves open).  0, or -1 answered. */
+static int
+reservations_fit(struct ag_ctx *e, const struct req *r, const struct ag *a,
+    const Parley__SignRequest *m)
+{
+	static const char sql[] =
+	    "SELECT coalesce(sum(length(CAST(reservation AS BLOB)) + 6), 0) FROM copy "
+	    "WHERE agreement_id = ? AND revision = ? AND status = 'valid' "
+	    "AND reservation IS NOT NULL AND NOT (party_id = ? AND role = ?)";
+	struct bundle_text t;
+	sqlite3_stmt *s;
+	size_t n, bound, others = 0, mine = strlen(m->reservation) + 6;
+	int rc;
+
+	if (*m->reservation == '\0')
+		return 0;
+	if ((s = store_stmt(e->st, sql)) == NULL) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, a->id);
+	sqlite3_bind_int64(s, 2, a->revision);
+	sqlite3_bind_int64(s, 3, r->who->party.id);
+	sqlite3_bind_text(s, 4, m->role, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		others = (size_t)sqlite3_column_int64(s, 0);
+	if (store_rows_end(e->st, s, rc, "the reservations of an agreement") != 0 ||
+	    bundle_text_load(e, a, &t) != 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	n = parley__agreement_text__get_packed_size(&t.msg) + STATE_MAX;
+	bundle_text_release(&t);
+	bound = delivery_frame_len(RELEASE_PAYLOAD_MAX(n + others + mine));
+	if (bound <= CONFIG_DELIVERY_MAX)
+		return 0;
+	refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "copy refused: with this "
+	    "reservation of %zu bytes the release bundle of agreement %lld could reach %zu "
+	    "bytes, more than the %d a delivery may be (the reservations already on its copies "
+	    "take %zu); shorten it by %zu bytes", mine - 6, (long long)a->id, bound,
+	    CONFIG_DELIVERY_MAX, others, bound - CONFIG_DELIVERY_MAX);
+	return -1;
+}
+
 /* Step 3b: two roles, two signers.  A party's roles are signed by
  * different signer keys, and under mandates by different mandates, unless
  * the agreement was created --same-signer-ok: one person signing twice
@@ -711,11 +764,14 @@ sign_keep(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
 	/* The copy is named by its signature's hash, not by its row id: the
 	 * party reads this entry, and the gap between its copies' ids would
 	 * count the others' (invariant 2). */
+	/* Nothing of a reservation or a condition goes into the entry: after
+	 * release every member reads the signing entries, those of withdrawn
+	 * and superseded copies too, and (--disclose-progress) before it;
+	 * what a copy carried is told with the release, for counted copies
+	 * only.  The signature's hash binds it all the same. */
 	if (ag_journal(e, "copy-accepted", sg->a.id, r->who->party.code,
-	    (const uint8_t (*)[32])h, 2, "revision %u%s%s%s%s%s%s", sg->a.revision,
-	    *m->role ? ", role " : "", m->role, under,
-	    *m->reservation ? ", with a reservation" : "",
-	    *m->condition ? ", subject to: " : "", m->condition) != 0)
+	    (const uint8_t (*)[32])h, 2, "revision %u%s%s%s", sg->a.revision,
+	    *m->role ? ", role " : "", m->role, under) != 0)
 		return -1;
 	/* A valid copy supersedes the party's decline: it changed its mind.
 	 * The entry is one of its signing entries (hidden from the others
@@ -795,7 +851,7 @@ engine_sign(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m)
 	}
 	if (sign_already(e, r, m, &sg) != 0)
 		return REQ_ROLLBACK;	/* answered: nothing to keep */
-	if (sign_check_distinct(e, r, m, &sg) != 0)
+	if (sign_check_distinct(e, r, m, &sg) != 0 || reservations_fit(e, r, &sg.a, m) != 0)
 		return REQ_ROLLBACK;
 	if (sign_keep(e, r, m, &sg) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
@@ -1220,7 +1276,7 @@ static int
 title_ok(const char *t)
 {
 	_Static_assert(TITLE_MAX == CERT_TITLE_MAX, "a title fits the certificate");
-	return cert_title_valid(t);
+	return cert_title_valid(t) && cert_shown_valid(t, TITLE_MAX);
 }
 
 /* Walk "party=role+role,party=role": for each role, fn(party, role, arg);

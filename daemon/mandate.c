@@ -470,7 +470,7 @@ issue_check(struct ag_ctx *e, const struct req *r, const Parley__Mandate *pm,
 		req_refuse(r, PARLEY_EUSAGE, "the mandate ends before it begins");
 		return -1;
 	}
-	if (*pm->in_place_of && !cert_name_valid(pm->in_place_of)) {
+	if (*pm->in_place_of && !cert_shown_name_valid(pm->in_place_of)) {
 		req_refuse(r, PARLEY_EUSAGE, "in-place-of must be a name of 1-%d printable "
 		    "bytes", CERT_NAME_MAX);
 		return -1;

@@ -337,10 +337,10 @@ registry_signer_add(struct store *st, int64_t now, const char *code, const uint8
 		return -1;
 	if (p.observer)
 		return out_refuse(o, "\"%s\" is an observer: observers never sign", code);
-	if (name != NULL && !cert_name_valid(name))
+	if (name != NULL && !cert_shown_name_valid(name))
 		return out_usage(o, "--name takes 1-%d bytes of UTF-8 without control characters "
 		    "or spaces at either end", CERT_NAME_MAX);
-	if (title != NULL && (name == NULL || !cert_name_valid(title)))
+	if (title != NULL && (name == NULL || !cert_shown_name_valid(title)))
 		return out_usage(o, name == NULL ? "--title needs --name: whose office?" :
 		    "--title takes 1-%d bytes of UTF-8 without control characters or spaces at "
 		    "either end", CERT_NAME_MAX);

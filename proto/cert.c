@@ -148,10 +148,25 @@ parse_codes(char *s, char out[][CERT_CODE_MAX + 1], size_t *n)
 	return 0;
 }
 
+/* The rule bundles made before shown-as-is still follow: no byte below
+ * 0x20 and no 0x7F. */
+static int
+no_ctl_bytes(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 int
 cert_title_valid(const char *s)
 {
-	return cert_shown_valid(s, CERT_TITLE_MAX) && s[0] != '\0';
+	size_t n = strlen(s);
+
+	return n > 0 && n <= CERT_TITLE_MAX && text_utf8_valid(s, n) && no_ctl_bytes(s, n);
 }
 
 int
@@ -166,6 +181,15 @@ cert_shown_valid(const char *s, size_t max)
 
 int
 cert_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= CERT_NAME_MAX && text_utf8_valid(s, n) && no_ctl_bytes(s, n) &&
+	    s[0] != ' ' && s[n - 1] != ' ';
+}
+
+int
+cert_shown_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -325,13 +349,13 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 		c->ncopies++;
 		if (peek(&l, "signer")) {
 			FIELD("signer");
-			if (!cert_name_valid(v))
+			if (!cert_shown_name_valid(v))
 				BAD("signer name");
 			snprintf(cp->signer_name, sizeof(cp->signer_name), "%s", v);
 		}
 		if (peek(&l, "signer-title")) {
 			FIELD("signer-title");
-			if (*cp->signer_name == '\0' || !cert_name_valid(v))
+			if (*cp->signer_name == '\0' || !cert_shown_name_valid(v))
 				BAD("signer title");
 			snprintf(cp->signer_title, sizeof(cp->signer_title), "%s", v);
 		}

@@ -76,14 +76,19 @@ struct cert {
 	struct cert_copy copies[CERT_MAX_COPIES];
 };
 
-/* 1 if s may be a title: 1..CERT_TITLE_MAX bytes of shown text
- * (cert_shown_valid; parleyd refuses any other when an agreement is
- * created). */
+/* 1 if s may be a certificate's title: 1..CERT_TITLE_MAX bytes of UTF-8
+ * without a byte below 0x20 or 0x7F (the rule of every bundle made, old
+ * ones included; parleyd asks cert_shown_valid too of a new title). */
 int cert_title_valid(const char *s);
 
-/* 1 if s may be an in-place-of name: 1..CERT_NAME_MAX bytes of shown text,
- * no leading or trailing space. */
+/* 1 if s may be an in-place-of name: 1..CERT_NAME_MAX bytes of UTF-8 as
+ * cert_title_valid, no leading or trailing space (parleyd asks
+ * cert_shown_name_valid of a new one). */
 int cert_name_valid(const char *s);
+
+/* 1 if s may be a signer's name or office, or a new in-place-of name:
+ * 1..CERT_NAME_MAX bytes of shown text, no space at either end. */
+int cert_shown_name_valid(const char *s);
 
 /* 1 if s is at most max bytes of UTF-8 a screen shows as it is (no control
  * character, tab included, and no bidi control: doc/bundle.md section 2). */

@@ -112,6 +112,8 @@ expect_out "the text, line 1: the control character U\+0008" ctl agreement creat
 expect_out "line 2: the control character U\+001B" ctl agreement create --title T --text "$T/esc.txt" --parties baku,yerevan
 expect_out "line 1: the control character U\+202E" ctl agreement create --title T --text "$T/bidi.txt" --parties baku,yerevan
 expect_out "line 1: the control character U\+009B" ctl agreement create --title T --text "$T/c1.txt" --parties baku,yerevan
+expect_rc 2 ctl agreement create --title "$(printf 'Cease\xe2\x80\xaefire')" --text "$D/ceasefire-1994-rev1.txt" --parties baku,yerevan
+expect_rc 2 ctl agreement create --title "$(printf 'Cease\xc2\x85fire')" --text "$D/ceasefire-1994-rev1.txt" --parties baku,yerevan
 expect_out "line 2: the control character U\+001B" as baku amend "$C" --text "$T/esc.txt" --note n
 expect_out "line 1: the control character U\+0008" as baku sign "$C" --yes --text "$T/bs.txt"
 [ "$(snapshot)" = "$before" ] || fail "a refused control character changed the store"

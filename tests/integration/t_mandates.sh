@@ -164,6 +164,9 @@ expect_out "parleyctl signer add PARTY --key $T/speaker.key.pub" as baku key new
 [ "$(stat -c %a "$T/speaker.key")" = 600 ] || fail "the private key is not 0600"
 expect_out "already exists; not overwriting it" as baku key new "$T/speaker.key"
 expect_out "parleyctl principal add PARTY" as yerevan principal new "$T/yprincipal.key"
+ln -s /nonexistent "$T/dangling.key.pub"
+expect_out "already exists" as baku key new "$T/dangling.key"
+[ -e "$T/dangling.key" ] && fail "key new left a private key without its public half"
 before=$(snapshot)
 expect_out "--title needs --name" ctl signer add yerevan --key "$T/speaker.key.pub" --title "Speaker"
 expect_rc 2 ctl signer add yerevan --key "$T/speaker.key.pub" --name "$(printf 'Rasul\033[8m Guliev')"

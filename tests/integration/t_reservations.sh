@@ -179,5 +179,44 @@ expect_rc 2 as baku sign "$E" --yes --subject-to "$(printf 'two\nlines')"
 expect_rc 2 as baku sign "$E" --yes --subject-to " leading space"
 expect_rc 2 as baku sign "$E" --yes --subject-to "$(head -c 301 /dev/zero | tr '\0' x)"
 [ "$(snapshot)" = "$before" ] || fail "a refused reservation changed the store"
+# a deadline before release would tell the others of a signing: refused
+expect_out "known to the members only once it is released" ctl condition deadline "$F" baku 1994-06-01
+# what a withdrawn copy carried is never told, not even after release
+G=$(jget "$(ctl --json agreement create --title "G" --text "$T/protocol.txt" --parties baku,yerevan)" .id)
+expect_rc 0 ctl agreement circulate "$G"
+printf 'SECRET-G-RESERVATION\n' >"$T/g.txt"
+expect_out accepted as baku sign "$G" --yes --reservation "$T/g.txt" --subject-to "SECRET-G-CONDITION"
+expect_out withdrawn as baku withdraw "$G"
+expect_out accepted as baku sign "$G" --yes
+expect_out "agreement $G is released" as yerevan sign "$G" --yes
+for p in yerevan minsk; do as $p journal >/dev/null; as $p journal --agreement "$G" >/dev/null; inbox $p >/dev/null; done
+grep -q "SECRET-G" "$RXLOG_DIR/yerevan.rx" && fail "yerevan read what baku's withdrawn copy carried"
+as yerevan journal --agreement "$G" | grep -q "with a reservation\|subject to" && fail "the record tells of a withdrawn copy's reservation"
+
+# Reservations never make a release too large to deliver: on a text near
+# the limit, a reservation that would is refused with the reason and
+# nothing changed; the others release, and the bundle verifies.
+head -c 480000 /dev/zero | tr '\0' 'a' | fold -w 100 >"$T/long.txt"
+H=$(jget "$(ctl --json agreement create --title "Long" --text "$T/long.txt" --parties baku,yerevan,stepanakert)" .id)
+expect_rc 0 ctl agreement circulate "$H"
+head -c 65536 /dev/zero | tr '\0' 'r' | fold -w 64 | head -c 65536 >"$T/r64.txt"
+refused=
+for p in baku yerevan stepanakert; do
+	inbox $p >/dev/null	# (a connection clears the party's duty alert: first)
+	before=$(snapshot)
+	as $p sign "$H" --yes --reservation "$T/r64.txt" >"$T/out.$p" 2>&1 && continue
+	grep -q "could reach .* bytes, more than the .* a delivery may be .*; shorten it by" "$T/out.$p" ||
+		{ cat "$T/out.$p"; fail "$p's refusal does not say why"; }
+	[ "$(snapshot)" = "$before" ] || fail "a refused reservation changed the store"
+	refused=$p
+	break
+done
+[ -n "$refused" ] || fail "three reservations of 64 KiB on a 480 kB text were all accepted"
+for p in baku yerevan stepanakert; do
+	[ "$(jget "$(as $p --json status "$H")" '.parties[0].signed')" = true ] || expect_out accepted as $p sign "$H" --yes
+done
+[ "$(jget "$(ctl --json agreement show "$H")" .state)" != circulating ] || fail "not released"
+expect_rc 0 ctl agreement export "$H" "$T/bundle-h"
+expect_rc 0 as baku verify "$T/bundle-h"
 expect_rc 0 ctl journal verify
 pass

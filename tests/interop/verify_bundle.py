@@ -253,17 +253,34 @@ def format_time(t):
 
 
 def has_control(v, allow_tab=False):
-    """Not shown as it is (§2): a control character (U+0000..U+001F, U+007F,
-    U+0080..U+009F) or a bidi control (U+202A..U+202E, U+2066..U+2069);
-    tab allowed where a rule allows it.  v is well-formed UTF-8 (checked
-    with its file)."""
+    """A control character in the byte sense of §4.1 and §4.5, the rule of
+    titles, in-place-of names and measures (bundles made before §2's
+    shown-as-is rule follow it): a byte below 0x20 (tab allowed where a
+    rule allows it), or 0x7F."""
+    for b in v:
+        if (b < 0x20 and not (allow_tab and b == 0x09)) or b == 0x7F:
+            return True
+    return False
+
+
+def not_shown(v):
+    """§2: not shown as it is: a control character (U+0000..U+001F, U+007F,
+    U+0080..U+009F) or a bidi control (U+202A..U+202E, U+2066..U+2069).
+    v is well-formed UTF-8 (checked with its file)."""
     for ch in v.decode("utf-8", "replace"):
         cp = ord(ch)
-        if cp == 0x09 and allow_tab:
-            continue
         if is_unicode_control(cp) or is_bidi_control(cp):
             return True
     return False
+
+
+def parse_shown_name(name, lineno, v, what):
+    """A signer's name or office (§4.1): 1 to 100 bytes of UTF-8, no
+    control character and no bidi control (§2), no space at either end."""
+    if not (1 <= len(v) <= 100) or not_shown(v) \
+            or v.startswith(b" ") or v.endswith(b" "):
+        raise BundleError(name, lineno, "bad %s" % what)
+    return v
 
 
 def parse_name(name, lineno, v, what="in-place-of name"):
@@ -286,7 +303,7 @@ def parse_condition(name, lineno, v):
     character (tab included) and no bidi control (§2), no space at either
     end."""
     # v is well-formed UTF-8: the whole certificate was checked (§2).
-    if not (1 <= len(v) <= MAX_CONDITION_BYTES) or has_control(v) \
+    if not (1 <= len(v) <= MAX_CONDITION_BYTES) or not_shown(v) \
             or v.startswith(b" ") or v.endswith(b" "):
         raise BundleError(name, lineno, "bad condition")
     return v
@@ -498,11 +515,11 @@ def parse_certificate(data):
             at = order.index(key) + 1
             v = field(name, lines, n, key)
             if key == b"signer":
-                cp.signer = parse_name(name, n + 1, v, "signer name")
+                cp.signer = parse_shown_name(name, n + 1, v, "signer name")
             elif key == b"signer-title":
                 if cp.signer is None:
                     raise BundleError(name, n + 1, "signer-title without signer")
-                cp.signer_title = parse_name(name, n + 1, v, "signer title")
+                cp.signer_title = parse_shown_name(name, n + 1, v, "signer title")
             elif key == b"in-place-of":
                 if cp.mandate is None:
                     raise BundleError(name, n + 1,
