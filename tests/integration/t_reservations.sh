@@ -131,6 +131,19 @@ expect_out "no copy of minsk on agreement $D is subject to a condition" as minsk
 expect_out "no copy of yerevan on agreement $D is subject to a condition" as yerevan condition lift "$D" --yes
 expect_out "no copy of baku in role x" as baku condition lift "$D" --yes --role x
 expect_out "is not registered for baku" as baku condition lift "$D" --yes --key "$T/yerevan/signer.key"
+# a lifting signed for one agreement is refused for another with the
+# same condition (the layout names the agreement and the copy)
+D2=$(jget "$(ctl --json agreement create --title "Twin" --text "$T/protocol.txt" \
+	--parties baku,yerevan --zone Asia/Baku)" .id)
+expect_rc 0 ctl agreement circulate "$D2"
+expect_out accepted as baku sign "$D2" --yes --subject-to "$COND"
+expect_out "agreement $D2 is released" as yerevan sign "$D2" --yes
+before=$(snapshot)
+out=$(ptool lift "$T/baku/client.conf" "$D2" "$D") && fail "a lifting replayed from agreement $D was accepted: $out"
+grep -q "does not verify over the lifting" <<<"$out" || fail "the replay is refused for another reason: $out"
+[ "$(snapshot)" = "$before" ] || fail "a replayed lifting changed the store"
+[ "$(jget "$(ctl --json agreement show "$D2")" '.parties[] | select(.party == "baku") | .reservations[0].condition_state')" = open ] ||
+	fail "the replay lifted the condition"
 # 27 May: the Milli Meclis ratified it; baku lifts the condition, every member is told
 ctl clock set 1994-05-27T12:00:00+04:00 >/dev/null
 expect_out "baku lifted the condition of its signature of agreement $D \(ratification by the Milli Meclis\): the signature is final" \

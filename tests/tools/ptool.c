@@ -10,6 +10,9 @@
  *              [--then-garbage]   a malformed frame in the same write; print
  *                 every answer until the daemon closes (exit 0 if the copy's
  *                 Ok came)
+ *   ptool lift CONF ID FROM   lift the condition of the party's copy of
+ *              agreement ID with a lifting signed for agreement FROM (its own
+ *              copy there): a replay when FROM is not ID
  *   ptool raw CONF HEXBODY [--len N]   send one frame with this body
  *   ptool ack CONF DELIVERY_ID [DELIVERY_ID...]   all in one Ack
  *   ptool dump CONF FILE               fetch+ack; append payloads as hex lines
@@ -328,6 +331,80 @@ do_dump(char **argv)
 	return 0;
 }
 
+/* The party's conditional copy in agreement id's bundle: 0 with the
+ * condition and the signature's hash, else the exit status. */
+static int
+conditional_copy(struct cl *c, uint64_t id, char *cond, size_t condlen, uint8_t h[32],
+    uint32_t *revision)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__BundleRequest br = PARLEY__BUNDLE_REQUEST__INIT;
+	char err[1200];
+	size_t i;
+	int rc = 1;
+
+	br.agreement = id;
+	f.body_case = PARLEY__FRAME__BODY_BUNDLE_REQUEST;
+	f.bundle_request = &br;
+	if (cl_call(c, &f, &r, NULL, NULL, err, sizeof(err)) != 0)
+		return printf("%s\n", err), 3;
+	if (r->body_case != PARLEY__FRAME__BODY_BUNDLE)
+		return report(c, r);
+	for (i = 0; i < r->bundle->n_copies; i++) {
+		const Parley__SignedCopy *k = r->bundle->copies[i];
+		if (strcmp(k->party, cl_party(c)) == 0 && *k->condition && k->signature.len == 64) {
+			snprintf(cond, condlen, "%s", k->condition);
+			crypto_sha256(k->signature.data, 64, h);
+			*revision = k->revision;
+			rc = 0;
+		}
+	}
+	cl_free(c, r);
+	if (rc != 0)
+		printf("no conditional copy of %s in agreement %llu\n", cl_party(c),
+		    (unsigned long long)id);
+	return rc;
+}
+
+static int
+do_lift(char **argv)
+{
+	struct cl_conf conf;
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__LiftRequest lr = PARLEY__LIFT_REQUEST__INIT;
+	uint64_t id = strtoull(argv[1], NULL, 10), from = strtoull(argv[2], NULL, 10);
+	char err[1200], cond[400];
+	uint8_t h[32], sig[64], pub[32], *payload;
+	uint32_t rev = 0;
+	size_t plen;
+	struct cl *c = conn(argv[0], &conf);
+	EVP_PKEY *k;
+	int rc;
+
+	if ((rc = conditional_copy(c, from, cond, sizeof(cond), h, &rev)) != 0)
+		return rc;
+	if ((k = crypto_read_private_key(conf.signer_key, err, sizeof(err))) == NULL)
+		return printf("%s\n", err), 2;
+	crypto_pubkey_raw(k, pub);
+	sign_lift(from, rev, cl_party(c), "", cond, h, &payload, &plen);
+	crypto_sign(k, payload, plen, sig);
+	free(payload);
+	EVP_PKEY_free(k);
+	lr.agreement = id;
+	lr.role = "";
+	lr.signer_key.data = pub;
+	lr.signer_key.len = 32;
+	lr.signature.data = sig;
+	lr.signature.len = 64;
+	f.body_case = PARLEY__FRAME__BODY_CONDITION_LIFT;
+	f.condition_lift = &lr;
+	if (cl_call(c, &f, &r, NULL, NULL, err, sizeof(err)) != 0)
+		return printf("%s\n", err), 3;
+	rc = report(c, r);
+	cl_close(c);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -339,6 +416,8 @@ main(int argc, char **argv)
 		return do_ack(argc - 2, argv + 2);
 	if (argc == 4 && strcmp(argv[1], "dump") == 0)
 		return do_dump(argv + 2);
-	fprintf(stderr, "usage: ptool sign|raw|ack|dump CONF ...\n");
+	if (argc == 5 && strcmp(argv[1], "lift") == 0)
+		return do_lift(argv + 2);
+	fprintf(stderr, "usage: ptool sign|lift|raw|ack|dump CONF ...\n");
 	return 2;
 }
