@@ -446,6 +446,25 @@ ag_enqueue(struct ag_ctx *e, const int64_t *parties, size_t n, const char *kind,
 }
 
 int
+ag_tell(struct ag_ctx *e, int64_t agreement, int observers, int64_t except, const char *event,
+    const char *text)
+{
+	struct ag_members m;
+	size_t i;
+	int pass;
+
+	for (pass = 0; pass <= (observers ? 1 : 0); pass++) {
+		if (ag_load_members(e, agreement, pass, &m) != 0)
+			return -1;
+		for (i = 0; i < m.n; i++)
+			if (m.id[i] != except &&
+			    ag_send_update(e, m.id[i], agreement, 0, event, text) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+int
 ag_send_update(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amendment,
     const char *event, const char *text)
 {

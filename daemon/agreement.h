@@ -134,6 +134,10 @@ int ag_membership(struct ag_ctx *e, int64_t agreement, int64_t party);
 /* When party's copy of revision rev came to count (every required role
  * signed, or one valid copy when no roles are required), or 0. */
 int64_t ag_valid_copy_time(struct ag_ctx *e, int64_t agreement, int64_t party, uint32_t rev);
+/* Queue an Update to every signing party of agreement, and with observers
+ * to its observers too, but except (0: none). */
+int ag_tell(struct ag_ctx *e, int64_t agreement, int observers, int64_t except,
+    const char *event, const char *text);
 /* Queue an Update to every endpoint of party. */
 int ag_send_update(struct ag_ctx *e, int64_t party, int64_t agreement, uint64_t amendment,
     const char *event, const char *text);

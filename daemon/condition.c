@@ -58,24 +58,6 @@ load_ccopy(struct ag_ctx *e, const struct ag *a, int64_t party, const char *role
 	return found ? 0 : 1;
 }
 
-/* Tell every party and observer of a. */
-static int
-tell_members(struct ag_ctx *e, const struct ag *a, const char *event, const char *text)
-{
-	struct ag_members m;
-	size_t i;
-	int ob;
-
-	for (ob = 0; ob < 2; ob++) {
-		if (ag_load_members(e, a->id, ob, &m) != 0)
-			return -1;
-		for (i = 0; i < m.n; i++)
-			if (ag_send_update(e, m.id[i], a->id, 0, event, text) != 0)
-				return -1;
-	}
-	return 0;
-}
-
 /* The signer may speak for the party: a key registered to it, and under a
  * principal a mandate covering the role and the agreement now.  0, or -1
  * answered. */
@@ -211,7 +193,7 @@ condition_lift(struct ag_ctx *e, const struct req *r, const Parley__LiftRequest 
 	if (crypto_sha256(m->signature.data, 64, h) != 0 ||
 	    lift_store(e, &c, signer, m->signature.data) != 0 ||
 	    ag_event_party(e, a.id, r->who->party.code, h, "condition-lifted", "%s", text) != 0 ||
-	    tell_members(e, &a, "condition-lifted", told) != 0)
+	    ag_tell(e, a.id, 1, 0, "condition-lifted", told) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	log_info("agreement %lld: %s", (long long)a.id, text);
 	req_ok(r, 0, "%s", text);
@@ -276,7 +258,7 @@ condition_deadline(struct ag_ctx *e, int64_t agreement, const char *party, const
 	if (store_step_done(e->st, s) != 0 ||
 	    ag_timer_add(e, a.id, 0, DUE_KIND, due, c.id, 0) != 0 ||
 	    ag_event(e, a.id, "condition-deadline", "%s", text) != 0 ||
-	    tell_members(e, &a, "condition-deadline", text) != 0)
+	    ag_tell(e, a.id, 1, 0, "condition-deadline", text) != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_int(o->json, "id", a.id);
 	jw_str(o->json, "party", party);
@@ -354,7 +336,7 @@ condition_fire(struct ag_ctx *e, const struct ag_timer *t)
 	sqlite3_bind_int64(s, 2, t->ref);
 	if (store_step_done(e->st, s) != 0 ||
 	    ag_event(e, a.id, "condition-overdue", "%s", text) != 0 ||
-	    tell_members(e, &a, "condition-overdue", text) != 0)
+	    ag_tell(e, a.id, 1, 0, "condition-overdue", text) != 0)
 		return -1;
 	log_warnx("agreement %lld: %s", (long long)a.id, text);
 	return 0;

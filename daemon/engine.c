@@ -1724,11 +1724,9 @@ int
 engine_withdraw_agreement(struct ag_ctx *e, int64_t id, const char *reason, struct out *o)
 {
 	char msg[100 + REASON_MAX], why[100];
-	struct ag_members m;
 	enum ag_state next;
 	const char *err;
 	struct ag a;
-	size_t i;
 
 	if (reason != NULL && ag_reason_check(reason, strlen(reason), why, sizeof(why)) != 0)
 		return out_usage(o, "--reason: %s", why);
@@ -1737,15 +1735,13 @@ engine_withdraw_agreement(struct ag_ctx *e, int64_t id, const char *reason, stru
 	if (lifecycle_next(a.state, EV_WITHDRAW, &next, &err) != 0)
 		return out_refuse(o, "cannot withdraw agreement %lld: %s", (long long)id, err);
 	if (ag_set_state(e, id, AG_WITHDRAWN, clock_now(e->clk)) != 0 ||
-	    (reason != NULL && ag_set_withdraw_reason(e, id, reason) != 0) ||
-	    ag_load_members(e, id, 0, &m) != 0)
+	    (reason != NULL && ag_set_withdraw_reason(e, id, reason) != 0))
 		return out_refuse(o, "store failure");
 	snprintf(msg, sizeof(msg), "the mediator has withdrawn this agreement; it will not be "
 	    "released%s%s", reason ? ". The reason: " : "", reason ? reason : "");
-	if (a.state == AG_CIRCULATING)	/* a draft was never seen by anyone */
-		for (i = 0; i < m.n; i++)
-			if (ag_send_update(e, m.id[i], id, 0, "withdrawn", msg) != 0)
-				return out_refuse(o, "store failure");
+	/* a draft was never seen by anyone */
+	if (a.state == AG_CIRCULATING && ag_tell(e, id, 0, 0, "withdrawn", msg) != 0)
+		return out_refuse(o, "store failure");
 	if (ag_journal(e, "withdrawn", id, NULL, NULL, 0, "by the mediator%s%s",
 	    reason ? ": " : "", reason ? reason : "") != 0)
 		return out_refuse(o, "store failure: journal");
@@ -1846,11 +1842,13 @@ show_reservations(struct ag_ctx *e, const struct ag *a, int64_t party, struct ou
 		else if (*cond)
 			out_text(o, "      %s%ssubject to: %s (open%s%s)\n", role, *role ? ": " : "",
 			    cond, *due ? ", due by " : "", due);
-		if (*resv)
+		if (*resv) {
+			/* its first line; the whole is in --json */
+			size_t first = strcspn(resv, "\n");
+			int more = resv[first] != '\0' && resv[first + 1] != '\0';
 			out_text(o, "      %s%sreservation:\n        %.*s%s\n", role, *role ? ": " : "",
-			    (int)strcspn(resv, "\n"), resv,
-			    resv[strcspn(resv, "\n")] != '\0' && resv[strcspn(resv, "\n") + 1] ?
-			    " [...]" : "");
+			    (int)first, resv, more ? " [...]" : "");
+		}
 	}
 	if (store_rows_end(e->st, s, rc, "reservations") != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));

@@ -85,24 +85,6 @@ eligible(enum ag_state st)
 	return st == AG_CIRCULATING || st == AG_RELEASED || st == AG_IN_FORCE;
 }
 
-/* Tell every signing party of agreement but except (0: none). */
-static int
-tell(struct ag_ctx *e, int64_t agreement, int64_t except, const char *event, const char *text)
-{
-	struct ag_members m;
-	size_t i;
-
-	if (ag_load_members(e, agreement, 0, &m) != 0)
-		return -1;
-	for (i = 0; i < m.n; i++) {
-		if (m.id[i] == except)
-			continue;
-		if (ag_send_update(e, m.id[i], agreement, 0, event, text) != 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* Record an outcome: the request's state, the chronology and the journal,
  * and every signing party told. */
 static int
@@ -126,7 +108,7 @@ decide(struct ag_ctx *e, const struct oreq *q, const char *state, const char *wh
 	    why);
 	if (ag_event(e, q->agreement, kind, "%s", text) != 0)
 		return -1;
-	return tell(e, q->agreement, 0, kind, text);
+	return ag_tell(e, q->agreement, 0, 0, kind, text);
 }
 
 /* Send the newcomer what the members hold: the release bundle (as it was
@@ -299,7 +281,7 @@ propose(struct ag_ctx *e, const struct ag *a, const char *code, const struct par
 	    "or consent now with: parley observer consent %lld", (long long)q.id,
 	    q.requester_code, q.party_code, (long long)a->id, *note ? ": " : "", note, until,
 	    (long long)q.id, (long long)q.id);
-	if (tell(e, a->id, q.requester, "observer-requested", text) != 0)
+	if (ag_tell(e, a->id, 0, q.requester, "observer-requested", text) != 0)
 		return -1;
 	return settle(e, &q) != 0 ? -1 : 0;
 }
@@ -415,7 +397,7 @@ observer_answer(struct ag_ctx *e, const struct req *r, const Parley__ObserverAns
 	    *reason ? ": " : "", reason);
 	if (ag_event(e, q.agreement, m->object ? "observer-objected" : "observer-consented",
 	    "%s", text) != 0 ||
-	    tell(e, q.agreement, 0, m->object ? "observer-objected" : "observer-consented",
+	    ag_tell(e, q.agreement, 0, 0, m->object ? "observer-objected" : "observer-consented",
 	    text) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	if (m->object)

@@ -106,24 +106,6 @@ schedule_expiry(struct ag_ctx *e, int64_t agreement, int64_t exp)
 	return ag_timer_add(e, agreement, 0, "expiry", exp, exp, 0);
 }
 
-/* Tell every party (and observer, with all) of an agreement. */
-static int
-tell(struct ag_ctx *e, int64_t agreement, int observers, const char *event, const char *text)
-{
-	struct ag_members m;
-	size_t i;
-	int pass;
-
-	for (pass = 0; pass <= observers; pass++) {
-		if (ag_load_members(e, agreement, pass, &m) != 0)
-			return -1;
-		for (i = 0; i < m.n; i++)
-			if (ag_send_update(e, m.id[i], agreement, 0, event, text) != 0)
-				return -1;
-	}
-	return 0;
-}
-
 /* An extension released before its original expires carries the original's
  * validity on to its own end, up the whole chain; one released after does
  * not resurrect it. */
@@ -159,7 +141,7 @@ extend_chain(struct ag_ctx *e, const struct ag *a)
 		    until);
 		snprintf(msg, sizeof(msg), "agreement %lld is extended by agreement %lld until %s",
 		    (long long)oid, (long long)a->id, until);
-		if (tell(e, oid, 1, "extended", msg) != 0)
+		if (ag_tell(e, oid, 1, 0, "extended", msg) != 0)
 			return -1;
 		oid = o.extends_id;
 	}
@@ -498,7 +480,7 @@ tell_responsible(struct ag_ctx *e, const struct ag *a, const struct measure *m,
 	}
 	if (strcmp(m->party, "all") == 0) {
 		if (w == NULL)
-			return tell(e, a->id, 0, event, text);
+			return ag_tell(e, a->id, 0, 0, event, text);
 		for (i = 0; i < w->n; i++)
 			if (ag_send_update(e, w->id[i], a->id, 0, event, text) != 0)
 				return -1;
@@ -585,7 +567,7 @@ fire_deadline(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 	if (ag_set_state(e, a->id, next, t->due) != 0 ||
 	    ag_event(e, a->id, "lapsed", "signing deadline %s passed", when) != 0)
 		return -1;
-	return tell(e, a->id, 0, "lapsed", msg);
+	return ag_tell(e, a->id, 0, 0, "lapsed", msg);
 }
 
 /* The agreement takes effect. */
@@ -608,7 +590,7 @@ fire_effect(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 	    (long long)a->id, a->title, when);
 	if (ag_event(e, a->id, "in-effect", "in effect from %s", when) != 0)
 		return -1;
-	return tell(e, a->id, 1, "in-effect", msg);
+	return ag_tell(e, a->id, 1, 0, "in-effect", msg);
 }
 
 #define EXTENSIONS_MAX 16
@@ -679,7 +661,7 @@ strand_extensions(struct ag_ctx *e, const struct ag *a, const char *when)
 		    "which expired at %s: it will not be released as it stands; the mediator may "
 		    "create it again as a new agreement", (long long)ids[i], (long long)a->id,
 		    when);
-		if (st[i] == AG_CIRCULATING && tell(e, ids[i], 1, "cannot-extend", msg) != 0)
+		if (st[i] == AG_CIRCULATING && ag_tell(e, ids[i], 1, 0, "cannot-extend", msg) != 0)
 			return -1;
 	}
 	return 0;
@@ -704,7 +686,7 @@ fire_expiry_warning(struct ag_ctx *e, const struct ag *a, const struct ag_timer 
 	lead_text(t->ref - t->due, lead, sizeof(lead));
 	snprintf(msg, sizeof(msg), "%s expires at %s (in %s) unless an extension is released "
 	    "before then", name, when, lead);
-	return tell(e, a->id, 1, "expiry-warning", msg);
+	return ag_tell(e, a->id, 1, 0, "expiry-warning", msg);
 }
 
 /* The agreement expires. */
@@ -730,7 +712,7 @@ fire_expiry(struct ag_ctx *e, const struct ag *a, const struct ag_timer *t)
 		return rc < 0 ? -1 : 0;
 	chain_name(e, a, name, sizeof(name));
 	snprintf(msg, sizeof(msg), "%s expired at %s", name, when);
-	return tell(e, a->id, 1, "expired", msg);
+	return ag_tell(e, a->id, 1, 0, "expired", msg);
 }
 
 /* A measure's reminder, or its t->due time (overdue when it needs confirming). */
@@ -868,7 +850,7 @@ timeline_deadline(struct ag_ctx *e, int64_t id, const char *when, struct out *o)
 	/* Every signing party, the same words: nothing of anyone's copy. */
 	snprintf(msg, sizeof(msg), "the signing deadline of agreement %lld \"%s\" is now %s "
 	    "(it was %s); revision %u", (long long)id, a.title, to, was, a.revision);
-	if (tell(e, id, 0, "deadline-changed", msg) != 0)
+	if (ag_tell(e, id, 0, 0, "deadline-changed", msg) != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "sign_by", to);
@@ -1485,7 +1467,7 @@ record_confirmation(struct ag_ctx *e, const struct ag *a, const struct measure *
 	snprintf(msg, sizeof(msg), "agreement %lld measure %d (%s) confirmed by %s: %s%s%s",
 	    (long long)a->id, m->number, m->offset, who, m->desc, *note ? "; note: " : "", note);
 	if (strcmp(m->party, "mediator") == 0) {
-		if (tell(e, a->id, 0, "confirmed", msg) != 0)
+		if (ag_tell(e, a->id, 0, 0, "confirmed", msg) != 0)
 			return -1;
 	} else if (tell_responsible(e, a, m, NULL, "confirmed", msg) != 0) {
 		return -1;

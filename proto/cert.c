@@ -175,7 +175,8 @@ cert_shown_valid(const char *s, size_t max)
 	char why[8];
 	size_t n = strlen(s);
 
-	return n <= max && text_utf8_valid(s, n) && text_displayable(s, n, why, sizeof(why)) == 0 &&
+	/* text_displayable refuses what is not UTF-8 */
+	return n <= max && text_displayable(s, n, why, sizeof(why)) == 0 &&
 	    strpbrk(s, "\t\n\r") == NULL;
 }
 
@@ -188,21 +189,25 @@ cert_name_valid(const char *s)
 	    s[0] != ' ' && s[n - 1] != ' ';
 }
 
-int
-cert_shown_name_valid(const char *s)
+/* 1..max bytes of shown text, no space at either end. */
+static int
+shown_phrase(const char *s, size_t max)
 {
 	size_t n = strlen(s);
 
-	return n > 0 && cert_shown_valid(s, CERT_NAME_MAX) && s[0] != ' ' && s[n - 1] != ' ';
+	return n > 0 && cert_shown_valid(s, max) && s[0] != ' ' && s[n - 1] != ' ';
+}
+
+int
+cert_shown_name_valid(const char *s)
+{
+	return shown_phrase(s, CERT_NAME_MAX);
 }
 
 int
 cert_condition_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	return n > 0 && cert_shown_valid(s, CERT_CONDITION_MAX) && s[0] != ' ' &&
-	    s[n - 1] != ' ';
+	return shown_phrase(s, CERT_CONDITION_MAX);
 }
 
 const uint8_t *
