@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #define CL_ARGS_MAXPOS	65	/* positional arguments of one verb (ID and 64 parties) */
-#define CL_ARGS_MAXOPT	32	/* options given on one command line */
+#define CL_ARGS_MAXOPT	128	/* options given on one command line (64 frames...) */
 
 /* Option flags. */
 #define CL_ARGS_REQUIRED 0x01	/* must be given (of an alt group: one of it) */

@@ -17,13 +17,16 @@
 #include "checkpoint.h"
 #include "cl_bundle.h"
 #include "crypto.h"
+#include "drift.h"
 #include "merkle.h"
 #include "ptime.h"
+#include "sheet.h"
 #include "sign.h"
 #include "text.h"
 
 #define TEXT_MAX_BYTES (512 * 1024)
 #define CAL_DESC_MAX 300
+#define LANG_TAG_MAX 8		/* a language tag (drift_lang_valid) */
 #define CAL_OFFSET_MAX 31
 #define MANDATE_FILE_SCOPE_MAX 300
 
@@ -120,6 +123,41 @@ signatories_of(const Parley__AgreementText *t)
 }
 
 int
+bundle_versions(const Parley__AgreementText *t, struct sheet_version *v, size_t max)
+{
+	size_t i;
+
+	if (t->n_versions > max)
+		return -1;
+	for (i = 0; i < t->n_versions; i++) {
+		v[i].lang = t->versions[i]->lang;
+		v[i].text = t->versions[i]->text;
+		v[i].authentic = t->versions[i]->authentic;
+	}
+	return (int)t->n_versions;
+}
+
+const char *
+bundle_frame_of(const Parley__AgreementText *t, const char *party)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_frames; i++)
+		if (strcmp(t->frames[i]->party, party) == 0)
+			return t->frames[i]->frame;
+	return "";
+}
+
+char *
+bundle_core(const Parley__AgreementText *t)
+{
+	struct sheet_version v[SIGN_MAX_VERSIONS];
+	int n = bundle_versions(t, v, SIGN_MAX_VERSIONS);
+
+	return n < 0 ? NULL : sheet_core(t->text, v, (size_t)n);
+}
+
+int
 bundle_content_hash(const Parley__AgreementText *t, const char *text, uint8_t out[32])
 {
 	struct sign_content c = {
@@ -128,13 +166,32 @@ bundle_content_hash(const Parley__AgreementText *t, const char *text, uint8_t ou
 		.validity = t->validity, .calendar = t->calendar, .zone = t->zone,
 		.extends = t->extends, .reaffirms = t->reaffirms,
 	};
-	char *sig = NULL;
-	int rc;
+	struct sheet_version v[SIGN_MAX_VERSIONS];
+	const char *texts[SIGN_MAX_VERSIONS];
+	char *sig = NULL, *langs = NULL, *auth = NULL;
+	int rc = -1, n, i;
 
-	if (c.version > SIGN_CONTENT_V1 && (sig = signatories_of(t)) == NULL)
+	if (c.version == SIGN_CONTENT_V3) {
+		/* Only versions in ascending order of tag are well formed. */
+		if (text != NULL || (n = bundle_versions(t, v, SIGN_MAX_VERSIONS)) <= 0 ||
+		    sheet_terms(v, (size_t)n, &langs, &auth) != 0)
+			return -1;
+		for (i = 0; i < n; i++)
+			texts[i] = v[i].text;
+		c.languages = langs;
+		c.authentic = auth;
+		c.texts = texts;
+		c.ntexts = (size_t)n;
+	} else if (t->n_versions > 0) {
 		return -1;
+	}
+	if (c.version > SIGN_CONTENT_V1 && (sig = signatories_of(t)) == NULL)
+		goto done;
 	c.signatories = sig;
 	rc = sign_content_hash(&c, out);
+done:
+	free(langs);
+	free(auth);
 	free(sig);
 	return rc;
 }
@@ -188,6 +245,22 @@ reservation_of(const Parley__Bundle *b, const struct cert_copy *k)
 	return "";
 }
 
+/* 4.4: the languages and authentic lines of content version 3. */
+static int
+terms_languages(const Parley__AgreementText *t, FILE *f)
+{
+	struct sheet_version v[SIGN_MAX_VERSIONS];
+	char *langs, *auth;
+	int n = bundle_versions(t, v, SIGN_MAX_VERSIONS);
+
+	if (n <= 0 || sheet_terms(v, (size_t)n, &langs, &auth) != 0)
+		return -1;
+	fprintf(f, "languages: %s\nauthentic: %s\n", langs, auth);
+	free(langs);
+	free(auth);
+	return 0;
+}
+
 /* 4.4: terms.txt, in t's content version. */
 static char *
 terms_text(const Parley__AgreementText *t)
@@ -214,6 +287,12 @@ terms_text(const Parley__AgreementText *t)
 			fprintf(f, "reaffirms: %llu\n", (unsigned long long)t->reaffirms);
 		else
 			fprintf(f, "reaffirms:\n");
+	}
+	if (t->content_version == SIGN_CONTENT_V3 && terms_languages(t, f) != 0) {
+		fclose(f);
+		free(buf);
+		free(sig);
+		return NULL;
 	}
 	free(sig);
 	return mem_close(f, &buf);
@@ -325,6 +404,24 @@ add_text(struct bundle_files *out, const char *name, char *text)
 	return rc;
 }
 
+/* text.txt, or text-L.txt for each language version. */
+static int
+render_texts(const Parley__AgreementText *t, struct bundle_files *out)
+{
+	char name[BUNDLE_NAME_MAX];
+	size_t i;
+
+	if (t->n_versions == 0)
+		return bundle_files_add(out, "text.txt", t->text, strlen(t->text));
+	for (i = 0; i < t->n_versions; i++) {
+		snprintf(name, sizeof(name), "text-%.16s.txt", t->versions[i]->lang);
+		if (bundle_files_add(out, name, t->versions[i]->text,
+		    strlen(t->versions[i]->text)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static const Parley__JournalProof *
 find_proof(const Parley__Bundle *b, const char *label)
 {
@@ -368,9 +465,9 @@ bundle_render(const Parley__Bundle *b, struct bundle_files *out, char *err, size
 	struct cert *c = NULL;
 	struct mfile m;
 	char name[BUNDLE_NAME_MAX], cn[2 * CERT_CODE_MAX + 2], label[BUNDLE_NAME_MAX];
-	char hex[130], why[300];
+	char hex[130], why[300], *core;
 	size_t i, k;
-	int rc = -1;
+	int rc = -1, bad;
 
 	if (t == NULL || b->certificate_sig.len != 64 || *b->checkpoint == '\0') {
 		snprintf(err, errlen, "the bundle is incomplete");
@@ -388,13 +485,30 @@ bundle_render(const Parley__Bundle *b, struct bundle_files *out, char *err, size
 	strcat(hex, "\n");
 	if (bundle_files_add(out, "certificate.txt", b->certificate.data, b->certificate.len) ||
 	    bundle_files_add(out, "certificate.sig", hex, strlen(hex)) ||
-	    bundle_files_add(out, "text.txt", t->text, strlen(t->text)) ||
+	    render_texts(t, out) != 0 ||
 	    add_text(out, "terms.txt", terms_text(t)) ||
 	    bundle_files_add(out, "calendar.txt", t->calendar, strlen(t->calendar)) ||
 	    bundle_files_add(out, "checkpoint.txt", b->checkpoint, strlen(b->checkpoint)))
 		goto oom;
 	if (render_proof(b, "release", out, err, errlen) != 0)
 		goto done;
+	for (i = 0; i < c->nframes; i++) {
+		const char *fr = bundle_frame_of(t, c->frames[i].party);
+		if (*fr == '\0') {
+			snprintf(err, errlen, "the bundle lacks the frame of %s", c->frames[i].party);
+			goto done;
+		}
+		snprintf(name, sizeof(name), "frame-%s.txt", c->frames[i].party);
+		if (bundle_files_add(out, name, fr, strlen(fr)) != 0)
+			goto oom;
+		snprintf(name, sizeof(name), "sheet-%s.txt", c->frames[i].party);
+		if ((core = bundle_core(t)) == NULL)
+			goto oom;
+		bad = add_text(out, name, sheet_render(fr, core)) != 0;
+		free(core);
+		if (bad)
+			goto oom;
+	}
 	for (i = 0; i < c->ncopies; i++) {
 		const struct cert_copy *kc = &c->copies[i];
 		copy_name(kc, cn);
@@ -797,18 +911,61 @@ check_cert(const struct bundle_file *ct, struct cert *c, char *err, size_t errle
 	return bad(err, errlen, ct->name, line, "%s", why);
 }
 
-/* Step 3: exactly the files the certificate calls for. */
+/* The languages a terms.txt of eight lines names on its seventh, for the
+ * file set (the line's spelling is check_terms'): their number, 0 when it
+ * names none. */
+static size_t
+set_languages(const struct bundle_files *f, char langs[SIGN_MAX_VERSIONS][LANG_TAG_MAX + 1])
+{
+	const struct bundle_file *te = find_file(f, "terms.txt");
+	const char *p, *end, *q;
+	size_t lines = 0, n = 0, i;
+
+	if (te == NULL)
+		return 0;
+	for (i = 0; i < te->len; i++)
+		lines += te->data[i] == '\n';
+	if (lines != 8)
+		return 0;
+	p = (const char *)te->data;
+	end = p + te->len;
+	for (i = 0; i < 6 && (q = memchr(p, '\n', (size_t)(end - p))) != NULL; i++)
+		p = q + 1;
+	if (strncmp(p, "languages: ", 11) != 0)
+		return 0;
+	for (p += 11; n < SIGN_MAX_VERSIONS && *p != '\n'; p = q + (*q == ' ')) {
+		for (q = p; *q != ' ' && *q != '\n'; q++)
+			;
+		if (q == p || q - p > LANG_TAG_MAX)
+			return n;
+		memcpy(langs[n], p, (size_t)(q - p));
+		langs[n++][q - p] = '\0';
+	}
+	return n;
+}
+
+/* Step 3: exactly the files the certificate (and terms.txt's languages)
+ * call for. */
 static int
 check_set(const struct bundle_files *f, const struct cert *c, char *err, size_t errlen)
 {
-	static const char *const fixed[] = { "certificate.txt", "certificate.sig", "text.txt",
+	static const char *const fixed[] = { "certificate.txt", "certificate.sig",
 	    "terms.txt", "calendar.txt", "checkpoint.txt", "journal-release.entry",
 	    "journal-release.proof" };
 	char want[BUNDLE_MAX_FILES][BUNDLE_NAME_MAX], cn[2 * CERT_CODE_MAX + 2];
-	size_t n = 0, i, k;
+	char langs[SIGN_MAX_VERSIONS][LANG_TAG_MAX + 1];
+	size_t n = 0, i, k, nl = set_languages(f, langs);
 
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		snprintf(want[n++], BUNDLE_NAME_MAX, "%s", fixed[i]);
+	if (nl == 0)
+		snprintf(want[n++], BUNDLE_NAME_MAX, "text.txt");
+	for (i = 0; i < nl; i++)
+		snprintf(want[n++], BUNDLE_NAME_MAX, "text-%s.txt", langs[i]);
+	for (i = 0; i < c->nframes; i++) {
+		snprintf(want[n++], BUNDLE_NAME_MAX, "frame-%s.txt", c->frames[i].party);
+		snprintf(want[n++], BUNDLE_NAME_MAX, "sheet-%s.txt", c->frames[i].party);
+	}
 	for (i = 0; i < c->ncopies; i++) {
 		copy_name(&c->copies[i], cn);
 		snprintf(want[n++], BUNDLE_NAME_MAX, "copy-%s.txt", cn);
@@ -858,7 +1015,72 @@ struct terms {
 	char effective[PTIME_BUFLEN], validity[64], zone[64];
 	char signatories[SIGN_SIGNATORIES_MAX + 1];
 	unsigned long long extends, reaffirms;
+	/* version 3 */
+	char languages[SIGN_MAX_VERSIONS * (LANG_TAG_MAX + 1)];
+	char authentic[SIGN_MAX_VERSIONS * (LANG_TAG_MAX + 1)];
+	char lang[SIGN_MAX_VERSIONS][LANG_TAG_MAX + 1];
+	int is_authentic[SIGN_MAX_VERSIONS];
+	size_t nlang;
 };
+
+/* 4.4: a list of language tags, ascending, one space apart, into tags. */
+static int
+tag_list(const char *v, char tags[SIGN_MAX_VERSIONS][LANG_TAG_MAX + 1], size_t *n)
+{
+	const char *p = v, *q;
+
+	*n = 0;
+	if (*v == '\0')
+		return -1;
+	for (;;) {
+		q = strchr(p, ' ');
+		if (q == NULL)
+			q = p + strlen(p);
+		if (*n == SIGN_MAX_VERSIONS || q == p || q - p > LANG_TAG_MAX)
+			return -1;
+		memcpy(tags[*n], p, (size_t)(q - p));
+		tags[*n][q - p] = '\0';
+		if (!drift_lang_valid(tags[*n]) || (*n > 0 && strcmp(tags[*n - 1], tags[*n]) >= 0))
+			return -1;
+		(*n)++;
+		if (*q == '\0')
+			return 0;
+		p = q + 1;
+	}
+}
+
+/* 4.4: the languages and authentic lines of content version 3. */
+static int
+check_languages(struct lr *l, const struct bundle_file *x, struct terms *tm, char *err,
+    size_t errlen)
+{
+	char auth[SIGN_MAX_VERSIONS][LANG_TAG_MAX + 1];
+	const char *v;
+	size_t na, i, k;
+
+	if ((v = lr_field(l, "languages", err, errlen)) == NULL)
+		return -1;
+	if (tag_list(v, tm->lang, &tm->nlang) != 0)
+		return bad(err, errlen, x->name, l->no, "languages must be 1 to %d language tags "
+		    "(ru, en, hy) in ascending order, each once, one space apart",
+		    SIGN_MAX_VERSIONS);
+	snprintf(tm->languages, sizeof(tm->languages), "%s", v);
+	if ((v = lr_field(l, "authentic", err, errlen)) == NULL)
+		return -1;
+	if (tag_list(v, auth, &na) != 0)
+		return bad(err, errlen, x->name, l->no, "authentic must be one or more of the "
+		    "languages, in the same order, each once, one space apart");
+	for (k = 0; k < na; k++) {
+		for (i = 0; i < tm->nlang && strcmp(tm->lang[i], auth[k]) != 0; i++)
+			;
+		if (i == tm->nlang)
+			return bad(err, errlen, x->name, l->no, "%s is authentic but not one of the "
+			    "languages", auth[k]);
+		tm->is_authentic[i] = 1;
+	}
+	snprintf(tm->authentic, sizeof(tm->authentic), "%s", v);
+	return 0;
+}
 
 /* A zone's spelling (4.4): empty, or 1 to 63 bytes of parts separated by
  * single /, each one or more letters, digits, _ + -. */
@@ -1010,6 +1232,11 @@ check_terms(const struct bundle_file *x, const struct cert *c, struct terms *tm,
 				    "of another agreement", rel[i]);
 		}
 	}
+	if (l.p != l.end) {
+		tm->version = SIGN_CONTENT_V3;
+		if (check_languages(&l, x, tm, err, errlen) != 0)
+			return -1;
+	}
 	if (lr_done(&l, err, errlen) != 0)
 		return -1;
 	/* The effective-time rule. */
@@ -1097,42 +1324,128 @@ check_calendar(const struct bundle_file *x, const struct cert *c, char *err, siz
 	return 0;
 }
 
-/* Step 4: text, terms, calendar, the content hash. */
+/* 4.3: a text file. */
 static int
-check_content(const struct bundle_files *f, const struct cert *c, char *err, size_t errlen)
+check_text_file(const struct bundle_file *x, char *err, size_t errlen)
 {
-	const struct bundle_file *tx = find_file(f, "text.txt"), *te = find_file(f, "terms.txt");
+	if (clean_text(x, err, errlen) != 0)
+		return -1;
+	if (x->len == 0 || x->len > TEXT_MAX_BYTES)
+		return bad(err, errlen, x->name, 0, "the text must be 1 to %d bytes",
+		    TEXT_MAX_BYTES);
+	return 0;
+}
+
+/* The texts of tm's content version into sv (the one text, or each
+ * text-L.txt), checked: their number, or -1. */
+static int
+content_texts(const struct bundle_files *f, const struct terms *tm,
+    struct sheet_version *sv, char *err, size_t errlen)
+{
+	const struct bundle_file *x;
+	char name[BUNDLE_NAME_MAX];
+	size_t i;
+
+	if (tm->version != SIGN_CONTENT_V3) {
+		if (check_text_file(x = find_file(f, "text.txt"), err, errlen) != 0)
+			return -1;
+		sv[0] = (struct sheet_version){ "", (const char *)x->data, 0 };
+		return 1;
+	}
+	for (i = 0; i < tm->nlang; i++) {
+		snprintf(name, sizeof(name), "text-%s.txt", tm->lang[i]);
+		if ((x = find_file(f, name)) == NULL)
+			return bad(err, errlen, name, 0, "missing");
+		if (check_text_file(x, err, errlen) != 0)
+			return -1;
+		sv[i] = (struct sheet_version){ tm->lang[i], (const char *)x->data,
+		    tm->is_authentic[i] };
+	}
+	return (int)tm->nlang;
+}
+
+/* Step 4: text, terms, calendar, the content hash; *core, the core of a
+ * sheet (4.13), is malloc'd for the caller. */
+static int
+check_content(const struct bundle_files *f, const struct cert *c, char **core, char *err,
+    size_t errlen)
+{
+	const struct bundle_file *te = find_file(f, "terms.txt");
 	const struct bundle_file *ca = find_file(f, "calendar.txt");
+	struct sheet_version sv[SIGN_MAX_VERSIONS];
+	const char *texts[SIGN_MAX_VERSIONS];
 	struct terms *tm;
 	struct sign_content sc;
 	uint8_t h[32];
-	int rc;
+	int rc, n, i;
 
-	if (clean_text(tx, err, errlen) || clean_text(te, err, errlen) ||
-	    clean_text(ca, err, errlen))
+	*core = NULL;
+	if (clean_text(te, err, errlen) || clean_text(ca, err, errlen))
 		return -1;
-	if (tx->len == 0 || tx->len > TEXT_MAX_BYTES)
-		return bad(err, errlen, tx->name, 0, "the text must be 1 to %d bytes",
-		    TEXT_MAX_BYTES);
 	if ((tm = malloc(sizeof(*tm))) == NULL)
 		return bad(err, errlen, te->name, 0, "out of memory");
-	if (check_terms(te, c, tm, err, errlen) != 0 || check_calendar(ca, c, err, errlen) != 0) {
+	if (check_terms(te, c, tm, err, errlen) != 0 || check_calendar(ca, c, err, errlen) != 0 ||
+	    (n = content_texts(f, tm, sv, err, errlen)) < 0) {
 		free(tm);
 		return -1;
 	}
-	sc = (struct sign_content){ .version = tm->version, .text = (const char *)tx->data,
+	for (i = 0; i < n; i++)
+		texts[i] = sv[i].text;
+	sc = (struct sign_content){ .version = tm->version, .text = sv[0].text,
 	    .effective = tm->effective, .validity = tm->validity,
 	    .calendar = (const char *)ca->data, .zone = tm->zone,
 	    .signatories = tm->signatories, .extends = tm->extends,
-	    .reaffirms = tm->reaffirms };
+	    .reaffirms = tm->reaffirms, .languages = tm->languages,
+	    .authentic = tm->authentic, .texts = texts, .ntexts = (size_t)n };
 	rc = sign_content_hash(&sc, h);
+	if (rc == 0)
+		*core = tm->version == SIGN_CONTENT_V3 ? sheet_core(NULL, sv, (size_t)n) :
+		    sheet_core(sv[0].text, NULL, 0);
 	free(tm);
-	if (rc != 0)
-		return bad(err, errlen, tx->name, 0, "out of memory");
-	if (memcmp(h, c->content_hash, 32) != 0)
-		return bad(err, errlen, "certificate.txt", 5, "text.txt, terms.txt and "
+	if (rc != 0 || *core == NULL)
+		return bad(err, errlen, "terms.txt", 0, "out of memory");
+	if (memcmp(h, c->content_hash, 32) != 0) {
+		free(*core);
+		*core = NULL;
+		return bad(err, errlen, "certificate.txt", 5, "the texts, terms.txt and "
 		    "calendar.txt are not what was signed: their content hash differs from the "
 		    "certificate's");
+	}
+	return 0;
+}
+
+/* Step 5, 4.12 and 4.13: each frame and the sheet it makes with core. */
+static int
+check_frames(const struct bundle_files *f, const struct cert *c, const char *core, char *err,
+    size_t errlen)
+{
+	const struct bundle_file *x;
+	char name[BUNDLE_NAME_MAX], why[200], *sheet;
+	uint8_t h[32];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->nframes; i++) {
+		snprintf(name, sizeof(name), "frame-%s.txt", c->frames[i].party);
+		x = find_file(f, name);
+		if (clean_text(x, err, errlen) != 0)
+			return -1;
+		if (sheet_frame_check((const char *)x->data, x->len, why, sizeof(why)) != 0)
+			return bad(err, errlen, x->name, 0, "%s", why);
+		if (crypto_sha256(x->data, x->len, h) != 0)
+			return bad(err, errlen, x->name, 0, "out of memory");
+		if (memcmp(h, c->frames[i].hash, 32) != 0)
+			return bad(err, errlen, x->name, 0, "not the frame the certificate names (its "
+			    "SHA-256 differs)");
+		if ((sheet = sheet_render((const char *)x->data, core)) == NULL)
+			return bad(err, errlen, x->name, 0, "out of memory");
+		snprintf(name, sizeof(name), "sheet-%s.txt", c->frames[i].party);
+		rc = same_bytes(find_file(f, name), sheet, "the frame around the agreed text", err,
+		    errlen);
+		free(sheet);
+		if (rc != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -1389,14 +1702,20 @@ check_copies(const struct bundle_files *f, const struct cert *c, int sigs, char 
 	for (i = 0; i < c->ncopies; i++) {
 		const struct cert_copy *k = &c->copies[i];
 		char *resv = NULL;
+		const char *frame;
 		copy_name(k, cn);
 		if (k->has_reservation) {
 			snprintf(name, sizeof(name), "reservation-%s.txt", cn);
 			if (check_reservation(find_file(f, name), k, &resv, err, errlen) != 0)
 				return -1;
 		}
+		frame = NULL;
+		if (cert_frame_hash(c, k->party) != NULL) {
+			snprintf(name, sizeof(name), "frame-%s.txt", k->party);
+			frame = (const char *)find_file(f, name)->data;
+		}
 		rc = sign_payload_with(c->agreement, c->revision, c->content_hash, k->party,
-		    k->role, resv, k->condition, &payload, &plen);
+		    k->role, resv, k->condition, frame, &payload, &plen);
 		free(resv);
 		if (rc != 0)
 			return bad(err, errlen, "certificate.txt", 0, "out of memory");
@@ -1642,6 +1961,7 @@ bundle_check(const struct bundle_files *f, const uint8_t mediator[32], char *sum
 	const struct bundle_file *ct = find_file(f, "certificate.txt");
 	const struct bundle_file *cs = find_file(f, "certificate.sig");
 	struct cert *c;
+	char *core = NULL;
 	int rc = -1;
 
 	if (ct == NULL || cs == NULL)
@@ -1656,7 +1976,8 @@ bundle_check(const struct bundle_files *f, const uint8_t mediator[32], char *sum
 	if (check_signature(ct, cs, mediator, err, errlen) == 0 &&
 	    check_cert(ct, c, err, errlen) == 0 &&
 	    check_set(f, c, err, errlen) == 0 &&
-	    check_content(f, c, err, errlen) == 0 &&
+	    check_content(f, c, &core, err, errlen) == 0 &&
+	    check_frames(f, c, core, err, errlen) == 0 &&
 	    check_copies(f, c, 0, err, errlen) == 0 &&
 	    check_record(f, mediator, c, 0, err, errlen) == 0 &&
 	    check_copies(f, c, 1, err, errlen) == 0 &&
@@ -1664,6 +1985,7 @@ bundle_check(const struct bundle_files *f, const uint8_t mediator[32], char *sum
 		summarise(c, summary, sumlen);
 		rc = 0;
 	}
+	free(core);
 	free(c);
 	return rc;
 }

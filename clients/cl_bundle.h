@@ -17,8 +17,9 @@
 
 #include "parley.pb-c.h"
 
-/* Most files a bundle has: 8 + 5 per copy, 64 copies. */
-#define BUNDLE_MAX_FILES (8 + 5 * 64)
+/* Most files a bundle has: 24 (16 language versions) + 5 per copy, 64
+ * copies, and a frame and a sheet for each of 64 parties. */
+#define BUNDLE_MAX_FILES (24 + 7 * 64)
 /* Largest file a verifier reads (no valid bundle has one near it). */
 #define BUNDLE_FILE_MAX (8 * 1024 * 1024)
 #define BUNDLE_NAME_MAX 96
@@ -41,6 +42,15 @@ void bundle_files_clear(struct bundle_files *f);
 /* Add a copy of data[0..len) as name; -1 if the set is full, the name is too
  * long or memory runs out.  Names are not checked here (bundle_check does). */
 int bundle_files_add(struct bundle_files *f, const char *name, const void *data, size_t len);
+
+/* The language versions of t into v[0..max): their number, or -1 for more.
+ * The strings are t's. */
+struct sheet_version;
+int bundle_versions(const Parley__AgreementText *t, struct sheet_version *v, size_t max);
+/* The frame of party's sheet in t, "" when none. */
+const char *bundle_frame_of(const Parley__AgreementText *t, const char *party);
+/* The core of every sheet of t (proto/sheet.h), malloc'd; NULL. */
+char *bundle_core(const Parley__AgreementText *t);
 
 /* The content hash (proto/sign.h) of t as received, in t's content
  * version, or of text in t's place when text is not NULL: what a party

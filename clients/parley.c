@@ -16,6 +16,7 @@
 #include "cl_args.h"
 #include "cert.h"
 #include "cl_bundle.h"
+#include "sheet.h"
 #include "cl_record.h"
 #include "crypto.h"
 #include "errors.h"
@@ -898,15 +899,57 @@ print_deadline(const Parley__AgreementText *t)
  * sign prompt: what the signature covers (the content hash, computed here
  * from what is shown), then what the mediator set and the hash does not
  * cover, times in the agreement's zone. */
+/* The text shown: each language version (or only lang's), inside this
+ * party's frame when its sheet has one. */
 static void
-render_text(const Parley__AgreementText *t, const char *hex)
+print_body(const Parley__AgreementText *t, const char *party, const char *lang)
+{
+	const char *frame = bundle_frame_of(t, party);
+	char *core = NULL, *sheet = NULL;
+	size_t i;
+
+	if (lang != NULL) {
+		for (i = 0; i < t->n_versions; i++)
+			if (strcmp(t->versions[i]->lang, lang) == 0)
+				printf("\n--- %s%s ---\n%s", lang, t->versions[i]->authentic ?
+				    " (authentic)" : "", t->versions[i]->text);
+	} else if ((core = bundle_core(t)) != NULL) {
+		if (*frame)
+			sheet = sheet_render(frame, core);
+		printf("\n%s", sheet ? sheet : core);
+		if (*frame && sheet == NULL)
+			printf("\n(your sheet's frame could not be shown: out of memory)\n");
+	} else {
+		printf("\n(out of memory: the text cannot be shown)\n");
+	}
+	fflush(stdout);
+	free(core);
+	free(sheet);
+}
+
+static void
+render_text(const Parley__AgreementText *t, const char *hex, const char *party,
+    const char *lang)
 {
 	char buf[PTIME_BUFLEN + 64];
 	int all = covers_all(t);
+	size_t i;
 
 	printf("agreement %llu revision %u: %s\nstate: %s\n", (unsigned long long)t->agreement,
 	    t->revision, t->title, t->state);
-	printf("your signature covers (content SHA-256 %s):\n  the text below\n", hex);
+	printf("your signature covers (content SHA-256 %s):\n", hex);
+	if (t->n_versions > 0) {
+		printf("  the text in every language below:");
+		for (i = 0; i < t->n_versions; i++)
+			printf(" %s%s", t->versions[i]->lang, t->versions[i]->authentic ?
+			    " (authentic)" : "");
+		printf("\n");
+	} else {
+		printf("  the text below\n");
+	}
+	if (*bundle_frame_of(t, party))
+		printf("  your sheet: the address and signature blocks around the text, set by "
+		    "the mediator for %s\n", party);
 	term_time(t->effective, t->zone, buf, sizeof(buf));
 	printf("  effective: %s\n", buf);
 	term_validity(t->validity, t->zone, buf, sizeof(buf));
@@ -927,9 +970,7 @@ render_text(const Parley__AgreementText *t, const char *hex)
 		print_list("required roles", t->roles, t->n_roles);
 		print_relations(t);
 	}
-	printf("\n%s", t->text);
-	if (*t->text && t->text[strlen(t->text) - 1] != '\n')
-		printf("\n");
+	print_body(t, party, lang);
 	if (*t->calendar)
 		printf("\ncalendar (OFFSET | PARTY | MEASURE):\n%s", t->calendar);
 }
@@ -947,9 +988,11 @@ json_list(struct jw *j, const char *key, char **v, size_t n)
 
 /* The same as JSON; times as RFC 3339 with the zone's offset. */
 static void
-render_json(struct jw *j, const Parley__AgreementText *t, const char *hex)
+render_json(struct jw *j, const Parley__AgreementText *t, const char *hex, const char *party,
+    const char *lang)
 {
 	char buf[PTIME_BUFLEN + 64];
+	size_t i;
 
 	jw_obj_begin(j, NULL);
 	jw_uint(j, "id", t->agreement);
@@ -959,9 +1002,11 @@ render_json(struct jw *j, const Parley__AgreementText *t, const char *hex)
 	jw_str(j, "effective", t->effective);
 	jw_str(j, "validity", t->validity);
 	jw_str(j, "content_sha256", hex);
-	jw_int(j, "content_version", covers_all(t) ? 2 : 1);
+	jw_int(j, "content_version", t->content_version ? t->content_version : 1);
 	jw_arr_begin(j, "covered");
-	jw_str(j, NULL, "text");
+	jw_str(j, NULL, t->n_versions ? "texts" : "text");
+	if (t->n_versions)
+		jw_str(j, NULL, "authentic");
 	jw_str(j, NULL, "effective");
 	jw_str(j, NULL, "validity");
 	jw_str(j, NULL, "calendar");
@@ -993,6 +1038,21 @@ render_json(struct jw *j, const Parley__AgreementText *t, const char *hex)
 		jw_null(j, "reaffirms");
 	jw_str(j, "calendar", t->calendar);
 	jw_str(j, "text", t->text);
+	jw_arr_begin(j, "versions");
+	for (i = 0; i < t->n_versions; i++) {
+		if (lang != NULL && strcmp(lang, t->versions[i]->lang) != 0)
+			continue;
+		jw_obj_begin(j, NULL);
+		jw_str(j, "lang", t->versions[i]->lang);
+		jw_bool(j, "authentic", t->versions[i]->authentic);
+		jw_str(j, "text", t->versions[i]->text);
+		jw_obj_end(j);
+	}
+	jw_arr_end(j);
+	if (*bundle_frame_of(t, party))
+		jw_str(j, "frame", bundle_frame_of(t, party));
+	else
+		jw_null(j, "frame");
 	jw_obj_end(j);
 }
 
@@ -1003,7 +1063,9 @@ cmd_show(struct ctx *x)
 	const Parley__AgreementText *t;
 	uint8_t h[32];
 	char hex[65], why[200];
+	const char *lang = opt(x, "lang");
 	uint64_t id;
+	size_t i;
 	int rc;
 
 	if (x->args->npos != 1 || parse_id(pos(x, 0), &id) != 0)
@@ -1017,13 +1079,23 @@ cmd_show(struct ctx *x)
 		    why);
 	}
 	hex_encode(h, 32, hex);
+	if (lang != NULL) {
+		for (i = 0; i < t->n_versions && strcmp(t->versions[i]->lang, lang) != 0; i++)
+			;
+		if (i == t->n_versions) {
+			cl_free(x->c, r);
+			return out_error(x, EXIT_USAGE, "agreement %llu has no %s version%s",
+			    (unsigned long long)id, lang, t->n_versions ? "" :
+			    " (it has one text, in no declared language)");
+		}
+	}
 	if (x->json) {
 		struct jw *j = jw_new();
-		render_json(j, t, hex);
+		render_json(j, t, hex, cl_party(x->c), lang);
 		printf("%s\n", jw_text(j));
 		jw_free(j);
 	} else {
-		render_text(t, hex);
+		render_text(t, hex, cl_party(x->c), lang);
 	}
 	cl_free(x->c, r);
 	return EXIT_OK;
@@ -1121,7 +1193,7 @@ cmd_sign(struct ctx *x)
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__SignRequest sr = PARLEY__SIGN_REQUEST__INIT;
 	const Parley__AgreementText *t;
-	const char *file, *role, *cond;
+	const char *file, *role, *cond, *frame;
 	char hex[65], prompt[200], why[200], *norm = NULL, *resv = NULL;
 	uint8_t h[32], sig[64], pub[32], *payload = NULL;
 	size_t plen;
@@ -1164,6 +1236,13 @@ cmd_sign(struct ctx *x)
 		out_error(x, EXIT_REFUSED, "the agreement received %s; refusing to sign", why);
 		goto done;
 	}
+	if (norm != NULL && t->n_versions > 0) {
+		rc = out_error(x, EXIT_USAGE, "agreement %llu is in several languages: --text "
+		    "cannot stand for them all; sign what you received, or decline it with your "
+		    "reason (parley decline)", (unsigned long long)id);
+		goto done;
+	}
+	frame = bundle_frame_of(t, cl_party(x->c));
 	if (norm != NULL && bundle_content_hash(t, norm, h) != 0) {
 		out_error(x, EXIT_REFUSED, "out of memory");
 		goto done;
@@ -1178,7 +1257,7 @@ cmd_sign(struct ctx *x)
 			printf("WARNING: you are signing the text of %s, shown below, not the text "
 			    "received; the copy will be stored as non-identical\n", file);
 		}
-		render_text(&shown, hex);
+		render_text(&shown, hex, cl_party(x->c), NULL);
 		if (resv != NULL)
 			printf("\nyour copy carries this reservation (signed with it; the others "
 			    "read it at release):\n%s%s", resv,
@@ -1196,7 +1275,7 @@ cmd_sign(struct ctx *x)
 		goto done;
 	if (!crypto_is_ed25519(k) || crypto_pubkey_raw(k, pub) != 0 ||
 	    sign_payload_with(t->agreement, t->revision, h, cl_party(x->c), role, resv, cond,
-	    &payload, &plen) != 0 || crypto_sign(k, payload, plen, sig) != 0) {
+	    frame, &payload, &plen) != 0 || crypto_sign(k, payload, plen, sig) != 0) {
 		out_error(x, EXIT_REFUSED, "cannot sign with %s", x->conf.signer_key);
 		goto done;
 	}
@@ -1213,6 +1292,7 @@ cmd_sign(struct ctx *x)
 	sr.text = norm ? norm : "";
 	sr.reservation = resv ? resv : "";
 	sr.condition = (char *)cond;
+	sr.frame = (char *)frame;
 	f.body_case = PARLEY__FRAME__BODY_SIGN;
 	f.sign = &sr;
 	rc = request_ok(x, &f, "accepted");
@@ -2481,8 +2561,10 @@ static const struct cl_args_verb verbs[] = {
 	    { .name = "once", .help = "stop when the connection ends" }),
 	  "stay connected as a duty station; print and acknowledge deliveries as they come",
 	  C_WATCH },
-	{ "show", "ID", 1, 1, NULL, "the text of an agreement as this party received it",
-	  C_SHOW },
+	{ "show", "ID", 1, 1, OPTS(
+	    { .name = "lang", .value = "LANG",
+	      .help = "only this language version of the text (the others are signed too)" }),
+	  "the text of an agreement as this party received it", C_SHOW },
 	{ "status", "ID", 1, 1, NULL, "this party's signing status of an agreement", C_STATUS },
 	{ "sign", "ID", 1, 1, OPTS(
 	    { .name = "yes", .help = "sign without asking" },

@@ -17,7 +17,7 @@
 #define ARG_MAX_FILE (512 * 1024)
 
 /* How an option's value goes to the daemon (struct cl_args_option.tag). */
-enum optkind { O_VALUE, O_FILE, O_CERTPIN, O_PUBKEY };
+enum optkind { O_VALUE, O_FILE, O_CERTPIN, O_PUBKEY, O_LANGFILE, O_PARTYFILE };
 
 /* What a verb needs besides its request (struct cl_args_verb.id). */
 enum { V_PLAIN, V_FILE2 /* positional 2 names a file to send */, V_EXPORT };
@@ -80,8 +80,13 @@ static const struct cl_args_verb verbs[] = {
 	  "every message (or the N newest) with its per-endpoint acknowledgements" },
 	{ "agreement create", NULL, 0, 0, OPTS(
 	    { .name = "title", .value = "T", .flags = REQ, .help = "one line" },
-	    { .name = "text", .value = "FILE", .flags = REQ, .tag = O_FILE,
-	      .help = "the text (UTF-8, sent as read)" },
+	    { .name = "text", .value = "[LANG=]FILE", .flags = REQ | CL_ARGS_REPEAT,
+	      .tag = O_LANGFILE, .help = "the text (UTF-8, sent as read); LANG=FILE once per "
+	      "language version (ru=ru.txt)" },
+	    { .name = "authentic", .value = "LANG,...",
+	      .help = "the authentic language versions (default: every one)" },
+	    { .name = "frame", .value = "PARTY=FILE", .flags = CL_ARGS_REPEAT, .tag = O_PARTYFILE,
+	      .help = "a party's address and signature blocks, around a line {{core}}" },
 	    { .name = "parties", .value = "A,B,...", .flags = REQ,
 	      .help = "the parties that sign, by code" },
 	    { .name = "observers", .value = "X,...", .help = "observers that receive copies" },
@@ -108,8 +113,15 @@ static const struct cl_args_verb verbs[] = {
 	    { .name = "no-reservations",
 	      .help = "refuse copies that carry a reservation or a condition" }),
 	  "create a draft agreement (revision 1)" },
-	{ "agreement circulate", "ID", 1, 1, NULL,
+	{ "agreement circulate", "ID", 1, 1, OPTS(
+	    { .name = "override", .value = "NOTE",
+	      .help = "circulate language versions that the check finds mismatches in; "
+	      "the note is recorded" }),
 	  "send the current revision to every endpoint of every party" },
+	{ "agreement check", "ID", 1, 1, OPTS(
+	    { .name = "glossary", .value = "FILE", .tag = O_FILE,
+	      .help = "key terms and their required renderings, kept for this agreement" }),
+	  "compare an agreement's language versions: clauses, numbers, glossary terms" },
 	{ "agreement show", "ID", 1, 1, NULL,
 	  "state, signatures, receipts and non-identical copies" },
 	{ "agreement list", NULL, 0, 0, OPTS(LAST), "list agreements (or the N newest)" },
@@ -189,10 +201,13 @@ file_text(const char *path, const char *buf, size_t len, char *err, size_t errle
 	return -1;
 }
 
+/* Arguments of one request: 16 language versions, 64 frames and the rest. */
+#define REQUEST_ARGS 128
+
 struct request {
 	Parley__AdminRequest req;
-	Parley__AdminArg args[32], *argp[32];
-	char *owned[32];
+	Parley__AdminArg args[REQUEST_ARGS], *argp[REQUEST_ARGS];
+	char *owned[REQUEST_ARGS];
 	size_t nowned;
 	char posname[CL_ARGS_MAXPOS][12];
 };
@@ -202,7 +217,7 @@ add_arg(struct request *r, const char *key, const void *val, size_t len)
 {
 	Parley__AdminArg *a;
 
-	if (r->req.n_args == 32)
+	if (r->req.n_args == REQUEST_ARGS)
 		return -1;
 	a = &r->args[r->req.n_args];
 	parley__admin_arg__init(a);
@@ -217,7 +232,7 @@ add_arg(struct request *r, const char *key, const void *val, size_t len)
 static char *
 own(struct request *r, char *p)
 {
-	if (p != NULL && r->nowned == 32) {
+	if (p != NULL && r->nowned == REQUEST_ARGS) {
 		free(p);
 		return NULL;
 	}
@@ -289,6 +304,31 @@ add_pubkey(struct request *r, const char *key, const char *path, char *err, size
 	return add_arg(r, key, buf, 64);
 }
 
+/* "KEY=FILE" (a language version, a party's frame) into the request as
+ * the argument "PREFIX.KEY" with the file's text.  A --text value without
+ * "=" is the one text. */
+static int
+add_keyed_file(struct request *r, const char *prefix, const char *value, char *err,
+    size_t errlen)
+{
+	const char *eq = strchr(value, '=');
+	char *key;
+
+	if (eq == NULL && strcmp(prefix, "text") == 0)
+		return add_file(r, "text", value, err, errlen);
+	if (eq == NULL || eq == value || eq[1] == '\0') {
+		snprintf(err, errlen, "--%s takes %s=FILE, not \"%s\"", prefix,
+		    strcmp(prefix, "text") == 0 ? "LANG" : "PARTY", value);
+		return -1;
+	}
+	if ((key = own(r, malloc(strlen(prefix) + 1 + (size_t)(eq - value) + 1))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	sprintf(key, "%s.%.*s", prefix, (int)(eq - value), value);
+	return add_file(r, key, eq + 1, err, errlen);
+}
+
 /* One option into the request, its file read if it names one. */
 static int
 add_option(struct request *r, const struct cl_args_val *v, char *err, size_t errlen)
@@ -310,6 +350,9 @@ add_option(struct request *r, const struct cl_args_val *v, char *err, size_t err
 		return add_arg(r, "pin", buf, 64);
 	case O_PUBKEY:
 		return add_pubkey(r, v->opt->name, v->value, err, errlen);
+	case O_LANGFILE:
+	case O_PARTYFILE:
+		return add_keyed_file(r, v->opt->name, v->value, err, errlen);
 	default:
 		return add_arg(r, v->opt->name, v->value, strlen(v->value));
 	}

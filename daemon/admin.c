@@ -24,6 +24,7 @@
 #include "journal.h"
 #include "mandate.h"
 #include "observer.h"
+#include "texts.h"
 #include "timeline.h"
 #include "timers.h"
 
@@ -41,7 +42,7 @@ struct admin_conn {
 /* The request's arguments, NUL-terminated copies. */
 /* An agreement has at most 64 parties; a verb may name each (agreement
  * remind ID PARTY...) besides its options. */
-#define ADMIN_MAX_ARGS 96
+#define ADMIN_MAX_ARGS 128
 
 struct args {
 	size_t n;
@@ -366,6 +367,32 @@ v_delivery_list(struct server *srv, const struct args *a, struct out *o, Parley_
 	return engine_message_list(srv->ag, NULL, last, o);
 }
 
+/* The arguments "text.LANG" (a language version) and "frame.PARTY" (a
+ * party's frame) into g.  0, or -1 refused in o. */
+static int
+given_texts(const struct args *a, struct texts_given *g, struct out *o)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++) {
+		if (strncmp(a->key[i], "text.", 5) == 0) {
+			if (g->nv == SIGN_MAX_VERSIONS)
+				return out_usage(o, "at most %d language versions", SIGN_MAX_VERSIONS);
+			g->lang[g->nv] = a->key[i] + 5;
+			g->text[g->nv] = a->val[i];
+			g->len[g->nv++] = a->len[i];
+		} else if (strncmp(a->key[i], "frame.", 6) == 0) {
+			if (g->nf == 64)
+				return out_usage(o, "at most 64 frames");
+			g->party[g->nf] = a->key[i] + 6;
+			g->frame[g->nf] = a->val[i];
+			g->flen[g->nf++] = a->len[i];
+		}
+	}
+	g->authentic = arg(a, "authentic");
+	return 0;
+}
+
 static int
 v_agreement_create(struct server *srv, const struct args *a, struct out *o,
     Parley__AdminReply *r)
@@ -375,9 +402,10 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 	(void)r;
 	memset(&t, 0, sizeof(t));
 	if ((t.title = need(a, "title", "--title TITLE", o)) == NULL ||
-	    (t.text = arg_n(a, "text", &t.text_len)) == NULL ||
-	    (t.parties = need(a, "parties", "--parties A,B,...", o)) == NULL)
-		return o->status ? -1 : out_usage(o, "missing --text FILE");
+	    (t.parties = need(a, "parties", "--parties A,B,...", o)) == NULL ||
+	    given_texts(a, &t.given, o) != 0)
+		return -1;
+	t.text = arg_n(a, "text", &t.text_len);
 	t.observers = arg(a, "observers");
 	t.effective = arg(a, "effective");
 	t.disclose_progress = arg(a, "disclose-progress") != NULL;
@@ -407,7 +435,22 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 		return call;                                                  \
 	}
 
-ID_VERB(v_agreement_circulate, engine_circulate(srv->ag, id, o))
+ID_VERB(v_agreement_circulate, engine_circulate(srv->ag, id, arg(a, "override"), o))
+static int
+v_agreement_check(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	const char *g;
+	size_t len = 0;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "ID", &id, o) != 0)
+		return -1;
+	g = arg_n(a, "glossary", &len);
+	return texts_check_versions(srv->ag, id, g, len, o);
+}
+
 ID_VERB(v_agreement_show, engine_agreement_show(srv->ag, id, o))
 ID_VERB(v_agreement_withdraw, engine_withdraw_agreement(srv->ag, id, arg(a, "reason"), o))
 ID_VERB(v_amendment_list, engine_amendment_list(srv->ag, id, o))
@@ -771,6 +814,7 @@ static const struct verb verbs[] = {
 	{ "delivery list", v_delivery_list },
 	{ "agreement create", v_agreement_create },
 	{ "agreement circulate", v_agreement_circulate },
+	{ "agreement check", v_agreement_check },
 	{ "agreement show", v_agreement_show },
 	{ "agreement list", v_agreement_list },
 	{ "agreement withdraw", v_agreement_withdraw },

@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "errors.h"
 #include "log.h"
+#include "sheet.h"
 #include "sign.h"
 #include "text.h"
 
@@ -682,8 +683,63 @@ ag_add_role(struct ag_ctx *e, int64_t agreement, int64_t party, const char *role
 }
 
 int
+ag_load_versions(struct ag_ctx *e, int64_t agreement, uint32_t rev, struct ag_versions *v)
+{
+	static const char sql[] =
+	    "SELECT lang, authentic, text FROM revision_text WHERE agreement_id = ? AND "
+	    "number = ? ORDER BY lang";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc, oom = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, rev);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && v->n < SIGN_MAX_VERSIONS) {
+		snprintf(v->lang[v->n], sizeof(v->lang[0]), "%s", store_col_str(s, 0));
+		v->authentic[v->n] = sqlite3_column_int(s, 1) != 0;
+		if ((v->text[v->n] = strdup(store_col_str(s, 2))) == NULL)
+			oom = 1;
+		v->n++;
+	}
+	if (store_rows_end(e->st, s, rc, "a revision's versions") != 0 || oom) {
+		ag_versions_free(v);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ag_versions_free(struct ag_versions *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		free(v->text[i]);
+		v->text[i] = NULL;
+	}
+	v->n = 0;
+}
+
+/* The languages and authentic terms of v, malloc'd: 0, or -1. */
+static int
+versions_terms(const struct ag_versions *v, char **languages, char **authentic)
+{
+	struct sheet_version sv[SIGN_MAX_VERSIONS];
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		sv[i].lang = v->lang[i];
+		sv[i].text = v->text[i];
+		sv[i].authentic = v->authentic[i];
+	}
+	return sheet_terms(sv, v->n, languages, authentic);
+}
+
+int
 ag_content_hash(struct ag_ctx *e, const struct ag *a, int version, const char *text,
-    const char *calendar, uint8_t out[32])
+    const struct ag_versions *v, const char *calendar, uint8_t out[32])
 {
 	struct sign_content c = {
 		.version = version, .text = text, .effective = a->effective,
@@ -691,13 +747,21 @@ ag_content_hash(struct ag_ctx *e, const struct ag *a, int version, const char *t
 		.extends = (uint64_t)a->extends_id, .reaffirms = (uint64_t)a->reaffirms_id,
 	};
 	struct ag_members *m;
-	char (*roles)[AG_ROLE_MAX] = NULL, *sig = NULL;
+	char (*roles)[AG_ROLE_MAX] = NULL, *sig = NULL, *langs = NULL, *auth = NULL;
 	const char *pv[SIGN_MAX_SIGNATURES], *rv[SIGN_MAX_SIGNATURES];
 	size_t nr = 0, i;
 	int rc = -1;
 
 	if (version == SIGN_CONTENT_V1)
 		return sign_content_hash(&c, out);
+	if (version == SIGN_CONTENT_V3) {
+		if (v == NULL || versions_terms(v, &langs, &auth) != 0)
+			return -1;
+		c.languages = langs;
+		c.authentic = auth;
+		c.texts = (const char *const *)v->text;
+		c.ntexts = v->n;
+	}
 	if ((m = malloc(sizeof(*m))) == NULL ||
 	    (roles = calloc(SIGN_MAX_SIGNATURES, sizeof(*roles))) == NULL ||
 	    ag_load_members(e, a->id, 0, m) != 0 ||
@@ -712,22 +776,51 @@ ag_content_hash(struct ag_ctx *e, const struct ag *a, int version, const char *t
 	c.signatories = sig;
 	rc = sign_content_hash(&c, out);
 done:
+	free(langs);
+	free(auth);
 	free(sig);
 	free(roles);
 	free(m);
 	return rc;
 }
 
+static int
+versions_insert(struct ag_ctx *e, int64_t agreement, uint32_t number,
+    const struct ag_versions *v)
+{
+	static const char sql[] =
+	    "INSERT INTO revision_text(agreement_id, number, lang, authentic, text) "
+	    "VALUES(?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		if ((s = store_stmt(e->st, sql)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, agreement);
+		sqlite3_bind_int64(s, 2, number);
+		sqlite3_bind_text(s, 3, v->lang[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 4, v->authentic[i]);
+		sqlite3_bind_text(s, 5, v->text[i], -1, SQLITE_STATIC);
+		if (store_step_done(e->st, s) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 ag_revision_add(struct ag_ctx *e, const struct ag *a, uint32_t number, const char *text,
-    const char *calendar, int64_t amendment, uint8_t hash[32])
+    const struct ag_versions *v, const char *calendar, int64_t amendment, uint8_t hash[32])
 {
 	static const char sql[] =
 	    "INSERT INTO revision(agreement_id, number, text, calendar, content_hash,"
 	    " content_version, amendment_id, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)";
+	int version = v != NULL && v->n > 0 ? SIGN_CONTENT_V3 : SIGN_CONTENT_V2;
 	sqlite3_stmt *s;
 
-	if (ag_content_hash(e, a, SIGN_CONTENT_V2, text, calendar, hash) != 0 ||
+	if (version == SIGN_CONTENT_V3)
+		text = "";
+	if (ag_content_hash(e, a, version, text, v, calendar, hash) != 0 ||
 	    (s = store_stmt(e->st, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, a->id);
@@ -735,11 +828,13 @@ ag_revision_add(struct ag_ctx *e, const struct ag *a, uint32_t number, const cha
 	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, calendar, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 5, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int(s, 6, SIGN_CONTENT_V2);
+	sqlite3_bind_int(s, 6, version);
 	if (amendment)
 		sqlite3_bind_int64(s, 7, amendment);
 	sqlite3_bind_int64(s, 8, clock_now(e->clk));
-	return store_step_done(e->st, s);
+	if (store_step_done(e->st, s) != 0)
+		return -1;
+	return version == SIGN_CONTENT_V3 ? versions_insert(e, a->id, number, v) : 0;
 }
 
 int
@@ -749,17 +844,92 @@ ag_revision_set_calendar(struct ag_ctx *e, const struct ag *a, const char *text,
 	static const char sql[] =
 	    "UPDATE revision SET calendar = ?, content_hash = ?, content_version = ? "
 	    "WHERE agreement_id = ? AND number = ?";
+	struct ag_versions v;
 	sqlite3_stmt *s;
+	int version, rc;
 
-	if (ag_content_hash(e, a, SIGN_CONTENT_V2, text, calendar, hash) != 0 ||
-	    (s = store_stmt(e->st, sql)) == NULL)
+	if (ag_load_versions(e, a->id, a->revision, &v) != 0)
+		return -1;
+	version = v.n > 0 ? SIGN_CONTENT_V3 : SIGN_CONTENT_V2;
+	rc = ag_content_hash(e, a, version, text, &v, calendar, hash);
+	ag_versions_free(&v);
+	if (rc != 0 || (s = store_stmt(e->st, sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, calendar, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, SIGN_CONTENT_V2);
+	sqlite3_bind_int(s, 3, version);
 	sqlite3_bind_int64(s, 4, a->id);
 	sqlite3_bind_int64(s, 5, a->revision);
 	return store_step_done(e->st, s);
+}
+
+/* ---- frames ---- */
+
+int
+ag_frame_set(struct ag_ctx *e, int64_t agreement, int64_t party, const char *frame)
+{
+	static const char sql[] =
+	    "INSERT INTO agreement_frame(agreement_id, party_id, frame) VALUES(?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_text(s, 3, frame, -1, SQLITE_STATIC);
+	return store_step_done(e->st, s);
+}
+
+int
+ag_load_frames(struct ag_ctx *e, int64_t agreement, struct ag_frames *f)
+{
+	static const char sql[] =
+	    "SELECT p.id, p.code, f.frame FROM agreement_frame f "
+	    "JOIN agreement_party ap ON ap.agreement_id = f.agreement_id AND "
+	    "ap.party_id = f.party_id JOIN party p ON p.id = f.party_id "
+	    "WHERE f.agreement_id = ? ORDER BY ap.rowid";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc, oom = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && f->n < 64) {
+		f->party[f->n] = sqlite3_column_int64(s, 0);
+		snprintf(f->code[f->n], sizeof(f->code[0]), "%s", store_col_str(s, 1));
+		if ((f->frame[f->n] = strdup(store_col_str(s, 2))) == NULL)
+			oom = 1;
+		f->n++;
+	}
+	if (store_rows_end(e->st, s, rc, "an agreement's frames") != 0 || oom) {
+		ag_frames_free(f);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ag_frames_free(struct ag_frames *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		free(f->frame[i]);
+		f->frame[i] = NULL;
+	}
+	f->n = 0;
+}
+
+const char *
+ag_frame_of(const struct ag_frames *f, int64_t party)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->party[i] == party)
+			return f->frame[i];
+	return "";
 }
 
 /* One UPDATE of an agreement's row with two integers: "SET x = ?1 WHERE

@@ -25,6 +25,7 @@
 #include "ptime.h"
 #include "registry.h"
 #include "req.h"
+#include "sign.h"
 #include "store.h"
 
 #define TITLE_MAX 200
@@ -210,18 +211,34 @@ int ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id);
  * (ag_load_members_at_release leaves it out). */
 int ag_add_member(struct ag_ctx *e, int64_t agreement, int64_t party, int observer);
 int ag_add_role(struct ag_ctx *e, int64_t agreement, int64_t party, const char *role);
-/* The content hash (proto/sign.h) of text and calendar under a's terms,
- * parties and roles, in content version version.  0, or -1. */
+/* A revision's text in several languages (content version 3), in
+ * ascending order of tag. */
+#define AG_LANG_MAX 8
+struct ag_versions {
+	size_t n;			/* 0: the revision has one text */
+	char lang[SIGN_MAX_VERSIONS][AG_LANG_MAX + 1];
+	char *text[SIGN_MAX_VERSIONS];	/* owned: ag_versions_free */
+	int authentic[SIGN_MAX_VERSIONS];
+};
+/* The versions of revision rev into v (n 0 when it has none): 0, or -1
+ * (nothing held). */
+int ag_load_versions(struct ag_ctx *e, int64_t agreement, uint32_t rev, struct ag_versions *v);
+void ag_versions_free(struct ag_versions *v);
+
+/* The content hash (proto/sign.h) of text (or, in content version 3, of
+ * the versions v) and calendar under a's terms, parties and roles, in
+ * content version version.  0, or -1. */
 int ag_content_hash(struct ag_ctx *e, const struct ag *a, int version, const char *text,
-    const char *calendar, uint8_t out[32]);
+    const struct ag_versions *v, const char *calendar, uint8_t out[32]);
 /* Revision number of agreement a (amendment: the one it adopts, 0 none),
- * in content version 2, its members and roles stored: hash is its
+ * in content version 2 with text, or 3 with the versions v (v NULL or
+ * empty: none; text is then ""), its members and roles stored: hash is its
  * content hash. */
 int ag_revision_add(struct ag_ctx *e, const struct ag *a, uint32_t number, const char *text,
-    const char *calendar, int64_t amendment, uint8_t hash[32]);
+    const struct ag_versions *v, const char *calendar, int64_t amendment, uint8_t hash[32]);
 /* A calendar loaded into a's current revision before circulation: the
- * revision (whose text is text) is hashed again, in content version 2
- * (nothing of it is signed yet). */
+ * revision (whose text is text) is hashed again, in its content version
+ * 2 or 3 (nothing of it is signed yet). */
 int ag_revision_set_calendar(struct ag_ctx *e, const struct ag *a, const char *text,
     const char *calendar, uint8_t hash[32]);
 int ag_set_revision(struct ag_ctx *e, int64_t id, uint32_t revision);
@@ -287,5 +304,19 @@ int ag_timer_fired(struct ag_ctx *e, int64_t id, int64_t t);
 /* When the earliest pending timer is due: 0 with *due, 1 if none (a store
  * failure, logged, reads as none: the next commit rearms the timers). */
 int ag_timer_earliest(struct ag_ctx *e, int64_t *due);
+
+/* The frames of an agreement's parties (address and signature blocks
+ * around the core, proto/sheet.h), in the order of its members. */
+struct ag_frames {
+	size_t n;
+	char code[64][PARTY_CODE_MAX + 1];
+	int64_t party[64];
+	char *frame[64];		/* owned: ag_frames_free */
+};
+int ag_frame_set(struct ag_ctx *e, int64_t agreement, int64_t party, const char *frame);
+int ag_load_frames(struct ag_ctx *e, int64_t agreement, struct ag_frames *f);
+void ag_frames_free(struct ag_frames *f);
+/* The frame of party in f, "" when it has none. */
+const char *ag_frame_of(const struct ag_frames *f, int64_t party);
 
 #endif

@@ -69,7 +69,49 @@ bundle_text_load(struct ag_ctx *e, const struct ag *a, struct bundle_text *t)
 	t->msg.sign_by = a->sign_by;
 	t->msg.extends = (uint64_t)a->extends_id;
 	t->msg.reaffirms = (uint64_t)a->reaffirms_id;
+	if (ag_load_versions(e, a->id, a->revision, &t->v) != 0) {
+		bundle_text_release(t);
+		return -1;
+	}
+	for (i = 0; i < t->v.n; i++) {
+		parley__text_version__init(&t->tv[i]);
+		t->tv[i].lang = t->v.lang[i];
+		t->tv[i].text = t->v.text[i];
+		t->tv[i].authentic = t->v.authentic[i] != 0;
+		t->tvp[i] = &t->tv[i];
+	}
+	t->msg.n_versions = t->v.n;
+	t->msg.versions = t->tvp;
+	if (ag_load_frames(e, a->id, &t->f) != 0) {
+		bundle_text_release(t);
+		return -1;
+	}
+	for (i = 0; i < t->f.n; i++) {
+		parley__party_frame__init(&t->pf[i]);
+		t->pf[i].party = t->f.code[i];
+		t->pf[i].frame = t->f.frame[i];
+		t->pfp[i] = &t->pf[i];
+	}
+	bundle_text_for(t, -1);
 	return 0;
+}
+
+void
+bundle_text_for(struct bundle_text *t, int64_t party)
+{
+	size_t i;
+
+	t->msg.n_frames = 0;
+	t->msg.frames = t->pfp;
+	if (party < 0) {
+		t->msg.n_frames = t->f.n;
+		return;
+	}
+	for (i = 0; i < t->f.n; i++)
+		if (t->f.party[i] == party) {
+			t->msg.frames = &t->pfp[i];
+			t->msg.n_frames = 1;
+		}
 }
 
 void
@@ -78,6 +120,8 @@ bundle_text_release(struct bundle_text *t)
 	free(t->text);
 	free(t->calendar);
 	t->text = t->calendar = NULL;
+	ag_versions_free(&t->v);
+	ag_frames_free(&t->f);
 }
 
 /* ---- the bundle ---- */
@@ -184,6 +228,14 @@ certificate_text(struct ag_ctx *e, const struct ag *a, const struct bundle_text 
 		    t->observers.code[i]);
 	c->released_at = a->released_at;
 	c->effective_at = a->effective_at;
+	for (i = 0; i < t->f.n && i < CERT_MAX_PARTIES; i++) {
+		snprintf(c->frames[i].party, sizeof(c->frames[i].party), "%s", t->f.code[i]);
+		if (crypto_sha256(t->f.frame[i], strlen(t->f.frame[i]), c->frames[i].hash) != 0) {
+			free(c);
+			return NULL;
+		}
+		c->nframes++;
+	}
 	for (i = 0; i < t->parties.n && i < CERT_MAX_PARTIES; i++) {
 		struct cert_principal *pr = &c->principals[c->nprincipals];
 		int rc = registry_principal_of(e->st, t->parties.id[i], pr->key);
@@ -556,11 +608,22 @@ bundle_send_text(struct ag_ctx *e, const struct ag *a, struct bundle_text *t,
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
 	char summary[300];
 
+	size_t i;
+	int rc = 0;
+
 	p.body_case = PARLEY__PAYLOAD__BODY_CIRCULATED;
 	p.circulated = &t->msg;
 	snprintf(summary, sizeof(summary), "agreement %lld revision %u: %s", (long long)a->id,
 	    a->revision, a->title);
-	return ag_enqueue(e, parties, n, "circulation", a->id, summary, &p);
+	if (t->f.n == 0)
+		return ag_enqueue(e, parties, n, "circulation", a->id, summary, &p);
+	/* Each party is sent the frame of its own sheet. */
+	for (i = 0; i < n && rc == 0; i++) {
+		bundle_text_for(t, parties[i]);
+		rc = ag_enqueue(e, &parties[i], 1, "circulation", a->id, summary, &p);
+	}
+	bundle_text_for(t, -1);
+	return rc;
 }
 
 int

@@ -24,10 +24,19 @@ struct bundle_text {
 	char *pp[64], *op[64];
 	char roles[64][AG_ROLE_MAX], *rp[64];
 	char zone[64];
+	struct ag_versions v;
+	Parley__TextVersion tv[SIGN_MAX_VERSIONS], *tvp[SIGN_MAX_VERSIONS];
+	struct ag_frames f;
+	Parley__PartyFrame pf[64], *pfp[64];
 };
 
-/* Load the current revision of a into t: 0, or -1 (nothing held). */
+/* Load the current revision of a into t, with every party's frame: 0, or
+ * -1 (nothing held). */
 int bundle_text_load(struct ag_ctx *e, const struct ag *a, struct bundle_text *t);
+/* What party (a member's id; 0 an observer) is sent of t: the frame of
+ * its own sheet, no other party's.  bundle_text_for(t, -1) puts every
+ * frame back (a release bundle holds them all). */
+void bundle_text_for(struct bundle_text *t, int64_t party);
 /* Free what t holds; t may be released again. */
 void bundle_text_release(struct bundle_text *t);
 

@@ -19,9 +19,10 @@
 #include "ptime.h"
 #include "sign.h"
 #include "text.h"
+#include "texts.h"
 #include "timeline.h"
 
-#define TEXT_MAX (512 * 1024)
+#define TEXT_MAX TEXTS_MAX
 #define NOTE_MAX 4096
 
 /*
@@ -50,7 +51,14 @@
  * "OFFSET | PARTY | DESCRIPTION | confirm\n", the offset under 32 bytes,
  * the party a code or "mediator", the description at most 300 (DESC_MAX). */
 #define CALENDAR_MAX	(200 * (31 + 3 + PARTY_CODE_MAX + 3 + 300 + 3 + 7 + 1))
-#define AGTEXT_MSG_MAX	(2 * PB_INT + PB_LEN(TITLE_MAX) + PB_LEN(TEXT_MAX) + \
+/* The texts: one, or up to 16 versions with their tags, and frames for 64
+ * parties, together at most TEXT_MAX bytes (texts_take): each but the
+ * first costs at most a message's tag and length, a tag field, a flag
+ * and its own tag and length over its bytes. */
+#define TEXTS_MSG_MAX	(PB_LEN(TEXT_MAX) + \
+	SIGN_MAX_VERSIONS * PB_LEN(PB_LEN(AG_LANG_MAX) + PB_INT + 6) + \
+	64 * PB_LEN(PB_LEN(PARTY_CODE_MAX) + 6))
+#define AGTEXT_MSG_MAX	(2 * PB_INT + PB_LEN(TITLE_MAX) + TEXTS_MSG_MAX + \
 	PB_LEN(PTIME_BUFLEN) + PB_LEN(64) + PB_LEN(CALENDAR_MAX) + PB_LEN(32) + \
 	2 * MEMBERS_MAX * PB_LEN(PARTY_CODE_MAX) + PB_LEN(STATE_MAX) + \
 	3 * PB_INT + PB_LEN(64) + 64 * PB_LEN(2 * PARTY_CODE_MAX + 1))
@@ -153,6 +161,7 @@ engine_show(struct ag_ctx *e, const struct req *r, uint64_t id)
 	(void)member;
 	if (bundle_text_load(e, &a, &t) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	bundle_text_for(&t, r->who->party.id);
 	f.body_case = PARLEY__FRAME__BODY_AGREEMENT;
 	f.agreement = &t.msg;
 	req_reply(r, &f);
@@ -248,9 +257,11 @@ non_identical(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t
 	/* The client hashes the text it signed with the terms and the calendar
 	 * it was sent: the revision's.  A re-worded copy of a revision with a
 	 * calendar is evidence too, not a hash mismatch. */
-	if (m->text != NULL && *m->text != '\0') {
+	/* A revision in several languages is not one text: its copy is kept
+	 * with its hash alone. */
+	if (m->text != NULL && *m->text != '\0' && version != SIGN_CONTENT_V3) {
 		norm = text_normalize(m->text, strlen(m->text), &nlen);
-		if (norm == NULL || ag_content_hash(e, a, version, norm, rev_cal, hash) != 0 ||
+		if (norm == NULL || ag_content_hash(e, a, version, norm, NULL, rev_cal, hash) != 0 ||
 		    memcmp(hash, m->content_hash.data, 32) != 0) {
 			free(rev_text);
 			free(rev_cal);
@@ -262,8 +273,8 @@ non_identical(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t
 			snprintf(diff, sizeof(diff), "the terms differ from revision %u's",
 			    a->revision);
 	} else {
-		snprintf(diff, sizeof(diff), "its content hash differs from revision %u's and "
-		    "no text came with it", a->revision);
+		snprintf(diff, sizeof(diff), "its content hash differs from revision %u's%s",
+		    a->revision, version == SIGN_CONTENT_V3 ? "" : " and no text came with it");
 	}
 	snprintf(reason, sizeof(reason), "not identical to revision %u: %s", a->revision, diff);
 	if (insert_copy(e, r, a, signer, m, norm, "non-identical", reason, 0, &cid) != 0) {
@@ -524,6 +535,33 @@ sign_check_reservation(struct ag_ctx *e, const struct req *r, const Parley__Sign
 	return 0;
 }
 
+/* Step 1c: the sheet: a party whose sheet the mediator framed signs it in
+ * that frame (the signing payload covers it), and no other party signs a
+ * frame at all.  0, or -1 answered. */
+static int
+sign_check_frame(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
+    const struct signing *sg)
+{
+	struct ag_frames *f;
+	int same;
+
+	if ((f = malloc(sizeof(*f))) == NULL || ag_load_frames(e, sg->a.id, f) != 0) {
+		free(f);
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		return -1;
+	}
+	same = strcmp(ag_frame_of(f, r->who->party.id), m->frame) == 0;
+	ag_frames_free(f);
+	free(f);
+	if (!same)
+		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EREFUSED, "copy refused: %s",
+		    *m->frame ? "the address and signature blocks it was signed in are not those "
+		    "the mediator set for your sheet (parley show prints your sheet)" :
+		    "your sheet has address and signature blocks: sign the whole sheet (parley "
+		    "show prints it)");
+	return 0;
+}
+
 /* Step 2: the signer: a key registered to the party, the current revision,
  * a signature that verifies over it.  0, or -1 answered. */
 static int
@@ -562,7 +600,7 @@ sign_check_signer(struct ag_ctx *e, const struct req *r, const Parley__SignReque
 		rc = r->sig_verdict > 0 ? 0 : -1;
 	} else {
 		if (sign_payload_with((uint64_t)sg->a.id, m->revision, m->content_hash.data,
-		    m->party, m->role, m->reservation, m->condition, &payload, &plen) != 0) {
+		    m->party, m->role, m->reservation, m->condition, m->frame, &payload, &plen) != 0) {
 			req_refuse(r, PARLEY_ESTORE, "out of memory");
 			return -1;
 		}
@@ -838,7 +876,7 @@ engine_sign(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m)
 
 	memset(&sg, 0, sizeof(sg));
 	if (sign_check_form(e, r, m, &sg) != 0 || sign_check_reservation(e, r, m, &sg) != 0 ||
-	    sign_check_signer(e, r, m, &sg) != 0)
+	    sign_check_frame(e, r, m, &sg) != 0 || sign_check_signer(e, r, m, &sg) != 0)
 		return REQ_ROLLBACK;
 	if (ag_load_revision(e, sg.a.id, sg.a.revision, &rev_text, NULL, rev_hash, NULL) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
@@ -962,44 +1000,6 @@ engine_decline(struct ag_ctx *e, const struct req *r, const Parley__DeclineReque
 	    a.revision, (long long)a.id);
 }
 
-/* Validate and normalise a text: non-empty UTF-8, LF line endings.  NULL
- * with the reason in why; *oom is set when the reason is out of memory, not
- * the text. */
-static char *
-check_text(const char *text, size_t len, char *why, size_t whylen, int *oom)
-{
-	char *norm, line[160];
-	size_t n, i;
-
-	*oom = 0;
-	if (text == NULL || len == 0) {
-		snprintf(why, whylen, "the text is empty");
-		return NULL;
-	}
-	if (len > TEXT_MAX) {
-		snprintf(why, whylen, "the text is longer than %d bytes", TEXT_MAX);
-		return NULL;
-	}
-	if (text_check(text, len, line, sizeof(line)) != 0 ||
-	    text_displayable(text, len, line, sizeof(line)) != 0) {
-		snprintf(why, whylen, "the text, %s", line);
-		return NULL;
-	}
-	if ((norm = text_normalize(text, len, &n)) == NULL) {
-		snprintf(why, whylen, "out of memory; nothing was saved, try again");
-		*oom = 1;
-		return NULL;
-	}
-	for (i = 0; i < n && (norm[i] == '\n' || norm[i] == ' ' || norm[i] == '\t'); i++)
-		;
-	if (i == n) {
-		free(norm);
-		snprintf(why, whylen, "the text is blank");
-		return NULL;
-	}
-	return norm;
-}
-
 enum req_end
 engine_amend(struct ag_ctx *e, const struct req *r, const Parley__AmendRequest *m)
 {
@@ -1012,7 +1012,7 @@ engine_amend(struct ag_ctx *e, const struct req *r, const Parley__AmendRequest *
 	uint8_t hash[32];
 	sqlite3_stmt *s;
 	struct ag a;
-	int member, rc, same;
+	int member, rc, same, version;
 	int64_t id;
 	int oom;
 
@@ -1027,12 +1027,19 @@ engine_amend(struct ag_ctx *e, const struct req *r, const Parley__AmendRequest *
 		    a.revision);
 	if (strlen(m->note) > NOTE_MAX)
 		return req_refuse(r, PARLEY_EUSAGE, "the note is longer than %d bytes", NOTE_MAX);
-	if ((norm = check_text(m->text, strlen(m->text), whybuf, sizeof(whybuf), &oom)) == NULL)
+	if ((norm = texts_check(m->text, strlen(m->text), whybuf, sizeof(whybuf), &oom)) == NULL)
 		return req_refuse(r, oom ? PARLEY_ESTORE : PARLEY_EUSAGE, "amendment refused: %s",
 		    whybuf);
-	if (ag_load_revision(e, a.id, a.revision, &cur, NULL, hash, NULL) != 0) {
+	if (ag_load_revision(e, a.id, a.revision, &cur, NULL, hash, &version) != 0) {
 		free(norm);
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	}
+	if (version == SIGN_CONTENT_V3) {
+		free(cur);
+		free(norm);
+		return req_refuse(r, PARLEY_EREFUSED, "agreement %lld is in several languages: an "
+		    "amendment of one text cannot change them all; ask the mediator for a new "
+		    "draft", (long long)a.id);
 	}
 	same = strcmp(cur, norm) == 0;
 	free(cur);
@@ -1624,7 +1631,8 @@ create_check(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
 /* Store a checked draft with its first revision: 0 with *id, or -1. */
 static int
 create_store(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
-    const char *text, uint8_t hash[32], int64_t *id)
+    const char *text, const struct ag_versions *v, char *const *frames, uint8_t hash[32],
+    int64_t *id)
 {
 	size_t i;
 
@@ -1637,15 +1645,20 @@ create_store(struct ag_ctx *e, const struct agreement_terms *t, struct draft *d,
 			return -1;
 	if (signatories_store(e, *id, t->signatories, d->parties, d->pr, d->np) != 0)
 		return -1;
-	return ag_revision_add(e, &d->a, 1, text, "", 0, hash);
+	for (i = 0; i < d->np; i++)
+		if (frames[i] != NULL && ag_frame_set(e, *id, d->pr[i].id, frames[i]) != 0)
+			return -1;
+	return ag_revision_add(e, &d->a, 1, text, v, "", 0, hash);
 }
 
 int
 engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o)
 {
 	struct draft *d;
-	char why[128], hex[65], *norm = NULL;
+	char why[128], hex[65], *norm = NULL, *frames[64] = { NULL };
+	struct ag_versions v = { 0 };
 	uint8_t hash[32];
+	size_t i, nframes = 0;
 	int64_t id;
 	int oom, rc = -1;
 
@@ -1653,17 +1666,30 @@ engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o)
 		return out_refuse(o, "out of memory");
 	if (create_check(e, t, d, o) != 0)
 		goto done;
-	if ((norm = check_text(t->text, t->text_len, why, sizeof(why), &oom)) == NULL) {
+	if ((t->text == NULL) == (t->given.nv == 0)) {
+		rc = out_usage(o, t->text == NULL ? "missing --text FILE (or --text LANG=FILE "
+		    "for each language version)" : "give one text (--text FILE) or language "
+		    "versions (--text LANG=FILE ...), not both");
+		goto done;
+	}
+	if (t->text != NULL &&
+	    (norm = texts_check(t->text, t->text_len, why, sizeof(why), &oom)) == NULL) {
 		rc = oom ? out_refuse(o, "%s", why) : out_usage(o, "%s", why);
 		goto done;
 	}
-	if (create_store(e, t, d, norm, hash, &id) != 0) {
+	if (texts_take(&t->given, norm ? strlen(norm) : 0, (const char (*)[PARTY_CODE_MAX + 1])
+	    d->parties, d->np, &v, frames, o) != 0)
+		goto done;
+	for (i = 0; i < d->np; i++)
+		nframes += frames[i] != NULL;
+	if (create_store(e, t, d, norm ? norm : "", &v, frames, hash, &id) != 0) {
 		rc = out_refuse(o, "store failure: %s", store_errmsg(e->st));
 		goto done;
 	}
-	if (ag_journal(e, "draft", id, NULL, (const uint8_t (*)[32])hash, 1, "revision 1: %s%s",
-	    t->title, t->same_signer_ok ? " (one signer may sign several roles of a party)" :
-	    "") != 0) {
+	if (ag_journal(e, "draft", id, NULL, (const uint8_t (*)[32])hash, 1,
+	    "revision 1: %s%s%s%s", t->title, t->same_signer_ok ? " (one signer may sign "
+	    "several roles of a party)" : "", v.n ? " (in several languages)" : "",
+	    nframes ? " (with frames)" : "") != 0) {
 		rc = out_refuse(o, "store failure: journal");
 		goto done;
 	}
@@ -1672,18 +1698,30 @@ engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o)
 	jw_str(o->json, "state", "draft");
 	jw_int(o->json, "revision", 1);
 	jw_str(o->json, "content_sha256", hex);
+	jw_int(o->json, "content_version", v.n ? SIGN_CONTENT_V3 : SIGN_CONTENT_V2);
+	jw_arr_begin(o->json, "languages");
+	for (i = 0; i < v.n; i++)
+		jw_str(o->json, NULL, v.lang[i]);
+	jw_arr_end(o->json);
+	jw_int(o->json, "frames", (int64_t)nframes);
 	out_text(o, "agreement %lld created (draft, revision 1, content SHA-256 %s)\n",
 	    (long long)id, hex);
+	if (v.n > 1)
+		out_text(o, "  %zu language versions: check them with parleyctl agreement check "
+		    "%lld [--glossary FILE] before circulating\n", v.n, (long long)id);
 	log_info("agreement %lld created: %s", (long long)id, t->title);
 	rc = 0;
 done:
+	for (i = 0; i < d->np; i++)
+		free(frames[i]);
+	ag_versions_free(&v);
 	free(norm);
 	free(d);
 	return rc;
 }
 
 int
-engine_circulate(struct ag_ctx *e, int64_t id, struct out *o)
+engine_circulate(struct ag_ctx *e, int64_t id, const char *override, struct out *o)
 {
 	enum ag_state next;
 	const char *why;
@@ -1701,6 +1739,8 @@ engine_circulate(struct ag_ctx *e, int64_t id, struct out *o)
 	if ((rc = stranded(e, &a, toolong, sizeof(toolong))) != 0)
 		return rc < 0 ? out_refuse(o, "store failure") :
 		    out_refuse(o, "cannot circulate agreement %lld: %s", (long long)id, toolong);
+	if (texts_gate(e, &a, override, o) != 0)
+		return -1;
 	if (ag_set_circulated(e, id, clock_now(e->clk)) != 0)
 		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
 	a.state = next;
@@ -2038,6 +2078,38 @@ show_declines(struct ag_ctx *e, const struct ag *a, struct out *o)
 	return 0;
 }
 
+/* The languages of t's text and the parties whose sheets have a frame. */
+static void
+show_texts(const struct bundle_text *t, struct out *o)
+{
+	size_t i;
+
+	jw_arr_begin(o->json, "languages");
+	for (i = 0; i < t->v.n; i++) {
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "lang", t->v.lang[i]);
+		jw_bool(o->json, "authentic", t->v.authentic[i]);
+		jw_obj_end(o->json);
+	}
+	jw_arr_end(o->json);
+	jw_arr_begin(o->json, "frames");
+	for (i = 0; i < t->f.n; i++)
+		jw_str(o->json, NULL, t->f.code[i]);
+	jw_arr_end(o->json);
+	if (t->v.n > 0) {
+		out_text(o, "languages:");
+		for (i = 0; i < t->v.n; i++)
+			out_text(o, " %s%s", t->v.lang[i], t->v.authentic[i] ? " (authentic)" : "");
+		out_text(o, "\n");
+	}
+	if (t->f.n > 0) {
+		out_text(o, "frames (address and signature blocks) for:");
+		for (i = 0; i < t->f.n; i++)
+			out_text(o, " %s", t->f.code[i]);
+		out_text(o, "\n");
+	}
+}
+
 int
 engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 {
@@ -2051,6 +2123,7 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	if (bundle_text_load(e, &a, &t) != 0)
 		return out_refuse(o, "store failure");
 	hex_encode(t.hash, 32, hex);
+	show_texts(&t, o);
 	bundle_text_release(&t);
 	if (ag_load_members(e, id, 0, &m) != 0 || ag_load_members(e, id, 1, &ob) != 0)
 		return out_refuse(o, "store failure");
@@ -2396,7 +2469,7 @@ adopt_text(struct ag_ctx *e, int64_t id, const char *edited, size_t len, struct 
 	int oom, rc;
 
 	if (edited != NULL) {
-		if ((norm = check_text(edited, len, why, sizeof(why), &oom)) == NULL) {
+		if ((norm = texts_check(edited, len, why, sizeof(why), &oom)) == NULL) {
 			if (oom)
 				out_refuse(o, "%s", why);
 			else
@@ -2441,7 +2514,7 @@ adopt_revision(struct ag_ctx *e, int64_t id, const char *norm, struct ag *a,
 	a->revision++;
 	/* Who must sign again: every party holding a valid earlier signature
 	 * (one left out would never be told to sign again). */
-	if (ag_revision_add(e, a, a->revision, norm, calendar, id, hash) != 0 ||
+	if (ag_revision_add(e, a, a->revision, norm, NULL, calendar, id, hash) != 0 ||
 	    ag_signed_parties(e, a->id, had) != 0 ||
 	    ag_copies_end(e, a->id, 0, 0, "superseded", clock_now(e->clk)) < 0 ||
 	    ag_set_revision(e, a->id, a->revision) != 0 ||

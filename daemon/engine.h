@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "agreement.h"
+#include "texts.h"
 #include "out.h"
 #include "parley.pb-c.h"
 #include "req.h"
@@ -30,8 +31,9 @@ enum req_end engine_bundle(struct ag_ctx *e, const struct req *r, uint64_t agree
 /* Mediator verbs (admin socket): 0 done, -1 refused (reason in o). */
 struct agreement_terms {
 	const char *title;
-	const char *text;
+	const char *text;	/* one text, or NULL with versions in given */
 	size_t text_len;
+	struct texts_given given;	/* language versions and frames */
 	const char *parties;	/* comma list */
 	const char *observers;	/* comma list or NULL */
 	const char *effective;	/* "on-release" (NULL) or ISO 8601 */
@@ -51,7 +53,9 @@ struct agreement_terms {
 				 * named needs one signature of any role */
 };
 int engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o);
-int engine_circulate(struct ag_ctx *e, int64_t id, struct out *o);
+/* override: the mediator's note to circulate language versions the check
+ * finds mismatches in (NULL none). */
+int engine_circulate(struct ag_ctx *e, int64_t id, const char *override, struct out *o);
 /* reason: NULL none given; told to the parties, shown, journalled. */
 int engine_withdraw_agreement(struct ag_ctx *e, int64_t id, const char *reason,
     struct out *o);

@@ -380,7 +380,7 @@ check_signature_async(struct session *s, const Parley__Frame *f)
 	if (m->content_hash.len != 32 || m->signature.len != 64 || m->signer_key.len != 32)
 		return 0;
 	if (sign_payload_with(m->agreement, m->revision, m->content_hash.data, m->party,
-	    m->role, m->reservation, m->condition, &payload, &plen) != 0)
+	    m->role, m->reservation, m->condition, m->frame, &payload, &plen) != 0)
 		return 0;
 	if (verify_submit(s->srv->verify, m->signer_key.data, m->signature.data, payload, plen,
 	    verified, s) != 0)

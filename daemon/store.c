@@ -385,6 +385,20 @@ static const char *const migrations[] = {
 	 * they sign in (NULL: not given), shown in the certificate */
 	"ALTER TABLE signer ADD COLUMN name TEXT;"
 	"ALTER TABLE signer ADD COLUMN title TEXT;",
+	/* 20 -> 21: a revision's text in several languages (content version
+	 * 3; revision.text is then ""), a party's frame around the core, and
+	 * the mediator's glossary for the check of the versions */
+	"CREATE TABLE revision_text("
+	"  agreement_id INTEGER NOT NULL REFERENCES agreement(id), number INTEGER NOT NULL,"
+	"  lang TEXT NOT NULL, authentic INTEGER NOT NULL, text TEXT NOT NULL,"
+	"  PRIMARY KEY(agreement_id, number, lang));"
+	"CREATE TABLE agreement_frame("
+	"  agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), frame TEXT NOT NULL,"
+	"  PRIMARY KEY(agreement_id, party_id));"
+	"CREATE TABLE agreement_glossary("
+	"  agreement_id INTEGER PRIMARY KEY REFERENCES agreement(id),"
+	"  glossary TEXT NOT NULL, set_at INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

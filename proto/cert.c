@@ -37,6 +37,10 @@ cert_format(const struct cert *c)
 		hex_encode(c->principals[i].key, 32, hex);
 		fprintf(f, "principal: %s %s\n", c->principals[i].party, hex);
 	}
+	for (i = 0; i < c->nframes; i++) {
+		hex_encode(c->frames[i].hash, 32, hex);
+		fprintf(f, "frame: %s %s\n", c->frames[i].party, hex);
+	}
 	for (i = 0; i < c->ncopies; i++) {
 		const struct cert_copy *k = &c->copies[i];
 		fprintf(f, "copy: %s %s", k->party, *k->role ? k->role : "-");
@@ -211,6 +215,17 @@ cert_condition_valid(const char *s)
 }
 
 const uint8_t *
+cert_frame_hash(const struct cert *c, const char *party)
+{
+	size_t i;
+
+	for (i = 0; i < c->nframes; i++)
+		if (strcmp(c->frames[i].party, party) == 0)
+			return c->frames[i].hash;
+	return NULL;
+}
+
+const uint8_t *
 cert_principal_key(const struct cert *c, const char *party)
 {
 	size_t i;
@@ -310,6 +325,27 @@ cert_parse(const char *buf, size_t len, struct cert *c, char *err, size_t errlen
 		if (hex_decode(tok[1], pr->key, 32) != 0)
 			BAD("principal key");
 		c->nprincipals++;
+	}
+	last = -1;
+	while (peek(&l, "frame")) {
+		struct cert_frame *fr = &c->frames[c->nframes];
+		int at;
+		FIELD("frame");
+		snprintf(tmp, sizeof(tmp), "%s", v);
+		save = NULL;
+		for (k = 0; k < 3; k++)
+			tok[k] = strtok_r(k ? NULL : tmp, " ", &save);
+		if (tok[1] == NULL || tok[2] != NULL || c->nframes == CERT_MAX_PARTIES)
+			BAD("frame line");
+		if ((at = party_index(c, tok[0])) < 0 || at < last)
+			BAD("frame line: parties out of order");
+		if (at == last)
+			BAD("frame line: a party twice");
+		last = at;
+		snprintf(fr->party, sizeof(fr->party), "%s", tok[0]);
+		if (hex_decode(tok[1], fr->hash, 32) != 0)
+			BAD("frame hash");
+		c->nframes++;
 	}
 	last = -1;
 	while (c->ncopies == 0 || peek(&l, "copy")) {

@@ -11,6 +11,7 @@
  *   released-at: 1994-05-11T14:00:00Z
  *   effective-at: 1994-05-11T20:01:00Z
  *   principal: <party> <principal key, 64 hex>      (zero or more)
+ *   frame: <party> <SHA-256 of its frame, 64 hex>   (zero or more)
  *   copy: <party> <role or -> <signer key, 64 hex> <signature, 128 hex> <signed-at>
  *         [mandate <id>]
  *   signer: <name>                                  (optional, after its copy)
@@ -63,16 +64,23 @@ struct cert_principal {
 	uint8_t key[32];
 };
 
+/* A party whose sheet has a frame (proto/sheet.h), and the frame's hash. */
+struct cert_frame {
+	char party[CERT_CODE_MAX + 1];
+	uint8_t hash[32];
+};
+
 struct cert {
 	uint64_t agreement;
 	char title[CERT_TITLE_MAX + 1];
 	uint32_t revision;
 	uint8_t content_hash[32];
-	size_t nparties, nobservers, ncopies, nprincipals;
+	size_t nparties, nobservers, ncopies, nprincipals, nframes;
 	char parties[CERT_MAX_PARTIES][CERT_CODE_MAX + 1];
 	char observers[CERT_MAX_PARTIES][CERT_CODE_MAX + 1];
 	int64_t released_at, effective_at;
 	struct cert_principal principals[CERT_MAX_PARTIES];
+	struct cert_frame frames[CERT_MAX_PARTIES];	/* in the parties' order */
 	struct cert_copy copies[CERT_MAX_COPIES];
 };
 
@@ -100,6 +108,9 @@ int cert_condition_valid(const char *s);
 
 /* The principal key of party in c, or NULL when it has none. */
 const uint8_t *cert_principal_key(const struct cert *c, const char *party);
+
+/* The hash of party's frame in c, or NULL when its sheet has none. */
+const uint8_t *cert_frame_hash(const struct cert *c, const char *party);
 
 /* The canonical text of c into a malloc'd NUL-terminated buffer the caller
  * frees; NULL on allocation failure. */

@@ -2572,6 +2572,96 @@ void   parley__lift_request__free_unpacked
   assert(message->base.descriptor == &parley__lift_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__text_version__init
+                     (Parley__TextVersion         *message)
+{
+  static const Parley__TextVersion init_value = PARLEY__TEXT_VERSION__INIT;
+  *message = init_value;
+}
+size_t parley__text_version__get_packed_size
+                     (const Parley__TextVersion *message)
+{
+  assert(message->base.descriptor == &parley__text_version__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__text_version__pack
+                     (const Parley__TextVersion *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__text_version__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__text_version__pack_to_buffer
+                     (const Parley__TextVersion *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__text_version__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__TextVersion *
+       parley__text_version__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__TextVersion *)
+     protobuf_c_message_unpack (&parley__text_version__descriptor,
+                                allocator, len, data);
+}
+void   parley__text_version__free_unpacked
+                     (Parley__TextVersion *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__text_version__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__party_frame__init
+                     (Parley__PartyFrame         *message)
+{
+  static const Parley__PartyFrame init_value = PARLEY__PARTY_FRAME__INIT;
+  *message = init_value;
+}
+size_t parley__party_frame__get_packed_size
+                     (const Parley__PartyFrame *message)
+{
+  assert(message->base.descriptor == &parley__party_frame__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__party_frame__pack
+                     (const Parley__PartyFrame *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__party_frame__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__party_frame__pack_to_buffer
+                     (const Parley__PartyFrame *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__party_frame__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__PartyFrame *
+       parley__party_frame__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__PartyFrame *)
+     protobuf_c_message_unpack (&parley__party_frame__descriptor,
+                                allocator, len, data);
+}
+void   parley__party_frame__free_unpacked
+                     (Parley__PartyFrame *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__party_frame__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor parley__hello__field_descriptors[2] =
 {
   {
@@ -3037,7 +3127,7 @@ const ProtobufCMessageDescriptor parley__notice__descriptor =
   (ProtobufCMessageInit) parley__notice__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__agreement_text__field_descriptors[17] =
+static const ProtobufCFieldDescriptor parley__agreement_text__field_descriptors[19] =
 {
   {
     "agreement",
@@ -3243,6 +3333,30 @@ static const ProtobufCFieldDescriptor parley__agreement_text__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "versions",
+    18,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__AgreementText, n_versions),
+    offsetof(Parley__AgreementText, versions),
+    &parley__text_version__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frames",
+    19,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__AgreementText, n_frames),
+    offsetof(Parley__AgreementText, frames),
+    &parley__party_frame__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__agreement_text__field_indices_by_name[] = {
   0,   /* field[0] = agreement */
@@ -3251,6 +3365,7 @@ static const unsigned parley__agreement_text__field_indices_by_name[] = {
   16,   /* field[16] = content_version */
   4,   /* field[4] = effective */
   13,   /* field[13] = extends */
+  18,   /* field[18] = frames */
   9,   /* field[9] = observers */
   8,   /* field[8] = parties */
   14,   /* field[14] = reaffirms */
@@ -3261,12 +3376,13 @@ static const unsigned parley__agreement_text__field_indices_by_name[] = {
   3,   /* field[3] = text */
   2,   /* field[2] = title */
   5,   /* field[5] = validity */
+  17,   /* field[17] = versions */
   12,   /* field[12] = zone */
 };
 static const ProtobufCIntRange parley__agreement_text__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 17 }
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor parley__agreement_text__descriptor =
 {
@@ -3276,7 +3392,7 @@ const ProtobufCMessageDescriptor parley__agreement_text__descriptor =
   "Parley__AgreementText",
   "parley",
   sizeof(Parley__AgreementText),
-  17,
+  19,
   parley__agreement_text__field_descriptors,
   parley__agreement_text__field_indices_by_name,
   1,  parley__agreement_text__number_ranges,
@@ -4629,7 +4745,7 @@ const ProtobufCMessageDescriptor parley__show_request__descriptor =
   (ProtobufCMessageInit) parley__show_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__sign_request__field_descriptors[10] =
+static const ProtobufCFieldDescriptor parley__sign_request__field_descriptors[11] =
 {
   {
     "agreement",
@@ -4751,11 +4867,24 @@ static const ProtobufCFieldDescriptor parley__sign_request__field_descriptors[10
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "frame",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__SignRequest, frame),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__sign_request__field_indices_by_name[] = {
   0,   /* field[0] = agreement */
   9,   /* field[9] = condition */
   2,   /* field[2] = content_hash */
+  10,   /* field[10] = frame */
   3,   /* field[3] = party */
   8,   /* field[8] = reservation */
   1,   /* field[1] = revision */
@@ -4767,7 +4896,7 @@ static const unsigned parley__sign_request__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__sign_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor parley__sign_request__descriptor =
 {
@@ -4777,7 +4906,7 @@ const ProtobufCMessageDescriptor parley__sign_request__descriptor =
   "Parley__SignRequest",
   "parley",
   sizeof(Parley__SignRequest),
-  10,
+  11,
   parley__sign_request__field_descriptors,
   parley__sign_request__field_indices_by_name,
   1,  parley__sign_request__number_ranges,
@@ -7543,5 +7672,120 @@ const ProtobufCMessageDescriptor parley__lift_request__descriptor =
   parley__lift_request__field_indices_by_name,
   1,  parley__lift_request__number_ranges,
   (ProtobufCMessageInit) parley__lift_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__text_version__field_descriptors[3] =
+{
+  {
+    "lang",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__TextVersion, lang),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "text",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__TextVersion, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "authentic",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__TextVersion, authentic),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__text_version__field_indices_by_name[] = {
+  2,   /* field[2] = authentic */
+  0,   /* field[0] = lang */
+  1,   /* field[1] = text */
+};
+static const ProtobufCIntRange parley__text_version__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor parley__text_version__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.TextVersion",
+  "TextVersion",
+  "Parley__TextVersion",
+  "parley",
+  sizeof(Parley__TextVersion),
+  3,
+  parley__text_version__field_descriptors,
+  parley__text_version__field_indices_by_name,
+  1,  parley__text_version__number_ranges,
+  (ProtobufCMessageInit) parley__text_version__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__party_frame__field_descriptors[2] =
+{
+  {
+    "party",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__PartyFrame, party),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frame",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__PartyFrame, frame),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__party_frame__field_indices_by_name[] = {
+  1,   /* field[1] = frame */
+  0,   /* field[0] = party */
+};
+static const ProtobufCIntRange parley__party_frame__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor parley__party_frame__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.PartyFrame",
+  "PartyFrame",
+  "Parley__PartyFrame",
+  "parley",
+  sizeof(Parley__PartyFrame),
+  2,
+  parley__party_frame__field_descriptors,
+  parley__party_frame__field_indices_by_name,
+  1,  parley__party_frame__number_ranges,
+  (ProtobufCMessageInit) parley__party_frame__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

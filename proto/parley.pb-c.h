@@ -72,6 +72,8 @@ typedef struct Parley__AdminRequest Parley__AdminRequest;
 typedef struct Parley__AdminReply Parley__AdminReply;
 typedef struct Parley__Frame Parley__Frame;
 typedef struct Parley__LiftRequest Parley__LiftRequest;
+typedef struct Parley__TextVersion Parley__TextVersion;
+typedef struct Parley__PartyFrame Parley__PartyFrame;
 
 
 /* --- enums --- */
@@ -285,10 +287,23 @@ struct  Parley__AgreementText
    * layout of content_hash (proto/sign.h); 0 means 1
    */
   uint32_t content_version;
+  /*
+   * Content version 3: the text in several languages.  text is then "",
+   * and versions holds every version in ascending byte order of lang.
+   */
+  size_t n_versions;
+  Parley__TextVersion **versions;
+  /*
+   * Address and signature blocks around the core, per party: a party is
+   * sent its own; a release bundle holds every party's.  A party with a
+   * frame signs its whole sheet (signing payload version 3).
+   */
+  size_t n_frames;
+  Parley__PartyFrame **frames;
 };
 #define PARLEY__AGREEMENT_TEXT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__agreement_text__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0 }
+    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0, 0,NULL, 0,NULL }
 
 
 /*
@@ -663,10 +678,15 @@ struct  Parley__SignRequest
    */
   char *reservation;
   char *condition;
+  /*
+   * The frame of the sheet the signer saw ("" none): signing payload
+   * version 3 covers it; it must be the one the mediator set for the party.
+   */
+  char *frame;
 };
 #define PARLEY__SIGN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__sign_request__descriptor) \
-    , 0, 0, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, 0, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Parley__AmendRequest
@@ -1352,6 +1372,39 @@ struct  Parley__LiftRequest
 #define PARLEY__LIFT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__lift_request__descriptor) \
     , 0, (char *)protobuf_c_empty_string, {0,NULL}, {0,NULL} }
+
+
+/*
+ * One language version of an agreement's text.
+ */
+struct  Parley__TextVersion
+{
+  ProtobufCMessage base;
+  /*
+   * a language tag (proto/drift.h): "ru", "en", "hy"
+   */
+  char *lang;
+  char *text;
+  protobuf_c_boolean authentic;
+};
+#define PARLEY__TEXT_VERSION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__text_version__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * A party's sheet around the core: the frame's one line "{{core}}" stands
+ * for the agreed text (doc/bundle.md 4.12).
+ */
+struct  Parley__PartyFrame
+{
+  ProtobufCMessage base;
+  char *party;
+  char *frame;
+};
+#define PARLEY__PARTY_FRAME__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__party_frame__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Parley__Hello methods */
@@ -2437,6 +2490,44 @@ Parley__LiftRequest *
 void   parley__lift_request__free_unpacked
                      (Parley__LiftRequest *message,
                       ProtobufCAllocator *allocator);
+/* Parley__TextVersion methods */
+void   parley__text_version__init
+                     (Parley__TextVersion         *message);
+size_t parley__text_version__get_packed_size
+                     (const Parley__TextVersion   *message);
+size_t parley__text_version__pack
+                     (const Parley__TextVersion   *message,
+                      uint8_t             *out);
+size_t parley__text_version__pack_to_buffer
+                     (const Parley__TextVersion   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__TextVersion *
+       parley__text_version__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__text_version__free_unpacked
+                     (Parley__TextVersion *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__PartyFrame methods */
+void   parley__party_frame__init
+                     (Parley__PartyFrame         *message);
+size_t parley__party_frame__get_packed_size
+                     (const Parley__PartyFrame   *message);
+size_t parley__party_frame__pack
+                     (const Parley__PartyFrame   *message,
+                      uint8_t             *out);
+size_t parley__party_frame__pack_to_buffer
+                     (const Parley__PartyFrame   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__PartyFrame *
+       parley__party_frame__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__party_frame__free_unpacked
+                     (Parley__PartyFrame *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Parley__Hello_Closure)
@@ -2610,6 +2701,12 @@ typedef void (*Parley__Frame_Closure)
 typedef void (*Parley__LiftRequest_Closure)
                  (const Parley__LiftRequest *message,
                   void *closure_data);
+typedef void (*Parley__TextVersion_Closure)
+                 (const Parley__TextVersion *message,
+                  void *closure_data);
+typedef void (*Parley__PartyFrame_Closure)
+                 (const Parley__PartyFrame *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2673,6 +2770,8 @@ extern const ProtobufCMessageDescriptor parley__admin_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__admin_reply__descriptor;
 extern const ProtobufCMessageDescriptor parley__frame__descriptor;
 extern const ProtobufCMessageDescriptor parley__lift_request__descriptor;
+extern const ProtobufCMessageDescriptor parley__text_version__descriptor;
+extern const ProtobufCMessageDescriptor parley__party_frame__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -11,7 +11,9 @@
 static_assert(sizeof(SIGN_CONTENT_TAG) == SIGN_CONTENT_TAG_LEN, "content tag");
 static_assert(sizeof(SIGN_CONTENT_TAG_V2) == SIGN_CONTENT_TAG_LEN, "content tag v2");
 static_assert(sizeof(SIGN_PAYLOAD_TAG) == SIGN_PAYLOAD_TAG_LEN, "payload tag");
+static_assert(sizeof(SIGN_CONTENT_TAG_V3) == SIGN_CONTENT_TAG_LEN, "content tag v3");
 static_assert(sizeof(SIGN_PAYLOAD_TAG_V2) == SIGN_PAYLOAD_TAG_LEN, "payload tag v2");
+static_assert(sizeof(SIGN_PAYLOAD_TAG_V3) == SIGN_PAYLOAD_TAG_LEN, "payload tag v3");
 static_assert(sizeof(SIGN_MANDATE_TAG) == SIGN_MANDATE_TAG_LEN, "mandate tag");
 static_assert(sizeof(SIGN_REVOKE_TAG) == SIGN_REVOKE_TAG_LEN, "revoke tag");
 static_assert(sizeof(SIGN_LIFT_TAG) == SIGN_LIFT_TAG_LEN, "lift tag");
@@ -51,39 +53,53 @@ fits_u32(const char *s)
 	return (uint64_t)strlen(s) <= UINT32_MAX;
 }
 
-/* The fields of a content layout, in order; their number. */
+/* The most fields of a content layout: version 3's languages, authentic,
+ * SIGN_MAX_VERSIONS texts and the seven terms after the text. */
+#define CONTENT_FIELDS_MAX (2 + SIGN_MAX_VERSIONS + 7)
+
+/* The fields of a content layout, in order; their number, 0 when c is not
+ * well formed. */
 static size_t
-content_fields(const struct sign_content *c, const char *f[8], char ext[2][24])
+content_fields(const struct sign_content *c, const char *f[CONTENT_FIELDS_MAX],
+    char ext[2][24])
 {
 	uint64_t v[2] = { c->extends, c->reaffirms };
-	size_t i;
+	size_t i, n = 0;
 
-	f[0] = c->text;
-	f[1] = c->effective;
-	f[2] = c->validity;
-	f[3] = c->calendar;
+	if (c->version == SIGN_CONTENT_V3) {
+		if (c->ntexts == 0 || c->ntexts > SIGN_MAX_VERSIONS || c->texts == NULL)
+			return 0;
+		f[n++] = c->languages;
+		f[n++] = c->authentic;
+		for (i = 0; i < c->ntexts; i++)
+			f[n++] = c->texts[i];
+	} else {
+		f[n++] = c->text;
+	}
+	f[n++] = c->effective;
+	f[n++] = c->validity;
+	f[n++] = c->calendar;
 	if (c->version == SIGN_CONTENT_V1)
-		return 4;
-	f[4] = c->zone;
-	f[5] = c->signatories;
+		return n;
+	f[n++] = c->zone;
+	f[n++] = c->signatories;
 	for (i = 0; i < 2; i++) {
 		ext[i][0] = '\0';
 		if (v[i] != 0)
 			snprintf(ext[i], sizeof(ext[i]), "%" PRIu64, v[i]);
-		f[6 + i] = ext[i];
+		f[n++] = ext[i];
 	}
-	return 8;
+	return n;
 }
 
 static size_t
 content_layout(uint8_t *out, int version, const char *const *f, size_t n)
 {
+	static const char *const tag[] = { SIGN_CONTENT_TAG, SIGN_CONTENT_TAG_V2,
+	    SIGN_CONTENT_TAG_V3 };
 	size_t off, i;
 
-	if (version == SIGN_CONTENT_V1)
-		off = put(out, 0, SIGN_CONTENT_TAG, SIGN_CONTENT_TAG_LEN);
-	else
-		off = put(out, 0, SIGN_CONTENT_TAG_V2, SIGN_CONTENT_TAG_LEN);
+	off = put(out, 0, tag[version - 1], SIGN_CONTENT_TAG_LEN);
 	for (i = 0; i < n; i++)
 		off = put_field(out, off, f[i]);
 	return off;
@@ -92,15 +108,16 @@ content_layout(uint8_t *out, int version, const char *const *f, size_t n)
 int
 sign_content_hash(const struct sign_content *c, uint8_t out[32])
 {
-	const char *f[8];
+	const char *f[CONTENT_FIELDS_MAX];
 	char ext[2][24];
 	uint8_t *buf;
 	size_t n, nf, i;
 	int rc;
 
-	if (c->version != SIGN_CONTENT_V1 && c->version != SIGN_CONTENT_V2)
+	if (c->version < SIGN_CONTENT_V1 || c->version > SIGN_CONTENT_V3)
 		return -1;
-	nf = content_fields(c, f, ext);
+	if ((nf = content_fields(c, f, ext)) == 0)
+		return -1;
 	for (i = 0; i < nf; i++) {
 		if (f[i] == NULL)
 			f[i] = "";
@@ -180,11 +197,11 @@ sign_signatories(const char *const *parties, size_t np, const char *const *roles
 static size_t
 payload_layout(uint8_t *out, const char *id, uint32_t revision,
     const uint8_t hash[32], const char *party, const char *role, const char *reservation,
-    const char *condition)
+    const char *condition, const char *frame)
 {
-	int v2 = *reservation != '\0' || *condition != '\0';
-	size_t off = v2 ? put(out, 0, SIGN_PAYLOAD_TAG_V2, SIGN_PAYLOAD_TAG_LEN) :
-	    put(out, 0, SIGN_PAYLOAD_TAG, SIGN_PAYLOAD_TAG_LEN);
+	int v3 = *frame != '\0', v2 = v3 || *reservation != '\0' || *condition != '\0';
+	size_t off = put(out, 0, v3 ? SIGN_PAYLOAD_TAG_V3 : v2 ? SIGN_PAYLOAD_TAG_V2 :
+	    SIGN_PAYLOAD_TAG, SIGN_PAYLOAD_TAG_LEN);
 
 	off = put_field(out, off, id);
 	off = put_u32(out, off, revision);
@@ -195,13 +212,15 @@ payload_layout(uint8_t *out, const char *id, uint32_t revision,
 		off = put_field(out, off, reservation);
 		off = put_field(out, off, condition);
 	}
+	if (v3)
+		off = put_field(out, off, frame);
 	return off;
 }
 
 int
 sign_payload_with(uint64_t agreement, uint32_t revision, const uint8_t content_hash[32],
     const char *party, const char *role, const char *reservation, const char *condition,
-    uint8_t **out, size_t *outlen)
+    const char *frame, uint8_t **out, size_t *outlen)
 {
 	char id[21];	/* UINT64_MAX has 20 digits */
 	uint8_t *buf;
@@ -213,16 +232,19 @@ sign_payload_with(uint64_t agreement, uint32_t revision, const uint8_t content_h
 		reservation = "";
 	if (condition == NULL)
 		condition = "";
+	if (frame == NULL)
+		frame = "";
 	if (content_hash == NULL || party == NULL || role == NULL ||
 	    !fits_u32(party) || !fits_u32(role) || !fits_u32(reservation) ||
-	    !fits_u32(condition))
+	    !fits_u32(condition) || !fits_u32(frame))
 		return -1;
 	snprintf(id, sizeof(id), "%" PRIu64, agreement);
 	n = payload_layout(NULL, id, revision, content_hash, party, role, reservation,
-	    condition);
+	    condition, frame);
 	if ((buf = malloc(n)) == NULL)
 		return -1;
-	payload_layout(buf, id, revision, content_hash, party, role, reservation, condition);
+	payload_layout(buf, id, revision, content_hash, party, role, reservation, condition,
+	    frame);
 	*out = buf;
 	*outlen = n;
 	return 0;
@@ -234,7 +256,7 @@ sign_payload(uint64_t agreement, uint32_t revision,
     uint8_t **out, size_t *outlen)
 {
 	return sign_payload_with(agreement, revision, content_hash, party, role, NULL, NULL,
-	    out, outlen);
+	    NULL, out, outlen);
 }
 
 static size_t

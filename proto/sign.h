@@ -13,6 +13,12 @@
  * extends and reaffirms are agreement ids in decimal, "" for none; the
  * signatories term is sign_signatories'.  Version 1 (revisions made before
  * schema 17) is the first four fields under "parley-content-v1\0".
+ * Version 3, an agreement in several languages, replaces field(text) of
+ * version 2 with
+ *   field(languages) || field(authentic) || field(text) for each language
+ * under "parley-content-v3\0": languages are the tags in ascending byte
+ * order joined by one space ("en hy ru"), authentic those of them declared
+ * authentic, the same way, and the texts follow the languages' order.
  *
  * Signing payload (what an Ed25519 signer key signs):
  *   "parley-sign-v1\0" (15 bytes)
@@ -23,6 +29,9 @@
  * and for a copy with a reservation or a condition, version 2:
  *   "parley-sign-v2\0" || the same fields || field(reservation)
  *   || field(condition)
+ * and for a copy of a party whose sheet has a frame (address and signature
+ * blocks around the core), version 3:
+ *   "parley-sign-v3\0" || the fields of version 2 || field(frame)
  *
  * Mandate (what a party's principal key signs to authorise a signer key):
  *   "parley-mandate-v1\0" (18 bytes)
@@ -55,12 +64,16 @@
 #define SIGN_CONTENT_TAG_V2 "parley-content-v2"
 #define SIGN_CONTENT_TAG_LEN 18		/* sizeof(SIGN_CONTENT_TAG), with NUL */
 #define SIGN_CONTENT_V1 1
+#define SIGN_CONTENT_TAG_V3 "parley-content-v3"
 #define SIGN_CONTENT_V2 2
+#define SIGN_CONTENT_V3 3
+#define SIGN_MAX_VERSIONS 16		/* language versions of one text */
 #define SIGN_MAX_SIGNATURES 64		/* parties of an agreement; roles of one */
 /* The longest signatories term: it is a line of a bundle's terms.txt. */
 #define SIGN_SIGNATORIES_MAX 4000
 #define SIGN_PAYLOAD_TAG "parley-sign-v1"
 #define SIGN_PAYLOAD_TAG_V2 "parley-sign-v2"
+#define SIGN_PAYLOAD_TAG_V3 "parley-sign-v3"
 #define SIGN_PAYLOAD_TAG_LEN 15		/* sizeof(SIGN_PAYLOAD_TAG), with NUL */
 #define SIGN_LIFT_TAG "parley-lift-v1"
 #define SIGN_LIFT_TAG_LEN 15		/* with NUL */
@@ -77,11 +90,16 @@
  * line endings); a NULL string stands for "".  Version 1 ignores the
  * fields after calendar. */
 struct sign_content {
-	int version;			/* SIGN_CONTENT_V1 or SIGN_CONTENT_V2 */
+	int version;			/* SIGN_CONTENT_V1, _V2 or _V3 */
 	const char *text, *effective, *validity, *calendar;
 	const char *zone;		/* the tz name the agreement's dates are read in */
 	const char *signatories;	/* sign_signatories() */
 	uint64_t extends, reaffirms;	/* agreement ids; 0 none */
+	/* version 3 instead of text: the two terms and ntexts texts (1 to
+	 * SIGN_MAX_VERSIONS) in the order of languages */
+	const char *languages, *authentic;
+	const char *const *texts;
+	size_t ntexts;
 };
 
 /* The content hash of a revision.  -1 for an unknown version, a field of
@@ -106,11 +124,12 @@ int sign_payload(uint64_t agreement, uint32_t revision,
     const uint8_t content_hash[32], const char *party, const char *role,
     uint8_t **out, size_t *outlen);
 /* The same for a copy that may carry a reservation (its text, normalised)
- * and a condition (NULL or "": none): version 2 when either is given, else
- * exactly sign_payload's. */
+ * and a condition, of a party whose sheet may have a frame (NULL or "":
+ * none): version 3 with a frame, else version 2 when a reservation or a
+ * condition is given, else exactly sign_payload's. */
 int sign_payload_with(uint64_t agreement, uint32_t revision, const uint8_t content_hash[32],
     const char *party, const char *role, const char *reservation, const char *condition,
-    uint8_t **out, size_t *outlen);
+    const char *frame, uint8_t **out, size_t *outlen);
 
 /* The layout a signer key signs to lift the condition of a copy of
  * agreement/revision by party in role, whose signature's SHA-256 is

@@ -133,6 +133,80 @@ def many(n, role=False):
                                     for p in ps], positions=pos, tree_size=n + 1)
 
 
+def insert_before(prefix, line):
+    """A cert_edit hook: insert `line` before the first line beginning
+    with prefix."""
+    def edit(s):
+        lines = s.split("\n")
+        i = next(i for i, l in enumerate(lines) if l.startswith(prefix))
+        return "\n".join(lines[:i] + [line] + lines[i:])
+    return edit
+
+
+def move_before(prefix, before):
+    """A cert_edit hook: move the first line beginning with prefix to just
+    before the first (other) line beginning with `before`."""
+    def edit(s):
+        lines = s.split("\n")
+        i = next(i for i, l in enumerate(lines) if l.startswith(prefix))
+        moved = lines.pop(i)
+        j = next(j for j, l in enumerate(lines) if l.startswith(before))
+        return "\n".join(lines[:j] + [moved] + lines[j:])
+    return edit
+
+
+def framed(*parties, **more):
+    """Frames (make_test_bundle's) on the parties named, with more
+    overrides."""
+    return dict(more, frames={p: mtb.frame_for(p) for p in parties})
+
+
+def frame_a(frame, **opts):
+    """The minimal variant's one party, "a", with this frame (and what to
+    get wrong about it, see make_test_bundle's frame_opts)."""
+    return dict(frames={"a": frame}, frame_opts={"a": opts} if opts else {})
+
+
+def v3(**more):
+    """Content version 3: the full variant's texts in English, Armenian
+    and Russian, Russian authentic, unless more says otherwise."""
+    return dict(more, content_version=3)
+
+
+def drop_line(prefix):
+    """A terms_edit hook: leave out the line beginning with prefix."""
+    return lambda s: "".join(l for l in s.splitlines(True)
+                             if not l.startswith(prefix))
+
+
+def swap_terms(first, second):
+    """A terms_edit hook: swap the line beginning with `first` and the
+    one after it, beginning with `second`."""
+    def edit(s):
+        lines = s.splitlines(True)
+        i = next(i for i, l in enumerate(lines) if l.startswith(first))
+        assert lines[i + 1].startswith(second)
+        lines[i], lines[i + 1] = lines[i + 1], lines[i]
+        return "".join(lines)
+    return edit
+
+
+def tags(n):
+    """n language tags in ascending order: "la", "lb", ..."""
+    return ["l" + chr(ord("a") + i) for i in range(n)]
+
+
+# A frame of 16384 bytes (its head filled with Cyrillic lines), and one of
+# 16385; the smallest, of 9.
+FRAME_16384 = ("\u0416" * 31 + ".\n") * 255 + "\u0416" * 15 + "\n" + \
+    "{{core}}\n" + "x" * (16384 - 255 * 64 - 31 - 9 - 1) + "\n"
+FRAME_16385 = FRAME_16384 + "y"
+FRAME_9 = "{{core}}\n"
+# What a sheet becomes when the line of {{core}} (with its LF) is
+# replaced by the text, rather than the 8 bytes {{core}} alone.
+WHOLE_LINE = b"To: a\n\nx\nFor a:\n\t____\n"
+
+
 def most_files():
     """The most files a bundle can have (8 + 5 * 64, doc/bundle.md 8): one
     party in 64 roles, each copy under a mandate (eight mandates of eight
@@ -400,6 +474,206 @@ CASES = [
      note_a(condition=COND + "s", signed=(None, COND))),
     ("reservation signed as the condition", "minimal", 1,
      note_a(reservation=RES, condition=COND, signed=(COND, RES))),
+    # frames (doc/bundle.md 4.1, 4.12, 4.13, 5.2): a party with a frame:
+    # line has frame-P.txt and sheet-P.txt, and each of its copies is
+    # signed over the payload of version 3, which holds the frame; every
+    # copy below is signed over the payload its lines call for unless the
+    # label says otherwise, and every certificate by the mediator
+    ("frame: on one party (yerevan, Armenian, its copy with a reservation)",
+     "full", 0, framed("yerevan")),
+    ("frame: on every party", "full", 0,
+     framed("baku", "stepanakert", "yerevan")),
+    ("frame: with a reservation and a condition on its copy", "full", 0,
+     framed("yerevan", notes=full_notes(yerevan_president=dict(
+         reservation=mtb.FULL_RESERVATION, condition=COND)))),
+    ("frame: content version 1", "full", 0,
+     framed("baku", "stepanakert", content_version=1)),
+    ("frame: on a party whose signers hold a mandate, two copies", "full", 0,
+     framed("baku", notes={})),
+    ("frame: of 9 bytes, {{core}} first", "minimal", 0, frame_a(FRAME_9)),
+    ("frame: {{core}} at the end, no final LF", "minimal", 0,
+     frame_a("To: a\n\n{{core}}")),
+    ("frame: of 16384 bytes", "minimal", 0, frame_a(FRAME_16384)),
+    ("frame: Cyrillic, tabs, U+200F, empty lines, a line of 5000 bytes",
+     "minimal", 0,
+     frame_a("\u041a\u043e\u043c\u0443:\t\u0411\u0430\u043a\u0443 \u200f\n\n"
+             "{{core}}\n\n\n" + "_" * 5000 + "\n")),
+    ("frame: a text that holds {{core}} itself", "minimal", 0,
+     dict(frame_a(mtb.frame_for("a")), text="see {{core}} below\n{{core}}\n")),
+    ("frame: a text without a final LF", "full", 0,
+     framed("stepanakert", text="Bishkek Protocol")),
+    ("frame: {{core}} twice", "minimal", 1,
+     frame_a("To: a\n{{core}}\n{{core}}\n")),
+    ("frame: no {{core}}", "minimal", 1, frame_a("To: a\n\nFor a:\n")),
+    ("frame: {{core}} misspelt {{ core }}", "minimal", 1,
+     frame_a("To: a\n{{ core }}\n")),
+    ("frame: {{core}} after text on its line", "minimal", 1,
+     frame_a("To: a\nText: {{core}}\n")),
+    ("frame: {{core}} before text on its line", "minimal", 1,
+     frame_a("To: a\n{{core}} (end)\n")),
+    ("frame: {{core}} after a tab on its line", "minimal", 1,
+     frame_a("To: a\n\t{{core}}\n")),
+    ("frame: {{{core}}}", "minimal", 1, frame_a("To: a\n{{{core}}}\n")),
+    ("frame: of 8 bytes ({{core}} alone)", "minimal", 1, frame_a("{{core}}")),
+    ("frame: of 16385 bytes", "minimal", 1, frame_a(FRAME_16385)),
+    ("frame: with ESC", "minimal", 1, frame_a("To: \x1b[31ma\n{{core}}\n")),
+    ("frame: with DEL", "minimal", 1, frame_a("To: a\x7f\n{{core}}\n")),
+    ("frame: with U+0085 (C1 NEL)", "minimal", 1,
+     frame_a("To: a\u0085\n{{core}}\n")),
+    ("frame: with U+202E", "minimal", 1, frame_a("To: \u202ea\n{{core}}\n")),
+    ("frame: with U+2067", "minimal", 1, frame_a("{{core}}\nFor \u2067a\n")),
+    ("frame: with a CR", "minimal", 1, frame_a("To: a\r\n{{core}}\r\n")),
+    ("frame: with a NUL", "minimal", 1, frame_a("To: a\x00\n{{core}}\n")),
+    ("frame: not UTF-8", "minimal", 1, frame_a(b"To: \xff\n{{core}}\n")),
+    ("frame: hash is not the file's", "minimal", 1,
+     frame_a(mtb.frame_for("a"), hash=mtb.sha256(b"other").hex())),
+    ("frame: hash in upper-case hex", "minimal", 1,
+     frame_a(mtb.frame_for("a"),
+             hash=mtb.sha256(mtb.frame_for("a").encode()).hex().upper())),
+    ("frame: line for a party not in parties (an observer)", "full", 1,
+     dict(cert_edit=insert_before("copy:", "frame: moscow " + "0" * 64))),
+    ("frame: lines out of the order of parties", "full", 1,
+     framed("baku", "yerevan",
+            cert_edit=swap_lines("frame: baku", "frame: yerevan"))),
+    ("frame: line twice", "full", 1,
+     framed("baku", cert_edit=repeat_line("frame:"))),
+    ("frame: line before a principal line", "full", 1,
+     framed("stepanakert",
+            cert_edit=swap_lines("principal: yerevan", "frame:"))),
+    ("frame: line among the copy lines", "full", 1,
+     framed("yerevan", cert_edit=move_before("frame:", "copy: stepanakert"))),
+    ("frame: line without a hash", "full", 1,
+     dict(cert_edit=insert_before("copy:", "frame: baku"))),
+    ("frame: file present, no frame line", "minimal", 1,
+     frame_a(mtb.frame_for("a"), line=False, sheet=None)),
+    ("frame: frame and sheet files present, no frame line", "minimal", 1,
+     frame_a(mtb.frame_for("a"), line=False)),
+    ("frame: line without its frame file", "full", 1,
+     framed("baku", files_edit={"frame-baku.txt": None})),
+    ("sheet: missing", "minimal", 1, frame_a(mtb.frame_for("a"), sheet=None)),
+    ("sheet: one byte of the text differs", "full", 1,
+     dict(framed("baku"), frame_opts={"baku": dict(
+         sheet_edit=lambda b: b.replace(b"1994", b"1995", 1))})),
+    ("sheet: one byte of the head differs", "full", 1,
+     dict(framed("stepanakert"), frame_opts={"stepanakert": dict(
+         sheet_edit=lambda b: b.replace(b"To:", b"to:", 1))})),
+    ("sheet: an LF more at its end", "minimal", 1,
+     frame_a(mtb.frame_for("a"), sheet_edit=lambda b: b + b"\n")),
+    ("sheet: the line of {{core}} replaced with its LF", "minimal", 1,
+     frame_a(mtb.frame_for("a"), sheet=WHOLE_LINE)),
+    ("sheet: the bare frame, {{core}} not replaced", "minimal", 1,
+     frame_a(mtb.frame_for("a"), sheet=mtb.frame_for("a").encode())),
+    ("sheet: another party's frame around the text", "full", 1,
+     dict(framed("baku", "yerevan"), frame_opts={"baku": dict(
+         sheet=mtb.FRAMES["yerevan"].replace("{{core}}", mtb.FULL_TEXT)
+         .encode())})),
+    ("payload v2 for a copy of a party with a frame", "full", 1,
+     framed("baku", notes=full_notes(baku_military=dict(payload=2)))),
+    ("payload v2 (its condition) for a framed copy with a condition", "full", 1,
+     framed("baku", notes=full_notes(baku_political=dict(
+         condition=mtb.FULL_CONDITION, payload=2)))),
+    ("payload v1 for the copy of a party with a frame", "minimal", 1,
+     dict(frame_a(mtb.frame_for("a")), notes={"a": dict(payload=1)})),
+    ("payload v3 (empty frame) for a party without a frame line", "minimal", 1,
+     note_a(payload=3)),
+    ("frame: baku's copies signed over yerevan's frame", "full", 1,
+     dict(framed("baku", "yerevan"), frame_opts={"baku": dict(
+         signed=mtb.FRAMES["yerevan"])})),
+    ("frame: changed after signing (hash of the new frame)", "full", 1,
+     dict(frames={"baku": mtb.FRAMES["baku"].replace("\u0411\u0430\u043a\u0443",
+                                                     "\u0413\u044f\u043d\u0434\u0436\u0430")},
+          frame_opts={"baku": dict(signed=mtb.FRAMES["baku"])})),
+    # language versions: content version 3 (doc/bundle.md 4.3, 4.4,
+    # 4.13, 5.1), eight lines of terms, a text-L.txt for each language and
+    # no text.txt
+    ("languages: en hy ru, Cyrillic and Armenian, ru authentic", "full", 0,
+     v3()),
+    ("languages: all authentic", "full", 0, v3(authentic="en hy ru")),
+    ("languages: one only (ru)", "minimal", 0,
+     v3(texts=[("ru", mtb.TEXT_RU)], authentic="ru")),
+    ("languages and frames on every party", "full", 0,
+     v3(**framed("baku", "stepanakert", "yerevan"))),
+    ("languages and a frame, two authentic, texts without a final LF",
+     "full", 0,
+     v3(texts=[("en", "Bishkek Protocol"), ("hy", mtb.TEXT_HY.rstrip("\n")),
+               ("ru", mtb.TEXT_RU)], authentic="hy ru", **framed("yerevan"))),
+    ("languages: content version 3 without reservation or condition",
+     "full", 0, v3(notes={})),
+    ("languages: sr-latn (8 bytes) and az", "minimal", 0,
+     v3(texts=[("az", "a\n"), ("sr-latn", "b\n")], authentic="sr-latn")),
+    ("languages: 16", "minimal", 0,
+     v3(texts=[(t, t + "\n") for t in tags(16)], authentic="lp")),
+    # AMBIGUITY (4.4): a final "-" fits the grammar of a language tag
+    ("languages: tag 'x-' (the grammar allows a final -)", "minimal", 0,
+     v3(texts=[("x-", "a\n")], authentic="x-")),
+    # AMBIGUITY (4.13 vs 8): a sheet of 16 texts of 512 KiB is above 8 MiB;
+    # 8 lets a verifier refuse a file over 8 MiB only because "no valid
+    # bundle has one", which no longer holds: a valid sheet is accepted
+    ("languages: 16 texts of 524288 bytes and a frame: a sheet over 8 MiB",
+     "minimal", 0,
+     v3(texts=[(t, "\u0416" * 262144) for t in tags(16)], authentic="la",
+        **frame_a(mtb.frame_for("a")))),
+    ("languages: 17", "minimal", 1,
+     v3(texts=[(t, t + "\n") for t in tags(17)], authentic="la")),
+    ("languages: text.txt present too", "full", 1,
+     v3(files_edit={"text.txt": mtb.FULL_TEXT.encode()})),
+    ("languages: text-hy.txt missing", "full", 1,
+     v3(files_edit={"text-hy.txt": None})),
+    ("languages: a text-fr.txt of no language", "full", 1,
+     v3(files_edit={"text-fr.txt": b"Protocole de Bichkek\n"})),
+    ("languages: text-en.txt in content version 2", "full", 1,
+     dict(files_edit={"text-en.txt": mtb.FULL_TEXT.encode()})),
+    ("languages: not in ascending order (ru en hy)", "full", 1,
+     v3(texts=[("ru", mtb.TEXT_RU), ("en", mtb.FULL_TEXT),
+               ("hy", mtb.TEXT_HY)])),
+    ("languages: one twice (en en ru)", "full", 1,
+     v3(texts=[("en", mtb.FULL_TEXT), ("en", mtb.FULL_TEXT),
+               ("ru", mtb.TEXT_RU)])),
+    ("languages: tag of one byte", "minimal", 1,
+     v3(texts=[("e", "a\n")], authentic="e")),
+    ("languages: tag of 9 bytes", "minimal", 1,
+     v3(texts=[("abcdefghi", "a\n")], authentic="abcdefghi")),
+    ("languages: tag in upper case", "minimal", 1,
+     v3(texts=[("EN", "a\n")], authentic="EN")),
+    ("languages: tag beginning with a digit", "minimal", 1,
+     v3(texts=[("1e", "a\n")], authentic="1e")),
+    ("languages: tag with _", "minimal", 1,
+     v3(texts=[("en_us", "a\n")], authentic="en_us")),
+    ("languages: empty", "minimal", 1,
+     v3(texts=[], languages="", authentic="en")),
+    ("languages: two spaces", "full", 1, v3(languages="en  hy ru")),
+    ("authentic: empty", "full", 1, v3(authentic="")),
+    ("authentic: not one of the languages (fr)", "full", 1,
+     v3(authentic="fr")),
+    ("authentic: not a subset (en fr)", "full", 1, v3(authentic="en fr")),
+    ("authentic: not in order (ru en)", "full", 1, v3(authentic="ru en")),
+    ("authentic: twice (ru ru)", "full", 1, v3(authentic="ru ru")),
+    ("authentic: in another spelling (RU)", "full", 1, v3(authentic="RU")),
+    ("terms: seven lines (no authentic)", "full", 1,
+     v3(terms_edit=drop_line("authentic:"))),
+    ("terms: seven lines (no languages)", "full", 1,
+     v3(terms_edit=drop_line("languages:"))),
+    ("terms: nine lines", "full", 1,
+     v3(terms_edit=lambda s: s + "authentic: ru\n")),
+    ("terms: authentic before languages", "full", 1,
+     v3(terms_edit=swap_terms("languages:", "authentic:"))),
+    ("text-L.txt empty", "full", 1,
+     v3(texts=[("en", ""), ("hy", mtb.TEXT_HY), ("ru", mtb.TEXT_RU)])),
+    ("text-L.txt with a CR", "full", 1,
+     v3(texts=[("en", "a\r\n"), ("hy", mtb.TEXT_HY), ("ru", mtb.TEXT_RU)])),
+    ("content hash over the languages in another order", "full", 1,
+     v3(hash_texts=["ru", "en", "hy"])),
+    ("content hash of eight-line terms under the tag v2", "full", 1,
+     v3(content_tag="parley-content-v2")),
+    ("sheet: languages without the empty line between them", "full", 1,
+     v3(**dict(framed("baku"), frame_opts={"baku": dict(
+         sheet_edit=lambda b: b.replace(b"\n\n--- ", b"\n--- "))}))),
+    ("sheet: no (authentic) in the heading", "full", 1,
+     v3(**dict(framed("baku"), frame_opts={"baku": dict(
+         sheet_edit=lambda b: b.replace(b" (authentic)", b""))}))),
+    ("sheet: the texts of version 3 without headings", "minimal", 1,
+     v3(**frame_a(mtb.frame_for("a"),
+                  sheet=mtb.frame_for("a").replace("{{core}}", "x\n").encode()))),
 ]
 
 

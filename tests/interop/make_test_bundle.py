@@ -5,7 +5,8 @@ hand.  Section numbers ("§4.1") are those of doc/bundle.md.
 
 Usage:
     make_test_bundle.py DIR --key-out FILE.pem [--variant full|minimal]
-                        [--seed TEXT] [--content-version 1|2] [--no-notes]
+                        [--seed TEXT] [--content-version 1|2|3] [--no-notes]
+                        [--frames]
 
 DIR must not exist; it is created and filled.  FILE.pem receives the
 mediator's public key (PEM, SubjectPublicKeyInfo).  Keys are derived from
@@ -25,7 +26,9 @@ empty zone, a tree of 2 entries.
 
 terms.txt is of content version 2 (six lines, §4.4) unless
 --content-version 1 (two lines, the form of revisions made before store
-schema 17).  SIGNATORIES is built from the parties and the copies: a party
+schema 17) or 3 (eight lines: the text in languages, §4.3, §4.4, §5.1;
+the full variant has it in English, Armenian and Russian, Russian
+authentic, the minimal one in English alone, authentic).  SIGNATORIES is built from the parties and the copies: a party
 with more than one copy line is written with the roles of its copies
 (baku=military+political), a party with one copy line without roles (its
 copy's role, if any, is only the capacity its signer signed in: yerevan).
@@ -37,6 +40,12 @@ name in `notes` (see build()): a copy with a reservation gets its
 `reservation:` line, its `reservation-sha256:` sheet line and the file
 reservation-Ni.txt; a copy with a condition its `subject-to:` lines; either
 makes its signature one over the payload of version 2.
+
+Frames (§4.1, §4.12, §4.13, §5.2) are given per party in `frames` (see
+build()): a party with a frame gets its `frame:` line, the files
+frame-P.txt and sheet-P.txt, and the signatures of all its copies are over
+the payload of version 3.  --frames gives every party of the variant a
+frame (FRAMES below, or one made by frame_for()).
 
 The writer is deliberately separate from verify_bundle.py (it formats each
 file by hand), so that the two cross-check each other a little.
@@ -144,6 +153,41 @@ FULL_RESERVATION = (
     "\u0580\u0578\u0582\u0574\u0589\n")
 
 
+# Frames (§4.12): the address block (head) and signature block (tail) of
+# each side's sheet, around the line {{core}}, as on the faxed sheets of
+# May 1994 (Russian for baku, Armenian for yerevan).
+FRAMES = {
+    "baku": ("Министру обороны Азербайджанской Республики\n"
+             "г. Баку\n\n{{core}}\n\n"
+             "За Азербайджанскую Республику:\n\t______________ (М. Мамедов)\n"),
+    "stepanakert": ("To: the Chairman of the State Defence Committee\n"
+                    "Stepanakert\n\n{{core}}\n\nFor the Nagorno-Karabakh "
+                    "side:\n\t______________ (S. Babayan)\n"),
+    "yerevan": ("ՀՀ պաշտպանության նախարարին\nԵրևան\n\n{{core}}\n\n"
+                "Հայաստանի Հանրապետության կողմից՝\n"
+                "\t______________ (Ս. Սարգսյան)\n"),
+}
+
+
+def frame_for(party):
+    """FRAMES[party], or a plain frame for any other party."""
+    return FRAMES.get(party, "To: %s\n\n{{core}}\n\nFor %s:\n\t____\n"
+                      % (party, party))
+
+
+# The full variant's text, and its texts of content version 3 (§4.3): in
+# English (that text), Armenian and Russian, Russian authentic.
+FULL_TEXT = ("Bishkek Protocol\n\n1.\tThe parties cease fire at midnight "
+             "of 11 to 12 May 1994.\n2.\tObservers: \u041c\u043e\u0441"
+             "\u043a\u0432\u0430.\n")
+TEXT_HY = ("Բիշքեկյան արձանագրություն\n\n"
+           "1.\tԿողմերը դադարեցնում են կրակը 1994 թ. մայիսի 11-ից 12-ի "
+           "կեսգիշերին։\n2.\tԴիտորդներ՝ Մոսկվա։\n")
+TEXT_RU = ("Бишкекский протокол\n\n"
+           "1.\tСтороны прекращают огонь в полночь с 11 на 12 мая 1994 года.\n"
+           "2.\tНаблюдатели: Москва.\n")
+
+
 def signatories_of(parties, copies):
     """§4.4 SIGNATORIES from the parties and the copies (see the module's
     documentation): PARTY, or PARTY=R1+R2 (roles ascending) when the party
@@ -170,12 +214,44 @@ def as_bytes(s):
 def build(seed, variant, **over):
     """Returns ({name: bytes}, mediator PEM).  `over` (for tests of the
     verifier) replaces any of the local parameters below by name
-    (content_version 1 or 2, zone, signatories: None to build it from
-    parties and copies, extends, reaffirms, notes, ...), and may
-    give hooks: cert_edit(str) -> str applied to certificate.txt before it
-    is signed, mandate_edit(dict) -> dict applied to a mandate before it is
-    signed, entry_edit(kind, str) -> str applied to a journal entry of the
-    release or a copy before the tree is built.
+    (content_version 1, 2 or 3, zone, signatories: None to build it from
+    parties and copies, extends, reaffirms, notes, frames, texts, ...), and
+    may give hooks: cert_edit(str) -> str applied to certificate.txt before
+    it is signed, mandate_edit(dict) -> dict applied to a mandate before it
+    is signed, entry_edit(kind, str) -> str applied to a journal entry of
+    the release or a copy before the tree is built, terms_edit(str) -> str
+    applied to terms.txt after the content hash is computed, and
+    files_edit: {name: bytes, or None to delete} applied to the finished
+    bundle (every file stays as signed).
+
+    Content version 3 (§4.3, §4.4, §5.1):
+        texts           [(L, text)] in the order they are written on the
+                        languages: line and enter the content hash; each
+                        gives text-L.txt (None: the variant's default)
+        languages       the LANGUAGES written and hashed instead of the
+                        tags of texts joined by spaces
+        authentic       the AUTHENTIC written and hashed (str); None: the
+                        variant's default (the full one: "ru" when it is
+                        one of the texts, the minimal one: all languages)
+        hash_texts      the tags of texts in the order their texts enter
+                        the content hash, instead of the order of texts
+        content_tag     the tag of the content hash instead of the one
+                        of the version ("parley-content-v2", ...)
+
+    `frames` maps a party to its frame (§4.12: str, or bytes that need not
+    be UTF-8): the party gets its frame: line, frame-P.txt and sheet-P.txt
+    (the frame with its first {{core}} replaced by the core, §4.13), and
+    its copies are signed over the payload of version 3 (§5.2).  To build
+    invalid bundles, `frame_opts` maps a party of frames to a dict of:
+        hash            the hex written on the frame: line instead of the
+                        SHA-256 of the frame
+        line            False: no frame: line (the files are still
+                        written, the copies signed as if unframed)
+        sheet           the bytes of sheet-P.txt instead of the sheet
+                        built; None: no sheet-P.txt
+        sheet_edit      bytes -> bytes applied to the sheet built
+        signed          the frame (str or bytes) that the party's
+                        payloads of version 3 hold instead of its own
 
     `notes` maps a copy name (§3: "baku.political", "stepanakert") to a dict
     of what its signer wrote on it:
@@ -185,8 +261,10 @@ def build(seed, variant, **over):
                         none
     and, to build invalid bundles whose other bytes are all correctly
     signed:
-        payload         1 or 2: sign with this payload version (§5.2)
-                        instead of the one the lines call for
+        payload         1, 2 or 3: sign with this payload version (§5.2)
+                        instead of the one the lines call for (3 for a
+                        copy of a party without a frame: with the frame
+                        of frames, or an empty one)
         signed          (reservation, condition) that the payload holds
                         instead of the ones shown (each str, bytes or None)
         reservation_hash  the hex written in the certificate and the sheet
@@ -208,9 +286,7 @@ def build(seed, variant, **over):
         effective, validity = "1994-05-12T00:00:00Z", "for 7776000s"
         zone = "Europe/Moscow"
         effective_at = "1994-05-12T00:00:00Z"
-        text = ("Bishkek Protocol\n\n1.\tThe parties cease fire at midnight "
-                "of 11 to 12 May 1994.\n2.\tObservers: \u041c\u043e\u0441"
-                "\u043a\u0432\u0430.\n")
+        text = FULL_TEXT
         calendar = ("X | all | Ceasefire in force | confirm\n"
                     "X-1d | mediator | Notify observers\tby cable | -\n"
                     "X+1d12h | baku | Withdraw heavy weapons 10 km | confirm\n"
@@ -269,9 +345,17 @@ def build(seed, variant, **over):
     content_version = 2
     signatories = None           # built from parties and copies
     extends, reaffirms = "", ""
+    texts = None                 # version 3: [(L, text)]
+    languages = None             # version 3: built from texts
+    authentic = None             # version 3: the variant's default
+    hash_texts = None            # version 3: the order of texts
+    content_tag = None           # the tag of the version
+    frames = {}                  # party -> frame (§4.12)
+    frame_opts = {}              # party -> what to get wrong about it
     loc = locals()
     for k, v in over.items():
-        if k not in ("cert_edit", "mandate_edit", "entry_edit"):
+        if k not in ("cert_edit", "mandate_edit", "entry_edit",
+                     "terms_edit", "files_edit"):
             assert k in loc, k
     agreement = over.get("agreement", agreement)
     revision = over.get("revision", revision)
@@ -299,31 +383,87 @@ def build(seed, variant, **over):
         signatories = signatories_of(parties, copies)
     extends = over.get("extends", extends)
     reaffirms = over.get("reaffirms", reaffirms)
-    assert content_version in (1, 2), content_version
+    texts = over.get("texts", texts)
+    if texts is None:
+        texts = ([("en", text), ("hy", TEXT_HY), ("ru", TEXT_RU)]
+                 if variant == "full" else [("en", text)])
+    languages = over.get("languages", languages)
+    if languages is None:
+        languages = " ".join(l for l, _ in texts)
+    authentic = over.get("authentic", authentic)
+    if authentic is None:
+        if variant == "full":
+            authentic = "ru" if "ru" in dict(texts) else texts[0][0]
+        else:
+            authentic = languages
+    hash_texts = over.get("hash_texts", hash_texts)
+    if hash_texts is None:
+        hash_texts = [l for l, _ in texts]
+    content_tag = over.get("content_tag", content_tag)
+    if content_tag is None:
+        content_tag = "parley-content-v%d" % content_version
+    frames = over.get("frames", frames)
+    frame_opts = over.get("frame_opts", frame_opts)
+    assert not set(frames) - set(parties), "frames of no party"
+    assert not set(frame_opts) - set(frames), "frame_opts of no frame"
+    assert content_version in (1, 2, 3), content_version
     cert_edit = over.get("cert_edit", lambda s: s)
     mandate_edit = over.get("mandate_edit", lambda l: l)
     entry_edit = over.get("entry_edit", lambda k, s: s)
+    terms_edit = over.get("terms_edit", lambda s: s)
+    files_edit = over.get("files_edit", {})
 
     # §4.3, §4.4, §4.5 and the content hash §5.1
-    text_b, cal_b = text.encode(), calendar.encode()
-    files["text.txt"] = text_b
+    cal_b = calendar.encode()
     terms = [("effective", effective), ("validity", validity)]
-    if content_version == 2:
+    if content_version >= 2:
         terms += [("zone", zone), ("signatories", signatories),
                   ("extends", extends), ("reaffirms", reaffirms)]
-    files["terms.txt"] = "".join(
-        "%s:%s\n" % (k, " " + v if v else "") for k, v in terms).encode()
-    files["calendar.txt"] = cal_b
-    if content_version == 2:
-        chash = sha256(b"parley-content-v2\x00" + lp(text_b)
-                       + lp(effective.encode()) + lp(validity.encode())
-                       + lp(cal_b) + lp(zone.encode())
-                       + lp(signatories.encode()) + lp(extends.encode())
-                       + lp(reaffirms.encode()))
+    if content_version == 3:
+        terms += [("languages", languages), ("authentic", authentic)]
+        for l, t in texts:
+            files["text-%s.txt" % l] = as_bytes(t)
     else:
-        chash = sha256(b"parley-content-v1\x00" + lp(text_b)
-                       + lp(effective.encode()) + lp(validity.encode())
-                       + lp(cal_b))
+        files["text.txt"] = as_bytes(text)
+    files["terms.txt"] = terms_edit("".join(
+        "%s:%s\n" % (k, " " + v if v else "") for k, v in terms)).encode()
+    files["calendar.txt"] = cal_b
+    if content_version == 3:
+        by_tag = dict(texts)
+        hashed = (lp(languages.encode()) + lp(authentic.encode())
+                  + b"".join(lp(as_bytes(by_tag[l])) for l in hash_texts))
+    else:
+        hashed = lp(as_bytes(text))
+    hashed += lp(effective.encode()) + lp(validity.encode()) + lp(cal_b)
+    if content_version >= 2:
+        hashed += (lp(zone.encode()) + lp(signatories.encode())
+                   + lp(extends.encode()) + lp(reaffirms.encode()))
+    chash = sha256(content_tag.encode() + b"\x00" + hashed)
+
+    # §4.13 the core of a sheet: the text, or in version 3 each language's
+    # text under its heading, with an LF added where a text lacks its
+    # last, and an empty line between two
+    if content_version == 3:
+        auth = authentic.split(" ")
+        core = b"\n".join(
+            ("--- %s%s ---\n" % (l, " (authentic)" if l in auth else "")).encode()
+            + as_bytes(t) + (b"" if as_bytes(t).endswith(b"\n") else b"\n")
+            for l, t in texts)
+    else:
+        core = as_bytes(text)
+    # §4.12 frames, and the parties whose copies are signed over them
+    framed = {}                  # party -> frame bytes the payloads hold
+    for p, fr in frames.items():
+        opts = frame_opts.get(p, {})
+        fb = as_bytes(fr)
+        files["frame-%s.txt" % p] = fb
+        sheet = fb.replace(b"{{core}}", core, 1)
+        sheet = opts.get("sheet_edit", lambda b: b)(sheet)
+        sheet = opts.get("sheet", sheet)
+        if sheet is not None:
+            files["sheet-%s.txt" % p] = sheet
+        if opts.get("line", True):
+            framed[p] = as_bytes(opts.get("signed", fb))
 
     # copies: signatures §5.2 (version 2 for a copy with a reservation or
     # a condition, version 1 for any other, unless notes say otherwise)
@@ -336,15 +476,17 @@ def build(seed, variant, **over):
         note = notes.get(copy_name(party, role), {})
         res, cond = note.get("reservation"), note.get("condition")
         sres, scond = note.get("signed", (res, cond))
-        version = note.get("payload", 2 if res is not None or cond is not None
-                           else 1)
+        version = note.get("payload", 3 if party in framed else
+                           2 if res is not None or cond is not None else 1)
         payload = (b"parley-sign-v%d\x00" % version
                    + lp(str(agreement).encode())
                    + struct.pack(">I", revision) + chash + lp(party.encode())
                    + lp(b"" if role == "-" else role.encode()))
-        if version == 2:
+        if version >= 2:
             payload += (lp(b"" if sres is None else as_bytes(sres))
                         + lp(b"" if scond is None else as_bytes(scond)))
+        if version == 3:
+            payload += lp(framed.get(party, as_bytes(frames.get(party, b""))))
         sig = sk.sign(payload)
         ipo = mandates[mid]["in_place_of"] if mid else ""
         rfile = note.get("reservation_file",
@@ -369,6 +511,10 @@ def build(seed, variant, **over):
     for p in parties:
         if p in principals:
             lines.append("principal: %s %s" % (p, pub_raw(principals[p]).hex()))
+    for p in parties:
+        if p in frames and frame_opts.get(p, {}).get("line", True):
+            lines.append("frame: %s %s" % (p, frame_opts.get(p, {}).get(
+                "hash", sha256(as_bytes(frames[p])).hex())))
     for (party, role, key, sig, at, mid, ipo) in signed:
         l = "copy: %s %s %s %s %s" % (party, role, key.hex(), sig.hex(), at)
         if mid:
@@ -488,6 +634,12 @@ def build(seed, variant, **over):
     sigline = base64.b64encode(keyid + med.sign(body)).decode()
     files["checkpoint.txt"] = body + ("\n\u2014 %s %s\n" % (origin, sigline)).encode()
 
+    for name, data in files_edit.items():
+        if data is None:
+            files.pop(name, None)
+        else:
+            files[name] = data
+
     pem = med.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return files, pem
@@ -499,13 +651,18 @@ def main():
     ap.add_argument("--key-out", required=True)
     ap.add_argument("--variant", choices=["full", "minimal"], default="full")
     ap.add_argument("--seed", default="parley-interop")
-    ap.add_argument("--content-version", type=int, choices=[1, 2], default=2)
+    ap.add_argument("--content-version", type=int, choices=[1, 2, 3], default=2)
     ap.add_argument("--no-notes", action="store_true",
                     help="no reservation and no condition on any copy")
+    ap.add_argument("--frames", action="store_true",
+                    help="a frame on every party's sheet")
     a = ap.parse_args()
     over = dict(content_version=a.content_version)
     if a.no_notes:
         over["notes"] = {}
+    if a.frames:
+        over["frames"] = {p: frame_for(p) for p in (
+            ["baku", "stepanakert", "yerevan"] if a.variant == "full" else ["a"])}
     files, pem = build(a.seed, a.variant, **over)
     os.mkdir(a.dir)
     for name, data in files.items():

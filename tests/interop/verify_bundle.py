@@ -18,17 +18,23 @@ Importable API:
     verify_file_list(list_of_pairs, mediator_key) -> str
                                                  (also refuses a name twice)
 
-terms.txt is read in either content version (§4.4, §5.1): two lines
-(version 1) or six (version 2, with the zone, the signatories, checked
-against the certificate's parties and copy lines, and the relations).
+terms.txt is read in any content version (§4.4, §5.1): two lines
+(version 1), six (version 2, with the zone, the signatories, checked
+against the certificate's parties and copy lines, and the relations) or
+eight (version 3: those six, then the languages and the authentic ones).
+A bundle of content version 3 has no text.txt but one text-L.txt for each
+language L (§4.3), and so its file set (§3) depends on terms.txt too.
 
 A copy may carry a reservation (its `reservation:` line, the file
-reservation-Ni.txt, §4.11) and a condition (its `subject-to:` line); such
-a copy's signature is over the signing payload of version 2 (§5.2), any
-other copy's over version 1.
+reservation-Ni.txt, §4.11) and a condition (its `subject-to:` line).  A
+party may have a frame (its `frame:` line, the files frame-P.txt, §4.12,
+and sheet-P.txt, §4.13).  A copy of a party with a frame is signed over the
+signing payload of version 3 (§5.2); any other copy with a reservation or a
+condition over version 2; any other copy over version 1.
 
-Where the document is ambiguous the stricter reading is taken; each such
-place is marked "AMBIGUITY" below.
+Where the document is ambiguous the stricter reading is taken (but where
+it would refuse a valid bundle: §8's size limit, see MAX_SHEET_BYTES);
+each such place is marked "AMBIGUITY" below.
 """
 
 import base64
@@ -68,13 +74,35 @@ MAX_U32 = 2 ** 32 - 1
 MAX_U64 = 2 ** 64 - 1
 
 MAX_FILE_BYTES = 8 * 1024 * 1024          # §8 (a verifier MAY refuse more)
-MAX_FILES = 8 + 5 * 64                    # §8: 8 fixed files + 5 per copy
+MAX_FILES = 24 + 7 * 64                   # §8 (at most 7 fixed files and
+#                                           16 texts, 5 per copy and 2 per
+#                                           frame, at most one frame a copy)
 MAX_CERT_BYTES = 1024 * 1024              # §4.1
 MAX_TEXT_BYTES = 524288                   # §4.3
 MAX_RESERVATION_BYTES = 65536             # §4.11
 MAX_CONDITION_BYTES = 300                 # §4.1
 MAX_LIST = 64                             # §4.1 parties, observers, copies
 MAX_PROOF_HASHES = 64                     # §4.10
+MIN_FRAME_BYTES, MAX_FRAME_BYTES = 9, 16384  # §4.12
+MAX_LANGUAGES = 16                        # §4.4
+CORE_MARK = b"{{core}}"                   # §4.12
+
+# AMBIGUITY (§8 vs §4.13): §8 lets a verifier refuse a file over 8 MiB
+# because "no valid bundle has one: a text is at most 512 KiB"; but a
+# sheet-P.txt of content version 3 holds up to 16 texts of 512 KiB, with
+# their headings and a frame: up to 16376 + 16 * (29 + 524288 + 1) + 15 =
+# 8405479 bytes, more than 8 MiB.  The limit is there to bound a
+# verifier's memory, never to refuse a valid bundle, so a sheet is allowed
+# up to 9 MiB (every other file still at most 8 MiB).
+MAX_SHEET_BYTES = 9 * 1024 * 1024
+
+
+def max_file_bytes(fname):
+    """§8: the size above which a file is refused."""
+    if fname.startswith("sheet-") and fname.endswith(".txt"):
+        return MAX_SHEET_BYTES
+    return MAX_FILE_BYTES
+
 
 # AMBIGUITY (§4.1, §4.7, §4.8, §4.9, §4.4): several decimals have no stated
 # upper bound (mandate id, SIZE, SEQ, INDEX, journal agreement, supersedes,
@@ -86,6 +114,7 @@ IDENT_RE = re.compile(rb"[a-z0-9][a-z0-9_-]{0,31}")      # §2 Codes
 TIME_RE = re.compile(
     rb"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
 KIND_RE = re.compile(rb"[a-z-]{1,32}")                   # §4.9
+LANG_RE = re.compile(rb"[a-z][a-z0-9-]{1,7}")             # §4.4 language tag
 OFFSET_RE = re.compile(rb"X|X[+-](?:[0-9]{1,6}[smhdw])+")  # §4.5
 OFFSET_GROUP_RE = re.compile(rb"([0-9]{1,6})[smhdw]")
 B64_RE = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
@@ -373,12 +402,16 @@ class Copy:
         self.reservation = None   # SHA-256 of reservation-Ni.txt, or None
         self.reservation_line = 0
         self.condition = None     # bytes of subject-to:, or None
+        self.framed = False       # its party has a frame: line
         self.line = 0             # 1-based line of the copy line
 
     @property
     def payload_version(self):
-        """§4.1/§5.2: version 2 for a copy with a reservation: or a
-        subject-to: line, version 1 for any other."""
+        """§4.1/§5.2: version 3 for a copy of a party with a frame: line;
+        for any other, version 2 when it has a reservation: or a
+        subject-to: line, version 1 when it has neither."""
+        if self.framed:
+            return 3
         return 2 if (self.reservation is not None
                      or self.condition is not None) else 1
 
@@ -457,6 +490,30 @@ def parse_certificate(data):
         c.principal_order.append(parts[0])
         n += 1
 
+    # frame: PARTY FRAME_HASH -- zero or more, after the principal lines,
+    # parties of the parties: line, at most once each, in the order of that
+    # line (§4.1).
+    c.frames = {}              # party -> SHA-256 of frame-P.txt
+    c.frame_lines = {}         # party -> 1-based line of its frame: line
+    c.frame_order = []
+    last = -1
+    while n < len(lines) and lines[n].startswith(b"frame:"):
+        v = field(name, lines, n, b"frame")
+        parts = v.split(b" ")
+        if len(parts) != 2:
+            raise BundleError(name, n + 1, "bad frame line")
+        if parts[0] not in c.parties:
+            raise BundleError(name, n + 1, "frame line of a party not in parties")
+        idx = c.parties.index(parts[0])
+        if idx <= last:
+            raise BundleError(name, n + 1,
+                              "frame lines not in the order of parties, or twice")
+        last = idx
+        c.frames[parts[0]] = parse_hex(name, n + 1, parts[1], 64, "frame hash")
+        c.frame_lines[parts[0]] = n + 1
+        c.frame_order.append(parts[0])
+        n += 1
+
     # copy: PARTY ROLE KEY SIGNATURE SIGNED_AT [mandate MANDATE]
     # in-place-of: NAME -- optional, right after a copy line with a mandate.
     c.copies = []
@@ -473,6 +530,7 @@ def parse_certificate(data):
         if parts[0] not in c.parties:
             raise BundleError(name, n + 1, "copy of a party not in parties")
         cp.party = parts[0]
+        cp.framed = cp.party in c.frames
         if parts[1] != b"-":
             cp.role = parse_ident(name, n + 1, parts[1], "role")
         cp.key = parse_hex(name, n + 1, parts[2], 64, "signer key")
@@ -559,6 +617,8 @@ def write_certificate(c):
            fieldline(b"effective-at", format_time(c.effective_at))]
     for p in c.principal_order:
         out.append(fieldline(b"principal", p + b" " + c.principals[p].hex().encode()))
+    for p in c.frame_order:
+        out.append(fieldline(b"frame", p + b" " + c.frames[p].hex().encode()))
     for cp in c.copies:
         v = b" ".join([cp.party, b"-" if cp.role is None else cp.role,
                        cp.key.hex().encode(), cp.sig.hex().encode(),
@@ -596,12 +656,14 @@ def parse_sig_file(data):
 # §4.3 text.txt, §4.4 terms.txt, §4.5 calendar.txt
 # ---------------------------------------------------------------------------
 
-def check_text_file(data):
-    """§4.3: UTF-8, no NUL, no CR, 1 to 524288 bytes; any other byte.
+def check_text_file(data, name="text.txt"):
+    """§4.3: text.txt, or a text-L.txt "under the same rules": UTF-8, no
+    NUL, no CR, 1 to 524288 bytes; any other byte.
 
     AMBIGUITY (§2/§4.3): text.txt is free text, not a "file of lines": it
-    need not end with LF and may hold empty lines."""
-    name = "text.txt"
+    need not end with LF and may hold empty lines.  §2's list of the free
+    text files (text.txt and reservation-Ni.txt) does not name text-L.txt;
+    4.3 puts it "under the same rules" as text.txt, so it is free text too."""
     if not (1 <= len(data) <= MAX_TEXT_BYTES):
         raise BundleError(name, 0, "size not 1 to 524288 bytes")
     check_text(name, data)
@@ -609,9 +671,11 @@ def check_text_file(data):
 
 class Terms:
     """The values of terms.txt (§4.4).  version is the content version
-    (§5.1): 1 for two lines, 2 for six.  zone, signatories, extends and
-    reaffirms are the raw values (bytes, b"" when empty), None in version
-    1; eff_time is None for on-release, else the Unix time."""
+    (§5.1): 1 for two lines, 2 for six, 3 for eight.  zone, signatories,
+    extends and reaffirms are the raw values (bytes, b"" when empty), None
+    in version 1; languages and authentic (bytes) and their tags (lists of
+    bytes) are None but in version 3; eff_time is None for on-release, else
+    the Unix time."""
 
     def __init__(self):
         self.version = 1
@@ -623,6 +687,17 @@ class Terms:
         self.extends = None
         self.reaffirms = None
         self.required = None      # version 2: [(party, [roles] or None)]
+        self.languages = None     # version 3: LANGUAGES, as written
+        self.authentic = None     # version 3: AUTHENTIC, as written
+        self.language_tags = None  # version 3: [tag], in their order
+        self.authentic_tags = None  # version 3: [tag], in their order
+
+    def text_names(self):
+        """§3: the names of the texts: text.txt, or in version 3 the
+        text-L.txt of each language L, in the order of LANGUAGES."""
+        if self.version < 3:
+            return ["text.txt"]
+        return ["text-%s.txt" % l.decode("ascii") for l in self.language_tags]
 
     def v2_fields(self):
         if self.version == 1:
@@ -631,29 +706,34 @@ class Terms:
 
 
 TERMS_KEYS = (b"effective", b"validity", b"zone", b"signatories", b"extends",
-              b"reaffirms")
+              b"reaffirms", b"languages", b"authentic")
+TERMS_LINES = {2: 1, 6: 2, 8: 3}          # number of lines -> content version
 ZONE_RE = re.compile(rb"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")  # §4.4 ZONE
 MAX_SIGNATORIES = 4000                                   # §4.4
 
 
 def parse_terms(data, c=None):
-    """§4.4: two field lines (content version 1) or six (version 2).
-    Returns a Terms.  For version 2 the signatories are checked against the
-    certificate c (its parties: line and copy lines) and the relations
-    against its agreement; c None skips those checks (parsing alone)."""
+    """§4.4: two field lines (content version 1), six (version 2) or eight
+    (version 3).  Returns a Terms.  For versions 2 and 3 the signatories
+    are checked against the certificate c (its parties: line and copy
+    lines) and the relations against its agreement; c None skips those
+    checks (parsing alone).
+
+    AMBIGUITY (§7 step 4): "for version 2 the signatories against the
+    certificate's parties and copy lines" was not extended to version 3;
+    4.4 gives version 3 "exactly those six" lines, whose rules are the
+    rules of SIGNATORIES whatever the version, so version 3 is checked too."""
     name = "terms.txt"
     lines = split_lines(name, data)
-    if len(lines) not in (2, 6):
-        if len(lines) < 2:
-            bad = len(lines) + 1
-        elif len(lines) < 6:
-            bad = len(lines) + 1       # a version 2 line missing
+    if len(lines) not in TERMS_LINES:
+        if len(lines) > 8:
+            bad = 9
         else:
-            bad = 7
-        raise BundleError(name, bad, "not exactly two lines (version 1) or "
-                          "six lines (version 2)")
+            bad = len(lines) + 1       # a line of the next version missing
+        raise BundleError(name, bad, "not exactly two lines (version 1), "
+                          "six lines (version 2) or eight lines (version 3)")
     t = Terms()
-    t.version = 1 if len(lines) == 2 else 2
+    t.version = TERMS_LINES[len(lines)]
     eff = field(name, lines, 0, b"effective")
     if eff == b"on-release":
         t.eff_time = None
@@ -669,13 +749,10 @@ def parse_terms(data, c=None):
             raise BundleError(name, 2, "bad validity")
     t.effective, t.validity = eff, val
     values = [eff, val]
-    if t.version == 2:
-        # ZONE: empty, or 1 to 63 bytes of ASCII letters, digits, / _ + -,
-        # not beginning with /, without "..".
-        # AMBIGUITY (§4.4): "." is not among the bytes allowed, so "without
-        # '..'" adds nothing read literally; any "." is refused (the
-        # stricter reading).  A trailing "/" or a "//" is not refused: the
-        # document says nothing against them.
+    if t.version >= 2:
+        # ZONE: empty, or 1 to 63 bytes, parts of ASCII letters, digits,
+        # _ + - separated by single "/" (no "/" at either end, no "//", no
+        # ".").
         zone = field(name, lines, 2, b"zone", allow_empty=True)
         if zone and (len(zone) > 63 or not ZONE_RE.fullmatch(zone)):
             raise BundleError(name, 3, "bad zone")
@@ -699,11 +776,64 @@ def parse_terms(data, c=None):
             rel.append(v)
         t.extends, t.reaffirms = rel
         values += [zone, sigs, t.extends, t.reaffirms]
+    if t.version == 3:
+        t.languages = field(name, lines, 6, b"languages")
+        t.language_tags = parse_languages(name, 7, t.languages)
+        t.authentic = field(name, lines, 7, b"authentic")
+        t.authentic_tags = parse_authentic(name, 8, t.authentic,
+                                           t.language_tags)
+        values += [t.languages, t.authentic]
     again = b"".join(fieldline(k, v) for k, v in zip(TERMS_KEYS, values))
     compare_spelling(name, data, again)
-    if t.version == 2 and c is not None:
+    if t.version >= 2 and c is not None:
         check_signatories(c, t.required)
     return t
+
+
+def parse_languages(name, lineno, v):
+    """§4.4 LANGUAGES: 1 to 16 language tags (2 to 8 bytes, the first
+    a-z, the others a-z, 0-9 or -), in ascending byte order, distinct,
+    separated by one space.  Returns the tags.
+
+    AMBIGUITY (§4.4): the grammar of a tag allows a "-" at its end or two
+    in a row ("en-", "sr--x"), which no language tag of BCP 47 has; the
+    grammar is taken as written (they are valid)."""
+    tags = v.split(b" ")
+    for tag in tags:
+        if not LANG_RE.fullmatch(tag):
+            raise BundleError(name, lineno, "bad language tag")
+    if len(tags) > MAX_LANGUAGES:
+        raise BundleError(name, lineno, "more than %d languages" % MAX_LANGUAGES)
+    for i in range(len(tags) - 1):
+        if tags[i] == tags[i + 1]:
+            raise BundleError(name, lineno, "a language twice")
+        if not tags[i] < tags[i + 1]:
+            raise BundleError(name, lineno,
+                              "languages not in ascending byte order")
+    return tags
+
+
+def parse_authentic(name, lineno, v, languages):
+    """§4.4 AUTHENTIC: one or more of the languages, in the same order and
+    spelling, each at most once (separated by one space, as LANGUAGES:
+    AMBIGUITY, the separator is not restated for AUTHENTIC).  Returns the
+    tags."""
+    tags = v.split(b" ")
+    last = -1
+    for tag in tags:
+        if not LANG_RE.fullmatch(tag):
+            raise BundleError(name, lineno, "bad language tag in authentic")
+        if tag not in languages:
+            raise BundleError(name, lineno, "authentic language %s is not one "
+                              "of the languages" % tag.decode())
+        idx = languages.index(tag)
+        if idx == last:
+            raise BundleError(name, lineno, "an authentic language twice")
+        if idx < last:
+            raise BundleError(name, lineno, "authentic languages not in the "
+                              "order of the languages")
+        last = idx
+    return tags
 
 
 def parse_signatories(name, lineno, v):
@@ -810,30 +940,41 @@ def parse_calendar(data, parties):
 # §5 Hashes and signed layouts
 # ---------------------------------------------------------------------------
 
-def content_hash(text, effective, validity, calendar, v2=None):
+def content_hash(text, effective, validity, calendar, v2=None, v3=None):
     """§5.1.  v2 None: content version 1.  Otherwise the version 2 values
-    (ZONE, SIGNATORIES, EXTENDS, REAFFIRMS), each bytes (b"" when empty)."""
+    (ZONE, SIGNATORIES, EXTENDS, REAFFIRMS), each bytes (b"" when empty).
+    v3 not None: content version 3, with v3 = (LANGUAGES, AUTHENTIC, [the
+    bytes of text-L.txt for each L of LANGUAGES, in its order]); text is
+    then unused."""
     if v2 is None:
         return sha256(b"parley-content-v1\x00" + lpfield(text)
                       + lpfield(effective) + lpfield(validity)
                       + lpfield(calendar))
     zone, signatories, extends, reaffirms = v2
-    return sha256(b"parley-content-v2\x00" + lpfield(text) + lpfield(effective)
-                  + lpfield(validity) + lpfield(calendar) + lpfield(zone)
-                  + lpfield(signatories) + lpfield(extends)
-                  + lpfield(reaffirms))
+    tail = (lpfield(effective) + lpfield(validity) + lpfield(calendar)
+            + lpfield(zone) + lpfield(signatories) + lpfield(extends)
+            + lpfield(reaffirms))
+    if v3 is None:
+        return sha256(b"parley-content-v2\x00" + lpfield(text) + tail)
+    languages, authentic, texts = v3
+    return sha256(b"parley-content-v3\x00" + lpfield(languages)
+                  + lpfield(authentic) + b"".join(lpfield(t) for t in texts)
+                  + tail)
 
 
 def signing_payload(agreement, revision, chash, party, role, version=1,
-                    reservation=None, condition=None):
-    """§5.2: version 1, or version 2 with the reservation's bytes and the
-    condition (each empty when none)."""
+                    reservation=None, condition=None, frame=None):
+    """§5.2: version 1; version 2 with the reservation's bytes and the
+    condition (each empty when none); version 3 with those and then the
+    bytes of the party's frame-P.txt."""
     head = (lpfield(b"%d" % agreement) + u32(revision) + chash + lpfield(party)
             + lpfield(role or b""))
     if version == 1:
         return b"parley-sign-v1\x00" + head
-    return (b"parley-sign-v2\x00" + head + lpfield(reservation or b"")
-            + lpfield(condition or b""))
+    notes = lpfield(reservation or b"") + lpfield(condition or b"")
+    if version == 2:
+        return b"parley-sign-v2\x00" + head + notes
+    return b"parley-sign-v3\x00" + head + notes + lpfield(frame or b"")
 
 
 def mandate_payload(m):
@@ -884,6 +1025,25 @@ def is_bidi_control(cp):
     return 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069
 
 
+def check_shown_free_text(name, data):
+    """§2 and §4.11/§4.12: free text that is shown as it is: UTF-8, no
+    NUL, no CR; no control character but tab and LF; no bidi control."""
+    check_text(name, data)          # UTF-8, no NUL, no CR
+    text = data.decode("utf-8")
+    lineno = 1
+    for ch in text:
+        o = ord(ch)
+        if ch == "\n":
+            lineno += 1
+        elif ch == "\t":
+            pass
+        elif is_unicode_control(o):
+            raise BundleError(name, lineno, "control character U+%04X" % o)
+        elif is_bidi_control(o):
+            raise BundleError(name, lineno, "bidi embedding, override or "
+                              "isolate U+%04X" % o)
+
+
 def check_reservation(cp, name, data):
     """§4.11: the reservation of copy cp, as signed: UTF-8, no NUL, no CR,
     1 to 65536 bytes; no control character but tab and LF; no bidi
@@ -905,24 +1065,82 @@ def check_reservation(cp, name, data):
     if not (1 <= len(data) <= MAX_RESERVATION_BYTES):
         raise BundleError(name, 0, "size not 1 to %d bytes"
                           % MAX_RESERVATION_BYTES)
-    check_text(name, data)          # UTF-8, no NUL, no CR
-    text = data.decode("utf-8")
-    lineno = 1
-    for ch in text:
-        o = ord(ch)
-        if ch == "\n":
-            lineno += 1
-        elif ch == "\t":
-            pass
-        elif is_unicode_control(o):
-            raise BundleError(name, lineno, "control character U+%04X" % o)
-        elif is_bidi_control(o):
-            raise BundleError(name, lineno, "bidi embedding, override or "
-                              "isolate U+%04X" % o)
+    check_shown_free_text(name, data)
     if sha256(data) != cp.reservation:
         raise BundleError(name, 0, "SHA-256 is not the reservation: value "
                           "of certificate.txt line %d" % cp.reservation_line)
     return data
+
+
+# ---------------------------------------------------------------------------
+# §4.12 frame-P.txt, §4.13 sheet-P.txt
+# ---------------------------------------------------------------------------
+
+def check_frame(c, party, data):
+    """§4.12: the frame of party P: UTF-8, no NUL, no CR, 9 to 16384
+    bytes, no control character but tab and LF, no bidi control; free
+    text, not read as lines; {{core}} exactly once, alone on its line (LF
+    or the file's beginning before it, LF or the file's end after it); its
+    SHA-256 is the hash of P's frame: line.  Returns (head, tail).
+
+    AMBIGUITY (§2/§4.12): §2's list of free text files was not extended;
+    4.12 says the frame "is free text, not read as lines", which is what is
+    done (no final LF needed, no limit on a line's length)."""
+    name = "frame-%s.txt" % party.decode("ascii")
+    if not (MIN_FRAME_BYTES <= len(data) <= MAX_FRAME_BYTES):
+        raise BundleError(name, 0, "size not %d to %d bytes"
+                          % (MIN_FRAME_BYTES, MAX_FRAME_BYTES))
+    check_shown_free_text(name, data)
+    at = data.find(CORE_MARK)
+    if at < 0:
+        raise BundleError(name, 0, "no '{{core}}'")
+    again = data.find(CORE_MARK, at + 1)
+    if again >= 0:
+        raise BundleError(name, line_of(data, again), "'{{core}}' twice")
+    end = at + len(CORE_MARK)
+    if (at > 0 and data[at - 1:at] != b"\n") \
+            or (end < len(data) and data[end:end + 1] != b"\n"):
+        raise BundleError(name, line_of(data, at),
+                          "'{{core}}' not alone on its line")
+    if sha256(data) != c.frames[party]:
+        raise BundleError(name, 0, "SHA-256 is not the frame: value of "
+                          "certificate.txt line %d" % c.frame_lines[party])
+    return data[:at], data[end:]
+
+
+def sheet_core(files, terms):
+    """§4.13 the core: text.txt in content versions 1 and 2; in version 3,
+    for each language L in the order of LANGUAGES, "--- L ---" (or "--- L
+    (authentic) ---") and LF, the bytes of text-L.txt, an LF when those do
+    not end with one, and one empty line between two languages."""
+    if terms.version < 3:
+        return files["text.txt"]
+    parts = []
+    for tag, tname in zip(terms.language_tags, terms.text_names()):
+        text = files[tname]
+        head = b"--- " + tag + (b" (authentic)" if tag in terms.authentic_tags
+                                else b"") + b" ---\n"
+        parts.append(head + text + (b"" if text.endswith(b"\n") else b"\n"))
+    return b"\n".join(parts)
+
+
+def check_sheet(party, data, head, tail, core):
+    """§4.13: sheet-P.txt is the frame with its {{core}} replaced by the
+    core, byte for byte.
+
+    AMBIGUITY (§2/§4.13): a sheet holds the text, which may have lines of
+    more than 4095 bytes and need not end with LF; it is compared as bytes,
+    never read as lines."""
+    name = "sheet-%s.txt" % party.decode("ascii")
+    want = head + core + tail
+    if data != want:
+        i = 0
+        n = min(len(data), len(want))
+        while i < n and data[i] == want[i]:
+            i += 1
+        raise BundleError(name, line_of(data, i), "not frame-%s.txt with its "
+                          "{{core}} replaced by the text"
+                          % party.decode("ascii"))
 
 
 # ---------------------------------------------------------------------------
@@ -1236,14 +1454,20 @@ def check_journal(c, files, size, root, cp, chash):
 # §3 The files, and §7 the verification algorithm
 # ---------------------------------------------------------------------------
 
-FIXED_FILES = ("certificate.txt", "certificate.sig", "text.txt", "terms.txt",
+FIXED_FILES = ("certificate.txt", "certificate.sig", "terms.txt",
                "calendar.txt", "checkpoint.txt",
                "journal-release.entry", "journal-release.proof")
 
 
-def expected_files(c):
-    """§3: the exact file set from the certificate's copy lines."""
+def expected_files(c, terms):
+    """§3: the exact file set from the certificate's copy and frame lines
+    and the texts terms.txt names (text.txt, or a text-L.txt for each
+    language of content version 3)."""
     names = set(FIXED_FILES)
+    names.update(terms.text_names())
+    for p in c.frame_order:
+        names.add("frame-%s.txt" % p.decode("ascii"))
+        names.add("sheet-%s.txt" % p.decode("ascii"))
     for cp in c.copies:
         names.add("copy-%s.txt" % cp.name)
         names.add("journal-copy-%s.entry" % cp.name)
@@ -1264,8 +1488,9 @@ def verify_files(files, mediator_key):
     if len(files) > MAX_FILES:
         raise BundleError(".", 0, "more than %d files" % MAX_FILES)
     for fname in sorted(files):
-        if len(files[fname]) > MAX_FILE_BYTES:
-            raise BundleError(fname, 0, "larger than 8 MiB")
+        if len(files[fname]) > max_file_bytes(fname):
+            raise BundleError(fname, 0, "larger than %d MiB"
+                              % (max_file_bytes(fname) >> 20))
 
     # 1. Certificate signature (§4.2).
     for fname in ("certificate.sig", "certificate.txt"):
@@ -1280,8 +1505,15 @@ def verify_files(files, mediator_key):
     # 2. Certificate (§4.1).
     c = parse_certificate(cert)
 
-    # 3. The file set (§3).
-    want = expected_files(c)
+    # 3. The file set (§3): from the certificate's copy and frame lines,
+    # and the languages: line of terms.txt, which is therefore read first
+    # (in full: its grammar is checked here rather than in step 4).
+    if "terms.txt" not in files:
+        raise BundleError("terms.txt", 0, "missing file")
+    # terms.txt in its content version; for versions 2 and 3 the
+    # signatories against the certificate's parties and copy lines.
+    terms = parse_terms(files["terms.txt"], c)
+    want = expected_files(c, terms)
     for fname in sorted(set(files) | want):
         if fname not in files:
             raise BundleError(fname, 0, "missing file")
@@ -1289,17 +1521,22 @@ def verify_files(files, mediator_key):
             raise BundleError(fname, 0, "unexpected file")
 
     # 4. Text and terms (§4.3, §4.4, §4.5, §5.1).
-    # terms.txt in its content version; for version 2 the signatories
-    # against the certificate's parties and copy lines.
-    check_text_file(files["text.txt"])
-    terms = parse_terms(files["terms.txt"], c)
+    texts = [files[tname] for tname in terms.text_names()]
+    for tname, text in zip(terms.text_names(), texts):
+        check_text_file(text, tname)
     parse_calendar(files["calendar.txt"], c.parties)
-    chash = content_hash(files["text.txt"], terms.effective, terms.validity,
-                         files["calendar.txt"], terms.v2_fields())
+    if terms.version < 3:
+        chash = content_hash(texts[0], terms.effective, terms.validity,
+                             files["calendar.txt"], terms.v2_fields())
+    else:
+        chash = content_hash(None, terms.effective, terms.validity,
+                             files["calendar.txt"], terms.v2_fields(),
+                             (terms.languages, terms.authentic, texts))
     if chash != c.content_hash:
         raise BundleError("certificate.txt", 5,
                           "content-sha256 is not the hash (content version %d) "
-                          "of text, terms and calendar" % terms.version)
+                          "of text%s, terms and calendar"
+                          % (terms.version, "s" if terms.version == 3 else ""))
     # The effective-time rule (§4.4).
     if terms.eff_time is None:
         want_eff = c.released_at
@@ -1309,7 +1546,16 @@ def verify_files(files, mediator_key):
         raise BundleError("certificate.txt", 9,
                           "effective-at does not follow the effective-time rule")
 
-    # 5. Copies (§4.6, §4.7, §4.11, §5.2).
+    # 5. Frames (§4.12, §4.13) and copies (§4.6, §4.7, §4.11, §5.2).
+    frames = {}                 # party -> bytes of frame-P.txt
+    if c.frame_order:
+        core = sheet_core(files, terms)
+    for p in c.frame_order:
+        fname = "frame-%s.txt" % p.decode("ascii")
+        head, tail = check_frame(c, p, files[fname])
+        sname = "sheet-%s.txt" % p.decode("ascii")
+        check_sheet(p, files[sname], head, tail, core)
+        frames[p] = files[fname]
     mandate_files = {}          # mandate id -> (file name, bytes)
     for cp in c.copies:
         reservation = None
@@ -1319,7 +1565,7 @@ def verify_files(files, mediator_key):
         version = cp.payload_version
         payload = signing_payload(c.agreement, c.revision, c.content_hash,
                                   cp.party, cp.role, version, reservation,
-                                  cp.condition)
+                                  cp.condition, frames.get(cp.party))
         if not ed25519_verify(cp.key, cp.sig, payload):
             raise BundleError("certificate.txt", cp.line,
                               "copy signature does not verify (signing "
@@ -1351,14 +1597,20 @@ def verify_files(files, mediator_key):
 
     nres = sum(cp.reservation is not None for cp in c.copies)
     ncond = sum(cp.condition is not None for cp in c.copies)
-    return ("agreement %d revision %d, %d cop%s%s, released-at %s, "
-            "effective-at %s, content version %d"
+    nframe = len(c.frame_order)
+    return ("agreement %d revision %d, %d cop%s%s%s, released-at %s, "
+            "effective-at %s, content version %d%s"
             % (c.agreement, c.revision, len(c.copies),
                "y" if len(c.copies) == 1 else "ies",
                "".join(", %d with %s" % (k, w) for k, w in
                        ((nres, "a reservation"), (ncond, "a condition")) if k),
+               ", %d part%s with a frame" % (nframe, "y" if nframe == 1
+                                             else "ies") if nframe else "",
                format_time(c.released_at).decode(),
-               format_time(c.effective_at).decode(), terms.version))
+               format_time(c.effective_at).decode(), terms.version,
+               " (languages %s, authentic %s)"
+               % (terms.languages.decode(), terms.authentic.decode())
+               if terms.version == 3 else ""))
 
 
 def verify_file_list(pairs, mediator_key):
@@ -1385,8 +1637,9 @@ def load_dir(path):
         st = os.lstat(full)
         if not stat.S_ISREG(st.st_mode):
             raise BundleError(fname, 0, "not a regular file")
-        if st.st_size > MAX_FILE_BYTES:
-            raise BundleError(fname, 0, "larger than 8 MiB")
+        limit = max_file_bytes(fname)
+        if st.st_size > limit:
+            raise BundleError(fname, 0, "larger than %d MiB" % (limit >> 20))
         fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
         try:
             st2 = os.fstat(fd)
@@ -1399,8 +1652,9 @@ def load_dir(path):
                 if not b:
                     break
                 total += len(b)
-                if total > MAX_FILE_BYTES:
-                    raise BundleError(fname, 0, "larger than 8 MiB")
+                if total > limit:
+                    raise BundleError(fname, 0, "larger than %d MiB"
+                                      % (limit >> 20))
                 chunks.append(b)
         finally:
             os.close(fd)

@@ -188,7 +188,7 @@ ef_agreement(struct engine_fixture *fx, const char *parties, const char *observe
 	assert_true(id > 0);
 	if (!draft) {
 		ef_verb_begin(fx, &o);
-		ef_verb_end(fx, engine_circulate(fx->e, id, &o), &o);
+		ef_verb_end(fx, engine_circulate(fx->e, id, NULL, &o), &o);
 	}
 	return id;
 }
@@ -247,7 +247,7 @@ ef_hash(struct engine_fixture *fx, int64_t agreement, const char *text, uint8_t 
 	memset(out, 0, 32);
 	if (ag_load(fx->e, agreement, &a) != 0)
 		return;
-	assert_int_equal(ag_content_hash(fx->e, &a, SIGN_CONTENT_V2, text, "", out), 0);
+	assert_int_equal(ag_content_hash(fx->e, &a, SIGN_CONTENT_V2, text, NULL, "", out), 0);
 }
 
 /* p's copy of revision rev of agreement, whose text is text (the terms are

@@ -325,6 +325,9 @@ test_nodes_migrated(void **state)
 	    "DROP TABLE condition_due;"
 	    "ALTER TABLE signer DROP COLUMN name;"		/* 19 -> 20 */
 	    "ALTER TABLE signer DROP COLUMN title;"
+	    "DROP TABLE revision_text;"				/* 20 -> 21 */
+	    "DROP TABLE agreement_frame;"
+	    "DROP TABLE agreement_glossary;"
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);

@@ -25,6 +25,9 @@
     "7965726576616e2073746570616e616b657274"
 #define PAYLOAD_TAG_HEX "7061726c65792d7369676e2d763100"	/* parley-sign-v1\0 */
 #define PAYLOAD_V2_TAG_HEX "7061726c65792d7369676e2d763200"	/* parley-sign-v2\0 */
+#define PAYLOAD_V3_TAG_HEX "7061726c65792d7369676e2d763300"	/* parley-sign-v3\0 */
+#define CONTENT_V3_TAG_HEX "7061726c65792d636f6e74656e742d763300"	/* parley-content-v3\0 */
+static const char *const TEXTS3[] = { "1. A\n", "1. \xd4\xb1\n", "1. \xd0\x90\n" };
 
 /* RFC 8032 section 7.1, TEST 1. */
 #define RFC8032_T1_SECRET "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
@@ -98,6 +101,20 @@ static const struct content_case {
 	    "00000000"					/* extends "" */
 	    "00000014" "3138343436373434303733373039353531363135",	/* "18446744073709551615" */
 	    "5b79402c9ba2d1d0502de56572e40979173e67bd88974929646dcde9abc3d66b" },
+	{ "v3 three languages", { SIGN_CONTENT_V3, NULL, "on-release", "", "", "UTC", "a b", 0,
+	    0, "en hy ru", "ru", TEXTS3, 3 },
+	    CONTENT_V3_TAG_HEX
+	    "00000008" "656e206879207275"		/* "en hy ru" */
+	    "00000002" "7275"				/* authentic "ru" */
+	    "00000005" "312e20410a"			/* en "1. A\n" */
+	    "00000006" "312e20d4b10a"			/* hy "1. Ա\n" */
+	    "00000006" "312e20d0900a"			/* ru "1. А\n" */
+	    "0000000a" "6f6e2d72656c65617365"		/* "on-release" */
+	    "00000000" "00000000"			/* validity, calendar */
+	    "00000003" "555443"				/* "UTC" */
+	    "00000003" "612062"				/* "a b" */
+	    "00000000" "00000000",			/* extends, reaffirms */
+	    "de6a4f297f44c6013273a4223a59342ce52484de7b948d321f8566d3db88b7bf" },
 };
 
 static void
@@ -207,6 +224,7 @@ static const struct payload_case {
 	uint32_t revision;
 	const char *hash, *party, *role, *layout;
 	const char *reservation, *condition;	/* version 2 when either is set */
+	const char *frame;			/* version 3 when set */
 } payload_cases[] = {
 	{ "agreement 12", 12, 1,
 	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
@@ -259,6 +277,19 @@ static const struct payload_case {
 	    "00000000"					/* no reservation */
 	    "00000001" "43",				/* "C" */
 	    "", "C" },
+	{ "version 3: a frame", 12, 1,
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+	    "AZ", "",
+	    PAYLOAD_V3_TAG_HEX
+	    "00000002" "3132"
+	    "00000001"
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	    "00000002" "415a"
+	    "00000000"					/* role "" */
+	    "00000000"					/* no reservation */
+	    "00000000"					/* no condition */
+	    "00000011" "546f3a20410a7b7b636f72657d7d0a420a",	/* "To: A\n{{core}}\nB\n" */
+	    "", "", "To: A\n{{core}}\nB\n" },
 };
 
 static void
@@ -275,7 +306,7 @@ test_payload_kat(void **state)
 		assert_int_equal(hex_decode(c->hash, hash, sizeof(hash)), 0);
 		want = unhex(c->layout, &n);
 		assert_int_equal(sign_payload_with(c->agreement, c->revision, hash,
-		    c->party, c->role, c->reservation, c->condition, &got, &gotlen), 0);
+		    c->party, c->role, c->reservation, c->condition, c->frame, &got, &gotlen), 0);
 		assert_int_equal(gotlen, n);
 		assert_memory_equal(got, want, n);
 		free(want);
