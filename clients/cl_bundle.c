@@ -1344,7 +1344,7 @@ content_texts(const struct bundle_files *f, const struct terms *tm,
 {
 	const struct bundle_file *x;
 	char name[BUNDLE_NAME_MAX];
-	size_t i;
+	size_t i, total = 0;
 
 	if (tm->version != SIGN_CONTENT_V3) {
 		if (check_text_file(x = find_file(f, "text.txt"), err, errlen) != 0)
@@ -1358,6 +1358,9 @@ content_texts(const struct bundle_files *f, const struct terms *tm,
 			return bad(err, errlen, name, 0, "missing");
 		if (check_text_file(x, err, errlen) != 0)
 			return -1;
+		if ((total += x->len) > TEXT_MAX_BYTES)
+			return bad(err, errlen, x->name, 0, "the texts together are more than %d "
+			    "bytes", TEXT_MAX_BYTES);
 		sv[i] = (struct sheet_version){ tm->lang[i], (const char *)x->data,
 		    tm->is_authentic[i] };
 	}
@@ -1938,6 +1941,10 @@ summarise(const struct cert *c, char *summary, size_t sumlen)
 			    "key %.16s in place of %s", c->copies[i].party, c->copies[i].role, hex,
 			    c->copies[i].in_place_of);
 		}
+	for (i = 0; i < c->nframes && off < sumlen; i++)
+		off += (size_t)snprintf(summary + off, sumlen - off, "; %s signed its own sheet, "
+		    "the text in its address and signature blocks (sheet-%s.txt)",
+		    c->frames[i].party, c->frames[i].party);
 	for (i = 0; i < c->ncopies && off < sumlen; i++) {
 		const struct cert_copy *k = &c->copies[i];
 		if (*k->signer_name)

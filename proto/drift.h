@@ -6,8 +6,8 @@
  *
  * Texts are UTF-8 with LF line endings (the caller validates and normalises
  * them; drift_check refuses invalid UTF-8 all the same).  The caller bounds
- * their size (1 MiB in parley); the work is linear in the texts for each
- * glossary alternative, never quadratic in a text.
+ * their size (1 MiB in parley).  Each text is scanned about once per
+ * glossary alternative of its language; nothing is quadratic in a text.
  *
  * CLAUSES.  A clause starts at a line whose first characters, after spaces
  * and tabs only, are a clause number: one or more groups of ASCII digits

@@ -125,24 +125,48 @@ if [ -n "${BUNDLE_SEED_OUT:-}" ]; then
 fi
 
 # Every tampering, both verifiers.
-start=$(date +%s%N)
-"$BIN/bundle_tamper" "$B" "$MEDIATOR_PUB" >"$T/tamper-c.out" 2>&1
-rc=$?
-c_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ $rc = 0 ] || { tail -n 20 "$T/tamper-c.out"; fail "parley's verifier accepted a tampered bundle"; }
-start=$(date +%s%N)
-$PY "$INTEROP/tamper.py" "$B" --mediator-key "$MEDIATOR_PUB" >"$T/tamper-py.out" 2>&1
-rc=$?
-py_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ $rc = 0 ] || { tail -n 20 "$T/tamper-py.out"; fail "the independent verifier accepted a tampered bundle"; }
-c_line=$(grep '^tamper: ' "$T/tamper-c.out")
-py_line=$(grep '^tamper: ' "$T/tamper-py.out")
-case $c_line in "tamper: "*" cases, 0 accepted") ;; *) fail "bundle_tamper: $c_line" ;; esac
-[ "$c_line" = "$py_line" ] || fail "the verifiers counted different cases: C '$c_line', Python '$py_line'"
+tamper_all() {
+	b=$1
+	start=$(date +%s%N)
+	"$BIN/bundle_tamper" "$b" "$MEDIATOR_PUB" >"$T/tamper-c.out" 2>&1
+	rc=$?
+	c_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ $rc = 0 ] || { tail -n 20 "$T/tamper-c.out"; fail "parley's verifier accepted a tampered bundle"; }
+	start=$(date +%s%N)
+	$PY "$INTEROP/tamper.py" "$b" --mediator-key "$MEDIATOR_PUB" >"$T/tamper-py.out" 2>&1
+	rc=$?
+	py_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ $rc = 0 ] || { tail -n 20 "$T/tamper-py.out"; fail "the independent verifier accepted a tampered bundle"; }
+	c_line=$(grep '^tamper: ' "$T/tamper-c.out")
+	py_line=$(grep '^tamper: ' "$T/tamper-py.out")
+	case $c_line in "tamper: "*" cases, 0 accepted") ;; *) fail "bundle_tamper: $c_line" ;; esac
+	[ "$c_line" = "$py_line" ] || fail "the verifiers counted different cases: C '$c_line', Python '$py_line'"
+	diff <(counts "$T/tamper-c.out") <(counts "$T/tamper-py.out") >"$T/tamper.diff" ||
+		{ cat "$T/tamper.diff"; fail "per-file counts differ"; }
+	echo "$c_line (in one process each: parley verify ${c_ms} ms, verify_bundle.py ${py_ms} ms)"
+}
 counts() { grep -E '^[^ ]+: [0-9]+ cases, [0-9]+ accepted$' "$1"; }
-diff <(counts "$T/tamper-c.out") <(counts "$T/tamper-py.out") >"$T/tamper.diff" ||
-	{ cat "$T/tamper.diff"; fail "per-file counts differ"; }
-echo "$c_line (in one process each: parley verify ${c_ms} ms, verify_bundle.py ${py_ms} ms)"
+tamper_all "$B"
+
+# A second agreement: sheets with address blocks around one core in three
+# languages (content version 3, signing payload version 3), tampered the same way.
+printf '%s\n' "1. Огонь прекращается в 00:01 12 мая 1994 года." >"$T/ru"
+printf '%s\n' "1. Fire ceases at 00:01 on 12 May 1994." >"$T/en"
+printf '%s\n' "1. Կրակը դադարում է 1994 թ. մայիսի 12-ին, ժամը 00:01-ին։" >"$T/hy"
+printf '%s\n' "To: Yerevan" "{{core}}" "For Armenia: ________" >"$T/frame-yerevan"
+printf '%s\n' "To: A" "{{core}}" "For A: ________" >"$T/frame-a"
+L=$(jget "$(ctl --json agreement create --title "Ceasefire in three languages" --parties yerevan,a,a-b \
+	--text ru="$T/ru" --text en="$T/en" --text hy="$T/hy" --authentic ru,en \
+	--frame yerevan="$T/frame-yerevan" --frame a="$T/frame-a")" .id)
+expect_rc 0 ctl agreement circulate "$L"
+expect_out accepted as yerevan sign "$L" --yes --subject-to "ratification"
+expect_out accepted as a sign "$L" --yes
+expect_out "agreement $L is released" as a-b sign "$L" --yes
+B2=$T/bundle-l
+expect_rc 0 ctl agreement export "$L" "$B2"
+[ "$(ls "$B2" | wc -l)" = $((7 + 3 + 3 * 3 + 2 * 2)) ] || { ls "$B2"; fail "the bundle has $(ls "$B2" | wc -l) files"; }
+expect_out "^valid" $PY "$INTEROP/verify_bundle.py" "$B2" --mediator-key "$MEDIATOR_PUB"
+tamper_all "$B2"
 
 # Correctly signed but unusual bundles: both verifiers reach the verdict
 # doc/bundle.md gives.

@@ -606,11 +606,14 @@ CASES = [
     # AMBIGUITY (4.4): a final "-" fits the grammar of a language tag
     ("languages: tag 'x-' (the grammar allows a final -)", "minimal", 0,
      v3(texts=[("x-", "a\n")], authentic="x-")),
-    # AMBIGUITY (4.13 vs 8): a sheet of 16 texts of 512 KiB is above 8 MiB;
-    # 8 lets a verifier refuse a file over 8 MiB only because "no valid
-    # bundle has one", which no longer holds: a valid sheet is accepted
-    ("languages: 16 texts of 524288 bytes and a frame: a sheet over 8 MiB",
-     "minimal", 0,
+    # 4.3: the texts of content version 3 are at most 512 KiB together
+    ("languages: two texts of 524288 bytes together", "minimal", 0,
+     v3(texts=[(t, "\u0416" * 131072) for t in tags(2)], authentic="la")),
+    ("languages: two texts of 524289 bytes together", "minimal", 1,
+     v3(texts=[(t, "\u0416" * 131072 + "x" * i) for i, t in enumerate(tags(2))],
+        authentic="la")),
+    ("languages: 16 texts of 524288 bytes (8 MiB together)",
+     "minimal", 1,
      v3(texts=[(t, "\u0416" * 262144) for t in tags(16)], authentic="la",
         **frame_a(mtb.frame_for("a")))),
     ("languages: 17", "minimal", 1,

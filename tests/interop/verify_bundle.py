@@ -33,7 +33,7 @@ signing payload of version 3 (§5.2); any other copy with a reservation or a
 condition over version 2; any other copy over version 1.
 
 Where the document is ambiguous the stricter reading is taken (but where
-it would refuse a valid bundle: §8's size limit, see MAX_SHEET_BYTES);
+it would refuse a valid bundle);
 each such place is marked "AMBIGUITY" below.
 """
 
@@ -87,20 +87,9 @@ MIN_FRAME_BYTES, MAX_FRAME_BYTES = 9, 16384  # §4.12
 MAX_LANGUAGES = 16                        # §4.4
 CORE_MARK = b"{{core}}"                   # §4.12
 
-# AMBIGUITY (§8 vs §4.13): §8 lets a verifier refuse a file over 8 MiB
-# because "no valid bundle has one: a text is at most 512 KiB"; but a
-# sheet-P.txt of content version 3 holds up to 16 texts of 512 KiB, with
-# their headings and a frame: up to 16376 + 16 * (29 + 524288 + 1) + 15 =
-# 8405479 bytes, more than 8 MiB.  The limit is there to bound a
-# verifier's memory, never to refuse a valid bundle, so a sheet is allowed
-# up to 9 MiB (every other file still at most 8 MiB).
-MAX_SHEET_BYTES = 9 * 1024 * 1024
-
-
 def max_file_bytes(fname):
-    """§8: the size above which a file is refused."""
-    if fname.startswith("sheet-") and fname.endswith(".txt"):
-        return MAX_SHEET_BYTES
+    """§8: the size above which a file is refused (no valid bundle has one:
+    the texts are at most 512 KiB together, a frame 16 KiB)."""
     return MAX_FILE_BYTES
 
 
@@ -1524,6 +1513,10 @@ def verify_files(files, mediator_key):
     texts = [files[tname] for tname in terms.text_names()]
     for tname, text in zip(terms.text_names(), texts):
         check_text_file(text, tname)
+    # §4.3: the texts of content version 3 together at most 524288 bytes.
+    if sum(len(t) for t in texts) > MAX_TEXT_BYTES:
+        raise BundleError(terms.text_names()[-1], 0,
+                          "the texts together are more than 524288 bytes")
     parse_calendar(files["calendar.txt"], c.parties)
     if terms.version < 3:
         chash = content_hash(texts[0], terms.effective, terms.validity,
