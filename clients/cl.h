@@ -62,6 +62,8 @@ int cl_pending(const struct cl *c);
 /* Read a whole file (at most max bytes) into a malloc'd NUL-terminated
  * buffer; NULL with err. */
 char *cl_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+/* The same, and "-" reads standard input to its end. */
+char *cl_read_input(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
 /* client.conf: all paths resolved relative to the file's directory. */
 struct cl_conf {

@@ -49,6 +49,46 @@ cl_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen
 	return buf;
 }
 
+char *
+cl_read_input(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+	char *buf, *nb;
+	size_t n = 0, cap = 65536, got;
+
+	if (strcmp(path, "-") != 0)
+		return cl_read_file(path, max, len, err, errlen);
+	if ((buf = malloc(cap + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	/* Read one byte past max to tell "too long" from "exactly max". */
+	while ((got = fread(buf + n, 1, cap - n, stdin)) > 0) {
+		n += got;
+		if (n > max) {
+			snprintf(err, errlen, "standard input is longer than %zu bytes", max);
+			free(buf);
+			return NULL;
+		}
+		if (n == cap) {
+			if ((nb = realloc(buf, (cap *= 2) + 1)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+	}
+	if (ferror(stdin)) {
+		snprintf(err, errlen, "cannot read standard input: %s", strerror(errno));
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return buf;
+}
+
 struct conf_parse {
 	struct cl_conf *c;
 	char err[512];

@@ -353,6 +353,7 @@ payload_kind(const Parley__Payload *p)
 	case PARLEY__PAYLOAD__BODY_UPDATE: return "update";
 	case PARLEY__PAYLOAD__BODY_AMENDMENT: return "amendment";
 	case PARLEY__PAYLOAD__BODY_INCIDENT: return "incident";
+	case PARLEY__PAYLOAD__BODY_LETTER: return "letter";
 	default: return "unknown";
 	}
 }
@@ -394,6 +395,53 @@ keep_bundle(struct ctx *x, const Parley__Bundle *b, char *dir, size_t dirlen, ch
 	}
 	snprintf(result, rlen, "verified: %s", summary);
 	return 0;
+}
+
+static void
+print_names(const char *label, char **v, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	printf("    %s:", label);
+	for (i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : " ", v[i]);
+	printf("\n");
+}
+
+/* A letter: who wrote it, to whom, the copies, then its text. */
+static void
+show_letter(struct ctx *x, const Parley__Letter *l)
+{
+	char when[PTIME_BUFLEN];
+	size_t i, n = strlen(l->text);
+
+	ptime_format(l->sent_at, when);
+	if (x->j) {
+		jw_uint(x->j, "letter", l->id);
+		jw_str(x->j, "from", l->sender);
+		jw_arr_begin(x->j, "to");
+		for (i = 0; i < l->n_to; i++)
+			jw_str(x->j, NULL, l->to[i]);
+		jw_arr_end(x->j);
+		jw_arr_begin(x->j, "cc");
+		for (i = 0; i < l->n_cc; i++)
+			jw_str(x->j, NULL, l->cc[i]);
+		jw_arr_end(x->j);
+		jw_str(x->j, "subject", l->subject);
+		jw_bool(x->j, "urgent", l->urgent);
+		jw_str(x->j, "sent_at", when);
+		jw_str(x->j, "text", l->text);
+		return;
+	}
+	printf(": %sletter %llu from %s, %s\n", l->urgent ? "URGENT " : "",
+	    (unsigned long long)l->id, l->sender, when);
+	print_names("to", l->to, l->n_to);
+	print_names("cc", l->cc, l->n_cc);
+	if (*l->subject)
+		printf("    subject: %s\n", l->subject);
+	printf("\n%s%s\n", l->text, n > 0 && l->text[n - 1] == '\n' ? "" : "\n");
 }
 
 static void
@@ -560,6 +608,9 @@ show_delivery(struct ctx *x, const Parley__Delivery *d)
 		break;
 	case PARLEY__PAYLOAD__BODY_INCIDENT:
 		show_incident(x, p->incident, d->created_at);
+		break;
+	case PARLEY__PAYLOAD__BODY_LETTER:
+		show_letter(x, p->letter);
 		break;
 	default:
 		if (!x->j)
@@ -1410,6 +1461,70 @@ cmd_decline(struct ctx *x)
 	f.body_case = PARLEY__FRAME__BODY_DECLINE;
 	f.decline = &dr;
 	return request_ok(x, &f, "declined");
+}
+
+/* A comma list into v (pointers into buf): their number, or -1. */
+static int
+split_list(char *buf, char **v, size_t max)
+{
+	char *p, *save = NULL;
+	size_t n = 0;
+
+	if (*buf == '\0' || buf[strlen(buf) - 1] == ',' || *buf == ',' || strstr(buf, ",,"))
+		return -1;
+	for (p = strtok_r(buf, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
+		if (n == max || (!ident_valid(p) && strcmp(p, "mediator") != 0))
+			return -1;
+		v[n++] = p;
+	}
+	return (int)n;
+}
+
+static int
+cmd_letter_send(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__LetterSend ls = PARLEY__LETTER_SEND__INIT;
+	char err[1200], why[200], to[2048], cc[2048], *tv[64], *cv[64], *text, *norm;
+	const char *subject = opt(x, "subject") ? opt(x, "subject") : "";
+	size_t len;
+	int nt, nc = 0, rc;
+
+	snprintf(to, sizeof(to), "%s", opt(x, "to"));
+	snprintf(cc, sizeof(cc), "%s", opt(x, "cc") ? opt(x, "cc") : "");
+	if ((nt = split_list(to, tv, 64)) < 0 || (*cc && (nc = split_list(cc, cv, 64)) < 0))
+		return usage_error(x, "--to and --cc take party codes (or mediator) separated by "
+		    "commas");
+	if (!cert_shown_valid(subject, 200))
+		return usage_error(x, "--subject must be one line of at most 200 bytes of UTF-8, "
+		    "without control characters (tab included)");
+	if ((text = cl_read_input(opt(x, "text"), TEXT_FILE_MAX, &len, err, sizeof(err))) == NULL)
+		return out_error(x, EXIT_USAGE, "%s", err);
+	if (text_check(text, len, why, sizeof(why)) != 0 ||
+	    text_displayable(text, len, why, sizeof(why)) != 0) {
+		free(text);
+		return out_error(x, EXIT_USAGE, "%s: %s", opt(x, "text"), why);
+	}
+	norm = text_normalize(text, len, NULL);
+	free(text);
+	if (norm == NULL)
+		return out_error(x, EXIT_REFUSED, "out of memory");
+	if ((rc = connect_conf(x)) != 0) {
+		free(norm);
+		return rc;
+	}
+	ls.n_to = (size_t)nt;
+	ls.to = tv;
+	ls.n_cc = (size_t)nc;
+	ls.cc = cv;
+	ls.subject = (char *)subject;
+	ls.text = norm;
+	ls.urgent = opt(x, "urgent") != NULL;
+	f.body_case = PARLEY__FRAME__BODY_LETTER_SEND;
+	f.letter_send = &ls;
+	rc = request_ok(x, &f, "sent");
+	free(norm);
+	return rc;
 }
 
 static int
@@ -2510,6 +2625,7 @@ enum {
 	C_INCIDENT_CONSENT, C_COMPLAINT, C_JOURNAL, C_MANDATE_ISSUE, C_MANDATE_REVOKE,
 	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE, C_OBSERVER_REQUEST, C_OBSERVER_OBJECT,
 	C_OBSERVER_CONSENT, C_OBSERVER_LIST, C_CONDITION_LIFT, C_KEY_NEW, C_PRINCIPAL_NEW,
+	C_LETTER_SEND,
 };
 
 static int (*const handlers[])(struct ctx *) = {
@@ -2527,7 +2643,7 @@ static int (*const handlers[])(struct ctx *) = {
 	[C_OBSERVER_REQUEST] = cmd_observer_request, [C_OBSERVER_OBJECT] = cmd_observer_object,
 	[C_OBSERVER_CONSENT] = cmd_observer_consent, [C_OBSERVER_LIST] = cmd_observer_list,
 	[C_CONDITION_LIFT] = cmd_condition_lift, [C_KEY_NEW] = cmd_key_new,
-	[C_PRINCIPAL_NEW] = cmd_principal_new,
+	[C_PRINCIPAL_NEW] = cmd_principal_new, [C_LETTER_SEND] = cmd_letter_send,
 };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
@@ -2586,6 +2702,16 @@ static const struct cl_args_verb verbs[] = {
 	  "answer an amendment the mediator forwarded", C_AMENDMENT_RESPOND },
 	{ "withdraw", "ID", 1, 1, NULL, "withdraw this party's signature before release",
 	  C_WITHDRAW },
+	{ "letter send", NULL, 0, 0, OPTS(
+	    { .name = "to", .value = "PARTY,...", .flags = REQ,
+	      .help = "the addressees: other parties, or mediator" },
+	    { .name = "cc", .value = "PARTY,...", .help = "copies to (the mediator always has one)" },
+	    { .name = "text", .value = "FILE|-", .flags = REQ,
+	      .help = "the letter (UTF-8; - reads standard input)" },
+	    { .name = "subject", .value = "S", .help = "one line" },
+	    { .name = "urgent", .help = "mark it urgent" }),
+	  "write to other parties or the mediator, with copies; the mediator holds a copy",
+	  C_LETTER_SEND },
 	{ "decline", "ID", 1, 1, OPTS(
 	    { .name = "reason", .value = "TEXT", .flags = REQ,
 	      .help = "why (the mediator reads it; the other parties do not)" }),

@@ -72,8 +72,22 @@ static const struct cl_args_verb verbs[] = {
 	  "by when a party should lift the condition of its signature; past it every member "
 	  "and the log are told" },
 	{ "notice send", "PARTY|all", 1, 1, OPTS(
-	    { .name = "text", .value = "TEXT", .flags = REQ, .help = "the notice" }),
+	    { .name = "text", .value = "FILE|-", .flags = REQ, .tag = O_FILE,
+	      .help = "the notice (- reads standard input)" }),
 	  "send a mediator's circular" },
+	{ "letter send", NULL, 0, 0, OPTS(
+	    { .name = "to", .value = "PARTY,...|all", .flags = REQ, .help = "the addressees" },
+	    { .name = "cc", .value = "PARTY,...", .help = "copies to" },
+	    { .name = "text", .value = "FILE|-", .flags = REQ, .tag = O_FILE,
+	      .help = "the letter (UTF-8, - reads standard input)" },
+	    { .name = "subject", .value = "S", .help = "one line" },
+	    { .name = "urgent", .help = "mark it urgent" }),
+	  "a letter to parties, with copies to others; receipts per endpoint" },
+	{ "letter list", NULL, 0, 0, OPTS(LAST,
+	    { .name = "party", .value = "P", .help = "only letters from or to P (or mediator)" }),
+	  "letters with their addressees and copies" },
+	{ "letter show", "N", 1, 1, NULL,
+	  "a letter, its text, and each addressee's and copy's receipts per endpoint" },
 	{ "notice list", NULL, 0, 0, OPTS(LAST),
 	  "notices (or the N newest) with, per endpoint, when each was acknowledged" },
 	{ "delivery list", NULL, 0, 0, OPTS(LAST),
@@ -274,7 +288,7 @@ add_file(struct request *r, const char *key, const char *path, char *err, size_t
 	char *buf;
 	size_t len;
 
-	if ((buf = own(r, cl_read_file(path, ARG_MAX_FILE, &len, err, errlen))) == NULL ||
+	if ((buf = own(r, cl_read_input(path, ARG_MAX_FILE, &len, err, errlen))) == NULL ||
 	    file_text(path, buf, len, err, errlen) != 0)
 		return -1;
 	return add_arg(r, key, buf, len);

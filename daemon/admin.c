@@ -22,6 +22,7 @@
 #include "condition.h"
 #include "incident.h"
 #include "journal.h"
+#include "letter.h"
 #include "mandate.h"
 #include "observer.h"
 #include "texts.h"
@@ -330,9 +331,22 @@ v_notice_send(struct server *srv, const struct args *a, struct out *o, Parley__A
 	const char *to = need(a, "1", "PARTY or all", o), *text;
 
 	(void)r;
-	if (to == NULL || (text = need(a, "text", "--text TEXT", o)) == NULL)
+	if (to == NULL || (text = need(a, "text", "--text FILE", o)) == NULL)
 		return -1;
 	return engine_notice(srv->ag, to, text, o);
+}
+
+static int
+v_letter_send(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *to = need(a, "to", "--to PARTY,...", o), *text;
+	size_t len = 0;
+
+	(void)r;
+	if (to == NULL || (text = arg_n(a, "text", &len)) == NULL)
+		return o->status ? -1 : out_usage(o, "missing --text FILE");
+	return letter_send_mediator(srv->ag, to, arg(a, "cc"), arg(a, "subject"), text, len,
+	    arg(a, "urgent") != NULL, o);
 }
 
 /* --last N: only the N newest of a list; *last is -1 without it. */
@@ -354,6 +368,17 @@ v_notice_list(struct server *srv, const struct args *a, struct out *o, Parley__A
 	if (opt_last(a, &last, o) != 0)
 		return -1;
 	return engine_message_list(srv->ag, "notice", last, o);
+}
+
+static int
+v_letter_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	int64_t last;
+
+	(void)r;
+	if (opt_last(a, &last, o) != 0)
+		return -1;
+	return letter_list(srv->ag, last, arg(a, "party"), o);
 }
 
 static int
@@ -451,6 +476,7 @@ v_agreement_check(struct server *srv, const struct args *a, struct out *o,
 	return texts_check_versions(srv->ag, id, g, len, o);
 }
 
+ID_VERB(v_letter_show, letter_show(srv->ag, id, o))
 ID_VERB(v_agreement_show, engine_agreement_show(srv->ag, id, o))
 ID_VERB(v_agreement_withdraw, engine_withdraw_agreement(srv->ag, id, arg(a, "reason"), o))
 ID_VERB(v_amendment_list, engine_amendment_list(srv->ag, id, o))
@@ -811,6 +837,9 @@ static const struct verb verbs[] = {
 	{ "observer list", v_observer_list },
 	{ "notice send", v_notice_send },
 	{ "notice list", v_notice_list },
+	{ "letter send", v_letter_send },
+	{ "letter list", v_letter_list },
+	{ "letter show", v_letter_show },
 	{ "delivery list", v_delivery_list },
 	{ "agreement create", v_agreement_create },
 	{ "agreement circulate", v_agreement_circulate },

@@ -2643,11 +2643,14 @@ engine_notice(struct ag_ctx *e, const char *to, const char *text, struct out *o)
 	sqlite3_stmt *s;
 	char code[PARTY_CODE_MAX + 1];
 	uint8_t h[32];
-	size_t cnt = 0, i, len = strlen(text);
-	int rc = -1;
+	size_t cnt = 0, i, len;
+	char why[200], *norm;
+	int rc = -1, oom;
 
-	if (len == 0 || len > TEXT_MAX || !text_utf8_valid(text, len))
-		return out_usage(o, "--text must be 1-%d bytes of UTF-8", TEXT_MAX);
+	if ((norm = texts_check(text, strlen(text), why, sizeof(why), &oom)) == NULL)
+		return oom ? out_refuse(o, "%s", why) : out_usage(o, "--text: %s", why);
+	text = norm;
+	len = strlen(text);
 	n.text = (char *)text;
 	p.body_case = PARLEY__PAYLOAD__BODY_NOTICE;
 	p.notice = &n;
@@ -2658,15 +2661,21 @@ engine_notice(struct ag_ctx *e, const char *to, const char *text, struct out *o)
 	if (strcmp(to, "all") == 0) {
 		/* Every party: not a notice to some of "all". */
 		if ((s = store_stmt(e->st, all)) == NULL ||
-		    store_ids(e->st, s, "the parties", &owned, &cnt) != 0)
-			return out_refuse(o, "store failure reading the parties");
-		if (cnt == 0)
-			return out_refuse(o, "no party is registered");
+		    store_ids(e->st, s, "the parties", &owned, &cnt) != 0) {
+			rc = out_refuse(o, "store failure reading the parties");
+			goto done;
+		}
+		if (cnt == 0) {
+			rc = out_refuse(o, "no party is registered");
+			goto done;
+		}
 		ids = owned;
 	} else {
 		rc = registry_party_by_code(e->st, to, &target);
-		if (rc != 0)
-			return out_refuse(o, rc < 0 ? "store failure" : "unknown party \"%s\"", to);
+		if (rc != 0) {
+			rc = out_refuse(o, rc < 0 ? "store failure" : "unknown party \"%s\"", to);
+			goto done;
+		}
 		cnt = 1;
 	}
 	if ((mids = malloc(cnt * sizeof(*mids))) == NULL) {
@@ -2699,6 +2708,7 @@ engine_notice(struct ag_ctx *e, const char *to, const char *text, struct out *o)
 done:
 	free(owned);
 	free(mids);
+	free(norm);
 	return rc;
 }
 

@@ -23,6 +23,7 @@
 #include "session.h"
 #include "incident.h"
 #include "journal.h"
+#include "letter.h"
 #include "record.h"
 #include "sign.h"
 #include "timeline.h"
@@ -481,6 +482,9 @@ dispatch(struct session *s, const Parley__Frame *f)
 		break;
 	case PARLEY__FRAME__BODY_CONDITION_LIFT:
 		ENGINE_REQ(condition_lift(e, &rq, f->condition_lift));
+		break;
+	case PARLEY__FRAME__BODY_LETTER_SEND:
+		ENGINE_REQ(letter_send_party(e, &rq, f->letter_send));
 		break;
 	default:
 		log_warnx("%s: %s sent an unexpected %s frame", conn_peer(s->conn),

@@ -399,6 +399,17 @@ static const char *const migrations[] = {
 	"CREATE TABLE agreement_glossary("
 	"  agreement_id INTEGER PRIMARY KEY REFERENCES agreement(id),"
 	"  glossary TEXT NOT NULL, set_at INTEGER NOT NULL);",
+	/* 21 -> 22: letters, from a party or the mediator (sender NULL), to
+	 * addressees and copies (a recipient NULL: the mediator), each party's
+	 * copy a message with its receipts */
+	"CREATE TABLE letter("
+	"  id INTEGER PRIMARY KEY, sender_id INTEGER REFERENCES party(id),"
+	"  subject TEXT NOT NULL, text TEXT NOT NULL, urgent INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE letter_recipient("
+	"  letter_id INTEGER NOT NULL REFERENCES letter(id), party_id INTEGER REFERENCES party(id),"
+	"  cc INTEGER NOT NULL, message_id INTEGER REFERENCES message(id));"
+	"CREATE INDEX letter_recipient_letter ON letter_recipient(letter_id);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -13,7 +13,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 21
+#define STORE_SCHEMA_VERSION 22
 
 /* Open (creating if needed) and migrate the database at path.  Refuses a
  * database that cannot be put in WAL mode with synchronous=FULL.  -1 with a

@@ -2662,6 +2662,96 @@ void   parley__party_frame__free_unpacked
   assert(message->base.descriptor == &parley__party_frame__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__letter__init
+                     (Parley__Letter         *message)
+{
+  static const Parley__Letter init_value = PARLEY__LETTER__INIT;
+  *message = init_value;
+}
+size_t parley__letter__get_packed_size
+                     (const Parley__Letter *message)
+{
+  assert(message->base.descriptor == &parley__letter__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__letter__pack
+                     (const Parley__Letter *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__letter__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__letter__pack_to_buffer
+                     (const Parley__Letter *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__letter__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__Letter *
+       parley__letter__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__Letter *)
+     protobuf_c_message_unpack (&parley__letter__descriptor,
+                                allocator, len, data);
+}
+void   parley__letter__free_unpacked
+                     (Parley__Letter *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__letter__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__letter_send__init
+                     (Parley__LetterSend         *message)
+{
+  static const Parley__LetterSend init_value = PARLEY__LETTER_SEND__INIT;
+  *message = init_value;
+}
+size_t parley__letter_send__get_packed_size
+                     (const Parley__LetterSend *message)
+{
+  assert(message->base.descriptor == &parley__letter_send__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__letter_send__pack
+                     (const Parley__LetterSend *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__letter_send__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__letter_send__pack_to_buffer
+                     (const Parley__LetterSend *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__letter_send__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__LetterSend *
+       parley__letter_send__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__LetterSend *)
+     protobuf_c_message_unpack (&parley__letter_send__descriptor,
+                                allocator, len, data);
+}
+void   parley__letter_send__free_unpacked
+                     (Parley__LetterSend *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__letter_send__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor parley__hello__field_descriptors[2] =
 {
   {
@@ -4604,7 +4694,7 @@ const ProtobufCMessageDescriptor parley__incident__descriptor =
   (ProtobufCMessageInit) parley__incident__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__payload__field_descriptors[6] =
+static const ProtobufCFieldDescriptor parley__payload__field_descriptors[7] =
 {
   {
     "notice",
@@ -4678,11 +4768,24 @@ static const ProtobufCFieldDescriptor parley__payload__field_descriptors[6] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "letter",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Payload, body_case),
+    offsetof(Parley__Payload, letter),
+    &parley__letter__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__payload__field_indices_by_name[] = {
   4,   /* field[4] = amendment */
   1,   /* field[1] = circulated */
   5,   /* field[5] = incident */
+  6,   /* field[6] = letter */
   0,   /* field[0] = notice */
   2,   /* field[2] = released */
   3,   /* field[3] = update */
@@ -4690,7 +4793,7 @@ static const unsigned parley__payload__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__payload__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor parley__payload__descriptor =
 {
@@ -4700,7 +4803,7 @@ const ProtobufCMessageDescriptor parley__payload__descriptor =
   "Parley__Payload",
   "parley",
   sizeof(Parley__Payload),
-  6,
+  7,
   parley__payload__field_descriptors,
   parley__payload__field_indices_by_name,
   1,  parley__payload__number_ranges,
@@ -7000,7 +7103,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[44] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[45] =
 {
   {
     "id",
@@ -7530,6 +7633,18 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[44] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "letter_send",
+    45,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, letter_send),
+    &parley__letter_send__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
@@ -7559,6 +7674,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   30,   /* field[30] = journal_reply */
   29,   /* field[29] = journal_request */
   32,   /* field[32] = journal_show */
+  44,   /* field[44] = letter_send */
   34,   /* field[34] = mandate_issue */
   37,   /* field[37] = mandate_list */
   36,   /* field[36] = mandate_query */
@@ -7580,7 +7696,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 44 }
+  { 0, 45 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -7590,7 +7706,7 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  44,
+  45,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,
@@ -7787,5 +7903,224 @@ const ProtobufCMessageDescriptor parley__party_frame__descriptor =
   parley__party_frame__field_indices_by_name,
   1,  parley__party_frame__number_ranges,
   (ProtobufCMessageInit) parley__party_frame__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__letter__field_descriptors[8] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Letter, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sender",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Letter, sender),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Parley__Letter, n_to),
+    offsetof(Parley__Letter, to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cc",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Parley__Letter, n_cc),
+    offsetof(Parley__Letter, cc),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "subject",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Letter, subject),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "text",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Letter, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "urgent",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Letter, urgent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sent_at",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Letter, sent_at),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__letter__field_indices_by_name[] = {
+  3,   /* field[3] = cc */
+  0,   /* field[0] = id */
+  1,   /* field[1] = sender */
+  7,   /* field[7] = sent_at */
+  4,   /* field[4] = subject */
+  5,   /* field[5] = text */
+  2,   /* field[2] = to */
+  6,   /* field[6] = urgent */
+};
+static const ProtobufCIntRange parley__letter__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor parley__letter__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.Letter",
+  "Letter",
+  "Parley__Letter",
+  "parley",
+  sizeof(Parley__Letter),
+  8,
+  parley__letter__field_descriptors,
+  parley__letter__field_indices_by_name,
+  1,  parley__letter__number_ranges,
+  (ProtobufCMessageInit) parley__letter__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__letter_send__field_descriptors[5] =
+{
+  {
+    "to",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Parley__LetterSend, n_to),
+    offsetof(Parley__LetterSend, to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cc",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Parley__LetterSend, n_cc),
+    offsetof(Parley__LetterSend, cc),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "subject",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__LetterSend, subject),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "text",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__LetterSend, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "urgent",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__LetterSend, urgent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__letter_send__field_indices_by_name[] = {
+  1,   /* field[1] = cc */
+  2,   /* field[2] = subject */
+  3,   /* field[3] = text */
+  0,   /* field[0] = to */
+  4,   /* field[4] = urgent */
+};
+static const ProtobufCIntRange parley__letter_send__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor parley__letter_send__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.LetterSend",
+  "LetterSend",
+  "Parley__LetterSend",
+  "parley",
+  sizeof(Parley__LetterSend),
+  5,
+  parley__letter_send__field_descriptors,
+  parley__letter_send__field_indices_by_name,
+  1,  parley__letter_send__number_ranges,
+  (ProtobufCMessageInit) parley__letter_send__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -74,6 +74,8 @@ typedef struct Parley__Frame Parley__Frame;
 typedef struct Parley__LiftRequest Parley__LiftRequest;
 typedef struct Parley__TextVersion Parley__TextVersion;
 typedef struct Parley__PartyFrame Parley__PartyFrame;
+typedef struct Parley__Letter Parley__Letter;
+typedef struct Parley__LetterSend Parley__LetterSend;
 
 
 /* --- enums --- */
@@ -618,7 +620,8 @@ typedef enum {
   PARLEY__PAYLOAD__BODY_RELEASED = 3,
   PARLEY__PAYLOAD__BODY_UPDATE = 4,
   PARLEY__PAYLOAD__BODY_AMENDMENT = 5,
-  PARLEY__PAYLOAD__BODY_INCIDENT = 6
+  PARLEY__PAYLOAD__BODY_INCIDENT = 6,
+  PARLEY__PAYLOAD__BODY_LETTER = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__PAYLOAD__BODY__CASE)
 } Parley__Payload__BodyCase;
 
@@ -633,6 +636,7 @@ struct  Parley__Payload
     Parley__Update *update;
     Parley__Amendment *amendment;
     Parley__Incident *incident;
+    Parley__Letter *letter;
   };
 };
 #define PARLEY__PAYLOAD__INIT \
@@ -1284,7 +1288,8 @@ typedef enum {
   PARLEY__FRAME__BODY_OBSERVER_ANSWER = 41,
   PARLEY__FRAME__BODY_OBSERVER_QUERY = 42,
   PARLEY__FRAME__BODY_OBSERVER_LIST = 43,
-  PARLEY__FRAME__BODY_CONDITION_LIFT = 44
+  PARLEY__FRAME__BODY_CONDITION_LIFT = 44,
+  PARLEY__FRAME__BODY_LETTER_SEND = 45
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -1340,6 +1345,7 @@ struct  Parley__Frame
     Parley__ObserverQuery *observer_query;
     Parley__ObserverList *observer_list;
     Parley__LiftRequest *condition_lift;
+    Parley__LetterSend *letter_send;
   };
 };
 #define PARLEY__FRAME__INIT \
@@ -1405,6 +1411,61 @@ struct  Parley__PartyFrame
 #define PARLEY__PARTY_FRAME__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__party_frame__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A letter: from a party or the mediator, to addressees with copies to
+ * others ("mediator" may stand in a list).  A letter between parties is
+ * always held by the mediator too.
+ */
+struct  Parley__Letter
+{
+  ProtobufCMessage base;
+  uint64_t id;
+  /*
+   * a party code, or "mediator"
+   */
+  char *sender;
+  /*
+   * party codes or "mediator"
+   */
+  size_t n_to;
+  char **to;
+  size_t n_cc;
+  char **cc;
+  char *subject;
+  /*
+   * UTF-8, LF line endings, at most 512 KiB
+   */
+  char *text;
+  protobuf_c_boolean urgent;
+  /*
+   * Unix seconds
+   */
+  int64_t sent_at;
+};
+#define PARLEY__LETTER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__letter__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
+ * A party's letter.
+ */
+struct  Parley__LetterSend
+{
+  ProtobufCMessage base;
+  size_t n_to;
+  char **to;
+  size_t n_cc;
+  char **cc;
+  char *subject;
+  char *text;
+  protobuf_c_boolean urgent;
+};
+#define PARLEY__LETTER_SEND__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__letter_send__descriptor) \
+    , 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 /* Parley__Hello methods */
@@ -2528,6 +2589,44 @@ Parley__PartyFrame *
 void   parley__party_frame__free_unpacked
                      (Parley__PartyFrame *message,
                       ProtobufCAllocator *allocator);
+/* Parley__Letter methods */
+void   parley__letter__init
+                     (Parley__Letter         *message);
+size_t parley__letter__get_packed_size
+                     (const Parley__Letter   *message);
+size_t parley__letter__pack
+                     (const Parley__Letter   *message,
+                      uint8_t             *out);
+size_t parley__letter__pack_to_buffer
+                     (const Parley__Letter   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__Letter *
+       parley__letter__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__letter__free_unpacked
+                     (Parley__Letter *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__LetterSend methods */
+void   parley__letter_send__init
+                     (Parley__LetterSend         *message);
+size_t parley__letter_send__get_packed_size
+                     (const Parley__LetterSend   *message);
+size_t parley__letter_send__pack
+                     (const Parley__LetterSend   *message,
+                      uint8_t             *out);
+size_t parley__letter_send__pack_to_buffer
+                     (const Parley__LetterSend   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__LetterSend *
+       parley__letter_send__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__letter_send__free_unpacked
+                     (Parley__LetterSend *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Parley__Hello_Closure)
@@ -2707,6 +2806,12 @@ typedef void (*Parley__TextVersion_Closure)
 typedef void (*Parley__PartyFrame_Closure)
                  (const Parley__PartyFrame *message,
                   void *closure_data);
+typedef void (*Parley__Letter_Closure)
+                 (const Parley__Letter *message,
+                  void *closure_data);
+typedef void (*Parley__LetterSend_Closure)
+                 (const Parley__LetterSend *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2772,6 +2877,8 @@ extern const ProtobufCMessageDescriptor parley__frame__descriptor;
 extern const ProtobufCMessageDescriptor parley__lift_request__descriptor;
 extern const ProtobufCMessageDescriptor parley__text_version__descriptor;
 extern const ProtobufCMessageDescriptor parley__party_frame__descriptor;
+extern const ProtobufCMessageDescriptor parley__letter__descriptor;
+extern const ProtobufCMessageDescriptor parley__letter_send__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -189,7 +189,7 @@ op_amend() { # A P
 op_notice() {
 	local rc
 	SEQ=$((SEQ + 1))
-	ctl --json notice send all --text "notice $SEQ" >"$T/op.out" 2>&1
+	printf "%s" "notice $SEQ" | ctl --json notice send all --text - >"$T/op.out" 2>&1
 	rc=$?; classify $rc "notice"
 	[ $rc = 0 ] || return 0
 	for id in $(jget "$(lastjson "$T/op.out")" '.messages[], (.more // [])[]'); do

@@ -161,7 +161,7 @@ pending() { db "SELECT count(*) FROM delivery d JOIN endpoint e ON e.id = d.endp
 	JOIN party p ON p.id = e.party_id WHERE p.code = 'baku' AND d.acked_at IS NULL"; }
 setup_inbox() { as baku inbox >/dev/null || fail "baku inbox"; }
 prep_inbox() {
-	[ "$(pending)" != 0 ] || ctl notice send baku --text "notice" >/dev/null || fail "notice send"
+	[ "$(pending)" != 0 ] || printf "%s" "notice" | ctl notice send baku --text - >/dev/null || fail "notice send"
 }
 run_inbox() { as baku inbox; }
 check_inbox() { [ "$(pending)" = 0 ]; }
@@ -174,7 +174,7 @@ walk "agreement circulate" circulate
 # once the oldest pending one is acknowledged.
 ACKID=
 prep_ack() {
-	[ "$(pending)" != 0 ] || ctl notice send baku --text "notice" >/dev/null || fail "notice send"
+	[ "$(pending)" != 0 ] || printf "%s" "notice" | ctl notice send baku --text - >/dev/null || fail "notice send"
 	ACKID=$(db "SELECT min(d.id) FROM delivery d JOIN endpoint e ON e.id = d.endpoint_id
 		JOIN party p ON p.id = e.party_id WHERE p.code = 'baku' AND d.acked_at IS NULL")
 }

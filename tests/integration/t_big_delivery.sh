@@ -94,7 +94,7 @@ sign_all "$a" $codes
 bundle=$(db "SELECT length(p.body) FROM message m JOIN payload p ON p.id = m.payload_id
 	WHERE m.kind = 'release' AND m.agreement_id = $a LIMIT 1")
 [ "$bundle" -gt $((TEXT_MAX + 200 * 300)) ] || fail "the release bundle is only $bundle bytes"
-expect_rc 0 ctl notice send all --text "after the longest release"
+printf "%s" "after the longest release" | expect_rc 0 ctl notice send all --text -
 for p in $codes; do
 	out=$(as "$p" --json inbox) || fail "$p inbox: $out"
 	[ "$(jget "$out" "[.deliveries[] | select(.kind == \"release\" and .agreement == $a and .verified)] | length")" = 1 ] ||
@@ -130,7 +130,7 @@ db "INSERT INTO payload(body) VALUES (readfile('$T/big.pb'));
 	INSERT INTO delivery(message_id, endpoint_id) VALUES (last_insert_rowid(), $ep);"
 big=$(db "SELECT max(id) FROM delivery")
 start_daemon
-expect_rc 0 ctl notice send p01 --text "after the one too long"
+printf "%s" "after the one too long" | expect_rc 0 ctl notice send p01 --text -
 # told once, clearly; the connection was not dropped without a word
 expect_rc 1 as p01 inbox
 grep -q "delivery $big ([0-9]* bytes) is too large for this server to send" "$T/last.out" ||

@@ -27,7 +27,7 @@ rc=$?
 [ $rc != 0 ] || fail "a copy was accepted on a full disk: $(cat "$T/full.out")"
 grep -qi "store\|nothing was saved" "$T/full.out" || fail "no store error: $(cat "$T/full.out")"
 grep -q "accepted" "$T/full.out" && fail "accepted on a full disk"
-expect_rc 1 ctl notice send all --text "on a full disk"
+printf "%s" "on a full disk" | expect_rc 1 ctl notice send all --text -
 kill -0 "$pid" || fail "parleyd died on a full disk"
 # space comes back: the daemon serves as before, and nothing refused was kept
 rm -f "$T/state/fill"

@@ -10,7 +10,7 @@ for p in baku yerevan stepanakert; do enrol $p; done
 A=$(jget "$(ctl --json agreement create --title T --text "$D/ceasefire-1994-rev1.txt" --parties baku,yerevan)" .id)
 ctl agreement circulate "$A" >/dev/null
 sign_all "$A" baku yerevan
-ctl notice send stepanakert --text "for stepanakert only" >/dev/null
+printf "%s" "for stepanakert only" | ctl notice send stepanakert --text - >/dev/null
 as baku inbox >/dev/null
 out=$(ctl --json journal verify) || fail "journal verify: $out"
 [ "$(jget "$out" .ok)" = true ] || fail "not ok: $out"

@@ -4,7 +4,7 @@
 setup
 enrol baku
 enrol yerevan
-for i in 1 2 3; do ctl notice send all --text "before crash $i" >/dev/null || fail "send $i"; done
+for i in 1 2 3; do printf "%s" "before crash $i" | ctl notice send all --text - >/dev/null || fail "send $i"; done
 [ "$(jget "$(as baku --json inbox)" .count)" = 3 ] || fail "baku did not get 3"
 kill9
 start_daemon
@@ -16,7 +16,7 @@ out=$(as yerevan --json inbox)
 [ "$(jget "$out" '[.deliveries[].text] | join(",")')" = "before crash 1,before crash 2,before crash 3" ] \
 	|| fail "order or content changed: $out"
 # a notice acknowledged by the admin socket survives a crash right after
-id=$(jget "$(ctl --json notice send baku --text "acked then crash")" .id)
+id=$(jget "$(printf "%s" "acked then crash" | ctl --json notice send baku --text -)" .id)
 kill9
 start_daemon
 expect_out "acked then crash" as baku inbox

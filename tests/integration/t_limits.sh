@@ -203,7 +203,7 @@ echo "limits: max_connections = 20: the 21st waited in the backlog and was serve
 # 1 MiB, beside the half a push may find queued; daemon/config.h)
 limits "max_queued_output = 2097152" "max_per_endpoint = 1000"
 text=$(head -c 12000 /dev/zero | tr '\0' 'x')
-for i in $(seq 200); do ctl notice send a --text "$i $text" >/dev/null || fail "notice $i"; done
+for i in $(seq 200); do printf "%s" "$i $text" | ctl notice send a --text - >/dev/null || fail "notice $i"; done
 pending=$(sqlite3 "$T/state/parley.db" "SELECT sum(length(b.body)) FROM delivery d JOIN message m ON m.id = d.message_id JOIN payload b ON b.id = m.payload_id WHERE d.acked_at IS NULL AND d.endpoint_id = 1")
 f0=$(fds); r0=$(rss)
 "$SP" slowread "$T/a/client.conf" "$READERS" 8 >"$T/slow.out" 2>&1 &

@@ -9,7 +9,7 @@ enrol yerevan
 new_endpoint baku2
 ctl endpoint add baku --cert "$T/baku2/endpoint.crt" >/dev/null || fail "second endpoint"
 
-out=$(ctl --json notice send baku --text "Dec 17: reminders to baku")
+out=$(printf "%s" "Dec 17: reminders to baku" | ctl --json notice send baku --text -)
 id=$(jget "$out" .id)
 [ "$id" -ge 1 ] || fail "notice send has no id: $out"
 
@@ -56,9 +56,9 @@ ptool ack "$T/baku/client.conf" "$did" \
 [ "$(receipts)" = "$r0" ] || fail "a repeated ack added a receipt to the record"
 [ "$(ctl --json notice list)" = "$list" ] || fail "a repeated ack changed the deliveries"
 # one Ack may name several deliveries: all or none, at most 256
-ctl notice send baku --text "first of two" >/dev/null || fail "notice send"
-ctl notice send yerevan --text "not baku's" >/dev/null || fail "notice send"
-ctl notice send baku --text "second of two" >/dev/null || fail "notice send"
+printf "%s" "first of two" | ctl notice send baku --text - >/dev/null || fail "notice send"
+printf "%s" "not baku's" | ctl notice send yerevan --text - >/dev/null || fail "notice send"
+printf "%s" "second of two" | ctl notice send baku --text - >/dev/null || fail "notice send"
 bep=$(db "SELECT endpoint_id FROM delivery WHERE id = $did")
 two=$(db "SELECT id FROM delivery WHERE endpoint_id = $bep AND acked_at IS NULL ORDER BY id" | tr '\n' ' ')
 yer=$(db "SELECT d.id FROM delivery d JOIN endpoint e ON e.id = d.endpoint_id JOIN party p ON p.id = e.party_id
@@ -86,7 +86,7 @@ stat_acks() { curl -sS --max-time 10 --unix-socket "$T/status.sock" http://local
 	jq -r "[.deliveries.acks, .deliveries.ack_frames] | @tsv"; }
 read -r acks0 frames0 <<<"$(stat_acks)" || fail "GET /status"
 for i in $(seq 300); do
-	ctl notice send yerevan --text "backlog $i" >/dev/null || fail "notice send $i"
+	printf "%s" "backlog $i" | ctl notice send yerevan --text - >/dev/null || fail "notice send $i"
 done
 out=$(as yerevan --json inbox) || fail "inbox of 300"
 [ "$(jget "$out" '.count')" = 300 ] || fail "300 notices expected: $(jget "$out" '.count')"
@@ -100,11 +100,11 @@ echo "300 deliveries acked with $((frames1 - frames0)) Ack frames"
 	JOIN party p ON p.id = e.party_id WHERE p.code = 'yerevan' AND d.acked_at IS NULL")" = 0 ] ||
 	fail "yerevan's deliveries left pending"
 # a notice to all reaches every party
-ctl notice send all --text "to everyone" >/dev/null || fail "notice all"
+printf "%s" "to everyone" | ctl notice send all --text - >/dev/null || fail "notice all"
 [ "$(jget "$(as yerevan --json inbox)" '.count')" = 1 ] || fail "yerevan missed notice to all"
 # ... however many parties there are (300 more: not the first 256 of them)
 for i in $(seq 300); do ctl party add "q$i" --name "Q $i" >/dev/null || fail "party q$i"; done
-out=$(ctl --json notice send all --text "to all 302") || fail "notice to 302: $out"
+out=$(printf "%s" "to all 302" | ctl --json notice send all --text -) || fail "notice to 302: $out"
 [ "$(jget "$out" '[.messages[], .more[]] | length')" = 302 ] || fail "notice to all: $out"
 [ "$(db "SELECT count(DISTINCT party_id) FROM message WHERE summary = 'to all 302'")" = 302 ] ||
 	fail "the notice to all was stored for $(db "SELECT count(*) FROM message WHERE summary = 'to all 302'") parties"
@@ -116,6 +116,6 @@ out=$(ctl --json notice list --last 2) || fail "notice list --last 2: $out"
 [ "$(jget "$(ctl --json delivery list --last 1)" '.messages | length')" = 1 ] || fail "delivery list --last 1"
 # text output says what a person needs
 expect_out "pending|acked" ctl notice list
-expect_rc 1 ctl notice send nobody --text x
+printf x | expect_rc 1 ctl notice send nobody --text -
 expect_rc 2 ctl notice send baku
 pass

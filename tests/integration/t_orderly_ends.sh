@@ -60,7 +60,7 @@ fi
 #     admin client stays connected: parleyd gives them 2 s, then closes
 #     them as they are and exits cleanly (under the sanitizers: no leak).
 big=$(head -c 100000 /dev/zero | tr '\0' x)	# 2.4 MB pending, more than sockets hold
-for i in $(seq 24); do ctl notice send baku --text "$i $big" >/dev/null || fail "notice $i"; done
+for i in $(seq 24); do printf "%s" "$i $big" | ctl notice send baku --text - >/dev/null || fail "notice $i"; done
 "$BIN/slowpeer" slowread "$T/baku/client.conf" 3 20 >"$T/slow.out" 2>&1 &
 slow=$!
 for _ in $(seq 100); do

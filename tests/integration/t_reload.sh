@@ -69,12 +69,12 @@ sed 's/^\[server\]$/[server]\nmax_frame = 2097152/' "$T/parleyd.conf.orig" >"$T/
 hup
 case "$line" in *"reloaded $T/parleyd.conf"*) ;; *) fail "good reload: $line";; esac
 frame_limit_is 2097152
-expect_rc 0 ctl notice send baku --text "after the reload to 2 MiB"
+printf "%s" "after the reload to 2 MiB" | expect_rc 0 ctl notice send baku --text -
 cp "$T/parleyd.conf.orig" "$T/parleyd.conf"
 hup
 case "$line" in *"reloaded"*"pin $OLD_PIN"*) ;; *) fail "reload back: $line";; esac
 frame_limit_is 1048576
-expect_rc 0 ctl notice send baku --text "after the reload back"
+printf "%s" "after the reload back" | expect_rc 0 ctl notice send baku --text -
 expect_rc 0 as baku inbox	# take the notices so far
 
 # --- a new certificate: new connections see it, an open one stays up
@@ -101,7 +101,7 @@ hup
 case "$line" in *"reloaded"*"server certificate pin $NEW_PIN"*) ;; *) fail "cert reload: $line";; esac
 
 # the open connection still works: a notice sent now reaches it
-expect_rc 0 ctl notice send baku --text "after the reload"
+printf "%s" "after the reload" | expect_rc 0 ctl notice send baku --text -
 i=0
 until grep -q "after the reload" "$T/watch.out"; do
 	i=$((i + 1)); [ $i -gt 200 ] && fail "the connection opened before the reload lost its delivery"

@@ -19,7 +19,7 @@ stepsig=$(sqlite3 "$T/state/parley.db" "SELECT hex(signature) FROM copy WHERE st
 [ ${#stepsig} = 128 ] || fail "stepanakert's signature not stored"
 # Dec 17-18: reminders (a mediator's notice) while nothing comes from baku
 ctl clock set 1993-12-18T12:00:00+03:00 >/dev/null
-expect_rc 0 ctl notice send baku --text "Reminder: your signed copy of agreement $A has not arrived."
+printf "%s" "Reminder: your signed copy of agreement $A has not arrived." | expect_rc 0 ctl notice send baku --text -
 
 # Dec 19, 21:40: baku's re-worded copy, signed with its registered key
 ctl clock set 1993-12-19T21:40:00+03:00 >/dev/null

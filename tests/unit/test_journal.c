@@ -328,6 +328,8 @@ test_nodes_migrated(void **state)
 	    "DROP TABLE revision_text;"				/* 20 -> 21 */
 	    "DROP TABLE agreement_frame;"
 	    "DROP TABLE agreement_glossary;"
+	    "DROP TABLE letter_recipient;"			/* 21 -> 22 */
+	    "DROP TABLE letter;"
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);
