@@ -1391,6 +1391,70 @@ cmd_amend(struct ctx *x)
 }
 
 static int
+cmd_amendment_show(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__AmendmentQuery q = PARLEY__AMENDMENT_QUERY__INIT;
+	const Parley__AmendmentView *v;
+	const Parley__Amendment *m;
+	uint64_t id;
+	int rc;
+
+	if (parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "AM must be an amendment number");
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	q.amendment = id;
+	f.body_case = PARLEY__FRAME__BODY_AMENDMENT_QUERY;
+	f.amendment_query = &q;
+	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_AMENDMENT_VIEW)) != 0)
+		return rc;
+	v = r->amendment_view;
+	if ((m = v->amendment) == NULL) {
+		cl_free(x->c, r);
+		return out_error(x, EXIT_REFUSED, "the daemon sent an empty amendment");
+	}
+	if (x->json) {
+		struct jw *j = jw_new();
+		jw_obj_begin(j, NULL);
+		jw_uint(j, "id", m->id);
+		jw_uint(j, "agreement", m->agreement);
+		jw_int(j, "revision", m->revision);
+		jw_str(j, "proposer", m->proposer);
+		jw_str(j, "state", m->state);
+		jw_str(j, "note", m->note);
+		jw_str(j, "reason", *v->reason ? v->reason : NULL);
+		jw_str(j, "text", m->text);
+		jw_str(j, "diff", v->diff);
+		if (v->answered) {
+			jw_obj_begin(j, "answer");
+			jw_bool(j, "accept", v->accept);
+			jw_str(j, "note", v->answer_note);
+			jw_obj_end(j);
+		} else {
+			jw_null(j, "answer");
+		}
+		jw_obj_end(j);
+		printf("%s\n", jw_text(j));
+		jw_free(j);
+	} else {
+		printf("amendment %llu to agreement %llu revision %u, proposed by %s: %s\n",
+		    (unsigned long long)m->id, (unsigned long long)m->agreement, m->revision,
+		    m->proposer, m->state);
+		if (*m->note)
+			printf("note: %s\n", m->note);
+		if (*v->reason)
+			printf("rejected: %s\n", v->reason);
+		if (v->answered)
+			printf("your answer: %s%s%s\n", v->accept ? "accept" : "reject",
+			    *v->answer_note ? ": " : "", v->answer_note);
+		printf("\n%s", *v->diff ? v->diff : "(the same text as the revision)\n");
+	}
+	cl_free(x->c, r);
+	return EXIT_OK;
+}
+
+static int
 cmd_amendment_respond(struct ctx *x)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
@@ -2625,7 +2689,7 @@ enum {
 	C_INCIDENT_CONSENT, C_COMPLAINT, C_JOURNAL, C_MANDATE_ISSUE, C_MANDATE_REVOKE,
 	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE, C_OBSERVER_REQUEST, C_OBSERVER_OBJECT,
 	C_OBSERVER_CONSENT, C_OBSERVER_LIST, C_CONDITION_LIFT, C_KEY_NEW, C_PRINCIPAL_NEW,
-	C_LETTER_SEND,
+	C_LETTER_SEND, C_AMENDMENT_SHOW,
 };
 
 static int (*const handlers[])(struct ctx *) = {
@@ -2644,6 +2708,7 @@ static int (*const handlers[])(struct ctx *) = {
 	[C_OBSERVER_CONSENT] = cmd_observer_consent, [C_OBSERVER_LIST] = cmd_observer_list,
 	[C_CONDITION_LIFT] = cmd_condition_lift, [C_KEY_NEW] = cmd_key_new,
 	[C_PRINCIPAL_NEW] = cmd_principal_new, [C_LETTER_SEND] = cmd_letter_send,
+	[C_AMENDMENT_SHOW] = cmd_amendment_show,
 };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
@@ -2700,6 +2765,9 @@ static const struct cl_args_verb verbs[] = {
 	  "propose an amendment", C_AMEND },
 	{ "amendment respond", "AM accept|reject", 2, 2, OPTS(NOTE),
 	  "answer an amendment the mediator forwarded", C_AMENDMENT_RESPOND },
+	{ "amendment show", "AM", 1, 1, NULL,
+	  "an amendment this party proposed or was forwarded, as a diff against the revision "
+	  "it amends, with this party's answer", C_AMENDMENT_SHOW },
 	{ "withdraw", "ID", 1, 1, NULL, "withdraw this party's signature before release",
 	  C_WITHDRAW },
 	{ "letter send", NULL, 0, 0, OPTS(

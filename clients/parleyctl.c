@@ -153,6 +153,9 @@ static const struct cl_args_verb verbs[] = {
 	{ "agreement export", "ID DIR", 2, 2, NULL, "write the release bundle into DIR",
 	  V_EXPORT },
 	{ "amendment list", "ID", 1, 1, NULL, "amendments of an agreement" },
+	{ "amendment show", "AM", 1, 1, NULL,
+	  "an amendment: its diff against the revision it amends, and the answers with "
+	  "their notes" },
 	{ "amendment forward", "AM", 1, 1, NULL,
 	  "send a proposed amendment to the other parties" },
 	{ "amendment adopt", "AM", 1, 1, OPTS(

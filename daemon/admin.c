@@ -12,6 +12,7 @@
 #include <event2/listener.h>
 
 #include "admin.h"
+#include "amendment.h"
 #include "crypto.h"
 #include "errors.h"
 #include "frame.h"
@@ -479,7 +480,8 @@ v_agreement_check(struct server *srv, const struct args *a, struct out *o,
 ID_VERB(v_letter_show, letter_show(srv->ag, id, o))
 ID_VERB(v_agreement_show, engine_agreement_show(srv->ag, id, o))
 ID_VERB(v_agreement_withdraw, engine_withdraw_agreement(srv->ag, id, arg(a, "reason"), o))
-ID_VERB(v_amendment_list, engine_amendment_list(srv->ag, id, o))
+ID_VERB(v_amendment_list, amendment_list(srv->ag, id, o))
+ID_VERB(v_amendment_show, amendment_show(srv->ag, id, o))
 ID_VERB(v_amendment_forward, engine_amendment_forward(srv->ag, id, o))
 ID_VERB(v_amendment_reject, engine_amendment_reject(srv->ag, id, arg(a, "reason"), o))
 
@@ -852,6 +854,7 @@ static const struct verb verbs[] = {
 	{ "agreement diff", v_agreement_diff },
 	{ "agreement export", v_agreement_export },
 	{ "amendment list", v_amendment_list },
+	{ "amendment show", v_amendment_show },
 	{ "amendment forward", v_amendment_forward },
 	{ "amendment adopt", v_amendment_adopt },
 	{ "amendment reject", v_amendment_reject },

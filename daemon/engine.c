@@ -2305,58 +2305,14 @@ engine_bundle_free(Parley__Bundle *b)
 		parley__bundle__free_unpacked(b, NULL);
 }
 
-int
-engine_amendment_list(struct ag_ctx *e, int64_t id, struct out *o)
-{
-	static const char sql[] =
-	    "SELECT a.id, a.revision, p.code, a.state, a.note, a.reason, a.created_at, a.text,"
-	    " (SELECT group_concat(q.code || '=' || (CASE r.accept WHEN 1 THEN 'accept' "
-	    "  ELSE 'reject' END), ' ') FROM amendment_response r JOIN party q "
-	    "  ON q.id = r.party_id WHERE r.amendment_id = a.id) "
-	    "FROM amendment a JOIN party p ON p.id = a.proposer_id WHERE a.agreement_id = ? "
-	    "ORDER BY a.id";
-	char when[PTIME_BUFLEN];
-	sqlite3_stmt *s;
-	struct ag a;
-	int rc;
-
-	if (ag_for_mediator(e, id, &a, o) != 0)
-		return -1;
-	if ((s = store_stmt(e->st, sql)) == NULL)
-		return out_refuse(o, "store failure");
-	sqlite3_bind_int64(s, 1, id);
-	jw_arr_begin(o->json, "amendments");
-	out_text(o, "%-5s %-4s %-14s %-10s %s\n", "ID", "REV", "PROPOSER", "STATE", "NOTE");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ptime_format_in(store_col_time(s, 6), a.zone, when);
-		jw_obj_begin(o->json, NULL);
-		jw_int(o->json, "id", sqlite3_column_int64(s, 0));
-		jw_int(o->json, "revision", sqlite3_column_int64(s, 1));
-		jw_str(o->json, "proposer", store_col_str(s, 2));
-		jw_str(o->json, "state", store_col_str(s, 3));
-		jw_str(o->json, "note", store_col_str(s, 4));
-		jw_str(o->json, "reason", sqlite3_column_type(s, 5) == SQLITE_NULL ? NULL :
-		    store_col_str(s, 5));
-		jw_str(o->json, "created_at", when);
-		jw_str(o->json, "text", store_col_str(s, 7));
-		jw_str(o->json, "responses", store_col_str(s, 8));
-		jw_obj_end(o->json);
-		out_text(o, "%-5lld %-4lld %-14s %-10s %s%s%s\n",
-		    (long long)sqlite3_column_int64(s, 0), (long long)sqlite3_column_int64(s, 1),
-		    store_col_str(s, 2), store_col_str(s, 3), store_col_str(s, 4), *store_col_str(s, 8) ? "  answers: " : "",
-		    store_col_str(s, 8));
-	}
-	if (store_rows_end(e->st, s, rc, "amendments") != 0)
-		return out_refuse(o, "store failure: %s", store_errmsg(e->st));
-	jw_arr_end(o->json);
-	return 0;
-}
 
 static int
 set_amend_state(struct ag_ctx *e, int64_t id, const char *state, const char *reason)
 {
+	/* forwarded_at: from then on the other parties may read it */
 	static const char sql[] =
-	    "UPDATE amendment SET state = ?, reason = ?, decided_at = ? WHERE id = ?";
+	    "UPDATE amendment SET state = ?1, reason = ?2, decided_at = ?3, forwarded_at = "
+	    "CASE ?1 WHEN 'forwarded' THEN ?3 ELSE forwarded_at END WHERE id = ?4";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 
 	if (s == NULL)

@@ -67,7 +67,6 @@ int engine_diff(struct ag_ctx *e, int64_t id, const char *party, struct out *o);
  * frees it with engine_bundle_free. */
 int engine_export(struct ag_ctx *e, int64_t id, Parley__Bundle **bundle, struct out *o);
 void engine_bundle_free(Parley__Bundle *b);
-int engine_amendment_list(struct ag_ctx *e, int64_t agreement, struct out *o);
 int engine_amendment_forward(struct ag_ctx *e, int64_t am, struct out *o);
 int engine_amendment_adopt(struct ag_ctx *e, int64_t am, const char *text, size_t len,
     struct out *o);

@@ -22,6 +22,7 @@
 #include "registry.h"
 #include "session.h"
 #include "incident.h"
+#include "amendment.h"
 #include "journal.h"
 #include "letter.h"
 #include "record.h"
@@ -482,6 +483,9 @@ dispatch(struct session *s, const Parley__Frame *f)
 		break;
 	case PARLEY__FRAME__BODY_CONDITION_LIFT:
 		ENGINE_REQ(condition_lift(e, &rq, f->condition_lift));
+		break;
+	case PARLEY__FRAME__BODY_AMENDMENT_QUERY:
+		ENGINE_REQ(amendment_show_party(e, &rq, f->amendment_query->amendment));
 		break;
 	case PARLEY__FRAME__BODY_LETTER_SEND:
 		ENGINE_REQ(letter_send_party(e, &rq, f->letter_send));

@@ -409,7 +409,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE letter_recipient("
 	"  letter_id INTEGER NOT NULL REFERENCES letter(id), party_id INTEGER REFERENCES party(id),"
 	"  cc INTEGER NOT NULL, message_id INTEGER REFERENCES message(id));"
-	"CREATE INDEX letter_recipient_letter ON letter_recipient(letter_id);",
+	"CREATE INDEX letter_recipient_letter ON letter_recipient(letter_id);"
+	/* when an amendment was forwarded to the other parties (NULL: never),
+	 * who may then read it; those forwarded before are the ones answered
+	 * or still forwarded */
+	"ALTER TABLE amendment ADD COLUMN forwarded_at INTEGER;"
+	"UPDATE amendment SET forwarded_at = created_at WHERE state = 'forwarded' OR EXISTS "
+	"(SELECT 1 FROM amendment_response r WHERE r.amendment_id = amendment.id);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

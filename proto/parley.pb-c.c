@@ -2752,6 +2752,96 @@ void   parley__letter_send__free_unpacked
   assert(message->base.descriptor == &parley__letter_send__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__amendment_query__init
+                     (Parley__AmendmentQuery         *message)
+{
+  static const Parley__AmendmentQuery init_value = PARLEY__AMENDMENT_QUERY__INIT;
+  *message = init_value;
+}
+size_t parley__amendment_query__get_packed_size
+                     (const Parley__AmendmentQuery *message)
+{
+  assert(message->base.descriptor == &parley__amendment_query__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__amendment_query__pack
+                     (const Parley__AmendmentQuery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__amendment_query__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__amendment_query__pack_to_buffer
+                     (const Parley__AmendmentQuery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__amendment_query__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__AmendmentQuery *
+       parley__amendment_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__AmendmentQuery *)
+     protobuf_c_message_unpack (&parley__amendment_query__descriptor,
+                                allocator, len, data);
+}
+void   parley__amendment_query__free_unpacked
+                     (Parley__AmendmentQuery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__amendment_query__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__amendment_view__init
+                     (Parley__AmendmentView         *message)
+{
+  static const Parley__AmendmentView init_value = PARLEY__AMENDMENT_VIEW__INIT;
+  *message = init_value;
+}
+size_t parley__amendment_view__get_packed_size
+                     (const Parley__AmendmentView *message)
+{
+  assert(message->base.descriptor == &parley__amendment_view__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__amendment_view__pack
+                     (const Parley__AmendmentView *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__amendment_view__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__amendment_view__pack_to_buffer
+                     (const Parley__AmendmentView *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__amendment_view__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__AmendmentView *
+       parley__amendment_view__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__AmendmentView *)
+     protobuf_c_message_unpack (&parley__amendment_view__descriptor,
+                                allocator, len, data);
+}
+void   parley__amendment_view__free_unpacked
+                     (Parley__AmendmentView *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__amendment_view__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor parley__hello__field_descriptors[2] =
 {
   {
@@ -7103,7 +7193,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[45] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[47] =
 {
   {
     "id",
@@ -7645,6 +7735,30 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[45] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "amendment_query",
+    46,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, amendment_query),
+    &parley__amendment_query__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amendment_view",
+    47,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, amendment_view),
+    &parley__amendment_view__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
@@ -7652,7 +7766,9 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   20,   /* field[20] = admin_reply */
   10,   /* field[10] = agreement */
   12,   /* field[12] = amend */
+  45,   /* field[45] = amendment_query */
   13,   /* field[13] = amendment_response */
+  46,   /* field[46] = amendment_view */
   16,   /* field[16] = bundle */
   15,   /* field[15] = bundle_request */
   43,   /* field[43] = condition_lift */
@@ -7696,7 +7812,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 45 }
+  { 0, 47 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -7706,7 +7822,7 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  45,
+  47,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,
@@ -8122,5 +8238,146 @@ const ProtobufCMessageDescriptor parley__letter_send__descriptor =
   parley__letter_send__field_indices_by_name,
   1,  parley__letter_send__number_ranges,
   (ProtobufCMessageInit) parley__letter_send__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__amendment_query__field_descriptors[1] =
+{
+  {
+    "amendment",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AmendmentQuery, amendment),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__amendment_query__field_indices_by_name[] = {
+  0,   /* field[0] = amendment */
+};
+static const ProtobufCIntRange parley__amendment_query__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__amendment_query__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.AmendmentQuery",
+  "AmendmentQuery",
+  "Parley__AmendmentQuery",
+  "parley",
+  sizeof(Parley__AmendmentQuery),
+  1,
+  parley__amendment_query__field_descriptors,
+  parley__amendment_query__field_indices_by_name,
+  1,  parley__amendment_query__number_ranges,
+  (ProtobufCMessageInit) parley__amendment_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__amendment_view__field_descriptors[6] =
+{
+  {
+    "amendment",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AmendmentView, amendment),
+    &parley__amendment__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "diff",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AmendmentView, diff),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answered",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AmendmentView, answered),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "accept",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AmendmentView, accept),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answer_note",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AmendmentView, answer_note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AmendmentView, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__amendment_view__field_indices_by_name[] = {
+  3,   /* field[3] = accept */
+  0,   /* field[0] = amendment */
+  4,   /* field[4] = answer_note */
+  2,   /* field[2] = answered */
+  1,   /* field[1] = diff */
+  5,   /* field[5] = reason */
+};
+static const ProtobufCIntRange parley__amendment_view__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor parley__amendment_view__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.AmendmentView",
+  "AmendmentView",
+  "Parley__AmendmentView",
+  "parley",
+  sizeof(Parley__AmendmentView),
+  6,
+  parley__amendment_view__field_descriptors,
+  parley__amendment_view__field_indices_by_name,
+  1,  parley__amendment_view__number_ranges,
+  (ProtobufCMessageInit) parley__amendment_view__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

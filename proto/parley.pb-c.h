@@ -76,6 +76,8 @@ typedef struct Parley__TextVersion Parley__TextVersion;
 typedef struct Parley__PartyFrame Parley__PartyFrame;
 typedef struct Parley__Letter Parley__Letter;
 typedef struct Parley__LetterSend Parley__LetterSend;
+typedef struct Parley__AmendmentQuery Parley__AmendmentQuery;
+typedef struct Parley__AmendmentView Parley__AmendmentView;
 
 
 /* --- enums --- */
@@ -1289,7 +1291,9 @@ typedef enum {
   PARLEY__FRAME__BODY_OBSERVER_QUERY = 42,
   PARLEY__FRAME__BODY_OBSERVER_LIST = 43,
   PARLEY__FRAME__BODY_CONDITION_LIFT = 44,
-  PARLEY__FRAME__BODY_LETTER_SEND = 45
+  PARLEY__FRAME__BODY_LETTER_SEND = 45,
+  PARLEY__FRAME__BODY_AMENDMENT_QUERY = 46,
+  PARLEY__FRAME__BODY_AMENDMENT_VIEW = 47
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -1346,6 +1350,8 @@ struct  Parley__Frame
     Parley__ObserverList *observer_list;
     Parley__LiftRequest *condition_lift;
     Parley__LetterSend *letter_send;
+    Parley__AmendmentQuery *amendment_query;
+    Parley__AmendmentView *amendment_view;
   };
 };
 #define PARLEY__FRAME__INIT \
@@ -1466,6 +1472,44 @@ struct  Parley__LetterSend
 #define PARLEY__LETTER_SEND__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__letter_send__descriptor) \
     , 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * parley amendment show AM: an amendment the party proposed, or one the
+ * mediator forwarded to it.
+ */
+struct  Parley__AmendmentQuery
+{
+  ProtobufCMessage base;
+  uint64_t amendment;
+};
+#define PARLEY__AMENDMENT_QUERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__amendment_query__descriptor) \
+    , 0 }
+
+
+struct  Parley__AmendmentView
+{
+  ProtobufCMessage base;
+  Parley__Amendment *amendment;
+  /*
+   * unified diff against the revision it amends
+   */
+  char *diff;
+  /*
+   * this party's own answer, when it gave one
+   */
+  protobuf_c_boolean answered;
+  protobuf_c_boolean accept;
+  char *answer_note;
+  /*
+   * the mediator's, when it rejected it
+   */
+  char *reason;
+};
+#define PARLEY__AMENDMENT_VIEW__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__amendment_view__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Parley__Hello methods */
@@ -2627,6 +2671,44 @@ Parley__LetterSend *
 void   parley__letter_send__free_unpacked
                      (Parley__LetterSend *message,
                       ProtobufCAllocator *allocator);
+/* Parley__AmendmentQuery methods */
+void   parley__amendment_query__init
+                     (Parley__AmendmentQuery         *message);
+size_t parley__amendment_query__get_packed_size
+                     (const Parley__AmendmentQuery   *message);
+size_t parley__amendment_query__pack
+                     (const Parley__AmendmentQuery   *message,
+                      uint8_t             *out);
+size_t parley__amendment_query__pack_to_buffer
+                     (const Parley__AmendmentQuery   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__AmendmentQuery *
+       parley__amendment_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__amendment_query__free_unpacked
+                     (Parley__AmendmentQuery *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__AmendmentView methods */
+void   parley__amendment_view__init
+                     (Parley__AmendmentView         *message);
+size_t parley__amendment_view__get_packed_size
+                     (const Parley__AmendmentView   *message);
+size_t parley__amendment_view__pack
+                     (const Parley__AmendmentView   *message,
+                      uint8_t             *out);
+size_t parley__amendment_view__pack_to_buffer
+                     (const Parley__AmendmentView   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__AmendmentView *
+       parley__amendment_view__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__amendment_view__free_unpacked
+                     (Parley__AmendmentView *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Parley__Hello_Closure)
@@ -2812,6 +2894,12 @@ typedef void (*Parley__Letter_Closure)
 typedef void (*Parley__LetterSend_Closure)
                  (const Parley__LetterSend *message,
                   void *closure_data);
+typedef void (*Parley__AmendmentQuery_Closure)
+                 (const Parley__AmendmentQuery *message,
+                  void *closure_data);
+typedef void (*Parley__AmendmentView_Closure)
+                 (const Parley__AmendmentView *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2879,6 +2967,8 @@ extern const ProtobufCMessageDescriptor parley__text_version__descriptor;
 extern const ProtobufCMessageDescriptor parley__party_frame__descriptor;
 extern const ProtobufCMessageDescriptor parley__letter__descriptor;
 extern const ProtobufCMessageDescriptor parley__letter_send__descriptor;
+extern const ProtobufCMessageDescriptor parley__amendment_query__descriptor;
+extern const ProtobufCMessageDescriptor parley__amendment_view__descriptor;
 
 PROTOBUF_C__END_DECLS
 

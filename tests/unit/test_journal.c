@@ -330,6 +330,7 @@ test_nodes_migrated(void **state)
 	    "DROP TABLE agreement_glossary;"
 	    "DROP TABLE letter_recipient;"			/* 21 -> 22 */
 	    "DROP TABLE letter;"
+	    "ALTER TABLE amendment DROP COLUMN forwarded_at;"
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);

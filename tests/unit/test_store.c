@@ -327,6 +327,7 @@ test_released_migrated(void **state)
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE agreement DROP COLUMN zone;"
 	    "DROP TABLE letter_recipient;"
 	    "DROP TABLE letter;"
+	    "ALTER TABLE amendment DROP COLUMN forwarded_at;"
 	    "DROP TABLE revision_text;"
 	    "DROP TABLE agreement_frame;"
 	    "DROP TABLE agreement_glossary;"
