@@ -529,6 +529,55 @@ show_amendment(struct ctx *x, const Parley__Amendment *am)
 }
 
 /* An incident pushed at once: the time left counts from the delivery. */
+/* The parts of an incident both sides see, as JSON members. */
+static void
+incident_json_more(struct jw *j, const Parley__Incident *in)
+{
+	size_t i;
+
+	jw_str(j, "proposal", in->proposal);
+	jw_str(j, "measures", in->measures);
+	jw_bool(j, "answered_late", in->answered_late);
+	jw_str(j, "recommendation", *in->recommendation ? in->recommendation : NULL);
+	if (*in->meeting_time) {
+		jw_obj_begin(j, "meeting");
+		jw_str(j, "time", in->meeting_time);
+		jw_str(j, "place", in->meeting_place);
+		jw_str(j, "participants", in->meeting_participants);
+		jw_arr_begin(j, "answers");
+		for (i = 0; i < in->n_meeting_answers; i++)
+			jw_str(j, NULL, in->meeting_answers[i]);
+		jw_arr_end(j);
+		jw_obj_end(j);
+	} else {
+		jw_null(j, "meeting");
+	}
+	jw_str(j, "escalated_to", *in->escalated_to ? in->escalated_to : NULL);
+}
+
+/* The same as text lines. */
+static void
+incident_text_more(const Parley__Incident *in)
+{
+	size_t i;
+
+	if (*in->proposal)
+		printf("    proposed measures: %s\n", in->proposal);
+	if (*in->answer && *in->measures)
+		printf("    measures taken: %s\n", in->measures);
+	if (*in->recommendation)
+		printf("    the mediator recommends: %s\n", in->recommendation);
+	if (*in->meeting_time) {
+		printf("    meeting: %s, %s (%s)", in->meeting_time, in->meeting_place,
+		    in->meeting_participants);
+		for (i = 0; i < in->n_meeting_answers; i++)
+			printf("%s %s", i ? ";" : ":", in->meeting_answers[i]);
+		printf("\n");
+	}
+	if (*in->escalated_to)
+		printf("    brought by the mediator to: %s\n", in->escalated_to);
+}
+
 static void
 show_incident(struct ctx *x, const Parley__Incident *in, int64_t created_at)
 {
@@ -547,6 +596,7 @@ show_incident(struct ctx *x, const Parley__Incident *in, int64_t created_at)
 		jw_bool(x->j, "agreement_not_in_force", in->agreement_not_in_force);
 		jw_str(x->j, "answer", in->answer);
 		jw_str(x->j, "close_reason", *in->close_reason ? in->close_reason : NULL);
+		incident_json_more(x->j, in);
 		return;
 	}
 	printf(": *** INCIDENT %llu (%s) ***\n    %s reports %s: %s at %s, %s\n"
@@ -556,7 +606,8 @@ show_incident(struct ctx *x, const Parley__Incident *in, int64_t created_at)
 		printf("    ANSWER BY %s%s%s%s\n", in->respond_by, *left ? " (" : "",
 		    left, *left ? " left)" : "");
 	if (*in->answer)
-		printf("    answer: %s\n", in->answer);
+		printf("    answer%s: %s\n", in->answered_late ? " (LATE)" : "", in->answer);
+	incident_text_more(in);
 	if (in->agreement_not_in_force)
 		printf("    note: it cites agreement %llu, which is not in force\n",
 		    (unsigned long long)in->agreement);
@@ -2011,6 +2062,7 @@ print_incident(struct jw *j, const Parley__Incident *in)
 		jw_bool(j, "meeting_requested", in->meeting_requested);
 		jw_str(j, "inspection", in->inspection);
 		jw_str(j, "close_reason", *in->close_reason ? in->close_reason : NULL);
+		incident_json_more(j, in);
 		jw_obj_end(j);
 		return;
 	}
@@ -2022,7 +2074,9 @@ print_incident(struct jw *j, const Parley__Incident *in)
 		    in->agreement_not_in_force ? " (not in force)" : "");
 	printf("  filed %s; answer due by %s\n", in->filed_at, in->respond_by);
 	if (*in->answer)
-		printf("  answered %s: %s\n", in->answered_at, in->answer);
+		printf("  answered %s%s: %s\n", in->answered_at, in->answered_late ? " (LATE)" : "",
+		    in->answer);
+	incident_text_more(in);
 	printf("  %s be made public %s %s\n", in->publishable ? "may" : "may NOT yet",
 	    in->publishable ? "since" : "before", in->publishable_at);
 	if (*in->inspection)
@@ -2031,12 +2085,45 @@ print_incident(struct jw *j, const Parley__Incident *in)
 		printf("  closed by the mediator: %s\n", in->close_reason);
 }
 
+/* Every text of an incident request is UTF-8 before it is sent: the
+ * daemon could not read the frame otherwise. */
+static int
+incident_texts_ok(struct ctx *x, const Parley__Frame *f)
+{
+	const char *v[8] = { NULL };
+	size_t i;
+
+	switch (f->body_case) {
+	case PARLEY__FRAME__BODY_INCIDENT_FILE:
+		v[0] = f->incident_file->against;
+		v[1] = f->incident_file->place;
+		v[2] = f->incident_file->time;
+		v[3] = f->incident_file->nature;
+		v[4] = f->incident_file->consequences;
+		v[5] = f->incident_file->proposal;
+		break;
+	case PARLEY__FRAME__BODY_INCIDENT_RESPOND:
+		v[0] = f->incident_respond->text;
+		v[1] = f->incident_respond->measures;
+		break;
+	case PARLEY__FRAME__BODY_INCIDENT_ACTION:
+		v[0] = f->incident_action->text;
+		break;
+	default:
+		break;
+	}
+	for (i = 0; i < 8; i++)
+		if (v[i] != NULL && !text_utf8_valid(v[i], strlen(v[i])))
+			return usage_error(x, "the incident's texts must be UTF-8; one is not");
+	return 0;
+}
+
 static int
 incident_call(struct ctx *x, Parley__Frame *f, const char *what)
 {
 	int rc;
 
-	if ((rc = connect_conf(x)) != 0)
+	if ((rc = incident_texts_ok(x, f)) != 0 || (rc = connect_conf(x)) != 0)
 		return rc;
 	return request_ok(x, f, what);
 }
@@ -2136,10 +2223,30 @@ incident_action(struct ctx *x, const char *action)
 	return incident_call(x, &f, "recorded");
 }
 
+/* incident meeting N: ask for one; N accept: accept the one scheduled;
+ * N propose --time T: propose another time. */
 static int
 cmd_incident_meeting(struct ctx *x)
 {
-	return incident_action(x, "meeting");
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__IncidentAction ac = PARLEY__INCIDENT_ACTION__INIT;
+	const char *what = pos(x, 1);
+	int rc;
+
+	if (what == NULL)
+		return opt(x, "time") ? usage_error(x, "--time goes with propose") :
+		    incident_action(x, "meeting");
+	if (strcmp(what, "accept") != 0 && strcmp(what, "propose") != 0)
+		return usage_error(x, "incident meeting N [accept|propose --time TIME]");
+	if ((strcmp(what, "propose") == 0) != (opt(x, "time") != NULL))
+		return usage_error(x, "propose takes --time TIME (and accept none)");
+	if ((rc = incident_id(x, &ac.incident)) != 0)
+		return rc;
+	ac.action = strcmp(what, "accept") == 0 ? "meeting-accept" : "meeting-propose";
+	ac.text = opt(x, "time") ? (char *)opt(x, "time") : "";
+	f.body_case = PARLEY__FRAME__BODY_INCIDENT_ACTION;
+	f.incident_action = &ac;
+	return incident_call(x, &f, "recorded");
 }
 
 static int
@@ -2809,8 +2916,10 @@ static const struct cl_args_verb verbs[] = {
 	  C_INCIDENT_LIST },
 	{ "incident show", "N", 1, 1, NULL,
 	  "an incident with its answer, publication time and requests", C_INCIDENT_SHOW },
-	{ "incident meeting", "N", 1, 1, NULL, "ask for an urgent meeting about an incident",
-	  C_INCIDENT_MEETING },
+	{ "incident meeting", "N [accept|propose]", 1, 2, OPTS(
+	    { .name = "time", .value = "TIME", .help = "with propose: another time (ISO 8601)" }),
+	  "ask for an urgent meeting about an incident; or accept the one the mediator "
+	  "scheduled, or propose another time", C_INCIDENT_MEETING },
 	{ "incident inspect", "N", 1, 1, NULL,
 	  "ask for an inspection, which needs the other side's consent", C_INCIDENT_INSPECT },
 	{ "incident consent", "N yes|no", 2, 2, NULL, "consent to an inspection, or refuse it",

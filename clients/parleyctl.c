@@ -180,6 +180,19 @@ static const struct cl_args_verb verbs[] = {
 	  "every incident with its state, answer deadline and complaints" },
 	{ "incident show", "N", 1, 1, NULL,
 	  "an incident with its answer, publication time, meeting and inspection requests" },
+	{ "incident recommend", "N", 1, 1, OPTS(
+	    { .name = "text", .value = "FILE|-", .flags = REQ, .tag = O_FILE,
+	      .help = "the recommendation" }),
+	  "a recommendation to both sides of an incident" },
+	{ "incident meeting", "N", 1, 1, OPTS(
+	    { .name = "time", .value = "TIME", .flags = REQ, .help = "when (ISO 8601)" },
+	    { .name = "place", .value = "P", .flags = REQ, .help = "where" },
+	    { .name = "participants", .value = "LIST", .flags = REQ, .help = "who meets" }),
+	  "schedule a meeting on an incident; each side accepts or proposes another time" },
+	{ "incident escalate", "N", 1, 1, OPTS(
+	    { .name = "to", .value = "PARTY,...", .flags = REQ,
+	      .help = "observers or other parties" }),
+	  "bring an incident to observers or other parties; both sides are told" },
 	{ "incident close", "N", 1, 1, OPTS(
 	    { .name = "reason", .value = "TEXT", .help = "why: told to both sides, recorded" }),
 	  "close an incident; both sides are told" },

@@ -488,6 +488,51 @@ ID_VERB(v_amendment_reject, engine_amendment_reject(srv->ag, id, arg(a, "reason"
 ID_VERB(v_timeline_show, timeline_show(srv->ag, id, o))
 
 static int
+v_incident_recommend(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	const char *text;
+	size_t len = 0;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "N", &id, o) != 0)
+		return -1;
+	if ((text = arg_n(a, "text", &len)) == NULL)
+		return out_usage(o, "missing --text FILE");
+	return incident_recommend(srv->ag, id, text, len, o);
+}
+
+static int
+v_incident_meeting(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	const char *t, *place, *who;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "N", &id, o) != 0 ||
+	    (t = need(a, "time", "--time TIME", o)) == NULL ||
+	    (place = need(a, "place", "--place P", o)) == NULL ||
+	    (who = need(a, "participants", "--participants LIST", o)) == NULL)
+		return -1;
+	return incident_meeting_set(srv->ag, id, t, place, who, o);
+}
+
+static int
+v_incident_escalate(struct server *srv, const struct args *a, struct out *o,
+    Parley__AdminReply *r)
+{
+	const char *to;
+	int64_t id;
+
+	(void)r;
+	if (need_id(a, "1", "N", &id, o) != 0 || (to = need(a, "to", "--to LIST", o)) == NULL)
+		return -1;
+	return incident_escalate(srv->ag, id, to, o);
+}
+
+static int
 v_journal_verify(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
 	(void)a;
@@ -864,6 +909,9 @@ static const struct verb verbs[] = {
 	{ "dayx set", v_dayx_set },
 	{ "incident list", v_incident_list },
 	{ "incident show", v_incident_show },
+	{ "incident recommend", v_incident_recommend },
+	{ "incident meeting", v_incident_meeting },
+	{ "incident escalate", v_incident_escalate },
 	{ "incident close", v_incident_close },
 	{ "duty", v_duty },
 	{ "journal verify", v_journal_verify },

@@ -184,6 +184,11 @@ handle_input(struct conn *c)
 			log_warnx("%s: bad frame: %s", c->peer, err);
 			if (c->lim.bad_frames)
 				(*c->lim.bad_frames)++;
+			if (budget.bad_text && budget.id != 0) {
+				conn_error(c, budget.id, PARLEY_EUSAGE, "refused: %s (texts are "
+				    "UTF-8); nothing was done", err);
+				continue;
+			}
 			conn_fail(c, 0, PARLEY_EPROTO, "bad frame: %s", err);
 			break;
 		}

@@ -2,10 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cert.h"
 #include "crypto.h"
 #include "errors.h"
 #include "incident.h"
 #include "log.h"
+#include "ptime.h"
 #include "text.h"
 
 #define FIELD_MAX 2000
@@ -16,6 +18,11 @@ struct inc {
 	char filer[PARTY_CODE_MAX + 1], against[PARTY_CODE_MAX + 1];
 	char *place, *nature, *consequences, *proposal, *answer, *measures, *complaint;
 	char *close_reason;	/* "" none given */
+	/* the mediator's steps: "" / 0 none */
+	char *recommendation, *meeting_place, *meeting_participants, *escalated_to;
+	int64_t recommended_at, meeting_time, escalated_at;
+	char answers[2][PARTY_CODE_MAX + 16 + PTIME_BUFLEN], *answer_p[2];
+	size_t nanswers;	/* each side's answer to the meeting */
 	int64_t happened_at, filed_at, respond_by, publishable_at, answered_at, overdue_at;
 	int64_t meeting_at, inspection_at, consent_at, complaint_at, closed_at;
 	int64_t inspection_by;
@@ -24,7 +31,7 @@ struct inc {
 	char zone[64];	/* the cited agreement's ("": none cited, the daemon's) */
 	/* formatted times for the protobuf view */
 	char t_happened[PTIME_BUFLEN], t_filed[PTIME_BUFLEN], t_by[PTIME_BUFLEN];
-	char t_answered[PTIME_BUFLEN], t_pub[PTIME_BUFLEN];
+	char t_answered[PTIME_BUFLEN], t_pub[PTIME_BUFLEN], t_meeting[PTIME_BUFLEN];
 	Parley__Incident msg;
 };
 
@@ -39,6 +46,10 @@ inc_release(struct inc *i)
 	free(i->measures);
 	free(i->complaint);
 	free(i->close_reason);
+	free(i->recommendation);
+	free(i->meeting_place);
+	free(i->meeting_participants);
+	free(i->escalated_to);
 	memset(i, 0, sizeof(*i));
 }
 
@@ -46,6 +57,35 @@ static char *
 dup_col(sqlite3_stmt *s, int c)
 {
 	return strdup(store_col_str(s, c));
+}
+
+/* Each side's answer to the meeting the mediator scheduled, into i. */
+static int
+meeting_answers(struct ag_ctx *e, struct inc *i)
+{
+	static const char sql[] =
+	    "SELECT p.code, m.accept, m.proposed_time FROM incident_meeting_answer m "
+	    "JOIN party p ON p.id = m.party_id WHERE m.incident_id = ? ORDER BY m.rowid";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	char when[PTIME_BUFLEN];
+	int rc;
+
+	i->nanswers = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, i->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && i->nanswers < 2) {
+		if (sqlite3_column_int(s, 1)) {
+			snprintf(i->answers[i->nanswers], sizeof(i->answers[0]), "%s accepts",
+			    store_col_str(s, 0));
+		} else {
+			ptime_format_in(store_col_time(s, 2), i->zone, when);
+			snprintf(i->answers[i->nanswers], sizeof(i->answers[0]), "%s proposes %s",
+			    store_col_str(s, 0), when);
+		}
+		i->nanswers++;
+	}
+	return store_rows_end(e->st, s, rc, "an incident's meeting answers");
 }
 
 /* 0 found, 1 unknown, -1 failure.  *out is all zeros unless found; release
@@ -60,7 +100,9 @@ inc_load(struct ag_ctx *e, int64_t id, struct inc *out)
 	    " i.happened_at, i.filed_at, i.respond_by, i.publishable_at, i.answered_at,"
 	    " i.overdue_at, i.meeting_at, i.inspection_at, i.consent_at, i.complaint_at,"
 	    " i.closed_at, coalesce(i.inspection_by, 0), i.not_in_force, i.state, i.inspection,"
-	    " i.close_reason, (SELECT g.zone FROM agreement g WHERE g.id = i.agreement_id)"
+	    " i.close_reason, (SELECT g.zone FROM agreement g WHERE g.id = i.agreement_id),"
+	    " i.recommendation, i.recommended_at, i.meeting_time, i.meeting_place,"
+	    " i.meeting_participants, i.escalated_to, i.escalated_at"
 	    " FROM incident i JOIN party f ON f.id = i.filer_id JOIN party a ON a.id = i.against_id "
 	    "WHERE i.id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
@@ -104,13 +146,24 @@ inc_load(struct ag_ctx *e, int64_t id, struct inc *out)
 		snprintf(i->inspection, sizeof(i->inspection), "%s", store_col_str(s, 27));
 		i->close_reason = dup_col(s, 28);
 		snprintf(i->zone, sizeof(i->zone), "%s", store_col_str(s, 29));
+		i->recommendation = dup_col(s, 30);
+		i->recommended_at = store_col_time(s, 31);
+		i->meeting_time = store_col_time(s, 32);
+		i->meeting_place = dup_col(s, 33);
+		i->meeting_participants = dup_col(s, 34);
+		i->escalated_to = dup_col(s, 35);
+		i->escalated_at = store_col_time(s, 36);
 	}
-	if (store_rows_end(e->st, s, rc, "an incident") != 0)
+	if (store_rows_end(e->st, s, rc, "an incident") != 0) {
+		inc_release(i);
 		return -1;
+	}
 	if (rc != SQLITE_ROW)
 		return 1;
 	if (!i->place || !i->nature || !i->consequences || !i->proposal || !i->answer ||
-	    !i->measures || !i->complaint || !i->close_reason) {
+	    !i->measures || !i->complaint || !i->close_reason || !i->recommendation ||
+	    !i->meeting_place || !i->meeting_participants || !i->escalated_to ||
+	    meeting_answers(e, i) != 0) {
 		inc_release(i);
 		return -1;
 	}
@@ -153,6 +206,21 @@ inc_view(struct ag_ctx *e, struct inc *i, const char *event)
 	m->inspection = i->inspection;
 	m->event = (char *)(event ? event : "");
 	m->close_reason = i->close_reason;
+	m->answered_late = i->answered_at > i->respond_by;
+	m->recommendation = i->recommendation;
+	i->t_meeting[0] = '\0';
+	if (i->meeting_time)
+		ptime_format_in(i->meeting_time, i->zone, i->t_meeting);
+	m->meeting_time = i->t_meeting;
+	m->meeting_place = i->meeting_place;
+	m->meeting_participants = i->meeting_participants;
+	/* pointers into i itself: inc_load copies the row whole */
+	i->answer_p[0] = i->answers[0];
+	i->answer_p[1] = i->answers[1];
+	m->n_meeting_answers = i->nanswers;
+	m->meeting_answers = i->answer_p;
+	m->escalated_to = i->escalated_to;
+	m->complaint = i->complaint;
 }
 
 /* Every step of an incident goes into the record. */
@@ -173,6 +241,9 @@ inc_journal(struct ag_ctx *e, struct inc *i, const char *what, const char *party
 	 * entries written before it had none and keep their form). */
 	if (*i->close_reason)
 		fprintf(f, "\n%s", i->close_reason);
+	/* and so, once there is one, is the mediator's recommendation */
+	if (*i->recommendation)
+		fprintf(f, "\n%s", i->recommendation);
 	if (fclose(f) != 0) {
 		free(text);
 		return -1;
@@ -321,7 +392,7 @@ incident_respond(struct ag_ctx *e, const struct req *r, const Parley__IncidentRe
 	int64_t now = clock_now(e->clk);
 	sqlite3_stmt *s;
 	struct inc i;
-	char msg[200];
+	char msg[300], by[PTIME_BUFLEN];
 	int rc;
 
 	if (side_inc(e, r, m->incident, &i) != 0)
@@ -355,12 +426,18 @@ incident_respond(struct ag_ctx *e, const struct req *r, const Parley__IncidentRe
 	if (rc == 0)
 		rc = inc_journal(e, &i, "incident-answered", i.against);
 	log_info("incident %lld: %s answered%s", (long long)i.id, i.against,
-	    i.overdue_at ? " (late)" : "");
+	    now > i.respond_by ? " (late)" : "");
+	if (now > i.respond_by) {
+		ptime_format_in(i.respond_by, i.zone, by);
+		snprintf(msg, sizeof(msg), "answer to incident %llu sent to the other side and the "
+		    "mediator; it is LATE: it was due by %s", (unsigned long long)m->incident, by);
+	} else {
+		snprintf(msg, sizeof(msg), "answer to incident %llu sent to the other side and the "
+		    "mediator", (unsigned long long)m->incident);
+	}
 	inc_release(&i);
 	if (rc != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	snprintf(msg, sizeof(msg), "answer to incident %llu sent to the other side and the "
-	    "mediator", (unsigned long long)m->incident);
 	req_ok(r, m->incident, "%s", msg);
 	return REQ_KEEP;
 }
@@ -379,6 +456,32 @@ set_fields(struct ag_ctx *e, const char *sql, int64_t id, int64_t t, int64_t par
 		sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, id);
 	return store_step_done(e->st, s);
+}
+
+/* Whether the report of i reached the other side: 1 an endpoint of it
+ * acknowledged the delivery, 0 not yet, -1 the store. */
+static int
+delivered(struct ag_ctx *e, const struct inc *i)
+{
+	static const char sql[] =
+	    "SELECT EXISTS (SELECT 1 FROM message m JOIN delivery d ON d.message_id = m.id "
+	    "WHERE m.kind = 'incident' AND m.party_id = ? AND m.summary = ? AND "
+	    "d.acked_at IS NOT NULL)";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	char summary[64];
+	int rc, yes = 0;
+
+	if (s == NULL)
+		return -1;
+	/* send_incident's summary of the report */
+	snprintf(summary, sizeof(summary), "incident %lld: filed", (long long)i->id);
+	sqlite3_bind_int64(s, 1, i->against_id);
+	sqlite3_bind_text(s, 2, summary, -1, SQLITE_TRANSIENT);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		yes = sqlite3_column_int(s, 0);
+	if (store_rows_end(e->st, s, rc, "an incident's delivery") != 0)
+		return -1;
+	return yes;
 }
 
 /* A complaint to the mediator, under the raised-first rule: the mediator
@@ -413,12 +516,76 @@ action_complaint(struct ag_ctx *e, const struct req *r, const Parley__IncidentAc
 		req_refuse(r, PARLEY_EUSAGE, "the complaint must be 1-%d bytes of UTF-8", FIELD_MAX);
 		return 1;
 	}
+	if ((rc = delivered(e, &i)) != 1) {
+		if (rc == 0)
+			req_refuse(r, PARLEY_EREFUSED, "complaint refused: incident %lld has not yet "
+			    "reached %s (no endpoint of it has acknowledged the report); the mediator "
+			    "takes up a complaint once the other side has received it",
+			    (long long)i.id, i.against);
+		else
+			req_refuse(r, PARLEY_ESTORE, "store failure");
+		inc_release(&i);
+		return 1;
+	}
 	rc = set_fields(e, complaint, i.id, now, 0, m->text);
 	log_info("incident %lld: %s complains to the mediator", (long long)i.id, i.filer);
 	snprintf(msg, msglen, "complaint about incident %lld recorded for the mediator",
 	    (long long)i.id);
 	inc_release(&i);
 	return rc;
+}
+
+/* A side's answer to the meeting the mediator scheduled: it accepts, or
+ * proposes another time (text).  Told to the other side.  0 (msg says
+ * so), 1 refused (answered), -1 the store. */
+static int
+meeting_answer(struct ag_ctx *e, const struct req *r, struct inc *i, int accept,
+    const char *text, int64_t other, char *msg, size_t msglen)
+{
+	static const char sql[] =
+	    "INSERT INTO incident_meeting_answer(incident_id, party_id, accept, proposed_time,"
+	    " created_at) VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(incident_id, party_id) DO UPDATE"
+	    " SET accept = ?3, proposed_time = ?4, created_at = ?5";
+	int64_t t = 0, now = clock_now(e->clk), id = i->id;
+	char when[PTIME_BUFLEN];
+	sqlite3_stmt *s;
+	int rc;
+
+	if (i->meeting_time == 0) {
+		req_refuse(r, PARLEY_EREFUSED, "no meeting on incident %lld was scheduled by the "
+		    "mediator (parley incident meeting N asks for one)", (long long)i->id);
+		return 1;
+	}
+	if (!accept && (ptime_parse(text, &t) != 0 || t <= now)) {
+		req_refuse(r, PARLEY_EUSAGE, "propose a time: an ISO 8601 time with an offset, in "
+		    "the future");
+		return 1;
+	}
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, i->id);
+	sqlite3_bind_int64(s, 2, r->who->party.id);
+	sqlite3_bind_int(s, 3, accept);
+	if (!accept)
+		sqlite3_bind_int64(s, 4, t);
+	sqlite3_bind_int64(s, 5, now);
+	if ((rc = store_step_done(e->st, s)) != 0)
+		return -1;
+	inc_release(i);
+	if (inc_load(e, id, i) != 0 || send_incident(e, other, i, accept ? "meeting-accepted" :
+	    "meeting-proposed") != 0)
+		return -1;
+	if (accept) {
+		snprintf(msg, msglen, "you accept the meeting on incident %lld at %s; the other "
+		    "side and the mediator are told", (long long)id, i->t_meeting);
+	} else {
+		ptime_format_in(t, i->zone, when);
+		snprintf(msg, msglen, "you propose to meet on incident %lld at %s instead; the "
+		    "other side and the mediator are told", (long long)id, when);
+	}
+	log_info("incident %lld: %s %s the meeting", (long long)id, r->who->party.code,
+	    accept ? "accepts" : "proposes another time for");
+	return 0;
 }
 
 enum req_end
@@ -452,6 +619,13 @@ incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAct
 		    r->who->party.code);
 		snprintf(msg, sizeof(msg), "request for an urgent meeting on incident %lld sent to "
 		    "the mediator", (long long)i.id);
+	} else if (strcmp(act, "meeting-accept") == 0 || strcmp(act, "meeting-propose") == 0) {
+		rc = meeting_answer(e, r, &i, strcmp(act, "meeting-accept") == 0, m->text, other,
+		    msg, sizeof(msg));
+		if (rc > 0) {
+			inc_release(&i);
+			return REQ_ROLLBACK;
+		}
 	} else if (strcmp(act, "inspect") == 0) {
 		if (*i.inspection) {
 			snprintf(msg, sizeof(msg), "an inspection of incident %lld was already %s",
@@ -664,6 +838,23 @@ json_inc(struct ag_ctx *e, struct jw *j, struct inc *i)
 	jw_str(j, "inspection", i->inspection);
 	jw_str(j, "complaint", i->complaint_at ? i->complaint : NULL);
 	jw_str(j, "close_reason", *i->close_reason ? i->close_reason : NULL);
+	jw_bool(j, "answered_late", i->msg.answered_late);
+	jw_str(j, "recommendation", *i->recommendation ? i->recommendation : NULL);
+	if (i->meeting_time) {
+		size_t k;
+		jw_obj_begin(j, "meeting");
+		jw_str(j, "time", i->t_meeting);
+		jw_str(j, "place", i->meeting_place);
+		jw_str(j, "participants", i->meeting_participants);
+		jw_arr_begin(j, "answers");
+		for (k = 0; k < i->nanswers; k++)
+			jw_str(j, NULL, i->answers[k]);
+		jw_arr_end(j);
+		jw_obj_end(j);
+	} else {
+		jw_null(j, "meeting");
+	}
+	jw_str(j, "escalated_to", *i->escalated_to ? i->escalated_to : NULL);
 }
 
 int
@@ -720,8 +911,8 @@ incident_show(struct ag_ctx *e, int64_t id, struct out *o)
 		out_text(o, "  proposal: %s\n", i.proposal);
 	out_text(o, "  state: %s; filed %s; answer due by %s\n", i.state, i.t_filed, i.t_by);
 	if (i.answered_at)
-		out_text(o, "  answered %s: %s\n  measures: %s\n", i.t_answered, i.answer,
-		    i.measures);
+		out_text(o, "  answered %s%s: %s\n  measures: %s\n", i.t_answered,
+		    i.msg.answered_late ? " (LATE)" : "", i.answer, *i.measures ? i.measures : "none");
 	out_text(o, "  publishable %s %s\n", i.msg.publishable ? "since" : "from", i.t_pub);
 	if (i.meeting_at)
 		out_text(o, "  an urgent meeting was requested\n");
@@ -729,6 +920,18 @@ incident_show(struct ag_ctx *e, int64_t id, struct out *o)
 		out_text(o, "  inspection: %s\n", i.inspection);
 	if (i.complaint_at)
 		out_text(o, "  complaint to the mediator: %s\n", i.complaint);
+	if (*i.recommendation)
+		out_text(o, "  the mediator's recommendation: %s\n", i.recommendation);
+	if (i.meeting_time) {
+		size_t k;
+		out_text(o, "  meeting at %s, %s (%s)%s", i.t_meeting, i.meeting_place,
+		    i.meeting_participants, i.nanswers ? ":" : "; no side has answered");
+		for (k = 0; k < i.nanswers; k++)
+			out_text(o, "%s %s", k ? ";" : "", i.answers[k]);
+		out_text(o, "\n");
+	}
+	if (*i.escalated_to)
+		out_text(o, "  brought to: %s\n", i.escalated_to);
 	if (*i.close_reason)
 		out_text(o, "  closed by the mediator: %s\n", i.close_reason);
 	inc_release(&i);
@@ -797,4 +1000,173 @@ incident_counts(struct ag_ctx *e, int64_t *open, int64_t *overdue)
 	if (store_rows_end(e->st, s, step, "incident counts") != 0)
 		return -1;
 	return rc;
+}
+
+/* An open incident for a mediator's step: 0 with *i, or -1 refused in o. */
+static int
+open_inc(struct ag_ctx *e, int64_t id, struct inc *i, struct out *o)
+{
+	int rc = inc_load(e, id, i);
+
+	if (rc != 0)
+		return out_refuse(o, rc < 0 ? "store failure" : "no incident %lld", (long long)id);
+	if (i->closed_at) {
+		inc_release(i);
+		return out_refuse(o, "incident %lld is closed", (long long)id);
+	}
+	return 0;
+}
+
+/* After a mediator's step on incident id: both sides told (event), the
+ * step journalled (kind).  0, or -1 refused in o. */
+static int
+tell_sides(struct ag_ctx *e, int64_t id, const char *event, const char *kind, struct out *o)
+{
+	struct inc i;
+	int rc;
+
+	if (inc_load(e, id, &i) != 0)
+		return out_refuse(o, "store failure");
+	rc = send_incident(e, i.filer_id, &i, event);
+	if (rc == 0)
+		rc = send_incident(e, i.against_id, &i, event);
+	if (rc == 0)
+		rc = inc_journal(e, &i, kind, NULL);
+	inc_release(&i);
+	return rc == 0 ? 0 : out_refuse(o, "store failure");
+}
+
+int
+incident_recommend(struct ag_ctx *e, int64_t id, const char *text, size_t len, struct out *o)
+{
+	static const char sql[] =
+	    "UPDATE incident SET recommendation = ?, recommended_at = ? WHERE id = ?";
+	char why[200];
+	sqlite3_stmt *s;
+	struct inc i;
+
+	if (len == 0 || len > FIELD_MAX || text_check(text, len, why, sizeof(why)) != 0 ||
+	    text_displayable(text, len, why, sizeof(why)) != 0 ||
+	    strspn(text, " \t\n") == len)
+		return out_usage(o, "the recommendation must be 1-%d bytes of UTF-8 text, not blank, "
+		    "shown as it is", FIELD_MAX);
+	if (open_inc(e, id, &i, o) != 0)
+		return -1;
+	inc_release(&i);
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, clock_now(e->clk));
+	sqlite3_bind_int64(s, 3, id);
+	if (store_step_done(e->st, s) != 0 ||
+	    tell_sides(e, id, "recommendation", "incident-recommendation", o) != 0)
+		return o->status ? -1 : out_refuse(o, "store failure");
+	log_info("incident %lld: the mediator recommends to both sides", (long long)id);
+	jw_int(o->json, "id", id);
+	out_text(o, "recommendation on incident %lld sent to both sides\n", (long long)id);
+	return 0;
+}
+
+int
+incident_meeting_set(struct ag_ctx *e, int64_t id, const char *time, const char *place,
+    const char *participants, struct out *o)
+{
+	static const char sql[] =
+	    "UPDATE incident SET meeting_time = ?, meeting_place = ?, meeting_participants = ? "
+	    "WHERE id = ?";
+	static const char clear[] = "DELETE FROM incident_meeting_answer WHERE incident_id = ?";
+	char when[PTIME_BUFLEN];
+	sqlite3_stmt *s;
+	struct inc i;
+	int64_t t;
+
+	if (ptime_parse(time, &t) != 0 || t <= clock_now(e->clk))
+		return out_usage(o, "--time takes an ISO 8601 time with an offset, in the future");
+	if (!cert_shown_valid(place, 300) || *place == '\0' ||
+	    !cert_shown_valid(participants, 300) || *participants == '\0')
+		return out_usage(o, "--place and --participants take one line of 1-300 bytes "
+		    "without control characters");
+	if (open_inc(e, id, &i, o) != 0)
+		return -1;
+	ptime_format_in(t, i.zone, when);
+	inc_release(&i);
+	/* A new time, place or company: the sides answer again. */
+	if ((s = store_stmt(e->st, clear)) == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, id);
+	if (store_step_done(e->st, s) != 0 || (s = store_stmt(e->st, sql)) == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, t);
+	sqlite3_bind_text(s, 2, place, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, participants, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, id);
+	if (store_step_done(e->st, s) != 0 ||
+	    tell_sides(e, id, "meeting-scheduled", "incident-meeting-scheduled", o) != 0)
+		return o->status ? -1 : out_refuse(o, "store failure");
+	log_info("incident %lld: the mediator schedules a meeting at %s, %s", (long long)id,
+	    when, place);
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "meeting_time", when);
+	out_text(o, "meeting on incident %lld at %s, %s (%s); both sides are asked to accept "
+	    "or propose another time\n", (long long)id, when, place, participants);
+	return 0;
+}
+
+int
+incident_escalate(struct ag_ctx *e, int64_t id, const char *to, struct out *o)
+{
+	static const char sql[] =
+	    "UPDATE incident SET escalated_to = ?, escalated_at = ? WHERE id = ?";
+	char list[600], *p, *save = NULL;
+	int64_t ids[64];
+	struct party pt;
+	size_t n = 0, k;
+	sqlite3_stmt *s;
+	struct inc i;
+	int rc;
+
+	if (strlen(to) >= sizeof(list) || *to == '\0')
+		return out_usage(o, "--to takes party or observer codes separated by commas");
+	if (open_inc(e, id, &i, o) != 0)
+		return -1;
+	snprintf(list, sizeof(list), "%s", to);
+	for (p = strtok_r(list, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
+		if ((rc = registry_party_by_code(e->st, p, &pt)) != 0) {
+			inc_release(&i);
+			return rc < 0 ? out_refuse(o, "store failure") :
+			    out_usage(o, "unknown party \"%s\"", p);
+		}
+		if (pt.id == i.filer_id || pt.id == i.against_id) {
+			inc_release(&i);
+			return out_usage(o, "%s is a side of incident %lld and has it already", p,
+			    (long long)id);
+		}
+		for (k = 0; k < n && ids[k] != pt.id; k++)
+			;
+		if (k < n || n == 64) {
+			inc_release(&i);
+			return out_usage(o, "--to names %s twice, or more than 64", p);
+		}
+		ids[n++] = pt.id;
+	}
+	inc_release(&i);
+	if (n == 0)
+		return out_usage(o, "--to takes party or observer codes separated by commas");
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_text(s, 1, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, clock_now(e->clk));
+	sqlite3_bind_int64(s, 3, id);
+	if (store_step_done(e->st, s) != 0 || inc_load(e, id, &i) != 0)
+		return out_refuse(o, "store failure");
+	for (k = 0, rc = 0; k < n && rc == 0; k++)
+		rc = send_incident(e, ids[k], &i, "escalated");
+	inc_release(&i);
+	if (rc != 0 || tell_sides(e, id, "escalated", "incident-escalated", o) != 0)
+		return o->status ? -1 : out_refuse(o, "store failure");
+	log_info("incident %lld: the mediator brings it to %s", (long long)id, to);
+	jw_int(o->json, "id", id);
+	jw_str(o->json, "escalated_to", to);
+	out_text(o, "incident %lld brought to %s; both sides are told\n", (long long)id, to);
+	return 0;
 }

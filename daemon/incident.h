@@ -29,6 +29,17 @@ int incident_show(struct ag_ctx *e, int64_t id, struct out *o);
 /* Close an incident; reason (NULL: none given) is told to both sides. */
 int incident_close(struct ag_ctx *e, int64_t id, const char *reason, struct out *o);
 
+/* The mediator's steps, each told to both sides and journalled: a
+ * recommendation (text, checked here); a meeting at time (ISO 8601) and
+ * place with participants, which each side accepts or answers with
+ * another time; bringing the case to other parties or observers (to, a
+ * comma list), who receive it whole. */
+int incident_recommend(struct ag_ctx *e, int64_t id, const char *text, size_t len,
+    struct out *o);
+int incident_meeting_set(struct ag_ctx *e, int64_t id, const char *time, const char *place,
+    const char *participants, struct out *o);
+int incident_escalate(struct ag_ctx *e, int64_t id, const char *to, struct out *o);
+
 /* Open and overdue incidents (status socket). */
 int incident_counts(struct ag_ctx *e, int64_t *open, int64_t *overdue);
 

@@ -415,7 +415,22 @@ static const char *const migrations[] = {
 	 * or still forwarded */
 	"ALTER TABLE amendment ADD COLUMN forwarded_at INTEGER;"
 	"UPDATE amendment SET forwarded_at = created_at WHERE state = 'forwarded' OR EXISTS "
-	"(SELECT 1 FROM amendment_response r WHERE r.amendment_id = amendment.id);",
+	"(SELECT 1 FROM amendment_response r WHERE r.amendment_id = amendment.id);"
+	/* the mediator's recommendation to both sides of an incident, a
+	 * meeting it schedules (time, place, participants) with each side's
+	 * answer, and the parties or observers it brings the case to */
+	"ALTER TABLE incident ADD COLUMN recommendation TEXT;"
+	"ALTER TABLE incident ADD COLUMN recommended_at INTEGER;"
+	"ALTER TABLE incident ADD COLUMN meeting_time INTEGER;"
+	"ALTER TABLE incident ADD COLUMN meeting_place TEXT;"
+	"ALTER TABLE incident ADD COLUMN meeting_participants TEXT;"
+	"ALTER TABLE incident ADD COLUMN escalated_to TEXT;"
+	"ALTER TABLE incident ADD COLUMN escalated_at INTEGER;"
+	"CREATE TABLE incident_meeting_answer("
+	"  incident_id INTEGER NOT NULL REFERENCES incident(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), accept INTEGER NOT NULL,"
+	"  proposed_time INTEGER, created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(incident_id, party_id));",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

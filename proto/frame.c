@@ -176,6 +176,12 @@ unpack_checked(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t l
 		return NULL;
 	}
 	if (!strings_valid(m, err, errlen)) {
+		/* A request that says what it is but not in UTF-8 is answered,
+		 * not a reason to drop the connection. */
+		if (d == &parley__frame__descriptor) {
+			b->bad_text = 1;
+			b->id = ((Parley__Frame *)m)->id;
+		}
 		protobuf_c_message_free_unpacked(m, &b->alloc);
 		return NULL;
 	}

@@ -27,6 +27,10 @@ struct frame_budget {
 	size_t limit;
 	int exhausted;
 	int oom;		/* an allocation failed: not the frame's fault */
+	/* frame_unpack refused a well-formed frame only for a string that is
+	 * not UTF-8: its request id, to answer it with an Error */
+	int bad_text;
+	uint64_t id;
 };
 
 /* Read a length prefix; -1 if it is 0 or above max (nothing to allocate). */

@@ -4473,7 +4473,7 @@ const ProtobufCMessageDescriptor parley__amendment__descriptor =
   (ProtobufCMessageInit) parley__amendment__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__incident__field_descriptors[22] =
+static const ProtobufCFieldDescriptor parley__incident__field_descriptors[30] =
 {
   {
     "id",
@@ -4739,6 +4739,102 @@ static const ProtobufCFieldDescriptor parley__incident__field_descriptors[22] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "answered_late",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, answered_late),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recommendation",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, recommendation),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "meeting_time",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, meeting_time),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "meeting_place",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, meeting_place),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "meeting_participants",
+    27,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, meeting_participants),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "meeting_answers",
+    28,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Parley__Incident, n_meeting_answers),
+    offsetof(Parley__Incident, meeting_answers),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "escalated_to",
+    29,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, escalated_to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "complaint",
+    30,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, complaint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__incident__field_indices_by_name[] = {
   2,   /* field[2] = against */
@@ -4746,20 +4842,28 @@ static const unsigned parley__incident__field_indices_by_name[] = {
   8,   /* field[8] = agreement_not_in_force */
   13,   /* field[13] = answer */
   15,   /* field[15] = answered_at */
+  22,   /* field[22] = answered_late */
   21,   /* field[21] = close_reason */
+  29,   /* field[29] = complaint */
   6,   /* field[6] = consequences */
+  28,   /* field[28] = escalated_to */
   20,   /* field[20] = event */
   10,   /* field[10] = filed_at */
   1,   /* field[1] = filer */
   0,   /* field[0] = id */
   19,   /* field[19] = inspection */
   14,   /* field[14] = measures */
+  27,   /* field[27] = meeting_answers */
+  26,   /* field[26] = meeting_participants */
+  25,   /* field[25] = meeting_place */
   18,   /* field[18] = meeting_requested */
+  24,   /* field[24] = meeting_time */
   5,   /* field[5] = nature */
   3,   /* field[3] = place */
   9,   /* field[9] = proposal */
   17,   /* field[17] = publishable */
   16,   /* field[16] = publishable_at */
+  23,   /* field[23] = recommendation */
   11,   /* field[11] = respond_by */
   12,   /* field[12] = state */
   4,   /* field[4] = time */
@@ -4767,7 +4871,7 @@ static const unsigned parley__incident__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__incident__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 22 }
+  { 0, 30 }
 };
 const ProtobufCMessageDescriptor parley__incident__descriptor =
 {
@@ -4777,7 +4881,7 @@ const ProtobufCMessageDescriptor parley__incident__descriptor =
   "Parley__Incident",
   "parley",
   sizeof(Parley__Incident),
-  22,
+  30,
   parley__incident__field_descriptors,
   parley__incident__field_indices_by_name,
   1,  parley__incident__number_ranges,

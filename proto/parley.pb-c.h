@@ -609,10 +609,37 @@ struct  Parley__Incident
    * why the mediator closed it ("" none given)
    */
   char *close_reason;
+  /*
+   * answered after respond_by
+   */
+  protobuf_c_boolean answered_late;
+  /*
+   * the mediator's, to both sides ("" none)
+   */
+  char *recommendation;
+  /*
+   * a meeting the mediator scheduled ("" none)
+   */
+  char *meeting_time;
+  char *meeting_place;
+  char *meeting_participants;
+  /*
+   * "baku accepts", "yerevan proposes TIME"
+   */
+  size_t n_meeting_answers;
+  char **meeting_answers;
+  /*
+   * whom the mediator brought it to ("" nobody)
+   */
+  char *escalated_to;
+  /*
+   * the filer's complaint to the mediator ("" none)
+   */
+  char *complaint;
 };
 #define PARLEY__INCIDENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__incident__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 typedef enum {

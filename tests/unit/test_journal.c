@@ -331,6 +331,14 @@ test_nodes_migrated(void **state)
 	    "DROP TABLE letter_recipient;"			/* 21 -> 22 */
 	    "DROP TABLE letter;"
 	    "ALTER TABLE amendment DROP COLUMN forwarded_at;"
+	    "DROP TABLE incident_meeting_answer;"
+	    "ALTER TABLE incident DROP COLUMN recommendation;"
+	    "ALTER TABLE incident DROP COLUMN recommended_at;"
+	    "ALTER TABLE incident DROP COLUMN meeting_time;"
+	    "ALTER TABLE incident DROP COLUMN meeting_place;"
+	    "ALTER TABLE incident DROP COLUMN meeting_participants;"
+	    "ALTER TABLE incident DROP COLUMN escalated_to;"
+	    "ALTER TABLE incident DROP COLUMN escalated_at;"
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);
