@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 
 #include "cl.h"
@@ -20,7 +21,8 @@
 enum optkind { O_VALUE, O_FILE, O_CERTPIN, O_PUBKEY, O_LANGFILE, O_PARTYFILE };
 
 /* What a verb needs besides its request (struct cl_args_verb.id). */
-enum { V_PLAIN, V_FILE2 /* positional 2 names a file to send */, V_EXPORT };
+enum { V_PLAIN, V_FILE2 /* positional 2 names a file to send */, V_EXPORT,
+	V_WATCH /* a loop of requests, across reconnections */ };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
 #define REQ CL_ARGS_REQUIRED
@@ -208,6 +210,15 @@ static const struct cl_args_verb verbs[] = {
 	{ "clock advance", "DURATION", 1, 1, NULL,
 	  "advance the virtual clock (test configurations)" },
 	{ "status", NULL, 0, 0, NULL, "parties online, agreements by state, pending deliveries" },
+	{ "agenda", NULL, 0, 0, NULL,
+	  "what needs the mediator now: signatures awaited, amendments, incident clocks, "
+	  "overdue measures, open conditions, duty alerts, observer requests" },
+	{ "watch", NULL, 0, 0, OPTS(
+	    { .name = "from", .value = "SEQ",
+	      .help = "start at this record entry (default: what comes next)" },
+	    { .name = "count", .value = "N", .help = "stop after N events" }),
+	  "print events as they are committed (a JSON object a line with --json), "
+	  "resuming after a lost connection where it stopped", V_WATCH },
 };
 
 static const struct cl_args_prog prog = {
@@ -475,6 +486,86 @@ send_request(const struct cl_args *a, struct request *r, int json)
 	return rc;
 }
 
+/* parleyctl watch: ask for the record's entries from next on, print them
+ * as events, and ask again; a lost connection is retried (1, 2, 4 ... 30
+ * seconds apart) and resumed where it stopped, so nothing is missed.
+ * Runs until --count events were printed, or a signal ends it. */
+static int
+watch(const struct cl_args *a, int json)
+{
+	const char *sock = cl_args_opt(a, "socket"), *o;
+	Parley__AdminRequest req = PARLEY__ADMIN_REQUEST__INIT;
+	Parley__AdminArg arg = PARLEY__ADMIN_ARG__INIT, *argp[1] = { &arg };
+	Parley__Frame f = PARLEY__FRAME__INIT, *reply;
+	long long next = -1, count = -1, n, seen = 0;
+	char err[1024], from[24], *end, *last;
+	unsigned backoff = 1;
+	struct cl *c = NULL;
+
+	if ((o = cl_args_opt(a, "from")) != NULL &&
+	    ((next = strtoll(o, &end, 10)) < 0 || *end != '\0' || *o == '\0'))
+		return json_error(json, "--from takes a record entry number", EXIT_USAGE);
+	if ((o = cl_args_opt(a, "count")) != NULL &&
+	    ((count = strtoll(o, &end, 10)) < 1 || *end != '\0'))
+		return json_error(json, "--count takes a positive number", EXIT_USAGE);
+	if (sock == NULL)
+		sock = getenv("PARLEY_ADMIN_SOCKET");
+	if (sock == NULL)
+		sock = "/run/parley/admin.sock";
+	req.verb = "watch";
+	arg.key = "from";
+	f.body_case = PARLEY__FRAME__BODY_ADMIN;
+	f.admin = &req;
+	while (count < 0 || seen < count) {
+		if (c == NULL && (c = cl_connect_unix(sock, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "parleyctl: watch: %s; trying again in %u s\n", err, backoff);
+			sleep(backoff);
+			backoff = backoff < 16 ? backoff * 2 : 30;
+			continue;
+		}
+		req.n_args = next >= 0;
+		req.args = argp;
+		snprintf(from, sizeof(from), "%lld", next);
+		arg.value.data = (uint8_t *)from;
+		arg.value.len = strlen(from);
+		reply = NULL;
+		if (cl_call(c, &f, &reply, NULL, NULL, err, sizeof(err)) != 0) {
+			fprintf(stderr, "parleyctl: watch: %s; reconnecting\n", err);
+			cl_close(c);
+			c = NULL;
+			continue;
+		}
+		backoff = 1;
+		if (reply->body_case != PARLEY__FRAME__BODY_ADMIN_REPLY ||
+		    (last = strrchr(reply->admin_reply->json, '{')) == NULL ||
+		    sscanf(last, "{\"next\":%lld}", &n) != 1) {
+			int rc = json_error(json, reply->body_case == PARLEY__FRAME__BODY_ERROR ?
+			    reply->error->message : "unexpected answer from parleyd", EXIT_REFUSED);
+			cl_free(c, reply);
+			cl_close(c);
+			return rc;
+		}
+		/* One event a line: print as many as --count still allows. */
+		{
+			const char *p = json ? reply->admin_reply->json : reply->admin_reply->text;
+			const char *stop = json ? last : p + strlen(p);
+			while (p < stop && (count < 0 || seen < count)) {
+				const char *nl = memchr(p, '\n', (size_t)(stop - p));
+				size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(stop - p);
+				fwrite(p, 1, len, stdout);
+				p += len;
+				seen++;
+			}
+		}
+		fflush(stdout);
+		next = n;
+		cl_free(c, reply);
+	}
+	if (c != NULL)
+		cl_close(c);
+	return EXIT_OK;
+}
+
 /* Bad usage: with --json, one JSON object; else one line on stderr. */
 static int
 usage_error(const struct cl_args *a)
@@ -510,6 +601,8 @@ main(int argc, char **argv)
 		break;
 	}
 	json = cl_args_has(&a, "json");
+	if (a.verb->id == V_WATCH)
+		return watch(&a, json);
 	if (build_request(&a, &r, err, sizeof(err)) != 0)
 		rc = json_error(json, err, EXIT_USAGE);
 	else

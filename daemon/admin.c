@@ -12,6 +12,7 @@
 #include <event2/listener.h>
 
 #include "admin.h"
+#include "agenda.h"
 #include "amendment.h"
 #include "crypto.h"
 #include "errors.h"
@@ -39,7 +40,16 @@ struct admin_conn {
 	int ready;
 	char *refused;		/* not allowed: why, told in answer to its first frame */
 	struct admin_conn *prev, *next;	/* srv->admin_conns */
+	/* parleyctl watch: a request waiting for the record to grow */
+	int watching;
+	uint64_t watch_id;	/* its frame id */
+	int64_t watch_from;	/* the first entry it waits for */
+	struct event *watch_ev;	/* answers it empty when nothing came */
 };
+
+/* parleyctl watch: entries in one answer, and the longest wait for one. */
+#define WATCH_BATCH 500
+#define WATCH_WAIT_MAX 60
 
 /* The request's arguments, NUL-terminated copies. */
 /* An agreement has at most 64 parties; a verb may name each (agreement
@@ -555,6 +565,14 @@ ID_VERB(v_incident_show, incident_show(srv->ag, id, o))
 ID_VERB(v_incident_close, incident_close(srv->ag, id, arg(a, "reason"), o))
 
 static int
+v_agenda(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	(void)a;
+	(void)r;
+	return agenda_show(srv->ag, o);
+}
+
+static int
 v_incident_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
 	(void)a;
@@ -919,6 +937,7 @@ static const struct verb verbs[] = {
 	{ "clock set", v_clock_set },
 	{ "clock advance", v_clock_advance },
 	{ "status", v_status },
+	{ "agenda", v_agenda },
 };
 
 static void
@@ -1051,6 +1070,217 @@ admin_request(struct admin_conn *ac, const Parley__Frame *f)
 	out_release(&o);
 }
 
+/* One entry of the record as an event: a JSON line into js, a line for a
+ * person into tx.  The entry's lines are "name: value" (journal.c). */
+static int
+watch_event(const char *entry, size_t len, FILE *js, FILE *tx)
+{
+	char name[16], val[4][700] = { "", "", "", "" }, note[700] = "";
+	static const char *const keys[] = { "seq", "time", "kind", "agreement", "party" };
+	const char *p = entry, *end = entry + len, *nl, *colon;
+	long long seq = -1, ag = 0;
+	struct jw *j;
+	size_t k, n;
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if ((colon = memchr(p, ':', (size_t)(nl - p))) == NULL || colon + 1 >= nl ||
+		    (size_t)(colon - p) >= sizeof(name))
+			continue;
+		memcpy(name, p, (size_t)(colon - p));
+		name[colon - p] = '\0';
+		n = (size_t)(nl - colon - 2);
+		if (n >= sizeof(note))
+			n = sizeof(note) - 1;
+		if (strcmp(name, "note") == 0) {
+			memcpy(note, colon + 2, n);
+			note[n] = '\0';
+		}
+		for (k = 0; k < 5; k++)
+			if (strcmp(name, keys[k]) == 0) {
+				if (k == 0)
+					seq = strtoll(colon + 2, NULL, 10);
+				else if (k == 3)
+					ag = strtoll(colon + 2, NULL, 10);
+				else {
+					memcpy(val[k - 1], colon + 2, n);
+					val[k - 1][n] = '\0';
+				}
+			}
+	}
+	if ((j = jw_new()) == NULL)
+		return -1;
+	jw_obj_begin(j, NULL);
+	jw_int(j, "seq", seq);
+	jw_str(j, "time", val[0]);
+	jw_str(j, "kind", val[1]);
+	if (ag > 0)
+		jw_int(j, "agreement", ag);
+	else
+		jw_null(j, "agreement");
+	jw_str(j, "party", strcmp(val[3], "-") == 0 ? NULL : val[3]);
+	jw_str(j, "note", note);
+	jw_obj_end(j);
+	fprintf(js, "%s\n", jw_text(j));
+	fprintf(tx, "%s #%lld %s", val[0], seq, val[1]);
+	if (ag > 0)
+		fprintf(tx, " agreement %lld", ag);
+	if (strcmp(val[3], "-") != 0)
+		fprintf(tx, " %s", val[3]);
+	fprintf(tx, "%s%s\n", *note ? ": " : "", note);
+	k = jw_failed(j);
+	jw_free(j);
+	return k ? -1 : 0;
+}
+
+/* The record's entries from seq ac->watch_from on (at most WATCH_BATCH,
+ * and what the connection may carry) as the answer to the parked watch: a
+ * line for a person each in text, a JSON object a line in json, which ends
+ * with the line {"next":N}, the entry to ask from next.  Sent now, outside
+ * any turn: it reads what is committed and changes nothing. */
+static void
+watch_answer(struct admin_conn *ac)
+{
+	static const char sql[] = "SELECT seq, entry FROM journal WHERE seq >= ? ORDER BY seq "
+	    "LIMIT ?";
+	struct server *srv = ac->srv;
+	Parley__Frame rf = PARLEY__FRAME__INIT;
+	Parley__AdminReply rep = PARLEY__ADMIN_REPLY__INIT;
+	int64_t next = ac->watch_from;
+	size_t budget = conn_max_output(ac->conn) / 2, jl = 0, tl = 0;
+	sqlite3_stmt *s = store_stmt(srv->st, sql);
+	char *jb = NULL, *tb = NULL;
+	FILE *js = open_memstream(&jb, &jl), *tx = open_memstream(&tb, &tl);
+	int step = SQLITE_DONE, bad = s == NULL || js == NULL || tx == NULL;
+
+	ac->watching = 0;
+	event_del(ac->watch_ev);
+	if (!bad) {
+		sqlite3_bind_int64(s, 1, ac->watch_from);
+		sqlite3_bind_int(s, 2, WATCH_BATCH);
+		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *e = sqlite3_column_blob(s, 1);
+			size_t len = (size_t)sqlite3_column_bytes(s, 1);
+			/* an entry shown twice over, with room to spare */
+			if (ftell(js) + ftell(tx) + 3 * (long)len + 256 > (long)budget &&
+			    next > ac->watch_from)
+				break;
+			if (e == NULL || watch_event(e, len, js, tx) != 0) {
+				bad = 1;
+				break;
+			}
+			next = sqlite3_column_int64(s, 0) + 1;
+		}
+		if (store_rows_end(srv->st, s, step == SQLITE_ROW ? SQLITE_DONE : step,
+		    "the journal") != 0)
+			bad = 1;
+		fprintf(js, "{\"next\":%lld}\n", (long long)next);
+	}
+	if (js != NULL && fclose(js) != 0)
+		bad = 1;
+	if (tx != NULL && fclose(tx) != 0)
+		bad = 1;
+	if (bad) {
+		conn_error(ac->conn, ac->watch_id, PARLEY_ESTORE, "store failure reading the "
+		    "journal");
+	} else {
+		rep.status = 0;
+		rep.text = tb;
+		rep.json = jb;
+		rf.id = ac->watch_id;
+		rf.body_case = PARLEY__FRAME__BODY_ADMIN_REPLY;
+		rf.admin_reply = &rep;
+		if (conn_send(ac->conn, &rf) != 0)
+			conn_close(ac->conn, 0);
+	}
+	free(jb);
+	free(tb);
+}
+
+static void
+watch_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	watch_answer(arg);
+}
+
+void
+admin_watch_wake(struct server *srv)
+{
+	struct admin_conn *ac, *next;
+	int64_t size = srv->journal ? journal_size(srv->journal) : 0;
+
+	for (ac = srv->admin_conns; ac != NULL; ac = next) {
+		next = ac->next;
+		if (ac->watching && size > ac->watch_from)
+			watch_answer(ac);
+	}
+}
+
+/* parleyctl watch: the record's entries from --from on (default: those to
+ * come), answered as soon as there is one, or empty after --wait seconds. */
+static void
+admin_watch(struct admin_conn *ac, const Parley__Frame *f)
+{
+	const Parley__AdminRequest *m = f->admin;
+	int64_t from = -1, wait = 20, size;
+	struct timeval tv;
+	char *end;
+	size_t i;
+
+	if (ac->srv->journal == NULL) {
+		conn_error(ac->conn, f->id, PARLEY_EREFUSED, "this parleyd keeps no journal");
+		return;
+	}
+	if (ac->watching) {
+		conn_error(ac->conn, f->id, PARLEY_EUSAGE, "a watch is already waiting on this "
+		    "connection");
+		return;
+	}
+	for (i = 0; i < m->n_args; i++) {
+		const ProtobufCBinaryData *v = &m->args[i]->value;
+		char buf[24];
+		int64_t *dst = strcmp(m->args[i]->key, "from") == 0 ? &from :
+		    strcmp(m->args[i]->key, "wait") == 0 ? &wait : NULL;
+		if (dst == NULL || v->len == 0 || v->len >= sizeof(buf)) {
+			conn_error(ac->conn, f->id, PARLEY_EUSAGE, "watch takes --from SEQ and "
+			    "--wait SECONDS");
+			return;
+		}
+		memcpy(buf, v->data, v->len);
+		buf[v->len] = '\0';
+		*dst = strtoll(buf, &end, 10);
+		if (*end != '\0' || *dst < 0 || (dst == &wait && (*dst < 1 ||
+		    *dst > WATCH_WAIT_MAX))) {
+			conn_error(ac->conn, f->id, PARLEY_EUSAGE, "watch: --from takes a record "
+			    "entry number, --wait 1 to %d seconds", WATCH_WAIT_MAX);
+			return;
+		}
+	}
+	if ((size = journal_size(ac->srv->journal)) < 0) {
+		conn_error(ac->conn, f->id, PARLEY_ESTORE, "store failure reading the journal");
+		return;
+	}
+	ac->watch_id = f->id;
+	ac->watch_from = from < 0 ? size : from;
+	ac->watching = 1;
+	if (ac->watch_ev == NULL &&
+	    (ac->watch_ev = evtimer_new(ac->srv->base, watch_timeout, ac)) == NULL) {
+		ac->watching = 0;
+		conn_error(ac->conn, f->id, PARLEY_EREFUSED, "out of memory");
+		return;
+	}
+	if (size > ac->watch_from) {
+		watch_answer(ac);
+		return;
+	}
+	tv.tv_sec = wait;
+	tv.tv_usec = 0;
+	evtimer_add(ac->watch_ev, &tv);
+}
+
 static int
 admin_frame(void *ctx, const Parley__Frame *f)
 {
@@ -1085,7 +1315,10 @@ admin_frame(void *ctx, const Parley__Frame *f)
 		    frame_body_name(f));
 		return 0;
 	}
-	admin_request(ac, f);
+	if (strcmp(f->admin->verb, "watch") == 0)
+		admin_watch(ac, f);
+	else
+		admin_request(ac, f);
 	return 0;
 }
 
@@ -1104,6 +1337,8 @@ admin_closed(void *ctx)
 		event_base_loopbreak(ac->srv->base);	/* every reply is out */
 	if (ac->refused != NULL)
 		ac->srv->admin_refused_open--;
+	if (ac->watch_ev != NULL)
+		event_free(ac->watch_ev);
 	free(ac->refused);
 	free(ac);
 }

@@ -13,4 +13,8 @@ void admin_close(struct server *srv);
  * flush (the stop's drain), or now. */
 void admin_close_conns(struct server *srv, int flush);
 
+/* After a commit: answer every parleyd watch waiting for what it added to
+ * the record. */
+void admin_watch_wake(struct server *srv);
+
 #endif

@@ -182,6 +182,7 @@ after_commit(void *arg)
 
 	delivery_flush(srv->dlv);
 	ticker_rearm(srv->ticker);
+	admin_watch_wake(srv);
 }
 
 /* As OpenSSH's StrictModes: what parleyd keeps in state_dir must belong to
