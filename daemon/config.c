@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -32,6 +33,7 @@ enum type {
 	T_LISTEN,	/* HOST:PORT into char * at off, uint16_t at off2 */
 	T_MODE,		/* a socket's mode: 0600, 0660 or 0666, into int64_t */
 	T_CURVES,	/* key-exchange groups, colon-separated, from curves[] */
+	T_PROGRAM,	/* an executable file's absolute path, or empty */
 };
 
 /* The key-exchange groups [tls] groups may name, in OpenSSL's spelling.
@@ -63,6 +65,7 @@ static const struct { const char *name, *help; } sections[] = {
 	{ "incidents", "The incident mechanism (DESIGN.md, Incidents)." },
 	{ "agreements", "Agreements once circulated." },
 	{ "timelines", "Reminders before deadlines." },
+	{ "alerts", "Events told to a program of the mediator's (mail, a messenger)." },
 	{ "testing", "Never enable these in production." },
 };
 
@@ -163,6 +166,20 @@ static const struct option options[] = {
 	{ "timelines", "expiry_warnings", T_DURATIONS, "24h,1h", MINUTE,
 	    30 * DAY, true, "Warn the parties this long before an agreement "
 	    "expires.", F(expiry_warnings), 0 },
+
+	{ "alerts", "exec", T_PROGRAM, "", 0, 0, true,
+	    "A program run once for each event of the record (parleyctl watch), "
+	    "with the event as one JSON object on its standard input; exit "
+	    "status 0 means told.  An event is told at least once and in order: "
+	    "a failure is logged, counted in /metrics and retried (retry), and "
+	    "later events wait their turn.  Empty: none.",
+	    F(alert_exec), 0 },
+	{ "alerts", "retry", T_DURATION, "5s", 1, 10 * MINUTE, true,
+	    "After the program fails, wait this long before trying again; each "
+	    "further failure doubles it, up to 10 minutes.", F(alert_retry), 0 },
+	{ "alerts", "backlog", T_BOOL, "no", 0, 0, true,
+	    "yes: the first time a program is set, tell it the whole record; "
+	    "no: only the events from then on.", F(alert_backlog), 0 },
 
 	{ "testing", "virtual_clock", T_BOOL, "no", 0, 0, false,
 	    "yes: time moves only by `parleyctl clock`.", F(virtual_clock), 0 },
@@ -571,6 +588,14 @@ check_value(const struct option *o, const char *v, char *msg, size_t len)
 		return 0;
 	case T_CURVES:
 		return check_curves(o, v, msg, len);
+	case T_PROGRAM:
+		if (n > 0 && (v[0] != '/' || stat(v, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    access(v, X_OK) != 0)) {
+			snprintf(msg, len, "%s: \"%s\" is not an executable file's absolute "
+			    "path", o->name, v);
+			return -1;
+		}
+		return 0;
 	case T_BOOL:
 		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
 			snprintf(msg, len, "%s: expected yes or no, got \"%s\"",
@@ -606,6 +631,7 @@ set_option(const struct option *o, struct config *c, const char *v,
 	case T_GROUP:
 	case T_TZ:
 	case T_CURVES:
+	case T_PROGRAM:
 		*FIELD(c, o->off, char *) = keep_string(c, v);
 		break;
 	case T_MODE:
@@ -871,6 +897,7 @@ same_value(const struct option *o, const struct config *a,
 	case T_GROUP:
 	case T_TZ:
 	case T_CURVES:
+	case T_PROGRAM:
 		return strcmp(*CFIELD(a, o->off, char *),
 		    *CFIELD(b, o->off, char *)) == 0;
 	case T_LISTEN:
@@ -927,6 +954,7 @@ print_kind(FILE *f, const struct option *o)
 	case T_LISTEN: fputs("# HOST:PORT", f); break;
 	case T_MODE: fputs("# 0600, 0660 or 0666", f); break;
 	case T_CURVES: fputs("# Group names, colon-separated", f); break;
+	case T_PROGRAM: fputs("# An executable's absolute path, or empty", f); break;
 	case T_INT: fprintf(f, "# An integer, %s..%s", lo, hi); break;
 	case T_DURATION: fprintf(f, "# A duration, %s..%s", lo, hi); break;
 	case T_DURATIONS:

@@ -94,6 +94,10 @@ struct config {
 	/* [timelines] */
 	struct config_durations sign_reminders;	/* before a signing deadline */
 	struct config_durations expiry_warnings;	/* before expiry */
+	/* [alerts] */
+	char	*alert_exec;		/* "": none */
+	bool	alert_backlog;		/* tell a new program the whole record */
+	int64_t	alert_retry;		/* seconds after a first failure */
 	/* [testing] */
 	bool	virtual_clock;
 

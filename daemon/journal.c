@@ -5,6 +5,7 @@
 #include "checkpoint.h"
 #include "crypto.h"
 #include "journal.h"
+#include "json.h"
 #include "log.h"
 #include "merkle.h"
 #include "ptime.h"
@@ -749,4 +750,68 @@ journal_show(struct journal *j, int64_t agreement, const char *party, struct out
 	if (store_rows_end(j->st, s, step, "the journal") != 0)
 		return out_refuse(o, "store failure reading the journal: %s", store_errmsg(j->st));
 	return 0;
+}
+
+int
+journal_event(const char *entry, size_t len, FILE *js, FILE *tx)
+{
+	char name[16], val[4][700] = { "", "", "", "" }, note[700] = "";
+	static const char *const keys[] = { "seq", "time", "kind", "agreement", "party" };
+	const char *p = entry, *end = entry + len, *nl, *colon;
+	long long seq = -1, ag = 0;
+	struct jw *j;
+	size_t k, n;
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if ((colon = memchr(p, ':', (size_t)(nl - p))) == NULL || colon + 1 >= nl ||
+		    (size_t)(colon - p) >= sizeof(name))
+			continue;
+		memcpy(name, p, (size_t)(colon - p));
+		name[colon - p] = '\0';
+		n = (size_t)(nl - colon - 2);
+		if (n >= sizeof(note))
+			n = sizeof(note) - 1;
+		if (strcmp(name, "note") == 0) {
+			memcpy(note, colon + 2, n);
+			note[n] = '\0';
+		}
+		for (k = 0; k < 5; k++)
+			if (strcmp(name, keys[k]) == 0) {
+				if (k == 0)
+					seq = strtoll(colon + 2, NULL, 10);
+				else if (k == 3)
+					ag = strtoll(colon + 2, NULL, 10);
+				else {
+					memcpy(val[k - 1], colon + 2, n);
+					val[k - 1][n] = '\0';
+				}
+			}
+	}
+	if ((j = jw_new()) == NULL)
+		return -1;
+	jw_obj_begin(j, NULL);
+	jw_int(j, "seq", seq);
+	jw_str(j, "time", val[0]);
+	jw_str(j, "kind", val[1]);
+	if (ag > 0)
+		jw_int(j, "agreement", ag);
+	else
+		jw_null(j, "agreement");
+	jw_str(j, "party", strcmp(val[3], "-") == 0 ? NULL : val[3]);
+	jw_str(j, "note", note);
+	jw_obj_end(j);
+	fprintf(js, "%s\n", jw_text(j));
+	if (tx != NULL) {
+		fprintf(tx, "%s #%lld %s", val[0], seq, val[1]);
+		if (ag > 0)
+			fprintf(tx, " agreement %lld", ag);
+		if (strcmp(val[3], "-") != 0)
+			fprintf(tx, " %s", val[3]);
+		fprintf(tx, "%s%s\n", *note ? ": " : "", note);
+	}
+	k = jw_failed(j);
+	jw_free(j);
+	return k ? -1 : 0;
 }

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <openssl/evp.h>
 
 #include "clock.h"
@@ -71,5 +72,10 @@ int journal_find(struct journal *j, const char *kind, int64_t agreement, const c
  * the chronology (of one agreement, or of what concerns one party). */
 int journal_verify(struct journal *j, struct out *o);
 int journal_show(struct journal *j, int64_t agreement, const char *party, struct out *o);
+
+/* One entry of the record (its bytes, entry[0..len)) as an event: a JSON
+ * object on one line into json (seq, time, kind, agreement, party, note),
+ * and a line for a person into text (NULL: none).  0, or -1. */
+int journal_event(const char *entry, size_t len, FILE *json, FILE *text);
 
 #endif

@@ -14,6 +14,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "admin.h"
+#include "alerts.h"
 #include "config.h"
 #include "fault.h"
 #include "log.h"
@@ -120,6 +121,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	gate_set_limits(srv->gate, srv->cfg.max_per_source, srv->cfg.handshake_rate,
 	    srv->cfg.max_handshakes);
 	apply_display_tz(srv->cfg.display_tz, srv->start_tz);
+	alerts_configure(srv->alerts, srv->cfg.alert_exec, srv->cfg.alert_backlog,
+	    (int)srv->cfg.alert_retry);
 	ptime_format(clock_now(srv->clk), now);
 	log_info("reloaded %s; server certificate pin %s; clock %s", srv->config_path,
 	    tls_server_pin(srv->tls), now);
@@ -183,6 +186,7 @@ after_commit(void *arg)
 	delivery_flush(srv->dlv);
 	ticker_rearm(srv->ticker);
 	admin_watch_wake(srv);
+	alerts_kick(srv->alerts);
 }
 
 /* As OpenSSH's StrictModes: what parleyd keeps in state_dir must belong to
@@ -481,6 +485,11 @@ start_modules(struct server *srv)
 		fatalx("%s", err);
 	ag_set_journal(srv->ag, srv->journal);
 	turn_set_commit_hooks(srv->turn, before_commit, rolled_back, srv);
+	if ((srv->alerts = alerts_new(srv->base, srv->st, srv->turn, srv->journal,
+	    &srv->metrics)) == NULL)
+		fatalx("cannot start the alerts");
+	alerts_configure(srv->alerts, srv->cfg.alert_exec, srv->cfg.alert_backlog,
+	    (int)srv->cfg.alert_retry);
 	ticker_rearm(srv->ticker);	/* timers due while parleyd was down run now */
 	srv->started_at = clock_now(srv->clk);
 	if ((nverify = verify_threads_auto()) > 0 &&
@@ -564,6 +573,8 @@ tear_down(struct server *srv, struct running *run)
 	if (run->ev_wd != NULL)
 		event_free(run->ev_wd);
 	/* The turn's last flush still uses the journal, deliveries and ticker. */
+	alerts_free(srv->alerts);
+	srv->alerts = NULL;
 	turn_free(srv->turn);
 	ticker_free(srv->ticker);
 	duty_free(srv->duty);

@@ -53,6 +53,8 @@ struct metrics {
 	uint64_t commit_le[METRICS_COMMIT_BUCKETS];
 	uint64_t commit_count;
 	uint64_t commit_sum_us;
+	uint64_t alerts_told;		/* events the alert program took */
+	uint64_t alerts_failed;		/* its runs that failed */
 };
 
 /* Upper bound of bucket i in microseconds (last one is +Inf: UINT64_MAX). */

@@ -57,6 +57,7 @@ struct server {
 	struct ticker *ticker;
 	struct duty *duty;
 	struct journal *journal;
+	struct alerts *alerts;		/* [alerts] exec */
 	struct verify_pool *verify;	/* NULL: signatures checked on the loop */
 };
 

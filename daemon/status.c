@@ -417,6 +417,10 @@ render_metrics(const struct snapshot *sn, struct evbuffer *b)
 			party_sample(b, "parley_duty_alert", &sn->parties[k],
 			    sn->parties[k].alerted ? 1 : 0);
 	one(b, "parley_duty_alerts_total", "counter", "Duty alerts raised.", sn->duty_alerts);
+	one(b, "parley_alerts_told_total", "counter",
+	    "Events the [alerts] exec program took (exit status 0).", m->alerts_told);
+	one(b, "parley_alerts_failed_total", "counter",
+	    "Runs of the [alerts] exec program that failed (each retried).", m->alerts_failed);
 
 	one(b, "parley_deliveries_pending", "gauge",
 	    "Deliveries not yet acknowledged by their (not removed) endpoint.",
@@ -527,6 +531,10 @@ render_status(const struct snapshot *sn, struct evbuffer *b)
 	jw_obj_end(w);
 	jw_int(w, "conditions_open", sn->conditions_open);
 	jw_uint(w, "duty_alerts", sn->duty_alerts);
+	jw_obj_begin(w, "alerts");
+	jw_uint(w, "told", m->alerts_told);
+	jw_uint(w, "failed", m->alerts_failed);
+	jw_obj_end(w);
 	jw_obj_begin(w, "signed_copies");
 	jw_uint(w, "accepted", m->copies_accepted);
 	jw_obj_begin(w, "refused");

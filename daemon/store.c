@@ -430,7 +430,11 @@ static const char *const migrations[] = {
 	"  incident_id INTEGER NOT NULL REFERENCES incident(id),"
 	"  party_id INTEGER NOT NULL REFERENCES party(id), accept INTEGER NOT NULL,"
 	"  proposed_time INTEGER, created_at INTEGER NOT NULL,"
-	"  PRIMARY KEY(incident_id, party_id));",
+	"  PRIMARY KEY(incident_id, party_id));"
+	/* the next entry of the record to tell the alert program, and which
+	 * program it is ([alerts] exec) */
+	"CREATE TABLE alert_cursor(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  program TEXT NOT NULL, next INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -475,6 +475,9 @@ static const struct reload_case {
 	{ "agreements", "objection_window", "1h", 1 },
 	{ "timelines", "sign_reminders", "1h", 1 },
 	{ "timelines", "expiry_warnings", "", 1 },
+	{ "alerts", "exec", "/bin/true", 1 },
+	{ "alerts", "backlog", "yes", 1 },
+	{ "alerts", "retry", "1s", 1 },
 	{ "testing", "virtual_clock", "yes", 0 },
 };
 

@@ -329,6 +329,7 @@ test_released_migrated(void **state)
 	    "DROP TABLE letter;"
 	    "ALTER TABLE amendment DROP COLUMN forwarded_at;"
 	    "DROP TABLE incident_meeting_answer;"
+	    "DROP TABLE alert_cursor;"
 	    "ALTER TABLE incident DROP COLUMN recommendation;"
 	    "ALTER TABLE incident DROP COLUMN recommended_at;"
 	    "ALTER TABLE incident DROP COLUMN meeting_time;"
