@@ -1041,17 +1041,17 @@ render_text(const Parley__AgreementText *t, const char *hex, const char *party,
 	    t->revision, t->title, t->state);
 	printf("your signature covers (content SHA-256 %s):\n", hex);
 	if (t->n_versions > 0) {
-		printf("  the text in every language below:");
+		printf("  the text in every language%s:", lang ? "" : " below");
 		for (i = 0; i < t->n_versions; i++)
 			printf(" %s%s", t->versions[i]->lang, t->versions[i]->authentic ?
 			    " (authentic)" : "");
-		printf("\n");
+		printf("%s\n", lang ? " (only one is shown below: --lang)" : "");
 	} else {
 		printf("  the text below\n");
 	}
 	if (*bundle_frame_of(t, party))
 		printf("  your sheet: the address and signature blocks around the text, set by "
-		    "the mediator for %s\n", party);
+		    "the mediator for %s%s\n", party, lang ? " (not shown with --lang)" : "");
 	term_time(t->effective, t->zone, buf, sizeof(buf));
 	printf("  effective: %s\n", buf);
 	term_validity(t->validity, t->zone, buf, sizeof(buf));

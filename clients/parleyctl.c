@@ -13,6 +13,7 @@
 #include "text.h"
 #include "cl_bundle.h"
 #include "crypto.h"
+#include "drift.h"
 #include "json.h"
 
 #define ARG_MAX_FILE (512 * 1024)
@@ -242,8 +243,12 @@ file_text(const char *path, const char *buf, size_t len, char *err, size_t errle
 	return -1;
 }
 
-/* Arguments of one request: 16 language versions, 64 frames and the rest. */
-#define REQUEST_ARGS 128
+/* Arguments of one request: 16 language versions, 64 frames and the rest
+ * (each file's key is owned too). */
+#define REQUEST_ARGS 256
+/* What an agreement's texts and frames may hold together (the daemon's
+ * TEXTS_MAX): more is refused here, before a request too long to send. */
+#define TEXTS_TOTAL_MAX (512 * 1024)
 
 struct request {
 	Parley__AdminRequest req;
@@ -353,8 +358,15 @@ add_keyed_file(struct request *r, const char *prefix, const char *value, char *e
     size_t errlen)
 {
 	const char *eq = strchr(value, '=');
-	char *key;
+	char *key, tag[16];
 
+	/* --text FILE, unless what comes before an "=" is a language tag:
+	 * a path such as /srv/a=b/text.txt is a file (./ru=x.txt too). */
+	if (eq != NULL && strcmp(prefix, "text") == 0) {
+		snprintf(tag, sizeof(tag), "%.*s", (int)(eq - value < 15 ? eq - value : 15), value);
+		if (eq - value > 8 || !drift_lang_valid(tag))
+			eq = NULL;
+	}
 	if (eq == NULL && strcmp(prefix, "text") == 0)
 		return add_file(r, "text", value, err, errlen);
 	if (eq == NULL || eq == value || eq[1] == '\0') {
@@ -423,6 +435,18 @@ build_request(const struct cl_args *a, struct request *r, char *err, size_t errl
 	for (i = 0; i < a->nopts; i++)
 		if (!a->opts[i].global && add_option(r, &a->opts[i], err, errlen) != 0)
 			goto full;
+	if (strcmp(a->verb->name, "agreement create") == 0) {
+		size_t k, total = 0;
+		for (k = 0; k < r->req.n_args; k++)
+			if (strncmp(r->args[k].key, "text", 4) == 0 ||
+			    strncmp(r->args[k].key, "frame.", 6) == 0)
+				total += r->args[k].value.len;
+		if (total > TEXTS_TOTAL_MAX) {
+			snprintf(err, errlen, "the texts and frames together are %zu bytes, more "
+			    "than the %d an agreement may hold", total, TEXTS_TOTAL_MAX);
+			return -1;
+		}
+	}
 	return 0;
 full:
 	if (err[0] == '\0')

@@ -132,9 +132,14 @@ circulate_text(struct ag_ctx *e, const struct ag *a, char *why, size_t whylen)
 	if (bundle_text_load(e, a, &t) != 0)
 		return -1;
 	if (!release_fits(&t, &bound)) {
+		size_t i, texts = strlen(t.text), frames = 0;
+		for (i = 0; i < t.v.n; i++)
+			texts += strlen(t.v.text[i]);
+		for (i = 0; i < t.f.n; i++)
+			frames += strlen(t.f.frame[i]);
 		snprintf(why, whylen, "its release bundle could reach %zu bytes, more than the "
-		    "%d a delivery may be (%zu bytes of text, %zu of calendar); shorten them",
-		    bound, CONFIG_DELIVERY_MAX, strlen(t.text), strlen(t.calendar));
+		    "%d a delivery may be (%zu bytes of text, %zu of frames, %zu of calendar); "
+		    "shorten them", bound, CONFIG_DELIVERY_MAX, texts, frames, strlen(t.calendar));
 		bundle_text_release(&t);
 		return -2;
 	}
@@ -693,49 +698,55 @@ sign_already(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m
 	return rc;
 }
 
-/* Whether the release of a's current revision still fits a delivery with
- * the reservation m carries beside those of the other counted copies (the
- * one bound release_fits leaves open).  0, or -1 answered. */
+/* Whether the reservation m carries fits its copy's share of what the
+ * release of a's current revision may carry beside its text (the one bound
+ * release_fits leaves open): the room a delivery has left is shared
+ * equally among the signatures the agreement requires, so that whether a
+ * reservation fits never depends on what another party wrote (nor tells
+ * whether it has signed).  0, or -1 answered. */
 static int
 reservations_fit(struct ag_ctx *e, const struct req *r, const struct ag *a,
     const Parley__SignRequest *m)
 {
 	static const char sql[] =
-	    "SELECT coalesce(sum(length(CAST(reservation AS BLOB)) + 6), 0) FROM copy "
-	    "WHERE agreement_id = ? AND revision = ? AND status = 'valid' "
-	    "AND reservation IS NOT NULL AND NOT (party_id = ? AND role = ?)";
+	    "SELECT (SELECT count(*) FROM agreement_role WHERE agreement_id = ?1) + "
+	    "(SELECT count(*) FROM agreement_party ap WHERE ap.agreement_id = ?1 AND "
+	    "ap.observer = 0 AND NOT EXISTS (SELECT 1 FROM agreement_role x WHERE "
+	    "x.agreement_id = ?1 AND x.party_id = ap.party_id))";
 	struct bundle_text t;
 	sqlite3_stmt *s;
-	size_t n, bound, others = 0, mine = strlen(m->reservation) + 6;
+	size_t n, base, share, room, mine = strlen(m->reservation);
+	int64_t nsig = 1;
 	int rc;
 
-	if (*m->reservation == '\0')
+	if (mine == 0)
 		return 0;
 	if ((s = store_stmt(e->st, sql)) == NULL) {
 		req_refuse(r, PARLEY_ESTORE, "store failure");
 		return -1;
 	}
 	sqlite3_bind_int64(s, 1, a->id);
-	sqlite3_bind_int64(s, 2, a->revision);
-	sqlite3_bind_int64(s, 3, r->who->party.id);
-	sqlite3_bind_text(s, 4, m->role, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		others = (size_t)sqlite3_column_int64(s, 0);
-	if (store_rows_end(e->st, s, rc, "the reservations of an agreement") != 0 ||
+		nsig = sqlite3_column_int64(s, 0);
+	if (store_rows_end(e->st, s, rc, "an agreement's signatures") != 0 ||
 	    bundle_text_load(e, a, &t) != 0) {
 		req_refuse(r, PARLEY_ESTORE, "store failure");
 		return -1;
 	}
 	n = parley__agreement_text__get_packed_size(&t.msg) + STATE_MAX;
 	bundle_text_release(&t);
-	bound = delivery_frame_len(RELEASE_PAYLOAD_MAX(n + others + mine));
-	if (bound <= CONFIG_DELIVERY_MAX)
+	base = delivery_frame_len(RELEASE_PAYLOAD_MAX(n));
+	/* Each reservation costs its bytes and a field's tag and length; the
+	 * lengths that enclose them may each grow by a few bytes. */
+	room = base + 64 < CONFIG_DELIVERY_MAX ? CONFIG_DELIVERY_MAX - base - 64 : 0;
+	share = room / (size_t)(nsig > 0 ? nsig : 1);
+	share = share > 6 ? share - 6 : 0;
+	if (mine <= share)
 		return 0;
-	refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "copy refused: with this "
-	    "reservation of %zu bytes the release bundle of agreement %lld could reach %zu "
-	    "bytes, more than the %d a delivery may be (the reservations already on its copies "
-	    "take %zu); shorten it by %zu bytes", mine - 6, (long long)a->id, bound,
-	    CONFIG_DELIVERY_MAX, others, bound - CONFIG_DELIVERY_MAX);
+	refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EUSAGE, "copy refused: a reservation on "
+	    "agreement %lld may be at most %zu bytes (the %lld signatures it requires share "
+	    "equally what its release can carry beside the text); this one is %zu",
+	    (long long)a->id, share, (long long)nsig, mine);
 	return -1;
 }
 
@@ -1030,6 +1041,11 @@ engine_amend(struct ag_ctx *e, const struct req *r, const Parley__AmendRequest *
 	if ((norm = texts_check(m->text, strlen(m->text), whybuf, sizeof(whybuf), &oom)) == NULL)
 		return req_refuse(r, oom ? PARLEY_ESTORE : PARLEY_EUSAGE, "amendment refused: %s",
 		    whybuf);
+	if ((rc = texts_fit(e, a.id, strlen(norm), whybuf, sizeof(whybuf))) != 0) {
+		free(norm);
+		return req_refuse(r, rc < 0 ? PARLEY_ESTORE : PARLEY_EUSAGE, "amendment refused: "
+		    "%s", rc < 0 ? "store failure" : whybuf);
+	}
 	if (ag_load_revision(e, a.id, a.revision, &cur, NULL, hash, &version) != 0) {
 		free(norm);
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
@@ -1687,9 +1703,8 @@ engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o)
 		goto done;
 	}
 	if (ag_journal(e, "draft", id, NULL, (const uint8_t (*)[32])hash, 1,
-	    "revision 1: %s%s%s%s", t->title, t->same_signer_ok ? " (one signer may sign "
-	    "several roles of a party)" : "", v.n ? " (in several languages)" : "",
-	    nframes ? " (with frames)" : "") != 0) {
+	    "revision 1: %s%s%s", t->title, t->same_signer_ok ? " (one signer may sign "
+	    "several roles of a party)" : "", v.n ? " (in several languages)" : "") != 0) {
 		rc = out_refuse(o, "store failure: journal");
 		goto done;
 	}
@@ -2123,10 +2138,10 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	if (bundle_text_load(e, &a, &t) != 0)
 		return out_refuse(o, "store failure");
 	hex_encode(t.hash, 32, hex);
-	show_texts(&t, o);
-	bundle_text_release(&t);
-	if (ag_load_members(e, id, 0, &m) != 0 || ag_load_members(e, id, 1, &ob) != 0)
+	if (ag_load_members(e, id, 0, &m) != 0 || ag_load_members(e, id, 1, &ob) != 0) {
+		bundle_text_release(&t);
 		return out_refuse(o, "store failure");
+	}
 	jw_int(o->json, "id", id);
 	jw_str(o->json, "title", a.title);
 	jw_str(o->json, "state", lifecycle_state_name(a.state));
@@ -2144,9 +2159,13 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	jw_str(o->json, "withdraw_reason", a.state == AG_WITHDRAWN && *a.withdraw_reason ?
 	    a.withdraw_reason : NULL);
 	timeline_show_record(e, &a, o);
-	if (o->status != 0)	/* it refused o: a store failure */
+	if (o->status != 0) {	/* it refused o: a store failure */
+		bundle_text_release(&t);
 		return -1;
+	}
 	show_terms(&a, hex, o);
+	show_texts(&t, o);
+	bundle_text_release(&t);
 	if (show_members(e, &a, &m, &ob, o) != 0 || show_declines(e, &a, o) != 0)
 		return -1;
 	return show_noncopies(e, &a, o);
@@ -2534,6 +2553,11 @@ engine_amendment_adopt(struct ag_ctx *e, int64_t id, const char *edited, size_t 
 		return -1;
 	if ((norm = adopt_text(e, id, edited, len, o)) == NULL)
 		return -1;
+	if ((rc = texts_fit(e, a.id, strlen(norm), toolong, sizeof(toolong))) != 0) {
+		free(norm);
+		return rc < 0 ? out_refuse(o, "store failure") :
+		    out_refuse(o, "cannot adopt amendment %lld: %s", (long long)id, toolong);
+	}
 	rc = adopt_revision(e, id, norm, &a, hash, &had, toolong, sizeof(toolong));
 	free(norm);
 	if (rc == -2)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cert.h"
 #include "crypto.h"
 #include "drift.h"
 #include "log.h"
@@ -92,6 +93,8 @@ authentic_check(const struct texts_given *g, struct out *o)
 		if (i == g->nv)
 			return out_usage(o, "--authentic %s: no version in that language was given "
 			    "with --text", tag);
+		if (q != NULL && listed(q + 1, tag))
+			return out_usage(o, "--authentic names %s twice", tag);
 		if (q == NULL)
 			return 0;
 		p = q + 1;
@@ -224,6 +227,27 @@ texts_take(const struct texts_given *g, size_t textlen, const char (*parties)[PA
 	return 0;
 }
 
+int
+texts_fit(struct ag_ctx *e, int64_t agreement, size_t textlen, char *why, size_t whylen)
+{
+	struct ag_frames *f = malloc(sizeof(*f));
+	size_t i, total = textlen;
+
+	if (f == NULL || ag_load_frames(e, agreement, f) != 0) {
+		free(f);
+		return -1;
+	}
+	for (i = 0; i < f->n; i++)
+		total += strlen(f->frame[i]);
+	ag_frames_free(f);
+	free(f);
+	if (total <= TEXTS_MAX)
+		return 0;
+	snprintf(why, whylen, "with the parties' frames the text would be %zu bytes, more than "
+	    "the %d an agreement may hold", total, TEXTS_MAX);
+	return 1;
+}
+
 /* ---- the check of the versions ---- */
 
 static int
@@ -263,6 +287,63 @@ glossary_load(struct ag_ctx *e, int64_t id, int *rc)
 	}
 	*rc = 0;
 	return g;
+}
+
+/* How many language versions a's current revision has (-1: the store). */
+static int
+versions_count(struct ag_ctx *e, const struct ag *a)
+{
+	struct ag_versions v;
+	int n;
+
+	if (ag_load_versions(e, a->id, a->revision, &v) != 0)
+		return -1;
+	n = (int)v.n;
+	ag_versions_free(&v);
+	return n;
+}
+
+/* Whether the glossary's "languages:" line names at least two of a's
+ * languages (otherwise it compares nothing). */
+static int
+glossary_covers(const char *glossary, struct ag_ctx *e, const struct ag *a)
+{
+	struct ag_versions v;
+	const char *p = glossary, *line = NULL, *end;
+	char tag[AG_LANG_MAX + 2];
+	size_t i, n, hits = 0;
+
+	/* the first line that is neither blank nor a comment */
+	while (*p != '\0') {
+		const char *q = p + strspn(p, " \t");
+		if (*q != '\n' && *q != '#' && *q != '\0') {
+			line = q;
+			break;
+		}
+		p = strchr(p, '\n');
+		if (p == NULL)
+			break;
+		p++;
+	}
+	if (line == NULL || strncmp(line, "languages:", 10) != 0 ||
+	    ag_load_versions(e, a->id, a->revision, &v) != 0)
+		return 0;
+	end = strchr(line, '\n');
+	if (end == NULL)
+		end = line + strlen(line);
+	for (p = line + 10; p < end;) {
+		p += strspn(p, " \t");
+		n = strcspn(p, " \t\n");
+		if (n > 0 && n <= AG_LANG_MAX) {
+			memcpy(tag, p, n);
+			tag[n] = '\0';
+			for (i = 0; i < v.n; i++)
+				hits += strcmp(v.lang[i], tag) == 0;
+		}
+		p += n > 0 ? n : 1;
+	}
+	ag_versions_free(&v);
+	return hits >= 2;
 }
 
 /* Compare the versions of a's current revision: 0 with *report (malloc'd)
@@ -323,6 +404,9 @@ texts_check_versions(struct ag_ctx *e, int64_t id, const char *glossary, size_t 
 	if (ag_for_mediator(e, id, &a, o) != 0)
 		return -1;
 	if (glossary != NULL) {
+		if (versions_count(e, &a) < 2)
+			return out_refuse(o, "agreement %lld has no language versions to compare: a "
+			    "glossary is for an agreement in several languages", (long long)id);
 		if (len > TEXTS_GLOSSARY_MAX)
 			return out_usage(o, "the glossary is longer than %d bytes", TEXTS_GLOSSARY_MAX);
 		if (text_check(glossary, len, why, sizeof(why)) != 0 ||
@@ -341,6 +425,12 @@ texts_check_versions(struct ag_ctx *e, int64_t id, const char *glossary, size_t 
 	}
 	if ((rc = run_check(e, &a, &report, &n, &glossed, o)) < 0)
 		return -1;
+	if (rc == 0 && glossary != NULL && !glossary_covers(glossary, e, &a)) {
+		free(report);
+		return out_usage(o, "the glossary's languages line names fewer than two of the "
+		    "languages of agreement %lld: none of its entries could be compared",
+		    (long long)id);
+	}
 	jw_int(o->json, "id", id);
 	jw_int(o->json, "revision", a.revision);
 	if (rc == 1) {
@@ -375,36 +465,40 @@ texts_gate(struct ag_ctx *e, const struct ag *a, const char *override, struct ou
 		return -1;
 	if (rc == 1 || n == 0) {
 		free(report);
-		if (rc == 0 && override != NULL)
-			return out_usage(o, "--override: the language versions agree, there is "
-			    "nothing to override");
+		if (override != NULL)
+			return out_usage(o, "--override: %s, there is nothing to override",
+			    rc == 1 ? "the agreement has no language versions" :
+			    "the language versions agree");
 		return 0;
 	}
 	if (override != NULL) {
 		free(report);
-		if (*override == '\0' || text_displayable(override, strlen(override), first,
-		    sizeof(first)) != 0 || strlen(override) > 600)
-			return out_usage(o, "--override takes a note of 1 to 600 bytes saying why "
-			    "the versions go out as they are");
+		if (!cert_shown_valid(override, 600) || strspn(override, " ") == strlen(override))
+			return out_usage(o, "--override takes a note of 1 to 600 bytes, one line "
+			    "without control characters, saying why the versions go out as they are");
 		if (ag_journal(e, "check-override", a->id, NULL, NULL, 0, "revision %u circulated "
 		    "with %zu mismatch%s between its language versions: %s", a->revision, n,
 		    n == 1 ? "" : "es", override) != 0)
 			return out_refuse(o, "store failure: journal");
-		log_info("agreement %lld: circulated over %zu mismatches of its versions: %s",
-		    (long long)a->id, n, override);
+		log_info("agreement %lld: circulated over %zu mismatch%s of its versions: %s",
+		    (long long)a->id, n, n == 1 ? "" : "es", override);
 		return 0;
 	}
 	/* The first few, whole lines: the rest is parleyctl agreement check's. */
 	for (i = 0, p = report; i < REPORT_SHOWN && *p != '\0'; i++) {
 		const char *nl = strchr(p, '\n');
-		size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
-		if (len + l + 1 > sizeof(first))
-			break;
-		memcpy(first + len, p, l);
-		len += l;
-		p += l;
+		size_t l = nl ? (size_t)(nl - p) : strlen(p), room = sizeof(first) / REPORT_SHOWN;
+		/* each line whole, or cut where a UTF-8 character begins */
+		if (l + 1 > room) {
+			l = room - 5;
+			while (l > 0 && ((unsigned char)p[l] & 0xc0) == 0x80)
+				l--;
+			len += (size_t)snprintf(first + len, sizeof(first) - len, "%.*s...\n", (int)l, p);
+		} else {
+			len += (size_t)snprintf(first + len, sizeof(first) - len, "%.*s\n", (int)l, p);
+		}
+		p = nl ? nl + 1 : p + strlen(p);
 	}
-	first[len] = '\0';
 	free(report);
 	return out_refuse(o, "cannot circulate agreement %lld: %zu mismatch%s between its "
 	    "language versions (parleyctl agreement check %lld lists them; --override NOTE "

@@ -41,6 +41,11 @@ struct texts_given {
 int texts_take(const struct texts_given *g, size_t textlen, const char (*parties)[PARTY_CODE_MAX + 1],
     size_t np, struct ag_versions *v, char **frames, struct out *o);
 
+/* Whether a text of textlen bytes fits agreement's limit beside its
+ * parties' frames (an amendment): 0, 1 with the reason in why, -1 the
+ * store. */
+int texts_fit(struct ag_ctx *e, int64_t agreement, size_t textlen, char *why, size_t whylen);
+
 /* parleyctl agreement check ID [--glossary FILE]: glossary (NULL: keep the
  * one stored) is stored first, then the versions of the current revision
  * are compared; the mismatches are the answer (status 0 either way). */

@@ -178,10 +178,29 @@ ctl journal show --agreement "$L1" | grep -q "circulated with 3 mismatches betwe
 # bad language versions are refused, nothing stored
 before=$(snapshot)
 expect_out "not both" ctl agreement create --title X --parties baku,yerevan --text "$T/core.txt" --text ru="$T/ru.txt"
-expect_out "a language is a tag" ctl agreement create --title X --parties baku,yerevan --text RU="$T/ru.txt"
+# what comes before "=" is a language only if it is a tag: else a path
+expect_out "cannot read RU=" ctl agreement create --title X --parties baku,yerevan --text RU="$T/ru.txt"
+expect_out "--authentic names ru twice" ctl agreement create --title X --parties baku,yerevan --text ru="$T/ru.txt" --text en="$T/en.txt" --authentic ru,ru
 expect_out "given twice" ctl agreement create --title X --parties baku,yerevan --text ru="$T/ru.txt" --text ru="$T/en.txt"
 expect_out "--authentic de: no version" ctl agreement create --title X --parties baku,yerevan --text ru="$T/ru.txt" --authentic de
 printf '\342\200\256x\n' >"$T/bidi.txt"
 expect_out "the hy version" ctl agreement create --title X --parties baku,yerevan --text ru="$T/ru.txt" --text hy="$T/bidi.txt"
 [ "$(snapshot)" = "$before" ] || fail "a refused agreement changed the store"
+# a path with "=" in it is one text
+mkdir "$T/a=b" && cp "$T/core.txt" "$T/a=b/t.txt"
+expect_rc 0 ctl agreement create --title X --parties baku,yerevan --text "$T/a=b/t.txt"
+# a glossary for one text, or naming too few of the languages, is refused
+expect_out "no language versions to compare" ctl agreement check "$A" --glossary "$T/glossary.txt"
+printf 'languages: de fr\nmajor = grand\n' >"$T/g-other"
+L3=$(jget "$(mkl --text ru="$T/ru.txt" --text en="$T/en.txt")" .id)
+expect_out "fewer than two of the languages" ctl agreement check "$L3" --glossary "$T/g-other"
+# an amendment cannot take the texts and frames past the limit together
+{ printf 'To: Baku\n{{core}}\n'; head -c 16000 /dev/zero | tr '\0' 's' | fold -w 80; } >"$T/f16k"
+F=$(jget "$(ctl --json agreement create --title F --parties baku,yerevan --text "$T/core.txt" \
+	--frame baku="$T/f16k" --frame yerevan="$T/f16k")" .id)
+expect_rc 0 ctl agreement circulate "$F"
+head -c 500000 /dev/zero | tr '\0' 'x' | fold -w 100 >"$T/t500k"
+expect_out "with the parties' frames the text would be" as yerevan amend "$F" --text "$T/t500k"
+S=$(jget "$(ctl --json agreement create --title X --parties baku,yerevan --text "$T/core.txt")" .id)
+expect_out "nothing to override" ctl agreement circulate "$S" --override "why"
 pass
