@@ -1643,6 +1643,83 @@ cmd_letter_send(struct ctx *x)
 }
 
 static int
+cmd_contacts_set(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__DutyContactsSet cs = PARLEY__DUTY_CONTACTS_SET__INIT;
+	char err[1200], *text;
+	size_t len;
+	int rc;
+
+	if ((text = cl_read_input(pos(x, 0), 65536, &len, err, sizeof(err))) == NULL)
+		return out_error(x, EXIT_USAGE, "%s", err);
+	if (!text_utf8_valid(text, len)) {
+		free(text);
+		return out_error(x, EXIT_USAGE, "%s is not UTF-8", pos(x, 0));
+	}
+	if ((rc = connect_conf(x)) != 0) {
+		free(text);
+		return rc;
+	}
+	cs.text = text;
+	f.body_case = PARLEY__FRAME__BODY_DUTY_CONTACTS_SET;
+	f.duty_contacts_set = &cs;
+	rc = request_ok(x, &f, "recorded");
+	free(text);
+	return rc;
+}
+
+static int
+cmd_contacts(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__DutyContactsQuery q = PARLEY__DUTY_CONTACTS_QUERY__INIT;
+	const Parley__DutyContactsList *l;
+	struct jw *j = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	f.body_case = PARLEY__FRAME__BODY_DUTY_CONTACTS_QUERY;
+	f.duty_contacts_query = &q;
+	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_DUTY_CONTACTS_LIST)) != 0)
+		return rc;
+	l = r->duty_contacts_list;
+	if (x->json) {
+		j = jw_new();
+		jw_obj_begin(j, NULL);
+		jw_arr_begin(j, "contacts");
+	}
+	for (i = 0; i < l->n_contacts; i++) {
+		const Parley__DutyContacts *c = l->contacts[i];
+		if (j != NULL) {
+			jw_obj_begin(j, NULL);
+			jw_str(j, "party", c->party);
+			jw_bool(j, "own", *c->passed_at == '\0');
+			jw_str(j, "text", c->text);
+			jw_str(j, "set_at", *c->set_at ? c->set_at : NULL);
+			jw_str(j, "passed_at", *c->passed_at ? c->passed_at : NULL);
+			jw_obj_end(j);
+		} else {
+			printf("%s%s (%s %s):\n%s", i ? "\n" : "", c->party,
+			    *c->passed_at ? "passed by the mediator" : "your own, set",
+			    *c->passed_at ? c->passed_at : c->set_at, c->text);
+		}
+	}
+	if (j != NULL) {
+		jw_arr_end(j);
+		jw_obj_end(j);
+		printf("%s\n", jw_text(j));
+		jw_free(j);
+	} else if (l->n_contacts == 0) {
+		printf("no duty contacts: set yours with parley duty contacts set FILE\n");
+	}
+	cl_free(x->c, r);
+	return EXIT_OK;
+}
+
+static int
 cmd_status(struct ctx *x)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
@@ -2796,7 +2873,7 @@ enum {
 	C_INCIDENT_CONSENT, C_COMPLAINT, C_JOURNAL, C_MANDATE_ISSUE, C_MANDATE_REVOKE,
 	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE, C_OBSERVER_REQUEST, C_OBSERVER_OBJECT,
 	C_OBSERVER_CONSENT, C_OBSERVER_LIST, C_CONDITION_LIFT, C_KEY_NEW, C_PRINCIPAL_NEW,
-	C_LETTER_SEND, C_AMENDMENT_SHOW,
+	C_LETTER_SEND, C_AMENDMENT_SHOW, C_CONTACTS, C_CONTACTS_SET,
 };
 
 static int (*const handlers[])(struct ctx *) = {
@@ -2815,7 +2892,8 @@ static int (*const handlers[])(struct ctx *) = {
 	[C_OBSERVER_CONSENT] = cmd_observer_consent, [C_OBSERVER_LIST] = cmd_observer_list,
 	[C_CONDITION_LIFT] = cmd_condition_lift, [C_KEY_NEW] = cmd_key_new,
 	[C_PRINCIPAL_NEW] = cmd_principal_new, [C_LETTER_SEND] = cmd_letter_send,
-	[C_AMENDMENT_SHOW] = cmd_amendment_show,
+	[C_AMENDMENT_SHOW] = cmd_amendment_show, [C_CONTACTS] = cmd_contacts,
+	[C_CONTACTS_SET] = cmd_contacts_set,
 };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
@@ -2877,6 +2955,11 @@ static const struct cl_args_verb verbs[] = {
 	  "it amends, with this party's answer", C_AMENDMENT_SHOW },
 	{ "withdraw", "ID", 1, 1, NULL, "withdraw this party's signature before release",
 	  C_WITHDRAW },
+	{ "duty contacts", NULL, 0, 0, NULL,
+	  "this party's duty contacts, and those the mediator passed to it", C_CONTACTS },
+	{ "duty contacts set", "FILE", 1, 1, NULL,
+	  "record this party's duty contacts: lines of NAME | ROLE | DEVICE | NUMBER | HOURS",
+	  C_CONTACTS_SET },
 	{ "letter send", NULL, 0, 0, OPTS(
 	    { .name = "to", .value = "PARTY,...", .flags = REQ,
 	      .help = "the addressees: other parties, or mediator" },

@@ -22,6 +22,7 @@
 #include "session.h"
 #include "text.h"
 #include "condition.h"
+#include "contacts.h"
 #include "incident.h"
 #include "journal.h"
 #include "letter.h"
@@ -357,7 +358,7 @@ v_letter_send(struct server *srv, const struct args *a, struct out *o, Parley__A
 	if (to == NULL || (text = arg_n(a, "text", &len)) == NULL)
 		return o->status ? -1 : out_usage(o, "missing --text FILE");
 	return letter_send_mediator(srv->ag, to, arg(a, "cc"), arg(a, "subject"), text, len,
-	    arg(a, "urgent") != NULL, o);
+	    arg(a, "urgent") != NULL, NULL, o);
 }
 
 /* --last N: only the N newest of a list; *last is -1 without it. */
@@ -563,6 +564,37 @@ v_journal_show(struct server *srv, const struct args *a, struct out *o, Parley__
 }
 ID_VERB(v_incident_show, incident_show(srv->ag, id, o))
 ID_VERB(v_incident_close, incident_close(srv->ag, id, arg(a, "reason"), o))
+
+static int
+v_contacts_set(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *party = need(a, "1", "PARTY", o), *text;
+	size_t len = 0;
+
+	(void)r;
+	if (party == NULL || (text = arg_n(a, "2", &len)) == NULL)
+		return o->status ? -1 : out_usage(o, "missing FILE");
+	return contacts_set_mediator(srv->ag, party, text, len, o);
+}
+
+static int
+v_contacts_pass(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *party = need(a, "1", "PARTY", o), *to;
+
+	(void)r;
+	if (party == NULL || (to = need(a, "to", "--to PARTY,...|all", o)) == NULL)
+		return -1;
+	return contacts_pass(srv->ag, party, to, o);
+}
+
+static int
+v_contacts_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	(void)a;
+	(void)r;
+	return contacts_list(srv->ag, o);
+}
 
 static int
 v_agenda(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
@@ -932,6 +964,9 @@ static const struct verb verbs[] = {
 	{ "incident escalate", v_incident_escalate },
 	{ "incident close", v_incident_close },
 	{ "duty", v_duty },
+	{ "duty contacts set", v_contacts_set },
+	{ "duty contacts pass", v_contacts_pass },
+	{ "duty contacts list", v_contacts_list },
 	{ "journal verify", v_journal_verify },
 	{ "journal show", v_journal_show },
 	{ "clock set", v_clock_set },

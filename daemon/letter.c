@@ -296,7 +296,7 @@ add_list(struct ag_ctx *e, struct draft *d, const char *list, int cc, struct out
 
 int
 letter_send_mediator(struct ag_ctx *e, const char *to, const char *cc, const char *subject,
-    const char *text, size_t len, int urgent, struct out *o)
+    const char *text, size_t len, int urgent, int64_t *sent, struct out *o)
 {
 	struct draft *d;
 	char why[200], tos[600], ccs[600];
@@ -322,6 +322,8 @@ letter_send_mediator(struct ag_ctx *e, const char *to, const char *cc, const cha
 	jw_int(o->json, "id", id);
 	out_text(o, "letter %lld sent to %s%s%s\n", (long long)id, tos, *ccs ? "; copies to " : "",
 	    ccs);
+	if (sent != NULL)
+		*sent = id;
 	rc = 0;
 done:
 	free(d->text);

@@ -23,9 +23,10 @@ enum req_end letter_send_party(struct ag_ctx *e, const struct req *r,
     const Parley__LetterSend *m);
 
 /* The mediator's letter: to and cc are comma lists ("all" in to: every
- * party; cc may be NULL). */
+ * party; cc may be NULL); its number into *sent (NULL: not wanted). */
 int letter_send_mediator(struct ag_ctx *e, const char *to, const char *cc,
-    const char *subject, const char *text, size_t len, int urgent, struct out *o);
+    const char *subject, const char *text, size_t len, int urgent, int64_t *sent,
+    struct out *o);
 
 /* parleyctl letter list [--last N] [--party P] and letter show N. */
 int letter_list(struct ag_ctx *e, int64_t last, const char *party, struct out *o);

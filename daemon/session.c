@@ -9,6 +9,7 @@
 #include <event2/bufferevent_ssl.h>
 
 #include "condition.h"
+#include "contacts.h"
 #include "crypto.h"
 #include "errors.h"
 #include "fault.h"
@@ -486,6 +487,12 @@ dispatch(struct session *s, const Parley__Frame *f)
 		break;
 	case PARLEY__FRAME__BODY_AMENDMENT_QUERY:
 		ENGINE_REQ(amendment_show_party(e, &rq, f->amendment_query->amendment));
+		break;
+	case PARLEY__FRAME__BODY_DUTY_CONTACTS_SET:
+		ENGINE_REQ(contacts_set_party(e, &rq, f->duty_contacts_set));
+		break;
+	case PARLEY__FRAME__BODY_DUTY_CONTACTS_QUERY:
+		ENGINE_REQ(contacts_query(e, &rq));
 		break;
 	case PARLEY__FRAME__BODY_LETTER_SEND:
 		ENGINE_REQ(letter_send_party(e, &rq, f->letter_send));

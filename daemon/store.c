@@ -434,7 +434,17 @@ static const char *const migrations[] = {
 	/* the next entry of the record to tell the alert program, and which
 	 * program it is ([alerts] exec) */
 	"CREATE TABLE alert_cursor(id INTEGER PRIMARY KEY CHECK (id = 1),"
-	"  program TEXT NOT NULL, next INTEGER NOT NULL);",
+	"  program TEXT NOT NULL, next INTEGER NOT NULL);"
+	/* duty contacts: each party's list, and what the mediator passed to
+	 * whom (the list as passed, by a letter with its receipts) */
+	"CREATE TABLE duty_contact("
+	"  party_id INTEGER PRIMARY KEY REFERENCES party(id), text TEXT NOT NULL,"
+	"  set_at INTEGER NOT NULL, by_mediator INTEGER NOT NULL);"
+	"CREATE TABLE duty_contact_passed("
+	"  party_id INTEGER NOT NULL REFERENCES party(id),"
+	"  to_party_id INTEGER NOT NULL REFERENCES party(id), text TEXT NOT NULL,"
+	"  letter_id INTEGER NOT NULL REFERENCES letter(id), passed_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(party_id, to_party_id));",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -2842,6 +2842,186 @@ void   parley__amendment_view__free_unpacked
   assert(message->base.descriptor == &parley__amendment_view__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__duty_contacts_set__init
+                     (Parley__DutyContactsSet         *message)
+{
+  static const Parley__DutyContactsSet init_value = PARLEY__DUTY_CONTACTS_SET__INIT;
+  *message = init_value;
+}
+size_t parley__duty_contacts_set__get_packed_size
+                     (const Parley__DutyContactsSet *message)
+{
+  assert(message->base.descriptor == &parley__duty_contacts_set__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__duty_contacts_set__pack
+                     (const Parley__DutyContactsSet *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__duty_contacts_set__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__duty_contacts_set__pack_to_buffer
+                     (const Parley__DutyContactsSet *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__duty_contacts_set__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__DutyContactsSet *
+       parley__duty_contacts_set__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__DutyContactsSet *)
+     protobuf_c_message_unpack (&parley__duty_contacts_set__descriptor,
+                                allocator, len, data);
+}
+void   parley__duty_contacts_set__free_unpacked
+                     (Parley__DutyContactsSet *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__duty_contacts_set__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__duty_contacts_query__init
+                     (Parley__DutyContactsQuery         *message)
+{
+  static const Parley__DutyContactsQuery init_value = PARLEY__DUTY_CONTACTS_QUERY__INIT;
+  *message = init_value;
+}
+size_t parley__duty_contacts_query__get_packed_size
+                     (const Parley__DutyContactsQuery *message)
+{
+  assert(message->base.descriptor == &parley__duty_contacts_query__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__duty_contacts_query__pack
+                     (const Parley__DutyContactsQuery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__duty_contacts_query__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__duty_contacts_query__pack_to_buffer
+                     (const Parley__DutyContactsQuery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__duty_contacts_query__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__DutyContactsQuery *
+       parley__duty_contacts_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__DutyContactsQuery *)
+     protobuf_c_message_unpack (&parley__duty_contacts_query__descriptor,
+                                allocator, len, data);
+}
+void   parley__duty_contacts_query__free_unpacked
+                     (Parley__DutyContactsQuery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__duty_contacts_query__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__duty_contacts__init
+                     (Parley__DutyContacts         *message)
+{
+  static const Parley__DutyContacts init_value = PARLEY__DUTY_CONTACTS__INIT;
+  *message = init_value;
+}
+size_t parley__duty_contacts__get_packed_size
+                     (const Parley__DutyContacts *message)
+{
+  assert(message->base.descriptor == &parley__duty_contacts__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__duty_contacts__pack
+                     (const Parley__DutyContacts *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__duty_contacts__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__duty_contacts__pack_to_buffer
+                     (const Parley__DutyContacts *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__duty_contacts__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__DutyContacts *
+       parley__duty_contacts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__DutyContacts *)
+     protobuf_c_message_unpack (&parley__duty_contacts__descriptor,
+                                allocator, len, data);
+}
+void   parley__duty_contacts__free_unpacked
+                     (Parley__DutyContacts *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__duty_contacts__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__duty_contacts_list__init
+                     (Parley__DutyContactsList         *message)
+{
+  static const Parley__DutyContactsList init_value = PARLEY__DUTY_CONTACTS_LIST__INIT;
+  *message = init_value;
+}
+size_t parley__duty_contacts_list__get_packed_size
+                     (const Parley__DutyContactsList *message)
+{
+  assert(message->base.descriptor == &parley__duty_contacts_list__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__duty_contacts_list__pack
+                     (const Parley__DutyContactsList *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__duty_contacts_list__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__duty_contacts_list__pack_to_buffer
+                     (const Parley__DutyContactsList *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__duty_contacts_list__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__DutyContactsList *
+       parley__duty_contacts_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__DutyContactsList *)
+     protobuf_c_message_unpack (&parley__duty_contacts_list__descriptor,
+                                allocator, len, data);
+}
+void   parley__duty_contacts_list__free_unpacked
+                     (Parley__DutyContactsList *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__duty_contacts_list__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor parley__hello__field_descriptors[2] =
 {
   {
@@ -7297,7 +7477,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[47] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[50] =
 {
   {
     "id",
@@ -7863,6 +8043,42 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[47] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "duty_contacts_set",
+    48,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, duty_contacts_set),
+    &parley__duty_contacts_set__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "duty_contacts_query",
+    49,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, duty_contacts_query),
+    &parley__duty_contacts_query__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "duty_contacts_list",
+    50,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, duty_contacts_list),
+    &parley__duty_contacts_list__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
@@ -7880,6 +8096,9 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   31,   /* field[31] = countersign */
   38,   /* field[38] = decline */
   8,   /* field[8] = delivery */
+  49,   /* field[49] = duty_contacts_list */
+  48,   /* field[48] = duty_contacts_query */
+  47,   /* field[47] = duty_contacts_set */
   3,   /* field[3] = error */
   5,   /* field[5] = fetch */
   6,   /* field[6] = fetch_done */
@@ -7916,7 +8135,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 47 }
+  { 0, 50 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -7926,7 +8145,7 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  47,
+  50,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,
@@ -8483,5 +8702,176 @@ const ProtobufCMessageDescriptor parley__amendment_view__descriptor =
   parley__amendment_view__field_indices_by_name,
   1,  parley__amendment_view__number_ranges,
   (ProtobufCMessageInit) parley__amendment_view__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__duty_contacts_set__field_descriptors[1] =
+{
+  {
+    "text",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__DutyContactsSet, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__duty_contacts_set__field_indices_by_name[] = {
+  0,   /* field[0] = text */
+};
+static const ProtobufCIntRange parley__duty_contacts_set__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__duty_contacts_set__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.DutyContactsSet",
+  "DutyContactsSet",
+  "Parley__DutyContactsSet",
+  "parley",
+  sizeof(Parley__DutyContactsSet),
+  1,
+  parley__duty_contacts_set__field_descriptors,
+  parley__duty_contacts_set__field_indices_by_name,
+  1,  parley__duty_contacts_set__number_ranges,
+  (ProtobufCMessageInit) parley__duty_contacts_set__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define parley__duty_contacts_query__field_descriptors NULL
+#define parley__duty_contacts_query__field_indices_by_name NULL
+#define parley__duty_contacts_query__number_ranges NULL
+const ProtobufCMessageDescriptor parley__duty_contacts_query__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.DutyContactsQuery",
+  "DutyContactsQuery",
+  "Parley__DutyContactsQuery",
+  "parley",
+  sizeof(Parley__DutyContactsQuery),
+  0,
+  parley__duty_contacts_query__field_descriptors,
+  parley__duty_contacts_query__field_indices_by_name,
+  0,  parley__duty_contacts_query__number_ranges,
+  (ProtobufCMessageInit) parley__duty_contacts_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__duty_contacts__field_descriptors[4] =
+{
+  {
+    "party",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__DutyContacts, party),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "text",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__DutyContacts, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "set_at",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__DutyContacts, set_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "passed_at",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__DutyContacts, passed_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__duty_contacts__field_indices_by_name[] = {
+  0,   /* field[0] = party */
+  3,   /* field[3] = passed_at */
+  2,   /* field[2] = set_at */
+  1,   /* field[1] = text */
+};
+static const ProtobufCIntRange parley__duty_contacts__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor parley__duty_contacts__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.DutyContacts",
+  "DutyContacts",
+  "Parley__DutyContacts",
+  "parley",
+  sizeof(Parley__DutyContacts),
+  4,
+  parley__duty_contacts__field_descriptors,
+  parley__duty_contacts__field_indices_by_name,
+  1,  parley__duty_contacts__number_ranges,
+  (ProtobufCMessageInit) parley__duty_contacts__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__duty_contacts_list__field_descriptors[1] =
+{
+  {
+    "contacts",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__DutyContactsList, n_contacts),
+    offsetof(Parley__DutyContactsList, contacts),
+    &parley__duty_contacts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__duty_contacts_list__field_indices_by_name[] = {
+  0,   /* field[0] = contacts */
+};
+static const ProtobufCIntRange parley__duty_contacts_list__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__duty_contacts_list__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.DutyContactsList",
+  "DutyContactsList",
+  "Parley__DutyContactsList",
+  "parley",
+  sizeof(Parley__DutyContactsList),
+  1,
+  parley__duty_contacts_list__field_descriptors,
+  parley__duty_contacts_list__field_indices_by_name,
+  1,  parley__duty_contacts_list__number_ranges,
+  (ProtobufCMessageInit) parley__duty_contacts_list__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -78,6 +78,10 @@ typedef struct Parley__Letter Parley__Letter;
 typedef struct Parley__LetterSend Parley__LetterSend;
 typedef struct Parley__AmendmentQuery Parley__AmendmentQuery;
 typedef struct Parley__AmendmentView Parley__AmendmentView;
+typedef struct Parley__DutyContactsSet Parley__DutyContactsSet;
+typedef struct Parley__DutyContactsQuery Parley__DutyContactsQuery;
+typedef struct Parley__DutyContacts Parley__DutyContacts;
+typedef struct Parley__DutyContactsList Parley__DutyContactsList;
 
 
 /* --- enums --- */
@@ -1320,7 +1324,10 @@ typedef enum {
   PARLEY__FRAME__BODY_CONDITION_LIFT = 44,
   PARLEY__FRAME__BODY_LETTER_SEND = 45,
   PARLEY__FRAME__BODY_AMENDMENT_QUERY = 46,
-  PARLEY__FRAME__BODY_AMENDMENT_VIEW = 47
+  PARLEY__FRAME__BODY_AMENDMENT_VIEW = 47,
+  PARLEY__FRAME__BODY_DUTY_CONTACTS_SET = 48,
+  PARLEY__FRAME__BODY_DUTY_CONTACTS_QUERY = 49,
+  PARLEY__FRAME__BODY_DUTY_CONTACTS_LIST = 50
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -1379,6 +1386,9 @@ struct  Parley__Frame
     Parley__LetterSend *letter_send;
     Parley__AmendmentQuery *amendment_query;
     Parley__AmendmentView *amendment_view;
+    Parley__DutyContactsSet *duty_contacts_set;
+    Parley__DutyContactsQuery *duty_contacts_query;
+    Parley__DutyContactsList *duty_contacts_list;
   };
 };
 #define PARLEY__FRAME__INIT \
@@ -1537,6 +1547,63 @@ struct  Parley__AmendmentView
 #define PARLEY__AMENDMENT_VIEW__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__amendment_view__descriptor) \
     , NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A party's duty contacts (February 1995, obligation 4): lines of
+ * NAME | ROLE | DEVICE | NUMBER | HOURS.  Set by the party (or the mediator
+ * for it); the mediator passes them to other parties.
+ */
+struct  Parley__DutyContactsSet
+{
+  ProtobufCMessage base;
+  char *text;
+};
+#define PARLEY__DUTY_CONTACTS_SET__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__duty_contacts_set__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Parley__DutyContactsQuery
+{
+  ProtobufCMessage base;
+};
+#define PARLEY__DUTY_CONTACTS_QUERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__duty_contacts_query__descriptor) \
+     }
+
+
+struct  Parley__DutyContacts
+{
+  ProtobufCMessage base;
+  char *party;
+  char *text;
+  /*
+   * when the party's list was set (its own)
+   */
+  char *set_at;
+  /*
+   * when the mediator passed it ("" own list)
+   */
+  char *passed_at;
+};
+#define PARLEY__DUTY_CONTACTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__duty_contacts__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * The party's own list, and those the mediator passed to it.
+ */
+struct  Parley__DutyContactsList
+{
+  ProtobufCMessage base;
+  size_t n_contacts;
+  Parley__DutyContacts **contacts;
+};
+#define PARLEY__DUTY_CONTACTS_LIST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__duty_contacts_list__descriptor) \
+    , 0,NULL }
 
 
 /* Parley__Hello methods */
@@ -2736,6 +2803,82 @@ Parley__AmendmentView *
 void   parley__amendment_view__free_unpacked
                      (Parley__AmendmentView *message,
                       ProtobufCAllocator *allocator);
+/* Parley__DutyContactsSet methods */
+void   parley__duty_contacts_set__init
+                     (Parley__DutyContactsSet         *message);
+size_t parley__duty_contacts_set__get_packed_size
+                     (const Parley__DutyContactsSet   *message);
+size_t parley__duty_contacts_set__pack
+                     (const Parley__DutyContactsSet   *message,
+                      uint8_t             *out);
+size_t parley__duty_contacts_set__pack_to_buffer
+                     (const Parley__DutyContactsSet   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__DutyContactsSet *
+       parley__duty_contacts_set__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__duty_contacts_set__free_unpacked
+                     (Parley__DutyContactsSet *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__DutyContactsQuery methods */
+void   parley__duty_contacts_query__init
+                     (Parley__DutyContactsQuery         *message);
+size_t parley__duty_contacts_query__get_packed_size
+                     (const Parley__DutyContactsQuery   *message);
+size_t parley__duty_contacts_query__pack
+                     (const Parley__DutyContactsQuery   *message,
+                      uint8_t             *out);
+size_t parley__duty_contacts_query__pack_to_buffer
+                     (const Parley__DutyContactsQuery   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__DutyContactsQuery *
+       parley__duty_contacts_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__duty_contacts_query__free_unpacked
+                     (Parley__DutyContactsQuery *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__DutyContacts methods */
+void   parley__duty_contacts__init
+                     (Parley__DutyContacts         *message);
+size_t parley__duty_contacts__get_packed_size
+                     (const Parley__DutyContacts   *message);
+size_t parley__duty_contacts__pack
+                     (const Parley__DutyContacts   *message,
+                      uint8_t             *out);
+size_t parley__duty_contacts__pack_to_buffer
+                     (const Parley__DutyContacts   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__DutyContacts *
+       parley__duty_contacts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__duty_contacts__free_unpacked
+                     (Parley__DutyContacts *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__DutyContactsList methods */
+void   parley__duty_contacts_list__init
+                     (Parley__DutyContactsList         *message);
+size_t parley__duty_contacts_list__get_packed_size
+                     (const Parley__DutyContactsList   *message);
+size_t parley__duty_contacts_list__pack
+                     (const Parley__DutyContactsList   *message,
+                      uint8_t             *out);
+size_t parley__duty_contacts_list__pack_to_buffer
+                     (const Parley__DutyContactsList   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__DutyContactsList *
+       parley__duty_contacts_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__duty_contacts_list__free_unpacked
+                     (Parley__DutyContactsList *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Parley__Hello_Closure)
@@ -2927,6 +3070,18 @@ typedef void (*Parley__AmendmentQuery_Closure)
 typedef void (*Parley__AmendmentView_Closure)
                  (const Parley__AmendmentView *message,
                   void *closure_data);
+typedef void (*Parley__DutyContactsSet_Closure)
+                 (const Parley__DutyContactsSet *message,
+                  void *closure_data);
+typedef void (*Parley__DutyContactsQuery_Closure)
+                 (const Parley__DutyContactsQuery *message,
+                  void *closure_data);
+typedef void (*Parley__DutyContacts_Closure)
+                 (const Parley__DutyContacts *message,
+                  void *closure_data);
+typedef void (*Parley__DutyContactsList_Closure)
+                 (const Parley__DutyContactsList *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2996,6 +3151,10 @@ extern const ProtobufCMessageDescriptor parley__letter__descriptor;
 extern const ProtobufCMessageDescriptor parley__letter_send__descriptor;
 extern const ProtobufCMessageDescriptor parley__amendment_query__descriptor;
 extern const ProtobufCMessageDescriptor parley__amendment_view__descriptor;
+extern const ProtobufCMessageDescriptor parley__duty_contacts_set__descriptor;
+extern const ProtobufCMessageDescriptor parley__duty_contacts_query__descriptor;
+extern const ProtobufCMessageDescriptor parley__duty_contacts__descriptor;
+extern const ProtobufCMessageDescriptor parley__duty_contacts_list__descriptor;
 
 PROTOBUF_C__END_DECLS
 

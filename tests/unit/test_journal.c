@@ -333,6 +333,8 @@ test_nodes_migrated(void **state)
 	    "ALTER TABLE amendment DROP COLUMN forwarded_at;"
 	    "DROP TABLE incident_meeting_answer;"
 	    "DROP TABLE alert_cursor;"
+	    "DROP TABLE duty_contact_passed;"
+	    "DROP TABLE duty_contact;"
 	    "ALTER TABLE incident DROP COLUMN recommendation;"
 	    "ALTER TABLE incident DROP COLUMN recommended_at;"
 	    "ALTER TABLE incident DROP COLUMN meeting_time;"
