@@ -19,7 +19,7 @@
 #define ARG_MAX_FILE (512 * 1024)
 
 /* How an option's value goes to the daemon (struct cl_args_option.tag). */
-enum optkind { O_VALUE, O_FILE, O_CERTPIN, O_PUBKEY, O_LANGFILE, O_PARTYFILE };
+enum optkind { O_VALUE, O_FILE, O_CERTPIN, O_PUBKEY, O_LANGFILE, O_PARTYFILE, O_SET };
 
 /* What a verb needs besides its request (struct cl_args_verb.id). */
 enum { V_PLAIN, V_FILE2 /* positional 2 names a file to send */, V_EXPORT,
@@ -81,11 +81,21 @@ static const struct cl_args_verb verbs[] = {
 	{ "letter send", NULL, 0, 0, OPTS(
 	    { .name = "to", .value = "PARTY,...|all", .flags = REQ, .help = "the addressees" },
 	    { .name = "cc", .value = "PARTY,...", .help = "copies to" },
-	    { .name = "text", .value = "FILE|-", .flags = REQ, .tag = O_FILE,
+	    { .name = "text", .value = "FILE|-", .flags = REQ, .alt = 1, .tag = O_FILE,
 	      .help = "the letter (UTF-8, - reads standard input)" },
+	    { .name = "template", .value = "NAME", .flags = REQ, .alt = 1,
+	      .help = "the letter: a template filled with --set" },
+	    { .name = "set", .value = "KEY=VALUE", .flags = CL_ARGS_REPEAT, .tag = O_SET,
+	      .help = "a template's placeholder {{KEY}}" },
 	    { .name = "subject", .value = "S", .help = "one line" },
 	    { .name = "urgent", .help = "mark it urgent" }),
 	  "a letter to parties, with copies to others; receipts per endpoint" },
+	{ "template add", "NAME", 1, 1, OPTS(
+	    { .name = "text", .value = "FILE|-", .flags = REQ, .tag = O_FILE,
+	      .help = "the text, with placeholders {{name}}" }),
+	  "record a template (replacing one of that name) for agreements and letters" },
+	{ "template list", NULL, 0, 0, NULL, "the templates" },
+	{ "template show", "NAME", 1, 1, NULL, "a template's text" },
 	{ "letter list", NULL, 0, 0, OPTS(LAST,
 	    { .name = "party", .value = "P", .help = "only letters from or to P (or mediator)" }),
 	  "letters with their addressees and copies" },
@@ -97,9 +107,13 @@ static const struct cl_args_verb verbs[] = {
 	  "every message (or the N newest) with its per-endpoint acknowledgements" },
 	{ "agreement create", NULL, 0, 0, OPTS(
 	    { .name = "title", .value = "T", .flags = REQ, .help = "one line" },
-	    { .name = "text", .value = "[LANG=]FILE", .flags = REQ | CL_ARGS_REPEAT,
+	    { .name = "text", .value = "[LANG=]FILE", .flags = REQ | CL_ARGS_REPEAT, .alt = 3,
 	      .tag = O_LANGFILE, .help = "the text (UTF-8, sent as read); LANG=FILE once per "
 	      "language version (ru=ru.txt)" },
+	    { .name = "template", .value = "NAME", .flags = REQ, .alt = 3,
+	      .help = "the text: a template filled with --set" },
+	    { .name = "set", .value = "KEY=VALUE", .flags = CL_ARGS_REPEAT, .tag = O_SET,
+	      .help = "a template's placeholder {{KEY}}" },
 	    { .name = "authentic", .value = "LANG,...",
 	      .help = "the authentic language versions (default: every one)" },
 	    { .name = "frame", .value = "PARTY=FILE", .flags = CL_ARGS_REPEAT, .tag = O_PARTYFILE,
@@ -415,6 +429,20 @@ add_option(struct request *r, const struct cl_args_val *v, char *err, size_t err
 	case O_LANGFILE:
 	case O_PARTYFILE:
 		return add_keyed_file(r, v->opt->name, v->value, err, errlen);
+	case O_SET: {
+		const char *eq = strchr(v->value, '=');
+		char *key;
+		if (eq == NULL || eq == v->value) {
+			snprintf(err, errlen, "--set takes KEY=VALUE, not \"%s\"", v->value);
+			return -1;
+		}
+		if ((key = own(r, malloc((size_t)(eq - v->value) + 5))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		sprintf(key, "set.%.*s", (int)(eq - v->value), v->value);
+		return add_arg(r, key, eq + 1, strlen(eq + 1));
+	}
 	default:
 		return add_arg(r, v->opt->name, v->value, strlen(v->value));
 	}

@@ -28,6 +28,7 @@
 #include "letter.h"
 #include "mandate.h"
 #include "observer.h"
+#include "template.h"
 #include "texts.h"
 #include "timeline.h"
 #include "timers.h"
@@ -348,17 +349,62 @@ v_notice_send(struct server *srv, const struct args *a, struct out *o, Parley__A
 	return engine_notice(srv->ag, to, text, o);
 }
 
+/* --set KEY=VALUE arguments ("set.KEY") into v.  0, or -1 refused in o. */
+static int
+given_values(const struct args *a, struct template_values *v)
+{
+	size_t i;
+
+	v->n = 0;
+	for (i = 0; i < a->n; i++)
+		if (strncmp(a->key[i], "set.", 4) == 0) {
+			if (v->n == TEMPLATE_VALUES_MAX)
+				return -1;
+			v->name[v->n] = a->key[i] + 4;
+			v->value[v->n++] = a->val[i];
+		}
+	return 0;
+}
+
+/* --template NAME with its --set values, filled into *text (malloc'd, the
+ * caller frees); *text NULL when no template is named.  0, or -1 in o. */
+static int
+from_template(struct server *srv, const struct args *a, char **text, struct out *o)
+{
+	struct template_values v;
+	const char *name = arg(a, "template");
+
+	*text = NULL;
+	if (given_values(a, &v) != 0)
+		return out_usage(o, "at most %d --set values", TEMPLATE_VALUES_MAX);
+	if (name == NULL)
+		return v.n ? out_usage(o, "--set fills a template: name it with --template") : 0;
+	if (arg(a, "text") != NULL)
+		return out_usage(o, "give --text FILE or --template NAME, not both");
+	return template_fill(srv->ag, name, &v, text, o);
+}
+
 static int
 v_letter_send(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
 	const char *to = need(a, "to", "--to PARTY,...", o), *text;
+	char *filled = NULL;
 	size_t len = 0;
+	int rc;
 
 	(void)r;
-	if (to == NULL || (text = arg_n(a, "text", &len)) == NULL)
-		return o->status ? -1 : out_usage(o, "missing --text FILE");
-	return letter_send_mediator(srv->ag, to, arg(a, "cc"), arg(a, "subject"), text, len,
+	if (to == NULL || from_template(srv, a, &filled, o) != 0)
+		return -1;
+	if (filled != NULL) {
+		text = filled;
+		len = strlen(filled);
+	} else if ((text = arg_n(a, "text", &len)) == NULL) {
+		return out_usage(o, "missing --text FILE (or --template NAME)");
+	}
+	rc = letter_send_mediator(srv->ag, to, arg(a, "cc"), arg(a, "subject"), text, len,
 	    arg(a, "urgent") != NULL, NULL, o);
+	free(filled);
+	return rc;
 }
 
 /* --last N: only the N newest of a list; *last is -1 without it. */
@@ -431,10 +477,41 @@ given_texts(const struct args *a, struct texts_given *g, struct out *o)
 }
 
 static int
+v_template_add(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *name = need(a, "1", "NAME", o), *text;
+	size_t len = 0;
+
+	(void)r;
+	if (name == NULL || (text = arg_n(a, "text", &len)) == NULL)
+		return o->status ? -1 : out_usage(o, "missing --text FILE");
+	return template_add(srv->ag, name, text, len, o);
+}
+
+static int
+v_template_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	(void)a;
+	(void)r;
+	return template_list(srv->ag, o);
+}
+
+static int
+v_template_show(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
+{
+	const char *name = need(a, "1", "NAME", o);
+
+	(void)r;
+	return name == NULL ? -1 : template_show(srv->ag, name, o);
+}
+
+static int
 v_agreement_create(struct server *srv, const struct args *a, struct out *o,
     Parley__AdminReply *r)
 {
 	struct agreement_terms t;
+	char *filled = NULL;
+	int rc;
 
 	(void)r;
 	memset(&t, 0, sizeof(t));
@@ -443,6 +520,12 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 	    given_texts(a, &t.given, o) != 0)
 		return -1;
 	t.text = arg_n(a, "text", &t.text_len);
+	if (from_template(srv, a, &filled, o) != 0)
+		return -1;
+	if (filled != NULL) {
+		t.text = filled;
+		t.text_len = strlen(filled);
+	}
 	t.observers = arg(a, "observers");
 	t.effective = arg(a, "effective");
 	t.disclose_progress = arg(a, "disclose-progress") != NULL;
@@ -457,7 +540,9 @@ v_agreement_create(struct server *srv, const struct args *a, struct out *o,
 	t.label = arg(a, "label");
 	t.zone = arg(a, "zone");
 	t.signatories = arg(a, "signatories");
-	return engine_create(srv->ag, &t, o);
+	rc = engine_create(srv->ag, &t, o);
+	free(filled);
+	return rc;
 }
 
 #define ID_VERB(fname, call)                                                  \
@@ -935,6 +1020,9 @@ static const struct verb verbs[] = {
 	{ "notice send", v_notice_send },
 	{ "notice list", v_notice_list },
 	{ "letter send", v_letter_send },
+	{ "template add", v_template_add },
+	{ "template list", v_template_list },
+	{ "template show", v_template_show },
 	{ "letter list", v_letter_list },
 	{ "letter show", v_letter_show },
 	{ "delivery list", v_delivery_list },

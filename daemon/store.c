@@ -444,7 +444,10 @@ static const char *const migrations[] = {
 	"  party_id INTEGER NOT NULL REFERENCES party(id),"
 	"  to_party_id INTEGER NOT NULL REFERENCES party(id), text TEXT NOT NULL,"
 	"  letter_id INTEGER NOT NULL REFERENCES letter(id), passed_at INTEGER NOT NULL,"
-	"  PRIMARY KEY(party_id, to_party_id));",
+	"  PRIMARY KEY(party_id, to_party_id));"
+	/* the mediator's templates, with {{name}} placeholders */
+	"CREATE TABLE template(name TEXT PRIMARY KEY, text TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

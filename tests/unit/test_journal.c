@@ -335,6 +335,7 @@ test_nodes_migrated(void **state)
 	    "DROP TABLE alert_cursor;"
 	    "DROP TABLE duty_contact_passed;"
 	    "DROP TABLE duty_contact;"
+	    "DROP TABLE template;"
 	    "ALTER TABLE incident DROP COLUMN recommendation;"
 	    "ALTER TABLE incident DROP COLUMN recommended_at;"
 	    "ALTER TABLE incident DROP COLUMN meeting_time;"
