@@ -65,6 +65,9 @@ out_error(struct ctx *x, int code, const char *fmt, ...)
 		printf("%s\n", jw_text(j));
 		jw_free(j);
 	} else {
+		/* after what was printed before it (the header it refers to),
+		 * also when both go to one pipe */
+		fflush(stdout);
 		fprintf(stderr, "parley: %s\n", msg);
 	}
 	return code;
@@ -2410,10 +2413,13 @@ journal_next(const Parley__Frame *r)
 static void
 journal_page(const Parley__Frame *r, struct jw *j, void *arg)
 {
+	const int *all = arg;
 	size_t i;
 
-	(void)arg;
 	for (i = 0; i < r->journal_entries->n_entries; i++) {
+		/* countersignatures only when asked: one per connection */
+		if (!*all && strstr(r->journal_entries->entries[i], "\nkind: countersigned\n"))
+			continue;
 		if (j != NULL)
 			jw_str(j, NULL, r->journal_entries->entries[i]);
 		else
@@ -2427,7 +2433,7 @@ cmd_journal(struct ctx *x)
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__JournalShow js = PARLEY__JOURNAL_SHOW__INIT;
 	uint64_t id = 0;
-	int rc;
+	int rc, all;
 
 	if (opt(x, "agreement") && parse_id(opt(x, "agreement"), &id) != 0)
 		return usage_error(x, "--agreement takes an agreement number");
@@ -2437,8 +2443,9 @@ cmd_journal(struct ctx *x)
 	js.paged = 1;
 	f.body_case = PARLEY__FRAME__BODY_JOURNAL_SHOW;
 	f.journal_show = &js;
+	all = opt(x, "countersignatures") != NULL;
 	rc = call_pages(x, &f, &js.from, PARLEY__FRAME__BODY_JOURNAL_ENTRIES, "entries",
-	    journal_next, journal_page, NULL);
+	    journal_next, journal_page, &all);
 	return rc == 0 ? EXIT_OK : rc;
 }
 
@@ -3013,7 +3020,9 @@ static const struct cl_args_verb verbs[] = {
 	    { .name = "text", .value = "TEXT", .flags = REQ, .help = "the complaint" }),
 	  "take an incident this party reported to the mediator", C_COMPLAINT },
 	{ "journal", NULL, 0, 0, OPTS(
-	    { .name = "agreement", .value = "ID", .help = "only what concerns agreement ID" }),
+	    { .name = "agreement", .value = "ID", .help = "only what concerns agreement ID" },
+	    { .name = "countersignatures",
+	      .help = "show this party's countersignatures of checkpoints too" }),
 	  "the record's chronology of what concerns this party", C_JOURNAL },
 	{ "mandate issue", NULL, 0, 0, OPTS(PRINCIPAL,
 	    { .name = "signer-key", .value = "PUB.pem", .flags = REQ,

@@ -217,7 +217,9 @@ static const struct cl_args_verb verbs[] = {
 	  "recompute every hash of the record and check every signed checkpoint" },
 	{ "journal show", NULL, 0, 0, OPTS(
 	    { .name = "agreement", .value = "ID", .help = "only what concerns agreement ID" },
-	    { .name = "party", .value = "P", .help = "only what concerns party P" }),
+	    { .name = "party", .value = "P", .help = "only what concerns party P" },
+	    { .name = "countersignatures",
+	      .help = "show the parties' countersignatures of checkpoints too" }),
 	  "the record in order" },
 	{ "duty contacts set", "PARTY FILE", 2, 2, NULL,
 	  "record a party's duty contacts: lines of NAME | ROLE | DEVICE | NUMBER | HOURS",

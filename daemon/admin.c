@@ -645,7 +645,8 @@ v_journal_show(struct server *srv, const struct args *a, struct out *o, Parley__
 	(void)r;
 	if (ag != NULL && need_id(a, "agreement", "--agreement ID", &id, o) != 0)
 		return -1;
-	return journal_show(srv->journal, id, arg(a, "party"), o);
+	return journal_show(srv->journal, id, arg(a, "party"), arg(a, "countersignatures") != NULL,
+	    o);
 }
 ID_VERB(v_incident_show, incident_show(srv->ag, id, o))
 ID_VERB(v_incident_close, incident_close(srv->ag, id, arg(a, "reason"), o))
@@ -946,10 +947,12 @@ static int
 clock_moved(struct server *srv, int64_t t, struct out *o)
 {
 	char buf[PTIME_BUFLEN], v[32];
+	struct timers_log log = { 0 };
 	int fired = 0;
+	size_t i;
 
 	/* Timers fire as the clock passes them, in order, each at its time. */
-	if (t > clock_now(srv->clk) && (fired = timers_run(srv->ag, t)) < 0)
+	if (t > clock_now(srv->clk) && (fired = timers_run_logged(srv->ag, t, &log)) < 0)
 		return out_refuse(o, "store failure while running timers");
 	if (clock_set(srv->clk, t) != 0) {
 		if (!store_is_timeless(srv) || clock_reset(srv->clk, t) != 0)
@@ -963,9 +966,17 @@ clock_moved(struct server *srv, int64_t t, struct out *o)
 	ptime_format(t, buf);
 	jw_str(o->json, "time", buf);
 	jw_int(o->json, "timers_fired", fired);
-	out_text(o, "virtual clock: %s%s\n", buf, fired ? "" : "");
+	jw_arr_begin(o->json, "fired");
+	for (i = 0; i < log.n; i++)
+		jw_str(o->json, NULL, log.line[i]);
+	jw_arr_end(o->json);
+	out_text(o, "virtual clock: %s\n", buf);
 	if (fired)
-		out_text(o, "%d timer%s fired\n", fired, fired == 1 ? "" : "s");
+		out_text(o, "%d timer%s fired:\n", fired, fired == 1 ? "" : "s");
+	for (i = 0; i < log.n; i++)
+		out_text(o, "  %s\n", log.line[i]);
+	if ((size_t)fired > log.n)
+		out_text(o, "  ... and %zu more\n", (size_t)fired - log.n);
 	return 0;
 }
 

@@ -723,12 +723,14 @@ journal_verify(struct journal *j, struct out *o)
 }
 
 int
-journal_show(struct journal *j, int64_t agreement, const char *party, struct out *o)
+journal_show(struct journal *j, int64_t agreement, const char *party, int countersigs,
+    struct out *o)
 {
 	static const char sql[] =
 	    "SELECT seq, entry FROM journal WHERE (?1 = 0 OR agreement_id = ?1) AND (?2 IS NULL "
 	    "OR party = ?2 OR agreement_id IN (SELECT ap.agreement_id FROM agreement_party ap "
-	    "JOIN party p ON p.id = ap.party_id WHERE p.code = ?2)) ORDER BY seq";
+	    "JOIN party p ON p.id = ap.party_id WHERE p.code = ?2)) AND (?3 != 0 OR "
+	    "kind != 'countersigned') ORDER BY seq";
 	sqlite3_stmt *s = store_stmt(j->st, sql);
 	int step = SQLITE_DONE;
 
@@ -737,6 +739,7 @@ journal_show(struct journal *j, int64_t agreement, const char *party, struct out
 	sqlite3_bind_int64(s, 1, agreement);
 	if (party != NULL)
 		sqlite3_bind_text(s, 2, party, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, countersigs);
 	jw_arr_begin(o->json, "entries");
 	/* Until the answer is too long to send (then refused by the caller). */
 	while (!out_full(o) && (step = sqlite3_step(s)) == SQLITE_ROW) {

@@ -71,7 +71,9 @@ int journal_find(struct journal *j, const char *kind, int64_t agreement, const c
 /* Mediator verbs: recompute every hash and check every checkpoint; print
  * the chronology (of one agreement, or of what concerns one party). */
 int journal_verify(struct journal *j, struct out *o);
-int journal_show(struct journal *j, int64_t agreement, const char *party, struct out *o);
+/* countersigs: the parties' countersignatures of checkpoints too. */
+int journal_show(struct journal *j, int64_t agreement, const char *party, int countersigs,
+    struct out *o);
 
 /* One entry of the record (its bytes, entry[0..len)) as an event: a JSON
  * object on one line into json (seq, time, kind, agreement, party, note),

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "observer.h"
 #include "timeline.h"
+#include "ptime.h"
 #include "timers.h"
 
 /* A party's grace ran out with no endpoint online: one alert per gap. */
@@ -46,8 +47,24 @@ step_clock(struct ag_ctx *e, int64_t due)
 
 /* Raise the duty alert due next, if it comes before the timer t (have:
  * whether there is one): 1 raised, 0 none due first, -1 store failure. */
+static void
+logged(struct timers_log *log, const char *what, const char *of, int64_t id, int64_t due)
+{
+	char when[PTIME_BUFLEN];
+
+	if (log == NULL || log->n == TIMERS_LOG_MAX)
+		return;
+	ptime_format_utc(due, when);
+	if (id > 0)
+		snprintf(log->line[log->n++], sizeof(log->line[0]), "%s of %s %lld due %s", what,
+		    of, (long long)id, when);
+	else
+		snprintf(log->line[log->n++], sizeof(log->line[0]), "%s due %s", what, when);
+}
+
 static int
-duty_first(struct ag_ctx *e, int64_t upto, const struct ag_timer *t, int have)
+duty_first(struct ag_ctx *e, int64_t upto, const struct ag_timer *t, int have,
+    struct timers_log *log)
 {
 	int64_t party, since, due;
 
@@ -55,14 +72,22 @@ duty_first(struct ag_ctx *e, int64_t upto, const struct ag_timer *t, int have)
 	    (have && due >= t->due))
 		return 0;
 	step_clock(e, due);
-	if (duty_take_due(e->duty, upto, &party, &since, &due) == 0 &&
-	    duty_alert(e, party, since, due) != 0)
-		return -1;
+	if (duty_take_due(e->duty, upto, &party, &since, &due) == 0) {
+		if (duty_alert(e, party, since, due) != 0)
+			return -1;
+		logged(log, "duty-alert", "party", party, due);
+	}
 	return 1;
 }
 
 int
 timers_run(struct ag_ctx *e, int64_t upto)
+{
+	return timers_run_logged(e, upto, NULL);
+}
+
+int
+timers_run_logged(struct ag_ctx *e, int64_t upto, struct timers_log *log)
 {
 	struct ag_timer t;
 	int n = 0, rc, have;
@@ -72,7 +97,7 @@ timers_run(struct ag_ctx *e, int64_t upto)
 			return -1;
 		have = rc == 0;
 		/* Duty alerts interleave with the timers, in time order. */
-		if ((rc = duty_first(e, upto, &t, have)) < 0)
+		if ((rc = duty_first(e, upto, &t, have, log)) < 0)
 			return -1;
 		if (rc > 0) {
 			n++;
@@ -96,6 +121,8 @@ timers_run(struct ag_ctx *e, int64_t upto)
 		fault_point("timer-fired");
 		if (ag_timer_fired(e, t.id, clock_now(e->clk)) != 0)
 			return -1;
+		logged(log, t.kind, t.incident ? "incident" : "agreement",
+		    t.incident ? t.incident : t.agreement, t.due);
 		n++;
 	}
 }

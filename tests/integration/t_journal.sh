@@ -31,10 +31,10 @@ concerns() {
 # (counted after: a connection countersigns the newest checkpoint before
 # its request, and that is an entry too)
 for p in baku yerevan stepanakert; do
-	got=$(jget "$(as "$p" --json journal)" '.entries | length')
+	got=$(jget "$(as "$p" --json journal --countersignatures)" '.entries | length')
 	[ "$got" = "$(concerns "$p")" ] || fail "$p sees $got of the $(concerns "$p") entries that concern it"
 done
-out=$(as baku --json journal)
+out=$(as baku --json journal --countersignatures)
 jget "$out" '.entries[0]' | grep -q '^seq: 0$' || fail "baku's record does not begin at seq 0"
 jget "$out" '.entries[]' | grep -q "kind: released" || fail "baku does not see the release"
 jget "$out" '.entries[]' | grep -q "party: stepanakert" && fail "baku sees stepanakert's entries"
@@ -56,13 +56,13 @@ stop_daemon
 "$BIN/journal-fill" "$T/state" $(( $(db "SELECT count(*) FROM journal") + 16000 )) baku \
 	>/dev/null || fail "journal-fill"
 start_daemon
-as baku --json journal >"$T/record.json" || fail "paged record: $(head -c 300 "$T/record.json")"
+as baku --json journal --countersignatures >"$T/record.json" || fail "paged record: $(head -c 300 "$T/record.json")"
 want=$(concerns baku)
 [ "$(jq '.entries | length' "$T/record.json")" = "$want" ] ||
 	fail "baku got $(jq '.entries | length' "$T/record.json") entries of $want"
 [ "$(jq '[.entries[] | capture("seq: (?<s>[0-9]+)").s | tonumber] | . == (sort | unique)' \
 	"$T/record.json")" = true ] || fail "the pages repeat or reorder entries"
-as baku journal >"$T/record.txt" || fail "text record: $(tail -n 3 "$T/record.txt")"
+as baku journal --countersignatures >"$T/record.txt" || fail "text record: $(tail -n 3 "$T/record.txt")"
 want=$(concerns baku)
 [ "$(grep -c '^seq: ' "$T/record.txt")" = "$want" ] || fail "the text record is not whole"
 # the mediator's whole journal is now more than one admin answer: refused

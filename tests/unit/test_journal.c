@@ -388,7 +388,7 @@ run_cut(struct journal_fixture *fx, int show, long at, struct cut *c, struct out
 	c->calls = 0;
 	assert_int_equal(out_init(o), 0);
 	sqlite3_progress_handler(store_db(fx->st), 1, cut_cb, c);
-	rc = show ? journal_show(fx->j, 0, NULL, o) : journal_verify(fx->j, o);
+	rc = show ? journal_show(fx->j, 0, NULL, 1, o) : journal_verify(fx->j, o);
 	sqlite3_progress_handler(store_db(fx->st), 0, NULL, NULL);
 	return rc;
 }
