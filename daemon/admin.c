@@ -417,15 +417,25 @@ opt_last(const struct args *a, int64_t *last, struct out *o)
 	return need_id(a, "last", "--last", last, o);
 }
 
+/* --agreement ID: 0 without it. */
+static int
+opt_agreement(const struct args *a, int64_t *ag, struct out *o)
+{
+	*ag = 0;
+	if (arg(a, "agreement") == NULL)
+		return 0;
+	return need_id(a, "agreement", "--agreement ID", ag, o);
+}
+
 static int
 v_notice_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
-	int64_t last;
+	int64_t last, ag;
 
 	(void)r;
-	if (opt_last(a, &last, o) != 0)
+	if (opt_last(a, &last, o) != 0 || opt_agreement(a, &ag, o) != 0)
 		return -1;
-	return engine_message_list(srv->ag, "notice", last, o);
+	return engine_message_list(srv->ag, "notice", last, ag, arg(a, "party"), o);
 }
 
 static int
@@ -442,12 +452,12 @@ v_letter_list(struct server *srv, const struct args *a, struct out *o, Parley__A
 static int
 v_delivery_list(struct server *srv, const struct args *a, struct out *o, Parley__AdminReply *r)
 {
-	int64_t last;
+	int64_t last, ag;
 
 	(void)r;
-	if (opt_last(a, &last, o) != 0)
+	if (opt_last(a, &last, o) != 0 || opt_agreement(a, &ag, o) != 0)
 		return -1;
-	return engine_message_list(srv->ag, NULL, last, o);
+	return engine_message_list(srv->ag, NULL, last, ag, arg(a, "party"), o);
 }
 
 /* The arguments "text.LANG" (a language version) and "frame.PARTY" (a

@@ -2692,28 +2692,61 @@ done:
 	return rc;
 }
 
+/* newest_from for a message list filtered by agreement (0: any) and
+ * party (NULL: any). */
+static int
+newest_filtered(struct ag_ctx *e, const char *sql, const char *kind, int64_t last,
+    int64_t agreement, const char *party, int64_t *from)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*from = 0;
+	if (last <= 0)
+		return 0;
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return -1;
+	if (kind != NULL)
+		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, last - 1);
+	sqlite3_bind_int64(s, 3, agreement);
+	if (party != NULL)
+		sqlite3_bind_text(s, 4, party, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*from = sqlite3_column_int64(s, 0);
+	return store_rows_end(e->st, s, rc, "where a list starts");
+}
+
 int
-engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, struct out *o)
+engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, int64_t agreement,
+    const char *party, struct out *o)
 {
 	static const char sql[] =
 	    "SELECT m.id, m.kind, p.code, m.summary, m.created_at, d.id, d.endpoint_id,"
 	    " d.acked_at, ifnull((SELECT g.zone FROM agreement g WHERE g.id = m.agreement_id), '')"
 	    " FROM message m JOIN party p ON p.id = m.party_id "
 	    "LEFT JOIN delivery d ON d.message_id = m.id "
-	    "WHERE (?1 IS NULL OR m.kind = ?1) AND m.id >= ?2 ORDER BY m.id, d.endpoint_id";
+	    "WHERE (?1 IS NULL OR m.kind = ?1) AND m.id >= ?2 AND (?3 = 0 OR m.agreement_id = ?3)"
+	    " AND (?4 IS NULL OR p.code = ?4) ORDER BY m.id, d.endpoint_id";
+	/* the newest last messages of what is filtered */
 	static const char newest[] =
-	    "SELECT id FROM message WHERE (?1 IS NULL OR kind = ?1) ORDER BY id DESC "
-	    "LIMIT 1 OFFSET ?2";
+	    "SELECT m.id FROM message m JOIN party p ON p.id = m.party_id WHERE (?1 IS NULL OR "
+	    "m.kind = ?1) AND (?3 = 0 OR m.agreement_id = ?3) AND (?4 IS NULL OR p.code = ?4) "
+	    "ORDER BY m.id DESC LIMIT 1 OFFSET ?2";
 	sqlite3_stmt *s;
 	char when[PTIME_BUFLEN];
 	int64_t cur = -1, from;
 	int rc = SQLITE_DONE;
 
-	if (newest_from(e, newest, kind, last, &from) != 0 || (s = store_stmt(e->st, sql)) == NULL)
+	if (newest_filtered(e, newest, kind, last, agreement, party, &from) != 0 ||
+	    (s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
 	if (kind != NULL)
 		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, agreement);
+	if (party != NULL)
+		sqlite3_bind_text(s, 4, party, -1, SQLITE_STATIC);
 	jw_arr_begin(o->json, "messages");
 	while (!out_full(o) && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t mid = sqlite3_column_int64(s, 0);

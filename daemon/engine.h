@@ -74,7 +74,9 @@ int engine_amendment_reject(struct ag_ctx *e, int64_t am, const char *reason, st
 
 /* A mediator's circular to one party or to all ("all"). */
 int engine_notice(struct ag_ctx *e, const char *to, const char *text, struct out *o);
-int engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, struct out *o);
+/* agreement 0: any; party NULL: any. */
+int engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, int64_t agreement,
+    const char *party, struct out *o);
 /* Open amendments: awaiting the mediator, against the current revision of
  * an agreement still circulating.  -1 on a store failure. */
 int64_t engine_amendments_open(struct ag_ctx *e);

@@ -91,4 +91,9 @@ expect_out "cannot write to itself" ctl letter send --to mediator --text "$T/l1.
 expect_rc 2 ctl letter send --to baku --text "$T/l1.txt" --subject "$(printf 'a\tb')"
 expect_out "no letter 99" ctl letter show 99
 [ "$(snapshot)" = "$before" ] || fail "a refused letter changed the store"
+# delivery and notice lists filtered by party and agreement
+[ "$(jget "$(ctl --json delivery list --party stepanakert)" '[.messages[].party] | unique | join(",")')" = stepanakert ] ||
+	fail "delivery list --party"
+[ "$(jget "$(ctl --json delivery list --agreement 99)" '.messages | length')" = 0 ] || fail "delivery list --agreement"
+[ "$(jget "$(ctl --json notice list --party baku --last 1)" '.messages | length')" = 1 ] || fail "notice list --party --last"
 pass
