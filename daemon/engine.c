@@ -2723,7 +2723,10 @@ engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, int64_t ag
 {
 	static const char sql[] =
 	    "SELECT m.id, m.kind, p.code, m.summary, m.created_at, d.id, d.endpoint_id,"
-	    " d.acked_at, ifnull((SELECT g.zone FROM agreement g WHERE g.id = m.agreement_id), '')"
+	    " d.acked_at, ifnull((SELECT g.zone FROM agreement g WHERE g.id = m.agreement_id), ''),"
+	    /* a circulation the party signed after has reached it, acked or not */
+	    " m.kind = 'circulation' AND EXISTS (SELECT 1 FROM copy c WHERE c.agreement_id ="
+	    " m.agreement_id AND c.party_id = m.party_id AND c.signed_at >= m.created_at)"
 	    " FROM message m JOIN party p ON p.id = m.party_id "
 	    "LEFT JOIN delivery d ON d.message_id = m.id "
 	    "WHERE (?1 IS NULL OR m.kind = ?1) AND m.id >= ?2 AND (?3 = 0 OR m.agreement_id = ?3)"
@@ -2782,9 +2785,11 @@ engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, int64_t ag
 			    (long long)sqlite3_column_int64(s, 6), when);
 		} else {
 			jw_null(o->json, "acked_at");
-			out_text(o, "    endpoint %lld: pending\n",
-			    (long long)sqlite3_column_int64(s, 6));
+			out_text(o, "    endpoint %lld: %s\n", (long long)sqlite3_column_int64(s, 6),
+			    sqlite3_column_int(s, 9) ? "not acked, but the party has signed it "
+			    "since (received)" : "pending");
 		}
+		jw_bool(o->json, "received_by_signing", sqlite3_column_int(s, 9));
 		jw_obj_end(o->json);
 	}
 	if (store_rows_end(e->st, s, rc, "messages") != 0)

@@ -42,6 +42,10 @@ expect_rc 0 ctl incident close "$I"
 expect_out accepted as baku sign "$A" --yes --role military --key "$T/mil.key"
 expect_out accepted as yerevan sign "$A" --yes --subject-to "ratification"
 expect_out "is released" as stepanakert sign "$A" --yes
+# a circulation the party signed is received, acked or not
+dl=$(ctl --json delivery list --agreement "$A" --party stepanakert)
+[ "$(jget "$dl" '[.messages[] | select(.kind == "circulation") | .deliveries[] | (.acked_at != null or .received_by_signing)] | all')" = true ] ||
+	fail "a signed circulation still shows pending: $dl"
 ctl clock advance 2d >/dev/null
 ag=$(ctl --json agenda)
 [ "$(jget "$ag" '.signatures | length')" = 0 ] || fail "signatures still awaited: $ag"
