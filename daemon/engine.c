@@ -1924,11 +1924,31 @@ opt_time(struct out *o, const struct ag *a, const char *key, int64_t t)
 	jw_str(o->json, key, buf);
 }
 
+/* secs as a person says it: "10 days", "1 day 12 hours", "90 seconds". */
+static void
+duration_words(unsigned long long secs, char *out, size_t n)
+{
+	static const struct { unsigned long long s; const char *name; } u[] = {
+		{ 86400, "day" }, { 3600, "hour" }, { 60, "minute" }, { 1, "second" } };
+	size_t i, off = 0;
+	unsigned long long q;
+
+	out[0] = '\0';
+	for (i = 0; i < 4 && secs > 0 && off < n; i++) {
+		if ((q = secs / u[i].s) == 0)
+			continue;
+		secs %= u[i].s;
+		off += (size_t)snprintf(out + off, n - off, "%s%llu %s%s", off ? " " : "", q,
+		    u[i].name, q == 1 ? "" : "s");
+	}
+}
+
 /* agreement show: the terms, in text. */
 static void
 show_terms(const struct ag *a, const char *hex, struct out *o)
 {
-	char when[PTIME_BUFLEN];
+	char when[PTIME_BUFLEN], dur[64];
+	unsigned long long secs;
 	int64_t t;
 
 	out_text(o, "agreement %lld: %s\n  state: %s, revision %u, content SHA-256 %s\n",
@@ -1951,16 +1971,22 @@ show_terms(const struct ag *a, const char *hex, struct out *o)
 	}
 	if (a->state == AG_WITHDRAWN && *a->withdraw_reason)
 		out_text(o, "\n  withdrawn by the mediator: %s", a->withdraw_reason);
+	/* "for 864000s" as a person says it: "for 10 days" */
+	dur[0] = '\0';
+	if (sscanf(a->validity, "for %llus", &secs) == 1)
+		duration_words(secs, dur, sizeof(dur));
 	if (a->expires_at) {
 		ptime_format_in(a->expires_at, a->zone, when);
-		out_text(o, "\n  validity: %s; expires %s\n  parties:\n", a->validity, when);
+		out_text(o, "\n  validity: %s%s; expires %s", *dur ? "for " : a->validity, dur,
+		    when);
 	} else if ((t = ag_term_until(a->validity)) != 0) {
 		ptime_format_in(t, a->zone, when);
-		out_text(o, "\n  validity: until %s\n  parties:\n", when);
+		out_text(o, "\n  validity: until %s", when);
 	} else {
-		out_text(o, "\n  validity: %s\n  parties:\n", *a->validity ? a->validity :
-		    "open-ended");
+		out_text(o, "\n  validity: %s%s", *dur ? "for " : *a->validity ? a->validity :
+		    "open-ended", dur);
 	}
+	out_text(o, "\n");
 }
 
 /* agreement show: the signing parties (when each signed) and observers,
@@ -2158,14 +2184,16 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	jw_str(o->json, "zone", a.zone);
 	jw_str(o->json, "withdraw_reason", a.state == AG_WITHDRAWN && *a.withdraw_reason ?
 	    a.withdraw_reason : NULL);
+	/* the header first: what it is, its terms, then its record */
+	show_terms(&a, hex, o);
 	timeline_show_record(e, &a, o);
 	if (o->status != 0) {	/* it refused o: a store failure */
 		bundle_text_release(&t);
 		return -1;
 	}
-	show_terms(&a, hex, o);
 	show_texts(&t, o);
 	bundle_text_release(&t);
+	out_text(o, "  parties:\n");
 	if (show_members(e, &a, &m, &ob, o) != 0 || show_declines(e, &a, o) != 0)
 		return -1;
 	return show_noncopies(e, &a, o);

@@ -143,4 +143,8 @@ expect_out "not before the validity ends" ctl agreement deadline "$V" 1995-12-05
 ctl clock set 1995-12-01T12:00:00+03:00 >/dev/null
 expect_out "validity ended at .* before it was released" as baku sign "$V" --yes
 [ "$(jget "$(ctl --json agreement show "$V")" .state)" = circulating ] || fail "an agreement past its validity changed state"
+# a validity as a person reads it, and the header first
+W=$(new --title "Ten days" --valid-for 1d12h)
+expect_out "validity: for 1 day 12 hours" ctl agreement show "$W"
+ctl agreement show "$W" | head -1 | grep -q "^agreement $W: Ten days$" || fail "agreement show does not begin with its header"
 pass
