@@ -556,6 +556,8 @@ incident_json_more(struct jw *j, const Parley__Incident *in)
 		jw_null(j, "meeting");
 	}
 	jw_str(j, "escalated_to", *in->escalated_to ? in->escalated_to : NULL);
+	jw_str(j, "counter_protest", *in->counter_protest ? in->counter_protest : NULL);
+	jw_str(j, "complaint", *in->complaint ? in->complaint : NULL);
 }
 
 /* The same as text lines. */
@@ -579,6 +581,8 @@ incident_text_more(const Parley__Incident *in)
 	}
 	if (*in->escalated_to)
 		printf("    brought by the mediator to: %s\n", in->escalated_to);
+	if (*in->counter_protest)
+		printf("    counter-protest of %s: %s\n", in->against, in->counter_protest);
 }
 
 static void
@@ -2330,6 +2334,22 @@ cmd_incident_meeting(struct ctx *x)
 }
 
 static int
+cmd_incident_counter(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__IncidentAction ac = PARLEY__INCIDENT_ACTION__INIT;
+	int rc;
+
+	if ((rc = incident_id(x, &ac.incident)) != 0)
+		return rc;
+	ac.action = "counter-protest";
+	ac.text = (char *)opt(x, "text");
+	f.body_case = PARLEY__FRAME__BODY_INCIDENT_ACTION;
+	f.incident_action = &ac;
+	return incident_call(x, &f, "recorded");
+}
+
+static int
 cmd_incident_inspect(struct ctx *x)
 {
 	return incident_action(x, "inspect");
@@ -2880,7 +2900,7 @@ enum {
 	C_INCIDENT_CONSENT, C_COMPLAINT, C_JOURNAL, C_MANDATE_ISSUE, C_MANDATE_REVOKE,
 	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE, C_OBSERVER_REQUEST, C_OBSERVER_OBJECT,
 	C_OBSERVER_CONSENT, C_OBSERVER_LIST, C_CONDITION_LIFT, C_KEY_NEW, C_PRINCIPAL_NEW,
-	C_LETTER_SEND, C_AMENDMENT_SHOW, C_CONTACTS, C_CONTACTS_SET,
+	C_LETTER_SEND, C_AMENDMENT_SHOW, C_CONTACTS, C_CONTACTS_SET, C_INCIDENT_COUNTER,
 };
 
 static int (*const handlers[])(struct ctx *) = {
@@ -2900,7 +2920,7 @@ static int (*const handlers[])(struct ctx *) = {
 	[C_CONDITION_LIFT] = cmd_condition_lift, [C_KEY_NEW] = cmd_key_new,
 	[C_PRINCIPAL_NEW] = cmd_principal_new, [C_LETTER_SEND] = cmd_letter_send,
 	[C_AMENDMENT_SHOW] = cmd_amendment_show, [C_CONTACTS] = cmd_contacts,
-	[C_CONTACTS_SET] = cmd_contacts_set,
+	[C_CONTACTS_SET] = cmd_contacts_set, [C_INCIDENT_COUNTER] = cmd_incident_counter,
 };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
@@ -3010,6 +3030,10 @@ static const struct cl_args_verb verbs[] = {
 	    { .name = "time", .value = "TIME", .help = "with propose: another time (ISO 8601)" }),
 	  "ask for an urgent meeting about an incident; or accept the one the mediator "
 	  "scheduled, or propose another time", C_INCIDENT_MEETING },
+	{ "incident counter", "N", 1, 1, OPTS(
+	    { .name = "text", .value = "TEXT", .flags = REQ, .help = "the counter-protest" }),
+	  "send the mediator a counter-protest about an incident reported against this party; "
+	  "the mediator may forward it to the other side", C_INCIDENT_COUNTER },
 	{ "incident inspect", "N", 1, 1, NULL,
 	  "ask for an inspection, which needs the other side's consent", C_INCIDENT_INSPECT },
 	{ "incident consent", "N yes|no", 2, 2, NULL, "consent to an inspection, or refuse it",

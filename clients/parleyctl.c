@@ -213,6 +213,8 @@ static const struct cl_args_verb verbs[] = {
 	    { .name = "to", .value = "PARTY,...", .flags = REQ,
 	      .help = "observers or other parties" }),
 	  "bring an incident to observers or other parties; both sides are told" },
+	{ "incident forward", "N", 1, 1, NULL,
+	  "forward the accused side's counter-protest to the side that reported the incident" },
 	{ "incident close", "N", 1, 1, OPTS(
 	    { .name = "reason", .value = "TEXT", .help = "why: told to both sides, recorded" }),
 	  "close an incident; both sides are told" },

@@ -659,6 +659,7 @@ v_journal_show(struct server *srv, const struct args *a, struct out *o, Parley__
 	    o);
 }
 ID_VERB(v_incident_show, incident_show(srv->ag, id, o))
+ID_VERB(v_incident_forward, incident_forward(srv->ag, id, o))
 ID_VERB(v_incident_close, incident_close(srv->ag, id, arg(a, "reason"), o))
 
 static int
@@ -1071,6 +1072,7 @@ static const struct verb verbs[] = {
 	{ "incident recommend", v_incident_recommend },
 	{ "incident meeting", v_incident_meeting },
 	{ "incident escalate", v_incident_escalate },
+	{ "incident forward", v_incident_forward },
 	{ "incident close", v_incident_close },
 	{ "duty", v_duty },
 	{ "duty contacts set", v_contacts_set },

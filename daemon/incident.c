@@ -21,6 +21,8 @@ struct inc {
 	/* the mediator's steps: "" / 0 none */
 	char *recommendation, *meeting_place, *meeting_participants, *escalated_to;
 	int64_t recommended_at, meeting_time, escalated_at;
+	char *counter;		/* the accused side's counter-protest, "" none */
+	int64_t counter_at, counter_forwarded_at;
 	char answers[2][PARTY_CODE_MAX + 16 + PTIME_BUFLEN], *answer_p[2];
 	size_t nanswers;	/* each side's answer to the meeting */
 	int64_t happened_at, filed_at, respond_by, publishable_at, answered_at, overdue_at;
@@ -50,6 +52,7 @@ inc_release(struct inc *i)
 	free(i->meeting_place);
 	free(i->meeting_participants);
 	free(i->escalated_to);
+	free(i->counter);
 	memset(i, 0, sizeof(*i));
 }
 
@@ -102,7 +105,8 @@ inc_load(struct ag_ctx *e, int64_t id, struct inc *out)
 	    " i.closed_at, coalesce(i.inspection_by, 0), i.not_in_force, i.state, i.inspection,"
 	    " i.close_reason, (SELECT g.zone FROM agreement g WHERE g.id = i.agreement_id),"
 	    " i.recommendation, i.recommended_at, i.meeting_time, i.meeting_place,"
-	    " i.meeting_participants, i.escalated_to, i.escalated_at"
+	    " i.meeting_participants, i.escalated_to, i.escalated_at, i.counter_protest,"
+	    " i.counter_at, i.counter_forwarded_at"
 	    " FROM incident i JOIN party f ON f.id = i.filer_id JOIN party a ON a.id = i.against_id "
 	    "WHERE i.id = ?";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
@@ -153,6 +157,9 @@ inc_load(struct ag_ctx *e, int64_t id, struct inc *out)
 		i->meeting_participants = dup_col(s, 34);
 		i->escalated_to = dup_col(s, 35);
 		i->escalated_at = store_col_time(s, 36);
+		i->counter = dup_col(s, 37);
+		i->counter_at = store_col_time(s, 38);
+		i->counter_forwarded_at = store_col_time(s, 39);
 	}
 	if (store_rows_end(e->st, s, rc, "an incident") != 0) {
 		inc_release(i);
@@ -162,7 +169,7 @@ inc_load(struct ag_ctx *e, int64_t id, struct inc *out)
 		return 1;
 	if (!i->place || !i->nature || !i->consequences || !i->proposal || !i->answer ||
 	    !i->measures || !i->complaint || !i->close_reason || !i->recommendation ||
-	    !i->meeting_place || !i->meeting_participants || !i->escalated_to ||
+	    !i->meeting_place || !i->meeting_participants || !i->escalated_to || !i->counter ||
 	    meeting_answers(e, i) != 0) {
 		inc_release(i);
 		return -1;
@@ -221,6 +228,20 @@ inc_view(struct ag_ctx *e, struct inc *i, const char *event)
 	m->meeting_answers = i->answer_p;
 	m->escalated_to = i->escalated_to;
 	m->complaint = i->complaint;
+	m->counter_protest = i->counter;
+	m->counter_forwarded = i->counter_forwarded_at != 0;
+}
+
+/* What party (0: the mediator) may read of i's view: the filer a
+ * counter-protest only once the mediator forwarded it, and the accused
+ * never the filer's complaint to the mediator. */
+static void
+inc_for(struct inc *i, int64_t party)
+{
+	if (party != 0 && party == i->filer_id && i->counter_forwarded_at == 0)
+		i->msg.counter_protest = "";
+	if (party != 0 && party != i->filer_id)
+		i->msg.complaint = "";
 }
 
 /* Every step of an incident goes into the record. */
@@ -264,6 +285,7 @@ send_incident(struct ag_ctx *e, int64_t party, struct inc *i, const char *event)
 	char summary[160];
 
 	inc_view(e, i, event);
+	inc_for(i, party);
 	p.body_case = PARLEY__PAYLOAD__BODY_INCIDENT;
 	p.incident = &i->msg;
 	snprintf(summary, sizeof(summary), "incident %lld: %s", (long long)i->id, event);
@@ -598,6 +620,9 @@ incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAct
 	    "inspection = 'requested' WHERE id = ?4";
 	static const char consent[] =
 	    "UPDATE incident SET consent_at = ?1, inspection = ?3 WHERE id = ?4 AND ?2 = ?2";
+	static const char counter[] =
+	    "UPDATE incident SET counter_at = ?1, counter_protest = ?3, counter_forwarded_at = "
+	    "NULL WHERE id = ?4 AND ?2 = ?2";
 	int64_t now = clock_now(e->clk), other;
 	const char *act = m->action;
 	struct inc i;
@@ -626,6 +651,23 @@ incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAct
 			inc_release(&i);
 			return REQ_ROLLBACK;
 		}
+	} else if (strcmp(act, "counter-protest") == 0) {
+		if (i.against_id != r->who->party.id) {
+			inc_release(&i);
+			return req_refuse(r, PARLEY_EREFUSED, "a counter-protest is the accused side's: "
+			    "%s filed incident %llu", r->who->party.code,
+			    (unsigned long long)m->incident);
+		}
+		if (!text_ok(m->text, 1)) {
+			inc_release(&i);
+			return req_refuse(r, PARLEY_EUSAGE, "the counter-protest must be 1-%d bytes "
+			    "of UTF-8", FIELD_MAX);
+		}
+		rc = set_fields(e, counter, i.id, now, 0, m->text);
+		log_info("incident %lld: %s sends the mediator a counter-protest", (long long)i.id,
+		    r->who->party.code);
+		snprintf(msg, sizeof(msg), "counter-protest about incident %lld sent to the "
+		    "mediator, who may forward it to %s", (long long)i.id, i.filer);
 	} else if (strcmp(act, "inspect") == 0) {
 		if (*i.inspection) {
 			snprintf(msg, sizeof(msg), "an inspection of incident %lld was already %s",
@@ -741,6 +783,7 @@ incident_query(struct ag_ctx *e, const struct req *r, const Parley__IncidentQuer
 			break;
 		}
 		inc_view(e, &incs[k], NULL);
+		inc_for(&incs[k], r->who->party.id);
 		ptrs[l.n_incidents++] = &incs[k].msg;
 	}
 	l.incidents = ptrs;
@@ -855,6 +898,8 @@ json_inc(struct ag_ctx *e, struct jw *j, struct inc *i)
 		jw_null(j, "meeting");
 	}
 	jw_str(j, "escalated_to", *i->escalated_to ? i->escalated_to : NULL);
+	jw_str(j, "counter_protest", *i->counter ? i->counter : NULL);
+	jw_bool(j, "counter_forwarded", i->counter_forwarded_at != 0);
 }
 
 int
@@ -932,6 +977,9 @@ incident_show(struct ag_ctx *e, int64_t id, struct out *o)
 	}
 	if (*i.escalated_to)
 		out_text(o, "  brought to: %s\n", i.escalated_to);
+	if (*i.counter)
+		out_text(o, "  counter-protest of %s%s: %s\n", i.against, i.counter_forwarded_at ?
+		    " (forwarded)" : " (not forwarded: parleyctl incident forward)", i.counter);
 	if (*i.close_reason)
 		out_text(o, "  closed by the mediator: %s\n", i.close_reason);
 	inc_release(&i);
@@ -1169,4 +1217,37 @@ incident_escalate(struct ag_ctx *e, int64_t id, const char *to, struct out *o)
 	jw_str(o->json, "escalated_to", to);
 	out_text(o, "incident %lld brought to %s; both sides are told\n", (long long)id, to);
 	return 0;
+}
+
+int
+incident_forward(struct ag_ctx *e, int64_t id, struct out *o)
+{
+	static const char sql[] = "UPDATE incident SET counter_forwarded_at = ? WHERE id = ?";
+	sqlite3_stmt *s;
+	struct inc i;
+	int rc;
+
+	if ((rc = inc_load(e, id, &i)) != 0)
+		return out_refuse(o, rc < 0 ? "store failure" : "no incident %lld", (long long)id);
+	if (*i.counter == '\0' || i.counter_forwarded_at != 0) {
+		rc = out_refuse(o, "incident %lld has no counter-protest %s", (long long)id,
+		    *i.counter ? "left to forward (it was forwarded)" : "from its accused side");
+		inc_release(&i);
+		return rc;
+	}
+	inc_release(&i);
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, clock_now(e->clk));
+	sqlite3_bind_int64(s, 2, id);
+	if (store_step_done(e->st, s) != 0 || inc_load(e, id, &i) != 0)
+		return out_refuse(o, "store failure");
+	rc = send_incident(e, i.filer_id, &i, "counter-protest");
+	if (rc == 0)
+		rc = inc_journal(e, &i, "incident-counter-forwarded", NULL);
+	jw_int(o->json, "id", id);
+	out_text(o, "the counter-protest of %s about incident %lld forwarded to %s\n", i.against,
+	    (long long)id, i.filer);
+	inc_release(&i);
+	return rc == 0 ? 0 : out_refuse(o, "store failure");
 }

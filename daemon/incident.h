@@ -39,6 +39,8 @@ int incident_recommend(struct ag_ctx *e, int64_t id, const char *text, size_t le
 int incident_meeting_set(struct ag_ctx *e, int64_t id, const char *time, const char *place,
     const char *participants, struct out *o);
 int incident_escalate(struct ag_ctx *e, int64_t id, const char *to, struct out *o);
+/* Forward the accused side's counter-protest to the filer. */
+int incident_forward(struct ag_ctx *e, int64_t id, struct out *o);
 
 /* Open and overdue incidents (status socket). */
 int incident_counts(struct ag_ctx *e, int64_t *open, int64_t *overdue);

@@ -4653,7 +4653,7 @@ const ProtobufCMessageDescriptor parley__amendment__descriptor =
   (ProtobufCMessageInit) parley__amendment__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__incident__field_descriptors[30] =
+static const ProtobufCFieldDescriptor parley__incident__field_descriptors[32] =
 {
   {
     "id",
@@ -5015,6 +5015,30 @@ static const ProtobufCFieldDescriptor parley__incident__field_descriptors[30] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "counter_protest",
+    31,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, counter_protest),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "counter_forwarded",
+    32,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__Incident, counter_forwarded),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__incident__field_indices_by_name[] = {
   2,   /* field[2] = against */
@@ -5026,6 +5050,8 @@ static const unsigned parley__incident__field_indices_by_name[] = {
   21,   /* field[21] = close_reason */
   29,   /* field[29] = complaint */
   6,   /* field[6] = consequences */
+  31,   /* field[31] = counter_forwarded */
+  30,   /* field[30] = counter_protest */
   28,   /* field[28] = escalated_to */
   20,   /* field[20] = event */
   10,   /* field[10] = filed_at */
@@ -5051,7 +5077,7 @@ static const unsigned parley__incident__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__incident__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 30 }
+  { 0, 32 }
 };
 const ProtobufCMessageDescriptor parley__incident__descriptor =
 {
@@ -5061,7 +5087,7 @@ const ProtobufCMessageDescriptor parley__incident__descriptor =
   "Parley__Incident",
   "parley",
   sizeof(Parley__Incident),
-  30,
+  32,
   parley__incident__field_descriptors,
   parley__incident__field_indices_by_name,
   1,  parley__incident__number_ranges,

@@ -65,6 +65,19 @@ expect_out "baku accepts; stepanakert proposes" ctl incident show "$I"
 expect_rc 2 as baku incident meeting "$I" propose
 expect_rc 2 as baku incident meeting "$I" maybe
 expect_out "propose a time" as baku incident meeting "$I" propose --time 1995-02-01T10:00:00+03:00
+# stepanakert's counter-protest: the mediator's until forwarded to baku;
+# baku's complaint to the mediator never reaches stepanakert
+expect_out "sent to the mediator, who may forward it to baku" \
+	as stepanakert incident counter "$I" --text "the shot came from the other side"
+expect_out "accused side's" as baku incident counter "$I" --text x
+[ "$(jget "$(as baku --json incident show "$I")" .counter_protest)" = null ] || fail "baku read the counter-protest early"
+[ "$(jget "$(as stepanakert --json incident show "$I")" .complaint)" = null ] || fail "stepanakert read baku's complaint"
+expect_out "not forwarded" ctl incident show "$I"
+expect_rc 0 ctl incident forward "$I"
+d=$(inbox baku)
+[ "$(jget "$d" '.deliveries[] | select(.event == "counter-protest") | .counter_protest')" = \
+	"the shot came from the other side" ] || fail "baku did not receive the counter-protest: $d"
+expect_out "no counter-protest left to forward" ctl incident forward "$I"
 # brought to the Minsk observer; both sides told
 expect_rc 0 ctl incident escalate "$I" --to minsk
 d=$(inbox minsk)
@@ -76,7 +89,8 @@ expect_out "unknown party" ctl incident escalate "$I" --to nobody
 # every step in the record
 kinds=$(jget "$(ctl --json journal show)" '[.entries[] | capture("kind: (?<k>[a-z-]+)").k | select(startswith("incident"))] | join(",")')
 for k in incident-filed incident-complaint incident-answered incident-recommendation incident-meeting \
-	incident-meeting-scheduled incident-meeting-accept incident-meeting-propose incident-escalated; do
+	incident-meeting-scheduled incident-meeting-accept incident-meeting-propose incident-escalated \
+	incident-counter-protest incident-counter-forwarded; do
 	case ",$kinds," in *",$k,"*) ;; *) fail "the record lacks $k: $kinds" ;; esac
 done
 # bad input: refused, nothing changed

@@ -343,6 +343,9 @@ test_nodes_migrated(void **state)
 	    "ALTER TABLE incident DROP COLUMN meeting_participants;"
 	    "ALTER TABLE incident DROP COLUMN escalated_to;"
 	    "ALTER TABLE incident DROP COLUMN escalated_at;"
+	    "ALTER TABLE incident DROP COLUMN counter_protest;"
+	    "ALTER TABLE incident DROP COLUMN counter_at;"
+	    "ALTER TABLE incident DROP COLUMN counter_forwarded_at;"
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);
