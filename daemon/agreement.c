@@ -57,6 +57,12 @@ ag_set_objection_window(struct ag_ctx *e, int64_t window)
 }
 
 void
+ag_set_duty_parties(struct ag_ctx *e, const char *parties)
+{
+	snprintf(e->duty_parties, sizeof(e->duty_parties), "%s", parties ? parties : "");
+}
+
+void
 ag_set_journal(struct ag_ctx *e, struct journal *j)
 {
 	e->j = j;

@@ -50,6 +50,7 @@ struct ag_ctx {
 	int64_t response_window, disclosure_embargo;
 	int64_t objection_window;	/* to a request to add an observer */
 	struct duty *duty;	/* borrowed; NULL: no duty watch */
+	char duty_parties[1024];	/* [incidents] duty_parties */
 	struct journal *j;	/* borrowed; NULL: no journal */
 	struct crypto_keycache *keys;	/* signers' keys checked on the loop; may be NULL */
 };
@@ -93,6 +94,9 @@ void ag_set_incidents(struct ag_ctx *e, int64_t response_window, int64_t embargo
 /* [agreements] objection_window: how long a request to add an observer
  * waits for objections. */
 void ag_set_objection_window(struct ag_ctx *e, int64_t window);
+/* [incidents] duty_parties: the parties alerted for whatever their
+ * agreements ("all", codes, or ""). */
+void ag_set_duty_parties(struct ag_ctx *e, const char *parties);
 /* The duty watch whose alerts the timers raise (borrowed). */
 void ag_set_duty(struct ag_ctx *e, struct duty *d);
 /* The journal every state change is appended to (borrowed). */

@@ -34,6 +34,7 @@ enum type {
 	T_MODE,		/* a socket's mode: 0600, 0660 or 0666, into int64_t */
 	T_CURVES,	/* key-exchange groups, colon-separated, from curves[] */
 	T_PROGRAM,	/* an executable file's absolute path, or empty */
+	T_CODES,	/* "all", or party codes separated by commas, or empty */
 };
 
 /* The key-exchange groups [tls] groups may name, in OpenSSL's spelling.
@@ -153,6 +154,12 @@ static const struct option options[] = {
 	{ "incidents", "duty_grace", T_DURATION, "15m", MINUTE, DAY,
 	    true, "Alert the mediator when a party has had no endpoint online this long.",
 	    F(duty_grace), 0 },
+
+	{ "incidents", "duty_parties", T_CODES, "", 0, 0, true,
+	    "Parties whose duty watch raises alerts whatever their agreements: "
+	    "party codes separated by commas, or all.  Any other party raises "
+	    "them only while it signs an agreement that is circulating, released "
+	    "or in force.", F(duty_parties), 0 },
 
 	{ "agreements", "objection_window", T_DURATION, "24h", MINUTE, 30 * DAY,
 	    true, "Time the other parties have to object to a request to add an "
@@ -588,6 +595,26 @@ check_value(const struct option *o, const char *v, char *msg, size_t len)
 		return 0;
 	case T_CURVES:
 		return check_curves(o, v, msg, len);
+	case T_CODES:
+		if (n > 0 && strcmp(v, "all") != 0) {
+			const char *p = v;
+			size_t k;
+			while (*p != '\0') {
+				k = strcspn(p, ",");
+				if (k == 0 || k > 32 || strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_-")
+				    != k || *p == '-' || *p == '_') {
+					snprintf(msg, len, "%s: expected all, or party codes separated "
+					    "by commas, got \"%s\"", o->name, v);
+					return -1;
+				}
+				p += k + (p[k] == ',');
+				if (p[-1] == ',' && *p == '\0') {
+					snprintf(msg, len, "%s: a comma ends \"%s\"", o->name, v);
+					return -1;
+				}
+			}
+		}
+		return 0;
 	case T_PROGRAM:
 		if (n > 0 && (v[0] != '/' || stat(v, &st) != 0 || !S_ISREG(st.st_mode) ||
 		    access(v, X_OK) != 0)) {
@@ -632,6 +659,7 @@ set_option(const struct option *o, struct config *c, const char *v,
 	case T_TZ:
 	case T_CURVES:
 	case T_PROGRAM:
+	case T_CODES:
 		*FIELD(c, o->off, char *) = keep_string(c, v);
 		break;
 	case T_MODE:
@@ -898,6 +926,7 @@ same_value(const struct option *o, const struct config *a,
 	case T_TZ:
 	case T_CURVES:
 	case T_PROGRAM:
+	case T_CODES:
 		return strcmp(*CFIELD(a, o->off, char *),
 		    *CFIELD(b, o->off, char *)) == 0;
 	case T_LISTEN:
@@ -955,6 +984,7 @@ print_kind(FILE *f, const struct option *o)
 	case T_MODE: fputs("# 0600, 0660 or 0666", f); break;
 	case T_CURVES: fputs("# Group names, colon-separated", f); break;
 	case T_PROGRAM: fputs("# An executable's absolute path, or empty", f); break;
+	case T_CODES: fputs("# all, party codes separated by commas, or empty", f); break;
 	case T_INT: fprintf(f, "# An integer, %s..%s", lo, hi); break;
 	case T_DURATION: fprintf(f, "# A duration, %s..%s", lo, hi); break;
 	case T_DURATIONS:

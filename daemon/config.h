@@ -89,6 +89,7 @@ struct config {
 	int64_t	response_window;
 	int64_t	disclosure_embargo;
 	int64_t	duty_grace;		/* no endpoint online this long: alert */
+	char	*duty_parties;		/* "all", codes, or "": alert always for them */
 	/* [agreements] */
 	int64_t	objection_window;	/* to a request to add an observer */
 	/* [timelines] */

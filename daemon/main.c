@@ -118,6 +118,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	ag_set_incidents(srv->ag, srv->cfg.response_window, srv->cfg.disclosure_embargo);
 	ag_set_objection_window(srv->ag, srv->cfg.objection_window);
 	duty_set_grace(srv->duty, srv->cfg.duty_grace);
+	ag_set_duty_parties(srv->ag, srv->cfg.duty_parties);
 	gate_set_limits(srv->gate, srv->cfg.max_per_source, srv->cfg.handshake_rate,
 	    srv->cfg.max_handshakes);
 	apply_display_tz(srv->cfg.display_tz, srv->start_tz);
@@ -475,6 +476,7 @@ start_modules(struct server *srv)
 	    srv->cfg.expiry_warnings.s, srv->cfg.expiry_warnings.n);
 	ag_set_incidents(srv->ag, srv->cfg.response_window, srv->cfg.disclosure_embargo);
 	ag_set_objection_window(srv->ag, srv->cfg.objection_window);
+	ag_set_duty_parties(srv->ag, srv->cfg.duty_parties);
 	if ((srv->duty = duty_new(srv->clk, srv->cfg.duty_grace)) == NULL ||
 	    watch_parties(srv) != 0)
 		fatalx("cannot start the duty watch");

@@ -11,6 +11,34 @@
 #include "timers.h"
 
 /* A party's grace ran out with no endpoint online: one alert per gap. */
+/* Whether party's silence is an alert: named in [incidents] duty_parties
+ * (or all are), or signing an agreement circulating, released or in
+ * force.  1, 0, -1 (the store). */
+static int
+on_duty(struct ag_ctx *e, int64_t party, const char *code)
+{
+	static const char sql[] =
+	    "SELECT EXISTS (SELECT 1 FROM agreement_party ap JOIN agreement a ON a.id = "
+	    "ap.agreement_id WHERE ap.party_id = ? AND ap.observer = 0 AND a.state IN "
+	    "('circulating', 'released', 'in_force'))";
+	const char *p = e->duty_parties;
+	size_t n = strlen(code);
+	sqlite3_stmt *s;
+	int rc, yes = 0;
+
+	if (strcmp(p, "all") == 0)
+		return 1;
+	for (; (p = strstr(p, code)) != NULL; p += n)
+		if ((p == e->duty_parties || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, party);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		yes = sqlite3_column_int(s, 0);
+	return store_rows_end(e->st, s, rc, "a party's agreements") == 0 ? yes : -1;
+}
+
 static int
 duty_alert(struct ag_ctx *e, int64_t party, int64_t since, int64_t due)
 {
@@ -28,6 +56,8 @@ duty_alert(struct ag_ctx *e, int64_t party, int64_t since, int64_t due)
 		duty_unwatch(e->duty, party);
 		return 0;
 	}
+	if ((rc = on_duty(e, party, code)) <= 0)
+		return rc;	/* not on duty now: no alert */
 	rc = duty_alert_record(e->st, party, since, due);
 	ptime_format(since, when);
 	log_warnx("DUTY ALERT: %s has had no endpoint online since %s", code, when);

@@ -7,7 +7,13 @@ export TZ=Europe/Moscow
 setup
 enrol baku
 enrol yerevan
+enrol stepanakert
 ctl clock set 1995-02-06T10:00:00+03:00 >/dev/null
+# baku and yerevan sign an agreement in circulation: their silence is an
+# alert; stepanakert signs none and is not named in duty_parties: its is not
+printf '1. The obligations of 3 February 1995.\n' >"$T/text"
+A=$(jget "$(ctl --json agreement create --title T --text "$T/text" --parties baku,yerevan)" .id)
+expect_rc 0 ctl agreement circulate "$A"
 WATCHERS=""
 watch() { "$BIN/parley" -c "$T/$1/client.conf" watch >"$T/$1.watch" 2>&1 & WATCHERS="$WATCHERS $!"; eval "W_$1=$!"; }
 online() { jget "$(ctl --json duty)" ".parties[] | select(.party == \"$1\") | .online"; }
@@ -29,6 +35,7 @@ grep -q "DUTY ALERT: yerevan has had no endpoint online since 1995-02-06T10:00:0
 ctl clock advance 3h >/dev/null
 [ "$(alerts yerevan)" = 1 ] || fail "more than one alert for one gap"
 [ "$(alerts baku)" = 0 ] || fail "baku, on duty, was alerted"
+[ "$(alerts stepanakert)" = 0 ] || fail "stepanakert, in no agreement, was alerted"
 expect_out "yerevan .* ALERT" ctl duty
 # the endpoint returns: the alert clears
 watch yerevan; wait_online yerevan 1
@@ -46,4 +53,9 @@ want=$(db "SELECT count(*) FROM party WHERE observer = 0")
 [ "$(jget "$(ctl --json duty)" '.parties | length')" = "$want" ] || fail "duty shows fewer than $want parties"
 restart
 [ "$(jget "$(ctl --json duty)" '.parties | length')" = "$want" ] || fail "after a restart, duty shows fewer than $want parties"
+# named in duty_parties, it is alerted whatever its agreements (at its next gap)
+printf '[incidents]\nduty_parties = stepanakert\n' >>"$T/parleyd.conf"
+restart
+ctl clock advance 20m >/dev/null
+[ "$(alerts stepanakert)" = 1 ] || fail "stepanakert, named in duty_parties, was not alerted"
 pass

@@ -472,6 +472,7 @@ static const struct reload_case {
 	{ "incidents", "response_window", "1h", 1 },
 	{ "incidents", "disclosure_embargo", "1h", 1 },
 	{ "incidents", "duty_grace", "30m", 1 },
+	{ "incidents", "duty_parties", "all", 1 },
 	{ "agreements", "objection_window", "1h", 1 },
 	{ "timelines", "sign_reminders", "1h", 1 },
 	{ "timelines", "expiry_warnings", "", 1 },
