@@ -11,6 +11,7 @@
 #include "text.h"
 
 #define FIELD_MAX 2000
+#define MEETING_LEAD 3600	/* the sides are reminded this long before a meeting */
 
 /* One incident row, with the strings it needs to be sent. */
 struct inc {
@@ -812,6 +813,29 @@ incident_query(struct ag_ctx *e, const struct req *r, const Parley__IncidentQuer
 	return REQ_ROLLBACK;
 }
 
+/* An hour before the meeting the mediator scheduled (due: when it was
+ * to be then; a meeting moved since has a timer of its own), both sides
+ * are reminded of it. */
+static int
+meeting_due(struct ag_ctx *e, int64_t id, int64_t due)
+{
+	struct inc i;
+	int rc;
+
+	if ((rc = inc_load(e, id, &i)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (i.closed_at || i.meeting_time != due + MEETING_LEAD) {
+		inc_release(&i);
+		return 0;
+	}
+	log_info("incident %lld: the meeting at %s is in an hour", (long long)id, i.meeting_place);
+	rc = send_incident(e, i.filer_id, &i, "meeting-soon");
+	if (rc == 0)
+		rc = send_incident(e, i.against_id, &i, "meeting-soon");
+	inc_release(&i);
+	return rc;
+}
+
 int
 incident_fire(struct ag_ctx *e, int64_t id, const char *kind, int64_t due)
 {
@@ -821,6 +845,8 @@ incident_fire(struct ag_ctx *e, int64_t id, const char *kind, int64_t due)
 	struct inc i;
 	int rc;
 
+	if (strcmp(kind, "incident-meeting") == 0)
+		return meeting_due(e, id, due);
 	if (strcmp(kind, "incident-overdue") != 0)
 		return 0;
 	if ((s = store_stmt(e->st, upd)) == NULL)
@@ -1148,7 +1174,8 @@ incident_meeting_set(struct ag_ctx *e, int64_t id, const char *time, const char 
 	sqlite3_bind_text(s, 2, place, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, participants, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, id);
-	if (store_step_done(e->st, s) != 0 ||
+	if (store_step_done(e->st, s) != 0 || (t - MEETING_LEAD > clock_now(e->clk) &&
+	    ag_timer_add(e, 0, id, "incident-meeting", t - MEETING_LEAD, 0, 0) != 0) ||
 	    tell_sides(e, id, "meeting-scheduled", "incident-meeting-scheduled", o) != 0)
 		return o->status ? -1 : out_refuse(o, "store failure");
 	log_info("incident %lld: the mediator schedules a meeting at %s, %s", (long long)id,

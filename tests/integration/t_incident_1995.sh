@@ -106,6 +106,12 @@ grep -q "must be UTF-8" "$T/last.out" || fail "no reason for the non-UTF-8 text:
 out=$(ptool raw "$T/baku/client.conf" 0805da011008011209636f6d706c61696e741a01ff 2>&1)
 echo "$out" | grep -q "not valid UTF-8" || fail "parleyd did not answer the raw frame with a reason: $out"
 [ "$(snapshot)" = "$before" ] || fail "a refused step changed the store"
+# an hour before the meeting both sides are reminded
+ctl clock set 1995-02-08T09:00:00+03:00 >/dev/null
+for p in baku stepanakert; do
+	[ "$(jget "$(inbox $p)" '[.deliveries[] | select(.event == "meeting-soon")] | length')" = 1 ] ||
+		fail "$p not reminded of the meeting"
+done
 expect_rc 0 ctl incident close "$I" --reason "settled at the meeting"
 expect_out "is closed" ctl incident recommend "$I" --text "$T/rec.txt"
 restart
