@@ -348,9 +348,11 @@ glossary_covers(const char *glossary, struct ag_ctx *e, const struct ag *a)
 
 /* Compare the versions of a's current revision: 0 with *report (malloc'd)
  * and *n, 1 when it has fewer than two versions, -1 refused in o. */
+/* ... 2 when the check cannot be run on these versions (the reason in
+ * a_why), o untouched. */
 static int
 run_check(struct ag_ctx *e, const struct ag *a, char **report, size_t *n, int *glossed,
-    struct out *o)
+    char *a_why, size_t a_whylen, struct out *o)
 {
 	struct drift_version dv[SIGN_MAX_VERSIONS];
 	struct ag_versions v;
@@ -386,8 +388,11 @@ run_check(struct ag_ctx *e, const struct ag *a, char **report, size_t *n, int *g
 	rc = drift_check(dv, k, glossary, report, n, why, sizeof(why));
 	free(glossary);
 	ag_versions_free(&v);
-	if (rc != 0)
-		return out_refuse(o, "cannot check agreement %lld: %s", (long long)a->id, why);
+	if (rc != 0) {
+		/* the check itself refused (a version of too many clauses) */
+		snprintf(a_why, a_whylen, "%s", why);
+		return 2;
+	}
 	return 0;
 }
 
@@ -423,8 +428,10 @@ texts_check_versions(struct ag_ctx *e, int64_t id, const char *glossary, size_t 
 		hex_encode(h, 32, hex);
 		jw_str(o->json, "glossary_sha256", hex);
 	}
-	if ((rc = run_check(e, &a, &report, &n, &glossed, o)) < 0)
+	if ((rc = run_check(e, &a, &report, &n, &glossed, why, sizeof(why), o)) < 0)
 		return -1;
+	if (rc == 2)
+		return out_refuse(o, "cannot check agreement %lld: %s", (long long)id, why);
 	if (rc == 0 && glossary != NULL && !glossary_covers(glossary, e, &a)) {
 		free(report);
 		return out_usage(o, "the glossary's languages line names fewer than two of the "
@@ -461,8 +468,23 @@ texts_gate(struct ag_ctx *e, const struct ag *a, const char *override, struct ou
 	const char *p;
 	int rc, glossed;
 
-	if ((rc = run_check(e, a, &report, &n, &glossed, o)) < 0)
+	if ((rc = run_check(e, a, &report, &n, &glossed, first, sizeof(first), o)) < 0)
 		return -1;
+	if (rc == 2) {
+		/* the versions cannot be compared: only the mediator's word */
+		if (override == NULL)
+			return out_refuse(o, "cannot circulate agreement %lld: its language versions "
+			    "cannot be checked (%s); --override NOTE circulates it unchecked",
+			    (long long)a->id, first);
+		if (!cert_shown_valid(override, 600) || strspn(override, " ") == strlen(override))
+			return out_usage(o, "--override takes a note of 1 to 600 bytes, one line "
+			    "without control characters, saying why the versions go out as they are");
+		if (ag_journal(e, "check-override", a->id, NULL, NULL, 0, "revision %u circulated "
+		    "with its language versions unchecked (%s): %s", a->revision, first,
+		    override) != 0)
+			return out_refuse(o, "store failure: journal");
+		return 0;
+	}
 	if (rc == 1 || n == 0) {
 		free(report);
 		if (override != NULL)

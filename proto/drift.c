@@ -3,11 +3,13 @@
  *
  * Each version is parsed once into clauses, the numbers of each clause
  * (sorted, so that two clauses compare as multisets by one merge) and a
- * folded copy of its text (ASCII lower case, blank runs as one space) in
- * which alternatives are found with memmem.  A cursor per alternative
- * remembers its next occurrence, so that clauses taken in text order scan
- * each version's text about once per alternative, however many clauses it
- * has. */
+ * folded copy of its text (ASCII lower case, blank runs as one space), the
+ * clauses being consecutive ranges of it.  The glossary's alternatives of a
+ * version's language, folded the same way and without repeats, are found in
+ * that copy all at once, by an Aho-Corasick automaton restarted at each
+ * clause: one pass over the text, whatever the number of alternatives,
+ * leaving a bit per clause and alternative.  The clauses are then compared in
+ * the reference's order, each entry asking its alternatives' bits. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,10 +20,40 @@
 #include "text.h"
 
 #define NONE		SIZE_MAX
+#define NOPAT		UINT32_MAX
 #define LIST_MAX	20	/* numbers listed on either side of a line */
+#define LIST_BYTES	150	/* and at most so many bytes of them */
 #define WINDOW		5	/* clause numbers shown either side of a place */
 #define DIGITS_SHOWN	24	/* a longer number is shown cut */
 #define QUOTE_MAX	40	/* bytes of a bad token quoted in a refusal */
+#define ALTS_SHOWN	3	/* alternatives quoted in a report line */
+#define ALT_SHOWN	60	/* bytes of an alternative quoted in one */
+
+/* The longest line of each kind is within DRIFT_REPORT_LINE_MAX, counted
+ * from the longest parts: a language tag of 8 bytes, a clause's label of 49
+ * ("clause ", a number of DRIFT_CLAUSE_NUMBER_MAX, " (10000th)"), a party
+ * code of 32, a count of 20 digits, a quoted alternative of ALT_SHOWN + 5, a
+ * list of clause numbers of LIST_BYTES + 8 ("..." and ", ..."), a list of
+ * numbers of LIST_BYTES + 39 (" and N other numbers"; its first item, shown
+ * whatever its length, is shorter than LIST_BYTES).  put_eol would cut a
+ * longer line all the same. */
+#define TAG_	8
+#define LABEL_	(7 + DRIFT_CLAUSE_NUMBER_MAX + 10)
+#define QUOTED_	(ALT_SHOWN + 5)
+#if LABEL_ + 2 + TAG_ + 8 + 18 + 32 + 2 + ALTS_SHOWN * QUOTED_ + \
+    (ALTS_SHOWN - 1) * 2 + 4 + 20 + 19 + 2 + TAG_ + 5 + QUOTED_ + 7 + 1 > \
+    DRIFT_REPORT_LINE_MAX
+#error the line of a missing term can be too long
+#endif
+#if LABEL_ + 2 + TAG_ + 22 + TAG_ + 2 + 2 * (6 + LIST_BYTES + 39) + 6 + \
+    TAG_ + 6 + 1 > DRIFT_REPORT_LINE_MAX
+#error the line of differing numbers can be too long
+#endif
+#if TAG_ + 23 + LIST_BYTES + 8 + 7 + TAG_ + 5 + LIST_BYTES + 8 + 1 > \
+    DRIFT_REPORT_LINE_MAX || TAG_ + 2 + LABEL_ + 13 + TAG_ + 13 + LIST_BYTES + \
+    8 + 2 > DRIFT_REPORT_LINE_MAX
+#error a line about the structure can be too long
+#endif
 
 /* ---- the glossary --------------------------------------------------- */
 
@@ -77,6 +109,8 @@ struct key {
 struct ver {
 	const char *lang, *text;
 	int glang;		/* its language in the glossary, or -1 */
+	uint64_t *bits;		/* per clause, w words: the patterns it has */
+	size_t w;
 	char *fold;
 	size_t flen;
 	char *numbuf;
@@ -89,9 +123,28 @@ struct ver {
 	size_t *back;		/* our clause -> the reference's, or NONE */
 };
 
-struct cursor {
-	size_t from;		/* searched from here ... */
-	size_t hit;		/* ... and found first here, or NONE */
+/* The distinct folded alternatives ("patterns") of one language as an
+ * Aho-Corasick automaton: a trie of the patterns, each node standing for the
+ * string on its path, with a failure link to the node of the string's
+ * longest proper suffix in the trie and an output link to that of its
+ * longest proper suffix that is a pattern.  Node 0 is the root: a failure
+ * link to 0 goes to the root, but 0 as an edge's target or an output link
+ * means "none" (no edge leads to the root, which spells no pattern). */
+struct ac {
+	size_t nn;		/* nodes */
+	uint32_t *first;	/* nn + 1: node u's edges, [first[u], first[u + 1]) */
+	unsigned char *lab;	/* an edge's byte, ascending among a node's */
+	uint32_t *to;		/* an edge's node */
+	uint32_t *fail, *out;
+	uint32_t *pat;		/* the pattern a node spells, or NOPAT */
+	uint32_t root[256];	/* the root's edges by byte (0: none) */
+};
+
+/* A pattern while they are sorted. */
+struct pref {
+	const char *s;
+	size_t n;
+	size_t alt;
 };
 
 /* A number's place in a comparison of two clauses. */
@@ -104,10 +157,15 @@ struct ctx {
 	struct ver v[DRIFT_VERSIONS_MAX];
 	size_t nv;
 	struct glossary g;
-	struct cursor *cur;	/* one per alternative */
-	uint32_t *has, *need;	/* per entry, versions: for the current clause */
+	uint32_t *pid;		/* per alternative: its pattern in its language */
+	size_t *slot0, *slot;	/* per entry: versions with a rendering, */
+				/* slot[slot0[e], slot0[e + 1]) */
+	uint32_t *has;		/* per entry, versions: for the current clause */
+	size_t *miss;		/* per version, ne: the entries it lacks there */
+	size_t nmiss[DRIFT_VERSIONS_MAX];
 	char *out;
 	size_t len, cap;
+	size_t line;		/* where the line being written starts */
 	size_t n;		/* mismatches */
 	int oom;
 };
@@ -340,6 +398,15 @@ grendering_parse(struct glossary *g, const char *s, const char *e, size_t l,
 		if (te - s == 1 && *s == '-')
 			return grefuse(g, line, "\"-\" among the alternatives for %s "
 			    "(alone, it means none)", g->lang[l]);
+		if (te - s > DRIFT_ALT_BYTES_MAX)
+			return grefuse(g, line, "an alternative for %s is longer than "
+			    "%d bytes", g->lang[l], DRIFT_ALT_BYTES_MAX);
+		if (rd->n == DRIFT_RENDERING_ALTS_MAX)
+			return grefuse(g, line, "more than %d alternatives for %s",
+			    DRIFT_RENDERING_ALTS_MAX, g->lang[l]);
+		if (g->na == DRIFT_GLOSSARY_ALTS_MAX)
+			return grefuse(g, line, "more than %d alternatives in the "
+			    "glossary", DRIFT_GLOSSARY_ALTS_MAX);
 		if ((a = grow(g->a, &g->acap, g->na + 1, sizeof(*g->a))) == NULL)
 			return goom(g);
 		g->a = a;
@@ -589,9 +656,11 @@ ver_free(struct ver *v)
 	free(v->keys);
 	free(v->map);
 	free(v->back);
+	free(v->bits);
 }
 
-/* Clauses, their numbers, the folded text and the clauses' keys. */
+/* Clauses, their numbers, the folded text and the clauses' keys: 0, or -1
+ * out of memory, or -2 more than DRIFT_CLAUSES_MAX clauses. */
 static int
 ver_parse(struct ver *v)
 {
@@ -612,6 +681,8 @@ ver_parse(struct ver *v)
 		return -1;
 	while (i < len) {
 		if ((k = clause_number(t + i, len - i, v->numbuf + nb, &after)) > 0) {
+			if (v->ncl - 1 == DRIFT_CLAUSES_MAX)
+				return -2;
 			ver_close_clause(v);
 			if (ver_open_clause(v, nb) == -1)
 				return -1;
@@ -702,6 +773,313 @@ ver_match(struct ver *v, const struct ver *r)
 	return 0;
 }
 
+/* ---- finding the alternatives --------------------------------------- */
+
+static int
+pref_cmp(const void *a, const void *b)
+{
+	const struct pref *x = a, *y = b;
+	int c;
+
+	if ((c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n)) != 0)
+		return c;
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	return x->alt < y->alt ? -1 : x->alt > y->alt;
+}
+
+static void
+ac_free(struct ac *a)
+{
+	free(a->first);
+	free(a->lab);
+	free(a->to);
+	free(a->fail);
+	free(a->out);
+	free(a->pat);
+	memset(a, 0, sizeof(*a));
+}
+
+/* The node after node s and byte b: s's edge for b, else that of the first
+ * node on its failure chain that has one, else the root's (or the root). */
+static uint32_t
+ac_step(const struct ac *a, uint32_t s, unsigned char b)
+{
+	uint32_t lo, hi, mid;
+
+	while (s != 0) {
+		lo = a->first[s];
+		hi = a->first[s + 1];
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (a->lab[mid] < b)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < a->first[s + 1] && a->lab[lo] == b)
+			return a->to[lo];
+		s = a->fail[s];
+	}
+	return a->root[b];
+}
+
+/* a: the automaton of the np patterns p, sorted and distinct, none longer
+ * than DRIFT_ALT_BYTES_MAX.  0, or -1 out of memory (a freed). */
+static int
+ac_build(struct ac *a, const struct pref *p, size_t np)
+{
+	uint32_t path[DRIFT_ALT_BYTES_MAX + 1], *par, *pos, *q, u, v, t, k;
+	unsigned char *in;
+	size_t total = 1, i, d, lcp, qh = 0, qt = 0;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < np; i++)
+		total += p[i].n;
+	par = malloc(total * sizeof(*par));
+	in = malloc(total);
+	a->first = calloc(total + 1, sizeof(*a->first));
+	a->lab = malloc(total);
+	a->to = malloc(total * sizeof(*a->to));
+	a->fail = malloc(total * sizeof(*a->fail));
+	a->out = malloc(total * sizeof(*a->out));
+	a->pat = malloc(total * sizeof(*a->pat));
+	if (par == NULL || in == NULL || a->first == NULL || a->lab == NULL ||
+	    a->to == NULL || a->fail == NULL || a->out == NULL || a->pat == NULL) {
+		free(par);
+		free(in);
+		ac_free(a);
+		return -1;
+	}
+
+	/* The trie.  A pattern follows its predecessor's path as far as their
+	 * common prefix goes; in sorted order no pattern is a prefix of the one
+	 * before it, and the nodes of one parent are made in ascending order
+	 * of their bytes. */
+	a->nn = 1;
+	a->pat[0] = NOPAT;
+	path[0] = 0;
+	for (i = 0; i < np; i++) {
+		lcp = 0;
+		if (i > 0)
+			while (lcp < p[i - 1].n && lcp < p[i].n &&
+			    p[i - 1].s[lcp] == p[i].s[lcp])
+				lcp++;
+		for (d = lcp; d < p[i].n; d++) {
+			v = (uint32_t)a->nn++;
+			par[v] = path[d];
+			in[v] = (unsigned char)p[i].s[d];
+			a->pat[v] = NOPAT;
+			path[d + 1] = v;
+		}
+		a->pat[path[p[i].n]] = (uint32_t)i;
+	}
+
+	/* each node's edges together, in the order they were made */
+	for (v = 1; v < a->nn; v++)
+		a->first[par[v] + 1]++;
+	for (u = 0; u < a->nn; u++)
+		a->first[u + 1] += a->first[u];
+	pos = a->fail;		/* for now */
+	memcpy(pos, a->first, a->nn * sizeof(*pos));
+	for (v = 1; v < a->nn; v++) {
+		k = pos[par[v]]++;
+		a->lab[k] = in[v];
+		a->to[k] = v;
+	}
+	free(in);
+	memset(a->root, 0, sizeof(a->root));
+	for (k = a->first[0]; k < a->first[1]; k++)
+		a->root[a->lab[k]] = a->to[k];
+
+	/* Failure and output links, breadth first: a node's failure link is
+	 * found from its parent's, whose chain holds only shallower nodes,
+	 * linked already. */
+	q = par;
+	a->fail[0] = a->out[0] = 0;
+	for (k = a->first[0]; k < a->first[1]; k++) {
+		v = a->to[k];
+		a->fail[v] = a->out[v] = 0;
+		q[qt++] = v;
+	}
+	while (qh < qt) {
+		u = q[qh++];
+		for (k = a->first[u]; k < a->first[u + 1]; k++) {
+			v = a->to[k];
+			t = ac_step(a, a->fail[u], a->lab[k]);
+			a->fail[v] = t;
+			a->out[v] = a->pat[t] != NOPAT ? t : a->out[t];
+			q[qt++] = v;
+		}
+	}
+	free(par);
+	return 0;
+}
+
+/* Sets in v->bits the patterns of a that each of v's clauses contains.  The
+ * automaton starts afresh at each clause, so that what it finds lies within
+ * it.  mark[p] is 1 + the last clause where pattern p was found (0 at
+ * first); an output chain is followed only as far as a pattern found before
+ * in the same clause, since the rest of the chain was found with it: the
+ * work is the text's length plus the patterns found, once per clause. */
+static void
+ac_scan(const struct ac *a, struct ver *v, size_t *mark)
+{
+	const unsigned char *f = (const unsigned char *)v->fold;
+	uint64_t *row;
+	size_t ci, i;
+	uint32_t s, d, id;
+
+	for (ci = 0; ci < v->ncl; ci++) {
+		row = v->bits + ci * v->w;
+		s = 0;
+		for (i = v->cl[ci].fs; i < v->cl[ci].fe; i++) {
+			s = ac_step(a, s, f[i]);
+			for (d = a->pat[s] != NOPAT ? s : a->out[s]; d != 0;
+			    d = a->out[d]) {
+				id = a->pat[d];
+				if (mark[id] == ci + 1)
+					break;
+				mark[id] = ci + 1;
+				row[id / 64] |= UINT64_C(1) << (id % 64);
+			}
+		}
+	}
+}
+
+/* The patterns of v's language (c->pid of its alternatives), found in v's
+ * clauses (v->bits).  0, or -1 out of memory. */
+static int
+terms_find(struct ctx *c, struct ver *v)
+{
+	const struct glossary *g = &c->g;
+	const struct rendering *rd;
+	const struct alt *al;
+	struct pref *p, x;
+	struct ac a;
+	size_t *mark = NULL, np = 0, n = 0, e, k;
+	int rc = -1;
+
+	if ((p = malloc(g->na * sizeof(*p))) == NULL)
+		return -1;
+	for (e = 0; e < g->ne; e++) {
+		rd = &g->r[e * g->nlang + (size_t)v->glang];
+		for (k = 0; k < rd->n; k++) {
+			al = &g->a[rd->first + k];
+			p[np++] = (struct pref){ g->fold + al->off, al->flen,
+			    rd->first + k };
+		}
+	}
+	if (np == 0) {
+		free(p);
+		return 0;
+	}
+	qsort(p, np, sizeof(*p), pref_cmp);
+	for (k = 0; k < np; k++) {
+		x = p[k];
+		if (n == 0 || x.n != p[n - 1].n || memcmp(x.s, p[n - 1].s, x.n) != 0)
+			p[n++] = x;
+		c->pid[x.alt] = (uint32_t)(n - 1);
+	}
+	v->w = (n + 63) / 64;
+	if ((v->bits = calloc(v->ncl * v->w, sizeof(*v->bits))) == NULL ||
+	    (mark = calloc(n, sizeof(*mark))) == NULL ||
+	    ac_build(&a, p, n) == -1)
+		goto done;
+	ac_scan(&a, v, mark);
+	ac_free(&a);
+	rc = 0;
+done:
+	free(mark);
+	free(p);
+	return rc;
+}
+
+/* For each entry, the versions with a rendering of it. */
+static int
+slots_make(struct ctx *c)
+{
+	const struct glossary *g = &c->g;
+	size_t e, k, n = 0;
+
+	if ((c->slot0 = malloc((g->ne + 1) * sizeof(*c->slot0))) == NULL ||
+	    (c->slot = malloc(g->ne * c->nv * sizeof(*c->slot))) == NULL)
+		return -1;
+	for (e = 0; e < g->ne; e++) {
+		c->slot0[e] = n;
+		for (k = 0; k < c->nv; k++)
+			if (c->v[k].glang >= 0 &&
+			    g->r[e * g->nlang + (size_t)c->v[k].glang].n > 0)
+				c->slot[n++] = k;
+	}
+	c->slot0[g->ne] = n;
+	return 0;
+}
+
+/* The first of rd's alternatives in v's clause i, or NONE. */
+static size_t
+rendering_in(const struct ctx *c, const struct ver *v, size_t i,
+    const struct rendering *rd)
+{
+	const uint64_t *row = v->bits + i * v->w;
+	size_t k;
+	uint32_t id;
+
+	for (k = 0; k < rd->n; k++) {
+		id = c->pid[rd->first + k];
+		if (row[id / 64] >> (id % 64) & 1)
+			return rd->first + k;
+	}
+	return NONE;
+}
+
+/* For the reference's clause ri: which versions have each entry (c->has),
+ * and for each version, the entries it lacks where another has them
+ * (c->miss, c->nmiss), in the glossary's order. */
+static void
+terms_scan(struct ctx *c, size_t ri)
+{
+	const struct glossary *g = &c->g;
+	const struct ver *v;
+	size_t at[DRIFT_VERSIONS_MAX], e, j, k, w;
+	uint32_t has, need, some = 0;
+
+	for (k = 0; k < c->nv; k++) {
+		c->nmiss[k] = 0;
+		v = &c->v[k];
+		at[k] = k == 0 ? ri : v->map[ri];
+		if (at[k] == NONE || v->bits == NULL)
+			continue;
+		for (w = 0; w < v->w; w++)
+			if (v->bits[at[k] * v->w + w] != 0) {
+				some |= UINT32_C(1) << k;
+				break;
+			}
+	}
+	if (some == 0)
+		return;		/* no version has any term there */
+	for (e = 0; e < g->ne; e++) {
+		has = need = 0;
+		for (j = c->slot0[e]; j < c->slot0[e + 1]; j++) {
+			k = c->slot[j];
+			v = &c->v[k];
+			if (at[k] == NONE)
+				continue;
+			if ((some & UINT32_C(1) << k) && rendering_in(c, v, at[k],
+			    &g->r[e * g->nlang + (size_t)v->glang]) != NONE)
+				has |= UINT32_C(1) << k;
+			else
+				need |= UINT32_C(1) << k;
+		}
+		c->has[e] = has;
+		if (has == 0)
+			continue;
+		for (k = 0; need != 0; k++, need >>= 1)
+			if (need & 1)
+				c->miss[k * g->ne + c->nmiss[k]++] = e;
+	}
+}
+
 /* ---- writing the report --------------------------------------------- */
 
 static void
@@ -733,6 +1111,25 @@ put(struct ctx *c, const char *fmt, ...)
 	vsnprintf(c->out + c->len, c->cap - c->len, fmt, ap);
 	va_end(ap);
 	c->len += (size_t)k;
+}
+
+/* Ends the line being written, cut with "..." should it be longer than
+ * DRIFT_REPORT_LINE_MAX bytes with its LF (which the #if above rules out). */
+static void
+put_eol(struct ctx *c)
+{
+	size_t n;
+
+	if (c->oom)
+		return;
+	if (c->len - c->line + 1 > DRIFT_REPORT_LINE_MAX) {
+		n = (size_t)cut(c->out + c->line, c->len - c->line,
+		    DRIFT_REPORT_LINE_MAX - 4);
+		c->len = c->line + n;
+		put(c, "...");
+	}
+	put(c, "\n");
+	c->line = c->len;
 }
 
 /* Whether the mismatch just counted gets its line in the report. */
@@ -775,22 +1172,38 @@ put_clause(struct ctx *c, const struct ver *v, size_t i)
 }
 
 /* The clause numbers of v's clauses idx[0..n) (clauses 1..n when idx is
- * NULL), only those within WINDOW of place at. */
+ * NULL) around place at < n: up to WINDOW either side, as many as fit in
+ * LIST_BYTES. */
 static void
 put_list(struct ctx *c, const struct ver *v, const size_t *idx, size_t n,
     size_t at)
 {
-	size_t lo = at > WINDOW ? at - WINDOW : 0, hi = at + WINDOW + 1, k;
+#define NUMBER(k) (v->numbuf + v->cl[idx != NULL ? idx[k] : (k) + 1].num)
+	size_t lo = at, hi = at + 1, used = strlen(NUMBER(at)), k;
+	int more = 1;
 
-	if (hi > n)
-		hi = n;
+	while (more) {
+		more = 0;
+		if (hi < n && hi - at <= WINDOW &&
+		    used + 2 + strlen(NUMBER(hi)) <= LIST_BYTES) {
+			used += 2 + strlen(NUMBER(hi));
+			hi++;
+			more = 1;
+		}
+		if (lo > 0 && at - lo < WINDOW &&
+		    used + 2 + strlen(NUMBER(lo - 1)) <= LIST_BYTES) {
+			lo--;
+			used += 2 + strlen(NUMBER(lo));
+			more = 1;
+		}
+	}
 	if (lo > 0)
 		put(c, "...");
 	for (k = lo; k < hi; k++)
-		put(c, "%s%s", k > 0 ? ", " : "",
-		    v->numbuf + v->cl[idx != NULL ? idx[k] : k + 1].num);
+		put(c, "%s%s", k > 0 ? ", " : "", NUMBER(k));
 	if (hi < n)
 		put(c, ", ...");
+#undef NUMBER
 }
 
 static void
@@ -810,7 +1223,8 @@ check_structure(struct ctx *c, struct ver *v)
 		put_clause(c, r, i);
 		put(c, " is missing (%s has clauses ", r->lang);
 		put_list(c, r, NULL, r->ncl - 1, i - 1);
-		put(c, ")\n");
+		put(c, ")");
+		put_eol(c);
 	}
 	for (i = 1; i < v->ncl; i++) {
 		if (v->back[i] != NONE)
@@ -820,7 +1234,8 @@ check_structure(struct ctx *c, struct ver *v)
 			continue;
 		put(c, "%s: has ", v->lang);
 		put_clause(c, v, i);
-		put(c, " that %s lacks\n", r->lang);
+		put(c, " that %s lacks", r->lang);
+		put_eol(c);
 	}
 	for (i = 1; i < v->ncl; i++) {
 		if (v->back[i] == NONE)
@@ -854,19 +1269,10 @@ check_structure(struct ctx *c, struct ver *v)
 	put_list(c, r, so, k, d);
 	put(c, " where %s has ", r->lang);
 	put_list(c, r, sr, k, d);
-	put(c, "\n");
+	put_eol(c);
 done:
 	free(sr);
 	free(so);
-}
-
-static void
-put_number(struct ctx *c, const struct num *n)
-{
-	if (n->len <= DIGITS_SHOWN)
-		put(c, "%.*s", (int)n->len, n->p);
-	else
-		put(c, "%.*s... (%zu digits)", DIGITS_SHOWN - 4, n->p, n->len);
 }
 
 static int
@@ -877,20 +1283,42 @@ item_cmp(const void *a, const void *b)
 	return x->n->seq < y->n->seq ? -1 : x->n->seq > y->n->seq;
 }
 
+/* A number as listed, "24" or "1 (ru: 2, en: 1)", into buf[ITEM_MAX]. */
+#define ITEM_MAX	128
+static size_t
+item_fmt(char *buf, const struct item *it, const char *la, const char *lb)
+{
+	const struct num *n = it->n;
+	int k;
+
+	if (n->len <= DIGITS_SHOWN)
+		k = snprintf(buf, ITEM_MAX, "%.*s", (int)n->len, n->p);
+	else
+		k = snprintf(buf, ITEM_MAX, "%.*s... (%zu digits)", DIGITS_SHOWN - 4,
+		    n->p, n->len);
+	if (k >= 0 && k < ITEM_MAX && (it->ca > 1 || it->cb > 1))
+		snprintf(buf + k, ITEM_MAX - (size_t)k, " (%s: %zu, %s: %zu)", la,
+		    it->ca, lb, it->cb);
+	return strlen(buf);
+}
+
+/* it[0..n): at most LIST_MAX of them, in at most LIST_BYTES. */
 static void
 put_items(struct ctx *c, const struct item *it, size_t n, const char *la,
     const char *lb)
 {
-	size_t i;
+	char buf[ITEM_MAX];
+	size_t i, k, used = 0;
 
 	for (i = 0; i < n && i < LIST_MAX; i++) {
-		put(c, "%s", i > 0 ? ", " : "");
-		put_number(c, it[i].n);
-		if (it[i].ca > 1 || it[i].cb > 1)
-			put(c, " (%s: %zu, %s: %zu)", la, it[i].ca, lb, it[i].cb);
+		k = item_fmt(buf, &it[i], la, lb);
+		if (i > 0 && used + 2 + k > LIST_BYTES)
+			break;
+		put(c, "%s%s", i > 0 ? ", " : "", buf);
+		used += (i > 0 ? 2 : 0) + k;
 	}
-	if (n > LIST_MAX)
-		put(c, " and %zu other numbers", n - LIST_MAX);
+	if (i < n)
+		put(c, " and %zu other number%s", n - i, n - i == 1 ? "" : "s");
 }
 
 /* The numbers of the reference's clause ri and v's clause vi. */
@@ -957,80 +1385,20 @@ check_numbers(struct ctx *c, size_t ri, const struct ver *v, size_t vi)
 		put_items(c, has, nhas, r->lang, v->lang);
 		put(c, " that %s lacks", r->lang);
 	}
-	put(c, "\n");
+	put_eol(c);
 done:
 	free(lack);
 	free(has);
 }
 
-/* Does v's clause i contain alternative ai?  Its cursor still answers when
- * the clause starts at or after where the last search began and no earlier
- * than what it found: then that is the first occurrence in the clause. */
-static int
-alt_in(struct ctx *c, const struct ver *v, size_t i, size_t ai)
-{
-	const struct alt *a = &c->g.a[ai];
-	struct cursor *k = &c->cur[ai];
-	size_t s = v->cl[i].fs, e = v->cl[i].fe;
-	const char *p;
-
-	if (a->flen > e - s)
-		return 0;
-	if (k->from > s || (k->hit != NONE && k->hit < s)) {
-		p = memmem(v->fold + s, v->flen - s, c->g.fold + a->off, a->flen);
-		k->from = s;
-		k->hit = p != NULL ? (size_t)(p - v->fold) : NONE;
-	}
-	return k->hit != NONE && k->hit + a->flen <= e;
-}
-
-/* The first of rd's alternatives in v's clause i, or NONE. */
-static size_t
-rendering_in(struct ctx *c, const struct ver *v, size_t i,
-    const struct rendering *rd)
-{
-	size_t k;
-
-	for (k = 0; k < rd->n; k++)
-		if (alt_in(c, v, i, rd->first + k))
-			return rd->first + k;
-	return NONE;
-}
-
-/* Which versions have and which lack each entry in the reference's clause
- * ri (and their matches). */
-static void
-terms_scan(struct ctx *c, size_t ri)
-{
-	const struct glossary *g = &c->g;
-	const struct rendering *rd;
-	const struct ver *v;
-	size_t e, k, vi;
-
-	for (e = 0; e < g->ne; e++) {
-		c->has[e] = c->need[e] = 0;
-		for (k = 0; k < c->nv; k++) {
-			v = &c->v[k];
-			vi = k == 0 ? ri : v->map[ri];
-			if (vi == NONE || v->glang < 0)
-				continue;
-			rd = &g->r[e * g->nlang + (size_t)v->glang];
-			if (rd->n == 0)
-				continue;
-			if (rendering_in(c, v, vi, rd) != NONE)
-				c->has[e] |= UINT32_C(1) << k;
-			else
-				c->need[e] |= UINT32_C(1) << k;
-		}
-	}
-}
-
+/* An alternative as written, quoted, cut after ALT_SHOWN bytes. */
 static void
 put_alt(struct ctx *c, size_t ai)
 {
 	const struct alt *a = &c->g.a[ai];
+	int n = cut(c->g.text + a->off, a->len, ALT_SHOWN);
 
-	put(c, "\"%.*s\"", (int)a->len, c->g.text + a->off);
+	put(c, "\"%.*s%s\"", n, c->g.text + a->off, (size_t)n < a->len ? "..." : "");
 }
 
 /* v (version k) lacks entry e in the reference's clause ri. */
@@ -1040,7 +1408,7 @@ report_term(struct ctx *c, size_t ri, size_t k, size_t e)
 	const struct glossary *g = &c->g;
 	const struct ver *v = &c->v[k], *src;
 	const struct rendering *rd = &g->r[e * g->nlang + (size_t)v->glang];
-	size_t s, i, ai;
+	size_t s, i, ai, shown = rd->n < ALTS_SHOWN ? rd->n : ALTS_SHOWN;
 
 	c->n++;
 	if (!listed(c))
@@ -1057,15 +1425,19 @@ report_term(struct ctx *c, size_t ri, size_t k, size_t e)
 		    g->text + g->e[e].party);
 	else
 		put(c, "the glossary term ");
-	for (i = 0; i < rd->n; i++) {
+	for (i = 0; i < shown; i++) {
 		if (i > 0)
 			put(c, i + 1 < rd->n ? ", " : " or ");
 		put_alt(c, rd->first + i);
 	}
+	if (rd->n > shown)
+		put(c, " or %zu other alternative%s", rd->n - shown,
+		    rd->n - shown == 1 ? "" : "s");
 	put(c, " (%s has ", src->lang);
 	if (ai != NONE)
 		put_alt(c, ai);
-	put(c, " there)\n");
+	put(c, " there)");
+	put_eol(c);
 }
 
 /* ---- the check ------------------------------------------------------ */
@@ -1115,8 +1487,8 @@ drift_check(const struct drift_version *v, size_t nv, const char *glossary,
     char **report, size_t *nmismatch, char *why, size_t whylen)
 {
 	struct ctx *c;
-	size_t i, k, e;
-	int rc = -1;
+	size_t i, k, j;
+	int rc = -1, parsed;
 
 	*report = NULL;
 	*nmismatch = 0;
@@ -1127,29 +1499,38 @@ drift_check(const struct drift_version *v, size_t nv, const char *glossary,
 		return -1;
 	}
 	c->nv = nv;
-	if (glossary != NULL &&
-	    gloss_parse(&c->g, glossary, "glossary ", why, whylen) == -1)
-		goto out;
 	for (i = 0; i < nv; i++) {
 		c->v[i].lang = v[i].lang;
 		c->v[i].text = v[i].text;
 		c->v[i].glang = -1;
+		if ((parsed = ver_parse(&c->v[i])) == -2) {
+			refuse(why, whylen, "version %zu (%s): more than %d clauses",
+			    i + 1, v[i].lang, DRIFT_CLAUSES_MAX);
+			goto out;
+		}
+		if (parsed == -1)
+			goto oom;
+	}
+	if (glossary != NULL &&
+	    gloss_parse(&c->g, glossary, "glossary ", why, whylen) == -1)
+		goto out;
+	for (i = 0; i < nv; i++)
 		for (k = 0; k < c->g.nlang; k++)
 			if (strcmp(c->g.lang[k], v[i].lang) == 0)
 				c->v[i].glang = (int)k;
-		if (ver_parse(&c->v[i]) == -1)
-			goto oom;
-	}
 	for (i = 1; i < nv; i++)
 		if (ver_match(&c->v[i], &c->v[0]) == -1)
 			goto oom;
-	if (c->g.ne > 0 &&
-	    ((c->cur = calloc(c->g.na, sizeof(*c->cur))) == NULL ||
-	    (c->has = calloc(c->g.ne, sizeof(*c->has))) == NULL ||
-	    (c->need = calloc(c->g.ne, sizeof(*c->need))) == NULL))
-		goto oom;
-	for (i = 0; i < c->g.na; i++)
-		c->cur[i].from = NONE;
+	if (c->g.ne > 0) {
+		if ((c->pid = calloc(c->g.na, sizeof(*c->pid))) == NULL ||
+		    (c->has = calloc(c->g.ne, sizeof(*c->has))) == NULL ||
+		    (c->miss = calloc(c->g.ne * nv, sizeof(*c->miss))) == NULL ||
+		    slots_make(c) == -1)
+			goto oom;
+		for (i = 0; i < nv; i++)
+			if (c->v[i].glang >= 0 && terms_find(c, &c->v[i]) == -1)
+				goto oom;
+	}
 	if ((c->out = malloc(256)) == NULL)
 		goto oom;
 	c->cap = 256;
@@ -1165,13 +1546,14 @@ drift_check(const struct drift_version *v, size_t nv, const char *glossary,
 				continue;
 			if (k > 0)
 				check_numbers(c, i, &c->v[k], c->v[k].map[i]);
-			for (e = 0; e < c->g.ne; e++)
-				if (c->has[e] != 0 && (c->need[e] & UINT32_C(1) << k))
-					report_term(c, i, k, e);
+			for (j = 0; j < c->nmiss[k]; j++)
+				report_term(c, i, k, c->miss[k * c->g.ne + j]);
 		}
 	}
-	if (c->n > DRIFT_REPORT_LINES)
-		put(c, "... and %zu more\n", c->n - DRIFT_REPORT_LINES);
+	if (c->n > DRIFT_REPORT_LINES) {
+		put(c, "... and %zu more", c->n - DRIFT_REPORT_LINES);
+		put_eol(c);
+	}
 	if (c->oom)
 		goto oom;
 	*report = c->out;
@@ -1185,9 +1567,11 @@ out:
 	for (i = 0; i < nv; i++)
 		ver_free(&c->v[i]);
 	gloss_free(&c->g);
-	free(c->cur);
+	free(c->pid);
+	free(c->slot0);
+	free(c->slot);
 	free(c->has);
-	free(c->need);
+	free(c->miss);
 	free(c->out);
 	free(c);
 	return rc;

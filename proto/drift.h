@@ -6,8 +6,15 @@
  *
  * Texts are UTF-8 with LF line endings (the caller validates and normalises
  * them; drift_check refuses invalid UTF-8 all the same).  The caller bounds
- * their size (1 MiB in parley).  Each text is scanned about once per
- * glossary alternative of its language; nothing is quadratic in a text.
+ * their size (in parley, 512 KiB for all the versions together).  The work
+ * is linear in the texts and the glossary: each text is scanned once for all
+ * the glossary's alternatives of its language together, and then each
+ * clause of the reference where some version has a term costs about a step
+ * per alternative of the glossary.  Memory is a small multiple of the
+ * texts' size, plus, for each version, a bit per clause and alternative of
+ * its language (at most DRIFT_CLAUSES_MAX * DRIFT_GLOSSARY_ALTS_MAX bits, 2.5
+ * MB) and, while its text is scanned, about 26 bytes per byte of those
+ * alternatives (at most 10 MB).
  *
  * CLAUSES.  A clause starts at a line whose first characters, after spaces
  * and tabs only, are a clause number: one or more groups of ASCII digits
@@ -23,6 +30,8 @@
  * in a version (a list numbered "1)", "2)" inside a clause) makes two
  * clauses; the k-th clause with a number in one version is matched with the
  * k-th with that number in another, and reports call it "clause 1 (2nd)".
+ * A version with more than DRIFT_CLAUSES_MAX clauses (the preamble not
+ * counted) is refused.
  *
  * WHAT IS CHECKED.  The first version is the reference (the caller passes
  * the first authentic version first); every other version is compared with
@@ -69,16 +78,18 @@
  *    tabs around it:
  *        major = крупн = խոշոր
  *        party baku: Baku = Баку = -
- *    A rendering is "-" (nothing required in that language) or one or more
- *    alternatives separated by '|' ("крупн|значительн"), each non-empty
- *    after trimming spaces and tabs; "-" is no alternative.  At least two
- *    of an entry's renderings are not "-".
+ *    A rendering is "-" (nothing required in that language) or 1 to
+ *    DRIFT_RENDERING_ALTS_MAX alternatives separated by '|'
+ *    ("крупн|значительн"), each non-empty after trimming spaces and tabs
+ *    and at most DRIFT_ALT_BYTES_MAX bytes; "-" is no alternative.  At least
+ *    two of an entry's renderings are not "-".
  *  - A line that starts with the word "party", a space or tab, and has a
  *    ':' before its first '=' names a party: "party CODE:" then the
  *    renderings, CODE a party code as parley spells them (ident_valid in
  *    text.h: 1 to 32 of a-z, 0-9, '-' and '_', not starting with '-' or '_').
  *    Reports call it "the party name of CODE" rather than a term.
- *  - At most DRIFT_GLOSSARY_ENTRIES_MAX entries (party lines included).
+ *  - At most DRIFT_GLOSSARY_ENTRIES_MAX entries (party lines included) and
+ *    DRIFT_GLOSSARY_ALTS_MAX alternatives in all.
  * Anything else is refused with the line's number and the reason.  Glossary
  * languages that no version has are ignored.
  *
@@ -92,11 +103,15 @@
  *     clause 2, hy: lacks the party name of baku, "Բաքու" (ru has "Баку" there)
  * A number is followed by its counts in both versions when either has it
  * more than once.  Lists are cut ("..." or "and N other numbers") to keep a
- * line readable.  Order: structure first (by version), then by clause in
- * the reference's order, then by version, numbers before terms, terms in
- * the glossary's order.  After DRIFT_REPORT_LINES mismatches the report
- * stops listing and ends with "... and N more"; the count stays exact.  The
- * same input gives the same report byte for byte. */
+ * line readable; a line quotes at most 3 alternatives of a rendering (then
+ * "or N other alternatives") and at most 60 bytes of each (then "...").  So
+ * a line is at most DRIFT_REPORT_LINE_MAX bytes with its LF.  Order:
+ * structure first (by version), then by clause in the reference's order,
+ * then by version, numbers before terms, terms in the glossary's order.
+ * After DRIFT_REPORT_LINES mismatches the report stops listing and ends with
+ * "... and N more"; the count stays exact.  The whole report is thus at most
+ * DRIFT_REPORT_MAX bytes (without its NUL).  The same input gives the same
+ * report byte for byte. */
 #ifndef PARLEY_DRIFT_H
 #define PARLEY_DRIFT_H
 
@@ -107,7 +122,14 @@
 #define DRIFT_GLOSSARY_LANGS_MAX	16
 #define DRIFT_GLOSSARY_ENTRIES_MAX	1000
 #define DRIFT_GLOSSARY_LINE_MAX		4096
+#define DRIFT_GLOSSARY_ALTS_MAX		2000	/* alternatives in a glossary */
+#define DRIFT_RENDERING_ALTS_MAX	8	/* alternatives in a rendering */
+#define DRIFT_ALT_BYTES_MAX		200	/* bytes of an alternative */
+#define DRIFT_CLAUSES_MAX		10000	/* clauses of a version */
 #define DRIFT_REPORT_LINES		200
+#define DRIFT_REPORT_LINE_MAX		512	/* bytes, LF included */
+#define DRIFT_REPORT_MAX \
+	((DRIFT_REPORT_LINES + 1) * DRIFT_REPORT_LINE_MAX)	/* 102912 */
 
 /* One language version: a language tag (drift_lang_valid) and its text. */
 struct drift_version {
@@ -119,10 +141,12 @@ struct drift_version {
  * glossary (NULL: none) as above.  On success returns 0, with *report a
  * malloc'd text (caller frees), "" when nothing differs, and *nmismatch the
  * exact number of mismatches.  Otherwise -1, *report NULL and *nmismatch 0,
- * with the reason in why (cut to whylen; why may be NULL): a bad glossary
- * ("glossary line 7: ..."), fewer than 2 or more than DRIFT_VERSIONS_MAX
- * versions, a bad or repeated language tag, a text that is not valid UTF-8
- * ("version 2 (en): line 3: not valid UTF-8"), or out of memory. */
+ * with the reason in why (cut to whylen; why may be NULL): fewer than 2 or
+ * more than DRIFT_VERSIONS_MAX versions, a bad or repeated language tag, a
+ * text that is not valid UTF-8 ("version 2 (en): line 3: not valid UTF-8"),
+ * a version with too many clauses ("version 2 (en): more than 10000
+ * clauses"), a bad glossary ("glossary line 7: ..."), or out of memory;
+ * the versions are checked before the glossary. */
 int drift_check(const struct drift_version *v, size_t nv, const char *glossary,
     char **report, size_t *nmismatch, char *why, size_t whylen);
 

@@ -4,12 +4,15 @@
  * that order (up to DRIFT_VERSIONS_MAX + 1, so that too many are refused
  * too).  Checked:
  *  - drift_check refuses exactly when there are fewer than two texts, more
- *    than DRIFT_VERSIONS_MAX, a text that is not valid UTF-8, or a glossary
- *    that drift_glossary_check refuses, and then its reason is that of
- *    drift_glossary_check behind "glossary ";
+ *    than DRIFT_VERSIONS_MAX, a text that is not valid UTF-8, a text with
+ *    more than DRIFT_CLAUSES_MAX clauses (which it must have more lines
+ *    than), or a glossary that drift_glossary_check refuses, and then its
+ *    reason is that of drift_glossary_check behind "glossary ";
  *  - an accepted report is valid UTF-8, "" exactly when there is no
  *    mismatch, and has min(n, DRIFT_REPORT_LINES) lines, plus
- *    "... and N more" with N = n - DRIFT_REPORT_LINES past the cap;
+ *    "... and N more" with N = n - DRIFT_REPORT_LINES past the cap; no
+ *    line is longer than DRIFT_REPORT_LINE_MAX bytes with its LF, nor the
+ *    report longer than DRIFT_REPORT_MAX;
  *  - the same input gives the same report and count again;
  *  - each of the first texts compared with itself has no mismatch;
  *  - drift_lang_valid agrees with its rule on the input's first bytes. */
@@ -48,10 +51,13 @@ check_report(const char *report, size_t n)
 	FUZZ_CHECK(text_utf8_valid(report, len), "report is not valid UTF-8");
 	FUZZ_CHECK((n == 0) == (len == 0), "%zu mismatches, report of %zu bytes",
 	    n, len);
+	FUZZ_CHECK(len <= DRIFT_REPORT_MAX, "a report of %zu bytes", len);
 	for (p = report; *p != '\0'; p = nl + 1) {
 		nl = strchr(p, '\n');
 		FUZZ_CHECK(nl != NULL, "report line without LF: \"%s\"", p);
 		FUZZ_CHECK(nl > p, "empty report line");
+		FUZZ_CHECK(nl + 1 - p <= DRIFT_REPORT_LINE_MAX, "a line of %zu "
+		    "bytes: \"%.*s\"", (size_t)(nl + 1 - p), (int)(nl - p), p);
 		last = p;
 		lines++;
 	}
@@ -69,8 +75,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct drift_version v[DRIFT_VERSIONS_MAX + 1], self[2];
 	char *buf, *p, *end, *gl, *report, *again, why[512], gwhy[512], lang[10];
-	size_t nv = 0, i, n, n2;
-	int rc, vbad = 0, grc = 0;
+	char many[64];
+	const char *t;
+	size_t nv = 0, i, n, n2, lines;
+	int rc, vbad = 0, grc = 0, toomany;
 
 	if ((buf = malloc(size + 1)) == NULL)
 		return 0;
@@ -107,6 +115,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	why[0] = '\0';
 	report = (char *)"unset";
 	rc = drift_check(v, nv, gl, &report, &n, why, sizeof(why));
+	/* too many clauses: a refusal of the versions, for a text that has
+	 * the lines for them */
+	toomany = 0;
+	if (rc == -1 && !vbad && strstr(why, "more than") != NULL) {
+		for (i = 0; i < nv && !toomany; i++) {
+			snprintf(many, sizeof(many), "version %zu (%s): more than %d "
+			    "clauses", i + 1, v[i].lang, DRIFT_CLAUSES_MAX);
+			if (strcmp(why, many) != 0)
+				continue;
+			for (t = v[i].text, lines = 1; *t != '\0'; t++)
+				lines += *t == '\n';
+			FUZZ_CHECK(lines > DRIFT_CLAUSES_MAX, "\"%s\" with %zu "
+			    "lines", why, lines);
+			toomany = 1;
+		}
+		vbad = toomany;
+	}
 	FUZZ_CHECK(rc == (vbad || grc == -1 ? -1 : 0), "drift_check is %d (%s), "
 	    "with %s versions and %s glossary", rc, why, vbad ? "bad" : "good",
 	    grc == -1 ? "a bad" : "a good or no");

@@ -421,12 +421,18 @@ static const struct {
 	  "line 2: \"Baku\" is not a party code" },
 	{ "languages: en ru\nparty : Baku = Баку\n",
 	  "line 2: \"\" is not a party code" },
+	/* DRIFT_RENDERING_ALTS_MAX alternatives, not more */
+	{ "languages: en ru\nmajor = a|b|c|d|e|f|g|h\n", "" },
+	{ "languages: en ru\n# c\nmajor = a|b|c|d|e|f|g|h|i\n",
+	  "line 3: more than 8 alternatives for ru" },
+	{ "languages: en ru hy\na|a|a|a|a|a|a|a|a = - = b\n",
+	  "line 2: more than 8 alternatives for en" },
 };
 
 static void
 test_glossary_refused(void **state)
 {
-	char why[256], *gl, *report;
+	char why[256], *gl, *report, *p;
 	size_t i, n, len;
 	struct drift_version v[2] = { { "ru", "1. x\n" }, { "en", "1. x\n" } };
 
@@ -452,15 +458,16 @@ test_glossary_refused(void **state)
 	assert_int_equal(n, 0);
 	assert_string_equal(why, "glossary line 2: 1 rendering for 2 languages (en ru)");
 
-	/* a line of 4096 bytes is accepted, 4097 refused */
+	/* a line of 4096 bytes is accepted, 4097 refused (a comment: an
+	 * alternative is shorter) */
 	len = strlen("languages: en ru\n") + 4097 + 2;
 	gl = malloc(len);
 	assert_non_null(gl);
 	strcpy(gl, "languages: en ru\n");
-	memset(gl + strlen(gl), 'a', 4096 - 4);
-	strcpy(gl + strlen("languages: en ru\n") + 4092, " = b\n");
+	memset(gl + strlen(gl), ' ', 4096 - 4);
+	strcpy(gl + strlen("languages: en ru\n") + 4092, "## b\n");
 	assert_int_equal(drift_glossary_check(gl, why, sizeof(why)), 0);
-	strcpy(gl + strlen("languages: en ru\n") + 4092, "  = b\n");
+	strcpy(gl + strlen("languages: en ru\n") + 4092, "### b\n");
 	assert_int_equal(drift_glossary_check(gl, why, sizeof(why)), -1);
 	assert_string_equal(why, "line 2: longer than 4096 bytes");
 	free(gl);
@@ -475,6 +482,61 @@ test_glossary_refused(void **state)
 	strcat(gl, "a = b\n");
 	assert_int_equal(drift_glossary_check(gl, why, sizeof(why)), -1);
 	assert_string_equal(why, "line 1002: more than 1000 entries");
+	free(gl);
+
+	/* an alternative of DRIFT_ALT_BYTES_MAX bytes (as written, trimmed),
+	 * not more */
+	gl = malloc(64 + 4 * DRIFT_ALT_BYTES_MAX);
+	assert_non_null(gl);
+	strcpy(gl, "languages: en ru\nmajor = x|");
+	for (i = 0; i < DRIFT_ALT_BYTES_MAX / 2; i++)
+		strcat(gl, "ж");
+	strcat(gl, "  \n");
+	assert_int_equal(drift_glossary_check(gl, why, sizeof(why)), 0);
+	strcpy(gl + strlen(gl) - 3, "ж\n");
+	assert_int_equal(drift_glossary_check(gl, why, sizeof(why)), -1);
+	assert_string_equal(why, "line 2: an alternative for ru is longer than "
+	    "200 bytes");
+	strcpy(gl, "languages: en ru\n");
+	memset(gl + strlen(gl), 'a', DRIFT_ALT_BYTES_MAX + 1);
+	strcpy(gl + strlen("languages: en ru\n") + DRIFT_ALT_BYTES_MAX + 1, "|b = c\n");
+	assert_int_equal(drift_glossary_check(gl, why, sizeof(why)), -1);
+	assert_string_equal(why, "line 2: an alternative for en is longer than "
+	    "200 bytes");
+	free(gl);
+
+	/* DRIFT_GLOSSARY_ALTS_MAX alternatives in all, not more: 250 entries
+	 * of 8; the next entry's line is named */
+	gl = malloc(64 + 252 * 40);
+	assert_non_null(gl);
+	strcpy(gl, "languages: en ru hy\n");
+	for (i = 0; i < DRIFT_GLOSSARY_ALTS_MAX / 8; i++)
+		strcat(gl, "a|b|c|d = - = e|f|g|h\n");
+	assert_int_equal(drift_glossary_check(gl, why, sizeof(why)), 0);
+	strcat(gl, "\n# one more\nx = y = -\n");
+	assert_int_equal(drift_glossary_check(gl, why, sizeof(why)), -1);
+	assert_string_equal(why, "line 254: more than 2000 alternatives in the "
+	    "glossary");
+	/* drift_check refuses it the same */
+	report = (char *)"x";
+	assert_int_equal(drift_check(v, 2, gl, &report, &n, why, sizeof(why)), -1);
+	assert_null(report);
+	assert_string_equal(why, "glossary line 254: more than 2000 alternatives "
+	    "in the glossary");
+	free(gl);
+
+	/* the glossary of the review: 64 lines of 2040 alternatives each */
+	gl = malloc(32 + 64 * (2040 * 2 + 4));
+	assert_non_null(gl);
+	strcpy(gl, "languages: en ru\n");
+	p = gl + strlen(gl);
+	for (i = 0; i < 64; i++) {
+		for (len = 0; len < 2040; len++)
+			p += sprintf(p, len > 0 ? "|q" : "q");
+		p += sprintf(p, "= w\n");
+	}
+	assert_int_equal(drift_glossary_check(gl, why, sizeof(why)), -1);
+	assert_string_equal(why, "line 2: more than 8 alternatives for en");
 	free(gl);
 
 	assert_int_equal(drift_glossary_check(NULL, why, sizeof(why)), -1);
@@ -526,6 +588,385 @@ test_versions_refused(void **state)
 	    why, sizeof(why)), -1);
 }
 
+/* n clauses "1. x\n" */
+static char *
+clauses(size_t n)
+{
+	char *s = malloc(n * 5 + 1);
+	size_t i;
+
+	assert_non_null(s);
+	for (i = 0; i < n; i++)
+		memcpy(s + i * 5, "1. x\n", 5);
+	s[n * 5] = '\0';
+	return s;
+}
+
+static void
+test_clauses_max(void **state)
+{
+	struct drift_version v[2];
+	char why[256], *report, *many, *more;
+	size_t n;
+
+	(void)state;
+	many = clauses(DRIFT_CLAUSES_MAX);
+	more = clauses(DRIFT_CLAUSES_MAX + 1);
+	v[0] = (struct drift_version){ "ru", many };
+	v[1] = (struct drift_version){ "en", many };
+	assert_int_equal(drift_check(v, 2, "languages: ru en\nx = x\n", &report, &n,
+	    why, sizeof(why)), 0);
+	assert_int_equal(n, 0);
+	free(report);
+	/* one more, in either version, with or without a glossary; the
+	 * versions are checked before the glossary */
+	v[1].text = more;
+	assert_int_equal(drift_check(v, 2, NULL, &report, &n, why, sizeof(why)), -1);
+	assert_null(report);
+	assert_string_equal(why, "version 2 (en): more than 10000 clauses");
+	v[0].text = more;
+	assert_int_equal(drift_check(v, 2, "bad", &report, &n, why, sizeof(why)), -1);
+	assert_string_equal(why, "version 1 (ru): more than 10000 clauses");
+	/* the preamble is no clause */
+	v[0] = (struct drift_version){ "ru", many };
+	v[1] = (struct drift_version){ "en", more + 5 };
+	assert_int_equal(drift_check(v, 2, NULL, &report, &n, why, sizeof(why)), 0);
+	free(report);
+	free(many);
+	free(more);
+}
+
+/* The longest line report_bounded saw. */
+static size_t longest;
+
+/* Every line of report ends with LF, is at most DRIFT_REPORT_LINE_MAX bytes
+ * and was not cut by the report's writer; the report is at most
+ * DRIFT_REPORT_MAX bytes.  Returns the number of lines. */
+static size_t
+report_bounded(const char *report)
+{
+	const char *p, *nl;
+	size_t lines = 0;
+
+	assert_true(strlen(report) <= DRIFT_REPORT_MAX);
+	for (p = report; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		if ((size_t)(nl + 1 - p) > DRIFT_REPORT_LINE_MAX)
+			fail_msg("a line of %zu bytes: %.*s", (size_t)(nl + 1 - p),
+			    (int)(nl - p), p);
+		/* no line needs the writer's last resort, a cut at its end */
+		if (nl + 1 - p > DRIFT_REPORT_LINE_MAX - 8 &&
+		    memcmp(nl - 3, "...", 3) == 0)
+			fail_msg("a line cut: %.*s", (int)(nl - p), p);
+		if ((size_t)(nl + 1 - p) > longest)
+			longest = (size_t)(nl + 1 - p);
+		lines++;
+	}
+	return lines;
+}
+
+static void
+test_report_line_cut(void **state)
+{
+	char gl[2048], why[256], *report, *p, alt[DRIFT_ALT_BYTES_MAX + 1];
+	struct drift_version v[2];
+	size_t i, n;
+
+	(void)state;
+	/* a quoted alternative is cut after 60 bytes, not inside a
+	 * character; at most 3 of a rendering are quoted */
+	memset(alt, 'a', DRIFT_ALT_BYTES_MAX);
+	alt[DRIFT_ALT_BYTES_MAX] = '\0';
+	p = gl + sprintf(gl, "languages: ru en\n%s = x", alt);
+	for (i = 0; i < 7; i++)
+		p += sprintf(p, "|%cЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖ",
+		    (int)('b' + i));
+	strcpy(p, "\n");
+	v[0] = (struct drift_version){ "ru", NULL };
+	v[1] = (struct drift_version){ "en", "1. y\n" };
+	p = malloc(16 + DRIFT_ALT_BYTES_MAX);
+	assert_non_null(p);
+	sprintf(p, "1. %s\n", alt);
+	v[0].text = p;
+	assert_int_equal(drift_check(v, 2, gl, &report, &n, why, sizeof(why)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(report, "clause 1, en: lacks the glossary term "
+	    "\"x\", \"bЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖ...\", "
+	    "\"cЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖ...\" or 5 other alternatives "
+	    "(ru has \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\" "
+	    "there)\n");
+	report_bounded(report);
+	free(report);
+	/* 4 alternatives: "or 1 other alternative"; the one found is quoted
+	 * whole when it is short */
+	assert_int_equal(drift_check(v, 2, "languages: ru en\n"
+	    "a|b|c|aaaa = xx|yy|zz|ww\n", &report, &n, why, sizeof(why)), 0);
+	assert_string_equal(report, "clause 1, en: lacks the glossary term "
+	    "\"xx\", \"yy\", \"zz\" or 1 other alternative (ru has \"a\" there)\n");
+	free(report);
+	free(p);
+}
+
+/* A report of more mismatches than it lists, each of its lines as long as
+ * the parts allow: clause numbers of DRIFT_CLAUSE_NUMBER_MAX bytes, party
+ * codes of 32, alternatives of DRIFT_ALT_BYTES_MAX, numbers of 30 digits
+ * repeated. */
+static void
+test_report_max(void **state)
+{
+	enum { NE = 40, NC = 300 };
+	char *gl, *ru, *en, *p, *q, why[256], *report, alt[DRIFT_ALT_BYTES_MAX + 1];
+	struct drift_version v[2];
+	size_t i, j, k, n, lines, len;
+
+	(void)state;
+	gl = malloc(NE * 4096);
+	ru = malloc(NC * 1024);
+	en = malloc(NC * 2048);
+	assert_non_null(gl);
+	assert_non_null(ru);
+	assert_non_null(en);
+	/* party lines of 8 alternatives a rendering, each a different 200
+	 * bytes; the clauses have the last */
+	alt[DRIFT_ALT_BYTES_MAX] = '\0';
+	p = gl + sprintf(gl, "languages: ru en\n");
+	for (i = 0; i < NE; i++) {
+		p += sprintf(p, "party p%031zu:", i);
+		for (j = 0; j < 2; j++)
+			for (k = 0; k < 8; k++) {
+				memset(alt, j == 0 ? 'r' : 'e', DRIFT_ALT_BYTES_MAX);
+				alt[sprintf(alt, "%zu.%zu.", i, k)] = 'x';
+				p += sprintf(p, "%s%s", k > 0 ? "|" : j > 0 ? " = " : " ",
+				    alt);
+			}
+		*p++ = '\n';
+	}
+	*p = '\0';
+	/* clause numbers of 32 bytes; in ru an alternative and six numbers
+	 * of 30 digits, twice each; in en six others, three times each */
+	p = ru;
+	q = en;
+	for (i = 0; i < NC; i++) {
+		len = (size_t)sprintf(p, "9999999999.9999999999.9999.%zu. ", 10000 + i);
+		memcpy(q, p, len);
+		p += len;
+		q += len;
+		memset(alt, 'r', DRIFT_ALT_BYTES_MAX);
+		alt[sprintf(alt, "%zu.%d.", i % NE, 7)] = 'x';
+		p += sprintf(p, "%s", alt);
+		for (k = 0; k < 12; k++) {
+			p += sprintf(p, " 9%029zu", k / 2 + i);
+			q += sprintf(q, " 8%029zu 8%029zu 8%029zu", k / 2, k / 2, k / 2);
+		}
+		*p++ = '\n';
+		*q++ = '\n';
+	}
+	*p = '\0';
+	*q = '\0';
+	/* en lacks the first clause */
+	v[0] = (struct drift_version){ "ru", ru };
+	v[1] = (struct drift_version){ "en", strchr(en, '\n') + 1 };
+	assert_int_equal(drift_check(v, 2, gl, &report, &n, why, sizeof(why)), 0);
+	/* that, then the numbers and the party name in each other clause */
+	assert_int_equal(n, 1 + (NC - 1) * 2);
+	lines = report_bounded(report);
+	assert_int_equal(lines, DRIFT_REPORT_LINES + 1);
+	if (getenv("DRIFT_SHOW") != NULL)
+		printf("%zu bytes:\n%.1600s\n", strlen(report), report);
+	free(report);
+
+	/* the clauses' order differs: both lists of long numbers */
+	p = ru;
+	q = en;
+	for (i = 0; i < NC; i++) {
+		p += sprintf(p, "9999999999.9999999999.9999.%zu.\n", 10000 + i);
+		q += sprintf(q, "9999999999.9999999999.9999.%zu.\n", 10000 +
+		    (i == 7 ? 8 : i == 8 ? 7 : i));
+	}
+	v[0].text = ru;
+	v[1].text = en;
+	assert_int_equal(drift_check(v, 2, NULL, &report, &n, why, sizeof(why)), 0);
+	assert_int_equal(n, 1);
+	report_bounded(report);
+	if (getenv("DRIFT_SHOW") != NULL)
+		printf("%zu bytes:\n%s\nlongest line: %zu bytes\n", strlen(report),
+		    report, longest);
+	/* as many as fit in LIST_BYTES around the place where they part */
+	assert_string_equal(report, "en: clauses are numbered ..., "
+	    "9999999999.9999999999.9999.10006, 9999999999.9999999999.9999.10008, "
+	    "9999999999.9999999999.9999.10007, 9999999999.9999999999.9999.10009, "
+	    "... where ru has ..., "
+	    "9999999999.9999999999.9999.10006, 9999999999.9999999999.9999.10007, "
+	    "9999999999.9999999999.9999.10008, 9999999999.9999999999.9999.10009, "
+	    "...\n");
+	free(report);
+	free(gl);
+	free(ru);
+	free(en);
+}
+
+/* ---- the glossary's terms against a plain search ---------------------- */
+
+static unsigned long rnd_state = 1;
+
+static size_t
+rnd(size_t n)
+{
+	rnd_state = rnd_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (size_t)(rnd_state >> 33) % n;
+}
+
+/* s folded as drift.h says: ASCII lower case, a blank run as one space. */
+static void
+fold_into(char *dst, const char *s)
+{
+	int space = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n') {
+			if (!space)
+				*dst++ = ' ';
+			space = 1;
+			continue;
+		}
+		space = 0;
+		*dst++ = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+	}
+	*dst = '\0';
+}
+
+enum { RV = 3, RC = 6, RE = 6, RA = 4 };
+
+struct rcase {
+	size_t nv, nc, ne;
+	char clause[RV][RC][40];	/* what follows "k." */
+	size_t na[RE][RV];		/* 0: "-" */
+	char alt[RE][RV][RA][8];
+};
+
+/* The first alternative of entry e for version k in clause c, or -1. */
+static int
+rfind(const struct rcase *r, size_t k, size_t c, size_t e)
+{
+	char f[64], a[16];
+	size_t i;
+
+	fold_into(f, r->clause[k][c]);
+	for (i = 0; i < r->na[e][k]; i++) {
+		fold_into(a, r->alt[e][k][i]);
+		if (strstr(f, a) != NULL)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Random small versions and glossaries over a, b, A, B and blanks, where
+ * terms overlap, repeat and nest; drift_check's report must be what a plain
+ * substring search per clause and alternative gives. */
+static void
+test_terms_random(void **state)
+{
+	static const char *const lang[RV] = { "ru", "en", "hy" };
+	static const char text_chars[] = "abAB  \t\n";
+	struct drift_version v[RV];
+	struct rcase r;
+	char text[RV][RC * 48], gl[2048], want[8192], why[256], *p, *report;
+	size_t it, k, c, e, i, j, len, n, want_n, real;
+	int has, need, f, src;
+
+	(void)state;
+	for (it = 0; it < 3000; it++) {
+		memset(&r, 0, sizeof(r));
+		r.nv = 2 + rnd(2);
+		r.nc = 1 + rnd(RC);
+		r.ne = 1 + rnd(RE);
+		for (k = 0; k < r.nv; k++) {
+			p = text[k];
+			for (c = 0; c < r.nc; c++) {
+				len = rnd(30);
+				r.clause[k][c][0] = ' ';
+				for (i = 1; i <= len; i++)
+					r.clause[k][c][i] = text_chars[rnd(sizeof(text_chars) - 1)];
+				r.clause[k][c][i++] = '\n';
+				r.clause[k][c][i] = '\0';
+				p += sprintf(p, "%zu.%s", c + 1, r.clause[k][c]);
+			}
+		}
+		p = gl + sprintf(gl, "languages: ru en hy\n");
+		for (e = 0; e < r.ne; e++) {
+			do {
+				for (k = 0, real = 0; k < RV; k++) {
+					r.na[e][k] = rnd(4) == 0 ? 0 : 1 + rnd(RA);
+					real += r.na[e][k] > 0;
+				}
+			} while (real < 2);
+			for (k = 0; k < RV; k++) {
+				p += sprintf(p, "%s", k > 0 ? " = " : "");
+				if (r.na[e][k] == 0)
+					p += sprintf(p, "-");
+				for (i = 0; i < r.na[e][k]; i++) {
+					len = 1 + rnd(5);
+					for (j = 0; j < len; j++)
+						r.alt[e][k][i][j] = j > 0 && j + 1 < len &&
+						    rnd(4) == 0 ? ' ' : "abAB"[rnd(4)];
+					r.alt[e][k][i][j] = '\0';
+					p += sprintf(p, "%s%s", i > 0 ? "|" : "",
+					    r.alt[e][k][i]);
+				}
+			}
+			*p++ = '\n';
+		}
+		*p = '\0';
+
+		/* the report: by clause, version, entry */
+		p = want;
+		want_n = 0;
+		for (c = 0; c < r.nc; c++)
+			for (k = 0; k < r.nv; k++)
+				for (e = 0; e < r.ne; e++) {
+					has = need = 0;
+					src = -1;
+					for (j = 0; j < r.nv; j++) {
+						if (r.na[e][j] == 0)
+							continue;
+						if (rfind(&r, j, c, e) >= 0) {
+							has = 1;
+							if (src < 0)
+								src = (int)j;
+						} else if (j == k)
+							need = 1;
+					}
+					if (!has || !need)
+						continue;
+					want_n++;
+					p += sprintf(p, "clause %zu, %s: lacks the glossary term ",
+					    c + 1, lang[k]);
+					for (i = 0; i < r.na[e][k] && i < 3; i++)
+						p += sprintf(p, "%s\"%s\"", i == 0 ? "" :
+						    i + 1 < r.na[e][k] ? ", " : " or ",
+						    r.alt[e][k][i]);
+					if (r.na[e][k] > 3)
+						p += sprintf(p, " or 1 other alternative");
+					f = rfind(&r, (size_t)src, c, e);
+					p += sprintf(p, " (%s has \"%s\" there)\n", lang[src],
+					    r.alt[e][src][f]);
+				}
+		*p = '\0';
+		for (k = 0; k < r.nv; k++)
+			v[k] = (struct drift_version){ lang[k], text[k] };
+		if (drift_check(v, r.nv, gl, &report, &n, why, sizeof(why)) != 0)
+			fail_msg("case %zu refused: %s\n%s", it, why, gl);
+		if (n != want_n || strcmp(report, want) != 0) {
+			for (k = 0; k < r.nv; k++)
+				printf("%s:\n%s", lang[k], text[k]);
+			fail_msg("case %zu: %zu mismatches, want %zu; glossary:\n%s"
+			    "report:\n%swant:\n%s", it, n, want_n, gl, report, want);
+		}
+		free(report);
+	}
+}
+
 static void
 test_lang_valid(void **state)
 {
@@ -559,6 +1000,10 @@ main(void)
 		cmocka_unit_test(test_party),
 		cmocka_unit_test(test_case_and_blanks),
 		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_clauses_max),
+		cmocka_unit_test(test_report_line_cut),
+		cmocka_unit_test(test_report_max),
+		cmocka_unit_test(test_terms_random),
 		cmocka_unit_test(test_glossary_refused),
 		cmocka_unit_test(test_versions_refused),
 		cmocka_unit_test(test_lang_valid),
