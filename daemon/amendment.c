@@ -242,6 +242,7 @@ amendment_show_party(struct ag_ctx *e, const struct req *r, uint64_t id)
 		note = strdup(store_col_str(s, 1));
 	}
 	if (store_rows_end(e->st, s, rc, "an answer") != 0 || (v.answered && note == NULL)) {
+		free(note);
 		free(diff);
 		amrow_free(&am);
 		return req_refuse(r, PARLEY_ESTORE, "store failure");

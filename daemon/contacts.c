@@ -183,8 +183,10 @@ contacts_pass(struct ag_ctx *e, const char *party, const char *to, struct out *o
 	sqlite3_bind_int64(s, 1, from.id);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		list = strdup(store_col_str(s, 0));
-	if (store_rows_end(e->st, s, rc, "duty contacts") != 0 || (rc == SQLITE_ROW && !list))
+	if (store_rows_end(e->st, s, rc, "duty contacts") != 0 || (rc == SQLITE_ROW && !list)) {
+		free(list);
 		return out_refuse(o, "store failure");
+	}
 	if (list == NULL)
 		return out_refuse(o, "%s has recorded no duty contacts (parley duty contacts set, "
 		    "or parleyctl duty contacts set)", from.code);
