@@ -2199,11 +2199,14 @@ engine_agreement_show(struct ag_ctx *e, int64_t id, struct out *o)
 	return show_noncopies(e, &a, o);
 }
 
+
 /* Where the newest last rows of a list start: the id that sql (ids newest
- * first, ?1 the kind or NULL, ?2 how many to pass over) gives; 0 for all
- * (last <= 0, or no more than last rows). */
+ * first, ?1 the kind or NULL, ?2 how many to pass over, and for a list
+ * filtered so, ?3 the agreement or 0, ?4 the party or NULL) gives; 0 for
+ * all (last <= 0, or no more than last rows). */
 static int
-newest_from(struct ag_ctx *e, const char *sql, const char *kind, int64_t last, int64_t *from)
+newest_from_filtered(struct ag_ctx *e, const char *sql, const char *kind, int64_t last,
+    int64_t agreement, const char *party, int64_t *from)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -2216,9 +2219,20 @@ newest_from(struct ag_ctx *e, const char *sql, const char *kind, int64_t last, i
 	if (kind != NULL)
 		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, last - 1);
+	if (sqlite3_bind_parameter_count(s) >= 4) {
+		sqlite3_bind_int64(s, 3, agreement);
+		if (party != NULL)
+			sqlite3_bind_text(s, 4, party, -1, SQLITE_STATIC);
+	}
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*from = sqlite3_column_int64(s, 0);
 	return store_rows_end(e->st, s, rc, "where a list starts");
+}
+
+static int
+newest_from(struct ag_ctx *e, const char *sql, const char *kind, int64_t last, int64_t *from)
+{
+	return newest_from_filtered(e, sql, kind, last, 0, NULL, from);
 }
 
 int
@@ -2720,30 +2734,6 @@ done:
 	return rc;
 }
 
-/* newest_from for a message list filtered by agreement (0: any) and
- * party (NULL: any). */
-static int
-newest_filtered(struct ag_ctx *e, const char *sql, const char *kind, int64_t last,
-    int64_t agreement, const char *party, int64_t *from)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	*from = 0;
-	if (last <= 0)
-		return 0;
-	if ((s = store_stmt(e->st, sql)) == NULL)
-		return -1;
-	if (kind != NULL)
-		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, last - 1);
-	sqlite3_bind_int64(s, 3, agreement);
-	if (party != NULL)
-		sqlite3_bind_text(s, 4, party, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*from = sqlite3_column_int64(s, 0);
-	return store_rows_end(e->st, s, rc, "where a list starts");
-}
 
 int
 engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, int64_t agreement,
@@ -2769,7 +2759,7 @@ engine_message_list(struct ag_ctx *e, const char *kind, int64_t last, int64_t ag
 	int64_t cur = -1, from;
 	int rc = SQLITE_DONE;
 
-	if (newest_filtered(e, newest, kind, last, agreement, party, &from) != 0 ||
+	if (newest_from_filtered(e, newest, kind, last, agreement, party, &from) != 0 ||
 	    (s = store_stmt(e->st, sql)) == NULL)
 		return out_refuse(o, "store failure");
 	if (kind != NULL)
