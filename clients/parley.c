@@ -1192,10 +1192,11 @@ cmd_show(struct ctx *x)
 		for (i = 0; i < t->n_versions && strcmp(t->versions[i]->lang, lang) != 0; i++)
 			;
 		if (i == t->n_versions) {
-			cl_free(x->c, r);
-			return out_error(x, EXIT_USAGE, "agreement %llu has no %s version%s",
+			rc = out_error(x, EXIT_USAGE, "agreement %llu has no %s version%s",
 			    (unsigned long long)id, lang, t->n_versions ? "" :
 			    " (it has one text, in no declared language)");
+			cl_free(x->c, r);
+			return rc;
 		}
 	}
 	if (x->json) {
