@@ -11,6 +11,11 @@ B       ?= $(if $(SAN),build-san,build)
 PKGS    := libevent libevent_openssl openssl libprotobuf-c sqlite3 libsystemd inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# parley render alone draws with cairo and pango: only parley links them
+# (never parleyd), and only cl_render.c sees their headers (as system ones).
+RENDER_PKGS   := pangocairo cairo-pdf
+RENDER_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(RENDER_PKGS) 2>/dev/null))
+RENDER_LIBS   := $(shell pkg-config --libs $(RENDER_PKGS) 2>/dev/null)
 
 HARDEN  := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=3
 ifeq ($(SAN),1)
@@ -75,9 +80,11 @@ $(LIBCLIENT): $(call obj,$(CLIENT_SRC))
 $(B)/parleyd: $(call obj,daemon/main.c) $(LIBDAEMON) $(LIBPROTO)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/obj/clients/cl_render.o: override CFLAGS += $(RENDER_CFLAGS)
+
 $(B)/parley: $(call obj,clients/parley.c) $(LIBCLIENT) $(LIBPROTO)
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(RENDER_LIBS)
 $(B)/parleyctl: $(call obj,clients/parleyctl.c) $(LIBCLIENT) $(LIBPROTO)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

@@ -16,6 +16,7 @@
 #include "cl_args.h"
 #include "cert.h"
 #include "cl_bundle.h"
+#include "cl_render.h"
 #include "sheet.h"
 #include "cl_record.h"
 #include "crypto.h"
@@ -2026,6 +2027,46 @@ cmd_verify(struct ctx *x)
 }
 
 static int
+cmd_render(struct ctx *x)
+{
+	struct bundle_files *f;
+	char err[1200];
+	uint8_t mraw[32];
+	const char *key;
+	int rc;
+
+	if ((key = opt(x, "mediator-key")) == NULL) {
+		if (cl_conf_load(x->conf_path, &x->conf, err, sizeof(err)) != 0 ||
+		    !x->conf.mediator_key[0])
+			return usage_error(x, "no --mediator-key, and no client.conf with one");
+		key = x->conf.mediator_key;
+	}
+	if ((rc = mediator_raw(x, key, mraw)) != 0)
+		return rc;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return out_error(x, EXIT_REFUSED, "out of memory");
+	if (bundle_load(pos(x, 0), f, err, sizeof(err)) != 0 ||
+	    render_pdf(f, mraw, opt(x, "pdf"), err, sizeof(err)) != 0) {
+		bundle_files_clear(f);
+		free(f);
+		return out_error(x, EXIT_REFUSED, "%s: not printed: %s", pos(x, 0), err);
+	}
+	bundle_files_clear(f);
+	free(f);
+	if (x->json) {
+		struct jw *j = jw_new();
+		jw_obj_begin(j, NULL);
+		jw_str(j, "pdf", opt(x, "pdf"));
+		jw_obj_end(j);
+		printf("%s\n", jw_text(j));
+		jw_free(j);
+	} else {
+		printf("%s verifies; its record is printed to %s\n", pos(x, 0), opt(x, "pdf"));
+	}
+	return EXIT_OK;
+}
+
+static int
 cmd_confirm(struct ctx *x)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
@@ -2902,6 +2943,7 @@ enum {
 	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE, C_OBSERVER_REQUEST, C_OBSERVER_OBJECT,
 	C_OBSERVER_CONSENT, C_OBSERVER_LIST, C_CONDITION_LIFT, C_KEY_NEW, C_PRINCIPAL_NEW,
 	C_LETTER_SEND, C_AMENDMENT_SHOW, C_CONTACTS, C_CONTACTS_SET, C_INCIDENT_COUNTER,
+	C_RENDER,
 };
 
 static int (*const handlers[])(struct ctx *) = {
@@ -2922,6 +2964,7 @@ static int (*const handlers[])(struct ctx *) = {
 	[C_PRINCIPAL_NEW] = cmd_principal_new, [C_LETTER_SEND] = cmd_letter_send,
 	[C_AMENDMENT_SHOW] = cmd_amendment_show, [C_CONTACTS] = cmd_contacts,
 	[C_CONTACTS_SET] = cmd_contacts_set, [C_INCIDENT_COUNTER] = cmd_incident_counter,
+	[C_RENDER] = cmd_render,
 };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
@@ -3094,6 +3137,11 @@ static const struct cl_args_verb verbs[] = {
 	    { .name = "mediator-key", .value = "MEDIATOR.pub",
 	      .help = "the mediator's public key (default: client.conf's)" }),
 	  "verify a bundle offline", C_VERIFY },
+	{ "render", "DIR", 1, 1, OPTS(
+	    { .name = "pdf", .value = "FILE", .flags = REQ, .help = "the PDF to write" },
+	    { .name = "mediator-key", .value = "MEDIATOR.pub",
+	      .help = "the mediator's public key (default: client.conf's)" }),
+	  "print a released bundle, once it verifies, as a PDF to file", C_RENDER },
 };
 
 static const struct cl_args_prog prog = {

@@ -31,7 +31,7 @@ lint: deps lint-man
 	@echo "== gcc -fanalyzer"
 	@mkdir -p $(B); : > $(B)/analyzer.log; failed=; \
 	for f in $(LINT_SRC); do \
-		gcc -std=c11 -D_GNU_SOURCE -I. -Iproto -Iclients $(PKG_CFLAGS) -fanalyzer -O1 \
+		gcc -std=c11 -D_GNU_SOURCE -I. -Iproto -Iclients $(PKG_CFLAGS) $(RENDER_CFLAGS) -fanalyzer -O1 \
 			-c $$f -o /dev/null 2>>$(B)/analyzer.log || failed="$$failed $$f"; \
 	done; \
 	if [ -n "$$failed" ]; then \

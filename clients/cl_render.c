@@ -1,0 +1,346 @@
+/* The printable record; see cl_render.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cairo-pdf.h>
+#include <pango/pangocairo.h>
+
+#include "cert.h"
+#include "cl_render.h"
+#include "crypto.h"
+#include "ptime.h"
+
+/* A4 in points, and the margins. */
+#define PAGE_W 595.0
+#define PAGE_H 842.0
+#define MARGIN 56.0
+
+enum style { BODY, TITLE, HEADING, MONO, SMALL };
+
+struct doc {
+	cairo_surface_t *surface;
+	cairo_t *cr;
+	double y;		/* where the next paragraph goes */
+	int page;
+	PangoFontDescription *font[5];
+};
+
+static const char *const font_names[] = {
+	"DejaVu Sans 10", "DejaVu Sans Bold 16", "DejaVu Sans Bold 12", "DejaVu Sans Mono 7.5",
+	"DejaVu Sans 8"
+};
+
+static const struct bundle_file *
+file(const struct bundle_files *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].name, name) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+static void
+footer(struct doc *d)
+{
+	PangoLayout *l = pango_cairo_create_layout(d->cr);
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "page %d", d->page);
+	pango_layout_set_font_description(l, d->font[SMALL]);
+	pango_layout_set_text(l, buf, -1);
+	cairo_move_to(d->cr, MARGIN, PAGE_H - MARGIN / 2);
+	pango_cairo_show_layout(d->cr, l);
+	g_object_unref(l);
+}
+
+static void
+new_page(struct doc *d)
+{
+	footer(d);
+	cairo_show_page(d->cr);
+	d->page++;
+	d->y = MARGIN;
+}
+
+/* One paragraph (text as it is, never markup), wrapped to the page's
+ * width, on a new page when it does not fit what is left. */
+static void
+para(struct doc *d, enum style st, const char *text, size_t len, double space_after)
+{
+	PangoLayout *l = pango_cairo_create_layout(d->cr);
+	int w, h;
+
+	pango_layout_set_font_description(l, d->font[st]);
+	pango_layout_set_width(l, (int)((PAGE_W - 2 * MARGIN) * PANGO_SCALE));
+	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+	pango_layout_set_text(l, len ? text : " ", len ? (int)len : -1);
+	pango_layout_get_size(l, &w, &h);
+	if (d->y + (double)h / PANGO_SCALE > PAGE_H - MARGIN && d->y > MARGIN)
+		new_page(d);
+	cairo_move_to(d->cr, MARGIN, d->y);
+	pango_cairo_show_layout(d->cr, l);
+	d->y += (double)h / PANGO_SCALE + space_after;
+	g_object_unref(l);
+}
+
+static void
+line(struct doc *d, enum style st, const char *text)
+{
+	para(d, st, text, strlen(text), st == HEADING ? 6 : 2);
+}
+
+/* A text, paragraph by paragraph (one a line). */
+static void
+block(struct doc *d, enum style st, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		para(d, st, p, (size_t)(nl - p), 1);
+		p = nl + 1;
+	}
+	d->y += 8;
+}
+
+static void
+fmt(struct doc *d, enum style st, const char *f, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+fmt(struct doc *d, enum style st, const char *f, ...)
+{
+	char buf[2048];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(buf, sizeof(buf), f, ap);
+	va_end(ap);
+	line(d, st, buf);
+}
+
+/* The texts: text.txt, or each text-L.txt under its language. */
+static void
+texts(struct doc *d, const struct bundle_files *f)
+{
+	const struct bundle_file *x = file(f, "text.txt"), *last, *next;
+	size_t i;
+
+	line(d, HEADING, "The agreed text");
+	if (x != NULL) {
+		block(d, BODY, (const char *)x->data, x->len);
+		return;
+	}
+	/* in the order of the languages line: ascending tags */
+	for (last = NULL;; last = next) {
+		next = NULL;
+		for (i = 0; i < f->n; i++)
+			if (strncmp(f->v[i].name, "text-", 5) == 0 &&
+			    (last == NULL || strcmp(f->v[i].name, last->name) > 0) &&
+			    (next == NULL || strcmp(f->v[i].name, next->name) < 0))
+				next = &f->v[i];
+		if (next == NULL)
+			break;
+		fmt(d, BODY, "— %.*s —", (int)(strlen(next->name) - 9), next->name + 5);
+		block(d, BODY, (const char *)next->data, next->len);
+	}
+}
+
+static void
+copy_name(const struct cert_copy *k, char *out, size_t n)
+{
+	snprintf(out, n, "%s%s%s", k->party, *k->role ? "." : "", k->role);
+}
+
+/* Each signature, with what was signed with it. */
+static void
+signatures(struct doc *d, const struct bundle_files *f, const struct cert *c)
+{
+	char hex[129], when[PTIME_BUFLEN], name[80], fn[120];
+	const struct bundle_file *x;
+	size_t i;
+
+	line(d, HEADING, "The signatures");
+	for (i = 0; i < c->ncopies; i++) {
+		const struct cert_copy *k = &c->copies[i];
+		hex_encode(k->key, 32, hex);
+		ptime_format_utc(k->signed_at, when);
+		fmt(d, BODY, "%s%s%s — signed %s by key %.16s…%s%s%s%s", k->party,
+		    *k->role ? " as " : "", k->role, when, hex, *k->signer_name ? ", " : "",
+		    k->signer_name, *k->signer_title ? ", " : "", k->signer_title);
+		if (k->mandate != 0)
+			fmt(d, SMALL, "    under mandate %llu of its principal key%s%s",
+			    (unsigned long long)k->mandate, *k->in_place_of ? ", in place of " : "",
+			    k->in_place_of);
+		if (*k->condition)
+			fmt(d, BODY, "    subject to: %s", k->condition);
+		copy_name(k, name, sizeof(name));
+		snprintf(fn, sizeof(fn), "reservation-%s.txt", name);
+		if (k->has_reservation && (x = file(f, fn)) != NULL) {
+			line(d, BODY, "    with this reservation:");
+			block(d, BODY, (const char *)x->data, x->len);
+		}
+	}
+	d->y += 6;
+}
+
+/* Each party's sheet, where the mediator framed one. */
+static void
+sheets(struct doc *d, const struct bundle_files *f, const struct cert *c)
+{
+	const struct bundle_file *x;
+	char fn[80];
+	size_t i;
+
+	for (i = 0; i < c->nframes; i++) {
+		snprintf(fn, sizeof(fn), "sheet-%s.txt", c->frames[i].party);
+		if ((x = file(f, fn)) == NULL)
+			continue;
+		new_page(d);
+		fmt(d, HEADING, "The sheet %s signed", c->frames[i].party);
+		block(d, BODY, (const char *)x->data, x->len);
+	}
+}
+
+static void
+record(struct doc *d, const struct bundle_files *f, const uint8_t mediator[32],
+    const struct cert *c)
+{
+	const struct bundle_file *x;
+	uint8_t h[32];
+	char hex[65];
+
+	new_page(d);
+	line(d, HEADING, "How to verify this record");
+	crypto_sha256(mediator, 32, h);
+	hex_encode(h, 32, hex);
+	fmt(d, BODY, "The mediator's key (its SHA-256): %s", hex);
+	hex_encode(c->content_hash, 32, hex);
+	fmt(d, BODY, "The content hash every signature covers: %s", hex);
+	if ((x = file(f, "checkpoint.txt")) != NULL) {
+		line(d, BODY, "The mediator's record, as of this signed checkpoint:");
+		block(d, MONO, (const char *)x->data, x->len);
+	}
+	line(d, BODY, "This document was printed from a release bundle that verified. The "
+	    "bundle itself is the proof: check it, with nothing but the mediator's public key, "
+	    "by running");
+	line(d, MONO, "parley verify BUNDLE_DIR --mediator-key mediator.pub");
+	line(d, BODY, "or any verifier written from doc/bundle.md.");
+	d->y += 8;
+	line(d, HEADING, "The mediator's release certificate");
+	if ((x = file(f, "certificate.txt")) != NULL)
+		block(d, MONO, (const char *)x->data, x->len);
+}
+
+static int
+draw(struct doc *d, const struct bundle_files *f, const uint8_t mediator[32],
+    const struct cert *c, const char *summary)
+{
+	const struct bundle_file *x;
+	char when[PTIME_BUFLEN], eff[PTIME_BUFLEN];
+	size_t i;
+
+	d->y = MARGIN;
+	d->page = 1;
+	fmt(d, TITLE, "%s", c->title);
+	ptime_format_utc(c->released_at, when);
+	ptime_format_utc(c->effective_at, eff);
+	fmt(d, BODY, "Agreement %llu, revision %u. Released %s; in effect from %s.",
+	    (unsigned long long)c->agreement, c->revision, when, eff);
+	{
+		char parties[2200] = "", observers[2200] = "";
+		size_t off = 0, oo = 0;
+		for (i = 0; i < c->nparties; i++)
+			off += (size_t)snprintf(parties + off, sizeof(parties) - off, "%s%s",
+			    i ? ", " : "", c->parties[i]);
+		for (i = 0; i < c->nobservers; i++)
+			oo += (size_t)snprintf(observers + oo, sizeof(observers) - oo, "%s%s",
+			    i ? ", " : "", c->observers[i]);
+		fmt(d, BODY, "Parties: %s.%s%s%s", parties, c->nobservers ? " Observers: " : "",
+		    observers, c->nobservers ? "." : "");
+	}
+	fmt(d, SMALL, "Verified: %s", summary);
+	d->y += 10;
+	if ((x = file(f, "terms.txt")) != NULL) {
+		line(d, HEADING, "The terms signed with the text");
+		block(d, BODY, (const char *)x->data, x->len);
+	}
+	texts(d, f);
+	if ((x = file(f, "calendar.txt")) != NULL && x->len > 0) {
+		line(d, HEADING, "The Day-X calendar (OFFSET | PARTY | MEASURE | CONFIRM)");
+		block(d, MONO, (const char *)x->data, x->len);
+	}
+	signatures(d, f, c);
+	sheets(d, f, c);
+	record(d, f, mediator, c);
+	footer(d);
+	cairo_show_page(d->cr);
+	return cairo_status(d->cr) == CAIRO_STATUS_SUCCESS ? 0 : -1;
+}
+
+int
+render_pdf(const struct bundle_files *f, const uint8_t mediator[32], const char *path,
+    char *err, size_t errlen)
+{
+	const struct bundle_file *ct;
+	char summary[1600], tmp[4096];
+	struct cert *c = NULL;
+	struct doc d;
+	size_t i;
+	int rc = -1;
+
+	/* Only what verifies is printed. */
+	if (bundle_check(f, mediator, summary, sizeof(summary), err, errlen) != 0)
+		return -1;
+	if ((ct = file(f, "certificate.txt")) == NULL || (c = malloc(sizeof(*c))) == NULL ||
+	    cert_parse((const char *)ct->data, ct->len, c, err, errlen) != 0) {
+		if (c == NULL)
+			snprintf(err, errlen, "out of memory");
+		free(c);
+		return -1;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		snprintf(err, errlen, "%s: the path is too long", path);
+		free(c);
+		return -1;
+	}
+	memset(&d, 0, sizeof(d));
+	d.surface = cairo_pdf_surface_create(tmp, PAGE_W, PAGE_H);
+	if (cairo_surface_status(d.surface) != CAIRO_STATUS_SUCCESS) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp,
+		    cairo_status_to_string(cairo_surface_status(d.surface)));
+		cairo_surface_destroy(d.surface);
+		free(c);
+		return -1;
+	}
+	cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_TITLE, c->title);
+	cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_CREATOR, "parley render");
+	d.cr = cairo_create(d.surface);
+	for (i = 0; i < 5; i++)
+		d.font[i] = pango_font_description_from_string(font_names[i]);
+	rc = draw(&d, f, mediator, c, summary);
+	for (i = 0; i < 5; i++)
+		pango_font_description_free(d.font[i]);
+	cairo_destroy(d.cr);
+	cairo_surface_finish(d.surface);
+	if (cairo_surface_status(d.surface) != CAIRO_STATUS_SUCCESS)
+		rc = -1;
+	cairo_surface_destroy(d.surface);
+	free(c);
+	if (rc != 0) {
+		unlink(tmp);
+		snprintf(err, errlen, "cannot write %s", path);
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		unlink(tmp);
+		snprintf(err, errlen, "cannot write %s", path);
+		return -1;
+	}
+	return 0;
+}
