@@ -85,7 +85,18 @@ $(B)/obj/clients/cl_render.o: override CFLAGS += $(RENDER_CFLAGS)
 $(B)/parley: $(call obj,clients/parley.c) $(LIBCLIENT) $(LIBPROTO)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(RENDER_LIBS)
-$(B)/parleyctl: $(call obj,clients/parleyctl.c) $(LIBCLIENT) $(LIBPROTO)
+# The console's files, compiled in.
+CONSOLE_FILES := clients/console/index.html clients/console/app.css clients/console/app.js
+$(B)/gen/console_assets.c: $(CONSOLE_FILES) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh $(CONSOLE_FILES) >$@
+$(B)/obj/gen/console_assets.o: $(B)/gen/console_assets.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/parleyctl: $(call obj,clients/parleyctl.c) $(B)/obj/gen/console_assets.o $(LIBCLIENT) \
+    $(LIBPROTO)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -12,6 +12,7 @@
 #include "cl_args.h"
 #include "text.h"
 #include "cl_bundle.h"
+#include "cl_console.h"
 #include "crypto.h"
 #include "drift.h"
 #include "json.h"
@@ -23,7 +24,7 @@ enum optkind { O_VALUE, O_FILE, O_CERTPIN, O_PUBKEY, O_LANGFILE, O_PARTYFILE, O_
 
 /* What a verb needs besides its request (struct cl_args_verb.id). */
 enum { V_PLAIN, V_FILE2 /* positional 2 names a file to send */, V_EXPORT,
-	V_WATCH /* a loop of requests, across reconnections */ };
+	V_WATCH /* a loop of requests, across reconnections */, V_CONSOLE };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
 #define REQ CL_ARGS_REQUIRED
@@ -241,6 +242,11 @@ static const struct cl_args_verb verbs[] = {
 	{ "clock advance", "DURATION", 1, 1, NULL,
 	  "advance the virtual clock (test configurations)" },
 	{ "status", NULL, 0, 0, NULL, "parties online, agreements by state, pending deliveries" },
+	{ "console", NULL, 0, 0, OPTS(
+	    { .name = "listen", .value = "127.0.0.1:PORT",
+	      .help = "where to listen (default: a free port)" }),
+	  "a read-only console in the browser: prints its URL with a one-time token",
+	  V_CONSOLE },
 	{ "agenda", NULL, 0, 0, NULL,
 	  "what needs the mediator now: signatures awaited, amendments, incident clocks, "
 	  "overdue measures, open conditions, duty alerts, observer requests" },
@@ -634,6 +640,84 @@ watch(const struct cl_args *a, int json)
 	return EXIT_OK;
 }
 
+/* The console's read-only verbs, and how it asks them. */
+static const char *const console_verbs[] = {
+	"agreement list", "agreement show", "timeline show", "incident list", "incident show",
+	"duty", "agenda", "amendment list", "amendment show", "letter list", "status",
+	"duty contacts list", NULL
+};
+
+static int
+console_query(void *arg, const char *verb, const struct console_arg *args, size_t n,
+    char **json, char *err, size_t errlen)
+{
+	const char *sock = arg;
+	Parley__AdminRequest req = PARLEY__ADMIN_REQUEST__INIT;
+	Parley__AdminArg a[8], *ap[8];
+	Parley__Frame f = PARLEY__FRAME__INIT, *reply = NULL;
+	struct cl *c;
+	size_t i;
+	int rc = -1;
+
+	if (n > 8) {
+		snprintf(err, errlen, "too many arguments");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		parley__admin_arg__init(&a[i]);
+		a[i].key = (char *)args[i].key;
+		a[i].value.data = (uint8_t *)args[i].value;
+		a[i].value.len = strlen(args[i].value);
+		ap[i] = &a[i];
+	}
+	req.verb = (char *)verb;
+	req.n_args = n;
+	req.args = ap;
+	f.body_case = PARLEY__FRAME__BODY_ADMIN;
+	f.admin = &req;
+	if ((c = cl_connect_unix(sock, err, errlen)) == NULL)
+		return -1;
+	if (cl_call(c, &f, &reply, NULL, NULL, err, errlen) != 0) {
+		cl_close(c);
+		return -1;
+	}
+	if (reply->body_case == PARLEY__FRAME__BODY_ADMIN_REPLY && reply->admin_reply->status == 0) {
+		if ((*json = strdup(reply->admin_reply->json)) != NULL)
+			rc = 0;
+		else
+			snprintf(err, errlen, "out of memory");
+	} else {
+		snprintf(err, errlen, "%s", reply->body_case == PARLEY__FRAME__BODY_ADMIN_REPLY ?
+		    reply->admin_reply->text : reply->body_case == PARLEY__FRAME__BODY_ERROR ?
+		    reply->error->message : "unexpected answer from parleyd");
+	}
+	cl_free(c, reply);
+	cl_close(c);
+	return rc;
+}
+
+static int
+console(const struct cl_args *a, int json)
+{
+	const char *sock = cl_args_opt(a, "socket"), *listen = cl_args_opt(a, "listen");
+	struct console_config cc = { 0 };
+	char err[1024];
+
+	if (sock == NULL)
+		sock = getenv("PARLEY_ADMIN_SOCKET");
+	if (sock == NULL)
+		sock = "/run/parley/admin.sock";
+	cc.listen = listen ? listen : "127.0.0.1:0";
+	cc.title = "parleyctl console";
+	cc.verbs = console_verbs;
+	cc.query = console_query;
+	cc.arg = (void *)sock;
+	cc.announce = stdout;
+	if (console_run(&cc, err, sizeof(err)) != 0)
+		return json_error(json, err, EXIT_USAGE);
+	return EXIT_OK;
+}
+
 /* Bad usage: with --json, one JSON object; else one line on stderr. */
 static int
 usage_error(const struct cl_args *a)
@@ -671,6 +755,8 @@ main(int argc, char **argv)
 	json = cl_args_has(&a, "json");
 	if (a.verb->id == V_WATCH)
 		return watch(&a, json);
+	if (a.verb->id == V_CONSOLE)
+		return console(&a, json);
 	if (build_request(&a, &r, err, sizeof(err)) != 0)
 		rc = json_error(json, err, EXIT_USAGE);
 	else

@@ -1991,6 +1991,43 @@ show_terms(const struct ag *a, const char *hex, struct out *o)
 
 /* agreement show: the signing parties (when each signed) and observers,
  * with their first receipts.  0, or -1 refused in o. */
+/* The signatures a party owes the current revision, as JSON: one per role
+ * required of it (or one, in whatever role, when none is), each with the
+ * time its valid copy was signed (null: not yet). */
+static int
+show_signatures(struct ag_ctx *e, const struct ag *a, int64_t party, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT r.role, (SELECT max(c.signed_at) FROM copy c WHERE c.agreement_id = ?1 AND "
+	    "c.party_id = ?2 AND c.revision = ?3 AND c.status = 'valid' AND c.role = r.role) "
+	    "FROM agreement_role r WHERE r.agreement_id = ?1 AND r.party_id = ?2 UNION ALL "
+	    "SELECT (SELECT c.role FROM copy c WHERE c.agreement_id = ?1 AND c.party_id = ?2 AND "
+	    "c.revision = ?3 AND c.status = 'valid' ORDER BY c.id LIMIT 1), (SELECT "
+	    "max(c.signed_at) FROM copy c WHERE c.agreement_id = ?1 AND c.party_id = ?2 AND "
+	    "c.revision = ?3 AND c.status = 'valid') WHERE NOT EXISTS (SELECT 1 FROM "
+	    "agreement_role r WHERE r.agreement_id = ?1 AND r.party_id = ?2) ORDER BY 1";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return out_refuse(o, "store failure");
+	sqlite3_bind_int64(s, 1, a->id);
+	sqlite3_bind_int64(s, 2, party);
+	sqlite3_bind_int64(s, 3, a->revision);
+	jw_arr_begin(o->json, "signatures");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "role", sqlite3_column_type(s, 0) == SQLITE_NULL ||
+		    !*store_col_str(s, 0) ? NULL : store_col_str(s, 0));
+		opt_time(o, a, "signed_at", sqlite3_column_type(s, 1) == SQLITE_NULL ? 0 :
+		    sqlite3_column_int64(s, 1));
+		jw_obj_end(o->json);
+	}
+	jw_arr_end(o->json);
+	return store_rows_end(e->st, s, rc, "a party's signatures") == 0 ? 0 :
+	    out_refuse(o, "store failure");
+}
+
 static int
 show_members(struct ag_ctx *e, const struct ag *a, const struct ag_members *m,
     const struct ag_members *ob, struct out *o)
@@ -2011,6 +2048,7 @@ show_members(struct ag_ctx *e, const struct ag *a, const struct ag_members *m,
 			ptime_format_in(signed_at, a->zone, when);
 		out_text(o, "    %-14s %s\n", m->code[i], signed_at ? when : "not signed");
 		if (show_reservations(e, a, m->id[i], o) != 0 ||
+		    show_signatures(e, a, m->id[i], o) != 0 ||
 		    receipts(e, a, m->id[i], o, &first) != 0)
 			return -1;
 		opt_time(o, a, "receipt", first);

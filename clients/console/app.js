@@ -1,0 +1,269 @@
+// parley console: read-only pages built from what the console's program
+// may see (GET /api?verb=...), redrawn every 2 seconds.  Every text is
+// set as text (textContent), never as markup; pictures are SVG built
+// element by element.  No request leaves the console.
+"use strict";
+
+const SVG = "http://www.w3.org/2000/svg";
+const main = document.getElementById("main");
+let refreshes = 0;
+
+async function q(verb, args) {
+	const p = new URLSearchParams({ verb: verb });
+	for (const [k, v] of Object.entries(args || {}))
+		p.set(k, String(v));
+	const r = await fetch("/api?" + p.toString(), { credentials: "same-origin" });
+	const j = await r.json();
+	if (!r.ok)
+		throw new Error(j.error || r.statusText);
+	return j;
+}
+
+function el(tag, attrs, ...kids) {
+	const e = document.createElement(tag);
+	for (const [k, v] of Object.entries(attrs || {}))
+		if (v !== null && v !== undefined)
+			e.setAttribute(k, v);
+	for (const k of kids)
+		e.append(k instanceof Node ? k : document.createTextNode(k === null ? "" : String(k)));
+	return e;
+}
+
+function svg(tag, attrs, text) {
+	const e = document.createElementNS(SVG, tag);
+	for (const [k, v] of Object.entries(attrs || {}))
+		e.setAttribute(k, v);
+	if (text !== undefined)
+		e.textContent = text;
+	return e;
+}
+
+function table(head, rows) {
+	const t = el("table");
+	t.append(el("tr", null, ...head.map(h => el("th", null, h))));
+	for (const r of rows)
+		t.append(r instanceof Node ? r : el("tr", null,
+		    ...r.map(c => c instanceof HTMLTableCellElement ? c : el("td", null, c))));
+	return t;
+}
+
+// Times as the daemon wrote them (each agreement's zone); ms for arithmetic.
+const ms = t => t ? Date.parse(t) : NaN;
+function span(secs) {
+	const s = Math.abs(Math.round(secs));
+	const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+	return (secs < 0 ? "-" : "") + (h ? h + " h " : "") + m + " min";
+}
+
+// ---- pages ----
+
+async function board() {
+	const list = await q("agreement list");
+	const out = [el("h2", null, "Agreements")];
+	const rows = [];
+	for (const a of list.agreements) {
+		const link = el("a", { href: "#agreement/" + a.id }, a.title);
+		rows.push([String(a.id), link, el("span", { class: "state" }, a.state), String(a.revision), a.created_at]);
+	}
+	out.push(table(["ID", "Title", "State", "Revision", "Created"], rows));
+	// who has signed what, for those in play
+	for (const a of list.agreements.filter(x => x.state === "circulating" || x.state === "released" || x.state === "in_force")) {
+		const s = await q("agreement show", { 1: a.id });
+		out.push(el("h2", null, "Agreement " + a.id + ": " + s.title + " — " + s.state), matrix(s));
+	}
+	return out;
+}
+
+// Party × role: each signature required, with its time, or missing.
+function matrix(s) {
+	const roles = [...new Set(s.parties.flatMap(p => (p.signatures || []).map(x => x.role || "—")))].sort();
+	const rows = s.parties.map(p => {
+		const cells = roles.map(r => {
+			const sig = (p.signatures || []).find(x => (x.role || "—") === r);
+			if (!sig)
+				return el("td", { class: "none" }, "");
+			return el("td", { class: sig.signed_at ? "signed" : "missing" }, sig.signed_at || "awaited");
+		});
+		return el("tr", { "data-party": p.party }, el("th", null, p.party), ...cells,
+		    el("td", null, p.receipt ? "received " + p.receipt : ""));
+	});
+	return table(["party", ...roles.map(r => r === "—" ? "signature" : "role " + r), "released bundle"], rows);
+}
+
+async function agreement(id) {
+	const s = await q("agreement show", { 1: id });
+	const out = [el("h2", null, "Agreement " + s.id + ": " + s.title),
+	    el("p", null, el("span", { class: "state" }, s.state), " · revision " + s.revision +
+	    " · zone " + (s.zone || "—") + " · effective " + (s.effective_at || s.effective) +
+	    (s.expires_at ? " · expires " + s.expires_at : "")),
+	    el("p", { class: "muted" }, "content SHA-256 " + s.content_sha256), matrix(s)];
+	const tl = await q("timeline show", { 1: id }).catch(() => null);
+	if (tl && tl.measures && tl.measures.length) {
+		out.push(el("h2", null, "Day-X calendar" + (tl.x ? " (X = " + tl.x + ")" : " (X not bound)")));
+		out.push(calendar(tl));
+	}
+	const am = await q("amendment list", { 1: id }).catch(() => null);
+	if (am && am.amendments.length) {
+		out.push(el("h2", null, "Amendments"));
+		out.push(table(["AM", "proposer", "state", "answers"], am.amendments.map(a =>
+		    [el("a", { href: "#amendment/" + a.id }, String(a.id)), a.proposer, a.state, a.responses || ""])));
+	}
+	return out;
+}
+
+// The calendar as a timeline: a lane per party, each measure at its due
+// time (or its offset from X while X is unbound), coloured by status.
+function calendar(tl) {
+	const ms_ = tl.measures;
+	const lanes = [...new Set(ms_.map(m => m.party))];
+	// placed by due time once X is a time, else by offset from X
+	const bound = tl.x && !isNaN(ms(tl.x)) && ms_.every(m => !isNaN(ms(m.due)));
+	const xs = ms_.map(m => bound ? ms(m.due) : offset(m.offset) * 1000);
+	const lo = Math.min(...xs), hi = Math.max(...xs), W = 760, L = 110, H = 40 + lanes.length * 36;
+	const X = v => L + (hi > lo ? (v - lo) / (hi - lo) : 0.5) * (W - L - 40);
+	const g = svg("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "Day-X calendar" });
+	lanes.forEach((p, i) => {
+		const y = 30 + i * 36;
+		g.append(svg("text", { x: 4, y: y + 4 }, p));
+		g.append(svg("line", { x1: L, x2: W - 20, y1: y, y2: y, stroke: "#c9cdd3" }));
+	});
+	const colour = { pending: "#8aa4c8", conditional: "#c2c8d0",
+	    due: "#e0a800", overdue: "#b3261e", confirmed: "#2e7d32" };
+	ms_.forEach((m, k) => {
+		const y = 30 + lanes.indexOf(m.party) * 36, x = X(xs[k]);
+		const c = svg("circle", { cx: x, cy: y, r: 7, fill: colour[m.status] || "#888", "data-status": m.status });
+		c.append(svg("title", {}, m.offset + " " + m.description + " (" + m.status + ")"));
+		g.append(c);
+		// a label near the right edge ends at its point
+		const right = x > W - 220;
+		g.append(svg("text", { x: right ? x - 9 : x + 9, y: y - 9, "text-anchor": right ? "end" : "start" },
+		    m.offset + " " + m.description));
+	});
+	return g;
+}
+
+function offset(s) {
+	const m = /^X(?:([+-])(.*))?$/.exec(s);
+	if (!m || !m[1])
+		return 0;
+	let t = 0;
+	for (const [, n, u] of m[2].matchAll(/(\d+)([smhdw])/g))
+		t += Number(n) * { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[u];
+	return m[1] === "-" ? -t : t;
+}
+
+async function amendment(id) {
+	const a = await q("amendment show", { 1: id });
+	const left = el("pre"), right = el("pre");
+	for (const line of (a.diff || "").split("\n")) {
+		if (line.startsWith("---") || line.startsWith("+++") || line.startsWith("@@"))
+			continue;
+		if (line.startsWith("-"))
+			left.append(el("span", { class: "del" }, line.slice(1) + "\n"));
+		else if (line.startsWith("+"))
+			right.append(el("span", { class: "add" }, line.slice(1) + "\n"));
+		else {
+			left.append(line.slice(1) + "\n");
+			right.append(line.slice(1) + "\n");
+		}
+	}
+	return [el("h2", null, "Amendment " + a.id + " to agreement " + a.agreement + " revision " + a.revision),
+	    el("p", null, "proposed by " + a.proposer + " · " + a.state + (a.note ? " · " + a.note : "")),
+	    el("div", { class: "diff" }, el("div", null, el("h3", null, "revision " + a.revision), left),
+	    el("div", null, el("h3", null, "amendment " + a.id), right)),
+	    table(["party", "answer", "note"], (a.answers || []).map(x => [x.party, x.accept ? "accepts" : "rejects", x.note]))];
+}
+
+async function incidents() {
+	const [l, ag] = await Promise.all([q("incident list"), q("agenda")]);
+	const now = ms(ag.now);
+	const rows = l.incidents.map(i => {
+		const due = (ms(i.respond_by) - now) / 1000, pub = (ms(i.publishable_at) - now) / 1000;
+		return el("tr", { "data-incident": i.id }, el("td", null, String(i.id)), el("td", null, i.filer + " → " + i.against),
+		    el("td", { class: i.state === "overdue" ? "overdue" : "" }, i.state),
+		    el("td", null, i.answered_at ? "answered " + i.answered_at : (due >= 0 ? "answer in " + span(due) : "answer overdue by " + span(-due))),
+		    el("td", null, i.publishable ? "publishable" : "publishable in " + span(pub)), el("td", null, i.nature));
+	});
+	return [el("h2", null, "Incidents (agreement time " + ag.now + ")"),
+	    table(["N", "sides", "state", "answer", "publication", "nature"], rows)];
+}
+
+async function duty() {
+	const d = await q("duty");
+	return [el("h2", null, "Duty board"), table(["party", "endpoints", "online", "last seen", "offline since", "alert"],
+	    d.parties.map(p => el("tr", { "data-party": p.party }, el("td", null, p.party), el("td", null, String(p.endpoints)),
+		el("td", { class: p.online ? "ok" : "" }, String(p.online)), el("td", null, p.last_seen || "never"),
+		el("td", null, p.online ? "" : p.offline_since || ""), el("td", { class: p.alert ? "alert" : "" }, p.alert ? "ALERT" : ""))))];
+}
+
+async function agenda() {
+	const a = await q("agenda");
+	const out = [el("h2", null, "What needs the mediator (" + a.now + ")")];
+	const sections = [["signatures", "Signatures awaited", ["agreement", "party", "role", "sign_by"]],
+	    ["amendments", "Amendments", ["amendment", "agreement", "proposer", "state"]],
+	    ["incidents", "Incidents", ["incident", "filer", "against", "state", "respond_by"]],
+	    ["measures", "Measures overdue", ["agreement", "measure", "party", "description", "due"]],
+	    ["conditions", "Conditions not lifted", ["agreement", "party", "condition", "due"]],
+	    ["duty_alerts", "Duty alerts", ["party", "offline_since"]],
+	    ["observer_requests", "Observer requests", ["request", "agreement", "observer", "objections_until"]]];
+	for (const [k, title, cols] of sections)
+		if (a[k] && a[k].length)
+			out.push(el("h3", null, title), table(cols, a[k].map(x => cols.map(c => x[c] === null || x[c] === undefined ? "" : String(x[c])))));
+	if (!a.items)
+		out.push(el("p", null, "Nothing needs the mediator now."));
+	return out;
+}
+
+// Validity as bars on a time axis; an extension joined to what it extends.
+async function validity() {
+	const list = await q("agreement list");
+	const shown = [];
+	for (const a of list.agreements) {
+		const s = await q("agreement show", { 1: a.id });
+		if (s.effective_at)
+			shown.push(s);
+	}
+	const out = [el("h2", null, "Validity")];
+	if (!shown.length)
+		return out.concat(el("p", null, "No agreement has taken effect yet."));
+	const ends = shown.map(s => ms(s.expires_at) || Date.now());
+	const lo = Math.min(...shown.map(s => ms(s.effective_at))), hi = Math.max(...ends);
+	const W = 760, L = 200, H = 30 + shown.length * 28;
+	const X = v => L + (hi > lo ? (v - lo) / (hi - lo) : 0) * (W - L - 20);
+	const g = svg("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "validity" });
+	shown.forEach((s, i) => {
+		const y = 20 + i * 28, x0 = X(ms(s.effective_at)), x1 = X(ends[i]);
+		g.append(svg("text", { x: 4, y: y + 12 }, s.id + " " + s.title));
+		const r = svg("rect", { x: x0, y: y, width: Math.max(2, x1 - x0), height: 16,
+		    fill: s.state === "expired" ? "#b0b0b0" : s.state === "in_force" ? "#2e7d32" : "#8aa4c8", "data-agreement": s.id });
+		r.append(svg("title", {}, s.effective_at + " – " + (s.expires_at || "open-ended") + " (" + s.state + ")"));
+		g.append(r);
+		for (const e of s.extended_by || []) {
+			const j = shown.findIndex(t => t.id === e.id);
+			if (j >= 0)
+				g.append(svg("line", { x1: x1, y1: y + 8, x2: X(ms(shown[j].effective_at)), y2: 28 + j * 28, stroke: "#20324a", "stroke-dasharray": "3 2" }));
+		}
+	});
+	return out.concat(g);
+}
+
+// ---- routing and refresh ----
+
+async function draw() {
+	const [page, arg] = (location.hash.slice(1) || "board").split("/");
+	const pages = { board, agreement, amendment, incidents, duty, agenda, validity };
+	const f = pages[page] || board;
+	try {
+		const parts = await f(arg);
+		main.replaceChildren(...parts);
+		refreshes++;
+		document.body.dataset.refreshes = String(refreshes);
+		document.getElementById("status").textContent = "updated " + new Date().toLocaleTimeString();
+	} catch (e) {
+		main.replaceChildren(el("p", { class: "alert" }, "cannot read: " + e.message));
+	}
+}
+
+window.addEventListener("hashchange", draw);
+draw();
+setInterval(draw, 2000);

@@ -1,0 +1,58 @@
+# Issue 23, items 1 and 4: the mediator's console in a real browser.
+# parleyctl console serves read-only pages on 127.0.0.1 with a one-time
+# token; headless Chromium (through the DevTools protocol) loads each page
+# and checks the rendered DOM (the board's party × role matrix, the Day-X
+# calendar as SVG, incident clocks, the duty board, the agenda, validity
+# bars), sees the open board change when the last copy arrives, and finds
+# no request outside the console.  Without the token, with another Host,
+# or with another method, every request is refused and nothing changes;
+# the console asks only read-only verbs.  Screenshots go to
+# build/test-artifacts/.
+. "$(dirname "$0")/lib.sh"
+setup
+command -v chromium >/dev/null || fail "chromium missing (scripts/deps.sh)"
+BROWSER=$(cd "$(dirname "$0")/../browser" && pwd)
+for p in baku yerevan stepanakert; do enrol $p; done
+ctl clock set 1994-05-09T10:00:00+04:00 >/dev/null
+printf '1. Fire ceases at 00:01 on 12 May 1994.\n' >"$T/text"
+printf '%s\n' "X-1d | all | Orders issued | confirm" "X+0h | mediator | Ceasefire begins | -" \
+	"X+3d | baku | Withdrawal | confirm" >"$T/cal"
+A=$(jget "$(ctl --json agreement create --title "Прекращение огня" --text "$T/text" \
+	--parties baku,yerevan,stepanakert --valid-for 10d --zone Europe/Moscow)" .id)
+expect_rc 0 ctl timeline set "$A" "$T/cal"
+expect_rc 0 ctl dayx set "$A" on-release
+expect_rc 0 ctl agreement circulate "$A"
+expect_out accepted as yerevan sign "$A" --yes
+expect_out accepted as baku sign "$A" --yes
+I=$(jget "$(as yerevan --json incident file --against baku --place p --time 1994-05-09T09:00:00+04:00 \
+	--nature "small-arms fire" --consequences none)" .id)
+"$BIN/parleyctl" -s "$T/admin.sock" console >"$T/console.out" 2>&1 &
+C=$!
+trap 'kill $C 2>/dev/null; cleanup' EXIT
+for i in $(seq 100); do grep -q token= "$T/console.out" && break; sleep 0.05; done
+URL=$(sed -n 's/^parleyctl console: \(http:[^ ]*\)$/\1/p' "$T/console.out")
+[ -n "$URL" ] || fail "no console URL: $(cat "$T/console.out")"
+base=${URL%%/\?*}
+port=${base##*:}
+code() { curl -s -o /dev/null -w "%{http_code}" "$@"; }
+# the token, the host, the method, the verbs
+before=$(snapshot)
+[ "$(code "$base/")" = 403 ] || fail "no token, not 403"
+[ "$(code "$base/?token=00000000000000000000000000000000")" = 403 ] || fail "a wrong token, not 403"
+[ "$(code "$base/api?verb=agreement+list")" = 403 ] || fail "the API without a token, not 403"
+[ "$(code -H "Host: evil.example:$port" "$URL")" = 403 ] || fail "another Host, not 403"
+[ "$(code -X POST "$URL")" = 405 ] || fail "POST, not 405"
+[ "$(code "${base}/api?verb=agreement+withdraw&1=$A&token=${URL##*token=}")" = 404 ] ||
+	fail "a verb that changes something is served"
+[ "$(code "${base}/api?verb=agreement+show&1=$A&token=${URL##*token=}")" = 200 ] ||
+	fail "a read-only verb is not served"
+[ "$(snapshot)" = "$before" ] || fail "the console changed the store"
+curl -s -D "$T/h" -o /dev/null "$URL"
+grep -qi "^content-security-policy: default-src 'none'" "$T/h" || fail "no CSP: $(cat "$T/h")"
+grep -qi "^set-cookie: parley_console=.*HttpOnly; SameSite=Strict" "$T/h" || fail "no cookie"
+# the pages in the browser
+mkdir -p "$BIN/test-artifacts"
+python3 "$BROWSER/console_check.py" "$URL" "$BIN/test-artifacts" "$A" "$I" -- \
+	"$BIN/parley" -c "$T/stepanakert/client.conf" sign "$A" --yes || fail "the console in the browser"
+kill $C; wait $C 2>/dev/null
+pass
