@@ -50,7 +50,8 @@ for p in baku yerevan stepanakert; do
 done
 
 step "A mediator's circular reaches every endpoint, and the mediator sees the receipts"
-ctl notice send all --text "The Mediator will circulate a ceasefire text today."
+echo "The Mediator will circulate a ceasefire text today." >"$D/notice.txt"
+ctl notice send all --text "$D/notice.txt"
 for p in baku yerevan stepanakert; do as "$p" inbox; done
 ctl notice list
 
@@ -92,5 +93,17 @@ ctl agreement export "$A" "$D/bundle"
 pl verify "$D/bundle" --mediator-key "$D/state/mediator.pub"
 ls "$D/bundle"
 ctl journal verify
+
+step "Each delegation prints its record to file; the mediator's console"
+mkdir -p "$B/demo"
+for p in baku yerevan stepanakert; do
+	as "$p" render "$D/$p/bundles/$A" --pdf "$B/demo/record-$p.pdf"
+done
+"$B/parleyctl" -s "$D/admin.sock" console >"$D/console.out" 2>&1 &
+CPID=$!
+for i in $(seq 50); do grep -q token= "$D/console.out" && break; sleep 0.1; done
+cat "$D/console.out"
+echo "(the demo's daemon stops now; run parleyctl console against a daemon of yours to open it)"
+kill "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null || true
 echo
-echo "demo complete: agreement $A in force, every party holds a verified bundle"
+echo "demo complete: agreement $A in force, every party holds a verified bundle and its PDF in $B/demo/"
