@@ -82,7 +82,7 @@ $(B)/parleyd: $(call obj,daemon/main.c) $(LIBDAEMON) $(LIBPROTO)
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/obj/clients/cl_render.o: override CFLAGS += $(RENDER_CFLAGS)
 
-$(B)/parley: $(call obj,clients/parley.c) $(LIBCLIENT) $(LIBPROTO)
+$(B)/parley: $(call obj,clients/parley.c) $(B)/obj/gen/console_assets.o $(LIBCLIENT) $(LIBPROTO)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(RENDER_LIBS)
 # The console's files, compiled in.

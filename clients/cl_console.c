@@ -118,6 +118,23 @@ api(struct console *con, struct evhttp_request *req, struct evkeyvalq *q)
 	char err[1024], *json = NULL, *body;
 	size_t n = 0, i;
 
+	/* what this console is, and which verbs it has (its pages) */
+	if (verb != NULL && strcmp(verb, "console") == 0) {
+		struct evbuffer *b = evbuffer_new();
+		if (b == NULL) {
+			refuse(req, 500, "Internal Server Error");
+			return;
+		}
+		evbuffer_add_printf(b, "{\"title\":\"%s\",\"verbs\":[", con->c->title);
+		for (i = 0; con->c->verbs[i] != NULL; i++)
+			evbuffer_add_printf(b, "%s\"%s\"", i ? "," : "", con->c->verbs[i]);
+		evbuffer_add_printf(b, "]}");
+		headers(req, "application/json");
+		evbuffer_add_buffer(evhttp_request_get_output_buffer(req), b);
+		evbuffer_free(b);
+		evhttp_send_reply(req, 200, "OK", NULL);
+		return;
+	}
 	for (i = 0; verb != NULL && con->c->verbs[i] != NULL; i++)
 		if (strcmp(con->c->verbs[i], verb) == 0)
 			break;

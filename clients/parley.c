@@ -16,6 +16,7 @@
 #include "cl_args.h"
 #include "cert.h"
 #include "cl_bundle.h"
+#include "cl_console.h"
 #include "cl_render.h"
 #include "sheet.h"
 #include "cl_record.h"
@@ -2026,6 +2027,234 @@ cmd_verify(struct ctx *x)
 	return verify_dir(x, pos(x, 0), mraw);
 }
 
+/* ---- the delegation's console ---- */
+
+static void print_incident(struct jw *j, const Parley__Incident *in);
+
+/* What a party's console may ask: what the party may already see. */
+static const char *const party_console_verbs[] = {
+	"agreement list", "agreement show", "timeline show", "incident list", NULL
+};
+
+/* One request for the console: 0 with *r (of body want), or -1 with err;
+ * a lost connection is made again once. */
+static int
+console_call(struct ctx *x, Parley__Frame *f, Parley__Frame **r, int want, char *err,
+    size_t errlen)
+{
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (x->c == NULL && connect_conf(x) != 0) {
+			snprintf(err, errlen, "cannot reach parleyd");
+			return -1;
+		}
+		if (cl_call(x->c, f, r, NULL, NULL, err, errlen) != 0) {
+			cl_close(x->c);
+			x->c = NULL;
+			continue;
+		}
+		if ((int)(*r)->body_case == want)
+			return 0;
+		snprintf(err, errlen, "%s", (*r)->body_case == PARLEY__FRAME__BODY_ERROR ?
+		    (*r)->error->message : "unexpected answer from parleyd");
+		cl_free(x->c, *r);
+		*r = NULL;
+		return -1;
+	}
+	return -1;
+}
+
+static const char *
+console_arg_of(const struct console_arg *args, size_t n, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(args[i].key, key) == 0)
+			return args[i].value;
+	return NULL;
+}
+
+/* agreement show as the party sees it: the text's terms, and the status
+ * of the signatures it may know of (its own alone before release, unless
+ * the mediator discloses progress). */
+static int
+console_show(struct ctx *x, uint64_t id, struct jw *j, char *err, size_t errlen)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT, *r = NULL, *st = NULL;
+	Parley__ShowRequest sr = PARLEY__SHOW_REQUEST__INIT;
+	Parley__StatusRequest tr = PARLEY__STATUS_REQUEST__INIT;
+	const Parley__AgreementText *t;
+	uint8_t h[32];
+	char hex[65];
+	size_t i;
+
+	sr.agreement = id;
+	f.body_case = PARLEY__FRAME__BODY_SHOW;
+	f.show = &sr;
+	if (console_call(x, &f, &r, PARLEY__FRAME__BODY_AGREEMENT, err, errlen) != 0)
+		return -1;
+	tr.agreement = id;
+	f.body_case = PARLEY__FRAME__BODY_STATUS;
+	f.status = &tr;
+	if (console_call(x, &f, &st, PARLEY__FRAME__BODY_STATUS_REPLY, err, errlen) != 0) {
+		cl_free(x->c, r);
+		return -1;
+	}
+	t = r->agreement;
+	if (bundle_content_hash(t, NULL, h) != 0)
+		memset(h, 0, sizeof(h));
+	hex_encode(h, 32, hex);
+	jw_obj_begin(j, NULL);
+	jw_uint(j, "id", t->agreement);
+	jw_str(j, "title", t->title);
+	jw_str(j, "state", st->status_reply->state);
+	jw_int(j, "revision", t->revision);
+	jw_str(j, "zone", t->zone);
+	jw_str(j, "effective", t->effective);
+	jw_null(j, "effective_at");
+	jw_null(j, "expires_at");
+	jw_str(j, "content_sha256", hex);
+	jw_arr_begin(j, "parties");
+	for (i = 0; i < st->status_reply->n_parties; i++) {
+		const Parley__PartyStatus *ps = st->status_reply->parties[i];
+		jw_obj_begin(j, NULL);
+		jw_str(j, "party", ps->party);
+		jw_arr_begin(j, "signatures");
+		jw_obj_begin(j, NULL);
+		jw_null(j, "role");
+		jw_str(j, "signed_at", ps->signed_ ? "signed" : NULL);
+		jw_obj_end(j);
+		jw_arr_end(j);
+		jw_null(j, "receipt");
+		jw_obj_end(j);
+	}
+	jw_arr_end(j);
+	jw_obj_end(j);
+	cl_free(x->c, st);
+	cl_free(x->c, r);
+	return 0;
+}
+
+static int
+console_party_query(void *arg, const char *verb, const struct console_arg *args, size_t n,
+    char **json, char *err, size_t errlen)
+{
+	struct ctx *x = arg;
+	Parley__Frame f = PARLEY__FRAME__INIT, *r = NULL;
+	const char *a1 = console_arg_of(args, n, "1");
+	struct jw *j = jw_new();
+	uint64_t id = 0;
+	size_t i, k;
+	int rc = -1;
+
+	if (j == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (a1 != NULL && parse_id(a1, &id) != 0) {
+		snprintf(err, errlen, "not an agreement number");
+		goto done;
+	}
+	if (strcmp(verb, "agreement list") == 0) {
+		Parley__AgreementQuery aq = PARLEY__AGREEMENT_QUERY__INIT;
+		f.body_case = PARLEY__FRAME__BODY_AGREEMENT_QUERY;
+		f.agreement_query = &aq;
+		if (console_call(x, &f, &r, PARLEY__FRAME__BODY_AGREEMENT_LIST, err, errlen) != 0)
+			goto done;
+		jw_obj_begin(j, NULL);
+		jw_arr_begin(j, "agreements");
+		for (i = 0; i < r->agreement_list->n_agreements; i++) {
+			const Parley__AgreementSummary *s = r->agreement_list->agreements[i];
+			jw_obj_begin(j, NULL);
+			jw_uint(j, "id", s->id);
+			jw_str(j, "title", s->title);
+			jw_str(j, "state", s->state);
+			jw_int(j, "revision", s->revision);
+			jw_str(j, "created_at", s->observer ? "(observer)" : "");
+			jw_obj_end(j);
+		}
+		jw_arr_end(j);
+		jw_obj_end(j);
+	} else if (strcmp(verb, "agreement show") == 0) {
+		if (console_show(x, id, j, err, errlen) != 0)
+			goto done;
+	} else if (strcmp(verb, "timeline show") == 0) {
+		Parley__TimelineRequest tr = PARLEY__TIMELINE_REQUEST__INIT;
+		tr.agreement = id;
+		f.body_case = PARLEY__FRAME__BODY_TIMELINE;
+		f.timeline = &tr;
+		if (console_call(x, &f, &r, PARLEY__FRAME__BODY_TIMELINE_REPLY, err, errlen) != 0)
+			goto done;
+		jw_obj_begin(j, NULL);
+		jw_uint(j, "id", id);
+		jw_str(j, "x", r->timeline_reply->x);
+		jw_arr_begin(j, "measures");
+		for (k = 0; k < r->timeline_reply->n_measures; k++) {
+			const Parley__Measure *m = r->timeline_reply->measures[k];
+			jw_obj_begin(j, NULL);
+			jw_int(j, "number", m->number);
+			jw_str(j, "offset", m->offset);
+			jw_str(j, "party", m->party);
+			jw_str(j, "description", m->description);
+			jw_bool(j, "confirm", m->needs_confirmation);
+			jw_str(j, "due", *m->due ? m->due : NULL);
+			jw_str(j, "status", m->status);
+			jw_obj_end(j);
+		}
+		jw_arr_end(j);
+		jw_obj_end(j);
+	} else if (strcmp(verb, "incident list") == 0) {
+		Parley__IncidentQuery iq = PARLEY__INCIDENT_QUERY__INIT;
+		iq.paged = 1;
+		f.body_case = PARLEY__FRAME__BODY_INCIDENT_QUERY;
+		f.incident_query = &iq;
+		if (console_call(x, &f, &r, PARLEY__FRAME__BODY_INCIDENT_LIST, err, errlen) != 0)
+			goto done;
+		jw_obj_begin(j, NULL);
+		jw_arr_begin(j, "incidents");
+		for (i = 0; i < r->incident_list->n_incidents; i++)
+			print_incident(j, r->incident_list->incidents[i]);
+		jw_arr_end(j);
+		jw_obj_end(j);
+	} else {
+		snprintf(err, errlen, "not a verb of this console");
+		goto done;
+	}
+	if (jw_failed(j) || (*json = strdup(jw_text(j))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	rc = 0;
+done:
+	if (r != NULL)
+		cl_free(x->c, r);
+	jw_free(j);
+	return rc;
+}
+
+static int
+cmd_console(struct ctx *x)
+{
+	struct console_config cc = { 0 };
+	char err[1024], title[120];
+	int rc;
+
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	snprintf(title, sizeof(title), "parley console of %s", cl_party(x->c));
+	cc.listen = opt(x, "listen") ? opt(x, "listen") : "127.0.0.1:0";
+	cc.title = title;
+	cc.verbs = party_console_verbs;
+	cc.query = console_party_query;
+	cc.arg = x;
+	cc.announce = stdout;
+	if (console_run(&cc, err, sizeof(err)) != 0)
+		return out_error(x, EXIT_USAGE, "%s", err);
+	return EXIT_OK;
+}
+
 static int
 cmd_render(struct ctx *x)
 {
@@ -2943,7 +3172,7 @@ enum {
 	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE, C_OBSERVER_REQUEST, C_OBSERVER_OBJECT,
 	C_OBSERVER_CONSENT, C_OBSERVER_LIST, C_CONDITION_LIFT, C_KEY_NEW, C_PRINCIPAL_NEW,
 	C_LETTER_SEND, C_AMENDMENT_SHOW, C_CONTACTS, C_CONTACTS_SET, C_INCIDENT_COUNTER,
-	C_RENDER,
+	C_RENDER, C_CONSOLE,
 };
 
 static int (*const handlers[])(struct ctx *) = {
@@ -2964,7 +3193,7 @@ static int (*const handlers[])(struct ctx *) = {
 	[C_PRINCIPAL_NEW] = cmd_principal_new, [C_LETTER_SEND] = cmd_letter_send,
 	[C_AMENDMENT_SHOW] = cmd_amendment_show, [C_CONTACTS] = cmd_contacts,
 	[C_CONTACTS_SET] = cmd_contacts_set, [C_INCIDENT_COUNTER] = cmd_incident_counter,
-	[C_RENDER] = cmd_render,
+	[C_RENDER] = cmd_render, [C_CONSOLE] = cmd_console,
 };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
@@ -3137,6 +3366,11 @@ static const struct cl_args_verb verbs[] = {
 	    { .name = "mediator-key", .value = "MEDIATOR.pub",
 	      .help = "the mediator's public key (default: client.conf's)" }),
 	  "verify a bundle offline", C_VERIFY },
+	{ "console", NULL, 0, 0, OPTS(
+	    { .name = "listen", .value = "127.0.0.1:PORT",
+	      .help = "where to listen (default: a free port)" }),
+	  "a read-only console in the browser of what this party may see: prints its URL "
+	  "with a one-time token", C_CONSOLE },
 	{ "render", "DIR", 1, 1, OPTS(
 	    { .name = "pdf", .value = "FILE", .flags = REQ, .help = "the PDF to write" },
 	    { .name = "mediator-key", .value = "MEDIATOR.pub",

@@ -174,6 +174,63 @@ engine_show(struct ag_ctx *e, const struct req *r, uint64_t id)
 	return REQ_ROLLBACK;
 }
 
+/* The agreements this party is a member of, circulated or later (a draft
+ * is the mediator's alone), newest last, at most 500. */
+enum req_end
+engine_party_agreements(struct ag_ctx *e, const struct req *r)
+{
+	static const char sql[] =
+	    "SELECT a.id, a.title, a.state, a.revision, ap.observer FROM agreement a JOIN "
+	    "agreement_party ap ON ap.agreement_id = a.id WHERE ap.party_id = ? AND "
+	    "a.circulated_at IS NOT NULL ORDER BY a.id DESC LIMIT 500";
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__AgreementList l = PARLEY__AGREEMENT_LIST__INIT;
+	Parley__AgreementSummary *sum = NULL, **sp = NULL;
+	char (*title)[TITLE_MAX + 1] = NULL, (*state)[16] = NULL;
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	size_t n = 0, k;
+	int rc;
+
+	if (s == NULL || (sum = calloc(500, sizeof(*sum))) == NULL ||
+	    (sp = calloc(500, sizeof(*sp))) == NULL || (title = calloc(500, sizeof(*title))) == NULL ||
+	    (state = calloc(500, sizeof(*state))) == NULL) {
+		free(sum);
+		free(sp);
+		free(title);
+		return req_refuse(r, PARLEY_ESTORE, "out of memory");
+	}
+	sqlite3_bind_int64(s, 1, r->who->party.id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 500) {
+		parley__agreement_summary__init(&sum[n]);
+		sum[n].id = (uint64_t)sqlite3_column_int64(s, 0);
+		snprintf(title[n], sizeof(title[0]), "%s", store_col_str(s, 1));
+		snprintf(state[n], sizeof(state[0]), "%s", store_col_str(s, 2));
+		sum[n].title = title[n];
+		sum[n].state = state[n];
+		sum[n].revision = (uint32_t)sqlite3_column_int64(s, 3);
+		sum[n].observer = sqlite3_column_int(s, 4) != 0;
+		n++;
+	}
+	if (store_rows_end(e->st, s, rc, "a party's agreements") != 0) {
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+		goto done;
+	}
+	/* oldest first */
+	for (k = 0; k < n; k++)
+		sp[k] = &sum[n - 1 - k];
+	l.n_agreements = n;
+	l.agreements = sp;
+	f.body_case = PARLEY__FRAME__BODY_AGREEMENT_LIST;
+	f.agreement_list = &l;
+	req_reply(r, &f);
+done:
+	free(sum);
+	free(sp);
+	free(title);
+	free(state);
+	return REQ_ROLLBACK;
+}
+
 enum req_end
 engine_status(struct ag_ctx *e, const struct req *r, uint64_t id)
 {

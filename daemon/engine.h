@@ -55,6 +55,8 @@ struct agreement_terms {
 int engine_create(struct ag_ctx *e, const struct agreement_terms *t, struct out *o);
 /* override: the mediator's note to circulate language versions the check
  * finds mismatches in (NULL none). */
+/* A party's agreements (its console), circulated or later. */
+enum req_end engine_party_agreements(struct ag_ctx *e, const struct req *r);
 int engine_circulate(struct ag_ctx *e, int64_t id, const char *override, struct out *o);
 /* reason: NULL none given; told to the parties, shown, journalled. */
 int engine_withdraw_agreement(struct ag_ctx *e, int64_t id, const char *reason,

@@ -415,6 +415,9 @@ dispatch(struct session *s, const Parley__Frame *f)
 	case PARLEY__FRAME__BODY_SHOW:
 		ENGINE_REQ(engine_show(e, &rq, f->show->agreement));
 		break;
+	case PARLEY__FRAME__BODY_AGREEMENT_QUERY:
+		ENGINE_REQ(engine_party_agreements(e, &rq));
+		break;
 	case PARLEY__FRAME__BODY_STATUS:
 		ENGINE_REQ(engine_status(e, &rq, f->status->agreement));
 		break;

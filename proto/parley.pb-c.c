@@ -3022,6 +3022,141 @@ void   parley__duty_contacts_list__free_unpacked
   assert(message->base.descriptor == &parley__duty_contacts_list__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__agreement_query__init
+                     (Parley__AgreementQuery         *message)
+{
+  static const Parley__AgreementQuery init_value = PARLEY__AGREEMENT_QUERY__INIT;
+  *message = init_value;
+}
+size_t parley__agreement_query__get_packed_size
+                     (const Parley__AgreementQuery *message)
+{
+  assert(message->base.descriptor == &parley__agreement_query__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__agreement_query__pack
+                     (const Parley__AgreementQuery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__agreement_query__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__agreement_query__pack_to_buffer
+                     (const Parley__AgreementQuery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__agreement_query__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__AgreementQuery *
+       parley__agreement_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__AgreementQuery *)
+     protobuf_c_message_unpack (&parley__agreement_query__descriptor,
+                                allocator, len, data);
+}
+void   parley__agreement_query__free_unpacked
+                     (Parley__AgreementQuery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__agreement_query__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__agreement_summary__init
+                     (Parley__AgreementSummary         *message)
+{
+  static const Parley__AgreementSummary init_value = PARLEY__AGREEMENT_SUMMARY__INIT;
+  *message = init_value;
+}
+size_t parley__agreement_summary__get_packed_size
+                     (const Parley__AgreementSummary *message)
+{
+  assert(message->base.descriptor == &parley__agreement_summary__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__agreement_summary__pack
+                     (const Parley__AgreementSummary *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__agreement_summary__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__agreement_summary__pack_to_buffer
+                     (const Parley__AgreementSummary *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__agreement_summary__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__AgreementSummary *
+       parley__agreement_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__AgreementSummary *)
+     protobuf_c_message_unpack (&parley__agreement_summary__descriptor,
+                                allocator, len, data);
+}
+void   parley__agreement_summary__free_unpacked
+                     (Parley__AgreementSummary *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__agreement_summary__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__agreement_list__init
+                     (Parley__AgreementList         *message)
+{
+  static const Parley__AgreementList init_value = PARLEY__AGREEMENT_LIST__INIT;
+  *message = init_value;
+}
+size_t parley__agreement_list__get_packed_size
+                     (const Parley__AgreementList *message)
+{
+  assert(message->base.descriptor == &parley__agreement_list__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__agreement_list__pack
+                     (const Parley__AgreementList *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__agreement_list__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__agreement_list__pack_to_buffer
+                     (const Parley__AgreementList *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__agreement_list__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__AgreementList *
+       parley__agreement_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__AgreementList *)
+     protobuf_c_message_unpack (&parley__agreement_list__descriptor,
+                                allocator, len, data);
+}
+void   parley__agreement_list__free_unpacked
+                     (Parley__AgreementList *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__agreement_list__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor parley__hello__field_descriptors[2] =
 {
   {
@@ -7503,7 +7638,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[50] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[52] =
 {
   {
     "id",
@@ -8105,12 +8240,38 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[50] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "agreement_query",
+    51,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, agreement_query),
+    &parley__agreement_query__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agreement_list",
+    52,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, agreement_list),
+    &parley__agreement_list__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
   19,   /* field[19] = admin */
   20,   /* field[20] = admin_reply */
   10,   /* field[10] = agreement */
+  51,   /* field[51] = agreement_list */
+  50,   /* field[50] = agreement_query */
   12,   /* field[12] = amend */
   45,   /* field[45] = amendment_query */
   13,   /* field[13] = amendment_response */
@@ -8161,7 +8322,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 50 }
+  { 0, 52 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -8171,7 +8332,7 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  50,
+  52,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,
@@ -8899,5 +9060,151 @@ const ProtobufCMessageDescriptor parley__duty_contacts_list__descriptor =
   parley__duty_contacts_list__field_indices_by_name,
   1,  parley__duty_contacts_list__number_ranges,
   (ProtobufCMessageInit) parley__duty_contacts_list__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define parley__agreement_query__field_descriptors NULL
+#define parley__agreement_query__field_indices_by_name NULL
+#define parley__agreement_query__number_ranges NULL
+const ProtobufCMessageDescriptor parley__agreement_query__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.AgreementQuery",
+  "AgreementQuery",
+  "Parley__AgreementQuery",
+  "parley",
+  sizeof(Parley__AgreementQuery),
+  0,
+  parley__agreement_query__field_descriptors,
+  parley__agreement_query__field_indices_by_name,
+  0,  parley__agreement_query__number_ranges,
+  (ProtobufCMessageInit) parley__agreement_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__agreement_summary__field_descriptors[5] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AgreementSummary, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "title",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AgreementSummary, title),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AgreementSummary, state),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revision",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AgreementSummary, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "observer",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AgreementSummary, observer),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__agreement_summary__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  4,   /* field[4] = observer */
+  3,   /* field[3] = revision */
+  2,   /* field[2] = state */
+  1,   /* field[1] = title */
+};
+static const ProtobufCIntRange parley__agreement_summary__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor parley__agreement_summary__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.AgreementSummary",
+  "AgreementSummary",
+  "Parley__AgreementSummary",
+  "parley",
+  sizeof(Parley__AgreementSummary),
+  5,
+  parley__agreement_summary__field_descriptors,
+  parley__agreement_summary__field_indices_by_name,
+  1,  parley__agreement_summary__number_ranges,
+  (ProtobufCMessageInit) parley__agreement_summary__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__agreement_list__field_descriptors[1] =
+{
+  {
+    "agreements",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__AgreementList, n_agreements),
+    offsetof(Parley__AgreementList, agreements),
+    &parley__agreement_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__agreement_list__field_indices_by_name[] = {
+  0,   /* field[0] = agreements */
+};
+static const ProtobufCIntRange parley__agreement_list__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__agreement_list__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.AgreementList",
+  "AgreementList",
+  "Parley__AgreementList",
+  "parley",
+  sizeof(Parley__AgreementList),
+  1,
+  parley__agreement_list__field_descriptors,
+  parley__agreement_list__field_indices_by_name,
+  1,  parley__agreement_list__number_ranges,
+  (ProtobufCMessageInit) parley__agreement_list__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

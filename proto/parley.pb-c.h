@@ -82,6 +82,9 @@ typedef struct Parley__DutyContactsSet Parley__DutyContactsSet;
 typedef struct Parley__DutyContactsQuery Parley__DutyContactsQuery;
 typedef struct Parley__DutyContacts Parley__DutyContacts;
 typedef struct Parley__DutyContactsList Parley__DutyContactsList;
+typedef struct Parley__AgreementQuery Parley__AgreementQuery;
+typedef struct Parley__AgreementSummary Parley__AgreementSummary;
+typedef struct Parley__AgreementList Parley__AgreementList;
 
 
 /* --- enums --- */
@@ -1333,7 +1336,9 @@ typedef enum {
   PARLEY__FRAME__BODY_AMENDMENT_VIEW = 47,
   PARLEY__FRAME__BODY_DUTY_CONTACTS_SET = 48,
   PARLEY__FRAME__BODY_DUTY_CONTACTS_QUERY = 49,
-  PARLEY__FRAME__BODY_DUTY_CONTACTS_LIST = 50
+  PARLEY__FRAME__BODY_DUTY_CONTACTS_LIST = 50,
+  PARLEY__FRAME__BODY_AGREEMENT_QUERY = 51,
+  PARLEY__FRAME__BODY_AGREEMENT_LIST = 52
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -1395,6 +1400,8 @@ struct  Parley__Frame
     Parley__DutyContactsSet *duty_contacts_set;
     Parley__DutyContactsQuery *duty_contacts_query;
     Parley__DutyContactsList *duty_contacts_list;
+    Parley__AgreementQuery *agreement_query;
+    Parley__AgreementList *agreement_list;
   };
 };
 #define PARLEY__FRAME__INIT \
@@ -1609,6 +1616,46 @@ struct  Parley__DutyContactsList
 };
 #define PARLEY__DUTY_CONTACTS_LIST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__duty_contacts_list__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * The agreements this party is a member of, once circulated (its console).
+ */
+struct  Parley__AgreementQuery
+{
+  ProtobufCMessage base;
+};
+#define PARLEY__AGREEMENT_QUERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__agreement_query__descriptor) \
+     }
+
+
+struct  Parley__AgreementSummary
+{
+  ProtobufCMessage base;
+  uint64_t id;
+  char *title;
+  char *state;
+  uint32_t revision;
+  /*
+   * this party observes it
+   */
+  protobuf_c_boolean observer;
+};
+#define PARLEY__AGREEMENT_SUMMARY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__agreement_summary__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Parley__AgreementList
+{
+  ProtobufCMessage base;
+  size_t n_agreements;
+  Parley__AgreementSummary **agreements;
+};
+#define PARLEY__AGREEMENT_LIST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__agreement_list__descriptor) \
     , 0,NULL }
 
 
@@ -2885,6 +2932,63 @@ Parley__DutyContactsList *
 void   parley__duty_contacts_list__free_unpacked
                      (Parley__DutyContactsList *message,
                       ProtobufCAllocator *allocator);
+/* Parley__AgreementQuery methods */
+void   parley__agreement_query__init
+                     (Parley__AgreementQuery         *message);
+size_t parley__agreement_query__get_packed_size
+                     (const Parley__AgreementQuery   *message);
+size_t parley__agreement_query__pack
+                     (const Parley__AgreementQuery   *message,
+                      uint8_t             *out);
+size_t parley__agreement_query__pack_to_buffer
+                     (const Parley__AgreementQuery   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__AgreementQuery *
+       parley__agreement_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__agreement_query__free_unpacked
+                     (Parley__AgreementQuery *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__AgreementSummary methods */
+void   parley__agreement_summary__init
+                     (Parley__AgreementSummary         *message);
+size_t parley__agreement_summary__get_packed_size
+                     (const Parley__AgreementSummary   *message);
+size_t parley__agreement_summary__pack
+                     (const Parley__AgreementSummary   *message,
+                      uint8_t             *out);
+size_t parley__agreement_summary__pack_to_buffer
+                     (const Parley__AgreementSummary   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__AgreementSummary *
+       parley__agreement_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__agreement_summary__free_unpacked
+                     (Parley__AgreementSummary *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__AgreementList methods */
+void   parley__agreement_list__init
+                     (Parley__AgreementList         *message);
+size_t parley__agreement_list__get_packed_size
+                     (const Parley__AgreementList   *message);
+size_t parley__agreement_list__pack
+                     (const Parley__AgreementList   *message,
+                      uint8_t             *out);
+size_t parley__agreement_list__pack_to_buffer
+                     (const Parley__AgreementList   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__AgreementList *
+       parley__agreement_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__agreement_list__free_unpacked
+                     (Parley__AgreementList *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Parley__Hello_Closure)
@@ -3088,6 +3192,15 @@ typedef void (*Parley__DutyContacts_Closure)
 typedef void (*Parley__DutyContactsList_Closure)
                  (const Parley__DutyContactsList *message,
                   void *closure_data);
+typedef void (*Parley__AgreementQuery_Closure)
+                 (const Parley__AgreementQuery *message,
+                  void *closure_data);
+typedef void (*Parley__AgreementSummary_Closure)
+                 (const Parley__AgreementSummary *message,
+                  void *closure_data);
+typedef void (*Parley__AgreementList_Closure)
+                 (const Parley__AgreementList *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -3161,6 +3274,9 @@ extern const ProtobufCMessageDescriptor parley__duty_contacts_set__descriptor;
 extern const ProtobufCMessageDescriptor parley__duty_contacts_query__descriptor;
 extern const ProtobufCMessageDescriptor parley__duty_contacts__descriptor;
 extern const ProtobufCMessageDescriptor parley__duty_contacts_list__descriptor;
+extern const ProtobufCMessageDescriptor parley__agreement_query__descriptor;
+extern const ProtobufCMessageDescriptor parley__agreement_summary__descriptor;
+extern const ProtobufCMessageDescriptor parley__agreement_list__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -102,7 +102,7 @@ async function agreement(id) {
 		out.push(el("h2", null, "Day-X calendar" + (tl.x ? " (X = " + tl.x + ")" : " (X not bound)")));
 		out.push(calendar(tl));
 	}
-	const am = await q("amendment list", { 1: id }).catch(() => null);
+	const am = verbs.has("amendment list") ? await q("amendment list", { 1: id }).catch(() => null) : null;
 	if (am && am.amendments.length) {
 		out.push(el("h2", null, "Amendments"));
 		out.push(table(["AM", "proposer", "state", "answers"], am.amendments.map(a =>
@@ -175,7 +175,9 @@ async function amendment(id) {
 }
 
 async function incidents() {
-	const [l, ag] = await Promise.all([q("incident list"), q("agenda")]);
+	const l = await q("incident list");
+	// the daemon's clock where the console can read it, else this one's
+	const ag = verbs.has("agenda") ? await q("agenda") : { now: new Date().toISOString() };
 	const now = ms(ag.now);
 	const rows = l.incidents.map(i => {
 		const due = (ms(i.respond_by) - now) / 1000, pub = (ms(i.publishable_at) - now) / 1000;
@@ -249,10 +251,25 @@ async function validity() {
 
 // ---- routing and refresh ----
 
+// The pages this console's program can draw (a delegation's console has
+// no agenda and no duty board), from the verbs it has.
+let verbs = null;
+const needs = { agenda: "agenda", incidents: "incident list", duty: "duty", validity: "agreement show" };
+
 async function draw() {
+	if (verbs === null) {
+		const c = await q("console");
+		verbs = new Set(c.verbs);
+		document.title = c.title;
+		for (const a of document.querySelectorAll("header nav a")) {
+			const page = a.getAttribute("href").slice(1);
+			if (needs[page] && !verbs.has(needs[page]))
+				a.remove();
+		}
+	}
 	const [page, arg] = (location.hash.slice(1) || "board").split("/");
 	const pages = { board, agreement, amendment, incidents, duty, agenda, validity };
-	const f = pages[page] || board;
+	const f = pages[page] && (!needs[page] || verbs.has(needs[page])) ? pages[page] : board;
 	try {
 		const parts = await f(arg);
 		main.replaceChildren(...parts);

@@ -50,8 +50,21 @@ before=$(snapshot)
 curl -s -D "$T/h" -o /dev/null "$URL"
 grep -qi "^content-security-policy: default-src 'none'" "$T/h" || fail "no CSP: $(cat "$T/h")"
 grep -qi "^set-cookie: parley_console=.*HttpOnly; SameSite=Strict" "$T/h" || fail "no cookie"
-# the pages in the browser
 mkdir -p "$BIN/test-artifacts"
+# baku's console, before release: its own row alone, nothing of the others
+"$BIN/parley" -c "$T/baku/client.conf" console >"$T/party.out" 2>&1 &
+PC=$!
+trap 'kill $C $PC 2>/dev/null; cleanup' EXIT
+for i in $(seq 100); do grep -q token= "$T/party.out" && break; sleep 0.05; done
+PURL=$(sed -n 's/^parley console of baku: \(http:[^ ]*\)$/\1/p' "$T/party.out")
+[ -n "$PURL" ] || fail "no party console URL: $(cat "$T/party.out")"
+pbase=${PURL%%/\?*}
+[ "$(code "$pbase/api?verb=agreement+list")" = 403 ] || fail "the party console without a token, not 403"
+[ "$(code "$pbase/api?verb=duty&token=${PURL##*token=}")" = 404 ] || fail "a party console serves the duty board"
+python3 "$BROWSER/party_check.py" "$PURL" "$BIN/test-artifacts" baku "$A" yerevan stepanakert ||
+	fail "the party console shows more than the embargo lets it"
+kill $PC; wait $PC 2>/dev/null
+# the pages in the browser
 python3 "$BROWSER/console_check.py" "$URL" "$BIN/test-artifacts" "$A" "$I" -- \
 	"$BIN/parley" -c "$T/stepanakert/client.conf" sign "$A" --yes || fail "the console in the browser"
 kill $C; wait $C 2>/dev/null

@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""A delegation's console in a real browser: it shows what the embargo
+lets that party see and nothing more.
+
+Usage: party_check.py URL ARTIFACTS PARTY AGREEMENT OTHER...
+
+Before release the board and the agreement's page show PARTY's own
+signature row only; no OTHER party's name appears in what they show; the
+pages a delegation cannot have (agenda, duty) are not offered; every
+request stays in the console.  Exit 0, or 1 with the failures printed."""
+
+import sys
+
+from cdp import Browser
+
+MAIN = "document.getElementById('main').innerText"
+
+
+def main():
+    if len(sys.argv) < 6:
+        print(__doc__)
+        return 2
+    url, art, party, agreement = sys.argv[1:5]
+    others = sys.argv[5:]
+    base = url.split("/?")[0]
+    failures = []
+    with Browser() as b:
+        p = b.open(url + "#board")
+        p.wait("Number(document.body.dataset.refreshes) >= 1 && %s.includes('Agreements')" % MAIN)
+        rows = p.eval("[...document.querySelectorAll('tr[data-party]')].map(r => r.dataset.party)")
+        if rows != [party]:
+            failures.append("the board shows the rows of %s, not %s's alone" % (rows, party))
+        nav = p.eval("[...document.querySelectorAll('header nav a')].map(a => a.textContent)")
+        for page in ("Agenda", "Duty"):
+            if page in nav:
+                failures.append("a delegation is offered the %s page" % page)
+        p.screenshot(art + "/console-party.png")
+        seen = p.eval(MAIN)
+        p.eval("location.hash = '#agreement/%s'" % agreement)
+        p.wait("location.hash === '#agreement/%s' && %s.includes('Agreement %s')"
+               % (agreement, MAIN, agreement))
+        seen += p.eval(MAIN) + p.eval("document.querySelector('svg') ? document.querySelector('svg').textContent : ''")
+        for o in others:
+            if o in seen:
+                failures.append("%s's console shows %s" % (party, o))
+        outside = [u for u in p.requests if not u.startswith(base + "/")]
+        if outside:
+            failures.append("requests outside the console: %s" % outside[:5])
+    for f in failures:
+        print("FAIL:", f)
+    print("party console: %d checks failed" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
