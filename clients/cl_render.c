@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cairo-pdf.h>
+#include <cairo-svg.h>
 #include <pango/pangocairo.h>
 
 #include "cert.h"
@@ -342,5 +343,133 @@ render_pdf(const struct bundle_files *f, const uint8_t mediator[32], const char 
 		snprintf(err, errlen, "cannot write %s", path);
 		return -1;
 	}
+	return 0;
+}
+
+/* ---- the calendar as a picture ---- */
+
+/* Seconds from X of an offset of doc/bundle.md 4.5 ("X-1d12h"). */
+static long long
+offset_seconds(const char *s)
+{
+	long long t = 0, v;
+	const char *p = s + 2;
+	int sign;
+
+	if (s[0] != 'X' || s[1] == '\0')
+		return 0;
+	sign = s[1] == '-' ? -1 : 1;
+	while (*p) {
+		for (v = 0; *p >= '0' && *p <= '9'; p++)
+			v = v * 10 + (*p - '0');
+		switch (*p) {
+		case 's': t += v; break;
+		case 'm': t += v * 60; break;
+		case 'h': t += v * 3600; break;
+		case 'd': t += v * 86400; break;
+		case 'w': t += v * 604800; break;
+		default: return sign * t;
+		}
+		p++;
+	}
+	return sign * t;
+}
+
+#define CAL_MAX 200
+
+int
+render_calendar_svg(const struct bundle_files *f, const uint8_t mediator[32], const char *path,
+    char *err, size_t errlen)
+{
+	const struct bundle_file *cal;
+	char summary[1600], lanes[CAL_MAX][40], label[CAL_MAX][360], tmp[4096];
+	long long off[CAL_MAX], lo = 0, hi = 0;
+	int lane[CAL_MAX];
+	size_t n = 0, nl = 0, i, k;
+	const char *p, *end;
+	cairo_surface_t *surf;
+	cairo_t *cr;
+	PangoFontDescription *font;
+	double W = 900, L = 130, H;
+
+	if (bundle_check(f, mediator, summary, sizeof(summary), err, errlen) != 0)
+		return -1;
+	if ((cal = file(f, "calendar.txt")) == NULL || cal->len == 0) {
+		snprintf(err, errlen, "the agreement has no Day-X calendar");
+		return -1;
+	}
+	/* OFFSET | PARTY | DESCRIPTION | CONFIRM, one a line (verified) */
+	for (p = (const char *)cal->data, end = p + cal->len; p < end && n < CAL_MAX;) {
+		const char *nl_ = memchr(p, '\n', (size_t)(end - p)), *a, *b;
+		char who[40];
+		if (nl_ == NULL)
+			nl_ = end;
+		a = strstr(p, " | ");
+		b = a ? strstr(a + 3, " | ") : NULL;
+		if (a == NULL || b == NULL || b > nl_)
+			break;
+		snprintf(who, sizeof(who), "%.*s", (int)(b - a - 3), a + 3);
+		snprintf(tmp, sizeof(tmp), "%.*s", (int)(a - p), p);
+		off[n] = offset_seconds(tmp);
+		snprintf(label[n], sizeof(label[0]), "%.*s", (int)(nl_ - p), p);
+		for (k = 0; k < nl && strcmp(lanes[k], who) != 0; k++)
+			;
+		if (k == nl)
+			snprintf(lanes[nl++], sizeof(lanes[0]), "%s", who);
+		lane[n] = (int)k;
+		if (n == 0 || off[n] < lo)
+			lo = off[n];
+		if (n == 0 || off[n] > hi)
+			hi = off[n];
+		n++;
+		p = nl_ + 1;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		snprintf(err, errlen, "%s: the path is too long", path);
+		return -1;
+	}
+	H = 40 + 40.0 * (double)nl + 20;
+	surf = cairo_svg_surface_create(tmp, W, H);
+	cr = cairo_create(surf);
+	font = pango_font_description_from_string("DejaVu Sans 9");
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	for (k = 0; k < nl; k++) {
+		double y = 40 + 40.0 * (double)k;
+		PangoLayout *l = pango_cairo_create_layout(cr);
+		cairo_set_source_rgb(cr, 0.8, 0.8, 0.83);
+		cairo_move_to(cr, L, y);
+		cairo_line_to(cr, W - 20, y);
+		cairo_stroke(cr);
+		cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+		pango_layout_set_font_description(l, font);
+		pango_layout_set_text(l, lanes[k], -1);
+		cairo_move_to(cr, 8, y - 8);
+		pango_cairo_show_layout(cr, l);
+		g_object_unref(l);
+	}
+	for (i = 0; i < n; i++) {
+		double x = L + (hi > lo ? (double)(off[i] - lo) / (double)(hi - lo) : 0.5) *
+		    (W - L - 260), y = 40 + 40.0 * lane[i];
+		PangoLayout *l = pango_cairo_create_layout(cr);
+		cairo_set_source_rgb(cr, 0.13, 0.2, 0.29);
+		cairo_arc(cr, x, y, 6, 0, 6.2832);
+		cairo_fill(cr);
+		pango_layout_set_font_description(l, font);
+		pango_layout_set_text(l, label[i], -1);
+		cairo_move_to(cr, x + 8, y - 20);
+		pango_cairo_show_layout(cr, l);
+		g_object_unref(l);
+	}
+	pango_font_description_free(font);
+	cairo_destroy(cr);
+	cairo_surface_finish(surf);
+	if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS || rename(tmp, path) != 0) {
+		cairo_surface_destroy(surf);
+		unlink(tmp);
+		snprintf(err, errlen, "cannot write %s", path);
+		return -1;
+	}
+	cairo_surface_destroy(surf);
 	return 0;
 }

@@ -21,4 +21,11 @@
 int render_pdf(const struct bundle_files *f, const uint8_t mediator[32], const char *path,
     char *err, size_t errlen);
 
+/* Verify f and, only if it verifies, draw its Day-X calendar alone as an
+ * SVG picture at path: a lane per party (and the mediator), each measure
+ * at its offset from X.  0, or -1 with err (a bundle without a calendar
+ * too). */
+int render_calendar_svg(const struct bundle_files *f, const uint8_t mediator[32],
+    const char *path, char *err, size_t errlen);
+
 #endif

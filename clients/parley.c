@@ -2275,7 +2275,8 @@ cmd_render(struct ctx *x)
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return out_error(x, EXIT_REFUSED, "out of memory");
 	if (bundle_load(pos(x, 0), f, err, sizeof(err)) != 0 ||
-	    render_pdf(f, mraw, opt(x, "pdf"), err, sizeof(err)) != 0) {
+	    (opt(x, "pdf") ? render_pdf(f, mraw, opt(x, "pdf"), err, sizeof(err)) :
+	    render_calendar_svg(f, mraw, opt(x, "svg"), err, sizeof(err))) != 0) {
 		bundle_files_clear(f);
 		free(f);
 		return out_error(x, EXIT_REFUSED, "%s: not printed: %s", pos(x, 0), err);
@@ -2285,12 +2286,14 @@ cmd_render(struct ctx *x)
 	if (x->json) {
 		struct jw *j = jw_new();
 		jw_obj_begin(j, NULL);
-		jw_str(j, "pdf", opt(x, "pdf"));
+		jw_str(j, opt(x, "pdf") ? "pdf" : "svg", opt(x, "pdf") ? opt(x, "pdf") : opt(x, "svg"));
 		jw_obj_end(j);
 		printf("%s\n", jw_text(j));
 		jw_free(j);
 	} else {
-		printf("%s verifies; its record is printed to %s\n", pos(x, 0), opt(x, "pdf"));
+		printf("%s verifies; its %s %s\n", pos(x, 0), opt(x, "pdf") ?
+		    "record is printed to" : "calendar is drawn in", opt(x, "pdf") ? opt(x, "pdf") :
+		    opt(x, "svg"));
 	}
 	return EXIT_OK;
 }
@@ -3372,7 +3375,9 @@ static const struct cl_args_verb verbs[] = {
 	  "a read-only console in the browser of what this party may see: prints its URL "
 	  "with a one-time token", C_CONSOLE },
 	{ "render", "DIR", 1, 1, OPTS(
-	    { .name = "pdf", .value = "FILE", .flags = REQ, .help = "the PDF to write" },
+	    { .name = "pdf", .value = "FILE", .flags = REQ, .alt = 1, .help = "the PDF to write" },
+	    { .name = "svg", .value = "FILE", .flags = REQ, .alt = 1,
+	      .help = "the Day-X calendar alone, as an SVG picture" },
 	    { .name = "mediator-key", .value = "MEDIATOR.pub",
 	      .help = "the mediator's public key (default: client.conf's)" }),
 	  "print a released bundle, once it verifies, as a PDF to file", C_RENDER },

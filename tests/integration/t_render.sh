@@ -35,9 +35,15 @@ done
 mkdir -p "$BIN/test-artifacts"
 pdftoppm -png -r 60 -f 1 -l 1 "$T/record.pdf" "$BIN/test-artifacts/render-record" || fail "pdftoppm"
 ls "$BIN"/test-artifacts/render-record*.png >/dev/null || fail "no page image"
+# the calendar alone, as a picture
+expect_out "its calendar is drawn in $T/calendar.svg" as baku render "$B" --svg "$T/calendar.svg"
+grep -q "<svg" "$T/calendar.svg" || fail "not an SVG"
+[ "$(grep -c "<path" "$T/calendar.svg")" -ge 2 ] || fail "the calendar picture has no measures"
+cp "$T/calendar.svg" "$BIN/test-artifacts/render-calendar.svg"
 # only what verifies is printed
 rm -rf "$T/t"; cp -r "$B" "$T/t"; sed -i 's/00:01/00:02/' "$T/t/text.txt"
 expect_out "not printed: certificate.txt:5: " as baku render "$T/t" --pdf "$T/tampered.pdf"
 [ -e "$T/tampered.pdf" ] || [ -e "$T/tampered.pdf.tmp" ] && fail "a PDF was written for a bundle that does not verify"
 expect_rc 2 as baku render "$B"
+expect_rc 2 as baku render "$B" --pdf x.pdf --svg y.svg
 pass
