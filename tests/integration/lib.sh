@@ -25,6 +25,12 @@ PARLEYD_PID=
 FAILED=0
 
 cleanup() {
+	# whatever a test left running in the background (a watch, a
+	# console), with the programs those jobs started: by process id
+	for j in $(jobs -p); do
+		pkill -TERM -P "$j" 2>/dev/null
+		kill -TERM "$j" 2>/dev/null
+	done
 	if [ -n "$PARLEYD_PID" ]; then kill -TERM "$PARLEYD_PID" 2>/dev/null; wait "$PARLEYD_PID" 2>/dev/null; fi
 	if [ "$FAILED" = 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$T"; else echo "  (kept $T)"; fi
 }

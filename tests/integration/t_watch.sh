@@ -9,9 +9,9 @@ for p in baku yerevan stepanakert; do enrol $p; done
 ctl clock set 1993-12-17T10:00:00+03:00 >/dev/null
 first=$(db "SELECT count(*) FROM journal")
 # the whole record from the start, then live
-ctl --json watch --from 0 --count 1000 >"$T/watch.json" 2>"$T/watch.err" &
+"$BIN/parleyctl" -s "$T/admin.sock" --json watch --from 0 --count 1000 >"$T/watch.json" 2>"$T/watch.err" &
 W=$!
-ctl watch >"$T/watch.txt" 2>/dev/null &
+"$BIN/parleyctl" -s "$T/admin.sock" watch >"$T/watch.txt" 2>/dev/null &
 W2=$!
 printf '%s\n' "1. The ceasefire is extended to 1 March 1994." >"$T/text"
 A=$(jget "$(ctl --json agreement create --title "Extension" --text "$T/text" --parties baku,yerevan,stepanakert)" .id)
