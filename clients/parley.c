@@ -24,6 +24,7 @@
 #include "errors.h"
 #include "json.h"
 #include "ptime.h"
+#include "checkpoint.h"
 #include "sign.h"
 #include "text.h"
 
@@ -36,6 +37,8 @@ struct ctx {
 	const struct cl_args *args;	/* the command line */
 	struct cl *c;
 	struct jw *j;		/* --json output being built */
+	char record[200];	/* what the last check of the record found */
+	struct timespec record_at;	/* when (monotonic), for the console */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -120,7 +123,6 @@ connect_conf(struct ctx *x)
 
 	if (cl_conf_load(x->conf_path, &x->conf, err, sizeof(err)) != 0)
 		return out_error(x, EXIT_USAGE, "%s", err);
-	char summary[200];
 	int rc;
 
 	x->c = cl_connect_tls(x->conf.server, x->conf.cert, x->conf.key, x->conf.server_pin,
@@ -128,9 +130,10 @@ connect_conf(struct ctx *x)
 	if (x->c == NULL)
 		return out_error(x, EXIT_UNREACHABLE, "%s", err);
 	/* Every connection holds the mediator to its record first. */
-	if ((rc = cl_record_check(x->c, &x->conf, summary, sizeof(summary), err,
+	if ((rc = cl_record_check(x->c, &x->conf, x->record, sizeof(x->record), err,
 	    sizeof(err))) != 0)
 		return out_error(x, rc > 0 ? EXIT_REFUSED : EXIT_UNREACHABLE, "%s", err);
+	clock_gettime(CLOCK_MONOTONIC, &x->record_at);
 	return 0;
 }
 
@@ -2033,7 +2036,7 @@ static void print_incident(struct jw *j, const Parley__Incident *in);
 
 /* What a party's console may ask: what the party may already see. */
 static const char *const party_console_verbs[] = {
-	"agreement list", "agreement show", "timeline show", "incident list", NULL
+	"agreement list", "agreement show", "timeline show", "incident list", "record", NULL
 };
 
 /* One request for the console: 0 with *r (of body want), or -1 with err;
@@ -2137,6 +2140,83 @@ console_show(struct ctx *x, uint64_t id, struct jw *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* "now": the daemon's clock (a mandate query carries it). */
+static int
+console_now(struct ctx *x, struct jw *j, char *err, size_t errlen)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT, *r = NULL;
+	Parley__MandateQuery q = PARLEY__MANDATE_QUERY__INIT;
+	char when[PTIME_BUFLEN];
+
+	f.body_case = PARLEY__FRAME__BODY_MANDATE_QUERY;
+	f.mandate_query = &q;
+	if (console_call(x, &f, &r, PARLEY__FRAME__BODY_MANDATE_LIST, err, errlen) != 0)
+		return -1;
+	ptime_format_utc(r->mandate_list->now, when);
+	jw_str(j, "now", when);
+	cl_free(x->c, r);
+	return 0;
+}
+
+/* The record as this endpoint holds the mediator to it: the checkpoint it
+ * keeps, and what the last check found.  The check runs on every
+ * connection, and again here when the last one is a minute old (each one
+ * countersigns a new checkpoint, a journal entry: not on every redraw). */
+static int
+console_record(struct ctx *x, struct jw *j, char *err, size_t errlen)
+{
+	struct checkpoint *cp = NULL;
+	struct timespec now;
+	char path[4200], hex[65], *text = NULL;
+	size_t len;
+	int rc = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (x->c != NULL && now.tv_sec - x->record_at.tv_sec >= 60) {
+		int k = cl_record_check(x->c, &x->conf, x->record, sizeof(x->record), err, errlen);
+		if (k > 0)
+			return -1;
+		if (k < 0) {
+			cl_close(x->c);
+			x->c = NULL;
+		} else {
+			x->record_at = now;
+		}
+	}
+	if (x->c == NULL && connect_conf(x) != 0) {
+		snprintf(err, errlen, "cannot reach parleyd to check the record");
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(path, sizeof(path), "%s/checkpoint", x->conf.dir);
+	jw_obj_begin(j, NULL);
+	jw_str(j, "party", cl_party(x->c));
+	jw_str(j, "summary", x->record);
+	jw_int(j, "checked_seconds_ago", now.tv_sec - x->record_at.tv_sec);
+	jw_str(j, "kept_in", path);
+	if ((text = cl_read_file(path, CHECKPOINT_MAX_LEN, &len, err, errlen)) == NULL) {
+		jw_null(j, "checkpoint");
+	} else {
+		if ((cp = malloc(sizeof(*cp))) == NULL ||
+		    checkpoint_parse(text, len, cp, err, errlen) != 0)
+			goto done;
+		hex_encode(cp->root, 32, hex);
+		jw_obj_begin(j, "checkpoint");
+		jw_str(j, "origin", cp->origin);
+		jw_uint(j, "size", cp->size);
+		jw_str(j, "root", hex);
+		jw_obj_end(j);
+	}
+	jw_obj_end(j);
+	rc = 0;
+done:
+	if (rc != 0 && cp == NULL)
+		snprintf(err, errlen, "out of memory");
+	free(cp);
+	free(text);
+	return rc;
+}
+
 static int
 console_party_query(void *arg, const char *verb, const struct console_arg *args, size_t n,
     char **json, char *err, size_t errlen)
@@ -2217,7 +2297,15 @@ console_party_query(void *arg, const char *verb, const struct console_arg *args,
 		for (i = 0; i < r->incident_list->n_incidents; i++)
 			print_incident(j, r->incident_list->incidents[i]);
 		jw_arr_end(j);
+		cl_free(x->c, r);
+		r = NULL;
+		/* the clocks count on the daemon's clock, not the browser's */
+		if (console_now(x, j, err, errlen) != 0)
+			goto done;
 		jw_obj_end(j);
+	} else if (strcmp(verb, "record") == 0) {
+		if (console_record(x, j, err, errlen) != 0)
+			goto done;
 	} else {
 		snprintf(err, errlen, "not a verb of this console");
 		goto done;

@@ -644,7 +644,7 @@ watch(const struct cl_args *a, int json)
 static const char *const console_verbs[] = {
 	"agreement list", "agreement show", "timeline show", "incident list", "incident show",
 	"duty", "agenda", "amendment list", "amendment show", "letter list", "status",
-	"duty contacts list", NULL
+	"duty contacts list", "journal verify", NULL
 };
 
 static int

@@ -678,6 +678,38 @@ verify_entries(struct journal *j, const struct tree_head *heads, uint64_t nsizes
 	return bad;
 }
 
+/* Each party's latest countersignature: the largest checkpoint it has
+ * signed, and when (every signature was checked when it was received). */
+static int
+countersigned(struct journal *j, struct out *o)
+{
+	static const char sql[] =
+	    "SELECT p.code, max(c.size), max(c.created_at) FROM countersignature c "
+	    "JOIN party p ON p.id = c.party_id GROUP BY p.code ORDER BY p.code";
+	sqlite3_stmt *s = store_stmt(j->st, sql);
+	char when[PTIME_BUFLEN];
+	int step;
+
+	if (s == NULL)
+		return out_refuse(o, "store failure");
+	jw_arr_begin(o->json, "countersigned");
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		ptime_format_utc(sqlite3_column_int64(s, 2), when);
+		jw_obj_begin(o->json, NULL);
+		jw_str(o->json, "party", (const char *)sqlite3_column_text(s, 0));
+		jw_int(o->json, "size", sqlite3_column_int64(s, 1));
+		jw_str(o->json, "at", when);
+		jw_obj_end(o->json);
+		out_text(o, "%s countersigned the checkpoint of %lld entries (latest, %s)\n",
+		    (const char *)sqlite3_column_text(s, 0), (long long)sqlite3_column_int64(s, 1), when);
+	}
+	jw_arr_end(o->json);
+	if (store_rows_end(j->st, s, step, "the countersignatures") != 0)
+		return out_refuse(o, "store failure reading the countersignatures: %s",
+		    store_errmsg(j->st));
+	return 0;
+}
+
 int
 journal_verify(struct journal *j, struct out *o)
 {
@@ -719,7 +751,7 @@ journal_verify(struct journal *j, struct out *o)
 	out_text(o, "journal %s: %llu entries, %llu signed checkpoints, root %s: every hash "
 	    "recomputed and every signature checked\n", j->origin, (unsigned long long)f.size,
 	    (unsigned long long)k, hex);
-	return 0;
+	return countersigned(j, o);
 }
 
 int

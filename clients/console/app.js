@@ -176,8 +176,9 @@ async function amendment(id) {
 
 async function incidents() {
 	const l = await q("incident list");
-	// the daemon's clock where the console can read it, else this one's
-	const ag = verbs.has("agenda") ? await q("agenda") : { now: new Date().toISOString() };
+	// on the daemon's clock: a delegation's list carries it, the
+	// mediator's agenda does
+	const ag = l.now ? l : await q("agenda");
 	const now = ms(ag.now);
 	const rows = l.incidents.map(i => {
 		const due = (ms(i.respond_by) - now) / 1000, pub = (ms(i.publishable_at) - now) / 1000;
@@ -216,23 +217,36 @@ async function agenda() {
 	return out;
 }
 
-// Validity as bars on a time axis; an extension joined to what it extends.
+// Validity as bars on a time axis: an extension or a reaffirmation joined
+// to what it continues, a gap between them marked, an agreement that
+// expired with nothing after it marked as ended, one whose signing deadline
+// passed listed as lapsed.
 async function validity() {
 	const list = await q("agreement list");
-	const shown = [];
+	const shown = [], lapsed = [];
 	for (const a of list.agreements) {
+		if (a.state === "lapsed") {
+			lapsed.push(a);
+			continue;
+		}
 		const s = await q("agreement show", { 1: a.id });
 		if (s.effective_at)
 			shown.push(s);
 	}
 	const out = [el("h2", null, "Validity")];
+	if (lapsed.length)
+		out.push(el("p", { class: "alert" }, "Lapsed before release (signing deadline passed): " +
+		    lapsed.map(a => a.id + " " + a.title).join(", ")));
 	if (!shown.length)
 		return out.concat(el("p", null, "No agreement has taken effect yet."));
-	const ends = shown.map(s => ms(s.expires_at) || Date.now());
-	const lo = Math.min(...shown.map(s => ms(s.effective_at))), hi = Math.max(...ends);
-	const W = 760, L = 200, H = 30 + shown.length * 28;
+	const now = verbs.has("agenda") ? ms((await q("agenda")).now) : NaN;
+	const ends = shown.map(s => ms(s.expires_at) || (isNaN(now) ? ms(s.effective_at) : now));
+	const lo = Math.min(...shown.map(s => ms(s.effective_at)), isNaN(now) ? Infinity : now);
+	const hi = Math.max(...ends, isNaN(now) ? -Infinity : now);
+	const W = 760, L = 200, H = 50 + shown.length * 28;
 	const X = v => L + (hi > lo ? (v - lo) / (hi - lo) : 0) * (W - L - 20);
 	const g = svg("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "validity" });
+	const row = id => shown.findIndex(t => t.id === id);
 	shown.forEach((s, i) => {
 		const y = 20 + i * 28, x0 = X(ms(s.effective_at)), x1 = X(ends[i]);
 		g.append(svg("text", { x: 4, y: y + 12 }, s.id + " " + s.title));
@@ -240,13 +254,66 @@ async function validity() {
 		    fill: s.state === "expired" ? "#b0b0b0" : s.state === "in_force" ? "#2e7d32" : "#8aa4c8", "data-agreement": s.id });
 		r.append(svg("title", {}, s.effective_at + " – " + (s.expires_at || "open-ended") + " (" + s.state + ")"));
 		g.append(r);
-		for (const e of s.extended_by || []) {
-			const j = shown.findIndex(t => t.id === e.id);
-			if (j >= 0)
-				g.append(svg("line", { x1: x1, y1: y + 8, x2: X(ms(shown[j].effective_at)), y2: 28 + j * 28, stroke: "#20324a", "stroke-dasharray": "3 2" }));
+		// what this one continues: joined, and a gap between them marked
+		const prev = row(s.extends || s.reaffirms);
+		if (prev >= 0) {
+			const py = 20 + prev * 28, pend = ends[prev];
+			// from the row it continues, where it takes over
+			const xj = Math.max(x0, X(Math.min(pend, ms(s.effective_at))));
+			g.append(svg("line", { x1: xj, y1: py + 16, x2: xj, y2: y, stroke: "#20324a",
+			    "stroke-width": 2, "stroke-dasharray": s.extends ? "4 2" : "1 2" }));
+			const gap = (ms(s.effective_at) - pend) / 1000;
+			if (gap > 0) {
+				const m = svg("rect", { x: X(pend), y: y + 6, width: Math.max(2, x0 - X(pend)), height: 4,
+				    fill: "#b3261e", "data-gap": s.id });
+				m.append(svg("title", {}, "gap of " + span(gap) + " before " + s.id + " took effect"));
+				g.append(m);
+			}
+		}
+		// expired with nothing after it: ended
+		const next = shown.some(t => t.extends === s.id || t.reaffirms === s.id);
+		if (s.state === "expired" && !next) {
+			const m = svg("text", { x: Math.min(x1 + 3, W - 60), y: y + 12, fill: "#b3261e", "data-ended": s.id }, "ended");
+			m.append(svg("title", {}, "expired " + s.expires_at + " with no extension"));
+			g.append(m);
 		}
 	});
-	return out.concat(g);
+	// the axis: its ends, in UTC (each bar's own times, in its zone, are in its tooltip)
+	g.append(svg("text", { x: L, y: H - 6, "text-anchor": "start" }, new Date(lo).toISOString().slice(0, 10)));
+	g.append(svg("text", { x: W - 20, y: H - 6, "text-anchor": "end" }, new Date(hi).toISOString().slice(0, 10)));
+	if (!isNaN(now)) {
+		g.append(svg("line", { x1: X(now), x2: X(now), y1: 10, y2: H - 34, stroke: "#e0a800" }));
+		g.append(svg("text", { x: X(now), y: H - 22, "text-anchor": "middle" }, "now " + new Date(now).toISOString().slice(0, 16) + "Z"));
+	}
+	out.push(g, el("p", { class: "muted" }, "Dashed: extends; dotted: reaffirms; red: a gap, or ended without extension."));
+	return out;
+}
+
+// The record: what this program has checked of the mediator's journal.
+// The mediator's console recomputes every hash and signature (journal
+// verify); a delegation's shows the checkpoint its endpoint keeps and what
+// the last consistency check against it found.
+async function record() {
+	const out = [el("h2", null, "The record")];
+	if (verbs.has("journal verify")) {
+		const v = await q("journal verify");
+		out.push(el("p", { class: v.ok ? "ok" : "alert", "data-record": v.ok ? "ok" : "bad" },
+		    v.ok ? "The journal verifies: every hash recomputed, every signature checked." : "THE JOURNAL DOES NOT VERIFY"),
+		    table(["origin", "entries", "signed checkpoints", "root"], [[v.origin, String(v.entries), String(v.checkpoints), v.root]]),
+		    el("h3", null, "The parties' countersignatures (latest of each)"),
+		    (v.countersigned || []).length ? table(["party", "checkpoint of", "at (UTC)"],
+			v.countersigned.map(c => el("tr", { "data-party": c.party }, el("td", null, c.party),
+			    el("td", null, c.size + " entries"), el("td", null, c.at))))
+			: el("p", null, "No party has countersigned a checkpoint yet."));
+	} else {
+		const r = await q("record");
+		out.push(el("p", { class: "ok", "data-record": "ok" }, "Consistent: " + r.summary +
+		    " (checked " + span(r.checked_seconds_ago) + " ago, and countersigned by " + r.party + ")"));
+		if (r.checkpoint)
+			out.push(table(["origin", "entries", "root"], [[r.checkpoint.origin, String(r.checkpoint.size), r.checkpoint.root]]),
+			    el("p", { class: "muted" }, "kept in " + r.kept_in + "; any later record must extend it, or parley says so loudly"));
+	}
+	return out;
 }
 
 // ---- routing and refresh ----
@@ -254,22 +321,30 @@ async function validity() {
 // The pages this console's program can draw (a delegation's console has
 // no agenda and no duty board), from the verbs it has.
 let verbs = null;
-const needs = { agenda: "agenda", incidents: "incident list", duty: "duty", validity: "agreement show" };
+const needs = { agenda: ["agenda"], incidents: ["incident list"], duty: ["duty"], validity: ["agenda"],
+    record: ["journal verify", "record"] };
+const can = page => !needs[page] || needs[page].some(v => verbs.has(v));
+// pages that cost the daemon more than a query are redrawn less often
+const every = { record: 30000 };
+let drawn = { page: null, at: 0 };
 
-async function draw() {
+async function draw(force) {
 	if (verbs === null) {
 		const c = await q("console");
 		verbs = new Set(c.verbs);
 		document.title = c.title;
 		for (const a of document.querySelectorAll("header nav a")) {
 			const page = a.getAttribute("href").slice(1);
-			if (needs[page] && !verbs.has(needs[page]))
+			if (!can(page))
 				a.remove();
 		}
 	}
 	const [page, arg] = (location.hash.slice(1) || "board").split("/");
-	const pages = { board, agreement, amendment, incidents, duty, agenda, validity };
-	const f = pages[page] && (!needs[page] || verbs.has(needs[page])) ? pages[page] : board;
+	const pages = { board, agreement, amendment, incidents, duty, agenda, validity, record };
+	const f = pages[page] && can(page) ? pages[page] : board;
+	if (!force && every[page] && drawn.page === location.hash && Date.now() - drawn.at < every[page])
+		return;
+	drawn = { page: location.hash, at: Date.now() };
 	try {
 		const parts = await f(arg);
 		main.replaceChildren(...parts);
@@ -281,6 +356,6 @@ async function draw() {
 	}
 }
 
-window.addEventListener("hashchange", draw);
-draw();
-setInterval(draw, 2000);
+window.addEventListener("hashchange", () => draw(true));
+draw(true);
+setInterval(() => draw(false), 2000);

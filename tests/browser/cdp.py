@@ -147,6 +147,13 @@ class Page:
             f.write(base64.b64decode(r["data"]))
 
 
+    def pdf(self, path):
+        """The page as it prints (its print style sheet), into path."""
+        r = self.call("Page.printToPDF", printBackground=False)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(r["data"]))
+
+
 class Browser:
     def __init__(self, width=1100, height=900):
         self.dir = tempfile.mkdtemp(prefix="parley-chromium.")

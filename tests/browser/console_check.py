@@ -81,6 +81,24 @@ def main():
         check(p.eval("document.querySelectorAll('svg[aria-label=\"validity\"] rect').length") >= 1,
               "no validity bar once in force")
         p.screenshot(art + "/console-validity.png")
+        # the record: recomputed and verified, with the parties' countersignatures
+        t = page_text(p, "record", "The record")
+        p.wait("document.querySelector('[data-record]') !== null")
+        check(p.eval("document.querySelector('[data-record]').dataset.record") == "ok",
+              "the record page does not say the journal verifies: " + t[:300])
+        signed = p.eval("[...document.querySelectorAll('tr[data-party]')].map(r => r.dataset.party)")
+        check(set(signed) >= {"baku", "yerevan", "stepanakert"},
+              "the record page lacks countersignatures: %s" % signed)
+        p.screenshot(art + "/console-record.png")
+        # it prints cleanly: the page's text, without the navigation
+        page_text(p, "agreement/" + agreement, "Day-X calendar")
+        p.pdf(art + "/console-print.pdf")
+        import subprocess
+        out = subprocess.run(["pdftotext", "-layout", art + "/console-print.pdf", "-"],
+                             capture_output=True, text=True).stdout
+        check("Agreement " + agreement in out and "Withdrawal" in out,
+              "the printed agreement lacks its title or calendar: " + out[:300])
+        check("Duty" not in out and "Agenda" not in out, "the navigation is printed")
         # nothing but the console itself was asked for
         outside = [u for u in p.requests if not u.startswith(base + "/")]
         check(not outside, "requests outside the console: %s" % outside[:5])

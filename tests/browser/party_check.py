@@ -43,6 +43,19 @@ def main():
         for o in others:
             if o in seen:
                 failures.append("%s's console shows %s" % (party, o))
+        # its incident clocks run on the daemon's clock
+        p.eval("location.hash = '#incidents'")
+        p.wait("location.hash === '#incidents' && %s.includes('Incidents (agreement time')" % MAIN)
+        t = p.eval(MAIN)
+        if "answer in" not in t and "answer overdue" not in t:
+            failures.append("no incident clock in the party console: " + t[:200])
+        # the record as this endpoint holds the mediator to it
+        p.eval("location.hash = '#record'")
+        p.wait("location.hash === '#record' && document.querySelector('[data-record]') !== null")
+        t = p.eval(MAIN)
+        if "Consistent: record of" not in t or "countersigned by " + party not in t:
+            failures.append("the party's record page: " + t[:300])
+        p.screenshot(art + "/console-party-record.png")
         outside = [u for u in p.requests if not u.startswith(base + "/")]
         if outside:
             failures.append("requests outside the console: %s" % outside[:5])
