@@ -2723,7 +2723,7 @@ engine_amendment_adopt(struct ag_ctx *e, int64_t id, const char *edited, size_t 
 int
 engine_amendment_reject(struct ag_ctx *e, int64_t id, const char *reason, struct out *o)
 {
-	char msg[NOTE_MAX + 100];
+	char msg[NOTE_MAX + 100], who[PARTY_CODE_MAX + 1];
 	struct amend am;
 	struct ag a;
 
@@ -2738,7 +2738,8 @@ engine_amendment_reject(struct ag_ctx *e, int64_t id, const char *reason, struct
 	if (set_amend_state(e, id, "rejected", reason) != 0 ||
 	    ag_send_update(e, am.proposer, a.id, (uint64_t)id, "amendment-rejected", msg) != 0)
 		return out_refuse(o, "store failure");
-	if (ag_journal(e, "amendment-rejected", a.id, NULL, NULL, 0, "amendment %lld: %s",
+	if (registry_party_code(e->st, am.proposer, who) != 0 ||
+	    ag_journal(e, "amendment-rejected", a.id, who, NULL, 0, "amendment %lld: %s",
 	    (long long)id, reason) != 0)
 		return out_refuse(o, "store failure: journal");
 	jw_int(o->json, "id", id);

@@ -239,7 +239,9 @@ inc_view(struct ag_ctx *e, struct inc *i, const char *event)
 static void
 inc_for(struct inc *i, int64_t party)
 {
-	if (party != 0 && party == i->filer_id && i->counter_forwarded_at == 0)
+	/* the accused side's counter-protest: its own and the mediator's
+	 * until the mediator forwards it (to an escalation's observer too) */
+	if (party != 0 && party != i->against_id && i->counter_forwarded_at == 0)
 		i->msg.counter_protest = "";
 	if (party != 0 && party != i->filer_id)
 		i->msg.complaint = "";

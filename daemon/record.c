@@ -153,13 +153,19 @@ record_show(struct ag_ctx *e, const struct req *r, const Parley__JournalShow *m)
 	 * entries (a copy accepted or refused, a signature withdrawn or void,
 	 * a decline or its withdrawal, a reminder the mediator sent it) of an
 	 * agreement not yet released stay out unless the agreement discloses
-	 * progress.  Filtered here, not after the read, so that a
-	 * page and its "next" are of what the party may see. */
+	 * progress.  Correspondence stays with those it is between: another
+	 * party's amendment before the mediator forwards it, its answer, a
+	 * rejection (told to the proposer alone), and every step of an incident
+	 * (its sides receive each step; the record lists a party's own) never
+	 * reach the agreement's other members.  Filtered here, not after the
+	 * read, so that a page and its "next" are of what the party may see. */
 	static const char sql[] =
 	    "SELECT j.seq, j.entry FROM journal j WHERE j.seq >= ?4 "
 	    "AND (?1 = 0 OR j.agreement_id = ?1) "
 	    "AND (j.party = ?2 OR (j.agreement_id IN (SELECT agreement_id FROM agreement_party "
-	    "WHERE party_id = ?3) AND (j.kind NOT IN ('copy-accepted', 'copy-refused', "
+	    "WHERE party_id = ?3) AND j.kind NOT LIKE 'incident-%' AND j.kind NOT IN "
+	    "('amendment-proposed', 'amendment-answered', 'amendment-rejected') "
+	    "AND (j.kind NOT IN ('copy-accepted', 'copy-refused', "
 	    "'signature-withdrawn', 'signature-void', 'sign-reminded', 'declined', "
 	    "'decline-withdrawn') OR EXISTS (SELECT 1 FROM agreement a "
 	    "WHERE a.id = j.agreement_id AND (a.released_at IS NOT NULL "
