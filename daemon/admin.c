@@ -1224,8 +1224,9 @@ admin_request(struct admin_conn *ac, const Parley__Frame *f)
 static void
 watch_answer(struct admin_conn *ac)
 {
-	static const char sql[] = "SELECT seq, entry FROM journal WHERE seq >= ? ORDER BY seq "
-	    "LIMIT ?";
+	/* committed entries only: a batch still open may roll back */
+	static const char sql[] = "SELECT seq, entry FROM journal WHERE seq >= ? AND seq < ? "
+	    "ORDER BY seq LIMIT ?";
 	struct server *srv = ac->srv;
 	Parley__Frame rf = PARLEY__FRAME__INIT;
 	Parley__AdminReply rep = PARLEY__ADMIN_REPLY__INIT;
@@ -1240,7 +1241,8 @@ watch_answer(struct admin_conn *ac)
 	event_del(ac->watch_ev);
 	if (!bad) {
 		sqlite3_bind_int64(s, 1, ac->watch_from);
-		sqlite3_bind_int(s, 2, WATCH_BATCH);
+		sqlite3_bind_int64(s, 2, journal_committed(srv->journal));
+		sqlite3_bind_int(s, 3, WATCH_BATCH);
 		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 			const char *e = sqlite3_column_blob(s, 1);
 			size_t len = (size_t)sqlite3_column_bytes(s, 1);
@@ -1292,7 +1294,7 @@ void
 admin_watch_wake(struct server *srv)
 {
 	struct admin_conn *ac, *next;
-	int64_t size = srv->journal ? journal_size(srv->journal) : 0;
+	int64_t size = srv->journal ? journal_committed(srv->journal) : 0;
 
 	for (ac = srv->admin_conns; ac != NULL; ac = next) {
 		next = ac->next;
@@ -1301,8 +1303,9 @@ admin_watch_wake(struct server *srv)
 	}
 }
 
-/* parleyctl watch: the record's entries from --from on (default: those to
- * come), answered as soon as there is one, or empty after --wait seconds. */
+/* parleyctl watch: the record's entries from --from on, answered as soon
+ * as there is one, or empty after --wait seconds; without --from, an empty
+ * answer at once that says where the record stands. */
 static void
 admin_watch(struct admin_conn *ac, const Parley__Frame *f)
 {
@@ -1341,10 +1344,7 @@ admin_watch(struct admin_conn *ac, const Parley__Frame *f)
 			return;
 		}
 	}
-	if ((size = journal_size(ac->srv->journal)) < 0) {
-		conn_error(ac->conn, f->id, PARLEY_ESTORE, "store failure reading the journal");
-		return;
-	}
+	size = journal_committed(ac->srv->journal);
 	ac->watch_id = f->id;
 	ac->watch_from = from < 0 ? size : from;
 	ac->watching = 1;
@@ -1354,7 +1354,10 @@ admin_watch(struct admin_conn *ac, const Parley__Frame *f)
 		conn_error(ac->conn, f->id, PARLEY_EREFUSED, "out of memory");
 		return;
 	}
-	if (size > ac->watch_from) {
+	/* Asked from "now": where now is, at once, so that a watch whose
+	 * connection drops before the next event asks from there again and
+	 * misses nothing. */
+	if (size > ac->watch_from || from < 0) {
 		watch_answer(ac);
 		return;
 	}

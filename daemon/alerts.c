@@ -165,7 +165,7 @@ tell_next(struct alerts *a)
 
 	if (*a->program == '\0' || a->child != 0 || a->next < 0 ||
 	    evtimer_pending(a->timer, NULL) || a->j == NULL ||
-	    (size = journal_size(a->j)) <= a->next)
+	    (size = journal_committed(a->j)) <= a->next)
 		return;
 	if (journal_entry(a->j, (uint64_t)a->next, &entry, &len) != 0) {
 		log_warnx("alerts: cannot read event %lld of the record", (long long)a->next);

@@ -39,6 +39,7 @@ struct journal {
 	struct merkle_frontier f;
 	int f_valid;
 	int f_dirty;		/* newer than the row */
+	int64_t committed;	/* entries as of the last commit */
 	struct node_slot cache[NODE_CACHE];
 };
 
@@ -475,6 +476,22 @@ int64_t
 journal_size(struct journal *j)
 {
 	return frontier_now(j) == 0 ? (int64_t)j->f.size : -1;
+}
+
+int64_t
+journal_committed(const struct journal *j)
+{
+	return j->committed;
+}
+
+void
+journal_committed_now(struct journal *j)
+{
+	int64_t n = journal_size(j);
+
+	/* a failed read keeps the last known size: less, never more */
+	if (n >= 0)
+		j->committed = n;
 }
 
 /* Bundles' inclusion proofs use the stored nodes (a release stays O(log n)

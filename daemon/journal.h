@@ -45,8 +45,16 @@ int journal_check_start(struct journal *j, char *err, size_t errlen);
 int journal_append(struct journal *j, const char *kind, int64_t agreement, const char *party,
     const uint8_t (*hashes)[32], size_t nh, const char *note);
 
-/* Entries in the journal now (the next entry's seq); -1 on a store error. */
+/* Entries in the journal now (the next entry's seq); -1 on a store error.
+ * Inside a batch this counts entries not yet committed. */
 int64_t journal_size(struct journal *j);
+
+/* Entries as of the last commit: what may be shown outside a turn (a
+ * watch, an alert), since an open batch may still be rolled back.
+ * journal_committed_now records the size; call it after every commit (and
+ * once at start, outside any batch). */
+int64_t journal_committed(const struct journal *j);
+void journal_committed_now(struct journal *j);
 
 
 /* Sign and store a checkpoint if the tree grew since the last one (inside

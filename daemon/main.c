@@ -186,6 +186,8 @@ after_commit(void *arg)
 
 	delivery_flush(srv->dlv);
 	ticker_rearm(srv->ticker);
+	if (srv->journal != NULL)
+		journal_committed_now(srv->journal);
 	admin_watch_wake(srv);
 	alerts_kick(srv->alerts);
 }
@@ -485,6 +487,7 @@ start_modules(struct server *srv)
 		fatalx("cannot open the journal");
 	if (journal_check_start(srv->journal, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	journal_committed_now(srv->journal);
 	ag_set_journal(srv->ag, srv->journal);
 	turn_set_commit_hooks(srv->turn, before_commit, rolled_back, srv);
 	if ((srv->alerts = alerts_new(srv->base, srv->st, srv->turn, srv->journal,
