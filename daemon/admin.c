@@ -1603,7 +1603,7 @@ admin_listen(struct server *srv, char *err, size_t errlen)
 	unlink(p);	/* a stale socket from an earlier run */
 	old = umask(grouped ? 0117 : 0177);
 	srv->admin_listener = evconnlistener_new_bind(srv->base, admin_accept, srv,
-	    LEV_OPT_CLOSE_ON_FREE, 16, (struct sockaddr *)&sun, sizeof(sun));
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
 	if (srv->admin_listener == NULL) {
 		snprintf(err, errlen, "cannot bind admin socket %s: %s", p, strerror(errno));

@@ -135,6 +135,8 @@ spawn(struct alerts *a, const char *json, size_t len)
 		return -1;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
+	/* nothing of parleyd's (its sockets, its store) past the standard three */
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
 	rc = posix_spawn(&a->child, a->program, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[0]);

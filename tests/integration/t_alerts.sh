@@ -12,6 +12,8 @@ cat >"$T/alert.sh" <<SH
 #!/bin/sh
 # fails while $T/down exists, else appends the event to $T/alerts.json
 [ -e "$T/down" ] && exit 1
+# the sockets it was handed (none: not parleyd's listeners or connections)
+for f in /proc/\$\$/fd/*; do readlink \$f; done | grep '^socket:' >>"$T/sockets"
 cat >>"$T/alerts.json"
 echo >>"$T/alerts.json"
 SH
@@ -36,6 +38,7 @@ sign_all "$A" baku yerevan
 total=$(db "SELECT count(*) FROM journal")
 told() { n=$(grep -c '"seq"' "$T/alerts.json" 2>/dev/null); echo "${n:-0}"; }
 for i in $(seq 200); do [ "$(told)" -ge "$total" ] && break; sleep 0.1; done
+[ -s "$T/sockets" ] && fail "the alert program was handed parleyd's sockets: $(sort -u "$T/sockets")"
 [ "$(jq -s '[.[].seq] == [range(0; '"$total"')]' "$T/alerts.json")" = true ] ||
 	fail "the program did not receive every event once, in order: $(jq -c -s '[.[].seq]' "$T/alerts.json")"
 jq -e -s 'any(.[]; .kind == "released" and .agreement == '"$A"')' "$T/alerts.json" >/dev/null ||
@@ -47,6 +50,7 @@ restart
 printf 'after the restart\n' | ctl notice send baku --text - >/dev/null || fail "notice"
 total=$(db "SELECT count(*) FROM journal")
 for i in $(seq 200); do [ "$(told)" -ge "$total" ] && break; sleep 0.1; done
+[ -s "$T/sockets" ] && fail "the alert program was handed parleyd's sockets: $(sort -u "$T/sockets")"
 [ "$(jq -s '[.[].seq] == [range(0; '"$total"')]' "$T/alerts.json")" = true ] ||
 	fail "a restart repeated or lost an event: $(jq -c -s '[.[].seq]' "$T/alerts.json")"
 # the example program mails an event through sendmail
