@@ -1096,6 +1096,22 @@ args_free(struct args *a)
 	a->n = 0;
 }
 
+/* An argument's name as the command line spells it. */
+static const char *
+arg_name(const char *key)
+{
+	static const struct { const char *key, *name; } pos[] = {
+		{ "1", "the first argument" }, { "2", "the second argument" },
+		{ "3", "the third argument" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pos) / sizeof(pos[0]); i++)
+		if (strcmp(key, pos[i].key) == 0)
+			return pos[i].name;
+	return key;
+}
+
 static int
 args_load(const Parley__AdminRequest *m, struct args *a, struct out *o)
 {
@@ -1112,6 +1128,12 @@ args_load(const Parley__AdminRequest *m, struct args *a, struct out *o)
 		if (v->len > 0 && memchr(v->data, '\0', v->len) != NULL) {
 			args_free(a);
 			return out_usage(o, "argument %s holds a NUL byte", m->args[i]->key);
+		}
+		/* and text is UTF-8: what is refused is never echoed raw into
+		 * an answer that must be UTF-8 itself */
+		if (!text_utf8_valid((const char *)v->data, v->len)) {
+			args_free(a);
+			return out_usage(o, "%s is not valid UTF-8", arg_name(m->args[i]->key));
 		}
 		if ((a->val[i] = malloc(v->len + 1)) == NULL) {
 			args_free(a);

@@ -96,4 +96,15 @@ expect_out "no letter 99" ctl letter show 99
 	fail "delivery list --party"
 [ "$(jget "$(ctl --json delivery list --agreement 99)" '.messages | length')" = 0 ] || fail "delivery list --agreement"
 [ "$(jget "$(ctl --json notice list --party baku --last 1)" '.messages | length')" = 1 ] || fail "notice list --party --last"
+# any argument not UTF-8: a clear refusal (exit 2), nothing changed, the
+# connection kept (the refusal never echoes the bytes)
+printf 'x\n' >"$T/x.txt"
+before=$(snapshot)
+for args in "letter send --to $(printf '\xff') --text $T/x.txt" "duty contacts pass $(printf '\xff') --to all" \
+	"template show $(printf '\xff')" "notice send $(printf '\xff') --text $T/x.txt" \
+	"letter send --to baku --subject $(printf '\xfe\xff') --text $T/x.txt"; do
+	out=$(ctl $args 2>&1); rc=$?
+	[ $rc = 2 ] && grep -q "not valid UTF-8" <<<"$out" || fail "ctl $args: exit $rc: $out"
+done
+[ "$(snapshot)" = "$before" ] || fail "a refused argument changed the store"
 pass
