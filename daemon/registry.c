@@ -130,6 +130,11 @@ registry_party_add(struct store *st, int64_t now, const char *code, const char *
 	if (!ident_valid(code))
 		return out_usage(o, "party code \"%s\" is not valid: use 1-32 characters "
 		    "a-z, 0-9, '-' or '_', starting with a letter or digit", code);
+	/* words that name someone else wherever a party code may stand (a
+	 * calendar's lane, a letter's recipients) */
+	if (strcmp(code, "mediator") == 0 || strcmp(code, "all") == 0)
+		return out_usage(o, "\"%s\" cannot be a party code: it stands for %s in calendars "
+		    "and letters", code, *code == 'm' ? "the mediator" : "every party");
 	if (name == NULL || *name == '\0')
 		return out_usage(o, "party add needs --name NAME");
 	if (!text_utf8_valid(name, strlen(name)) || strlen(name) > 200)

@@ -107,4 +107,7 @@ for args in "letter send --to $(printf '\xff') --text $T/x.txt" "duty contacts p
 	[ $rc = 2 ] && grep -q "not valid UTF-8" <<<"$out" || fail "ctl $args: exit $rc: $out"
 done
 [ "$(snapshot)" = "$before" ] || fail "a refused argument changed the store"
+# "mediator" and "all" name someone else wherever a party code stands
+expect_out "cannot be a party code" ctl party add mediator --name "Not the mediator"
+expect_out "cannot be a party code" ctl party add all --name "Everyone"
 pass
