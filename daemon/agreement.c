@@ -626,6 +626,20 @@ ag_timer_cancel(struct ag_ctx *e, int64_t agreement, const char *const *kinds)
 }
 
 int
+ag_timer_cancel_incident(struct ag_ctx *e, int64_t incident, const char *kind)
+{
+	static const char sql[] =
+	    "DELETE FROM timer WHERE incident_id = ? AND fired_at IS NULL AND kind = ?";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(e->st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, incident);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	return store_step_done(e->st, s);
+}
+
+int
 ag_insert(struct ag_ctx *e, const struct ag *a, int64_t *id)
 {
 	static const char sql[] =

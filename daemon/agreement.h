@@ -204,6 +204,8 @@ int ag_timer_add(struct ag_ctx *e, int64_t agreement, int64_t incident, const ch
 /* Cancel an agreement's pending timers of the given kinds (a NULL-ended
  * list). */
 int ag_timer_cancel(struct ag_ctx *e, int64_t agreement, const char *const *kinds);
+/* Cancel an incident's pending timers of one kind. */
+int ag_timer_cancel_incident(struct ag_ctx *e, int64_t incident, const char *kind);
 
 /* The writes of the agreement tables: every INSERT, UPDATE and DELETE of
  * agreement, agreement_party, agreement_role, revision and copy is one of

@@ -541,6 +541,14 @@ action_complaint(struct ag_ctx *e, const struct req *r, const Parley__IncidentAc
 		req_refuse(r, PARLEY_EUSAGE, "the complaint must be 1-%d bytes of UTF-8", FIELD_MAX);
 		return 1;
 	}
+	/* one, kept as made, and none once the incident is closed */
+	if (i.closed_at || i.complaint_at) {
+		req_refuse(r, PARLEY_EREFUSED, "complaint refused: incident %lld %s; write to the "
+		    "mediator instead (parley letter send --to mediator)", (long long)i.id,
+		    i.closed_at ? "is closed" : "already carries a complaint");
+		inc_release(&i);
+		return 1;
+	}
 	if ((rc = delivered(e, &i)) != 1) {
 		if (rc == 0)
 			req_refuse(r, PARLEY_EREFUSED, "complaint refused: incident %lld has not yet "
@@ -640,6 +648,12 @@ incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAct
 	}
 	if (side_inc(e, r, m->incident, &i) != 0)
 		return REQ_ROLLBACK;
+	if (i.closed_at) {
+		inc_release(&i);
+		return req_refuse(r, PARLEY_EREFUSED, "incident %llu is closed; write to the "
+		    "mediator instead (parley letter send --to mediator)",
+		    (unsigned long long)m->incident);
+	}
 	other = i.filer_id == r->who->party.id ? i.against_id : i.filer_id;
 	if (strcmp(act, "meeting") == 0) {
 		rc = set_fields(e, meeting, i.id, now, r->who->party.id, NULL);
@@ -665,6 +679,13 @@ incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAct
 			inc_release(&i);
 			return req_refuse(r, PARLEY_EUSAGE, "the counter-protest must be 1-%d bytes "
 			    "of UTF-8", FIELD_MAX);
+		}
+		/* one, kept as sent (and perhaps forwarded): more is a letter */
+		if (*i.counter) {
+			inc_release(&i);
+			return req_refuse(r, PARLEY_EREFUSED, "a counter-protest about incident %llu "
+			    "was already sent; write to the mediator instead (parley letter send "
+			    "--to mediator)", (unsigned long long)m->incident);
 		}
 		rc = set_fields(e, counter, i.id, now, 0, m->text);
 		log_info("incident %lld: %s sends the mediator a counter-protest", (long long)i.id,
@@ -826,7 +847,10 @@ meeting_due(struct ag_ctx *e, int64_t id, int64_t due)
 
 	if ((rc = inc_load(e, id, &i)) != 0)
 		return rc < 0 ? -1 : 0;
-	if (i.closed_at || i.meeting_time != due + MEETING_LEAD) {
+	/* not for a meeting moved since, nor one already past (a reminder
+	 * due while parleyd was down) */
+	if (i.closed_at || i.meeting_time != due + MEETING_LEAD ||
+	    clock_now(e->clk) >= i.meeting_time) {
 		inc_release(&i);
 		return 0;
 	}
@@ -1176,7 +1200,10 @@ incident_meeting_set(struct ag_ctx *e, int64_t id, const char *time, const char 
 	sqlite3_bind_text(s, 2, place, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, participants, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, id);
-	if (store_step_done(e->st, s) != 0 || (t - MEETING_LEAD > clock_now(e->clk) &&
+	/* one reminder, of the meeting as it now stands */
+	if (store_step_done(e->st, s) != 0 ||
+	    ag_timer_cancel_incident(e, id, "incident-meeting") != 0 ||
+	    (t - MEETING_LEAD > clock_now(e->clk) &&
 	    ag_timer_add(e, 0, id, "incident-meeting", t - MEETING_LEAD, 0, 0) != 0) ||
 	    tell_sides(e, id, "meeting-scheduled", "incident-meeting-scheduled", o) != 0)
 		return o->status ? -1 : out_refuse(o, "store failure");

@@ -52,9 +52,12 @@ done
 # a meeting: scheduled, one side accepts, the other proposes another time
 expect_rc 0 as stepanakert incident meeting "$I"
 expect_out "no meeting on incident $I was scheduled" as baku incident meeting "$I" accept
+# moved and moved back before the one that holds: one reminder all the same
+expect_rc 0 ctl incident meeting "$I" --time 1995-02-08T10:00:00+03:00 --place "Moscow" --participants "the mediator"
+expect_rc 0 ctl incident meeting "$I" --time 1995-02-09T10:00:00+03:00 --place "Moscow" --participants "the mediator"
 expect_rc 0 ctl incident meeting "$I" --time 1995-02-08T10:00:00+03:00 --place "Moscow, Smolenskaya 32" \
 	--participants "baku, stepanakert, the mediator"
-[ "$(jget "$(inbox baku)" '.deliveries[] | select(.event == "meeting-scheduled") | .meeting.place')" = "Moscow, Smolenskaya 32" ] ||
+[ "$(jget "$(inbox baku)" '[.deliveries[] | select(.event == "meeting-scheduled") | .meeting.place] | last')" = "Moscow, Smolenskaya 32" ] ||
 	fail "baku not told of the meeting"
 expect_rc 0 as baku incident meeting "$I" accept
 expect_out "you propose to meet on incident $I at 1995-02-09T10:00:00\+03:00" \
@@ -70,6 +73,9 @@ expect_out "propose a time" as baku incident meeting "$I" propose --time 1995-02
 expect_out "sent to the mediator, who may forward it to baku" \
 	as stepanakert incident counter "$I" --text "the shot came from the other side"
 expect_out "accused side's" as baku incident counter "$I" --text x
+# one each, kept as made: more is a letter
+expect_out "already sent; write to the mediator" as stepanakert incident counter "$I" --text "another"
+expect_out "already carries a complaint" as baku complaint --incident "$I" --text "again"
 [ "$(jget "$(as baku --json incident show "$I")" .counter_protest)" = null ] || fail "baku read the counter-protest early"
 [ "$(jget "$(as stepanakert --json incident show "$I")" .complaint)" = null ] || fail "stepanakert read baku's complaint"
 expect_out "not forwarded" ctl incident show "$I"
@@ -114,6 +120,18 @@ for p in baku stepanakert; do
 done
 expect_rc 0 ctl incident close "$I" --reason "settled at the meeting"
 expect_out "is closed" ctl incident recommend "$I" --text "$T/rec.txt"
+# closed: no side's step is taken any more
+before=$(snapshot)
+expect_out "is closed" as baku incident meeting "$I" accept
+expect_out "is closed" as baku incident meeting "$I"
+expect_out "is closed" as stepanakert incident inspect "$I"
+[ "$(snapshot)" = "$before" ] || fail "a step on a closed incident changed the store"
+# the meeting passes: no other reminder, late or repeated
+ctl clock set 1995-02-09T12:00:00+03:00 >/dev/null
+for p in baku stepanakert; do
+	[ "$(jget "$(inbox $p)" '[.deliveries[] | select(.event == "meeting-soon")] | length')" = 0 ] ||
+		fail "$p reminded again of the meeting"
+done
 restart
 out=$(ctl --json incident show "$I")
 [ "$(jget "$out" .recommendation)" = "$(cat "$T/rec.txt")" ] && [ "$(jget "$out" .escalated_to)" = minsk ] ||
