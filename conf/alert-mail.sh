@@ -23,6 +23,11 @@ MAILTO=${PARLEY_ALERT_MAILTO:-mediator@localhost}
 SENDMAIL=${PARLEY_SENDMAIL:-/usr/sbin/sendmail}
 event=$(cat)
 kind=$(printf '%s' "$event" | sed -n 's/.*"kind":"\([a-z-]*\)".*/\1/p')
+# Routine, not news: every parley connection countersigns the record, and
+# acknowledgements follow every delivery.  Handed over by not mailing them.
+case $kind in
+countersigned | ack) exit 0 ;;
+esac
 {
 	printf 'To: %s\n' "$MAILTO"
 	printf 'Subject: parley: %s\n' "${kind:-event}"

@@ -61,4 +61,9 @@ printf '{"seq":1,"kind":"incident-filed","note":"x"}\n' |
 	fail "alert-mail.sh failed"
 grep -qx "To: med@example.org" "$T/mail.out" && grep -qx "Subject: parley: incident-filed" "$T/mail.out" ||
 	fail "alert-mail.sh: $(cat "$T/mail.out")"
+# ... and not the routine: a countersignature is handed over unmailed
+rm "$T/mail.out"
+printf '{"seq":2,"kind":"countersigned","party":"baku"}\n' |
+	PARLEY_SENDMAIL="$T/sendmail" sh "$CONF_DIR/alert-mail.sh" || fail "alert-mail.sh failed on a countersignature"
+[ -e "$T/mail.out" ] && fail "alert-mail.sh mailed a countersignature"
 pass
