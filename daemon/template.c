@@ -50,8 +50,19 @@ template_add(struct ag_ctx *e, const char *name, const char *text, size_t len, s
 		    TEMPLATE_NAME_MAX);
 	if ((norm = texts_check(text, len, why, sizeof(why), &oom)) == NULL)
 		return oom ? out_refuse(o, "%s", why) : out_usage(o, "--text: %s", why);
-	for (p = norm; (p = strstr(p, "{{")) != NULL; p += 2)
-		n += placeholder(p) > 0;
+	/* every "{{" begins a placeholder: a misspelt one ({{Side}}, {{ side }})
+	 * would otherwise pass into a signed text unfilled */
+	for (p = norm; (p = strstr(p, "{{")) != NULL; p += 2) {
+		if (placeholder(p) == 0) {
+			int show = (int)strcspn(p, "\n");
+			out_usage(o, "--text: \"%.*s\" does not begin a placeholder: write {{name}} "
+			    "with a name of 1 to %d of a-z, 0-9 and _", show > 40 ? 40 : show, p,
+			    TEMPLATE_NAME_MAX);
+			free(norm);
+			return -1;
+		}
+		n++;
+	}
 	if ((s = store_stmt(e->st, sql)) == NULL) {
 		free(norm);
 		return out_refuse(o, "store failure");
@@ -145,10 +156,14 @@ template_fill(struct ag_ctx *e, const char *name, const struct template_values *
 	FILE *f;
 
 	*out = NULL;
-	for (k = 0; k < v->n; k++)
+	for (k = 0; k < v->n; k++) {
 		if (!name_valid(v->name[k]) || strchr(v->name[k], '-') != NULL)
 			return out_usage(o, "--set %s=: a placeholder's name is 1 to %d of a-z, 0-9 "
 			    "and _", v->name[k], TEMPLATE_NAME_MAX);
+		for (n = 0; n < k; n++)
+			if (strcmp(v->name[n], v->name[k]) == 0)
+				return out_usage(o, "--set %s= is given twice", v->name[k]);
+	}
 	if ((t = load(e, name, o)) == NULL)
 		return -1;
 	if ((f = open_memstream(&buf, &len)) == NULL) {

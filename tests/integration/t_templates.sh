@@ -35,5 +35,10 @@ expect_out "no template \"nothing\"" ctl letter send --to baku --template nothin
 expect_rc 2 ctl agreement create --title X --template extension --text "$T/ext.txt" --parties baku
 expect_rc 2 ctl letter send --to baku --template reply-form --set side
 expect_out "name is 1 to" ctl template add "Bad Name" --text "$T/form.txt"
+expect_out "given twice" ctl letter send --to baku --template reply-form --set side=A --set side=B
+for bad in '{{Side}}' '{{ side }}' '{{a-b}}' '{{side'; do
+	printf 'From %s, greetings.\n' "$bad" >"$T/bad.txt"
+	expect_out "does not begin a placeholder" ctl template add misspelt --text "$T/bad.txt"
+done
 [ "$(snapshot)" = "$before" ] || fail "a refused template use changed the store"
 pass
