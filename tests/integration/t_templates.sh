@@ -2,13 +2,14 @@
 # the dates changed; the reply form of February 1995 one paragraph with
 # the side's name.  A template has {{name}} placeholders; an agreement or
 # a letter is made from it with a value for each; a placeholder left
-# without one, or a value for none, is refused and nothing changes.
+# without one, or a value for none, is refused and nothing changes; a "{{"
+# that does not begin a placeholder (a misspelt one) is refused.
 . "$(dirname "$0")/lib.sh"
 setup
 for p in baku yerevan stepanakert; do enrol $p; done
 ctl clock set 1993-12-10T10:00:00+03:00 >/dev/null
 printf '%s\n' "The ceasefire is extended until {{until}}." "Signed for {{side}} and the others." \
-	"(a brace {{ not a placeholder }} stays)" >"$T/ext.txt"
+	"(a single brace {not a placeholder} stays)" >"$T/ext.txt"
 expect_out "template extension recorded \(2 placeholders\)" ctl template add extension --text "$T/ext.txt"
 expect_out "extension" ctl template list
 [ "$(jget "$(ctl --json template show extension)" .text)" = "$(cat "$T/ext.txt")" ] || fail "template show"
@@ -16,7 +17,7 @@ A=$(jget "$(ctl --json agreement create --title "Extension to 1 March" --templat
 	--set until="00:00 on 1 March 1994" --set side="Azerbaijan" --parties baku,yerevan,stepanakert)" .id)
 expect_rc 0 ctl agreement circulate "$A"
 [ "$(jget "$(as baku --json show "$A")" .text)" = "$(printf '%s\n' "The ceasefire is extended until 00:00 on 1 March 1994." \
-	"Signed for Azerbaijan and the others." "(a brace {{ not a placeholder }} stays)")" ] ||
+	"Signed for Azerbaijan and the others." "(a single brace {not a placeholder} stays)")" ] ||
 	fail "the agreement's text is not the filled template"
 # the reply form of February 1995, as the mediator's letter
 printf 'I confirm the readiness of {{side}} to assume the obligations of 3 February 1995.\n' >"$T/form.txt"
