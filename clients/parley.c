@@ -1637,6 +1637,11 @@ cmd_letter_send(struct ctx *x)
 	free(text);
 	if (norm == NULL)
 		return out_error(x, EXIT_REFUSED, "out of memory");
+	/* refused here as parleyd would, before anyone is named to it */
+	if (norm[strspn(norm, " \t\n")] == '\0') {
+		free(norm);
+		return out_error(x, EXIT_USAGE, "%s: the text is blank", opt(x, "text"));
+	}
 	if ((rc = connect_conf(x)) != 0) {
 		free(norm);
 		return rc;

@@ -229,12 +229,16 @@ contacts_pass(struct ag_ctx *e, const char *party, const char *to, struct out *o
 		goto done;
 	/* Each addressee: what it was passed, by which letter. */
 	{
-		char buf[1024];
-		snprintf(buf, sizeof(buf), "%s", to);
+		char *buf = strdup(to);
+		if (buf == NULL) {
+			rc = out_refuse(o, "out of memory");
+			goto done;
+		}
 		for (p = strtok_r(buf, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
 			if (registry_party_by_code(e->st, p, &dst) != 0 || dst.id == from.id ||
 			    (s = store_stmt(e->st, ins)) == NULL) {
 				rc = out_usage(o, "--to: %s is not another party", p);
+				free(buf);
 				goto done;
 			}
 			sqlite3_bind_int64(s, 1, from.id);
@@ -244,9 +248,11 @@ contacts_pass(struct ag_ctx *e, const char *party, const char *to, struct out *o
 			sqlite3_bind_int64(s, 5, clock_now(e->clk));
 			if (store_step_done(e->st, s) != 0) {
 				rc = out_refuse(o, "store failure");
+				free(buf);
 				goto done;
 			}
 		}
+		free(buf);
 	}
 	log_info("duty contacts of %s passed to %s (letter %lld)", from.code, to,
 	    (long long)letter);

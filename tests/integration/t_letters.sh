@@ -86,6 +86,7 @@ expect_rc 2 as baku letter send --to yerevan --text "$T/bad.txt"
 printf 'a \342\200\256 bidi\n' >"$T/bidi.txt"
 expect_rc 2 as baku letter send --to yerevan --text "$T/bidi.txt"
 printf '   \n' | expect_out "blank" ctl letter send --to baku --text -
+printf '\n\n' | expect_rc 2 as baku letter send --to yerevan --text -
 expect_out "unknown party" ctl letter send --to baku,nobody --text "$T/l1.txt"
 expect_out "cannot write to itself" ctl letter send --to mediator --text "$T/l1.txt"
 expect_rc 2 ctl letter send --to baku --text "$T/l1.txt" --subject "$(printf 'a\tb')"
