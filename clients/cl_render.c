@@ -8,6 +8,7 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <pango/pangocairo.h>
+#include <qrencode.h>
 
 #include "cert.h"
 #include "cl_render.h"
@@ -43,6 +44,175 @@ file(const struct bundle_files *f, const char *name)
 		if (strcmp(f->v[i].name, name) == 0)
 			return &f->v[i];
 	return NULL;
+}
+
+/* ---- the calendar as a picture ---- */
+
+/* Seconds from X of an offset of doc/bundle.md 4.5 ("X-1d12h"). */
+static long long
+offset_seconds(const char *s)
+{
+	long long t = 0, v;
+	const char *p = s + 2;
+	int sign;
+
+	if (s[0] != 'X' || s[1] == '\0')
+		return 0;
+	sign = s[1] == '-' ? -1 : 1;
+	while (*p) {
+		for (v = 0; *p >= '0' && *p <= '9'; p++)
+			v = v * 10 + (*p - '0');
+		switch (*p) {
+		case 's': t += v; break;
+		case 'm': t += v * 60; break;
+		case 'h': t += v * 3600; break;
+		case 'd': t += v * 86400; break;
+		case 'w': t += v * 604800; break;
+		default: return sign * t;
+		}
+		p++;
+	}
+	return sign * t;
+}
+
+/* A calendar.txt (verified: OFFSET | PARTY | DESCRIPTION | CONFIRM, one a
+ * line) as measures placed on lanes; every measure, however many.  Each
+ * label ("X+3d Withdrawal") and lane name is a string in buf. */
+struct cal {
+	size_t n, nlanes;
+	long long *off, lo, hi;
+	size_t *lane;
+	const char **label, **lanes;
+	char *buf;
+};
+
+static void
+cal_free(struct cal *c)
+{
+	free(c->off);
+	free(c->lane);
+	free(c->label);
+	free(c->lanes);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+cal_parse(const struct bundle_file *x, struct cal *c)
+{
+	const char *p = (const char *)x->data, *end = p + x->len, *nl, *a, *b, *d;
+	size_t lines = 1, i, k, ol, pl, dl;
+	char *w;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < x->len; i++)
+		lines += x->data[i] == '\n';
+	/* a label and a lane name a line are each shorter than it */
+	c->off = calloc(lines, sizeof(*c->off));
+	c->lane = calloc(lines, sizeof(*c->lane));
+	c->label = calloc(lines, sizeof(*c->label));
+	c->lanes = calloc(lines, sizeof(*c->lanes));
+	c->buf = malloc(2 * x->len + 2 * lines);
+	if (c->off == NULL || c->lane == NULL || c->label == NULL || c->lanes == NULL ||
+	    c->buf == NULL) {
+		cal_free(c);
+		return -1;
+	}
+	for (w = c->buf; p < end; p = nl + 1) {
+		char off[64];
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if ((a = strstr(p, " | ")) == NULL || a > nl || (b = strstr(a + 3, " | ")) == NULL ||
+		    b > nl || (d = strstr(b + 3, " | ")) == NULL || d > nl)
+			break;
+		ol = (size_t)(a - p);
+		pl = (size_t)(b - a - 3);
+		dl = (size_t)(d - b - 3);
+		snprintf(off, sizeof(off), "%.*s", (int)ol, p);
+		c->off[c->n] = offset_seconds(off);
+		/* "X+3d Withdrawal" */
+		c->label[c->n] = w;
+		memcpy(w, p, ol);
+		w[ol] = ' ';
+		memcpy(w + ol + 1, b + 3, dl);
+		w[ol + 1 + dl] = '\0';
+		w += ol + dl + 2;
+		for (k = 0; k < c->nlanes && (strlen(c->lanes[k]) != pl ||
+		    strncmp(c->lanes[k], a + 3, pl) != 0); k++)
+			;
+		if (k == c->nlanes) {
+			c->lanes[c->nlanes++] = w;
+			memcpy(w, a + 3, pl);
+			w[pl] = '\0';
+			w += pl + 1;
+		}
+		c->lane[c->n] = k;
+		if (c->n == 0 || c->off[c->n] < c->lo)
+			c->lo = c->off[c->n];
+		if (c->n == 0 || c->off[c->n] > c->hi)
+			c->hi = c->off[c->n];
+		c->n++;
+	}
+	return 0;
+}
+
+#define LANE_H 34.0
+#define LABELS_MAX 40	/* more measures: points alone, the table has the words */
+
+static double
+cal_height(const struct cal *c)
+{
+	return 24 + LANE_H * (double)c->nlanes;
+}
+
+/* The picture at (x0, y0), w wide: a lane per party (and the mediator),
+ * each measure a point at its offset from X. */
+static void
+cal_draw(cairo_t *cr, const struct cal *c, double x0, double y0, double w,
+    PangoFontDescription *font)
+{
+	double L = 110, R = c->n <= LABELS_MAX ? 220 : 20;
+	size_t i, k;
+
+	for (k = 0; k < c->nlanes; k++) {
+		double y = y0 + 20 + LANE_H * (double)k;
+		PangoLayout *l = pango_cairo_create_layout(cr);
+		cairo_set_source_rgb(cr, 0.8, 0.8, 0.83);
+		cairo_move_to(cr, x0 + L, y);
+		cairo_line_to(cr, x0 + w - 10, y);
+		cairo_stroke(cr);
+		cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+		pango_layout_set_font_description(l, font);
+		pango_layout_set_width(l, (int)((L - 12) * PANGO_SCALE));
+		pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
+		pango_layout_set_text(l, c->lanes[k], -1);
+		cairo_move_to(cr, x0 + 4, y - 7);
+		pango_cairo_show_layout(cr, l);
+		g_object_unref(l);
+	}
+	for (i = 0; i < c->n; i++) {
+		double x = x0 + L + (c->hi > c->lo ? (double)(c->off[i] - c->lo) /
+		    (double)(c->hi - c->lo) : 0.5) * (w - L - R), y = y0 + 20 + LANE_H *
+		    (double)c->lane[i];
+		cairo_set_source_rgb(cr, 0.13, 0.2, 0.29);
+		cairo_new_path(cr);	/* no segment from where the last label ended */
+		cairo_arc(cr, x, y, 5, 0, 6.2832);
+		cairo_fill(cr);
+		if (c->n <= LABELS_MAX) {
+			PangoLayout *l = pango_cairo_create_layout(cr);
+			pango_layout_set_font_description(l, font);
+			pango_layout_set_width(l, (int)((R - 14) * PANGO_SCALE));
+			pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
+			pango_layout_set_text(l, c->label[i], -1);
+			/* alternately above and below its lane, so neighbours do not meet */
+			size_t before = 0, j;
+			for (j = 0; j < i; j++)
+				before += c->lane[j] == c->lane[i];
+			cairo_move_to(cr, x + 7, before % 2 ? y + 3 : y - 17);
+			pango_cairo_show_layout(cr, l);
+			g_object_unref(l);
+		}
+	}
 }
 
 static void
@@ -208,10 +378,90 @@ sheets(struct doc *d, const struct bundle_files *f, const struct cert *c)
 	}
 }
 
+/* The calendar table's picture, below it (on the next page if it does
+ * not fit what is left of this one). */
+static void
+calendar_picture(struct doc *d, const struct bundle_file *x)
+{
+	struct cal *c = malloc(sizeof(*c));
+	double h;
+
+	if (c == NULL || cal_parse(x, c) != 0) {
+		free(c);
+		line(d, SMALL, "(no picture of the calendar: out of memory; the table above is whole)");
+		return;
+	}
+	h = cal_height(c);
+	if (h > PAGE_H - 2 * MARGIN) {
+		line(d, SMALL, "(no picture of the calendar: its lanes do not fit a page; the table "
+		    "above is whole)");
+	} else {
+		if (d->y + h > PAGE_H - MARGIN)
+			new_page(d);
+		cal_draw(d->cr, c, MARGIN, d->y, PAGE_W - 2 * MARGIN, d->font[SMALL]);
+		d->y += h + 8;
+	}
+	cal_free(c);
+	free(c);
+}
+
+/* What a verifier needs to find and check this record, as a QR code at the
+ * right of the verification block: the agreement, the content hash, the
+ * mediator key's SHA-256 and the checkpoint's three lines. */
+static void
+qr(struct doc *d, const struct cert *c, const char *mkey, const char *content,
+    const struct bundle_file *cp)
+{
+	char text[1200];
+	int n = 0;
+	QRcode *q;
+	double m = 2.0, side, x0, y0;
+	int i, j;
+
+	n = snprintf(text, sizeof(text), "parley release bundle\nagreement %llu revision %u\n"
+	    "content sha256 %s\nmediator key sha256 %s\n", (unsigned long long)c->agreement,
+	    c->revision, content, mkey);
+	if (cp != NULL) {
+		/* the checkpoint's body: origin, size, root */
+		const char *p = (const char *)cp->data, *end = p + cp->len, *e = p;
+		int lines = 0;
+		while (e < end && lines < 3)
+			if (*e++ == '\n')
+				lines++;
+		if (n >= 0 && (size_t)n < sizeof(text))
+			n += snprintf(text + n, sizeof(text) - (size_t)n, "checkpoint\n%.*s",
+			    (int)(e - p), p);
+	}
+	if ((q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1)) == NULL) {
+		line(d, SMALL, "(no QR code: it could not be made)");
+		return;
+	}
+	side = m * (q->width + 8);
+	if (d->y + side > PAGE_H - MARGIN)
+		new_page(d);
+	x0 = MARGIN - 4 * m;	/* the code's own margin (its quiet zone) in the page's */
+	y0 = d->y;
+	cairo_set_source_rgb(d->cr, 1, 1, 1);
+	cairo_rectangle(d->cr, x0, y0, side, side);
+	cairo_fill(d->cr);
+	cairo_set_source_rgb(d->cr, 0, 0, 0);
+	for (i = 0; i < q->width; i++)
+		for (j = 0; j < q->width; j++)
+			if (q->data[i * q->width + j] & 1)
+				cairo_rectangle(d->cr, x0 + m * (j + 4), y0 + m * (i + 4), m, m);
+	cairo_fill(d->cr);
+	QRcode_free(q);
+	d->y = y0 + side;
+	line(d, SMALL, "This QR code holds the agreement, the content hash, the mediator key's "
+	    "SHA-256 and the checkpoint, for a verifier to compare.");
+	d->y += 6;
+}
+
 static void
 record(struct doc *d, const struct bundle_files *f, const uint8_t mediator[32],
     const struct cert *c)
 {
+	char mkey[65];
 	const struct bundle_file *x;
 	uint8_t h[32];
 	char hex[65];
@@ -219,10 +469,11 @@ record(struct doc *d, const struct bundle_files *f, const uint8_t mediator[32],
 	new_page(d);
 	line(d, HEADING, "How to verify this record");
 	crypto_sha256(mediator, 32, h);
-	hex_encode(h, 32, hex);
-	fmt(d, BODY, "The mediator's key (its SHA-256): %s", hex);
+	hex_encode(h, 32, mkey);
+	fmt(d, BODY, "The mediator's key (its SHA-256): %s", mkey);
 	hex_encode(c->content_hash, 32, hex);
 	fmt(d, BODY, "The content hash every signature covers: %s", hex);
+	qr(d, c, mkey, hex, file(f, "checkpoint.txt"));
 	if ((x = file(f, "checkpoint.txt")) != NULL) {
 		line(d, BODY, "The mediator's record, as of this signed checkpoint:");
 		block(d, MONO, (const char *)x->data, x->len);
@@ -275,6 +526,7 @@ draw(struct doc *d, const struct bundle_files *f, const uint8_t mediator[32],
 	if ((x = file(f, "calendar.txt")) != NULL && x->len > 0) {
 		line(d, HEADING, "The Day-X calendar (OFFSET | PARTY | MEASURE | CONFIRM)");
 		block(d, MONO, (const char *)x->data, x->len);
+		calendar_picture(d, x);
 	}
 	signatures(d, f, c);
 	sheets(d, f, c);
@@ -346,122 +598,40 @@ render_pdf(const struct bundle_files *f, const uint8_t mediator[32], const char 
 	return 0;
 }
 
-/* ---- the calendar as a picture ---- */
-
-/* Seconds from X of an offset of doc/bundle.md 4.5 ("X-1d12h"). */
-static long long
-offset_seconds(const char *s)
-{
-	long long t = 0, v;
-	const char *p = s + 2;
-	int sign;
-
-	if (s[0] != 'X' || s[1] == '\0')
-		return 0;
-	sign = s[1] == '-' ? -1 : 1;
-	while (*p) {
-		for (v = 0; *p >= '0' && *p <= '9'; p++)
-			v = v * 10 + (*p - '0');
-		switch (*p) {
-		case 's': t += v; break;
-		case 'm': t += v * 60; break;
-		case 'h': t += v * 3600; break;
-		case 'd': t += v * 86400; break;
-		case 'w': t += v * 604800; break;
-		default: return sign * t;
-		}
-		p++;
-	}
-	return sign * t;
-}
-
-#define CAL_MAX 200
-
 int
 render_calendar_svg(const struct bundle_files *f, const uint8_t mediator[32], const char *path,
     char *err, size_t errlen)
 {
-	const struct bundle_file *cal;
-	char summary[1600], lanes[CAL_MAX][40], label[CAL_MAX][360], tmp[4096];
-	long long off[CAL_MAX], lo = 0, hi = 0;
-	int lane[CAL_MAX];
-	size_t n = 0, nl = 0, i, k;
-	const char *p, *end;
+	const struct bundle_file *x;
+	char summary[1600], tmp[4096];
 	cairo_surface_t *surf;
 	cairo_t *cr;
 	PangoFontDescription *font;
-	double W = 900, L = 130, H;
+	struct cal c;
+	double W = 900;
 
 	if (bundle_check(f, mediator, summary, sizeof(summary), err, errlen) != 0)
 		return -1;
-	if ((cal = file(f, "calendar.txt")) == NULL || cal->len == 0) {
+	if ((x = file(f, "calendar.txt")) == NULL || x->len == 0) {
 		snprintf(err, errlen, "the agreement has no Day-X calendar");
 		return -1;
-	}
-	/* OFFSET | PARTY | DESCRIPTION | CONFIRM, one a line (verified) */
-	for (p = (const char *)cal->data, end = p + cal->len; p < end && n < CAL_MAX;) {
-		const char *nl_ = memchr(p, '\n', (size_t)(end - p)), *a, *b;
-		char who[40];
-		if (nl_ == NULL)
-			nl_ = end;
-		a = strstr(p, " | ");
-		b = a ? strstr(a + 3, " | ") : NULL;
-		if (a == NULL || b == NULL || b > nl_)
-			break;
-		snprintf(who, sizeof(who), "%.*s", (int)(b - a - 3), a + 3);
-		snprintf(tmp, sizeof(tmp), "%.*s", (int)(a - p), p);
-		off[n] = offset_seconds(tmp);
-		snprintf(label[n], sizeof(label[0]), "%.*s", (int)(nl_ - p), p);
-		for (k = 0; k < nl && strcmp(lanes[k], who) != 0; k++)
-			;
-		if (k == nl)
-			snprintf(lanes[nl++], sizeof(lanes[0]), "%s", who);
-		lane[n] = (int)k;
-		if (n == 0 || off[n] < lo)
-			lo = off[n];
-		if (n == 0 || off[n] > hi)
-			hi = off[n];
-		n++;
-		p = nl_ + 1;
 	}
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
 		snprintf(err, errlen, "%s: the path is too long", path);
 		return -1;
 	}
-	H = 40 + 40.0 * (double)nl + 20;
-	surf = cairo_svg_surface_create(tmp, W, H);
+	if (cal_parse(x, &c) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	surf = cairo_svg_surface_create(tmp, W, cal_height(&c) + 10);
 	cr = cairo_create(surf);
 	font = pango_font_description_from_string("DejaVu Sans 9");
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_paint(cr);
-	for (k = 0; k < nl; k++) {
-		double y = 40 + 40.0 * (double)k;
-		PangoLayout *l = pango_cairo_create_layout(cr);
-		cairo_set_source_rgb(cr, 0.8, 0.8, 0.83);
-		cairo_move_to(cr, L, y);
-		cairo_line_to(cr, W - 20, y);
-		cairo_stroke(cr);
-		cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-		pango_layout_set_font_description(l, font);
-		pango_layout_set_text(l, lanes[k], -1);
-		cairo_move_to(cr, 8, y - 8);
-		pango_cairo_show_layout(cr, l);
-		g_object_unref(l);
-	}
-	for (i = 0; i < n; i++) {
-		double x = L + (hi > lo ? (double)(off[i] - lo) / (double)(hi - lo) : 0.5) *
-		    (W - L - 260), y = 40 + 40.0 * lane[i];
-		PangoLayout *l = pango_cairo_create_layout(cr);
-		cairo_set_source_rgb(cr, 0.13, 0.2, 0.29);
-		cairo_arc(cr, x, y, 6, 0, 6.2832);
-		cairo_fill(cr);
-		pango_layout_set_font_description(l, font);
-		pango_layout_set_text(l, label[i], -1);
-		cairo_move_to(cr, x + 8, y - 20);
-		pango_cairo_show_layout(cr, l);
-		g_object_unref(l);
-	}
+	cal_draw(cr, &c, 0, 0, W, font);
 	pango_font_description_free(font);
+	cal_free(&c);
 	cairo_destroy(cr);
 	cairo_surface_finish(surf);
 	if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS || rename(tmp, path) != 0) {

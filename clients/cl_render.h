@@ -3,8 +3,9 @@
  * holds the title and terms, the agreed text (each language version),
  * each party's sheet as signed where one has a frame, every signature
  * with its signer, role, key fingerprint and time, the reservations and
- * conditions, the Day-X calendar, the mediator's certificate, and how to
- * verify the bundle.  Drawn with cairo and pango (fonts from Debian's
+ * conditions, the Day-X calendar (a table and a picture), the mediator's
+ * certificate, and how to verify the bundle (with a QR code of what a
+ * verifier compares: the content hash, the mediator key, the checkpoint).  Drawn with cairo and pango (fonts from Debian's
  * fonts-dejavu-core, which cover Latin, Cyrillic and Armenian). */
 #ifndef PARLEY_CL_RENDER_H
 #define PARLEY_CL_RENDER_H

@@ -2,7 +2,8 @@
 # Russian and Armenian, a Day-X calendar, a frame, a reservation and a
 # condition) is printed with parley render as a PDF a delegation can file,
 # only after its bundle verifies; pdftotext finds its title, texts, sheet,
-# signatures, reservation, calendar, certificate and how to verify it, and
+# signatures, reservation, calendar, certificate and how to verify it,
+# zbarimg reads the verification QR code back from the printed page, and
 # pdftoppm's image of the first page is kept under build/test-artifacts.
 # A bundle with one byte changed is refused and nothing is written.
 . "$(dirname "$0")/lib.sh"
@@ -34,6 +35,16 @@ for s in "Ceasefire — Прекращение огня" "Հրադադարի հ�
 done
 mkdir -p "$BIN/test-artifacts"
 pdftoppm -png -r 60 -f 1 -l 1 "$T/record.pdf" "$BIN/test-artifacts/render-record" || fail "pdftoppm"
+# the verification block's QR code, read back from the printed page: the
+# content hash and checkpoint of this bundle, the mediator key's SHA-256
+command -v zbarimg >/dev/null || fail "zbar-tools missing (scripts/deps.sh)"
+pdftoppm -png -r 150 "$T/record.pdf" "$T/page" || fail "pdftoppm"
+qr=$(for p in "$T"/page*.png; do zbarimg -q --raw "$p" 2>/dev/null; done)
+grep -qx "content sha256 $(sed -n 's/^content-sha256: //p' "$B/certificate.txt")" <<<"$qr" ||
+	fail "the QR code lacks the content hash: $qr"
+grep -qx "mediator key sha256 $(openssl pkey -pubin -in "$T/state/mediator.pub" -outform DER | tail -c 32 | sha256sum | cut -c1-64)" <<<"$qr" ||
+	fail "the QR code lacks the mediator key: $qr"
+grep -qxF "$(sed -n 3p "$B/checkpoint.txt")" <<<"$qr" || fail "the QR code lacks the checkpoint's root: $qr"
 ls "$BIN"/test-artifacts/render-record*.png >/dev/null || fail "no page image"
 # the calendar alone, as a picture
 expect_out "its calendar is drawn in $T/calendar.svg" as baku render "$B" --svg "$T/calendar.svg"
