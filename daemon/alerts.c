@@ -25,8 +25,9 @@ struct alerts {
 	struct metrics *m;
 	char program[4096];	/* "": none */
 	int64_t next;		/* the next entry to tell; -1: not loaded */
-	pid_t child;		/* 0: none running */
+	pid_t child;		/* 0: none running; else also its process group */
 	int64_t telling;	/* the entry the child is telling */
+	unsigned gen, child_gen;	/* configurations: the child's may be an older one */
 	int retry;		/* seconds before the next try after a failure */
 	int retry_first;	/* [alerts] retry */
 	struct event *sigchld, *timer, *deadline;
@@ -79,6 +80,11 @@ sigchld_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	a->child = 0;
 	event_del(a->deadline);
+	/* a program replaced while it ran: the new one keeps its own place */
+	if (a->child_gen != a->gen) {
+		tell_next(a);
+		return;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		a->m->alerts_told++;
 		a->retry = a->retry_first;
@@ -116,9 +122,9 @@ deadline_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (a->child != 0) {
-		log_warnx("alerts: %s has run %d s on event %lld: killed", a->program, RUN_MAX,
-		    (long long)a->telling);
-		kill(a->child, SIGKILL);
+		log_warnx("alerts: %s has run %d s on event %lld: killed, with what it started",
+		    a->program, RUN_MAX, (long long)a->telling);
+		kill(-a->child, SIGKILL);
 	}
 }
 
@@ -127,18 +133,26 @@ static int
 spawn(struct alerts *a, const char *json, size_t len)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
 	char *argv[] = { a->program, NULL };
 	int fds[2], rc;
 	ssize_t w;
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return -1;
+	/* a process group of its own: a program that hangs is killed with
+	 * whatever it started, and so is one running when parleyd stops */
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
 	/* nothing of parleyd's (its sockets, its store) past the standard three */
 	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-	rc = posix_spawn(&a->child, a->program, &fa, NULL, argv, environ);
+	rc = posix_spawn(&a->child, a->program, &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	a->child_gen = a->gen;
 	close(fds[0]);
 	if (rc != 0) {
 		a->child = 0;
@@ -227,8 +241,9 @@ alerts_free(struct alerts *a)
 	if (a == NULL)
 		return;
 	if (a->child != 0) {
-		/* What it was telling is told again after the restart. */
-		kill(a->child, SIGTERM);
+		/* What it was telling is told again after the restart; parleyd's
+		 * stop does not wait on a program that will not end. */
+		kill(-a->child, SIGKILL);
 		waitpid(a->child, &status, 0);
 	}
 	if (a->sigchld != NULL)
@@ -251,6 +266,7 @@ alerts_configure(struct alerts *a, const char *program, int backlog, int retry)
 
 	snprintf(a->program, sizeof(a->program), "%s", program);
 	a->retry = a->retry_first = retry;
+	a->gen++;
 	if (*program == '\0' || a->j == NULL) {
 		a->next = -1;
 		return;
@@ -263,8 +279,7 @@ alerts_configure(struct alerts *a, const char *program, int backlog, int retry)
 	}
 	if (store_rows_end(a->st, s, rc, "the alert cursor") != 0)
 		return;
-	if ((size = journal_size(a->j)) < 0)
-		return;
+	size = journal_committed(a->j);
 	/* The same program goes on where it was; a new one starts now (or,
 	 * asked to, at the beginning of the record). */
 	if (next < 0 || strcmp(stored, program) != 0) {
