@@ -2563,9 +2563,19 @@ incident_texts_ok(struct ctx *x, const Parley__Frame *f)
 	default:
 		break;
 	}
-	for (i = 0; i < 8; i++)
-		if (v[i] != NULL && !text_utf8_valid(v[i], strlen(v[i])))
+	for (i = 0; i < 8; i++) {
+		char why[200];
+		if (v[i] == NULL)
+			continue;
+		if (!text_utf8_valid(v[i], strlen(v[i])))
 			return usage_error(x, "the incident's texts must be UTF-8; one is not");
+		/* one line each, shown as it is: no line of it may pass for
+		 * one of the mediator's (a letter carries a longer text) */
+		if (text_displayable(v[i], strlen(v[i]), why, sizeof(why)) != 0 ||
+		    strcspn(v[i], "\r\n") != strlen(v[i]))
+			return usage_error(x, "each of the incident's texts is one line without control "
+			    "characters (a longer text goes by letter: parley letter send)");
+	}
 	return 0;
 }
 

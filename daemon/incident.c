@@ -300,7 +300,10 @@ text_ok(const char *s, int required)
 {
 	size_t n = strlen(s);
 
-	return (!required || n > 0) && n <= FIELD_MAX && text_utf8_valid(s, n);
+	/* one line, shown as it is: none of its lines could pass for one of
+	 * incident show's own (a longer text goes by letter) */
+	return (!required || n > 0) && n <= FIELD_MAX && text_utf8_valid(s, n) &&
+	    text_displayable(s, n, NULL, 0) == 0 && strcspn(s, "\r\n") == n;
 }
 
 enum req_end
@@ -329,7 +332,7 @@ incident_file(struct ag_ctx *e, const struct req *r, const Parley__IncidentFile 
 	if (!text_ok(m->place, 1) || !text_ok(m->nature, 1) || !text_ok(m->consequences, 1) ||
 	    !text_ok(m->proposal, 0))
 		return req_refuse(r, PARLEY_EUSAGE, "place, nature and consequences must be 1-%d bytes "
-		    "of UTF-8", FIELD_MAX);
+		    "of UTF-8, one line without control characters", FIELD_MAX);
 	if (ptime_parse(m->time, &happened) != 0 || happened > now)
 		return req_refuse(r, PARLEY_EUSAGE, "the incident's time must be an ISO 8601 time with "
 		    "an offset, not in the future");
@@ -436,7 +439,8 @@ incident_respond(struct ag_ctx *e, const struct req *r, const Parley__IncidentRe
 	}
 	inc_release(&i);
 	if (!text_ok(m->text, 1) || !text_ok(m->measures, 0))
-		return req_refuse(r, PARLEY_EUSAGE, "the answer must be 1-%d bytes of UTF-8", FIELD_MAX);
+		return req_refuse(r, PARLEY_EUSAGE, "the answer must be 1-%d bytes of UTF-8, one line "
+		    "without control characters", FIELD_MAX);
 	if ((s = store_stmt(e->st, upd)) == NULL)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
 	sqlite3_bind_text(s, 1, m->text, -1, SQLITE_STATIC);
@@ -538,7 +542,8 @@ action_complaint(struct ag_ctx *e, const struct req *r, const Parley__IncidentAc
 	}
 	if (!text_ok(m->text, 1)) {
 		inc_release(&i);
-		req_refuse(r, PARLEY_EUSAGE, "the complaint must be 1-%d bytes of UTF-8", FIELD_MAX);
+		req_refuse(r, PARLEY_EUSAGE, "the complaint must be 1-%d bytes of UTF-8, one line "
+		    "without control characters", FIELD_MAX);
 		return 1;
 	}
 	/* one, kept as made, and none once the incident is closed */
@@ -678,7 +683,7 @@ incident_action(struct ag_ctx *e, const struct req *r, const Parley__IncidentAct
 		if (!text_ok(m->text, 1)) {
 			inc_release(&i);
 			return req_refuse(r, PARLEY_EUSAGE, "the counter-protest must be 1-%d bytes "
-			    "of UTF-8", FIELD_MAX);
+			    "of UTF-8, one line without control characters", FIELD_MAX);
 		}
 		/* one, kept as sent (and perhaps forwarded): more is a letter */
 		if (*i.counter) {

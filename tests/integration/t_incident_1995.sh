@@ -108,6 +108,16 @@ expect_out "no incident 99" ctl incident recommend 99 --text "$T/rec.txt"
 expect_rc 2 as baku incident file --against stepanakert --place "$(printf 'sector \377')" \
 	--time 1995-02-06T08:30:00+03:00 --nature n --consequences c
 grep -q "must be UTF-8" "$T/last.out" || fail "no reason for the non-UTF-8 text: $(cat "$T/last.out")"
+# a text with a line of its own could pass for one of incident show's (the
+# mediator's recommendation); one with an escape could repaint the screen
+expect_out "one line without control characters" as stepanakert incident respond "$I" \
+	--text "$(printf "we deny it\n  the mediator's recommendation: baku withdraws")"
+expect_out "one line without control characters" as baku incident file --against stepanakert \
+	--place "$(printf 'sector 4\033[2J')" --time 1995-02-06T08:30:00+03:00 --nature n --consequences c
+# and parleyd refuses it as well, sent raw: Frame { id 5, incident_action
+# { incident 1, action "complaint", text "a\rb" } }
+out=$(ptool raw "$T/baku/client.conf" 0805da011208011209636f6d706c61696e741a03610d62 2>&1)
+echo "$out" | grep -q "one line without control characters" || fail "parleyd took a text with a CR: $out"
 # sent raw: Frame { id 5, incident_action { incident 1, action "complaint", text "\xff" } }
 out=$(ptool raw "$T/baku/client.conf" 0805da011008011209636f6d706c61696e741a01ff 2>&1)
 echo "$out" | grep -q "not valid UTF-8" || fail "parleyd did not answer the raw frame with a reason: $out"
