@@ -554,7 +554,9 @@ action_complaint(struct ag_ctx *e, const struct req *r, const Parley__IncidentAc
 		inc_release(&i);
 		return 1;
 	}
-	if ((rc = delivered(e, &i)) != 1) {
+	/* received: an endpoint of the other side acknowledged the report,
+	 * or the other side has answered it or protested (it read it) */
+	if (!i.answered_at && !i.counter_at && (rc = delivered(e, &i)) != 1) {
 		if (rc == 0)
 			req_refuse(r, PARLEY_EREFUSED, "complaint refused: incident %lld has not yet "
 			    "reached %s (no endpoint of it has acknowledged the report); the mediator "

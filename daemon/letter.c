@@ -53,11 +53,14 @@ add_name(struct ag_ctx *e, struct draft *d, const char *name, int cc, char *why,
 		}
 		for (i = 0; i < n; i++) {
 			char code[PARTY_CODE_MAX + 1];
-			if (registry_party_code(e->st, ids[i], code) != 0 ||
-			    add_name(e, d, code, 0, why, whylen, rc) != 0) {
+			if (registry_party_code(e->st, ids[i], code) != 0) {
 				free(ids);
-				if (*rc == 1)
-					*rc = -1;
+				*rc = -1;
+				return -1;
+			}
+			/* its refusal (named twice, too many) is the letter's */
+			if (add_name(e, d, code, 0, why, whylen, rc) != 0) {
+				free(ids);
 				return -1;
 			}
 		}

@@ -79,6 +79,7 @@ before=$(snapshot)
 expect_out "cannot write to itself" as baku letter send --to baku --text "$T/l1.txt"
 expect_out "unknown party \"nobody\"" as baku letter send --to nobody --text "$T/l1.txt"
 expect_out "named twice" as baku letter send --to yerevan --cc yerevan --text "$T/l1.txt"
+expect_out "named twice" ctl letter send --to baku,all --text "$T/l1.txt"
 expect_rc 2 as baku letter send --to yerevan,,stepanakert --text "$T/l1.txt"
 expect_rc 2 as baku letter send --text "$T/l1.txt"
 printf '\377\376 not UTF-8\n' >"$T/bad.txt"
