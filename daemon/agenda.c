@@ -11,7 +11,7 @@
 struct section {
 	const char *key, *heading;
 	const char *sql;
-	const char *names[8];
+	const char *names[12];
 	size_t ncols;
 };
 
@@ -34,13 +34,20 @@ static const struct section sections[] = {
 	  "AND m.revision = a.revision ORDER BY m.id",
 	  { "amendment", "agreement", "proposer", "state", "proposed_at" }, 5 },
 	{ "incidents", "incidents not closed",
+	  /* with what waits on the mediator: a complaint, a meeting asked for,
+	   * a counter-protest to forward or not, another time proposed for the
+	   * meeting, an inspection awaiting the other side's consent */
 	  "SELECT i.id, f.code, g.code, i.state, i.respond_by, i.publishable_at,"
 	  " i.complaint_at IS NOT NULL, i.meeting_at IS NOT NULL AND i.meeting_time IS NULL,"
+	  " i.counter_at IS NOT NULL AND i.counter_forwarded_at IS NULL,"
+	  " EXISTS (SELECT 1 FROM incident_meeting_answer m WHERE m.incident_id = i.id"
+	  "  AND m.accept = 0), i.inspection = 'requested',"
 	  " (SELECT z.zone FROM agreement z WHERE z.id = i.agreement_id) FROM incident i "
 	  "JOIN party f ON f.id = i.filer_id JOIN party g ON g.id = i.against_id "
 	  "WHERE i.state != 'closed' ORDER BY i.respond_by, i.id",
 	  { "incident", "filer", "against", "state", "respond_by_at", "publishable_at",
-	    "complaint", "meeting_requested" }, 8 },
+	    "complaint", "meeting_requested", "counter_protest_unforwarded",
+	    "meeting_time_proposed", "inspection_requested" }, 11 },
 	{ "measures", "measures overdue",
 	  /* a measure to confirm, due, without every confirmation it needs (all:
 	   * one per signing party; the mediator's own: its confirmation) */
@@ -80,6 +87,20 @@ ends_with(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* Columns that are yes or no: shown as [name] when yes. */
+static int
+is_flag(const char *name)
+{
+	static const char *const flags[] = { "complaint", "meeting_requested",
+		"counter_protest_unforwarded", "meeting_time_proposed", "inspection_requested" };
+	size_t i;
+
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (strcmp(name, flags[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* One section into o: its number of items, or -1. */
 static int
 section(struct ag_ctx *e, const struct section *sc, struct out *o)
@@ -115,8 +136,7 @@ section(struct ag_ctx *e, const struct section *sc, struct out *o)
 				jw_str(o->json, key, when);
 				off += (size_t)snprintf(line + off, off < sizeof(line) ?
 				    sizeof(line) - off : 0, " %s %s", key, when);
-			} else if (strcmp(name, "complaint") == 0 ||
-			    strcmp(name, "meeting_requested") == 0) {
+			} else if (is_flag(name)) {
 				jw_bool(o->json, name, sqlite3_column_int(s, (int)k));
 				if (sqlite3_column_int(s, (int)k))
 					off += (size_t)snprintf(line + off, off < sizeof(line) ?

@@ -204,11 +204,17 @@ async function agenda() {
 	const out = [el("h2", null, "What needs the mediator (" + a.now + ")")];
 	const sections = [["signatures", "Signatures awaited", ["agreement", "party", "role", "sign_by"]],
 	    ["amendments", "Amendments", ["amendment", "agreement", "proposer", "state"]],
-	    ["incidents", "Incidents", ["incident", "filer", "against", "state", "respond_by"]],
+	    ["incidents", "Incidents", ["incident", "filer", "against", "state", "respond_by", "waits"]],
 	    ["measures", "Measures overdue", ["agreement", "measure", "party", "description", "due"]],
 	    ["conditions", "Conditions not lifted", ["agreement", "party", "condition", "due"]],
 	    ["duty_alerts", "Duty alerts", ["party", "offline_since"]],
 	    ["observer_requests", "Observer requests", ["request", "agreement", "observer", "objections_until"]]];
+	// what in an incident waits on the mediator, in words
+	const flags = { complaint: "a complaint", meeting_requested: "a meeting asked for",
+	    counter_protest_unforwarded: "a counter-protest to forward", meeting_time_proposed: "another meeting time proposed",
+	    inspection_requested: "an inspection awaiting consent" };
+	for (const i of a.incidents || [])
+		i.waits = Object.keys(flags).filter(f => i[f]).map(f => flags[f]).join("; ");
 	for (const [k, title, cols] of sections)
 		if (a[k] && a[k].length)
 			out.push(el("h3", null, title), table(cols, a[k].map(x => cols.map(c => x[c] === null || x[c] === undefined ? "" : String(x[c])))));

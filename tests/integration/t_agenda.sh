@@ -36,6 +36,17 @@ ag=$(ctl --json agenda)
 	[ "$(jget "$ag" '.incidents[0].respond_by')" = "1994-05-09T12:00:00+00:00" ] || fail "incident: $ag"
 [ "$(jget "$ag" '.observer_requests[0].observer')" = minsk ] || fail "observer request: $ag"
 expect_out "incidents not closed" ctl agenda
+# what waits on the mediator in it: a counter-protest to forward, another
+# time proposed for the meeting, an inspection awaiting consent
+inbox baku >/dev/null
+expect_rc 0 as baku incident counter "$I" --text "it came from the other side"
+expect_rc 0 ctl incident meeting "$I" --time 1994-05-11T10:00:00+04:00 --place Moscow --participants all
+expect_rc 0 as baku incident meeting "$I" propose --time 1994-05-12T10:00:00+04:00
+expect_rc 0 as yerevan incident inspect "$I"
+ag=$(ctl --json agenda)
+[ "$(jget "$ag" '.incidents[0] | [.counter_protest_unforwarded, .meeting_time_proposed, .inspection_requested] | all')" = true ] ||
+	fail "the incident's waiting steps: $ag"
+expect_out "\[counter_protest_unforwarded\]" ctl agenda
 expect_rc 0 ctl amendment reject "$AM"
 expect_rc 0 ctl incident close "$I"
 # released: a condition, and measures that fall due
