@@ -12,14 +12,16 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <openssl/crypto.h>
 
 #include "cl_console.h"
 #include "crypto.h"
 
 #define TOKEN_BYTES 16		/* 128 bits */
-#define COOKIE "parley_console"
+#define TOKEN_HEADER "X-Parley-Token"
 #define MAX_ARGS 8
+#define IDLE_TIMEOUT 10		/* seconds an idle connection is kept */
 
 /* No request of any kind leaves the page: scripts, styles and data come
  * from the console itself, nothing from elsewhere, no frames, no forms. */
@@ -74,39 +76,50 @@ refuse(struct evhttp_request *req, int code, const char *reason)
 	reply(req, code, reason, "text/plain; charset=utf-8", body, strlen(body));
 }
 
-/* The token this request carries: its cookie, else its ?token=. */
+/* The data (/api) answers only a request with the token in its
+ * X-Parley-Token header.  The page takes the token from the URL it was
+ * opened with, keeps it in sessionStorage (which, unlike a cookie, belongs
+ * to this origin, port included) and sends it with each query: no other
+ * page can, since a cross-origin request with that header needs a CORS
+ * answer the console never gives, and no cookie reaches another port of
+ * 127.0.0.1.  The static files hold no data and are served to anyone who
+ * names the host right. */
 static int
-authorised(struct console *con, struct evhttp_request *req, struct evkeyvalq *q, int *via_url)
+authorised(struct console *con, struct evhttp_request *req)
 {
-	const char *cookie = evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie");
-	const char *p;
-	char got[2 * TOKEN_BYTES + 1];
-
-	*via_url = 0;
-	if (cookie != NULL && (p = strstr(cookie, COOKIE "=")) != NULL &&
-	    (p == cookie || p[-1] == ' ' || p[-1] == ';')) {
-		p += strlen(COOKIE) + 1;
-		snprintf(got, sizeof(got), "%.*s", (int)strcspn(p, "; "), p);
-		if (console_token_is(con->token, got))
-			return 1;
-	}
-	if (console_token_is(con->token, evhttp_find_header(q, "token"))) {
-		*via_url = 1;
-		return 1;
-	}
-	return 0;
+	return console_token_is(con->token,
+	    evhttp_find_header(evhttp_request_get_input_headers(req), TOKEN_HEADER));
 }
 
-/* Host must name this console as 127.0.0.1 or localhost, with its port. */
+/* Host must name this machine's loopback (127.0.0.1 or localhost), on
+ * whatever port: an SSH tunnel's local port differs from the console's.
+ * A page from elsewhere that a DNS name rebinds to 127.0.0.1 still names
+ * its own host, and is refused. */
 static int
-right_host(struct console *con, struct evhttp_request *req)
+right_host(struct evhttp_request *req)
 {
 	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
-	char a[40], b[40];
+	size_t n;
 
-	snprintf(a, sizeof(a), "127.0.0.1:%u", con->port);
-	snprintf(b, sizeof(b), "localhost:%u", con->port);
-	return h != NULL && (strcmp(h, a) == 0 || strcmp(h, b) == 0);
+	if (h == NULL)
+		return 0;
+	if (strncmp(h, "127.0.0.1", 9) == 0)
+		n = 9;
+	else if (strncmp(h, "localhost", 9) == 0)
+		n = 9;
+	else
+		return 0;
+	return h[n] == '\0' || (h[n] == ':' && h[n + 1] != '\0' &&
+	    strspn(h + n + 1, "0123456789") == strlen(h + n + 1) && strlen(h + n + 1) <= 5);
+}
+
+/* A query's argument names: a few lowercase letters, digits or '-'. */
+static int
+arg_name_ok(const char *k)
+{
+	size_t n = strlen(k);
+
+	return n > 0 && n <= 32 && strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
 static void
@@ -143,9 +156,9 @@ api(struct console *con, struct evhttp_request *req, struct evkeyvalq *q)
 		return;
 	}
 	TAILQ_FOREACH(kv, q, next) {
-		if (strcmp(kv->key, "verb") == 0 || strcmp(kv->key, "token") == 0)
+		if (strcmp(kv->key, "verb") == 0)
 			continue;
-		if (n == MAX_ARGS) {
+		if (n == MAX_ARGS || !arg_name_ok(kv->key) || strcmp(kv->key, "token") == 0) {
 			refuse(req, 400, "Bad Request");
 			return;
 		}
@@ -181,46 +194,59 @@ handle(struct evhttp_request *req, void *arg)
 	const char *path = evhttp_uri_get_path(uri), *query = evhttp_uri_get_query(uri);
 	struct evkeyvalq q;
 	const struct console_asset *a;
-	char cookie[128];
-	int via_url;
 
 	TAILQ_INIT(&q);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		refuse(req, 405, "Method Not Allowed");
 		return;
 	}
-	if (!right_host(con, req)) {
+	if (!right_host(req)) {
 		refuse(req, 403, "Forbidden");
 		return;
-	}
-	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
-		refuse(req, 400, "Bad Request");
-		return;
-	}
-	if (!authorised(con, req, &q, &via_url)) {
-		evhttp_clear_headers(&q);
-		refuse(req, 403, "Forbidden");
-		return;
-	}
-	if (via_url) {
-		snprintf(cookie, sizeof(cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict",
-		    con->token);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", cookie);
 	}
 	if (path == NULL || strcmp(path, "/") == 0)
 		path = "/index.html";
 	if (strcmp(path, "/api") == 0) {
+		if (!authorised(con, req)) {
+			refuse(req, 403, "Forbidden");
+			return;
+		}
+		if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
+			refuse(req, 400, "Bad Request");
+			return;
+		}
 		api(con, req, &q);
 		evhttp_clear_headers(&q);
 		return;
 	}
-	evhttp_clear_headers(&q);
 	for (a = console_assets; a->path != NULL; a++)
 		if (strcmp(a->path, path) == 0) {
 			reply(req, 200, "OK", a->type, a->data, a->len);
 			return;
 		}
 	refuse(req, 404, "Not Found");
+}
+
+static void
+resume_accept(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(arg);
+}
+
+/* Out of descriptors, accept fails at once: the listener pauses a second
+ * rather than spin (and log) until one is free. */
+static void
+accept_error(struct evconnlistener *l, void *arg)
+{
+	struct timeval tv = { 1, 0 };
+
+	(void)arg;
+	evconnlistener_disable(l);
+	if (event_base_once(evconnlistener_get_base(l), -1, EV_TIMEOUT, resume_accept, l,
+	    &tv) != 0)
+		evconnlistener_enable(l);
 }
 
 static void
@@ -263,7 +289,11 @@ console_run(const struct console_config *c, char *err, size_t errlen)
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(http, handle, &con);
-	evhttp_set_timeout(http, 30);
+	/* a request is a GET of a few hundred bytes: no body, small headers,
+	 * an idle connection let go soon */
+	evhttp_set_timeout(http, IDLE_TIMEOUT);
+	evhttp_set_max_body_size(http, 0);
+	evhttp_set_max_headers_size(http, 8192);
 	if ((bs = evhttp_bind_socket_with_handle(http, "127.0.0.1", (ev_uint16_t)port)) == NULL) {
 		snprintf(err, errlen, "cannot listen on 127.0.0.1:%u", port);
 		goto done;
@@ -273,6 +303,7 @@ console_run(const struct console_config *c, char *err, size_t errlen)
 		goto done;
 	}
 	con.port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bs), accept_error);
 	if ((sigint = evsignal_new(con.base, SIGINT, stop, con.base)) == NULL ||
 	    (sigterm = evsignal_new(con.base, SIGTERM, stop, con.base)) == NULL ||
 	    event_add(sigint, NULL) != 0 || event_add(sigterm, NULL) != 0) {

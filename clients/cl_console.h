@@ -1,9 +1,9 @@
 /* The console: a small read-only web server on 127.0.0.1 that shows, as
  * pages with pictures, what the program running it may already see (the
  * mediator's, through the admin socket).  The URL it prints carries a
- * random one-time token (128 bits); the page keeps it in a cookie scoped
- * to that port, and any request without it is answered 403.  It answers
- * only GET, only for a Host of 127.0.0.1 or localhost on its port (a page
+ * random token (128 bits); the page keeps it for its tab and sends it in
+ * an X-Parley-Token header, and a query without it is answered 403.  It
+ * answers only GET, only for a Host of 127.0.0.1 or localhost (a page
  * elsewhere cannot reach it through a name that resolves to 127.0.0.1),
  * serves its own files (compiled in: clients/console/) under a strict
  * Content-Security-Policy, and queries through query(), never anything

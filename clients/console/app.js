@@ -1,5 +1,5 @@
 // parley console: read-only pages built from what the console's program
-// may see (GET /api?verb=...), redrawn every 2 seconds.  Every text is
+// may see (GET /api?verb=... with the token), redrawn every 2 seconds.  Every text is
 // set as text (textContent), never as markup; pictures are SVG built
 // element by element.  No request leaves the console.
 "use strict";
@@ -8,11 +8,27 @@ const SVG = "http://www.w3.org/2000/svg";
 const main = document.getElementById("main");
 let refreshes = 0;
 
+// The token: from the URL the console printed, kept for this tab in
+// sessionStorage (this origin's alone, port included) and taken out of
+// the address bar; sent with each query in a header no other page can set.
+const token = (() => {
+	const t = new URLSearchParams(location.search).get("token");
+	if (t) {
+		sessionStorage.setItem("parley_token", t);
+		history.replaceState(null, "", location.pathname + location.hash);
+	}
+	return sessionStorage.getItem("parley_token");
+})();
+
 async function q(verb, args) {
 	const p = new URLSearchParams({ verb: verb });
 	for (const [k, v] of Object.entries(args || {}))
 		p.set(k, String(v));
-	const r = await fetch("/api?" + p.toString(), { credentials: "same-origin" });
+	if (!token)
+		throw new Error("no token: open the URL the console printed (it carries one)");
+	const r = await fetch("/api?" + p.toString(), { headers: { "X-Parley-Token": token } });
+	if (r.status === 403)
+		throw new Error("the console refused the token: open the URL it printed");
 	const j = await r.json();
 	if (!r.ok)
 		throw new Error(j.error || r.statusText);
@@ -336,7 +352,13 @@ let drawn = { page: null, at: 0 };
 
 async function draw(force) {
 	if (verbs === null) {
-		const c = await q("console");
+		let c;
+		try {
+			c = await q("console");
+		} catch (e) {
+			main.replaceChildren(el("p", { class: "alert" }, "cannot read: " + e.message));
+			return;
+		}
 		verbs = new Set(c.verbs);
 		document.title = c.title;
 		for (const a of document.querySelectorAll("header nav a")) {

@@ -40,6 +40,12 @@ def main():
     with Browser() as b:
         p = b.open(url + "#board")
         p.wait("Number(document.body.dataset.refreshes) >= 1")
+        # the token is out of the address bar (and so of history and of
+        # any link copied from it)
+        check(p.eval("location.search") == "", "the token stays in the address bar")
+        # a tab opened without it reads nothing
+        p2 = b.open(base + "/#board")
+        p2.wait("document.getElementById('main').innerText.includes('no token')")
         # the board: who has signed what
         t = page_text(p, "board", "Agreements")
         check("awaited" in t, "the board shows no signature awaited")
