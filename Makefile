@@ -13,7 +13,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # parley render alone draws with cairo and pango: only parley links them
 # (never parleyd), and only cl_render.c sees their headers (as system ones).
-RENDER_PKGS   := pangocairo cairo-pdf cairo-svg fontconfig libqrencode
+RENDER_PKGS   := pangocairo cairo-pdf cairo-svg libqrencode
 RENDER_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(RENDER_PKGS) 2>/dev/null))
 RENDER_LIBS   := $(shell pkg-config --libs $(RENDER_PKGS) 2>/dev/null)
 

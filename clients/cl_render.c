@@ -1,13 +1,14 @@
 /* The printable record; see cl_render.h. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
-#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 
@@ -240,23 +241,35 @@ new_page(struct doc *d)
 }
 
 /* One paragraph (text as it is, never markup), wrapped to the page's
- * width, on a new page when it does not fit what is left. */
+ * width and drawn line by line, each line on a new page when it does not
+ * fit what is left: a paragraph longer than a page goes on over the next,
+ * none of it lost. */
 static void
 para(struct doc *d, enum style st, const char *text, size_t len, double space_after)
 {
 	PangoLayout *l = pango_cairo_create_layout(d->cr);
-	int w, h;
+	PangoLayoutIter *it;
 
 	pango_layout_set_font_description(l, d->font[st]);
 	pango_layout_set_width(l, (int)((PAGE_W - 2 * MARGIN) * PANGO_SCALE));
 	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
 	pango_layout_set_text(l, len ? text : " ", len ? (int)len : -1);
-	pango_layout_get_size(l, &w, &h);
-	if (d->y + (double)h / PANGO_SCALE > PAGE_H - MARGIN && d->y > MARGIN)
-		new_page(d);
-	cairo_move_to(d->cr, MARGIN, d->y);
-	pango_cairo_show_layout(d->cr, l);
-	d->y += (double)h / PANGO_SCALE + space_after;
+	it = pango_layout_get_iter(l);
+	do {
+		PangoRectangle r;
+		double h, above;
+
+		pango_layout_iter_get_line_extents(it, NULL, &r);
+		h = (double)r.height / PANGO_SCALE;
+		above = (double)(pango_layout_iter_get_baseline(it) - r.y) / PANGO_SCALE;
+		if (d->y + h > PAGE_H - MARGIN && d->y > MARGIN)
+			new_page(d);
+		cairo_move_to(d->cr, MARGIN + (double)r.x / PANGO_SCALE, d->y + above);
+		pango_cairo_show_layout_line(d->cr, pango_layout_iter_get_line_readonly(it));
+		d->y += h;
+	} while (pango_layout_iter_next_line(it));
+	pango_layout_iter_free(it);
+	d->y += space_after;
 	g_object_unref(l);
 }
 
@@ -537,15 +550,66 @@ draw(struct doc *d, const struct bundle_files *f, const uint8_t mediator[32],
 	return cairo_status(d->cr) == CAIRO_STATUS_SUCCESS ? 0 : -1;
 }
 
-/* What pango, cairo and fontconfig keep for the process (the font map,
- * font caches) is let go once the document is drawn, so that a leak
- * checker sees only what is ours. */
-static void
-render_done(void)
+/* The file being written: a new one beside the destination (mkstemp: never
+ * one that exists, nor a link planted there), renamed over it once whole. */
+struct out_file {
+	char tmp[4096];
+	const char *path;
+	int fd;
+	int failed;
+};
+
+static int
+out_open(struct out_file *o, const char *path, char *err, size_t errlen)
 {
-	pango_cairo_font_map_set_default(NULL);
-	cairo_debug_reset_static_data();
-	FcFini();
+	o->path = path;
+	o->failed = 0;
+	o->fd = -1;
+	if ((size_t)snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", path) >= sizeof(o->tmp)) {
+		snprintf(err, errlen, "%s: the path is too long", path);
+		return -1;
+	}
+	if ((o->fd = mkstemp(o->tmp)) < 0) {
+		snprintf(err, errlen, "cannot write beside %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* a record to file and share: readable as a document is */
+	(void)fchmod(o->fd, 0644);
+	return 0;
+}
+
+static cairo_status_t
+out_write(void *closure, const unsigned char *data, unsigned int len)
+{
+	struct out_file *o = closure;
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(o->fd, data, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			o->failed = 1;
+			return CAIRO_STATUS_WRITE_ERROR;
+		}
+		data += w;
+		len -= (unsigned int)w;
+	}
+	return CAIRO_STATUS_SUCCESS;
+}
+
+/* ok: the drawing succeeded.  0 with the file in place, or -1 (err) with
+ * nothing left behind. */
+static int
+out_close(struct out_file *o, int ok, char *err, size_t errlen)
+{
+	if (close(o->fd) != 0)
+		o->failed = 1;
+	if (!ok || o->failed || rename(o->tmp, o->path) != 0) {
+		unlink(o->tmp);
+		snprintf(err, errlen, "cannot write %s", o->path);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -553,7 +617,8 @@ render_pdf(const struct bundle_files *f, const uint8_t mediator[32], const char 
     char *err, size_t errlen)
 {
 	const struct bundle_file *ct;
-	char summary[1600], tmp[4096];
+	char summary[1600];
+	struct out_file out;
 	struct cert *c = NULL;
 	struct doc d;
 	size_t i;
@@ -569,46 +634,29 @@ render_pdf(const struct bundle_files *f, const uint8_t mediator[32], const char 
 		free(c);
 		return -1;
 	}
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s: the path is too long", path);
+	if (out_open(&out, path, err, errlen) != 0) {
 		free(c);
 		return -1;
 	}
 	memset(&d, 0, sizeof(d));
-	d.surface = cairo_pdf_surface_create(tmp, PAGE_W, PAGE_H);
-	if (cairo_surface_status(d.surface) != CAIRO_STATUS_SUCCESS) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp,
-		    cairo_status_to_string(cairo_surface_status(d.surface)));
-		cairo_surface_destroy(d.surface);
-		free(c);
-		return -1;
+	d.surface = cairo_pdf_surface_create_for_stream(out_write, &out, PAGE_W, PAGE_H);
+	if (cairo_surface_status(d.surface) == CAIRO_STATUS_SUCCESS) {
+		cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_TITLE, c->title);
+		cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_CREATOR, "parley render");
+		d.cr = cairo_create(d.surface);
+		for (i = 0; i < 5; i++)
+			d.font[i] = pango_font_description_from_string(font_names[i]);
+		rc = draw(&d, f, mediator, c, summary);
+		for (i = 0; i < 5; i++)
+			pango_font_description_free(d.font[i]);
+		cairo_destroy(d.cr);
+		cairo_surface_finish(d.surface);
+		if (cairo_surface_status(d.surface) != CAIRO_STATUS_SUCCESS)
+			rc = -1;
 	}
-	cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_TITLE, c->title);
-	cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_CREATOR, "parley render");
-	d.cr = cairo_create(d.surface);
-	for (i = 0; i < 5; i++)
-		d.font[i] = pango_font_description_from_string(font_names[i]);
-	rc = draw(&d, f, mediator, c, summary);
-	for (i = 0; i < 5; i++)
-		pango_font_description_free(d.font[i]);
-	cairo_destroy(d.cr);
-	cairo_surface_finish(d.surface);
-	if (cairo_surface_status(d.surface) != CAIRO_STATUS_SUCCESS)
-		rc = -1;
 	cairo_surface_destroy(d.surface);
-	render_done();
 	free(c);
-	if (rc != 0) {
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %s", path);
-		return -1;
-	}
-	if (rename(tmp, path) != 0) {
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %s", path);
-		return -1;
-	}
-	return 0;
+	return out_close(&out, rc == 0, err, errlen);
 }
 
 int
@@ -616,12 +664,14 @@ render_calendar_svg(const struct bundle_files *f, const uint8_t mediator[32], co
     char *err, size_t errlen)
 {
 	const struct bundle_file *x;
-	char summary[1600], tmp[4096];
+	char summary[1600];
+	struct out_file out;
 	cairo_surface_t *surf;
 	cairo_t *cr;
 	PangoFontDescription *font;
 	struct cal c;
 	double W = 900;
+	int ok;
 
 	if (bundle_check(f, mediator, summary, sizeof(summary), err, errlen) != 0)
 		return -1;
@@ -629,15 +679,15 @@ render_calendar_svg(const struct bundle_files *f, const uint8_t mediator[32], co
 		snprintf(err, errlen, "the agreement has no Day-X calendar");
 		return -1;
 	}
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s: the path is too long", path);
-		return -1;
-	}
 	if (cal_parse(x, &c) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	surf = cairo_svg_surface_create(tmp, W, cal_height(&c) + 10);
+	if (out_open(&out, path, err, errlen) != 0) {
+		cal_free(&c);
+		return -1;
+	}
+	surf = cairo_svg_surface_create_for_stream(out_write, &out, W, cal_height(&c) + 10);
 	cr = cairo_create(surf);
 	font = pango_font_description_from_string("DejaVu Sans 9");
 	cairo_set_source_rgb(cr, 1, 1, 1);
@@ -647,14 +697,7 @@ render_calendar_svg(const struct bundle_files *f, const uint8_t mediator[32], co
 	cal_free(&c);
 	cairo_destroy(cr);
 	cairo_surface_finish(surf);
-	if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS || rename(tmp, path) != 0) {
-		cairo_surface_destroy(surf);
-		render_done();
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %s", path);
-		return -1;
-	}
+	ok = cairo_surface_status(surf) == CAIRO_STATUS_SUCCESS;
 	cairo_surface_destroy(surf);
-	render_done();
-	return 0;
+	return out_close(&out, ok, err, errlen);
 }

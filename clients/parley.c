@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <libgen.h>
+#include <limits.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -2348,6 +2350,21 @@ cmd_console(struct ctx *x)
 	return EXIT_OK;
 }
 
+/* Would out be written into the bundle's directory dir? */
+static int
+in_bundle(const char *dir, const char *out)
+{
+	char *o = strdup(out), *od, rd[PATH_MAX], ro[PATH_MAX];
+	int same;
+
+	if (o == NULL)
+		return 0;
+	od = dirname(o);
+	same = realpath(dir, rd) != NULL && realpath(od, ro) != NULL && strcmp(rd, ro) == 0;
+	free(o);
+	return same;
+}
+
 static int
 cmd_render(struct ctx *x)
 {
@@ -2365,6 +2382,9 @@ cmd_render(struct ctx *x)
 	}
 	if ((rc = mediator_raw(x, key, mraw)) != 0)
 		return rc;
+	if (in_bundle(pos(x, 0), opt(x, "pdf") ? opt(x, "pdf") : opt(x, "svg")))
+		return usage_error(x, "write the picture outside the bundle's directory: a file "
+		    "added there makes the bundle fail to verify");
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return out_error(x, EXIT_REFUSED, "out of memory");
 	if (bundle_load(pos(x, 0), f, err, sizeof(err)) != 0 ||

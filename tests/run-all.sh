@@ -13,6 +13,7 @@ echo "== the same again, built with ASan+UBSan (LSan on)"
 make --no-print-directory -j"$(nproc)" SAN=1 all >$L/san-build.log 2>&1 ||
 	{ tail -n 30 $L/san-build.log; rc=1; }
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0
 tests/run-unit.sh build-san | sed 's/^unit:/unit-san:/' | tee $L/unit-san.log || rc=1
 tests/run-integration.sh build-san | sed 's/^integration:/integration-san:/' | tee $L/int-san.log || rc=1
 p=$(sed -n 's/^[a-z-]*: \([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p' \

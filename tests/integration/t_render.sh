@@ -11,8 +11,10 @@ setup
 command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || fail "poppler-utils missing (scripts/deps.sh)"
 for p in baku yerevan stepanakert; do enrol $p; done
 ctl clock set 1994-05-09T10:00:00+04:00 >/dev/null
+# a clause longer than a page goes on over the next, to its last word
+long="2. $(for i in $(seq 2500); do printf 'word%d ' "$i"; done)THELASTWORD"
 printf '%s\n' "Соглашение о прекращении огня" "Հրադադարի համաձայնագիր" \
-	"1. Fire ceases at 00:01 on 12 May 1994." >"$T/text"
+	"1. Fire ceases at 00:01 on 12 May 1994." "$long" >"$T/text"
 printf '%s\n' "X+0h | mediator | Ceasefire begins | -" "X+1d | all | Report | confirm" >"$T/cal"
 printf '%s\n' "To: the Minister of Defence, Baku" "{{core}}" "For Azerbaijan: ____________" >"$T/frame"
 A=$(jget "$(ctl --json agreement create --title "Ceasefire — Прекращение огня" --text "$T/text" \
@@ -30,7 +32,8 @@ pdftotext -layout "$T/record.pdf" "$T/record.txt" || fail "pdftotext"
 for s in "Ceasefire — Прекращение огня" "Հրադադարի համաձայնագիր" "1. Fire ceases at 00:01" \
 	"To: the Minister of Defence, Baku" "For Azerbaijan:" "Оговорка: подпись не означает признания" \
 	"subject to: ratification by the National Assembly" "X+1d | all | Report | confirm" \
-	"parley release certificate v1" "parley verify BUNDLE_DIR" "The signatures"; do
+	"parley release certificate v1" "parley verify BUNDLE_DIR" "The signatures" "word1250 " \
+	"THELASTWORD"; do
 	grep -qF "$s" "$T/record.txt" || fail "the PDF lacks \"$s\""
 done
 mkdir -p "$BIN/test-artifacts"
@@ -54,7 +57,15 @@ cp "$T/calendar.svg" "$BIN/test-artifacts/render-calendar.svg"
 # only what verifies is printed
 rm -rf "$T/t"; cp -r "$B" "$T/t"; sed -i 's/00:01/00:02/' "$T/t/text.txt"
 expect_out "not printed: certificate.txt:5: " as baku render "$T/t" --pdf "$T/tampered.pdf"
-[ -e "$T/tampered.pdf" ] || [ -e "$T/tampered.pdf.tmp" ] && fail "a PDF was written for a bundle that does not verify"
+ls "$T"/tampered.pdf* >/dev/null 2>&1 && fail "a PDF was written for a bundle that does not verify"
+# a link planted where the PDF goes is replaced, not written through
+printf 'keep me\n' >"$T/victim"
+ln -s "$T/victim" "$T/linked.pdf"
+expect_rc 0 as baku render "$B" --pdf "$T/linked.pdf"
+[ "$(cat "$T/victim")" = "keep me" ] && [ ! -L "$T/linked.pdf" ] || fail "render wrote through a link"
+# nor into the bundle, which would then not verify
+expect_out "outside the bundle" as baku render "$B" --pdf "$B/record.pdf"
+[ -e "$B/record.pdf" ] && fail "a PDF was written into the bundle"
 expect_rc 2 as baku render "$B"
 expect_rc 2 as baku render "$B" --pdf x.pdf --svg y.svg
 pass
