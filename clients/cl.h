@@ -22,13 +22,18 @@ struct cl;
 
 /* Connect to host:port over TLS 1.3 with cert/key as the client
  * certificate; the server's certificate must have pin server_pin (hex).
- * Then exchange Hello/Welcome.  NULL with err (the connection failed, the
- * pin did not match, or the server refused this endpoint). */
+ * Then exchange Hello/Welcome, as agent (NULL: parley's own;
+ * PARLEY_CONSOLE_AGENT: a console, which looks but takes no deliveries and
+ * so does not count as on duty).  NULL with err (the connection failed,
+ * the pin did not match, or the server refused this endpoint). */
 struct cl *cl_connect_tls(const char *hostport, const char *cert, const char *key,
-    const char *server_pin, char *err, size_t errlen);
+    const char *server_pin, const char *agent, char *err, size_t errlen);
 /* Connect to the admin socket and exchange Hello/Welcome. */
 struct cl *cl_connect_unix(const char *path, char *err, size_t errlen);
 void cl_close(struct cl *c);
+/* The longest wait on parleyd for one read or write (default 30 s); the
+ * console waits less, so that a stalled daemon does not freeze it. */
+void cl_set_timeout(struct cl *c, int ms);
 
 /* What the server said in Welcome (party code, "" on the admin socket). */
 const char *cl_party(const struct cl *c);

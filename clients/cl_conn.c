@@ -30,6 +30,7 @@ struct cl {
 	char party[64];
 	uint64_t endpoint;
 	unsigned ack_max;	/* deliveries one Ack may name (Welcome) */
+	int timeout_ms;		/* the longest wait on parleyd */
 	/* budgets of frames handed out, one per live frame */
 	struct frame_budget *budgets[8];
 	Parley__Frame *frames[8];
@@ -158,7 +159,7 @@ io_full(struct cl *c, void *buf, size_t n, int writing, int timeout_ms, char *er
 int
 cl_write_raw(struct cl *c, const void *buf, size_t len, char *err, size_t errlen)
 {
-	return io_full(c, (void *)buf, len, 1, CL_TIMEOUT_MS, err, errlen) == 0 ? 0 : -1;
+	return io_full(c, (void *)buf, len, 1, c->timeout_ms, err, errlen) == 0 ? 0 : -1;
 }
 
 int64_t
@@ -174,7 +175,7 @@ cl_send(struct cl *c, Parley__Frame *f, char *err, size_t errlen)
 		snprintf(err, errlen, "request too large");
 		return -1;
 	}
-	rc = io_full(c, buf, len, 1, CL_TIMEOUT_MS, err, errlen);
+	rc = io_full(c, buf, len, 1, c->timeout_ms, err, errlen);
 	free(buf);
 	return rc == 0 ? (int64_t)f->id : -1;
 }
@@ -199,7 +200,7 @@ cl_recv(struct cl *c, int timeout_ms, Parley__Frame **out, char *err, size_t err
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (io_full(c, body, len, 0, CL_TIMEOUT_MS, err, errlen) != 0) {
+	if (io_full(c, body, len, 0, c->timeout_ms, err, errlen) != 0) {
 		free(body);
 		return -1;
 	}
@@ -251,10 +252,10 @@ cl_call(struct cl *c, Parley__Frame *f, Parley__Frame **reply,
 	if ((id = cl_send(c, f, err, errlen)) < 0)
 		return -1;
 	for (;;) {
-		rc = cl_recv(c, CL_TIMEOUT_MS, &r, err, errlen);
+		rc = cl_recv(c, c->timeout_ms, &r, err, errlen);
 		if (rc == 1) {
 			snprintf(err, errlen, "no answer from the daemon within %d s",
-			    CL_TIMEOUT_MS / 1000);
+			    c->timeout_ms / 1000);
 			return -1;
 		}
 		if (rc != 0)
@@ -285,14 +286,14 @@ set_nonblocking(int fd)
 }
 
 static int
-hello(struct cl *c, char *err, size_t errlen)
+hello(struct cl *c, const char *agent, char *err, size_t errlen)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT, *r;
 	Parley__Hello h = PARLEY__HELLO__INIT;
 
 	set_nonblocking(c->fd);
 	h.version = PARLEY_PROTOCOL_VERSION;
-	h.agent = "parley-client/1";
+	h.agent = (char *)(agent != NULL ? agent : "parley-client/1");
 	f.body_case = PARLEY__FRAME__BODY_HELLO;
 	f.hello = &h;
 	if (cl_call(c, &f, &r, NULL, NULL, err, errlen) != 0)
@@ -315,13 +316,21 @@ hello(struct cl *c, char *err, size_t errlen)
 	return 0;
 }
 
+void
+cl_set_timeout(struct cl *c, int ms)
+{
+	c->timeout_ms = ms;
+}
+
 static struct cl *
 cl_alloc(void)
 {
 	struct cl *c = calloc(1, sizeof(*c));
 
-	if (c != NULL)
+	if (c != NULL) {
 		c->fd = c->rxlog = -1;
+		c->timeout_ms = CL_TIMEOUT_MS;
+	}
 	return c;
 }
 
@@ -348,7 +357,7 @@ cl_connect_unix(const char *path, char *err, size_t errlen)
 		cl_close(c);
 		return NULL;
 	}
-	if (hello(c, err, errlen) != 0) {
+	if (hello(c, NULL, err, errlen) != 0) {
 		cl_close(c);
 		return NULL;
 	}
@@ -411,7 +420,7 @@ accept_any(int ok, X509_STORE_CTX *x)
 
 struct cl *
 cl_connect_tls(const char *hostport, const char *cert, const char *key, const char *server_pin,
-    char *err, size_t errlen)
+    const char *agent, char *err, size_t errlen)
 {
 	struct cl *c;
 	X509 *peer;
@@ -467,7 +476,7 @@ cl_connect_tls(const char *hostport, const char *cert, const char *key, const ch
 		    "refusing to talk to it", hex, server_pin);
 		goto fail;
 	}
-	if (hello(c, err, errlen) != 0)
+	if (hello(c, agent, err, errlen) != 0)
 		goto fail;
 	return c;
 fail:

@@ -39,6 +39,7 @@ struct ctx {
 	const struct cl_args *args;	/* the command line */
 	struct cl *c;
 	struct jw *j;		/* --json output being built */
+	const char *agent;	/* in Hello: NULL, or the console's */
 	char record[200];	/* what the last check of the record found */
 	struct timespec record_at;	/* when (monotonic), for the console */
 };
@@ -128,7 +129,7 @@ connect_conf(struct ctx *x)
 	int rc;
 
 	x->c = cl_connect_tls(x->conf.server, x->conf.cert, x->conf.key, x->conf.server_pin,
-	    err, sizeof(err));
+	    x->agent, err, sizeof(err));
 	if (x->c == NULL)
 		return out_error(x, EXIT_UNREACHABLE, "%s", err);
 	/* Every connection holds the mediator to its record first. */
@@ -2059,6 +2060,8 @@ console_call(struct ctx *x, Parley__Frame *f, Parley__Frame **r, int want, char 
 			snprintf(err, errlen, "cannot reach parleyd");
 			return -1;
 		}
+		/* a stalled daemon holds the console (one loop) a few seconds */
+		cl_set_timeout(x->c, 5000);
 		if (cl_call(x->c, f, r, NULL, NULL, err, errlen) != 0) {
 			cl_close(x->c);
 			x->c = NULL;
@@ -2336,8 +2339,10 @@ cmd_console(struct ctx *x)
 	char err[1024], title[120];
 	int rc;
 
+	x->agent = PARLEY_CONSOLE_AGENT;
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
+	cl_set_timeout(x->c, 5000);
 	snprintf(title, sizeof(title), "parley console of %s", cl_party(x->c));
 	cc.listen = opt(x, "listen") ? opt(x, "listen") : "127.0.0.1:0";
 	cc.title = title;

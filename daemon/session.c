@@ -45,7 +45,8 @@ struct session {
 	struct ident who;
 	struct sink sink;
 	int attached;
-	int counted;		/* counted online by the duty watch */
+	int counted;		/* authenticated (its disconnection is logged) */
+	int on_duty;		/* counted online by the duty watch */
 	/* A SignRequest held while a worker checks its signature: the
 	 * session outlives its conn until the check comes back. */
 	int verifying;
@@ -223,8 +224,6 @@ session_ready(void *ctx)
 	/* Authenticated: its work comes before any handshake's. */
 	conn_set_priority(s->conn, PRIO_NORMAL);
 	s->counted = 1;
-	if (duty_connected(srv->duty, s->who.party.id))
-		duty_cleared(srv, s->who.party.id);
 	log_info("%s: endpoint %lld of %s connected", conn_peer(s->conn),
 	    (long long)s->who.endpoint_id, s->who.party.code);
 }
@@ -265,6 +264,14 @@ welcome(struct session *s, const Parley__Frame *f)
 	turn_reply(s->srv->turn, s->conn, &r);
 	conn_established(s->conn);
 	s->state = S_READY;
+	/* On duty: a client that takes deliveries.  A console only looks
+	 * (parley console says so in its Hello): its open page must not hide
+	 * that nobody receives what is sent. */
+	if (strcmp(f->hello->agent, PARLEY_CONSOLE_AGENT) != 0) {
+		s->on_duty = 1;
+		if (duty_connected(s->srv->duty, s->who.party.id))
+			duty_cleared(s->srv, s->who.party.id);
+	}
 }
 
 static void
@@ -683,7 +690,8 @@ session_closed(void *ctx)
 	if (s->counted) {
 		log_info("%s: endpoint %lld of %s disconnected", conn_peer(s->conn),
 		    (long long)s->who.endpoint_id, s->who.party.code);
-		duty_disconnected(srv->duty, s->who.party.id);
+		if (s->on_duty)
+			duty_disconnected(srv->duty, s->who.party.id);
 	}
 	if (s->state == S_HANDSHAKE)
 		handshake_failed(s);

@@ -19,5 +19,8 @@ enum parley_err {
 const char *parley_strerror(int code);
 
 #define PARLEY_PROTOCOL_VERSION 1
+/* Hello's agent for a console (parley console): it looks, takes no
+ * deliveries, and is not counted on duty. */
+#define PARLEY_CONSOLE_AGENT "parley-console/1"
 
 #endif

@@ -71,6 +71,9 @@ PURL=$(sed -n 's/^parley console of baku: \(http:[^ ]*\)$/\1/p' "$T/party.out")
 [ -n "$PURL" ] || fail "no party console URL: $(cat "$T/party.out")"
 pbase=${PURL%%/\?*}
 [ "$(code "$pbase/api?verb=agreement+list")" = 403 ] || fail "the party console without a token, not 403"
+# a console looks and takes no deliveries: it does not keep baku on duty
+[ "$(jget "$(ctl --json duty)" '.parties[] | select(.party == "baku") | .online')" = 0 ] ||
+	fail "the party console counts baku online: $(ctl --json duty)"
 [ "$(code -H "X-Parley-Token: ${PURL##*token=}" "$pbase/api?verb=duty")" = 404 ] || fail "a party console serves the duty board"
 python3 "$BROWSER/party_check.py" "$PURL" "$BIN/test-artifacts" baku "$A" yerevan stepanakert ||
 	fail "the party console shows more than the embargo lets it"

@@ -39,7 +39,7 @@ conn(const char *confpath, struct cl_conf *conf)
 		fprintf(stderr, "ptool: %s\n", err);
 		exit(2);
 	}
-	if ((c = cl_connect_tls(conf->server, conf->cert, conf->key, conf->server_pin, err,
+	if ((c = cl_connect_tls(conf->server, conf->cert, conf->key, conf->server_pin, NULL, err,
 	    sizeof(err))) == NULL) {
 		printf("%s\n", err);
 		exit(3);
