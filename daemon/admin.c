@@ -1221,8 +1221,11 @@ admin_request(struct admin_conn *ac, const Parley__Frame *f)
 	} else {
 		rep.text = text;
 		rep.json = (char *)jw_text(o.json);
+		/* what changed something, not every look (a console asks its
+		 * pages' verbs every 2 s) */
 		if (v != NULL && strstr(v->name, "list") == NULL && strcmp(v->name, "status") &&
-		    strstr(v->name, "show") == NULL)
+		    strstr(v->name, "show") == NULL && strcmp(v->name, "agenda") &&
+		    strcmp(v->name, "duty") && strcmp(v->name, "journal verify"))
 			log_info("admin: %s done", m->verb);
 	}
 	rf.id = f->id;

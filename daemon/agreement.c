@@ -25,6 +25,7 @@ ag_new(struct store *st, struct clock *clk, struct delivery *dlv, EVP_PKEY *mkey
 	e->mkey = mkey;
 	e->m = m;
 	e->objection_window = 24 * 3600;
+	e->letter_bytes_per_day = 64 * 1024 * 1024;
 	e->keys = crypto_keycache_new();	/* NULL: each check builds its key */
 	return e;
 }
@@ -54,6 +55,12 @@ void
 ag_set_objection_window(struct ag_ctx *e, int64_t window)
 {
 	e->objection_window = window;
+}
+
+void
+ag_set_letter_quota(struct ag_ctx *e, int64_t bytes)
+{
+	e->letter_bytes_per_day = bytes;
 }
 
 void

@@ -49,6 +49,7 @@ struct ag_ctx {
 	struct ag_leads sign_leads, expiry_leads;
 	int64_t response_window, disclosure_embargo;
 	int64_t objection_window;	/* to a request to add an observer */
+	int64_t letter_bytes_per_day;	/* [limits]: a party's letters in 24 h */
 	struct duty *duty;	/* borrowed; NULL: no duty watch */
 	char duty_parties[1024];	/* [incidents] duty_parties */
 	struct journal *j;	/* borrowed; NULL: no journal */
@@ -94,6 +95,8 @@ void ag_set_incidents(struct ag_ctx *e, int64_t response_window, int64_t embargo
 /* [agreements] objection_window: how long a request to add an observer
  * waits for objections. */
 void ag_set_objection_window(struct ag_ctx *e, int64_t window);
+/* [limits] letter_bytes_per_day. */
+void ag_set_letter_quota(struct ag_ctx *e, int64_t bytes);
 /* [incidents] duty_parties: the parties alerted for whatever their
  * agreements ("all", codes, or ""). */
 void ag_set_duty_parties(struct ag_ctx *e, const char *parties);

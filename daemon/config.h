@@ -92,6 +92,7 @@ struct config {
 	char	*duty_parties;		/* "all", codes, or "": alert always for them */
 	/* [agreements] */
 	int64_t	objection_window;	/* to a request to add an observer */
+	int64_t	letter_bytes_per_day;	/* a party's letters, stored, in 24 h */
 	/* [timelines] */
 	struct config_durations sign_reminders;	/* before a signing deadline */
 	struct config_durations expiry_warnings;	/* before expiry */

@@ -29,6 +29,7 @@ struct draft {
 	const char *subject;
 	char *text;			/* normalised, owned */
 	int urgent;
+	int64_t quota_used;		/* a party's letters of the last 24 h */
 };
 
 /* Add name (a party code, "mediator", or for the mediator's "to" "all")
@@ -218,6 +219,31 @@ post(struct ag_ctx *e, struct draft *d, int64_t *id)
 	return 0;
 }
 
+/* A party's letters are stored once for each recipient: in any 24 hours,
+ * at most [limits] letter_bytes_per_day of them, this one included, so
+ * that no party can fill the mediator's disk.  0 within, 1 over (the
+ * bytes already used in d->quota_used), -1 store failure. */
+static int
+within_quota(struct ag_ctx *e, struct draft *d)
+{
+	static const char sql[] =
+	    "SELECT coalesce(sum(length(CAST(l.text AS BLOB)) * (SELECT count(*) FROM "
+	    "letter_recipient r WHERE r.letter_id = l.id)), 0) FROM letter l "
+	    "WHERE l.sender_id = ? AND l.created_at > ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, d->sender);
+	sqlite3_bind_int64(s, 2, clock_now(e->clk) - 24 * 3600);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		d->quota_used = sqlite3_column_int64(s, 0);
+	if (store_rows_end(e->st, s, rc, "a party's letters") != 0)
+		return -1;
+	return d->quota_used + (int64_t)(strlen(d->text) * d->n) > e->letter_bytes_per_day;
+}
+
 enum req_end
 letter_send_party(struct ag_ctx *e, const struct req *r, const Parley__LetterSend *m)
 {
@@ -256,6 +282,15 @@ letter_send_party(struct ag_ctx *e, const struct req *r, const Parley__LetterSen
 	}
 	if (check_body(d, m->subject, m->text, strlen(m->text), why, sizeof(why), &oom) != 0) {
 		end = req_refuse(r, oom ? PARLEY_ESTORE : PARLEY_EUSAGE, "letter refused: %s", why);
+		goto done;
+	}
+	if ((rc = within_quota(e, d)) != 0) {
+		end = rc < 0 ? req_refuse(r, PARLEY_ESTORE, "store failure") :
+		    req_refuse(r, PARLEY_EREFUSED, "letter refused: %s has sent %lld bytes of "
+		    "letters in the last 24 hours (each counted once for each addressee and "
+		    "copy), and this one would pass the limit of %lld; send it later, to fewer, "
+		    "or ask the mediator", d->sender_code, (long long)d->quota_used,
+		    (long long)e->letter_bytes_per_day);
 		goto done;
 	}
 	if (post(e, d, &id) != 0) {

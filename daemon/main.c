@@ -117,6 +117,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	    srv->cfg.expiry_warnings.s, srv->cfg.expiry_warnings.n);
 	ag_set_incidents(srv->ag, srv->cfg.response_window, srv->cfg.disclosure_embargo);
 	ag_set_objection_window(srv->ag, srv->cfg.objection_window);
+	ag_set_letter_quota(srv->ag, srv->cfg.letter_bytes_per_day);
 	duty_set_grace(srv->duty, srv->cfg.duty_grace);
 	ag_set_duty_parties(srv->ag, srv->cfg.duty_parties);
 	gate_set_limits(srv->gate, srv->cfg.max_per_source, srv->cfg.handshake_rate,
@@ -478,6 +479,7 @@ start_modules(struct server *srv)
 	    srv->cfg.expiry_warnings.s, srv->cfg.expiry_warnings.n);
 	ag_set_incidents(srv->ag, srv->cfg.response_window, srv->cfg.disclosure_embargo);
 	ag_set_objection_window(srv->ag, srv->cfg.objection_window);
+	ag_set_letter_quota(srv->ag, srv->cfg.letter_bytes_per_day);
 	ag_set_duty_parties(srv->ag, srv->cfg.duty_parties);
 	if ((srv->duty = duty_new(srv->clk, srv->cfg.duty_grace)) == NULL ||
 	    watch_parties(srv) != 0)

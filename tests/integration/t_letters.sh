@@ -112,4 +112,16 @@ done
 # "mediator" and "all" name someone else wherever a party code stands
 expect_out "cannot be a party code" ctl party add mediator --name "Not the mediator"
 expect_out "cannot be a party code" ctl party add all --name "Everyone"
+# a party's letters are stored once for each recipient: no more than
+# [limits] letter_bytes_per_day of them in any 24 hours
+printf '[limits]\nletter_bytes_per_day = 1048576\n' >>"$T/parleyd.conf"
+restart
+head -c 300000 /dev/zero | tr '\0' 'a' >"$T/big.txt"
+expect_rc 0 as baku letter send --to yerevan --text "$T/big.txt"	# 2 x 300000
+before=$(snapshot)
+expect_out "would pass the limit of 1048576" as baku letter send --to yerevan --text "$T/big.txt"
+[ "$(snapshot)" = "$before" ] || fail "a letter over the quota changed the store"
+expect_rc 0 as yerevan letter send --to baku --text "$T/big.txt"	# another party's own
+ctl clock advance 25h >/dev/null
+expect_rc 0 as baku letter send --to yerevan --text "$T/big.txt"	# a day later
 pass
