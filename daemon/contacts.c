@@ -271,7 +271,9 @@ contacts_list(struct ag_ctx *e, struct out *o)
 	static const char sql[] =
 	    "SELECT p.code, c.text, c.set_at, c.by_mediator, (SELECT group_concat(q.code, ',') "
 	    "FROM duty_contact_passed x JOIN party q ON q.id = x.to_party_id WHERE x.party_id = "
-	    "c.party_id AND x.text = c.text) FROM duty_contact c JOIN party p ON p.id = "
+	    "c.party_id AND x.text = c.text), (SELECT group_concat(q.code, ',') "
+	    "FROM duty_contact_passed x JOIN party q ON q.id = x.to_party_id WHERE x.party_id = "
+	    "c.party_id AND x.text != c.text) FROM duty_contact c JOIN party p ON p.id = "
 	    "c.party_id ORDER BY p.id";
 	char when[PTIME_BUFLEN];
 	sqlite3_stmt *s = store_stmt(e->st, sql);
@@ -289,10 +291,15 @@ contacts_list(struct ag_ctx *e, struct out *o)
 		jw_bool(o->json, "set_by_mediator", sqlite3_column_int(s, 3));
 		jw_str(o->json, "passed_to", sqlite3_column_type(s, 4) == SQLITE_NULL ? "" :
 		    store_col_str(s, 4));
+		/* who holds an earlier list, not this one: to pass it again */
+		jw_str(o->json, "earlier_list_with", sqlite3_column_type(s, 5) == SQLITE_NULL ? "" :
+		    store_col_str(s, 5));
 		jw_obj_end(o->json);
-		out_text(o, "%s (set %s%s; passed to %s):\n%s", store_col_str(s, 0), when,
+		out_text(o, "%s (set %s%s; passed to %s%s%s):\n%s", store_col_str(s, 0), when,
 		    sqlite3_column_int(s, 3) ? " by the mediator" : "",
 		    sqlite3_column_type(s, 4) == SQLITE_NULL ? "nobody yet" : store_col_str(s, 4),
+		    sqlite3_column_type(s, 5) == SQLITE_NULL ? "" : "; an earlier list is with ",
+		    sqlite3_column_type(s, 5) == SQLITE_NULL ? "" : store_col_str(s, 5),
 		    store_col_str(s, 1));
 		n++;
 	}

@@ -43,7 +43,7 @@ expect_out "passed to yerevan,stepanakert" ctl duty contacts list
 printf 'Col. Mamedov | duty officer | fax | +994 12 000009 | 24 h\n' >"$T/baku2.txt"
 expect_rc 0 as baku duty contacts set "$T/baku2.txt"
 jget "$(as yerevan --json duty contacts)" '.contacts[0].text' | grep -q 000001 || fail "an unpassed change reached yerevan"
-expect_out "passed to nobody yet" ctl duty contacts list
+expect_out "passed to nobody yet; an earlier list is with yerevan,stepanakert" ctl duty contacts list
 # bad lists: refused, nothing changed
 before=$(snapshot)
 printf 'only | three | fields\n' >"$T/bad1"; printf 'a | b | c | d | e | f\n' >"$T/bad2"
