@@ -1457,6 +1457,96 @@ cmd_amend(struct ctx *x)
 	return rc;
 }
 
+/* An amendment as the party sees it (its own answer alone), as JSON. */
+static void
+amendment_view_json(struct jw *j, const Parley__AmendmentView *v)
+{
+	const Parley__Amendment *m = v->amendment;
+
+	jw_obj_begin(j, NULL);
+	jw_uint(j, "id", m->id);
+	jw_uint(j, "agreement", m->agreement);
+	jw_int(j, "revision", m->revision);
+	jw_str(j, "proposer", m->proposer);
+	jw_str(j, "state", m->state);
+	jw_str(j, "note", m->note);
+	jw_str(j, "reason", *v->reason ? v->reason : NULL);
+	jw_str(j, "text", m->text);
+	jw_str(j, "diff", v->diff);
+	if (v->answered) {
+		jw_obj_begin(j, "answer");
+		jw_bool(j, "accept", v->accept);
+		jw_str(j, "note", v->answer_note);
+		jw_obj_end(j);
+	} else {
+		jw_null(j, "answer");
+	}
+	jw_obj_end(j);
+}
+
+/* An agreement's amendments this party may read, as JSON. */
+static void
+amendment_list_json(struct jw *j, uint64_t id, const Parley__AmendmentList *l)
+{
+	size_t i;
+
+	jw_obj_begin(j, NULL);
+	jw_uint(j, "agreement", id);
+	jw_arr_begin(j, "amendments");
+	for (i = 0; i < l->n_amendments; i++) {
+		const Parley__Amendment *m = l->amendments[i];
+		jw_obj_begin(j, NULL);
+		jw_uint(j, "id", m->id);
+		jw_int(j, "revision", m->revision);
+		jw_str(j, "proposer", m->proposer);
+		jw_str(j, "state", m->state);
+		jw_str(j, "note", m->note);
+		jw_obj_end(j);
+	}
+	jw_arr_end(j);
+	jw_obj_end(j);
+}
+
+static int
+cmd_amendment_list(struct ctx *x)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT, *r;
+	Parley__AmendmentListQuery q = PARLEY__AMENDMENT_LIST_QUERY__INIT;
+	const Parley__AmendmentList *l;
+	uint64_t id;
+	size_t i;
+	int rc;
+
+	if (parse_id(pos(x, 0), &id) != 0)
+		return usage_error(x, "ID must be an agreement number");
+	if ((rc = connect_conf(x)) != 0)
+		return rc;
+	q.agreement = id;
+	f.body_case = PARLEY__FRAME__BODY_AMENDMENT_LIST_QUERY;
+	f.amendment_list_query = &q;
+	if ((rc = call(x, &f, &r, PARLEY__FRAME__BODY_AMENDMENT_LIST)) != 0)
+		return rc;
+	l = r->amendment_list;
+	if (x->json) {
+		struct jw *j = jw_new();
+		amendment_list_json(j, id, l);
+		printf("%s\n", jw_text(j));
+		jw_free(j);
+	} else if (l->n_amendments == 0) {
+		printf("no amendment of agreement %llu that %s may read\n", (unsigned long long)id,
+		    cl_party(x->c));
+	} else {
+		printf("AM    REV  STATE       PROPOSER\n");
+		for (i = 0; i < l->n_amendments; i++)
+			printf("%-5llu %-4u %-11s %s%s%s\n",
+			    (unsigned long long)l->amendments[i]->id, l->amendments[i]->revision,
+			    l->amendments[i]->state, l->amendments[i]->proposer,
+			    *l->amendments[i]->note ? ": " : "", l->amendments[i]->note);
+	}
+	cl_free(x->c, r);
+	return EXIT_OK;
+}
+
 static int
 cmd_amendment_show(struct ctx *x)
 {
@@ -1483,25 +1573,7 @@ cmd_amendment_show(struct ctx *x)
 	}
 	if (x->json) {
 		struct jw *j = jw_new();
-		jw_obj_begin(j, NULL);
-		jw_uint(j, "id", m->id);
-		jw_uint(j, "agreement", m->agreement);
-		jw_int(j, "revision", m->revision);
-		jw_str(j, "proposer", m->proposer);
-		jw_str(j, "state", m->state);
-		jw_str(j, "note", m->note);
-		jw_str(j, "reason", *v->reason ? v->reason : NULL);
-		jw_str(j, "text", m->text);
-		jw_str(j, "diff", v->diff);
-		if (v->answered) {
-			jw_obj_begin(j, "answer");
-			jw_bool(j, "accept", v->accept);
-			jw_str(j, "note", v->answer_note);
-			jw_obj_end(j);
-		} else {
-			jw_null(j, "answer");
-		}
-		jw_obj_end(j);
+		amendment_view_json(j, v);
 		printf("%s\n", jw_text(j));
 		jw_free(j);
 	} else {
@@ -2044,7 +2116,8 @@ static void print_incident(struct jw *j, const Parley__Incident *in);
 
 /* What a party's console may ask: what the party may already see. */
 static const char *const party_console_verbs[] = {
-	"agreement list", "agreement show", "timeline show", "incident list", "record", NULL
+	"agreement list", "agreement show", "timeline show", "incident list", "amendment list",
+	"amendment show", "record", NULL
 };
 
 /* One request for the console: 0 with *r (of body want), or -1 with err;
@@ -2313,6 +2386,26 @@ console_party_query(void *arg, const char *verb, const struct console_arg *args,
 		if (console_now(x, j, err, errlen) != 0)
 			goto done;
 		jw_obj_end(j);
+	} else if (strcmp(verb, "amendment list") == 0) {
+		Parley__AmendmentListQuery lq = PARLEY__AMENDMENT_LIST_QUERY__INIT;
+		lq.agreement = id;
+		f.body_case = PARLEY__FRAME__BODY_AMENDMENT_LIST_QUERY;
+		f.amendment_list_query = &lq;
+		if (console_call(x, &f, &r, PARLEY__FRAME__BODY_AMENDMENT_LIST, err, errlen) != 0)
+			goto done;
+		amendment_list_json(j, id, r->amendment_list);
+	} else if (strcmp(verb, "amendment show") == 0) {
+		Parley__AmendmentQuery aq = PARLEY__AMENDMENT_QUERY__INIT;
+		aq.amendment = id;
+		f.body_case = PARLEY__FRAME__BODY_AMENDMENT_QUERY;
+		f.amendment_query = &aq;
+		if (console_call(x, &f, &r, PARLEY__FRAME__BODY_AMENDMENT_VIEW, err, errlen) != 0)
+			goto done;
+		if (r->amendment_view->amendment == NULL) {
+			snprintf(err, errlen, "the daemon sent an empty amendment");
+			goto done;
+		}
+		amendment_view_json(j, r->amendment_view);
 	} else if (strcmp(verb, "record") == 0) {
 		if (console_record(x, j, err, errlen) != 0)
 			goto done;
@@ -3303,7 +3396,7 @@ enum {
 	C_MANDATE_LIST, C_BUNDLE, C_VERIFY, C_DECLINE, C_OBSERVER_REQUEST, C_OBSERVER_OBJECT,
 	C_OBSERVER_CONSENT, C_OBSERVER_LIST, C_CONDITION_LIFT, C_KEY_NEW, C_PRINCIPAL_NEW,
 	C_LETTER_SEND, C_AMENDMENT_SHOW, C_CONTACTS, C_CONTACTS_SET, C_INCIDENT_COUNTER,
-	C_RENDER, C_CONSOLE,
+	C_RENDER, C_CONSOLE, C_AMENDMENT_LIST,
 };
 
 static int (*const handlers[])(struct ctx *) = {
@@ -3325,6 +3418,7 @@ static int (*const handlers[])(struct ctx *) = {
 	[C_AMENDMENT_SHOW] = cmd_amendment_show, [C_CONTACTS] = cmd_contacts,
 	[C_CONTACTS_SET] = cmd_contacts_set, [C_INCIDENT_COUNTER] = cmd_incident_counter,
 	[C_RENDER] = cmd_render, [C_CONSOLE] = cmd_console,
+	[C_AMENDMENT_LIST] = cmd_amendment_list,
 };
 
 #define OPTS(...) ((const struct cl_args_option[]){ __VA_ARGS__, { NULL } })
@@ -3381,6 +3475,9 @@ static const struct cl_args_verb verbs[] = {
 	  "propose an amendment", C_AMEND },
 	{ "amendment respond", "AM accept|reject", 2, 2, OPTS(NOTE),
 	  "answer an amendment the mediator forwarded", C_AMENDMENT_RESPOND },
+	{ "amendment list", "ID", 1, 1, NULL,
+	  "the amendments of an agreement this party may read: those it proposed, and those "
+	  "the mediator forwarded", C_AMENDMENT_LIST },
 	{ "amendment show", "AM", 1, 1, NULL,
 	  "an amendment this party proposed or was forwarded, as a diff against the revision "
 	  "it amends, with this party's answer", C_AMENDMENT_SHOW },

@@ -266,3 +266,78 @@ amendment_show_party(struct ag_ctx *e, const struct req *r, uint64_t id)
 	amrow_free(&am);
 	return REQ_ROLLBACK;
 }
+
+enum req_end
+amendment_list_party(struct ag_ctx *e, const struct req *r, uint64_t agreement)
+{
+	/* what amendment_show_party would show: its own, and the forwarded */
+	static const char sql[] =
+	    "SELECT a.id, a.revision, p.code, a.note, a.state FROM amendment a "
+	    "JOIN party p ON p.id = a.proposer_id WHERE a.agreement_id = ?1 AND "
+	    "(a.proposer_id = ?2 OR a.forwarded_at IS NOT NULL) ORDER BY a.id LIMIT ?3";
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__AmendmentList l = PARLEY__AMENDMENT_LIST__INIT;
+	Parley__Amendment *m = NULL, **mp = NULL;
+	char **strs = NULL;
+	size_t n = 0, i;
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE, refused = 0;
+
+	if (agreement > INT64_MAX ||
+	    ag_membership(e, (int64_t)agreement, r->who->party.id) != 1)
+		return req_refuse(r, PARLEY_ENOTFOUND, "%s signs no agreement %llu",
+		    r->who->party.code, (unsigned long long)agreement);
+	if ((s = store_stmt(e->st, sql)) == NULL ||
+	    (m = calloc(AMENDMENT_LIST_MAX, sizeof(*m))) == NULL ||
+	    (mp = calloc(AMENDMENT_LIST_MAX, sizeof(*mp))) == NULL ||
+	    (strs = calloc(3 * AMENDMENT_LIST_MAX, sizeof(*strs))) == NULL) {
+		free(m);
+		free(mp);
+		return req_refuse(r, PARLEY_ESTORE, "store failure");
+	}
+	sqlite3_bind_int64(s, 1, (int64_t)agreement);
+	sqlite3_bind_int64(s, 2, r->who->party.id);
+	sqlite3_bind_int(s, 3, AMENDMENT_LIST_MAX + 1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == AMENDMENT_LIST_MAX) {
+			refused = 1;
+			break;
+		}
+		parley__amendment__init(&m[n]);
+		m[n].id = (uint64_t)sqlite3_column_int64(s, 0);
+		m[n].agreement = agreement;
+		m[n].revision = (uint32_t)sqlite3_column_int(s, 1);
+		strs[3 * n] = strdup(store_col_str(s, 2));
+		strs[3 * n + 1] = strdup(store_col_str(s, 3));
+		strs[3 * n + 2] = strdup(store_col_str(s, 4));
+		m[n].proposer = strs[3 * n];
+		m[n].note = strs[3 * n + 1];
+		m[n].state = strs[3 * n + 2];
+		m[n].text = "";
+		mp[n] = &m[n];
+		n++;
+		if (strs[3 * n - 3] == NULL || strs[3 * n - 2] == NULL || strs[3 * n - 1] == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	if (store_rows_end(e->st, s, rc == SQLITE_ROW ? SQLITE_DONE : rc, "amendments") != 0)
+		req_refuse(r, PARLEY_ESTORE, "store failure");
+	else if (refused)
+		req_refuse(r, PARLEY_EREFUSED, "agreement %llu has more than %d amendments this "
+		    "party may read; ask for each (parley amendment show AM)",
+		    (unsigned long long)agreement, AMENDMENT_LIST_MAX);
+	else {
+		l.n_amendments = n;
+		l.amendments = mp;
+		f.body_case = PARLEY__FRAME__BODY_AMENDMENT_LIST;
+		f.amendment_list = &l;
+		req_reply(r, &f);
+	}
+	for (i = 0; i < 3 * n; i++)
+		free(strs[i]);
+	free(strs);
+	free(mp);
+	free(m);
+	return REQ_ROLLBACK;
+}

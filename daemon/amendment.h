@@ -13,5 +13,9 @@
 int amendment_list(struct ag_ctx *e, int64_t agreement, struct out *o);
 int amendment_show(struct ag_ctx *e, int64_t am, struct out *o);
 enum req_end amendment_show_party(struct ag_ctx *e, const struct req *r, uint64_t am);
+/* A party's list of an agreement's amendments it may read (those it
+ * proposed, those forwarded), texts left out; at most AMENDMENT_LIST_MAX. */
+#define AMENDMENT_LIST_MAX 500
+enum req_end amendment_list_party(struct ag_ctx *e, const struct req *r, uint64_t agreement);
 
 #endif

@@ -498,6 +498,9 @@ dispatch(struct session *s, const Parley__Frame *f)
 	case PARLEY__FRAME__BODY_AMENDMENT_QUERY:
 		ENGINE_REQ(amendment_show_party(e, &rq, f->amendment_query->amendment));
 		break;
+	case PARLEY__FRAME__BODY_AMENDMENT_LIST_QUERY:
+		ENGINE_REQ(amendment_list_party(e, &rq, f->amendment_list_query->agreement));
+		break;
 	case PARLEY__FRAME__BODY_DUTY_CONTACTS_SET:
 		ENGINE_REQ(contacts_set_party(e, &rq, f->duty_contacts_set));
 		break;

@@ -3157,6 +3157,96 @@ void   parley__agreement_list__free_unpacked
   assert(message->base.descriptor == &parley__agreement_list__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   parley__amendment_list_query__init
+                     (Parley__AmendmentListQuery         *message)
+{
+  static const Parley__AmendmentListQuery init_value = PARLEY__AMENDMENT_LIST_QUERY__INIT;
+  *message = init_value;
+}
+size_t parley__amendment_list_query__get_packed_size
+                     (const Parley__AmendmentListQuery *message)
+{
+  assert(message->base.descriptor == &parley__amendment_list_query__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__amendment_list_query__pack
+                     (const Parley__AmendmentListQuery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__amendment_list_query__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__amendment_list_query__pack_to_buffer
+                     (const Parley__AmendmentListQuery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__amendment_list_query__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__AmendmentListQuery *
+       parley__amendment_list_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__AmendmentListQuery *)
+     protobuf_c_message_unpack (&parley__amendment_list_query__descriptor,
+                                allocator, len, data);
+}
+void   parley__amendment_list_query__free_unpacked
+                     (Parley__AmendmentListQuery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__amendment_list_query__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   parley__amendment_list__init
+                     (Parley__AmendmentList         *message)
+{
+  static const Parley__AmendmentList init_value = PARLEY__AMENDMENT_LIST__INIT;
+  *message = init_value;
+}
+size_t parley__amendment_list__get_packed_size
+                     (const Parley__AmendmentList *message)
+{
+  assert(message->base.descriptor == &parley__amendment_list__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t parley__amendment_list__pack
+                     (const Parley__AmendmentList *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &parley__amendment_list__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t parley__amendment_list__pack_to_buffer
+                     (const Parley__AmendmentList *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &parley__amendment_list__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Parley__AmendmentList *
+       parley__amendment_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Parley__AmendmentList *)
+     protobuf_c_message_unpack (&parley__amendment_list__descriptor,
+                                allocator, len, data);
+}
+void   parley__amendment_list__free_unpacked
+                     (Parley__AmendmentList *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &parley__amendment_list__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor parley__hello__field_descriptors[2] =
 {
   {
@@ -7638,7 +7728,7 @@ const ProtobufCMessageDescriptor parley__admin_reply__descriptor =
   (ProtobufCMessageInit) parley__admin_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__frame__field_descriptors[52] =
+static const ProtobufCFieldDescriptor parley__frame__field_descriptors[54] =
 {
   {
     "id",
@@ -8264,6 +8354,30 @@ static const ProtobufCFieldDescriptor parley__frame__field_descriptors[52] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "amendment_list_query",
+    53,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, amendment_list_query),
+    &parley__amendment_list_query__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amendment_list",
+    54,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__Frame, body_case),
+    offsetof(Parley__Frame, amendment_list),
+    &parley__amendment_list__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__frame__field_indices_by_name[] = {
   7,   /* field[7] = ack */
@@ -8273,6 +8387,8 @@ static const unsigned parley__frame__field_indices_by_name[] = {
   51,   /* field[51] = agreement_list */
   50,   /* field[50] = agreement_query */
   12,   /* field[12] = amend */
+  53,   /* field[53] = amendment_list */
+  52,   /* field[52] = amendment_list_query */
   45,   /* field[45] = amendment_query */
   13,   /* field[13] = amendment_response */
   46,   /* field[46] = amendment_view */
@@ -8322,7 +8438,7 @@ static const unsigned parley__frame__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__frame__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 52 }
+  { 0, 54 }
 };
 const ProtobufCMessageDescriptor parley__frame__descriptor =
 {
@@ -8332,7 +8448,7 @@ const ProtobufCMessageDescriptor parley__frame__descriptor =
   "Parley__Frame",
   "parley",
   sizeof(Parley__Frame),
-  52,
+  54,
   parley__frame__field_descriptors,
   parley__frame__field_indices_by_name,
   1,  parley__frame__number_ranges,
@@ -9206,5 +9322,81 @@ const ProtobufCMessageDescriptor parley__agreement_list__descriptor =
   parley__agreement_list__field_indices_by_name,
   1,  parley__agreement_list__number_ranges,
   (ProtobufCMessageInit) parley__agreement_list__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__amendment_list_query__field_descriptors[1] =
+{
+  {
+    "agreement",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__AmendmentListQuery, agreement),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__amendment_list_query__field_indices_by_name[] = {
+  0,   /* field[0] = agreement */
+};
+static const ProtobufCIntRange parley__amendment_list_query__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__amendment_list_query__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.AmendmentListQuery",
+  "AmendmentListQuery",
+  "Parley__AmendmentListQuery",
+  "parley",
+  sizeof(Parley__AmendmentListQuery),
+  1,
+  parley__amendment_list_query__field_descriptors,
+  parley__amendment_list_query__field_indices_by_name,
+  1,  parley__amendment_list_query__number_ranges,
+  (ProtobufCMessageInit) parley__amendment_list_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor parley__amendment_list__field_descriptors[1] =
+{
+  {
+    "amendments",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Parley__AmendmentList, n_amendments),
+    offsetof(Parley__AmendmentList, amendments),
+    &parley__amendment__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned parley__amendment_list__field_indices_by_name[] = {
+  0,   /* field[0] = amendments */
+};
+static const ProtobufCIntRange parley__amendment_list__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor parley__amendment_list__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "parley.AmendmentList",
+  "AmendmentList",
+  "Parley__AmendmentList",
+  "parley",
+  sizeof(Parley__AmendmentList),
+  1,
+  parley__amendment_list__field_descriptors,
+  parley__amendment_list__field_indices_by_name,
+  1,  parley__amendment_list__number_ranges,
+  (ProtobufCMessageInit) parley__amendment_list__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -85,6 +85,8 @@ typedef struct Parley__DutyContactsList Parley__DutyContactsList;
 typedef struct Parley__AgreementQuery Parley__AgreementQuery;
 typedef struct Parley__AgreementSummary Parley__AgreementSummary;
 typedef struct Parley__AgreementList Parley__AgreementList;
+typedef struct Parley__AmendmentListQuery Parley__AmendmentListQuery;
+typedef struct Parley__AmendmentList Parley__AmendmentList;
 
 
 /* --- enums --- */
@@ -1338,7 +1340,9 @@ typedef enum {
   PARLEY__FRAME__BODY_DUTY_CONTACTS_QUERY = 49,
   PARLEY__FRAME__BODY_DUTY_CONTACTS_LIST = 50,
   PARLEY__FRAME__BODY_AGREEMENT_QUERY = 51,
-  PARLEY__FRAME__BODY_AGREEMENT_LIST = 52
+  PARLEY__FRAME__BODY_AGREEMENT_LIST = 52,
+  PARLEY__FRAME__BODY_AMENDMENT_LIST_QUERY = 53,
+  PARLEY__FRAME__BODY_AMENDMENT_LIST = 54
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PARLEY__FRAME__BODY__CASE)
 } Parley__Frame__BodyCase;
 
@@ -1402,6 +1406,8 @@ struct  Parley__Frame
     Parley__DutyContactsList *duty_contacts_list;
     Parley__AgreementQuery *agreement_query;
     Parley__AgreementList *agreement_list;
+    Parley__AmendmentListQuery *amendment_list_query;
+    Parley__AmendmentList *amendment_list;
   };
 };
 #define PARLEY__FRAME__INIT \
@@ -1656,6 +1662,35 @@ struct  Parley__AgreementList
 };
 #define PARLEY__AGREEMENT_LIST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__agreement_list__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * parley amendment list ID: the amendments of an agreement this party may
+ * read (those it proposed, and those the mediator forwarded), without
+ * their texts (amendment show has each).
+ */
+struct  Parley__AmendmentListQuery
+{
+  ProtobufCMessage base;
+  uint64_t agreement;
+};
+#define PARLEY__AMENDMENT_LIST_QUERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__amendment_list_query__descriptor) \
+    , 0 }
+
+
+struct  Parley__AmendmentList
+{
+  ProtobufCMessage base;
+  /*
+   * text "" in each
+   */
+  size_t n_amendments;
+  Parley__Amendment **amendments;
+};
+#define PARLEY__AMENDMENT_LIST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&parley__amendment_list__descriptor) \
     , 0,NULL }
 
 
@@ -2989,6 +3024,44 @@ Parley__AgreementList *
 void   parley__agreement_list__free_unpacked
                      (Parley__AgreementList *message,
                       ProtobufCAllocator *allocator);
+/* Parley__AmendmentListQuery methods */
+void   parley__amendment_list_query__init
+                     (Parley__AmendmentListQuery         *message);
+size_t parley__amendment_list_query__get_packed_size
+                     (const Parley__AmendmentListQuery   *message);
+size_t parley__amendment_list_query__pack
+                     (const Parley__AmendmentListQuery   *message,
+                      uint8_t             *out);
+size_t parley__amendment_list_query__pack_to_buffer
+                     (const Parley__AmendmentListQuery   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__AmendmentListQuery *
+       parley__amendment_list_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__amendment_list_query__free_unpacked
+                     (Parley__AmendmentListQuery *message,
+                      ProtobufCAllocator *allocator);
+/* Parley__AmendmentList methods */
+void   parley__amendment_list__init
+                     (Parley__AmendmentList         *message);
+size_t parley__amendment_list__get_packed_size
+                     (const Parley__AmendmentList   *message);
+size_t parley__amendment_list__pack
+                     (const Parley__AmendmentList   *message,
+                      uint8_t             *out);
+size_t parley__amendment_list__pack_to_buffer
+                     (const Parley__AmendmentList   *message,
+                      ProtobufCBuffer     *buffer);
+Parley__AmendmentList *
+       parley__amendment_list__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   parley__amendment_list__free_unpacked
+                     (Parley__AmendmentList *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Parley__Hello_Closure)
@@ -3201,6 +3274,12 @@ typedef void (*Parley__AgreementSummary_Closure)
 typedef void (*Parley__AgreementList_Closure)
                  (const Parley__AgreementList *message,
                   void *closure_data);
+typedef void (*Parley__AmendmentListQuery_Closure)
+                 (const Parley__AmendmentListQuery *message,
+                  void *closure_data);
+typedef void (*Parley__AmendmentList_Closure)
+                 (const Parley__AmendmentList *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -3277,6 +3356,8 @@ extern const ProtobufCMessageDescriptor parley__duty_contacts_list__descriptor;
 extern const ProtobufCMessageDescriptor parley__agreement_query__descriptor;
 extern const ProtobufCMessageDescriptor parley__agreement_summary__descriptor;
 extern const ProtobufCMessageDescriptor parley__agreement_list__descriptor;
+extern const ProtobufCMessageDescriptor parley__amendment_list_query__descriptor;
+extern const ProtobufCMessageDescriptor parley__amendment_list__descriptor;
 
 PROTOBUF_C__END_DECLS
 

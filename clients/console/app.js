@@ -187,7 +187,10 @@ async function amendment(id) {
 	    el("p", null, "proposed by " + a.proposer + " · " + a.state + (a.note ? " · " + a.note : "")),
 	    el("div", { class: "diff" }, el("div", null, el("h3", null, "revision " + a.revision), left),
 	    el("div", null, el("h3", null, "amendment " + a.id), right)),
-	    table(["party", "answer", "note"], (a.answers || []).map(x => [x.party, x.accept ? "accepts" : "rejects", x.note]))];
+	    // the mediator sees every answer; a delegation its own
+	    a.answers ? table(["party", "answer", "note"], a.answers.map(x => [x.party, x.accept ? "accepts" : "rejects", x.note]))
+		: el("p", { "data-own-answer": a.answer ? "yes" : "no" }, a.answer ? "your answer: " +
+		    (a.answer.accept ? "accept" : "reject") + (a.answer.note ? " — " + a.answer.note : "") : "you have not answered")];
 }
 
 async function incidents() {

@@ -2,12 +2,15 @@
 """A delegation's console in a real browser: it shows what the embargo
 lets that party see and nothing more.
 
-Usage: party_check.py URL ARTIFACTS PARTY AGREEMENT OTHER...
+Usage: party_check.py URL ARTIFACTS PARTY AGREEMENT FORWARDED KEPT OTHER...
 
 Before release the board and the agreement's page show PARTY's own
-signature row only; no OTHER party's name appears in what they show; the
-pages a delegation cannot have (agenda, duty) are not offered; every
-request stays in the console.  Exit 0, or 1 with the failures printed."""
+signature row only; no OTHER party's name appears in what they show of
+the signing; of the amendments, FORWARDED (another's, forwarded to PARTY)
+is listed and shown as a diff, KEPT (another's, kept by the mediator) is
+not; the pages a delegation cannot have (agenda, duty) are not offered;
+every request stays in the console.  Exit 0, or 1 with the failures
+printed."""
 
 import sys
 
@@ -17,11 +20,11 @@ MAIN = "document.getElementById('main').innerText"
 
 
 def main():
-    if len(sys.argv) < 6:
+    if len(sys.argv) < 8:
         print(__doc__)
         return 2
-    url, art, party, agreement = sys.argv[1:5]
-    others = sys.argv[5:]
+    url, art, party, agreement, forwarded, kept = sys.argv[1:7]
+    others = sys.argv[7:]
     base = url.split("/?")[0]
     failures = []
     with Browser() as b:
@@ -37,9 +40,25 @@ def main():
         p.screenshot(art + "/console-party.png")
         seen = p.eval(MAIN)
         p.eval("location.hash = '#agreement/%s'" % agreement)
-        p.wait("location.hash === '#agreement/%s' && %s.includes('Agreement %s')"
-               % (agreement, MAIN, agreement))
-        seen += p.eval(MAIN) + p.eval("document.querySelector('svg') ? document.querySelector('svg').textContent : ''")
+        # the agreement's own page (the board names the agreement too)
+        p.wait("location.hash === '#agreement/%s' && %s.includes('content SHA-256')"
+               % (agreement, MAIN))
+        page = p.eval(MAIN)
+        # the signing, before the amendments (whose proposers are named)
+        seen += page.split("\nAmendments\n")[0]
+        seen += p.eval("document.querySelector('svg') ? document.querySelector('svg').textContent : ''")
+        ams = p.eval("[...document.querySelectorAll('a[href^=\"#amendment/\"]')].map(a => a.textContent)")
+        if ams != [forwarded]:
+            failures.append("the amendments listed are %s, not %s alone" % (ams, forwarded))
+        p.eval("location.hash = '#amendment/%s'" % forwarded)
+        p.wait("location.hash === '#amendment/%s' && document.querySelector('[data-own-answer]') !== null"
+               % forwarded)
+        if not p.eval("document.querySelectorAll('.diff .add').length >= 1 && "
+                      "document.querySelectorAll('.diff .del').length >= 1"):
+            failures.append("the forwarded amendment is not shown as a diff")
+        p.screenshot(art + "/console-party-amendment.png")
+        p.eval("location.hash = '#amendment/%s'" % kept)
+        p.wait("location.hash === '#amendment/%s' && %s.includes('cannot read')" % (kept, MAIN))
         for o in others:
             if o in seen:
                 failures.append("%s's console shows %s" % (party, o))

@@ -26,6 +26,14 @@ expect_out accepted as yerevan sign "$A" --yes
 expect_out accepted as baku sign "$A" --yes
 I=$(jget "$(as yerevan --json incident file --against baku --place p --time 1994-05-09T09:00:00+04:00 \
 	--nature "small-arms fire" --consequences none)" .id)
+# two amendments: stepanakert's kept by the mediator, yerevan's forwarded
+sed 's/00:01/00:05/' "$T/text" >"$T/am1"; sed 's/00:01/06:00/' "$T/text" >"$T/am2"
+AM1=$(jget "$(as stepanakert --json amend "$A" --text "$T/am1" --note "five minutes later")" .id)
+AM2=$(jget "$(as yerevan --json amend "$A" --text "$T/am2" --note "at dawn")" .id)
+expect_rc 0 ctl amendment forward "$AM2"
+[ "$(jget "$(as baku --json amendment list "$A")" '[.amendments[].id] | join(",")')" = "$AM2" ] ||
+	fail "baku's amendment list: $(as baku --json amendment list "$A")"
+expect_out "signs no agreement" as baku amendment list 99
 "$BIN/parleyctl" -s "$T/admin.sock" console >"$T/console.out" 2>&1 &
 C=$!
 trap 'kill $C 2>/dev/null; cleanup' EXIT
@@ -75,7 +83,7 @@ pbase=${PURL%%/\?*}
 [ "$(jget "$(ctl --json duty)" '.parties[] | select(.party == "baku") | .online')" = 0 ] ||
 	fail "the party console counts baku online: $(ctl --json duty)"
 [ "$(code -H "X-Parley-Token: ${PURL##*token=}" "$pbase/api?verb=duty")" = 404 ] || fail "a party console serves the duty board"
-python3 "$BROWSER/party_check.py" "$PURL" "$BIN/test-artifacts" baku "$A" yerevan stepanakert ||
+python3 "$BROWSER/party_check.py" "$PURL" "$BIN/test-artifacts" baku "$A" "$AM2" "$AM1" yerevan stepanakert ||
 	fail "the party console shows more than the embargo lets it"
 kill $PC; wait $PC 2>/dev/null
 # the pages in the browser
