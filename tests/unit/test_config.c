@@ -143,6 +143,7 @@ assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->disclosure_embargo, b->disclosure_embargo);
 	assert_int_equal(a->duty_grace, b->duty_grace);
 	assert_int_equal(a->objection_window, b->objection_window);
+	assert_int_equal(a->letter_bytes_per_day, b->letter_bytes_per_day);
 	assert_memory_equal(&a->sign_reminders, &b->sign_reminders,
 	    sizeof(a->sign_reminders));
 	assert_memory_equal(&a->expiry_warnings, &b->expiry_warnings,
@@ -176,6 +177,7 @@ test_defaults(void **state)
 	assert_int_equal(c.disclosure_embargo, 7 * 3600);
 	assert_int_equal(c.duty_grace, 15 * 60);
 	assert_int_equal(c.objection_window, 24 * 3600);
+	assert_int_equal(c.letter_bytes_per_day, 64 * 1024 * 1024);
 	assert_durations(&c.sign_reminders, 2, (int64_t)86400, (int64_t)3600);
 	assert_durations(&c.expiry_warnings, 2, (int64_t)86400, (int64_t)3600);
 	assert_false(c.virtual_clock);
@@ -474,6 +476,7 @@ static const struct reload_case {
 	{ "incidents", "duty_grace", "30m", 1 },
 	{ "incidents", "duty_parties", "all", 1 },
 	{ "agreements", "objection_window", "1h", 1 },
+	{ "limits", "letter_bytes_per_day", "2097152", 1 },
 	{ "timelines", "sign_reminders", "1h", 1 },
 	{ "timelines", "expiry_warnings", "", 1 },
 	{ "alerts", "exec", "/bin/true", 1 },
