@@ -187,6 +187,24 @@ frames_and_messages(void)
 	Parley__Notice notice = PARLEY__NOTICE__INIT;
 	Parley__Update update = PARLEY__UPDATE__INIT;
 	Parley__Amendment amendment = PARLEY__AMENDMENT__INIT;
+	/* the frames of issues 21-23 */
+	Parley__LetterSend letter = PARLEY__LETTER_SEND__INIT;
+	char *letter_to[] = { "yerevan", "mediator" }, *letter_cc[] = { "stepanakert" };
+	Parley__AmendmentQuery amq = PARLEY__AMENDMENT_QUERY__INIT;
+	Parley__AmendmentView amv = PARLEY__AMENDMENT_VIEW__INIT;
+	Parley__AmendmentListQuery amlq = PARLEY__AMENDMENT_LIST_QUERY__INIT;
+	Parley__AmendmentList aml = PARLEY__AMENDMENT_LIST__INIT;
+	Parley__Amendment *amlv[1];
+	Parley__DutyContactsSet dcs = PARLEY__DUTY_CONTACTS_SET__INIT;
+	Parley__DutyContactsQuery dcq = PARLEY__DUTY_CONTACTS_QUERY__INIT;
+	Parley__DutyContacts dc = PARLEY__DUTY_CONTACTS__INIT, *dcv[] = { &dc };
+	Parley__DutyContactsList dcl = PARLEY__DUTY_CONTACTS_LIST__INIT;
+	Parley__AgreementQuery agq = PARLEY__AGREEMENT_QUERY__INIT;
+	Parley__AgreementSummary ags = PARLEY__AGREEMENT_SUMMARY__INIT, *agsv[] = { &ags };
+	Parley__AgreementList agl = PARLEY__AGREEMENT_LIST__INIT;
+	Parley__TextVersion tv1 = PARLEY__TEXT_VERSION__INIT, tv2 = PARLEY__TEXT_VERSION__INIT;
+	Parley__TextVersion *tvs[] = { &tv1, &tv2 };
+	Parley__PartyFrame pf = PARLEY__PARTY_FRAME__INIT, *pfs[] = { &pf };
 	uint64_t ack_more[] = { 42, 300000 };
 	uint8_t plbuf[4096];
 	size_t pllen, i;
@@ -272,6 +290,26 @@ frames_and_messages(void)
 	admin.verb = "agreement circulate", admin.n_args = 2, admin.args = args;
 	areply.status = 0, areply.text = "exported", areply.json = "{\"ok\":true}";
 	areply.bundle = &bundle;
+	letter.n_to = 2, letter.to = letter_to, letter.n_cc = 1, letter.cc = letter_cc;
+	letter.subject = "the duty devices", letter.urgent = 1;
+	letter.text = "Номера дежурных аппаратов прилагаются.\n";
+	amq.amendment = 3;
+	amv.amendment = &amendment, amv.diff = "--- revision 1\n+++ amendment 3\n-1. a\n+1. b\n";
+	amv.answered = 1, amv.accept = 0, amv.answer_note = "no", amv.reason = "";
+	amlq.agreement = 12;
+	amlv[0] = &amendment, aml.n_amendments = 1, aml.amendments = amlv;
+	dcs.text = "Col. Mamedov | duty officer | fax | +994 12 000001 | 24 h\n";
+	dc.party = "baku", dc.text = dcs.text, dc.set_at = "1995-02-05T12:00:00+03:00";
+	dc.passed_at = "1995-02-05T13:00:00+03:00";
+	dcl.n_contacts = 1, dcl.contacts = dcv;
+	ags.id = 12, ags.title = "Прекращение огня", ags.state = "circulating";
+	ags.revision = 2, ags.observer = 1;
+	agl.n_agreements = 1, agl.agreements = agsv;
+	tv1.lang = "ru", tv1.text = "1. Прекратить огонь.\n", tv1.authentic = 1;
+	tv2.lang = "hy", tv2.text = "1. Հրադադար.\n";
+	pf.party = "baku", pf.frame = "To: the Minister\n{{core}}\nFor Azerbaijan:\n";
+	text.n_versions = 2, text.versions = tvs;
+	text.n_frames = 1, text.frames = pfs;
 
 	{
 		struct { int c; void *p; const char *name; } fs[] = {
@@ -296,6 +334,16 @@ frames_and_messages(void)
 			{ PARLEY__FRAME__BODY_ADMIN, &admin, "admin" },
 			{ PARLEY__FRAME__BODY_ADMIN_REPLY, &areply, "admin_reply" },
 			{ PARLEY__FRAME__BODY_CONDITION_LIFT, &lift, "condition_lift" },
+			{ PARLEY__FRAME__BODY_LETTER_SEND, &letter, "letter_send" },
+			{ PARLEY__FRAME__BODY_AMENDMENT_QUERY, &amq, "amendment_query" },
+			{ PARLEY__FRAME__BODY_AMENDMENT_VIEW, &amv, "amendment_view" },
+			{ PARLEY__FRAME__BODY_AMENDMENT_LIST_QUERY, &amlq, "amendment_list_query" },
+			{ PARLEY__FRAME__BODY_AMENDMENT_LIST, &aml, "amendment_list" },
+			{ PARLEY__FRAME__BODY_DUTY_CONTACTS_SET, &dcs, "duty_contacts_set" },
+			{ PARLEY__FRAME__BODY_DUTY_CONTACTS_QUERY, &dcq, "duty_contacts_query" },
+			{ PARLEY__FRAME__BODY_DUTY_CONTACTS_LIST, &dcl, "duty_contacts_list" },
+			{ PARLEY__FRAME__BODY_AGREEMENT_QUERY, &agq, "agreement_query" },
+			{ PARLEY__FRAME__BODY_AGREEMENT_LIST, &agl, "agreement_list" },
 		};
 		for (i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
 			f.id = i + 1;
