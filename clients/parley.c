@@ -1812,6 +1812,30 @@ cmd_contacts(struct ctx *x)
 	return EXIT_OK;
 }
 
+/* An agreement's validity from its status, each time in its zone. */
+static void
+status_validity_json(struct jw *j, const Parley__StatusReply *sr)
+{
+	char when[PTIME_BUFLEN];
+
+	if (sr->effective_at) {
+		ptime_format_in(sr->effective_at, sr->zone, when);
+		jw_str(j, "effective_at", when);
+	} else {
+		jw_null(j, "effective_at");
+	}
+	if (sr->expires_at) {
+		ptime_format_in(sr->expires_at, sr->zone, when);
+		jw_str(j, "expires_at", when);
+	} else {
+		jw_null(j, "expires_at");
+	}
+	if (sr->extends)
+		jw_uint(j, "extends", sr->extends);
+	if (sr->reaffirms)
+		jw_uint(j, "reaffirms", sr->reaffirms);
+}
+
 static int
 cmd_status(struct ctx *x)
 {
@@ -1837,6 +1861,7 @@ cmd_status(struct ctx *x)
 		jw_uint(j, "id", r->status_reply->agreement);
 		jw_int(j, "revision", r->status_reply->revision);
 		jw_str(j, "state", r->status_reply->state);
+		status_validity_json(j, r->status_reply);
 		jw_arr_begin(j, "parties");
 		for (i = 0; i < r->status_reply->n_parties; i++) {
 			const Parley__PartyStatus *p = r->status_reply->parties[i];
@@ -1858,6 +1883,15 @@ cmd_status(struct ctx *x)
 		printf("agreement %llu revision %u: %s\n",
 		    (unsigned long long)r->status_reply->agreement, r->status_reply->revision,
 		    r->status_reply->state);
+		if (r->status_reply->effective_at) {
+			ptime_format_in(r->status_reply->effective_at, r->status_reply->zone, when);
+			printf("  in effect from %s", when);
+			if (r->status_reply->expires_at) {
+				ptime_format_in(r->status_reply->expires_at, r->status_reply->zone, when);
+				printf(" until %s", when);
+			}
+			printf("\n");
+		}
 		for (i = 0; i < r->status_reply->n_parties; i++) {
 			const Parley__PartyStatus *p = r->status_reply->parties[i];
 			printf("  %-14s %s\n", p->party, p->signed_ ? "signed" : "not signed");
@@ -2199,8 +2233,7 @@ console_show(struct ctx *x, uint64_t id, struct jw *j, char *err, size_t errlen)
 	jw_int(j, "revision", t->revision);
 	jw_str(j, "zone", t->zone);
 	jw_str(j, "effective", t->effective);
-	jw_null(j, "effective_at");
-	jw_null(j, "expires_at");
+	status_validity_json(j, st->status_reply);
 	jw_str(j, "content_sha256", hex);
 	jw_arr_begin(j, "parties");
 	for (i = 0; i < st->status_reply->n_parties; i++) {

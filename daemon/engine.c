@@ -255,6 +255,11 @@ engine_status(struct ag_ctx *e, const struct req *r, uint64_t id)
 	sr.revision = a.revision;
 	sr.state = (char *)lifecycle_state_name(a.state);
 	sr.zone = a.zone;
+	/* its validity, for the party's picture of it (none of it signing) */
+	sr.effective_at = a.effective_at;
+	sr.expires_at = a.expires_at;
+	sr.extends = a.extends_id > 0 ? (uint64_t)a.extends_id : 0;
+	sr.reaffirms = a.reaffirms_id > 0 ? (uint64_t)a.reaffirms_id : 0;
 	for (i = 0; i < m.n; i++) {
 		if (!all && m.id[i] != r->who->party.id)
 			continue;

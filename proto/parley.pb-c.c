@@ -6024,7 +6024,7 @@ const ProtobufCMessageDescriptor parley__party_status__descriptor =
   (ProtobufCMessageInit) parley__party_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor parley__status_reply__field_descriptors[5] =
+static const ProtobufCFieldDescriptor parley__status_reply__field_descriptors[9] =
 {
   {
     "agreement",
@@ -6086,10 +6086,62 @@ static const ProtobufCFieldDescriptor parley__status_reply__field_descriptors[5]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "effective_at",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__StatusReply, effective_at),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expires_at",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__StatusReply, expires_at),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "extends",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__StatusReply, extends),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reaffirms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Parley__StatusReply, reaffirms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned parley__status_reply__field_indices_by_name[] = {
   0,   /* field[0] = agreement */
+  5,   /* field[5] = effective_at */
+  6,   /* field[6] = expires_at */
+  7,   /* field[7] = extends */
   3,   /* field[3] = parties */
+  8,   /* field[8] = reaffirms */
   1,   /* field[1] = revision */
   2,   /* field[2] = state */
   4,   /* field[4] = zone */
@@ -6097,7 +6149,7 @@ static const unsigned parley__status_reply__field_indices_by_name[] = {
 static const ProtobufCIntRange parley__status_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor parley__status_reply__descriptor =
 {
@@ -6107,7 +6159,7 @@ const ProtobufCMessageDescriptor parley__status_reply__descriptor =
   "Parley__StatusReply",
   "parley",
   sizeof(Parley__StatusReply),
-  5,
+  9,
   parley__status_reply__field_descriptors,
   parley__status_reply__field_indices_by_name,
   1,  parley__status_reply__number_ranges,

@@ -847,10 +847,26 @@ struct  Parley__StatusReply
    * the agreement's zone, for its times
    */
   char *zone;
+  /*
+   * unix seconds once released (0: not yet)
+   */
+  int64_t effective_at;
+  /*
+   * 0: open-ended or not yet in effect
+   */
+  int64_t expires_at;
+  /*
+   * the agreement it extends (0: none)
+   */
+  uint64_t extends;
+  /*
+   * the agreement it reaffirms (0: none)
+   */
+  uint64_t reaffirms;
 };
 #define PARLEY__STATUS_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&parley__status_reply__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string }
+    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*

@@ -346,7 +346,7 @@ async function record() {
 // The pages this console's program can draw (a delegation's console has
 // no agenda and no duty board), from the verbs it has.
 let verbs = null;
-const needs = { agenda: ["agenda"], incidents: ["incident list"], duty: ["duty"], validity: ["agenda"],
+const needs = { agenda: ["agenda"], incidents: ["incident list"], duty: ["duty"], validity: ["agreement show"],
     record: ["journal verify", "record"] };
 const can = page => !needs[page] || needs[page].some(v => verbs.has(v));
 // pages that cost the daemon more than a query are redrawn less often

@@ -2,7 +2,8 @@
 # a bar on a time axis, joins an extension and a reaffirmation to what they
 # continue, marks the gap before a reaffirmation of an expired agreement,
 # marks an agreement that expired with nothing after it, and lists one whose
-# signing deadline passed; checked in headless Chromium.
+# signing deadline passed; checked in headless Chromium, in the mediator's
+# console and in a delegation's.
 . "$(dirname "$0")/lib.sh"
 setup
 command -v chromium >/dev/null || fail "chromium missing (scripts/deps.sh)"
@@ -32,4 +33,13 @@ URL=$(sed -n 's/^parleyctl console: \(http:[^ ]*\)$/\1/p' "$T/console.out")
 [ -n "$URL" ] || fail "no console URL: $(cat "$T/console.out")"
 python3 "$BROWSER/validity_check.py" "$URL" "$BIN/test-artifacts" "$R" "$D" "$E" "$R" ||
 	fail "the validity page"
+# a delegation's console draws the same from its endpoint (parley status)
+"$BIN/parley" -c "$T/baku/client.conf" console >"$T/party.out" 2>&1 &
+for i in $(seq 100); do grep -q token= "$T/party.out" && break; sleep 0.05; done
+PURL=$(sed -n 's/^parley console of baku: \(http:[^ ]*\)$/\1/p' "$T/party.out")
+[ -n "$PURL" ] || fail "no party console URL: $(cat "$T/party.out")"
+python3 "$BROWSER/validity_check.py" "$PURL" "$BIN/test-artifacts" "$R" "$D" "$E" "$R" ||
+	fail "the delegation's validity page"
+[ "$(jget "$(as baku --json status "$E")" .extends)" = "$A" ] || fail "status lacks what it extends"
+expect_out "in effect from 1994-09-12T" as baku status "$E"
 pass
