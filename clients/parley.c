@@ -2818,9 +2818,10 @@ cmd_incident_respond(struct ctx *x)
 	return incident_call(x, &f, "answered");
 }
 
-/* meeting, inspect, consent: an action on incident N with no text. */
+/* An action on incident N (meeting, inspect, consent, counter-protest),
+ * with its text (NULL: none). */
 static int
-incident_action(struct ctx *x, const char *action)
+incident_action(struct ctx *x, const char *action, const char *text)
 {
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__IncidentAction ac = PARLEY__INCIDENT_ACTION__INIT;
@@ -2829,7 +2830,7 @@ incident_action(struct ctx *x, const char *action)
 	if ((rc = incident_id(x, &ac.incident)) != 0)
 		return rc;
 	ac.action = (char *)action;
-	ac.text = "";
+	ac.text = (char *)(text != NULL ? text : "");
 	f.body_case = PARLEY__FRAME__BODY_INCIDENT_ACTION;
 	f.incident_action = &ac;
 	return incident_call(x, &f, "recorded");
@@ -2840,47 +2841,29 @@ incident_action(struct ctx *x, const char *action)
 static int
 cmd_incident_meeting(struct ctx *x)
 {
-	Parley__Frame f = PARLEY__FRAME__INIT;
-	Parley__IncidentAction ac = PARLEY__INCIDENT_ACTION__INIT;
 	const char *what = pos(x, 1);
-	int rc;
 
 	if (what == NULL)
 		return opt(x, "time") ? usage_error(x, "--time goes with propose") :
-		    incident_action(x, "meeting");
+		    incident_action(x, "meeting", NULL);
 	if (strcmp(what, "accept") != 0 && strcmp(what, "propose") != 0)
 		return usage_error(x, "incident meeting N [accept|propose --time TIME]");
 	if ((strcmp(what, "propose") == 0) != (opt(x, "time") != NULL))
 		return usage_error(x, "propose takes --time TIME (and accept none)");
-	if ((rc = incident_id(x, &ac.incident)) != 0)
-		return rc;
-	ac.action = strcmp(what, "accept") == 0 ? "meeting-accept" : "meeting-propose";
-	ac.text = opt(x, "time") ? (char *)opt(x, "time") : "";
-	f.body_case = PARLEY__FRAME__BODY_INCIDENT_ACTION;
-	f.incident_action = &ac;
-	return incident_call(x, &f, "recorded");
+	return incident_action(x, strcmp(what, "accept") == 0 ? "meeting-accept" :
+	    "meeting-propose", opt(x, "time"));
 }
 
 static int
 cmd_incident_counter(struct ctx *x)
 {
-	Parley__Frame f = PARLEY__FRAME__INIT;
-	Parley__IncidentAction ac = PARLEY__INCIDENT_ACTION__INIT;
-	int rc;
-
-	if ((rc = incident_id(x, &ac.incident)) != 0)
-		return rc;
-	ac.action = "counter-protest";
-	ac.text = (char *)opt(x, "text");
-	f.body_case = PARLEY__FRAME__BODY_INCIDENT_ACTION;
-	f.incident_action = &ac;
-	return incident_call(x, &f, "recorded");
+	return incident_action(x, "counter-protest", opt(x, "text"));
 }
 
 static int
 cmd_incident_inspect(struct ctx *x)
 {
-	return incident_action(x, "inspect");
+	return incident_action(x, "inspect", NULL);
 }
 
 static int
@@ -2888,7 +2871,8 @@ cmd_incident_consent(struct ctx *x)
 {
 	if (strcmp(pos(x, 1), "yes") != 0 && strcmp(pos(x, 1), "no") != 0)
 		return usage_error(x, "consent N yes|no");
-	return incident_action(x, strcmp(pos(x, 1), "yes") == 0 ? "consent-yes" : "consent-no");
+	return incident_action(x, strcmp(pos(x, 1), "yes") == 0 ? "consent-yes" : "consent-no",
+	    NULL);
 }
 
 static int
