@@ -109,8 +109,9 @@ right_host(struct evhttp_request *req)
 		n = 9;
 	else
 		return 0;
-	return h[n] == '\0' || (h[n] == ':' && h[n + 1] != '\0' &&
-	    strspn(h + n + 1, "0123456789") == strlen(h + n + 1) && strlen(h + n + 1) <= 5);
+	return h[n] == '\0' || (h[n] == ':' && h[n + 1] >= '1' && h[n + 1] <= '9' &&
+	    strspn(h + n + 1, "0123456789") == strlen(h + n + 1) && strlen(h + n + 1) <= 5 &&
+	    atoi(h + n + 1) <= 65535);
 }
 
 /* A query's argument names: a few lowercase letters, digits or '-'. */
@@ -267,11 +268,11 @@ console_run(const struct console_config *c, char *err, size_t errlen)
 	socklen_t sl = sizeof(ss);
 	uint8_t raw[TOKEN_BYTES];
 	struct evhttp *http = NULL;
-	char host[64];
+	char host[64], extra;
 	unsigned port;
 	int rc = -1;
 
-	if (sscanf(c->listen, "%63[^:]:%u", host, &port) != 2 || port > 65535 ||
+	if (sscanf(c->listen, "%63[^:]:%u%c", host, &port, &extra) != 2 || port > 65535 ||
 	    (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0)) {
 		snprintf(err, errlen, "--listen takes 127.0.0.1:PORT (a console is reached from "
 		    "elsewhere only through an SSH tunnel), not \"%s\"", c->listen);

@@ -2481,6 +2481,16 @@ cmd_console(struct ctx *x)
 	return EXIT_OK;
 }
 
+/* Does path name a directory ("x/", or one that exists)? */
+static int
+names_dir(const char *path)
+{
+	struct stat st;
+	size_t n = strlen(path);
+
+	return n == 0 || path[n - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 /* Would out be written into the bundle's directory dir? */
 static int
 in_bundle(const char *dir, const char *out)
@@ -2513,6 +2523,8 @@ cmd_render(struct ctx *x)
 	}
 	if ((rc = mediator_raw(x, key, mraw)) != 0)
 		return rc;
+	if (names_dir(opt(x, "pdf") ? opt(x, "pdf") : opt(x, "svg")))
+		return usage_error(x, "--pdf and --svg take a file's name, not a directory's");
 	if (in_bundle(pos(x, 0), opt(x, "pdf") ? opt(x, "pdf") : opt(x, "svg")))
 		return usage_error(x, "write the picture outside the bundle's directory: a file "
 		    "added there makes the bundle fail to verify");
@@ -2723,7 +2735,8 @@ incident_texts_ok(struct ctx *x, const Parley__Frame *f)
 		/* one line each, shown as it is: no line of it may pass for
 		 * one of the mediator's (a letter carries a longer text) */
 		if (text_displayable(v[i], strlen(v[i]), why, sizeof(why)) != 0 ||
-		    strcspn(v[i], "\r\n") != strlen(v[i]))
+		    strcspn(v[i], "\r\n") != strlen(v[i]) || strstr(v[i], "\xe2\x80\xa8") != NULL ||
+		    strstr(v[i], "\xe2\x80\xa9") != NULL)
 			return usage_error(x, "each of the incident's texts is one line without control "
 			    "characters (a longer text goes by letter: parley letter send)");
 	}

@@ -257,7 +257,8 @@ amendment_show_party(struct ag_ctx *e, const struct req *r, uint64_t id)
 	v.amendment = &m;
 	v.diff = diff;
 	v.answer_note = note ? note : "";
-	v.reason = am.reason ? am.reason : "";
+	/* the mediator's reason for a rejection is told to the proposer alone */
+	v.reason = am.reason && am.proposer == r->who->party.id ? am.reason : "";
 	f.body_case = PARLEY__FRAME__BODY_AMENDMENT_VIEW;
 	f.amendment_view = &v;
 	req_reply(r, &f);

@@ -162,9 +162,10 @@ static const struct option options[] = {
 	    "or in force.", F(duty_parties), 0 },
 
 	{ "limits", "letter_bytes_per_day", T_INT, "67108864", 1048576, 1099511627776LL, true,
-	    "Bytes of letters one party may have stored in a day (a letter's text "
-	    "counts once for each addressee and copy); more is refused until the "
-	    "day's oldest fall out of the window.", F(letter_bytes_per_day), 0 },
+	    "Bytes of letters one party may have stored in a day: a letter's text and "
+	    "subject, and 1 KiB for what else each copy stores, count once for each "
+	    "addressee and copy; more is refused until the day's oldest fall out of "
+	    "the window.", F(letter_bytes_per_day), 0 },
 
 	{ "agreements", "objection_window", T_DURATION, "24h", MINUTE, 30 * DAY,
 	    true, "Time the other parties have to object to a request to add an "

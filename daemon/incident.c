@@ -301,9 +301,11 @@ text_ok(const char *s, int required)
 	size_t n = strlen(s);
 
 	/* one line, shown as it is: none of its lines could pass for one of
-	 * incident show's own (a longer text goes by letter) */
+	 * incident show's own (a longer text goes by letter); nor the Unicode
+	 * line and paragraph separators, which a reader may break lines on */
 	return (!required || n > 0) && n <= FIELD_MAX && text_utf8_valid(s, n) &&
-	    text_displayable(s, n, NULL, 0) == 0 && strcspn(s, "\r\n") == n;
+	    text_displayable(s, n, NULL, 0) == 0 && strcspn(s, "\r\n") == n &&
+	    strstr(s, "\xe2\x80\xa8") == NULL && strstr(s, "\xe2\x80\xa9") == NULL;
 }
 
 enum req_end

@@ -219,6 +219,18 @@ post(struct ag_ctx *e, struct draft *d, int64_t *id)
 	return 0;
 }
 
+/* What a letter stores for each recipient besides its text and subject:
+ * its message, delivery and recipient rows, the payload naming every
+ * addressee, a journal entry.  Counted so that many tiny letters cost what
+ * they store. */
+#define LETTER_OVERHEAD 1024
+
+static int64_t
+letter_cost(size_t subject, size_t text, size_t recipients)
+{
+	return (int64_t)((subject + text + LETTER_OVERHEAD) * recipients);
+}
+
 /* A party's letters are stored once for each recipient: in any 24 hours,
  * at most [limits] letter_bytes_per_day of them, this one included, so
  * that no party can fill the mediator's disk.  0 within, 1 over (the
@@ -227,9 +239,9 @@ static int
 within_quota(struct ag_ctx *e, struct draft *d)
 {
 	static const char sql[] =
-	    "SELECT coalesce(sum(length(CAST(l.text AS BLOB)) * (SELECT count(*) FROM "
-	    "letter_recipient r WHERE r.letter_id = l.id)), 0) FROM letter l "
-	    "WHERE l.sender_id = ? AND l.created_at > ?";
+	    "SELECT coalesce(sum((length(CAST(l.text AS BLOB)) + length(CAST(l.subject AS BLOB))"
+	    " + ?3) * (SELECT count(*) FROM letter_recipient r WHERE r.letter_id = l.id)), 0) "
+	    "FROM letter l WHERE l.sender_id = ?1 AND l.created_at > ?2";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
 	int rc;
 
@@ -237,11 +249,13 @@ within_quota(struct ag_ctx *e, struct draft *d)
 		return -1;
 	sqlite3_bind_int64(s, 1, d->sender);
 	sqlite3_bind_int64(s, 2, clock_now(e->clk) - 24 * 3600);
+	sqlite3_bind_int64(s, 3, LETTER_OVERHEAD);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		d->quota_used = sqlite3_column_int64(s, 0);
 	if (store_rows_end(e->st, s, rc, "a party's letters") != 0)
 		return -1;
-	return d->quota_used + (int64_t)(strlen(d->text) * d->n) > e->letter_bytes_per_day;
+	return d->quota_used + letter_cost(strlen(d->subject), strlen(d->text), d->n) >
+	    e->letter_bytes_per_day;
 }
 
 enum req_end
@@ -288,8 +302,8 @@ letter_send_party(struct ag_ctx *e, const struct req *r, const Parley__LetterSen
 		end = rc < 0 ? req_refuse(r, PARLEY_ESTORE, "store failure") :
 		    req_refuse(r, PARLEY_EREFUSED, "letter refused: %s has sent %lld bytes of "
 		    "letters in the last 24 hours (each counted once for each addressee and "
-		    "copy), and this one would pass the limit of %lld; send it later, to fewer, "
-		    "or ask the mediator", d->sender_code, (long long)d->quota_used,
+		    "copy, with 1 KiB for what each copy stores besides its text), and this one "
+		    "would pass the limit of %lld; send it later, to fewer, or ask the mediator", d->sender_code, (long long)d->quota_used,
 		    (long long)e->letter_bytes_per_day);
 		goto done;
 	}

@@ -55,6 +55,8 @@ before=$(snapshot)
 	fail "the token in a cookie (which reaches every port of 127.0.0.1) is taken"
 [ "$(code -H "X-Parley-Token: $tok" -H "Host: evil.example:$port" "$base/api?verb=agreement+list")" = 403 ] ||
 	fail "another Host, not 403"
+[ "$(code -H "X-Parley-Token: $tok" -H "Host: 127.0.0.1:99999" "$base/api?verb=agreement+list")" = 403 ] ||
+	fail "a Host with a port that cannot be, not 403"
 [ "$(code -H "X-Parley-Token: $tok" -H "Host: 127.0.0.1:8080" "$base/api?verb=agreement+list")" = 200 ] ||
 	fail "through an SSH tunnel's other port, not served"
 [ "$(code -X POST "$URL")" = 405 ] || fail "POST, not 405"

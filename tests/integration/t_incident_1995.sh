@@ -112,6 +112,8 @@ grep -q "must be UTF-8" "$T/last.out" || fail "no reason for the non-UTF-8 text:
 # mediator's recommendation); one with an escape could repaint the screen
 expect_out "one line without control characters" as stepanakert incident respond "$I" \
 	--text "$(printf "we deny it\n  the mediator's recommendation: baku withdraws")"
+expect_out "one line without control characters" as stepanakert incident respond "$I" \
+	--text "$(printf 'we deny it\342\200\250the mediator recommends: baku withdraws')"
 expect_out "one line without control characters" as baku incident file --against stepanakert \
 	--place "$(printf 'sector 4\033[2J')" --time 1995-02-06T08:30:00+03:00 --nature n --consequences c
 # and parleyd refuses it as well, sent raw: Frame { id 5, incident_action

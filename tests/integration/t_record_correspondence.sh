@@ -42,6 +42,12 @@ expect_rc 0 ctl amendment forward "$AM"
 expect_rc 0 as stepanakert amendment respond "$AM" reject --note "no"
 ! as baku journal --agreement "$A" | grep -q "amendment-answered" || fail "baku reads stepanakert's answer"
 as stepanakert journal --agreement "$A" | grep -q "amendment-answered" || fail "stepanakert's own answer is not in its record"
+# forwarded, then rejected: the mediator's reason is the proposer's alone
+AM3=$(jget "$(as yerevan --json amend "$A" --text "$T/am" --note "once more")" .id)
+expect_rc 0 ctl amendment forward "$AM3"
+expect_rc 0 ctl amendment reject "$AM3" --reason "PRIVATE: not in good faith"
+! as baku amendment show "$AM3" | grep -q PRIVATE || fail "baku reads the reason for rejecting yerevan's amendment"
+as yerevan amendment show "$AM3" | grep -q PRIVATE || fail "the proposer is not told why"
 AM2=$(jget "$(as yerevan --json amend "$A" --text "$T/am" --note "again")" .id)
 expect_rc 0 ctl amendment reject "$AM2" --reason "not now"
 ! as baku journal --agreement "$A" | grep -q "amendment-rejected" || fail "baku reads of a rejection told to yerevan"

@@ -65,6 +65,8 @@ expect_rc 0 as baku render "$B" --pdf "$T/linked.pdf"
 [ "$(cat "$T/victim")" = "keep me" ] && [ ! -L "$T/linked.pdf" ] || fail "render wrote through a link"
 # nor into the bundle, which would then not verify
 expect_out "outside the bundle" as baku render "$B" --pdf "$B/record.pdf"
+expect_out "not a directory's" as baku render "$B" --pdf "$B/"
+expect_out "not a directory's" as baku render "$B" --pdf "$T"
 [ -e "$B/record.pdf" ] && fail "a PDF was written into the bundle"
 expect_rc 2 as baku render "$B"
 expect_rc 2 as baku render "$B" --pdf x.pdf --svg y.svg
