@@ -22,6 +22,7 @@
 #include "daemon/out.h"
 #include "daemon/store.h"
 #include "journal_fixture.h"
+#include "schema_undo.h"
 
 static int
 setup(void **state)
@@ -307,45 +308,8 @@ test_nodes_migrated(void **state)
 	    "  FROM journal_node;"
 	    "DROP TABLE journal_node;"
 	    "ALTER TABLE journal_node_10 RENAME TO journal_node;"
-	    "ALTER TABLE agreement DROP COLUMN zone;"	/* added by 12 -> 13 */
-	    /* and without what schema 14 added */
-	    "DROP TABLE decline;"
-	    "ALTER TABLE agreement DROP COLUMN withdraw_reason;"
-	    "ALTER TABLE incident DROP COLUMN close_reason;"
-	    /* and without what 15 -> 16 adds */
-	    "DROP TABLE observer_answer;"
-	    "DROP TABLE observer_request;"
-	    "ALTER TABLE agreement_party DROP COLUMN added_after_release;"
-	    "ALTER TABLE revision DROP COLUMN content_version;"	/* 16 -> 17 */
-	    "ALTER TABLE agreement DROP COLUMN same_signer_ok;"	/* 17 -> 18 */
-	    "ALTER TABLE copy DROP COLUMN reservation;"		/* 18 -> 19 */
-	    "ALTER TABLE copy DROP COLUMN condition;"
-	    "ALTER TABLE agreement DROP COLUMN no_reservations;"
-	    "DROP TABLE condition_lift;"
-	    "DROP TABLE condition_due;"
-	    "ALTER TABLE signer DROP COLUMN name;"		/* 19 -> 20 */
-	    "ALTER TABLE signer DROP COLUMN title;"
-	    "DROP TABLE revision_text;"				/* 20 -> 21 */
-	    "DROP TABLE agreement_frame;"
-	    "DROP TABLE agreement_glossary;"
-	    "DROP TABLE letter_recipient;"			/* 21 -> 22 */
-	    "DROP TABLE letter;"
-	    "ALTER TABLE amendment DROP COLUMN forwarded_at;"
-	    "DROP TABLE incident_meeting_answer;"
-	    "DROP TABLE alert_cursor;"
-	    "DROP TABLE duty_contact_passed;"
-	    "DROP TABLE duty_contact;"
-	    "DROP TABLE template;"
-	    "ALTER TABLE incident DROP COLUMN recommendation;"
-	    "ALTER TABLE incident DROP COLUMN recommended_at;"
-	    "ALTER TABLE incident DROP COLUMN meeting_time;"
-	    "ALTER TABLE incident DROP COLUMN meeting_place;"
-	    "ALTER TABLE incident DROP COLUMN meeting_participants;"
-	    "ALTER TABLE incident DROP COLUMN escalated_to;"
-	    "ALTER TABLE incident DROP COLUMN escalated_at;"
-	    "ALTER TABLE incident DROP COLUMN counter_protest;"
-	    "ALTER TABLE incident DROP COLUMN counter_at;"
-	    "ALTER TABLE incident DROP COLUMN counter_forwarded_at;"
+	    /* and without what 12 -> 13 to 21 -> 22 added */
+	    SCHEMA_UNDO_TO_12
 	    "PRAGMA user_version = 10;"), 0);
 	reopen(fx);
 	assert_int_equal(store_user_version(fx->st), STORE_SCHEMA_VERSION);

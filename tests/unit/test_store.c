@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "daemon/store.h"
+#include "schema_undo.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -324,43 +325,7 @@ test_released_migrated(void **state)
 	store_close(s);
 	db = other(fx->path);
 	/* schema 11's layout: nothing 12 -> 13 to 21 -> 22 add */
-	assert_int_equal(sqlite3_exec(db, "ALTER TABLE agreement DROP COLUMN zone;"
-	    "DROP TABLE letter_recipient;"
-	    "DROP TABLE letter;"
-	    "ALTER TABLE amendment DROP COLUMN forwarded_at;"
-	    "DROP TABLE incident_meeting_answer;"
-	    "DROP TABLE alert_cursor;"
-	    "DROP TABLE duty_contact_passed;"
-	    "DROP TABLE duty_contact;"
-	    "DROP TABLE template;"
-	    "ALTER TABLE incident DROP COLUMN recommendation;"
-	    "ALTER TABLE incident DROP COLUMN recommended_at;"
-	    "ALTER TABLE incident DROP COLUMN meeting_time;"
-	    "ALTER TABLE incident DROP COLUMN meeting_place;"
-	    "ALTER TABLE incident DROP COLUMN meeting_participants;"
-	    "ALTER TABLE incident DROP COLUMN escalated_to;"
-	    "ALTER TABLE incident DROP COLUMN escalated_at;"
-	    "ALTER TABLE incident DROP COLUMN counter_protest;"
-	    "ALTER TABLE incident DROP COLUMN counter_at;"
-	    "ALTER TABLE incident DROP COLUMN counter_forwarded_at;"
-	    "DROP TABLE revision_text;"
-	    "DROP TABLE agreement_frame;"
-	    "DROP TABLE agreement_glossary;"
-	    "ALTER TABLE revision DROP COLUMN content_version;"
-	    "ALTER TABLE agreement DROP COLUMN same_signer_ok;"
-	    "ALTER TABLE copy DROP COLUMN reservation;"
-	    "ALTER TABLE copy DROP COLUMN condition;"
-	    "ALTER TABLE agreement DROP COLUMN no_reservations;"
-	    "DROP TABLE condition_lift;"
-	    "DROP TABLE condition_due;"
-	    "ALTER TABLE signer DROP COLUMN name;"
-	    "ALTER TABLE signer DROP COLUMN title;"
-	    "DROP TABLE decline;"
-	    "ALTER TABLE agreement DROP COLUMN withdraw_reason;"
-	    "ALTER TABLE incident DROP COLUMN close_reason;"
-	    "DROP TABLE observer_answer;"
-	    "DROP TABLE observer_request;"
-	    "ALTER TABLE agreement_party DROP COLUMN added_after_release;"
+	assert_int_equal(sqlite3_exec(db, SCHEMA_UNDO_TO_12
 	    "PRAGMA user_version = 11", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	s = open_ok(fx->path);
