@@ -2727,16 +2727,13 @@ incident_texts_ok(struct ctx *x, const Parley__Frame *f)
 		break;
 	}
 	for (i = 0; i < 8; i++) {
-		char why[200];
 		if (v[i] == NULL)
 			continue;
 		if (!text_utf8_valid(v[i], strlen(v[i])))
 			return usage_error(x, "the incident's texts must be UTF-8; one is not");
 		/* one line each, shown as it is: no line of it may pass for
 		 * one of the mediator's (a letter carries a longer text) */
-		if (text_displayable(v[i], strlen(v[i]), why, sizeof(why)) != 0 ||
-		    strcspn(v[i], "\r\n") != strlen(v[i]) || strstr(v[i], "\xe2\x80\xa8") != NULL ||
-		    strstr(v[i], "\xe2\x80\xa9") != NULL)
+		if (!text_one_line(v[i], strlen(v[i])))
 			return usage_error(x, "each of the incident's texts is one line without control "
 			    "characters (a longer text goes by letter: parley letter send)");
 	}

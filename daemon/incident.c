@@ -303,9 +303,7 @@ text_ok(const char *s, int required)
 	/* one line, shown as it is: none of its lines could pass for one of
 	 * incident show's own (a longer text goes by letter); nor the Unicode
 	 * line and paragraph separators, which a reader may break lines on */
-	return (!required || n > 0) && n <= FIELD_MAX && text_utf8_valid(s, n) &&
-	    text_displayable(s, n, NULL, 0) == 0 && strcspn(s, "\r\n") == n &&
-	    strstr(s, "\xe2\x80\xa8") == NULL && strstr(s, "\xe2\x80\xa9") == NULL;
+	return (!required || n > 0) && n <= FIELD_MAX && text_one_line(s, n);
 }
 
 enum req_end

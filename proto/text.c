@@ -73,6 +73,20 @@ text_check(const char *s, size_t n, char *why, size_t whylen)
 }
 
 int
+text_one_line(const char *s, size_t n)
+{
+	size_t i;
+
+	if (text_displayable(s, n, NULL, 0) != 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] == '\n' || s[i] == '\r' || (i + 2 < n && memcmp(s + i, "\xe2\x80", 2) == 0 &&
+		    (s[i + 2] == '\xa8' || s[i + 2] == '\xa9')))
+			return 0;
+	return 1;
+}
+
+int
 text_displayable(const char *s, size_t n, char *why, size_t whylen)
 {
 	const unsigned char *u = (const unsigned char *)s;

@@ -24,6 +24,11 @@ int text_check(const char *s, size_t n, char *why, size_t whylen);
  * a clause).  Otherwise -1 with why naming the character and its line. */
 int text_displayable(const char *s, size_t n, char *why, size_t whylen);
 
+/* 1 if s[0..n) is one line shown as it is: displayable (above), with no
+ * line break of any kind (LF, CR, U+2028, U+2029), so that no part of it
+ * can pass for a line of its own where it is shown among others. */
+int text_one_line(const char *s, size_t n);
+
 /* Length (1..4) of the well-formed UTF-8 sequence that starts s[0..n), or 0
  * if there is none (n == 0, malformed, truncated).  A NUL byte counts as 1. */
 size_t text_utf8_len(const char *s, size_t n);

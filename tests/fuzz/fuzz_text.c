@@ -3,7 +3,8 @@
  * reference code in this file:
  *  - text_utf8_len at every offset of a and b, and text_utf8_valid on
  *    both, agree with the table of well-formed sequences in the Unicode
- *    standard (ch. 3, table 3-7), NUL excluded;
+ *    standard (ch. 3, table 3-7), NUL excluded; whatever text_one_line
+ *    takes has no line break of any spelling;
  *  - text_normalize leaves no CR, turns CRLF and lone CR into LF, and is
  *    idempotent; ident_valid agrees with its rule;
  *  - text_diff(a', b') of the normalised texts (up to a NUL) is "" exactly
@@ -71,6 +72,12 @@ check_utf8(const char *s, size_t n)
 		}
 	FUZZ_CHECK(text_utf8_valid(s, n) == valid, "text_utf8_valid of %zu bytes "
 	    "is %d, not %d", n, !valid, valid);
+	/* one line: displayable, and no line break of any spelling */
+	if (text_one_line(s, n))
+		FUZZ_CHECK(text_displayable(s, n, NULL, 0) == 0 && memchr(s, '\n', n) == NULL &&
+		    memchr(s, '\r', n) == NULL && memmem(s, n, "\xe2\x80\xa8", 3) == NULL &&
+		    memmem(s, n, "\xe2\x80\xa9", 3) == NULL, "text_one_line took %zu bytes with a "
+		    "line break or a control character", n);
 }
 
 static int

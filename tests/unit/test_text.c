@@ -705,6 +705,31 @@ test_first_difference(void **state)
 	assert_int_equal(text_first_difference("a\n", "b\n", NULL, 0), 1);
 }
 
+/* One line shown as it is: no line break of any spelling, nothing a
+ * terminal would not show. */
+static void
+test_one_line(void **state)
+{
+	static const struct { const char *s; int ok; } t[] = {
+		{ "sector 4, 08:30", 1 },
+		{ "Прекращение огня, Հրադադար", 1 },
+		{ "tab\tinside", 1 },
+		{ "", 1 },
+		{ "a\nb", 0 }, { "a\rb", 0 }, { "trailing\n", 0 },
+		{ "a\xe2\x80\xa8" "b", 0 },	/* U+2028 */
+		{ "a\xe2\x80\xa9", 0 },	/* U+2029 at the end */
+		{ "a\xe2\x80\xa6" "b", 1 },	/* U+2026, an ellipsis */
+		{ "a\x1b[2Jb", 0 },
+		{ "a\xe2\x80\xae" "b", 0 },	/* U+202E, bidi override */
+		{ "\xe2\x80", 0 },		/* truncated */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(text_one_line(t[i].s, strlen(t[i].s)), t[i].ok);
+}
+
 int
 main(void)
 {
@@ -717,6 +742,7 @@ main(void)
 		cmocka_unit_test(test_diff_random),
 		cmocka_unit_test(test_diff_large),
 		cmocka_unit_test(test_first_difference),
+		cmocka_unit_test(test_one_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
