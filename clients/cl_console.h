@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The longest a console waits on parleyd for one answer: a stalled daemon
+ * holds the console (one loop) that long at most. */
+#define CONSOLE_WAIT_MS 5000
+
 /* A file of the console, compiled in (scripts/embed.sh). */
 struct console_asset {
 	const char *path;	/* "/app.js" */

@@ -132,6 +132,9 @@ connect_conf(struct ctx *x)
 	    x->agent, err, sizeof(err));
 	if (x->c == NULL)
 		return out_error(x, EXIT_UNREACHABLE, "%s", err);
+	/* a console waits on a stalled daemon a few seconds, not a command's 30 */
+	if (x->agent != NULL)
+		cl_set_timeout(x->c, CONSOLE_WAIT_MS);
 	/* Every connection holds the mediator to its record first. */
 	if ((rc = cl_record_check(x->c, &x->conf, x->record, sizeof(x->record), err,
 	    sizeof(err))) != 0)
@@ -2167,8 +2170,6 @@ console_call(struct ctx *x, Parley__Frame *f, Parley__Frame **r, int want, char 
 			snprintf(err, errlen, "cannot reach parleyd");
 			return -1;
 		}
-		/* a stalled daemon holds the console (one loop) a few seconds */
-		cl_set_timeout(x->c, 5000);
 		if (cl_call(x->c, f, r, NULL, NULL, err, errlen) != 0) {
 			cl_close(x->c);
 			x->c = NULL;
@@ -2468,7 +2469,6 @@ cmd_console(struct ctx *x)
 	x->agent = PARLEY_CONSOLE_AGENT;
 	if ((rc = connect_conf(x)) != 0)
 		return rc;
-	cl_set_timeout(x->c, 5000);
 	snprintf(title, sizeof(title), "parley console of %s", cl_party(x->c));
 	cc.listen = opt(x, "listen") ? opt(x, "listen") : "127.0.0.1:0";
 	cc.title = title;

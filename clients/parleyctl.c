@@ -641,7 +641,6 @@ watch(const struct cl_args *a, int json)
 }
 
 /* The console's read-only verbs, and how it asks them. */
-#define CONSOLE_WAIT_MS 5000
 static const char *const console_verbs[] = {
 	"agreement list", "agreement show", "timeline show", "incident list", "incident show",
 	"duty", "agenda", "amendment list", "amendment show", "letter list", "status",
@@ -678,7 +677,6 @@ console_query(void *arg, const char *verb, const struct console_arg *args, size_
 	f.admin = &req;
 	if ((c = cl_connect_unix(sock, err, errlen)) == NULL)
 		return -1;
-	/* a stalled daemon holds the console (one loop) a few seconds at most */
 	cl_set_timeout(c, CONSOLE_WAIT_MS);
 	if (cl_call(c, &f, &reply, NULL, NULL, err, errlen) != 0) {
 		cl_close(c);
