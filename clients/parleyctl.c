@@ -632,6 +632,9 @@ watch(const struct cl_args *a, int json)
 			}
 		}
 		fflush(stdout);
+		/* from "now": where that is, once known (a reconnect asks from there) */
+		if (next < 0)
+			fprintf(stderr, "parleyctl: watch: from record entry %lld\n", n);
 		next = n;
 		cl_free(c, reply);
 	}

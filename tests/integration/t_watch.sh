@@ -53,8 +53,9 @@ grep -q "^.* #[0-9]* released agreement $A" "$T/watch.txt" || fail "no release i
 # reconnects is not missed
 "$BIN/parleyctl" -s "$T/admin.sock" --json watch >"$T/w2.json" 2>"$T/w2.err" &
 W3=$!
-for i in $(seq 100); do ls -l /proc/$W3/fd 2>/dev/null | grep -q socket && break; sleep 0.05; done
-sleep 0.2	# its first (empty) answer; nothing depends on this but the check's strength
+# until it knows where the record stands (its first, empty, answer)
+for i in $(seq 200); do grep -q "from record entry" "$T/w2.err" && break; sleep 0.05; done
+grep -q "from record entry" "$T/w2.err" || fail "the watch did not say where it starts: $(cat "$T/w2.err")"
 restart
 printf 'while you were away\n' | as baku letter send --to yerevan --text - >/dev/null || fail "letter"
 for i in $(seq 100); do grep -q '"kind":"letter"' "$T/w2.json" && break; sleep 0.1; done
