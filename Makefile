@@ -8,7 +8,7 @@ CC      ?= cc
 SAN     ?=
 B       ?= $(if $(SAN),build-san,build)
 
-PKGS    := libevent libevent_openssl openssl libprotobuf-c sqlite3 libsystemd inih
+PKGS    := libevent libevent_openssl openssl libprotobuf-c sqlite3 libsystemd inih libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # parley render alone draws with cairo and pango: only parley links them

@@ -1402,6 +1402,11 @@ admin_frame(void *ctx, const Parley__Frame *f)
 		conn_fail(ac->conn, f->id, PARLEY_EAUTH, "admin socket: %s", ac->refused);
 		return 0;
 	}
+	/* The store of record is behind: the request runs once it is level. */
+	if (turn_busy(ac->srv->turn)) {
+		turn_wait(ac->srv->turn, ac->conn);
+		return 1;
+	}
 	turn_request_arrived(ac->srv->turn, ac->ready && f->body_case == PARLEY__FRAME__BODY_ADMIN ?
 	    f->admin->verb : frame_body_name(f));
 	if (!ac->ready) {

@@ -35,6 +35,8 @@ enum type {
 	T_CURVES,	/* key-exchange groups, colon-separated, from curves[] */
 	T_PROGRAM,	/* an executable file's absolute path, or empty */
 	T_CODES,	/* "all", or party codes separated by commas, or empty */
+	T_BACKEND,	/* sqlite or postgresql */
+	T_DSN,		/* a libpq connection string, or empty */
 };
 
 /* The key-exchange groups [tls] groups may name, in OpenSSL's spelling.
@@ -67,6 +69,7 @@ static const struct { const char *name, *help; } sections[] = {
 	{ "agreements", "Agreements once circulated." },
 	{ "timelines", "Reminders before deadlines." },
 	{ "alerts", "Events told to a program of the mediator's (mail, a messenger)." },
+	{ "store", "Where the record is kept (DESIGN.md, The store of record)." },
 	{ "testing", "Never enable these in production." },
 };
 
@@ -193,6 +196,23 @@ static const struct option options[] = {
 	{ "alerts", "backlog", T_BOOL, "no", 0, 0, true,
 	    "yes: the first time a program is set, tell it the whole record; "
 	    "no: only the events from then on.", F(alert_backlog), 0 },
+
+	{ "store", "backend", T_BACKEND, "sqlite", 0, 0, false,
+	    "sqlite: the record is state_dir/parley.db on this machine.  "
+	    "postgresql: the record is in the PostgreSQL database named by dsn "
+	    "(with a synchronous standby, an ack means on two machines), "
+	    "state_dir/parley.db is this daemon's working copy of it, and "
+	    "several parleyd may share the database: one serves, the others "
+	    "wait for the lease.", F(store_backend), 0 },
+	{ "store", "dsn", T_DSN, "", 0, 0, false,
+	    "The PostgreSQL connection string (libpq), e.g. host=db1 "
+	    "dbname=parley user=parley; required with backend = postgresql.",
+	    F(store_dsn), 0 },
+	{ "store", "lease", T_DURATION, "5s", 2, 60, false,
+	    "With backend = postgresql: how long the serving daemon's lease "
+	    "lasts without renewal.  A standby takes over at once when the "
+	    "serving daemon's connection is gone, and after this long when it "
+	    "stops renewing (paused, cut off).", F(store_lease), 0 },
 
 	{ "testing", "virtual_clock", T_BOOL, "no", 0, 0, false,
 	    "yes: time moves only by `parleyctl clock`.", F(virtual_clock), 0 },
@@ -621,6 +641,25 @@ check_value(const struct option *o, const char *v, char *msg, size_t len)
 			}
 		}
 		return 0;
+	case T_BACKEND:
+		if (strcmp(v, "sqlite") != 0 && strcmp(v, "postgresql") != 0) {
+			snprintf(msg, len, "%s: expected sqlite or postgresql, got \"%s\"",
+			    o->name, v);
+			return -1;
+		}
+		return 0;
+	case T_DSN:
+		for (size_t k = 0; k < n; k++)
+			if ((unsigned char)v[k] < 0x20 || v[k] == 0x7f) {
+				snprintf(msg, len, "%s: a control character in the value",
+				    o->name);
+				return -1;
+			}
+		if (n > 1024) {
+			snprintf(msg, len, "%s: longer than 1024 bytes", o->name);
+			return -1;
+		}
+		return 0;
 	case T_PROGRAM:
 		if (n > 0 && (v[0] != '/' || stat(v, &st) != 0 || !S_ISREG(st.st_mode) ||
 		    access(v, X_OK) != 0)) {
@@ -666,6 +705,8 @@ set_option(const struct option *o, struct config *c, const char *v,
 	case T_CURVES:
 	case T_PROGRAM:
 	case T_CODES:
+	case T_BACKEND:
+	case T_DSN:
 		*FIELD(c, o->off, char *) = keep_string(c, v);
 		break;
 	case T_MODE:
@@ -912,6 +953,10 @@ config_load(const char *path, struct config *c, char *err, size_t errlen)
 		fail(&p, 0, "cannot read %s: %s", path, strerror(ENOMEM));
 	fclose(p.fp);
 	free(p.line);
+	if (p.err_line == 0 && strcmp(tmp.store_backend, "postgresql") == 0 &&
+	    tmp.store_dsn[0] == '\0')
+		fail(&p, p.set_on[find_option("store", "backend") - options],
+		    "backend = postgresql needs dsn = ... in [store]");
 	if (p.err_line != 0) {
 		config_free(&tmp);
 		return -1;
@@ -933,6 +978,8 @@ same_value(const struct option *o, const struct config *a,
 	case T_CURVES:
 	case T_PROGRAM:
 	case T_CODES:
+	case T_BACKEND:
+	case T_DSN:
 		return strcmp(*CFIELD(a, o->off, char *),
 		    *CFIELD(b, o->off, char *)) == 0;
 	case T_LISTEN:
@@ -991,6 +1038,8 @@ print_kind(FILE *f, const struct option *o)
 	case T_CURVES: fputs("# Group names, colon-separated", f); break;
 	case T_PROGRAM: fputs("# An executable's absolute path, or empty", f); break;
 	case T_CODES: fputs("# all, party codes separated by commas, or empty", f); break;
+	case T_BACKEND: fputs("# sqlite or postgresql", f); break;
+	case T_DSN: fputs("# A libpq connection string, or empty", f); break;
 	case T_INT: fprintf(f, "# An integer, %s..%s", lo, hi); break;
 	case T_DURATION: fprintf(f, "# A duration, %s..%s", lo, hi); break;
 	case T_DURATIONS:

@@ -100,6 +100,10 @@ struct config {
 	char	*alert_exec;		/* "": none */
 	bool	alert_backlog;		/* tell a new program the whole record */
 	int64_t	alert_retry;		/* seconds after a first failure */
+	/* [store] */
+	char	*store_backend;		/* "sqlite" or "postgresql" */
+	char	*store_dsn;		/* libpq connection string; "" with sqlite */
+	int64_t	store_lease;		/* seconds */
 	/* [testing] */
 	bool	virtual_clock;
 

@@ -24,6 +24,7 @@
 #include "server.h"
 #include "session.h"
 #include "journal.h"
+#include "pgrec.h"
 #include "status.h"
 #include "ticker.h"
 #include "verify.h"
@@ -93,6 +94,11 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
+	if (srv->ag == NULL) {
+		log_info("reload: standing by; the configuration is read when this daemon "
+		    "begins to serve");
+		return;
+	}
 	sd_notify(0, "RELOADING=1");
 	config_defaults(&nc);
 	if (config_load(srv->config_path, &nc, err, sizeof(err)) != 0) {
@@ -191,6 +197,29 @@ after_commit(void *arg)
 		journal_committed_now(srv->journal);
 	admin_watch_wake(srv);
 	alerts_kick(srv->alerts);
+}
+
+/* The record holds more: replies and deliveries that waited go out. */
+static void
+on_record_progress(void *arg)
+{
+	struct server *srv = arg;
+
+	if (srv->turn != NULL)
+		turn_record_progress(srv->turn);
+}
+
+/* The record cannot commit any more: the lease went to another daemon, or
+ * the server is gone.  What this daemon holds that the record does not
+ * must never be told: it stops at once, unanswered replies and all (the
+ * peers ask again, of whichever daemon serves). */
+static void
+on_record_failed(void *arg, const char *why)
+{
+	(void)arg;
+	log_warnx("record: %s; this daemon stops serving now", why);
+	sd_notify(0, "STOPPING=1\nSTATUS=lost the record");
+	_exit(75);
 }
 
 /* As OpenSSH's StrictModes: what parleyd keeps in state_dir must belong to
@@ -445,8 +474,24 @@ open_state(struct server *srv, struct running *run)
 	if (check_state_files(srv->cfg.state_dir, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	snprintf(run->dbpath, sizeof(run->dbpath), "%s/parley.db", srv->cfg.state_dir);
-	if (store_open(run->dbpath, &srv->st, err, sizeof(err)) != 0)
+	if (strcmp(srv->cfg.store_backend, "postgresql") == 0) {
+		char host[64] = "?", name[160];
+		struct stat sb;
+
+		/* A record kept here is never set aside unnoticed. */
+		if (stat(run->dbpath, &sb) == 0)
+			fatalx("%s holds a record kept with [store] backend = sqlite; parleyd will "
+			    "not serve another record beside it: move it away first", run->dbpath);
+		snprintf(run->dbpath, sizeof(run->dbpath), "%s/parley-copy.db",
+		    srv->cfg.state_dir);
+		gethostname(host, sizeof(host) - 1);
+		snprintf(name, sizeof(name), "%s pid %d", host, (int)getpid());
+		if ((srv->rec = pgrec_open(srv->cfg.store_dsn, (int)srv->cfg.store_lease, name,
+		    err, sizeof(err))) == NULL)
+			fatalx("%s", err);
+	} else if (store_open(run->dbpath, &srv->st, err, sizeof(err)) != 0) {
 		fatalx("%s", err);
+	}
 	if ((srv->tls = tls_new(srv->cfg.state_dir, srv->cfg.tls_groups, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
@@ -461,9 +506,6 @@ start_modules(struct server *srv)
 	char err[1024];
 	int nverify;
 
-	if ((srv->base = event_base_new()) == NULL ||
-	    event_base_priority_init(srv->base, PRIO_COUNT) != 0)
-		fatalx("cannot create the event loop");
 	if ((srv->gate = gate_new(srv->base, &srv->metrics)) == NULL)
 		fatalx("out of memory");
 	gate_set_limits(srv->gate, srv->cfg.max_per_source, srv->cfg.handshake_rate,
@@ -471,6 +513,11 @@ start_modules(struct server *srv)
 	srv->clk = clock_new(srv->cfg.virtual_clock, initial_time(srv));
 	srv->dlv = delivery_new(srv->st, srv->clk);
 	srv->turn = turn_new(srv->base, srv->st, &srv->metrics, after_commit, srv);
+	if (srv->turn != NULL && srv->rec != NULL) {
+		struct turn_record tr = { pgrec_submitted, pgrec_durable, pgrec_fresh,
+		    pgrec_renew, srv->rec };
+		turn_set_record(srv->turn, &tr);
+	}
 	srv->ag = ag_new(srv->st, srv->clk, srv->dlv, srv->mediator_key, &srv->metrics);
 	srv->ticker = ticker_new(srv->base, srv->turn, srv->ag, srv->clk);
 	if (!srv->clk || !srv->dlv || !srv->turn || !srv->ag || !srv->ticker)
@@ -522,7 +569,7 @@ start_listening(struct server *srv, struct running *run)
 		fatalx("%s", err);
 	if (admin_listen(srv, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if (status_listen(srv, &run->status, err, sizeof(err)) != 0)
+	if (run->status == NULL && status_listen(srv, &run->status, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (sd_watchdog_enabled(0, &wd_usec) > 0) {
 		wd_tv.tv_sec = (time_t)(wd_usec / 2 / 1000000);
@@ -531,12 +578,86 @@ start_listening(struct server *srv, struct running *run)
 		    event_add(run->ev_wd, &wd_tv) != 0)
 			fatalx("cannot start the watchdog timer");
 	}
+}
+
+/* The event loop and the signals, before anything runs on them. */
+static void
+make_loop(struct server *srv, struct running *run)
+{
+	if ((srv->base = event_base_new()) == NULL ||
+	    event_base_priority_init(srv->base, PRIO_COUNT) != 0)
+		fatalx("cannot create the event loop");
 	run->ev_term = evsignal_new(srv->base, SIGTERM, on_term, srv);
 	run->ev_int = evsignal_new(srv->base, SIGINT, on_term, srv);
 	run->ev_hup = evsignal_new(srv->base, SIGHUP, on_hup, srv);
 	if (!run->ev_term || !run->ev_int || !run->ev_hup || event_add(run->ev_term, NULL) ||
 	    event_add(run->ev_int, NULL) || event_add(run->ev_hup, NULL))
 		fatalx("cannot install signal handlers");
+}
+
+struct standby {
+	struct server *srv;
+	struct event *ev;
+	char holder[128];	/* the serving daemon last seen */
+	int taken;
+};
+
+/* Standing by: try for the lease four times a second. */
+static void
+try_lease(evutil_socket_t fd, short what, void *arg)
+{
+	struct standby *sb = arg;
+	struct timeval tv = { 0, 250000 };
+	char holder[128], err[512];
+	int rc;
+
+	(void)fd;
+	(void)what;
+	rc = pgrec_take_lease(sb->srv->rec, holder, sizeof(holder), err, sizeof(err));
+	if (rc < 0)
+		fatalx("record: %s", err);
+	if (rc == 1) {
+		sb->taken = 1;
+		event_base_loopbreak(sb->srv->base);
+		return;
+	}
+	if (strcmp(holder, sb->holder) != 0) {
+		log_info("standing by: %s serves", holder);
+		snprintf(sb->holder, sizeof(sb->holder), "%s", holder);
+	}
+	pgrec_poll_state(sb->srv->rec);
+	evtimer_add(sb->ev, &tv);
+}
+
+/* [store] backend = postgresql: wait for the lease with every listener
+ * closed but the status socket (which says "standby"), then make the
+ * working copy from the record and ship every commit to it.  0 once
+ * serving, -1 if stopped meanwhile. */
+static int
+stand_by(struct server *srv, struct running *run)
+{
+	struct standby sb = { .srv = srv };
+	char err[1024];
+
+	if (status_listen(srv, &run->status, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if ((sb.ev = evtimer_new(srv->base, try_lease, &sb)) == NULL)
+		fatalx("out of memory");
+	sd_notify(0, "READY=1\nSTATUS=standing by");
+	try_lease(-1, 0, &sb);
+	if (!sb.taken)
+		event_base_dispatch(srv->base);
+	event_free(sb.ev);
+	if (!sb.taken)
+		return -1;
+	log_info("record: this daemon holds the lease; making the working copy %s",
+	    run->dbpath);
+	if (pgrec_load(srv->rec, run->dbpath, &srv->st, err, sizeof(err)) != 0)
+		fatalx("record: %s", err);
+	if (pgrec_start(srv->rec, srv->base, srv->st, on_record_progress, on_record_failed,
+	    srv) != 0)
+		fatalx("record: cannot start shipping commits");
+	return 0;
 }
 
 /* The loop may stop with the last turn uncommitted: commit it and queue
@@ -553,6 +674,16 @@ drain(struct server *srv, struct running *run)
 	admin_close(srv);
 	status_stop(run->status);
 	turn_flush(srv->turn);
+	/* The record takes the last turns before their replies go. */
+	if (srv->rec != NULL && turn_busy(srv->turn) &&
+	    (ev_drain = evtimer_new(srv->base, on_drain_deadline, srv->base)) != NULL) {
+		struct timeval rec_tv = { 10, 0 };
+
+		if (evtimer_add(ev_drain, &rec_tv) == 0)
+			while (turn_busy(srv->turn) && event_pending(ev_drain, EV_TIMEOUT, NULL))
+				event_base_loop(srv->base, EVLOOP_ONCE);
+		event_free(ev_drain);
+	}
 	session_close_all(srv, 1);
 	admin_close_conns(srv, 1);
 	if ((srv->sessions != NULL || srv->admin_conns != NULL) &&
@@ -590,6 +721,7 @@ tear_down(struct server *srv, struct running *run)
 	delivery_free(srv->dlv);
 	clock_free(srv->clk);
 	store_close(srv->st);
+	pgrec_free(srv->rec);	/* commits what is queued, then stops */
 	tls_free(srv->tls);
 	EVP_PKEY_free(srv->mediator_key);
 	gate_summarise(srv->gate);
@@ -616,6 +748,13 @@ main(int argc, char **argv)
 		return rc;
 	set_up_process(&srv);
 	open_state(&srv, &run);
+	make_loop(&srv, &run);
+	if (srv.rec != NULL && stand_by(&srv, &run) != 0) {
+		status_stop(run.status);
+		tear_down(&srv, &run);
+		log_info("parleyd stopped (standing by)");
+		return 0;
+	}
 	start_modules(&srv);
 	start_listening(&srv, &run);
 	ptime_format(clock_now(srv.clk), now);

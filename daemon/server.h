@@ -24,6 +24,7 @@ struct session;
 struct admin_conn;
 struct ticker;
 struct journal;
+struct pgrec;
 
 struct server {
 	struct config cfg;
@@ -59,6 +60,7 @@ struct server {
 	struct journal *journal;
 	struct alerts *alerts;		/* [alerts] exec */
 	struct verify_pool *verify;	/* NULL: signatures checked on the loop */
+	struct pgrec *rec;		/* NULL: the store is the record (sqlite) */
 };
 
 #endif

@@ -54,6 +54,7 @@ struct session {
 	int close_after;	/* stopping: close once the held copy has run */
 	int verdict;		/* for the held frame once back: 1 good, -1 bad,
 				 * 2 not checked (the engine checks it) */
+	int verdict_parked;	/* held with its verdict until the record is level */
 	int handshaking;	/* counted in the gate's handshakes, listed in
 				 * srv->hs_oldest..hs_newest (oldest first) */
 	struct session *hs_next, *hs_prev;
@@ -365,7 +366,8 @@ verified(void *ctx, int verdict)
 		return;		/* shutting down */
 	s->verdict = verdict;
 	conn_resume(s->conn);
-	s->verdict = 0;
+	if (!s->verdict_parked)
+		s->verdict = 0;
 	if (s->close_after && !s->verifying) {
 		/* The stop waited for this copy: answered, now closing. */
 		conn_close(s->conn, 1);
@@ -524,6 +526,14 @@ session_frame(void *ctx, const Parley__Frame *f)
 {
 	struct session *s = ctx;
 
+	/* The store of record is behind: the request runs once it is level
+	 * (a copy's verdict, if in hand, is kept for then). */
+	if ((s->state == S_HELLO || s->state == S_READY) && turn_busy(s->srv->turn)) {
+		s->verdict_parked = s->verdict != 0;
+		turn_wait(s->srv->turn, s->conn);
+		return 1;
+	}
+	s->verdict_parked = 0;
 	switch (s->state) {
 	case S_HELLO:
 		turn_request_arrived(s->srv->turn, frame_body_name(f));

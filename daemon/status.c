@@ -28,6 +28,7 @@
 #include "errors.h"
 #include "incident.h"
 #include "json.h"
+#include "pgrec.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "ptime.h"
@@ -98,6 +99,9 @@ struct snapshot {
 	struct party_stat *parties;
 	size_t nparties;
 	struct metrics m;
+	int standby;			/* waiting for the lease: no store yet */
+	int postgresql;			/* [store] backend = postgresql */
+	struct pgrec_state rec;		/* then: the record's state */
 };
 
 /* The ready sessions, as (endpoint, party) pairs: one endpoint may hold
@@ -257,8 +261,8 @@ snapshot_take(struct status *s, struct snapshot *sn)
 
 	memset(sn, 0, sizeof(*sn));
 	sn->oldest_pending = -1;
-	sn->now = clock_now(s->srv->clk);
-	sn->virtual_clock = clock_is_virtual(s->srv->clk);
+	sn->now = s->srv->clk != NULL ? clock_now(s->srv->clk) : time(NULL);
+	sn->virtual_clock = s->srv->clk != NULL && clock_is_virtual(s->srv->clk);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sn->uptime = (int64_t)(ts.tv_sec - s->started.tv_sec) -
 	    (ts.tv_nsec < s->started.tv_nsec ? 1 : 0);
@@ -266,6 +270,14 @@ snapshot_take(struct status *s, struct snapshot *sn)
 	sn->status_open = s->nconns;
 	sn->status_refused = s->refused;
 	sn->m = s->srv->metrics;
+	if (s->srv->rec != NULL) {
+		sn->postgresql = 1;
+		pgrec_state(s->srv->rec, &sn->rec);
+	}
+	if (s->srv->ag == NULL) {
+		sn->standby = 1;	/* nothing of the record is read yet */
+		return 0;
+	}
 	if (snap_store(s, sn) != 0 || snap_parties(s, sn) != 0) {
 		free(sn->parties);
 		sn->parties = NULL;
@@ -342,6 +354,18 @@ render_metrics(const struct snapshot *sn, struct evbuffer *b)
 	head(b, "parley_build_info", "gauge", "Version of parleyd, its protocol and store schema.");
 	evbuffer_add_printf(b, "parley_build_info{version=\"%s\",protocol=\"%d\",schema=\"%d\"} 1\n",
 	    PARLEY_VERSION, PARLEY_PROTOCOL_VERSION, STORE_SCHEMA_VERSION);
+	one(b, "parley_serving", "gauge",
+	    "1: this daemon serves; 0: it stands by for the lease (backend postgresql).",
+	    (uint64_t)!(sn->postgresql && !sn->rec.serving));
+	if (sn->postgresql) {
+		one(b, "parley_record_commits_total", "counter",
+		    "Transactions committed in the PostgreSQL record.", (uint64_t)sn->rec.commits);
+		one(b, "parley_record_commit_waiting_ms", "gauge",
+		    "How long the running commit in the record has waited (0: none runs).",
+		    (uint64_t)sn->rec.waiting_ms);
+		one(b, "parley_record_lease_epoch", "gauge",
+		    "The lease's epoch: each takeover adds one.", (uint64_t)sn->rec.epoch);
+	}
 	one(b, "parley_uptime_seconds", "gauge",
 	    "Seconds since parleyd started (monotonic, not the virtual clock).",
 	    (uint64_t)sn->uptime);
@@ -462,6 +486,36 @@ render_metrics(const struct snapshot *sn, struct evbuffer *b)
 
 /* ---- JSON ---- */
 
+/* Which role this daemon holds, since when, and what it sees of the
+ * record's replication ([store] backend = postgresql). */
+static void
+render_role(const struct snapshot *sn, struct jw *w)
+{
+	char when[PTIME_BUFLEN];
+	const struct pgrec_state *r = &sn->rec;
+
+	jw_str(w, "role", sn->postgresql && !r->serving ? "standby" : "serving");
+	if (!sn->postgresql) {
+		jw_obj_begin(w, "store");
+		jw_str(w, "backend", "sqlite");
+		jw_obj_end(w);
+		return;
+	}
+	ptime_format(r->since, when);
+	jw_str(w, "role_since", when);
+	jw_obj_begin(w, "store");
+	jw_str(w, "backend", "postgresql");
+	jw_str(w, "server", r->server);
+	jw_str(w, "serving_daemon", r->holder);
+	jw_int(w, "lease_epoch", r->epoch);
+	jw_str(w, "replication", r->replication);
+	jw_str(w, "synchronous_standby_names", r->sync_names);
+	jw_int(w, "commits", r->commits);
+	jw_int(w, "last_commit_us", r->last_commit_us);
+	jw_int(w, "commit_waiting_ms", r->waiting_ms);
+	jw_obj_end(w);
+}
+
 static int
 render_status(const struct snapshot *sn, struct evbuffer *b)
 {
@@ -482,6 +536,9 @@ render_status(const struct snapshot *sn, struct evbuffer *b)
 	jw_str(w, "time", when);
 	jw_bool(w, "virtual_clock", sn->virtual_clock);
 	jw_int(w, "uptime_seconds", sn->uptime);
+	render_role(sn, w);
+	if (sn->standby)
+		goto end;
 
 	jw_int(w, "connections", (int64_t)sn->connections);
 	jw_uint(w, "connections_accepted", m->tls_accepted);
@@ -574,6 +631,7 @@ render_status(const struct snapshot *sn, struct evbuffer *b)
 	}
 	jw_arr_end(w);
 	jw_obj_end(w);
+end:
 	jw_obj_end(w);
 
 	rc = jw_failed(w) ? -1 : evbuffer_add_printf(b, "%s\n", jw_text(w)) < 0 ? -1 : 0;

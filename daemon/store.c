@@ -1,4 +1,10 @@
+/* The session extension (Debian's libsqlite3 is built with it). */
+#define SQLITE_ENABLE_SESSION 1
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1
+
 #include <pthread.h>
+#include <unistd.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +45,9 @@ struct store {
 	struct cached_stmt *cache;
 	size_t ncache, capcache;
 	struct checkpointer ck;
+	int cache_mode;		/* a working copy: the record is elsewhere */
+	struct store_sink sink;	/* sink.prepare NULL: none */
+	sqlite3_session *sess;	/* the changes since the last commit */
 };
 
 static void *
@@ -451,6 +460,58 @@ static const char *const migrations[] = {
 	/* the mediator's templates, with {{name}} placeholders */
 	"CREATE TABLE template(name TEXT PRIMARY KEY, text TEXT NOT NULL,"
 	"  created_at INTEGER NOT NULL);",
+	/* 22 -> 23: every table has a primary key, so that each change of a
+	 * turn can be named to the store of record ([store] backend =
+	 * postgresql: SQLite's session extension skips tables without one) */
+	"CREATE TABLE letter_recipient_23("
+	"  id INTEGER PRIMARY KEY, letter_id INTEGER NOT NULL REFERENCES letter(id),"
+	"  party_id INTEGER REFERENCES party(id), cc INTEGER NOT NULL,"
+	"  message_id INTEGER REFERENCES message(id));"
+	"INSERT INTO letter_recipient_23(letter_id, party_id, cc, message_id)"
+	"  SELECT letter_id, party_id, cc, message_id FROM letter_recipient ORDER BY rowid;"
+	"DROP TABLE letter_recipient;"
+	"ALTER TABLE letter_recipient_23 RENAME TO letter_recipient;"
+	"CREATE INDEX letter_recipient_letter ON letter_recipient(letter_id);"
+	"CREATE TABLE measure_confirmation_23("
+	"  id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL, number INTEGER NOT NULL,"
+	"  party_id INTEGER REFERENCES party(id), confirmed_at INTEGER NOT NULL,"
+	"  note TEXT NOT NULL DEFAULT '');"
+	"INSERT INTO measure_confirmation_23(agreement_id, number, party_id, confirmed_at, note)"
+	"  SELECT agreement_id, number, party_id, confirmed_at, note FROM measure_confirmation"
+	"  ORDER BY rowid;"
+	"DROP TABLE measure_confirmation;"
+	"ALTER TABLE measure_confirmation_23 RENAME TO measure_confirmation;"
+	"CREATE UNIQUE INDEX measure_confirmation_by"
+	"  ON measure_confirmation(agreement_id, number, ifnull(party_id, 0));"
+	/* the order rows were added in is read back (ORDER BY rowid): it
+	 * becomes the primary key, so that the record keeps it too */
+	"CREATE TABLE agreement_party_23("
+	"  id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL REFERENCES agreement(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), observer INTEGER NOT NULL,"
+	"  added_after_release INTEGER NOT NULL DEFAULT 0, UNIQUE(agreement_id, party_id));"
+	"INSERT INTO agreement_party_23(agreement_id, party_id, observer, added_after_release)"
+	"  SELECT agreement_id, party_id, observer, added_after_release FROM agreement_party"
+	"  ORDER BY rowid;"
+	"DROP TABLE agreement_party;"
+	"ALTER TABLE agreement_party_23 RENAME TO agreement_party;"
+	"CREATE TABLE amendment_response_23("
+	"  id INTEGER PRIMARY KEY, amendment_id INTEGER NOT NULL REFERENCES amendment(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), accept INTEGER NOT NULL,"
+	"  note TEXT NOT NULL, created_at INTEGER NOT NULL, UNIQUE(amendment_id, party_id));"
+	"INSERT INTO amendment_response_23(amendment_id, party_id, accept, note, created_at)"
+	"  SELECT amendment_id, party_id, accept, note, created_at FROM amendment_response"
+	"  ORDER BY rowid;"
+	"DROP TABLE amendment_response;"
+	"ALTER TABLE amendment_response_23 RENAME TO amendment_response;"
+	"CREATE TABLE incident_meeting_answer_23("
+	"  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incident(id),"
+	"  party_id INTEGER NOT NULL REFERENCES party(id), accept INTEGER NOT NULL,"
+	"  proposed_time INTEGER, created_at INTEGER NOT NULL, UNIQUE(incident_id, party_id));"
+	"INSERT INTO incident_meeting_answer_23(incident_id, party_id, accept, proposed_time,"
+	"  created_at) SELECT incident_id, party_id, accept, proposed_time, created_at"
+	"  FROM incident_meeting_answer ORDER BY rowid;"
+	"DROP TABLE incident_meeting_answer;"
+	"ALTER TABLE incident_meeting_answer_23 RENAME TO incident_meeting_answer;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -486,7 +547,7 @@ pragma_text(sqlite3 *db, const char *sql, char *out, size_t outlen)
 }
 
 static int
-migrate(struct store *s, char *err, size_t errlen)
+migrate(struct store *s, int upto, char *err, size_t errlen)
 {
 	int version;
 	char *msg = NULL;
@@ -501,7 +562,7 @@ migrate(struct store *s, char *err, size_t errlen)
 		    "(%zu); refusing to touch it", version, NMIGRATIONS);
 		return -1;
 	}
-	for (; version < (int)NMIGRATIONS; version++) {
+	for (; version < upto; version++) {
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
 		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(s->db, migrations[version], NULL, NULL, &msg) != SQLITE_OK ||
@@ -534,16 +595,32 @@ commit_hook(void *arg)
 	return 0;
 }
 
-int
-store_open(const char *path, struct store **out, char *err, size_t errlen)
+/* cache: a working copy, made anew (the record is elsewhere): no fsync,
+ * migrated up to upto only. */
+static int
+open_store(const char *path, int cache, int upto, struct store **out, char *err,
+    size_t errlen)
 {
 	struct store *s;
-	char mode[32] = "unknown";
+	char mode[32] = "unknown", side[4200];
 	int sync = -1, version = -1;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
+	s->cache_mode = cache;
+	if (cache) {
+		/* Nothing of an earlier working copy is kept: it is made from
+		 * the record each time this daemon starts serving. */
+		const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+			snprintf(side, sizeof(side), "%s%s", path, ext[i]);
+			if (unlink(side) != 0 && errno != ENOENT) {
+				snprintf(err, errlen, "cannot remove %s: %s", side, strerror(errno));
+				goto fail;
+			}
+		}
 	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -563,7 +640,8 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-	sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	sqlite3_exec(s->db, cache ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=FULL", NULL,
+	    NULL, NULL);
 	sqlite3_exec(s->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 	/* A turn's transaction (release bundles, journal nodes) outgrows the
 	 * 2 MB default page cache, which then spills dirty pages to the WAL
@@ -574,13 +652,13 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	/* Durability is the product: refuse to run without it. */
 	pragma_text(s->db, "PRAGMA journal_mode", mode, sizeof(mode));
 	pragma_int(s->db, "PRAGMA synchronous", &sync);
-	if (strcmp(mode, "wal") != 0 || sync != 2) {
+	if (strcmp(mode, "wal") != 0 || (!cache && sync != 2)) {
 		snprintf(err, errlen, "store %s is not in WAL mode with synchronous=FULL "
 		    "(journal_mode=%s, synchronous=%d); is its directory writable?", path, mode,
 		    sync);
 		goto fail;
 	}
-	if (migrate(s, err, errlen) != 0)
+	if (migrate(s, upto, err, errlen) != 0)
 		goto fail;
 	sqlite3_commit_hook(s->db, commit_hook, s);
 	checkpointer_start(s, path);
@@ -591,6 +669,84 @@ fail:
 	return -1;
 }
 
+int
+store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	return open_store(path, 0, (int)NMIGRATIONS, out, err, errlen);
+}
+
+int
+store_open_copy(const char *path, int version, struct store **out, char *err, size_t errlen)
+{
+	if (version < 0 || version > (int)NMIGRATIONS) {
+		snprintf(err, errlen, "schema version %d is newer than this parleyd (%zu); "
+		    "refusing to touch it", version, NMIGRATIONS);
+		return -1;
+	}
+	return open_store(path, 1, version, out, err, errlen);
+}
+
+int
+store_migrate(struct store *s, char *err, size_t errlen)
+{
+	return migrate(s, (int)NMIGRATIONS, err, errlen);
+}
+
+/* A fresh session: it records every change from now to the next commit
+ * (or rollback) in every table; a table without a primary key would be
+ * skipped, and the schema has none (migration 22 -> 23). */
+static int
+session_renew(struct store *s)
+{
+	if (s->sess != NULL)
+		sqlite3session_delete(s->sess);
+	s->sess = NULL;
+	if (sqlite3session_create(s->db, "main", &s->sess) != SQLITE_OK ||
+	    sqlite3session_attach(s->sess, NULL) != SQLITE_OK) {
+		log_warnx("store: cannot record the changes: %s", sqlite3_errmsg(s->db));
+		if (s->sess != NULL)
+			sqlite3session_delete(s->sess);
+		s->sess = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_set_sink(struct store *s, const struct store_sink *sink)
+{
+	s->sink = *sink;
+	return session_renew(s);
+}
+
+/* The changes since the session began, for the sink.  NULL (and -1) when
+ * they cannot be had: the commit must then fail. */
+static void *
+sink_prepare(struct store *s, int *failed)
+{
+	void *prepared, *cs = NULL;
+	char err[512] = "";
+	int n = 0;
+
+	*failed = 0;
+	if (s->sess == NULL && session_renew(s) != 0) {
+		*failed = 1;
+		return NULL;
+	}
+	if (sqlite3session_changeset(s->sess, &n, &cs) != SQLITE_OK) {
+		log_warnx("store: cannot list the turn's changes: %s", sqlite3_errmsg(s->db));
+		*failed = 1;
+		return NULL;
+	}
+	prepared = s->sink.prepare(s->sink.arg, cs, n, err, sizeof(err));
+	sqlite3_free(cs);
+	if (prepared == NULL) {
+		log_warnx("store: the store of record cannot take this turn: %s", err);
+		*failed = 1;
+	}
+	return prepared;
+}
+
 void
 store_close(struct store *s)
 {
@@ -599,6 +755,8 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	checkpointer_stop(s);
+	if (s->sess != NULL)
+		sqlite3session_delete(s->sess);
 	for (i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].stmt);
 	free(s->cache);
@@ -683,7 +841,8 @@ int
 store_batch_commit(struct store *s)
 {
 	struct timespec a, b;
-	int rc;
+	void *prepared = NULL;
+	int rc, failed;
 
 	if (!s->in_batch)
 		return 0;
@@ -693,16 +852,29 @@ store_batch_commit(struct store *s)
 		return -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (s->sink.prepare != NULL) {
+		prepared = sink_prepare(s, &failed);
+		if (failed) {
+			store_batch_rollback(s);
+			return -1;
+		}
+	}
 	s->committing = 1;
 	rc = store_exec(s, "COMMIT");
 	s->committing = 0;
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	s->last_commit_us = (b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000;
 	if (rc != 0) {
+		if (prepared != NULL)
+			s->sink.drop(s->sink.arg, prepared);
 		store_batch_rollback(s);
 		return -1;
 	}
 	s->in_batch = 0;
+	if (s->sink.prepare != NULL) {
+		s->sink.ship(s->sink.arg, prepared);
+		session_renew(s);	/* on failure the next commit tries again */
+	}
 	return 0;
 }
 

@@ -13,13 +13,36 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 22
+#define STORE_SCHEMA_VERSION 23
 
 /* Open (creating if needed) and migrate the database at path.  Refuses a
  * database that cannot be put in WAL mode with synchronous=FULL.  -1 with a
  * reason in err. */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
+
+/* A working copy at path ([store] backend = postgresql): whatever was at
+ * path is removed, the copy is made anew with the schema of version
+ * (migrations 0..version), without fsync (the record is elsewhere), for
+ * the rows of the record to be put in; store_migrate then takes it to
+ * this parleyd's schema. */
+int store_open_copy(const char *path, int version, struct store **out, char *err,
+    size_t errlen);
+int store_migrate(struct store *s, char *err, size_t errlen);
+
+/* The store of record behind a working copy.  From store_set_sink on,
+ * every batch commit hands the sink the changes made since the last
+ * commit (a SQLite changeset, possibly empty, also holding writes made
+ * outside a batch): prepare, before the local COMMIT, returns a handle,
+ * or NULL with err to fail the commit; then ship (after COMMIT) or drop
+ * (the COMMIT failed) takes the handle. */
+struct store_sink {
+	void *(*prepare)(void *arg, const void *changes, int len, char *err, size_t errlen);
+	void (*ship)(void *arg, void *prepared);
+	void (*drop)(void *arg, void *prepared);
+	void *arg;
+};
+int store_set_sink(struct store *s, const struct store_sink *sink);
 
 /* A prepared statement for sql, cached by the address of the sql string (pass
  * string literals), reset and unbound.  NULL if it cannot be prepared (logged). */

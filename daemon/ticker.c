@@ -22,6 +22,10 @@ tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* The store of record is behind: once it is level, after_commit
+	 * rearms the timers and this runs again. */
+	if (turn_busy(tk->turn))
+		return;
 	if (turn_request_begin(tk->turn) != 0) {
 		log_warnx("timers: store unavailable; retrying later");
 		return;

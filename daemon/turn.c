@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "errors.h"
@@ -19,8 +20,20 @@ struct reply {
 	void *arg;
 };
 
+/* Replies of a flush that wait for the store of record to hold batch need. */
+struct ticket {
+	uint64_t need;
+	struct reply *q;
+	size_t n;
+};
+
 struct turn {
 	struct store *st;
+	struct turn_record rec;	/* rec.submitted NULL: the local store is the record */
+	struct ticket *tickets;	/* oldest first */
+	size_t ntickets;
+	struct conn **waiting;	/* referenced; resumed once nothing waits */
+	size_t nwaiting, capwaiting;
 	struct metrics *m;
 	struct event *flush_ev;
 	struct event *hold_ev;	/* ends a hold at its time bound */
@@ -174,6 +187,19 @@ turn_free(struct turn *t)
 	event_free(t->hold_ev);
 	event_free(t->deadline_ev);
 	free(t->q);
+	/* Whatever still waits for the record is not answered: the peers ask
+	 * again, of whichever daemon serves then. */
+	for (size_t i = 0; i < t->ntickets; i++) {
+		for (size_t j = 0; j < t->tickets[i].n; j++) {
+			free(t->tickets[i].q[j].buf);
+			conn_unref(t->tickets[i].q[j].conn);
+		}
+		free(t->tickets[i].q);
+	}
+	free(t->tickets);
+	for (size_t i = 0; i < t->nwaiting; i++)
+		conn_unref(t->waiting[i]);
+	free(t->waiting);
 	free(t);
 }
 
@@ -371,11 +397,121 @@ turn_error(struct turn *t, struct conn *c, uint64_t id, int code, const char *fm
 	turn_reply(t, c, &f);
 }
 
+static void
+send_replies(struct reply *q, size_t n, int failed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct reply *r = &q[i];
+		if (r->fn != NULL && !failed) {
+			if (conn_is_open(r->conn))
+				r->fn(r->conn, r->arg, r->id);
+			conn_pay(r->conn, NULL, 0);
+		} else if (failed) {
+			conn_pay_error(r->conn, r->id, PARLEY_ESTORE,
+			    "the store could not commit; nothing was saved, try again");
+		} else {
+			conn_pay(r->conn, r->buf, r->len);
+		}
+		free(r->buf);
+		conn_unref(r->conn);
+	}
+}
+
+void
+turn_set_record(struct turn *t, const struct turn_record *rec)
+{
+	t->rec = *rec;
+}
+
+int
+turn_busy(const struct turn *t)
+{
+	return t->rec.submitted != NULL &&
+	    (t->ntickets > 0 || t->rec.durable(t->rec.arg) < t->rec.submitted(t->rec.arg));
+}
+
+void
+turn_wait(struct turn *t, struct conn *c)
+{
+	struct conn **w;
+
+	for (size_t i = 0; i < t->nwaiting; i++)
+		if (t->waiting[i] == c)
+			return;
+	if (t->nwaiting == t->capwaiting) {
+		size_t ncap = t->capwaiting ? 2 * t->capwaiting : 16;
+		if ((w = realloc(t->waiting, ncap * sizeof(*w))) == NULL) {
+			log_warnx("turn: out of memory; a connection is dropped");
+			conn_close(c, 0);
+			return;
+		}
+		t->waiting = w;
+		t->capwaiting = ncap;
+	}
+	conn_ref(c);
+	t->waiting[t->nwaiting++] = c;
+}
+
+/* The flush's replies wait for the record to hold batch need. */
+static int
+park(struct turn *t, uint64_t need)
+{
+	struct ticket *k;
+
+	if ((k = realloc(t->tickets, (t->ntickets + 1) * sizeof(*k))) == NULL)
+		return -1;
+	t->tickets = k;
+	k = &t->tickets[t->ntickets++];
+	k->need = need;
+	k->q = t->q;
+	k->n = t->n;
+	t->q = NULL;
+	t->n = t->cap = 0;
+	return 0;
+}
+
+void
+turn_record_progress(struct turn *t)
+{
+	uint64_t durable;
+	struct conn **w;
+	size_t i, n, done = 0;
+
+	if (t->rec.submitted == NULL)
+		return;
+	durable = t->rec.durable(t->rec.arg);
+	while (done < t->ntickets && t->tickets[done].need <= durable) {
+		send_replies(t->tickets[done].q, t->tickets[done].n, 0);
+		free(t->tickets[done].q);
+		done++;
+	}
+	if (done > 0) {
+		memmove(t->tickets, t->tickets + done, (t->ntickets - done) * sizeof(*t->tickets));
+		t->ntickets -= done;
+	}
+	if (turn_busy(t))
+		return;
+	if (t->after_commit != NULL)
+		t->after_commit(t->arg);
+	/* Requests held while the record was behind run now, in one turn. */
+	w = t->waiting;
+	n = t->nwaiting;
+	t->waiting = NULL;
+	t->nwaiting = t->capwaiting = 0;
+	for (i = 0; i < n; i++) {
+		conn_resume(w[i]);
+		conn_unref(w[i]);
+	}
+	free(w);
+}
+
 void
 turn_flush(struct turn *t)
 {
-	int failed = 0;
-	size_t i, n;
+	int failed = 0, shipped = 0;
+	size_t n;
 
 	t->scheduled = 0;
 	t->held = 0;
@@ -398,26 +534,30 @@ turn_flush(struct turn *t)
 			failed = 1;
 		} else {
 			t->commits++;
+			shipped = 1;
 		}
 		metrics_commit(t->m, store_last_commit_us(t->st), !failed);
 		fault_point("after-commit");
 	}
-	n = t->n;
-	for (i = 0; i < n; i++) {
-		struct reply *r = &t->q[i];
-		if (r->fn != NULL && !failed) {
-			if (conn_is_open(r->conn))
-				r->fn(r->conn, r->arg, r->id);
-			conn_pay(r->conn, NULL, 0);
-		} else if (failed) {
-			conn_pay_error(r->conn, r->id, PARLEY_ESTORE,
-			    "the store could not commit; nothing was saved, try again");
-		} else {
-			conn_pay(r->conn, r->buf, r->len);
+	if (!failed && t->rec.submitted != NULL) {
+		/* Nothing leaves before the record holds what it tells of: the
+		 * replies wait for the batches shipped so far (after_commit
+		 * runs once the record is level).  A turn that wrote nothing
+		 * still answers from the copy only under a fresh lease. */
+		if (!shipped && t->n > 0 && !t->rec.fresh(t->rec.arg))
+			t->rec.renew(t->rec.arg);
+		if (turn_busy(t)) {
+			if (t->n > 0 && park(t, t->rec.submitted(t->rec.arg)) != 0) {
+				log_warnx("turn: out of memory; %zu replies are not sent", t->n);
+				failed = 1;
+			} else {
+				fault_alloc_end();
+				return;
+			}
 		}
-		free(r->buf);
-		conn_unref(r->conn);
 	}
+	n = t->n;
+	send_replies(t->q, n, failed);
 	t->n = 0;
 	if (n > 0)
 		fault_point("after-replies");

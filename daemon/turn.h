@@ -77,6 +77,27 @@ void turn_call(struct turn *t, struct conn *c, uint64_t id,
 /* Commit and flush now (used at shutdown and by timers). */
 void turn_flush(struct turn *t);
 
+/* A store of record behind the local store ([store] backend = postgresql,
+ * record.h): each commit ships the batch to it, and a flush's replies and
+ * after_commit wait until it holds every batch shipped so far.  submitted:
+ * batches shipped; durable: batches it holds; fresh: the lease is fresh
+ * (a turn that wrote nothing may answer from the copy); renew: ship an
+ * empty batch that proves the lease. */
+struct turn_record {
+	uint64_t (*submitted)(void *arg);
+	uint64_t (*durable)(void *arg);
+	int (*fresh)(void *arg);
+	void (*renew)(void *arg);
+	void *arg;
+};
+void turn_set_record(struct turn *t, const struct turn_record *rec);
+/* The record is behind: a new request would be answered late; hold it and
+ * name its conn to turn_wait, which resumes it once the record is level. */
+int turn_busy(const struct turn *t);
+void turn_wait(struct turn *t, struct conn *c);
+/* The record holds more: send the replies that waited for it. */
+void turn_record_progress(struct turn *t);
+
 /* Number of commits and commit-failures so far. */
 uint64_t turn_commits(const struct turn *t);
 

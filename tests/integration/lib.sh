@@ -32,6 +32,10 @@ cleanup() {
 		kill -TERM "$j" 2>/dev/null
 	done
 	if [ -n "$PARLEYD_PID" ]; then kill -TERM "$PARLEYD_PID" 2>/dev/null; wait "$PARLEYD_PID" 2>/dev/null; fi
+	if [ -n "${PG_DB:-}" ] && [ "$FAILED" = 0 ] && [ -z "${KEEP:-}" ]; then
+		psql -q -X "$PARLEY_TEST_PG dbname=postgres" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" \
+			>/dev/null 2>&1
+	fi
 	if [ "$FAILED" = 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$T"; else echo "  (kept $T)"; fi
 }
 trap cleanup EXIT
@@ -58,6 +62,21 @@ max_per_source = ${MAX_PER_SOURCE:-64}
 [testing]
 virtual_clock = yes
 CONF
+	# PARLEY_TEST_PG (a libpq connection string without dbname): the
+	# record in PostgreSQL, a database of this test's own
+	if [ -n "${PARLEY_TEST_PG:-}" ]; then
+		if [ -z "${PG_DB:-}" ]; then
+			PG_DB=t_$(basename "$T" | tr -c 'a-zA-Z0-9\n' _ | tr 'A-Z' 'a-z')
+			psql -q -X "$PARLEY_TEST_PG dbname=postgres" -c "CREATE DATABASE $PG_DB" >/dev/null ||
+				fail "cannot create database $PG_DB"
+		fi
+		cat >> "$T/parleyd.conf" <<CONF
+[store]
+backend = postgresql
+dsn = $PARLEY_TEST_PG dbname=$PG_DB
+lease = ${PG_LEASE:-5s}
+CONF
+	fi
 }
 
 # Wait (bounded) until the admin socket answers; readiness, not timing.
@@ -134,8 +153,13 @@ setup() {
 }
 
 ctl() { "$BIN/parleyctl" -s "$T/admin.sock" "$@"; }
-# The store, read directly (sqlite3 on the test's parley.db).
-db() { sqlite3 "$T/state/parley.db" "$@"; }
+# The store, read directly (sqlite3 on the test's parley.db; with the
+# record in PostgreSQL, the daemon's working copy of it).
+if [ -n "${PARLEY_TEST_PG:-}" ]; then
+	db() { sqlite3 "$T/state/parley-copy.db" "$@"; }
+else
+	db() { sqlite3 "$T/state/parley.db" "$@"; }
+fi
 # ptool is a test client: what it leaks on an early exit is not parleyd's.
 ptool() { ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" "$BIN/ptool" "$@"; }
 # The endpoint row of endpoint directory DIR (by its certificate's pin).

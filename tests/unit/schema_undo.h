@@ -6,6 +6,40 @@
 #define PARLEY_TEST_SCHEMA_UNDO_H
 
 #define SCHEMA_UNDO_TO_12 \
+	/* 22 -> 23 */ \
+	"CREATE TABLE ima_22(incident_id INTEGER NOT NULL REFERENCES incident(id)," \
+	"  party_id INTEGER NOT NULL REFERENCES party(id), accept INTEGER NOT NULL," \
+	"  proposed_time INTEGER, created_at INTEGER NOT NULL," \
+	"  PRIMARY KEY(incident_id, party_id));" \
+	"INSERT INTO ima_22 SELECT incident_id, party_id, accept, proposed_time, created_at" \
+	"  FROM incident_meeting_answer ORDER BY id;" \
+	"DROP TABLE incident_meeting_answer;" \
+	"ALTER TABLE ima_22 RENAME TO incident_meeting_answer;" \
+	"CREATE TABLE ar_22(amendment_id INTEGER NOT NULL REFERENCES amendment(id)," \
+	"  party_id INTEGER NOT NULL REFERENCES party(id), accept INTEGER NOT NULL," \
+	"  note TEXT NOT NULL, created_at INTEGER NOT NULL," \
+	"  PRIMARY KEY(amendment_id, party_id));" \
+	"INSERT INTO ar_22 SELECT amendment_id, party_id, accept, note, created_at" \
+	"  FROM amendment_response ORDER BY id;" \
+	"DROP TABLE amendment_response;" \
+	"ALTER TABLE ar_22 RENAME TO amendment_response;" \
+	"CREATE TABLE ap_22(agreement_id INTEGER NOT NULL REFERENCES agreement(id)," \
+	"  party_id INTEGER NOT NULL REFERENCES party(id), observer INTEGER NOT NULL," \
+	"  added_after_release INTEGER NOT NULL DEFAULT 0," \
+	"  PRIMARY KEY(agreement_id, party_id));" \
+	"INSERT INTO ap_22 SELECT agreement_id, party_id, observer, added_after_release" \
+	"  FROM agreement_party ORDER BY id;" \
+	"DROP TABLE agreement_party;" \
+	"ALTER TABLE ap_22 RENAME TO agreement_party;" \
+	"CREATE TABLE mc_22(agreement_id INTEGER NOT NULL, number INTEGER NOT NULL," \
+	"  party_id INTEGER REFERENCES party(id), confirmed_at INTEGER NOT NULL," \
+	"  note TEXT NOT NULL DEFAULT '');" \
+	"INSERT INTO mc_22 SELECT agreement_id, number, party_id, confirmed_at, note" \
+	"  FROM measure_confirmation;" \
+	"DROP TABLE measure_confirmation;" \
+	"ALTER TABLE mc_22 RENAME TO measure_confirmation;" \
+	"CREATE UNIQUE INDEX measure_confirmation_by" \
+	"  ON measure_confirmation(agreement_id, number, ifnull(party_id, 0));" \
 	/* 21 -> 22 */ \
 	"DROP TABLE letter_recipient;" \
 	"DROP TABLE letter;" \

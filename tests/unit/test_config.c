@@ -401,6 +401,11 @@ static const struct value_case {
 	    "sign_reminders: 30d1s is above the maximum 30d" },
 	{ "timelines", "expiry_warnings", ",", "expiry_warnings: expected "
 	    "durations separated by commas, got \",\"" },
+	{ "store", "backend", "sqlite", NULL },
+	{ "store", "backend", "postgres",
+	    "backend: expected sqlite or postgresql, got \"postgres\"" },
+	{ "store", "lease", "1s", "lease: 1s is below the minimum 2s" },
+	{ "store", "backend", "postgresql", "backend = postgresql needs dsn = ... in [store]" },
 	{ "testing", "virtual_clock", "yes", NULL },
 	{ "testing", "virtual_clock", "Yes",
 	    "virtual_clock: expected yes or no, got \"Yes\"" },
@@ -482,6 +487,9 @@ static const struct reload_case {
 	{ "alerts", "exec", "/bin/true", 1 },
 	{ "alerts", "backlog", "yes", 1 },
 	{ "alerts", "retry", "1s", 1 },
+	{ "store", "backend", "postgresql\ndsn = host=db1", 0 },
+	{ "store", "dsn", "host=db1 dbname=parley", 0 },
+	{ "store", "lease", "10s", 0 },
 	{ "testing", "virtual_clock", "yes", 0 },
 };
 
