@@ -201,7 +201,7 @@ static const struct option options[] = {
 	    "sqlite: the record is state_dir/parley.db on this machine.  "
 	    "postgresql: the record is in the PostgreSQL database named by dsn "
 	    "(with a synchronous standby, an ack means on two machines), "
-	    "state_dir/parley.db is this daemon's working copy of it, and "
+	    "state_dir/parley-copy.db is this daemon's working copy of it, and "
 	    "several parleyd may share the database: one serves, the others "
 	    "wait for the lease.", F(store_backend), 0 },
 	{ "store", "dsn", T_DSN, "", 0, 0, false,

@@ -3,6 +3,7 @@
 #define SQLITE_ENABLE_PREUPDATE_HOOK 1
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -79,6 +80,47 @@ mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* SQL text being built: every append is checked once, at the end (an
+ * append that ran out of memory must never leave a statement out). */
+struct sqlbuf {
+	struct evbuffer *b;
+	int failed;
+};
+
+static void
+sb_add(struct sqlbuf *s, const void *p, size_t n)
+{
+	if (!s->failed && evbuffer_add(s->b, p, n) != 0)
+		s->failed = 1;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+sb_printf(struct sqlbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (!s->failed && evbuffer_add_vprintf(s->b, fmt, ap) < 0)
+		s->failed = 1;
+	va_end(ap);
+}
+
+/* Move what src holds to the end of dst. */
+static void
+sb_move(struct sqlbuf *dst, struct sqlbuf *src)
+{
+	if (src->failed || dst->failed || evbuffer_add_buffer(dst->b, src->b) != 0)
+		dst->failed = 1;
+}
+
+/* The text, NUL-terminated; NULL if any append failed. */
+static const char *
+sb_text(struct sqlbuf *s)
+{
+	sb_add(s, "", 1);
+	return s->failed ? NULL : (const char *)evbuffer_pullup(s->b, -1);
 }
 
 /* The first line of libpq's message, without its trailing newline. */
@@ -426,21 +468,21 @@ static const char *const pgtype[] = { "bigint", "text", "bytea" };
 
 /* CREATE TABLE for t in PostgreSQL: the columns, typed, and the primary key. */
 static void
-create_sql(const struct table *t, struct evbuffer *b)
+create_sql(const struct table *t, struct sqlbuf *b)
 {
 	int k, first = 1;
 
-	evbuffer_add_printf(b, "CREATE TABLE \"%s\"(", t->name);
+	sb_printf(b, "CREATE TABLE \"%s\"(", t->name);
 	for (int i = 0; i < t->ncol; i++)
-		evbuffer_add_printf(b, "\"%s\" %s, ", t->col[i], pgtype[t->type[i]]);
-	evbuffer_add_printf(b, "PRIMARY KEY(");
+		sb_printf(b, "\"%s\" %s, ", t->col[i], pgtype[t->type[i]]);
+	sb_printf(b, "PRIMARY KEY(");
 	for (k = 1; k <= t->ncol; k++)
 		for (int i = 0; i < t->ncol; i++)
 			if (t->pk[i] == k) {
-				evbuffer_add_printf(b, "%s\"%s\"", first ? "" : ", ", t->col[i]);
+				sb_printf(b, "%s\"%s\"", first ? "" : ", ", t->col[i]);
 				first = 0;
 			}
-	evbuffer_add_printf(b, "));\n");
+	sb_printf(b, "));\n");
 }
 
 /* ---- values as SQL literals ---- */
@@ -490,59 +532,59 @@ valid_utf8(const unsigned char *s, size_t n)
 }
 
 static void
-add_bytea(struct evbuffer *b, const unsigned char *v, size_t n)
+add_bytea(struct sqlbuf *b, const unsigned char *v, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	char chunk[512];
 	size_t k = 0;
 
-	evbuffer_add(b, "'\\x", 3);
+	sb_add(b, "'\\x", 3);
 	for (size_t i = 0; i < n; i++) {
 		chunk[k++] = hex[v[i] >> 4];
 		chunk[k++] = hex[v[i] & 15];
 		if (k == sizeof(chunk)) {
-			evbuffer_add(b, chunk, k);
+			sb_add(b, chunk, k);
 			k = 0;
 		}
 	}
-	evbuffer_add(b, chunk, k);
-	evbuffer_add(b, "'::bytea", 8);
+	sb_add(b, chunk, k);
+	sb_add(b, "'::bytea", 8);
 }
 
 static void
-add_text(struct evbuffer *b, const char *v, size_t n)
+add_text(struct sqlbuf *b, const char *v, size_t n)
 {
 	const char *q;
 
-	evbuffer_add(b, "'", 1);
+	sb_add(b, "'", 1);
 	while (n > 0 && (q = memchr(v, '\'', n)) != NULL) {
-		evbuffer_add(b, v, (size_t)(q - v) + 1);
-		evbuffer_add(b, "'", 1);
+		sb_add(b, v, (size_t)(q - v) + 1);
+		sb_add(b, "'", 1);
 		n -= (size_t)(q - v) + 1;
 		v = q + 1;
 	}
-	evbuffer_add(b, v, n);
-	evbuffer_add(b, "'", 1);
+	sb_add(b, v, n);
+	sb_add(b, "'", 1);
 }
 
 /* v as a literal for a column of type ty: 0, or -1 with err (a value the
  * record's column cannot hold as it is). */
 static int
-add_value(struct evbuffer *b, sqlite3_value *v, enum coltype ty, const char *what,
+add_value(struct sqlbuf *b, sqlite3_value *v, enum coltype ty, const char *what,
     char *err, size_t errlen)
 {
 	const unsigned char *bytes;
 	int n;
 
 	if (v == NULL || sqlite3_value_type(v) == SQLITE_NULL) {
-		evbuffer_add(b, "NULL", 4);
+		sb_add(b, "NULL", 4);
 		return 0;
 	}
 	switch (sqlite3_value_type(v)) {
 	case SQLITE_INTEGER:
 		if (ty == C_BYTES)
 			break;
-		evbuffer_add_printf(b, ty == C_TEXT ? "'%lld'" : "%lld",
+		sb_printf(b, ty == C_TEXT ? "'%lld'" : "%lld",
 		    (long long)sqlite3_value_int64(v));
 		return 0;
 	case SQLITE_TEXT:
@@ -573,14 +615,14 @@ add_value(struct evbuffer *b, sqlite3_value *v, enum coltype ty, const char *wha
 /* ---- a batch: the changes as SQL ---- */
 
 static int
-change_sql(const struct pgrec *p, sqlite3_changeset_iter *it, struct evbuffer *out,
+change_sql(const struct pgrec *p, sqlite3_changeset_iter *it, struct sqlbuf *out,
     char *err, size_t errlen)
 {
 	const struct table *t;
 	const char *tab;
 	unsigned char *pkf;
 	sqlite3_value *v;
-	struct evbuffer *b;
+	struct sqlbuf sb = { NULL, 0 }, *b = &sb;
 	char what[160];
 	int ncol, op, ind, npk, first = 1, rc = -1;
 
@@ -593,30 +635,30 @@ change_sql(const struct pgrec *p, sqlite3_changeset_iter *it, struct evbuffer *o
 		snprintf(err, errlen, "a change to table %s, unknown to the record", tab);
 		return -1;
 	}
-	if ((b = evbuffer_new()) == NULL) {
+	if ((sb.b = evbuffer_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	switch (op) {
 	case SQLITE_INSERT:
-		evbuffer_add_printf(b, "INSERT INTO \"%s\" VALUES(", tab);
+		sb_printf(b, "INSERT INTO \"%s\" VALUES(", tab);
 		for (int i = 0; i < ncol; i++) {
 			snprintf(what, sizeof(what), "%s.%s", tab, t->col[i]);
 			if (i > 0)
-				evbuffer_add(b, ", ", 2);
+				sb_add(b, ", ", 2);
 			if (sqlite3changeset_new(it, i, &v) != SQLITE_OK ||
 			    add_value(b, v, t->type[i], what, err, errlen) != 0)
 				goto out;
 		}
-		evbuffer_add(b, ");\n", 3);
+		sb_add(b, ");\n", 3);
 		goto done;
 	case SQLITE_UPDATE:
-		evbuffer_add_printf(b, "UPDATE \"%s\" SET ", tab);
+		sb_printf(b, "UPDATE \"%s\" SET ", tab);
 		for (int i = 0; i < ncol; i++) {
 			if (sqlite3changeset_new(it, i, &v) != SQLITE_OK || v == NULL)
 				continue;	/* unchanged */
 			snprintf(what, sizeof(what), "%s.%s", tab, t->col[i]);
-			evbuffer_add_printf(b, "%s\"%s\" = ", first ? "" : ", ", t->col[i]);
+			sb_printf(b, "%s\"%s\" = ", first ? "" : ", ", t->col[i]);
 			first = 0;
 			if (add_value(b, v, t->type[i], what, err, errlen) != 0)
 				goto out;
@@ -627,7 +669,7 @@ change_sql(const struct pgrec *p, sqlite3_changeset_iter *it, struct evbuffer *o
 		}
 		break;
 	case SQLITE_DELETE:
-		evbuffer_add_printf(b, "DELETE FROM \"%s\"", tab);
+		sb_printf(b, "DELETE FROM \"%s\"", tab);
 		break;
 	default:
 		snprintf(err, errlen, "an unknown change to %s", tab);
@@ -639,18 +681,18 @@ change_sql(const struct pgrec *p, sqlite3_changeset_iter *it, struct evbuffer *o
 		if (i >= npk || !pkf[i])
 			continue;
 		snprintf(what, sizeof(what), "%s.%s", tab, t->col[i]);
-		evbuffer_add_printf(b, " %s \"%s\" = ", first ? "WHERE" : "AND", t->col[i]);
+		sb_printf(b, " %s \"%s\" = ", first ? "WHERE" : "AND", t->col[i]);
 		first = 0;
 		if (sqlite3changeset_old(it, i, &v) != SQLITE_OK ||
 		    add_value(b, v, t->type[i], what, err, errlen) != 0)
 			goto out;
 	}
-	evbuffer_add(b, ";\n", 2);
+	sb_add(b, ";\n", 2);
 done:
-	evbuffer_add_buffer(out, b);
+	sb_move(out, b);
 	rc = 0;
 out:
-	evbuffer_free(b);
+	evbuffer_free(sb.b);
 	return rc;
 }
 
@@ -660,6 +702,7 @@ sink_prepare(void *arg, const void *changes, int len, char *err, size_t errlen)
 	struct pgrec *p = arg;
 	sqlite3_changeset_iter *it = NULL;
 	struct batch *b;
+	struct sqlbuf sb;
 	int rc;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL || (b->sql = evbuffer_new()) == NULL) {
@@ -667,13 +710,15 @@ sink_prepare(void *arg, const void *changes, int len, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	sb.b = b->sql;
+	sb.failed = 0;
 	if (len > 0) {
 		if (sqlite3changeset_start(&it, len, (void *)(uintptr_t)changes) != SQLITE_OK) {
 			snprintf(err, errlen, "cannot read the changes");
 			goto fail;
 		}
 		while ((rc = sqlite3changeset_next(it)) == SQLITE_ROW)
-			if (change_sql(p, it, b->sql, err, errlen) != 0)
+			if (change_sql(p, it, &sb, err, errlen) != 0)
 				goto fail;
 		if (sqlite3changeset_finalize(it) != SQLITE_OK || rc != SQLITE_DONE) {
 			it = NULL;
@@ -681,6 +726,10 @@ sink_prepare(void *arg, const void *changes, int len, char *err, size_t errlen)
 			goto fail;
 		}
 		it = NULL;
+	}
+	if (sb.failed) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
 	if (evbuffer_get_length(b->sql) == 0) {
 		evbuffer_free(b->sql);
@@ -754,21 +803,27 @@ tell_loop(struct pgrec *p)
 static int
 commit_batches(struct pgrec *p, struct batch *list, char *err, size_t errlen)
 {
-	struct evbuffer *q = evbuffer_new();
+	struct sqlbuf q = { evbuffer_new(), 0 };
+	const char *text;
 	PGresult *r;
 	int ok;
 
-	if (q == NULL) {
+	if (q.b == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	evbuffer_add_printf(q, "BEGIN; SELECT parley_fence(%lld, %d);\n", (long long)p->epoch,
+	sb_printf(&q, "BEGIN; SELECT parley_fence(%lld, %d);\n", (long long)p->epoch,
 	    p->lease_ms);
 	for (struct batch *b = list; b != NULL; b = b->next)
-		if (b->sql != NULL)
-			evbuffer_add_buffer(q, b->sql);
-	evbuffer_add(q, "COMMIT;", 8);	/* with its NUL */
-	r = PQexec(p->conn, (const char *)evbuffer_pullup(q, -1));
+		if (b->sql != NULL && !q.failed && evbuffer_add_buffer(q.b, b->sql) != 0)
+			q.failed = 1;
+	sb_add(&q, "COMMIT;", 7);
+	if ((text = sb_text(&q)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		evbuffer_free(q.b);
+		return -1;
+	}
+	r = PQexec(p->conn, text);
 	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK &&
 	    strcmp(PQcmdStatus(r), "COMMIT") == 0;
 	if (!ok) {
@@ -779,7 +834,7 @@ commit_batches(struct pgrec *p, struct batch *list, char *err, size_t errlen)
 			pq_reason(p->conn, r, err, errlen);
 	}
 	PQclear(r);
-	evbuffer_free(q);
+	evbuffer_free(q.b);
 	return ok ? 0 : -1;
 }
 
@@ -965,39 +1020,42 @@ pgrec_state(struct pgrec *p, struct pgrec_state *out)
 static int
 load_table(struct pgrec *p, sqlite3 *db, const struct table *t, char *err, size_t errlen)
 {
-	struct evbuffer *q = evbuffer_new(), *ins = evbuffer_new();
+	struct sqlbuf q = { evbuffer_new(), 0 }, ins = { evbuffer_new(), 0 };
+	const char *qtext, *itext;
 	sqlite3_stmt *st = NULL;
 	PGresult *r = NULL;
 	int rc = -1;
 
-	if (q == NULL || ins == NULL) {
+	if (q.b == NULL || ins.b == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	evbuffer_add_printf(q, "SELECT ");
-	evbuffer_add_printf(ins, "INSERT INTO \"%s\" VALUES(", t->name);
+	sb_printf(&q, "SELECT ");
+	sb_printf(&ins, "INSERT INTO \"%s\" VALUES(", t->name);
 	for (int i = 0; i < t->ncol; i++) {
-		evbuffer_add_printf(q, "%s\"%s\"", i ? ", " : "", t->col[i]);
-		evbuffer_add_printf(ins, "%s?", i ? ", " : "");
+		sb_printf(&q, "%s\"%s\"", i ? ", " : "", t->col[i]);
+		sb_printf(&ins, "%s?", i ? ", " : "");
 	}
 	/* In the order of the primary key: rows come back into the copy in
 	 * the order they were made (keys grow), as a scan would read them. */
-	evbuffer_add_printf(q, " FROM \"%s\" ORDER BY ", t->name);
+	sb_printf(&q, " FROM \"%s\" ORDER BY ", t->name);
 	for (int k = 1, first = 1; k <= t->ncol; k++)
 		for (int i = 0; i < t->ncol; i++)
 			if (t->pk[i] == k) {
-				evbuffer_add_printf(q, "%s\"%s\"", first ? "" : ", ", t->col[i]);
+				sb_printf(&q, "%s\"%s\"", first ? "" : ", ", t->col[i]);
 				first = 0;
 			}
-	evbuffer_add(q, "", 1);
-	evbuffer_add(ins, ")", 2);
-	if (sqlite3_prepare_v2(db, (const char *)evbuffer_pullup(ins, -1), -1, &st, NULL) !=
-	    SQLITE_OK) {
+	sb_add(&ins, ")", 1);
+	if ((qtext = sb_text(&q)) == NULL || (itext = sb_text(&ins)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, itext, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", t->name, sqlite3_errmsg(db));
 		goto out;
 	}
 	/* A row at a time: a big record is never whole in memory. */
-	if (!PQsendQueryParams(p->conn, (const char *)evbuffer_pullup(q, -1), 0, NULL, NULL,
+	if (!PQsendQueryParams(p->conn, qtext, 0, NULL, NULL,
 	    NULL, NULL, 0) || !PQsetSingleRowMode(p->conn)) {
 		pq_reason(p->conn, NULL, err, errlen);
 		goto out;
@@ -1049,17 +1107,17 @@ drain:
 	r = NULL;
 out:
 	sqlite3_finalize(st);
-	if (q != NULL)
-		evbuffer_free(q);
-	if (ins != NULL)
-		evbuffer_free(ins);
+	if (q.b != NULL)
+		evbuffer_free(q.b);
+	if (ins.b != NULL)
+		evbuffer_free(ins.b);
 	return rc;
 }
 
 /* The INSERTs that write the working copy's table t whole, 500 rows a
  * statement. */
 static int
-dump_table(sqlite3 *db, const struct table *t, struct evbuffer *b, char *err, size_t errlen)
+dump_table(sqlite3 *db, const struct table *t, struct sqlbuf *b, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	char sql[128], what[160];
@@ -1071,23 +1129,23 @@ dump_table(sqlite3 *db, const struct table *t, struct evbuffer *b, char *err, si
 		return -1;
 	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		evbuffer_add_printf(b, n % 500 == 0 ? "%sINSERT INTO \"%s\" VALUES(" : ",\n(",
+		sb_printf(b, n % 500 == 0 ? "%sINSERT INTO \"%s\" VALUES(" : ",\n(",
 		    n > 0 ? ";\n" : "", t->name);
 		for (int i = 0; i < t->ncol; i++) {
 			snprintf(what, sizeof(what), "%s.%s", t->name, t->col[i]);
 			if (i > 0)
-				evbuffer_add(b, ", ", 2);
+				sb_add(b, ", ", 2);
 			if (add_value(b, sqlite3_column_value(st, i), t->type[i], what, err,
 			    errlen) != 0) {
 				sqlite3_finalize(st);
 				return -1;
 			}
 		}
-		evbuffer_add(b, ")", 1);
+		sb_add(b, ")", 1);
 		n++;
 	}
 	if (n > 0)
-		evbuffer_add(b, ";\n", 2);
+		sb_add(b, ";\n", 2);
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE) {
 		snprintf(err, errlen, "%s: %s", t->name, sqlite3_errmsg(db));
@@ -1102,15 +1160,16 @@ dump_table(sqlite3 *db, const struct table *t, struct evbuffer *b, char *err, si
 static int
 write_whole(struct pgrec *p, sqlite3 *db, int version, char *err, size_t errlen)
 {
-	struct evbuffer *b = evbuffer_new();
+	struct sqlbuf sb = { evbuffer_new(), 0 }, *b = &sb;
+	const char *text;
 	PGresult *r;
 	int rc = -1;
 
-	if (b == NULL) {
+	if (sb.b == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	evbuffer_add_printf(b, "BEGIN; SELECT parley_fence(%lld, %d);\n", (long long)p->epoch,
+	sb_printf(b, "BEGIN; SELECT parley_fence(%lld, %d);\n", (long long)p->epoch,
 	    p->lease_ms);
 	/* The tables of an older schema go first. */
 	r = PQexec(p->conn, "SELECT string_agg(format('DROP TABLE %I;', tablename), ' ') "
@@ -1122,17 +1181,20 @@ write_whole(struct pgrec *p, sqlite3 *db, int version, char *err, size_t errlen)
 		goto out;
 	}
 	if (!PQgetisnull(r, 0, 0))
-		evbuffer_add_printf(b, "%s\n", PQgetvalue(r, 0, 0));
+		sb_printf(b, "%s\n", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	for (int i = 0; i < p->ntables; i++) {
 		create_sql(&p->tables[i], b);
 		if (dump_table(db, &p->tables[i], b, err, errlen) != 0)
 			goto out;
 	}
-	evbuffer_add_printf(b, "INSERT INTO " T_SCHEMA "(id, version) VALUES(1, %d) "
+	sb_printf(b, "INSERT INTO " T_SCHEMA "(id, version) VALUES(1, %d) "
 	    "ON CONFLICT (id) DO UPDATE SET version = excluded.version;\nCOMMIT;", version);
-	evbuffer_add(b, "", 1);
-	r = PQexec(p->conn, (const char *)evbuffer_pullup(b, -1));
+	if ((text = sb_text(b)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	r = PQexec(p->conn, text);
 	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK ||
 	    strcmp(PQcmdStatus(r), "COMMIT") != 0) {
 		pq_reason(p->conn, r, err, errlen);
@@ -1143,7 +1205,7 @@ write_whole(struct pgrec *p, sqlite3 *db, int version, char *err, size_t errlen)
 	PQclear(r);
 	rc = 0;
 out:
-	evbuffer_free(b);
+	evbuffer_free(sb.b);
 	return rc;
 }
 

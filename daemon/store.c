@@ -592,6 +592,13 @@ commit_hook(void *arg)
 		log_warnx("store: a statement would commit outside the batch; rolled back");
 		return 1;
 	}
+	/* With a store of record, every change goes in a batch: one that
+	 * committed on its own would reach the record only with the next
+	 * batch, and be lost if a rollback came first. */
+	if (!s->in_batch && s->sink.prepare != NULL) {
+		log_warnx("store: a statement would commit outside a batch; rolled back");
+		return 1;
+	}
 	return 0;
 }
 
@@ -729,7 +736,10 @@ sink_prepare(struct store *s, int *failed)
 	int n = 0;
 
 	*failed = 0;
-	if (s->sess == NULL && session_renew(s) != 0) {
+	if (s->sess == NULL) {
+		/* Writes since the last commit were not recorded: they must
+		 * not commit (store_batch_begin refuses to begin then). */
+		log_warnx("store: the turn's changes were not recorded");
 		*failed = 1;
 		return NULL;
 	}
@@ -830,6 +840,9 @@ store_batch_begin(struct store *s)
 {
 	if (s->in_batch)
 		return 0;
+	/* Every change of the batch must be recorded for the sink. */
+	if (s->sink.prepare != NULL && s->sess == NULL && session_renew(s) != 0)
+		return -1;
 	if (store_exec(s, "BEGIN IMMEDIATE") != 0)
 		return -1;
 	s->in_batch = 1;
@@ -855,7 +868,7 @@ store_batch_commit(struct store *s)
 	if (s->sink.prepare != NULL) {
 		prepared = sink_prepare(s, &failed);
 		if (failed) {
-			store_batch_rollback(s);
+			store_batch_rollback(s);	/* renews the session */
 			return -1;
 		}
 	}
@@ -887,6 +900,10 @@ store_batch_rollback(struct store *s)
 		store_exec(s, "ROLLBACK");
 	s->in_batch = 0;
 	s->savepoint_depth = 0;
+	/* A session that ran out of memory recording a change stays broken;
+	 * the batch is undone, so a fresh one misses nothing. */
+	if (s->sink.prepare != NULL)
+		session_renew(s);
 }
 
 int

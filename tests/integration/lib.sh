@@ -160,6 +160,18 @@ if [ -n "${PARLEY_TEST_PG:-}" ]; then
 else
 	db() { sqlite3 "$T/state/parley.db" "$@"; }
 fi
+# The record is in PostgreSQL (PARLEY_TEST_PG): SQL on it with pg_sql.
+pg_mode() { [ -n "${PARLEY_TEST_PG:-}" ]; }
+pg_sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$PARLEY_TEST_PG dbname=$PG_DB" -c "$1"; }
+# A test about the SQLite file itself (it writes rows into it, fills its
+# disk, breaks its directory) has nothing to test with the record in
+# PostgreSQL: skipped there (exit 77), saying why.
+sqlite_only() {
+	if pg_mode; then
+		echo "sqlite only: $*"
+		exit 77
+	fi
+}
 # ptool is a test client: what it leaks on an early exit is not parleyd's.
 ptool() { ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" "$BIN/ptool" "$@"; }
 # The endpoint row of endpoint directory DIR (by its certificate's pin).
@@ -211,7 +223,7 @@ jget() { printf '%s' "$1" | jq -r "$2"; }
 # connection countersigns the record, so the journal's own tables are left
 # out; refused requests must leave everything else as it was.
 snapshot() {
-	sqlite3 "$T/state/parley.db" .dump |
+	db .dump |
 		grep -vE '^INSERT INTO "?(meta|journal|journal_state|journal_node|checkpoint|countersignature)"? ' | md5sum
 }
 

@@ -18,6 +18,7 @@
 #     the log and one Error frame to its endpoint, which then gets the
 #     deliveries after it: nothing loops, nothing is blocked.
 . "$(dirname "$0")/lib.sh"
+sqlite_only "it inserts a delivery into the SQLite file"
 NPARTIES=${BIG_PARTIES:-64}
 TEXT_MAX=524288		# daemon/engine.c
 setup

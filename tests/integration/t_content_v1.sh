@@ -9,6 +9,7 @@
 # a version 2 revision.  A client that hashes in version 2 what is version
 # 1 is refused as not identical.
 . "$(dirname "$0")/lib.sh"
+sqlite_only "it rewrites a revision in the SQLite file to emulate an old store"
 setup
 D=$(cd "$(dirname "$0")/../data" && pwd)
 for p in baku yerevan; do enrol $p; done

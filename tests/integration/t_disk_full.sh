@@ -4,6 +4,7 @@
 # serves as before.  Needs root (to mount the tmpfs); otherwise it says
 # SKIPPED and exits 77, which the runner counts as skipped, not passed.
 . "$(dirname "$0")/lib.sh"
+sqlite_only "it fills the SQLite file's disk"
 D=$(cd "$(dirname "$0")/../data" && pwd)
 mkdir -p "$T/state"
 if ! mount -t tmpfs -o size=6m,mode=0700 tmpfs "$T/state" 2>/dev/null; then
@@ -21,7 +22,7 @@ pid=$PARLEYD_PID
 # fill the disk
 dd if=/dev/zero of="$T/state/fill" bs=64k 2>/dev/null
 df -k "$T/state" | awk 'NR == 2 && $4 > 64 { exit 1 }' || fail "the tmpfs did not fill up"
-before=$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM copy" 2>/dev/null || echo ?)
+before=$(db "SELECT count(*) FROM copy" 2>/dev/null || echo ?)
 "$BIN/parley" -c "$T/baku/client.conf" sign "$A" --yes >"$T/full.out" 2>&1
 rc=$?
 [ $rc != 0 ] || fail "a copy was accepted on a full disk: $(cat "$T/full.out")"
@@ -31,12 +32,12 @@ printf "%s" "on a full disk" | expect_rc 1 ctl notice send all --text -
 kill -0 "$pid" || fail "parleyd died on a full disk"
 # space comes back: the daemon serves as before, and nothing refused was kept
 rm -f "$T/state/fill"
-[ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM copy")" = "$before" ] || fail "a refused copy was kept"
+[ "$(db "SELECT count(*) FROM copy")" = "$before" ] || fail "a refused copy was kept"
 [ "$(jget "$(ctl --json notice list)" '.messages | length')" = 0 ] || fail "a refused notice was kept"
 expect_out "accepted" as baku sign "$A" --yes
 expect_out "is released" as yerevan sign "$A" --yes
 [ "$PARLEYD_PID" = "$pid" ] || fail "parleyd was restarted"
 expect_rc 0 ctl journal verify
-sqlite3 "$T/state/parley.db" "PRAGMA integrity_check" | grep -qx ok || fail "integrity_check"
+db "PRAGMA integrity_check" | grep -qx ok || fail "integrity_check"
 stop_daemon
 echo ok

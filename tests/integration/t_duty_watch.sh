@@ -25,7 +25,7 @@ watch baku; watch yerevan
 wait_online baku 1; wait_online yerevan 1
 kill "$W_yerevan"; wait "$W_yerevan" 2>/dev/null
 wait_online yerevan 0
-alerts() { sqlite3 "$T/state/parley.db" "SELECT count(*) FROM duty_alert WHERE party_id = (SELECT id FROM party WHERE code = '$1')"; }
+alerts() { db "SELECT count(*) FROM duty_alert WHERE party_id = (SELECT id FROM party WHERE code = '$1')"; }
 ctl clock advance 14m >/dev/null
 [ "$(alerts yerevan)" = 0 ] || fail "alert before the grace ran out"
 out=$(ctl --json clock advance 2m)
@@ -39,7 +39,7 @@ ctl clock advance 3h >/dev/null
 expect_out "yerevan .* ALERT" ctl duty
 # the endpoint returns: the alert clears
 watch yerevan; wait_online yerevan 1
-[ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM duty_alert WHERE cleared_at IS NOT NULL")" = 1 ] || fail "alert not cleared"
+[ "$(db "SELECT count(*) FROM duty_alert WHERE cleared_at IS NOT NULL")" = 1 ] || fail "alert not cleared"
 out=$(ctl --json duty)
 [ "$(jget "$out" '.parties[] | select(.party == "yerevan") | .alert')" = false ] || fail "alert still shown: $out"
 [ "$(jget "$out" '.parties[] | select(.party == "yerevan") | .longest_gap_24h_seconds')" -ge 11160 ] || fail "longest gap: $out"

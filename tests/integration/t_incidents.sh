@@ -4,6 +4,7 @@
 # citing an agreement not in force is marked so; the raised-first rule for
 # complaints; meetings; inspection only with the other side's consent.
 . "$(dirname "$0")/lib.sh"
+sqlite_only "it bulk-inserts incidents into the SQLite file"
 export TZ=Europe/Moscow
 setup
 D=$(cd "$(dirname "$0")/../data" && pwd)

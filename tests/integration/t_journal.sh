@@ -18,7 +18,7 @@ n=$(jget "$out" .entries); [ "$n" -ge 15 ] || fail "too few entries: $out"
 kinds=$(jget "$(ctl --json journal show --agreement "$A")" '[.entries[] | capture("kind: (?<k>[a-z-]+)").k] | join(",")')
 [ "$kinds" = "draft,circulated,copy-accepted,copy-accepted,released" ] || fail "agreement's record: $kinds"
 for k in party-registered endpoint-added signer-added notice ack countersigned; do
-	sqlite3 "$T/state/parley.db" "SELECT count(*) FROM journal WHERE kind = '$k'" | grep -qv '^0$' || fail "no $k entry"
+	db "SELECT count(*) FROM journal WHERE kind = '$k'" | grep -qv '^0$' || fail "no $k entry"
 done
 # the entries that concern party P, by the daemon's rule
 concerns() {
@@ -44,7 +44,7 @@ jget "$out" '.entries[]' | grep -q "party: stepanakert" && fail "baku sees stepa
 [ -s "$T/baku/checkpoint" ] || fail "no checkpoint kept"
 head -1 "$T/baku/checkpoint" | grep -q '^parley/' || fail "checkpoint origin: $(head -1 "$T/baku/checkpoint")"
 expect_rc 0 as baku status "$A"
-[ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM countersignature c JOIN party p ON p.id = c.party_id WHERE p.code = 'baku'")" -ge 2 ] \
+[ "$(db "SELECT count(*) FROM countersignature c JOIN party p ON p.id = c.party_id WHERE p.code = 'baku'")" -ge 2 ] \
 	|| fail "countersignatures not kept"
 
 # a record larger than one reply (16,000 more entries about baku, ~2.7 MB):
@@ -53,6 +53,17 @@ expect_rc 0 as baku status "$A"
 # before paging) is refused with the way round, not sent part as all;
 # one agreement's record still comes, and the fill's checkpoint verifies
 stop_daemon
+# with the record in PostgreSQL (journal-fill writes the SQLite file, so
+# the long record is not built): someone damages the record there, and
+# the daemon refuses to serve from it
+if pg_mode; then
+	pg_sql "UPDATE journal_state SET frontier = decode(repeat('00', 41), 'hex')" ||
+		fail "could not damage the record"
+	"$BIN/parleyd" -c "$T/parleyd.conf" >"$T/start.out" 2>&1 && fail "parleyd started on a damaged record"
+	grep -q "frontier is damaged\|does not match its last signed checkpoint" "$T/start.out" ||
+		fail "reason: $(cat "$T/start.out")"
+	pass
+fi
 "$BIN/journal-fill" "$T/state" $(( $(db "SELECT count(*) FROM journal") + 16000 )) baku \
 	>/dev/null || fail "journal-fill"
 start_daemon
@@ -79,13 +90,13 @@ grep -q "more than one reply may carry" "$T/last.out" || fail "no clear refusal:
 expect_rc 0 as baku status "$A"
 
 # someone edits a journal row in the SQLite file
-sqlite3 "$T/state/parley.db" "UPDATE journal SET entry = CAST(replace(CAST(entry AS TEXT), 'revision 1', 'revision 7') AS BLOB) WHERE kind = 'draft'"
+db "UPDATE journal SET entry = CAST(replace(CAST(entry AS TEXT), 'revision 1', 'revision 7') AS BLOB) WHERE kind = 'draft'"
 expect_out "altered" ctl journal verify
 expect_rc 1 as baku status "$A"
 grep -q "THE MEDIATOR'S RECORD IS INCONSISTENT with the checkpoint of" "$T/last.out" || fail "no loud error: $(cat "$T/last.out")"
 # and a damaged record is refused at start
 stop_daemon
-sqlite3 "$T/state/parley.db" "UPDATE journal_state SET frontier = zeroblob(41)"
+db "UPDATE journal_state SET frontier = zeroblob(41)"
 "$BIN/parleyd" -c "$T/parleyd.conf" >"$T/start.out" 2>&1 && fail "parleyd started on a damaged record"
 grep -q "frontier is damaged\|does not match its last signed checkpoint" "$T/start.out" || fail "reason: $(cat "$T/start.out")"
 pass

@@ -39,7 +39,7 @@ expect_out "frame length must be" "$BIN/ptool" raw "$T/baku/client.conf" "" --le
 expect_out "malformed Frame" "$BIN/ptool" raw "$T/baku/client.conf" ffffffffff
 expect_out "not canonically encoded" "$BIN/ptool" raw "$T/baku/client.conf" 08000801
 # an ack for a delivery this endpoint was never sent
-ydel=$(sqlite3 "$T/state/parley.db" "SELECT d.id FROM delivery d JOIN endpoint e ON e.id = d.endpoint_id JOIN party p ON p.id = e.party_id WHERE p.code = 'yerevan' LIMIT 1")
+ydel=$(db "SELECT d.id FROM delivery d JOIN endpoint e ON e.id = d.endpoint_id JOIN party p ON p.id = e.party_id WHERE p.code = 'yerevan' LIMIT 1")
 expect_out "was never sent to this endpoint" "$BIN/ptool" ack "$T/baku/client.conf" "$ydel"
 # amendments: observers and outsiders cannot, an identical text is no amendment
 expect_rc 1 as minsk amend "$A" --text "$D/ceasefire-1994-rev2.txt"
@@ -70,7 +70,7 @@ expect_rc 0 as baku status "$A"
 expect_out "accepted" as baku sign "$A" --yes
 expect_out "withdrawn" as baku withdraw "$A"
 expect_out "no signature on revision 1" as baku withdraw "$A"
-[ "$(sqlite3 "$T/state/parley.db" "SELECT status FROM copy WHERE agreement_id = $A")" = withdrawn ] \
+[ "$(db "SELECT status FROM copy WHERE agreement_id = $A")" = withdrawn ] \
 	|| fail "withdrawal not recorded (or deleted)"
 expect_out "accepted" as baku sign "$A" --yes
 expect_rc 0 ctl agreement withdraw "$A"

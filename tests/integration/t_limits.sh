@@ -27,6 +27,7 @@
 # tests it).
 HANDSHAKE_TIMEOUT=2s FRAME_TIMEOUT=2s HANDSHAKE_RATE=0 MAX_PER_SOURCE=0
 . "$(dirname "$0")/lib.sh"
+sqlite_only "it bulk-inserts agreements into the SQLite file"
 SP=$BIN/slowpeer
 [ -x "$SP" ] || fail "$SP missing (make all builds it)"
 ABORTS=${LIMITS_ABORTS:-1000}
@@ -204,7 +205,7 @@ echo "limits: max_connections = 20: the 21st waited in the backlog and was serve
 limits "max_queued_output = 2097152" "max_per_endpoint = 1000"
 text=$(head -c 12000 /dev/zero | tr '\0' 'x')
 for i in $(seq 200); do printf "%s" "$i $text" | ctl notice send a --text - >/dev/null || fail "notice $i"; done
-pending=$(sqlite3 "$T/state/parley.db" "SELECT sum(length(b.body)) FROM delivery d JOIN message m ON m.id = d.message_id JOIN payload b ON b.id = m.payload_id WHERE d.acked_at IS NULL AND d.endpoint_id = 1")
+pending=$(db "SELECT sum(length(b.body)) FROM delivery d JOIN message m ON m.id = d.message_id JOIN payload b ON b.id = m.payload_id WHERE d.acked_at IS NULL AND d.endpoint_id = 1")
 f0=$(fds); r0=$(rss)
 "$SP" slowread "$T/a/client.conf" "$READERS" 8 >"$T/slow.out" 2>&1 &
 slow=$!
@@ -221,7 +222,7 @@ expect_rc 0 as b inbox
 served=$(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 wait $slow
 dropped=$(grep -c "peer is not reading" "$T/parleyd.log")
-unacked=$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM delivery WHERE acked_at IS NULL AND endpoint_id = 1")
+unacked=$(db "SELECT count(*) FROM delivery WHERE acked_at IS NULL AND endpoint_id = 1")
 settle $((f0 + 2))
 f2=$(fds); r2=$(rss)
 echo "limits: $(cat "$T/slow.out") ($pending bytes pending each, max_queued_output 2097152):" \

@@ -12,6 +12,7 @@
 #     reason, not a bare close;
 #   - parleyd -n refuses an admin_group or status_group that does not exist.
 . "$(dirname "$0")/lib.sh"
+sqlite_only "it checks the modes of the SQLite file"
 [ "$(id -u)" = 0 ] || { echo "SKIPPED: needs root (useradd)"; exit 77; }
 G=plg$$
 IN=pli$$

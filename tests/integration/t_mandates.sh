@@ -41,7 +41,7 @@ expect_out "mandate $M2 does not cover this signature: expired" as baku sign "$A
 # role not covered
 M3=$(mandate --signer-key "$T/baku/signer.pub" --roles political --scope label:ceasefire)
 expect_out "mandate $M3 does not cover this signature: role not covered" as baku sign "$A" --yes --role military
-[ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM copy WHERE agreement_id = $A")" = 0 ] \
+[ "$(db "SELECT count(*) FROM copy WHERE agreement_id = $A")" = 0 ] \
 	|| fail "a refused copy was stored"
 
 # revocation between signing and release blocks the release
@@ -55,7 +55,7 @@ out=$(inbox baku)
 	|| fail "baku not told its signature is void: $out"
 expect_out "accepted" as yerevan sign "$A" --yes
 [ "$(jget "$(ctl --json agreement show "$A")" .state)" = circulating ] || fail "released on a void signature"
-[ "$(sqlite3 "$T/state/parley.db" "SELECT status FROM copy WHERE agreement_id = $A AND party_id = (SELECT id FROM party WHERE code = 'baku')")" = void ] \
+[ "$(db "SELECT status FROM copy WHERE agreement_id = $A AND party_id = (SELECT id FROM party WHERE code = 'baku')")" = void ] \
 	|| fail "the voided copy is not marked void"
 ctl journal show --agreement "$A" | grep -q "signature-void" || fail "voiding not journalled"
 expect_out "mandate $M3 does not cover this signature: revoked" as baku sign "$A" --yes --role political

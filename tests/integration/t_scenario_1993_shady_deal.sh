@@ -15,7 +15,7 @@ A=$(jget "$(ctl --json agreement create --title "Ceasefire for ten days" \
 expect_rc 0 ctl agreement circulate "$A"
 ctl clock set 1993-12-16T22:00:00+03:00 >/dev/null
 expect_out "accepted" as stepanakert sign "$A" --yes
-stepsig=$(sqlite3 "$T/state/parley.db" "SELECT hex(signature) FROM copy WHERE status = 'valid'")
+stepsig=$(db "SELECT hex(signature) FROM copy WHERE status = 'valid'")
 [ ${#stepsig} = 128 ] || fail "stepanakert's signature not stored"
 # Dec 17-18: reminders (a mediator's notice) while nothing comes from baku
 ctl clock set 1993-12-18T12:00:00+03:00 >/dev/null
@@ -44,9 +44,9 @@ for p in baku stepanakert; do
 	[ "$(jget "$(as $p --json status "$A")" '.parties | length')" = 1 ] || fail "$p sees the other's status"
 	expect_rc 1 as $p bundle "$A" "$T/b-$p"
 done
-bakusig=$(sqlite3 "$T/state/parley.db" "SELECT hex(signature) FROM copy WHERE status = 'non-identical'")
+bakusig=$(db "SELECT hex(signature) FROM copy WHERE status = 'non-identical'")
 grep -qi "$bakusig" "$T/stepanakert.dump" && fail "stepanakert received baku's copy"
 # the record keeps baku's copy with its text and reason
-[ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM copy WHERE status = 'non-identical' AND text LIKE '%10 km%'")" = 1 ] \
+[ "$(db "SELECT count(*) FROM copy WHERE status = 'non-identical' AND text LIKE '%10 km%'")" = 1 ] \
 	|| fail "baku's text not kept as evidence"
 pass

@@ -130,7 +130,7 @@ want 'parley_frames_bad_total' 1
 want 'parley_amendments_open' 0
 want 'parley_connections' 0
 want 'parley_clock_seconds' "$(date -d 1994-05-10T11:00:00+04:00 +%s)"
-pending=$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM delivery WHERE acked_at IS NULL")
+pending=$(db "SELECT count(*) FROM delivery WHERE acked_at IS NULL")
 [ "$pending" = 2 ] || fail "the store has $pending pending deliveries, the metric 2"
 # the histogram is cumulative and its +Inf bucket is its count
 n=$(metric parley_store_commit_seconds_count)

@@ -19,7 +19,7 @@ expect_rc 0 as baku sign "$A" --yes
 for p in baku yerevan stepanakert; do inbox $p >/dev/null; done
 
 # the 24 h reminder: yerevan and stepanakert, at 12:00 on Sep 2; not baku
-fired() { sqlite3 "$T/state/parley.db" "SELECT count(*) FROM timer WHERE fired_at IS NOT NULL"; }
+fired() { db "SELECT count(*) FROM timer WHERE fired_at IS NOT NULL"; }
 ctl clock set 1994-09-02T13:00:00+04:00 >/dev/null
 [ "$(fired)" = 1 ] || fail "expected one timer fired: $(fired)"
 rem() { jget "$1" '[.deliveries[] | select(.event == "sign-reminder") | .created_at] | join(",")'; }
@@ -51,8 +51,8 @@ restart
 ctl clock advance 3d >/dev/null
 [ "$(fired)" = 3 ] || fail "a timer fired twice: $(fired)"
 [ "$(jget "$(inbox stepanakert)" .count)" = 0 ] || fail "deliveries repeated after restart"
-[ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM timer WHERE fired_at IS NULL")" = 0 ] || fail "timers left unfired"
-[ "$(sqlite3 "$T/state/parley.db" "SELECT count(*) FROM timer")" = 3 ] || fail "wrong number of timers"
+[ "$(db "SELECT count(*) FROM timer WHERE fired_at IS NULL")" = 0 ] || fail "timers left unfired"
+[ "$(db "SELECT count(*) FROM timer")" = 3 ] || fail "wrong number of timers"
 # a deadline in the past cannot be set
 expect_rc 2 ctl agreement create --title Late --text "$D/ceasefire-1994-rev1.txt" --parties baku --sign-by 1994-09-01T00:00:00+04:00
 pass

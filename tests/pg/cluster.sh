@@ -468,6 +468,7 @@ EOF
 	# with synchronous_commit = local.
 	q "$p1" "SET synchronous_commit = local;
 		CREATE ROLE parley LOGIN CREATEDB;
+		GRANT pg_monitor TO parley;
 		SELECT pg_create_physical_replication_slot('$SLOT');" >/dev/null ||
 		die "creating role parley / slot $SLOT on the primary failed; log: $(node_log primary)"
 
