@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cl_list.h"
 #include "frame.h"
 #include "parley.pb-c.h"
 
@@ -20,16 +21,38 @@ enum {
 
 struct cl;
 
-/* Connect to host:port over TLS 1.3 with cert/key as the client
- * certificate; the server's certificate must have pin server_pin (hex).
- * Then exchange Hello/Welcome, as agent (NULL: parley's own;
+/* What a connection to a list of servers met on its way. */
+struct cl_tries {
+	size_t used;		/* the index of the address connected to */
+	int mismatch;		/* one passed over presented a certificate of no pin */
+	char passed[2048];	/* "ADDR: why; ..." for each passed over, or "" */
+};
+
+/* Connect to the first of addrs that will do, trying each once, in order,
+ * from index start (wrapping round): TLS 1.3 with cert/key as the client
+ * certificate, the server's certificate must have one of pins (each
+ * address is held to the same pins: none is ever talked to without a
+ * match), then Hello/Welcome as agent (NULL: parley's own;
  * PARLEY_CONSOLE_AGENT: a console, which looks but takes no deliveries and
- * so does not count as on duty).  NULL with err (the connection failed,
- * the pin did not match, or the server refused this endpoint). */
+ * so does not count as on duty).  An address that cannot be reached,
+ * presents another pin, or whose parleyd refuses this endpoint (a standby,
+ * an unregistered certificate) is passed over for the next.  t (if not
+ * NULL) says which was used and why others were passed over.  NULL with
+ * err: with one address, why it failed; with more, each address with why;
+ * a signal stops the round at once ("interrupted"). */
+struct cl *cl_connect_list(const struct cl_list *addrs, const struct cl_list *pins,
+    const char *cert, const char *key, const char *agent, size_t start, struct cl_tries *t,
+    char *err, size_t errlen);
+/* The same with hostport a list of addresses and server_pin a list of
+ * pins, as client.conf spells them, from the first address. */
 struct cl *cl_connect_tls(const char *hostport, const char *cert, const char *key,
     const char *server_pin, const char *agent, char *err, size_t errlen);
 /* Connect to the admin socket and exchange Hello/Welcome. */
 struct cl *cl_connect_unix(const char *path, char *err, size_t errlen);
+/* The first of paths whose parleyd answers, tried as cl_connect_list tries
+ * addresses (a standby keeps its sockets closed: the next is tried). */
+struct cl *cl_connect_unix_list(const struct cl_list *paths, size_t start,
+    struct cl_tries *t, char *err, size_t errlen);
 void cl_close(struct cl *c);
 /* The longest wait on parleyd for one read or write (default 30 s); the
  * console waits less, so that a stalled daemon does not freeze it. */
@@ -72,8 +95,10 @@ char *cl_read_input(const char *path, size_t max, size_t *len, char *err, size_t
 
 /* client.conf: all paths resolved relative to the file's directory. */
 struct cl_conf {
-	char server[300];
-	char server_pin[65];
+	struct cl_list servers;	/* server: every address, in the order tried */
+	struct cl_list pins;	/* server_pin: a server's certificate has one */
+	char server[300];	/* the first of servers (for tools that take one) */
+	char server_pin[65];	/* the first of pins */
 	char cert[4096];
 	char key[4096];
 	char signer_key[4096];
@@ -81,6 +106,9 @@ struct cl_conf {
 	char dir[4096];
 };
 
+/* Read client.conf into c: 0, or -1 with err ("FILE:LINE: what").  server
+ * and server_pin are lists (cl_list.h), which may go on over indented
+ * lines after a comma; any other key is given once, on one line. */
 int cl_conf_load(const char *path, struct cl_conf *c, char *err, size_t errlen);
 
 #endif

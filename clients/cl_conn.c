@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -20,6 +21,7 @@
 #define CL_MAX_FRAME (16 * 1024 * 1024)
 #define CL_BUDGET (256 * 1024 * 1024)
 #define CL_TIMEOUT_MS 30000
+#define CL_CONNECT_MS 10000	/* to connect and shake hands, per address */
 
 struct cl {
 	int fd;
@@ -31,6 +33,7 @@ struct cl {
 	uint64_t endpoint;
 	unsigned ack_max;	/* deliveries one Ack may name (Welcome) */
 	int timeout_ms;		/* the longest wait on parleyd */
+	int interrupted;	/* a signal ended a wait */
 	/* budgets of frames handed out, one per live frame */
 	struct frame_budget *budgets[8];
 	Parley__Frame *frames[8];
@@ -148,6 +151,7 @@ io_full(struct cl *c, void *buf, size_t n, int writing, int timeout_ms, char *er
 			return -1;
 		}
 		if (rc < 0) {
+			c->interrupted = errno == EINTR;
 			snprintf(err, errlen, errno == EINTR ? "interrupted" : "poll: %s",
 			    strerror(errno));
 			return -1;
@@ -334,48 +338,159 @@ cl_alloc(void)
 	return c;
 }
 
-struct cl *
-cl_connect_unix(const char *path, char *err, size_t errlen)
+/* How a place tried failed. */
+enum try_fail {
+	TRY_REFUSED,		/* it answered, and would not do */
+	TRY_UNREACHED,		/* nothing answered there */
+	TRY_PIN,		/* its certificate has none of the pins */
+};
+
+/* One place tried: 0 with *out, -1 with why (the reason alone: the caller
+ * names the place) and *how, -2 when a signal interrupted it. */
+typedef int (*try_fn)(const char *place, void *arg, struct cl **out, enum try_fail *how,
+    char *why, size_t whylen);
+
+/* Try places from start, each once, wrapping round; the first that will
+ * do is kept.  what names the places in the messages ("addresses", "admin
+ * sockets"). */
+static struct cl *
+connect_round(const struct cl_list *places, size_t start, const char *what, try_fn try,
+    void *arg, struct cl_tries *t, char *err, size_t errlen)
+{
+	struct cl_tries mine;
+	struct cl *c = NULL;
+	char why[1200];
+	size_t i, k, at = 0;
+	enum try_fail how;
+	int rc = -1;
+
+	if (t == NULL)
+		t = &mine;
+	memset(t, 0, sizeof(*t));
+	if (places->n == 0) {
+		snprintf(err, errlen, "no %s to try", what);
+		return NULL;
+	}
+	err[0] = '\0';
+	if (places->n > 1)
+		at = (size_t)snprintf(err, errlen, "cannot reach parleyd at any of its %zu %s: ",
+		    places->n, what);
+	for (k = 0; k < places->n; k++) {
+		i = (start + k) % places->n;
+		why[0] = '\0';
+		how = TRY_REFUSED;
+		if ((rc = try(places->item[i], arg, &c, &how, why, sizeof(why))) == 0) {
+			t->used = i;
+			return c;
+		}
+		if (how == TRY_PIN)
+			t->mismatch = 1;
+		if (places->n == 1)
+			snprintf(err, errlen, how == TRY_UNREACHED ? "cannot reach parleyd at %s: %s" :
+			    "%s: %s", places->item[i], why);
+		else if (at < errlen)
+			at += (size_t)snprintf(err + at, errlen - at, "%s%s: %s", k ? "; " : "",
+			    places->item[i], why);
+		snprintf(t->passed + strlen(t->passed), sizeof(t->passed) - strlen(t->passed),
+		    "%s%s: %s", k ? "; " : "", places->item[i], why);
+		if (rc == -2) {
+			snprintf(err, errlen, "interrupted");
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static int
+try_unix(const char *path, void *arg, struct cl **out, enum try_fail *how, char *why,
+    size_t whylen)
 {
 	struct sockaddr_un sun;
 	struct cl *c;
 
+	(void)arg;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
-		return NULL;
+		snprintf(why, whylen, "the socket path is too long");
+		return -1;
 	}
 	if ((c = cl_alloc()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
+		snprintf(why, whylen, "out of memory");
+		return -1;
 	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, strlen(path));
 	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		snprintf(err, errlen, "cannot reach parleyd at %s: %s", path, strerror(errno));
+		int e = errno;
 		cl_close(c);
-		return NULL;
+		snprintf(why, whylen, "%s", strerror(e));
+		*how = TRY_UNREACHED;
+		return e == EINTR ? -2 : -1;
 	}
-	if (hello(c, NULL, err, errlen) != 0) {
+	if (hello(c, NULL, why, whylen) != 0) {
+		int intr = c->interrupted;
 		cl_close(c);
-		return NULL;
+		return intr ? -2 : -1;
 	}
-	return c;
+	*out = c;
+	return 0;
 }
 
+struct cl *
+cl_connect_unix(const char *path, char *err, size_t errlen)
+{
+	struct cl_list one = { .n = 1 };
+
+	if (strlen(path) >= sizeof(one.item[0])) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return NULL;
+	}
+	snprintf(one.item[0], sizeof(one.item[0]), "%s", path);
+	return connect_round(&one, 0, "admin sockets", try_unix, NULL, NULL, err, errlen);
+}
+
+struct cl *
+cl_connect_unix_list(const struct cl_list *paths, size_t start, struct cl_tries *t,
+    char *err, size_t errlen)
+{
+	return connect_round(paths, start, "admin sockets", try_unix, NULL, t, err, errlen);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline, at least 0. */
 static int
-tcp_connect(const char *hostport, char *err, size_t errlen)
+left_ms(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+/* One TCP connection to hostport (already checked: cl_list_addrs), by the
+ * deadline: 0 with *fdp, -1 with why, -2 interrupted. */
+static int
+tcp_connect(const char *hostport, int64_t deadline, int *fdp, enum try_fail *how, char *why,
+    size_t whylen)
 {
 	struct addrinfo hints, *res, *ai;
-	char host[256], *port;
-	int fd = -1, one = 1, rc;
+	char host[CL_LIST_ITEM], *port;
+	int fd = -1, one = 1, rc, e = 0, timed_out = 0;
+	socklen_t elen;
 
 	snprintf(host, sizeof(host), "%s", hostport);
 	if (host[0] == '[') {
 		char *close = strchr(host, ']');
 		if (close == NULL || close[1] != ':') {
-			snprintf(err, errlen, "bad server address %s", hostport);
+			snprintf(why, whylen, "not HOST:PORT");
 			return -1;
 		}
 		*close = '\0';
@@ -383,7 +498,7 @@ tcp_connect(const char *hostport, char *err, size_t errlen)
 		memmove(host, host + 1, strlen(host));
 	} else {
 		if ((port = strrchr(host, ':')) == NULL) {
-			snprintf(err, errlen, "server address %s has no port", hostport);
+			snprintf(why, whylen, "no port (HOST:PORT)");
 			return -1;
 		}
 		*port++ = '\0';
@@ -391,23 +506,53 @@ tcp_connect(const char *hostport, char *err, size_t errlen)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "cannot resolve %s: %s", hostport, gai_strerror(rc));
-		return -1;
+		snprintf(why, whylen, "cannot resolve it: %s", gai_strerror(rc));
+		*how = TRY_UNREACHED;
+		return rc == EAI_SYSTEM && errno == EINTR ? -2 : -1;
 	}
+	/* Non-blocking, so that a host that drops packets costs the deadline,
+	 * not the kernel's minutes, before the next address is tried. */
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0)) < 0)
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0)) < 0) {
+			e = errno;
 			continue;
+		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
+		e = errno;
+		if (e == EINPROGRESS) {
+			rc = wait_fd(fd, POLLOUT, left_ms(deadline));
+			e = errno;
+			elen = sizeof(e);
+			if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == 0 && e == 0)
+				break;
+			if (rc == 0)
+				timed_out = 1;
+			if (rc < 0 && e == EINTR) {
+				close(fd);
+				freeaddrinfo(res);
+				snprintf(why, whylen, "interrupted");
+				return -2;
+			}
+		}
 		close(fd);
 		fd = -1;
+		if (timed_out)
+			break;
 	}
-	if (fd < 0)
-		snprintf(err, errlen, "cannot reach parleyd at %s: %s", hostport, strerror(errno));
 	freeaddrinfo(res);
-	if (fd >= 0)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
+	if (fd < 0) {
+		if (timed_out)
+			snprintf(why, whylen, "no answer within %d s", CL_CONNECT_MS / 1000);
+		else
+			snprintf(why, whylen, "%s", strerror(e));
+		*how = TRY_UNREACHED;
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	*fdp = fd;
+	return 0;
 }
 
 static int
@@ -418,10 +563,86 @@ accept_any(int ok, X509_STORE_CTX *x)
 	return 1;	/* the server is checked by pin after the handshake */
 }
 
-struct cl *
-cl_connect_tls(const char *hostport, const char *cert, const char *key, const char *server_pin,
-    const char *agent, char *err, size_t errlen)
+/* The client's TLS context, made once for every address tried. */
+static SSL_CTX *
+tls_ctx(const char *cert, const char *key, char *err, size_t errlen)
 {
+	SSL_CTX *ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION)) {
+		ssl_err(err, errlen, "TLS");
+		goto fail;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	if (SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM) != 1) {
+		ssl_err(err, errlen, cert);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		ssl_err(err, errlen, key);
+		goto fail;
+	}
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/* The handshake by the deadline: 0, -1 with why, -2 interrupted. */
+static int
+handshake(struct cl *c, int64_t deadline, char *why, size_t whylen)
+{
+	short ev;
+	int rc;
+
+	for (;;) {
+		ERR_clear_error();
+		if ((rc = SSL_connect(c->ssl)) == 1)
+			return 0;
+		switch (SSL_get_error(c->ssl, rc)) {
+		case SSL_ERROR_WANT_READ:
+			ev = POLLIN;
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			ev = POLLOUT;
+			break;
+		case SSL_ERROR_SYSCALL:
+			if (ERR_peek_error() == 0) {
+				snprintf(why, whylen, "TLS handshake failed: connection closed");
+				return -1;
+			}
+			/* FALLTHROUGH */
+		default:
+			ssl_err(why, whylen, "TLS handshake failed");
+			return -1;
+		}
+		if ((rc = wait_fd(c->fd, ev, left_ms(deadline))) == 0) {
+			snprintf(why, whylen, "no TLS handshake within %d s", CL_CONNECT_MS / 1000);
+			return -1;
+		}
+		if (rc < 0) {
+			int e = errno;
+			snprintf(why, whylen, e == EINTR ? "interrupted" : "poll: %s", strerror(e));
+			return e == EINTR ? -2 : -1;
+		}
+	}
+}
+
+struct tls_try {
+	SSL_CTX *ctx;
+	const struct cl_list *pins;
+	const char *agent;
+};
+
+static int
+try_tls(const char *hostport, void *arg, struct cl **out, enum try_fail *how, char *why,
+    size_t whylen)
+{
+	const struct tls_try *tt = arg;
+	int64_t deadline = now_ms() + CL_CONNECT_MS;
 	struct cl *c;
 	X509 *peer;
 	uint8_t pin[32];
@@ -429,59 +650,94 @@ cl_connect_tls(const char *hostport, const char *cert, const char *key, const ch
 	int rc;
 
 	if ((c = cl_alloc()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
+		snprintf(why, whylen, "out of memory");
+		return -1;
 	}
-	if ((c->ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
-	    !SSL_CTX_set_min_proto_version(c->ctx, TLS1_3_VERSION)) {
-		ssl_err(err, errlen, "TLS");
+	if (!SSL_CTX_up_ref(tt->ctx)) {
+		snprintf(why, whylen, "out of memory");
 		goto fail;
 	}
-	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, accept_any);
-	SSL_CTX_set_session_cache_mode(c->ctx, SSL_SESS_CACHE_OFF);
-	if (SSL_CTX_use_certificate_file(c->ctx, cert, SSL_FILETYPE_PEM) != 1) {
-		ssl_err(err, errlen, cert);
-		goto fail;
+	c->ctx = tt->ctx;
+	if ((rc = tcp_connect(hostport, deadline, &c->fd, how, why, whylen)) != 0) {
+		cl_close(c);
+		return rc;
 	}
-	if (SSL_CTX_use_PrivateKey_file(c->ctx, key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(c->ctx) != 1) {
-		ssl_err(err, errlen, key);
-		goto fail;
-	}
-	if ((c->fd = tcp_connect(hostport, err, errlen)) < 0)
-		goto fail;
 	c->rxlog = rxlog_open();
 	if ((c->ssl = SSL_new(c->ctx)) == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
-		ssl_err(err, errlen, "TLS");
+		ssl_err(why, whylen, "TLS");
 		goto fail;
 	}
-	ERR_clear_error();
-	if ((rc = SSL_connect(c->ssl)) != 1) {
-		if (SSL_get_error(c->ssl, rc) == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-			snprintf(err, errlen, "TLS handshake with %s failed: connection closed",
-			    hostport);
-		else
-			ssl_err(err, errlen, "TLS handshake failed");
-		goto fail;
+	if ((rc = handshake(c, deadline, why, whylen)) != 0) {
+		cl_close(c);
+		return rc;
 	}
 	if ((peer = SSL_get1_peer_certificate(c->ssl)) == NULL) {
-		snprintf(err, errlen, "the server sent no certificate");
+		snprintf(why, whylen, "the server sent no certificate");
 		goto fail;
 	}
 	rc = crypto_cert_pin(peer, pin);
 	X509_free(peer);
 	hex_encode(pin, 32, hex);
-	if (rc != 0 || strcasecmp(hex, server_pin) != 0) {
-		snprintf(err, errlen, "the server's certificate pin %s is not the pinned %s: "
-		    "refusing to talk to it", hex, server_pin);
+	hex[64] = '\0';
+	/* Every address is held to the pins: no match, no talk. */
+	if (rc != 0 || !cl_list_has(tt->pins, hex)) {
+		if (tt->pins->n == 1)
+			snprintf(why, whylen, "the server's certificate pin %s is not the pinned "
+			    "%s: refusing to talk to it", hex, tt->pins->item[0]);
+		else
+			snprintf(why, whylen, "the server's certificate pin %s is none of the %zu "
+			    "pinned: refusing to talk to it", hex, tt->pins->n);
+		*how = TRY_PIN;
 		goto fail;
 	}
-	if (hello(c, agent, err, errlen) != 0)
-		goto fail;
-	return c;
+	if (hello(c, tt->agent, why, whylen) != 0) {
+		rc = c->interrupted ? -2 : -1;
+		cl_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
 fail:
 	cl_close(c);
-	return NULL;
+	return -1;
+}
+
+struct cl *
+cl_connect_list(const struct cl_list *addrs, const struct cl_list *pins, const char *cert,
+    const char *key, const char *agent, size_t start, struct cl_tries *t, char *err,
+    size_t errlen)
+{
+	struct tls_try tt = { NULL, pins, agent };
+	struct cl *c;
+
+	if (pins->n == 0) {
+		snprintf(err, errlen, "no server pin: no server is talked to without one");
+		return NULL;
+	}
+	if ((tt.ctx = tls_ctx(cert, key, err, errlen)) == NULL)
+		return NULL;
+	c = connect_round(addrs, start, "addresses", try_tls, &tt, t, err, errlen);
+	SSL_CTX_free(tt.ctx);
+	return c;
+}
+
+struct cl *
+cl_connect_tls(const char *hostport, const char *cert, const char *key, const char *server_pin,
+    const char *agent, char *err, size_t errlen)
+{
+	struct cl_list *addrs, *pins;
+	struct cl *c = NULL;
+
+	addrs = calloc(1, sizeof(*addrs));
+	pins = calloc(1, sizeof(*pins));
+	if (addrs == NULL || pins == NULL)
+		snprintf(err, errlen, "out of memory");
+	else if (cl_list_addrs("server", hostport, addrs, err, errlen) == 0 &&
+	    cl_list_pins("server_pin", server_pin, pins, err, errlen) == 0)
+		c = cl_connect_list(addrs, pins, cert, key, agent, 0, NULL, err, errlen);
+	free(addrs);
+	free(pins);
+	return c;
 }
 
 void

@@ -40,6 +40,9 @@ struct ctx {
 	struct cl *c;
 	struct jw *j;		/* --json output being built */
 	const char *agent;	/* in Hello: NULL, or the console's */
+	size_t server_next;	/* the address of client.conf's server to try first */
+	size_t server_at;	/* the one connected to */
+	int server_log;		/* say on stderr which addresses were passed over */
 	char record[200];	/* what the last check of the record found */
 	struct timespec record_at;	/* when (monotonic), for the console */
 };
@@ -59,7 +62,7 @@ out_error(struct ctx *x, int code, const char *fmt, ...) __attribute__((format(p
 static int
 out_error(struct ctx *x, int code, const char *fmt, ...)
 {
-	char msg[1200];
+	char msg[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -119,19 +122,31 @@ parse_id(const char *s, uint64_t *id)
 	return 0;
 }
 
+/* Connect to the first of client.conf's servers that will do, from
+ * x->server_next on; every address is held to server_pin.  One passed over
+ * for a certificate of another pin is reported (it may be an impostor),
+ * also when another address did. */
 static int
 connect_conf(struct ctx *x)
 {
-	char err[1200];
+	struct cl_tries t;
+	char err[4096];
+	int rc;
 
 	if (cl_conf_load(x->conf_path, &x->conf, err, sizeof(err)) != 0)
 		return out_error(x, EXIT_USAGE, "%s", err);
-	int rc;
-
-	x->c = cl_connect_tls(x->conf.server, x->conf.cert, x->conf.key, x->conf.server_pin,
-	    x->agent, err, sizeof(err));
+	if (x->server_next >= x->conf.servers.n)
+		x->server_next = 0;
+	x->c = cl_connect_list(&x->conf.servers, &x->conf.pins, x->conf.cert, x->conf.key,
+	    x->agent, x->server_next, &t, err, sizeof(err));
 	if (x->c == NULL)
 		return out_error(x, EXIT_UNREACHABLE, "%s", err);
+	x->server_at = t.used;
+	if (t.passed[0] && (t.mismatch || x->server_log)) {
+		fflush(stdout);
+		fprintf(stderr, "parley: %s%s; connected to %s\n", t.mismatch ? "warning: " : "",
+		    t.passed, x->conf.servers.item[t.used]);
+	}
 	/* a console waits on a stalled daemon a few seconds, not a command's 30 */
 	if (x->agent != NULL)
 		cl_set_timeout(x->c, CONSOLE_WAIT_MS);
@@ -229,6 +244,24 @@ copy_file(const char *from, const char *to, char *err, size_t errlen)
 	return 0;
 }
 
+/* "key = a, b" on one line, or, if that is longer than a line of
+ * client.conf may be, one item a line, each after the first indented. */
+static void
+write_list(FILE *f, const char *key, const struct cl_list *l)
+{
+	char line[CL_LIST_MAX * (CL_LIST_ITEM + 2)];
+	size_t i;
+
+	cl_list_join(l, line, sizeof(line));
+	if (strlen(key) + 3 + strlen(line) <= 120) {
+		fprintf(f, "%s = %s\n", key, line);
+		return;
+	}
+	fprintf(f, "%s =", key);
+	for (i = 0; i < l->n; i++)
+		fprintf(f, "%s%s%s\n", i ? "    " : " ", l->item[i], i + 1 < l->n ? "," : "");
+}
+
 /* The new endpoint's keys and client.conf, written into dir: 0, or the
  * exit status after the error is printed. */
 static int
@@ -251,10 +284,11 @@ init_write(struct ctx *x, const char *dir, EVP_PKEY *ek, X509 *cert, EVP_PKEY *s
 	snprintf(path, sizeof(path), "%s/client.conf", dir);
 	if ((f = fopen(path, "wx")) == NULL)
 		return out_error(x, EXIT_REFUSED, "cannot write %s: %s", path, strerror(errno));
-	fprintf(f, "# parley endpoint configuration (written by parley init)\n[client]\n"
-	    "server = %s\nserver_pin = %s\ncert = endpoint.crt\nkey = endpoint.key\n"
-	    "signer_key = signer.key\nmediator_key = mediator.pub\n", opt(x, "server"),
-	    opt(x, "server-pin"));
+	fprintf(f, "# parley endpoint configuration (written by parley init)\n[client]\n");
+	write_list(f, "server", &x->conf.servers);
+	write_list(f, "server_pin", &x->conf.pins);
+	fprintf(f, "cert = endpoint.crt\nkey = endpoint.key\n"
+	    "signer_key = signer.key\nmediator_key = mediator.pub\n");
 	if (fclose(f) != 0)
 		return out_error(x, EXIT_REFUSED, "cannot write %s", path);
 	return 0;
@@ -298,14 +332,13 @@ static int
 init_check(struct ctx *x, const char *dir)
 {
 	char path[PATH_MAX], err[1200];
-	uint8_t pinraw[32];
 	EVP_PKEY *mk;
 	int ed;
 
-	if (hex_decode(opt(x, "server-pin"), pinraw, 32) != 0)
-		return usage_error(x, "--server-pin must be 64 hex digits");
-	if (strchr(opt(x, "server"), ':') == NULL)
-		return usage_error(x, "--server must be HOST:PORT");
+	if (cl_list_addrs("--server", opt(x, "server"), &x->conf.servers, err, sizeof(err)) != 0 ||
+	    cl_list_pins("--server-pin", opt(x, "server-pin"), &x->conf.pins, err,
+	    sizeof(err)) != 0)
+		return usage_error(x, err);
 	if ((mk = crypto_read_public_key(opt(x, "mediator-key"), err, sizeof(err))) == NULL)
 		return out_error(x, EXIT_USAGE, "%s", err);
 	ed = crypto_is_ed25519(mk);
@@ -850,6 +883,11 @@ done:
 	return rc;
 }
 
+/* Stay connected.  After a loss the next address of client.conf's server
+ * is tried first, then the others in turn (the one lost last): a standby
+ * taking over is found at once, a restarted parleyd too.  Only when a
+ * whole round fails does it wait (1, 2, 4 ... 60 s) before the next round,
+ * which starts again from the first address. */
 static int
 cmd_watch(struct ctx *x)
 {
@@ -865,19 +903,24 @@ cmd_watch(struct ctx *x)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	x->server_log = 1;
 	while (!stop_requested) {
 		if ((rc = connect_conf(x)) != 0) {
-			if (rc != EXIT_UNREACHABLE || opt(x, "once"))
+			/* a connection made, then refused for the record: not a loss */
+			cl_close(x->c);
+			x->c = NULL;
+			if (rc != EXIT_UNREACHABLE || opt(x, "once") || stop_requested)
 				break;
 			fprintf(stderr, "parley: reconnecting in %d s\n", backoff);
 			sleep((unsigned)backoff);	/* interrupted by a signal */
 			backoff = backoff < 60 ? backoff * 2 : 60;
+			x->server_next = 0;
 			continue;
 		}
 		backoff = 1;
 		if (!x->json)
-			printf("on duty as %s (endpoint %llu); Ctrl-C stops\n", cl_party(x->c),
-			    (unsigned long long)cl_endpoint(x->c));
+			printf("on duty as %s (endpoint %llu) at %s; Ctrl-C stops\n", cl_party(x->c),
+			    (unsigned long long)cl_endpoint(x->c), x->conf.servers.item[x->server_at]);
 		if ((rc = send_fetch(x, &id)) == 0)
 			rc = pump(x, id, 30000, &count, s);
 		/* Stay connected; a Fetch every minute keeps the idle timer quiet. */
@@ -890,6 +933,10 @@ cmd_watch(struct ctx *x)
 		x->c = NULL;
 		if (opt(x, "once"))
 			break;
+		if (!stop_requested && x->conf.servers.n > 1)
+			fprintf(stderr, "parley: lost %s; reconnecting, from the next address\n",
+			    x->conf.servers.item[x->server_at]);
+		x->server_next = x->server_at + 1;
 	}
 	free(s);
 	return stop_requested ? EXIT_OK : rc;
@@ -3465,9 +3512,10 @@ static const struct cl_args_option globals[] = {
 static const struct cl_args_verb verbs[] = {
 	{ "init", NULL, 0, 0, OPTS(
 	    { .name = "dir", .value = "DIR", .flags = REQ, .help = "the endpoint's directory" },
-	    { .name = "server", .value = "HOST:PORT", .flags = REQ, .help = "where parleyd listens" },
-	    { .name = "server-pin", .value = "PIN", .flags = REQ,
-	      .help = "the server certificate's pin (parleyctl init)" },
+	    { .name = "server", .value = "HOST:PORT[,...]", .flags = REQ,
+	      .help = "where parleyd listens; several (at most 8) are tried in order" },
+	    { .name = "server-pin", .value = "PIN[,...]", .flags = REQ,
+	      .help = "the server certificate's pin (parleyctl init); each server has one" },
 	    { .name = "mediator-key", .value = "MEDIATOR.pub", .flags = REQ,
 	      .help = "the mediator's public key" },
 	    { .name = "name", .value = "NAME",
@@ -3477,8 +3525,8 @@ static const struct cl_args_verb verbs[] = {
 	  C_INBOX },
 	{ "watch", NULL, 0, 0, OPTS(
 	    { .name = "once", .help = "stop when the connection ends" }),
-	  "stay connected as a duty station; print and acknowledge deliveries as they come",
-	  C_WATCH },
+	  "stay connected as a duty station; print and acknowledge deliveries as they come; "
+	  "after a loss, try the next server", C_WATCH },
 	{ "show", "ID", 1, 1, OPTS(
 	    { .name = "lang", .value = "LANG",
 	      .help = "only this language version of the text (the others are signed too)" }),

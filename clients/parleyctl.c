@@ -32,8 +32,8 @@ enum { V_PLAIN, V_FILE2 /* positional 2 names a file to send */, V_EXPORT,
 #define KEY(h) { .name = "key", .value = "PUB.pem", .flags = REQ, .tag = O_PUBKEY, .help = h }
 
 static const struct cl_args_option globals[] = {
-	{ .name = "socket", .short_name = 's', .value = "ADMIN_SOCKET",
-	  .help = "parleyd's admin socket" },
+	{ .name = "socket", .short_name = 's', .value = "ADMIN_SOCKET[,...]",
+	  .help = "parleyd's admin socket; several are tried in order" },
 	{ .name = "json", .flags = CL_ARGS_ANYWHERE,
 	  .help = "print one JSON object (also after the verb)" },
 	{ NULL }
@@ -255,13 +255,15 @@ static const struct cl_args_verb verbs[] = {
 	      .help = "start at this record entry (default: what comes next)" },
 	    { .name = "count", .value = "N", .help = "stop after N events" }),
 	  "print events as they are committed (a JSON object a line with --json), "
-	  "resuming after a lost connection where it stopped", V_WATCH },
+	  "resuming after a lost connection where it stopped (at the next socket first)",
+	  V_WATCH },
 };
 
 static const struct cl_args_prog prog = {
 	"parleyctl",
 	"The mediator's control of parleyd, over its admin socket\n"
-	"(default /run/parley/admin.sock, or $PARLEY_ADMIN_SOCKET).",
+	"(default /run/parley/admin.sock, or $PARLEY_ADMIN_SOCKET; a list,\n"
+	"PATH,PATH, is tried in order: a standby's sockets are closed).",
 	"exit status: 0 done, 1 refused, 2 bad usage, 3 cannot reach parleyd",
 	globals, verbs, sizeof(verbs) / sizeof(verbs[0]),
 };
@@ -530,19 +532,16 @@ print_reply(const struct cl_args *a, const Parley__AdminReply *ar, int json)
 
 /* Send the request over the admin socket and print the answer. */
 static int
-send_request(const struct cl_args *a, struct request *r, int json)
+send_request(const struct cl_args *a, const struct cl_list *socks, struct request *r, int json)
 {
-	const char *sock = cl_args_opt(a, "socket");
 	Parley__Frame f = PARLEY__FRAME__INIT, *reply = NULL;
-	char err[1024];
+	char err[4096];
 	struct cl *c;
 	int rc;
 
-	if (sock == NULL)
-		sock = getenv("PARLEY_ADMIN_SOCKET");
-	if (sock == NULL)
-		sock = "/run/parley/admin.sock";
-	if ((c = cl_connect_unix(sock, err, sizeof(err))) == NULL)
+	/* Only the connection is tried again elsewhere: a request that was
+	 * sent is never sent twice. */
+	if ((c = cl_connect_unix_list(socks, 0, NULL, err, sizeof(err))) == NULL)
 		return json_error(json, err, EXIT_UNREACHABLE);
 	f.body_case = PARLEY__FRAME__BODY_ADMIN;
 	f.admin = &r->req;
@@ -561,20 +560,24 @@ send_request(const struct cl_args *a, struct request *r, int json)
 }
 
 /* parleyctl watch: ask for the record's entries from next on, print them
- * as events, and ask again; a lost connection is retried (1, 2, 4 ... 30
- * seconds apart) and resumed where it stopped, so nothing is missed.
- * Runs until --count events were printed, or a signal ends it. */
+ * as events, and ask again; a lost connection is resumed where it stopped,
+ * so nothing is missed: at once at the next admin socket of the list (then
+ * the others in turn), and when a whole round fails, again from the first
+ * 1, 2, 4 ... 30 seconds apart.  Runs until --count events were printed,
+ * or a signal ends it. */
 static int
-watch(const struct cl_args *a, int json)
+watch(const struct cl_args *a, const struct cl_list *socks, int json)
 {
-	const char *sock = cl_args_opt(a, "socket"), *o;
+	const char *o;
 	Parley__AdminRequest req = PARLEY__ADMIN_REQUEST__INIT;
 	Parley__AdminArg arg = PARLEY__ADMIN_ARG__INIT, *argp[1] = { &arg };
 	Parley__Frame f = PARLEY__FRAME__INIT, *reply;
 	long long next = -1, count = -1, n, seen = 0;
-	char err[1024], from[24], *end, *last;
+	char err[4096], from[24], *end, *last;
 	unsigned backoff = 1;
 	struct cl *c = NULL;
+	struct cl_tries t;
+	size_t at = 0, first = 0;
 
 	if ((o = cl_args_opt(a, "from")) != NULL &&
 	    ((next = strtoll(o, &end, 10)) < 0 || *end != '\0' || *o == '\0'))
@@ -582,20 +585,25 @@ watch(const struct cl_args *a, int json)
 	if ((o = cl_args_opt(a, "count")) != NULL &&
 	    ((count = strtoll(o, &end, 10)) < 1 || *end != '\0'))
 		return json_error(json, "--count takes a positive number", EXIT_USAGE);
-	if (sock == NULL)
-		sock = getenv("PARLEY_ADMIN_SOCKET");
-	if (sock == NULL)
-		sock = "/run/parley/admin.sock";
 	req.verb = "watch";
 	arg.key = "from";
 	f.body_case = PARLEY__FRAME__BODY_ADMIN;
 	f.admin = &req;
 	while (count < 0 || seen < count) {
-		if (c == NULL && (c = cl_connect_unix(sock, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "parleyctl: watch: %s; trying again in %u s\n", err, backoff);
-			sleep(backoff);
-			backoff = backoff < 16 ? backoff * 2 : 30;
-			continue;
+		if (c == NULL) {
+			if ((c = cl_connect_unix_list(socks, first, &t, err, sizeof(err))) == NULL) {
+				fprintf(stderr, "parleyctl: watch: %s; trying again in %u s\n", err,
+				    backoff);
+				sleep(backoff);
+				backoff = backoff < 16 ? backoff * 2 : 30;
+				first = 0;
+				continue;
+			}
+			/* with several sockets, say which one (and why not the others) */
+			at = t.used;
+			if (socks->n > 1)
+				fprintf(stderr, "parleyctl: watch: %s%sconnected to %s\n", t.passed,
+				    t.passed[0] ? "; " : "", socks->item[at]);
 		}
 		req.n_args = next >= 0;
 		req.args = argp;
@@ -607,6 +615,7 @@ watch(const struct cl_args *a, int json)
 			fprintf(stderr, "parleyctl: watch: %s; reconnecting\n", err);
 			cl_close(c);
 			c = NULL;
+			first = at + 1;
 			continue;
 		}
 		backoff = 1;
@@ -654,7 +663,7 @@ static int
 console_query(void *arg, const char *verb, const struct console_arg *args, size_t n,
     char **json, char *err, size_t errlen)
 {
-	const char *sock = arg;
+	const struct cl_list *socks = arg;
 	Parley__AdminRequest req = PARLEY__ADMIN_REQUEST__INIT;
 	Parley__AdminArg a[8], *ap[8];
 	Parley__Frame f = PARLEY__FRAME__INIT, *reply = NULL;
@@ -678,7 +687,7 @@ console_query(void *arg, const char *verb, const struct console_arg *args, size_
 	req.args = ap;
 	f.body_case = PARLEY__FRAME__BODY_ADMIN;
 	f.admin = &req;
-	if ((c = cl_connect_unix(sock, err, errlen)) == NULL)
+	if ((c = cl_connect_unix_list(socks, 0, NULL, err, errlen)) == NULL)
 		return -1;
 	cl_set_timeout(c, CONSOLE_WAIT_MS);
 	if (cl_call(c, &f, &reply, NULL, NULL, err, errlen) != 0) {
@@ -701,25 +710,39 @@ console_query(void *arg, const char *verb, const struct console_arg *args, size_
 }
 
 static int
-console(const struct cl_args *a, int json)
+console(const struct cl_args *a, const struct cl_list *socks, int json)
 {
-	const char *sock = cl_args_opt(a, "socket"), *listen = cl_args_opt(a, "listen");
+	const char *listen = cl_args_opt(a, "listen");
 	struct console_config cc = { 0 };
 	char err[1024];
 
-	if (sock == NULL)
-		sock = getenv("PARLEY_ADMIN_SOCKET");
-	if (sock == NULL)
-		sock = "/run/parley/admin.sock";
 	cc.listen = listen ? listen : "127.0.0.1:0";
 	cc.title = "parleyctl console";
 	cc.verbs = console_verbs;
 	cc.query = console_query;
-	cc.arg = (void *)sock;
+	cc.arg = (void *)socks;
 	cc.announce = stdout;
 	if (console_run(&cc, err, sizeof(err)) != 0)
 		return json_error(json, err, EXIT_USAGE);
 	return EXIT_OK;
+}
+
+/* The admin sockets to try, in order: -s, else $PARLEY_ADMIN_SOCKET (unless
+ * empty), else the default.  0, or -1 with err. */
+static int
+admin_sockets(const struct cl_args *a, struct cl_list *socks, char *err, size_t errlen)
+{
+	const char *s = cl_args_opt(a, "socket"), *what = "-s", *env;
+
+	if (s == NULL) {
+		if ((env = getenv("PARLEY_ADMIN_SOCKET")) != NULL && *env != '\0') {
+			s = env;
+			what = "PARLEY_ADMIN_SOCKET";
+		} else {
+			s = "/run/parley/admin.sock";
+		}
+	}
+	return cl_list_sockets(what, s, socks, err, errlen);
 }
 
 /* Bad usage: with --json, one JSON object; else one line on stderr. */
@@ -741,6 +764,7 @@ int
 main(int argc, char **argv)
 {
 	struct cl_args a;
+	struct cl_list socks;
 	struct request r;
 	char err[1024];
 	int rc, json;
@@ -757,14 +781,16 @@ main(int argc, char **argv)
 		break;
 	}
 	json = cl_args_has(&a, "json");
+	if (admin_sockets(&a, &socks, err, sizeof(err)) != 0)
+		return json_error(json, err, EXIT_USAGE);
 	if (a.verb->id == V_WATCH)
-		return watch(&a, json);
+		return watch(&a, &socks, json);
 	if (a.verb->id == V_CONSOLE)
-		return console(&a, json);
+		return console(&a, &socks, json);
 	if (build_request(&a, &r, err, sizeof(err)) != 0)
 		rc = json_error(json, err, EXIT_USAGE);
 	else
-		rc = send_request(&a, &r, json);
+		rc = send_request(&a, &socks, &r, json);
 	request_free(&r);
 	return rc;
 }
