@@ -53,7 +53,7 @@ TOOLS     := $(B)/ptool
 
 PREFIX  ?= /usr/local
 
-.PHONY: all deps proto check unit integration demo clean install uninstall \
+.PHONY: all deps proto check check-pg unit integration demo clean install uninstall \
 	check-includes check-san
 
 all: $(BINS) $(UNITS) $(TOOLS)
@@ -133,6 +133,12 @@ check-san:
 check: deps
 	@$(MAKE) --no-print-directory all check-includes
 	@tests/run-all.sh
+
+# The integration suite with the record in PostgreSQL (a primary and a
+# synchronous standby on loopback), then the failover scenarios; as root.
+check-pg: deps
+	@$(MAKE) --no-print-directory all
+	@tests/pg/run.sh $(B)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BINS)

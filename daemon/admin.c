@@ -18,6 +18,7 @@
 #include "errors.h"
 #include "frame.h"
 #include "log.h"
+#include "pgrec.h"
 #include "ptime.h"
 #include "session.h"
 #include "text.h"
@@ -930,8 +931,34 @@ v_status(struct server *srv, const struct args *a, struct out *o, Parley__AdminR
 	jw_str(o->json, "time", now);
 	jw_bool(o->json, "virtual_clock", clock_is_virtual(srv->clk));
 	jw_int(o->json, "connections", (int64_t)srv->nconns);
-	out_text(o, "parleyd: %s%s, %zu connection(s)\nendpoints online:\n", now,
+	out_text(o, "parleyd: %s%s, %zu connection(s)\n", now,
 	    clock_is_virtual(srv->clk) ? " (virtual clock)" : "", srv->nconns);
+	/* A daemon that answers here serves (a standby's socket is closed). */
+	jw_str(o->json, "role", "serving");
+	if (srv->rec != NULL) {
+		struct pgrec_state rs;
+		char since[PTIME_BUFLEN];
+
+		pgrec_state(srv->rec, &rs);
+		ptime_format(rs.since, since);
+		jw_str(o->json, "role_since", since);
+		jw_obj_begin(o->json, "store");
+		jw_str(o->json, "backend", "postgresql");
+		jw_str(o->json, "server", rs.server);
+		jw_int(o->json, "lease_epoch", rs.epoch);
+		jw_str(o->json, "replication", rs.replication);
+		jw_int(o->json, "commit_waiting_ms", rs.waiting_ms);
+		jw_obj_end(o->json);
+		out_text(o, "role: serving since %s, the record in PostgreSQL at %s (lease epoch "
+		    "%lld); replication: %s%s\n", since, rs.server, (long long)rs.epoch,
+		    rs.replication, rs.waiting ? "; a commit is waiting" : "");
+	} else {
+		jw_obj_begin(o->json, "store");
+		jw_str(o->json, "backend", "sqlite");
+		jw_obj_end(o->json);
+		out_text(o, "role: serving, the record in SQLite\n");
+	}
+	out_text(o, "endpoints online:\n");
 	jw_arr_begin(o->json, "online");
 	session_foreach(srv, count_online, &on);
 	jw_arr_end(o->json);

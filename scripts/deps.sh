@@ -5,7 +5,8 @@ set -eu
 pkgs="gcc make pkg-config libevent-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler
 libsqlite3-dev libsystemd-dev libinih-dev libcmocka-dev openssl sqlite3 curl jq groff-base
 cppcheck python3 python3-cryptography mandoc
-libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core poppler-utils zbar-tools chromium"
+libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core poppler-utils zbar-tools chromium
+libpq-dev postgresql-15 postgresql-client-15"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

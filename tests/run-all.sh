@@ -9,6 +9,9 @@ L=$(mktemp -d /tmp/parley-check.XXXXXX) || exit 2
 trap 'rm -rf "$L"' EXIT
 tests/run-unit.sh build | tee $L/unit.log || rc=1
 tests/run-integration.sh build | tee $L/int.log || rc=1
+# make check-pg: the suite with the record in PostgreSQL, and failover
+echo "== the integration suite with the record in PostgreSQL, then failover"
+tests/pg/run.sh build | tee $L/pg.log || rc=1
 echo "== the same again, built with ASan+UBSan (LSan on)"
 make --no-print-directory -j"$(nproc)" SAN=1 all >$L/san-build.log 2>&1 ||
 	{ tail -n 30 $L/san-build.log; rc=1; }
