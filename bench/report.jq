@@ -63,6 +63,11 @@ div($accept_one; $verify) as $acc_ratio_one |
     big_store: one($big),
     journal: one($journal)
   },
+  postgresql: {
+    accept: one($pg_sign),
+    latency: one($pg_latency),
+    takeover: one($pg_takeover)
+  },
   figures: [
     {name: "Ed25519 verify/s, one core (openssl speed)", value: r($verify; 0), unit: "1/s"},
     {name: "SQLite single-row synchronous=FULL commit p99 (mean of 2)", value: r($commit_p99; 3), unit: "ms"},
@@ -103,7 +108,14 @@ div($accept_one; $verify) as $acc_ratio_one |
     {name: "mosquitto RSS per idle mutual-TLS connection at \($c2)", value: r($rss_m2; 0), unit: "bytes"},
     {name: "parleyd handshakes (to Welcome) per server CPU-second", value: r($hs_parley; 0), unit: "1/cpu-s"},
     {name: "parleyd handshakes (openssl s_time) per server CPU-second", value: r(one($stp).per_server_cpu_s; 0), unit: "1/cpu-s"},
-    {name: "openssl s_server handshakes per server CPU-second", value: r($hs_openssl; 0), unit: "1/cpu-s"}
+    {name: "openssl s_server handshakes per server CPU-second", value: r($hs_openssl; 0), unit: "1/cpu-s"},
+    {name: "PostgreSQL record (sync standby): copies/s of released agreements", value: r(steady($pg_sign); 1), unit: "1/s"},
+    {name: "  the same with the record in SQLite (above)", value: r($accept; 1), unit: "1/s"},
+    {name: "PostgreSQL record: release latency p50 / p99", unit: "ms",
+     value: "\(r(one($pg_latency).p50_ms; 3)) / \(r(one($pg_latency).p99_ms; 3))"},
+    {name: "PostgreSQL record: takeovers (kill -9 -> first copy accepted)", value: one($pg_takeover).takeovers, unit: "n"},
+    {name: "  takeover p50 / max", unit: "ms",
+     value: "\(one($pg_takeover).p50_ms) / \(one($pg_takeover).max_ms)"}
   ],
   ratios: [
     {name: "accepted/s / Ed25519 verify/s (parleyd on one core)", value: r($acc_ratio_one; 3),

@@ -15,7 +15,7 @@ usage: bench/run.sh [options]
 
   --bin DIR            build directory with parleyd, parley, parleyctl, loadgen (build)
   --out FILE           also write the JSON result to FILE
-  --time-limit S       bound on the whole run in seconds (480)
+  --time-limit S       bound on the whole run in seconds (600)
   --parties N          parties signing each agreement (8)
   --endpoints M        endpoints per party (2)
   --inflight K         agreements in flight while signing (64)
@@ -36,7 +36,7 @@ usage: bench/run.sh [options]
 EOF
 }
 
-BIN=build OUT= LIMIT=480 N=8 M=2 K=64 SECS=8 AGREEMENTS=auto SAMPLES=200
+BIN=build OUT= LIMIT=600 N=8 M=2 K=64 SECS=8 AGREEMENTS=auto SAMPLES=200
 IDLE_COUNTS=1000,10000 IDLE_EPS=100 HS_SECS=5 MQ_MSGS=100000 BIG_ROWS=1000000
 MOSQ=1 KEEP=0 WAIT_IDLE=0
 while [ $# -gt 0 ]; do
@@ -181,6 +181,7 @@ handshake_rate = 0
 max_handshakes = 1024
 [testing]
 virtual_clock = no
+${STORE_CONF:-}
 EOF
 }
 CTL() { "$BIN/parleyctl" -s "$W/admin.sock" "$@"; }
@@ -230,17 +231,22 @@ for j in $(seq "$IDLE_EPS"); do
 	echo "idle $W/ep/idle-$j/client.conf" >>"$W/eps.idle"
 done
 log "enrolling $((2 * N)) parties x $M endpoints and $IDLE_EPS idle endpoints"
-for p in $(cut -d' ' -f1 "$W/ep.list" | sort -u); do
-	CTL party add "$p" --name "bench party $p" >/dev/null || { log "party add $p failed"; exit 1; }
-done
 cut -d' ' -f2 "$W/ep.list" | bounded xargs -P 4 -I{} "$BIN/parley" init --dir "$W/ep/{}" \
 	--server "127.0.0.1:$PORT" --server-pin "$PIN" --mediator-key "$W/mediator.pub" >/dev/null ||
 	{ log "parley init failed"; exit 1; }
-# shellcheck disable=SC2016
-bounded xargs -P 8 -n 2 sh -c '
-	"$0" -s "$1" endpoint add "$3" --cert "$2/ep/$4/endpoint.crt" >/dev/null || exit 255
-	[ "$3" = idle ] || "$0" -s "$1" signer add "$3" --key "$2/ep/$4/signer.pub" >/dev/null || exit 255
-' "$BIN/parleyctl" "$W/admin.sock" "$W" <"$W/ep.list" || { log "enrolment failed"; exit 1; }
+# Parties, endpoints and signers of ep.list into the running daemon's
+# store (again for the PostgreSQL record, bench/pg.sh).
+register_all() {
+	for p in $(cut -d' ' -f1 "$W/ep.list" | sort -u); do
+		CTL party add "$p" --name "bench party $p" >/dev/null || { log "party add $p failed"; exit 1; }
+	done
+	# shellcheck disable=SC2016
+	bounded xargs -P 8 -n 2 sh -c '
+		"$0" -s "$1" endpoint add "$3" --cert "$2/ep/$4/endpoint.crt" >/dev/null || exit 255
+		[ "$3" = idle ] || "$0" -s "$1" signer add "$3" --key "$2/ep/$4/signer.pub" >/dev/null || exit 255
+	' "$BIN/parleyctl" "$W/admin.sock" "$W" <"$W/ep.list" || { log "enrolment failed"; exit 1; }
+}
+register_all
 
 # A text of the usual size (the May 1994 ceasefire, abridged).
 cat >"$W/text.txt" <<'EOF'
@@ -547,6 +553,10 @@ if [ "$MOSQ" = 1 ] && command -v mosquitto >/dev/null; then
 	jq -n --arg v "${MQVER:-}" '{version: $v, config: "persistence false, max_queued_messages 0, set_tcp_nodelay true, require_certificate true, tls_version tlsv1.3"}' >"$R/mosquitto.json"
 fi
 
+# ---- the record in PostgreSQL: acceptance, latency, takeovers (as root) ----
+# shellcheck source=bench/pg.sh
+. "$(dirname "$0")/pg.sh"
+
 # ---- the result ----
 jq -n --arg load "$(loadavg)" --arg el "$(( $(date +%s) - START ))" --arg busy "$(cpu_busy)" \
 	'{loadavg_end: $load, other_cpu_busy_pct_end: ($busy|tonumber), elapsed_s: ($el|tonumber)}' >"$R/env_end.json"
@@ -555,7 +565,7 @@ jq -n --arg n "$N" --arg m "$M" --arg k "$K" --arg d "$SECS" --arg a "$AGREEMENT
 	'{parties: ($n|tonumber), endpoints_per_party: ($m|tonumber), inflight: ($k|tonumber), seconds: ($d|tonumber),
 	  agreements: ($a|tonumber), latency_samples: ($s|tonumber), idle_counts: $ic, idle_endpoints: ($ie|tonumber),
 	  handshake_seconds: ($hs|tonumber), mqtt_messages: ($mq|tonumber), big_rows: ($br|tonumber)}' >"$R/config.json"
-for f in ed25519 commit sign_cal sign sign_one drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto; do
+for f in ed25519 commit sign_cal sign sign_one drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto pg_sign pg_latency pg_takeover; do
 	[ -s "$R/$f.json" ] || echo '{"error": "not measured"}' >"$R/$f.json"
 done
 
@@ -570,7 +580,9 @@ jq -n -f "$(dirname "$0")/report.jq" \
 	--slurpfile latency_big "$R/latency_big.json" --slurpfile journal "$R/journal.json" \
 	--slurpfile sign_cal "$R/sign_cal.json" --slurpfile sign_one "$R/sign_one.json" \
 	--slurpfile mq_idle "$R/mq_idle.json" --slurpfile mq_drain "$R/mq_drain.json" \
-	--slurpfile mq_live "$R/mq_live.json" --slurpfile mosq "$R/mosquitto.json" >"$W/result.json" ||
+	--slurpfile mq_live "$R/mq_live.json" --slurpfile mosq "$R/mosquitto.json" \
+	--slurpfile pg_sign "$R/pg_sign.json" --slurpfile pg_latency "$R/pg_latency.json" \
+	--slurpfile pg_takeover "$R/pg_takeover.json" >"$W/result.json" ||
 	{ log "cannot compose the result"; exit 1; }
 
 # The table: figures, then ratios against the issue's targets.
