@@ -270,9 +270,11 @@ delivery_push(struct delivery *d, struct sink *s)
 	int pushed = 0, got, stop = 0, sent, rc = SQLITE_DONE, end;
 
 	/* Inside a transaction the store shows what is not committed yet (a
-	 * release the commit may still lose): push only after it.  A drained
-	 * output can call this between a request and the turn's commit. */
-	if (store_in_batch(d->st)) {
+	 * release the commit may still lose), and with the record in
+	 * PostgreSQL what is committed here may not be there yet: push only
+	 * after it.  A drained output can call this between a request and
+	 * the turn's commit. */
+	if (!store_settled(d->st)) {
 		s->want = 1;
 		return 0;
 	}

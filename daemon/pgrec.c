@@ -933,11 +933,17 @@ notified(evutil_socket_t fd, short what, void *arg)
 	p->progress(p->cb_arg);
 }
 
+static int
+sink_settled(void *arg)
+{
+	return pgrec_durable(arg) >= pgrec_submitted(arg);
+}
+
 int
 pgrec_start(struct pgrec *p, struct event_base *base, struct store *st,
     void (*progress)(void *), void (*failed)(void *, const char *), void *arg)
 {
-	struct store_sink sink = { sink_prepare, sink_ship, sink_drop, p };
+	struct store_sink sink = { sink_prepare, sink_ship, sink_drop, sink_settled, p };
 	char err[512];
 
 	if (read_tables(p, store_db(st), err, sizeof(err)) != 0) {

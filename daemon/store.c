@@ -720,6 +720,14 @@ session_renew(struct store *s)
 }
 
 int
+store_settled(struct store *s)
+{
+	if (s->in_batch)
+		return 0;
+	return s->sink.settled == NULL || s->sink.settled(s->sink.arg);
+}
+
+int
 store_set_sink(struct store *s, const struct store_sink *sink)
 {
 	s->sink = *sink;

@@ -40,9 +40,14 @@ struct store_sink {
 	void *(*prepare)(void *arg, const void *changes, int len, char *err, size_t errlen);
 	void (*ship)(void *arg, void *prepared);
 	void (*drop)(void *arg, void *prepared);
+	int (*settled)(void *arg);	/* everything shipped is in the record */
 	void *arg;
 };
 int store_set_sink(struct store *s, const struct store_sink *sink);
+/* What the store shows is what the record holds: no batch is open, and
+ * (with a sink) every batch shipped is in the record.  Until then nothing
+ * read from it may leave the daemon (a delivery push). */
+int store_settled(struct store *s);
 
 /* A prepared statement for sql, cached by the address of the sql string (pass
  * string literals), reset and unbound.  NULL if it cannot be prepared (logged). */

@@ -482,6 +482,12 @@ turn_record_progress(struct turn *t)
 	if (t->rec.submitted == NULL)
 		return;
 	durable = t->rec.durable(t->rec.arg);
+	/* Only once the record holds every batch shipped: a reply's call
+	 * (pushing deliveries) reads the store, which must then show only
+	 * what the record holds.  Batches shipped meanwhile come from work
+	 * that is not held (a timer, the alerts' cursor), so this is soon. */
+	if (durable < t->rec.submitted(t->rec.arg))
+		return;
 	while (done < t->ntickets && t->tickets[done].need <= durable) {
 		send_replies(t->tickets[done].q, t->tickets[done].n, 0);
 		free(t->tickets[done].q);
