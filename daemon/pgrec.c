@@ -592,6 +592,12 @@ add_value(struct sqlbuf *b, sqlite3_value *v, enum coltype ty, const char *what,
 		bytes = sqlite3_value_type(v) == SQLITE_TEXT ? sqlite3_value_text(v) :
 		    sqlite3_value_blob(v);
 		n = sqlite3_value_bytes(v);
+		/* NULL for a text (or a blob of some length) is SQLite out of
+		 * memory: never an empty value in the record. */
+		if (bytes == NULL && (sqlite3_value_type(v) == SQLITE_TEXT || n > 0)) {
+			snprintf(err, errlen, "%s: out of memory reading the value", what);
+			return -1;
+		}
 		if (ty == C_BYTES) {
 			add_bytea(b, bytes, (size_t)n);
 			return 0;
