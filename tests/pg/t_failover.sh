@@ -71,11 +71,21 @@ wait_role "$T/b-status.sock" standby
 echo "failover: A serves, B stands by ($(jget "$(status_of "$T/b-status.sock")" .store.serving_daemon) serves;" \
 	"replication: $(jget "$(status_of "$T/status.sock")" .store.replication))"
 
-# ---- 1. kill -9 A in the middle of signing
+bctl() { "$BIN/parleyctl" -s "$T/admin.sock,$T/b-admin.sock" "$@"; }
+fired() { rec_count "SELECT count(*) FROM timer WHERE fired_at IS NOT NULL AND agreement_id = $A1"; }
+# baku keeps watch throughout, with both addresses
+as baku watch >"$T/watch.out" 2>&1 &
+WATCH=$!
+
+# ---- 1. kill -9 A in the middle of signing, with a timer between
+ctl clock set 1994-09-01T12:00:00+04:00 >/dev/null
 A1=$(jget "$(ctl --json agreement create --title "Ceasefire" --text "$D/ceasefire-1994-rev1.txt" \
-	--parties baku,yerevan,stepanakert)" .id)
+	--parties baku,yerevan,stepanakert --sign-by 1994-09-03T12:00:00+04:00)" .id)
 ctl agreement circulate "$A1" >/dev/null || fail "circulate"
 expect_out "signed" as baku sign "$A1" --yes
+# the 24 h reminder fires on A
+ctl clock set 1994-09-02T13:00:00+04:00 >/dev/null
+[ "$(fired)" = 1 ] || fail "expected the 24 h reminder fired once: $(fired)"
 [ "$(rec_count "SELECT count(*) FROM copy WHERE agreement_id = $A1 AND status = 'valid'")" = 1 ] ||
 	fail "baku's acked copy is not in the record"
 # yerevan's copy is in flight when A dies: A crashes as that copy is
@@ -87,6 +97,11 @@ wait_role "$T/b-status.sock" serving
 t1=$(date +%s%N)
 echo "failover: A killed as yerevan's copy was accepted; B serves $(( (t1 - t0) / 1000000 )) ms later" \
 	"(lease epoch $(jget "$(status_of "$T/b-status.sock")" .store.lease_epoch))"
+# the timer A fired does not fire again; the next one fires on B, once
+[ "$(fired)" = 1 ] || fail "after the takeover $(fired) timers fired, expected 1"
+bctl clock set 1994-09-03T11:30:00+04:00 >/dev/null || fail "clock on B"
+[ "$(fired)" = 2 ] || fail "the 1 h reminder on B: $(fired) timers fired, expected 2"
+echo "failover: a timer fired before the takeover did not fire again; the next fired once, on B"
 # the clients go on with B (A's address first in their list, refused)
 expect_out "signed" as yerevan sign "$A1" --yes
 expect_out "released" as stepanakert sign "$A1" --yes
@@ -96,6 +111,16 @@ expect_out "released" as stepanakert sign "$A1" --yes
 	fail "agreement $A1 released $(rec_count "SELECT count(*) FROM journal WHERE kind = 'released'") times"
 expect_out "in_force" as baku status "$A1"
 echo "failover: no acked copy lost, agreement $A1 released once, after the takeover"
+# baku's watch went on with B and received the release there
+i=0
+until grep -q "at 127.0.0.1:$PORT2" "$T/watch.out" && [ "$(rec_count "SELECT count(*) FROM delivery d
+	JOIN endpoint e ON e.id = d.endpoint_id JOIN party p ON p.id = e.party_id JOIN message m ON m.id = d.message_id
+	WHERE p.code = 'baku' AND m.agreement_id = $A1 AND m.kind = 'release' AND d.acked_at IS NOT NULL")" = 1 ]; do
+	i=$((i + 1)); [ $i -gt 600 ] && fail "baku's watch did not take the release from B: $(tail -n 5 "$T/watch.out")"
+	sleep 0.05
+done
+kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null
+echo "failover: baku's watch went on with B ($(grep -c 'on duty as baku' "$T/watch.out") times on duty) and acked the release"
 
 # ---- 2. SIGSTOP B (serving) past its lease
 start_daemon_standby() {
