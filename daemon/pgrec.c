@@ -185,6 +185,16 @@ static const char sql_setup[] =
     "    AND expires_at > clock_timestamp();"
     "  IF NOT FOUND THEN"
     "    RAISE EXCEPTION 'parley: this daemon no longer holds the lease (epoch %)', e;"
+    "  END IF; END $$;"
+    /* The same at the end of a transaction that began with the fence
+     * (making the working copy): the row has been locked since, so no
+     * other daemon can have taken the lease however long it took. */
+    "CREATE OR REPLACE FUNCTION parley_extend(e bigint, ttl_ms integer) RETURNS void"
+    "  LANGUAGE plpgsql AS $$ BEGIN"
+    "  UPDATE " T_LEASE " SET expires_at = clock_timestamp() + ttl_ms * interval '1 ms'"
+    "    WHERE id = 1 AND epoch = e AND holder_pid = pg_backend_pid();"
+    "  IF NOT FOUND THEN"
+    "    RAISE EXCEPTION 'parley: this daemon no longer holds the lease (epoch %)', e;"
     "  END IF; END $$;";
 
 /* Settings under which PostgreSQL may lose a commit it acknowledged. */
@@ -253,7 +263,7 @@ pgrec_open(const char *dsn, int lease_s, const char *name, char *err, size_t err
 	    PQhost(p->conn) ? PQhost(p->conn) : "?", PQport(p->conn) ? PQport(p->conn) : "?");
 	if (pq_run(p->conn, "SET client_min_messages = warning; "
 	    "SET standard_conforming_strings = on; SET client_encoding = 'UTF8'; "
-	    "SET TIME ZONE 'UTC'", e, sizeof(e)) != 0) {
+	    "SET TIME ZONE 'UTC'; SET lock_timeout = '200ms'", e, sizeof(e)) != 0) {
 		snprintf(err, errlen, "PostgreSQL at %s: %s", p->st.server, e);
 		pgrec_free(p);
 		return NULL;
@@ -328,6 +338,15 @@ pgrec_take_lease(struct pgrec *p, char *holder, size_t hlen, char *err, size_t e
 	    "  AND a.backend_start IS NOT DISTINCT FROM " T_LEASE ".holder_started))"
 	    " RETURNING epoch",
 	    2, NULL, params, NULL, NULL, 0);
+	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r,
+	    PG_DIAG_SQLSTATE) : "", "55P03") == 0) {
+		/* The serving daemon holds the row (a commit, or making its
+		 * working copy): it is alive; ask again later. */
+		PQclear(r);
+		snprintf(holder, hlen, "%s", p->st.holder[0] ? p->st.holder : "another daemon");
+		return 0;
+	}
 	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pq_reason(p->conn, r, err, errlen);
 		PQclear(r);
@@ -1226,7 +1245,7 @@ pgrec_load(struct pgrec *p, const char *path, struct store **out, char *err, siz
 {
 	struct store *st = NULL;
 	sqlite3 *db;
-	char v[32], e[512];
+	char v[32], e[512] = "", sql[160];
 	int version, rc;
 
 	if (pq_value(p->conn, "SELECT version FROM " T_SCHEMA, v, sizeof(v), e, sizeof(e)) != 0) {
@@ -1246,15 +1265,25 @@ pgrec_load(struct pgrec *p, const char *path, struct store **out, char *err, siz
 	db = store_db(st);
 	if (read_tables(p, db, e, sizeof(e)) != 0)
 		goto fail;
-	/* A repeatable-read snapshot: every table as of one moment. */
-	if (pq_run(p->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e,
-	    sizeof(e)) != 0)
+	/* A repeatable-read snapshot: every table as of one moment.  The
+	 * fence locks the lease row for the whole load (a standby waits),
+	 * and the lease is extended from its end: a big record takes longer
+	 * to load than a lease lasts. */
+	snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL REPEATABLE READ; "
+	    "SELECT parley_fence(%lld, %d)", (long long)p->epoch, p->lease_ms);
+	if (pq_run(p->conn, sql, e, sizeof(e)) != 0)
 		goto fail;
 	rc = sqlite3_exec(db, "PRAGMA foreign_keys=OFF; BEGIN", NULL, NULL, NULL);
 	for (int i = 0; rc == SQLITE_OK && version > 0 && i < p->ntables; i++)
 		if (load_table(p, db, &p->tables[i], e, sizeof(e)) != 0)
 			rc = SQLITE_ERROR;
-	PQclear(PQexec(p->conn, "COMMIT"));
+	snprintf(sql, sizeof(sql), "SELECT parley_extend(%lld, %d)", (long long)p->epoch,
+	    p->lease_ms);
+	if (rc == SQLITE_OK && (pq_run(p->conn, sql, e, sizeof(e)) != 0 ||
+	    pq_run(p->conn, "COMMIT", e, sizeof(e)) != 0))
+		rc = SQLITE_ERROR;
+	if (rc != SQLITE_OK)
+		PQclear(PQexec(p->conn, "ROLLBACK"));
 	if (rc != SQLITE_OK) {
 		if (e[0] == '\0')
 			snprintf(e, sizeof(e), "%s", sqlite3_errmsg(db));
