@@ -731,6 +731,24 @@ tear_down(struct server *srv, struct running *run)
 	free(srv->start_tz);
 }
 
+/* Stopped while standing by: only the loop, the status socket, the keys
+ * and the record's connection were made. */
+static void
+tear_down_standby(struct server *srv, struct running *run)
+{
+	status_stop(run->status);
+	status_close(run->status);
+	event_free(run->ev_term);
+	event_free(run->ev_int);
+	event_free(run->ev_hup);
+	pgrec_free(srv->rec);
+	tls_free(srv->tls);
+	EVP_PKEY_free(srv->mediator_key);
+	event_base_free(srv->base);
+	config_free(&srv->cfg);
+	free(srv->start_tz);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -750,8 +768,7 @@ main(int argc, char **argv)
 	open_state(&srv, &run);
 	make_loop(&srv, &run);
 	if (srv.rec != NULL && stand_by(&srv, &run) != 0) {
-		status_stop(run.status);
-		tear_down(&srv, &run);
+		tear_down_standby(&srv, &run);
 		log_info("parleyd stopped (standing by)");
 		return 0;
 	}

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,8 @@ struct batch {
 
 struct pgrec {
 	PGconn *conn;		/* the loop's until pgrec_start, then the thread's */
+	PGcancel *cancel;	/* to end a commit stuck at stop */
+	int sync_cancelled;	/* the thread's: a warning said the wait was cancelled */
 	int lease_ms;
 	char name[128];
 	char dsn_host[128];
@@ -66,6 +69,7 @@ struct pgrec {
 	pthread_cond_t cv;
 	struct batch *head, *tail;
 	int stop;
+	int exited;		/* the thread has returned */
 	uint64_t durable;
 	uint64_t fresh_until_ns;	/* monotonic */
 	char failure[512];		/* "" while committing works */
@@ -178,18 +182,11 @@ static const char sql_setup[] =
     /* Every commit of the serving daemon begins with this: it fails, and
      * the transaction with it, unless this connection still holds the
      * lease it took (its epoch, not expired); it extends the lease. */
+    /* The lease is lost only to a daemon that took it (a new epoch): a
+     * holder whose commit waited past the expiry (a synchronous standby
+     * gone a while) still holds it if nobody did.  The row stays locked
+     * to the end of the transaction, so a takeover waits for it. */
     "CREATE OR REPLACE FUNCTION parley_fence(e bigint, ttl_ms integer) RETURNS void"
-    "  LANGUAGE plpgsql AS $$ BEGIN"
-    "  UPDATE " T_LEASE " SET expires_at = clock_timestamp() + ttl_ms * interval '1 ms'"
-    "    WHERE id = 1 AND epoch = e AND holder_pid = pg_backend_pid()"
-    "    AND expires_at > clock_timestamp();"
-    "  IF NOT FOUND THEN"
-    "    RAISE EXCEPTION 'parley: this daemon no longer holds the lease (epoch %)', e;"
-    "  END IF; END $$;"
-    /* The same at the end of a transaction that began with the fence
-     * (making the working copy): the row has been locked since, so no
-     * other daemon can have taken the lease however long it took. */
-    "CREATE OR REPLACE FUNCTION parley_extend(e bigint, ttl_ms integer) RETURNS void"
     "  LANGUAGE plpgsql AS $$ BEGIN"
     "  UPDATE " T_LEASE " SET expires_at = clock_timestamp() + ttl_ms * interval '1 ms'"
     "    WHERE id = 1 AND epoch = e AND holder_pid = pg_backend_pid();"
@@ -232,11 +229,26 @@ check_settings(PGconn *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* A commit whose wait for the synchronous standby was cancelled (by an
+ * administrator, or by parleyd's own stop) returns COMMIT with only a
+ * warning: it is on this machine alone, and must not count as done. */
+static void
+on_notice(void *arg, const PGresult *r)
+{
+	struct pgrec *p = arg;
+	const char *m = PQresultErrorMessage(r);
+
+	if (m != NULL && strstr(m, "synchronous replication") != NULL)
+		p->sync_cancelled = 1;
+	if (m != NULL && *m != '\0')
+		log_warnx("record: PostgreSQL says: %.*s", (int)strcspn(m, "\n"), m);
+}
+
 struct pgrec *
 pgrec_open(const char *dsn, int lease_s, const char *name, char *err, size_t errlen)
 {
 	struct pgrec *p;
-	char e[512];
+	char e[512], v[64];
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -273,6 +285,22 @@ pgrec_open(const char *dsn, int lease_s, const char *name, char *err, size_t err
 		pgrec_free(p);
 		return NULL;
 	}
+	/* This session's commits wait for the standby whatever a reload of
+	 * the server's configuration says later (a session's SET wins). */
+	if (pq_value(p->conn, "SHOW synchronous_commit", v, sizeof(v), e, sizeof(e)) != 0 ||
+	    pq_run(p->conn, strcmp(v, "remote_apply") == 0 ?
+	    "SET synchronous_commit = remote_apply" : "SET synchronous_commit = on", e,
+	    sizeof(e)) != 0) {
+		snprintf(err, errlen, "PostgreSQL at %s: %s", p->st.server, e);
+		pgrec_free(p);
+		return NULL;
+	}
+	PQsetNoticeReceiver(p->conn, on_notice, p);
+	if ((p->cancel = PQgetCancel(p->conn)) == NULL) {
+		snprintf(err, errlen, "PostgreSQL at %s: out of memory", p->st.server);
+		pgrec_free(p);
+		return NULL;
+	}
 	if (pq_run(p->conn, sql_setup, e, sizeof(e)) != 0) {
 		snprintf(err, errlen, "PostgreSQL at %s: cannot set up the lease: %s",
 		    p->st.server, e);
@@ -291,12 +319,31 @@ pgrec_free(struct pgrec *p)
 	if (p == NULL)
 		return;
 	if (p->started) {
+		struct timespec until;
+		char e[256];
+		int stuck;
+
 		pthread_mutex_lock(&p->mu);
 		p->stop = 1;
 		pthread_cond_signal(&p->cv);
+		/* What is queued is committed if the server answers within 10
+		 * s; a commit that waits longer (a synchronous standby gone) is
+		 * cancelled: its replies were never sent, and a cancelled wait
+		 * counts as a failure (on_notice). */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 10;
+		while (!p->exited && pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
+			;
+		stuck = !p->exited;
 		pthread_mutex_unlock(&p->mu);
+		if (stuck && p->cancel != NULL) {
+			log_warnx("record: a commit still waits at stop; cancelling it");
+			PQcancel(p->cancel, e, sizeof(e));
+		}
 		pthread_join(p->tid, NULL);
 	}
+	if (p->cancel != NULL)
+		PQfreeCancel(p->cancel);
 	while ((b = p->head) != NULL) {
 		p->head = b->next;
 		if (b->sql != NULL)
@@ -328,14 +375,23 @@ pgrec_take_lease(struct pgrec *p, char *holder, size_t hlen, char *err, size_t e
 	params[1] = ttl;
 	/* Free when it expired, or when the backend of the daemon holding it
 	 * is gone (that daemon died: its connection closed). */
+	/* A row the serving daemon holds locked (a commit, perhaps waiting
+	 * on its synchronous standby; making its working copy) is skipped:
+	 * it is alive, and the loop of a standby never waits on it. */
 	r = PQexecParams(p->conn,
-	    "UPDATE " T_LEASE " SET epoch = epoch + 1, holder = $1, holder_pid = pg_backend_pid(),"
+	    "WITH l AS (SELECT id FROM " T_LEASE " WHERE id = 1 FOR UPDATE SKIP LOCKED)"
+	    " UPDATE " T_LEASE " SET epoch = epoch + 1, holder = $1, holder_pid = pg_backend_pid(),"
 	    "  holder_started = (SELECT backend_start FROM pg_stat_activity"
 	    "    WHERE pid = pg_backend_pid()),"
 	    "  since = clock_timestamp(), expires_at = clock_timestamp() + $2::integer * interval '1 ms'"
-	    " WHERE id = 1 AND (expires_at < clock_timestamp() OR NOT EXISTS (SELECT 1"
-	    "  FROM pg_stat_activity a WHERE a.pid = " T_LEASE ".holder_pid"
-	    "  AND a.backend_start IS NOT DISTINCT FROM " T_LEASE ".holder_started))"
+	    " FROM l WHERE " T_LEASE ".id = l.id AND (NOT EXISTS"
+	    "  (SELECT 1 FROM pg_stat_activity a WHERE a.pid = " T_LEASE ".holder_pid"
+	    "  AND a.backend_start IS NOT DISTINCT FROM " T_LEASE ".holder_started)"
+	    /* expired, and its backend idle for a lease: a commit that waited
+	     * past the expiry (on a synchronous standby) is not a silence */
+	    " OR (expires_at < clock_timestamp() AND EXISTS (SELECT 1 FROM pg_stat_activity a"
+	    "  WHERE a.pid = " T_LEASE ".holder_pid AND a.state = 'idle'"
+	    "  AND a.state_change + $2::integer * interval '1 ms' < clock_timestamp())))"
 	    " RETURNING epoch",
 	    2, NULL, params, NULL, NULL, 0);
 	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
@@ -848,10 +904,14 @@ commit_batches(struct pgrec *p, struct batch *list, char *err, size_t errlen)
 		evbuffer_free(q.b);
 		return -1;
 	}
+	p->sync_cancelled = 0;
 	r = PQexec(p->conn, text);
 	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK &&
-	    strcmp(PQcmdStatus(r), "COMMIT") == 0;
-	if (!ok) {
+	    strcmp(PQcmdStatus(r), "COMMIT") == 0 && !p->sync_cancelled;
+	if (!ok && p->sync_cancelled) {
+		snprintf(err, errlen, "the commit's wait for the synchronous standby was "
+		    "cancelled: it may be on one machine only");
+	} else if (!ok) {
 		if (r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK)
 			snprintf(err, errlen, "the transaction was rolled back (%s)",
 			    PQcmdStatus(r));
@@ -861,6 +921,19 @@ commit_batches(struct pgrec *p, struct batch *list, char *err, size_t errlen)
 	PQclear(r);
 	evbuffer_free(q.b);
 	return ok ? 0 : -1;
+}
+
+/* The server closed the connection, or sent what says so. */
+static int
+connection_gone(struct pgrec *p)
+{
+	struct pollfd pfd = { .fd = PQsocket(p->conn), .events = POLLIN };
+
+	if (pfd.fd < 0)
+		return 1;
+	if (poll(&pfd, 1, 0) <= 0)
+		return 0;
+	return !PQconsumeInput(p->conn) || PQstatus(p->conn) != CONNECTION_OK;
 }
 
 static void *
@@ -875,16 +948,24 @@ commit_main(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += (time_t)(renew_ns / 1000000000u);
-		until.tv_nsec += (long)(renew_ns % 1000000000u);
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		uint64_t renew_at = mono_ns() + renew_ns;
+
+		/* Idle: every 100 ms, look whether the server closed the
+		 * connection (a backend terminated, a server restarted): a
+		 * standby takes over at once then, so this daemon must stop
+		 * answering at once too. */
 		rc = 0;
-		while (p->head == NULL && !p->stop && rc != ETIMEDOUT)
+		while (p->head == NULL && !p->stop && mono_ns() < renew_at) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 100000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
 			rc = pthread_cond_timedwait(&p->cv, &p->mu, &until);
+			if (rc == ETIMEDOUT && p->head == NULL && !p->stop && connection_gone(p))
+				break;
+		}
 		if (p->stop && p->head == NULL)
 			break;
 		/* Every batch queued so far goes in one transaction. */
@@ -899,8 +980,13 @@ commit_main(void *arg)
 
 		idle = list == NULL;
 		rc = commit_batches(p, list, err, sizeof(err));
-		if (idle && rc == 0)
+		/* An idle renewal also reads the replication state, and checks
+		 * the server's settings again (a reload may have changed them). */
+		if (idle && rc == 0) {
 			read_replication(p->conn, rep, sizeof(rep), names, sizeof(names));
+			if (check_settings(p->conn, err, sizeof(err)) != 0)
+				rc = -1;
+		}
 		while ((b = list) != NULL) {
 			list = b->next;
 			if (b->sql != NULL)
@@ -913,6 +999,8 @@ commit_main(void *arg)
 		if (rc != 0) {
 			snprintf(p->failure, sizeof(p->failure), "%s", err);
 			p->st.serving = 0;
+			p->exited = 1;
+			pthread_cond_broadcast(&p->cv);
 			pthread_mutex_unlock(&p->mu);
 			tell_loop(p);
 			return NULL;
@@ -932,6 +1020,8 @@ commit_main(void *arg)
 			pthread_mutex_lock(&p->mu);
 		}
 	}
+	p->exited = 1;
+	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
@@ -1277,7 +1367,7 @@ pgrec_load(struct pgrec *p, const char *path, struct store **out, char *err, siz
 	for (int i = 0; rc == SQLITE_OK && version > 0 && i < p->ntables; i++)
 		if (load_table(p, db, &p->tables[i], e, sizeof(e)) != 0)
 			rc = SQLITE_ERROR;
-	snprintf(sql, sizeof(sql), "SELECT parley_extend(%lld, %d)", (long long)p->epoch,
+	snprintf(sql, sizeof(sql), "SELECT parley_fence(%lld, %d)", (long long)p->epoch,
 	    p->lease_ms);
 	if (rc == SQLITE_OK && (pq_run(p->conn, sql, e, sizeof(e)) != 0 ||
 	    pq_run(p->conn, "COMMIT", e, sizeof(e)) != 0))

@@ -516,7 +516,8 @@ turn_record_progress(struct turn *t)
 void
 turn_flush(struct turn *t)
 {
-	int failed = 0, shipped = 0;
+	int failed = 0, shipped;
+	uint64_t before = 0;
 	size_t n;
 
 	t->scheduled = 0;
@@ -524,6 +525,8 @@ turn_flush(struct turn *t)
 	event_del(t->hold_ev);
 	event_del(t->deadline_ev);
 	t->requests = 0;
+	if (t->rec.submitted != NULL)
+		before = t->rec.submitted(t->rec.arg);
 	if (store_in_batch(t->st)) {
 		int lost = store_batch_lost(t->st);
 
@@ -540,7 +543,6 @@ turn_flush(struct turn *t)
 			failed = 1;
 		} else {
 			t->commits++;
-			shipped = 1;
 		}
 		metrics_commit(t->m, store_last_commit_us(t->st), !failed);
 		fault_point("after-commit");
@@ -549,7 +551,9 @@ turn_flush(struct turn *t)
 		/* Nothing leaves before the record holds what it tells of: the
 		 * replies wait for the batches shipped so far (after_commit
 		 * runs once the record is level).  A turn that wrote nothing
-		 * still answers from the copy only under a fresh lease. */
+		 * (its batch changed no row) still answers from the copy only
+		 * under a fresh lease. */
+		shipped = t->rec.submitted(t->rec.arg) > before;
 		if (!shipped && t->n > 0 && !t->rec.fresh(t->rec.arg))
 			t->rec.renew(t->rec.arg);
 		if (turn_busy(t)) {
