@@ -318,7 +318,7 @@ contacts_query(struct ag_ctx *e, const struct req *r)
 	    "SELECT p.code, c.text, c.set_at, 0 FROM duty_contact c JOIN party p ON p.id = "
 	    "c.party_id WHERE c.party_id = ?1 UNION ALL "
 	    "SELECT p.code, x.text, 0, x.passed_at FROM duty_contact_passed x JOIN party p ON "
-	    "p.id = x.party_id WHERE x.to_party_id = ?1";
+	    "p.id = x.party_id WHERE x.to_party_id = ?1 ORDER BY 4, 1";
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__DutyContactsList l = PARLEY__DUTY_CONTACTS_LIST__INIT;
 	Parley__DutyContacts c[1 + 64], *cp[1 + 64];

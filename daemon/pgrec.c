@@ -34,6 +34,7 @@ struct table {
 	char col[MAX_COLS][64];
 	enum coltype type[MAX_COLS];
 	int pk[MAX_COLS];	/* 1-based position in the primary key, 0: not in it */
+	sqlite3_stmt *row;	/* SELECT * ... WHERE pk = ?: the row as the copy has it */
 };
 
 struct batch {
@@ -52,6 +53,7 @@ struct pgrec {
 	int64_t epoch;
 	struct table tables[MAX_TABLES];
 	int ntables;
+	sqlite3 *db;		/* the working copy (its rows check each change) */
 
 	/* Loop side. */
 	struct event *notify_ev;
@@ -344,6 +346,8 @@ pgrec_free(struct pgrec *p)
 	}
 	if (p->cancel != NULL)
 		PQfreeCancel(p->cancel);
+	for (int i = 0; i < p->ntables; i++)
+		sqlite3_finalize(p->tables[i].row);
 	while ((b = p->head) != NULL) {
 		p->head = b->next;
 		if (b->sql != NULL)
@@ -530,8 +534,8 @@ out:
 	return rc;
 }
 
-static const struct table *
-find_table(const struct pgrec *p, const char *name)
+static struct table *
+find_table(struct pgrec *p, const char *name)
 {
 	for (int i = 0; i < p->ntables; i++)
 		if (strcmp(p->tables[i].name, name) == 0)
@@ -695,11 +699,90 @@ add_value(struct sqlbuf *b, sqlite3_value *v, enum coltype ty, const char *what,
 
 /* ---- a batch: the changes as SQL ---- */
 
+/* The row the change names, read back from the working copy, must hold
+ * the values the change gives it: what goes to the record is what the
+ * copy has, whatever went wrong listing it.  0, or -1 with err. */
 static int
-change_sql(const struct pgrec *p, sqlite3_changeset_iter *it, struct sqlbuf *out,
+check_row(struct pgrec *p, struct table *t, sqlite3_changeset_iter *it, int op,
     char *err, size_t errlen)
 {
-	const struct table *t;
+	sqlite3_value *v;
+	char sql[4096];
+	size_t off;
+	int k, first = 1, rc = -1, step;
+
+	if (t->row == NULL) {
+		off = (size_t)snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"", t->name);
+		for (k = 1; k <= t->ncol && off < sizeof(sql); k++)
+			for (int i = 0; i < t->ncol && off < sizeof(sql); i++)
+				if (t->pk[i] == k) {
+					off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+					    " %s \"%s\" = ?%d", first ? "WHERE" : "AND", t->col[i], i + 1);
+					first = 0;
+				}
+		if (off >= sizeof(sql) || sqlite3_prepare_v3(p->db, sql, -1,
+		    SQLITE_PREPARE_PERSISTENT, &t->row, NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: cannot read its rows back", t->name);
+			t->row = NULL;
+			return -1;
+		}
+	}
+	for (int i = 0; i < t->ncol; i++) {
+		if (!t->pk[i])
+			continue;
+		if ((op == SQLITE_INSERT ? sqlite3changeset_new(it, i, &v) :
+		    sqlite3changeset_old(it, i, &v)) != SQLITE_OK || v == NULL ||
+		    sqlite3_bind_value(t->row, i + 1, v) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: a change without its key", t->name);
+			goto out;
+		}
+	}
+	step = sqlite3_step(t->row);
+	if (step != SQLITE_ROW) {
+		snprintf(err, errlen, "%s: a changed row the copy does not have (%s)", t->name,
+		    step == SQLITE_DONE ? "gone" : sqlite3_errmsg(p->db));
+		goto out;
+	}
+	for (int i = 0; i < t->ncol; i++) {
+		sqlite3_value *c = sqlite3_column_value(t->row, i);
+		const void *a, *b;
+		int na, nb;
+
+		if (sqlite3changeset_new(it, i, &v) != SQLITE_OK || v == NULL)
+			continue;	/* unchanged by an UPDATE */
+		if (sqlite3_value_type(v) != sqlite3_value_type(c))
+			goto differ;
+		if (sqlite3_value_type(v) == SQLITE_INTEGER) {
+			if (sqlite3_value_int64(v) != sqlite3_value_int64(c))
+				goto differ;
+			continue;
+		}
+		if (sqlite3_value_type(v) == SQLITE_NULL)
+			continue;
+		a = sqlite3_value_blob(v);
+		na = sqlite3_value_bytes(v);
+		b = sqlite3_value_blob(c);
+		nb = sqlite3_value_bytes(c);
+		if (na != nb || (na > 0 && (a == NULL || b == NULL || memcmp(a, b, (size_t)na) != 0)))
+			goto differ;
+		continue;
+differ:
+		snprintf(err, errlen, "%s.%s: the change does not hold what the copy has (out of "
+		    "memory?)", t->name, t->col[i]);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_reset(t->row);
+	sqlite3_clear_bindings(t->row);
+	return rc;
+}
+
+static int
+change_sql(struct pgrec *p, sqlite3_changeset_iter *it, struct sqlbuf *out,
+    char *err, size_t errlen)
+{
+	struct table *t;
 	const char *tab;
 	unsigned char *pkf;
 	sqlite3_value *v;
@@ -716,6 +799,8 @@ change_sql(const struct pgrec *p, sqlite3_changeset_iter *it, struct sqlbuf *out
 		snprintf(err, errlen, "a change to table %s, unknown to the record", tab);
 		return -1;
 	}
+	if (op != SQLITE_DELETE && check_row(p, t, it, op, err, errlen) != 0)
+		return -1;
 	if ((sb.b = evbuffer_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -1065,6 +1150,7 @@ pgrec_start(struct pgrec *p, struct event_base *base, struct store *st,
 		log_warnx("record: %s", err);
 		return -1;
 	}
+	p->db = store_db(st);
 	p->progress = progress;
 	p->failed = failed;
 	p->cb_arg = arg;
