@@ -720,8 +720,10 @@ tear_down(struct server *srv, struct running *run)
 	ag_free(srv->ag);
 	delivery_free(srv->dlv);
 	clock_free(srv->clk);
+	/* Commits what is queued, then stops; its statements on the working
+	 * copy go before the copy closes. */
+	pgrec_free(srv->rec);
 	store_close(srv->st);
-	pgrec_free(srv->rec);	/* commits what is queued, then stops */
 	tls_free(srv->tls);
 	EVP_PKEY_free(srv->mediator_key);
 	gate_summarise(srv->gate);

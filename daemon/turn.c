@@ -558,12 +558,21 @@ turn_flush(struct turn *t)
 			t->rec.renew(t->rec.arg);
 		if (turn_busy(t)) {
 			if (t->n > 0 && park(t, t->rec.submitted(t->rec.arg)) != 0) {
-				log_warnx("turn: out of memory; %zu replies are not sent", t->n);
-				failed = 1;
-			} else {
-				fault_alloc_end();
-				return;
+				/* The batch is on its way to the record: neither
+				 * "done" nor "not done" may be said.  The peers are
+				 * dropped unanswered, and find out when they ask. */
+				log_warnx("turn: out of memory; %zu connections dropped unanswered",
+				    t->n);
+				for (n = 0; n < t->n; n++) {
+					conn_close(t->q[n].conn, 0);
+					conn_pay(t->q[n].conn, NULL, 0);
+					free(t->q[n].buf);
+					conn_unref(t->q[n].conn);
+				}
+				t->n = 0;
 			}
+			fault_alloc_end();
+			return;
 		}
 	}
 	n = t->n;
