@@ -277,7 +277,7 @@ pgrec_open(const char *dsn, int lease_s, const char *name, char *err, size_t err
 	    PQhost(p->conn) ? PQhost(p->conn) : "?", PQport(p->conn) ? PQport(p->conn) : "?");
 	if (pq_run(p->conn, "SET client_min_messages = warning; "
 	    "SET standard_conforming_strings = on; SET client_encoding = 'UTF8'; "
-	    "SET TIME ZONE 'UTC'; SET lock_timeout = '200ms'", e, sizeof(e)) != 0) {
+	    "SET TIME ZONE 'UTC'", e, sizeof(e)) != 0) {
 		snprintf(err, errlen, "PostgreSQL at %s: %s", p->st.server, e);
 		pgrec_free(p);
 		return NULL;
@@ -382,21 +382,24 @@ pgrec_take_lease(struct pgrec *p, char *holder, size_t hlen, char *err, size_t e
 	/* A row the serving daemon holds locked (a commit, perhaps waiting
 	 * on its synchronous standby; making its working copy) is skipped:
 	 * it is alive, and the loop of a standby never waits on it. */
+	/* The row is locked only when it is free to take (never while the
+	 * serving daemon lives and speaks: its fence must not wait on a
+	 * standby), and never waited for. */
 	r = PQexecParams(p->conn,
-	    "WITH l AS (SELECT id FROM " T_LEASE " WHERE id = 1 FOR UPDATE SKIP LOCKED)"
+	    "WITH l AS (SELECT id FROM " T_LEASE " s WHERE id = 1 AND (NOT EXISTS"
+	    "  (SELECT 1 FROM pg_stat_activity a WHERE a.pid = s.holder_pid"
+	    "  AND a.backend_start IS NOT DISTINCT FROM s.holder_started)"
+	    /* expired, and its backend idle for a lease: a commit that waited
+	     * past the expiry (on a synchronous standby) is not a silence */
+	    " OR (s.expires_at < clock_timestamp() AND EXISTS (SELECT 1 FROM pg_stat_activity a"
+	    "  WHERE a.pid = s.holder_pid AND a.state = 'idle'"
+	    "  AND a.state_change + $2::integer * interval '1 ms' < clock_timestamp())))"
+	    "  FOR UPDATE SKIP LOCKED)"
 	    " UPDATE " T_LEASE " SET epoch = epoch + 1, holder = $1, holder_pid = pg_backend_pid(),"
 	    "  holder_started = (SELECT backend_start FROM pg_stat_activity"
 	    "    WHERE pid = pg_backend_pid()),"
 	    "  since = clock_timestamp(), expires_at = clock_timestamp() + $2::integer * interval '1 ms'"
-	    " FROM l WHERE " T_LEASE ".id = l.id AND (NOT EXISTS"
-	    "  (SELECT 1 FROM pg_stat_activity a WHERE a.pid = " T_LEASE ".holder_pid"
-	    "  AND a.backend_start IS NOT DISTINCT FROM " T_LEASE ".holder_started)"
-	    /* expired, and its backend idle for a lease: a commit that waited
-	     * past the expiry (on a synchronous standby) is not a silence */
-	    " OR (expires_at < clock_timestamp() AND EXISTS (SELECT 1 FROM pg_stat_activity a"
-	    "  WHERE a.pid = " T_LEASE ".holder_pid AND a.state = 'idle'"
-	    "  AND a.state_change + $2::integer * interval '1 ms' < clock_timestamp())))"
-	    " RETURNING epoch",
+	    " FROM l WHERE " T_LEASE ".id = l.id RETURNING epoch",
 	    2, NULL, params, NULL, NULL, 0);
 	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
 	    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r,

@@ -21,30 +21,9 @@ CL=$(cd "$(dirname "$0")" && pwd)/cluster.sh
 export PARLEY_TEST_PG="host=127.0.0.1,127.0.0.1 port=$PG_PRIMARY_PORT,$PG_STANDBY_PORT user=parley target_session_attrs=read-write connect_timeout=3"
 export PG_LEASE=2s
 . "$(dirname "$0")/../integration/lib.sh"
-B_PID=
-stop_b() {
-	[ -n "$B_PID" ] || return 0
-	kill -CONT "$B_PID" 2>/dev/null
-	kill -TERM "$B_PID" 2>/dev/null
-	wait "$B_PID" 2>/dev/null
-	B_PID=
-}
+. "$(dirname "$0")/lib.sh"
 trap 'stop_b; cleanup' EXIT
 
-status_of() { curl -s --max-time 2 --unix-socket "$1" http://x/status; }
-role_of() { jget "$(status_of "$1")" .role 2>/dev/null; }
-# Wait (bounded, 30 s) until the daemon behind status socket $1 has role $2.
-wait_role() {
-	local i=0
-	until [ "$(role_of "$1")" = "$2" ]; do
-		i=$((i + 1)); [ $i -gt 600 ] && fail "no $2 behind $1 after 30 s: $(status_of "$1")"
-		sleep 0.05
-	done
-}
-start_b() {
-	"$BIN/parleyd" -c "$T/b.conf" >>"$T/b.log" 2>&1 &
-	B_PID=$!
-}
 rec_count() { pg_sql "$1"; }
 
 # A crashes as the second copy is accepted, before its commit (scenario 1)
@@ -54,14 +33,9 @@ unset PARLEYD_CRASH_AT
 # The second daemon: its own state directory holding the same keys (the
 # mediator's and the server's: the parties pin one certificate), its own
 # sockets and port, the same record.
-PORT2=$(( PORT + 1 ))
-sed -e "s|^listen = .*|listen = 127.0.0.1:$PORT2|" -e "s|$T/state|$T/state-b|" \
-	-e "s|$T/admin.sock|$T/b-admin.sock|" -e "s|$T/status.sock|$T/b-status.sock|" \
-	"$T/parleyd.conf" >"$T/b.conf"
+make_b
 D=$(cd "$(dirname "$0")/../data" && pwd)
 for p in baku yerevan stepanakert; do enrol $p; done
-mkdir -p "$T/state-b" && chmod 700 "$T/state-b"
-for f in mediator.key mediator.pub server.key server.crt; do cp -p "$T/state/$f" "$T/state-b/$f"; done
 for p in baku yerevan stepanakert; do
 	sed -i "s|^server = .*|server = 127.0.0.1:$PORT, 127.0.0.1:$PORT2|" "$T/$p/client.conf"
 done

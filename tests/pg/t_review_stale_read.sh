@@ -11,31 +11,10 @@ C=${PG_CLUSTER:?PG_CLUSTER must name a running cluster directory (tests/pg/clust
 export PARLEY_TEST_PG="host=127.0.0.1 port=$PG_PRIMARY_PORT user=parley connect_timeout=3"
 export PG_LEASE=${PG_LEASE:-30s}
 . "$(dirname "$0")/../integration/lib.sh"
-B_PID=
-stop_b() {
-	[ -n "$B_PID" ] || return 0
-	kill -CONT "$B_PID" 2>/dev/null
-	kill -TERM "$B_PID" 2>/dev/null
-	wait "$B_PID" 2>/dev/null
-	B_PID=
-}
+. "$(dirname "$0")/lib.sh"
 trap 'kill -CONT "${PARLEYD_PID:-0}" 2>/dev/null; stop_b; cleanup' EXIT
-status_of() { curl -s --max-time 2 --unix-socket "$1" http://x/status; }
-role_of() { jget "$(status_of "$1")" .role 2>/dev/null; }
-wait_role() {
-	local i=0
-	until [ "$(role_of "$1")" = "$2" ]; do
-		i=$((i + 1)); [ $i -gt 600 ] && fail "no $2 behind $1 after 30 s: $(status_of "$1")"
-		sleep 0.05
-	done
-}
 setup
-PORT2=$(( PORT + 1 ))
-sed -e "s|^listen = .*|listen = 127.0.0.1:$PORT2|" -e "s|$T/state|$T/state-b|" \
-	-e "s|$T/admin.sock|$T/b-admin.sock|" -e "s|$T/status.sock|$T/b-status.sock|" \
-	"$T/parleyd.conf" >"$T/b.conf"
-mkdir -p "$T/state-b" && chmod 700 "$T/state-b"
-for f in mediator.key mediator.pub server.key server.crt; do cp -p "$T/state/$f" "$T/state-b/$f"; done
+make_b
 ctl party add early --name "Early" >/dev/null || fail "party add early"
 "$BIN/parleyd" -c "$T/b.conf" >>"$T/b.log" 2>&1 &
 B_PID=$!

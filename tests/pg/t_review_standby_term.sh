@@ -8,15 +8,11 @@ C=${PG_CLUSTER:?PG_CLUSTER must name a running cluster directory (tests/pg/clust
 . "$C/env"
 export PARLEY_TEST_PG="host=127.0.0.1 port=$PG_PRIMARY_PORT user=parley connect_timeout=3"
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 B_PID=
 trap '[ -n "$B_PID" ] && kill -TERM "$B_PID" 2>/dev/null; cleanup' EXIT
 setup
-PORT2=$(( PORT + 1 ))
-sed -e "s|^listen = .*|listen = 127.0.0.1:$PORT2|" -e "s|$T/state|$T/state-b|" \
-	-e "s|$T/admin.sock|$T/b-admin.sock|" -e "s|$T/status.sock|$T/b-status.sock|" \
-	"$T/parleyd.conf" >"$T/b.conf"
-mkdir -p "$T/state-b" && chmod 700 "$T/state-b"
-for f in mediator.key mediator.pub server.key server.crt; do cp -p "$T/state/$f" "$T/state-b/$f"; done
+make_b
 "$BIN/parleyd" -c "$T/b.conf" >>"$T/b.log" 2>&1 &
 B_PID=$!
 i=0
