@@ -656,13 +656,15 @@ add_value(struct sqlbuf *b, sqlite3_value *v, enum coltype ty, const char *what,
     char *err, size_t errlen)
 {
 	const unsigned char *bytes;
-	int n;
+	int n, vt = v != NULL ? sqlite3_value_type(v) : SQLITE_NULL;
 
-	if (v == NULL || sqlite3_value_type(v) == SQLITE_NULL) {
+	if (vt == SQLITE_NULL) {
 		sb_add(b, "NULL", 4);
 		return 0;
 	}
-	switch (sqlite3_value_type(v)) {
+	/* vt is read once, before the text is asked for: SQLite turns a
+	 * value it cannot convert for lack of memory into a NULL. */
+	switch (vt) {
 	case SQLITE_INTEGER:
 		if (ty == C_BYTES)
 			break;
@@ -671,12 +673,12 @@ add_value(struct sqlbuf *b, sqlite3_value *v, enum coltype ty, const char *what,
 		return 0;
 	case SQLITE_TEXT:
 	case SQLITE_BLOB:
-		bytes = sqlite3_value_type(v) == SQLITE_TEXT ? sqlite3_value_text(v) :
-		    sqlite3_value_blob(v);
+		bytes = vt == SQLITE_TEXT ? sqlite3_value_text(v) : sqlite3_value_blob(v);
 		n = sqlite3_value_bytes(v);
 		/* NULL for a text (or a blob of some length) is SQLite out of
 		 * memory: never an empty value in the record. */
-		if (bytes == NULL && (sqlite3_value_type(v) == SQLITE_TEXT || n > 0)) {
+		if (bytes == NULL && (vt == SQLITE_TEXT || n > 0 ||
+		    sqlite3_value_type(v) != vt)) {
 			snprintf(err, errlen, "%s: out of memory reading the value", what);
 			return -1;
 		}
@@ -693,10 +695,8 @@ add_value(struct sqlbuf *b, sqlite3_value *v, enum coltype ty, const char *what,
 		break;
 	}
 	snprintf(err, errlen, "%s: a %s value for a %s column", what,
-	    sqlite3_value_type(v) == SQLITE_INTEGER ? "number" :
-	    sqlite3_value_type(v) == SQLITE_TEXT ? "text (not UTF-8, or with NUL)" :
-	    sqlite3_value_type(v) == SQLITE_BLOB ? "byte string (not UTF-8, or with NUL)" :
-	    "real", pgtype[ty]);
+	    vt == SQLITE_INTEGER ? "number" : vt == SQLITE_TEXT ? "text (not UTF-8, or with NUL)" :
+	    vt == SQLITE_BLOB ? "byte string (not UTF-8, or with NUL)" : "real", pgtype[ty]);
 	return -1;
 }
 
@@ -704,7 +704,8 @@ add_value(struct sqlbuf *b, sqlite3_value *v, enum coltype ty, const char *what,
 
 /* The row the change names, read back from the working copy, must hold
  * the values the change gives it: what goes to the record is what the
- * copy has, whatever went wrong listing it.  0, or -1 with err. */
+ * copy has, whatever went wrong listing it (a cheap indexed read; the
+ * record is the product).  0, or -1 with err. */
 static int
 check_row(struct pgrec *p, struct table *t, sqlite3_changeset_iter *it, int op,
     char *err, size_t errlen)

@@ -739,9 +739,9 @@ store_set_sink(struct store *s, const struct store_sink *sink)
 static void *
 sink_prepare(struct store *s, int *failed)
 {
-	void *prepared, *cs = NULL, *cs2 = NULL;
+	void *prepared, *cs = NULL;
 	char err[512] = "";
-	int n = 0, n2 = 0;
+	int n = 0;
 
 	*failed = 0;
 	if (s->sess == NULL) {
@@ -756,19 +756,6 @@ sink_prepare(struct store *s, int *failed)
 		*failed = 1;
 		return NULL;
 	}
-	/* SQLite 3.40's session extension can read a row's text as empty when
-	 * an allocation fails meanwhile, and say nothing (t_alloc_fail caught
-	 * two empty checkpoints in PostgreSQL): the changes are listed twice
-	 * and must come out the same. */
-	if (sqlite3session_changeset(s->sess, &n2, &cs2) != SQLITE_OK || n2 != n ||
-	    (n > 0 && memcmp(cs, cs2, (size_t)n) != 0)) {
-		log_warnx("store: the turn's changes read differently twice (out of memory?)");
-		sqlite3_free(cs);
-		sqlite3_free(cs2);
-		*failed = 1;
-		return NULL;
-	}
-	sqlite3_free(cs2);
 	prepared = s->sink.prepare(s->sink.arg, cs, n, err, sizeof(err));
 	sqlite3_free(cs);
 	if (prepared == NULL) {
