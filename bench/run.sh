@@ -303,9 +303,22 @@ log "created and circulated $AGREEMENTS + $SAMPLES agreements in $(( $(date +%s)
 
 JOURNAL_AT_SIGN=$(sqlite3 "$STATE/parley.db" "SELECT count(*) FROM journal" 2>/dev/null)
 # 1. signed copies accepted per second (endpoints not fetching)
+# parleyd's CPU time (utime + stime of every thread, /proc/PID/stat) over a
+# run, per accepted copy: NAME_cpu.json.
+cpu_begin() { CPU0=$(cpu_ticks "$PARLEYD_PID"); }
+cpu_end() {	# NAME (its loadgen JSON gives the accepted copies)
+	local c1; c1=$(cpu_ticks "$PARLEYD_PID")
+	jq -n --arg t "$(( c1 - CPU0 ))" --arg tck "$TCK" --arg n "$(jr "$1" '.accepted // 0')" \
+		'{ticks: ($t|tonumber), ticks_per_s: ($tck|tonumber), accepted: ($n|tonumber),
+		  cpu_s_per_copy: (if ($n|tonumber) > 0 then ($t|tonumber) / ($tck|tonumber) / ($n|tonumber) else null end),
+		  how: "utime + stime of all parleyd threads over the whole run, over the copies accepted"}' \
+		>"$R/$1_cpu.json"
+}
 log "parley: signing $AGREEMENTS agreements x $N parties, $K in flight, $((N * M)) connections"
+cpu_begin
 lg sign sign --endpoints "$W/eps.sign" --agreements "$W/ag.sign" --inflight "$K" --seconds "$SECS" \
 	--grace "$SECS"
+cpu_end sign
 CTL --json status >"$R/status-after-sign.json" 2>/dev/null
 log "  $(jr sign .released_copies_per_s) copies/s of released agreements ($(jr sign .accepted) accepted, $(jr sign .releases) released; journal entries at the start: ${JOURNAL_AT_SIGN:-none})"
 SIGN_DB=$(db_bytes "$STATE")
@@ -321,8 +334,10 @@ if [ "$NCPU" -ge 2 ] && command -v taskset >/dev/null; then
 	stop_parleyd
 	PARLEYD_PIN="taskset -c $ONE" start_parleyd "$STATE"
 	log "parley: signing $AGREEMENTS agreements again, parleyd on CPU $ONE only, the load generator on CPU 0"
+	cpu_begin
 	LG_PIN="taskset -c 0" lg sign_one sign --endpoints "$W/eps.sign" --agreements "$W/ag.one" \
 		--inflight "$K" --seconds "$SECS" --grace "$SECS"
+	cpu_end sign_one
 	log "  $(jr sign_one .released_copies_per_s) copies/s of released agreements on one core"
 	stop_parleyd
 	start_parleyd "$STATE"
@@ -565,7 +580,7 @@ jq -n --arg n "$N" --arg m "$M" --arg k "$K" --arg d "$SECS" --arg a "$AGREEMENT
 	'{parties: ($n|tonumber), endpoints_per_party: ($m|tonumber), inflight: ($k|tonumber), seconds: ($d|tonumber),
 	  agreements: ($a|tonumber), latency_samples: ($s|tonumber), idle_counts: $ic, idle_endpoints: ($ie|tonumber),
 	  handshake_seconds: ($hs|tonumber), mqtt_messages: ($mq|tonumber), big_rows: ($br|tonumber)}' >"$R/config.json"
-for f in ed25519 commit sign_cal sign sign_one drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto pg_sign pg_latency pg_takeover; do
+for f in ed25519 commit sign_cal sign sign_one drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto pg_sign pg_latency pg_takeover sign_cpu sign_one_cpu; do
 	[ -s "$R/$f.json" ] || echo '{"error": "not measured"}' >"$R/$f.json"
 done
 
@@ -582,7 +597,9 @@ jq -n -f "$(dirname "$0")/report.jq" \
 	--slurpfile mq_idle "$R/mq_idle.json" --slurpfile mq_drain "$R/mq_drain.json" \
 	--slurpfile mq_live "$R/mq_live.json" --slurpfile mosq "$R/mosquitto.json" \
 	--slurpfile pg_sign "$R/pg_sign.json" --slurpfile pg_latency "$R/pg_latency.json" \
-	--slurpfile pg_takeover "$R/pg_takeover.json" >"$W/result.json" ||
+	--slurpfile pg_takeover "$R/pg_takeover.json" \
+	--slurpfile sign_cpu "$R/sign_cpu.json" --slurpfile sign_one_cpu "$R/sign_one_cpu.json" \
+	>"$W/result.json" ||
 	{ log "cannot compose the result"; exit 1; }
 
 # The table: figures, then ratios against the issue's targets.
