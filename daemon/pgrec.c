@@ -34,6 +34,8 @@ struct table {
 	char col[MAX_COLS][64];
 	enum coltype type[MAX_COLS];
 	int pk[MAX_COLS];	/* 1-based position in the primary key, 0: not in it */
+	int pkcol[MAX_COLS];	/* the key's columns, in the key's order */
+	int npk;
 	sqlite3_stmt *row;	/* SELECT * ... WHERE pk = ?: the row as the copy has it */
 };
 
@@ -519,6 +521,10 @@ read_tables(struct pgrec *p, sqlite3 *db, char *err, size_t errlen)
 		ci = NULL;
 		if (step != SQLITE_DONE)
 			goto sqlerr;
+		for (int k = 1; k <= t->ncol; k++)
+			for (int i = 0; i < t->ncol; i++)
+				if (t->pk[i] == k)
+					t->pkcol[t->npk++] = i;
 		if (!haspk) {
 			snprintf(err, errlen, "table %s has no primary key: its changes could not "
 			    "be named to the record", name);
@@ -552,18 +558,12 @@ static const char *const pgtype[] = { "bigint", "text", "bytea" };
 static void
 create_sql(const struct table *t, struct sqlbuf *b)
 {
-	int k, first = 1;
-
 	sb_printf(b, "CREATE TABLE \"%s\"(", t->name);
 	for (int i = 0; i < t->ncol; i++)
 		sb_printf(b, "\"%s\" %s, ", t->col[i], pgtype[t->type[i]]);
 	sb_printf(b, "PRIMARY KEY(");
-	for (k = 1; k <= t->ncol; k++)
-		for (int i = 0; i < t->ncol; i++)
-			if (t->pk[i] == k) {
-				sb_printf(b, "%s\"%s\"", first ? "" : ", ", t->col[i]);
-				first = 0;
-			}
+	for (int k = 0; k < t->npk; k++)
+		sb_printf(b, "%s\"%s\"", k ? ", " : "", t->col[t->pkcol[k]]);
 	sb_printf(b, "));\n");
 }
 
@@ -713,17 +713,13 @@ check_row(struct pgrec *p, struct table *t, sqlite3_changeset_iter *it, int op,
 	sqlite3_value *v;
 	char sql[4096];
 	size_t off;
-	int k, first = 1, rc = -1, step;
+	int rc = -1, step;
 
 	if (t->row == NULL) {
 		off = (size_t)snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"", t->name);
-		for (k = 1; k <= t->ncol && off < sizeof(sql); k++)
-			for (int i = 0; i < t->ncol && off < sizeof(sql); i++)
-				if (t->pk[i] == k) {
-					off += (size_t)snprintf(sql + off, sizeof(sql) - off,
-					    " %s \"%s\" = ?%d", first ? "WHERE" : "AND", t->col[i], i + 1);
-					first = 0;
-				}
+		for (int k = 0; k < t->npk && off < sizeof(sql); k++)
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off, " %s \"%s\" = ?%d",
+			    k ? "AND" : "WHERE", t->col[t->pkcol[k]], t->pkcol[k] + 1);
 		if (off >= sizeof(sql) || sqlite3_prepare_v3(p->db, sql, -1,
 		    SQLITE_PREPARE_PERSISTENT, &t->row, NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "%s: cannot read its rows back", t->name);
@@ -1250,12 +1246,8 @@ load_table(struct pgrec *p, sqlite3 *db, const struct table *t, char *err, size_
 	/* In the order of the primary key: rows come back into the copy in
 	 * the order they were made (keys grow), as a scan would read them. */
 	sb_printf(&q, " FROM \"%s\" ORDER BY ", t->name);
-	for (int k = 1, first = 1; k <= t->ncol; k++)
-		for (int i = 0; i < t->ncol; i++)
-			if (t->pk[i] == k) {
-				sb_printf(&q, "%s\"%s\"", first ? "" : ", ", t->col[i]);
-				first = 0;
-			}
+	for (int k = 0; k < t->npk; k++)
+		sb_printf(&q, "%s\"%s\"", k ? ", " : "", t->col[t->pkcol[k]]);
 	sb_add(&ins, ")", 1);
 	if ((qtext = sb_text(&q)) == NULL || (itext = sb_text(&ins)) == NULL) {
 		snprintf(err, errlen, "out of memory");

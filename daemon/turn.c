@@ -20,18 +20,11 @@ struct reply {
 	void *arg;
 };
 
-/* Replies of a flush that wait for the store of record to hold batch need. */
-struct ticket {
-	uint64_t need;
-	struct reply *q;
-	size_t n;
-};
-
 struct turn {
 	struct store *st;
 	struct turn_record rec;	/* rec.submitted NULL: the local store is the record */
-	struct ticket *tickets;	/* oldest first */
-	size_t ntickets;
+	struct reply *parked;	/* replies waiting for the record to be level, in order */
+	size_t nparked, capparked;
 	struct conn **waiting;	/* referenced; resumed once nothing waits */
 	size_t nwaiting, capwaiting;
 	struct metrics *m;
@@ -189,14 +182,11 @@ turn_free(struct turn *t)
 	free(t->q);
 	/* Whatever still waits for the record is not answered: the peers ask
 	 * again, of whichever daemon serves then. */
-	for (size_t i = 0; i < t->ntickets; i++) {
-		for (size_t j = 0; j < t->tickets[i].n; j++) {
-			free(t->tickets[i].q[j].buf);
-			conn_unref(t->tickets[i].q[j].conn);
-		}
-		free(t->tickets[i].q);
+	for (size_t i = 0; i < t->nparked; i++) {
+		free(t->parked[i].buf);
+		conn_unref(t->parked[i].conn);
 	}
-	free(t->tickets);
+	free(t->parked);
 	for (size_t i = 0; i < t->nwaiting; i++)
 		conn_unref(t->waiting[i]);
 	free(t->waiting);
@@ -429,7 +419,7 @@ int
 turn_busy(const struct turn *t)
 {
 	return t->rec.submitted != NULL &&
-	    (t->ntickets > 0 || t->rec.durable(t->rec.arg) < t->rec.submitted(t->rec.arg));
+	    (t->nparked > 0 || t->rec.durable(t->rec.arg) < t->rec.submitted(t->rec.arg));
 }
 
 void
@@ -454,51 +444,50 @@ turn_wait(struct turn *t, struct conn *c)
 	t->waiting[t->nwaiting++] = c;
 }
 
-/* The flush's replies wait for the record to hold batch need. */
+/* The flush's replies wait, after those parked before, until the record
+ * holds every batch shipped. */
 static int
-park(struct turn *t, uint64_t need)
+park(struct turn *t)
 {
-	struct ticket *k;
+	struct reply *r;
 
-	if ((k = realloc(t->tickets, (t->ntickets + 1) * sizeof(*k))) == NULL)
-		return -1;
-	t->tickets = k;
-	k = &t->tickets[t->ntickets++];
-	k->need = need;
-	k->q = t->q;
-	k->n = t->n;
-	t->q = NULL;
-	t->n = t->cap = 0;
+	if (t->nparked + t->n > t->capparked) {
+		size_t ncap = t->capparked ? t->capparked : 32;
+		while (ncap < t->nparked + t->n)
+			ncap *= 2;
+		if ((r = realloc(t->parked, ncap * sizeof(*r))) == NULL)
+			return -1;
+		t->parked = r;
+		t->capparked = ncap;
+	}
+	memcpy(t->parked + t->nparked, t->q, t->n * sizeof(*t->q));
+	t->nparked += t->n;
+	t->n = 0;
 	return 0;
 }
 
 void
 turn_record_progress(struct turn *t)
 {
-	uint64_t durable;
 	struct conn **w;
-	size_t i, n, done = 0;
+	struct reply *r;
+	size_t i, n;
 
 	if (t->rec.submitted == NULL)
 		return;
-	durable = t->rec.durable(t->rec.arg);
 	/* Only once the record holds every batch shipped: a reply's call
 	 * (pushing deliveries) reads the store, which must then show only
 	 * what the record holds.  Batches shipped meanwhile come from work
 	 * that is not held (a timer, the alerts' cursor), so this is soon. */
-	if (durable < t->rec.submitted(t->rec.arg))
+	if (t->rec.durable(t->rec.arg) < t->rec.submitted(t->rec.arg))
 		return;
-	while (done < t->ntickets && t->tickets[done].need <= durable) {
-		send_replies(t->tickets[done].q, t->tickets[done].n, 0);
-		free(t->tickets[done].q);
-		done++;
-	}
-	if (done > 0) {
-		memmove(t->tickets, t->tickets + done, (t->ntickets - done) * sizeof(*t->tickets));
-		t->ntickets -= done;
-	}
-	if (turn_busy(t))
-		return;
+	/* Taken off the turn first: a reply's call may queue more. */
+	r = t->parked;
+	n = t->nparked;
+	t->parked = NULL;
+	t->nparked = t->capparked = 0;
+	send_replies(r, n, 0);
+	free(r);
 	if (t->after_commit != NULL)
 		t->after_commit(t->arg);
 	/* Requests held while the record was behind run now, in one turn. */
@@ -557,7 +546,7 @@ turn_flush(struct turn *t)
 		if (!shipped && t->n > 0 && !t->rec.fresh(t->rec.arg))
 			t->rec.renew(t->rec.arg);
 		if (turn_busy(t)) {
-			if (t->n > 0 && park(t, t->rec.submitted(t->rec.arg)) != 0) {
+			if (t->n > 0 && park(t) != 0) {
 				/* The batch is on its way to the record: neither
 				 * "done" nor "not done" may be said.  The peers are
 				 * dropped unanswered, and find out when they ask. */
