@@ -555,12 +555,44 @@ tcp_connect(const char *hostport, int64_t deadline, int *fdp, enum try_fail *how
 	return 0;
 }
 
+/* The pins one handshake holds the server to (SSL_set_app_data), and the
+ * pin it met when none matched. */
+struct pin_check {
+	const struct cl_list *pins;
+	char seen[65];
+	int refused;
+};
+
+/* The server's certificate is held to the pins while the handshake runs,
+ * before the client sends anything of its own (in TLS 1.3 its
+ * certificate follows the server's Finished): an address with another
+ * key never learns which endpoint called.  Only the leaf is pinned; the
+ * issuers and dates mean nothing here. */
 static int
-accept_any(int ok, X509_STORE_CTX *x)
+check_pin(int ok, X509_STORE_CTX *x)
 {
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct pin_check *pc = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+	X509 *cert = X509_STORE_CTX_get_current_cert(x);
+	uint8_t pin[32];
+
 	(void)ok;
-	(void)x;
-	return 1;	/* the server is checked by pin after the handshake */
+	if (pc == NULL || cert == NULL)
+		return 0;
+	if (X509_STORE_CTX_get_error_depth(x) != 0)
+		return 1;
+	if (crypto_cert_pin(cert, pin) != 0) {
+		snprintf(pc->seen, sizeof(pc->seen), "(unreadable)");
+		pc->refused = 1;
+		return 0;
+	}
+	hex_encode(pin, 32, pc->seen);
+	pc->seen[64] = '\0';
+	if (!cl_list_has(pc->pins, pc->seen)) {
+		pc->refused = 1;
+		return 0;
+	}
+	return 1;
 }
 
 /* The client's TLS context, made once for every address tried. */
@@ -574,7 +606,7 @@ tls_ctx(const char *cert, const char *key, char *err, size_t errlen)
 		ssl_err(err, errlen, "TLS");
 		goto fail;
 	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, check_pin);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM) != 1) {
 		ssl_err(err, errlen, cert);
@@ -642,11 +674,9 @@ try_tls(const char *hostport, void *arg, struct cl **out, enum try_fail *how, ch
     size_t whylen)
 {
 	const struct tls_try *tt = arg;
+	struct pin_check pc = { tt->pins, "", 0 };
 	int64_t deadline = now_ms() + CL_CONNECT_MS;
 	struct cl *c;
-	X509 *peer;
-	uint8_t pin[32];
-	char hex[65];
 	int rc;
 
 	if ((c = cl_alloc()) == NULL) {
@@ -667,27 +697,27 @@ try_tls(const char *hostport, void *arg, struct cl **out, enum try_fail *how, ch
 		ssl_err(why, whylen, "TLS");
 		goto fail;
 	}
-	if ((rc = handshake(c, deadline, why, whylen)) != 0) {
+	SSL_set_app_data(c->ssl, &pc);
+	rc = handshake(c, deadline, why, whylen);
+	SSL_set_app_data(c->ssl, NULL);	/* pc is this call's */
+	if (rc != 0 && !pc.refused) {
 		cl_close(c);
 		return rc;
 	}
-	if ((peer = SSL_get1_peer_certificate(c->ssl)) == NULL) {
-		snprintf(why, whylen, "the server sent no certificate");
-		goto fail;
-	}
-	rc = crypto_cert_pin(peer, pin);
-	X509_free(peer);
-	hex_encode(pin, 32, hex);
-	hex[64] = '\0';
-	/* Every address is held to the pins: no match, no talk. */
-	if (rc != 0 || !cl_list_has(tt->pins, hex)) {
+	/* Every address is held to the pins: no match, no talk (check_pin
+	 * ended the handshake before this client said anything). */
+	if (pc.refused) {
 		if (tt->pins->n == 1)
 			snprintf(why, whylen, "the server's certificate pin %s is not the pinned "
-			    "%s: refusing to talk to it", hex, tt->pins->item[0]);
+			    "%s: refusing to talk to it", pc.seen, tt->pins->item[0]);
 		else
 			snprintf(why, whylen, "the server's certificate pin %s is none of the %zu "
-			    "pinned: refusing to talk to it", hex, tt->pins->n);
+			    "pinned: refusing to talk to it", pc.seen, tt->pins->n);
 		*how = TRY_PIN;
+		goto fail;
+	}
+	if (pc.seen[0] == '\0') {
+		snprintf(why, whylen, "the server sent no certificate");
 		goto fail;
 	}
 	if (hello(c, tt->agent, why, whylen) != 0) {
