@@ -720,7 +720,13 @@ try_tls(const char *hostport, void *arg, struct cl **out, enum try_fail *how, ch
 		snprintf(why, whylen, "the server sent no certificate");
 		goto fail;
 	}
-	if (hello(c, tt->agent, why, whylen) != 0) {
+	/* The Hello too answers within the connect's deadline: a server that
+	 * completes TLS and then says nothing does not hold up the next
+	 * address for the whole request timeout. */
+	c->timeout_ms = (int)(left_ms(deadline) > 1 ? left_ms(deadline) : 1);
+	rc = hello(c, tt->agent, why, whylen);
+	c->timeout_ms = CL_TIMEOUT_MS;
+	if (rc != 0) {
 		rc = c->interrupted ? -2 : -1;
 		cl_close(c);
 		return rc;
