@@ -16,6 +16,15 @@ wait_role() {
 		sleep 0.05
 	done
 }
+# Until the daemon behind status socket $1 has a commit waiting on the
+# record (bounded, 30 s).
+wait_commit_waiting() {
+	local i=0
+	until [ "$(jget "$(status_of "$1")" '.store.commit_waiting_ms // 0' 2>/dev/null)" -gt 0 ] 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 600 ] && fail "no commit waiting behind $1 after 30 s"
+		sleep 0.05
+	done
+}
 B_PID=
 make_b() {
 	PORT2=$(( PORT + 1 ))

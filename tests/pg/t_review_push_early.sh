@@ -17,6 +17,7 @@ export PARLEY_TEST_PG="host=127.0.0.1 port=$PG_PRIMARY_PORT user=parley connect_
 # the standby too) do not hold the notice back before it runs
 export PG_LEASE=30s
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 trap '"$CL" start-standby "$C" >/dev/null 2>&1; cleanup' EXIT
 cd "$TOOLS/../../.." || exit 1
 cc -O2 -std=c11 -D_GNU_SOURCE -pthread -I. -Iproto -Iclients "$TOOLS/slowfetch.c" -o "$T/slowfetch" \
@@ -29,11 +30,10 @@ for i in $(seq 1 300); do ctl notice send baku --text "$T/big.txt" >/dev/null ||
 "$T/slowfetch" "$T/baku/client.conf" "$T/go" "$T/held" MARKER-NOT-YET-DURABLE >"$T/sf.out" 2>&1 &
 SF=$!
 i=0; until [ -e "$T/held" ]; do i=$((i+1)); [ $i -gt 200 ] && fail "slowfetch: $(cat "$T/sf.out")"; sleep 0.05; done
-sleep 0.5
 "$CL" stop-standby "$C" >/dev/null || fail "stop-standby"
 printf 'MARKER-NOT-YET-DURABLE' | timeout 60 "$BIN/parleyctl" -s "$T/admin.sock" notice send baku --text - >"$T/n.out" 2>&1 &
 NP=$!
-sleep 1
+wait_commit_waiting "$T/status.sock"
 touch "$T/go"
 wait "$SF"; sfrc=$?
 inpg=$(pg_sql "SELECT count(*) FROM payload WHERE encode(body, 'escape') LIKE '%MARKER-NOT-YET-DURABLE%'")

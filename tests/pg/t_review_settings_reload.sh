@@ -24,7 +24,9 @@ setup
 enrol baku
 su_sql "ALTER SYSTEM SET synchronous_commit = 'local'" || fail "alter system"
 su_sql "SELECT pg_reload_conf()" >/dev/null || fail "reload"
-sleep 1
+i=0; until [ "$(su_sql "SHOW synchronous_commit")" = local ]; do
+	i=$((i + 1)); [ $i -gt 200 ] && fail "the reload did not take"; sleep 0.05
+done
 "$CL" stop-standby "$C" >/dev/null || fail "stop-standby"
 printf 'acked on one machine' | timeout 10 "$BIN/parleyctl" -s "$T/admin.sock" notice send baku --text - >"$T/n.out" 2>&1
 rc=$?

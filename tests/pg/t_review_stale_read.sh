@@ -65,7 +65,8 @@ kill -STOP "$B_PID"
 wait_role "$T/status.sock" serving
 ctl party add paused --name "Paused" >/dev/null || fail "party add paused on A"
 touch "$T/go"
-sleep 0.3
+# the request is in B's socket before B runs again
+i=0; until [ -e "$T/go.sent" ]; do i=$((i+1)); [ $i -gt 200 ] && fail "replay did not send"; sleep 0.05; done
 kill -CONT "$B_PID"
 wait "$B_PID"; brc=$?; B_PID=
 wait "$RP"

@@ -10,13 +10,14 @@ CL=$(cd "$(dirname "$0")" && pwd)/cluster.sh
 export PARLEY_TEST_PG="host=127.0.0.1 port=$PG_PRIMARY_PORT user=parley connect_timeout=3"
 export PG_LEASE=30s
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 trap '"$CL" start-standby "$C" >/dev/null 2>&1; [ -n "$PARLEYD_PID" ] && kill -9 "$PARLEYD_PID" 2>/dev/null; cleanup' EXIT
 setup
 enrol baku
 "$CL" stop-standby "$C" >/dev/null || fail "stop-standby"
 printf 'sent before SIGTERM' | timeout 60 "$BIN/parleyctl" -s "$T/admin.sock" notice send baku --text - >"$T/n.out" 2>&1 &
 NP=$!
-sleep 1
+wait_commit_waiting "$T/status.sock"
 t0=$(date +%s)
 kill -TERM "$PARLEYD_PID"
 i=0

@@ -8,6 +8,7 @@ print("welcome:", s.recv(65536).hex(), flush=True)
 open(go + ".ready", "w").close()
 while not os.path.exists(go): time.sleep(0.01)
 for l in lines[1:]: s.sendall(l)
+open(go + ".sent", "w").close()
 s.settimeout(15)
 buf = b''
 try:
