@@ -18,6 +18,17 @@
  *                     (bench/flood.sh measures them with and without a flood)
  *   loadgen admin     the admin socket's answer time (connect, Hello,
  *                     "status"), one request at a time, every --interval-ms
+ *   loadgen rtt       a loopback round trip as loadgen's connections see it:
+ *                     two threads, one TCP connection, libevent on both ends
+ *   loadgen create    agreements created and circulated over the admin
+ *                     socket, many requests in flight on one connection
+ *   loadgen presign   read agreements (Show) and write one endpoint's signed
+ *                     copies of them to a file, for first-copy
+ *   loadgen first-copy  poll-connect until parleyd listens, then send one
+ *                     prepared copy: the time from parleyd's exec to Ok
+ *   loadgen connect   a party's connect as parley makes it: TCP, mutual TLS,
+ *                     Hello, the record's consistency proof from the
+ *                     checkpoint it holds, its countersignature; one at a time
  *
  * Every run is bounded by --max-seconds; every count it prints adds up
  * (sent = accepted + refused + duplicate + unanswered, ...), which is all
@@ -45,12 +56,15 @@
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
+#include "checkpoint.h"
 #include "cl.h"
 #include "crypto.h"
 #include "errors.h"
 #include "frame.h"
+#include "merkle.h"
 #include "parley.pb-c.h"
 #include "sign.h"
 
@@ -58,6 +72,8 @@
  * no table is needed to match replies; the rest live far above. */
 #define ID_HELLO	(1ULL << 50)
 #define ID_FETCH	(ID_HELLO + 1)
+#define ID_JOURNAL	(ID_HELLO + 2)	/* connect: the record's proof */
+#define ID_CSIGN	(ID_HELLO + 3)	/* connect: the countersignature */
 #define ID_SHOW		(1ULL << 51)	/* + agreement index */
 #define ID_ACK		(1ULL << 52)	/* + sequence << 9 | deliveries named */
 
@@ -68,7 +84,7 @@
 
 enum mode {
 	M_SIGN, M_LATENCY, M_DRAIN, M_HANDSHAKE, M_IDLE, M_MQTT_IDLE, M_MQTT_RATE, M_COMMIT,
-	M_PINNED, M_ADMIN
+	M_PINNED, M_ADMIN, M_RTT, M_CREATE, M_PRESIGN, M_FIRST_COPY, M_CONNECT
 };
 
 enum lc_state { LC_TCP, LC_TLS, LC_HELLO, LC_READY, LC_DEAD };
@@ -81,8 +97,11 @@ struct ep {
 	SSL_CTX *ctx;
 	EVP_PKEY *signer;
 	uint8_t signer_pub[32];
+	uint8_t mediator_pub[32];	/* connect: the checkpoints' key */
+	int has_mediator;
 	char pin[65];
 	char path[4096];
+	char dir[4096];		/* the endpoint's directory (its kept checkpoint) */
 };
 
 /* One connection. */
@@ -124,8 +143,9 @@ struct agr {
 struct opts {
 	enum mode mode;
 	const char *endpoints, *agreements, *mqtt, *cert, *key, *dir, *admin;
+	const char *parties, *text, *out, *frames, *since, *checkpoint;
 	int conns_per_ep, inflight, concurrency, settle_ms, subs, window, payload, samples;
-	int live, ack_batch, interval_ms, admin_interval_ms;
+	int live, ack_batch, interval_ms, admin_interval_ms, poll_ms, count, index;
 	double seconds, max_seconds, grace, sample_timeout;
 	long expect, messages;
 	long counts[MAX_COUNTS];
@@ -200,6 +220,27 @@ struct lg {
 	uint64_t *adm_lat;
 	size_t nadm, capadm;
 	int adm_on, stopped;
+
+	/* create: requests in flight on the admin connection */
+	char *c_text;
+	size_t c_text_len, c_next, c_inflight;
+	int64_t *c_ids;		/* by request: the agreement created, 0 none */
+	uint8_t *c_done;	/* by request: circulated */
+	uint64_t c_created, c_circulated, c_refused;
+	uint64_t t_created_last;
+
+	/* first-copy: the prepared copy; when things happened */
+	uint8_t *fc_frame;
+	size_t fc_len;
+	uint64_t fc_attempts, fc_refused_conn, fc_lost, t_listen, t_welcome, t_ok;
+	uint64_t mono0;		/* now_ns() at the start ... */
+	int64_t real0;		/* ... and CLOCK_REALTIME then (ns) */
+
+	/* connect: the checkpoint the party holds, what the record showed */
+	struct checkpoint *known, *seen;
+	uint64_t *lat_reply;	/* journal reply in, per sample */
+	uint64_t tree_size, proof_hashes;
+	double c_cpu0, c_cpu1;
 };
 
 static uint64_t
@@ -429,12 +470,23 @@ load_endpoints(struct lg *g)
 		e->party = (int)i;
 		snprintf(e->pin, sizeof(e->pin), "%s", cf.server_pin);
 		snprintf(e->path, sizeof(e->path), "%s", path);
+		snprintf(e->dir, sizeof(e->dir), "%s", cf.dir);
 		e->ctx = client_ctx(cf.cert, cf.key);
 		if (cf.signer_key[0] && (g->o.mode == M_SIGN || g->o.mode == M_LATENCY ||
-		    g->o.mode == M_PINNED)) {
+		    g->o.mode == M_PINNED || g->o.mode == M_PRESIGN || g->o.mode == M_CONNECT)) {
 			if ((e->signer = crypto_read_private_key(cf.signer_key, err,
 			    sizeof(err))) == NULL || crypto_pubkey_raw(e->signer, e->signer_pub) != 0)
 				die("%s: %s", cf.signer_key, err);
+		}
+		if (g->o.mode == M_CONNECT) {
+			EVP_PKEY *mk;
+			if (!cf.mediator_key[0])
+				die("%s names no mediator_key", path);
+			if ((mk = crypto_read_public_key(cf.mediator_key, err, sizeof(err))) == NULL ||
+			    crypto_pubkey_raw(mk, e->mediator_pub) != 0)
+				die("%s: %s", cf.mediator_key, mk ? "not an Ed25519 key" : err);
+			EVP_PKEY_free(mk);
+			e->has_mediator = 1;
 		}
 	}
 	fclose(f);
@@ -482,6 +534,12 @@ static void pinned_begin(struct lg *g);
 static void pinned_reply(struct lg *g, struct lc *c, const Parley__Frame *f);
 static void pinned_welcome(struct lg *g, struct lc *c);
 static void pinned_schedule(struct lg *g);
+static void presign_write(struct lg *g);
+static void fc_welcome(struct lg *g, struct lc *c);
+static void fc_reply(struct lg *g, struct lc *c, const Parley__Frame *f);
+static void fc_lost(struct lg *g, const char *why);
+static void cn_welcome(struct lg *g, struct lc *c);
+static void cn_reply(struct lg *g, struct lc *c, const Parley__Frame *f);
 
 static void
 lc_free(struct lc *c)
@@ -794,6 +852,8 @@ tcp_done(evutil_socket_t fd, short what, void *arg)
 		lc_kill(c, why);
 		return;
 	}
+	if (g->o.mode == M_FIRST_COPY && g->t_listen == 0)
+		g->t_listen = now_ns();
 	if ((ssl = SSL_new(c->ep ? c->ep->ctx : g->mqtt_ctx)) == NULL) {
 		lc_kill(c, "SSL_new failed");
 		return;
@@ -1094,6 +1154,10 @@ sign_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
 		pinned_reply(g, c, f);
 		return;
 	}
+	if (g->o.mode == M_FIRST_COPY) {
+		fc_reply(g, c, f);
+		return;
+	}
 	(void)p;
 	if (a >= g->nag) {
 		note_error(g, "reply to an unknown request %llu", (unsigned long long)f->id);
@@ -1263,8 +1327,17 @@ on_ready(struct lc *c)
 		pinned_welcome(g, c);
 		return;
 	}
+	if (g->o.mode == M_FIRST_COPY) {
+		fc_welcome(g, c);
+		return;
+	}
+	if (g->o.mode == M_CONNECT) {
+		cn_welcome(g, c);
+		return;
+	}
 	switch (g->o.mode) {
 	case M_PINNED:	/* the connection that reads the texts first */
+	case M_PRESIGN:
 	case M_SIGN:
 	case M_LATENCY:
 	case M_DRAIN:
@@ -1337,6 +1410,10 @@ on_ready(struct lc *c)
 		return;
 	case M_COMMIT:
 	case M_ADMIN:
+	case M_RTT:
+	case M_CREATE:
+	case M_FIRST_COPY:
+	case M_CONNECT:
 		return;
 	}
 }
@@ -1387,6 +1464,10 @@ on_frame(struct lc *c, const Parley__Frame *f, size_t wire_len)
 	default:
 		break;
 	}
+	if (f->id == ID_JOURNAL || f->id == ID_CSIGN) {
+		cn_reply(g, c, f);
+		return;
+	}
 	if (f->id >= ID_ACK) {
 		ack_reply(g, c, f);
 		return;
@@ -1415,6 +1496,8 @@ on_frame(struct lc *c, const Parley__Frame *f, size_t wire_len)
 			all_shown(g);
 		else if (g->shows_pending == 0 && g->o.mode == M_PINNED && g->phase != P_RUN)
 			pinned_begin(g);
+		else if (g->shows_pending == 0 && g->o.mode == M_PRESIGN)
+			presign_write(g);
 		return;
 	}
 	if (f->id >= 1 && f->id < ID_HELLO) {
@@ -1577,6 +1660,18 @@ on_dead(struct lc *c, const char *why)
 			pinned_schedule(g);
 		}
 		return;
+	case M_FIRST_COPY:
+		/* not listening yet (or gone): try again in --poll-ms */
+		if (why != NULL && !g->finished)
+			fc_lost(g, why);
+		return;
+	case M_CONNECT:
+		if (why != NULL && !g->finished) {
+			g->p_failed++;
+			note_error(g, "connect %llu failed: %s", (unsigned long long)g->p_started, why);
+			pinned_schedule(g);
+		}
+		return;
 	case M_MQTT_RATE:
 		if (why != NULL && !g->finished && g->mq_step != 1) {
 			note_error(g, "MQTT connection lost: %s", why);
@@ -1628,12 +1723,22 @@ pinned_next(struct lg *g)
 		g->cur = c;
 }
 
+static void cn_next(struct lg *g);
+static void fc_try(struct lg *g);
+
 static void
 pinned_next_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct lg *g = arg;
+
 	(void)fd;
 	(void)what;
-	pinned_next(arg);
+	if (g->o.mode == M_CONNECT)
+		cn_next(g);
+	else if (g->o.mode == M_FIRST_COPY)
+		fc_try(g);
+	else
+		pinned_next(g);
 }
 
 /* The next sample starts --interval-ms after this one started, or at once
@@ -1893,6 +1998,557 @@ sig_cb(evutil_socket_t fd, short what, void *arg)
 	finish(g);
 }
 
+/* ---- presign: one endpoint's signed copies, to a file ---- */
+
+/* Every text read and signed (presign): the packed SignRequests, one per
+ * agreement in the order of --agreements, into --out.  Each is a whole
+ * frame (length and body), as first-copy sends it. */
+static void
+presign_write(struct lg *g)
+{
+	size_t i, n;
+	FILE *f;
+
+	presign(g);
+	lc_goodbye(g->parties[0].conns[0]);
+	n = g->nag * g->nparties;
+	if ((f = fopen(g->o.out, "w")) == NULL) {
+		note_error(g, "cannot write %s: %s", g->o.out, strerror(errno));
+		g->exit_code = 1;
+		finish(g);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (fwrite(g->frames[i], 1, g->flen[i], f) != g->flen[i])
+			break;
+	if (fclose(f) != 0 || i < n) {
+		note_error(g, "cannot write %s: %s", g->o.out, strerror(errno));
+		g->exit_code = 1;
+	}
+	g->t_end = now_ns();
+	finish(g);
+}
+
+/* ---- first-copy: from parleyd's exec to its first accepted copy ---- */
+
+static int64_t
+realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + (int64_t)ts.tv_nsec;
+}
+
+/* --since FILE: a wall-clock time as bash's $EPOCHREALTIME writes it
+ * ("1733551234.123456"), in nanoseconds; -1 if there is none. */
+static int64_t
+read_since(const char *path)
+{
+	char buf[64], *dot, *end;
+	long long sec;
+	int64_t ns = 0, scale = 100000000;
+	size_t n;
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	sec = strtoll(buf, &end, 10);
+	if (end == buf || sec <= 0)
+		return -1;
+	if ((dot = end)[0] == '.' || dot[0] == ',')
+		for (dot++; *dot >= '0' && *dot <= '9' && scale > 0; dot++, scale /= 10)
+			ns += (int64_t)(*dot - '0') * scale;
+	return (int64_t)sec * 1000000000LL + ns;
+}
+
+/* One connect attempt to a parleyd that may not listen yet. */
+static void
+fc_try(struct lg *g)
+{
+	struct lc *c;
+
+	if (g->finished)
+		return;
+	g->cur = NULL;
+	if (now_ns() >= g->t_stop) {
+		note_error(g, "no copy accepted within %.0f s (%llu connects tried)", g->o.seconds,
+		    (unsigned long long)g->fc_attempts);
+		g->exit_code = 1;
+		finish(g);
+		return;
+	}
+	g->fc_attempts++;
+	c = lc_new(g, &g->eps[0]);
+	if (c->state != LC_DEAD)
+		g->cur = c;
+}
+
+/* An attempt that ended before an answer: refused (nothing listens yet)
+ * or lost; the next one in --poll-ms. */
+static void
+fc_lost(struct lg *g, const char *why)
+{
+	struct timeval tv;
+
+	if (strncmp(why, "connect:", 8) == 0)
+		g->fc_refused_conn++;
+	else {
+		g->fc_lost++;
+		note_error(g, "attempt %llu lost: %s", (unsigned long long)g->fc_attempts, why);
+	}
+	g->cur = NULL;
+	tv.tv_sec = g->o.poll_ms / 1000;
+	tv.tv_usec = (suseconds_t)(g->o.poll_ms % 1000) * 1000;
+	evtimer_add(g->next_ev, &tv);
+}
+
+static void
+fc_welcome(struct lg *g, struct lc *c)
+{
+	if (c != g->cur) {
+		lc_kill(c, NULL);
+		return;
+	}
+	c->state = LC_READY;
+	g->t_welcome = now_ns();
+	if (bufferevent_write(c->bev, g->fc_frame, g->fc_len) != 0) {
+		lc_kill(c, "cannot send the signed copy");
+		return;
+	}
+	g->sent++;
+}
+
+static void
+fc_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
+{
+	if (c != g->cur)
+		return;
+	g->t_ok = now_ns();
+	if (f->body_case == PARLEY__FRAME__BODY_OK) {
+		if (strstr(f->ok->message, "has already signed") == NULL)
+			g->accepted++;
+		else
+			g->dup++;
+	} else {
+		g->refused++;
+		g->exit_code = 1;
+		note_error(g, "copy refused: %s", f->body_case == PARLEY__FRAME__BODY_ERROR ?
+		    f->error->message : "unexpected answer");
+	}
+	lc_goodbye(c);
+	g->cur = NULL;
+	finish(g);
+}
+
+/* --frames FILE: the --index'th frame presign wrote. */
+static void
+fc_load(struct lg *g)
+{
+	char err[300];
+	size_t len, off = 0;
+	uint8_t *buf;
+	uint32_t n;
+	int k = 0;
+
+	if ((buf = (uint8_t *)cl_read_file(g->o.frames, 64u * 1024 * 1024, &len, err,
+	    sizeof(err))) == NULL)
+		die("%s", err);
+	while (off + 4 <= len) {
+		if (frame_check_len(buf + off, RECV_MAX, &n) != 0 || off + 4 + n > len)
+			die("%s: not a file of frames", g->o.frames);
+		if (k == g->o.index) {
+			if ((g->fc_frame = malloc(4 + (size_t)n)) == NULL)
+				die("out of memory");
+			memcpy(g->fc_frame, buf + off, 4 + (size_t)n);
+			g->fc_len = 4 + (size_t)n;
+			break;
+		}
+		off += 4 + (size_t)n;
+		k++;
+	}
+	free(buf);
+	if (g->fc_frame == NULL)
+		die("%s holds no frame %d", g->o.frames, g->o.index);
+}
+
+/* ---- connect: a party's connect, the record held to what it knew ---- */
+
+static void
+cn_next(struct lg *g)
+{
+	struct lc *c;
+
+	if (g->finished)
+		return;
+	g->cur = NULL;
+	if (g->nlat >= (size_t)g->o.samples || now_ns() >= g->t_stop) {
+		finish(g);
+		return;
+	}
+	g->s_t0 = now_ns();
+	g->p_started++;
+	c = lc_new(g, &g->eps[0]);
+	if (c->state != LC_DEAD)
+		g->cur = c;
+}
+
+/* Welcome: ask for the record's latest checkpoint and the proof that it
+ * extends the one this party holds (known_size 0: none held). */
+static void
+cn_welcome(struct lg *g, struct lc *c)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__JournalRequest jr = PARLEY__JOURNAL_REQUEST__INIT;
+
+	if (c != g->cur) {
+		lc_kill(c, NULL);
+		return;
+	}
+	c->state = LC_READY;
+	g->lat_ok[g->nlat] = now_ns() - g->s_t0;
+	jr.known_size = g->known != NULL ? g->known->size : 0;
+	f.id = ID_JOURNAL;
+	f.body_case = PARLEY__FRAME__BODY_JOURNAL_REQUEST;
+	f.journal_request = &jr;
+	if (send_frame(c, &f) != 0)
+		lc_kill(c, "cannot send the journal request");
+}
+
+/* The sample ends (ok or not); the next one follows. */
+static void
+cn_end(struct lg *g, struct lc *c, int ok, const char *why)
+{
+	if (ok)
+		g->lat[g->nlat++] = now_ns() - g->s_t0;
+	else {
+		g->refused++;
+		note_error(g, "connect %llu: %s", (unsigned long long)g->p_started, why);
+	}
+	lc_goodbye(c);
+	pinned_schedule(g);
+}
+
+/* The journal reply, checked as parley checks it (clients/cl_record.c:
+ * the checkpoint's signature, the proof from the one held), then the
+ * countersignature of the new checkpoint; or the countersignature's Ok. */
+static void
+cn_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
+{
+	Parley__Frame r = PARLEY__FRAME__INIT;
+	Parley__Countersign cs = PARLEY__COUNTERSIGN__INIT;
+	const Parley__JournalReply *jr;
+	struct ep *e = c->ep;
+	char origin[64], why[300];
+	uint8_t sig[64];
+
+	if (c != g->cur)
+		return;
+	if (f->id == ID_CSIGN) {
+		if (f->body_case == PARLEY__FRAME__BODY_OK)
+			g->accepted++;
+		cn_end(g, c, f->body_case == PARLEY__FRAME__BODY_OK,
+		    f->body_case == PARLEY__FRAME__BODY_ERROR ? f->error->message :
+		    "unexpected answer to the countersignature");
+		return;
+	}
+	if (f->body_case != PARLEY__FRAME__BODY_JOURNAL_REPLY) {
+		cn_end(g, c, 0, f->body_case == PARLEY__FRAME__BODY_ERROR ? f->error->message :
+		    "unexpected answer to the journal request");
+		return;
+	}
+	g->lat_reply[g->nlat] = now_ns() - g->s_t0;
+	jr = f->journal_reply;
+	if (*jr->checkpoint == '\0') {
+		cn_end(g, c, 0, "the record has no checkpoint");
+		return;
+	}
+	if (checkpoint_origin(e->mediator_pub, origin) != 0 ||
+	    checkpoint_parse(jr->checkpoint, strlen(jr->checkpoint), g->seen, why,
+	    sizeof(why)) != 0 ||
+	    checkpoint_verify(g->seen, e->mediator_pub, origin, why, sizeof(why)) != 0) {
+		cn_end(g, c, 0, "the checkpoint does not verify");
+		return;
+	}
+	if (g->known != NULL && (g->seen->size < g->known->size ||
+	    jr->proof.len % MERKLE_HASH_LEN != 0 ||
+	    merkle_verify_consistency(g->known->size, g->seen->size, g->known->root,
+	    g->seen->root, jr->proof.data, jr->proof.len / MERKLE_HASH_LEN) != 0)) {
+		cn_end(g, c, 0, "the record is not consistent with the checkpoint held");
+		return;
+	}
+	g->tree_size = g->seen->size;
+	g->proof_hashes = jr->proof.len / MERKLE_HASH_LEN;
+	if (e->signer == NULL || crypto_sign(e->signer, (const uint8_t *)g->seen->body,
+	    g->seen->body_len, sig) != 0) {
+		cn_end(g, c, 0, "cannot countersign (no signer key)");
+		return;
+	}
+	cs.size = g->seen->size;
+	cs.signer_key.data = e->signer_pub;
+	cs.signer_key.len = 32;
+	cs.signature.data = sig;
+	cs.signature.len = 64;
+	r.id = ID_CSIGN;
+	r.body_case = PARLEY__FRAME__BODY_COUNTERSIGN;
+	r.countersign = &cs;
+	if (send_frame(c, &r) != 0)
+		cn_end(g, c, 0, "cannot send the countersignature");
+}
+
+/* The checkpoint the party holds: --checkpoint FILE, or the one parley
+ * keeps in the endpoint's directory; none (known_size 0) if neither. */
+static void
+cn_load(struct lg *g)
+{
+	char path[4200], err[300], origin[64];
+	struct ep *e = &g->eps[0];
+	const char *p = g->o.checkpoint;
+	struct stat sb;
+	char *text;
+	size_t len;
+
+	if ((g->seen = calloc(1, sizeof(*g->seen))) == NULL)
+		die("out of memory");
+	if (p == NULL) {
+		snprintf(path, sizeof(path), "%s/checkpoint", e->dir);
+		if (stat(path, &sb) != 0)
+			return;
+		p = path;
+	}
+	if ((text = cl_read_file(p, CHECKPOINT_MAX_LEN, &len, err, sizeof(err))) == NULL)
+		die("%s", err);
+	if ((g->known = calloc(1, sizeof(*g->known))) == NULL)
+		die("out of memory");
+	if (checkpoint_origin(e->mediator_pub, origin) != 0 ||
+	    checkpoint_parse(text, len, g->known, err, sizeof(err)) != 0 ||
+	    checkpoint_verify(g->known, e->mediator_pub, origin, err, sizeof(err)) != 0)
+		die("%s: not a checkpoint of this mediator: %s", p, err);
+	free(text);
+}
+
+/* ---- create: agreements created and circulated over the admin socket ---- */
+
+#define ID_CREATE	(1ULL << 53)	/* + request index */
+#define ID_CIRC		(1ULL << 54)	/* + request index */
+
+static void
+cr_send(struct lg *g, uint64_t id, const char *verb, Parley__AdminArg **args, size_t n)
+{
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__AdminRequest a = PARLEY__ADMIN_REQUEST__INIT;
+	uint8_t *buf;
+	size_t len;
+
+	a.verb = (char *)verb;
+	a.n_args = n;
+	a.args = args;
+	f.id = id;
+	f.body_case = PARLEY__FRAME__BODY_ADMIN;
+	f.admin = &a;
+	if (frame_pack(&f, RECV_MAX, &buf, &len) != 0)
+		die("cannot pack an admin request");
+	if (bufferevent_write(g->adm, buf, len) != 0) {
+		note_error(g, "cannot write to the admin socket");
+		g->exit_code = 1;
+		finish(g);
+	}
+	free(buf);
+}
+
+/* As many agreements in progress (created, or circulating) as --window. */
+static void
+cr_pump(struct lg *g)
+{
+	while (!g->finished && g->c_next < (size_t)g->o.count &&
+	    g->c_inflight < (size_t)g->o.window) {
+		Parley__AdminArg at = PARLEY__ADMIN_ARG__INIT, ax = PARLEY__ADMIN_ARG__INIT;
+		Parley__AdminArg ap = PARLEY__ADMIN_ARG__INIT, *args[3] = { &at, &ax, &ap };
+		size_t i = g->c_next++;
+		char title[64];
+
+		snprintf(title, sizeof(title), "bench fill %zu", i + 1);
+		at.key = "title";
+		at.value.data = (uint8_t *)title;
+		at.value.len = strlen(title);
+		ax.key = "text";
+		ax.value.data = (uint8_t *)g->c_text;
+		ax.value.len = g->c_text_len;
+		ap.key = "parties";
+		ap.value.data = (uint8_t *)g->o.parties;
+		ap.value.len = strlen(g->o.parties);
+		g->c_inflight++;
+		cr_send(g, ID_CREATE + i, "agreement create", args, 3);
+	}
+	if (!g->finished && g->c_inflight == 0 && g->c_next == (size_t)g->o.count)
+		finish(g);
+}
+
+static void
+cr_answer(struct lg *g, const Parley__Frame *f)
+{
+	const Parley__AdminReply *ar = f->body_case == PARLEY__FRAME__BODY_ADMIN_REPLY ?
+	    f->admin_reply : NULL;
+	int ok = ar != NULL && ar->status == 0;
+	const char *why = ar != NULL ? ar->text : f->body_case == PARLEY__FRAME__BODY_ERROR ?
+	    f->error->message : "unexpected answer";
+
+	if (f->id >= ID_CIRC && f->id - ID_CIRC < (uint64_t)g->o.count) {
+		size_t i = (size_t)(f->id - ID_CIRC);
+		g->c_inflight--;
+		if (ok) {
+			g->c_circulated++;
+			g->c_done[i] = 1;
+			g->t_last = now_ns();
+		} else {
+			g->c_refused++;
+			note_error(g, "circulate %lld refused: %s", (long long)g->c_ids[i], why);
+		}
+	} else if (f->id >= ID_CREATE && f->id - ID_CREATE < (uint64_t)g->o.count) {
+		size_t i = (size_t)(f->id - ID_CREATE);
+		const char *p = ok && ar->json != NULL ? strstr(ar->json, "\"id\":") : NULL;
+		long long id = p != NULL ? strtoll(p + 5, NULL, 10) : 0;
+		if (id > 0) {
+			Parley__AdminArg a1 = PARLEY__ADMIN_ARG__INIT, *args[1] = { &a1 };
+			char num[32];
+			g->c_created++;
+			g->t_created_last = now_ns();
+			g->c_ids[i] = id;
+			snprintf(num, sizeof(num), "%lld", id);
+			a1.key = "1";
+			a1.value.data = (uint8_t *)num;
+			a1.value.len = strlen(num);
+			cr_send(g, ID_CIRC + i, "agreement circulate", args, 1);
+			return;
+		}
+		g->c_inflight--;
+		g->c_refused++;
+		note_error(g, "agreement create refused: %s", why);
+	} else {
+		note_error(g, "admin socket: %s", why);
+		g->exit_code = 1;
+		finish(g);
+		return;
+	}
+	cr_pump(g);
+}
+
+static void
+cr_read(struct bufferevent *bev, void *arg)
+{
+	struct lg *g = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	while (!g->finished && evbuffer_get_length(in) >= 4) {
+		uint8_t hdr[4], *body;
+		uint32_t len;
+		Parley__Frame *f;
+
+		evbuffer_copyout(in, hdr, 4);
+		if (frame_check_len(hdr, RECV_MAX, &len) != 0)
+			die("the admin socket sent a frame of impossible length");
+		if (evbuffer_get_length(in) < 4 + (size_t)len)
+			return;
+		body = evbuffer_pullup(in, 4 + (ssize_t)len) + 4;
+		if ((f = parley__frame__unpack(NULL, len, body)) == NULL)
+			die("the admin socket sent an undecodable frame");
+		evbuffer_drain(in, 4 + len);
+		if (f->id == 1) {
+			if (f->body_case != PARLEY__FRAME__BODY_WELCOME) {
+				note_error(g, "admin socket: hello refused");
+				g->exit_code = 1;
+				finish(g);
+			} else {
+				g->running = 1;
+				g->t0 = g->t_last = now_ns();
+				cr_pump(g);
+			}
+		} else {
+			cr_answer(g, f);
+		}
+		parley__frame__free_unpacked(f, NULL);
+	}
+}
+
+static void
+cr_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct lg *g = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		Parley__Frame f = PARLEY__FRAME__INIT;
+		Parley__Hello h = PARLEY__HELLO__INIT;
+		uint8_t *buf;
+		size_t len;
+
+		h.version = PARLEY_PROTOCOL_VERSION;
+		h.agent = "parley-loadgen/1";
+		f.id = 1;
+		f.body_case = PARLEY__FRAME__BODY_HELLO;
+		f.hello = &h;
+		if (frame_pack(&f, RECV_MAX, &buf, &len) != 0)
+			die("cannot pack a hello");
+		bufferevent_write(g->adm, buf, len);
+		free(buf);
+		return;
+	}
+	if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
+		note_error(g, "admin socket: %s", what & BEV_EVENT_EOF ? "closed by parleyd" :
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		g->exit_code = 1;
+		finish(g);
+	}
+}
+
+static void
+cr_start(struct lg *g)
+{
+	struct sockaddr_un sun;
+	char err[300];
+
+	if (g->o.admin == NULL || g->o.parties == NULL || g->o.text == NULL ||
+	    g->o.out == NULL || g->o.count <= 0)
+		die("create needs --admin, --parties, --text, --count and --out");
+	if ((g->c_text = cl_read_file(g->o.text, 512 * 1024, &g->c_text_len, err,
+	    sizeof(err))) == NULL)
+		die("%s", err);
+	if ((g->c_ids = calloc((size_t)g->o.count, sizeof(*g->c_ids))) == NULL ||
+	    (g->c_done = calloc((size_t)g->o.count, 1)) == NULL)
+		die("out of memory");
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(g->o.admin) >= sizeof(sun.sun_path))
+		die("admin socket path too long: %s", g->o.admin);
+	memcpy(sun.sun_path, g->o.admin, strlen(g->o.admin));
+	if ((g->adm = bufferevent_socket_new(g->base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		die("cannot make a bufferevent");
+	bufferevent_setcb(g->adm, cr_read, NULL, cr_event, g);
+	bufferevent_enable(g->adm, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(g->adm, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		die("cannot connect to %s: %s", g->o.admin,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+/* The agreements created and circulated, one id a line, in request order. */
+static void
+cr_write(struct lg *g)
+{
+	size_t i;
+	FILE *f;
+
+	if ((f = fopen(g->o.out, "w")) == NULL)
+		die("cannot write %s: %s", g->o.out, strerror(errno));
+	for (i = 0; i < g->c_next; i++)
+		if (g->c_done[i])
+			fprintf(f, "%lld\n", (long long)g->c_ids[i]);
+	if (fclose(f) != 0)
+		die("cannot write %s: %s", g->o.out, strerror(errno));
+}
+
 /* ---- MQTT rate ---- */
 
 static void
@@ -2064,11 +2720,36 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		if (g->ndead > 0)
 			reap(g);
 		break;
+	case M_CONNECT:
+		if (g->cur != NULL && t - g->s_t0 >= (uint64_t)(g->o.sample_timeout * 1e9)) {
+			g->p_timeouts++;
+			note_error(g, "connect %llu: no answer within %.0f s",
+			    (unsigned long long)g->p_started, g->o.sample_timeout);
+			lc_kill(g->cur, NULL);
+			pinned_schedule(g);
+		}
+		if (g->ndead > 0)
+			reap(g);
+		break;
+	case M_FIRST_COPY:
+		if (t >= g->t_stop + (uint64_t)(g->o.sample_timeout * 1e9)) {
+			note_error(g, "no copy accepted within %.0f s", g->o.seconds +
+			    g->o.sample_timeout);
+			g->exit_code = 1;
+			finish(g);
+		}
+		if (g->ndead > 0)
+			reap(g);
+		break;
 	case M_ADMIN:
 	case M_COMMIT:
+	case M_RTT:
+	case M_CREATE:
+	case M_PRESIGN:
 		break;
 	}
-	if (g->adm != NULL && t - g->adm_t0 >= (uint64_t)(g->o.sample_timeout * 1e9)) {
+	if (g->o.mode != M_CREATE && g->adm != NULL &&
+	    t - g->adm_t0 >= (uint64_t)(g->o.sample_timeout * 1e9)) {
 		g->adm_timeouts++;
 		note_error(g, "admin socket: no answer within %.0f s", g->o.sample_timeout);
 		adm_done(g, 0, NULL);
@@ -2286,7 +2967,70 @@ report(struct lg *g)
 		fprintf(o, "\"mode\":\"admin\",\"elapsed_s\":%.4f,", el);
 		report_admin(g, o);
 		break;
+	case M_CREATE:
+		cr_write(g);
+		el = secs(g->t_last - g->t0);
+		fprintf(o, "\"mode\":\"create\",\"requested\":%d,\"window\":%d,\"started\":%zu,"
+		    "\"created\":%llu,\"circulated\":%llu,\"refused\":%llu,\"in_progress_at_end\":%zu,"
+		    "\"elapsed_s\":%.4f,\"circulated_per_s\":%.1f,",
+		    g->o.count, g->o.window, g->c_next, (unsigned long long)g->c_created,
+		    (unsigned long long)g->c_circulated, (unsigned long long)g->c_refused,
+		    g->c_inflight, el, el > 0 ? (double)g->c_circulated / el : 0.0);
+		json_str(o, "out", g->o.out);
+		break;
+	case M_PRESIGN:
+		fprintf(o, "\"mode\":\"presign\",\"agreements\":%zu,\"parties\":%zu,"
+		    "\"frames\":%zu,", g->nag, g->nparties, g->frames ? g->nag * g->nparties : 0);
+		json_str(o, "out", g->o.out);
+		break;
+	case M_FIRST_COPY: {
+		int64_t since = read_since(g->o.since);
+		/* wall-clock ms from --since (or from this run's start) */
+#define FC_MS(t) ((t) == 0 ? -1.0 : (double)(g->real0 + (int64_t)((t) - g->mono0) - \
+		    (since > 0 ? since : g->real0)) / 1e6)
+		fprintf(o, "\"mode\":\"first-copy\",\"index\":%d,\"poll_ms\":%d,"
+		    "\"connects_tried\":%llu,\"connects_refused\":%llu,\"attempts_lost\":%llu,"
+		    "\"in_progress_at_end\":%d,\"copies_sent\":%llu,\"accepted\":%llu,"
+		    "\"duplicate\":%llu,\"refused\":%llu,\"from\":\"%s\",\"listening_ms\":%.3f,\"welcome_ms\":%.3f,\"ok_ms\":%.3f",
+		    g->o.index, g->o.poll_ms, (unsigned long long)g->fc_attempts,
+		    (unsigned long long)g->fc_refused_conn, (unsigned long long)g->fc_lost,
+		    g->cur != NULL, (unsigned long long)g->sent, (unsigned long long)g->accepted,
+		    (unsigned long long)g->dup, (unsigned long long)g->refused,
+		    since > 0 ? "--since" : "start of this run", FC_MS(g->t_listen),
+		    FC_MS(g->t_welcome), FC_MS(g->t_ok));
+#undef FC_MS
+		break;
+	}
+	case M_CONNECT: {
+		double cpu = g->c_cpu1 - g->c_cpu0;
+		qsort(g->lat, g->nlat, sizeof(*g->lat), cmp_u64);
+		qsort(g->lat_ok, g->nlat, sizeof(*g->lat_ok), cmp_u64);
+		qsort(g->lat_reply, g->nlat, sizeof(*g->lat_reply), cmp_u64);
+		el = secs(g->t_end - g->t0);
+		fprintf(o, "\"mode\":\"connect\",\"interval_ms\":%d,\"known_size\":%llu,"
+		    "\"tree_size\":%llu,\"proof_hashes\":%llu,\"started\":%llu,\"samples\":%zu,"
+		    "\"countersigned\":%llu,\"refused\":%llu,\"failed\":%llu,\"timeouts\":%llu,"
+		    "\"in_progress_at_end\":%d,"
+		    "\"elapsed_s\":%.4f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
+		    "\"mean_ms\":%.3f,\"welcome_p50_ms\":%.3f,\"proof_in_p50_ms\":%.3f,"
+		    "\"proof_in_p99_ms\":%.3f,\"server_cpu_ms_per_connect\":",
+		    g->o.interval_ms, g->known ? (unsigned long long)g->known->size : 0ULL,
+		    (unsigned long long)g->tree_size, (unsigned long long)g->proof_hashes,
+		    (unsigned long long)g->p_started, g->nlat, (unsigned long long)g->accepted,
+		    (unsigned long long)g->refused, (unsigned long long)g->p_failed,
+		    (unsigned long long)g->p_timeouts, g->cur != NULL, el,
+		    pct(g->lat, g->nlat, 500) / 1e6, pct(g->lat, g->nlat, 990) / 1e6,
+		    g->nlat ? g->lat[g->nlat - 1] / 1e6 : 0.0, mean_ms(g->lat, g->nlat),
+		    pct(g->lat_ok, g->nlat, 500) / 1e6, pct(g->lat_reply, g->nlat, 500) / 1e6,
+		    pct(g->lat_reply, g->nlat, 990) / 1e6);
+		if (g->o.server_pid > 0 && g->nlat > 0 && g->c_cpu0 >= 0 && g->c_cpu1 >= 0)
+			fprintf(o, "%.3f", cpu * 1000.0 / (double)g->p_started);
+		else
+			fprintf(o, "null");
+		break;
+	}
 	case M_COMMIT:
+	case M_RTT:
 		break;
 	}
 	if (g->o.mode == M_PINNED || g->o.mode == M_ADMIN)
@@ -2295,6 +3039,149 @@ report(struct lg *g)
 	json_str(o, "error", g->first_error);
 	fprintf(o, "}\n");
 	fflush(o);
+}
+
+/* ---- rtt: a loopback round trip, as loadgen's connections see it ---- */
+
+/* Two threads, each its own libevent loop (as loadgen's side and
+ * parleyd's are), one TCP connection over 127.0.0.1 with TCP_NODELAY: one
+ * side writes --payload bytes, the other writes them back, and a sample
+ * is the time from the write to the whole echo read.  No TLS: the floor
+ * is the network's part of a round trip, not the work either end does. */
+struct rtt {
+	struct event_base *base;
+	size_t payload, warm, n, cap;
+	uint8_t *msg;
+	uint64_t *v, t0, stop;
+};
+
+static void
+rtt_echo_read(struct bufferevent *bev, void *arg)
+{
+	(void)arg;
+	bufferevent_write_buffer(bev, bufferevent_get_input(bev));
+}
+
+static void
+rtt_echo_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		event_base_loopbreak(arg);
+}
+
+static void *
+rtt_echo(void *arg)
+{
+	event_base_dispatch(arg);
+	return NULL;
+}
+
+static void
+rtt_read(struct bufferevent *bev, void *arg)
+{
+	struct rtt *r = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint64_t t;
+
+	if (evbuffer_get_length(in) < r->payload)
+		return;
+	t = now_ns();
+	evbuffer_drain(in, r->payload);
+	if (r->warm > 0)
+		r->warm--;
+	else
+		r->v[r->n++] = t - r->t0;
+	if (r->n >= r->cap || t >= r->stop) {
+		event_base_loopbreak(r->base);
+		return;
+	}
+	r->t0 = now_ns();
+	bufferevent_write(bev, r->msg, r->payload);
+}
+
+static void
+rtt_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct rtt *r = arg;
+
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		die("rtt: the connection failed");
+	(void)r;
+}
+
+static int
+run_rtt(const struct opts *o)
+{
+	struct sockaddr_in sa;
+	socklen_t slen = sizeof(sa);
+	struct event_base *eb;
+	struct bufferevent *cb, *eb_bev;
+	struct rtt r;
+	pthread_t th;
+	int one = 1, lfd, cfd, afd;
+	double sum = 0;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(lfd, 1) != 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &slen) != 0)
+		die("rtt: cannot listen on 127.0.0.1: %s", strerror(errno));
+	if ((cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(cfd, (struct sockaddr *)&sa, slen) != 0 ||
+	    (afd = accept(lfd, NULL, NULL)) < 0)
+		die("rtt: cannot connect over 127.0.0.1: %s", strerror(errno));
+	close(lfd);
+	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(afd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	evutil_make_socket_nonblocking(cfd);
+	evutil_make_socket_nonblocking(afd);
+	r.payload = (size_t)o->payload;
+	r.cap = (size_t)o->samples;
+	r.warm = r.cap / 10 < 1000 ? r.cap / 10 : 1000;	/* caches, the scheduler */
+	if ((r.msg = calloc(1, r.payload)) == NULL || (r.v = calloc(r.cap, sizeof(*r.v))) == NULL)
+		die("out of memory");
+	memset(r.msg, 0x5a, r.payload);
+	if ((eb = event_base_new()) == NULL || (r.base = event_base_new()) == NULL ||
+	    (eb_bev = bufferevent_socket_new(eb, afd, BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+	    (cb = bufferevent_socket_new(r.base, cfd, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		die("rtt: cannot make the event loops");
+	bufferevent_setcb(eb_bev, rtt_echo_read, NULL, rtt_echo_event, eb);
+	bufferevent_enable(eb_bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(cb, rtt_read, NULL, rtt_event, &r);
+	bufferevent_enable(cb, EV_READ | EV_WRITE);
+	if (pthread_create(&th, NULL, rtt_echo, eb) != 0)
+		die("rtt: cannot start the echo thread");
+	r.stop = now_ns() + (uint64_t)(o->seconds * 1e9);
+	r.t0 = now_ns();
+	bufferevent_write(cb, r.msg, r.payload);
+	event_base_dispatch(r.base);
+	shutdown(cfd, SHUT_RDWR);	/* the echo side sees the end and stops */
+	pthread_join(th, NULL);
+	bufferevent_free(cb);
+	bufferevent_free(eb_bev);
+	event_base_free(eb);
+	event_base_free(r.base);
+	if (r.n == 0)
+		die("rtt: no sample");
+	for (i = 0; i < r.n; i++)
+		sum += (double)r.v[i];
+	qsort(r.v, r.n, sizeof(*r.v), cmp_u64);
+	printf("{\"mode\":\"rtt\",\"transport\":\"tcp 127.0.0.1, TCP_NODELAY, libevent on both "
+	    "ends, two threads\",\"payload_bytes\":%zu,\"samples\":%zu,\"p50_ms\":%.4f,"
+	    "\"p90_ms\":%.4f,\"p99_ms\":%.4f,\"max_ms\":%.4f,\"mean_ms\":%.4f}\n", r.payload, r.n,
+	    pct(r.v, r.n, 500) / 1e6, pct(r.v, r.n, 900) / 1e6, pct(r.v, r.n, 990) / 1e6,
+	    r.v[r.n - 1] / 1e6, sum / (double)r.n / 1e6);
+	fprintf(stderr, "loadgen: rtt: %zu round trips of %zu bytes, p50 %.1f us, p99 %.1f us\n",
+	    r.n, r.payload, pct(r.v, r.n, 500) / 1e3, pct(r.v, r.n, 990) / 1e3);
+	free(r.msg);
+	free(r.v);
+	return 0;
 }
 
 /* ---- the SQLite commit baseline ---- */
@@ -2390,6 +3277,25 @@ usage(FILE *f)
 	    "            socket's answer time (connect, Hello, \"status\"), one at a time,\n"
 	    "            every MS (default 100); pinned and admin stop on SIGTERM and\n"
 	    "            report what they measured\n"
+	    "  rtt       [--samples N] [--payload BYTES] [--seconds D]   a loopback round\n"
+	    "            trip: two threads, one TCP connection (TCP_NODELAY), libevent on\n"
+	    "            both ends; BYTES one way and back (default 64, 20000 samples)\n"
+	    "  create    --admin SOCKET --parties A,B --text FILE --count N --out FILE\n"
+	    "            [--window W]   N agreements created and circulated over one admin\n"
+	    "            connection, W in progress at once (default 256); their ids to FILE\n"
+	    "  presign   --endpoints F --agreements F --out FILE   read each agreement\n"
+	    "            (F names one endpoint) and write its signed copy, a frame each\n"
+	    "  first-copy --endpoints F --frames FILE [--index I] [--since FILE]\n"
+	    "            [--poll-ms MS] [--seconds D]   connect every MS (default 2) until\n"
+	    "            parleyd listens, then TLS, Hello and the I'th copy (default 0) of\n"
+	    "            FILE (presign's), until it is answered; times in ms from the\n"
+	    "            wall-clock time in --since FILE (bash's $EPOCHREALTIME)\n"
+	    "  connect   --endpoints F [--checkpoint FILE] [--samples N] [--interval-ms MS]\n"
+	    "            [--server-pid P] [--seconds D]   one party's connect, one at a\n"
+	    "            time: TCP + mutual TLS + Hello/Welcome + JournalRequest from the\n"
+	    "            checkpoint held (FILE, else the one parley keeps in the endpoint's\n"
+	    "            directory) + its proof and signature checked + Countersign answered\n"
+	    "            Ok, then close (default 100 samples)\n"
 	    "\n"
 	    "  --endpoints F      lines \"PARTY CLIENT.CONF\" (from parley init)\n"
 	    "  --agreements F     agreement ids, one a line (created and circulated)\n"
@@ -2406,7 +3312,8 @@ parse_mode(const char *s)
 		{ "sign", M_SIGN }, { "latency", M_LATENCY }, { "drain", M_DRAIN },
 		{ "handshake", M_HANDSHAKE }, { "idle", M_IDLE }, { "mqtt-idle", M_MQTT_IDLE },
 		{ "mqtt-rate", M_MQTT_RATE }, { "commit", M_COMMIT }, { "pinned", M_PINNED },
-		{ "admin", M_ADMIN },
+		{ "admin", M_ADMIN }, { "rtt", M_RTT }, { "create", M_CREATE },
+		{ "presign", M_PRESIGN }, { "first-copy", M_FIRST_COPY }, { "connect", M_CONNECT },
 	};
 	size_t i;
 
@@ -2452,10 +3359,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->concurrency = 32;
 	o->settle_ms = 1000;
 	o->subs = 16;
-	o->window = 64;
-	o->payload = 512;
+	o->window = -1;
+	o->payload = -1;
 	o->messages = 100000;
-	o->samples = 200;
+	o->samples = -1;
+	o->poll_ms = 2;
 	o->ack_batch = FRAME_ACK_MAX;
 	o->seconds = 10;
 	o->interval_ms = -1;
@@ -2490,6 +3398,24 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->dir = v;
 		else if (strcmp(a, "--admin") == 0)
 			o->admin = v;
+		else if (strcmp(a, "--parties") == 0)
+			o->parties = v;
+		else if (strcmp(a, "--text") == 0)
+			o->text = v;
+		else if (strcmp(a, "--out") == 0)
+			o->out = v;
+		else if (strcmp(a, "--frames") == 0)
+			o->frames = v;
+		else if (strcmp(a, "--since") == 0)
+			o->since = v;
+		else if (strcmp(a, "--checkpoint") == 0)
+			o->checkpoint = v;
+		else if (strcmp(a, "--count") == 0)
+			o->count = (int)num(a, v, 1, 10000000);
+		else if (strcmp(a, "--index") == 0)
+			o->index = (int)num(a, v, 0, 10000000);
+		else if (strcmp(a, "--poll-ms") == 0)
+			o->poll_ms = (int)num(a, v, 1, 10000);
 		else if (strcmp(a, "--interval-ms") == 0)
 			o->interval_ms = (int)num(a, v, 0, 600000);
 		else if (strcmp(a, "--admin-interval-ms") == 0)
@@ -2541,6 +3467,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 		} else
 			die("unknown option %s (see loadgen --help)", a);
 	}
+	if (o->samples < 0)
+		o->samples = o->mode == M_RTT ? 20000 : o->mode == M_CONNECT ? 100 : 200;
+	if (o->payload < 0)
+		o->payload = o->mode == M_RTT ? 64 : 512;
+	if (o->window < 0)
+		o->window = o->mode == M_CREATE ? 256 : 64;
 	if (o->mode == M_ADMIN && o->admin_interval_ms < 0)
 		o->admin_interval_ms = o->interval_ms;
 	if (o->interval_ms < 0)
@@ -2566,6 +3498,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (g.o.mode == M_COMMIT)
 		return run_commit(&g.o);
+	if (g.o.mode == M_RTT)
+		return run_rtt(&g.o);
 	snprintf(g.mq_prefix, sizeof(g.mq_prefix), "lg%d", (int)getpid());
 	if (g.o.mode == M_MQTT_IDLE || g.o.mode == M_MQTT_RATE) {
 		if (g.o.mqtt == NULL || g.o.cert == NULL || g.o.key == NULL)
@@ -2575,14 +3509,28 @@ main(int argc, char **argv)
 	} else if (g.o.mode == M_ADMIN) {
 		if (g.o.admin == NULL)
 			die("admin needs --admin SOCKET");
+	} else if (g.o.mode == M_CREATE) {
+		if (g.o.admin == NULL)
+			die("create needs --admin SOCKET");
 	} else {
 		if (g.o.endpoints == NULL)
 			die("%s needs --endpoints", argv[1]);
 		load_endpoints(&g);
 	}
-	if (g.o.mode == M_PINNED && g.neps != 1)
-		die("pinned needs --endpoints naming one endpoint, not %zu", g.neps);
-	if (g.o.mode == M_SIGN || g.o.mode == M_LATENCY || g.o.mode == M_PINNED) {
+	if ((g.o.mode == M_PINNED || g.o.mode == M_PRESIGN || g.o.mode == M_FIRST_COPY ||
+	    g.o.mode == M_CONNECT) && g.neps != 1)
+		die("%s needs --endpoints naming one endpoint, not %zu", argv[1], g.neps);
+	if (g.o.mode == M_PRESIGN && g.o.out == NULL)
+		die("presign needs --out FILE");
+	if (g.o.mode == M_FIRST_COPY) {
+		if (g.o.frames == NULL)
+			die("first-copy needs --frames FILE");
+		fc_load(&g);
+	}
+	if (g.o.mode == M_CONNECT)
+		cn_load(&g);
+	if (g.o.mode == M_SIGN || g.o.mode == M_LATENCY || g.o.mode == M_PINNED ||
+	    g.o.mode == M_PRESIGN) {
 		if (g.o.agreements == NULL)
 			die("%s needs --agreements", argv[1]);
 		load_agreements(&g);
@@ -2592,12 +3540,15 @@ main(int argc, char **argv)
 	if ((g.o.mode == M_IDLE || g.o.mode == M_MQTT_IDLE || g.o.mode == M_HANDSHAKE) &&
 	    g.o.server_pid == 0)
 		die("%s needs --server-pid", argv[1]);
-	if (g.o.mode == M_LATENCY || g.o.mode == M_PINNED) {
+	if (g.o.mode == M_LATENCY || g.o.mode == M_PINNED || g.o.mode == M_CONNECT) {
 		g.o.conns_per_ep = 1;	/* each endpoint's bundle goes to one connection */
 		if ((g.lat = calloc((size_t)g.o.samples, sizeof(*g.lat))) == NULL ||
-		    (g.lat_ok = calloc((size_t)g.o.samples, sizeof(*g.lat_ok))) == NULL)
+		    (g.lat_ok = calloc((size_t)g.o.samples, sizeof(*g.lat_ok))) == NULL ||
+		    (g.lat_reply = calloc((size_t)g.o.samples, sizeof(*g.lat_reply))) == NULL)
 			die("out of memory");
 	}
+	if (g.o.mode == M_PRESIGN || g.o.mode == M_FIRST_COPY)
+		g.o.conns_per_ep = 1;
 	raise_nofile((size_t)(g.o.ncounts ? g.o.counts[g.o.ncounts - 1] : 0) +
 	    (size_t)g.o.concurrency + g.neps * (size_t)g.o.conns_per_ep + 256);
 	g.t_begin = now_ns();
@@ -2611,7 +3562,8 @@ main(int argc, char **argv)
 	tv.tv_sec = (time_t)g.o.max_seconds;
 	tv.tv_usec = (suseconds_t)((g.o.max_seconds - (double)tv.tv_sec) * 1e6);
 	event_add(g.deadline, &tv);
-	if (g.o.mode == M_PINNED || g.o.mode == M_ADMIN) {
+	if (g.o.mode == M_PINNED || g.o.mode == M_ADMIN || g.o.mode == M_CONNECT ||
+	    g.o.mode == M_FIRST_COPY) {
 		g.next_ev = evtimer_new(g.base, pinned_next_cb, &g);
 		g.adm_ev = evtimer_new(g.base, adm_next_cb, &g);
 		g.sig_term = evsignal_new(g.base, SIGTERM, sig_cb, &g);
@@ -2624,6 +3576,7 @@ main(int argc, char **argv)
 
 	switch (g.o.mode) {
 	case M_PINNED:
+	case M_PRESIGN:
 	case M_SIGN:
 	case M_LATENCY:
 	case M_DRAIN:
@@ -2661,7 +3614,25 @@ main(int argc, char **argv)
 		g.adm_on = 1;
 		adm_start(&g);
 		break;
+	case M_CREATE:
+		cr_start(&g);
+		break;
+	case M_FIRST_COPY:
+		g.mono0 = now_ns();
+		g.real0 = realtime_ns();
+		g.t0 = g.mono0;
+		g.t_stop = g.t0 + (uint64_t)(g.o.seconds * 1e9);
+		fc_try(&g);
+		break;
+	case M_CONNECT:
+		g.running = 1;
+		g.c_cpu0 = g.o.server_pid > 0 ? proc_cpu_s(g.o.server_pid) : -1;
+		g.t0 = now_ns();
+		g.t_stop = g.t0 + (uint64_t)(g.o.seconds * 1e9);
+		cn_next(&g);
+		break;
 	case M_COMMIT:
+	case M_RTT:
 		break;
 	}
 	if (!g.finished)
@@ -2670,6 +3641,8 @@ main(int argc, char **argv)
 		g.t_end = now_ns();
 	if (g.o.mode == M_HANDSHAKE)
 		g.cpu1 = proc_cpu_s(g.o.server_pid);
+	if (g.o.mode == M_CONNECT)
+		g.c_cpu1 = g.o.server_pid > 0 ? proc_cpu_s(g.o.server_pid) : -1;
 	report(&g);
 	fprintf(stderr, "loadgen: %s done in %.2f s%s\n", argv[1], secs(g.t_end - g.t_begin),
 	    g.timed_out ? " (time limit)" : "");
@@ -2693,6 +3666,13 @@ main(int argc, char **argv)
 	free(g.ag);
 	free(g.lat);
 	free(g.lat_ok);
+	free(g.lat_reply);
+	free(g.known);
+	free(g.seen);
+	free(g.fc_frame);
+	free(g.c_text);
+	free(g.c_ids);
+	free(g.c_done);
 	SSL_CTX_free(g.mqtt_ctx);
 	if (g.adm != NULL)
 		bufferevent_free(g.adm);

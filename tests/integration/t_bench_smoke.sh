@@ -74,6 +74,38 @@ out=$(lg idle --endpoints "$T/eps" --server-pid "$PARLEYD_PID" --counts 6,9 --se
 out=$(lg commit --dir "$T" --seconds 0.2)
 [ "$(jget "$out" .commits)" -ge 1 ] || fail "no commit timed: $out"
 
+# rtt: the loopback round trip baseline
+out=$(lg rtt --samples 300 --seconds 5)
+[ "$(jget "$out" .samples)" -ge 1 ] || fail "no round trip timed: $out"
+
+# create: agreements created and circulated over one admin connection; a
+# holds the record's checkpoint first (parley keeps it), so that connect
+# below has a proof to check
+as a inbox >/dev/null || fail "a's first connect"
+out=$(lg create --admin "$T/admin.sock" --parties a,b --text "$T/text.txt" --count 5 --window 2 \
+	--out "$T/ag.created")
+[ "$(jget "$out" .started)" = "$(sum "$out" circulated refused in_progress_at_end)" ] ||
+	fail "create counts do not add up: $out"
+[ "$(jget "$out" .circulated)" = 5 ] || fail "5 agreements circulated expected: $out"
+[ "$(wc -l <"$T/ag.created")" = 5 ] || fail "5 agreement ids expected in the output file"
+
+# presign, first-copy: a's copies of them, one sent after connecting
+echo "a $T/a/client.conf" >"$T/eps.a"
+out=$(lg presign --endpoints "$T/eps.a" --agreements "$T/ag.created" --out "$T/frames")
+[ "$(jget "$out" .frames)" = 5 ] || fail "5 signed copies expected: $out"
+echo "$EPOCHREALTIME" >"$T/since"
+out=$(lg first-copy --endpoints "$T/eps.a" --frames "$T/frames" --index 4 --since "$T/since" --seconds 10)
+[ "$(jget "$out" .connects_tried)" = "$(sum "$out" connects_refused attempts_lost accepted duplicate refused in_progress_at_end)" ] ||
+	fail "first-copy counts do not add up: $out"
+[ "$(jget "$out" .accepted)" = 1 ] || fail "the copy should be accepted: $out"
+
+# connect: the proof from a's checkpoint checked, the new one countersigned
+out=$(lg connect --endpoints "$T/eps.a" --samples 3 --seconds 20)
+[ "$(jget "$out" .started)" = "$(sum "$out" countersigned refused failed timeouts in_progress_at_end)" ] ||
+	fail "connect counts do not add up: $out"
+[ "$(jget "$out" .countersigned)" = 3 ] || fail "3 countersigned connects expected: $out"
+[ "$(jget "$out" .proof_hashes)" -ge 1 ] || fail "a proof from a's checkpoint expected: $out"
+
 # only loopback
 sed 's/^server = .*/server = 192.0.2.1:7800/' "$T/a/client.conf" >"$T/a/far.conf"
 echo "a $T/a/far.conf" >"$T/eps.far"
