@@ -375,6 +375,11 @@ commit_baseline() {
 	log "  commit p50 $(jr "$1" .p50_ms) ms, p99 $(jr "$1" .p99_ms) ms"
 }
 commit_baseline commit_before
+# The latency floor's round trip: as the load generator's connections see
+# one over loopback (two threads, one TCP connection, libevent both ends).
+log "baseline: loopback round trip (loadgen rtt, 64 bytes each way)"
+lg rtt rtt --samples 20000 --payload 64 --seconds 5
+log "  p50 $(jr rtt .p50_ms) ms, p99 $(jr rtt .p99_ms) ms, mean $(jr rtt .mean_ms) ms"
 log "parley: release latency, $SAMPLES agreements one at a time, $((N * M)) endpoints fetching"
 JOURNAL_AT_LAT=$(sqlite3 "$STATE/parley.db" "SELECT count(*) FROM journal" 2>/dev/null)
 lg latency latency --endpoints "$W/eps.lat" --agreements "$W/ag.lat" --samples "$SAMPLES" \
@@ -580,7 +585,8 @@ jq -n --arg n "$N" --arg m "$M" --arg k "$K" --arg d "$SECS" --arg a "$AGREEMENT
 	'{parties: ($n|tonumber), endpoints_per_party: ($m|tonumber), inflight: ($k|tonumber), seconds: ($d|tonumber),
 	  agreements: ($a|tonumber), latency_samples: ($s|tonumber), idle_counts: $ic, idle_endpoints: ($ie|tonumber),
 	  handshake_seconds: ($hs|tonumber), mqtt_messages: ($mq|tonumber), big_rows: ($br|tonumber)}' >"$R/config.json"
-for f in ed25519 commit sign_cal sign sign_one drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto pg_sign pg_latency pg_takeover sign_cpu sign_one_cpu; do
+for f in ed25519 commit sign_cal sign sign_one drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto pg_sign pg_latency pg_takeover sign_cpu sign_one_cpu \
+    rtt; do
 	[ -s "$R/$f.json" ] || echo '{"error": "not measured"}' >"$R/$f.json"
 done
 
@@ -599,6 +605,7 @@ jq -n -f "$(dirname "$0")/report.jq" \
 	--slurpfile pg_sign "$R/pg_sign.json" --slurpfile pg_latency "$R/pg_latency.json" \
 	--slurpfile pg_takeover "$R/pg_takeover.json" \
 	--slurpfile sign_cpu "$R/sign_cpu.json" --slurpfile sign_one_cpu "$R/sign_one_cpu.json" \
+	--slurpfile rtt "$R/rtt.json" \
 	>"$W/result.json" ||
 	{ log "cannot compose the result"; exit 1; }
 
@@ -607,11 +614,11 @@ echo
 jq -r '.env | "parley benchmark: \(.cpus) CPUs (\(.cpu)); other work kept \(.other_cpu_busy_pct_start)% of the CPUs busy at the start, \(.other_cpu_busy_pct_end)% at the end; \(.elapsed_s) s"' "$W/result.json"
 echo
 jq -r '.figures[] | [.name, .value, .unit] | @tsv' "$W/result.json" |
-	awk -F'\t' 'BEGIN { printf "%-62s %14s  %s\n", "figure", "value", "unit"; printf "%-62s %14s  %s\n", "------", "-----", "----" }
-		{ printf "%-62s %14s  %s\n", $1, $2, $3 }'
+	awk -F'\t' 'BEGIN { printf "%-78s %14s  %s\n", "figure", "value", "unit"; printf "%-78s %14s  %s\n", "------", "-----", "----" }
+		{ printf "%-78s %14s  %s\n", $1, $2, $3 }'
 echo
 jq -r '.ratios[] | [.name, .value, .target, .verdict] | @tsv' "$W/result.json" |
-	awk -F'\t' 'BEGIN { printf "%-62s %10s  %-14s %s\n", "ratio", "value", "target", "verdict"; printf "%-62s %10s  %-14s %s\n", "-----", "-----", "------", "-------" }
-		{ printf "%-62s %10s  %-14s %s\n", $1, $2, $3, $4 }'
+	awk -F'\t' 'BEGIN { printf "%-78s %10s  %-14s %s\n", "ratio", "value", "target", "verdict"; printf "%-78s %10s  %-14s %s\n", "-----", "-----", "------", "-------" }
+		{ printf "%-78s %10s  %-14s %s\n", $1, $2, $3, $4 }'
 echo
 finish
