@@ -10,6 +10,9 @@ def point($x; $n): ((one($x).points // []) | map(select(.connections == $n)) | .
 def verdict($ok): if $ok == null then "n/a" elif $ok then "met" else "MISSED" end;
 def ge($v; $t): if $v == null then null else $v >= $t end;
 def le($v; $t): if $v == null then null else $v <= $t end;
+# 1000000 -> "1M", 100000 -> "100k" (names of sizes in the table).
+def short: if . == null then "?" elif . >= 1000000 and . % 1000000 == 0 then "\(. / 1000000)M"
+  elif . >= 1000 and . % 1000 == 0 then "\(. / 1000)k" else "\(.)" end;
 def maxn($a; $b): [$a, $b] | map(select(. != null)) | if length == 0 then null else max end;
 
 (one($config).idle_counts | split(",") | map(tonumber)) as $counts |
@@ -26,7 +29,8 @@ steady($sign) as $accept |
 (steady($sign_one) // $accept) as $accept_one |
 steady($sign_big) as $accept_big |
 (one($big).method == "journal") as $has_journal |
-(if $has_journal then "store grown to \(one($big).journal_entries) journal entries"
+(if $has_journal then "store grown to \(one($big).journal_entries | short) journal entries" +
+   (if one($big_fill).released != null then ", \(one($big_fill).released | short) released agreements" else "" end)
  else "+\(one($big).delivery_rows // "?") delivery rows" end) as $big_label |
 one($drain).acks_per_s as $acks |
 one($drain_single).acks_per_s as $acks_single |
@@ -56,6 +60,10 @@ def floor_ms($rtt): if $commit_p99 == null or $verify == null or $verify == 0 or
   then null else 2 * $commit_p99 + 1000 / $verify + $lat_eps * $rtt end;
 floor_ms(one($rtt).mean_ms) as $lat_floor |
 floor_ms(one($rtt).p99_ms) as $lat_floor_p99 |
+# Start-up after kill -9 and a party's connect: big store over empty store.
+one($startup_big).median_ms as $up_big | one($startup_empty).median_ms as $up_empty |
+one($connect_big).p50_ms as $cn_big | one($connect_empty).p50_ms as $cn_empty |
+def nj($x): if $has_journal then $x else "n/a (no journal yet)" end;
 {
   env: (one($env) + one($env_end)),
   config: one($config),
@@ -83,6 +91,9 @@ floor_ms(one($rtt).p99_ms) as $lat_floor_p99 |
     big_store: one($big),
     journal: one($journal)
   },
+  big_store_fill: one($big_fill),
+  startup_after_kill9: {big_store: one($startup_big), empty_store: one($startup_empty)},
+  connect: {big_store: one($connect_big), empty_store: one($connect_empty)},
   loopback_rtt: one($rtt),
   postgresql: {
     accept: one($pg_sign),
@@ -136,6 +147,28 @@ floor_ms(one($rtt).p99_ms) as $lat_floor_p99 |
     {name: "parleyd CPU per accepted copy (both cores / one core)", unit: "us",
      value: "\(us(one($sign_cpu).cpu_s_per_copy)) / \(us(one($sign_one_cpu).cpu_s_per_copy))"},
     {name: "  one Ed25519 verification (1 / openssl speed)", value: r(div(1000000; $verify); 1), unit: "us"},
+    {name: "big store: agreements released through parleyd / journal entries", unit: "n",
+     value: "\(one($big_fill).released) / \(one($big).journal_entries)"},
+    {name: "  filled in (create+circulate / sign / drain / journal-fill)", unit: "s",
+     value: "\(one($big_fill).total_s) (\(one($big_fill).create_circulate_s) / \(one($big_fill).sign_s) / \(one($big_fill).drain_s) / \(one($big_fill).journal_fill_s))"},
+    {name: "  parleyctl journal verify on it", unit: "-",
+     value: (one($big).journal_verify | if . == null then null elif .ok then "ok, \(.entries) entries, \(.seconds) s" else "REFUSED: \(.error)" end)},
+    {name: "start-up after kill -9 to first accepted copy, median (big store)", value: r($up_big; 1), unit: "ms"},
+    {name: "  every round", unit: "ms", value: (one($startup_big).ok_ms // [] | map(tostring) | join(" "))},
+    {name: "  of it listening / Welcome (medians)", unit: "ms",
+     value: "\(r(one($startup_big).listening_median_ms; 1)) / \(r(one($startup_big).welcome_median_ms; 1))"},
+    {name: "start-up after kill -9 to first accepted copy, median (empty store)", value: r($up_empty; 1), unit: "ms"},
+    {name: "  every round", unit: "ms", value: (one($startup_empty).ok_ms // [] | map(tostring) | join(" "))},
+    {name: "  of it listening / Welcome (medians)", unit: "ms",
+     value: "\(r(one($startup_empty).listening_median_ms; 1)) / \(r(one($startup_empty).welcome_median_ms; 1))"},
+    {name: "a party's connect p50 / p99 (big store, proof \(one($connect_big).known_size) -> \(one($connect_big).tree_size))", unit: "ms",
+     value: "\(r($cn_big; 2)) / \(r(one($connect_big).p99_ms; 2))"},
+    {name: "  proof answered after (p50) / parleyd CPU per connect", unit: "ms",
+     value: "\(r(one($connect_big).proof_in_p50_ms; 2)) / \(one($connect_big).server_cpu_ms_per_connect)"},
+    {name: "a party's connect p50 / p99 (empty store, proof \(one($connect_empty).known_size) -> \(one($connect_empty).tree_size))", unit: "ms",
+     value: "\(r($cn_empty; 2)) / \(r(one($connect_empty).p99_ms; 2))"},
+    {name: "  proof answered after (p50) / parleyd CPU per connect", unit: "ms",
+     value: "\(r(one($connect_empty).proof_in_p50_ms; 2)) / \(one($connect_empty).server_cpu_ms_per_connect)"},
     {name: "PostgreSQL record (sync standby): copies/s of released agreements", value: r(steady($pg_sign); 1), unit: "1/s"},
     {name: "  the same with the record in SQLite (above)", value: r($accept; 1), unit: "1/s"},
     {name: "PostgreSQL record: release latency p50 / p99", unit: "ms",
@@ -172,10 +205,14 @@ floor_ms(one($rtt).p99_ms) as $lat_floor_p99 |
       {name: "acceptance at 1M journal entries / empty store", value: "n/a",
        target: ">= 0.95", verdict: "n/a (no journal yet)"}
      end),
-    {name: "start-up to first accepted copy after kill -9, 1M entries / empty store", value: "n/a",
-     target: "<= 2", verdict: "n/a (not measured yet)"},
-    {name: "a party's connect at 1M entries / empty store", value: "n/a",
-     target: "<= 1.5", verdict: "n/a (not measured yet)"},
+    {name: "start-up after kill -9 to first accepted copy, \(one($big_fill).journal_entries // one($config).big_rows | short) entries + \(one($big_fill).released // one($config).big_agreements | short) released / empty",
+     value: nj(r(div($up_big; $up_empty); 3)), target: "<= 2",
+     verdict: nj(verdict(le(div($up_big; $up_empty); 2)))},
+    {name: "a party's connect, proof from \(one($big_fill).connect_behind // one($config).connect_behind | short) back, at \(one($big_fill).journal_entries // one($config).big_rows | short) entries / empty (p50)",
+     value: nj(r(div($cn_big; $cn_empty); 3)), target: "<= 1.5",
+     verdict: nj(verdict(le(div($cn_big; $cn_empty); 1.5)))},
+    {name: "  the same at p99", value: nj(r(div(one($connect_big).p99_ms; one($connect_empty).p99_ms); 3)),
+     target: "-", verdict: "shown"},
     {name: "handshakes per CPU-s / openssl s_server's", value: r(div($hs_parley; $hs_openssl); 3),
      target: ">= 1.3", verdict: verdict(ge(div($hs_parley; $hs_openssl); 1.3))}
 ]

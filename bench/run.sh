@@ -30,6 +30,12 @@ usage: bench/run.sh [options]
   --mqtt-messages N    messages per mosquitto rate run (100000)
   --big-rows N         journal entries (or, without a journal, delivery rows)
                        of the big-store run (1000000)
+  --big-agreements N   agreements released through parleyd into the big store
+                       before its journal is grown (100000)
+  --connect-behind N   entries the connecting party's checkpoint is behind the
+                       big store's (100000)
+  --connect-samples N  connects timed on each store (20)
+  --startup-rounds N   starts after kill -9 timed on each store (5)
   --wait-idle S        first wait up to S seconds for the CPUs to be idle (0)
   --no-mosquitto       skip the mosquitto baselines
   --keep               keep the work directory
@@ -38,6 +44,7 @@ EOF
 
 BIN=build OUT= LIMIT=600 N=8 M=2 K=64 SECS=8 AGREEMENTS=auto SAMPLES=200
 IDLE_COUNTS=1000,10000 IDLE_EPS=100 HS_SECS=5 MQ_MSGS=100000 BIG_ROWS=1000000
+FILL_AG=100000 BEHIND=100000 CONNECT_SAMPLES=20 ROUNDS=5
 MOSQ=1 KEEP=0 WAIT_IDLE=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -55,6 +62,10 @@ while [ $# -gt 0 ]; do
 	--hs-seconds) HS_SECS=$2; shift ;;
 	--mqtt-messages) MQ_MSGS=$2; shift ;;
 	--big-rows) BIG_ROWS=$2; shift ;;
+	--big-agreements) FILL_AG=$2; shift ;;
+	--connect-behind) BEHIND=$2; shift ;;
+	--connect-samples) CONNECT_SAMPLES=$2; shift ;;
+	--startup-rounds) ROUNDS=$2; shift ;;
 	--wait-idle) WAIT_IDLE=$2; shift ;;
 	--no-mosquitto) MOSQ=0 ;;
 	--keep) KEEP=1 ;;
@@ -63,9 +74,16 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-for v in "$WAIT_IDLE" "$LIMIT" "$N" "$M" "$K" "$SECS" "$SAMPLES" "$IDLE_EPS" "$HS_SECS" "$MQ_MSGS" "$BIG_ROWS"; do
+for v in "$WAIT_IDLE" "$LIMIT" "$N" "$M" "$K" "$SECS" "$SAMPLES" "$IDLE_EPS" "$HS_SECS" "$MQ_MSGS" \
+    "$BIG_ROWS" "$FILL_AG" "$BEHIND" "$CONNECT_SAMPLES" "$ROUNDS"; do
 	case $v in ''|*[!0-9]*) echo "bench: numbers only: $v" >&2; exit 2 ;; esac
 done
+if [ "$CONNECT_SAMPLES" -lt 1 ] || [ "$ROUNDS" -lt 1 ]; then
+	echo "bench: --connect-samples and --startup-rounds are at least 1" >&2; exit 2
+fi
+# A connect at the big store may take a second: no connect starts later
+# than this into its run.
+CONNECT_SECS=40
 BIN=$(cd "$BIN" 2>/dev/null && pwd) || { echo "bench: no build directory" >&2; exit 2; }
 for b in parleyd parley parleyctl loadgen; do
 	[ -x "$BIN/$b" ] || { echo "bench: $BIN/$b is missing (make bench builds it)" >&2; exit 2; }
@@ -216,8 +234,19 @@ cp "$STATE/mediator.pub" "$W/mediator.pub"
 log "parleyd pid $PARLEYD_PID on 127.0.0.1:$PORT"
 
 # Parties and endpoints: s1..sN sign for the rate runs, l1..lN for latency,
-# "idle" holds the certificates of the idle and handshake runs.
+# "idle" holds the certificates of the idle and handshake runs; f1 and f2
+# release the big store's agreements, k1 signs the start-up rounds' copies
+# (k2 never signs), c1 connects.  One endpoint each.
 : >"$W/eps.sign"; : >"$W/eps.lat"; : >"$W/eps.idle"; : >"$W/ep.list"
+: >"$W/eps.fill"; : >"$W/eps.k"; : >"$W/eps.c"
+for p in f1 f2 k1 k2 c1; do
+	echo "$p $p-1" >>"$W/ep.list"
+	case $p in
+	f*) echo "$p $W/ep/$p-1/client.conf" >>"$W/eps.fill" ;;
+	k1) echo "$p $W/ep/$p-1/client.conf" >>"$W/eps.k" ;;
+	c1) echo "$p $W/ep/$p-1/client.conf" >>"$W/eps.c" ;;
+	esac
+done
 for i in $(seq "$N"); do
 	for g in s l; do
 		for j in $(seq "$M"); do
@@ -230,7 +259,7 @@ for j in $(seq "$IDLE_EPS"); do
 	echo "idle idle-$j" >>"$W/ep.list"
 	echo "idle $W/ep/idle-$j/client.conf" >>"$W/eps.idle"
 done
-log "enrolling $((2 * N)) parties x $M endpoints and $IDLE_EPS idle endpoints"
+log "enrolling $((2 * N)) parties x $M endpoints, 5 of one endpoint and $IDLE_EPS idle endpoints"
 cut -d' ' -f2 "$W/ep.list" | bounded xargs -P 4 -I{} "$BIN/parley" init --dir "$W/ep/{}" \
 	--server "127.0.0.1:$PORT" --server-pin "$PIN" --mediator-key "$W/mediator.pub" >/dev/null ||
 	{ log "parley init failed"; exit 1; }
@@ -449,30 +478,86 @@ if [ -x "$BIN/tls-mem" ]; then
 	fi
 fi
 
-# 6. acceptance with a big store: 1,000,000 journal entries when the daemon
-# keeps a journal (written into a copy of the store by bench/journal_fill.c
-# with the daemon's own journal code), else 1,000,000 delivery rows as a proxy.
+# 6. the big store: a copy of the store grown, through parleyd itself, by
+# FILL_AG agreements between two parties (f1, f2: one endpoint each),
+# created and circulated over the admin socket, signed by both and so
+# released, their deliveries fetched and acked; then its journal grown to
+# BIG_ROWS entries by bench/journal_fill.c (the daemon's own journal code),
+# with party c1 connecting once (as parley does: it verifies the record and
+# countersigns) when BEHIND entries remain to be written.  On it: start-up
+# after kill -9 to the first accepted copy, c1's connect with a consistency
+# proof from its checkpoint BEHIND entries old, release latency, acceptance;
+# then `parleyctl journal verify`.  The same start-up and connect on a
+# fresh store with the same keys (7).  A daemon without a journal gets
+# BIG_ROWS acked delivery rows instead (with sqlite3), reported as a proxy,
+# and the journal, start-up and connect figures as "n/a (no journal yet)".
 BIGN=$AGREEMENTS
 JOURNAL=0
 journal_entries() { sqlite3 "$1/parley.db" "SELECT count(*) FROM journal" 2>/dev/null; }
 [ -n "$(journal_entries "$STATE")" ] && [ -x "$BIN/journal-fill" ] && JOURNAL=1
 if [ "$JOURNAL" = 1 ]; then
-	log "parley: acceptance again on a copy of the store grown to $BIG_ROWS journal entries"
+	log "parley: a copy of the store grown by $FILL_AG released agreements and to $BIG_ROWS journal entries"
 else
 	log "parley: acceptance again on a copy of the store with $BIG_ROWS delivery rows added (no journal)"
 fi
 create_agreements "$BIGN" "$SPARTIES" "$W/ag.big"
 create_agreements 3 "$LPARTIES" "$W/ag.biglat"
+# The start-up rounds' copies: k1's of agreements between k1 and k2 (k2
+# never signs, so nothing is released), signed now while parleyd runs.
+if [ "$JOURNAL" = 1 ] && create_agreements "$ROUNDS" k1,k2 "$W/ag.start"; then
+	lg presign_big presign --endpoints "$W/eps.k" --agreements "$W/ag.start" --out "$W/frames.big"
+fi
 stop_parleyd
 cp -a "$STATE" "$W/state-big"
 T0=$(date +%s)
 FILLED=
 if [ "$JOURNAL" = 1 ]; then
-	JBEFORE=$(journal_entries "$W/state-big")
-	if bounded "$BIN/journal-fill" "$W/state-big" "$BIG_ROWS" >"$W/fill.out" 2>&1; then
-		FILLED=$(journal_entries "$W/state-big")
-		log "  filled in $(( $(date +%s) - T0 ))s: $JBEFORE -> $FILLED journal entries, $(db_bytes "$W/state-big") bytes"
+	# the released agreements, through parleyd
+	start_parleyd "$W/state-big"
+	t_a=$(now)
+	lg fill_create create --admin "$W/admin.sock" --parties f1,f2 --text "$W/text.txt" \
+		--count "$FILL_AG" --out "$W/ag.fill" --window 1024
+	log "  $(jr fill_create .circulated) agreements created and circulated in $(jr fill_create .elapsed_s) s"
+	t_b=$(now)
+	if [ -s "$W/ag.fill" ]; then
+		lg fill_sign sign --endpoints "$W/eps.fill" --agreements "$W/ag.fill" --inflight 256 \
+			--seconds "$(( $(left) > 60 ? $(left) - 40 : 20 ))" --grace 20
+		log "  $(jr fill_sign .releases) of them released ($(jr fill_sign .accepted) copies accepted) in $(jr fill_sign .elapsed_s) s"
 	fi
+	t_c=$(now)
+	lg fill_drain drain --endpoints "$W/eps.fill" --seconds 60
+	log "  their $(jr fill_drain .acks_ok) deliveries fetched and acked in $(jr fill_drain .elapsed_s) s"
+	t_d=$(now)
+	stop_parleyd
+	# the journal: to BEHIND entries short of BIG_ROWS, c1 connects once,
+	# then the rest
+	JBEFORE=$(journal_entries "$W/state-big")
+	t_e=$(now)
+	if bounded "$BIN/journal-fill" "$W/state-big" "$(( BIG_ROWS > BEHIND ? BIG_ROWS - BEHIND : 0 ))" \
+	    >"$W/fill1.out" 2>&1; then
+		start_parleyd "$W/state-big"
+		rm -f "$W/ep/c1-1/checkpoint"
+		"$BIN/parley" -c "$W/ep/c1-1/client.conf" inbox >"$W/c1.out" 2>&1 ||
+			log "  c1 could not connect: $(tail -n 1 "$W/c1.out")"
+		stop_parleyd
+		if bounded "$BIN/journal-fill" "$W/state-big" "$BIG_ROWS" >"$W/fill.out" 2>&1; then
+			FILLED=$(journal_entries "$W/state-big")
+		fi
+	fi
+	t_f=$(now)
+	log "  journal grown in $(awk -v a="$t_e" -v b="$t_f" 'BEGIN { printf "%.1f", b - a }')s: $JBEFORE -> ${FILLED:-?} entries; store $(db_bytes "$W/state-big") bytes; c1 holds the checkpoint of $(sed -n 2p "$W/ep/c1-1/checkpoint" 2>/dev/null) entries"
+	jq -n --arg a "$t_a" --arg b "$t_b" --arg c "$t_c" --arg d "$t_d" --arg e "$t_e" --arg f "$t_f" \
+		--arg ag "$FILL_AG" --arg j0 "${JBEFORE:-0}" --arg j1 "${FILLED:-0}" --arg behind "$BEHIND" \
+		--slurpfile cr "$R/fill_create.json" --slurpfile si "$R/fill_sign.json" \
+		--slurpfile dr "$R/fill_drain.json" \
+		'def d($x; $y): (($y|tonumber) - ($x|tonumber)) * 1000 | round / 1000;
+		 {agreements: ($ag|tonumber), circulated: $cr[0].circulated, released: $si[0].releases,
+		  deliveries_acked: $dr[0].acks_ok, journal_entries_after_agreements: ($j0|tonumber),
+		  journal_entries: ($j1|tonumber), connect_behind: ($behind|tonumber),
+		  create_circulate_s: d($a; $b), sign_s: d($b; $c), drain_s: d($c; $d),
+		  journal_fill_s: d($e; $f), total_s: d($a; $f),
+		  how: "agreements created and circulated by loadgen create over the admin socket, signed by both parties with loadgen sign (released), their deliveries fetched and acked with loadgen drain, all through parleyd; then journal-fill to BIG_ROWS - BEHIND, party c1 connecting once with parley (it keeps and countersigns that checkpoint), journal-fill to BIG_ROWS"}' \
+		>"$R/big_fill.json" 2>/dev/null
 elif bounded sqlite3 "$W/state-big/parley.db" >"$W/fill.out" 2>&1 <<EOF
 PRAGMA foreign_keys = ON;
 BEGIN;
@@ -493,8 +578,63 @@ then
 		JOIN message m ON m.id = d.message_id WHERE m.summary = 'bench filler'")
 	log "  filled in $(( $(date +%s) - T0 ))s: $FILLED delivery rows, $(db_bytes "$W/state-big") bytes"
 fi
+
+# Start-up after a crash: parleyd started and killed with SIGKILL (its WAL
+# not checkpointed), then ROUNDS times: loadgen first-copy polls the port
+# (every 2 ms), parleyd is exec'd (the wall-clock time just before the exec
+# is the start), and the time is taken when the round's prepared copy is
+# answered Ok; then SIGKILL again.  NAME.json: every round, and the median.
+startup_rounds() {	# NAME STATE_DIR FRAMES
+	local name=$1 dir=$2 frames=$3 i lgp
+	[ -s "$frames" ] || return 0
+	start_parleyd "$dir"
+	kill -9 "$PARLEYD_PID"; wait "$PARLEYD_PID" 2>/dev/null; PARLEYD_PID=
+	for i in $(seq 0 $((ROUNDS - 1))); do
+		[ "$(left)" -gt 40 ] || break
+		rm -f "$W/t0"
+		bounded "$BIN/loadgen" first-copy --endpoints "$W/eps.k" --frames "$frames" --index "$i" \
+			--since "$W/t0" --seconds 30 --max-seconds 35 >"$R/${name}_$i.json" 2>>"$W/loadgen.log" &
+		lgp=$!
+		# the wall-clock time in the subshell, just before it becomes parleyd
+		( echo "$EPOCHREALTIME" >"$W/t0"; exec "$BIN/parleyd" -c "$W/parleyd.conf" ) \
+			>>"$W/parleyd.log" 2>&1 &
+		PARLEYD_PID=$!
+		wait "$lgp"
+		kill -9 "$PARLEYD_PID"; wait "$PARLEYD_PID" 2>/dev/null; PARLEYD_PID=
+	done
+	jq -s --arg db "$(db_bytes "$dir")" --arg je "$(journal_entries "$dir")" \
+		--arg ag "$(sqlite3 "$dir/parley.db" "SELECT count(*) FROM agreement WHERE released_at IS NOT NULL" 2>/dev/null)" \
+		'def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
+		 map(select(.accepted == 1)) as $ok |
+		 {rounds: length, ok_rounds: ($ok | length),
+		  median_ms: ($ok | map(.ok_ms) | med), max_ms: ($ok | map(.ok_ms) | max),
+		  listening_median_ms: ($ok | map(.listening_ms) | med),
+		  welcome_median_ms: ($ok | map(.welcome_ms) | med),
+		  ok_ms: map(.ok_ms), store_bytes: ($db|tonumber? // null),
+		  journal_entries: ($je|tonumber? // null), released_agreements: ($ag|tonumber? // null),
+		  errors: (map(select(.accepted != 1) | .error // "no answer")),
+		  how: "exec of parleyd (after kill -9 of the last one) -> the first signed copy answered Ok (loadgen first-copy polling every 2 ms); median of the rounds"}' \
+		"$R/${name}"_[0-9]*.json >"$R/$name.json" 2>/dev/null
+	log "  start-up to the first accepted copy: median $(jr "$name" .median_ms) ms (rounds: $(jr "$name" '.ok_ms | map(tostring) | join(", ")') ms)"
+}
+
+# A party's connect: c1 holds a checkpoint; loadgen connect, one at a time.
+connect_run() {	# NAME
+	lg "$1" connect --endpoints "$W/eps.c" --samples "$CONNECT_SAMPLES" --server-pid "$PARLEYD_PID" \
+		--seconds "$CONNECT_SECS"
+	log "  c1's connect (proof from $(jr "$1" .known_size) to $(jr "$1" .tree_size) entries, countersigned): p50 $(jr "$1" .p50_ms) ms, p99 $(jr "$1" .p99_ms) ms over $(jr "$1" .samples) samples; parleyd CPU $(jr "$1" .server_cpu_ms_per_connect) ms each"
+}
+
 if [ -n "$FILLED" ]; then
+	if [ "$JOURNAL" = 1 ]; then
+		log "parley: start-up after kill -9 to the first accepted copy, $ROUNDS rounds (big store)"
+		startup_rounds startup_big "$W/state-big" "$W/frames.big"
+	fi
 	start_parleyd "$W/state-big"
+	if [ "$JOURNAL" = 1 ]; then
+		log "parley: c1 connects (big store)"
+		connect_run connect_big
+	fi
 	# Latency first: the sign run leaves the daemon busy with what it read.
 	lg latency_big latency --endpoints "$W/eps.lat" --agreements "$W/ag.biglat" --samples 3 \
 		--seconds "$((SECS * 2))" --grace "$((SECS * 3))"
@@ -502,18 +642,60 @@ if [ -n "$FILLED" ]; then
 	lg sign_big sign --endpoints "$W/eps.sign" --agreements "$W/ag.big" --inflight "$K" \
 		--seconds "$SECS" --grace "$((SECS * 2))"
 	log "  $(jr sign_big .released_copies_per_s) copies/s of released agreements ($(jr sign_big .accepted) accepted, $(jr sign_big .releases) released)"
+	JVERIFY='{}'
+	if [ "$JOURNAL" = 1 ]; then
+		t_a=$(now)
+		JVERIFY=$(CTL --json journal verify 2>&1)
+		t_b=$(now)
+		if [ "$(printf '%s' "$JVERIFY" | jq -r '.ok // false' 2>/dev/null)" = true ]; then
+			log "  parleyctl journal verify: $(printf '%s' "$JVERIFY" | jq -r .entries) entries, $(printf '%s' "$JVERIFY" | jq -r .checkpoints) checkpoints: ok ($(awk -v a="$t_a" -v b="$t_b" 'BEGIN { printf "%.1f", b - a }') s)"
+		else
+			log "  parleyctl journal verify REFUSES the big store: $JVERIFY"
+		fi
+		JVERIFY=$(printf '%s' "$JVERIFY" | jq -c --arg s "$(awk -v a="$t_a" -v b="$t_b" 'BEGIN { printf "%.3f", b - a }')" \
+			'{ok: (.ok // false), entries, checkpoints, error, seconds: ($s|tonumber)}' 2>/dev/null ||
+			jq -n --arg e "$JVERIFY" '{ok: false, error: $e}')
+	fi
 	stop_parleyd
 	jq -n --arg method "$( [ "$JOURNAL" = 1 ] && echo journal || echo delivery-rows)" \
 		--arg rows "$FILLED" --arg b0 "${SIGN_DB:-0}" --arg b1 "$(db_bytes "$W/state-big")" \
 		--arg j0 "${JOURNAL_AT_SIGN:-}" --arg fill "$(tail -n 1 "$W/fill.out" 2>/dev/null)" \
+		--argjson verify "$JVERIFY" \
 		'{method: $method, store_bytes_before: ($b0|tonumber), store_bytes_big: ($b1|tonumber)} +
 		 (if $method == "journal" then {journal_entries: ($rows|tonumber),
-		    journal_entries_empty_run: ($j0|tonumber? // null), fill: ($fill|fromjson? // $fill)}
+		    journal_entries_empty_run: ($j0|tonumber? // null), fill: ($fill|fromjson? // $fill),
+		    journal_verify: $verify}
 		  else {delivery_rows: ($rows|tonumber), journal: "n/a (no journal yet)"} end)' >"$R/big.json"
 else
 	log "  could not fill the store: $(tail -n 2 "$W/fill.out")"
 	jq -n --arg e "$(tail -n 2 "$W/fill.out")" '{error: $e}' >"$R/sign_big.json"
 	stop_parleyd
+fi
+
+# 7. start-up and connect on an empty store: the same keys, only k1, k2 and
+# c1 registered, c1 connecting once, then ROUNDS agreements of k1 and k2.
+if [ "$JOURNAL" = 1 ] && [ "$(left)" -gt 60 ]; then
+	log "parley: the same on an empty store (k1, k2, c1 and $ROUNDS agreements)"
+	mkdir -p "$W/state-empty"
+	chmod 700 "$W/state-empty"
+	for f in mediator.key mediator.pub server.key server.crt; do cp -p "$STATE/$f" "$W/state-empty/$f"; done
+	start_parleyd "$W/state-empty"
+	for p in k1 k2 c1; do
+		if ! { CTL party add "$p" --name "bench party $p" >/dev/null &&
+		    CTL endpoint add "$p" --cert "$W/ep/$p-1/endpoint.crt" >/dev/null &&
+		    CTL signer add "$p" --key "$W/ep/$p-1/signer.pub" >/dev/null; }; then
+			log "  cannot register $p on the empty store"
+		fi
+	done
+	rm -f "$W/ep/c1-1/checkpoint"
+	"$BIN/parley" -c "$W/ep/c1-1/client.conf" inbox >"$W/c1.out" 2>&1 ||
+		log "  c1 could not connect: $(tail -n 1 "$W/c1.out")"
+	if create_agreements "$ROUNDS" k1,k2 "$W/ag.start0"; then
+		lg presign_empty presign --endpoints "$W/eps.k" --agreements "$W/ag.start0" --out "$W/frames.empty"
+	fi
+	connect_run connect_empty
+	stop_parleyd
+	startup_rounds startup_empty "$W/state-empty" "$W/frames.empty"
 fi
 
 # ---- mosquitto ----
@@ -582,11 +764,14 @@ jq -n --arg load "$(loadavg)" --arg el "$(( $(date +%s) - START ))" --arg busy "
 	'{loadavg_end: $load, other_cpu_busy_pct_end: ($busy|tonumber), elapsed_s: ($el|tonumber)}' >"$R/env_end.json"
 jq -n --arg n "$N" --arg m "$M" --arg k "$K" --arg d "$SECS" --arg a "$AGREEMENTS" --arg s "$SAMPLES" \
 	--arg ic "$IDLE_COUNTS" --arg ie "$IDLE_EPS" --arg hs "$HS_SECS" --arg mq "$MQ_MSGS" --arg br "$BIG_ROWS" \
+	--arg fa "$FILL_AG" --arg cb "$BEHIND" --arg cs "$CONNECT_SAMPLES" --arg ro "$ROUNDS" \
 	'{parties: ($n|tonumber), endpoints_per_party: ($m|tonumber), inflight: ($k|tonumber), seconds: ($d|tonumber),
 	  agreements: ($a|tonumber), latency_samples: ($s|tonumber), idle_counts: $ic, idle_endpoints: ($ie|tonumber),
-	  handshake_seconds: ($hs|tonumber), mqtt_messages: ($mq|tonumber), big_rows: ($br|tonumber)}' >"$R/config.json"
+	  handshake_seconds: ($hs|tonumber), mqtt_messages: ($mq|tonumber), big_rows: ($br|tonumber),
+	  big_agreements: ($fa|tonumber), connect_behind: ($cb|tonumber),
+	  connect_samples: ($cs|tonumber), startup_rounds: ($ro|tonumber)}' >"$R/config.json"
 for f in ed25519 commit sign_cal sign sign_one drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto pg_sign pg_latency pg_takeover sign_cpu sign_one_cpu \
-    rtt; do
+    rtt big_fill startup_big startup_empty connect_big connect_empty; do
 	[ -s "$R/$f.json" ] || echo '{"error": "not measured"}' >"$R/$f.json"
 done
 
@@ -605,7 +790,9 @@ jq -n -f "$(dirname "$0")/report.jq" \
 	--slurpfile pg_sign "$R/pg_sign.json" --slurpfile pg_latency "$R/pg_latency.json" \
 	--slurpfile pg_takeover "$R/pg_takeover.json" \
 	--slurpfile sign_cpu "$R/sign_cpu.json" --slurpfile sign_one_cpu "$R/sign_one_cpu.json" \
-	--slurpfile rtt "$R/rtt.json" \
+	--slurpfile rtt "$R/rtt.json" --slurpfile big_fill "$R/big_fill.json" \
+	--slurpfile startup_big "$R/startup_big.json" --slurpfile startup_empty "$R/startup_empty.json" \
+	--slurpfile connect_big "$R/connect_big.json" --slurpfile connect_empty "$R/connect_empty.json" \
 	>"$W/result.json" ||
 	{ log "cannot compose the result"; exit 1; }
 
