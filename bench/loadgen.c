@@ -143,7 +143,7 @@ struct agr {
 struct opts {
 	enum mode mode;
 	const char *endpoints, *agreements, *mqtt, *cert, *key, *dir, *admin;
-	const char *parties, *text, *out, *frames, *since, *checkpoint;
+	const char *parties, *text, *out, *frames, *since, *checkpoint, *title;
 	int conns_per_ep, inflight, concurrency, settle_ms, subs, window, payload, samples;
 	int live, ack_batch, interval_ms, admin_interval_ms, poll_ms, count, index;
 	double seconds, max_seconds, grace, sample_timeout;
@@ -2332,6 +2332,8 @@ cn_load(struct lg *g)
 
 /* ---- create: agreements created and circulated over the admin socket ---- */
 
+#define TITLE_MAX 200	/* daemon/agreement.h */
+
 #define ID_CREATE	(1ULL << 53)	/* + request index */
 #define ID_CIRC		(1ULL << 54)	/* + request index */
 
@@ -2368,9 +2370,9 @@ cr_pump(struct lg *g)
 		Parley__AdminArg at = PARLEY__ADMIN_ARG__INIT, ax = PARLEY__ADMIN_ARG__INIT;
 		Parley__AdminArg ap = PARLEY__ADMIN_ARG__INIT, *args[3] = { &at, &ax, &ap };
 		size_t i = g->c_next++;
-		char title[64];
+		char title[TITLE_MAX + 1];
 
-		snprintf(title, sizeof(title), "bench fill %zu", i + 1);
+		snprintf(title, sizeof(title), "%.*s %zu", TITLE_MAX - 12, g->o.title, i + 1);
 		at.key = "title";
 		at.value.data = (uint8_t *)title;
 		at.value.len = strlen(title);
@@ -3281,8 +3283,9 @@ usage(FILE *f)
 	    "            trip: two threads, one TCP connection (TCP_NODELAY), libevent on\n"
 	    "            both ends; BYTES one way and back (default 64, 20000 samples)\n"
 	    "  create    --admin SOCKET --parties A,B --text FILE --count N --out FILE\n"
-	    "            [--window W]   N agreements created and circulated over one admin\n"
-	    "            connection, W in progress at once (default 256); their ids to FILE\n"
+	    "            [--window W] [--title T]   N agreements (\"T 1\", \"T 2\" ...) created\n"
+	    "            and circulated over one admin connection, W in progress at once\n"
+	    "            (default 256); their ids to FILE, one a line\n"
 	    "  presign   --endpoints F --agreements F --out FILE   read each agreement\n"
 	    "            (F names one endpoint) and write its signed copy, a frame each\n"
 	    "  first-copy --endpoints F --frames FILE [--index I] [--since FILE]\n"
@@ -3402,6 +3405,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->parties = v;
 		else if (strcmp(a, "--text") == 0)
 			o->text = v;
+		else if (strcmp(a, "--title") == 0)
+			o->title = v;
 		else if (strcmp(a, "--out") == 0)
 			o->out = v;
 		else if (strcmp(a, "--frames") == 0)
@@ -3471,6 +3476,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		o->samples = o->mode == M_RTT ? 20000 : o->mode == M_CONNECT ? 100 : 200;
 	if (o->payload < 0)
 		o->payload = o->mode == M_RTT ? 64 : 512;
+	if (o->title == NULL)
+		o->title = "bench";
 	if (o->window < 0)
 		o->window = o->mode == M_CREATE ? 256 : 64;
 	if (o->mode == M_ADMIN && o->admin_interval_ms < 0)
