@@ -24,6 +24,27 @@ struct node_slot {
 	uint8_t hash[32];
 };
 
+/* The tree consistency proofs are made from: the hashes of its perfect
+ * subtrees of 2^VT_LEVEL leaves and more, computed by this process from the
+ * entries themselves, read in order once and then as the record grows.  A
+ * proof takes its big subtrees from here and hashes the rest from the
+ * entries: O(log n) pieces of fewer than 2^VT_LEVEL entries each, not all n
+ * entries on every connection.  The hashes come from the entries, not from
+ * the stored nodes, so an entry edited in the store is still caught at the
+ * next connection: the store's data_version tells when another process
+ * wrote the file, and the tree is then read again from the entries (as it
+ * is once after every start).  About 64 bytes per 1,024 entries. */
+#define VT_LEVEL 10
+#define VT_LEVELS (64 - VT_LEVEL)
+
+struct vtree {
+	uint64_t size;			/* entries hashed: [0, size) */
+	struct merkle_frontier chunk;	/* the leaves since the last whole chunk */
+	uint8_t (*node[VT_LEVELS])[32];	/* [k][i]: level VT_LEVEL + k, index i */
+	uint64_t count[VT_LEVELS], cap[VT_LEVELS];
+	int64_t data_version;		/* the store's, when read; -1: not read */
+};
+
 struct journal {
 	struct store *st;
 	struct clock *clk;
@@ -41,6 +62,7 @@ struct journal {
 	int f_dirty;		/* newer than the row */
 	int64_t committed;	/* entries as of the last commit */
 	struct node_slot cache[NODE_CACHE];
+	struct vtree vt;
 };
 
 static struct node_slot *
@@ -97,6 +119,7 @@ journal_new(struct store *st, struct clock *clk, EVP_PKEY *mkey)
 	j->st = st;
 	j->clk = clk;
 	j->mkey = mkey;
+	j->vt.data_version = -1;
 	if (crypto_pubkey_raw(mkey, j->mpub) != 0 || checkpoint_origin(j->mpub, j->origin) != 0) {
 		free(j);
 		return NULL;
@@ -104,9 +127,14 @@ journal_new(struct store *st, struct clock *clk, EVP_PKEY *mkey)
 	return j;
 }
 
+static void vt_reset(struct vtree *v);
+
 void
 journal_free(struct journal *j)
 {
+	if (j == NULL)
+		return;
+	vt_reset(&j->vt);
 	free(j);
 }
 
@@ -192,6 +220,8 @@ frontier_now(struct journal *j)
 		return 0;
 	if (j->f_valid)
 		cache_drop_from(j, n);
+	if (j->vt.size > n)
+		vt_reset(&j->vt);
 	j->f_valid = 0;
 	if (load_frontier(j, &j->f) != 0 || j->f.size > n) {
 		log_warnx("journal: the stored frontier does not match the entries");
@@ -412,6 +442,135 @@ leaf_of(void *arg, uint64_t index, uint8_t out[32])
 	return rc;
 }
 
+/* ---- the tree of consistency proofs (struct vtree) ---- */
+
+static void
+vt_reset(struct vtree *v)
+{
+	int64_t dv = v->data_version;
+	unsigned k;
+
+	for (k = 0; k < VT_LEVELS; k++)
+		free(v->node[k]);
+	memset(v, 0, sizeof(*v));
+	v->data_version = dv;
+}
+
+/* A perfect subtree of level VT_LEVEL + k, the next at that level; two
+ * make one a level up, as a binary counter carries. */
+static int
+vt_push(struct vtree *v, unsigned k, const uint8_t hash[32])
+{
+	uint8_t up[32];
+
+	for (; k < VT_LEVELS; k++) {
+		if (v->count[k] == v->cap[k]) {
+			uint64_t ncap = v->cap[k] ? v->cap[k] * 2 : 16;
+			uint8_t (*nn)[32] = realloc(v->node[k], (size_t)ncap * 32);
+			if (nn == NULL)
+				return -1;
+			v->node[k] = nn;
+			v->cap[k] = ncap;
+		}
+		memcpy(v->node[k][v->count[k]++], hash, 32);
+		if (v->count[k] % 2 != 0)
+			return 0;
+		if (merkle_node_hash(v->node[k][v->count[k] - 2], v->node[k][v->count[k] - 1],
+		    up) != 0)
+			return -1;
+		hash = up;
+	}
+	return 0;
+}
+
+static int
+vt_add_leaf(struct vtree *v, const uint8_t leaf[32])
+{
+	uint8_t root[32];
+
+	if (merkle_frontier_append(&v->chunk, leaf) != 0)
+		return -1;
+	v->size++;
+	if (v->chunk.size < (UINT64_C(1) << VT_LEVEL))
+		return 0;
+	if (merkle_frontier_root(&v->chunk, root) != 0 || vt_push(v, 0, root) != 0)
+		return -1;
+	merkle_frontier_init(&v->chunk);
+	return 0;
+}
+
+/* The tree over entries [0, n): read again if another process wrote the
+ * store, then extended with the entries it lacks, in one pass. */
+static int
+vt_extend(struct journal *j, uint64_t n)
+{
+	static const char dv_sql[] = "PRAGMA data_version";
+	static const char rows[] =
+	    "SELECT seq, entry FROM journal WHERE seq >= ?1 AND seq < ?2 ORDER BY seq";
+	struct vtree *v = &j->vt;
+	uint8_t leaf[32];
+	sqlite3_stmt *s;
+	uint64_t have;
+	int64_t dv = -1;
+	int step, rc = 0;
+
+	if ((s = store_stmt(j->st, dv_sql)) == NULL)
+		return -1;
+	if ((step = sqlite3_step(s)) == SQLITE_ROW)
+		dv = sqlite3_column_int64(s, 0);
+	if (store_rows_end(j->st, s, step, "the store's data version") != 0 || dv < 0)
+		return -1;
+	/* Entries rolled back under it (of a turn whose commit failed) are
+	 * gone from its top too. */
+	if (count_entries(j, &have) != 0)
+		return -1;
+	if (dv != v->data_version || v->size > have) {
+		if (v->data_version >= 0 && dv != v->data_version)
+			log_info("journal: the store was written by another process; the "
+			    "record's tree is read again from its entries");
+		vt_reset(v);
+		v->data_version = dv;
+	}
+	if (v->size >= n)
+		return 0;
+	if ((s = store_stmt(j->st, rows)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)v->size);
+	sqlite3_bind_int64(s, 2, (int64_t)n);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		/* seq runs without gaps: a missing entry is a tree that is
+		 * not the one asked for. */
+		if ((uint64_t)sqlite3_column_int64(s, 0) != v->size ||
+		    merkle_leaf_hash(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+		    leaf) != 0 || vt_add_leaf(v, leaf) != 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (store_rows_end(j->st, s, step, "the journal's entries") != 0)
+		rc = -1;
+	if (rc != 0 || v->size != n) {
+		vt_reset(v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+vt_node(void *arg, unsigned level, uint64_t index, uint8_t out[32])
+{
+	const struct vtree *v = &((struct journal *)arg)->vt;
+	unsigned k;
+
+	if (level < VT_LEVEL)
+		return 1;
+	k = level - VT_LEVEL;
+	if (k >= VT_LEVELS || index >= v->count[k])
+		return 1;
+	memcpy(out, v->node[k][index], 32);
+	return 0;
+}
+
 int
 journal_consistency(struct journal *j, uint64_t m, uint64_t n, uint8_t *out, size_t *len)
 {
@@ -419,7 +578,9 @@ journal_consistency(struct journal *j, uint64_t m, uint64_t n, uint8_t *out, siz
 		*len = 0;
 		return 0;
 	}
-	return merkle_consistency_proof(m, n, leaf_of, j, out, len);
+	if (vt_extend(j, n) != 0)
+		return -1;
+	return merkle_consistency_proof_cached(m, n, leaf_of, vt_node, j, out, len);
 }
 
 static int
@@ -497,8 +658,8 @@ journal_committed_now(struct journal *j)
 /* Bundles' inclusion proofs use the stored nodes (a release stays O(log n)
  * in the journal's size) through the cache of subtree hashes; the
  * consistency proofs parties ask for on every connection are computed from
- * the entries themselves, so that an entry edited in the store is caught
- * at the next connection. */
+ * the entries themselves (struct vtree), so that an entry edited in the
+ * store is caught at the next connection. */
 int
 journal_inclusion(struct journal *j, uint64_t index, uint64_t n, uint8_t *out, size_t *len)
 {

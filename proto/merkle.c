@@ -291,8 +291,8 @@ merkle_inclusion_proof_cached(uint64_t n, uint64_t index, merkle_leaf_fn leaf_fn
 	return 0;
 }
 
-int
-merkle_consistency_proof(uint64_t m, uint64_t n, merkle_leaf_fn leaf_fn,
+static int
+consistency_proof(uint64_t m, uint64_t n, merkle_leaf_fn leaf_fn, merkle_node_fn node_fn,
     void *arg, uint8_t *out_proof, size_t *proof_len)
 {
 	uint64_t lo = 0, size = n, k;
@@ -312,12 +312,12 @@ merkle_consistency_proof(uint64_t m, uint64_t n, merkle_leaf_fn leaf_fn,
 			return -1;
 		k = split(size);
 		if (m <= k) {
-			if (subtree_hash(lo + k, size - k, leaf_fn, NULL, arg,
+			if (subtree_hash(lo + k, size - k, leaf_fn, node_fn, arg,
 			    out_proof + count * HL) == -1)
 				return -1;
 			size = k;
 		} else {
-			if (subtree_hash(lo, k, leaf_fn, NULL, arg,
+			if (subtree_hash(lo, k, leaf_fn, node_fn, arg,
 			    out_proof + count * HL) == -1)
 				return -1;
 			lo += k;
@@ -330,13 +330,32 @@ merkle_consistency_proof(uint64_t m, uint64_t n, merkle_leaf_fn leaf_fn,
 	if (!whole) {
 		if (count == MERKLE_MAX_PATH)
 			return -1;
-		if (subtree_hash(lo, m, leaf_fn, NULL, arg, out_proof + count * HL) == -1)
+		if (subtree_hash(lo, m, leaf_fn, node_fn, arg, out_proof + count * HL) == -1)
 			return -1;
 		count++;
 	}
 	reverse(out_proof, count);
 	*proof_len = count;
 	return 0;
+}
+
+int
+merkle_consistency_proof(uint64_t m, uint64_t n, merkle_leaf_fn leaf_fn,
+    void *arg, uint8_t *out_proof, size_t *proof_len)
+{
+	return consistency_proof(m, n, leaf_fn, NULL, arg, out_proof, proof_len);
+}
+
+int
+merkle_consistency_proof_cached(uint64_t m, uint64_t n, merkle_leaf_fn leaf_fn,
+    merkle_node_fn node_fn, void *arg, uint8_t *out_proof, size_t *proof_len)
+{
+	if (node_fn == NULL) {
+		if (proof_len != NULL)
+			*proof_len = 0;
+		return -1;
+	}
+	return consistency_proof(m, n, leaf_fn, node_fn, arg, out_proof, proof_len);
 }
 
 /* ---- Verification ------------------------------------------------------ */

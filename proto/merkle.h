@@ -128,6 +128,11 @@ int merkle_inclusion_proof_cached(uint64_t n, uint64_t index, merkle_leaf_fn lea
 int merkle_consistency_proof(uint64_t m, uint64_t n, merkle_leaf_fn leaf_fn,
     void *arg, uint8_t *out_proof, size_t *proof_len);
 
+/* The same, with the hashes of perfect subtrees taken from node_fn where it
+ * has them (as merkle_inclusion_proof_cached): the proof is identical. */
+int merkle_consistency_proof_cached(uint64_t m, uint64_t n, merkle_leaf_fn leaf_fn,
+    merkle_node_fn node_fn, void *arg, uint8_t *out_proof, size_t *proof_len);
+
 /* ---- Verification (what clients run offline) ---------------------------
  *
  * Both return 0 only if the proof is valid and -1 otherwise, for every

@@ -1143,6 +1143,32 @@ test_cached_inclusion_matches(void **state)
 	}
 }
 
+/* The consistency proofs with the same half-filled cache: identical to the
+ * proofs from the leaves, and each verifies between the two roots. */
+static void
+test_cached_consistency_matches(void **state)
+{
+	uint8_t a[MERKLE_PROOF_MAXLEN], b[MERKLE_PROOF_MAXLEN], rm[32], rn[32];
+	size_t la, lb;
+	uint64_t n, m;
+
+	(void)state;
+	assert_int_equal(merkle_consistency_proof_cached(1, 2, cache_leaf, NULL, NULL, a, &la),
+	    -1);
+	for (n = 1; n <= 96; n++) {
+		assert_int_equal(merkle_root(n, cache_leaf, NULL, rn), 0);
+		for (m = 1; m <= n; m++) {
+			assert_int_equal(merkle_consistency_proof(m, n, cache_leaf, NULL, a, &la), 0);
+			assert_int_equal(merkle_consistency_proof_cached(m, n, cache_leaf, cache_node,
+			    NULL, b, &lb), 0);
+			assert_int_equal(la, lb);
+			assert_memory_equal(a, b, la * 32);
+			assert_int_equal(merkle_root(m, cache_leaf, NULL, rm), 0);
+			assert_int_equal(merkle_verify_consistency(m, n, rm, rn, b, lb), 0);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1162,6 +1188,7 @@ main(void)
 		cmocka_unit_test(test_frontier_encoding),
 		cmocka_unit_test(test_frontier_full),
 		cmocka_unit_test(test_cached_inclusion_matches),
+		cmocka_unit_test(test_cached_consistency_matches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
