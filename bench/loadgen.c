@@ -1231,6 +1231,10 @@ all_shown(struct lg *g)
 	    g->nparties, secs(now_ns() - t));
 	g->phase = P_RUN;
 	g->running = 1;
+	/* The server's CPU over the timed part only: not the reading of the
+	 * agreements before it. */
+	if (g->o.mode == M_SIGN)
+		g->cpu0 = proc_cpu_s(g->o.server_pid);
 	g->t0 = g->t_last = now_ns();
 	g->t_stop = g->t0 + (uint64_t)(g->o.seconds * 1e9);
 	if (g->o.mode == M_SIGN) {
@@ -2869,6 +2873,11 @@ report(struct lg *g)
 		    g->t_last_done ? secs(g->t_last_done - g->t0) : 0.0,
 		    g->t_last_done > g->t0 ? (double)g->released_copies /
 		    secs(g->t_last_done - g->t0) : 0.0);
+		/* --server-pid: its utime + stime from the clock's start to the
+		 * end, all threads, over the copies accepted meanwhile */
+		if (g->o.server_pid > 0 && g->cpu0 >= 0 && g->cpu1 >= g->cpu0 && g->accepted > 0)
+			fprintf(o, ",\"server_cpu_s\":%.3f,\"server_cpu_s_per_copy\":%.9f",
+			    g->cpu1 - g->cpu0, (g->cpu1 - g->cpu0) / (double)g->accepted);
 		break;
 	case M_LATENCY:
 		qsort(g->lat, g->nlat, sizeof(*g->lat), cmp_u64);
@@ -3253,9 +3262,10 @@ usage(FILE *f)
 	    "usage: loadgen MODE [options]   (only loopback addresses; one JSON object out)\n"
 	    "\n"
 	    "  sign      --endpoints F --agreements F [--inflight K] [--conns-per-endpoint C]\n"
-	    "            [--seconds D] [--grace G]  signed copies accepted/s (endpoints not\n"
-	    "            fetching); after D s no new agreement starts, after D + G s the\n"
-	    "            run ends and what is unanswered is counted so\n"
+	    "            [--seconds D] [--grace G] [--server-pid P]  signed copies accepted/s\n"
+	    "            (endpoints not fetching); after D s no new agreement starts, after\n"
+	    "            D + G s the run ends and what is unanswered is counted so; with\n"
+	    "            P, the server's CPU time over the timed part per copy accepted\n"
 	    "  latency   --endpoints F --agreements F [--samples N] [--seconds D] [--grace G]\n"
 	    "            release latency: last copy sent -> every endpoint acked the bundle\n"
 	    "  drain     --endpoints F [--expect N] [--seconds D]\n"
@@ -3646,7 +3656,7 @@ main(int argc, char **argv)
 		event_base_dispatch(g.base);
 	if (g.t_end == 0)
 		g.t_end = now_ns();
-	if (g.o.mode == M_HANDSHAKE)
+	if (g.o.mode == M_HANDSHAKE || g.o.mode == M_SIGN)
 		g.cpu1 = proc_cpu_s(g.o.server_pid);
 	if (g.o.mode == M_CONNECT)
 		g.c_cpu1 = g.o.server_pid > 0 ? proc_cpu_s(g.o.server_pid) : -1;

@@ -335,19 +335,24 @@ JOURNAL_AT_SIGN=$(sqlite3 "$STATE/parley.db" "SELECT count(*) FROM journal" 2>/d
 # 1. signed copies accepted per second (endpoints not fetching)
 # parleyd's CPU time (utime + stime of every thread, /proc/PID/stat) over a
 # run, per accepted copy: NAME_cpu.json.
+# The load generator reads it (--server-pid) when its clock starts, after it
+# has read the agreements back, and when it ends; the whole run's is kept
+# beside it.
 cpu_begin() { CPU0=$(cpu_ticks "$PARLEYD_PID"); }
 cpu_end() {	# NAME (its loadgen JSON gives the accepted copies)
 	local c1; c1=$(cpu_ticks "$PARLEYD_PID")
 	jq -n --arg t "$(( c1 - CPU0 ))" --arg tck "$TCK" --arg n "$(jr "$1" '.accepted // 0')" \
-		'{ticks: ($t|tonumber), ticks_per_s: ($tck|tonumber), accepted: ($n|tonumber),
-		  cpu_s_per_copy: (if ($n|tonumber) > 0 then ($t|tonumber) / ($tck|tonumber) / ($n|tonumber) else null end),
-		  how: "utime + stime of all parleyd threads over the whole run, over the copies accepted"}' \
+		--arg timed "$(jr "$1" '.server_cpu_s_per_copy // empty')" \
+		'(if ($n|tonumber) > 0 then ($t|tonumber) / ($tck|tonumber) / ($n|tonumber) else null end) as $whole |
+		 {ticks: ($t|tonumber), ticks_per_s: ($tck|tonumber), accepted: ($n|tonumber),
+		  cpu_s_per_copy: (($timed|tonumber?) // $whole), cpu_s_per_copy_whole_run: $whole,
+		  how: "utime + stime of all parleyd threads over the timed part (read by the load generator), over the copies accepted; cpu_s_per_copy_whole_run includes its reading the agreements back"}' \
 		>"$R/$1_cpu.json"
 }
 log "parley: signing $AGREEMENTS agreements x $N parties, $K in flight, $((N * M)) connections"
 cpu_begin
 lg sign sign --endpoints "$W/eps.sign" --agreements "$W/ag.sign" --inflight "$K" --seconds "$SECS" \
-	--grace "$SECS"
+	--grace "$SECS" --server-pid "$PARLEYD_PID"
 cpu_end sign
 CTL --json status >"$R/status-after-sign.json" 2>/dev/null
 log "  $(jr sign .released_copies_per_s) copies/s of released agreements ($(jr sign .accepted) accepted, $(jr sign .releases) released; journal entries at the start: ${JOURNAL_AT_SIGN:-none})"
@@ -366,7 +371,7 @@ if [ "$NCPU" -ge 2 ] && command -v taskset >/dev/null; then
 	log "parley: signing $AGREEMENTS agreements again, parleyd on CPU $ONE only, the load generator on CPU 0"
 	cpu_begin
 	LG_PIN="taskset -c 0" lg sign_one sign --endpoints "$W/eps.sign" --agreements "$W/ag.one" \
-		--inflight "$K" --seconds "$SECS" --grace "$SECS"
+		--inflight "$K" --seconds "$SECS" --grace "$SECS" --server-pid "$PARLEYD_PID"
 	cpu_end sign_one
 	log "  $(jr sign_one .released_copies_per_s) copies/s of released agreements on one core"
 	stop_parleyd
