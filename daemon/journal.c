@@ -33,8 +33,8 @@ struct node_slot {
  * the stored nodes, so an entry edited in the store is still caught at the
  * next connection: the store's data_version tells when another process
  * wrote the file, and the tree is then read again from the entries (as it
- * is once after every start).  About 64 bytes per 1,024 entries. */
-#define VT_LEVEL 10
+ * is once after every start).  About 256 bytes per 1,024 entries. */
+#define VT_LEVEL 8
 #define VT_LEVELS (64 - VT_LEVEL)
 
 struct vtree {
@@ -569,6 +569,18 @@ vt_node(void *arg, unsigned level, uint64_t index, uint8_t out[32])
 		return 1;
 	memcpy(out, v->node[k][index], 32);
 	return 0;
+}
+
+int
+journal_prefill(struct journal *j, uint64_t max)
+{
+	uint64_t have = j->vt.size, want = j->committed > 0 ? (uint64_t)j->committed : 0;
+
+	if (have >= want)
+		return 0;
+	if (vt_extend(j, want - have > max ? have + max : want) != 0)
+		return -1;
+	return j->vt.size < want;
 }
 
 int

@@ -68,6 +68,12 @@ int journal_latest(struct journal *j, char **text, uint64_t *size);
 /* Proofs against the tree of size n, computed from the stored entries
  * (out holds MERKLE_PROOF_MAXLEN bytes; *len counts hashes). */
 int journal_consistency(struct journal *j, uint64_t m, uint64_t n, uint8_t *out, size_t *len);
+
+/* Read up to max more committed entries into the tree the consistency
+ * proofs are made from (one is read in full when first asked for, after a
+ * start or another process's write to the store).  1 if more remain, 0 if
+ * it holds every committed entry, -1 on a store failure. */
+int journal_prefill(struct journal *j, uint64_t max);
 int journal_inclusion(struct journal *j, uint64_t index, uint64_t n, uint8_t *out, size_t *len);
 
 /* Entry seq's bytes (malloc'd; the caller frees). */

@@ -162,6 +162,28 @@ before_commit(void *arg)
 	return journal_checkpoint(srv->journal, &size);
 }
 
+/* The record's tree, for the consistency proofs parties ask for on every
+ * connection, read after start a slice at a time (a slice about a
+ * millisecond of the loop), so that the first party to connect does not
+ * wait for all of it, nor everyone else with it. */
+#define PREFILL_SLICE 2048
+
+static void
+on_prefill(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval tv = { 0, 1000 };
+	int rc;
+
+	(void)fd;
+	(void)what;
+	if ((rc = journal_prefill(srv->journal, PREFILL_SLICE)) > 0)
+		evtimer_add(srv->prefill_ev, &tv);
+	else if (rc < 0)
+		log_warnx("journal: could not read the record's tree ahead: %s; the first "
+		    "consistency proof reads it", store_errmsg(srv->st));
+}
+
 /* The turn's idle commit waits for the signature checks in flight: their
  * copies would otherwise each need a commit of their own. */
 static int
@@ -503,6 +525,7 @@ open_state(struct server *srv, struct running *run)
 static void
 start_modules(struct server *srv)
 {
+	const struct timeval now = { 0, 0 };
 	char err[1024];
 	int nverify;
 
@@ -537,6 +560,9 @@ start_modules(struct server *srv)
 	if (journal_check_start(srv->journal, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	journal_committed_now(srv->journal);
+	if ((srv->prefill_ev = evtimer_new(srv->base, on_prefill, srv)) == NULL ||
+	    event_add(srv->prefill_ev, &now) != 0)
+		fatalx("cannot schedule reading the record's tree");
 	ag_set_journal(srv->ag, srv->journal);
 	turn_set_commit_hooks(srv->turn, before_commit, rolled_back, srv);
 	if ((srv->alerts = alerts_new(srv->base, srv->st, srv->turn, srv->journal,
@@ -725,6 +751,8 @@ tear_down(struct server *srv, struct running *run)
 	turn_free(srv->turn);
 	ticker_free(srv->ticker);
 	duty_free(srv->duty);
+	if (srv->prefill_ev != NULL)
+		event_free(srv->prefill_ev);
 	journal_free(srv->journal);
 	ag_free(srv->ag);
 	delivery_free(srv->dlv);
