@@ -33,7 +33,10 @@ struct node_slot {
  * the stored nodes, so an entry edited in the store is still caught at the
  * next connection: the store's data_version tells when another process
  * wrote the file, and the tree is then read again from the entries (as it
- * is once after every start).  About 256 bytes per 1,024 entries. */
+ * is once after every start).  A write to the file that bypassed SQLite
+ * moves no data_version: journal_scrub hashes the blocks again from the
+ * store, round and round, and throws the tree away at the first that
+ * changed.  About 256 bytes per 1,024 entries. */
 #define VT_LEVEL 8
 #define VT_LEVELS (64 - VT_LEVEL)
 
@@ -43,6 +46,7 @@ struct vtree {
 	uint8_t (*node[VT_LEVELS])[32];	/* [k][i]: level VT_LEVEL + k, index i */
 	uint64_t count[VT_LEVELS], cap[VT_LEVELS];
 	int64_t data_version;		/* the store's, when read; -1: not read */
+	uint64_t scrub;			/* the next block journal_scrub hashes */
 };
 
 struct journal {
@@ -520,13 +524,14 @@ vt_extend(struct journal *j, uint64_t n)
 		dv = sqlite3_column_int64(s, 0);
 	if (store_rows_end(j->st, s, step, "the store's data version") != 0 || dv < 0)
 		return -1;
-	/* Entries rolled back under it (of a turn whose commit failed) are
-	 * gone from its top too. */
+	/* Entries rolled back under it (a turn whose commit failed) are
+	 * dropped by frontier_now, which every append runs first; a shorter
+	 * journal here is the same guard, for a proof asked before any. */
 	if (count_entries(j, &have) != 0)
 		return -1;
 	if (dv != v->data_version || v->size > have) {
 		if (v->data_version >= 0 && dv != v->data_version)
-			log_info("journal: the store was written by another process; the "
+			log_info("journal: the store was written by another connection; the "
 			    "record's tree is read again from its entries");
 		vt_reset(v);
 		v->data_version = dv;
@@ -568,6 +573,65 @@ vt_node(void *arg, unsigned level, uint64_t index, uint8_t out[32])
 	if (k >= VT_LEVELS || index >= v->count[k])
 		return 1;
 	memcpy(out, v->node[k][index], 32);
+	return 0;
+}
+
+int
+journal_scrub(struct journal *j, uint64_t max)
+{
+	static const char rows[] =
+	    "SELECT seq, entry FROM journal WHERE seq >= ?1 AND seq < ?2 ORDER BY seq";
+	const uint64_t bsize = UINT64_C(1) << VT_LEVEL;
+	struct vtree *v = &j->vt;
+	struct merkle_frontier f;
+	uint64_t b, end, seq;
+	uint8_t leaf[32], root[32];
+	sqlite3_stmt *s;
+	int step, bad = 0;
+
+	if (v->count[0] == 0)
+		return 0;
+	if (v->scrub >= v->count[0])
+		v->scrub = 0;
+	b = v->scrub;
+	end = b + (max / bsize > 0 ? max / bsize : 1);
+	if (end > v->count[0])
+		end = v->count[0];
+	if ((s = store_stmt(j->st, rows)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)(b * bsize));
+	sqlite3_bind_int64(s, 2, (int64_t)(end * bsize));
+	merkle_frontier_init(&f);
+	seq = b * bsize;
+	while (!bad && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((uint64_t)sqlite3_column_int64(s, 0) != seq++ ||
+		    merkle_leaf_hash(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+		    leaf) != 0 || merkle_frontier_append(&f, leaf) != 0) {
+			bad = 1;
+			break;
+		}
+		if (f.size < bsize)
+			continue;
+		if (merkle_frontier_root(&f, root) != 0 || memcmp(root, v->node[0][b], 32) != 0)
+			bad = 1;
+		else
+			b++;
+		merkle_frontier_init(&f);
+	}
+	if (bad)
+		sqlite3_reset(s);
+	else if (store_rows_end(j->st, s, step, "the journal's entries") != 0)
+		return -1;
+	if (bad || b != end) {
+		log_warnx("journal: entries %llu to %llu no longer hash to what they did when "
+		    "parleyd read them: the store was changed behind SQLite's back; the record's "
+		    "tree is read again from its entries, and parties see the change at their "
+		    "next connection", (unsigned long long)(b * bsize),
+		    (unsigned long long)((b + 1) * bsize - 1));
+		vt_reset(v);
+		return 1;
+	}
+	v->scrub = end;
 	return 0;
 }
 

@@ -74,6 +74,13 @@ int journal_consistency(struct journal *j, uint64_t m, uint64_t n, uint8_t *out,
  * start or another process's write to the store).  1 if more remain, 0 if
  * it holds every committed entry, -1 on a store failure. */
 int journal_prefill(struct journal *j, uint64_t max);
+
+/* Hash about max more entries of that tree again from the store, where the
+ * last call stopped (round and round), and compare: 0 the same, 1 a block
+ * changed (logged; the tree is thrown away and read again), -1 on a store
+ * failure.  Catches a write to the file that bypassed SQLite, unless the
+ * page is in parleyd's own page cache. */
+int journal_scrub(struct journal *j, uint64_t max);
 int journal_inclusion(struct journal *j, uint64_t index, uint64_t n, uint8_t *out, size_t *len);
 
 /* Entry seq's bytes (malloc'd; the caller frees). */

@@ -58,7 +58,8 @@ struct server {
 	struct ticker *ticker;
 	struct duty *duty;
 	struct journal *journal;
-	struct event *prefill_ev;	/* reads the record's tree after start */
+	struct event *prefill_ev;	/* reads the record's tree, then scrubs it */
+	int prefill_failing;		/* its last tick failed (logged once) */
 	struct alerts *alerts;		/* [alerts] exec */
 	struct verify_pool *verify;	/* NULL: signatures checked on the loop */
 	struct pgrec *rec;		/* NULL: the store is the record (sqlite) */

@@ -65,7 +65,10 @@ checkpointer_main(void *arg)
 		ck->want = 0;
 		pthread_mutex_unlock(&ck->mu);
 		/* PASSIVE: never waits for the loop's transaction; what it
-		 * cannot copy now is copied next time. */
+		 * cannot copy now is copied next time.  It also leaves the
+		 * loop's PRAGMA data_version alone (a TRUNCATE would not), by
+		 * which the journal tells another program's writes: see struct
+		 * vtree in journal.c. */
 		rc = sqlite3_wal_checkpoint_v2(ck->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
 		    &nckpt);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)

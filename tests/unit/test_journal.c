@@ -260,6 +260,78 @@ test_inclusion_proofs_verify(void **state)
 	proofs_verify(fx, n / 2 + 1);	/* in an older, smaller tree */
 }
 
+/* Leaf i's hash read from the store, for the proofs made here from the
+ * entries alone. */
+static int
+entry_leaf(void *arg, uint64_t index, uint8_t out[32])
+{
+	struct journal_fixture *fx = arg;
+	size_t len;
+	char *e;
+	int rc;
+
+	if (journal_entry(fx->j, index, &e, &len) != 0)
+		return -1;
+	rc = merkle_leaf_hash(e, len, out);
+	free(e);
+	return rc;
+}
+
+/* journal_consistency (from the tree it keeps) gives byte for byte the
+ * RFC 6962 proof computed from the entries, over sizes around the blocks
+ * it keeps (256 entries and up); and after another connection changed an
+ * entry, the proof over the entries as they are now. */
+static void
+consistency_matches(struct journal_fixture *fx, uint64_t n)
+{
+	static const uint64_t ms[] = { 1, 2, 3, 255, 256, 257, 511, 512, 513, 1023, 1024,
+	    1025, 1500, 2047, 2048, 2049, 2600 };
+	uint8_t a[MERKLE_PROOF_MAXLEN], b[MERKLE_PROOF_MAXLEN];
+	size_t la, lb, i;
+
+	for (i = 0; i < sizeof(ms) / sizeof(ms[0]) && ms[i] <= n; i++) {
+		assert_int_equal(journal_consistency(fx->j, ms[i], n, a, &la), 0);
+		assert_int_equal(merkle_consistency_proof(ms[i], n, entry_leaf, fx, b, &lb), 0);
+		assert_int_equal(la, lb);
+		assert_memory_equal(a, b, la * MERKLE_HASH_LEN);
+	}
+}
+
+static void
+test_consistency_from_the_tree(void **state)
+{
+	struct journal_fixture *fx = *state;
+	uint64_t i, n = 2600, sizes[] = { 300, 1100, 2049, 2600 };
+	size_t k = 0;
+	char note[32], *err = NULL;
+	sqlite3 *other;
+
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(note, sizeof(note), "entry %llu", (unsigned long long)i);
+		append(fx, note);
+		if (i + 1 == sizes[k]) {	/* the tree grows between proofs */
+			commit(fx, sizes[k]);
+			journal_committed_now(fx->j);
+			consistency_matches(fx, sizes[k]);
+			if (++k < sizeof(sizes) / sizeof(sizes[0]))
+				assert_int_equal(store_batch_begin(fx->st), 0);
+		}
+	}
+	/* read ahead and scrubbed: nothing changed */
+	while (journal_prefill(fx->j, 500) > 0)
+		;
+	for (i = 0; i < 12; i++)
+		assert_int_equal(journal_scrub(fx->j, 256), 0);
+	consistency_matches(fx, n);
+	/* another connection rewrites entry 5: the proofs follow the entries */
+	assert_int_equal(sqlite3_open(fx->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "UPDATE journal SET entry = CAST('rewritten' AS "
+	    "BLOB) WHERE seq = 5", NULL, NULL, &err), SQLITE_OK);
+	sqlite3_close(other);
+	consistency_matches(fx, n);
+}
+
 /* Close the journal and the store and open both again: proofs then come
  * from the stored nodes, not from the cache. */
 static void
@@ -407,6 +479,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rollbacks_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inclusion_proofs_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consistency_from_the_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodes_migrated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_errors_refuse, setup, teardown),
 	};
