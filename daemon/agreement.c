@@ -351,16 +351,20 @@ ag_load_revision(struct ag_ctx *e, int64_t agreement, uint32_t rev, char **text,
 	sqlite3_bind_int64(s, 1, agreement);
 	sqlite3_bind_int64(s, 2, rev);
 	if ((step = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_bytes(s, 2) == 32) {
-		*text = strdup(store_col_str(s, 0));
+		if (text != NULL)
+			*text = strdup(store_col_str(s, 0));
 		if (calendar != NULL)
 			*calendar = strdup(store_col_str(s, 1));
 		memcpy(hash, sqlite3_column_blob(s, 2), 32);
 		if (version != NULL)
 			*version = sqlite3_column_int(s, 3);
-		rc = (*text == NULL || (calendar != NULL && *calendar == NULL)) ? -1 : 0;
+		rc = ((text != NULL && *text == NULL) || (calendar != NULL && *calendar == NULL)) ?
+		    -1 : 0;
 		if (rc != 0) {
-			free(*text);
-			*text = NULL;
+			if (text != NULL) {
+				free(*text);
+				*text = NULL;
+			}
 			if (calendar != NULL) {
 				free(*calendar);
 				*calendar = NULL;
@@ -946,6 +950,27 @@ ag_frames_free(struct ag_frames *f)
 		f->frame[i] = NULL;
 	}
 	f->n = 0;
+}
+
+int
+ag_frame_is(struct ag_ctx *e, int64_t agreement, int64_t party, const char *frame)
+{
+	static const char sql[] =
+	    "SELECT f.frame FROM agreement_frame f JOIN agreement_party ap ON "
+	    "ap.agreement_id = f.agreement_id AND ap.party_id = f.party_id "
+	    "WHERE f.agreement_id = ? AND f.party_id = ?";
+	sqlite3_stmt *s = store_stmt(e->st, sql);
+	int rc, same;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, agreement);
+	sqlite3_bind_int64(s, 2, party);
+	rc = sqlite3_step(s);
+	same = strcmp(rc == SQLITE_ROW ? store_col_str(s, 0) : "", frame) == 0;
+	if (store_rows_end(e->st, s, rc, "a party's frame") != 0)
+		return -1;
+	return same;
 }
 
 const char *

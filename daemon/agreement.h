@@ -155,8 +155,8 @@ int ag_send_update_id(struct ag_ctx *e, int64_t party, int64_t agreement,
 /* Queue p to every endpoint of the n parties (stored once). */
 int ag_enqueue(struct ag_ctx *e, const int64_t *parties, size_t n, const char *kind,
     int64_t agreement, const char *summary, const Parley__Payload *p);
-/* A revision's text and calendar (malloc'd for the caller; calendar may
- * be NULL), hash and content version (version may be NULL). */
+/* A revision's text and calendar (malloc'd for the caller; either may be
+ * NULL, not to be read), hash and content version (version may be NULL). */
 int ag_load_revision(struct ag_ctx *e, int64_t agreement, uint32_t rev, char **text,
     char **calendar, uint8_t hash[32], int *version);
 /* Move an agreement to state st (lifecycle checked by the caller). */
@@ -327,5 +327,8 @@ int ag_load_frames(struct ag_ctx *e, int64_t agreement, struct ag_frames *f);
 void ag_frames_free(struct ag_frames *f);
 /* The frame of party in f, "" when it has none. */
 const char *ag_frame_of(const struct ag_frames *f, int64_t party);
+/* Whether party's frame of agreement (one of its members') is frame, ""
+ * meaning none: 1 yes, 0 no, -1 on a store failure. */
+int ag_frame_is(struct ag_ctx *e, int64_t agreement, int64_t party, const char *frame);
 
 #endif

@@ -378,9 +378,11 @@ non_identical(struct ag_ctx *e, const struct req *r, const struct ag *a, int64_t
 static int
 all_signed(struct ag_ctx *e, const struct ag *a)
 {
-	/* A party with required roles: each role has a valid copy; without: any. */
+	/* A party with required roles: each role has a valid copy; without: any.
+	 * NOT EXISTS stops at the first party still missing (every copy but
+	 * the last has one): a count went through all of them. */
 	static const char sql[] =
-	    "SELECT count(*) FROM agreement_party ap WHERE ap.agreement_id = ?1 "
+	    "SELECT NOT EXISTS (SELECT 1 FROM agreement_party ap WHERE ap.agreement_id = ?1 "
 	    "AND ap.observer = 0 AND (CASE WHEN EXISTS (SELECT 1 FROM agreement_role r"
 	    "  WHERE r.agreement_id = ?1 AND r.party_id = ap.party_id) "
 	    " THEN EXISTS (SELECT 1 FROM agreement_role r WHERE r.agreement_id = ?1"
@@ -388,20 +390,19 @@ all_signed(struct ag_ctx *e, const struct ag *a)
 	    "  WHERE c.agreement_id = ?1 AND c.party_id = ap.party_id AND c.revision = ?2"
 	    "  AND c.status = 'valid' AND c.role = r.role)) "
 	    " ELSE NOT EXISTS (SELECT 1 FROM copy c WHERE c.agreement_id = ?1"
-	    "  AND c.party_id = ap.party_id AND c.revision = ?2 AND c.status = 'valid') END)";
+	    "  AND c.party_id = ap.party_id AND c.revision = ?2 AND c.status = 'valid') END))";
 	sqlite3_stmt *s = store_stmt(e->st, sql);
-	int64_t missing = -1;
-	int rc;
+	int all = -1, rc;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, a->id);
 	sqlite3_bind_int64(s, 2, a->revision);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		missing = sqlite3_column_int64(s, 0);
-	if (store_rows_end(e->st, s, rc, "who has signed") != 0)
+		all = sqlite3_column_int(s, 0);
+	if (store_rows_end(e->st, s, rc, "who has signed") != 0 || all < 0)
 		return -1;
-	return missing == 0;
+	return all != 0;
 }
 
 /* The roles agreement requires of party: their number (0: none, any role
@@ -609,17 +610,12 @@ static int
 sign_check_frame(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m,
     const struct signing *sg)
 {
-	struct ag_frames *f;
-	int same;
+	int same = ag_frame_is(e, sg->a.id, r->who->party.id, m->frame);
 
-	if ((f = malloc(sizeof(*f))) == NULL || ag_load_frames(e, sg->a.id, f) != 0) {
-		free(f);
+	if (same < 0) {
 		req_refuse(r, PARLEY_ESTORE, "store failure");
 		return -1;
 	}
-	same = strcmp(ag_frame_of(f, r->who->party.id), m->frame) == 0;
-	ag_frames_free(f);
-	free(f);
 	if (!same)
 		return refuse_copy(e, r, REFUSE_MALFORMED, PARLEY_EREFUSED, "copy refused: %s",
 		    *m->frame ? "the address and signature blocks it was signed in are not those "
@@ -944,16 +940,14 @@ enum req_end
 engine_sign(struct ag_ctx *e, const struct req *r, const Parley__SignRequest *m)
 {
 	struct signing sg;
-	char *rev_text = NULL;
 	uint8_t rev_hash[32];
 
 	memset(&sg, 0, sizeof(sg));
 	if (sign_check_form(e, r, m, &sg) != 0 || sign_check_reservation(e, r, m, &sg) != 0 ||
 	    sign_check_frame(e, r, m, &sg) != 0 || sign_check_signer(e, r, m, &sg) != 0)
 		return REQ_ROLLBACK;
-	if (ag_load_revision(e, sg.a.id, sg.a.revision, &rev_text, NULL, rev_hash, NULL) != 0)
+	if (ag_load_revision(e, sg.a.id, sg.a.revision, NULL, NULL, rev_hash, NULL) != 0)
 		return req_refuse(r, PARLEY_ESTORE, "store failure");
-	free(rev_text);
 	if (sign_check_authority(e, r, m, &sg) != 0)
 		return REQ_ROLLBACK;
 	if (memcmp(rev_hash, m->content_hash.data, 32) != 0) {
