@@ -503,20 +503,56 @@ vt_add_leaf(struct vtree *v, const uint8_t leaf[32])
 	return 0;
 }
 
+/* Entries [lo, hi) in order, each one's leaf hash to fn, which may stop
+ * the scan by returning nonzero: 0 every one given, 1 a gap in seq (a tree
+ * that is not the one asked for), a leaf that could not be hashed or fn
+ * stopped, -1 on a store failure. */
+static int
+leaves_in(struct journal *j, uint64_t lo, uint64_t hi,
+    int (*fn)(void *arg, const uint8_t leaf[32]), void *arg)
+{
+	static const char rows[] =
+	    "SELECT seq, entry FROM journal WHERE seq >= ?1 AND seq < ?2 ORDER BY seq";
+	uint8_t leaf[32];
+	uint64_t seq = lo;
+	sqlite3_stmt *s;
+	int step;
+
+	if ((s = store_stmt(j->st, rows)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)lo);
+	sqlite3_bind_int64(s, 2, (int64_t)hi);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((uint64_t)sqlite3_column_int64(s, 0) != seq ||
+		    merkle_leaf_hash(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+		    leaf) != 0 || fn(arg, leaf) != 0) {
+			sqlite3_reset(s);
+			return 1;
+		}
+		seq++;
+	}
+	if (store_rows_end(j->st, s, step, "the journal's entries") != 0)
+		return -1;
+	return seq == hi ? 0 : 1;
+}
+
+static int
+vt_leaf(void *arg, const uint8_t leaf[32])
+{
+	return vt_add_leaf(arg, leaf);
+}
+
 /* The tree over entries [0, n): read again if another process wrote the
  * store, then extended with the entries it lacks, in one pass. */
 static int
 vt_extend(struct journal *j, uint64_t n)
 {
 	static const char dv_sql[] = "PRAGMA data_version";
-	static const char rows[] =
-	    "SELECT seq, entry FROM journal WHERE seq >= ?1 AND seq < ?2 ORDER BY seq";
 	struct vtree *v = &j->vt;
-	uint8_t leaf[32];
 	sqlite3_stmt *s;
 	uint64_t have;
 	int64_t dv = -1;
-	int step, rc = 0;
+	int step;
 
 	if ((s = store_stmt(j->st, dv_sql)) == NULL)
 		return -1;
@@ -538,23 +574,7 @@ vt_extend(struct journal *j, uint64_t n)
 	}
 	if (v->size >= n)
 		return 0;
-	if ((s = store_stmt(j->st, rows)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, (int64_t)v->size);
-	sqlite3_bind_int64(s, 2, (int64_t)n);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		/* seq runs without gaps: a missing entry is a tree that is
-		 * not the one asked for. */
-		if ((uint64_t)sqlite3_column_int64(s, 0) != v->size ||
-		    merkle_leaf_hash(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
-		    leaf) != 0 || vt_add_leaf(v, leaf) != 0) {
-			rc = -1;
-			break;
-		}
-	}
-	if (store_rows_end(j->st, s, step, "the journal's entries") != 0)
-		rc = -1;
-	if (rc != 0 || v->size != n) {
+	if (leaves_in(j, v->size, n, vt_leaf, v) != 0 || v->size != n) {
 		vt_reset(v);
 		return -1;
 	}
@@ -576,58 +596,59 @@ vt_node(void *arg, unsigned level, uint64_t index, uint8_t out[32])
 	return 0;
 }
 
+/* journal_scrub's pass: the leaves of whole blocks, each block's hash
+ * compared with the tree's as it completes. */
+struct scrub {
+	const struct vtree *v;
+	struct merkle_frontier f;
+	uint64_t block;			/* the block being hashed */
+};
+
+static int
+scrub_leaf(void *arg, const uint8_t leaf[32])
+{
+	struct scrub *sc = arg;
+	uint8_t root[32];
+
+	if (merkle_frontier_append(&sc->f, leaf) != 0)
+		return 1;
+	if (sc->f.size < (UINT64_C(1) << VT_LEVEL))
+		return 0;
+	if (merkle_frontier_root(&sc->f, root) != 0 ||
+	    memcmp(root, sc->v->node[0][sc->block], 32) != 0)
+		return 1;
+	sc->block++;
+	merkle_frontier_init(&sc->f);
+	return 0;
+}
+
 int
 journal_scrub(struct journal *j, uint64_t max)
 {
-	static const char rows[] =
-	    "SELECT seq, entry FROM journal WHERE seq >= ?1 AND seq < ?2 ORDER BY seq";
 	const uint64_t bsize = UINT64_C(1) << VT_LEVEL;
 	struct vtree *v = &j->vt;
-	struct merkle_frontier f;
-	uint64_t b, end, seq;
-	uint8_t leaf[32], root[32];
-	sqlite3_stmt *s;
-	int step, bad = 0;
+	struct scrub sc;
+	uint64_t end;
+	int rc;
 
 	if (v->count[0] == 0)
 		return 0;
 	if (v->scrub >= v->count[0])
 		v->scrub = 0;
-	b = v->scrub;
-	end = b + (max / bsize > 0 ? max / bsize : 1);
+	sc.v = v;
+	sc.block = v->scrub;
+	merkle_frontier_init(&sc.f);
+	end = sc.block + (max / bsize > 0 ? max / bsize : 1);
 	if (end > v->count[0])
 		end = v->count[0];
-	if ((s = store_stmt(j->st, rows)) == NULL)
+	if ((rc = leaves_in(j, sc.block * bsize, end * bsize, scrub_leaf, &sc)) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, (int64_t)(b * bsize));
-	sqlite3_bind_int64(s, 2, (int64_t)(end * bsize));
-	merkle_frontier_init(&f);
-	seq = b * bsize;
-	while (!bad && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((uint64_t)sqlite3_column_int64(s, 0) != seq++ ||
-		    merkle_leaf_hash(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
-		    leaf) != 0 || merkle_frontier_append(&f, leaf) != 0) {
-			bad = 1;
-			break;
-		}
-		if (f.size < bsize)
-			continue;
-		if (merkle_frontier_root(&f, root) != 0 || memcmp(root, v->node[0][b], 32) != 0)
-			bad = 1;
-		else
-			b++;
-		merkle_frontier_init(&f);
-	}
-	if (bad)
-		sqlite3_reset(s);
-	else if (store_rows_end(j->st, s, step, "the journal's entries") != 0)
-		return -1;
-	if (bad || b != end) {
+	if (rc > 0 || sc.block != end) {
 		log_warnx("journal: entries %llu to %llu no longer hash to what they did when "
 		    "parleyd read them: the store was changed behind SQLite's back; the record's "
 		    "tree is read again from its entries, and parties see the change at their "
-		    "next connection", (unsigned long long)(b * bsize),
-		    (unsigned long long)((b + 1) * bsize - 1));
+		    "next connection", (unsigned long long)(sc.block * bsize),
+		    (unsigned long long)((sc.block + 1) * bsize - 1));
 		vt_reset(v);
 		return 1;
 	}
