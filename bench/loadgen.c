@@ -1783,23 +1783,32 @@ pinned_welcome(struct lg *g, struct lc *c)
 	g->sent++;
 }
 
+/* The answer to one prepared copy (pinned, first-copy): counted as
+ * accepted, already given or refused; 1 if it was an Ok. */
+static int
+copy_answer(struct lg *g, const Parley__Frame *f)
+{
+	if (f->body_case == PARLEY__FRAME__BODY_OK) {
+		if (strstr(f->ok->message, "has already signed") == NULL)
+			g->accepted++;
+		else
+			g->dup++;
+		return 1;
+	}
+	g->refused++;
+	note_error(g, "copy refused: %s", f->body_case == PARLEY__FRAME__BODY_ERROR ?
+	    f->error->message : "unexpected answer");
+	return 0;
+}
+
 static void
 pinned_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
 {
 	if (c != g->cur)
 		return;
 	g->t_last = now_ns();
-	if (f->body_case == PARLEY__FRAME__BODY_OK) {
-		if (strstr(f->ok->message, "has already signed") == NULL)
-			g->accepted++;
-		else
-			g->dup++;
+	if (copy_answer(g, f))
 		g->lat[g->nlat++] = g->t_last - g->s_t0;
-	} else {
-		g->refused++;
-		note_error(g, "copy refused: %s", f->body_case == PARLEY__FRAME__BODY_ERROR ?
-		    f->error->message : "unexpected answer");
-	}
 	lc_goodbye(c);
 	pinned_schedule(g);
 }
@@ -2132,17 +2141,8 @@ fc_reply(struct lg *g, struct lc *c, const Parley__Frame *f)
 	if (c != g->cur)
 		return;
 	g->t_ok = now_ns();
-	if (f->body_case == PARLEY__FRAME__BODY_OK) {
-		if (strstr(f->ok->message, "has already signed") == NULL)
-			g->accepted++;
-		else
-			g->dup++;
-	} else {
-		g->refused++;
+	if (!copy_answer(g, f))
 		g->exit_code = 1;
-		note_error(g, "copy refused: %s", f->body_case == PARLEY__FRAME__BODY_ERROR ?
-		    f->error->message : "unexpected answer");
-	}
 	lc_goodbye(c);
 	g->cur = NULL;
 	finish(g);
