@@ -973,17 +973,6 @@ ag_frame_is(struct ag_ctx *e, int64_t agreement, int64_t party, const char *fram
 	return same;
 }
 
-const char *
-ag_frame_of(const struct ag_frames *f, int64_t party)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		if (f->party[i] == party)
-			return f->frame[i];
-	return "";
-}
-
 /* One UPDATE of an agreement's row with two integers: "SET x = ?1 WHERE
  * id = ?2" shapes (value 0 binds NULL when null0). */
 static int

@@ -325,8 +325,6 @@ struct ag_frames {
 int ag_frame_set(struct ag_ctx *e, int64_t agreement, int64_t party, const char *frame);
 int ag_load_frames(struct ag_ctx *e, int64_t agreement, struct ag_frames *f);
 void ag_frames_free(struct ag_frames *f);
-/* The frame of party in f, "" when it has none. */
-const char *ag_frame_of(const struct ag_frames *f, int64_t party);
 /* Whether party's frame of agreement (one of its members') is frame, ""
  * meaning none: 1 yes, 0 no, -1 on a store failure. */
 int ag_frame_is(struct ag_ctx *e, int64_t agreement, int64_t party, const char *frame);
