@@ -542,10 +542,12 @@ vt_leaf(void *arg, const uint8_t leaf[32])
 	return vt_add_leaf(arg, leaf);
 }
 
-/* The tree over entries [0, n): read again if another process wrote the
- * store, then extended with the entries it lacks, in one pass. */
+/* The tree as of the store now: thrown away if another connection wrote
+ * the store (it is then read again from the entries), or if entries it
+ * covers were rolled back (a turn whose commit failed; frontier_now, which
+ * every append runs first, does the same).  -1 on a store failure. */
 static int
-vt_extend(struct journal *j, uint64_t n)
+vt_sync(struct journal *j)
 {
 	static const char dv_sql[] = "PRAGMA data_version";
 	struct vtree *v = &j->vt;
@@ -558,12 +560,8 @@ vt_extend(struct journal *j, uint64_t n)
 		return -1;
 	if ((step = sqlite3_step(s)) == SQLITE_ROW)
 		dv = sqlite3_column_int64(s, 0);
-	if (store_rows_end(j->st, s, step, "the store's data version") != 0 || dv < 0)
-		return -1;
-	/* Entries rolled back under it (a turn whose commit failed) are
-	 * dropped by frontier_now, which every append runs first; a shorter
-	 * journal here is the same guard, for a proof asked before any. */
-	if (count_entries(j, &have) != 0)
+	if (store_rows_end(j->st, s, step, "the store's data version") != 0 || dv < 0 ||
+	    count_entries(j, &have) != 0)
 		return -1;
 	if (dv != v->data_version || v->size > have) {
 		if (v->data_version >= 0 && dv != v->data_version)
@@ -572,6 +570,17 @@ vt_extend(struct journal *j, uint64_t n)
 		vt_reset(v);
 		v->data_version = dv;
 	}
+	return 0;
+}
+
+/* The tree over at least entries [0, n), extended in one pass. */
+static int
+vt_extend(struct journal *j, uint64_t n)
+{
+	struct vtree *v = &j->vt;
+
+	if (vt_sync(j) != 0)
+		return -1;
 	if (v->size >= n)
 		return 0;
 	if (leaves_in(j, v->size, n, vt_leaf, v) != 0 || v->size != n) {
@@ -631,6 +640,10 @@ journal_scrub(struct journal *j, uint64_t max)
 	uint64_t end;
 	int rc;
 
+	/* A rollback or another connection's write is not a change behind
+	 * SQLite's back: the tree follows those first. */
+	if (vt_sync(j) != 0)
+		return -1;
 	if (v->count[0] == 0)
 		return 0;
 	if (v->scrub >= v->count[0])
@@ -659,9 +672,15 @@ journal_scrub(struct journal *j, uint64_t max)
 int
 journal_prefill(struct journal *j, uint64_t max)
 {
-	uint64_t have = j->vt.size, want = j->committed > 0 ? (uint64_t)j->committed : 0;
+	uint64_t have, want = j->committed > 0 ? (uint64_t)j->committed : 0;
 
-	if (have >= want)
+	/* Only committed entries go into the tree: not while a turn's batch
+	 * is open (its entries may still be rolled back), try again soon. */
+	if (store_in_batch(j->st))
+		return 1;
+	if (vt_sync(j) != 0)
+		return -1;
+	if ((have = j->vt.size) >= want)
 		return 0;
 	if (vt_extend(j, want - have > max ? have + max : want) != 0)
 		return -1;
@@ -675,7 +694,10 @@ journal_consistency(struct journal *j, uint64_t m, uint64_t n, uint8_t *out, siz
 		*len = 0;
 		return 0;
 	}
-	if (vt_extend(j, n) != 0)
+	/* The tree holds committed entries only: a proof to a checkpoint
+	 * written in this turn (release() writes one) hashes the rest from
+	 * the entries, which a failed commit may still take back. */
+	if (vt_extend(j, (int64_t)n < j->committed ? n : (uint64_t)j->committed) != 0)
 		return -1;
 	return merkle_consistency_proof_cached(m, n, leaf_of, vt_node, j, out, len);
 }

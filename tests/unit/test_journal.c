@@ -332,6 +332,41 @@ test_consistency_from_the_tree(void **state)
 	consistency_matches(fx, n);
 }
 
+/* A proof to the checkpoint of a turn whose commit then fails: the tree
+ * keeps no hash of the entries taken back, nothing is read ahead while a
+ * batch is open, and the scrub does not take the rollback for a change
+ * behind SQLite's back. */
+static void
+test_tree_after_a_failed_commit(void **state)
+{
+	struct journal_fixture *fx = *state;
+	uint64_t i, size;
+	char note[32];
+
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	for (i = 0; i < 300; i++) {
+		snprintf(note, sizeof(note), "kept %llu", (unsigned long long)i);
+		append(fx, note);
+	}
+	commit(fx, 300);
+	journal_committed_now(fx->j);
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	for (i = 0; i < 600; i++) {
+		snprintf(note, sizeof(note), "taken back %llu", (unsigned long long)i);
+		append(fx, note);
+	}
+	assert_int_equal(journal_checkpoint(fx->j, &size), 0);
+	assert_int_equal(size, 900);
+	consistency_matches(fx, 900);
+	assert_int_equal(journal_prefill(fx->j, 500), 1);	/* later: a batch is open */
+	store_batch_rollback(fx->st);
+	while (journal_prefill(fx->j, 500) > 0)
+		;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(journal_scrub(fx->j, 256), 0);
+	consistency_matches(fx, 300);
+}
+
 /* Close the journal and the store and open both again: proofs then come
  * from the stored nodes, not from the cache. */
 static void
@@ -480,6 +515,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rollbacks_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inclusion_proofs_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_consistency_from_the_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_after_a_failed_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodes_migrated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_errors_refuse, setup, teardown),
 	};
