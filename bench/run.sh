@@ -478,6 +478,7 @@ if [ -x "$BIN/tls-mem" ]; then
 	if bounded "$BIN/tls-mem" "$STATE" "$W/ep/idle-1/endpoint.crt" "$W/ep/idle-1/endpoint.key" \
 	    >"$R/tls_mem.json" 2>>"$W/tls-mem.log" && jq -e . "$R/tls_mem.json" >/dev/null 2>&1; then
 		log "  of it OpenSSL's, counted: $(jr tls_mem .bytes_per_conn) B in $(jr tls_mem .allocs_per_conn) allocations"
+		log "  the floor, in a bufferevent_openssl, as malloc holds it: $(jr tls_mem .floor_bytes_per_conn) B ($(jr tls_mem .floor_ratio) x OpenSSL's)"
 	else
 		log "tls-mem failed: $(tail -n 1 "$W/tls-mem.log")"
 		rm -f "$R/tls_mem.json"
