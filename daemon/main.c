@@ -488,6 +488,8 @@ set_up_process(struct server *srv)
 	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
 #endif
 	fault_init(srv->cfg.virtual_clock);
+	if (store_tune_library() != 0)
+		log_warnx("SQLite was set up before parleyd could tune it");
 }
 
 /* The state directory, keys and certificates, the store, TLS. */

@@ -680,6 +680,12 @@ fail:
 }
 
 int
+store_tune_library(void)
+{
+	return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK ? 0 : -1;
+}
+
+int
 store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
 	return open_store(path, 0, (int)NMIGRATIONS, out, err, errlen);

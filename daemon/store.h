@@ -15,6 +15,11 @@ struct store;
 
 #define STORE_SCHEMA_VERSION 23
 
+/* Once, before the process opens any store: SQLite keeps no statistics of
+ * its memory (it takes a process-wide mutex on every allocation to keep
+ * them, and nothing here reads them).  -1 if SQLite was already in use. */
+int store_tune_library(void);
+
 /* Open (creating if needed) and migrate the database at path.  Refuses a
  * database that cannot be put in WAL mode with synchronous=FULL.  -1 with a
  * reason in err. */
