@@ -49,6 +49,10 @@ div($accept_one; $verify) as $acc_ratio_one |
 (if one($sign_one_cpu).cpu_s_per_copy == null or $verify == null then null
  else one($sign_one_cpu).cpu_s_per_copy * $verify end) as $cpu_ratio_one |
 def us($x): if $x == null then null else r($x * 1000000; 1) end;
+# The floor under it (bench/copy_floor.c): TLS + verification + durable
+# append + release, per copy, on one thread, against the same verification.
+one($copy_floor).cpu_us_per_copy as $floor_us |
+(if $floor_us == null or $verify == null then null else $floor_us * $verify / 1000000 end) as $floor_ratio |
 # The release latency's floor: two FULL commits (the commit baseline's p99),
 # one Ed25519 verification, and one loopback round trip per endpoint of the
 # latency run (N x M), at the round trip's mean: a release's round trips
@@ -72,6 +76,7 @@ def nj($x): if $has_journal then $x else "n/a (no journal yet)" end;
     sqlite_commit: one($commit),
     openssl_s_server: one($ss),
     mosquitto: (one($mosq) + {idle: one($mq_idle), drain: one($mq_drain), live: one($mq_live)}),
+    copy_cpu_floor: one($copy_floor),
     idle_connection_floor: (one($tls_mem) | {bytes_per_conn: .floor_bytes_per_conn,
       ratio_to_openssl: .floor_ratio, openssl_bytes_per_conn: .bytes_per_conn,
       openssl_chunk_bytes_per_conn, bufferevent_bytes_per_conn, libevent_bytes_per_conn,
@@ -154,6 +159,14 @@ def nj($x): if $has_journal then $x else "n/a (no journal yet)" end;
     {name: "parleyd CPU per accepted copy (both cores / one core)", unit: "us",
      value: "\(us(one($sign_cpu).cpu_s_per_copy)) / \(us(one($sign_one_cpu).cpu_s_per_copy))"},
     {name: "  one Ed25519 verification (1 / openssl speed)", value: r(div(1000000; $verify); 1), unit: "us"},
+    {name: "CPU per copy floor (copy-floor: TLS + verify + durable append + release)", value: r($floor_us; 1), unit: "us"},
+    {name: "  split: TLS / verify / durable append / release", unit: "us",
+     value: (one($copy_floor).split_us | if . == null then null
+       else "\(r(.tls; 1)) / \(r(.verify; 1)) / \(r(.durable_append; 1)) / \(r(.release; 1))" end)},
+    {name: "  one verification in-process, alone / inside the full phase", unit: "us",
+     value: "\(r(one($copy_floor).verify_us; 1)) / \(r(one($copy_floor).phases.all.verify_wall_us; 1))"},
+    {name: "  copies per commit / copies/s (full phase)", unit: "n / 1/s",
+     value: "\(r(one($copy_floor).phases.all.copies_per_commit; 1)) / \(r(one($copy_floor).phases.all.copies_per_s; 0))"},
     {name: "big store: agreements released through parleyd / journal entries", unit: "n",
      value: "\(one($big_fill).released) / \(one($big).journal_entries)"},
     {name: "  filled in (create+circulate / sign / drain / journal-fill)", unit: "s",
@@ -189,6 +202,10 @@ def nj($x): if $has_journal then $x else "n/a (no journal yet)" end;
      value: r($cpu_ratio; 3), target: "<= 1.4", verdict: verdict(le($cpu_ratio; 1.4))},
     {name: "  the same, parleyd on one core", value: r($cpu_ratio_one; 3), target: "<= 1.4",
      verdict: verdict(le($cpu_ratio_one; 1.4))},
+    {name: "  CPU per copy floor (TLS + verify + durable append + release, bench/copy_floor.c) / one verification",
+     value: r($floor_ratio; 3), target: "-", verdict: "floor"},
+    {name: "  parleyd CPU per accepted copy (one core) / that floor", value: r(div($cpu_ratio_one; $floor_ratio); 3),
+     target: "-", verdict: "shown"},
     {name: "  (before issue 25) accepted/s / Ed25519 verify/s, one core / both",
      value: "\(r($acc_ratio_one; 3)) / \(r($acc_ratio; 3))", target: "-", verdict: "shown"},
     {name: "release latency p99 / its floor (2 commit p99 + 1 verify + RTT per endpoint)",

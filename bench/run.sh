@@ -358,6 +358,35 @@ CTL --json status >"$R/status-after-sign.json" 2>/dev/null
 log "  $(jr sign .released_copies_per_s) copies/s of released agreements ($(jr sign .accepted) accepted, $(jr sign .releases) released; journal entries at the start: ${JOURNAL_AT_SIGN:-none})"
 SIGN_DB=$(db_bytes "$STATE")
 
+# 1c (run after 1b). The floor under the CPU per copy: bench/copy_floor.c, what any server
+# with parleyd's dependencies and durability spends per accepted copy at
+# least (TLS, the verification, the durable append, the release), in phases
+# of 3 s, its database in $W (the store's disk).  Run while parleyd is
+# stopped, so that nothing else is measured meanwhile.  Its copies are the
+# size of loadgen sign's: a SignRequest frame as presign packs it (a
+# 5-digit agreement id, revision 1, the 32-byte content hash, party "s1",
+# the 32-byte signer key and 64-byte signature, no text) is 149 bytes + the
+# 4-byte length; its bundle the average release bundle parleyd stored.
+COPY_BYTES=153
+copy_floor_run() {
+	[ -x "$BIN/copy-floor" ] || { log "no copy-floor: the CPU floor per copy is not measured"; return 0; }
+	local bundle
+	bundle=$(sqlite3 "$STATE/parley.db" "SELECT CAST(avg(length(p.body)) AS INTEGER) FROM message m
+		JOIN payload p ON p.id = m.payload_id WHERE m.kind = 'release'" 2>/dev/null)
+	case $bundle in ''|*[!0-9]*) bundle=5300 ;; esac
+	[ "$bundle" -ge $((64 * (N + 1))) ] || bundle=5300
+	log "baseline: the CPU floor per copy (copy-floor: TLS, + verify, + durable append, + release; $COPY_BYTES-byte copies, $bundle-byte bundles, 3 s each)"
+	if bounded "$BIN/copy-floor" --dir "$W" --copy-bytes "$COPY_BYTES" --inflight "$K" --parties "$N" \
+	    --endpoints "$M" --connections "$((N * M))" --bundle-bytes "$bundle" --seconds 3 \
+	    --verify-rate "${ED_VERIFY:-0}" >"$R/copy_floor.json" 2>>"$W/copy-floor.log" &&
+	    jq -e . "$R/copy_floor.json" >/dev/null 2>&1; then
+		log "  $(jr copy_floor .cpu_us_per_copy) us a copy (TLS $(jr copy_floor .split_us.tls), verify $(jr copy_floor .split_us.verify), durable append $(jr copy_floor .split_us.durable_append), release $(jr copy_floor .split_us.release)); one verification in-process $(jr copy_floor .verify_us) us"
+	else
+		log "copy-floor failed: $(tail -n 1 "$W/copy-floor.log")"
+		jq -n --arg e "$(tail -n 1 "$W/copy-floor.log")" '{error: $e}' >"$R/copy_floor.json"
+	fi
+}
+
 # 1b. the same on one core: parleyd restarted on the last CPU only (so it
 # starts no signature workers: it checks on its loop, as on a one-CPU
 # machine), the load generator on CPU 0: the daemon's whole work per copy
@@ -375,9 +404,13 @@ if [ "$NCPU" -ge 2 ] && command -v taskset >/dev/null; then
 	cpu_end sign_one
 	log "  $(jr sign_one .released_copies_per_s) copies/s of released agreements on one core"
 	stop_parleyd
+	copy_floor_run
 	start_parleyd "$STATE"
 else
 	log "one CPU: the acceptance run above is the one-core figure"
+	stop_parleyd
+	copy_floor_run
+	start_parleyd "$STATE"
 fi
 
 # 3. durable deliveries acked per second: the backlog those agreements left.
@@ -777,7 +810,7 @@ jq -n --arg n "$N" --arg m "$M" --arg k "$K" --arg d "$SECS" --arg a "$AGREEMENT
 	  handshake_seconds: ($hs|tonumber), mqtt_messages: ($mq|tonumber), big_rows: ($br|tonumber),
 	  big_agreements: ($fa|tonumber), connect_behind: ($cb|tonumber),
 	  connect_samples: ($cs|tonumber), startup_rounds: ($ro|tonumber)}' >"$R/config.json"
-for f in ed25519 commit sign_cal sign sign_one drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto pg_sign pg_latency pg_takeover sign_cpu sign_one_cpu \
+for f in ed25519 commit sign_cal sign sign_one copy_floor drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto pg_sign pg_latency pg_takeover sign_cpu sign_one_cpu \
     rtt big_fill startup_big startup_empty connect_big connect_empty; do
 	[ -s "$R/$f.json" ] || echo '{"error": "not measured"}' >"$R/$f.json"
 done
@@ -792,6 +825,7 @@ jq -n -f "$(dirname "$0")/report.jq" \
 	--slurpfile idle "$R/idle.json" --slurpfile sign_big "$R/sign_big.json" --slurpfile big "$R/big.json" \
 	--slurpfile latency_big "$R/latency_big.json" --slurpfile journal "$R/journal.json" \
 	--slurpfile sign_cal "$R/sign_cal.json" --slurpfile sign_one "$R/sign_one.json" \
+	--slurpfile copy_floor "$R/copy_floor.json" \
 	--slurpfile mq_idle "$R/mq_idle.json" --slurpfile mq_drain "$R/mq_drain.json" \
 	--slurpfile mq_live "$R/mq_live.json" --slurpfile mosq "$R/mosquitto.json" \
 	--slurpfile pg_sign "$R/pg_sign.json" --slurpfile pg_latency "$R/pg_latency.json" \

@@ -19,6 +19,10 @@ JOURNAL_FILL := $(B)/journal-fill
 # Counts what OpenSSL holds for one idle connection with parleyd's own TLS
 # context (the floor under the RSS per idle endpoint); built like the above.
 TLS_MEM := $(B)/tls-mem
+# The least CPU an accepted copy costs with parleyd's dependencies and its
+# durability (TLS, the verification, the durable append, the release),
+# measured beside parleyd's; links nothing of parleyd.
+COPY_FLOOR := $(B)/copy-floor
 
 $(LOADGEN): $(call obj,bench/loadgen.c) $(LIBCLIENT) $(LIBPROTO)
 	@echo "  LD      $@"
@@ -32,6 +36,10 @@ $(TLS_MEM): $(call obj,bench/tls_mem.c) $(LIBDAEMON) $(LIBPROTO)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(COPY_FLOOR): $(call obj,bench/copy_floor.c)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # The smoke test is one of the integration tests: build the load generator
 # with everything else.
 all: $(LOADGEN) $(JOURNAL_FILL)
@@ -42,6 +50,8 @@ integration: $(LOADGEN) $(JOURNAL_FILL)
 bench: $(BINS) $(LOADGEN) $(JOURNAL_FILL)
 	@$(MAKE) --no-print-directory $(TLS_MEM) || \
 		echo "bench: tls-mem does not build; OpenSSL's share of an idle connection is not counted"
+	@$(MAKE) --no-print-directory $(COPY_FLOOR) || \
+		echo "bench: copy-floor does not build; the CPU floor per copy is not measured"
 	@bench/run.sh --bin $(B) $(if $(BENCH_OUT),--out $(BENCH_OUT)) $(BENCH_ARGS)
 
 bench-smoke: $(BINS) $(LOADGEN)
