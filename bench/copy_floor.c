@@ -1135,7 +1135,7 @@ main(int argc, char **argv)
 	struct opts o = { NULL, 1400, 5300, 64, 8, 2, 0, 3, 0 };
 	struct setup st;
 	struct result res[M_COUNT];
-	double verify_us = 0, verify_init_us = 0, sign_us = 0, cpu[M_COUNT], rv;
+	double verify_us = 0, verify_init_us = 0, sign_us = 0, cpu[M_COUNT], rv, vin;
 	long v;
 	int ch, i, p, rc = 1;
 	char *end;
@@ -1169,12 +1169,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "copy-floor: --dir is too long\n");
 		return 2;
 	}
-	for (i = 0; i < M_COUNT; i++) {
-		snprintf(alarm_files[3 * i], sizeof(alarm_files[0]), "%s/copy-floor-%ld-%d.db",
-		    o.dir, (long)getpid(), i);
-		snprintf(alarm_files[3 * i + 1], sizeof(alarm_files[0]), "%s-wal", alarm_files[3 * i]);
-		snprintf(alarm_files[3 * i + 2], sizeof(alarm_files[0]), "%s-shm", alarm_files[3 * i]);
-	}
+	for (i = 0; i < M_COUNT * 3; i++)
+		snprintf(alarm_files[i], sizeof(alarm_files[0]), "%s/copy-floor-%ld-%d.db%s",
+		    o.dir, (long)getpid(), i / 3, i % 3 == 0 ? "" : i % 3 == 1 ? "-wal" : "-shm");
 	if (access(o.dir, W_OK) != 0) {
 		fprintf(stderr, "copy-floor: cannot write in %s\n", o.dir);
 		return 2;
@@ -1220,10 +1217,15 @@ main(int argc, char **argv)
 	if (o.verify_rate > 0)
 		printf("\"openssl_speed_verify_per_s\":%.1f,\"openssl_speed_verify_us\":%.2f,",
 		    o.verify_rate, 1e6 / o.verify_rate);
+	/* The split at the acceptance rate: the verification is the time
+	 * inside EVP_DigestVerify in the phase that verifies, TLS and the loop
+	 * the rest of that phase; the TLS-only phase runs far faster, with
+	 * larger reads, and shows TLS at full speed. */
+	vin = res[M_VERIFY].verified ? res[M_VERIFY].verify_s * 1e6 / (double)res[M_VERIFY].verified : 0;
 	printf("\"cpu_us_per_copy\":%.2f,\"split_us\":{\"tls\":%.2f,\"verify\":%.2f,"
-	    "\"durable_append\":%.2f,\"release\":%.2f},",
-	    cpu[M_ALL], cpu[M_TLS], cpu[M_VERIFY] - cpu[M_TLS], cpu[M_STORE] - cpu[M_VERIFY],
-	    cpu[M_ALL] - cpu[M_STORE]);
+	    "\"durable_append\":%.2f,\"release\":%.2f},\"tls_at_full_speed_us\":%.2f,",
+	    cpu[M_ALL], cpu[M_VERIFY] - vin, vin, cpu[M_STORE] - cpu[M_VERIFY],
+	    cpu[M_ALL] - cpu[M_STORE], cpu[M_TLS]);
 	printf("\"ratio_to_verify_in_process\":%.4f,", verify_us > 0 ? cpu[M_ALL] / verify_us : 0.0);
 	if (o.verify_rate > 0)
 		printf("\"ratio_to_openssl_speed_verify\":%.4f,", cpu[M_ALL] * o.verify_rate / 1e6);
@@ -1245,8 +1247,11 @@ main(int argc, char **argv)
 	    "fresh each: tls (answers only), tls_verify, tls_verify_store, all. CPU per copy = "
 	    "process CPU (CLOCK_PROCESS_CPUTIME_ID: utime + stime of all threads) minus the client "
 	    "thread's (CLOCK_THREAD_CPUTIME_ID), from all connections up to the last answer, over "
-	    "the copies answered; split_us = the differences between phases; verify_us: %d "
-	    "verifications of one copy on the first server thread before it serves\"}\n",
+	    "the copies answered; split_us: verify = the time inside EVP_DigestVerify in the tls_verify "
+	    "phase (monotonic clock: on a busy machine it counts preemption too), tls = the rest of "
+	    "that phase's CPU per copy, durable_append and release = the differences to the next "
+	    "phases (they add up to cpu_us_per_copy); tls_at_full_speed_us = the tls phase's; "
+	    "verify_us: %d verifications of one copy on the first server thread before it serves\"}\n",
 	    o.conns, o.inflight, o.parties, o.copy_bytes, st.pool_ag, ANSWER, o.parties,
 	    o.bundle_bytes, o.parties * o.endpoints, o.seconds, VERIFY_RUNS);
 	rc = 0;

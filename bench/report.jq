@@ -80,7 +80,7 @@ def nj($x): if $has_journal then $x else "n/a (no journal yet)" end;
     idle_connection_floor: (one($tls_mem) | {bytes_per_conn: .floor_bytes_per_conn,
       ratio_to_openssl: .floor_ratio, openssl_bytes_per_conn: .bytes_per_conn,
       openssl_chunk_bytes_per_conn, bufferevent_bytes_per_conn, libevent_bytes_per_conn,
-      libevent_allocs_per_conn, malloc_bytes_per_conn,
+      libevent_allocs_per_conn, floor_checked, malloc_bytes_per_conn,
       rss_bytes_per_conn, how: .floor_how})
   },
   parley: {
@@ -160,9 +160,10 @@ def nj($x): if $has_journal then $x else "n/a (no journal yet)" end;
      value: "\(us(one($sign_cpu).cpu_s_per_copy)) / \(us(one($sign_one_cpu).cpu_s_per_copy))"},
     {name: "  one Ed25519 verification (1 / openssl speed)", value: r(div(1000000; $verify); 1), unit: "us"},
     {name: "CPU per copy floor (copy-floor: TLS + verify + durable append + release)", value: r($floor_us; 1), unit: "us"},
-    {name: "  split: TLS / verify / durable append / release", unit: "us",
+    {name: "  split: TLS and the loop / verify / durable append / release", unit: "us",
      value: (one($copy_floor).split_us | if . == null then null
        else "\(r(.tls; 1)) / \(r(.verify; 1)) / \(r(.durable_append; 1)) / \(r(.release; 1))" end)},
+    {name: "  TLS and the loop alone, at full speed (larger reads)", value: r(one($copy_floor).tls_at_full_speed_us; 1), unit: "us"},
     {name: "  one verification in-process, alone / inside the full phase", unit: "us",
      value: "\(r(one($copy_floor).verify_us; 1)) / \(r(one($copy_floor).phases.all.verify_wall_us; 1))"},
     {name: "  copies per commit / copies/s (full phase)", unit: "n / 1/s",

@@ -467,12 +467,15 @@ main(int argc, char **argv)
 		    ct.sites[s].file != NULL ? ct.sites[s].file : "?", ct.sites[s].line, (double)ct.sites[s].bytes / (double)counted,
 		    (double)ct.sites[s].allocs / (double)counted);
 	printf("],\"openssl_chunk_bytes_per_conn\":%.0f,\"bufferevent_bytes_per_conn\":%.0f,"
-	    "\"floor_bytes_per_conn\":%.0f,\"floor_ratio\":%.4f,"
+	    "\"floor_bytes_per_conn\":%.0f,\"floor_ratio\":%.4f,\"floor_checked\":%s,"
 	    "\"libevent_bytes_per_conn\":%.0f,\"libevent_allocs_per_conn\":%.2f,"
 	    "\"bufferevent_rss_per_conn\":%.0f,"
 	    "\"malloc_bytes_per_conn\":%.0f,\"rss_bytes_per_conn\":%.0f,"
 	    "\"floor_how\":\"%s\"}\n", ossl, bev_bytes, floor,
 	    ct.bytes > 0 ? floor * (double)counted / (double)ct.bytes : 0.0,
+	    /* malloc's count covers at least libevent's own (not so under a
+	     * sanitizer's allocator, which mallinfo2 does not see) */
+	    m2.uordblks - m1.uordblks >= (size_t)(ct.ev_bytes + CHUNK_HDR * ct.ev_allocs) ? "true" : "false",
 	    (double)ct.ev_bytes / (double)counted, (double)ct.ev_allocs / (double)counted,
 	    rss1 > 0 && rss2 > 0 ? (double)(rss2 - rss1) / (double)counted : -1.0,
 	    ((double)m2.uordblks - (double)m0.uordblks) / (double)counted,
