@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "delivery.h"
 #include "frame.h"
@@ -20,10 +21,22 @@ struct delivery {
 	size_t nsinks;
 	struct acked *acked;	/* the open transaction's acks, in arrival order */
 	size_t nacked, acked_cap;
+	size_t awaiting;	/* the sinks' awaiting, summed */
+	uint64_t pushed_ns;	/* the last push (now_ns) */
+	uint64_t (*now_ns)(void);	/* monotonic */
 	/* deliveries an endpoint was told it cannot get (a ring) */
 	struct { int64_t endpoint; uint64_t id; } unsendable[DELIVERY_UNSENDABLE_MAX];
 	size_t nunsendable;	/* how many were ever noted */
 };
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 struct delivery *
 delivery_new(struct store *st, struct clock *clk)
@@ -34,6 +47,7 @@ delivery_new(struct store *st, struct clock *clk)
 		return NULL;
 	d->st = st;
 	d->clk = clk;
+	d->now_ns = mono_ns;
 	return d;
 }
 
@@ -219,6 +233,7 @@ delivery_attach(struct delivery *d, struct sink *s)
 		d->sinks->prev = s;
 	d->sinks = s;
 	s->want = 1;
+	s->awaiting = 0;
 	d->nsinks++;
 }
 
@@ -233,6 +248,37 @@ delivery_detach(struct delivery *d, struct sink *s)
 		s->next->prev = s->prev;
 	s->next = s->prev = NULL;
 	d->nsinks--;
+	d->awaiting -= s->awaiting;
+	s->awaiting = 0;
+}
+
+
+void
+delivery_sink_acked(struct delivery *d, struct sink *s, size_t n)
+{
+	/* Acks of what another connection of the endpoint was sent count
+	 * here too: the figure only ever errs towards waiting less. */
+	if (n > s->awaiting)
+		n = s->awaiting;
+	s->awaiting -= n;
+	d->awaiting -= n;
+}
+
+void
+delivery_set_clock(struct delivery *d, uint64_t (*now_ns)(void))
+{
+	d->now_ns = now_ns;
+}
+
+uint64_t
+delivery_ack_wait(const struct delivery *d)
+{
+	uint64_t since;
+
+	if (d->awaiting == 0)
+		return 0;
+	since = d->now_ns() - d->pushed_ns;
+	return since < DELIVERY_ACK_WAIT_NS ? DELIVERY_ACK_WAIT_NS - since : 0;
 }
 
 /* What every connection catching up may hold in pushed, unsent output
@@ -302,12 +348,16 @@ delivery_push(struct delivery *d, struct sink *s)
 			/* Sent, or passed over (1): either way the next one. */
 			s->last_pushed = dv.delivery_id;
 			pushed += sent == 0;
+			s->awaiting += sent == 0;
+			d->awaiting += sent == 0;
 		}
 		/* Stopped at a row (no room) or at the end; else a failure. */
 		end = store_rows_end(d->st, st, rc, "the deliveries to push");
 		if (end != 0)
 			return -1;
 	} while (!stop && got == PUSH_BATCH);
+	if (pushed > 0)
+		d->pushed_ns = d->now_ns();
 	return pushed;
 }
 

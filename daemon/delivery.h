@@ -23,6 +23,7 @@ struct sink {
 	int64_t endpoint_id;
 	uint64_t last_pushed;	/* highest delivery id pushed on this connection */
 	int want;		/* new deliveries or room since the last push */
+	size_t awaiting;	/* pushed on this connection, not acked on it yet */
 	/* Send one frame: 0 sent, -1 stop for now (no room, or closed), 1 this
 	 * delivery can never go on this connection (it does not fit in a
 	 * frame): it is passed over and stays pending, and the pushes go on
@@ -92,6 +93,19 @@ int delivery_unsendable(struct delivery *d, int64_t endpoint_id, uint64_t id);
  * deliveries still read as pending. */
 int delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party,
     const uint64_t *ids, size_t n, char *err, size_t errlen);
+
+/* n of the deliveries pushed to s were just acked on its connection (what
+ * delivery_ack returned): they are no longer awaited. */
+void delivery_sink_acked(struct delivery *d, struct sink *s, size_t n);
+
+/* Acks of deliveries pushed moments ago, expected back within
+ * DELIVERY_ACK_WAIT_NS of the push (a round trip on loopback or a LAN),
+ * are worth a commit's wait: how much longer, in nanoseconds, 0 if none
+ * is awaited or the time has passed. */
+#define DELIVERY_ACK_WAIT_NS (1000 * 1000)
+uint64_t delivery_ack_wait(const struct delivery *d);
+/* Tests: the monotonic clock (nanoseconds) of the pushes and that wait. */
+void delivery_set_clock(struct delivery *d, uint64_t (*now_ns)(void));
 
 /* Just before each commit: the acks this transaction took go in the record,
  * one "ack" entry per endpoint listing its deliveries (a receipt costs an

@@ -194,12 +194,19 @@ on_prefill(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(srv->prefill_ev, rc > 0 ? &soon : &later);
 }
 
-/* The turn's idle commit waits for the signature checks in flight: their
- * copies would otherwise each need a commit of their own. */
-static int
-checks_in_flight(void *arg)
+/* The turn's idle commit waits for the signature checks in flight (their
+ * copies would otherwise each need a commit of their own) and, briefly, for
+ * the acks of deliveries just pushed: a release's bundles go to every
+ * endpoint at once, and their acks, coming back one by one, would
+ * otherwise take a commit for the first and another for the rest. */
+static uint64_t
+work_in_flight(void *arg)
 {
-	return verify_pending(arg) > 0;
+	struct server *srv = arg;
+
+	if (srv->verify != NULL && verify_pending(srv->verify) > 0)
+		return TURN_HOLD_RESUMED;
+	return delivery_ack_wait(srv->dlv);
 }
 
 static void
@@ -590,9 +597,9 @@ start_modules(struct server *srv)
 	} else if (srv->verify != NULL) {
 		log_info("signatures are checked on %d worker thread%s", nverify,
 		    nverify == 1 ? "" : "s");
-		turn_set_hold(srv->turn, checks_in_flight, srv->verify);
 		verify_set_idle(srv->verify, checks_landed, srv->turn);
 	}
+	turn_set_hold(srv->turn, work_in_flight, srv);
 }
 
 /* The three sockets, the watchdog and the signals. */

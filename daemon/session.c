@@ -311,6 +311,7 @@ ack(struct session *s, const Parley__Frame *f)
 		    "%s%s", err, rc == -1 ? "" : "; try again");
 		return;
 	}
+	delivery_sink_acked(srv->dlv, &s->sink, (size_t)rc);
 	ok.id = f->ack->delivery_id;
 	r.id = f->id;
 	r.body_case = PARLEY__FRAME__BODY_OK;

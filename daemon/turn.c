@@ -36,7 +36,7 @@ struct turn {
 	int (*before_commit)(void *);
 	void (*rolled_back)(void *);
 	void *hook_arg;
-	int (*hold)(void *);
+	uint64_t (*hold)(void *);
 	void *hold_arg;
 	int held;		/* the idle flush waited for hold */
 	uint64_t opened_ns;	/* when the open transaction began (monotonic) */
@@ -87,15 +87,15 @@ static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct turn *t = arg;
-	uint64_t age;
+	uint64_t age, wait;
 
 	(void)fd;
 	(void)what;
 	age = t->now_ns() - t->opened_ns;
 	if (t->hold != NULL && store_in_batch(t->st) && t->requests < TURN_HOLD_MAX &&
-	    age < TURN_HOLD_NS && t->hold(t->hold_arg)) {
+	    age < TURN_HOLD_NS && (wait = t->hold(t->hold_arg)) > 0) {
 		struct timeval tv;
-		uint64_t left = TURN_HOLD_NS - age;
+		uint64_t left = TURN_HOLD_NS - age < wait ? TURN_HOLD_NS - age : wait;
 
 		/* turn_resume, the next request or, at the latest, the bound
 		 * runs it again (checks whose verdicts begin no request, as a
@@ -208,7 +208,7 @@ schedule(struct turn *t)
 }
 
 void
-turn_set_hold(struct turn *t, int (*hold)(void *), void *arg)
+turn_set_hold(struct turn *t, uint64_t (*hold)(void *), void *arg)
 {
 	t->hold = hold;
 	t->hold_arg = arg;

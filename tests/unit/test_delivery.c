@@ -376,6 +376,68 @@ test_unsendable_once(void **state)
 
 /* What the status socket shows as pending: unacked deliveries to endpoints
  * that are not removed, and the oldest one's time. */
+/* The delivery module's monotonic clock, moved by hand. */
+static uint64_t fake_ns;
+static uint64_t fake_now(void) { return fake_ns; }
+
+/* Acks of deliveries just pushed are worth a commit's wait for
+ * DELIVERY_ACK_WAIT_NS after the push, while any is awaited: not once the
+ * acks came, nor once their connection is gone, nor after the time. */
+static void
+test_ack_wait(void **state)
+{
+	struct fixture *fx = *state;
+	char err[128];
+
+	delivery_set_clock(fx->d, fake_now);
+	fake_ns = 5000000000u;
+	assert_int_equal(delivery_ack_wait(fx->d), 0);	/* nothing pushed */
+
+	/* Two pushed: awaited for the whole time, less what has passed. */
+	enqueue(fx);
+	enqueue(fx);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_flush(fx->d);
+	assert_int_equal(fx->npushed, 2);
+	assert_int_equal(fx->sink.awaiting, 2);
+	assert_int_equal(delivery_ack_wait(fx->d), DELIVERY_ACK_WAIT_NS);
+	fake_ns += 400000;
+	assert_int_equal(delivery_ack_wait(fx->d), DELIVERY_ACK_WAIT_NS - 400000);
+
+	/* One acked: the other is still awaited; both: nothing is. */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(ack1(fx, 1, "arm", (int64_t)fx->pushed[0], err, sizeof(err)), 1);
+	delivery_sink_acked(fx->d, &fx->sink, 1);
+	assert_int_equal(delivery_ack_wait(fx->d), DELIVERY_ACK_WAIT_NS - 400000);
+	/* more than it was sent (acks of another connection's): none left */
+	delivery_sink_acked(fx->d, &fx->sink, 5);
+	assert_int_equal(fx->sink.awaiting, 0);
+	assert_int_equal(delivery_ack_wait(fx->d), 0);
+	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+
+	/* Pushed, then the time passes: no longer worth waiting for. */
+	enqueue(fx);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_flush(fx->d);
+	assert_int_equal(fx->npushed, 3);
+	assert_true(delivery_ack_wait(fx->d) > 0);
+	fake_ns += DELIVERY_ACK_WAIT_NS;
+	assert_int_equal(delivery_ack_wait(fx->d), 0);
+
+	/* Pushed, then the connection goes: not awaited. */
+	enqueue(fx);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_flush(fx->d);
+	assert_int_equal(fx->npushed, 4);
+	assert_true(delivery_ack_wait(fx->d) > 0);
+	delivery_detach(fx->d, &fx->sink);
+	assert_int_equal(delivery_ack_wait(fx->d), 0);
+	delivery_attach(fx->d, &fx->sink);	/* for the teardown */
+	assert_int_equal(fx->sink.awaiting, 0);
+	assert_int_equal(delivery_ack_wait(fx->d), 0);
+}
+
 static void
 test_pending(void **state)
 {
@@ -417,6 +479,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_acks_written_at_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_all_or_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_wait, setup, teardown),
 		cmocka_unit_test(test_frame_len),
 		cmocka_unit_test_setup_teardown(test_enqueue_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_passes_over, setup, teardown),

@@ -33,13 +33,13 @@ struct fixture {
 	struct turn *t;
 	struct conn_fixture cf;
 	int called, committed, rolled_back;
-	int in_flight;		/* what the hold predicate says */
+	uint64_t in_flight;	/* what the hold says */
 };
 
 /* The turn's monotonic clock, moved by hand. */
 static uint64_t fake_ns;
 static uint64_t fake_now(void) { return fake_ns; }
-static int in_flight(void *arg) { return ((struct fixture *)arg)->in_flight; }
+static uint64_t in_flight(void *arg) { return ((struct fixture *)arg)->in_flight; }
 
 static void after_commit(void *arg) { ((struct fixture *)arg)->committed++; }
 static void rolled_back(void *arg) { ((struct fixture *)arg)->rolled_back++; }
@@ -245,7 +245,7 @@ test_hold(void **state)
 	turn_set_hold(fx->t, in_flight, fx);
 	turn_set_clock(fx->t, fake_now);
 	fake_ns = 1000000000;
-	fx->in_flight = 1;
+	fx->in_flight = TURN_HOLD_RESUMED;
 
 	/* held, then the checks land */
 	queue_two(fx);
@@ -264,7 +264,7 @@ test_hold(void **state)
 
 	/* held until 10 ms after the transaction began: a later request
 	 * does not extend it */
-	fx->in_flight = 1;
+	fx->in_flight = TURN_HOLD_RESUMED;
 	assert_int_equal(turn_request_begin(fx->t), 0);
 	turn_request_end(fx->t, 1);
 	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
@@ -301,6 +301,20 @@ test_hold(void **state)
 	turn_resume(fx->t);
 	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
 	assert_int_equal(fx->committed, 4);
+
+	/* A hold for a while (acks of what was just pushed): held, and once
+	 * it says there is nothing more to wait for, the next request's
+	 * flush commits. */
+	fx->in_flight = 500 * 1000;
+	assert_int_equal(turn_request_begin(fx->t), 0);
+	turn_request_end(fx->t, 1);
+	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
+	assert_int_equal(fx->committed, 4);
+	fx->in_flight = 0;
+	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);
+	turn_request_end(fx->t, 1);
+	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
+	assert_int_equal(fx->committed, 5);
 }
 
 int
