@@ -846,7 +846,7 @@ jq -r '.figures[] | [.name, .value, .unit] | @tsv' "$W/result.json" |
 		{ printf "%-78s %14s  %s\n", $1, $2, $3 }'
 echo
 jq -r '.ratios[] | [.name, .value, .target, .verdict] | @tsv' "$W/result.json" |
-	awk -F'\t' 'BEGIN { printf "%-78s %10s  %-14s %s\n", "ratio", "value", "target", "verdict"; printf "%-78s %10s  %-14s %s\n", "-----", "-----", "------", "-------" }
-		{ printf "%-78s %10s  %-14s %s\n", $1, $2, $3, $4 }'
+	awk -F'\t' 'BEGIN { printf "%-100s %10s  %-14s %s\n", "ratio", "value", "target", "verdict"; printf "%-100s %10s  %-14s %s\n", "-----", "-----", "------", "-------" }
+		{ printf "%-100s %10s  %-14s %s\n", $1, $2, $3, $4 }'
 echo
 finish
