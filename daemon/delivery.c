@@ -23,6 +23,7 @@ struct delivery {
 	size_t nacked, acked_cap;
 	size_t awaiting;	/* the sinks' awaiting, summed */
 	uint64_t pushed_ns;	/* the last push (now_ns) */
+	uint64_t window, window_ns;	/* the ack window: its number, its start */
 	uint64_t (*now_ns)(void);	/* monotonic */
 	/* deliveries an endpoint was told it cannot get (a ring) */
 	struct { int64_t endpoint; uint64_t id; } unsendable[DELIVERY_UNSENDABLE_MAX];
@@ -234,6 +235,7 @@ delivery_attach(struct delivery *d, struct sink *s)
 	d->sinks = s;
 	s->want = 1;
 	s->awaiting = 0;
+	s->window = 0;
 	d->nsinks++;
 }
 
@@ -248,7 +250,8 @@ delivery_detach(struct delivery *d, struct sink *s)
 		s->next->prev = s->prev;
 	s->next = s->prev = NULL;
 	d->nsinks--;
-	d->awaiting -= s->awaiting;
+	if (s->window == d->window)
+		d->awaiting -= s->awaiting;
 	s->awaiting = 0;
 }
 
@@ -256,8 +259,11 @@ delivery_detach(struct delivery *d, struct sink *s)
 void
 delivery_sink_acked(struct delivery *d, struct sink *s, size_t n)
 {
-	/* Acks of what another connection of the endpoint was sent count
-	 * here too: the figure only ever errs towards waiting less. */
+	/* An ack of what another connection of the endpoint was sent counts
+	 * on the connection it came by; what a connection was sent and is
+	 * acked elsewhere, or never, stops counting with its window. */
+	if (s->window != d->window)
+		return;	/* counted in a window gone by: no longer in d */
 	if (n > s->awaiting)
 		n = s->awaiting;
 	s->awaiting -= n;
@@ -302,6 +308,25 @@ delivery_push_window(const struct delivery *d, size_t cap)
 
 #define PUSH_BATCH 64
 
+/* Acks are awaited for what was pushed in the current window only (a new
+ * one begins DELIVERY_ACK_WAIT_NS after the last began): what a connection
+ * never acks, or acks on another, stops counting with its window. */
+static void
+await_window(struct delivery *d, struct sink *s)
+{
+	uint64_t now = d->now_ns();
+
+	if (d->window == 0 || now - d->window_ns >= DELIVERY_ACK_WAIT_NS) {
+		d->window++;
+		d->window_ns = now;
+		d->awaiting = 0;
+	}
+	if (s->window != d->window) {
+		s->window = d->window;
+		s->awaiting = 0;
+	}
+}
+
 int
 delivery_push(struct delivery *d, struct sink *s)
 {
@@ -325,6 +350,7 @@ delivery_push(struct delivery *d, struct sink *s)
 		return 0;
 	}
 	s->want = 0;
+	await_window(d, s);
 	do {
 		st = store_stmt(d->st, sql);
 		if (st == NULL)

@@ -24,6 +24,7 @@ struct sink {
 	uint64_t last_pushed;	/* highest delivery id pushed on this connection */
 	int want;		/* new deliveries or room since the last push */
 	size_t awaiting;	/* pushed on this connection, not acked on it yet */
+	uint64_t window;	/* the ack window awaiting counts in */
 	/* Send one frame: 0 sent, -1 stop for now (no room, or closed), 1 this
 	 * delivery can never go on this connection (it does not fit in a
 	 * frame): it is passed over and stays pending, and the pushes go on
@@ -101,7 +102,10 @@ void delivery_sink_acked(struct delivery *d, struct sink *s, size_t n);
 /* Acks of deliveries pushed moments ago, expected back within
  * DELIVERY_ACK_WAIT_NS of the push (a round trip on loopback or a LAN),
  * are worth a commit's wait: how much longer, in nanoseconds, 0 if none
- * is awaited or the time has passed. */
+ * is awaited or the time has passed.  What is awaited is counted in
+ * windows: a push DELIVERY_ACK_WAIT_NS or more after the current window
+ * began begins a new one, and what was pushed in an earlier window (acked
+ * on another connection of the endpoint, or never) is no longer awaited. */
 #define DELIVERY_ACK_WAIT_NS (1000 * 1000)
 uint64_t delivery_ack_wait(const struct delivery *d);
 /* Tests: the monotonic clock (nanoseconds) of the pushes and that wait. */

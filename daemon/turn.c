@@ -220,6 +220,12 @@ turn_set_clock(struct turn *t, uint64_t (*now_ns)(void))
 	t->now_ns = now_ns;
 }
 
+int
+turn_hold_expiry(const struct turn *t, struct timeval *tv)
+{
+	return t->held && evtimer_pending(t->hold_ev, tv) ? 0 : -1;
+}
+
 void
 turn_resume(struct turn *t)
 {

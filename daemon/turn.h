@@ -63,6 +63,9 @@ void turn_set_hold(struct turn *t, uint64_t (*hold)(void *), void *arg);
 void turn_resume(struct turn *t);
 /* Tests: the monotonic clock (nanoseconds) that bounds a hold. */
 void turn_set_clock(struct turn *t, uint64_t (*now_ns)(void));
+/* Tests: when the hold's timer runs (gettimeofday's clock, as libevent's
+ * event_pending gives it): 0, or -1 if no hold is waiting. */
+int turn_hold_expiry(const struct turn *t, struct timeval *tv);
 
 /* Queue a reply to c (packed now, sent after the commit). */
 void turn_reply(struct turn *t, struct conn *c, const Parley__Frame *f);

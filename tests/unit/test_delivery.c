@@ -438,6 +438,71 @@ test_ack_wait(void **state)
 	assert_int_equal(delivery_ack_wait(fx->d), 0);
 }
 
+/* Two connections of one endpoint (two `parley watch`, or an old one not
+ * yet timed out) are each pushed the same delivery, and the endpoint acks
+ * it once: the other connection's count never comes down by an ack.  It
+ * stops counting with its window, so that a later delivery, pushed and
+ * acked on both at once, is not awaited for ever after. */
+static void
+test_ack_wait_two_connections(void **state)
+{
+	struct fixture *fx = *state;
+	struct sink b = { 0 };
+	char err[128];
+	uint64_t x;
+
+	b.endpoint_id = 1;
+	b.push = push;
+	b.ctx = fx;
+	delivery_attach(fx->d, &b);
+	delivery_set_clock(fx->d, fake_now);
+	fake_ns = 5000000000u;
+
+	enqueue(fx);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_flush(fx->d);
+	assert_int_equal(fx->npushed, 2);	/* the same delivery, once on each */
+	x = fx->pushed[0];
+	assert_int_equal(fx->pushed[1], x);
+	assert_true(delivery_ack_wait(fx->d) > 0);
+
+	/* Acked on the fixture's connection, then again on b in a later
+	 * transaction: nothing newly acked there. */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(ack1(fx, 1, "arm", (int64_t)x, err, sizeof(err)), 1);
+	delivery_sink_acked(fx->d, &fx->sink, 1);
+	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(ack1(fx, 1, "arm", (int64_t)x, err, sizeof(err)), 0);
+	delivery_sink_acked(fx->d, &b, 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	assert_int_equal(b.awaiting, 1);	/* b still counts it */
+
+	/* A minute on, a new delivery, pushed to both and acked on both:
+	 * nothing is awaited. */
+	fake_ns += 60ull * 1000000000u;
+	assert_int_equal(delivery_ack_wait(fx->d), 0);
+	enqueue(fx);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_flush(fx->d);
+	assert_int_equal(fx->npushed, 4);
+	assert_true(delivery_ack_wait(fx->d) > 0);
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(ack1(fx, 1, "arm", (int64_t)fx->pushed[2], err, sizeof(err)), 1);
+	delivery_sink_acked(fx->d, &fx->sink, 1);
+	assert_true(delivery_ack_wait(fx->d) > 0);	/* b's copy still awaited */
+	assert_int_equal(ack1(fx, 1, "arm", (int64_t)fx->pushed[3], err, sizeof(err)), 1);
+	delivery_sink_acked(fx->d, &b, 1);
+	assert_int_equal(delivery_ack_wait(fx->d), 0);
+	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+
+	/* b goes with nothing awaited: nothing changes. */
+	delivery_detach(fx->d, &b);
+	assert_int_equal(delivery_ack_wait(fx->d), 0);
+}
+
 static void
 test_pending(void **state)
 {
@@ -480,6 +545,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ack_all_or_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_wait_two_connections, setup, teardown),
 		cmocka_unit_test(test_frame_len),
 		cmocka_unit_test_setup_teardown(test_enqueue_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_passes_over, setup, teardown),

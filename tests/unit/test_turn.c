@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <event2/event.h>
 
 #include "errors.h"
@@ -240,6 +241,8 @@ static void
 test_hold(void **state)
 {
 	struct fixture *fx = *state;
+	struct timeval expiry, now;
+	long long left_us;
 	Parley__Frame *f;
 
 	turn_set_hold(fx->t, in_flight, fx);
@@ -302,14 +305,20 @@ test_hold(void **state)
 	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
 	assert_int_equal(fx->committed, 4);
 
-	/* A hold for a while (acks of what was just pushed): held, and once
-	 * it says there is nothing more to wait for, the next request's
-	 * flush commits. */
+	/* A hold for a while (acks of what was just pushed): held, its timer
+	 * set for that while, not for the turn's 10 ms, and once it says
+	 * there is nothing more to wait for, the next request's flush
+	 * commits. */
 	fx->in_flight = 500 * 1000;
 	assert_int_equal(turn_request_begin(fx->t), 0);
 	turn_request_end(fx->t, 1);
 	event_base_loop(fx->cf.base, EVLOOP_NONBLOCK);
 	assert_int_equal(fx->committed, 4);
+	assert_int_equal(turn_hold_expiry(fx->t, &expiry), 0);
+	gettimeofday(&now, NULL);
+	/* (read after the timer was set: the time left only looks shorter) */
+	left_us = (expiry.tv_sec - now.tv_sec) * 1000000 + (expiry.tv_usec - now.tv_usec);
+	assert_true(left_us <= 500 + 1);
 	fx->in_flight = 0;
 	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);
 	turn_request_end(fx->t, 1);
