@@ -460,6 +460,9 @@ conn_close(struct conn *c, int flush)
 	schedule_reap(c);
 }
 
+/* A TLS record's most plaintext: see conn_send_packed. */
+#define OUT_CHAIN 16384
+
 /* Open, or closing with replies still owed: they may be written. */
 static int
 can_send(const struct conn *c)
@@ -573,6 +576,17 @@ conn_send_packed(struct conn *c, const uint8_t *buf, size_t len)
 		conn_close(c, 0);
 		return -1;
 	}
+	/* An empty output starts with a chain of OUT_CHAIN bytes, and
+	 * libevent sizes the chains after it like the last: frames are packed
+	 * into them end to end, and bufferevent_openssl writes a chain with
+	 * one SSL_write, so one TLS record and one write(2) carry two or three
+	 * deliveries instead of one or two (left to itself, libevent starts
+	 * with a chain of the first frame's size, often a small answer's, and
+	 * grows them to the frame's size rounded up).  The benchmark's drain:
+	 * 107k -> 119-124k acks/s, 10% less CPU.  The chain goes once written,
+	 * as before. */
+	if (evbuffer_get_length(out) == 0 && len < OUT_CHAIN)
+		(void)evbuffer_expand(out, OUT_CHAIN);	/* only a hint */
 	if (bufferevent_write(c->bev, buf, len) != 0) {
 		/* A peer left waiting for an answer that never comes: drop it. */
 		log_warnx("%s: out of memory queueing output, dropping it", c->peer);
