@@ -104,6 +104,16 @@ enqueue(struct fixture *fx)
 	assert_int_equal(delivery_enqueue(fx->d, parties, 2, "notice", 0, "test", &p, NULL), 0);
 }
 
+/* A notice queued and committed, and pushed: npushed pushed in all. */
+static void
+push_new(struct fixture *fx, size_t npushed)
+{
+	enqueue(fx);
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_flush(fx->d);
+	assert_int_equal(fx->npushed, npushed);
+}
+
 static int
 ack1(struct fixture *fx, int64_t endpoint, const char *party, int64_t id, char *err, size_t len)
 {
@@ -417,19 +427,13 @@ test_ack_wait(void **state)
 	assert_int_equal(store_batch_commit(fx->st), 0);
 
 	/* Pushed, then the time passes: no longer worth waiting for. */
-	enqueue(fx);
-	assert_int_equal(store_batch_commit(fx->st), 0);
-	delivery_flush(fx->d);
-	assert_int_equal(fx->npushed, 3);
+	push_new(fx, 3);
 	assert_true(delivery_ack_wait(fx->d) > 0);
 	fake_ns += DELIVERY_ACK_WAIT_NS;
 	assert_int_equal(delivery_ack_wait(fx->d), 0);
 
 	/* Pushed, then the connection goes: not awaited. */
-	enqueue(fx);
-	assert_int_equal(store_batch_commit(fx->st), 0);
-	delivery_flush(fx->d);
-	assert_int_equal(fx->npushed, 4);
+	push_new(fx, 4);
 	assert_true(delivery_ack_wait(fx->d) > 0);
 	delivery_detach(fx->d, &fx->sink);
 	assert_int_equal(delivery_ack_wait(fx->d), 0);
@@ -458,10 +462,7 @@ test_ack_wait_two_connections(void **state)
 	delivery_set_clock(fx->d, fake_now);
 	fake_ns = 5000000000u;
 
-	enqueue(fx);
-	assert_int_equal(store_batch_commit(fx->st), 0);
-	delivery_flush(fx->d);
-	assert_int_equal(fx->npushed, 2);	/* the same delivery, once on each */
+	push_new(fx, 2);	/* the same delivery, once on each */
 	x = fx->pushed[0];
 	assert_int_equal(fx->pushed[1], x);
 	assert_true(delivery_ack_wait(fx->d) > 0);
@@ -483,10 +484,7 @@ test_ack_wait_two_connections(void **state)
 	 * nothing is awaited. */
 	fake_ns += 60ull * 1000000000u;
 	assert_int_equal(delivery_ack_wait(fx->d), 0);
-	enqueue(fx);
-	assert_int_equal(store_batch_commit(fx->st), 0);
-	delivery_flush(fx->d);
-	assert_int_equal(fx->npushed, 4);
+	push_new(fx, 4);
 	assert_true(delivery_ack_wait(fx->d) > 0);
 	assert_int_equal(store_batch_begin(fx->st), 0);
 	assert_int_equal(ack1(fx, 1, "arm", (int64_t)fx->pushed[2], err, sizeof(err)), 1);
