@@ -37,6 +37,15 @@ clock_now(const struct clock *c)
 	return (int64_t)ts.tv_sec;
 }
 
+uint64_t
+clock_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int
 clock_is_virtual(const struct clock *c)
 {

@@ -22,6 +22,11 @@ int clock_is_virtual(const struct clock *c);
  * (time never runs backwards: timers already fired stay fired). */
 int clock_set(struct clock *c, int64_t t);
 
+/* The monotonic clock in nanoseconds, never virtual: for the daemon's own
+ * waits and bounds (how long a commit may wait, a handshake's credit, a
+ * lease), not for business time. */
+uint64_t clock_mono_ns(void);
+
 /* Put a virtual clock at t, even backwards: only for a store in which
  * nothing time-bound exists yet (the caller checks).  -1 if real. */
 int clock_reset(struct clock *c, int64_t t);

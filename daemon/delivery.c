@@ -1,6 +1,5 @@
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "delivery.h"
 #include "frame.h"
@@ -30,15 +29,6 @@ struct delivery {
 	size_t nunsendable;	/* how many were ever noted */
 };
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 struct delivery *
 delivery_new(struct store *st, struct clock *clk)
 {
@@ -48,7 +38,7 @@ delivery_new(struct store *st, struct clock *clk)
 		return NULL;
 	d->st = st;
 	d->clk = clk;
-	d->now_ns = mono_ns;
+	d->now_ns = clock_mono_ns;
 	return d;
 }
 

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "gate.h"
 #include "log.h"
 
@@ -41,15 +42,6 @@ struct gate {
 	int minute_open;		/* the summary timer runs */
 };
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
-}
-
 static void
 summary_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -66,12 +58,12 @@ gate_new(struct event_base *base, struct metrics *m)
 	if (g == NULL)
 		return NULL;
 	g->m = m;
-	g->now_ns = mono_ns;
+	g->now_ns = clock_mono_ns;
 	g->sweep_at = GATE_SWEEP_MIN;
 	/* A keyed hash: sources are chosen by the attacker (a /64 holds many
 	 * of them), so the chains must not be predictable. */
 	if (getentropy(&g->seed, sizeof(g->seed)) != 0)
-		g->seed = mono_ns() ^ (uint64_t)getpid() << 32;
+		g->seed = clock_mono_ns() ^ (uint64_t)getpid() << 32;
 	if (base != NULL && (g->summary_ev = evtimer_new(base, summary_cb, g)) == NULL) {
 		free(g);
 		return NULL;

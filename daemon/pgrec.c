@@ -16,6 +16,7 @@
 #include <event2/buffer.h>
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pgrec.h"
 
@@ -80,15 +81,6 @@ struct pgrec {
 	struct pgrec_state st;
 	uint64_t commit_started_ns;	/* 0: none running */
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* SQL text being built: every append is checked once, at the end (an
  * append that ran out of memory must never leave a statement out). */
@@ -426,7 +418,7 @@ pgrec_take_lease(struct pgrec *p, char *holder, size_t hlen, char *err, size_t e
 		p->st.since = time(NULL);
 		p->st.epoch = p->epoch;
 		snprintf(p->st.holder, sizeof(p->st.holder), "%s", p->name);
-		p->fresh_until_ns = mono_ns() + (uint64_t)p->lease_ms * 1000000u / 2;
+		p->fresh_until_ns = clock_mono_ns() + (uint64_t)p->lease_ms * 1000000u / 2;
 		pthread_mutex_unlock(&p->mu);
 	}
 	PQclear(r);
@@ -1033,14 +1025,14 @@ commit_main(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		uint64_t renew_at = mono_ns() + renew_ns;
+		uint64_t renew_at = clock_mono_ns() + renew_ns;
 
 		/* Idle: every 100 ms, look whether the server closed the
 		 * connection (a backend terminated, a server restarted): a
 		 * standby takes over at once then, so this daemon must stop
 		 * answering at once too. */
 		rc = 0;
-		while (p->head == NULL && !p->stop && mono_ns() < renew_at) {
+		while (p->head == NULL && !p->stop && clock_mono_ns() < renew_at) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += 100000000L;
 			if (until.tv_nsec >= 1000000000L) {
@@ -1059,7 +1051,7 @@ commit_main(void *arg)
 		last = 0;
 		for (b = list; b != NULL; b = b->next)
 			last = b->seq;
-		t0 = mono_ns();
+		t0 = clock_mono_ns();
 		p->commit_started_ns = t0;
 		pthread_mutex_unlock(&p->mu);
 
@@ -1094,7 +1086,7 @@ commit_main(void *arg)
 			p->durable = last;
 		p->fresh_until_ns = t0 + (uint64_t)p->lease_ms * 1000000u / 2;
 		p->st.commits++;
-		p->st.last_commit_us = (int64_t)((mono_ns() - t0) / 1000u);
+		p->st.last_commit_us = (int64_t)((clock_mono_ns() - t0) / 1000u);
 		if (idle) {
 			snprintf(p->st.replication, sizeof(p->st.replication), "%s", rep);
 			snprintf(p->st.sync_names, sizeof(p->st.sync_names), "%s", names);
@@ -1191,7 +1183,7 @@ pgrec_fresh(void *arg)
 	int fresh;
 
 	pthread_mutex_lock(&p->mu);
-	fresh = mono_ns() < p->fresh_until_ns && p->failure[0] == '\0';
+	fresh = clock_mono_ns() < p->fresh_until_ns && p->failure[0] == '\0';
 	pthread_mutex_unlock(&p->mu);
 	return fresh;
 }
@@ -1212,7 +1204,7 @@ pgrec_renew(void *arg)
 void
 pgrec_state(struct pgrec *p, struct pgrec_state *out)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = clock_mono_ns();
 
 	pthread_mutex_lock(&p->mu);
 	*out = p->st;

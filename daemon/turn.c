@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "fault.h"
 #include "frame.h"
@@ -74,15 +75,6 @@ struct turn {
  * request (twice the hold, so that the hold keeps its effect). */
 #define TURN_MAX_DELAY_US 20000
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -138,7 +130,7 @@ turn_new(struct event_base *base, struct store *st, struct metrics *m,
 	t->m = m;
 	t->after_commit = after_commit;
 	t->arg = arg;
-	t->now_ns = mono_ns;
+	t->now_ns = clock_mono_ns;
 	if ((t->flush_ev = event_new(base, -1, 0, flush_cb, t)) == NULL) {
 		free(t);
 		return NULL;
