@@ -645,7 +645,7 @@ journal_scrub(struct journal *j, uint64_t max)
 	if (vt_sync(j) != 0)
 		return -1;
 	if (v->count[0] == 0)
-		return 0;
+		return 2;
 	if (v->scrub >= v->count[0])
 		v->scrub = 0;
 	sc.v = v;
@@ -666,7 +666,7 @@ journal_scrub(struct journal *j, uint64_t max)
 		return 1;
 	}
 	v->scrub = end;
-	return 0;
+	return end == v->count[0] ? 2 : 0;
 }
 
 int

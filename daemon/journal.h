@@ -76,10 +76,11 @@ int journal_consistency(struct journal *j, uint64_t m, uint64_t n, uint8_t *out,
 int journal_prefill(struct journal *j, uint64_t max);
 
 /* Hash about max more entries of that tree again from the store, where the
- * last call stopped (round and round), and compare: 0 the same, 1 a block
- * changed (logged; the tree is thrown away and read again), -1 on a store
- * failure.  Catches a write to the file that bypassed SQLite, unless the
- * page is in parleyd's own page cache. */
+ * last call stopped (round and round), and compare: 0 the same, 2 the same
+ * and the pass is done (the next call starts it again; also when the tree
+ * has no whole block yet), 1 a block changed (logged; the tree is thrown
+ * away and read again), -1 on a store failure.  Catches a write to the file
+ * that bypassed SQLite, unless the page is in parleyd's own page cache. */
 int journal_scrub(struct journal *j, uint64_t max);
 int journal_inclusion(struct journal *j, uint64_t index, uint64_t n, uint8_t *out, size_t *len);
 

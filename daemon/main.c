@@ -163,38 +163,51 @@ before_commit(void *arg)
 }
 
 /* The record's tree, for the consistency proofs parties ask for on every
- * connection, read after start a slice at a time (a slice about a
- * millisecond of the loop), so that the first party to connect does not
- * wait for all of it, nor everyone else with it; then hashed again from the
- * store, a block of 256 entries every SCRUB_EVERY_US (a pass over 1M
- * entries in about 100 s, under 1% of a core), against writes that
- * bypassed SQLite.  Small and often: a slice of 2048 every 200 ms held the
- * loop for 1.1 ms, long enough to show in release latency's tail. */
-#define PREFILL_SLICE 2048
-#define SCRUB_SLICE 256
-#define SCRUB_EVERY_US 25000
+ * connection, read after start and hashed again from the store, against
+ * writes that bypassed SQLite, one block of TREE_SLICE entries per loop
+ * iteration (about 0.14 ms): the reading goes on at every iteration until
+ * it is done, so that the first party to connect does not wait for all of
+ * it, nor everyone else with it; the scrub takes SCRUB_BLOCKS blocks every
+ * SCRUB_EVERY_US (a pass over 1M entries in about 100 s, under 1% of a
+ * core; an idle daemon wakes 5 times a second).  A slice of 2048 entries
+ * held the loop for 1.1 ms, long enough to show in release latency's
+ * tail. */
+#define TREE_SLICE 256
+#define SCRUB_BLOCKS 8
+#define SCRUB_EVERY_US 200000
 
 static void
 on_prefill(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
-	struct timeval soon = { 0, 1000 }, later = { 0, SCRUB_EVERY_US };
+	/* next: at the loop's next iteration, after the I/O that is ready */
+	struct timeval next = { 0, 0 }, soon = { 0, 1000 }, later = { 0, SCRUB_EVERY_US };
 	int rc;
 
 	(void)fd;
 	(void)what;
-	if ((rc = journal_prefill(srv->journal, PREFILL_SLICE)) > 0) {
-		evtimer_add(srv->prefill_ev, &soon);
+	if ((rc = journal_prefill(srv->journal, TREE_SLICE)) > 0) {
+		/* More to read, or a turn's batch is open: then not before
+		 * it has had time to commit. */
+		evtimer_add(srv->prefill_ev, store_in_batch(srv->st) ? &soon : &next);
 		return;
 	}
 	if (rc == 0)
-		rc = journal_scrub(srv->journal, SCRUB_SLICE);
+		rc = journal_scrub(srv->journal, TREE_SLICE);
 	/* Once per failing spell, not every tick. */
 	if (rc < 0 && !srv->prefill_failing)
 		log_warnx("journal: could not read the record's tree: %s; the next "
 		    "consistency proof reads it", store_errmsg(srv->st));
 	srv->prefill_failing = rc < 0;
-	evtimer_add(srv->prefill_ev, rc > 0 ? &soon : &later);
+	if (rc == 1) {
+		srv->scrub_blocks = 0;
+		evtimer_add(srv->prefill_ev, &soon);	/* the tree is read again */
+	} else if (rc == 0 && ++srv->scrub_blocks < SCRUB_BLOCKS) {
+		evtimer_add(srv->prefill_ev, &next);
+	} else {
+		srv->scrub_blocks = 0;
+		evtimer_add(srv->prefill_ev, &later);
+	}
 }
 
 /* The turn's idle commit waits for the signature checks in flight (their

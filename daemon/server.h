@@ -60,6 +60,7 @@ struct server {
 	struct journal *journal;
 	struct event *prefill_ev;	/* reads the record's tree, then scrubs it */
 	int prefill_failing;		/* its last tick failed (logged once) */
+	int scrub_blocks;		/* the scrub's blocks this tick */
 	struct alerts *alerts;		/* [alerts] exec */
 	struct verify_pool *verify;	/* NULL: signatures checked on the loop */
 	struct pgrec *rec;		/* NULL: the store is the record (sqlite) */

@@ -321,8 +321,12 @@ test_consistency_from_the_tree(void **state)
 	/* read ahead and scrubbed: nothing changed */
 	while (journal_prefill(fx->j, 500) > 0)
 		;
-	for (i = 0; i < 12; i++)
-		assert_int_equal(journal_scrub(fx->j, 256), 0);
+	for (i = 0; i < 12; i++) {
+		int rc = journal_scrub(fx->j, 256);
+
+		/* a pass ends at the last whole block, then starts again */
+		assert_int_equal(rc, (i + 1) % (n / 256) == 0 ? 2 : 0);
+	}
 	consistency_matches(fx, n);
 	/* another connection rewrites entry 5: the proofs follow the entries */
 	assert_int_equal(sqlite3_open(fx->path, &other), SQLITE_OK);
@@ -363,7 +367,7 @@ test_tree_after_a_failed_commit(void **state)
 	while (journal_prefill(fx->j, 500) > 0)
 		;
 	for (i = 0; i < 4; i++)
-		assert_int_equal(journal_scrub(fx->j, 256), 0);
+		assert_int_equal(journal_scrub(fx->j, 256), 2);	/* one block: each a pass */
 	consistency_matches(fx, 300);
 }
 
