@@ -171,7 +171,9 @@ before_commit(void *arg)
  * SCRUB_EVERY_US (a pass over 1M entries in about 100 s, under 1% of a
  * core; an idle daemon wakes 5 times a second).  A slice of 2048 entries
  * held the loop for 1.1 ms, long enough to show in release latency's
- * tail. */
+ * tail.  The steps that follow at once run only when nothing else is to
+ * be done (PRIO_BACKGROUND); a tick's first block runs whatever else
+ * there is, so that the scrub goes on, if slowly, on a daemon never idle. */
 #define TREE_SLICE 256
 #define SCRUB_BLOCKS 8
 #define SCRUB_EVERY_US 200000
@@ -186,6 +188,7 @@ on_prefill(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	event_priority_set(srv->prefill_ev, PRIO_BACKGROUND);
 	if ((rc = journal_prefill(srv->journal, TREE_SLICE)) > 0) {
 		/* More to read, or a turn's batch is open: then not before
 		 * it has had time to commit. */
@@ -206,6 +209,7 @@ on_prefill(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(srv->prefill_ev, &next);
 	} else {
 		srv->scrub_blocks = 0;
+		event_priority_set(srv->prefill_ev, PRIO_NORMAL);
 		evtimer_add(srv->prefill_ev, &later);
 	}
 }

@@ -12,7 +12,12 @@
  * - PRIO_UNAUTH: what an outsider can start: accepting party connections
  *   and their TLS handshakes.  It runs only when nothing above is active,
  *   so a flood of handshakes delays authenticated work by at most one
- *   handshake step (and ACCEPT_BATCH accepts) at a time. */
+ *   handshake step (and ACCEPT_BATCH accepts) at a time.
+ * - PRIO_BACKGROUND, the same queue: work that goes on at every loop
+ *   iteration until it is done, a step at a time (the record's tree read
+ *   after start, the scrub's blocks after a tick's first), so that it
+ *   waits for everything else and nothing waits for more than a step of
+ *   it. */
 #ifndef PARLEY_PRIO_H
 #define PARLEY_PRIO_H
 
@@ -20,6 +25,7 @@
 #define PRIO_NORMAL	2
 #define PRIO_IDLE	3
 #define PRIO_UNAUTH	4
+#define PRIO_BACKGROUND	PRIO_UNAUTH
 #define PRIO_COUNT	5
 
 #endif
