@@ -245,7 +245,6 @@ delivery_detach(struct delivery *d, struct sink *s)
 	s->awaiting = 0;
 }
 
-
 void
 delivery_sink_acked(struct delivery *d, struct sink *s, size_t n)
 {

@@ -573,14 +573,13 @@ vt_sync(struct journal *j)
 	return 0;
 }
 
-/* The tree over at least entries [0, n), extended in one pass. */
+/* The tree, as vt_sync left it, over at least entries [0, n), extended
+ * in one pass. */
 static int
 vt_extend(struct journal *j, uint64_t n)
 {
 	struct vtree *v = &j->vt;
 
-	if (vt_sync(j) != 0)
-		return -1;
 	if (v->size >= n)
 		return 0;
 	if (leaves_in(j, v->size, n, vt_leaf, v) != 0 || v->size != n) {
@@ -697,7 +696,8 @@ journal_consistency(struct journal *j, uint64_t m, uint64_t n, uint8_t *out, siz
 	/* The tree holds committed entries only: a proof to a checkpoint
 	 * written in this turn (release() writes one) hashes the rest from
 	 * the entries, which a failed commit may still take back. */
-	if (vt_extend(j, (int64_t)n < j->committed ? n : (uint64_t)j->committed) != 0)
+	if (vt_sync(j) != 0 ||
+	    vt_extend(j, (int64_t)n < j->committed ? n : (uint64_t)j->committed) != 0)
 		return -1;
 	return merkle_consistency_proof_cached(m, n, leaf_of, vt_node, j, out, len);
 }
