@@ -320,7 +320,7 @@ int
 delivery_push(struct delivery *d, struct sink *s)
 {
 	static const char sql[] =
-	    "SELECT d.id, m.created_at, b.body FROM delivery d "
+	    "SELECT d.id, m.created_at, b.body, m.kind = 'release' FROM delivery d "
 	    "JOIN message m ON m.id = d.message_id JOIN payload b ON b.id = m.payload_id "
 	    "WHERE d.endpoint_id = ? AND d.acked_at IS NULL AND d.id > ? "
 	    "ORDER BY d.id LIMIT " "64";
@@ -363,8 +363,14 @@ delivery_push(struct delivery *d, struct sink *s)
 			/* Sent, or passed over (1): either way the next one. */
 			s->last_pushed = dv.delivery_id;
 			pushed += sent == 0;
-			s->awaiting += sent == 0;
-			d->awaiting += sent == 0;
+			/* Only a release's acks are worth a wait: how long
+			 * the commit waits is seen by every party whose
+			 * replies it carries, and before a release whether
+			 * another party is online and acks must not show. */
+			if (sent == 0 && sqlite3_column_int(st, 3)) {
+				s->awaiting++;
+				d->awaiting++;
+			}
 		}
 		/* Stopped at a row (no room) or at the end; else a failure. */
 		end = store_rows_end(d->st, st, rc, "the deliveries to push");

@@ -96,10 +96,13 @@ int delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party,
     const uint64_t *ids, size_t n, char *err, size_t errlen);
 
 /* n of the deliveries pushed to s were just acked on its connection (what
- * delivery_ack returned): they are no longer awaited. */
+ * delivery_ack returned): they are no longer awaited (at most what was
+ * awaited of them). */
 void delivery_sink_acked(struct delivery *d, struct sink *s, size_t n);
 
-/* Acks of deliveries pushed moments ago, expected back within
+/* Acks of release bundles pushed moments ago (everyone's to see at the
+ * same time: no other delivery counts, so that the commit's wait tells no
+ * party anything of another's before a release), expected back within
  * DELIVERY_ACK_WAIT_NS of the push (a round trip on loopback or a LAN),
  * are worth a commit's wait: how much longer, in nanoseconds, 0 if none
  * is awaited or the time has passed.  What is awaited is counted in

@@ -89,9 +89,9 @@ teardown(void **state)
 	return rc;
 }
 
-/* A notice for both parties, in a transaction left open. */
+/* A payload of kind for both parties, in a transaction left open. */
 static void
-enqueue(struct fixture *fx)
+enqueue_kind(struct fixture *fx, const char *kind)
 {
 	static const int64_t parties[] = { 1, 2 };
 	Parley__Payload p = PARLEY__PAYLOAD__INIT;
@@ -101,14 +101,22 @@ enqueue(struct fixture *fx)
 	p.body_case = PARLEY__PAYLOAD__BODY_NOTICE;
 	p.notice = &n;
 	assert_int_equal(store_batch_begin(fx->st), 0);
-	assert_int_equal(delivery_enqueue(fx->d, parties, 2, "notice", 0, "test", &p, NULL), 0);
+	assert_int_equal(delivery_enqueue(fx->d, parties, 2, kind, 0, "test", &p, NULL), 0);
 }
 
-/* A notice queued and committed, and pushed: npushed pushed in all. */
+/* A notice for both parties, in a transaction left open. */
+static void
+enqueue(struct fixture *fx)
+{
+	enqueue_kind(fx, "notice");
+}
+
+/* A release bundle queued and committed, and pushed: npushed pushed in
+ * all. */
 static void
 push_new(struct fixture *fx, size_t npushed)
 {
-	enqueue(fx);
+	enqueue_kind(fx, "release");
 	assert_int_equal(store_batch_commit(fx->st), 0);
 	delivery_flush(fx->d);
 	assert_int_equal(fx->npushed, npushed);
@@ -403,9 +411,22 @@ test_ack_wait(void **state)
 	fake_ns = 5000000000u;
 	assert_int_equal(delivery_ack_wait(fx->d), 0);	/* nothing pushed */
 
-	/* Two pushed: awaited for the whole time, less what has passed. */
+	/* Anything but a release bundle is never awaited: whether another
+	 * party is online and acks must not show in how long a commit
+	 * waits before a release. */
 	enqueue(fx);
-	enqueue(fx);
+	enqueue_kind(fx, "update");
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_flush(fx->d);
+	assert_int_equal(fx->npushed, 2);
+	assert_int_equal(fx->sink.awaiting, 0);
+	assert_int_equal(delivery_ack_wait(fx->d), 0);
+	fx->npushed = 0;
+
+	/* Two bundles pushed: awaited for the whole time, less what has
+	 * passed. */
+	enqueue_kind(fx, "release");
+	enqueue_kind(fx, "release");
 	assert_int_equal(store_batch_commit(fx->st), 0);
 	delivery_flush(fx->d);
 	assert_int_equal(fx->npushed, 2);
