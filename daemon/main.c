@@ -164,37 +164,29 @@ before_commit(void *arg)
 
 /* The record's tree, for the consistency proofs parties ask for on every
  * connection, read after start and hashed again from the store, against
- * writes that bypassed SQLite, one block of TREE_SLICE entries per loop
- * iteration (about 0.14 ms): the reading goes on at every iteration until
- * it is done, so that the first party to connect does not wait for all of
- * it, nor everyone else with it; the scrub takes SCRUB_BLOCKS blocks every
- * SCRUB_EVERY_US (a pass over 1M entries in about 100 s, under 1% of a
- * core; an idle daemon wakes 5 times a second).  A slice of 2048 entries
- * held the loop for 1.1 ms, long enough to show in release latency's
- * tail.  The steps that follow at once run only when nothing else is to
- * be done (PRIO_BACKGROUND); a tick's first block runs whatever else
- * there is, so that the scrub goes on, if slowly, on a daemon never idle. */
+ * writes that bypassed SQLite, one block of TREE_SLICE entries a step
+ * (about 0.14 ms; a slice of 2048 held the loop for 1.1 ms, long enough to
+ * show in release latency's tail).  Every SCRUB_EVERY_US a tick takes a
+ * step whatever else there is to do, so that the reading and the scrub go
+ * on, if slowly, on a daemon that is never idle; the steps that follow it
+ * (the rest of the reading, at every loop iteration until it is done; up
+ * to SCRUB_BLOCKS blocks of the scrub) run only when nothing else is to be
+ * done (PRIO_BACKGROUND).  A pass over 1M entries takes about 100 s on an
+ * idle daemon, under 1% of a core, and an idle daemon wakes 5 times a
+ * second. */
 #define TREE_SLICE 256
 #define SCRUB_BLOCKS 8
 #define SCRUB_EVERY_US 200000
 
-static void
-on_prefill(evutil_socket_t fd, short what, void *arg)
+/* One step; 1 if another should follow at once, 2 after a while (a
+ * turn's batch is open), 0 not before the next tick. */
+static int
+tree_step(struct server *srv)
 {
-	struct server *srv = arg;
-	/* next: at the loop's next iteration, after the I/O that is ready */
-	struct timeval next = { 0, 0 }, soon = { 0, 1000 }, later = { 0, SCRUB_EVERY_US };
 	int rc;
 
-	(void)fd;
-	(void)what;
-	event_priority_set(srv->prefill_ev, PRIO_BACKGROUND);
-	if ((rc = journal_prefill(srv->journal, TREE_SLICE)) > 0) {
-		/* More to read, or a turn's batch is open: then not before
-		 * it has had time to commit. */
-		evtimer_add(srv->prefill_ev, store_in_batch(srv->st) ? &soon : &next);
-		return;
-	}
+	if ((rc = journal_prefill(srv->journal, TREE_SLICE)) > 0)
+		return store_in_batch(srv->st) ? 2 : 1;
 	if (rc == 0)
 		rc = journal_scrub(srv->journal, TREE_SLICE);
 	/* Once per failing spell, not every tick. */
@@ -202,16 +194,38 @@ on_prefill(evutil_socket_t fd, short what, void *arg)
 		log_warnx("journal: could not read the record's tree: %s; the next "
 		    "consistency proof reads it", store_errmsg(srv->st));
 	srv->prefill_failing = rc < 0;
-	if (rc == 1) {
-		srv->scrub_blocks = 0;
-		evtimer_add(srv->prefill_ev, &soon);	/* the tree is read again */
-	} else if (rc == 0 && ++srv->scrub_blocks < SCRUB_BLOCKS) {
-		evtimer_add(srv->prefill_ev, &next);
-	} else {
-		srv->scrub_blocks = 0;
-		event_priority_set(srv->prefill_ev, PRIO_NORMAL);
-		evtimer_add(srv->prefill_ev, &later);
-	}
+	if (rc == 1)
+		return 1;	/* a change: the tree is read again */
+	return rc == 0 && ++srv->scrub_blocks < SCRUB_BLOCKS;
+}
+
+static void
+tree_follow(struct server *srv, int more)
+{
+	/* next: at the loop's next iteration, after the I/O that is ready */
+	struct timeval next = { 0, 0 }, soon = { 0, 1000 };
+
+	if (more)
+		evtimer_add(srv->tree_step_ev, more == 2 ? &soon : &next);
+}
+
+static void
+on_tree_step(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	tree_follow(arg, tree_step(arg));
+}
+
+static void
+on_tree_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	srv->scrub_blocks = 0;
+	tree_follow(srv, tree_step(srv));
 }
 
 /* The turn's idle commit waits for the signature checks in flight (their
@@ -564,7 +578,7 @@ open_state(struct server *srv, struct running *run)
 static void
 start_modules(struct server *srv)
 {
-	const struct timeval now = { 0, 0 };
+	const struct timeval now = { 0, 0 }, tick = { 0, SCRUB_EVERY_US };
 	char err[1024];
 	int nverify;
 
@@ -599,8 +613,10 @@ start_modules(struct server *srv)
 	if (journal_check_start(srv->journal, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	journal_committed_now(srv->journal);
-	if ((srv->prefill_ev = evtimer_new(srv->base, on_prefill, srv)) == NULL ||
-	    event_add(srv->prefill_ev, &now) != 0)
+	if ((srv->tree_tick_ev = event_new(srv->base, -1, EV_PERSIST, on_tree_tick,
+	    srv)) == NULL || (srv->tree_step_ev = evtimer_new(srv->base, on_tree_step,
+	    srv)) == NULL || event_priority_set(srv->tree_step_ev, PRIO_BACKGROUND) != 0 ||
+	    event_add(srv->tree_tick_ev, &tick) != 0 || event_add(srv->tree_step_ev, &now) != 0)
 		fatalx("cannot schedule reading the record's tree");
 	ag_set_journal(srv->ag, srv->journal);
 	turn_set_commit_hooks(srv->turn, before_commit, rolled_back, srv);
@@ -790,8 +806,10 @@ tear_down(struct server *srv, struct running *run)
 	turn_free(srv->turn);
 	ticker_free(srv->ticker);
 	duty_free(srv->duty);
-	if (srv->prefill_ev != NULL)
-		event_free(srv->prefill_ev);
+	if (srv->tree_tick_ev != NULL)
+		event_free(srv->tree_tick_ev);
+	if (srv->tree_step_ev != NULL)
+		event_free(srv->tree_step_ev);
 	journal_free(srv->journal);
 	ag_free(srv->ag);
 	delivery_free(srv->dlv);

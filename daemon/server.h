@@ -58,7 +58,8 @@ struct server {
 	struct ticker *ticker;
 	struct duty *duty;
 	struct journal *journal;
-	struct event *prefill_ev;	/* reads the record's tree, then scrubs it */
+	struct event *tree_tick_ev;	/* reads the record's tree, then scrubs it: */
+	struct event *tree_step_ev;	/* a step a tick, then the steps that follow */
 	int prefill_failing;		/* its last tick failed (logged once) */
 	int scrub_blocks;		/* the scrub's blocks this tick */
 	struct alerts *alerts;		/* [alerts] exec */
