@@ -1,9 +1,10 @@
 /* copy-floor: the least CPU an accepted signed copy costs with parleyd's
- * dependencies and its durability, measured.
+ * dependencies and its durability, measured; or (--latency) the least
+ * release latency.
  *
  *   copy-floor --dir DIR [--copy-bytes B] [--inflight K] [--parties N]
  *              [--endpoints M] [--connections C] [--bundle-bytes S]
- *              [--seconds D] [--verify-rate R]
+ *              [--seconds D] [--verify-rate R] [--latency S]
  *
  * Two threads in one process, each with its own libevent loop, over C TCP
  * connections on 127.0.0.1 (the kernel picks the port; nothing else is ever
@@ -26,6 +27,15 @@
  * durable append, + release.  The server's CPU per copy = the process's
  * CPU time minus the client thread's, from when every connection is up to
  * the last answer, over the copies answered.  One JSON object on stdout.
+ *
+ * With --latency S, instead, the release latency of such a server: one
+ * connection per endpoint, one agreement at a time, S samples from the
+ * last copy sent until every endpoint's ack of the bundle pushed to it is
+ * answered; the server pushes each bundle after the release's commit,
+ * records each ack durably (delivery row and journal row) and waits up to
+ * 1 ms for the acks of what it just pushed, as parleyd does; its WAL
+ * checkpoints run on a thread of their own, as parleyd's.
+ *
  * Bounded: each phase by D plus a grace, the whole by an alarm; it starts
  * no process and removes its database files. */
 #include <arpa/inet.h>
@@ -66,8 +76,17 @@
 #define MAX_CONNS 256
 #define GRACE 20		/* seconds a phase may run past D */
 #define VERIFY_RUNS 4000	/* verifications timed before the phases */
+/* The latency phase's frames: an ack (client to server) HDR | u64 seq |
+ * u64 delivery; a bundle pushed (server to client) HDR | u64 delivery |
+ * S bytes; an ack's answer carries ACK_BIT | delivery as its seq. */
+#define ACK_LEN (HDR + 16)
+#define ACK_BIT (1ULL << 62)
+#define ACK_HOLD_S 0.001	/* parleyd's DELIVERY_ACK_WAIT_NS */
+#define CKPT_PAGES 1000		/* parleyd's CHECKPOINT_PAGES */
+#define LATENCY_BOUND 120	/* seconds the latency phase may take */
 
-enum mode { M_TLS, M_VERIFY, M_STORE, M_ALL, M_COUNT };
+/* The CPU phases, then (--latency, alone) the release latency's. */
+enum mode { M_TLS, M_VERIFY, M_STORE, M_ALL, M_COUNT, M_LATENCY = M_COUNT };
 static const char *const mode_name[M_COUNT] = { "tls", "tls_verify", "tls_verify_store", "all" };
 
 struct opts {
@@ -75,6 +94,7 @@ struct opts {
 	size_t copy_bytes, bundle_bytes;
 	int inflight, parties, endpoints, conns, seconds;
 	double verify_rate;
+	int latency;		/* samples of the latency phase; 0: the CPU phases */
 };
 
 /* What both threads read, made before they start and never changed. */
@@ -89,7 +109,7 @@ struct setup {
 };
 
 struct result {
-	uint64_t copies, bad, commits, releases, verified;
+	uint64_t copies, bad, commits, releases, verified, acks, checkpoints;
 	double server_cpu_s, client_cpu_s, wall_s;
 	double verify_s;	/* wall time inside EVP_DigestVerify (vDSO clock) */
 	char error[256];
@@ -298,8 +318,15 @@ struct server {
 	EVP_MD *sha256;
 	char path[4096];
 	sqlite3 *db;
-	sqlite3_stmt *begin, *commit, *ins_copy, *ins_journal, *ins_msg, *ins_delivery;
+	sqlite3_stmt *begin, *commit, *ins_copy, *ins_journal, *ins_msg, *ins_delivery, *upd_delivery;
 	int in_txn;
+	/* The latency phase: the bundles to push after the commit (the
+	 * deliveries first .. first + npush - 1, one per connection), and the
+	 * acks the commit waits for, up to ACK_HOLD_S after the push. */
+	sqlite3_int64 push_first;
+	int npush, awaiting;
+	double pushed_at;
+	struct ckpt *ck;
 	struct pending *pend;
 	size_t npend, cap;
 	uint8_t prev[32];
@@ -398,9 +425,49 @@ release(struct server *s, uint64_t ag, struct agr *a)
 			sqlite3_bind_int(s->ins_delivery, 2, p * o->endpoints + j + 1);
 			if (step(s, s->ins_delivery) != 0)
 				return -1;
+			if (p == 0 && j == 0)
+				s->push_first = sqlite3_last_insert_rowid(s->db);
 		}
 	}
+	/* Pushed after the commit, one per connection (each an endpoint). */
+	if (s->mode == M_LATENCY)
+		s->npush = o->parties * o->endpoints < s->nconns ? o->parties * o->endpoints : s->nconns;
 	s->res->releases++;
+	return 0;
+}
+
+/* The turn's transaction, begun at its first write; the commit runs after
+ * every read of the turn (a lower priority). */
+static int
+begin_turn(struct server *s)
+{
+	if (s->in_txn)
+		return 0;
+	if (step(s, s->begin) != 0)
+		return -1;
+	s->in_txn = 1;
+	event_active(s->commit_ev, EV_TIMEOUT, 0);
+	return 0;
+}
+
+static int
+answer_after_commit(struct server *s, struct sconn *c, uint64_t seq)
+{
+	if (s->npend == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		struct pending *p = realloc(s->pend, cap * sizeof(*p));
+
+		if (p == NULL) {
+			set_error(s->res, "out of memory");
+			return -1;
+		}
+		s->pend = p;
+		s->cap = cap;
+	}
+	s->pend[s->npend].c = c;
+	s->pend[s->npend].seq = seq;
+	s->pend[s->npend].status = 0;
+	s->npend++;
 	return 0;
 }
 
@@ -439,12 +506,8 @@ take_copy(struct server *s, struct sconn *c, const uint8_t *f)
 		answer(c, seq, status);
 		return 0;
 	}
-	if (!s->in_txn) {
-		if (step(s, s->begin) != 0)
-			return -1;
-		s->in_txn = 1;
-		event_active(s->commit_ev, EV_TIMEOUT, 0);
-	}
+	if (begin_turn(s) != 0)
+		return -1;
 	sqlite3_bind_int64(s->ins_copy, 1, (sqlite3_int64)ag);
 	sqlite3_bind_int(s->ins_copy, 2, (int)party);
 	sqlite3_bind_blob(s->ins_copy, 3, sig, SIG, SQLITE_STATIC);
@@ -453,7 +516,7 @@ take_copy(struct server *s, struct sconn *c, const uint8_t *f)
 	snprintf(text, sizeof(text), "copy agreement=%llu party=%u", (unsigned long long)ag, party);
 	if (journal(s, text) != 0)
 		return -1;
-	if (s->mode == M_ALL) {
+	if (s->mode >= M_ALL) {
 		struct agr *a = &s->agr[ag];
 
 		memcpy(a->sigs[party], sig, SIG);
@@ -463,22 +526,56 @@ take_copy(struct server *s, struct sconn *c, const uint8_t *f)
 				return -1;
 		}
 	}
-	if (s->npend == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 1024;
-		struct pending *p = realloc(s->pend, cap * sizeof(*p));
+	return answer_after_commit(s, c, seq);
+}
 
-		if (p == NULL) {
-			set_error(s->res, "out of memory");
-			return -1;
-		}
-		s->pend = p;
-		s->cap = cap;
+/* An ack of a pushed bundle: recorded (the delivery row and a journal
+ * entry) in the turn's transaction and answered after its commit; the
+ * last of the acks awaited commits at once. */
+static int
+take_ack(struct server *s, struct sconn *c, const uint8_t *f)
+{
+	uint64_t seq = get64(f + HDR), did = get64(f + HDR + 8);
+	char text[64];
+
+	if (begin_turn(s) != 0)
+		return -1;
+	sqlite3_bind_double(s->upd_delivery, 1, clock_s(CLOCK_REALTIME));
+	sqlite3_bind_int64(s->upd_delivery, 2, (sqlite3_int64)did);
+	if (step(s, s->upd_delivery) != 0)
+		return -1;
+	if (sqlite3_changes(s->db) != 1) {
+		set_error(s->res, "an ack of a delivery not pending");
+		return -1;
 	}
-	s->pend[s->npend].c = c;
-	s->pend[s->npend].seq = seq;
-	s->pend[s->npend].status = 0;
-	s->npend++;
-	return 0;
+	snprintf(text, sizeof(text), "ack delivery=%llu", (unsigned long long)did);
+	if (journal(s, text) != 0)
+		return -1;
+	s->res->acks++;
+	if (s->awaiting > 0 && --s->awaiting == 0)
+		event_active(s->commit_ev, EV_TIMEOUT, 0);
+	return answer_after_commit(s, c, seq);
+}
+
+/* A committed release's bundle to every connection (an endpoint each). */
+static void
+push_bundles(struct server *s)
+{
+	const struct opts *o = s->st->o;
+	uint8_t h[HDR + 8];
+	int k;
+
+	put32(h, (uint32_t)(8 + o->bundle_bytes));
+	for (k = 0; k < s->npush; k++) {
+		if (s->conns[k].bev == NULL)
+			continue;
+		put64(h + HDR, (uint64_t)(s->push_first + k));
+		bufferevent_write(s->conns[k].bev, h, sizeof(h));
+		bufferevent_write(s->conns[k].bev, s->bundle, o->bundle_bytes);
+	}
+	s->awaiting = s->npush;
+	s->pushed_at = clock_s(CLOCK_MONOTONIC);
+	s->npush = 0;
 }
 
 /* The end of a loop turn: everything read in it is committed, then
@@ -493,16 +590,32 @@ commit_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!s->in_txn)
 		return;
+	/* As parleyd's idle commit: while the acks of bundles just pushed are
+	 * on their way, it waits for them (up to ACK_HOLD_S). */
+	if (s->awaiting > 0) {
+		double left = ACK_HOLD_S - (clock_s(CLOCK_MONOTONIC) - s->pushed_at);
+
+		if (left > 0) {
+			struct timeval tv = { 0, (suseconds_t)(left * 1e6) + 1 };
+
+			event_add(s->commit_ev, &tv);
+			return;
+		}
+		s->awaiting = 0;
+	}
 	s->in_txn = 0;
 	if (step(s, s->commit) != 0) {
 		event_base_loopexit(s->base, NULL);
 		return;
 	}
 	s->res->commits++;
-	s->res->copies += s->npend;
 	for (i = 0; i < s->npend; i++)
 		answer(s->pend[i].c, s->pend[i].seq, s->pend[i].status);
+	if (s->mode != M_LATENCY)
+		s->res->copies += s->npend;
 	s->npend = 0;
+	if (s->npush > 0)
+		push_bundles(s);
 }
 
 static void
@@ -511,13 +624,15 @@ srv_read(struct bufferevent *bev, void *arg)
 	struct sconn *c = arg;
 	struct server *s = c->srv;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t len = s->st->o->copy_bytes;
+	size_t copy = s->st->o->copy_bytes, len;
 	uint8_t hdr[HDR];
 	unsigned char *f;
+	int rc;
 
 	while (evbuffer_get_length(in) >= HDR) {
 		evbuffer_copyout(in, hdr, HDR);
-		if (get32(hdr) != len - HDR) {
+		len = (size_t)get32(hdr) + HDR;
+		if (len != copy && (s->mode != M_LATENCY || len != ACK_LEN)) {
 			server_fail(s, "a frame of the wrong length");
 			return;
 		}
@@ -527,7 +642,8 @@ srv_read(struct bufferevent *bev, void *arg)
 			server_fail(s, "out of memory");
 			return;
 		}
-		if (take_copy(s, c, f) != 0) {
+		rc = len == copy ? take_copy(s, c, f) : take_ack(s, c, f);
+		if (rc != 0) {
 			event_base_loopexit(s->base, NULL);
 			return;
 		}
@@ -601,7 +717,8 @@ open_db(struct server *s)
 	    " party INTEGER NOT NULL, signature BLOB NOT NULL);"
 	    "CREATE TABLE journal(seq INTEGER PRIMARY KEY, hash BLOB NOT NULL, entry TEXT NOT NULL);"
 	    "CREATE TABLE message(id INTEGER PRIMARY KEY, agreement INTEGER NOT NULL, body BLOB NOT NULL);"
-	    "CREATE TABLE delivery(id INTEGER PRIMARY KEY, message INTEGER NOT NULL, endpoint INTEGER NOT NULL);";
+	    "CREATE TABLE delivery(id INTEGER PRIMARY KEY, message INTEGER NOT NULL, endpoint INTEGER NOT NULL,"
+	    " acked_at REAL);";
 	char *err = NULL;
 
 	if (sqlite3_open(s->path, &s->db) != SQLITE_OK ||
@@ -615,7 +732,9 @@ open_db(struct server *s)
 	    sqlite3_prepare_v2(s->db, "INSERT INTO message(agreement, body) VALUES(?, ?)",
 	    -1, &s->ins_msg, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT INTO delivery(message, endpoint) VALUES(?, ?)",
-	    -1, &s->ins_delivery, NULL) != SQLITE_OK) {
+	    -1, &s->ins_delivery, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "UPDATE delivery SET acked_at = ? WHERE id = ? AND acked_at IS NULL",
+	    -1, &s->upd_delivery, NULL) != SQLITE_OK) {
 		snprintf(s->res->error, sizeof(s->res->error), "%s: %s", s->path,
 		    err != NULL ? err : s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");
 		sqlite3_free(err);
@@ -634,6 +753,102 @@ remove_db(const char *path)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", path);
 	unlink(p);
+}
+
+/* The latency phase's WAL checkpoints, as parleyd makes them: on a thread
+ * and a connection of their own (PASSIVE), asked for after any commit
+ * that leaves CKPT_PAGES or more in the WAL; SQLite's automatic one, inside
+ * the COMMIT, would stall the loop. */
+struct ckpt {
+	sqlite3 *db;
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int want, stop;		/* under mu */
+	uint64_t runs;		/* under mu */
+};
+
+static void *
+ckpt_main(void *arg)
+{
+	struct ckpt *ck = arg;
+
+	pthread_mutex_lock(&ck->mu);
+	for (;;) {
+		while (!ck->want && !ck->stop)
+			pthread_cond_wait(&ck->cv, &ck->mu);
+		if (ck->stop)
+			break;
+		ck->want = 0;
+		pthread_mutex_unlock(&ck->mu);
+		sqlite3_wal_checkpoint_v2(ck->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&ck->mu);
+		ck->runs++;
+	}
+	pthread_mutex_unlock(&ck->mu);
+	return NULL;
+}
+
+static int
+ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct ckpt *ck = arg;
+
+	(void)db;
+	(void)name;
+	if (pages >= CKPT_PAGES) {
+		pthread_mutex_lock(&ck->mu);
+		ck->want = 1;
+		pthread_cond_signal(&ck->cv);
+		pthread_mutex_unlock(&ck->mu);
+	}
+	return SQLITE_OK;
+}
+
+static int
+ckpt_start(struct server *s)
+{
+	struct ckpt *ck = calloc(1, sizeof(*ck));
+
+	if (ck == NULL)
+		return -1;
+	if (sqlite3_open_v2(s->path, &ck->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK ||
+	    pthread_mutex_init(&ck->mu, NULL) != 0) {
+		sqlite3_close(ck->db);
+		free(ck);
+		return -1;
+	}
+	if (pthread_cond_init(&ck->cv, NULL) != 0 || pthread_create(&ck->tid, NULL, ckpt_main, ck) != 0) {
+		pthread_mutex_destroy(&ck->mu);
+		sqlite3_close(ck->db);
+		free(ck);
+		return -1;
+	}
+	s->ck = ck;
+	sqlite3_wal_hook(s->db, ckpt_hook, ck);
+	return 0;
+}
+
+static void
+ckpt_stop(struct server *s)
+{
+	struct ckpt *ck = s->ck;
+
+	if (ck == NULL)
+		return;
+	sqlite3_wal_hook(s->db, NULL, NULL);
+	pthread_mutex_lock(&ck->mu);
+	ck->stop = 1;
+	pthread_cond_signal(&ck->cv);
+	pthread_mutex_unlock(&ck->mu);
+	pthread_join(ck->tid, NULL);
+	s->res->checkpoints = ck->runs;
+	pthread_cond_destroy(&ck->cv);
+	pthread_mutex_destroy(&ck->mu);
+	sqlite3_close(ck->db);
+	free(ck);
+	s->ck = NULL;
 }
 
 static void
@@ -658,6 +873,8 @@ server_free(struct server *s)
 	sqlite3_finalize(s->ins_journal);
 	sqlite3_finalize(s->ins_msg);
 	sqlite3_finalize(s->ins_delivery);
+	sqlite3_finalize(s->upd_delivery);
+	ckpt_stop(s);
 	if (s->db != NULL) {
 		sqlite3_close(s->db);
 		remove_db(s->path);
@@ -681,7 +898,7 @@ server_init(struct server *s, struct setup *st, enum mode mode, struct result *r
 	struct event_config *cfg = event_config_new();
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
-	struct timeval bound = { o->seconds + GRACE, 0 };
+	struct timeval bound = { (mode == M_LATENCY ? LATENCY_BOUND : o->seconds) + GRACE, 0 };
 	int p;
 
 	memset(s, 0, sizeof(*s));
@@ -735,6 +952,10 @@ server_init(struct server *s, struct setup *st, enum mode mode, struct result *r
 		remove_db(s->path);
 		if (open_db(s) != 0)
 			return -1;
+		if (mode == M_LATENCY && ckpt_start(s) != 0) {
+			set_error(res, "cannot start the checkpoint thread");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -794,6 +1015,8 @@ server_main(void *arg)
 		return NULL;
 	}
 	event_base_dispatch(s->base);
+	s->awaiting = 0;
+	s->npush = 0;
 	if (s->in_txn)
 		commit_cb(-1, 0, s);
 	return NULL;
@@ -818,6 +1041,10 @@ struct client {
 	uint64_t sent, answered;
 	double p0, t0, w0;
 	struct result *res;
+	/* The latency phase: one agreement at a time. */
+	double *lat, *lat_ok;	/* o->latency samples each, in seconds */
+	int nlat, step, answers, acks;
+	double ts0, tok;
 };
 
 static void
@@ -908,6 +1135,107 @@ cli_read(struct bufferevent *bev, void *arg)
 		client_done(cl);
 }
 
+/* A latency sample: every party but the last signs (one copy each, on its
+ * first endpoint's connection); when all are answered the clock starts
+ * and the last copy goes; it stops when every connection's bundle has been
+ * acked and the ack answered, as loadgen latency's. */
+static void
+lat_send(struct client *cl, int party)
+{
+	const struct opts *o = cl->st->o;
+	size_t slot = (size_t)cl->nlat % cl->st->pool_ag;
+	uint8_t *c = copy_at(cl->st, slot, party);
+
+	put64(c + OFF_SEQ, (uint64_t)cl->nlat * (uint64_t)o->parties + (uint64_t)party);
+	if (bufferevent_write(cl->conns[party * o->endpoints % o->conns].bev, c, o->copy_bytes) != 0)
+		client_fail(cl, "cannot send a copy");
+}
+
+static void
+lat_next(struct client *cl)
+{
+	const struct opts *o = cl->st->o;
+	int p;
+
+	if (cl->nlat == o->latency) {
+		client_done(cl);
+		return;
+	}
+	cl->answers = cl->acks = 0;
+	cl->step = 1;
+	for (p = 0; p + 1 < o->parties; p++)
+		lat_send(cl, p);
+	if (o->parties == 1) {
+		cl->step = 2;
+		cl->ts0 = clock_s(CLOCK_MONOTONIC);
+		lat_send(cl, 0);
+	}
+}
+
+static void
+lat_answer(struct client *cl, const uint8_t *a)
+{
+	const struct opts *o = cl->st->o;
+	uint64_t seq = get64(a + 4);
+
+	if (get32(a + 12) != 0) {
+		client_fail(cl, seq & ACK_BIT ? "an ack was refused" : "a copy was refused");
+		return;
+	}
+	if (seq & ACK_BIT) {
+		cl->acks++;
+	} else if (seq / (uint64_t)o->parties != (uint64_t)cl->nlat) {
+		client_fail(cl, "an answer to nothing sent");
+		return;
+	} else if (++cl->answers == o->parties - 1 && cl->step == 1) {
+		cl->step = 2;
+		cl->ts0 = clock_s(CLOCK_MONOTONIC);
+		lat_send(cl, o->parties - 1);
+	} else if (cl->answers == o->parties) {
+		cl->tok = clock_s(CLOCK_MONOTONIC);
+	}
+	if (cl->step == 2 && cl->answers == o->parties && cl->acks == o->conns) {
+		cl->lat[cl->nlat] = clock_s(CLOCK_MONOTONIC) - cl->ts0;
+		cl->lat_ok[cl->nlat] = cl->tok - cl->ts0;
+		cl->nlat++;
+		lat_next(cl);
+	}
+}
+
+static void
+cli_read_lat(struct bufferevent *bev, void *arg)
+{
+	struct cconn *cc = arg;
+	struct client *cl = cc->cl;
+	const struct opts *o = cl->st->o;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t h[HDR + 16];
+	size_t len;
+
+	while (!cl->finished && evbuffer_get_length(in) >= HDR) {
+		evbuffer_copyout(in, h, HDR);
+		len = (size_t)get32(h) + HDR;
+		if (len != ANSWER && len != HDR + 8 + o->bundle_bytes) {
+			client_fail(cl, "a frame of the wrong length");
+			return;
+		}
+		if (evbuffer_get_length(in) < len)
+			return;
+		evbuffer_remove(in, h, len == ANSWER ? ANSWER : HDR + 8);
+		if (len == ANSWER) {
+			lat_answer(cl, h);
+			continue;
+		}
+		/* A bundle: acked at once. */
+		evbuffer_drain(in, o->bundle_bytes);
+		memcpy(h + HDR + 8, h + HDR, 8);
+		put32(h, ACK_LEN - HDR);
+		put64(h + HDR, ACK_BIT | get64(h + HDR + 8));
+		if (bufferevent_write(bev, h, ACK_LEN) != 0)
+			client_fail(cl, "cannot send an ack");
+	}
+}
+
 static void
 cli_event(struct bufferevent *bev, short what, void *arg)
 {
@@ -925,6 +1253,10 @@ cli_event(struct bufferevent *bev, short what, void *arg)
 			cl->t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 			cl->w0 = clock_s(CLOCK_MONOTONIC);
 			cl->running = 1;
+			if (cl->st->o->latency > 0) {
+				lat_next(cl);
+				return;
+			}
 			evtimer_add(cl->stop_ev, &d);
 			launch(cl);
 		}
@@ -958,7 +1290,7 @@ client_main(void *arg)
 {
 	struct client *cl = arg;
 	const struct opts *o = cl->st->o;
-	struct timeval bound = { o->seconds + GRACE, 0 };
+	struct timeval bound = { (o->latency > 0 ? LATENCY_BOUND : o->seconds) + GRACE, 0 };
 	int i;
 
 	if ((cl->base = event_base_new()) == NULL ||
@@ -979,7 +1311,7 @@ client_main(void *arg)
 			set_error(cl->res, "cannot make a client connection");
 			goto done;
 		}
-		bufferevent_setcb(cc->bev, cli_read, NULL, cli_event, cc);
+		bufferevent_setcb(cc->bev, o->latency > 0 ? cli_read_lat : cli_read, NULL, cli_event, cc);
 		bufferevent_openssl_set_allow_dirty_shutdown(cc->bev, 1);
 		bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
 		if (bufferevent_socket_connect(cc->bev, (const struct sockaddr *)&cl->st->addr,
@@ -1004,9 +1336,10 @@ done:
 
 /* ---- phases ---- */
 
+/* lat, lat_ok: the latency phase's samples (st->o->latency each), or NULL. */
 static int
 run_phase(struct setup *st, enum mode mode, int phase, struct result *res,
-    double *verify_us, double *verify_init_us, double *sign_us)
+    double *verify_us, double *verify_init_us, double *sign_us, double *lat, double *lat_ok)
 {
 	struct server *s = calloc(1, sizeof(*s));
 	struct client *cl = calloc(1, sizeof(*cl));
@@ -1032,6 +1365,8 @@ run_phase(struct setup *st, enum mode mode, int phase, struct result *res,
 	}
 	cl->st = st;
 	cl->res = &cres;
+	cl->lat = lat;
+	cl->lat_ok = lat_ok;
 	if (pthread_create(&tc, NULL, client_main, cl) != 0) {
 		set_error(res, "cannot start the client thread");
 		/* The server stops at its bound: no connection will come. */
@@ -1045,6 +1380,8 @@ run_phase(struct setup *st, enum mode mode, int phase, struct result *res,
 	res->server_cpu_s = cres.server_cpu_s;
 	res->client_cpu_s = cres.client_cpu_s;
 	res->wall_s = cres.wall_s;
+	if (lat != NULL && cl->nlat != st->o->latency && res->error[0] == '\0')
+		set_error(res, "the latency samples did not all finish");
 	rc = res->error[0] == '\0' ? 0 : -1;
 done:
 	if (s != NULL)
@@ -1084,7 +1421,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: copy-floor --dir DIR [--copy-bytes B (1400)] [--inflight K (64)] [--parties N (8)]\n"
 	    "                  [--endpoints M (2)] [--connections C (N x M)] [--bundle-bytes S (5300)]\n"
-	    "                  [--seconds D (3)] [--verify-rate R (openssl speed's verify/s, 0: none)]\n");
+	    "                  [--seconds D (3)] [--verify-rate R (openssl speed's verify/s, 0: none)]\n"
+	    "                  [--latency SAMPLES (instead of the CPU phases: the release latency)]\n");
 }
 
 static int
@@ -1116,6 +1454,75 @@ print_phase(const char *name, const struct result *r, int last)
 	    r->verified ? r->verify_s * 1e6 / (double)r->verified : 0.0, last ? "" : ",");
 }
 
+static int
+by_value(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Nearest rank (permille) of sorted v, as loadgen's. */
+static double
+pct_ms(const double *v, int n, int permille)
+{
+	int k = (permille * n + 999) / 1000;
+
+	return n ? v[k ? k - 1 : 0] * 1e3 : 0.0;
+}
+
+static int
+latency_phase(struct setup *st)
+{
+	const struct opts *o = st->o;
+	double *lat = calloc((size_t)o->latency, sizeof(*lat)), sum = 0;
+	double *lat_ok = calloc((size_t)o->latency, sizeof(*lat_ok));
+	struct result r;
+	int i, rc = 1;
+
+	if (lat == NULL || lat_ok == NULL) {
+		fprintf(stderr, "copy-floor: out of memory\n");
+		goto done;
+	}
+	if (run_phase(st, M_LATENCY, 0, &r, NULL, NULL, NULL, lat, lat_ok) != 0) {
+		fprintf(stderr, "copy-floor: phase latency: %s\n", r.error);
+		goto done;
+	}
+	for (i = 0; i < o->latency; i++)
+		sum += lat[i];
+	qsort(lat, (size_t)o->latency, sizeof(*lat), by_value);
+	qsort(lat_ok, (size_t)o->latency, sizeof(*lat_ok), by_value);
+	printf("{\"mode\":\"latency\",\"parties\":%d,\"endpoints_per_party\":%d,\"connections\":%d,"
+	    "\"copy_bytes\":%zu,\"bundle_bytes\":%zu,\"samples\":%d,\"p50_ms\":%.3f,\"p90_ms\":%.3f,"
+	    "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f,\"last_copy_ok_p50_ms\":%.3f,"
+	    "\"last_copy_ok_p99_ms\":%.3f,\"commits\":%llu,\"commits_per_sample\":%.2f,"
+	    "\"acks\":%llu,\"releases\":%llu,\"wal_checkpoints\":%llu,",
+	    o->parties, o->endpoints, o->conns, o->copy_bytes, o->bundle_bytes, o->latency,
+	    pct_ms(lat, o->latency, 500), pct_ms(lat, o->latency, 900), pct_ms(lat, o->latency, 990),
+	    lat[o->latency - 1] * 1e3, sum * 1e3 / o->latency, pct_ms(lat_ok, o->latency, 500),
+	    pct_ms(lat_ok, o->latency, 990), (unsigned long long)r.commits,
+	    (double)r.commits / o->latency, (unsigned long long)r.acks,
+	    (unsigned long long)r.releases, (unsigned long long)r.checkpoints);
+	printf("\"how\":\"two threads, a libevent loop each, %d TCP connections over 127.0.0.1 "
+	    "(one per endpoint: %d parties x %d), mutual TLS 1.3 as in the CPU phases; one agreement "
+	    "at a time: every party but the last sends its copy (%zu bytes, Ed25519-signed) on its "
+	    "first endpoint's connection; when all are answered the clock starts and the last copy "
+	    "goes; the server verifies it, appends the copy row and a chained journal row, signs the "
+	    "release, stores a %zu-byte bundle and a delivery row per endpoint, commits (SQLite WAL, "
+	    "synchronous=FULL), answers, and pushes the bundle on every connection; each client "
+	    "connection acks it at once; the server records each ack (the delivery row and a journal "
+	    "row), its idle commit waiting up to 1 ms for the acks of bundles just pushed (as "
+	    "parleyd's), commits and answers; the clock stops when every ack is answered. WAL "
+	    "checkpoints PASSIVE on a thread and a connection of their own, asked for after a commit "
+	    "that leaves %d or more pages in the WAL (as parleyd's). p50/p90/p99: nearest rank\"}\n",
+	    o->conns, o->parties, o->endpoints, o->copy_bytes, o->bundle_bytes, CKPT_PAGES);
+	rc = 0;
+done:
+	free(lat);
+	free(lat_ok);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1129,10 +1536,11 @@ main(int argc, char **argv)
 		{ "bundle-bytes", required_argument, NULL, 's' },
 		{ "seconds", required_argument, NULL, 't' },
 		{ "verify-rate", required_argument, NULL, 'r' },
+		{ "latency", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts o = { NULL, 1400, 5300, 64, 8, 2, 0, 3, 0 };
+	struct opts o = { NULL, 1400, 5300, 64, 8, 2, 0, 3, 0, 0 };
 	struct setup st;
 	struct result res[M_COUNT];
 	double verify_us = 0, verify_init_us = 0, sign_us = 0, cpu[M_COUNT], rv, vin;
@@ -1151,6 +1559,7 @@ main(int argc, char **argv)
 		case 'c': if (num(optarg, 1, MAX_CONNS, &v) != 0) goto bad; o.conns = (int)v; break;
 		case 's': if (num(optarg, SIG, 1 << 24, &v) != 0) goto bad; o.bundle_bytes = (size_t)v; break;
 		case 't': if (num(optarg, 1, 600, &v) != 0) goto bad; o.seconds = (int)v; break;
+		case 'l': if (num(optarg, 1, 100000, &v) != 0) goto bad; o.latency = (int)v; break;
 		case 'r':
 			rv = strtod(optarg, &end);
 			if (end == optarg || *end != '\0' || !(rv >= 0))
@@ -1165,6 +1574,11 @@ main(int argc, char **argv)
 		goto bad;
 	if (o.conns == 0)
 		o.conns = o.parties * o.endpoints > MAX_CONNS ? MAX_CONNS : o.parties * o.endpoints;
+	if (o.latency > 0 && o.conns != o.parties * o.endpoints) {
+		fprintf(stderr, "copy-floor: --latency needs a connection per endpoint (N x M, at most %d)\n",
+		    MAX_CONNS);
+		return 2;
+	}
 	if (strlen(o.dir) > 4000) {
 		fprintf(stderr, "copy-floor: --dir is too long\n");
 		return 2;
@@ -1178,7 +1592,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, on_alarm);
-	alarm((unsigned)(M_COUNT * (o.seconds + GRACE + 10) + 60));
+	alarm((unsigned)(o.latency > 0 ? LATENCY_BOUND + GRACE + 60 :
+	    M_COUNT * (o.seconds + GRACE + 10) + 60));
 
 	st.o = &o;
 	st.pool_ag = (size_t)o.inflight * 4;
@@ -1198,9 +1613,13 @@ main(int argc, char **argv)
 		ERR_print_errors_fp(stderr);
 		goto out;
 	}
+	if (o.latency > 0) {
+		rc = latency_phase(&st);
+		goto out;
+	}
 	for (i = 0; i < M_COUNT; i++) {
 		if (run_phase(&st, (enum mode)i, i, &res[i], i == 0 ? &verify_us : NULL,
-		    i == 0 ? &verify_init_us : NULL, i == 0 ? &sign_us : NULL) != 0) {
+		    i == 0 ? &verify_init_us : NULL, i == 0 ? &sign_us : NULL, NULL, NULL) != 0) {
 			fprintf(stderr, "copy-floor: phase %s: %s\n", mode_name[i], res[i].error);
 			goto out;
 		}

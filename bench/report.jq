@@ -64,6 +64,8 @@ def floor_ms($rtt): if $commit_p99 == null or $verify == null or $verify == 0 or
   then null else 2 * $commit_p99 + 1000 / $verify + $lat_eps * $rtt end;
 floor_ms(one($rtt).mean_ms) as $lat_floor |
 floor_ms(one($rtt).p99_ms) as $lat_floor_p99 |
+# The latency of a minimal server doing the same steps (copy-floor --latency).
+one($latency_floor).p99_ms as $lat_min_p99 |
 # Start-up after kill -9 and a party's connect: big store over empty store.
 one($startup_big).median_ms as $up_big | one($startup_empty).median_ms as $up_empty |
 one($connect_big).p50_ms as $cn_big | one($connect_empty).p50_ms as $cn_empty |
@@ -77,6 +79,7 @@ def nj($x): if $has_journal then $x else "n/a (no journal yet)" end;
     openssl_s_server: one($ss),
     mosquitto: (one($mosq) + {idle: one($mq_idle), drain: one($mq_drain), live: one($mq_live)}),
     copy_cpu_floor: one($copy_floor),
+    release_latency_floor: one($latency_floor),
     idle_connection_floor: (one($tls_mem) | {bytes_per_conn: .floor_bytes_per_conn,
       ratio_to_openssl: .floor_ratio, openssl_bytes_per_conn: .bytes_per_conn,
       openssl_chunk_bytes_per_conn, bufferevent_bytes_per_conn, libevent_bytes_per_conn,
@@ -136,6 +139,8 @@ def nj($x): if $has_journal then $x else "n/a (no journal yet)" end;
     {name: "loopback round trip (loadgen rtt, 64 B) p50 / p99 / mean", unit: "ms",
      value: "\(r(one($rtt).p50_ms; 4)) / \(r(one($rtt).p99_ms; 4)) / \(r(one($rtt).mean_ms; 4))"},
     {name: "release latency floor (2 commit p99 + verify + \($lat_eps) x RTT mean)", value: r($lat_floor; 3), unit: "ms"},
+    {name: "a minimal server's release latency (copy-floor --latency) p50 / p99", unit: "ms",
+     value: "\(r(one($latency_floor).p50_ms; 3)) / \(r($lat_min_p99; 3))"},
     {name: "durable deliveries acked/s (pre-queued backlog, one Ack a read)", value: r($acks; 0), unit: "1/s"},
     {name: "  first ack answered after / deliveries pushed by then", unit: "s / n",
      value: "\(r(one($drain).first_ack_ok_s; 3)) / \(one($drain).deliveries_before_first_ok)"},
@@ -214,6 +219,10 @@ def nj($x): if $has_journal then $x else "n/a (no journal yet)" end;
     {name: "  the same with the round trip's p99 in the floor", value: r(div($lat_p99; $lat_floor_p99); 3),
      target: "-", verdict: "shown"},
     {name: "  release latency p99 / commit p99 (the old ratio)", value: r(div($lat_p99; $commit_p99); 3),
+     target: "-", verdict: "shown"},
+    {name: "  a minimal server's release latency p99 (copy-floor --latency) / the same floor",
+     value: r(div($lat_min_p99; $lat_floor); 3), target: "-", verdict: "floor"},
+    {name: "  parleyd's release latency p99 / the minimal server's", value: r(div($lat_p99; $lat_min_p99); 3),
      target: "-", verdict: "shown"},
     {name: "RSS per idle endpoint / OpenSSL's own per connection, at \($c2)",
      value: r(div($rss_p2; one($tls_mem).bytes_per_conn); 3), target: "<= 1.1",

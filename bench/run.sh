@@ -375,6 +375,7 @@ copy_floor_run() {
 		JOIN payload p ON p.id = m.payload_id WHERE m.kind = 'release'" 2>/dev/null)
 	case $bundle in ''|*[!0-9]*) bundle=5300 ;; esac
 	[ "$bundle" -ge $((64 * (N + 1))) ] || bundle=5300
+	FLOOR_BUNDLE=$bundle
 	log "baseline: the CPU floor per copy (copy-floor: TLS, + verify, + durable append, + release; $COPY_BYTES-byte copies, $bundle-byte bundles, 3 s each)"
 	if bounded "$BIN/copy-floor" --dir "$W" --copy-bytes "$COPY_BYTES" --inflight "$K" --parties "$N" \
 	    --endpoints "$M" --connections "$((N * M))" --bundle-bytes "$bundle" --seconds 3 \
@@ -453,6 +454,22 @@ JOURNAL_AT_LAT=$(sqlite3 "$STATE/parley.db" "SELECT count(*) FROM journal" 2>/de
 lg latency latency --endpoints "$W/eps.lat" --agreements "$W/ag.lat" --samples "$SAMPLES" \
 	--seconds "$((SECS * 4))" --grace "$SECS"
 log "  p50 $(jr latency .p50_ms) ms, p99 $(jr latency .p99_ms) ms, max $(jr latency .max_ms) ms"
+# The same steps on a minimal server (copy-floor --latency): parleyd's
+# dependencies and durability, its ack wait and its checkpoint thread, and
+# nothing else (no index, no Merkle tree, no checkpoint signature, no
+# protobuf); the measured floor under the latency.  Right after parleyd's
+# run, as the disk drifts; parleyd stays up, idle.
+if [ -x "$BIN/copy-floor" ]; then
+	log "baseline: a minimal server's release latency (copy-floor --latency, $SAMPLES agreements one at a time, $((N * M)) endpoints)"
+	if bounded "$BIN/copy-floor" --dir "$W" --latency "$SAMPLES" --copy-bytes "$COPY_BYTES" \
+	    --parties "$N" --endpoints "$M" --bundle-bytes "${FLOOR_BUNDLE:-5300}" \
+	    >"$R/latency_floor.json" 2>>"$W/copy-floor.log" && jq -e . "$R/latency_floor.json" >/dev/null 2>&1; then
+		log "  p50 $(jr latency_floor .p50_ms) ms, p99 $(jr latency_floor .p99_ms) ms, max $(jr latency_floor .max_ms) ms"
+	else
+		log "copy-floor --latency failed: $(tail -n 1 "$W/copy-floor.log")"
+		jq -n --arg e "$(tail -n 1 "$W/copy-floor.log")" '{error: $e}' >"$R/latency_floor.json"
+	fi
+fi
 commit_baseline commit_after
 jq -n --arg s "${JOURNAL_AT_SIGN:-}" --arg l "${JOURNAL_AT_LAT:-}" \
 	'{entries_at_accept_run: ($s|tonumber? // null), entries_at_latency_run: ($l|tonumber? // null)}' \
@@ -810,7 +827,7 @@ jq -n --arg n "$N" --arg m "$M" --arg k "$K" --arg d "$SECS" --arg a "$AGREEMENT
 	  handshake_seconds: ($hs|tonumber), mqtt_messages: ($mq|tonumber), big_rows: ($br|tonumber),
 	  big_agreements: ($fa|tonumber), connect_behind: ($cb|tonumber),
 	  connect_samples: ($cs|tonumber), startup_rounds: ($ro|tonumber)}' >"$R/config.json"
-for f in ed25519 commit sign_cal sign sign_one copy_floor drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto pg_sign pg_latency pg_takeover sign_cpu sign_one_cpu \
+for f in ed25519 commit sign_cal sign sign_one copy_floor latency_floor drain_single drain latency tls_mem handshake s_time_parleyd s_server idle sign_big latency_big big journal mq_idle mq_drain mq_live mosquitto pg_sign pg_latency pg_takeover sign_cpu sign_one_cpu \
     rtt big_fill startup_big startup_empty connect_big connect_empty; do
 	[ -s "$R/$f.json" ] || echo '{"error": "not measured"}' >"$R/$f.json"
 done
@@ -825,7 +842,7 @@ jq -n -f "$(dirname "$0")/report.jq" \
 	--slurpfile idle "$R/idle.json" --slurpfile sign_big "$R/sign_big.json" --slurpfile big "$R/big.json" \
 	--slurpfile latency_big "$R/latency_big.json" --slurpfile journal "$R/journal.json" \
 	--slurpfile sign_cal "$R/sign_cal.json" --slurpfile sign_one "$R/sign_one.json" \
-	--slurpfile copy_floor "$R/copy_floor.json" \
+	--slurpfile copy_floor "$R/copy_floor.json" --slurpfile latency_floor "$R/latency_floor.json" \
 	--slurpfile mq_idle "$R/mq_idle.json" --slurpfile mq_drain "$R/mq_drain.json" \
 	--slurpfile mq_live "$R/mq_live.json" --slurpfile mosq "$R/mosquitto.json" \
 	--slurpfile pg_sign "$R/pg_sign.json" --slurpfile pg_latency "$R/pg_latency.json" \

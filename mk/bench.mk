@@ -41,9 +41,9 @@ $(COPY_FLOOR): $(call obj,bench/copy_floor.c)
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The smoke test is one of the integration tests: build the load generator
-# with everything else.
-all: $(LOADGEN) $(JOURNAL_FILL)
-integration: $(LOADGEN) $(JOURNAL_FILL)
+# and copy-floor (the smoke test runs it briefly) with everything else.
+all: $(LOADGEN) $(JOURNAL_FILL) $(COPY_FLOOR)
+integration: $(LOADGEN) $(JOURNAL_FILL) $(COPY_FLOOR)
 
 .PHONY: bench bench-smoke
 
@@ -54,5 +54,5 @@ bench: $(BINS) $(LOADGEN) $(JOURNAL_FILL)
 		echo "bench: copy-floor does not build; the CPU floor per copy is not measured"
 	@bench/run.sh --bin $(B) $(if $(BENCH_OUT),--out $(BENCH_OUT)) $(BENCH_ARGS)
 
-bench-smoke: $(BINS) $(LOADGEN)
+bench-smoke: $(BINS) $(LOADGEN) $(COPY_FLOOR)
 	@BIN=$(B) bash tests/integration/t_bench_smoke.sh

@@ -106,6 +106,25 @@ out=$(lg connect --endpoints "$T/eps.a" --samples 3 --seconds 20)
 [ "$(jget "$out" .countersigned)" = 3 ] || fail "3 countersigned connects expected: $out"
 [ "$(jget "$out" .proof_hashes)" -ge 1 ] || fail "a proof from a's checkpoint expected: $out"
 
+# copy-floor, which measures the floors under the CPU per copy and the
+# release latency: its counts add up, and it leaves no database behind
+CF=$BIN/copy-floor
+[ -x "$CF" ] || fail "$CF is missing (make builds it: mk/bench.mk)"
+out=$("$CF" --dir "$T" --seconds 1 --inflight 4 --parties 3 --endpoints 2 --copy-bytes 153 \
+	--bundle-bytes 2000 2>>"$T/copy-floor.log") || { cat "$T/copy-floor.log" >&2; fail "copy-floor failed"; }
+[ "$(jget "$out" .phases.all.bad_signatures)" = 0 ] || fail "copy-floor: bad signatures: $out"
+[ "$(jget "$out" .phases.all.releases)" -ge 1 ] || fail "copy-floor: no release: $out"
+for ph in tls tls_verify tls_verify_store all; do
+	[ "$(jget "$out" ".phases.$ph.copies")" -ge 3 ] || fail "copy-floor: phase $ph answered no agreement: $out"
+done
+out=$("$CF" --dir "$T" --latency 5 --parties 3 --endpoints 2 --copy-bytes 153 --bundle-bytes 2000 \
+	2>>"$T/copy-floor.log") || { cat "$T/copy-floor.log" >&2; fail "copy-floor --latency failed"; }
+[ "$(jget "$out" .samples)" = 5 ] || fail "copy-floor --latency: 5 samples expected: $out"
+[ "$(jget "$out" .releases)" = 5 ] || fail "copy-floor --latency: 5 releases expected: $out"
+[ "$(jget "$out" .acks)" = 30 ] || fail "copy-floor --latency: 30 acks (5 bundles x 6 endpoints) expected: $out"
+ls "$T"/copy-floor-* >/dev/null 2>&1 && fail "copy-floor left its database: $(ls "$T"/copy-floor-*)"
+expect_out "connection per endpoint" "$CF" --dir "$T" --latency 5 --parties 3 --endpoints 2 --connections 4
+
 # only loopback
 sed 's/^server = .*/server = 192.0.2.1:7800/' "$T/a/client.conf" >"$T/a/far.conf"
 echo "a $T/a/far.conf" >"$T/eps.far"
