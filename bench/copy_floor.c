@@ -84,6 +84,7 @@
 #define ACK_HOLD_S 0.001	/* parleyd's DELIVERY_ACK_WAIT_NS */
 #define CKPT_PAGES 1000		/* parleyd's CHECKPOINT_PAGES */
 #define LATENCY_BOUND 120	/* seconds the latency phase may take */
+#define MAX_LATENCY 10000	/* samples: 2-3 ms each here, 12 ms within the bound */
 
 /* The CPU phases, then (--latency, alone) the release latency's. */
 enum mode { M_TLS, M_VERIFY, M_STORE, M_ALL, M_COUNT, M_LATENCY = M_COUNT };
@@ -303,6 +304,7 @@ struct pending {
 /* An agreement's copies so far (its id indexes the table). */
 struct agr {
 	int count;
+	uint64_t signed_by;	/* the parties whose copy is in (MAX_PARTIES bits) */
 	uint8_t sigs[MAX_PARTIES][SIG];
 };
 
@@ -338,11 +340,33 @@ struct server {
 	double *verify_us, *verify_init_us, *sign_us;
 };
 
+/* A failure: what the turn wrote is rolled back, every connection closes
+ * (the client stops at once instead of at its bound) and the loop ends. */
+static void
+server_stop(struct server *s)
+{
+	int i;
+
+	if (s->in_txn) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->in_txn = 0;
+	}
+	s->npend = 0;
+	s->npush = 0;
+	s->awaiting = 0;
+	for (i = 0; i < s->nconns; i++)
+		if (s->conns[i].bev != NULL) {
+			bufferevent_free(s->conns[i].bev);
+			s->conns[i].bev = NULL;
+		}
+	event_base_loopexit(s->base, NULL);
+}
+
 static void
 server_fail(struct server *s, const char *what)
 {
 	set_error(s->res, what);
-	event_base_loopexit(s->base, NULL);
+	server_stop(s);
 }
 
 static void
@@ -500,6 +524,9 @@ take_copy(struct server *s, struct sconn *c, const uint8_t *f)
 			s->res->bad++;
 		}
 	}
+	/* A party's second copy of the agreement is refused. */
+	if (status == 0 && s->mode >= M_ALL && (s->agr[ag].signed_by >> party & 1))
+		status = 2;
 	if (s->mode < M_STORE || status != 0) {
 		if (s->mode < M_STORE)
 			s->res->copies++;
@@ -520,8 +547,10 @@ take_copy(struct server *s, struct sconn *c, const uint8_t *f)
 		struct agr *a = &s->agr[ag];
 
 		memcpy(a->sigs[party], sig, SIG);
+		a->signed_by |= UINT64_C(1) << party;
 		if (++a->count == o->parties) {
 			a->count = 0;
+			a->signed_by = 0;
 			if (release(s, ag, a) != 0)
 				return -1;
 		}
@@ -542,10 +571,12 @@ take_ack(struct server *s, struct sconn *c, const uint8_t *f)
 		return -1;
 	sqlite3_bind_double(s->upd_delivery, 1, clock_s(CLOCK_REALTIME));
 	sqlite3_bind_int64(s->upd_delivery, 2, (sqlite3_int64)did);
+	/* Only the endpoint it was pushed to (conns[k] got endpoint k + 1's). */
+	sqlite3_bind_int(s->upd_delivery, 3, (int)(c - s->conns) + 1);
 	if (step(s, s->upd_delivery) != 0)
 		return -1;
 	if (sqlite3_changes(s->db) != 1) {
-		set_error(s->res, "an ack of a delivery not pending");
+		set_error(s->res, "an ack of a delivery not pending for its endpoint");
 		return -1;
 	}
 	snprintf(text, sizeof(text), "ack delivery=%llu", (unsigned long long)did);
@@ -603,11 +634,11 @@ commit_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		s->awaiting = 0;
 	}
-	s->in_txn = 0;
 	if (step(s, s->commit) != 0) {
-		event_base_loopexit(s->base, NULL);
+		server_stop(s);
 		return;
 	}
+	s->in_txn = 0;
 	s->res->commits++;
 	for (i = 0; i < s->npend; i++)
 		answer(s->pend[i].c, s->pend[i].seq, s->pend[i].status);
@@ -644,7 +675,7 @@ srv_read(struct bufferevent *bev, void *arg)
 		}
 		rc = len == copy ? take_copy(s, c, f) : take_ack(s, c, f);
 		if (rc != 0) {
-			event_base_loopexit(s->base, NULL);
+			server_stop(s);
 			return;
 		}
 		evbuffer_drain(in, len);
@@ -733,7 +764,7 @@ open_db(struct server *s)
 	    -1, &s->ins_msg, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT INTO delivery(message, endpoint) VALUES(?, ?)",
 	    -1, &s->ins_delivery, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, "UPDATE delivery SET acked_at = ? WHERE id = ? AND acked_at IS NULL",
+	    sqlite3_prepare_v2(s->db, "UPDATE delivery SET acked_at = ? WHERE id = ? AND endpoint = ? AND acked_at IS NULL",
 	    -1, &s->upd_delivery, NULL) != SQLITE_OK) {
 		snprintf(s->res->error, sizeof(s->res->error), "%s: %s", s->path,
 		    err != NULL ? err : s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");
@@ -1374,8 +1405,9 @@ run_phase(struct setup *st, enum mode mode, int phase, struct result *res,
 		pthread_join(tc, NULL);
 	}
 	pthread_join(ts, NULL);
-	/* The client's error first: the server's usually follows from it. */
-	if (cres.error[0] != '\0')
+	/* The server's error first: a failure there closes every connection,
+	 * which is what the client then reports. */
+	if (res->error[0] == '\0' && cres.error[0] != '\0')
 		memcpy(res->error, cres.error, sizeof(res->error));
 	res->server_cpu_s = cres.server_cpu_s;
 	res->client_cpu_s = cres.client_cpu_s;
@@ -1395,22 +1427,24 @@ done:
 	return rc;
 }
 
-/* The overall alarm's list of database files to remove: the one global,
- * because a signal handler takes no argument.  Filled before the alarm is
- * set, so that the handler only unlinks (async-signal-safe). */
+/* The database files to remove when the overall alarm or a signal to
+ * stop (timeout(1) sends SIGTERM) ends the run: the one global, because a
+ * signal handler takes no argument.  Filled before the handlers are set,
+ * so that they only unlink (async-signal-safe). */
 static char alarm_files[M_COUNT * 3][4200];
 
 static void
-on_alarm(int sig)
+on_signal(int sig)
 {
-	static const char msg[] = "copy-floor: the overall time bound passed\n";
+	static const char late[] = "copy-floor: the overall time bound passed\n";
+	static const char stop[] = "copy-floor: stopped by a signal\n";
 	size_t i;
 
-	(void)sig;
 	for (i = 0; i < sizeof(alarm_files) / sizeof(alarm_files[0]); i++)
 		if (alarm_files[i][0] != '\0')
 			unlink(alarm_files[i]);
-	if (write(2, msg, sizeof(msg) - 1) < 0)
+	if (write(2, sig == SIGALRM ? late : stop, sig == SIGALRM ? sizeof(late) - 1 :
+	    sizeof(stop) - 1) < 0)
 		_exit(3);
 	_exit(3);
 }
@@ -1422,7 +1456,7 @@ usage(void)
 	    "usage: copy-floor --dir DIR [--copy-bytes B (1400)] [--inflight K (64)] [--parties N (8)]\n"
 	    "                  [--endpoints M (2)] [--connections C (N x M)] [--bundle-bytes S (5300)]\n"
 	    "                  [--seconds D (3)] [--verify-rate R (openssl speed's verify/s, 0: none)]\n"
-	    "                  [--latency SAMPLES (instead of the CPU phases: the release latency)]\n");
+	    "                  [--latency SAMPLES (1-10000; instead of the CPU phases: the release latency)]\n");
 }
 
 static int
@@ -1559,7 +1593,7 @@ main(int argc, char **argv)
 		case 'c': if (num(optarg, 1, MAX_CONNS, &v) != 0) goto bad; o.conns = (int)v; break;
 		case 's': if (num(optarg, SIG, 1 << 24, &v) != 0) goto bad; o.bundle_bytes = (size_t)v; break;
 		case 't': if (num(optarg, 1, 600, &v) != 0) goto bad; o.seconds = (int)v; break;
-		case 'l': if (num(optarg, 1, 100000, &v) != 0) goto bad; o.latency = (int)v; break;
+		case 'l': if (num(optarg, 1, MAX_LATENCY, &v) != 0) goto bad; o.latency = (int)v; break;
 		case 'r':
 			rv = strtod(optarg, &end);
 			if (end == optarg || *end != '\0' || !(rv >= 0))
@@ -1591,7 +1625,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGALRM, on_alarm);
+	signal(SIGALRM, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
 	alarm((unsigned)(o.latency > 0 ? LATENCY_BOUND + GRACE + 60 :
 	    M_COUNT * (o.seconds + GRACE + 10) + 60));
 
