@@ -1240,7 +1240,8 @@ cli_read_lat(struct bufferevent *bev, void *arg)
 	struct client *cl = cc->cl;
 	const struct opts *o = cl->st->o;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	uint8_t h[HDR + 16];
+	uint8_t h[ACK_LEN];
+	uint64_t did;
 	size_t len;
 
 	while (!cl->finished && evbuffer_get_length(in) >= HDR) {
@@ -1257,11 +1258,12 @@ cli_read_lat(struct bufferevent *bev, void *arg)
 			lat_answer(cl, h);
 			continue;
 		}
-		/* A bundle: acked at once. */
+		/* A bundle: acked at once (seq ACK_BIT | delivery, delivery). */
 		evbuffer_drain(in, o->bundle_bytes);
-		memcpy(h + HDR + 8, h + HDR, 8);
+		did = get64(h + HDR);
 		put32(h, ACK_LEN - HDR);
-		put64(h + HDR, ACK_BIT | get64(h + HDR + 8));
+		put64(h + HDR, ACK_BIT | did);
+		put64(h + HDR + 8, did);
 		if (bufferevent_write(bev, h, ACK_LEN) != 0)
 			client_fail(cl, "cannot send an ack");
 	}
@@ -1438,13 +1440,13 @@ on_signal(int sig)
 {
 	static const char late[] = "copy-floor: the overall time bound passed\n";
 	static const char stop[] = "copy-floor: stopped by a signal\n";
-	size_t i;
+	const char *msg = sig == SIGALRM ? late : stop;
+	size_t len = sig == SIGALRM ? sizeof(late) - 1 : sizeof(stop) - 1, i;
 
 	for (i = 0; i < sizeof(alarm_files) / sizeof(alarm_files[0]); i++)
 		if (alarm_files[i][0] != '\0')
 			unlink(alarm_files[i]);
-	if (write(2, sig == SIGALRM ? late : stop, sig == SIGALRM ? sizeof(late) - 1 :
-	    sizeof(stop) - 1) < 0)
+	if (write(2, msg, len) < 0)
 		_exit(3);
 	_exit(3);
 }
