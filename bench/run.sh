@@ -368,6 +368,16 @@ SIGN_DB=$(db_bytes "$STATE")
 # the 32-byte signer key and 64-byte signature, no text) is 149 bytes + the
 # 4-byte length; its bundle the average release bundle parleyd stored.
 COPY_BYTES=153
+# NAME ARGS: copy-floor ARGS, its JSON in $R/NAME.json, or an error there.
+floor_json() {
+	local name=$1
+	shift
+	bounded "$BIN/copy-floor" --dir "$W" --copy-bytes "$COPY_BYTES" "$@" >"$R/$name.json" \
+	    2>>"$W/copy-floor.log" && jq -e . "$R/$name.json" >/dev/null 2>&1 && return 0
+	log "copy-floor failed: $(tail -n 1 "$W/copy-floor.log")"
+	jq -n --arg e "$(tail -n 1 "$W/copy-floor.log")" '{error: $e}' >"$R/$name.json"
+	return 1
+}
 copy_floor_run() {
 	[ -x "$BIN/copy-floor" ] || { log "no copy-floor: the CPU floor per copy is not measured"; return 0; }
 	local bundle
@@ -377,15 +387,9 @@ copy_floor_run() {
 	[ "$bundle" -ge $((64 * (N + 1))) ] || bundle=5300
 	FLOOR_BUNDLE=$bundle
 	log "baseline: the CPU floor per copy (copy-floor: TLS, + verify, + durable append, + release; $COPY_BYTES-byte copies, $bundle-byte bundles, 3 s each)"
-	if bounded "$BIN/copy-floor" --dir "$W" --copy-bytes "$COPY_BYTES" --inflight "$K" --parties "$N" \
-	    --endpoints "$M" --connections "$((N * M))" --bundle-bytes "$bundle" --seconds 3 \
-	    --verify-rate "${ED_VERIFY:-0}" >"$R/copy_floor.json" 2>>"$W/copy-floor.log" &&
-	    jq -e . "$R/copy_floor.json" >/dev/null 2>&1; then
+	floor_json copy_floor --inflight "$K" --parties "$N" --endpoints "$M" --connections "$((N * M))" \
+	    --bundle-bytes "$bundle" --seconds 3 --verify-rate "${ED_VERIFY:-0}" &&
 		log "  $(jr copy_floor .cpu_us_per_copy) us a copy (TLS $(jr copy_floor .split_us.tls), verify $(jr copy_floor .split_us.verify), durable append $(jr copy_floor .split_us.durable_append), release $(jr copy_floor .split_us.release)); one verification in-process $(jr copy_floor .verify_us) us"
-	else
-		log "copy-floor failed: $(tail -n 1 "$W/copy-floor.log")"
-		jq -n --arg e "$(tail -n 1 "$W/copy-floor.log")" '{error: $e}' >"$R/copy_floor.json"
-	fi
 }
 
 # 1b. the same on one core: parleyd restarted on the last CPU only (so it
@@ -461,14 +465,9 @@ log "  p50 $(jr latency .p50_ms) ms, p99 $(jr latency .p99_ms) ms, max $(jr late
 # run, as the disk drifts; parleyd stays up, idle.
 if [ -x "$BIN/copy-floor" ]; then
 	log "baseline: a minimal server's release latency (copy-floor --latency, $SAMPLES agreements one at a time, $((N * M)) endpoints)"
-	if bounded "$BIN/copy-floor" --dir "$W" --latency "$SAMPLES" --copy-bytes "$COPY_BYTES" \
-	    --parties "$N" --endpoints "$M" --bundle-bytes "${FLOOR_BUNDLE:-5300}" \
-	    >"$R/latency_floor.json" 2>>"$W/copy-floor.log" && jq -e . "$R/latency_floor.json" >/dev/null 2>&1; then
+	floor_json latency_floor --latency "$SAMPLES" --parties "$N" --endpoints "$M" \
+	    --bundle-bytes "${FLOOR_BUNDLE:-5300}" &&
 		log "  p50 $(jr latency_floor .p50_ms) ms, p99 $(jr latency_floor .p99_ms) ms, max $(jr latency_floor .max_ms) ms"
-	else
-		log "copy-floor --latency failed: $(tail -n 1 "$W/copy-floor.log")"
-		jq -n --arg e "$(tail -n 1 "$W/copy-floor.log")" '{error: $e}' >"$R/latency_floor.json"
-	fi
 fi
 commit_baseline commit_after
 jq -n --arg s "${JOURNAL_AT_SIGN:-}" --arg l "${JOURNAL_AT_LAT:-}" \
