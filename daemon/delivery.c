@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "delivery.h"
 #include "frame.h"
@@ -23,6 +24,10 @@ struct delivery {
 	size_t awaiting;	/* the sinks' awaiting, summed */
 	uint64_t pushed_ns;	/* the last push (now_ns) */
 	uint64_t window, window_ns;	/* the ack window: its number, its start */
+	/* The release messages the open transaction queued (ids lo..hi; hi 0:
+	 * none), and, during the pushes right after its commit, those of the
+	 * transaction just committed: only their pushes are awaited. */
+	int64_t rel_lo, rel_hi, fresh_lo, fresh_hi;
 	uint64_t (*now_ns)(void);	/* monotonic */
 	/* deliveries an endpoint was told it cannot get (a ring) */
 	struct { int64_t endpoint; uint64_t id; } unsendable[DELIVERY_UNSENDABLE_MAX];
@@ -123,6 +128,12 @@ enqueue_parties(struct delivery *d, int64_t pid, const int64_t *parties, size_t 
 	if (end != 0 || got != n) {
 		log_warnx("delivery: cannot store messages: %s", store_errmsg(d->st));
 		return -1;
+	}
+	if (strcmp(kind, "release") == 0) {
+		if (d->rel_hi == 0 || lo < d->rel_lo)
+			d->rel_lo = lo;
+		if (hi > d->rel_hi)
+			d->rel_hi = hi;
 	}
 	st = store_stmt(d->st, ins_del);
 	if (st == NULL)
@@ -299,7 +310,8 @@ delivery_push_window(const struct delivery *d, size_t cap)
 
 /* Acks are awaited for what was pushed in the current window only (a new
  * one begins DELIVERY_ACK_WAIT_NS after the last began): what a connection
- * never acks, or acks on another, stops counting with its window. */
+ * never acks, or acks on another, stops counting with its window.  Only
+ * the pushes of a release just committed open or join one. */
 static void
 await_window(struct delivery *d, struct sink *s)
 {
@@ -320,14 +332,15 @@ int
 delivery_push(struct delivery *d, struct sink *s)
 {
 	static const char sql[] =
-	    "SELECT d.id, m.created_at, b.body, m.kind = 'release' FROM delivery d "
+	    "SELECT d.id, m.created_at, b.body, m.kind = 'release' AND m.id BETWEEN ?3 AND ?4 "
+	    "FROM delivery d "
 	    "JOIN message m ON m.id = d.message_id JOIN payload b ON b.id = m.payload_id "
-	    "WHERE d.endpoint_id = ? AND d.acked_at IS NULL AND d.id > ? "
+	    "WHERE d.endpoint_id = ?1 AND d.acked_at IS NULL AND d.id > ?2 "
 	    "ORDER BY d.id LIMIT " "64";
 	Parley__Frame f = PARLEY__FRAME__INIT;
 	Parley__Delivery dv = PARLEY__DELIVERY__INIT;
 	sqlite3_stmt *st;
-	int pushed = 0, got, stop = 0, sent, rc = SQLITE_DONE, end;
+	int pushed = 0, awaited = 0, got, stop = 0, sent, rc = SQLITE_DONE, end;
 
 	/* Inside a transaction the store shows what is not committed yet (a
 	 * release the commit may still lose), and with the record in
@@ -339,13 +352,14 @@ delivery_push(struct delivery *d, struct sink *s)
 		return 0;
 	}
 	s->want = 0;
-	await_window(d, s);
 	do {
 		st = store_stmt(d->st, sql);
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, s->endpoint_id);
 		sqlite3_bind_int64(st, 2, (int64_t)s->last_pushed);
+		sqlite3_bind_int64(st, 3, d->fresh_lo);
+		sqlite3_bind_int64(st, 4, d->fresh_hi);
 		got = 0;
 		while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			got++;
@@ -363,11 +377,16 @@ delivery_push(struct delivery *d, struct sink *s)
 			/* Sent, or passed over (1): either way the next one. */
 			s->last_pushed = dv.delivery_id;
 			pushed += sent == 0;
-			/* Only a release's acks are worth a wait: how long
-			 * the commit waits is seen by every party whose
-			 * replies it carries, and before a release whether
-			 * another party is online and acks must not show. */
+			/* Only the bundles of a release just committed,
+			 * pushed right after its commit, are worth a wait: how
+			 * long the commit waits is seen by every party whose
+			 * replies it carries, so whether another party is
+			 * online, fetches or acks anything else (a notice
+			 * before a release, a bundle it missed, on a later
+			 * connection) must not show in it. */
 			if (sent == 0 && sqlite3_column_int(st, 3)) {
+				if (awaited++ == 0)
+					await_window(d, s);
 				s->awaiting++;
 				d->awaiting++;
 			}
@@ -377,7 +396,7 @@ delivery_push(struct delivery *d, struct sink *s)
 		if (end != 0)
 			return -1;
 	} while (!stop && got == PUSH_BATCH);
-	if (pushed > 0)
+	if (awaited > 0)
 		d->pushed_ns = d->now_ns();
 	return pushed;
 }
@@ -550,9 +569,20 @@ delivery_record_acks(struct delivery *d, struct journal *j)
 }
 
 void
-delivery_forget_acks(struct delivery *d)
+delivery_after_commit(struct delivery *d)
+{
+	d->fresh_lo = d->rel_lo;
+	d->fresh_hi = d->rel_hi;
+	d->rel_lo = d->rel_hi = 0;
+	delivery_flush(d);
+	d->fresh_lo = d->fresh_hi = 0;
+}
+
+void
+delivery_rolled_back(struct delivery *d)
 {
 	d->nacked = 0;
+	d->rel_lo = d->rel_hi = 0;
 }
 
 int

@@ -100,9 +100,10 @@ int delivery_ack(struct delivery *d, int64_t endpoint_id, const char *party,
  * awaited of them). */
 void delivery_sink_acked(struct delivery *d, struct sink *s, size_t n);
 
-/* Acks of release bundles pushed moments ago (everyone's to see at the
- * same time: no other delivery counts, so that the commit's wait tells no
- * party anything of another's before a release), expected back within
+/* Acks of release bundles pushed right after the release's commit
+ * (everyone's to see at the same time: no other delivery counts, nor a
+ * bundle pushed again later, so that the commit's wait tells no party
+ * whether another is online or acks anything else), expected back within
  * DELIVERY_ACK_WAIT_NS of the push (a round trip on loopback or a LAN),
  * are worth a commit's wait: how much longer, in nanoseconds, 0 if none
  * is awaited or the time has passed.  What is awaited is counted in
@@ -120,8 +121,12 @@ void delivery_set_clock(struct delivery *d, uint64_t (*now_ns)(void));
  * and receipt (the entry) written at once.  -1
  * fails the commit.  Either way the transaction's list of acks is done. */
 int delivery_record_acks(struct delivery *d, struct journal *j);
-/* The transaction was rolled back: its acks are gone. */
-void delivery_forget_acks(struct delivery *d);
+/* The transaction was rolled back: its acks and the releases it queued
+ * are gone. */
+void delivery_rolled_back(struct delivery *d);
+/* The transaction was committed: delivery_flush, in which the bundles of
+ * the releases it queued are awaited (delivery_ack_wait). */
+void delivery_after_commit(struct delivery *d);
 
 /* Deliveries not acked yet to endpoints that are not removed (a delivery
  * to a removed endpoint can never be acked): 0 with their number in *count

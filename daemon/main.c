@@ -254,7 +254,7 @@ rolled_back(void *arg)
 {
 	struct server *srv = arg;
 
-	delivery_forget_acks(srv->dlv);
+	delivery_rolled_back(srv->dlv);
 	/* Sinks that were to be pushed after this commit get what is saved. */
 	delivery_flush(srv->dlv);
 }
@@ -264,7 +264,7 @@ after_commit(void *arg)
 {
 	struct server *srv = arg;
 
-	delivery_flush(srv->dlv);
+	delivery_after_commit(srv->dlv);
 	ticker_rearm(srv->ticker);
 	if (srv->journal != NULL)
 		journal_committed_now(srv->journal);

@@ -118,7 +118,7 @@ push_new(struct fixture *fx, size_t npushed)
 {
 	enqueue_kind(fx, "release");
 	assert_int_equal(store_batch_commit(fx->st), 0);
-	delivery_flush(fx->d);
+	delivery_after_commit(fx->d);
 	assert_int_equal(fx->npushed, npushed);
 }
 
@@ -171,7 +171,7 @@ test_acks_written_at_commit(void **state)
 	assert_int_equal(store_batch_begin(fx->st), 0);
 	assert_int_equal(ack1(fx, 1, "arm", id, err, sizeof(err)), 1);
 	store_batch_rollback(fx->st);
-	delivery_forget_acks(fx->d);
+	delivery_rolled_back(fx->d);
 	assert_int_equal(store_batch_begin(fx->st), 0);
 	assert_int_equal(delivery_record_acks(fx->d, fx->j), 0);
 	assert_int_equal(store_batch_commit(fx->st), 0);
@@ -417,7 +417,7 @@ test_ack_wait(void **state)
 	enqueue(fx);
 	enqueue_kind(fx, "update");
 	assert_int_equal(store_batch_commit(fx->st), 0);
-	delivery_flush(fx->d);
+	delivery_after_commit(fx->d);
 	assert_int_equal(fx->npushed, 2);
 	assert_int_equal(fx->sink.awaiting, 0);
 	assert_int_equal(delivery_ack_wait(fx->d), 0);
@@ -428,7 +428,7 @@ test_ack_wait(void **state)
 	enqueue_kind(fx, "release");
 	enqueue_kind(fx, "release");
 	assert_int_equal(store_batch_commit(fx->st), 0);
-	delivery_flush(fx->d);
+	delivery_after_commit(fx->d);
 	assert_int_equal(fx->npushed, 2);
 	assert_int_equal(fx->sink.awaiting, 2);
 	assert_int_equal(delivery_ack_wait(fx->d), DELIVERY_ACK_WAIT_NS);
@@ -461,6 +461,36 @@ test_ack_wait(void **state)
 	delivery_attach(fx->d, &fx->sink);	/* for the teardown */
 	assert_int_equal(fx->sink.awaiting, 0);
 	assert_int_equal(delivery_ack_wait(fx->d), 0);
+}
+
+/* A release bundle pushed again later (a party's new connection fetching
+ * one it missed) is not awaited: the commit's wait would show every party
+ * when that party comes online (found by review). */
+static void
+test_ack_wait_fresh_only(void **state)
+{
+	struct fixture *fx = *state;
+
+	delivery_set_clock(fx->d, fake_now);
+	fake_ns = 5000000000u;
+	/* Released while the endpoint is away: nothing pushed. */
+	delivery_detach(fx->d, &fx->sink);
+	enqueue_kind(fx, "release");
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	delivery_after_commit(fx->d);
+	assert_int_equal(fx->npushed, 0);
+	/* It connects and fetches: the bundle goes, nothing is awaited. */
+	fake_ns += 100000;
+	delivery_attach(fx->d, &fx->sink);
+	assert_int_equal(delivery_push(fx->d, &fx->sink), 1);
+	assert_int_equal(fx->npushed, 1);
+	assert_int_equal(fx->sink.awaiting, 0);
+	assert_int_equal(delivery_ack_wait(fx->d), 0);
+
+	/* A release committed while the endpoint is connected: awaited. */
+	push_new(fx, 2);
+	assert_int_equal(fx->sink.awaiting, 1);
+	assert_true(delivery_ack_wait(fx->d) > 0);
 }
 
 /* Two connections of one endpoint (two `parley watch`, or an old one not
@@ -565,6 +595,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_push_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_wait_two_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_wait_fresh_only, setup, teardown),
 		cmocka_unit_test(test_frame_len),
 		cmocka_unit_test_setup_teardown(test_enqueue_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_passes_over, setup, teardown),
