@@ -673,10 +673,10 @@ journal_prefill(struct journal *j, uint64_t max)
 {
 	uint64_t have, want = j->committed > 0 ? (uint64_t)j->committed : 0;
 
-	/* Only committed entries go into the tree: not while a turn's batch
-	 * is open (its entries may still be rolled back), try again soon. */
-	if (store_in_batch(j->st))
-		return 1;
+	/* Only committed entries go into the tree (want): a turn's open batch
+	 * appends after them, and its rollback takes back only its own.  So
+	 * the reading goes on while batches are open, as on a daemon that is
+	 * never idle they always are. */
 	if (vt_sync(j) != 0)
 		return -1;
 	if ((have = j->vt.size) >= want)

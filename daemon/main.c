@@ -178,15 +178,14 @@ before_commit(void *arg)
 #define SCRUB_BLOCKS 8
 #define SCRUB_EVERY_US 200000
 
-/* One step; 1 if another should follow at once, 2 after a while (a
- * turn's batch is open), 0 not before the next tick. */
+/* One step; 1 if another should follow, 0 not before the next tick. */
 static int
 tree_step(struct server *srv)
 {
 	int rc;
 
 	if ((rc = journal_prefill(srv->journal, TREE_SLICE)) > 0)
-		return store_in_batch(srv->st) ? 2 : 1;
+		return 1;
 	if (rc == 0)
 		rc = journal_scrub(srv->journal, TREE_SLICE);
 	/* Once per failing spell, not every tick. */
@@ -202,11 +201,11 @@ tree_step(struct server *srv)
 static void
 tree_follow(struct server *srv, int more)
 {
-	/* next: at the loop's next iteration, after the I/O that is ready */
-	struct timeval next = { 0, 0 }, soon = { 0, 1000 };
+	/* at the loop's next iteration, after the I/O that is ready */
+	struct timeval next = { 0, 0 };
 
 	if (more)
-		evtimer_add(srv->tree_step_ev, more == 2 ? &soon : &next);
+		evtimer_add(srv->tree_step_ev, &next);
 }
 
 static void

@@ -337,9 +337,10 @@ test_consistency_from_the_tree(void **state)
 }
 
 /* A proof to the checkpoint of a turn whose commit then fails: the tree
- * keeps no hash of the entries taken back, nothing is read ahead while a
- * batch is open, and the scrub does not take the rollback for a change
- * behind SQLite's back. */
+ * keeps no hash of the entries taken back, it is read while a batch is
+ * open (the committed entries only: on a busy daemon a batch is always
+ * open), and the scrub does not take the rollback for a change behind
+ * SQLite's back. */
 static void
 test_tree_after_a_failed_commit(void **state)
 {
@@ -359,10 +360,11 @@ test_tree_after_a_failed_commit(void **state)
 		snprintf(note, sizeof(note), "taken back %llu", (unsigned long long)i);
 		append(fx, note);
 	}
+	/* All 300 committed read with the batch open, none of the 600. */
+	assert_int_equal(journal_prefill(fx->j, 500), 0);
 	assert_int_equal(journal_checkpoint(fx->j, &size), 0);
 	assert_int_equal(size, 900);
 	consistency_matches(fx, 900);
-	assert_int_equal(journal_prefill(fx->j, 500), 1);	/* later: a batch is open */
 	store_batch_rollback(fx->st);
 	while (journal_prefill(fx->j, 500) > 0)
 		;
