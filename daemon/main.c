@@ -229,9 +229,9 @@ on_tree_tick(evutil_socket_t fd, short what, void *arg)
 
 /* The turn's idle commit waits for the signature checks in flight (their
  * copies would otherwise each need a commit of their own) and, briefly, for
- * the acks of deliveries just pushed: a release's bundles go to every
- * endpoint at once, and their acks, coming back one by one, would
- * otherwise take a commit for the first and another for the rest. */
+ * the acks of a release's bundles just pushed: they go to every endpoint at
+ * once, and their acks, coming back one by one, would otherwise take a
+ * commit for the first and another for the rest. */
 static uint64_t
 work_in_flight(void *arg)
 {

@@ -52,11 +52,11 @@ void turn_set_commit_hooks(struct turn *t, int (*before)(void *),
     void (*rolled_back)(void *), void *arg);
 
 /* hold(arg) non-zero: work is in flight whose requests will join this turn
- * (signature checks, acks of deliveries just pushed), and how much longer
- * it is worth waiting for, in nanoseconds (TURN_HOLD_RESUMED: until the
- * owner of that work calls turn_resume, when it has landed); the flush that
- * runs once the loop is idle then waits for it, up to that and a bound on
- * the turn's requests and its age (10 ms).  A direct turn_flush (shutdown,
+ * (signature checks, acks of a release's bundles just pushed), and how
+ * much longer it is worth waiting for, in nanoseconds (TURN_HOLD_RESUMED:
+ * until the owner of that work calls turn_resume, when it has landed); the
+ * flush that runs once the loop is idle then waits for it, up to that and a
+ * bound on the turn's requests and its age (10 ms).  A direct turn_flush (shutdown,
  * a handshake that must see committed endpoints) does not wait. */
 #define TURN_HOLD_RESUMED UINT64_MAX
 void turn_set_hold(struct turn *t, uint64_t (*hold)(void *), void *arg);
