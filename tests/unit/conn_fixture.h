@@ -33,11 +33,20 @@ conn_fixture_open(struct conn_fixture *cf)
 {
 	struct conn_limits lim = { .max_frame = 65536, .decode_budget = 1 << 20,
 	    .max_output = 1 << 20 };
+	struct event_config *cfg;
 	struct bufferevent *bev;
 	int sv[2];
 
 	cf->peer = -1;
-	if ((cf->base = event_base_new()) == NULL || event_base_priority_init(cf->base, 3) != 0 ||
+	cf->base = NULL;
+	/* the daemon's precise clock: on the coarse one (4 ms ticks) a
+	 * timer's expiry read back is off by up to a tick */
+	if ((cfg = event_config_new()) == NULL)
+		return -1;
+	if (event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) == 0)
+		cf->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (cf->base == NULL || event_base_priority_init(cf->base, 3) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 		return -1;
 	cf->peer = sv[1];
