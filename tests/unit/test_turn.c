@@ -187,26 +187,26 @@ test_answer_too_long(void **state)
 	sqlite3_finalize(s);
 }
 
-/* A turn commits before it would hold more than 1024 requests; an Ack of n
- * deliveries counts n, one of more than 1024 gets a turn of its own. */
+/* A turn commits before it would hold more than 2048 requests; an Ack of n
+ * deliveries counts n, one of more than 2048 gets a turn of its own. */
 static void
 test_request_weight(void **state)
 {
 	struct fixture *fx = *state;
 
-	assert_int_equal(turn_request_begin_single(fx->t, 1000), 0);
+	assert_int_equal(turn_request_begin_single(fx->t, 2000), 0);
 	turn_request_end(fx->t, 1);
-	assert_int_equal(turn_request_begin_single(fx->t, 24), 0);	/* 1024: fits */
+	assert_int_equal(turn_request_begin_single(fx->t, 48), 0);	/* 2048: fits */
 	turn_request_end(fx->t, 1);
 	assert_int_equal(fx->committed, 0);
-	assert_int_equal(turn_request_begin(fx->t), 0);		/* 1025: commits first */
+	assert_int_equal(turn_request_begin(fx->t), 0);		/* 2049: commits first */
 	assert_int_equal(fx->committed, 1);
 	assert_true(store_in_batch(fx->st));
 	turn_request_end(fx->t, 1);
-	assert_int_equal(turn_request_begin_single(fx->t, 2000), 0);	/* commits first */
+	assert_int_equal(turn_request_begin_single(fx->t, 3000), 0);	/* commits first */
 	assert_int_equal(fx->committed, 2);
 	turn_request_end(fx->t, 1);
-	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);	/* after 2000: commits */
+	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);	/* after 3000: commits */
 	assert_int_equal(fx->committed, 3);
 	turn_request_end(fx->t, 1);
 	turn_flush(fx->t);
