@@ -69,6 +69,10 @@ setup(void **state)
 	    (fx->t = turn_new(fx->cf.base, fx->st, &fx->m, after_commit, fx)) == NULL)
 		return -1;
 	turn_set_commit_hooks(fx->t, before_commit, rolled_back, fx);
+	/* time stands still unless a test moves it: the turn's age bound
+	 * does not depend on how fast the test runs */
+	turn_set_clock(fx->t, fake_now);
+	fake_ns = 1000000000;
 	return 0;
 }
 
@@ -214,6 +218,56 @@ test_request_weight(void **state)
 	assert_int_equal(turn_commits(fx->t), 4);
 }
 
+/* Within one read of many frames no timer runs: a request commits the turn
+ * first once it is 20 ms old (TURN_MAX_DELAY), or holds 16 MiB of replies,
+ * whatever the count (found by review: 2048 asks for a large text held
+ * 0.8 GB and everyone's replies 0.4 s). */
+static void
+test_turn_age_and_bytes(void **state)
+{
+	struct fixture *fx = *state;
+	Parley__Frame f = PARLEY__FRAME__INIT;
+	Parley__Ok ok = PARLEY__OK__INIT;
+	char *big = malloc(1000000);
+	int i;
+
+	assert_non_null(big);
+	/* age */
+	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);
+	turn_request_end(fx->t, 1);
+	fake_ns += 19 * 1000 * 1000;
+	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);	/* 19 ms: joins */
+	turn_request_end(fx->t, 1);
+	assert_int_equal(fx->committed, 0);
+	fake_ns += 1000 * 1000;
+	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);	/* 20 ms: commits first */
+	assert_int_equal(fx->committed, 1);
+	assert_true(store_in_batch(fx->st));
+	turn_request_end(fx->t, 1);
+	turn_flush(fx->t);
+	assert_int_equal(fx->committed, 2);
+
+	/* bytes: 17 replies of 1 MB fill the turn (16 do not), the 18th
+	 * request commits first (the connection, which may queue only 1 MiB, is then dropped
+	 * as not reading: what counts here is the commit) */
+	memset(big, 'x', 999999);
+	big[999999] = '\0';
+	ok.message = big;
+	f.body_case = PARLEY__FRAME__BODY_OK;
+	f.ok = &ok;
+	for (i = 0; i < 17; i++) {
+		assert_int_equal(turn_request_begin_single(fx->t, 1), 0);
+		f.id = (uint64_t)i + 1;
+		turn_reply(fx->t, fx->cf.c, &f);
+		turn_request_end(fx->t, 1);
+	}
+	assert_int_equal(fx->committed, 2);
+	assert_int_equal(turn_request_begin_single(fx->t, 1), 0);
+	assert_int_equal(fx->committed, 3);
+	turn_request_end(fx->t, 1);
+	free(big);
+}
+
 /* The flag a finished handshake looks at: set by endpoint changes, only
  * while their batch is open. */
 static void
@@ -339,6 +393,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_answer_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoint_changes_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_weight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_turn_age_and_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold, setup, teardown),
 	};
 
