@@ -358,8 +358,11 @@ delivery_push(struct delivery *d, struct sink *s)
 			return -1;
 		sqlite3_bind_int64(st, 1, s->endpoint_id);
 		sqlite3_bind_int64(st, 2, (int64_t)s->last_pushed);
-		sqlite3_bind_int64(st, 3, d->fresh_lo);
-		sqlite3_bind_int64(st, 4, d->fresh_hi);
+		/* Settled with releases queued: their commit is done and
+		 * its replies are going out (a Fetch answered in that turn
+		 * pushes here, before delivery_after_commit). */
+		sqlite3_bind_int64(st, 3, d->fresh_hi ? d->fresh_lo : d->rel_lo);
+		sqlite3_bind_int64(st, 4, d->fresh_hi ? d->fresh_hi : d->rel_hi);
 		got = 0;
 		while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			got++;

@@ -493,6 +493,26 @@ test_ack_wait_fresh_only(void **state)
 	assert_true(delivery_ack_wait(fx->d) > 0);
 }
 
+/* A Fetch answered in the release's own turn pushes the bundle as the
+ * turn's replies go out, before delivery_after_commit: awaited like the
+ * others, so that whether an endpoint fetched then does not show in the
+ * wait (found by review). */
+static void
+test_ack_wait_fetch_in_release_turn(void **state)
+{
+	struct fixture *fx = *state;
+
+	delivery_set_clock(fx->d, fake_now);
+	fake_ns = 5000000000u;
+	enqueue_kind(fx, "release");
+	assert_int_equal(store_batch_commit(fx->st), 0);
+	assert_int_equal(delivery_push(fx->d, &fx->sink), 1);	/* the Fetch's reply */
+	assert_int_equal(fx->sink.awaiting, 1);
+	delivery_after_commit(fx->d);
+	assert_int_equal(fx->npushed, 1);
+	assert_int_equal(delivery_ack_wait(fx->d), DELIVERY_ACK_WAIT_NS);
+}
+
 /* Two connections of one endpoint (two `parley watch`, or an old one not
  * yet timed out) are each pushed the same delivery, and the endpoint acks
  * it once: the other connection's count never comes down by an ack.  It
@@ -596,6 +616,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ack_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_wait_two_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_wait_fresh_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_wait_fetch_in_release_turn, setup, teardown),
 		cmocka_unit_test(test_frame_len),
 		cmocka_unit_test_setup_teardown(test_enqueue_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_passes_over, setup, teardown),
