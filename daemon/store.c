@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "paced.h"
 #include "store.h"
 
 struct cached_stmt {
@@ -22,7 +23,9 @@ struct cached_stmt {
  * own, so that copying pages into the database file and syncing it never
  * stalls the loop (SQLite's automatic checkpoint runs inside the COMMIT
  * that crosses the threshold: a latency spike for whoever waits on that
- * commit).  The loop's connection only says when the WAL has grown. */
+ * commit).  The loop's connection only says when the WAL has grown.  The
+ * checkpoint's connection syncs the database file in chunks (paced.h), so
+ * that a commit on the loop never waits for a whole checkpoint's sync. */
 #define CHECKPOINT_PAGES 1000
 
 struct checkpointer {
@@ -106,7 +109,7 @@ checkpointer_start(struct store *s, const char *path)
 	/* A connection reads the file only when first used: until then it
 	 * does not know it is in WAL mode and would checkpoint nothing. */
 	if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-	    NULL) != SQLITE_OK ||
+	    paced_vfs()) != SQLITE_OK ||
 	    sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		goto fail;
