@@ -63,6 +63,8 @@
 #include <openssl/x509.h>
 #include <sqlite3.h>
 
+#include "daemon/paced.h"
+
 #define HDR 4			/* the frame's big-endian length */
 #define ANSWER 16		/* length 12 | u64 seq | u32 status */
 #define SIG 64
@@ -789,7 +791,10 @@ remove_db(const char *path)
 /* The latency phase's WAL checkpoints, as parleyd makes them: on a thread
  * and a connection of their own (PASSIVE), asked for after any commit
  * that leaves CKPT_PAGES or more in the WAL; SQLite's automatic one, inside
- * the COMMIT, would stall the loop. */
+ * the COMMIT, would stall the loop.  The connection syncs the database
+ * file in chunks through parleyd's own VFS (daemon/paced.c, the one piece
+ * of parleyd linked in), so that a commit never waits for a whole
+ * checkpoint's sync. */
 struct ckpt {
 	sqlite3 *db;
 	pthread_t tid;
@@ -843,7 +848,7 @@ ckpt_start(struct server *s)
 
 	if (ck == NULL)
 		return -1;
-	if (sqlite3_open_v2(s->path, &ck->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(s->path, &ck->db, SQLITE_OPEN_READWRITE, paced_vfs()) != SQLITE_OK ||
 	    sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK ||
 	    pthread_mutex_init(&ck->mu, NULL) != 0) {
 		sqlite3_close(ck->db);
