@@ -767,10 +767,15 @@ journal_committed(const struct journal *j)
 void
 journal_committed_now(struct journal *j)
 {
-	int64_t n = journal_size(j);
+	int64_t n;
 
+	/* Inside a batch the journal counts what is not committed yet: a
+	 * caller out of turn (the record's late notice that a commit is
+	 * durable, in PostgreSQL) keeps the last known size. */
+	if (store_in_batch(j->st))
+		return;
 	/* a failed read keeps the last known size: less, never more */
-	if (n >= 0)
+	if ((n = journal_size(j)) >= 0)
 		j->committed = n;
 }
 
