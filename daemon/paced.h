@@ -1,6 +1,7 @@
 /* An SQLite VFS for the connection that runs WAL checkpoints: the default
  * VFS, except that a main database file is synced after every PACED_CHUNK
- * bytes written to it, not only once at the end of the checkpoint.
+ * bytes written to it, not only once at the end of the checkpoint.  Every
+ * other file is the default VFS's own.
  *
  * Why: a sync makes the disk persist everything written before it, by
  * anyone.  A checkpoint that copies a few megabytes into the database file

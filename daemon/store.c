@@ -105,11 +105,15 @@ static void
 checkpointer_start(struct store *s, const char *path)
 {
 	struct checkpointer *ck = &s->ck;
+	const char *vfs = paced_vfs();
 
+	if (vfs == NULL)
+		log_warnx("store: checkpoints sync the database file once each, not in "
+		    "chunks: no VFS to pace them");
 	/* A connection reads the file only when first used: until then it
 	 * does not know it is in WAL mode and would checkpoint nothing. */
 	if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-	    paced_vfs()) != SQLITE_OK ||
+	    vfs) != SQLITE_OK ||
 	    sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		goto fail;

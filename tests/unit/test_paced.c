@@ -1,8 +1,12 @@
 /* daemon/paced: a checkpoint through the paced VFS syncs the database file
- * after every PACED_CHUNK bytes it writes, not once at the end, and what it
- * writes is the database, whole; the store's checkpoint thread uses it.  Underneath it here is a VFS that counts:
- * made the default before paced registers, it is what paced wraps, and it
- * sees every write and sync that reaches the files. */
+ * after every PACED_CHUNK bytes it writes, not once at the end; what it
+ * writes is the database, whole; a failed sync fails the checkpoint, which
+ * the next one does again; locks are SQLite's as through the default VFS;
+ * and the store's checkpoint thread uses it.
+ *
+ * Underneath it is a VFS that counts: made the default before paced
+ * registers, it is what paced wraps, and it sees every write and sync that
+ * reaches a main database file, and can fail a sync. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,12 +22,13 @@
 #include "daemon/paced.h"
 #include "daemon/store.h"
 
-/* What reached the main database file, in order. */
+/* What reached main database files, in order. */
 struct seen {
 	sqlite3_int64 written;		/* bytes since the last sync */
 	sqlite3_int64 most;		/* the most ever written between two syncs */
 	sqlite3_int64 total;		/* bytes written in all */
 	int syncs;
+	int fail_sync;			/* > 0: the sync with this number fails */
 };
 
 static struct seen seen;
@@ -31,37 +36,26 @@ static sqlite3_vfs count_vfs;
 static sqlite3_io_methods count_io;	/* the real file's, two of them ours */
 static const sqlite3_io_methods *real_io;
 
-/* A counted file is the real file followed by a flag: a main database. */
-static int *
-is_main(sqlite3_file *f)
-{
-	sqlite3_vfs *real = count_vfs.pAppData;
-
-	return (int *)((char *)f + real->szOsFile);
-}
-
 static int
 count_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
 {
-	if (*is_main(f)) {
-		seen.written += amt;
-		seen.total += amt;
-		if (seen.written > seen.most)
-			seen.most = seen.written;
-	}
+	seen.written += amt;
+	seen.total += amt;
+	if (seen.written > seen.most)
+		seen.most = seen.written;
 	return real_io->xWrite(f, buf, amt, off);
 }
 
 static int
 count_sync(sqlite3_file *f, int flags)
 {
-	if (*is_main(f)) {
-		seen.syncs++;
-		seen.written = 0;
-	}
+	if (++seen.syncs == seen.fail_sync)
+		return SQLITE_IOERR_FSYNC;
+	seen.written = 0;
 	return real_io->xSync(f, flags);
 }
 
+/* Main database files are counted, in the real file's own space. */
 static int
 count_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags, int *out)
 {
@@ -69,8 +63,7 @@ count_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags, in
 	int rc = real->xOpen(real, name, f, flags, out);
 
 	if (rc != SQLITE_OK || f->pMethods == NULL || !(flags & SQLITE_OPEN_MAIN_DB))
-		return rc;	/* only main databases are counted */
-	*is_main(f) = 1;
+		return rc;
 	if (real_io == NULL) {
 		real_io = f->pMethods;
 		count_io = *real_io;
@@ -85,15 +78,12 @@ count_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags, in
 static char path[64];
 
 static int
-setup(void **state)
+count_register(void)
 {
 	sqlite3_vfs *real = sqlite3_vfs_find(NULL);
 
-	(void)state;
-	/* Counting, the default: what paced_vfs() will wrap. */
 	count_vfs = *real;
 	count_vfs.zName = "count";
-	count_vfs.szOsFile = real->szOsFile + (int)sizeof(int);
 	count_vfs.pAppData = real;
 	count_vfs.xOpen = count_open;
 	count_vfs.pNext = NULL;
@@ -103,17 +93,32 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
+static void
+unlink_all(void)
 {
 	char p[80];
 
-	(void)state;
 	unlink(path);
 	snprintf(p, sizeof(p), "%s-wal", path);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", path);
 	unlink(p);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	unlink_all();
+	memset(&seen, 0, sizeof(seen));
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink_all();
 	return 0;
 }
 
@@ -140,6 +145,67 @@ one_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
+static int
+wal_exists(void)
+{
+	char p[80];
+
+	snprintf(p, sizeof(p), "%s-wal", path);
+	return access(p, F_OK) == 0;
+}
+
+/* The rows the tests write, each 4,000 bytes, and the whole file sound. */
+static void
+check_rows(sqlite3 *db, int rows)
+{
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t WHERE length(v) = 4000"), rows);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM pragma_integrity_check"
+	    " WHERE integrity_check = 'ok'"), 1);
+}
+
+/* The WAL pages left after the writer's last commit (its WAL hook). */
+static int wal_pages;
+
+static int
+note_wal(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)arg;
+	(void)db;
+	(void)name;
+	wal_pages = pages;
+	return SQLITE_OK;
+}
+
+/* A writer on the default VFS with rows 4,000-byte rows in the WAL, none
+ * in the database file (as parleyd's loop, checkpoints left to others). */
+static sqlite3 *
+writer(int rows)
+{
+	sqlite3 *w;
+	char sql[256];
+
+	assert_int_equal(sqlite3_open(path, &w), SQLITE_OK);
+	exec_ok(w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	    "PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)");
+	sqlite3_wal_hook(w, note_wal, NULL);
+	snprintf(sql, sizeof(sql), "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+	    "FROM n WHERE i < %d) INSERT INTO t(v) SELECT randomblob(4000) FROM n", rows);
+	exec_ok(w, sql);
+	return w;
+}
+
+/* The checkpoint's connection, as parleyd's thread opens it. */
+static sqlite3 *
+checkpointer(void)
+{
+	sqlite3 *ck;
+
+	assert_int_equal(sqlite3_open_v2(path, &ck, SQLITE_OPEN_READWRITE, paced_vfs()),
+	    SQLITE_OK);
+	exec_ok(ck, "SELECT count(*) FROM sqlite_master");
+	return ck;
+}
+
 static void
 test_registers_once_not_default(void **state)
 {
@@ -152,26 +218,15 @@ test_registers_once_not_default(void **state)
 	assert_ptr_equal(sqlite3_vfs_find(NULL), &count_vfs);
 }
 
-/* About 4 MB in the WAL, none of it in the database file; then one
- * checkpoint on a connection through paced, as parleyd's thread makes. */
+/* About 4 MB in the WAL; one checkpoint, as parleyd's thread makes. */
 static void
 test_checkpoint_synced_in_chunks(void **state)
 {
-	sqlite3 *w, *ck;
+	sqlite3 *w = writer(1000), *ck = checkpointer();
 	sqlite3_int64 total;
 	int nlog = 0, nckpt = 0;
-	char wal[80];
 
 	(void)state;
-	assert_int_equal(sqlite3_open(path, &w), SQLITE_OK);
-	exec_ok(w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	    "PRAGMA wal_autocheckpoint=0;"
-	    "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);"
-	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)"
-	    "  INSERT INTO t(v) SELECT randomblob(4000) FROM n;");
-	assert_int_equal(sqlite3_open_v2(path, &ck, SQLITE_OPEN_READWRITE, paced_vfs()),
-	    SQLITE_OK);
-	exec_ok(ck, "SELECT count(*) FROM sqlite_master");
 	memset(&seen, 0, sizeof(seen));
 	assert_int_equal(sqlite3_wal_checkpoint_v2(ck, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
 	    &nckpt), SQLITE_OK);
@@ -190,12 +245,68 @@ test_checkpoint_synced_in_chunks(void **state)
 	sqlite3_close(ck);
 	sqlite3_close(w);
 	assert_int_equal(seen.total, total);
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	assert_int_equal(access(wal, F_OK), -1);
+	assert_false(wal_exists());
 	assert_int_equal(sqlite3_open(path, &w), SQLITE_OK);
-	assert_int_equal(one_int(w, "SELECT count(*) FROM t WHERE length(v) = 4000"), 1000);
-	assert_int_equal(one_int(w, "SELECT count(*) FROM pragma_integrity_check"
-	    " WHERE integrity_check = 'ok'"), 1);
+	check_rows(w, 1000);
+	sqlite3_close(w);
+}
+
+/* A sync that fails in the middle fails the checkpoint; the WAL keeps
+ * everything, and the next checkpoint copies it all again. */
+static void
+test_failed_sync_fails_checkpoint(void **state)
+{
+	sqlite3 *w = writer(1000), *ck = checkpointer();
+	int nlog = 0, nckpt = 0;
+
+	(void)state;
+	memset(&seen, 0, sizeof(seen));
+	seen.fail_sync = 3;		/* two chunks in */
+	assert_int_not_equal(sqlite3_wal_checkpoint_v2(ck, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &nlog, &nckpt), SQLITE_OK);
+	assert_int_equal(seen.syncs, 3);
+	seen.fail_sync = 0;
+	assert_int_equal(sqlite3_wal_checkpoint_v2(ck, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
+	    &nckpt), SQLITE_OK);
+	assert_true(nlog > 900);
+	assert_int_equal(nckpt, nlog);
+	check_rows(w, 1000);
+	sqlite3_close(ck);
+	sqlite3_close(w);
+	assert_int_equal(sqlite3_open(path, &w), SQLITE_OK);
+	check_rows(w, 1000);
+	sqlite3_close(w);
+}
+
+/* Locks go through: a checkpoint stops at a reader's snapshot, and the
+ * writer closing while the checkpoint's connection is open leaves the WAL
+ * to it, as through the default VFS. */
+static void
+test_locks_forwarded(void **state)
+{
+	sqlite3 *w = writer(300), *r, *ck = checkpointer();
+	int at_read, nlog = 0, nckpt = 0;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(path, &r), SQLITE_OK);
+	exec_ok(r, "BEGIN");
+	assert_int_equal(one_int(r, "SELECT count(*) FROM t"), 300);	/* snapshot */
+	at_read = wal_pages;
+	exec_ok(w, "INSERT INTO t(v) SELECT randomblob(4000) FROM t");
+	assert_true(wal_pages > at_read);
+	assert_int_equal(sqlite3_wal_checkpoint_v2(ck, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
+	    &nckpt), SQLITE_OK);
+	assert_int_equal(nlog, wal_pages);
+	assert_int_equal(nckpt, at_read);	/* not past the reader */
+	exec_ok(r, "COMMIT");
+	sqlite3_close(r);
+	sqlite3_close(w);
+	assert_true(wal_exists());		/* the checkpoint's connection is open */
+	check_rows(ck, 600);
+	sqlite3_close(ck);
+	assert_false(wal_exists());
+	assert_int_equal(sqlite3_open(path, &w), SQLITE_OK);
+	check_rows(w, 600);
 	sqlite3_close(w);
 }
 
@@ -224,6 +335,9 @@ test_store_checkpoints_paced(void **state)
 	assert_true(store_wal_checkpoints(st) >= 1);
 	assert_true(seen.total >= 1500 * 4000);
 	assert_true(seen.most <= PACED_CHUNK + 4096);
+	assert_int_equal(one_int(store_db(st), "SELECT count(*) FROM scratch"), 1500);
+	assert_int_equal(one_int(store_db(st), "SELECT count(*) FROM pragma_integrity_check"
+	    " WHERE integrity_check = 'ok'"), 1);
 	store_close(st);
 }
 
@@ -232,11 +346,14 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registers_once_not_default),
-		cmocka_unit_test_setup_teardown(test_checkpoint_synced_in_chunks, NULL, teardown),
-		cmocka_unit_test_setup_teardown(test_store_checkpoints_paced, NULL, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_synced_in_chunks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_sync_fails_checkpoint, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_locks_forwarded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_checkpoints_paced, setup, teardown),
 	};
 
-	if (setup(NULL) != 0)
+	if (count_register() != 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
