@@ -100,20 +100,24 @@ wal_grown(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
-/* Without the thread SQLite's own automatic checkpoint stays on. */
+/* Without the thread SQLite's own automatic checkpoint stays on.  A
+ * working copy (cache) is never trusted across a restart: its checkpoints
+ * sync nothing, as its commits do not. */
 static void
-checkpointer_start(struct store *s, const char *path)
+checkpointer_start(struct store *s, const char *path, int cache)
 {
 	struct checkpointer *ck = &s->ck;
-	const char *vfs = paced_vfs();
+	const char *vfs = cache ? NULL : paced_vfs();
 
-	if (vfs == NULL)
+	if (!cache && vfs == NULL)
 		log_warnx("store: checkpoints sync the database file once each, not in "
 		    "chunks: no VFS to pace them");
 	/* A connection reads the file only when first used: until then it
 	 * does not know it is in WAL mode and would checkpoint nothing. */
 	if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 	    vfs) != SQLITE_OK ||
+	    (cache && sqlite3_exec(ck->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL) !=
+	    SQLITE_OK) ||
 	    sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		goto fail;
@@ -678,7 +682,7 @@ open_store(const char *path, int cache, int upto, struct store **out, char *err,
 	if (migrate(s, upto, err, errlen) != 0)
 		goto fail;
 	sqlite3_commit_hook(s->db, commit_hook, s);
-	checkpointer_start(s, path);
+	checkpointer_start(s, path, cache);
 	*out = s;
 	return 0;
 fail:

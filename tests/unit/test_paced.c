@@ -2,7 +2,8 @@
  * after every PACED_CHUNK bytes it writes, not once at the end; what it
  * writes is the database, whole; a failed sync fails the checkpoint, which
  * the next one does again; locks are SQLite's as through the default VFS;
- * and the store's checkpoint thread uses it.
+ * and the store's checkpoint thread uses it (a working copy's syncs
+ * nothing).
  *
  * Underneath it is a VFS that counts: made the default before paced
  * registers, it is what paced wraps, and it sees every write and sync that
@@ -341,6 +342,34 @@ test_store_checkpoints_paced(void **state)
 	store_close(st);
 }
 
+/* A working copy (the record in PostgreSQL) is never trusted across a
+ * restart: its checkpoint thread copies the WAL into the file and syncs
+ * nothing. */
+static void
+test_copy_checkpoints_unsynced(void **state)
+{
+	struct store *st;
+	char err[256];
+	int i;
+
+	(void)state;
+	assert_int_equal(store_open_copy(path, 0, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_exec(st, "CREATE TABLE scratch(x)"), 0);
+	assert_int_equal(store_batch_begin(st), 0);
+	assert_int_equal(store_exec(st, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+	    "SELECT i + 1 FROM n WHERE i < 1500) INSERT INTO scratch SELECT zeroblob(4000) "
+	    "FROM n"), 0);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_batch_commit(st), 0);
+	for (i = 0; i < 2000 && store_wal_checkpoints(st) == 0; i++)
+		usleep(5000);
+	assert_true(store_wal_checkpoints(st) >= 1);
+	assert_true(seen.total >= 1500 * 4000);
+	assert_int_equal(seen.syncs, 0);
+	assert_int_equal(one_int(store_db(st), "SELECT count(*) FROM scratch"), 1500);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -351,6 +380,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_locks_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_checkpoints_paced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_checkpoints_unsynced, setup, teardown),
 	};
 
 	if (count_register() != 0)
