@@ -1,26 +1,42 @@
 #include <pthread.h>
 #include <stddef.h>
+#include <string.h>
 #include <sqlite3.h>
 
 #include "paced.h"
 
 #define PACED_NAME "parley-paced"
 
-/* An open main database file: ours in front, the default VFS's right
- * behind it.  Any other file (the WAL, a temporary file) is the default
- * VFS's own, with its own methods, in the same space. */
+/* An open main database file or WAL: ours in front, the default VFS's
+ * right behind it.  Any other file (a journal, a temporary file) is the
+ * default VFS's own, with its own methods, in the same space. */
 struct shim_file {
 	sqlite3_file base;
 	sqlite3_file *real;
-	sqlite3_int64 unsynced;		/* bytes written since the last sync */
+	sqlite3_int64 unsynced;		/* main: bytes written since the last sync */
+	struct shim_file *wal;		/* main: its WAL, open through us */
+	struct shim_file *db;		/* WAL: its main database file */
+	/* WAL: the writes gathered since the last flush, len bytes at off;
+	 * gather 0: every write goes straight through.  failed: a flush
+	 * failed, and every call fails until the write lock is released. */
+	int gather, failed;
+	unsigned char *buf;
+	size_t len;
+	sqlite3_int64 off;
 };
 
 #define REAL(f) (((struct shim_file *)(f))->real)
 
+static void wal_released(struct shim_file *);
+
 static int
 file_close(sqlite3_file *f)
 {
-	return REAL(f)->pMethods->xClose(REAL(f));
+	struct shim_file *p = (struct shim_file *)f;
+
+	if (p->wal != NULL)
+		p->wal->db = NULL;
+	return p->real->pMethods->xClose(p->real);
 }
 
 static int
@@ -107,10 +123,18 @@ file_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **
 	return REAL(f)->pMethods->xShmMap(REAL(f), region, size, extend, out);
 }
 
+/* The WAL's write lock is the first of the shared-memory locks (wal.c,
+ * WAL_WRITE_LOCK): its release ends a write transaction, and what the
+ * WAL gathered is written while the lock is still held. */
 static int
 file_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 {
-	return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
+	struct shim_file *p = (struct shim_file *)f;
+
+	if (p->wal != NULL && offset == 0 && n >= 1 &&
+	    flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE))
+		wal_released(p->wal);
+	return p->real->pMethods->xShmLock(p->real, offset, n, flags);
 }
 
 static void
@@ -162,9 +186,201 @@ static const sqlite3_io_methods file_io = {
 	file_unfetch,
 };
 
+/* ---- the WAL: a commit's writes gathered until its sync ----
+ *
+ * SQLite writes each WAL frame in two calls (its 24-byte header, then the
+ * page), so a commit of 43 pages is 86 system calls; gathered, it is two.
+ * What the file holds when anyone else could read it is exactly what the
+ * default VFS would have written:
+ *
+ * - gathered bytes exist only while this connection holds the WAL's write
+ *   lock, so no other connection writes the WAL meanwhile, and none reads
+ *   the frames: SQLite publishes a commit's frames in the wal-index only
+ *   after its sync (synchronous=FULL, which paced.h requires), which
+ *   writes them first.  When the lock is released (a rollback), what is
+ *   left is written before the release, as the default VFS would have;
+ * - any other call on the file (a read, its size, a truncation, a file
+ *   control, its close) writes them first;
+ * - once writing them fails, every later call on the file fails, as an
+ *   I/O error, until the write lock is released: SQLite rolls back the
+ *   whole transaction on an I/O error, so nothing the failed write held
+ *   can be read back, committed on top of, or lost under a commit that
+ *   succeeds.  (SQLITE_FULL on a read would roll back one statement.) */
+
+static int
+wal_flush(struct shim_file *p)
+{
+	size_t len = p->len;
+	int rc;
+
+	if (p->failed)
+		return SQLITE_IOERR_WRITE;
+	if (len == 0)
+		return SQLITE_OK;
+	p->len = 0;
+	rc = p->real->pMethods->xWrite(p->real, p->buf, (int)len, p->off);
+	if (rc != SQLITE_OK)
+		p->failed = 1;
+	return rc;
+}
+
+/* Before a call that is not a write: the gathered writes, or an I/O error. */
+static int
+wal_flushed(sqlite3_file *f)
+{
+	return wal_flush((struct shim_file *)f) == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
+}
+
+static void
+wal_released(struct shim_file *p)
+{
+	(void)wal_flush(p);	/* a rollback's frames: no one needs them */
+	p->len = 0;
+	p->failed = 0;
+}
+
+static int
+wal_close(sqlite3_file *f)
+{
+	struct shim_file *p = (struct shim_file *)f;
+	int rc = wal_flushed(f), rc2 = p->real->pMethods->xClose(p->real);
+
+	if (p->db != NULL)
+		p->db->wal = NULL;
+	sqlite3_free(p->buf);
+	p->buf = NULL;
+	return rc != SQLITE_OK ? rc : rc2;
+}
+
+static int
+wal_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
+{
+	int rc = wal_flushed(f);
+
+	return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xRead(REAL(f), buf, amt, off);
+}
+
+static int
+wal_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
+{
+	struct shim_file *p = (struct shim_file *)f;
+	sqlite3_int64 end = p->off + (sqlite3_int64)p->len;
+	int rc;
+
+	if (p->failed)
+		return SQLITE_IOERR_WRITE;
+	if (!p->gather || amt < 0)
+		return p->real->pMethods->xWrite(p->real, buf, amt, off);
+	/* Inside what is gathered (a frame written again in its
+	 * transaction): in place.  Right after it, with room: appended. */
+	if (p->len > 0 && off >= p->off && off + amt <= end) {
+		memcpy(p->buf + (off - p->off), buf, (size_t)amt);
+		return SQLITE_OK;
+	}
+	if (p->len > 0 && off == end && p->len + (size_t)amt <= PACED_WAL_GATHER) {
+		memcpy(p->buf + p->len, buf, (size_t)amt);
+		p->len += (size_t)amt;
+		return SQLITE_OK;
+	}
+	if ((rc = wal_flush(p)) != SQLITE_OK)
+		return rc;
+	if (p->buf == NULL)
+		p->buf = sqlite3_malloc(PACED_WAL_GATHER);
+	if (p->buf == NULL || (size_t)amt > PACED_WAL_GATHER)
+		return p->real->pMethods->xWrite(p->real, buf, amt, off);
+	memcpy(p->buf, buf, (size_t)amt);
+	p->len = (size_t)amt;
+	p->off = off;
+	return SQLITE_OK;
+}
+
+static int
+wal_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	int rc = wal_flushed(f);
+
+	return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+
+/* The commit's sync: its frames, then the real sync.  A failed write here
+ * reports the default VFS's own error (SQLITE_FULL for a full disk). */
+static int
+wal_sync(sqlite3_file *f, int flags)
+{
+	int rc = wal_flush((struct shim_file *)f);
+
+	return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+
+static int
+wal_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	int rc = wal_flushed(f);
+
+	return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+
+static int
+wal_control(sqlite3_file *f, int op, void *arg)
+{
+	int rc = wal_flushed(f);
+
+	return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+
+static int
+wal_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **out)
+{
+	int rc = wal_flushed(f);
+
+	return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xFetch(REAL(f), off, amt, out);
+}
+
+/* A WAL has no shared memory of its own: its database file's is used. */
+static const sqlite3_io_methods wal_io = {
+	3,
+	wal_close,
+	wal_read,
+	wal_write,
+	wal_truncate,
+	wal_sync,
+	wal_size,
+	file_lock,
+	file_unlock,
+	file_check_reserved,
+	wal_control,
+	file_sector_size,
+	file_device_characteristics,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+	wal_fetch,
+	file_unfetch,
+};
+
 static sqlite3_vfs vfs;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int registered;
+
+/* A WAL is gathered only when its database file is ours (whose write
+ * lock's release it must see) and it is not padded to a sector at each
+ * commit, with syncs in the middle: the file says it may be overwritten
+ * safely (SQLITE_IOCAP_POWERSAFE_OVERWRITE). */
+static void
+wal_pair(struct shim_file *p, sqlite3_filename name)
+{
+	struct shim_file *db = (struct shim_file *)sqlite3_database_file_object(name);
+
+	if (db == NULL || db->base.pMethods != &file_io || db->wal != NULL)
+		return;
+	if (!(p->real->pMethods->xDeviceCharacteristics(p->real) &
+	    SQLITE_IOCAP_POWERSAFE_OVERWRITE))
+		return;
+	db->wal = p;
+	p->db = db;
+	p->gather = 1;
+}
 
 static int
 vfs_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags, int *out_flags)
@@ -173,21 +389,26 @@ vfs_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags, int 
 	struct shim_file *p = (struct shim_file *)f;
 	int rc;
 
-	if (!(flags & SQLITE_OPEN_MAIN_DB))
+	if (!(flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL)))
 		return real_vfs->xOpen(real_vfs, name, f, flags, out_flags);
-	p->base.pMethods = NULL;	/* SQLite closes nothing if the open fails */
+	memset(p, 0, sizeof(*p));	/* pMethods NULL: SQLite closes nothing if the open fails */
 	p->real = (sqlite3_file *)(p + 1);
-	p->unsynced = 0;
 	rc = real_vfs->xOpen(real_vfs, name, p->real, flags, out_flags);
 	if (rc != SQLITE_OK)
 		return rc;
 	if (p->real->pMethods == NULL)
 		return SQLITE_CANTOPEN;
-	if (p->real->pMethods->iVersion < 3 || p->real->pMethods->xShmMap == NULL) {
+	if (p->real->pMethods->iVersion < 3 ||
+	    ((flags & SQLITE_OPEN_MAIN_DB) && p->real->pMethods->xShmMap == NULL)) {
 		p->real->pMethods->xClose(p->real);
 		return SQLITE_CANTOPEN;
 	}
-	p->base.pMethods = &file_io;
+	if (flags & SQLITE_OPEN_MAIN_DB) {
+		p->base.pMethods = &file_io;
+		return SQLITE_OK;
+	}
+	p->base.pMethods = &wal_io;
+	wal_pair(p, name);
 	return SQLITE_OK;
 }
 

@@ -643,8 +643,11 @@ open_store(const char *path, int cache, int upto, struct store **out, char *err,
 			}
 		}
 	}
+	/* The store's own connection gathers a commit's WAL writes until its
+	 * sync (paced.h), which needs synchronous=FULL, checked below; a
+	 * working copy syncs nothing and is the default VFS's. */
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX, cache ? NULL : paced_vfs()) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open store %s: %s", path,
 		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;

@@ -3,11 +3,13 @@
  * writes is the database, whole; a failed sync fails the checkpoint, which
  * the next one does again; locks are SQLite's as through the default VFS;
  * and the store's checkpoint thread uses it (a working copy's syncs
- * nothing).
+ * nothing).  A WAL's writes are gathered until the commit's sync, and
+ * nothing of that is ever seen: not by another connection, not after a
+ * failed write, not after a rollback.
  *
  * Underneath it is a VFS that counts: made the default before paced
  * registers, it is what paced wraps, and it sees every write and sync that
- * reaches a main database file, and can fail a sync. */
+ * reaches a main database file or a WAL, and can fail a sync or a write. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,10 +34,21 @@ struct seen {
 	int fail_sync;			/* > 0: the sync with this number fails */
 };
 
+/* What reached WAL files. */
+struct wal_seen {
+	int writes, syncs;
+	sqlite3_int64 bytes;
+	int fail_write;			/* > 0: the write with this number fails, */
+	int fail_rc;			/* with this */
+};
+
 static struct seen seen;
+static struct wal_seen wseen;
 static sqlite3_vfs count_vfs;
 static sqlite3_io_methods count_io;	/* the real file's, two of them ours */
 static const sqlite3_io_methods *real_io;
+static sqlite3_io_methods count_wal_io;	/* the same for WAL files */
+static const sqlite3_io_methods *real_wal_io;
 
 static int
 count_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
@@ -56,13 +69,40 @@ count_sync(sqlite3_file *f, int flags)
 	return real_io->xSync(f, flags);
 }
 
-/* Main database files are counted, in the real file's own space. */
+static int
+count_wal_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
+{
+	if (++wseen.writes == wseen.fail_write)
+		return wseen.fail_rc;
+	wseen.bytes += amt;
+	return real_wal_io->xWrite(f, buf, amt, off);
+}
+
+static int
+count_wal_sync(sqlite3_file *f, int flags)
+{
+	wseen.syncs++;
+	return real_wal_io->xSync(f, flags);
+}
+
+/* Main database files and WALs are counted, in the real file's own space. */
 static int
 count_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags, int *out)
 {
 	sqlite3_vfs *real = v->pAppData;
 	int rc = real->xOpen(real, name, f, flags, out);
 
+	if (rc == SQLITE_OK && f->pMethods != NULL && (flags & SQLITE_OPEN_WAL)) {
+		if (real_wal_io == NULL) {
+			real_wal_io = f->pMethods;
+			count_wal_io = *real_wal_io;
+			count_wal_io.xWrite = count_wal_write;
+			count_wal_io.xSync = count_wal_sync;
+		}
+		assert_ptr_equal(f->pMethods, real_wal_io);
+		f->pMethods = &count_wal_io;
+		return SQLITE_OK;
+	}
 	if (rc != SQLITE_OK || f->pMethods == NULL || !(flags & SQLITE_OPEN_MAIN_DB))
 		return rc;
 	if (real_io == NULL) {
@@ -112,6 +152,7 @@ setup(void **state)
 	(void)state;
 	unlink_all();
 	memset(&seen, 0, sizeof(seen));
+	memset(&wseen, 0, sizeof(wseen));
 	return 0;
 }
 
@@ -350,6 +391,166 @@ test_store_checkpoints_paced(void **state)
 	store_close(st);
 }
 
+/* A writer through paced, as the store's own connection. */
+static sqlite3 *
+gatherer(void)
+{
+	sqlite3 *w;
+
+	assert_int_equal(sqlite3_open_v2(path, &w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    paced_vfs()), SQLITE_OK);
+	exec_ok(w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	    "PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)");
+	return w;
+}
+
+static void
+reopen_check_rows(int rows)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	check_rows(db, rows);
+	sqlite3_close(db);
+}
+
+#define INSERT_ROWS(n) "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 " \
+	"FROM n WHERE i < " #n ") INSERT INTO t(v) SELECT randomblob(4000) FROM n"
+
+/* A commit's frames reach the WAL in a write per PACED_WAL_GATHER bytes,
+ * not two per page, all of them before its one sync: another connection,
+ * on the default VFS and its own file descriptor, reads them at once. */
+static void
+test_wal_gathered_until_sync(void **state)
+{
+	sqlite3 *w = gatherer(), *r;
+	sqlite3_int64 bytes;
+	int writes, syncs, i;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(path, &r), SQLITE_OK);
+	assert_int_equal(one_int(r, "SELECT count(*) FROM t"), 0);
+	writes = wseen.writes;
+	syncs = wseen.syncs;
+	bytes = wseen.bytes;
+	exec_ok(w, INSERT_ROWS(100));
+	bytes = wseen.bytes - bytes;
+	assert_true(bytes >= 100 * 4096);
+	assert_true(wseen.writes - writes <= bytes / PACED_WAL_GATHER + 2);
+	assert_int_equal(wseen.syncs - syncs, 1);
+	check_rows(r, 100);
+	/* Small commits, one after another, each whole when it returns. */
+	for (i = 0; i < 20; i++) {
+		exec_ok(w, "INSERT INTO t(v) VALUES (randomblob(4000))");
+		assert_int_equal(one_int(r, "SELECT count(*) FROM t"), 101 + i);
+	}
+	sqlite3_close(r);
+	sqlite3_close(w);
+	reopen_check_rows(120);
+}
+
+/* A transaction larger than its cache spills frames before its commit
+ * and reads them back, writes the same pages again, and another rolls
+ * back: what is read is what was written, and what is committed whole. */
+static void
+test_wal_spill_and_rewrite(void **state)
+{
+	sqlite3 *w = gatherer();
+
+	(void)state;
+	exec_ok(w, "PRAGMA cache_size=10; BEGIN;" INSERT_ROWS(300));
+	check_rows(w, 300);	/* read back inside the transaction: spilled pages */
+	exec_ok(w, "UPDATE t SET v = randomblob(4000) WHERE id % 3 = 0;"
+	    "UPDATE t SET v = zeroblob(4000) WHERE id % 5 = 0;");
+	check_rows(w, 300);
+	exec_ok(w, "COMMIT");
+	check_rows(w, 300);
+	assert_int_equal(one_int(w, "SELECT count(*) FROM t WHERE v = zeroblob(4000)"), 60);
+	exec_ok(w, "BEGIN;" INSERT_ROWS(200) "; ROLLBACK");
+	exec_ok(w, "INSERT INTO t(v) VALUES (zeroblob(4000))");
+	check_rows(w, 301);
+	sqlite3_close(w);
+	reopen_check_rows(301);
+}
+
+/* A gathered write that fails at the commit fails the commit: nothing of
+ * it is seen, and the next commit goes through whole. */
+static void
+test_wal_failed_write_fails_commit(void **state)
+{
+	sqlite3 *w = gatherer(), *r;
+
+	(void)state;
+	exec_ok(w, "INSERT INTO t(v) VALUES (randomblob(4000))");
+	wseen.fail_write = wseen.writes + 2;	/* the commit's second write */
+	wseen.fail_rc = SQLITE_FULL;
+	assert_int_equal(sqlite3_exec(w, INSERT_ROWS(100), NULL, NULL, NULL), SQLITE_FULL);
+	assert_true(wseen.writes >= wseen.fail_write);
+	wseen.fail_write = 0;
+	assert_int_equal(sqlite3_open(path, &r), SQLITE_OK);
+	check_rows(r, 1);
+	exec_ok(w, "INSERT INTO t(v) VALUES (randomblob(4000))");
+	check_rows(r, 2);
+	sqlite3_close(r);
+	sqlite3_close(w);
+	reopen_check_rows(2);
+}
+
+/* The disk fills while a transaction's spilled frames are gathered, and
+ * the write that fails is the one a read makes first.  Through the
+ * default VFS the spill itself would have failed and doomed the
+ * transaction; here the read fails as an I/O error, which rolls back the
+ * whole transaction, not only the statement (SQLITE_FULL would): so no
+ * commit follows with frames missing under it. */
+static void
+test_wal_failed_flush_in_read_dooms_transaction(void **state)
+{
+	sqlite3 *w = gatherer();
+	char *msg = NULL;
+
+	(void)state;
+	exec_ok(w, "PRAGMA cache_size=10; BEGIN;" INSERT_ROWS(300));
+	wseen.fail_write = wseen.writes + 1;	/* the next write of all */
+	wseen.fail_rc = SQLITE_FULL;
+	/* A statement with a statement journal, reading spilled pages. */
+	assert_int_not_equal(sqlite3_exec(w, "INSERT INTO t(v) SELECT v FROM t WHERE id <= 50",
+	    NULL, NULL, &msg), SQLITE_OK);
+	sqlite3_free(msg);
+	assert_int_equal(wseen.writes, wseen.fail_write);
+	wseen.fail_write = 0;
+	assert_int_equal(sqlite3_extended_errcode(w), SQLITE_IOERR_WRITE);
+	assert_true(sqlite3_get_autocommit(w));	/* the transaction is gone */
+	assert_int_not_equal(sqlite3_exec(w, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	check_rows(w, 0);
+	exec_ok(w, "INSERT INTO t(v) VALUES (randomblob(4000))");
+	sqlite3_close(w);
+	reopen_check_rows(1);
+}
+
+/* A rollback leaves gathered frames (the WAL was empty, so undoing it
+ * reads nothing back from the WAL); another connection then commits
+ * frames at the same offsets.  The rollback's frames were written while
+ * its write lock was held, as the default VFS writes them, so nothing of
+ * them lands on the other's afterwards. */
+static void
+test_wal_rollback_leaves_nothing_behind(void **state)
+{
+	sqlite3 *w = gatherer(), *r;
+
+	(void)state;
+	exec_ok(w, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA cache_size=10;"
+	    "BEGIN;" INSERT_ROWS(200) "; ROLLBACK");
+	assert_int_equal(sqlite3_open(path, &r), SQLITE_OK);
+	/* More than the rollback wrote: over every offset it wrote at. */
+	exec_ok(r, INSERT_ROWS(300));
+	check_rows(w, 300);	/* the first read of w's WAL since the rollback */
+	exec_ok(w, "INSERT INTO t(v) VALUES (randomblob(4000))");
+	check_rows(r, 301);
+	sqlite3_close(r);
+	sqlite3_close(w);
+	reopen_check_rows(301);
+}
+
 /* A working copy (the record in PostgreSQL) is never trusted across a
  * restart: its checkpoint thread copies the WAL into the file and syncs
  * nothing. */
@@ -377,6 +578,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_locks_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_checkpoints_paced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_checkpoints_unsynced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_gathered_until_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_spill_and_rewrite, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_failed_write_fails_commit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_wal_failed_flush_in_read_dooms_transaction,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_rollback_leaves_nothing_behind, setup,
+		    teardown),
 	};
 
 	if (count_register() != 0)
