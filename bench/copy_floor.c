@@ -754,7 +754,10 @@ open_db(struct server *s)
 	    " acked_at REAL);";
 	char *err = NULL;
 
-	if (sqlite3_open(s->path, &s->db) != SQLITE_OK ||
+	/* Through parleyd's own VFS, as its store: a commit's WAL writes are
+	 * gathered until its sync (daemon/paced.h). */
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    paced_vfs()) != SQLITE_OK ||
 	    sqlite3_exec(s->db, schema, NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "BEGIN", -1, &s->begin, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "COMMIT", -1, &s->commit, NULL) != SQLITE_OK ||
@@ -793,8 +796,8 @@ remove_db(const char *path)
  * that leaves CKPT_PAGES or more in the WAL; SQLite's automatic one, inside
  * the COMMIT, would stall the loop.  The connection syncs the database
  * file in chunks through parleyd's own VFS (daemon/paced.c, the one piece
- * of parleyd linked in), so that a commit never waits for a whole
- * checkpoint's sync. */
+ * of parleyd linked in, which the server's own connection goes through
+ * too), so that a commit never waits for a whole checkpoint's sync. */
 struct ckpt {
 	sqlite3 *db;
 	pthread_t tid;
