@@ -3,7 +3,7 @@
  * writes is the database, whole; a failed sync fails the checkpoint, which
  * the next one does again; locks are SQLite's as through the default VFS;
  * and the store's checkpoint thread uses it (a working copy's syncs
- * nothing).  A WAL's writes are gathered until the commit's sync, and
+ * nothing), as does the store's own connection.  A WAL's writes are gathered until the commit's sync, and
  * nothing of that is ever seen: not by another connection, not after a
  * failed write, not after a rollback.
  *
@@ -365,6 +365,7 @@ store_commit_checkpointed(struct store *st)
 	    "SELECT i + 1 FROM n WHERE i < 1500) INSERT INTO scratch SELECT zeroblob(4000) "
 	    "FROM n"), 0);
 	memset(&seen, 0, sizeof(seen));
+	memset(&wseen, 0, sizeof(wseen));
 	assert_int_equal(store_batch_commit(st), 0);
 	/* readiness, bounded: the thread runs on its own time */
 	for (i = 0; i < 2000 && store_wal_checkpoints(st) == 0; i++)
@@ -386,6 +387,9 @@ test_store_checkpoints_paced(void **state)
 	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
 	store_commit_checkpointed(st);
 	assert_true(seen.most <= PACED_CHUNK + 4096);
+	/* and the store's own connection gathers the commit's WAL writes */
+	assert_true(wseen.bytes >= 1500 * 4096);
+	assert_true(wseen.writes <= wseen.bytes / PACED_WAL_GATHER + 2);
 	assert_int_equal(one_int(store_db(st), "SELECT count(*) FROM pragma_integrity_check"
 	    " WHERE integrity_check = 'ok'"), 1);
 	store_close(st);
@@ -564,6 +568,7 @@ test_copy_checkpoints_unsynced(void **state)
 	assert_int_equal(store_open_copy(path, 0, &st, err, sizeof(err)), 0);
 	store_commit_checkpointed(st);
 	assert_int_equal(seen.syncs, 0);
+	assert_true(wseen.writes >= 2 * 1500);	/* no gathering without syncs */
 	store_close(st);
 }
 
