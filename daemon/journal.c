@@ -65,6 +65,8 @@ struct journal {
 	int f_valid;
 	int f_dirty;		/* newer than the row */
 	int64_t committed;	/* entries as of the last commit */
+	uint64_t batch;		/* the batch the journal last appended in, */
+	int64_t before_batch;	/* and its size before that batch's first entry */
 	struct node_slot cache[NODE_CACHE];
 	struct vtree vt;
 };
@@ -300,6 +302,10 @@ journal_append(struct journal *j, const char *kind, int64_t agreement, const cha
 	if (frontier_now(j) != 0) {
 		log_warnx("journal: the stored frontier is unreadable");
 		return -1;
+	}
+	if (store_in_batch(j->st) && j->batch != store_batch_number(j->st)) {
+		j->batch = store_batch_number(j->st);
+		j->before_batch = (int64_t)f->size;
 	}
 	if ((m = open_memstream(&buf, &len)) == NULL)
 		return -1;
@@ -771,11 +777,16 @@ journal_committed_now(struct journal *j)
 
 	/* Inside a batch the journal counts what is not committed yet: a
 	 * caller out of turn (the record's late notice that a commit is
-	 * durable, in PostgreSQL) keeps the last known size. */
-	if (store_in_batch(j->st))
-		return;
+	 * durable, in PostgreSQL) takes the size before the batch's first
+	 * entry, or the size itself if the batch has none yet.  On a busy
+	 * daemon a batch is nearly always open: keeping the last known size
+	 * instead would hold watches and alerts back for as long. */
+	if (store_in_batch(j->st) && j->batch == store_batch_number(j->st))
+		n = j->before_batch;
+	else
+		n = journal_size(j);
 	/* a failed read keeps the last known size: less, never more */
-	if ((n = journal_size(j)) >= 0)
+	if (n >= 0)
 		j->committed = n;
 }
 

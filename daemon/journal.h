@@ -52,7 +52,7 @@ int64_t journal_size(struct journal *j);
 /* Entries as of the last commit: what may be shown outside a turn (a
  * watch, an alert), since an open batch may still be rolled back.
  * journal_committed_now records the size; call it after every commit (and
- * once at start); with a batch open it changes nothing. */
+ * once at start); with a batch open, the size before the batch. */
 int64_t journal_committed(const struct journal *j);
 void journal_committed_now(struct journal *j);
 

@@ -41,6 +41,7 @@ struct checkpointer {
 struct store {
 	sqlite3 *db;
 	int in_batch;
+	uint64_t batches;	/* batches begun: the open one's number */
 	int committing;		/* our own COMMIT of the batch is running */
 	int savepoint_depth;
 	int endpoints_changed;	/* the open batch wrote endpoint rows */
@@ -877,6 +878,7 @@ store_batch_begin(struct store *s)
 	if (store_exec(s, "BEGIN IMMEDIATE") != 0)
 		return -1;
 	s->in_batch = 1;
+	s->batches++;
 	s->endpoints_changed = 0;
 	return 0;
 }
@@ -941,6 +943,12 @@ int
 store_in_batch(const struct store *s)
 {
 	return s->in_batch;
+}
+
+uint64_t
+store_batch_number(const struct store *s)
+{
+	return s->batches;
 }
 
 void

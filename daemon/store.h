@@ -66,6 +66,8 @@ int store_batch_begin(struct store *s);
 int store_batch_commit(struct store *s);
 void store_batch_rollback(struct store *s);
 int store_in_batch(const struct store *s);
+/* The open batch's number (batches begun since the store was opened). */
+uint64_t store_batch_number(const struct store *s);
 /* Endpoint rows (who may connect) were written in the open batch: a
  * handshake that ends before its commit commits it first. */
 void store_batch_endpoints_changed(struct store *s);

@@ -336,6 +336,50 @@ test_consistency_from_the_tree(void **state)
 	consistency_matches(fx, n);
 }
 
+/* The committed size as the record's late notices read it, in PostgreSQL
+ * mode, where after a commit the next batch is usually open already: the
+ * entries committed, never the open batch's, and never held back at an
+ * older commit's for as long as batches keep opening. */
+static void
+test_committed_with_a_batch_open(void **state)
+{
+	struct journal_fixture *fx = *state;
+	int i;
+
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	for (i = 0; i < 10; i++)
+		append(fx, "first");
+	commit(fx, 10);
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	journal_committed_now(fx->j);		/* nothing of this batch yet */
+	assert_int_equal(journal_committed(fx->j), 10);
+	append(fx, "second");
+	journal_committed_now(fx->j);
+	assert_int_equal(journal_committed(fx->j), 10);
+	for (i = 0; i < 4; i++)
+		append(fx, "second");
+	commit(fx, 15);
+	/* no notice at this commit: the next comes with a batch open */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	append(fx, "third");
+	journal_committed_now(fx->j);
+	assert_int_equal(journal_committed(fx->j), 15);
+	store_batch_rollback(fx->st);
+	journal_committed_now(fx->j);
+	assert_int_equal(journal_committed(fx->j), 15);
+	/* a request rolled back to its savepoint takes nothing before it */
+	assert_int_equal(store_batch_begin(fx->st), 0);
+	assert_int_equal(store_savepoint(fx->st), 0);
+	append(fx, "fourth");
+	store_savepoint_rollback(fx->st);
+	append(fx, "fourth");
+	journal_committed_now(fx->j);
+	assert_int_equal(journal_committed(fx->j), 15);
+	commit(fx, 16);
+	journal_committed_now(fx->j);
+	assert_int_equal(journal_committed(fx->j), 16);
+}
+
 /* A proof to the checkpoint of a turn whose commit then fails: the tree
  * keeps no hash of the entries taken back, it is read while a batch is
  * open (the committed entries only: on a busy daemon a batch is always
@@ -526,6 +570,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_inclusion_proofs_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_consistency_from_the_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_after_a_failed_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_committed_with_a_batch_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodes_migrated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_errors_refuse, setup, teardown),
 	};
