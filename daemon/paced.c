@@ -17,9 +17,10 @@ struct shim_file {
 	struct shim_file *wal;		/* main: its WAL, open through us */
 	struct shim_file *db;		/* WAL: its main database file */
 	/* WAL: the writes gathered since the last flush, len bytes at off;
-	 * gather 0: every write goes straight through.  failed: a flush
-	 * failed, and every call fails until the write lock is released. */
-	int gather, failed;
+	 * gather 0: every write goes straight through, as when locked is 0
+	 * (the write lock not seen taken).  failed: a flush failed, and every
+	 * call fails until the write lock is released. */
+	int gather, locked, failed;
 	unsigned char *buf;
 	size_t len;
 	sqlite3_int64 off;
@@ -27,6 +28,7 @@ struct shim_file {
 
 #define REAL(f) (((struct shim_file *)(f))->real)
 
+static int wal_flush(struct shim_file *);
 static void wal_released(struct shim_file *);
 
 static int
@@ -124,23 +126,37 @@ file_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **
 }
 
 /* The WAL's write lock is the first of the shared-memory locks (wal.c,
- * WAL_WRITE_LOCK): its release ends a write transaction, and what the
- * WAL gathered is written while the lock is still held. */
+ * WAL_WRITE_LOCK).  The WAL gathers only once it has seen it taken here:
+ * in exclusive locking mode SQLite takes it without telling the VFS, and
+ * then nothing is gathered.  Its release ends a write transaction, and
+ * what the WAL gathered is written while the lock is still held. */
 static int
 file_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 {
 	struct shim_file *p = (struct shim_file *)f;
+	int write_lock = p->wal != NULL && offset == 0 && n >= 1, rc;
 
-	if (p->wal != NULL && offset == 0 && n >= 1 &&
-	    flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE))
+	if (write_lock && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE))
 		wal_released(p->wal);
-	return p->real->pMethods->xShmLock(p->real, offset, n, flags);
+	rc = p->real->pMethods->xShmLock(p->real, offset, n, flags);
+	if (write_lock && rc == SQLITE_OK && p->wal != NULL &&
+	    flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE))
+		p->wal->locked = 1;
+	return rc;
 }
 
+/* SQLite calls the barrier before it publishes a commit in the wal-index
+ * (walIndexWriteHdr).  With synchronous=FULL the commit's sync has
+ * written everything by then; should a connection run with less, its
+ * frames are written here, before anyone can be told of them. */
 static void
 file_shm_barrier(sqlite3_file *f)
 {
-	REAL(f)->pMethods->xShmBarrier(REAL(f));
+	struct shim_file *p = (struct shim_file *)f;
+
+	if (p->wal != NULL)
+		(void)wal_flush(p->wal);	/* a failure fails the WAL's next call */
+	p->real->pMethods->xShmBarrier(p->real);
 }
 
 static int
@@ -194,11 +210,12 @@ static const sqlite3_io_methods file_io = {
  * default VFS would have written:
  *
  * - gathered bytes exist only while this connection holds the WAL's write
- *   lock, so no other connection writes the WAL meanwhile, and none reads
- *   the frames: SQLite publishes a commit's frames in the wal-index only
- *   after its sync (synchronous=FULL, which paced.h requires), which
- *   writes them first.  When the lock is released (a rollback), what is
- *   left is written before the release, as the default VFS would have;
+ *   lock (seen taken in xShmLock), so no other connection writes the WAL
+ *   meanwhile, and none reads the frames: SQLite publishes a commit's
+ *   frames in the wal-index only after its sync (synchronous=FULL, which
+ *   paced.h requires), which writes them first, and after the barrier,
+ *   which writes them too.  When the lock is released (a rollback), what
+ *   is left is written before the release, as the default VFS would have;
  * - any other call on the file (a read, its size, a truncation, a file
  *   control, its close) writes them first;
  * - once writing them fails, every later call on the file fails, as an
@@ -231,12 +248,17 @@ wal_flushed(sqlite3_file *f)
 	return wal_flush((struct shim_file *)f) == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
 }
 
+/* The write lock is about to be released.  What is left is a rolled-back
+ * transaction's (a commit's were written at its sync): written as the
+ * default VFS would have, and a failure to is no one's, since no commit
+ * points at these frames. */
 static void
 wal_released(struct shim_file *p)
 {
-	(void)wal_flush(p);	/* a rollback's frames: no one needs them */
+	(void)wal_flush(p);
 	p->len = 0;
 	p->failed = 0;
+	p->locked = 0;
 }
 
 static int
@@ -267,10 +289,11 @@ wal_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
 	sqlite3_int64 end = p->off + (sqlite3_int64)p->len;
 	int rc;
 
-	if (p->failed)
-		return SQLITE_IOERR_WRITE;
-	if (!p->gather || amt < 0)
+	if (!p->gather || !p->locked || amt < 0) {
+		if ((rc = wal_flush(p)) != SQLITE_OK)
+			return rc;
 		return p->real->pMethods->xWrite(p->real, buf, amt, off);
+	}
 	/* Inside what is gathered (a frame written again in its
 	 * transaction): in place.  Right after it, with room: appended. */
 	if (p->len > 0 && off >= p->off && off + amt <= end) {
@@ -364,9 +387,11 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int registered;
 
 /* A WAL is gathered only when its database file is ours (whose write
- * lock's release it must see) and it is not padded to a sector at each
- * commit, with syncs in the middle: the file says it may be overwritten
- * safely (SQLITE_IOCAP_POWERSAFE_OVERWRITE). */
+ * lock it must see taken and released) and it is not padded to a sector
+ * at each commit, with syncs in the middle: the database file says it may
+ * be overwritten safely (SQLITE_IOCAP_POWERSAFE_OVERWRITE, as SQLite asks
+ * it in sqlite3WalOpen).  name is the one SQLite gave xOpen: this VFS is
+ * the one SQLite opens through, never one stacked under another. */
 static void
 wal_pair(struct shim_file *p, sqlite3_filename name)
 {
@@ -374,7 +399,7 @@ wal_pair(struct shim_file *p, sqlite3_filename name)
 
 	if (db == NULL || db->base.pMethods != &file_io || db->wal != NULL)
 		return;
-	if (!(p->real->pMethods->xDeviceCharacteristics(p->real) &
+	if (!(db->real->pMethods->xDeviceCharacteristics(db->real) &
 	    SQLITE_IOCAP_POWERSAFE_OVERWRITE))
 		return;
 	db->wal = p;

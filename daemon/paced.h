@@ -12,13 +12,16 @@
  *   checkpoint is done.
  *
  * - a WAL's writes are gathered while its connection holds the WAL's
- *   write lock, and written together, at most PACED_WAL_GATHER bytes at a
- *   time, at the commit's sync or before anything else touches the file:
- *   SQLite writes each frame in two calls, its header and its page, so a
- *   release's commit of 43 pages was 86 writes.  With synchronous=FULL the
- *   sync comes after every byte of the commit and before SQLite publishes
- *   it; with less, a commit's frames would be published unwritten, so a
- *   connection that writes through this VFS must be FULL.
+ *   write lock (not in exclusive locking mode, where SQLite does not say
+ *   when it does), and written together, at most PACED_WAL_GATHER bytes
+ *   at a time, at the commit's sync, before anything else touches the
+ *   file, and before the lock is released: SQLite writes each frame in
+ *   two calls, its header and its page, so a release's commit of 43 pages
+ *   was 86 writes.  With synchronous=FULL the sync comes after every byte
+ *   of the commit and before SQLite publishes it, and a failed write fails
+ *   the commit.  With less, the frames are written at the barrier SQLite
+ *   calls before publishing them, but a failure there cannot stop the
+ *   publication: a connection that writes through this VFS must be FULL.
  *
  * Every other file (a journal, a temporary file) is the default VFS's own. */
 #ifndef PARLEY_PACED_H

@@ -3,13 +3,19 @@
  * writes is the database, whole; a failed sync fails the checkpoint, which
  * the next one does again; locks are SQLite's as through the default VFS;
  * and the store's checkpoint thread uses it (a working copy's syncs
- * nothing), as does the store's own connection.  A WAL's writes are gathered until the commit's sync, and
- * nothing of that is ever seen: not by another connection, not after a
- * failed write, not after a rollback.
+ * nothing), as does the store's own connection.
+ *
+ * A WAL's writes are gathered under the write lock until the commit's
+ * sync, and nothing of that is ever seen: every byte is written before
+ * the sync and before the commit is published; a failed write fails the
+ * transaction and every call until the lock is released; a rollback's
+ * frames are written before another connection can take the lock; and in
+ * exclusive locking mode nothing is gathered.
  *
  * Underneath it is a VFS that counts: made the default before paced
  * registers, it is what paced wraps, and it sees every write and sync that
- * reaches a main database file or a WAL, and can fail a sync or a write. */
+ * reaches a main database file or a WAL, can fail a sync or a write, and
+ * can have another connection commit the moment the write lock goes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,7 +43,8 @@ struct seen {
 /* What reached WAL files. */
 struct wal_seen {
 	int writes, syncs;
-	sqlite3_int64 bytes;
+	sqlite3_int64 bytes, at_sync;	/* in all; as of the last sync, */
+	sqlite3_int64 at_barrier;	/* and of the last shared-memory barrier */
 	int fail_write;			/* > 0: the write with this number fails, */
 	int fail_rc;			/* with this */
 };
@@ -82,7 +89,33 @@ static int
 count_wal_sync(sqlite3_file *f, int flags)
 {
 	wseen.syncs++;
+	wseen.at_sync = wseen.bytes;
 	return real_wal_io->xSync(f, flags);
+}
+
+/* Another connection that commits the moment a connection releases the
+ * WAL's write lock, as another process waiting for it would. */
+static sqlite3 *racer;
+static const char *racer_sql;
+
+static int
+count_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+	int rc = real_io->xShmLock(f, offset, n, flags);
+	const char *sql = racer_sql;
+
+	if (sql != NULL && offset == 0 && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE)) {
+		racer_sql = NULL;
+		assert_int_equal(sqlite3_exec(racer, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	return rc;
+}
+
+static void
+count_shm_barrier(sqlite3_file *f)
+{
+	wseen.at_barrier = wseen.bytes;
+	real_io->xShmBarrier(f);
 }
 
 /* Main database files and WALs are counted, in the real file's own space. */
@@ -110,6 +143,8 @@ count_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags, in
 		count_io = *real_io;
 		count_io.xWrite = count_write;
 		count_io.xSync = count_sync;
+		count_io.xShmLock = count_shm_lock;
+		count_io.xShmBarrier = count_shm_barrier;
 	}
 	assert_ptr_equal(f->pMethods, real_io);	/* one kind of database file */
 	f->pMethods = &count_io;
@@ -555,6 +590,124 @@ test_wal_rollback_leaves_nothing_behind(void **state)
 	reopen_check_rows(301);
 }
 
+/* Every byte of a commit reaches the WAL before its sync, the last call
+ * of the commit on the file. */
+static void
+test_wal_nothing_written_after_sync(void **state)
+{
+	sqlite3 *w = gatherer();
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		exec_ok(w, i % 2 ? INSERT_ROWS(20) : "INSERT INTO t(v) VALUES (randomblob(4000))");
+		assert_true(wseen.bytes > 0);
+		assert_int_equal(wseen.bytes, wseen.at_sync);
+	}
+	sqlite3_close(w);
+}
+
+/* A connection with less than synchronous=FULL (paced.h asks for FULL):
+ * its commits do not sync, yet their frames are written before SQLite
+ * publishes them in the wal-index, behind the barrier it calls first. */
+static void
+test_wal_written_before_published(void **state)
+{
+	sqlite3 *w = gatherer();
+	int i;
+
+	(void)state;
+	exec_ok(w, "PRAGMA synchronous=NORMAL");
+	for (i = 0; i < 3; i++) {
+		exec_ok(w, INSERT_ROWS(20));
+		assert_true(wseen.bytes > 0);
+		assert_int_equal(wseen.bytes, wseen.at_barrier);
+	}
+	sqlite3_close(w);
+	reopen_check_rows(60);
+}
+
+/* Another connection takes the write lock the moment a rollback releases
+ * it, and commits over the offsets the rollback wrote at: the rollback's
+ * frames were written before the release, not after. */
+static void
+test_wal_written_before_the_lock_is_released(void **state)
+{
+	sqlite3 *w = gatherer();
+
+	(void)state;
+	exec_ok(w, "PRAGMA wal_checkpoint(TRUNCATE)");
+	assert_int_equal(sqlite3_open(path, &racer), SQLITE_OK);
+	racer_sql = INSERT_ROWS(300);
+	exec_ok(w, "PRAGMA cache_size=10; BEGIN;" INSERT_ROWS(200) "; ROLLBACK");
+	assert_null(racer_sql);		/* it ran, inside the release */
+	check_rows(w, 300);
+	check_rows(racer, 300);
+	sqlite3_close(racer);
+	sqlite3_close(w);
+	reopen_check_rows(300);
+}
+
+/* In exclusive locking mode SQLite holds the write lock without telling
+ * the VFS: nothing is gathered, and a rollback's frames are on disk when
+ * the connection goes back to normal locking and another commits. */
+static void
+test_wal_exclusive_mode_not_gathered(void **state)
+{
+	sqlite3 *w = gatherer(), *r;
+	int writes;
+
+	(void)state;
+	exec_ok(w, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA locking_mode=EXCLUSIVE;"
+	    "INSERT INTO t(v) VALUES (randomblob(4000))");
+	writes = wseen.writes;
+	exec_ok(w, INSERT_ROWS(20));
+	assert_true(wseen.writes - writes >= 2 * 20);	/* two writes a frame */
+	exec_ok(w, "PRAGMA cache_size=10; BEGIN;" INSERT_ROWS(200) "; ROLLBACK;"
+	    "PRAGMA locking_mode=NORMAL; SELECT count(*) FROM sqlite_master");
+	assert_int_equal(sqlite3_open(path, &r), SQLITE_OK);
+	exec_ok(r, INSERT_ROWS(300));
+	check_rows(w, 321);
+	check_rows(r, 321);
+	sqlite3_close(r);
+	sqlite3_close(w);
+	reopen_check_rows(321);
+}
+
+/* Once writing what was gathered fails, every call on the WAL fails until
+ * the write lock is released, whatever SQLite does in between; after it,
+ * commits go through again. */
+static void
+test_wal_failure_sticks_until_released(void **state)
+{
+	sqlite3 *w = gatherer();
+	sqlite3_file *wal = NULL;
+	sqlite3_int64 size;
+	char buf[512], back[512];
+
+	(void)state;
+	exec_ok(w, "INSERT INTO t(v) VALUES (randomblob(4000)); BEGIN IMMEDIATE");
+	assert_int_equal(sqlite3_file_control(w, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal),
+	    SQLITE_OK);
+	assert_non_null(wal);
+	memset(buf, 'x', sizeof(buf));
+	/* Past every frame, under the write lock, as a spill would be. */
+	assert_int_equal(wal->pMethods->xWrite(wal, buf, sizeof(buf), 1 << 20), SQLITE_OK);
+	wseen.fail_write = wseen.writes + 1;
+	wseen.fail_rc = SQLITE_FULL;
+	assert_int_equal(wal->pMethods->xFileSize(wal, &size), SQLITE_IOERR_WRITE);
+	wseen.fail_write = 0;			/* the disk has room again */
+	assert_int_equal(wal->pMethods->xWrite(wal, buf, sizeof(buf), 1 << 20),
+	    SQLITE_IOERR_WRITE);
+	assert_int_equal(wal->pMethods->xRead(wal, back, sizeof(back), 32), SQLITE_IOERR_WRITE);
+	assert_int_equal(wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL), SQLITE_IOERR_WRITE);
+	exec_ok(w, "ROLLBACK");
+	exec_ok(w, "INSERT INTO t(v) VALUES (randomblob(4000))");
+	check_rows(w, 2);
+	sqlite3_close(w);
+	reopen_check_rows(2);
+}
+
 /* A working copy (the record in PostgreSQL) is never trusted across a
  * restart: its checkpoint thread copies the WAL into the file and syncs
  * nothing. */
@@ -590,6 +743,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_wal_failed_flush_in_read_dooms_transaction,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wal_rollback_leaves_nothing_behind, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_wal_nothing_written_after_sync, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_wal_written_before_published, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_wal_written_before_the_lock_is_released,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_exclusive_mode_not_gathered, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_wal_failure_sticks_until_released, setup,
 		    teardown),
 	};
 
