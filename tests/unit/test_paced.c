@@ -453,6 +453,15 @@ reopen_check_rows(int rows)
 	sqlite3_close(db);
 }
 
+/* Both connections closed, and the file as a new opener finds it. */
+static void
+close_and_check(sqlite3 *a, sqlite3 *b, int rows)
+{
+	sqlite3_close(a);
+	sqlite3_close(b);
+	reopen_check_rows(rows);
+}
+
 #define INSERT_ROWS(n) "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 " \
 	"FROM n WHERE i < " #n ") INSERT INTO t(v) SELECT randomblob(4000) FROM n"
 
@@ -483,9 +492,7 @@ test_wal_gathered_until_sync(void **state)
 		exec_ok(w, "INSERT INTO t(v) VALUES (randomblob(4000))");
 		assert_int_equal(one_int(r, "SELECT count(*) FROM t"), 101 + i);
 	}
-	sqlite3_close(r);
-	sqlite3_close(w);
-	reopen_check_rows(120);
+	close_and_check(r, w, 120);
 }
 
 /* A transaction larger than its cache spills frames before its commit
@@ -530,9 +537,7 @@ test_wal_failed_write_fails_commit(void **state)
 	check_rows(r, 1);
 	exec_ok(w, "INSERT INTO t(v) VALUES (randomblob(4000))");
 	check_rows(r, 2);
-	sqlite3_close(r);
-	sqlite3_close(w);
-	reopen_check_rows(2);
+	close_and_check(r, w, 2);
 }
 
 /* The disk fills while a transaction's spilled frames are gathered, and
@@ -585,9 +590,7 @@ test_wal_rollback_leaves_nothing_behind(void **state)
 	check_rows(w, 300);	/* the first read of w's WAL since the rollback */
 	exec_ok(w, "INSERT INTO t(v) VALUES (randomblob(4000))");
 	check_rows(r, 301);
-	sqlite3_close(r);
-	sqlite3_close(w);
-	reopen_check_rows(301);
+	close_and_check(r, w, 301);
 }
 
 /* Every byte of a commit reaches the WAL before its sync, the last call
@@ -643,9 +646,7 @@ test_wal_written_before_the_lock_is_released(void **state)
 	assert_null(racer_sql);		/* it ran, inside the release */
 	check_rows(w, 300);
 	check_rows(racer, 300);
-	sqlite3_close(racer);
-	sqlite3_close(w);
-	reopen_check_rows(300);
+	close_and_check(racer, w, 300);
 }
 
 /* In exclusive locking mode SQLite holds the write lock without telling
@@ -669,9 +670,7 @@ test_wal_exclusive_mode_not_gathered(void **state)
 	exec_ok(r, INSERT_ROWS(300));
 	check_rows(w, 321);
 	check_rows(r, 321);
-	sqlite3_close(r);
-	sqlite3_close(w);
-	reopen_check_rows(321);
+	close_and_check(r, w, 321);
 }
 
 /* Once writing what was gathered fails, every call on the WAL fails until
