@@ -139,8 +139,7 @@ file_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 	if (write_lock && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE))
 		wal_released(p->wal);
 	rc = p->real->pMethods->xShmLock(p->real, offset, n, flags);
-	if (write_lock && rc == SQLITE_OK && p->wal != NULL &&
-	    flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE))
+	if (write_lock && rc == SQLITE_OK && flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE))
 		p->wal->locked = 1;
 	return rc;
 }
@@ -255,8 +254,7 @@ wal_flushed(sqlite3_file *f)
 static void
 wal_released(struct shim_file *p)
 {
-	(void)wal_flush(p);
-	p->len = 0;
+	(void)wal_flush(p);	/* leaves nothing gathered, written or failed */
 	p->failed = 0;
 	p->locked = 0;
 }
