@@ -52,7 +52,10 @@ int64_t journal_size(struct journal *j);
 /* Entries as of the last commit: what may be shown outside a turn (a
  * watch, an alert), since an open batch may still be rolled back.
  * journal_committed_now records the size; call it after every commit (and
- * once at start); with a batch open, the size before the batch. */
+ * once at start), and with the record in PostgreSQL only once the record
+ * holds every commit (after_commit does both); with a batch open, the size
+ * before the batch, which relies on journal_append being the only writer
+ * of journal rows (HACKING.md: one module writes each table). */
 int64_t journal_committed(const struct journal *j);
 void journal_committed_now(struct journal *j);
 
